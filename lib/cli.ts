@@ -1,0 +1,250 @@
+/**
+ * The command line: `buildout [options and assignments] [command [args]]`,
+ * parsed as zc.buildout's `main` does, and the mapping of errors to output
+ * and exit codes.
+ */
+import { writeSync } from "node:fs";
+import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
+import { formatSection } from "./config/serialize.ts";
+import type { Assignment } from "./config/load.ts";
+import { doingOf, UserError } from "./errors.ts";
+import { effectiveLevel, LEVELS } from "./log.ts";
+import { openBuildout } from "./open_buildout.ts";
+import { VERSION } from "./version.ts";
+
+/** The parsed command line. */
+export interface CommandLine {
+  configFile: string;
+  assignments: Assignment[];
+  userDefaults: boolean;
+  debug: boolean;
+  help: boolean;
+  version: boolean;
+  /** Lines to print before running (the `-t` notice). */
+  notices: string[];
+  command: string;
+  args: string[];
+}
+
+const COMMANDS = ["install", "annotate", "bootstrap", "init", "bundle"];
+
+/** Usage text printed by `-h`. */
+export const USAGE =
+  `Usage: buildout [options] [assignments] [command [command arguments]]
+
+Options:
+
+  -h, --help     Print this message and exit.
+  --version      Print the version and exit.
+  -v             Increase the level of verbosity (repeatable).
+  -q             Decrease the level of verbosity (repeatable).
+  -c FILE        The configuration file (a path or a URL); default buildout.cfg.
+  -t SECONDS     The socket timeout in seconds.
+  -U             Don't read user defaults.
+  -o             Off-line mode: buildout:offline=true.
+  -O             Non-off-line mode: buildout:offline=false (the default).
+  -n             Newest mode: buildout:newest=true (the default).
+  -N             Non-newest mode: buildout:newest=false.
+  -D             Debug errors: print the full stack of any error.
+
+Assignments are of the form section:option=value (also section:option+=value
+and section:option-=value) and override the configuration files.
+Options and assignments can be given in any order.
+
+Commands:
+
+  install [parts]   Install parts (the default command).
+  annotate [--json] [sections]
+                    Display annotated sections: every option with the origin
+                    of its value (file, DEFAULT_VALUE, COMPUTED_VALUE,
+                    COMMAND_LINE_VALUE).
+  bootstrap         Create the buildout directories and bin/buildout.
+  init              Write a minimal buildout.cfg if none exists, then bootstrap.
+  bundle            Build an offline bundle of the buildout.
+`;
+
+/**
+ * Parses argv (without the program name).
+ *
+ * @throws {UserError} for an invalid option, a missing `-c`/`-t` value, an
+ *   invalid assignment or an unknown command.
+ */
+export function parseCommandLine(argv: string[]): CommandLine {
+  const args = [...argv];
+  const line: CommandLine = {
+    configFile: "buildout.cfg",
+    assignments: [],
+    userDefaults: true,
+    debug: false,
+    help: false,
+    version: false,
+    notices: [],
+    command: "install",
+    args: [],
+  };
+  let verbosity = 0;
+  const set = (option: string, value: string) =>
+    line.assignments.push({ section: "buildout", option, value });
+  while (args.length) {
+    const arg = args[0];
+    if (arg === "--help") {
+      line.help = true;
+      return line;
+    }
+    if (arg === "--version") {
+      line.version = true;
+      return line;
+    }
+    if (arg.startsWith("-") && arg.length > 1) {
+      args.shift();
+      let op = arg.slice(1);
+      while (op && "vqhUoOnND".includes(op[0])) {
+        const flag = op[0];
+        op = op.slice(1);
+        if (flag === "v") verbosity += 10;
+        else if (flag === "q") verbosity -= 10;
+        else if (flag === "h") line.help = true;
+        else if (flag === "U") line.userDefaults = false;
+        else if (flag === "o") set("offline", "true");
+        else if (flag === "O") set("offline", "false");
+        else if (flag === "n") set("newest", "true");
+        else if (flag === "N") set("newest", "false");
+        else if (flag === "D") line.debug = true;
+      }
+      if (line.help) return line;
+      if (op[0] === "c" || op[0] === "t") {
+        const value = op.length > 1 ? op.slice(1) : args.shift();
+        if (op[0] === "c") {
+          if (!value) {
+            throw new UserError(`No file name specified for option ${arg}`);
+          }
+          line.configFile = value;
+        } else {
+          if (value === undefined) {
+            throw new UserError(`No timeout value specified for option ${arg}`);
+          }
+          if (!/^\d+$/.test(value)) {
+            throw new UserError(
+              `Timeout value must be numeric: ${arg} ${value}`,
+            );
+          }
+          line.notices.push(`Setting socket time out to ${value} seconds`);
+          set("socket-timeout", value);
+        }
+      } else if (op) {
+        throw new UserError(`Invalid option -${op[0]}`);
+      }
+    } else if (arg.includes("=")) {
+      args.shift();
+      line.assignments.push(parseAssignment(arg));
+    } else {
+      break;
+    }
+  }
+  if (verbosity) set("verbosity", String(verbosity));
+  if (args.length) {
+    line.command = args.shift()!;
+    if (!COMMANDS.includes(line.command)) {
+      throw new UserError(`invalid command: ${line.command}`);
+    }
+    line.args = args;
+  }
+  return line;
+}
+
+function parseAssignment(arg: string): Assignment {
+  const eq = arg.indexOf("=");
+  const target = arg.slice(0, eq);
+  const names = target.split(":");
+  if (names.length !== 2 || !names[0].trim() || !names[1].trim()) {
+    throw new UserError(
+      `Invalid option: ${target} (assignments are section:option=value)`,
+    );
+  }
+  return {
+    section: names[0].trim(),
+    option: names[1].trim(),
+    value: arg.slice(eq + 1).trim(),
+  };
+}
+
+function out(text: string): void {
+  writeSync(1, text);
+}
+
+function err(text: string): void {
+  writeSync(2, text);
+}
+
+/** Runs the command line; returns the exit status. */
+export async function run(argv: string[]): Promise<number> {
+  let debug = argv.some((a) => /^-[a-zA-Z]*D/.test(a));
+  try {
+    const line = parseCommandLine(argv);
+    debug = line.debug;
+    if (line.help) {
+      out(USAGE);
+      return 0;
+    }
+    if (line.version) {
+      out(`buildout version ${VERSION}\n`);
+      return 0;
+    }
+    for (const notice of line.notices) out(notice + "\n");
+    await runCommand(line);
+    return 0;
+  } catch (error) {
+    report(error, debug);
+    return 1;
+  }
+}
+
+async function runCommand(line: CommandLine): Promise<void> {
+  const buildout = await openBuildout({
+    configFile: line.configFile,
+    assignments: line.assignments,
+    userDefaults: line.userDefaults,
+    cwd: process.cwd(),
+    env: process.env,
+  });
+  if (line.command === "annotate") {
+    const json = line.args.includes("--json");
+    const sections = line.args.filter((a) => a !== "--json");
+    out(
+      json
+        ? annotatedJson(buildout.annotated, sections)
+        : formatAnnotated(buildout.annotated, sections),
+    );
+    return;
+  }
+  if (line.command === "install" && effectiveLevel() < LEVELS.DEBUG) {
+    const sections = buildout.initializedSections().map((options) =>
+      formatSection(options.name, options.entries())
+    );
+    out(`\nConfiguration data:\n${sections.join("")}\n`);
+  }
+  throw new UserError(
+    `The '${line.command}' command is not yet available in this version of buildout.`,
+  );
+}
+
+function report(error: unknown, debug: boolean): void {
+  const context = doingOf(error);
+  if (context.length) {
+    err("While:\n" + context.map((d) => `  ${d}\n`).join(""));
+  }
+  if (error instanceof UserError && !debug) {
+    err(`Error: ${error.message}\n`);
+    return;
+  }
+  if (error instanceof UserError) {
+    err(`Error: ${error.message}\n${error.stack ?? ""}\n`);
+    return;
+  }
+  err(
+    "\nAn internal error occurred due to a bug in either buildout or in a\n" +
+      "recipe being used:\n" +
+      (error instanceof Error ? error.stack ?? String(error) : String(error)) +
+      "\n",
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * Configuration data with the origin of every value, the shape `annotate`
+ * prints and every later stage reads.
+ */
+
+/** Where a value came from. */
+export const DEFAULT_VALUE = "DEFAULT_VALUE";
+export const COMPUTED_VALUE = "COMPUTED_VALUE";
+export const COMMAND_LINE_VALUE = "COMMAND_LINE_VALUE";
+
+/** One step of a value's history: set by, added by or removed by `source`. */
+export interface Note {
+  op: "=" | "+=" | "-=";
+  /** A file path, a URL, or one of the *_VALUE names above. */
+  source: string;
+}
+
+/** A value and the chain of operations that produced it. Never mutated. */
+export interface AnnotatedValue {
+  readonly value: string;
+  readonly notes: readonly Note[];
+}
+
+/** Options of one section, by name. */
+export type AnnotatedSection = Map<string, AnnotatedValue>;
+
+/** Sections by name. */
+export type ConfigData = Map<string, AnnotatedSection>;
+
+/** Annotates every option of every section with one source. */
+export function annotate(
+  sections: Map<string, Map<string, { value: string }>>,
+  source: string,
+): ConfigData {
+  const result: ConfigData = new Map();
+  const notes: Note[] = [{ op: "=", source }];
+  for (const [name, options] of sections) {
+    const section: AnnotatedSection = new Map();
+    for (const [key, option] of options) {
+      section.set(key, { value: option.value, notes });
+    }
+    result.set(name, section);
+  }
+  return result;
+}
+
+/** Copies the section maps so the copy can be updated on its own. */
+export function copyData(data: ConfigData): ConfigData {
+  const result: ConfigData = new Map();
+  for (const [name, section] of data) result.set(name, new Map(section));
+  return result;
+}
+
+/** The plain values of a section. */
+export function values(section: AnnotatedSection): Map<string, string> {
+  const result = new Map<string, string>();
+  for (const [key, v] of section) result.set(key, v.value);
+  return result;
+}

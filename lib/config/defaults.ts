@@ -1,0 +1,49 @@
+/** The predefined `[buildout]` options and their defaults. */
+import { type AnnotatedSection, DEFAULT_VALUE } from "./annotated.ts";
+
+/**
+ * zc.buildout 1.5.2's defaults, with `prefer-final = true` as in later
+ * releases. Python-only options are kept so configs that read them resolve.
+ */
+export function defaultBuildoutOptions(executable: string): AnnotatedSection {
+  const defaults: Record<string, string> = {
+    "accept-buildout-test-releases": "false",
+    "allow-hosts": "*",
+    "allow-picked-versions": "true",
+    "allowed-eggs-from-site-packages": "*",
+    "bin-directory": "bin",
+    "develop-eggs-directory": "develop-eggs",
+    "eggs-directory": "eggs",
+    "exec-sitecustomize": "true",
+    "executable": executable,
+    "find-links": "",
+    "include-site-packages": "true",
+    "install-from-cache": "false",
+    "installed": ".installed.cfg",
+    "log-format": "",
+    "log-level": "INFO",
+    "newest": "true",
+    "offline": "false",
+    "parts-directory": "parts",
+    "prefer-final": "true",
+    "python": "buildout",
+    "relative-paths": "false",
+    "socket-timeout": "",
+    "unzip": "false",
+    "use-dependency-links": "true",
+  };
+  const notes = [{ op: "=" as const, source: DEFAULT_VALUE }];
+  const section: AnnotatedSection = new Map();
+  for (const [key, value] of Object.entries(defaults)) {
+    section.set(key, { value, notes });
+  }
+  return section;
+}
+
+/** `[buildout]` options holding paths relative to `directory`. */
+export const DIRECTORY_OPTIONS = [
+  "bin-directory",
+  "parts-directory",
+  "eggs-directory",
+  "develop-eggs-directory",
+];

@@ -1,0 +1,237 @@
+/**
+ * Reading the configuration: defaults, user defaults, the root file with its
+ * extends chains (files and URLs), and command-line assignments, merged with
+ * the origin of every value. All I/O goes through a {@link ConfigSource}.
+ */
+import { dirname, isAbsolute, resolve } from "node:path";
+import { UserError } from "../errors.ts";
+import {
+  annotate,
+  type AnnotatedSection,
+  COMMAND_LINE_VALUE,
+  COMPUTED_VALUE,
+  type ConfigData,
+  copyData,
+  values,
+} from "./annotated.ts";
+import { defaultBuildoutOptions } from "./defaults.ts";
+import { update, updateSection } from "./merge.ts";
+import { type ConditionEvaluator, parse } from "./parse.ts";
+
+/** A `section:option=value` assignment from the command line. */
+export interface Assignment {
+  section: string;
+  /** May end in `+` or `-` for `+=` / `-=`. */
+  option: string;
+  value: string;
+}
+
+/** Where configuration text comes from. */
+export interface ConfigSource {
+  /** A local file's text, or undefined when it does not exist. */
+  readFile(path: string): string | undefined;
+  /** A URL's text; `download` holds the `[buildout]` options in force. */
+  readUrl(url: string, download: Map<string, string>): Promise<string>;
+  /** Decides conditional section headers. */
+  evaluate: ConditionEvaluator;
+}
+
+/** What to load. */
+export interface LoadRequest {
+  /** Path (relative to cwd) or URL of the root file. */
+  configFile: string;
+  cwd: string;
+  /** Path of the user defaults file; omitted with `-U`. */
+  userDefaults?: string;
+  assignments: Assignment[];
+  /** Value of the `executable` default. */
+  executable: string;
+}
+
+const URL_PATTERN = /^[a-zA-Z0-9+.-]+:\/\//;
+
+/** True for `scheme://...` (zc.buildout's `_isurl`). */
+export function isUrl(name: string): boolean {
+  return URL_PATTERN.test(name);
+}
+
+/**
+ * Loads and merges the whole configuration.
+ *
+ * @throws {UserError} `Couldn't open PATH` for a missing root file, and the
+ *   errors of parsing, extends and downloads, each naming the file or URL.
+ */
+export async function loadConfig(
+  request: LoadRequest,
+  source: ConfigSource,
+): Promise<ConfigData> {
+  const buildout = defaultBuildoutOptions(request.executable);
+  const data: ConfigData = new Map([["buildout", buildout]]);
+  let configFile = request.configFile;
+  if (!isUrl(configFile)) {
+    configFile = resolve(request.cwd, configFile);
+    if (source.readFile(configFile) === undefined) {
+      throw new UserError(`Couldn't open ${configFile}`);
+    }
+    buildout.set("directory", {
+      value: dirname(configFile),
+      notes: [{ op: "=", source: COMPUTED_VALUE }],
+    });
+  }
+  const commandLine = commandLineData(request.assignments);
+  const override = commandLine.get("buildout") ?? new Map();
+  const loader = new Loader(source, override);
+
+  if (
+    request.userDefaults && source.readFile(request.userDefaults) !== undefined
+  ) {
+    update(
+      data,
+      await loader.open(
+        dirname(request.userDefaults),
+        request.userDefaults,
+        [],
+        new Map(buildout),
+      ),
+    );
+  }
+  const root = await loader.open(
+    isUrl(configFile) ? "" : dirname(configFile),
+    configFile,
+    [],
+    new Map(buildout),
+  );
+  update(data, root);
+  update(data, commandLine);
+  return data;
+}
+
+function commandLineData(assignments: Assignment[]): ConfigData {
+  const data: ConfigData = new Map();
+  const notes = [{ op: "=" as const, source: COMMAND_LINE_VALUE }];
+  for (const { section, option, value } of assignments) {
+    if (!data.has(section)) data.set(section, new Map());
+    data.get(section)!.set(option, { value, notes });
+  }
+  return data;
+}
+
+/** One load: remembers each file's merged result, since chains share files. */
+class Loader {
+  private readonly merged = new Map<string, ConfigData>();
+
+  constructor(
+    private readonly source: ConfigSource,
+    private readonly override: AnnotatedSection,
+  ) {}
+
+  /**
+   * zc.buildout's `_open`: one file merged over everything it extends.
+   * `seen` is the chain of files being opened, for cycle detection.
+   */
+  async open(
+    base: string,
+    name: string,
+    seen: string[],
+    download: AnnotatedSection,
+  ): Promise<ConfigData> {
+    updateSection(download, this.override);
+    const { location, base: fileBase } = locate(base, name);
+    if (seen.includes(location)) {
+      throw new UserError(
+        `Recursive file include: ${[...seen, location].join(" -> ")}`,
+      );
+    }
+    const known = this.merged.get(location);
+    if (known) return copyData(known);
+
+    const text = await this.read(location, seen, download);
+    const parsed = parse(text, location, this.source.evaluate);
+    const own = parsed.get("buildout");
+    const extendsValue = own?.get("extends")?.value;
+    const optionalValue = own?.get("optional-extends")?.value;
+    own?.delete("extends");
+    own?.delete("optional-extends");
+    for (const section of parsed.values()) {
+      for (const option of section.values()) {
+        option.value = substituteBaseLocation(option.value, fileBase);
+      }
+    }
+    let result = annotate(parsed, location);
+    const rootFile = seen.length === 0;
+    const buildoutSection = result.get("buildout");
+    if (rootFile && buildoutSection) updateSection(download, buildoutSection);
+
+    seen.push(location);
+    try {
+      const extended: string[] = extendsValue?.split(/\s+/).filter(Boolean) ??
+        [];
+      for (
+        const optional of optionalValue?.split(/\s+/).filter(Boolean) ?? []
+      ) {
+        const target = locate(fileBase, optional).location;
+        if (isUrl(target) || this.source.readFile(target) !== undefined) {
+          extended.push(optional);
+        }
+      }
+      if (extended.length) {
+        const combined = await this.open(fileBase, extended[0], seen, download);
+        for (const next of extended.slice(1)) {
+          update(combined, await this.open(fileBase, next, seen, download));
+        }
+        result = update(combined, result);
+      }
+    } finally {
+      seen.pop();
+    }
+    this.merged.set(location, result);
+    return copyData(result);
+  }
+
+  private async read(
+    location: string,
+    seen: string[],
+    download: AnnotatedSection,
+  ): Promise<string> {
+    if (isUrl(location)) {
+      return await this.source.readUrl(location, values(download));
+    }
+    const text = this.source.readFile(location);
+    if (text === undefined) {
+      const by = seen.length ? `, extended by ${seen[seen.length - 1]}` : "";
+      throw new UserError(`Couldn't open ${location}${by}`);
+    }
+    return text;
+  }
+}
+
+/** Where `name` points when read from a file whose directory or URL is `base`. */
+function locate(
+  base: string,
+  name: string,
+): { location: string; base: string } {
+  if (isUrl(name)) return { location: name, base: urlBase(name) };
+  if (isUrl(base)) {
+    if (isAbsolute(name)) return { location: name, base: dirname(name) };
+    const location = new URL(name, base + "/").href;
+    return { location, base: urlBase(location) };
+  }
+  const location = resolve(base, name);
+  return { location, base: dirname(location) };
+}
+
+function urlBase(url: string): string {
+  return url.slice(0, url.lastIndexOf("/"));
+}
+
+/**
+ * `${:_profile_base_location_}` is the directory or URL of the file the
+ * value is written in (SlapOS's extension, later adopted by users at large),
+ * replaced when the file is read so macros and overrides keep it. `$$` escapes.
+ */
+function substituteBaseLocation(value: string, base: string): string {
+  if (!value.includes("${:_profile_base_location_}")) return value;
+  return value.split("$$").map((part) =>
+    part.replaceAll("${:_profile_base_location_}", base)
+  ).join("$$");
+}

@@ -1,0 +1,43 @@
+/** `<=` section extension (macros), applied before substitution. */
+import { UserError } from "../errors.ts";
+
+/**
+ * Returns the options of section `name` with the sections its `<` option
+ * names copied in first (recursively), its own options over them. The
+ * `buildout` section never extends.
+ *
+ * @example extendSection("b", raw) // raw b = {"<": "a", y: "2"}, a = {x: "1"} -> {x: "1", y: "2"}
+ * @throws {UserError} `No section named 'x'` and `Infinite extending loop 'x'`.
+ */
+export function extendSection(
+  name: string,
+  sections: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  doing: string[] = [],
+): Map<string, string> {
+  const own = sections.get(name) ?? new Map<string, string>();
+  const bases = own.get("<");
+  if (name === "buildout" || bases === undefined) return new Map(own);
+  if (doing.includes(name)) {
+    throw new UserError(
+      `Infinite extending loop '${name}': ${[...doing, name].join(" <= ")}`,
+    );
+  }
+  doing.push(name);
+  try {
+    const result = new Map<string, string>();
+    for (const base of bases.split("\n").map((b) => b.trim()).filter(Boolean)) {
+      if (!sections.has(base)) {
+        throw new UserError(
+          `No section named '${base}' (extended by [${name}] with <=)`,
+        );
+      }
+      for (const [k, v] of extendSection(base, sections, doing)) {
+        result.set(k, v);
+      }
+    }
+    for (const [k, v] of own) if (k !== "<") result.set(k, v);
+    return result;
+  } finally {
+    doing.pop();
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Writing options the way zc.buildout saves them (`.installed.cfg`, the
+ * `-vv` configuration dump): sorted, one `name = value` per option, line
+ * breaks as a newline plus tab, edge whitespace spelled `%(__buildout_space__)s`.
+ */
+
+const SPACEY = /[ \t\r\f\v]*\n[ \t\r\f\v\n]*|^[ \t\r\f\v]+|[ \t\r\f\v]+$/g;
+
+function quote(s: string): string {
+  return s.replaceAll(" ", "%(__buildout_space__)s")
+    .replaceAll("\r", "%(__buildout_space_r__)s")
+    .replaceAll("\f", "%(__buildout_space_f__)s")
+    .replaceAll("\v", "%(__buildout_space_v__)s")
+    .replaceAll("\n", "%(__buildout_space_n__)s");
+}
+
+/** One option line, as zc.buildout's `_save_option` writes it. */
+export function formatOption(name: string, value: string): string {
+  let v = value.replace(SPACEY, (match) => {
+    const newline = match.indexOf("\n");
+    const parts = newline < 0
+      ? [match]
+      : [match.slice(0, newline), match.slice(newline + 1)];
+    return parts.map(quote).join("\n\t");
+  });
+  if (v.startsWith("\n\t")) v = "%(__buildout_space_n__)s" + v.slice(2);
+  if (v.endsWith("\n\t")) v = v.slice(0, -2) + "%(__buildout_space_n__)s";
+  return `${name} = ${v}`;
+}
+
+/** A `[section]` block with its options sorted by name. */
+export function formatSection(
+  name: string,
+  options: Iterable<[string, string]>,
+): string {
+  const lines = [`[${name}]`];
+  const sorted = [...options].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  for (const [key, value] of sorted) lines.push(formatOption(key, value));
+  return lines.join("\n") + "\n";
+}

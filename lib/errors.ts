@@ -1,0 +1,71 @@
+/**
+ * Errors a user can fix. `main.ts` prints them as `Error: message` with no
+ * stack trace; anything else is an internal error and shows its stack.
+ */
+export class UserError extends Error {
+  /** Context lines printed under `While:`, outermost first. */
+  doing: string[] = [];
+  constructor(message: string) {
+    super(message);
+    this.name = "UserError";
+  }
+}
+
+/** A required option is missing: `Missing option: section:option`. */
+export class MissingOption extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = "MissingOption";
+  }
+}
+
+/** A referenced section does not exist. */
+export class MissingSection extends UserError {
+  constructor(readonly section: string) {
+    super(`The referenced section, '${section}', was not defined.`);
+    this.name = "MissingSection";
+  }
+}
+
+/** The `While:` context collected so far on any thrown value. */
+export function doingOf(err: unknown): string[] {
+  if (err && typeof err === "object") {
+    const d = (err as { doing?: unknown }).doing;
+    if (Array.isArray(d)) return d as string[];
+  }
+  return [];
+}
+
+function addDoing(err: unknown, label: string): void {
+  if (err && typeof err === "object") {
+    const holder = err as { doing?: string[] };
+    if (!Array.isArray(holder.doing)) holder.doing = [];
+    holder.doing.unshift(label);
+  }
+}
+
+/**
+ * Runs `fn`, adding `label` to the `While:` context of anything it throws,
+ * the way zc.buildout's `__doing__` frame locals do.
+ */
+export function doing<T>(label: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    addDoing(err, label);
+    throw err;
+  }
+}
+
+/** The async form of {@link doing}. */
+export async function doingAsync<T>(
+  label: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    addDoing(err, label);
+    throw err;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Logging as zc.buildout sets it up: messages of the `zc.buildout` logger
+ * print bare, others (recipes log under their part's name) as `name: message`,
+ * unless `log-format` is set; all to stdout.
+ */
+import { writeSync } from "node:fs";
+import { UserError } from "./errors.ts";
+
+/** Python's logging levels by name. */
+export const LEVELS: Record<string, number> = {
+  DEBUG: 10,
+  INFO: 20,
+  WARNING: 30,
+  ERROR: 40,
+  CRITICAL: 50,
+};
+
+const NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(LEVELS).map(([name, level]) => [level, name]),
+);
+
+let threshold = LEVELS.INFO;
+let format = "";
+
+/**
+ * Sets the effective level from `log-level` (a name or a number) minus
+ * `verbosity`, and the `log-format` (Python %-style: `%(name)s`,
+ * `%(message)s`, `%(levelname)s`, `%(levelno)s`).
+ *
+ * @throws {UserError} `Invalid logging level X`, `Invalid verbosity X`.
+ */
+export function configureLogging(
+  logLevel: string,
+  verbosity: string,
+  logFormat: string,
+): number {
+  let level = LEVELS[logLevel];
+  if (level === undefined) {
+    if (!/^[+-]?\d+$/.test(logLevel.trim())) {
+      throw new UserError(`Invalid logging level ${logLevel}`);
+    }
+    level = parseInt(logLevel, 10);
+  }
+  if (!/^[+-]?\d+$/.test(verbosity.trim())) {
+    throw new UserError(`Invalid verbosity ${verbosity}`);
+  }
+  threshold = level - parseInt(verbosity, 10);
+  format = logFormat;
+  return threshold;
+}
+
+/** The effective level: messages below it are dropped. */
+export function effectiveLevel(): number {
+  return threshold;
+}
+
+/** A named logger; `zc.buildout` is the tool's own. */
+export class Logger {
+  constructor(readonly name: string) {}
+
+  /** Logs at `level` when the effective level lets it through. */
+  log(level: number, message: string): void {
+    if (level < threshold) return;
+    writeSync(1, render(this.name, level, message) + "\n");
+  }
+
+  debug(message: string): void {
+    this.log(LEVELS.DEBUG, message);
+  }
+  info(message: string): void {
+    this.log(LEVELS.INFO, message);
+  }
+  warn(message: string): void {
+    this.log(LEVELS.WARNING, message);
+  }
+  error(message: string): void {
+    this.log(LEVELS.ERROR, message);
+  }
+}
+
+function render(name: string, level: number, message: string): string {
+  const pattern = format ||
+    (name === "zc.buildout" ? "%(message)s" : "%(name)s: %(message)s");
+  const fields: Record<string, string> = {
+    name,
+    message,
+    levelname: NAMES[level] ?? `Level ${level}`,
+    levelno: String(level),
+  };
+  return pattern.replace(
+    /%\(([a-z]+)\)[sd]/g,
+    (whole, field: string) => fields[field] ?? whole,
+  );
+}
+
+/** The tool's own logger. */
+export const logger = new Logger("zc.buildout");
