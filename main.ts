@@ -1,4 +1,7 @@
 /** CLI entry: parse argv, run a command, map errors to exit codes. */
 import { run } from "./lib/cli.ts";
 
-process.exitCode = await run(process.argv.slice(2));
+// No top-level await: `bun build --bytecode` emits CommonJS.
+run(process.argv.slice(2)).then((status) => {
+  process.exitCode = status;
+});

@@ -17,26 +17,26 @@ const keyOf = (section: string, option: string): OptionKey =>
 
 /** The merged configuration, section by section. */
 export class Buildout {
-  /** The configuration as loaded, with origins (what `annotate` prints). */
-  readonly annotated: ConfigData;
   private readonly raw: Map<string, Map<string, string>>;
   private readonly initialized = new Map<string, Options>();
   /** Called once per section, after its values are substituted. */
   onInitialize?: (options: Options) => void;
 
   constructor(annotated: ConfigData) {
-    this.annotated = annotated;
     this.raw = new Map();
     for (const [name, section] of annotated) {
       this.raw.set(name, values(section));
     }
-    const buildout = this.raw.get("buildout")!;
-    const directory = buildout.get("directory");
+    const buildout = this.raw.get("buildout");
+    const directory = buildout?.get("directory");
     // Absolute standard directories before substitution, in case another
     // section reads one (zc.buildout does the same).
-    if (directory !== undefined) {
+    if (buildout && directory !== undefined) {
       for (const name of DIRECTORY_OPTIONS) {
-        buildout.set(name, resolveIn(directory, buildout.get(name)!));
+        const value = buildout.get(name);
+        if (value !== undefined) {
+          buildout.set(name, resolveIn(directory, value));
+        }
       }
     }
   }

@@ -9,7 +9,7 @@ import { formatSection } from "./config/serialize.ts";
 import type { Assignment } from "./config/load.ts";
 import { doingOf, UserError } from "./errors.ts";
 import { effectiveLevel, LEVELS } from "./log.ts";
-import { openBuildout } from "./open_buildout.ts";
+import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
 import { VERSION } from "./version.ts";
 
 /** The parsed command line. */
@@ -200,23 +200,21 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function runCommand(line: CommandLine): Promise<void> {
-  const buildout = await openBuildout({
+  const request = {
     configFile: line.configFile,
     assignments: line.assignments,
     userDefaults: line.userDefaults,
     cwd: process.cwd(),
     env: process.env,
-  });
+  };
   if (line.command === "annotate") {
+    const data = await loadBuildoutConfig(request);
     const json = line.args.includes("--json");
     const sections = line.args.filter((a) => a !== "--json");
-    out(
-      json
-        ? annotatedJson(buildout.annotated, sections)
-        : formatAnnotated(buildout.annotated, sections),
-    );
+    out(json ? annotatedJson(data, sections) : formatAnnotated(data, sections));
     return;
   }
+  const buildout = await openBuildout(request);
   if (line.command === "install" && effectiveLevel() < LEVELS.DEBUG) {
     const sections = buildout.initializedSections().map((options) =>
       formatSection(options.name, options.entries())

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { Buildout, resolveIn } from "./buildout.ts";
+import type { ConfigData } from "./config/annotated.ts";
 import { evaluateCondition } from "./config/condition.ts";
 import {
   defaultBuildoutOptions,
@@ -17,7 +18,7 @@ import {
   type ConfigSource,
   loadConfig,
 } from "./config/load.ts";
-import { doingAsync, UserError } from "./errors.ts";
+import { doing, doingAsync, UserError } from "./errors.ts";
 import { fetchText } from "./fetch/fetch_text.ts";
 import { configureLogging } from "./log.ts";
 
@@ -68,16 +69,17 @@ export function userDefaultsPath(env: Record<string, string | undefined>) {
 }
 
 /**
- * Loads the configuration and initializes `[buildout]`.
+ * Loads and merges the configuration without resolving any value: what
+ * `annotate` shows, so it works on partial and instance profiles too.
  *
  * @throws {UserError} with the `Initializing.` context.
  */
-export function openBuildout(
+export function loadBuildoutConfig(
   request: OpenRequest,
   source: ConfigSource = realSource,
-): Promise<Buildout> {
-  return doingAsync("Initializing.", async () => {
-    const data = await loadConfig({
+): Promise<ConfigData> {
+  return doingAsync("Initializing.", () =>
+    loadConfig({
       configFile: request.configFile,
       cwd: request.cwd,
       userDefaults: request.userDefaults
@@ -85,8 +87,21 @@ export function openBuildout(
         : undefined,
       assignments: request.assignments,
       executable: process.execPath,
-    }, source);
-    const buildout = new Buildout(data);
+    }, source));
+}
+
+/**
+ * Loads the configuration and initializes `[buildout]` as zc.buildout's
+ * constructor does.
+ *
+ * @throws {UserError} with the `Initializing.` context.
+ */
+export async function openBuildout(
+  request: OpenRequest,
+  source: ConfigSource = realSource,
+): Promise<Buildout> {
+  const buildout = new Buildout(await loadBuildoutConfig(request, source));
+  doing("Initializing.", () => {
     const options = buildout.section("buildout");
     const directory = options.require("directory");
     for (const name of DIRECTORY_OPTIONS) {
@@ -107,6 +122,6 @@ export function openBuildout(
     if (options.getBool("offline")) options.set("newest", "false");
     // Reading every default marks it used: no "Unused options" warning.
     for (const name of defaultBuildoutOptions("").keys()) options.get(name);
-    return buildout;
   });
+  return buildout;
 }

@@ -197,6 +197,13 @@ class Loader {
       return await this.source.readUrl(location, values(download));
     }
     const text = this.source.readFile(location);
+    if (text === undefined && location.includes("${")) {
+      throw new UserError(
+        `Couldn't open ${location}, extended by ${seen[seen.length - 1]}: ` +
+          "extends cannot use ${...} substitutions (they are resolved only " +
+          "after all files are read)",
+      );
+    }
     if (text === undefined) {
       const by = seen.length ? `, extended by ${seen[seen.length - 1]}` : "";
       throw new UserError(`Couldn't open ${location}${by}`);

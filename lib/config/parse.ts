@@ -177,18 +177,22 @@ function mergeOption(
   section.set(name, { value, line });
 }
 
-const SPACE = /^[\s\x1c-\x1f]$/;
+// Python's str.isspace() also counts the separators U+001C..U+001F.
+const PY_SPACE = "\\s\\x1c-\\x1f";
+const SPACE = new RegExp(`^[${PY_SPACE}]$`);
+const EDGE_SPACE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
+const TRAILING_SPACE = new RegExp(`[${PY_SPACE}]+$`);
 function isSpace(ch: string): boolean {
   return ch !== "" && SPACE.test(ch);
 }
 
 /** Python's str.strip(): JS trim() plus the separators Python counts. */
 function pyStrip(s: string): string {
-  return s.replace(/^[\s\x1c-\x1f]+|[\s\x1c-\x1f]+$/g, "");
+  return s.replace(EDGE_SPACE, "");
 }
 
 function pyRstrip(s: string): string {
-  return s.replace(/[\s\x1c-\x1f]+$/, "");
+  return s.replace(TRAILING_SPACE, "");
 }
 
 /** textwrap.dedent, then drop leading blank lines (block-mode values). */

@@ -32,7 +32,8 @@ Deno.test("extends several files, chains, the same file twice, relative paths", 
         "[buildout]\nextends = base.cfg\n[debug]\nop1 = b1 1\nop2 = b1 2\n",
       "/b/b2.cfg":
         "[buildout]\nextends = base.cfg\n[debug]\nop2 = b2 2\nop3 = b2 3\n",
-      "/other/b3.cfg": "[buildout]\nextends = b3base.cfg\n[debug]\nop4 = b3 4\n",
+      "/other/b3.cfg":
+        "[buildout]\nextends = b3base.cfg\n[debug]\nop4 = b3 4\n",
       "/other/b3base.cfg": "[debug]\nop5 = b3base 5\n",
       "/b/base.cfg":
         "[buildout]\nparts = debug\n[debug]\nrecipe = recipes:debug\nname = base\n",
@@ -136,7 +137,8 @@ Deno.test("user defaults are read first and overridden by the project", async ()
 
 Deno.test("URL configs: relative extends resolve against the base URL, no directory", async () => {
   const source = fakeSource({
-    "http://h/x/remote.cfg": "[buildout]\nextends = r2.cfg\n[debug]\nname = remote\n",
+    "http://h/x/remote.cfg":
+      "[buildout]\nextends = r2.cfg\n[debug]\nname = remote\n",
     "http://h/x/r2.cfg":
       "[buildout]\nextends = ../r1.cfg\n[debug]\nop2 = r2 2\nop3 = r2 3\n",
     "http://h/r1.cfg": "[debug]\nop1 = r1 1\nop2 = r1 2\n",
@@ -219,6 +221,8 @@ Deno.test("defaults carry DEFAULT_VALUE", async () => {
     fakeSource({ "/b/buildout.cfg": "[buildout]\nparts =\n" }),
   );
   assert.equal(value(data, "buildout", "bin-directory"), "bin");
-  assert.deepEqual(sources(data, "buildout", "bin-directory"), ["DEFAULT_VALUE"]);
+  assert.deepEqual(sources(data, "buildout", "bin-directory"), [
+    "DEFAULT_VALUE",
+  ]);
   assert.deepEqual(sources(data, "buildout", "parts"), ["/b/buildout.cfg"]);
 });

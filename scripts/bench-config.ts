@@ -1,0 +1,202 @@
+/**
+ * Benchmarks the config engine through the compiled executable `dist/buildout`.
+ *
+ * Generates a large buildout (1,000 sections, ~10,000 options, 20 extends files
+ * in chains, `${section:option}` and `${:option}` substitutions, `<=` macros,
+ * `+=`), then times (15 runs after 2 warm-ups, HOME an empty directory) bare
+ * start-up (`--version`), `annotate` of that buildout, and `annotate` of
+ * SlapOS's curl component from ../shared/corpus; then measures each annotate's
+ * peak memory (max RSS). Prints the figures beside the targets; exits 0
+ * whatever they are (exit 1 only if dist/buildout is missing or the generated
+ * buildout does not annotate).
+ *
+ *   deno task bench:config
+ *   ./node_modules/.bin/deno run -A scripts/bench-config.ts
+ */
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const exe = join(root, "dist", "buildout");
+const slapos = resolve(root, "..", "shared", "corpus", "SlapOS__slapos");
+const curlCfg = join(slapos, "component", "curl", "buildout.cfg");
+const RUNS = 15, WARMUPS = 2;
+const FILES = 20, PER_FILE = 50, CHAIN = 5; // f01 <- f02 <- ... <- f05, ...
+
+if (!fs.existsSync(exe)) {
+  console.error(`${exe} not found: build it first with \`deno task compile\`.`);
+  process.exit(1);
+}
+
+const work = fs.mkdtempSync(join(tmpdir(), "bench-config-"));
+const home = join(work, "home"), project = join(work, "project");
+fs.mkdirSync(home);
+fs.mkdirSync(project);
+const env = { ...process.env, HOME: home };
+
+/** Writes the generated buildout into `dir`; returns [sections, options]. */
+function generate(dir: string): [number, number] {
+  const fname = (k: number) => `f${String(k).padStart(2, "0")}.cfg`;
+  const total = FILES * PER_FILE;
+  let options = 0;
+  for (let k = 1; k <= FILES; k++) {
+    const first = k - ((k - 1) % CHAIN); // first file of this chain
+    const out = k === first ? [] : ["[buildout]", `extends = ${fname(k - 1)}`];
+    for (let j = 0; j < PER_FILE; j++) {
+      const n = (k - 1) * PER_FILE + j;
+      out.push("", `[s${n}]`);
+      // every 5th section takes defaults from one of its chain's first three
+      if (j % 5 === 4) out.push(`<= s${(first - 1) * PER_FILE + (j % 3)}`);
+      out.push(
+        `name = s${n}`,
+        `opt1 = value-${n}`,
+        `opt2 = \${:name}/data`,
+        `opt3 = \${s${(n + total - 1) % total}:opt1}`,
+        `opt4 = \${s${(n * 7 + 13) % total}:opt1}-\${:opt1}`,
+        `opt5 = \${s${(n * 31 + 5) % total}:opt2}`,
+        `opt6 = \${buildout:directory}/parts/\${:name}`,
+        `opt7 = plain text ${n}`,
+        `opt8 = \${:opt3} \${:opt4}`,
+        `opt9 =\n  first-${n}\n  second-${n}`,
+      );
+      options += j % 5 === 4 ? 11 : 10;
+    }
+    for (let j = 0; k !== first && j < PER_FILE; j += 2) { // extend file k-1
+      const n = (k - 2) * PER_FILE + j;
+      out.push("", `[s${n}]`, `opt9 += added-by-${k}`);
+      out.push(`opt7 += \${s${n + PER_FILE}:opt1}`);
+      options += 2;
+    }
+    fs.writeFileSync(join(dir, fname(k)), out.join("\n") + "\n");
+  }
+  const tops = Array.from({ length: FILES / CHAIN }, (_, i) => (i + 1) * CHAIN);
+  // annotate resolves only [buildout]; `all` makes it resolve every section
+  const all = Array.from({ length: total }, (_, n) => `  \${s${n}:opt8}`);
+  fs.writeFileSync(
+    join(dir, "buildout.cfg"),
+    ["[buildout]", "extends =", ...tops.map((k) => "  " + fname(k))]
+      .concat(["parts =", "  s0", `  s${total - 1}`, "all =", ...all, ""])
+      .join("\n"),
+  );
+  return [total, options];
+}
+
+type Timing = { median: number; min: number };
+
+/** Times `args` (wall ms); exits with its stderr if a run fails. */
+function time(args: string[]): Timing {
+  const once = () => {
+    const start = performance.now();
+    const r = spawnSync(exe, args, {
+      cwd: project,
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    if (r.status === 0) return performance.now() - start;
+    console.error(`buildout ${args.join(" ")}: exit ${r.status}\n${r.stderr}`);
+    fs.rmSync(work, { recursive: true, force: true });
+    process.exit(1);
+  };
+  for (let i = 0; i < WARMUPS; i++) once();
+  const t = Array.from({ length: RUNS }, once).sort((a, b) => a - b);
+  return { median: t[Math.floor(RUNS / 2)], min: t[0] };
+}
+
+/** Peak resident memory of one run, in MB. */
+async function peakMB(args: string[]): Promise<number> {
+  if (fs.existsSync("/usr/bin/time")) {
+    const out = join(work, "rss");
+    const opts = { cwd: project, env, stdio: "ignore" as const };
+    spawnSync("/usr/bin/time", ["-f", "%M", "-o", out, exe, ...args], opts);
+    const lines = fs.readFileSync(out, "utf8").trim().split("\n");
+    return parseInt(lines[lines.length - 1]) / 1024;
+  }
+  const child = spawn(exe, args, { cwd: project, env, stdio: "ignore" });
+  let kb = 0;
+  const timer = setInterval(() => {
+    try {
+      const status = fs.readFileSync(`/proc/${child.pid}/status`, "utf8");
+      kb = Math.max(kb, parseInt(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? "0"));
+    } catch { /* already exited */ }
+  }, 2);
+  await new Promise((done) => child.on("exit", done));
+  clearInterval(timer);
+  return kb / 1024;
+}
+
+const [nSections, nOptions] = generate(project);
+const check = spawnSync(exe, ["annotate"], {
+  cwd: project,
+  env,
+  encoding: "utf8",
+});
+if (check.status !== 0) {
+  console.error(`generated buildout is invalid (exit ${check.status}):`);
+  console.error(check.stderr);
+  fs.rmSync(work, { recursive: true, force: true });
+  process.exit(1);
+}
+let skipCurl = fs.existsSync(curlCfg) ? "" : `${curlCfg} not found`;
+if (!skipCurl) {
+  const opts = { cwd: project, env, encoding: "utf8" as const };
+  const r = spawnSync(exe, ["-c", curlCfg, "annotate"], opts);
+  if (r.status !== 0) skipCurl = `annotate exit ${r.status}: ${r.stderr}`;
+}
+
+console.log(`config engine benchmark of ${exe}`);
+console.log(
+  `generated buildout: ${nSections} sections, ${nOptions} options, ` +
+    `${FILES} extends files, annotate prints ${check.stdout.length} bytes`,
+);
+console.log(`wall times over ${RUNS} runs after ${WARMUPS} warm-ups\n`);
+
+const startup = time(["--version"]);
+const rows: [string, Timing, number | null][] = [
+  ["--version (bare start-up)", startup, null],
+  ["annotate (generated)", time(["annotate"]), await peakMB(["annotate"])],
+];
+if (!skipCurl) {
+  const args = ["-c", curlCfg, "annotate"];
+  rows.push(["annotate (SlapOS curl)", time(args), await peakMB(args)]);
+}
+
+const col = (s: string | number, w = 11) =>
+  (typeof s === "number" ? s.toFixed(1) : s).padStart(w);
+console.log(
+  "command".padEnd(26) + col("median ms") + col("min ms") + col("x start-up") +
+    col("peak MB"),
+);
+for (const [name, t, mb] of rows) {
+  const ratio = mb === null ? "-" : (t.median / startup.median).toFixed(2);
+  console.log(
+    name.padEnd(26) + col(t.median) + col(t.min) + col(ratio) +
+      col(mb ?? "-"),
+  );
+}
+if (skipCurl) console.log(`(SlapOS curl skipped: ${skipCurl.trim()})`);
+
+const mark = (ok: boolean) => ok ? "✓" : "✗";
+console.log("\ntargets:");
+for (const [name, t, mb] of rows.slice(1)) {
+  const ratio = t.median / startup.median;
+  console.log(
+    `  ${mark(ratio <= 3)} annotate <= 3x bare start-up` +
+      `   ${name}: ${ratio.toFixed(2)}x`,
+  );
+  console.log(
+    `  ${mark(mb! < 150)} peak memory < 150 MB         ` +
+      `   ${name}: ${mb!.toFixed(1)} MB`,
+  );
+}
+const slap = rows[2]?.[1];
+console.log(
+  `  ${slap ? mark(slap.median < 300) : "-"} SlapOS curl annotate < 0.3 s` +
+    ` (zc.buildout 4.2.0: 20 s measured): ` +
+    (slap ? `${(slap.median / 1000).toFixed(3)} s` : "skipped"),
+);
+
+fs.rmSync(work, { recursive: true, force: true });

@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { Buildout } from "../lib/buildout.ts";
+import { annotate } from "../lib/config/annotated.ts";
+import { parse } from "../lib/config/parse.ts";
+import { doingOf, MissingSection, UserError } from "../lib/errors.ts";
+
+function buildout(text: string): Buildout {
+  return new Buildout(
+    annotate(parse(text, "/b/buildout.cfg"), "/b/buildout.cfg"),
+  );
+}
+
+Deno.test("${section:option}, ${:option} and _buildout_section_name_", () => {
+  const b = buildout(`
+[data-dir]
+path = /b/mydata
+[debug]
+File 1 = \${data-dir:path}/file
+File 2 = \${:File 1}/log
+my_name = \${:_buildout_section_name_}
+`);
+  const debug = b.section("debug");
+  assert.equal(debug.get("File 1"), "/b/mydata/file");
+  assert.equal(debug.get("File 2"), "/b/mydata/file/log");
+  assert.equal(debug.get("my_name"), "debug");
+});
+
+Deno.test("$$ is kept exactly as written and stops substitution", () => {
+  const b = buildout("[a]\nx = 1\ny = $${a:x} ${a:x} $$HOME\n");
+  assert.equal(b.section("a").get("y"), "$${a:x} 1 $$HOME");
+});
+
+Deno.test("referencing a section initializes it first, in reference order", () => {
+  const b = buildout("[a]\nx = ${b:y}\n[b]\ny = ${c:z}\n[c]\nz = 1\n");
+  const order: string[] = [];
+  b.onInitialize = (o) => order.push(o.name);
+  assert.equal(b.section("a").get("x"), "1");
+  assert.deepEqual(order, ["c", "b", "a"]);
+});
+
+Deno.test("macros apply before substitution, relative to the extending section", () => {
+  const b = buildout(`
+[debug]
+recipe = recipes:debug
+[with_file1]
+<= debug
+file1 = \${:path}/file1
+color = red
+[with_file2]
+<= debug
+file2 = \${:path}/file2
+color = blue
+[myfiles]
+<= with_file1
+   with_file2
+path = mydata
+`);
+  assert.deepEqual(Object.fromEntries(b.section("myfiles").entries()), {
+    recipe: "recipes:debug",
+    file1: "mydata/file1",
+    color: "blue",
+    file2: "mydata/file2",
+    path: "mydata",
+  });
+});
+
+Deno.test("macro errors: unknown base and loops", () => {
+  assert.throws(() => buildout("[a]\n<= nope\n").section("a"), {
+    message: "No section named 'nope' (extended by [a] with <=)",
+  });
+  assert.throws(() => buildout("[a]\n<= b\n[b]\n<= a\n").section("a"), {
+    message: "Infinite extending loop 'a': a <= b <= a",
+  });
+});
+
+Deno.test("a circular reference names the chain", () => {
+  const b = buildout("[s]\nc1 = ${s:c2}\nc2 = ${:c1}\n");
+  assert.throws(() => b.section("s"), (e: Error) => {
+    assert.ok(e instanceof UserError);
+    assert.equal(
+      e.message,
+      "Circular reference in substitutions: ${s:c1} -> ${s:c2} -> ${s:c1}",
+    );
+    assert.deepEqual(doingOf(e), [
+      "Getting section s.",
+      "Initializing section s.",
+      "Getting option s:c1.",
+      "Getting option s:c2.",
+    ]);
+    return true;
+  });
+});
+
+Deno.test("missing sections and options, malformed references", () => {
+  assert.throws(
+    () => buildout("[a]\nx = ${nope:y}\n").section("a"),
+    (e: Error) =>
+      e instanceof MissingSection &&
+      e.message === "The referenced section, 'nope', was not defined.",
+  );
+  assert.throws(() => buildout("[a]\nx = ${a:y}\n").section("a"), {
+    message: "Referenced option does not exist: a:y",
+  });
+  assert.throws(() => buildout("[a]\nx = ${y}\n").section("a"), {
+    message: "The substitution, ${y}, doesn't contain a colon.",
+  });
+  assert.throws(() => buildout("[a]\nx = ${a:b:c}\n").section("a"), {
+    message: "The substitution, ${a:b:c}, has too many colons.",
+  });
+  assert.throws(() => buildout("[a]\nx = ${a/b:c}\n").section("a"), {
+    message:
+      "The section name in substitution, ${a/b:c}, has invalid characters.",
+  });
+  assert.throws(() => buildout("[a]\nx = ${a:c/d}\n").section("a"), {
+    message:
+      "The option name in substitution, ${a:c/d}, has invalid characters.",
+  });
+  assert.throws(() => buildout("[a]\nx = ${a:x\n").section("a"), {
+    message: "The substitution, ${a:x, is not terminated by '}'.",
+  });
+});
+
+Deno.test("require, set, getBool and unused options", () => {
+  const b = buildout("[a]\nflag = yes\nx = 1\ny = 2\n");
+  const a = b.section("a");
+  assert.throws(() => a.require("nope"), { message: "Missing option: a:nope" });
+  assert.throws(() => a.getBool("flag"), {
+    message: "Invalid value for flag option: yes",
+  });
+  a.set("z", "3");
+  assert.equal(a.get("x"), "1");
+  assert.deepEqual(a.unused(), ["y"]);
+  assert.deepEqual(a.keys(), ["flag", "x", "y", "z"]);
+});

@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { parse } from "../../lib/config/parse.ts";
+import { UserError } from "../../lib/errors.ts";
+
+function plain(text: string, evaluate?: (e: string) => boolean) {
+  const result: Record<string, Record<string, string>> = {};
+  for (const [name, options] of parse(text, "t.cfg", evaluate)) {
+    result[name] = {};
+    for (const [key, option] of options) result[name][key] = option.value;
+  }
+  return result;
+}
+
+Deno.test("values with data on the first line: continuation lines stripped, blanks dropped", () => {
+  assert.deepEqual(plain("[buildout]\nparts = py\n   test\n\n  more\n"), {
+    buildout: { parts: "py\ntest\nmore" },
+  });
+});
+
+Deno.test("block values: common indentation removed, inner blank lines kept", () => {
+  const text =
+    "[a]\ncode =\n\n    if x == 1:\n        y = 2 # a comment\n\n        return\n";
+  assert.deepEqual(plain(text), {
+    a: { code: "if x == 1:\n    y = 2 # a comment\n\n    return" },
+  });
+});
+
+Deno.test("comments: column-0 # and ; skip, indented # is value text, inline # kept", () => {
+  const text =
+    "# c\n; c\n[s] # trailing\nopt =\n  one\n# skipped\n  # kept\n  two\nx = v # not-comment\n";
+  assert.deepEqual(plain(text), {
+    s: { opt: "one\n# kept\ntwo", x: "v # not-comment" },
+  });
+});
+
+Deno.test("+= and -= keys, accumulation in one file, plain = drops pending ones", () => {
+  const text = "[a]\neggs += x\neggs += y\nparts -= p\n[b]\nk += 1\nk = 2\n";
+  assert.deepEqual(plain(text), {
+    a: { "eggs +": "x\ny", "parts -": "p" },
+    b: { k: "2" },
+  });
+});
+
+Deno.test("=> is short for <part-dependencies>; <= is the < option", () => {
+  assert.deepEqual(plain("[s]\n=> a b\n<= base\n"), {
+    s: { "<part-dependencies>": "a b", "<": "base" },
+  });
+});
+
+Deno.test("1.5.2 compatibility: names with spaces and name: value", () => {
+  assert.deepEqual(
+    plain("[debug]\nFile 1 = x\nkey: value\nurl: http://h/?a=b\n"),
+    {
+      debug: { "File 1": "x", key: "value", url: "http://h/?a=b" },
+    },
+  );
+});
+
+Deno.test("conditional sections: false ones are dropped, repeated sections merge", () => {
+  const conditions: Record<string, boolean> = { linux: true, windows: false };
+  const text =
+    "[s]\na = 1\nb = 1\n[s:windows]\na = 2\n  more\n[s:linux]\nb = 3\n[t:linux and x \\x23 y]\nc = 1\n";
+  const seen: string[] = [];
+  const result = plain(text, (e) => {
+    seen.push(e);
+    return conditions[e] ?? true;
+  });
+  assert.deepEqual(result, { s: { a: "1", b: "3" }, t: { c: "1" } });
+  assert.deepEqual(seen, ["windows", "linux", "linux and x # y"]);
+});
+
+Deno.test("errors name the file and line", () => {
+  assert.throws(
+    () => parse("text\n[a]\n", "x.cfg"),
+    (e: Error) =>
+      e instanceof UserError &&
+      e.message ===
+        "x.cfg, line 1: text before the first section header: 'text'",
+  );
+  assert.throws(() => parse("[a]\nb = b\n\nhehe\n\n[c]\nop\n", "y.cfg"), {
+    message:
+      "y.cfg, line 4: 'hehe'; line 7: 'op': not an option, section header or continuation line",
+  });
+  assert.throws(
+    () =>
+      parse("[a]\n[b:nope]\n", "z.cfg", () => {
+        throw new UserError("name 'nope' is not defined");
+      }),
+    {
+      message:
+        "z.cfg, line 2: invalid condition in [b:nope]: name 'nope' is not defined",
+    },
+  );
+});

@@ -1,0 +1,125 @@
+/**
+ * End-to-end tests of the command line basics of `dist/buildout`: options,
+ * help, and the errors a user sees for bad input. Expected texts follow
+ * zc.buildout (`buildout.py`'s `_help`, `_error` and `Couldn't open`).
+ */
+import assert from "node:assert/strict";
+import { VERSION } from "../../lib/version.ts";
+import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
+
+const USAGE =
+  "Usage: buildout [options] [assignments] [command [command arguments]]";
+
+/** Runs `args` in a fresh sample buildout and returns the normalised result. */
+async function inSample(
+  args: string,
+  prepare: (sample: Sample) => void = () => {},
+): Promise<RunResult> {
+  using sample = await sampleBuildout();
+  prepare(sample);
+  const result = await sample.system(args);
+  const stdout = sample.normalize(result.stdout);
+  const stderr = sample.normalize(result.stderr);
+  return { ...result, stdout, stderr, output: stdout + stderr };
+}
+
+function lines(text: string): string[] {
+  return text.split("\n");
+}
+
+Deno.test("--version prints the version and exits 0", async () => {
+  const result = await inSample("--version");
+  assert.equal(result.stdout, `buildout version ${VERSION}\n`);
+  assert.match(VERSION, /^\d+\.\d+\.\d+/);
+  assert.equal(result.stderr, "");
+  assert.equal(result.code, 0);
+});
+
+for (const flag of ["-h", "--help"]) {
+  Deno.test(`${flag} prints the usage and exits 0`, async () => {
+    const result = await inSample(flag);
+    assert.ok(
+      result.stdout.startsWith(USAGE + "\n"),
+      `stdout does not start with the usage line:\n${result.stdout}`,
+    );
+    assert.ok(lines(result.stdout).length > 5, "usage text is only one line");
+    assert.equal(result.stderr, "");
+    assert.equal(result.code, 0);
+  });
+}
+
+Deno.test("-h wins over other options, even a missing config file", async () => {
+  const result = await inSample("-c nope.cfg -h");
+  assert.ok(result.stdout.startsWith(USAGE + "\n"), result.output);
+  assert.equal(result.code, 0);
+});
+
+Deno.test("an invalid option is an error", async () => {
+  const result = await inSample("-Z");
+  assert.ok(
+    lines(result.stderr).includes("Error: Invalid option -Z"),
+    `stderr lacks the error line:\n${result.stderr}`,
+  );
+  assert.equal(result.stdout.includes(USAGE), false);
+  assert.equal(result.code, 1);
+});
+
+Deno.test("a missing config file named with -c is an error", async () => {
+  const result = await inSample("-c nope.cfg");
+  assert.ok(
+    lines(result.stderr).includes(
+      "Error: Couldn't open /sample-buildout/nope.cfg",
+    ),
+    `stderr lacks the error line:\n${result.stderr}`,
+  );
+  assert.equal(result.code, 1);
+});
+
+Deno.test("a missing buildout.cfg is an error", async () => {
+  const result = await inSample("annotate", (s) => s.remove("buildout.cfg"));
+  assert.ok(
+    lines(result.stderr).includes(
+      "Error: Couldn't open /sample-buildout/buildout.cfg",
+    ),
+    `stderr lacks the error line:\n${result.stderr}`,
+  );
+  assert.equal(result.code, 1);
+});
+
+Deno.test("an unknown command is an error", async () => {
+  const result = await inSample("frobnicate");
+  assert.ok(
+    lines(result.stderr).includes("Error: invalid command: frobnicate"),
+    `stderr lacks the error line:\n${result.stderr}`,
+  );
+  assert.equal(result.code, 1);
+});
+
+Deno.test("annotate shows each value with where it came from", async () => {
+  const result = await inSample("annotate", (s) =>
+    s.write(
+      "buildout.cfg",
+      "[buildout]\nparts =\n\n[app]\nx = ${buildout:directory}/x\n",
+    ));
+  assert.equal(result.stderr, "");
+  assert.equal(result.code, 0);
+  const out = lines(result.stdout).map((line) => line.trimEnd());
+  assert.deepEqual(out.slice(0, 4), [
+    "",
+    "Annotated sections",
+    "==================",
+    "",
+  ]);
+  const app = out.indexOf("[app]");
+  assert.ok(app > 0, `no [app] section:\n${result.stdout}`);
+  assert.deepEqual(out.slice(app, app + 3).map((l) => l.trim()), [
+    "[app]",
+    "x= ${buildout:directory}/x",
+    "/sample-buildout/buildout.cfg",
+  ]);
+  const buildout = out.indexOf("[buildout]");
+  assert.ok(buildout > app, "sections are not sorted by name");
+  const directory = out.indexOf("directory= /sample-buildout", buildout);
+  assert.ok(directory > buildout, `no directory option:\n${result.stdout}`);
+  assert.equal(out[directory + 1].trim(), "COMPUTED_VALUE");
+});
