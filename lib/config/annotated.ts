@@ -44,11 +44,13 @@ export function annotate(
   return result;
 }
 
-/** Copies the section maps so the copy can be updated on its own. */
+/**
+ * A copy that can be updated on its own. Shallow: section maps are shared
+ * and never changed in place once built ({@link update} copies a section
+ * before changing it), which keeps long extends chains linear.
+ */
 export function copyData(data: ConfigData): ConfigData {
-  const result: ConfigData = new Map();
-  for (const [name, section] of data) result.set(name, new Map(section));
-  return result;
+  return new Map(data);
 }
 
 /** The plain values of a section. */

@@ -73,7 +73,8 @@ function pythonVersion(): string {
   return `${a}.${b}.${c}` + (pre < 0 ? "" : ["a", "b", "rc"][pre] + serial);
 }
 
-// Python says "sunos5"; the other node platform names match Python's.
+// node's platform names are Python's `sys.platform` for linux, win32, darwin
+// and cygwin, which is what conditions test; Solaris is "sunos5" in Python.
 const sysPlatform = () =>
   process.platform === "sunos" ? "sunos5" : process.platform;
 const osName = () => process.platform === "win32" ? "nt" : "posix";
@@ -95,6 +96,9 @@ class Namespace {
     readonly attrs: Record<string, () => Value>,
     readonly module = "",
   ) {}
+  get label(): string {
+    return this.module ? `module '${this.module}'` : `'${this.type}' object`;
+  }
 }
 class Func {
   constructor(readonly name: string, readonly call: (a: Value[]) => Value) {}
@@ -139,7 +143,7 @@ function repr(v: Value): string {
     const items = v.items.map(repr);
     return `(${items.join(", ")}${items.length === 1 ? "," : ""})`;
   }
-  if (v instanceof Namespace) return `<${v.type} ${v.module}>`;
+  if (v instanceof Namespace) return `<${v.label}>`;
   return v instanceof Func ? `<built-in function ${v.name}>` : String(v);
 }
 
@@ -186,7 +190,7 @@ function equals(a: Value, b: Value): boolean {
   return x.length === y.length && x.every((item, i) => equals(item, y[i]));
 }
 
-/** Python's ordering of numbers, strings and sequences, as a sign. */
+/** Python's ordering of numbers, strings and sequences: <0, 0 or >0. */
 function order(a: Value, b: Value, op: string): number {
   if (isNum(a) && isNum(b)) return Number(a) - Number(b);
   if (typeof a === "string" && typeof b === "string") {
@@ -318,8 +322,8 @@ function getAttr(obj: Value, name: string): Value {
   if (obj instanceof Tuple && obj.fields.includes(name)) {
     return obj.items[obj.fields.indexOf(name)];
   }
-  const what = obj instanceof Namespace && obj.module
-    ? `module '${obj.module}'`
+  const what = obj instanceof Namespace
+    ? obj.label
     : `'${typeName(obj)}' object`;
   return fail(`${what} has no attribute '${name}' supported in conditions`);
 }
@@ -405,9 +409,12 @@ function reFunction(anchored: boolean): Func["call"] {
       /\\[AZ]|\\.|\(\?P<|\(\?P=(\w+)\)/gs,
       (m, name) => RE_SPELLINGS[m] ?? (name ? `\\k<${name}>` : m),
     );
+    // A leading `(?i)`, `(?m)` or `(?s)` becomes a JS flag.
+    const inline = /^\(\?([ims]+)\)/.exec(source);
+    const flags = (inline?.[1] ?? "") + (anchored ? "y" : "");
     let re: RegExp;
     try {
-      re = new RegExp(source, anchored ? "y" : "");
+      re = new RegExp(source.slice(inline?.[0].length), flags);
     } catch (err) {
       return fail(
         `bad regular expression ${repr(p)}: ${(err as Error).message}`,
@@ -519,20 +526,8 @@ const TOKEN_RE = new RegExp(
   "y",
 );
 
-/** Python's escapes other than numeric ones; `\\<newline>` continues a line. */
-const ESCAPES: Record<string, string> = {
-  n: "\n",
-  t: "\t",
-  r: "\r",
-  f: "\f",
-  v: "\v",
-  a: "\x07",
-  b: "\b",
-  "\\": "\\",
-  "'": "'",
-  '"': '"',
-  "\n": "",
-};
+// `\\<newline>` continues a line; `\\\\`, `\\'` and `\\"` are the character.
+const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\n": "" };
 
 function unescape(body: string): string {
   return body.replace(
@@ -540,6 +535,7 @@ function unescape(body: string): string {
     (m, e: string) => {
       if (/^[xu]/.test(e)) return String.fromCharCode(parseInt(e.slice(1), 16));
       if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8));
+      if ("\\'\"".includes(e)) return e;
       return ESCAPES[e] ?? m; // Python keeps unknown escapes as written
     },
   );
@@ -608,21 +604,11 @@ class Parser {
   ) {}
 
   parse(): Node {
-    const first = this.expr();
-    if (!this.accept(",")) return this.end(first);
-    // A bare `a, b` is a tuple.
-    const items = [first];
-    while (this.peek().kind !== "end") {
-      items.push(this.expr());
-      if (!this.accept(",")) break;
-    }
-    return this.end({ t: "tuple", items });
-  }
-
-  private end(node: Node): Node {
+    const node = this.expr();
     if (this.peek().kind !== "end") this.fail();
     return node;
   }
+
   private peek(): Token {
     return this.tokens[this.pos];
   }
@@ -666,13 +652,11 @@ class Parser {
   }
 
   private expr(): Node {
-    let l = this.andTest();
-    while (this.accept("or")) l = { t: "or", l, r: this.andTest() };
-    return l;
+    return this.chain("or", () => this.chain("and", () => this.notTest()));
   }
-  private andTest(): Node {
-    let l = this.notTest();
-    while (this.accept("and")) l = { t: "and", l, r: this.notTest() };
+  private chain(t: "and" | "or", operand: () => Node): Node {
+    let l = operand();
+    while (this.accept(t)) l = { t, l, r: operand() };
     return l;
   }
   private notTest(): Node {
@@ -813,13 +797,11 @@ function evaluate(node: Node, scope: Map<string, Value>): Value {
       if (!isNum(x)) fail(`bad operand type for unary -: '${typeName(x)}'`);
       return -Number(x);
     }
-    case "and": {
-      const l = ev(node.l);
-      return truthy(l) ? ev(node.r) : l;
-    }
+    case "and":
     case "or": {
+      // Python's `and`/`or` return an operand, not a bool.
       const l = ev(node.l);
-      return truthy(l) ? l : ev(node.r);
+      return truthy(l) === (node.t === "and") ? ev(node.r) : l;
     }
     case "cmp": {
       // A chain `a < b < c` evaluates each operand once and stops early.

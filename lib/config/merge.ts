@@ -50,12 +50,14 @@ export function updateSection(
   return base;
 }
 
-/** Applies every section of `over` on top of `base`, in place. */
+/**
+ * Applies every section of `over` on top of `base`. `base` gets new section
+ * maps where `over` changes them; the old maps, which other configurations
+ * may share, are left as they were.
+ */
 export function update(base: ConfigData, over: ConfigData): ConfigData {
   for (const [name, section] of over) {
-    const existing = base.get(name);
-    if (existing) updateSection(existing, section);
-    else base.set(name, updateSection(new Map(), section));
+    base.set(name, updateSection(new Map(base.get(name)), section));
   }
   return base;
 }

@@ -71,7 +71,7 @@ export function parse(
       continue;
     }
 
-    const header = SECTION_HEADER.exec(line);
+    const header = first === "[" ? SECTION_HEADER.exec(line) : null;
     if (header) {
       conditionTrue = true;
       const [, name, expression] = header;

@@ -1,0 +1,1068 @@
+/**
+ * End-to-end tests of the configuration engine of `dist/buildout`, seen
+ * through `annotate`, `annotate --json` and the `-vv` configuration dump.
+ * The sessions are transcribed from the zc.buildout 1.5.2 documentation
+ * ("Annotated sections", "Adding and removing options", "Multiple
+ * configuration files", "Loading Configuration from URLs", "User defaults",
+ * "Command-line usage", "Predefined buildout options"), with `annotate`
+ * standing in for installing parts. Errors in values, which only the
+ * initialization of `[buildout]` finds, are provoked with the default command.
+ */
+import assert from "node:assert/strict";
+import process from "node:process";
+import {
+  mkdir,
+  type RunOptions,
+  type RunResult,
+  type Sample,
+  sampleBuildout,
+  startServer,
+  write,
+} from "./harness.ts";
+
+/** Runs `args` in `sample`; stdout and stderr come back normalised. */
+async function run(
+  sample: Sample,
+  args: string[] | string,
+  opts: RunOptions = {},
+): Promise<RunResult> {
+  const result = await sample.system(args, opts);
+  const stdout = sample.normalize(result.stdout);
+  const stderr = sample.normalize(result.stderr);
+  return { ...result, stdout, stderr, output: stdout + stderr };
+}
+
+/** Asserts a successful run with nothing on stderr. */
+function assertOk(result: RunResult): void {
+  assert.equal(result.stderr, "", result.output);
+  assert.equal(result.code, 0, result.output);
+}
+
+interface Origin {
+  operation: string;
+  source: string;
+}
+
+interface AnnotatedValue {
+  value: string;
+  origins: Origin[];
+}
+
+type AnnotatedJson = {
+  sections: Record<string, Record<string, AnnotatedValue>>;
+};
+
+/** `annotate --json SECTIONS...`, parsed; fails unless the run succeeded. */
+async function annotateJson(
+  sample: Sample,
+  args: string,
+  opts: RunOptions = {},
+): Promise<AnnotatedJson["sections"]> {
+  const result = await run(sample, `${args} annotate --json`.trim(), opts);
+  assertOk(result);
+  return (JSON.parse(result.stdout) as AnnotatedJson).sections;
+}
+
+/** The values of one section of an `annotate --json` answer. */
+function valuesOf(
+  section: Record<string, AnnotatedValue> | undefined,
+): Record<string, string> {
+  assert.ok(section, "section missing from annotate --json");
+  return Object.fromEntries(
+    Object.entries(section).map(([name, { value }]) => [name, value]),
+  );
+}
+
+/** `origins` as `"= /file"`, `"+= COMMAND_LINE_VALUE"`, ... */
+function originsOf(value: AnnotatedValue | undefined): string[] {
+  assert.ok(value, "option missing from annotate --json");
+  return value.origins.map((o) => `${o.operation} ${o.source}`);
+}
+
+/**
+ * Asserts a failed run as a user should see it: exit 1, stderr ends with
+ * exactly one `Error: ...` line (returned, without the prefix), no stack
+ * trace.
+ */
+function assertCleanError(result: RunResult): string {
+  assert.equal(result.code, 1, result.output);
+  const lines = result.stderr.split("\n");
+  assert.equal(
+    lines.pop(),
+    "",
+    `stderr does not end with a newline:\n${result.stderr}`,
+  );
+  const errors = lines.filter((line) => line.startsWith("Error:"));
+  assert.equal(
+    errors.length,
+    1,
+    `not exactly one Error line:\n${result.stderr}`,
+  );
+  const last = lines[lines.length - 1];
+  assert.ok(
+    last.startsWith("Error: "),
+    `last line is not the error:\n${result.stderr}`,
+  );
+  assert.doesNotMatch(result.stderr, /^\s+at /m, "stack trace on stderr");
+  assert.doesNotMatch(result.stderr, /internal error/i);
+  return last.slice("Error: ".length);
+}
+
+/** Everything from `Configuration data:` up to the blank line ending it. */
+function configurationData(stdout: string): string {
+  const start = stdout.indexOf("\nConfiguration data:\n");
+  assert.ok(start >= 0, `no Configuration data in:\n${stdout}`);
+  const block = stdout.slice(start + 1);
+  const end = block.indexOf("\n\n");
+  assert.ok(
+    end >= 0,
+    `Configuration data is not ended by a blank line:\n${stdout}`,
+  );
+  return block.slice(0, end + 2);
+}
+
+// --- Annotated sections ------------------------------------------------------
+
+Deno.test("annotate lists every section and option with its origin", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+develop = recipes
+parts = data-dir
+
+[data-dir]
+recipe = recipes:mkdir
+path = foo bins
+`,
+  );
+  const result = await run(sample, "annotate");
+  assertOk(result);
+  const executable = /^executable= (.+)$/m.exec(result.stdout);
+  assert.ok(executable, `no executable line:\n${result.stdout}`);
+  assert.equal(
+    result.stdout.replace(/^executable= .+$/m, "executable= ..."),
+    `
+Annotated sections
+==================
+
+[buildout]
+accept-buildout-test-releases= false
+    DEFAULT_VALUE
+allow-hosts= *
+    DEFAULT_VALUE
+allow-picked-versions= true
+    DEFAULT_VALUE
+allowed-eggs-from-site-packages= *
+    DEFAULT_VALUE
+bin-directory= bin
+    DEFAULT_VALUE
+develop= recipes
+    /sample-buildout/buildout.cfg
+develop-eggs-directory= develop-eggs
+    DEFAULT_VALUE
+directory= /sample-buildout
+    COMPUTED_VALUE
+eggs-directory= eggs
+    DEFAULT_VALUE
+exec-sitecustomize= true
+    DEFAULT_VALUE
+executable= ...
+    DEFAULT_VALUE
+find-links= 
+    DEFAULT_VALUE
+include-site-packages= true
+    DEFAULT_VALUE
+install-from-cache= false
+    DEFAULT_VALUE
+installed= .installed.cfg
+    DEFAULT_VALUE
+log-format= 
+    DEFAULT_VALUE
+log-level= INFO
+    DEFAULT_VALUE
+newest= true
+    DEFAULT_VALUE
+offline= false
+    DEFAULT_VALUE
+parts= data-dir
+    /sample-buildout/buildout.cfg
+parts-directory= parts
+    DEFAULT_VALUE
+prefer-final= true
+    DEFAULT_VALUE
+python= buildout
+    DEFAULT_VALUE
+relative-paths= false
+    DEFAULT_VALUE
+socket-timeout= 
+    DEFAULT_VALUE
+unzip= false
+    DEFAULT_VALUE
+use-dependency-links= true
+    DEFAULT_VALUE
+
+[data-dir]
+path= foo bins
+    /sample-buildout/buildout.cfg
+recipe= recipes:mkdir
+    /sample-buildout/buildout.cfg
+
+`,
+  );
+});
+
+Deno.test("annotate SECTION shows only that section", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = data-dir\n\n[data-dir]\nrecipe = recipes:mkdir\n" +
+      "path = foo bins\n\n[other]\nx = 1\n",
+  );
+  const result = await run(sample, "annotate data-dir");
+  assertOk(result);
+  assert.equal(
+    result.stdout,
+    `
+Annotated sections
+==================
+
+[data-dir]
+path= foo bins
+    /sample-buildout/buildout.cfg
+recipe= recipes:mkdir
+    /sample-buildout/buildout.cfg
+
+`,
+  );
+});
+
+// --- Adding and removing options ---------------------------------------------
+
+function writeExtensions(sample: Sample): void {
+  sample.write(
+    "base.cfg",
+    `
+[buildout]
+parts = part1 part2 part3
+
+[part1]
+recipe =
+option = a1 a2
+
+[part2]
+recipe =
+option = b1 b2 b3 b4
+
+[part3]
+recipe =
+option = c1 c2
+
+`,
+  );
+  sample.write(
+    "extension1.cfg",
+    `
+[buildout]
+extends = base.cfg
+
+# appending values
+[part1]
+option += a3 a4
+
+# removing values
+[part2]
+option -= b1 b2
+
+# alt. spelling
+[part3]
+option+=c3 c4 c5
+
+# normal assignment
+[part4]
+option = h1 h2
+
+`,
+  );
+  sample.write(
+    "extension2.cfg",
+    `
+[buildout]
+extends = extension1.cfg
+
+# appending values
+[part1]
+option += a5
+
+# removing values
+[part2]
+option -= b1 b2 b3
+
+`,
+  );
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+develop = demo
+extensions = demo
+extends = extension2.cfg
+`,
+  );
+}
+
+Deno.test("annotate shows the += and -= chain of each value", async () => {
+  using sample = await sampleBuildout();
+  writeExtensions(sample);
+  const result = await run(sample, "annotate");
+  assertOk(result);
+  const start = result.stdout.indexOf("\n[part1]\n");
+  assert.ok(start >= 0, result.stdout);
+  assert.equal(
+    result.stdout.slice(start),
+    `
+[part1]
+option= a1 a2
+a3 a4
+a5
+    /sample-buildout/base.cfg
++=  /sample-buildout/extension1.cfg
++=  /sample-buildout/extension2.cfg
+recipe= 
+    /sample-buildout/base.cfg
+
+[part2]
+option= b1 b2 b3 b4
+    /sample-buildout/base.cfg
+-=  /sample-buildout/extension1.cfg
+-=  /sample-buildout/extension2.cfg
+recipe= 
+    /sample-buildout/base.cfg
+
+[part3]
+option= c1 c2
+c3 c4 c5
+    /sample-buildout/base.cfg
++=  /sample-buildout/extension1.cfg
+recipe= 
+    /sample-buildout/base.cfg
+
+[part4]
+option= h1 h2
+    /sample-buildout/extension1.cfg
+
+`,
+  );
+});
+
+Deno.test("annotate --json gives the same values and chains", async () => {
+  using sample = await sampleBuildout();
+  writeExtensions(sample);
+  const sections = await annotateJson(sample, "");
+  // The values the reference's demo extension printed.
+  assert.deepEqual(
+    ["part1", "part2", "part3", "part4"].map((p) => sections[p]?.option?.value),
+    ["a1 a2\na3 a4\na5", "b1 b2 b3 b4", "c1 c2\nc3 c4 c5", "h1 h2"],
+  );
+  assert.deepEqual(originsOf(sections.part1?.option), [
+    "= /sample-buildout/base.cfg",
+    "+= /sample-buildout/extension1.cfg",
+    "+= /sample-buildout/extension2.cfg",
+  ]);
+  assert.deepEqual(originsOf(sections.part2?.option), [
+    "= /sample-buildout/base.cfg",
+    "-= /sample-buildout/extension1.cfg",
+    "-= /sample-buildout/extension2.cfg",
+  ]);
+  // `extends` is consumed while reading, not an option of the result.
+  assert.equal(sections.buildout?.extends, undefined);
+  assert.equal(sections.buildout?.parts?.value, "part1 part2 part3");
+});
+
+// --- Multiple configuration files --------------------------------------------
+
+function writeMultipleFiles(sample: Sample): void {
+  const other = sample.tmpdir("other");
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+extends = b1.cfg b2.cfg ${other}/b3.cfg
+
+[debug]
+op = buildout
+`,
+  );
+  sample.write(
+    "b1.cfg",
+    "\n[buildout]\nextends = base.cfg\n\n[debug]\nop1 = b1 1\nop2 = b1 2\n",
+  );
+  sample.write(
+    "b2.cfg",
+    "\n[buildout]\nextends = base.cfg\n\n[debug]\nop2 = b2 2\nop3 = b2 3\n",
+  );
+  write(
+    other,
+    "b3.cfg",
+    "\n[buildout]\nextends = b3base.cfg\n\n[debug]\nop4 = b3 4\n",
+  );
+  write(other, "b3base.cfg", "\n[debug]\nop5 = b3base 5\n");
+  sample.write(
+    "base.cfg",
+    `
+[buildout]
+develop = recipes
+parts = debug
+
+[debug]
+recipe = recipes:debug
+name = base
+`,
+  );
+}
+
+const MULTIPLE_FILES_DEBUG = {
+  name: "base",
+  op: "buildout",
+  op1: "b1 1",
+  op2: "b2 2",
+  op3: "b2 3",
+  op4: "b3 4",
+  op5: "b3base 5",
+  recipe: "recipes:debug",
+};
+
+Deno.test("extends reads several files, recursively and relatively", async () => {
+  using sample = await sampleBuildout();
+  writeMultipleFiles(sample);
+  const sections = await annotateJson(sample, "-U", {});
+  assert.deepEqual(valuesOf(sections.debug), MULTIPLE_FILES_DEBUG);
+  const debug = sections.debug!;
+  assert.deepEqual(originsOf(debug.op), ["= /sample-buildout/buildout.cfg"]);
+  assert.deepEqual(originsOf(debug.op2), ["= /sample-buildout/b2.cfg"]);
+  assert.deepEqual(originsOf(debug.op4), ["= /other/b3.cfg"]);
+  assert.deepEqual(originsOf(debug.op5), ["= /other/b3base.cfg"]);
+  assert.equal(sections.buildout?.parts?.value, "debug");
+  assert.equal(sections.buildout?.develop?.value, "recipes");
+});
+
+Deno.test("annotate --json SECTION limits the answer to that section", async () => {
+  using sample = await sampleBuildout();
+  writeMultipleFiles(sample);
+  const result = await run(sample, "annotate --json debug");
+  assertOk(result);
+  const sections = (JSON.parse(result.stdout) as AnnotatedJson).sections;
+  assert.deepEqual(Object.keys(sections), ["debug"]);
+  assert.deepEqual(valuesOf(sections.debug), MULTIPLE_FILES_DEBUG);
+});
+
+// --- Loading configuration from URLs -----------------------------------------
+
+Deno.test("configuration files are loaded from URLs", async () => {
+  using sample = await sampleBuildout();
+  const serverData = sample.tmpdir("server_data");
+  write(serverData, "r1.cfg", "\n[debug]\nop1 = r1 1\nop2 = r1 2\n");
+  write(
+    serverData,
+    "r2.cfg",
+    "\n[buildout]\nextends = r1.cfg\n\n[debug]\nop2 = r2 2\nop3 = r2 3\n",
+  );
+  write(
+    serverData,
+    "remote.cfg",
+    `
+[buildout]
+develop = recipes
+parts = debug
+extends = r2.cfg
+
+[debug]
+recipe = recipes:debug
+name = remote
+`,
+  );
+  const server = await startServer(serverData);
+  try {
+    const url = server.url;
+    sample.write(
+      "client.cfg",
+      `
+[buildout]
+develop = recipes
+parts = debug
+extends = ${url}r2.cfg
+
+[debug]
+recipe = recipes:debug
+name = base
+`,
+    );
+
+    // A local file extending a URL, which extends a relative URL.
+    let sections = await annotateJson(sample, "-c client.cfg");
+    assert.deepEqual(valuesOf(sections.debug), {
+      name: "base",
+      op1: "r1 1",
+      op2: "r2 2",
+      op3: "r2 3",
+      recipe: "recipes:debug",
+    });
+    assert.deepEqual(originsOf(sections.debug?.op1), [`= ${url}r1.cfg`]);
+    assert.deepEqual(originsOf(sections.debug?.op3), [`= ${url}r2.cfg`]);
+    assert.equal(sections.buildout?.directory?.value, "/sample-buildout");
+    assert.deepEqual(server.requests.splice(0), ["/r2.cfg", "/r1.cfg"]);
+
+    // A URL as the configuration file: no directory to default to. As in
+    // the reference, the default command reports it (annotate shows the
+    // configuration without initializing [buildout]).
+    const failed = await run(sample, ["-c", `${url}remote.cfg`]);
+    assert.equal(
+      failed.stderr,
+      "While:\n  Initializing.\nError: Missing option: buildout:directory\n",
+    );
+    assert.equal(failed.code, 1);
+    assert.equal(failed.stdout, "");
+    assert.deepEqual(server.requests.splice(0), [
+      "/remote.cfg",
+      "/r2.cfg",
+      "/r1.cfg",
+    ]);
+
+    // ... so it is given on the command line.
+    sections = await annotateJson(
+      sample,
+      `-c ${url}remote.cfg buildout:directory=${sample.dir}`,
+    );
+    assert.deepEqual(valuesOf(sections.debug), {
+      name: "remote",
+      op1: "r1 1",
+      op2: "r2 2",
+      op3: "r2 3",
+      recipe: "recipes:debug",
+    });
+    assert.deepEqual(originsOf(sections.debug?.name), [`= ${url}remote.cfg`]);
+    assert.equal(sections.buildout?.directory?.value, "/sample-buildout");
+    assert.deepEqual(originsOf(sections.buildout?.directory), [
+      "= COMMAND_LINE_VALUE",
+    ]);
+    assert.deepEqual(server.requests.splice(0), [
+      "/remote.cfg",
+      "/r2.cfg",
+      "/r1.cfg",
+    ]);
+  } finally {
+    await server.close();
+  }
+});
+
+// --- User defaults -------------------------------------------------------------
+
+Deno.test("HOME/.buildout/default.cfg is read first, -U skips it", async () => {
+  using sample = await sampleBuildout();
+  writeMultipleFiles(sample);
+  mkdir(sample.home, ".buildout");
+  write(
+    sample.home,
+    ".buildout",
+    "default.cfg",
+    "\n[debug]\nop1 = 1\nop7 = 7\n",
+  );
+
+  let sections = await annotateJson(sample, "");
+  assert.deepEqual(valuesOf(sections.debug), {
+    ...MULTIPLE_FILES_DEBUG,
+    op7: "7",
+  });
+  assert.deepEqual(originsOf(sections.debug?.op7), [
+    "= /home/.buildout/default.cfg",
+  ]);
+
+  sections = await annotateJson(sample, "-U");
+  assert.deepEqual(valuesOf(sections.debug), MULTIPLE_FILES_DEBUG);
+});
+
+Deno.test("BUILDOUT_HOME/default.cfg wins over HOME", async () => {
+  using sample = await sampleBuildout();
+  writeMultipleFiles(sample);
+  mkdir(sample.home, ".buildout");
+  write(sample.home, ".buildout", "default.cfg", "[debug]\nop7 = home\n");
+  const buildoutHome = sample.tmpdir("buildout-home");
+  write(buildoutHome, "default.cfg", "[debug]\nop7 = buildout-home\n");
+
+  const sections = await annotateJson(sample, "", {
+    env: { BUILDOUT_HOME: buildoutHome },
+  });
+  assert.equal(sections.debug?.op7?.value, "buildout-home");
+  assert.deepEqual(originsOf(sections.debug?.op7), [
+    "= /buildout-home/default.cfg",
+  ]);
+});
+
+// --- Command-line usage ----------------------------------------------------
+
+const OTHER_CFG = `
+[buildout]
+develop = recipes
+parts = debug
+installed = .other.cfg
+log-level = WARNING
+
+[debug]
+name = other
+recipe = recipes:debug
+`;
+
+const OTHER_DEBUG = `
+Annotated sections
+==================
+
+[debug]
+name= other
+    /sample-buildout/other.cfg
+op1= foo
+    COMMAND_LINE_VALUE
+recipe= recipes:debug
+    /sample-buildout/other.cfg
+
+`;
+
+Deno.test("-c other.cfg with an assignment and -v", async () => {
+  using sample = await sampleBuildout();
+  sample.write("other.cfg", OTHER_CFG);
+  let result = await run(
+    sample,
+    "-c other.cfg debug:op1=foo -v annotate debug",
+  );
+  assertOk(result);
+  assert.equal(result.stdout, OTHER_DEBUG);
+
+  const sections = await annotateJson(sample, "-c other.cfg -v");
+  const buildout = valuesOf(sections.buildout);
+  assert.equal(buildout.installed, ".other.cfg");
+  assert.equal(buildout["log-level"], "WARNING");
+  assert.equal(buildout.verbosity, "10");
+  assert.deepEqual(originsOf(sections.buildout?.verbosity), [
+    "= COMMAND_LINE_VALUE",
+  ]);
+
+  // Options combined the Unix way, -c last with its argument attached.
+  result = await run(sample, "-vcother.cfg debug:op1=foo annotate debug");
+  assertOk(result);
+  assert.equal(result.stdout, OTHER_DEBUG);
+});
+
+Deno.test("section:option+=value appends to a file's value", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", "[buildout]\nparts =\n\n[debug]\nx = base\n");
+  const result = await run(sample, "debug:x+=more annotate debug");
+  assertOk(result);
+  assert.equal(
+    result.stdout,
+    `
+Annotated sections
+==================
+
+[debug]
+x= base
+more
+    /sample-buildout/buildout.cfg
++=  COMMAND_LINE_VALUE
+
+`,
+  );
+  const sections = await annotateJson(sample, "debug:x+=more");
+  assert.equal(sections.debug?.x?.value, "base\nmore");
+  assert.deepEqual(originsOf(sections.debug?.x), [
+    "= /sample-buildout/buildout.cfg",
+    "+= COMMAND_LINE_VALUE",
+  ]);
+});
+
+Deno.test("an assignment creates a section no file defines", async () => {
+  using sample = await sampleBuildout();
+  const result = await run(sample, "newsec:a=1 annotate newsec");
+  assertOk(result);
+  assert.equal(
+    result.stdout,
+    `
+Annotated sections
+==================
+
+[newsec]
+a= 1
+    COMMAND_LINE_VALUE
+
+`,
+  );
+});
+
+Deno.test("-o is buildout:offline=true from the command line", async () => {
+  using sample = await sampleBuildout();
+  const result = await run(sample, "-o annotate buildout");
+  assertOk(result);
+  assert.match(result.stdout, /^offline= true\n {4}COMMAND_LINE_VALUE$/m);
+  const sections = await annotateJson(sample, "-o");
+  assert.equal(sections.buildout?.offline?.value, "true");
+  assert.deepEqual(originsOf(sections.buildout?.offline), [
+    "= COMMAND_LINE_VALUE",
+  ]);
+});
+
+Deno.test("-t 5 announces and sets the socket timeout", async () => {
+  using sample = await sampleBuildout();
+  const result = await run(sample, "-t 5 annotate buildout");
+  assertOk(result);
+  assert.ok(
+    result.stdout.startsWith("Setting socket time out to 5 seconds\n"),
+    result.stdout,
+  );
+  assert.match(result.stdout, /^socket-timeout= 5\n {4}COMMAND_LINE_VALUE$/m);
+});
+
+// --- Predefined buildout options (-vv) ----------------------------------------
+
+Deno.test("-vv prints the configuration data of a minimal buildout", async () => {
+  using sample = await sampleBuildout();
+  const result = await run(sample, "-vv");
+  assert.doesNotMatch(result.stderr, /^\s+at /m);
+  const data = configurationData(result.stdout);
+  const executable = /^executable = (.+)$/m.exec(data);
+  assert.ok(executable, data);
+  assert.equal(
+    data.replace(/^executable = .+$/m, "executable = ..."),
+    `Configuration data:
+[buildout]
+accept-buildout-test-releases = false
+allow-hosts = *
+allow-picked-versions = true
+allowed-eggs-from-site-packages = *
+bin-directory = /sample-buildout/bin
+develop-eggs-directory = /sample-buildout/develop-eggs
+directory = /sample-buildout
+eggs-directory = /sample-buildout/eggs
+exec-sitecustomize = true
+executable = ...
+find-links = 
+include-site-packages = true
+install-from-cache = false
+installed = /sample-buildout/.installed.cfg
+log-format = 
+log-level = INFO
+newest = true
+offline = false
+parts = 
+parts-directory = /sample-buildout/parts
+prefer-final = true
+python = buildout
+relative-paths = false
+socket-timeout = 
+unzip = false
+use-dependency-links = true
+verbosity = 20
+
+`,
+  );
+});
+
+// --- Extending sections (macros) ------------------------------------------------
+
+Deno.test("<= copies options before substitution (macros)", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+parts =
+files = \${myfiles:file1} \${myfiles:file2}
+
+[debug]
+recipe = recipes:debug
+
+[with_file1]
+<= debug
+file1 = \${:path}/file1
+color = red
+
+[with_file2]
+<= debug
+file2 = \${:path}/file2
+color = blue
+
+[myfiles]
+<= with_file1
+   with_file2
+path = mydata
+`,
+  );
+  const result = await run(sample, "-vv");
+  const data = configurationData(result.stdout);
+  assert.match(data, /^files = mydata\/file1 mydata\/file2$/m);
+  const start = data.indexOf("[myfiles]\n");
+  assert.ok(start >= 0, data);
+  assert.equal(
+    data.slice(start),
+    `[myfiles]
+color = blue
+file1 = mydata/file1
+file2 = mydata/file2
+path = mydata
+recipe = recipes:debug
+
+`,
+  );
+});
+
+// --- Errors --------------------------------------------------------------------
+
+/**
+ * Errors found while reading the files (syntax, `extends`, assignments,
+ * conditions) stop `annotate` itself: runs `args annotate` on `config` and
+ * checks the error output.
+ */
+async function configError(
+  config: string,
+  args = "",
+  prepare: (sample: Sample) => void = () => {},
+): Promise<{ error: string; result: RunResult }> {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", config);
+  prepare(sample);
+  const result = await run(sample, `${args} annotate`.trim());
+  assert.equal(result.stdout, "", result.output);
+  return { error: assertCleanError(result), result };
+}
+
+/**
+ * Errors in values stop the initialization of `[buildout]`, which the
+ * default command does first (as zc.buildout's constructor) while `annotate`
+ * shows values unresolved: runs the default command on `config` and checks
+ * the error output.
+ */
+async function initError(
+  config: string,
+): Promise<{ error: string; result: RunResult }> {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", config);
+  const result = await run(sample, []);
+  assert.equal(result.stdout, "", result.output);
+  return { error: assertCleanError(result), result };
+}
+
+Deno.test("error: a line that is no option, header or continuation", async () => {
+  const { error } = await configError("[buildout]\nparts =\n[x]\nhehe\n");
+  assert.match(error, /^\/sample-buildout\/buildout\.cfg, line 4\b.*'hehe'/);
+});
+
+Deno.test("error: text before the first section header", async () => {
+  const { error } = await configError("junk\n[buildout]\nparts =\n");
+  assert.match(error, /^\/sample-buildout\/buildout\.cfg, line 1\b.*'junk'/);
+});
+
+Deno.test("error: an unterminated ${ in a [buildout] option", async () => {
+  const { error, result } = await initError(
+    "[buildout]\nparts =\nfoo = ${bar\n",
+  );
+  assert.match(result.stderr, /^ {2}Getting option buildout:foo\.$/m);
+  assert.equal(error, "The substitution, ${bar, is not terminated by '}'.");
+});
+
+Deno.test("error: a reference to an undefined section", async () => {
+  const { result } = await initError(
+    "[buildout]\nparts =\nfoo = ${nope:x}\n",
+  );
+  assert.equal(
+    result.stderr,
+    `While:
+  Initializing.
+  Getting section buildout.
+  Initializing section buildout.
+  Getting option buildout:foo.
+  Getting section nope.
+Error: The referenced section, 'nope', was not defined.
+`,
+  );
+});
+
+Deno.test("error: a reference to an undefined option", async () => {
+  const { error, result } = await initError(
+    "[buildout]\nparts =\nfoo = ${x:y}\n\n[x]\na = 1\n",
+  );
+  assert.match(result.stderr, /^ {2}Getting option buildout:foo\.$/m);
+  assert.match(error, /\bx:y\b/);
+});
+
+Deno.test("error: a missing extends file", async () => {
+  const { error } = await configError(
+    "[buildout]\nextends = missing.cfg\nparts =\n",
+  );
+  assert.equal(
+    error,
+    "Couldn't open /sample-buildout/missing.cfg, " +
+      "extended by /sample-buildout/buildout.cfg",
+  );
+});
+
+Deno.test("error: an unreadable extends file", async () => {
+  const asRoot = process.getuid?.() === 0;
+  const { error } = await configError(
+    "[buildout]\nextends = x.cfg\nparts =\n",
+    "",
+    (sample) => {
+      if (asRoot) {
+        // root reads anything: a directory stands in for an unreadable file.
+        sample.mkdir("x.cfg");
+      } else {
+        sample.write("x.cfg", "[x]\na = 1\n");
+        Deno.chmodSync(sample.path("x.cfg"), 0o000);
+      }
+    },
+  );
+  assert.match(error, /^Couldn't (open|read) \/sample-buildout\/x\.cfg\b/);
+});
+
+Deno.test("error: an extends cycle", async () => {
+  const { error } = await configError(
+    "[buildout]\nextends = a.cfg\nparts =\n",
+    "",
+    (sample) => {
+      sample.write("a.cfg", "[buildout]\nextends = b.cfg\n");
+      sample.write("b.cfg", "[buildout]\nextends = a.cfg\n");
+    },
+  );
+  assert.equal(
+    error,
+    "Recursive file include: /sample-buildout/buildout.cfg -> " +
+      "/sample-buildout/a.cfg -> /sample-buildout/b.cfg -> " +
+      "/sample-buildout/a.cfg",
+  );
+});
+
+Deno.test("error: a substitution cycle in [buildout]", async () => {
+  const { error } = await initError(
+    "[buildout]\nparts =\na = ${buildout:b}\nb = ${:a}\n",
+  );
+  assert.match(error, /^Circular reference in substitutions: /);
+  assert.match(error, /\$\{buildout:a\}/);
+  assert.match(error, /\$\{buildout:b\}/);
+});
+
+Deno.test("error: an assignment without a section", async () => {
+  const { error } = await configError("[buildout]\nparts =\n", "foo=bar");
+  assert.match(error, /^Invalid option: foo\b/);
+});
+
+Deno.test("error: an assignment with two colons", async () => {
+  const { error } = await configError("[buildout]\nparts =\n", "a:b:c=1");
+  assert.match(error, /^Invalid option: a:b:c\b/);
+});
+
+Deno.test("error: an invalid log-level", async () => {
+  const { error } = await initError(
+    "[buildout]\nparts =\nlog-level = LOUD\n",
+  );
+  assert.equal(error, "Invalid logging level LOUD");
+});
+
+Deno.test("error: an invalid offline value", async () => {
+  const { error } = await initError("[buildout]\nparts =\noffline = maybe\n");
+  assert.equal(error, "Invalid value for offline option: maybe");
+});
+
+Deno.test("error: an unknown name in a condition", async () => {
+  const { error } = await configError(
+    "[buildout]\nparts =\n\n[x:nosuchname]\na = 1\n",
+  );
+  assert.match(error, /^\/sample-buildout\/buildout\.cfg, line 4\b/);
+  assert.match(error, /nosuchname/);
+});
+
+Deno.test("error: <= naming a section that does not exist", async () => {
+  const { error, result } = await initError(
+    "[buildout]\nparts =\nfoo = ${x:y}\n\n[x]\n<= nosuch\n",
+  );
+  assert.match(result.stderr, /^ {2}Initializing section x\.$/m);
+  assert.match(error, /^No section named 'nosuch'/);
+});
+
+Deno.test("error: <= extending in a loop", async () => {
+  const { error } = await initError(
+    "[buildout]\nparts =\nfoo = ${x:y}\n\n[x]\n<= z\n\n[z]\n<= x\n",
+  );
+  assert.match(error, /^Infinite extending loop 'x'/);
+});
+
+// --- Conditional sections, optional-extends, _profile_base_location_ ---------
+
+Deno.test("conditional sections apply on this platform only", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts =
+
+[s]
+a = common
+b = default
+
+[s:linux]
+b = linux
+
+[s:windows]
+b = windows
+c = windows only
+
+[t:windows]
+x = 1
+`,
+  );
+  const sections = await annotateJson(sample, "");
+  if (process.platform === "linux") {
+    assert.deepEqual(valuesOf(sections.s), { a: "common", b: "linux" });
+    assert.equal(sections.t, undefined);
+  }
+  assert.deepEqual(originsOf(sections.s?.a), [
+    "= /sample-buildout/buildout.cfg",
+  ]);
+});
+
+Deno.test("optional-extends reads only the files that exist", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\noptional-extends = absent.cfg present.cfg\n" +
+      "\n[s]\na = main\n",
+  );
+  sample.write("present.cfg", "[s]\na = present\nb = present\n");
+  const sections = await annotateJson(sample, "");
+  assert.deepEqual(valuesOf(sections.s), { a: "main", b: "present" });
+  assert.deepEqual(originsOf(sections.s?.b), [
+    "= /sample-buildout/present.cfg",
+  ]);
+  assert.equal(sections.buildout?.["optional-extends"], undefined);
+});
+
+Deno.test("${:_profile_base_location_} is the directory of its file", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("profiles");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\nextends = profiles/inc.cfg\n\n" +
+      "[main]\nhere = ${:_profile_base_location_}\n",
+  );
+  sample.write(
+    "profiles/inc.cfg",
+    "[inc]\ndata = ${:_profile_base_location_}/data.txt\n" +
+      "escaped = $${:_profile_base_location_}\n",
+  );
+  const sections = await annotateJson(sample, "");
+  assert.equal(sections.main?.here?.value, "/sample-buildout");
+  assert.equal(sections.inc?.data?.value, "/sample-buildout/profiles/data.txt");
+  assert.deepEqual(originsOf(sections.inc?.data), [
+    "= /sample-buildout/profiles/inc.cfg",
+  ]);
+  assert.equal(
+    sections.inc?.escaped?.value,
+    "$${:_profile_base_location_}",
+  );
+});
