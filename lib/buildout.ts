@@ -6,6 +6,7 @@
  */
 import { resolve } from "node:path";
 import { doing, MissingOption, MissingSection, UserError } from "./errors.ts";
+import { Logger } from "./log.ts";
 import { type ConfigData, values } from "./config/annotated.ts";
 import { DIRECTORY_OPTIONS } from "./config/defaults.ts";
 import { extendSection } from "./config/macros.ts";
@@ -21,6 +22,11 @@ export class Buildout {
   private readonly initialized = new Map<string, Options>();
   /** Called once per section, after its values are substituted. */
   onInitialize?: (options: Options) => void;
+  /**
+   * The error class for mistakes a user can fix, for recipes: a recipe
+   * module loaded from outside the executable cannot import it.
+   */
+  readonly UserError: typeof UserError = UserError;
 
   constructor(annotated: ConfigData) {
     this.raw = new Map();
@@ -73,6 +79,11 @@ export class Buildout {
     return [...this.initialized.values()];
   }
 
+  /** A logger printing `name: message`, as recipes log under their part. */
+  logger(name: string): Logger {
+    return new Logger(name);
+  }
+
   /** @internal the raw options of a section, for macros. */
   rawSections(): ReadonlyMap<string, ReadonlyMap<string, string>> {
     return this.raw;
@@ -87,6 +98,8 @@ export class Options {
   private readonly cooked = new Map<string, string>();
   /** Values read or set: what the section's state is. */
   private readonly data = new Map<string, string>();
+  /** Paths registered by `created()` during a recipe call, else undefined. */
+  private createdPaths?: string[];
 
   constructor(readonly buildout: Buildout, readonly name: string) {
     this.raw = new Map(buildout.rawSections().get(name));
@@ -181,6 +194,19 @@ export class Options {
     return this.keys().map((k) => [k, this.require(k)]);
   }
 
+  /**
+   * Every option with its substituted value, without marking any as read:
+   * what the installation database records.
+   */
+  copy(): Array<[string, string]> {
+    return this.keys().map((k) => {
+      const read = this.data.has(k);
+      const value = this.require(k);
+      if (!read) this.data.delete(k);
+      return [k, value];
+    });
+  }
+
   /** Configured options nobody read: zc.buildout warns about these. */
   unused(): string[] {
     return [...this.raw.keys()].filter((k) => !this.data.has(k));
@@ -197,6 +223,41 @@ export class Options {
       throw new UserError(`Invalid value for ${option} option: ${value}`);
     }
     return value === "true";
+  }
+
+  /**
+   * Registers paths a recipe created, so they are removed when its install
+   * or update fails; returns every path registered so far in this call.
+   *
+   * @throws {TypeError} outside a recipe's install or update.
+   */
+  created(...paths: string[]): string[] {
+    if (!this.createdPaths) {
+      throw new TypeError(
+        `Attempt to register a created path while not installing (${this.name})`,
+      );
+    }
+    this.createdPaths.push(...paths);
+    return [...this.createdPaths];
+  }
+
+  /**
+   * @internal runs a recipe's install or update with `created()` enabled;
+   * the registered paths go to `cleanup` when `call` throws.
+   */
+  async trackCreated<T>(
+    call: () => Promise<T>,
+    cleanup: (paths: string[]) => void,
+  ): Promise<T> {
+    this.createdPaths = [];
+    try {
+      return await call();
+    } catch (err) {
+      cleanup(this.createdPaths);
+      throw err;
+    } finally {
+      this.createdPaths = undefined;
+    }
   }
 
   private substitute(value: string, seen: OptionKey[]): string {

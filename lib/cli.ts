@@ -5,10 +5,9 @@
  */
 import { writeSync } from "node:fs";
 import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
-import { formatSection } from "./config/serialize.ts";
 import type { Assignment } from "./config/load.ts";
 import { doingOf, UserError } from "./errors.ts";
-import { effectiveLevel, LEVELS } from "./log.ts";
+import { runInstall } from "./install/runner.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
 import { VERSION } from "./version.ts";
 
@@ -215,11 +214,9 @@ async function runCommand(line: CommandLine): Promise<void> {
     return;
   }
   const buildout = await openBuildout(request);
-  if (line.command === "install" && effectiveLevel() < LEVELS.DEBUG) {
-    const sections = buildout.initializedSections().map((options) =>
-      formatSection(options.name, options.entries())
-    );
-    out(`\nConfiguration data:\n${sections.join("")}\n`);
+  if (line.command === "install") {
+    await runInstall(buildout, line.args);
+    return;
   }
   throw new UserError(
     `The '${line.command}' command is not yet available in this version of buildout.`,

@@ -44,6 +44,12 @@ const BOOLEAN_OPTIONS = [
   "exec-sitecustomize",
 ];
 
+const READ_ERRORS: Record<string, string> = {
+  EISDIR: "it is a directory",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+};
+
 /** Reads files from disk and URLs over the network. */
 export const realSource: ConfigSource = {
   readFile(path) {
@@ -52,7 +58,8 @@ export const realSource: ConfigSource = {
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-      throw new UserError(`Couldn't read ${path}: ${(err as Error).message}`);
+      const reason = READ_ERRORS[code ?? ""] ?? (err as Error).message;
+      throw new UserError(`Couldn't read ${path}: ${reason}`);
     }
   },
   readUrl(url, download) {

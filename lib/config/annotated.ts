@@ -27,21 +27,24 @@ export type AnnotatedSection = Map<string, AnnotatedValue>;
 /** Sections by name. */
 export type ConfigData = Map<string, AnnotatedSection>;
 
-/** Annotates every option of every section with one source. */
+/**
+ * Annotates every option of every section with one source. Takes `sections`
+ * over: its maps become the result's, their values replaced in place, since
+ * building new maps was most of the cost of loading large configurations.
+ */
 export function annotate(
   sections: Map<string, Map<string, { value: string }>>,
   source: string,
 ): ConfigData {
-  const result: ConfigData = new Map();
   const notes: Note[] = [{ op: "=", source }];
-  for (const [name, options] of sections) {
-    const section: AnnotatedSection = new Map();
+  for (const options of sections.values()) {
+    // Replacing the value of an existing key keeps the map's order.
+    const annotated = options as Map<string, unknown>;
     for (const [key, option] of options) {
-      section.set(key, { value: option.value, notes });
+      annotated.set(key, { value: option.value, notes });
     }
-    result.set(name, section);
   }
-  return result;
+  return sections as unknown as ConfigData;
 }
 
 /**

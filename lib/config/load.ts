@@ -152,9 +152,13 @@ class Loader {
     const optionalValue = own?.get("optional-extends")?.value;
     own?.delete("extends");
     own?.delete("optional-extends");
-    for (const section of parsed.values()) {
-      for (const option of section.values()) {
-        option.value = substituteBaseLocation(option.value, fileBase);
+    // A value holds the marker only if the text does: a value is made of
+    // pieces of lines, and the marker spans no line break.
+    if (text.includes(BASE_LOCATION)) {
+      for (const section of parsed.values()) {
+        for (const option of section.values()) {
+          option.value = substituteBaseLocation(option.value, fileBase);
+        }
       }
     }
     let result = annotate(parsed, location);
@@ -231,14 +235,15 @@ function urlBase(url: string): string {
   return url.slice(0, url.lastIndexOf("/"));
 }
 
+const BASE_LOCATION = "${:_profile_base_location_}";
+
 /**
  * `${:_profile_base_location_}` is the directory or URL of the file the
  * value is written in (SlapOS's extension, later adopted by users at large),
  * replaced when the file is read so macros and overrides keep it. `$$` escapes.
  */
 function substituteBaseLocation(value: string, base: string): string {
-  if (!value.includes("${:_profile_base_location_}")) return value;
-  return value.split("$$").map((part) =>
-    part.replaceAll("${:_profile_base_location_}", base)
-  ).join("$$");
+  if (!value.includes(BASE_LOCATION)) return value;
+  return value.split("$$").map((part) => part.replaceAll(BASE_LOCATION, base))
+    .join("$$");
 }

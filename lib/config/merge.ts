@@ -57,7 +57,19 @@ export function updateSection(
  */
 export function update(base: ConfigData, over: ConfigData): ConfigData {
   for (const [name, section] of over) {
-    base.set(name, updateSection(new Map(base.get(name)), section));
+    const previous = base.get(name);
+    // A new section without `+=`/`-=` would be copied unchanged: share it
+    // instead, as most sections of long extends chains are.
+    if (!previous && !hasOperators(section)) base.set(name, section);
+    else base.set(name, updateSection(new Map(previous), section));
   }
   return base;
+}
+
+function hasOperators(section: AnnotatedSection): boolean {
+  for (const key of section.keys()) {
+    const op = key[key.length - 1];
+    if (op === "+" || op === "-") return true;
+  }
+  return false;
 }

@@ -51,18 +51,23 @@ export function parse(
   let optionName: string | undefined;
   let blockMode = false;
   let conditionTrue = true;
+  // Sections holding `+=`/`-=` keys, the only ones a plain `=` must clean.
+  const withOperators = new Set<Map<string, RawOption>>();
 
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     const lineno = i + 1;
-    const first = line[0];
-    if (first === "#" || first === ";") continue;
+    const first = line.charCodeAt(0); // NaN for ""
+    if (first === HASH || first === SEMICOLON) continue;
 
-    if (line !== "" && isSpace(first) && current && optionName) {
+    if (isSpaceCode(first) && current && optionName) {
       if (!conditionTrue) continue;
       const option = current.get(optionName)!;
       if (blockMode) option.value += "\n" + pyRstrip(line);
-      else if (pyStrip(line)) option.value += "\n" + pyStrip(line);
+      else {
+        const stripped = pyStrip(line);
+        if (stripped) option.value += "\n" + stripped;
+      }
       continue;
     }
     if (line === "" && current && optionName) {
@@ -71,7 +76,7 @@ export function parse(
       continue;
     }
 
-    const header = first === "[" ? SECTION_HEADER.exec(line) : null;
+    const header = first === BRACKET ? SECTION_HEADER.exec(line) : null;
     if (header) {
       conditionTrue = true;
       const [, name, expression] = header;
@@ -106,8 +111,9 @@ export function parse(
     if (match) {
       if (!conditionTrue) continue;
       optionName = pyRstrip(match[1]);
-      mergeOption(current, optionName, pyStrip(match[2]), lineno);
-      blockMode = !pyStrip(match[2]);
+      const value = pyStrip(match[2]);
+      mergeOption(current, optionName, value, lineno, withOperators);
+      blockMode = !value;
     } else if (!optionName && !pyStrip(line)) {
       continue;
     } else {
@@ -122,7 +128,7 @@ export function parse(
   }
   for (const section of sections.values()) {
     for (const option of section.values()) {
-      if (isSpace(option.value[0] ?? "")) {
+      if (isSpaceCode(option.value.charCodeAt(0))) {
         option.value = dedentBlock(option.value);
       }
     }
@@ -162,37 +168,55 @@ function mergeOption(
   name: string,
   value: string,
   line: number,
+  withOperators: Set<Map<string, RawOption>>,
 ): void {
   const op = name[name.length - 1];
-  const existing = section.get(name);
-  if (existing && (op === "+" || op === "-")) {
-    existing.value = pyRstrip(existing.value);
-    if (value) existing.value += "\n" + value;
-    return;
-  }
-  if (op !== "+" && op !== "-") {
+  if (op === "+" || op === "-") {
+    const existing = section.get(name);
+    if (existing) {
+      existing.value = pyRstrip(existing.value);
+      if (value) existing.value += "\n" + value;
+      return;
+    }
+    withOperators.add(section);
+  } else if (withOperators.has(section)) {
     section.delete(name + " +");
     section.delete(name + " -");
   }
   section.set(name, { value, line });
 }
 
+const HASH = 0x23, SEMICOLON = 0x3b, BRACKET = 0x5b;
+
 // Python's str.isspace() also counts the separators U+001C..U+001F.
 const PY_SPACE = "\\s\\x1c-\\x1f";
 const SPACE = new RegExp(`^[${PY_SPACE}]$`);
-const EDGE_SPACE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
-const TRAILING_SPACE = new RegExp(`[${PY_SPACE}]+$`);
-function isSpace(ch: string): boolean {
-  return ch !== "" && SPACE.test(ch);
+
+/**
+ * Whether the UTF-16 code unit `code` is in PY_SPACE (false for NaN, past the
+ * end of a string). ASCII, nearly every character of a file, is decided
+ * without the regular expression.
+ */
+function isSpaceCode(code: number): boolean {
+  if (code < 0x80) {
+    return code === 0x20 || (code >= 0x09 && code <= 0x0d) ||
+      (code >= 0x1c && code <= 0x1f);
+  }
+  return code >= 0x80 && SPACE.test(String.fromCharCode(code));
 }
 
 /** Python's str.strip(): JS trim() plus the separators Python counts. */
 function pyStrip(s: string): string {
-  return s.replace(EDGE_SPACE, "");
+  let start = 0, end = s.length;
+  while (start < end && isSpaceCode(s.charCodeAt(start))) start++;
+  while (end > start && isSpaceCode(s.charCodeAt(end - 1))) end--;
+  return s.slice(start, end);
 }
 
 function pyRstrip(s: string): string {
-  return s.replace(TRAILING_SPACE, "");
+  let end = s.length;
+  while (end > 0 && isSpaceCode(s.charCodeAt(end - 1))) end--;
+  return s.slice(0, end);
 }
 
 /** textwrap.dedent, then drop leading blank lines (block-mode values). */

@@ -1,7 +1,8 @@
 /** What `annotate` prints: zc.buildout's layout, or JSON for tools. */
-import type { ConfigData } from "./annotated.ts";
+import type { ConfigData, Note } from "./annotated.ts";
 
-const byCodePoint = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+// Names are sorted by Array#sort's default order, UTF-16 code units, which
+// calls no comparator.
 
 /**
  * The "Annotated sections" text: sections and keys sorted, each value
@@ -9,32 +10,38 @@ const byCodePoint = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
  * `only` limits the output to the named sections.
  */
 export function formatAnnotated(data: ConfigData, only: string[] = []): string {
-  const out = ["", "Annotated sections", "=================="];
-  for (const name of [...data.keys()].sort(byCodePoint)) {
+  // Every option of a file shares one notes array: format each array once.
+  const noteLines = new Map<readonly Note[], string>();
+  let out = "\nAnnotated sections\n==================\n";
+  for (const name of [...data.keys()].sort()) {
     if (only.length && !only.includes(name)) continue;
     const section = data.get(name)!;
-    out.push("", `[${name}]`);
-    for (const key of [...section.keys()].sort(byCodePoint)) {
+    out += `\n[${name}]\n`;
+    for (const key of [...section.keys()].sort()) {
       const { value, notes } = section.get(key)!;
-      out.push(`${key}= ${value}`);
-      for (const note of notes) {
-        const prefix = note.op === "=" ? "   " : note.op + " ";
-        out.push(`${prefix} ${note.source}`);
+      let lines = noteLines.get(notes);
+      if (lines === undefined) {
+        lines = "";
+        for (const note of notes) {
+          const prefix = note.op === "=" ? "   " : note.op + " ";
+          lines += `${prefix} ${note.source}\n`;
+        }
+        noteLines.set(notes, lines);
       }
+      out += `${key}= ${value}\n${lines}`;
     }
   }
-  out.push("");
-  return out.join("\n") + "\n";
+  return out + "\n";
 }
 
 /** The same data as JSON: `{sections: {name: {option: {value, origins}}}}`. */
 export function annotatedJson(data: ConfigData, only: string[] = []): string {
   const sections: Record<string, Record<string, unknown>> = {};
-  for (const name of [...data.keys()].sort(byCodePoint)) {
+  for (const name of [...data.keys()].sort()) {
     if (only.length && !only.includes(name)) continue;
     const options: Record<string, unknown> = {};
     const section = data.get(name)!;
-    for (const key of [...section.keys()].sort(byCodePoint)) {
+    for (const key of [...section.keys()].sort()) {
       const { value, notes } = section.get(key)!;
       options[key] = {
         value,

@@ -777,7 +777,7 @@ parts =
 files = \${myfiles:file1} \${myfiles:file2}
 
 [debug]
-recipe = recipes:debug
+recipe = zc.buildout:debug
 
 [with_file1]
 <= debug
@@ -807,7 +807,7 @@ color = blue
 file1 = mydata/file1
 file2 = mydata/file2
 path = mydata
-recipe = recipes:debug
+recipe = zc.buildout:debug
 
 `,
   );

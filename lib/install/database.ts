@@ -1,0 +1,151 @@
+/**
+ * The installation database (`.installed.cfg` by default): which parts are
+ * installed, with the options they were installed with, the paths to remove
+ * on uninstall (`__buildout_installed__`) and their recipe's signature
+ * (`__buildout_signature__`), in zc.buildout's format. It is replaced
+ * atomically (write a temporary file, then rename) every time it changes,
+ * so an interrupted run leaves the previous complete version.
+ */
+import {
+  existsSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { formatSection } from "../config/serialize.ts";
+import { parse } from "../config/parse.ts";
+import { UserError } from "../errors.ts";
+
+/** Options as saved: each value exactly as the part had it. */
+export type SavedOptions = Map<string, string>;
+
+/** The key of the paths a part installed, one per line. */
+export const INSTALLED = "__buildout_installed__";
+/** The key of the recipe signature. */
+export const SIGNATURE = "__buildout_signature__";
+
+const SPACEY: Array<[string, string]> = [
+  ["%(__buildout_space__)s", " "],
+  ["%(__buildout_space_n__)s", "\n"],
+  ["%(__buildout_space_r__)s", "\r"],
+  ["%(__buildout_space_f__)s", "\f"],
+  ["%(__buildout_space_v__)s", "\v"],
+];
+
+function unquote(value: string): string {
+  if (!value.includes("%(")) return value;
+  for (const [quoted, space] of SPACEY) value = value.replaceAll(quoted, space);
+  return value;
+}
+
+/** The database of one buildout; `path` empty means none is kept. */
+export class InstallDatabase {
+  /** Installed parts, in installation order. */
+  parts: string[] = [];
+  /** `installed_develop_eggs`: the develop links of the last run. */
+  developEggs = "";
+  private readonly sections = new Map<string, SavedOptions>();
+  /** Each part's serialized section, so a save only formats what changed. */
+  private readonly texts = new Map<string, string>();
+
+  private constructor(readonly path: string, public exists: boolean) {}
+
+  /**
+   * Reads the database at `path`; an absent file (or empty `path`) is an
+   * empty database.
+   *
+   * @throws {UserError} when the file cannot be parsed or lacks what
+   *   zc.buildout writes, explaining how to recover.
+   */
+  static read(path: string): InstallDatabase {
+    if (!path || !existsSync(path)) return new InstallDatabase(path, false);
+    const db = new InstallDatabase(path, true);
+    const corrupt = (detail: string) =>
+      new UserError(
+        `The installation database ${path} is corrupt: ${detail}\n` +
+          "Buildout cannot tell which parts are installed, so it changed nothing. " +
+          "Restore the file, or move it away to reinstall every part " +
+          "(the old parts' files are then left in place), and run buildout again.",
+      );
+    let sections;
+    try {
+      sections = parse(readFileSync(path, "utf8"), path);
+    } catch (err) {
+      if (err instanceof UserError) throw corrupt(err.message);
+      throw err;
+    }
+    const main = sections.get("buildout");
+    if (!main) throw corrupt("it has no [buildout] section");
+    db.developEggs = unquote(main.get("installed_develop_eggs")?.value ?? "");
+    db.parts = unquote(main.get("parts")?.value ?? "").split(/\s+/)
+      .filter(Boolean);
+    for (const part of db.parts) {
+      const section = sections.get(part);
+      if (!section) throw corrupt(`the installed part ${part} has no section`);
+      const options: SavedOptions = new Map();
+      for (const [key, { value }] of section) options.set(key, unquote(value));
+      for (const required of [INSTALLED, "recipe"]) {
+        if (!options.has(required)) {
+          throw corrupt(`the section [${part}] has no ${required} option`);
+        }
+      }
+      db.sections.set(part, options);
+    }
+    return db;
+  }
+
+  /** The saved options of an installed part. */
+  get(part: string): SavedOptions | undefined {
+    return this.sections.get(part);
+  }
+
+  /** Records `part` as installed with `options`, last in order. */
+  record(part: string, options: SavedOptions): void {
+    this.sections.set(part, options);
+    this.texts.delete(part);
+    this.parts = [...this.parts.filter((p) => p !== part), part];
+  }
+
+  /** Forgets `part` (after it was uninstalled). */
+  forget(part: string): void {
+    this.parts = this.parts.filter((p) => p !== part);
+  }
+
+  /** The file's text, as zc.buildout writes it. */
+  format(): string {
+    const main: Array<[string, string]> = [["parts", this.parts.join(" ")]];
+    if (this.developEggs) {
+      main.push(["installed_develop_eggs", this.developEggs]);
+    }
+    const blocks = [formatSection("buildout", main)];
+    for (const part of this.parts) {
+      let text = this.texts.get(part);
+      if (text === undefined) {
+        text = formatSection(part, this.sections.get(part)!);
+        this.texts.set(part, text);
+      }
+      blocks.push(text);
+    }
+    return blocks.join("\n");
+  }
+
+  /** Writes the database atomically; nothing when it is disabled. */
+  save(): void {
+    if (!this.path) return;
+    const temp = join(
+      dirname(this.path),
+      `.${basename(this.path)}.${process.pid}.tmp`,
+    );
+    writeFileSync(temp, this.format());
+    renameSync(temp, this.path);
+    this.exists = true;
+  }
+
+  /** Deletes the file (a buildout without parts keeps none). */
+  remove(): void {
+    if (this.path) rmSync(this.path, { force: true });
+    this.exists = false;
+  }
+}

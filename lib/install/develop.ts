@@ -1,0 +1,104 @@
+/**
+ * `develop = dir ...`: local recipe and extension packages. Each pattern
+ * (relative to the buildout directory, globs allowed) must match at least
+ * one directory holding a `package.json`. Each package is linked by a
+ * `<develop-eggs-directory>/<name>.egg-link` file naming its directory,
+ * which is how the recipe loader finds it, in this run and in later ones
+ * (extensions load before this step runs).
+ */
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve, sep } from "node:path";
+import { doing, UserError } from "../errors.ts";
+import { logger } from "../log.ts";
+import { readPackage } from "../recipe/load.ts";
+import { pyRepr } from "./pyrepr.ts";
+
+const MAGIC = /[*?[]/;
+
+function segmentPattern(segment: string): RegExp {
+  let source = "";
+  for (let i = 0; i < segment.length; i++) {
+    const ch = segment[i];
+    if (ch === "*") source += "[^/]*";
+    else if (ch === "?") source += "[^/]";
+    else if (ch === "[" && segment.indexOf("]", i + 2) > 0) {
+      const end = segment.indexOf("]", i + 2);
+      let body = segment.slice(i + 1, end);
+      if (body.startsWith("!")) body = "^" + body.slice(1);
+      source += `[${body.replace(/\\/g, "\\\\")}]`;
+      i = end;
+    } else source += ch.replace(/[.+^${}()|\\\]]/g, "\\$&");
+  }
+  return new RegExp(`^${source}$`);
+}
+
+/**
+ * Existing paths matching the absolute `pattern` (`*`, `?`, `[...]` within
+ * one path segment; hidden names only when the segment starts with `.`),
+ * sorted.
+ */
+export function expandGlob(pattern: string): string[] {
+  if (!MAGIC.test(pattern)) return existsSync(pattern) ? [pattern] : [];
+  let found: string[] = [sep];
+  for (const segment of pattern.split(sep).filter(Boolean)) {
+    if (!MAGIC.test(segment)) {
+      found = found.map((base) => join(base, segment)).filter(existsSync);
+      continue;
+    }
+    const regex = segmentPattern(segment);
+    const next: string[] = [];
+    for (const base of found) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(base);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (name.startsWith(".") && !segment.startsWith(".")) continue;
+        if (regex.test(name)) next.push(join(base, name));
+      }
+    }
+    found = next;
+  }
+  return found.sort();
+}
+
+/**
+ * Links every develop package; returns the links written, for the
+ * database's `installed_develop_eggs`.
+ *
+ * @throws {UserError} for a pattern matching nothing or a directory that
+ *   is not a develop package; links written so far are removed.
+ */
+export function developPackages(
+  patterns: string[],
+  directory: string,
+  developEggs: string,
+): string[] {
+  const written: string[] = [];
+  try {
+    for (const pattern of patterns) {
+      const absolute = resolve(directory, pattern);
+      const dirs = expandGlob(absolute);
+      if (!dirs.length) {
+        throw new UserError(
+          `Couldn't develop ${pyRepr(absolute)} (not found)`,
+        );
+      }
+      for (const dir of dirs) {
+        logger.info(`Develop: ${pyRepr(dir)}`);
+        doing(`Processing develop directory ${pyRepr(dir)}.`, () => {
+          const pkg = readPackage(dir);
+          const link = join(developEggs, `${pkg.name}.egg-link`);
+          writeFileSync(link, dir + "\n");
+          written.push(link);
+        });
+      }
+    }
+  } catch (err) {
+    for (const link of written) rmSync(link, { force: true });
+    throw err;
+  }
+  return written;
+}

@@ -1,0 +1,108 @@
+/**
+ * Which parts to install, in what order. A section becomes a part when it is
+ * initialized and has a recipe: the parts listed in `[buildout] parts`, and
+ * any section with a recipe that they reference (by substitution, by their
+ * recipe's constructor reading it, or through `<part-dependencies>`). A
+ * referenced section is initialized first, so it lands before its referrer.
+ */
+import type { Buildout, Options } from "../buildout.ts";
+import { doing, UserError } from "../errors.ts";
+import type {
+  Recipe,
+  RecipeBuildout,
+  RecipeFactory,
+  RecipeOptions,
+} from "../recipe/api.ts";
+import type { RecipeLoader } from "../recipe/load.ts";
+
+/** Runs a synchronous piece of recipe code (in the buildout directory). */
+export type RecipeCall = <T>(fn: () => T) => T;
+
+// Classes must be called with `new`; a plain function is a factory unless
+// its prototype carries the recipe methods (a pre-class constructor).
+type RecipeArgs = [RecipeBuildout, string, RecipeOptions];
+
+function construct(factory: RecipeFactory, ...args: RecipeArgs): Recipe {
+  const source = Function.prototype.toString.call(factory);
+  const isClass = /^class\b/.test(source) ||
+    typeof (factory.prototype as Partial<Recipe> | undefined)?.install ===
+      "function";
+  return isClass
+    ? new (factory as new (...a: RecipeArgs) => Recipe)(...args)
+    : (factory as (...a: RecipeArgs) => Recipe)(...args);
+}
+
+/** Split on whitespace, without empty items. */
+export function words(value: string | undefined): string[] {
+  return (value ?? "").split(/\s+/).filter(Boolean);
+}
+
+/** Constructs recipes as their sections initialize and records the order. */
+export class PartPlan {
+  /** Parts in the order their recipes were constructed. */
+  readonly parts: string[] = [];
+  private readonly recipes = new Map<string, Recipe>();
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly buildout: Buildout,
+    private readonly loader: RecipeLoader,
+    private readonly call: RecipeCall,
+  ) {}
+
+  /** Imports every recipe written out in some section. */
+  preload(): Promise<void> {
+    const specs = new Set<string>();
+    for (const section of this.buildout.rawSections().values()) {
+      const spec = section.get("recipe");
+      if (spec && !spec.includes("${")) specs.add(spec);
+    }
+    return this.loader.preload(specs);
+  }
+
+  /**
+   * From now on, constructs the recipe of each section as it initializes;
+   * sections initialized earlier (by `[buildout]` or extensions) get theirs
+   * now, in the order they were initialized.
+   */
+  attach(): void {
+    this.buildout.onInitialize = (options) => this.initialize(options);
+    for (const options of this.buildout.initializedSections()) {
+      this.initialize(options);
+    }
+  }
+
+  /** The recipe of a part, if its section has one. */
+  recipe(part: string): Recipe | undefined {
+    return this.recipes.get(part);
+  }
+
+  private initialize(options: Options): void {
+    const name = options.name;
+    if (this.seen.has(name)) return;
+    this.seen.add(name);
+    if (name === "buildout") return;
+    const spec = options.get("recipe");
+    if (!spec) return;
+    const factory = doing(
+      `Initializing section ${name}.`,
+      () => this.loader.factory(spec),
+    );
+    for (const dependency of words(options.get("<part-dependencies>"))) {
+      this.buildout.section(dependency);
+    }
+    const recipe = doing(`Initializing part ${name}.`, () => {
+      const made = this.call(() =>
+        construct(factory, this.buildout, name, options)
+      );
+      if (typeof made?.install !== "function") {
+        throw new UserError(
+          `The recipe ${spec} of part ${name} has no install method`,
+        );
+      }
+      return made;
+    });
+    this.recipes.set(name, recipe);
+    this.parts.push(name);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Python 3's `repr()` of a string, which zc.buildout's messages use
+ * (`Creating directory '/x'.`, `Develop: '/x'`) and the debug recipe prints.
+ */
+
+const ESCAPES: Record<string, string> = {
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+
+// Characters Python's str.isprintable() rejects: other (C*) and separator
+// (Z*) categories, except the ASCII space.
+const NON_PRINTABLE = /[\p{C}\p{Z}]/u;
+
+function escape(ch: string, quote: string): string {
+  if (ch === quote) return "\\" + ch;
+  const known = ESCAPES[ch];
+  if (known) return known;
+  if (ch === " " || !NON_PRINTABLE.test(ch)) return ch;
+  const code = ch.codePointAt(0)!;
+  if (code < 0x100) return "\\x" + code.toString(16).padStart(2, "0");
+  if (code < 0x10000) return "\\u" + code.toString(16).padStart(4, "0");
+  return "\\U" + code.toString(16).padStart(8, "0");
+}
+
+/**
+ * `'value'` as Python writes it: single quotes unless the value holds a
+ * single quote and no double quote, backslash escapes for the rest.
+ *
+ * @example pyRepr("a\nb") // "'a\\nb'"
+ * @example pyRepr("it's") // "\"it's\""
+ */
+export function pyRepr(value: string): string {
+  const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+  let body = "";
+  for (const ch of value) body += escape(ch, quote);
+  return quote + body + quote;
+}

@@ -1,0 +1,51 @@
+/**
+ * Recipe signatures: what, besides its options, makes a part "changed".
+ * A built-in recipe is signed by the buildout version; a develop package by
+ * its name and an MD5 of its files (base64, as zc.buildout's `_dir_hash`),
+ * so editing a develop recipe reinstalls the parts that use it.
+ */
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { VERSION } from "../version.ts";
+
+/** The signature of every built-in recipe. */
+export const BUILTIN_SIGNATURE = `buildout-${VERSION}`;
+
+// Version-control metadata, caches and installed dependencies say nothing
+// about the recipe's own code and can be huge.
+const IGNORED_DIRECTORIES = new Set([
+  ".git",
+  ".hg",
+  ".svn",
+  "CVS",
+  "__pycache__",
+  "node_modules",
+]);
+
+/**
+ * MD5 over a directory tree, walked top-down in sorted order: each
+ * directory's subdirectory names, its file names, then the files' bytes.
+ */
+export function dirHash(dir: string): string {
+  const hash = createHash("md5");
+  const walk = (path: string) => {
+    const entries = readdirSync(path, { withFileTypes: true })
+      .sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    const dirs = entries.filter((e) =>
+      e.isDirectory() && !IGNORED_DIRECTORIES.has(e.name)
+    ).map((e) => e.name);
+    const files = entries.filter((e) => e.isFile()).map((e) => e.name);
+    hash.update(dirs.join(" "));
+    hash.update(files.join(" "));
+    for (const name of files) hash.update(readFileSync(join(path, name)));
+    for (const name of dirs) walk(join(path, name));
+  };
+  walk(dir);
+  return hash.digest("base64");
+}
+
+/** `name-<hash>`, the signature of a develop package. */
+export function developSignature(name: string, dir: string): string {
+  return `${name}-${dirHash(dir)}`;
+}

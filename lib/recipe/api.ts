@@ -1,0 +1,101 @@
+/**
+ * What a recipe author writes and what a recipe is given.
+ *
+ * A recipe module is loaded from outside the executable and cannot import
+ * it, so everything it needs reaches it through the two objects it gets:
+ * `buildout` (sections, `UserError`, loggers) and `options` (its section).
+ * These interfaces describe exactly that surface; recipe packages may copy
+ * them to type-check their code.
+ *
+ * ```ts
+ * export default class Mkdir implements Recipe {
+ *   constructor(buildout: RecipeBuildout, name: string, options: RecipeOptions) {
+ *     options.set("path", buildout.section("buildout").require("directory") + "/x");
+ *   }
+ *   install() { ... return this.options.require("path"); }
+ * }
+ * export function uninstall(name: string, options: Record<string, string>) {}
+ * ```
+ */
+
+/** A logger: `info("x")` prints `partname: x` at the INFO level. */
+export interface RecipeLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** One section's options, as a recipe sees them. */
+export interface RecipeOptions {
+  /** The section (part) name. */
+  readonly name: string;
+  /** The substituted value; undefined when the option is not defined. */
+  get(option: string): string | undefined;
+  /** The substituted value; a user error `Missing option: s:o` if absent. */
+  require(option: string): string;
+  /** Sets an option: constructors record what they computed here. */
+  set(option: string, value: string): void;
+  has(option: string): boolean;
+  keys(): string[];
+  entries(): Array<[string, string]>;
+  /** `true`/`false` only; anything else is a user error. */
+  getBool(option: string): boolean;
+  /**
+   * Registers created paths (removed if install/update throws) and returns
+   * all registered so far; only valid during install or update.
+   */
+  created(...paths: string[]): string[];
+}
+
+/** The buildout, as a recipe sees it. */
+export interface RecipeBuildout {
+  /** A section, initialized (and its recipe constructed) on first use. */
+  section(name: string): RecipeOptions;
+  has(name: string): boolean;
+  sectionNames(): string[];
+  /** Throw this for mistakes a user can fix: printed as `Error: message`. */
+  readonly UserError: new (message: string) => Error;
+  /** A logger printing `name: message`. */
+  logger(name: string): RecipeLogger;
+}
+
+/** Paths to remove on uninstall: one, several, or none. */
+export type InstallResult = string | Iterable<string> | void | undefined;
+
+/** A constructed recipe. */
+export interface Recipe {
+  /** Creates the part; returns the paths it created. */
+  install(): InstallResult | Promise<InstallResult>;
+  /**
+   * Updates an unchanged part; returned paths are added to the recorded
+   * ones, nothing keeps them. Without it, `install` is called.
+   */
+  update?(): InstallResult | Promise<InstallResult>;
+}
+
+/** A recipe class, or a factory function returning a recipe. */
+export type RecipeFactory =
+  | (new (
+    buildout: RecipeBuildout,
+    name: string,
+    options: RecipeOptions,
+  ) => Recipe)
+  | ((
+    buildout: RecipeBuildout,
+    name: string,
+    options: RecipeOptions,
+  ) => Recipe);
+
+/**
+ * Runs before a part's recorded paths are removed, with the options saved
+ * in the installation database (the section may no longer exist).
+ */
+export type UninstallRecipe = (
+  name: string,
+  options: Record<string, string>,
+  buildout: RecipeBuildout,
+) => void | Promise<void>;
+
+/** An extension (or its unload hook), called with the buildout. */
+export type Extension = (buildout: RecipeBuildout) => void | Promise<void>;

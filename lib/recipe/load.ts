@@ -1,0 +1,288 @@
+/**
+ * Resolving `recipe = name[:entry]` (entry `default` when omitted) to code:
+ * a develop package of that name (found through its link in the
+ * develop-eggs directory, see `install/develop.ts`) or a built-in recipe.
+ *
+ * A develop package is a directory whose `package.json` has a `buildout`
+ * field mapping entry point names to modules, per group:
+ * `{"recipes": {"default": "./r.ts", "mkdir": "./mkdir.ts:Mkdir"},
+ *   "uninstall": {...}, "extensions": {...}, "unload": {...}}`.
+ * `./file.ts` means the module's default export, `./file.ts:name` a named
+ * export. Modules are loaded with `import()` of a `file://` URL, which works
+ * under `deno run` and in the compiled executable alike.
+ *
+ * Recipe constructors run synchronously while sections initialize, so the
+ * modules are imported beforehand ({@link RecipeLoader.preload}) and looked
+ * up without waiting ({@link RecipeLoader.factory}).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { UserError } from "../errors.ts";
+import { BUILTIN_SIGNATURE, developSignature } from "../install/signature.ts";
+import Debug from "../../recipes/debug.ts";
+import Mkdir from "../../recipes/mkdir.ts";
+import type { Extension, RecipeFactory, UninstallRecipe } from "./api.ts";
+
+/** Entry point groups of a develop package. */
+export type EntryGroup = "recipes" | "uninstall" | "extensions" | "unload";
+
+/** A develop package as its `package.json` describes it. */
+export interface DevelopPackage {
+  name: string;
+  dir: string;
+  entries: Record<EntryGroup, Record<string, string>>;
+}
+
+const BUILTINS: Record<string, RecipeFactory> = {
+  "debug:default": Debug,
+  "zc.buildout:debug": Debug,
+  "mkdir:default": Mkdir,
+  "z3c.recipe.mkdir:default": Mkdir,
+};
+
+/** `pkg:entry` → `["pkg", "entry"]`; no entry means `default`. */
+export function parseSpec(spec: string): [string, string] {
+  const text = spec.trim();
+  const colon = text.indexOf(":");
+  if (colon < 0) return [text, "default"];
+  return [text.slice(0, colon).trim(), text.slice(colon + 1).trim()];
+}
+
+/**
+ * Reads `dir/package.json`.
+ *
+ * @throws {UserError} when it is missing, not JSON, or its `buildout` field
+ *   is not a map of groups to maps of strings.
+ */
+export function readPackage(dir: string): DevelopPackage {
+  const file = join(dir, "package.json");
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      throw new UserError(
+        `${dir} is not a develop package: it has no package.json`,
+      );
+    }
+    throw new UserError(`Couldn't read ${file}: ${(err as Error).message}`);
+  }
+  const meta = (json ?? {}) as { name?: unknown; buildout?: unknown };
+  const name = typeof meta.name === "string" && meta.name
+    ? meta.name
+    : basename(dir);
+  const field = (meta.buildout ?? {}) as Record<string, unknown>;
+  const entries = { recipes: {}, uninstall: {}, extensions: {}, unload: {} };
+  for (const group of Object.keys(entries) as EntryGroup[]) {
+    const map = field[group] ?? {};
+    const valid = typeof map === "object" && !Array.isArray(map) &&
+      Object.values(map as object).every((v) => typeof v === "string");
+    if (!valid) {
+      throw new UserError(
+        `Invalid "buildout.${group}" in ${file}: expected a map of entry point names to module paths`,
+      );
+    }
+    entries[group] = map as Record<string, string>;
+  }
+  return { name, dir, entries };
+}
+
+/** Finds, loads and signs recipes, uninstall recipes and extensions. */
+export class RecipeLoader {
+  private readonly packages = new Map<string, DevelopPackage | undefined>();
+  private readonly loaded = new Map<string, RecipeFactory | UserError>();
+  private readonly signatures = new Map<string, string>();
+
+  /** `developEggs` holds the `<name>.egg-link` files of develop packages. */
+  constructor(private readonly developEggs: string) {}
+
+  /** The develop package called `name`, if one is linked. */
+  findPackage(name: string): DevelopPackage | undefined {
+    if (this.packages.has(name)) return this.packages.get(name);
+    let found: DevelopPackage | undefined;
+    const link = join(this.developEggs, `${name}.egg-link`);
+    if (name && !name.includes("/") && existsSync(link)) {
+      const dir = readFileSync(link, "utf8").split("\n")[0].trim();
+      found = readPackage(dir);
+    }
+    this.packages.set(name, found);
+    return found;
+  }
+
+  /**
+   * Imports the recipes named by `specs`. A failure is kept and thrown by
+   * {@link factory} only when a section actually uses that recipe.
+   */
+  async preload(specs: Iterable<string>): Promise<void> {
+    for (const spec of specs) {
+      const [pkg, entry] = parseSpec(spec);
+      const key = `${pkg}:${entry}`;
+      if (this.loaded.has(key)) continue;
+      try {
+        this.loaded.set(key, await this.loadRecipe(pkg, entry, spec));
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        this.loaded.set(key, err);
+      }
+    }
+  }
+
+  /**
+   * The recipe class or factory for `spec`, which {@link preload} must
+   * have seen.
+   *
+   * @throws {UserError} when it cannot be found or loaded.
+   */
+  factory(spec: string): RecipeFactory {
+    const [pkg, entry] = parseSpec(spec);
+    const found = this.loaded.get(`${pkg}:${entry}`);
+    if (found === undefined) {
+      throw new UserError(
+        `The recipe ${spec} is computed from other options; only recipes ` +
+          "written out in some section of the configuration can be loaded",
+      );
+    }
+    // A fresh error each time: the While: context is added to the object.
+    if (found instanceof UserError) throw new UserError(found.message);
+    return found;
+  }
+
+  /** The signature of the code behind `spec` (see `install/signature.ts`). */
+  signature(spec: string): string {
+    const [pkg] = parseSpec(spec);
+    let signature = this.signatures.get(pkg);
+    if (signature === undefined) {
+      const found = this.findPackage(pkg);
+      signature = found
+        ? developSignature(found.name, found.dir)
+        : BUILTIN_SIGNATURE;
+      this.signatures.set(pkg, signature);
+    }
+    return signature;
+  }
+
+  /**
+   * The uninstall recipe registered under the same entry name as the
+   * recipe `spec`, if its package exists and has one.
+   */
+  async uninstaller(spec: string): Promise<UninstallRecipe | undefined> {
+    const [pkg, entry] = parseSpec(spec);
+    let found: DevelopPackage | undefined;
+    try {
+      found = this.findPackage(pkg);
+    } catch (err) {
+      // The package is gone or broken: nothing can run, as in zc.buildout.
+      if (err instanceof UserError) return undefined;
+      throw err;
+    }
+    const target = found?.entries.uninstall[entry];
+    if (!found || target === undefined) return undefined;
+    return await importEntry(
+      found,
+      "uninstall",
+      entry,
+      target,
+    ) as UninstallRecipe;
+  }
+
+  /**
+   * The entry points of `group` (`extensions` or `unload`) of the develop
+   * package `name`.
+   *
+   * @throws {UserError} when no such package is linked.
+   */
+  async extensions(
+    name: string,
+    group: "extensions" | "unload",
+  ): Promise<Extension[]> {
+    const found = this.findPackage(name);
+    if (!found) {
+      throw new UserError(
+        `Couldn't find the extension package '${name}': extensions must be develop packages`,
+      );
+    }
+    const result: Extension[] = [];
+    for (const [entry, target] of Object.entries(found.entries[group])) {
+      result.push(await importEntry(found, group, entry, target) as Extension);
+    }
+    return result;
+  }
+
+  private async loadRecipe(
+    pkg: string,
+    entry: string,
+    spec: string,
+  ): Promise<RecipeFactory> {
+    const found = this.findPackage(pkg);
+    if (found) {
+      const target = found.entries.recipes[entry];
+      if (target === undefined) {
+        throw new UserError(
+          `The develop package '${found.name}' (${found.dir}) has no recipe ` +
+            `entry point '${entry}' in "buildout.recipes" of its package.json ` +
+            `(recipe = ${spec.trim()})`,
+        );
+      }
+      return await importEntry(
+        found,
+        "recipes",
+        entry,
+        target,
+      ) as RecipeFactory;
+    }
+    const builtin = BUILTINS[`${pkg}:${entry}`];
+    if (builtin) return builtin;
+    throw new UserError(
+      `Couldn't find recipe ${spec.trim()}: '${pkg}' is neither a built-in ` +
+        "recipe (debug, mkdir, zc.buildout:debug, z3c.recipe.mkdir) nor a " +
+        "develop package listed in buildout:develop",
+    );
+  }
+}
+
+/**
+ * Imports `target` (`./file.ts` or `./file.ts:export`) of a package and
+ * returns the function it names.
+ *
+ * @throws {UserError} naming the module when it is missing, fails to load
+ *   or lacks the export.
+ */
+async function importEntry(
+  pkg: DevelopPackage,
+  group: EntryGroup,
+  entry: string,
+  target: string,
+): Promise<unknown> {
+  const colon = target.lastIndexOf(":");
+  const [file, name] = colon > 0
+    ? [target.slice(0, colon), target.slice(colon + 1)]
+    : [target, "default"];
+  const path = resolve(pkg.dir, file);
+  const where = `entry point '${entry}' in "buildout.${group}" of ${
+    join(pkg.dir, "package.json")
+  }`;
+  if (!existsSync(path)) {
+    throw new UserError(`The module ${path} (${where}) does not exist`);
+  }
+  let module: Record<string, unknown>;
+  try {
+    module = await import(pathToFileURL(path).href);
+  } catch (err) {
+    throw new UserError(
+      `Couldn't load the module ${path} (${where}): ${
+        err instanceof Error ? err.message : String(err)
+      }`,
+    );
+  }
+  const value = module[name];
+  if (typeof value !== "function") {
+    throw new UserError(
+      `The module ${path} (${where}) has no ${
+        name === "default" ? "default export" : `export '${name}'`
+      } that is a function or class`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,31 @@
+/**
+ * The debug recipe (`debug`, alias `zc.buildout:debug`): prints every option
+ * of its part, sorted by name, as `  name='value'` with the value in Python
+ * repr form, on install and on every update. It creates nothing.
+ */
+import { writeSync } from "node:fs";
+import { pyRepr } from "../lib/install/pyrepr.ts";
+import type { Recipe, RecipeOptions } from "../lib/recipe/api.ts";
+
+/** Prints its options; byte for byte what zc.buildout's Debug recipe prints. */
+export default class Debug implements Recipe {
+  constructor(
+    _buildout: unknown,
+    _name: string,
+    private readonly options: RecipeOptions,
+  ) {}
+
+  install(): void {
+    const entries = this.options.entries().sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0
+    );
+    const text = entries.map(([name, value]) => `  ${name}=${pyRepr(value)}\n`)
+      .join("");
+    // Like Python's print: straight to stdout, whatever the log level.
+    if (text) writeSync(1, text);
+  }
+
+  update(): void {
+    this.install();
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The mkdir recipe (`mkdir`, alias `z3c.recipe.mkdir`), following
+ * z3c.recipe.mkdir 2.x: creates directories listed in `paths` (default
+ * `parts/<name>`), with intermediate ones unless `create-intermediate` is
+ * false, optionally applying `mode`, `user` and `group`. Only with
+ * `remove-on-update` are created directories recorded, and so removed on
+ * uninstall: by default nothing is ever removed.
+ */
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+} from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { pyRepr } from "../lib/install/pyrepr.ts";
+import type {
+  Recipe,
+  RecipeBuildout,
+  RecipeLogger,
+  RecipeOptions,
+} from "../lib/recipe/api.ts";
+
+/** z3c.recipe.mkdir's booleans: yes, on, true, 1 (any case). */
+function toBool(value: string): boolean {
+  return ["yes", "on", "true", "1"].includes(value.toLowerCase());
+}
+
+/** Python's `str(bool)`. */
+function pyBool(value: boolean): string {
+  return value ? "True" : "False";
+}
+
+/** The numeric id of `name` in an `/etc/passwd`-style file. */
+function lookupId(file: string, name: string, what: string): number {
+  let text = "";
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    // No database: reported below as an unknown name.
+  }
+  for (const line of text.split("\n")) {
+    const fields = line.split(":");
+    if (fields[0] === name && fields.length > 2) return Number(fields[2]);
+  }
+  throw new UnknownName(`Unknown ${what}: ${name}`);
+}
+
+class UnknownName extends Error {}
+
+/** Creates directories; see the module documentation. */
+export default class Mkdir implements Recipe {
+  private readonly logger: RecipeLogger;
+  private readonly paths: string[];
+  private readonly createIntermediate: boolean;
+  private readonly removeOnUpdate: boolean;
+  private readonly mode?: number;
+  private readonly user?: string;
+  private readonly group?: string;
+  private readonly uid: number = -1;
+  private readonly gid: number = -1;
+
+  constructor(
+    private readonly buildout: RecipeBuildout,
+    name: string,
+    private readonly options: RecipeOptions,
+  ) {
+    this.logger = buildout.logger(name);
+    this.removeOnUpdate = toBool(options.get("remove-on-update") ?? "no");
+    this.createIntermediate = toBool(
+      options.get("create-intermediate") ?? "yes",
+    );
+    const main = buildout.section("buildout");
+    const directory = main.require("directory");
+    const paths = options.get("paths") ??
+      join(main.require("parts-directory"), name);
+    this.paths = paths.split("\n").map((p) => p.trim()).filter(Boolean)
+      .map((p) => resolve(directory, p)).sort();
+
+    const mode = options.get("mode");
+    if (mode !== undefined) {
+      const digits = mode.trim().replace(/^0o/i, "");
+      if (!/^[0-7]+$/.test(digits)) {
+        throw new buildout.UserError(`'mode' must be an octal number: ${mode}`);
+      }
+      this.mode = parseInt(digits, 8);
+    }
+    try {
+      this.user = options.get("user") || undefined;
+      if (this.user) this.uid = lookupId("/etc/passwd", this.user, "user");
+      this.group = options.get("group") || undefined;
+      if (this.group) this.gid = lookupId("/etc/group", this.group, "group");
+    } catch (err) {
+      if (err instanceof UnknownName) {
+        throw new buildout.UserError(err.message);
+      }
+      throw err;
+    }
+
+    // Recorded back so other sections can reference the normalized values.
+    options.set("paths", this.paths.join("\n"));
+    options.set("create-intermediate", pyBool(this.createIntermediate));
+    options.set("remove-on-update", pyBool(this.removeOnUpdate));
+    if (this.mode) options.set("mode", "0o" + this.mode.toString(8));
+  }
+
+  install(): string[] {
+    for (const path of this.paths) this.create(path);
+    return this.options.created();
+  }
+
+  update(): string[] {
+    return this.install();
+  }
+
+  private create(path: string): void {
+    const parent = dirname(path);
+    const listed = this.paths.includes(path);
+    if (!this.createIntermediate && listed && !isDirectory(parent)) {
+      throw new this.buildout.UserError(
+        `Cannot create: ${path}\n       Parent does not exist or not a directory.`,
+      );
+    }
+    if (existsSync(path) && !isDirectory(path)) {
+      throw new this.buildout.UserError(
+        `Cannot create directory: ${path}. It's a file.`,
+      );
+    }
+    if (parent === path || existsSync(path)) {
+      if (listed) {
+        this.logger.info(`set permissions for ${path}`);
+        this.setPermissions(path);
+      }
+      return;
+    }
+    if (!isDirectory(parent)) this.create(parent);
+    mkdirSync(path);
+    this.logger.info(`created path: ${path}`);
+    this.setPermissions(path);
+    if (this.removeOnUpdate) this.options.created(path);
+  }
+
+  private setPermissions(path: string): void {
+    const notes: string[] = [];
+    if (this.mode !== undefined) {
+      chmodSync(path, this.mode);
+      notes.push(`mode 0${this.mode.toString(8)}`);
+    }
+    if (this.uid !== -1 || this.gid !== -1) {
+      chownSync(path, this.uid, this.gid);
+      if (this.uid !== -1) notes.push(`user ${pyRepr(this.user!)}`);
+      if (this.gid !== -1) notes.push(`group ${pyRepr(this.group!)}`);
+    }
+    if (notes.length) this.logger.info("  " + notes.join(", "));
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

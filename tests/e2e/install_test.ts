@@ -1,0 +1,1062 @@
+/**
+ * End-to-end tests of `buildout` / `buildout install`: the sessions of the
+ * zc.buildout 1.5.2 documentation ("Buildouts" through "Uninstall recipes",
+ * "Command-line usage", "Alternate directory and file locations",
+ * "Controlling the installation database", "Extensions", "Debugging
+ * buildouts"), with the Python develop recipes rewritten as TypeScript
+ * develop packages, plus bad input.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
+
+/** Runs `args` in `sample`; stdout and stderr come back normalised. */
+async function run(sample: Sample, args = ""): Promise<RunResult> {
+  const result = await sample.system(args);
+  const stdout = sample.normalize(result.stdout);
+  const stderr = sample.normalize(result.stderr);
+  return { ...result, stdout, stderr, output: stdout + stderr };
+}
+
+/** Asserts a successful run printing exactly `stdout`. */
+async function expectOk(sample: Sample, args: string, stdout: string) {
+  const result = await run(sample, args);
+  assert.equal(result.stderr, "", result.output);
+  assert.equal(result.stdout, stdout);
+  assert.equal(result.code, 0);
+}
+
+/** `.installed.cfg`, normalised, signatures replaced by `SIG`. */
+function installed(sample: Sample, name = ".installed.cfg"): string {
+  return sample.normalize(sample.cat(name)).replace(
+    /recipes-[A-Za-z0-9+/]{22}==/g,
+    "recipes-SIG",
+  );
+}
+
+// The reference's first mkdir recipe: one path, relative to the buildout.
+const MKDIR_ONE = `
+import { basename, dirname, resolve } from "node:path";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+
+export default class Mkdir {
+  constructor(buildout, name, options) {
+    this.options = options;
+    this.log = buildout.logger(name);
+    const path = resolve(
+      buildout.section("buildout").require("directory"),
+      options.require("path"),
+    );
+    options.set("path", path);
+    const parent = dirname(path);
+    if (!existsSync(parent) || !statSync(parent).isDirectory()) {
+      this.log.error(\`Cannot create \${path}. \${parent} is not a directory.\`);
+      throw new buildout.UserError("Invalid Path");
+    }
+  }
+  install() {
+    const path = this.options.require("path");
+    this.log.info(\`Creating directory \${basename(path)}\`);
+    mkdirSync(path);
+    return path;
+  }
+  update() {}
+}
+`;
+
+// Several paths; INSTALL is the body of install().
+const mkdirMany = (install: string) => `
+import { basename, dirname, resolve } from "node:path";
+import { existsSync, mkdirSync, rmdirSync, statSync } from "node:fs";
+
+export default class Mkdir {
+  constructor(buildout, name, options) {
+    this.options = options;
+    this.log = buildout.logger(name);
+    const directory = buildout.section("buildout").require("directory");
+    const paths = [];
+    for (const p of options.require("path").split(/\\s+/).filter(Boolean)) {
+      const path = resolve(directory, p);
+      if (!existsSync(dirname(path)) || !statSync(dirname(path)).isDirectory()) {
+        this.log.error(\`Cannot create \${path}.\`);
+        throw new buildout.UserError("Invalid Path");
+      }
+      paths.push(path);
+    }
+    options.set("path", paths.join(" "));
+  }
+  install() {
+    const paths = this.options.require("path").split(" ");
+    ${install}
+  }
+  update() {}
+}
+`;
+
+const DEBUG = `
+export default class Debug {
+  constructor(buildout, name, options) {
+    this.options = options;
+  }
+  install() {
+    const items = this.options.entries().sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+    for (const [option, value] of items) console.log(option, value);
+  }
+  update() {
+    return this.install();
+  }
+}
+`;
+
+const SERVICE = `
+export default class Service {
+  constructor(buildout, name, options) {
+    this.options = options;
+  }
+  install() {
+    console.log(\`chkconfig --add \${this.options.require("script")}\`);
+    return [];
+  }
+  update() {}
+}
+export function uninstallService(name, options) {
+  console.log(\`chkconfig --del \${options.script}\`);
+}
+`;
+
+const BACKUP = `
+import { readdirSync } from "node:fs";
+export default function backupDirectory(name, options) {
+  const path = options.path;
+  console.log(\`backing up directory \${path} of size \${readdirSync(path).length}\`);
+}
+`;
+
+function writeRecipes(
+  sample: Sample,
+  recipes: Record<string, string>,
+  uninstall: Record<string, string> = {},
+): void {
+  if (!existsSync(sample.path("recipes"))) sample.mkdir("recipes");
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({ name: "recipes", buildout: { recipes, uninstall } }),
+  );
+}
+
+function dataDir(path: string): string {
+  return `
+[buildout]
+develop = recipes
+parts = data-dir
+
+[data-dir]
+recipe = recipes:mkdir
+path = ${path}
+`;
+}
+
+Deno.test("Recipes: install, .installed.cfg, change, reinstall when files vanish", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("recipes");
+  sample.write("recipes", "mkdir.ts", MKDIR_ONE);
+  writeRecipes(sample, { mkdir: "./mkdir.ts" });
+  sample.write("buildout.cfg", dataDir("mystuff"));
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Installing data-dir.
+data-dir: Creating directory mystuff
+`,
+  );
+  assert.deepEqual(sample.ls(), [
+    "-  .installed.cfg",
+    "d  bin",
+    "-  buildout.cfg",
+    "d  develop-eggs",
+    "d  eggs",
+    "d  mystuff",
+    "d  parts",
+    "d  recipes",
+  ]);
+  assert.equal(
+    installed(sample),
+    `[buildout]
+installed_develop_eggs = /sample-buildout/develop-eggs/recipes.egg-link
+parts = data-dir
+
+[data-dir]
+__buildout_installed__ = /sample-buildout/mystuff
+__buildout_signature__ = recipes-SIG
+path = /sample-buildout/mystuff
+recipe = recipes:mkdir
+`,
+  );
+
+  sample.write("buildout.cfg", dataDir("mydata"));
+  const changed = `Develop: '/sample-buildout/recipes'
+Uninstalling data-dir.
+Installing data-dir.
+data-dir: Creating directory mydata
+`;
+  await expectOk(sample, "", changed);
+  assert.ok(!existsSync(sample.path("mystuff")));
+  assert.ok(existsSync(sample.path("mydata")));
+
+  sample.remove("mydata");
+  await expectOk(sample, "", changed);
+
+  // Error reporting: a user error from the constructor.
+  sample.write("buildout.cfg", dataDir("/xxx/mydata"));
+  const result = await run(sample);
+  assert.equal(
+    result.stdout,
+    `Develop: '/sample-buildout/recipes'
+data-dir: Cannot create /xxx/mydata. /xxx is not a directory.
+`,
+  );
+  assert.equal(
+    result.stderr,
+    `While:
+  Installing.
+  Getting section data-dir.
+  Initializing part data-dir.
+Error: Invalid Path
+`,
+  );
+  assert.equal(result.code, 1);
+  assert.ok(existsSync(sample.path("mydata")), "installed part left alone");
+});
+
+Deno.test("Recipe error handling: partial effects and options.created()", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("recipes");
+  writeRecipes(sample, { mkdir: "./mkdir.ts" });
+  sample.write("recipes", "mkdir.ts", MKDIR_ONE);
+  sample.write("buildout.cfg", dataDir("mystuff"));
+  assert.equal((await run(sample)).code, 0);
+
+  sample.write(
+    "recipes",
+    "mkdir.ts",
+    mkdirMany(`for (const path of paths) {
+      this.log.info(\`Creating directory \${basename(path)}\`);
+      mkdirSync(path);
+    }
+    return paths;`),
+  );
+  sample.write("buildout.cfg", dataDir("foo bin"));
+  let result = await run(sample);
+  assert.equal(
+    result.stdout,
+    `Develop: '/sample-buildout/recipes'
+Uninstalling data-dir.
+Installing data-dir.
+data-dir: Creating directory foo
+data-dir: Creating directory bin
+`,
+  );
+  assert.match(
+    result.stderr,
+    /^While:\n {2}Installing data-dir.\n\nAn internal error occurred due to a bug in either buildout or in a\nrecipe being used:\nError: EEXIST: file already exists, mkdir '\/sample-buildout\/bin'\n/,
+  );
+  assert.equal(result.code, 1);
+  assert.ok(existsSync(sample.path("foo")), "foo was left behind");
+
+  sample.write("buildout.cfg", dataDir("foo bins"));
+  result = await run(sample);
+  assert.equal(
+    result.stdout,
+    `Develop: '/sample-buildout/recipes'
+Installing data-dir.
+data-dir: Creating directory foo
+`,
+  );
+  assert.match(
+    result.stderr,
+    /EEXIST: file already exists, mkdir '\/sample-buildout\/foo'/,
+  );
+  sample.remove("foo");
+
+  // options.created() registers paths removed when install fails.
+  sample.write(
+    "recipes",
+    "mkdir.ts",
+    mkdirMany(`for (const path of paths) {
+      this.log.info(\`Creating directory \${basename(path)}\`);
+      mkdirSync(path);
+      this.options.created(path);
+    }
+    return this.options.created();`),
+  );
+  sample.write("buildout.cfg", dataDir("foo bin"));
+  result = await run(sample);
+  assert.equal(
+    result.stdout,
+    `Develop: '/sample-buildout/recipes'
+Installing data-dir.
+data-dir: Creating directory foo
+data-dir: Creating directory bin
+`,
+  );
+  assert.match(
+    result.stderr,
+    /EEXIST: file already exists, mkdir '\/sample-buildout\/bin'/,
+  );
+  assert.ok(!existsSync(sample.path("foo")), "foo was cleaned up");
+
+  sample.write("buildout.cfg", dataDir("foo bins"));
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Installing data-dir.
+data-dir: Creating directory foo
+data-dir: Creating directory bins
+`,
+  );
+  assert.ok(existsSync(sample.path("foo")) && existsSync(sample.path("bins")));
+});
+
+const SUBST = (parts: string, file2 = "${debug:File 1}/log", extra = "") => `
+[buildout]
+develop = recipes
+parts = ${parts}
+log-level = INFO
+
+[debug]
+recipe = recipes:debug
+File 1 = \${data-dir:path}/file
+File 2 = ${file2}
+${extra}
+[data-dir]
+recipe = recipes:mkdir
+path = mydata
+`;
+
+Deno.test("Variable substitutions and automatic part selection and ordering", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("recipes");
+  sample.write("recipes", "mkdir.ts", MKDIR_ONE);
+  writeRecipes(sample, { mkdir: "./mkdir.ts" });
+  sample.write("buildout.cfg", dataDir("mydata"));
+  assert.equal((await run(sample)).code, 0);
+
+  // Adding the debug module changes the package: data-dir is reinstalled.
+  sample.write("recipes", "debug.ts", DEBUG);
+  writeRecipes(sample, { mkdir: "./mkdir.ts", debug: "./debug.ts" });
+  sample.write("buildout.cfg", SUBST("data-dir debug"));
+  const debugOut = `File 1 /sample-buildout/mydata/file
+File 2 /sample-buildout/mydata/file/log
+recipe recipes:debug
+`;
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Uninstalling data-dir.
+Installing data-dir.
+data-dir: Creating directory mydata
+Installing debug.
+${debugOut}`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Updating data-dir.
+Updating debug.
+${debugOut}`,
+  );
+
+  sample.write(
+    "buildout.cfg",
+    SUBST(
+      "data-dir debug",
+      "${:File 1}/log",
+      "my_name = ${:_buildout_section_name_}\n",
+    ),
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Uninstalling debug.
+Updating data-dir.
+Installing debug.
+File 1 /sample-buildout/mydata/file
+File 2 /sample-buildout/mydata/file/log
+my_name debug
+recipe recipes:debug
+`,
+  );
+
+  // data-dir left out of parts: still a part, before its referrer.
+  sample.write("buildout.cfg", SUBST("debug"));
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Uninstalling debug.
+Updating data-dir.
+Installing debug.
+${debugOut}`,
+  );
+  assert.match(
+    installed(sample),
+    /^\[buildout\]\n.*\nparts = data-dir debug\n/,
+  );
+
+  sample.write("buildout.cfg", SUBST("debug data-dir"));
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Updating data-dir.
+Updating debug.
+${debugOut}`,
+  );
+  assert.match(
+    installed(sample),
+    /^\[buildout\]\n.*\nparts = data-dir debug\n/,
+  );
+});
+
+Deno.test("Uninstall recipes run before the part's files are removed", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("recipes");
+  sample.write("recipes", "mkdir.ts", MKDIR_ONE);
+  sample.write("recipes", "debug.ts", DEBUG);
+  sample.write("recipes", "service.ts", SERVICE);
+  sample.write("recipes", "backup.ts", BACKUP);
+  const recipes = {
+    mkdir: "./mkdir.ts",
+    debug: "./debug.ts",
+    service: "./service.ts",
+  };
+  writeRecipes(sample, recipes, { service: "./service.ts:uninstallService" });
+  const service = (script: string) => `
+[buildout]
+develop = recipes
+parts = service
+
+[service]
+recipe = recipes:service
+script = ${script}
+`;
+  sample.write("buildout.cfg", service("/path/to/script"));
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Installing service.
+chkconfig --add /path/to/script
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    "Develop: '/sample-buildout/recipes'\nUpdating service.\n",
+  );
+  sample.write("buildout.cfg", service("/path/to/a/different/script"));
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Uninstalling service.
+Running uninstall recipe.
+chkconfig --del /path/to/script
+Installing service.
+chkconfig --add /path/to/a/different/script
+`,
+  );
+  const debugOnly = `
+[buildout]
+develop = recipes
+parts = debug
+
+[debug]
+recipe = recipes:debug
+`;
+  sample.write("buildout.cfg", debugOnly);
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Uninstalling service.
+Running uninstall recipe.
+chkconfig --del /path/to/a/different/script
+Installing debug.
+recipe recipes:debug
+`,
+  );
+
+  writeRecipes(sample, recipes, {
+    uninstall_service: "./service.ts:uninstallService",
+    mkdir: "./backup.ts",
+  });
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+develop = recipes
+parts = dir debug
+
+[dir]
+recipe = recipes:mkdir
+path = my_directory
+
+[debug]
+recipe = recipes:debug
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Uninstalling debug.
+Installing dir.
+dir: Creating directory my_directory
+Installing debug.
+recipe recipes:debug
+`,
+  );
+  sample.write("buildout.cfg", debugOnly);
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Uninstalling dir.
+Running uninstall recipe.
+backing up directory /sample-buildout/my_directory of size 0
+Updating debug.
+recipe recipes:debug
+`,
+  );
+  assert.ok(!existsSync(sample.path("my_directory")));
+});
+
+function commandLineSample(sample: Sample): void {
+  sample.mkdir("recipes");
+  sample.write("recipes", "mkdir.ts", MKDIR_ONE);
+  sample.write("recipes", "debug.ts", DEBUG);
+  writeRecipes(sample, { mkdir: "./mkdir.ts", debug: "./debug.ts" });
+}
+
+Deno.test("Command-line usage: -c, -v, installed=, install d3 d4", async () => {
+  using sample = await sampleBuildout();
+  commandLineSample(sample);
+  sample.write(
+    "other.cfg",
+    `
+[buildout]
+develop = recipes
+parts = debug
+installed = .other.cfg
+log-level = WARNING
+
+[debug]
+name = other
+recipe = recipes:debug
+`,
+  );
+  await expectOk(
+    sample,
+    "-c other.cfg debug:op1=foo -v",
+    `Develop: '/sample-buildout/recipes'
+Installing debug.
+name other
+op1 foo
+recipe recipes:debug
+`,
+  );
+  await expectOk(
+    sample,
+    "-vcother.cfg debug:op1=foo",
+    `Develop: '/sample-buildout/recipes'
+Updating debug.
+name other
+op1 foo
+recipe recipes:debug
+`,
+  );
+  assert.ok(existsSync(sample.path(".other.cfg")));
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+
+  const mkdirPart = (name: string, path: string) =>
+    `[${name}]\nrecipe = recipes:mkdir\npath = ${path}\n\n`;
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\ndevelop = recipes\nparts = debug d1 d2 d3\n\n` +
+      mkdirPart("d1", "d1") + mkdirPart("d2", "d2") + mkdirPart("d3", "d3") +
+      "[debug]\nrecipe = recipes:debug\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Installing debug.
+recipe recipes:debug
+Installing d1.
+d1: Creating directory d1
+Installing d2.
+d2: Creating directory d2
+Installing d3.
+d3: Creating directory d3
+`,
+  );
+  const section = (name: string, path: string) =>
+    `[${name}]
+__buildout_installed__ = /sample-buildout/${path}
+__buildout_signature__ = recipes-SIG
+path = /sample-buildout/${path}
+recipe = recipes:mkdir
+`;
+  const debugSection = `[debug]
+__buildout_installed__ = 
+__buildout_signature__ = recipes-SIG
+recipe = recipes:debug
+`;
+  const head = (parts: string) =>
+    `[buildout]
+installed_develop_eggs = /sample-buildout/develop-eggs/recipes.egg-link
+parts = ${parts}
+`;
+  assert.equal(
+    installed(sample),
+    [
+      head("debug d1 d2 d3"),
+      debugSection,
+      section("d1", "d1"),
+      section("d2", "d2"),
+      section("d3", "d3"),
+    ].join("\n"),
+  );
+
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\ndevelop = recipes\nparts = debug d2 d3 d4\n\n` +
+      mkdirPart("d2", "data2") + mkdirPart("d3", "data3") +
+      mkdirPart("d4", "${d2:path}-extra") +
+      "[debug]\nrecipe = recipes:debug\nx = 1\n",
+  );
+  await expectOk(
+    sample,
+    "install d3 d4",
+    `Develop: '/sample-buildout/recipes'
+Uninstalling d3.
+Installing d3.
+d3: Creating directory data3
+Installing d4.
+d4: Creating directory data2-extra
+`,
+  );
+  assert.deepEqual(
+    sample.ls().filter((l) => l.startsWith("d  d")).map((l) => l.slice(3)),
+    ["d1", "d2", "data2-extra", "data3", "develop-eggs"],
+  );
+  assert.equal(
+    installed(sample),
+    [
+      head("debug d1 d2 d3 d4"),
+      debugSection,
+      section("d1", "d1"),
+      section("d2", "d2"),
+      section("d3", "data3"),
+      section("d4", "data2-extra"),
+    ].join("\n"),
+  );
+
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Uninstalling d2.
+Uninstalling d1.
+Uninstalling debug.
+Installing debug.
+recipe recipes:debug
+x 1
+Installing d2.
+d2: Creating directory data2
+Updating d3.
+Updating d4.
+`,
+  );
+  assert.deepEqual(
+    sample.ls().filter((l) => l.startsWith("d  d")).map((l) => l.slice(3)),
+    ["data2", "data2-extra", "data3", "develop-eggs"],
+  );
+});
+
+Deno.test("Alternate directory and file locations", async () => {
+  using sample = await sampleBuildout();
+  commandLineSample(sample);
+  const alt = sample.tmpdir("sample-alt");
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+develop = recipes
+parts =
+develop-eggs-directory = ${alt}/developbasket
+eggs-directory = ${alt}/basket
+bin-directory = ${alt}/scripts
+parts-directory = ${alt}/work
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Creating directory '/sample-alt/scripts'.
+Creating directory '/sample-alt/work'.
+Creating directory '/sample-alt/basket'.
+Creating directory '/sample-alt/developbasket'.
+Develop: '/sample-buildout/recipes'
+`,
+  );
+  assert.deepEqual(sample.ls(alt, "developbasket"), ["-  recipes.egg-link"]);
+
+  const alt2 = sample.tmpdir("sample-alt2");
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+directory = ${alt2}
+develop = ${sample.path("recipes")}
+parts =
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Creating directory '/sample-alt2/bin'.
+Creating directory '/sample-alt2/parts'.
+Creating directory '/sample-alt2/eggs'.
+Creating directory '/sample-alt2/develop-eggs'.
+Develop: '/sample-buildout/recipes'
+`,
+  );
+  assert.deepEqual(sample.ls(alt2), [
+    "-  .installed.cfg",
+    "d  bin",
+    "d  develop-eggs",
+    "d  eggs",
+    "d  parts",
+  ]);
+  assert.deepEqual(sample.ls(alt2, "develop-eggs"), ["-  recipes.egg-link"]);
+});
+
+Deno.test("Controlling the installation database", async () => {
+  using sample = await sampleBuildout();
+  commandLineSample(sample);
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes\nparts = debug\n\n[debug]\nrecipe = recipes:debug\n",
+  );
+  const out = `Develop: '/sample-buildout/recipes'
+Installing debug.
+recipe recipes:debug
+`;
+  await expectOk(sample, "buildout:installed=inst.cfg", out);
+  assert.ok(existsSync(sample.path("inst.cfg")));
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+  sample.remove("inst.cfg");
+
+  await expectOk(sample, "buildout:installed=", out);
+  assert.ok(!existsSync(sample.path("inst.cfg")));
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  await expectOk(sample, "buildout:installed=inst.cfg", "");
+  assert.ok(!existsSync(sample.path("inst.cfg")));
+});
+
+Deno.test("Extensions are called before installing and unloaded after", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("demo");
+  sample.write(
+    "demo",
+    "demo.ts",
+    `export function ext(buildout) { console.log("ext", JSON.stringify(buildout.sectionNames())); }
+export function unload(buildout) { console.log("unload", JSON.stringify(buildout.sectionNames())); }
+`,
+  );
+  sample.write(
+    "demo",
+    "package.json",
+    JSON.stringify({
+      name: "demo",
+      buildout: {
+        extensions: { ext: "./demo.ts:ext" },
+        unload: { ext: "./demo.ts:unload" },
+      },
+    }),
+  );
+  sample.write("buildout.cfg", "[buildout]\ndevelop = demo\nparts =\n");
+  await expectOk(sample, "", "Develop: '/sample-buildout/demo'\n");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = demo\nextensions = demo\nparts =\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `ext ["buildout"]
+Develop: '/sample-buildout/demo'
+unload ["buildout"]
+`,
+  );
+});
+
+Deno.test("Debugging buildouts: a recipe reading a missing option", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("recipes");
+  sample.write(
+    "recipes",
+    "mkdir.ts",
+    `import { mkdirSync } from "node:fs";
+export default class Mkdir {
+  constructor(buildout, name, options) { this.options = options; }
+  install() {
+    const directory = this.options.require("directory");
+    mkdirSync(directory);
+    return directory;
+  }
+  update() {}
+}
+`,
+  );
+  writeRecipes(sample, { mkdir: "./mkdir.ts" });
+  sample.write("buildout.cfg", dataDir("mystuff"));
+  const result = await run(sample);
+  assert.equal(
+    result.stdout,
+    "Develop: '/sample-buildout/recipes'\nInstalling data-dir.\n",
+  );
+  assert.equal(
+    result.stderr,
+    "While:\n  Installing data-dir.\nError: Missing option: data-dir:directory\n",
+  );
+  assert.equal(result.code, 1);
+
+  const debug = await run(sample, "-D");
+  assert.match(
+    debug.stderr,
+    /Error: Missing option: data-dir:directory\n.*at /s,
+  );
+});
+
+Deno.test("built-in debug and mkdir recipes", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+parts = show dirs
+
+[dirs]
+recipe = z3c.recipe.mkdir
+paths = a/b
+    c
+mode = 750
+remove-on-update = true
+
+[show]
+recipe = zc.buildout:debug
+quote = it's
+both = "it's"
+multi = one
+    two
+dirs = \${dirs:paths}
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Installing dirs.
+dirs: created path: /sample-buildout/a
+dirs:   mode 0750
+dirs: created path: /sample-buildout/a/b
+dirs:   mode 0750
+dirs: created path: /sample-buildout/c
+dirs:   mode 0750
+Installing show.
+  both='"it\\'s"'
+  dirs='/sample-buildout/a/b\\n/sample-buildout/c'
+  multi='one\\ntwo'
+  quote="it's"
+  recipe='zc.buildout:debug'
+`,
+  );
+  assert.match(
+    installed(sample),
+    /\[dirs\]\n__buildout_installed__ = \/sample-buildout\/a\n\t\/sample-buildout\/a\/b\n\t\/sample-buildout\/c\n/,
+  );
+  assert.match(installed(sample), /__buildout_signature__ = buildout-\d/);
+  assert.match(installed(sample), /mode = 0o750\n/);
+
+  // A path that exists as a file is a user error.
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = d\n[d]\nrecipe = mkdir\npaths = f\n",
+  );
+  sample.write("f", "");
+  const result = await run(sample);
+  assert.match(
+    result.stderr,
+    /Error: Cannot create directory: \/sample-buildout\/f\. It's a file\.\n$/,
+  );
+  assert.equal(result.code, 1);
+});
+
+// --- Bad input -------------------------------------------------------------
+
+/** Asserts exit 1 with `Error: <message>` last and no stack trace. */
+function assertUserError(result: RunResult, message: RegExp): void {
+  assert.equal(result.code, 1, result.output);
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.match(lines[lines.length - 1], message, result.stderr);
+  assert.doesNotMatch(result.stderr, /internal error|^\s+at /m);
+}
+
+async function installedSample(): Promise<Sample> {
+  const sample = await sampleBuildout();
+  commandLineSample(sample);
+  sample.write("buildout.cfg", dataDir("mystuff"));
+  const result = await run(sample);
+  assert.equal(result.code, 0, result.output);
+  return sample;
+}
+
+/** Runs with `config` and checks that nothing installed was touched. */
+async function badConfig(
+  sample: Sample,
+  config: string,
+  message: RegExp,
+): Promise<RunResult> {
+  const before = sample.cat(".installed.cfg");
+  sample.write("buildout.cfg", config);
+  const result = await run(sample);
+  assertUserError(result, message);
+  assert.equal(sample.cat(".installed.cfg"), before);
+  assert.ok(existsSync(sample.path("mystuff")));
+  return result;
+}
+
+const withPart = (section: string) =>
+  `[buildout]\ndevelop = recipes\nparts = data-dir x\n\n[data-dir]\nrecipe = recipes:mkdir\npath = mystuff\n\n${section}`;
+
+Deno.test("a part without a recipe is an error", async () => {
+  using sample = await installedSample();
+  await badConfig(
+    sample,
+    withPart("[x]\na = 1\n"),
+    /^Error: Missing option: x:recipe$/,
+  );
+});
+
+Deno.test("a recipe that cannot be found is an error", async () => {
+  using sample = await installedSample();
+  const result = await badConfig(
+    sample,
+    withPart("[x]\nrecipe = nope\n"),
+    /^Error: Couldn't find recipe nope: 'nope' is neither a built-in recipe/,
+  );
+  assert.match(
+    result.stderr,
+    /Getting section x\.\n {2}Initializing section x\./,
+  );
+});
+
+Deno.test("a recipe entry point or module that is missing is an error", async () => {
+  using sample = await installedSample();
+  await badConfig(
+    sample,
+    withPart("[x]\nrecipe = recipes:nope\n"),
+    /has no recipe entry point 'nope'/,
+  );
+  writeRecipes(sample, {
+    mkdir: "./mkdir.ts",
+    gone: "./gone.ts",
+    bad: "./bad.ts",
+    noexp: "./noexp.ts",
+  });
+  // Editing the package changes its signature: run checks come first.
+  await badConfig(
+    sample,
+    withPart("[x]\nrecipe = recipes:gone\n"),
+    /The module \/sample-buildout\/recipes\/gone\.ts .* does not exist/,
+  );
+  sample.write("recipes", "bad.ts", "this is not ( valid");
+  await badConfig(
+    sample,
+    withPart("[x]\nrecipe = recipes:bad\n"),
+    /Couldn't load the module \/sample-buildout\/recipes\/bad\.ts/,
+  );
+  sample.write("recipes", "noexp.ts", "export const x = 1;\n");
+  await badConfig(
+    sample,
+    withPart("[x]\nrecipe = recipes:noexp\n"),
+    /The module \/sample-buildout\/recipes\/noexp\.ts .* has no default export/,
+  );
+});
+
+Deno.test("a throwing constructor is reported with its part", async () => {
+  using sample = await installedSample();
+  sample.write(
+    "recipes",
+    "boom.ts",
+    `export default class { constructor(b) { throw new b.UserError("boom"); } install() {} }`,
+  );
+  writeRecipes(sample, { mkdir: "./mkdir.ts", boom: "./boom.ts" });
+  const result = await badConfig(
+    sample,
+    withPart("[x]\nrecipe = recipes:boom\n"),
+    /^Error: boom$/,
+  );
+  assert.match(result.stderr, /Initializing part x\./);
+});
+
+Deno.test("a missing develop directory is an error", async () => {
+  using sample = await installedSample();
+  await badConfig(
+    sample,
+    "[buildout]\ndevelop = recipes nope*\nparts = data-dir\n\n[data-dir]\nrecipe = recipes:mkdir\npath = mystuff\n",
+    /^Error: Couldn't develop '\/sample-buildout\/nope\*' \(not found\)$/,
+  );
+});
+
+Deno.test("a corrupt .installed.cfg is an error telling how to recover", async () => {
+  using sample = await installedSample();
+  sample.write(".installed.cfg", "[buildout]\nparts = data-dir\n");
+  const result = await run(sample);
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /Error: The installation database \/sample-buildout\/.installed.cfg is corrupt: the installed part data-dir has no section\n.*move it away/s,
+  );
+  assert.equal(sample.cat(".installed.cfg"), "[buildout]\nparts = data-dir\n");
+  assert.ok(existsSync(sample.path("mystuff")));
+  sample.write(".installed.cfg", "garbage\n");
+  assert.match((await run(sample)).stderr, /is corrupt: /);
+});
+
+Deno.test("unused options are reported", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = d\nfoo = 1\n\n[d]\nrecipe = mkdir\nzzz = 1\naaa = 2\n",
+  );
+  const result = await run(sample);
+  assert.equal(
+    result.stdout,
+    `Unused options for buildout: 'foo'.
+Installing d.
+d: created path: /sample-buildout/parts/d
+Unused options for d: 'aaa' 'zzz'.
+`,
+  );
+});

@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { InstallDatabase } from "../../lib/install/database.ts";
+import { UserError } from "../../lib/errors.ts";
+
+function withDir(fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), "db-test-"));
+  try {
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+Deno.test("a saved database reads back the same values, spaces included", () => {
+  withDir((dir) => {
+    const path = join(dir, ".installed.cfg");
+    const db = InstallDatabase.read(path);
+    assert.equal(db.exists, false);
+    const tricky = " lead\n  indented\nlast \n";
+    db.record(
+      "p",
+      new Map([
+        ["__buildout_installed__", "/a\n/b"],
+        ["recipe", "debug"],
+        ["File 1", tricky],
+        ["empty", ""],
+      ]),
+    );
+    db.developEggs = "/d/recipes.egg-link";
+    db.save();
+    assert.deepEqual(readdirSync(dir), [".installed.cfg"], "no temp file left");
+    const again = InstallDatabase.read(path);
+    assert.deepEqual(again.parts, ["p"]);
+    assert.equal(again.developEggs, "/d/recipes.egg-link");
+    assert.equal(again.get("p")?.get("File 1"), tricky);
+    assert.equal(again.get("p")?.get("__buildout_installed__"), "/a\n/b");
+    assert.equal(again.get("p")?.get("empty"), "");
+    assert.equal(again.format(), db.format());
+  });
+});
+
+Deno.test("the format is zc.buildout's", () => {
+  withDir((dir) => {
+    const db = InstallDatabase.read(join(dir, "x.cfg"));
+    db.record(
+      "d1",
+      new Map([
+        ["recipe", "recipes:mkdir"],
+        ["path", "/s/d1"],
+        ["__buildout_signature__", "recipes-X=="],
+        ["__buildout_installed__", "/s/d1"],
+      ]),
+    );
+    assert.equal(
+      db.format(),
+      `[buildout]
+parts = d1
+
+[d1]
+__buildout_installed__ = /s/d1
+__buildout_signature__ = recipes-X==
+path = /s/d1
+recipe = recipes:mkdir
+`,
+    );
+  });
+});
+
+Deno.test("appended [buildout] sections (zc.buildout's updates) merge", () => {
+  withDir((dir) => {
+    const path = join(dir, ".installed.cfg");
+    writeFileSync(
+      path,
+      "[buildout]\nparts = a b\n\n[a]\n__buildout_installed__ =\nrecipe = r\n\n[b]\n__buildout_installed__ =\nrecipe = r\n\n[buildout]\nparts = b\n",
+    );
+    assert.deepEqual(InstallDatabase.read(path).parts, ["b"]);
+  });
+});
+
+Deno.test("a corrupt database is a user error saying how to recover", () => {
+  withDir((dir) => {
+    const path = join(dir, ".installed.cfg");
+    for (
+      const text of [
+        "garbage\n",
+        "[a]\nx = 1\n",
+        "[buildout]\nparts = a\n",
+        "[buildout]\nparts = a\n[a]\nrecipe = r\n",
+      ]
+    ) {
+      writeFileSync(path, text);
+      assert.throws(
+        () => InstallDatabase.read(path),
+        (err: unknown) =>
+          err instanceof UserError &&
+          /is corrupt: .*\n.*move it away/s.test(err.message),
+      );
+    }
+  });
+});
+
+Deno.test("an empty path disables the database", () => {
+  const db = InstallDatabase.read("");
+  db.record("p", new Map([["recipe", "r"], ["__buildout_installed__", ""]]));
+  db.save();
+  assert.equal(db.exists, false);
+});

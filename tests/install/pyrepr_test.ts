@@ -1,0 +1,12 @@
+import assert from "node:assert/strict";
+import { pyRepr } from "../../lib/install/pyrepr.ts";
+
+Deno.test("pyRepr quotes and escapes as Python 3's repr", () => {
+  assert.equal(pyRepr("abc"), "'abc'");
+  assert.equal(pyRepr("a\nb\tc\\"), "'a\\nb\\tc\\\\'");
+  assert.equal(pyRepr("it's"), `"it's"`);
+  assert.equal(pyRepr(`"it's"`), `'"it\\'s"'`);
+  assert.equal(pyRepr("\x00\x7f"), "'\\x00\\x7f'");
+  assert.equal(pyRepr("é ü"), "'é ü'");
+  assert.equal(pyRepr("\u2028"), "'\\u2028'");
+});

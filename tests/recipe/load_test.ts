@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { UserError } from "../../lib/errors.ts";
+import { expandGlob } from "../../lib/install/develop.ts";
+import { BUILTIN_SIGNATURE, dirHash } from "../../lib/install/signature.ts";
+import { parseSpec, readPackage, RecipeLoader } from "../../lib/recipe/load.ts";
+import Debug from "../../recipes/debug.ts";
+
+function withDir(fn: (dir: string) => Promise<void> | void) {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), "load-test-"));
+    try {
+      await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+Deno.test("parseSpec splits name and entry", () => {
+  assert.deepEqual(parseSpec("recipes:mkdir"), ["recipes", "mkdir"]);
+  assert.deepEqual(parseSpec(" z3c.recipe.mkdir "), [
+    "z3c.recipe.mkdir",
+    "default",
+  ]);
+});
+
+Deno.test("built-in recipes load under their names and aliases", async () => {
+  const loader = new RecipeLoader("/nonexistent");
+  await loader.preload(["debug", "zc.buildout:debug", "mkdir", "nope"]);
+  assert.equal(loader.factory("zc.buildout:debug"), Debug);
+  assert.equal(loader.signature("debug"), BUILTIN_SIGNATURE);
+  assert.throws(() => loader.factory("nope"), UserError);
+  assert.throws(() => loader.factory("never-preloaded"), UserError);
+});
+
+Deno.test(
+  "develop packages load through their egg-link, named exports too",
+  withDir(async (dir) => {
+    const pkg = join(dir, "pkg");
+    mkdirSync(pkg);
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({
+        name: "pkg",
+        buildout: {
+          recipes: { default: "./r.ts", named: "./r.ts:Named" },
+          uninstall: { default: "./r.ts:uninstall" },
+        },
+      }),
+    );
+    writeFileSync(
+      join(pkg, "r.ts"),
+      "export default class R { install() {} }\nexport class Named { install() {} }\nexport function uninstall() {}\n",
+    );
+    writeFileSync(join(dir, "pkg.egg-link"), pkg + "\n");
+    const loader = new RecipeLoader(dir);
+    await loader.preload(["pkg", "pkg:named"]);
+    assert.equal(loader.factory("pkg").name, "R");
+    assert.equal(loader.factory("pkg:named").name, "Named");
+    assert.equal(typeof await loader.uninstaller("pkg"), "function");
+    assert.equal(await loader.uninstaller("pkg:named"), undefined);
+    assert.equal(loader.signature("pkg"), `pkg-${dirHash(pkg)}`);
+  }),
+);
+
+Deno.test(
+  "readPackage rejects a directory without package.json or a bad field",
+  withDir((dir) => {
+    assert.throws(() => readPackage(dir), /has no package.json/);
+    writeFileSync(join(dir, "package.json"), '{"buildout": {"recipes": []}}');
+    assert.throws(() => readPackage(dir), /Invalid "buildout.recipes"/);
+  }),
+);
+
+Deno.test(
+  "dirHash changes with contents; expandGlob matches per segment",
+  withDir((dir) => {
+    for (const name of ["a1", "a2", "b1", ".a3"]) mkdirSync(join(dir, name));
+    const before = dirHash(dir);
+    writeFileSync(join(dir, "a1", "f"), "x");
+    assert.notEqual(dirHash(dir), before);
+    assert.deepEqual(expandGlob(join(dir, "a*")), [
+      join(dir, "a1"),
+      join(dir, "a2"),
+    ]);
+    assert.deepEqual(expandGlob(join(dir, "?1")), [
+      join(dir, "a1"),
+      join(dir, "b1"),
+    ]);
+    assert.deepEqual(expandGlob(join(dir, "[!a]1")), [join(dir, "b1")]);
+    assert.deepEqual(expandGlob(join(dir, "zz")), []);
+  }),
+);
