@@ -200,49 +200,69 @@ const SPACE = new RegExp(`^[${PY_SPACE}]$`);
 function isSpaceCode(code: number): boolean {
   if (code < 0x80) {
     return code === 0x20 || (code >= 0x09 && code <= 0x0d) ||
-      (code >= 0x1c && code <= 0x1f);
+      isSeparator(code);
   }
   return code >= 0x80 && SPACE.test(String.fromCharCode(code));
 }
 
-/** Python's str.strip(): JS trim() plus the separators Python counts. */
+const EDGE_SPACE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
+const TRAILING_SPACE = new RegExp(`[${PY_SPACE}]+$`);
+
+/**
+ * Python's str.strip(): JS trim() plus the separators Python counts. The
+ * native trim() settles nearly every string; the expression handles edges
+ * holding a separator.
+ */
 function pyStrip(s: string): string {
-  let start = 0, end = s.length;
-  while (start < end && isSpaceCode(s.charCodeAt(start))) start++;
-  while (end > start && isSpaceCode(s.charCodeAt(end - 1))) end--;
-  return s.slice(start, end);
+  const t = s.trim();
+  return isSeparator(t.charCodeAt(0)) || isSeparator(t.charCodeAt(t.length - 1))
+    ? s.replace(EDGE_SPACE, "")
+    : t;
 }
 
 function pyRstrip(s: string): string {
-  let end = s.length;
-  while (end > 0 && isSpaceCode(s.charCodeAt(end - 1))) end--;
-  return s.slice(0, end);
+  const t = s.trimEnd();
+  return isSeparator(t.charCodeAt(t.length - 1))
+    ? s.replace(TRAILING_SPACE, "")
+    : t;
 }
 
-/** textwrap.dedent, then drop leading blank lines (block-mode values). */
+/** U+001C..U+001F: space to Python, not to JS trim(). */
+function isSeparator(code: number): boolean {
+  return code >= 0x1c && code <= 0x1f;
+}
+
+/**
+ * textwrap.dedent, then drop leading blank lines (block-mode values). Lines
+ * of spaces and tabs only count as blank.
+ */
 function dedentBlock(value: string): string {
-  const lines = pyRstrip(value).split("\n").map((l) =>
-    /^[ \t]+$/.test(l) ? "" : l
-  );
-  let margin: string | undefined;
-  for (const l of lines) {
-    if (!l) continue;
-    const indent = /^[ \t]*/.exec(l)![0];
-    if (margin === undefined) margin = indent;
+  const lines = pyRstrip(value).split("\n");
+  let margin: string | undefined; // indentation common to non-blank lines
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    let n = 0; // indentation of this line
+    while (n < line.length && isIndent(line.charCodeAt(n))) n++;
+    if (n === line.length) lines[i] = "";
+    else if (margin === undefined) margin = line.slice(0, n);
     else {
-      let n = 0;
+      let common = 0;
       while (
-        n < margin.length && n < indent.length && margin[n] === indent[n]
+        common < margin.length && common < n &&
+        margin.charCodeAt(common) === line.charCodeAt(common)
       ) {
-        n++;
+        common++;
       }
-      margin = margin.slice(0, n);
+      if (common < margin.length) margin = margin.slice(0, common);
     }
   }
-  const dedented = margin
-    ? lines.map((l) => l.startsWith(margin) ? l.slice(margin.length) : l)
-    : lines;
+  // Non-blank lines all start with the margin; blank ones are empty.
+  const dedented = margin ? lines.map((l) => l.slice(margin.length)) : lines;
   return dedented.join("\n").replace(/^(\s*\n)+/, "");
+}
+
+function isIndent(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }
 
 /** Python repr of a line, for error messages. */
