@@ -65,6 +65,7 @@ export async function loadConfig(
   request: LoadRequest,
   source: ConfigSource,
 ): Promise<ConfigData> {
+  source = readingOnce(source);
   const buildout = defaultBuildoutOptions(request.executable);
   const data: ConfigData = new Map([["buildout", buildout]]);
   let configFile = request.configFile;
@@ -104,6 +105,21 @@ export async function loadConfig(
   update(data, root);
   update(data, commandLine);
   return data;
+}
+
+/**
+ * The same source, reading each local file at most once: existence checks
+ * (root file, user defaults, optional extends) are followed by the read.
+ */
+function readingOnce(source: ConfigSource): ConfigSource {
+  const texts = new Map<string, string | undefined>();
+  return {
+    ...source,
+    readFile(path) {
+      if (!texts.has(path)) texts.set(path, source.readFile(path));
+      return texts.get(path);
+    },
+  };
 }
 
 function commandLineData(assignments: Assignment[]): ConfigData {
