@@ -58,6 +58,45 @@ export interface RecipeBuildout {
   readonly UserError: new (message: string) => Error;
   /** A logger printing `name: message`. */
   logger(name: string): RecipeLogger;
+  // download(url, DownloadOptions) and extract(file, dest, ExtractOptions)
+  // land here with the fetcher and archive modules.
+}
+
+/** Per-call options of {@link RecipeBuildout.download}. */
+export interface DownloadOptions {
+  /** Expected MD5 (hex); a mismatch is a user error. */
+  md5?: string;
+  /** Expected SHA-256 (hex); a mismatch is a user error. */
+  sha256?: string;
+  /** Copy the result to this path instead of a temporary file. */
+  path?: string;
+  /** Cache directory; defaults to `buildout:download-cache`. */
+  cache?: string;
+  /** Sub-directory of the cache. */
+  namespace?: string;
+  /** Store under the MD5 of the URL instead of its base name. */
+  hashName?: boolean;
+  /** Try the network first, the cache only when it fails. */
+  fallback?: boolean;
+  /** Overrides the buildout's offline setting. */
+  offline?: boolean;
+}
+
+/** Where a download landed; `isTemp` when the caller owns a temp file. */
+export interface DownloadResult {
+  path: string;
+  isTemp: boolean;
+}
+
+/** Options of {@link RecipeBuildout.extract}. */
+export interface ExtractOptions {
+  /**
+   * Drop the single top-level directory: `true` requires exactly one (a
+   * user error otherwise), `"auto"` drops it only when there is one.
+   */
+  stripTopLevelDir?: boolean | "auto";
+  /** Glob patterns of member paths to skip. */
+  excludes?: string[];
 }
 
 /** Paths to remove on uninstall: one, several, or none. */
