@@ -4,9 +4,15 @@
  * and exit codes.
  */
 import { writeSync } from "node:fs";
+import { resolve } from "node:path";
 import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
 import type { Assignment } from "./config/load.ts";
 import { doingOf, UserError } from "./errors.ts";
+import {
+  bootstrap,
+  type SelfCommand,
+  writeInitialConfig,
+} from "./commands/bootstrap.ts";
 import { runInstall } from "./install/runner.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
 import { VERSION } from "./version.ts";
@@ -176,7 +182,10 @@ function err(text: string): void {
 }
 
 /** Runs the command line; returns the exit status. */
-export async function run(argv: string[]): Promise<number> {
+export async function run(
+  argv: string[],
+  self: SelfCommand = { path: process.execPath, args: [] },
+): Promise<number> {
   let debug = argv.some((a) => /^-[a-zA-Z]*D/.test(a));
   try {
     const line = parseCommandLine(argv);
@@ -190,7 +199,7 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     for (const notice of line.notices) out(notice + "\n");
-    await runCommand(line);
+    await runCommand(line, self);
     return 0;
   } catch (error) {
     report(error, debug);
@@ -198,7 +207,10 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-async function runCommand(line: CommandLine): Promise<void> {
+async function runCommand(
+  line: CommandLine,
+  self: SelfCommand,
+): Promise<void> {
   const request = {
     configFile: line.configFile,
     assignments: line.assignments,
@@ -213,9 +225,19 @@ async function runCommand(line: CommandLine): Promise<void> {
     out(json ? annotatedJson(data, sections) : formatAnnotated(data, sections));
     return;
   }
+  if (line.command === "init") {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(line.configFile)) {
+      throw new UserError(`init needs a local file, not ${line.configFile}`);
+    }
+    writeInitialConfig(resolve(request.cwd, line.configFile));
+  }
   const buildout = await openBuildout(request);
   if (line.command === "install") {
     await runInstall(buildout, line.args);
+    return;
+  }
+  if (line.command === "bootstrap" || line.command === "init") {
+    bootstrap(buildout, self);
     return;
   }
   throw new UserError(
