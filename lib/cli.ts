@@ -13,6 +13,7 @@ import {
   type SelfCommand,
   writeInitialConfig,
 } from "./commands/bootstrap.ts";
+import { bundle, parseBundleArgs } from "./commands/bundle.ts";
 import { runInstall } from "./install/runner.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
 import { VERSION } from "./version.ts";
@@ -65,7 +66,10 @@ Commands:
                     COMMAND_LINE_VALUE).
   bootstrap         Create the buildout directories and bin/buildout.
   init              Write a minimal buildout.cfg if none exists, then bootstrap.
-  bundle            Build an offline bundle of the buildout.
+  bundle [-o OUT.tar.gz] [--with-parts]
+                    Build the buildout with its caches inside it, then pack
+                    it with bin/buildout and an offline.cfg into one archive
+                    that builds it again where there is no network.
 `;
 
 /**
@@ -223,6 +227,10 @@ async function runCommand(
     const json = line.args.includes("--json");
     const sections = line.args.filter((a) => a !== "--json");
     out(json ? annotatedJson(data, sections) : formatAnnotated(data, sections));
+    return;
+  }
+  if (line.command === "bundle") {
+    await bundle(request, parseBundleArgs(line.args), self);
     return;
   }
   if (line.command === "init") {
