@@ -20,8 +20,16 @@ import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { UserError } from "../errors.ts";
 import { BUILTIN_SIGNATURE, developSignature } from "../install/signature.ts";
+import Command, {
+  Cmd,
+  PloneCommand,
+  uninstallCmd,
+} from "../../recipes/command.ts";
 import Debug from "../../recipes/debug.ts";
+import Environment from "../../recipes/environment.ts";
 import Mkdir from "../../recipes/mkdir.ts";
+import Script from "../../recipes/script.ts";
+import Template, { SlaposTemplate } from "../../recipes/template.ts";
 import type { Extension, RecipeFactory, UninstallRecipe } from "./api.ts";
 
 /** Entry point groups of a develop package. */
@@ -39,6 +47,23 @@ const BUILTINS: Record<string, RecipeFactory> = {
   "zc.buildout:debug": Debug,
   "mkdir:default": Mkdir,
   "z3c.recipe.mkdir:default": Mkdir,
+  "command:default": Command,
+  "plone.recipe.command:default": PloneCommand,
+  "collective.recipe.cmd:default": Cmd,
+  "collective.recipe.cmd:sh": Cmd,
+  "environment:default": Environment,
+  "collective.recipe.environment:default": Environment,
+  "script:default": Script,
+  "collective.recipe.scriptgen:default": Script,
+  "template:default": Template,
+  "collective.recipe.template:default": Template,
+  "slapos.recipe.template:default": SlaposTemplate,
+};
+
+/** Uninstall entry points of built-in recipes, keyed like {@link BUILTINS}. */
+const BUILTIN_UNINSTALLERS: Record<string, UninstallRecipe> = {
+  "collective.recipe.cmd:default": uninstallCmd,
+  "collective.recipe.cmd:sh": uninstallCmd,
 };
 
 /** `pkg:entry` → `["pkg", "entry"]`; no entry means `default`. */
@@ -177,8 +202,9 @@ export class RecipeLoader {
       if (err instanceof UserError) return undefined;
       throw err;
     }
-    const target = found?.entries.uninstall[entry];
-    if (!found || target === undefined) return undefined;
+    if (!found) return BUILTIN_UNINSTALLERS[`${pkg}:${entry}`];
+    const target = found.entries.uninstall[entry];
+    if (target === undefined) return undefined;
     return await importEntry(
       found,
       "uninstall",
@@ -234,10 +260,22 @@ export class RecipeLoader {
     }
     const builtin = BUILTINS[`${pkg}:${entry}`];
     if (builtin) return builtin;
+    const entries = Object.keys(BUILTINS).filter((key) =>
+      parseSpec(key)[0] === pkg
+    ).map((key) => parseSpec(key)[1]);
+    if (entries.length) {
+      throw new UserError(
+        `Couldn't find recipe ${spec.trim()}: the built-in recipe '${pkg}' ` +
+          `has no entry point '${entry}' (it has: ${entries.join(", ")})`,
+      );
+    }
+    const names = Object.keys(BUILTINS).map((key) =>
+      key.endsWith(":default") ? key.slice(0, -":default".length) : key
+    );
     throw new UserError(
       `Couldn't find recipe ${spec.trim()}: '${pkg}' is neither a built-in ` +
-        "recipe (debug, mkdir, zc.buildout:debug, z3c.recipe.mkdir) nor a " +
-        "develop package listed in buildout:develop",
+        `recipe (${names.join(", ")}) nor a develop package listed in ` +
+        "buildout:develop",
     );
   }
 }
