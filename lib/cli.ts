@@ -7,6 +7,7 @@ import { writeSync } from "node:fs";
 import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
 import type { Assignment } from "./config/load.ts";
 import { doingOf, UserError } from "./errors.ts";
+import { removeTempFiles } from "./fetch/temp_files.ts";
 import { runInstall } from "./install/runner.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
 import { VERSION } from "./version.ts";
@@ -175,9 +176,22 @@ function err(text: string): void {
   writeSync(2, text);
 }
 
+const SIGNAL_STATUS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/** Removes temporary downloads when the run is interrupted, then exits. */
+function removeTempFilesOnSignals(): void {
+  for (const [signal, status] of Object.entries(SIGNAL_STATUS)) {
+    process.once(signal, () => {
+      removeTempFiles();
+      process.exit(status);
+    });
+  }
+}
+
 /** Runs the command line; returns the exit status. */
 export async function run(argv: string[]): Promise<number> {
   let debug = argv.some((a) => /^-[a-zA-Z]*D/.test(a));
+  removeTempFilesOnSignals();
   try {
     const line = parseCommandLine(argv);
     debug = line.debug;
@@ -195,6 +209,8 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     report(error, debug);
     return 1;
+  } finally {
+    removeTempFiles();
   }
 }
 

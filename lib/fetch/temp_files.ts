@@ -1,0 +1,36 @@
+/**
+ * The files a run must not leave behind: temporary downloads handed to
+ * callers (`isTemp`) and downloads still being written. `lib/cli.ts` removes
+ * them when the run ends, however it ends.
+ */
+import { rmSync } from "node:fs";
+
+const live = new Set<string>();
+
+/** Registers `path` for removal when the run ends. */
+export function trackTempFile(path: string): void {
+  live.add(path);
+}
+
+/** Forgets `path`: it was renamed into place or already removed. */
+export function untrackTempFile(path: string): void {
+  live.delete(path);
+}
+
+/** Removes `path` now and forgets it. */
+export function removeTempFile(path: string): void {
+  rmSync(path, { force: true, recursive: true });
+  live.delete(path);
+}
+
+/** Removes every registered file still present; never throws. */
+export function removeTempFiles(): void {
+  for (const path of live) {
+    try {
+      rmSync(path, { force: true, recursive: true });
+    } catch {
+      // Best effort: the run is ending and has its own outcome to report.
+    }
+  }
+  live.clear();
+}
