@@ -176,14 +176,15 @@ function err(text: string): void {
   writeSync(2, text);
 }
 
-const SIGNAL_STATUS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-
-/** Removes temporary downloads when the run is interrupted, then exits. */
+/**
+ * Removes temporary downloads when the run is interrupted, then dies of
+ * the same signal (the handler is gone by then), as the caller expects.
+ */
 function removeTempFilesOnSignals(): void {
-  for (const [signal, status] of Object.entries(SIGNAL_STATUS)) {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.once(signal, () => {
       removeTempFiles();
-      process.exit(status);
+      process.kill(process.pid, signal);
     });
   }
 }

@@ -197,6 +197,7 @@ export class Download {
         );
       }
     }
+    sweepAbandoned(cacheDir);
     const cached = join(cacheDir, this.filename(url));
     this.logger.debug(`Searching cache at ${cacheDir}`);
     if (!isFile(cached)) {
@@ -413,7 +414,8 @@ class TempFileSink implements BodySink {
 
 const STDERR = {
   isTTY: process.stderr.isTTY,
-  columns: process.stderr.columns,
+  // A pseudo-terminal may report 0 columns.
+  columns: process.stderr.columns || 80,
   write: (text: string) => writeSync(2, text),
 };
 

@@ -17,20 +17,23 @@ export function untrackTempFile(path: string): void {
   live.delete(path);
 }
 
-/** Removes `path` now and forgets it. */
+/** Removes `path` now and forgets it; never throws. */
 export function removeTempFile(path: string): void {
-  rmSync(path, { force: true, recursive: true });
   live.delete(path);
+  remove(path);
 }
 
 /** Removes every registered file still present; never throws. */
 export function removeTempFiles(): void {
-  for (const path of live) {
-    try {
-      rmSync(path, { force: true, recursive: true });
-    } catch {
-      // Best effort: the run is ending and has its own outcome to report.
-    }
-  }
+  for (const path of live) remove(path);
   live.clear();
+}
+
+function remove(path: string): void {
+  try {
+    rmSync(path, { force: true, recursive: true });
+  } catch {
+    // Best effort: the caller has its own outcome to report, and a file
+    // that cannot be removed (read-only file system) was never written.
+  }
 }

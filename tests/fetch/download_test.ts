@@ -40,12 +40,26 @@ const logger = {
   error: (m: string) => logged.push(`ERROR ${m}`),
 };
 
-/** The doctest's fixture: a server with foo.txt and a fresh temp dir. */
+/**
+ * Temporary downloads of files named `name` in the system temp directory.
+ * (The environment is shared with test modules running in parallel, so
+ * TMPDIR is not redirected here as the reference does; the end-to-end
+ * tests check a private TMPDIR stays empty.)
+ */
+function temporaries(...names: string[]): string[] {
+  return readdirSync(tmpdir()).filter((entry) =>
+    names.some((name) =>
+      new RegExp(`^buildout-[0-9a-f]{8}-${name}$`).test(entry)
+    )
+  );
+}
+
+/** The doctest's fixture: a server with foo.txt. */
 class Fixture {
   readonly root = mkdtempSync(join(tmpdir(), "download-test-"));
   readonly serverData = this.dir("sample_files");
-  readonly tmp = this.dir("tmp");
-  private readonly oldTmp = process.env.TMPDIR;
+  /** Temporaries that existed before the test. */
+  readonly before = new Set(temporaries("foo\\.txt", "not-there"));
   server!: StaticServer;
 
   dir(name: string): string {
@@ -62,17 +76,22 @@ class Fixture {
     return this.server.url;
   }
 
+  /** No temporary download of this test is left. */
+  assertNoTemporaries(): void {
+    const left = temporaries("foo\\.txt", "not-there").filter((name) =>
+      !this.before.has(name)
+    );
+    assert.deepEqual(left, []);
+  }
+
   async start(): Promise<this> {
     this.write("foo.txt", "This is a foo text.");
     this.server = await startServer(this.serverData);
-    process.env.TMPDIR = this.tmp;
     return this;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     removeTempFiles();
-    if (this.oldTmp === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = this.oldTmp;
     await this.server.close();
     rmSync(this.root, { recursive: true, force: true });
   }
@@ -84,7 +103,7 @@ Deno.test("downloading without a cache: temporary files, local files, MD5, targe
   assert.equal(download.cacheDir, undefined);
 
   let { path, isTemp } = await download.download(fx.url + "foo.txt");
-  assert.ok(path.startsWith(join(fx.tmp, "buildout-")), path);
+  assert.ok(path.startsWith(join(tmpdir(), "buildout-")), path);
   assert.equal(cat(path), "This is a foo text.");
   assert.equal(isTemp, true);
   rmSync(path);
@@ -153,7 +172,7 @@ Deno.test("downloading without a cache: temporary files, local files, MD5, targe
   );
   rmSync(path);
   // Every temporary file is gone, including failed downloads'.
-  assert.deepEqual(ls(fx.tmp), []);
+  fx.assertNoTemporaries();
   assert.deepEqual(ls(targetDir), []);
 });
 
@@ -257,7 +276,7 @@ Deno.test("the download cache: base names, cached copies first, copies at path, 
     ),
   );
   assert.deepEqual(ls(targetDir), []);
-  assert.deepEqual(ls(fx.tmp), []);
+  fx.assertNoTemporaries();
 });
 
 Deno.test("namespace sub-directories of the download cache", async () => {
@@ -518,7 +537,7 @@ Deno.test("bad cache directories and targets are user errors; nothing is left be
     new Download(new Map(), { logger }).download(join(fx.root, "nope.txt")),
     new DownloadError(join(fx.root, "nope.txt"), "no such file or directory"),
   );
-  assert.deepEqual(ls(fx.tmp), []);
+  fx.assertNoTemporaries();
 });
 
 Deno.test("two downloads into one cache at once both succeed; the cache holds one whole file", async () => {
