@@ -188,7 +188,8 @@ export class Download {
     const cacheDir = this.cacheDir!;
     if (!isDirectory(cacheDir)) {
       try {
-        mkdirSync(cacheDir);
+        // Recursive: another run may be creating it at the same moment.
+        mkdirSync(cacheDir, { recursive: true });
       } catch (err) {
         throw new UserError(
           `Couldn't create ${pyRepr(cacheDir)} in the download cache: ${
@@ -255,8 +256,9 @@ export class Download {
       throw new UserError(`Couldn't download ${pyRepr(url)} in offline mode.`);
     }
     const parsed = safeUrl(url);
-    if (parsed?.protocol !== "http:" && parsed?.protocol !== "https:") {
-      const scheme = url.slice(0, url.indexOf(":"));
+    if (!parsed) throw new DownloadError(url, "invalid URL");
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      const scheme = parsed.protocol.slice(0, -1);
       throw new DownloadError(url, `unsupported URL scheme '${scheme}'`);
     }
     this.logger.info(`Downloading ${url}`);
