@@ -67,7 +67,7 @@ Commands:
                     COMMAND_LINE_VALUE).
   bootstrap         Create the buildout directories and bin/buildout.
   init              Write a minimal buildout.cfg if none exists, then bootstrap.
-  bundle [-o OUT.tar.gz] [--with-parts]
+  bundle [-o OUT.tar.gz] [--with-parts] [--ignore-uncached]
                     Build the buildout with its caches inside it, then pack
                     it with bin/buildout and an offline.cfg into one archive
                     that builds it again where there is no network.

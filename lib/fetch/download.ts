@@ -104,6 +104,12 @@ export const silentLogger: RecipeLogger = {
   error() {},
 };
 
+/**
+ * Every remote URL served from or stored in a download cache during this
+ * run: `bundle` checks that the parts' URLs are all here.
+ */
+export const cachedUrls: Set<string> = new Set();
+
 /** zc.buildout's `Download`; see the module documentation. */
 export class Download {
   /** True when only local files and cached copies may be used. */
@@ -159,6 +165,7 @@ export class Download {
     const expected = expectedSums(request);
     if (this.downloadCache !== undefined) {
       const cached = await this.downloadCached(url, expected);
+      if (localPath(url) === undefined) cachedUrls.add(url);
       return { path: locateAt(cached, request.path), isTemp: false };
     }
     return await this.fetch(url, expected, request.path);
