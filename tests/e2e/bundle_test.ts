@@ -231,7 +231,7 @@ Deno.test("bundle names the URLs a part uses that are not in the cache", async (
   assert.equal(anyway.code, 0, anyway.output);
   assert.match(
     anyway.stdout,
-    /Not in the download cache, bundled anyway:\n  http:/,
+    /Not in the download cache, bundled anyway:\n {2}http:/,
   );
   assert.ok(existsSync(out));
 });
