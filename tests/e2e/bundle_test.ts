@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   exec,
@@ -21,6 +21,7 @@ async function payloadServer(
 ): Promise<StaticServer & AsyncDisposable> {
   const files = sample.tmpdir("server");
   sample.write(files, "payload.txt", PAYLOAD);
+  sample.write(files, "remote.cfg", "[motd]\nmode = 640\n");
   const server = await startServer(files);
   const stop = server.close.bind(server);
   let closed: Promise<void> | undefined;
@@ -73,7 +74,7 @@ function writeProject(sample: Sample, dir: string, server: string): void {
     dir,
     "buildout.cfg",
     `[buildout]
-extends = base.cfg
+extends = base.cfg ${server}remote.cfg
 develop = recipes
 parts = hello data motd
 
@@ -139,6 +140,13 @@ Deno.test("bundle builds, packs, and the bundle builds the same offline", async 
   ) {
     assert.ok(listing.includes(entry), `${entry} in ${listing}`);
   }
+  const remote = createHash("md5").update(`${server.url}remote.cfg`).digest(
+    "hex",
+  );
+  assert.ok(
+    listing.includes(`project/extends-cache/${remote}`),
+    listing.join(),
+  );
   // Installed parts and the database stay behind.
   assert.ok(!listing.includes("project/parts/hello"), listing.join("\n"));
   assert.ok(!listing.includes("project/.installed.cfg"));
@@ -179,6 +187,8 @@ extends-cache = extends-cache
     readFileSync(join(unpacked, "etc", "motd"), "utf8"),
     `Welcome to ${join(unpacked, "parts", "hello")}\n`,
   );
+  // From the extends cache: the server is gone.
+  assert.equal(statSync(join(unpacked, "etc", "motd")).mode & 0o777, 0o640);
   assert.ok(existsSync(join(unpacked, "var", "data")));
   assert.equal(database(unpacked), database(dir));
 });
