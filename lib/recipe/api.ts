@@ -58,8 +58,19 @@ export interface RecipeBuildout {
   readonly UserError: new (message: string) => Error;
   /** A logger printing `name: message`. */
   logger(name: string): RecipeLogger;
-  // download(url, DownloadOptions) and extract(file, dest, ExtractOptions)
-  // land here with the fetcher and archive modules.
+  // download(url, DownloadOptions) lands here with the fetcher.
+  /**
+   * Extracts the archive `file` (tar, tar.gz, tar.bz2, tar.xz, tar.lz or
+   * zip, recognised by content) into `destination`, created if missing, and
+   * returns the top-level entries it added there: what existed before is
+   * not returned, so a shared destination survives uninstall. Nothing is
+   * left behind when it fails; no member lands outside `destination`.
+   */
+  extract(
+    file: string,
+    destination: string,
+    options?: ExtractOptions,
+  ): Promise<string[]>;
 }
 
 /** Per-call options of {@link RecipeBuildout.download}. */
@@ -95,8 +106,25 @@ export interface ExtractOptions {
    * user error otherwise), `"auto"` drops it only when there is one.
    */
   stripTopLevelDir?: boolean | "auto";
-  /** Glob patterns of member paths to skip. */
+  /**
+   * Glob patterns (picomatch) of member paths to skip, matched against the
+   * path in the archive (before stripping); a pattern without `/` matches
+   * names at any depth; a skipped directory takes its contents with it.
+   */
   excludes?: string[];
+  /**
+   * Decides, before anything moves, what happens to a top-level entry that
+   * already exists in the destination (called with its absolute path):
+   * `"merge"` (the default without this) merges directories and replaces
+   * files, `"skip"` keeps the existing entry; throwing refuses.
+   *
+   * ```ts
+   * onExisting: (path) => {
+   *   throw new buildout.UserError(`Target ${path} already exists.`);
+   * }
+   * ```
+   */
+  onExisting?: (path: string) => "merge" | "skip";
 }
 
 /** Paths to remove on uninstall: one, several, or none. */
