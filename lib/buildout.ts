@@ -12,7 +12,12 @@ import { DIRECTORY_OPTIONS } from "./config/defaults.ts";
 import { extendSection } from "./config/macros.ts";
 import { substitute } from "./config/substitute.ts";
 import { Download } from "./fetch/download.ts";
-import type { DownloadOptions, DownloadResult } from "./recipe/api.ts";
+import { extract } from "./fetch/archive.ts";
+import type {
+  DownloadOptions,
+  DownloadResult,
+  ExtractOptions,
+} from "./recipe/api.ts";
 
 type OptionKey = string;
 const keyOf = (section: string, option: string): OptionKey =>
@@ -100,6 +105,15 @@ export class Buildout {
   /** A logger printing `name: message`, as recipes log under their part. */
   logger(name: string): Logger {
     return new Logger(name);
+  }
+
+  /** See {@link extract}: archive extraction, for recipes. */
+  extract(
+    file: string,
+    destination: string,
+    options?: ExtractOptions,
+  ): Promise<string[]> {
+    return extract(file, destination, options);
   }
 
   /** @internal the raw options of a section, for macros. */
