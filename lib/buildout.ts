@@ -5,7 +5,13 @@
  * is how the install engine discovers parts in dependency order.
  */
 import { resolve } from "node:path";
-import { doing, MissingOption, MissingSection, UserError } from "./errors.ts";
+import {
+  addDoing,
+  doing,
+  MissingOption,
+  MissingSection,
+  UserError,
+} from "./errors.ts";
 import { Logger } from "./log.ts";
 import { type ConfigData, values } from "./config/annotated.ts";
 import { DIRECTORY_OPTIONS } from "./config/defaults.ts";
@@ -63,15 +69,20 @@ export class Buildout {
    * @throws {MissingSection} when no file defines it.
    */
   section(name: string): Options {
-    return doing(`Getting section ${name}.`, () => {
-      const known = this.initialized.get(name);
-      if (known) return known;
+    const known = this.initialized.get(name);
+    if (known) return known;
+    // Inline try/catch rather than doing(): sections initialize recursively
+    // through substitutions, and fewer frames per level keep deep chains fast.
+    try {
       if (!this.raw.has(name)) throw new MissingSection(name);
       const options = new Options(this, name);
       this.initialized.set(name, options);
       options.initialize();
       return options;
-    });
+    } catch (err) {
+      addDoing(err, `Getting section ${name}.`);
+      throw err;
+    }
   }
 
   /** Sections initialized so far, in the order they were first used. */
@@ -92,8 +103,11 @@ export class Buildout {
 
 /** One section's options: raw, substituted, and those read or set. */
 export class Options {
-  /** Options as configured (after `<=` macros), substitutions unresolved. */
-  private raw: Map<string, string>;
+  /**
+   * Options as configured (after `<=` macros), substitutions unresolved;
+   * shared with the Buildout, never changed.
+   */
+  private raw: ReadonlyMap<string, string>;
   /** Substituted values computed at initialization. */
   private readonly cooked = new Map<string, string>();
   /** Values read or set: what the section's state is. */
@@ -102,25 +116,26 @@ export class Options {
   private createdPaths?: string[];
 
   constructor(readonly buildout: Buildout, readonly name: string) {
-    this.raw = new Map(buildout.rawSections().get(name));
+    this.raw = buildout.rawSections().get(name) ?? new Map();
   }
 
   /** @internal applies macros and substitutes every `${...}` value. */
   initialize(): void {
-    doing(`Initializing section ${this.name}.`, () => {
+    let option = "";
+    try {
       if (this.raw.has("<")) {
         this.raw = extendSection(this.name, this.buildout.rawSections());
       }
-      for (const [option, value] of this.raw) {
+      for (const [key, value] of this.raw) {
         if (!value.includes("${")) continue;
-        doing(`Getting option ${this.name}:${option}.`, () => {
-          this.cooked.set(
-            option,
-            this.substitute(value, [keyOf(this.name, option)]),
-          );
-        });
+        option = key;
+        this.cooked.set(key, this.substitute(value, [keyOf(this.name, key)]));
       }
-    });
+    } catch (err) {
+      if (option) addDoing(err, `Getting option ${this.name}:${option}.`);
+      addDoing(err, `Initializing section ${this.name}.`);
+      throw err;
+    }
     this.buildout.onInitialize?.(this);
   }
 
@@ -183,15 +198,20 @@ export class Options {
 
   /** Option names: configured ones first, then ones only set. */
   keys(): string[] {
-    return [
-      ...this.raw.keys(),
-      ...[...this.data.keys()].filter((k) => !this.raw.has(k)),
-    ];
+    const names = [...this.raw.keys()];
+    if (this.data.size) {
+      for (const key of this.data.keys()) {
+        if (!this.raw.has(key)) names.push(key);
+      }
+    }
+    return names;
   }
 
   /** Every option with its substituted value. */
   entries(): Array<[string, string]> {
-    return this.keys().map((k) => [k, this.require(k)]);
+    const result: Array<[string, string]> = [];
+    for (const key of this.keys()) result.push([key, this.require(key)]);
+    return result;
   }
 
   /**
@@ -199,17 +219,20 @@ export class Options {
    * what the installation database records.
    */
   copy(): Array<[string, string]> {
-    return this.keys().map((k) => {
-      const read = this.data.has(k);
-      const value = this.require(k);
-      if (!read) this.data.delete(k);
-      return [k, value];
-    });
+    const result: Array<[string, string]> = [];
+    for (const key of this.keys()) {
+      const read = this.data.has(key);
+      result.push([key, this.require(key)]);
+      if (!read) this.data.delete(key);
+    }
+    return result;
   }
 
   /** Configured options nobody read: zc.buildout warns about these. */
   unused(): string[] {
-    return [...this.raw.keys()].filter((k) => !this.data.has(k));
+    const names: string[] = [];
+    for (const key of this.raw.keys()) if (!this.data.has(key)) names.push(key);
+    return names;
   }
 
   /**

@@ -34,6 +34,13 @@ const SPACEY: Array<[string, string]> = [
   ["%(__buildout_space_v__)s", "\v"],
 ];
 
+/** True when both hold the same options with the same values. */
+export function sameOptions(a: SavedOptions, b: SavedOptions): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, value] of a) if (b.get(key) !== value) return false;
+  return true;
+}
+
 function unquote(value: string): string {
   if (!value.includes("%(")) return value;
   for (const [quoted, space] of SPACEY) value = value.replaceAll(quoted, space);
@@ -42,13 +49,16 @@ function unquote(value: string): string {
 
 /** The database of one buildout; `path` empty means none is kept. */
 export class InstallDatabase {
-  /** Installed parts, in installation order. */
-  parts: string[] = [];
-  /** `installed_develop_eggs`: the develop links of the last run. */
-  developEggs = "";
+  /** Installed parts, in installation order (a Set keeps insertion order). */
+  private readonly order = new Set<string>();
+  private developLinks = "";
   private readonly sections = new Map<string, SavedOptions>();
   /** Each part's serialized section, so a save only formats what changed. */
   private readonly texts = new Map<string, string>();
+  /** A record was added, changed or removed since the file was written. */
+  private recordsChanged = false;
+  /** The `parts` line as last read or written. */
+  private writtenOrder = "";
 
   private constructor(readonly path: string, public exists: boolean) {}
 
@@ -78,10 +88,12 @@ export class InstallDatabase {
     }
     const main = sections.get("buildout");
     if (!main) throw corrupt("it has no [buildout] section");
-    db.developEggs = unquote(main.get("installed_develop_eggs")?.value ?? "");
-    db.parts = unquote(main.get("parts")?.value ?? "").split(/\s+/)
+    db.developLinks = unquote(
+      main.get("installed_develop_eggs")?.value ?? "",
+    );
+    const parts = unquote(main.get("parts")?.value ?? "").split(/\s+/)
       .filter(Boolean);
-    for (const part of db.parts) {
+    for (const part of parts) {
       const section = sections.get(part);
       if (!section) throw corrupt(`the installed part ${part} has no section`);
       const options: SavedOptions = new Map();
@@ -92,8 +104,20 @@ export class InstallDatabase {
         }
       }
       db.sections.set(part, options);
+      db.order.add(part);
     }
+    db.writtenOrder = [...db.order].join(" ");
     return db;
+  }
+
+  /** Installed parts, in installation order. */
+  get parts(): string[] {
+    return [...this.order];
+  }
+
+  /** True when `part` is installed. */
+  has(part: string): boolean {
+    return this.order.has(part);
   }
 
   /** The saved options of an installed part. */
@@ -101,26 +125,44 @@ export class InstallDatabase {
     return this.sections.get(part);
   }
 
+  /** `installed_develop_eggs`: the develop links of the last run. */
+  get developEggs(): string {
+    return this.developLinks;
+  }
+
+  set developEggs(links: string) {
+    if (links !== this.developLinks) this.recordsChanged = true;
+    this.developLinks = links;
+  }
+
   /** Records `part` as installed with `options`, last in order. */
   record(part: string, options: SavedOptions): void {
-    this.sections.set(part, options);
-    this.texts.delete(part);
-    this.parts = [...this.parts.filter((p) => p !== part), part];
+    const old = this.sections.get(part);
+    if (!old || !sameOptions(old, options)) {
+      this.sections.set(part, options);
+      this.texts.delete(part);
+      this.recordsChanged = true;
+    }
+    this.order.delete(part);
+    this.order.add(part);
   }
 
   /** Forgets `part` (after it was uninstalled). */
   forget(part: string): void {
-    this.parts = this.parts.filter((p) => p !== part);
+    if (!this.sections.delete(part)) return;
+    this.texts.delete(part);
+    this.order.delete(part);
+    this.recordsChanged = true;
   }
 
   /** The file's text, as zc.buildout writes it. */
   format(): string {
     const main: Array<[string, string]> = [["parts", this.parts.join(" ")]];
-    if (this.developEggs) {
-      main.push(["installed_develop_eggs", this.developEggs]);
+    if (this.developLinks) {
+      main.push(["installed_develop_eggs", this.developLinks]);
     }
     const blocks = [formatSection("buildout", main)];
-    for (const part of this.parts) {
+    for (const part of this.order) {
       let text = this.texts.get(part);
       if (text === undefined) {
         text = formatSection(part, this.sections.get(part)!);
@@ -131,8 +173,24 @@ export class InstallDatabase {
     return blocks.join("\n");
   }
 
-  /** Writes the database atomically; nothing when it is disabled. */
+  /**
+   * Writes the database atomically when a record was added, changed or
+   * removed since it was read or last written. A change
+   * of order alone waits for {@link save}: every record on disk is then
+   * still true, and a no-op run rewrites nothing.
+   */
+  saveRecords(): void {
+    if (this.recordsChanged) this.write();
+  }
+
+  /** Writes the database atomically when it differs from the file. */
   save(): void {
+    if (this.recordsChanged || this.parts.join(" ") !== this.writtenOrder) {
+      this.write();
+    }
+  }
+
+  private write(): void {
     if (!this.path) return;
     const temp = join(
       dirname(this.path),
@@ -141,6 +199,8 @@ export class InstallDatabase {
     writeFileSync(temp, this.format());
     renameSync(temp, this.path);
     this.exists = true;
+    this.recordsChanged = false;
+    this.writtenOrder = this.parts.join(" ");
   }
 
   /** Deletes the file (a buildout without parts keeps none). */

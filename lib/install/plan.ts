@@ -14,6 +14,7 @@ import type {
   RecipeOptions,
 } from "../recipe/api.ts";
 import type { RecipeLoader } from "../recipe/load.ts";
+import { recordFailedPart } from "./failed_part.ts";
 
 /** Runs a synchronous piece of recipe code (in the buildout directory). */
 export type RecipeCall = <T>(fn: () => T) => T;
@@ -84,24 +85,30 @@ export class PartPlan {
     if (name === "buildout") return;
     const spec = options.get("recipe");
     if (!spec) return;
-    const factory = doing(
-      `Initializing section ${name}.`,
-      () => this.loader.factory(spec),
-    );
-    for (const dependency of words(options.get("<part-dependencies>"))) {
-      this.buildout.section(dependency);
-    }
-    const recipe = doing(`Initializing part ${name}.`, () => {
-      const made = this.call(() =>
-        construct(factory, this.buildout, name, options)
+    let recipe: Recipe;
+    try {
+      const factory = doing(
+        `Initializing section ${name}.`,
+        () => this.loader.factory(spec),
       );
-      if (typeof made?.install !== "function") {
-        throw new UserError(
-          `The recipe ${spec} of part ${name} has no install method`,
-        );
+      for (const dependency of words(options.get("<part-dependencies>"))) {
+        this.buildout.section(dependency);
       }
-      return made;
-    });
+      recipe = doing(`Initializing part ${name}.`, () => {
+        const made = this.call(() =>
+          construct(factory, this.buildout, name, options)
+        );
+        if (typeof made?.install !== "function") {
+          throw new UserError(
+            `The recipe ${spec} of part ${name} has no install method`,
+          );
+        }
+        return made;
+      });
+    } catch (err) {
+      recordFailedPart(err, name, "section", () => options.copy());
+      throw err;
+    }
     this.recipes.set(name, recipe);
     this.parts.push(name);
   }

@@ -16,10 +16,12 @@ import { RecipeLoader } from "../recipe/load.ts";
 import {
   InstallDatabase,
   INSTALLED,
+  sameOptions,
   type SavedOptions,
   SIGNATURE,
 } from "./database.ts";
 import { developPackages } from "./develop.ts";
+import { recordFailedPart } from "./failed_part.ts";
 import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "./pyrepr.ts";
 
@@ -29,12 +31,6 @@ function toList(result: InstallResult): string[] {
   if (result === undefined) return [];
   if (typeof result === "string") return [result];
   return [...result];
-}
-
-function sameOptions(a: SavedOptions, b: SavedOptions): boolean {
-  if (a.size !== b.size) return false;
-  for (const [key, value] of a) if (b.get(key) !== value) return false;
-  return true;
 }
 
 function logDifferences(part: string, old: SavedOptions, now: SavedOptions) {
@@ -87,212 +83,231 @@ export async function runInstall(
       rmSync(path, { recursive: stat.isDirectory(), force: true });
     }
   };
+  // Recipe code runs in the buildout directory, and is back there after
+  // each call even if it changed directory; the caller's directory is
+  // restored when the run ends.
+  const enter = () => {
+    if (process.cwd() !== directory) process.chdir(directory);
+  };
   const inDirectory = <T>(fn: () => T): T => {
-    process.chdir(directory);
+    enter();
     try {
       return fn();
     } finally {
-      process.chdir(home);
+      enter();
     }
   };
   const inDirectoryAsync = async <T>(fn: () => Promise<T>): Promise<T> => {
-    process.chdir(directory);
+    enter();
     try {
       return await fn();
     } finally {
-      process.chdir(home);
+      enter();
     }
   };
-  const callRecipe = (options: Options, fn: () => Promise<InstallResult>) =>
-    options.trackCreated(
-      () => inDirectoryAsync(fn),
-      (paths) => {
-        for (const path of paths) {
-          if (!existsSync(resolve(directory, path))) {
-            logger.warn(`Couldn't clean up ${pyRepr(path)}.`);
+  const callRecipe = async (
+    options: Options,
+    fn: () => Promise<InstallResult>,
+  ) => {
+    try {
+      return await options.trackCreated(
+        () => inDirectoryAsync(fn),
+        (paths) => {
+          for (const path of paths) {
+            if (!existsSync(resolve(directory, path))) {
+              logger.warn(`Couldn't clean up ${pyRepr(path)}.`);
+            }
+          }
+          removePaths(paths);
+        },
+      );
+    } catch (err) {
+      recordFailedPart(err, options.name, "section", () => options.copy());
+      throw err;
+    }
+  };
+
+  try {
+    const extensions = words(main.get("extensions"));
+    await doingAsync("Installing.", async () => {
+      await doingAsync("Loading extensions.", async () => {
+        for (const name of extensions) {
+          for (const extension of await loader.extensions(name, "extensions")) {
+            await extension(api);
           }
         }
-        removePaths(paths);
-      },
-    );
-
-  const extensions = words(main.get("extensions"));
-  await doingAsync("Installing.", async () => {
-    await doingAsync("Loading extensions.", async () => {
-      for (const name of extensions) {
-        for (const extension of await loader.extensions(name, "extensions")) {
-          await extension(api);
+      });
+      doing("Setting up buildout directories", () => {
+        for (const name of STANDARD_DIRECTORIES) {
+          const path = main.require(`${name}-directory`);
+          if (!existsSync(path)) {
+            logger.info(`Creating directory ${pyRepr(path)}.`);
+            mkdirSync(path, { recursive: true });
+          }
         }
-      }
+      });
     });
-    doing("Setting up buildout directories", () => {
-      for (const name of STANDARD_DIRECTORIES) {
-        const path = main.require(`${name}-directory`);
-        if (!existsSync(path)) {
-          logger.info(`Creating directory ${pyRepr(path)}.`);
-          mkdirSync(path, { recursive: true });
-        }
-      }
-    });
-  });
 
-  const db = doing(
-    "Installing.",
-    () => InstallDatabase.read(main.require("installed")),
-  );
-  removePaths(db.developEggs.split("\n"));
-  db.developEggs = doing("Installing.", () =>
-    doing(
-      "Processing directories listed in the develop option",
-      () =>
-        developPackages(
-          words(main.get("develop")),
-          directory,
-          main.require("develop-eggs-directory"),
-        ),
-    )).join("\n");
-  if (db.exists) db.save();
-
-  const plan = new PartPlan(buildout, loader, inDirectory);
-  await plan.preload();
-  const configured = words(main.get("parts"));
-  const uninstallMissing = only.length === 0;
-  let parts = uninstallMissing ? configured : only;
-  doing("Installing.", () => {
-    plan.attach();
-    for (const part of parts) buildout.section(part).require("recipe");
-  });
-  if (effectiveLevel() < LEVELS.DEBUG) {
-    const sections = buildout.initializedSections().map((options) =>
-      formatSection(options.name, options.entries())
+    const db = doing(
+      "Installing.",
+      () => InstallDatabase.read(main.require("installed")),
     );
-    writeSync(1, `\nConfiguration data:\n${sections.join("")}\n`);
-  }
-  if (uninstallMissing) parts = plan.parts;
+    removePaths(db.developEggs.split("\n"));
+    db.developEggs = doing("Installing.", () =>
+      doing(
+        "Processing directories listed in the develop option",
+        () =>
+          developPackages(
+            words(main.get("develop")),
+            directory,
+            main.require("develop-eggs-directory"),
+          ),
+      )).join("\n");
+    if (db.exists) db.saveRecords();
 
-  const recipes = new Map<string, Recipe>();
-  const signatures = new Map<string, string>();
-  for (const part of parts) {
-    const recipe = plan.recipe(part);
-    if (!recipe) {
-      throw new UserError(
-        `Cannot install ${part}: its section has no recipe`,
+    const plan = new PartPlan(buildout, loader, inDirectory);
+    await plan.preload();
+    const configured = words(main.get("parts"));
+    const uninstallMissing = only.length === 0;
+    let parts = uninstallMissing ? configured : only;
+    doing("Installing.", () => {
+      plan.attach();
+      for (const part of parts) buildout.section(part).require("recipe");
+    });
+    if (effectiveLevel() < LEVELS.DEBUG) {
+      const sections = buildout.initializedSections().map((options) =>
+        formatSection(options.name, options.entries())
       );
+      writeSync(1, `\nConfiguration data:\n${sections.join("")}\n`);
     }
-    recipes.set(part, recipe);
-    signatures.set(
-      part,
-      loader.signature(buildout.section(part).require("recipe")),
-    );
-  }
-  // Comparing reads every option, so (as in zc.buildout) a part that was
-  // installed before never gets unused-option warnings.
-  const current = (part: string): SavedOptions => {
-    const options = new Map(buildout.section(part).entries());
-    options.set(SIGNATURE, signatures.get(part)!);
-    return options;
-  };
+    if (uninstallMissing) parts = plan.parts;
 
-  const uninstallPart = (part: string) =>
-    doingAsync(`Uninstalling ${part}.`, async () => {
-      logger.info(`Uninstalling ${part}.`);
-      const saved = db.get(part)!;
-      const uninstaller = await loader.uninstaller(saved.get("recipe")!);
-      if (uninstaller) {
-        logger.info("Running uninstall recipe.");
-        await inDirectoryAsync(async () =>
-          await uninstaller(part, Object.fromEntries(saved), api)
+    const recipes = new Map<string, Recipe>();
+    const signatures = new Map<string, string>();
+    for (const part of parts) {
+      const recipe = plan.recipe(part);
+      if (!recipe) {
+        throw new UserError(
+          `Cannot install ${part}: its section has no recipe`,
         );
       }
-      removePaths(saved.get(INSTALLED)!.split("\n"));
-    });
-
-  await doingAsync("Installing.", async () => {
-    for (const part of [...db.parts].reverse()) {
-      if (parts.includes(part)) {
-        const old = new Map(db.get(part));
-        const files = old.get(INSTALLED)!;
-        old.delete(INSTALLED);
-        const now = current(part);
-        if (sameOptions(old, now)) {
-          if (!files) continue;
-          const present = files.split("\n").every((f) =>
-            existsSync(resolve(directory, f))
-          );
-          if (present) continue;
-        } else if (effectiveLevel() < LEVELS.DEBUG) {
-          logDifferences(part, old, now);
-        }
-      } else if (!uninstallMissing) {
-        continue;
-      }
-      await uninstallPart(part);
-      db.forget(part);
-      if (db.exists) db.save();
+      recipes.set(part, recipe);
+      signatures.set(
+        part,
+        loader.signature(buildout.section(part).require("recipe")),
+      );
     }
-  });
+    // Comparing reads every option, so (as in zc.buildout) a part that was
+    // installed before never gets unused-option warnings.
+    const current = (part: string): SavedOptions => {
+      const options = new Map(buildout.section(part).entries());
+      options.set(SIGNATURE, signatures.get(part)!);
+      return options;
+    };
 
-  warnUnused(main);
-
-  for (const part of parts) {
-    const options = buildout.section(part);
-    const recipe = recipes.get(part)!;
-    const saved = new Map(options.copy());
-    saved.set(SIGNATURE, signatures.get(part)!);
-    const order = db.parts.join(" ");
-    let changed = true;
-    if (db.parts.includes(part)) {
-      logger.info(`Updating ${part}.`);
-      await doingAsync(`Updating ${part}.`, async () => {
-        const oldFiles = db.get(part)!.get(INSTALLED)!.split("\n")
-          .filter(Boolean);
-        let update = recipe.update;
-        if (!update) {
-          logger.warn(
-            `The recipe for ${part} doesn't define an update method. Using its install method.`,
-          );
-          update = recipe.install;
-        }
-        let result: InstallResult;
+    const uninstallPart = (part: string) =>
+      doingAsync(`Uninstalling ${part}.`, async () => {
+        logger.info(`Uninstalling ${part}.`);
+        const saved = db.get(part)!;
         try {
-          result = await callRecipe(
-            options,
-            async () => await update.call(recipe),
-          );
+          const uninstaller = await loader.uninstaller(saved.get("recipe")!);
+          if (uninstaller) {
+            logger.info("Running uninstall recipe.");
+            await inDirectoryAsync(async () =>
+              await uninstaller(part, Object.fromEntries(saved), api)
+            );
+          }
+          removePaths(saved.get(INSTALLED)!.split("\n"));
         } catch (err) {
-          db.forget(part);
-          removePaths(oldFiles);
-          if (db.exists) db.save();
+          recordFailedPart(err, part, "database", () => saved);
           throw err;
         }
-        const added = result === undefined
-          ? []
-          : toList(result).filter((p) => !oldFiles.includes(p));
-        changed = added.length > 0;
-        saved.set(INSTALLED, [...oldFiles, ...added].join("\n"));
       });
-    } else {
-      logger.info(`Installing ${part}.`);
-      const result = await doingAsync(
-        `Installing ${part}.`,
-        () => callRecipe(options, async () => await recipe.install()),
-      );
-      saved.set(INSTALLED, toList(result).join("\n"));
-    }
-    db.record(part, saved);
-    warnUnused(options);
-    if (changed || db.parts.join(" ") !== order) db.save();
-  }
 
-  if (db.developEggs) {
-    if (!db.exists) db.save();
-  } else if (!db.parts.length && db.exists) {
-    db.remove();
-  }
+    await doingAsync("Installing.", async () => {
+      const planned = new Set(parts);
+      for (const part of db.parts.reverse()) {
+        if (planned.has(part)) {
+          const old = new Map(db.get(part));
+          const files = old.get(INSTALLED)!;
+          old.delete(INSTALLED);
+          const now = current(part);
+          if (sameOptions(old, now)) {
+            if (!files) continue;
+            const present = files.split("\n").every((f) =>
+              existsSync(resolve(directory, f))
+            );
+            if (present) continue;
+          } else if (effectiveLevel() < LEVELS.DEBUG) {
+            logDifferences(part, old, now);
+          }
+        } else if (!uninstallMissing) {
+          continue;
+        }
+        await uninstallPart(part);
+        db.forget(part);
+        if (db.exists) db.saveRecords();
+      }
+    });
 
-  for (const name of extensions) {
-    for (const unload of await loader.extensions(name, "unload")) {
-      await unload(api);
+    warnUnused(main);
+
+    for (const part of parts) {
+      const options = buildout.section(part);
+      const recipe = recipes.get(part)!;
+      const saved = new Map(options.copy());
+      saved.set(SIGNATURE, signatures.get(part)!);
+      if (db.has(part)) {
+        logger.info(`Updating ${part}.`);
+        await doingAsync(`Updating ${part}.`, async () => {
+          const oldFiles = db.get(part)!.get(INSTALLED)!.split("\n")
+            .filter(Boolean);
+          let update = recipe.update;
+          if (!update) {
+            logger.warn(
+              `The recipe for ${part} doesn't define an update method. Using its install method.`,
+            );
+            update = recipe.install;
+          }
+          let result: InstallResult;
+          try {
+            result = await callRecipe(
+              options,
+              async () => await update.call(recipe),
+            );
+          } catch (err) {
+            db.forget(part);
+            removePaths(oldFiles);
+            if (db.exists) db.saveRecords();
+            throw err;
+          }
+          const added = result === undefined
+            ? []
+            : toList(result).filter((p) => !oldFiles.includes(p));
+          saved.set(INSTALLED, [...oldFiles, ...added].join("\n"));
+        });
+      } else {
+        logger.info(`Installing ${part}.`);
+        const result = await doingAsync(
+          `Installing ${part}.`,
+          () => callRecipe(options, async () => await recipe.install()),
+        );
+        saved.set(INSTALLED, toList(result).join("\n"));
+      }
+      db.record(part, saved);
+      warnUnused(options);
+      db.saveRecords();
     }
+
+    if (db.parts.length || db.developEggs) db.save();
+    else if (db.exists) db.remove();
+
+    for (const name of extensions) {
+      for (const unload of await loader.extensions(name, "unload")) {
+        await unload(api);
+      }
+    }
+  } finally {
+    process.chdir(home);
   }
 }
