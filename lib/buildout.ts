@@ -15,7 +15,7 @@ import {
 import { Logger } from "./log.ts";
 import { type ConfigData, values } from "./config/annotated.ts";
 import { DIRECTORY_OPTIONS } from "./config/defaults.ts";
-import { extendSection } from "./config/macros.ts";
+import { extendSection, type SectionLookup } from "./config/macros.ts";
 import { substitute } from "./config/substitute.ts";
 
 type OptionKey = string;
@@ -24,7 +24,8 @@ const keyOf = (section: string, option: string): OptionKey =>
 
 /** The merged configuration, section by section. */
 export class Buildout {
-  private readonly raw: Map<string, Map<string, string>>;
+  /** Raw options of the sections used so far, built from the config. */
+  private readonly raw = new Map<string, Map<string, string>>();
   private readonly initialized = new Map<string, Options>();
   /** Called once per section, after its values are substituted. */
   onInitialize?: (options: Options) => void;
@@ -34,12 +35,8 @@ export class Buildout {
    */
   readonly UserError: typeof UserError = UserError;
 
-  constructor(annotated: ConfigData) {
-    this.raw = new Map();
-    for (const [name, section] of annotated) {
-      this.raw.set(name, values(section));
-    }
-    const buildout = this.raw.get("buildout");
+  constructor(private readonly annotated: ConfigData) {
+    const buildout = this.rawSection("buildout");
     const directory = buildout?.get("directory");
     // Absolute standard directories before substitution, in case another
     // section reads one (zc.buildout does the same).
@@ -55,12 +52,12 @@ export class Buildout {
 
   /** Section names, in configuration order. */
   sectionNames(): string[] {
-    return [...this.raw.keys()];
+    return [...this.annotated.keys()];
   }
 
   /** True when the configuration defines `name`. */
   has(name: string): boolean {
-    return this.raw.has(name);
+    return this.annotated.has(name);
   }
 
   /**
@@ -74,7 +71,7 @@ export class Buildout {
     // Inline try/catch rather than doing(): sections initialize recursively
     // through substitutions, and fewer frames per level keep deep chains fast.
     try {
-      if (!this.raw.has(name)) throw new MissingSection(name);
+      if (!this.annotated.has(name)) throw new MissingSection(name);
       const options = new Options(this, name);
       this.initialized.set(name, options);
       options.initialize();
@@ -96,8 +93,34 @@ export class Buildout {
   }
 
   /** @internal the raw options of a section, for macros. */
-  rawSections(): ReadonlyMap<string, ReadonlyMap<string, string>> {
-    return this.raw;
+  rawSections(): SectionLookup {
+    return this.rawLookup;
+  }
+
+  /**
+   * @internal one raw option, without building the section's options
+   * (what the recipe loader scans every section for).
+   */
+  rawOption(section: string, option: string): string | undefined {
+    const built = this.raw.get(section);
+    if (built) return built.get(option);
+    return this.annotated.get(section)?.get(option)?.value;
+  }
+
+  private readonly rawLookup: SectionLookup = {
+    get: (name) => this.rawSection(name),
+    has: (name) => this.annotated.has(name),
+  };
+
+  private rawSection(name: string): Map<string, string> | undefined {
+    let options = this.raw.get(name);
+    if (options === undefined) {
+      const section = this.annotated.get(name);
+      if (section === undefined) return undefined;
+      options = values(section);
+      this.raw.set(name, options);
+    }
+    return options;
   }
 }
 
@@ -112,6 +135,10 @@ export class Options {
   private readonly cooked = new Map<string, string>();
   /** Values read or set: what the section's state is. */
   private readonly data = new Map<string, string>();
+  /** Option names of `raw`, once asked for (`raw` is final by then). */
+  private rawKeys?: string[];
+  /** Options set that are not configured, in the order they were set. */
+  private readonly extraKeys: string[] = [];
   /** Paths registered by `created()` during a recipe call, else undefined. */
   private createdPaths?: string[];
 
@@ -125,6 +152,7 @@ export class Options {
     try {
       if (this.raw.has("<")) {
         this.raw = extendSection(this.name, this.buildout.rawSections());
+        this.rawKeys = undefined;
       }
       for (const [key, value] of this.raw) {
         if (!value.includes("${")) continue;
@@ -188,6 +216,9 @@ export class Options {
         `Option values must be strings: ${this.name}:${option}`,
       );
     }
+    if (!this.raw.has(option) && !this.data.has(option)) {
+      this.extraKeys.push(option);
+    }
     this.data.set(option, value);
   }
 
@@ -198,19 +229,19 @@ export class Options {
 
   /** Option names: configured ones first, then ones only set. */
   keys(): string[] {
-    const names = [...this.raw.keys()];
-    if (this.data.size) {
-      for (const key of this.data.keys()) {
-        if (!this.raw.has(key)) names.push(key);
-      }
-    }
-    return names;
+    this.rawKeys ??= [...this.raw.keys()];
+    return this.extraKeys.length
+      ? this.rawKeys.concat(this.extraKeys)
+      : this.rawKeys.slice();
   }
 
   /** Every option with its substituted value. */
   entries(): Array<[string, string]> {
-    const result: Array<[string, string]> = [];
-    for (const key of this.keys()) result.push([key, this.require(key)]);
+    const keys = this.keys();
+    const result = new Array<[string, string]>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      result[i] = [keys[i], this.require(keys[i])];
+    }
     return result;
   }
 
@@ -219,11 +250,12 @@ export class Options {
    * what the installation database records.
    */
   copy(): Array<[string, string]> {
-    const result: Array<[string, string]> = [];
-    for (const key of this.keys()) {
-      const read = this.data.has(key);
-      result.push([key, this.require(key)]);
-      if (!read) this.data.delete(key);
+    const keys = this.keys();
+    const result = new Array<[string, string]>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const read = this.data.has(keys[i]);
+      result[i] = [keys[i], this.require(keys[i])];
+      if (!read) this.data.delete(keys[i]);
     }
     return result;
   }

@@ -79,15 +79,14 @@ export class Logger {
 }
 
 function render(name: string, level: number, message: string): string {
-  const pattern = format ||
-    (name === "zc.buildout" ? "%(message)s" : "%(name)s: %(message)s");
+  if (!format) return name === "zc.buildout" ? message : `${name}: ${message}`;
   const fields: Record<string, string> = {
     name,
     message,
     levelname: NAMES[level] ?? `Level ${level}`,
     levelno: String(level),
   };
-  return pattern.replace(
+  return format.replace(
     /%\(([a-z]+)\)[sd]/g,
     (whole, field: string) => fields[field] ?? whole,
   );

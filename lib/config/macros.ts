@@ -1,6 +1,12 @@
 /** `<=` section extension (macros), applied before substitution. */
 import { UserError } from "../errors.ts";
 
+/** Raw sections by name: a Map, or a view that builds them on demand. */
+export interface SectionLookup {
+  get(name: string): ReadonlyMap<string, string> | undefined;
+  has(name: string): boolean;
+}
+
 /**
  * Returns the options of section `name` with the sections its `<` option
  * names copied in first (recursively), its own options over them. The
@@ -11,7 +17,7 @@ import { UserError } from "../errors.ts";
  */
 export function extendSection(
   name: string,
-  sections: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  sections: SectionLookup,
   doing: string[] = [],
 ): Map<string, string> {
   const own = sections.get(name) ?? new Map<string, string>();

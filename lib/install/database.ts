@@ -6,17 +6,20 @@
  * atomically (write a temporary file, then rename) every time it changes,
  * so an interrupted run leaves the previous complete version.
  */
+import { Buffer } from "node:buffer";
 import {
+  closeSync,
   existsSync,
+  openSync,
   readFileSync,
   renameSync,
   rmSync,
-  writeFileSync,
+  writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { formatSection } from "../config/serialize.ts";
-import { parse } from "../config/parse.ts";
 import { UserError } from "../errors.ts";
+import { readDatabaseText } from "./_database_text.ts";
 
 /** Options as saved: each value exactly as the part had it. */
 export type SavedOptions = Map<string, string>;
@@ -41,6 +44,18 @@ export function sameOptions(a: SavedOptions, b: SavedOptions): boolean {
   return true;
 }
 
+/**
+ * True when a part's database record holds exactly `options` plus the
+ * paths it installed: the part is unchanged.
+ */
+export function sameRecord(record: SavedOptions, options: SavedOptions) {
+  if (options.has(INSTALLED) || record.size !== options.size + 1) return false;
+  for (const [key, value] of options) {
+    if (record.get(key) !== value) return false;
+  }
+  return true;
+}
+
 function unquote(value: string): string {
   if (!value.includes("%(")) return value;
   for (const [quoted, space] of SPACEY) value = value.replaceAll(quoted, space);
@@ -53,8 +68,15 @@ export class InstallDatabase {
   private readonly order = new Set<string>();
   private developLinks = "";
   private readonly sections = new Map<string, SavedOptions>();
-  /** Each part's serialized section, so a save only formats what changed. */
-  private readonly texts = new Map<string, string>();
+  /**
+   * The part sections as last written, in order, as bytes: a save during a
+   * first install only appends the new part's section to it.
+   */
+  private readonly body = new ByteBuilder();
+  /** Parts recorded at the end since the last write, while `body` holds. */
+  private readonly appended: string[] = [];
+  /** False when `body` no longer matches the records and their order. */
+  private bodyValid = true;
   /** A record was added, changed or removed since the file was written. */
   private recordsChanged = false;
   /** The `parts` line as last read or written. */
@@ -81,23 +103,21 @@ export class InstallDatabase {
       );
     let sections;
     try {
-      sections = parse(readFileSync(path, "utf8"), path);
+      sections = readDatabaseText(readFileSync(path, "utf8"), path);
     } catch (err) {
       if (err instanceof UserError) throw corrupt(err.message);
       throw err;
     }
     const main = sections.get("buildout");
     if (!main) throw corrupt("it has no [buildout] section");
-    db.developLinks = unquote(
-      main.get("installed_develop_eggs")?.value ?? "",
-    );
-    const parts = unquote(main.get("parts")?.value ?? "").split(/\s+/)
+    db.developLinks = unquote(main.get("installed_develop_eggs") ?? "");
+    const parts = unquote(main.get("parts") ?? "").split(/\s+/)
       .filter(Boolean);
     for (const part of parts) {
       const section = sections.get(part);
       if (!section) throw corrupt(`the installed part ${part} has no section`);
       const options: SavedOptions = new Map();
-      for (const [key, { value }] of section) options.set(key, unquote(value));
+      for (const [key, value] of section) options.set(key, unquote(value));
       for (const required of [INSTALLED, "recipe"]) {
         if (!options.has(required)) {
           throw corrupt(`the section [${part}] has no ${required} option`);
@@ -107,6 +127,7 @@ export class InstallDatabase {
       db.order.add(part);
     }
     db.writtenOrder = [...db.order].join(" ");
+    db.bodyValid = false;
     return db;
   }
 
@@ -138,39 +159,55 @@ export class InstallDatabase {
   /** Records `part` as installed with `options`, last in order. */
   record(part: string, options: SavedOptions): void {
     const old = this.sections.get(part);
+    if (!old) {
+      this.appended.push(part);
+    } else {
+      // Its section moves to the end, maybe changed: rewrite them all.
+      this.order.delete(part);
+      this.bodyValid = false;
+    }
     if (!old || !sameOptions(old, options)) {
       this.sections.set(part, options);
-      this.texts.delete(part);
       this.recordsChanged = true;
     }
-    this.order.delete(part);
     this.order.add(part);
   }
 
   /** Forgets `part` (after it was uninstalled). */
   forget(part: string): void {
     if (!this.sections.delete(part)) return;
-    this.texts.delete(part);
     this.order.delete(part);
+    this.bodyValid = false;
     this.recordsChanged = true;
   }
 
   /** The file's text, as zc.buildout writes it. */
   format(): string {
+    return this.header() + this.sectionBytes().toString();
+  }
+
+  /** The `[buildout]` section. */
+  private header(): string {
     const main: Array<[string, string]> = [["parts", this.parts.join(" ")]];
     if (this.developLinks) {
       main.push(["installed_develop_eggs", this.developLinks]);
     }
-    const blocks = [formatSection("buildout", main)];
-    for (const part of this.order) {
-      let text = this.texts.get(part);
-      if (text === undefined) {
-        text = formatSection(part, this.sections.get(part)!);
-        this.texts.set(part, text);
-      }
-      blocks.push(text);
+    return formatSection("buildout", main);
+  }
+
+  /** The parts' sections, each preceded by a blank line. */
+  private sectionBytes(): Uint8Array {
+    if (!this.bodyValid) {
+      this.body.clear();
+      this.appended.length = 0;
+      this.appended.push(...this.order);
+      this.bodyValid = true;
     }
-    return blocks.join("\n");
+    for (const part of this.appended) {
+      this.body.append("\n" + formatSection(part, this.sections.get(part)!));
+    }
+    this.appended.length = 0;
+    return this.body.bytes();
   }
 
   /**
@@ -196,7 +233,14 @@ export class InstallDatabase {
       dirname(this.path),
       `.${basename(this.path)}.${process.pid}.tmp`,
     );
-    writeFileSync(temp, this.format());
+    const fd = openSync(temp, "w");
+    try {
+      writeSync(fd, this.header());
+      const sections = this.sectionBytes();
+      writeSync(fd, sections, 0, sections.length);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temp, this.path);
     this.exists = true;
     this.recordsChanged = false;
@@ -207,5 +251,30 @@ export class InstallDatabase {
   remove(): void {
     if (this.path) rmSync(this.path, { force: true });
     this.exists = false;
+  }
+}
+
+/** A growing byte buffer (capacity doubles): appends cost their own size. */
+class ByteBuilder {
+  private buffer = Buffer.alloc(64 * 1024);
+  private length = 0;
+
+  append(text: string): void {
+    const needed = this.length + Buffer.byteLength(text);
+    if (needed > this.buffer.length) {
+      const bigger = Buffer.alloc(Math.max(needed, this.buffer.length * 2));
+      this.buffer.copy(bigger, 0, 0, this.length);
+      this.buffer = bigger;
+    }
+    this.length += this.buffer.write(text, this.length);
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  /** The bytes appended so far (a view, valid until the next append). */
+  bytes(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
   }
 }

@@ -23,12 +23,21 @@ export type RecipeCall = <T>(fn: () => T) => T;
 // its prototype carries the recipe methods (a pre-class constructor).
 type RecipeArgs = [RecipeBuildout, string, RecipeOptions];
 
+const CLASSES = new WeakMap<RecipeFactory, boolean>();
+
+function isClass(factory: RecipeFactory): boolean {
+  let known = CLASSES.get(factory);
+  if (known === undefined) {
+    known = /^class\b/.test(Function.prototype.toString.call(factory)) ||
+      typeof (factory.prototype as Partial<Recipe> | undefined)?.install ===
+        "function";
+    CLASSES.set(factory, known);
+  }
+  return known;
+}
+
 function construct(factory: RecipeFactory, ...args: RecipeArgs): Recipe {
-  const source = Function.prototype.toString.call(factory);
-  const isClass = /^class\b/.test(source) ||
-    typeof (factory.prototype as Partial<Recipe> | undefined)?.install ===
-      "function";
-  return isClass
+  return isClass(factory)
     ? new (factory as new (...a: RecipeArgs) => Recipe)(...args)
     : (factory as (...a: RecipeArgs) => Recipe)(...args);
 }
@@ -54,8 +63,8 @@ export class PartPlan {
   /** Imports every recipe written out in some section. */
   preload(): Promise<void> {
     const specs = new Set<string>();
-    for (const section of this.buildout.rawSections().values()) {
-      const spec = section.get("recipe");
+    for (const name of this.buildout.sectionNames()) {
+      const spec = this.buildout.rawOption(name, "recipe");
       if (spec && !spec.includes("${")) specs.add(spec);
     }
     return this.loader.preload(specs);

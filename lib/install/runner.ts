@@ -16,7 +16,7 @@ import { RecipeLoader } from "../recipe/load.ts";
 import {
   InstallDatabase,
   INSTALLED,
-  sameOptions,
+  sameRecord,
   type SavedOptions,
   SIGNATURE,
 } from "./database.ts";
@@ -33,7 +33,9 @@ function toList(result: InstallResult): string[] {
   return [...result];
 }
 
-function logDifferences(part: string, old: SavedOptions, now: SavedOptions) {
+function logDifferences(part: string, saved: SavedOptions, now: SavedOptions) {
+  const old = new Map(saved);
+  old.delete(INSTALLED);
   for (const [key, value] of old) {
     if (!now.has(key)) logger.debug(`part ${part}, dropped option ${key}.`);
     else if (now.get(key) !== value) {
@@ -228,11 +230,10 @@ export async function runInstall(
       const planned = new Set(parts);
       for (const part of db.parts.reverse()) {
         if (planned.has(part)) {
-          const old = new Map(db.get(part));
+          const old = db.get(part)!;
           const files = old.get(INSTALLED)!;
-          old.delete(INSTALLED);
           const now = current(part);
-          if (sameOptions(old, now)) {
+          if (sameRecord(old, now)) {
             if (!files) continue;
             const present = files.split("\n").every((f) =>
               existsSync(resolve(directory, f))
