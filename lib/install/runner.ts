@@ -3,7 +3,7 @@
  * load, the standard directories and develop packages are set up, parts are
  * initialized (constructing their recipes), parts that are gone or changed
  * are uninstalled in reverse order, then each part is installed or updated.
- * The database is saved after every step that changes it.
+ * The database is saved after every part whose record changed.
  */
 import { existsSync, lstatSync, mkdirSync, rmSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
@@ -65,125 +65,134 @@ export async function runInstall(
   buildout: Buildout,
   only: string[],
 ): Promise<void> {
-  const main = buildout.section("buildout");
-  const directory = main.require("directory");
   const home = process.cwd();
-  const api: RecipeBuildout = buildout;
-  const loader = new RecipeLoader(main.require("develop-eggs-directory"));
-
-  /** Removes recorded paths, relative ones from the buildout directory. */
-  const removePaths = (paths: Iterable<string>) => {
-    for (const entry of paths) {
-      if (!entry) continue;
-      const path = resolve(directory, entry);
-      let stat;
-      try {
-        stat = lstatSync(path);
-      } catch {
-        continue;
-      }
-      rmSync(path, { recursive: stat.isDirectory(), force: true });
-    }
-  };
-  // Recipe code runs in the buildout directory, and is back there after
-  // each call even if it changed directory; the caller's directory is
-  // restored when the run ends.
-  const enter = () => {
-    if (process.cwd() !== directory) process.chdir(directory);
-  };
-  const inDirectory = <T>(fn: () => T): T => {
-    enter();
-    try {
-      return fn();
-    } finally {
-      enter();
-    }
-  };
-  const inDirectoryAsync = async <T>(fn: () => Promise<T>): Promise<T> => {
-    enter();
-    try {
-      return await fn();
-    } finally {
-      enter();
-    }
-  };
-  const callRecipe = async (
-    options: Options,
-    fn: () => Promise<InstallResult>,
-  ) => {
-    try {
-      return await options.trackCreated(
-        () => inDirectoryAsync(fn),
-        (paths) => {
-          for (const path of paths) {
-            if (!existsSync(resolve(directory, path))) {
-              logger.warn(`Couldn't clean up ${pyRepr(path)}.`);
-            }
-          }
-          removePaths(paths);
-        },
-      );
-    } catch (err) {
-      recordFailedPart(err, options.name, "section", () => options.copy());
-      throw err;
-    }
-  };
-
   try {
-    const extensions = words(main.get("extensions"));
+    await new InstallRun(buildout).run(only);
+  } finally {
+    process.chdir(home);
+  }
+}
+
+/** The parts to install, with their recipes and signatures. */
+interface Plan {
+  parts: string[];
+  recipes: Map<string, Recipe>;
+  signatures: Map<string, string>;
+}
+
+/** One run of `install`; see the module documentation for the steps. */
+class InstallRun {
+  private readonly main: Options;
+  private readonly directory: string;
+  private readonly loader: RecipeLoader;
+  private readonly api: RecipeBuildout;
+
+  constructor(private readonly buildout: Buildout) {
+    this.main = buildout.section("buildout");
+    this.directory = this.main.require("directory");
+    this.loader = new RecipeLoader(
+      this.main.require("develop-eggs-directory"),
+    );
+    this.api = buildout;
+  }
+
+  async run(only: string[]): Promise<void> {
+    const extensions = words(this.main.get("extensions"));
     await doingAsync("Installing.", async () => {
       await doingAsync("Loading extensions.", async () => {
         for (const name of extensions) {
-          for (const extension of await loader.extensions(name, "extensions")) {
-            await extension(api);
+          for (
+            const extension of await this.loader.extensions(name, "extensions")
+          ) {
+            await extension(this.api);
           }
         }
       });
-      doing("Setting up buildout directories", () => {
-        for (const name of STANDARD_DIRECTORIES) {
-          const path = main.require(`${name}-directory`);
-          if (!existsSync(path)) {
-            logger.info(`Creating directory ${pyRepr(path)}.`);
-            mkdirSync(path, { recursive: true });
-          }
-        }
-      });
+      doing("Setting up buildout directories", () => this.createDirectories());
     });
-
     const db = doing(
       "Installing.",
-      () => InstallDatabase.read(main.require("installed")),
+      () => InstallDatabase.read(this.main.require("installed")),
     );
-    removePaths(db.developEggs.split("\n"));
+    this.developPackages(db);
+
+    const uninstallMissing = only.length === 0;
+    const plan = await this.plan(uninstallMissing ? [] : only);
+    await doingAsync(
+      "Installing.",
+      () => this.uninstallChanged(db, plan, uninstallMissing),
+    );
+    warnUnused(this.main);
+    for (const part of plan.parts) {
+      await this.installPart(
+        db,
+        part,
+        plan.recipes.get(part)!,
+        plan.signatures.get(part)!,
+      );
+    }
+    if (db.parts.length || db.developEggs) db.save();
+    else if (db.exists) db.remove();
+
+    for (const name of extensions) {
+      for (const unload of await this.loader.extensions(name, "unload")) {
+        await unload(this.api);
+      }
+    }
+  }
+
+  private createDirectories(): void {
+    for (const name of STANDARD_DIRECTORIES) {
+      const path = this.main.require(`${name}-directory`);
+      if (!existsSync(path)) {
+        logger.info(`Creating directory ${pyRepr(path)}.`);
+        mkdirSync(path, { recursive: true });
+      }
+    }
+  }
+
+  /** Replaces the links of the last run's develop packages by this run's. */
+  private developPackages(db: InstallDatabase): void {
+    this.removePaths(db.developEggs.split("\n"));
     db.developEggs = doing("Installing.", () =>
       doing(
         "Processing directories listed in the develop option",
         () =>
           developPackages(
-            words(main.get("develop")),
-            directory,
-            main.require("develop-eggs-directory"),
+            words(this.main.get("develop")),
+            this.directory,
+            this.main.require("develop-eggs-directory"),
           ),
       )).join("\n");
     if (db.exists) db.saveRecords();
+  }
 
-    const plan = new PartPlan(buildout, loader, inDirectory);
+  /**
+   * Initializes the parts (`only`, or those of `[buildout] parts` and what
+   * they reference), constructing their recipes.
+   */
+  private async plan(only: string[]): Promise<Plan> {
+    const plan = new PartPlan(
+      this.buildout,
+      this.loader,
+      (fn) => this.inDirectory(fn),
+    );
     await plan.preload();
-    const configured = words(main.get("parts"));
-    const uninstallMissing = only.length === 0;
-    let parts = uninstallMissing ? configured : only;
+    const configured = words(this.main.get("parts"));
+    const requested = only.length ? only : configured;
     doing("Installing.", () => {
       plan.attach();
-      for (const part of parts) buildout.section(part).require("recipe");
+      for (const part of requested) {
+        this.buildout.section(part).require("recipe");
+      }
     });
     if (effectiveLevel() < LEVELS.DEBUG) {
-      const sections = buildout.initializedSections().map((options) =>
+      const sections = this.buildout.initializedSections().map((options) =>
         formatSection(options.name, options.entries())
       );
       writeSync(1, `\nConfiguration data:\n${sections.join("")}\n`);
     }
-    if (uninstallMissing) parts = plan.parts;
-
+    const parts = only.length ? only : plan.parts;
     const recipes = new Map<string, Recipe>();
     const signatures = new Map<string, string>();
     for (const part of parts) {
@@ -196,119 +205,187 @@ export async function runInstall(
       recipes.set(part, recipe);
       signatures.set(
         part,
-        loader.signature(buildout.section(part).require("recipe")),
+        this.loader.signature(this.buildout.section(part).require("recipe")),
       );
     }
-    // Comparing reads every option, so (as in zc.buildout) a part that was
-    // installed before never gets unused-option warnings.
-    const current = (part: string): SavedOptions => {
-      const options = new Map(buildout.section(part).entries());
-      options.set(SIGNATURE, signatures.get(part)!);
-      return options;
-    };
+    return { parts, recipes, signatures };
+  }
 
-    const uninstallPart = (part: string) =>
-      doingAsync(`Uninstalling ${part}.`, async () => {
-        logger.info(`Uninstalling ${part}.`);
-        const saved = db.get(part)!;
-        try {
-          const uninstaller = await loader.uninstaller(saved.get("recipe")!);
-          if (uninstaller) {
-            logger.info("Running uninstall recipe.");
-            await inDirectoryAsync(async () =>
-              await uninstaller(part, Object.fromEntries(saved), api)
-            );
-          }
-          removePaths(saved.get(INSTALLED)!.split("\n"));
-        } catch (err) {
-          recordFailedPart(err, part, "database", () => saved);
-          throw err;
-        }
-      });
-
-    await doingAsync("Installing.", async () => {
-      const planned = new Set(parts);
-      for (const part of db.parts.reverse()) {
-        if (planned.has(part)) {
-          const old = db.get(part)!;
+  /**
+   * Uninstalls, last installed first, the planned parts whose options,
+   * signature or files changed, and (when `uninstallMissing`) the parts
+   * no longer planned. Comparing reads every option of a planned part, so
+   * (as in zc.buildout) a part installed before gets no unused-option
+   * warnings.
+   */
+  private async uninstallChanged(
+    db: InstallDatabase,
+    plan: Plan,
+    uninstallMissing: boolean,
+  ): Promise<void> {
+    const planned = new Set(plan.parts);
+    for (const part of db.parts.reverse()) {
+      if (planned.has(part)) {
+        const old = db.get(part)!;
+        const now = new Map(this.buildout.section(part).entries());
+        now.set(SIGNATURE, plan.signatures.get(part)!);
+        if (sameRecord(old, now)) {
           const files = old.get(INSTALLED)!;
-          const now = current(part);
-          if (sameRecord(old, now)) {
-            if (!files) continue;
-            const present = files.split("\n").every((f) =>
-              existsSync(resolve(directory, f))
-            );
-            if (present) continue;
-          } else if (effectiveLevel() < LEVELS.DEBUG) {
-            logDifferences(part, old, now);
-          }
-        } else if (!uninstallMissing) {
-          continue;
+          if (!files) continue;
+          const present = files.split("\n").every((f) =>
+            existsSync(resolve(this.directory, f))
+          );
+          if (present) continue;
+        } else if (effectiveLevel() < LEVELS.DEBUG) {
+          logDifferences(part, old, now);
         }
-        await uninstallPart(part);
-        db.forget(part);
-        if (db.exists) db.saveRecords();
+      } else if (!uninstallMissing) {
+        continue;
+      }
+      await this.uninstallPart(part, db.get(part)!);
+      db.forget(part);
+      if (db.exists) db.saveRecords();
+    }
+  }
+
+  /** Runs the part's uninstall recipe, if any, then removes its files. */
+  private uninstallPart(part: string, saved: SavedOptions): Promise<void> {
+    return doingAsync(`Uninstalling ${part}.`, async () => {
+      logger.info(`Uninstalling ${part}.`);
+      try {
+        const uninstaller = await this.loader.uninstaller(saved.get("recipe")!);
+        if (uninstaller) {
+          logger.info("Running uninstall recipe.");
+          await this.inDirectoryAsync(async () =>
+            await uninstaller(part, Object.fromEntries(saved), this.api)
+          );
+        }
+        this.removePaths(saved.get(INSTALLED)!.split("\n"));
+      } catch (err) {
+        recordFailedPart(err, part, "database", () => saved);
+        throw err;
       }
     });
+  }
 
-    warnUnused(main);
-
-    for (const part of parts) {
-      const options = buildout.section(part);
-      const recipe = recipes.get(part)!;
-      const saved = new Map(options.copy());
-      saved.set(SIGNATURE, signatures.get(part)!);
-      if (db.has(part)) {
-        logger.info(`Updating ${part}.`);
-        await doingAsync(`Updating ${part}.`, async () => {
-          const oldFiles = db.get(part)!.get(INSTALLED)!.split("\n")
-            .filter(Boolean);
-          let update = recipe.update;
-          if (!update) {
-            logger.warn(
-              `The recipe for ${part} doesn't define an update method. Using its install method.`,
-            );
-            update = recipe.install;
-          }
-          let result: InstallResult;
-          try {
-            result = await callRecipe(
-              options,
-              async () => await update.call(recipe),
-            );
-          } catch (err) {
-            db.forget(part);
-            removePaths(oldFiles);
-            if (db.exists) db.saveRecords();
-            throw err;
-          }
-          const added = result === undefined
-            ? []
-            : toList(result).filter((p) => !oldFiles.includes(p));
-          saved.set(INSTALLED, [...oldFiles, ...added].join("\n"));
-        });
-      } else {
-        logger.info(`Installing ${part}.`);
-        const result = await doingAsync(
-          `Installing ${part}.`,
-          () => callRecipe(options, async () => await recipe.install()),
-        );
-        saved.set(INSTALLED, toList(result).join("\n"));
-      }
-      db.record(part, saved);
-      warnUnused(options);
-      db.saveRecords();
+  /**
+   * Updates the part if it is installed (its record was kept), else
+   * installs it; then records it and saves the database if that changed it.
+   */
+  private async installPart(
+    db: InstallDatabase,
+    part: string,
+    recipe: Recipe,
+    signature: string,
+  ): Promise<void> {
+    const options = this.buildout.section(part);
+    const saved = new Map(options.copy());
+    saved.set(SIGNATURE, signature);
+    if (db.has(part)) {
+      logger.info(`Updating ${part}.`);
+      await doingAsync(`Updating ${part}.`, async () => {
+        const oldFiles = db.get(part)!.get(INSTALLED)!.split("\n")
+          .filter(Boolean);
+        let update = recipe.update;
+        if (!update) {
+          logger.warn(
+            `The recipe for ${part} doesn't define an update method. Using its install method.`,
+          );
+          update = recipe.install;
+        }
+        let result: InstallResult;
+        try {
+          result = await this.callRecipe(
+            options,
+            async () => await update.call(recipe),
+          );
+        } catch (err) {
+          db.forget(part);
+          this.removePaths(oldFiles);
+          if (db.exists) db.saveRecords();
+          throw err;
+        }
+        const added = result === undefined
+          ? []
+          : toList(result).filter((p) => !oldFiles.includes(p));
+        saved.set(INSTALLED, [...oldFiles, ...added].join("\n"));
+      });
+    } else {
+      logger.info(`Installing ${part}.`);
+      const result = await doingAsync(
+        `Installing ${part}.`,
+        () => this.callRecipe(options, async () => await recipe.install()),
+      );
+      saved.set(INSTALLED, toList(result).join("\n"));
     }
+    db.record(part, saved);
+    warnUnused(options);
+    db.saveRecords();
+  }
 
-    if (db.parts.length || db.developEggs) db.save();
-    else if (db.exists) db.remove();
-
-    for (const name of extensions) {
-      for (const unload of await loader.extensions(name, "unload")) {
-        await unload(api);
-      }
+  /**
+   * Calls a recipe's install or update in the buildout directory; if it
+   * throws, removes the paths it registered with `options.created()`.
+   */
+  private async callRecipe(
+    options: Options,
+    fn: () => Promise<InstallResult>,
+  ): Promise<InstallResult> {
+    try {
+      return await options.trackCreated(
+        () => this.inDirectoryAsync(fn),
+        (paths) => {
+          for (const path of paths) {
+            if (!existsSync(resolve(this.directory, path))) {
+              logger.warn(`Couldn't clean up ${pyRepr(path)}.`);
+            }
+          }
+          this.removePaths(paths);
+        },
+      );
+    } catch (err) {
+      recordFailedPart(err, options.name, "section", () => options.copy());
+      throw err;
     }
-  } finally {
-    process.chdir(home);
+  }
+
+  /** Removes recorded paths, relative ones from the buildout directory. */
+  private removePaths(paths: Iterable<string>): void {
+    for (const entry of paths) {
+      if (!entry) continue;
+      const path = resolve(this.directory, entry);
+      let stat;
+      try {
+        stat = lstatSync(path);
+      } catch {
+        continue;
+      }
+      rmSync(path, { recursive: stat.isDirectory(), force: true });
+    }
+  }
+
+  // Recipe code runs in the buildout directory, and is back there after
+  // each call even if it changed directory; runInstall restores the
+  // caller's directory when the run ends.
+  private enter(): void {
+    if (process.cwd() !== this.directory) process.chdir(this.directory);
+  }
+
+  private inDirectory<T>(fn: () => T): T {
+    this.enter();
+    try {
+      return fn();
+    } finally {
+      this.enter();
+    }
+  }
+
+  private async inDirectoryAsync<T>(fn: () => Promise<T>): Promise<T> {
+    this.enter();
+    try {
+      return await fn();
+    } finally {
+      this.enter();
+    }
   }
 }
