@@ -246,16 +246,25 @@ export class Options {
   }
 
   /**
+   * @internal every option with its substituted value, in a Map, marking
+   * them all read: what a part is compared with its database record by.
+   */
+  toMap(): Map<string, string> {
+    const result = new Map<string, string>();
+    for (const key of this.keys()) result.set(key, this.require(key));
+    return result;
+  }
+
+  /**
    * Every option with its substituted value, without marking any as read:
    * what the installation database records.
    */
-  copy(): Array<[string, string]> {
-    const keys = this.keys();
-    const result = new Array<[string, string]>(keys.length);
-    for (let i = 0; i < keys.length; i++) {
-      const read = this.data.has(keys[i]);
-      result[i] = [keys[i], this.require(keys[i])];
-      if (!read) this.data.delete(keys[i]);
+  copy(): Map<string, string> {
+    const result = new Map<string, string>();
+    for (const key of this.keys()) {
+      const read = this.data.has(key);
+      result.set(key, this.require(key));
+      if (!read) this.data.delete(key);
     }
     return result;
   }

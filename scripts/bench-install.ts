@@ -4,13 +4,16 @@
  *
  * Generates a buildout of 1,000 `debug` parts over 5 extends files (200 parts
  * per file, each part extending its file's `<=` macro section and holding
- * `${buildout:...}`, `${:option}` and `${other-part:option}` substitutions),
+ * `${buildout:...}`, `${:option}` and `${other-part:option}` substitutions,
+ * the other part being the first of its group of ten),
  * then times, in the same run: bare start-up (`--version`), a first install
  * (no `.installed.cfg`; the database is saved after every part) and a no-op
  * rerun (every part updated, nothing changed), stdout to /dev/null, HOME an
- * empty directory; and each install's peak memory (max RSS). Prints the
- * figures beside the targets; exits 0 whatever they are (exit 1 only if
- * dist/buildout is missing or the generated buildout fails to install).
+ * empty directory; and each install's peak memory (max RSS). A first install
+ * of twice as many parts shows how it scales (2x when linear, 4x when
+ * quadratic). Prints the figures beside the targets; exits 0 whatever they
+ * are (exit 1 only if dist/buildout is missing or a generated buildout
+ * fails to install).
  *
  *   deno task bench:install
  *   ./node_modules/.bin/deno run -A scripts/bench-install.ts [--parts N]
@@ -40,14 +43,14 @@ if (!Number.isInteger(PARTS) || PARTS < FILES) {
 
 const work = fs.mkdtempSync(join(tmpdir(), "bench-install-"));
 const home = join(work, "home"), project = join(work, "project");
-fs.mkdirSync(home);
-fs.mkdirSync(project);
+const double = join(work, "double");
+for (const dir of [home, project, double]) fs.mkdirSync(dir);
 const env = { ...process.env, HOME: home };
 const database = join(project, ".installed.cfg");
 
-/** Writes the generated buildout into `dir`; returns the option count. */
-function generate(dir: string): number {
-  const perFile = Math.ceil(PARTS / FILES);
+/** Writes a buildout of `count` parts into `dir`; returns the option count. */
+function generate(dir: string, count: number): number {
+  const perFile = Math.ceil(count / FILES);
   const names: string[] = [];
   let options = 0;
   for (let k = 1; k <= FILES; k++) {
@@ -59,7 +62,7 @@ function generate(dir: string): number {
       "root = ${buildout:directory}/parts",
       "",
     ];
-    for (let j = 0; j < perFile && names.length < PARTS; j++) {
+    for (let j = 0; j < perFile && names.length < count; j++) {
       const n = names.length;
       const name = `part${n}`;
       names.push(name);
@@ -68,8 +71,8 @@ function generate(dir: string): number {
         `<= base${k}`,
         `index = ${n}`,
         "path = ${:root}/${:index}",
-        `label = part number ${n} of ${PARTS}`,
-        `previous = \${part${(n + PARTS - 1) % PARTS}:index}`,
+        `label = part number ${n} of ${count}`,
+        `previous = \${part${n - (n % 10)}:index}`,
         "summary = ${:label} in ${:file}, after ${:previous}",
         "lines =\n    first ${:index}\n    second ${:owner}",
         "",
@@ -102,12 +105,12 @@ function fail(what: string, status: number | null, stderr: string): never {
   process.exit(1);
 }
 
-/** Times one run of `args` (wall ms), after `before` (not timed). */
-function timeOnce(args: string[], before: () => void): number {
+/** Times one run of `args` in `cwd` (wall ms), after `before` (not timed). */
+function timeOnce(args: string[], before: () => void, cwd: string): number {
   before();
   const start = performance.now();
   const r = spawnSync(exe, args, {
-    cwd: project,
+    cwd,
     env,
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -117,9 +120,14 @@ function timeOnce(args: string[], before: () => void): number {
 }
 
 /** Median and minimum of `runs` timed runs after the warm-ups. */
-function time(args: string[], runs: number, before = () => {}): Timing {
-  for (let i = 0; i < WARMUPS; i++) timeOnce(args, before);
-  const t = Array.from({ length: runs }, () => timeOnce(args, before))
+function time(
+  args: string[],
+  runs: number,
+  before = () => {},
+  cwd = project,
+): Timing {
+  for (let i = 0; i < WARMUPS; i++) timeOnce(args, before, cwd);
+  const t = Array.from({ length: runs }, () => timeOnce(args, before, cwd))
     .sort((a, b) => a - b);
   return { median: t[Math.floor(runs / 2)], min: t[0] };
 }
@@ -148,7 +156,8 @@ async function peakMB(args: string[]): Promise<number> {
 
 const forget = () => fs.rmSync(database, { force: true });
 
-const nOptions = generate(project);
+const nOptions = generate(project, PARTS);
+generate(double, 2 * PARTS);
 const check = spawnSync(exe, [], { cwd: project, env, encoding: "utf8" });
 if (check.status !== 0) {
   fail("(generated buildout)", check.status, check.stderr);
@@ -179,11 +188,18 @@ const noopMB = await peakMB([]);
 if (fs.readFileSync(database, "utf8") !== saved) {
   fail("(no-op rerun)", 0, "the rerun changed .installed.cfg");
 }
+const doubled = time(
+  [],
+  FIRST_RUNS,
+  () => fs.rmSync(join(double, ".installed.cfg"), { force: true }),
+  double,
+);
 
 const rows: [string, Timing, number | null][] = [
   ["--version (bare start-up)", startup, null],
   ["first install", first, firstMB],
   ["no-op rerun", noop, noopMB],
+  [`first install, ${2 * PARTS} parts`, doubled, null],
 ];
 const col = (s: string | number, w = 11) =>
   (typeof s === "number" ? s.toFixed(1) : s).padStart(w);
@@ -192,7 +208,7 @@ console.log(
     col("peak MB"),
 );
 for (const [name, t, mb] of rows) {
-  const ratio = mb === null ? "-" : (t.median / startup.median).toFixed(2);
+  const ratio = t === startup ? "-" : (t.median / startup.median).toFixed(2);
   console.log(
     name.padEnd(26) + col(t.median) + col(t.min) + col(ratio) +
       col(mb ?? "-"),
@@ -217,5 +233,10 @@ const ratio = noop.median / startup.median;
 target(ratio <= 5, "no-op rerun <= 5x bare start-up", `${ratio.toFixed(2)}x`);
 const peak = Math.max(firstMB, noopMB);
 target(peak < 200, "peak memory < 200 MB", `${peak.toFixed(1)} MB`);
+const growth = doubled.median / first.median;
+console.log(
+  `  first install, twice the parts: ${growth.toFixed(2)}x the time ` +
+    "(linear: 2x, quadratic: 4x)",
+);
 
 fs.rmSync(work, { recursive: true, force: true });

@@ -37,9 +37,12 @@ export function extendSection(
           `No section named '${base}' (extended by [${name}] with <=)`,
         );
       }
-      for (const [k, v] of extendSection(base, sections, doing)) {
-        result.set(k, v);
-      }
+      // A base without macros of its own is read in place, not copied.
+      const options = sections.get(base)!;
+      const extended = base !== "buildout" && options.has("<")
+        ? extendSection(base, sections, doing)
+        : options;
+      for (const [k, v] of extended) result.set(k, v);
     }
     for (const [k, v] of own) if (k !== "<") result.set(k, v);
     return result;

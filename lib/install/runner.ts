@@ -227,7 +227,7 @@ class InstallRun {
     for (const part of db.parts.reverse()) {
       if (planned.has(part)) {
         const old = db.get(part)!;
-        const now = new Map(this.buildout.section(part).entries());
+        const now = this.buildout.section(part).toMap();
         now.set(SIGNATURE, plan.signatures.get(part)!);
         if (sameRecord(old, now)) {
           const files = old.get(INSTALLED)!;
@@ -279,7 +279,7 @@ class InstallRun {
     signature: string,
   ): Promise<void> {
     const options = this.buildout.section(part);
-    const saved = new Map(options.copy());
+    const saved = options.copy();
     saved.set(SIGNATURE, signature);
     if (db.has(part)) {
       logger.info(`Updating ${part}.`);
