@@ -79,8 +79,10 @@ export class InstallDatabase {
   private bodyValid = true;
   /** A record was added, changed or removed since the file was written. */
   private recordsChanged = false;
-  /** The `parts` line as last read or written. */
+  /** The `parts` value as last read or written. */
   private writtenOrder = "";
+  /** The `parts` value now, kept up to date while parts are appended. */
+  private orderText?: string;
 
   private constructor(readonly path: string, public exists: boolean) {}
 
@@ -126,7 +128,7 @@ export class InstallDatabase {
       db.sections.set(part, options);
       db.order.add(part);
     }
-    db.writtenOrder = [...db.order].join(" ");
+    db.writtenOrder = db.partsValue();
     db.bodyValid = false;
     return db;
   }
@@ -139,6 +141,12 @@ export class InstallDatabase {
   /** True when `part` is installed. */
   has(part: string): boolean {
     return this.order.has(part);
+  }
+
+  /** The `parts` option: the part names in order, space-separated. */
+  private partsValue(): string {
+    this.orderText ??= this.parts.join(" ");
+    return this.orderText;
   }
 
   /** The saved options of an installed part. */
@@ -161,9 +169,13 @@ export class InstallDatabase {
     const old = this.sections.get(part);
     if (!old) {
       this.appended.push(part);
+      if (this.orderText !== undefined) {
+        this.orderText += this.orderText ? " " + part : part;
+      }
     } else {
       // Its section moves to the end, maybe changed: rewrite them all.
       this.order.delete(part);
+      this.orderText = undefined;
       this.bodyValid = false;
     }
     if (!old || !sameOptions(old, options)) {
@@ -177,6 +189,7 @@ export class InstallDatabase {
   forget(part: string): void {
     if (!this.sections.delete(part)) return;
     this.order.delete(part);
+    this.orderText = undefined;
     this.bodyValid = false;
     this.recordsChanged = true;
   }
@@ -188,7 +201,7 @@ export class InstallDatabase {
 
   /** The `[buildout]` section. */
   private header(): string {
-    const main: Array<[string, string]> = [["parts", this.parts.join(" ")]];
+    const main: Array<[string, string]> = [["parts", this.partsValue()]];
     if (this.developLinks) {
       main.push(["installed_develop_eggs", this.developLinks]);
     }
@@ -222,7 +235,7 @@ export class InstallDatabase {
 
   /** Writes the database atomically when it differs from the file. */
   save(): void {
-    if (this.recordsChanged || this.parts.join(" ") !== this.writtenOrder) {
+    if (this.recordsChanged || this.partsValue() !== this.writtenOrder) {
       this.write();
     }
   }
@@ -244,7 +257,7 @@ export class InstallDatabase {
     renameSync(temp, this.path);
     this.exists = true;
     this.recordsChanged = false;
-    this.writtenOrder = this.parts.join(" ");
+    this.writtenOrder = this.partsValue();
   }
 
   /** Deletes the file (a buildout without parts keeps none). */
