@@ -246,16 +246,6 @@ export class Options {
   }
 
   /**
-   * @internal every option with its substituted value, in a Map, marking
-   * them all read: what a part is compared with its database record by.
-   */
-  toMap(): Map<string, string> {
-    const result = new Map<string, string>();
-    for (const key of this.keys()) result.set(key, this.require(key));
-    return result;
-  }
-
-  /**
    * Every option with its substituted value, without marking any as read:
    * what the installation database records.
    */

@@ -44,18 +44,6 @@ export function sameOptions(a: SavedOptions, b: SavedOptions): boolean {
   return true;
 }
 
-/**
- * True when a part's database record holds exactly `options` plus the
- * paths it installed: the part is unchanged.
- */
-export function sameRecord(record: SavedOptions, options: SavedOptions) {
-  if (options.has(INSTALLED) || record.size !== options.size + 1) return false;
-  for (const [key, value] of options) {
-    if (record.get(key) !== value) return false;
-  }
-  return true;
-}
-
 function unquote(value: string): string {
   if (!value.includes("%(")) return value;
   for (const [quoted, space] of SPACEY) value = value.replaceAll(quoted, space);

@@ -16,7 +16,6 @@ import { RecipeLoader } from "../recipe/load.ts";
 import {
   InstallDatabase,
   INSTALLED,
-  sameRecord,
   type SavedOptions,
   SIGNATURE,
 } from "./database.ts";
@@ -37,18 +36,40 @@ function logDifferences(part: string, saved: SavedOptions, now: SavedOptions) {
   const old = new Map(saved);
   old.delete(INSTALLED);
   for (const [key, value] of old) {
-    if (!now.has(key)) logger.debug(`part ${part}, dropped option ${key}.`);
+    if (!now.has(key)) logger.debug(`Part ${part}, dropped option ${key}.`);
     else if (now.get(key) !== value) {
       logger.debug(
-        `part ${part}, option ${key} changed:\n${pyRepr(now.get(key)!)} != ${
+        `Part ${part}, option ${key} changed:\n${pyRepr(now.get(key)!)} != ${
           pyRepr(value)
         }`,
       );
     }
   }
   for (const key of now.keys()) {
-    if (!old.has(key)) logger.debug(`part ${part}, new option ${key}.`);
+    if (!old.has(key)) logger.debug(`Part ${part}, new option ${key}.`);
   }
+}
+
+/**
+ * True when a part's options and recipe signature are exactly those of its
+ * database record (which also holds the paths it installed). Reads every
+ * option, as zc.buildout's comparison does.
+ */
+function isRecorded(
+  options: Options,
+  signature: string,
+  record: SavedOptions,
+): boolean {
+  const keys = options.keys();
+  let same = record.size === keys.length + 2 &&
+    record.get(SIGNATURE) === signature;
+  for (const key of keys) {
+    const value = options.require(key);
+    if (key === SIGNATURE || key === INSTALLED || record.get(key) !== value) {
+      same = false;
+    }
+  }
+  return same;
 }
 
 function warnUnused(options: Options): void {
@@ -227,9 +248,9 @@ class InstallRun {
     for (const part of db.parts.reverse()) {
       if (planned.has(part)) {
         const old = db.get(part)!;
-        const now = this.buildout.section(part).toMap();
-        now.set(SIGNATURE, plan.signatures.get(part)!);
-        if (sameRecord(old, now)) {
+        const options = this.buildout.section(part);
+        const signature = plan.signatures.get(part)!;
+        if (isRecorded(options, signature, old)) {
           const files = old.get(INSTALLED)!;
           if (!files) continue;
           const present = files.split("\n").every((f) =>
@@ -237,6 +258,8 @@ class InstallRun {
           );
           if (present) continue;
         } else if (effectiveLevel() < LEVELS.DEBUG) {
+          const now = options.copy();
+          now.set(SIGNATURE, signature);
           logDifferences(part, old, now);
         }
       } else if (!uninstallMissing) {

@@ -1175,3 +1175,28 @@ Unused options for d: 'aaa' 'zzz'.
 `,
   );
 });
+
+Deno.test("-vv tells why a part is reinstalled", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = d\n\n[d]\nrecipe = debug\nold = 1\nsame = s\nvalue = a\n",
+  );
+  assert.equal((await run(sample)).code, 0);
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = d\n\n[d]\nrecipe = debug\nadded = 2\nsame = s\nvalue = b\n",
+  );
+  const result = await run(sample, "-vv");
+  assert.equal(result.code, 0, result.output);
+  const why = result.stdout.split("\n").filter((line) =>
+    line.startsWith("Part d,") || line.startsWith("'")
+  );
+  assert.deepEqual(why, [
+    "Part d, dropped option old.",
+    "Part d, option value changed:",
+    "'b' != 'a'",
+    "Part d, new option added.",
+  ]);
+  assert.match(result.stdout, /\nUninstalling d\.\nInstalling d\.\n/);
+});
