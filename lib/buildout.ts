@@ -13,9 +13,17 @@ import {
   UserError,
 } from "./errors.ts";
 import { Logger } from "./log.ts";
-import { type ConfigData, values } from "./config/annotated.ts";
+import {
+  type AnnotatedSection,
+  type ConfigData,
+  values,
+} from "./config/annotated.ts";
 import { DIRECTORY_OPTIONS } from "./config/defaults.ts";
-import { extendSection, type SectionLookup } from "./config/macros.ts";
+import {
+  extendSection,
+  type RawSection,
+  type SectionLookup,
+} from "./config/macros.ts";
 import { substitute } from "./config/substitute.ts";
 
 type OptionKey = string;
@@ -24,8 +32,8 @@ const keyOf = (section: string, option: string): OptionKey =>
 
 /** The merged configuration, section by section. */
 export class Buildout {
-  /** Raw options of the sections used so far, built from the config. */
-  private readonly raw = new Map<string, Map<string, string>>();
+  /** Raw options of the sections used so far, views of the config. */
+  private readonly raw = new Map<string, RawSection>();
   private readonly initialized = new Map<string, Options>();
   /** Called once per section, after its values are substituted. */
   onInitialize?: (options: Options) => void;
@@ -36,11 +44,14 @@ export class Buildout {
   readonly UserError: typeof UserError = UserError;
 
   constructor(private readonly annotated: ConfigData) {
-    const buildout = this.rawSection("buildout");
-    const directory = buildout?.get("directory");
-    // Absolute standard directories before substitution, in case another
-    // section reads one (zc.buildout does the same).
-    if (buildout && directory !== undefined) {
+    const section = annotated.get("buildout");
+    if (!section) return;
+    // A copy, not a view: the standard directories are made absolute before
+    // substitution, in case another section reads one (as zc.buildout does).
+    const buildout = values(section);
+    this.raw.set("buildout", buildout);
+    const directory = buildout.get("directory");
+    if (directory !== undefined) {
       for (const name of DIRECTORY_OPTIONS) {
         const value = buildout.get(name);
         if (value !== undefined) {
@@ -112,15 +123,36 @@ export class Buildout {
     has: (name) => this.annotated.has(name),
   };
 
-  private rawSection(name: string): Map<string, string> | undefined {
+  private rawSection(name: string): RawSection | undefined {
     let options = this.raw.get(name);
     if (options === undefined) {
       const section = this.annotated.get(name);
       if (section === undefined) return undefined;
-      options = values(section);
+      options = new SectionValues(section);
       this.raw.set(name, options);
     }
     return options;
+  }
+}
+
+/** The plain values of an annotated section, read in place. */
+class SectionValues implements RawSection {
+  constructor(private readonly section: AnnotatedSection) {}
+
+  get(option: string): string | undefined {
+    return this.section.get(option)?.value;
+  }
+
+  has(option: string): boolean {
+    return this.section.has(option);
+  }
+
+  keys(): Iterable<string> {
+    return this.section.keys();
+  }
+
+  *[Symbol.iterator](): Iterator<[string, string]> {
+    for (const [key, { value }] of this.section) yield [key, value];
   }
 }
 
@@ -130,7 +162,7 @@ export class Options {
    * Options as configured (after `<=` macros), substitutions unresolved;
    * shared with the Buildout, never changed.
    */
-  private raw: ReadonlyMap<string, string>;
+  private raw: RawSection;
   /** Substituted values computed at initialization. */
   private readonly cooked = new Map<string, string>();
   /** Values read or set: what the section's state is. */
@@ -143,7 +175,7 @@ export class Options {
   private createdPaths?: string[];
 
   constructor(readonly buildout: Buildout, readonly name: string) {
-    this.raw = buildout.rawSections().get(name) ?? new Map();
+    this.raw = buildout.rawSections().get(name) ?? new Map<string, string>();
   }
 
   /** @internal applies macros and substitutes every `${...}` value. */

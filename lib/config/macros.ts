@@ -1,9 +1,16 @@
 /** `<=` section extension (macros), applied before substitution. */
 import { UserError } from "../errors.ts";
 
-/** Raw sections by name: a Map, or a view that builds them on demand. */
+/** A section's raw options: a Map, or a view of another structure. */
+export interface RawSection extends Iterable<[string, string]> {
+  get(option: string): string | undefined;
+  has(option: string): boolean;
+  keys(): Iterable<string>;
+}
+
+/** Raw sections by name. */
 export interface SectionLookup {
-  get(name: string): ReadonlyMap<string, string> | undefined;
+  get(name: string): RawSection | undefined;
   has(name: string): boolean;
 }
 
