@@ -6,6 +6,7 @@
  * read by a direct scan, several times faster than the general parser on
  * large databases; any other line (comments, hand edits, block values)
  * sends the whole file to the general parser, so both readings agree.
+ * An unterminated last line is dropped first.
  */
 import { parse } from "../config/parse.ts";
 
@@ -75,6 +76,9 @@ function scan(text: string): DatabaseText | undefined {
  *   the configuration dialect at all.
  */
 export function readDatabaseText(text: string, source: string): DatabaseText {
+  // Buildout ends every write with a newline: an unterminated last line is
+  // an append cut short by a crash (see database.ts), and is ignored.
+  if (!text.endsWith("\n")) text = text.slice(0, text.lastIndexOf("\n") + 1);
   const fast = scan(text);
   if (fast) return fast;
   const sections: DatabaseText = new Map();

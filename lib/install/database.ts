@@ -2,20 +2,33 @@
  * The installation database (`.installed.cfg` by default): which parts are
  * installed, with the options they were installed with, the paths to remove
  * on uninstall (`__buildout_installed__`) and their recipe's signature
- * (`__buildout_signature__`), in zc.buildout's format. It is replaced
- * atomically (write a temporary file, then rename) every time it changes,
- * so an interrupted run leaves the previous complete version.
+ * (`__buildout_signature__`), in zc.buildout's format.
+ *
+ * It is brought up to date after every part whose record changed, so an
+ * interrupted run loses only the part in progress, in one of two ways:
+ * - a new part, or an uninstalled one, is appended: its section and a new
+ *   `[buildout]` section with the `parts` list, in one write at the end of
+ *   the file, as zc.buildout itself appends its `[buildout]` updates.
+ *   Readers merge repeated sections (the last `parts` wins), and the reader
+ *   here ignores a last line left unterminated by a crash during the write,
+ *   so a first install costs a part's own size per part, not the file's;
+ * - any other change rewrites the file atomically (write a temporary file,
+ *   then rename), as does the end of every run that changed anything, which
+ *   leaves the file in zc.buildout's plain format.
  */
-import { Buffer } from "node:buffer";
 import {
   closeSync,
   existsSync,
+  fstatSync,
+  ftruncateSync,
   openSync,
   readFileSync,
   renameSync,
   rmSync,
+  writeFileSync,
   writeSync,
 } from "node:fs";
+import { Buffer } from "node:buffer";
 import { basename, dirname, join } from "node:path";
 import { formatSection } from "../config/serialize.ts";
 import { UserError } from "../errors.ts";
@@ -56,21 +69,28 @@ export class InstallDatabase {
   private readonly order = new Set<string>();
   private developLinks = "";
   private readonly sections = new Map<string, SavedOptions>();
-  /**
-   * The part sections as last written, in order, as bytes: a save during a
-   * first install only appends the new part's section to it.
-   */
-  private readonly body = new ByteBuilder();
-  /** Parts recorded at the end since the last write, while `body` holds. */
-  private readonly appended: string[] = [];
-  /** False when `body` no longer matches the records and their order. */
-  private bodyValid = true;
-  /** A record was added, changed or removed since the file was written. */
-  private recordsChanged = false;
-  /** The `parts` value as last read or written. */
-  private writtenOrder = "";
+  /** Each part's formatted section, kept while its record is unchanged. */
+  private readonly texts = new Map<string, string>();
   /** The `parts` value now, kept up to date while parts are appended. */
   private orderText?: string;
+
+  // What the file holds, to decide how to bring it up to date.
+  /** Sections present in the file, stale ones included. */
+  private readonly fileSections = new Set<string>();
+  /** The file has no appended sections. */
+  private compact = true;
+  /** The file ends with a newline, so a piece can be appended to it. */
+  private appendable = true;
+  /** The `installed_develop_eggs` value in the file. */
+  private writtenLinks = "";
+  /** The last `parts` value in the file. */
+  private writtenOrder = "";
+  /** A record was added, changed or removed since the file was written. */
+  private recordsChanged = false;
+  /** Parts recorded since then whose sections the file lacks. */
+  private readonly unwritten = new Set<string>();
+  /** A record the file holds changed: only a rewrite can replace it. */
+  private rewriteNeeded = false;
 
   private constructor(readonly path: string, public exists: boolean) {}
 
@@ -91,9 +111,10 @@ export class InstallDatabase {
           "Restore the file, or move it away to reinstall every part " +
           "(the old parts' files are then left in place), and run buildout again.",
       );
+    const text = readFileSync(path, "utf8");
     let sections;
     try {
-      sections = readDatabaseText(readFileSync(path, "utf8"), path);
+      sections = readDatabaseText(text, path);
     } catch (err) {
       if (err instanceof UserError) throw corrupt(err.message);
       throw err;
@@ -116,8 +137,11 @@ export class InstallDatabase {
       db.sections.set(part, options);
       db.order.add(part);
     }
+    for (const name of sections.keys()) db.fileSections.add(name);
+    db.compact = !text.includes("\n[buildout]\n");
+    db.appendable = text.endsWith("\n");
+    db.writtenLinks = db.developLinks;
     db.writtenOrder = db.partsValue();
-    db.bodyValid = false;
     return db;
   }
 
@@ -129,12 +153,6 @@ export class InstallDatabase {
   /** True when `part` is installed. */
   has(part: string): boolean {
     return this.order.has(part);
-  }
-
-  /** The `parts` option: the part names in order, space-separated. */
-  private partsValue(): string {
-    this.orderText ??= this.parts.join(" ");
-    return this.orderText;
   }
 
   /** The saved options of an installed part. */
@@ -155,22 +173,20 @@ export class InstallDatabase {
   /** Records `part` as installed with `options`, last in order. */
   record(part: string, options: SavedOptions): void {
     const old = this.sections.get(part);
-    if (!old) {
-      this.appended.push(part);
-      if (this.orderText !== undefined) {
-        this.orderText += this.orderText ? " " + part : part;
-      }
-    } else {
-      // Its section moves to the end, maybe changed: rewrite them all.
+    if (old) {
       this.order.delete(part);
       this.orderText = undefined;
-      this.bodyValid = false;
-    }
-    if (!old || !sameOptions(old, options)) {
-      this.sections.set(part, options);
-      this.recordsChanged = true;
+    } else if (this.orderText !== undefined) {
+      this.orderText += this.orderText ? " " + part : part;
     }
     this.order.add(part);
+    if (old && sameOptions(old, options)) return;
+    this.sections.set(part, options);
+    this.texts.delete(part);
+    this.recordsChanged = true;
+    // An appended section would merge with the one the file holds.
+    if (this.fileSections.has(part)) this.rewriteNeeded = true;
+    else this.unwritten.add(part);
   }
 
   /** Forgets `part` (after it was uninstalled). */
@@ -178,74 +194,47 @@ export class InstallDatabase {
     if (!this.sections.delete(part)) return;
     this.order.delete(part);
     this.orderText = undefined;
-    this.bodyValid = false;
+    this.texts.delete(part);
+    this.unwritten.delete(part);
     this.recordsChanged = true;
   }
 
   /** The file's text, as zc.buildout writes it. */
   format(): string {
-    return this.header() + this.sectionBytes().toString();
-  }
-
-  /** The `[buildout]` section. */
-  private header(): string {
     const main: Array<[string, string]> = [["parts", this.partsValue()]];
     if (this.developLinks) {
       main.push(["installed_develop_eggs", this.developLinks]);
     }
-    return formatSection("buildout", main);
-  }
-
-  /** The parts' sections, each preceded by a blank line. */
-  private sectionBytes(): Uint8Array {
-    if (!this.bodyValid) {
-      this.body.clear();
-      this.appended.length = 0;
-      this.appended.push(...this.order);
-      this.bodyValid = true;
-    }
-    for (const part of this.appended) {
-      this.body.append("\n" + formatSection(part, this.sections.get(part)!));
-    }
-    this.appended.length = 0;
-    return this.body.bytes();
+    const blocks = [formatSection("buildout", main)];
+    for (const part of this.order) blocks.push(this.text(part));
+    return blocks.join("\n");
   }
 
   /**
-   * Writes the database atomically when a record was added, changed or
-   * removed since it was read or last written. A change
-   * of order alone waits for {@link save}: every record on disk is then
-   * still true, and a no-op run rewrites nothing.
+   * Brings the file up to date when a record was added, changed or removed
+   * since it was read or last written; by an append when that suffices. A
+   * change of order alone waits for {@link save}: every record on disk is
+   * then still true, and a no-op run writes nothing.
    */
   saveRecords(): void {
-    if (this.recordsChanged) this.write();
+    if (!this.recordsChanged) return;
+    const appendable = this.exists && this.appendable &&
+      !this.rewriteNeeded && this.developLinks === this.writtenLinks;
+    if (appendable) this.append();
+    else this.rewrite();
   }
 
-  /** Writes the database atomically when it differs from the file. */
+  /**
+   * Rewrites the file in the plain format when it differs from the
+   * records or holds appended pieces.
+   */
   save(): void {
-    if (this.recordsChanged || this.partsValue() !== this.writtenOrder) {
-      this.write();
+    if (
+      this.recordsChanged || !this.compact ||
+      this.partsValue() !== this.writtenOrder
+    ) {
+      this.rewrite();
     }
-  }
-
-  private write(): void {
-    if (!this.path) return;
-    const temp = join(
-      dirname(this.path),
-      `.${basename(this.path)}.${process.pid}.tmp`,
-    );
-    const fd = openSync(temp, "w");
-    try {
-      writeSync(fd, this.header());
-      const sections = this.sectionBytes();
-      writeSync(fd, sections, 0, sections.length);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, this.path);
-    this.exists = true;
-    this.recordsChanged = false;
-    this.writtenOrder = this.partsValue();
   }
 
   /** Deletes the file (a buildout without parts keeps none). */
@@ -253,29 +242,73 @@ export class InstallDatabase {
     if (this.path) rmSync(this.path, { force: true });
     this.exists = false;
   }
-}
 
-/** A growing byte buffer (capacity doubles): appends cost their own size. */
-class ByteBuilder {
-  private buffer = Buffer.alloc(64 * 1024);
-  private length = 0;
+  /** The `parts` option: the part names in order, space-separated. */
+  private partsValue(): string {
+    this.orderText ??= this.parts.join(" ");
+    return this.orderText;
+  }
 
-  append(text: string): void {
-    const needed = this.length + Buffer.byteLength(text);
-    if (needed > this.buffer.length) {
-      const bigger = Buffer.alloc(Math.max(needed, this.buffer.length * 2));
-      this.buffer.copy(bigger, 0, 0, this.length);
-      this.buffer = bigger;
+  /** The formatted section of a recorded part. */
+  private text(part: string): string {
+    let text = this.texts.get(part);
+    if (text === undefined) {
+      text = formatSection(part, this.sections.get(part)!);
+      this.texts.set(part, text);
     }
-    this.length += this.buffer.write(text, this.length);
+    return text;
   }
 
-  clear(): void {
-    this.length = 0;
+  private rewrite(): void {
+    if (this.path) {
+      const temp = join(
+        dirname(this.path),
+        `.${basename(this.path)}.${process.pid}.tmp`,
+      );
+      writeFileSync(temp, this.format());
+      renameSync(temp, this.path);
+      this.exists = true;
+    }
+    this.fileSections.clear();
+    for (const part of this.order) this.fileSections.add(part);
+    this.compact = true;
+    this.appendable = true;
+    this.rewriteNeeded = false;
+    this.written();
   }
 
-  /** The bytes appended so far (a view, valid until the next append). */
-  bytes(): Uint8Array {
-    return this.buffer.subarray(0, this.length);
+  /**
+   * Appends the sections of new parts and the `parts` list in one write;
+   * if the write fails, the file is cut back to its previous end.
+   */
+  private append(): void {
+    let piece = "";
+    for (const part of this.unwritten) piece += "\n" + this.text(part);
+    piece += "\n" + formatSection("buildout", [["parts", this.partsValue()]]);
+    const fd = openSync(this.path, "a");
+    try {
+      const end = fstatSync(fd).size;
+      try {
+        const bytes = Buffer.from(piece);
+        if (writeSync(fd, bytes) !== bytes.length) {
+          throw new Error(`Short write to ${this.path}`);
+        }
+      } catch (err) {
+        ftruncateSync(fd, end);
+        throw err;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    for (const part of this.unwritten) this.fileSections.add(part);
+    this.compact = false;
+    this.written();
+  }
+
+  private written(): void {
+    this.unwritten.clear();
+    this.recordsChanged = false;
+    this.writtenLinks = this.developLinks;
+    this.writtenOrder = this.partsValue();
   }
 }

@@ -1,8 +1,9 @@
 /**
- * End-to-end tests of durability: `.installed.cfg` is replaced atomically
- * after every part, so a run killed (SIGKILL, or SIGINT as from Ctrl-C)
- * while a part installs leaves a complete database holding the parts that
- * finished, and the next run installs only what is missing.
+ * End-to-end tests of durability: `.installed.cfg` is brought up to date
+ * after every part (a new or removed part is appended, zc.buildout style),
+ * so a run killed (SIGKILL, or SIGINT as from Ctrl-C) while a part installs
+ * leaves a database holding the parts that finished, and the next run
+ * installs only what is missing and leaves the file in the plain format.
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -77,6 +78,12 @@ parts = ${parts.join(" ")}
   ].join("\n");
 }
 
+/** What appending records `parts` as installed, after new `sections`. */
+function appended(parts: string[], ...sections: string[]): string {
+  return sections.map((part) => "\n" + record(part)).join("") +
+    `\n[buildout]\nparts = ${parts.join(" ")}\n`;
+}
+
 /** `.installed.cfg`, normalised, signatures replaced by `SIG`. */
 function installed(sample: Sample): string {
   return sample.normalize(sample.cat(".installed.cfg")).replace(
@@ -142,7 +149,10 @@ Installing two.
 Installing slow.
 `,
     );
-    assert.equal(installed(sample), database("one", "two"));
+    assert.equal(
+      installed(sample),
+      database("one") + appended(["one", "two"], "two"),
+    );
     assert.deepEqual(tempFiles(sample), []);
 
     assert.equal(
@@ -175,7 +185,10 @@ Updating one.
 Installing slow.
 `,
   );
-  assert.equal(installed(sample), database("one"));
+  assert.equal(
+    installed(sample),
+    database("one", "two") + appended(["one"]),
+  );
   assert.ok(!existsSync(sample.path("two")), "two's files are removed");
 
   assert.equal(
@@ -201,4 +214,27 @@ Deno.test("a no-op run leaves .installed.cfg untouched", async () => {
   const after = statSync(sample.path(".installed.cfg"));
   assert.equal(after.ino, before.ino, "the file was not replaced");
   assert.deepEqual(after.mtime, before.mtime);
+});
+
+Deno.test("an append cut short by a crash is ignored", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one", "two"));
+  await runOk(sample);
+  // As if the run installing "three" died within its append, in the middle
+  // of the parts list: "two" must not be lost.
+  const complete = sample.cat(".installed.cfg");
+  const torn = "\n[three]\n__buildout_installed__ = three\n" +
+    "recipe = recipes:dir\n\n[buildout]\nparts = one";
+  sample.write(".installed.cfg", complete + torn);
+  sample.write("buildout.cfg", config("one", "two", "three"));
+  assert.equal(
+    await runOk(sample),
+    `Develop: '/sample-buildout/recipes'
+Updating one.
+Updating two.
+Installing three.
+`,
+  );
+  assert.equal(installed(sample), database("one", "two", "three"));
 });
