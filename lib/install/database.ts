@@ -125,16 +125,18 @@ export class InstallDatabase {
     const parts = unquote(main.get("parts") ?? "").split(/\s+/)
       .filter(Boolean);
     for (const part of parts) {
+      if (db.order.has(part)) continue;
       const section = sections.get(part);
       if (!section) throw corrupt(`the installed part ${part} has no section`);
-      const options: SavedOptions = new Map();
-      for (const [key, value] of section) options.set(key, unquote(value));
+      for (const [key, value] of section) {
+        if (value.includes("%(")) section.set(key, unquote(value));
+      }
       for (const required of [INSTALLED, "recipe"]) {
-        if (!options.has(required)) {
+        if (!section.has(required)) {
           throw corrupt(`the section [${part}] has no ${required} option`);
         }
       }
-      db.sections.set(part, options);
+      db.sections.set(part, section);
       db.order.add(part);
     }
     for (const name of sections.keys()) db.fileSections.add(name);

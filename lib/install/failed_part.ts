@@ -42,7 +42,7 @@ export function recordFailedPart(
 }
 
 /** The failed part recorded on `err`, if any. */
-export function failedPartOf(err: unknown): FailedPart | undefined {
+function failedPartOf(err: unknown): FailedPart | undefined {
   if (!err || typeof err !== "object") return undefined;
   return (err as { [KEY]?: FailedPart })[KEY];
 }
