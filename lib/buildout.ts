@@ -327,23 +327,16 @@ export class Options {
     return [...this.createdPaths];
   }
 
-  /**
-   * @internal runs a recipe's install or update with `created()` enabled;
-   * the registered paths go to `cleanup` when `call` throws.
-   */
-  async trackCreated<T>(
-    call: () => Promise<T>,
-    cleanup: (paths: string[]) => void,
-  ): Promise<T> {
+  /** @internal enables `created()` for a recipe's install or update. */
+  startCreated(): void {
     this.createdPaths = [];
-    try {
-      return await call();
-    } catch (err) {
-      cleanup(this.createdPaths);
-      throw err;
-    } finally {
-      this.createdPaths = undefined;
-    }
+  }
+
+  /** @internal disables `created()`; returns the paths it registered. */
+  stopCreated(): string[] {
+    const paths = this.createdPaths ?? [];
+    this.createdPaths = undefined;
+    return paths;
   }
 
   private substitute(value: string, seen: OptionKey[]): string {

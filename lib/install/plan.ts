@@ -6,7 +6,7 @@
  * referenced section is initialized first, so it lands before its referrer.
  */
 import type { Buildout, Options } from "../buildout.ts";
-import { doing, UserError } from "../errors.ts";
+import { addDoing, UserError } from "../errors.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -94,28 +94,27 @@ export class PartPlan {
     if (name === "buildout") return;
     const spec = options.get("recipe");
     if (!spec) return;
+    // try/catch rather than doing() closures: this runs once per part.
     let recipe: Recipe;
+    let context: string | undefined = `Initializing section ${name}.`;
     try {
-      const factory = doing(
-        `Initializing section ${name}.`,
-        () => this.loader.factory(spec),
-      );
+      const factory = this.loader.factory(spec);
+      context = undefined;
       for (const dependency of words(options.get("<part-dependencies>"))) {
         this.buildout.section(dependency);
       }
-      recipe = doing(`Initializing part ${name}.`, () => {
-        const made = this.call(() =>
-          construct(factory, this.buildout, name, options)
+      context = `Initializing part ${name}.`;
+      recipe = this.call(() =>
+        construct(factory, this.buildout, name, options)
+      );
+      if (typeof recipe?.install !== "function") {
+        throw new UserError(
+          `The recipe ${spec} of part ${name} has no install method`,
         );
-        if (typeof made?.install !== "function") {
-          throw new UserError(
-            `The recipe ${spec} of part ${name} has no install method`,
-          );
-        }
-        return made;
-      });
+      }
     } catch (err) {
       recordFailedPart(err, name, "section", () => options.copy());
+      if (context) addDoing(err, context);
       throw err;
     }
     this.recipes.set(name, recipe);

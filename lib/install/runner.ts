@@ -9,7 +9,7 @@ import { existsSync, lstatSync, mkdirSync, rmSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
-import { doing, doingAsync, UserError } from "../errors.ts";
+import { addDoing, doing, doingAsync, UserError } from "../errors.ts";
 import { effectiveLevel, LEVELS, logger } from "../log.ts";
 import type { InstallResult, Recipe, RecipeBuildout } from "../recipe/api.ts";
 import { RecipeLoader } from "../recipe/load.ts";
@@ -25,6 +25,10 @@ import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "./pyrepr.ts";
 
 const STANDARD_DIRECTORIES = ["bin", "parts", "eggs", "develop-eggs"];
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | undefined)?.then === "function";
+}
 
 function toList(result: InstallResult): string[] {
   if (result === undefined) return [];
@@ -294,6 +298,8 @@ class InstallRun {
   /**
    * Updates the part if it is installed (its record was kept), else
    * installs it; then records it and saves the database if that changed it.
+   * One async function per part, awaiting only a recipe that returns a
+   * promise: nested async calls cost much in a run's not yet compiled code.
    */
   private async installPart(
     db: InstallDatabase,
@@ -304,72 +310,60 @@ class InstallRun {
     const options = this.buildout.section(part);
     const saved = options.copy();
     saved.set(SIGNATURE, signature);
-    if (db.has(part)) {
-      logger.info(`Updating ${part}.`);
-      await doingAsync(`Updating ${part}.`, async () => {
-        const oldFiles = db.get(part)!.get(INSTALLED)!.split("\n")
-          .filter(Boolean);
-        let update = recipe.update;
-        if (!update) {
-          logger.warn(
-            `The recipe for ${part} doesn't define an update method. Using its install method.`,
-          );
-          update = recipe.install;
-        }
-        let result: InstallResult;
-        try {
-          result = await this.callRecipe(
-            options,
-            async () => await update.call(recipe),
-          );
-        } catch (err) {
-          db.forget(part);
-          this.removePaths(oldFiles);
-          if (db.exists) db.saveRecords();
-          throw err;
-        }
-        const added = result === undefined
-          ? []
-          : toList(result).filter((p) => !oldFiles.includes(p));
-        saved.set(INSTALLED, [...oldFiles, ...added].join("\n"));
-      });
-    } else {
-      logger.info(`Installing ${part}.`);
-      const result = await doingAsync(
-        `Installing ${part}.`,
-        () => this.callRecipe(options, async () => await recipe.install()),
-      );
-      saved.set(INSTALLED, toList(result).join("\n"));
+    const installed = db.has(part);
+    const doing = `${installed ? "Updating" : "Installing"} ${part}.`;
+    logger.info(doing);
+    let method = recipe.install;
+    let oldFiles: string[] = [];
+    if (installed) {
+      oldFiles = db.get(part)!.get(INSTALLED)!.split("\n").filter(Boolean);
+      if (recipe.update) method = recipe.update;
+      else {
+        logger.warn(
+          `The recipe for ${part} doesn't define an update method. Using its install method.`,
+        );
+      }
+    }
+    let result: InstallResult;
+    options.startCreated();
+    try {
+      this.enter();
+      const returned = method.call(recipe);
+      result = isThenable(returned) ? await returned : returned;
+      this.enter();
+    } catch (err) {
+      this.enter();
+      this.removeCreated(options.stopCreated());
+      recordFailedPart(err, part, "section", () => options.copy());
+      if (installed) {
+        db.forget(part);
+        this.removePaths(oldFiles);
+        if (db.exists) db.saveRecords();
+      }
+      addDoing(err, doing);
+      throw err;
+    }
+    options.stopCreated();
+    if (!installed) saved.set(INSTALLED, toList(result).join("\n"));
+    else {
+      const added = result === undefined
+        ? []
+        : toList(result).filter((p) => !oldFiles.includes(p));
+      saved.set(INSTALLED, [...oldFiles, ...added].join("\n"));
     }
     db.record(part, saved);
     warnUnused(options);
     db.saveRecords();
   }
 
-  /**
-   * Calls a recipe's install or update in the buildout directory; if it
-   * throws, removes the paths it registered with `options.created()`.
-   */
-  private async callRecipe(
-    options: Options,
-    fn: () => Promise<InstallResult>,
-  ): Promise<InstallResult> {
-    try {
-      return await options.trackCreated(
-        () => this.inDirectoryAsync(fn),
-        (paths) => {
-          for (const path of paths) {
-            if (!existsSync(resolve(this.directory, path))) {
-              logger.warn(`Couldn't clean up ${pyRepr(path)}.`);
-            }
-          }
-          this.removePaths(paths);
-        },
-      );
-    } catch (err) {
-      recordFailedPart(err, options.name, "section", () => options.copy());
-      throw err;
+  /** Removes what a failed install or update registered as created. */
+  private removeCreated(paths: string[]): void {
+    for (const path of paths) {
+      if (!existsSync(resolve(this.directory, path))) {
+        logger.warn(`Couldn't clean up ${pyRepr(path)}.`);
+      }
     }
+    this.removePaths(paths);
   }
 
   /** Removes recorded paths, relative ones from the buildout directory. */
