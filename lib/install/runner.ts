@@ -149,12 +149,13 @@ class InstallRun {
     );
     warnUnused(this.main);
     for (const part of plan.parts) {
-      await this.installPart(
+      const pending = this.installPart(
         db,
         part,
         plan.recipes.get(part)!,
         plan.signatures.get(part)!,
       );
+      if (pending) await pending;
     }
     if (db.parts.length || db.developEggs) db.save();
     else if (db.exists) db.remove();
@@ -298,15 +299,15 @@ class InstallRun {
   /**
    * Updates the part if it is installed (its record was kept), else
    * installs it; then records it and saves the database if that changed it.
-   * One async function per part, awaiting only a recipe that returns a
-   * promise: nested async calls cost much in a run's not yet compiled code.
+   * Returns a promise only when the recipe did: an async call per part
+   * costs much in a run's code that is not compiled yet.
    */
-  private async installPart(
+  private installPart(
     db: InstallDatabase,
     part: string,
     recipe: Recipe,
     signature: string,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     const options = this.buildout.section(part);
     const saved = options.copy();
     saved.set(SIGNATURE, signature);
@@ -324,14 +325,21 @@ class InstallRun {
         );
       }
     }
-    let result: InstallResult;
-    options.startCreated();
-    try {
+    const finish = (result: InstallResult) => {
       this.enter();
-      const returned = method.call(recipe);
-      result = isThenable(returned) ? await returned : returned;
-      this.enter();
-    } catch (err) {
+      options.stopCreated();
+      if (!installed) saved.set(INSTALLED, toList(result).join("\n"));
+      else {
+        const added = result === undefined
+          ? []
+          : toList(result).filter((p) => !oldFiles.includes(p));
+        saved.set(INSTALLED, [...oldFiles, ...added].join("\n"));
+      }
+      db.record(part, saved);
+      warnUnused(options);
+      db.saveRecords();
+    };
+    const fail = (err: unknown): never => {
       this.enter();
       this.removeCreated(options.stopCreated());
       recordFailedPart(err, part, "section", () => options.copy());
@@ -342,18 +350,19 @@ class InstallRun {
       }
       addDoing(err, doing);
       throw err;
+    };
+    options.startCreated();
+    let returned: InstallResult | Promise<InstallResult>;
+    try {
+      this.enter();
+      returned = method.call(recipe);
+    } catch (err) {
+      return fail(err);
     }
-    options.stopCreated();
-    if (!installed) saved.set(INSTALLED, toList(result).join("\n"));
-    else {
-      const added = result === undefined
-        ? []
-        : toList(result).filter((p) => !oldFiles.includes(p));
-      saved.set(INSTALLED, [...oldFiles, ...added].join("\n"));
+    if (isThenable(returned)) {
+      return Promise.resolve(returned).then(finish, fail);
     }
-    db.record(part, saved);
-    warnUnused(options);
-    db.saveRecords();
+    finish(returned);
   }
 
   /** Removes what a failed install or update registered as created. */
