@@ -121,6 +121,7 @@ class InstallRun {
     this.api = buildout;
   }
 
+  /** Runs every step; `only` names the parts of `install p1 p2`. */
   async run(only: string[]): Promise<void> {
     const extensions = words(this.main.get("extensions"));
     await doingAsync("Installing.", async () => {
