@@ -16,8 +16,11 @@ import type {
 import type { RecipeLoader } from "../recipe/load.ts";
 import { recordFailedPart } from "./failed_part.ts";
 
-/** Runs a synchronous piece of recipe code (in the buildout directory). */
-export type RecipeCall = <T>(fn: () => T) => T;
+/**
+ * Runs a synchronous piece of the code of recipe `spec` (in the buildout
+ * directory).
+ */
+export type RecipeCall = <T>(spec: string, fn: () => T) => T;
 
 // Classes must be called with `new`; a plain function is a factory unless
 // its prototype carries the recipe methods (a pre-class constructor).
@@ -104,8 +107,9 @@ export class PartPlan {
         this.buildout.section(dependency);
       }
       context = `Initializing part ${name}.`;
-      recipe = this.call(() =>
-        construct(factory, this.buildout, name, options)
+      recipe = this.call(
+        spec,
+        () => construct(factory, this.buildout, name, options),
       );
       if (typeof recipe?.install !== "function") {
         throw new UserError(

@@ -5,12 +5,20 @@
  * are uninstalled in reverse order, then each part is installed or updated.
  * The database is saved after every part whose record changed.
  */
-import { existsSync, lstatSync, mkdirSync, rmSync, writeSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
 import { addDoing, doing, doingAsync, UserError } from "../errors.ts";
-import { effectiveLevel, LEVELS, logger } from "../log.ts";
+import {
+  effectiveLevel,
+  flushOutput,
+  holdOutput,
+  LEVELS,
+  logger,
+  releaseOutput,
+  writeOut,
+} from "../log.ts";
 import type { InstallResult, Recipe, RecipeBuildout } from "../recipe/api.ts";
 import { RecipeLoader } from "../recipe/load.ts";
 import {
@@ -94,6 +102,7 @@ export async function runInstall(
   try {
     await new InstallRun(buildout).run(only);
   } finally {
+    releaseOutput();
     process.chdir(home);
   }
 }
@@ -136,6 +145,8 @@ class InstallRun {
       });
       doing("Setting up buildout directories", () => this.createDirectories());
     });
+    // From here on, module code runs through external() or the plan's call.
+    holdOutput();
     const db = doing(
       "Installing.",
       () => InstallDatabase.read(this.main.require("installed")),
@@ -161,6 +172,7 @@ class InstallRun {
     if (db.parts.length || db.developEggs) db.save();
     else if (db.exists) db.remove();
 
+    releaseOutput();
     for (const name of extensions) {
       for (const unload of await this.loader.extensions(name, "unload")) {
         await unload(this.api);
@@ -202,9 +214,18 @@ class InstallRun {
     const plan = new PartPlan(
       this.buildout,
       this.loader,
-      (fn) => this.inDirectory(fn),
+      (spec, fn) => {
+        if (this.loader.builtin(spec)) return this.inDirectory(fn);
+        releaseOutput();
+        try {
+          return this.inDirectory(fn);
+        } finally {
+          holdOutput();
+        }
+      },
     );
-    await plan.preload();
+    // Importing a module runs its code.
+    await this.external(() => plan.preload());
     const configured = words(this.main.get("parts"));
     const requested = only.length ? only : configured;
     doing("Installing.", () => {
@@ -217,7 +238,7 @@ class InstallRun {
       const sections = this.buildout.initializedSections().map((options) =>
         formatSection(options.name, options.entries())
       );
-      writeSync(1, `\nConfiguration data:\n${sections.join("")}\n`);
+      writeOut(`\nConfiguration data:\n${sections.join("")}\n`);
     }
     const parts = only.length ? only : plan.parts;
     const recipes = new Map<string, Recipe>();
@@ -279,6 +300,10 @@ class InstallRun {
 
   /** Runs the part's uninstall recipe, if any, then removes its files. */
   private uninstallPart(part: string, saved: SavedOptions): Promise<void> {
+    return this.external(() => this.runUninstall(part, saved));
+  }
+
+  private runUninstall(part: string, saved: SavedOptions): Promise<void> {
     return doingAsync(`Uninstalling ${part}.`, async () => {
       logger.info(`Uninstalling ${part}.`);
       try {
@@ -326,8 +351,12 @@ class InstallRun {
         );
       }
     }
+    // A recipe module may print by itself: its output must not overtake
+    // held lines, nor be overtaken by them.
+    const builtin = this.loader.builtin(options.require("recipe"));
     const finish = (result: InstallResult) => {
       this.enter();
+      if (!builtin) holdOutput();
       options.stopCreated();
       if (!installed) saved.set(INSTALLED, toList(result).join("\n"));
       else {
@@ -342,6 +371,7 @@ class InstallRun {
     };
     const fail = (err: unknown): never => {
       this.enter();
+      if (!builtin) holdOutput();
       this.removeCreated(options.stopCreated());
       recordFailedPart(err, part, "section", () => options.copy());
       if (installed) {
@@ -353,6 +383,7 @@ class InstallRun {
       throw err;
     };
     options.startCreated();
+    if (!builtin) releaseOutput();
     let returned: InstallResult | Promise<InstallResult>;
     try {
       this.enter();
@@ -361,9 +392,21 @@ class InstallRun {
       return fail(err);
     }
     if (isThenable(returned)) {
+      // Waiting: what was said so far must be seen meanwhile.
+      flushOutput();
       return Promise.resolve(returned).then(finish, fail);
     }
     finish(returned);
+  }
+
+  /** Runs code of a recipe or extension module with output not held. */
+  private async external<T>(fn: () => T | Promise<T>): Promise<T> {
+    releaseOutput();
+    try {
+      return await fn();
+    } finally {
+      holdOutput();
+    }
   }
 
   /** Removes what a failed install or update registered as created. */
