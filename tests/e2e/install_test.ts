@@ -1200,3 +1200,54 @@ Deno.test("-vv tells why a part is reinstalled", async () => {
   ]);
   assert.match(result.stdout, /\nUninstalling d\.\nInstalling d\.\n/);
 });
+
+Deno.test("recipe modules printing by themselves keep their place in the output", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("recipes");
+  sample.write(
+    "recipes",
+    "talk.ts",
+    `console.log("module loaded");
+export default class Talk {
+  constructor(buildout, name) {
+    this.name = name;
+    console.log(name + " constructed");
+  }
+  install() {
+    console.log(this.name + " installing");
+  }
+}
+`,
+  );
+  writeRecipes(sample, { talk: "./talk.ts" });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+develop = recipes
+parts = a b c
+
+[a]
+recipe = debug
+
+[b]
+recipe = recipes:talk
+
+[c]
+recipe = debug
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+module loaded
+b constructed
+Installing a.
+  recipe='debug'
+Installing b.
+b installing
+Installing c.
+  recipe='debug'
+`,
+  );
+});
