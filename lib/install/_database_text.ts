@@ -36,6 +36,8 @@ function scan(text: string): DatabaseText | undefined {
   let section: Map<string, string> | undefined;
   let option = "";
   let value = "";
+  // The same few option names repeat in every part's section.
+  const names = new Set<string>();
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   for (const line of lines) {
@@ -62,7 +64,10 @@ function scan(text: string): DatabaseText | undefined {
     if (!section || eq < 1) return undefined;
     option = line.slice(0, eq);
     value = line.slice(eq + 3);
-    if (!NAME.test(option) || !PLAIN_NAME.test(option)) return undefined;
+    if (!names.has(option)) {
+      if (!NAME.test(option) || !PLAIN_NAME.test(option)) return undefined;
+      names.add(option);
+    }
     if (value && !trimmed(value)) return undefined;
     section.set(option, value);
   }
