@@ -171,6 +171,8 @@ export class Options {
   private rawKeys?: string[];
   /** Options set that are not configured, in the order they were set. */
   private readonly extraKeys: string[] = [];
+  /** Calls of set() so far. */
+  private sets = 0;
   /** Paths registered by `created()` during a recipe call, else undefined. */
   private createdPaths?: string[];
 
@@ -252,6 +254,12 @@ export class Options {
       this.extraKeys.push(option);
     }
     this.data.set(option, value);
+    this.sets++;
+  }
+
+  /** @internal how many times set() was called: what changes tell apart. */
+  get setCount(): number {
+    return this.sets;
   }
 
   /** True when the option is defined or set. */

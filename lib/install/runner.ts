@@ -120,6 +120,11 @@ class InstallRun {
   private readonly directory: string;
   private readonly loader: RecipeLoader;
   private readonly api: RecipeBuildout;
+  /**
+   * Installed parts found unchanged, with their options' set() count then:
+   * while it holds, their database record is what they would record.
+   */
+  private readonly unchanged = new Map<string, number>();
 
   constructor(private readonly buildout: Buildout) {
     this.main = buildout.section("buildout");
@@ -278,6 +283,7 @@ class InstallRun {
         const options = this.buildout.section(part);
         const signature = plan.signatures.get(part)!;
         if (isRecorded(options, signature, old)) {
+          this.unchanged.set(part, options.setCount);
           const files = old.get(INSTALLED)!;
           if (!files) continue;
           const present = files.split("\n").every((f) =>
@@ -335,9 +341,19 @@ class InstallRun {
     signature: string,
   ): Promise<void> | undefined {
     const options = this.buildout.section(part);
-    const saved = options.copy();
-    saved.set(SIGNATURE, signature);
     const installed = db.has(part);
+    // What the part will record: its options before the call, as in
+    // zc.buildout; an unchanged part's are those of its record.
+    const record = installed &&
+        this.unchanged.get(part) === options.setCount
+      ? db.get(part)!
+      : undefined;
+    let saved: SavedOptions;
+    if (record) saved = record;
+    else {
+      saved = options.copy();
+      saved.set(SIGNATURE, signature);
+    }
     const doing = `${installed ? "Updating" : "Installing"} ${part}.`;
     logger.info(doing);
     let method = recipe.install;
@@ -358,15 +374,17 @@ class InstallRun {
       this.enter();
       if (!builtin) holdOutput();
       options.stopCreated();
-      if (!installed) saved.set(INSTALLED, toList(result).join("\n"));
-      else {
-        const added = result === undefined
-          ? []
-          : toList(result).filter((p) => !oldFiles.includes(p));
-        saved.set(INSTALLED, [...oldFiles, ...added].join("\n"));
+      const added = result === undefined
+        ? []
+        : toList(result).filter((p) => !oldFiles.includes(p));
+      const files = [...oldFiles, ...added].join("\n");
+      if (saved === record && files !== record.get(INSTALLED)) {
+        saved = new Map(record);
       }
+      if (saved !== record) saved.set(INSTALLED, files);
       db.record(part, saved);
-      warnUnused(options);
+      // A part found installed had all its options read when compared.
+      if (!installed) warnUnused(options);
       db.saveRecords();
     };
     const fail = (err: unknown): never => {
