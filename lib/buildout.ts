@@ -137,6 +137,9 @@ export class Buildout {
 
 /** The plain values of an annotated section, read in place. */
 class SectionValues implements RawSection {
+  /** The entries, listed on first iteration: macro bases are iterated often. */
+  private list?: Array<[string, string]>;
+
   constructor(private readonly section: AnnotatedSection) {}
 
   get(option: string): string | undefined {
@@ -151,8 +154,12 @@ class SectionValues implements RawSection {
     return this.section.keys();
   }
 
-  *[Symbol.iterator](): Iterator<[string, string]> {
-    for (const [key, { value }] of this.section) yield [key, value];
+  [Symbol.iterator](): Iterator<[string, string]> {
+    if (!this.list) {
+      this.list = [];
+      for (const [key, { value }] of this.section) this.list.push([key, value]);
+    }
+    return this.list[Symbol.iterator]();
   }
 }
 

@@ -125,6 +125,7 @@ class InstallRun {
    * while it holds, their database record is what they would record.
    */
   private readonly unchanged = new Map<string, number>();
+  private readonly builtins = new Map<string, boolean>();
 
   constructor(private readonly buildout: Buildout) {
     this.main = buildout.section("buildout");
@@ -220,7 +221,7 @@ class InstallRun {
       this.buildout,
       this.loader,
       (spec, fn) => {
-        if (this.loader.builtin(spec)) return this.inDirectory(fn);
+        if (this.builtin(spec)) return this.inDirectory(fn);
         releaseOutput();
         try {
           return this.inDirectory(fn);
@@ -369,7 +370,7 @@ class InstallRun {
     }
     // A recipe module may print by itself: its output must not overtake
     // held lines, nor be overtaken by them.
-    const builtin = this.loader.builtin(options.require("recipe"));
+    const builtin = this.builtin(options.require("recipe"));
     const finish = (result: InstallResult) => {
       this.enter();
       if (!builtin) holdOutput();
@@ -415,6 +416,16 @@ class InstallRun {
       return Promise.resolve(returned).then(finish, fail);
     }
     finish(returned);
+  }
+
+  /** Whether the recipe `spec` is built in, asked once per spec. */
+  private builtin(spec: string): boolean {
+    let known = this.builtins.get(spec);
+    if (known === undefined) {
+      known = this.loader.builtin(spec);
+      this.builtins.set(spec, known);
+    }
+    return known;
   }
 
   /** Runs code of a recipe or extension module with output not held. */
