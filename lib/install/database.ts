@@ -64,6 +64,18 @@ function unquote(value: string): string {
   return value;
 }
 
+/**
+ * How a relocatable database (`relative-paths = true`) spells the buildout
+ * directory, so a moved or copied buildout reads its records as its own.
+ */
+export const DIRECTORY_MARKER = "${buildout:directory}";
+
+/** Where the buildout is, and whether records name it by the marker. */
+export interface DatabaseLocation {
+  directory: string;
+  relocatable: boolean;
+}
+
 /** The database of one buildout; `path` empty means none is kept. */
 export class InstallDatabase {
   /** Installed parts, in installation order (a Set keeps insertion order). */
@@ -93,7 +105,27 @@ export class InstallDatabase {
   /** A record the file holds changed: only a rewrite can replace it. */
   private rewriteNeeded = false;
 
-  private constructor(readonly path: string, public exists: boolean) {}
+  /** Replaces the buildout directory by the marker, when relocatable. */
+  private readonly spell?: (value: string) => string;
+
+  private constructor(
+    readonly path: string,
+    public exists: boolean,
+    location?: DatabaseLocation,
+  ) {
+    if (location?.relocatable) {
+      // The directory itself or a path below it, not `/dir2` or `/dir.old`.
+      const pattern = new RegExp(
+        location.directory.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") +
+          "(?![\\w.-])",
+        "g",
+      );
+      this.spell = (value) =>
+        value.includes(location.directory)
+          ? value.replace(pattern, DIRECTORY_MARKER)
+          : value;
+    }
+  }
 
   /**
    * Reads the database at `path`; an absent file (or empty `path`) is an
@@ -102,9 +134,17 @@ export class InstallDatabase {
    * @throws {UserError} when the file cannot be parsed or lacks what
    *   zc.buildout writes, explaining how to recover.
    */
-  static read(path: string): InstallDatabase {
-    if (!path || !existsSync(path)) return new InstallDatabase(path, false);
-    const db = new InstallDatabase(path, true);
+  static read(path: string, location?: DatabaseLocation): InstallDatabase {
+    if (!path || !existsSync(path)) {
+      return new InstallDatabase(path, false, location);
+    }
+    const db = new InstallDatabase(path, true, location);
+    // Records spell a relocatable buildout's directory by the marker: it
+    // reads as wherever the buildout is now.
+    const here = (value: string) =>
+      location && value.includes(DIRECTORY_MARKER)
+        ? value.replaceAll(DIRECTORY_MARKER, location.directory)
+        : value;
     const corrupt = (detail: string) =>
       new UserError(
         `The installation database ${path} is corrupt: ${detail}\n` +
@@ -122,7 +162,7 @@ export class InstallDatabase {
     }
     const main = sections.get("buildout");
     if (!main) throw corrupt("it has no [buildout] section");
-    db.developLinks = unquote(main.get("installed_develop_eggs") ?? "");
+    db.developLinks = here(unquote(main.get("installed_develop_eggs") ?? ""));
     const parts = unquote(main.get("parts") ?? "").split(/\s+/)
       .filter(Boolean);
     for (const part of parts) {
@@ -130,7 +170,8 @@ export class InstallDatabase {
       const section = sections.get(part);
       if (!section) throw corrupt(`the installed part ${part} has no section`);
       for (const [key, value] of section) {
-        if (value.includes("%(")) section.set(key, unquote(value));
+        const local = here(unquote(value));
+        if (local !== value) section.set(key, local);
       }
       for (const required of [INSTALLED, "recipe"]) {
         if (!section.has(required)) {
@@ -206,7 +247,8 @@ export class InstallDatabase {
   format(): string {
     const main: Array<[string, string]> = [["parts", this.partsValue()]];
     if (this.developLinks) {
-      main.push(["installed_develop_eggs", this.developLinks]);
+      const links = this.developLinks;
+      main.push(["installed_develop_eggs", this.spell?.(links) ?? links]);
     }
     const blocks = [formatSection("buildout", main)];
     for (const part of this.order) blocks.push(this.text(part));
@@ -256,7 +298,12 @@ export class InstallDatabase {
   private text(part: string): string {
     let text = this.texts.get(part);
     if (text === undefined) {
-      text = formatSection(part, this.sections.get(part)!);
+      const options = this.sections.get(part)!;
+      const spell = this.spell;
+      text = formatSection(
+        part,
+        spell ? [...options].map(([k, v]) => [k, spell(v)]) : options,
+      );
       this.texts.set(part, text);
     }
     return text;

@@ -155,7 +155,11 @@ class InstallRun {
     holdOutput();
     const db = doing(
       "Installing.",
-      () => InstallDatabase.read(this.main.require("installed")),
+      () =>
+        InstallDatabase.read(this.main.require("installed"), {
+          directory: this.directory,
+          relocatable: this.main.getBool("relative-paths"),
+        }),
     );
     this.developPackages(db);
 

@@ -102,12 +102,13 @@ function md5(text: string): string {
   return createHash("md5").update(text).digest("hex");
 }
 
-/** `.installed.cfg` with the buildout directory replaced by `DIR`. */
+/**
+ * `.installed.cfg` with the buildout directory replaced by `DIR`, whether
+ * spelled out or, relocatable, as `${buildout:directory}`.
+ */
 function database(dir: string): string {
-  return readFileSync(join(dir, ".installed.cfg"), "utf8").replaceAll(
-    dir,
-    "DIR",
-  );
+  return readFileSync(join(dir, ".installed.cfg"), "utf8")
+    .replaceAll(dir, "DIR").replaceAll("${buildout:directory}", "DIR");
 }
 
 Deno.test("bundle builds, packs, and the bundle builds the same offline", async () => {

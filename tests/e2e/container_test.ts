@@ -129,10 +129,9 @@ Deno.test({
       assert.match(offline.stdout, /Installing payload\.\n/);
       const built = join(root, "app", "project");
       const database = (d: string, inRoot: string) =>
-        readFileSync(join(d, ".installed.cfg"), "utf8").replaceAll(
-          inRoot,
-          "DIR",
-        );
+        readFileSync(join(d, ".installed.cfg"), "utf8")
+          .replaceAll(inRoot, "DIR")
+          .replaceAll("${buildout:directory}", "DIR");
       assert.equal(database(built, "/app/project"), database(dir, dir));
       assert.deepEqual(
         snapshot(built, "parts", "/app/project"),
