@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   exec,
@@ -192,6 +192,25 @@ extends-cache = extends-cache
   assert.equal(statSync(join(unpacked, "etc", "motd")).mode & 0o777, 0o640);
   assert.ok(existsSync(join(unpacked, "var", "data")));
   assert.equal(database(unpacked), database(dir));
+
+  // A second copy whose cache lost the download: the offline error.
+  const damaged = join(sample.tmpdir("damaged"));
+  execFileSync("tar", ["xzf", out, "-C", damaged]);
+  const project = join(damaged, "project");
+  rmSync(join(project, "downloads", "payload.txt"));
+  const missing = await exec(
+    join(project, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: project, env: { HOME: sample.home } },
+  );
+  assert.equal(missing.code, 1);
+  assert.match(
+    missing.stderr,
+    new RegExp(
+      `Error: Couldn't download '${server.url}payload.txt' in offline mode\\.\n$`,
+    ),
+  );
+  assert.ok(!existsSync(join(project, "parts", "hello")));
 });
 
 Deno.test("bundle refuses files outside the buildout directory", async () => {
