@@ -65,15 +65,25 @@ function unquote(value: string): string {
 }
 
 /**
- * How a relocatable database (`relative-paths = true`) spells the buildout
- * directory, so a moved or copied buildout reads its records as its own.
+ * Where the buildout is, and whether the database records that place
+ * (`relative-paths = true`), so a moved or copied buildout reads its
+ * records as its own.
  */
-export const DIRECTORY_MARKER = "${buildout:directory}";
-
-/** Where the buildout is, and whether records name it by the marker. */
 export interface DatabaseLocation {
   directory: string;
   relocatable: boolean;
+}
+
+/**
+ * Rewrites `from` as `to` in `value`: the directory itself or a path below
+ * it, not `/dir2` or `/dir.old`.
+ */
+function relocate(from: string, to: string): (value: string) => string {
+  const pattern = new RegExp(
+    from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "(?![\\w.-])",
+    "g",
+  );
+  return (value) => value.includes(from) ? value.replace(pattern, to) : value;
 }
 
 /** The database of one buildout; `path` empty means none is kept. */
@@ -105,26 +115,15 @@ export class InstallDatabase {
   /** A record the file holds changed: only a rewrite can replace it. */
   private rewriteNeeded = false;
 
-  /** Replaces the buildout directory by the marker, when relocatable. */
-  private readonly spell?: (value: string) => string;
+  /** The buildout directory the file records, when relocatable. */
+  private readonly recordedDirectory?: string;
 
   private constructor(
     readonly path: string,
     public exists: boolean,
     location?: DatabaseLocation,
   ) {
-    if (location?.relocatable) {
-      // The directory itself or a path below it, not `/dir2` or `/dir.old`.
-      const pattern = new RegExp(
-        location.directory.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") +
-          "(?![\\w.-])",
-        "g",
-      );
-      this.spell = (value) =>
-        value.includes(location.directory)
-          ? value.replace(pattern, DIRECTORY_MARKER)
-          : value;
-    }
+    if (location?.relocatable) this.recordedDirectory = location.directory;
   }
 
   /**
@@ -139,12 +138,6 @@ export class InstallDatabase {
       return new InstallDatabase(path, false, location);
     }
     const db = new InstallDatabase(path, true, location);
-    // Records spell a relocatable buildout's directory by the marker: it
-    // reads as wherever the buildout is now.
-    const here = (value: string) =>
-      location && value.includes(DIRECTORY_MARKER)
-        ? value.replaceAll(DIRECTORY_MARKER, location.directory)
-        : value;
     const corrupt = (detail: string) =>
       new UserError(
         `The installation database ${path} is corrupt: ${detail}\n` +
@@ -162,7 +155,15 @@ export class InstallDatabase {
     }
     const main = sections.get("buildout");
     if (!main) throw corrupt("it has no [buildout] section");
-    db.developLinks = here(unquote(main.get("installed_develop_eggs") ?? ""));
+    // A relocatable buildout that moved: its records, written where it
+    // was, name the new place.
+    const was = main.get("directory");
+    const here = location && was && was !== location.directory
+      ? relocate(was, location.directory)
+      : undefined;
+    if (here) db.rewriteNeeded = db.recordsChanged = true;
+    db.developLinks = unquote(main.get("installed_develop_eggs") ?? "");
+    if (here) db.developLinks = here(db.developLinks);
     const parts = unquote(main.get("parts") ?? "").split(/\s+/)
       .filter(Boolean);
     for (const part of parts) {
@@ -170,7 +171,7 @@ export class InstallDatabase {
       const section = sections.get(part);
       if (!section) throw corrupt(`the installed part ${part} has no section`);
       for (const [key, value] of section) {
-        const local = here(unquote(value));
+        const local = here ? here(unquote(value)) : unquote(value);
         if (local !== value) section.set(key, local);
       }
       for (const required of [INSTALLED, "recipe"]) {
@@ -246,9 +247,11 @@ export class InstallDatabase {
   /** The file's text, as zc.buildout writes it. */
   format(): string {
     const main: Array<[string, string]> = [["parts", this.partsValue()]];
+    if (this.recordedDirectory) {
+      main.push(["directory", this.recordedDirectory]);
+    }
     if (this.developLinks) {
-      const links = this.developLinks;
-      main.push(["installed_develop_eggs", this.spell?.(links) ?? links]);
+      main.push(["installed_develop_eggs", this.developLinks]);
     }
     const blocks = [formatSection("buildout", main)];
     for (const part of this.order) blocks.push(this.text(part));
@@ -298,12 +301,7 @@ export class InstallDatabase {
   private text(part: string): string {
     let text = this.texts.get(part);
     if (text === undefined) {
-      const options = this.sections.get(part)!;
-      const spell = this.spell;
-      text = formatSection(
-        part,
-        spell ? [...options].map(([k, v]) => [k, spell(v)]) : options,
-      );
+      text = formatSection(part, this.sections.get(part)!);
       this.texts.set(part, text);
     }
     return text;

@@ -60,6 +60,16 @@ const BUILTINS: Record<string, RecipeFactory> = {
   "slapos.recipe.template:default": SlaposTemplate,
 };
 
+/** Built-ins that run no child process and print only through the logger. */
+const QUIET = new Set<RecipeFactory>([
+  Debug,
+  Mkdir,
+  Environment,
+  Script,
+  Template,
+  SlaposTemplate,
+]);
+
 /** Uninstall entry points of built-in recipes, keyed like {@link BUILTINS}. */
 const BUILTIN_UNINSTALLERS: Record<string, UninstallRecipe> = {
   "collective.recipe.cmd:default": uninstallCmd,
@@ -174,10 +184,16 @@ export class RecipeLoader {
     return found;
   }
 
-  /** True when `spec` names a built-in recipe (no develop package). */
+  /**
+   * True when `spec` names a built-in recipe (no develop package) that
+   * prints only through buildout's logger, so its output may be gathered;
+   * recipes running commands share the terminal with them and may not.
+   */
   builtin(spec: string): boolean {
     const [pkg, entry] = parseSpec(spec);
-    return `${pkg}:${entry}` in BUILTINS && !this.findPackage(pkg);
+    const factory = BUILTINS[`${pkg}:${entry}`];
+    return factory !== undefined && QUIET.has(factory) &&
+      !this.findPackage(pkg);
   }
 
   /** The signature of the code behind `spec` (see `install/signature.ts`). */
