@@ -7,6 +7,7 @@ import { writeSync } from "node:fs";
 import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
 import type { Assignment } from "./config/load.ts";
 import { doingOf, UserError } from "./errors.ts";
+import { distributionsOf } from "./dists/distributions.ts";
 import { runInstall } from "./install/runner.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
 import { VERSION } from "./version.ts";
@@ -215,7 +216,11 @@ async function runCommand(line: CommandLine): Promise<void> {
   }
   const buildout = await openBuildout(request);
   if (line.command === "install") {
-    await runInstall(buildout, line.args);
+    try {
+      await runInstall(buildout, line.args);
+    } finally {
+      distributionsOf(buildout)?.reportPicked();
+    }
     return;
   }
   throw new UserError(

@@ -13,6 +13,7 @@ import { doing, doingAsync, UserError } from "../errors.ts";
 import { effectiveLevel, LEVELS, logger } from "../log.ts";
 import type { InstallResult, Recipe, RecipeBuildout } from "../recipe/api.ts";
 import { RecipeLoader } from "../recipe/load.ts";
+import { distributionsOf } from "../dists/distributions.ts";
 import {
   InstallDatabase,
   INSTALLED,
@@ -71,7 +72,10 @@ export async function runInstall(
   const directory = main.require("directory");
   const home = process.cwd();
   const api: RecipeBuildout = buildout;
-  const loader = new RecipeLoader(main.require("develop-eggs-directory"));
+  const loader = new RecipeLoader(
+    main.require("develop-eggs-directory"),
+    distributionsOf(buildout),
+  );
 
   /** Removes recorded paths, relative ones from the buildout directory. */
   const removePaths = (paths: Iterable<string>) => {

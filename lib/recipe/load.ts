@@ -1,7 +1,9 @@
 /**
  * Resolving `recipe = name[:entry]` (entry `default` when omitted) to code:
  * a develop package of that name (found through its link in the
- * develop-eggs directory, see `install/develop.ts`) or a built-in recipe.
+ * develop-eggs directory, see `install/develop.ts`), a built-in recipe, or
+ * else a distribution (`name` is then a requirement such as `spam==1`,
+ * see `dists/distributions.ts`).
  *
  * A develop package is a directory whose `package.json` has a `buildout`
  * field mapping entry point names to modules, per group:
@@ -19,7 +21,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { UserError } from "../errors.ts";
-import { BUILTIN_SIGNATURE, developSignature } from "../install/signature.ts";
+import type { Distributions } from "../dists/distributions.ts";
+import type { Dist } from "../dists/metadata.ts";
+import {
+  BUILTIN_SIGNATURE,
+  developSignature,
+  distributionSignature,
+} from "../install/signature.ts";
 import Debug from "../../recipes/debug.ts";
 import Mkdir from "../../recipes/mkdir.ts";
 import type { Extension, RecipeFactory, UninstallRecipe } from "./api.ts";
@@ -30,6 +38,8 @@ export type EntryGroup = "recipes" | "uninstall" | "extensions" | "unload";
 /** A develop package as its `package.json` describes it. */
 export interface DevelopPackage {
   name: string;
+  /** The package.json `version`, when it has one. */
+  version?: string;
   dir: string;
   entries: Record<EntryGroup, Record<string, string>>;
 }
@@ -69,11 +79,29 @@ export function readPackage(dir: string): DevelopPackage {
     }
     throw new UserError(`Couldn't read ${file}: ${(err as Error).message}`);
   }
-  const meta = (json ?? {}) as { name?: unknown; buildout?: unknown };
+  const meta = (json ?? {}) as {
+    name?: unknown;
+    version?: unknown;
+    buildout?: unknown;
+  };
   const name = typeof meta.name === "string" && meta.name
     ? meta.name
     : basename(dir);
-  const field = (meta.buildout ?? {}) as Record<string, unknown>;
+  const version = typeof meta.version === "string" ? meta.version : undefined;
+  return { name, version, dir, entries: entryGroups(meta.buildout, file) };
+}
+
+/**
+ * The entry point groups of a package.json `buildout` field; `where`
+ * names the file in messages.
+ *
+ * @throws {UserError} when a group is not a map of names to module paths.
+ */
+export function entryGroups(
+  buildoutField: unknown,
+  where: string,
+): Record<EntryGroup, Record<string, string>> {
+  const field = (buildoutField ?? {}) as Record<string, unknown>;
   const entries = { recipes: {}, uninstall: {}, extensions: {}, unload: {} };
   for (const group of Object.keys(entries) as EntryGroup[]) {
     const map = field[group] ?? {};
@@ -81,12 +109,12 @@ export function readPackage(dir: string): DevelopPackage {
       Object.values(map as object).every((v) => typeof v === "string");
     if (!valid) {
       throw new UserError(
-        `Invalid "buildout.${group}" in ${file}: expected a map of entry point names to module paths`,
+        `Invalid "buildout.${group}" in ${where}: expected a map of entry point names to module paths`,
       );
     }
     entries[group] = map as Record<string, string>;
   }
-  return { name, dir, entries };
+  return entries;
 }
 
 /** Finds, loads and signs recipes, uninstall recipes and extensions. */
@@ -94,9 +122,16 @@ export class RecipeLoader {
   private readonly packages = new Map<string, DevelopPackage | undefined>();
   private readonly loaded = new Map<string, RecipeFactory | UserError>();
   private readonly signatures = new Map<string, string>();
+  private readonly fromDists = new Map<string, Promise<Dist[]>>();
 
-  /** `developEggs` holds the `<name>.egg-link` files of develop packages. */
-  constructor(private readonly developEggs: string) {}
+  /**
+   * `developEggs` holds the `<name>.egg-link` files of develop packages;
+   * `dists` gets the packages that are neither develop nor built-in.
+   */
+  constructor(
+    private readonly developEggs: string,
+    private readonly dists?: Distributions,
+  ) {}
 
   /** The develop package called `name`, if one is linked. */
   findPackage(name: string): DevelopPackage | undefined {
@@ -171,7 +206,8 @@ export class RecipeLoader {
     const [pkg, entry] = parseSpec(spec);
     let found: DevelopPackage | undefined;
     try {
-      found = this.findPackage(pkg);
+      found = this.findPackage(pkg) ?? await this.usedDist(pkg) ??
+        this.dists?.installed(pkg);
     } catch (err) {
       // The package is gone or broken: nothing can run, as in zc.buildout.
       if (err instanceof UserError) return undefined;
@@ -189,15 +225,18 @@ export class RecipeLoader {
 
   /**
    * The entry points of `group` (`extensions` or `unload`) of the develop
-   * package `name`.
+   * package or distribution `name` (a requirement).
    *
-   * @throws {UserError} when no such package is linked.
+   * @throws {UserError} when no such package is linked or found.
    */
   async extensions(
     name: string,
     group: "extensions" | "unload",
   ): Promise<Extension[]> {
-    const found = this.findPackage(name);
+    let found: DevelopPackage | undefined = this.findPackage(name);
+    if (!found && this.dists) {
+      found = (await this.distribution(name, `extension ${name}`))[0];
+    }
     if (!found) {
       throw new UserError(
         `Couldn't find the extension package '${name}': extensions must be develop packages`,
@@ -208,6 +247,33 @@ export class RecipeLoader {
       result.push(await importEntry(found, group, entry, target) as Extension);
     }
     return result;
+  }
+
+  /**
+   * The distribution for requirement `pkg` and those it requires, got
+   * once per run; its signature is kept for {@link signature}.
+   */
+  private distribution(pkg: string, requirer: string): Promise<Dist[]> {
+    let dists = this.fromDists.get(pkg);
+    if (!dists) {
+      dists = this.dists!.install(pkg, requirer).then((got) => {
+        this.signatures.set(pkg, distributionSignature(got));
+        return got;
+      });
+      this.fromDists.set(pkg, dists);
+    }
+    return dists;
+  }
+
+  /** The distribution `pkg` got in this run, if it was. */
+  private async usedDist(pkg: string): Promise<Dist | undefined> {
+    const dists = this.fromDists.get(pkg);
+    if (!dists) return undefined;
+    try {
+      return (await dists)[0];
+    } catch {
+      return undefined;
+    }
   }
 
   private async loadRecipe(
@@ -234,6 +300,18 @@ export class RecipeLoader {
     }
     const builtin = BUILTINS[`${pkg}:${entry}`];
     if (builtin) return builtin;
+    if (this.dists) {
+      const dist = (await this.distribution(pkg, `recipe ${spec.trim()}`))[0];
+      const target = dist.entries.recipes[entry];
+      if (target === undefined) {
+        throw new UserError(
+          `The distribution ${dist.name} ${dist.version} (${dist.dir}) has ` +
+            `no recipe entry point '${entry}' in "buildout.recipes" of its ` +
+            `package.json (recipe = ${spec.trim()})`,
+        );
+      }
+      return await importEntry(dist, "recipes", entry, target) as RecipeFactory;
+    }
     throw new UserError(
       `Couldn't find recipe ${spec.trim()}: '${pkg}' is neither a built-in ` +
         "recipe (debug, mkdir, zc.buildout:debug, z3c.recipe.mkdir) nor a " +
