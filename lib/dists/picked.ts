@@ -85,7 +85,11 @@ export function reportPickedVersions(
     writeFileSync(temporary, previous + lines.join("\n") + "\n");
     renameSync(temporary, file);
   } catch (err) {
-    rmSync(temporary, { force: true });
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // The directory itself is unusable: nothing was written there.
+    }
     throw new UserError(
       `Couldn't write the picked versions to ${file}: ${
         (err as Error).message
