@@ -20,7 +20,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { UserError } from "../errors.ts";
+import { doingAsync, UserError } from "../errors.ts";
 import type { Distributions } from "../dists/distributions.ts";
 import type { Dist } from "../dists/metadata.ts";
 import {
@@ -180,7 +180,11 @@ export class RecipeLoader {
       );
     }
     // A fresh error each time: the While: context is added to the object.
-    if (found instanceof UserError) throw new UserError(found.message);
+    if (found instanceof UserError) {
+      const fresh = new UserError(found.message);
+      fresh.doing = [...found.doing];
+      throw fresh;
+    }
     return found;
   }
 
@@ -256,7 +260,10 @@ export class RecipeLoader {
   private distribution(pkg: string, requirer: string): Promise<Dist[]> {
     let dists = this.fromDists.get(pkg);
     if (!dists) {
-      dists = this.dists!.install(pkg, requirer).then((got) => {
+      dists = doingAsync(
+        `Installing ${requirer}.`,
+        () => this.dists!.install(pkg, requirer),
+      ).then((got) => {
         this.signatures.set(pkg, distributionSignature(got));
         return got;
       });
