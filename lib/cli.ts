@@ -4,9 +4,16 @@
  * and exit codes.
  */
 import { writeSync } from "node:fs";
+import { resolve } from "node:path";
 import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
 import type { Assignment } from "./config/load.ts";
 import { doingOf, UserError } from "./errors.ts";
+import {
+  bootstrap,
+  type SelfCommand,
+  writeInitialConfig,
+} from "./commands/bootstrap.ts";
+import { bundle, parseBundleArgs } from "./commands/bundle.ts";
 import { distributionsOf } from "./dists/distributions.ts";
 import { runInstall } from "./install/runner.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
@@ -60,7 +67,10 @@ Commands:
                     COMMAND_LINE_VALUE).
   bootstrap         Create the buildout directories and bin/buildout.
   init              Write a minimal buildout.cfg if none exists, then bootstrap.
-  bundle            Build an offline bundle of the buildout.
+  bundle [-o OUT.tar.gz] [--with-parts]
+                    Build the buildout with its caches inside it, then pack
+                    it with bin/buildout and an offline.cfg into one archive
+                    that builds it again where there is no network.
 `;
 
 /**
@@ -177,7 +187,10 @@ function err(text: string): void {
 }
 
 /** Runs the command line; returns the exit status. */
-export async function run(argv: string[]): Promise<number> {
+export async function run(
+  argv: string[],
+  self: SelfCommand = { path: process.execPath, args: [] },
+): Promise<number> {
   let debug = argv.some((a) => /^-[a-zA-Z]*D/.test(a));
   try {
     const line = parseCommandLine(argv);
@@ -191,7 +204,7 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     for (const notice of line.notices) out(notice + "\n");
-    await runCommand(line);
+    await runCommand(line, self);
     return 0;
   } catch (error) {
     report(error, debug);
@@ -199,7 +212,10 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-async function runCommand(line: CommandLine): Promise<void> {
+async function runCommand(
+  line: CommandLine,
+  self: SelfCommand,
+): Promise<void> {
   const request = {
     configFile: line.configFile,
     assignments: line.assignments,
@@ -214,6 +230,16 @@ async function runCommand(line: CommandLine): Promise<void> {
     out(json ? annotatedJson(data, sections) : formatAnnotated(data, sections));
     return;
   }
+  if (line.command === "bundle") {
+    await bundle(request, parseBundleArgs(line.args), self);
+    return;
+  }
+  if (line.command === "init") {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(line.configFile)) {
+      throw new UserError(`init needs a local file, not ${line.configFile}`);
+    }
+    writeInitialConfig(resolve(request.cwd, line.configFile));
+  }
   const buildout = await openBuildout(request);
   if (line.command === "install") {
     try {
@@ -221,6 +247,10 @@ async function runCommand(line: CommandLine): Promise<void> {
     } finally {
       distributionsOf(buildout)?.reportPicked();
     }
+    return;
+  }
+  if (line.command === "bootstrap" || line.command === "init") {
+    bootstrap(buildout, self);
     return;
   }
   throw new UserError(

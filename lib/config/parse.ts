@@ -44,11 +44,13 @@ export function parse(
   },
 ): ParsedFile {
   const sections: ParsedFile = new Map();
-  const lines = text.split(/\r\n?|\n/);
+  const lines = (text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text)
+    .split("\n");
   if (lines.length && lines[lines.length - 1] === "") lines.pop();
   const bad: string[] = [];
   let current: Map<string, RawOption> | undefined;
   let optionName: string | undefined;
+  let option: RawOption | undefined; // the option named optionName
   let blockMode = false;
   let conditionTrue = true;
   // Sections holding `+=`/`-=` keys, the only ones a plain `=` must clean.
@@ -60,9 +62,8 @@ export function parse(
     const first = line.charCodeAt(0); // NaN for ""
     if (first === HASH || first === SEMICOLON) continue;
 
-    if (isSpaceCode(first) && current && optionName) {
+    if (isSpaceCode(first) && option) {
       if (!conditionTrue) continue;
-      const option = current.get(optionName)!;
       if (blockMode) option.value += "\n" + pyRstrip(line);
       else {
         const stripped = pyStrip(line);
@@ -70,9 +71,9 @@ export function parse(
       }
       continue;
     }
-    if (line === "" && current && optionName) {
+    if (line === "" && option) {
       // A blank line inside a value: kept only in block mode.
-      if (conditionTrue && blockMode) current.get(optionName)!.value += "\n";
+      if (conditionTrue && blockMode) option.value += "\n";
       continue;
     }
 
@@ -92,7 +93,7 @@ export function parse(
       }
       current = sections.get(name);
       if (!current) sections.set(name, current = new Map());
-      optionName = undefined;
+      optionName = option = undefined;
       continue;
     }
     if (!current) {
@@ -103,16 +104,18 @@ export function parse(
         }`,
       );
     }
-    const started = line.startsWith("=>")
+    const started = first === EQUALS && line.charCodeAt(1) === GREATER
       ? "<part-dependencies> = " + line.slice(2)
       : line;
-    const match = OPTION_START.exec(started) ??
-      LEGACY_OPTION_START.exec(started);
-    if (match) {
+    const equals = optionEquals(started);
+    const match = equals < 0
+      ? OPTION_START.exec(started) ?? LEGACY_OPTION_START.exec(started)
+      : null;
+    if (equals > 0 || match) {
       if (!conditionTrue) continue;
-      optionName = pyRstrip(match[1]);
-      const value = pyStrip(match[2]);
-      mergeOption(current, optionName, value, lineno, withOperators);
+      optionName = pyRstrip(match ? match[1] : started.slice(0, equals));
+      const value = pyStrip(match ? match[2] : started.slice(equals + 1));
+      option = mergeOption(current, optionName, value, lineno, withOperators);
       blockMode = !value;
     } else if (!optionName && !pyStrip(line)) {
       continue;
@@ -169,24 +172,53 @@ function mergeOption(
   value: string,
   line: number,
   withOperators: Set<Map<string, RawOption>>,
-): void {
+): RawOption {
   const op = name[name.length - 1];
   if (op === "+" || op === "-") {
     const existing = section.get(name);
     if (existing) {
       existing.value = pyRstrip(existing.value);
       if (value) existing.value += "\n" + value;
-      return;
+      return existing;
     }
     withOperators.add(section);
   } else if (withOperators.has(section)) {
     section.delete(name + " +");
     section.delete(name + " -");
   }
-  section.set(name, { value, line });
+  const option = { value, line };
+  section.set(name, option);
+  return option;
 }
 
-const HASH = 0x23, SEMICOLON = 0x3b, BRACKET = 0x5b;
+/**
+ * The index of the `=` of an option line as OPTION_START reads it, found
+ * without the expression for the common ASCII spellings (`name = value`,
+ * `name += value`); -1 when only the expressions can tell.
+ */
+function optionEquals(line: string): number {
+  const length = line.length;
+  let i = 0;
+  while (i < length && NAME_CHAR[line.charCodeAt(i)] === 1) i++;
+  if (i === 0) return -1;
+  while (i < length) {
+    const code = line.charCodeAt(i);
+    if (code !== 0x20 && code !== 0x09) break;
+    i++;
+  }
+  const code = line.charCodeAt(i);
+  if (code === 0x2b || code === 0x2d) i++;
+  return line.charCodeAt(i) === EQUALS ? i : -1;
+}
+
+const HASH = 0x23, SEMICOLON = 0x3b, BRACKET = 0x5b, EQUALS = 0x3d;
+const GREATER = 0x3e;
+
+/** 1 for the ASCII characters OPTION_START allows in a name. */
+const NAME_CHAR = new Uint8Array(128);
+for (let code = 0x21; code < 0x7f; code++) {
+  if (!"{}[]=:".includes(String.fromCharCode(code))) NAME_CHAR[code] = 1;
+}
 
 // Python's str.isspace() also counts the separators U+001C..U+001F.
 const PY_SPACE = "\\s\\x1c-\\x1f";

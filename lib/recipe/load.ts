@@ -28,8 +28,16 @@ import {
   developSignature,
   distributionSignature,
 } from "../install/signature.ts";
+import Command, {
+  Cmd,
+  PloneCommand,
+  uninstallCmd,
+} from "../../recipes/command.ts";
 import Debug from "../../recipes/debug.ts";
+import Environment from "../../recipes/environment.ts";
 import Mkdir from "../../recipes/mkdir.ts";
+import Script from "../../recipes/script.ts";
+import Template, { SlaposTemplate } from "../../recipes/template.ts";
 import type { Extension, RecipeFactory, UninstallRecipe } from "./api.ts";
 
 /** Entry point groups of a develop package. */
@@ -49,6 +57,23 @@ const BUILTINS: Record<string, RecipeFactory> = {
   "zc.buildout:debug": Debug,
   "mkdir:default": Mkdir,
   "z3c.recipe.mkdir:default": Mkdir,
+  "command:default": Command,
+  "plone.recipe.command:default": PloneCommand,
+  "collective.recipe.cmd:default": Cmd,
+  "collective.recipe.cmd:sh": Cmd,
+  "environment:default": Environment,
+  "collective.recipe.environment:default": Environment,
+  "script:default": Script,
+  "collective.recipe.scriptgen:default": Script,
+  "template:default": Template,
+  "collective.recipe.template:default": Template,
+  "slapos.recipe.template:default": SlaposTemplate,
+};
+
+/** Uninstall entry points of built-in recipes, keyed like {@link BUILTINS}. */
+const BUILTIN_UNINSTALLERS: Record<string, UninstallRecipe> = {
+  "collective.recipe.cmd:default": uninstallCmd,
+  "collective.recipe.cmd:sh": uninstallCmd,
 };
 
 /** `pkg:entry` → `["pkg", "entry"]`; no entry means `default`. */
@@ -217,8 +242,9 @@ export class RecipeLoader {
       if (err instanceof UserError) return undefined;
       throw err;
     }
-    const target = found?.entries.uninstall[entry];
-    if (!found || target === undefined) return undefined;
+    if (!found) return BUILTIN_UNINSTALLERS[`${pkg}:${entry}`];
+    const target = found.entries.uninstall[entry];
+    if (target === undefined) return undefined;
     return await importEntry(
       found,
       "uninstall",
@@ -307,6 +333,15 @@ export class RecipeLoader {
     }
     const builtin = BUILTINS[`${pkg}:${entry}`];
     if (builtin) return builtin;
+    const entries = Object.keys(BUILTINS).filter((key) =>
+      parseSpec(key)[0] === pkg
+    ).map((key) => parseSpec(key)[1]);
+    if (entries.length) {
+      throw new UserError(
+        `Couldn't find recipe ${spec.trim()}: the built-in recipe '${pkg}' ` +
+          `has no entry point '${entry}' (it has: ${entries.join(", ")})`,
+      );
+    }
     if (this.dists) {
       const dist = (await this.distribution(pkg, `recipe ${spec.trim()}`))[0];
       const target = dist.entries.recipes[entry];
@@ -319,10 +354,13 @@ export class RecipeLoader {
       }
       return await importEntry(dist, "recipes", entry, target) as RecipeFactory;
     }
+    const names = Object.keys(BUILTINS).map((key) =>
+      key.endsWith(":default") ? key.slice(0, -":default".length) : key
+    );
     throw new UserError(
       `Couldn't find recipe ${spec.trim()}: '${pkg}' is neither a built-in ` +
-        "recipe (debug, mkdir, zc.buildout:debug, z3c.recipe.mkdir) nor a " +
-        "develop package listed in buildout:develop",
+        `recipe (${names.join(", ")}) nor a develop package listed in ` +
+        "buildout:develop",
     );
   }
 }

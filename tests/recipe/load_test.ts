@@ -6,7 +6,15 @@ import { UserError } from "../../lib/errors.ts";
 import { expandGlob } from "../../lib/install/develop.ts";
 import { BUILTIN_SIGNATURE, dirHash } from "../../lib/install/signature.ts";
 import { parseSpec, readPackage, RecipeLoader } from "../../lib/recipe/load.ts";
+import Command, {
+  Cmd,
+  PloneCommand,
+  uninstallCmd,
+} from "../../recipes/command.ts";
 import Debug from "../../recipes/debug.ts";
+import Environment from "../../recipes/environment.ts";
+import Script from "../../recipes/script.ts";
+import Template, { SlaposTemplate } from "../../recipes/template.ts";
 
 function withDir(fn: (dir: string) => Promise<void> | void) {
   return async () => {
@@ -34,6 +42,44 @@ Deno.test("built-in recipes load under their names and aliases", async () => {
   assert.equal(loader.signature("debug"), BUILTIN_SIGNATURE);
   assert.throws(() => loader.factory("nope"), UserError);
   assert.throws(() => loader.factory("never-preloaded"), UserError);
+});
+
+Deno.test("the command, template, script and environment recipes answer to their aliases", async () => {
+  const loader = new RecipeLoader("/nonexistent");
+  const specs = [
+    "command",
+    "plone.recipe.command",
+    "collective.recipe.cmd",
+    "collective.recipe.cmd:sh",
+    "template",
+    "collective.recipe.template",
+    "slapos.recipe.template",
+    "script",
+    "collective.recipe.scriptgen",
+    "environment",
+    "collective.recipe.environment",
+  ];
+  await loader.preload([...specs, "slapos.recipe.template:jinja2"]);
+  assert.equal(loader.factory("command"), Command);
+  assert.equal(loader.factory("plone.recipe.command"), PloneCommand);
+  assert.equal(loader.factory("collective.recipe.cmd:sh"), Cmd);
+  assert.equal(loader.factory("collective.recipe.template"), Template);
+  assert.equal(loader.factory("slapos.recipe.template"), SlaposTemplate);
+  assert.equal(loader.factory("collective.recipe.scriptgen"), Script);
+  assert.equal(loader.factory("collective.recipe.environment"), Environment);
+  assert.throws(
+    () => loader.factory("slapos.recipe.template:jinja2"),
+    new UserError(
+      "Couldn't find recipe slapos.recipe.template:jinja2: the built-in " +
+        "recipe 'slapos.recipe.template' has no entry point 'jinja2' (it has: default)",
+    ),
+  );
+  assert.equal(await loader.uninstaller("collective.recipe.cmd"), uninstallCmd);
+  assert.equal(
+    await loader.uninstaller("collective.recipe.cmd:sh"),
+    uninstallCmd,
+  );
+  assert.equal(await loader.uninstaller("plone.recipe.command"), undefined);
 });
 
 Deno.test(

@@ -1,0 +1,128 @@
+/**
+ * `buildout bootstrap` and `buildout init`: the buildout directories and a
+ * `bin/buildout` that is this very executable, so a buildout needs nothing
+ * but the one file that was copied onto the machine.
+ */
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
+import type { Buildout } from "../buildout.ts";
+import { UserError } from "../errors.ts";
+import { logger } from "../log.ts";
+import { pyRepr } from "../install/pyrepr.ts";
+
+/**
+ * How to start this program again: a compiled executable (`args` empty) or
+ * a runtime running the entry script (`args` holds e.g. `run -A main.ts`).
+ */
+export interface SelfCommand {
+  path: string;
+  args: string[];
+}
+
+const STANDARD_DIRECTORIES = ["bin", "parts", "eggs", "develop-eggs"];
+
+/** The configuration `init` writes when there is none. */
+export const MINIMAL_CONFIG = "[buildout]\nparts =\n";
+
+/**
+ * Writes a minimal configuration at `path`.
+ *
+ * @throws {UserError} when a file is already there: init never overwrites.
+ */
+export function writeInitialConfig(path: string): void {
+  if (existsSync(path)) {
+    throw new UserError(
+      `${path} already exists; init never overwrites a configuration: use 'buildout bootstrap'`,
+    );
+  }
+  try {
+    writeFileSync(path, MINIMAL_CONFIG, { flag: "wx" });
+  } catch (err) {
+    throw new UserError(`Couldn't create ${path}: ${reason(err)}`);
+  }
+  logger.info(`Creating ${pyRepr(path)}.`);
+}
+
+/** Creates the standard directories and installs `bin/buildout`. */
+export function bootstrap(buildout: Buildout, self: SelfCommand): void {
+  const main = buildout.section("buildout");
+  for (const name of STANDARD_DIRECTORIES) {
+    const path = main.require(`${name}-directory`);
+    if (existsSync(path)) continue;
+    logger.info(`Creating directory ${pyRepr(path)}.`);
+    try {
+      mkdirSync(path, { recursive: true });
+    } catch (err) {
+      throw new UserError(`Couldn't create directory ${path}: ${reason(err)}`);
+    }
+  }
+  const script = join(main.require("bin-directory"), "buildout");
+  try {
+    installSelf(self, script);
+  } catch (err) {
+    throw new UserError(`Couldn't write ${script}: ${reason(err)}`);
+  }
+  logger.info(`Generated script ${pyRepr(script)}.`);
+}
+
+/**
+ * Puts the program at `target` through a temporary name, so a running
+ * `bin/buildout` is replaced, never truncated: a hard link when on the same
+ * filesystem, a copy otherwise; a small shell script when not compiled.
+ */
+function installSelf(self: SelfCommand, target: string): void {
+  if (!self.args.length && sameFile(self.path, target)) return;
+  const temp = join(dirname(target), `.buildout.${process.pid}.tmp`);
+  rmSync(temp, { force: true });
+  try {
+    if (self.args.length) {
+      const words = [self.path, ...self.args].map(shellQuote).join(" ");
+      writeFileSync(temp, `#!/bin/sh\nexec ${words} "$@"\n`);
+    } else {
+      try {
+        linkSync(self.path, temp);
+      } catch {
+        copyFileSync(self.path, temp);
+      }
+    }
+    chmodSync(temp, 0o755);
+    renameSync(temp, target);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word)
+    ? word
+    : `'${word.replaceAll("'", `'"'"'`)}'`;
+}
+
+function reason(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "EROFS") return "read-only file system";
+  if (code === "ENOSPC") return "no space left on device";
+  return (err as Error).message ?? String(err);
+}

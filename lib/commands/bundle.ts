@@ -1,0 +1,307 @@
+/**
+ * `buildout bundle`: build on a connected host with the download and extends
+ * caches inside the buildout directory, then pack the directory, the filled
+ * caches, this executable as `bin/buildout` and an `offline.cfg` into one
+ * `.tar.gz` that builds the same buildout where there is no network.
+ */
+import {
+  createWriteStream,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  type Stats,
+} from "node:fs";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
+import { packTar, type TarSource } from "modern-tar/fs";
+import { UserError } from "../errors.ts";
+import { logger } from "../log.ts";
+import { runInstall } from "../install/runner.ts";
+import { words } from "../install/plan.ts";
+import { InstallDatabase, INSTALLED } from "../install/database.ts";
+import { isUrl } from "../config/load.ts";
+import {
+  loadBuildoutConfig,
+  openBuildout,
+  type OpenRequest,
+  userDefaultsPath,
+} from "../open_buildout.ts";
+import type { SelfCommand } from "./bootstrap.ts";
+
+/** Options of the bundle command line: `[-o OUT.tar.gz] [--with-parts]`. */
+export interface BundleArgs {
+  output?: string;
+  withParts: boolean;
+}
+
+/**
+ * Parses the bundle command's arguments.
+ *
+ * @throws {UserError} for anything else.
+ */
+export function parseBundleArgs(args: string[]): BundleArgs {
+  const result: BundleArgs = { withParts: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--with-parts") result.withParts = true;
+    else if (arg === "-o" || arg === "--output") {
+      if (i + 1 >= args.length) throw new UserError(`${arg} needs a file name`);
+      result.output = args[++i];
+    } else if (arg.startsWith("-o") && arg.length > 2) {
+      result.output = arg.slice(2);
+    } else {
+      throw new UserError(
+        `bundle: unexpected argument ${arg} (usage: bundle [-o OUT.tar.gz] [--with-parts])`,
+      );
+    }
+  }
+  return result;
+}
+
+/** Name of the configuration the bundle adds for the offline host. */
+const OFFLINE_CFG = "offline.cfg";
+const DEFAULT_DOWNLOAD_CACHE = "downloads";
+const DEFAULT_EXTENDS_CACHE = "extends-cache";
+// Version-control data is no use on the target and can be large.
+const SKIPPED_NAMES = new Set([".git", ".hg", ".svn", ".bzr"]);
+
+/** Runs the buildout with caches inside its directory and packs it. */
+export async function bundle(
+  request: OpenRequest,
+  args: BundleArgs,
+  self: SelfCommand,
+): Promise<void> {
+  if (isUrl(request.configFile)) {
+    throw new UserError(
+      `bundle needs a local configuration file, not ${request.configFile}`,
+    );
+  }
+  if (self.args.length) {
+    throw new UserError(
+      "bundle puts this executable into the archive, so it must run as the " +
+        "compiled executable (dist/buildout), not from the sources",
+    );
+  }
+  const configFile = resolve(request.cwd, request.configFile);
+  const directory = dirname(configFile);
+  if (basename(configFile) === OFFLINE_CFG) {
+    throw new UserError(
+      `bundle writes its own ${OFFLINE_CFG}: bundle another configuration`,
+    );
+  }
+  const output = resolve(
+    request.cwd,
+    args.output ?? `${basename(directory)}.tar.gz`,
+  );
+
+  const configured = (await openBuildout(request)).section("buildout");
+  const caches = {
+    "download-cache": cacheInside(
+      directory,
+      configured.get("download-cache"),
+      DEFAULT_DOWNLOAD_CACHE,
+    ),
+    "extends-cache": cacheInside(
+      directory,
+      configured.get("extends-cache"),
+      DEFAULT_EXTENDS_CACHE,
+    ),
+  };
+  const assignments = [...request.assignments];
+  for (const [option, path] of Object.entries(caches)) {
+    mkdirSync(path, { recursive: true });
+    assignments.push({ section: "buildout", option, value: path });
+  }
+  const built = { ...request, assignments };
+  const buildout = await openBuildout(built);
+  await runInstall(buildout, []);
+
+  const main = buildout.section("buildout");
+  const bin = main.require("bin-directory");
+  // Always this executable as bin/buildout, whatever the directory holds.
+  const excluded = new Set([output, join(bin, "buildout")]);
+  const emptied = new Set([
+    main.require("eggs-directory"),
+    main.require("develop-eggs-directory"),
+  ]);
+  if (!args.withParts) {
+    emptied.add(bin);
+    emptied.add(main.require("parts-directory"));
+    const installed = main.get("installed");
+    if (installed) {
+      excluded.add(installed);
+      // What the parts created, wherever it is: the target builds it again.
+      const db = InstallDatabase.read(installed);
+      for (const part of db.parts) {
+        for (const path of (db.get(part)?.get(INSTALLED) ?? "").split("\n")) {
+          if (path) excluded.add(resolve(directory, path));
+        }
+      }
+    }
+  }
+  excluded.add(join(directory, OFFLINE_CFG));
+  outsideFiles(
+    await loadBuildoutConfig(built),
+    main,
+    directory,
+    request.userDefaults ? userDefaultsPath(request.env) : undefined,
+  );
+
+  const stats = { files: 0, bytes: 0, downloads: 0, downloadBytes: 0 };
+  const countFile = (path: string, stat: Stats) => {
+    const inCache = [caches["download-cache"], caches["extends-cache"]].some(
+      (cache) => path.startsWith(cache + sep),
+    );
+    if (inCache) {
+      stats.downloads++;
+      stats.downloadBytes += stat.size;
+    } else {
+      stats.files++;
+      stats.bytes += stat.size;
+    }
+  };
+  walk(directory, (path, stat) => {
+    if (excluded.has(path) || SKIPPED_NAMES.has(basename(path))) return false;
+    if ([...emptied].some((dir) => path.startsWith(dir + sep))) return false;
+    if (stat.isFile()) countFile(path, stat);
+    return true;
+  });
+
+  const top = basename(directory);
+  const binTarget = join(top, relative(directory, bin), "buildout");
+  const sources: TarSource[] = [
+    { type: "directory", source: directory, target: top },
+    {
+      type: "content",
+      content: offlineConfig(basename(configFile), directory, caches),
+      target: join(top, OFFLINE_CFG),
+      mode: 0o644,
+    },
+    { type: "file", source: self.path, target: binTarget, mode: 0o755 },
+  ];
+  const filter = (path: string) =>
+    !excluded.has(path) && !SKIPPED_NAMES.has(basename(path)) &&
+    ![...emptied].some((dir) => path.startsWith(dir + sep));
+
+  const temp = join(dirname(output), `.${basename(output)}.${process.pid}.tmp`);
+  try {
+    await pipeline(
+      packTar(sources, { filter }),
+      createGzip(),
+      createWriteStream(temp),
+    );
+    renameSync(temp, output);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw new UserError(`Couldn't write ${output}: ${(err as Error).message}`);
+  }
+  const exeSize = lstatSync(self.path).size;
+  logger.info(`Bundled ${output} (${size(lstatSync(output).size)}):`);
+  logger.info(
+    `  ${stats.files} files of the buildout directory (${size(stats.bytes)})`,
+  );
+  logger.info(
+    `  ${stats.downloads} cached downloads and extends (${
+      size(stats.downloadBytes)
+    })`,
+  );
+  logger.info(`  ${binTarget} (${size(exeSize)})`);
+  logger.info(`  ${join(top, OFFLINE_CFG)}`);
+}
+
+/**
+ * The cache directory to use: the configured one when it is inside the
+ * buildout directory, else `fallback` there (the bundle must carry it).
+ */
+function cacheInside(
+  directory: string,
+  configured: string | undefined,
+  fallback: string,
+): string {
+  if (configured && configured.startsWith(directory + sep)) return configured;
+  if (configured) {
+    logger.info(
+      `${configured} is outside the buildout directory: bundling with ${
+        join(directory, fallback)
+      } instead.`,
+    );
+  }
+  return join(directory, fallback);
+}
+
+/** The configuration that turns the unpacked bundle into an offline build. */
+function offlineConfig(
+  config: string,
+  directory: string,
+  caches: Record<string, string>,
+): string {
+  const lines = [
+    "# Written by buildout bundle: build from the bundled caches only.",
+    "[buildout]",
+    `extends = ${config}`,
+    "install-from-cache = true",
+    "offline = true",
+    "newest = false",
+    "relative-paths = true",
+  ];
+  for (const [option, path] of Object.entries(caches)) {
+    lines.push(`${option} = ${relative(directory, path)}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * Refuses a buildout that reads configuration files or develop packages
+ * from outside its directory: the bundle could not carry them.
+ */
+function outsideFiles(
+  data: Awaited<ReturnType<typeof loadBuildoutConfig>>,
+  main: { get(option: string): string | undefined },
+  directory: string,
+  userDefaults: string | undefined,
+): void {
+  const outside = new Set<string>();
+  for (const section of data.values()) {
+    for (const value of section.values()) {
+      for (const note of value.notes) {
+        const source = note.source;
+        if (
+          source.startsWith("/") && !source.startsWith(directory + sep) &&
+          source !== userDefaults
+        ) {
+          outside.add(source);
+        }
+      }
+    }
+  }
+  for (const develop of words(main.get("develop"))) {
+    const path = resolve(directory, develop);
+    if (!path.startsWith(directory + sep)) outside.add(path);
+  }
+  if (outside.size) {
+    throw new UserError(
+      `bundle can only carry files inside ${directory}; the buildout uses ${
+        [...outside].sort().join(", ")
+      }`,
+    );
+  }
+}
+
+/** Visits every entry under `dir`; `visit` returning false skips a subtree. */
+function walk(dir: string, visit: (path: string, stat: Stats) => boolean) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const stat = lstatSync(path);
+    if (!visit(path, stat)) continue;
+    if (stat.isDirectory()) walk(path, visit);
+  }
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

@@ -1,0 +1,93 @@
+/**
+ * File helpers shared by the recipes that write files (`template`,
+ * `script`): atomic replacement, so a reader never sees half a file and a
+ * failure leaves the previous one; creation of missing parent directories,
+ * each reported so the recipe can record it for uninstall.
+ */
+import { Buffer } from "node:buffer";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { UserError } from "../lib/errors.ts";
+
+const REASONS: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ENOENT: "its directory does not exist",
+  ENOTDIR: "a parent is not a directory",
+  EISDIR: "it is a directory",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on device",
+};
+
+/** A user error for a failed file operation a user can fix, else `err`. */
+function fileError(err: unknown, path: string): unknown {
+  const code = (err as { code?: string }).code ?? "";
+  const reason = REASONS[code];
+  return reason ? new UserError(`Couldn't write ${path}: ${reason}`) : err;
+}
+
+/**
+ * A file mode: exact bits, or `"executable"` for the umask default plus
+ * execute permission wherever it grants read permission.
+ */
+export type FileMode = number | "executable";
+
+/**
+ * Replaces `path` with `data`: written to a temporary file next to it, its
+ * mode set (the umask default when `mode` is undefined), then renamed over
+ * `path`.
+ *
+ * @throws {UserError} when the directory is missing or not writable.
+ */
+export function writeAtomic(path: string, data: Uint8Array, mode?: FileMode) {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temp, data);
+    if (mode === "executable") {
+      const bits = statSync(temp).mode & 0o7777;
+      chmodSync(temp, bits | ((bits & 0o444) >> 2));
+    } else if (mode !== undefined) {
+      chmodSync(temp, mode);
+    }
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw fileError(err, path);
+  }
+}
+
+/** True when `path` is a readable file holding exactly `data`. */
+export function hasContent(path: string, data: Uint8Array): boolean {
+  try {
+    return Buffer.compare(readFileSync(path), data) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents, outermost first, calling
+ * `created` with each directory made.
+ *
+ * @throws {UserError} when one cannot be created.
+ */
+export function createParents(dir: string, created: (dir: string) => void) {
+  const parent = dirname(dir);
+  if (existsSync(dir) || parent === dir) return;
+  createParents(parent, created);
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    throw fileError(err, dir);
+  }
+  created(dir);
+}

@@ -1,0 +1,128 @@
+/**
+ * The script recipe (`script`, alias `collective.recipe.scriptgen`):
+ * writes an executable POSIX shell script, `bin/<part>` or `output`, that
+ * sets the variables of `environment` (`NAME=VALUE` words; `env` is
+ * accepted too, the name collective.recipe.scriptgen's README uses) and
+ * execs `cmd` (or `command`) with the words of `arguments` followed by the
+ * script's own arguments.
+ *
+ * With `relative-paths = true` (the part's option, else `[buildout]`'s)
+ * every path inside the buildout directory is written relative to the
+ * script's own location, so the buildout still works after it is moved.
+ *
+ * Install records the script and the directories it created; update
+ * rewrites the script only when its bytes would change.
+ */
+import { Buffer } from "node:buffer";
+import { statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import type {
+  Recipe,
+  RecipeBuildout,
+  RecipeOptions,
+} from "../lib/recipe/api.ts";
+import { createParents, hasContent, writeAtomic } from "./_files.ts";
+
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+function words(value: string | undefined): string[] {
+  return (value ?? "").split(/\s+/).filter(Boolean);
+}
+
+/** `value` as one shell word, quoted only when it needs to be. */
+function quote(value: string): string {
+  if (PLAIN_WORD.test(value)) return value;
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Writes a script running a command; see the module documentation. */
+export default class Script implements Recipe {
+  private readonly output: string;
+  private readonly text: Buffer;
+
+  constructor(
+    buildout: RecipeBuildout,
+    name: string,
+    private readonly options: RecipeOptions,
+  ) {
+    const main = buildout.section("buildout");
+    const directory = main.require("directory");
+    const command = options.get("cmd") ?? options.get("command");
+    if (!command?.trim()) {
+      throw new buildout.UserError(
+        `No command specified in [${name}]: set the option 'cmd'`,
+      );
+    }
+    const environment: Array<[string, string]> = [];
+    for (
+      const word of words(options.get("environment") ?? options.get("env"))
+    ) {
+      const equals = word.indexOf("=");
+      const key = word.slice(0, equals);
+      if (equals < 0 || !SHELL_NAME.test(key)) {
+        throw new buildout.UserError(
+          `Invalid environment entry '${word}' in [${name}]: expected NAME=VALUE with NAME a shell variable name`,
+        );
+      }
+      environment.push([key, word.slice(equals + 1)]);
+    }
+    this.output = resolve(
+      directory,
+      options.get("output") ?? join(main.require("bin-directory"), name),
+    );
+    const relativePaths =
+      (options.get("relative-paths") ?? main.get("relative-paths")) === "true";
+
+    // A word with each occurrence of the buildout directory (at a path
+    // boundary) replaced by "$base", the directory found at run time.
+    const within = new RegExp(
+      `(?<![^\\s:;,=])${escapeRegExp(directory)}(?=$|[/\\s:;,])`,
+      "g",
+    );
+    const word = (value: string) => {
+      if (!relativePaths) return quote(value);
+      return value.split(within).map((piece) => piece ? quote(piece) : "")
+        .join('"$base"');
+    };
+
+    const lines = [
+      "#!/bin/sh",
+      `# Written by buildout for the part [${name}]; edits are overwritten.`,
+    ];
+    if (relativePaths) {
+      const up = relative(dirname(this.output), directory) || ".";
+      lines.push(`base=$(cd "$(dirname "$0")"/${quote(up)} && pwd)`);
+    }
+    for (const [key, value] of environment) {
+      lines.push(`export ${key}=${word(value)}`);
+    }
+    const argv = [command.trim(), ...words(options.get("arguments"))];
+    lines.push(`exec ${argv.map(word).join(" ")} "$@"`);
+    this.text = Buffer.from(lines.join("\n") + "\n");
+  }
+
+  install(): string[] {
+    const created = (...paths: string[]) => this.options.created(...paths);
+    createParents(dirname(this.output), created);
+    writeAtomic(this.output, this.text, 0o755);
+    created(this.output);
+    return created();
+  }
+
+  update(): undefined {
+    let mode = 0;
+    try {
+      mode = statSync(this.output).mode & 0o7777;
+    } catch {
+      // Gone: written again below.
+    }
+    if (mode !== 0o755 || !hasContent(this.output, this.text)) {
+      writeAtomic(this.output, this.text, 0o755);
+    }
+  }
+}

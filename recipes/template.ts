@@ -1,0 +1,347 @@
+/**
+ * The template recipes: a file rendered from a template with buildout's own
+ * `${section:option}` substitution, done while the part initializes so every
+ * section the template references is initialized first (and, if it has a
+ * recipe, installed first).
+ *
+ * - `template` and `collective.recipe.template` follow collective.recipe.template
+ *   2.x: `input` (a file, or `inline:` text), `inline`, `url`, `output`,
+ *   `mode` (default: the input file's), `overwrite` (default true),
+ *   `input-encoding`/`output-encoding`, `timeout`. `${name}` means
+ *   `${<this part>:name}`; `$$` is no escape. Missing parent directories are
+ *   created and recorded. On update the output is rewritten only when its
+ *   bytes differ, so its timestamp is kept otherwise.
+ * - `slapos.recipe.template` follows slapos.recipe.template 5.x's default
+ *   entry point: `url` (with `md5sum`) or `inline`, `output`, `mode`
+ *   (default: executable when the text starts with a `#!` naming an
+ *   executable). `$$` renders as `$`, which is how SlapOS profiles write
+ *   references meant for the buildout that reads the output. Update does
+ *   nothing when the template is known in advance (`inline`, or `md5sum`).
+ *
+ * `url` takes a local path or `file:` URL for now; http(s) templates need
+ * the download utility, which recipes do not have yet.
+ */
+import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  readFileSync,
+  statSync,
+} from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { substitute } from "../lib/config/substitute.ts";
+import type {
+  Recipe,
+  RecipeBuildout,
+  RecipeLogger,
+  RecipeOptions,
+} from "../lib/recipe/api.ts";
+import {
+  createParents,
+  type FileMode,
+  hasContent,
+  writeAtomic,
+} from "./_files.ts";
+
+/** collective.recipe.template's true values for `overwrite`. */
+const TRUE_VALUES = ["y", "yes", "1", "true"];
+
+const REFERENCE = /(\$\{[^}]*\})/;
+const SHORT_REFERENCE = /\$\{([^:]+?)\}/g;
+
+/** Python codec names the recipes accept, as Node's encodings. */
+const ENCODINGS: Record<string, BufferEncoding> = {
+  "utf-8": "utf8",
+  "utf8": "utf8",
+  "latin-1": "latin1",
+  "latin1": "latin1",
+  "iso-8859-1": "latin1",
+  "ascii": "ascii",
+  "us-ascii": "ascii",
+};
+
+function encodingOption(
+  buildout: RecipeBuildout,
+  options: RecipeOptions,
+  option: string,
+): BufferEncoding {
+  const value = options.get(option) ?? "utf-8";
+  const encoding = ENCODINGS[value.trim().toLowerCase().replaceAll("_", "-")];
+  if (!encoding) {
+    throw new buildout.UserError(
+      `Unsupported ${option} '${value}' in [${options.name}]: use utf-8, latin-1 or ascii`,
+    );
+  }
+  return encoding;
+}
+
+/** An octal `mode` option (`755`, `0755`, `0o755`). */
+function parseMode(buildout: RecipeBuildout, options: RecipeOptions): number {
+  const value = options.require("mode");
+  const digits = value.trim().replace(/^0o/i, "");
+  if (!/^[0-7]+$/.test(digits)) {
+    throw new buildout.UserError(
+      `Invalid mode '${value}' in [${options.name}]: expected an octal number such as 755`,
+    );
+  }
+  return parseInt(digits, 8);
+}
+
+function newlines(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) {
+    count++;
+  }
+  return count;
+}
+
+/**
+ * `text` with every `${section:option}` replaced, as zc.buildout's
+ * `options._sub` does with a whole template: referenced sections are
+ * initialized, a reference to a missing option is a user error, and `$$`
+ * is not special. Errors name `origin` (the template file, or the part of
+ * an inline template) and the line, counted from `firstLine`.
+ */
+function expand(
+  buildout: RecipeBuildout,
+  section: string,
+  text: string,
+  origin: string,
+  firstLine = 1,
+): string {
+  const lookup = (name: string, option: string) =>
+    buildout.section(name).get(option);
+  let line = firstLine;
+  return text.split(REFERENCE).map((piece, i) => {
+    const at = line;
+    line += newlines(piece);
+    if (i % 2 === 0) {
+      const start = piece.indexOf("${");
+      if (start < 0) return piece;
+      const unterminated = piece.slice(start).split("\n")[0];
+      throw new buildout.UserError(
+        `The substitution, ${unterminated}, is not terminated by '}' ` +
+          `(${origin}, line ${at + newlines(piece.slice(0, start))})`,
+      );
+    }
+    try {
+      return substitute(piece, section, lookup);
+    } catch (err) {
+      // Keeps the While: context the error collected on its way.
+      if (err instanceof buildout.UserError) {
+        err.message += ` (${origin}, line ${at})`;
+      }
+      throw err;
+    }
+  }).join("");
+}
+
+/**
+ * The local file a `url` option names (a path relative to the buildout
+ * directory, or a `file:` URL).
+ *
+ * @throws {UserError} for other schemes, which need the download utility.
+ */
+function localTemplate(
+  buildout: RecipeBuildout,
+  part: string,
+  url: string,
+  directory: string,
+): string {
+  if (/^file:/i.test(url)) return fileURLToPath(url);
+  if (/^[a-z][a-z0-9+.-]+:/i.test(url)) {
+    throw new buildout.UserError(
+      `Can't fetch the template ${url} of [${part}]: only local paths and file: URLs are supported so far`,
+    );
+  }
+  return resolve(directory, url);
+}
+
+function readTemplate(
+  buildout: RecipeBuildout,
+  part: string,
+  path: string,
+): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const reason = code === "ENOENT" || code === "ENOTDIR"
+      ? "it does not exist"
+      : code === "EISDIR"
+      ? "it is a directory"
+      : (err as Error).message;
+    throw new buildout.UserError(
+      `Couldn't read the template ${path} of [${part}]: ${reason}`,
+    );
+  }
+}
+
+/** collective.recipe.template (also the built-in `template`). */
+export default class Template implements Recipe {
+  private readonly logger: RecipeLogger;
+  private readonly output: string;
+  private readonly overwrite: boolean;
+  private readonly result: Buffer;
+  private readonly mode?: number;
+
+  constructor(
+    private readonly buildout: RecipeBuildout,
+    private readonly name: string,
+    private readonly options: RecipeOptions,
+  ) {
+    this.logger = buildout.logger(name);
+    const has = (option: string) => options.has(option);
+    if (!has("input") && !has("inline") && !has("url")) {
+      this.fail("No input file, inline template, or URL specified.");
+    }
+    if (!has("output")) this.fail("No output file specified.");
+    if (has("input") && (has("inline") || has("url"))) {
+      this.fail("Too many input sources.");
+    }
+    this.output = options.require("output");
+    const inputEncoding = encodingOption(buildout, options, "input-encoding");
+    const outputEncoding = encodingOption(buildout, options, "output-encoding");
+    // Read so it is not reported unused; fetching remote URLs is not here yet.
+    options.get("timeout");
+    this.overwrite = TRUE_VALUES.includes(
+      (options.get("overwrite") ?? "true").toLowerCase(),
+    );
+    const directory = buildout.section("buildout").require("directory");
+    const input = options.get("input");
+    let source: string;
+    let origin = `the inline template of [${name}]`;
+    let mode: number | undefined;
+    if (has("inline")) {
+      source = options.require("inline").trimStart();
+    } else if (input !== undefined && existsSync(resolve(directory, input))) {
+      origin = resolve(directory, input);
+      source = readTemplate(buildout, name, origin).toString(inputEncoding);
+      mode = statSync(origin).mode & 0o7777;
+    } else if (input !== undefined && input.startsWith("inline:")) {
+      source = input.slice("inline:".length).trimStart();
+    } else if (input === undefined) {
+      const url = options.require("url");
+      origin = localTemplate(buildout, name, url, directory);
+      source = readTemplate(buildout, name, origin).toString(inputEncoding);
+    } else {
+      this.fail(`Input file '${input}' does not exist.`);
+    }
+    const qualified = source.replace(
+      SHORT_REFERENCE,
+      (_, option: string) => `\${${name}:${option}}`,
+    );
+    this.result = Buffer.from(
+      expand(buildout, name, qualified, origin),
+      outputEncoding,
+    );
+    this.mode = has("mode") ? parseMode(buildout, options) : mode;
+  }
+
+  install(): string[] {
+    const created = (...paths: string[]) => this.options.created(...paths);
+    if (!this.overwrite && isFile(this.output)) return created();
+    createParents(resolve(dirname(this.output)), created);
+    writeAtomic(this.output, this.result, this.mode);
+    if (this.overwrite) created(this.output);
+    return created();
+  }
+
+  update(): string[] | undefined {
+    if (hasContent(this.output, this.result)) return undefined;
+    return this.install();
+  }
+
+  private fail(message: string): never {
+    this.logger.error(message);
+    throw new this.buildout.UserError(message);
+  }
+}
+
+/** slapos.recipe.template's default entry point. */
+export class SlaposTemplate implements Recipe {
+  private readonly output: string;
+  private readonly result: Buffer;
+  private readonly mode?: FileMode;
+  /** The template cannot change without the options changing. */
+  private readonly fixed: boolean;
+
+  constructor(
+    buildout: RecipeBuildout,
+    name: string,
+    private readonly options: RecipeOptions,
+  ) {
+    const url = options.get("url");
+    const inline = options.get("inline");
+    if ((url === undefined) === (inline === undefined)) {
+      throw new buildout.UserError(
+        `[${name}] needs exactly one of the options 'url' and 'inline'`,
+      );
+    }
+    this.output = options.require("output");
+    const md5sum = options.get("md5sum");
+    let source: string;
+    let origin = `the inline template of [${name}]`;
+    if (url !== undefined) {
+      const directory = buildout.section("buildout").require("directory");
+      const path = origin = localTemplate(buildout, name, url, directory);
+      const bytes = readTemplate(buildout, name, path);
+      if (md5sum !== undefined) {
+        const digest = createHash("md5").update(bytes).digest("hex");
+        if (digest !== md5sum.trim().toLowerCase()) {
+          throw new buildout.UserError(
+            `MD5 checksum mismatch for local resource at '${path}'.`,
+          );
+        }
+      }
+      source = bytes.toString("utf8");
+    } else {
+      source = inline!;
+    }
+    this.fixed = inline !== undefined || md5sum !== undefined;
+    let line = 1;
+    const rendered = source.split("$$").map((piece) => {
+      const text = expand(buildout, name, piece, origin, line);
+      line += newlines(piece);
+      return text;
+    }).join("$");
+    this.result = Buffer.from(rendered, "utf8");
+    if (options.has("mode")) this.mode = parseMode(buildout, options);
+    else if (startsWithExecutableShebang(rendered)) this.mode = "executable";
+  }
+
+  install(): string[] {
+    const created = (...paths: string[]) => this.options.created(...paths);
+    createParents(resolve(dirname(this.output)), created);
+    writeAtomic(this.output, this.result, this.mode);
+    created(this.output);
+    return created();
+  }
+
+  update(): string[] | undefined {
+    if (this.fixed || hasContent(this.output, this.result)) return undefined;
+    return this.install();
+  }
+}
+
+function startsWithExecutableShebang(text: string): boolean {
+  const interpreter = /^#!\s*(\S+)/.exec(text)?.[1];
+  if (!interpreter) return false;
+  try {
+    accessSync(interpreter, constants.X_OK);
+    return statSync(interpreter).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * `buildout init` and `buildout bootstrap`, after the reference's "Creating
+ * new buildouts and bootstrapping": the directories, the messages, and a
+ * `bin/buildout` that is the executable itself and keeps working when the
+ * original is gone.
+ */
+import assert from "node:assert/strict";
+import { copyFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { BUILDOUT, exec, sampleBuildout } from "./harness.ts";
+
+Deno.test("init writes setup.cfg, creates the directories and bin/buildout", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("sample-bootstrapped");
+  const result = await sample.system(["-c", join(dir, "setup.cfg"), "init"]);
+  assert.equal(result.code, 0, result.output);
+  assert.equal(
+    sample.normalize(result.stdout),
+    `Creating '/sample-bootstrapped/setup.cfg'.
+Creating directory '/sample-bootstrapped/bin'.
+Creating directory '/sample-bootstrapped/parts'.
+Creating directory '/sample-bootstrapped/eggs'.
+Creating directory '/sample-bootstrapped/develop-eggs'.
+Generated script '/sample-bootstrapped/bin/buildout'.
+`,
+  );
+  assert.deepEqual(sample.ls(dir), [
+    "d  bin",
+    "d  develop-eggs",
+    "d  eggs",
+    "d  parts",
+    "-  setup.cfg",
+  ]);
+  assert.equal(sample.cat(dir, "setup.cfg"), "[buildout]\nparts =\n");
+  assert.equal(statSync(join(dir, "bin", "buildout")).mode & 0o777, 0o755);
+});
+
+Deno.test("init refuses to overwrite an existing configuration", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", "[buildout]\nparts =\n# mine\n");
+  const result = await sample.system("init");
+  assert.equal(result.code, 1);
+  assert.equal(
+    sample.normalize(result.stderr),
+    "Error: /sample-buildout/buildout.cfg already exists; init never overwrites a configuration: use 'buildout bootstrap'\n",
+  );
+  assert.equal(sample.cat("buildout.cfg"), "[buildout]\nparts =\n# mine\n");
+  assert.equal(sample.ls("bin").length, 0);
+});
+
+Deno.test("bootstrap without a configuration is the reference's error", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("sample-bootstrapped2");
+  const result = await sample.system([
+    "-c",
+    join(dir, "setup.cfg"),
+    "bootstrap",
+  ]);
+  assert.equal(result.code, 1);
+  assert.equal(
+    sample.normalize(result.stderr),
+    "While:\n  Initializing.\nError: Couldn't open /sample-bootstrapped2/setup.cfg\n",
+  );
+  assert.deepEqual(sample.ls(dir), []);
+});
+
+Deno.test("bootstrap respects configured directories", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("b");
+  sample.write(
+    dir,
+    "setup.cfg",
+    "[buildout]\nparts =\nbin-directory = tools\neggs-directory = ${buildout:directory}/cache/eggs\n",
+  );
+  const result = await sample.system([
+    "-c",
+    join(dir, "setup.cfg"),
+    "bootstrap",
+  ]);
+  assert.equal(result.code, 0, result.output);
+  assert.equal(
+    sample.normalize(result.stdout),
+    `Creating directory '/b/tools'.
+Creating directory '/b/parts'.
+Creating directory '/b/cache/eggs'.
+Creating directory '/b/develop-eggs'.
+Generated script '/b/tools/buildout'.
+`,
+  );
+  // A second run only regenerates the script.
+  const again = await sample.system([
+    "-c",
+    join(dir, "setup.cfg"),
+    "bootstrap",
+  ]);
+  assert.equal(
+    sample.normalize(again.stdout),
+    "Generated script '/b/tools/buildout'.\n",
+  );
+});
+
+Deno.test("bin/buildout runs with the original executable gone", async () => {
+  using sample = await sampleBuildout();
+  const carried = join(sample.tmpdir("usb"), "buildout");
+  copyFileSync(BUILDOUT, carried);
+  const dir = sample.tmpdir("server");
+  const init = await exec(carried, ["init"], { cwd: dir });
+  assert.equal(init.code, 0, init.output);
+  sample.remove(carried);
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\nparts = data\n[data]\nrecipe = mkdir\npaths = var/data\n",
+  );
+  const run = await exec(join(dir, "bin", "buildout"), [], { cwd: dir });
+  assert.equal(run.code, 0, run.output);
+  assert.match(run.stdout, /Installing data\.\n/);
+  assert.ok(statSync(join(dir, "var", "data")).isDirectory());
+  const version = await exec(join(dir, "bin", "buildout"), ["--version"]);
+  assert.match(version.stdout, /^buildout version /);
+});
+
+Deno.test("bootstrap into a read-only directory is a clear error", async () => {
+  if (process.getuid?.() !== 0) {
+    console.log("skipped: needs root for a read-only bind mount (unshare -m)");
+    return;
+  }
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("ro");
+  sample.write(dir, "buildout.cfg", "[buildout]\nparts =\n");
+  const script = `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" ` +
+    `&& cd "$1" && exec "$2" bootstrap`;
+  const result = await exec("unshare", [
+    "-m",
+    "sh",
+    "-c",
+    script,
+    "sh",
+    dir,
+    BUILDOUT,
+  ], { env: { HOME: sample.home } });
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    sample.normalize(result.stderr),
+    "Error: Couldn't create directory /ro/bin: read-only file system\n",
+  );
+  assert.deepEqual(sample.ls(dir), ["-  buildout.cfg"]);
+});

@@ -1,0 +1,290 @@
+/**
+ * End-to-end tests of the command recipes: `command`, `plone.recipe.command`
+ * and `collective.recipe.cmd` (entry points `default` and `sh`), each
+ * through install, no-op update, reinstall on an option change and
+ * uninstall, plus failing and missing commands.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { expectError, expectOk, installed, tree } from "./_recipes.ts";
+import { type Sample, sampleBuildout } from "./harness.ts";
+
+function config(recipe: string, options: string): string {
+  return `[buildout]
+parts = run
+
+[run]
+recipe = ${recipe}
+${options}
+`;
+}
+
+/**
+ * The lifecycle of a command part creating `out.txt` (recorded through
+ * `location`): install, update, reinstall, uninstall back to `before`.
+ */
+async function locationLifecycle(sample: Sample, recipe: string) {
+  const before = tree(sample.dir);
+  const options = (text: string) =>
+    `command = echo ${text} > out.txt && echo wrote ${text}
+location = out.txt
+update-command = echo updating`;
+  sample.write("buildout.cfg", config(recipe, options("one")));
+  await expectOk(
+    sample,
+    `Installing run.
+run: Running 'echo one > out.txt && echo wrote one'
+wrote one
+`,
+  );
+  assert.equal(sample.cat("out.txt"), "one\n");
+  assert.match(installed(sample), /__buildout_installed__ = out\.txt\n/);
+
+  await expectOk(
+    sample,
+    `Updating run.
+run: Running echo updating
+updating
+`,
+  );
+  assert.equal(sample.cat("out.txt"), "one\n");
+
+  sample.write("buildout.cfg", config(recipe, options("two")));
+  await expectOk(
+    sample,
+    `Uninstalling run.
+Installing run.
+run: Running 'echo two > out.txt && echo wrote two'
+wrote two
+`,
+  );
+  assert.equal(sample.cat("out.txt"), "two\n");
+
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  await expectOk(sample, "Uninstalling run.\n");
+  assert.deepEqual(tree(sample.dir), before);
+}
+
+Deno.test("command: install, update, reinstall, uninstall", async () => {
+  using sample = await sampleBuildout();
+  await locationLifecycle(sample, "command");
+});
+
+Deno.test("plone.recipe.command: install, update, reinstall, uninstall", async () => {
+  using sample = await sampleBuildout();
+  await locationLifecycle(sample, "plone.recipe.command");
+});
+
+Deno.test("command: no update-command means a silent update", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", config("command", "command = true"));
+  await expectOk(sample, "Installing run.\nrun: Running 'true'\n");
+  await expectOk(sample, "Updating run.\n");
+  assert.equal(
+    installed(sample),
+    `[buildout]
+parts = run
+
+[run]
+__buildout_installed__ = 
+__buildout_signature__ = SIG
+command = true
+recipe = command
+`,
+  );
+});
+
+Deno.test("command: a failing command stops the buildout by default", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", config("command", "command = exit 3"));
+  const result = await expectError(
+    sample,
+    "Non zero exit code (3) while running command 'exit 3' in /sample-buildout.",
+  );
+  assert.equal(
+    result.stdout,
+    `Installing run.
+run: Running 'exit 3'
+run: Non zero exit code (3) while running command 'exit 3' in /sample-buildout.
+`,
+  );
+  assert.equal(
+    result.stderr,
+    `While:
+  Installing run.
+Error: Non zero exit code (3) while running command 'exit 3' in /sample-buildout.
+`,
+  );
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
+
+Deno.test("command: a command not found is a user error, nothing is left", async () => {
+  using sample = await sampleBuildout();
+  const before = tree(sample.dir);
+  sample.write(
+    "buildout.cfg",
+    config(
+      "command",
+      `command = mkdir made && no-such-command-here --flag
+location = made`,
+    ),
+  );
+  const result = await expectError(
+    sample,
+    "Non zero exit code (127) while running command " +
+      "'mkdir made && no-such-command-here --flag' in /sample-buildout.",
+  );
+  // The shell's own complaint streams through to the user.
+  assert.match(result.stderr, /no-such-command-here: (command )?not found/);
+  assert.deepEqual(tree(sample.dir), before);
+});
+
+Deno.test("plone.recipe.command: a failing command is ignored unless stop-on-error", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    config("plone.recipe.command", "command = exit 3"),
+  );
+  await expectOk(
+    sample,
+    `Installing run.
+run: Running 'exit 3'
+run: Non zero exit code (3) while running command 'exit 3' in /sample-buildout. Ignored: stop-on-error is off.
+`,
+  );
+
+  sample.write(
+    "buildout.cfg",
+    config("plone.recipe.command", "command = exit 3\nstop-on-error = on"),
+  );
+  await expectError(
+    sample,
+    "Non zero exit code (3) while running command 'exit 3' in /sample-buildout.",
+  );
+  // The old part was uninstalled, the new one failed: nothing is recorded.
+  assert.equal(installed(sample), "[buildout]\nparts = \n");
+
+  sample.write(
+    "buildout.cfg",
+    config("plone.recipe.command", "command = true\nstop-on-error = maybe"),
+  );
+  const result = await expectError(
+    sample,
+    "Invalid value 'maybe' for 'stop-on-error' in [run], use 'yes', 'on', " +
+      "'true', 'no', 'off' or 'false'.",
+  );
+  assert.match(result.stderr, /^While:\n {2}Installing\.\n/);
+});
+
+Deno.test("command: a missing command option is a user error", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", config("plone.recipe.command", "location = x"));
+  const result = await expectError(sample, "No command specified");
+  assert.equal(result.stdout, "Installing run.\nrun: No command specified\n");
+});
+
+Deno.test("command: runs in the buildout directory with the environment", async () => {
+  using sample = await sampleBuildout();
+  const other = sample.tmpdir("elsewhere");
+  sample.write(
+    "buildout.cfg",
+    config("command", 'command = echo "$PWD $GREETING"'),
+  );
+  await expectOk(
+    sample,
+    `Installing run.
+run: Running 'echo "$PWD $GREETING"'
+/sample-buildout hello
+`,
+    ["-c", sample.path("buildout.cfg")].join(" "),
+    { cwd: other, env: { GREETING: "hello" } },
+  );
+});
+
+function cmdConfig(recipe: string, options: string): string {
+  return `[buildout]
+parts = cmds
+
+[cmds]
+recipe = ${recipe}
+${options}
+`;
+}
+
+for (const recipe of ["collective.recipe.cmd", "collective.recipe.cmd:sh"]) {
+  Deno.test(`${recipe}: install, update, reinstall, uninstall commands`, async () => {
+    using sample = await sampleBuildout();
+    const before = tree(sample.dir);
+    const options = (file: string) =>
+      `on_install = true
+on_update = true
+cmds =
+    echo "bouh" > ${file}
+    echo ran
+uninstall_cmds = rm -f ${file}`;
+    sample.write("buildout.cfg", cmdConfig(recipe, options("test.txt")));
+    await expectOk(sample, "Installing cmds.\nran\n");
+    assert.equal(sample.cat("test.txt"), "bouh\n");
+    // Nothing is recorded: the commands own what they create.
+    assert.match(installed(sample), /__buildout_installed__ = \n/);
+
+    await expectOk(sample, "Updating cmds.\nran\n");
+
+    sample.write("buildout.cfg", cmdConfig(recipe, options("other.txt")));
+    await expectOk(
+      sample,
+      "Uninstalling cmds.\nRunning uninstall recipe.\nInstalling cmds.\nran\n",
+    );
+    assert.ok(!existsSync(sample.path("test.txt")));
+    assert.equal(sample.cat("other.txt"), "bouh\n");
+
+    sample.write("buildout.cfg", "[buildout]\nparts =\n");
+    await expectOk(sample, "Uninstalling cmds.\nRunning uninstall recipe.\n");
+    assert.deepEqual(tree(sample.dir), before);
+  });
+}
+
+Deno.test("collective.recipe.cmd: on_install and on_update default to false", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    cmdConfig("collective.recipe.cmd", "cmds = touch x"),
+  );
+  await expectOk(sample, "Installing cmds.\n");
+  await expectOk(sample, "Updating cmds.\n");
+  assert.ok(!existsSync(sample.path("x")));
+  // Only 1 and true count as true.
+  sample.write(
+    "buildout.cfg",
+    cmdConfig("collective.recipe.cmd", "cmds = touch x\non_install = yes"),
+  );
+  await expectOk(
+    sample,
+    "Uninstalling cmds.\nRunning uninstall recipe.\nInstalling cmds.\n",
+  );
+  assert.ok(!existsSync(sample.path("x")));
+});
+
+Deno.test("collective.recipe.cmd: shell and a failing line", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    cmdConfig(
+      "collective.recipe.cmd",
+      `on_install = 1
+shell = bash
+cmds =
+    echo "$BASH_VERSION" | cut -c1 > shell.txt
+    no-such-command-here`,
+    ),
+  );
+  const result = await expectError(
+    sample,
+    "Non zero exit code (127) while running the commands " +
+      "'echo \"$BASH_VERSION\" | cut -c1 > shell.txt\\nno-such-command-here' " +
+      "with bash in /sample-buildout.",
+  );
+  assert.match(result.stderr, /no-such-command-here: (command )?not found/);
+  assert.match(sample.cat("shell.txt"), /^[0-9]\n$/);
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+});

@@ -1,0 +1,160 @@
+/**
+ * End-to-end tests of the script recipe (`script`, alias
+ * `collective.recipe.scriptgen`): the generated script runs its command
+ * with arguments and environment, follows the part through install,
+ * update, reinstall and uninstall, and with `relative-paths` survives a
+ * move of the whole buildout.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { expectError, expectOk, installed, modeOf, tree } from "./_recipes.ts";
+import { sampleBuildout } from "./harness.ts";
+
+function runScript(path: string, ...args: string[]): string {
+  return execFileSync(path, args, { encoding: "utf8" });
+}
+
+for (const recipe of ["script", "collective.recipe.scriptgen"]) {
+  Deno.test(`${recipe}: install, update, reinstall, uninstall`, async () => {
+    using sample = await sampleBuildout();
+    sample.write("show.sh", 'echo "$GREETING:$PORT:$*"\n');
+    const before = tree(sample.dir);
+    const cfg = (args: string) =>
+      `[buildout]
+parts = tika-server
+
+[tika-server]
+recipe = ${recipe}
+cmd = sh
+arguments = \${buildout:directory}/show.sh ${args}
+environment = GREETING=hello PORT=9998
+`;
+    sample.write("buildout.cfg", cfg("--port 1"));
+    await expectOk(sample, "Installing tika-server.\n");
+    const script = sample.path("bin", "tika-server");
+    assert.equal(modeOf(script), "755");
+    assert.equal(runScript(script, "extra"), "hello:9998:--port 1 extra\n");
+    assert.match(
+      installed(sample),
+      /__buildout_installed__ = \/sample-buildout\/bin\/tika-server\n/,
+    );
+
+    await expectOk(sample, "Updating tika-server.\n");
+    // A damaged script is written again on update.
+    sample.write("bin/tika-server", "broken");
+    chmodSync(script, 0o644);
+    await expectOk(sample, "Updating tika-server.\n");
+    assert.equal(modeOf(script), "755");
+    assert.equal(runScript(script, "x"), "hello:9998:--port 1 x\n");
+
+    sample.write("buildout.cfg", cfg("--port 2"));
+    await expectOk(
+      sample,
+      "Uninstalling tika-server.\nInstalling tika-server.\n",
+    );
+    assert.equal(runScript(script), "hello:9998:--port 2\n");
+
+    sample.write("buildout.cfg", "[buildout]\nparts =\n");
+    await expectOk(sample, "Uninstalling tika-server.\n");
+    assert.deepEqual(tree(sample.dir), before);
+  });
+}
+
+Deno.test("script: output elsewhere, arguments and values with quotes", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = show
+
+[show]
+recipe = script
+command = printf
+arguments = [%s|%s|%s]\\n it's $HOME "q"
+env = X=a'b
+output = \${buildout:parts-directory}/tools/bin/show
+`,
+  );
+  await expectOk(sample, "Installing show.\n");
+  const script = sample.path("parts/tools/bin/show");
+  assert.equal(runScript(script), `[it's|$HOME|"q"]\n`);
+  assert.match(sample.cat("parts/tools/bin/show"), /^export X='a'\\''b'$/m);
+  // The directories it made are recorded, so uninstall removes them.
+  assert.match(
+    installed(sample),
+    /__buildout_installed__ = \/sample-buildout\/parts\/tools\n\t\/sample-buildout\/parts\/tools\/bin\n\t\/sample-buildout\/parts\/tools\/bin\/show\n/,
+  );
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  await expectOk(sample, "Uninstalling show.\n");
+  assert.ok(!existsSync(sample.path("parts/tools")));
+});
+
+Deno.test("script: relative-paths keeps a moved buildout working", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("tools");
+  sample.write(
+    "tools/hello.sh",
+    '#!/bin/sh\necho "hello from $(dirname "$0") with $DATA and $1 $2"\n',
+  );
+  chmodSync(sample.path("tools/hello.sh"), 0o755);
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = hello
+relative-paths = true
+
+[hello]
+recipe = script
+cmd = \${buildout:directory}/tools/hello.sh
+arguments = \${buildout:directory}/data
+environment = DATA=\${buildout:directory}/data:/usr/share
+`,
+  );
+  await expectOk(sample, "Installing hello.\n");
+  const text = sample.cat("bin/hello");
+  assert.ok(!text.includes(sample.dir), text);
+  const moved = join(sample.testDir, "moved");
+  renameSync(sample.dir, moved);
+  try {
+    assert.equal(
+      runScript(join(moved, "bin", "hello"), "now"),
+      `hello from ${moved}/tools with ${moved}/data:/usr/share and ${moved}/data now\n`,
+    );
+  } finally {
+    renameSync(moved, sample.dir);
+  }
+
+  // Absolute paths without it.
+  sample.write(
+    "buildout.cfg",
+    sample.cat("buildout.cfg").replace("relative-paths = true", ""),
+  );
+  await expectOk(sample, "Updating hello.\n");
+  assert.ok(sample.cat("bin/hello").includes(`${sample.dir}/tools/hello.sh`));
+});
+
+Deno.test("script: bad options are user errors", async () => {
+  using sample = await sampleBuildout();
+  const cases: Array<[string, string]> = [
+    ["arguments = x", "No command specified in [s]: set the option 'cmd'"],
+    [
+      "cmd = env\nenvironment = A=1 B",
+      "Invalid environment entry 'B' in [s]: expected NAME=VALUE with NAME a shell variable name",
+    ],
+    [
+      "cmd = env\nenvironment = 1X=2",
+      "Invalid environment entry '1X=2' in [s]: expected NAME=VALUE with NAME a shell variable name",
+    ],
+  ];
+  for (const [options, message] of cases) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = s\n\n[s]\nrecipe = script\n${options}\n`,
+    );
+    await expectError(sample, message);
+  }
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+  assert.ok(!existsSync(sample.path("bin/s")));
+});

@@ -1,0 +1,453 @@
+/**
+ * End-to-end tests of the template recipes: `template`,
+ * `collective.recipe.template` (the sessions of its README, adapted) and
+ * `slapos.recipe.template` (its default entry point).
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, statSync, utimesSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import {
+  expectError,
+  expectOk,
+  installed,
+  modeOf,
+  run,
+  tree,
+} from "./_recipes.ts";
+import { sampleBuildout } from "./harness.ts";
+
+const TEMPLATE_IN =
+  "#\nMy templåte knows about buildout path:\n  ${buildout:directory}\n";
+const RENDERED =
+  "#\nMy templåte knows about buildout path:\n  /sample-buildout\n";
+
+function config(recipe: string, options: string, extra = ""): string {
+  return `[buildout]
+parts = template
+
+[template]
+recipe = ${recipe}
+${options}
+${extra}`;
+}
+
+for (const recipe of ["template", "collective.recipe.template"]) {
+  Deno.test(`${recipe}: install, update, reinstall, uninstall`, async () => {
+    using sample = await sampleBuildout();
+    sample.write("template.in", TEMPLATE_IN);
+    const before = tree(sample.dir);
+    sample.write(
+      "buildout.cfg",
+      config(recipe, "input = template.in\noutput = template"),
+    );
+    await expectOk(sample, "Installing template.\n");
+    assert.equal(sample.normalize(sample.cat("template")), RENDERED);
+    assert.equal(
+      installed(sample),
+      `[buildout]
+parts = template
+
+[template]
+__buildout_installed__ = template
+__buildout_signature__ = SIG
+input = template.in
+output = template
+recipe = ${recipe}
+`,
+    );
+
+    await expectOk(sample, "Updating template.\n");
+
+    // A new output path: the old file goes, missing directories are made
+    // and recorded.
+    sample.write(
+      "buildout.cfg",
+      config(
+        recipe,
+        "input = template.in\noutput = ${buildout:parts-directory}/foo/bar/template",
+      ),
+    );
+    await expectOk(sample, "Uninstalling template.\nInstalling template.\n");
+    assert.ok(!existsSync(sample.path("template")));
+    assert.equal(
+      sample.normalize(sample.cat("parts/foo/bar/template")),
+      RENDERED,
+    );
+
+    sample.write("buildout.cfg", "[buildout]\nparts =\n");
+    await expectOk(sample, "Uninstalling template.\n");
+    assert.deepEqual(tree(sample.dir), before);
+  });
+}
+
+Deno.test("collective.recipe.template: overwrite, restored or kept", async () => {
+  using sample = await sampleBuildout();
+  sample.write("template.in", TEMPLATE_IN);
+  sample.write(
+    "buildout.cfg",
+    config(
+      "collective.recipe.template",
+      "input = template.in\noutput = template",
+    ),
+  );
+  await expectOk(sample, "Installing template.\n");
+  sample.write("template", "edited\n");
+  await expectOk(sample, "Updating template.\n");
+  assert.equal(sample.normalize(sample.cat("template")), RENDERED);
+
+  sample.write(
+    "buildout.cfg",
+    config(
+      "collective.recipe.template",
+      "input = template.in\noutput = template\noverwrite = False",
+    ),
+  );
+  await expectOk(sample, "Uninstalling template.\nInstalling template.\n");
+  assert.equal(sample.normalize(sample.cat("template")), RENDERED);
+  sample.write("template", "edited\n");
+  await expectOk(sample, "Updating template.\n");
+  assert.equal(sample.cat("template"), "edited\n");
+  // Not recorded, so not removed.
+  assert.match(installed(sample), /__buildout_installed__ = \n/);
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  await expectOk(sample, "Uninstalling template.\n");
+  assert.equal(sample.cat("template"), "edited\n");
+});
+
+Deno.test("collective.recipe.template: inline input and mode", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    config(
+      "collective.recipe.template",
+      `input = inline:
+   #!/bin/bash
+   echo foo
+output = \${buildout:parts-directory}/template`,
+    ),
+  );
+  await expectOk(sample, "Installing template.\n");
+  assert.equal(sample.cat("parts/template"), "#!/bin/bash\necho foo");
+
+  sample.write(
+    "buildout.cfg",
+    config(
+      "collective.recipe.template",
+      `inline =
+   #!/bin/bash
+   echo foo
+output = \${buildout:parts-directory}/template
+mode = 755`,
+    ),
+  );
+  await expectOk(sample, "Uninstalling template.\nInstalling template.\n");
+  assert.equal(sample.cat("parts/template"), "#!/bin/bash\necho foo");
+  assert.equal(modeOf(sample.path("parts/template")), "755");
+});
+
+Deno.test("collective.recipe.template: the input file's mode is kept", async () => {
+  using sample = await sampleBuildout();
+  sample.write("run.in", "#!/bin/sh\necho ${:greeting}\n");
+  chmodSync(sample.path("run.in"), 0o750);
+  sample.write(
+    "buildout.cfg",
+    config(
+      "collective.recipe.template",
+      "input = run.in\noutput = bin/run\ngreeting = hi",
+    ),
+  );
+  await expectOk(sample, "Installing template.\n");
+  assert.equal(sample.cat("bin/run"), "#!/bin/sh\necho hi\n");
+  assert.equal(modeOf(sample.path("bin/run")), "750");
+});
+
+Deno.test("collective.recipe.template: ${name} means an option of the part", async () => {
+  using sample = await sampleBuildout();
+  sample.write("message.in", "My message is: ${mymessage}\n$${other:x}\n");
+  sample.write(
+    "buildout.cfg",
+    config(
+      "collective.recipe.template",
+      "input = message.in\noutput = message\nmymessage = Hello, World!",
+      "[other]\nx = 1\n",
+    ),
+  );
+  await expectOk(sample, "Installing template.\n");
+  // `$$` is no escape in this recipe's templates.
+  assert.equal(sample.cat("message"), "My message is: Hello, World!\n$1\n");
+});
+
+Deno.test("collective.recipe.template: referenced parts are installed first", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "template.in",
+    "#\nMy templåte knows about another part:\n${other:paths}\n",
+  );
+  sample.write(
+    "buildout.cfg",
+    config(
+      "collective.recipe.template",
+      "input = template.in\noutput = template",
+      "[other]\nrecipe = mkdir\npaths = data\n",
+    ),
+  );
+  await expectOk(
+    sample,
+    `Installing other.
+other: created path: /sample-buildout/data
+Installing template.
+`,
+  );
+  assert.equal(
+    sample.normalize(sample.cat("template")),
+    "#\nMy templåte knows about another part:\n/sample-buildout/data\n",
+  );
+});
+
+Deno.test("collective.recipe.template: unchanged output is not rewritten", async () => {
+  using sample = await sampleBuildout();
+  sample.write("template.in", "value: ${other:x}\n");
+  const cfg = (x: string) =>
+    config(
+      "collective.recipe.template",
+      "input = template.in\noutput = template",
+      `[other]\nx = ${x}\n`,
+    );
+  sample.write("buildout.cfg", cfg("1"));
+  await expectOk(sample, "Installing template.\n");
+  const old = new Date("2001-01-01T00:00:00Z");
+  utimesSync(sample.path("template"), old, old);
+  await expectOk(sample, "Updating template.\n");
+  assert.equal(
+    statSync(sample.path("template")).mtime.getTime(),
+    old.getTime(),
+  );
+
+  // The part's own options are unchanged, but the rendered text is not.
+  sample.write("buildout.cfg", cfg("2"));
+  await expectOk(sample, "Updating template.\n");
+  assert.equal(sample.cat("template"), "value: 2\n");
+  assert.notEqual(
+    statSync(sample.path("template")).mtime.getTime(),
+    old.getTime(),
+  );
+});
+
+Deno.test("collective.recipe.template: url naming a local file", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("templates");
+  sample.write(`${dir}/template.in`, TEMPLATE_IN);
+  sample.write(
+    "buildout.cfg",
+    config(
+      "collective.recipe.template",
+      `url = ${pathToFileURL(`${dir}/template.in`).href}\noutput = template`,
+    ),
+  );
+  await expectOk(sample, "Installing template.\n");
+  assert.equal(sample.normalize(sample.cat("template")), RENDERED);
+});
+
+Deno.test("template: an unknown option in the template is a user error", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "template.in",
+    "ok ${buildout:directory}\nbad ${buildout:nope}\n",
+  );
+  sample.write(
+    "buildout.cfg",
+    config("template", "input = template.in\noutput = parts/x/template"),
+  );
+  const before = tree(sample.dir);
+  const result = await expectError(
+    sample,
+    "Referenced option does not exist: buildout:nope " +
+      "(/sample-buildout/template.in, line 2)",
+  );
+  assert.equal(result.stdout, "");
+  assert.equal(
+    result.stderr,
+    `While:
+  Installing.
+  Getting section template.
+  Initializing part template.
+Error: Referenced option does not exist: buildout:nope (/sample-buildout/template.in, line 2)
+`,
+  );
+  assert.deepEqual(tree(sample.dir), before);
+
+  sample.write("template.in", "\n\n${nosuch:section}\n");
+  await expectError(
+    sample,
+    "The referenced section, 'nosuch', was not defined. " +
+      "(/sample-buildout/template.in, line 3)",
+  );
+  sample.write("template.in", "x\nbad ${buildout:directory\nmore\n");
+  await expectError(
+    sample,
+    "The substitution, ${buildout:directory, is not terminated by '}' " +
+      "(/sample-buildout/template.in, line 2)",
+  );
+  sample.write("template.in", "${bad/name}\n");
+  await expectError(
+    sample,
+    "The option name in substitution, ${template:bad/name}, has invalid " +
+      "characters. (/sample-buildout/template.in, line 1)",
+  );
+  assert.deepEqual(tree(sample.dir), before);
+});
+
+Deno.test("collective.recipe.template: bad options", async () => {
+  using sample = await sampleBuildout();
+  const cases: Array<[string, string]> = [
+    ["output = x", "No input file, inline template, or URL specified."],
+    ["input = template.in", "No output file specified."],
+    ["input = a\ninline = b\noutput = x", "Too many input sources."],
+    ["input = nope.in\noutput = x", "Input file 'nope.in' does not exist."],
+    [
+      "inline = x\noutput = x\nmode = rwx",
+      "Invalid mode 'rwx' in [template]: expected an octal number such as 755",
+    ],
+    [
+      "url = http://example.invalid/t.in\noutput = x",
+      "Can't fetch the template http://example.invalid/t.in of [template]: only local paths and file: URLs are supported so far",
+    ],
+  ];
+  for (const [options, message] of cases) {
+    sample.write("buildout.cfg", config("collective.recipe.template", options));
+    await expectError(sample, message);
+  }
+  const result = await run(sample, "");
+  assert.ok(!existsSync(sample.path(".installed.cfg")), result.output);
+});
+
+function md5(text: string): string {
+  return createHash("md5").update(text).digest("hex");
+}
+
+Deno.test("slapos.recipe.template: url with md5sum, install, update, uninstall", async () => {
+  using sample = await sampleBuildout();
+  const before = tree(sample.dir);
+  sample.write("template.in", "${section:option}");
+  const cfg = (extra: string) =>
+    `[buildout]
+parts = template
+
+[section]
+option = value
+
+[template]
+recipe = slapos.recipe.template
+url = template.in
+output = template.out
+${extra}`;
+  sample.write("buildout.cfg", cfg(""));
+  await expectOk(sample, "Installing template.\n");
+  assert.equal(sample.cat("template.out"), "value");
+  assert.equal(modeOf(sample.path("template.out")), "644");
+
+  // Without md5sum, update renders the template again.
+  sample.write("template.in", "${section:option} again");
+  await expectOk(sample, "Updating template.\n");
+  assert.equal(sample.cat("template.out"), "value again");
+
+  sample.write(
+    "buildout.cfg",
+    cfg(`md5sum = ${md5("${section:option} again")}`),
+  );
+  await expectOk(sample, "Uninstalling template.\nInstalling template.\n");
+  // Known in advance: update does nothing, an edited output stays.
+  sample.write("template.out", "edited");
+  await expectOk(sample, "Updating template.\n");
+  assert.equal(sample.cat("template.out"), "edited");
+
+  sample.write("buildout.cfg", cfg(`md5sum = ${md5("something else")}`));
+  await expectError(
+    sample,
+    `MD5 checksum mismatch for local resource at '/sample-buildout/template.in'.`,
+  );
+
+  // The failure came before anything was uninstalled.
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  await expectOk(sample, "Uninstalling template.\n");
+  sample.remove("template.in");
+  assert.deepEqual(tree(sample.dir), before);
+});
+
+Deno.test("slapos.recipe.template: $$ writes $, shebangs make it executable", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = instance wrapper
+
+[directory]
+etc = /srv/etc
+
+[instance]
+recipe = slapos.recipe.template
+inline =
+  [directory]
+  etc = $\${buildout:directory}/etc
+  software = \${buildout:directory}
+  [sshd]
+  config = $\${directory:etc}/sshd.conf
+  cost = $$5
+output = \${buildout:directory}/template.cfg
+
+[wrapper]
+recipe = slapos.recipe.template
+inline =
+  #!/bin/sh
+  exec echo \${directory:etc} "$@"
+output = \${buildout:bin-directory}/\${:_buildout_section_name_}
+`,
+  );
+  await expectOk(sample, "Installing instance.\nInstalling wrapper.\n");
+  assert.equal(
+    sample.normalize(sample.cat("template.cfg")),
+    `[directory]
+etc = \${buildout:directory}/etc
+software = /sample-buildout
+[sshd]
+config = \${directory:etc}/sshd.conf
+cost = $5`,
+  );
+  assert.equal(modeOf(sample.path("template.cfg")), "644");
+  assert.equal(modeOf(sample.path("bin/wrapper")), "755");
+  assert.equal(
+    execFileSync(sample.path("bin/wrapper"), ["x"], { encoding: "utf8" }),
+    "/srv/etc x\n",
+  );
+  await expectOk(sample, "Updating instance.\nUpdating wrapper.\n");
+});
+
+Deno.test("slapos.recipe.template: bad options", async () => {
+  using sample = await sampleBuildout();
+  const cases: Array<[string, string]> = [
+    [
+      "output = x",
+      "[template] needs exactly one of the options 'url' and 'inline'",
+    ],
+    [
+      "url = a\ninline = b\noutput = x",
+      "[template] needs exactly one of the options 'url' and 'inline'",
+    ],
+    ["inline = x", "Missing option: template:output"],
+    [
+      "url = nope.in\noutput = x",
+      "Couldn't read the template /sample-buildout/nope.in of [template]: it does not exist",
+    ],
+    [
+      "inline = ${template:nope}\noutput = x",
+      "Referenced option does not exist: template:nope",
+    ],
+  ];
+  for (const [options, message] of cases) {
+    sample.write("buildout.cfg", config("slapos.recipe.template", options));
+    await expectError(sample, message);
+  }
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
