@@ -131,6 +131,23 @@ export class Distributions {
   }
 
   /**
+   * True when a distribution for requirement `spec` may be found: some
+   * location is configured, or one is already unpacked.
+   */
+  searchable(spec: string): boolean {
+    const { findLinks, indexes, offline, cacheDirectory } = this.settings;
+    if (findLinks.length || indexes.length || (offline && cacheDirectory)) {
+      return true;
+    }
+    try {
+      return this.eggs.installed(parseRequirement(spec).key).length > 0;
+    } catch {
+      // Not a requirement: the caller reports what it could not find.
+      return false;
+    }
+  }
+
+  /**
    * The newest unpacked distribution satisfying `spec`'s project, without
    * looking further: what runs the uninstall recipe of a part whose recipe
    * is no longer configured.

@@ -264,12 +264,14 @@ export class RecipeLoader {
     group: "extensions" | "unload",
   ): Promise<Extension[]> {
     let found: DevelopPackage | undefined = this.findPackage(name);
-    if (!found && this.dists) {
+    if (!found && this.dists?.searchable(name)) {
       found = (await this.distribution(name, `extension ${name}`))[0];
     }
     if (!found) {
       throw new UserError(
-        `Couldn't find the extension package '${name}': extensions must be develop packages`,
+        `Couldn't find the extension package '${name}': it is not a develop ` +
+          "package, and no find-links or index is configured to get it as " +
+          "a distribution",
       );
     }
     const result: Extension[] = [];
@@ -342,7 +344,7 @@ export class RecipeLoader {
           `has no entry point '${entry}' (it has: ${entries.join(", ")})`,
       );
     }
-    if (this.dists) {
+    if (this.dists?.searchable(pkg)) {
       const dist = (await this.distribution(pkg, `recipe ${spec.trim()}`))[0];
       const target = dist.entries.recipes[entry];
       if (target === undefined) {
@@ -360,7 +362,10 @@ export class RecipeLoader {
     throw new UserError(
       `Couldn't find recipe ${spec.trim()}: '${pkg}' is neither a built-in ` +
         `recipe (${names.join(", ")}) nor a develop package listed in ` +
-        "buildout:develop",
+        "buildout:develop" +
+        (this.dists
+          ? ", and no find-links or index is configured to get it as a distribution"
+          : ""),
     );
   }
 }
