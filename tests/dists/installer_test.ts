@@ -74,6 +74,20 @@ Deno.test("a pinned requirement gets its dependencies, final preferred", async (
   assert.deepEqual(world.pageReads, [LINKS]);
 });
 
+Deno.test("an unpacked distribution a requirement pins is used without looking", async () => {
+  using world = linkServer();
+  await installer(world).install(["demo==0.2", "demoneeded==1.1"], "test");
+  world.pageReads.length = 0;
+  world.fetched.length = 0;
+  const got = await installer(world).install(
+    ["demo==0.2", "demoneeded==1.1"],
+    "test",
+  );
+  assert.deepEqual(names(got), ["demo 0.2", "demoneeded 1.1"]);
+  assert.deepEqual(world.pageReads, []);
+  assert.deepEqual(world.fetched, []);
+});
+
 Deno.test("newest = false uses what is unpacked; newest looks further", async () => {
   using world = linkServer();
   await installer(world).install(["demo==0.2"], "test");
