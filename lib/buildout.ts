@@ -11,6 +11,8 @@ import { type ConfigData, values } from "./config/annotated.ts";
 import { DIRECTORY_OPTIONS } from "./config/defaults.ts";
 import { extendSection } from "./config/macros.ts";
 import { substitute } from "./config/substitute.ts";
+import { Download } from "./fetch/download.ts";
+import type { DownloadOptions, DownloadResult } from "./recipe/api.ts";
 
 type OptionKey = string;
 const keyOf = (section: string, option: string): OptionKey =>
@@ -77,6 +79,22 @@ export class Buildout {
   /** Sections initialized so far, in the order they were first used. */
   initializedSections(): Options[] {
     return [...this.initialized.values()];
+  }
+
+  /**
+   * Downloads `url` with the `[buildout]` download settings, overridden by
+   * `options`; see {@link Download}.
+   */
+  download(
+    url: string,
+    options: DownloadOptions = {},
+  ): Promise<DownloadResult> {
+    const { md5, sha256, path, ...settings } = options;
+    return new Download(this.section("buildout"), settings).download(url, {
+      md5,
+      sha256,
+      path,
+    });
   }
 
   /** A logger printing `name: message`, as recipes log under their part. */

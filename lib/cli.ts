@@ -15,6 +15,7 @@ import {
 } from "./commands/bootstrap.ts";
 import { bundle, parseBundleArgs } from "./commands/bundle.ts";
 import { distributionsOf } from "./dists/distributions.ts";
+import { removeTempFiles } from "./fetch/temp_files.ts";
 import { runInstall } from "./install/runner.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
 import { VERSION } from "./version.ts";
@@ -186,12 +187,26 @@ function err(text: string): void {
   writeSync(2, text);
 }
 
+/**
+ * Removes temporary downloads when the run is interrupted, then dies of
+ * the same signal (the handler is gone by then), as the caller expects.
+ */
+function removeTempFilesOnSignals(): void {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      removeTempFiles();
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
 /** Runs the command line; returns the exit status. */
 export async function run(
   argv: string[],
   self: SelfCommand = { path: process.execPath, args: [] },
 ): Promise<number> {
   let debug = argv.some((a) => /^-[a-zA-Z]*D/.test(a));
+  removeTempFilesOnSignals();
   try {
     const line = parseCommandLine(argv);
     debug = line.debug;
@@ -209,6 +224,8 @@ export async function run(
   } catch (error) {
     report(error, debug);
     return 1;
+  } finally {
+    removeTempFiles();
   }
 }
 

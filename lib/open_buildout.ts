@@ -3,10 +3,10 @@
  * real file and URL access, then initialize `[buildout]` the way zc.buildout's
  * constructor does (absolute directories, logging, boolean checks).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { Buildout, resolveIn } from "./buildout.ts";
+import { Buildout, type Options, resolveIn } from "./buildout.ts";
 import type { ConfigData } from "./config/annotated.ts";
 import { evaluateCondition } from "./config/condition.ts";
 import {
@@ -20,7 +20,8 @@ import {
 } from "./config/load.ts";
 import { doing, doingAsync, UserError } from "./errors.ts";
 import { fetchText } from "./fetch/fetch_text.ts";
-import { configureLogging } from "./log.ts";
+import { pyRepr } from "./install/pyrepr.ts";
+import { configureLogging, logger } from "./log.ts";
 
 /** What the command line decided. */
 export interface OpenRequest {
@@ -62,10 +63,7 @@ export const realSource: ConfigSource = {
       throw new UserError(`Couldn't read ${path}: ${reason}`);
     }
   },
-  readUrl(url, download) {
-    const timeout = Number(download.get("socket-timeout") || "") || undefined;
-    return fetchText(url, { timeoutSeconds: timeout });
-  },
+  readUrl: fetchText,
   evaluate: evaluateCondition,
 };
 
@@ -127,8 +125,46 @@ export async function openBuildout(
     );
     for (const name of BOOLEAN_OPTIONS) options.getBool(name);
     if (options.getBool("offline")) options.set("newest", "false");
+    checkDownloadOptions(options);
     // Reading every default marks it used: no "Unused options" warning.
     for (const name of defaultBuildoutOptions("").keys()) options.get(name);
   });
   return buildout;
+}
+
+/**
+ * The download options zc.buildout checks on start: the download cache
+ * must exist, installing from the cache needs one, and a socket timeout
+ * that is not a number is ignored with a warning.
+ *
+ * @throws {UserError} for a missing download cache, or
+ *   `install-from-cache` without one.
+ */
+function checkDownloadOptions(options: Options): void {
+  const cache = options.get("download-cache");
+  if (cache && !isDirectory(cache)) {
+    throw new UserError(
+      `The specified download cache:\n${pyRepr(cache)}\nDoesn't exist.`,
+    );
+  }
+  if (!cache && options.getBool("install-from-cache")) {
+    throw new UserError(
+      "install-from-cache is true but no download-cache is set to install from",
+    );
+  }
+  const timeout = options.get("socket-timeout") ?? "";
+  if (timeout && !/^\s*\d+\s*$/.test(timeout)) {
+    logger.warn(
+      "Default socket timeout is used !\n" +
+        `Value in configuration is not numeric: [${timeout}].`,
+    );
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -96,11 +96,13 @@ export async function loadConfig(
       ),
     );
   }
+  // The user defaults' options (extends-cache, offline) govern the
+  // downloads of the project's configuration.
   const root = await loader.open(
     isUrl(configFile) ? "" : dirname(configFile),
     configFile,
     [],
-    new Map(buildout),
+    new Map(data.get("buildout")),
   );
   update(data, root);
   update(data, commandLine);

@@ -1,67 +1,56 @@
 /**
- * Reads a configuration file from a URL: http(s) with the runtime's `fetch`,
- * `file:` from disk. The fetcher issue extends this with the extends cache
- * and offline rules.
+ * Reading a configuration file from a URL, as zc.buildout's `_open` does:
+ * through the download utility with the extends cache in fall-back mode, so
+ * online a fresh copy is always fetched (and cached), while offline or when
+ * the server fails the cached copy is used. The cache keeps each file under
+ * the MD5 of its URL.
  */
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { UserError } from "../errors.ts";
-
-/** Options of the fetch; `timeoutSeconds` bounds the whole request. */
-export interface FetchTextOptions {
-  timeoutSeconds?: number;
-}
+import { Download, type OptionSource, silentLogger } from "./download.ts";
+import { DownloadError } from "./errors.ts";
+import { removeTempFile } from "./temp_files.ts";
 
 /**
- * Returns the text at `url`.
+ * Returns the text at `url`. `options` are the `[buildout]` options in
+ * force: `extends-cache`, `offline`, `install-from-cache`, `socket-timeout`
+ * and `directory` (for a relative cache) are read.
  *
- * @throws {UserError} `Error downloading extends for URL <url>: <reason>`.
+ * @throws {UserError} `Couldn't download 'URL' in offline mode.`, the
+ *   missing-cache error, or `Error downloading extends for URL URL: reason`.
  */
 export async function fetchText(
   url: string,
-  options: FetchTextOptions = {},
+  options: OptionSource = new Map(),
 ): Promise<string> {
-  const fail = (reason: string) =>
-    new UserError(`Error downloading extends for URL ${url}: ${reason}`);
-  let parsed: URL;
+  const download = new Download(options, {
+    cache: options.get("extends-cache") ?? "",
+    fallback: true,
+    hashName: true,
+    logger: silentLogger,
+    // allow-hosts governs what buildout installs, not the files it is told
+    // to extend (as in zc.buildout).
+    http: { allowHosts: ["*"] },
+  });
+  let path: string;
+  let isTemp: boolean;
   try {
-    parsed = new URL(url);
-  } catch {
-    throw fail("invalid URL");
-  }
-  if (parsed.protocol === "file:") {
-    try {
-      return readFileSync(fileURLToPath(parsed), "utf8");
-    } catch (err) {
-      throw fail((err as Error).message);
-    }
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw fail(`unsupported URL scheme '${parsed.protocol.slice(0, -1)}'`);
-  }
-  const timeout = options.timeoutSeconds ?? 60;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      redirect: "follow",
-      signal: AbortSignal.timeout(timeout * 1000),
-    });
+    ({ path, isTemp } = await download.download(url));
   } catch (err) {
-    throw fail(describeNetworkError(err));
+    if (err instanceof DownloadError) {
+      throw new UserError(
+        `Error downloading extends for URL ${url}: ${err.reason}`,
+      );
+    }
+    throw err;
   }
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw fail(`HTTP Error ${response.status}: ${response.statusText}`.trim());
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UserError(
+      `Error downloading extends for URL ${url}: ${(err as Error).message}`,
+    );
+  } finally {
+    if (isTemp) removeTempFile(path);
   }
-  return await response.text();
-}
-
-function describeNetworkError(err: unknown): string {
-  if (err instanceof Error) {
-    if (err.name === "TimeoutError") return "timed out";
-    const cause = (err as { cause?: unknown }).cause;
-    if (cause instanceof Error && cause.message) return cause.message;
-    return err.message;
-  }
-  return String(err);
 }

@@ -58,8 +58,15 @@ export interface RecipeBuildout {
   readonly UserError: new (message: string) => Error;
   /** A logger printing `name: message`. */
   logger(name: string): RecipeLogger;
-  // download(url, DownloadOptions) and extract(file, dest, ExtractOptions)
-  // land here with the fetcher and archive modules.
+  /**
+   * Downloads a URL or local path with the buildout's settings
+   * (`download-cache`, `offline`, `install-from-cache`, `socket-timeout`,
+   * `allow-hosts`), which `options` override. Without a cache or `path`
+   * the result is a temporary file, removed when the run ends. Mismatching
+   * checksums, offline misses and network failures are user errors.
+   */
+  download(url: string, options?: DownloadOptions): Promise<DownloadResult>;
+  // extract(file, dest, ExtractOptions) lands here with the archive module.
 }
 
 /** Per-call options of {@link RecipeBuildout.download}. */
@@ -70,7 +77,10 @@ export interface DownloadOptions {
   sha256?: string;
   /** Copy the result to this path instead of a temporary file. */
   path?: string;
-  /** Cache directory; defaults to `buildout:download-cache`. */
+  /**
+   * Cache directory, relative to the buildout directory; defaults to
+   * `buildout:download-cache`, `""` for no cache.
+   */
   cache?: string;
   /** Sub-directory of the cache. */
   namespace?: string;
@@ -80,6 +90,8 @@ export interface DownloadOptions {
   fallback?: boolean;
   /** Overrides the buildout's offline setting. */
   offline?: boolean;
+  /** Logs `Downloading URL` here (e.g. the part's logger). */
+  logger?: RecipeLogger;
 }
 
 /** Where a download landed; `isTemp` when the caller owns a temp file. */

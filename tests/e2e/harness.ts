@@ -41,7 +41,12 @@ import {
   writeFileSync,
 } from "node:fs";
 import { Buffer } from "node:buffer";
-import { createServer, type Server as HttpServer } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import process from "node:process";
@@ -452,6 +457,22 @@ function directoryListing(path: string): string {
     "</body></html>\n";
 }
 
+/** Answers one request in place of the file server (see {@link startServer}). */
+export type RequestHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+) => void;
+
+/** Extra behaviours of a {@link startServer} server. */
+export interface ServerOptions {
+  /**
+   * Handlers by path (`/slow.bin`, without the query): they answer instead
+   * of the file tree, for redirects, errors, slow or cut-off bodies. Their
+   * requests are recorded and logged like the others.
+   */
+  handlers?: Record<string, RequestHandler>;
+}
+
 /**
  * Serves the files under `dir` on 127.0.0.1 with an ephemeral port, like
  * zc.buildout's `start_server`: a file's bytes, an HTML index of links for a
@@ -462,7 +483,10 @@ function directoryListing(path: string): string {
  * try { ... server.url ... } finally { await server.close(); }
  * ```
  */
-export async function startServer(dir: string): Promise<StaticServer> {
+export async function startServer(
+  dir: string,
+  options: ServerOptions = {},
+): Promise<StaticServer> {
   const tree = resolve(dir);
   const requests: string[] = [];
   const log: string[] = [];
@@ -471,6 +495,18 @@ export async function startServer(dir: string): Promise<StaticServer> {
   const server: HttpServer = createServer((req, res) => {
     const target = req.url ?? "/";
     requests.push(target);
+    const handler = options.handlers?.[target.split("?")[0]];
+    if (handler) {
+      if (logging) {
+        res.once("close", () => {
+          const line = `${req.method} ${res.statusCode} ${target}`;
+          log.push(line);
+          process.stderr.write(line + "\n");
+        });
+      }
+      handler(req, res);
+      return;
+    }
     let status = 200;
     let body: Buffer | string;
     let type = "text/html";

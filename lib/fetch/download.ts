@@ -1,0 +1,604 @@
+/**
+ * zc.buildout's download utility: fetch a URL or a local file, optionally
+ * through a download cache, optionally checking its MD5 or SHA-256.
+ *
+ * ```ts
+ * const download = new Download(buildout.section("buildout"), { namespace: "cmmi" });
+ * const { path, isTemp } = await download.download(url, { md5 });
+ * ```
+ *
+ * Without a cache a URL lands in a temporary file (removed when the run
+ * ends), local files are used where they are. With a cache a file is
+ * stored under its base name (or the MD5 of its URL with `hashName`), in
+ * the `namespace` sub-directory, and later calls use the cached copy without
+ * contacting the server; with `fallback` the server is tried first and the
+ * cached copy used only when it fails or when offline. Offline, a URL with
+ * no cached copy is an error and no socket is opened. `path` receives a copy.
+ *
+ * Nothing partial is ever visible: every file is written under a hidden
+ * temporary name in its final directory and renamed once complete and
+ * checked, so a killed run or two runs sharing a cache never see half a
+ * file. Temporaries of killed runs are swept on a later run.
+ */
+import { createHash, type Hash, randomBytes } from "node:crypto";
+import {
+  closeSync,
+  constants,
+  copyFileSync,
+  cpSync,
+  ftruncateSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { UserError } from "../errors.ts";
+import { pyRepr } from "../install/pyrepr.ts";
+import { logger as buildoutLogger } from "../log.ts";
+import type { DownloadResult, RecipeLogger } from "../recipe/api.ts";
+import { ChecksumError, DownloadError } from "./errors.ts";
+import {
+  type BodySink,
+  httpGet,
+  type HttpSettings,
+  httpSettings,
+} from "./http.ts";
+import { Progress } from "./progress.ts";
+import {
+  removeTempFile,
+  trackTempFile,
+  untrackTempFile,
+} from "./temp_files.ts";
+
+/** The `[buildout]` options a download reads; a Map or an Options. */
+export interface OptionSource {
+  get(name: string): string | undefined;
+}
+
+/** How a {@link Download} behaves; each overrides the buildout option. */
+export interface DownloadSettings {
+  /** Cache directory, relative to `buildout:directory`; `""` for none. */
+  cache?: string;
+  /** Sub-directory of the cache (`dist` for distributions). */
+  namespace?: string;
+  /** Store under the MD5 of the full URL instead of its base name. */
+  hashName?: boolean;
+  /** Try the network first, the cache only when it fails or offline. */
+  fallback?: boolean;
+  /** Overrides `buildout:offline` and `buildout:install-from-cache`. */
+  offline?: boolean;
+  /** Where `Downloading URL` goes; the buildout's own logger by default. */
+  logger?: RecipeLogger;
+  /** Overrides `buildout:socket-timeout` and `buildout:allow-hosts`. */
+  http?: Partial<HttpSettings>;
+}
+
+/** What one download checks and where it puts the result. */
+export interface DownloadRequest {
+  /** Expected MD5, hex. */
+  md5?: string;
+  /** Expected SHA-256, hex. */
+  sha256?: string;
+  /** Copy the result here. */
+  path?: string;
+}
+
+/** The cache namespace of distributions. */
+export const DIST_NAMESPACE = "dist";
+
+/** A logger dropping everything: configuration is read before logging is set up. */
+export const silentLogger: RecipeLogger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};
+
+/** zc.buildout's `Download`; see the module documentation. */
+export class Download {
+  /** True when only local files and cached copies may be used. */
+  readonly offline: boolean;
+  readonly fallback: boolean;
+  readonly hashName: boolean;
+  readonly namespace?: string;
+  /** The cache's root directory, absolute; undefined without a cache. */
+  readonly downloadCache?: string;
+  readonly http: HttpSettings;
+  private readonly logger: RecipeLogger;
+
+  constructor(
+    options: OptionSource = new Map(),
+    settings: DownloadSettings = {},
+  ) {
+    const cache = settings.cache !== undefined
+      ? settings.cache
+      : options.get("download-cache");
+    if (cache) {
+      this.downloadCache = resolve(options.get("directory") ?? "", cache);
+    }
+    this.namespace = settings.namespace || undefined;
+    this.hashName = settings.hashName ?? false;
+    this.fallback = settings.fallback ?? false;
+    this.offline = settings.offline ??
+      (options.get("offline") === "true" ||
+        options.get("install-from-cache") === "true");
+    this.logger = settings.logger ?? buildoutLogger;
+    this.http = { ...httpSettings(options), ...settings.http };
+  }
+
+  /** The directory cached copies go to; undefined without a cache. */
+  get cacheDir(): string | undefined {
+    if (this.downloadCache === undefined) return undefined;
+    return this.namespace
+      ? join(this.downloadCache, this.namespace)
+      : this.downloadCache;
+  }
+
+  /**
+   * Downloads `url` (a URL or a local path).
+   *
+   * @throws {ChecksumError} when the MD5 or SHA-256 does not match.
+   * @throws {DownloadError} when the server or the network fails.
+   * @throws {UserError} offline without a cached copy, for a missing cache
+   *   directory, and when a file cannot be written.
+   */
+  async download(
+    url: string,
+    request: DownloadRequest = {},
+  ): Promise<DownloadResult> {
+    const expected = expectedSums(request);
+    if (this.downloadCache !== undefined) {
+      const cached = await this.downloadCached(url, expected);
+      return { path: locateAt(cached, request.path), isTemp: false };
+    }
+    return await this.fetch(url, expected, request.path);
+  }
+
+  /** The name of `url`'s cached copy. */
+  filename(url: string): string {
+    if (this.hashName) return md5Hex(url);
+    const local = localPath(url);
+    const path = local ?? safeUrl(url)?.pathname ?? url;
+    const name = path.split("/").filter(Boolean).pop();
+    if (name && name !== "." && name !== "..") return name;
+    return md5Hex(url);
+  }
+
+  private async downloadCached(
+    url: string,
+    expected: ExpectedSums,
+  ): Promise<string> {
+    const root = this.downloadCache!;
+    if (!isDirectory(root)) {
+      throw new UserError(
+        `The directory:\n${pyRepr(root)}\nto be used as a download cache ` +
+          (pathExists(root) ? "is not a directory." : "doesn't exist."),
+      );
+    }
+    const cacheDir = this.cacheDir!;
+    if (!isDirectory(cacheDir)) {
+      try {
+        mkdirSync(cacheDir);
+      } catch (err) {
+        throw new UserError(
+          `Couldn't create ${pyRepr(cacheDir)} in the download cache: ${
+            fsReason(err)
+          }`,
+        );
+      }
+    }
+    sweepAbandoned(cacheDir);
+    const cached = join(cacheDir, this.filename(url));
+    this.logger.debug(`Searching cache at ${cacheDir}`);
+    if (!isFile(cached)) {
+      this.logger.debug(`Cache miss; will cache ${url} as ${cached}`);
+      await this.fetch(url, expected, cached);
+      return cached;
+    }
+    if (this.fallback) {
+      try {
+        await this.fetch(url, expected, cached);
+        return cached;
+      } catch (err) {
+        if (err instanceof ChecksumError) throw err;
+        this.logger.debug(`Using the cached copy of ${url}: ${message(err)}`);
+      }
+    }
+    const mismatch = mismatchOf(hashFile(cached, expected), expected);
+    if (mismatch) {
+      throw new ChecksumError(
+        `${mismatch} checksum mismatch for cached download from ${
+          pyRepr(url)
+        } at ${pyRepr(cached)}`,
+      );
+    }
+    this.logger.debug(`Using cache file ${cached}`);
+    return cached;
+  }
+
+  /**
+   * zc.buildout's `Download.download`: `url` to `target`, or to a new
+   * temporary file when no target is given.
+   */
+  private async fetch(
+    url: string,
+    expected: ExpectedSums,
+    target: string | undefined,
+  ): Promise<DownloadResult> {
+    const local = localPath(url);
+    if (local !== undefined) {
+      this.logger.debug(`Using local resource ${url}`);
+      if (!pathExists(local)) {
+        throw new DownloadError(url, "no such file or directory");
+      }
+      const mismatch = mismatchOf(hashFile(local, expected), expected);
+      if (mismatch) {
+        throw new ChecksumError(
+          `${mismatch} checksum mismatch for local resource at ${
+            pyRepr(local)
+          }.`,
+        );
+      }
+      return { path: locateAt(local, target), isTemp: false };
+    }
+    if (this.offline) {
+      throw new UserError(`Couldn't download ${pyRepr(url)} in offline mode.`);
+    }
+    const parsed = safeUrl(url);
+    if (parsed?.protocol !== "http:" && parsed?.protocol !== "https:") {
+      const scheme = url.slice(0, url.indexOf(":"));
+      throw new DownloadError(url, `unsupported URL scheme '${scheme}'`);
+    }
+    this.logger.info(`Downloading ${url}`);
+    const temp = target === undefined
+      ? newTempFile(basename(parsed.pathname))
+      : hiddenTemp(target);
+    const file = new TempFileSink(temp, target ?? temp, expected, url);
+    try {
+      await httpGet(url, file, this.http);
+      file.close();
+      const mismatch = file.mismatch();
+      if (mismatch) {
+        throw new ChecksumError(
+          `${mismatch} checksum mismatch downloading ${pyRepr(url)}`,
+        );
+      }
+      if (target === undefined) return { path: temp, isTemp: true };
+      renameInto(temp, target);
+      return { path: target, isTemp: false };
+    } catch (err) {
+      file.close();
+      removeTempFile(temp);
+      throw err;
+    }
+  }
+}
+
+type Algorithm = "md5" | "sha256";
+type ExpectedSums = Partial<Record<Algorithm, string>>;
+const ALGORITHM_NAMES: Record<Algorithm, string> = {
+  md5: "MD5",
+  sha256: "SHA-256",
+};
+
+function expectedSums(request: DownloadRequest): ExpectedSums {
+  const expected: ExpectedSums = {};
+  if (request.md5) expected.md5 = request.md5.trim().toLowerCase();
+  if (request.sha256) expected.sha256 = request.sha256.trim().toLowerCase();
+  return expected;
+}
+
+function newHashes(expected: ExpectedSums): Map<Algorithm, Hash> {
+  const hashes = new Map<Algorithm, Hash>();
+  for (const algorithm of Object.keys(expected) as Algorithm[]) {
+    hashes.set(algorithm, createHash(algorithm));
+  }
+  return hashes;
+}
+
+/** The name of the first checksum that does not match, if any. */
+function mismatchOf(
+  hashes: Map<Algorithm, Hash>,
+  expected: ExpectedSums,
+): string | undefined {
+  for (const [algorithm, hash] of hashes) {
+    if (hash.digest("hex") !== expected[algorithm]) {
+      return ALGORITHM_NAMES[algorithm];
+    }
+  }
+  return undefined;
+}
+
+const CHUNK = 1 << 20;
+
+/** The requested hashes of a local file, read once in chunks. */
+function hashFile(path: string, expected: ExpectedSums): Map<Algorithm, Hash> {
+  const hashes = newHashes(expected);
+  if (!hashes.size) return hashes;
+  const buffer = new Uint8Array(CHUNK);
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (err) {
+    throw new UserError(`Couldn't read ${pyRepr(path)}: ${fsReason(err)}`);
+  }
+  try {
+    for (;;) {
+      const n = readSync(fd, buffer, 0, CHUNK, null);
+      if (n === 0) break;
+      for (const hash of hashes.values()) hash.update(buffer.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hashes;
+}
+
+/** Writes a response body to a file, hashing it on the way. */
+class TempFileSink implements BodySink {
+  private fd?: number;
+  private position = 0;
+  private hashes: Map<Algorithm, Hash>;
+  private progress?: Progress;
+
+  /**
+   * Writes `path`; errors name `shownPath`, where the file is going, and
+   * the progress bar names the base name of `url`.
+   */
+  constructor(
+    private readonly path: string,
+    private readonly shownPath: string,
+    private readonly expected: ExpectedSums,
+    private readonly url: string,
+  ) {
+    this.hashes = newHashes(expected);
+  }
+
+  start(length: number | undefined): void {
+    if (this.fd === undefined) {
+      try {
+        this.fd = openSync(this.path, "wx");
+      } catch (err) {
+        throw writeError(this.shownPath, err);
+      }
+    } else {
+      ftruncateSync(this.fd, 0);
+    }
+    this.position = 0;
+    this.hashes = newHashes(this.expected);
+    this.progress?.done();
+    const label = basename(new URL(this.url).pathname) || this.url;
+    this.progress = new Progress(label, length, STDERR);
+  }
+
+  write(chunk: Uint8Array): void {
+    let offset = 0;
+    try {
+      while (offset < chunk.length) {
+        offset += writeSync(
+          this.fd!,
+          chunk,
+          offset,
+          chunk.length - offset,
+          this.position + offset,
+        );
+      }
+    } catch (err) {
+      throw writeError(this.shownPath, err);
+    }
+    this.position += chunk.length;
+    for (const hash of this.hashes.values()) hash.update(chunk);
+    this.progress?.update(chunk.length);
+  }
+
+  close(): void {
+    this.progress?.done();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  mismatch(): string | undefined {
+    return mismatchOf(this.hashes, this.expected);
+  }
+}
+
+const STDERR = {
+  isTTY: process.stderr.isTTY,
+  // A pseudo-terminal may report 0 columns.
+  columns: process.stderr.columns || 80,
+  write: (text: string) => writeSync(2, text),
+};
+
+/** The local path `url` names: no scheme, or `file:`; else undefined. */
+function localPath(url: string): string | undefined {
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(url)?.[1];
+  if (scheme === undefined) return url;
+  if (scheme.toLowerCase() !== "file") return undefined;
+  if (/^file:\/\//i.test(url) || /^file:\//i.test(url)) {
+    return fileURLToPath(new URL(url));
+  }
+  return url.slice("file:".length);
+}
+
+function safeUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
+}
+
+function md5Hex(text: string): string {
+  return createHash("md5").update(text).digest("hex");
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function pathExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+const FS_REASONS: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  ENOENT: "no such file or directory",
+  ENOTDIR: "not a directory",
+  EISDIR: "is a directory",
+  EEXIST: "file exists",
+};
+
+/** A file-system error as a short reason. */
+function fsReason(err: unknown): string {
+  const code = (err as { code?: string }).code ?? "";
+  return FS_REASONS[code] ?? message(err);
+}
+
+function writeError(path: string, err: unknown): UserError {
+  return new UserError(`Couldn't write ${pyRepr(path)}: ${fsReason(err)}`);
+}
+
+/** The host part of temporary names: runs elsewhere are never swept. */
+const HOST_TAG = md5Hex(hostname()).slice(0, 8);
+const TEMP_PREFIX = ".buildout-";
+const TEMP_PATTERN = /^\.buildout-([0-9a-f]{8})-(\d+)-[0-9a-f]{8}-/;
+/** Temporaries this old are abandoned whoever wrote them. */
+const ABANDONED_MS = 24 * 3600 * 1000;
+const swept = new Set<string>();
+
+/**
+ * A hidden temporary name next to `target`, registered for removal. The
+ * directory's temporaries left by killed runs are removed first.
+ */
+function hiddenTemp(target: string): string {
+  const dir = dirname(resolve(target));
+  sweepAbandoned(dir);
+  const name = `${TEMP_PREFIX}${HOST_TAG}-${process.pid}-${
+    randomBytes(4).toString("hex")
+  }-${basename(target).slice(0, 100)}`;
+  const temp = join(dir, name);
+  trackTempFile(temp);
+  return temp;
+}
+
+/** Removes temporaries of dead processes on this host, and ancient ones. */
+function sweepAbandoned(dir: string): void {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.startsWith(TEMP_PREFIX));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = TEMP_PATTERN.exec(name);
+    const path = join(dir, name);
+    try {
+      const local = match?.[1] === HOST_TAG;
+      const dead = local && !processAlive(Number(match![2]));
+      const old = Date.now() - lstatSync(path).mtimeMs > ABANDONED_MS;
+      if (dead || old) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Another run may be sweeping too, or the directory is read-only.
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code !== "ESRCH";
+  }
+}
+
+/** A new temporary file `buildout-XXXXXXXX-name` in the system temp dir. */
+function newTempFile(name: string): string {
+  const temp = join(
+    tmpdir(),
+    `buildout-${randomBytes(4).toString("hex")}${name ? "-" + name : ""}`,
+  );
+  trackTempFile(temp);
+  return temp;
+}
+
+function renameInto(temp: string, target: string): void {
+  try {
+    renameSync(temp, target);
+  } catch (err) {
+    throw writeError(target, err);
+  }
+  untrackTempFile(temp);
+}
+
+function samePath(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return resolve(a) === resolve(b);
+  }
+}
+
+/**
+ * zc.buildout's `locate_at`: `source` itself when `dest` is absent or the
+ * same file, else a copy at `dest` (a directory is copied whole).
+ */
+function locateAt(source: string, dest: string | undefined): string {
+  if (dest === undefined || samePath(source, dest)) return source;
+  const temp = hiddenTemp(dest);
+  try {
+    if (isDirectory(source)) {
+      cpSync(source, temp, { recursive: true, verbatimSymlinks: true });
+    } else {
+      copyFileSync(source, temp, constants.COPYFILE_FICLONE);
+    }
+  } catch (err) {
+    removeTempFile(temp);
+    throw writeError(dest, err);
+  }
+  try {
+    renameInto(temp, dest);
+  } catch (err) {
+    removeTempFile(temp);
+    throw err;
+  }
+  return dest;
+}

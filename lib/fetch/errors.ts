@@ -1,0 +1,28 @@
+/**
+ * Typed errors of the fetcher, so callers and tests match on the class and
+ * the fields rather than on message text. Both are user errors: printed as
+ * `Error: message` without a stack.
+ */
+import { UserError } from "../errors.ts";
+
+/**
+ * A checksum did not match; the messages are the reference's:
+ * `MD5 checksum mismatch downloading 'URL'` and its two siblings.
+ */
+export class ChecksumError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = "ChecksumError";
+  }
+}
+
+/**
+ * A URL could not be fetched: `Error downloading URL: reason`. `reason`
+ * alone is what callers with their own wording (the extends loader) reuse.
+ */
+export class DownloadError extends UserError {
+  constructor(readonly url: string, readonly reason: string) {
+    super(`Error downloading ${url}: ${reason}`);
+    this.name = "DownloadError";
+  }
+}

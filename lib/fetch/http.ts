@@ -1,0 +1,326 @@
+/**
+ * HTTP(S) GET of one URL into a {@link BodySink}: redirects followed by hand
+ * so `allow-hosts` sees every hop, a timeout on connecting, on the response
+ * and on every pause of the body, transient failures (connection reset,
+ * truncated body, 5xx) retried with backoff, and every failure turned into a
+ * one-line {@link DownloadError}. Proxies come from `HTTP_PROXY`,
+ * `HTTPS_PROXY` and `NO_PROXY` (upper or lower case), which the runtime's
+ * `fetch` (Bun's and Deno's) honours.
+ */
+import { DownloadError } from "./errors.ts";
+import { VERSION } from "../version.ts";
+
+/** How to fetch. */
+export interface HttpSettings {
+  /** Seconds allowed to connect, to get the response, and between chunks. */
+  timeoutSeconds: number;
+  /** Glob patterns (`*`, `?`, `[...]`) of allowed `host` or `host:port`. */
+  allowHosts: string[];
+}
+
+/** Receives a response body. */
+export interface BodySink {
+  /** A body begins (again, after a retry); `length` from Content-Length. */
+  start(length: number | undefined): void;
+  write(chunk: Uint8Array): void;
+}
+
+/** The defaults: a minute of silence is a failure; every host allowed. */
+export const DEFAULT_HTTP_SETTINGS: HttpSettings = {
+  timeoutSeconds: 60,
+  allowHosts: ["*"],
+};
+
+const MAX_REDIRECTS = 10;
+/** Pauses before the retries of a transient failure. */
+const RETRY_DELAYS_MS = [500, 1500];
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * `buildout:socket-timeout` and `buildout:allow-hosts` as settings; an
+ * empty or non-numeric timeout keeps the default.
+ *
+ * @example httpSettings(new Map([["socket-timeout", "5"]])).timeoutSeconds // 5
+ */
+export function httpSettings(
+  options: { get(name: string): string | undefined },
+): HttpSettings {
+  const timeout = Number(options.get("socket-timeout") || "");
+  const hosts = (options.get("allow-hosts") ?? "*").split(/\s+/).filter(
+    Boolean,
+  );
+  return {
+    timeoutSeconds: Number.isInteger(timeout) && timeout > 0
+      ? timeout
+      : DEFAULT_HTTP_SETTINGS.timeoutSeconds,
+    allowHosts: hosts.length ? hosts : ["*"],
+  };
+}
+
+/** fnmatch's translation of a glob, case-insensitive as host names are. */
+function globPattern(glob: string): RegExp {
+  let source = "";
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i];
+    if (ch === "*") source += ".*";
+    else if (ch === "?") source += ".";
+    else if (ch === "[" && glob.indexOf("]", i + 2) > 0) {
+      const end = glob.indexOf("]", i + 2);
+      let set = glob.slice(i + 1, end).replaceAll("\\", "\\\\");
+      if (set.startsWith("!")) set = "^" + set.slice(1);
+      source += `[${set}]`;
+      i = end;
+    } else source += ch.replace(/[.+^${}()|\\\]]/g, "\\$&");
+  }
+  return new RegExp(`^(?:${source})$`, "is");
+}
+
+/**
+ * True when `allow-hosts` lets `url` through: a pattern matches its host
+ * name or its `host:port`. Only http(s) URLs are subject to it.
+ *
+ * @example hostAllowed("https://pypi.org/simple", ["*.python.org", "pypi.org"]) // true
+ */
+export function hostAllowed(url: string, allowHosts: string[]): boolean {
+  const parsed = new URL(url);
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return true;
+  const hostname = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
+  return allowHosts.some((glob) => {
+    const pattern = globPattern(glob);
+    return pattern.test(hostname) || pattern.test(parsed.host);
+  });
+}
+
+/** A failure worth another attempt. */
+class Transient extends Error {}
+
+/**
+ * Fetches `url` into `sink`.
+ *
+ * @throws {DownloadError} for a refused host, an unsupported scheme, HTTP
+ *   errors (`HTTP Error 404: Not Found`), redirect loops, timeouts, network
+ *   and TLS failures, and bodies shorter than their Content-Length.
+ */
+export async function httpGet(
+  url: string,
+  sink: BodySink,
+  settings: HttpSettings = DEFAULT_HTTP_SETTINGS,
+): Promise<void> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      await attemptGet(url, sink, settings);
+      return;
+    } catch (err) {
+      if (!(err instanceof Transient)) throw err;
+      if (attempt >= RETRY_DELAYS_MS.length) {
+        throw new DownloadError(url, err.message);
+      }
+      await new Promise((ok) => setTimeout(ok, RETRY_DELAYS_MS[attempt]));
+    }
+  }
+}
+
+async function attemptGet(
+  url: string,
+  sink: BodySink,
+  settings: HttpSettings,
+): Promise<void> {
+  const visited = [url];
+  let current = url;
+  for (;;) {
+    checkTarget(url, current, settings);
+    const timer = new IdleTimer(settings.timeoutSeconds);
+    try {
+      let response: Response;
+      try {
+        response = await fetch(current, {
+          redirect: "manual",
+          signal: timer.signal,
+          headers: {
+            "Accept-Encoding": "identity",
+            "User-Agent": `buildout/${VERSION}`,
+          },
+          // Bun decompresses even when asked for identity; Deno ignores this.
+          decompress: false,
+        } as RequestInit);
+      } catch (err) {
+        throw failure(url, err, settings);
+      }
+      const location = response.headers.get("location");
+      if (REDIRECTS.has(response.status) && location) {
+        await response.body?.cancel().catch(() => {});
+        try {
+          current = new URL(location, current).href;
+        } catch {
+          throw new DownloadError(url, `bad redirect location '${location}'`);
+        }
+        if (visited.includes(current)) {
+          throw new DownloadError(url, `redirect loop at ${current}`);
+        }
+        if (visited.length > MAX_REDIRECTS) {
+          throw new DownloadError(
+            url,
+            `more than ${MAX_REDIRECTS} redirects (last to ${current})`,
+          );
+        }
+        visited.push(current);
+        continue;
+      }
+      if (!response.ok) {
+        await response.body?.cancel().catch(() => {});
+        const reason = `HTTP Error ${response.status}: ${response.statusText}`
+          .trim();
+        if (response.status >= 500) throw new Transient(reason);
+        throw new DownloadError(url, reason);
+      }
+      await readBody(url, response, sink, timer, settings);
+      return;
+    } finally {
+      timer.stop();
+    }
+  }
+}
+
+function checkTarget(url: string, target: string, settings: HttpSettings) {
+  const parsed = new URL(target);
+  const via = target === url ? "" : `redirected to ${target}: `;
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new DownloadError(
+      url,
+      `${via}unsupported URL scheme '${parsed.protocol.slice(0, -1)}'`,
+    );
+  }
+  if (!hostAllowed(target, settings.allowHosts)) {
+    throw new DownloadError(
+      url,
+      `${via}host '${parsed.host}' is not in allow-hosts`,
+    );
+  }
+}
+
+async function readBody(
+  url: string,
+  response: Response,
+  sink: BodySink,
+  timer: IdleTimer,
+  settings: HttpSettings,
+): Promise<void> {
+  const header = response.headers.get("content-length");
+  const length = header !== null && /^\d+$/.test(header)
+    ? Number(header)
+    : undefined;
+  sink.start(length);
+  let received = 0;
+  if (response.body) {
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        timer.restart();
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (err) {
+          const error = failure(url, err, settings);
+          if (!(error instanceof Transient)) throw error;
+          throw new Transient(cutOff(received, length));
+        }
+        if (chunk.done) break;
+        received += chunk.value.length;
+        sink.write(chunk.value);
+      }
+    } finally {
+      await reader.cancel().catch(() => {});
+    }
+  }
+  if (length !== undefined && received !== length) {
+    throw new Transient(cutOff(received, length));
+  }
+}
+
+function cutOff(received: number, length: number | undefined): string {
+  const of = length === undefined ? "" : ` of ${length}`;
+  return `connection lost after ${received}${of} bytes`;
+}
+
+/** Aborts the request when nothing happened for the timeout. */
+class IdleTimer {
+  private readonly controller = new AbortController();
+  private handle?: ReturnType<typeof setTimeout>;
+  readonly signal = this.controller.signal;
+
+  constructor(private readonly seconds: number) {
+    this.restart();
+  }
+
+  restart(): void {
+    clearTimeout(this.handle);
+    this.handle = setTimeout(() => {
+      this.controller.abort(
+        new DOMException("timed out", "TimeoutError"),
+      );
+    }, this.seconds * 1000);
+  }
+
+  stop(): void {
+    clearTimeout(this.handle);
+  }
+}
+
+/**
+ * A fetch failure as a one-line reason: a {@link Transient} for resets and
+ * cut-off bodies, a {@link DownloadError} for everything else.
+ */
+function failure(
+  url: string,
+  err: unknown,
+  settings: HttpSettings,
+): Error {
+  const error = err as { name?: string; code?: string; message?: string };
+  if (error?.name === "TimeoutError" || error?.name === "AbortError") {
+    const seconds = settings.timeoutSeconds;
+    return new DownloadError(
+      url,
+      `timed out (nothing received for ${seconds} second${
+        seconds === 1 ? "" : "s"
+      })`,
+    );
+  }
+  const cause = (err as { cause?: { message?: string; code?: string } })
+    ?.cause;
+  const code = error?.code ?? cause?.code ?? "";
+  const text = [error?.message, cause?.message].filter(Boolean).join(": ");
+  const host = new URL(url).hostname;
+  if (
+    /^(ENOTFOUND|EAI_)/.test(code) || /dns error|failed to lookup/i.test(text)
+  ) {
+    return new DownloadError(url, `could not resolve host ${host}`);
+  }
+  if (code === "ECONNREFUSED" || /connection refused/i.test(text)) {
+    return new DownloadError(url, "connection refused");
+  }
+  if (
+    code === "ENETUNREACH" || code === "EHOSTUNREACH" ||
+    /unreachable/i.test(text)
+  ) {
+    return new DownloadError(url, "network unreachable");
+  }
+  if (
+    code === "EPROTO" || /CERT|TLS|SSL/.test(code) ||
+    /certificate|tls|ssl|handshake|InvalidContentType/i.test(text)
+  ) {
+    return new DownloadError(url, `TLS error: ${oneLine(text || code)}`);
+  }
+  if (
+    code === "ECONNRESET" ||
+    /reset|closed|body from connection|connection error/i.test(text)
+  ) {
+    return new Transient(`connection reset (${oneLine(text || code)})`);
+  }
+  return new DownloadError(url, oneLine(text || String(err)));
+}
+
+/** The first line of a runtime's message, without Bun's debugging hint. */
+function oneLine(text: string): string {
+  return text.split("\n")[0].replace(/\. For more information, pass .*$/, "")
+    .trim();
+}

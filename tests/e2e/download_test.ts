@@ -1,0 +1,794 @@
+/**
+ * End-to-end tests of the download utility as recipes get it
+ * (`buildout.download(url, options)`), through a develop recipe that
+ * downloads its `url` option and prints where the file landed: the buildout
+ * options that drive it (`download-cache`, `offline`/`-o`,
+ * `install-from-cache`, `socket-timeout`/`-t`, `allow-hosts`), proxies,
+ * temporary files, no socket when offline, two buildouts sharing one cache
+ * while a third is killed mid-download, and every kind of bad input.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import process from "node:process";
+import {
+  BUILDOUT,
+  exec,
+  type RequestHandler,
+  type RunResult,
+  type Sample,
+  sampleBuildout,
+  startServer,
+  type StaticServer,
+  write,
+} from "./harness.ts";
+
+const ROOT = process.getuid?.() === 0;
+const md5 = (data: string | Buffer) =>
+  createHash("md5").update(data).digest("hex");
+
+/** Downloads `url` with the part's options and reports the result. */
+const FETCH_RECIPE = `
+import { readFileSync } from "node:fs";
+
+export default class Fetch {
+  constructor(buildout, name, options) {
+    this.buildout = buildout;
+    this.options = options;
+    this.log = buildout.logger(name);
+  }
+  async install() {
+    const o = this.options;
+    const settings = {};
+    for (const key of ["md5", "sha256", "path", "cache", "namespace"]) {
+      if (o.has(key)) settings[key] = o.get(key);
+    }
+    for (const [key, name] of [
+      ["hash-name", "hashName"], ["fallback", "fallback"], ["offline", "offline"],
+    ]) {
+      if (o.has(key)) settings[name] = o.getBool(key);
+    }
+    if (o.has("part-logger")) settings.logger = this.log;
+    const { path, isTemp } = await this.buildout.download(o.require("url"), settings);
+    const text = readFileSync(path, "utf8");
+    this.log.info(\`\${path} \${isTemp} \${JSON.stringify(text.slice(0, 30))}\`);
+    if (o.has("then-fail")) throw new this.buildout.UserError("failed after downloading");
+  }
+  update() {
+    return this.install();
+  }
+}
+`;
+
+function writeRecipe(sample: Sample): void {
+  sample.mkdir("recipes");
+  sample.write("recipes", "fetch.ts", FETCH_RECIPE);
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({
+      name: "recipes",
+      buildout: { recipes: { fetch: "./fetch.ts" } },
+    }),
+  );
+}
+
+/** A buildout with one `fetch` part; `buildout` and `part` add options. */
+function config(url: string, buildout = "", part = ""): string {
+  return `[buildout]
+develop = recipes
+parts = fetch
+${buildout}
+[fetch]
+recipe = recipes:fetch
+url = ${url}
+${part}`;
+}
+
+/** One sample, one server, a fresh TMPDIR. */
+class Session {
+  server!: StaticServer;
+  serverData!: string;
+  tmp!: string;
+
+  constructor(readonly sample: Sample) {}
+
+  async start(handlers: Record<string, RequestHandler> = {}): Promise<this> {
+    this.serverData = this.sample.tmpdir("server_data");
+    this.tmp = this.sample.tmpdir("tmp");
+    write(this.serverData, "foo.txt", "This is a foo text.");
+    this.server = await startServer(this.serverData, { handlers });
+    writeRecipe(this.sample);
+    return this;
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  get env(): Record<string, string> {
+    return { TMPDIR: this.tmp };
+  }
+
+  normalize(text: string): string {
+    return this.sample.normalize(text)
+      .replaceAll(this.url, "http://localhost/")
+      .replace(/buildout-[0-9a-f]{8}-/g, "buildout-XXXXXXXX-");
+  }
+
+  /** Runs buildout; stdout and stderr normalised. */
+  async run(
+    args = "",
+    env: Record<string, string | undefined> = {},
+  ): Promise<RunResult> {
+    const result = await this.sample.system(args, {
+      env: { ...this.env, ...env },
+    });
+    const stdout = this.normalize(result.stdout);
+    const stderr = this.normalize(result.stderr);
+    return { ...result, stdout, stderr, output: stdout + stderr };
+  }
+
+  /** Runs buildout and expects success with exactly `stdout`. */
+  async expect(stdout: string, args = ""): Promise<void> {
+    const result = await this.run(args);
+    assert.equal(result.output, stdout);
+    assert.equal(result.code, 0, result.output);
+  }
+
+  /** Runs buildout and expects the one-line error `message` from part fetch. */
+  async expectError(message: string, args = ""): Promise<void> {
+    const result = await this.run(args);
+    assert.equal(
+      result.stderr,
+      `While:\n  Installing fetch.\nError: ${message}\n`,
+      result.output,
+    );
+    assert.equal(result.code, 1);
+  }
+
+  assertNoTemporaries(): void {
+    assert.deepEqual(readdirSync(this.tmp), []);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.server.close();
+  }
+}
+
+const DEVELOP = "Develop: '/sample-buildout/recipes'\n";
+
+Deno.test("without a cache: a temporary file, removed when the run ends, even on error", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  sample.write("buildout.cfg", config(`${s.url}foo.txt`));
+  await s.expect(
+    DEVELOP + `Installing fetch.
+Downloading http://localhost/foo.txt
+fetch: /tmp/buildout-XXXXXXXX-foo.txt true "This is a foo text."
+`,
+  );
+  s.assertNoTemporaries();
+
+  sample.write("buildout.cfg", config(`${s.url}foo.txt`, "", "then-fail = 1"));
+  const { output: text, code } = await s.run();
+  assert.match(text, /fetch: \/tmp\/buildout-XXXXXXXX-foo\.txt true/);
+  assert.match(text, /Error: failed after downloading\n$/);
+  assert.equal(code, 1);
+  s.assertNoTemporaries();
+
+  // The part's own logger, when the recipe passes it.
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, "", "part-logger = 1"),
+  );
+  const { output: logged } = await s.run();
+  assert.match(logged, /^fetch: Downloading http:\/\/localhost\/foo\.txt$/m);
+});
+
+Deno.test("local files and file: URLs are used in place; path gets a copy", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  const local = join(s.serverData, "foo.txt");
+  sample.write("buildout.cfg", config(local));
+  await s.expect(
+    DEVELOP + `Installing fetch.
+fetch: /server_data/foo.txt false "This is a foo text."
+`,
+  );
+  sample.write(
+    "buildout.cfg",
+    config(`file://${local}`, "", "path = ${buildout:directory}/copy.txt"),
+  );
+  await s.expect(
+    DEVELOP + `Uninstalling fetch.
+Installing fetch.
+fetch: /sample-buildout/copy.txt false "This is a foo text."
+`,
+  );
+  assert.equal(sample.cat("copy.txt"), "This is a foo text.");
+});
+
+Deno.test("checksums: MD5 and SHA-256 (sha256sum) mismatches are the reference's errors", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  const cache = sample.tmpdir("cache");
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, "", `md5 = ${md5("The wrong text.")}`),
+  );
+  await s.expectError(
+    "MD5 checksum mismatch downloading 'http://localhost/foo.txt'",
+  );
+  s.assertNoTemporaries();
+
+  sample.write(
+    "buildout.cfg",
+    config(
+      `${s.url}foo.txt`,
+      `download-cache = ${cache}`,
+      `md5 = ${md5("This is a foo text.")}`,
+    ),
+  );
+  await s.expect(
+    DEVELOP + `Installing fetch.
+Downloading http://localhost/foo.txt
+fetch: /cache/foo.txt false "This is a foo text."
+`,
+  );
+  sample.write(
+    "buildout.cfg",
+    config(
+      `${s.url}foo.txt`,
+      `download-cache = ${cache}`,
+      `sha256 = ${createHash("sha256").update("x").digest("hex")}`,
+    ),
+  );
+  await s.expectError(
+    "SHA-256 checksum mismatch for cached download from " +
+      "'http://localhost/foo.txt' at '/cache/foo.txt'",
+  );
+  sample.write(
+    "buildout.cfg",
+    config(
+      join(s.serverData, "foo.txt"),
+      "",
+      `md5 = ${md5("The wrong text.")}`,
+    ),
+  );
+  await s.expectError(
+    "MD5 checksum mismatch for local resource at '/server_data/foo.txt'.",
+  );
+});
+
+Deno.test("buildout:download-cache: relative to the buildout, namespaces, hash names, cached copies first", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  sample.mkdir("downloads");
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, "download-cache = downloads", "namespace = cmmi"),
+  );
+  await s.expect(
+    DEVELOP + `Installing fetch.
+Downloading http://localhost/foo.txt
+fetch: /sample-buildout/downloads/cmmi/foo.txt false "This is a foo text."
+`,
+  );
+  // The cached copy is used without contacting the server.
+  write(s.serverData, "foo.txt", "The wrong text.");
+  s.server.requests.length = 0;
+  await s.expect(
+    DEVELOP + `Updating fetch.
+fetch: /sample-buildout/downloads/cmmi/foo.txt false "This is a foo text."
+`,
+  );
+  assert.deepEqual(s.server.requests, []);
+
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, "download-cache = downloads", "hash-name = true"),
+  );
+  const hash = md5(`${s.url}foo.txt`);
+  await s.expect(
+    DEVELOP + `Uninstalling fetch.
+Installing fetch.
+Downloading http://localhost/foo.txt
+fetch: /sample-buildout/downloads/${hash} false "The wrong text."
+`,
+  );
+  assert.deepEqual(sample.ls("downloads"), [`-  ${hash}`, "d  cmmi"]);
+});
+
+Deno.test("download-cache and install-from-cache checks on start", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, "download-cache = nope"),
+  );
+  let { output: text, code } = await s.run();
+  assert.equal(
+    text,
+    `While:
+  Initializing.
+Error: The specified download cache:
+'/sample-buildout/nope'
+Doesn't exist.
+`,
+  );
+  assert.equal(code, 1);
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, "install-from-cache = true"),
+  );
+  ({ output: text, code } = await s.run());
+  assert.equal(
+    text,
+    "While:\n  Initializing.\nError: install-from-cache is true but no " +
+      "download-cache is set to install from\n",
+  );
+  assert.equal(code, 1);
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, "socket-timeout = soon"),
+  );
+  ({ output: text, code } = await s.run());
+  assert.ok(
+    text.startsWith(
+      "Default socket timeout is used !\n" +
+        "Value in configuration is not numeric: [soon].\n",
+    ),
+    text,
+  );
+  assert.equal(code, 0);
+});
+
+Deno.test("offline and install-from-cache: cached copies only, no request", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  const cache = sample.tmpdir("cache");
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, `download-cache = ${cache}`),
+  );
+  await s.run();
+  s.server.requests.length = 0;
+  // The failed run forgets the part: it is installed afresh next time.
+  for (
+    const [options, args, verb] of [
+      ["", "-o", "Updating"],
+      ["install-from-cache = true", "", "Installing"],
+    ]
+  ) {
+    sample.write(
+      "buildout.cfg",
+      config(`${s.url}foo.txt`, `download-cache = ${cache}\n${options}`),
+    );
+    await s.expect(
+      DEVELOP + `${verb} fetch.
+fetch: /cache/foo.txt false "This is a foo text."
+`,
+      args,
+    );
+    sample.write(
+      "buildout.cfg",
+      config(`${s.url}other.txt`, `download-cache = ${cache}\n${options}`),
+    );
+    await s.expectError(
+      "Couldn't download 'http://localhost/other.txt' in offline mode.",
+      args,
+    );
+  }
+  // The recipe's own setting wins over the buildout's.
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}other.txt`, "offline = true", "offline = false\ncache ="),
+  );
+  const { output: text } = await s.run();
+  assert.match(
+    text,
+    /Error: Error downloading http:\/\/localhost\/other.txt: HTTP Error 404: Not Found/,
+  );
+  assert.deepEqual(s.server.requests, ["/other.txt"]);
+});
+
+Deno.test({
+  name: "offline opens no socket: it works with no network at all (unshare -n)",
+  ignore: !ROOT,
+  async fn() {
+    using sample = await sampleBuildout();
+    await using s = await new Session(sample).start();
+    const cache = sample.tmpdir("cache");
+    sample.write(
+      "buildout.cfg",
+      config(`${s.url}foo.txt`, `download-cache = ${cache}`),
+    );
+    await s.run();
+    const isolated = async (args: string[]) => {
+      const result: RunResult = await exec(
+        "unshare",
+        ["-n", BUILDOUT, ...args],
+        {
+          cwd: sample.dir,
+          env: {
+            HOME: sample.home,
+            TMPDIR: s.tmp,
+            BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
+          },
+        },
+      );
+      return [s.normalize(result.stdout + result.stderr), result.code] as const;
+    };
+    // Without network, an online run cannot reach even 127.0.0.1...
+    sample.write(
+      "buildout.cfg",
+      config(`${s.url}other.txt`, `download-cache = ${cache}`),
+    );
+    let [text, code] = await isolated([]);
+    assert.match(
+      text,
+      /Error: Error downloading http:\/\/localhost\/other\.txt: (connection refused|network unreachable)\n$/,
+    );
+    assert.equal(code, 1);
+    // ... while offline runs never try: a cache hit works, a miss is the
+    // offline error, not a network one.
+    [text, code] = await isolated(["-o"]);
+    assert.match(
+      text,
+      /Error: Couldn't download 'http:\/\/localhost\/other\.txt' in offline mode\.\n$/,
+    );
+    sample.write(
+      "buildout.cfg",
+      config(`${s.url}foo.txt`, `download-cache = ${cache}`),
+    );
+    [text, code] = await isolated(["-o"]);
+    assert.equal(
+      text,
+      DEVELOP + `Installing fetch.
+fetch: /cache/foo.txt false "This is a foo text."
+`,
+    );
+    assert.equal(code, 0);
+  },
+});
+
+/** Serves `data` in 64 KiB chunks every `delayMs`; `sent` counts bytes. */
+function slowBody(data: Buffer, delayMs: number, sent: { bytes: number }) {
+  return ((_, res) => {
+    res.writeHead(200, { "Content-Length": data.length });
+    let offset = 0;
+    const timer = setInterval(() => {
+      const chunk = data.subarray(offset, offset + 65536);
+      offset += chunk.length;
+      sent.bytes += chunk.length;
+      res.write(chunk);
+      if (offset >= data.length) {
+        clearInterval(timer);
+        res.end();
+      }
+    }, delayMs);
+    res.on("close", () => clearInterval(timer));
+  }) as RequestHandler;
+}
+
+Deno.test("two buildouts share one cache at once; a third killed mid-download leaves nothing visible", async () => {
+  const data = Buffer.alloc(4 << 20, "0123456789abcdef");
+  const sent = { bytes: 0 };
+  using first = await sampleBuildout();
+  using second = await sampleBuildout();
+  using third = await sampleBuildout();
+  await using s = await new Session(first).start({
+    "/big.bin": slowBody(data, 10, sent),
+  });
+  const cache = first.tmpdir("cache");
+  for (const sample of [second, third]) writeRecipe(sample);
+  for (const sample of [first, second, third]) {
+    sample.write(
+      "buildout.cfg",
+      config(
+        `${s.url}big.bin`,
+        `download-cache = ${cache}`,
+        `md5 = ${md5(data)}`,
+      ),
+    );
+  }
+  const env = {
+    HOME: first.home,
+    TMPDIR: s.tmp,
+    BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
+  };
+  const runs = [first, second].map((sample) =>
+    exec(BUILDOUT, [], { cwd: sample.dir, env })
+  );
+  const killed = spawn(BUILDOUT, [], {
+    cwd: third.dir,
+    env: { ...process.env, ...env },
+    stdio: "ignore",
+  });
+  const exited = new Promise((ok) => killed.on("exit", ok));
+  while (sent.bytes < 3 * (1 << 20)) {
+    await new Promise((ok) => setTimeout(ok, 20));
+  }
+  const visible = () => readdirSync(cache).filter((n) => !n.startsWith("."));
+  assert.deepEqual(visible(), [], "nothing under a final name mid-download");
+  killed.kill("SIGKILL");
+  await exited;
+  for (const result of await Promise.all(runs)) {
+    assert.equal(result.code, 0, result.output);
+    assert.match(
+      s.normalize(result.stdout),
+      /fetch: \/cache\/big\.bin false "0123456789abcdef/,
+    );
+  }
+  assert.deepEqual(visible(), ["big.bin"]);
+  assert.equal(md5(readFileSync(join(cache, "big.bin"))), md5(data));
+  const leftovers = readdirSync(cache).filter((n) => n.startsWith("."));
+  assert.equal(leftovers.length, 1, "the killed run's hidden temporary");
+
+  // A later run on this host sweeps it: its process is gone.
+  const later = await exec(BUILDOUT, [], { cwd: third.dir, env });
+  assert.equal(later.code, 0, later.output);
+  assert.deepEqual(readdirSync(cache), ["big.bin"]);
+});
+
+Deno.test("an interrupted download (SIGTERM) removes its temporary file at once", async () => {
+  const data = Buffer.alloc(4 << 20, "x");
+  const sent = { bytes: 0 };
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start({
+    "/big.bin": slowBody(data, 10, sent),
+  });
+  const cache = sample.tmpdir("cache");
+  sample.write(
+    "buildout.cfg",
+    config(
+      `${s.url}big.bin`,
+      `download-cache = ${cache}`,
+      "path = ${buildout:directory}/big.bin",
+    ),
+  );
+  const env = {
+    ...process.env,
+    HOME: sample.home,
+    TMPDIR: s.tmp,
+    BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
+  };
+  const child = spawn(BUILDOUT, [], { cwd: sample.dir, env, stdio: "ignore" });
+  const status = new Promise<string | null>((ok) =>
+    child.on("exit", (_, signal) => ok(signal))
+  );
+  while (sent.bytes < 1 << 20) await new Promise((ok) => setTimeout(ok, 20));
+  assert.equal(readdirSync(cache).length, 1, "a temporary is being written");
+  child.kill("SIGTERM");
+  assert.equal(await status, "SIGTERM");
+  assert.deepEqual(readdirSync(cache), []);
+  assert.ok(!existsSync(sample.path("big.bin")));
+});
+
+Deno.test("socket-timeout and -t bound the wait for a silent server", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start({ "/silent": () => {} });
+  sample.write("buildout.cfg", config(`${s.url}silent`, "socket-timeout = 1"));
+  await s.expectError(
+    "Error downloading http://localhost/silent: timed out (nothing received for 1 second)",
+  );
+  sample.write("buildout.cfg", config(`${s.url}silent`));
+  const { output: text, code } = await s.run("-t 1");
+  assert.ok(text.startsWith("Setting socket time out to 1 seconds\n"), text);
+  assert.match(
+    text,
+    /Error: Error downloading http:\/\/localhost\/silent: timed out \(nothing received for 1 second\)\n$/,
+  );
+  assert.equal(code, 1);
+});
+
+Deno.test("allow-hosts refuses other hosts, redirect targets included", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start({
+    "/elsewhere": (_, res) => {
+      res.writeHead(302, { Location: "http://example.com/foo.txt" });
+      res.end();
+    },
+  });
+  const port = new URL(s.url).port;
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, "allow-hosts =\n  *.python.org\n  pypi.org"),
+  );
+  await s.expectError(
+    `Error downloading http://localhost/foo.txt: host '127.0.0.1:${port}' is not in allow-hosts`,
+  );
+  assert.deepEqual(s.server.requests, []);
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}elsewhere`, "allow-hosts = 127.0.0.1"),
+  );
+  await s.expectError(
+    "Error downloading http://localhost/elsewhere: redirected to " +
+      "http://example.com/foo.txt: host 'example.com' is not in allow-hosts",
+  );
+});
+
+Deno.test("HTTP_PROXY is used, NO_PROXY bypasses it", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start({
+    "http://example.invalid/proxied.txt": (_, res) => {
+      res.writeHead(200, { "Content-Length": 7 });
+      res.end("proxied");
+    },
+  });
+  sample.write(
+    "buildout.cfg",
+    config("http://example.invalid/proxied.txt"),
+  );
+  let { output: text, code } = await s.run("", {
+    HTTP_PROXY: s.url,
+    http_proxy: s.url,
+  });
+  assert.match(
+    text,
+    /fetch: \/tmp\/buildout-XXXXXXXX-proxied\.txt true "proxied"/,
+  );
+  assert.equal(code, 0, text);
+  assert.deepEqual(s.server.requests, ["http://example.invalid/proxied.txt"]);
+
+  const dead = createServer();
+  await new Promise<void>((ok) => dead.listen(0, "127.0.0.1", ok));
+  const deadPort = (dead.address() as { port: number }).port;
+  await new Promise<void>((ok) => dead.close(() => ok()));
+  const proxy = `http://127.0.0.1:${deadPort}`;
+  sample.write("buildout.cfg", config(`${s.url}foo.txt`));
+  ({ output: text, code } = await s.run("", {
+    HTTP_PROXY: proxy,
+    http_proxy: proxy,
+    NO_PROXY: "127.0.0.1",
+    no_proxy: "127.0.0.1",
+  }));
+  assert.match(
+    text,
+    /fetch: \/tmp\/buildout-XXXXXXXX-foo\.txt true "This is a foo text\."/,
+  );
+  assert.equal(code, 0, text);
+});
+
+Deno.test("bad input: each failure is one line naming the URL, nothing partial is left", async () => {
+  let flaky = 0;
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start({
+    "/error": (_, res) => {
+      flaky++;
+      res.writeHead(500);
+      res.end();
+    },
+    "/cut": (_, res) => {
+      res.writeHead(200, { "Content-Length": "100" });
+      res.write("x".repeat(50));
+      setTimeout(() => res.socket?.destroy(), 20);
+    },
+    "/loop": (_, res) => {
+      res.writeHead(302, { Location: "/loop2" });
+      res.end();
+    },
+    "/loop2": (_, res) => {
+      res.writeHead(302, { Location: "/loop" });
+      res.end();
+    },
+  });
+  const closed = createServer();
+  await new Promise<void>((ok) => closed.listen(0, "127.0.0.1", ok));
+  const port = (closed.address() as { port: number }).port;
+  await new Promise<void>((ok) => closed.close(() => ok()));
+  const cache = sample.tmpdir("cache");
+  const cases: Array<[string, string]> = [
+    [`${s.url}missing.txt`, "HTTP Error 404: Not Found"],
+    [`${s.url}error`, "HTTP Error 500: Internal Server Error"],
+    [`${s.url}cut`, "connection lost after 50 of 100 bytes"],
+    [`${s.url}loop`, "redirect loop at http://localhost/loop"],
+    [`http://127.0.0.1:${port}/foo.txt`, "connection refused"],
+    [
+      "http://no-such-host.invalid/foo.txt",
+      "could not resolve host no-such-host.invalid",
+    ],
+    ["ftp://example.com/foo.txt", "unsupported URL scheme 'ftp'"],
+  ];
+  for (const [url, reason] of cases) {
+    sample.write(
+      "buildout.cfg",
+      config(
+        url,
+        `download-cache = ${cache}`,
+        "path = ${buildout:directory}/target.txt",
+      ),
+    );
+    await s.expectError(`Error downloading ${s.normalize(url)}: ${reason}`);
+    assert.deepEqual(readdirSync(cache), [], url);
+    assert.ok(!existsSync(sample.path("target.txt")), url);
+  }
+  assert.equal(flaky, 3, "a 500 is tried three times");
+
+  // A cache path that is a file; a target in a missing directory.
+  write(cache, "file", "");
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, "", `cache = ${join(cache, "file")}`),
+  );
+  await s.expectError(
+    "The directory:\n'/cache/file'\nto be used as a download cache is not a directory.",
+  );
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, "", "path = ${buildout:directory}/no/such/dir/x"),
+  );
+  await s.expectError(
+    "Couldn't write '/sample-buildout/no/such/dir/x': no such file or directory",
+  );
+  s.assertNoTemporaries();
+});
+
+Deno.test({
+  name: "a read-only download cache is a user error and stays untouched",
+  ignore: !ROOT,
+  async fn() {
+    using sample = await sampleBuildout();
+    await using s = await new Session(sample).start();
+    const cache = sample.tmpdir("cache");
+    sample.write(
+      "buildout.cfg",
+      config(`${s.url}foo.txt`, `download-cache = ${cache}`),
+    );
+    const script =
+      `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"`;
+    const result = await exec(
+      "unshare",
+      ["-m", "sh", "-c", script, "sh", cache, BUILDOUT],
+      {
+        cwd: sample.dir,
+        env: {
+          HOME: sample.home,
+          TMPDIR: s.tmp,
+          BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
+        },
+      },
+    );
+    assert.equal(
+      s.normalize(result.stderr),
+      "While:\n  Installing fetch.\nError: Couldn't write '/cache/foo.txt': read-only file system\n",
+    );
+    assert.equal(result.code, 1);
+    assert.deepEqual(readdirSync(cache), []);
+  },
+});
+
+Deno.test("a progress bar on a terminal for large downloads, nothing on a pipe", async () => {
+  const data = Buffer.alloc(8 << 20, "p");
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  write(s.serverData, "big.bin", data.toString());
+  sample.write("buildout.cfg", config(`${s.url}big.bin`));
+  const piped = await sample.system("", { env: s.env });
+  assert.equal(piped.stderr, "");
+  assert.equal(piped.code, 0);
+
+  const tty = await exec("script", ["-qec", BUILDOUT, "/dev/null"], {
+    cwd: sample.dir,
+    env: {
+      HOME: sample.home,
+      TMPDIR: s.tmp,
+      BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
+      COLUMNS: "80",
+    },
+  });
+  assert.equal(tty.code, 0, tty.output);
+  // ESC [ K (erase to the end of the line), spelt out for the linter.
+  const text = tty.stdout.replaceAll("\x1b[K", "<EL>");
+  assert.match(
+    text,
+    /\rbig\.bin {2}\[[# ]+\] +\d+% {2}[\d.]+ [KM]iB \/ 8\.0 MiB {2}[\d.]+ [KMG]iB\/s<EL>/,
+  );
+  assert.match(text, /\r<EL>fetch: /, "erased before the next line");
+});

@@ -1,0 +1,279 @@
+/**
+ * HTTP behaviour of the fetcher against a local server: redirects and
+ * allow-hosts on every hop, retries of transient failures, timeouts, and
+ * a one-line reason for every way a request can fail.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DownloadError } from "../../lib/fetch/errors.ts";
+import {
+  type BodySink,
+  hostAllowed,
+  httpGet,
+  type HttpSettings,
+  httpSettings,
+} from "../../lib/fetch/http.ts";
+import {
+  type RequestHandler,
+  startServer,
+  type StaticServer,
+} from "../e2e/harness.ts";
+
+/** Collects a body; `starts` counts (re)starts. */
+class Collect implements BodySink {
+  chunks: Uint8Array[] = [];
+  starts = 0;
+  length?: number;
+  start(length: number | undefined) {
+    this.starts++;
+    this.length = length;
+    this.chunks = [];
+  }
+  write(chunk: Uint8Array) {
+    this.chunks.push(chunk.slice());
+  }
+  get text(): string {
+    return Buffer.concat(this.chunks).toString("utf8");
+  }
+}
+
+const settings: HttpSettings = { timeoutSeconds: 5, allowHosts: ["*"] };
+
+async function withServer(
+  handlers: Record<string, RequestHandler>,
+  fn: (server: StaticServer) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "http-test-"));
+  const server = await startServer(dir, { handlers });
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const redirect =
+  (location: string, status = 302): RequestHandler => (_, res) => {
+    res.writeHead(status, { Location: location });
+    res.end();
+  };
+const ok = (body: string): RequestHandler => (_, res) => {
+  res.writeHead(200, { "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+};
+
+Deno.test("redirects are followed, relative and absolute, every status", async () => {
+  await withServer({
+    "/a": redirect("/b", 301),
+    "/b": redirect("c", 307),
+    "/c": redirect("/d", 308),
+    "/d": ok("the end"),
+  }, async (server) => {
+    const sink = new Collect();
+    await httpGet(server.url + "a", sink, settings);
+    assert.equal(sink.text, "the end");
+    assert.equal(sink.length, 7);
+    assert.deepEqual(server.requests, ["/a", "/b", "/c", "/d"]);
+  });
+});
+
+Deno.test("allow-hosts is checked for the URL and every redirect target", async () => {
+  await withServer({
+    "/away": (_, res) => {
+      const port = new URL(`http://${res.req.headers.host}`).port;
+      res.writeHead(302, { Location: `http://localhost:${port}/ok` });
+      res.end();
+    },
+    "/ok": ok("fine"),
+  }, async (server) => {
+    const port = new URL(server.url).port;
+    const only127 = { ...settings, allowHosts: ["127.0.0.*"] };
+    await assert.rejects(
+      httpGet(server.url + "away", new Collect(), only127),
+      new DownloadError(
+        server.url + "away",
+        `redirected to http://localhost:${port}/ok: host 'localhost:${port}' is not in allow-hosts`,
+      ),
+    );
+    assert.deepEqual(server.requests.splice(0), ["/away"]);
+    await assert.rejects(
+      httpGet(server.url + "ok", new Collect(), {
+        ...settings,
+        allowHosts: ["*.python.org"],
+      }),
+      new DownloadError(
+        server.url + "ok",
+        `host '127.0.0.1:${port}' is not in allow-hosts`,
+      ),
+    );
+    assert.deepEqual(server.requests, [], "a refused host is never contacted");
+    const sink = new Collect();
+    await httpGet(server.url + "away", sink, {
+      ...settings,
+      allowHosts: ["127.0.0.1", `localhost:${port}`],
+    });
+    assert.equal(sink.text, "fine");
+  });
+});
+
+Deno.test("hostAllowed: fnmatch globs on the host name or host:port", () => {
+  assert.ok(hostAllowed("http://pypi.python.org/x", ["*.python.org"]));
+  assert.ok(!hostAllowed("http://python.org.evil.com/x", ["*.python.org"]));
+  assert.ok(hostAllowed("https://PyPI.org/simple", ["pypi.org"]));
+  assert.ok(hostAllowed("http://h:8080/", ["h:80[0-9]0"]));
+  assert.ok(!hostAllowed("http://h:8080/", ["h:[!8]*"]));
+  assert.ok(hostAllowed("http://a.b/", ["?.b"]));
+  assert.ok(hostAllowed("http://x/", ["*"]));
+  assert.ok(!hostAllowed("http://x/", ["y", "z"]));
+  assert.ok(hostAllowed("file:///etc/hosts", ["y"]), "only http(s) is checked");
+});
+
+Deno.test("httpSettings reads socket-timeout and allow-hosts", () => {
+  assert.deepEqual(httpSettings(new Map()), {
+    timeoutSeconds: 60,
+    allowHosts: ["*"],
+  });
+  assert.deepEqual(
+    httpSettings(
+      new Map([["socket-timeout", "3"], ["allow-hosts", "\n  a.org\n  *.b\n"]]),
+    ),
+    { timeoutSeconds: 3, allowHosts: ["a.org", "*.b"] },
+  );
+  assert.equal(
+    httpSettings(new Map([["socket-timeout", "soon"]])).timeoutSeconds,
+    60,
+  );
+});
+
+Deno.test("a redirect loop is an error naming the URL", async () => {
+  await withServer(
+    { "/a": redirect("/b"), "/b": redirect("/a") },
+    async (server) => {
+      await assert.rejects(
+        httpGet(server.url + "a", new Collect(), settings),
+        new DownloadError(server.url + "a", `redirect loop at ${server.url}a`),
+      );
+    },
+  );
+});
+
+Deno.test("5xx is retried, and the body starts over", async () => {
+  let calls = 0;
+  await withServer({
+    "/flaky": (_, res) => {
+      if (++calls < 3) {
+        res.writeHead(502);
+        res.end("bad gateway");
+      } else ok("at last")(_, res);
+    },
+  }, async (server) => {
+    const sink = new Collect();
+    await httpGet(server.url + "flaky", sink, settings);
+    assert.equal(sink.text, "at last");
+    assert.equal(calls, 3);
+  });
+});
+
+Deno.test("a 500 that persists fails after the retries; a 404 at once", async () => {
+  await withServer({
+    "/broken": (_, res) => {
+      res.writeHead(500);
+      res.end();
+    },
+  }, async (server) => {
+    await assert.rejects(
+      httpGet(server.url + "broken", new Collect(), settings),
+      new DownloadError(
+        server.url + "broken",
+        "HTTP Error 500: Internal Server Error",
+      ),
+    );
+    assert.equal(server.requests.splice(0).length, 3);
+    await assert.rejects(
+      httpGet(server.url + "missing", new Collect(), settings),
+      new DownloadError(server.url + "missing", "HTTP Error 404: Not Found"),
+    );
+    assert.deepEqual(server.requests, ["/missing"]);
+  });
+});
+
+Deno.test("a body shorter than its Content-Length is retried, then an error", async () => {
+  let calls = 0;
+  await withServer({
+    "/cut": (_, res) => {
+      calls++;
+      res.writeHead(200, { "Content-Length": "100" });
+      res.write("x".repeat(50));
+      setTimeout(() => res.socket?.destroy(), 20);
+    },
+  }, async (server) => {
+    const sink = new Collect();
+    await assert.rejects(
+      httpGet(server.url + "cut", sink, settings),
+      new DownloadError(
+        server.url + "cut",
+        "connection lost after 50 of 100 bytes",
+      ),
+    );
+    assert.equal(calls, 3);
+    assert.equal(sink.starts, 3);
+  });
+});
+
+Deno.test("socket-timeout bounds the wait for the response and for each chunk", async () => {
+  await withServer({
+    "/silent": () => {},
+    "/stalls": (_, res) => {
+      res.writeHead(200, { "Content-Length": "100" });
+      res.write("x".repeat(10));
+    },
+  }, async (server) => {
+    const quick = { ...settings, timeoutSeconds: 1 };
+    for (const path of ["silent", "stalls"]) {
+      const started = Date.now();
+      await assert.rejects(
+        httpGet(server.url + path, new Collect(), quick),
+        new DownloadError(
+          server.url + path,
+          "timed out (nothing received for 1 second)",
+        ),
+      );
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed < 4000, `${path}: gave up after ${elapsed} ms`);
+    }
+  });
+});
+
+Deno.test("refused connections, unknown hosts and TLS failures are one-line errors", async () => {
+  const closed = createServer();
+  await new Promise<void>((ok) => closed.listen(0, "127.0.0.1", ok));
+  const port = (closed.address() as { port: number }).port;
+  await new Promise<void>((ok) => closed.close(() => ok()));
+  const refused = `http://127.0.0.1:${port}/x`;
+  await assert.rejects(
+    httpGet(refused, new Collect(), settings),
+    new DownloadError(refused, "connection refused"),
+  );
+  const unknown = "http://no-such-host.invalid/x";
+  await assert.rejects(
+    httpGet(unknown, new Collect(), settings),
+    new DownloadError(unknown, "could not resolve host no-such-host.invalid"),
+  );
+  await withServer({}, async (server) => {
+    const tls = server.url.replace("http:", "https:") + "x";
+    await assert.rejects(
+      httpGet(tls, new Collect(), settings),
+      (err: unknown) => {
+        assert.ok(err instanceof DownloadError);
+        assert.equal(err.url, tls);
+        assert.match(err.reason, /^TLS error: .+$/);
+        return true;
+      },
+    );
+  });
+});

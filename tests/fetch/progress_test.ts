@@ -1,0 +1,68 @@
+/** The progress bar: drawn only on a terminal, only for large downloads. */
+import assert from "node:assert/strict";
+import {
+  formatBytes,
+  Progress,
+  PROGRESS_THRESHOLD,
+} from "../../lib/fetch/progress.ts";
+
+function terminal(isTTY: boolean) {
+  const written: string[] = [];
+  return { isTTY, columns: 80, written, write: (t: string) => written.push(t) };
+}
+
+const MiB = 1024 * 1024;
+
+Deno.test("a large download on a terminal shows size, rate and percentage, then erases itself", () => {
+  const tty = terminal(true);
+  let now = 0;
+  const progress = new Progress("big.tar.gz", 100 * MiB, tty, () => now);
+  now = 1000;
+  progress.update(50 * MiB);
+  now = 1050;
+  progress.update(MiB); // within 100 ms of the last redraw: not drawn
+  now = 2000;
+  progress.update(49 * MiB);
+  progress.done();
+  assert.deepEqual(tty.written, [
+    "\rbig.tar.gz  [###########           ]  50%  " +
+    "50.0 MiB / 100.0 MiB  50.0 MiB/s\x1b[K",
+    "\rbig.tar.gz  [######################] 100%  " +
+    "100.0 MiB / 100.0 MiB  50.0 MiB/s\x1b[K",
+    "\r\x1b[K",
+  ]);
+  for (const line of tty.written) {
+    assert.ok(line.replace("\x1b[K", "").length <= 80, line);
+  }
+});
+
+Deno.test("without a length, the size and rate once past the threshold", () => {
+  const tty = terminal(true);
+  let now = 0;
+  const progress = new Progress("stream", undefined, tty, () => now);
+  now = 500;
+  progress.update(PROGRESS_THRESHOLD - 1);
+  assert.deepEqual(tty.written, []);
+  progress.update(1);
+  assert.equal(tty.written.length, 1);
+  assert.equal(tty.written[0], "\rstream  4.0 MiB  8.0 MiB/s\x1b[K");
+});
+
+Deno.test("nothing for small downloads or when stderr is not a terminal", () => {
+  const tty = terminal(true);
+  const small = new Progress("small", MiB, tty);
+  small.update(MiB);
+  small.done();
+  assert.deepEqual(tty.written, []);
+  const pipe = terminal(false);
+  const big = new Progress("big", 100 * MiB, pipe);
+  big.update(100 * MiB);
+  big.done();
+  assert.deepEqual(pipe.written, []);
+});
+
+Deno.test("formatBytes", () => {
+  assert.equal(formatBytes(512), "512 B");
+  assert.equal(formatBytes(1536), "1.5 KiB");
+  assert.equal(formatBytes(1024 * MiB), "1.0 GiB");
+});
