@@ -23,9 +23,19 @@ export function compareVersions(a: string, b: string): number {
   return compare(a, b);
 }
 
+// The same few versions and specifiers are checked again and again while
+// resolving; parsing them is most of the cost.
+const finals = new Map<string, boolean>();
+const matches = new Map<string, boolean>();
+
 /** True for a final release: not an alpha, beta, candidate or dev release. */
 export function isFinal(version: string): boolean {
-  return explain(version)?.is_prerelease === false;
+  let final = finals.get(version);
+  if (final === undefined) {
+    final = explain(version)?.is_prerelease === false;
+    finals.set(version, final);
+  }
+  return final;
 }
 
 /**
@@ -37,5 +47,11 @@ export function satisfiesSpecifier(
   specifier: string,
 ): boolean {
   if (!specifier) return true;
-  return satisfies(version, specifier, { prereleases: true });
+  const key = `${version} ${specifier}`;
+  let match = matches.get(key);
+  if (match === undefined) {
+    match = satisfies(version, specifier, { prereleases: true });
+    matches.set(key, match);
+  }
+  return match;
 }
