@@ -211,3 +211,18 @@ Deno.test("a develop package satisfies a distribution's requirement", async () =
   await loader.preload(["spam"]);
   assert.match(loader.signature("spam"), /^spam-2 helper-[A-Za-z0-9+/]{22}==$/);
 });
+
+Deno.test("distributions are searchable with a location or an unpacked copy", async () => {
+  using world = new FakeWorld();
+  const b = await buildout(`[buildout]\ndirectory = ${world.dir}\n`);
+  const none = new Distributions(readDistSettings(b), () => world.transport);
+  assert.equal(none.searchable("spam"), false);
+  assert.equal(none.searchable("not a requirement!"), false);
+  mkdirSync(join(world.dir, "eggs", "spam-1"), { recursive: true });
+  const unpacked = new Distributions(
+    readDistSettings(b),
+    () => world.transport,
+  );
+  assert.equal(unpacked.searchable("spam>=1"), true);
+  assert.equal((await distributions(world)).searchable("other"), true);
+});
