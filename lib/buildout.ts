@@ -5,14 +5,33 @@
  * is how the install engine discovers parts in dependency order.
  */
 import { resolve } from "node:path";
-import { doing, MissingOption, MissingSection, UserError } from "./errors.ts";
+import {
+  addDoing,
+  doing,
+  MissingOption,
+  MissingSection,
+  UserError,
+} from "./errors.ts";
 import { Logger } from "./log.ts";
-import { type ConfigData, values } from "./config/annotated.ts";
+import {
+  type AnnotatedSection,
+  type ConfigData,
+  values,
+} from "./config/annotated.ts";
 import { DIRECTORY_OPTIONS } from "./config/defaults.ts";
-import { extendSection } from "./config/macros.ts";
+import {
+  extendSection,
+  type RawSection,
+  type SectionLookup,
+} from "./config/macros.ts";
 import { substitute } from "./config/substitute.ts";
 import { Download } from "./fetch/download.ts";
-import type { DownloadOptions, DownloadResult } from "./recipe/api.ts";
+import { extract } from "./fetch/archive.ts";
+import type {
+  DownloadOptions,
+  DownloadResult,
+  ExtractOptions,
+} from "./recipe/api.ts";
 
 type OptionKey = string;
 const keyOf = (section: string, option: string): OptionKey =>
@@ -20,7 +39,8 @@ const keyOf = (section: string, option: string): OptionKey =>
 
 /** The merged configuration, section by section. */
 export class Buildout {
-  private readonly raw: Map<string, Map<string, string>>;
+  /** Raw options of the sections used so far, views of the config. */
+  private readonly raw = new Map<string, RawSection>();
   private readonly initialized = new Map<string, Options>();
   /** Called once per section, after its values are substituted. */
   onInitialize?: (options: Options) => void;
@@ -30,16 +50,15 @@ export class Buildout {
    */
   readonly UserError: typeof UserError = UserError;
 
-  constructor(annotated: ConfigData) {
-    this.raw = new Map();
-    for (const [name, section] of annotated) {
-      this.raw.set(name, values(section));
-    }
-    const buildout = this.raw.get("buildout");
-    const directory = buildout?.get("directory");
-    // Absolute standard directories before substitution, in case another
-    // section reads one (zc.buildout does the same).
-    if (buildout && directory !== undefined) {
+  constructor(private readonly annotated: ConfigData) {
+    const section = annotated.get("buildout");
+    if (!section) return;
+    // A copy, not a view: the standard directories are made absolute before
+    // substitution, in case another section reads one (as zc.buildout does).
+    const buildout = values(section);
+    this.raw.set("buildout", buildout);
+    const directory = buildout.get("directory");
+    if (directory !== undefined) {
       for (const name of DIRECTORY_OPTIONS) {
         const value = buildout.get(name);
         if (value !== undefined) {
@@ -51,12 +70,12 @@ export class Buildout {
 
   /** Section names, in configuration order. */
   sectionNames(): string[] {
-    return [...this.raw.keys()];
+    return [...this.annotated.keys()];
   }
 
   /** True when the configuration defines `name`. */
   has(name: string): boolean {
-    return this.raw.has(name);
+    return this.annotated.has(name);
   }
 
   /**
@@ -65,15 +84,20 @@ export class Buildout {
    * @throws {MissingSection} when no file defines it.
    */
   section(name: string): Options {
-    return doing(`Getting section ${name}.`, () => {
-      const known = this.initialized.get(name);
-      if (known) return known;
-      if (!this.raw.has(name)) throw new MissingSection(name);
+    const known = this.initialized.get(name);
+    if (known) return known;
+    // Inline try/catch rather than doing(): sections initialize recursively
+    // through substitutions, and fewer frames per level keep deep chains fast.
+    try {
+      if (!this.annotated.has(name)) throw new MissingSection(name);
       const options = new Options(this, name);
       this.initialized.set(name, options);
       options.initialize();
       return options;
-    });
+    } catch (err) {
+      addDoing(err, `Getting section ${name}.`);
+      throw err;
+    }
   }
 
   /** Sections initialized so far, in the order they were first used. */
@@ -102,43 +126,117 @@ export class Buildout {
     return new Logger(name);
   }
 
+  /** See {@link extract}: archive extraction, for recipes. */
+  extract(
+    file: string,
+    destination: string,
+    options?: ExtractOptions,
+  ): Promise<string[]> {
+    return extract(file, destination, options);
+  }
+
   /** @internal the raw options of a section, for macros. */
-  rawSections(): ReadonlyMap<string, ReadonlyMap<string, string>> {
-    return this.raw;
+  rawSections(): SectionLookup {
+    return this.rawLookup;
+  }
+
+  /**
+   * @internal one raw option, without building the section's options
+   * (what the recipe loader scans every section for).
+   */
+  rawOption(section: string, option: string): string | undefined {
+    const built = this.raw.get(section);
+    if (built) return built.get(option);
+    return this.annotated.get(section)?.get(option)?.value;
+  }
+
+  private readonly rawLookup: SectionLookup = {
+    get: (name) => this.rawSection(name),
+    has: (name) => this.annotated.has(name),
+  };
+
+  private rawSection(name: string): RawSection | undefined {
+    let options = this.raw.get(name);
+    if (options === undefined) {
+      const section = this.annotated.get(name);
+      if (section === undefined) return undefined;
+      options = new SectionValues(section);
+      this.raw.set(name, options);
+    }
+    return options;
+  }
+}
+
+/** The plain values of an annotated section, read in place. */
+class SectionValues implements RawSection {
+  /** The entries, listed on first iteration: macro bases are iterated often. */
+  private list?: Array<[string, string]>;
+
+  constructor(private readonly section: AnnotatedSection) {}
+
+  get(option: string): string | undefined {
+    return this.section.get(option)?.value;
+  }
+
+  has(option: string): boolean {
+    return this.section.has(option);
+  }
+
+  keys(): Iterable<string> {
+    return this.section.keys();
+  }
+
+  [Symbol.iterator](): Iterator<[string, string]> {
+    if (!this.list) {
+      this.list = [];
+      for (const [key, { value }] of this.section) this.list.push([key, value]);
+    }
+    return this.list[Symbol.iterator]();
   }
 }
 
 /** One section's options: raw, substituted, and those read or set. */
 export class Options {
-  /** Options as configured (after `<=` macros), substitutions unresolved. */
-  private raw: Map<string, string>;
+  /**
+   * Options as configured (after `<=` macros), substitutions unresolved;
+   * shared with the Buildout, never changed.
+   */
+  private raw: RawSection;
   /** Substituted values computed at initialization. */
   private readonly cooked = new Map<string, string>();
   /** Values read or set: what the section's state is. */
   private readonly data = new Map<string, string>();
+  /** Option names of `raw`, once asked for (`raw` is final by then). */
+  private rawKeys?: string[];
+  /** Options set that are not configured, in the order they were set. */
+  private readonly extraKeys: string[] = [];
+  /** Calls of set() so far. */
+  private sets = 0;
   /** Paths registered by `created()` during a recipe call, else undefined. */
   private createdPaths?: string[];
 
   constructor(readonly buildout: Buildout, readonly name: string) {
-    this.raw = new Map(buildout.rawSections().get(name));
+    this.raw = buildout.rawSections().get(name) ?? new Map<string, string>();
   }
 
   /** @internal applies macros and substitutes every `${...}` value. */
   initialize(): void {
-    doing(`Initializing section ${this.name}.`, () => {
+    let option = "";
+    try {
       if (this.raw.has("<")) {
         this.raw = extendSection(this.name, this.buildout.rawSections());
+        this.rawKeys = undefined;
       }
-      for (const [option, value] of this.raw) {
+      for (const [key, value] of this.raw) {
         if (!value.includes("${")) continue;
-        doing(`Getting option ${this.name}:${option}.`, () => {
-          this.cooked.set(
-            option,
-            this.substitute(value, [keyOf(this.name, option)]),
-          );
-        });
+        option = key;
+        this.cooked.set(key, this.substitute(value, [keyOf(this.name, key)]));
       }
-    });
+    } catch (err) {
+      if (option) addDoing(err, `Getting option ${this.name}:${option}.`);
+      addDoing(err, `Initializing section ${this.name}.`);
+      throw err;
+    }
     this.buildout.onInitialize?.(this);
   }
 
@@ -191,7 +289,16 @@ export class Options {
         `Option values must be strings: ${this.name}:${option}`,
       );
     }
+    if (!this.raw.has(option) && !this.data.has(option)) {
+      this.extraKeys.push(option);
+    }
     this.data.set(option, value);
+    this.sets++;
+  }
+
+  /** @internal how many times set() was called: what changes tell apart. */
+  get setCount(): number {
+    return this.sets;
   }
 
   /** True when the option is defined or set. */
@@ -201,33 +308,41 @@ export class Options {
 
   /** Option names: configured ones first, then ones only set. */
   keys(): string[] {
-    return [
-      ...this.raw.keys(),
-      ...[...this.data.keys()].filter((k) => !this.raw.has(k)),
-    ];
+    this.rawKeys ??= [...this.raw.keys()];
+    return this.extraKeys.length
+      ? this.rawKeys.concat(this.extraKeys)
+      : this.rawKeys.slice();
   }
 
   /** Every option with its substituted value. */
   entries(): Array<[string, string]> {
-    return this.keys().map((k) => [k, this.require(k)]);
+    const keys = this.keys();
+    const result = new Array<[string, string]>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      result[i] = [keys[i], this.require(keys[i])];
+    }
+    return result;
   }
 
   /**
    * Every option with its substituted value, without marking any as read:
    * what the installation database records.
    */
-  copy(): Array<[string, string]> {
-    return this.keys().map((k) => {
-      const read = this.data.has(k);
-      const value = this.require(k);
-      if (!read) this.data.delete(k);
-      return [k, value];
-    });
+  copy(): Map<string, string> {
+    const result = new Map<string, string>();
+    for (const key of this.keys()) {
+      const read = this.data.has(key);
+      result.set(key, this.require(key));
+      if (!read) this.data.delete(key);
+    }
+    return result;
   }
 
   /** Configured options nobody read: zc.buildout warns about these. */
   unused(): string[] {
-    return [...this.raw.keys()].filter((k) => !this.data.has(k));
+    const names: string[] = [];
+    for (const key of this.raw.keys()) if (!this.data.has(key)) names.push(key);
+    return names;
   }
 
   /**
@@ -259,23 +374,16 @@ export class Options {
     return [...this.createdPaths];
   }
 
-  /**
-   * @internal runs a recipe's install or update with `created()` enabled;
-   * the registered paths go to `cleanup` when `call` throws.
-   */
-  async trackCreated<T>(
-    call: () => Promise<T>,
-    cleanup: (paths: string[]) => void,
-  ): Promise<T> {
+  /** @internal enables `created()` for a recipe's install or update. */
+  startCreated(): void {
     this.createdPaths = [];
-    try {
-      return await call();
-    } catch (err) {
-      cleanup(this.createdPaths);
-      throw err;
-    } finally {
-      this.createdPaths = undefined;
-    }
+  }
+
+  /** @internal disables `created()`; returns the paths it registered. */
+  stopCreated(): string[] {
+    const paths = this.createdPaths ?? [];
+    this.createdPaths = undefined;
+    return paths;
   }
 
   private substitute(value: string, seen: OptionKey[]): string {

@@ -16,6 +16,7 @@ import {
 import { bundle, parseBundleArgs } from "./commands/bundle.ts";
 import { distributionsOf } from "./dists/distributions.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
+import { formatFailedPart } from "./install/failed_part.ts";
 import { runInstall } from "./install/runner.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
 import { VERSION } from "./version.ts";
@@ -53,7 +54,8 @@ Options:
   -O             Non-off-line mode: buildout:offline=false (the default).
   -n             Newest mode: buildout:newest=true (the default).
   -N             Non-newest mode: buildout:newest=false.
-  -D             Debug errors: print the full stack of any error.
+  -D             Debug errors: print the full stack of any error and the
+                 options of the part whose recipe failed.
 
 Assignments are of the form section:option=value (also section:option+=value
 and section:option-=value) and override the configuration files.
@@ -68,7 +70,7 @@ Commands:
                     COMMAND_LINE_VALUE).
   bootstrap         Create the buildout directories and bin/buildout.
   init              Write a minimal buildout.cfg if none exists, then bootstrap.
-  bundle [-o OUT.tar.gz] [--with-parts]
+  bundle [-o OUT.tar.gz] [--with-parts] [--ignore-uncached]
                     Build the buildout with its caches inside it, then pack
                     it with bin/buildout and an offline.cfg into one archive
                     that builds it again where there is no network.
@@ -280,18 +282,24 @@ function report(error: unknown, debug: boolean): void {
   if (context.length) {
     err("While:\n" + context.map((d) => `  ${d}\n`).join(""));
   }
-  if (error instanceof UserError && !debug) {
-    err(`Error: ${error.message}\n`);
+  if (debug) {
+    // zc.buildout prints the traceback and opens pdb; here the stack, then
+    // the options of the part whose recipe failed.
+    err(stackOf(error) + "\n");
+    const part = formatFailedPart(error);
+    if (part) err("\n" + part);
     return;
   }
   if (error instanceof UserError) {
-    err(`Error: ${error.message}\n${error.stack ?? ""}\n`);
+    err(`Error: ${error.message}\n`);
     return;
   }
   err(
     "\nAn internal error occurred due to a bug in either buildout or in a\n" +
-      "recipe being used:\n" +
-      (error instanceof Error ? error.stack ?? String(error) : String(error)) +
-      "\n",
+      "recipe being used:\n" + stackOf(error) + "\n",
   );
+}
+
+function stackOf(error: unknown): string {
+  return error instanceof Error ? error.stack ?? String(error) : String(error);
 }

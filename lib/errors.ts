@@ -36,7 +36,8 @@ export function doingOf(err: unknown): string[] {
   return [];
 }
 
-function addDoing(err: unknown, label: string): void {
+/** Adds `label` as the outermost line of the `While:` context of `err`. */
+export function addDoing(err: unknown, label: string): void {
   if (err && typeof err === "object") {
     const holder = err as { doing?: string[] };
     if (!Array.isArray(holder.doing)) holder.doing = [];

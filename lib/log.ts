@@ -54,6 +54,47 @@ export function effectiveLevel(): number {
   return threshold;
 }
 
+/** Stdout text gathered while output is held, else undefined. */
+let held: string | undefined;
+const HOLD_LIMIT = 64 * 1024;
+
+/**
+ * Writes `text` to stdout, or gathers it while output is held, so that
+ * many lines cost one system call (a 1,000-part run prints thousands).
+ */
+export function writeOut(text: string): void {
+  if (held === undefined) {
+    writeSync(1, text);
+    return;
+  }
+  held += text;
+  if (held.length >= HOLD_LIMIT) flushOutput();
+}
+
+/**
+ * Gathers stdout writes from now on. Only buildout's own quick code may
+ * run while output is held: anything that writes to stdout by other means
+ * (a recipe module's console.log) would overtake the gathered lines, and
+ * anything slow would leave them unseen.
+ */
+export function holdOutput(): void {
+  held ??= "";
+}
+
+/** Writes the gathered output, still holding what comes next. */
+export function flushOutput(): void {
+  if (!held) return;
+  const text = held;
+  held = "";
+  writeSync(1, text);
+}
+
+/** Writes the gathered output and stops holding. */
+export function releaseOutput(): void {
+  flushOutput();
+  held = undefined;
+}
+
 /** A named logger; `zc.buildout` is the tool's own. */
 export class Logger {
   constructor(readonly name: string) {}
@@ -61,7 +102,7 @@ export class Logger {
   /** Logs at `level` when the effective level lets it through. */
   log(level: number, message: string): void {
     if (level < threshold) return;
-    writeSync(1, render(this.name, level, message) + "\n");
+    writeOut(render(this.name, level, message) + "\n");
   }
 
   debug(message: string): void {
@@ -79,15 +120,14 @@ export class Logger {
 }
 
 function render(name: string, level: number, message: string): string {
-  const pattern = format ||
-    (name === "zc.buildout" ? "%(message)s" : "%(name)s: %(message)s");
+  if (!format) return name === "zc.buildout" ? message : `${name}: ${message}`;
   const fields: Record<string, string> = {
     name,
     message,
     levelname: NAMES[level] ?? `Level ${level}`,
     levelno: String(level),
   };
-  return pattern.replace(
+  return format.replace(
     /%\(([a-z]+)\)[sd]/g,
     (whole, field: string) => fields[field] ?? whole,
   );

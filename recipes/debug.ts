@@ -3,8 +3,8 @@
  * of its part, sorted by name, as `  name='value'` with the value in Python
  * repr form, on install and on every update. It creates nothing.
  */
-import { writeSync } from "node:fs";
 import { pyRepr } from "../lib/install/pyrepr.ts";
+import { writeOut } from "../lib/log.ts";
 import type { Recipe, RecipeOptions } from "../lib/recipe/api.ts";
 
 /** Prints its options; byte for byte what zc.buildout's Debug recipe prints. */
@@ -22,7 +22,7 @@ export default class Debug implements Recipe {
     const text = entries.map(([name, value]) => `  ${name}=${pyRepr(value)}\n`)
       .join("");
     // Like Python's print: straight to stdout, whatever the log level.
-    if (text) writeSync(1, text);
+    if (text) writeOut(text);
   }
 
   update(): void {

@@ -21,6 +21,7 @@ import { UserError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { runInstall } from "../install/runner.ts";
 import { words } from "../install/plan.ts";
+import { cachedUrls } from "../fetch/download.ts";
 import { InstallDatabase, INSTALLED } from "../install/database.ts";
 import { isUrl } from "../config/load.ts";
 import {
@@ -35,6 +36,8 @@ import type { SelfCommand } from "./bootstrap.ts";
 export interface BundleArgs {
   output?: string;
   withParts: boolean;
+  /** Pack even when parts name URLs that are not in the download cache. */
+  ignoreUncached: boolean;
 }
 
 /**
@@ -43,10 +46,11 @@ export interface BundleArgs {
  * @throws {UserError} for anything else.
  */
 export function parseBundleArgs(args: string[]): BundleArgs {
-  const result: BundleArgs = { withParts: false };
+  const result: BundleArgs = { withParts: false, ignoreUncached: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--with-parts") result.withParts = true;
+    else if (arg === "--ignore-uncached") result.ignoreUncached = true;
     else if (arg === "-o" || arg === "--output") {
       if (i + 1 >= args.length) throw new UserError(`${arg} needs a file name`);
       result.output = args[++i];
@@ -54,7 +58,7 @@ export function parseBundleArgs(args: string[]): BundleArgs {
       result.output = arg.slice(2);
     } else {
       throw new UserError(
-        `bundle: unexpected argument ${arg} (usage: bundle [-o OUT.tar.gz] [--with-parts])`,
+        `bundle: unexpected argument ${arg} (usage: bundle [-o OUT.tar.gz] [--with-parts] [--ignore-uncached])`,
       );
     }
   }
@@ -120,6 +124,20 @@ export async function bundle(
   await runInstall(buildout, []);
 
   const main = buildout.section("buildout");
+  const installedDb = InstallDatabase.read(main.get("installed") ?? "");
+  const uncached = uncachedUrls(installedDb);
+  if (uncached.length) {
+    const list = uncached.map((url) => `\n  ${url}`).join("");
+    if (!args.ignoreUncached) {
+      throw new UserError(
+        "bundle could not capture these URLs in the download cache (a " +
+          "recipe fetched them without buildout's download utility, or " +
+          `never fetched them), so the offline build would miss them:${list}` +
+          "\nUse --ignore-uncached to bundle anyway.",
+      );
+    }
+    logger.warn(`Not in the download cache, bundled anyway:${list}`);
+  }
   const bin = main.require("bin-directory");
   // Always this executable as bin/buildout, whatever the directory holds.
   const excluded = new Set([output, join(bin, "buildout")]);
@@ -134,9 +152,9 @@ export async function bundle(
     if (installed) {
       excluded.add(installed);
       // What the parts created, wherever it is: the target builds it again.
-      const db = InstallDatabase.read(installed);
-      for (const part of db.parts) {
-        for (const path of (db.get(part)?.get(INSTALLED) ?? "").split("\n")) {
+      for (const part of installedDb.parts) {
+        const paths = installedDb.get(part)?.get(INSTALLED) ?? "";
+        for (const path of paths.split("\n")) {
           if (path) excluded.add(resolve(directory, path));
         }
       }
@@ -210,6 +228,25 @@ export async function bundle(
   );
   logger.info(`  ${binTarget} (${size(exeSize)})`);
   logger.info(`  ${join(top, OFFLINE_CFG)}`);
+}
+
+const URL_IN_TEXT = /\b(?:https?|ftp):\/\/[^\s'"#<>]+/g;
+
+/**
+ * URLs named in the installed parts' options that no download served from
+ * or stored in the cache during this run.
+ */
+function uncachedUrls(db: InstallDatabase): string[] {
+  const missing = new Set<string>();
+  for (const part of db.parts) {
+    for (const [option, value] of db.get(part) ?? []) {
+      if (option.startsWith("__buildout_")) continue;
+      for (const [url] of value.matchAll(URL_IN_TEXT)) {
+        if (!cachedUrls.has(url)) missing.add(url);
+      }
+    }
+  }
+  return [...missing].sort();
 }
 
 /**

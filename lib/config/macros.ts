@@ -1,6 +1,19 @@
 /** `<=` section extension (macros), applied before substitution. */
 import { UserError } from "../errors.ts";
 
+/** A section's raw options: a Map, or a view of another structure. */
+export interface RawSection extends Iterable<[string, string]> {
+  get(option: string): string | undefined;
+  has(option: string): boolean;
+  keys(): Iterable<string>;
+}
+
+/** Raw sections by name. */
+export interface SectionLookup {
+  get(name: string): RawSection | undefined;
+  has(name: string): boolean;
+}
+
 /**
  * Returns the options of section `name` with the sections its `<` option
  * names copied in first (recursively), its own options over them. The
@@ -11,7 +24,7 @@ import { UserError } from "../errors.ts";
  */
 export function extendSection(
   name: string,
-  sections: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  sections: SectionLookup,
   doing: string[] = [],
 ): Map<string, string> {
   const own = sections.get(name) ?? new Map<string, string>();
@@ -31,9 +44,12 @@ export function extendSection(
           `No section named '${base}' (extended by [${name}] with <=)`,
         );
       }
-      for (const [k, v] of extendSection(base, sections, doing)) {
-        result.set(k, v);
-      }
+      // A base without macros of its own is read in place, not copied.
+      const options = sections.get(base)!;
+      const extended = base !== "buildout" && options.has("<")
+        ? extendSection(base, sections, doing)
+        : options;
+      for (const [k, v] of extended) result.set(k, v);
     }
     for (const [k, v] of own) if (k !== "<") result.set(k, v);
     return result;

@@ -14,8 +14,17 @@ function quote(s: string): string {
     .replaceAll("\n", "%(__buildout_space_n__)s");
 }
 
+/** Whether the character at `index` (negative: from the end) is in SPACEY. */
+function isSpace(value: string, index: number): boolean {
+  const code = value.charCodeAt(index < 0 ? value.length + index : index);
+  return code === 0x20 || (code >= 0x09 && code <= 0x0d && code !== 0x0a);
+}
+
 /** One option line, as zc.buildout's `_save_option` writes it. */
 export function formatOption(name: string, value: string): string {
+  if (!value.includes("\n") && !isSpace(value, 0) && !isSpace(value, -1)) {
+    return `${name} = ${value}`;
+  }
   let v = value.replace(SPACEY, (match) => {
     const newline = match.indexOf("\n");
     const parts = newline < 0

@@ -22,6 +22,7 @@ export function substitute(
   lookup: Lookup,
 ): string {
   if (!value.includes("${")) return value;
+  if (!value.includes("$$")) return substitutePiece(value, current, lookup);
   return value.split("$$").map((piece) =>
     substitutePiece(piece, current, lookup)
   )

@@ -104,6 +104,12 @@ export const silentLogger: RecipeLogger = {
   error() {},
 };
 
+/**
+ * Every remote URL served from or stored in a download cache during this
+ * run: `bundle` checks that the parts' URLs are all here.
+ */
+export const cachedUrls: Set<string> = new Set();
+
 /** zc.buildout's `Download`; see the module documentation. */
 export class Download {
   /** True when only local files and cached copies may be used. */
@@ -159,6 +165,7 @@ export class Download {
     const expected = expectedSums(request);
     if (this.downloadCache !== undefined) {
       const cached = await this.downloadCached(url, expected);
+      if (localPath(url) === undefined) cachedUrls.add(url);
       return { path: locateAt(cached, request.path), isTemp: false };
     }
     return await this.fetch(url, expected, request.path);
@@ -188,7 +195,8 @@ export class Download {
     const cacheDir = this.cacheDir!;
     if (!isDirectory(cacheDir)) {
       try {
-        mkdirSync(cacheDir);
+        // Recursive: another run may be creating it at the same moment.
+        mkdirSync(cacheDir, { recursive: true });
       } catch (err) {
         throw new UserError(
           `Couldn't create ${pyRepr(cacheDir)} in the download cache: ${
@@ -255,8 +263,9 @@ export class Download {
       throw new UserError(`Couldn't download ${pyRepr(url)} in offline mode.`);
     }
     const parsed = safeUrl(url);
-    if (parsed?.protocol !== "http:" && parsed?.protocol !== "https:") {
-      const scheme = url.slice(0, url.indexOf(":"));
+    if (!parsed) throw new DownloadError(url, "invalid URL");
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      const scheme = parsed.protocol.slice(0, -1);
       throw new DownloadError(url, `unsupported URL scheme '${scheme}'`);
     }
     this.logger.info(`Downloading ${url}`);

@@ -2,21 +2,37 @@
  * The installation database (`.installed.cfg` by default): which parts are
  * installed, with the options they were installed with, the paths to remove
  * on uninstall (`__buildout_installed__`) and their recipe's signature
- * (`__buildout_signature__`), in zc.buildout's format. It is replaced
- * atomically (write a temporary file, then rename) every time it changes,
- * so an interrupted run leaves the previous complete version.
+ * (`__buildout_signature__`), in zc.buildout's format.
+ *
+ * It is brought up to date after every part whose record changed, so an
+ * interrupted run loses only the part in progress, in one of two ways:
+ * - a new part, or an uninstalled one, is appended: its section and a new
+ *   `[buildout]` section with the `parts` list, in one write at the end of
+ *   the file, as zc.buildout itself appends its `[buildout]` updates.
+ *   Readers merge repeated sections (the last `parts` wins), and the reader
+ *   here ignores a last line left unterminated by a crash during the write,
+ *   so a first install costs a part's own size per part, not the file's;
+ * - any other change rewrites the file atomically (write a temporary file,
+ *   then rename), as does the end of every run that changed anything, which
+ *   leaves the file in zc.buildout's plain format.
  */
 import {
+  closeSync,
   existsSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
   readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
+  writeSync,
 } from "node:fs";
+import { Buffer } from "node:buffer";
 import { basename, dirname, join } from "node:path";
 import { formatSection } from "../config/serialize.ts";
-import { parse } from "../config/parse.ts";
 import { UserError } from "../errors.ts";
+import { readDatabaseText } from "./_database_text.ts";
 
 /** Options as saved: each value exactly as the part had it. */
 export type SavedOptions = Map<string, string>;
@@ -34,6 +50,14 @@ const SPACEY: Array<[string, string]> = [
   ["%(__buildout_space_v__)s", "\v"],
 ];
 
+/** True when both hold the same options with the same values. */
+export function sameOptions(a: SavedOptions, b: SavedOptions): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [key, value] of a) if (b.get(key) !== value) return false;
+  return true;
+}
+
 function unquote(value: string): string {
   if (!value.includes("%(")) return value;
   for (const [quoted, space] of SPACEY) value = value.replaceAll(quoted, space);
@@ -42,13 +66,32 @@ function unquote(value: string): string {
 
 /** The database of one buildout; `path` empty means none is kept. */
 export class InstallDatabase {
-  /** Installed parts, in installation order. */
-  parts: string[] = [];
-  /** `installed_develop_eggs`: the develop links of the last run. */
-  developEggs = "";
+  /** Installed parts, in installation order (a Set keeps insertion order). */
+  private readonly order = new Set<string>();
+  private developLinks = "";
   private readonly sections = new Map<string, SavedOptions>();
-  /** Each part's serialized section, so a save only formats what changed. */
+  /** Each part's formatted section, kept while its record is unchanged. */
   private readonly texts = new Map<string, string>();
+  /** The `parts` value now, kept up to date while parts are appended. */
+  private orderText?: string;
+
+  // What the file holds, to decide how to bring it up to date.
+  /** Sections present in the file, stale ones included. */
+  private readonly fileSections = new Set<string>();
+  /** The file has no appended sections. */
+  private compact = true;
+  /** The file ends with a newline, so a piece can be appended to it. */
+  private appendable = true;
+  /** The `installed_develop_eggs` value in the file. */
+  private writtenLinks = "";
+  /** The last `parts` value in the file. */
+  private writtenOrder = "";
+  /** A record was added, changed or removed since the file was written. */
+  private recordsChanged = false;
+  /** Parts recorded since then whose sections the file lacks. */
+  private readonly unwritten = new Set<string>();
+  /** A record the file holds changed: only a rewrite can replace it. */
+  private rewriteNeeded = false;
 
   private constructor(readonly path: string, public exists: boolean) {}
 
@@ -69,31 +112,50 @@ export class InstallDatabase {
           "Restore the file, or move it away to reinstall every part " +
           "(the old parts' files are then left in place), and run buildout again.",
       );
+    const text = readFileSync(path, "utf8");
     let sections;
     try {
-      sections = parse(readFileSync(path, "utf8"), path);
+      sections = readDatabaseText(text, path);
     } catch (err) {
       if (err instanceof UserError) throw corrupt(err.message);
       throw err;
     }
     const main = sections.get("buildout");
     if (!main) throw corrupt("it has no [buildout] section");
-    db.developEggs = unquote(main.get("installed_develop_eggs")?.value ?? "");
-    db.parts = unquote(main.get("parts")?.value ?? "").split(/\s+/)
+    db.developLinks = unquote(main.get("installed_develop_eggs") ?? "");
+    const parts = unquote(main.get("parts") ?? "").split(/\s+/)
       .filter(Boolean);
-    for (const part of db.parts) {
+    for (const part of parts) {
+      if (db.order.has(part)) continue;
       const section = sections.get(part);
       if (!section) throw corrupt(`the installed part ${part} has no section`);
-      const options: SavedOptions = new Map();
-      for (const [key, { value }] of section) options.set(key, unquote(value));
+      for (const [key, value] of section) {
+        if (value.includes("%(")) section.set(key, unquote(value));
+      }
       for (const required of [INSTALLED, "recipe"]) {
-        if (!options.has(required)) {
+        if (!section.has(required)) {
           throw corrupt(`the section [${part}] has no ${required} option`);
         }
       }
-      db.sections.set(part, options);
+      db.sections.set(part, section);
+      db.order.add(part);
     }
+    for (const name of sections.keys()) db.fileSections.add(name);
+    db.compact = !text.includes("\n[buildout]\n");
+    db.appendable = text.endsWith("\n");
+    db.writtenLinks = db.developLinks;
+    db.writtenOrder = db.partsValue();
     return db;
+  }
+
+  /** Installed parts, in installation order. */
+  get parts(): string[] {
+    return [...this.order];
+  }
+
+  /** True when `part` is installed. */
+  has(part: string): boolean {
+    return this.order.has(part);
   }
 
   /** The saved options of an installed part. */
@@ -101,51 +163,155 @@ export class InstallDatabase {
     return this.sections.get(part);
   }
 
+  /** `installed_develop_eggs`: the develop links of the last run. */
+  get developEggs(): string {
+    return this.developLinks;
+  }
+
+  set developEggs(links: string) {
+    if (links !== this.developLinks) this.recordsChanged = true;
+    this.developLinks = links;
+  }
+
   /** Records `part` as installed with `options`, last in order. */
   record(part: string, options: SavedOptions): void {
+    const old = this.sections.get(part);
+    if (old) {
+      this.order.delete(part);
+      this.orderText = undefined;
+    } else if (this.orderText !== undefined) {
+      this.orderText += this.orderText ? " " + part : part;
+    }
+    this.order.add(part);
+    if (old && sameOptions(old, options)) return;
     this.sections.set(part, options);
     this.texts.delete(part);
-    this.parts = [...this.parts.filter((p) => p !== part), part];
+    this.recordsChanged = true;
+    // An appended section would merge with the one the file holds.
+    if (this.fileSections.has(part)) this.rewriteNeeded = true;
+    else this.unwritten.add(part);
   }
 
   /** Forgets `part` (after it was uninstalled). */
   forget(part: string): void {
-    this.parts = this.parts.filter((p) => p !== part);
+    if (!this.sections.delete(part)) return;
+    this.order.delete(part);
+    this.orderText = undefined;
+    this.texts.delete(part);
+    this.unwritten.delete(part);
+    this.recordsChanged = true;
   }
 
   /** The file's text, as zc.buildout writes it. */
   format(): string {
-    const main: Array<[string, string]> = [["parts", this.parts.join(" ")]];
-    if (this.developEggs) {
-      main.push(["installed_develop_eggs", this.developEggs]);
+    const main: Array<[string, string]> = [["parts", this.partsValue()]];
+    if (this.developLinks) {
+      main.push(["installed_develop_eggs", this.developLinks]);
     }
     const blocks = [formatSection("buildout", main)];
-    for (const part of this.parts) {
-      let text = this.texts.get(part);
-      if (text === undefined) {
-        text = formatSection(part, this.sections.get(part)!);
-        this.texts.set(part, text);
-      }
-      blocks.push(text);
-    }
+    for (const part of this.order) blocks.push(this.text(part));
     return blocks.join("\n");
   }
 
-  /** Writes the database atomically; nothing when it is disabled. */
+  /**
+   * Brings the file up to date when a record was added, changed or removed
+   * since it was read or last written; by an append when that suffices. A
+   * change of order alone waits for {@link save}: every record on disk is
+   * then still true, and a no-op run writes nothing.
+   */
+  saveRecords(): void {
+    if (!this.recordsChanged) return;
+    const appendable = this.exists && this.appendable &&
+      !this.rewriteNeeded && this.developLinks === this.writtenLinks;
+    if (appendable) this.append();
+    else this.rewrite();
+  }
+
+  /**
+   * Rewrites the file in the plain format when it differs from the
+   * records or holds appended pieces.
+   */
   save(): void {
-    if (!this.path) return;
-    const temp = join(
-      dirname(this.path),
-      `.${basename(this.path)}.${process.pid}.tmp`,
-    );
-    writeFileSync(temp, this.format());
-    renameSync(temp, this.path);
-    this.exists = true;
+    if (
+      this.recordsChanged || !this.compact ||
+      this.partsValue() !== this.writtenOrder
+    ) {
+      this.rewrite();
+    }
   }
 
   /** Deletes the file (a buildout without parts keeps none). */
   remove(): void {
     if (this.path) rmSync(this.path, { force: true });
     this.exists = false;
+  }
+
+  /** The `parts` option: the part names in order, space-separated. */
+  private partsValue(): string {
+    this.orderText ??= this.parts.join(" ");
+    return this.orderText;
+  }
+
+  /** The formatted section of a recorded part. */
+  private text(part: string): string {
+    let text = this.texts.get(part);
+    if (text === undefined) {
+      text = formatSection(part, this.sections.get(part)!);
+      this.texts.set(part, text);
+    }
+    return text;
+  }
+
+  private rewrite(): void {
+    if (this.path) {
+      const temp = join(
+        dirname(this.path),
+        `.${basename(this.path)}.${process.pid}.tmp`,
+      );
+      writeFileSync(temp, this.format());
+      renameSync(temp, this.path);
+      this.exists = true;
+    }
+    this.fileSections.clear();
+    for (const part of this.order) this.fileSections.add(part);
+    this.compact = true;
+    this.appendable = true;
+    this.rewriteNeeded = false;
+    this.written();
+  }
+
+  /**
+   * Appends the sections of new parts and the `parts` list in one write;
+   * if the write fails, the file is cut back to its previous end.
+   */
+  private append(): void {
+    let piece = "";
+    for (const part of this.unwritten) piece += "\n" + this.text(part);
+    piece += "\n" + formatSection("buildout", [["parts", this.partsValue()]]);
+    const fd = openSync(this.path, "a");
+    try {
+      const end = fstatSync(fd).size;
+      try {
+        const bytes = Buffer.from(piece);
+        if (writeSync(fd, bytes) !== bytes.length) {
+          throw new Error(`Short write to ${this.path}`);
+        }
+      } catch (err) {
+        ftruncateSync(fd, end);
+        throw err;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    for (const part of this.unwritten) this.fileSections.add(part);
+    this.compact = false;
+    this.written();
+  }
+
+  private written(): void {
+    this.unwritten.clear();
+    this.recordsChanged = false;
+    this.writtenLinks = this.developLinks;
+    this.writtenOrder = this.partsValue();
   }
 }

@@ -1,7 +1,9 @@
 /**
- * `develop = dir ...`: local recipe and extension packages. Each pattern
- * (relative to the buildout directory, globs allowed) must match at least
- * one directory holding a `package.json`. Each package is linked by a
+ * `develop = dir ...`: local recipe and extension packages. Each entry
+ * (relative to the buildout directory, globs allowed) names directories
+ * holding a `package.json`. A glob matching nothing is only a warning, as
+ * in zc.buildout; a plain path that does not exist is an error, since the
+ * parts needing it could not be installed anyway. Each package is linked by a
  * `<develop-eggs-directory>/<name>.egg-link` file naming its directory,
  * which is how the recipe loader finds it, in this run and in later ones
  * (extensions load before this step runs).
@@ -68,8 +70,8 @@ export function expandGlob(pattern: string): string[] {
  * Links every develop package; returns the links written, for the
  * database's `installed_develop_eggs`.
  *
- * @throws {UserError} for a pattern matching nothing or a directory that
- *   is not a develop package; links written so far are removed.
+ * @throws {UserError} for a missing directory (not a glob) or a directory
+ *   that is not a develop package; links written so far are removed.
  */
 export function developPackages(
   patterns: string[],
@@ -82,9 +84,9 @@ export function developPackages(
       const absolute = resolve(directory, pattern);
       const dirs = expandGlob(absolute);
       if (!dirs.length) {
-        throw new UserError(
-          `Couldn't develop ${pyRepr(absolute)} (not found)`,
-        );
+        const message = `Couldn't develop ${pyRepr(absolute)} (not found)`;
+        if (!MAGIC.test(pattern)) throw new UserError(message);
+        logger.warn(message);
       }
       for (const dir of dirs) {
         logger.info(`Develop: ${pyRepr(dir)}`);

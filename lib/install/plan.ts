@@ -6,7 +6,7 @@
  * referenced section is initialized first, so it lands before its referrer.
  */
 import type { Buildout, Options } from "../buildout.ts";
-import { doing, UserError } from "../errors.ts";
+import { addDoing, UserError } from "../errors.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -14,20 +14,33 @@ import type {
   RecipeOptions,
 } from "../recipe/api.ts";
 import type { RecipeLoader } from "../recipe/load.ts";
+import { recordFailedPart } from "./failed_part.ts";
 
-/** Runs a synchronous piece of recipe code (in the buildout directory). */
-export type RecipeCall = <T>(fn: () => T) => T;
+/**
+ * Runs a synchronous piece of the code of recipe `spec` (in the buildout
+ * directory).
+ */
+export type RecipeCall = <T>(spec: string, fn: () => T) => T;
 
 // Classes must be called with `new`; a plain function is a factory unless
 // its prototype carries the recipe methods (a pre-class constructor).
 type RecipeArgs = [RecipeBuildout, string, RecipeOptions];
 
+const CLASSES = new WeakMap<RecipeFactory, boolean>();
+
+function isClass(factory: RecipeFactory): boolean {
+  let known = CLASSES.get(factory);
+  if (known === undefined) {
+    known = /^class\b/.test(Function.prototype.toString.call(factory)) ||
+      typeof (factory.prototype as Partial<Recipe> | undefined)?.install ===
+        "function";
+    CLASSES.set(factory, known);
+  }
+  return known;
+}
+
 function construct(factory: RecipeFactory, ...args: RecipeArgs): Recipe {
-  const source = Function.prototype.toString.call(factory);
-  const isClass = /^class\b/.test(source) ||
-    typeof (factory.prototype as Partial<Recipe> | undefined)?.install ===
-      "function";
-  return isClass
+  return isClass(factory)
     ? new (factory as new (...a: RecipeArgs) => Recipe)(...args)
     : (factory as (...a: RecipeArgs) => Recipe)(...args);
 }
@@ -53,8 +66,8 @@ export class PartPlan {
   /** Imports every recipe written out in some section. */
   preload(): Promise<void> {
     const specs = new Set<string>();
-    for (const section of this.buildout.rawSections().values()) {
-      const spec = section.get("recipe");
+    for (const name of this.buildout.sectionNames()) {
+      const spec = this.buildout.rawOption(name, "recipe");
       if (spec && !spec.includes("${")) specs.add(spec);
     }
     return this.loader.preload(specs);
@@ -84,24 +97,30 @@ export class PartPlan {
     if (name === "buildout") return;
     const spec = options.get("recipe");
     if (!spec) return;
-    const factory = doing(
-      `Initializing section ${name}.`,
-      () => this.loader.factory(spec),
-    );
-    for (const dependency of words(options.get("<part-dependencies>"))) {
-      this.buildout.section(dependency);
-    }
-    const recipe = doing(`Initializing part ${name}.`, () => {
-      const made = this.call(() =>
-        construct(factory, this.buildout, name, options)
+    // try/catch rather than doing() closures: this runs once per part.
+    let recipe: Recipe;
+    let context: string | undefined = `Initializing section ${name}.`;
+    try {
+      const factory = this.loader.factory(spec);
+      context = undefined;
+      for (const dependency of words(options.get("<part-dependencies>"))) {
+        this.buildout.section(dependency);
+      }
+      context = `Initializing part ${name}.`;
+      recipe = this.call(
+        spec,
+        () => construct(factory, this.buildout, name, options),
       );
-      if (typeof made?.install !== "function") {
+      if (typeof recipe?.install !== "function") {
         throw new UserError(
           `The recipe ${spec} of part ${name} has no install method`,
         );
       }
-      return made;
-    });
+    } catch (err) {
+      recordFailedPart(err, name, "section", () => options.copy());
+      if (context) addDoing(err, context);
+      throw err;
+    }
     this.recipes.set(name, recipe);
     this.parts.push(name);
   }

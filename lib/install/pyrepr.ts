@@ -14,6 +14,9 @@ const ESCAPES: Record<string, string> = {
 // (Z*) categories, except the ASCII space.
 const NON_PRINTABLE = /[\p{C}\p{Z}]/u;
 
+// Printable ASCII without quotes or backslashes: repr only adds quotes.
+const PLAIN = /^[\x20-\x26\x28-\x5b\x5d-\x7e]*$/;
+
 function escape(ch: string, quote: string): string {
   if (ch === quote) return "\\" + ch;
   const known = ESCAPES[ch];
@@ -33,6 +36,7 @@ function escape(ch: string, quote: string): string {
  * @example pyRepr("it's") // "\"it's\""
  */
 export function pyRepr(value: string): string {
+  if (PLAIN.test(value)) return "'" + value + "'";
   const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
   let body = "";
   for (const ch of value) body += escape(ch, quote);

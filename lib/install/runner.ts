@@ -3,14 +3,22 @@
  * load, the standard directories and develop packages are set up, parts are
  * initialized (constructing their recipes), parts that are gone or changed
  * are uninstalled in reverse order, then each part is installed or updated.
- * The database is saved after every step that changes it.
+ * The database is saved after every part whose record changed.
  */
-import { existsSync, lstatSync, mkdirSync, rmSync, writeSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
-import { doing, doingAsync, UserError } from "../errors.ts";
-import { effectiveLevel, LEVELS, logger } from "../log.ts";
+import { addDoing, doing, doingAsync, UserError } from "../errors.ts";
+import {
+  effectiveLevel,
+  flushOutput,
+  holdOutput,
+  LEVELS,
+  logger,
+  releaseOutput,
+  writeOut,
+} from "../log.ts";
 import type { InstallResult, Recipe, RecipeBuildout } from "../recipe/api.ts";
 import { RecipeLoader } from "../recipe/load.ts";
 import { distributionsOf } from "../dists/distributions.ts";
@@ -21,10 +29,15 @@ import {
   SIGNATURE,
 } from "./database.ts";
 import { developPackages } from "./develop.ts";
+import { recordFailedPart } from "./failed_part.ts";
 import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "./pyrepr.ts";
 
 const STANDARD_DIRECTORIES = ["bin", "parts", "eggs", "develop-eggs"];
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | undefined)?.then === "function";
+}
 
 function toList(result: InstallResult): string[] {
   if (result === undefined) return [];
@@ -32,26 +45,44 @@ function toList(result: InstallResult): string[] {
   return [...result];
 }
 
-function sameOptions(a: SavedOptions, b: SavedOptions): boolean {
-  if (a.size !== b.size) return false;
-  for (const [key, value] of a) if (b.get(key) !== value) return false;
-  return true;
-}
-
-function logDifferences(part: string, old: SavedOptions, now: SavedOptions) {
+function logDifferences(part: string, saved: SavedOptions, now: SavedOptions) {
+  const old = new Map(saved);
+  old.delete(INSTALLED);
   for (const [key, value] of old) {
-    if (!now.has(key)) logger.debug(`part ${part}, dropped option ${key}.`);
+    if (!now.has(key)) logger.debug(`Part ${part}, dropped option ${key}.`);
     else if (now.get(key) !== value) {
       logger.debug(
-        `part ${part}, option ${key} changed:\n${pyRepr(now.get(key)!)} != ${
+        `Part ${part}, option ${key} changed:\n${pyRepr(now.get(key)!)} != ${
           pyRepr(value)
         }`,
       );
     }
   }
   for (const key of now.keys()) {
-    if (!old.has(key)) logger.debug(`part ${part}, new option ${key}.`);
+    if (!old.has(key)) logger.debug(`Part ${part}, new option ${key}.`);
   }
+}
+
+/**
+ * True when a part's options and recipe signature are exactly those of its
+ * database record (which also holds the paths it installed). Reads every
+ * option, as zc.buildout's comparison does.
+ */
+function isRecorded(
+  options: Options,
+  signature: string,
+  record: SavedOptions,
+): boolean {
+  const keys = options.keys();
+  let same = record.size === keys.length + 2 &&
+    record.get(SIGNATURE) === signature;
+  for (const key of keys) {
+    const value = options.require(key);
+    if (key === SIGNATURE || key === INSTALLED || record.get(key) !== value) {
+      same = false;
+    }
+  }
+  return same;
 }
 
 function warnUnused(options: Options): void {
@@ -68,20 +99,362 @@ export async function runInstall(
   buildout: Buildout,
   only: string[],
 ): Promise<void> {
-  const main = buildout.section("buildout");
-  const directory = main.require("directory");
   const home = process.cwd();
-  const api: RecipeBuildout = buildout;
-  const loader = new RecipeLoader(
-    main.require("develop-eggs-directory"),
-    distributionsOf(buildout),
-  );
+  try {
+    await new InstallRun(buildout).run(only);
+  } finally {
+    releaseOutput();
+    process.chdir(home);
+  }
+}
+
+/** The parts to install, with their recipes and signatures. */
+interface Plan {
+  parts: string[];
+  recipes: Map<string, Recipe>;
+  signatures: Map<string, string>;
+}
+
+/** One run of `install`; see the module documentation for the steps. */
+class InstallRun {
+  private readonly main: Options;
+  private readonly directory: string;
+  private readonly loader: RecipeLoader;
+  private readonly api: RecipeBuildout;
+  /**
+   * Installed parts found unchanged, with their options' set() count then:
+   * while it holds, their database record is what they would record.
+   */
+  private readonly unchanged = new Map<string, number>();
+  private readonly builtins = new Map<string, boolean>();
+
+  constructor(private readonly buildout: Buildout) {
+    this.main = buildout.section("buildout");
+    this.directory = this.main.require("directory");
+    this.loader = new RecipeLoader(
+      this.main.require("develop-eggs-directory"),
+      distributionsOf(buildout),
+    );
+    this.api = buildout;
+  }
+
+  /** Runs every step; `only` names the parts of `install p1 p2`. */
+  async run(only: string[]): Promise<void> {
+    const extensions = words(this.main.get("extensions"));
+    await doingAsync("Installing.", async () => {
+      await doingAsync("Loading extensions.", async () => {
+        for (const name of extensions) {
+          for (
+            const extension of await this.loader.extensions(name, "extensions")
+          ) {
+            await extension(this.api);
+          }
+        }
+      });
+      doing("Setting up buildout directories", () => this.createDirectories());
+    });
+    // From here on, module code runs through external() or the plan's call.
+    holdOutput();
+    const db = doing(
+      "Installing.",
+      () => InstallDatabase.read(this.main.require("installed")),
+    );
+    this.developPackages(db);
+
+    const uninstallMissing = only.length === 0;
+    const plan = await this.plan(uninstallMissing ? [] : only);
+    await doingAsync(
+      "Installing.",
+      () => this.uninstallChanged(db, plan, uninstallMissing),
+    );
+    warnUnused(this.main);
+    for (const part of plan.parts) {
+      const pending = this.installPart(
+        db,
+        part,
+        plan.recipes.get(part)!,
+        plan.signatures.get(part)!,
+      );
+      if (pending) await pending;
+    }
+    if (db.parts.length || db.developEggs) db.save();
+    else if (db.exists) db.remove();
+
+    releaseOutput();
+    for (const name of extensions) {
+      for (const unload of await this.loader.extensions(name, "unload")) {
+        await unload(this.api);
+      }
+    }
+  }
+
+  private createDirectories(): void {
+    for (const name of STANDARD_DIRECTORIES) {
+      const path = this.main.require(`${name}-directory`);
+      if (!existsSync(path)) {
+        logger.info(`Creating directory ${pyRepr(path)}.`);
+        mkdirSync(path, { recursive: true });
+      }
+    }
+  }
+
+  /** Replaces the links of the last run's develop packages by this run's. */
+  private developPackages(db: InstallDatabase): void {
+    this.removePaths(db.developEggs.split("\n"));
+    db.developEggs = doing("Installing.", () =>
+      doing(
+        "Processing directories listed in the develop option",
+        () =>
+          developPackages(
+            words(this.main.get("develop")),
+            this.directory,
+            this.main.require("develop-eggs-directory"),
+          ),
+      )).join("\n");
+    if (db.exists) db.saveRecords();
+  }
+
+  /**
+   * Initializes the parts (`only`, or those of `[buildout] parts` and what
+   * they reference), constructing their recipes.
+   */
+  private async plan(only: string[]): Promise<Plan> {
+    const plan = new PartPlan(
+      this.buildout,
+      this.loader,
+      (spec, fn) => {
+        if (this.builtin(spec)) return this.inDirectory(fn);
+        releaseOutput();
+        try {
+          return this.inDirectory(fn);
+        } finally {
+          holdOutput();
+        }
+      },
+    );
+    // Importing a module runs its code.
+    await this.external(() => plan.preload());
+    const configured = words(this.main.get("parts"));
+    const requested = only.length ? only : configured;
+    doing("Installing.", () => {
+      plan.attach();
+      for (const part of requested) {
+        this.buildout.section(part).require("recipe");
+      }
+    });
+    if (effectiveLevel() < LEVELS.DEBUG) {
+      const sections = this.buildout.initializedSections().map((options) =>
+        formatSection(options.name, options.entries())
+      );
+      writeOut(`\nConfiguration data:\n${sections.join("")}\n`);
+    }
+    const parts = only.length ? only : plan.parts;
+    const recipes = new Map<string, Recipe>();
+    const signatures = new Map<string, string>();
+    for (const part of parts) {
+      const recipe = plan.recipe(part);
+      if (!recipe) {
+        throw new UserError(
+          `Cannot install ${part}: its section has no recipe`,
+        );
+      }
+      recipes.set(part, recipe);
+      signatures.set(
+        part,
+        this.loader.signature(this.buildout.section(part).require("recipe")),
+      );
+    }
+    return { parts, recipes, signatures };
+  }
+
+  /**
+   * Uninstalls, last installed first, the planned parts whose options,
+   * signature or files changed, and (when `uninstallMissing`) the parts
+   * no longer planned. Comparing reads every option of a planned part, so
+   * (as in zc.buildout) a part installed before gets no unused-option
+   * warnings.
+   */
+  private async uninstallChanged(
+    db: InstallDatabase,
+    plan: Plan,
+    uninstallMissing: boolean,
+  ): Promise<void> {
+    const planned = new Set(plan.parts);
+    for (const part of db.parts.reverse()) {
+      if (planned.has(part)) {
+        const old = db.get(part)!;
+        const options = this.buildout.section(part);
+        const signature = plan.signatures.get(part)!;
+        if (isRecorded(options, signature, old)) {
+          this.unchanged.set(part, options.setCount);
+          const files = old.get(INSTALLED)!;
+          if (!files) continue;
+          const present = files.split("\n").every((f) =>
+            existsSync(resolve(this.directory, f))
+          );
+          if (present) continue;
+        } else if (effectiveLevel() < LEVELS.DEBUG) {
+          const now = options.copy();
+          now.set(SIGNATURE, signature);
+          logDifferences(part, old, now);
+        }
+      } else if (!uninstallMissing) {
+        continue;
+      }
+      await this.uninstallPart(part, db.get(part)!);
+      db.forget(part);
+      if (db.exists) db.saveRecords();
+    }
+  }
+
+  /** Runs the part's uninstall recipe, if any, then removes its files. */
+  private uninstallPart(part: string, saved: SavedOptions): Promise<void> {
+    return this.external(() => this.runUninstall(part, saved));
+  }
+
+  private runUninstall(part: string, saved: SavedOptions): Promise<void> {
+    return doingAsync(`Uninstalling ${part}.`, async () => {
+      logger.info(`Uninstalling ${part}.`);
+      try {
+        const uninstaller = await this.loader.uninstaller(saved.get("recipe")!);
+        if (uninstaller) {
+          logger.info("Running uninstall recipe.");
+          await this.inDirectoryAsync(async () =>
+            await uninstaller(part, Object.fromEntries(saved), this.api)
+          );
+        }
+        this.removePaths(saved.get(INSTALLED)!.split("\n"));
+      } catch (err) {
+        recordFailedPart(err, part, "database", () => saved);
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Updates the part if it is installed (its record was kept), else
+   * installs it; then records it and saves the database if that changed it.
+   * Returns a promise only when the recipe did: an async call per part
+   * costs much in a run's code that is not compiled yet.
+   */
+  private installPart(
+    db: InstallDatabase,
+    part: string,
+    recipe: Recipe,
+    signature: string,
+  ): Promise<void> | undefined {
+    const options = this.buildout.section(part);
+    const installed = db.has(part);
+    // What the part will record: its options before the call, as in
+    // zc.buildout; an unchanged part's are those of its record.
+    const record = installed &&
+        this.unchanged.get(part) === options.setCount
+      ? db.get(part)!
+      : undefined;
+    let saved: SavedOptions;
+    if (record) saved = record;
+    else {
+      saved = options.copy();
+      saved.set(SIGNATURE, signature);
+    }
+    const doing = `${installed ? "Updating" : "Installing"} ${part}.`;
+    logger.info(doing);
+    let method = recipe.install;
+    let oldFiles: string[] = [];
+    if (installed) {
+      oldFiles = db.get(part)!.get(INSTALLED)!.split("\n").filter(Boolean);
+      if (recipe.update) method = recipe.update;
+      else {
+        logger.warn(
+          `The recipe for ${part} doesn't define an update method. Using its install method.`,
+        );
+      }
+    }
+    // A recipe module may print by itself: its output must not overtake
+    // held lines, nor be overtaken by them.
+    const builtin = this.builtin(options.require("recipe"));
+    const finish = (result: InstallResult) => {
+      this.enter();
+      if (!builtin) holdOutput();
+      options.stopCreated();
+      const added = result === undefined
+        ? []
+        : toList(result).filter((p) => !oldFiles.includes(p));
+      const files = [...oldFiles, ...added].join("\n");
+      if (saved === record && files !== record.get(INSTALLED)) {
+        saved = new Map(record);
+      }
+      if (saved !== record) saved.set(INSTALLED, files);
+      db.record(part, saved);
+      // A part found installed had all its options read when compared.
+      if (!installed) warnUnused(options);
+      db.saveRecords();
+    };
+    const fail = (err: unknown): never => {
+      this.enter();
+      if (!builtin) holdOutput();
+      this.removeCreated(options.stopCreated());
+      recordFailedPart(err, part, "section", () => options.copy());
+      if (installed) {
+        db.forget(part);
+        this.removePaths(oldFiles);
+        if (db.exists) db.saveRecords();
+      }
+      addDoing(err, doing);
+      throw err;
+    };
+    options.startCreated();
+    if (!builtin) releaseOutput();
+    let returned: InstallResult | Promise<InstallResult>;
+    try {
+      this.enter();
+      returned = method.call(recipe);
+    } catch (err) {
+      return fail(err);
+    }
+    if (isThenable(returned)) {
+      // Waiting: what was said so far must be seen meanwhile.
+      flushOutput();
+      return Promise.resolve(returned).then(finish, fail);
+    }
+    finish(returned);
+  }
+
+  /** Whether the recipe `spec` is built in, asked once per spec. */
+  private builtin(spec: string): boolean {
+    let known = this.builtins.get(spec);
+    if (known === undefined) {
+      known = this.loader.builtin(spec);
+      this.builtins.set(spec, known);
+    }
+    return known;
+  }
+
+  /** Runs code of a recipe or extension module with output not held. */
+  private async external<T>(fn: () => T | Promise<T>): Promise<T> {
+    releaseOutput();
+    try {
+      return await fn();
+    } finally {
+      holdOutput();
+    }
+  }
+
+  /** Removes what a failed install or update registered as created. */
+  private removeCreated(paths: string[]): void {
+    for (const path of paths) {
+      if (!existsSync(resolve(this.directory, path))) {
+        logger.warn(`Couldn't clean up ${pyRepr(path)}.`);
+      }
+    }
+    this.removePaths(paths);
+  }
 
   /** Removes recorded paths, relative ones from the buildout directory. */
-  const removePaths = (paths: Iterable<string>) => {
+  private removePaths(paths: Iterable<string>): void {
     for (const entry of paths) {
       if (!entry) continue;
-      const path = resolve(directory, entry);
+      const path = resolve(this.directory, entry);
       let stat;
       try {
         stat = lstatSync(path);
@@ -90,213 +463,30 @@ export async function runInstall(
       }
       rmSync(path, { recursive: stat.isDirectory(), force: true });
     }
-  };
-  const inDirectory = <T>(fn: () => T): T => {
-    process.chdir(directory);
+  }
+
+  // Recipe code runs in the buildout directory, and is back there after
+  // each call even if it changed directory; runInstall restores the
+  // caller's directory when the run ends.
+  private enter(): void {
+    if (process.cwd() !== this.directory) process.chdir(this.directory);
+  }
+
+  private inDirectory<T>(fn: () => T): T {
+    this.enter();
     try {
       return fn();
     } finally {
-      process.chdir(home);
+      this.enter();
     }
-  };
-  const inDirectoryAsync = async <T>(fn: () => Promise<T>): Promise<T> => {
-    process.chdir(directory);
+  }
+
+  private async inDirectoryAsync<T>(fn: () => Promise<T>): Promise<T> {
+    this.enter();
     try {
       return await fn();
     } finally {
-      process.chdir(home);
-    }
-  };
-  const callRecipe = (options: Options, fn: () => Promise<InstallResult>) =>
-    options.trackCreated(
-      () => inDirectoryAsync(fn),
-      (paths) => {
-        for (const path of paths) {
-          if (!existsSync(resolve(directory, path))) {
-            logger.warn(`Couldn't clean up ${pyRepr(path)}.`);
-          }
-        }
-        removePaths(paths);
-      },
-    );
-
-  const extensions = words(main.get("extensions"));
-  await doingAsync("Installing.", async () => {
-    await doingAsync("Loading extensions.", async () => {
-      for (const name of extensions) {
-        for (const extension of await loader.extensions(name, "extensions")) {
-          await extension(api);
-        }
-      }
-    });
-    doing("Setting up buildout directories", () => {
-      for (const name of STANDARD_DIRECTORIES) {
-        const path = main.require(`${name}-directory`);
-        if (!existsSync(path)) {
-          logger.info(`Creating directory ${pyRepr(path)}.`);
-          mkdirSync(path, { recursive: true });
-        }
-      }
-    });
-  });
-
-  const db = doing(
-    "Installing.",
-    () => InstallDatabase.read(main.require("installed")),
-  );
-  removePaths(db.developEggs.split("\n"));
-  db.developEggs = doing("Installing.", () =>
-    doing(
-      "Processing directories listed in the develop option",
-      () =>
-        developPackages(
-          words(main.get("develop")),
-          directory,
-          main.require("develop-eggs-directory"),
-        ),
-    )).join("\n");
-  if (db.exists) db.save();
-
-  const plan = new PartPlan(buildout, loader, inDirectory);
-  await plan.preload();
-  const configured = words(main.get("parts"));
-  const uninstallMissing = only.length === 0;
-  let parts = uninstallMissing ? configured : only;
-  doing("Installing.", () => {
-    plan.attach();
-    for (const part of parts) buildout.section(part).require("recipe");
-  });
-  if (effectiveLevel() < LEVELS.DEBUG) {
-    const sections = buildout.initializedSections().map((options) =>
-      formatSection(options.name, options.entries())
-    );
-    writeSync(1, `\nConfiguration data:\n${sections.join("")}\n`);
-  }
-  if (uninstallMissing) parts = plan.parts;
-
-  const recipes = new Map<string, Recipe>();
-  const signatures = new Map<string, string>();
-  for (const part of parts) {
-    const recipe = plan.recipe(part);
-    if (!recipe) {
-      throw new UserError(
-        `Cannot install ${part}: its section has no recipe`,
-      );
-    }
-    recipes.set(part, recipe);
-    signatures.set(
-      part,
-      loader.signature(buildout.section(part).require("recipe")),
-    );
-  }
-  // Comparing reads every option, so (as in zc.buildout) a part that was
-  // installed before never gets unused-option warnings.
-  const current = (part: string): SavedOptions => {
-    const options = new Map(buildout.section(part).entries());
-    options.set(SIGNATURE, signatures.get(part)!);
-    return options;
-  };
-
-  const uninstallPart = (part: string) =>
-    doingAsync(`Uninstalling ${part}.`, async () => {
-      logger.info(`Uninstalling ${part}.`);
-      const saved = db.get(part)!;
-      const uninstaller = await loader.uninstaller(saved.get("recipe")!);
-      if (uninstaller) {
-        logger.info("Running uninstall recipe.");
-        await inDirectoryAsync(async () =>
-          await uninstaller(part, Object.fromEntries(saved), api)
-        );
-      }
-      removePaths(saved.get(INSTALLED)!.split("\n"));
-    });
-
-  await doingAsync("Installing.", async () => {
-    for (const part of [...db.parts].reverse()) {
-      if (parts.includes(part)) {
-        const old = new Map(db.get(part));
-        const files = old.get(INSTALLED)!;
-        old.delete(INSTALLED);
-        const now = current(part);
-        if (sameOptions(old, now)) {
-          if (!files) continue;
-          const present = files.split("\n").every((f) =>
-            existsSync(resolve(directory, f))
-          );
-          if (present) continue;
-        } else if (effectiveLevel() < LEVELS.DEBUG) {
-          logDifferences(part, old, now);
-        }
-      } else if (!uninstallMissing) {
-        continue;
-      }
-      await uninstallPart(part);
-      db.forget(part);
-      if (db.exists) db.save();
-    }
-  });
-
-  warnUnused(main);
-
-  for (const part of parts) {
-    const options = buildout.section(part);
-    const recipe = recipes.get(part)!;
-    const saved = new Map(options.copy());
-    saved.set(SIGNATURE, signatures.get(part)!);
-    const order = db.parts.join(" ");
-    let changed = true;
-    if (db.parts.includes(part)) {
-      logger.info(`Updating ${part}.`);
-      await doingAsync(`Updating ${part}.`, async () => {
-        const oldFiles = db.get(part)!.get(INSTALLED)!.split("\n")
-          .filter(Boolean);
-        let update = recipe.update;
-        if (!update) {
-          logger.warn(
-            `The recipe for ${part} doesn't define an update method. Using its install method.`,
-          );
-          update = recipe.install;
-        }
-        let result: InstallResult;
-        try {
-          result = await callRecipe(
-            options,
-            async () => await update.call(recipe),
-          );
-        } catch (err) {
-          db.forget(part);
-          removePaths(oldFiles);
-          if (db.exists) db.save();
-          throw err;
-        }
-        const added = result === undefined
-          ? []
-          : toList(result).filter((p) => !oldFiles.includes(p));
-        changed = added.length > 0;
-        saved.set(INSTALLED, [...oldFiles, ...added].join("\n"));
-      });
-    } else {
-      logger.info(`Installing ${part}.`);
-      const result = await doingAsync(
-        `Installing ${part}.`,
-        () => callRecipe(options, async () => await recipe.install()),
-      );
-      saved.set(INSTALLED, toList(result).join("\n"));
-    }
-    db.record(part, saved);
-    warnUnused(options);
-    if (changed || db.parts.join(" ") !== order) db.save();
-  }
-
-  if (db.developEggs) {
-    if (!db.exists) db.save();
-  } else if (!db.parts.length && db.exists) {
-    db.remove();
-  }
-
-  for (const name of extensions) {
-    for (const unload of await loader.extensions(name, "unload")) {
-      await unload(api);
+      this.enter();
     }
   }
 }

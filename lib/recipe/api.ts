@@ -66,7 +66,18 @@ export interface RecipeBuildout {
    * checksums, offline misses and network failures are user errors.
    */
   download(url: string, options?: DownloadOptions): Promise<DownloadResult>;
-  // extract(file, dest, ExtractOptions) lands here with the archive module.
+  /**
+   * Extracts the archive `file` (tar, tar.gz, tar.bz2, tar.xz, tar.lz or
+   * zip, recognised by content) into `destination`, created if missing, and
+   * returns the top-level entries it added there: what existed before is
+   * not returned, so a shared destination survives uninstall. Nothing is
+   * left behind when it fails; no member lands outside `destination`.
+   */
+  extract(
+    file: string,
+    destination: string,
+    options?: ExtractOptions,
+  ): Promise<string[]>;
 }
 
 /** Per-call options of {@link RecipeBuildout.download}. */
@@ -107,8 +118,25 @@ export interface ExtractOptions {
    * user error otherwise), `"auto"` drops it only when there is one.
    */
   stripTopLevelDir?: boolean | "auto";
-  /** Glob patterns of member paths to skip. */
+  /**
+   * Glob patterns (picomatch) of member paths to skip, matched against the
+   * path in the archive (before stripping); a pattern without `/` matches
+   * names at any depth; a skipped directory takes its contents with it.
+   */
   excludes?: string[];
+  /**
+   * Decides, before anything moves, what happens to a top-level entry that
+   * already exists in the destination (called with its absolute path):
+   * `"merge"` (the default without this) merges directories and replaces
+   * files, `"skip"` keeps the existing entry; throwing refuses.
+   *
+   * ```ts
+   * onExisting: (path) => {
+   *   throw new buildout.UserError(`Target ${path} already exists.`);
+   * }
+   * ```
+   */
+  onExisting?: (path: string) => "merge" | "skip";
 }
 
 /** Paths to remove on uninstall: one, several, or none. */

@@ -213,6 +213,12 @@ export class RecipeLoader {
     return found;
   }
 
+  /** True when `spec` names a built-in recipe (no develop package). */
+  builtin(spec: string): boolean {
+    const [pkg, entry] = parseSpec(spec);
+    return `${pkg}:${entry}` in BUILTINS && !this.findPackage(pkg);
+  }
+
   /** The signature of the code behind `spec` (see `install/signature.ts`). */
   signature(spec: string): string {
     const [pkg] = parseSpec(spec);

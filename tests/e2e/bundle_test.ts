@@ -4,28 +4,59 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { exec, type Sample, sampleBuildout } from "./harness.ts";
+import {
+  exec,
+  type Sample,
+  sampleBuildout,
+  startServer,
+  type StaticServer,
+} from "./harness.ts";
+
+/** A server for `payload.txt`, closed at scope exit. */
+async function payloadServer(
+  sample: Sample,
+): Promise<StaticServer & AsyncDisposable> {
+  const files = sample.tmpdir("server");
+  sample.write(files, "payload.txt", PAYLOAD);
+  sample.write(files, "remote.cfg", "[motd]\nmode = 640\n");
+  const server = await startServer(files);
+  const stop = server.close.bind(server);
+  let closed: Promise<void> | undefined;
+  const close = () => closed ??= stop();
+  return Object.assign(server, { close, [Symbol.asyncDispose]: close });
+}
 
 const RECIPE = `
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 export default class Greeting {
   constructor(buildout, name, options) {
+    this.buildout = buildout;
     this.options = options;
     options.set("location", join(buildout.section("buildout").require("parts-directory"), name));
   }
-  install() {
+  async install() {
     const location = this.options.require("location");
-    writeFileSync(location, this.options.require("text") + "\\n");
+    let text = this.options.require("text");
+    const url = this.options.get("url");
+    if (url) {
+      const got = await this.buildout.download(url, { md5: this.options.get("md5sum") });
+      text += "\\n" + readFileSync(got.path, "utf8").trim();
+    }
+    writeFileSync(location, text + "\\n");
     return location;
   }
 }
 `;
 
-/** A buildout with a develop recipe package, an extends file and mkdir. */
-function writeProject(sample: Sample, dir: string): void {
+/**
+ * A buildout with a develop recipe package that downloads from `server`, an
+ * extends file, a template and mkdir.
+ */
+function writeProject(sample: Sample, dir: string, server: string): void {
   sample.mkdir(dir, "recipes");
   sample.write(
     dir,
@@ -38,23 +69,37 @@ function writeProject(sample: Sample, dir: string): void {
   );
   sample.write(dir, "recipes", "greet.js", RECIPE);
   sample.write(dir, "base.cfg", "[hello]\ntext = Hello\n");
+  sample.write(dir, "motd.in", "Welcome to \${hello:location}\n");
   sample.write(
     dir,
     "buildout.cfg",
     `[buildout]
-extends = base.cfg
+extends = base.cfg ${server}remote.cfg
 develop = recipes
-parts = hello data
+parts = hello data motd
 
 [hello]
 recipe = greet
 text += world
+url = ${server}payload.txt
+md5sum = ${md5(PAYLOAD)}
+
+[motd]
+recipe = collective.recipe.template
+input = motd.in
+output = \${buildout:directory}/etc/motd
 
 [data]
 recipe = mkdir
 paths = \${buildout:directory}/var/data
 `,
   );
+}
+
+const PAYLOAD = "downloaded\n";
+
+function md5(text: string): string {
+  return createHash("md5").update(text).digest("hex");
 }
 
 /** `.installed.cfg` with the buildout directory replaced by `DIR`. */
@@ -67,8 +112,9 @@ function database(dir: string): string {
 
 Deno.test("bundle builds, packs, and the bundle builds the same offline", async () => {
   using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
   const dir = sample.tmpdir("project");
-  writeProject(sample, dir);
+  writeProject(sample, dir, server.url);
   const out = join(sample.testDir, "project.tar.gz");
   const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
   assert.equal(bundled.code, 0, bundled.output);
@@ -88,13 +134,23 @@ Deno.test("bundle builds, packs, and the bundle builds the same offline", async 
       "project/recipes/greet.js",
       "project/offline.cfg",
       "project/bin/buildout",
+      "project/motd.in",
+      "project/downloads/payload.txt",
     ]
   ) {
     assert.ok(listing.includes(entry), `${entry} in ${listing}`);
   }
+  const remote = createHash("md5").update(`${server.url}remote.cfg`).digest(
+    "hex",
+  );
+  assert.ok(
+    listing.includes(`project/extends-cache/${remote}`),
+    listing.join(),
+  );
   // Installed parts and the database stay behind.
   assert.ok(!listing.includes("project/parts/hello"), listing.join("\n"));
   assert.ok(!listing.includes("project/.installed.cfg"));
+  assert.ok(!listing.includes("project/etc/motd"));
   assert.deepEqual(
     listing.filter((e) => e.startsWith("project/develop-eggs/")),
     ["project/develop-eggs/"],
@@ -116,6 +172,7 @@ download-cache = downloads
 extends-cache = extends-cache
 `,
   );
+  await server.close();
   const offline = await exec(
     join(unpacked, "bin", "buildout"),
     ["-c", "offline.cfg"],
@@ -124,8 +181,14 @@ extends-cache = extends-cache
   assert.equal(offline.code, 0, offline.output);
   assert.equal(
     readFileSync(join(unpacked, "parts", "hello"), "utf8"),
-    "Hello\nworld\n",
+    "Hello\nworld\ndownloaded\n",
   );
+  assert.equal(
+    readFileSync(join(unpacked, "etc", "motd"), "utf8"),
+    `Welcome to ${join(unpacked, "parts", "hello")}\n`,
+  );
+  // From the extends cache: the server is gone.
+  assert.equal(statSync(join(unpacked, "etc", "motd")).mode & 0o777, 0o640);
   assert.ok(existsSync(join(unpacked, "var", "data")));
   assert.equal(database(unpacked), database(dir));
 });
@@ -145,12 +208,50 @@ Deno.test("bundle refuses files outside the buildout directory", async () => {
   assert.ok(!existsSync(out));
 });
 
+Deno.test("bundle names the URLs a part uses that are not in the cache", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  sample.write(
+    dir,
+    "buildout.cfg",
+    sample.cat(dir, "buildout.cfg") +
+      `\n[docs]\nrecipe = debug\nhome = \${hello:url}\nmirror = ${server.url}mirror/x.tgz\n` +
+      "\n[buildout]\nparts += docs\n",
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  const result = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    result.stderr.replaceAll(server.url, "http://SERVER/"),
+    "Error: bundle could not capture these URLs in the download cache (a " +
+      "recipe fetched them without buildout's download utility, or never " +
+      "fetched them), so the offline build would miss them:\n" +
+      "  http://SERVER/mirror/x.tgz\n" +
+      "Use --ignore-uncached to bundle anyway.\n",
+  );
+  assert.ok(!existsSync(out));
+  const anyway = await sample.system(
+    ["bundle", "-o", out, "--ignore-uncached"],
+    {
+      cwd: dir,
+    },
+  );
+  assert.equal(anyway.code, 0, anyway.output);
+  assert.match(
+    anyway.stdout,
+    /Not in the download cache, bundled anyway:\n {2}http:/,
+  );
+  assert.ok(existsSync(out));
+});
+
 Deno.test("bundle: bad arguments are user errors", async () => {
   using sample = await sampleBuildout();
   const result = await sample.system("bundle --nope");
   assert.equal(result.code, 1);
   assert.equal(
     result.stderr,
-    "Error: bundle: unexpected argument --nope (usage: bundle [-o OUT.tar.gz] [--with-parts])\n",
+    "Error: bundle: unexpected argument --nope (usage: bundle [-o OUT.tar.gz] [--with-parts] [--ignore-uncached])\n",
   );
 });

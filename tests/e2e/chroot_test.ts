@@ -1,116 +1,22 @@
 /**
  * "The executable runs in a minimal root": `dist/buildout` plus only the
  * shared libraries `ldd` lists (and the dynamic loader) in an empty
- * directory, run with `chroot` inside `unshare -m -n` (a private mount
- * namespace for the /proc mount it needs, and no network).
+ * directory, run with `chroot` inside `unshare -m -n` (see `chroot.ts`).
  *
  * Needs root and `unshare`/`chroot`/`ldd`; otherwise the tests are ignored
  * and their names say why.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import {
-  accessSync,
-  constants,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
-import process from "node:process";
+import { copyFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { VERSION } from "../../lib/version.ts";
-import { BUILDOUT, ensureBinary, exec, type RunResult } from "./harness.ts";
-
-/** Absolute path of `name` on PATH (or the sbin dirs), or null. */
-function which(name: string): string | null {
-  const dirs = (process.env.PATH ?? "").split(delimiter)
-    .concat(["/usr/sbin", "/sbin", "/usr/bin", "/bin"]);
-  for (const dir of dirs) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch { /* keep looking */ }
-  }
-  return null;
-}
-
-const tools = {
-  unshare: which("unshare"),
-  chroot: which("chroot"),
-  mount: which("mount"),
-  ldd: which("ldd"),
-};
-
-/** Why the chroot tests cannot run here, or null when they can. */
-function whyNot(): string | null {
-  if (process.platform !== "linux") return "needs Linux";
-  if (process.getuid?.() !== 0) return "needs root for unshare/chroot";
-  const missing = Object.entries(tools).filter(([, path]) => !path);
-  if (missing.length) {
-    return `needs ${missing.map(([name]) => name).join(", ")}`;
-  }
-  // Root in a container may still lack the right to make namespaces.
-  const probeDir = mkdtempSync(join(tmpdir(), "buildout-chroot-probe-"));
-  try {
-    const probe = spawnSync(tools.unshare!, [
-      "-m",
-      "-n",
-      tools.mount!,
-      "-t",
-      "proc",
-      "proc",
-      probeDir,
-    ]);
-    if (probe.status !== 0) {
-      return "unshare -m -n / mount -t proc is not permitted here: " +
-        String(probe.stderr).trim();
-    }
-  } finally {
-    rmSync(probeDir, { recursive: true, force: true });
-  }
-  return null;
-}
-
-const skipReason = whyNot();
-const suffix = skipReason ? ` (skipped: ${skipReason})` : "";
-
-/** The files `ldd` says `binary` loads, loader included. */
-function sharedLibraries(binary: string): string[] {
-  const result = spawnSync(tools.ldd!, [binary], { encoding: "utf8" });
-  if (result.status !== 0) {
-    // A static executable: ldd says "not a dynamic executable".
-    return [];
-  }
-  const paths: string[] = [];
-  for (const line of result.stdout.split("\n")) {
-    const arrow = line.match(/=>\s+(\/\S+)/);
-    const bare = line.match(/^\s*(\/\S+)\s+\(/);
-    const path = arrow?.[1] ?? bare?.[1];
-    if (path) paths.push(path);
-    else if (/=>\s+not found/.test(line)) {
-      throw new Error(`ldd: a library is missing: ${line.trim()}`);
-    }
-  }
-  return paths;
-}
+import { emptyRoot, runChrooted, skipReason, suffix } from "./chroot.ts";
+import { BUILDOUT, type RunResult } from "./harness.ts";
 
 /** A root holding only the executable, its libraries and a few empty dirs. */
 function makeRoot(): string {
-  ensureBinary();
-  const root = mkdtempSync(join(tmpdir(), "buildout-chroot-"));
-  for (const lib of sharedLibraries(BUILDOUT)) {
-    const target = join(root, lib);
-    mkdirSync(dirname(target), { recursive: true });
-    copyFileSync(lib, target); // follows symlinks: the real file lands here
-  }
+  const root = emptyRoot(["home/user", "project"]);
   copyFileSync(BUILDOUT, join(root, "buildout"));
-  for (const dir of ["proc", "tmp", "home/user", "project"]) {
-    mkdirSync(join(root, dir), { recursive: true });
-  }
   writeFileSync(
     join(root, "project", "buildout.cfg"),
     "[buildout]\nparts =\n[app]\nx = ${buildout:directory}/x\n",
@@ -118,26 +24,8 @@ function makeRoot(): string {
   return root;
 }
 
-/** Runs `/buildout args` chrooted into `root`, with /proc mounted. */
-function runChrooted(root: string, args: string[]): Promise<RunResult> {
-  return exec(tools.unshare!, [
-    "-m",
-    "-n",
-    "sh",
-    "-c",
-    'root=$1; shift; mount -t proc proc "$root/proc" && ' +
-    'exec chroot "$root" /buildout "$@"',
-    "sh",
-    root,
-    ...args,
-  ], {
-    env: {
-      HOME: "/home/user",
-      BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
-      PATH: [dirname(tools.mount!), dirname(tools.chroot!), "/usr/bin", "/bin"]
-        .join(delimiter),
-    },
-  });
+function run(root: string, args: string[]): Promise<RunResult> {
+  return runChrooted(root, "/buildout", args);
 }
 
 Deno.test({
@@ -146,7 +34,7 @@ Deno.test({
   async fn() {
     const root = makeRoot();
     try {
-      const result = await runChrooted(root, ["--version"]);
+      const result = await run(root, ["--version"]);
       assert.equal(result.stderr, "");
       assert.equal(result.stdout, `buildout version ${VERSION}\n`);
       assert.equal(result.code, 0);
@@ -162,7 +50,7 @@ Deno.test({
   async fn() {
     const root = makeRoot();
     try {
-      const result = await runChrooted(root, [
+      const result = await run(root, [
         "-c",
         "/project/buildout.cfg",
         "annotate",

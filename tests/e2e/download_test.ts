@@ -117,6 +117,7 @@ class Session {
   normalize(text: string): string {
     return this.sample.normalize(text)
       .replaceAll(this.url, "http://localhost/")
+      .replaceAll(this.url.replace("http:", "https:"), "https://localhost/")
       .replace(/buildout-[0-9a-f]{8}-/g, "buildout-XXXXXXXX-");
   }
 
@@ -301,7 +302,10 @@ Downloading http://localhost/foo.txt
 fetch: /sample-buildout/downloads/${hash} false "The wrong text."
 `,
   );
-  assert.deepEqual(sample.ls("downloads"), [`-  ${hash}`, "d  cmmi"]);
+  assert.deepEqual(
+    sample.ls("downloads").sort(),
+    ["d  cmmi", `-  ${hash}`].sort(),
+  );
 });
 
 Deno.test("download-cache and install-from-cache checks on start", async () => {
@@ -710,6 +714,19 @@ Deno.test("bad input: each failure is one line naming the URL, nothing partial i
     assert.ok(!existsSync(sample.path("target.txt")), url);
   }
   assert.equal(flaky, 3, "a 500 is tried three times");
+
+  // TLS to a server that does not speak it; the wording is the TLS stack's.
+  const tls = s.url.replace("http:", "https:") + "foo.txt";
+  sample.write(
+    "buildout.cfg",
+    config(tls, `download-cache = ${cache}`),
+  );
+  const result = await s.run();
+  assert.match(
+    result.stderr,
+    /^While:\n {2}Installing fetch\.\nError: Error downloading https:\/\/localhost\/foo\.txt: TLS error: [^\n]+\n$/,
+  );
+  assert.deepEqual(readdirSync(cache), []);
 
   // A cache path that is a file; a target in a missing directory.
   write(cache, "file", "");

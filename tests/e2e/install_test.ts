@@ -842,11 +842,110 @@ export default class Mkdir {
   );
   assert.equal(result.code, 1);
 
+  // -D: the stack down to the recipe's line, then the part's options (what
+  // the reference's pdb session looks at), on stderr; exit 1.
   const debug = await run(sample, "-D");
-  assert.match(
-    debug.stderr,
-    /Error: Missing option: data-dir:directory\n.*at /s,
+  assert.equal(debug.code, 1);
+  assert.equal(debug.stdout, result.stdout);
+  const [stack, part] = debug.stderr.split("\n\n");
+  assert.ok(
+    stack.startsWith(
+      "While:\n  Installing data-dir.\nMissingOption: Missing option: data-dir:directory\n",
+    ),
+    stack,
   );
+  assert.match(
+    stack,
+    /\n +at install \(\/sample-buildout\/recipes\/mkdir\.ts:5:\d+\)\n/,
+  );
+  assert.equal(
+    part,
+    `Part data-dir failed; its options:
+  path='mystuff'
+  recipe='recipes:mkdir'
+`,
+  );
+});
+
+Deno.test("-D shows the failing part of a constructor, an uninstall, or none", async () => {
+  using sample = await installedSample();
+  sample.write(
+    "recipes",
+    "boom.ts",
+    `export default class {
+  constructor(b, name, options) {
+    options.set("computed", "set before failing");
+    throw new Error("boom");
+  }
+  install() {}
+}
+export function uninstallBoom() { throw new Error("no uninstall"); }
+`,
+  );
+  writeRecipes(sample, { mkdir: "./mkdir.ts", boom: "./boom.ts" }, {
+    mkdir: "./boom.ts:uninstallBoom",
+  });
+  sample.write(
+    "buildout.cfg",
+    withPart("[x]\nrecipe = recipes:boom\nsize = 2\n"),
+  );
+  const constructor = await run(sample, "-D");
+  assert.equal(constructor.code, 1);
+  assert.ok(
+    constructor.stderr.startsWith(
+      "While:\n  Installing.\n  Getting section x.\n  Initializing part x.\nError: boom\n",
+    ),
+    constructor.stderr,
+  );
+  assert.match(constructor.stderr, /\n +at .*\/recipes\/boom\.ts:4:/);
+  assert.ok(
+    constructor.stderr.endsWith(`
+
+Part x failed; its options:
+  computed='set before failing'
+  recipe='recipes:boom'
+  size='2'
+`),
+    constructor.stderr,
+  );
+
+  // The part is gone from the configuration: its uninstall recipe fails,
+  // and the options shown are those saved in .installed.cfg.
+  sample.write("buildout.cfg", "[buildout]\ndevelop = recipes\nparts =\n");
+  const uninstall = await run(sample, "-D");
+  assert.equal(uninstall.code, 1);
+  assert.ok(
+    uninstall.stderr.startsWith(
+      "While:\n  Installing.\n  Uninstalling data-dir.\nError: no uninstall\n",
+    ),
+    uninstall.stderr,
+  );
+  assert.ok(
+    installed(sample).includes("[data-dir]"),
+    "the part stays recorded",
+  );
+  assert.ok(
+    uninstall.stderr.replace(/recipes-[^']+/, "recipes-SIG").endsWith(`
+
+Part data-dir failed to uninstall; its options as installed:
+  __buildout_installed__='/sample-buildout/mystuff'
+  __buildout_signature__='recipes-SIG'
+  path='/sample-buildout/mystuff'
+  recipe='recipes:mkdir'
+`),
+    uninstall.stderr,
+  );
+
+  // An error outside any part: the stack only.
+  sample.write("buildout.cfg", "[buildout]\nparts = ${nope:x}\n");
+  const config = await run(sample, "-D");
+  assert.equal(config.code, 1);
+  assert.ok(config.stderr.startsWith("While:\n  Initializing.\n"));
+  assert.match(
+    config.stderr,
+    /\nMissingSection: The referenced section, 'nope', was not defined\.\n +at /,
+  );
+  assert.ok(!config.stderr.includes("\n\nPart "), config.stderr);
 });
 
 Deno.test("built-in debug and mkdir recipes", async () => {
@@ -1024,8 +1123,24 @@ Deno.test("a missing develop directory is an error", async () => {
   using sample = await installedSample();
   await badConfig(
     sample,
-    "[buildout]\ndevelop = recipes nope*\nparts = data-dir\n\n[data-dir]\nrecipe = recipes:mkdir\npath = mystuff\n",
-    /^Error: Couldn't develop '\/sample-buildout\/nope\*' \(not found\)$/,
+    "[buildout]\ndevelop = recipes nope\nparts = data-dir\n\n[data-dir]\nrecipe = recipes:mkdir\npath = mystuff\n",
+    /^Error: Couldn't develop '\/sample-buildout\/nope' \(not found\)$/,
+  );
+});
+
+Deno.test("a develop glob matching nothing is a warning, as in zc.buildout", async () => {
+  using sample = await installedSample();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = src/* recipes\nparts = data-dir\n\n[data-dir]\nrecipe = recipes:mkdir\npath = mystuff\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Couldn't develop '/sample-buildout/src/*' (not found)
+Develop: '/sample-buildout/recipes'
+Updating data-dir.
+`,
   );
 });
 
@@ -1057,6 +1172,82 @@ Deno.test("unused options are reported", async () => {
 Installing d.
 d: created path: /sample-buildout/parts/d
 Unused options for d: 'aaa' 'zzz'.
+`,
+  );
+});
+
+Deno.test("-vv tells why a part is reinstalled", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = d\n\n[d]\nrecipe = debug\nold = 1\nsame = s\nvalue = a\n",
+  );
+  assert.equal((await run(sample)).code, 0);
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = d\n\n[d]\nrecipe = debug\nadded = 2\nsame = s\nvalue = b\n",
+  );
+  const result = await run(sample, "-vv");
+  assert.equal(result.code, 0, result.output);
+  const why = result.stdout.split("\n").filter((line) =>
+    line.startsWith("Part d,") || line.startsWith("'")
+  );
+  assert.deepEqual(why, [
+    "Part d, dropped option old.",
+    "Part d, option value changed:",
+    "'b' != 'a'",
+    "Part d, new option added.",
+  ]);
+  assert.match(result.stdout, /\nUninstalling d\.\nInstalling d\.\n/);
+});
+
+Deno.test("recipe modules printing by themselves keep their place in the output", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("recipes");
+  sample.write(
+    "recipes",
+    "talk.ts",
+    `console.log("module loaded");
+export default class Talk {
+  constructor(buildout, name) {
+    this.name = name;
+    console.log(name + " constructed");
+  }
+  install() {
+    console.log(this.name + " installing");
+  }
+}
+`,
+  );
+  writeRecipes(sample, { talk: "./talk.ts" });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+develop = recipes
+parts = a b c
+
+[a]
+recipe = debug
+
+[b]
+recipe = recipes:talk
+
+[c]
+recipe = debug
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+module loaded
+b constructed
+Installing a.
+  recipe='debug'
+Installing b.
+b installing
+Installing c.
+  recipe='debug'
 `,
   );
 });

@@ -277,3 +277,17 @@ Deno.test("refused connections, unknown hosts and TLS failures are one-line erro
     );
   });
 });
+
+Deno.test("more than ten redirects is an error", async () => {
+  const handlers: Record<string, RequestHandler> = {};
+  for (let i = 0; i < 12; i++) handlers[`/r${i}`] = redirect(`/r${i + 1}`);
+  await withServer(handlers, async (server) => {
+    await assert.rejects(
+      httpGet(server.url + "r0", new Collect(), settings),
+      new DownloadError(
+        server.url + "r0",
+        `more than 10 redirects (last to ${server.url}r11)`,
+      ),
+    );
+  });
+});

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InstallDatabase } from "../../lib/install/database.ts";
+import { readDatabaseText } from "../../lib/install/_database_text.ts";
+import { InstallDatabase, INSTALLED } from "../../lib/install/database.ts";
+import { parse } from "../../lib/config/parse.ts";
 import { UserError } from "../../lib/errors.ts";
 
 function withDir(fn: (dir: string) => void): void {
@@ -107,4 +109,52 @@ Deno.test("an empty path disables the database", () => {
   db.record("p", new Map([["recipe", "r"], ["__buildout_installed__", ""]]));
   db.save();
   assert.equal(db.exists, false);
+});
+
+Deno.test("database text reads as the general parser reads it", () => {
+  // Values buildout writes within the subset read by the direct scan...
+  const plain = [
+    "plain",
+    "",
+    " lead",
+    "a\nb",
+    "a\n\n  b \n",
+    "\n",
+    "x = y",
+    "tab\tinside",
+    "%(__buildout_space__)s",
+  ];
+  // ...and values whose edge spaces send the file to the general parser.
+  const odd = ["trail\t", "\u00a0nbsp", "sep\x1c", "\tlead"];
+  const format = (values: string[]) => {
+    const db = InstallDatabase.read("");
+    values.forEach((value, i) =>
+      db.record(
+        `p${i}`,
+        new Map([["recipe", "r"], [INSTALLED, ""], ["value", value]]),
+      )
+    );
+    return db.format();
+  };
+  const written = format(plain);
+  const texts = [
+    written,
+    ...odd.map((value) => format([...plain, value])),
+    // zc.buildout appends [buildout] sections; hand edits add comments.
+    written + "\n[buildout]\nparts = p1 p0\n",
+    "# edited\n" + written,
+    written.replace("recipe = r", "recipe =\n  r"),
+    written.replace("\n", "\r\n"),
+    "[a]\nx = 1\n\ty\n[b]\ny = \n\n[a]\nw = 2\nx = 3\n",
+    "[a]\nx = 1\n\ty\n  z\n[b]\ny = \n\n[a]\nw = 2\n",
+    "[a]\nx = 1\ny+ = 2\n",
+  ];
+  for (const text of texts) {
+    const general = new Map(
+      [...parse(text, "x.cfg")].map((
+        [name, options],
+      ) => [name, new Map([...options].map(([k, o]) => [k, o.value]))]),
+    );
+    assert.deepEqual(readDatabaseText(text, "x.cfg"), general, text);
+  }
 });

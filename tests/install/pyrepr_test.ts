@@ -10,3 +10,12 @@ Deno.test("pyRepr quotes and escapes as Python 3's repr", () => {
   assert.equal(pyRepr("é ü"), "'é ü'");
   assert.equal(pyRepr("\u2028"), "'\\u2028'");
 });
+
+Deno.test("pyRepr of plain ASCII only adds quotes", () => {
+  assert.equal(pyRepr(""), "''");
+  assert.equal(
+    pyRepr(" ~!#$%&()*+,-./09:;<=>?@AZ[]^_`az{|}"),
+    "' ~!#$%&()*+,-./09:;<=>?@AZ[]^_`az{|}'",
+  );
+  assert.equal(pyRepr('say "hi"'), `'say "hi"'`);
+});

@@ -1,0 +1,38 @@
+/**
+ * The error every archive problem a user can fix turns into: an unknown
+ * format, truncated or corrupt data, a member that would land outside the
+ * destination. One line, naming the archive and, when one is to blame, the
+ * member.
+ */
+import { UserError } from "../../errors.ts";
+
+/**
+ * `Couldn't extract FILE: REASON`, or `Couldn't extract FILE: member
+ * 'NAME' REASON` when a member is to blame.
+ *
+ * ```ts
+ * throw new ArchiveError("/tmp/x.tgz", "has an absolute path", "/etc/passwd");
+ * // Couldn't extract /tmp/x.tgz: member '/etc/passwd' has an absolute path
+ * ```
+ */
+export class ArchiveError extends UserError {
+  constructor(
+    readonly archive: string,
+    readonly reason: string,
+    readonly member?: string,
+  ) {
+    super(
+      member === undefined
+        ? `Couldn't extract ${archive}: ${reason}`
+        : `Couldn't extract ${archive}: member '${member}' ${reason}`,
+    );
+    this.name = "ArchiveError";
+  }
+}
+
+/** True for errors node:fs raises (they carry a string `code`). */
+export function isSystemError(err: unknown): err is Error & { code: string } {
+  return err instanceof Error &&
+    typeof (err as { code?: unknown }).code === "string" &&
+    typeof (err as { syscall?: unknown }).syscall === "string";
+}

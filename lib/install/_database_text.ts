@@ -1,0 +1,96 @@
+/**
+ * Reading the text of an installation database. Files written by buildout
+ * (this one or zc.buildout) use a narrow subset of the configuration
+ * dialect: `[name]` headers, `name = value` lines with no space at either
+ * end of the value, and tab-indented continuation lines. That subset is
+ * read by a direct scan, several times faster than the general parser on
+ * large databases; any other line (comments, hand edits, block values)
+ * sends the whole file to the general parser, so both readings agree.
+ * An unterminated last line is dropped first.
+ */
+import { parse } from "../config/parse.ts";
+
+/** Sections of a database file, values as written (still quoted). */
+export type DatabaseText = Map<string, Map<string, string>>;
+
+const TAB = 0x09, BRACKET = 0x5b;
+
+/** Nothing the general parser would strip at either end. */
+function trimmed(s: string): boolean {
+  const first = s.charCodeAt(0), last = s.charCodeAt(s.length - 1);
+  if (first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f) return true;
+  return first > 0x20 && last > 0x20 && s.trim() === s;
+}
+
+// What the general parser accepts as an option or section name, minus the
+// `+`/`-` suffixes of `+=`/`-=`.
+const NAME = /^[^\s{}[\]=:#;+-][^\s{}[\]=:]*$/;
+const PLAIN_NAME = /^[^\s{}[\]=:]*[^\s{}[\]=:+-]$/;
+const SECTION = /^\[[^\s#[\]:;{}]+\]$/;
+
+/** The subset described above, or undefined when the text leaves it. */
+function scan(text: string): DatabaseText | undefined {
+  // The general parser also ends lines at a lone \r.
+  if (text.includes("\r")) return undefined;
+  const sections: DatabaseText = new Map();
+  let section: Map<string, string> | undefined;
+  let option = "";
+  let value = "";
+  // The same few option names repeat in every part's section.
+  const names = new Set<string>();
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  for (const line of lines) {
+    const first = line.charCodeAt(0);
+    if (first === TAB) {
+      // A continuation of a non-empty first line (an empty one starts a
+      // block value, which the general parser dedents).
+      const rest = line.slice(1);
+      if (!option || !value || !rest || !trimmed(rest)) return undefined;
+      value += "\n" + rest;
+      section!.set(option, value);
+      continue;
+    }
+    if (line === "") continue;
+    if (first === BRACKET) {
+      if (!SECTION.test(line)) return undefined;
+      const name = line.slice(1, -1);
+      section = sections.get(name);
+      if (!section) sections.set(name, section = new Map());
+      option = "";
+      continue;
+    }
+    const eq = line.indexOf(" = ");
+    if (!section || eq < 1) return undefined;
+    option = line.slice(0, eq);
+    value = line.slice(eq + 3);
+    if (!names.has(option)) {
+      if (!NAME.test(option) || !PLAIN_NAME.test(option)) return undefined;
+      names.add(option);
+    }
+    if (value && !trimmed(value)) return undefined;
+    section.set(option, value);
+  }
+  return sections;
+}
+
+/**
+ * The sections of database text `text` read from `source`.
+ *
+ * @throws {UserError} from the general parser for text that is not in
+ *   the configuration dialect at all.
+ */
+export function readDatabaseText(text: string, source: string): DatabaseText {
+  // Buildout ends every write with a newline: an unterminated last line is
+  // an append cut short by a crash (see database.ts), and is ignored.
+  if (!text.endsWith("\n")) text = text.slice(0, text.lastIndexOf("\n") + 1);
+  const fast = scan(text);
+  if (fast) return fast;
+  const sections: DatabaseText = new Map();
+  for (const [name, options] of parse(text, source)) {
+    const values = new Map<string, string>();
+    for (const [key, { value }] of options) values.set(key, value);
+    sections.set(name, values);
+  }
+  return sections;
+}

@@ -1,0 +1,757 @@
+/**
+ * `extract` (lib/fetch/archive.ts): every format, recognised by content;
+ * modes, directories, symlinks, hard links, times; stripping; excludes;
+ * merging into an existing destination; hostile members; truncated and
+ * corrupt archives, after which nothing is left behind.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { createHash, randomBytes } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { ArchiveError, extract } from "../../lib/fetch/archive.ts";
+import { UserError } from "../../lib/errors.ts";
+import {
+  compress,
+  listing,
+  tar,
+  type TarMember,
+  tempDir,
+  zip,
+  type ZipMember,
+} from "./_fixtures.ts";
+
+const MTIME = 1_500_000_000;
+
+/** The same small tree as tar members and as zip members. */
+const TREE_TAR: TarMember[] = [
+  { name: "pkg-1.0", type: "dir", mode: 0o755, mtime: MTIME },
+  { name: "pkg-1.0/README", data: "read me\n", mode: 0o644, mtime: MTIME },
+  { name: "pkg-1.0/bin", type: "dir", mode: 0o750, mtime: MTIME },
+  { name: "pkg-1.0/bin/run", data: "#!/bin/sh\n", mode: 0o755, mtime: MTIME },
+  { name: "pkg-1.0/secret", data: "s3cr3t", mode: 0o600, mtime: MTIME },
+  { name: "pkg-1.0/empty", type: "dir", mode: 0o700, mtime: MTIME },
+  { name: "pkg-1.0/run", type: "symlink", linkname: "bin/run", mtime: MTIME },
+  { name: "pkg-1.0/README.copy", type: "hardlink", linkname: "pkg-1.0/README" },
+];
+const TREE_ZIP: ZipMember[] = [
+  { name: "pkg-1.0/", mode: 0o040755 },
+  { name: "pkg-1.0/README", data: "read me\n", mode: 0o100644 },
+  { name: "pkg-1.0/bin/", mode: 0o040750 },
+  { name: "pkg-1.0/bin/run", data: "#!/bin/sh\n", mode: 0o100755 },
+  { name: "pkg-1.0/secret", data: "s3cr3t", mode: 0o100600, method: 0 },
+  { name: "pkg-1.0/empty/", mode: 0o040700 },
+  { name: "pkg-1.0/run", data: "bin/run", mode: 0o120777 },
+  { name: "pkg-1.0/README.copy", data: "read me\n", mode: 0o100644 },
+];
+const EXPECTED = [
+  '- 644 README "read me\\n"',
+  '- 644 README.copy "read me\\n"',
+  "d 750 bin",
+  '- 755 bin/run "#!/bin/sh\\n"',
+  "d 700 empty",
+  "l run -> bin/run",
+  '- 600 secret "s3cr3t"',
+];
+
+/** Writes `data` as `name` in `dir`; returns its path. */
+function archiveFile(dir: string, name: string, data: Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, data);
+  return path;
+}
+
+/** Asserts `fn` rejects with an ArchiveError whose message matches. */
+async function rejects(fn: () => Promise<unknown>, message: RegExp) {
+  await assert.rejects(fn, (err: unknown) => {
+    assert.ok(err instanceof ArchiveError, String(err));
+    assert.match(err.message, message);
+    return true;
+  });
+}
+
+/** Nothing but `expected` in `dir`: no destination, no temporary directory. */
+function onlyEntries(dir: string, expected: string[]) {
+  assert.deepEqual(readdirSync(dir).sort(), expected.sort());
+}
+
+for (
+  const [label, build] of [
+    ["tar", () => tar(TREE_TAR)],
+    ["tar.gz", () => compress(tar(TREE_TAR), "gzip")],
+    ["tar.bz2", () => compress(tar(TREE_TAR), "bzip2")],
+    ["tar.xz", () => compress(tar(TREE_TAR), "xz")],
+    ["tar.lz", () => compress(tar(TREE_TAR), "lzip")],
+    ["zip", () => zip(TREE_ZIP)],
+  ] as const
+) {
+  Deno.test(`${label}: modes, directories, symlinks and links survive`, async () => {
+    using tmp = tempDir();
+    // a name that says nothing: the format comes from the content
+    const file = archiveFile(tmp.path, "download", build());
+    const dest = join(tmp.path, "parts", "pkg");
+    const added = await extract(file, dest, { stripTopLevelDir: true });
+    assert.deepEqual(
+      added,
+      [
+        "README",
+        "README.copy",
+        "bin",
+        "empty",
+        "run",
+        "secret",
+      ].map((n) => join(dest, n)),
+    );
+    assert.deepEqual(listing(dest), EXPECTED);
+    onlyEntries(join(tmp.path, "parts"), ["pkg"]);
+  });
+}
+
+Deno.test("tar keeps modification times and hard links", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(tmp.path, "a.tgz", compress(tar(TREE_TAR), "gzip"));
+  const dest = join(tmp.path, "out");
+  await extract(file, dest);
+  for (const name of ["pkg-1.0/README", "pkg-1.0/bin", "pkg-1.0/empty"]) {
+    assert.equal(statSync(join(dest, name)).mtimeMs, MTIME * 1000, name);
+  }
+  const original = statSync(join(dest, "pkg-1.0/README"));
+  const link = statSync(join(dest, "pkg-1.0/README.copy"));
+  assert.equal(link.ino, original.ino);
+});
+
+Deno.test("zip times come from the DOS fields; Windows names use backslashes", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "a.zip",
+    zip([{ name: "dir\\file.txt", data: "x", host: 0 }]),
+  );
+  const dest = join(tmp.path, "out");
+  await extract(file, dest);
+  assert.deepEqual(listing(dest), ["d 755 dir", '- 644 dir/file.txt "x"']);
+  const mtime = statSync(join(dest, "dir/file.txt")).mtime;
+  assert.deepEqual(
+    [mtime.getFullYear(), mtime.getMonth(), mtime.getDate()],
+    [2020, 0, 1],
+  );
+});
+
+Deno.test("large members stream through (tar.gz, zip deflated and stored)", async () => {
+  using tmp = tempDir();
+  const big = randomBytes(3 << 20);
+  const text = Buffer.from("0123456789abcdef".repeat(1 << 18));
+  const digest = (data: Uint8Array) =>
+    createHash("sha256").update(data).digest("hex");
+  const archives = {
+    "a.tgz": compress(
+      tar([{ name: "big", data: big }, { name: "text", data: text }]),
+      "gzip",
+    ),
+    "a.zip": zip([
+      { name: "big", data: big, method: 0 },
+      { name: "text", data: text },
+    ]),
+  };
+  for (const [name, data] of Object.entries(archives)) {
+    const dest = join(tmp.path, name + ".out");
+    await extract(archiveFile(tmp.path, name, data), dest);
+    assert.equal(digest(readFileSync(join(dest, "big"))), digest(big), name);
+    assert.equal(digest(readFileSync(join(dest, "text"))), digest(text), name);
+  }
+});
+
+Deno.test("pax long names, ./ prefixes and a zip with a prefix", async () => {
+  using tmp = tempDir();
+  const long = "d/" + "x".repeat(150);
+  const tarFile = archiveFile(
+    tmp.path,
+    "long.tar",
+    tar([{ name: "./" + long, data: "long" }, { name: "./", type: "dir" }]),
+  );
+  await extract(tarFile, join(tmp.path, "t"));
+  assert.equal(readFileSync(join(tmp.path, "t", long), "utf8"), "long");
+  const sfx = archiveFile(
+    tmp.path,
+    "sfx",
+    zip(
+      [{ name: "inside.txt", data: "in" }],
+      Buffer.from("#!/bin/sh\nexit 0\n"),
+    ),
+  );
+  await extract(sfx, join(tmp.path, "z"));
+  assert.deepEqual(listing(join(tmp.path, "z")), ['- 644 inside.txt "in"']);
+});
+
+Deno.test("strip: true needs a single top-level directory", async () => {
+  using tmp = tempDir();
+  const two = archiveFile(
+    tmp.path,
+    "two.tar",
+    tar([{ name: "a/x", data: "1" }, { name: "b", data: "2" }]),
+  );
+  await rejects(
+    () => extract(two, join(tmp.path, "out"), { stripTopLevelDir: true }),
+    /two\.tar: no single top-level directory to strip \(it has 2 top-level entries\)$/,
+  );
+  const file = archiveFile(
+    tmp.path,
+    "file.tar",
+    tar([{ name: "f", data: "1" }]),
+  );
+  await rejects(
+    () => extract(file, join(tmp.path, "out"), { stripTopLevelDir: true }),
+    /its only top-level entry, 'f', is not a directory/,
+  );
+  onlyEntries(tmp.path, ["two.tar", "file.tar"]);
+});
+
+Deno.test("strip: auto strips only a single top-level directory", async () => {
+  using tmp = tempDir();
+  const one = archiveFile(
+    tmp.path,
+    "one.tar",
+    tar([{ name: "top/a", data: "1" }]),
+  );
+  const two = archiveFile(
+    tmp.path,
+    "two.tar",
+    tar([{ name: "top/a", data: "1" }, { name: "b", data: "2" }]),
+  );
+  await extract(one, join(tmp.path, "one"), { stripTopLevelDir: "auto" });
+  await extract(two, join(tmp.path, "two"), { stripTopLevelDir: "auto" });
+  await extract(one, join(tmp.path, "kept"), { stripTopLevelDir: false });
+  assert.deepEqual(listing(join(tmp.path, "one")), ['- 644 a "1"']);
+  assert.deepEqual(listing(join(tmp.path, "two")), [
+    '- 644 b "2"',
+    "d 755 top",
+    '- 644 top/a "1"',
+  ]);
+  assert.deepEqual(listing(join(tmp.path, "kept")), [
+    "d 755 top",
+    '- 644 top/a "1"',
+  ]);
+});
+
+Deno.test("excludes match archive paths; an excluded directory takes its contents", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([
+      { name: "pkg/src/a.c", data: "a" },
+      { name: "pkg/src/a.o", data: "o" },
+      { name: "pkg/docs", type: "dir" },
+      { name: "pkg/docs/deep/index.html", data: "d" },
+      { name: "pkg/.hidden.o", data: "h" },
+      { name: "pkg/docs-not", data: "n" },
+    ]),
+  );
+  const dest = join(tmp.path, "out");
+  await extract(file, dest, {
+    stripTopLevelDir: true,
+    excludes: ["*.o", "*/docs"],
+  });
+  assert.deepEqual(listing(dest), [
+    '- 644 docs-not "n"',
+    "d 755 src",
+    '- 644 src/a.c "a"',
+  ]);
+});
+
+Deno.test("an existing destination is merged into; only added entries are returned", async () => {
+  using tmp = tempDir();
+  const dest = join(tmp.path, "shared");
+  mkdirSync(join(dest, "lib"), { recursive: true });
+  writeFileSync(join(dest, "lib", "mine.txt"), "mine");
+  writeFileSync(join(dest, "keep"), "keep");
+  const file = archiveFile(
+    tmp.path,
+    "a.zip",
+    zip([
+      { name: "lib/theirs.txt", data: "theirs" },
+      { name: "bin/tool", data: "t", mode: 0o100755 },
+    ]),
+  );
+  const added = await extract(file, dest);
+  assert.deepEqual(added, [join(dest, "bin")]);
+  assert.deepEqual(listing(dest), [
+    "d 755 bin",
+    '- 755 bin/tool "t"',
+    '- 644 keep "keep"',
+    "d 755 lib",
+    '- 644 lib/mine.txt "mine"',
+    '- 644 lib/theirs.txt "theirs"',
+  ]);
+  onlyEntries(tmp.path, ["a.zip", "shared"]);
+});
+
+Deno.test("onExisting decides about existing top-level entries before anything moves", async () => {
+  using tmp = tempDir();
+  const dest = join(tmp.path, "shared");
+  mkdirSync(join(dest, "lib"), { recursive: true });
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([{ name: "lib/x", data: "x" }, { name: "new", data: "n" }]),
+  );
+  const seen: string[] = [];
+  const added = await extract(file, dest, {
+    onExisting: (path) => {
+      seen.push(path);
+      return "skip";
+    },
+  });
+  assert.deepEqual(seen, [join(dest, "lib")]);
+  assert.deepEqual(added, [join(dest, "new")]);
+  assert.deepEqual(listing(dest), ["d 755 lib", '- 644 new "n"']);
+
+  const other = join(tmp.path, "other");
+  mkdirSync(join(other, "lib"), { recursive: true });
+  await assert.rejects(
+    () =>
+      extract(file, other, {
+        onExisting: (path) => {
+          throw new UserError(`Target ${path} already exists.`);
+        },
+      }),
+    /Target .*other\/lib already exists\./,
+  );
+  assert.deepEqual(listing(other), ["d 755 lib"]);
+});
+
+Deno.test("a file where the destination has a directory cannot be merged", async () => {
+  using tmp = tempDir();
+  const dest = join(tmp.path, "shared");
+  mkdirSync(join(dest, "lib", "x"), { recursive: true });
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([{ name: "lib/x", data: "x" }, { name: "new", data: "n" }]),
+  );
+  await rejects(
+    () => extract(file, dest),
+    /member 'lib\/x' cannot be merged into .*shared\/lib\/x: one is a directory, the other is not/,
+  );
+  assert.deepEqual(listing(dest), ["d 755 lib", "d 755 lib/x"]);
+});
+
+Deno.test("a symlink in the destination is never written through", async () => {
+  using tmp = tempDir();
+  const outside = join(tmp.path, "outside");
+  mkdirSync(outside);
+  const dest = join(tmp.path, "dest");
+  mkdirSync(dest);
+  symlinkSync(outside, join(dest, "lib"));
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([{ name: "lib/evil", data: "x" }]),
+  );
+  await rejects(() => extract(file, dest), /member 'lib' cannot be merged/);
+  assert.deepEqual(readdirSync(outside), []);
+});
+
+Deno.test("an unknown format is refused, naming the file", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "pkg.tar.gz",
+    Buffer.from("<html>Not Found</html>"),
+  );
+  await rejects(
+    () => extract(file, join(tmp.path, "out")),
+    new RegExp(`^Couldn't extract ${file}: not a recognized archive`),
+  );
+  const gz = archiveFile(
+    tmp.path,
+    "plain.gz",
+    compress(Buffer.from("just text"), "gzip"),
+  );
+  await rejects(
+    () => extract(gz, join(tmp.path, "out")),
+    /plain\.gz: no tar archive in the gzip data/,
+  );
+  onlyEntries(tmp.path, ["pkg.tar.gz", "plain.gz"]);
+});
+
+Deno.test("a missing archive is a user error", async () => {
+  using tmp = tempDir();
+  await assert.rejects(
+    () => extract(join(tmp.path, "nope.tgz"), join(tmp.path, "out")),
+    (err: unknown) =>
+      err instanceof UserError &&
+      /Couldn't extract .*nope\.tgz into .*out: ENOENT/.test(err.message),
+  );
+});
+
+// Hostile archives: each is refused naming the member, and nothing is
+// written outside the destination, nor anything left in it.
+const HOSTILE: Array<[string, () => Uint8Array, RegExp]> = [
+  [
+    "tar absolute path",
+    () => tar([{ name: "ok", data: "1" }, { name: "/tmp/evil", data: "x" }]),
+    /member '\/tmp\/evil' has an absolute path/,
+  ],
+  [
+    "tar .. component",
+    () => tar([{ name: "a/../../evil", data: "x" }]),
+    /member 'a\/\.\.\/\.\.\/evil' has a '\.\.' component/,
+  ],
+  [
+    "zip .. component",
+    () => zip([{ name: "../evil", data: "x" }]),
+    /member '\.\.\/evil' has a '\.\.' component/,
+  ],
+  [
+    "zip absolute path",
+    () => zip([{ name: "/evil", data: "x" }]),
+    /member '\/evil' has an absolute path/,
+  ],
+  [
+    "zip backslash traversal from a DOS tool",
+    () => zip([{ name: "..\\..\\evil", data: "x", host: 0 }]),
+    /member '\.\.\/\.\.\/evil' has a '\.\.' component/,
+  ],
+  [
+    "symlink to an absolute path",
+    () => tar([{ name: "etc", type: "symlink", linkname: "/etc" }]),
+    /member 'etc' is a symlink pointing outside the destination \('\/etc'\)/,
+  ],
+  [
+    "symlink climbing out",
+    () => tar([{ name: "a/up", type: "symlink", linkname: "../../.." }]),
+    /member 'a\/up' is a symlink pointing outside the destination \('\.\.\/\.\.\/\.\.'\)/,
+  ],
+  [
+    "zip symlink climbing out",
+    () => zip([{ name: "up", data: "..", mode: 0o120777 }]),
+    /member 'up' is a symlink pointing outside the destination/,
+  ],
+  [
+    "member through a symlink made harmful by a later one",
+    () =>
+      tar([
+        { name: "l", type: "symlink", linkname: "x/.." },
+        { name: "x", type: "symlink", linkname: "." },
+        { name: "l/evil", data: "x" },
+      ]),
+    /member 'l\/evil' goes through a symlink pointing outside the destination/,
+  ],
+  [
+    "symlink made harmful by a later one",
+    () =>
+      tar([
+        { name: "l", type: "symlink", linkname: "x/.." },
+        { name: "x", type: "symlink", linkname: "." },
+      ]),
+    /member 'l' is a symlink pointing outside the destination \('x\/\.\.'\)/,
+  ],
+  [
+    "hard link out of the archive",
+    () =>
+      tar([{ name: "passwd", type: "hardlink", linkname: "../../etc/passwd" }]),
+    /member 'passwd' has a '\.\.' component/,
+  ],
+  [
+    "hard link to an absolute path",
+    () => tar([{ name: "passwd", type: "hardlink", linkname: "/etc/passwd" }]),
+    /member 'passwd' has an absolute path/,
+  ],
+  [
+    "hard link through a symlink",
+    () =>
+      tar([
+        { name: "d", type: "dir" },
+        { name: "d/f", data: "f" },
+        { name: "s", type: "symlink", linkname: "d" },
+        { name: "h", type: "hardlink", linkname: "s" },
+      ]),
+    /member 'h' is a hard link to 's', which is not a file extracted before it/,
+  ],
+];
+
+for (const [label, build, message] of HOSTILE) {
+  Deno.test(`refused: ${label}`, async () => {
+    using tmp = tempDir();
+    const file = archiveFile(tmp.path, "evil", build());
+    const dest = join(tmp.path, "deep", "er", "dest");
+    await rejects(() => extract(file, dest), message);
+    onlyEntries(tmp.path, ["evil"]);
+  });
+}
+
+Deno.test("a symlink leaving a stripped top-level directory is refused", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([{ name: "pkg/f", data: "1" }, {
+      name: "pkg/up",
+      type: "symlink",
+      linkname: "../x",
+    }]),
+  );
+  await extract(file, join(tmp.path, "whole"));
+  assert.deepEqual(listing(join(tmp.path, "whole")), [
+    "d 755 pkg",
+    '- 644 pkg/f "1"',
+    "l pkg/up -> ../x",
+  ]);
+  await rejects(
+    () => extract(file, join(tmp.path, "stripped"), { stripTopLevelDir: true }),
+    /member 'pkg\/up' is a symlink pointing outside the destination/,
+  );
+  assert.ok(!existsSync(join(tmp.path, "stripped")));
+});
+
+Deno.test("symlinks inside are followed, through the archive's own links", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([
+      { name: "real", type: "dir" },
+      { name: "alias", type: "symlink", linkname: "real" },
+      { name: "alias/file", data: "via alias" },
+      { name: "real/sub/up", type: "symlink", linkname: "../../alias" },
+    ]),
+  );
+  const dest = join(tmp.path, "out");
+  await extract(file, dest);
+  assert.deepEqual(listing(dest), [
+    "l alias -> real",
+    "d 755 real",
+    '- 644 real/file "via alias"',
+    "d 755 real/sub",
+    "l real/sub/up -> ../../alias",
+  ]);
+});
+
+Deno.test("later members replace earlier ones; devices and fifos are skipped", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([
+      { name: "f", data: "old" },
+      { name: "f", data: "new" },
+      { name: "l", type: "symlink", linkname: "f" },
+      { name: "l", data: "now a file" },
+      { name: "pipe", type: "fifo" },
+    ]),
+  );
+  const dest = join(tmp.path, "out");
+  await extract(file, dest);
+  assert.deepEqual(listing(dest), ['- 644 f "new"', '- 644 l "now a file"']);
+});
+
+Deno.test("a file may not replace a directory, nor sit where a directory is needed", async () => {
+  using tmp = tempDir();
+  const replace = archiveFile(
+    tmp.path,
+    "replace.tar",
+    tar([{ name: "d", type: "dir" }, { name: "d", data: "x" }]),
+  );
+  await rejects(
+    () => extract(replace, join(tmp.path, "out")),
+    /member 'd' would replace a directory extracted before it/,
+  );
+  const through = archiveFile(
+    tmp.path,
+    "through.tar",
+    tar([{ name: "f", data: "x" }, { name: "f/g", data: "y" }]),
+  );
+  await rejects(
+    () => extract(through, join(tmp.path, "out")),
+    /member 'f\/g' needs a directory where the archive has a file/,
+  );
+  onlyEntries(tmp.path, ["replace.tar", "through.tar"]);
+});
+
+Deno.test("unsupported members are refused: sparse tar files, encrypted or bzip2 zip members", async () => {
+  using tmp = tempDir();
+  const cases: Array<[string, Uint8Array, RegExp]> = [
+    [
+      "sparse.tar",
+      tar([{ name: "s", type: "sparse", data: "x" }]),
+      /member 's' has unsupported tar member type 'S'/,
+    ],
+    [
+      "enc.zip",
+      zip([{ name: "e", data: "x", encrypted: true }]),
+      /member 'e' is encrypted/,
+    ],
+    [
+      "bz.zip",
+      zip([{ name: "b", data: "x", method: 12 }]),
+      /member 'b' uses compression method 12/,
+    ],
+  ];
+  for (const [name, data, message] of cases) {
+    await rejects(
+      () => extract(archiveFile(tmp.path, name, data), join(tmp.path, "out")),
+      message,
+    );
+  }
+  onlyEntries(tmp.path, cases.map(([name]) => name));
+});
+
+/** `data` with the byte at `at` (negative: from the end) inverted. */
+function flip(data: Uint8Array, at: number): Uint8Array {
+  const copy = Buffer.from(data);
+  const i = at < 0 ? copy.length + at : at;
+  copy[i] ^= 0xff;
+  return copy;
+}
+
+const PAYLOAD: TarMember[] = [
+  { name: "pkg/a", data: randomBytes(200_000) },
+  { name: "pkg/b", data: "b".repeat(100_000) },
+];
+
+const DAMAGED: Array<[string, () => Uint8Array, RegExp]> = [
+  [
+    "truncated tar",
+    () => tar(PAYLOAD).subarray(0, 150_000),
+    /: truncated \(unexpected end of data\)$/,
+  ],
+  [
+    "truncated gzip",
+    () => {
+      const gz = compress(tar(PAYLOAD), "gzip");
+      return gz.subarray(0, gz.length >> 1);
+    },
+    /: truncated \(unexpected end of data\)$/,
+  ],
+  [
+    "gzip missing only its trailer",
+    () => {
+      const gz = compress(tar(PAYLOAD), "gzip");
+      return gz.subarray(0, gz.length - 4);
+    },
+    /: truncated \(unexpected end of data\)$/,
+  ],
+  [
+    "corrupt gzip",
+    () => flip(compress(tar(PAYLOAD), "gzip"), 1000),
+    /: corrupt gzip data \(/,
+  ],
+  [
+    "corrupt gzip checksum",
+    () => flip(compress(tar(PAYLOAD), "gzip"), -6),
+    /: corrupt gzip data \(/,
+  ],
+  [
+    "truncated bzip2",
+    () => {
+      const bz = compress(tar(PAYLOAD), "bzip2");
+      return bz.subarray(0, bz.length >> 1);
+    },
+    /: truncated \(unexpected end of data\)$/,
+  ],
+  [
+    "corrupt bzip2",
+    () => flip(compress(tar(PAYLOAD), "bzip2"), 2000),
+    /: corrupt bzip2 data \(/,
+  ],
+  [
+    "truncated xz",
+    () => {
+      const xz = compress(tar(PAYLOAD), "xz");
+      return xz.subarray(0, xz.length >> 1);
+    },
+    /: (truncated|corrupt xz data)/,
+  ],
+  [
+    "truncated lzip",
+    () => {
+      const lz = compress(tar(PAYLOAD), "lzip");
+      return lz.subarray(0, lz.length >> 1);
+    },
+    /: truncated \(unexpected end of data\)$/,
+  ],
+  [
+    "lzip with a bad CRC",
+    () => flip(compress(tar(PAYLOAD), "lzip"), -20),
+    /: corrupt lzip data \(CRC mismatch\)/,
+  ],
+  [
+    "truncated zip",
+    () => {
+      const z = zip([{ name: "a", data: randomBytes(50_000) }, {
+        name: "b",
+        data: "b",
+      }]);
+      return z.subarray(0, z.length - 30);
+    },
+    /: corrupt zip \(no end of central directory record\)$/,
+  ],
+  [
+    "zip with a corrupt central directory",
+    () => {
+      const z = Buffer.from(
+        zip([{ name: "a", data: "a" }, { name: "b", data: "b" }]),
+      );
+      z.writeUInt32LE(0xdeadbeef, z.indexOf(Buffer.from([0x50, 0x4b, 1, 2])));
+      return z;
+    },
+    /: corrupt zip \(bad central directory\)$/,
+  ],
+  [
+    "zip member failing its CRC",
+    () =>
+      flip(
+        zip([{ name: "ok", data: "fine" }, {
+          name: "bad",
+          data: "x".repeat(1000),
+          method: 0,
+        }]),
+        100,
+      ),
+    /: member 'bad' is corrupt \(CRC-32 mismatch\)$/,
+  ],
+  [
+    "zip member with corrupt deflate data",
+    () =>
+      flip(zip([{ name: "bad", data: randomBytes(5000).toString("hex") }]), 60),
+    /: member 'bad' is corrupt \(/,
+  ],
+];
+
+for (const [label, build, message] of DAMAGED) {
+  Deno.test(`damaged: ${label} leaves nothing behind`, async () => {
+    using tmp = tempDir();
+    const file = archiveFile(tmp.path, "damaged", build());
+    await rejects(() => extract(file, join(tmp.path, "parts", "out")), message);
+    onlyEntries(tmp.path, ["damaged"]);
+    // an existing destination is left as it was
+    const dest = join(tmp.path, "existing");
+    mkdirSync(dest);
+    writeFileSync(join(dest, "mine"), "mine");
+    await rejects(() => extract(file, dest), message);
+    assert.deepEqual(listing(dest), ['- 644 mine "mine"']);
+    onlyEntries(tmp.path, ["damaged", "existing"]);
+  });
+}
+
+Deno.test("a destination that is a file is a user error", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(tmp.path, "a.tar", tar([{ name: "x", data: "x" }]));
+  const dest = join(tmp.path, "dest");
+  writeFileSync(dest, "file");
+  await assert.rejects(
+    () => extract(file, dest),
+    /dest exists and is not a directory/,
+  );
+  assert.equal(readFileSync(dest, "utf8"), "file");
+  onlyEntries(tmp.path, ["a.tar", "dest"]);
+});

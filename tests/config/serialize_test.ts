@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { formatOption } from "../../lib/config/serialize.ts";
+
+// Expected lines produced by zc.buildout's own `_save_option` (1.5.2 to 4.x):
+// tabs are written as they are (there is no `%(__buildout_space_t__)s`),
+// other edge whitespace is spelled out, line breaks become newline + tab.
+Deno.test("formatOption writes whitespace as zc.buildout's _save_option", () => {
+  const cases: Array<[string, string]> = [
+    ["\tlead", "x = \tlead"],
+    ["trail\t", "x = trail\t"],
+    ["a\t\n\tb", "x = a\t\n\t\tb"],
+    ["a\n\tb", "x = a\n\t\tb"],
+    [
+      " \t\n x\t \n",
+      "x = %(__buildout_space__)s\t\n\t%(__buildout_space__)sx\t" +
+      "%(__buildout_space__)s%(__buildout_space_n__)s",
+    ],
+    ["\n", "x = %(__buildout_space_n__)s"],
+    ["tab\tinside", "x = tab\tinside"],
+    ["\t", "x = \t"],
+    [
+      "\r\f\v",
+      "x = %(__buildout_space_r__)s%(__buildout_space_f__)s%(__buildout_space_v__)s",
+    ],
+  ];
+  for (const [value, line] of cases) {
+    assert.equal(formatOption("x", value), line, JSON.stringify(value));
+  }
+});

@@ -1,0 +1,153 @@
+/**
+ * Archive extraction inside the compiled executable: a develop recipe
+ * calls `buildout.extract` (no built-in recipe uses it yet), on a tar.gz
+ * and a zip; a shared destination survives uninstall; a hostile archive is
+ * a user error that leaves nothing behind.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { compress, tar, zip } from "../archive/_fixtures.ts";
+import { type Sample, sampleBuildout } from "./harness.ts";
+
+// as the download recipes do: the destination when it created it, else
+// only the entries it added
+const EXTRACT = `
+import { existsSync } from "node:fs";
+export default class Extract {
+  constructor(buildout, name, options) {
+    this.buildout = buildout;
+    this.options = options;
+  }
+  async install() {
+    const strip = this.options.get("strip") ?? "false";
+    const destination = this.options.require("destination");
+    const created = !existsSync(destination);
+    const added = await this.buildout.extract(
+      this.options.require("archive"),
+      destination,
+      { stripTopLevelDir: strip === "auto" ? "auto" : strip === "true" },
+    );
+    return created ? destination : added;
+  }
+}
+`;
+
+function setUp(sample: Sample): void {
+  sample.mkdir("recipes");
+  sample.write("recipes", "extract.js", EXTRACT);
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({
+      name: "recipes",
+      buildout: { recipes: { extract: "./extract.js" } },
+    }),
+  );
+  sample.mkdir("downloads");
+  writeFileSync(
+    sample.path("downloads", "pkg-1.0.tar.gz"),
+    compress(
+      tar([
+        {
+          name: "pkg-1.0/bin/tool",
+          data: "#!/bin/sh\necho tool\n",
+          mode: 0o755,
+        },
+        { name: "pkg-1.0/lib/data.txt", data: "data\n" },
+        { name: "pkg-1.0/tool", type: "symlink", linkname: "bin/tool" },
+      ]),
+      "gzip",
+    ),
+  );
+  writeFileSync(
+    sample.path("downloads", "extra.zip"),
+    zip([{ name: "extra/readme.txt", data: "extra\n" }, {
+      name: "top.txt",
+      data: "top\n",
+    }]),
+  );
+  writeFileSync(
+    sample.path("downloads", "evil.tar"),
+    tar([{ name: "fine.txt", data: "fine" }, {
+      name: "../evil.txt",
+      data: "evil",
+    }]),
+  );
+}
+
+function config(parts: Record<string, string>): string {
+  return `[buildout]\ndevelop = recipes\nparts = ${
+    Object.keys(parts).join(" ")
+  }\n` +
+    Object.entries(parts).map(([name, body]) =>
+      `\n[${name}]\nrecipe = recipes:extract\n${body}`
+    )
+      .join("");
+}
+
+Deno.test("the executable extracts tar.gz and zip archives through buildout.extract", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.mkdir("shared");
+  sample.write("shared", "mine.txt", "mine");
+  sample.write(
+    "buildout.cfg",
+    config({
+      pkg: "archive = downloads/pkg-1.0.tar.gz\n" +
+        "destination = ${buildout:parts-directory}/pkg\nstrip = true\n",
+      extra: "archive = downloads/extra.zip\ndestination = shared\n",
+    }),
+  );
+  const result = await sample.system("");
+  assert.equal(result.stderr, "");
+  assert.equal(
+    sample.normalize(result.stdout),
+    "Develop: '/sample-buildout/recipes'\nInstalling pkg.\nInstalling extra.\n",
+  );
+  assert.equal(result.code, 0);
+  assert.deepEqual(sample.ls("parts", "pkg"), ["d  bin", "d  lib", "l  tool"]);
+  assert.equal(statSync(sample.path("parts/pkg/bin/tool")).mode & 0o777, 0o755);
+  assert.equal(readlinkSync(sample.path("parts/pkg/tool")), "bin/tool");
+  assert.equal(sample.cat("parts", "pkg", "lib", "data.txt"), "data\n");
+  assert.deepEqual(sample.ls("shared"), [
+    "d  extra",
+    "-  mine.txt",
+    "-  top.txt",
+  ]);
+  assert.match(
+    sample.normalize(sample.cat(".installed.cfg")),
+    /\[extra\]\n__buildout_installed__ = \/sample-buildout\/shared\/extra\n\t\/sample-buildout\/shared\/top.txt\n/,
+  );
+
+  // uninstalling removes what was added, not the shared directory
+  sample.write("buildout.cfg", config({}).replace("parts = ", "parts ="));
+  const uninstall = await sample.system("");
+  assert.equal(uninstall.code, 0, uninstall.output);
+  assert.equal(
+    sample.normalize(uninstall.stdout),
+    "Develop: '/sample-buildout/recipes'\nUninstalling extra.\nUninstalling pkg.\n",
+  );
+  assert.deepEqual(sample.ls("shared"), ["-  mine.txt"]);
+  assert.ok(!existsSync(sample.path("parts", "pkg")));
+});
+
+Deno.test("a hostile archive is a user error and leaves nothing behind", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write(
+    "buildout.cfg",
+    config({
+      evil:
+        "archive = downloads/evil.tar\ndestination = ${buildout:parts-directory}/evil\n",
+    }),
+  );
+  const result = await sample.system("");
+  assert.equal(
+    sample.normalize(result.stderr),
+    "While:\n  Installing evil.\nError: Couldn't extract /sample-buildout/downloads/evil.tar: " +
+      "member '../evil.txt' has a '..' component, which would leave the destination\n",
+  );
+  assert.equal(result.code, 1);
+  assert.deepEqual(sample.ls("parts"), []);
+  assert.ok(!existsSync(sample.path("evil.txt")));
+});

@@ -1,0 +1,240 @@
+/**
+ * End-to-end tests of durability: `.installed.cfg` is brought up to date
+ * after every part (a new or removed part is appended, zc.buildout style),
+ * so a run killed (SIGKILL, or SIGINT as from Ctrl-C) while a part installs
+ * leaves a database holding the parts that finished, and the next run
+ * installs only what is missing and leaves the file in the plain format.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
+
+// A part creating one directory. With `hold`, install writes the process id
+// to `<part>.pid` and then waits while the file named by `hold` exists: the
+// test kills the run there.
+const DIR_RECIPE = `
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+
+export default class Dir {
+  constructor(buildout, name, options) {
+    this.name = name;
+    this.options = options;
+  }
+  async install() {
+    const path = this.options.require("path");
+    mkdirSync(path, { recursive: true });
+    const hold = this.options.get("hold");
+    if (hold) {
+      writeFileSync(this.name + ".pid", String(process.pid));
+      while (existsSync(hold)) await new Promise((r) => setTimeout(r, 10));
+    }
+    return path;
+  }
+  update() {}
+}
+`;
+
+function setUp(sample: Sample): void {
+  sample.mkdir("recipes");
+  sample.write("recipes", "dir.ts", DIR_RECIPE);
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({
+      name: "recipes",
+      buildout: { recipes: { dir: "./dir.ts" } },
+    }),
+  );
+}
+
+/** A buildout of `parts`, each a `dir` part; `slow` waits on `hold`. */
+function config(...parts: string[]): string {
+  const sections = parts.map((part) =>
+    `[${part}]\nrecipe = recipes:dir\npath = ${part}\n` +
+    (part === "slow" ? "hold = hold\n" : "")
+  );
+  return `[buildout]\ndevelop = recipes\nparts = ${parts.join(" ")}\n\n` +
+    sections.join("\n");
+}
+
+/** The database record of a finished `dir` part. */
+function record(part: string): string {
+  return `[${part}]
+__buildout_installed__ = ${part}
+__buildout_signature__ = recipes-SIG
+${part === "slow" ? "hold = hold\n" : ""}path = ${part}
+recipe = recipes:dir
+`;
+}
+
+/** The expected `.installed.cfg` holding `parts`. */
+function database(...parts: string[]): string {
+  return [
+    `[buildout]
+installed_develop_eggs = /sample-buildout/develop-eggs/recipes.egg-link
+parts = ${parts.join(" ")}
+`,
+    ...parts.map(record),
+  ].join("\n");
+}
+
+/** What appending records `parts` as installed, after new `sections`. */
+function appended(parts: string[], ...sections: string[]): string {
+  return sections.map((part) => "\n" + record(part)).join("") +
+    `\n[buildout]\nparts = ${parts.join(" ")}\n`;
+}
+
+/** `.installed.cfg`, normalised, signatures replaced by `SIG`. */
+function installed(sample: Sample): string {
+  return sample.normalize(sample.cat(".installed.cfg")).replace(
+    /recipes-[A-Za-z0-9+/]{22}==/g,
+    "recipes-SIG",
+  );
+}
+
+/**
+ * Runs buildout, waits until the `slow` part is installing, sends `signal`
+ * to the process and returns what it printed.
+ */
+async function killWhileSlow(
+  sample: Sample,
+  signal: NodeJS.Signals,
+): Promise<RunResult> {
+  sample.write("hold", "");
+  let finished: RunResult | undefined;
+  const running = sample.system("").then((result) => finished = result);
+  const pidFile = sample.path("slow.pid");
+  while (!existsSync(pidFile) || !readFileSync(pidFile, "utf8")) {
+    if (finished) {
+      assert.fail(`buildout ended before the slow part:\n${finished.output}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  process.kill(Number(readFileSync(pidFile, "utf8")), signal);
+  const result = await running;
+  sample.remove("hold");
+  sample.remove("slow.pid");
+  return {
+    ...result,
+    stdout: sample.normalize(result.stdout),
+    stderr: sample.normalize(result.stderr),
+  };
+}
+
+/** Runs buildout to completion; returns its normalised stdout. */
+async function runOk(sample: Sample): Promise<string> {
+  const result = await sample.system("");
+  assert.equal(result.stderr, "", result.output);
+  assert.equal(result.code, 0);
+  return sample.normalize(result.stdout);
+}
+
+function tempFiles(sample: Sample): string[] {
+  return sample.ls().filter((entry) => entry.endsWith(".tmp"));
+}
+
+for (const signal of ["SIGKILL", "SIGINT"] as const) {
+  Deno.test(`a run ended by ${signal} keeps the finished parts; the rerun installs the rest`, async () => {
+    using sample = await sampleBuildout();
+    setUp(sample);
+    sample.write("buildout.cfg", config("one", "two", "slow", "three"));
+
+    const killed = await killWhileSlow(sample, signal);
+    assert.equal(killed.signal, signal, killed.output);
+    assert.equal(
+      killed.stdout,
+      `Develop: '/sample-buildout/recipes'
+Installing one.
+Installing two.
+Installing slow.
+`,
+    );
+    assert.equal(
+      installed(sample),
+      database("one") + appended(["one", "two"], "two"),
+    );
+    assert.deepEqual(tempFiles(sample), []);
+
+    assert.equal(
+      await runOk(sample),
+      `Develop: '/sample-buildout/recipes'
+Updating one.
+Updating two.
+Installing slow.
+Installing three.
+`,
+    );
+    assert.equal(installed(sample), database("one", "two", "slow", "three"));
+  });
+}
+
+Deno.test("a run killed after uninstalling a part does not uninstall it again", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one", "two"));
+  await runOk(sample);
+  assert.equal(installed(sample), database("one", "two"));
+
+  sample.write("buildout.cfg", config("one", "slow"));
+  const killed = await killWhileSlow(sample, "SIGKILL");
+  assert.equal(
+    killed.stdout,
+    `Develop: '/sample-buildout/recipes'
+Uninstalling two.
+Updating one.
+Installing slow.
+`,
+  );
+  assert.equal(
+    installed(sample),
+    database("one", "two") + appended(["one"]),
+  );
+  assert.ok(!existsSync(sample.path("two")), "two's files are removed");
+
+  assert.equal(
+    await runOk(sample),
+    `Develop: '/sample-buildout/recipes'
+Updating one.
+Installing slow.
+`,
+  );
+  assert.equal(installed(sample), database("one", "slow"));
+});
+
+Deno.test("a no-op run leaves .installed.cfg untouched", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one", "two"));
+  await runOk(sample);
+  const before = statSync(sample.path(".installed.cfg"));
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nUpdating one.\nUpdating two.\n",
+  );
+  const after = statSync(sample.path(".installed.cfg"));
+  assert.equal(after.ino, before.ino, "the file was not replaced");
+  assert.deepEqual(after.mtime, before.mtime);
+});
+
+Deno.test("an append cut short by a crash is ignored", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one", "two"));
+  await runOk(sample);
+  // As if the run installing "three" died within its append, in the middle
+  // of the parts list: "two" must not be lost.
+  const complete = sample.cat(".installed.cfg");
+  const torn = "\n[three]\n__buildout_installed__ = three\n" +
+    "recipe = recipes:dir\n\n[buildout]\nparts = one";
+  sample.write(".installed.cfg", complete + torn);
+  sample.write("buildout.cfg", config("one", "two", "three"));
+  assert.equal(
+    await runOk(sample),
+    `Develop: '/sample-buildout/recipes'
+Updating one.
+Updating two.
+Installing three.
+`,
+  );
+  assert.equal(installed(sample), database("one", "two", "three"));
+});

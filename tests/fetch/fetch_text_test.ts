@@ -1,0 +1,61 @@
+/** Reading configuration from URLs through the extends cache. */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { UserError } from "../../lib/errors.ts";
+import { fetchText } from "../../lib/fetch/fetch_text.ts";
+import { startServer } from "../e2e/harness.ts";
+
+const md5 = (text: string) => createHash("md5").update(text).digest("hex");
+
+Deno.test("extends-cache: fresh copies online, the cached copy offline or when the server fails", async () => {
+  const root = mkdtempSync(join(tmpdir(), "fetch-text-"));
+  const served = join(root, "served");
+  mkdirSync(served);
+  mkdirSync(join(root, "cache"));
+  writeFileSync(join(served, "base.cfg"), "[buildout]\nx = 1\n");
+  const server = await startServer(served);
+  const url = server.url + "base.cfg";
+  // A relative extends-cache is relative to the buildout directory.
+  const options = new Map([["directory", root], ["extends-cache", "cache"]]);
+  try {
+    assert.equal(await fetchText(url, options), "[buildout]\nx = 1\n");
+    assert.deepEqual(readdirSync(join(root, "cache")), [md5(url)]);
+
+    writeFileSync(join(served, "base.cfg"), "[buildout]\nx = 2\n");
+    const offline = new Map([...options, ["offline", "true"]]);
+    assert.equal(await fetchText(url, offline), "[buildout]\nx = 1\n");
+    assert.equal(await fetchText(url, options), "[buildout]\nx = 2\n");
+    assert.equal(
+      readFileSync(join(root, "cache", md5(url)), "utf8"),
+      "[buildout]\nx = 2\n",
+    );
+
+    rmSync(join(served, "base.cfg"));
+    assert.equal(await fetchText(url, options), "[buildout]\nx = 2\n");
+
+    await assert.rejects(
+      fetchText(url, new Map()),
+      new UserError(
+        `Error downloading extends for URL ${url}: HTTP Error 404: Not Found`,
+      ),
+    );
+    await assert.rejects(
+      fetchText(url, new Map([["install-from-cache", "true"]])),
+      new UserError(`Couldn't download '${url}' in offline mode.`),
+    );
+    assert.deepEqual(readdirSync(join(root, "cache")), [md5(url)]);
+  } finally {
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
