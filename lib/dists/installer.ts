@@ -257,6 +257,12 @@ export class Installer {
         candidate.location,
         (a, d) => transport.extract(a, d),
       );
+    } catch (err) {
+      // The local copy may be a temporary file: say where it came from.
+      if (err instanceof UserError && err.message.includes(fetched.path)) {
+        err.message += ` (downloaded from ${candidate.location})`;
+      }
+      throw err;
     } finally {
       if (fetched.isTemp) rmSync(fetched.path, { force: true });
     }
