@@ -14,6 +14,7 @@ import {
   writeInitialConfig,
 } from "./commands/bootstrap.ts";
 import { bundle, parseBundleArgs } from "./commands/bundle.ts";
+import { distributionsOf } from "./dists/distributions.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
 import { formatFailedPart } from "./install/failed_part.ts";
 import { runInstall } from "./install/runner.ts";
@@ -260,7 +261,11 @@ async function runCommand(
   }
   const buildout = await openBuildout(request);
   if (line.command === "install") {
-    await runInstall(buildout, line.args);
+    try {
+      await runInstall(buildout, line.args);
+    } finally {
+      distributionsOf(buildout)?.reportPicked();
+    }
     return;
   }
   if (line.command === "bootstrap" || line.command === "init") {

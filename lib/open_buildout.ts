@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { Buildout, type Options, resolveIn } from "./buildout.ts";
 import type { ConfigData } from "./config/annotated.ts";
 import { evaluateCondition } from "./config/condition.ts";
+import { configureDistributions } from "./dists/distributions.ts";
+import { distTransport } from "./dists/dist_transport.ts";
 import {
   defaultBuildoutOptions,
   DIRECTORY_OPTIONS,
@@ -128,6 +130,7 @@ export async function openBuildout(
     checkDownloadOptions(options);
     // Reading every default marks it used: no "Unused options" warning.
     for (const name of defaultBuildoutOptions("").keys()) options.get(name);
+    configureDistributions(buildout, distTransport);
   });
   return buildout;
 }

@@ -21,6 +21,7 @@ import {
 } from "../log.ts";
 import type { InstallResult, Recipe, RecipeBuildout } from "../recipe/api.ts";
 import { RecipeLoader } from "../recipe/load.ts";
+import { distributionsOf } from "../dists/distributions.ts";
 import {
   InstallDatabase,
   INSTALLED,
@@ -132,6 +133,7 @@ class InstallRun {
     this.directory = this.main.require("directory");
     this.loader = new RecipeLoader(
       this.main.require("develop-eggs-directory"),
+      distributionsOf(buildout),
     );
     this.api = buildout;
   }

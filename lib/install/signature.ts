@@ -49,3 +49,22 @@ export function dirHash(dir: string): string {
 export function developSignature(name: string, dir: string): string {
   return `${name}-${dirHash(dir)}`;
 }
+
+/** A distribution as far as its signature is concerned. */
+export interface SignedDist {
+  name: string;
+  version: string;
+  dir: string;
+  develop: boolean;
+}
+
+/**
+ * The signature of a recipe from a distribution: `name-version` of it and
+ * of each distribution it requires (a develop one signed by its files), so
+ * picking another version reinstalls the parts that use it.
+ */
+export function distributionSignature(dists: SignedDist[]): string {
+  return dists.map((d) =>
+    d.develop ? developSignature(d.name, d.dir) : `${d.name}-${d.version}`
+  ).join(" ");
+}

@@ -1,7 +1,9 @@
 /**
  * Resolving `recipe = name[:entry]` (entry `default` when omitted) to code:
  * a develop package of that name (found through its link in the
- * develop-eggs directory, see `install/develop.ts`) or a built-in recipe.
+ * develop-eggs directory, see `install/develop.ts`), a built-in recipe, or
+ * else a distribution (`name` is then a requirement such as `spam==1`,
+ * see `dists/distributions.ts`).
  *
  * A develop package is a directory whose `package.json` has a `buildout`
  * field mapping entry point names to modules, per group:
@@ -18,8 +20,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { UserError } from "../errors.ts";
-import { BUILTIN_SIGNATURE, developSignature } from "../install/signature.ts";
+import { doingAsync, UserError } from "../errors.ts";
+import type { Distributions } from "../dists/distributions.ts";
+import type { Dist } from "../dists/metadata.ts";
+import {
+  BUILTIN_SIGNATURE,
+  developSignature,
+  distributionSignature,
+} from "../install/signature.ts";
 import Command, {
   Cmd,
   PloneCommand,
@@ -38,6 +46,8 @@ export type EntryGroup = "recipes" | "uninstall" | "extensions" | "unload";
 /** A develop package as its `package.json` describes it. */
 export interface DevelopPackage {
   name: string;
+  /** The package.json `version`, when it has one. */
+  version?: string;
   dir: string;
   entries: Record<EntryGroup, Record<string, string>>;
 }
@@ -104,11 +114,29 @@ export function readPackage(dir: string): DevelopPackage {
     }
     throw new UserError(`Couldn't read ${file}: ${(err as Error).message}`);
   }
-  const meta = (json ?? {}) as { name?: unknown; buildout?: unknown };
+  const meta = (json ?? {}) as {
+    name?: unknown;
+    version?: unknown;
+    buildout?: unknown;
+  };
   const name = typeof meta.name === "string" && meta.name
     ? meta.name
     : basename(dir);
-  const field = (meta.buildout ?? {}) as Record<string, unknown>;
+  const version = typeof meta.version === "string" ? meta.version : undefined;
+  return { name, version, dir, entries: entryGroups(meta.buildout, file) };
+}
+
+/**
+ * The entry point groups of a package.json `buildout` field; `where`
+ * names the file in messages.
+ *
+ * @throws {UserError} when a group is not a map of names to module paths.
+ */
+export function entryGroups(
+  buildoutField: unknown,
+  where: string,
+): Record<EntryGroup, Record<string, string>> {
+  const field = (buildoutField ?? {}) as Record<string, unknown>;
   const entries = { recipes: {}, uninstall: {}, extensions: {}, unload: {} };
   for (const group of Object.keys(entries) as EntryGroup[]) {
     const map = field[group] ?? {};
@@ -116,12 +144,12 @@ export function readPackage(dir: string): DevelopPackage {
       Object.values(map as object).every((v) => typeof v === "string");
     if (!valid) {
       throw new UserError(
-        `Invalid "buildout.${group}" in ${file}: expected a map of entry point names to module paths`,
+        `Invalid "buildout.${group}" in ${where}: expected a map of entry point names to module paths`,
       );
     }
     entries[group] = map as Record<string, string>;
   }
-  return { name, dir, entries };
+  return entries;
 }
 
 /** Finds, loads and signs recipes, uninstall recipes and extensions. */
@@ -129,9 +157,16 @@ export class RecipeLoader {
   private readonly packages = new Map<string, DevelopPackage | undefined>();
   private readonly loaded = new Map<string, RecipeFactory | UserError>();
   private readonly signatures = new Map<string, string>();
+  private readonly fromDists = new Map<string, Promise<Dist[]>>();
 
-  /** `developEggs` holds the `<name>.egg-link` files of develop packages. */
-  constructor(private readonly developEggs: string) {}
+  /**
+   * `developEggs` holds the `<name>.egg-link` files of develop packages;
+   * `dists` gets the packages that are neither develop nor built-in.
+   */
+  constructor(
+    private readonly developEggs: string,
+    private readonly dists?: Distributions,
+  ) {}
 
   /** The develop package called `name`, if one is linked. */
   findPackage(name: string): DevelopPackage | undefined {
@@ -180,7 +215,11 @@ export class RecipeLoader {
       );
     }
     // A fresh error each time: the While: context is added to the object.
-    if (found instanceof UserError) throw new UserError(found.message);
+    if (found instanceof UserError) {
+      const fresh = new UserError(found.message);
+      fresh.doing = [...found.doing];
+      throw fresh;
+    }
     return found;
   }
 
@@ -218,7 +257,8 @@ export class RecipeLoader {
     const [pkg, entry] = parseSpec(spec);
     let found: DevelopPackage | undefined;
     try {
-      found = this.findPackage(pkg);
+      found = this.findPackage(pkg) ?? await this.usedDist(pkg) ??
+        this.dists?.installed(pkg);
     } catch (err) {
       // The package is gone or broken: nothing can run, as in zc.buildout.
       if (err instanceof UserError) return undefined;
@@ -237,18 +277,23 @@ export class RecipeLoader {
 
   /**
    * The entry points of `group` (`extensions` or `unload`) of the develop
-   * package `name`.
+   * package or distribution `name` (a requirement).
    *
-   * @throws {UserError} when no such package is linked.
+   * @throws {UserError} when no such package is linked or found.
    */
   async extensions(
     name: string,
     group: "extensions" | "unload",
   ): Promise<Extension[]> {
-    const found = this.findPackage(name);
+    let found: DevelopPackage | undefined = this.findPackage(name);
+    if (!found && this.dists?.searchable(name)) {
+      found = (await this.distribution(name, `extension ${name}`))[0];
+    }
     if (!found) {
       throw new UserError(
-        `Couldn't find the extension package '${name}': extensions must be develop packages`,
+        `Couldn't find the extension package '${name}': it is not a develop ` +
+          "package, and no find-links or index is configured to get it as " +
+          "a distribution",
       );
     }
     const result: Extension[] = [];
@@ -256,6 +301,36 @@ export class RecipeLoader {
       result.push(await importEntry(found, group, entry, target) as Extension);
     }
     return result;
+  }
+
+  /**
+   * The distribution for requirement `pkg` and those it requires, got
+   * once per run; its signature is kept for {@link signature}.
+   */
+  private distribution(pkg: string, requirer: string): Promise<Dist[]> {
+    let dists = this.fromDists.get(pkg);
+    if (!dists) {
+      dists = doingAsync(
+        `Installing ${requirer}.`,
+        () => this.dists!.install(pkg, requirer),
+      ).then((got) => {
+        this.signatures.set(pkg, distributionSignature(got));
+        return got;
+      });
+      this.fromDists.set(pkg, dists);
+    }
+    return dists;
+  }
+
+  /** The distribution `pkg` got in this run, if it was. */
+  private async usedDist(pkg: string): Promise<Dist | undefined> {
+    const dists = this.fromDists.get(pkg);
+    if (!dists) return undefined;
+    try {
+      return (await dists)[0];
+    } catch {
+      return undefined;
+    }
   }
 
   private async loadRecipe(
@@ -291,13 +366,28 @@ export class RecipeLoader {
           `has no entry point '${entry}' (it has: ${entries.join(", ")})`,
       );
     }
+    if (this.dists?.searchable(pkg)) {
+      const dist = (await this.distribution(pkg, `recipe ${spec.trim()}`))[0];
+      const target = dist.entries.recipes[entry];
+      if (target === undefined) {
+        throw new UserError(
+          `The distribution ${dist.name} ${dist.version} (${dist.dir}) has ` +
+            `no recipe entry point '${entry}' in "buildout.recipes" of its ` +
+            `package.json (recipe = ${spec.trim()})`,
+        );
+      }
+      return await importEntry(dist, "recipes", entry, target) as RecipeFactory;
+    }
     const names = Object.keys(BUILTINS).map((key) =>
       key.endsWith(":default") ? key.slice(0, -":default".length) : key
     );
     throw new UserError(
       `Couldn't find recipe ${spec.trim()}: '${pkg}' is neither a built-in ` +
         `recipe (${names.join(", ")}) nor a develop package listed in ` +
-        "buildout:develop",
+        "buildout:develop" +
+        (this.dists
+          ? ", and no find-links or index is configured to get it as a distribution"
+          : ""),
     );
   }
 }

@@ -1,0 +1,235 @@
+/**
+ * A buildout's distributions: the `[buildout]` options that govern finding
+ * and picking (`find-links`, `index`, `newest`, `offline`,
+ * `install-from-cache`, `prefer-final`, `versions`,
+ * `allow-picked-versions`, `show-picked-versions`, `update-versions-file`,
+ * `download-cache`), read and checked once when the buildout opens, and
+ * the installer built from them when a recipe or extension first needs a
+ * distribution.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Buildout, Options } from "../buildout.ts";
+import { UserError } from "../errors.ts";
+import { readPackage } from "../recipe/load.ts";
+import { EggsDirectory } from "./eggs.ts";
+import { Finder, isUrl } from "./finder.ts";
+import { Installer } from "./installer.ts";
+import { type Dist, readMetadata } from "./metadata.ts";
+import { reportPickedVersions } from "./picked.ts";
+import {
+  isProjectName,
+  parseRequirement,
+  projectKey,
+  type Requirement,
+} from "./requirement.ts";
+import type { DistTransport } from "./transport.ts";
+import { isValidVersion } from "./version.ts";
+
+/** The distribution options of a buildout, checked. */
+export interface DistSettings {
+  eggsDirectory: string;
+  developEggsDirectory: string;
+  findLinks: string[];
+  indexes: string[];
+  newest: boolean;
+  /** `offline` or `install-from-cache`: no network location is read. */
+  offline: boolean;
+  preferFinal: boolean;
+  allowPicked: boolean;
+  showPicked: boolean;
+  versionsFile?: string;
+  /** Pins: project key to version. */
+  versions: Map<string, string>;
+  /** `<download-cache>/dist`, when a download cache is set. */
+  cacheDirectory?: string;
+}
+
+/** Makes the fetch and extract layer from the `[buildout]` options. */
+export type TransportFactory = (main: Options) => DistTransport;
+
+const registry = new WeakMap<Buildout, Distributions>();
+
+function words(value: string | undefined): string[] {
+  return (value ?? "").split(/\s+/).filter(Boolean);
+}
+
+/**
+ * Reads and checks the distribution options of `buildout`'s `[buildout]`
+ * section and its versions section (`versions = NAME`, or `[versions]`
+ * when the option is absent), reading each so none is reported unused.
+ *
+ * @throws {UserError} for a non-boolean flag, a missing versions section
+ *   or an invalid pin.
+ */
+export function readDistSettings(buildout: Buildout): DistSettings {
+  const main = buildout.section("buildout");
+  const directory = main.require("directory");
+  const local = (location: string) =>
+    isUrl(location) ? location : resolve(directory, location);
+  const offline = main.getBool("offline") ||
+    main.getBool("install-from-cache");
+  const cache = main.get("download-cache");
+  const versionsFile = main.get("update-versions-file");
+  const settings: DistSettings = {
+    eggsDirectory: resolve(directory, main.require("eggs-directory")),
+    developEggsDirectory: resolve(
+      directory,
+      main.require("develop-eggs-directory"),
+    ),
+    findLinks: words(main.get("find-links")).map(local),
+    indexes: words(main.get("index")).map(local),
+    newest: main.getBool("newest") && !offline,
+    offline,
+    preferFinal: main.getBool("prefer-final"),
+    allowPicked: main.getBool("allow-picked-versions"),
+    showPicked: main.has("show-picked-versions") &&
+      main.getBool("show-picked-versions"),
+    versionsFile: versionsFile ? resolve(directory, versionsFile) : undefined,
+    versions: new Map(),
+    cacheDirectory: cache ? join(resolve(directory, cache), "dist") : undefined,
+  };
+  const named = main.get("versions");
+  const section = named ?? (buildout.has("versions") ? "versions" : "");
+  if (section) {
+    for (const [name, value] of buildout.section(section).entries()) {
+      const version = value.trim().replace(/^==\s*/, "");
+      if (!isProjectName(name) || !isValidVersion(version)) {
+        throw new UserError(
+          `Invalid version pin in [${section}]: ${name} = ${value} ` +
+            "(expected a project name and a version such as 1.0)",
+        );
+      }
+      settings.versions.set(projectKey(name), version);
+    }
+  }
+  return settings;
+}
+
+/** Getting distributions for one buildout run. */
+export class Distributions {
+  private readonly eggs: EggsDirectory;
+  private installer?: Installer;
+
+  /** `transport` is made when the first distribution must be looked up. */
+  constructor(
+    readonly settings: DistSettings,
+    private readonly transport: () => DistTransport,
+  ) {
+    this.eggs = new EggsDirectory(settings.eggsDirectory);
+  }
+
+  /**
+   * The distribution for requirement `spec` and all it requires, in
+   * resolution order, unpacking what is missing; `requirer` names who
+   * asked (`recipe spam`) in conflict messages.
+   *
+   * @throws {UserError} see {@link Installer.install}.
+   */
+  install(spec: string, requirer: string): Promise<Dist[]> {
+    return this.getInstaller().install([spec], requirer);
+  }
+
+  /**
+   * True when a distribution for requirement `spec` may be found: some
+   * location is configured, or one is already unpacked.
+   */
+  searchable(spec: string): boolean {
+    const { findLinks, indexes, offline, cacheDirectory } = this.settings;
+    if (findLinks.length || indexes.length || (offline && cacheDirectory)) {
+      return true;
+    }
+    try {
+      return this.eggs.installed(parseRequirement(spec).key).length > 0;
+    } catch {
+      // Not a requirement: the caller reports what it could not find.
+      return false;
+    }
+  }
+
+  /**
+   * The newest unpacked distribution satisfying `spec`'s project, without
+   * looking further: what runs the uninstall recipe of a part whose recipe
+   * is no longer configured.
+   */
+  installed(spec: string): Dist | undefined {
+    const found = this.eggs.installed(parseRequirement(spec).key)[0];
+    return found ? this.eggs.read(found) : undefined;
+  }
+
+  /** Prints or writes the picked versions, as configured. */
+  reportPicked(): void {
+    if (!this.installer) return;
+    reportPickedVersions(this.installer.picked(), {
+      show: this.settings.showPicked,
+      versionsFile: this.settings.versionsFile,
+    });
+  }
+
+  private getInstaller(): Installer {
+    if (!this.installer) {
+      const transport = this.transport();
+      const { settings } = this;
+      this.installer = new Installer({
+        eggs: this.eggs,
+        finder: new Finder({
+          findLinks: settings.findLinks,
+          indexes: settings.indexes,
+          cacheDirectory: settings.cacheDirectory,
+          offline: settings.offline,
+          transport,
+        }),
+        transport,
+        newest: settings.newest,
+        preferFinal: settings.preferFinal,
+        allowPicked: settings.allowPicked,
+        versions: settings.versions,
+        develop: (requirement) => this.develop(requirement),
+      });
+    }
+    return this.installer;
+  }
+
+  /** The develop package linked under the requirement's name, if any. */
+  private develop(requirement: Requirement): Dist | undefined {
+    const link = join(
+      this.settings.developEggsDirectory,
+      `${requirement.name}.egg-link`,
+    );
+    if (!existsSync(link)) return undefined;
+    const dir = readFileSync(link, "utf8").split("\n")[0].trim();
+    const pkg = readPackage(dir);
+    const version = pkg.version && isValidVersion(pkg.version)
+      ? pkg.version
+      : "0";
+    return {
+      ...pkg,
+      key: projectKey(pkg.name),
+      version,
+      develop: true,
+      requires: readMetadata(dir, dir).requires,
+    };
+  }
+}
+
+/**
+ * Reads the distribution settings of `buildout` (see
+ * {@link readDistSettings}) and keeps them for {@link distributionsOf}.
+ *
+ * @throws {UserError} from {@link readDistSettings}.
+ */
+export function configureDistributions(
+  buildout: Buildout,
+  transport: TransportFactory,
+): void {
+  const settings = readDistSettings(buildout);
+  registry.set(
+    buildout,
+    new Distributions(settings, () => transport(buildout.section("buildout"))),
+  );
+}
+
+/** The distributions of a buildout set up by {@link configureDistributions}. */
+export function distributionsOf(buildout: Buildout): Distributions | undefined {
+  return registry.get(buildout);
+}

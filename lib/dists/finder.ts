@@ -1,0 +1,254 @@
+/**
+ * Where distributions are found: `find-links` (directories, archive paths,
+ * `file:` URLs, and HTTP(S) pages whose `<a href>` links name archives) and
+ * `index` (a simple index: `<index>/<name>/` lists one project's archives).
+ * Each find-links location is read once per run, each index page once per
+ * project. Offline, only local locations are read, plus the download
+ * cache's `dist` directory.
+ */
+import { readdirSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { UserError } from "../errors.ts";
+import { type DistName, parseArchiveName } from "./archive_name.ts";
+import { htmlLinks } from "./html_links.ts";
+import type { Checksums, DistTransport, Page } from "./transport.ts";
+
+/** An archive that a location offers. */
+export interface Candidate extends DistName, Checksums {
+  /** The archive's file name. */
+  filename: string;
+  /** A local path, or a URL. */
+  location: string;
+  /** True when `location` is a local path (nothing to download). */
+  local: boolean;
+}
+
+/** How the finder is set up. */
+export interface FinderOptions {
+  /** `find-links`: absolute paths and URLs. */
+  findLinks: string[];
+  /** `index`: URLs or absolute paths of simple indexes. */
+  indexes: string[];
+  /** The download cache's `dist` directory, searched when offline. */
+  cacheDirectory?: string;
+  /** Offline (or install-from-cache): no network location is read. */
+  offline: boolean;
+  transport: DistTransport;
+}
+
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** True when `location` is a URL rather than a local path. */
+export function isUrl(location: string): boolean {
+  return URL_SCHEME.test(location);
+}
+
+/** Finds the archives offered for a project. */
+export class Finder {
+  private linked?: Promise<Map<string, Candidate[]>>;
+  private readonly indexed = new Map<string, Promise<Candidate[]>>();
+  private readonly missing = new Set<string>();
+
+  constructor(private readonly options: FinderOptions) {}
+
+  /** True when only local locations are read. */
+  get offline(): boolean {
+    return this.options.offline;
+  }
+
+  /**
+   * Every archive of the project `key`, from find-links first, then the
+   * indexes, in the order the locations are configured.
+   *
+   * @throws {UserError} when a find-links location is not a directory, an
+   *   archive or an HTML page, or cannot be read.
+   */
+  async candidates(key: string): Promise<Candidate[]> {
+    this.linked ??= this.scanFindLinks();
+    const linked = (await this.linked).get(key) ?? [];
+    let indexed = this.indexed.get(key);
+    if (!indexed) {
+      indexed = this.scanIndexes(key);
+      this.indexed.set(key, indexed);
+    }
+    return [...linked, ...await indexed];
+  }
+
+  /**
+   * The locations searched for `key`, for error messages; missing local
+   * ones are marked `(not found)`.
+   */
+  searched(key: string): string[] {
+    const mark = (location: string) =>
+      this.missing.has(location) ? `${location} (not found)` : location;
+    const { findLinks, indexes, cacheDirectory } = this.options;
+    const result = [...this.readable(findLinks).map(mark)];
+    for (const index of this.readable(indexes)) {
+      result.push(mark(indexPage(index, key)));
+    }
+    if (this.options.offline && cacheDirectory) {
+      result.push(mark(cacheDirectory));
+    }
+    return result;
+  }
+
+  /** Locations that may be read: all, or only local ones offline. */
+  private readable(locations: string[]): string[] {
+    if (!this.options.offline) return locations;
+    return locations.filter((l) => !isUrl(l) || l.startsWith("file:"));
+  }
+
+  private async scanFindLinks(): Promise<Map<string, Candidate[]>> {
+    const byKey = new Map<string, Candidate[]>();
+    const locations = this.readable(this.options.findLinks);
+    if (this.options.offline && this.options.cacheDirectory) {
+      locations.push(this.options.cacheDirectory);
+    }
+    for (const location of locations) {
+      for (const candidate of await this.scanLocation(location)) {
+        const list = byKey.get(candidate.key);
+        if (list) list.push(candidate);
+        else byKey.set(candidate.key, [candidate]);
+      }
+    }
+    return byKey;
+  }
+
+  private async scanLocation(location: string): Promise<Candidate[]> {
+    if (!isUrl(location)) return this.scanPath(location, location);
+    if (location.startsWith("file:")) {
+      return this.scanPath(fileURLToPath(location), location);
+    }
+    const direct = linkCandidate(location);
+    if (direct) return [direct];
+    const page = await this.options.transport.readPage(location);
+    if (!page) {
+      throw new UserError(
+        `Couldn't read the find-links page ${location}: HTTP Error 404: Not Found`,
+      );
+    }
+    return pageCandidates(page, "find-links");
+  }
+
+  /** A directory's archives, or the archive `path` itself. */
+  private scanPath(path: string, location: string): Candidate[] {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch {
+      this.missing.add(location);
+      return [];
+    }
+    if (!isDirectory) {
+      const found = parseArchiveName(basename(path));
+      if (!found) {
+        throw new UserError(
+          `The find-links location ${location} is neither a directory nor a ` +
+            "distribution archive named <name>-<version>.tgz (.tar.gz, " +
+            ".tar.bz2, .tar.xz, .zip)",
+        );
+      }
+      return [{
+        ...found,
+        filename: basename(path),
+        location: path,
+        local: true,
+      }];
+    }
+    const result: Candidate[] = [];
+    for (const filename of readdirSync(path).sort()) {
+      const found = parseArchiveName(filename);
+      if (found) {
+        result.push({
+          ...found,
+          filename,
+          location: join(path, filename),
+          local: true,
+        });
+      }
+    }
+    return result;
+  }
+
+  private async scanIndexes(key: string): Promise<Candidate[]> {
+    const result: Candidate[] = [];
+    for (const index of this.readable(this.options.indexes)) {
+      const location = indexPage(index, key);
+      if (!isUrl(location)) {
+        result.push(...this.scanPath(location, location));
+      } else if (location.startsWith("file:")) {
+        result.push(...this.scanPath(fileURLToPath(location), location));
+      } else {
+        const page = await this.options.transport.readPage(location);
+        if (page) {
+          result.push(
+            ...pageCandidates(page, "index").filter((c) => c.key === key),
+          );
+        }
+      }
+    }
+    return result;
+  }
+}
+
+/** `<index>/<key>/`. */
+function indexPage(index: string, key: string): string {
+  if (!isUrl(index)) return join(index, key);
+  return index.replace(/\/*$/, "/") + encodeURIComponent(key) + "/";
+}
+
+/** The archive a link points to, with the digest of its fragment. */
+function linkCandidate(url: string): Candidate | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  let filename: string;
+  try {
+    filename = decodeURIComponent(parsed.pathname.split("/").pop() ?? "");
+  } catch {
+    return undefined;
+  }
+  const found = parseArchiveName(filename);
+  if (!found) return undefined;
+  const digest = /^#(md5|sha256)=([0-9a-f]+)$/i.exec(parsed.hash);
+  parsed.hash = "";
+  const candidate: Candidate = {
+    ...found,
+    filename,
+    location: parsed.href,
+    local: parsed.protocol === "file:",
+  };
+  if (candidate.local) candidate.location = fileURLToPath(parsed);
+  if (digest) {
+    candidate[digest[1].toLowerCase() as "md5" | "sha256"] = digest[2];
+  }
+  return candidate;
+}
+
+/**
+ * The archives a page links to.
+ *
+ * @throws {UserError} when the page is not HTML.
+ */
+function pageCandidates(page: Page, kind: string): Candidate[] {
+  const type = page.contentType?.split(";")[0].trim().toLowerCase();
+  const declared = type === undefined || type === "" || type.includes("html");
+  // Servers label unknown files text/html too: HTML has tags.
+  const looksLike = !page.text.trim() || /<[a-z!/]/i.test(page.text);
+  if (!declared || !looksLike || page.text.includes("\0")) {
+    throw new UserError(
+      `The ${kind} page ${page.url} is not an HTML page` +
+        (type ? ` (Content-Type: ${type})` : ""),
+    );
+  }
+  const result: Candidate[] = [];
+  for (const link of htmlLinks(page.text, page.url)) {
+    const candidate = linkCandidate(link);
+    if (candidate) result.push(candidate);
+  }
+  return result;
+}

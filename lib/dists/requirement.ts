@@ -1,0 +1,101 @@
+/**
+ * Requirement strings: `name`, `name==1.0`, `name>=1,<2`, `name~=1.4`,
+ * `name!=1.3` (spaces allowed around operators), as setuptools parses
+ * them for zc.buildout, with PEP 440 versions.
+ */
+import { validRange } from "@renovatebot/pep440";
+import { UserError } from "../errors.ts";
+import { satisfiesSpecifier } from "./version.ts";
+
+/** One clause: operator and version (`[">=", "1.0"]`). */
+export type Clause = [operator: string, version: string];
+
+/** A parsed requirement. */
+export interface Requirement {
+  /** The project name as written. */
+  name: string;
+  /** The name compared between requirements and archives (see {@link projectKey}). */
+  key: string;
+  clauses: Clause[];
+}
+
+const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+const CLAUSE = /^\s*(===|~=|==|!=|<=|>=|<|>)\s*([^\s<>=!~]\S*)\s*$/;
+
+/**
+ * The key a project is known by: lower case, each run of `-`, `_` and `.`
+ * one `-` (PEP 503), so `Zope.Interface` and `zope-interface` are one.
+ */
+export function projectKey(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, "-");
+}
+
+/** True when `name` can name a project (letters, digits, `.`, `_`, `-`). */
+export function isProjectName(name: string): boolean {
+  return NAME.test(name);
+}
+
+/**
+ * Parses a requirement string.
+ *
+ * ```ts
+ * parseRequirement("demo >0.2").clauses // [[">", "0.2"]]
+ * ```
+ * @throws {UserError} `Invalid requirement 'TEXT': REASON`.
+ */
+export function parseRequirement(text: string): Requirement {
+  const fail = (reason: string) =>
+    new UserError(`Invalid requirement '${text.trim()}': ${reason}`);
+  const match = /^\s*([^\s<>=!~,]*)\s*(.*?)\s*$/.exec(text)!;
+  const [, name, rest] = match;
+  if (!name) throw fail("it names no project");
+  if (!isProjectName(name)) {
+    throw fail(
+      `'${name}' is not a project name (letters, digits, '.', '_', '-')`,
+    );
+  }
+  const clauses: Clause[] = [];
+  if (rest) {
+    for (const part of rest.split(",")) {
+      const clause = CLAUSE.exec(part);
+      if (!clause) {
+        throw fail(
+          `expected a version clause such as '==1.0', '>=1,<2' or '~=1.4', got '${part.trim()}'`,
+        );
+      }
+      const [, operator, version] = clause;
+      if (!validRange(`${operator}${version}`)) {
+        throw fail(`'${version}' is not a valid version for '${operator}'`);
+      }
+      clauses.push([operator, version]);
+    }
+  }
+  return { name, key: projectKey(name), clauses };
+}
+
+/** The requirement as setuptools prints it: `demo>=1,<2`. */
+export function formatRequirement(requirement: Requirement): string {
+  return requirement.name +
+    requirement.clauses.map(([op, version]) => op + version).join(",");
+}
+
+/** True when `version` satisfies every clause of `requirement`. */
+export function satisfiesRequirement(
+  requirement: Requirement,
+  version: string,
+): boolean {
+  return satisfiesSpecifier(
+    version,
+    requirement.clauses.map(([op, v]) => op + v).join(","),
+  );
+}
+
+/** The version a requirement pins with its single `==` clause, if any. */
+export function pinnedVersion(requirement: Requirement): string | undefined {
+  const { clauses } = requirement;
+  if (clauses.length !== 1) return undefined;
+  const [operator, version] = clauses[0];
+  const exact = (operator === "==" || operator === "===") &&
+    !version.endsWith(".*");
+  return exact ? version : undefined;
+}

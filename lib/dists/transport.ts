@@ -1,0 +1,46 @@
+/**
+ * What distribution lookup needs from the outside world: link pages,
+ * archives (through the download cache) and unpacking. The real
+ * implementation sits on the fetcher and archive modules; tests pass fakes.
+ */
+import type { DownloadResult } from "../recipe/api.ts";
+
+/** A fetched link page. */
+export interface Page {
+  /** The address the page came from, after redirects. */
+  url: string;
+  /** The `Content-Type` header, when the server sent one. */
+  contentType?: string;
+  text: string;
+}
+
+/** Expected digests of an archive, from a link's `#md5=` or `#sha256=`. */
+export interface Checksums {
+  md5?: string;
+  sha256?: string;
+}
+
+/** The fetch and extract layer. */
+export interface DistTransport {
+  /**
+   * The page at `url` (http, https); undefined when the server answers
+   * 404 Not Found.
+   *
+   * @throws {UserError} for any other failure.
+   */
+  readPage(url: string): Promise<Page | undefined>;
+  /**
+   * A local copy of the archive at `url`, from the download cache when it
+   * is there; `isTemp` when the caller must remove it.
+   *
+   * @throws {UserError} when it cannot be downloaded or fails a checksum.
+   */
+  fetchArchive(url: string, checksums: Checksums): Promise<DownloadResult>;
+  /**
+   * Unpacks `archive` into the empty directory `destination`, dropping a
+   * single top-level directory (`package/` of an `npm pack` tarball).
+   *
+   * @throws {UserError} for a corrupt, truncated or unsafe archive.
+   */
+  extract(archive: string, destination: string): Promise<void>;
+}

@@ -1,0 +1,244 @@
+/**
+ * Benchmarks distribution finding and picking through the compiled
+ * executable `dist/buildout`.
+ *
+ * Serves (from this process, on 127.0.0.1) one link page with 2,000
+ * archives: 200 projects of 10 versions each, every archive a recipe
+ * package with 32 KB of incompressible data. A buildout has 50 parts whose
+ * recipes are 50 of those projects; each requires two projects of a second
+ * level, which each require one of a third: a depth-3 tree reaching all
+ * 200 projects. Times (wall, median):
+ *
+ * - bare start-up (`--version`), the reference point;
+ * - cold: empty eggs directory and download cache, so the page is read and
+ *   200 archives are downloaded and unpacked;
+ * - warm `-N`: everything unpacked, nothing looked up;
+ * - warm newest (the default): everything unpacked, the page read again;
+ * - transfer: `curl` (when installed) fetching the same page and archives
+ *   over the same server in one process, what the cold run cannot beat.
+ *
+ * Prints the figures and ratios; exits 0 whatever they are (1 only if
+ * dist/buildout is missing or the buildout fails).
+ *
+ *   deno task bench:dists
+ *   ./node_modules/.bin/deno run -A scripts/bench-dists.ts
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { packTar } from "modern-tar";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const exe = join(root, "dist", "buildout");
+const PROJECTS = 200, VERSIONS = 10, PARTS = 50, LEVEL2 = 100;
+const PAYLOAD = 32 * 1024;
+const COLD_RUNS = 5, WARM_RUNS = 15, WARMUPS = 2;
+
+if (!fs.existsSync(exe)) {
+  console.error(`${exe} not found: build it first with \`deno task compile\`.`);
+  process.exit(1);
+}
+
+const work = fs.mkdtempSync(join(tmpdir(), "bench-dists-"));
+const links = join(work, "links"), project = join(work, "project");
+const home = join(work, "home"), cache = join(work, "cache");
+for (const dir of [links, project, home, cache]) fs.mkdirSync(dir);
+const env = {
+  ...process.env,
+  HOME: home,
+  BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
+};
+
+const name = (n: number) => `p${String(n).padStart(3, "0")}`;
+
+/** What project `n` requires: level 1 two of level 2, level 2 one of level 3. */
+function requires(n: number): string[] {
+  if (n < PARTS) return [name(PARTS + 2 * n), name(PARTS + 2 * n + 1)];
+  if (n < PARTS + LEVEL2) return [`${name(PARTS + LEVEL2 + (n % 50))}>=1.0`];
+  return [];
+}
+
+/** Writes the 2,000 archives and the link page; returns the total bytes. */
+async function generate(): Promise<number> {
+  let bytes = 0;
+  const names: string[] = [];
+  const recipe = "export default class R { install() { return []; } " +
+    "update() { return []; } }\n";
+  for (let n = 0; n < PROJECTS; n++) {
+    for (let v = 0; v < VERSIONS; v++) {
+      const version = `1.${v}`;
+      const files: Array<[string, Uint8Array]> = [
+        [
+          "package/package.json",
+          new TextEncoder().encode(JSON.stringify({
+            name: name(n),
+            version,
+            buildout: {
+              recipes: { default: "./recipe.js" },
+              requires: requires(n),
+            },
+          })),
+        ],
+        ["package/recipe.js", new TextEncoder().encode(recipe)],
+        ["package/data.bin", new Uint8Array(randomBytes(PAYLOAD))],
+      ];
+      const tar = await packTar(files.map(([path, data]) => ({
+        header: { name: path, size: data.length },
+        body: data,
+      })));
+      const file = `${name(n)}-${version}.tgz`;
+      const archive = gzipSync(tar);
+      fs.writeFileSync(join(links, file), archive);
+      bytes += archive.length;
+      names.push(file);
+    }
+  }
+  fs.writeFileSync(
+    join(links, "index.html"),
+    "<html><body>\n" +
+      names.map((f) => `<a href="${f}">${f}</a><br>\n`).join("") +
+      "</body></html>\n",
+  );
+  return bytes;
+}
+
+const requests: string[] = [];
+const server = createServer((req, res) => {
+  const path = decodeURIComponent((req.url ?? "/").split("?")[0]);
+  requests.push(path);
+  const file = join(links, path === "/" ? "index.html" : path.slice(1));
+  if (!file.startsWith(links) || !fs.existsSync(file)) {
+    res.writeHead(404).end();
+    return;
+  }
+  const body = fs.readFileSync(file);
+  res.writeHead(200, {
+    "Content-Type": file.endsWith(".html") ? "text/html" : "application/gzip",
+    "Content-Length": body.length,
+  });
+  res.end(body);
+});
+await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+const port = (server.address() as { port: number }).port;
+const url = `http://127.0.0.1:${port}/`;
+
+/** Runs `cmd args` without blocking the server; exits on failure. */
+function runOnce(cmd: string, args: string[]): Promise<number> {
+  const start = performance.now();
+  return new Promise((done) => {
+    const child = spawn(cmd, args, { cwd: project, env, stdio: "pipe" });
+    let err = "";
+    child.stderr.on("data", (chunk) => err += chunk);
+    child.stdout.on("data", () => {});
+    child.on("close", (code) => {
+      if (code === 0) return done(performance.now() - start);
+      console.error(`${cmd} ${args.join(" ")}: exit ${code}\n${err}`);
+      cleanup();
+      process.exit(1);
+    });
+  });
+}
+
+/** Median wall time of `runs` runs after `warmups`, `before` each run. */
+async function time(
+  args: string[],
+  runs: number,
+  warmups: number,
+  before = () => {},
+  cmd = exe,
+): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < warmups + runs; i++) {
+    before();
+    const t = await runOnce(cmd, args);
+    if (i >= warmups) times.push(t);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+function cleanup(): void {
+  server.close();
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+function emptyEggsAndCache(): void {
+  for (const dir of [join(project, "eggs"), cache]) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir);
+  }
+  fs.rmSync(join(project, ".installed.cfg"), { force: true });
+}
+
+const bytes = await generate();
+const parts = Array.from({ length: PARTS }, (_, n) => `part${n}`);
+fs.writeFileSync(
+  join(project, "buildout.cfg"),
+  `[buildout]\nparts = ${parts.join(" ")}\nfind-links = ${url}\n` +
+    `download-cache = ${cache}\n\n` +
+    parts.map((p, n) => `[${p}]\nrecipe = ${name(n)}\n`).join("\n"),
+);
+
+console.log(`distributions benchmark of ${exe}`);
+console.log(
+  `link page: ${PROJECTS * VERSIONS} archives of ${PROJECTS} projects ` +
+    `(${(bytes / 1e6).toFixed(1)} MB); ${PARTS} recipe requirements, ` +
+    `depth-3 tree of ${PROJECTS} distributions\n`,
+);
+
+const startup = await time(["--version"], WARM_RUNS, WARMUPS);
+requests.length = 0;
+const cold = await time([], COLD_RUNS, 0, emptyEggsAndCache);
+const perRun = requests.length / COLD_RUNS;
+const fetched = [...new Set(requests)];
+const unpacked = fs.readdirSync(join(project, "eggs")).length;
+const warm = await time(["-N"], WARM_RUNS, WARMUPS);
+const newest = await time([], WARM_RUNS, WARMUPS);
+
+let transfer: number | undefined;
+const curl = spawnSync("curl", ["--version"]).status === 0;
+if (curl) {
+  const args = ["-s", "-f"];
+  for (const path of fetched) args.push("-o", "/dev/null", url + path.slice(1));
+  transfer = await time(args, COLD_RUNS, 1, () => {}, "curl");
+}
+
+const col = (s: string | number, w = 12) =>
+  (typeof s === "number" ? s.toFixed(1) : s).padStart(w);
+console.log(
+  "run".padEnd(34) + col("median ms") + col("x start-up"),
+);
+const row = (label: string, ms: number | undefined) =>
+  console.log(
+    label.padEnd(34) + col(ms ?? "-") +
+      col(ms === undefined ? "-" : (ms / startup).toFixed(2)),
+  );
+row("--version (bare start-up)", startup);
+row(`cold (${perRun} requests, ${unpacked} unpacked)`, cold);
+row("warm -N", warm);
+row("warm newest (page read again)", newest);
+row(`transfer only (curl, ${fetched.length} GETs)`, transfer);
+
+const mark = (ok: boolean) => ok ? "✓" : "✗";
+console.log("\ntargets:");
+console.log(
+  `  ${mark(warm / startup <= 3)} warm -N <= 3x bare start-up: ` +
+    `${(warm / startup).toFixed(2)}x`,
+);
+console.log(
+  transfer === undefined
+    ? "  - cold dominated by transfer: curl not installed"
+    : `  ${mark(transfer / cold >= 0.5)} cold dominated by transfer: ` +
+      `transfer is ${(100 * transfer / cold).toFixed(0)}% of the cold run ` +
+      `(${cold.toFixed(0)} ms cold, ${transfer.toFixed(0)} ms transfer)`,
+);
+if (!process.env.BENCH_KEEP) cleanup();
+else {
+  server.close();
+  console.log(work);
+}

@@ -1,0 +1,271 @@
+/**
+ * The reference's "Distribution installation" and "Specifying version
+ * information independent of requirements" sessions, against a fake link
+ * server offering demo 0.1-0.4c1 (requiring demoneeded), demoneeded
+ * 1.0-1.2c1, other 1.0 and bigdemo 0.1 (requiring demo).
+ */
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { UserError } from "../../lib/errors.ts";
+import { configureLogging } from "../../lib/log.ts";
+import { EggsDirectory } from "../../lib/dists/eggs.ts";
+import { Finder } from "../../lib/dists/finder.ts";
+import { Installer, type InstallerOptions } from "../../lib/dists/installer.ts";
+import type { Dist } from "../../lib/dists/metadata.ts";
+import { FakeWorld, recipeFiles } from "./fake_transport.ts";
+
+configureLogging("ERROR", "0", "");
+
+const LINKS = "http://links/";
+const ARCHIVES: Array<[string, string, string[]]> = [
+  ["bigdemo", "0.1", ["demo"]],
+  ["demo", "0.1", ["demoneeded"]],
+  ["demo", "0.2", ["demoneeded"]],
+  ["demo", "0.3", ["demoneeded"]],
+  ["demo", "0.4c1", ["demoneeded"]],
+  ["demoneeded", "1.0", []],
+  ["demoneeded", "1.1", []],
+  ["demoneeded", "1.2c1", []],
+  ["other", "1.0", []],
+  ["conflict", "1.0", ["demoneeded==1.0"]],
+];
+
+function linkServer(): FakeWorld {
+  const world = new FakeWorld();
+  const names: string[] = [];
+  for (const [name, version, requires] of ARCHIVES) {
+    const file = `${name}-${version}.tgz`;
+    names.push(file);
+    world.remoteArchive(LINKS + file, recipeFiles(name, version, requires));
+  }
+  world.linkPage(LINKS, names);
+  return world;
+}
+
+function installer(world: FakeWorld, options: Partial<InstallerOptions> = {}) {
+  return new Installer({
+    eggs: new EggsDirectory(join(world.dir, "eggs")),
+    finder: new Finder({
+      findLinks: [LINKS],
+      indexes: [],
+      offline: false,
+      transport: world.transport,
+    }),
+    transport: world.transport,
+    newest: true,
+    preferFinal: true,
+    allowPicked: true,
+    versions: new Map(),
+    ...options,
+  });
+}
+
+const names = (dists: Dist[]) => dists.map((d) => `${d.name} ${d.version}`);
+const eggs = (world: FakeWorld) => readdirSync(join(world.dir, "eggs")).sort();
+const fetched = (world: FakeWorld) =>
+  world.fetched.map((url) => url.slice(LINKS.length));
+
+Deno.test("a pinned requirement gets its dependencies, final preferred", async () => {
+  using world = linkServer();
+  const got = await installer(world).install(["demo==0.2"], "test");
+  assert.deepEqual(names(got), ["demo 0.2", "demoneeded 1.1"]);
+  assert.deepEqual(eggs(world), ["demo-0.2", "demoneeded-1.1"]);
+  assert.deepEqual(world.pageReads, [LINKS]);
+});
+
+Deno.test("an unpacked distribution a requirement pins is used without looking", async () => {
+  using world = linkServer();
+  await installer(world).install(["demo==0.2", "demoneeded==1.1"], "test");
+  world.pageReads.length = 0;
+  world.fetched.length = 0;
+  const got = await installer(world).install(
+    ["demo==0.2", "demoneeded==1.1"],
+    "test",
+  );
+  assert.deepEqual(names(got), ["demo 0.2", "demoneeded 1.1"]);
+  assert.deepEqual(world.pageReads, []);
+  assert.deepEqual(world.fetched, []);
+});
+
+Deno.test("newest = false uses what is unpacked; newest looks further", async () => {
+  using world = linkServer();
+  await installer(world).install(["demo==0.2"], "test");
+  world.fetched.length = 0;
+  const old = await installer(world, { newest: false }).install(["demo"], "t");
+  assert.deepEqual(names(old), ["demo 0.2", "demoneeded 1.1"]);
+  assert.deepEqual(fetched(world), []);
+  const newer = await installer(world).install(["demo"], "test");
+  assert.deepEqual(names(newer), ["demo 0.3", "demoneeded 1.1"]);
+  assert.deepEqual(fetched(world), ["demo-0.3.tgz"]);
+  assert.deepEqual(eggs(world), ["demo-0.2", "demo-0.3", "demoneeded-1.1"]);
+});
+
+Deno.test("prefer-final = false takes the newest pre-releases", async () => {
+  using world = linkServer();
+  await installer(world).install(["demo"], "test");
+  const got = await installer(world, { preferFinal: false }).install(
+    ["demo"],
+    "test",
+  );
+  assert.deepEqual(names(got), ["demo 0.4c1", "demoneeded 1.2c1"]);
+  assert.deepEqual(eggs(world), [
+    "demo-0.3",
+    "demo-0.4c1",
+    "demoneeded-1.1",
+    "demoneeded-1.2c1",
+  ]);
+});
+
+Deno.test("pre-releases are taken when no final release satisfies", async () => {
+  using world = linkServer();
+  const got = await installer(world).install(["demoneeded>1.1"], "test");
+  assert.deepEqual(names(got), ["demoneeded 1.2c1"]);
+});
+
+Deno.test("what is unpacked is kept when nothing better is offered", async () => {
+  using world = linkServer();
+  await installer(world).install(["demo"], "test");
+  world.fetched.length = 0;
+  const again = await installer(world).install(["demo"], "test");
+  assert.deepEqual(names(again), ["demo 0.3", "demoneeded 1.1"]);
+  assert.deepEqual(world.fetched, []);
+});
+
+Deno.test("extra requirements can fix a dependency's version", async () => {
+  using world = linkServer();
+  const got = await installer(world).install(
+    ["demo", "other", "demoneeded==1.0"],
+    "test",
+  );
+  assert.deepEqual(names(got), ["demo 0.3", "other 1.0", "demoneeded 1.0"]);
+});
+
+Deno.test("versions pins apply to requirements and dependencies", async () => {
+  using world = linkServer();
+  const versions = new Map([["demo", "0.2"], ["demoneeded", "1.0"]]);
+  const inst = installer(world, { versions });
+  const got = await inst.install(["demo"], "test");
+  assert.deepEqual(names(got), ["demo 0.2", "demoneeded 1.0"]);
+  assert.deepEqual(inst.picked(), []);
+});
+
+Deno.test("a pin inconsistent with a requirement is the reference's error", async () => {
+  using world = linkServer();
+  const versions = new Map([["demo", "0.2"], ["demoneeded", "1.0"]]);
+  await assert.rejects(
+    installer(world, { versions }).install(["demo >0.2"], "test"),
+    (err: Error) =>
+      err instanceof UserError &&
+      err.message ===
+        "The version, 0.2, is not consistent with the requirement, 'demo>0.2'.",
+  );
+});
+
+Deno.test("picked versions are remembered with who required them", async () => {
+  using world = linkServer();
+  const inst = installer(world);
+  await inst.install(["demo"], "test");
+  await inst.install(["other"], "test");
+  assert.deepEqual(inst.picked(), [
+    { name: "demo", version: "0.3", requiredBy: [] },
+    { name: "demoneeded", version: "1.1", requiredBy: ["demo==0.3"] },
+    { name: "other", version: "1.0", requiredBy: [] },
+  ]);
+});
+
+Deno.test("allow-picked-versions = false refuses any pick, before fetching", async () => {
+  using world = linkServer();
+  await assert.rejects(
+    installer(world, { allowPicked: false }).install(["demo"], "test"),
+    (err: Error) =>
+      err instanceof UserError && err.message === "Picked: demo = 0.3",
+  );
+  assert.deepEqual(world.fetched, []);
+  const versions = new Map([["demo", "0.2"], ["demoneeded", "1.0"]]);
+  const got = await installer(world, { allowPicked: false, versions })
+    .install(["demo"], "test");
+  assert.deepEqual(names(got), ["demo 0.2", "demoneeded 1.0"]);
+});
+
+Deno.test("a version conflict names both requirers", async () => {
+  using world = linkServer();
+  await assert.rejects(
+    installer(world).install(["demo", "conflict"], "recipe demo"),
+    (err: Error) =>
+      err instanceof UserError &&
+      err.message ===
+        "There is a version conflict: we already have demoneeded 1.1 " +
+          "(required by demo 0.3), but conflict 1.0 requires 'demoneeded==1.0'.",
+  );
+  const inst = installer(world);
+  await inst.install(["demo==0.2"], "recipe demo==0.2");
+  await assert.rejects(
+    inst.install(["demo==0.3"], "recipe demo==0.3"),
+    /we already have demo 0.2 \(required by recipe demo==0.2\), but recipe demo==0.3 requires 'demo==0.3'/,
+  );
+});
+
+Deno.test("no distribution found says what exists and where it looked", async () => {
+  using world = linkServer();
+  await assert.rejects(
+    installer(world).install(["nothing"], "test"),
+    (err: Error) =>
+      err instanceof UserError &&
+      err.message ===
+        "Couldn't find a distribution for 'nothing' (looked in http://links/).",
+  );
+  await assert.rejects(
+    installer(world).install(["demo>5"], "test"),
+    /Couldn't find a distribution for 'demo>5' \(only 0.1, 0.2, 0.3, 0.4c1 exist; looked in http:\/\/links\/\)\./,
+  );
+  const bare = new Installer({
+    ...{ eggs: new EggsDirectory(join(world.dir, "eggs")) },
+    finder: new Finder({
+      findLinks: [],
+      indexes: [],
+      offline: true,
+      transport: world.transport,
+    }),
+    transport: world.transport,
+    newest: false,
+    preferFinal: true,
+    allowPicked: true,
+    versions: new Map(),
+  });
+  await assert.rejects(
+    bare.install(["demo"], "test"),
+    /Couldn't find a distribution for 'demo' \(no find-links or index is configured; offline, so only local locations and the download cache count\)\./,
+  );
+});
+
+Deno.test("a develop package satisfies a requirement without looking", async () => {
+  using world = linkServer();
+  const develop: Dist = {
+    name: "demoneeded",
+    key: "demoneeded",
+    version: "7.0",
+    dir: join(world.dir, "dev"),
+    develop: true,
+    entries: { recipes: {}, uninstall: {}, extensions: {}, unload: {} },
+    requires: [],
+  };
+  const inst = installer(world, {
+    develop: (r) => r.key === "demoneeded" ? develop : undefined,
+  });
+  const got = await inst.install(["demo"], "test");
+  assert.deepEqual(names(got), ["demo 0.3", "demoneeded 7.0"]);
+  assert.deepEqual(inst.picked().map((p) => p.name), ["demo"]);
+  assert.deepEqual(fetched(world), ["demo-0.3.tgz"]);
+});
+
+Deno.test("a failed unpack is a user error naming the archive", async () => {
+  using world = linkServer();
+  world.remoteArchive(LINKS + "broken-1.0.tgz", "corrupt");
+  world.linkPage(LINKS, ["broken-1.0.tgz"]);
+  await assert.rejects(
+    installer(world).install(["broken"], "test"),
+    /unexpected end of data/,
+  );
+  assert.deepEqual(readdirSync(join(world.dir, "eggs")), []);
+});

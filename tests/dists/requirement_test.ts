@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { UserError } from "../../lib/errors.ts";
+import {
+  formatRequirement,
+  parseRequirement,
+  pinnedVersion,
+  projectKey,
+  satisfiesRequirement,
+} from "../../lib/dists/requirement.ts";
+
+Deno.test("requirements parse name and clauses, spaces allowed", () => {
+  assert.deepEqual(parseRequirement("spam"), {
+    name: "spam",
+    key: "spam",
+    clauses: [],
+  });
+  assert.deepEqual(parseRequirement(" demo >0.2 ").clauses, [[">", "0.2"]]);
+  assert.deepEqual(parseRequirement("demo>=1, <2").clauses, [
+    [">=", "1"],
+    ["<", "2"],
+  ]);
+  assert.deepEqual(parseRequirement("Demo.Needed~=1.4").clauses, [
+    ["~=", "1.4"],
+  ]);
+  assert.equal(parseRequirement("Demo.Needed~=1.4").key, "demo-needed");
+  assert.deepEqual(parseRequirement("spam != 1.3").clauses, [["!=", "1.3"]]);
+});
+
+Deno.test("requirements print as setuptools prints them", () => {
+  assert.equal(formatRequirement(parseRequirement("demo >0.2")), "demo>0.2");
+  assert.equal(
+    formatRequirement(parseRequirement("demo >= 1 , < 2")),
+    "demo>=1,<2",
+  );
+});
+
+Deno.test("bad requirements are user errors naming the text", () => {
+  const cases: Array<[string, RegExp]> = [
+    ["", /Invalid requirement '': it names no project/],
+    ["==1", /Invalid requirement '==1': it names no project/],
+    ["sp@m", /'sp@m' is not a project name/],
+    ["spam 1.0", /expected a version clause .* got '1.0'/],
+    ["spam>=", /expected a version clause/],
+    ["spam==1,", /expected a version clause .* got ''/],
+    ["spam~=1", /'1' is not a valid version for '~='/],
+    ["spam>=x.y", /'x.y' is not a valid version for '>='/],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(() => parseRequirement(text), (err: Error) => {
+      assert.ok(err instanceof UserError, text);
+      assert.match(err.message, message);
+      return true;
+    });
+  }
+});
+
+Deno.test("satisfaction follows PEP 440, pre-releases included", () => {
+  const ok = (req: string, version: string) =>
+    satisfiesRequirement(parseRequirement(req), version);
+  assert.ok(ok("demo", "0.4c1"));
+  assert.ok(ok("demo>0.2", "0.4c1"));
+  assert.ok(!ok("demo>0.2", "0.2"));
+  assert.ok(ok("demo==1", "1.0"));
+  assert.ok(ok("demo>=1,<2", "1.9"));
+  assert.ok(!ok("demo>=1,<2", "2.0"));
+  assert.ok(ok("demo~=1.4", "1.9"));
+  assert.ok(!ok("demo~=1.4", "2.0"));
+  assert.ok(!ok("demo!=1.3", "1.3.0"));
+  assert.ok(ok("demo==1.*", "1.5"));
+});
+
+Deno.test("only a single == clause pins a version", () => {
+  assert.equal(pinnedVersion(parseRequirement("spam==1")), "1");
+  assert.equal(pinnedVersion(parseRequirement("spam===1")), "1");
+  assert.equal(pinnedVersion(parseRequirement("spam==1.*")), undefined);
+  assert.equal(pinnedVersion(parseRequirement("spam>=1")), undefined);
+  assert.equal(pinnedVersion(parseRequirement("spam==1,!=2")), undefined);
+});
+
+Deno.test("project keys fold case and separators", () => {
+  assert.equal(projectKey("Zope.Interface"), "zope-interface");
+  assert.equal(projectKey("my__recipe-x"), "my-recipe-x");
+});

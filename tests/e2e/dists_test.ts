@@ -1,0 +1,667 @@
+/**
+ * End-to-end tests of distributions: the reference's "Repeatable
+ * buildouts: controlling eggs used" (spam v1/v2), "Using a download cache"
+ * and "Installing solely from a download cache" sessions and the
+ * easy_install sessions on finding and picking, with the Python eggs
+ * replaced by recipe archives, against a local link server whose requests
+ * are logged; plus show-picked-versions, update-versions-file, extensions
+ * and bad input.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type RunResult,
+  type Sample,
+  sampleBuildout,
+  startServer,
+  type StaticServer,
+} from "./harness.ts";
+import { recipeDist, writeDist } from "./dist_archives.ts";
+
+/** Runs `args` in `sample`; stdout and stderr come back normalised. */
+async function run(sample: Sample, args = ""): Promise<RunResult> {
+  const result = await sample.system(args);
+  const stdout = sample.normalize(result.stdout);
+  const stderr = sample.normalize(result.stderr);
+  return { ...result, stdout, stderr, output: stdout + stderr };
+}
+
+/** Asserts a successful run printing exactly `stdout`. */
+async function expectOk(sample: Sample, args: string, stdout: string) {
+  const result = await run(sample, args);
+  assert.equal(result.stderr, "", result.output);
+  assert.equal(result.stdout, stdout);
+  assert.equal(result.code, 0);
+}
+
+/** Asserts a failed run whose stderr ends with `Error: <message>`. */
+async function expectError(
+  sample: Sample,
+  args: string,
+  message: string | RegExp,
+): Promise<RunResult> {
+  const result = await run(sample, args);
+  assert.equal(result.code, 1, result.output);
+  const last = result.stderr.trimEnd().split("\n").pop()!;
+  if (typeof message === "string") assert.equal(last, `Error: ${message}`);
+  else assert.match(last, message);
+  return result;
+}
+
+/** The entries of the sample's eggs directory. */
+function eggs(sample: Sample): string[] {
+  return readdirSync(sample.path("eggs")).sort();
+}
+
+/** The reference's spam recipe in versions 1 and 2, in `recipe/dist`. */
+async function spamDists(sample: Sample): Promise<void> {
+  const dist = sample.path("recipe", "dist");
+  // Version 1 as a zip, version 2 as an `npm pack` tarball (package/).
+  await writeDist(
+    join(dist, "spam-1.zip"),
+    recipeDist("spam", "1", "recipe v1"),
+  );
+  await writeDist(
+    join(dist, "spam-2.tgz"),
+    recipeDist("spam", "2", "recipe v2"),
+    "package/",
+  );
+}
+
+Deno.test("Repeatable buildouts: a versions section pins the recipe", async () => {
+  using sample = await sampleBuildout();
+  await spamDists(sample);
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = foo
+find-links = recipe/dist
+
+[foo]
+recipe = spam
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'spam'.
+Got spam 2.
+Installing foo.
+recipe v2
+`,
+  );
+  assert.match(
+    sample.cat(".installed.cfg"),
+    /__buildout_signature__ = spam-2\n/,
+  );
+
+  const release1 = (extra = "") =>
+    `[buildout]
+parts = foo
+find-links = recipe/dist
+versions = release-1
+${extra}
+[release-1]
+spam = 1
+eggs = 2.2
+
+[foo]
+recipe = spam
+`;
+  sample.write("buildout.cfg", release1());
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'spam==1'.
+Got spam 1.
+Uninstalling foo.
+Installing foo.
+recipe v1
+`,
+  );
+  assert.deepEqual(eggs(sample), ["spam-1", "spam-2"]);
+
+  // Verbose, without the versions section: the pick is reported.
+  await expectOk(
+    sample,
+    "buildout:versions= -v",
+    `Installing 'spam'.
+We have the best distribution that satisfies 'spam'.
+Picked: spam = 2
+Uninstalling foo.
+Installing foo.
+recipe v2
+`,
+  );
+  // With it, nothing is picked.
+  await expectOk(
+    sample,
+    "-v",
+    `Installing 'spam'.
+We have the distribution that satisfies 'spam==1'.
+Uninstalling foo.
+Installing foo.
+recipe v1
+`,
+  );
+
+  sample.write("buildout.cfg", release1("allow-picked-versions = false\n"));
+  await expectOk(sample, "", "Updating foo.\nrecipe v1\n");
+  const refused = await expectError(
+    sample,
+    "buildout:versions=",
+    "Picked: spam = 2",
+  );
+  assert.match(refused.stderr, /Getting distribution for 'spam'\./);
+});
+
+Deno.test("show-picked-versions and update-versions-file", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("dist");
+  await writeDist(
+    join(dist, "spam-2.tgz"),
+    recipeDist("spam", "2", "spam", ["helper>=1"]),
+  );
+  await writeDist(
+    join(dist, "helper-1.5.tgz"),
+    recipeDist("helper", "1.5", ""),
+  );
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = foo
+find-links = dist
+show-picked-versions = true
+update-versions-file = versions.cfg
+
+[foo]
+recipe = spam
+`,
+  );
+  const picked = `[versions]
+spam = 2
+
+# Required by:
+# spam==2
+helper = 1.5
+`;
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'spam'.
+Got spam 2.
+Getting distribution for 'helper>=1'.
+Got helper 1.5.
+Installing foo.
+spam
+Versions had to be automatically picked.
+The following part definition lists the versions picked:
+${picked}Picked versions have been written to /sample-buildout/versions.cfg
+`,
+  );
+  assert.equal(sample.cat("versions.cfg"), picked);
+  // The written pins are used once named; nothing is picked any more.
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+extends = versions.cfg
+parts = foo
+find-links = dist
+show-picked-versions = true
+
+[foo]
+recipe = spam
+`,
+  );
+  await expectOk(sample, "", "Updating foo.\nspam\n");
+});
+
+/**
+ * The reference's link server: demo 0.1-0.4c1 (each requiring
+ * demoneeded), demoneeded 1.0-1.2c1, other 1.0, bigdemo 0.1 and an empty
+ * `index/` directory.
+ */
+async function linkServer(sample: Sample): Promise<StaticServer> {
+  const links = sample.tmpdir("links");
+  for (const version of ["0.1", "0.2", "0.3", "0.4c1"]) {
+    await writeDist(
+      join(links, `demo-${version}.tgz`),
+      recipeDist("demo", version, `demo ${version}`, ["demoneeded"]),
+    );
+  }
+  for (const version of ["1.0", "1.1", "1.2c1"]) {
+    await writeDist(
+      join(links, `demoneeded-${version}.zip`),
+      recipeDist("demoneeded", version, ""),
+    );
+  }
+  await writeDist(join(links, "other-1.0.tgz"), recipeDist("other", "1.0", ""));
+  await writeDist(
+    join(links, "bigdemo-0.1.tgz"),
+    recipeDist("bigdemo", "0.1", "", ["demo"]),
+  );
+  sample.mkdir(join(links, "index"));
+  return await startServer(links);
+}
+
+Deno.test("Using a download cache, then installing solely from it", async () => {
+  using sample = await sampleBuildout();
+  const server = await linkServer(sample);
+  try {
+    const cache = sample.tmpdir("cache");
+    const config = (extra: string, recipe: string) =>
+      `[buildout]
+parts = eggs
+download-cache = ${cache}
+find-links = ${server.url}
+prefer-final = false
+${extra}
+[eggs]
+recipe = ${recipe}
+`;
+    sample.write("buildout.cfg", config("", "demo ==0.2"));
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'demo==0.2'.
+Got demo 0.2.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.2c1.
+Installing eggs.
+demo 0.2
+`,
+    );
+    assert.deepEqual(server.requests, [
+      "/",
+      "/demo-0.2.tgz",
+      "/demoneeded-1.2c1.zip",
+    ]);
+    assert.deepEqual(readdirSync(cache), ["dist"]);
+    assert.deepEqual(readdirSync(join(cache, "dist")).sort(), [
+      "demo-0.2.tgz",
+      "demoneeded-1.2c1.zip",
+    ]);
+
+    // Unpacked distributions removed: they come from the cache.
+    for (const name of eggs(sample)) sample.remove("eggs", name);
+    server.requests.length = 0;
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'demo==0.2'.
+Got demo 0.2.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.2c1.
+Updating eggs.
+demo 0.2
+`,
+    );
+    assert.deepEqual(server.requests, ["/"]);
+
+    // Installing solely from the cache: no request at all.
+    for (const name of eggs(sample)) sample.remove("eggs", name);
+    server.requests.length = 0;
+    sample.write("buildout.cfg", config("install-from-cache = true\n", "demo"));
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'demo'.
+Got demo 0.2.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.2c1.
+Uninstalling eggs.
+Installing eggs.
+demo 0.2
+`,
+    );
+    assert.deepEqual(server.requests, []);
+    assert.deepEqual(eggs(sample), ["demo-0.2", "demoneeded-1.2c1"]);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("find-links and index: newest, -N, pins, prefer-final", async () => {
+  using sample = await sampleBuildout();
+  const server = await linkServer(sample);
+  try {
+    const config = (recipe: string, extra = "") =>
+      `[buildout]
+parts = eggs
+find-links = ${server.url}
+index = ${server.url}index/
+${extra}
+[eggs]
+recipe = ${recipe}
+`;
+    sample.write("buildout.cfg", config("demo==0.2"));
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'demo==0.2'.
+Got demo 0.2.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.1.
+Installing eggs.
+demo 0.2
+`,
+    );
+    assert.deepEqual(server.requests, [
+      "/",
+      "/index/demo/",
+      "/demo-0.2.tgz",
+      "/index/demoneeded/",
+      "/demoneeded-1.1.zip",
+    ]);
+
+    // Not newest: what is unpacked satisfies 'demo', nothing is requested.
+    server.requests.length = 0;
+    sample.write("buildout.cfg", config("demo"));
+    await expectOk(
+      sample,
+      "-N",
+      "Uninstalling eggs.\nInstalling eggs.\ndemo 0.2\n",
+    );
+    assert.deepEqual(server.requests, []);
+
+    // Newest: demo 0.3, the newest final release; the signature changed.
+    server.requests.length = 0;
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'demo'.
+Got demo 0.3.
+Uninstalling eggs.
+Installing eggs.
+demo 0.3
+`,
+    );
+    assert.deepEqual(server.requests, [
+      "/",
+      "/index/demo/",
+      "/demo-0.3.tgz",
+      "/index/demoneeded/",
+    ]);
+
+    // Pre-releases when final ones are not preferred.
+    await expectOk(
+      sample,
+      "buildout:prefer-final=false",
+      `Getting distribution for 'demo'.
+Got demo 0.4c1.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.2c1.
+Uninstalling eggs.
+Installing eggs.
+demo 0.4c1
+`,
+    );
+    assert.deepEqual(eggs(sample), [
+      "demo-0.2",
+      "demo-0.3",
+      "demo-0.4c1",
+      "demoneeded-1.1",
+      "demoneeded-1.2c1",
+    ]);
+
+    // Pins apply to dependencies; an inconsistent pin is an error.
+    sample.write(
+      "buildout.cfg",
+      config("demo", "[versions]\ndemo = 0.2\ndemoneeded = 1.0\n"),
+    );
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'demoneeded==1.0'.
+Got demoneeded 1.0.
+Uninstalling eggs.
+Installing eggs.
+demo 0.2
+`,
+    );
+    sample.write(
+      "buildout.cfg",
+      config("demo >0.2", "[versions]\ndemo = 0.2\n"),
+    );
+    await expectError(
+      sample,
+      "",
+      "The version, 0.2, is not consistent with the requirement, 'demo>0.2'.",
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("offline: no request; only local find-links and the cache", async () => {
+  using sample = await sampleBuildout();
+  const server = await linkServer(sample);
+  try {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]
+parts = eggs
+find-links = ${server.url}
+    local
+
+[eggs]
+recipe = demo
+`,
+    );
+    await expectError(
+      sample,
+      "-o",
+      `Couldn't find a distribution for 'demo' (looked in /sample-buildout/local (not found); offline, so only local locations and the download cache count).`,
+    );
+    sample.mkdir("local");
+    await writeDist(
+      sample.path("local", "demo-0.1.tgz"),
+      recipeDist("demo", "0.1", "local demo", ["demoneeded"]),
+    );
+    await writeDist(
+      sample.path("local", "demoneeded-1.0.tgz"),
+      recipeDist("demoneeded", "1.0", ""),
+    );
+    await expectOk(
+      sample,
+      "-o",
+      `Getting distribution for 'demo'.
+Got demo 0.1.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.0.
+Installing eggs.
+local demo
+`,
+    );
+    assert.deepEqual(server.requests, []);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("extensions come from distributions", async () => {
+  using sample = await sampleBuildout();
+  await writeDist(sample.path("dist", "ext-1.0.tgz"), {
+    "package.json": JSON.stringify({
+      buildout: {
+        extensions: { default: "./ext.js:load" },
+        unload: { default: "./ext.js:unload" },
+      },
+    }),
+    "ext.js": `export function load(buildout) {
+  console.log("ext", buildout.sectionNames().join(" "));
+}
+export function unload() {
+  console.log("unload");
+}
+`,
+  });
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nfind-links = dist\nextensions = ext\nparts =\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    "Getting distribution for 'ext'.\nGot ext 1.0.\next buildout\nunload\n",
+  );
+});
+
+Deno.test("bad input: clear user errors, nothing half-unpacked", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("dist");
+  await writeDist(join(dist, "nometa-1.0.tgz"), { "recipe.js": "" });
+  await writeDist(join(dist, "nomodule-1.0.tgz"), {
+    "package.json": JSON.stringify({
+      buildout: { recipes: { default: "./gone.js" } },
+    }),
+  });
+  await writeDist(
+    join(dist, "needy-1.0.tgz"),
+    recipeDist("needy", "1.0", "", [
+      "shared==1",
+    ]),
+  );
+  await writeDist(
+    join(dist, "greedy-1.0.tgz"),
+    recipeDist("greedy", "1.0", "", [
+      "shared>=2",
+    ]),
+  );
+  await writeDist(join(dist, "shared-1.tgz"), recipeDist("shared", "1", ""));
+  await writeDist(join(dist, "shared-2.tgz"), recipeDist("shared", "2", ""));
+  await writeDist(join(dist, "truncated-1.0.tgz"), recipeDist("t", "1.0", ""));
+  const whole = join(dist, "truncated-1.0.tgz");
+  const bytes = readFileSync(whole);
+  writeFileSync(whole, bytes.subarray(0, bytes.length >> 1));
+  writeFileSync(join(dist, "garbage-1.0.zip"), "not a zip at all");
+  const config = (recipe: string, links = "dist") =>
+    `[buildout]
+parts = foo
+find-links = ${links}
+
+[foo]
+recipe = ${recipe}
+`;
+  const cases: Array<[string, string | RegExp, string?]> = [
+    [
+      "spam>=",
+      "Invalid requirement 'spam>=': expected a version clause such as '==1.0', '>=1,<2' or '~=1.4', got '>='",
+    ],
+    [
+      "ghost",
+      "Couldn't find a distribution for 'ghost' (looked in /sample-buildout/dist).",
+    ],
+    [
+      "shared>5",
+      "Couldn't find a distribution for 'shared>5' (only 1, 2 exist; looked in /sample-buildout/dist).",
+    ],
+    [
+      "nometa",
+      "The distribution /sample-buildout/dist/nometa-1.0.tgz has no package.json at its top (or in its single top directory)",
+    ],
+    [
+      "nomodule",
+      `The distribution /sample-buildout/dist/nomodule-1.0.tgz lacks the module ./gone.js of entry point 'default' in "buildout.recipes" of its package.json`,
+    ],
+    [
+      "truncated",
+      "Couldn't extract /sample-buildout/dist/truncated-1.0.tgz: truncated (unexpected end of data)",
+    ],
+    [
+      "garbage",
+      "Couldn't extract /sample-buildout/dist/garbage-1.0.zip: not a recognized archive (tar, tar.gz, tar.bz2, tar.xz, tar.lz or zip)",
+    ],
+  ];
+  for (const [recipe, message] of cases) {
+    sample.write("buildout.cfg", config(recipe));
+    const result = await expectError(sample, "", message);
+    assert.match(result.stderr, /^While:\n {2}Installing\.\n/, recipe);
+    assert.deepEqual(eggs(sample), [], recipe);
+  }
+
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = a b
+find-links = dist
+
+[a]
+recipe = needy
+[b]
+recipe = greedy
+`,
+  );
+  await expectError(
+    sample,
+    "",
+    "There is a version conflict: we already have shared 1 (required by needy 1.0), but greedy 1.0 requires 'shared>=2'.",
+  );
+
+  const server = await startServer(sample.path("dist"));
+  try {
+    sample.write("dist/page.zip", "PK\u0003\u0004 not a page");
+    sample.write("buildout.cfg", config("spam", `${server.url}page.zip/`));
+    await expectError(
+      sample,
+      "",
+      `The find-links page ${server.url}page.zip/ is not an HTML page (Content-Type: application/x-gzip)`,
+    );
+    sample.write("buildout.cfg", config("truncated", server.url));
+    await expectError(
+      sample,
+      "",
+      new RegExp(
+        "^Error: Couldn't extract .*: truncated \\(unexpected end of data\\) " +
+          `\\(downloaded from ${server.url}truncated-1.0.tgz\\)$`,
+      ),
+    );
+    assert.deepEqual(eggs(sample), ["greedy-1.0", "needy-1.0", "shared-1"]);
+    sample.write("buildout.cfg", config("spam", `${server.url}missing/`));
+    await expectError(
+      sample,
+      "",
+      `Couldn't read the find-links page ${server.url}missing/: HTTP Error 404: Not Found`,
+    );
+  } finally {
+    await server.close();
+  }
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
+
+Deno.test("a link's #md5= is checked; a mismatch unpacks nothing", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", "v1"));
+  const md5 = createHash("md5").update(readFileSync(join(links, "spam-1.tgz")))
+    .digest("hex");
+  const server = await startServer(links);
+  try {
+    const page = (digest: string) =>
+      writeFileSync(
+        join(links, "page.html"),
+        `<html><body><a href="spam-1.tgz#md5=${digest}">spam</a></body></html>`,
+      );
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = foo\nfind-links = ${server.url}page.html\n\n[foo]\nrecipe = spam\n`,
+    );
+    page("0123456789abcdef0123456789abcdef");
+    await expectError(
+      sample,
+      "",
+      `MD5 checksum mismatch downloading '${server.url}spam-1.tgz'`,
+    );
+    assert.deepEqual(eggs(sample), []);
+    page(md5);
+    await expectOk(
+      sample,
+      "",
+      "Getting distribution for 'spam'.\nGot spam 1.\nInstalling foo.\nv1\n",
+    );
+  } finally {
+    await server.close();
+  }
+});
