@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { emptyRoot, runChrooted, skipReason, suffix } from "./chroot.ts";
+import { recipeDist, writeDist } from "./dist_archives.ts";
 import { type Sample, sampleBuildout, startServer } from "./harness.ts";
 
 const RECIPE = `
@@ -57,7 +58,11 @@ function writeProject(sample: Sample, dir: string, server: string): void {
     "buildout.cfg",
     `[buildout]
 develop = recipes
-parts = payload data conf
+parts = payload data conf greeting
+find-links = ${server}dist/
+
+[greeting]
+recipe = spam
 
 [payload]
 recipe = fetch
@@ -107,6 +112,12 @@ Deno.test({
     using sample = await sampleBuildout();
     const files = sample.tmpdir("files");
     sample.write(files, "payload.txt", PAYLOAD);
+    sample.mkdir(files, "dist");
+    await writeDist(
+      join(files, "dist", "spam-1.0.tgz"),
+      recipeDist("spam", "1.0", "spam 1.0 says hello"),
+      "package/",
+    );
     const server = await startServer(files);
     const dir = sample.tmpdir("project");
     const out = join(sample.testDir, "project.tar.gz");
@@ -127,6 +138,8 @@ Deno.test({
       ]);
       assert.equal(offline.code, 0, offline.output);
       assert.match(offline.stdout, /Installing payload\.\n/);
+      // The distribution came from the bundled download cache.
+      assert.match(offline.stdout, /spam 1\.0 says hello/);
       const built = join(root, "app", "project");
       const database = (d: string, inRoot: string) =>
         readFileSync(join(d, ".installed.cfg"), "utf8")
