@@ -58,8 +58,23 @@ export interface RecipeBuildout {
   readonly UserError: new (message: string) => Error;
   /** A logger printing `name: message`. */
   logger(name: string): RecipeLogger;
-  // download(url, DownloadOptions) and extract(file, dest, ExtractOptions)
-  // land here with the fetcher and archive modules.
+  /**
+   * Fetches `url` (through the download cache, offline-aware).
+   *
+   * @throws {UserError} offline and not cached, or a checksum mismatch.
+   */
+  download(url: string, options?: DownloadOptions): Promise<DownloadResult>;
+  /**
+   * Unpacks the archive `file` into `destination` (format by content);
+   * returns the top-level entries it added.
+   *
+   * @throws {UserError} unknown format, corrupt archive, unsafe member.
+   */
+  extract(
+    file: string,
+    destination: string,
+    options?: ExtractOptions,
+  ): Promise<string[]>;
 }
 
 /** Per-call options of {@link RecipeBuildout.download}. */

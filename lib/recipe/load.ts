@@ -22,6 +22,13 @@ import { UserError } from "../errors.ts";
 import { BUILTIN_SIGNATURE, developSignature } from "../install/signature.ts";
 import Debug from "../../recipes/debug.ts";
 import Mkdir from "../../recipes/mkdir.ts";
+import Cmmi, { HexagonitCmmi, SlaposCmmi, ZcCmmi } from "../../recipes/cmmi.ts";
+import Download, {
+  GoceptDownload,
+  HexagonitDownload,
+  SlaposDownload,
+  SlaposDownloadUnpacked,
+} from "../../recipes/download.ts";
 import type { Extension, RecipeFactory, UninstallRecipe } from "./api.ts";
 
 /** Entry point groups of a develop package. */
@@ -39,7 +46,23 @@ const BUILTINS: Record<string, RecipeFactory> = {
   "zc.buildout:debug": Debug,
   "mkdir:default": Mkdir,
   "z3c.recipe.mkdir:default": Mkdir,
+  // Download and build recipes, under their own names and the originals'.
+  "download:default": Download,
+  "hexagonit.recipe.download:default": HexagonitDownload,
+  "gocept.download:default": GoceptDownload,
+  "slapos.recipe.build:download": SlaposDownload,
+  "slapos.recipe.build:download-unpacked": SlaposDownloadUnpacked,
+  "cmmi:default": Cmmi,
+  "zc.recipe.cmmi:default": ZcCmmi,
+  "hexagonit.recipe.cmmi:default": HexagonitCmmi,
+  "slapos.recipe.cmmi:default": SlaposCmmi,
 };
+
+/** The built-in recipe names, as a configuration would write them. */
+function builtinNames(): string {
+  return Object.keys(BUILTINS).map((key) => key.replace(/:default$/, ""))
+    .join(", ");
+}
 
 /** `pkg:entry` → `["pkg", "entry"]`; no entry means `default`. */
 export function parseSpec(spec: string): [string, string] {
@@ -236,8 +259,8 @@ export class RecipeLoader {
     if (builtin) return builtin;
     throw new UserError(
       `Couldn't find recipe ${spec.trim()}: '${pkg}' is neither a built-in ` +
-        "recipe (debug, mkdir, zc.buildout:debug, z3c.recipe.mkdir) nor a " +
-        "develop package listed in buildout:develop",
+        `recipe (${builtinNames()}) nor a develop package listed in ` +
+        "buildout:develop",
     );
   }
 }
