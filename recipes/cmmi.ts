@@ -124,6 +124,19 @@ function shellQuote(text: string): string {
   return "'" + text.replaceAll("'", `'"'"'`) + "'";
 }
 
+/** What a slapos.recipe.cmmi build runs, worked out before it starts. */
+interface SlaposPlan {
+  commands: { configure: string; make: string; install: string };
+  defaultConfigure: boolean;
+  patch: string;
+  patchOptions: string;
+  patches: string[];
+  snippets: Record<string, string>;
+  strip: boolean;
+  offline?: boolean;
+  keep: boolean;
+}
+
 /**
  * slapos.recipe.cmmi. Options: `url` or `path` (exactly one), `md5sum`,
  * `strip-top-level-dir` (false), `shared`, `prefix` (default the location),
@@ -217,12 +230,13 @@ export class SlaposCmmi implements Recipe {
   }
 
   async install(): Promise<string[]> {
+    const plan = this.plan();
     if (this.shared.isShared) {
-      return await this.shared.install(() => this.build());
+      return await this.shared.install(() => this.build(plan));
     }
     removeTree(this.location);
     mkdirSync(this.location, { recursive: true });
-    await this.build();
+    await this.build(plan);
     return [this.location];
   }
 
@@ -238,7 +252,8 @@ export class SlaposCmmi implements Recipe {
     );
   }
 
-  private async build(): Promise<void> {
+  /** Reads and checks everything the build needs, before touching disk. */
+  private plan(): SlaposPlan {
     const options = this.options;
     const make = (options.get("make-binary") ?? "make").trim();
     const makeOptions = collapse(options.get("make-options"));
@@ -277,19 +292,42 @@ export class SlaposCmmi implements Recipe {
         (key) => [key, this.interpolate((options.get(key) ?? "").trim(), key)],
       ),
     );
+    const UserError = this.buildout.UserError;
+    return {
+      commands,
+      defaultConfigure,
+      patch,
+      patchOptions,
+      patches,
+      snippets,
+      strip: slaposBool(
+        "strip-top-level-dir",
+        options.get("strip-top-level-dir") || "false",
+        false,
+        UserError,
+      ),
+      offline: slaposOffline(this.buildout, options),
+      keep: slaposBool(
+        "keep-compile-dir",
+        options.get("keep-compile-dir") ||
+          this.buildout.section("buildout").get("keep-compile-dir") ||
+          undefined,
+        false,
+        UserError,
+      ),
+    };
+  }
 
+  private async build(plan: SlaposPlan): Promise<void> {
+    const options = this.options;
+    const { commands, defaultConfigure, patch, patchOptions, snippets } = plan;
     if (this.url) {
       mkdirSync(this.compileDir);
       try {
         await unpackUrl(this.buildout, this.url, this.compileDir, {
           md5: options.get("md5sum") || undefined,
-          offline: slaposOffline(this.buildout, options),
-          strip: slaposBool(
-            "strip-top-level-dir",
-            options.get("strip-top-level-dir") || "false",
-            false,
-            this.buildout.UserError,
-          ),
+          offline: plan.offline,
+          strip: plan.strip,
         });
       } catch (err) {
         removeTree(this.location);
@@ -314,8 +352,8 @@ export class SlaposCmmi implements Recipe {
       await run(snippets[key]);
     };
     try {
-      if (patches.length) this.logger.info("Applying patches");
-      for (const entry of patches) {
+      if (plan.patches.length) this.logger.info("Applying patches");
+      for (const entry of plan.patches) {
         const hash = entry.indexOf("#");
         const url = hash < 0 ? entry : entry.slice(0, hash);
         const md5 = hash < 0 ? undefined : entry.slice(hash + 1) || undefined;
@@ -346,15 +384,7 @@ export class SlaposCmmi implements Recipe {
       else removeTree(this.location);
       throw err;
     }
-    const keep = slaposBool(
-      "keep-compile-dir",
-      options.get("keep-compile-dir") ||
-        this.buildout.section("buildout").get("keep-compile-dir") ||
-        undefined,
-      false,
-      this.buildout.UserError,
-    );
-    if (keep) {
+    if (plan.keep) {
       this.writeEnvScript(cwd, commands);
       this.logger.info(
         "A shell script slapos.recipe.build.env.sh has been generated.",
