@@ -10,7 +10,7 @@ import type {
   ExtractOptions,
   RecipeBuildout,
 } from "../lib/recipe/api.ts";
-import { removeTree, siblingTemp } from "./_files.ts";
+import { removeTree, siblingTemp } from "./_paths.ts";
 
 /**
  * Downloads `url`, calls `use` with the file's absolute path, then removes

@@ -22,7 +22,7 @@ import type {
   RecipeOptions,
 } from "../lib/recipe/api.ts";
 import { slaposBool } from "./_bool.ts";
-import { makeReadOnly, removeTree } from "./_files.ts";
+import { makeReadOnly, removeTree } from "./_paths.ts";
 
 const MARKER = ".buildout-shared.json";
 

@@ -52,7 +52,7 @@ import {
   zcEnvironment,
 } from "./_environment.ts";
 import { withDownload } from "./_fetch.ts";
-import { exists, isDirectory, removeTree, singleDirectory } from "./_files.ts";
+import { exists, isDirectory, removeTree, singleDirectory } from "./_paths.ts";
 import { runShell } from "./_run.ts";
 import { SharedPart } from "./_shared_part.ts";
 import { slaposOffline, unpackMerging, unpackUrl } from "./download.ts";

@@ -37,7 +37,7 @@ import {
   removeTree,
   siblingTemp,
   urlBasename,
-} from "./_files.ts";
+} from "./_paths.ts";
 import { SharedPart } from "./_shared_part.ts";
 
 /**

@@ -7,7 +7,7 @@
  * environment not leaking; failing and missing commands; shared builds.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type Sample,
