@@ -13,7 +13,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import type { RunResult, Sample } from "./harness.ts";
 
 /** Runs `args` in `sample`; stdout and stderr come back normalised. */
@@ -113,7 +113,7 @@ export interface PackageSpec {
  * the environment) in `greeting.txt`; `make` turns `hello.in` into the
  * program; `make install` puts it in `$(PREFIX)/bin` (PREFIX or prefix from
  * make's command line or environment win over config.mk) together with
- * `share/<program>/configure-args.txt` and `greeting.txt`.
+ * `share/<program>/README`, `configure-args.txt` and `greeting.txt`.
  */
 export function writePackage(dir: string, spec: PackageSpec): string {
   const root = join(dir, spec.top);
@@ -139,6 +139,7 @@ ${spec.program}: hello.in
 install: all
 \tmkdir -p $(PREFIX)/bin $(PREFIX)/share/${spec.program} $(PREFIX)/include $(PREFIX)/lib
 \tcp ${spec.program} $(PREFIX)/bin/${spec.program}
+\tcp README $(PREFIX)/share/${spec.program}/README
 \tcp configure-args.txt greeting.txt $(PREFIX)/share/${spec.program}/ 2>/dev/null || true
 ${extra}
 clean:
@@ -176,9 +177,4 @@ export function runProgram(path: string): string {
   const result = spawnSync(path, [], { encoding: "utf8" });
   if (result.status !== 0) throw new Error(`${path}: ${result.stderr}`);
   return result.stdout;
-}
-
-/** The base name of a path or URL. */
-export function nameOf(path: string): string {
-  return basename(path);
 }
