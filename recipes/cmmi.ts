@@ -126,6 +126,7 @@ function shellQuote(text: string): string {
 
 /** What a slapos.recipe.cmmi build runs, worked out before it starts. */
 interface SlaposPlan {
+  environment: Environment;
   commands: { configure: string; make: string; install: string };
   defaultConfigure: boolean;
   patch: string;
@@ -159,7 +160,7 @@ export class SlaposCmmi implements Recipe {
   private readonly location: string;
   private readonly url?: string;
   private readonly compileDir: string;
-  private readonly environment: Environment;
+  private readonly builtin: boolean;
   private readonly extraOptions: string;
 
   constructor(
@@ -216,16 +217,7 @@ export class SlaposCmmi implements Recipe {
     }
     this.compileDir = options.require("compile-directory");
     refuseHooks(buildout, options);
-    this.environment = builtin
-      ? {
-        ...hexagonitEnvironment(
-          buildout,
-          options.get("environment-section"),
-          "",
-        ),
-        ...slaposEnvironment(buildout, options.get("environment")),
-      }
-      : slaposEnvironment(buildout, options.get("environment"));
+    this.builtin = builtin;
     this.extraOptions = builtin ? collapse(options.get("extra_options")) : "";
   }
 
@@ -293,7 +285,23 @@ export class SlaposCmmi implements Recipe {
       ),
     );
     const UserError = this.buildout.UserError;
+    // Read at install time, as the original: variables exported by earlier
+    // parts are seen.
+    const environment = slaposEnvironment(
+      this.buildout,
+      options.get("environment"),
+    );
     return {
+      environment: this.builtin
+        ? {
+          ...hexagonitEnvironment(
+            this.buildout,
+            options.get("environment-section"),
+            "",
+          ),
+          ...environment,
+        }
+        : environment,
       commands,
       defaultConfigure,
       patch,
@@ -336,8 +344,8 @@ export class SlaposCmmi implements Recipe {
     } else {
       this.logger.info(`Using local source directory: ${this.compileDir}`);
     }
-    logEnvironment(this.logger, this.environment);
-    const env = childEnvironment(this.environment);
+    logEnvironment(this.logger, plan.environment);
+    const env = childEnvironment(plan.environment);
     const cwd = singleDirectory(this.compileDir);
     const run = (command: string) =>
       runShell(command, {
@@ -373,7 +381,7 @@ export class SlaposCmmi implements Recipe {
       await run(commands.install);
       await snippet("post-install");
     } catch (err) {
-      this.writeEnvScript(cwd, commands);
+      this.writeEnvScript(cwd, plan);
       this.logger.error(
         `Compilation error. The package is left as is at ${cwd} where you ` +
           "can inspect what went wrong.\nA shell script " +
@@ -385,7 +393,7 @@ export class SlaposCmmi implements Recipe {
       throw err;
     }
     if (plan.keep) {
-      this.writeEnvScript(cwd, commands);
+      this.writeEnvScript(cwd, plan);
       this.logger.info(
         "A shell script slapos.recipe.build.env.sh has been generated.",
       );
@@ -401,13 +409,11 @@ export class SlaposCmmi implements Recipe {
   }
 
   /** `slapos.recipe.build.env.sh`: the build's environment and commands. */
-  private writeEnvScript(
-    dir: string,
-    commands: { configure: string; make: string; install: string },
-  ): void {
+  private writeEnvScript(dir: string, plan: SlaposPlan): void {
+    const { commands, environment } = plan;
     const lines: string[] = [];
-    for (const key of Object.keys(this.environment).sort()) {
-      const value = this.environment[key];
+    for (const key of Object.keys(environment).sort()) {
+      const value = environment[key];
       if (value === process.env[key]) continue;
       const comment = ["TEMP", "TMP", "TMPDIR"].includes(key) ? "#" : "";
       lines.push(`${comment}export ${key}=${shellQuote(value)}`);
@@ -490,7 +496,7 @@ export default class Cmmi extends SlaposCmmi {
  * gets `--prefix=<prefix>` unless the options hold `--prefix`),
  * `configure-options`, `make-binary`, `make-options`, `make-targets`
  * (`install`), `patch-binary`, `patch-options` (`-p0`), `patches` (local
- * files), `environment-section`, `environment` (`KEY=VALUE` lines,
+ * files, relative to the buildout directory), `environment-section`, `environment` (`KEY=VALUE` lines,
  * `%(NAME)s` from the process environment), `keep-compile-dir`. Exports
  * `location` (`parts/<name>`), `prefix`, `compile-directory`
  * (`<location>__compile__` for `url`). Returns the location, plus the kept
