@@ -38,6 +38,13 @@ import Environment from "../../recipes/environment.ts";
 import Mkdir from "../../recipes/mkdir.ts";
 import Script from "../../recipes/script.ts";
 import Template, { SlaposTemplate } from "../../recipes/template.ts";
+import Cmmi, { HexagonitCmmi, SlaposCmmi, ZcCmmi } from "../../recipes/cmmi.ts";
+import Download, {
+  GoceptDownload,
+  HexagonitDownload,
+  SlaposDownload,
+  SlaposDownloadUnpacked,
+} from "../../recipes/download.ts";
 import type { Extension, RecipeFactory, UninstallRecipe } from "./api.ts";
 
 /** Entry point groups of a develop package. */
@@ -68,6 +75,16 @@ const BUILTINS: Record<string, RecipeFactory> = {
   "template:default": Template,
   "collective.recipe.template:default": Template,
   "slapos.recipe.template:default": SlaposTemplate,
+  // Download and build recipes, under their own names and the originals'.
+  "download:default": Download,
+  "hexagonit.recipe.download:default": HexagonitDownload,
+  "gocept.download:default": GoceptDownload,
+  "slapos.recipe.build:download": SlaposDownload,
+  "slapos.recipe.build:download-unpacked": SlaposDownloadUnpacked,
+  "cmmi:default": Cmmi,
+  "zc.recipe.cmmi:default": ZcCmmi,
+  "hexagonit.recipe.cmmi:default": HexagonitCmmi,
+  "slapos.recipe.cmmi:default": SlaposCmmi,
 };
 
 /** Built-ins that run no child process and print only through the logger. */
