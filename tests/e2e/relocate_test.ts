@@ -13,6 +13,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { exec, type Sample, sampleBuildout } from "./harness.ts";
+import { md5, pack, runProgram, writePackage } from "./recipe_fixtures.ts";
 
 const RECIPE = `
 import { writeFileSync } from "node:fs";
@@ -141,5 +142,47 @@ Deno.test("a copy of a relocatable buildout leaves the original alone", async ()
   assert.equal(
     readFileSync(join(dir, "parts", "binary"), "utf8"),
     "built by the build host\n",
+  );
+});
+
+Deno.test("binary distribution: compile on a build host, ship the built tree", async () => {
+  using sample = await sampleBuildout();
+  const src = sample.tmpdir("src");
+  writePackage(src, { top: "hello-1.0", program: "hello" });
+  const archive = pack(src, ["hello-1.0"], join(src, "hello-1.0.tar.gz"));
+  const dir = join(sample.tmpdir("build-host"), "project");
+  sample.mkdir(dir);
+  sample.write(
+    dir,
+    "buildout.cfg",
+    `[buildout]
+relative-paths = true
+parts = hello
+
+[hello]
+recipe = cmmi
+url = ${archive}
+md5sum = ${md5(archive)}
+`,
+  );
+  await sample.system("bootstrap", { cwd: dir });
+  const built = await buildout(dir, sample);
+  assert.match(built, /Installing hello\.\n/);
+
+  // The production host has the tree, not the sources nor the compiler's
+  // output directory: only what the build installed.
+  const target = join(sample.tmpdir("production"), "project");
+  renameSync(dir, target);
+  sample.remove(archive);
+  const shipped = await buildout(target, sample);
+  assert.deepEqual(
+    shipped.split("\n").filter((l) =>
+      /^(Installing|Uninstalling|Updating) /.test(l)
+    ),
+    ["Updating hello."],
+  );
+  assert.equal(
+    runProgram(join(target, "parts", "hello", "bin", "hello")),
+    "Hello from hello\n",
   );
 });
