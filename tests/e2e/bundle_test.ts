@@ -213,6 +213,31 @@ extends-cache = extends-cache
   assert.ok(!existsSync(join(project, "parts", "hello")));
 });
 
+Deno.test("bundle --with-parts carries the installed parts and the database", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const out = join(sample.testDir, "project.tar.gz");
+  const result = await sample.system(["bundle", "-o", out, "--with-parts"], {
+    cwd: dir,
+  });
+  assert.equal(result.code, 0, result.output);
+  const listing = execFileSync("tar", ["tzf", out], { encoding: "utf8" })
+    .split("\n");
+  for (
+    const entry of [
+      "project/parts/hello",
+      "project/.installed.cfg",
+      "project/etc/motd",
+      "project/bin/buildout",
+    ]
+  ) {
+    assert.ok(listing.includes(entry), `${entry} in ${listing}`);
+  }
+  assert.equal(listing.filter((e) => e === "project/bin/buildout").length, 1);
+});
+
 Deno.test("bundle refuses files outside the buildout directory", async () => {
   using sample = await sampleBuildout();
   const dir = sample.tmpdir("project");
