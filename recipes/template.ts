@@ -18,8 +18,11 @@
  *   references meant for the buildout that reads the output. Update does
  *   nothing when the template is known in advance (`inline`, or `md5sum`).
  *
- * `url` takes a local path or `file:` URL for now; http(s) templates need
- * the download utility, which recipes do not have yet.
+ * `url` takes a local path, a `file:` URL, or a remote URL fetched with
+ * `buildout.download` (download cache, offline mode, `md5sum`). A remote
+ * template is fetched and rendered when the part installs, since
+ * configuration time cannot wait for the network: the sections it names are
+ * then not ordered before the part, unless something else references them.
  */
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
@@ -139,25 +142,32 @@ function expand(
   }).join("");
 }
 
+/** True for a URL the download utility must fetch (not `file:`). */
+function isRemote(url: string): boolean {
+  return /^[a-z][a-z0-9+.-]+:/i.test(url) && !/^file:/i.test(url);
+}
+
 /**
  * The local file a `url` option names (a path relative to the buildout
  * directory, or a `file:` URL).
- *
- * @throws {UserError} for other schemes, which need the download utility.
  */
-function localTemplate(
+function localTemplate(url: string, directory: string): string {
+  if (/^file:/i.test(url)) return fileURLToPath(url);
+  return resolve(directory, url);
+}
+
+/** Fetches a remote template through the download utility. */
+async function fetchTemplate(
   buildout: RecipeBuildout,
   part: string,
   url: string,
-  directory: string,
-): string {
-  if (/^file:/i.test(url)) return fileURLToPath(url);
-  if (/^[a-z][a-z0-9+.-]+:/i.test(url)) {
-    throw new buildout.UserError(
-      `Can't fetch the template ${url} of [${part}]: only local paths and file: URLs are supported so far`,
-    );
-  }
-  return resolve(directory, url);
+  md5: string | undefined,
+): Promise<Buffer> {
+  const { path } = await buildout.download(url, {
+    md5,
+    logger: buildout.logger(part),
+  });
+  return readTemplate(buildout, part, path);
 }
 
 function readTemplate(
@@ -185,8 +195,11 @@ export default class Template implements Recipe {
   private readonly logger: RecipeLogger;
   private readonly output: string;
   private readonly overwrite: boolean;
-  private readonly result: Buffer;
+  /** The rendered text; for a remote template, once it is fetched. */
+  private result?: Buffer;
   private readonly mode?: number;
+  /** Renders a remote template at install time. */
+  private readonly render?: () => Promise<Buffer>;
 
   constructor(
     private readonly buildout: RecipeBuildout,
@@ -205,7 +218,7 @@ export default class Template implements Recipe {
     this.output = options.require("output");
     const inputEncoding = encodingOption(buildout, options, "input-encoding");
     const outputEncoding = encodingOption(buildout, options, "output-encoding");
-    // Read so it is not reported unused; fetching remote URLs is not here yet.
+    // Accepted for compatibility; downloads are bounded by socket-timeout.
     options.get("timeout");
     this.overwrite = TRUE_VALUES.includes(
       (options.get("overwrite") ?? "true").toLowerCase(),
@@ -225,23 +238,47 @@ export default class Template implements Recipe {
       source = input.slice("inline:".length).trimStart();
     } else if (input === undefined) {
       const url = options.require("url");
-      origin = localTemplate(buildout, name, url, directory);
-      source = readTemplate(buildout, name, origin).toString(inputEncoding);
+      if (isRemote(url)) {
+        source = "";
+        const md5 = options.get("md5sum");
+        this.render = async () =>
+          Buffer.from(
+            expand(
+              buildout,
+              name,
+              qualify(
+                (await fetchTemplate(buildout, name, url, md5)).toString(
+                  inputEncoding,
+                ),
+                name,
+              ),
+              url,
+            ),
+            outputEncoding,
+          );
+      } else {
+        origin = localTemplate(url, directory);
+        source = readTemplate(buildout, name, origin).toString(inputEncoding);
+      }
     } else {
       this.fail(`Input file '${input}' does not exist.`);
     }
-    const qualified = source.replace(
-      SHORT_REFERENCE,
-      (_, option: string) => `\${${name}:${option}}`,
-    );
-    this.result = Buffer.from(
-      expand(buildout, name, qualified, origin),
-      outputEncoding,
-    );
+    if (!this.render) {
+      this.result = Buffer.from(
+        expand(buildout, name, qualify(source, name), origin),
+        outputEncoding,
+      );
+    }
     this.mode = has("mode") ? parseMode(buildout, options) : mode;
   }
 
-  install(): string[] {
+  private async rendered(): Promise<Buffer> {
+    this.result ??= await this.render!();
+    return this.result;
+  }
+
+  install(): string[] | Promise<string[]> {
+    if (!this.result) return this.rendered().then(() => this.install());
     const created = (...paths: string[]) => this.options.created(...paths);
     if (!this.overwrite && isFile(this.output)) return created();
     createParents(resolve(dirname(this.output)), created);
@@ -250,7 +287,8 @@ export default class Template implements Recipe {
     return created();
   }
 
-  update(): string[] | undefined {
+  update(): string[] | undefined | Promise<string[] | undefined> {
+    if (!this.result) return this.rendered().then(() => this.update());
     if (hasContent(this.output, this.result)) return undefined;
     return this.install();
   }
@@ -261,11 +299,21 @@ export default class Template implements Recipe {
   }
 }
 
+/** `${name}` in a collective.recipe.template means `${<part>:name}`. */
+function qualify(source: string, part: string): string {
+  return source.replace(
+    SHORT_REFERENCE,
+    (_, option: string) => `\${${part}:${option}}`,
+  );
+}
+
 /** slapos.recipe.template's default entry point. */
 export class SlaposTemplate implements Recipe {
   private readonly output: string;
-  private readonly result: Buffer;
-  private readonly mode?: FileMode;
+  /** The rendered text; for a remote template, once it is fetched. */
+  private result?: Buffer;
+  private readonly render?: () => Promise<Buffer>;
+  private mode?: FileMode;
   /** The template cannot change without the options changing. */
   private readonly fixed: boolean;
 
@@ -285,9 +333,29 @@ export class SlaposTemplate implements Recipe {
     const md5sum = options.get("md5sum");
     let source: string;
     let origin = `the inline template of [${name}]`;
+    this.fixed = inline !== undefined || md5sum !== undefined;
+    const renderText = (text: string, from: string) => {
+      let line = 1;
+      const rendered = text.split("$$").map((piece) => {
+        const out = expand(buildout, name, piece, from, line);
+        line += newlines(piece);
+        return out;
+      }).join("$");
+      if (options.has("mode")) this.mode = parseMode(buildout, options);
+      else if (startsWithExecutableShebang(rendered)) this.mode = "executable";
+      return Buffer.from(rendered, "utf8");
+    };
+    if (url !== undefined && isRemote(url)) {
+      this.render = async () =>
+        renderText(
+          (await fetchTemplate(buildout, name, url, md5sum)).toString("utf8"),
+          url,
+        );
+      return;
+    }
     if (url !== undefined) {
       const directory = buildout.section("buildout").require("directory");
-      const path = origin = localTemplate(buildout, name, url, directory);
+      const path = origin = localTemplate(url, directory);
       const bytes = readTemplate(buildout, name, path);
       if (md5sum !== undefined) {
         const digest = createHash("md5").update(bytes).digest("hex");
@@ -301,19 +369,16 @@ export class SlaposTemplate implements Recipe {
     } else {
       source = inline!;
     }
-    this.fixed = inline !== undefined || md5sum !== undefined;
-    let line = 1;
-    const rendered = source.split("$$").map((piece) => {
-      const text = expand(buildout, name, piece, origin, line);
-      line += newlines(piece);
-      return text;
-    }).join("$");
-    this.result = Buffer.from(rendered, "utf8");
-    if (options.has("mode")) this.mode = parseMode(buildout, options);
-    else if (startsWithExecutableShebang(rendered)) this.mode = "executable";
+    this.result = renderText(source, origin);
   }
 
-  install(): string[] {
+  install(): string[] | Promise<string[]> {
+    if (!this.result) {
+      return this.render!().then((result) => {
+        this.result = result;
+        return this.install();
+      });
+    }
     const created = (...paths: string[]) => this.options.created(...paths);
     createParents(resolve(dirname(this.output)), created);
     writeAtomic(this.output, this.result, this.mode);
@@ -321,8 +386,15 @@ export class SlaposTemplate implements Recipe {
     return created();
   }
 
-  update(): string[] | undefined {
-    if (this.fixed || hasContent(this.output, this.result)) return undefined;
+  update(): string[] | undefined | Promise<string[] | undefined> {
+    if (this.fixed) return undefined;
+    if (!this.result) {
+      return this.render!().then((result) => {
+        this.result = result;
+        return this.update();
+      });
+    }
+    if (hasContent(this.output, this.result)) return undefined;
     return this.install();
   }
 }

@@ -16,7 +16,7 @@ import {
   run,
   tree,
 } from "./_recipes.ts";
-import { sampleBuildout } from "./harness.ts";
+import { sampleBuildout, startServer } from "./harness.ts";
 
 const TEMPLATE_IN =
   "#\nMy templåte knows about buildout path:\n  ${buildout:directory}\n";
@@ -311,8 +311,8 @@ Deno.test("collective.recipe.template: bad options", async () => {
       "Invalid mode 'rwx' in [template]: expected an octal number such as 755",
     ],
     [
-      "url = http://example.invalid/t.in\noutput = x",
-      "Can't fetch the template http://example.invalid/t.in of [template]: only local paths and file: URLs are supported so far",
+      "url = http://127.0.0.1:1/t.in\noutput = x",
+      "Error downloading http://127.0.0.1:1/t.in: connection refused",
     ],
   ];
   for (const [options, message] of cases) {
@@ -450,4 +450,67 @@ Deno.test("slapos.recipe.template: bad options", async () => {
     await expectError(sample, message);
   }
   assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
+
+Deno.test("templates from http URLs go through the download cache and work offline", async () => {
+  using sample = await sampleBuildout();
+  const files = sample.tmpdir("files");
+  const template = "port = ${ports:web}\nname = ${:name}\n";
+  sample.write(files, "app.conf.in", template);
+  sample.write(files, "run.in", "#!/bin/sh\necho $${HOME} ${ports:web}\n");
+  const md5 = createHash("md5").update(
+    "#!/bin/sh\necho $${HOME} ${ports:web}\n",
+  )
+    .digest("hex");
+  const server = await startServer(files);
+  const config = (url: string) =>
+    `[buildout]
+parts = conf run
+download-cache = cache
+
+[ports]
+web = 8080
+
+[conf]
+recipe = collective.recipe.template
+url = ${url}app.conf.in
+output = \${buildout:directory}/etc/app.conf
+name = shop
+
+[run]
+recipe = slapos.recipe.template
+url = ${url}run.in
+md5sum = ${md5}
+output = \${buildout:bin-directory}/run
+`;
+  try {
+    sample.mkdir("cache");
+    sample.write("buildout.cfg", config(server.url));
+    const first = await run(sample);
+    assert.equal(first.code, 0, first.output);
+    assert.match(first.stdout, /Installing conf\.\n/);
+    assert.equal(sample.cat("etc/app.conf"), "port = 8080\nname = shop\n");
+    assert.equal(sample.cat("bin/run"), "#!/bin/sh\necho ${HOME} 8080\n");
+    assert.equal(modeOf(sample.path("bin/run")), "755");
+  } finally {
+    await server.close();
+  }
+  // The server is gone: offline, the cached copies serve.
+  sample.remove("etc");
+  const offline = await run(sample, "-o");
+  assert.equal(offline.code, 0, offline.output);
+  assert.equal(sample.cat("etc/app.conf"), "port = 8080\nname = shop\n");
+
+  // A checksum that does not match is the download utility's error.
+  sample.write(
+    "buildout.cfg",
+    config(server.url).replace(md5, "0".repeat(32)).replace(
+      "download-cache = cache",
+      "download-cache = cache\noffline = true",
+    ),
+  );
+  await expectError(
+    sample,
+    `MD5 checksum mismatch for cached download from '${server.url}run.in' at '/sample-buildout/cache/run.in'`,
+  );
 });
