@@ -237,8 +237,4 @@ console.log(
       `transfer is ${(100 * transfer / cold).toFixed(0)}% of the cold run ` +
       `(${cold.toFixed(0)} ms cold, ${transfer.toFixed(0)} ms transfer)`,
 );
-if (!process.env.BENCH_KEEP) cleanup();
-else {
-  server.close();
-  console.log(work);
-}
+cleanup();

@@ -176,7 +176,15 @@ export class RecipeLoader {
    * {@link factory} only when a section actually uses that recipe.
    */
   async preload(specs: Iterable<string>): Promise<void> {
-    for (const spec of specs) {
+    const list = [...specs];
+    if (this.dists) {
+      const packages = list.map((spec) => parseSpec(spec)[0]).filter((pkg) =>
+        !Object.keys(BUILTINS).some((key) => parseSpec(key)[0] === pkg) &&
+        !this.findPackage(pkg)
+      );
+      this.dists.prefetch(packages);
+    }
+    for (const spec of list) {
       const [pkg, entry] = parseSpec(spec);
       const key = `${pkg}:${entry}`;
       if (this.loaded.has(key)) continue;
