@@ -70,6 +70,11 @@ const BUILTINS: Record<string, RecipeFactory> = {
   "slapos.recipe.template:default": SlaposTemplate,
 };
 
+/** Package names of the built-in recipes (`zc.buildout`, `mkdir`, ...). */
+const BUILTIN_PACKAGES = new Set(
+  Object.keys(BUILTINS).map((key) => key.slice(0, key.indexOf(":"))),
+);
+
 /** Uninstall entry points of built-in recipes, keyed like {@link BUILTINS}. */
 const BUILTIN_UNINSTALLERS: Record<string, UninstallRecipe> = {
   "collective.recipe.cmd:default": uninstallCmd,
@@ -179,7 +184,7 @@ export class RecipeLoader {
     const list = [...specs];
     if (this.dists) {
       const packages = list.map((spec) => parseSpec(spec)[0]).filter((pkg) =>
-        !Object.keys(BUILTINS).some((key) => parseSpec(key)[0] === pkg) &&
+        !BUILTIN_PACKAGES.has(pkg) &&
         !this.findPackage(pkg)
       );
       this.dists.prefetch(packages);
