@@ -25,8 +25,6 @@ import {
   type SectionLookup,
 } from "./config/macros.ts";
 import { substitute } from "./config/substitute.ts";
-import { Download } from "./fetch/download.ts";
-import { extract } from "./fetch/archive.ts";
 import type {
   DownloadOptions,
   DownloadResult,
@@ -107,13 +105,15 @@ export class Buildout {
 
   /**
    * Downloads `url` with the `[buildout]` download settings, overridden by
-   * `options`; see {@link Download}.
+   * `options`; see `fetch/download.ts`.
    */
-  download(
+  async download(
     url: string,
     options: DownloadOptions = {},
   ): Promise<DownloadResult> {
     const { md5, sha256, path, ...settings } = options;
+    // Loaded on first use: HTTP and crypto cost start-up time.
+    const { Download } = await import("./fetch/download.ts");
     return new Download(this.section("buildout"), settings).download(url, {
       md5,
       sha256,
@@ -126,12 +126,13 @@ export class Buildout {
     return new Logger(name);
   }
 
-  /** See {@link extract}: archive extraction, for recipes. */
-  extract(
+  /** Archive extraction (`fetch/archive.ts`), for recipes. */
+  async extract(
     file: string,
     destination: string,
     options?: ExtractOptions,
   ): Promise<string[]> {
+    const { extract } = await import("./fetch/archive.ts");
     return extract(file, destination, options);
   }
 

@@ -8,16 +8,9 @@ import { resolve } from "node:path";
 import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
 import type { Assignment } from "./config/load.ts";
 import { doingOf, UserError } from "./errors.ts";
-import {
-  bootstrap,
-  type SelfCommand,
-  writeInitialConfig,
-} from "./commands/bootstrap.ts";
-import { bundle, parseBundleArgs } from "./commands/bundle.ts";
-import { distributionsOf } from "./dists/distributions.ts";
+import type { SelfCommand } from "./commands/bootstrap.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
 import { formatFailedPart } from "./install/failed_part.ts";
-import { runInstall } from "./install/runner.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
 import { VERSION } from "./version.ts";
 
@@ -249,10 +242,15 @@ async function runCommand(
     out(json ? annotatedJson(data, sections) : formatAnnotated(data, sections));
     return;
   }
+  // Commands load their modules when run: start-up stays short.
   if (line.command === "bundle") {
+    const { bundle, parseBundleArgs } = await import("./commands/bundle.ts");
     await bundle(request, parseBundleArgs(line.args), self);
     return;
   }
+  const { bootstrap, writeInitialConfig } = await import(
+    "./commands/bootstrap.ts"
+  );
   if (line.command === "init") {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(line.configFile)) {
       throw new UserError(`init needs a local file, not ${line.configFile}`);
@@ -261,6 +259,8 @@ async function runCommand(
   }
   const buildout = await openBuildout(request);
   if (line.command === "install") {
+    const { runInstall } = await import("./install/runner.ts");
+    const { distributionsOf } = await import("./dists/distributions.ts");
     try {
       await runInstall(buildout, line.args);
     } finally {

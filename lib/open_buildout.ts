@@ -9,8 +9,6 @@ import { join } from "node:path";
 import { Buildout, type Options, resolveIn } from "./buildout.ts";
 import type { ConfigData } from "./config/annotated.ts";
 import { evaluateCondition } from "./config/condition.ts";
-import { configureDistributions } from "./dists/distributions.ts";
-import { distTransport } from "./dists/dist_transport.ts";
 import {
   defaultBuildoutOptions,
   DIRECTORY_OPTIONS,
@@ -21,7 +19,6 @@ import {
   loadConfig,
 } from "./config/load.ts";
 import { doing, doingAsync, UserError } from "./errors.ts";
-import { fetchText } from "./fetch/fetch_text.ts";
 import { pyRepr } from "./install/pyrepr.ts";
 import { configureLogging, logger } from "./log.ts";
 
@@ -65,7 +62,9 @@ export const realSource: ConfigSource = {
       throw new UserError(`Couldn't read ${path}: ${reason}`);
     }
   },
-  readUrl: fetchText,
+  // Loaded on first use: HTTP costs start-up time most runs never need.
+  readUrl: async (url, download) =>
+    (await import("./fetch/fetch_text.ts")).fetchText(url, download),
   evaluate: evaluateCondition,
 };
 
@@ -130,8 +129,10 @@ export async function openBuildout(
     checkDownloadOptions(options);
     // Reading every default marks it used: no "Unused options" warning.
     for (const name of defaultBuildoutOptions("").keys()) options.get(name);
-    configureDistributions(buildout, distTransport);
   });
+  const { configureDistributions } = await import("./dists/distributions.ts");
+  const { distTransport } = await import("./dists/dist_transport.ts");
+  doing("Initializing.", () => configureDistributions(buildout, distTransport));
   return buildout;
 }
 

@@ -30,6 +30,10 @@ const command = useDeno
     "--compile",
     "--minify",
     "--bytecode",
+    // A .env or bunfig.toml in the directory buildout runs in must not
+    // change its environment or behaviour.
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
     join(root, "main.ts"),
     "--outfile",
     outfile,

@@ -124,7 +124,10 @@ export async function bundle(
   await runInstall(buildout, []);
 
   const main = buildout.section("buildout");
-  const installedDb = InstallDatabase.read(main.get("installed") ?? "");
+  const installedDb = InstallDatabase.read(main.get("installed") ?? "", {
+    directory,
+    relocatable: main.getBool("relative-paths"),
+  });
   const uncached = uncachedUrls(installedDb);
   if (uncached.length) {
     const list = uncached.map((url) => `\n  ${url}`).join("");

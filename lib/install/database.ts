@@ -64,6 +64,28 @@ function unquote(value: string): string {
   return value;
 }
 
+/**
+ * Where the buildout is, and whether the database records that place
+ * (`relative-paths = true`), so a moved or copied buildout reads its
+ * records as its own.
+ */
+export interface DatabaseLocation {
+  directory: string;
+  relocatable: boolean;
+}
+
+/**
+ * Rewrites `from` as `to` in `value`: the directory itself or a path below
+ * it, not `/dir2` or `/dir.old`.
+ */
+function relocate(from: string, to: string): (value: string) => string {
+  const pattern = new RegExp(
+    from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "(?![\\w.-])",
+    "g",
+  );
+  return (value) => value.includes(from) ? value.replace(pattern, to) : value;
+}
+
 /** The database of one buildout; `path` empty means none is kept. */
 export class InstallDatabase {
   /** Installed parts, in installation order (a Set keeps insertion order). */
@@ -93,7 +115,16 @@ export class InstallDatabase {
   /** A record the file holds changed: only a rewrite can replace it. */
   private rewriteNeeded = false;
 
-  private constructor(readonly path: string, public exists: boolean) {}
+  /** The buildout directory the file records, when relocatable. */
+  private readonly recordedDirectory?: string;
+
+  private constructor(
+    readonly path: string,
+    public exists: boolean,
+    location?: DatabaseLocation,
+  ) {
+    if (location?.relocatable) this.recordedDirectory = location.directory;
+  }
 
   /**
    * Reads the database at `path`; an absent file (or empty `path`) is an
@@ -102,9 +133,11 @@ export class InstallDatabase {
    * @throws {UserError} when the file cannot be parsed or lacks what
    *   zc.buildout writes, explaining how to recover.
    */
-  static read(path: string): InstallDatabase {
-    if (!path || !existsSync(path)) return new InstallDatabase(path, false);
-    const db = new InstallDatabase(path, true);
+  static read(path: string, location?: DatabaseLocation): InstallDatabase {
+    if (!path || !existsSync(path)) {
+      return new InstallDatabase(path, false, location);
+    }
+    const db = new InstallDatabase(path, true, location);
     const corrupt = (detail: string) =>
       new UserError(
         `The installation database ${path} is corrupt: ${detail}\n` +
@@ -122,7 +155,15 @@ export class InstallDatabase {
     }
     const main = sections.get("buildout");
     if (!main) throw corrupt("it has no [buildout] section");
+    // A relocatable buildout that moved: its records, written where it
+    // was, name the new place.
+    const was = main.get("directory");
+    const here = location && was && was !== location.directory
+      ? relocate(was, location.directory)
+      : undefined;
+    if (here) db.rewriteNeeded = db.recordsChanged = true;
     db.developLinks = unquote(main.get("installed_develop_eggs") ?? "");
+    if (here) db.developLinks = here(db.developLinks);
     const parts = unquote(main.get("parts") ?? "").split(/\s+/)
       .filter(Boolean);
     for (const part of parts) {
@@ -130,7 +171,8 @@ export class InstallDatabase {
       const section = sections.get(part);
       if (!section) throw corrupt(`the installed part ${part} has no section`);
       for (const [key, value] of section) {
-        if (value.includes("%(")) section.set(key, unquote(value));
+        const local = here ? here(unquote(value)) : unquote(value);
+        if (local !== value) section.set(key, local);
       }
       for (const required of [INSTALLED, "recipe"]) {
         if (!section.has(required)) {
@@ -205,6 +247,9 @@ export class InstallDatabase {
   /** The file's text, as zc.buildout writes it. */
   format(): string {
     const main: Array<[string, string]> = [["parts", this.partsValue()]];
+    if (this.recordedDirectory) {
+      main.push(["directory", this.recordedDirectory]);
+    }
     if (this.developLinks) {
       main.push(["installed_develop_eggs", this.developLinks]);
     }

@@ -157,7 +157,11 @@ class InstallRun {
     holdOutput();
     const db = doing(
       "Installing.",
-      () => InstallDatabase.read(this.main.require("installed")),
+      () =>
+        InstallDatabase.read(this.main.require("installed"), {
+          directory: this.directory,
+          relocatable: this.main.getBool("relative-paths"),
+        }),
     );
     this.developPackages(db);
 
@@ -168,17 +172,25 @@ class InstallRun {
       () => this.uninstallChanged(db, plan, uninstallMissing),
     );
     warnUnused(this.main);
-    for (const part of plan.parts) {
-      const pending = this.installPart(
-        db,
-        part,
-        plan.recipes.get(part)!,
-        plan.signatures.get(part)!,
-      );
-      if (pending) await pending;
+    let finished = false;
+    try {
+      for (const part of plan.parts) {
+        const pending = this.installPart(
+          db,
+          part,
+          plan.recipes.get(part)!,
+          plan.signatures.get(part)!,
+        );
+        if (pending) await pending;
+      }
+      finished = true;
+    } finally {
+      // Failed or not, the run leaves the database in the plain format;
+      // only a finished run without parts drops it.
+      if (db.parts.length || db.developEggs || (db.exists && !finished)) {
+        db.save();
+      } else if (db.exists) db.remove();
     }
-    if (db.parts.length || db.developEggs) db.save();
-    else if (db.exists) db.remove();
 
     releaseOutput();
     for (const name of extensions) {

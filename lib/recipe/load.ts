@@ -38,6 +38,13 @@ import Environment from "../../recipes/environment.ts";
 import Mkdir from "../../recipes/mkdir.ts";
 import Script from "../../recipes/script.ts";
 import Template, { SlaposTemplate } from "../../recipes/template.ts";
+import Cmmi, { HexagonitCmmi, SlaposCmmi, ZcCmmi } from "../../recipes/cmmi.ts";
+import Download, {
+  GoceptDownload,
+  HexagonitDownload,
+  SlaposDownload,
+  SlaposDownloadUnpacked,
+} from "../../recipes/download.ts";
 import type { Extension, RecipeFactory, UninstallRecipe } from "./api.ts";
 
 /** Entry point groups of a develop package. */
@@ -68,12 +75,32 @@ const BUILTINS: Record<string, RecipeFactory> = {
   "template:default": Template,
   "collective.recipe.template:default": Template,
   "slapos.recipe.template:default": SlaposTemplate,
+  // Download and build recipes, under their own names and the originals'.
+  "download:default": Download,
+  "hexagonit.recipe.download:default": HexagonitDownload,
+  "gocept.download:default": GoceptDownload,
+  "slapos.recipe.build:download": SlaposDownload,
+  "slapos.recipe.build:download-unpacked": SlaposDownloadUnpacked,
+  "cmmi:default": Cmmi,
+  "zc.recipe.cmmi:default": ZcCmmi,
+  "hexagonit.recipe.cmmi:default": HexagonitCmmi,
+  "slapos.recipe.cmmi:default": SlaposCmmi,
 };
 
 /** Package names of the built-in recipes (`zc.buildout`, `mkdir`, ...). */
 const BUILTIN_PACKAGES = new Set(
   Object.keys(BUILTINS).map((key) => key.slice(0, key.indexOf(":"))),
 );
+
+/** Built-ins that run no child process and print only through the logger. */
+const QUIET = new Set<RecipeFactory>([
+  Debug,
+  Mkdir,
+  Environment,
+  Script,
+  Template,
+  SlaposTemplate,
+]);
 
 /** Uninstall entry points of built-in recipes, keyed like {@link BUILTINS}. */
 const BUILTIN_UNINSTALLERS: Record<string, UninstallRecipe> = {
@@ -226,10 +253,16 @@ export class RecipeLoader {
     return found;
   }
 
-  /** True when `spec` names a built-in recipe (no develop package). */
+  /**
+   * True when `spec` names a built-in recipe (no develop package) that
+   * prints only through buildout's logger, so its output may be gathered;
+   * recipes running commands share the terminal with them and may not.
+   */
   builtin(spec: string): boolean {
     const [pkg, entry] = parseSpec(spec);
-    return `${pkg}:${entry}` in BUILTINS && !this.findPackage(pkg);
+    const factory = BUILTINS[`${pkg}:${entry}`];
+    return factory !== undefined && QUIET.has(factory) &&
+      !this.findPackage(pkg);
   }
 
   /** The signature of the code behind `spec` (see `install/signature.ts`). */

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   exec,
@@ -102,12 +102,13 @@ function md5(text: string): string {
   return createHash("md5").update(text).digest("hex");
 }
 
-/** `.installed.cfg` with the buildout directory replaced by `DIR`. */
+/**
+ * `.installed.cfg` with the buildout directory replaced by `DIR`, without
+ * the `directory` line a relocatable buildout records.
+ */
 function database(dir: string): string {
-  return readFileSync(join(dir, ".installed.cfg"), "utf8").replaceAll(
-    dir,
-    "DIR",
-  );
+  return readFileSync(join(dir, ".installed.cfg"), "utf8")
+    .replace(/^directory = .*\n/m, "").replaceAll(dir, "DIR");
 }
 
 Deno.test("bundle builds, packs, and the bundle builds the same offline", async () => {
@@ -191,6 +192,50 @@ extends-cache = extends-cache
   assert.equal(statSync(join(unpacked, "etc", "motd")).mode & 0o777, 0o640);
   assert.ok(existsSync(join(unpacked, "var", "data")));
   assert.equal(database(unpacked), database(dir));
+
+  // A second copy whose cache lost the download: the offline error.
+  const damaged = join(sample.tmpdir("damaged"));
+  execFileSync("tar", ["xzf", out, "-C", damaged]);
+  const project = join(damaged, "project");
+  rmSync(join(project, "downloads", "payload.txt"));
+  const missing = await exec(
+    join(project, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: project, env: { HOME: sample.home } },
+  );
+  assert.equal(missing.code, 1);
+  assert.match(
+    missing.stderr,
+    new RegExp(
+      `Error: Couldn't download '${server.url}payload.txt' in offline mode\\.\n$`,
+    ),
+  );
+  assert.ok(!existsSync(join(project, "parts", "hello")));
+});
+
+Deno.test("bundle --with-parts carries the installed parts and the database", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const out = join(sample.testDir, "project.tar.gz");
+  const result = await sample.system(["bundle", "-o", out, "--with-parts"], {
+    cwd: dir,
+  });
+  assert.equal(result.code, 0, result.output);
+  const listing = execFileSync("tar", ["tzf", out], { encoding: "utf8" })
+    .split("\n");
+  for (
+    const entry of [
+      "project/parts/hello",
+      "project/.installed.cfg",
+      "project/etc/motd",
+      "project/bin/buildout",
+    ]
+  ) {
+    assert.ok(listing.includes(entry), `${entry} in ${listing}`);
+  }
+  assert.equal(listing.filter((e) => e === "project/bin/buildout").length, 1);
 });
 
 Deno.test("bundle refuses files outside the buildout directory", async () => {

@@ -123,3 +123,20 @@ Deno.test("annotate shows each value with where it came from", async () => {
   assert.ok(directory > buildout, `no directory option:\n${result.stdout}`);
   assert.equal(out[directory + 1].trim(), "COMPUTED_VALUE");
 });
+
+Deno.test("a .env file in the buildout directory changes nothing", async () => {
+  using sample = await sampleBuildout();
+  sample.write(".env", "FOO_FROM_DOTENV=leaked\n");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = show\n[environment]\n" +
+      "recipe = collective.recipe.environment\n" +
+      "[show]\nrecipe = debug\nfoo = ${environment:FOO_FROM_DOTENV}\n",
+  );
+  const result = await sample.system("");
+  assert.equal(result.code, 1, result.output);
+  assert.match(
+    result.stderr,
+    /Error: Referenced option does not exist: environment:FOO_FROM_DOTENV\n$/,
+  );
+});

@@ -10,6 +10,8 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { emptyRoot, runChrooted, skipReason, suffix } from "./chroot.ts";
+import { recipeDist, writeDist } from "./dist_archives.ts";
+import { md5 as md5File, pack, writeTree } from "./recipe_fixtures.ts";
 import { type Sample, sampleBuildout, startServer } from "./harness.ts";
 
 const RECIPE = `
@@ -38,7 +40,12 @@ function md5(text: string): string {
   return createHash("md5").update(text).digest("hex");
 }
 
-function writeProject(sample: Sample, dir: string, server: string): void {
+function writeProject(
+  sample: Sample,
+  dir: string,
+  server: string,
+  siteMd5: string,
+): void {
   sample.mkdir(dir, "recipes");
   sample.write(
     dir,
@@ -57,7 +64,17 @@ function writeProject(sample: Sample, dir: string, server: string): void {
     "buildout.cfg",
     `[buildout]
 develop = recipes
-parts = payload data conf
+parts = payload data conf greeting site
+find-links = ${server}dist/
+
+[greeting]
+recipe = spam
+
+[site]
+recipe = hexagonit.recipe.download
+url = ${server}site-1.0.tar.gz
+md5sum = ${siteMd5}
+strip-top-level-dir = true
 
 [payload]
 recipe = fetch
@@ -107,11 +124,26 @@ Deno.test({
     using sample = await sampleBuildout();
     const files = sample.tmpdir("files");
     sample.write(files, "payload.txt", PAYLOAD);
+    writeTree(join(files, "src"), {
+      "site-1.0/index.html": "<h1>site</h1>\n",
+      "site-1.0/bin/serve*": "#!/bin/sh\necho serving\n",
+    });
+    const site = pack(
+      join(files, "src"),
+      ["site-1.0"],
+      join(files, "site-1.0.tar.gz"),
+    );
+    sample.mkdir(files, "dist");
+    await writeDist(
+      join(files, "dist", "spam-1.0.tgz"),
+      recipeDist("spam", "1.0", "spam 1.0 says hello"),
+      "package/",
+    );
     const server = await startServer(files);
     const dir = sample.tmpdir("project");
     const out = join(sample.testDir, "project.tar.gz");
     try {
-      writeProject(sample, dir, server.url);
+      writeProject(sample, dir, server.url, md5File(site));
       const online = await sample.system(["bundle", "-o", out], { cwd: dir });
       assert.equal(online.code, 0, online.output);
     } finally {
@@ -127,12 +159,13 @@ Deno.test({
       ]);
       assert.equal(offline.code, 0, offline.output);
       assert.match(offline.stdout, /Installing payload\.\n/);
+      // The distribution came from the bundled download cache.
+      assert.match(offline.stdout, /spam 1\.0 says hello/);
       const built = join(root, "app", "project");
       const database = (d: string, inRoot: string) =>
-        readFileSync(join(d, ".installed.cfg"), "utf8").replaceAll(
-          inRoot,
-          "DIR",
-        );
+        readFileSync(join(d, ".installed.cfg"), "utf8")
+          .replace(/^directory = .*\n/m, "")
+          .replaceAll(inRoot, "DIR");
       assert.equal(database(built, "/app/project"), database(dir, dir));
       assert.deepEqual(
         snapshot(built, "parts", "/app/project"),
@@ -147,6 +180,15 @@ Deno.test({
         "data = /app/project/var/data\n",
       );
       assert.ok(statSync(join(built, "var", "data")).isDirectory());
+      // Unpacked from the bundled archive, modes kept.
+      assert.equal(
+        readFileSync(join(built, "parts", "site", "index.html"), "utf8"),
+        "<h1>site</h1>\n",
+      );
+      assert.equal(
+        statSync(join(built, "parts", "site", "bin", "serve")).mode & 0o777,
+        0o755,
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -1,0 +1,82 @@
+/**
+ * Downloading and unpacking for the download and cmmi recipes, on top of
+ * `buildout.download` and `buildout.extract`: temporary downloads are
+ * released after use, and results reach their final path only by rename.
+ */
+import { copyFileSync, mkdirSync, renameSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type {
+  DownloadOptions,
+  ExtractOptions,
+  RecipeBuildout,
+} from "../lib/recipe/api.ts";
+import { removeTree, siblingTemp } from "./_paths.ts";
+
+/**
+ * Downloads `url`, calls `use` with the file's absolute path, then removes
+ * the file if it was a temporary one.
+ *
+ * @throws {UserError} from the download (offline, checksum, HTTP error).
+ */
+export async function withDownload<T>(
+  buildout: RecipeBuildout,
+  url: string,
+  options: DownloadOptions,
+  use: (path: string) => T | Promise<T>,
+): Promise<T> {
+  const result = await buildout.download(url, options);
+  try {
+    return await use(resolve(result.path));
+  } finally {
+    if (result.isTemp) removeTree(result.path);
+  }
+}
+
+/**
+ * Downloads `url` to exactly `target` (its directory must exist): into a
+ * temporary sibling first, renamed once complete.
+ */
+export async function downloadTo(
+  buildout: RecipeBuildout,
+  url: string,
+  options: DownloadOptions,
+  target: string,
+): Promise<void> {
+  const temp = siblingTemp(target);
+  try {
+    const result = await buildout.download(url, { ...options, path: temp });
+    if (resolve(result.path) !== resolve(temp)) {
+      copyFileSync(result.path, temp);
+      if (result.isTemp) removeTree(result.path);
+    }
+    renameSync(temp, target);
+  } finally {
+    removeTree(temp);
+  }
+}
+
+/**
+ * Unpacks `file` into a new directory next to `near` (creating `near`'s
+ * parent directories) and returns that directory; on failure nothing is
+ * left behind.
+ *
+ * @throws {UserError} from the extraction (format, corrupt archive, unsafe
+ *   member, strip-top-level-dir).
+ */
+export async function extractBeside(
+  buildout: RecipeBuildout,
+  file: string,
+  near: string,
+  options: ExtractOptions,
+): Promise<string> {
+  mkdirSync(dirname(near), { recursive: true });
+  const staging = siblingTemp(near);
+  mkdirSync(staging);
+  try {
+    await buildout.extract(file, staging, options);
+    return staging;
+  } catch (err) {
+    removeTree(staging);
+    throw err;
+  }
+}

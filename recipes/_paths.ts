@@ -1,0 +1,97 @@
+/**
+ * File system helpers shared by the download and cmmi recipes: temporary
+ * siblings (so a rename puts a finished result in place), tree removal,
+ * moving entries, read-only trees.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  lstatSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+/**
+ * A path that does not exist yet, next to `path` (same directory, so same
+ * file system): `<dir>/.<name>.buildout-<random>`.
+ */
+export function siblingTemp(path: string): string {
+  return join(
+    dirname(path),
+    `.${basename(path)}.buildout-${randomBytes(6).toString("hex")}`,
+  );
+}
+
+/** Removes a file, link or directory tree; nothing if it does not exist. */
+export function removeTree(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+}
+
+/** True when `path` is a directory (following links). */
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** True when something (even a dangling link) is at `path`. */
+export function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Moves every entry of `from` into `to` (by rename); returns their new paths. */
+export function moveEntries(from: string, to: string): string[] {
+  return readdirSync(from).sort().map((name) => {
+    const target = join(to, name);
+    renameSync(join(from, name), target);
+    return target;
+  });
+}
+
+/**
+ * The single directory inside `dir` when `dir` holds exactly one entry and
+ * it is a directory; else `dir`. What the cmmi recipes build in.
+ */
+export function singleDirectory(dir: string): string {
+  const entries = readdirSync(dir);
+  if (entries.length === 1 && isDirectory(join(dir, entries[0]))) {
+    return join(dir, entries[0]);
+  }
+  return dir;
+}
+
+/** Clears the write bits of `path` and everything under it (not links). */
+export function makeReadOnly(path: string): void {
+  const stat = lstatSync(path);
+  if (stat.isSymbolicLink()) return;
+  if (stat.isDirectory()) {
+    for (const name of readdirSync(path)) makeReadOnly(join(path, name));
+  }
+  chmodSync(path, stat.mode & 0o555);
+}
+
+/**
+ * The last segment of a URL's path (or of a plain path), as Python's
+ * `urlparse(url)[2].split('/')[-1]`.
+ */
+export function urlBasename(url: string): string {
+  let path = url;
+  if (/^[A-Za-z][A-Za-z0-9+.-]+:/.test(url)) {
+    try {
+      path = new URL(url).pathname;
+    } catch {
+      // Not a URL after all: use it as a path.
+    }
+  }
+  return path.split("/").pop() ?? "";
+}

@@ -1,0 +1,60 @@
+/**
+ * Running a recipe's shell command (configure, make, patch, snippets): through
+ * `/bin/sh -c`, in a given directory, with a given environment, stdin, stdout
+ * and stderr inherited so build output streams live.
+ */
+import { spawn } from "node:child_process";
+
+/** How to run a command. */
+export interface ShellOptions {
+  /** Directory the command runs in. */
+  cwd: string;
+  /** The complete environment of the command. */
+  env: Record<string, string>;
+  /** The buildout's `UserError`, thrown when the command fails. */
+  UserError: new (message: string) => Error;
+  /** Stop at the first failing line of a multi-line snippet (`set -e`). */
+  errexit?: boolean;
+}
+
+/** Exit status of a POSIX shell that could not find the command. */
+const NOT_FOUND = 127;
+
+/**
+ * Runs `command` with `/bin/sh -c` and resolves when it exits with status 0.
+ *
+ * ```ts
+ * await runShell("make install", { cwd: build, env, UserError });
+ * ```
+ *
+ * @throws {UserError} `Command 'make install' failed with exit status 2 in
+ *   /path/to/build`, naming the status (or signal) and the directory.
+ */
+export function runShell(command: string, opts: ShellOptions): Promise<void> {
+  const shown = command.trim().split("\n").map((line) => line.trim())
+    .filter(Boolean).join("; ");
+  return new Promise((resolve, reject) => {
+    const script = opts.errexit ? "set -e;" + command : command;
+    const child = spawn("/bin/sh", ["-c", script], {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: "inherit",
+    });
+    child.on("error", (err) => {
+      reject(
+        new opts.UserError(
+          `Couldn't run '${shown}' in ${opts.cwd}: ${err.message}`,
+        ),
+      );
+    });
+    child.on("close", (code, signal) => {
+      if (code === 0) return resolve();
+      const how = signal
+        ? `was killed by signal ${signal}`
+        : `failed with exit status ${code}${
+          code === NOT_FOUND ? " (command not found)" : ""
+        }`;
+      reject(new opts.UserError(`Command '${shown}' ${how} in ${opts.cwd}`));
+    });
+  });
+}

@@ -1,0 +1,156 @@
+/**
+ * slapos.recipe.build's shared parts (`shared = true`): a part built once
+ * into `<shared dir>/<part>/<md5 of its options>` and reused by every
+ * buildout listing that directory in `${buildout:shared-part-list}`. A
+ * finished shared build holds `.buildout-shared.json` (the options it was
+ * built from), is made read-only, and is never recorded for uninstall.
+ */
+import { createHash } from "node:crypto";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import type {
+  RecipeBuildout,
+  RecipeLogger,
+  RecipeOptions,
+} from "../lib/recipe/api.ts";
+import { slaposBool } from "./_bool.ts";
+import { makeReadOnly, removeTree } from "./_paths.ts";
+
+const MARKER = ".buildout-shared.json";
+
+/** Where a slapos part goes, and how it is installed there. */
+export class SharedPart {
+  /** `shared = true` was asked for (whether or not a directory is listed). */
+  readonly maybeShared: boolean;
+  /** The part's directory: shared, or `parts/<name>`. */
+  location: string;
+  /** Keep the location when the build fails (for inspection). */
+  keepOnError = false;
+  /** What `.buildout-shared.json` holds; undefined when not shared. */
+  private readonly signature?: string;
+  private readonly buildout: RecipeBuildout;
+  private readonly logger: RecipeLogger;
+
+  /** Reads `shared` and computes the location; call first in a constructor. */
+  constructor(buildout: RecipeBuildout, name: string, options: RecipeOptions) {
+    this.buildout = buildout;
+    this.logger = buildout.logger(name);
+    const main = buildout.section("buildout");
+    this.maybeShared = slaposBool(
+      "shared",
+      options.get("shared"),
+      false,
+      buildout.UserError,
+    );
+    const list = this.maybeShared ? main.get("shared-part-list") : undefined;
+    if (list) {
+      this.signature = signatureOf(options);
+      const digest = createHash("md5").update(this.signature).digest("hex");
+      const candidates = list.split("\n").map((d) => d.trim())
+        .filter(Boolean).map((d) => d.replace(/\/+$/, ""));
+      const built = candidates.find((d) => existsSync(join(d, name, digest)));
+      const writable = candidates.find((d) => isWritable(d));
+      const dir = built ?? writable;
+      if (dir !== undefined) {
+        this.location = join(dir, name, digest);
+        this.logger.info(
+          built !== undefined
+            ? `shared at ${this.location} (already built)`
+            : `will be shared at ${this.location} (needs to build)`,
+        );
+        return;
+      }
+      this.signature = undefined;
+    }
+    this.location = join(main.require("parts-directory"), name);
+  }
+
+  /** True when the part goes to a shared directory. */
+  get isShared(): boolean {
+    return this.signature !== undefined;
+  }
+
+  /**
+   * Refuses an option that cannot work with `shared = true`.
+   *
+   * @throws {UserError} `When shared=true, <reason>`.
+   */
+  assertNotShared(reason: string): void {
+    if (this.maybeShared) {
+      throw new this.buildout.UserError(`When shared=true, ${reason}`);
+    }
+  }
+
+  /**
+   * Empties the location, runs `build` to fill it and returns what to
+   * record: `[location]`, or nothing for a shared part (which is skipped
+   * altogether when already built).
+   *
+   * @throws {UserError} when `build` fails or leaves no directory.
+   */
+  async install(build: () => Promise<void>): Promise<string[]> {
+    const location = this.location;
+    const marker = join(location, MARKER);
+    if (this.signature !== undefined && existsSync(marker)) {
+      this.logger.info("shared part is already installed");
+      return [];
+    }
+    removeTree(location);
+    try {
+      mkdirSync(location, { recursive: true });
+      await build();
+      if (!existsSync(location)) {
+        throw new this.buildout.UserError(`'${location}' was not created`);
+      }
+      if (this.maybeShared && !statSync(location).isDirectory()) {
+        throw new this.buildout.UserError(`'${location}' is not a directory`);
+      }
+      if (this.signature === undefined) return [location];
+      writeFileSync(marker + ".tmp", this.signature);
+      renameSync(marker + ".tmp", marker);
+    } catch (err) {
+      if (!this.keepOnError) removeTree(location);
+      throw err;
+    }
+    makeReadOnly(location);
+    return [];
+  }
+}
+
+/**
+ * All the part's options as sorted, indented JSON, with the profile's base
+ * location written as `${:_profile_base_location_}` so moving the profile
+ * does not change the signature.
+ */
+function signatureOf(options: RecipeOptions): string {
+  const base = options.get("_profile_base_location_");
+  const values: Record<string, string> = {};
+  for (
+    const [key, value] of options.entries().sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0
+    )
+  ) {
+    if (key === "_profile_base_location_") continue;
+    values[key] = base
+      ? value.split(base).join("${:_profile_base_location_}")
+      : value;
+  }
+  return JSON.stringify(values, null, 2);
+}
+
+function isWritable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,797 @@
+/**
+ * The cmmi recipes: download and unpack a source archive (or use a local
+ * source directory), patch it, then configure, make and make install into
+ * the part's directory. Each name keeps the options, defaults and return
+ * values of the recipe it stands for (docs/recipe-options.md in the shared
+ * reference):
+ *
+ * - `cmmi` (built-in): slapos.recipe.cmmi, plus `extra_options` and
+ *   `environment-section`;
+ * - `slapos.recipe.cmmi`;
+ * - `hexagonit.recipe.cmmi` (2.0);
+ * - `zc.recipe.cmmi` (4.x).
+ *
+ * Commands run through `/bin/sh` with inherited stdio, so build output
+ * streams live, in an environment built for the part: `process.env` is
+ * never changed. A failing command is a user error naming the command, its
+ * exit status and directory; the build directory is kept for inspection and
+ * the log says where, while the half-built install directory is removed.
+ * Python hooks (`pre-configure-hook`, ...) cannot run here and are refused.
+ */
+import { createHash } from "node:crypto";
+import { Buffer } from "node:buffer";
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import type {
+  Recipe,
+  RecipeBuildout,
+  RecipeLogger,
+  RecipeOptions,
+} from "../lib/recipe/api.ts";
+import { hexagonitBool, slaposBool } from "./_bool.ts";
+import {
+  childEnvironment,
+  type Environment,
+  hexagonitEnvironment,
+  percent,
+  slaposEnvironment,
+  zcEnvironment,
+} from "./_environment.ts";
+import { withDownload } from "./_fetch.ts";
+import { exists, isDirectory, removeTree, singleDirectory } from "./_paths.ts";
+import { runShell } from "./_run.ts";
+import { SharedPart } from "./_shared_part.ts";
+import { slaposOffline, unpackMerging, unpackUrl } from "./download.ts";
+
+/** Runs of whitespace collapsed to single spaces. */
+function collapse(text: string | undefined): string {
+  return (text ?? "").split(/\s+/).filter(Boolean).join(" ");
+}
+
+/** The non-empty parts of a command line, joined by spaces. */
+function words(...parts: string[]): string {
+  return parts.filter(Boolean).join(" ");
+}
+
+/**
+ * Refuses Python hook options, which this executable cannot run.
+ *
+ * @throws {UserError} naming the first hook option that is set.
+ */
+function refuseHooks(buildout: RecipeBuildout, options: RecipeOptions): void {
+  for (
+    const hook of ["pre-configure-hook", "pre-make-hook", "post-make-hook"]
+  ) {
+    if (options.get(hook)?.trim()) {
+      throw new buildout.UserError(
+        `${options.name}: ${hook} names Python code, which this buildout ` +
+          "cannot run; use the pre-configure, pre-build, pre-install or " +
+          "post-install shell options instead",
+      );
+    }
+  }
+}
+
+/** Logs the part's variables as the originals do: `[ENV] NAME = value`. */
+function logEnvironment(logger: RecipeLogger, env: Environment): void {
+  for (const key of Object.keys(env).sort()) {
+    logger.info(`[ENV] ${key} = ${env[key]}`);
+  }
+}
+
+/**
+ * Before the default `./configure` runs: a clear error when the sources
+ * have none.
+ *
+ * @throws {UserError} `No configure script in DIR`.
+ */
+function requireConfigure(buildout: RecipeBuildout, dir: string): void {
+  if (!existsSync(join(dir, "configure"))) {
+    throw new buildout.UserError(
+      `No configure script in ${dir}: set configure-command for sources ` +
+        "that are not configured with ./configure",
+    );
+  }
+}
+
+/** Removes everything in `dir` except `keep` (a path inside it). */
+function clearExcept(dir: string, keep: string): void {
+  if (!isDirectory(dir)) return;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (path !== keep) removeTree(path);
+  }
+}
+
+/** POSIX shell quoting, as Python's `shlex.quote`. */
+function shellQuote(text: string): string {
+  if (!text) return "''";
+  if (/^[\w@%+=:,./-]+$/.test(text)) return text;
+  return "'" + text.replaceAll("'", `'"'"'`) + "'";
+}
+
+/** What a slapos.recipe.cmmi build runs, worked out before it starts. */
+interface SlaposPlan {
+  environment: Environment;
+  commands: { configure: string; make: string; install: string };
+  defaultConfigure: boolean;
+  patch: string;
+  patchOptions: string;
+  patches: string[];
+  snippets: Record<string, string>;
+  strip: boolean;
+  offline?: boolean;
+  keep: boolean;
+}
+
+/**
+ * slapos.recipe.cmmi. Options: `url` or `path` (exactly one), `md5sum`,
+ * `strip-top-level-dir` (false), `shared`, `prefix` (default the location),
+ * `configure-command` (`./configure`, which gets `--prefix="<prefix>"`
+ * unless the options hold `--prefix`), `configure-options`, `make-binary`
+ * (`make`), `make-options`, `make-targets` (`install`), `patch-binary`
+ * (`patch`), `patch-options` (`-p0`), `patches` (paths or URLs, each may
+ * end in `#<md5>`), `pre-configure` / `pre-build` / `pre-install` /
+ * `post-install` (shell snippets run with `set -e`), `environment` (lines
+ * or a section name, `%(NAME)s` from the process environment),
+ * `keep-compile-dir`, `promises` (paths that must exist afterwards), `offline`.
+ * `@@LOCATION@@` in any option is the location; commands and snippets are
+ * `%(option)s`-interpolated with the part's options. Exports `location`,
+ * `prefix` and `compile-directory` (`<location>/.build` for `url`).
+ * Returns the location, or nothing when shared; update does nothing.
+ */
+export class SlaposCmmi implements Recipe {
+  protected readonly logger: RecipeLogger;
+  private readonly shared: SharedPart;
+  private readonly location: string;
+  private readonly url?: string;
+  private readonly compileDir: string;
+  private readonly builtin: boolean;
+  private readonly extraOptions: string;
+
+  constructor(
+    protected readonly buildout: RecipeBuildout,
+    name: string,
+    protected readonly options: RecipeOptions,
+    builtin = false,
+  ) {
+    this.logger = buildout.logger(name);
+    const UserError = buildout.UserError;
+    const shared = new SharedPart(buildout, name, options);
+    const location = shared.location;
+    const given = options.get("location");
+    if (
+      given !== undefined && given.replaceAll("@@LOCATION@@", location) !==
+        location
+    ) {
+      throw new UserError(
+        `invalid 'location' value for ${name}: the location of this recipe ` +
+          `is computed (${location}); use @@LOCATION@@ or %(location)s`,
+      );
+    }
+    this.location = location;
+    options.set("location", location);
+
+    const prefix = options.get("prefix");
+    if (prefix) {
+      if (!prefix.replaceAll("@@LOCATION@@", location).startsWith(location)) {
+        shared.assertNotShared("'prefix' can't be outside location");
+      }
+    } else {
+      options.set("prefix", location);
+    }
+    shared.keepOnError = true;
+    this.shared = shared;
+
+    const url = options.get("url");
+    const path = options.get("path");
+    if (url && path) {
+      throw new UserError('You must use either "url" or "path", not both!');
+    }
+    if (!url && !path) {
+      throw new UserError('You must provide either "url" or "path".');
+    }
+    this.url = url || undefined;
+    options.set(
+      "compile-directory",
+      url ? join(location, ".build") : resolve(path!),
+    );
+    for (const [key, value] of options.entries()) {
+      if (value.includes("@@LOCATION@@")) {
+        options.set(key, value.replaceAll("@@LOCATION@@", location));
+      }
+    }
+    this.compileDir = options.require("compile-directory");
+    refuseHooks(buildout, options);
+    this.builtin = builtin;
+    this.extraOptions = builtin ? collapse(options.get("extra_options")) : "";
+  }
+
+  async install(): Promise<string[]> {
+    const plan = this.plan();
+    if (this.shared.isShared) {
+      return await this.shared.install(() => this.build(plan));
+    }
+    removeTree(this.location);
+    mkdirSync(this.location, { recursive: true });
+    await this.build(plan);
+    return [this.location];
+  }
+
+  update(): void {}
+
+  /** `text % options`, as the original interpolates commands. */
+  private interpolate(text: string, what: string): string {
+    return percent(
+      text,
+      (name) => this.options.get(name),
+      `${this.options.name}:${what}`,
+      this.buildout.UserError,
+    );
+  }
+
+  /** Reads and checks everything the build needs, before touching disk. */
+  private plan(): SlaposPlan {
+    const options = this.options;
+    const make = (options.get("make-binary") ?? "make").trim();
+    const makeOptions = collapse(options.get("make-options"));
+    let makeTargets = collapse(options.get("make-targets") ?? "install");
+    const configureOptions = (options.get("configure-options") ?? "")
+      .split(/\s+/).filter(Boolean);
+    if (this.extraOptions) configureOptions.push(this.extraOptions);
+    let configure = (options.get("configure-command") ?? "").trim();
+    const defaultConfigure = !configure;
+    const prefix = options.require("prefix");
+    if (defaultConfigure) {
+      configure = "./configure";
+      if (!configureOptions.join(" ").includes("--prefix")) {
+        configureOptions.unshift(`--prefix="${prefix}"`);
+      }
+    } else if (make === "make" && makeTargets === "install") {
+      makeTargets += ` prefix="${prefix}"`;
+    }
+    const commands = {
+      configure: this.interpolate(
+        words(configure, ...configureOptions),
+        "configure-command",
+      ),
+      make: this.interpolate(words(make, makeOptions), "make-options"),
+      install: this.interpolate(
+        words(make, makeOptions, makeTargets),
+        "make-targets",
+      ),
+    };
+    const patch = (options.get("patch-binary") ?? "patch").trim();
+    const patchOptions = collapse(options.get("patch-options") ?? "-p0");
+    const patches = (options.get("patches") ?? "").split(/\s+/)
+      .filter(Boolean);
+    const snippets = Object.fromEntries(
+      ["pre-configure", "pre-build", "pre-install", "post-install"].map(
+        (key) => [key, this.interpolate((options.get(key) ?? "").trim(), key)],
+      ),
+    );
+    const UserError = this.buildout.UserError;
+    // Read at install time, as the original: variables exported by earlier
+    // parts are seen.
+    const environment = slaposEnvironment(
+      this.buildout,
+      options.get("environment"),
+    );
+    return {
+      environment: this.builtin
+        ? {
+          ...hexagonitEnvironment(
+            this.buildout,
+            options.get("environment-section"),
+            "",
+          ),
+          ...environment,
+        }
+        : environment,
+      commands,
+      defaultConfigure,
+      patch,
+      patchOptions,
+      patches,
+      snippets,
+      strip: slaposBool(
+        "strip-top-level-dir",
+        options.get("strip-top-level-dir") || "false",
+        false,
+        UserError,
+      ),
+      offline: slaposOffline(this.buildout, options),
+      keep: slaposBool(
+        "keep-compile-dir",
+        options.get("keep-compile-dir") ||
+          this.buildout.section("buildout").get("keep-compile-dir") ||
+          undefined,
+        false,
+        UserError,
+      ),
+    };
+  }
+
+  private async build(plan: SlaposPlan): Promise<void> {
+    const options = this.options;
+    const { commands, defaultConfigure, patch, patchOptions, snippets } = plan;
+    if (this.url) {
+      mkdirSync(this.compileDir);
+      try {
+        await unpackUrl(this.buildout, this.url, this.compileDir, {
+          md5: options.get("md5sum") || undefined,
+          offline: plan.offline,
+          strip: plan.strip,
+        });
+      } catch (err) {
+        removeTree(this.location);
+        throw err;
+      }
+    } else {
+      this.logger.info(`Using local source directory: ${this.compileDir}`);
+    }
+    logEnvironment(this.logger, plan.environment);
+    const env = childEnvironment(plan.environment);
+    const cwd = singleDirectory(this.compileDir);
+    const run = (command: string) =>
+      runShell(command, {
+        cwd,
+        env,
+        UserError: this.buildout.UserError,
+        errexit: true,
+      });
+    const snippet = async (key: string) => {
+      if (!snippets[key]) return;
+      this.logger.info(`Executing ${key}`);
+      await run(snippets[key]);
+    };
+    try {
+      if (plan.patches.length) this.logger.info("Applying patches");
+      for (const entry of plan.patches) {
+        const hash = entry.indexOf("#");
+        const url = hash < 0 ? entry : entry.slice(0, hash);
+        const md5 = hash < 0 ? undefined : entry.slice(hash + 1) || undefined;
+        await withDownload(
+          this.buildout,
+          url,
+          { md5, hashName: true },
+          (file) => run(`${patch} ${patchOptions} < ${shellQuote(file)}`),
+        );
+      }
+      await snippet("pre-configure");
+      if (defaultConfigure) requireConfigure(this.buildout, cwd);
+      await run(commands.configure);
+      await snippet("pre-build");
+      await run(commands.make);
+      await snippet("pre-install");
+      await run(commands.install);
+      await snippet("post-install");
+    } catch (err) {
+      this.writeEnvScript(cwd, plan);
+      this.logger.error(
+        `Compilation error. The package is left as is at ${cwd} where you ` +
+          "can inspect what went wrong.\nA shell script " +
+          "slapos.recipe.build.env.sh has been generated. You can source it " +
+          "in your shell to reproduce build environment.",
+      );
+      if (this.url) clearExcept(this.location, this.compileDir);
+      else removeTree(this.location);
+      throw err;
+    }
+    if (plan.keep) {
+      this.writeEnvScript(cwd, plan);
+      this.logger.info(
+        "A shell script slapos.recipe.build.env.sh has been generated.",
+      );
+    } else if (this.url) {
+      removeTree(this.compileDir);
+    }
+    for (const path of (options.get("promises") ?? "").split("\n")) {
+      if (path.trim() && !exists(path.trim())) {
+        this.logger.warn(`could not find promise '${path.trim()}'`);
+      }
+    }
+    wrapLongShebangs(this.location);
+  }
+
+  /** `slapos.recipe.build.env.sh`: the build's environment and commands. */
+  private writeEnvScript(dir: string, plan: SlaposPlan): void {
+    const { commands, environment } = plan;
+    const lines: string[] = [];
+    for (const key of Object.keys(environment).sort()) {
+      const value = environment[key];
+      if (value === process.env[key]) continue;
+      const comment = ["TEMP", "TMP", "TMPDIR"].includes(key) ? "#" : "";
+      lines.push(`${comment}export ${key}=${shellQuote(value)}`);
+    }
+    lines.push(
+      'echo "If this recipe does not use pre/post hooks or commands, you can re-run as below."',
+      "echo configure with:",
+      `echo ${shellQuote("  " + commands.configure)}`,
+      "echo",
+      "echo make with:",
+      `echo ${shellQuote("  " + commands.make)}`,
+      "echo",
+      "echo install with:",
+      `echo ${shellQuote("  " + commands.install)}`,
+    );
+    writeFileSync(
+      join(dir, "slapos.recipe.build.env.sh"),
+      lines.join("\n") + "\n",
+    );
+  }
+}
+
+/**
+ * Scripts in `bin/` and `sbin/` whose `#!` line is longer than the kernel
+ * reads (127 bytes) become `<file>.shebang`, run by a small `sh` wrapper
+ * left in their place.
+ */
+function wrapLongShebangs(location: string): void {
+  for (const dir of ["bin", "sbin"]) {
+    const path = join(location, dir);
+    if (!isDirectory(path)) continue;
+    for (const name of readdirSync(path)) {
+      const file = join(path, name);
+      const stat = lstatSync(file);
+      if (!stat.isFile()) continue;
+      const head = Buffer.alloc(128);
+      const fd = openSync(file, "r");
+      let read: number;
+      try {
+        read = readSync(fd, head, 0, 128, 0);
+      } finally {
+        closeSync(fd);
+      }
+      const line = head.subarray(0, read);
+      const newline = line.indexOf(10);
+      if (line[0] !== 35 || line[1] !== 33 || newline >= 0 || read < 128) {
+        continue;
+      }
+      renameSync(file, file + ".shebang");
+      writeFileSync(file, SHEBANG_WRAPPER);
+      chmodSync(file, stat.mode & 0o7777);
+    }
+  }
+}
+
+const SHEBANG_WRAPPER = `#!/bin/sh -e
+read -r EXE ARG < "$0.shebang"
+EXE=\${EXE#\\#!}
+[ "$EXE" ] || read -r _ EXE ARG < "$0.shebang"
+exec $EXE \${ARG:+"$ARG"} "$0.shebang" "$@"
+`;
+
+/**
+ * The built-in `cmmi` recipe: {@link SlaposCmmi} (same options and
+ * defaults) plus `extra_options` (appended to the configure options) and
+ * `environment-section` (a section of variables, overridden by
+ * `environment`).
+ */
+export default class Cmmi extends SlaposCmmi {
+  constructor(buildout: RecipeBuildout, name: string, options: RecipeOptions) {
+    super(buildout, name, options, true);
+  }
+}
+
+/**
+ * hexagonit.recipe.cmmi 2.0. Options: `url` or `path` (exactly one), the
+ * download options of hexagonit.recipe.download (`md5sum`,
+ * `strip-top-level-dir`, `hash-name`, `excludes`, `ignore-existing`),
+ * `prefix` (default the location), `configure-command` (`./configure`, which
+ * gets `--prefix=<prefix>` unless the options hold `--prefix`),
+ * `configure-options`, `make-binary`, `make-options`, `make-targets`
+ * (`install`), `patch-binary`, `patch-options` (`-p0`), `patches` (local
+ * files, relative to the buildout directory), `environment-section`, `environment` (`KEY=VALUE` lines,
+ * `%(NAME)s` from the process environment), `keep-compile-dir`. Exports
+ * `location` (`parts/<name>`), `prefix`, `compile-directory`
+ * (`<location>__compile__` for `url`). Returns the location, plus the kept
+ * compile directory; update does nothing.
+ */
+export class HexagonitCmmi implements Recipe {
+  private readonly logger: RecipeLogger;
+  private readonly location: string;
+  private readonly environment: Environment;
+
+  constructor(
+    private readonly buildout: RecipeBuildout,
+    name: string,
+    private readonly options: RecipeOptions,
+  ) {
+    this.logger = buildout.logger(name);
+    const main = buildout.section("buildout");
+    this.location = join(main.require("parts-directory"), name);
+    options.set("location", this.location);
+    options.set("prefix", options.get("prefix") ?? this.location);
+    const url = (options.get("url") ?? "").trim();
+    const path = (options.get("path") ?? "").trim();
+    options.set("url", url);
+    options.set("path", path);
+    if (url && path) {
+      throw new buildout.UserError(
+        'You must use either "url" or "path", not both!',
+      );
+    }
+    if (!url && !path) {
+      throw new buildout.UserError('You must provide either "url" or "path".');
+    }
+    options.set(
+      "compile-directory",
+      url ? `${this.location}__compile__` : resolve(path),
+    );
+    refuseHooks(buildout, options);
+    this.environment = hexagonitEnvironment(
+      buildout,
+      options.get("environment-section"),
+      options.get("environment"),
+    );
+  }
+
+  async install(): Promise<string[]> {
+    const options = this.options;
+    const make = (options.get("make-binary") ?? "make").trim();
+    const makeOptions = collapse(options.get("make-options"));
+    const makeTargets = collapse(options.get("make-targets") ?? "install");
+    const configureOptions = (options.get("configure-options") ?? "")
+      .split(/\s+/).filter(Boolean);
+    let configure = (options.get("configure-command") ?? "").trim();
+    const defaultConfigure = !configure;
+    if (defaultConfigure) {
+      configure = "./configure";
+      if (!configureOptions.join(" ").includes("--prefix")) {
+        configureOptions.unshift(`--prefix=${options.require("prefix")}`);
+      }
+    }
+    const patch = (options.get("patch-binary") ?? "patch").trim();
+    const patchOptions = collapse(options.get("patch-options") ?? "-p0");
+    const directory = this.buildout.section("buildout").require("directory");
+    const patches = (options.get("patches") ?? "").split(/\s+/)
+      .filter(Boolean).map((p) => resolve(directory, p));
+    logEnvironment(this.logger, this.environment);
+
+    const url = options.require("url");
+    const compileDir = options.require("compile-directory");
+    if (url) {
+      // What a failed build left for inspection: start afresh.
+      removeTree(compileDir);
+      mkdirSync(compileDir, { recursive: true });
+      try {
+        await withDownload(
+          this.buildout,
+          url,
+          {
+            md5: options.get("md5sum")?.trim() || undefined,
+            hashName: hexagonitBool(options.get("hash-name") ?? "true"),
+          },
+          (file) =>
+            unpackMerging(this.buildout, this.logger, file, compileDir, {
+              strip: hexagonitBool(options.get("strip-top-level-dir")),
+              excludes: (options.get("excludes") ?? "").split("\n")
+                .map((line) => line.trim()).filter(Boolean),
+              ignoreExisting: hexagonitBool(options.get("ignore-existing")),
+            }),
+        );
+      } catch (err) {
+        removeTree(compileDir);
+        throw err;
+      }
+    } else {
+      this.logger.info(`Using local source directory: ${compileDir}`);
+    }
+    mkdirSync(this.location, { recursive: true });
+    const cwd = singleDirectory(compileDir);
+    const env = childEnvironment(this.environment);
+    const run = (command: string) =>
+      runShell(command, { cwd, env, UserError: this.buildout.UserError });
+    try {
+      if (patches.length) this.logger.info("Applying patches");
+      for (const file of patches) {
+        await run(`${patch} ${patchOptions} < ${shellQuote(file)}`);
+      }
+      if (defaultConfigure) requireConfigure(this.buildout, cwd);
+      await run(words(configure, ...configureOptions));
+      await run(words(make, makeOptions));
+      await run(words(make, makeOptions, makeTargets));
+    } catch (err) {
+      this.logger.error(
+        `Compilation error. The package is left as is at ${cwd} where you ` +
+          "can inspect what went wrong",
+      );
+      removeTree(this.location);
+      throw err;
+    }
+    const parts: string[] = [];
+    if (url) {
+      if (hexagonitBool(options.get("keep-compile-dir"))) {
+        parts.push(compileDir);
+      } else {
+        removeTree(compileDir);
+      }
+    }
+    parts.push(this.location);
+    return parts;
+  }
+
+  update(): void {}
+}
+
+/**
+ * zc.recipe.cmmi 4.x. Options: `url` (required), `md5sum`,
+ * `configure-command` (`./configure`), `configure-options` (replaces the
+ * default `--prefix=<location>`), `extra_options` (appended),
+ * `environment` (whitespace-separated `NAME=value`), `patch` (a path or URL,
+ * through the download cache), `patch_options` (`-p0`), `patch-md5sum`,
+ * `autogen` (a script run before configure), `source-directory-contains`
+ * (`configure`), `shared` (an existing directory, or a build directory under
+ * the download cache keyed by a hash of the options), `location` (the parent
+ * directory; exported as the part's directory). Downloads go to the `cmmi`
+ * namespace of the cache. The build runs in a temporary directory, kept
+ * (and logged) when it fails. Returns the location, or nothing when shared;
+ * update builds again only when the location is missing.
+ */
+export class ZcCmmi implements Recipe {
+  private readonly logger: RecipeLogger;
+  private readonly location: string;
+  private readonly url: string;
+  private readonly environment: Environment;
+  private readonly extraOptions: string;
+  private readonly shared: boolean;
+
+  constructor(
+    private readonly buildout: RecipeBuildout,
+    private readonly name: string,
+    private readonly options: RecipeOptions,
+  ) {
+    this.logger = buildout.logger(name);
+    const main = buildout.section("buildout");
+    const directory = main.require("directory");
+    this.location = join(
+      resolve(
+        directory,
+        options.get("location") ?? main.require("parts-directory"),
+      ),
+      name,
+    );
+    this.url = options.require("url");
+    this.extraOptions = collapse(options.get("extra_options"));
+    this.environment = zcEnvironment(buildout, options.get("environment"));
+    const shared = options.get("shared");
+    this.shared = Boolean(shared);
+    if (shared) {
+      const cache = main.get("download-cache");
+      if (isDirectory(resolve(directory, shared))) {
+        this.location = join(resolve(directory, shared), "cmmi");
+      } else if (!cache) {
+        throw new buildout.UserError(
+          "Set the 'shared' option of zc.recipe.cmmi to an existing " +
+            "directory, or set ${buildout:download-cache}",
+        );
+      } else {
+        this.location = join(
+          resolve(directory, cache),
+          "cmmi",
+          "build",
+          this.stateHash(),
+        );
+      }
+    }
+    options.set("location", this.location);
+  }
+
+  /** What makes a shared build different: sha1 of the build's inputs. */
+  private stateHash(): string {
+    const env = Object.entries(this.environment).map(([k, v]) => k + v)
+      .join("");
+    const state = [
+      this.url,
+      this.extraOptions,
+      this.options.get("autogen") ?? "",
+      this.options.get("patch") ?? "",
+      this.options.get("patch_options") ?? "-p0",
+      env,
+    ];
+    return createHash("sha1").update(state.join("")).digest("hex");
+  }
+
+  async install(): Promise<string> {
+    const options = this.options;
+    if (this.shared && isDirectory(this.location)) {
+      this.logger.info("using existing shared build");
+      return "";
+    }
+    const marker = options.get("source-directory-contains") ?? "configure";
+    const autogen = options.get("autogen") ?? "";
+    const patch = options.get("patch") ?? "";
+    const configure = options.get("configure-command") ?? "./configure";
+    const configureOptions = options.get("configure-options");
+    const args = configureOptions === undefined
+      ? `--prefix=${this.location}`
+      : collapse(configureOptions);
+    const command = [configure, args, this.extraOptions].filter(Boolean)
+      .join(" ");
+    const download = { namespace: "cmmi", hashName: true };
+
+    const tmp = await withDownload(
+      this.buildout,
+      this.url,
+      { ...download, md5: options.get("md5sum") || undefined },
+      async (file) => {
+        const dir = mkdtempSync(join(tmpdir(), `buildout-${this.name}-`));
+        this.logger.info("Unpacking and configuring");
+        try {
+          await this.buildout.extract(file, dir);
+        } catch (err) {
+          removeTree(dir);
+          throw err;
+        }
+        return dir;
+      },
+    );
+    for (const [key, value] of Object.entries(this.environment)) {
+      this.logger.info(`Updating environment: ${key}=${value}`);
+    }
+    const env = childEnvironment(this.environment);
+    let cwd = tmp;
+    const run = (command: string) =>
+      runShell(command, { cwd, env, UserError: this.buildout.UserError });
+    try {
+      const hasMarker = () =>
+        existsSync(join(cwd, marker)) ||
+        (autogen !== "" && existsSync(join(cwd, autogen)));
+      if (!hasMarker()) cwd = singleDirectory(tmp);
+      mkdirSync(this.location, { recursive: true });
+      if (patch) {
+        await withDownload(
+          this.buildout,
+          patch,
+          { ...download, md5: options.get("patch-md5sum") || undefined },
+          (file) =>
+            run(
+              `patch ${options.get("patch_options") ?? "-p0"} < ${
+                shellQuote(file)
+              }`,
+            ),
+        );
+      }
+      if (autogen) {
+        this.logger.info("auto generating configure files");
+        await run(`./${autogen}`);
+      }
+      if (!existsSync(join(cwd, marker))) {
+        throw new this.buildout.UserError(
+          `Couldn't find ${marker} in ${cwd}: the sources of ${this.url} ` +
+            "are not an autoconf-style package (see " +
+            "source-directory-contains and configure-command)",
+        );
+      }
+      await run(command);
+      await run("make");
+      await run("make install");
+    } catch (err) {
+      this.logger.error(`cmmi failed: ${tmp}`);
+      removeTree(this.location);
+      throw err;
+    }
+    removeTree(tmp);
+    return this.shared ? "" : this.location;
+  }
+
+  /** Builds again only when the location has gone. */
+  async update(): Promise<void> {
+    if (!isDirectory(this.location)) await this.install();
+  }
+}

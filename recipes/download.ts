@@ -1,0 +1,529 @@
+/**
+ * The download recipes: fetch a file through the buildout's download cache
+ * (offline-aware, checksum-verified) and unpack it, or place it as it is.
+ * Each name keeps the options, defaults and return values of the recipe it
+ * stands for (see docs/recipe-options.md in the shared reference):
+ *
+ * - `download` (built-in): hexagonit.recipe.download, plus `sha256sum`,
+ *   `strip-top-level-dir = auto` and an exported `target`;
+ * - `hexagonit.recipe.download`;
+ * - `gocept.download` (1.0 behaviour);
+ * - `slapos.recipe.build:download` (one file, not unpacked);
+ * - `slapos.recipe.build:download-unpacked`.
+ *
+ * Unpacking always happens in a temporary directory next to the destination
+ * and reaches it by rename, so a failure leaves nothing behind.
+ */
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+} from "node:fs";
+import { basename, join, resolve } from "node:path";
+import type {
+  Recipe,
+  RecipeBuildout,
+  RecipeLogger,
+  RecipeOptions,
+} from "../lib/recipe/api.ts";
+import { hexagonitBool, slaposBool } from "./_bool.ts";
+import { downloadTo, extractBeside, withDownload } from "./_fetch.ts";
+import {
+  exists,
+  isDirectory,
+  moveEntries,
+  removeTree,
+  siblingTemp,
+  urlBasename,
+} from "./_paths.ts";
+import { SharedPart } from "./_shared_part.ts";
+
+/**
+ * Parses an octal `mode` option.
+ *
+ * @throws {UserError} when it is not an octal number.
+ */
+function octalMode(
+  value: string | undefined,
+  UserError: new (message: string) => Error,
+): number | undefined {
+  const text = (value ?? "").trim();
+  if (!text) return undefined;
+  const digits = text.replace(/^0o/i, "");
+  if (!/^[0-7]+$/.test(digits)) {
+    throw new UserError(`'mode' must be an octal number: ${text}`);
+  }
+  return parseInt(digits, 8);
+}
+
+/**
+ * hexagonit.recipe.download. Options: `url` (required), `md5sum`,
+ * `destination` (default `parts/<name>`, exported also as `location`),
+ * `strip-top-level-dir` (false), `ignore-existing` (false), `download-only`
+ * (false), `filename` and `mode` (with `download-only`), `hash-name` (true),
+ * `excludes` (glob lines), `on-update` (false). Booleans: yes/true/1/on.
+ *
+ * Returns the destination when it created it, else only the entries it
+ * moved in, so a shared destination survives uninstall.
+ */
+export class HexagonitDownload implements Recipe {
+  protected readonly logger: RecipeLogger;
+  protected readonly url: string;
+  protected readonly destination: string;
+  protected readonly filename: string;
+  protected readonly mode?: number;
+  protected readonly excludes: string[];
+  protected readonly strip: boolean | "auto";
+  protected readonly sha256?: string;
+
+  constructor(
+    protected readonly buildout: RecipeBuildout,
+    name: string,
+    protected readonly options: RecipeOptions,
+    builtin = false,
+  ) {
+    this.logger = buildout.logger(name);
+    this.url = options.require("url");
+    const main = buildout.section("buildout");
+    this.destination = resolve(
+      main.require("directory"),
+      options.get("destination") ??
+        join(main.require("parts-directory"), name),
+    );
+    options.set("destination", this.destination);
+    options.set("location", this.destination);
+    for (
+      const [option, fallback] of [
+        ["strip-top-level-dir", "false"],
+        ["ignore-existing", "false"],
+        ["download-only", "false"],
+        ["hash-name", "true"],
+        ["on-update", "false"],
+      ]
+    ) {
+      options.set(option, options.get(option) ?? fallback);
+    }
+    this.filename = (options.get("filename") ?? "").trim();
+    options.set("filename", this.filename);
+    const mode = options.get("mode");
+    if (mode !== undefined) options.set("mode", mode.trim());
+    this.mode = octalMode(mode, buildout.UserError);
+    this.excludes = (options.get("excludes") ?? "").split("\n")
+      .map((line) => line.trim()).filter(Boolean);
+    const strip = options.require("strip-top-level-dir").trim().toLowerCase();
+    this.strip = builtin && strip === "auto" ? "auto" : hexagonitBool(strip);
+    if (builtin) {
+      this.sha256 = options.get("sha256sum")?.trim() || undefined;
+      options.set(
+        "target",
+        this.downloadOnly
+          ? join(this.destination, this.filename || urlBasename(this.url))
+          : this.destination,
+      );
+    }
+  }
+
+  private get downloadOnly(): boolean {
+    return hexagonitBool(this.options.get("download-only"));
+  }
+
+  async install(): Promise<string[]> {
+    return await withDownload(
+      this.buildout,
+      this.url,
+      {
+        md5: this.options.get("md5sum")?.trim() || undefined,
+        sha256: this.sha256,
+        hashName: hexagonitBool(this.options.get("hash-name")),
+      },
+      (file) => this.downloadOnly ? this.place(file) : this.unpack(file),
+    );
+  }
+
+  /** With `on-update`, installs again; the recorded paths stay as they were. */
+  async update(): Promise<void> {
+    if (hexagonitBool(this.options.get("on-update"))) await this.install();
+  }
+
+  /** `download-only`: copies the file into the destination. */
+  private place(file: string): string[] {
+    const destination = this.destination;
+    this.checkDestination();
+    const created = !exists(destination);
+    // The original file name, even when the cache names files by hash.
+    const target = join(destination, this.filename || urlBasename(this.url));
+    mkdirSync(destination, { recursive: true });
+    const temp = siblingTemp(target);
+    try {
+      copyFileSync(file, temp);
+      if (this.mode !== undefined) chmodSync(temp, this.mode);
+      renameSync(temp, target);
+    } catch (err) {
+      removeTree(temp);
+      if (created) removeTree(destination);
+      throw err;
+    }
+    return created ? [destination] : [target];
+  }
+
+  /** Unpacks into the destination, refusing or skipping existing entries. */
+  private async unpack(file: string): Promise<string[]> {
+    this.checkDestination();
+    return await unpackMerging(
+      this.buildout,
+      this.logger,
+      file,
+      this.destination,
+      {
+        strip: this.strip,
+        excludes: this.excludes,
+        ignoreExisting: hexagonitBool(this.options.get("ignore-existing")),
+      },
+    );
+  }
+
+  private checkDestination(): void {
+    if (exists(this.destination) && !isDirectory(this.destination)) {
+      throw new this.buildout.UserError(
+        `The destination ${this.destination} is not a directory`,
+      );
+    }
+  }
+}
+
+/**
+ * hexagonit.recipe.download's unpacking: `file` goes into `destination`
+ * (created if missing), whose existing top-level entries are an error, or
+ * skipped with `ignoreExisting`. Returns `[destination]` when it created
+ * it, else the entries it moved in.
+ *
+ * @throws {UserError} for an existing entry (before anything is moved) and
+ *   for extraction errors.
+ */
+export async function unpackMerging(
+  buildout: RecipeBuildout,
+  logger: RecipeLogger,
+  file: string,
+  destination: string,
+  options: {
+    strip: boolean | "auto";
+    excludes: string[];
+    ignoreExisting: boolean;
+  },
+): Promise<string[]> {
+  const staging = await extractBeside(buildout, file, destination, {
+    stripTopLevelDir: options.strip,
+    excludes: options.excludes,
+  });
+  try {
+    logger.info(`Extracting package to ${destination}`);
+    if (!exists(destination)) {
+      renameSync(staging, destination);
+      return [destination];
+    }
+    const names = readdirSync(staging).sort();
+    const existing = names.filter((n) => exists(join(destination, n)));
+    if (existing.length && !options.ignoreExisting) {
+      throw new buildout.UserError(
+        `Target ${join(destination, existing[0])} already exists. Either ` +
+          "remove it or set ignore-existing = true to skip existing " +
+          "files and directories.",
+      );
+    }
+    for (const name of existing) {
+      logger.info(`Ignoring existing target: ${join(destination, name)}`);
+      removeTree(join(staging, name));
+    }
+    return moveEntries(staging, destination);
+  } finally {
+    removeTree(staging);
+  }
+}
+
+/**
+ * The built-in `download` recipe: {@link HexagonitDownload} (same options
+ * and defaults) plus `sha256sum`, `strip-top-level-dir = auto` (strip only
+ * a single top-level directory) and the exported option `target` (the
+ * unpacked directory, or the file with `download-only`).
+ */
+export default class Download extends HexagonitDownload {
+  constructor(buildout: RecipeBuildout, name: string, options: RecipeOptions) {
+    super(buildout, name, options, true);
+  }
+}
+
+/** File names gocept.download unpacks; any other file is placed as is. */
+const GOCEPT_ARCHIVES = [".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".zip"];
+
+/**
+ * gocept.download. Options: `url` (required), `md5sum`, `destination` (an
+ * absent or empty directory; not recorded, so never removed),
+ * `strip-top-level-dir` (default `true`; only the exact value `true`
+ * strips, and the archive must then hold a single entry),
+ * `download-directory` (keeps a copy of the file there and reuses it
+ * without downloading again). Exports
+ * `location` (`parts/<name>`, when there is no destination) and
+ * `bin-directory`. Files named `.tar.gz`, `.tgz`, `.tar.bz2`, `.tbz2` or
+ * `.zip` are unpacked, any other file is placed as it is.
+ */
+export class GoceptDownload implements Recipe {
+  private readonly url: string;
+  private readonly filename: string;
+  private readonly directory: string;
+
+  constructor(
+    private readonly buildout: RecipeBuildout,
+    name: string,
+    private readonly options: RecipeOptions,
+  ) {
+    const main = buildout.section("buildout");
+    this.directory = main.require("directory");
+    options.set(
+      "download-directory",
+      options.get("download-directory") ?? main.get("download-directory") ??
+        "",
+    );
+    if (!options.get("destination")) {
+      options.set("location", join(main.require("parts-directory"), name));
+    }
+    options.set("bin-directory", main.require("bin-directory"));
+    options.set(
+      "strip-top-level-dir",
+      options.get("strip-top-level-dir") ?? "true",
+    );
+    this.url = options.require("url");
+    this.filename = urlBasename(this.url);
+  }
+
+  async install(): Promise<string[]> {
+    const given = this.options.get("destination");
+    const destination = given ? resolve(this.directory, given) : undefined;
+    if (
+      destination && exists(destination) &&
+      (!isDirectory(destination) || readdirSync(destination).length)
+    ) {
+      throw new this.buildout.UserError(
+        `Destination ${destination} must be an empty directory.`,
+      );
+    }
+    const location = destination ?? this.options.require("location");
+    if (!destination && exists(location)) {
+      throw new this.buildout.UserError(
+        `${location} already exists (left over from a broken install?): ` +
+          "remove it and run buildout again",
+      );
+    }
+    const staging = await this.fetch((file) => this.stage(file, location));
+    try {
+      if (destination) {
+        mkdirSync(destination, { recursive: true });
+        moveEntries(staging, destination);
+        return [];
+      }
+      renameSync(staging, location);
+      return [location];
+    } finally {
+      removeTree(staging);
+    }
+  }
+
+  update(): void {}
+
+  /** Unpacks (or copies) `file` into a new directory next to `near`. */
+  private async stage(file: string, near: string): Promise<string> {
+    if (GOCEPT_ARCHIVES.some((ext) => this.filename.endsWith(ext))) {
+      return await extractBeside(this.buildout, file, near, {
+        stripTopLevelDir: this.options.get("strip-top-level-dir") === "true",
+      });
+    }
+    mkdirSync(resolve(near, ".."), { recursive: true });
+    const staging = siblingTemp(near);
+    mkdirSync(staging);
+    copyFileSync(file, join(staging, this.filename));
+    return staging;
+  }
+
+  /** Downloads through `download-directory` when one is set. */
+  private async fetch<T>(use: (file: string) => Promise<T>): Promise<T> {
+    const options = {
+      md5: this.options.get("md5sum")?.trim() || undefined,
+      hashName: false,
+    };
+    const keep = this.options.get("download-directory");
+    if (!keep) return await withDownload(this.buildout, this.url, options, use);
+    const dir = resolve(this.directory, keep);
+    const kept = join(dir, this.filename);
+    if (!exists(kept)) {
+      mkdirSync(dir, { recursive: true });
+      await downloadTo(this.buildout, this.url, options, kept);
+    }
+    return await use(kept);
+  }
+}
+
+/**
+ * slapos.recipe.build:download: one file, not unpacked. Options: `url`
+ * (required), `md5sum` (required with `shared`; without it every update
+ * downloads again), `filename` (default: the part name), `destination` (a
+ * full file path, not with `shared`), `offline`, `shared`. Exports
+ * `location` (the part directory, without `destination`) and `target` (the
+ * file). Returns the file or the part directory; nothing when shared.
+ */
+export class SlaposDownload implements Recipe {
+  private readonly shared: SharedPart;
+  private readonly url: string;
+  private readonly target: string;
+  private readonly destination?: string;
+
+  constructor(
+    private readonly buildout: RecipeBuildout,
+    name: string,
+    private readonly options: RecipeOptions,
+  ) {
+    if (options.has("mode")) {
+      throw new buildout.UserError(
+        `The 'mode' option of ${name} is not supported by ` +
+          "slapos.recipe.build:download (it was removed)",
+      );
+    }
+    this.shared = new SharedPart(buildout, name, options);
+    this.url = options.require("url");
+    if (this.shared.maybeShared && !options.get("md5sum")) {
+      this.shared.assertNotShared("option 'md5sum' must be set");
+    }
+    const destination = options.get("destination");
+    if (destination) {
+      this.shared.assertNotShared("option 'destination' can't be set");
+      this.destination = resolve(
+        buildout.section("buildout").require("directory"),
+        destination,
+      );
+      this.target = this.destination;
+    } else {
+      const location = this.shared.location;
+      options.set("location", location);
+      this.target = join(location, basename(options.get("filename") || name));
+    }
+    options.set("target", this.target);
+  }
+
+  async install(): Promise<string[]> {
+    if (this.destination) {
+      mkdirSync(resolve(this.destination, ".."), { recursive: true });
+      await this.fetch();
+      return [this.destination];
+    }
+    return await this.shared.install(() => this.fetch());
+  }
+
+  /** Downloads again unless an md5sum pins the file. */
+  async update(): Promise<void> {
+    if (!this.options.get("md5sum")) await this.fetch();
+  }
+
+  private async fetch(): Promise<void> {
+    await downloadTo(
+      this.buildout,
+      this.url,
+      {
+        md5: this.options.get("md5sum") || undefined,
+        hashName: true,
+        offline: slaposOffline(this.buildout, this.options),
+      },
+      this.target,
+    );
+  }
+}
+
+/** The per-part `offline` option of the slapos recipes. */
+export function slaposOffline(
+  buildout: RecipeBuildout,
+  options: RecipeOptions,
+): boolean | undefined {
+  const value = options.get("offline");
+  if (!value) return undefined;
+  return slaposBool("offline", value, false, buildout.UserError);
+}
+
+/**
+ * slapos.recipe.build:download-unpacked. Options: `url` (required),
+ * `md5sum`, `destination` (default `parts/<name>` or the shared location),
+ * `strip-top-level-dir` (unset: strip a single top-level directory; `true`:
+ * there must be exactly one entry; `false`: never), `offline`, `shared`,
+ * `environment` (read for compatibility; unpacking needs no helper
+ * program). Exports `location` and `target`, both the directory. Returns it,
+ * or nothing when shared; update does nothing.
+ */
+export class SlaposDownloadUnpacked implements Recipe {
+  private readonly shared: SharedPart;
+  private readonly url: string;
+  private readonly strip: boolean | "auto";
+
+  constructor(
+    private readonly buildout: RecipeBuildout,
+    name: string,
+    private readonly options: RecipeOptions,
+  ) {
+    this.strip = slaposBool(
+      "strip-top-level-dir",
+      options.get("strip-top-level-dir"),
+      "auto" as const,
+      buildout.UserError,
+    );
+    this.url = options.require("url");
+    this.shared = new SharedPart(buildout, name, options);
+    const destination = options.get("destination");
+    if (destination) {
+      this.shared.assertNotShared("option 'destination' can't be set");
+      this.shared.location = resolve(
+        buildout.section("buildout").require("directory"),
+        destination,
+      );
+    }
+    options.set("location", this.shared.location);
+    options.set("target", this.shared.location);
+    options.get("environment");
+  }
+
+  async install(): Promise<string[]> {
+    return await this.shared.install(() =>
+      unpackUrl(this.buildout, this.url, this.shared.location, {
+        md5: this.options.get("md5sum") || undefined,
+        offline: slaposOffline(this.buildout, this.options),
+        strip: this.strip,
+      })
+    );
+  }
+
+  update(): void {}
+}
+
+/**
+ * Downloads `url` (cache names hashed) and unpacks it into the existing,
+ * empty directory `location`: what download-unpacked and slapos.recipe.cmmi
+ * do.
+ */
+export async function unpackUrl(
+  buildout: RecipeBuildout,
+  url: string,
+  location: string,
+  options: { md5?: string; offline?: boolean; strip: boolean | "auto" },
+): Promise<void> {
+  await withDownload(
+    buildout,
+    url,
+    { md5: options.md5, hashName: true, offline: options.offline },
+    async (file) => {
+      const staging = await extractBeside(buildout, file, location, {
+        stripTopLevelDir: options.strip,
+      });
+      try {
+        moveEntries(staging, location);
+      } finally {
+        removeTree(staging);
+      }
+    },
+  );
+}

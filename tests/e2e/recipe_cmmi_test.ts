@@ -1,0 +1,491 @@
+/**
+ * End-to-end tests of the cmmi recipes (`cmmi`, `slapos.recipe.cmmi`,
+ * `hexagonit.recipe.cmmi`, `zc.recipe.cmmi`): each builds a small
+ * autoconf-style package (generated here, packed with `tar`) with a patch,
+ * served by a local HTTP server; install, no-op update, change and
+ * reinstall, offline install from the download cache, uninstall; the part's
+ * environment not leaking; failing and missing commands; shared builds.
+ */
+import assert from "node:assert/strict";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type Sample,
+  sampleBuildout,
+  startServer,
+  type StaticServer,
+} from "./harness.ts";
+import {
+  helloPatch,
+  md5,
+  pack,
+  run,
+  runOk,
+  runProgram,
+  writePackage,
+  writeTree,
+} from "./recipe_fixtures.ts";
+
+/** Packages and patches the server offers, made in `dir`. */
+function serveFiles(dir: string): void {
+  const src = join(dir, "src");
+  writePackage(src, { top: "hello-1.0", program: "hello" });
+  writePackage(src, {
+    top: "broken-1.0",
+    program: "broken",
+    files: { "Makefile": "all:\n\t@echo about to fail\n\tfalse\n" },
+  });
+  writeTree(src, { "noconf-1.0/Makefile": "all:\n\techo no configure\n" });
+  for (const top of ["hello-1.0", "broken-1.0", "noconf-1.0"]) {
+    pack(src, [top], join(dir, `${top}.tar.gz`));
+  }
+  writeFileSync(join(dir, "hello.patch"), helloPatch());
+  writeFileSync(join(dir, "hello-p0.patch"), helloPatch(true));
+}
+
+/** A sample with a running server of {@link serveFiles} and a cache dir. */
+async function setUp(): Promise<
+  { sample: Sample; server: StaticServer; files: string } & AsyncDisposable
+> {
+  const sample = await sampleBuildout();
+  const files = sample.tmpdir("server");
+  serveFiles(files);
+  sample.mkdir("cache");
+  sample.mkdir("patches");
+  sample.write("patches", "hello.patch", helloPatch());
+  const server = await startServer(files);
+  return {
+    sample,
+    server,
+    files,
+    async [Symbol.asyncDispose]() {
+      await server.close();
+      sample.cleanup();
+    },
+  };
+}
+
+/** A buildout whose parts are the sections in `sections`, using the cache. */
+function config(sections: string, parts = "x", extra = ""): string {
+  return `[buildout]
+parts = ${parts}
+download-cache = \${buildout:directory}/cache
+${extra}
+${sections}
+`;
+}
+
+/** The paths recorded for `part` in `.installed.cfg`, normalised. */
+function recorded(sample: Sample, part = "x"): string[] {
+  const text = sample.normalize(sample.cat(".installed.cfg"));
+  const match = new RegExp(
+    `^\\[${part}\\]\\n(?:.*\\n)*?__buildout_installed__ = (.*(?:\\n\\t.*)*)`,
+    "m",
+  ).exec(text);
+  assert.ok(match, `no ${part} in .installed.cfg:\n${text}`);
+  return match[1].split("\n\t").filter(Boolean);
+}
+
+interface Alias {
+  recipe: string;
+  /** The part's options: url, patch and environment in the alias's terms. */
+  options: (url: string, patchMd5: string) => string;
+  /** An option line adding `--enable-extra` to configure. */
+  extra: string;
+  /** The GREETING the build sees. */
+  greeting: string;
+}
+
+const ALIASES: Alias[] = [
+  {
+    recipe: "cmmi",
+    options: (url, sum) =>
+      `url = ${url}hello-1.0.tar.gz
+patches = ${url}hello.patch#${sum}
+patch-options = -p1
+environment = GREETING=hi from %(HOME)s`,
+    extra: "configure-options = --enable-extra",
+    greeting: "hi from /home",
+  },
+  {
+    recipe: "slapos.recipe.cmmi",
+    options: (url, sum) =>
+      `url = ${url}hello-1.0.tar.gz
+patches = ${url}hello.patch#${sum}
+patch-options = -p1
+environment =
+  GREETING=slapos`,
+    extra: "configure-options = --enable-extra",
+    greeting: "slapos",
+  },
+  {
+    recipe: "hexagonit.recipe.cmmi",
+    options: (url) =>
+      `url = ${url}hello-1.0.tar.gz
+patches = patches/hello.patch
+patch-options = -p1
+environment = GREETING=hexagonit`,
+    extra: "configure-options = --enable-extra",
+    greeting: "hexagonit",
+  },
+  {
+    recipe: "zc.recipe.cmmi",
+    options: (url) =>
+      `url = ${url}hello-1.0.tar.gz
+patch = ${url}hello-p0.patch
+environment = GREETING=zc`,
+    extra: "extra_options = --enable-extra",
+    greeting: "zc",
+  },
+];
+
+for (const alias of ALIASES) {
+  Deno.test(`${alias.recipe}: build with a patch, update, change, offline from the cache, uninstall`, async () => {
+    await using env = await setUp();
+    const { sample, server, files } = env;
+    const part = `[x]\nrecipe = ${alias.recipe}\n${
+      alias.options(server.url, md5(join(files, "hello.patch")))
+    }\n`;
+    sample.write("buildout.cfg", config(part));
+
+    let result = await runOk(sample);
+    assert.match(result.stdout, /^Installing x\.$/m);
+    // The build's own output streams through (stdio is inherited).
+    assert.match(
+      result.stdout,
+      /^configuring hello --prefix=\/sample-buildout\/parts\/x$/m,
+    );
+    assert.equal(
+      runProgram(sample.path("parts/x/bin/hello")),
+      "Hello, patched hello\n",
+    );
+    assert.equal(
+      sample.normalize(sample.cat("parts/x/share/hello/greeting.txt")),
+      alias.greeting + "\n",
+    );
+    assert.deepEqual(recorded(sample), ["/sample-buildout/parts/x"]);
+    const requests = server.requests.length;
+
+    result = await runOk(sample);
+    assert.equal(result.stdout, "Updating x.\n");
+
+    sample.write("buildout.cfg", config(part + alias.extra));
+    result = await runOk(sample);
+    assert.match(result.stdout, /^Uninstalling x\.\nInstalling x\.$/m);
+    assert.match(
+      sample.cat("parts/x/share/hello/configure-args.txt"),
+      /--enable-extra/,
+    );
+    assert.equal(server.requests.length, requests, "served from the cache");
+
+    sample.remove(".installed.cfg");
+    sample.remove("parts", "x");
+    result = await runOk(sample, "-o");
+    assert.equal(
+      runProgram(sample.path("parts/x/bin/hello")),
+      "Hello, patched hello\n",
+    );
+    assert.equal(server.requests.length, requests, "no request when offline");
+
+    sample.write("buildout.cfg", "[buildout]\nparts =\n");
+    result = await runOk(sample);
+    assert.equal(result.stdout, "Uninstalling x.\n");
+    assert.deepEqual(sample.ls("parts"), []);
+  });
+
+  Deno.test(`${alias.recipe}: a failing command is a user error; the build directory is kept`, async () => {
+    await using env = await setUp();
+    const { sample, server } = env;
+    sample.write(
+      "buildout.cfg",
+      config(
+        `[x]\nrecipe = ${alias.recipe}\nurl = ${server.url}broken-1.0.tar.gz`,
+      ),
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /^about to fail$/m);
+    const error = /^Error: Command '(.*)' failed with exit status 2 in (.*)\n$/m
+      .exec(result.stderr);
+    assert.ok(error, result.stderr);
+    assert.equal(error[1], "make");
+    assert.match(result.stderr, /^While:\n {2}Installing x\.\nError: /m);
+    const dir = error[2];
+    const kept = dir.startsWith("/sample-buildout/")
+      ? sample.path(dir.slice("/sample-buildout/".length))
+      : dir;
+    assert.ok(existsSync(join(kept, "Makefile")), `${dir} is kept`);
+    const logged = /(?:left as is at|cmmi failed:) (\S+)/.exec(result.stdout);
+    assert.ok(logged && dir.startsWith(logged[1]), "the log says where");
+    assert.ok(!existsSync(sample.path("parts/x/bin")), "nothing installed");
+    assert.ok(!existsSync(sample.path(".installed.cfg")));
+    if (!dir.startsWith("/sample-buildout/")) {
+      rmSync(logged![1], { recursive: true });
+    }
+  });
+
+  Deno.test(`${alias.recipe}: missing configure and unknown commands are clear errors`, async () => {
+    await using env = await setUp();
+    const { sample, server } = env;
+    sample.write(
+      "buildout.cfg",
+      config(
+        `[x]\nrecipe = ${alias.recipe}\nurl = ${server.url}noconf-1.0.tar.gz`,
+      ),
+    );
+    let result = await run(sample);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /^Error: (No configure script|Couldn't find configure) in \S+noconf-1\.0/m,
+    );
+    assert.ok(!existsSync(sample.path("parts/x/bin")));
+    const leftover = /cmmi failed: (\S+)/.exec(result.stdout);
+    if (leftover) rmSync(leftover[1], { recursive: true });
+
+    sample.write(
+      "buildout.cfg",
+      config(
+        `[x]\nrecipe = ${alias.recipe}\nurl = ${server.url}hello-1.0.tar.gz\n` +
+          "configure-command = no-such-command-here --flag",
+      ),
+    );
+    result = await run(sample);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /^Error: Command 'no-such-command-here --flag.*' failed with exit status 127 \(command not found\) in \S+hello-1\.0\n$/m,
+    );
+    const tmp = /cmmi failed: (\S+)/.exec(result.stdout);
+    if (tmp) rmSync(tmp[1], { recursive: true });
+  });
+}
+
+Deno.test("cmmi and zc.recipe.cmmi: a part's environment does not leak into the next", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  for (const recipe of ["cmmi", "zc.recipe.cmmi", "hexagonit.recipe.cmmi"]) {
+    const url = `${server.url}hello-1.0.tar.gz`;
+    sample.write(
+      "buildout.cfg",
+      config(
+        `[first]
+recipe = ${recipe}
+url = ${url}
+environment = GREETING=first
+
+[second]
+recipe = ${recipe}
+url = ${url}`,
+        "first second",
+      ),
+    );
+    await runOk(sample);
+    assert.equal(sample.cat("parts/first/share/hello/greeting.txt"), "first\n");
+    assert.equal(
+      sample.cat("parts/second/share/hello/greeting.txt"),
+      "unset\n",
+      recipe,
+    );
+  }
+});
+
+Deno.test("cmmi: shell snippets, %(option)s, a local source path, promises, keep-compile-dir", async () => {
+  await using env = await setUp();
+  const { sample, files } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = cmmi
+path = ${join(files, "src", "hello-1.0")}
+configure-options = --prefix=@@LOCATION@@ --with-name=%(name)s
+name = demo
+pre-configure = echo "pre-configure in $(pwd)" > %(location)s/steps.txt
+pre-build = echo pre-build >> %(location)s/steps.txt
+pre-install = echo pre-install >> %(location)s/steps.txt
+post-install =
+  echo post-install >> %(location)s/steps.txt
+  echo 100%% done >> %(location)s/steps.txt
+promises =
+  @@LOCATION@@/bin/hello
+  @@LOCATION@@/bin/missing`),
+  );
+  const result = await runOk(sample);
+  assert.match(
+    result.stdout,
+    /^x: Using local source directory: \/server\/src\/hello-1\.0$/m,
+  );
+  assert.equal(
+    sample.normalize(sample.cat("parts/x/steps.txt")),
+    "pre-configure in /server/src/hello-1.0\npre-build\npre-install\n" +
+      "post-install\n100% done\n",
+  );
+  assert.equal(
+    sample.cat("parts/x/share/hello/configure-args.txt"),
+    `--prefix=${sample.path("parts/x")} --with-name=demo\n`,
+  );
+  assert.match(
+    result.stdout,
+    /^x: could not find promise '\/sample-buildout\/parts\/x\/bin\/missing'$/m,
+  );
+  assert.ok(existsSync(join(files, "src", "hello-1.0", "Makefile")));
+
+  // A failing snippet stops at its first failing line (set -e).
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = slapos.recipe.cmmi
+url = ${env.server.url}hello-1.0.tar.gz
+keep-compile-dir = true
+pre-install =
+  false
+  echo not reached > %(location)s/reached.txt`),
+  );
+  const failed = await run(sample);
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /Error: Command 'false; echo not reached/);
+  assert.deepEqual(sample.ls("parts", "x"), ["d  .build"]);
+  assert.ok(
+    existsSync(
+      sample.path("parts/x/.build/hello-1.0/slapos.recipe.build.env.sh"),
+    ),
+  );
+
+  // keep-compile-dir keeps the build directory with the environment script.
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = slapos.recipe.cmmi
+url = ${env.server.url}hello-1.0.tar.gz
+keep-compile-dir = true
+environment = GREETING=kept`),
+  );
+  await runOk(sample);
+  const script = sample.cat(
+    "parts/x/.build/hello-1.0/slapos.recipe.build.env.sh",
+  );
+  assert.match(script, /^export GREETING=kept$/m);
+  assert.match(script, /^echo ' {2}make install'$/m);
+});
+
+Deno.test("cmmi: Python hooks and bad options are refused", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const url = `${server.url}hello-1.0.tar.gz`;
+  const cases: Array<[string, RegExp]> = [
+    [
+      `recipe = slapos.recipe.cmmi\nurl = ${url}\npost-make-hook = hooks.py#0:hook`,
+      /Error: x: post-make-hook names Python code/,
+    ],
+    [
+      `recipe = cmmi\nurl = ${url}\npath = /src`,
+      /Error: You must use either "url" or "path", not both!/,
+    ],
+    [
+      `recipe = hexagonit.recipe.cmmi`,
+      /Error: You must provide either "url" or "path"\./,
+    ],
+    [
+      `recipe = cmmi\nurl = ${url}\nenvironment =\n  A=1\n  A=2`,
+      /Error: Key 'A' is repeated in environment/,
+    ],
+    [
+      `recipe = cmmi\nurl = ${url}\npre-configure = echo 100% done`,
+      /Error: Invalid '%' in x:pre-configure/,
+    ],
+    [
+      `recipe = zc.recipe.cmmi\nurl = ${url}\nshared = yes`,
+      /Error: Set the 'shared' option of zc.recipe.cmmi to an existing directory, or set \$\{buildout:download-cache\}/,
+    ],
+  ];
+  for (const [options, error] of cases) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = x\n[x]\n${options}\n`,
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 1, options);
+    assert.match(result.stderr, error);
+    assert.deepEqual(sample.ls("parts"), []);
+  }
+});
+
+Deno.test("hexagonit.recipe.cmmi: keep-compile-dir records the compile directory", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = hexagonit.recipe.cmmi
+url = ${server.url}hello-1.0.tar.gz
+keep-compile-dir = yes
+make-targets = install`),
+  );
+  await runOk(sample);
+  assert.deepEqual(recorded(sample), [
+    "/sample-buildout/parts/x__compile__",
+    "/sample-buildout/parts/x",
+  ]);
+  assert.ok(existsSync(sample.path("parts/x__compile__/hello-1.0/Makefile")));
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  await runOk(sample);
+  assert.deepEqual(sample.ls("parts"), []);
+});
+
+Deno.test("cmmi and zc.recipe.cmmi: shared builds are reused across buildouts", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const shared = sample.tmpdir("shared");
+  const url = `${server.url}hello-1.0.tar.gz`;
+  const builtin = `[buildout]
+parts = x
+shared-part-list = ${shared}
+
+[x]
+recipe = cmmi
+url = ${url}
+shared = true
+`;
+  sample.write("buildout.cfg", builtin);
+  let result = await runOk(sample);
+  const where =
+    /x: will be shared at (\/shared\/x\/[0-9a-f]{32}) \(needs to build\)/
+      .exec(result.stdout);
+  assert.ok(where, result.stdout);
+  assert.match(result.stdout, new RegExp(`--prefix=${where[1]}\\n`));
+  assert.deepEqual(recorded(sample), []);
+
+  using other = await sampleBuildout();
+  other.write("buildout.cfg", builtin.replace(shared, shared + "/"));
+  result = await runOk(other);
+  assert.match(result.stdout, /x: shared part is already installed/);
+  assert.doesNotMatch(result.stdout, /configuring/);
+  const location = join(shared, where[1].slice("/shared/".length));
+  assert.equal(
+    runProgram(join(location, "bin", "hello")),
+    "Hello from hello\n",
+  );
+
+  // zc.recipe.cmmi keys its shared build by a hash under the download cache.
+  const zc = `[buildout]
+parts = x
+download-cache = ${join(sample.testDir, "zc-cache")}
+
+[x]
+recipe = zc.recipe.cmmi
+url = ${url}
+shared = true
+`;
+  sample.tmpdir("zc-cache");
+  sample.write("buildout.cfg", zc);
+  result = await runOk(sample);
+  assert.match(
+    result.stdout,
+    /^configuring hello --prefix=\/zc-cache\/cmmi\/build\/[0-9a-f]{40}$/m,
+  );
+  assert.deepEqual(recorded(sample), []);
+  other.write("buildout.cfg", zc);
+  result = await runOk(other);
+  assert.match(result.stdout, /x: using existing shared build/);
+  assert.doesNotMatch(result.stdout, /configuring/);
+});

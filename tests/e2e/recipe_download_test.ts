@@ -1,0 +1,587 @@
+/**
+ * End-to-end tests of the download recipes (`download`,
+ * `hexagonit.recipe.download`, `gocept.download`,
+ * `slapos.recipe.build:download`, `slapos.recipe.build:download-unpacked`)
+ * against a local HTTP server: each alias's install, no-op update, change
+ * and reinstall, uninstall and offline install from the download cache;
+ * each one's own defaults and return values; bad input.
+ */
+import assert from "node:assert/strict";
+import {
+  existsSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import {
+  type Sample,
+  sampleBuildout,
+  startServer,
+  type StaticServer,
+} from "./harness.ts";
+import {
+  md5,
+  md5Text,
+  pack,
+  run,
+  runOk,
+  sha256,
+  writeTree,
+} from "./recipe_fixtures.ts";
+
+/** The files the server offers, made in `dir`. */
+function serveFiles(dir: string): void {
+  const src = join(dir, "src");
+  writeTree(src, {
+    "pkg-1.0/README": "pkg 1.0\n",
+    "pkg-1.0/bin/tool*": "#!/bin/sh\necho tool\n",
+    "pkg-1.0/lib/data.txt": "data\n",
+    "pkg-1.0/docs/guide.txt": "guide\n",
+    "flat/a.txt": "a\n",
+    "flat/b/c.txt": "c\n",
+  });
+  symlinkSync("README", join(src, "pkg-1.0", "LINK"));
+  pack(src, ["pkg-1.0"], join(dir, "pkg-1.0.tar.gz"));
+  pack(src, ["pkg-1.0"], join(dir, "pkg-1.0.zip"));
+  pack(join(src, "flat"), ["a.txt", "b"], join(dir, "flat.tar.gz"));
+  writeFileSync(join(dir, "notes.txt"), "just notes\n");
+  writeFileSync(join(dir, "junk.tar.gz"), "this is not an archive\n");
+  const whole = readFileSync(join(dir, "pkg-1.0.tar.gz"));
+  writeFileSync(
+    join(dir, "truncated.tar.gz"),
+    whole.subarray(0, Math.floor(whole.length / 2)),
+  );
+}
+
+/** A sample with a running server of {@link serveFiles} and a cache dir. */
+async function setUp(): Promise<
+  { sample: Sample; server: StaticServer; files: string } & AsyncDisposable
+> {
+  const sample = await sampleBuildout();
+  const files = sample.tmpdir("server");
+  serveFiles(files);
+  sample.mkdir("cache");
+  const server = await startServer(files);
+  return {
+    sample,
+    server,
+    files,
+    async [Symbol.asyncDispose]() {
+      await server.close();
+      sample.cleanup();
+    },
+  };
+}
+
+/** A buildout with one part `x` (options as lines), using the cache. */
+function config(options: string, extra = ""): string {
+  return `[buildout]
+parts = x
+download-cache = \${buildout:directory}/cache
+${extra}
+[x]
+${options}
+`;
+}
+
+/** The paths recorded for `part` in `.installed.cfg`, normalised. */
+function recorded(sample: Sample, part = "x"): string[] {
+  const text = sample.normalize(sample.cat(".installed.cfg"));
+  const match = new RegExp(
+    `^\\[${part}\\]\\n(?:.*\\n)*?__buildout_installed__ = (.*(?:\\n\\t.*)*)`,
+    "m",
+  ).exec(text);
+  assert.ok(match, `no ${part} in .installed.cfg:\n${text}`);
+  return match[1].split("\n\t").filter(Boolean);
+}
+
+/** Asserts the debug recipe printed `  name='value'` as a line. */
+function assertPrinted(stdout: string, assignment: string): void {
+  assert.ok(stdout.includes(`  ${assignment}\n`), stdout);
+}
+
+/** The value of option `name` of `part` in `.installed.cfg`. */
+function installedOption(sample: Sample, part: string, name: string): string {
+  const text = sample.normalize(sample.cat(".installed.cfg"));
+  const section = text.split(`[${part}]\n`)[1] ?? "";
+  const match = new RegExp(`^${name} = (.*)$`, "m").exec(section);
+  assert.ok(match, `no ${part}:${name} in .installed.cfg`);
+  return match[1];
+}
+
+interface Alias {
+  recipe: string;
+  /** Options besides `recipe` and `url`. */
+  options?: string;
+  /** `ls parts/x` after install. */
+  layout: string[];
+  /** Log lines of an install, besides `Installing x.`. */
+  log: string[];
+}
+
+const UNPACKED = ["l  LINK", "-  README", "d  bin", "d  docs", "d  lib"];
+
+const ALIASES: Alias[] = [
+  {
+    recipe: "download",
+    layout: ["d  pkg-1.0"],
+    log: ["x: Extracting package to /sample-buildout/parts/x"],
+  },
+  {
+    recipe: "hexagonit.recipe.download",
+    layout: ["d  pkg-1.0"],
+    log: ["x: Extracting package to /sample-buildout/parts/x"],
+  },
+  { recipe: "gocept.download", layout: UNPACKED, log: [] },
+  {
+    recipe: "slapos.recipe.build:download",
+    layout: ["-  x"],
+    log: [],
+  },
+  {
+    recipe: "slapos.recipe.build:download-unpacked",
+    layout: UNPACKED,
+    log: [],
+  },
+];
+
+for (const alias of ALIASES) {
+  Deno.test(`${alias.recipe}: install, update, change, offline from the cache, uninstall`, async () => {
+    await using env = await setUp();
+    const { sample, server } = env;
+    const url = `${server.url}pkg-1.0.tar.gz`;
+    const part = `recipe = ${alias.recipe}\nurl = ${url}\n${
+      alias.options ?? ""
+    }`;
+    sample.write("buildout.cfg", config(part));
+
+    let result = await runOk(sample);
+    assert.match(result.stdout, /^Installing x\.$/m);
+    for (const line of alias.log) {
+      assert.ok(result.stdout.includes(line + "\n"), result.stdout);
+    }
+    assert.deepEqual(sample.ls("parts", "x"), alias.layout);
+    assert.deepEqual(recorded(sample), ["/sample-buildout/parts/x"]);
+    assert.equal(server.requests.length, 1);
+    assert.equal(sample.ls("cache").length, 1, "one file in the cache");
+
+    // Same options: an update that downloads nothing.
+    result = await runOk(sample);
+    assert.equal(result.stdout, "Updating x.\n");
+    assert.equal(server.requests.length, 1);
+
+    // A changed option: uninstall, then install again (from the cache).
+    sample.write(
+      "buildout.cfg",
+      config(`${part}md5sum = ${md5(join(env.files, "pkg-1.0.tar.gz"))}`),
+    );
+    result = await runOk(sample);
+    assert.match(result.stdout, /^Uninstalling x\.\nInstalling x\.$/m);
+    assert.deepEqual(sample.ls("parts", "x"), alias.layout);
+    assert.equal(server.requests.length, 1, "served from the cache");
+
+    // Offline, with nothing installed: everything comes from the cache.
+    sample.remove(".installed.cfg");
+    sample.remove("parts", "x");
+    result = await runOk(sample, "-o");
+    assert.match(result.stdout, /^Installing x\.$/m);
+    assert.deepEqual(sample.ls("parts", "x"), alias.layout);
+    assert.equal(server.requests.length, 1, "no request when offline");
+
+    // Without the part: exactly what it created goes away.
+    sample.write("buildout.cfg", "[buildout]\nparts =\n");
+    result = await runOk(sample);
+    assert.equal(result.stdout, "Uninstalling x.\n");
+    assert.deepEqual(sample.ls("parts"), []);
+  });
+
+  Deno.test(`${alias.recipe}: offline and not in the cache is an error`, async () => {
+    await using env = await setUp();
+    const { sample, server } = env;
+    sample.write(
+      "buildout.cfg",
+      config(`recipe = ${alias.recipe}\nurl = ${server.url}pkg-1.0.tar.gz`),
+    );
+    const result = await run(sample, "-o");
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `Error: Couldn't download '${server.url}pkg-1.0.tar.gz' in offline mode\\.\\n$`,
+      ),
+    );
+    assert.equal(server.requests.length, 0);
+    assert.deepEqual(sample.ls("parts"), []);
+    assert.ok(!existsSync(sample.path(".installed.cfg")));
+  });
+}
+
+for (const recipe of ["download", "hexagonit.recipe.download"]) {
+  Deno.test(`${recipe}: a shared destination keeps what was there on uninstall`, async () => {
+    await using env = await setUp();
+    const { sample, server } = env;
+    sample.mkdir("shared");
+    sample.write("shared", "keep.txt", "mine\n");
+    const options = `recipe = ${recipe}
+url = ${server.url}flat.tar.gz
+destination = \${buildout:directory}/shared`;
+    sample.write("buildout.cfg", config(options));
+    await runOk(sample);
+    assert.deepEqual(sample.ls("shared"), ["-  a.txt", "d  b", "-  keep.txt"]);
+    assert.deepEqual(recorded(sample), [
+      "/sample-buildout/shared/a.txt",
+      "/sample-buildout/shared/b",
+    ]);
+    assert.equal(
+      installedOption(sample, "x", "location"),
+      "/sample-buildout/shared",
+    );
+
+    // Installing again over the same entries is refused, before any move.
+    sample.write("shared", "a.txt", "changed\n");
+    sample.remove(".installed.cfg");
+    sample.remove("shared", "b");
+    let result = await run(sample);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /Error: Target \/sample-buildout\/shared\/a\.txt already exists\. Either remove it or set ignore-existing = true/,
+    );
+    assert.deepEqual(sample.ls("shared"), ["-  a.txt", "-  keep.txt"]);
+
+    // With ignore-existing, existing entries are skipped and not recorded.
+    sample.write(
+      "buildout.cfg",
+      config(`${options}\nignore-existing = true`),
+    );
+    result = await runOk(sample);
+    assert.match(
+      result.stdout,
+      /x: Ignoring existing target: \/sample-buildout\/shared\/a\.txt/,
+    );
+    assert.equal(sample.cat("shared", "a.txt"), "changed\n");
+    assert.deepEqual(recorded(sample), ["/sample-buildout/shared/b"]);
+
+    sample.write("buildout.cfg", "[buildout]\nparts =\n");
+    await runOk(sample);
+    assert.deepEqual(sample.ls("shared"), ["-  a.txt", "-  keep.txt"]);
+  });
+}
+
+Deno.test("download: strip-top-level-dir, excludes, sha256sum and the exported target", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  const archive = join(files, "pkg-1.0.tar.gz");
+  sample.write(
+    "buildout.cfg",
+    config(
+      `recipe = download
+url = ${server.url}pkg-1.0.tar.gz
+strip-top-level-dir = auto
+excludes = pkg-1.0/docs/*
+sha256sum = ${sha256(archive)}
+
+[show]
+recipe = debug
+target = \${x:target}
+location = \${x:location}`,
+    ).replace("parts = x", "parts = x show"),
+  );
+  const result = await runOk(sample);
+  assert.deepEqual(sample.ls("parts", "x"), [
+    "l  LINK",
+    "-  README",
+    "d  bin",
+    "d  docs",
+    "d  lib",
+  ]);
+  assert.deepEqual(sample.ls("parts", "x", "docs"), []);
+  assert.ok(statSync(sample.path("parts/x/bin/tool")).mode & 0o100);
+  assertPrinted(result.stdout, "location='/sample-buildout/parts/x'");
+  assertPrinted(result.stdout, "target='/sample-buildout/parts/x'");
+
+  // A single top-level entry is required by strip-top-level-dir = true.
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = download
+url = ${server.url}flat.tar.gz
+strip-top-level-dir = true`),
+  );
+  const strict = await run(sample);
+  assert.equal(strict.code, 1);
+  assert.match(strict.stderr, /^Error: .*\n$/m);
+  assert.ok(!existsSync(sample.path("parts/x")), "nothing half-installed");
+  assert.deepEqual(sample.ls("parts"), []);
+});
+
+Deno.test("download: download-only with filename and mode; checksum mismatches", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = download
+url = ${server.url}notes.txt
+download-only = true
+filename = README.txt
+mode = 0640
+
+[show]
+recipe = debug
+target = \${x:target}`).replace("parts = x", "parts = x show"),
+  );
+  const result = await runOk(sample);
+  assert.deepEqual(sample.ls("parts", "x"), ["-  README.txt"]);
+  assert.equal(sample.cat("parts", "x", "README.txt"), "just notes\n");
+  assert.equal(statSync(sample.path("parts/x/README.txt")).mode & 0o777, 0o640);
+  assertPrinted(result.stdout, "target='/sample-buildout/parts/x/README.txt'");
+  assert.deepEqual(recorded(sample), ["/sample-buildout/parts/x"]);
+  // hash-name (the default) names the cached file by the URL's MD5.
+  assert.deepEqual(sample.ls("cache"), [
+    `-  ${md5Text(`${server.url}notes.txt`)}`,
+  ]);
+
+  for (
+    const sum of [
+      "md5sum = 0123456789abcdef0123456789abcdef",
+      "sha256sum = " + "0".repeat(64),
+    ]
+  ) {
+    sample.write("buildout.cfg", "[buildout]\nparts =\n");
+    await runOk(sample);
+    sample.remove("cache");
+    sample.mkdir("cache");
+    sample.write(
+      "buildout.cfg",
+      config(`recipe = download\nurl = ${server.url}pkg-1.0.tar.gz\n${sum}`),
+    );
+    const bad = await run(sample);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^Error: .*checksum.*\n$/im);
+    assert.deepEqual(sample.ls("parts"), []);
+    assert.deepEqual(sample.ls("cache"), [], "a bad download is not cached");
+  }
+});
+
+Deno.test("download: unknown format and truncated gzip are errors that leave nothing", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  for (const name of ["junk.tar.gz", "truncated.tar.gz"]) {
+    sample.write(
+      "buildout.cfg",
+      config(`recipe = download\nurl = ${server.url}${name}`),
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 1, result.output);
+    assert.match(result.stderr, /^While:\n {2}Installing x\.\nError: .+\n$/);
+    assert.deepEqual(sample.ls("parts"), [], name);
+  }
+});
+
+Deno.test("hexagonit.recipe.download: defaults, hash-name = false, zip, on-update", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = hexagonit.recipe.download
+url = ${server.url}pkg-1.0.zip
+hash-name = false
+strip-top-level-dir = yes
+destination = \${buildout:directory}/unpacked
+ignore-existing = on
+on-update = 1`),
+  );
+  await runOk(sample);
+  assert.deepEqual(sample.ls("unpacked"), UNPACKED);
+  assert.equal(sample.cat("unpacked", "LINK"), "pkg 1.0\n");
+  assert.deepEqual(sample.ls("cache"), ["-  pkg-1.0.zip"]);
+  for (
+    const [option, value] of [
+      ["download-only", "false"],
+      ["filename", ""],
+      ["location", "/sample-buildout/unpacked"],
+    ]
+  ) {
+    assert.equal(installedOption(sample, "x", option), value);
+  }
+  // on-update unpacks again; ignore-existing skips what is there.
+  sample.remove("unpacked", "lib");
+  const result = await runOk(sample);
+  assert.match(result.stdout, /^Updating x\.\n/);
+  assert.ok(existsSync(sample.path("unpacked/lib/data.txt")));
+});
+
+Deno.test("gocept.download: defaults, plain files, download-directory, destination", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = gocept.download
+url = ${server.url}notes.txt
+download-directory = downloads
+
+[show]
+recipe = debug
+bin = \${x:bin-directory}
+location = \${x:location}`).replace("parts = x", "parts = x show"),
+  );
+  const result = await runOk(sample);
+  assert.deepEqual(sample.ls("parts", "x"), ["-  notes.txt"]);
+  assert.deepEqual(sample.ls("downloads"), ["-  notes.txt"]);
+  assertPrinted(result.stdout, "bin='/sample-buildout/bin'");
+  // The cache names files by URL base name (hash-name is off).
+  assert.deepEqual(sample.ls("cache"), ["-  notes.txt"]);
+
+  // A kept copy is used without downloading again.
+  sample.write("downloads", "notes.txt", "kept copy\n");
+  sample.remove("parts", "x");
+  const requests = server.requests.length;
+  await runOk(sample);
+  assert.equal(sample.cat("parts", "x", "notes.txt"), "kept copy\n");
+  assert.equal(server.requests.length, requests);
+
+  // strip-top-level-dir = false keeps the top directory; a destination
+  // must be empty and is never recorded, so uninstall leaves it.
+  sample.mkdir("dest");
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = gocept.download
+url = ${server.url}pkg-1.0.tar.gz
+strip-top-level-dir = false
+destination = dest`),
+  );
+  await runOk(sample);
+  assert.deepEqual(sample.ls("dest"), ["d  pkg-1.0"]);
+  assert.deepEqual(recorded(sample), []);
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  await runOk(sample);
+  assert.deepEqual(sample.ls("dest"), ["d  pkg-1.0"]);
+
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = gocept.download
+url = ${server.url}pkg-1.0.tar.gz
+destination = dest`),
+  );
+  const full = await run(sample);
+  assert.equal(full.code, 1);
+  assert.match(
+    full.stderr,
+    /Error: Destination \/sample-buildout\/dest must be an empty directory\.\n$/,
+  );
+});
+
+Deno.test("slapos.recipe.build:download: filename, destination, update downloads again without md5sum", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = x y
+
+[x]
+recipe = slapos.recipe.build:download
+url = ${server.url}notes.txt
+filename = some/notes.cfg
+
+[y]
+recipe = slapos.recipe.build:download
+url = ${server.url}notes.txt
+md5sum = ${md5(join(files, "notes.txt"))}
+destination = \${buildout:directory}/etc/notes.txt
+
+[show]
+recipe = debug
+x-target = \${x:target}
+x-location = \${x:location}
+y-target = \${y:target}
+`.replace("parts = x y", "parts = x y show"),
+  );
+  let result = await runOk(sample);
+  assert.deepEqual(sample.ls("parts", "x"), ["-  notes.cfg"]);
+  assert.equal(sample.cat("etc", "notes.txt"), "just notes\n");
+  assertPrinted(result.stdout, "x-location='/sample-buildout/parts/x'");
+  assertPrinted(result.stdout, "x-target='/sample-buildout/parts/x/notes.cfg'");
+  assertPrinted(result.stdout, "y-target='/sample-buildout/etc/notes.txt'");
+  assert.deepEqual(recorded(sample, "y"), ["/sample-buildout/etc/notes.txt"]);
+  assert.equal(server.requests.length, 2);
+
+  // No md5sum: every update fetches again (no cache here); with one, never.
+  writeFileSync(join(files, "notes.txt"), "new notes\n");
+  result = await runOk(sample);
+  assert.equal(server.requests.length, 3);
+  assert.equal(sample.cat("parts", "x", "notes.cfg"), "new notes\n");
+  assert.equal(sample.cat("etc", "notes.txt"), "just notes\n");
+
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts = x\n[x]\nrecipe = slapos.recipe.build:download\nurl = ${server.url}notes.txt\nmode = 0644\n`,
+  );
+  result = await run(sample);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /Error: The 'mode' option of x is not supported/);
+});
+
+Deno.test("slapos.recipe.build:download-unpacked: strip rules and shared parts reused across buildouts", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = auto flat kept
+
+[auto]
+recipe = slapos.recipe.build:download-unpacked
+url = ${server.url}pkg-1.0.zip
+
+[flat]
+recipe = slapos.recipe.build:download-unpacked
+url = ${server.url}flat.tar.gz
+
+[kept]
+recipe = slapos.recipe.build:download-unpacked
+url = ${server.url}pkg-1.0.tar.gz
+strip-top-level-dir = false
+`,
+  );
+  await runOk(sample);
+  assert.deepEqual(sample.ls("parts", "auto"), UNPACKED);
+  assert.deepEqual(sample.ls("parts", "flat"), ["-  a.txt", "d  b"]);
+  assert.deepEqual(sample.ls("parts", "kept"), ["d  pkg-1.0"]);
+
+  const shared = sample.tmpdir("shared");
+  const sharedConfig = `[buildout]
+parts = x
+shared-part-list = ${shared}
+
+[x]
+recipe = slapos.recipe.build:download-unpacked
+url = ${server.url}pkg-1.0.tar.gz
+md5sum = ${md5(join(env.files, "pkg-1.0.tar.gz"))}
+shared = true
+`;
+  sample.write("buildout.cfg", sharedConfig);
+  let result = await runOk(sample);
+  const built =
+    /x: will be shared at (\/shared\/x\/[0-9a-f]{32}) \(needs to build\)/
+      .exec(result.stdout);
+  assert.ok(built, result.stdout);
+  assert.deepEqual(recorded(sample), [], "a shared part is never removed");
+  const location = join(shared, built[1].slice("/shared/".length));
+  assert.ok(existsSync(join(location, "README")));
+  assert.ok(existsSync(join(location, ".buildout-shared.json")));
+  assert.equal(statSync(join(location, "README")).mode & 0o222, 0, "read-only");
+
+  using other = await sampleBuildout();
+  other.write("buildout.cfg", sharedConfig);
+  const requests = server.requests.length;
+  result = await runOk(other);
+  assert.match(result.stdout, /x: shared at .* \(already built\)/);
+  assert.match(result.stdout, /x: shared part is already installed/);
+  assert.equal(server.requests.length, requests);
+
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  await runOk(sample);
+  assert.ok(existsSync(join(location, "README")), "uninstall keeps shared");
+});

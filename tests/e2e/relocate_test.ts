@@ -1,0 +1,188 @@
+/**
+ * Relocatable buildouts: with `relative-paths = true` a built buildout can be
+ * moved or copied and keeps working; the next run in the new place only
+ * updates its parts, and a copy never touches the original's files.
+ */
+import assert from "node:assert/strict";
+import {
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+} from "node:fs";
+import { join } from "node:path";
+import { exec, type Sample, sampleBuildout } from "./harness.ts";
+import { md5, pack, runProgram, writePackage } from "./recipe_fixtures.ts";
+
+const RECIPE = `
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+export default class Build {
+  constructor(buildout, name, options) {
+    this.options = options;
+    options.set("location", join(buildout.section("buildout").require("parts-directory"), name));
+  }
+  install() {
+    const location = this.options.require("location");
+    writeFileSync(location, "built by the build host\\n");
+    return location;
+  }
+  update() {}
+}
+`;
+
+function writeProject(sample: Sample, dir: string): void {
+  sample.mkdir(dir, "recipes");
+  sample.write(
+    dir,
+    "recipes",
+    "package.json",
+    JSON.stringify({
+      name: "build",
+      buildout: { recipes: { default: "./build.js" } },
+    }),
+  );
+  sample.write(dir, "recipes", "build.js", RECIPE);
+  sample.write(dir, "app.conf.in", "binary = ${binary:location}\n");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    `[buildout]
+relative-paths = true
+develop = recipes
+parts = binary data conf run
+
+[binary]
+recipe = build
+
+[data]
+recipe = mkdir
+paths = \${buildout:directory}/var/data
+
+[conf]
+recipe = collective.recipe.template
+input = \${buildout:directory}/app.conf.in
+output = \${buildout:directory}/etc/app.conf
+
+[run]
+recipe = collective.recipe.scriptgen
+cmd = cat
+arguments = \${conf:output}
+`,
+  );
+}
+
+async function buildout(dir: string, sample: Sample) {
+  const result = await exec(join(dir, "bin", "buildout"), [], {
+    cwd: dir,
+    env: { HOME: sample.home },
+  });
+  assert.equal(result.code, 0, result.output);
+  return result.stdout;
+}
+
+Deno.test("a relocatable buildout moved elsewhere only updates its parts", async () => {
+  using sample = await sampleBuildout();
+  const host = sample.tmpdir("build-host");
+  const dir = join(host, "project");
+  writeProject(sample, dir);
+  const boot = await sample.system("bootstrap", { cwd: dir });
+  assert.equal(boot.code, 0, boot.output);
+  const first = await buildout(dir, sample);
+  assert.match(first, /Installing binary\.\n/);
+  const database = readFileSync(join(dir, ".installed.cfg"), "utf8");
+  assert.ok(database.includes(`\ndirectory = ${dir}\n`), database);
+
+  const target = join(sample.tmpdir("server"), "project");
+  renameSync(dir, target);
+  const moved = await buildout(target, sample);
+  assert.deepEqual(
+    moved.split("\n").filter((l) =>
+      /^(Installing|Uninstalling|Updating) /.test(l)
+    ),
+    ["Updating binary.", "Updating data.", "Updating conf.", "Updating run."],
+  );
+  assert.equal(
+    readFileSync(join(target, "etc", "app.conf"), "utf8"),
+    `binary = ${join(target, "parts", "binary")}\n`,
+  );
+  const run = await exec(join(target, "bin", "run"), [], { cwd: "/" });
+  assert.equal(run.stdout, `binary = ${join(target, "parts", "binary")}\n`);
+  // The records now name the new place.
+  assert.equal(
+    readFileSync(join(target, ".installed.cfg"), "utf8"),
+    database.replaceAll(dir, target),
+  );
+});
+
+Deno.test("a copy of a relocatable buildout leaves the original alone", async () => {
+  using sample = await sampleBuildout();
+  const dir = join(sample.tmpdir("a"), "project");
+  writeProject(sample, dir);
+  await sample.system("bootstrap", { cwd: dir });
+  await buildout(dir, sample);
+  const links = readdirSync(join(dir, "develop-eggs"));
+  assert.equal(links.length, 1);
+  const copy = join(sample.tmpdir("b"), "project");
+  cpSync(dir, copy, { recursive: true, verbatimSymlinks: true });
+  // A changed option in the copy reinstalls the copy's part only.
+  sample.write(
+    copy,
+    "buildout.cfg",
+    sample.cat(copy, "buildout.cfg").replace(
+      "recipe = build\n",
+      "recipe = build\nflavour = b\n",
+    ),
+  );
+  const out = await buildout(copy, sample);
+  assert.match(out, /Uninstalling binary\.\nInstalling binary\.\n/);
+  assert.ok(existsSync(join(dir, "parts", "binary")));
+  assert.deepEqual(readdirSync(join(dir, "develop-eggs")), links);
+  assert.equal(
+    readFileSync(join(dir, "parts", "binary"), "utf8"),
+    "built by the build host\n",
+  );
+});
+
+Deno.test("binary distribution: compile on a build host, ship the built tree", async () => {
+  using sample = await sampleBuildout();
+  const src = sample.tmpdir("src");
+  writePackage(src, { top: "hello-1.0", program: "hello" });
+  const archive = pack(src, ["hello-1.0"], join(src, "hello-1.0.tar.gz"));
+  const dir = join(sample.tmpdir("build-host"), "project");
+  sample.mkdir(dir);
+  sample.write(
+    dir,
+    "buildout.cfg",
+    `[buildout]
+relative-paths = true
+parts = hello
+
+[hello]
+recipe = cmmi
+url = ${archive}
+md5sum = ${md5(archive)}
+`,
+  );
+  await sample.system("bootstrap", { cwd: dir });
+  const built = await buildout(dir, sample);
+  assert.match(built, /Installing hello\.\n/);
+
+  // The production host has the tree, not the sources nor the compiler's
+  // output directory: only what the build installed.
+  const target = join(sample.tmpdir("production"), "project");
+  renameSync(dir, target);
+  sample.remove(archive);
+  const shipped = await buildout(target, sample);
+  assert.deepEqual(
+    shipped.split("\n").filter((l) =>
+      /^(Installing|Uninstalling|Updating) /.test(l)
+    ),
+    ["Updating hello."],
+  );
+  assert.equal(
+    runProgram(join(target, "parts", "hello", "bin", "hello")),
+    "Hello from hello\n",
+  );
+});
