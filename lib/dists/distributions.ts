@@ -45,8 +45,11 @@ export interface DistSettings {
   cacheDirectory?: string;
 }
 
-/** Makes the fetch and extract layer from the `[buildout]` options. */
-export type TransportFactory = (main: Options) => DistTransport;
+/**
+ * Makes the fetch and extract layer from the `[buildout]` options; it may
+ * load its modules first, which only happens when one is needed.
+ */
+export type TransportFactory = (main: Options) => Promise<DistTransport>;
 
 const registry = new WeakMap<Buildout, Distributions>();
 
@@ -113,10 +116,9 @@ export class Distributions {
   /** The develop-eggs directory's entries, read on first need. */
   private links?: Set<string>;
 
-  /** `transport` is made when the first distribution must be looked up. */
   constructor(
     readonly settings: DistSettings,
-    private readonly transport: () => DistTransport,
+    private readonly transport: DistTransport,
   ) {
     this.eggs = new EggsDirectory(settings.eggsDirectory);
   }
@@ -193,7 +195,7 @@ export class Distributions {
 
   private getInstaller(): Installer {
     if (!this.installer) {
-      const transport = this.transport();
+      const transport = this.transport;
       const { settings } = this;
       this.installer = new Installer({
         eggs: this.eggs,
@@ -255,11 +257,30 @@ export function configureDistributions(
   const settings = readDistSettings(buildout);
   registry.set(
     buildout,
-    new Distributions(settings, () => transport(buildout.section("buildout"))),
+    new Distributions(
+      settings,
+      lazyTransport(() => transport(buildout.section("buildout"))),
+    ),
   );
 }
 
 /** The distributions of a buildout set up by {@link configureDistributions}. */
 export function distributionsOf(buildout: Buildout): Distributions | undefined {
   return registry.get(buildout);
+}
+
+/**
+ * A transport made on its first use: a run that finds everything unpacked
+ * never loads the fetcher and the archive modules.
+ */
+function lazyTransport(make: () => Promise<DistTransport>): DistTransport {
+  let made: Promise<DistTransport> | undefined;
+  const get = () => made ??= make();
+  return {
+    readPage: async (url) => await (await get()).readPage(url),
+    fetchArchive: async (url, checksums) =>
+      await (await get()).fetchArchive(url, checksums),
+    extract: async (archive, destination) =>
+      await (await get()).extract(archive, destination),
+  };
 }
