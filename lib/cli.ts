@@ -264,7 +264,7 @@ async function runCommand(
     try {
       await runInstall(buildout, line.args);
     } finally {
-      distributionsOf(buildout)?.reportPicked();
+      distributionsOf(buildout)?.finish();
     }
     return;
   }

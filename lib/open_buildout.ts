@@ -131,8 +131,12 @@ export async function openBuildout(
     for (const name of defaultBuildoutOptions("").keys()) options.get(name);
   });
   const { configureDistributions } = await import("./dists/distributions.ts");
-  const { distTransport } = await import("./dists/dist_transport.ts");
-  doing("Initializing.", () => configureDistributions(buildout, distTransport));
+  doing("Initializing.", () =>
+    configureDistributions(
+      buildout,
+      async (main) =>
+        (await import("./dists/dist_transport.ts")).distTransport(main),
+    ));
   return buildout;
 }
 

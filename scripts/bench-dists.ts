@@ -9,7 +9,8 @@
  * level, which each require one of a third: a depth-3 tree reaching all
  * 200 projects. Times (wall, median):
  *
- * - bare start-up (`--version`), the reference point;
+ * - bare start-up (`--version`), the reference point, and a buildout
+ *   with no parts (what any install costs);
  * - cold: empty eggs directory and download cache, so the page is read and
  *   200 archives are downloaded and unpacked;
  * - warm `-N`: everything unpacked, nothing looked up;
@@ -48,7 +49,9 @@ if (!fs.existsSync(exe)) {
 const work = fs.mkdtempSync(join(tmpdir(), "bench-dists-"));
 const links = join(work, "links"), project = join(work, "project");
 const home = join(work, "home"), cache = join(work, "cache");
-for (const dir of [links, project, home, cache]) fs.mkdirSync(dir);
+const empty = join(work, "empty");
+for (const dir of [links, project, home, cache, empty]) fs.mkdirSync(dir);
+fs.writeFileSync(join(empty, "buildout.cfg"), "[buildout]\nparts =\n");
 const env = {
   ...process.env,
   HOME: home,
@@ -192,6 +195,11 @@ console.log(
 );
 
 const startup = await time(["--version"], WARM_RUNS, WARMUPS);
+const noParts = await time(
+  ["-N", "-c", join(empty, "buildout.cfg")],
+  WARM_RUNS,
+  WARMUPS,
+);
 requests.length = 0;
 const cold = await time([], COLD_RUNS, 0, emptyEggsAndCache);
 const perRun = requests.length / COLD_RUNS;
@@ -219,6 +227,7 @@ const row = (label: string, ms: number | undefined) =>
       col(ms === undefined ? "-" : (ms / startup).toFixed(2)),
   );
 row("--version (bare start-up)", startup);
+row("-N, no parts (install machinery)", noParts);
 row(`cold (${perRun} requests, ${unpacked} unpacked)`, cold);
 row("warm -N", warm);
 row("warm newest (page read again)", newest);
@@ -237,8 +246,4 @@ console.log(
       `transfer is ${(100 * transfer / cold).toFixed(0)}% of the cold run ` +
       `(${cold.toFixed(0)} ms cold, ${transfer.toFixed(0)} ms transfer)`,
 );
-if (!process.env.BENCH_KEEP) cleanup();
-else {
-  server.close();
-  console.log(work);
-}
+cleanup();

@@ -7,7 +7,7 @@
  * the installer built from them when a recipe or extension first needs a
  * distribution.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { UserError } from "../errors.ts";
@@ -45,8 +45,11 @@ export interface DistSettings {
   cacheDirectory?: string;
 }
 
-/** Makes the fetch and extract layer from the `[buildout]` options. */
-export type TransportFactory = (main: Options) => DistTransport;
+/**
+ * Makes the fetch and extract layer from the `[buildout]` options; it may
+ * load its modules first, which only happens when one is needed.
+ */
+export type TransportFactory = (main: Options) => Promise<DistTransport>;
 
 const registry = new WeakMap<Buildout, Distributions>();
 
@@ -110,11 +113,12 @@ export function readDistSettings(buildout: Buildout): DistSettings {
 export class Distributions {
   private readonly eggs: EggsDirectory;
   private installer?: Installer;
+  /** The develop-eggs directory's entries, read on first need. */
+  private links?: Set<string>;
 
-  /** `transport` is made when the first distribution must be looked up. */
   constructor(
     readonly settings: DistSettings,
-    private readonly transport: () => DistTransport,
+    private readonly transport: DistTransport,
   ) {
     this.eggs = new EggsDirectory(settings.eggsDirectory);
   }
@@ -128,6 +132,24 @@ export class Distributions {
    */
   install(spec: string, requirer: string): Promise<Dist[]> {
     return this.getInstaller().install([spec], requirer);
+  }
+
+  /**
+   * Starts looking up and downloading the distributions of `specs` that
+   * {@link install} will be asked for; invalid requirements are skipped
+   * here and reported there.
+   */
+  prefetch(specs: string[]): void {
+    const requirements = [];
+    for (const spec of specs) {
+      if (!this.searchable(spec)) continue;
+      try {
+        requirements.push(parseRequirement(spec));
+      } catch {
+        continue;
+      }
+    }
+    if (requirements.length) this.getInstaller().prefetch(requirements);
   }
 
   /**
@@ -157,9 +179,14 @@ export class Distributions {
     return found ? this.eggs.read(found) : undefined;
   }
 
-  /** Prints or writes the picked versions, as configured. */
-  reportPicked(): void {
+  /**
+   * Ends the run's use of distributions: downloads looked ahead for but
+   * not started are dropped, and the picked versions are printed or
+   * written, as configured.
+   */
+  finish(): void {
     if (!this.installer) return;
+    this.installer.stopLookAhead();
     reportPickedVersions(this.installer.picked(), {
       show: this.settings.showPicked,
       versionsFile: this.settings.versionsFile,
@@ -168,7 +195,7 @@ export class Distributions {
 
   private getInstaller(): Installer {
     if (!this.installer) {
-      const transport = this.transport();
+      const transport = this.transport;
       const { settings } = this;
       this.installer = new Installer({
         eggs: this.eggs,
@@ -192,11 +219,16 @@ export class Distributions {
 
   /** The develop package linked under the requirement's name, if any. */
   private develop(requirement: Requirement): Dist | undefined {
-    const link = join(
-      this.settings.developEggsDirectory,
-      `${requirement.name}.egg-link`,
-    );
-    if (!existsSync(link)) return undefined;
+    if (!this.links) {
+      try {
+        this.links = new Set(readdirSync(this.settings.developEggsDirectory));
+      } catch {
+        this.links = new Set();
+      }
+    }
+    const name = `${requirement.name}.egg-link`;
+    if (!this.links.has(name)) return undefined;
+    const link = join(this.settings.developEggsDirectory, name);
     const dir = readFileSync(link, "utf8").split("\n")[0].trim();
     const pkg = readPackage(dir);
     const version = pkg.version && isValidVersion(pkg.version)
@@ -225,11 +257,30 @@ export function configureDistributions(
   const settings = readDistSettings(buildout);
   registry.set(
     buildout,
-    new Distributions(settings, () => transport(buildout.section("buildout"))),
+    new Distributions(
+      settings,
+      lazyTransport(() => transport(buildout.section("buildout"))),
+    ),
   );
 }
 
 /** The distributions of a buildout set up by {@link configureDistributions}. */
 export function distributionsOf(buildout: Buildout): Distributions | undefined {
   return registry.get(buildout);
+}
+
+/**
+ * A transport made on its first use: a run that finds everything unpacked
+ * never loads the fetcher and the archive modules.
+ */
+function lazyTransport(make: () => Promise<DistTransport>): DistTransport {
+  let made: Promise<DistTransport> | undefined;
+  const get = () => made ??= make();
+  return {
+    readPage: async (url) => await (await get()).readPage(url),
+    fetchArchive: async (url, checksums) =>
+      await (await get()).fetchArchive(url, checksums),
+    extract: async (archive, destination) =>
+      await (await get()).extract(archive, destination),
+  };
 }

@@ -4,16 +4,12 @@
  * unpacked into a hidden temporary directory beside them, checked, then
  * renamed into place, so the directory never holds half a distribution.
  */
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-} from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
 import { type DistName, parseDistName } from "./archive_name.ts";
-import { type Dist, readMetadata } from "./metadata.ts";
+import { checkEntryModules, type Dist, readMetadata } from "./metadata.ts";
 import { compareVersions } from "./version.ts";
 
 /** An unpacked distribution's name, version and directory. */
@@ -88,11 +84,16 @@ export class EggsDirectory {
     const dirname = `${name.name}-${name.version}`;
     const target = join(this.path, dirname);
     mkdirSync(this.path, { recursive: true });
-    const temporary = mkdtempSync(join(this.path, `.${dirname}.tmp-`));
+    // Hidden, and new: extraction moves its result there in one rename.
+    const temporary = join(
+      this.path,
+      `.${dirname}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`,
+    );
     let metadata;
     try {
       await extract(archive, temporary);
       metadata = readMetadata(temporary, label);
+      checkEntryModules(temporary, label, metadata);
       try {
         renameSync(temporary, target);
       } catch (err) {

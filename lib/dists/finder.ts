@@ -128,7 +128,7 @@ export class Finder {
         `Couldn't read the find-links page ${location}: HTTP Error 404: Not Found`,
       );
     }
-    return pageCandidates(page, "find-links");
+    return await pageCandidates(page, "find-links");
   }
 
   /** A directory's archives, or the archive `path` itself. */
@@ -182,9 +182,8 @@ export class Finder {
       } else {
         const page = await this.options.transport.readPage(location);
         if (page) {
-          result.push(
-            ...pageCandidates(page, "index").filter((c) => c.key === key),
-          );
+          const offered = await pageCandidates(page, "index");
+          result.push(...offered.filter((c) => c.key === key));
         }
       }
     }
@@ -234,7 +233,10 @@ function linkCandidate(url: string): Candidate | undefined {
  *
  * @throws {UserError} when the page is not HTML.
  */
-function pageCandidates(page: Page, kind: string): Candidate[] {
+async function pageCandidates(
+  page: Page,
+  kind: string,
+): Promise<Candidate[]> {
   const type = page.contentType?.split(";")[0].trim().toLowerCase();
   const declared = type === undefined || type === "" || type.includes("html");
   // Servers label unknown files text/html too: HTML has tags.
@@ -246,7 +248,7 @@ function pageCandidates(page: Page, kind: string): Candidate[] {
     );
   }
   const result: Candidate[] = [];
-  for (const link of htmlLinks(page.text, page.url)) {
+  for (const link of await htmlLinks(page.text, page.url)) {
     const candidate = linkCandidate(link);
     if (candidate) result.push(candidate);
   }

@@ -3,18 +3,22 @@
  * address or its `<base href>`, entities decoded (htmlparser2 does that;
  * a regular expression would not).
  */
-import { Parser } from "htmlparser2";
 
 /**
  * Absolute URLs of the page's `<a href>` links, in document order; hrefs
  * that do not form a URL are skipped.
  *
  * ```ts
- * htmlLinks('<a href="spam-1.tgz">', "http://host/dist/")
+ * await htmlLinks('<a href="spam-1.tgz">', "http://host/dist/")
  * // ["http://host/dist/spam-1.tgz"]
  * ```
  */
-export function htmlLinks(html: string, pageUrl: string): string[] {
+export async function htmlLinks(
+  html: string,
+  pageUrl: string,
+): Promise<string[]> {
+  // Loaded on first use: most runs read no page.
+  const { Parser } = await import("htmlparser2");
   let base = pageUrl;
   const hrefs: string[] = [];
   const parser = new Parser({

@@ -20,6 +20,7 @@ import {
   type Requirement,
   satisfiesRequirement,
 } from "./requirement.ts";
+import type { DownloadResult } from "../recipe/api.ts";
 import type { DistTransport } from "./transport.ts";
 import { compareVersions, isFinal } from "./version.ts";
 
@@ -48,6 +49,54 @@ export interface PickedVersion {
   requiredBy: string[];
 }
 
+/** Downloads running at once while looking ahead. */
+const PARALLEL_DOWNLOADS = 4;
+
+/** What satisfies a requirement, and what to log about it. */
+type Decision =
+  & { notes: string[]; pinned: boolean }
+  & (
+    | { kind: "develop"; dist: Dist }
+    | { kind: "installed"; installed: InstalledDist }
+    | { kind: "fetch"; candidate: Candidate }
+    | { kind: "missing" }
+  );
+
+/** Runs at most `size` tasks at a time, in the order they were asked. */
+class Slots {
+  private running = 0;
+  private waiting: Array<{ start(): void; drop(): void }> = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.size) {
+      await new Promise<void>((start, drop) =>
+        this.waiting.push({
+          start,
+          drop: () => drop(new Error("the run ended before this download")),
+        })
+      );
+    } else {
+      this.running++;
+    }
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next.start();
+      else this.running--;
+    }
+  }
+
+  /** Drops the tasks not started: nothing waits for them any more. */
+  drop(): void {
+    const dropped = this.waiting;
+    this.waiting = [];
+    for (const task of dropped) task.drop();
+  }
+}
+
 /** Gets distributions and remembers what it picked. */
 export class Installer {
   private readonly workingSet = new Map<string, Dist>();
@@ -55,6 +104,9 @@ export class Installer {
   private readonly requirers = new Map<string, string>();
   private readonly picks = new Map<string, PickedVersion>();
   private readonly required = new Map<string, Set<string>>();
+  private readonly decisions = new Map<string, Promise<Decision>>();
+  private readonly downloads = new Map<string, Promise<DownloadResult>>();
+  private readonly slots = new Slots(PARALLEL_DOWNLOADS);
 
   constructor(private readonly options: InstallerOptions) {}
 
@@ -74,6 +126,16 @@ export class Installer {
       by: requirer,
       byDist: undefined as Dist | undefined,
     }));
+    // A project's first requirement in the queue is the one decided: only
+    // that one is worth looking ahead for.
+    const claimed = new Set(this.workingSet.keys());
+    const lookAhead = (requirements: Requirement[]) =>
+      this.prefetch(requirements.filter((r) => {
+        const fresh = !claimed.has(r.key);
+        claimed.add(r.key);
+        return fresh;
+      }));
+    lookAhead(queue.map((item) => item.requirement));
     const result: Dist[] = [];
     const processed = new Set<string>();
     while (queue.length) {
@@ -109,6 +171,7 @@ export class Installer {
       if (!result.includes(dist)) result.push(dist);
       if (processed.has(text)) continue;
       processed.add(text);
+      lookAhead(dist.requires);
       for (const requires of dist.requires) {
         queue.push({
           requirement: requires,
@@ -118,6 +181,11 @@ export class Installer {
       }
     }
     return result;
+  }
+
+  /** Stops looking ahead: downloads not started yet are dropped. */
+  stopLookAhead(): void {
+    this.slots.drop();
   }
 
   /** Versions picked so far without a pin, in the order they were picked. */
@@ -145,62 +213,49 @@ export class Installer {
     return { ...requirement, clauses: [["==", pin]] };
   }
 
+  /**
+   * Starts looking up, and downloading, what `requirements` will need, so
+   * transfers overlap; what is logged and installed is still decided in
+   * order by {@link install}. Failures wait for that too.
+   */
+  prefetch(requirements: Requirement[]): void {
+    for (const raw of requirements) {
+      let requirement: Requirement;
+      try {
+        requirement = this.constrain(raw);
+      } catch {
+        continue;
+      }
+      if (this.workingSet.has(requirement.key)) continue;
+      this.decide(requirement).then((decision) => {
+        if (decision.kind !== "fetch" || decision.candidate.local) return;
+        if (!decision.pinned && !this.options.allowPicked) return;
+        return this.download(decision.candidate);
+      }).catch(() => {/* reported when the requirement is processed */});
+    }
+  }
+
   private async getDist(requirement: Requirement): Promise<Dist> {
-    const { eggs, newest, preferFinal } = this.options;
-    const text = formatRequirement(requirement);
-    const develop = this.options.develop?.(requirement);
-    if (develop && satisfiesRequirement(requirement, develop.version)) {
-      logger.debug(
-        `We have a develop egg: ${develop.name} ${develop.version}.`,
-      );
-      return develop;
-    }
-    const pinned = pinnedVersion(requirement) !== undefined;
-    let have = eggs.installed(requirement.key).filter((d) =>
-      satisfiesRequirement(requirement, d.version)
-    );
-    let chosen: InstalledDist | Candidate | undefined;
-    if (!have.length) {
-      logger.debug(
-        `We have no distributions for ${requirement.name} that satisfies '${text}'.`,
-      );
-      chosen = await this.obtain(requirement);
-    } else if (pinned) {
-      logger.debug(`We have the distribution that satisfies '${text}'.`);
-      chosen = have[0];
-    } else {
-      if (preferFinal && have.some((d) => isFinal(d.version))) {
-        have = have.filter((d) => isFinal(d.version));
-      }
-      const best = have[0];
-      const available = newest ? await this.obtain(requirement) : undefined;
-      if (!newest) {
-        chosen = best;
-      } else if (!available) {
-        logger.debug(
-          `There are no distros available that meet '${text}'.\nUsing our best, ${best.name} ${best.version}.`,
-        );
-        chosen = best;
-      } else if (isBetter(available.version, best.version, preferFinal)) {
-        chosen = available;
-      } else {
-        logger.debug(`We have the best distribution that satisfies '${text}'.`);
-        chosen = best;
-      }
-    }
-    if (!chosen) throw await this.missing(requirement);
-    if (!pinned && !this.options.allowPicked) {
+    const decision = await this.decide(requirement);
+    for (const note of decision.notes) logger.debug(note);
+    if (decision.kind === "develop") return decision.dist;
+    if (decision.kind === "missing") throw await this.missing(requirement);
+    const chosen = decision.kind === "fetch"
+      ? decision.candidate
+      : decision.installed;
+    if (!decision.pinned && !this.options.allowPicked) {
       throw new UserError(`Picked: ${chosen.name} = ${chosen.version}`);
     }
     let dist: Dist;
-    if ("dir" in chosen) {
-      dist = eggs.read(chosen);
+    if (decision.kind === "installed") {
+      dist = this.options.eggs.read(decision.installed);
     } else {
+      const text = formatRequirement(requirement);
       logger.info(`Getting distribution for '${text}'.`);
-      dist = await this.unpack(chosen);
+      dist = await this.unpack(decision.candidate);
       logger.info(`Got ${dist.name} ${dist.version}.`);
     }
-    if (!pinned) {
+    if (!decision.pinned) {
       logger.debug(`Picked: ${dist.name} = ${dist.version}`);
       this.picks.set(dist.key, {
         name: dist.name,
@@ -209,6 +264,74 @@ export class Installer {
       });
     }
     return dist;
+  }
+
+  /** What to do for `requirement`, decided once (see {@link decideNow}). */
+  private decide(requirement: Requirement): Promise<Decision> {
+    const text = formatRequirement(requirement);
+    let decision = this.decisions.get(text);
+    if (!decision) {
+      decision = this.decideNow(requirement, text);
+      this.decisions.set(text, decision);
+    }
+    return decision;
+  }
+
+  /**
+   * zc.buildout's `_satisfied`: a develop package, else what is unpacked
+   * when that is good enough, else the best archive offered.
+   */
+  private async decideNow(
+    requirement: Requirement,
+    text: string,
+  ): Promise<Decision> {
+    const { eggs, newest, preferFinal } = this.options;
+    const develop = this.options.develop?.(requirement);
+    if (develop && satisfiesRequirement(requirement, develop.version)) {
+      const note = `We have a develop egg: ${develop.name} ${develop.version}.`;
+      return { kind: "develop", dist: develop, notes: [note], pinned: true };
+    }
+    const pinned = pinnedVersion(requirement) !== undefined;
+    const fetch = (candidate: Candidate | undefined, notes: string[]) =>
+      candidate
+        ? { kind: "fetch" as const, candidate, notes, pinned }
+        : { kind: "missing" as const, notes, pinned };
+    let have = eggs.installed(requirement.key).filter((d) =>
+      satisfiesRequirement(requirement, d.version)
+    );
+    if (!have.length) {
+      const note =
+        `We have no distributions for ${requirement.name} that satisfies '${text}'.`;
+      return fetch(await this.obtain(requirement), [note]);
+    }
+    const installed = (dist: InstalledDist, notes: string[]) => ({
+      kind: "installed" as const,
+      installed: dist,
+      notes,
+      pinned,
+    });
+    if (pinned) {
+      return installed(have[0], [
+        `We have the distribution that satisfies '${text}'.`,
+      ]);
+    }
+    if (preferFinal && have.some((d) => isFinal(d.version))) {
+      have = have.filter((d) => isFinal(d.version));
+    }
+    const best = have[0];
+    if (!newest) return installed(best, []);
+    const available = await this.obtain(requirement);
+    if (!available) {
+      return installed(best, [
+        `There are no distros available that meet '${text}'.\nUsing our best, ${best.name} ${best.version}.`,
+      ]);
+    }
+    if (isBetter(available.version, best.version, preferFinal)) {
+      return fetch(available, []);
+    }
+    return installed(best, [
+      `We have the best distribution that satisfies '${text}'.`,
+    ]);
   }
 
   /** The best archive satisfying `requirement`, if any is offered. */
@@ -245,11 +368,7 @@ export class Installer {
         (a, d) => transport.extract(a, d),
       );
     }
-    const { md5, sha256 } = candidate;
-    const fetched = await transport.fetchArchive(candidate.location, {
-      md5,
-      sha256,
-    });
+    const fetched = await this.download(candidate);
     try {
       return await eggs.unpack(
         fetched.path,
@@ -266,6 +385,25 @@ export class Installer {
     } finally {
       if (fetched.isTemp) rmSync(fetched.path, { force: true });
     }
+  }
+
+  /**
+   * The archive of `candidate` downloaded, once; at most
+   * {@link PARALLEL_DOWNLOADS} at a time.
+   */
+  private download(candidate: Candidate): Promise<DownloadResult> {
+    let download = this.downloads.get(candidate.location);
+    if (!download) {
+      const { md5, sha256 } = candidate;
+      download = this.slots.run(() =>
+        this.options.transport.fetchArchive(candidate.location, {
+          md5,
+          sha256,
+        })
+      );
+      this.downloads.set(candidate.location, download);
+    }
+    return download;
   }
 
   /**

@@ -29,24 +29,23 @@ export interface DistMetadata {
 }
 
 /**
- * Reads and checks `dir/package.json`; `label` names the distribution in
- * messages (its archive's location). Every entry point must name a module
- * inside `dir` that exists.
+ * Reads `dir/package.json`; `label` names the distribution in messages
+ * (its archive's location).
  *
  * @throws {UserError} for a missing or invalid package.json, an invalid
- *   `buildout` field or requirement, or a missing entry module.
+ *   `buildout` field or requirement.
  */
 export function readMetadata(dir: string, label: string): DistMetadata {
   const file = join(dir, "package.json");
-  if (!existsSync(file)) {
-    throw new UserError(
-      `The distribution ${label} has no package.json at its top (or in its single top directory)`,
-    );
-  }
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") {
+      throw new UserError(
+        `The distribution ${label} has no package.json at its top (or in its single top directory)`,
+      );
+    }
     throw new UserError(
       `Couldn't read the package.json of the distribution ${label}: ${
         (err as Error).message
@@ -56,20 +55,6 @@ export function readMetadata(dir: string, label: string): DistMetadata {
   const field = (json as { buildout?: unknown } | null)?.buildout;
   const where = `the package.json of the distribution ${label}`;
   const entries = entryGroups(field, where);
-  for (const [group, map] of Object.entries(entries)) {
-    for (const [entry, target] of Object.entries(map)) {
-      const colon = target.lastIndexOf(":");
-      const module = colon > 0 ? target.slice(0, colon) : target;
-      const path = resolve(dir, module);
-      const inside = !relative(dir, path).startsWith("..");
-      if (!inside || !existsSync(path)) {
-        throw new UserError(
-          `The distribution ${label} lacks the module ${module} of entry ` +
-            `point '${entry}' in "buildout.${group}" of its package.json`,
-        );
-      }
-    }
-  }
   const list = (field as { requires?: unknown } | undefined)?.requires ?? [];
   if (!Array.isArray(list) || !list.every((r) => typeof r === "string")) {
     throw new UserError(
@@ -89,4 +74,31 @@ export function readMetadata(dir: string, label: string): DistMetadata {
     }
   });
   return { entries, requires };
+}
+
+/**
+ * Checks that every entry point of `metadata` names a module inside `dir`
+ * that exists: done once, when the distribution is unpacked.
+ *
+ * @throws {UserError} naming the first missing module.
+ */
+export function checkEntryModules(
+  dir: string,
+  label: string,
+  metadata: DistMetadata,
+): void {
+  for (const [group, map] of Object.entries(metadata.entries)) {
+    for (const [entry, target] of Object.entries(map)) {
+      const colon = target.lastIndexOf(":");
+      const module = colon > 0 ? target.slice(0, colon) : target;
+      const path = resolve(dir, module);
+      const inside = !relative(dir, path).startsWith("..");
+      if (!inside || !existsSync(path)) {
+        throw new UserError(
+          `The distribution ${label} lacks the module ${module} of entry ` +
+            `point '${entry}' in "buildout.${group}" of its package.json`,
+        );
+      }
+    }
+  }
 }

@@ -44,6 +44,19 @@ export function isProjectName(name: string): boolean {
  * @throws {UserError} `Invalid requirement 'TEXT': REASON`.
  */
 export function parseRequirement(text: string): Requirement {
+  let requirement = parsed.get(text);
+  if (!requirement) {
+    requirement = parseNew(text);
+    parsed.set(text, requirement);
+  }
+  return requirement;
+}
+
+// Distributions repeat the same requirement strings; parsing validates
+// each version with PEP 440's long regular expressions.
+const parsed = new Map<string, Requirement>();
+
+function parseNew(text: string): Requirement {
   const fail = (reason: string) =>
     new UserError(`Invalid requirement '${text.trim()}': ${reason}`);
   const match = /^\s*([^\s<>=!~,]*)\s*(.*?)\s*$/.exec(text)!;

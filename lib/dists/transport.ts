@@ -37,8 +37,8 @@ export interface DistTransport {
    */
   fetchArchive(url: string, checksums: Checksums): Promise<DownloadResult>;
   /**
-   * Unpacks `archive` into the empty directory `destination`, dropping a
-   * single top-level directory (`package/` of an `npm pack` tarball).
+   * Unpacks `archive` into `destination`, a directory it creates, dropping
+   * a single top-level directory (`package/` of an `npm pack` tarball).
    *
    * @throws {UserError} for a corrupt, truncated or unsafe archive.
    */

@@ -87,6 +87,11 @@ const BUILTINS: Record<string, RecipeFactory> = {
   "slapos.recipe.cmmi:default": SlaposCmmi,
 };
 
+/** Package names of the built-in recipes (`zc.buildout`, `mkdir`, ...). */
+const BUILTIN_PACKAGES = new Set(
+  Object.keys(BUILTINS).map((key) => key.slice(0, key.indexOf(":"))),
+);
+
 /** Built-ins that run no child process and print only through the logger. */
 const QUIET = new Set<RecipeFactory>([
   Debug,
@@ -203,7 +208,15 @@ export class RecipeLoader {
    * {@link factory} only when a section actually uses that recipe.
    */
   async preload(specs: Iterable<string>): Promise<void> {
-    for (const spec of specs) {
+    const list = [...specs];
+    if (this.dists) {
+      const packages = list.map((spec) => parseSpec(spec)[0]).filter((pkg) =>
+        !BUILTIN_PACKAGES.has(pkg) &&
+        !this.findPackage(pkg)
+      );
+      this.dists.prefetch(packages);
+    }
+    for (const spec of list) {
       const [pkg, entry] = parseSpec(spec);
       const key = `${pkg}:${entry}`;
       if (this.loaded.has(key)) continue;

@@ -123,7 +123,7 @@ function distributions(world: FakeWorld, extra = "") {
     const b = await buildout(
       `[buildout]\ndirectory = ${world.dir}\nfind-links = dist\n${extra}`,
     );
-    return new Distributions(readDistSettings(b), () => world.transport);
+    return new Distributions(readDistSettings(b), world.transport);
   })();
 }
 
@@ -215,13 +215,13 @@ Deno.test("a develop package satisfies a distribution's requirement", async () =
 Deno.test("distributions are searchable with a location or an unpacked copy", async () => {
   using world = new FakeWorld();
   const b = await buildout(`[buildout]\ndirectory = ${world.dir}\n`);
-  const none = new Distributions(readDistSettings(b), () => world.transport);
+  const none = new Distributions(readDistSettings(b), world.transport);
   assert.equal(none.searchable("spam"), false);
   assert.equal(none.searchable("not a requirement!"), false);
   mkdirSync(join(world.dir, "eggs", "spam-1"), { recursive: true });
   const unpacked = new Distributions(
     readDistSettings(b),
-    () => world.transport,
+    world.transport,
   );
   assert.equal(unpacked.searchable("spam>=1"), true);
   assert.equal((await distributions(world)).searchable("other"), true);

@@ -48,6 +48,11 @@ export class FakeWorld implements Disposable {
   readonly fetched: string[] = [];
   /** Paths of archives extracted, in order. */
   readonly extracted: string[] = [];
+  /** Archive fetches under way, and the most there ever were at once. */
+  inFlight = 0;
+  maxInFlight = 0;
+  /** When set, every archive fetch waits for it. */
+  gate?: Promise<void>;
 
   /** Writes a fake archive at `path` (relative to the world) and returns it. */
   archive(path: string, files: Files | "corrupt"): string {
@@ -87,17 +92,25 @@ export class FakeWorld implements Disposable {
       this.pageReads.push(url);
       return Promise.resolve(this.pages.get(url));
     },
-    fetchArchive: (url) => {
+    fetchArchive: async (url) => {
       this.fetched.push(url);
-      const path = this.remote.get(url);
-      if (!path) {
-        return Promise.reject(new UserError(`Couldn't download ${url}: 404`));
+      this.inFlight++;
+      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      try {
+        await this.gate;
+        // A turn of the event loop, as a real transfer takes.
+        await new Promise((done) => setTimeout(done, 1));
+      } finally {
+        this.inFlight--;
       }
-      return Promise.resolve({ path, isTemp: false });
+      const path = this.remote.get(url);
+      if (!path) throw new UserError(`Couldn't download ${url}: 404`);
+      return { path, isTemp: false };
     },
     extract: (archive, destination) => {
       this.extracted.push(archive);
       const body = JSON.parse(readFileSync(archive, "utf8"));
+      mkdirSync(destination);
       if (body.corrupt) {
         writeFileSync(join(destination, "partial"), "x");
         return Promise.reject(

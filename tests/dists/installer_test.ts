@@ -13,6 +13,7 @@ import { EggsDirectory } from "../../lib/dists/eggs.ts";
 import { Finder } from "../../lib/dists/finder.ts";
 import { Installer, type InstallerOptions } from "../../lib/dists/installer.ts";
 import type { Dist } from "../../lib/dists/metadata.ts";
+import { parseRequirement } from "../../lib/dists/requirement.ts";
 import { FakeWorld, recipeFiles } from "./fake_transport.ts";
 
 configureLogging("ERROR", "0", "");
@@ -268,4 +269,42 @@ Deno.test("a failed unpack is a user error naming the archive", async () => {
     /unexpected end of data/,
   );
   assert.deepEqual(readdirSync(join(world.dir, "eggs")), []);
+});
+
+Deno.test("downloads overlap while results and picks stay in order", async () => {
+  using world = linkServer();
+  const inst = installer(world);
+  const got = await inst.install(["bigdemo", "other", "conflict==1.0"], "t");
+  assert.deepEqual(names(got), [
+    "bigdemo 0.1",
+    "other 1.0",
+    "conflict 1.0",
+    "demo 0.3",
+    "demoneeded 1.0",
+  ]);
+  assert.ok(world.maxInFlight > 1, `at most ${world.maxInFlight} at once`);
+  assert.deepEqual(inst.picked().map((p) => p.name), [
+    "bigdemo",
+    "other",
+    "demo",
+  ]);
+});
+
+Deno.test("stopping the look-ahead drops downloads not started", async () => {
+  using world = linkServer();
+  let open = () => {};
+  world.gate = new Promise((resolve) => open = resolve);
+  const inst = installer(world);
+  inst.prefetch(
+    ["bigdemo", "demo", "demoneeded", "other", "conflict"].map((name) =>
+      parseRequirement(name)
+    ),
+  );
+  // Let the look-ahead read the page and start what it may.
+  for (let i = 0; i < 20; i++) await new Promise((done) => setTimeout(done, 1));
+  assert.equal(world.fetched.length, 4);
+  inst.stopLookAhead();
+  open();
+  for (let i = 0; i < 20; i++) await new Promise((done) => setTimeout(done, 1));
+  assert.equal(world.fetched.length, 4);
 });
