@@ -3,11 +3,18 @@
  * without network, from `bin/buildout -c offline.cfg`.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import {
+  BUILDOUT,
   exec,
   type Sample,
   sampleBuildout,
@@ -236,6 +243,29 @@ Deno.test("bundle --with-parts carries the installed parts and the database", as
     assert.ok(listing.includes(entry), `${entry} in ${listing}`);
   }
   assert.equal(listing.filter((e) => e === "project/bin/buildout").length, 1);
+});
+
+Deno.test("a bundle killed while packing leaves no truncated archive", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const outDir = sample.tmpdir("out");
+  const out = join(outDir, "project.tar.gz");
+  const child = spawn(BUILDOUT, ["bundle", "-o", out], {
+    cwd: dir,
+    env: { ...process.env, HOME: sample.home },
+    stdio: "ignore",
+  });
+  const exited = new Promise((done) => child.on("close", done));
+  // Packing the executable takes seconds: kill as soon as the archive is
+  // being written.
+  while (!readdirSync(outDir).some((name) => name.endsWith(".tmp"))) {
+    await new Promise((wait) => setTimeout(wait, 10));
+  }
+  child.kill("SIGKILL");
+  await exited;
+  assert.ok(!existsSync(out), "no archive under the final name");
 });
 
 Deno.test("bundle refuses files outside the buildout directory", async () => {
