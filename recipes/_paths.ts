@@ -4,13 +4,7 @@
  * read-only trees.
  */
 import { randomBytes } from "node:crypto";
-import {
-  chmodSync,
-  lstatSync,
-  readdirSync,
-  rmSync,
-  statSync,
-} from "node:fs";
+import { chmodSync, lstatSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /**
