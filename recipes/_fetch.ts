@@ -1,15 +1,11 @@
 /**
- * Downloading and unpacking for the download and cmmi recipes, on top of
- * `buildout.download` and `buildout.extract`: temporary downloads are
- * released after use, and results reach their final path only by rename.
+ * Downloading for the download and cmmi recipes, on top of
+ * `buildout.download`: temporary downloads are released after use, and
+ * files reach their final path only by rename.
  */
-import { copyFileSync, mkdirSync, renameSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import type {
-  DownloadOptions,
-  ExtractOptions,
-  RecipeBuildout,
-} from "../lib/recipe/api.ts";
+import { copyFileSync, renameSync } from "node:fs";
+import { resolve } from "node:path";
+import type { DownloadOptions, RecipeBuildout } from "../lib/recipe/api.ts";
 import { removeTree, siblingTemp } from "./_paths.ts";
 
 /**
@@ -52,31 +48,5 @@ export async function downloadTo(
     renameSync(temp, target);
   } finally {
     removeTree(temp);
-  }
-}
-
-/**
- * Unpacks `file` into a new directory next to `near` (creating `near`'s
- * parent directories) and returns that directory; on failure nothing is
- * left behind.
- *
- * @throws {UserError} from the extraction (format, corrupt archive, unsafe
- *   member, strip-top-level-dir).
- */
-export async function extractBeside(
-  buildout: RecipeBuildout,
-  file: string,
-  near: string,
-  options: ExtractOptions,
-): Promise<string> {
-  mkdirSync(dirname(near), { recursive: true });
-  const staging = siblingTemp(near);
-  mkdirSync(staging);
-  try {
-    await buildout.extract(file, staging, options);
-    return staging;
-  } catch (err) {
-    removeTree(staging);
-    throw err;
   }
 }

@@ -1,17 +1,10 @@
 /**
  * File system helpers shared by the download and cmmi recipes: temporary
  * siblings (so a rename puts a finished result in place), tree removal,
- * moving entries, read-only trees.
+ * read-only trees.
  */
 import { randomBytes } from "node:crypto";
-import {
-  chmodSync,
-  lstatSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from "node:fs";
+import { chmodSync, lstatSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /**
@@ -47,15 +40,6 @@ export function exists(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Moves every entry of `from` into `to` (by rename); returns their new paths. */
-export function moveEntries(from: string, to: string): string[] {
-  return readdirSync(from).sort().map((name) => {
-    const target = join(to, name);
-    renameSync(join(from, name), target);
-    return target;
-  });
 }
 
 /**

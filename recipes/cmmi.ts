@@ -723,7 +723,12 @@ export class ZcCmmi implements Recipe {
       : collapse(configureOptions);
     const command = [configure, args, this.extraOptions].filter(Boolean)
       .join(" ");
-    const download = { namespace: "cmmi", hashName: true };
+    // As zc.recipe.cmmi logs it: `part: Downloading URL`.
+    const download = {
+      namespace: "cmmi",
+      hashName: true,
+      logger: this.logger,
+    };
 
     const tmp = await withDownload(
       this.buildout,

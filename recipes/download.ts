@@ -29,11 +29,10 @@ import type {
   RecipeOptions,
 } from "../lib/recipe/api.ts";
 import { hexagonitBool, slaposBool } from "./_bool.ts";
-import { downloadTo, extractBeside, withDownload } from "./_fetch.ts";
+import { downloadTo, withDownload } from "./_fetch.ts";
 import {
   exists,
   isDirectory,
-  moveEntries,
   removeTree,
   siblingTemp,
   urlBasename,
@@ -213,33 +212,23 @@ export async function unpackMerging(
     ignoreExisting: boolean;
   },
 ): Promise<string[]> {
-  const staging = await extractBeside(buildout, file, destination, {
+  const created = !exists(destination);
+  logger.info(`Extracting package to ${destination}`);
+  const added = await buildout.extract(file, destination, {
     stripTopLevelDir: options.strip,
     excludes: options.excludes,
+    onExisting: (path) => {
+      if (!options.ignoreExisting) {
+        throw new buildout.UserError(
+          `Target ${path} already exists. Either remove it or set ` +
+            "ignore-existing = true to skip existing files and directories.",
+        );
+      }
+      logger.info(`Ignoring existing target: ${path}`);
+      return "skip";
+    },
   });
-  try {
-    logger.info(`Extracting package to ${destination}`);
-    if (!exists(destination)) {
-      renameSync(staging, destination);
-      return [destination];
-    }
-    const names = readdirSync(staging).sort();
-    const existing = names.filter((n) => exists(join(destination, n)));
-    if (existing.length && !options.ignoreExisting) {
-      throw new buildout.UserError(
-        `Target ${join(destination, existing[0])} already exists. Either ` +
-          "remove it or set ignore-existing = true to skip existing " +
-          "files and directories.",
-      );
-    }
-    for (const name of existing) {
-      logger.info(`Ignoring existing target: ${join(destination, name)}`);
-      removeTree(join(staging, name));
-    }
-    return moveEntries(staging, destination);
-  } finally {
-    removeTree(staging);
-  }
+  return created ? [destination] : added;
 }
 
 /**
@@ -315,34 +304,31 @@ export class GoceptDownload implements Recipe {
           "remove it and run buildout again",
       );
     }
-    const staging = await this.fetch((file) => this.stage(file, location));
-    try {
-      if (destination) {
-        mkdirSync(destination, { recursive: true });
-        moveEntries(staging, destination);
-        return [];
-      }
-      renameSync(staging, location);
-      return [location];
-    } finally {
-      removeTree(staging);
-    }
+    await this.fetch((file) => this.unpack(file, location));
+    return destination ? [] : [location];
   }
 
   update(): void {}
 
-  /** Unpacks (or copies) `file` into a new directory next to `near`. */
-  private async stage(file: string, near: string): Promise<string> {
+  /** Unpacks (or copies) `file` into `target`, absent or empty. */
+  private async unpack(file: string, target: string): Promise<void> {
     if (GOCEPT_ARCHIVES.some((ext) => this.filename.endsWith(ext))) {
-      return await extractBeside(this.buildout, file, near, {
+      await this.buildout.extract(file, target, {
         stripTopLevelDir: this.options.get("strip-top-level-dir") === "true",
       });
+      return;
     }
-    mkdirSync(resolve(near, ".."), { recursive: true });
-    const staging = siblingTemp(near);
-    mkdirSync(staging);
-    copyFileSync(file, join(staging, this.filename));
-    return staging;
+    const created = !exists(target);
+    mkdirSync(target, { recursive: true });
+    const temp = siblingTemp(join(target, this.filename));
+    try {
+      copyFileSync(file, temp);
+      renameSync(temp, join(target, this.filename));
+    } catch (err) {
+      removeTree(temp);
+      if (created) removeTree(target);
+      throw err;
+    }
   }
 
   /** Downloads through `download-directory` when one is set. */
@@ -516,14 +502,9 @@ export async function unpackUrl(
     url,
     { md5: options.md5, hashName: true, offline: options.offline },
     async (file) => {
-      const staging = await extractBeside(buildout, file, location, {
+      await buildout.extract(file, location, {
         stripTopLevelDir: options.strip,
       });
-      try {
-        moveEntries(staging, location);
-      } finally {
-        removeTree(staging);
-      }
     },
   );
 }

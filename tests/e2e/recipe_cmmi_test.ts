@@ -150,6 +150,12 @@ for (const alias of ALIASES) {
 
     let result = await runOk(sample);
     assert.match(result.stdout, /^Installing x\.$/m);
+    if (alias.recipe === "zc.recipe.cmmi") {
+      assert.match(
+        result.stdout,
+        /^x: Downloading http:\/\/\S+\/hello-1\.0\.tar\.gz$/m,
+      );
+    }
     // The build's own output streams through (stdio is inherited).
     assert.match(
       result.stdout,

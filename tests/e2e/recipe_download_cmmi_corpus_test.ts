@@ -1,5 +1,8 @@
 /**
- * Real SlapOS component profiles from ../shared/corpus, built for real: each
+ * Real profiles from ../shared/corpus that use the download and cmmi
+ * recipes, built for real against a local server.
+ *
+ * SlapOS component profiles (slapos.recipe.cmmi, download-unpacked): each
  * file is copied with its `https://host/path` URLs pointed at a local
  * server that offers generated archives and patches under the same paths
  * (same names and formats: .tar.gz, .tar.bz2, .tar.xz, .zip), and with the
@@ -9,6 +12,10 @@
  * commands, `shared = true`) is the corpus's own text. The parts are shared
  * through one `shared-part-list`, so later components reuse the builds of
  * the ones they depend on.
+ *
+ * collective/buildout.plonetest's buildout-cache.cfg
+ * (hexagonit.recipe.download with collective.recipe.cmd), extended with the
+ * values it expects from a Plone buildout.
  */
 import assert from "node:assert/strict";
 import {
@@ -306,6 +313,73 @@ Deno.test({
         }
         assert.doesNotMatch(result.stdout, /configuring/);
       });
+    } finally {
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "corpus: plonetest's buildout-cache.cfg unpacks the installer with hexagonit.recipe.download",
+  ignore: !HAVE_CORPUS,
+  async fn() {
+    using sample = await sampleBuildout();
+    const served = sample.tmpdir("served");
+    const src = join(served, ".src");
+    writeTree(src, {
+      "buildout-cache/eggs/demo-1.0-py3.egg/EGG-INFO/PKG-INFO": "demo\n",
+      "buildout-cache/downloads/dist/demo-1.0.tar.gz": "not really\n",
+    });
+    const top = join(src, "installer", "Plone-5.2.4-UnifiedInstaller");
+    pack(
+      src,
+      ["buildout-cache"],
+      join(top, "packages", "buildout-cache.tar.bz2"),
+    );
+    pack(
+      join(src, "installer"),
+      ["Plone-5.2.4-UnifiedInstaller"],
+      join(
+        served,
+        "plone/5.2/5.2.4/+download/Plone-5.2.4-UnifiedInstaller.tgz",
+      ),
+    );
+    const server = await startServer(served);
+    try {
+      const corpus = readFileSync(
+        join(CORPUS, "collective__buildout.plonetest", "buildout-cache.cfg"),
+        "utf8",
+      );
+      sample.write(
+        "buildout-cache.cfg",
+        corpus.replace("https://launchpad.net/", server.url),
+      );
+      sample.write(
+        "buildout.cfg",
+        `[buildout]
+extends = buildout-cache.cfg
+parts = download install
+plone-series = 5.2
+allow-hosts += 127.0.0.1
+
+[versions]
+Plone = 5.2.4
+`,
+      );
+      sample.mkdir("buildout-cache", "downloads");
+      await runOk(sample);
+      assert.ok(
+        existsSync(
+          sample.path(
+            "parts/download/Plone-5.2.4-UnifiedInstaller/packages/buildout-cache.tar.bz2",
+          ),
+        ),
+      );
+      assert.equal(
+        sample.cat("buildout-cache/eggs/demo-1.0-py3.egg/EGG-INFO/PKG-INFO"),
+        "demo\n",
+      );
     } finally {
       await server.close();
     }
