@@ -6,8 +6,9 @@
  * Generates (once, kept under .bench/recipes/) a source tree of many small
  * files and a few large ones, partly compressible, packed as a ~200 MB
  * `.tar.gz` and a ~200 MB `.zip`. Then, for each archive, times (median of
- * RUNS after one warm-up, fresh empty destination each time) the reference
- * tool and a buildout whose only part is
+ * RUNS after one warm-up, fresh empty destination each time, the two run in
+ * turn so machine load hits both alike) the reference tool and a buildout
+ * whose only part is
  * `recipe = download / url = <archive> / strip-top-level-dir = true`, and
  * measures each one's peak memory (max RSS). Prints the figures, the ratios
  * and the targets (within 1.5x of the reference tool, under 150 MB); exits 0
@@ -28,7 +29,7 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const exe = join(root, "dist", "buildout");
 const bench = join(root, ".bench", "recipes");
-const RUNS = 3;
+const RUNS = 5;
 const SMALL_FILES = 30_000; // 1-7 KB each, in 300 directories
 const LARGE_FILES = 6; // 35 MB each
 const LARGE_SIZE = 35 * 1024 * 1024;
@@ -104,39 +105,53 @@ interface Measure {
   peakMB: number;
 }
 
-/**
- * Runs `prepare` then `command` RUNS + 1 times (the first is a warm-up);
- * returns the median wall time and the largest peak RSS.
- */
-function measure(
-  command: string[],
-  cwd: string,
-  prepare: () => void,
-): Measure {
-  const times: number[] = [];
-  let peak = 0;
+/** A command to time and what to do before each run of it. */
+interface Contender {
+  command: string[];
+  cwd: string;
+  prepare: () => void;
+}
+
+/** Runs `command` once; returns wall seconds and peak RSS in MB. */
+function once({ command, cwd, prepare }: Contender): [number, number] {
+  prepare();
   const rss = join(bench, "rss");
-  for (let i = 0; i <= RUNS; i++) {
-    prepare();
-    const start = performance.now();
-    const r = spawnSync("/usr/bin/time", ["-f", "%M", "-o", rss, ...command], {
-      cwd,
-      encoding: "utf8",
-      env: { ...process.env, BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" },
-    });
-    const elapsed = (performance.now() - start) / 1000;
-    if (r.status !== 0) {
-      console.error(
-        `${command.join(" ")}: exit ${r.status}\n${r.stdout}${r.stderr}`,
-      );
-      process.exit(1);
-    }
-    const lines = fs.readFileSync(rss, "utf8").trim().split("\n");
-    peak = Math.max(peak, parseInt(lines[lines.length - 1]) / 1024);
-    if (i > 0) times.push(elapsed);
+  const start = performance.now();
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", "-o", rss, ...command], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" },
+  });
+  const elapsed = (performance.now() - start) / 1000;
+  if (r.status !== 0) {
+    console.error(
+      `${command.join(" ")}: exit ${r.status}\n${r.stdout}${r.stderr}`,
+    );
+    process.exit(1);
   }
-  times.sort((a, b) => a - b);
-  return { seconds: times[Math.floor(times.length / 2)], peakMB: peak };
+  const lines = fs.readFileSync(rss, "utf8").trim().split("\n");
+  return [elapsed, parseInt(lines[lines.length - 1]) / 1024];
+}
+
+/**
+ * Runs the contenders in turn, RUNS + 1 rounds (the first is a warm-up),
+ * so a busy machine slows them alike; returns each one's median wall time
+ * and largest peak RSS.
+ */
+function race(contenders: Contender[]): Measure[] {
+  const times = contenders.map(() => [] as number[]);
+  const peaks = contenders.map(() => 0);
+  for (let round = 0; round <= RUNS; round++) {
+    contenders.forEach((contender, i) => {
+      const [seconds, mb] = once(contender);
+      peaks[i] = Math.max(peaks[i], mb);
+      if (round > 0) times[i].push(seconds);
+    });
+  }
+  return times.map((t, i) => {
+    t.sort((a, b) => a - b);
+    return { seconds: t[Math.floor(t.length / 2)], peakMB: peaks[i] };
+  });
 }
 
 /** Total size in bytes and number of files under `dir`. */
@@ -187,19 +202,29 @@ for (const archive of archives) {
   const tool = zip
     ? ["unzip", "-q", archive, "-d", out]
     : ["tar", "xzf", archive, "-C", out];
-  const reference = measure(tool, bench, () => {
-    clean();
-    fs.mkdirSync(out);
-  });
-  const ours = measure([exe], project, () => {
-    clean();
-    fs.mkdirSync(project);
-    fs.writeFileSync(
-      join(project, "buildout.cfg"),
-      `[buildout]\nparts = x\n\n[x]\nrecipe = download\nurl = ${archive}\n` +
-        `destination = ${out}\nstrip-top-level-dir = true\n`,
-    );
-  });
+  const [reference, ours] = race([
+    {
+      command: tool,
+      cwd: bench,
+      prepare: () => {
+        clean();
+        fs.mkdirSync(out);
+      },
+    },
+    {
+      command: [exe],
+      cwd: project,
+      prepare: () => {
+        clean();
+        fs.mkdirSync(project);
+        fs.writeFileSync(
+          join(project, "buildout.cfg"),
+          `[buildout]\nparts = x\n\n[x]\nrecipe = download\nurl = ${archive}\n` +
+            `destination = ${out}\nstrip-top-level-dir = true\n`,
+        );
+      },
+    },
+  ]);
   const [bytes, files] = treeSize(out);
   if (bytes !== treeBytes || files !== treeFiles) {
     console.error(
