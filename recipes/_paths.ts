@@ -1,7 +1,7 @@
 /**
- * File system helpers shared by the download and cmmi recipes: temporary
+ * File system helpers shared by the built-in recipes: temporary
  * siblings (so a rename puts a finished result in place), tree removal,
- * read-only trees.
+ * read-only trees, file and directory tests.
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, lstatSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -21,6 +21,15 @@ export function siblingTemp(path: string): string {
 /** Removes a file, link or directory tree; nothing if it does not exist. */
 export function removeTree(path: string): void {
   rmSync(path, { recursive: true, force: true });
+}
+
+/** True when `path` is a regular file (following links). */
+export function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** True when `path` is a directory (following links). */

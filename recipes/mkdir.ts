@@ -12,7 +12,6 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
-  statSync,
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { pyRepr } from "../lib/install/pyrepr.ts";
@@ -22,6 +21,7 @@ import type {
   RecipeLogger,
   RecipeOptions,
 } from "../lib/recipe/api.ts";
+import { isDirectory } from "./_paths.ts";
 
 /** z3c.recipe.mkdir's booleans: yes, on, true, 1 (any case). */
 function toBool(value: string): boolean {
@@ -154,13 +154,5 @@ export default class Mkdir implements Recipe {
       if (this.gid !== -1) notes.push(`group ${pyRepr(this.group!)}`);
     }
     if (notes.length) this.logger.info("  " + notes.join(", "));
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }

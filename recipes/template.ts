@@ -35,6 +35,7 @@ import {
 } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isFile } from "./_paths.ts";
 import { substitute } from "../lib/config/substitute.ts";
 import type {
   Recipe,
@@ -405,14 +406,6 @@ function startsWithExecutableShebang(text: string): boolean {
   try {
     accessSync(interpreter, constants.X_OK);
     return statSync(interpreter).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
   } catch {
     return false;
   }

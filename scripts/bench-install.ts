@@ -18,12 +18,13 @@
  *   deno task bench:install
  *   ./node_modules/.bin/deno run -A scripts/bench-install.ts [--parts N]
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { peakMB as measurePeak } from "./_peak_memory.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const exe = join(root, "dist", "buildout");
@@ -132,26 +133,9 @@ function time(
   return { median: t[Math.floor(runs / 2)], min: t[0] };
 }
 
-/** Peak resident memory of one run, in MB. */
-async function peakMB(args: string[]): Promise<number> {
-  if (fs.existsSync("/usr/bin/time")) {
-    const out = join(work, "rss");
-    const opts = { cwd: project, env, stdio: "ignore" as const };
-    spawnSync("/usr/bin/time", ["-f", "%M", "-o", out, exe, ...args], opts);
-    const lines = fs.readFileSync(out, "utf8").trim().split("\n");
-    return parseInt(lines[lines.length - 1]) / 1024;
-  }
-  const child = spawn(exe, args, { cwd: project, env, stdio: "ignore" });
-  let kb = 0;
-  const timer = setInterval(() => {
-    try {
-      const status = fs.readFileSync(`/proc/${child.pid}/status`, "utf8");
-      kb = Math.max(kb, parseInt(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? "0"));
-    } catch { /* already exited */ }
-  }, 2);
-  await new Promise((done) => child.on("exit", done));
-  clearInterval(timer);
-  return kb / 1024;
+/** Peak resident memory of one run in the project, in MB. */
+function peakMB(args: string[]): Promise<number> {
+  return measurePeak(exe, args, { cwd: project, env, scratch: work });
 }
 
 const forget = () => fs.rmSync(database, { force: true });

@@ -45,7 +45,11 @@ import { fileURLToPath } from "node:url";
 import { UserError } from "../errors.ts";
 import { pyRepr } from "../install/pyrepr.ts";
 import { logger as buildoutLogger } from "../log.ts";
-import type { DownloadResult, RecipeLogger } from "../recipe/api.ts";
+import type {
+  DownloadOptions,
+  DownloadResult,
+  RecipeLogger,
+} from "../recipe/api.ts";
 import { ChecksumError, DownloadError } from "./errors.ts";
 import {
   type BodySink,
@@ -65,33 +69,17 @@ export interface OptionSource {
   get(name: string): string | undefined;
 }
 
-/** How a {@link Download} behaves; each overrides the buildout option. */
-export interface DownloadSettings {
-  /** Cache directory, relative to `buildout:directory`; `""` for none. */
-  cache?: string;
-  /** Sub-directory of the cache (`dist` for distributions). */
-  namespace?: string;
-  /** Store under the MD5 of the full URL instead of its base name. */
-  hashName?: boolean;
-  /** Try the network first, the cache only when it fails or offline. */
-  fallback?: boolean;
-  /** Overrides `buildout:offline` and `buildout:install-from-cache`. */
-  offline?: boolean;
-  /** Where `Downloading URL` goes; the buildout's own logger by default. */
-  logger?: RecipeLogger;
-  /** Overrides `buildout:socket-timeout` and `buildout:allow-hosts`. */
-  http?: Partial<HttpSettings>;
-}
+/**
+ * How a {@link Download} behaves: the recipe API's per-call options other
+ * than the request's, each overriding the buildout option, plus HTTP
+ * settings (`socket-timeout`, `allow-hosts`).
+ */
+export type DownloadSettings =
+  & Omit<DownloadOptions, keyof DownloadRequest>
+  & { http?: Partial<HttpSettings> };
 
-/** What one download checks and where it puts the result. */
-export interface DownloadRequest {
-  /** Expected MD5, hex. */
-  md5?: string;
-  /** Expected SHA-256, hex. */
-  sha256?: string;
-  /** Copy the result here. */
-  path?: string;
-}
+/** What one download checks (`md5`, `sha256`) and where it copies to. */
+export type DownloadRequest = Pick<DownloadOptions, "md5" | "sha256" | "path">;
 
 /** The cache namespace of distributions. */
 export const DIST_NAMESPACE = "dist";
