@@ -25,6 +25,9 @@ export type ConditionEvaluator = (expression: string) => boolean;
 const SECTION_HEADER =
   /^\[\s*([^\s#[\]:;{}]+)\s*(?::([^#;]*))?\s*\]\s*(?:[#;].*)?$/;
 const OPTION_START = /^([^\s{}[\]=:]+\s*[-+]?)=(.*)$/;
+// OPTION_START at a line start within the whole text: name, spaces and
+// operator, value without its leading spaces.
+const OPTION_AT = /([^\s{}[\]=:]+)([^\S\n]*[-+]?)=[^\S\n]*(.*)/y;
 // 1.5.2 compatibility: inner spaces in names, `:` as the separator.
 const LEGACY_OPTION_START = /^([^\s{}[\]=:][^{}[\]=:]*?\s*[-+]?)[=:](.*)$/;
 
@@ -44,84 +47,135 @@ export function parse(
   },
 ): ParsedFile {
   const sections: ParsedFile = new Map();
-  const lines = (text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text)
-    .split("\n");
-  if (lines.length && lines[lines.length - 1] === "") lines.pop();
+  if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
+  const length = text.length;
   const bad: string[] = [];
   let current: Map<string, RawOption> | undefined;
   let optionName: string | undefined;
   let option: RawOption | undefined; // the option named optionName
   let blockMode = false;
   let conditionTrue = true;
-  // Sections holding `+=`/`-=` keys, the only ones a plain `=` must clean.
-  const withOperators = new Set<Map<string, RawOption>>();
+  const state: BlockState = {
+    withOperators: new Set(),
+    blocks: new Set(),
+    margins: new Map(),
+    raw: new Set(),
+  };
+  // Block lines lose the indentation of the value's first non-blank line as
+  // they are read (`margin`); `rawMode` keeps them whole for dedentBlock.
+  let margin: string | undefined;
+  let rawMode = false;
 
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    const lineno = i + 1;
-    const first = line.charCodeAt(0); // NaN for ""
+  let lineno = 0;
+  for (let start = 0, end = 0; start < length; start = end + 1) {
+    end = text.indexOf("\n", start);
+    if (end < 0) end = length;
+    lineno++;
+    const first = text.charCodeAt(start); // the next line's "\n" for ""
     if (first === HASH || first === SEMICOLON) continue;
 
-    if (isSpaceCode(first) && option) {
+    if (option && start < end && isSpaceCode(first)) {
       if (!conditionTrue) continue;
-      if (blockMode) option.value += "\n" + pyRstrip(line);
-      else {
+      const line = text.slice(start, end);
+      if (!blockMode) {
         const stripped = pyStrip(line);
         if (stripped) option.value += "\n" + stripped;
+        continue;
+      }
+      const stripped = pyRstrip(line);
+      if (rawMode || !stripped) {
+        option.value += "\n" + stripped;
+        continue;
+      }
+      if (margin === undefined) {
+        let n = 0;
+        while (isIndent(stripped.charCodeAt(n))) n++;
+        margin = stripped.slice(0, n);
+        if (margin) state.margins.set(option, margin);
+      }
+      if (stripped.startsWith(margin)) {
+        option.value += "\n" + stripped.slice(margin.length);
+      } else { // indented less than the first line: dedentBlock decides
+        reindent(option, state);
+        state.raw.add(option);
+        rawMode = true;
+        option.value += "\n" + stripped;
       }
       continue;
     }
-    if (line === "" && option) {
+    if (start === end && option) {
       // A blank line inside a value: kept only in block mode.
       if (conditionTrue && blockMode) option.value += "\n";
       continue;
     }
 
-    const header = first === BRACKET ? SECTION_HEADER.exec(line) : null;
-    if (header) {
-      conditionTrue = true;
-      const [, name, expression] = header;
-      if (expression !== undefined && expression.trim()) {
-        conditionTrue = evaluateHeader(
-          expression,
-          evaluate,
-          source,
-          lineno,
-          line,
-        );
-        if (!conditionTrue) continue;
-      }
-      current = sections.get(name);
-      if (!current) sections.set(name, current = new Map());
-      optionName = option = undefined;
-      continue;
-    }
-    if (!current) {
-      if (!pyStrip(line)) continue;
-      throw new UserError(
-        `${source}, line ${lineno}: text before the first section header: ${
-          pyRepr(line)
-        }`,
-      );
-    }
-    const started = first === EQUALS && line.charCodeAt(1) === GREATER
-      ? "<part-dependencies> = " + line.slice(2)
-      : line;
-    const equals = optionEquals(started);
-    const match = equals < 0
-      ? OPTION_START.exec(started) ?? LEGACY_OPTION_START.exec(started)
+    let name: string, value: string;
+    // The common `name = value` line, read by one expression in place.
+    OPTION_AT.lastIndex = start;
+    const fast = current && first < 0x80 && NAME_CHAR[first] === 1
+      ? OPTION_AT.exec(text)
       : null;
-    if (equals > 0 || match) {
-      if (!conditionTrue) continue;
-      optionName = pyRstrip(match ? match[1] : started.slice(0, equals));
-      const value = pyStrip(match ? match[2] : started.slice(equals + 1));
-      option = mergeOption(current, optionName, value, lineno, withOperators);
-      blockMode = !value;
-    } else if (!optionName && !pyStrip(line)) {
-      continue;
+    if (fast && OPTION_AT.lastIndex === end) {
+      const operator = fast[2];
+      const op = operator.charCodeAt(operator.length - 1);
+      name = op === PLUS || op === MINUS ? fast[1] + operator : fast[1];
+      value = fast[3];
+      if (
+        value && (isSpaceCode(value.charCodeAt(0)) ||
+          isSpaceCode(value.charCodeAt(value.length - 1)))
+      ) {
+        value = pyStrip(value);
+      }
     } else {
-      bad.push(`line ${lineno}: ${pyRepr(line)}`);
+      const line = text.slice(start, end);
+      const header = first === BRACKET ? SECTION_HEADER.exec(line) : null;
+      if (header) {
+        conditionTrue = true;
+        const [, name, expression] = header;
+        if (expression !== undefined && expression.trim()) {
+          conditionTrue = evaluateHeader(
+            expression,
+            evaluate,
+            source,
+            lineno,
+            line,
+          );
+          if (!conditionTrue) continue;
+        }
+        current = sections.get(name);
+        if (!current) sections.set(name, current = new Map());
+        optionName = option = undefined;
+        continue;
+      }
+      if (!current) {
+        if (!pyStrip(line)) continue;
+        throw new UserError(
+          `${source}, line ${lineno}: text before the first section header: ${
+            pyRepr(line)
+          }`,
+        );
+      }
+      const started = first === EQUALS && line.charCodeAt(1) === GREATER
+        ? "<part-dependencies> = " + line.slice(2)
+        : line;
+      const match = OPTION_START.exec(started) ??
+        LEGACY_OPTION_START.exec(started);
+      if (!match) {
+        if (optionName || pyStrip(line)) {
+          bad.push(`line ${lineno}: ${pyRepr(line)}`);
+        }
+        continue;
+      }
+      name = pyRstrip(match[1]);
+      value = pyStrip(match[2]);
     }
+    if (!conditionTrue) continue;
+    optionName = name;
+    option = mergeOption(current!, name, value, lineno, state);
+    blockMode = !value;
+    margin = undefined;
+    rawMode = state.raw.has(option);
+    if (blockMode || rawMode) state.blocks.add(option);
   }
   if (bad.length) {
     throw new UserError(
@@ -129,14 +183,38 @@ export function parse(
         "continuation line",
     );
   }
-  for (const section of sections.values()) {
-    for (const option of section.values()) {
-      if (isSpaceCode(option.value.charCodeAt(0))) {
-        option.value = dedentBlock(option.value);
-      }
-    }
+  for (const option of state.blocks) {
+    if (!isSpaceCode(option.value.charCodeAt(0))) continue;
+    option.value = state.raw.has(option)
+      ? dedentBlock(option.value)
+      : dropBlankEdges(option.value);
   }
   return sections;
+}
+
+/** What parse tracks about values that may need dedenting. */
+interface BlockState {
+  /** Sections holding `+=`/`-=` keys, the only ones a plain `=` must clean. */
+  withOperators: Set<Map<string, RawOption>>;
+  /**
+   * Options whose value may start with white space, dedented at the end:
+   * the others start with the stripped text of their first line.
+   */
+  blocks: Set<RawOption>;
+  /** The margin already taken off the lines of a block value. */
+  margins: Map<RawOption, string>;
+  /** Options holding their lines whole, for dedentBlock. */
+  raw: Set<RawOption>;
+}
+
+/** Puts back the margin taken off the non-blank lines of a block value. */
+function reindent(option: RawOption, state: BlockState): void {
+  const margin = state.margins.get(option);
+  if (margin === undefined) return;
+  option.value = option.value.split("\n").map((l) => l && margin + l).join(
+    "\n",
+  );
+  state.margins.delete(option);
 }
 
 function evaluateHeader(
@@ -164,25 +242,28 @@ function evaluateHeader(
 
 /**
  * `+=`/`-=` repeated in one file (conditional sections) accumulate; a later
- * plain `=` drops the pending ones, as upstream's `_merge_option` does.
+ * plain `=` drops the pending ones, as upstream's `_merge_option` does. An
+ * accumulated value is kept whole (`raw`) and dedented at the end.
  */
 function mergeOption(
   section: Map<string, RawOption>,
   name: string,
   value: string,
   line: number,
-  withOperators: Set<Map<string, RawOption>>,
+  state: BlockState,
 ): RawOption {
   const op = name[name.length - 1];
   if (op === "+" || op === "-") {
     const existing = section.get(name);
     if (existing) {
+      reindent(existing, state);
+      state.raw.add(existing);
       existing.value = pyRstrip(existing.value);
       if (value) existing.value += "\n" + value;
       return existing;
     }
-    withOperators.add(section);
-  } else if (withOperators.has(section)) {
+    state.withOperators.add(section);
+  } else if (state.withOperators.has(section)) {
     section.delete(name + " +");
     section.delete(name + " -");
   }
@@ -191,30 +272,10 @@ function mergeOption(
   return option;
 }
 
-/**
- * The index of the `=` of an option line as OPTION_START reads it, found
- * without the expression for the common ASCII spellings (`name = value`,
- * `name += value`); -1 when only the expressions can tell.
- */
-function optionEquals(line: string): number {
-  const length = line.length;
-  let i = 0;
-  while (i < length && NAME_CHAR[line.charCodeAt(i)] === 1) i++;
-  if (i === 0) return -1;
-  while (i < length) {
-    const code = line.charCodeAt(i);
-    if (code !== 0x20 && code !== 0x09) break;
-    i++;
-  }
-  const code = line.charCodeAt(i);
-  if (code === 0x2b || code === 0x2d) i++;
-  return line.charCodeAt(i) === EQUALS ? i : -1;
-}
-
 const HASH = 0x23, SEMICOLON = 0x3b, BRACKET = 0x5b, EQUALS = 0x3d;
-const GREATER = 0x3e;
+const GREATER = 0x3e, PLUS = 0x2b, MINUS = 0x2d;
 
-/** 1 for the ASCII characters OPTION_START allows in a name. */
+/** 1 for the ASCII characters OPTION_START allows to start a name. */
 const NAME_CHAR = new Uint8Array(128);
 for (let code = 0x21; code < 0x7f; code++) {
   if (!"{}[]=:".includes(String.fromCharCode(code))) NAME_CHAR[code] = 1;
@@ -264,6 +325,8 @@ function isSeparator(code: number): boolean {
   return code >= 0x1c && code <= 0x1f;
 }
 
+const LEADING_BLANK_LINES = /^(\s*\n)+/;
+
 /**
  * textwrap.dedent, then drop leading blank lines (block-mode values). Lines
  * of spaces and tabs only count as blank.
@@ -290,7 +353,15 @@ function dedentBlock(value: string): string {
   }
   // Non-blank lines all start with the margin; blank ones are empty.
   const dedented = margin ? lines.map((l) => l.slice(margin.length)) : lines;
-  return dedented.join("\n").replace(/^(\s*\n)+/, "");
+  return dedented.join("\n").replace(LEADING_BLANK_LINES, "");
+}
+
+/**
+ * dedentBlock of a value whose non-blank lines are already dedented: only
+ * the blank lines at both ends go.
+ */
+function dropBlankEdges(value: string): string {
+  return pyRstrip(value).replace(LEADING_BLANK_LINES, "");
 }
 
 function isIndent(code: number): boolean {

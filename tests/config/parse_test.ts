@@ -25,6 +25,22 @@ Deno.test("block values: common indentation removed, inner blank lines kept", ()
   });
 });
 
+Deno.test("block values: the margin is the indentation all lines share, whatever line is least indented", () => {
+  const text =
+    "[a]\nx =\n    one\n  two\n      three\ny =\n\tt\n  s\nz =\n  p\n\n  q\n\n";
+  assert.deepEqual(plain(text), {
+    a: { x: "  one\ntwo\n    three", y: "\tt\n  s", z: "p\n\nq" },
+  });
+});
+
+Deno.test("block values accumulated by repeated += are dedented as one value", () => {
+  const text =
+    "[s]\nx +=\n    a\n[s:yes]\nx +=\n  b\ny +=\n    c\n[s:yes]\ny += d\n";
+  assert.deepEqual(plain(text, () => true), {
+    s: { "x +": "  a\nb", "y +": "    c\nd" },
+  });
+});
+
 Deno.test("comments: column-0 # and ; skip, indented # is value text, inline # kept", () => {
   const text =
     "# c\n; c\n[s] # trailing\nopt =\n  one\n# skipped\n  # kept\n  two\nx = v # not-comment\n";
