@@ -29,22 +29,47 @@ export type ConfigData = Map<string, AnnotatedSection>;
 
 /**
  * Annotates every option of every section with one source. Takes `sections`
- * over: its maps become the result's, their values replaced in place, since
- * building new maps was most of the cost of loading large configurations.
+ * over: its maps become the result's and their option objects gain the
+ * notes in place, since building new ones was most of the cost of loading
+ * large configurations.
  */
 export function annotate(
-  sections: Map<string, Map<string, { value: string }>>,
+  sections: Map<string, Map<string, { value: string; notes?: Note[] }>>,
   source: string,
 ): ConfigData {
   const notes: Note[] = [{ op: "=", source }];
   for (const options of sections.values()) {
-    // Replacing the value of an existing key keeps the map's order.
-    const annotated = options as Map<string, unknown>;
-    for (const [key, option] of options) {
-      annotated.set(key, { value: option.value, notes });
+    let operators = false;
+    // keys() and get(): entry pairs cost more in code that runs once.
+    for (const key of options.keys()) {
+      options.get(key)!.notes = notes;
+      const op = key.charCodeAt(key.length - 1);
+      if (op === PLUS || op === MINUS) operators = true;
     }
+    if (!operators) plain(options as unknown as AnnotatedSection);
   }
   return sections as unknown as ConfigData;
+}
+
+const PLUS = 0x2b, MINUS = 0x2d;
+
+/** Sections known to hold no `+=`/`-=` keys, so merging can share them. */
+const PLAIN = new WeakSet<AnnotatedSection>();
+
+/** Records that `section` holds no `+=`/`-=` keys; returns it. */
+export function plain(section: AnnotatedSection): AnnotatedSection {
+  PLAIN.add(section);
+  return section;
+}
+
+/** Whether `section` holds `+=`/`-=` keys (`eggs +`, `eggs-`). */
+export function hasOperators(section: AnnotatedSection): boolean {
+  if (PLAIN.has(section)) return false;
+  for (const key of section.keys()) {
+    const op = key.charCodeAt(key.length - 1);
+    if (op === PLUS || op === MINUS) return true;
+  }
+  return false;
 }
 
 /**
@@ -59,6 +84,6 @@ export function copyData(data: ConfigData): ConfigData {
 /** The plain values of a section. */
 export function values(section: AnnotatedSection): Map<string, string> {
   const result = new Map<string, string>();
-  for (const [key, v] of section) result.set(key, v.value);
+  for (const key of section.keys()) result.set(key, section.get(key)!.value);
   return result;
 }

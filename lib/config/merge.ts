@@ -2,10 +2,12 @@
  * Merging configuration layers: a later layer's `=` replaces, `+=` appends
  * lines, `-=` removes lines, and the notes keep the whole chain.
  */
-import type {
-  AnnotatedSection,
-  AnnotatedValue,
-  ConfigData,
+import {
+  type AnnotatedSection,
+  type AnnotatedValue,
+  type ConfigData,
+  hasOperators,
+  plain,
 } from "./annotated.ts";
 
 /**
@@ -18,13 +20,15 @@ export function updateSection(
   base: AnnotatedSection,
   over: AnnotatedSection,
 ): AnnotatedSection {
-  for (const [key, v] of over) {
-    const op = key[key.length - 1];
-    if (op !== "+" && op !== "-") base.set(key, v);
+  const operators = hasOperators(over);
+  for (const key of over.keys()) {
+    if (!operators || !isOperator(key)) base.set(key, over.get(key)!);
   }
-  for (const [key, v] of over) {
+  if (!operators) return base;
+  for (const key of over.keys()) {
+    if (!isOperator(key)) continue;
+    const v = over.get(key)!;
     const op = key[key.length - 1];
-    if (op !== "+" && op !== "-") continue;
     const name = key.slice(0, -1).trimEnd();
     // The layer's own plain value comes first: `x = a` then `x += b` in one file.
     const previous = base.get(name);
@@ -50,26 +54,31 @@ export function updateSection(
   return base;
 }
 
+function isOperator(key: string): boolean {
+  const op = key.charCodeAt(key.length - 1);
+  return op === 0x2b || op === 0x2d;
+}
+
 /**
  * Applies every section of `over` on top of `base`. `base` gets new section
- * maps where `over` changes them; the old maps, which other configurations
- * may share, are left as they were.
+ * maps where `over` changes them, free of `+=`/`-=` keys; the old maps,
+ * which other configurations may share, are left as they were.
  */
 export function update(base: ConfigData, over: ConfigData): ConfigData {
-  for (const [name, section] of over) {
+  for (const name of over.keys()) {
+    const section = over.get(name)!;
     const previous = base.get(name);
     // A new section without `+=`/`-=` would be copied unchanged: share it
     // instead, as most sections of long extends chains are.
     if (!previous && !hasOperators(section)) base.set(name, section);
-    else base.set(name, updateSection(new Map(previous), section));
+    else {
+      const merged = updateSection(new Map(previous), section);
+      // `over`'s operators are applied, never copied.
+      base.set(
+        name,
+        previous && hasOperators(previous) ? merged : plain(merged),
+      );
+    }
   }
   return base;
-}
-
-function hasOperators(section: AnnotatedSection): boolean {
-  for (const key of section.keys()) {
-    const op = key[key.length - 1];
-    if (op === "+" || op === "-") return true;
-  }
-  return false;
 }

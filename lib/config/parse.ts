@@ -25,9 +25,8 @@ export type ConditionEvaluator = (expression: string) => boolean;
 const SECTION_HEADER =
   /^\[\s*([^\s#[\]:;{}]+)\s*(?::([^#;]*))?\s*\]\s*(?:[#;].*)?$/;
 const OPTION_START = /^([^\s{}[\]=:]+\s*[-+]?)=(.*)$/;
-// OPTION_START at a line start within the whole text: name, spaces and
-// operator, value without its leading spaces.
-const OPTION_AT = /([^\s{}[\]=:]+)([^\S\n]*[-+]?)=[^\S\n]*(.*)/y;
+// The name characters of OPTION_START, at a given index of the whole text.
+const NAME_RUN = /[^\s{}[\]=:]+/y;
 // 1.5.2 compatibility: inner spaces in names, `:` as the separator.
 const LEGACY_OPTION_START = /^([^\s{}[\]=:][^{}[\]=:]*?\s*[-+]?)[=:](.*)$/;
 
@@ -76,30 +75,34 @@ export function parse(
 
     if (option && start < end && isSpaceCode(first)) {
       if (!conditionTrue) continue;
-      const line = text.slice(start, end);
+      // Read in place: the stripped text is the one slice taken.
+      let last = end; // past the line's last non-space character
+      while (last > start && isSpaceCode(text.charCodeAt(last - 1))) last--;
       if (!blockMode) {
-        const stripped = pyStrip(line);
-        if (stripped) option.value += "\n" + stripped;
+        if (last > start) {
+          let from = start + 1;
+          while (isSpaceCode(text.charCodeAt(from))) from++;
+          option.value += "\n" + text.slice(from, last);
+        }
         continue;
       }
-      const stripped = pyRstrip(line);
-      if (rawMode || !stripped) {
-        option.value += "\n" + stripped;
+      if (rawMode || last === start) {
+        option.value += "\n" + text.slice(start, last);
         continue;
       }
       if (margin === undefined) {
-        let n = 0;
-        while (isIndent(stripped.charCodeAt(n))) n++;
-        margin = stripped.slice(0, n);
+        let n = start;
+        while (isIndent(text.charCodeAt(n))) n++;
+        margin = text.slice(start, n);
         if (margin) state.margins.set(option, margin);
       }
-      if (stripped.startsWith(margin)) {
-        option.value += "\n" + stripped.slice(margin.length);
+      if (text.startsWith(margin, start)) {
+        option.value += "\n" + text.slice(start + margin.length, last);
       } else { // indented less than the first line: dedentBlock decides
         reindent(option, state);
         state.raw.add(option);
         rawMode = true;
-        option.value += "\n" + stripped;
+        option.value += "\n" + text.slice(start, last);
       }
       continue;
     }
@@ -109,23 +112,30 @@ export function parse(
       continue;
     }
 
-    let name: string, value: string;
-    // The common `name = value` line, read by one expression in place.
-    OPTION_AT.lastIndex = start;
-    const fast = current && first < 0x80 && NAME_CHAR[first] === 1
-      ? OPTION_AT.exec(text)
-      : null;
-    if (fast && OPTION_AT.lastIndex === end) {
-      const operator = fast[2];
-      const op = operator.charCodeAt(operator.length - 1);
-      name = op === PLUS || op === MINUS ? fast[1] + operator : fast[1];
-      value = fast[3];
-      if (
-        value && (isSpaceCode(value.charCodeAt(0)) ||
-          isSpaceCode(value.charCodeAt(value.length - 1)))
-      ) {
-        value = pyStrip(value);
+    let name = "", value: string;
+    // The common `name = value` line, read in place: a run of name
+    // characters, spaces, maybe `+`/`-`, `=`. test() builds no match array.
+    let equals = -1;
+    NAME_RUN.lastIndex = start;
+    if (current && NAME_RUN.test(text)) {
+      const nameEnd = NAME_RUN.lastIndex;
+      let i = nameEnd;
+      while (isIndent(text.charCodeAt(i))) i++;
+      const op = text.charCodeAt(i);
+      if (op === PLUS || op === MINUS) i++;
+      if (text.charCodeAt(i) === EQUALS) {
+        equals = i;
+        name = text.slice(start, op === PLUS || op === MINUS ? i : nameEnd);
       }
+    }
+    if (equals >= 0) {
+      let from = equals + 1;
+      while (isIndent(text.charCodeAt(from))) from++;
+      let last = end;
+      while (last > from && isSpaceCode(text.charCodeAt(last - 1))) last--;
+      value = text.slice(from, last);
+      // Python also strips the separators U+001C..U+001F
+      if (isSpaceCode(value.charCodeAt(0))) value = pyStrip(value);
     } else {
       const line = text.slice(start, end);
       const header = first === BRACKET ? SECTION_HEADER.exec(line) : null;
@@ -274,12 +284,6 @@ function mergeOption(
 
 const HASH = 0x23, SEMICOLON = 0x3b, BRACKET = 0x5b, EQUALS = 0x3d;
 const GREATER = 0x3e, PLUS = 0x2b, MINUS = 0x2d;
-
-/** 1 for the ASCII characters OPTION_START allows to start a name. */
-const NAME_CHAR = new Uint8Array(128);
-for (let code = 0x21; code < 0x7f; code++) {
-  if (!"{}[]=:".includes(String.fromCharCode(code))) NAME_CHAR[code] = 1;
-}
 
 // Python's str.isspace() also counts the separators U+001C..U+001F.
 const PY_SPACE = "\\s\\x1c-\\x1f";

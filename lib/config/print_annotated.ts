@@ -12,12 +12,13 @@ import type { ConfigData, Note } from "./annotated.ts";
 export function formatAnnotated(data: ConfigData, only: string[] = []): string {
   // Every option of a file shares one notes array: format each array once.
   const noteLines = new Map<readonly Note[], string>();
-  let out = "\nAnnotated sections\n==================\n";
-  for (const name of [...data.keys()].sort()) {
+  // Pieces joined once: concatenating them one by one allocates far more.
+  const out = ["\nAnnotated sections\n==================\n"];
+  for (const name of Array.from(data.keys()).sort()) {
     if (only.length && !only.includes(name)) continue;
     const section = data.get(name)!;
-    out += `\n[${name}]\n`;
-    for (const key of [...section.keys()].sort()) {
+    out.push(`\n[${name}]\n`);
+    for (const key of Array.from(section.keys()).sort()) {
       const { value, notes } = section.get(key)!;
       let lines = noteLines.get(notes);
       if (lines === undefined) {
@@ -28,10 +29,11 @@ export function formatAnnotated(data: ConfigData, only: string[] = []): string {
         }
         noteLines.set(notes, lines);
       }
-      out += `${key}= ${value}\n${lines}`;
+      out.push(key, "= ", value, "\n", lines);
     }
   }
-  return out + "\n";
+  out.push("\n");
+  return out.join("");
 }
 
 /** The same data as JSON: `{sections: {name: {option: {value, origins}}}}`. */
