@@ -76,8 +76,7 @@ export function parse(
     if (option && start < end && isSpaceCode(first)) {
       if (!conditionTrue) continue;
       // Read in place: the stripped text is the one slice taken.
-      let last = end; // past the line's last non-space character
-      while (last > start && isSpaceCode(text.charCodeAt(last - 1))) last--;
+      const last = spaceStart(text, start, end); // past the last non-space
       if (!blockMode) {
         if (last > start) {
           let from = start + 1;
@@ -91,9 +90,7 @@ export function parse(
         continue;
       }
       if (margin === undefined) {
-        let n = start;
-        while (isIndent(text.charCodeAt(n))) n++;
-        margin = text.slice(start, n);
+        margin = text.slice(start, indentEnd(text, start));
         if (margin) state.margins.set(option, margin);
       }
       if (text.startsWith(margin, start)) {
@@ -119,8 +116,7 @@ export function parse(
     NAME_RUN.lastIndex = start;
     if (current && NAME_RUN.test(text)) {
       const nameEnd = NAME_RUN.lastIndex;
-      let i = nameEnd;
-      while (isIndent(text.charCodeAt(i))) i++;
+      let i = indentEnd(text, nameEnd);
       const op = text.charCodeAt(i);
       if (op === PLUS || op === MINUS) i++;
       if (text.charCodeAt(i) === EQUALS) {
@@ -129,11 +125,8 @@ export function parse(
       }
     }
     if (equals >= 0) {
-      let from = equals + 1;
-      while (isIndent(text.charCodeAt(from))) from++;
-      let last = end;
-      while (last > from && isSpaceCode(text.charCodeAt(last - 1))) last--;
-      value = text.slice(from, last);
+      const from = indentEnd(text, equals + 1);
+      value = text.slice(from, spaceStart(text, from, end));
       // Python also strips the separators U+001C..U+001F
       if (isSpaceCode(value.charCodeAt(0))) value = pyStrip(value);
     } else {
@@ -181,10 +174,17 @@ export function parse(
     }
     if (!conditionTrue) continue;
     optionName = name;
-    option = mergeOption(current!, name, value, lineno, state);
+    const op = name.charCodeAt(name.length - 1);
+    if (op === PLUS || op === MINUS || state.withOperators.has(current!)) {
+      option = mergeOption(current!, name, value, lineno, state);
+      rawMode = state.raw.has(option);
+    } else { // a plain `=` in a section without operators: nothing to merge
+      option = { value, line: lineno };
+      current!.set(name, option);
+      rawMode = false;
+    }
     blockMode = !value;
     margin = undefined;
-    rawMode = state.raw.has(option);
     if (blockMode || rawMode) state.blocks.add(option);
   }
   if (bad.length) {
@@ -262,8 +262,8 @@ function mergeOption(
   line: number,
   state: BlockState,
 ): RawOption {
-  const op = name[name.length - 1];
-  if (op === "+" || op === "-") {
+  const op = name.charCodeAt(name.length - 1);
+  if (op === PLUS || op === MINUS) {
     const existing = section.get(name);
     if (existing) {
       reindent(existing, state);
@@ -295,11 +295,31 @@ const SPACE = new RegExp(`^[${PY_SPACE}]$`);
  * without the regular expression.
  */
 function isSpaceCode(code: number): boolean {
-  if (code < 0x80) {
+  if (code < 0x21) {
     return code === 0x20 || (code >= 0x09 && code <= 0x0d) ||
-      isSeparator(code);
+      (code >= 0x1c && code <= 0x1f);
   }
   return code >= 0x80 && SPACE.test(String.fromCharCode(code));
+}
+
+// Line scanning runs once per process, mostly interpreted: the loops below
+// settle printable ASCII without a call per character.
+
+/** The index past the last non-space character of `text[from, end)`. */
+function spaceStart(text: string, from: number, end: number): number {
+  while (end > from) {
+    const code = text.charCodeAt(end - 1);
+    if ((code > 0x20 && code < 0x80) || !isSpaceCode(code)) break;
+    end--;
+  }
+  return end;
+}
+
+/** The index of the first character at or after `i` not a space or tab. */
+function indentEnd(text: string, i: number): number {
+  let code = text.charCodeAt(i);
+  while (code === 0x20 || code === 0x09) code = text.charCodeAt(++i);
+  return i;
 }
 
 const EDGE_SPACE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
