@@ -168,13 +168,16 @@ const mark = (ok: boolean) => ok ? "✓" : "✗";
 const target = (ok: boolean, goal: string, figure: string) =>
   console.log(`  ${mark(ok)} ${goal.padEnd(30)} ${figure}`);
 console.log("\ntargets:");
-for (const [name, t, mb] of rows.slice(1)) {
-  const ratio = t.median / startup.median;
-  target(
-    ratio <= 3,
-    "annotate <= 3x bare start-up",
-    `${name}: ${ratio.toFixed(2)}x`,
-  );
+// The issue sets the start-up ratio for the generated buildout; the SlapOS
+// file has its own target, in seconds.
+const [, generated] = rows;
+const ratio = generated[1].median / startup.median;
+target(
+  ratio <= 3,
+  "annotate <= 3x bare start-up",
+  `${generated[0]}: ${ratio.toFixed(2)}x`,
+);
+for (const [name, , mb] of rows.slice(1)) {
   target(mb! < 150, "peak memory < 150 MB", `${name}: ${mb!.toFixed(1)} MB`);
 }
 const slap = rows[2]?.[1];
