@@ -7,7 +7,6 @@
 import { resolve } from "node:path";
 import {
   addDoing,
-  doing,
   MissingOption,
   MissingSection,
   UserError,
@@ -24,7 +23,7 @@ import {
   type RawSection,
   type SectionLookup,
 } from "./config/macros.ts";
-import { substitute } from "./config/substitute.ts";
+import { memoSubstitute } from "./_substitute_memo.ts";
 import type {
   DownloadOptions,
   DownloadResult,
@@ -199,18 +198,23 @@ class SectionValues implements RawSection {
 /** One section's options: raw, substituted, and those read or set. */
 export class Options {
   /**
-   * Options as configured (after `<=` macros), substitutions unresolved;
-   * shared with the Buildout, never changed.
+   * Options as configured (after `<=` macros), substitutions unresolved:
+   * shared with the Buildout, never changed, unless macros made it, then
+   * it is {@link values} too.
    */
   private raw: RawSection;
-  /** Substituted values computed at initialization. */
-  private readonly cooked = new Map<string, string>();
-  /** Values read or set: what the section's state is. */
-  private readonly data = new Map<string, string>();
+  /**
+   * Values that differ from `raw` (substituted at initialization, set, or
+   * substituted when read), made when the first is; a macro section's
+   * own map.
+   */
+  private values?: Map<string, string>;
+  /** Options read or set: their value is final. */
+  private readonly read = new Set<string>();
   /** Option names of `raw`, once asked for (`raw` is final by then). */
   private rawKeys?: string[];
   /** Options set that are not configured, in the order they were set. */
-  private readonly extraKeys: string[] = [];
+  private extraKeys?: string[];
   /** Calls of set() so far. */
   private sets = 0;
   /** Paths registered by `created()` during a recipe call, else undefined. */
@@ -225,13 +229,19 @@ export class Options {
     let option = "";
     try {
       if (this.raw.has("<")) {
-        this.raw = extendSection(this.name, this.buildout.rawSections());
-        this.rawKeys = undefined;
+        const own = extendSection(this.name, this.buildout.rawSections());
+        // A map of its own: values are substituted in place, and its keys
+        // are listed before set() can add any.
+        this.raw = this.values = own;
+        this.rawKeys = [...own.keys()];
       }
       for (const [key, value] of this.raw) {
         if (!value.includes("${")) continue;
         option = key;
-        this.cooked.set(key, this.substitute(value, [keyOf(this.name, key)]));
+        this.own().set(
+          key,
+          this.substitute(value, [keyOf(this.name, key)]),
+        );
       }
     } catch (err) {
       if (option) addDoing(err, `Getting option ${this.name}:${option}.`);
@@ -246,27 +256,13 @@ export class Options {
    * `seen` tracks the substitution chain for cycle detection.
    */
   get(option: string, seen?: OptionKey[]): string | undefined {
-    const known = this.data.get(option);
-    if (known !== undefined) return known;
-    let value = this.cooked.get(option) ?? this.raw.get(option);
-    if (value === undefined) return undefined;
+    let value = this.current(option);
+    if (value === undefined || this.read.has(option)) return value;
     if (value.includes("${")) {
-      const key = keyOf(this.name, option);
-      const chain = seen ?? [];
-      if (chain.includes(key)) {
-        const names = [...chain, key].map((k) => `\${${k.replace("\0", ":")}}`);
-        throw new UserError(
-          `Circular reference in substitutions: ${names.join(" -> ")}`,
-        );
-      }
-      chain.push(key);
-      value = doing(
-        `Getting option ${this.name}:${option}.`,
-        () => this.substitute(value!, chain),
-      );
-      chain.pop();
+      value = this.substituted(option, value, seen);
+      this.own().set(option, value);
     }
-    this.data.set(option, value);
+    this.read.add(option);
     return value;
   }
 
@@ -290,10 +286,11 @@ export class Options {
         `Option values must be strings: ${this.name}:${option}`,
       );
     }
-    if (!this.raw.has(option) && !this.data.has(option)) {
-      this.extraKeys.push(option);
+    if (!this.raw.has(option) && !this.read.has(option)) {
+      (this.extraKeys ??= []).push(option);
     }
-    this.data.set(option, value);
+    this.own().set(option, value);
+    this.read.add(option);
     this.sets++;
   }
 
@@ -304,13 +301,13 @@ export class Options {
 
   /** True when the option is defined or set. */
   has(option: string): boolean {
-    return this.data.has(option) || this.raw.has(option);
+    return this.read.has(option) || this.raw.has(option);
   }
 
   /** Option names: configured ones first, then ones only set. */
   keys(): string[] {
     this.rawKeys ??= [...this.raw.keys()];
-    return this.extraKeys.length
+    return this.extraKeys
       ? this.rawKeys.concat(this.extraKeys)
       : this.rawKeys.slice();
   }
@@ -332,9 +329,13 @@ export class Options {
   copy(): Map<string, string> {
     const result = new Map<string, string>();
     for (const key of this.keys()) {
-      const read = this.data.has(key);
-      result.set(key, this.require(key));
-      if (!read) this.data.delete(key);
+      const value = this.current(key)!;
+      result.set(
+        key,
+        this.read.has(key) || !value.includes("${")
+          ? value
+          : this.substituted(key, value),
+      );
     }
     return result;
   }
@@ -342,7 +343,7 @@ export class Options {
   /** Configured options nobody read: zc.buildout warns about these. */
   unused(): string[] {
     const names: string[] = [];
-    for (const key of this.raw.keys()) if (!this.data.has(key)) names.push(key);
+    for (const key of this.raw.keys()) if (!this.read.has(key)) names.push(key);
     return names;
   }
 
@@ -387,8 +388,45 @@ export class Options {
     return paths;
   }
 
+  /** The value of `option` as it stands: set, substituted or raw. */
+  private current(option: string): string | undefined {
+    return this.values?.get(option) ?? this.raw.get(option);
+  }
+
+  /** The map of values that differ from `raw`. */
+  private own(): Map<string, string> {
+    return this.values ??= new Map<string, string>();
+  }
+
+  /** `value`, the value of `option`, substituted. */
+  private substituted(
+    option: string,
+    value: string,
+    seen?: OptionKey[],
+  ): string {
+    const key = keyOf(this.name, option);
+    const chain = seen ?? [];
+    if (chain.includes(key)) {
+      const names = [...chain, key].map((k) => `\${${k.replace("\0", ":")}}`);
+      throw new UserError(
+        `Circular reference in substitutions: ${names.join(" -> ")}`,
+      );
+    }
+    chain.push(key);
+    // Inline try/catch rather than doing(): no closure per lookup.
+    let substituted;
+    try {
+      substituted = this.substitute(value, chain);
+    } catch (err) {
+      addDoing(err, `Getting option ${this.name}:${option}.`);
+      throw err;
+    }
+    chain.pop();
+    return substituted;
+  }
+
   private substitute(value: string, seen: OptionKey[]): string {
-    return substitute(
+    return memoSubstitute(
       value,
       this.name,
       (section, option) => this.buildout.section(section).get(option, seen),

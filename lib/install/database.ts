@@ -50,6 +50,9 @@ const SPACEY: Array<[string, string]> = [
   ["%(__buildout_space_v__)s", "\v"],
 ];
 
+/** Options every part's record has. */
+const REQUIRED = [INSTALLED, "recipe"];
+
 /** True when both hold the same options with the same values. */
 export function sameOptions(a: SavedOptions, b: SavedOptions): boolean {
   if (a === b) return true;
@@ -166,15 +169,19 @@ export class InstallDatabase {
     if (here) db.developLinks = here(db.developLinks);
     const parts = unquote(main.get("parts") ?? "").split(/\s+/)
       .filter(Boolean);
+    // Values change only when quoted or relocated: most files need no pass.
+    const rewrite = here !== undefined || text.includes("%(");
     for (const part of parts) {
       if (db.order.has(part)) continue;
       const section = sections.get(part);
       if (!section) throw corrupt(`the installed part ${part} has no section`);
-      for (const [key, value] of section) {
-        const local = here ? here(unquote(value)) : unquote(value);
-        if (local !== value) section.set(key, local);
+      if (rewrite) {
+        for (const [key, value] of section) {
+          const local = here ? here(unquote(value)) : unquote(value);
+          if (local !== value) section.set(key, local);
+        }
       }
-      for (const required of [INSTALLED, "recipe"]) {
+      for (const required of REQUIRED) {
         if (!section.has(required)) {
           throw corrupt(`the section [${part}] has no ${required} option`);
         }

@@ -103,8 +103,11 @@ export class PartPlan {
     try {
       const factory = this.loader.factory(spec);
       context = undefined;
-      for (const dependency of words(options.get("<part-dependencies>"))) {
-        this.buildout.section(dependency);
+      const dependencies = options.get("<part-dependencies>");
+      if (dependencies) {
+        for (const dependency of words(dependencies)) {
+          this.buildout.section(dependency);
+        }
       }
       context = `Initializing part ${name}.`;
       recipe = this.call(
