@@ -7,7 +7,7 @@
  * option) goes to `substitute`, which reports it as it always does (after
  * a missing option, it looks up the options before it once more).
  */
-import { type Lookup, substitute } from "./config/substitute.ts";
+import { substitute } from "./config/substitute.ts";
 
 /** A value split at its references: `texts[0] ref0 texts[1] ref1 ...`. */
 interface Template {
@@ -46,30 +46,48 @@ function compile(value: string): Template | null {
 }
 
 /**
- * The same as `substitute(value, current, lookup)`, lookups included, in
- * the same order (see the module documentation for a missing option).
+ * Looks up options for the section `name`; `context` is what a
+ * substitution passes along (no closure is made per value).
+ */
+export interface Resolver<C> {
+  readonly name: string;
+  lookup(section: string, option: string, context: C): string | undefined;
+}
+
+/**
+ * The same as `substitute(value, resolver.name, lookup)` where `lookup`
+ * is `resolver.lookup(section, option, context)`, lookups included, in the
+ * same order (see the module documentation for a missing option).
  *
- * @example memoSubstitute("${:a}/x", "s", (s, o) => s + o) // "sa/x"
+ * @example memoSubstitute("${:a}/x", { name: "s", lookup: (s, o) => s + o }, 0) // "sa/x"
  * @throws {UserError} as `substitute`.
  */
-export function memoSubstitute(
+export function memoSubstitute<C>(
   value: string,
-  current: string,
-  lookup: Lookup,
+  resolver: Resolver<C>,
+  context: C,
 ): string {
   let template = templates.get(value);
   if (template === undefined) {
     template = compile(value);
     templates.set(value, template);
   }
-  if (template === null) return substitute(value, current, lookup);
+  if (template === null) return substitute(value, resolver.name, lookup);
   const { texts, sections, options } = template;
   let result = texts[0];
   for (let i = 0; i < options.length; i++) {
-    const found = lookup(sections[i] ?? current, options[i]);
+    const found = resolver.lookup(
+      sections[i] ?? resolver.name,
+      options[i],
+      context,
+    );
     // Missing: `substitute` knows the exception and the error message.
-    if (found === undefined) return substitute(value, current, lookup);
+    if (found === undefined) return substitute(value, resolver.name, lookup);
     result += found + texts[i + 1];
   }
   return result;
+
+  function lookup(section: string, option: string): string | undefined {
+    return resolver.lookup(section, option, context);
+  }
 }

@@ -39,6 +39,8 @@ export class Buildout {
   /** Raw options of the sections used so far, views of the config. */
   private readonly raw = new Map<string, RawSection>();
   private readonly initialized = new Map<string, Options>();
+  /** Macro bases as plain maps, see {@link baseValues}. */
+  private readonly bases = new Map<string, Map<string, string>>();
   /** Called once per section, after its values are substituted. */
   onInitialize?: (options: Options) => void;
   /**
@@ -141,6 +143,44 @@ export class Buildout {
   }
 
   /**
+   * @internal the options of section `name` with its `<=` macros applied,
+   * in a map of its own. A section extending one section without macros of
+   * its own (the usual case) is a copy of that section's map plus its own
+   * options; anything else, mistakes included, is `extendSection`'s.
+   */
+  extendedSection(name: string): Map<string, string> {
+    const own = this.rawSection(name);
+    const base = own?.get("<")?.trim();
+    if (own && base && name !== "buildout" && !base.includes("\n")) {
+      const values = this.baseValues(base);
+      if (values) {
+        const result = new Map(values);
+        for (const key of own.keys()) {
+          if (key !== "<") result.set(key, own.get(key)!);
+        }
+        return result;
+      }
+    }
+    return extendSection(name, this.rawLookup);
+  }
+
+  /**
+   * The raw options of a section without macros, as a map to copy (made
+   * once: many sections extend the same few); undefined for `[buildout]`,
+   * a missing section or one with macros.
+   */
+  private baseValues(name: string): Map<string, string> | undefined {
+    let base = this.bases.get(name);
+    if (base === undefined && name !== "buildout") {
+      const section = this.annotated.get(name);
+      if (section === undefined || section.has("<")) return undefined;
+      base = values(section);
+      this.bases.set(name, base);
+    }
+    return base;
+  }
+
+  /**
    * @internal one raw option, without building the section's options
    * (what the recipe loader scans every section for).
    */
@@ -188,8 +228,11 @@ class SectionValues implements RawSection {
 
   [Symbol.iterator](): Iterator<[string, string]> {
     if (!this.list) {
+      // Keys then values: a map's entries would each be one more array.
       this.list = [];
-      for (const [key, { value }] of this.section) this.list.push([key, value]);
+      for (const key of this.section.keys()) {
+        this.list.push([key, this.section.get(key)!.value]);
+      }
     }
     return this.list[Symbol.iterator]();
   }
@@ -199,18 +242,14 @@ class SectionValues implements RawSection {
 export class Options {
   /**
    * Options as configured (after `<=` macros), substitutions unresolved:
-   * shared with the Buildout, never changed, unless macros made it, then
-   * it is {@link values} too.
+   * shared with the Buildout and never changed, unless macros made it for
+   * this section alone, then initialization substitutes in place.
    */
   private raw: RawSection;
-  /**
-   * Values that differ from `raw` (substituted at initialization, set, or
-   * substituted when read), made when the first is; a macro section's
-   * own map.
-   */
-  private values?: Map<string, string>;
-  /** Options read or set: their value is final. */
-  private readonly read = new Set<string>();
+  /** Values substituted at initialization, when `raw` is shared. */
+  private cooked?: Map<string, string>;
+  /** Values read or set: what the section's state is. */
+  private readonly data = new Map<string, string>();
   /** Option names of `raw`, once asked for (`raw` is final by then). */
   private rawKeys?: string[];
   /** Options set that are not configured, in the order they were set. */
@@ -228,20 +267,18 @@ export class Options {
   initialize(): void {
     let option = "";
     try {
+      let cooked: Map<string, string> | undefined;
       if (this.raw.has("<")) {
-        const own = extendSection(this.name, this.buildout.rawSections());
-        // A map of its own: values are substituted in place, and its keys
-        // are listed before set() can add any.
-        this.raw = this.values = own;
-        this.rawKeys = [...own.keys()];
+        cooked = this.buildout.extendedSection(this.name);
+        this.raw = cooked;
+        this.rawKeys = undefined;
       }
-      for (const [key, value] of this.raw) {
+      for (const key of this.raw.keys()) {
+        const value = this.raw.get(key)!;
         if (!value.includes("${")) continue;
         option = key;
-        this.own().set(
-          key,
-          this.substitute(value, [keyOf(this.name, key)]),
-        );
+        cooked ??= this.cooked = new Map<string, string>();
+        cooked.set(key, this.substitute(value, [keyOf(this.name, key)]));
       }
     } catch (err) {
       if (option) addDoing(err, `Getting option ${this.name}:${option}.`);
@@ -256,13 +293,12 @@ export class Options {
    * `seen` tracks the substitution chain for cycle detection.
    */
   get(option: string, seen?: OptionKey[]): string | undefined {
-    let value = this.current(option);
-    if (value === undefined || this.read.has(option)) return value;
-    if (value.includes("${")) {
-      value = this.substituted(option, value, seen);
-      this.own().set(option, value);
-    }
-    this.read.add(option);
+    const known = this.data.get(option);
+    if (known !== undefined) return known;
+    let value = this.configured(option);
+    if (value === undefined) return undefined;
+    if (value.includes("${")) value = this.substituted(option, value, seen);
+    this.data.set(option, value);
     return value;
   }
 
@@ -286,11 +322,10 @@ export class Options {
         `Option values must be strings: ${this.name}:${option}`,
       );
     }
-    if (!this.raw.has(option) && !this.read.has(option)) {
+    if (!this.raw.has(option) && !this.data.has(option)) {
       (this.extraKeys ??= []).push(option);
     }
-    this.own().set(option, value);
-    this.read.add(option);
+    this.data.set(option, value);
     this.sets++;
   }
 
@@ -301,7 +336,7 @@ export class Options {
 
   /** True when the option is defined or set. */
   has(option: string): boolean {
-    return this.read.has(option) || this.raw.has(option);
+    return this.data.has(option) || this.raw.has(option);
   }
 
   /** Option names: configured ones first, then ones only set. */
@@ -329,13 +364,12 @@ export class Options {
   copy(): Map<string, string> {
     const result = new Map<string, string>();
     for (const key of this.keys()) {
-      const value = this.current(key)!;
-      result.set(
-        key,
-        this.read.has(key) || !value.includes("${")
-          ? value
-          : this.substituted(key, value),
-      );
+      let value = this.data.get(key);
+      if (value === undefined) {
+        value = this.configured(key)!;
+        if (value.includes("${")) value = this.substituted(key, value);
+      }
+      result.set(key, value);
     }
     return result;
   }
@@ -343,7 +377,7 @@ export class Options {
   /** Configured options nobody read: zc.buildout warns about these. */
   unused(): string[] {
     const names: string[] = [];
-    for (const key of this.raw.keys()) if (!this.read.has(key)) names.push(key);
+    for (const key of this.raw.keys()) if (!this.data.has(key)) names.push(key);
     return names;
   }
 
@@ -388,14 +422,9 @@ export class Options {
     return paths;
   }
 
-  /** The value of `option` as it stands: set, substituted or raw. */
-  private current(option: string): string | undefined {
-    return this.values?.get(option) ?? this.raw.get(option);
-  }
-
-  /** The map of values that differ from `raw`. */
-  private own(): Map<string, string> {
-    return this.values ??= new Map<string, string>();
+  /** The value of `option` as configured, substituted if it was. */
+  private configured(option: string): string | undefined {
+    return this.cooked?.get(option) ?? this.raw.get(option);
   }
 
   /** `value`, the value of `option`, substituted. */
@@ -426,11 +455,17 @@ export class Options {
   }
 
   private substitute(value: string, seen: OptionKey[]): string {
-    return memoSubstitute(
-      value,
-      this.name,
-      (section, option) => this.buildout.section(section).get(option, seen),
-    );
+    return memoSubstitute(value, this, seen);
+  }
+
+  /** @internal a referenced option, for substitutions in this section. */
+  lookup(
+    section: string,
+    option: string,
+    seen: OptionKey[],
+  ): string | undefined {
+    return (section === this.name ? this : this.buildout.section(section))
+      .get(option, seen);
   }
 }
 

@@ -11,17 +11,20 @@ const OPTIONS: Record<string, string | undefined> = {
 
 /** Each call's result or error message, and the lookups it made. */
 function trace(
-  fn: typeof substitute,
+  memo: boolean,
   value: string,
   current: string,
 ): { result: string; lookups: string[] } {
   const lookups: string[] = [];
+  const lookup = (section: string, option: string) => {
+    lookups.push(`${section}:${option}`);
+    return OPTIONS[`${section}:${option}`];
+  };
   let result;
   try {
-    result = fn(value, current, (section, option) => {
-      lookups.push(`${section}:${option}`);
-      return OPTIONS[`${section}:${option}`];
-    });
+    result = memo
+      ? memoSubstitute(value, { name: current, lookup }, undefined)
+      : substitute(value, current, lookup);
   } catch (err) {
     result = `error: ${(err as Error).message}`;
   }
@@ -55,8 +58,8 @@ Deno.test("memoSubstitute does what substitute does, lookups included", () => {
       // Twice: parsed on the first call, reused on the second.
       for (let i = 0; i < 2; i++) {
         assert.deepEqual(
-          distinct(trace(memoSubstitute, value, current)),
-          trace(substitute, value, current),
+          distinct(trace(true, value, current)),
+          trace(false, value, current),
           `${value} in [${current}]`,
         );
       }

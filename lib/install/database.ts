@@ -102,7 +102,7 @@ export class InstallDatabase {
 
   // What the file holds, to decide how to bring it up to date.
   /** Sections present in the file, stale ones included. */
-  private readonly fileSections = new Set<string>();
+  private fileSections = new Set<string>();
   /** The file has no appended sections. */
   private compact = true;
   /** The file ends with a newline, so a piece can be appended to it. */
@@ -189,7 +189,7 @@ export class InstallDatabase {
       db.sections.set(part, section);
       db.order.add(part);
     }
-    for (const name of sections.keys()) db.fileSections.add(name);
+    db.fileSections = new Set(sections.keys());
     db.compact = !text.includes("\n[buildout]\n");
     db.appendable = text.endsWith("\n");
     db.writtenLinks = db.developLinks;
@@ -324,8 +324,7 @@ export class InstallDatabase {
       renameSync(temp, this.path);
       this.exists = true;
     }
-    this.fileSections.clear();
-    for (const part of this.order) this.fileSections.add(part);
+    this.fileSections = new Set(this.order);
     this.compact = true;
     this.appendable = true;
     this.rewriteNeeded = false;

@@ -374,7 +374,8 @@ class InstallRun {
     let method = recipe.install;
     let oldFiles: string[] = [];
     if (installed) {
-      oldFiles = db.get(part)!.get(INSTALLED)!.split("\n").filter(Boolean);
+      const files = db.get(part)!.get(INSTALLED)!;
+      if (files) oldFiles = files.split("\n").filter(Boolean);
       if (recipe.update) method = recipe.update;
       else {
         logger.warn(
@@ -392,7 +393,8 @@ class InstallRun {
       const added = result === undefined
         ? []
         : toList(result).filter((p) => !oldFiles.includes(p));
-      const files = [...oldFiles, ...added].join("\n");
+      const files = (added.length ? oldFiles.concat(added) : oldFiles)
+        .join("\n");
       if (saved === record && files !== record.get(INSTALLED)) {
         saved = new Map(record);
       }
