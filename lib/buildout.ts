@@ -30,9 +30,11 @@ import type {
   ExtractOptions,
 } from "./recipe/api.ts";
 
-type OptionKey = string;
-const keyOf = (section: string, option: string): OptionKey =>
-  `${section}\0${option}`;
+/**
+ * The options being substituted, outermost first, as section and option
+ * names in turn (no string made per option).
+ */
+type Chain = string[];
 
 /** The merged configuration, section by section. */
 export class Buildout {
@@ -278,7 +280,7 @@ export class Options {
         if (!value.includes("${")) continue;
         option = key;
         cooked ??= this.cooked = new Map<string, string>();
-        cooked.set(key, this.substitute(value, [keyOf(this.name, key)]));
+        cooked.set(key, this.substitute(value, [this.name, key]));
       }
     } catch (err) {
       if (option) addDoing(err, `Getting option ${this.name}:${option}.`);
@@ -292,7 +294,7 @@ export class Options {
    * The value of `option`, substituted; undefined when not defined.
    * `seen` tracks the substitution chain for cycle detection.
    */
-  get(option: string, seen?: OptionKey[]): string | undefined {
+  get(option: string, seen?: Chain): string | undefined {
     const known = this.data.get(option);
     if (known !== undefined) return known;
     let value = this.configured(option);
@@ -431,17 +433,22 @@ export class Options {
   private substituted(
     option: string,
     value: string,
-    seen?: OptionKey[],
+    seen?: Chain,
   ): string {
-    const key = keyOf(this.name, option);
     const chain = seen ?? [];
-    if (chain.includes(key)) {
-      const names = [...chain, key].map((k) => `\${${k.replace("\0", ":")}}`);
-      throw new UserError(
-        `Circular reference in substitutions: ${names.join(" -> ")}`,
-      );
+    for (let i = 0; i < chain.length; i += 2) {
+      if (chain[i] === this.name && chain[i + 1] === option) {
+        const names = [];
+        for (let j = 0; j < chain.length; j += 2) {
+          names.push(`\${${chain[j]}:${chain[j + 1]}}`);
+        }
+        names.push(`\${${this.name}:${option}}`);
+        throw new UserError(
+          `Circular reference in substitutions: ${names.join(" -> ")}`,
+        );
+      }
     }
-    chain.push(key);
+    chain.push(this.name, option);
     // Inline try/catch rather than doing(): no closure per lookup.
     let substituted;
     try {
@@ -450,11 +457,11 @@ export class Options {
       addDoing(err, `Getting option ${this.name}:${option}.`);
       throw err;
     }
-    chain.pop();
+    chain.length -= 2;
     return substituted;
   }
 
-  private substitute(value: string, seen: OptionKey[]): string {
+  private substitute(value: string, seen: Chain): string {
     return memoSubstitute(value, this, seen);
   }
 
@@ -462,7 +469,7 @@ export class Options {
   lookup(
     section: string,
     option: string,
-    seen: OptionKey[],
+    seen: Chain,
   ): string | undefined {
     return (section === this.name ? this : this.buildout.section(section))
       .get(option, seen);
