@@ -146,19 +146,24 @@ export class Buildout {
 
   /**
    * @internal the options of section `name` with its `<=` macros applied,
-   * in a map of its own. A section extending one section without macros of
-   * its own (the usual case) is a copy of that section's map plus its own
-   * options; anything else, mistakes included, is `extendSection`'s.
+   * in a map of its own; undefined when it has none (`[buildout]` never
+   * extends). A section extending one section without macros of its own
+   * (the usual case) is a copy of that section's map plus its own options;
+   * anything else, mistakes included, is `extendSection`'s.
    */
-  extendedSection(name: string): Map<string, string> {
-    const own = this.rawSection(name);
-    const base = own?.get("<")?.trim();
-    if (own && base && name !== "buildout" && !base.includes("\n")) {
+  extendedSection(name: string): Map<string, string> | undefined {
+    const own = this.annotated.get(name);
+    const bases = own?.get("<")?.value;
+    if (own === undefined || bases === undefined || name === "buildout") {
+      return undefined;
+    }
+    const base = bases.trim();
+    if (base && !base.includes("\n")) {
       const values = this.baseValues(base);
       if (values) {
         const result = new Map(values);
         for (const key of own.keys()) {
-          if (key !== "<") result.set(key, own.get(key)!);
+          if (key !== "<") result.set(key, own.get(key)!.value);
         }
         return result;
       }
@@ -240,6 +245,9 @@ class SectionValues implements RawSection {
   }
 }
 
+/** The options of a section that has none, until it is initialized. */
+const NO_OPTIONS: RawSection = new Map<string, string>();
+
 /** One section's options: raw, substituted, and those read or set. */
 export class Options {
   /**
@@ -247,7 +255,7 @@ export class Options {
    * shared with the Buildout and never changed, unless macros made it for
    * this section alone, then initialization substitutes in place.
    */
-  private raw: RawSection;
+  private raw: RawSection = NO_OPTIONS;
   /** Values substituted at initialization, when `raw` is shared. */
   private cooked?: Map<string, string>;
   /** Values read or set: what the section's state is. */
@@ -261,20 +269,15 @@ export class Options {
   /** Paths registered by `created()` during a recipe call, else undefined. */
   private createdPaths?: string[];
 
-  constructor(readonly buildout: Buildout, readonly name: string) {
-    this.raw = buildout.rawSections().get(name) ?? new Map<string, string>();
-  }
+  constructor(readonly buildout: Buildout, readonly name: string) {}
 
   /** @internal applies macros and substitutes every `${...}` value. */
   initialize(): void {
     let option = "";
     try {
-      let cooked: Map<string, string> | undefined;
-      if (this.raw.has("<")) {
-        cooked = this.buildout.extendedSection(this.name);
-        this.raw = cooked;
-        this.rawKeys = undefined;
-      }
+      let cooked = this.buildout.extendedSection(this.name);
+      this.raw = cooked ?? this.buildout.rawSections().get(this.name) ??
+        NO_OPTIONS;
       for (const key of this.raw.keys()) {
         const value = this.raw.get(key)!;
         if (!value.includes("${")) continue;

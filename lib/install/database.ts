@@ -50,8 +50,14 @@ const SPACEY: Array<[string, string]> = [
   ["%(__buildout_space_v__)s", "\v"],
 ];
 
-/** Options every part's record has. */
-const REQUIRED = [INSTALLED, "recipe"];
+// Names separated by single spaces, as buildout writes `parts`.
+const SPACED = /^[^\s]+(?: [^\s]+)*$/;
+
+/** The whitespace-separated words of `value`. */
+function words(value: string): string[] {
+  if (SPACED.test(value)) return value.split(" ");
+  return value.split(/\s+/).filter(Boolean);
+}
 
 /** True when both hold the same options with the same values. */
 export function sameOptions(a: SavedOptions, b: SavedOptions): boolean {
@@ -167,8 +173,7 @@ export class InstallDatabase {
     if (here) db.rewriteNeeded = db.recordsChanged = true;
     db.developLinks = unquote(main.get("installed_develop_eggs") ?? "");
     if (here) db.developLinks = here(db.developLinks);
-    const parts = unquote(main.get("parts") ?? "").split(/\s+/)
-      .filter(Boolean);
+    const parts = words(unquote(main.get("parts") ?? ""));
     // Values change only when quoted or relocated: most files need no pass.
     const rewrite = here !== undefined || text.includes("%(");
     for (const part of parts) {
@@ -181,10 +186,11 @@ export class InstallDatabase {
           if (local !== value) section.set(key, local);
         }
       }
-      for (const required of REQUIRED) {
-        if (!section.has(required)) {
-          throw corrupt(`the section [${part}] has no ${required} option`);
-        }
+      if (!section.has(INSTALLED)) {
+        throw corrupt(`the section [${part}] has no ${INSTALLED} option`);
+      }
+      if (!section.has("recipe")) {
+        throw corrupt(`the section [${part}] has no recipe option`);
       }
       db.sections.set(part, section);
       db.order.add(part);
