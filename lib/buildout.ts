@@ -7,7 +7,6 @@
 import { resolve } from "node:path";
 import {
   addDoing,
-  doing,
   MissingOption,
   MissingSection,
   UserError,
@@ -24,22 +23,26 @@ import {
   type RawSection,
   type SectionLookup,
 } from "./config/macros.ts";
-import { substitute } from "./config/substitute.ts";
+import { memoSubstitute } from "./_substitute_memo.ts";
 import type {
   DownloadOptions,
   DownloadResult,
   ExtractOptions,
 } from "./recipe/api.ts";
 
-type OptionKey = string;
-const keyOf = (section: string, option: string): OptionKey =>
-  `${section}\0${option}`;
+/**
+ * The options being substituted, outermost first, as section and option
+ * names in turn (no string made per option).
+ */
+type Chain = string[];
 
 /** The merged configuration, section by section. */
 export class Buildout {
   /** Raw options of the sections used so far, views of the config. */
   private readonly raw = new Map<string, RawSection>();
   private readonly initialized = new Map<string, Options>();
+  /** Macro bases as plain maps, see {@link baseValues}. */
+  private readonly bases = new Map<string, Map<string, string>>();
   /** Called once per section, after its values are substituted. */
   onInitialize?: (options: Options) => void;
   /**
@@ -142,6 +145,49 @@ export class Buildout {
   }
 
   /**
+   * @internal the options of section `name` with its `<=` macros applied,
+   * in a map of its own; undefined when it has none (`[buildout]` never
+   * extends). A section extending one section without macros of its own
+   * (the usual case) is a copy of that section's map plus its own options;
+   * anything else, mistakes included, is `extendSection`'s.
+   */
+  extendedSection(name: string): Map<string, string> | undefined {
+    const own = this.annotated.get(name);
+    const bases = own?.get("<")?.value;
+    if (own === undefined || bases === undefined || name === "buildout") {
+      return undefined;
+    }
+    const base = bases.trim();
+    if (base && !base.includes("\n")) {
+      const values = this.baseValues(base);
+      if (values) {
+        const result = new Map(values);
+        for (const key of own.keys()) {
+          if (key !== "<") result.set(key, own.get(key)!.value);
+        }
+        return result;
+      }
+    }
+    return extendSection(name, this.rawLookup);
+  }
+
+  /**
+   * The raw options of a section without macros, as a map to copy (made
+   * once: many sections extend the same few); undefined for `[buildout]`,
+   * a missing section or one with macros.
+   */
+  private baseValues(name: string): Map<string, string> | undefined {
+    let base = this.bases.get(name);
+    if (base === undefined && name !== "buildout") {
+      const section = this.annotated.get(name);
+      if (section === undefined || section.has("<")) return undefined;
+      base = values(section);
+      this.bases.set(name, base);
+    }
+    return base;
+  }
+
+  /**
    * @internal one raw option, without building the section's options
    * (what the recipe loader scans every section for).
    */
@@ -189,49 +235,55 @@ class SectionValues implements RawSection {
 
   [Symbol.iterator](): Iterator<[string, string]> {
     if (!this.list) {
+      // Keys then values: a map's entries would each be one more array.
       this.list = [];
-      for (const [key, { value }] of this.section) this.list.push([key, value]);
+      for (const key of this.section.keys()) {
+        this.list.push([key, this.section.get(key)!.value]);
+      }
     }
     return this.list[Symbol.iterator]();
   }
 }
 
+/** The options of a section that has none, until it is initialized. */
+const NO_OPTIONS: RawSection = new Map<string, string>();
+
 /** One section's options: raw, substituted, and those read or set. */
 export class Options {
   /**
-   * Options as configured (after `<=` macros), substitutions unresolved;
-   * shared with the Buildout, never changed.
+   * Options as configured (after `<=` macros), substitutions unresolved:
+   * shared with the Buildout and never changed, unless macros made it for
+   * this section alone, then initialization substitutes in place.
    */
-  private raw: RawSection;
-  /** Substituted values computed at initialization. */
-  private readonly cooked = new Map<string, string>();
+  private raw: RawSection = NO_OPTIONS;
+  /** Values substituted at initialization, when `raw` is shared. */
+  private cooked?: Map<string, string>;
   /** Values read or set: what the section's state is. */
   private readonly data = new Map<string, string>();
   /** Option names of `raw`, once asked for (`raw` is final by then). */
   private rawKeys?: string[];
   /** Options set that are not configured, in the order they were set. */
-  private readonly extraKeys: string[] = [];
+  private extraKeys?: string[];
   /** Calls of set() so far. */
   private sets = 0;
   /** Paths registered by `created()` during a recipe call, else undefined. */
   private createdPaths?: string[];
 
-  constructor(readonly buildout: Buildout, readonly name: string) {
-    this.raw = buildout.rawSections().get(name) ?? new Map<string, string>();
-  }
+  constructor(readonly buildout: Buildout, readonly name: string) {}
 
   /** @internal applies macros and substitutes every `${...}` value. */
   initialize(): void {
     let option = "";
     try {
-      if (this.raw.has("<")) {
-        this.raw = extendSection(this.name, this.buildout.rawSections());
-        this.rawKeys = undefined;
-      }
-      for (const [key, value] of this.raw) {
+      let cooked = this.buildout.extendedSection(this.name);
+      this.raw = cooked ?? this.buildout.rawSections().get(this.name) ??
+        NO_OPTIONS;
+      for (const key of this.raw.keys()) {
+        const value = this.raw.get(key)!;
         if (!value.includes("${")) continue;
         option = key;
-        this.cooked.set(key, this.substitute(value, [keyOf(this.name, key)]));
+        cooked ??= this.cooked = new Map<string, string>();
+        cooked.set(key, this.substitute(value, [this.name, key]));
       }
     } catch (err) {
       if (option) addDoing(err, `Getting option ${this.name}:${option}.`);
@@ -245,27 +297,12 @@ export class Options {
    * The value of `option`, substituted; undefined when not defined.
    * `seen` tracks the substitution chain for cycle detection.
    */
-  get(option: string, seen?: OptionKey[]): string | undefined {
+  get(option: string, seen?: Chain): string | undefined {
     const known = this.data.get(option);
     if (known !== undefined) return known;
-    let value = this.cooked.get(option) ?? this.raw.get(option);
+    let value = this.configured(option);
     if (value === undefined) return undefined;
-    if (value.includes("${")) {
-      const key = keyOf(this.name, option);
-      const chain = seen ?? [];
-      if (chain.includes(key)) {
-        const names = [...chain, key].map((k) => `\${${k.replace("\0", ":")}}`);
-        throw new UserError(
-          `Circular reference in substitutions: ${names.join(" -> ")}`,
-        );
-      }
-      chain.push(key);
-      value = doing(
-        `Getting option ${this.name}:${option}.`,
-        () => this.substitute(value!, chain),
-      );
-      chain.pop();
-    }
+    if (value.includes("${")) value = this.substituted(option, value, seen);
     this.data.set(option, value);
     return value;
   }
@@ -291,7 +328,7 @@ export class Options {
       );
     }
     if (!this.raw.has(option) && !this.data.has(option)) {
-      this.extraKeys.push(option);
+      (this.extraKeys ??= []).push(option);
     }
     this.data.set(option, value);
     this.sets++;
@@ -310,7 +347,7 @@ export class Options {
   /** Option names: configured ones first, then ones only set. */
   keys(): string[] {
     this.rawKeys ??= [...this.raw.keys()];
-    return this.extraKeys.length
+    return this.extraKeys
       ? this.rawKeys.concat(this.extraKeys)
       : this.rawKeys.slice();
   }
@@ -332,9 +369,12 @@ export class Options {
   copy(): Map<string, string> {
     const result = new Map<string, string>();
     for (const key of this.keys()) {
-      const read = this.data.has(key);
-      result.set(key, this.require(key));
-      if (!read) this.data.delete(key);
+      let value = this.data.get(key);
+      if (value === undefined) {
+        value = this.configured(key)!;
+        if (value.includes("${")) value = this.substituted(key, value);
+      }
+      result.set(key, value);
     }
     return result;
   }
@@ -387,12 +427,55 @@ export class Options {
     return paths;
   }
 
-  private substitute(value: string, seen: OptionKey[]): string {
-    return substitute(
-      value,
-      this.name,
-      (section, option) => this.buildout.section(section).get(option, seen),
-    );
+  /** The value of `option` as configured, substituted if it was. */
+  private configured(option: string): string | undefined {
+    return this.cooked?.get(option) ?? this.raw.get(option);
+  }
+
+  /** `value`, the value of `option`, substituted. */
+  private substituted(
+    option: string,
+    value: string,
+    seen?: Chain,
+  ): string {
+    const chain = seen ?? [];
+    for (let i = 0; i < chain.length; i += 2) {
+      if (chain[i] === this.name && chain[i + 1] === option) {
+        const names = [];
+        for (let j = 0; j < chain.length; j += 2) {
+          names.push(`\${${chain[j]}:${chain[j + 1]}}`);
+        }
+        names.push(`\${${this.name}:${option}}`);
+        throw new UserError(
+          `Circular reference in substitutions: ${names.join(" -> ")}`,
+        );
+      }
+    }
+    chain.push(this.name, option);
+    // Inline try/catch rather than doing(): no closure per lookup.
+    let substituted;
+    try {
+      substituted = this.substitute(value, chain);
+    } catch (err) {
+      addDoing(err, `Getting option ${this.name}:${option}.`);
+      throw err;
+    }
+    chain.length -= 2;
+    return substituted;
+  }
+
+  private substitute(value: string, seen: Chain): string {
+    return memoSubstitute(value, this, seen);
+  }
+
+  /** @internal a referenced option, for substitutions in this section. */
+  lookup(
+    section: string,
+    option: string,
+    seen: Chain,
+  ): string | undefined {
+    return (section === this.name ? this : this.buildout.section(section))
+      .get(option, seen);
   }
 }
 

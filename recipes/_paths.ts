@@ -3,7 +3,7 @@
  * siblings (so a rename puts a finished result in place), tree removal,
  * read-only trees, file and directory tests.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../lib/lazy_crypto.ts";
 import { chmodSync, lstatSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 

@@ -5,7 +5,7 @@
  * finished shared build holds `.buildout-shared.json` (the options it was
  * built from), is made read-only, and is never recorded for uninstall.
  */
-import { createHash } from "node:crypto";
+import { createHash } from "../lib/lazy_crypto.ts";
 import {
   accessSync,
   constants,

@@ -18,7 +18,7 @@
  * the log says where, while the half-built install directory is removed.
  * Python hooks (`pre-configure-hook`, ...) cannot run here and are refused.
  */
-import { createHash } from "node:crypto";
+import { createHash } from "../lib/lazy_crypto.ts";
 import { Buffer } from "node:buffer";
 import {
   chmodSync,

@@ -16,11 +16,12 @@ export default class Debug implements Recipe {
   ) {}
 
   install(): void {
-    const entries = this.options.entries().sort(([a], [b]) =>
-      a < b ? -1 : a > b ? 1 : 0
-    );
-    const text = entries.map(([name, value]) => `  ${name}=${pyRepr(value)}\n`)
-      .join("");
+    // The default sort orders strings by code unit, as Python sorts them.
+    const names = this.options.keys().sort();
+    let text = "";
+    for (const name of names) {
+      text += `  ${name}=${pyRepr(this.options.require(name))}\n`;
+    }
     // Like Python's print: straight to stdout, whatever the log level.
     if (text) writeOut(text);
   }

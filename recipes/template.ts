@@ -25,7 +25,7 @@
  * then not ordered before the part, unless something else references them.
  */
 import { Buffer } from "node:buffer";
-import { createHash } from "node:crypto";
+import { createHash } from "../lib/lazy_crypto.ts";
 import {
   accessSync,
   constants,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Buildout } from "../lib/buildout.ts";
 import { annotate } from "../lib/config/annotated.ts";
+import { extendSection } from "../lib/config/macros.ts";
 import { parse } from "../lib/config/parse.ts";
 import { doingOf, MissingSection, UserError } from "../lib/errors.ts";
 
@@ -63,6 +64,64 @@ path = mydata
     path: "mydata",
   });
 });
+
+Deno.test("macro sections are what extendSection makes of them", () => {
+  const b = buildout(`
+[buildout]
+x = 1
+<= base
+[base]
+a = 1
+b = \${:a}
+[own-first]
+b = 2
+<= base
+c = 3
+[spaced]
+<=   base${"  "}
+a = 2
+[two]
+<= base
+   own-first
+[nested]
+<= own-first
+d = 4
+[from-buildout]
+<= buildout
+[empty]
+<=
+e = 5
+`);
+  assert.equal(b.extendedSection("buildout"), undefined);
+  assert.equal(b.extendedSection("base"), undefined);
+  for (const name of b.sectionNames()) {
+    if (!b.rawOption(name, "<") && name !== "empty") continue;
+    if (name === "buildout") continue;
+    assert.deepEqual(
+      b.extendedSection(name),
+      extendSection(name, b.rawSections()),
+      name,
+    );
+  }
+  for (
+    const bad of ["[a]\n<= nope\n", "[a]\n<= a\n", "[a]\n<= b\n[b]\n<= a\n"]
+  ) {
+    const broken = buildout(bad);
+    assert.throws(
+      () => broken.extendedSection("a"),
+      extendSectionError(() => extendSection("a", broken.rawSections())),
+    );
+  }
+});
+
+function extendSectionError(fn: () => unknown): { message: string } {
+  try {
+    fn();
+  } catch (err) {
+    return { message: (err as Error).message };
+  }
+  throw new Error("extendSection did not throw");
+}
 
 Deno.test("macro errors: unknown base and loops", () => {
   assert.throws(() => buildout("[a]\n<= nope\n").section("a"), {

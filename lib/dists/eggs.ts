@@ -4,7 +4,7 @@
  * unpacked into a hidden temporary directory beside them, checked, then
  * renamed into place, so the directory never holds half a distribution.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../lazy_crypto.ts";
 import { mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";

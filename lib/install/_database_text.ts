@@ -38,21 +38,24 @@ function scan(text: string): DatabaseText | undefined {
   let value = "";
   // The same few option names repeat in every part's section.
   const names = new Set<string>();
-  const lines = text.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
-  for (const line of lines) {
-    const first = line.charCodeAt(0);
+  // Line by line through offsets: no string per line, only per value.
+  const end = text.length;
+  for (let start = 0, nl = 0; start < end; start = nl + 1) {
+    nl = text.indexOf("\n", start);
+    if (nl < 0) nl = end;
+    if (nl === start) continue;
+    const first = text.charCodeAt(start);
     if (first === TAB) {
       // A continuation of a non-empty first line (an empty one starts a
       // block value, which the general parser dedents).
-      const rest = line.slice(1);
+      const rest = text.slice(start + 1, nl);
       if (!option || !value || !rest || !trimmed(rest)) return undefined;
       value += "\n" + rest;
       section!.set(option, value);
       continue;
     }
-    if (line === "") continue;
     if (first === BRACKET) {
+      const line = text.slice(start, nl);
       if (!SECTION.test(line)) return undefined;
       const name = line.slice(1, -1);
       section = sections.get(name);
@@ -60,10 +63,10 @@ function scan(text: string): DatabaseText | undefined {
       option = "";
       continue;
     }
-    const eq = line.indexOf(" = ");
-    if (!section || eq < 1) return undefined;
-    option = line.slice(0, eq);
-    value = line.slice(eq + 3);
+    const eq = text.indexOf(" = ", start);
+    if (!section || eq <= start || eq > nl) return undefined;
+    option = text.slice(start, eq);
+    value = text.slice(eq + 3, nl);
     if (!names.has(option)) {
       if (!NAME.test(option) || !PLAIN_NAME.test(option)) return undefined;
       names.add(option);

@@ -50,6 +50,15 @@ const SPACEY: Array<[string, string]> = [
   ["%(__buildout_space_v__)s", "\v"],
 ];
 
+// Names separated by single spaces, as buildout writes `parts`.
+const SPACED = /^[^\s]+(?: [^\s]+)*$/;
+
+/** The whitespace-separated words of `value`. */
+function words(value: string): string[] {
+  if (SPACED.test(value)) return value.split(" ");
+  return value.split(/\s+/).filter(Boolean);
+}
+
 /** True when both hold the same options with the same values. */
 export function sameOptions(a: SavedOptions, b: SavedOptions): boolean {
   if (a === b) return true;
@@ -99,7 +108,7 @@ export class InstallDatabase {
 
   // What the file holds, to decide how to bring it up to date.
   /** Sections present in the file, stale ones included. */
-  private readonly fileSections = new Set<string>();
+  private fileSections = new Set<string>();
   /** The file has no appended sections. */
   private compact = true;
   /** The file ends with a newline, so a piece can be appended to it. */
@@ -164,25 +173,29 @@ export class InstallDatabase {
     if (here) db.rewriteNeeded = db.recordsChanged = true;
     db.developLinks = unquote(main.get("installed_develop_eggs") ?? "");
     if (here) db.developLinks = here(db.developLinks);
-    const parts = unquote(main.get("parts") ?? "").split(/\s+/)
-      .filter(Boolean);
+    const parts = words(unquote(main.get("parts") ?? ""));
+    // Values change only when quoted or relocated: most files need no pass.
+    const rewrite = here !== undefined || text.includes("%(");
     for (const part of parts) {
       if (db.order.has(part)) continue;
       const section = sections.get(part);
       if (!section) throw corrupt(`the installed part ${part} has no section`);
-      for (const [key, value] of section) {
-        const local = here ? here(unquote(value)) : unquote(value);
-        if (local !== value) section.set(key, local);
-      }
-      for (const required of [INSTALLED, "recipe"]) {
-        if (!section.has(required)) {
-          throw corrupt(`the section [${part}] has no ${required} option`);
+      if (rewrite) {
+        for (const [key, value] of section) {
+          const local = here ? here(unquote(value)) : unquote(value);
+          if (local !== value) section.set(key, local);
         }
+      }
+      if (!section.has(INSTALLED)) {
+        throw corrupt(`the section [${part}] has no ${INSTALLED} option`);
+      }
+      if (!section.has("recipe")) {
+        throw corrupt(`the section [${part}] has no recipe option`);
       }
       db.sections.set(part, section);
       db.order.add(part);
     }
-    for (const name of sections.keys()) db.fileSections.add(name);
+    db.fileSections = new Set(sections.keys());
     db.compact = !text.includes("\n[buildout]\n");
     db.appendable = text.endsWith("\n");
     db.writtenLinks = db.developLinks;
@@ -317,8 +330,7 @@ export class InstallDatabase {
       renameSync(temp, this.path);
       this.exists = true;
     }
-    this.fileSections.clear();
-    for (const part of this.order) this.fileSections.add(part);
+    this.fileSections = new Set(this.order);
     this.compact = true;
     this.appendable = true;
     this.rewriteNeeded = false;

@@ -39,10 +39,19 @@ function isClass(factory: RecipeFactory): boolean {
   return known;
 }
 
-function construct(factory: RecipeFactory, ...args: RecipeArgs): Recipe {
+function construct(
+  factory: RecipeFactory,
+  buildout: RecipeBuildout,
+  name: string,
+  options: RecipeOptions,
+): Recipe {
   return isClass(factory)
-    ? new (factory as new (...a: RecipeArgs) => Recipe)(...args)
-    : (factory as (...a: RecipeArgs) => Recipe)(...args);
+    ? new (factory as new (...a: RecipeArgs) => Recipe)(
+      buildout,
+      name,
+      options,
+    )
+    : (factory as (...a: RecipeArgs) => Recipe)(buildout, name, options);
 }
 
 /** Split on whitespace, without empty items. */
@@ -103,8 +112,11 @@ export class PartPlan {
     try {
       const factory = this.loader.factory(spec);
       context = undefined;
-      for (const dependency of words(options.get("<part-dependencies>"))) {
-        this.buildout.section(dependency);
+      const dependencies = options.get("<part-dependencies>");
+      if (dependencies) {
+        for (const dependency of words(dependencies)) {
+          this.buildout.section(dependency);
+        }
       }
       context = `Initializing part ${name}.`;
       recipe = this.call(

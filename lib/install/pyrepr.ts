@@ -16,6 +16,9 @@ const NON_PRINTABLE = /[\p{C}\p{Z}]/u;
 
 // Printable ASCII without quotes or backslashes: repr only adds quotes.
 const PLAIN = /^[\x20-\x26\x28-\x5b\x5d-\x7e]*$/;
+// Printable ASCII and the escapes with names: replaced whole, not character
+// by character (multi-line values are common, and this runs per option).
+const ASCII = /^[\x20-\x7e\n\r\t]*$/;
 
 function escape(ch: string, quote: string): string {
   if (ch === quote) return "\\" + ch;
@@ -38,6 +41,12 @@ function escape(ch: string, quote: string): string {
 export function pyRepr(value: string): string {
   if (PLAIN.test(value)) return "'" + value + "'";
   const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+  if (ASCII.test(value)) {
+    let body = value.replaceAll("\\", "\\\\").replaceAll("\n", "\\n")
+      .replaceAll("\r", "\\r").replaceAll("\t", "\\t");
+    if (quote === "'") body = body.replaceAll("'", "\\'");
+    return quote + body + quote;
+  }
   let body = "";
   for (const ch of value) body += escape(ch, quote);
   return quote + body + quote;

@@ -356,12 +356,12 @@ class InstallRun {
     signature: string,
   ): Promise<void> | undefined {
     const options = this.buildout.section(part);
-    const installed = db.has(part);
+    const old = db.get(part);
+    const installed = old !== undefined;
     // What the part will record: its options before the call, as in
     // zc.buildout; an unchanged part's are those of its record.
-    const record = installed &&
-        this.unchanged.get(part) === options.setCount
-      ? db.get(part)!
+    const record = installed && this.unchanged.get(part) === options.setCount
+      ? old
       : undefined;
     let saved: SavedOptions;
     if (record) saved = record;
@@ -373,8 +373,9 @@ class InstallRun {
     logger.info(doing);
     let method = recipe.install;
     let oldFiles: string[] = [];
+    const recorded = installed ? old.get(INSTALLED)! : "";
     if (installed) {
-      oldFiles = db.get(part)!.get(INSTALLED)!.split("\n").filter(Boolean);
+      if (recorded) oldFiles = recorded.split("\n").filter(Boolean);
       if (recipe.update) method = recipe.update;
       else {
         logger.warn(
@@ -390,10 +391,11 @@ class InstallRun {
       if (!builtin) holdOutput();
       options.stopCreated();
       const added = result === undefined
-        ? []
+        ? undefined
         : toList(result).filter((p) => !oldFiles.includes(p));
-      const files = [...oldFiles, ...added].join("\n");
-      if (saved === record && files !== record.get(INSTALLED)) {
+      const files = (added?.length ? oldFiles.concat(added) : oldFiles)
+        .join("\n");
+      if (saved === record && files !== recorded) {
         saved = new Map(record);
       }
       if (saved !== record) saved.set(INSTALLED, files);

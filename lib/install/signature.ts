@@ -4,7 +4,7 @@
  * its name and an MD5 of its files (base64, as zc.buildout's `_dir_hash`),
  * so editing a develop recipe reinstalls the parts that use it.
  */
-import { createHash } from "node:crypto";
+import { createHash } from "../lazy_crypto.ts";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { VERSION } from "../version.ts";

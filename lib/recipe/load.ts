@@ -178,7 +178,11 @@ export function entryGroups(
 export class RecipeLoader {
   private readonly packages = new Map<string, DevelopPackage | undefined>();
   private readonly loaded = new Map<string, RecipeFactory | UserError>();
+  /** {@link loaded} by `recipe` value, as parts spell it. */
+  private readonly bySpec = new Map<string, RecipeFactory | UserError>();
   private readonly signatures = new Map<string, string>();
+  /** {@link signatures} by `recipe` value. */
+  private readonly specSignatures = new Map<string, string>();
   private readonly fromDists = new Map<string, Promise<Dist[]>>();
 
   /**
@@ -236,8 +240,7 @@ export class RecipeLoader {
    * @throws {UserError} when it cannot be found or loaded.
    */
   factory(spec: string): RecipeFactory {
-    const [pkg, entry] = parseSpec(spec);
-    const found = this.loaded.get(`${pkg}:${entry}`);
+    const found = this.loadedSpec(spec);
     if (found === undefined) {
       throw new UserError(
         `The recipe ${spec} is computed from other options; only recipes ` +
@@ -249,6 +252,17 @@ export class RecipeLoader {
       const fresh = new UserError(found.message);
       fresh.doing = [...found.doing];
       throw fresh;
+    }
+    return found;
+  }
+
+  /** What {@link preload} got for `spec`, looked up once per spelling. */
+  private loadedSpec(spec: string): RecipeFactory | UserError | undefined {
+    let found = this.bySpec.get(spec);
+    if (found === undefined) {
+      const [pkg, entry] = parseSpec(spec);
+      found = this.loaded.get(`${pkg}:${entry}`);
+      if (found !== undefined) this.bySpec.set(spec, found);
     }
     return found;
   }
@@ -267,14 +281,18 @@ export class RecipeLoader {
 
   /** The signature of the code behind `spec` (see `install/signature.ts`). */
   signature(spec: string): string {
-    const [pkg] = parseSpec(spec);
-    let signature = this.signatures.get(pkg);
+    let signature = this.specSignatures.get(spec);
     if (signature === undefined) {
-      const found = this.findPackage(pkg);
-      signature = found
-        ? developSignature(found.name, found.dir)
-        : BUILTIN_SIGNATURE;
-      this.signatures.set(pkg, signature);
+      const [pkg] = parseSpec(spec);
+      signature = this.signatures.get(pkg);
+      if (signature === undefined) {
+        const found = this.findPackage(pkg);
+        signature = found
+          ? developSignature(found.name, found.dir)
+          : BUILTIN_SIGNATURE;
+        this.signatures.set(pkg, signature);
+      }
+      this.specSignatures.set(spec, signature);
     }
     return signature;
   }

@@ -6,6 +6,8 @@ Deno.test("pyRepr quotes and escapes as Python 3's repr", () => {
   assert.equal(pyRepr("a\nb\tc\\"), "'a\\nb\\tc\\\\'");
   assert.equal(pyRepr("it's"), `"it's"`);
   assert.equal(pyRepr(`"it's"`), `'"it\\'s"'`);
+  assert.equal(pyRepr("it's\r\n"), `"it's\\r\\n"`);
+  assert.equal(pyRepr("a'\"\\\tb"), `'a\\'"\\\\\\tb'`);
   assert.equal(pyRepr("\x00\x7f"), "'\\x00\\x7f'");
   assert.equal(pyRepr("é ü"), "'é ü'");
   assert.equal(pyRepr("\u2028"), "'\\u2028'");
