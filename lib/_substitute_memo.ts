@@ -72,7 +72,7 @@ export function memoSubstitute<C>(
     template = compile(value);
     templates.set(value, template);
   }
-  if (template === null) return substitute(value, resolver.name, lookup);
+  if (template === null) return fallback(value, resolver, context);
   const { texts, sections, options } = template;
   let result = texts[0];
   for (let i = 0; i < options.length; i++) {
@@ -82,12 +82,17 @@ export function memoSubstitute<C>(
       context,
     );
     // Missing: `substitute` knows the exception and the error message.
-    if (found === undefined) return substitute(value, resolver.name, lookup);
+    if (found === undefined) return fallback(value, resolver, context);
     result += found + texts[i + 1];
   }
   return result;
+}
 
-  function lookup(section: string, option: string): string | undefined {
-    return resolver.lookup(section, option, context);
-  }
+/** `substitute` itself; its lookup closure is made only on this path. */
+function fallback<C>(value: string, resolver: Resolver<C>, context: C) {
+  return substitute(
+    value,
+    resolver.name,
+    (section, option) => resolver.lookup(section, option, context),
+  );
 }

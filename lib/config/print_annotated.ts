@@ -14,26 +14,32 @@ export function formatAnnotated(data: ConfigData, only: string[] = []): string {
   const noteLines = new Map<readonly Note[], string>();
   // Pieces joined once: concatenating them one by one allocates far more.
   const out = ["\nAnnotated sections\n==================\n"];
+  // Neighbouring options mostly come from the same file: no lookup then.
+  let lastNotes: readonly Note[] | undefined, lastLines = "";
   for (const name of Array.from(data.keys()).sort()) {
     if (only.length && !only.includes(name)) continue;
     const section = data.get(name)!;
     out.push(`\n[${name}]\n`);
     for (const key of Array.from(section.keys()).sort()) {
-      const { value, notes } = section.get(key)!;
-      let lines = noteLines.get(notes);
-      if (lines === undefined) {
-        lines = "";
-        for (const note of notes) {
-          const prefix = note.op === "=" ? "   " : note.op + " ";
-          lines += `${prefix} ${note.source}\n`;
-        }
-        noteLines.set(notes, lines);
+      const option = section.get(key)!;
+      if (option.notes !== lastNotes) {
+        lastNotes = option.notes;
+        lastLines = noteLines.get(lastNotes) ?? formatNotes(lastNotes);
+        noteLines.set(lastNotes, lastLines);
       }
-      out.push(key, "= ", value, "\n", lines);
+      out.push(key, "= ", option.value, "\n", lastLines);
     }
   }
   out.push("\n");
   return out.join("");
+}
+
+function formatNotes(notes: readonly Note[]): string {
+  let lines = "";
+  for (const note of notes) {
+    lines += `${note.op === "=" ? "   " : note.op + " "} ${note.source}\n`;
+  }
+  return lines;
 }
 
 /** The same data as JSON: `{sections: {name: {option: {value, origins}}}}`. */
