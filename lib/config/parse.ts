@@ -91,12 +91,17 @@ export function parse(
       }
       if (margin === undefined) {
         margin = text.slice(start, indentEnd(text, start));
-        if (margin) state.margins.set(option, margin);
+        // Only a `+=`/`-=` value can be added to later in the file.
+        const op = optionName!.charCodeAt(optionName!.length - 1);
+        if (margin && (op === PLUS || op === MINUS)) {
+          state.margins.set(option, margin);
+        }
       }
       if (text.startsWith(margin, start)) {
         option.value += "\n" + text.slice(start + margin.length, last);
       } else { // indented less than the first line: dedentBlock decides
-        reindent(option, state);
+        reindent(option, margin);
+        state.margins.delete(option);
         state.raw.add(option);
         rawMode = true;
         option.value += "\n" + text.slice(start, last);
@@ -211,20 +216,18 @@ interface BlockState {
    * the others start with the stripped text of their first line.
    */
   blocks: Set<RawOption>;
-  /** The margin already taken off the lines of a block value. */
+  /** The margin already taken off the lines of a `+=`/`-=` block value. */
   margins: Map<RawOption, string>;
   /** Options holding their lines whole, for dedentBlock. */
   raw: Set<RawOption>;
 }
 
 /** Puts back the margin taken off the non-blank lines of a block value. */
-function reindent(option: RawOption, state: BlockState): void {
-  const margin = state.margins.get(option);
-  if (margin === undefined) return;
+function reindent(option: RawOption, margin: string): void {
+  if (!margin) return;
   option.value = option.value.split("\n").map((l) => l && margin + l).join(
     "\n",
   );
-  state.margins.delete(option);
 }
 
 function evaluateHeader(
@@ -266,7 +269,8 @@ function mergeOption(
   if (op === PLUS || op === MINUS) {
     const existing = section.get(name);
     if (existing) {
-      reindent(existing, state);
+      reindent(existing, state.margins.get(existing) ?? "");
+      state.margins.delete(existing);
       state.raw.add(existing);
       existing.value = pyRstrip(existing.value);
       if (value) existing.value += "\n" + value;
