@@ -8,7 +8,7 @@
  * one working set, so every project has one version per run.
  */
 import { rmSync } from "node:fs";
-import { doingAsync, UserError } from "../errors.ts";
+import { addDoing, UserError } from "../errors.ts";
 import { logger } from "../log.ts";
 import type { Candidate, Finder } from "./finder.ts";
 import type { EggsDirectory, InstalledDist } from "./eggs.ts";
@@ -107,6 +107,11 @@ export class Installer {
   private readonly decisions = new Map<string, Promise<Decision>>();
   private readonly downloads = new Map<string, Promise<DownloadResult>>();
   private readonly slots = new Slots(PARALLEL_DOWNLOADS);
+  /**
+   * Projects looked ahead for: a project's first requirement is the one
+   * decided, so only that one is worth it.
+   */
+  private readonly claimed = new Set<string>();
 
   constructor(private readonly options: InstallerOptions) {}
 
@@ -126,13 +131,10 @@ export class Installer {
       by: requirer,
       byDist: undefined as Dist | undefined,
     }));
-    // A project's first requirement in the queue is the one decided: only
-    // that one is worth looking ahead for.
-    const claimed = new Set(this.workingSet.keys());
     const lookAhead = (requirements: Requirement[]) =>
       this.prefetch(requirements.filter((r) => {
-        const fresh = !claimed.has(r.key);
-        claimed.add(r.key);
+        const fresh = !this.claimed.has(r.key);
+        this.claimed.add(r.key);
         return fresh;
       }));
     lookAhead(queue.map((item) => item.requirement));
@@ -148,10 +150,12 @@ export class Installer {
           logger.debug(`Getting required '${text}'`);
           logger.debug(`  required by ${byDist.name} ${byDist.version}.`);
         }
-        dist = await doingAsync(
-          `Getting distribution for '${text}'.`,
-          () => this.getDist(requirement),
-        );
+        try {
+          dist = await this.getDist(requirement);
+        } catch (err) {
+          addDoing(err, `Getting distribution for '${text}'.`);
+          throw err;
+        }
         this.workingSet.set(requirement.key, dist);
         this.requirers.set(requirement.key, by);
       }

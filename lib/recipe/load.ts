@@ -216,15 +216,34 @@ export class RecipeLoader {
       );
       this.dists.prefetch(packages);
     }
+    // Distributions are got in order (what is installed, and the messages,
+    // depend on it) while the imports overlap, which costs a fraction of
+    // one import after another. A failed import is held, not left rejected.
+    type Settled = RecipeFactory | { error: unknown };
+    const imports = new Map<string, Promise<Settled>>();
     for (const spec of list) {
       const [pkg, entry] = parseSpec(spec);
       const key = `${pkg}:${entry}`;
-      if (this.loaded.has(key)) continue;
+      if (this.loaded.has(key) || imports.has(key)) continue;
       try {
-        this.loaded.set(key, await this.loadRecipe(pkg, entry, spec));
+        const found = await this.locateRecipe(pkg, entry, spec);
+        if (typeof found === "function") {
+          this.loaded.set(key, found);
+        } else {
+          imports.set(key, importRecipe(found).catch((error) => ({ error })));
+        }
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         this.loaded.set(key, err);
+      }
+    }
+    for (const [key, loading] of imports) {
+      const loaded = await loading;
+      if (typeof loaded === "function") {
+        this.loaded.set(key, loaded);
+      } else {
+        if (!(loaded.error instanceof UserError)) throw loaded.error;
+        this.loaded.set(key, loaded.error);
       }
     }
   }
@@ -363,11 +382,15 @@ export class RecipeLoader {
     }
   }
 
-  private async loadRecipe(
+  /**
+   * The built-in recipe `spec` names, or the package entry point to import
+   * (getting the distribution first when it is one).
+   */
+  private async locateRecipe(
     pkg: string,
     entry: string,
     spec: string,
-  ): Promise<RecipeFactory> {
+  ): Promise<RecipeFactory | EntryPoint> {
     const found = this.findPackage(pkg);
     if (found) {
       const target = found.entries.recipes[entry];
@@ -378,19 +401,14 @@ export class RecipeLoader {
             `(recipe = ${spec.trim()})`,
         );
       }
-      return await importEntry(
-        found,
-        "recipes",
-        entry,
-        target,
-      ) as RecipeFactory;
+      return { pkg: found, entry, target };
     }
     const builtin = BUILTINS[`${pkg}:${entry}`];
     if (builtin) return builtin;
-    const entries = Object.keys(BUILTINS).filter((key) =>
-      parseSpec(key)[0] === pkg
-    ).map((key) => parseSpec(key)[1]);
-    if (entries.length) {
+    if (BUILTIN_PACKAGES.has(pkg)) {
+      const entries = Object.keys(BUILTINS).filter((key) =>
+        parseSpec(key)[0] === pkg
+      ).map((key) => parseSpec(key)[1]);
       throw new UserError(
         `Couldn't find recipe ${spec.trim()}: the built-in recipe '${pkg}' ` +
           `has no entry point '${entry}' (it has: ${entries.join(", ")})`,
@@ -406,7 +424,7 @@ export class RecipeLoader {
             `package.json (recipe = ${spec.trim()})`,
         );
       }
-      return await importEntry(dist, "recipes", entry, target) as RecipeFactory;
+      return { pkg: dist, entry, target };
     }
     const names = Object.keys(BUILTINS).map((key) =>
       key.endsWith(":default") ? key.slice(0, -":default".length) : key
@@ -420,6 +438,23 @@ export class RecipeLoader {
           : ""),
     );
   }
+}
+
+/** A recipe entry point of a package: `target` is `./file.ts[:export]`. */
+interface EntryPoint {
+  pkg: DevelopPackage;
+  entry: string;
+  target: string;
+}
+
+/** Imports the recipe class or factory of an entry point. */
+async function importRecipe(point: EntryPoint): Promise<RecipeFactory> {
+  return await importEntry(
+    point.pkg,
+    "recipes",
+    point.entry,
+    point.target,
+  ) as RecipeFactory;
 }
 
 /**
