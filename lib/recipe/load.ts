@@ -217,35 +217,35 @@ export class RecipeLoader {
       this.dists.prefetch(packages);
     }
     // Distributions are got in order (what is installed, and the messages,
-    // depend on it) while the imports overlap, which costs a fraction of
-    // one import after another. A failed import is held, not left rejected.
-    type Settled = RecipeFactory | { error: unknown };
-    const imports = new Map<string, Promise<Settled>>();
+    // depend on it), then the modules are imported all at once: one import
+    // after another costs twice as much.
+    const points = new Map<string, EntryPoint>();
     for (const spec of list) {
       const [pkg, entry] = parseSpec(spec);
       const key = `${pkg}:${entry}`;
-      if (this.loaded.has(key) || imports.has(key)) continue;
+      if (this.loaded.has(key) || points.has(key)) continue;
       try {
         const found = await this.locateRecipe(pkg, entry, spec);
-        if (typeof found === "function") {
-          this.loaded.set(key, found);
-        } else {
-          imports.set(key, importRecipe(found).catch((error) => ({ error })));
-        }
+        if (typeof found === "function") this.loaded.set(key, found);
+        else points.set(key, found);
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         this.loaded.set(key, err);
       }
     }
-    for (const [key, loading] of imports) {
-      const loaded = await loading;
-      if (typeof loaded === "function") {
-        this.loaded.set(key, loaded);
+    const keys = [...points.keys()];
+    const imported = await Promise.allSettled(
+      [...points.values()].map(importRecipe),
+    );
+    imported.forEach((result, i) => {
+      if (result.status === "fulfilled") {
+        this.loaded.set(keys[i], result.value);
+      } else if (result.reason instanceof UserError) {
+        this.loaded.set(keys[i], result.reason);
       } else {
-        if (!(loaded.error instanceof UserError)) throw loaded.error;
-        this.loaded.set(key, loaded.error);
+        throw result.reason;
       }
-    }
+    });
   }
 
   /**
