@@ -11,7 +11,7 @@ import { rmSync } from "node:fs";
 import { addDoing, UserError } from "../errors.ts";
 import { logger } from "../log.ts";
 import type { Candidate, Finder } from "./finder.ts";
-import type { EggsDirectory, InstalledDist } from "./eggs.ts";
+import type { EggsDirectory, InstalledDist, Prepared } from "./eggs.ts";
 import type { Dist } from "./metadata.ts";
 import {
   formatRequirement,
@@ -21,6 +21,7 @@ import {
   satisfiesRequirement,
 } from "./requirement.ts";
 import type { DownloadResult } from "../recipe/api.ts";
+import { Slots, type Urgency } from "./slots.ts";
 import type { DistTransport } from "./transport.ts";
 import { compareVersions, isFinal } from "./version.ts";
 
@@ -39,6 +40,8 @@ export interface InstallerOptions {
   versions: Map<string, string>;
   /** The develop package a requirement names, if one is linked. */
   develop?: (requirement: Requirement) => Dist | undefined;
+  /** Downloads at once (8 when unset). */
+  parallelDownloads?: number;
 }
 
 /** A version picked without a pin, for `show-picked-versions`. */
@@ -49,8 +52,8 @@ export interface PickedVersion {
   requiredBy: string[];
 }
 
-/** Downloads running at once while looking ahead. */
-const PARALLEL_DOWNLOADS = 4;
+/** Downloads running at once while looking ahead, unless told otherwise. */
+const PARALLEL_DOWNLOADS = 8;
 
 /** What satisfies a requirement, and what to log about it. */
 type Decision =
@@ -62,41 +65,6 @@ type Decision =
     | { kind: "missing" }
   );
 
-/** Runs at most `size` tasks at a time, in the order they were asked. */
-class Slots {
-  private running = 0;
-  private waiting: Array<{ start(): void; drop(): void }> = [];
-
-  constructor(private readonly size: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.size) {
-      await new Promise<void>((start, drop) =>
-        this.waiting.push({
-          start,
-          drop: () => drop(new Error("the run ended before this download")),
-        })
-      );
-    } else {
-      this.running++;
-    }
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next.start();
-      else this.running--;
-    }
-  }
-
-  /** Drops the tasks not started: nothing waits for them any more. */
-  drop(): void {
-    const dropped = this.waiting;
-    this.waiting = [];
-    for (const task of dropped) task.drop();
-  }
-}
-
 /** Gets distributions and remembers what it picked. */
 export class Installer {
   private readonly workingSet = new Map<string, Dist>();
@@ -106,14 +74,18 @@ export class Installer {
   private readonly required = new Map<string, Set<string>>();
   private readonly decisions = new Map<string, Promise<Decision>>();
   private readonly downloads = new Map<string, Promise<DownloadResult>>();
-  private readonly slots = new Slots(PARALLEL_DOWNLOADS);
-  /**
-   * Projects looked ahead for: a project's first requirement is the one
-   * decided, so only that one is worth it.
-   */
+  private readonly slots: Slots;
+  /** Projects looked ahead for (see {@link unclaimed}). */
   private readonly claimed = new Set<string>();
+  /** Archives downloaded and unpacked (see {@link prepare}), by location. */
+  private readonly prepared = new Map<string, Promise<Prepared>>();
+  /** Unpacked ahead and not moved into place yet. */
+  private readonly unused = new Set<Prepared>();
+  private stopped = false;
 
-  constructor(private readonly options: InstallerOptions) {}
+  constructor(private readonly options: InstallerOptions) {
+    this.slots = new Slots(options.parallelDownloads ?? PARALLEL_DOWNLOADS);
+  }
 
   /**
    * The distributions for `specs` and everything they require, in
@@ -131,12 +103,10 @@ export class Installer {
       by: requirer,
       byDist: undefined as Dist | undefined,
     }));
+    // What this call meets next is needed before what was looked ahead
+    // for earlier.
     const lookAhead = (requirements: Requirement[]) =>
-      this.prefetch(requirements.filter((r) => {
-        const fresh = !this.claimed.has(r.key);
-        this.claimed.add(r.key);
-        return fresh;
-      }));
+      this.lookAheadFor(this.unclaimed(requirements), "soon");
     lookAhead(queue.map((item) => item.requirement));
     const result: Dist[] = [];
     const processed = new Set<string>();
@@ -187,9 +157,28 @@ export class Installer {
     return result;
   }
 
-  /** Stops looking ahead: downloads not started yet are dropped. */
+  /**
+   * Stops looking ahead: downloads not started yet are dropped, and what
+   * was unpacked ahead but not used is removed.
+   */
   stopLookAhead(): void {
+    this.stopped = true;
     this.slots.drop();
+    for (const prepared of this.unused) this.options.eggs.discard(prepared);
+    this.unused.clear();
+  }
+
+  /**
+   * The requirements whose projects were not looked ahead for yet, now
+   * claimed: a project's first requirement is the one decided, so only
+   * that one is worth it.
+   */
+  private unclaimed(requirements: Requirement[]): Requirement[] {
+    return requirements.filter((r) => {
+      const fresh = !this.claimed.has(r.key);
+      this.claimed.add(r.key);
+      return fresh;
+    });
   }
 
   /** Versions picked so far without a pin, in the order they were picked. */
@@ -223,6 +212,12 @@ export class Installer {
    * order by {@link install}. Failures wait for that too.
    */
   prefetch(requirements: Requirement[]): void {
+    this.lookAheadFor(requirements, "later");
+  }
+
+  /** {@link prefetch}, its downloads started when `urgency` says. */
+  private lookAheadFor(requirements: Requirement[], urgency: Urgency): void {
+    if (this.stopped) return;
     for (const raw of requirements) {
       let requirement: Requirement;
       try {
@@ -231,10 +226,11 @@ export class Installer {
         continue;
       }
       if (this.workingSet.has(requirement.key)) continue;
-      this.decide(requirement).then((decision) => {
+      this.decide(requirement).then(async (decision) => {
         if (decision.kind !== "fetch" || decision.candidate.local) return;
         if (!decision.pinned && !this.options.allowPicked) return;
-        return this.download(decision.candidate);
+        const prepared = await this.prepare(decision.candidate, urgency);
+        this.lookAheadFor(this.unclaimed(prepared.metadata.requires), "soon");
       }).catch(() => {/* reported when the requirement is processed */});
     }
   }
@@ -372,9 +368,36 @@ export class Installer {
         (a, d) => transport.extract(a, d),
       );
     }
-    const fetched = await this.download(candidate);
+    const prepared = await this.prepare(candidate, "now");
+    this.unused.delete(prepared);
+    return eggs.commit(prepared);
+  }
+
+  /**
+   * The archive of `candidate` downloaded and unpacked beside the eggs
+   * directory's entries, once: the look-ahead learns its requirements
+   * early, and {@link unpack} only moves it into place.
+   */
+  private prepare(candidate: Candidate, urgency: Urgency): Promise<Prepared> {
+    const download = this.download(candidate, urgency);
+    let prepared = this.prepared.get(candidate.location);
+    if (!prepared) {
+      prepared = download.then((fetched) =>
+        this.unpackDownload(candidate, fetched)
+      );
+      this.prepared.set(candidate.location, prepared);
+    }
+    return prepared;
+  }
+
+  private async unpackDownload(
+    candidate: Candidate,
+    fetched: DownloadResult,
+  ): Promise<Prepared> {
+    const { transport, eggs } = this.options;
+    let prepared: Prepared;
     try {
-      return await eggs.unpack(
+      prepared = await eggs.prepare(
         fetched.path,
         candidate,
         candidate.location,
@@ -389,23 +412,31 @@ export class Installer {
     } finally {
       if (fetched.isTemp) rmSync(fetched.path, { force: true });
     }
+    // The run is over: nothing will move it into place.
+    if (this.stopped) eggs.discard(prepared);
+    else this.unused.add(prepared);
+    return prepared;
   }
 
   /**
    * The archive of `candidate` downloaded, once; at most
-   * {@link PARALLEL_DOWNLOADS} at a time.
+   * `parallelDownloads` at a time, started in order of `urgency`.
    */
-  private download(candidate: Candidate): Promise<DownloadResult> {
-    let download = this.downloads.get(candidate.location);
-    if (!download) {
-      const { md5, sha256 } = candidate;
-      download = this.slots.run(() =>
-        this.options.transport.fetchArchive(candidate.location, {
-          md5,
-          sha256,
-        })
+  private download(
+    candidate: Candidate,
+    urgency: Urgency,
+  ): Promise<DownloadResult> {
+    const { location, md5, sha256 } = candidate;
+    let download = this.downloads.get(location);
+    if (download) {
+      this.slots.hurry(location, urgency);
+    } else {
+      download = this.slots.run(
+        location,
+        urgency,
+        () => this.options.transport.fetchArchive(location, { md5, sha256 }),
       );
-      this.downloads.set(candidate.location, download);
+      this.downloads.set(location, download);
     }
     return download;
   }
