@@ -72,7 +72,11 @@ export class Installer {
   private readonly requirers = new Map<string, string>();
   private readonly picks = new Map<string, PickedVersion>();
   private readonly required = new Map<string, Set<string>>();
-  private readonly decisions = new Map<string, Promise<Decision>>();
+  /** Decisions by requirement text; a promise while looking further. */
+  private readonly decisions = new Map<
+    string,
+    Decision | Promise<Decision>
+  >();
   private readonly downloads = new Map<string, Promise<DownloadResult>>();
   private readonly slots: Slots;
   /** Projects looked ahead for (see {@link unclaimed}). */
@@ -121,7 +125,9 @@ export class Installer {
           logger.debug(`  required by ${byDist.name} ${byDist.version}.`);
         }
         try {
-          dist = await this.getDist(requirement);
+          // Settled by what is unpacked, the common case, without a wait.
+          const got = this.getDist(requirement);
+          dist = got instanceof Promise ? await got : got;
         } catch (err) {
           addDoing(err, `Getting distribution for '${text}'.`);
           throw err;
@@ -226,7 +232,15 @@ export class Installer {
         continue;
       }
       if (this.workingSet.has(requirement.key)) continue;
-      this.decide(requirement).then(async (decision) => {
+      let decided: Decision | Promise<Decision>;
+      try {
+        decided = this.decide(requirement);
+      } catch {
+        continue; // reported when the requirement is processed
+      }
+      // Settled by what is unpacked: nothing to fetch.
+      if (!(decided instanceof Promise)) continue;
+      decided.then(async (decision) => {
         if (decision.kind !== "fetch" || decision.candidate.local) return;
         if (!decision.pinned && !this.options.allowPicked) return;
         const prepared = await this.prepare(decision.candidate, urgency);
@@ -235,27 +249,57 @@ export class Installer {
     }
   }
 
-  private async getDist(requirement: Requirement): Promise<Dist> {
-    const decision = await this.decide(requirement);
+  /** The distribution for `requirement`, as {@link decide} says. */
+  private getDist(requirement: Requirement): Dist | Promise<Dist> {
+    const decided = this.decide(requirement);
+    return decided instanceof Promise
+      ? decided.then((decision) => this.follow(requirement, decision))
+      : this.follow(requirement, decided);
+  }
+
+  /** Logs and carries out `decision`; waits only to fetch. */
+  private follow(
+    requirement: Requirement,
+    decision: Decision,
+  ): Dist | Promise<Dist> {
     for (const note of decision.notes) logger.debug(note);
     if (decision.kind === "develop") return decision.dist;
-    if (decision.kind === "missing") throw await this.missing(requirement);
+    if (decision.kind === "missing") return this.notFound(requirement);
     const chosen = decision.kind === "fetch"
       ? decision.candidate
       : decision.installed;
     if (!decision.pinned && !this.options.allowPicked) {
       throw new UserError(`Picked: ${chosen.name} = ${chosen.version}`);
     }
-    let dist: Dist;
-    if (decision.kind === "installed") {
-      dist = this.options.eggs.read(decision.installed);
-    } else {
-      const text = formatRequirement(requirement);
-      logger.info(`Getting distribution for '${text}'.`);
-      dist = await this.unpack(decision.candidate);
-      logger.info(`Got ${dist.name} ${dist.version}.`);
+    if (decision.kind === "fetch") {
+      return this.fetchDist(requirement, decision.candidate, decision.pinned);
     }
-    if (!decision.pinned) {
+    return this.remember(
+      this.options.eggs.read(decision.installed),
+      decision.pinned,
+    );
+  }
+
+  private async fetchDist(
+    requirement: Requirement,
+    candidate: Candidate,
+    pinned: boolean,
+  ): Promise<Dist> {
+    logger.info(
+      `Getting distribution for '${formatRequirement(requirement)}'.`,
+    );
+    const dist = await this.unpack(candidate);
+    logger.info(`Got ${dist.name} ${dist.version}.`);
+    return this.remember(dist, pinned);
+  }
+
+  private async notFound(requirement: Requirement): Promise<never> {
+    throw await this.missing(requirement);
+  }
+
+  /** Records `dist` as picked unless a pin chose it; returns it. */
+  private remember(dist: Dist, pinned: boolean): Dist {
+    if (!pinned) {
       logger.debug(`Picked: ${dist.name} = ${dist.version}`);
       this.picks.set(dist.key, {
         name: dist.name,
@@ -267,7 +311,7 @@ export class Installer {
   }
 
   /** What to do for `requirement`, decided once (see {@link decideNow}). */
-  private decide(requirement: Requirement): Promise<Decision> {
+  private decide(requirement: Requirement): Decision | Promise<Decision> {
     const text = formatRequirement(requirement);
     let decision = this.decisions.get(text);
     if (!decision) {
@@ -279,12 +323,13 @@ export class Installer {
 
   /**
    * zc.buildout's `_satisfied`: a develop package, else what is unpacked
-   * when that is good enough, else the best archive offered.
+   * when that is good enough, else the best archive offered (looking for
+   * it is the only wait).
    */
-  private async decideNow(
+  private decideNow(
     requirement: Requirement,
     text: string,
-  ): Promise<Decision> {
+  ): Decision | Promise<Decision> {
     const { eggs, newest, preferFinal } = this.options;
     const develop = this.options.develop?.(requirement);
     if (develop && satisfiesRequirement(requirement, develop.version)) {
@@ -302,7 +347,7 @@ export class Installer {
     if (!have.length) {
       const note =
         `We have no distributions for ${requirement.name} that satisfies '${text}'.`;
-      return fetch(await this.obtain(requirement), [note]);
+      return this.obtain(requirement).then((found) => fetch(found, [note]));
     }
     const installed = (dist: InstalledDist, notes: string[]) => ({
       kind: "installed" as const,
@@ -320,18 +365,19 @@ export class Installer {
     }
     const best = have[0];
     if (!newest) return installed(best, []);
-    const available = await this.obtain(requirement);
-    if (!available) {
+    return this.obtain(requirement).then((available): Decision => {
+      if (!available) {
+        return installed(best, [
+          `There are no distros available that meet '${text}'.\nUsing our best, ${best.name} ${best.version}.`,
+        ]);
+      }
+      if (isBetter(available.version, best.version, preferFinal)) {
+        return fetch(available, []);
+      }
       return installed(best, [
-        `There are no distros available that meet '${text}'.\nUsing our best, ${best.name} ${best.version}.`,
+        `We have the best distribution that satisfies '${text}'.`,
       ]);
-    }
-    if (isBetter(available.version, best.version, preferFinal)) {
-      return fetch(available, []);
-    }
-    return installed(best, [
-      `We have the best distribution that satisfies '${text}'.`,
-    ]);
+    });
   }
 
   /** The best archive satisfying `requirement`, if any is offered. */

@@ -159,19 +159,36 @@ export function entryGroups(
   where: string,
 ): Record<EntryGroup, Record<string, string>> {
   const field = (buildoutField ?? {}) as Record<string, unknown>;
-  const entries = { recipes: {}, uninstall: {}, extensions: {}, unload: {} };
-  for (const group of Object.keys(entries) as EntryGroup[]) {
-    const map = field[group] ?? {};
-    const valid = typeof map === "object" && !Array.isArray(map) &&
-      Object.values(map as object).every((v) => typeof v === "string");
-    if (!valid) {
-      throw new UserError(
-        `Invalid "buildout.${group}" in ${where}: expected a map of entry point names to module paths`,
-      );
+  return {
+    recipes: entryGroup(field, "recipes", where),
+    uninstall: entryGroup(field, "uninstall", where),
+    extensions: entryGroup(field, "extensions", where),
+    unload: entryGroup(field, "unload", where),
+  };
+}
+
+/** One group of {@link entryGroups}. */
+function entryGroup(
+  field: Record<string, unknown>,
+  group: EntryGroup,
+  where: string,
+): Record<string, string> {
+  const map = field[group] ?? {};
+  let valid = typeof map === "object" && !Array.isArray(map);
+  // A loop, not Object.values().every(): this runs for every distribution.
+  if (valid) {
+    for (const key in map as object) {
+      if (typeof (map as Record<string, unknown>)[key] !== "string") {
+        valid = false;
+      }
     }
-    entries[group] = map as Record<string, string>;
   }
-  return entries;
+  if (!valid) {
+    throw new UserError(
+      `Invalid "buildout.${group}" in ${where}: expected a map of entry point names to module paths`,
+    );
+  }
+  return map as Record<string, string>;
 }
 
 /** Finds, loads and signs recipes, uninstall recipes and extensions. */
