@@ -289,6 +289,6 @@ console.log(
   `    the file-system floor is ${(100 * floor / cold).toFixed(0)}% of it ` +
     `(${floor.toFixed(0)} ms); the rest, ` +
     `${(cold - floor - (transfer ?? 0)).toFixed(0)} ms, is start-up, ` +
-    "resolution, unpacking and imports",
+    "reading the page, downloading, unpacking, resolution and imports",
 );
 cleanup();
