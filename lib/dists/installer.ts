@@ -79,6 +79,8 @@ export class Installer {
   >();
   private readonly downloads = new Map<string, Promise<DownloadResult>>();
   private readonly slots: Slots;
+  /** One unpacking at a time, as in order: big archives stay one stream. */
+  private readonly unpacking = new Slots(1);
   /** Projects looked ahead for (see {@link unclaimed}). */
   private readonly claimed = new Set<string>();
   /** Archives downloaded and unpacked (see {@link prepare}), by location. */
@@ -170,6 +172,7 @@ export class Installer {
   stopLookAhead(): void {
     this.stopped = true;
     this.slots.drop();
+    this.unpacking.drop();
     for (const prepared of this.unused) this.options.eggs.discard(prepared);
     this.unused.clear();
   }
@@ -425,13 +428,20 @@ export class Installer {
    * early, and {@link unpack} only moves it into place.
    */
   private prepare(candidate: Candidate, urgency: Urgency): Promise<Prepared> {
+    const { location } = candidate;
     const download = this.download(candidate, urgency);
-    let prepared = this.prepared.get(candidate.location);
-    if (!prepared) {
+    let prepared = this.prepared.get(location);
+    if (prepared) {
+      this.unpacking.hurry(location, urgency);
+    } else {
       prepared = download.then((fetched) =>
-        this.unpackDownload(candidate, fetched)
+        this.unpacking.run(
+          location,
+          urgency,
+          () => this.unpackDownload(candidate, fetched),
+        )
       );
-      this.prepared.set(candidate.location, prepared);
+      this.prepared.set(location, prepared);
     }
     return prepared;
   }

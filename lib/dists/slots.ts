@@ -1,8 +1,8 @@
 /**
- * A bound on the downloads running at once, starting waiting ones in the
- * order the installer will need them: what it waits for now, then what it
- * found it needs next (the requirements of what it just unpacked), then
- * what was looked ahead for from the start.
+ * A bound on the tasks (downloads, unpacking) running at once, starting
+ * waiting ones in the order the installer will need them: what it waits
+ * for now, then what it found it needs next (the requirements of what it
+ * just unpacked), then what was looked ahead for from the start.
  */
 
 /** How soon a task's result is needed. */
@@ -45,7 +45,7 @@ export class Slots {
         this.waiting.set(id, {
           ...this.place(urgency),
           start,
-          drop: () => drop(new Error("the run ended before this download")),
+          drop: () => drop(new Error("the run ended before this task started")),
         })
       );
     } else {

@@ -62,7 +62,7 @@ Deno.test("at most size run; dropped ones never start", async () => {
   await tick();
   assert.deepEqual(started, ["a", "b"]);
   slots.drop();
-  await assert.rejects(c, /the run ended before this download/);
+  await assert.rejects(c, /the run ended before this task started/);
   finish.get("a")!();
   finish.get("b")!();
   assert.deepEqual(await Promise.all([a, b]), ["a", "b"]);
