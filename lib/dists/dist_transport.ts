@@ -6,7 +6,7 @@
  */
 import type { Options } from "../buildout.ts";
 import { UserError } from "../errors.ts";
-import { extract } from "../fetch/archive.ts";
+import { extractToNewDirectory } from "../fetch/archive.ts";
 import { DIST_NAMESPACE, Download } from "../fetch/download.ts";
 import { hostAllowed, httpSettings } from "../fetch/http.ts";
 import { logger } from "../log.ts";
@@ -42,8 +42,6 @@ export function distTransport(main: Options): DistTransport {
       return await readPage(url, http.timeoutSeconds);
     },
     fetchArchive: (url, checksums) => download.download(url, checksums),
-    async extract(archive, destination) {
-      await extract(archive, destination, { stripTopLevelDir: "auto" });
-    },
+    extract: extractToNewDirectory,
   };
 }

@@ -5,16 +5,34 @@
  * renamed into place, so the directory never holds half a distribution.
  */
 import { randomBytes } from "../lazy_crypto.ts";
-import { mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
+import {
+  removeTempFile,
+  trackTempFile,
+  untrackTempFile,
+} from "../fetch/temp_files.ts";
 import { type DistName, parseDistName } from "./archive_name.ts";
-import { checkEntryModules, type Dist, readMetadata } from "./metadata.ts";
+import {
+  checkEntryModules,
+  type Dist,
+  type DistMetadata,
+  readMetadata,
+} from "./metadata.ts";
 import { compareVersions } from "./version.ts";
 
 /** An unpacked distribution's name, version and directory. */
 export interface InstalledDist extends DistName {
   dir: string;
+}
+
+/** A distribution unpacked and checked, not yet in place: see {@link EggsDirectory.prepare}. */
+export interface Prepared {
+  name: DistName;
+  /** The hidden temporary directory holding it. */
+  temporary: string;
+  metadata: DistMetadata;
 }
 
 /** Reads and fills one eggs directory. */
@@ -81,41 +99,79 @@ export class EggsDirectory {
     label: string,
     extract: (archive: string, destination: string) => Promise<void>,
   ): Promise<Dist> {
-    const dirname = `${name.name}-${name.version}`;
-    const target = join(this.path, dirname);
+    return this.commit(await this.prepare(archive, name, label, extract));
+  }
+
+  /**
+   * The first half of {@link unpack}: `archive` unpacked and checked in a
+   * hidden temporary directory of the eggs directory, which
+   * {@link commit} moves into place or {@link discard} removes.
+   *
+   * @throws {UserError} from `extract` or the checks; nothing is left in
+   *   the eggs directory then.
+   */
+  async prepare(
+    archive: string,
+    name: DistName,
+    label: string,
+    extract: (archive: string, destination: string) => Promise<void>,
+  ): Promise<Prepared> {
     mkdirSync(this.path, { recursive: true });
     // Hidden, and new: extraction moves its result there in one rename.
     const temporary = join(
       this.path,
-      `.${dirname}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`,
+      `.${name.name}-${name.version}.tmp-${process.pid}-${
+        randomBytes(6).toString("hex")
+      }`,
     );
-    let metadata;
+    // Removed when the run ends, however it ends, unless moved into place.
+    trackTempFile(temporary);
     try {
       await extract(archive, temporary);
-      metadata = readMetadata(temporary, label);
+      const metadata = readMetadata(temporary, label);
       checkEntryModules(temporary, label, metadata);
-      try {
-        renameSync(temporary, target);
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
-        rmSync(temporary, { recursive: true, force: true });
-        metadata = readMetadata(target, target);
-      }
+      return { name, temporary, metadata };
     } catch (err) {
-      rmSync(temporary, { recursive: true, force: true });
+      removeTempFile(temporary);
       throw err;
     }
-    const installed = { ...name, dir: target };
+  }
+
+  /**
+   * Moves a prepared distribution into place and returns it; when another
+   * process unpacked the same distribution meanwhile, its copy is kept.
+   *
+   * @throws {UserError} when that copy's package.json cannot be read.
+   */
+  commit(prepared: Prepared): Dist {
+    const { name, temporary } = prepared;
+    let { metadata } = prepared;
+    const target = join(this.path, `${name.name}-${name.version}`);
+    try {
+      renameSync(temporary, target);
+      untrackTempFile(temporary);
+    } catch (err) {
+      removeTempFile(temporary);
+      const code = (err as { code?: string }).code;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+      metadata = readMetadata(target, target);
+    }
+    const installed = {
+      name: name.name,
+      key: name.key,
+      version: name.version,
+      dir: target,
+    };
     this.installed(name.key);
     this.add(installed);
-    const dist: Dist = {
-      ...installed,
-      develop: false,
-      ...metadata,
-    };
+    const dist: Dist = { ...installed, develop: false, ...metadata };
     this.dists.set(target, dist);
     return dist;
+  }
+
+  /** Removes a prepared distribution that is not wanted after all. */
+  discard(prepared: Prepared): void {
+    removeTempFile(prepared.temporary);
   }
 
   private add(installed: InstalledDist): void {

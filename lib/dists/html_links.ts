@@ -1,8 +1,10 @@
 /**
  * The links of an HTML page (`<a href>`), resolved against the page's
  * address or its `<base href>`, entities decoded (htmlparser2 does that;
- * a regular expression would not).
+ * a regular expression would not, so only plain pages are read without
+ * it: see `_plain_links.ts`).
  */
+import { type LinkTag, plainLinks } from "./_plain_links.ts";
 
 /**
  * Absolute URLs of the page's `<a href>` links, in document order; hrefs
@@ -17,28 +19,36 @@ export async function htmlLinks(
   html: string,
   pageUrl: string,
 ): Promise<string[]> {
+  const tags = plainLinks(html) ?? await parsedLinks(html);
+  let base = pageUrl;
+  const links: string[] = [];
+  let linked = false;
+  for (const [name, href] of tags) {
+    if (name === "a") {
+      linked = true;
+      const url = resolveUrl(href, base);
+      if (url) links.push(url);
+    } else if (!linked) {
+      base = resolveUrl(href, pageUrl) ?? base;
+    }
+  }
+  return links;
+}
+
+/** The link tags of any page, through htmlparser2. */
+async function parsedLinks(html: string): Promise<LinkTag[]> {
   // Loaded on first use: most runs read no page.
   const { Parser } = await import("htmlparser2");
-  let base = pageUrl;
-  const hrefs: string[] = [];
+  const tags: LinkTag[] = [];
   const parser = new Parser({
     onopentag(name, attributes) {
       const href = attributes.href?.trim();
-      if (!href) return;
-      if (name === "a") hrefs.push(href);
-      else if (name === "base" && !hrefs.length) {
-        base = resolveUrl(href, pageUrl) ?? base;
-      }
+      if (href && (name === "a" || name === "base")) tags.push([name, href]);
     },
   });
   parser.write(html);
   parser.end();
-  const links: string[] = [];
-  for (const href of hrefs) {
-    const url = resolveUrl(href, base);
-    if (url) links.push(url);
-  }
-  return links;
+  return tags;
 }
 
 function resolveUrl(href: string, base: string): string | undefined {

@@ -8,10 +8,10 @@
  * one working set, so every project has one version per run.
  */
 import { rmSync } from "node:fs";
-import { doingAsync, UserError } from "../errors.ts";
+import { addDoing, UserError } from "../errors.ts";
 import { logger } from "../log.ts";
 import type { Candidate, Finder } from "./finder.ts";
-import type { EggsDirectory, InstalledDist } from "./eggs.ts";
+import type { EggsDirectory, InstalledDist, Prepared } from "./eggs.ts";
 import type { Dist } from "./metadata.ts";
 import {
   formatRequirement,
@@ -21,6 +21,7 @@ import {
   satisfiesRequirement,
 } from "./requirement.ts";
 import type { DownloadResult } from "../recipe/api.ts";
+import { Slots, type Urgency } from "./slots.ts";
 import type { DistTransport } from "./transport.ts";
 import { compareVersions, isFinal } from "./version.ts";
 
@@ -39,6 +40,8 @@ export interface InstallerOptions {
   versions: Map<string, string>;
   /** The develop package a requirement names, if one is linked. */
   develop?: (requirement: Requirement) => Dist | undefined;
+  /** Downloads at once (8 when unset). */
+  parallelDownloads?: number;
 }
 
 /** A version picked without a pin, for `show-picked-versions`. */
@@ -49,8 +52,8 @@ export interface PickedVersion {
   requiredBy: string[];
 }
 
-/** Downloads running at once while looking ahead. */
-const PARALLEL_DOWNLOADS = 4;
+/** Downloads running at once while looking ahead, unless told otherwise. */
+const PARALLEL_DOWNLOADS = 8;
 
 /** What satisfies a requirement, and what to log about it. */
 type Decision =
@@ -62,41 +65,6 @@ type Decision =
     | { kind: "missing" }
   );
 
-/** Runs at most `size` tasks at a time, in the order they were asked. */
-class Slots {
-  private running = 0;
-  private waiting: Array<{ start(): void; drop(): void }> = [];
-
-  constructor(private readonly size: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.size) {
-      await new Promise<void>((start, drop) =>
-        this.waiting.push({
-          start,
-          drop: () => drop(new Error("the run ended before this download")),
-        })
-      );
-    } else {
-      this.running++;
-    }
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next.start();
-      else this.running--;
-    }
-  }
-
-  /** Drops the tasks not started: nothing waits for them any more. */
-  drop(): void {
-    const dropped = this.waiting;
-    this.waiting = [];
-    for (const task of dropped) task.drop();
-  }
-}
-
 /** Gets distributions and remembers what it picked. */
 export class Installer {
   private readonly workingSet = new Map<string, Dist>();
@@ -104,11 +72,26 @@ export class Installer {
   private readonly requirers = new Map<string, string>();
   private readonly picks = new Map<string, PickedVersion>();
   private readonly required = new Map<string, Set<string>>();
-  private readonly decisions = new Map<string, Promise<Decision>>();
+  /** Decisions by requirement text; a promise while looking further. */
+  private readonly decisions = new Map<
+    string,
+    Decision | Promise<Decision>
+  >();
   private readonly downloads = new Map<string, Promise<DownloadResult>>();
-  private readonly slots = new Slots(PARALLEL_DOWNLOADS);
+  private readonly slots: Slots;
+  /** One unpacking at a time, as in order: big archives stay one stream. */
+  private readonly unpacking = new Slots(1);
+  /** Projects looked ahead for (see {@link unclaimed}). */
+  private readonly claimed = new Set<string>();
+  /** Archives downloaded and unpacked (see {@link prepare}), by location. */
+  private readonly prepared = new Map<string, Promise<Prepared>>();
+  /** Unpacked ahead and not moved into place yet. */
+  private readonly unused = new Set<Prepared>();
+  private stopped = false;
 
-  constructor(private readonly options: InstallerOptions) {}
+  constructor(private readonly options: InstallerOptions) {
+    this.slots = new Slots(options.parallelDownloads ?? PARALLEL_DOWNLOADS);
+  }
 
   /**
    * The distributions for `specs` and everything they require, in
@@ -126,15 +109,10 @@ export class Installer {
       by: requirer,
       byDist: undefined as Dist | undefined,
     }));
-    // A project's first requirement in the queue is the one decided: only
-    // that one is worth looking ahead for.
-    const claimed = new Set(this.workingSet.keys());
+    // What this call meets next is needed before what was looked ahead
+    // for earlier.
     const lookAhead = (requirements: Requirement[]) =>
-      this.prefetch(requirements.filter((r) => {
-        const fresh = !claimed.has(r.key);
-        claimed.add(r.key);
-        return fresh;
-      }));
+      this.lookAheadFor(this.unclaimed(requirements), "soon");
     lookAhead(queue.map((item) => item.requirement));
     const result: Dist[] = [];
     const processed = new Set<string>();
@@ -148,10 +126,14 @@ export class Installer {
           logger.debug(`Getting required '${text}'`);
           logger.debug(`  required by ${byDist.name} ${byDist.version}.`);
         }
-        dist = await doingAsync(
-          `Getting distribution for '${text}'.`,
-          () => this.getDist(requirement),
-        );
+        try {
+          // Settled by what is unpacked, the common case, without a wait.
+          const got = this.getDist(requirement);
+          dist = got instanceof Promise ? await got : got;
+        } catch (err) {
+          addDoing(err, `Getting distribution for '${text}'.`);
+          throw err;
+        }
         this.workingSet.set(requirement.key, dist);
         this.requirers.set(requirement.key, by);
       }
@@ -183,9 +165,29 @@ export class Installer {
     return result;
   }
 
-  /** Stops looking ahead: downloads not started yet are dropped. */
+  /**
+   * Stops looking ahead: downloads not started yet are dropped, and what
+   * was unpacked ahead but not used is removed.
+   */
   stopLookAhead(): void {
+    this.stopped = true;
     this.slots.drop();
+    this.unpacking.drop();
+    for (const prepared of this.unused) this.options.eggs.discard(prepared);
+    this.unused.clear();
+  }
+
+  /**
+   * The requirements whose projects were not looked ahead for yet, now
+   * claimed: a project's first requirement is the one decided, so only
+   * that one is worth it.
+   */
+  private unclaimed(requirements: Requirement[]): Requirement[] {
+    return requirements.filter((r) => {
+      const fresh = !this.claimed.has(r.key);
+      this.claimed.add(r.key);
+      return fresh;
+    });
   }
 
   /** Versions picked so far without a pin, in the order they were picked. */
@@ -219,6 +221,12 @@ export class Installer {
    * order by {@link install}. Failures wait for that too.
    */
   prefetch(requirements: Requirement[]): void {
+    this.lookAheadFor(requirements, "later");
+  }
+
+  /** {@link prefetch}, its downloads started when `urgency` says. */
+  private lookAheadFor(requirements: Requirement[], urgency: Urgency): void {
+    if (this.stopped) return;
     for (const raw of requirements) {
       let requirement: Requirement;
       try {
@@ -227,35 +235,74 @@ export class Installer {
         continue;
       }
       if (this.workingSet.has(requirement.key)) continue;
-      this.decide(requirement).then((decision) => {
+      let decided: Decision | Promise<Decision>;
+      try {
+        decided = this.decide(requirement);
+      } catch {
+        continue; // reported when the requirement is processed
+      }
+      // Settled by what is unpacked: nothing to fetch.
+      if (!(decided instanceof Promise)) continue;
+      decided.then(async (decision) => {
         if (decision.kind !== "fetch" || decision.candidate.local) return;
         if (!decision.pinned && !this.options.allowPicked) return;
-        return this.download(decision.candidate);
+        const prepared = await this.prepare(decision.candidate, urgency);
+        this.lookAheadFor(this.unclaimed(prepared.metadata.requires), "soon");
       }).catch(() => {/* reported when the requirement is processed */});
     }
   }
 
-  private async getDist(requirement: Requirement): Promise<Dist> {
-    const decision = await this.decide(requirement);
+  /** The distribution for `requirement`, as {@link decide} says. */
+  private getDist(requirement: Requirement): Dist | Promise<Dist> {
+    const decided = this.decide(requirement);
+    return decided instanceof Promise
+      ? decided.then((decision) => this.follow(requirement, decision))
+      : this.follow(requirement, decided);
+  }
+
+  /** Logs and carries out `decision`; waits only to fetch. */
+  private follow(
+    requirement: Requirement,
+    decision: Decision,
+  ): Dist | Promise<Dist> {
     for (const note of decision.notes) logger.debug(note);
     if (decision.kind === "develop") return decision.dist;
-    if (decision.kind === "missing") throw await this.missing(requirement);
+    if (decision.kind === "missing") return this.notFound(requirement);
     const chosen = decision.kind === "fetch"
       ? decision.candidate
       : decision.installed;
     if (!decision.pinned && !this.options.allowPicked) {
       throw new UserError(`Picked: ${chosen.name} = ${chosen.version}`);
     }
-    let dist: Dist;
-    if (decision.kind === "installed") {
-      dist = this.options.eggs.read(decision.installed);
-    } else {
-      const text = formatRequirement(requirement);
-      logger.info(`Getting distribution for '${text}'.`);
-      dist = await this.unpack(decision.candidate);
-      logger.info(`Got ${dist.name} ${dist.version}.`);
+    if (decision.kind === "fetch") {
+      return this.fetchDist(requirement, decision.candidate, decision.pinned);
     }
-    if (!decision.pinned) {
+    return this.remember(
+      this.options.eggs.read(decision.installed),
+      decision.pinned,
+    );
+  }
+
+  private async fetchDist(
+    requirement: Requirement,
+    candidate: Candidate,
+    pinned: boolean,
+  ): Promise<Dist> {
+    logger.info(
+      `Getting distribution for '${formatRequirement(requirement)}'.`,
+    );
+    const dist = await this.unpack(candidate);
+    logger.info(`Got ${dist.name} ${dist.version}.`);
+    return this.remember(dist, pinned);
+  }
+
+  private async notFound(requirement: Requirement): Promise<never> {
+    throw await this.missing(requirement);
+  }
+
+  /** Records `dist` as picked unless a pin chose it; returns it. */
+  private remember(dist: Dist, pinned: boolean): Dist {
+    if (!pinned) {
       logger.debug(`Picked: ${dist.name} = ${dist.version}`);
       this.picks.set(dist.key, {
         name: dist.name,
@@ -267,7 +314,7 @@ export class Installer {
   }
 
   /** What to do for `requirement`, decided once (see {@link decideNow}). */
-  private decide(requirement: Requirement): Promise<Decision> {
+  private decide(requirement: Requirement): Decision | Promise<Decision> {
     const text = formatRequirement(requirement);
     let decision = this.decisions.get(text);
     if (!decision) {
@@ -279,12 +326,13 @@ export class Installer {
 
   /**
    * zc.buildout's `_satisfied`: a develop package, else what is unpacked
-   * when that is good enough, else the best archive offered.
+   * when that is good enough, else the best archive offered (looking for
+   * it is the only wait).
    */
-  private async decideNow(
+  private decideNow(
     requirement: Requirement,
     text: string,
-  ): Promise<Decision> {
+  ): Decision | Promise<Decision> {
     const { eggs, newest, preferFinal } = this.options;
     const develop = this.options.develop?.(requirement);
     if (develop && satisfiesRequirement(requirement, develop.version)) {
@@ -302,7 +350,7 @@ export class Installer {
     if (!have.length) {
       const note =
         `We have no distributions for ${requirement.name} that satisfies '${text}'.`;
-      return fetch(await this.obtain(requirement), [note]);
+      return this.obtain(requirement).then((found) => fetch(found, [note]));
     }
     const installed = (dist: InstalledDist, notes: string[]) => ({
       kind: "installed" as const,
@@ -320,18 +368,19 @@ export class Installer {
     }
     const best = have[0];
     if (!newest) return installed(best, []);
-    const available = await this.obtain(requirement);
-    if (!available) {
+    return this.obtain(requirement).then((available): Decision => {
+      if (!available) {
+        return installed(best, [
+          `There are no distros available that meet '${text}'.\nUsing our best, ${best.name} ${best.version}.`,
+        ]);
+      }
+      if (isBetter(available.version, best.version, preferFinal)) {
+        return fetch(available, []);
+      }
       return installed(best, [
-        `There are no distros available that meet '${text}'.\nUsing our best, ${best.name} ${best.version}.`,
+        `We have the best distribution that satisfies '${text}'.`,
       ]);
-    }
-    if (isBetter(available.version, best.version, preferFinal)) {
-      return fetch(available, []);
-    }
-    return installed(best, [
-      `We have the best distribution that satisfies '${text}'.`,
-    ]);
+    });
   }
 
   /** The best archive satisfying `requirement`, if any is offered. */
@@ -368,9 +417,43 @@ export class Installer {
         (a, d) => transport.extract(a, d),
       );
     }
-    const fetched = await this.download(candidate);
+    const prepared = await this.prepare(candidate, "now");
+    this.unused.delete(prepared);
+    return eggs.commit(prepared);
+  }
+
+  /**
+   * The archive of `candidate` downloaded and unpacked beside the eggs
+   * directory's entries, once: the look-ahead learns its requirements
+   * early, and {@link unpack} only moves it into place.
+   */
+  private prepare(candidate: Candidate, urgency: Urgency): Promise<Prepared> {
+    const { location } = candidate;
+    const download = this.download(candidate, urgency);
+    let prepared = this.prepared.get(location);
+    if (prepared) {
+      this.unpacking.hurry(location, urgency);
+    } else {
+      prepared = download.then((fetched) =>
+        this.unpacking.run(
+          location,
+          urgency,
+          () => this.unpackDownload(candidate, fetched),
+        )
+      );
+      this.prepared.set(location, prepared);
+    }
+    return prepared;
+  }
+
+  private async unpackDownload(
+    candidate: Candidate,
+    fetched: DownloadResult,
+  ): Promise<Prepared> {
+    const { transport, eggs } = this.options;
+    let prepared: Prepared;
     try {
-      return await eggs.unpack(
+      prepared = await eggs.prepare(
         fetched.path,
         candidate,
         candidate.location,
@@ -385,23 +468,31 @@ export class Installer {
     } finally {
       if (fetched.isTemp) rmSync(fetched.path, { force: true });
     }
+    // The run is over: nothing will move it into place.
+    if (this.stopped) eggs.discard(prepared);
+    else this.unused.add(prepared);
+    return prepared;
   }
 
   /**
    * The archive of `candidate` downloaded, once; at most
-   * {@link PARALLEL_DOWNLOADS} at a time.
+   * `parallelDownloads` at a time, started in order of `urgency`.
    */
-  private download(candidate: Candidate): Promise<DownloadResult> {
-    let download = this.downloads.get(candidate.location);
-    if (!download) {
-      const { md5, sha256 } = candidate;
-      download = this.slots.run(() =>
-        this.options.transport.fetchArchive(candidate.location, {
-          md5,
-          sha256,
-        })
+  private download(
+    candidate: Candidate,
+    urgency: Urgency,
+  ): Promise<DownloadResult> {
+    const { location, md5, sha256 } = candidate;
+    let download = this.downloads.get(location);
+    if (download) {
+      this.slots.hurry(location, urgency);
+    } else {
+      download = this.slots.run(
+        location,
+        urgency,
+        () => this.options.transport.fetchArchive(location, { md5, sha256 }),
       );
-      this.downloads.set(candidate.location, download);
+      this.downloads.set(location, download);
     }
     return download;
   }

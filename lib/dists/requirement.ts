@@ -77,7 +77,7 @@ function parseNew(text: string): Requirement {
         );
       }
       const [, operator, version] = clause;
-      if (!validRange(`${operator}${version}`)) {
+      if (!isValidClause(`${operator}${version}`)) {
         throw fail(`'${version}' is not a valid version for '${operator}'`);
       }
       clauses.push([operator, version]);
@@ -86,8 +86,21 @@ function parseNew(text: string): Requirement {
   return { name, key: projectKey(name), clauses };
 }
 
+const validClauses = new Map<string, boolean>();
+
+/** True when `clause` (`>=1.0`) is a valid PEP 440 specifier. */
+function isValidClause(clause: string): boolean {
+  let ok = validClauses.get(clause);
+  if (ok === undefined) {
+    ok = validRange(clause);
+    validClauses.set(clause, ok);
+  }
+  return ok;
+}
+
 /** The requirement as setuptools prints it: `demo>=1,<2`. */
 export function formatRequirement(requirement: Requirement): string {
+  if (!requirement.clauses.length) return requirement.name;
   return requirement.name +
     requirement.clauses.map(([op, version]) => op + version).join(",");
 }
@@ -97,6 +110,7 @@ export function satisfiesRequirement(
   requirement: Requirement,
   version: string,
 ): boolean {
+  if (!requirement.clauses.length) return true;
   return satisfiesSpecifier(
     version,
     requirement.clauses.map(([op, v]) => op + v).join(","),

@@ -6,9 +6,20 @@
  */
 import { compare, explain, satisfies, valid } from "@renovatebot/pep440";
 
+// The same few versions and specifiers are checked again and again while
+// resolving; parsing them is most of the cost.
+const validity = new Map<string, boolean>();
+const finals = new Map<string, boolean>();
+const matches = new Map<string, boolean>();
+
 /** True when `version` is a PEP 440 version (`1.0`, `1.0.0-beta.1`, `0.4c1`). */
 export function isValidVersion(version: string): boolean {
-  return valid(version) !== null;
+  let ok = validity.get(version);
+  if (ok === undefined) {
+    ok = valid(version) !== null;
+    validity.set(version, ok);
+  }
+  return ok;
 }
 
 /**
@@ -22,11 +33,6 @@ export function isValidVersion(version: string): boolean {
 export function compareVersions(a: string, b: string): number {
   return compare(a, b);
 }
-
-// The same few versions and specifiers are checked again and again while
-// resolving; parsing them is most of the cost.
-const finals = new Map<string, boolean>();
-const matches = new Map<string, boolean>();
 
 /** True for a final release: not an alpha, beta, candidate or dev release. */
 export function isFinal(version: string): boolean {

@@ -7,17 +7,21 @@
  */
 import {
   chmodSync,
+  closeSync,
   createReadStream,
+  fstatSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
+  readSync,
   rmSync,
   utimesSync,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream";
-import { createGunzip } from "node:zlib";
+import { createGunzip, gunzipSync } from "node:zlib";
 import { UserError } from "../errors.ts";
 import type { ExtractOptions } from "../recipe/api.ts";
 import { bunzip2 } from "./archive/bzip2.ts";
@@ -25,14 +29,22 @@ import { type ArchiveFormat, detect } from "./archive/detect.ts";
 import { ArchiveError, isSystemError } from "./archive/errors.ts";
 import { lunzip } from "./archive/lzip.ts";
 import { finalPath, place, type Placed } from "./archive/place.ts";
-import { readTar } from "./archive/tar.ts";
-import { Tree } from "./archive/tree.ts";
+import { readTar, readTarBytes, sourceError } from "./archive/tar.ts";
+import { NoSingleTop, TopStripper } from "./archive/top.ts";
+import { type MemberSink, Tree } from "./archive/tree.ts";
 import { unxz } from "./archive/xz.ts";
 import { readZip } from "./archive/zip.ts";
 
 export { ArchiveError } from "./archive/errors.ts";
 
 const READ = 1 << 20;
+/**
+ * A tar or tar.gz up to this size is read whole and unpacked without
+ * streams, which for a small archive cost more than the work itself.
+ */
+const WHOLE = 4 << 20;
+/** ... as long as the tar it holds is no larger than this. */
+const WHOLE_TAR = 32 << 20;
 
 /**
  * Extracts the archive `file` into `destination` (created, with its
@@ -63,18 +75,11 @@ export async function extract(
   let tree: Tree | undefined;
   let placed: Placed | undefined;
   try {
-    const format = detect(archive);
-    if (format === undefined) {
-      throw new ArchiveError(
-        archive,
-        "not a recognized archive (tar, tar.gz, tar.bz2, tar.xz, tar.lz or zip)",
-      );
-    }
+    const format = detectFormat(archive);
     madeParent = mkdirSync(dirname(target), { recursive: true });
     tmp = mkdtempSync(join(dirname(target), `.${basename(target)}.extract-`));
     tree = new Tree(tmp, archive, options.excludes);
-    if (format === "zip") await readZip(archive, tree);
-    else await readTar(tarStream(format, archive), tree, archive, format);
+    await readMembers(format, archive, tree);
     const top = topDirectory(tmp, archive, options.stripTopLevelDir ?? false);
     tree.finish(top);
     placed = place(archive, tmp, top, target, options.onExisting);
@@ -98,6 +103,124 @@ export async function extract(
     throw err;
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Extracts the archive `file` into `destination`, a new directory it
+ * creates (its parent must exist), dropping the archive's single
+ * top-level directory if it has one, as `stripTopLevelDir: "auto"` does.
+ * Members are written straight into `destination`, nothing is moved
+ * afterwards: the way to unpack many small archives (distributions). On
+ * failure `destination` is removed.
+ *
+ * ```ts
+ * await extractToNewDirectory("dl/pkg-1.0.tgz", "eggs/.pkg-1.0.tmp");
+ * ```
+ * @throws {UserError} as {@link extract} does, and when `destination`
+ *   exists
+ */
+export async function extractToNewDirectory(
+  file: string,
+  destination: string,
+): Promise<void> {
+  const archive = resolve(file);
+  const target = resolve(destination);
+  let made = false;
+  let tree: Tree | undefined;
+  try {
+    const format = detectFormat(archive);
+    mkdirSync(target);
+    made = true;
+    tree = new Tree(target, archive);
+    await readMembers(format, archive, new TopStripper(tree));
+    tree.finish();
+    for (const dir of tree.directories()) {
+      const path = join(target, dir.key);
+      chmodSync(path, dir.mode);
+      if (dir.mtime) utimesSync(path, dir.mtime, dir.mtime);
+    }
+  } catch (err) {
+    tree?.abandon();
+    if (made) rmSync(target, { recursive: true, force: true });
+    // Anything unusual (no single top-level directory, a refused member)
+    // goes the general way, whose messages name members as archived.
+    if (err instanceof ArchiveError || err instanceof NoSingleTop) {
+      await extract(archive, target, { stripTopLevelDir: "auto" });
+      return;
+    }
+    if (isSystemError(err)) {
+      throw new UserError(
+        `Couldn't extract ${archive} into ${target}: ${err.message}`,
+      );
+    }
+    throw err;
+  }
+}
+
+/**
+ * The format of `archive`.
+ *
+ * @throws {ArchiveError} when it is none we read.
+ */
+function detectFormat(archive: string): ArchiveFormat {
+  const format = detect(archive);
+  if (format === undefined) {
+    throw new ArchiveError(
+      archive,
+      "not a recognized archive (tar, tar.gz, tar.bz2, tar.xz, tar.lz or zip)",
+    );
+  }
+  return format;
+}
+
+/** Hands the members of `archive`, in `format`, to `sink`. */
+async function readMembers(
+  format: ArchiveFormat,
+  archive: string,
+  sink: MemberSink,
+): Promise<void> {
+  if (format === "zip") return await readZip(archive, sink);
+  const whole = wholeTar(format, archive);
+  if (whole) readTarBytes(whole, sink, archive, format);
+  else await readTar(tarStream(format, archive), sink, archive, format);
+}
+
+/**
+ * The tar of a small tar or tar.gz file, in memory; undefined for other
+ * formats and larger ones.
+ *
+ * @throws {ArchiveError} for corrupt or truncated gzip data.
+ */
+function wholeTar(
+  format: ArchiveFormat,
+  archive: string,
+): Uint8Array | undefined {
+  if (format !== "tar" && format !== "gzip") return undefined;
+  const fd = openSync(archive, "r");
+  let data: Uint8Array;
+  try {
+    const size = fstatSync(fd).size;
+    if (size > WHOLE) return undefined;
+    data = new Uint8Array(size);
+    let filled = 0;
+    while (filled < size) {
+      const n = readSync(fd, data, filled, size - filled, filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    data = data.subarray(0, filled);
+  } finally {
+    closeSync(fd);
+  }
+  if (format === "tar") return data;
+  try {
+    return gunzipSync(data, { maxOutputLength: WHOLE_TAR });
+  } catch (err) {
+    if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+      return undefined;
+    }
+    throw sourceError(err, archive, format);
   }
 }
 

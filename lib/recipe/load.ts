@@ -159,19 +159,36 @@ export function entryGroups(
   where: string,
 ): Record<EntryGroup, Record<string, string>> {
   const field = (buildoutField ?? {}) as Record<string, unknown>;
-  const entries = { recipes: {}, uninstall: {}, extensions: {}, unload: {} };
-  for (const group of Object.keys(entries) as EntryGroup[]) {
-    const map = field[group] ?? {};
-    const valid = typeof map === "object" && !Array.isArray(map) &&
-      Object.values(map as object).every((v) => typeof v === "string");
-    if (!valid) {
-      throw new UserError(
-        `Invalid "buildout.${group}" in ${where}: expected a map of entry point names to module paths`,
-      );
+  return {
+    recipes: entryGroup(field, "recipes", where),
+    uninstall: entryGroup(field, "uninstall", where),
+    extensions: entryGroup(field, "extensions", where),
+    unload: entryGroup(field, "unload", where),
+  };
+}
+
+/** One group of {@link entryGroups}. */
+function entryGroup(
+  field: Record<string, unknown>,
+  group: EntryGroup,
+  where: string,
+): Record<string, string> {
+  const map = field[group] ?? {};
+  let valid = typeof map === "object" && !Array.isArray(map);
+  // A loop, not Object.values().every(): this runs for every distribution.
+  if (valid) {
+    for (const key in map as object) {
+      if (typeof (map as Record<string, unknown>)[key] !== "string") {
+        valid = false;
+      }
     }
-    entries[group] = map as Record<string, string>;
   }
-  return entries;
+  if (!valid) {
+    throw new UserError(
+      `Invalid "buildout.${group}" in ${where}: expected a map of entry point names to module paths`,
+    );
+  }
+  return map as Record<string, string>;
 }
 
 /** Finds, loads and signs recipes, uninstall recipes and extensions. */
@@ -220,17 +237,36 @@ export class RecipeLoader {
       );
       this.dists.prefetch(packages);
     }
+    // Distributions are got in order (what is installed, and the messages,
+    // depend on it), then the modules are imported all at once: one import
+    // after another costs twice as much.
+    const points = new Map<string, EntryPoint>();
     for (const spec of list) {
       const [pkg, entry] = parseSpec(spec);
       const key = `${pkg}:${entry}`;
-      if (this.loaded.has(key)) continue;
+      if (this.loaded.has(key) || points.has(key)) continue;
       try {
-        this.loaded.set(key, await this.loadRecipe(pkg, entry, spec));
+        const found = await this.locateRecipe(pkg, entry, spec);
+        if (typeof found === "function") this.loaded.set(key, found);
+        else points.set(key, found);
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         this.loaded.set(key, err);
       }
     }
+    const keys = [...points.keys()];
+    const imported = await Promise.allSettled(
+      [...points.values()].map(importRecipe),
+    );
+    imported.forEach((result, i) => {
+      if (result.status === "fulfilled") {
+        this.loaded.set(keys[i], result.value);
+      } else if (result.reason instanceof UserError) {
+        this.loaded.set(keys[i], result.reason);
+      } else {
+        throw result.reason;
+      }
+    });
   }
 
   /**
@@ -381,11 +417,15 @@ export class RecipeLoader {
     }
   }
 
-  private async loadRecipe(
+  /**
+   * The built-in recipe `spec` names, or the package entry point to import
+   * (getting the distribution first when it is one).
+   */
+  private async locateRecipe(
     pkg: string,
     entry: string,
     spec: string,
-  ): Promise<RecipeFactory> {
+  ): Promise<RecipeFactory | EntryPoint> {
     const found = this.findPackage(pkg);
     if (found) {
       const target = found.entries.recipes[entry];
@@ -396,19 +436,14 @@ export class RecipeLoader {
             `(recipe = ${spec.trim()})`,
         );
       }
-      return await importEntry(
-        found,
-        "recipes",
-        entry,
-        target,
-      ) as RecipeFactory;
+      return { pkg: found, entry, target };
     }
     const builtin = BUILTINS[`${pkg}:${entry}`];
     if (builtin) return builtin;
-    const entries = Object.keys(BUILTINS).filter((key) =>
-      parseSpec(key)[0] === pkg
-    ).map((key) => parseSpec(key)[1]);
-    if (entries.length) {
+    if (BUILTIN_PACKAGES.has(pkg)) {
+      const entries = Object.keys(BUILTINS).filter((key) =>
+        parseSpec(key)[0] === pkg
+      ).map((key) => parseSpec(key)[1]);
       throw new UserError(
         `Couldn't find recipe ${spec.trim()}: the built-in recipe '${pkg}' ` +
           `has no entry point '${entry}' (it has: ${entries.join(", ")})`,
@@ -424,7 +459,7 @@ export class RecipeLoader {
             `package.json (recipe = ${spec.trim()})`,
         );
       }
-      return await importEntry(dist, "recipes", entry, target) as RecipeFactory;
+      return { pkg: dist, entry, target };
     }
     const names = Object.keys(BUILTINS).map((key) =>
       key.endsWith(":default") ? key.slice(0, -":default".length) : key
@@ -438,6 +473,23 @@ export class RecipeLoader {
           : ""),
     );
   }
+}
+
+/** A recipe entry point of a package: `target` is `./file.ts[:export]`. */
+interface EntryPoint {
+  pkg: DevelopPackage;
+  entry: string;
+  target: string;
+}
+
+/** Imports the recipe class or factory of an entry point. */
+async function importRecipe(point: EntryPoint): Promise<RecipeFactory> {
+  return await importEntry(
+    point.pkg,
+    "recipes",
+    point.entry,
+    point.target,
+  ) as RecipeFactory;
 }
 
 /**

@@ -147,7 +147,8 @@ Deno.test("zip times come from the DOS fields; Windows names use backslashes", a
 
 Deno.test("large members stream through (tar.gz, zip deflated and stored)", async () => {
   using tmp = tempDir();
-  const big = randomBytes(3 << 20);
+  // above the 4 MiB up to which a tar.gz is read whole
+  const big = randomBytes(5 << 20);
   const text = Buffer.from("0123456789abcdef".repeat(1 << 18));
   const digest = (data: Uint8Array) =>
     createHash("sha256").update(data).digest("hex");
@@ -167,6 +168,19 @@ Deno.test("large members stream through (tar.gz, zip deflated and stored)", asyn
     assert.equal(digest(readFileSync(join(dest, "big"))), digest(big), name);
     assert.equal(digest(readFileSync(join(dest, "text"))), digest(text), name);
   }
+});
+
+Deno.test("a small tar.gz holding a large tar streams too", async () => {
+  using tmp = tempDir();
+  const zeros = new Uint8Array(40 << 20);
+  const file = archiveFile(
+    tmp.path,
+    "zeros.tgz",
+    compress(tar([{ name: "zeros", data: zeros }]), "gzip"),
+  );
+  assert.ok(statSync(file).size < 1 << 20);
+  await extract(file, join(tmp.path, "out"));
+  assert.equal(statSync(join(tmp.path, "out", "zeros")).size, 40 << 20);
 });
 
 Deno.test("pax long names, ./ prefixes and a zip with a prefix", async () => {

@@ -290,21 +290,48 @@ Deno.test("downloads overlap while results and picks stay in order", async () =>
   ]);
 });
 
+const ticks = async (n = 20) => {
+  for (let i = 0; i < n; i++) await new Promise((done) => setTimeout(done, 1));
+};
+
 Deno.test("stopping the look-ahead drops downloads not started", async () => {
   using world = linkServer();
   let open = () => {};
   world.gate = new Promise((resolve) => open = resolve);
-  const inst = installer(world);
+  const inst = installer(world, { parallelDownloads: 3 });
   inst.prefetch(
     ["bigdemo", "demo", "demoneeded", "other", "conflict"].map((name) =>
       parseRequirement(name)
     ),
   );
   // Let the look-ahead read the page and start what it may.
-  for (let i = 0; i < 20; i++) await new Promise((done) => setTimeout(done, 1));
-  assert.equal(world.fetched.length, 4);
+  await ticks();
+  assert.equal(world.fetched.length, 3);
   inst.stopLookAhead();
   open();
-  for (let i = 0; i < 20; i++) await new Promise((done) => setTimeout(done, 1));
-  assert.equal(world.fetched.length, 4);
+  await ticks();
+  assert.equal(world.fetched.length, 3);
+  // What was unpacked ahead is not left in the eggs directory.
+  assert.deepEqual(eggs(world), []);
+});
+
+Deno.test("the look-ahead follows the requirements of what it unpacked", async () => {
+  using world = linkServer();
+  const inst = installer(world);
+  inst.prefetch([parseRequirement("bigdemo")]);
+  await ticks();
+  // bigdemo requires demo, which requires demoneeded: all there already,
+  // unpacked out of sight.
+  assert.deepEqual(fetched(world), [
+    "bigdemo-0.1.tgz",
+    "demo-0.3.tgz",
+    "demoneeded-1.1.tgz",
+  ]);
+  assert.equal(world.extracted.length, 3);
+  assert.deepEqual(eggs(world).filter((name) => !name.startsWith(".")), []);
+  const got = await inst.install(["bigdemo"], "test");
+  assert.deepEqual(names(got), ["bigdemo 0.1", "demo 0.3", "demoneeded 1.1"]);
+  assert.deepEqual(eggs(world), ["bigdemo-0.1", "demo-0.3", "demoneeded-1.1"]);
+  assert.equal(world.fetched.length, 3);
+  assert.equal(world.extracted.length, 3);
 });

@@ -1,96 +1,19 @@
 /**
  * Reads a tar stream (ustar, GNU and pax, as GNU tar, bsdtar and Python's
- * tarfile write them) and hands each member to a {@link Tree}, streaming
- * file contents without holding more than a chunk of the archive.
+ * tarfile write them) and hands each member to a {@link MemberSink},
+ * streaming file contents without holding more than a chunk of the
+ * archive. The parser is pushed chunks and works synchronously, so a tar
+ * held in memory is read without a single await.
  */
 import { ArchiveError } from "./errors.ts";
 import { isTarHeader } from "./detect.ts";
-import type { Entry, EntryType, FileBody, Tree } from "./tree.ts";
+import type { Entry, EntryType, FileBody, MemberSink } from "./tree.ts";
 
 const BLOCK = 512;
 /** The largest pax or GNU long-name record accepted. */
 const MAX_META = 1 << 20;
 const decoder = new TextDecoder();
 const TRUNCATED = "truncated (unexpected end of data)";
-
-/** A source of chunks read as exact byte counts. */
-class Reader {
-  private chunk: Uint8Array = new Uint8Array(0);
-  private at = 0;
-  /** Bytes consumed before the current chunk. */
-  private base = 0;
-
-  constructor(
-    private readonly chunks: AsyncIterator<Uint8Array>,
-    private readonly fail: (err: unknown) => never,
-  ) {}
-
-  /** Offset in the uncompressed stream, for messages. */
-  get offset(): number {
-    return this.base + this.at;
-  }
-
-  private async next(): Promise<boolean> {
-    let result: IteratorResult<Uint8Array>;
-    try {
-      result = await this.chunks.next();
-    } catch (err) {
-      this.fail(err);
-    }
-    if (result.done) return false;
-    this.base += this.chunk.length;
-    this.chunk = result.value;
-    this.at = 0;
-    return true;
-  }
-
-  /**
-   * The next `n` bytes; null at the end of the stream when none is left.
-   *
-   * @throws {Error} with `truncated` set when the stream ends inside them
-   */
-  async exact(n: number): Promise<Uint8Array | null> {
-    if (this.chunk.length - this.at >= n) {
-      const out = this.chunk.subarray(this.at, this.at + n);
-      this.at += n;
-      return out;
-    }
-    const out = new Uint8Array(n);
-    let got = 0;
-    while (got < n) {
-      if (this.at === this.chunk.length && !await this.next()) {
-        if (got === 0) return null;
-        throw new Truncated();
-      }
-      const take = Math.min(n - got, this.chunk.length - this.at);
-      out.set(this.chunk.subarray(this.at, this.at + take), got);
-      this.at += take;
-      got += take;
-    }
-    return out;
-  }
-
-  /** Passes the next `n` bytes to `body` (or drops them without one). */
-  async pipe(n: number, body?: FileBody): Promise<void> {
-    let left = n;
-    while (left > 0) {
-      if (this.at === this.chunk.length && !await this.next()) {
-        throw new Truncated();
-      }
-      const take = Math.min(left, this.chunk.length - this.at);
-      body?.write(this.chunk.subarray(this.at, this.at + take));
-      this.at += take;
-      left -= take;
-    }
-  }
-
-  /** Reads to the end, so a decompressor reports damage past the archive. */
-  async drain(): Promise<void> {
-    while (await this.next()) this.at = this.chunk.length;
-  }
-}
-
-class Truncated extends Error {}
 
 function text(bytes: Uint8Array, start: number, length: number): string {
   let end = start;
@@ -163,60 +86,171 @@ const TYPES: Record<string, EntryType> = {
  */
 export async function readTar(
   chunks: AsyncIterable<Uint8Array>,
-  tree: Tree,
+  tree: MemberSink,
   archive: string,
   what: string,
 ): Promise<void> {
+  const parser = new TarParser(tree, archive, what);
   const iterator = chunks[Symbol.asyncIterator]();
-  const reader = new Reader(iterator, (err) => {
-    throw sourceError(err, archive, what);
-  });
   try {
-    await readMembers(reader, tree, archive, what);
-  } catch (err) {
-    if (err instanceof Truncated) {
-      throw new ArchiveError(archive, TRUNCATED);
+    for (;;) {
+      let result: IteratorResult<Uint8Array>;
+      try {
+        result = await iterator.next();
+      } catch (err) {
+        throw sourceError(err, archive, what);
+      }
+      if (result.done) break;
+      parser.push(result.value);
     }
-    throw err;
+    parser.end();
   } finally {
     await iterator.return?.();
   }
 }
 
-async function readMembers(
-  reader: Reader,
-  tree: Tree,
+/**
+ * Extracts the tar held in `bytes` into `tree`, synchronously.
+ *
+ * ```ts
+ * readTarBytes(gunzipSync(readFileSync("x.tgz")), tree, "x.tgz", "gzip");
+ * ```
+ * @param what how the tar was stored (`gzip`, `tar`, ...), for messages
+ * @throws {ArchiveError} for truncated or corrupt data, or a refused member
+ */
+export function readTarBytes(
+  bytes: Uint8Array,
+  tree: MemberSink,
   archive: string,
   what: string,
-): Promise<void> {
-  let longName: string | undefined;
-  let longLink: string | undefined;
-  let pax = new Map<string, string>();
-  const notTar = what === "tar"
-    ? "not a tar archive"
-    : `no tar archive in the ${what} data`;
-  let first = true;
-  for (;;) {
-    const at = reader.offset;
-    let header: Uint8Array | null;
-    try {
-      header = await reader.exact(BLOCK);
-    } catch (err) {
-      // less than a header in all: not a tar that was cut short
-      if (first && err instanceof Truncated) {
-        throw new ArchiveError(archive, notTar);
+): void {
+  const parser = new TarParser(tree, archive, what);
+  parser.push(bytes);
+  parser.end();
+}
+
+/** What the parser waits for. */
+type State =
+  /** A header block. */
+  | { kind: "header" }
+  /** A pax or GNU long-name record of `size` bytes, `padded` in all. */
+  | { kind: "meta"; flag: string; size: number; padded: number }
+  /** `left` bytes of content for `body`, then `pad` bytes of padding. */
+  | { kind: "body"; body?: FileBody; left: number; pad: number }
+  /** Past the end-of-archive block: the rest is read and dropped. */
+  | { kind: "done" };
+
+/** Parses a tar stream pushed to it in chunks of any size. */
+class TarParser {
+  private state: State = { kind: "header" };
+  /** Bytes of a header or a meta record split between chunks. */
+  private pending: Uint8Array[] = [];
+  private pendingLength = 0;
+  /** Bytes consumed so far: the offset of the next byte, for messages. */
+  private offset = 0;
+  private first = true;
+  private longName?: string;
+  private longLink?: string;
+  private pax = new Map<string, string>();
+  private readonly notTar: string;
+
+  constructor(
+    private readonly tree: MemberSink,
+    private readonly archive: string,
+    what: string,
+  ) {
+    this.notTar = what === "tar"
+      ? "not a tar archive"
+      : `no tar archive in the ${what} data`;
+  }
+
+  push(chunk: Uint8Array): void {
+    let at = 0;
+    while (at < chunk.length) {
+      const state = this.state;
+      if (state.kind === "done") return;
+      if (state.kind === "body") {
+        const take = Math.min(state.left + state.pad, chunk.length - at);
+        const content = Math.min(take, state.left);
+        if (content > 0) state.body?.write(chunk.subarray(at, at + content));
+        state.left -= content;
+        state.pad -= take - content;
+        at += take;
+        this.offset += take;
+        if (state.left === 0 && state.pad === 0) {
+          this.state = { kind: "header" };
+          state.body?.end();
+        }
+        continue;
       }
-      throw err;
+      const need = state.kind === "header" ? BLOCK : state.padded;
+      const whole = this.gather(chunk, at, need);
+      at += whole.taken;
+      if (whole.bytes === undefined) continue;
+      if (state.kind === "header") this.header(whole.bytes);
+      else this.meta(state, whole.bytes);
     }
-    if (header === null && first) throw new ArchiveError(archive, notTar);
-    if (header === null || isZeroBlock(header)) break;
+  }
+
+  /** The stream ended. */
+  end(): void {
+    const state = this.state;
+    if (state.kind === "done") return;
+    if (state.kind === "header" && this.pendingLength === 0) {
+      if (this.first) throw new ArchiveError(this.archive, this.notTar);
+      return;
+    }
+    // less than a header in all: not a tar that was cut short
+    if (state.kind === "header" && this.first) {
+      throw new ArchiveError(this.archive, this.notTar);
+    }
+    throw new ArchiveError(this.archive, TRUNCATED);
+  }
+
+  /**
+   * `need` bytes starting at `chunk[at]`, joined with what earlier chunks
+   * left pending, once there are enough; how many bytes of `chunk` it took.
+   */
+  private gather(
+    chunk: Uint8Array,
+    at: number,
+    need: number,
+  ): { bytes?: Uint8Array; taken: number } {
+    if (this.pendingLength === 0 && chunk.length - at >= need) {
+      this.offset += need;
+      return { bytes: chunk.subarray(at, at + need), taken: need };
+    }
+    const take = Math.min(need - this.pendingLength, chunk.length - at);
+    // copied: the caller may reuse the chunk's memory
+    this.pending.push(chunk.slice(at, at + take));
+    this.pendingLength += take;
+    this.offset += take;
+    if (this.pendingLength < need) return { taken: take };
+    const bytes = new Uint8Array(need);
+    let filled = 0;
+    for (const part of this.pending) {
+      bytes.set(part, filled);
+      filled += part.length;
+    }
+    this.pending = [];
+    this.pendingLength = 0;
+    return { bytes, taken: take };
+  }
+
+  private header(header: Uint8Array): void {
+    const at = this.offset - BLOCK;
+    if (isZeroBlock(header)) {
+      this.state = { kind: "done" };
+      return;
+    }
     if (!isTarHeader(header)) {
       throw new ArchiveError(
-        archive,
-        first ? notTar : `corrupt (bad tar header at byte ${at})`,
+        this.archive,
+        this.first ? this.notTar : `corrupt (bad tar header at byte ${at})`,
       );
     }
-    first = false;
+    this.first = false;
+    const { archive, pax } = this;
     const flag = String.fromCharCode(header[156]);
     const size = pax.has("size")
       ? Number(pax.get("size"))
@@ -232,22 +266,18 @@ async function readMembers(
           `corrupt (oversized header at byte ${at})`,
         );
       }
-      const data = (await reader.exact(padded)) ?? new Uint8Array(0);
-      if (data.length < padded) throw new Truncated();
-      const meta = data.subarray(0, size);
-      // a global header ('g') sets defaults nobody relies on: skipped
-      if (flag === "x") pax = paxRecords(meta);
-      if (flag === "L") longName = text(meta, 0, meta.length);
-      if (flag === "K") longLink = text(meta, 0, meta.length);
-      continue;
+      if (padded === 0) this.meta({ flag, size }, new Uint8Array(0));
+      else this.state = { kind: "meta", flag, size, padded };
+      return;
     }
-    let name = pax.get("path") ?? longName ?? ustarName(header);
-    const linkname = pax.get("linkpath") ?? longLink ?? text(header, 157, 100);
+    let name = pax.get("path") ?? this.longName ?? ustarName(header);
+    const linkname = pax.get("linkpath") ?? this.longLink ??
+      text(header, 157, 100);
     const seconds = pax.has("mtime")
       ? Number(pax.get("mtime"))
       : number(header, 136, 12);
-    pax = new Map();
-    longName = longLink = undefined;
+    this.pax = new Map();
+    this.longName = this.longLink = undefined;
     let type: EntryType | undefined = TYPES[flag];
     if (flag === "S" || flag === "M" || flag === "N") {
       throw new ArchiveError(
@@ -258,8 +288,8 @@ async function readMembers(
     }
     // devices, fifos and volume labels are not created, as for non-root tar
     if (flag === "3" || flag === "4" || flag === "6" || flag === "V") {
-      await reader.pipe(padded);
-      continue;
+      this.content(undefined, 0, padded);
+      return;
     }
     // POSIX: unknown types are regular files; old tars mark directories by "/"
     type ??= "file";
@@ -274,12 +304,27 @@ async function readMembers(
         ? linkname
         : undefined,
     };
-    const body = tree.add(entry);
-    await reader.pipe(size, body);
-    await reader.pipe(padded - size);
-    body?.end();
+    this.content(this.tree.add(entry), size, padded - size);
   }
-  await reader.drain();
+
+  /** Sets up a member's content; one without any ends at once. */
+  private content(body: FileBody | undefined, left: number, pad: number) {
+    if (left === 0 && pad === 0) {
+      this.state = { kind: "header" };
+      body?.end();
+      return;
+    }
+    this.state = { kind: "body", body, left, pad };
+  }
+
+  private meta(record: { flag: string; size: number }, data: Uint8Array) {
+    const meta = data.subarray(0, record.size);
+    // a global header ('g') sets defaults nobody relies on: skipped
+    if (record.flag === "x") this.pax = paxRecords(meta);
+    if (record.flag === "L") this.longName = text(meta, 0, meta.length);
+    if (record.flag === "K") this.longLink = text(meta, 0, meta.length);
+    this.state = { kind: "header" };
+  }
 }
 
 /** The name field, with the ustar prefix field when the format has one. */

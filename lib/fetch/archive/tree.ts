@@ -36,6 +36,12 @@ export interface FileBody {
   end(): void;
 }
 
+/** What archive readers hand members to: a {@link Tree}, or a filter in front of one. */
+export interface MemberSink {
+  /** Creates `entry`; for a file, returns where its content goes. */
+  add(entry: Entry): FileBody | undefined;
+}
+
 /** What the model knows: directories and symlinks (files need no care). */
 type Node =
   | { kind: "dir"; mode?: number; mtime?: Date }
@@ -130,7 +136,7 @@ type Stop = "escapes" | "through-file";
  * tree.finish();
  * ```
  */
-export class Tree {
+export class Tree implements MemberSink {
   /** Files opened while streaming, closed if extraction is abandoned. */
   private readonly streaming = new Set<FileOut>();
   private readonly nodes = new Map<string, Node>([["", { kind: "dir" }]]);

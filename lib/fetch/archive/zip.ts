@@ -12,7 +12,7 @@ import { pipeline, Readable } from "node:stream";
 import { crc32, createInflateRaw } from "node:zlib";
 import { ArchiveError } from "./errors.ts";
 import { inflate, InflateError } from "./inflate.ts";
-import type { EntryType, Tree } from "./tree.ts";
+import type { EntryType, MemberSink } from "./tree.ts";
 
 const EOCD = 0x06054b50;
 const ZIP64_LOCATOR = 0x07064b50;
@@ -162,7 +162,10 @@ function dosTime(date: number, time: number): Date {
  *   feature (encryption, a compression method other than deflate), or a
  *   refused member
  */
-export async function readZip(archive: string, tree: Tree): Promise<void> {
+export async function readZip(
+  archive: string,
+  tree: MemberSink,
+): Promise<void> {
   const fd = fs.openSync(archive, "r");
   try {
     const size = fs.fstatSync(fd).size;
@@ -329,7 +332,7 @@ function parseMember(record: Uint8Array, shift: number): Member {
 interface Context {
   file: Window;
   fd: number;
-  tree: Tree;
+  tree: MemberSink;
   archive: string;
   /** Where the central directory starts: member data ends before. */
   limit: number;

@@ -1,0 +1,93 @@
+/**
+ * `readTar` and `readTarBytes` (lib/fetch/archive/tar.ts): the same members
+ * whether the tar comes whole or in chunks of any size, split anywhere in
+ * a header, a long-name record or a file; the same errors either way.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { ArchiveError } from "../../lib/fetch/archive/errors.ts";
+import { readTar, readTarBytes } from "../../lib/fetch/archive/tar.ts";
+import type {
+  Entry,
+  FileBody,
+  MemberSink,
+} from "../../lib/fetch/archive/tree.ts";
+import { tar, type TarMember } from "./_fixtures.ts";
+
+const MEMBERS: TarMember[] = [
+  { name: "d", type: "dir" },
+  { name: "d/a", data: "x".repeat(700) },
+  { name: "d/" + "long".repeat(40), data: "long name" },
+  { name: "d/empty", data: "" },
+  { name: "d/l", type: "symlink", linkname: "a" },
+  { name: "d/fifo", type: "fifo" },
+  { name: "d/z", data: "last" },
+];
+
+/** A sink recording each member and its content. */
+function recorder(): MemberSink & { got: string[] } {
+  const got: string[] = [];
+  return {
+    got,
+    add(entry: Entry): FileBody | undefined {
+      const line = `${entry.type} ${entry.name}`;
+      if (entry.type !== "file") {
+        got.push(entry.linkname ? `${line} -> ${entry.linkname}` : line);
+        return undefined;
+      }
+      const parts: Uint8Array[] = [];
+      return {
+        write: (chunk) => parts.push(chunk.slice()),
+        end: () =>
+          got.push(`${line} ${Buffer.concat(parts).toString().length}`),
+      };
+    },
+  };
+}
+
+async function* chunks(bytes: Uint8Array, size: number) {
+  for (let at = 0; at < bytes.length; at += size) {
+    yield bytes.slice(at, at + size);
+  }
+}
+
+Deno.test("chunks of any size give the members of the whole tar", async () => {
+  const bytes = tar(MEMBERS);
+  const whole = recorder();
+  readTarBytes(bytes, whole, "t.tar", "tar");
+  assert.equal(whole.got.length, 6);
+  assert.ok(whole.got.includes("file d/a 700"));
+  for (const size of [1, 7, 511, 512, 513, 1500]) {
+    const sink = recorder();
+    await readTar(chunks(bytes, size), sink, "t.tar", "tar");
+    assert.deepEqual(sink.got, whole.got, `chunks of ${size}`);
+  }
+});
+
+Deno.test("truncated, empty and non-tar data fail alike, whole or in chunks", async () => {
+  const bytes = tar(MEMBERS);
+  const cases: Array<[Uint8Array, RegExp]> = [
+    [bytes.subarray(0, 600), /t\.tar: truncated \(unexpected end of data\)$/],
+    [bytes.subarray(0, 1536 + 100), /truncated/],
+    [bytes.subarray(0, 100), /t\.tar: no tar archive in the gzip data$/],
+    [new Uint8Array(0), /t\.tar: no tar archive in the gzip data$/],
+    [new Uint8Array(2048).fill(1), /t\.tar: no tar archive in the gzip data$/],
+  ];
+  for (const [data, message] of cases) {
+    assert.throws(
+      () => readTarBytes(data, recorder(), "t.tar", "gzip"),
+      (err: unknown) =>
+        err instanceof ArchiveError && message.test(err.message),
+    );
+    await assert.rejects(
+      () => readTar(chunks(data, 100), recorder(), "t.tar", "gzip"),
+      (err: unknown) =>
+        err instanceof ArchiveError && message.test(err.message),
+    );
+  }
+  // the end-of-archive blocks may be missing
+  const body = bytes.subarray(0, bytes.length - 1024);
+  const sink = recorder();
+  await readTar(chunks(body, 300), sink, "t.tar", "tar");
+  assert.equal(sink.got.length, 6);
+});
