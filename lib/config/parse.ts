@@ -64,6 +64,8 @@ export function parse(
   // they are read (`margin`); `rawMode` keeps them whole for dedentBlock.
   let margin: string | undefined;
   let rawMode = false;
+  // The current section holds `+=`/`-=` keys.
+  let operators = false;
 
   let lineno = 0;
   for (let start = 0, end = 0; start < length; start = end + 1) {
@@ -73,7 +75,10 @@ export function parse(
     const first = text.charCodeAt(start); // the next line's "\n" for ""
     if (first === HASH || first === SEMICOLON) continue;
 
-    if (option && start < end && isSpaceCode(first)) {
+    if (
+      option && start < end && (first <= 0x20 || first >= 0x80) &&
+      isSpaceCode(first)
+    ) {
       if (!conditionTrue) continue;
       // Read in place: the stripped text is the one slice taken.
       const last = spaceStart(text, start, end); // past the last non-space
@@ -116,24 +121,37 @@ export function parse(
 
     let name = "", value: string;
     // The common `name = value` line, read in place: a run of name
-    // characters, spaces, maybe `+`/`-`, `=`. test() builds no match array.
+    // characters, spaces, maybe `+`/`-`, `=`. test() builds no match array,
+    // and the scans are written out: this runs for nearly every line.
     let equals = -1;
     NAME_RUN.lastIndex = start;
     if (current && NAME_RUN.test(text)) {
       const nameEnd = NAME_RUN.lastIndex;
-      let i = indentEnd(text, nameEnd);
-      const op = text.charCodeAt(i);
-      if (op === PLUS || op === MINUS) i++;
-      if (text.charCodeAt(i) === EQUALS) {
+      let i = nameEnd;
+      let code = text.charCodeAt(i);
+      while (code === 0x20 || code === 0x09) code = text.charCodeAt(++i);
+      const op = code;
+      if (op === PLUS || op === MINUS) code = text.charCodeAt(++i);
+      if (code === EQUALS) {
         equals = i;
         name = text.slice(start, op === PLUS || op === MINUS ? i : nameEnd);
       }
     }
     if (equals >= 0) {
-      const from = indentEnd(text, equals + 1);
-      value = text.slice(from, spaceStart(text, from, end));
+      let from = equals + 1;
+      let code = text.charCodeAt(from);
+      while (code === 0x20 || code === 0x09) code = text.charCodeAt(++from);
+      let last = end;
+      while (last > from) {
+        const c = text.charCodeAt(last - 1);
+        if ((c > 0x20 && c < 0x80) || !isSpaceCode(c)) break;
+        last--;
+      }
+      value = text.slice(from, last);
       // Python also strips the separators U+001C..U+001F
-      if (isSpaceCode(value.charCodeAt(0))) value = pyStrip(value);
+      if (from < last && (code < 0x20 || code >= 0x80) && isSpaceCode(code)) {
+        value = pyStrip(value);
+      }
     } else {
       const line = text.slice(start, end);
       const header = first === BRACKET ? SECTION_HEADER.exec(line) : null;
@@ -152,6 +170,7 @@ export function parse(
         }
         current = sections.get(name);
         if (!current) sections.set(name, current = new Map());
+        operators = state.withOperators.has(current);
         optionName = option = undefined;
         continue;
       }
@@ -180,8 +199,9 @@ export function parse(
     if (!conditionTrue) continue;
     optionName = name;
     const op = name.charCodeAt(name.length - 1);
-    if (op === PLUS || op === MINUS || state.withOperators.has(current!)) {
+    if (op === PLUS || op === MINUS || operators) {
       option = mergeOption(current!, name, value, lineno, state);
+      operators = state.withOperators.has(current!);
       rawMode = state.raw.has(option);
     } else { // a plain `=` in a section without operators: nothing to merge
       option = { value, line: lineno };

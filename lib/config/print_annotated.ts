@@ -27,7 +27,7 @@ export function formatAnnotated(data: ConfigData, only: string[] = []): string {
         lastLines = noteLines.get(lastNotes) ?? formatNotes(lastNotes);
         noteLines.set(lastNotes, lastLines);
       }
-      out.push(key, "= ", option.value, "\n", lastLines);
+      out.push(key + "= " + option.value + "\n" + lastLines);
     }
   }
   out.push("\n");
