@@ -35,12 +35,12 @@ const command = useDeno
     "--no-compile-autoload-dotenv",
     "--no-compile-autoload-bunfig",
     // A run is mostly code that runs a few hundred times and never again:
-    // compiling it to machine code costs more than interpreting it. Scaling
-    // the JIT's thresholds by 64 took a warm `-N` of 50 distribution recipes
-    // from ~40 ms to ~26 ms (bench:dists) and left bench:install,
-    // bench:config and bench:archive (long loops still get compiled) as
-    // they were.
-    "--compile-jit-policy=64",
+    // compiling it to machine code costs more than interpreting it, while
+    // the long loops of large buildouts (config parsing) still need it.
+    // Thresholds scaled by 8 (A/B, medians of 21 runs): warm `-N` of 50
+    // distribution recipes ~30 -> ~22 ms, `annotate` of 1,000 sections
+    // ~29 -> ~25 ms; 64 made the config parse slower (interpreted) again.
+    "--compile-jit-policy=8",
     join(root, "main.ts"),
     "--outfile",
     outfile,
