@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { Buildout } from "../lib/buildout.ts";
-import { annotate } from "../lib/config/annotated.ts";
+import { parseAnnotated } from "../lib/config/annotated.ts";
 import { extendSection } from "../lib/config/macros.ts";
-import { parse } from "../lib/config/parse.ts";
 import { doingOf, MissingSection, UserError } from "../lib/errors.ts";
 
 function buildout(text: string): Buildout {
   return new Buildout(
-    annotate(parse(text, "/b/buildout.cfg"), "/b/buildout.cfg"),
+    parseAnnotated(text, "/b/buildout.cfg"),
   );
 }
 

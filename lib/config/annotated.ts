@@ -3,6 +3,12 @@
  * prints and every later stage reads.
  */
 
+import {
+  type ConditionEvaluator,
+  parse,
+  parsedWithoutOperators,
+} from "./parse.ts";
+
 /** Where a value came from. */
 export const DEFAULT_VALUE = "DEFAULT_VALUE";
 export const COMPUTED_VALUE = "COMPUTED_VALUE";
@@ -28,27 +34,16 @@ export type AnnotatedSection = Map<string, AnnotatedValue>;
 export type ConfigData = Map<string, AnnotatedSection>;
 
 /**
- * Annotates every option of every section with one source. Takes `sections`
- * over: its maps become the result's and their option objects gain the
- * notes in place, since building new ones was most of the cost of loading
- * large configurations.
+ * Parses configuration text with every option annotated `= source`: the
+ * options `parse` makes become the annotated values (one notes array for
+ * the whole file).
  */
-export function annotate(
-  sections: Map<string, Map<string, { value: string; notes?: Note[] }>>,
+export function parseAnnotated(
+  text: string,
   source: string,
+  evaluate?: ConditionEvaluator,
 ): ConfigData {
-  const notes: Note[] = [{ op: "=", source }];
-  for (const options of sections.values()) {
-    let operators = false;
-    // keys() and get(): entry pairs cost more in code that runs once.
-    for (const key of options.keys()) {
-      options.get(key)!.notes = notes;
-      const op = key.charCodeAt(key.length - 1);
-      if (op === PLUS || op === MINUS) operators = true;
-    }
-    if (!operators) plain(options as unknown as AnnotatedSection);
-  }
-  return sections as unknown as ConfigData;
+  return parse(text, source, evaluate, [{ op: "=", source }]) as ConfigData;
 }
 
 const PLUS = 0x2b, MINUS = 0x2d;
@@ -64,7 +59,7 @@ export function plain(section: AnnotatedSection): AnnotatedSection {
 
 /** Whether `section` holds `+=`/`-=` keys (`eggs +`, `eggs-`). */
 export function hasOperators(section: AnnotatedSection): boolean {
-  if (PLAIN.has(section)) return false;
+  if (PLAIN.has(section) || parsedWithoutOperators(section)) return false;
   for (const key of section.keys()) {
     const op = key.charCodeAt(key.length - 1);
     if (op === PLUS || op === MINUS) return true;

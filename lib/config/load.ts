@@ -6,17 +6,17 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { UserError } from "../errors.ts";
 import {
-  annotate,
   type AnnotatedSection,
   COMMAND_LINE_VALUE,
   COMPUTED_VALUE,
   type ConfigData,
   copyData,
+  parseAnnotated,
   values,
 } from "./annotated.ts";
 import { defaultBuildoutOptions } from "./defaults.ts";
 import { update, updateSection } from "./merge.ts";
-import { type ConditionEvaluator, parse } from "./parse.ts";
+import type { ConditionEvaluator, RawOption } from "./parse.ts";
 
 /** A `section:option=value` assignment from the command line. */
 export interface Assignment {
@@ -164,8 +164,8 @@ class Loader {
     if (known) return copyData(known);
 
     const text = await this.read(location, seen, download);
-    const parsed = parse(text, location, this.source.evaluate);
-    const own = parsed.get("buildout");
+    let result = parseAnnotated(text, location, this.source.evaluate);
+    const own = result.get("buildout");
     const extendsValue = own?.get("extends")?.value;
     const optionalValue = own?.get("optional-extends")?.value;
     own?.delete("extends");
@@ -173,13 +173,13 @@ class Loader {
     // A value holds the marker only if the text does: a value is made of
     // pieces of lines, and the marker spans no line break.
     if (text.includes(BASE_LOCATION)) {
-      for (const section of parsed.values()) {
-        for (const option of section.values()) {
+      for (const section of result.values()) {
+        // Values fresh from parse, which nothing else has seen yet.
+        for (const option of section.values() as Iterable<RawOption>) {
           option.value = substituteBaseLocation(option.value, fileBase);
         }
       }
     }
-    let result = annotate(parsed, location);
     const rootFile = seen.length === 0;
     const buildoutSection = result.get("buildout");
     if (rootFile && buildoutSection) updateSection(download, buildoutSection);

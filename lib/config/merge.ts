@@ -7,6 +7,7 @@ import {
   type AnnotatedValue,
   type ConfigData,
   hasOperators,
+  type Note,
   plain,
 } from "./annotated.ts";
 
@@ -28,27 +29,24 @@ export function updateSection(
   for (const key of over.keys()) {
     if (!isOperator(key)) continue;
     const v = over.get(key)!;
-    const op = key[key.length - 1];
+    const add = key.charCodeAt(key.length - 1) === 0x2b;
     const name = key.slice(0, -1).trimEnd();
     // The layer's own plain value comes first: `x = a` then `x += b` in one file.
     const previous = base.get(name);
-    const lines = v.value.split("\n");
     let value: string;
-    if (op === "+") {
+    if (add) {
       value = previous?.value ? previous.value + "\n" + v.value : v.value;
     } else {
+      const lines = v.value.split("\n");
       value = (previous?.value ?? "").split("\n").filter((l) =>
         !lines.includes(l)
       ).join("\n");
     }
-    const opNotes = v.notes.map((n) => ({
-      op: (op === "+" ? "+=" : "-=") as "+=" | "-=",
-      source: n.source,
-    }));
-    const merged: AnnotatedValue = {
-      value,
-      notes: [...(previous?.notes ?? []), ...opNotes],
-    };
+    const notes: Note[] = previous ? previous.notes.slice() : [];
+    for (const note of v.notes) {
+      notes.push({ op: add ? "+=" : "-=", source: note.source });
+    }
+    const merged: AnnotatedValue = { value, notes };
     base.set(name, merged);
   }
   return base;

@@ -5,12 +5,15 @@
  * without `=`.
  */
 import { UserError } from "../errors.ts";
+import type { Note } from "./annotated.ts";
 
 /** One option as written in a file. */
 export interface RawOption {
   value: string;
   /** 1-based line of the option's first line. */
   line: number;
+  /** The origin `parse` was given, for annotated configuration data. */
+  notes?: readonly Note[];
 }
 
 /**
@@ -34,6 +37,9 @@ const LEGACY_OPTION_START = /^([^\s{}[\]=:][^{}[\]=:]*?\s*[-+]?)[=:](.*)$/;
  * Parses buildout configuration text.
  *
  * @example parse("[a]\nx = 1\n", "a.cfg") // Map { "a" => Map { "x" => {value: "1", line: 2} } }
+ * `notes`, when given, goes into every option: the options are then
+ * annotated values as they are made (see annotated.ts).
+ *
  * @throws {UserError} for text before the first section header, lines that
  *   are not options, headers or continuations (all listed, with line
  *   numbers), and invalid conditions.
@@ -44,6 +50,7 @@ export function parse(
   evaluate: ConditionEvaluator = () => {
     throw new UserError("conditional sections are not supported here");
   },
+  notes?: readonly Note[],
 ): ParsedFile {
   const sections: ParsedFile = new Map();
   if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
@@ -200,11 +207,11 @@ export function parse(
     optionName = name;
     const op = name.charCodeAt(name.length - 1);
     if (op === PLUS || op === MINUS || operators) {
-      option = mergeOption(current!, name, value, lineno, state);
+      option = mergeOption(current!, name, value, lineno, state, notes);
       operators = state.withOperators.has(current!);
       rawMode = state.raw.has(option);
     } else { // a plain `=` in a section without operators: nothing to merge
-      option = { value, line: lineno };
+      option = { value, line: lineno, notes };
       current!.set(name, option);
       rawMode = false;
     }
@@ -224,7 +231,18 @@ export function parse(
       ? dedentBlock(option.value)
       : dropBlankEdges(option.value);
   }
+  for (const section of sections.values()) {
+    if (!state.withOperators.has(section)) WITHOUT_OPERATORS.add(section);
+  }
   return sections;
+}
+
+/** Sections parse read without `+=`/`-=` keys. */
+const WITHOUT_OPERATORS = new WeakSet<object>();
+
+/** True for a section `parse` returned that holds no `+=`/`-=` keys. */
+export function parsedWithoutOperators(section: object): boolean {
+  return WITHOUT_OPERATORS.has(section);
 }
 
 /** What parse tracks about values that may need dedenting. */
@@ -284,6 +302,7 @@ function mergeOption(
   value: string,
   line: number,
   state: BlockState,
+  notes: readonly Note[] | undefined,
 ): RawOption {
   const op = name.charCodeAt(name.length - 1);
   if (op === PLUS || op === MINUS) {
@@ -301,7 +320,7 @@ function mergeOption(
     section.delete(name + " +");
     section.delete(name + " -");
   }
-  const option = { value, line };
+  const option = { value, line, notes };
   section.set(name, option);
   return option;
 }
