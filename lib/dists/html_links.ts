@@ -35,8 +35,8 @@ export async function htmlLinks(
   return links;
 }
 
-/** The link tags of any page, through htmlparser2. */
-async function parsedLinks(html: string): Promise<LinkTag[]> {
+/** @internal the link tags of any page, through htmlparser2. */
+export async function parsedLinks(html: string): Promise<LinkTag[]> {
   // Loaded on first use: most runs read no page.
   const { Parser } = await import("htmlparser2");
   const tags: LinkTag[] = [];
