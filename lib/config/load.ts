@@ -145,7 +145,9 @@ class Loader {
 
   /**
    * zc.buildout's `_open`: one file merged over everything it extends.
-   * `seen` is the chain of files being opened, for cycle detection.
+   * `seen` is the chain of files being opened, for cycle detection. The
+   * result is shared with later opens of the same file: read it, or copy
+   * it to change it.
    */
   async open(
     base: string,
@@ -161,7 +163,7 @@ class Loader {
       );
     }
     const known = this.merged.get(location);
-    if (known) return copyData(known);
+    if (known) return known;
 
     const text = await this.read(location, seen, download);
     let result = parseAnnotated(text, location, this.source.evaluate);
@@ -197,7 +199,9 @@ class Loader {
         }
       }
       if (extended.length) {
-        const combined = await this.open(fileBase, extended[0], seen, download);
+        const combined = copyData(
+          await this.open(fileBase, extended[0], seen, download),
+        );
         for (const next of extended.slice(1)) {
           update(combined, await this.open(fileBase, next, seen, download));
         }
@@ -207,7 +211,7 @@ class Loader {
       seen.pop();
     }
     this.merged.set(location, result);
-    return copyData(result);
+    return result;
   }
 
   private async read(

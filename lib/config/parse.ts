@@ -428,6 +428,13 @@ function dedentBlock(value: string): string {
  * the blank lines at both ends go.
  */
 function dropBlankEdges(value: string): string {
+  // The usual block: its empty first line, then text at both ends.
+  if (
+    value.charCodeAt(0) === 0x0a && !isSpaceCode(value.charCodeAt(1)) &&
+    !isSpaceCode(value.charCodeAt(value.length - 1))
+  ) {
+    return value.slice(1);
+  }
   return pyRstrip(value).replace(LEADING_BLANK_LINES, "");
 }
 
