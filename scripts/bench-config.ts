@@ -20,6 +20,7 @@ import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { peakMB as measurePeak } from "./_peak_memory.ts";
+import { printTimings, type Timing, type TimingRow } from "./_timing_table.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const exe = join(root, "dist", "buildout");
@@ -87,8 +88,6 @@ function generate(dir: string): [number, number] {
   return [total, options];
 }
 
-type Timing = { median: number; min: number };
-
 /** Times `args` (wall ms); exits with its stderr if a run fails. */
 function time(args: string[]): Timing {
   const once = () => {
@@ -140,7 +139,7 @@ console.log(
 console.log(`wall times over ${RUNS} runs after ${WARMUPS} warm-ups\n`);
 
 const startup = time(["--version"]);
-const rows: [string, Timing, number | null][] = [
+const rows: TimingRow[] = [
   ["--version (bare start-up)", startup, null],
   ["annotate (generated)", time(["annotate"]), await peakMB(["annotate"])],
 ];
@@ -149,19 +148,7 @@ if (!skipCurl) {
   rows.push(["annotate (SlapOS curl)", time(args), await peakMB(args)]);
 }
 
-const col = (s: string | number, w = 11) =>
-  (typeof s === "number" ? s.toFixed(1) : s).padStart(w);
-console.log(
-  "command".padEnd(26) + col("median ms") + col("min ms") + col("x start-up") +
-    col("peak MB"),
-);
-for (const [name, t, mb] of rows) {
-  const ratio = mb === null ? "-" : (t.median / startup.median).toFixed(2);
-  console.log(
-    name.padEnd(26) + col(t.median) + col(t.min) + col(ratio) +
-      col(mb ?? "-"),
-  );
-}
+printTimings(rows, startup);
 if (skipCurl) console.log(`(SlapOS curl skipped: ${skipCurl.trim()})`);
 
 const mark = (ok: boolean) => ok ? "✓" : "✗";

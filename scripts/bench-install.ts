@@ -25,6 +25,7 @@ import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { peakMB as measurePeak } from "./_peak_memory.ts";
+import { printTimings, type Timing, type TimingRow } from "./_timing_table.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const exe = join(root, "dist", "buildout");
@@ -97,8 +98,6 @@ function generate(dir: string, count: number): number {
   );
   return options;
 }
-
-type Timing = { median: number; min: number };
 
 function fail(what: string, status: number | null, stderr: string): never {
   console.error(`buildout ${what}: exit ${status}\n${stderr}`);
@@ -179,25 +178,13 @@ const doubled = time(
   double,
 );
 
-const rows: [string, Timing, number | null][] = [
+const rows: TimingRow[] = [
   ["--version (bare start-up)", startup, null],
   ["first install", first, firstMB],
   ["no-op rerun", noop, noopMB],
   [`first install, ${2 * PARTS} parts`, doubled, null],
 ];
-const col = (s: string | number, w = 11) =>
-  (typeof s === "number" ? s.toFixed(1) : s).padStart(w);
-console.log(
-  "command".padEnd(26) + col("median ms") + col("min ms") + col("x start-up") +
-    col("peak MB"),
-);
-for (const [name, t, mb] of rows) {
-  const ratio = t === startup ? "-" : (t.median / startup.median).toFixed(2);
-  console.log(
-    name.padEnd(26) + col(t.median) + col(t.min) + col(ratio) +
-      col(mb ?? "-"),
-  );
-}
+printTimings(rows, startup);
 
 const mark = (ok: boolean) => ok ? "✓" : "✗";
 const target = (ok: boolean, goal: string, figure: string) =>

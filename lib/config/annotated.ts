@@ -60,11 +60,14 @@ export function plain(section: AnnotatedSection): AnnotatedSection {
 /** Whether `section` holds `+=`/`-=` keys (`eggs +`, `eggs-`). */
 export function hasOperators(section: AnnotatedSection): boolean {
   if (PLAIN.has(section) || parsedWithoutOperators(section)) return false;
-  for (const key of section.keys()) {
-    const op = key.charCodeAt(key.length - 1);
-    if (op === PLUS || op === MINUS) return true;
-  }
+  for (const key of section.keys()) if (isOperatorKey(key)) return true;
   return false;
+}
+
+/** Whether `key` spells `+=`/`-=` (`eggs +`, `eggs-`). */
+export function isOperatorKey(key: string): boolean {
+  const op = key.charCodeAt(key.length - 1);
+  return op === PLUS || op === MINUS;
 }
 
 /**

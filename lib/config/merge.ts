@@ -7,6 +7,7 @@ import {
   type AnnotatedValue,
   type ConfigData,
   hasOperators,
+  isOperatorKey,
   type Note,
   plain,
 } from "./annotated.ts";
@@ -23,11 +24,11 @@ export function updateSection(
 ): AnnotatedSection {
   const operators = hasOperators(over);
   for (const key of over.keys()) {
-    if (!operators || !isOperator(key)) base.set(key, over.get(key)!);
+    if (!operators || !isOperatorKey(key)) base.set(key, over.get(key)!);
   }
   if (!operators) return base;
   for (const key of over.keys()) {
-    if (!isOperator(key)) continue;
+    if (!isOperatorKey(key)) continue;
     const v = over.get(key)!;
     const add = key.charCodeAt(key.length - 1) === 0x2b;
     const name = key.slice(0, -1).trimEnd();
@@ -50,11 +51,6 @@ export function updateSection(
     base.set(name, merged);
   }
   return base;
-}
-
-function isOperator(key: string): boolean {
-  const op = key.charCodeAt(key.length - 1);
-  return op === 0x2b || op === 0x2d;
 }
 
 /**

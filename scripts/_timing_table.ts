@@ -1,0 +1,27 @@
+/** The table of timings the start-up-ratio benchmarks print. */
+
+/** Wall times of a command over several runs, in ms. */
+export type Timing = { median: number; min: number };
+
+/** One row: what ran, its timings, its peak memory in MB (null: not measured). */
+export type TimingRow = [string, Timing, number | null];
+
+/**
+ * Prints `rows` with each median as a multiple of `startup`'s (the row
+ * holding `startup` itself shows "-").
+ */
+export function printTimings(rows: TimingRow[], startup: Timing): void {
+  const col = (s: string | number, w = 11) =>
+    (typeof s === "number" ? s.toFixed(1) : s).padStart(w);
+  console.log(
+    "command".padEnd(26) + col("median ms") + col("min ms") +
+      col("x start-up") + col("peak MB"),
+  );
+  for (const [name, t, mb] of rows) {
+    const ratio = t === startup ? "-" : (t.median / startup.median).toFixed(2);
+    console.log(
+      name.padEnd(26) + col(t.median) + col(t.min) + col(ratio) +
+        col(mb ?? "-"),
+    );
+  }
+}
