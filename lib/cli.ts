@@ -260,12 +260,7 @@ async function runCommand(
   const buildout = await openBuildout(request);
   if (line.command === "install") {
     const { runInstall } = await import("./install/runner.ts");
-    const { distributionsOf } = await import("./dists/distributions.ts");
-    try {
-      await runInstall(buildout, line.args);
-    } finally {
-      distributionsOf(buildout)?.finish();
-    }
+    await runInstall(buildout, line.args);
     return;
   }
   if (line.command === "bootstrap" || line.command === "init") {

@@ -94,7 +94,12 @@ function warnUnused(options: Options): void {
   }
 }
 
-/** Installs the buildout: all configured parts, or only `only` when given. */
+/**
+ * Installs the buildout: all configured parts, or only `only` when given.
+ * Whatever the outcome, the look-ahead for distributions stops (nothing it
+ * unpacked out of sight stays in the eggs directory) and picked versions
+ * are reported.
+ */
 export async function runInstall(
   buildout: Buildout,
   only: string[],
@@ -105,6 +110,7 @@ export async function runInstall(
   } finally {
     releaseOutput();
     process.chdir(home);
+    distributionsOf(buildout)?.finish();
   }
 }
 

@@ -21,6 +21,7 @@ import {
   startServer,
   type StaticServer,
 } from "./harness.ts";
+import { recipeDist, writeDist } from "./dist_archives.ts";
 
 /** A server for `payload.txt`, closed at scope exit. */
 async function payloadServer(
@@ -328,5 +329,76 @@ Deno.test("bundle: bad arguments are user errors", async () => {
   assert.equal(
     result.stderr,
     "Error: bundle: unexpected argument --nope (usage: bundle [-o OUT.tar.gz] [--with-parts] [--ignore-uncached])\n",
+  );
+});
+
+Deno.test("a failing bundle leaves nothing unpacked out of sight in eggs", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  await writeDist(
+    join(links, "needy-1.0.tgz"),
+    recipeDist("needy", "1.0", "", ["shared==1"]),
+  );
+  await writeDist(join(links, "shared-1.tgz"), recipeDist("shared", "1", ""));
+  await writeDist(join(links, "shared-2.tgz"), recipeDist("shared", "2", ""));
+  const server = await startServer(links);
+  const dir = sample.tmpdir("project");
+  // The look-ahead fetches shared 2 for part b while part a settles on
+  // shared 1: the run then fails on b's requirement.
+  sample.write(
+    dir,
+    "buildout.cfg",
+    `[buildout]
+parts = a b
+find-links = ${server.url}
+
+[a]
+recipe = needy
+[b]
+recipe = shared>=2
+`,
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  let result;
+  try {
+    result = await sample.system(["bundle", "-o", out], { cwd: dir });
+  } finally {
+    await server.close();
+  }
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(
+    result.stderr,
+    /Error: There is a version conflict: we already have shared 1/,
+  );
+  assert.deepEqual(readdirSync(join(dir, "eggs")).sort(), [
+    "needy-1.0",
+    "shared-1",
+  ]);
+  assert.ok(!existsSync(out));
+});
+
+Deno.test("bundle shows the versions it picked, as install does", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", ""));
+  const dir = sample.tmpdir("project");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    `[buildout]
+parts = a
+find-links = ${links}
+show-picked-versions = true
+
+[a]
+recipe = spam
+`,
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  const result = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stdout,
+    /The following part definition lists the versions picked:\n\[versions\]\nspam = 1\n/,
   );
 });
