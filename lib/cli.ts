@@ -200,7 +200,9 @@ export async function run(
   argv: string[],
   self: SelfCommand = { path: process.execPath, args: [] },
 ): Promise<number> {
-  let debug = argv.some((a) => /^-[a-zA-Z]*D/.test(a));
+  // A mistake on the command line is reported plainly even with -D, as
+  // zc.buildout does: it is not a failure to debug.
+  let debug = false;
   removeTempFilesOnSignals();
   try {
     const line = parseCommandLine(argv);

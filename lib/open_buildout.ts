@@ -18,6 +18,7 @@ import {
   type ConfigSource,
   loadConfig,
 } from "./config/load.ts";
+import { decodeConfigText } from "./config/text.ts";
 import { doing, doingAsync, UserError } from "./errors.ts";
 import { pyRepr } from "./install/pyrepr.ts";
 import { configureLogging, logger } from "./log.ts";
@@ -54,8 +55,9 @@ const READ_ERRORS: Record<string, string> = {
 export const realSource: ConfigSource = {
   readFile(path) {
     try {
-      return readFileSync(path, "utf8");
+      return decodeConfigText(readFileSync(path), path);
     } catch (err) {
+      if (err instanceof UserError) throw err;
       const code = (err as { code?: string }).code;
       if (code === "ENOENT" || code === "ENOTDIR") return undefined;
       const reason = READ_ERRORS[code ?? ""] ?? (err as Error).message;
@@ -71,7 +73,9 @@ export const realSource: ConfigSource = {
 /** The path of the user defaults file (`BUILDOUT_HOME` wins over `HOME`). */
 export function userDefaultsPath(env: Record<string, string | undefined>) {
   if (env.BUILDOUT_HOME) return join(env.BUILDOUT_HOME, "default.cfg");
-  return join(env.HOME ?? homedir(), ".buildout", "default.cfg");
+  // An empty HOME is the root, as Python's expanduser has it, not the
+  // current directory.
+  return join((env.HOME ?? homedir()) || "/", ".buildout", "default.cfg");
 }
 
 /**

@@ -5,6 +5,7 @@
  * without `=`.
  */
 import { UserError } from "../errors.ts";
+import { pyRepr } from "../install/pyrepr.ts";
 import type { Note } from "./annotated.ts";
 
 /** One option as written in a file. */
@@ -440,13 +441,4 @@ function dropBlankEdges(value: string): string {
 
 function isIndent(code: number): boolean {
   return code === 0x20 || code === 0x09;
-}
-
-/** Python repr of a line, for error messages. */
-function pyRepr(line: string): string {
-  const body = line.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")
-    .replace(/\t/g, "\\t");
-  return body.includes("'") && !body.includes('"')
-    ? `"${body}"`
-    : `'${body.replace(/'/g, "\\'")}'`;
 }

@@ -6,6 +6,7 @@
  * the MD5 of its URL.
  */
 import { readFileSync } from "node:fs";
+import { decodeConfigText } from "../config/text.ts";
 import { UserError } from "../errors.ts";
 import { Download, type OptionSource, silentLogger } from "./download.ts";
 import { DownloadError } from "./errors.ts";
@@ -45,8 +46,9 @@ export async function fetchText(
     throw err;
   }
   try {
-    return readFileSync(path, "utf8");
+    return decodeConfigText(readFileSync(path), url);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(
       `Error downloading extends for URL ${url}: ${(err as Error).message}`,
     );

@@ -1,0 +1,119 @@
+/**
+ * End-to-end tests of bad input to the configuration engine and the command
+ * line that the zc.buildout documentation does not show: each must be one
+ * `Error: ...` line naming the file, line or URL, exit 1, no stack trace.
+ */
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import {
+  type RunOptions,
+  type RunResult,
+  type Sample,
+  sampleBuildout,
+  startServer,
+} from "./harness.ts";
+
+/** Runs `args` in `sample`; stdout and stderr come back normalised. */
+async function run(
+  sample: Sample,
+  args: string[] | string,
+  opts: RunOptions = {},
+): Promise<RunResult> {
+  const result = await sample.system(args, opts);
+  const stdout = sample.normalize(result.stdout);
+  const stderr = sample.normalize(result.stderr);
+  return { ...result, stdout, stderr, output: stdout + stderr };
+}
+
+/**
+ * Asserts exit 1 with stderr ending in exactly one `Error: ...` line and no
+ * stack trace; returns that line without its prefix.
+ */
+function cleanError(result: RunResult): string {
+  assert.equal(result.code, 1, result.output);
+  assert.doesNotMatch(result.stderr, /^\s+at /m, "stack trace on stderr");
+  assert.doesNotMatch(result.stderr, /internal error/i);
+  const lines = result.stderr.split("\n");
+  assert.equal(lines.pop(), "", `no final newline:\n${result.stderr}`);
+  assert.equal(
+    lines.filter((line) => line.startsWith("Error:")).length,
+    1,
+    result.stderr,
+  );
+  const last = lines[lines.length - 1];
+  assert.ok(last.startsWith("Error: "), result.stderr);
+  return last.slice("Error: ".length);
+}
+
+const LATIN1 = new Uint8Array([
+  ...new TextEncoder().encode("[buildout]\nparts =\n\n[x]\npath = /srv/caf"),
+  0xe9, // "é" in Latin-1: not UTF-8
+  0x0a,
+]);
+
+Deno.test("a file that is not UTF-8 is an error naming the file and line", async () => {
+  using sample = await sampleBuildout();
+  writeFileSync(sample.path("buildout.cfg"), LATIN1);
+  const error = cleanError(await run(sample, "annotate"));
+  assert.equal(
+    error,
+    "/sample-buildout/buildout.cfg, line 5: not UTF-8 text",
+  );
+});
+
+Deno.test("an extended URL that is not UTF-8 is an error naming the URL and line", async () => {
+  using sample = await sampleBuildout();
+  const served = sample.tmpdir("served");
+  writeFileSync(`${served}/base.cfg`, LATIN1);
+  const server = await startServer(served);
+  try {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nextends = ${server.url}base.cfg\nparts =\n`,
+    );
+    const error = cleanError(await run(sample, "annotate"));
+    assert.equal(error, `${server.url}base.cfg, line 5: not UTF-8 text`);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("UTF-8 text is read as written", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", "[buildout]\nparts =\n[x]\npath = /srv/café\n");
+  const result = await run(sample, "annotate --json x");
+  assert.equal(result.code, 0, result.output);
+  const sections = JSON.parse(result.stdout).sections;
+  assert.equal(sections.x.path.value, "/srv/café");
+});
+
+Deno.test("a byte order mark before the first header is shown in the error", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", "\ufeff[buildout]\nparts =\n");
+  const error = cleanError(await run(sample, "annotate"));
+  // As Python's repr() shows it: the mark is invisible otherwise.
+  assert.equal(
+    error,
+    "/sample-buildout/buildout.cfg, line 1: text before the first section " +
+      "header: '\\ufeff[buildout]'",
+  );
+});
+
+Deno.test("-D does not turn a command-line mistake into a stack trace", async () => {
+  using sample = await sampleBuildout();
+  for (const args of [["-Dc"], ["-D", "-t", "abc"], ["-D", "x=1"]]) {
+    const result = await run(sample, args);
+    assert.equal(result.stdout, "", result.output);
+    assert.match(cleanError(result), /^(No file name|Timeout|Invalid option)/);
+  }
+});
+
+Deno.test("an empty HOME reads no user defaults from the current directory", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  sample.mkdir(".buildout");
+  sample.write(".buildout", "default.cfg", "[x]\nfrom = cwd\n");
+  const result = await run(sample, "annotate --json", { env: { HOME: "" } });
+  assert.equal(result.code, 0, result.output);
+  assert.equal(JSON.parse(result.stdout).sections.x, undefined);
+});
