@@ -9,6 +9,7 @@ import {
   addDoing,
   MissingOption,
   MissingSection,
+  oneLine,
   UserError,
 } from "./errors.ts";
 import { Logger } from "./log.ts";
@@ -394,7 +395,9 @@ export class Options {
   getBool(option: string): boolean {
     const value = this.require(option);
     if (value !== "true" && value !== "false") {
-      throw new UserError(`Invalid value for ${option} option: ${value}`);
+      throw new UserError(
+        `Invalid value for ${option} option: ${oneLine(value)}`,
+      );
     }
     return value === "true";
   }

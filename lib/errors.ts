@@ -27,6 +27,14 @@ export class MissingSection extends UserError {
   }
 }
 
+/**
+ * `text` with its line breaks written `\n`: a value quoted in an error
+ * message keeps the message on one line.
+ */
+export function oneLine(text: string): string {
+  return text.replaceAll("\n", "\\n");
+}
+
 /** The `While:` context collected so far on any thrown value. */
 export function doingOf(err: unknown): string[] {
   if (err && typeof err === "object") {

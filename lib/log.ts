@@ -4,7 +4,7 @@
  * unless `log-format` is set; all to stdout.
  */
 import { writeSync } from "node:fs";
-import { UserError } from "./errors.ts";
+import { oneLine, UserError } from "./errors.ts";
 
 /** Python's logging levels by name. */
 export const LEVELS: Record<string, number> = {
@@ -37,12 +37,12 @@ export function configureLogging(
   let level = LEVELS[logLevel];
   if (level === undefined) {
     if (!/^[+-]?\d+$/.test(logLevel.trim())) {
-      throw new UserError(`Invalid logging level ${logLevel}`);
+      throw new UserError(`Invalid logging level ${oneLine(logLevel)}`);
     }
     level = parseInt(logLevel, 10);
   }
   if (!/^[+-]?\d+$/.test(verbosity.trim())) {
-    throw new UserError(`Invalid verbosity ${verbosity}`);
+    throw new UserError(`Invalid verbosity ${oneLine(verbosity)}`);
   }
   threshold = level - parseInt(verbosity, 10);
   format = logFormat;

@@ -1,5 +1,5 @@
 /** `${section:option}` substitution, as zc.buildout's `Options._sub`. */
-import { UserError } from "../errors.ts";
+import { oneLine, UserError } from "../errors.ts";
 
 const TEMPLATE_SPLIT = /(\$\{[^}]*\})/;
 const SIMPLE_NAME = /^[-a-zA-Z0-9 ._]+$/;
@@ -33,10 +33,8 @@ function substitutePiece(piece: string, current: string, lookup: Lookup) {
   const parts = piece.split(TEMPLATE_SPLIT);
   const tail = parts[parts.length - 1];
   if (tail.includes("${")) {
-    const start = tail.indexOf("${");
-    throw new UserError(
-      `The substitution, ${tail.slice(start)}, is not terminated by '}'.`,
-    );
+    const ref = oneLine(tail.slice(tail.indexOf("${")));
+    throw new UserError(`The substitution, ${ref}, is not terminated by '}'.`);
   }
   let result = parts[0];
   for (let i = 1; i < parts.length; i += 2) {
@@ -59,7 +57,8 @@ function substitutePiece(piece: string, current: string, lookup: Lookup) {
   return result;
 }
 
-function checkReference(ref: string, names: string[]): never {
+function checkReference(reference: string, names: string[]): never {
+  const ref = oneLine(reference);
   if (names.length < 2) {
     throw new UserError(`The substitution, ${ref}, doesn't contain a colon.`);
   }

@@ -117,3 +117,24 @@ Deno.test("an empty HOME reads no user defaults from the current directory", asy
   assert.equal(result.code, 0, result.output);
   assert.equal(JSON.parse(result.stdout).sections.x, undefined);
 });
+
+Deno.test("a value quoted in an error keeps the error on one line", async () => {
+  using sample = await sampleBuildout();
+  const cases: Array<[string, string]> = [
+    [
+      "offline =\n  true\n  false",
+      "Invalid value for offline option: true\\nfalse",
+    ],
+    ["log-level =\n  INFO\n  x", "Invalid logging level INFO\\nx"],
+    ["verbosity =\n  1\n  2", "Invalid verbosity 1\\n2"],
+    ["x = ${y\n  z", "The substitution, ${y\\nz, is not terminated by '}'."],
+    [
+      "x = ${buildout:a\n  b}",
+      "The option name in substitution, ${buildout:a\\nb}, has invalid characters.",
+    ],
+  ];
+  for (const [option, message] of cases) {
+    sample.write("buildout.cfg", `[buildout]\nparts =\n${option}\n`);
+    assert.equal(cleanError(await run(sample, [])), message);
+  }
+});
