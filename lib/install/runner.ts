@@ -6,7 +6,7 @@
  * The database is saved after every part whose record changed.
  */
 import { existsSync, lstatSync, mkdirSync, rmSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
 import { addDoing, doing, doingAsync, UserError } from "../errors.ts";
@@ -158,6 +158,13 @@ class InstallRun {
         }
       });
       doing("Setting up buildout directories", () => this.createDirectories());
+      // Found now, not when the first part's record is written.
+      const installed = this.main.require("installed");
+      if (installed && !existsSync(dirname(installed))) {
+        throw new UserError(
+          `The directory of the installed file does not exist: ${installed}`,
+        );
+      }
     });
     // From here on, module code runs through external() or the plan's call.
     holdOutput();

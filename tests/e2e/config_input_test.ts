@@ -138,3 +138,20 @@ Deno.test("a value quoted in an error keeps the error on one line", async () => 
     assert.equal(cleanError(await run(sample, [])), message);
   }
 });
+
+Deno.test("installed in a directory that does not exist is an error before any part", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = d\ninstalled = nodir/.installed.cfg\n\n" +
+      "[d]\nrecipe = debug\n",
+  );
+  const result = await run(sample, []);
+  assert.equal(
+    cleanError(result),
+    "The directory of the installed file does not exist: " +
+      "/sample-buildout/nodir/.installed.cfg",
+  );
+  assert.doesNotMatch(result.stdout, /Installing d/);
+  assert.deepEqual(sample.ls().includes("nodir"), false);
+});
