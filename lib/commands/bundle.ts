@@ -21,7 +21,7 @@ import { UserError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { runInstall } from "../install/runner.ts";
 import { words } from "../install/plan.ts";
-import { cachedUrls } from "../fetch/download.ts";
+import { cachedUrls, Download } from "../fetch/download.ts";
 import { InstallDatabase, INSTALLED } from "../install/database.ts";
 import { isUrl } from "../config/load.ts";
 import {
@@ -128,7 +128,7 @@ export async function bundle(
     directory,
     relocatable: main.getBool("relative-paths"),
   });
-  const uncached = uncachedUrls(installedDb);
+  const uncached = uncachedUrls(installedDb, caches["download-cache"]);
   if (uncached.length) {
     const list = uncached.map((url) => `\n  ${url}`).join("");
     if (!args.ignoreUncached) {
@@ -237,19 +237,46 @@ const URL_IN_TEXT = /\b(?:https?|ftp):\/\/[^\s'"#<>]+/g;
 
 /**
  * URLs named in the installed parts' options that no download served from
- * or stored in the cache during this run.
+ * or stored in the cache during this run, and that no earlier run left in
+ * the cache (parts only updated need not download again).
  */
-function uncachedUrls(db: InstallDatabase): string[] {
+function uncachedUrls(db: InstallDatabase, cache: string): string[] {
   const missing = new Set<string>();
+  const cacheDirs = [cache, ...subdirectories(cache)];
   for (const part of db.parts) {
     for (const [option, value] of db.get(part) ?? []) {
       if (option.startsWith("__buildout_")) continue;
       for (const [url] of value.matchAll(URL_IN_TEXT)) {
-        if (!cachedUrls.has(url)) missing.add(url);
+        if (!cachedUrls.has(url) && !inCache(cacheDirs, url)) missing.add(url);
       }
     }
   }
   return [...missing].sort();
+}
+
+/**
+ * Whether the download utility would find a copy of `url` in one of
+ * `cacheDirs` (the cache and its namespaces), by either of its names.
+ */
+function inCache(cacheDirs: string[], url: string): boolean {
+  const names = [false, true].map((hashName) =>
+    new Download(new Map(), { hashName }).filename(url)
+  );
+  return cacheDirs.some((dir) => names.some((name) => isFile(join(dir, name))));
+}
+
+function subdirectories(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(dir, entry.name));
+}
+
+function isFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**
