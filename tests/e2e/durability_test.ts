@@ -6,8 +6,14 @@
  * installs only what is missing and leaves the file in the plain format.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  BUILDOUT,
+  type RunResult,
+  type Sample,
+  sampleBuildout,
+} from "./harness.ts";
 
 // A part creating one directory. With `hold`, install writes the process id
 // to `<part>.pid` and then waits while the file named by `hold` exists: the
@@ -237,4 +243,32 @@ Installing three.
 `,
   );
   assert.equal(installed(sample), database("one", "two", "three"));
+});
+
+Deno.test("Ctrl-C while an archive unpacks leaves nothing in the parts directory", async () => {
+  using sample = await sampleBuildout();
+  // 200 MB of zeros: unpacking takes long enough to be interrupted.
+  execFileSync("sh", [
+    "-c",
+    "mkdir big && truncate -s 200M big/zeros && tar cf - big | gzip -1 > big.tar.gz",
+  ], { cwd: sample.testDir });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts = big\n\n[big]\nrecipe = download\n` +
+      `url = ${sample.testDir}/big.tar.gz\n`,
+  );
+  const child = spawn(BUILDOUT, [], {
+    cwd: sample.dir,
+    env: { ...process.env, HOME: sample.home },
+    stdio: "ignore",
+  });
+  const exited = new Promise((done) => child.on("close", done));
+  const parts = sample.path("parts");
+  while (!readdirSync(parts).some((name) => name.includes(".extract-"))) {
+    await new Promise((wait) => setTimeout(wait, 2));
+  }
+  child.kill("SIGINT");
+  await exited;
+  assert.equal(child.signalCode, "SIGINT");
+  assert.deepEqual(readdirSync(parts), []);
 });
