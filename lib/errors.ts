@@ -70,3 +70,21 @@ export async function doingAsync<T>(
     throw err;
   }
 }
+
+const FS_REASONS: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  ENOENT: "no such file or directory",
+  ENOTDIR: "not a directory",
+  EISDIR: "is a directory",
+  EEXIST: "file exists",
+};
+
+/** A file-system error as a short reason (`no space left on device`). */
+export function fsReason(err: unknown): string {
+  const code = (err as { code?: string }).code ?? "";
+  return FS_REASONS[code] ?? (err instanceof Error ? err.message : String(err));
+}

@@ -6,10 +6,12 @@
  * installs only what is missing and leaves the file in the plain format.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import process from "node:process";
 import {
   BUILDOUT,
+  exec,
   type RunResult,
   type Sample,
   sampleBuildout,
@@ -271,4 +273,49 @@ Deno.test("Ctrl-C while an archive unpacks leaves nothing in the parts directory
   await exited;
   assert.equal(child.signalCode, "SIGINT");
   assert.deepEqual(readdirSync(parts), []);
+});
+
+/** Why a full file system cannot be simulated here, or null. */
+function noFullDisk(): string | null {
+  if (process.getuid?.() !== 0) return "needs root for a tmpfs mount";
+  const probe = spawnSync("unshare", [
+    "-m",
+    "sh",
+    "-c",
+    "mount -t tmpfs tmpfs /mnt",
+  ]);
+  return probe.status === 0 ? null : "unshare -m / mount -t tmpfs refused";
+}
+
+const fullDiskSkip = noFullDisk();
+
+Deno.test({
+  name: "a full disk when .installed.cfg is written is a user error that " +
+    `leaves no temporary file${
+      fullDiskSkip ? ` (skipped: ${fullDiskSkip})` : ""
+    }`,
+  ignore: fullDiskSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    // The buildout directory on a small file system, filled up once the
+    // configuration is written: directories can still be made, files not.
+    const script = 'mount -t tmpfs -o size=64k tmpfs "$1" && cd "$1" && ' +
+      'printf "[buildout]\\nparts = a\\n[a]\\nrecipe = mkdir\\npaths = var\\n" ' +
+      "> buildout.cfg && (dd if=/dev/zero of=fill bs=4k 2>/dev/null; " +
+      '"$2"; echo "exit $?"; ls -A)';
+    const result = await exec(
+      "unshare",
+      ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
+      { env: { HOME: sample.home } },
+    );
+    assert.equal(
+      sample.normalize(result.stderr),
+      "Error: Couldn't write '/sample-buildout/.installed.cfg': " +
+        "no space left on device\n",
+    );
+    assert.match(
+      result.stdout,
+      /exit 1\nbin\nbuildout.cfg\ndevelop-eggs\neggs\nfill\nparts\nvar\n$/,
+    );
+  },
 });
