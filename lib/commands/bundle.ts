@@ -17,7 +17,7 @@ import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { packTar, type TarSource } from "modern-tar/fs";
-import { UserError } from "../errors.ts";
+import { fsReason, UserError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { runInstall } from "../install/runner.ts";
 import { words } from "../install/plan.ts";
@@ -142,8 +142,10 @@ export async function bundle(
     logger.warn(`Not in the download cache, bundled anyway:${list}`);
   }
   const bin = main.require("bin-directory");
-  // Always this executable as bin/buildout, whatever the directory holds.
-  const excluded = new Set([output, join(bin, "buildout")]);
+  const temp = join(dirname(output), `.${basename(output)}.${process.pid}.tmp`);
+  // Always this executable as bin/buildout, whatever the directory holds;
+  // never the archive being written, when it is written inside.
+  const excluded = new Set([output, temp, join(bin, "buildout")]);
   const emptied = new Set([
     main.require("eggs-directory"),
     main.require("develop-eggs-directory"),
@@ -207,7 +209,6 @@ export async function bundle(
     !excluded.has(path) && !SKIPPED_NAMES.has(basename(path)) &&
     ![...emptied].some((dir) => path.startsWith(dir + sep));
 
-  const temp = join(dirname(output), `.${basename(output)}.${process.pid}.tmp`);
   try {
     await pipeline(
       packTar(sources, { filter }),
@@ -217,7 +218,7 @@ export async function bundle(
     renameSync(temp, output);
   } catch (err) {
     rmSync(temp, { force: true });
-    throw new UserError(`Couldn't write ${output}: ${(err as Error).message}`);
+    throw new UserError(`Couldn't write ${output}: ${fsReason(err)}`);
   }
   const exeSize = lstatSync(self.path).size;
   logger.info(`Bundled ${output} (${size(lstatSync(output).size)}):`);

@@ -446,3 +446,17 @@ Deno.test("bundle of a buildout already built with its download cache", async ()
     "data\n",
   );
 });
+
+Deno.test("bundle written into the buildout directory does not pack itself", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  // No -o: the archive is project.tar.gz in the current directory.
+  const bundled = await sample.system(["bundle"], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  const listing = execFileSync("tar", ["tzf", join(dir, "project.tar.gz")], {
+    encoding: "utf8",
+  }).split("\n").filter((entry) => entry.startsWith("project/."));
+  assert.deepEqual(listing, []);
+});
