@@ -10,7 +10,6 @@ import {
   mkdirSync,
   readdirSync,
   renameSync,
-  rmSync,
   type Stats,
 } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
@@ -22,6 +21,11 @@ import { logger } from "../log.ts";
 import { runInstall } from "../install/runner.ts";
 import { words } from "../install/plan.ts";
 import { cachedUrls, Download } from "../fetch/download.ts";
+import {
+  removeTempFile,
+  trackTempFile,
+  untrackTempFile,
+} from "../fetch/temp_files.ts";
 import { InstallDatabase, INSTALLED } from "../install/database.ts";
 import { isUrl } from "../config/load.ts";
 import {
@@ -209,6 +213,7 @@ export async function bundle(
     !excluded.has(path) && !SKIPPED_NAMES.has(basename(path)) &&
     ![...emptied].some((dir) => path.startsWith(dir + sep));
 
+  trackTempFile(temp);
   try {
     await pipeline(
       packTar(sources, { filter }),
@@ -216,8 +221,9 @@ export async function bundle(
       createWriteStream(temp),
     );
     renameSync(temp, output);
+    untrackTempFile(temp);
   } catch (err) {
-    rmSync(temp, { force: true });
+    removeTempFile(temp);
     throw new UserError(`Couldn't write ${output}: ${fsReason(err)}`);
   }
   const exeSize = lstatSync(self.path).size;

@@ -460,3 +460,24 @@ Deno.test("bundle written into the buildout directory does not pack itself", asy
   }).split("\n").filter((entry) => entry.startsWith("project/."));
   assert.deepEqual(listing, []);
 });
+
+Deno.test("a bundle interrupted (Ctrl-C) while packing leaves no file behind", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const outDir = sample.tmpdir("out");
+  const child = spawn(BUILDOUT, ["bundle", "-o", join(outDir, "p.tar.gz")], {
+    cwd: dir,
+    env: { ...process.env, HOME: sample.home },
+    stdio: "ignore",
+  });
+  const exited = new Promise((done) => child.on("close", done));
+  while (!readdirSync(outDir).some((name) => name.endsWith(".tmp"))) {
+    await new Promise((wait) => setTimeout(wait, 10));
+  }
+  child.kill("SIGINT");
+  await exited;
+  assert.equal(child.signalCode, "SIGINT");
+  assert.deepEqual(readdirSync(outDir), []);
+});
