@@ -1251,3 +1251,19 @@ Installing c.
 `,
   );
 });
+
+Deno.test("a buildout directory that cannot be created is a user error", async () => {
+  using sample = await sampleBuildout();
+  const result = await sample.system([
+    "buildout:parts-directory=buildout.cfg/parts",
+  ]);
+  assert.equal(result.code, 1);
+  assert.equal(
+    sample.normalize(result.stderr),
+    `While:
+  Installing.
+  Setting up buildout directories
+Error: Couldn't create directory /sample-buildout/buildout.cfg/parts: not a directory
+`,
+  );
+});
