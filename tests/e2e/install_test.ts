@@ -1267,3 +1267,18 @@ Error: Couldn't create directory /sample-buildout/buildout.cfg/parts: not a dire
 `,
   );
 });
+
+Deno.test("a develop link that cannot be written is a user error", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("recipes");
+  sample.write("recipes", "package.json", JSON.stringify({ name: "recipes" }));
+  sample.write("buildout.cfg", "[buildout]\ndevelop = recipes\nparts =\n");
+  // A file where the develop-eggs directory should be.
+  sample.write("links", "");
+  const result = await sample.system(["buildout:develop-eggs-directory=links"]);
+  assert.equal(result.code, 1);
+  assert.match(
+    sample.normalize(result.stderr),
+    /\nError: Couldn't write '\/sample-buildout\/links\/recipes.egg-link': not a directory\n$/,
+  );
+});
