@@ -88,3 +88,17 @@ export function fsReason(err: unknown): string {
   const code = (err as { code?: string }).code ?? "";
   return FS_REASONS[code] ?? (err instanceof Error ? err.message : String(err));
 }
+
+/** Errors of the file system refusing a write: the machine's, not a bug. */
+const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT", "EACCES"]);
+
+/**
+ * `Couldn't write PATH: reason` when `err` is the file system refusing a
+ * write (read-only, full, over quota, permission denied), else undefined.
+ */
+export function refusedWrite(err: unknown): string | undefined {
+  const { code, path } = err as { code?: unknown; path?: unknown };
+  if (typeof code !== "string" || !REFUSALS.has(code)) return undefined;
+  if (typeof path !== "string") return undefined;
+  return `Couldn't write ${path}: ${fsReason(err)}`;
+}

@@ -34,6 +34,7 @@ import { formatSection } from "../config/serialize.ts";
 import { fsReason, UserError } from "../errors.ts";
 import { readDatabaseText } from "./_database_text.ts";
 import { pyRepr } from "./pyrepr.ts";
+import { removeTempFile } from "../fetch/temp_files.ts";
 
 /** Options as saved: each value exactly as the part had it. */
 export type SavedOptions = Map<string, string>;
@@ -331,7 +332,7 @@ export class InstallDatabase {
         writeFileSync(temp, this.format());
         renameSync(temp, this.path);
       } catch (err) {
-        rmSync(temp, { force: true });
+        removeTempFile(temp);
         throw this.writeError(err);
       }
       this.exists = true;

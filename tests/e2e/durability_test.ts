@@ -275,8 +275,8 @@ Deno.test("Ctrl-C while an archive unpacks leaves nothing in the parts directory
   assert.deepEqual(readdirSync(parts), []);
 });
 
-/** Why a full file system cannot be simulated here, or null. */
-function noFullDisk(): string | null {
+/** Why a full or read-only file system cannot be simulated here, or null. */
+function noMounts(): string | null {
   if (process.getuid?.() !== 0) return "needs root for a tmpfs mount";
   const probe = spawnSync("unshare", [
     "-m",
@@ -287,14 +287,12 @@ function noFullDisk(): string | null {
   return probe.status === 0 ? null : "unshare -m / mount -t tmpfs refused";
 }
 
-const fullDiskSkip = noFullDisk();
+const mountSkip = noMounts();
 
 Deno.test({
   name: "a full disk when .installed.cfg is written is a user error that " +
-    `leaves no temporary file${
-      fullDiskSkip ? ` (skipped: ${fullDiskSkip})` : ""
-    }`,
-  ignore: fullDiskSkip !== null,
+    `leaves no temporary file${mountSkip ? ` (skipped: ${mountSkip})` : ""}`,
+  ignore: mountSkip !== null,
   fn: async () => {
     using sample = await sampleBuildout();
     // The buildout directory on a small file system, filled up once the
@@ -317,5 +315,38 @@ Deno.test({
       result.stdout,
       /exit 1\nbin\nbuildout.cfg\ndevelop-eggs\neggs\nfill\nparts\nvar\n$/,
     );
+  },
+});
+
+Deno.test({
+  name: "a read-only buildout directory gives one-line errors naming the " +
+    `file${mountSkip ? ` (skipped: ${mountSkip})` : ""}`,
+  ignore: mountSkip !== null,
+  fn: async () => {
+    for (
+      const [part, error] of [
+        ["recipe = mkdir\npaths = var", "/sample-buildout/var"],
+        [
+          "recipe = template\ninput = inline:hi\noutput = out.txt",
+          "out.txt",
+        ],
+      ]
+    ) {
+      using sample = await sampleBuildout();
+      sample.write("buildout.cfg", `[buildout]\nparts = a\n[a]\n${part}\n`);
+      const script = 'mount --bind "$1" "$1" && ' +
+        'mount -o remount,bind,ro "$1" && cd "$1" && exec "$2"';
+      const result = await exec(
+        "unshare",
+        ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
+        { env: { HOME: sample.home } },
+      );
+      assert.equal(result.code, 1, result.output);
+      assert.equal(
+        sample.normalize(result.stderr),
+        `While:\n  Installing a.\nError: Couldn't write ${error}: ` +
+          "read-only file system\n",
+      );
+    }
   },
 });
