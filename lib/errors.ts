@@ -78,3 +78,35 @@ export async function doingAsync<T>(
     throw err;
   }
 }
+
+const FS_REASONS: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  ENOENT: "no such file or directory",
+  ENOTDIR: "not a directory",
+  EISDIR: "is a directory",
+  EEXIST: "file exists",
+};
+
+/** A file-system error as a short reason (`no space left on device`). */
+export function fsReason(err: unknown): string {
+  const code = (err as { code?: string }).code ?? "";
+  return FS_REASONS[code] ?? (err instanceof Error ? err.message : String(err));
+}
+
+/** Errors of the file system refusing a write: the machine's, not a bug. */
+const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT", "EACCES"]);
+
+/**
+ * `Couldn't write PATH: reason` when `err` is the file system refusing a
+ * write (read-only, full, over quota, permission denied), else undefined.
+ */
+export function refusedWrite(err: unknown): string | undefined {
+  const { code, path } = err as { code?: unknown; path?: unknown };
+  if (typeof code !== "string" || !REFUSALS.has(code)) return undefined;
+  if (typeof path !== "string") return undefined;
+  return `Couldn't write ${path}: ${fsReason(err)}`;
+}

@@ -11,12 +11,12 @@ import {
   mkdirSync,
   readFileSync,
   renameSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../lib/errors.ts";
+import { removeTempFile } from "../lib/fetch/temp_files.ts";
 
 const REASONS: Record<string, string> = {
   EACCES: "permission denied",
@@ -60,7 +60,7 @@ export function writeAtomic(path: string, data: Uint8Array, mode?: FileMode) {
     }
     renameSync(temp, path);
   } catch (err) {
-    rmSync(temp, { force: true });
+    removeTempFile(temp);
     throw fileError(err, path);
   }
 }

@@ -10,18 +10,22 @@ import {
   mkdirSync,
   readdirSync,
   renameSync,
-  rmSync,
   type Stats,
 } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { packTar, type TarSource } from "modern-tar/fs";
-import { UserError } from "../errors.ts";
+import { fsReason, UserError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { runInstall } from "../install/runner.ts";
 import { words } from "../install/plan.ts";
-import { cachedUrls } from "../fetch/download.ts";
+import { cachedUrls, Download } from "../fetch/download.ts";
+import {
+  removeTempFile,
+  trackTempFile,
+  untrackTempFile,
+} from "../fetch/temp_files.ts";
 import { InstallDatabase, INSTALLED } from "../install/database.ts";
 import { isUrl } from "../config/load.ts";
 import {
@@ -128,7 +132,7 @@ export async function bundle(
     directory,
     relocatable: main.getBool("relative-paths"),
   });
-  const uncached = uncachedUrls(installedDb);
+  const uncached = uncachedUrls(installedDb, caches["download-cache"]);
   if (uncached.length) {
     const list = uncached.map((url) => `\n  ${url}`).join("");
     if (!args.ignoreUncached) {
@@ -142,8 +146,10 @@ export async function bundle(
     logger.warn(`Not in the download cache, bundled anyway:${list}`);
   }
   const bin = main.require("bin-directory");
-  // Always this executable as bin/buildout, whatever the directory holds.
-  const excluded = new Set([output, join(bin, "buildout")]);
+  const temp = join(dirname(output), `.${basename(output)}.${process.pid}.tmp`);
+  // Always this executable as bin/buildout, whatever the directory holds;
+  // never the archive being written, when it is written inside.
+  const excluded = new Set([output, temp, join(bin, "buildout")]);
   const emptied = new Set([
     main.require("eggs-directory"),
     main.require("develop-eggs-directory"),
@@ -207,7 +213,7 @@ export async function bundle(
     !excluded.has(path) && !SKIPPED_NAMES.has(basename(path)) &&
     ![...emptied].some((dir) => path.startsWith(dir + sep));
 
-  const temp = join(dirname(output), `.${basename(output)}.${process.pid}.tmp`);
+  trackTempFile(temp);
   try {
     await pipeline(
       packTar(sources, { filter }),
@@ -215,9 +221,10 @@ export async function bundle(
       createWriteStream(temp),
     );
     renameSync(temp, output);
+    untrackTempFile(temp);
   } catch (err) {
-    rmSync(temp, { force: true });
-    throw new UserError(`Couldn't write ${output}: ${(err as Error).message}`);
+    removeTempFile(temp);
+    throw new UserError(`Couldn't write ${output}: ${fsReason(err)}`);
   }
   const exeSize = lstatSync(self.path).size;
   logger.info(`Bundled ${output} (${size(lstatSync(output).size)}):`);
@@ -237,19 +244,46 @@ const URL_IN_TEXT = /\b(?:https?|ftp):\/\/[^\s'"#<>]+/g;
 
 /**
  * URLs named in the installed parts' options that no download served from
- * or stored in the cache during this run.
+ * or stored in the cache during this run, and that no earlier run left in
+ * the cache (parts only updated need not download again).
  */
-function uncachedUrls(db: InstallDatabase): string[] {
+function uncachedUrls(db: InstallDatabase, cache: string): string[] {
   const missing = new Set<string>();
+  const cacheDirs = [cache, ...subdirectories(cache)];
   for (const part of db.parts) {
     for (const [option, value] of db.get(part) ?? []) {
       if (option.startsWith("__buildout_")) continue;
       for (const [url] of value.matchAll(URL_IN_TEXT)) {
-        if (!cachedUrls.has(url)) missing.add(url);
+        if (!cachedUrls.has(url) && !inCache(cacheDirs, url)) missing.add(url);
       }
     }
   }
   return [...missing].sort();
+}
+
+/**
+ * Whether the download utility would find a copy of `url` in one of
+ * `cacheDirs` (the cache and its namespaces), by either of its names.
+ */
+function inCache(cacheDirs: string[], url: string): boolean {
+  const names = [false, true].map((hashName) =>
+    new Download(new Map(), { hashName }).filename(url)
+  );
+  return cacheDirs.some((dir) => names.some((name) => isFile(join(dir, name))));
+}
+
+function subdirectories(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(dir, entry.name));
+}
+
+function isFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -34,6 +34,7 @@ import { NoSingleTop, TopStripper } from "./archive/top.ts";
 import { type MemberSink, Tree } from "./archive/tree.ts";
 import { unxz } from "./archive/xz.ts";
 import { readZip } from "./archive/zip.ts";
+import { removeTempFile, trackTempFile } from "./temp_files.ts";
 
 export { ArchiveError } from "./archive/errors.ts";
 
@@ -78,6 +79,7 @@ export async function extract(
     const format = detectFormat(archive);
     madeParent = mkdirSync(dirname(target), { recursive: true });
     tmp = mkdtempSync(join(dirname(target), `.${basename(target)}.extract-`));
+    trackTempFile(tmp);
     tree = new Tree(tmp, archive, options.excludes);
     await readMembers(format, archive, tree);
     const top = topDirectory(tmp, archive, options.stripTopLevelDir ?? false);
@@ -102,7 +104,7 @@ export async function extract(
     }
     throw err;
   } finally {
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    if (tmp) removeTempFile(tmp);
   }
 }
 

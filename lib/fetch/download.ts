@@ -42,7 +42,7 @@ import { hostname, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { UserError } from "../errors.ts";
+import { fsReason, UserError } from "../errors.ts";
 import { pyRepr } from "../install/pyrepr.ts";
 import { logger as buildoutLogger } from "../log.ts";
 import type {
@@ -466,24 +466,6 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-const FS_REASONS: Record<string, string> = {
-  EACCES: "permission denied",
-  EPERM: "permission denied",
-  EROFS: "read-only file system",
-  ENOSPC: "no space left on device",
-  EDQUOT: "disk quota exceeded",
-  ENOENT: "no such file or directory",
-  ENOTDIR: "not a directory",
-  EISDIR: "is a directory",
-  EEXIST: "file exists",
-};
-
-/** A file-system error as a short reason. */
-function fsReason(err: unknown): string {
-  const code = (err as { code?: string }).code ?? "";
-  return FS_REASONS[code] ?? message(err);
 }
 
 function writeError(path: string, err: unknown): UserError {

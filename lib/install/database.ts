@@ -31,8 +31,10 @@ import {
 import { Buffer } from "node:buffer";
 import { basename, dirname, join } from "node:path";
 import { formatSection } from "../config/serialize.ts";
-import { UserError } from "../errors.ts";
+import { fsReason, UserError } from "../errors.ts";
 import { readDatabaseText } from "./_database_text.ts";
+import { pyRepr } from "./pyrepr.ts";
+import { removeTempFile } from "../fetch/temp_files.ts";
 
 /** Options as saved: each value exactly as the part had it. */
 export type SavedOptions = Map<string, string>;
@@ -326,8 +328,13 @@ export class InstallDatabase {
         dirname(this.path),
         `.${basename(this.path)}.${process.pid}.tmp`,
       );
-      writeFileSync(temp, this.format());
-      renameSync(temp, this.path);
+      try {
+        writeFileSync(temp, this.format());
+        renameSync(temp, this.path);
+      } catch (err) {
+        removeTempFile(temp);
+        throw this.writeError(err);
+      }
       this.exists = true;
     }
     this.fileSections = new Set(this.order);
@@ -345,7 +352,12 @@ export class InstallDatabase {
     let piece = "";
     for (const part of this.unwritten) piece += "\n" + this.text(part);
     piece += "\n" + formatSection("buildout", [["parts", this.partsValue()]]);
-    const fd = openSync(this.path, "a");
+    let fd: number;
+    try {
+      fd = openSync(this.path, "a");
+    } catch (err) {
+      throw this.writeError(err);
+    }
     try {
       const end = fstatSync(fd).size;
       try {
@@ -355,7 +367,7 @@ export class InstallDatabase {
         }
       } catch (err) {
         ftruncateSync(fd, end);
-        throw err;
+        throw this.writeError(err);
       }
     } finally {
       closeSync(fd);
@@ -363,6 +375,12 @@ export class InstallDatabase {
     for (const part of this.unwritten) this.fileSections.add(part);
     this.compact = false;
     this.written();
+  }
+
+  private writeError(err: unknown): UserError {
+    return new UserError(
+      `Couldn't write ${pyRepr(this.path)}: ${fsReason(err)}`,
+    );
   }
 
   private written(): void {

@@ -10,7 +10,7 @@
  */
 import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
-import { doing, UserError } from "../errors.ts";
+import { doing, fsReason, UserError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { readPackage } from "../recipe/load.ts";
 import { pyRepr } from "./pyrepr.ts";
@@ -93,7 +93,13 @@ export function developPackages(
         doing(`Processing develop directory ${pyRepr(dir)}.`, () => {
           const pkg = readPackage(dir);
           const link = join(developEggs, `${pkg.name}.egg-link`);
-          writeFileSync(link, dir + "\n");
+          try {
+            writeFileSync(link, dir + "\n");
+          } catch (err) {
+            throw new UserError(
+              `Couldn't write ${pyRepr(link)}: ${fsReason(err)}`,
+            );
+          }
           written.push(link);
         });
       }

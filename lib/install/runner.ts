@@ -9,7 +9,7 @@ import { existsSync, lstatSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
-import { addDoing, doing, doingAsync, UserError } from "../errors.ts";
+import { addDoing, doing, doingAsync, fsReason, UserError } from "../errors.ts";
 import {
   effectiveLevel,
   flushOutput,
@@ -218,7 +218,13 @@ class InstallRun {
       const path = this.main.require(`${name}-directory`);
       if (!existsSync(path)) {
         logger.info(`Creating directory ${pyRepr(path)}.`);
-        mkdirSync(path, { recursive: true });
+        try {
+          mkdirSync(path, { recursive: true });
+        } catch (err) {
+          throw new UserError(
+            `Couldn't create directory ${path}: ${fsReason(err)}`,
+          );
+        }
       }
     }
   }

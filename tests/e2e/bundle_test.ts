@@ -402,3 +402,82 @@ recipe = spam
     /The following part definition lists the versions picked:\n\[versions\]\nspam = 1\n/,
   );
 });
+
+Deno.test("bundle of a buildout already built with its download cache", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  sample.mkdir(dir, "downloads");
+  sample.write(join(sample.testDir, "server"), "data.txt", "data\n");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    sample.cat(dir, "buildout.cfg") +
+      `\n[buildout]\ndownload-cache = downloads\nparts += file\n` +
+      `\n[file]\nrecipe = download\nurl = ${server.url}data.txt\n` +
+      "download-only = true\n",
+  );
+  const built = await sample.system([], { cwd: dir });
+  assert.equal(built.code, 0, built.output);
+  // The parts are only updated now: their downloads are in the cache from
+  // the first run.
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.match(bundled.stdout, /Updating file\.\n/);
+
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  await server.close();
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.equal(
+    readFileSync(join(unpacked, "parts", "hello"), "utf8"),
+    "Hello\nworld\ndownloaded\n",
+  );
+  assert.equal(
+    readFileSync(join(unpacked, "parts", "file", "data.txt"), "utf8"),
+    "data\n",
+  );
+});
+
+Deno.test("bundle written into the buildout directory does not pack itself", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  // No -o: the archive is project.tar.gz in the current directory.
+  const bundled = await sample.system(["bundle"], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  const listing = execFileSync("tar", ["tzf", join(dir, "project.tar.gz")], {
+    encoding: "utf8",
+  }).split("\n").filter((entry) => entry.startsWith("project/."));
+  assert.deepEqual(listing, []);
+});
+
+Deno.test("a bundle interrupted (Ctrl-C) while packing leaves no file behind", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const outDir = sample.tmpdir("out");
+  const child = spawn(BUILDOUT, ["bundle", "-o", join(outDir, "p.tar.gz")], {
+    cwd: dir,
+    env: { ...process.env, HOME: sample.home },
+    stdio: "ignore",
+  });
+  const exited = new Promise((done) => child.on("close", done));
+  while (!readdirSync(outDir).some((name) => name.endsWith(".tmp"))) {
+    await new Promise((wait) => setTimeout(wait, 10));
+  }
+  child.kill("SIGINT");
+  await exited;
+  assert.equal(child.signalCode, "SIGINT");
+  assert.deepEqual(readdirSync(outDir), []);
+});

@@ -6,8 +6,16 @@
  * installs only what is missing and leaves the file in the plain format.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import process from "node:process";
+import {
+  BUILDOUT,
+  exec,
+  type RunResult,
+  type Sample,
+  sampleBuildout,
+} from "./harness.ts";
 
 // A part creating one directory. With `hold`, install writes the process id
 // to `<part>.pid` and then waits while the file named by `hold` exists: the
@@ -237,4 +245,108 @@ Installing three.
 `,
   );
   assert.equal(installed(sample), database("one", "two", "three"));
+});
+
+Deno.test("Ctrl-C while an archive unpacks leaves nothing in the parts directory", async () => {
+  using sample = await sampleBuildout();
+  // 200 MB of zeros: unpacking takes long enough to be interrupted.
+  execFileSync("sh", [
+    "-c",
+    "mkdir big && truncate -s 200M big/zeros && tar cf - big | gzip -1 > big.tar.gz",
+  ], { cwd: sample.testDir });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts = big\n\n[big]\nrecipe = download\n` +
+      `url = ${sample.testDir}/big.tar.gz\n`,
+  );
+  const child = spawn(BUILDOUT, [], {
+    cwd: sample.dir,
+    env: { ...process.env, HOME: sample.home },
+    stdio: "ignore",
+  });
+  const exited = new Promise((done) => child.on("close", done));
+  const parts = sample.path("parts");
+  while (!readdirSync(parts).some((name) => name.includes(".extract-"))) {
+    await new Promise((wait) => setTimeout(wait, 2));
+  }
+  child.kill("SIGINT");
+  await exited;
+  assert.equal(child.signalCode, "SIGINT");
+  assert.deepEqual(readdirSync(parts), []);
+});
+
+/** Why a full or read-only file system cannot be simulated here, or null. */
+function noMounts(): string | null {
+  if (process.getuid?.() !== 0) return "needs root for a tmpfs mount";
+  const probe = spawnSync("unshare", [
+    "-m",
+    "sh",
+    "-c",
+    "mount -t tmpfs tmpfs /mnt",
+  ]);
+  return probe.status === 0 ? null : "unshare -m / mount -t tmpfs refused";
+}
+
+const mountSkip = noMounts();
+
+Deno.test({
+  name: "a full disk when .installed.cfg is written is a user error that " +
+    `leaves no temporary file${mountSkip ? ` (skipped: ${mountSkip})` : ""}`,
+  ignore: mountSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    // The buildout directory on a small file system, filled up once the
+    // configuration is written: directories can still be made, files not.
+    const script = 'mount -t tmpfs -o size=64k tmpfs "$1" && cd "$1" && ' +
+      'printf "[buildout]\\nparts = a\\n[a]\\nrecipe = mkdir\\npaths = var\\n" ' +
+      "> buildout.cfg && (dd if=/dev/zero of=fill bs=4k 2>/dev/null; " +
+      '"$2"; echo "exit $?"; ls -A)';
+    const result = await exec(
+      "unshare",
+      ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
+      { env: { HOME: sample.home } },
+    );
+    assert.equal(
+      sample.normalize(result.stderr),
+      "Error: Couldn't write '/sample-buildout/.installed.cfg': " +
+        "no space left on device\n",
+    );
+    assert.match(
+      result.stdout,
+      /exit 1\nbin\nbuildout.cfg\ndevelop-eggs\neggs\nfill\nparts\nvar\n$/,
+    );
+  },
+});
+
+Deno.test({
+  name: "a read-only buildout directory gives one-line errors naming the " +
+    `file${mountSkip ? ` (skipped: ${mountSkip})` : ""}`,
+  ignore: mountSkip !== null,
+  fn: async () => {
+    for (
+      const [part, error] of [
+        ["recipe = mkdir\npaths = var", "/sample-buildout/var"],
+        [
+          "recipe = template\ninput = inline:hi\noutput = out.txt",
+          "out.txt",
+        ],
+      ]
+    ) {
+      using sample = await sampleBuildout();
+      sample.write("buildout.cfg", `[buildout]\nparts = a\n[a]\n${part}\n`);
+      const script = 'mount --bind "$1" "$1" && ' +
+        'mount -o remount,bind,ro "$1" && cd "$1" && exec "$2"';
+      const result = await exec(
+        "unshare",
+        ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
+        { env: { HOME: sample.home } },
+      );
+      assert.equal(result.code, 1, result.output);
+      assert.equal(
+        sample.normalize(result.stderr),
+        `While:\n  Installing a.\nError: Couldn't write ${error}: ` +
+          "read-only file system\n",
+      );
+    }
+  },
 });

@@ -1251,3 +1251,34 @@ Installing c.
 `,
   );
 });
+
+Deno.test("a buildout directory that cannot be created is a user error", async () => {
+  using sample = await sampleBuildout();
+  const result = await sample.system([
+    "buildout:parts-directory=buildout.cfg/parts",
+  ]);
+  assert.equal(result.code, 1);
+  assert.equal(
+    sample.normalize(result.stderr),
+    `While:
+  Installing.
+  Setting up buildout directories
+Error: Couldn't create directory /sample-buildout/buildout.cfg/parts: not a directory
+`,
+  );
+});
+
+Deno.test("a develop link that cannot be written is a user error", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("recipes");
+  sample.write("recipes", "package.json", JSON.stringify({ name: "recipes" }));
+  sample.write("buildout.cfg", "[buildout]\ndevelop = recipes\nparts =\n");
+  // A file where the develop-eggs directory should be.
+  sample.write("links", "");
+  const result = await sample.system(["buildout:develop-eggs-directory=links"]);
+  assert.equal(result.code, 1);
+  assert.match(
+    sample.normalize(result.stderr),
+    /\nError: Couldn't write '\/sample-buildout\/links\/recipes.egg-link': not a directory\n$/,
+  );
+});
