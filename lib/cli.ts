@@ -7,7 +7,7 @@ import { writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
 import type { Assignment } from "./config/load.ts";
-import { doingOf, refusedWrite, UserError } from "./errors.ts";
+import { doingOf, refusedByFileSystem, UserError } from "./errors.ts";
 import type { SelfCommand } from "./commands/bootstrap.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
 import { formatFailedPart } from "./install/failed_part.ts";
@@ -291,7 +291,7 @@ function report(error: unknown, debug: boolean): void {
     err(`Error: ${error.message}\n`);
     return;
   }
-  const refused = refusedWrite(error);
+  const refused = refusedByFileSystem(error);
   if (refused) {
     err(`Error: ${refused}\n`);
     return;

@@ -97,16 +97,20 @@ export function fsReason(err: unknown): string {
   return FS_REASONS[code] ?? (err instanceof Error ? err.message : String(err));
 }
 
-/** Errors of the file system refusing a write: the machine's, not a bug. */
-const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT", "EACCES"]);
+/** Errors of a file system refusing any write: the machine's, not a bug. */
+const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT"]);
 
 /**
- * `Couldn't write PATH: reason` when `err` is the file system refusing a
- * write (read-only, full, over quota, permission denied), else undefined.
+ * A one-line message when `err` is the file system refusing an operation
+ * on a path: `Couldn't write PATH: reason` (read-only, full, over quota),
+ * `Permission denied: PATH` (which may be a read); else undefined.
  */
-export function refusedWrite(err: unknown): string | undefined {
+export function refusedByFileSystem(err: unknown): string | undefined {
   const { code, path } = err as { code?: unknown; path?: unknown };
-  if (typeof code !== "string" || !REFUSALS.has(code)) return undefined;
-  if (typeof path !== "string") return undefined;
-  return `Couldn't write ${path}: ${fsReason(err)}`;
+  if (typeof code !== "string" || typeof path !== "string") return undefined;
+  if (REFUSALS.has(code)) return `Couldn't write ${path}: ${fsReason(err)}`;
+  if (code === "EACCES" || code === "EPERM") {
+    return `Permission denied: ${path}`;
+  }
+  return undefined;
 }

@@ -1,0 +1,42 @@
+/** The one-line messages for file-system refusals that `report` prints. */
+import assert from "node:assert/strict";
+import { openSync } from "node:fs";
+import { refusedByFileSystem } from "../lib/errors.ts";
+
+function fsError(code: string, path?: string): Error {
+  return Object.assign(new Error(`${code}: failed`), { code, path });
+}
+
+Deno.test("a full, read-only or over-quota file system refuses a write", () => {
+  assert.equal(
+    refusedByFileSystem(fsError("ENOSPC", "/b/.installed.cfg")),
+    "Couldn't write /b/.installed.cfg: no space left on device",
+  );
+  assert.equal(
+    refusedByFileSystem(fsError("EROFS", "/b/parts")),
+    "Couldn't write /b/parts: read-only file system",
+  );
+  assert.equal(
+    refusedByFileSystem(fsError("EDQUOT", "/b/x")),
+    "Couldn't write /b/x: disk quota exceeded",
+  );
+});
+
+Deno.test("permission denied does not claim a write: it may be a read", () => {
+  assert.equal(
+    refusedByFileSystem(fsError("EACCES", "/etc/shadow")),
+    "Permission denied: /etc/shadow",
+  );
+});
+
+Deno.test("other errors, and errors naming no path, are not refusals", () => {
+  assert.equal(refusedByFileSystem(fsError("ENOSPC")), undefined);
+  assert.equal(refusedByFileSystem(new Error("boom")), undefined);
+  let missing: unknown;
+  try {
+    openSync("/nonexistent/file", "r");
+  } catch (err) {
+    missing = err;
+  }
+  assert.equal(refusedByFileSystem(missing), undefined);
+});
