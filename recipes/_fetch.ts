@@ -21,8 +21,22 @@ export async function withDownload<T>(
   use: (path: string) => T | Promise<T>,
 ): Promise<T> {
   const result = await buildout.download(url, options);
+  const path = resolve(result.path);
   try {
-    return await use(resolve(result.path));
+    return await use(path);
+  } catch (err) {
+    // A temporary download is gone by the time the user reads the message:
+    // an archive error names the URL instead.
+    const prefix = `Couldn't extract ${path}`;
+    if (
+      result.isTemp && err instanceof buildout.UserError &&
+      err.message.startsWith(prefix)
+    ) {
+      err.message = `Couldn't extract ${url}${
+        err.message.slice(prefix.length)
+      }`;
+    }
+    throw err;
   } finally {
     if (result.isTemp) removeTree(result.path);
   }

@@ -632,7 +632,7 @@ export class HexagonitCmmi implements Recipe {
 /**
  * zc.recipe.cmmi 4.x. Options: `url` (required), `md5sum`,
  * `configure-command` (`./configure`), `configure-options` (replaces the
- * default `--prefix=<location>`), `extra_options` (appended),
+ * default `--prefix="<location>"`), `extra_options` (appended),
  * `environment` (whitespace-separated `NAME=value`), `patch` (a path or URL,
  * through the download cache), `patch_options` (`-p0`), `patch-md5sum`,
  * `autogen` (a script run before configure), `source-directory-contains`
@@ -719,7 +719,7 @@ export class ZcCmmi implements Recipe {
     const configure = options.get("configure-command") ?? "./configure";
     const configureOptions = options.get("configure-options");
     const args = configureOptions === undefined
-      ? `--prefix=${this.location}`
+      ? `--prefix="${this.location}"`
       : collapse(configureOptions);
     const command = [configure, args, this.extraOptions].filter(Boolean)
       .join(" ");
@@ -746,8 +746,8 @@ export class ZcCmmi implements Recipe {
         return dir;
       },
     );
-    for (const [key, value] of Object.entries(this.environment)) {
-      this.logger.info(`Updating environment: ${key}=${value}`);
+    for (const key of Object.keys(this.environment).sort()) {
+      this.logger.info(`Updating environment: ${key}=${this.environment[key]}`);
     }
     const env = childEnvironment(this.environment);
     let cwd = tmp;

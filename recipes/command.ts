@@ -15,7 +15,7 @@
  *   entry point runs `uninstall_cmds` the same way.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../lib/errors.ts";
@@ -103,13 +103,14 @@ export default class Command implements Recipe {
       throw new UserError("No command specified");
     }
     this.logger.info(`Running '${this.command}'`);
+    // Paths already there are not the command's doing (say a data
+    // directory it copies into): a failure must not take them.
+    const made = this.location.filter((path) => !existsSync(path));
     try {
       await this.execute(this.command);
     } catch (err) {
-      // What the failed command left of the part goes, as uninstall would.
-      for (const path of this.location) {
-        rmSync(path, { recursive: true, force: true });
-      }
+      // What the failed command created of the part goes.
+      for (const path of made) rmSync(path, { recursive: true, force: true });
       throw err;
     }
     return this.location;
