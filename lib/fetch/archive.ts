@@ -17,6 +17,7 @@ import {
   readdirSync,
   readSync,
   rmSync,
+  statSync,
   utimesSync,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
@@ -26,6 +27,7 @@ import { UserError } from "../errors.ts";
 import type { ExtractOptions } from "../recipe/api.ts";
 import { bunzip2 } from "./archive/bzip2.ts";
 import { type ArchiveFormat, detect } from "./archive/detect.ts";
+import { readDirectory } from "./archive/directory.ts";
 import { ArchiveError, isSystemError } from "./archive/errors.ts";
 import { lunzip } from "./archive/lzip.ts";
 import { finalPath, place, type Placed } from "./archive/place.ts";
@@ -76,12 +78,16 @@ export async function extract(
   let tree: Tree | undefined;
   let placed: Placed | undefined;
   try {
-    const format = detectFormat(archive);
+    // A directory is copied, as setuptools' unpack_archive does.
+    const format = statSync(archive, { throwIfNoEntry: false })?.isDirectory()
+      ? undefined
+      : detectFormat(archive);
     madeParent = mkdirSync(dirname(target), { recursive: true });
     tmp = mkdtempSync(join(dirname(target), `.${basename(target)}.extract-`));
     trackTempFile(tmp);
     tree = new Tree(tmp, archive, options.excludes);
-    await readMembers(format, archive, tree);
+    if (format) await readMembers(format, archive, tree);
+    else readDirectory(archive, tree);
     const top = topDirectory(tmp, archive, options.stripTopLevelDir ?? false);
     tree.finish(top);
     placed = place(archive, tmp, top, target, options.onExisting);

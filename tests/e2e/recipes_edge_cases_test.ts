@@ -4,7 +4,7 @@
  * with spaces, and messages naming what the user wrote.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readlinkSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { expectError } from "./_recipes.ts";
 import { sampleBuildout, startServer } from "./harness.ts";
@@ -106,4 +106,43 @@ strip-top-level-dir = true
   } finally {
     await server.close();
   }
+});
+
+Deno.test("a local directory as url is copied, as setuptools' unpack_archive copies it", async () => {
+  using sample = await sampleBuildout();
+  const src = sample.tmpdir("src");
+  writeTree(src, {
+    "pkg-1.0/bin/run*": "#!/bin/sh\necho run\n",
+    "pkg-1.0/README": "readme\n",
+    "pkg-1.0/docs/index.txt": "docs\n",
+  });
+  symlinkSync("README", join(src, "pkg-1.0", "LINK"));
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = whole stripped
+
+[whole]
+recipe = hexagonit.recipe.download
+url = ${src}
+
+[stripped]
+recipe = hexagonit.recipe.download
+url = file://${src}
+strip-top-level-dir = true
+excludes = docs
+`,
+  );
+  await runOk(sample);
+  assert.equal(sample.cat("parts/whole/pkg-1.0/README"), "readme\n");
+  assert.equal(sample.cat("parts/whole/pkg-1.0/docs/index.txt"), "docs\n");
+  assert.equal(sample.cat("parts/stripped/README"), "readme\n");
+  assert.equal(readlinkSync(sample.path("parts/stripped/LINK")), "README");
+  assert.equal(
+    statSync(sample.path("parts/stripped/bin/run")).mode & 0o111,
+    0o111,
+  );
+  assert.ok(!existsSync(sample.path("parts/stripped/docs")));
+  // The source is left as it was.
+  assert.ok(existsSync(join(src, "pkg-1.0", "docs", "index.txt")));
 });
