@@ -134,8 +134,10 @@ export function parseCommandLine(argv: string[]): CommandLine {
               `Timeout value must be numeric: ${arg} ${value}`,
             );
           }
-          line.notices.push(`Setting socket time out to ${value} seconds`);
-          set("socket-timeout", value);
+          // As Python's int() reads it: `05` is 5 seconds.
+          const seconds = String(parseInt(value, 10));
+          line.notices.push(`Setting socket time out to ${seconds} seconds`);
+          set("socket-timeout", seconds);
         }
       } else if (op) {
         throw new UserError(`Invalid option -${op[0]}`);

@@ -718,6 +718,13 @@ Deno.test("-t 5 announces and sets the socket timeout", async () => {
     result.stdout,
   );
   assert.match(result.stdout, /^socket-timeout= 5\n {4}COMMAND_LINE_VALUE$/m);
+  const padded = await run(sample, "-t 05 annotate buildout");
+  assertOk(padded);
+  assert.ok(
+    padded.stdout.startsWith("Setting socket time out to 5 seconds\n"),
+    padded.stdout,
+  );
+  assert.match(padded.stdout, /^socket-timeout= 5\n {4}COMMAND_LINE_VALUE$/m);
 });
 
 // --- Predefined buildout options (-vv) ----------------------------------------
