@@ -5,10 +5,9 @@
  * cache's `dist` namespace, unpacking through the archive module.
  */
 import type { Options } from "../buildout.ts";
-import { UserError } from "../errors.ts";
 import { extractToNewDirectory } from "../fetch/archive.ts";
 import { DIST_NAMESPACE, Download } from "../fetch/download.ts";
-import { hostAllowed, httpSettings } from "../fetch/http.ts";
+import { httpSettings } from "../fetch/http.ts";
 import { logger } from "../log.ts";
 import type { RecipeLogger } from "../recipe/api.ts";
 import { readPage } from "./read_page.ts";
@@ -31,16 +30,7 @@ export function distTransport(main: Options): DistTransport {
   });
   const http = httpSettings(main);
   return {
-    async readPage(url) {
-      if (!hostAllowed(url, http.allowHosts)) {
-        throw new UserError(
-          `Couldn't read ${url}: host '${
-            new URL(url).host
-          }' is not in allow-hosts`,
-        );
-      }
-      return await readPage(url, http.timeoutSeconds);
-    },
+    readPage: (url) => readPage(url, http),
     fetchArchive: (url, checksums) => download.download(url, checksums),
     extract: extractToNewDirectory,
   };
