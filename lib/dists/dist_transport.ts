@@ -2,13 +2,18 @@
  * The real fetch and extract layer of distributions: link pages through
  * {@link readPage} (never cached, `allow-hosts` and `socket-timeout`
  * honoured), archives through the download utility in the download
- * cache's `dist` namespace, unpacking through the archive module.
+ * cache's `dist` namespace, unpacking through the archive module. An
+ * archive this run put in the cache that does not unpack is removed from
+ * it again: a body cut off without a Content-Length looks complete, and a
+ * cached copy would be used, and fail, on every later run.
  */
+import { existsSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Options } from "../buildout.ts";
-import { UserError } from "../errors.ts";
 import { extractToNewDirectory } from "../fetch/archive.ts";
+import { ArchiveError } from "../fetch/archive/errors.ts";
 import { DIST_NAMESPACE, Download } from "../fetch/download.ts";
-import { hostAllowed, httpSettings } from "../fetch/http.ts";
+import { httpSettings } from "../fetch/http.ts";
 import { logger } from "../log.ts";
 import type { RecipeLogger } from "../recipe/api.ts";
 import { readPage } from "./read_page.ts";
@@ -30,18 +35,29 @@ export function distTransport(main: Options): DistTransport {
     logger: quiet,
   });
   const http = httpSettings(main);
+  // Archives this run stored in the download cache.
+  const stored = new Set<string>();
   return {
-    async readPage(url) {
-      if (!hostAllowed(url, http.allowHosts)) {
-        throw new UserError(
-          `Couldn't read ${url}: host '${
-            new URL(url).host
-          }' is not in allow-hosts`,
-        );
-      }
-      return await readPage(url, http.timeoutSeconds);
+    readPage: (url) => readPage(url, http),
+    async fetchArchive(url, checksums) {
+      const dir = download.cacheDir;
+      const cached = dir === undefined
+        ? undefined
+        : join(dir, download.filename(url));
+      const fresh = cached !== undefined && !existsSync(cached);
+      const result = await download.download(url, checksums);
+      if (fresh) stored.add(resolve(result.path));
+      return result;
     },
-    fetchArchive: (url, checksums) => download.download(url, checksums),
-    extract: extractToNewDirectory,
+    async extract(archive, destination) {
+      try {
+        await extractToNewDirectory(archive, destination);
+      } catch (err) {
+        if (err instanceof ArchiveError && stored.delete(resolve(archive))) {
+          rmSync(archive, { force: true });
+        }
+        throw err;
+      }
+    },
   };
 }

@@ -60,7 +60,8 @@ function words(value: string | undefined): string[] {
 /**
  * Reads and checks the distribution options of `buildout`'s `[buildout]`
  * section and its versions section (`versions = NAME`, or `[versions]`
- * when the option is absent), reading each so none is reported unused.
+ * when the option is absent, an empty value pinning nothing), reading
+ * each so none is reported unused.
  *
  * @throws {UserError} for a non-boolean flag, a missing versions section
  *   or an invalid pin.
@@ -96,6 +97,8 @@ export function readDistSettings(buildout: Buildout): DistSettings {
   const section = named ?? (buildout.has("versions") ? "versions" : "");
   if (section) {
     for (const [name, value] of buildout.section(section).entries()) {
+      // An empty value is no pin: it unpins what an extended file pinned.
+      if (!value.trim()) continue;
       const version = value.trim().replace(/^==\s*/, "");
       if (!isProjectName(name) || !isValidVersion(version)) {
         throw new UserError(

@@ -128,7 +128,7 @@ export class EggsDirectory {
     trackTempFile(temporary);
     try {
       await extract(archive, temporary);
-      const metadata = readMetadata(temporary, label);
+      const metadata = readMetadata(temporary, label, name);
       checkEntryModules(temporary, label, metadata);
       return { name, temporary, metadata };
     } catch (err) {

@@ -509,7 +509,9 @@ export class Installer {
       ...(await finder.candidates(requirement.key)).map((c) => c.version),
     ]);
     const found = versions.size
-      ? `only ${[...versions].sort(compareVersions).join(", ")} exist; `
+      ? `only ${[...versions].sort(compareVersions).join(", ")} ${
+        versions.size === 1 ? "exists" : "exist"
+      }; `
       : "";
     const searched = finder.searched(requirement.key);
     const where = searched.length

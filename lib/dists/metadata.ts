@@ -11,7 +11,13 @@ import {
   type EntryGroup,
   entryGroups,
 } from "../recipe/load.ts";
-import { parseRequirement, type Requirement } from "./requirement.ts";
+import type { DistName } from "./archive_name.ts";
+import {
+  parseRequirement,
+  projectKey,
+  type Requirement,
+} from "./requirement.ts";
+import { compareVersions, isValidVersion } from "./version.ts";
 
 /** A distribution in use: unpacked in the eggs directory, or a develop package. */
 export interface Dist extends DevelopPackage {
@@ -30,12 +36,18 @@ export interface DistMetadata {
 
 /**
  * Reads `dir/package.json`; `label` names the distribution in messages
- * (its archive's location).
+ * (its archive's location). With `expected`, the name and version its
+ * archive's file name gives, the package.json's `name` and `version`, when
+ * present, must be the same project and version.
  *
  * @throws {UserError} for a missing or invalid package.json, an invalid
- *   `buildout` field or requirement.
+ *   `buildout` field or requirement, a name or version that disagrees.
  */
-export function readMetadata(dir: string, label: string): DistMetadata {
+export function readMetadata(
+  dir: string,
+  label: string,
+  expected?: DistName,
+): DistMetadata {
   const file = join(dir, "package.json");
   let json: unknown;
   try {
@@ -52,6 +64,7 @@ export function readMetadata(dir: string, label: string): DistMetadata {
       }`,
     );
   }
+  if (expected) checkIdentity(json, label, expected);
   const field = (json as { buildout?: unknown } | null)?.buildout;
   const where = `the package.json of the distribution ${label}`;
   const entries = entryGroups(field, where);
@@ -74,6 +87,33 @@ export function readMetadata(dir: string, label: string): DistMetadata {
     }
   });
   return { entries, requires };
+}
+
+/**
+ * Refuses a package.json naming another project or version than the file
+ * name: the distribution would be installed, and signed, as what it is not.
+ * An npm scope (`@scope/spam`, packed as `scope-spam-1.0.tgz`) is part of
+ * the name; a version PEP 440 cannot read is not compared.
+ */
+function checkIdentity(json: unknown, label: string, expected: DistName) {
+  const { name, version } = (json ?? {}) as {
+    name?: unknown;
+    version?: unknown;
+  };
+  const differ = (what: string, mine: string, theirs: string) =>
+    new UserError(
+      `The distribution ${label} is ${what} ${mine} by its file name but ${theirs} by its package.json`,
+    );
+  if (typeof name === "string" && name) {
+    const key = projectKey(name.replace(/^@([^/]+)\//, "$1-"));
+    if (key !== expected.key) throw differ("named", expected.name, name);
+  }
+  if (
+    typeof version === "string" && isValidVersion(version) &&
+    compareVersions(version, expected.version) !== 0
+  ) {
+    throw differ("version", expected.version, version);
+  }
 }
 
 /**

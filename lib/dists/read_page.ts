@@ -1,55 +1,62 @@
 /**
- * Reading a link or index page over HTTP(S). Pages are never cached: they
+ * Reading a link or index page over HTTP(S), through the fetcher's HTTP
+ * client: redirects checked against `allow-hosts`, `socket-timeout` on
+ * every pause, transient failures retried. Pages are never cached: they
  * change whenever a distribution is published.
  */
+import { Buffer } from "node:buffer";
+import { gunzipSync } from "node:zlib";
 import { UserError } from "../errors.ts";
+import { DownloadError } from "../fetch/errors.ts";
+import {
+  DEFAULT_HTTP_SETTINGS,
+  httpGet,
+  type HttpSettings,
+  type ResponseHead,
+} from "../fetch/http.ts";
 import type { Page } from "./transport.ts";
 
 /**
- * The page at `url`, undefined for 404 Not Found; `timeoutSeconds`
- * bounds the whole request.
+ * The page at `url`, undefined for 404 Not Found.
  *
  * @throws {UserError} `Couldn't read URL: REASON` for any other failure.
  */
 export async function readPage(
   url: string,
-  timeoutSeconds = 60,
+  settings: HttpSettings = DEFAULT_HTTP_SETTINGS,
 ): Promise<Page | undefined> {
-  const fail = (reason: string) =>
-    new UserError(`Couldn't read ${url}: ${reason}`);
-  let response: Response;
+  let chunks: Uint8Array[] = [];
+  let head: ResponseHead | undefined;
   try {
-    response = await fetch(url, {
-      redirect: "follow",
-      signal: AbortSignal.timeout(timeoutSeconds * 1000),
-    });
+    await httpGet(url, {
+      start(_length, response) {
+        chunks = [];
+        head = response;
+      },
+      write(chunk) {
+        chunks.push(chunk);
+      },
+    }, settings);
   } catch (err) {
-    throw fail(networkReason(err));
+    if (!(err instanceof DownloadError)) throw err;
+    if (err.status === 404) return undefined;
+    throw new UserError(`Couldn't read ${url}: ${err.reason}`);
   }
-  if (!response.ok) {
-    await response.body?.cancel();
-    if (response.status === 404) return undefined;
-    throw fail(`HTTP Error ${response.status}: ${response.statusText}`.trim());
-  }
-  let text: string;
-  try {
-    text = await response.text();
-  } catch (err) {
-    throw fail(networkReason(err));
+  let body: Uint8Array = Buffer.concat(chunks);
+  // Some servers compress although asked not to; some runtimes decode.
+  const encoding = head?.headers.get("content-encoding")?.toLowerCase();
+  if (encoding?.includes("gzip") && body[0] === 0x1f && body[1] === 0x8b) {
+    try {
+      body = gunzipSync(body);
+    } catch (err) {
+      throw new UserError(
+        `Couldn't read ${url}: bad gzip data (${(err as Error).message})`,
+      );
+    }
   }
   return {
-    url: response.url || url,
-    contentType: response.headers.get("content-type") ?? undefined,
-    text,
+    url: head?.url ?? url,
+    contentType: head?.headers.get("content-type") ?? undefined,
+    text: new TextDecoder().decode(body),
   };
-}
-
-function networkReason(err: unknown): string {
-  if (err instanceof Error) {
-    if (err.name === "TimeoutError") return "timed out";
-    const cause = (err as { cause?: unknown }).cause;
-    if (cause instanceof Error && cause.message) return cause.message;
-    return err.message;
-  }
-  return String(err);
 }

@@ -18,10 +18,15 @@ export class ChecksumError extends UserError {
 
 /**
  * A URL could not be fetched: `Error downloading URL: reason`. `reason`
- * alone is what callers with their own wording (the extends loader) reuse.
+ * alone is what callers with their own wording (the extends loader) reuse;
+ * `status` is the HTTP status of a refusal such as 404.
  */
 export class DownloadError extends UserError {
-  constructor(readonly url: string, readonly reason: string) {
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+    readonly status?: number,
+  ) {
     super(`Error downloading ${url}: ${reason}`);
     this.name = "DownloadError";
   }

@@ -20,9 +20,18 @@ export interface HttpSettings {
 
 /** Receives a response body. */
 export interface BodySink {
-  /** A body begins (again, after a retry); `length` from Content-Length. */
-  start(length: number | undefined): void;
+  /**
+   * A body begins (again, after a retry); `length` from Content-Length,
+   * `response` the answer of the last redirect's target.
+   */
+  start(length: number | undefined, response: ResponseHead): void;
   write(chunk: Uint8Array): void;
+}
+
+/** The address a body came from, after redirects, and its headers. */
+export interface ResponseHead {
+  url: string;
+  headers: Headers;
 }
 
 /** The defaults: a minute of silence is a failure; every host allowed. */
@@ -171,9 +180,9 @@ async function attemptGet(
         const reason = `HTTP Error ${response.status}: ${response.statusText}`
           .trim();
         if (response.status >= 500) throw new Transient(reason);
-        throw new DownloadError(url, reason);
+        throw new DownloadError(url, reason, response.status);
       }
-      await readBody(url, response, sink, timer, settings);
+      await readBody(url, current, response, sink, timer, settings);
       return;
     } finally {
       timer.stop();
@@ -200,6 +209,7 @@ function checkTarget(url: string, target: string, settings: HttpSettings) {
 
 async function readBody(
   url: string,
+  current: string,
   response: Response,
   sink: BodySink,
   timer: IdleTimer,
@@ -209,7 +219,7 @@ async function readBody(
   const length = header !== null && /^\d+$/.test(header)
     ? Number(header)
     : undefined;
-  sink.start(length);
+  sink.start(length, { url: current, headers: response.headers });
   let received = 0;
   if (response.body) {
     const reader = response.body.getReader();

@@ -65,6 +65,16 @@ Demo.Needed = ==1.0
   ]);
 });
 
+Deno.test("an empty pin unpins, as zc.buildout's `if version:` does", async () => {
+  const settings = readDistSettings(
+    await buildout(
+      "[buildout]\nextends = base.cfg\n[versions]\nspam =\n",
+      { "/b/base.cfg": "[versions]\nspam = 1\neggs = 2\n" },
+    ),
+  );
+  assert.deepEqual([...settings.versions], [["eggs", "2"]]);
+});
+
 Deno.test("defaults: [versions] when present, final releases preferred", async () => {
   const settings = readDistSettings(
     await buildout("[buildout]\n[versions]\nspam = 2\n"),

@@ -90,6 +90,14 @@ Deno.test("a bad archive leaves nothing in the eggs directory", async () => {
       },
       /Invalid requirement 'other >': .* \(in "buildout.requires" of the package.json of the distribution .*spam-1.tgz\)/,
     ],
+    [
+      recipeFiles("spam", "2.0"),
+      /The distribution .*spam-1.tgz is version 1 by its file name but 2.0 by its package.json/,
+    ],
+    [
+      recipeFiles("eggs", "1"),
+      /The distribution .*spam-1.tgz is named spam by its file name but eggs by its package.json/,
+    ],
   ];
   for (const [files, message] of cases) {
     await assert.rejects(
@@ -100,6 +108,26 @@ Deno.test("a bad archive leaves nothing in the eggs directory", async () => {
     assert.deepEqual(readdirSync(path), [], String(message));
   }
   assert.deepEqual(eggs.installed("spam"), []);
+});
+
+Deno.test("package.json agrees with the file name up to normalisation", async () => {
+  using world = new FakeWorld();
+  const eggs = new EggsDirectory(join(world.dir, "eggs"));
+  // PEP 440 equality, PEP 503 names, npm scopes (`npm pack` names
+  // @scope/spam scope-spam-VERSION.tgz), and versions PEP 440 cannot read.
+  const agreeing: Array<[string, string, string]> = [
+    ["Foo_Bar", "1.0.0-beta.1", "foo.bar-1.0.0b1"],
+    ["@scope/spam", "1.0", "scope-spam-1.0"],
+    ["spam", "1.0.0-alpha.beta", "spam-1.0"],
+  ];
+  for (const [name, version, stem] of agreeing) {
+    const dist = await unpack(world, eggs, recipeFiles(name, version), stem);
+    assert.equal(dist.dir, join(world.dir, "eggs", stem));
+  }
+  const bare = await unpack(world, eggs, {
+    "package.json": JSON.stringify({ buildout: {} }),
+  }, "bare-1");
+  assert.equal(bare.version, "1");
 });
 
 Deno.test("a distribution unpacked meanwhile by another run is kept", async () => {

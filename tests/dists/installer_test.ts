@@ -220,6 +220,10 @@ Deno.test("no distribution found says what exists and where it looked", async ()
     installer(world).install(["demo>5"], "test"),
     /Couldn't find a distribution for 'demo>5' \(only 0.1, 0.2, 0.3, 0.4c1 exist; looked in http:\/\/links\/\)\./,
   );
+  await assert.rejects(
+    installer(world).install(["other>5"], "test"),
+    /Couldn't find a distribution for 'other>5' \(only 1.0 exists; looked in http:\/\/links\/\)\./,
+  );
   const bare = new Installer({
     ...{ eggs: new EggsDirectory(join(world.dir, "eggs")) },
     finder: new Finder({

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
+import { gzipSync } from "node:zlib";
 import { UserError } from "../../lib/errors.ts";
 import { readPage } from "../../lib/dists/read_page.ts";
 
@@ -11,6 +12,31 @@ async function serve(): Promise<[Server, string]> {
     } else if (req.url === "/moved") {
       res.writeHead(302, { Location: "/page" });
       res.end();
+    } else if (req.url === "/away") {
+      // The same server under another host name.
+      const { port } = server.address() as { port: number };
+      res.writeHead(302, { Location: `http://localhost:${port}/page` });
+      res.end();
+    } else if (req.url === "/loop") {
+      res.writeHead(302, { Location: "/loop" });
+      res.end();
+    } else if (req.url === "/trickle") {
+      // Four pauses of 400 ms: more than a second in all.
+      res.writeHead(200, { "Content-Type": "text/html" });
+      let left = 4;
+      const next = () => {
+        if (left-- === 0) return res.end("<a href='t-1.tgz'>t</a>");
+        res.write(" ");
+        setTimeout(next, 400);
+      };
+      next();
+    } else if (req.url === "/gzipped") {
+      // Sent compressed although the client asked for identity.
+      res.writeHead(200, {
+        "Content-Type": "text/html",
+        "Content-Encoding": "gzip",
+      });
+      res.end(gzipSync("<a href='z-1.tgz'>z</a>"));
     } else if (req.url === "/broken") {
       res.writeHead(500, "Internal Server Error");
       res.end("oops");
@@ -50,4 +76,57 @@ Deno.test("a page comes with its final address and content type", async () => {
       err instanceof UserError &&
       err.message.startsWith(`Couldn't read ${base}/page: `),
   );
+});
+
+Deno.test("allow-hosts holds for a page's redirects; loops are one line", async () => {
+  const [server, base] = await serve();
+  const settings = { timeoutSeconds: 5, allowHosts: ["127.0.0.1"] };
+  try {
+    await assert.rejects(
+      readPage(`${base}/away`, settings),
+      (err: Error) =>
+        err instanceof UserError &&
+        err.message ===
+          `Couldn't read ${base}/away: redirected to ${
+            base.replace("127.0.0.1", "localhost")
+          }/page: host '${
+            base.replace("http://127.0.0.1", "localhost")
+          }' is not in allow-hosts`,
+    );
+    await assert.rejects(
+      readPage(`${base}/loop`, settings),
+      (err: Error) =>
+        err instanceof UserError &&
+        err.message ===
+          `Couldn't read ${base}/loop: redirect loop at ${base}/loop`,
+    );
+  } finally {
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  }
+});
+
+Deno.test("socket-timeout bounds each pause of a page, not the whole page", async () => {
+  const [server, base] = await serve();
+  try {
+    const page = await readPage(`${base}/trickle`, {
+      timeoutSeconds: 1,
+      allowHosts: ["*"],
+    });
+    assert.equal(page?.text.trim(), "<a href='t-1.tgz'>t</a>");
+  } finally {
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  }
+});
+
+Deno.test("a page the server gzips anyway is read decompressed", async () => {
+  const [server, base] = await serve();
+  try {
+    const page = await readPage(`${base}/gzipped`);
+    assert.equal(page?.text, "<a href='z-1.tgz'>z</a>");
+  } finally {
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  }
 });

@@ -665,3 +665,51 @@ Deno.test("a link's #md5= is checked; a mismatch unpacks nothing", async () => {
     await server.close();
   }
 });
+
+Deno.test("a download that does not unpack is not kept in the download cache", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", "v1"));
+  const whole = readFileSync(join(links, "spam-1.tgz"));
+  let cut = true;
+  const server = await startServer(links, {
+    handlers: {
+      // No Content-Length and the connection closed half-way: the client
+      // cannot tell the body from a complete one.
+      "/spam-1.tgz": (_req, res) => {
+        res.writeHead(200, { Connection: "close" });
+        res.end(cut ? whole.subarray(0, whole.length >> 1) : whole);
+      },
+    },
+  });
+  try {
+    sample.mkdir("cache");
+    sample.write(
+      "buildout.cfg",
+      `[buildout]
+parts = foo
+download-cache = cache
+find-links = ${server.url}spam-1.tgz
+
+[foo]
+recipe = spam
+`,
+    );
+    await expectError(
+      sample,
+      "",
+      `Couldn't extract /sample-buildout/cache/dist/spam-1.tgz: truncated (unexpected end of data) (downloaded from ${server.url}spam-1.tgz)`,
+    );
+    assert.deepEqual(readdirSync(sample.path("cache", "dist")), []);
+    assert.deepEqual(eggs(sample), []);
+    cut = false;
+    await expectOk(
+      sample,
+      "",
+      "Getting distribution for 'spam'.\nGot spam 1.\nInstalling foo.\nv1\n",
+    );
+    assert.deepEqual(readdirSync(sample.path("cache", "dist")), ["spam-1.tgz"]);
+  } finally {
+    await server.close();
+  }
+});

@@ -110,7 +110,11 @@ Deno.test("downloading without a cache: temporary files, local files, MD5, targe
 
   await assert.rejects(
     download.download(fx.url + "not-there"),
-    new DownloadError(fx.url + "not-there", "HTTP Error 404: Not Found"),
+    new DownloadError(
+      fx.url + "not-there",
+      "HTTP Error 404: Not Found",
+      404,
+    ),
   );
 
   const local = join(fx.serverData, "foo.txt");

@@ -196,7 +196,11 @@ Deno.test("a 500 that persists fails after the retries; a 404 at once", async ()
     assert.equal(server.requests.splice(0).length, 3);
     await assert.rejects(
       httpGet(server.url + "missing", new Collect(), settings),
-      new DownloadError(server.url + "missing", "HTTP Error 404: Not Found"),
+      new DownloadError(
+        server.url + "missing",
+        "HTTP Error 404: Not Found",
+        404,
+      ),
     );
     assert.deepEqual(server.requests, ["/missing"]);
   });

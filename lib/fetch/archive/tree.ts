@@ -433,7 +433,13 @@ export class Tree implements MemberSink {
   private hardlinkTarget(entry: Entry): string {
     const target = entry.linkname ?? "";
     const parts = target.split("/").filter((p) => p !== "" && p !== ".");
-    this.checkName(target, parts, entry.name);
+    if (target.startsWith("/") || parts.includes("..")) {
+      throw new ArchiveError(
+        this.archive,
+        `is a hard link to '${target}', outside the destination`,
+        entry.name,
+      );
+    }
     if (parts.length > 0 && !this.isExcluded(parts)) {
       const parent = this.walk([], parts.slice(0, -1), 0, entry.name);
       if (parent !== "escapes" && parent !== "through-file") {
