@@ -220,3 +220,37 @@ Deno.test("Ctrl-C during an install removes what it registered as created", asyn
   );
   assert.ok(existsSync(sample.path("made", "half")));
 });
+
+Deno.test("an error thrown in a recipe's timer is reported as an internal error; the pending install is undone", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `
+import { mkdirSync } from "node:fs";
+export default class Recipe {
+  constructor(buildout, name, options) {
+    this.options = options;
+  }
+  async install() {
+    mkdirSync("made");
+    this.options.created("made");
+    setTimeout(() => { throw new Error("late boom"); }, 0);
+    await new Promise((r) => setTimeout(r, 60_000));
+  }
+}
+export function uninstall() {}
+`,
+  );
+  const result = await run(sample);
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stdout,
+    "Develop: '/sample-buildout/recipes'\nInstalling x.\n",
+  );
+  assert.match(
+    result.stderr,
+    /^\nAn internal error occurred due to a bug in either buildout or in a\nrecipe being used:\nError: late boom\n {4}at .*recipe\.js:10:/,
+  );
+  assert.ok(!existsSync(sample.path("made")), "made/ was left behind");
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
