@@ -11,6 +11,7 @@ import { doingOf, refusedByFileSystem, UserError } from "./errors.ts";
 import type { SelfCommand } from "./commands/bootstrap.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
 import { formatFailedPart } from "./install/failed_part.ts";
+import { releaseOutput } from "./log.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
 import { VERSION } from "./version.ts";
 
@@ -197,6 +198,23 @@ function removeTempFilesOnSignals(): void {
   }
 }
 
+/**
+ * Reports an error thrown where nothing waits for it (a recipe's timer or
+ * forgotten promise) as any other, instead of the runtime's dump, and
+ * ends the run as an interruption would: temporary files and what the
+ * pending install created are removed.
+ */
+function reportUncaught(debug: () => boolean): void {
+  for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+    process.on(event, (error: unknown) => {
+      releaseOutput();
+      report(error, debug());
+      removeTempFiles();
+      process.exit(1);
+    });
+  }
+}
+
 /** Runs the command line; returns the exit status. */
 export async function run(
   argv: string[],
@@ -206,6 +224,7 @@ export async function run(
   // zc.buildout does: it is not a failure to debug.
   let debug = false;
   removeTempFilesOnSignals();
+  reportUncaught(() => debug);
   try {
     const line = parseCommandLine(argv);
     debug = line.debug;

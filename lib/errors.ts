@@ -35,6 +35,26 @@ export function oneLine(text: string): string {
   return text.replaceAll("\n", "\\n");
 }
 
+/**
+ * Something recipe code threw that is not an object (`throw "text"`),
+ * made an error so that it can carry its `While:` context and `-D` report.
+ */
+export class ThrownValue extends Error {
+  constructor(readonly value: unknown) {
+    super(String(value));
+    this.name = "ThrownValue";
+    // Where it was thrown is unknown: buildout's own frames would mislead.
+    this.stack = `Thrown, not an Error: ${
+      typeof value === "string" ? JSON.stringify(value) : String(value)
+    }`;
+  }
+}
+
+/** `err` itself if it is an object, else wrapped in a {@link ThrownValue}. */
+export function asObject(err: unknown): object {
+  return err !== null && typeof err === "object" ? err : new ThrownValue(err);
+}
+
 /** The `While:` context collected so far on any thrown value. */
 export function doingOf(err: unknown): string[] {
   if (err && typeof err === "object") {
@@ -61,8 +81,9 @@ export function doing<T>(label: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    addDoing(err, label);
-    throw err;
+    const error = asObject(err);
+    addDoing(error, label);
+    throw error;
   }
 }
 
@@ -74,8 +95,9 @@ export async function doingAsync<T>(
   try {
     return await fn();
   } catch (err) {
-    addDoing(err, label);
-    throw err;
+    const error = asObject(err);
+    addDoing(error, label);
+    throw error;
   }
 }
 

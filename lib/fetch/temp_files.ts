@@ -1,7 +1,8 @@
 /**
  * The files a run must not leave behind: temporary downloads handed to
- * callers (`isTemp`) and downloads still being written. `lib/cli.ts` removes
- * them when the run ends, however it ends.
+ * callers (`isTemp`), downloads still being written, and what an
+ * interrupted recipe install registered with `options.created()`.
+ * `lib/cli.ts` removes them when the run ends, however it ends.
  */
 import { rmSync } from "node:fs";
 
@@ -23,10 +24,37 @@ export function removeTempFile(path: string): void {
   remove(path);
 }
 
-/** Removes every registered file still present; never throws. */
+const cleanups = new Set<() => void>();
+
+/**
+ * Registers `cleanup` (removing what a part's pending install created so
+ * far) to run if the run ends before {@link untrackCleanup}, i.e. when it
+ * is interrupted.
+ */
+export function trackCleanup(cleanup: () => void): void {
+  cleanups.add(cleanup);
+}
+
+/** Forgets `cleanup`: the install it guards has finished or failed. */
+export function untrackCleanup(cleanup: () => void): void {
+  cleanups.delete(cleanup);
+}
+
+/**
+ * Removes every registered file still present and runs the registered
+ * cleanups; never throws.
+ */
 export function removeTempFiles(): void {
   for (const path of live) remove(path);
   live.clear();
+  for (const cleanup of cleanups) {
+    try {
+      cleanup();
+    } catch {
+      // Best effort, as for files: the run is ending anyway.
+    }
+  }
+  cleanups.clear();
 }
 
 function remove(path: string): void {

@@ -6,7 +6,7 @@
  * referenced section is initialized first, so it lands before its referrer.
  */
 import type { Buildout, Options } from "../buildout.ts";
-import { addDoing, UserError } from "../errors.ts";
+import { addDoing, asObject, UserError } from "../errors.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -129,9 +129,10 @@ export class PartPlan {
         );
       }
     } catch (err) {
-      recordFailedPart(err, name, "section", () => options.copy());
-      if (context) addDoing(err, context);
-      throw err;
+      const error = asObject(err);
+      recordFailedPart(error, name, "section", () => options.copy());
+      if (context) addDoing(error, context);
+      throw error;
     }
     this.recipes.set(name, recipe);
     this.parts.push(name);

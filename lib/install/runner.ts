@@ -9,7 +9,15 @@ import { existsSync, lstatSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
-import { addDoing, doing, doingAsync, fsReason, UserError } from "../errors.ts";
+import {
+  addDoing,
+  asObject,
+  doing,
+  doingAsync,
+  fsReason,
+  oneLine,
+  UserError,
+} from "../errors.ts";
 import {
   effectiveLevel,
   flushOutput,
@@ -22,6 +30,7 @@ import {
 import type { InstallResult, Recipe, RecipeBuildout } from "../recipe/api.ts";
 import { RecipeLoader } from "../recipe/load.ts";
 import { distributionsOf } from "../dists/distributions.ts";
+import { trackCleanup, untrackCleanup } from "../fetch/temp_files.ts";
 import {
   InstallDatabase,
   INSTALLED,
@@ -39,10 +48,37 @@ function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | undefined)?.then === "function";
 }
 
-function toList(result: InstallResult): string[] {
-  if (result === undefined) return [];
+/**
+ * The paths an install or update returned; undefined for nothing (`null`
+ * too, as Python's None).
+ *
+ * @throws {TypeError} for anything but a path or an iterable of paths.
+ */
+function returnedPaths(
+  part: string,
+  method: string,
+  result: unknown,
+): string[] | undefined {
+  if (result === undefined || result === null) return undefined;
   if (typeof result === "string") return [result];
-  return [...result];
+  let wrong = describe(result);
+  if (typeof (result as Iterable<unknown>)[Symbol.iterator] === "function") {
+    const paths = [...(result as Iterable<unknown>)];
+    const other = paths.findIndex((path) => typeof path !== "string");
+    if (other < 0) return paths as string[];
+    wrong = `${describe(paths[other])} among its paths`;
+  }
+  throw new TypeError(
+    `The ${method} method of part ${part} returned ${wrong}: it must ` +
+      "return a path, an iterable of paths, or nothing",
+  );
+}
+
+/** `a number (5)`, `an object`: a value in a message. */
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === "object") return "an object";
+  return `a ${typeof value} (${oneLine(String(value))})`;
 }
 
 function logDifferences(part: string, saved: SavedOptions, now: SavedOptions) {
@@ -355,7 +391,8 @@ class InstallRun {
           );
         }
         this.removePaths(saved.get(INSTALLED)!.split("\n"));
-      } catch (err) {
+      } catch (thrown) {
+        const err = asObject(thrown);
         recordFailedPart(err, part, "database", () => saved);
         throw err;
       }
@@ -407,11 +444,19 @@ class InstallRun {
     const builtin = this.builtin(options.require("recipe"));
     const finish = (result: InstallResult) => {
       this.enter();
+      let paths;
+      try {
+        paths = returnedPaths(
+          part,
+          method === recipe.install ? "install" : "update",
+          result,
+        );
+      } catch (err) {
+        return fail(err);
+      }
       if (!builtin) holdOutput();
       options.stopCreated();
-      const added = result === undefined
-        ? undefined
-        : toList(result).filter((p) => !oldFiles.includes(p));
+      const added = paths?.filter((p) => !oldFiles.includes(p));
       const files = (added?.length ? oldFiles.concat(added) : oldFiles)
         .join("\n");
       if (saved === record && files !== recorded) {
@@ -423,7 +468,8 @@ class InstallRun {
       if (!installed) warnUnused(options);
       db.saveRecords();
     };
-    const fail = (err: unknown): never => {
+    const fail = (thrown: unknown): never => {
+      const err = asObject(thrown);
       this.enter();
       if (!builtin) holdOutput();
       this.removeCreated(options.stopCreated());
@@ -448,7 +494,17 @@ class InstallRun {
     if (isThenable(returned)) {
       // Waiting: what was said so far must be seen meanwhile.
       flushOutput();
-      return Promise.resolve(returned).then(finish, fail);
+      // Ctrl-C now must not leave what the recipe created, as it would
+      // not on a failure.
+      const interrupted = () => this.removePaths(options.created());
+      trackCleanup(interrupted);
+      return Promise.resolve(returned).then((result) => {
+        untrackCleanup(interrupted);
+        finish(result);
+      }, (err) => {
+        untrackCleanup(interrupted);
+        return fail(err);
+      });
     }
     finish(returned);
   }

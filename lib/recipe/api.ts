@@ -139,8 +139,13 @@ export interface ExtractOptions {
   onExisting?: (path: string) => "merge" | "skip";
 }
 
-/** Paths to remove on uninstall: one, several, or none. */
-export type InstallResult = string | Iterable<string> | void | undefined;
+/** Paths to remove on uninstall: one, several, or none (also `null`). */
+export type InstallResult =
+  | string
+  | Iterable<string>
+  | void
+  | undefined
+  | null;
 
 /** A constructed recipe. */
 export interface Recipe {

@@ -20,7 +20,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { doingAsync, UserError } from "../errors.ts";
+import { doingAsync, oneLine, UserError } from "../errors.ts";
 import type { Distributions } from "../dists/distributions.ts";
 import type { Dist } from "../dists/metadata.ts";
 import {
@@ -521,9 +521,7 @@ async function importEntry(
     module = await import(pathToFileURL(path).href);
   } catch (err) {
     throw new UserError(
-      `Couldn't load the module ${path} (${where}): ${
-        err instanceof Error ? err.message : String(err)
-      }`,
+      `Couldn't load the module ${path} (${where}): ${loadFailure(err)}`,
     );
   }
   const value = module[name];
@@ -535,4 +533,27 @@ async function importEntry(
     );
   }
   return value;
+}
+
+/**
+ * Why importing a module failed, on one line, with the line and column of
+ * a syntax error: Bun gives a `BuildMessage` with a `position` (several in
+ * an `AggregateError`), Deno a code frame ending `at file:///m.js:1:26`.
+ */
+function loadFailure(err: unknown): string {
+  const first = (err as { errors?: unknown[] } | undefined)?.errors?.[0] ??
+    err;
+  const { message, position } = (first ?? {}) as {
+    message?: unknown;
+    position?: { line?: unknown; column?: unknown } | null;
+  };
+  if (typeof message === "string" && position?.line !== undefined) {
+    return `${message} (line ${position.line}, column ${position.column})`;
+  }
+  const text = err instanceof Error ? err.message : String(err);
+  const frame = /\n\s*at \S+:(\d+):(\d+)\s*$/.exec(text);
+  if (frame) {
+    return `${text.split("\n")[0]} (line ${frame[1]}, column ${frame[2]})`;
+  }
+  return oneLine(text);
 }

@@ -113,6 +113,29 @@ Deno.test(
 );
 
 Deno.test(
+  "a module with a syntax error is a one-line user error naming its place",
+  withDir(async (dir) => {
+    const pkg = join(dir, "pkg");
+    mkdirSync(pkg);
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({ buildout: { recipes: { default: "./r.js" } } }),
+    );
+    writeFileSync(join(pkg, "r.js"), "export default 1;\nsyntax error (\n");
+    writeFileSync(join(dir, "pkg.egg-link"), pkg + "\n");
+    const loader = new RecipeLoader(dir);
+    await loader.preload(["pkg"]);
+    assert.throws(
+      () => loader.factory("pkg"),
+      (err: Error) =>
+        err instanceof UserError &&
+        /^Couldn't load the module \S+r\.js \(.*\): .+ \(line 2, column 8\)$/
+          .test(err.message),
+    );
+  }),
+);
+
+Deno.test(
   "readPackage rejects a directory without package.json or a bad field",
   withDir((dir) => {
     assert.throws(() => readPackage(dir), /has no package.json/);

@@ -1,0 +1,256 @@
+/**
+ * End-to-end tests of the install engine as a recipe author meets it:
+ * what an install may return, what may be thrown, what a broken module
+ * says, and what an interrupted install leaves behind.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import process from "node:process";
+import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
+
+/**
+ * A develop package `recipes` whose default recipe is `code` (a module
+ * body), used by part `x` with `options`.
+ */
+function setUp(sample: Sample, code: string, options = ""): void {
+  sample.mkdir("recipes");
+  sample.write("recipes", "recipe.js", code);
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({
+      name: "recipes",
+      buildout: {
+        recipes: { default: "./recipe.js" },
+        uninstall: { default: "./recipe.js:uninstall" },
+      },
+    }),
+  );
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\ndevelop = recipes\nparts = x\n\n[x]\nrecipe = recipes\n${options}`,
+  );
+}
+
+async function run(
+  sample: Sample,
+  args: string | string[] = "",
+): Promise<RunResult> {
+  const result = await sample.system(args);
+  return {
+    ...result,
+    stdout: sample.normalize(result.stdout),
+    stderr: sample.normalize(result.stderr),
+  };
+}
+
+async function runOk(
+  sample: Sample,
+  args: string | string[] = "",
+): Promise<string> {
+  const result = await run(sample, args);
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  assert.equal(result.stderr, "");
+  return result.stdout;
+}
+
+// Creates directory `made`, registered, then returns `options.ret`
+// evaluated (default: "made"); throws `options.throw` evaluated, if set.
+const RETURNING = `
+import { mkdirSync } from "node:fs";
+export default class Recipe {
+  constructor(buildout, name, options) {
+    this.options = options;
+    if (options.get("ctor")) throw eval(options.get("ctor"));
+  }
+  install() {
+    mkdirSync("made");
+    this.options.created("made");
+    if (this.options.get("throw")) throw eval(this.options.get("throw"));
+    return eval(this.options.get("ret") ?? "'made'");
+  }
+  update() {
+    return eval(this.options.get("ret") ?? "undefined");
+  }
+}
+export function uninstall(name, options) {
+  if (options.uninstall) throw eval(options.uninstall);
+}
+`;
+
+Deno.test("install and update returning null record no paths, as Python's None", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, RETURNING, "ret = null\n");
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nInstalling x.\n",
+  );
+  assert.match(sample.cat(".installed.cfg"), /__buildout_installed__ = \n/);
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nUpdating x.\n",
+  );
+});
+
+Deno.test("an install returning what is not paths fails its part; what it created is removed", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, RETURNING);
+  await runOk(sample);
+  const before = sample.cat(".installed.cfg");
+  for (
+    const [ret, wrong] of [
+      ["['made',7]", "a number \\(7\\) among its paths"],
+      ["({path:'made'})", "an object"],
+    ]
+  ) {
+    const result = await run(sample, [`x:ret=${ret}`]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `^While:\n  Installing x\\.\n[^]*TypeError: The install method of ` +
+          `part x returned ${wrong}: it must return a path, an iterable of ` +
+          "paths, or nothing\n",
+      ),
+    );
+    assert.ok(!existsSync(sample.path("made")));
+    // Changing the option uninstalled x: the database no longer lists it.
+    assert.doesNotMatch(sample.cat(".installed.cfg"), /\[x\]/);
+  }
+  await runOk(sample);
+  assert.equal(sample.cat(".installed.cfg"), before);
+});
+
+Deno.test("a thrown non-Error value keeps its While: context and -D report", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, RETURNING);
+  const installing = await run(sample, ["x:throw='a string'"]);
+  assert.equal(installing.code, 1);
+  assert.equal(
+    installing.stderr,
+    `While:
+  Installing x.
+
+An internal error occurred due to a bug in either buildout or in a
+recipe being used:
+Thrown, not an Error: "a string"
+`,
+  );
+  assert.ok(!existsSync(sample.path("made")));
+
+  const debug = await run(sample, `-D x:throw=42`);
+  assert.equal(
+    debug.stderr,
+    `While:
+  Installing x.
+Thrown, not an Error: 42
+
+Part x failed; its options:
+  recipe='recipes'
+  throw='42'
+`,
+  );
+
+  const constructing = await run(sample, `x:ctor=undefined`);
+  assert.match(
+    constructing.stderr,
+    /^While:\n {2}Installing\.\n {2}Getting section x\.\n {2}Initializing part x\.\n[^]*\nThrown, not an Error: undefined\n$/,
+  );
+
+  await runOk(sample, "x:uninstall='no'");
+  const uninstalling = await run(sample, "buildout:parts=");
+  assert.match(
+    uninstalling.stderr,
+    /^While:\n {2}Installing\.\n {2}Uninstalling x\.\n[^]*\nThrown, not an Error: "no"\n$/,
+  );
+});
+
+Deno.test("a syntax error in a recipe module is reported on one line with its place", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, "export default class {\n  install() { return 1 +; }\n}\n");
+  const result = await run(sample);
+  assert.equal(result.code, 1);
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.match(
+    lines[lines.length - 1],
+    /^Error: Couldn't load the module \/sample-buildout\/recipes\/recipe\.js \(entry point 'default' in "buildout\.recipes" of \/sample-buildout\/recipes\/package\.json\): .+ \(line 2, column 2\d\)$/,
+  );
+});
+
+// Registers directory `made`, writes the process id to `x.pid`, then
+// waits while the file `hold` exists.
+const HOLDING = `
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+export default class Recipe {
+  constructor(buildout, name, options) {
+    this.options = options;
+  }
+  async install() {
+    mkdirSync("made");
+    this.options.created("made");
+    writeFileSync("made/half", "");
+    writeFileSync("x.pid", String(process.pid));
+    while (existsSync("hold")) await new Promise((r) => setTimeout(r, 10));
+    return "made";
+  }
+}
+export function uninstall() {}
+`;
+
+Deno.test("Ctrl-C during an install removes what it registered as created", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, HOLDING);
+  sample.write("hold", "");
+  let finished: RunResult | undefined;
+  const running = sample.system("").then((result) => finished = result);
+  const pidFile = sample.path("x.pid");
+  while (!existsSync(pidFile) || !readFileSync(pidFile, "utf8")) {
+    if (finished) assert.fail(`ended before installing:\n${finished.output}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  process.kill(Number(readFileSync(pidFile, "utf8")), "SIGINT");
+  const killed = await running;
+  assert.equal(killed.signal, "SIGINT", killed.output);
+  assert.ok(!existsSync(sample.path("made")), "made/ was left behind");
+
+  sample.remove("hold");
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nInstalling x.\n",
+  );
+  assert.ok(existsSync(sample.path("made", "half")));
+});
+
+Deno.test("an error thrown in a recipe's timer is reported as an internal error; the pending install is undone", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `
+import { mkdirSync } from "node:fs";
+export default class Recipe {
+  constructor(buildout, name, options) {
+    this.options = options;
+  }
+  async install() {
+    mkdirSync("made");
+    this.options.created("made");
+    setTimeout(() => { throw new Error("late boom"); }, 0);
+    await new Promise((r) => setTimeout(r, 60_000));
+  }
+}
+export function uninstall() {}
+`,
+  );
+  const result = await run(sample);
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stdout,
+    "Develop: '/sample-buildout/recipes'\nInstalling x.\n",
+  );
+  assert.match(
+    result.stderr,
+    /^\nAn internal error occurred due to a bug in either buildout or in a\nrecipe being used:\nError: late boom\n {4}at .*recipe\.js:10:/,
+  );
+  assert.ok(!existsSync(sample.path("made")), "made/ was left behind");
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
