@@ -10,7 +10,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
-import { UserError } from "../errors.ts";
 import { readPackage } from "../recipe/load.ts";
 import { EggsDirectory } from "./eggs.ts";
 import { Finder, isUrl } from "./finder.ts";
@@ -41,6 +40,12 @@ export interface DistSettings {
   versionsFile?: string;
   /** Pins: project key to version. */
   versions: Map<string, string>;
+  /**
+   * Pins that are no version (such as SlapOS's `1.0:whl`): project key to
+   * the error reported only when that project is needed, as zc.buildout
+   * reads a pin only then.
+   */
+  badPins: Map<string, string>;
   /** `<download-cache>/dist`, when a download cache is set. */
   cacheDirectory?: string;
 }
@@ -63,8 +68,8 @@ function words(value: string | undefined): string[] {
  * when the option is absent, an empty value pinning nothing), reading
  * each so none is reported unused.
  *
- * @throws {UserError} for a non-boolean flag, a missing versions section
- *   or an invalid pin.
+ * @throws {UserError} for a non-boolean flag or a missing versions
+ *   section.
  */
 export function readDistSettings(buildout: Buildout): DistSettings {
   const main = buildout.section("buildout");
@@ -91,6 +96,7 @@ export function readDistSettings(buildout: Buildout): DistSettings {
       main.getBool("show-picked-versions"),
     versionsFile: versionsFile ? resolve(directory, versionsFile) : undefined,
     versions: new Map(),
+    badPins: new Map(),
     cacheDirectory: cache ? join(resolve(directory, cache), "dist") : undefined,
   };
   const named = main.get("versions");
@@ -100,11 +106,14 @@ export function readDistSettings(buildout: Buildout): DistSettings {
       // An empty value is no pin: it unpins what an extended file pinned.
       if (!value.trim()) continue;
       const version = value.trim().replace(/^==\s*/, "");
-      if (!isProjectName(name) || !isValidVersion(version)) {
-        throw new UserError(
+      if (!isProjectName(name)) continue;
+      if (!isValidVersion(version)) {
+        settings.badPins.set(
+          projectKey(name),
           `Invalid version pin in [${section}]: ${name} = ${value} ` +
-            "(expected a project name and a version such as 1.0)",
+            "(expected a version such as 1.0)",
         );
+        continue;
       }
       settings.versions.set(projectKey(name), version);
     }
@@ -214,6 +223,7 @@ export class Distributions {
         preferFinal: settings.preferFinal,
         allowPicked: settings.allowPicked,
         versions: settings.versions,
+        badPins: settings.badPins,
         develop: (requirement) => this.develop(requirement),
       });
     }

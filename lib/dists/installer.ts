@@ -38,6 +38,8 @@ export interface InstallerOptions {
   allowPicked: boolean;
   /** `versions` pins: project key to version. */
   versions: Map<string, string>;
+  /** Pins that are no version: project key to the error to report. */
+  badPins?: Map<string, string>;
   /** The develop package a requirement names, if one is linked. */
   develop?: (requirement: Requirement) => Dist | undefined;
   /** Downloads at once (8 when unset). */
@@ -201,9 +203,12 @@ export class Installer {
   /**
    * The requirement pinned by `versions`, when a pin names its project.
    *
-   * @throws {UserError} when the pin does not satisfy the requirement.
+   * @throws {UserError} when the pin is no version or does not satisfy
+   *   the requirement.
    */
   private constrain(requirement: Requirement): Requirement {
+    const bad = this.options.badPins?.get(requirement.key);
+    if (bad) throw new UserError(bad);
     const pin = this.options.versions.get(requirement.key);
     if (!pin) return requirement;
     if (!satisfiesRequirement(requirement, pin)) {

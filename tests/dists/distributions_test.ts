@@ -106,10 +106,6 @@ Deno.test("bad distribution settings are user errors", async () => {
       /The referenced section, 'nope', was not defined/,
     ],
     [
-      "[buildout]\n[versions]\nspam = latest\n",
-      /Invalid version pin in \[versions\]: spam = latest/,
-    ],
-    [
       "[buildout]\nshow-picked-versions = yes\n",
       /Invalid value for show-picked-versions option: yes/,
     ],
@@ -183,6 +179,26 @@ Deno.test("a recipe pinned by versions signs with the pinned version", async () 
   );
   await loader.preload(["spam"]);
   assert.equal(loader.signature("spam"), "spam-1");
+});
+
+Deno.test("a pin that is no version fails only the project it pins", async () => {
+  using world = new FakeWorld();
+  world.archive("dist/spam-1.tgz", recipeFiles("spam", "1"));
+  world.archive("dist/ham-1.tgz", recipeFiles("ham", "1"));
+  const loader = new RecipeLoader(
+    join(world.dir, "develop-eggs"),
+    await distributions(world, "[versions]\nspam = 1:whl\nham = 1\n"),
+  );
+  await loader.preload(["spam", "ham"]);
+  assert.equal(loader.signature("ham"), "ham-1");
+  assert.throws(
+    () => loader.factory("spam"),
+    (err: Error) =>
+      err instanceof UserError &&
+      err.message ===
+        "Invalid version pin in [versions]: spam = 1:whl " +
+          "(expected a version such as 1.0)",
+  );
 });
 
 Deno.test("uninstall recipes of gone parts come from the eggs directory", async () => {

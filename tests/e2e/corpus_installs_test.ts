@@ -1,0 +1,107 @@
+/**
+ * Whole real-world profiles from ../shared/corpus, installed through their
+ * own extends chains (copied beside the sample), with only the parts that
+ * use built-in recipes selected: install, rerun, change, uninstall.
+ */
+import assert from "node:assert/strict";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CORPUS, HAVE_CORPUS } from "../corpus.ts";
+import { expectError, run, tree } from "./_recipes.ts";
+import { sampleBuildout } from "./harness.ts";
+import { md5 } from "./recipe_fixtures.ts";
+
+const ignore = !HAVE_CORPUS;
+
+/** The files html5as-base's download parts fetch, by part. */
+const HTML5AS_FILES: Record<string, string> = {
+  instance_html5as: "instance_html5as.cfg.in",
+  template_nginx_conf: "templates/nginx_conf.in",
+  template_launcher: "templates/launcher.in",
+  template_mime_types: "templates/mime_types.in",
+};
+
+/**
+ * Writes `content` to the html5as-base file `file` under `profile` and sets
+ * the MD5 sum software.cfg gives for it.
+ */
+function serveTemplate(profile: string, file: string, content: string) {
+  const path = join(profile, file);
+  writeFileSync(path, content);
+  const cfg = join(profile, "software.cfg");
+  const text = readFileSync(cfg, "utf8").replace(
+    new RegExp(`(_update_hash_filename_ = ${file}\\nmd5sum = )[0-9a-f]{32}`),
+    `$1${md5(path)}`,
+  );
+  writeFileSync(cfg, text);
+}
+
+Deno.test({
+  name:
+    "corpus: SlapOS html5as-base's slapos.recipe.build:download parts, through stack/slapos.cfg",
+  ignore,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const slapos = sample.tmpdir("slapos");
+    cpSync(join(CORPUS, "SlapOS__slapos"), slapos, { recursive: true });
+    const profile = join(slapos, "software", "html5as-base");
+    mkdirSync(join(profile, "templates"));
+    for (const [part, file] of Object.entries(HTML5AS_FILES)) {
+      serveTemplate(profile, file, `${part} template\n`);
+    }
+    const before = tree(sample.dir);
+    // The stack's extensions are Python packages (slapos.rebootstrap,
+    // slapos.extension.shared); its [versions] pins wheels as `1.0:whl`.
+    const config = `[buildout]
+extends = ${profile}/software.cfg
+extensions =
+parts = ${Object.keys(HTML5AS_FILES).join(" ")}
+`;
+    sample.write("buildout.cfg", config);
+    let result = await run(sample);
+    assert.equal(result.code, 0, result.output);
+    assert.equal(result.stderr, "");
+    for (const part of Object.keys(HTML5AS_FILES)) {
+      assert.match(result.stdout, new RegExp(`^Installing ${part}\\.$`, "m"));
+      // The file is named after the part, in the part's directory.
+      assert.equal(sample.cat("parts", part, part), `${part} template\n`);
+    }
+
+    result = await run(sample);
+    assert.equal(result.code, 0, result.output);
+    for (const part of Object.keys(HTML5AS_FILES)) {
+      assert.match(result.stdout, new RegExp(`^Updating ${part}\\.$`, "m"));
+    }
+
+    // A new template (and its MD5 sum) reinstalls that part only.
+    serveTemplate(profile, HTML5AS_FILES.template_launcher, "launcher v2\n");
+    result = await run(sample);
+    assert.equal(result.code, 0, result.output);
+    assert.match(
+      result.stdout,
+      /^Uninstalling template_launcher\.$[\s\S]*^Installing template_launcher\.$/m,
+    );
+    assert.doesNotMatch(result.stdout, /Uninstalling template_nginx_conf/);
+    assert.equal(
+      sample.cat("parts", "template_launcher", "template_launcher"),
+      "launcher v2\n",
+    );
+
+    // A wheel pin fails the one project that needs it, not the run.
+    sample.write(
+      "buildout.cfg",
+      config + "[aiofiles]\nrecipe = aiofiles\n",
+    );
+    await expectError(
+      sample,
+      "Invalid version pin in [versions]: aiofiles = 23.1.0:whl " +
+        "(expected a version such as 1.0)",
+      "buildout:parts=aiofiles",
+    );
+
+    sample.write("buildout.cfg", config.replace(/^parts = .*$/m, "parts ="));
+    result = await run(sample);
+    assert.equal(result.code, 0, result.output);
+    assert.deepEqual(tree(sample.dir), before);
+  },
+});
