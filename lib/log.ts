@@ -64,7 +64,7 @@ const HOLD_LIMIT = 64 * 1024;
  */
 export function writeOut(text: string): void {
   if (held === undefined) {
-    writeSync(1, text);
+    toStdout(text);
     return;
   }
   held += text;
@@ -86,7 +86,25 @@ export function flushOutput(): void {
   if (!held) return;
   const text = held;
   held = "";
-  writeSync(1, text);
+  toStdout(text);
+}
+
+/** Set once stdout's reader went away (`buildout | head`). */
+let stdoutGone = false;
+
+/**
+ * Writes to stdout. A reader that went away (EPIPE) does not stop the run
+ * half way, as it does not in zc.buildout, whose logging reports a failed
+ * write and carries on: the rest of the output is dropped.
+ */
+function toStdout(text: string): void {
+  if (stdoutGone) return;
+  try {
+    writeSync(1, text);
+  } catch (err) {
+    if ((err as { code?: string }).code !== "EPIPE") throw err;
+    stdoutGone = true;
+  }
 }
 
 /** Writes the gathered output and stops holding. */

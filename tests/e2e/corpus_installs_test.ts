@@ -7,8 +7,14 @@ import assert from "node:assert/strict";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CORPUS, HAVE_CORPUS } from "../corpus.ts";
-import { expectError, run, tree } from "./_recipes.ts";
-import { sampleBuildout } from "./harness.ts";
+import {
+  corpusSection,
+  expectError,
+  installed,
+  run,
+  tree,
+} from "./_recipes.ts";
+import { BUILDOUT, ensureBinary, exec, sampleBuildout } from "./harness.ts";
 import { md5 } from "./recipe_fixtures.ts";
 
 const ignore = !HAVE_CORPUS;
@@ -103,5 +109,41 @@ parts = ${Object.keys(HTML5AS_FILES).join(" ")}
     result = await run(sample);
     assert.equal(result.code, 0, result.output);
     assert.deepEqual(tree(sample.dir), before);
+  },
+});
+
+Deno.test({
+  name:
+    "corpus: plonetest's QA scripts install in full when stdout's reader has gone (buildout | head)",
+  ignore,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const qa = "collective__buildout.plonetest/qa.cfg";
+    sample.write(
+      "buildout.cfg",
+      `[buildout]
+parts = coverage-sh rebuild_i18n-sh
+package-min-coverage = 80
+package-name = collective.demo
+
+` + corpusSection(qa, "coverage-sh") + corpusSection(qa, "rebuild_i18n-sh"),
+    );
+    ensureBinary();
+    // \`true\` has exited, closing the pipe's only reader, before buildout
+    // writes its first line.
+    const result = await exec("/bin/sh", [
+      "-c",
+      '{ sleep 0.5; "$0" 2>stderr.txt; echo $? >status.txt; } | true',
+      BUILDOUT,
+    ], { cwd: sample.dir, env: { HOME: sample.home } });
+    assert.equal(result.code, 0, result.output);
+    assert.equal(sample.cat("stderr.txt"), "");
+    assert.equal(sample.cat("status.txt"), "0\n");
+    assert.match(installed(sample), /^parts = coverage-sh rebuild_i18n-sh$/m);
+    assert.match(sample.cat("bin", "coverage.sh"), /^DEFAULT=80$/m);
+    assert.match(
+      sample.cat("bin", "rebuild_i18n.sh"),
+      /^I18NDOMAIN="collective.demo"$/m,
+    );
   },
 });
