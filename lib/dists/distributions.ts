@@ -10,6 +10,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
+import { UserError } from "../errors.ts";
 import { readPackage } from "../recipe/load.ts";
 import { EggsDirectory } from "./eggs.ts";
 import { Finder, isUrl } from "./finder.ts";
@@ -17,6 +18,7 @@ import { Installer } from "./installer.ts";
 import { type Dist, readMetadata } from "./metadata.ts";
 import { reportPickedVersions } from "./picked.ts";
 import {
+  type Clause,
   isProjectName,
   parseRequirement,
   projectKey,
@@ -46,6 +48,11 @@ export interface DistSettings {
    * reads a pin only then.
    */
   badPins: Map<string, string>;
+  /**
+   * Constraints instead of pins (`spam = >=1.0,<2`, as later zc.buildout
+   * releases allow): project key to the clauses added to its requirements.
+   */
+  constraints: Map<string, Clause[]>;
   /** `<download-cache>/dist`, when a download cache is set. */
   cacheDirectory?: string;
 }
@@ -97,6 +104,7 @@ export function readDistSettings(buildout: Buildout): DistSettings {
     versionsFile: versionsFile ? resolve(directory, versionsFile) : undefined,
     versions: new Map(),
     badPins: new Map(),
+    constraints: new Map(),
     cacheDirectory: cache ? join(resolve(directory, cache), "dist") : undefined,
   };
   const named = main.get("versions");
@@ -107,6 +115,15 @@ export function readDistSettings(buildout: Buildout): DistSettings {
       if (!value.trim()) continue;
       const version = value.trim().replace(/^==\s*/, "");
       if (!isProjectName(name)) continue;
+      if (version.startsWith("<") || version.startsWith(">")) {
+        try {
+          const { clauses } = parseRequirement(name + version);
+          settings.constraints.set(projectKey(name), clauses);
+          continue;
+        } catch (err) {
+          if (!(err instanceof UserError)) throw err;
+        }
+      }
       if (!isValidVersion(version)) {
         settings.badPins.set(
           projectKey(name),
@@ -224,6 +241,7 @@ export class Distributions {
         allowPicked: settings.allowPicked,
         versions: settings.versions,
         badPins: settings.badPins,
+        constraints: settings.constraints,
         develop: (requirement) => this.develop(requirement),
       });
     }

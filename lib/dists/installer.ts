@@ -14,6 +14,7 @@ import type { Candidate, Finder } from "./finder.ts";
 import type { EggsDirectory, InstalledDist, Prepared } from "./eggs.ts";
 import type { Dist } from "./metadata.ts";
 import {
+  type Clause,
   formatRequirement,
   parseRequirement,
   pinnedVersion,
@@ -40,6 +41,8 @@ export interface InstallerOptions {
   versions: Map<string, string>;
   /** Pins that are no version: project key to the error to report. */
   badPins?: Map<string, string>;
+  /** `versions` constraints: project key to clauses every requirement gets. */
+  constraints?: Map<string, Clause[]>;
   /** The develop package a requirement names, if one is linked. */
   develop?: (requirement: Requirement) => Dist | undefined;
   /** Downloads at once (8 when unset). */
@@ -209,6 +212,13 @@ export class Installer {
   private constrain(requirement: Requirement): Requirement {
     const bad = this.options.badPins?.get(requirement.key);
     if (bad) throw new UserError(bad);
+    const constraint = this.options.constraints?.get(requirement.key);
+    if (constraint) {
+      return {
+        ...requirement,
+        clauses: [...requirement.clauses, ...constraint],
+      };
+    }
     const pin = this.options.versions.get(requirement.key);
     if (!pin) return requirement;
     if (!satisfiesRequirement(requirement, pin)) {

@@ -201,6 +201,24 @@ Deno.test("a pin that is no version fails only the project it pins", async () =>
   );
 });
 
+Deno.test("a [versions] constraint narrows requirements, as later zc.buildout allows", async () => {
+  using world = new FakeWorld();
+  for (const version of ["1.0", "1.5", "2.0"]) {
+    world.archive(`dist/spam-${version}.tgz`, recipeFiles("spam", version));
+  }
+  world.archive("dist/ham-1.tgz", recipeFiles("ham", "1"));
+  const loader = new RecipeLoader(
+    join(world.dir, "develop-eggs"),
+    await distributions(world, "[versions]\nspam = >=1.0, <2\nham = >3\n"),
+  );
+  await loader.preload(["spam", "ham"]);
+  assert.equal(loader.signature("spam"), "spam-1.5");
+  assert.throws(
+    () => loader.factory("ham"),
+    /Couldn't find a distribution for 'ham>3' \(only 1 exists; looked in/,
+  );
+});
+
 Deno.test("uninstall recipes of gone parts come from the eggs directory", async () => {
   using world = new FakeWorld();
   const eggs = join(world.dir, "eggs", "spam-1");
