@@ -337,13 +337,43 @@ Deno.test("Ctrl-C while an archive unpacks leaves nothing in the parts directory
   });
   const exited = new Promise((done) => child.on("close", done));
   const parts = sample.path("parts");
-  while (!readdirSync(parts).some((name) => name.includes(".extract-"))) {
+  while (!readdirSync(parts).some((name) => name.startsWith(".buildout-"))) {
     await new Promise((wait) => setTimeout(wait, 2));
   }
   child.kill("SIGINT");
   await exited;
   assert.equal(child.signalCode, "SIGINT");
   assert.deepEqual(readdirSync(parts), []);
+});
+
+Deno.test("what a run killed while an archive unpacked left is removed by the next run", async () => {
+  using sample = await sampleBuildout();
+  execFileSync("sh", [
+    "-c",
+    "mkdir big small && truncate -s 200M big/zeros && echo hi > small/hi && " +
+    "tar cf - big | gzip -1 > big.tar.gz && tar czf small.tar.gz small",
+  ], { cwd: sample.testDir });
+  const part = (name: string) =>
+    `[buildout]\nparts = ${name}\n\n[${name}]\nrecipe = download\n` +
+    `url = ${sample.testDir}/${name}.tar.gz\n`;
+  sample.write("buildout.cfg", part("big"));
+  const child = spawn(BUILDOUT, [], {
+    cwd: sample.dir,
+    env: { ...process.env, HOME: sample.home },
+    stdio: "ignore",
+  });
+  const exited = new Promise((done) => child.on("close", done));
+  const parts = sample.path("parts");
+  while (!readdirSync(parts).some((name) => name.startsWith("."))) {
+    await new Promise((wait) => setTimeout(wait, 2));
+  }
+  child.kill("SIGKILL");
+  await exited;
+  assert.equal(readdirSync(parts).length, 1);
+
+  sample.write("buildout.cfg", part("small"));
+  await runOk(sample);
+  assert.deepEqual(readdirSync(parts), ["small"]);
 });
 
 /** Why a full or read-only file system cannot be simulated here, or null. */
