@@ -96,7 +96,10 @@ export class Buildout {
       this.initialized.set(name, options);
       options.initialize();
       return options;
-    } catch (err) {
+    } catch (caught) {
+      const err = isStackOverflow(caught)
+        ? new UserError(`Too many nested substitutions at [${name}]`)
+        : caught;
       addDoing(err, `Getting section ${name}.`);
       throw err;
     }
@@ -459,7 +462,13 @@ export class Options {
     let substituted;
     try {
       substituted = this.substitute(value, chain);
-    } catch (err) {
+    } catch (caught) {
+      const err = isStackOverflow(caught)
+        ? new UserError(
+          `Too many nested substitutions (${chain.length / 2}) at ` +
+            `\${${this.name}:${option}}`,
+        )
+        : caught;
       addDoing(err, `Getting option ${this.name}:${option}.`);
       throw err;
     }
@@ -480,6 +489,15 @@ export class Options {
     return (section === this.name ? this : this.buildout.section(section))
       .get(option, seen);
   }
+}
+
+/**
+ * True for a substitution chain deeper than the stack, reported as a user
+ * error where it overflowed (a second overflow here reaches the caller's
+ * frame, which tries again).
+ */
+function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && err.message.includes("call stack");
 }
 
 /** `value` joined to `directory` unless it holds a substitution. */

@@ -149,6 +149,36 @@ Deno.test("a circular reference names the chain", () => {
   });
 });
 
+Deno.test("a substitution chain deeper than the stack is a user error", () => {
+  // 100,000 levels overflow any runtime's stack, across sections and
+  // within one section.
+  const depth = 100_000;
+  const sections = Array.from(
+    { length: depth },
+    (_, i) => `[c${i}]\nv = \${c${i + 1}:v}\n`,
+  ).join("") + `[c${depth}]\nv = end\n`;
+  const options = Array.from(
+    { length: depth },
+    (_, i) => `v${i} = \${:v${i + 1}}\n`,
+  ).join("") + `v${depth} = end\n`;
+  for (
+    const [text, name, message] of [
+      [sections, "c0", /^Too many nested substitutions at \[c\d+\]$/],
+      [
+        "[s]\n" + options,
+        "s",
+        /^Too many nested substitutions \(\d+\) at \$\{s:v\d+\}$/,
+      ],
+    ] as const
+  ) {
+    assert.throws(() => buildout(text).section(name), (e: Error) => {
+      assert.ok(e instanceof UserError, String(e));
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+});
+
 Deno.test("missing sections and options, malformed references", () => {
   assert.throws(
     () => buildout("[a]\nx = ${nope:y}\n").section("a"),

@@ -4,15 +4,10 @@
  * unpacked into a hidden temporary directory beside them, checked, then
  * renamed into place, so the directory never holds half a distribution.
  */
-import { randomBytes } from "../lazy_crypto.ts";
 import { mkdirSync, readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
-import {
-  removeTempFile,
-  trackTempFile,
-  untrackTempFile,
-} from "../fetch/temp_files.ts";
+import { hiddenTemp } from "../fetch/hidden_temp.ts";
+import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { type DistName, parseDistName } from "./archive_name.ts";
 import {
   checkEntryModules,
@@ -118,14 +113,11 @@ export class EggsDirectory {
   ): Promise<Prepared> {
     mkdirSync(this.path, { recursive: true });
     // Hidden, and new: extraction moves its result there in one rename.
-    const temporary = join(
-      this.path,
-      `.${name.name}-${name.version}.tmp-${process.pid}-${
-        randomBytes(6).toString("hex")
-      }`,
+    // Removed when the run ends, however it ends, unless moved into place,
+    // and by the next run after a SIGKILL.
+    const temporary = hiddenTemp(
+      join(this.path, `${name.name}-${name.version}`),
     );
-    // Removed when the run ends, however it ends, unless moved into place.
-    trackTempFile(temporary);
     try {
       await extract(archive, temporary);
       const metadata = readMetadata(temporary, label, name);

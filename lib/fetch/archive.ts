@@ -12,7 +12,6 @@ import {
   fstatSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readSync,
@@ -20,7 +19,7 @@ import {
   statSync,
   utimesSync,
 } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream";
 import { createGunzip, gunzipSync } from "node:zlib";
 import { UserError } from "../errors.ts";
@@ -36,7 +35,8 @@ import { NoSingleTop, TopStripper } from "./archive/top.ts";
 import { type MemberSink, Tree } from "./archive/tree.ts";
 import { unxz } from "./archive/xz.ts";
 import { readZip } from "./archive/zip.ts";
-import { removeTempFile, trackTempFile } from "./temp_files.ts";
+import { hiddenTemp } from "./hidden_temp.ts";
+import { removeTempFile } from "./temp_files.ts";
 
 export { ArchiveError } from "./archive/errors.ts";
 
@@ -83,8 +83,8 @@ export async function extract(
       ? undefined
       : detectFormat(archive);
     madeParent = mkdirSync(dirname(target), { recursive: true });
-    tmp = mkdtempSync(join(dirname(target), `.${basename(target)}.extract-`));
-    trackTempFile(tmp);
+    tmp = hiddenTemp(target);
+    mkdirSync(tmp);
     tree = new Tree(tmp, archive, options.excludes);
     if (format) await readMembers(format, archive, tree);
     else readDirectory(archive, tree);

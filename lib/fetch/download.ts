@@ -30,16 +30,14 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readSync,
   realpathSync,
   renameSync,
-  rmSync,
   statSync,
   writeSync,
 } from "node:fs";
-import { hostname, tmpdir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { fsReason, UserError } from "../errors.ts";
@@ -57,6 +55,7 @@ import {
   type HttpSettings,
   httpSettings,
 } from "./http.ts";
+import { hiddenTemp, sweepAbandoned } from "./hidden_temp.ts";
 import { Progress } from "./progress.ts";
 import {
   removeTempFile,
@@ -470,63 +469,6 @@ function isFile(path: string): boolean {
 
 function writeError(path: string, err: unknown): UserError {
   return new UserError(`Couldn't write ${pyRepr(path)}: ${fsReason(err)}`);
-}
-
-/** The host part of temporary names: runs elsewhere are never swept. */
-const HOST_TAG = md5Hex(hostname()).slice(0, 8);
-const TEMP_PREFIX = ".buildout-";
-const TEMP_PATTERN = /^\.buildout-([0-9a-f]{8})-(\d+)-[0-9a-f]{8}-/;
-/** Temporaries this old are abandoned whoever wrote them. */
-const ABANDONED_MS = 24 * 3600 * 1000;
-const swept = new Set<string>();
-
-/**
- * A hidden temporary name next to `target`, registered for removal. The
- * directory's temporaries left by killed runs are removed first.
- */
-function hiddenTemp(target: string): string {
-  const dir = dirname(resolve(target));
-  sweepAbandoned(dir);
-  const name = `${TEMP_PREFIX}${HOST_TAG}-${process.pid}-${
-    randomBytes(4).toString("hex")
-  }-${basename(target).slice(0, 100)}`;
-  const temp = join(dir, name);
-  trackTempFile(temp);
-  return temp;
-}
-
-/** Removes temporaries of dead processes on this host, and ancient ones. */
-function sweepAbandoned(dir: string): void {
-  if (swept.has(dir)) return;
-  swept.add(dir);
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.startsWith(TEMP_PREFIX));
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const match = TEMP_PATTERN.exec(name);
-    const path = join(dir, name);
-    try {
-      const local = match?.[1] === HOST_TAG;
-      const dead = local && !processAlive(Number(match![2]));
-      const old = Date.now() - lstatSync(path).mtimeMs > ABANDONED_MS;
-      if (dead || old) rmSync(path, { recursive: true, force: true });
-    } catch {
-      // Another run may be sweeping too, or the directory is read-only.
-    }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code !== "ESRCH";
-  }
 }
 
 /** A new temporary file `buildout-XXXXXXXX-name` in the system temp dir. */

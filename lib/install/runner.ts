@@ -38,6 +38,7 @@ import {
   SIGNATURE,
 } from "./database.ts";
 import { developPackages } from "./develop.ts";
+import { lockInstalled } from "./lock.ts";
 import { recordFailedPart } from "./failed_part.ts";
 import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "./pyrepr.ts";
@@ -141,9 +142,11 @@ export async function runInstall(
   only: string[],
 ): Promise<void> {
   const home = process.cwd();
+  const run = new InstallRun(buildout);
   try {
-    await new InstallRun(buildout).run(only);
+    await run.run(only);
   } finally {
+    run.unlock?.();
     releaseOutput();
     process.chdir(home);
     distributionsOf(buildout)?.finish();
@@ -169,6 +172,8 @@ class InstallRun {
    */
   private readonly unchanged = new Map<string, number>();
   private readonly builtins = new Map<string, boolean>();
+  /** Releases the database's lock, once taken. */
+  unlock?: () => void;
 
   constructor(private readonly buildout: Buildout) {
     this.main = buildout.section("buildout");
@@ -201,6 +206,7 @@ class InstallRun {
           `The directory of the installed file does not exist: ${installed}`,
         );
       }
+      if (installed) this.unlock = lockInstalled(installed);
     });
     // From here on, module code runs through external() or the plan's call.
     holdOutput();

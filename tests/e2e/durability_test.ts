@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { hostname } from "node:os";
 import process from "node:process";
 import {
   BUILDOUT,
@@ -101,13 +102,12 @@ function installed(sample: Sample): string {
 }
 
 /**
- * Runs buildout, waits until the `slow` part is installing, sends `signal`
- * to the process and returns what it printed.
+ * Starts buildout (holding `hold`) and waits until the `slow` part is
+ * installing; returns the run and the pid of the process installing it.
  */
-async function killWhileSlow(
+async function untilSlow(
   sample: Sample,
-  signal: NodeJS.Signals,
-): Promise<RunResult> {
+): Promise<{ running: Promise<RunResult>; pid: number }> {
   sample.write("hold", "");
   let finished: RunResult | undefined;
   const running = sample.system("").then((result) => finished = result);
@@ -118,7 +118,19 @@ async function killWhileSlow(
     }
     await new Promise((r) => setTimeout(r, 10));
   }
-  process.kill(Number(readFileSync(pidFile, "utf8")), signal);
+  return { running, pid: Number(readFileSync(pidFile, "utf8")) };
+}
+
+/**
+ * Runs buildout, waits until the `slow` part is installing, sends `signal`
+ * to the process and returns what it printed.
+ */
+async function killWhileSlow(
+  sample: Sample,
+  signal: NodeJS.Signals,
+): Promise<RunResult> {
+  const { running, pid } = await untilSlow(sample);
+  process.kill(pid, signal);
   const result = await running;
   sample.remove("hold");
   sample.remove("slow.pid");
@@ -209,6 +221,65 @@ Installing slow.
   assert.equal(installed(sample), database("one", "slow"));
 });
 
+Deno.test("a second run of a buildout that is installing is refused and changes nothing", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one", "slow", "two"));
+  const { running, pid } = await untilSlow(sample);
+  const before = sample.cat(".installed.cfg");
+
+  const second = await sample.system("");
+  assert.equal(second.code, 1, second.output);
+  assert.equal(
+    sample.normalize(second.stderr),
+    "While:\n  Installing.\nError: Another buildout run (process " +
+      `${pid}) is installing with /sample-buildout/.installed.cfg\n`,
+  );
+  assert.equal(sample.cat(".installed.cfg"), before);
+
+  sample.remove("hold");
+  const first = await running;
+  assert.equal(first.code, 0, first.output);
+  assert.equal(installed(sample), database("one", "slow", "two"));
+  assert.ok(!existsSync(sample.path(".installed.cfg.lock")));
+});
+
+Deno.test("the lock of a run that is gone is taken over", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one"));
+  // A killed run's pid, and a live pid started at another time (a pid
+  // reused after a container restart).
+  const dead = spawnSync("true").pid;
+  for (
+    const owner of [`${dead} ${hostname()} 1`, `${process.pid} ${hostname()} 1`]
+  ) {
+    sample.write(".installed.cfg.lock", owner + "\n");
+    await runOk(sample);
+    assert.ok(!existsSync(sample.path(".installed.cfg.lock")), owner);
+  }
+});
+
+Deno.test("the lock of a run on another host is reported, not taken", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one"));
+  sample.write(".installed.cfg.lock", "123 elsewhere.example 456\n");
+  const result = await sample.system("");
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    sample.normalize(result.stderr),
+    "While:\n  Installing.\nError: A buildout run on elsewhere.example " +
+      "(process 123) is installing with /sample-buildout/.installed.cfg; " +
+      "remove /sample-buildout/.installed.cfg.lock if it has ended\n",
+  );
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+  assert.equal(
+    sample.cat(".installed.cfg.lock"),
+    "123 elsewhere.example 456\n",
+  );
+});
+
 Deno.test("a no-op run leaves .installed.cfg untouched", async () => {
   using sample = await sampleBuildout();
   setUp(sample);
@@ -266,13 +337,43 @@ Deno.test("Ctrl-C while an archive unpacks leaves nothing in the parts directory
   });
   const exited = new Promise((done) => child.on("close", done));
   const parts = sample.path("parts");
-  while (!readdirSync(parts).some((name) => name.includes(".extract-"))) {
+  while (!readdirSync(parts).some((name) => name.startsWith(".buildout-"))) {
     await new Promise((wait) => setTimeout(wait, 2));
   }
   child.kill("SIGINT");
   await exited;
   assert.equal(child.signalCode, "SIGINT");
   assert.deepEqual(readdirSync(parts), []);
+});
+
+Deno.test("what a run killed while an archive unpacked left is removed by the next run", async () => {
+  using sample = await sampleBuildout();
+  execFileSync("sh", [
+    "-c",
+    "mkdir big small && truncate -s 200M big/zeros && echo hi > small/hi && " +
+    "tar cf - big | gzip -1 > big.tar.gz && tar czf small.tar.gz small",
+  ], { cwd: sample.testDir });
+  const part = (name: string) =>
+    `[buildout]\nparts = ${name}\n\n[${name}]\nrecipe = download\n` +
+    `url = ${sample.testDir}/${name}.tar.gz\n`;
+  sample.write("buildout.cfg", part("big"));
+  const child = spawn(BUILDOUT, [], {
+    cwd: sample.dir,
+    env: { ...process.env, HOME: sample.home },
+    stdio: "ignore",
+  });
+  const exited = new Promise((done) => child.on("close", done));
+  const parts = sample.path("parts");
+  while (!readdirSync(parts).some((name) => name.startsWith("."))) {
+    await new Promise((wait) => setTimeout(wait, 2));
+  }
+  child.kill("SIGKILL");
+  await exited;
+  assert.equal(readdirSync(parts).length, 1);
+
+  sample.write("buildout.cfg", part("small"));
+  await runOk(sample);
+  assert.deepEqual(readdirSync(parts), ["small"]);
 });
 
 /** Why a full or read-only file system cannot be simulated here, or null. */

@@ -1,0 +1,79 @@
+/**
+ * Hidden temporaries next to their destination, named
+ * `.buildout-HOST-PID-RANDOM-name` so that the next run on this host can
+ * remove those of a killed run (its process is gone): a SIGKILL gives no
+ * chance to clean up, and downloads and unpacked archives are large.
+ */
+import { lstatSync, readdirSync, rmSync } from "node:fs";
+import { hostname } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import process from "node:process";
+import { createHash, randomBytes } from "../lazy_crypto.ts";
+import { trackTempFile } from "./temp_files.ts";
+
+let hostTag: string | undefined;
+
+/** The host part of temporary names: runs elsewhere are never swept. */
+function host(): string {
+  return hostTag ??= createHash("md5").update(hostname()).digest("hex")
+    .slice(0, 8);
+}
+const TEMP_PREFIX = ".buildout-";
+const TEMP_PATTERN = /^\.buildout-([0-9a-f]{8})-(\d+)-[0-9a-f]{8}-/;
+/** Temporaries this old are abandoned whoever wrote them. */
+const ABANDONED_MS = 24 * 3600 * 1000;
+const swept = new Set<string>();
+
+/**
+ * A hidden temporary name next to `target`, registered for removal. The
+ * directory's temporaries left by killed runs are removed first.
+ *
+ * @example hiddenTemp("/srv/cache/abc") // "/srv/cache/.buildout-1a2b3c4d-42-0f1e2d3c-abc"
+ */
+export function hiddenTemp(target: string): string {
+  const dir = dirname(resolve(target));
+  sweepAbandoned(dir);
+  const name = `${TEMP_PREFIX}${host()}-${process.pid}-${
+    randomBytes(4).toString("hex")
+  }-${basename(target).slice(0, 100)}`;
+  const temp = join(dir, name);
+  trackTempFile(temp);
+  return temp;
+}
+
+/**
+ * Removes the temporaries in `dir` of dead processes on this host, and
+ * ancient ones; once per directory and run.
+ */
+export function sweepAbandoned(dir: string): void {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.startsWith(TEMP_PREFIX));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = TEMP_PATTERN.exec(name);
+    const path = join(dir, name);
+    try {
+      const local = match?.[1] === host();
+      const dead = local && !processAlive(Number(match![2]));
+      const old = Date.now() - lstatSync(path).mtimeMs > ABANDONED_MS;
+      if (dead || old) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Another run may be sweeping too, or the directory is read-only.
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code !== "ESRCH";
+  }
+}
