@@ -136,6 +136,32 @@ Deno.test(
 );
 
 Deno.test(
+  "a module importing a missing file is a one-line user error without colour codes",
+  withDir(async (dir) => {
+    const pkg = join(dir, "pkg");
+    mkdirSync(pkg);
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({ buildout: { recipes: { default: "./r.js" } } }),
+    );
+    writeFileSync(
+      join(pkg, "r.js"),
+      "import x from './nope.js';\nexport default x;\n",
+    );
+    writeFileSync(join(dir, "pkg.egg-link"), pkg + "\n");
+    const loader = new RecipeLoader(dir);
+    await loader.preload(["pkg"]);
+    assert.throws(
+      () => loader.factory("pkg"),
+      (err: Error) =>
+        err instanceof UserError &&
+        /^Couldn't load the module \S+r\.js \(.*\): .*nope\.js[^\\\x1b]*$/
+          .test(err.message),
+    );
+  }),
+);
+
+Deno.test(
   "readPackage rejects a directory without package.json or a bad field",
   withDir((dir) => {
     assert.throws(() => readPackage(dir), /has no package.json/);
