@@ -3,6 +3,7 @@
  * print bare, others (recipes log under their part's name) as `name: message`,
  * unless `log-format` is set; all to stdout.
  */
+import { Buffer } from "node:buffer";
 import { writeSync } from "node:fs";
 import { oneLine, UserError } from "./errors.ts";
 
@@ -54,6 +55,26 @@ export function effectiveLevel(): number {
   return threshold;
 }
 
+/** The descriptors (1, 2) whose reader has gone. */
+const gone = new Set<number>();
+
+/**
+ * Writes all of `text` to stdout (1) or stderr (2): Bun's `writeSync`
+ * may write only part. Once the reader has gone (`buildout | head`), the
+ * rest is dropped and the run goes on, as its outcome must not depend on who
+ * reads its log (Deno reported the broken pipe as an internal error).
+ */
+export function writeFd(fd: 1 | 2, text: string): void {
+  if (gone.has(fd)) return;
+  try {
+    let bytes = Buffer.from(text);
+    while (bytes.length) bytes = bytes.subarray(writeSync(fd, bytes));
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== "EPIPE") throw err;
+    gone.add(fd);
+  }
+}
+
 /** Stdout text gathered while output is held, else undefined. */
 let held: string | undefined;
 const HOLD_LIMIT = 64 * 1024;
@@ -64,7 +85,7 @@ const HOLD_LIMIT = 64 * 1024;
  */
 export function writeOut(text: string): void {
   if (held === undefined) {
-    writeSync(1, text);
+    writeFd(1, text);
     return;
   }
   held += text;
@@ -86,7 +107,7 @@ export function flushOutput(): void {
   if (!held) return;
   const text = held;
   held = "";
-  writeSync(1, text);
+  writeFd(1, text);
 }
 
 /** Writes the gathered output and stops holding. */
