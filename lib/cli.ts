@@ -3,7 +3,6 @@
  * parsed as zc.buildout's `main` does, and the mapping of errors to output
  * and exit codes.
  */
-import { writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
 import type { Assignment } from "./config/load.ts";
@@ -11,7 +10,7 @@ import { doingOf, refusedByFileSystem, UserError } from "./errors.ts";
 import type { SelfCommand } from "./commands/bootstrap.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
 import { formatFailedPart } from "./install/failed_part.ts";
-import { releaseOutput } from "./log.ts";
+import { releaseOutput, writeFd } from "./log.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
 import { VERSION } from "./version.ts";
 
@@ -178,11 +177,11 @@ function parseAssignment(arg: string): Assignment {
 }
 
 function out(text: string): void {
-  writeSync(1, text);
+  writeFd(1, text);
 }
 
 function err(text: string): void {
-  writeSync(2, text);
+  writeFd(2, text);
 }
 
 /**

@@ -3,6 +3,7 @@
  * print bare, others (recipes log under their part's name) as `name: message`,
  * unless `log-format` is set; all to stdout.
  */
+import { Buffer } from "node:buffer";
 import { writeSync } from "node:fs";
 import { oneLine, UserError } from "./errors.ts";
 
@@ -54,6 +55,46 @@ export function effectiveLevel(): number {
   return threshold;
 }
 
+/** The descriptors (1, 2) whose reader has gone. */
+const gone = new Set<number>();
+
+/**
+ * Writes all of `text` to stdout (1) or stderr (2): Bun's `writeSync`
+ * may write only part, and a descriptor the parent made non-blocking may
+ * be full for a moment (EAGAIN). Once the reader has gone (`buildout |
+ * head`), the rest is dropped and the run goes on, as its outcome must not
+ * depend on who reads its log (Deno reported the broken pipe as an
+ * internal error).
+ */
+export function writeFd(fd: 1 | 2, text: string): void {
+  if (gone.has(fd)) return;
+  try {
+    // The string itself first: a copy as bytes only for what is left.
+    const written = writeOnce(fd, text);
+    if (written < Buffer.byteLength(text)) {
+      let bytes = Buffer.from(text).subarray(written);
+      while (bytes.length) bytes = bytes.subarray(writeOnce(fd, bytes));
+    }
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== "EPIPE") throw err;
+    gone.add(fd);
+  }
+}
+
+/** One write; 0 bytes when the descriptor is full, after a short wait. */
+function writeOnce(fd: number, data: string | Uint8Array): number {
+  try {
+    return writeSync(fd, data);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== "EAGAIN") throw err;
+    Atomics.wait(PAUSE, 0, 0, 1);
+    return 0;
+  }
+}
+
+/** What writeOnce waits on: nothing ever wakes it before its timeout. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 /** Stdout text gathered while output is held, else undefined. */
 let held: string | undefined;
 const HOLD_LIMIT = 64 * 1024;
@@ -64,7 +105,7 @@ const HOLD_LIMIT = 64 * 1024;
  */
 export function writeOut(text: string): void {
   if (held === undefined) {
-    toStdout(text);
+    writeFd(1, text);
     return;
   }
   held += text;
@@ -86,25 +127,7 @@ export function flushOutput(): void {
   if (!held) return;
   const text = held;
   held = "";
-  toStdout(text);
-}
-
-/** Set once stdout's reader went away (`buildout | head`). */
-let stdoutGone = false;
-
-/**
- * Writes to stdout. A reader that went away (EPIPE) does not stop the run
- * half way, as it does not in zc.buildout, whose logging reports a failed
- * write and carries on: the rest of the output is dropped.
- */
-function toStdout(text: string): void {
-  if (stdoutGone) return;
-  try {
-    writeSync(1, text);
-  } catch (err) {
-    if ((err as { code?: string }).code !== "EPIPE") throw err;
-    stdoutGone = true;
-  }
+  writeFd(1, text);
 }
 
 /** Writes the gathered output and stops holding. */

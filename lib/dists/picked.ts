@@ -14,6 +14,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.ts";
+import { writeFd } from "../log.ts";
 import type { PickedVersion } from "./installer.ts";
 
 /**
@@ -96,7 +97,7 @@ export function reportPickedVersions(
       }`,
     );
   }
-  writeSync(1, `Picked versions have been written to ${file}\n`);
+  writeFd(1, `Picked versions have been written to ${file}\n`);
 }
 
 /** `2024-05-01 12:30:05.123456`, as Python prints `datetime.now()`. */

@@ -42,7 +42,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { fsReason, UserError } from "../errors.ts";
 import { pyRepr } from "../install/pyrepr.ts";
-import { logger as buildoutLogger } from "../log.ts";
+import { logger as buildoutLogger, writeFd } from "../log.ts";
 import type {
   DownloadOptions,
   DownloadResult,
@@ -412,7 +412,7 @@ const STDERR = {
   isTTY: process.stderr.isTTY,
   // A pseudo-terminal may report 0 columns.
   columns: process.stderr.columns || 80,
-  write: (text: string) => writeSync(2, text),
+  write: (text: string) => writeFd(2, text),
 };
 
 /** The local path `url` names: no scheme, or `file:`; else undefined. */

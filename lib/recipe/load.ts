@@ -20,6 +20,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { stripVTControlCharacters } from "node:util";
 import { doingAsync, oneLine, UserError } from "../errors.ts";
 import type { Distributions } from "../dists/distributions.ts";
 import type { Dist } from "../dists/metadata.ts";
@@ -538,7 +539,8 @@ async function importEntry(
 /**
  * Why importing a module failed, on one line, with the line and column of
  * a syntax error: Bun gives a `BuildMessage` with a `position` (several in
- * an `AggregateError`), Deno a code frame ending `at file:///m.js:1:26`.
+ * an `AggregateError`), Deno a code frame ending `at file:///m.js:1:26`
+ * (coloured when the module could not be resolved).
  */
 function loadFailure(err: unknown): string {
   const first = (err as { errors?: unknown[] } | undefined)?.errors?.[0] ??
@@ -550,7 +552,10 @@ function loadFailure(err: unknown): string {
   if (typeof message === "string" && position?.line !== undefined) {
     return `${message} (line ${position.line}, column ${position.column})`;
   }
-  const text = err instanceof Error ? err.message : String(err);
+  // Deno colours the code frame of a module it cannot resolve.
+  const text = stripVTControlCharacters(
+    err instanceof Error ? err.message : String(err),
+  );
   const frame = /\n\s*at \S+:(\d+):(\d+)\s*$/.exec(text);
   if (frame) {
     return `${text.split("\n")[0]} (line ${frame[1]}, column ${frame[2]})`;

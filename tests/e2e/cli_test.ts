@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { VERSION } from "../../lib/version.ts";
-import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
+import {
+  BUILDOUT,
+  exec,
+  type RunResult,
+  type Sample,
+  sampleBuildout,
+} from "./harness.ts";
 
 const USAGE =
   "Usage: buildout [options] [assignments] [command [command arguments]]";
@@ -139,4 +145,69 @@ Deno.test("a .env file in the buildout directory changes nothing", async () => {
     result.stderr,
     /Error: Referenced option does not exist: environment:FOO_FROM_DOTENV\n$/,
   );
+});
+
+Deno.test("a reader that stops early (buildout | head) neither fails the run nor shows an error", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = d1 wait d2\n[d1]\nrecipe = debug\n" +
+      "[wait]\nrecipe = command\ncommand = sleep 0.5\n[d2]\nrecipe = debug\n" +
+      Array.from({ length: 2000 }, (_, i) => `[s${i}]\nx = ${i}\n`).join(""),
+  );
+  // The shell reports the exit status on stderr, which stays open.
+  const script = '{ "$0" "$@"; echo "status $?" >&2; } | head -c 1 >/dev/null';
+  for (const args of [["annotate"], []]) {
+    const result = await exec("/bin/sh", ["-c", script, BUILDOUT, ...args], {
+      cwd: sample.dir,
+      env: { HOME: sample.home },
+    });
+    assert.equal(result.stderr, "status 0\n", args.join(" "));
+  }
+  assert.match(sample.cat(".installed.cfg"), /^parts = d1 wait d2$/m);
+});
+
+// A parent may hand over a pipe it made non-blocking: a write then finds it
+// full (EAGAIN) whenever the reader is slower than buildout.
+const NON_BLOCKING_READER = `
+import fcntl, os, subprocess, sys, time
+r, w = os.pipe()
+fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)
+child = subprocess.Popen(sys.argv[1:], stdout=w)
+os.close(w)
+time.sleep(0.3)
+size = 0
+while chunk := os.read(r, 65536):
+    size += len(chunk)
+print(size, child.wait())
+`;
+
+const python = exec("python3", ["--version"], {}).then(
+  (r) => r.code === 0,
+  () => false,
+);
+
+Deno.test({
+  name: "a non-blocking stdout that fills up loses nothing",
+  ignore: !(await python),
+  fn: async () => {
+    using sample = await sampleBuildout();
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts =\n" +
+        Array.from({ length: 5000 }, (_, i) => `[s${i}]\nx = ${i}\n`).join(""),
+    );
+    const full = await sample.system("annotate");
+    assert.equal(full.code, 0, full.output);
+    const result = await exec(
+      "python3",
+      ["-c", NON_BLOCKING_READER, BUILDOUT, "annotate"],
+      { cwd: sample.dir, env: { HOME: sample.home } },
+    );
+    assert.equal(result.stderr, "");
+    assert.equal(
+      result.stdout,
+      `${new TextEncoder().encode(full.stdout).length} 0\n`,
+    );
+  },
 });

@@ -177,6 +177,23 @@ Deno.test("a syntax error in a recipe module is reported on one line with its pl
   );
 });
 
+Deno.test("TypeScript imports without '.ts' and CommonJS '.js' modules load (as under deno run)", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, "module.exports = require('./typed.ts').default;\n");
+  sample.write(
+    "recipes",
+    "typed.ts",
+    "import { word } from './word';\nimport { other } from './other.js';\n" +
+      "export default class { install(): string[] { console.log(word, other); return []; } }\n",
+  );
+  sample.write("recipes", "word.ts", "export const word: string = 'loaded';\n");
+  sample.write("recipes", "other.ts", "export const other: string = 'too';\n");
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nInstalling x.\nloaded too\n",
+  );
+});
+
 // Registers directory `made`, writes the process id to `x.pid`, then
 // waits while the file `hold` exists.
 const HOLDING = `

@@ -136,6 +136,73 @@ Deno.test(
 );
 
 Deno.test(
+  "a module importing a missing file is a one-line user error without colour codes",
+  withDir(async (dir) => {
+    const pkg = join(dir, "pkg");
+    mkdirSync(pkg);
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({ buildout: { recipes: { default: "./r.js" } } }),
+    );
+    writeFileSync(
+      join(pkg, "r.js"),
+      "import x from './nope.js';\nexport default x;\n",
+    );
+    writeFileSync(join(dir, "pkg.egg-link"), pkg + "\n");
+    const loader = new RecipeLoader(dir);
+    await loader.preload(["pkg"]);
+    assert.throws(
+      () => loader.factory("pkg"),
+      (err: Error) =>
+        err instanceof UserError &&
+        /^Couldn't load the module \S+r\.js \(.*\): .*nope\.js/
+          .test(err.message) &&
+        !err.message.includes("\\n") && !err.message.includes("\u001b"),
+    );
+  }),
+);
+
+Deno.test(
+  "recipe modules load as the compiled executable loads them: TypeScript imports without '.ts', CommonJS '.js'",
+  withDir(async (dir) => {
+    const recipes = {
+      "ts-bare": "./bare.ts",
+      "ts-js": "./js.ts",
+      "cjs": "./common.js",
+    };
+    writeFileSync(
+      join(dir, "package.json"),
+      JSON.stringify({ buildout: { recipes } }),
+    );
+    writeFileSync(
+      join(dir, "helper.ts"),
+      "export const kind: string = 'ts';\n",
+    );
+    writeFileSync(
+      join(dir, "bare.ts"),
+      "import { kind } from './helper';\nexport default class Bare { kind = kind; }\n",
+    );
+    writeFileSync(
+      join(dir, "js.ts"),
+      "import { kind } from './helper.js';\nexport default class Js { kind = kind; }\n",
+    );
+    writeFileSync(
+      join(dir, "common.js"),
+      "module.exports = class Common {};\n",
+    );
+    writeFileSync(join(dir, "pkg.egg-link"), dir + "\n");
+    const loader = new RecipeLoader(dir);
+    const specs = Object.keys(recipes).map((entry) => `pkg:${entry}`);
+    await loader.preload(specs);
+    assert.deepEqual(specs.map((spec) => loader.factory(spec).name), [
+      "Bare",
+      "Js",
+      "Common",
+    ]);
+  }),
+);
+
+Deno.test(
   "readPackage rejects a directory without package.json or a bad field",
   withDir((dir) => {
     assert.throws(() => readPackage(dir), /has no package.json/);
