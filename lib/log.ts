@@ -84,7 +84,7 @@ export function writeFd(fd: 1 | 2, text: string): void {
 /** One write; 0 bytes when the descriptor is full, after a short wait. */
 function writeOnce(fd: number, data: string | Uint8Array): number {
   try {
-    return writeSync(fd, data);
+    return typeof data === "string" ? writeSync(fd, data) : writeSync(fd, data);
   } catch (err) {
     if ((err as { code?: unknown }).code !== "EAGAIN") throw err;
     Atomics.wait(PAUSE, 0, 0, 1);
