@@ -7,11 +7,11 @@
  * the installer built from them when a recipe or extension first needs a
  * distribution.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { UserError } from "../errors.ts";
-import { readPackage } from "../recipe/load.ts";
+import { eggLinkTarget, readPackage } from "../recipe/load.ts";
 import { EggsDirectory } from "./eggs.ts";
 import { Finder, isUrl } from "./finder.ts";
 import { Installer } from "./installer.ts";
@@ -260,7 +260,7 @@ export class Distributions {
     const name = `${requirement.name}.egg-link`;
     if (!this.links.has(name)) return undefined;
     const link = join(this.settings.developEggsDirectory, name);
-    const dir = readFileSync(link, "utf8").split("\n")[0].trim();
+    const dir = eggLinkTarget(link);
     const pkg = readPackage(dir);
     const version = pkg.version && isValidVersion(pkg.version)
       ? pkg.version

@@ -4,12 +4,13 @@
  * holding a `package.json`. A glob matching nothing is only a warning, as
  * in zc.buildout; a plain path that does not exist is an error, since the
  * parts needing it could not be installed anyway. Each package is linked by a
- * `<develop-eggs-directory>/<name>.egg-link` file naming its directory,
- * which is how the recipe loader finds it, in this run and in later ones
+ * `<develop-eggs-directory>/<name>.egg-link` file naming its directory
+ * (relative to the link with `relative-paths`), which is how the recipe
+ * loader finds it, in this run and in later ones
  * (extensions load before this step runs).
  */
 import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { doing, fsReason, UserError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { readPackage } from "../recipe/load.ts";
@@ -77,6 +78,7 @@ export function developPackages(
   patterns: string[],
   directory: string,
   developEggs: string,
+  relocatable = false,
 ): string[] {
   const written: string[] = [];
   try {
@@ -94,7 +96,11 @@ export function developPackages(
           const pkg = readPackage(dir);
           const link = join(developEggs, `${pkg.name}.egg-link`);
           try {
-            writeFileSync(link, dir + "\n");
+            // Relative in a relocatable buildout: it still holds if moved.
+            writeFileSync(
+              link,
+              (relocatable ? relative(developEggs, dir) : dir) + "\n",
+            );
           } catch (err) {
             throw new UserError(
               `Couldn't write ${pyRepr(link)}: ${fsReason(err)}`,

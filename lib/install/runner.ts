@@ -282,6 +282,7 @@ class InstallRun {
             words(this.main.get("develop")),
             this.directory,
             this.main.require("develop-eggs-directory"),
+            this.main.getBool("relative-paths"),
           ),
       )).join("\n");
     if (db.exists) db.saveRecords();

@@ -18,7 +18,7 @@
  * up without waiting ({@link RecipeLoader.factory}).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { stripVTControlCharacters } from "node:util";
 import { doingAsync, oneLine, UserError } from "../errors.ts";
@@ -192,6 +192,19 @@ function entryGroup(
   return map as Record<string, string>;
 }
 
+/**
+ * The directory a `<name>.egg-link` names: absolute, or relative to the
+ * link's directory when a relocatable buildout wrote it, so that a moved
+ * buildout still finds its develop packages before it links them again
+ * (extensions load first).
+ */
+export function eggLinkTarget(link: string): string {
+  return resolve(
+    dirname(link),
+    readFileSync(link, "utf8").split("\n")[0].trim(),
+  );
+}
+
 /** Finds, loads and signs recipes, uninstall recipes and extensions. */
 export class RecipeLoader {
   private readonly packages = new Map<string, DevelopPackage | undefined>();
@@ -218,8 +231,7 @@ export class RecipeLoader {
     let found: DevelopPackage | undefined;
     const link = join(this.developEggs, `${name}.egg-link`);
     if (name && !name.includes("/") && existsSync(link)) {
-      const dir = readFileSync(link, "utf8").split("\n")[0].trim();
-      found = readPackage(dir);
+      found = readPackage(eggLinkTarget(link));
     }
     this.packages.set(name, found);
     return found;

@@ -186,3 +186,44 @@ md5sum = ${md5(archive)}
     "Hello from hello\n",
   );
 });
+
+Deno.test("a relocatable buildout's develop extension still loads after a move", async () => {
+  using sample = await sampleBuildout();
+  const dir = join(sample.tmpdir("a"), "project");
+  writeProject(sample, dir);
+  sample.write(
+    dir,
+    "recipes",
+    "package.json",
+    JSON.stringify({
+      name: "build",
+      buildout: {
+        recipes: { default: "./build.js" },
+        extensions: { default: "./ext.js" },
+      },
+    }),
+  );
+  sample.write(
+    dir,
+    "recipes",
+    "ext.js",
+    'export default function () { console.log("extension loaded"); }\n',
+  );
+  await sample.system("bootstrap", { cwd: dir });
+  // Extensions load before develop packages are linked: a first run links.
+  await buildout(dir, sample);
+  sample.write(
+    dir,
+    "buildout.cfg",
+    sample.cat(dir, "buildout.cfg").replace(
+      "develop = recipes\n",
+      "develop = recipes\nextensions = build\n",
+    ),
+  );
+  assert.match(await buildout(dir, sample), /^extension loaded\n/);
+  const target = join(sample.tmpdir("b"), "project");
+  renameSync(dir, target);
+  const moved = await buildout(target, sample);
+  assert.match(moved, /^extension loaded\n/);
+  assert.match(moved, /Updating binary\.\n/);
+});
