@@ -11,15 +11,12 @@ import { CORPUS } from "../corpus.ts";
 import type { RunOptions, RunResult, Sample } from "./harness.ts";
 
 /** Runs `args` in `sample`; stdout and stderr come back normalised. */
-export async function run(
+export function run(
   sample: Sample,
   args = "",
   opts: RunOptions = {},
 ): Promise<RunResult> {
-  const result = await sample.system(args, opts);
-  const stdout = sample.normalize(result.stdout);
-  const stderr = sample.normalize(result.stderr);
-  return { ...result, stdout, stderr, output: stdout + stderr };
+  return sample.run(args, opts);
 }
 
 /** Asserts a successful run printing exactly `stdout` and nothing else. */

@@ -23,10 +23,7 @@ async function inSample(
 ): Promise<RunResult> {
   using sample = await sampleBuildout();
   prepare(sample);
-  const result = await sample.system(args);
-  const stdout = sample.normalize(result.stdout);
-  const stderr = sample.normalize(result.stderr);
-  return { ...result, stdout, stderr, output: stdout + stderr };
+  return await sample.run(args);
 }
 
 function lines(text: string): string[] {

@@ -5,25 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
-import {
-  type RunOptions,
-  type RunResult,
-  type Sample,
-  sampleBuildout,
-  startServer,
-} from "./harness.ts";
-
-/** Runs `args` in `sample`; stdout and stderr come back normalised. */
-async function run(
-  sample: Sample,
-  args: string[] | string,
-  opts: RunOptions = {},
-): Promise<RunResult> {
-  const result = await sample.system(args, opts);
-  const stdout = sample.normalize(result.stdout);
-  const stderr = sample.normalize(result.stderr);
-  return { ...result, stdout, stderr, output: stdout + stderr };
-}
+import { type RunResult, sampleBuildout, startServer } from "./harness.ts";
 
 /**
  * Asserts exit 1 with stderr ending in exactly one `Error: ...` line and no
@@ -54,7 +36,7 @@ const LATIN1 = new Uint8Array([
 Deno.test("a file that is not UTF-8 is an error naming the file and line", async () => {
   using sample = await sampleBuildout();
   writeFileSync(sample.path("buildout.cfg"), LATIN1);
-  const error = cleanError(await run(sample, "annotate"));
+  const error = cleanError(await sample.run("annotate"));
   assert.equal(
     error,
     "/sample-buildout/buildout.cfg, line 5: not UTF-8 text",
@@ -71,7 +53,7 @@ Deno.test("an extended URL that is not UTF-8 is an error naming the URL and line
       "buildout.cfg",
       `[buildout]\nextends = ${server.url}base.cfg\nparts =\n`,
     );
-    const error = cleanError(await run(sample, "annotate"));
+    const error = cleanError(await sample.run("annotate"));
     assert.equal(error, `${server.url}base.cfg, line 5: not UTF-8 text`);
   } finally {
     await server.close();
@@ -81,7 +63,7 @@ Deno.test("an extended URL that is not UTF-8 is an error naming the URL and line
 Deno.test("UTF-8 text is read as written", async () => {
   using sample = await sampleBuildout();
   sample.write("buildout.cfg", "[buildout]\nparts =\n[x]\npath = /srv/café\n");
-  const result = await run(sample, "annotate --json x");
+  const result = await sample.run("annotate --json x");
   assert.equal(result.code, 0, result.output);
   const sections = JSON.parse(result.stdout).sections;
   assert.equal(sections.x.path.value, "/srv/café");
@@ -90,7 +72,7 @@ Deno.test("UTF-8 text is read as written", async () => {
 Deno.test("a byte order mark before the first header is shown in the error", async () => {
   using sample = await sampleBuildout();
   sample.write("buildout.cfg", "\ufeff[buildout]\nparts =\n");
-  const error = cleanError(await run(sample, "annotate"));
+  const error = cleanError(await sample.run("annotate"));
   // As Python's repr() shows it: the mark is invisible otherwise.
   assert.equal(
     error,
@@ -102,7 +84,7 @@ Deno.test("a byte order mark before the first header is shown in the error", asy
 Deno.test("-D does not turn a command-line mistake into a stack trace", async () => {
   using sample = await sampleBuildout();
   for (const args of [["-Dc"], ["-D", "-t", "abc"], ["-D", "x=1"]]) {
-    const result = await run(sample, args);
+    const result = await sample.run(args);
     assert.equal(result.stdout, "", result.output);
     assert.match(cleanError(result), /^(No file name|Timeout|Invalid option)/);
   }
@@ -113,7 +95,7 @@ Deno.test("an empty HOME reads no user defaults from the current directory", asy
   sample.write("buildout.cfg", "[buildout]\nparts =\n");
   sample.mkdir(".buildout");
   sample.write(".buildout", "default.cfg", "[x]\nfrom = cwd\n");
-  const result = await run(sample, "annotate --json", { env: { HOME: "" } });
+  const result = await sample.run("annotate --json", { env: { HOME: "" } });
   assert.equal(result.code, 0, result.output);
   assert.equal(JSON.parse(result.stdout).sections.x, undefined);
 });
@@ -135,7 +117,7 @@ Deno.test("a value quoted in an error keeps the error on one line", async () => 
   ];
   for (const [option, message] of cases) {
     sample.write("buildout.cfg", `[buildout]\nparts =\n${option}\n`);
-    assert.equal(cleanError(await run(sample, [])), message);
+    assert.equal(cleanError(await sample.run([])), message);
   }
 });
 
@@ -146,7 +128,7 @@ Deno.test("installed in a directory that does not exist is an error before any p
     "[buildout]\nparts = d\ninstalled = nodir/.installed.cfg\n\n" +
       "[d]\nrecipe = debug\n",
   );
-  const result = await run(sample, []);
+  const result = await sample.run([]);
   assert.equal(
     cleanError(result),
     "The directory of the installed file does not exist: " +

@@ -20,18 +20,6 @@ import {
   write,
 } from "./harness.ts";
 
-/** Runs `args` in `sample`; stdout and stderr come back normalised. */
-async function run(
-  sample: Sample,
-  args: string[] | string,
-  opts: RunOptions = {},
-): Promise<RunResult> {
-  const result = await sample.system(args, opts);
-  const stdout = sample.normalize(result.stdout);
-  const stderr = sample.normalize(result.stderr);
-  return { ...result, stdout, stderr, output: stdout + stderr };
-}
-
 /** Asserts a successful run with nothing on stderr. */
 function assertOk(result: RunResult): void {
   assert.equal(result.stderr, "", result.output);
@@ -58,7 +46,7 @@ async function annotateJson(
   args: string,
   opts: RunOptions = {},
 ): Promise<AnnotatedJson["sections"]> {
-  const result = await run(sample, `${args} annotate --json`.trim(), opts);
+  const result = await sample.run(`${args} annotate --json`.trim(), opts);
   assertOk(result);
   return (JSON.parse(result.stdout) as AnnotatedJson).sections;
 }
@@ -137,7 +125,7 @@ recipe = recipes:mkdir
 path = foo bins
 `,
   );
-  const result = await run(sample, "annotate");
+  const result = await sample.run("annotate");
   assertOk(result);
   const executable = /^executable= (.+)$/m.exec(result.stdout);
   assert.ok(executable, `no executable line:\n${result.stdout}`);
@@ -220,7 +208,7 @@ Deno.test("annotate SECTION shows only that section", async () => {
     "[buildout]\nparts = data-dir\n\n[data-dir]\nrecipe = recipes:mkdir\n" +
       "path = foo bins\n\n[other]\nx = 1\n",
   );
-  const result = await run(sample, "annotate data-dir");
+  const result = await sample.run("annotate data-dir");
   assertOk(result);
   assert.equal(
     result.stdout,
@@ -315,7 +303,7 @@ extends = extension2.cfg
 Deno.test("annotate shows the += and -= chain of each value", async () => {
   using sample = await sampleBuildout();
   writeExtensions(sample);
-  const result = await run(sample, "annotate");
+  const result = await sample.run("annotate");
   assertOk(result);
   const start = result.stdout.indexOf("\n[part1]\n");
   assert.ok(start >= 0, result.stdout);
@@ -450,7 +438,7 @@ Deno.test("extends reads several files, recursively and relatively", async () =>
 Deno.test("annotate --json SECTION limits the answer to that section", async () => {
   using sample = await sampleBuildout();
   writeMultipleFiles(sample);
-  const result = await run(sample, "annotate --json debug");
+  const result = await sample.run("annotate --json debug");
   assertOk(result);
   const sections = (JSON.parse(result.stdout) as AnnotatedJson).sections;
   assert.deepEqual(Object.keys(sections), ["debug"]);
@@ -516,7 +504,7 @@ name = base
     // A URL as the configuration file: no directory to default to. As in
     // the reference, the default command reports it (annotate shows the
     // configuration without initializing [buildout]).
-    const failed = await run(sample, ["-c", `${url}remote.cfg`]);
+    const failed = await sample.run(["-c", `${url}remote.cfg`]);
     assert.equal(
       failed.stderr,
       "While:\n  Initializing.\nError: Missing option: buildout:directory\n",
@@ -630,8 +618,7 @@ recipe= recipes:debug
 Deno.test("-c other.cfg with an assignment and -v", async () => {
   using sample = await sampleBuildout();
   sample.write("other.cfg", OTHER_CFG);
-  let result = await run(
-    sample,
+  let result = await sample.run(
     "-c other.cfg debug:op1=foo -v annotate debug",
   );
   assertOk(result);
@@ -647,7 +634,7 @@ Deno.test("-c other.cfg with an assignment and -v", async () => {
   ]);
 
   // Options combined the Unix way, -c last with its argument attached.
-  result = await run(sample, "-vcother.cfg debug:op1=foo annotate debug");
+  result = await sample.run("-vcother.cfg debug:op1=foo annotate debug");
   assertOk(result);
   assert.equal(result.stdout, OTHER_DEBUG);
 });
@@ -655,7 +642,7 @@ Deno.test("-c other.cfg with an assignment and -v", async () => {
 Deno.test("section:option+=value appends to a file's value", async () => {
   using sample = await sampleBuildout();
   sample.write("buildout.cfg", "[buildout]\nparts =\n\n[debug]\nx = base\n");
-  const result = await run(sample, "debug:x+=more annotate debug");
+  const result = await sample.run("debug:x+=more annotate debug");
   assertOk(result);
   assert.equal(
     result.stdout,
@@ -681,7 +668,7 @@ more
 
 Deno.test("an assignment creates a section no file defines", async () => {
   using sample = await sampleBuildout();
-  const result = await run(sample, "newsec:a=1 annotate newsec");
+  const result = await sample.run("newsec:a=1 annotate newsec");
   assertOk(result);
   assert.equal(
     result.stdout,
@@ -699,7 +686,7 @@ a= 1
 
 Deno.test("-o is buildout:offline=true from the command line", async () => {
   using sample = await sampleBuildout();
-  const result = await run(sample, "-o annotate buildout");
+  const result = await sample.run("-o annotate buildout");
   assertOk(result);
   assert.match(result.stdout, /^offline= true\n {4}COMMAND_LINE_VALUE$/m);
   const sections = await annotateJson(sample, "-o");
@@ -711,14 +698,14 @@ Deno.test("-o is buildout:offline=true from the command line", async () => {
 
 Deno.test("-t 5 announces and sets the socket timeout", async () => {
   using sample = await sampleBuildout();
-  const result = await run(sample, "-t 5 annotate buildout");
+  const result = await sample.run("-t 5 annotate buildout");
   assertOk(result);
   assert.ok(
     result.stdout.startsWith("Setting socket time out to 5 seconds\n"),
     result.stdout,
   );
   assert.match(result.stdout, /^socket-timeout= 5\n {4}COMMAND_LINE_VALUE$/m);
-  const padded = await run(sample, "-t 05 annotate buildout");
+  const padded = await sample.run("-t 05 annotate buildout");
   assertOk(padded);
   assert.ok(
     padded.stdout.startsWith("Setting socket time out to 5 seconds\n"),
@@ -731,7 +718,7 @@ Deno.test("-t 5 announces and sets the socket timeout", async () => {
 
 Deno.test("-vv prints the configuration data of a minimal buildout", async () => {
   using sample = await sampleBuildout();
-  const result = await run(sample, "-vv");
+  const result = await sample.run("-vv");
   assert.doesNotMatch(result.stderr, /^\s+at /m);
   const data = configurationData(result.stdout);
   const executable = /^executable = (.+)$/m.exec(data);
@@ -802,7 +789,7 @@ color = blue
 path = mydata
 `,
   );
-  const result = await run(sample, "-vv");
+  const result = await sample.run("-vv");
   const data = configurationData(result.stdout);
   assert.match(data, /^files = mydata\/file1 mydata\/file2$/m);
   const start = data.indexOf("[myfiles]\n");
@@ -835,7 +822,7 @@ async function configError(
   using sample = await sampleBuildout();
   sample.write("buildout.cfg", config);
   prepare(sample);
-  const result = await run(sample, `${args} annotate`.trim());
+  const result = await sample.run(`${args} annotate`.trim());
   assert.equal(result.stdout, "", result.output);
   return { error: assertCleanError(result), result };
 }
@@ -851,7 +838,7 @@ async function initError(
 ): Promise<{ error: string; result: RunResult }> {
   using sample = await sampleBuildout();
   sample.write("buildout.cfg", config);
-  const result = await run(sample, []);
+  const result = await sample.run([]);
   assert.equal(result.stdout, "", result.output);
   return { error: assertCleanError(result), result };
 }

@@ -20,17 +20,9 @@ import {
 } from "./harness.ts";
 import { recipeDist, writeDist } from "./dist_archives.ts";
 
-/** Runs `args` in `sample`; stdout and stderr come back normalised. */
-async function run(sample: Sample, args = ""): Promise<RunResult> {
-  const result = await sample.system(args);
-  const stdout = sample.normalize(result.stdout);
-  const stderr = sample.normalize(result.stderr);
-  return { ...result, stdout, stderr, output: stdout + stderr };
-}
-
 /** Asserts a successful run printing exactly `stdout`. */
 async function expectOk(sample: Sample, args: string, stdout: string) {
-  const result = await run(sample, args);
+  const result = await sample.run(args);
   assert.equal(result.stderr, "", result.output);
   assert.equal(result.stdout, stdout);
   assert.equal(result.code, 0);
@@ -42,7 +34,7 @@ async function expectError(
   args: string,
   message: string | RegExp,
 ): Promise<RunResult> {
-  const result = await run(sample, args);
+  const result = await sample.run(args);
   assert.equal(result.code, 1, result.output);
   const last = result.stderr.trimEnd().split("\n").pop()!;
   if (typeof message === "string") assert.equal(last, `Error: ${message}`);

@@ -379,6 +379,20 @@ export class Sample {
     return normalize(text, this);
   }
 
+  /**
+   * {@link Sample.system} with stdout and stderr normalised (see
+   * {@link normalize}), `output` their concatenation.
+   */
+  async run(
+    args: string[] | string = "",
+    opts: RunOptions = {},
+  ): Promise<RunResult> {
+    const result = await this.system(args, opts);
+    const stdout = this.normalize(result.stdout);
+    const stderr = this.normalize(result.stderr);
+    return { ...result, stdout, stderr, output: stdout + stderr };
+  }
+
   /** Spellings of {@link Sample.testDir} (real and as created), longest first. */
   get testDirAliases(): readonly string[] {
     return this.#aliases;

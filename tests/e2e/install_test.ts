@@ -10,17 +10,9 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
 
-/** Runs `args` in `sample`; stdout and stderr come back normalised. */
-async function run(sample: Sample, args = ""): Promise<RunResult> {
-  const result = await sample.system(args);
-  const stdout = sample.normalize(result.stdout);
-  const stderr = sample.normalize(result.stderr);
-  return { ...result, stdout, stderr, output: stdout + stderr };
-}
-
 /** Asserts a successful run printing exactly `stdout`. */
 async function expectOk(sample: Sample, args: string, stdout: string) {
-  const result = await run(sample, args);
+  const result = await sample.run(args);
   assert.equal(result.stderr, "", result.output);
   assert.equal(result.stdout, stdout);
   assert.equal(result.code, 0);
@@ -210,7 +202,7 @@ data-dir: Creating directory mydata
 
   // Error reporting: a user error from the constructor.
   sample.write("buildout.cfg", dataDir("/xxx/mydata"));
-  const result = await run(sample);
+  const result = await sample.run();
   assert.equal(
     result.stdout,
     `Develop: '/sample-buildout/recipes'
@@ -236,7 +228,7 @@ Deno.test("Recipe error handling: partial effects and options.created()", async 
   writeRecipes(sample, { mkdir: "./mkdir.ts" });
   sample.write("recipes", "mkdir.ts", MKDIR_ONE);
   sample.write("buildout.cfg", dataDir("mystuff"));
-  assert.equal((await run(sample)).code, 0);
+  assert.equal((await sample.run()).code, 0);
 
   sample.write(
     "recipes",
@@ -248,7 +240,7 @@ Deno.test("Recipe error handling: partial effects and options.created()", async 
     return paths;`),
   );
   sample.write("buildout.cfg", dataDir("foo bin"));
-  let result = await run(sample);
+  let result = await sample.run();
   assert.equal(
     result.stdout,
     `Develop: '/sample-buildout/recipes'
@@ -266,7 +258,7 @@ data-dir: Creating directory bin
   assert.ok(existsSync(sample.path("foo")), "foo was left behind");
 
   sample.write("buildout.cfg", dataDir("foo bins"));
-  result = await run(sample);
+  result = await sample.run();
   assert.equal(
     result.stdout,
     `Develop: '/sample-buildout/recipes'
@@ -292,7 +284,7 @@ data-dir: Creating directory foo
     return this.options.created();`),
   );
   sample.write("buildout.cfg", dataDir("foo bin"));
-  result = await run(sample);
+  result = await sample.run();
   assert.equal(
     result.stdout,
     `Develop: '/sample-buildout/recipes'
@@ -342,7 +334,7 @@ Deno.test("Variable substitutions and automatic part selection and ordering", as
   sample.write("recipes", "mkdir.ts", MKDIR_ONE);
   writeRecipes(sample, { mkdir: "./mkdir.ts" });
   sample.write("buildout.cfg", dataDir("mydata"));
-  assert.equal((await run(sample)).code, 0);
+  assert.equal((await sample.run()).code, 0);
 
   // Adding the debug module changes the package: data-dir is reinstalled.
   sample.write("recipes", "debug.ts", DEBUG);
@@ -831,7 +823,7 @@ export default class Mkdir {
   );
   writeRecipes(sample, { mkdir: "./mkdir.ts" });
   sample.write("buildout.cfg", dataDir("mystuff"));
-  const result = await run(sample);
+  const result = await sample.run();
   assert.equal(
     result.stdout,
     "Develop: '/sample-buildout/recipes'\nInstalling data-dir.\n",
@@ -844,7 +836,7 @@ export default class Mkdir {
 
   // -D: the stack down to the recipe's line, then the part's options (what
   // the reference's pdb session looks at), on stderr; exit 1.
-  const debug = await run(sample, "-D");
+  const debug = await sample.run("-D");
   assert.equal(debug.code, 1);
   assert.equal(debug.stdout, result.stdout);
   const [stack, part] = debug.stderr.split("\n\n");
@@ -889,7 +881,7 @@ export function uninstallBoom() { throw new Error("no uninstall"); }
     "buildout.cfg",
     withPart("[x]\nrecipe = recipes:boom\nsize = 2\n"),
   );
-  const constructor = await run(sample, "-D");
+  const constructor = await sample.run("-D");
   assert.equal(constructor.code, 1);
   assert.ok(
     constructor.stderr.startsWith(
@@ -912,7 +904,7 @@ Part x failed; its options:
   // The part is gone from the configuration: its uninstall recipe fails,
   // and the options shown are those saved in .installed.cfg.
   sample.write("buildout.cfg", "[buildout]\ndevelop = recipes\nparts =\n");
-  const uninstall = await run(sample, "-D");
+  const uninstall = await sample.run("-D");
   assert.equal(uninstall.code, 1);
   assert.ok(
     uninstall.stderr.startsWith(
@@ -938,7 +930,7 @@ Part data-dir failed to uninstall; its options as installed:
 
   // An error outside any part: the stack only.
   sample.write("buildout.cfg", "[buildout]\nparts = ${nope:x}\n");
-  const config = await run(sample, "-D");
+  const config = await sample.run("-D");
   assert.equal(config.code, 1);
   assert.ok(config.stderr.startsWith("While:\n  Initializing.\n"));
   assert.match(
@@ -1003,7 +995,7 @@ Installing show.
     "[buildout]\nparts = d\n[d]\nrecipe = mkdir\npaths = f\n",
   );
   sample.write("f", "");
-  const result = await run(sample);
+  const result = await sample.run();
   assert.match(
     result.stderr,
     /Error: Cannot create directory: \/sample-buildout\/f\. It's a file\.\n$/,
@@ -1025,7 +1017,7 @@ async function installedSample(): Promise<Sample> {
   const sample = await sampleBuildout();
   commandLineSample(sample);
   sample.write("buildout.cfg", dataDir("mystuff"));
-  const result = await run(sample);
+  const result = await sample.run();
   assert.equal(result.code, 0, result.output);
   return sample;
 }
@@ -1038,7 +1030,7 @@ async function badConfig(
 ): Promise<RunResult> {
   const before = sample.cat(".installed.cfg");
   sample.write("buildout.cfg", config);
-  const result = await run(sample);
+  const result = await sample.run();
   assertUserError(result, message);
   assert.equal(sample.cat(".installed.cfg"), before);
   assert.ok(existsSync(sample.path("mystuff")));
@@ -1147,7 +1139,7 @@ Updating data-dir.
 Deno.test("a corrupt .installed.cfg is an error telling how to recover", async () => {
   using sample = await installedSample();
   sample.write(".installed.cfg", "[buildout]\nparts = data-dir\n");
-  const result = await run(sample);
+  const result = await sample.run();
   assert.equal(result.code, 1);
   assert.match(
     result.stderr,
@@ -1156,7 +1148,7 @@ Deno.test("a corrupt .installed.cfg is an error telling how to recover", async (
   assert.equal(sample.cat(".installed.cfg"), "[buildout]\nparts = data-dir\n");
   assert.ok(existsSync(sample.path("mystuff")));
   sample.write(".installed.cfg", "garbage\n");
-  assert.match((await run(sample)).stderr, /is corrupt: /);
+  assert.match((await sample.run()).stderr, /is corrupt: /);
 });
 
 Deno.test("unused options are reported", async () => {
@@ -1165,7 +1157,7 @@ Deno.test("unused options are reported", async () => {
     "buildout.cfg",
     "[buildout]\nparts = d\nfoo = 1\n\n[d]\nrecipe = mkdir\nzzz = 1\naaa = 2\n",
   );
-  const result = await run(sample);
+  const result = await sample.run();
   assert.equal(
     result.stdout,
     `Unused options for buildout: 'foo'.
@@ -1182,12 +1174,12 @@ Deno.test("-vv tells why a part is reinstalled", async () => {
     "buildout.cfg",
     "[buildout]\nparts = d\n\n[d]\nrecipe = debug\nold = 1\nsame = s\nvalue = a\n",
   );
-  assert.equal((await run(sample)).code, 0);
+  assert.equal((await sample.run()).code, 0);
   sample.write(
     "buildout.cfg",
     "[buildout]\nparts = d\n\n[d]\nrecipe = debug\nadded = 2\nsame = s\nvalue = b\n",
   );
-  const result = await run(sample, "-vv");
+  const result = await sample.run("-vv");
   assert.equal(result.code, 0, result.output);
   const why = result.stdout.split("\n").filter((line) =>
     line.startsWith("Part d,") || line.startsWith("'")

@@ -17,14 +17,11 @@ import { dirname, join } from "node:path";
 import type { RunResult, Sample } from "./harness.ts";
 
 /** Runs `args` in `sample`; stdout and stderr come back normalised. */
-export async function run(
+export function run(
   sample: Sample,
   args: string[] | string = "",
 ): Promise<RunResult> {
-  const result = await sample.system(args);
-  const stdout = sample.normalize(result.stdout);
-  const stderr = sample.normalize(result.stderr);
-  return { ...result, stdout, stderr, output: stdout + stderr };
+  return sample.run(args);
 }
 
 /** Runs and asserts exit status 0, showing the output otherwise. */
