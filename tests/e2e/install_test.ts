@@ -8,7 +8,15 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
+import {
+  mkdir,
+  remove,
+  type RunResult,
+  type Sample,
+  sampleBuildout,
+  startServer,
+  write,
+} from "./harness.ts";
 
 /** Asserts a successful run printing exactly `stdout`. */
 async function expectOk(sample: Sample, args: string, stdout: string) {
@@ -1273,4 +1281,292 @@ Deno.test("a develop link that cannot be written is a user error", async () => {
     sample.normalize(result.stderr),
     /\nError: Couldn't write '\/sample-buildout\/links\/recipes.egg-link': not a directory\n$/,
   );
+});
+
+// --- Sessions shown elsewhere by annotate, here as install runs ---------------
+
+Deno.test("Extending sections (macros): the part installs with the values of its macros", async () => {
+  using sample = await sampleBuildout();
+  commandLineSample(sample);
+  sample.write("buildout.cfg", SUBST("data-dir debug"));
+  assert.equal((await sample.run()).code, 0);
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+develop = recipes
+parts = myfiles
+log-level = INFO
+
+[debug]
+recipe = recipes:debug
+
+[with_file1]
+<= debug
+file1 = \${:path}/file1
+color = red
+
+[with_file2]
+<= debug
+file2 = \${:path}/file2
+color = blue
+
+[myfiles]
+<= with_file1
+   with_file2
+path = mydata
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Uninstalling debug.
+Uninstalling data-dir.
+Installing myfiles.
+color blue
+file1 mydata/file1
+file2 mydata/file2
+path mydata
+recipe recipes:debug
+`,
+  );
+});
+
+Deno.test("Adding and removing options: an extension sees the adjusted values, parts with an empty recipe are skipped", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "base.cfg",
+    `
+[buildout]
+parts = part1 part2 part3
+
+[part1]
+recipe =
+option = a1 a2
+
+[part2]
+recipe =
+option = b1 b2 b3 b4
+
+[part3]
+recipe =
+option = c1 c2
+`,
+  );
+  sample.write(
+    "extension1.cfg",
+    `
+[buildout]
+extends = base.cfg
+
+# appending values
+[part1]
+option += a3 a4
+
+# removing values
+[part2]
+option -= b1 b2
+
+# alt. spelling
+[part3]
+option+=c3 c4 c5
+
+# normal assignment
+[part4]
+option = h1 h2
+`,
+  );
+  sample.write(
+    "extension2.cfg",
+    `
+[buildout]
+extends = extension1.cfg
+
+# appending values
+[part1]
+option += a5
+
+# removing values
+[part2]
+option -= b1 b2 b3
+`,
+  );
+  sample.mkdir("demo");
+  sample.write(
+    "demo",
+    "demo.ts",
+    `export function ext(buildout) {
+  const names = buildout.sectionNames().filter((n) => n.startsWith("part"));
+  console.log(JSON.stringify(names.map((n) => buildout.section(n).get("option"))));
+}
+`,
+  );
+  sample.write(
+    "demo",
+    "package.json",
+    JSON.stringify({
+      name: "demo",
+      buildout: { extensions: { ext: "./demo.ts:ext" } },
+    }),
+  );
+  sample.write("buildout.cfg", "[buildout]\ndevelop = demo\nparts =\n");
+  await expectOk(sample, "", "Develop: '/sample-buildout/demo'\n");
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+develop = demo
+extensions = demo
+extends = extension2.cfg
+`,
+  );
+  // parts = part1 part2 part3 (from base.cfg): their recipe is empty, so
+  // none of them is a part and nothing is installed.
+  await expectOk(
+    sample,
+    "",
+    `["a1 a2\\na3 a4\\na5","b1 b2 b3 b4","c1 c2\\nc3 c4 c5","h1 h2"]
+Develop: '/sample-buildout/demo'
+`,
+  );
+  assert.deepEqual(sample.ls("parts"), []);
+});
+
+Deno.test("Multiple configuration files, URLs, user defaults and log level: the install runs", async () => {
+  using sample = await sampleBuildout();
+  commandLineSample(sample);
+  sample.write(
+    "buildout.cfg",
+    "\n[buildout]\nextends = base.cfg\n\n[debug]\nop = buildout\n",
+  );
+  sample.write(
+    "base.cfg",
+    "\n[buildout]\ndevelop = recipes\nparts = debug\n\n[debug]\nrecipe = recipes:debug\nop = base\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Installing debug.
+op buildout
+recipe recipes:debug
+`,
+  );
+
+  const other = sample.tmpdir("other");
+  sample.write(
+    "buildout.cfg",
+    `\n[buildout]\nextends = b1.cfg b2.cfg ${other}/b3.cfg\n\n[debug]\nop = buildout\n`,
+  );
+  sample.write(
+    "b1.cfg",
+    "\n[buildout]\nextends = base.cfg\n\n[debug]\nop1 = b1 1\nop2 = b1 2\n",
+  );
+  sample.write(
+    "b2.cfg",
+    "\n[buildout]\nextends = base.cfg\n\n[debug]\nop2 = b2 2\nop3 = b2 3\n",
+  );
+  write(
+    other,
+    "b3.cfg",
+    "\n[buildout]\nextends = b3base.cfg\n\n[debug]\nop4 = b3 4\n",
+  );
+  write(other, "b3base.cfg", "\n[debug]\nop5 = b3base 5\n");
+  sample.write(
+    "base.cfg",
+    "\n[buildout]\ndevelop = recipes\nparts = debug\n\n[debug]\nrecipe = recipes:debug\nname = base\n",
+  );
+  const elaborate = `name base
+op buildout
+op1 b1 1
+op2 b2 2
+op3 b2 3
+op4 b3 4
+op5 b3base 5
+`;
+  const reinstalled =
+    "Develop: '/sample-buildout/recipes'\nUninstalling debug.\nInstalling debug.\n";
+  await expectOk(
+    sample,
+    "",
+    `${reinstalled}${elaborate}recipe recipes:debug\n`,
+  );
+
+  const serverData = sample.tmpdir("server_data");
+  write(serverData, "r1.cfg", "\n[debug]\nop1 = r1 1\nop2 = r1 2\n");
+  write(
+    serverData,
+    "r2.cfg",
+    "\n[buildout]\nextends = r1.cfg\n\n[debug]\nop2 = r2 2\nop3 = r2 3\n",
+  );
+  write(
+    serverData,
+    "remote.cfg",
+    "\n[buildout]\ndevelop = recipes\nparts = debug\nextends = r2.cfg\n\n[debug]\nrecipe = recipes:debug\nname = remote\n",
+  );
+  const server = await startServer(serverData);
+  try {
+    sample.write(
+      "client.cfg",
+      `\n[buildout]\ndevelop = recipes\nparts = debug\nextends = ${server.url}r2.cfg\n\n[debug]\nrecipe = recipes:debug\nname = base\n`,
+    );
+    const fromServer = (name: string) =>
+      `${reinstalled}name ${name}\nop1 r1 1\nop2 r2 2\nop3 r2 3\nrecipe recipes:debug\n`;
+    await expectOk(sample, "-c client.cfg", fromServer("base"));
+    sample.remove("client.cfg");
+    await expectOk(
+      sample,
+      `-c ${server.url}remote.cfg buildout:directory=${sample.dir}`,
+      fromServer("remote"),
+    );
+  } finally {
+    await server.close();
+  }
+
+  mkdir(sample.home, ".buildout");
+  write(
+    sample.home,
+    ".buildout",
+    "default.cfg",
+    "\n[debug]\nop1 = 1\nop7 = 7\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `${reinstalled}${elaborate}op7 7\nrecipe recipes:debug\n`,
+  );
+  await expectOk(
+    sample,
+    "-U",
+    `${reinstalled}${elaborate}recipe recipes:debug\n`,
+  );
+  remove(sample.home, ".buildout");
+
+  sample.write(
+    "buildout.cfg",
+    "\n[buildout]\nlog-level = WARNING\nextends = b1.cfg b2.cfg\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    "name base\nop1 b1 1\nop2 b2 2\nop3 b2 3\nrecipe recipes:debug\n",
+  );
+});
+
+Deno.test("Logging control: a numeric log-level, verbosity in the file and log-format", async () => {
+  using sample = await sampleBuildout();
+  commandLineSample(sample);
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+develop = recipes
+parts =
+log-level = 25
+verbosity = 5
+log-format = %(levelname)s %(message)s
+`,
+  );
+  await expectOk(sample, "", "INFO Develop: '/sample-buildout/recipes'\n");
 });
