@@ -1570,3 +1570,54 @@ log-format = %(levelname)s %(message)s
   );
   await expectOk(sample, "", "INFO Develop: '/sample-buildout/recipes'\n");
 });
+
+Deno.test("Automatic part selection: a section a recipe's constructor reads becomes a part before it", async () => {
+  using sample = await sampleBuildout();
+  commandLineSample(sample);
+  sample.write(
+    "recipes",
+    "user.ts",
+    `export default class User {
+  constructor(buildout, name, options) {
+    this.options = options;
+    options.set("dir", buildout.section("data-dir").require("path"));
+  }
+  install() {
+    console.log("dir", this.options.get("dir"));
+    return [];
+  }
+  update() {}
+}
+`,
+  );
+  writeRecipes(sample, {
+    mkdir: "./mkdir.ts",
+    debug: "./debug.ts",
+    user: "./user.ts",
+  });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+develop = recipes
+parts = user
+
+[user]
+recipe = recipes:user
+
+[data-dir]
+recipe = recipes:mkdir
+path = mydata
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Installing data-dir.
+data-dir: Creating directory mydata
+Installing user.
+dir /sample-buildout/mydata
+`,
+  );
+  assert.match(installed(sample), /^\[buildout\]\n.*\nparts = data-dir user\n/);
+});
