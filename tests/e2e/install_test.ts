@@ -1621,3 +1621,71 @@ dir /sample-buildout/mydata
   );
   assert.match(installed(sample), /^\[buildout\]\n.*\nparts = data-dir user\n/);
 });
+
+Deno.test("Recipes: paths an update returns are added to those recorded, and uninstalling removes them all", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("recipes");
+  // update() creates and returns the paths listed in the file "next" (none:
+  // it returns nothing), so what it returns changes while the options stay.
+  sample.write(
+    "recipes",
+    "files.ts",
+    `import { readFileSync, writeFileSync } from "node:fs";
+import process from "node:process";
+export default class Files {
+  constructor(buildout, name, options) { this.options = options; }
+  install() {
+    console.log("in", process.cwd());
+    writeFileSync("a.txt", "");
+    return "a.txt";
+  }
+  update() {
+    const made = readFileSync("next", "utf8").split(" ").filter(Boolean);
+    for (const path of made) writeFileSync(path, "");
+    return made.length ? made : undefined;
+  }
+}
+`,
+  );
+  writeRecipes(sample, { files: "./files.ts" });
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes\nparts = files\n\n[files]\nrecipe = recipes:files\n",
+  );
+  sample.mkdir("sub");
+  // Recipes run in the buildout directory, wherever buildout was started.
+  const first = await sample.run("-c ../buildout.cfg", {
+    cwd: sample.path("sub"),
+  });
+  assert.equal(first.stderr, "", first.output);
+  assert.equal(
+    first.stdout,
+    "Develop: '/sample-buildout/recipes'\nInstalling files.\nin /sample-buildout\n",
+  );
+  const recorded = () =>
+    /__buildout_installed__ = (.*(?:\n\t.*)*)/.exec(
+      sample.cat(".installed.cfg"),
+    )![1].split("\n\t");
+  assert.deepEqual(recorded(), ["a.txt"]);
+
+  const updating = "Develop: '/sample-buildout/recipes'\nUpdating files.\n";
+  sample.write("next", "a.txt b.txt");
+  await expectOk(sample, "", updating);
+  assert.deepEqual(recorded(), ["a.txt", "b.txt"]);
+  sample.write("next", "c.txt");
+  await expectOk(sample, "", updating);
+  assert.deepEqual(recorded(), ["a.txt", "b.txt", "c.txt"]);
+  sample.write("next", "");
+  await expectOk(sample, "", updating);
+  assert.deepEqual(recorded(), ["a.txt", "b.txt", "c.txt"]);
+
+  sample.write("buildout.cfg", "[buildout]\ndevelop = recipes\nparts =\n");
+  await expectOk(
+    sample,
+    "",
+    "Develop: '/sample-buildout/recipes'\nUninstalling files.\n",
+  );
+  for (const name of ["a.txt", "b.txt", "c.txt"]) {
+    assert.ok(!existsSync(sample.path(name)), name);
+  }
+});
