@@ -156,8 +156,34 @@ export function parseCommandLine(argv: string[]): CommandLine {
       throw new UserError(`invalid command: ${line.command}`);
     }
     line.args = args;
+    refuseOptionsAfter(line.command, args);
   }
   return line;
+}
+
+/**
+ * `buildout bootstrap -c production.cfg` (the habit of `python bootstrap.py
+ * -c ...`) would otherwise run on buildout.cfg: the options after a command
+ * are its arguments, and these commands take none that start with `-`.
+ */
+function refuseOptionsAfter(command: string, args: string[]): void {
+  if (command === "bundle") return;
+  const misplaced = (arg: string, i: number) =>
+    (arg.startsWith("-") && arg !== "--json") ||
+    /^-[ct]$/.test(args[i - 1] ?? "");
+  const options = args.filter(misplaced);
+  if (options.length) {
+    const rest = args.filter((arg, i) => !misplaced(arg, i));
+    throw new UserError(
+      "Options go before the command: " +
+        ["buildout", ...options, command, ...rest].join(" "),
+    );
+  }
+  if ((command === "bootstrap" || command === "init") && args.length) {
+    throw new UserError(
+      `The ${command} command takes no arguments: ${args.join(" ")}`,
+    );
+  }
 }
 
 function parseAssignment(arg: string): Assignment {

@@ -5,12 +5,14 @@
  * `.tar.gz` that builds the same buildout where there is no network.
  */
 import {
+  createReadStream,
   createWriteStream,
   lstatSync,
   mkdirSync,
   readdirSync,
   renameSync,
   type Stats,
+  statSync,
 } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -106,6 +108,14 @@ export async function bundle(
   );
 
   const configured = (await openBuildout(request)).section("buildout");
+  // Without it .installed.cfg names the parts by this directory's absolute
+  // paths: the unpacked copy would rebuild them after uninstalling these.
+  if (args.withParts && !configured.getBool("relative-paths")) {
+    throw new UserError(
+      "bundle --with-parts needs relative-paths = true in [buildout], so " +
+        "that the unpacked parts are the copy's own wherever it is unpacked",
+    );
+  }
   const caches = {
     "download-cache": cacheInside(
       directory,
@@ -198,6 +208,7 @@ export async function bundle(
   });
 
   const top = basename(directory);
+  const exeSize = statSync(self.path).size;
   const binTarget = join(top, relative(directory, bin), "buildout");
   const sources: TarSource[] = [
     { type: "directory", source: directory, target: top },
@@ -207,7 +218,15 @@ export async function bundle(
       target: join(top, OFFLINE_CFG),
       mode: 0o644,
     },
-    { type: "file", source: self.path, target: binTarget, mode: 0o755 },
+    // A stream, which the filter sees by its target: run as bin/buildout,
+    // this executable is also the excluded bin/buildout of the directory.
+    {
+      type: "stream",
+      content: createReadStream(self.path),
+      size: exeSize,
+      target: binTarget,
+      mode: 0o755,
+    },
   ];
   const filter = (path: string) =>
     !excluded.has(path) && !SKIPPED_NAMES.has(basename(path)) &&
@@ -226,7 +245,6 @@ export async function bundle(
     removeTempFile(temp);
     throw new UserError(`Couldn't write ${output}: ${fsReason(err)}`);
   }
-  const exeSize = lstatSync(self.path).size;
   logger.info(`Bundled ${output} (${size(lstatSync(output).size)}):`);
   logger.info(
     `  ${stats.files} files of the buildout directory (${size(stats.bytes)})`,

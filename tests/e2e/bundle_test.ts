@@ -11,6 +11,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
 import {
@@ -221,29 +222,72 @@ extends-cache = extends-cache
   assert.ok(!existsSync(join(project, "parts", "hello")));
 });
 
-Deno.test("bundle --with-parts carries the installed parts and the database", async () => {
+Deno.test("bundle --with-parts needs relative-paths; run as bin/buildout, its bundle carries itself and the parts, which a copy elsewhere only updates", async () => {
   using sample = await sampleBuildout();
   await using server = await payloadServer(sample);
   const dir = sample.tmpdir("project");
   writeProject(sample, dir, server.url);
   const out = join(sample.testDir, "project.tar.gz");
-  const result = await sample.system(["bundle", "-o", out, "--with-parts"], {
+  const env = { HOME: sample.home };
+
+  // Its .installed.cfg would name this directory's paths: a copy run
+  // elsewhere on this host removed this buildout's parts.
+  const refused = await sample.system(
+    ["bundle", "-o", out, "--with-parts"],
+    { cwd: dir },
+  );
+  assert.equal(
+    refused.stderr,
+    "Error: bundle --with-parts needs relative-paths = true in [buildout], " +
+      "so that the unpacked parts are the copy's own wherever it is unpacked\n",
+  );
+  assert.equal(refused.code, 1);
+  assert.ok(!existsSync(out) && !existsSync(join(dir, "parts", "hello")));
+
+  const config = join(dir, "buildout.cfg");
+  const text = readFileSync(config, "utf8");
+  writeFileSync(
+    config,
+    text.replace("[buildout]\n", "[buildout]\nrelative-paths = true\n"),
+  );
+  assert.equal((await sample.system("bootstrap", { cwd: dir })).code, 0);
+  // As bin/buildout, the executable is also the directory's bin/buildout,
+  // which the directory's walk leaves out: it was missing from the archive.
+  const bin = join(dir, "bin", "buildout");
+  const result = await exec(bin, ["bundle", "-o", out, "--with-parts"], {
     cwd: dir,
+    env,
   });
   assert.equal(result.code, 0, result.output);
-  const listing = execFileSync("tar", ["tzf", out], { encoding: "utf8" })
-    .split("\n");
+  const listing = execFileSync("tar", ["tzvf", out], { encoding: "utf8" })
+    .split("\n").filter(Boolean);
+  const names = listing.map((line) => line.split(/\s+/).pop());
   for (
     const entry of [
       "project/parts/hello",
       "project/.installed.cfg",
       "project/etc/motd",
-      "project/bin/buildout",
     ]
   ) {
-    assert.ok(listing.includes(entry), `${entry} in ${listing}`);
+    assert.ok(names.includes(entry), `${entry} in ${names}`);
   }
-  assert.equal(listing.filter((e) => e === "project/bin/buildout").length, 1);
+  const exe = listing.filter((line) => line.endsWith(" project/bin/buildout"));
+  assert.equal(exe.length, 1, listing.join("\n"));
+  assert.ok(exe[0].includes(` ${statSync(BUILDOUT).size} `), exe[0]);
+
+  await server.close();
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const copy = join(target, "project");
+  const offline = await exec(
+    join(copy, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: copy, env },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.doesNotMatch(offline.output, /Installing|Uninstalling/);
+  assert.match(offline.stdout, /Updating hello\./);
+  assert.ok(existsSync(join(dir, "parts", "hello")), "original parts kept");
 });
 
 Deno.test("a bundle killed while packing leaves no truncated archive", async () => {

@@ -4,6 +4,7 @@
  * zc.buildout (`buildout.py`'s `_help`, `_error` and `Couldn't open`).
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { VERSION } from "../../lib/version.ts";
 import {
   BUILDOUT,
@@ -96,6 +97,44 @@ Deno.test("an unknown command is an error", async () => {
     `stderr lacks the error line:\n${result.stderr}`,
   );
   assert.equal(result.code, 1);
+});
+
+Deno.test("options after a command are refused, naming the command line to use", async () => {
+  // `python bootstrap.py -c production.cfg` habits: these ran on buildout.cfg.
+  const bootstrap = await inSample("bootstrap -c production.cfg", (s) => {
+    s.remove("buildout.cfg");
+    s.write("production.cfg", "[buildout]\nparts =\n");
+  });
+  assert.equal(
+    bootstrap.stderr,
+    "Error: Options go before the command: " +
+      "buildout -c production.cfg bootstrap\n",
+  );
+  assert.equal(bootstrap.code, 1);
+
+  using sample = await sampleBuildout();
+  sample.remove("buildout.cfg");
+  const init = await sample.run("init -c app.cfg");
+  assert.equal(
+    init.stderr,
+    "Error: Options go before the command: buildout -c app.cfg init\n",
+  );
+  assert.equal(init.code, 1);
+  assert.ok(
+    !existsSync(sample.path("buildout.cfg")),
+    "init wrote buildout.cfg",
+  );
+
+  const install = await inSample("install -N app");
+  assert.equal(
+    install.stderr,
+    "Error: Options go before the command: buildout -N install app\n",
+  );
+  const extra = await inSample("bootstrap production.cfg");
+  assert.equal(
+    extra.stderr,
+    "Error: The bootstrap command takes no arguments: production.cfg\n",
+  );
 });
 
 Deno.test("annotate shows each value with where it came from", async () => {
