@@ -11,6 +11,7 @@ import type { SelfCommand } from "./commands/bootstrap.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
 import { formatFailedPart } from "./install/failed_part.ts";
 import { releaseOutput, writeFd } from "./log.ts";
+import { redactPasswords } from "./redact_passwords.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
 import { VERSION } from "./version.ts";
 
@@ -206,8 +207,9 @@ function out(text: string): void {
   writeFd(1, text);
 }
 
+/** Stderr carries errors, which quote URLs: their passwords are hidden. */
 function err(text: string): void {
-  writeFd(2, text);
+  writeFd(2, redactPasswords(text));
 }
 
 /**

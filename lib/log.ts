@@ -6,6 +6,7 @@
 import { Buffer } from "node:buffer";
 import { writeSync } from "node:fs";
 import { oneLine, UserError } from "./errors.ts";
+import { redactPasswords } from "./redact_passwords.ts";
 
 /** Python's logging levels by name. */
 export const LEVELS: Record<string, number> = {
@@ -143,7 +144,7 @@ export class Logger {
   /** Logs at `level` when the effective level lets it through. */
   log(level: number, message: string): void {
     if (level < threshold) return;
-    writeOut(render(this.name, level, message) + "\n");
+    writeOut(redactPasswords(render(this.name, level, message)) + "\n");
   }
 
   debug(message: string): void {

@@ -1,0 +1,28 @@
+/**
+ * Hides the credentials of URLs in printed text, as pip does: a password
+ * becomes `****`, and so does a user name given alone to http(s) (a token
+ * such as `https://TOKEN@host/`; `ssh://git@host` keeps its user). Log lines, `While:` blocks and error messages go
+ * through it; `annotate` and `.installed.cfg` hold the user's own values
+ * and keep them.
+ */
+
+// The password runs to the authority's last `@` (an unescaped `@` in it
+// is taken so by URL parsers), never past its end.
+const USER_INFO =
+  /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:'"]*)(?::([^\s/?#'"]*))?@/gi;
+
+/**
+ * `text` with the password of every URL in it replaced by `****`.
+ *
+ * @example redactPasswords("Downloading https://me:pw@host/x") // "Downloading https://me:****@host/x"
+ */
+export function redactPasswords(text: string): string {
+  if (!text.includes("@")) return text;
+  return text.replace(
+    USER_INFO,
+    (_all, scheme: string, user: string, password: string | undefined) =>
+      password === undefined
+        ? /^https?:/i.test(scheme) ? `${scheme}****@` : `${scheme}${user}@`
+        : `${scheme}${user}:****@`,
+  );
+}

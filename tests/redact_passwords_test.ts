@@ -1,0 +1,40 @@
+/** Credentials of URLs hidden in printed text. */
+import assert from "node:assert/strict";
+import { redactPasswords } from "../lib/redact_passwords.ts";
+
+Deno.test("a URL's password is replaced, its user and the rest kept", () => {
+  assert.equal(
+    redactPasswords("Downloading https://me:s3cret@host:8080/x.tgz"),
+    "Downloading https://me:****@host:8080/x.tgz",
+  );
+  assert.equal(
+    redactPasswords("from 'http://a:b@h1/' and 'http://c:d@h2/'"),
+    "from 'http://a:****@h1/' and 'http://c:****@h2/'",
+  );
+});
+
+Deno.test("an unescaped @ in the password does not leave its tail", () => {
+  assert.equal(
+    redactPasswords("http://u:p@ss@host/a@b"),
+    "http://u:****@host/a@b",
+  );
+});
+
+Deno.test("an http user name alone is a token and is hidden", () => {
+  assert.equal(
+    redactPasswords("https://ghp_token@github.com/x"),
+    "https://****@github.com/x",
+  );
+  assert.equal(
+    redactPasswords("ssh://git@github.com/x"),
+    "ssh://git@github.com/x",
+  );
+});
+
+Deno.test("text without credentials is unchanged", () => {
+  for (
+    const text of ["https://host/x@y", "file:///a@b", "mail me@host", "plain"]
+  ) {
+    assert.equal(redactPasswords(text), text);
+  }
+});
