@@ -5,8 +5,14 @@
  * are uninstalled in reverse order, then each part is installed or updated.
  * The database is saved after every part whose record changed.
  */
-import { existsSync, lstatSync, mkdirSync, rmSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  realpathSync,
+  rmSync,
+} from "node:fs";
+import { dirname, resolve, sep } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
 import {
@@ -546,7 +552,12 @@ class InstallRun {
     this.removePaths(paths);
   }
 
-  /** Removes recorded paths, relative ones from the buildout directory. */
+  /**
+   * Removes recorded paths, relative ones from the buildout directory. A
+   * symbolic link goes, never what it points to; a directory holding the
+   * buildout (`..`, `/`, `.` in a hand-edited record) is kept with a
+   * warning, as removing it would destroy the buildout and its neighbours.
+   */
   private removePaths(paths: Iterable<string>): void {
     for (const entry of paths) {
       if (!entry) continue;
@@ -557,8 +568,22 @@ class InstallRun {
       } catch {
         continue;
       }
+      if (stat.isDirectory() && this.holdsBuildout(path)) {
+        logger.warn(
+          `Not removing ${pyRepr(path)}: it holds the buildout directory.`,
+        );
+        continue;
+      }
       rmSync(path, { recursive: stat.isDirectory(), force: true });
     }
+  }
+
+  /** True when the directory `path` is the buildout's or one above it. */
+  private holdsBuildout(path: string): boolean {
+    const real = realpathSync(path);
+    const home = realpathSync(this.directory);
+    return home === real ||
+      home.startsWith(real.endsWith(sep) ? real : real + sep);
   }
 
   // Recipe code runs in the buildout directory, and is back there after

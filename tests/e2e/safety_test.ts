@@ -5,6 +5,7 @@
  * special files.
  */
 import assert from "node:assert/strict";
+import { symlinkSync } from "node:fs";
 import { sampleBuildout, startServer } from "./harness.ts";
 
 Deno.test("URL passwords are sent but never printed, -v and errors included", async () => {
@@ -51,4 +52,51 @@ Deno.test("URL passwords are sent but never printed, -v and errors included", as
     await server.close();
   }
   assert.deepEqual(auth, [`Basic ${btoa("me:s3cret")}`]);
+});
+
+/** A hand-edited `.installed.cfg` with part `x` recording `paths`. */
+function installedRecording(paths: string[]): string {
+  return "[buildout]\ninstalled_develop_eggs =\nparts = x\n\n[x]\n" +
+    `__buildout_installed__ = ${paths.join("\n\t")}\n` +
+    "__buildout_signature__ = buildout-0.1.0\nrecipe = zc.buildout:debug\n";
+}
+
+Deno.test("uninstall keeps a recorded directory that holds the buildout", async () => {
+  using sample = await sampleBuildout();
+  sample.write("neighbour.txt", "keep\n");
+  sample.mkdir("inner", "parts", "gone");
+  sample.write("inner", "buildout.cfg", "[buildout]\nparts =\n");
+  sample.write("inner", ".installed.cfg", installedRecording([".."]));
+  sample.write("inner", "parts", "gone", "file", "x\n");
+  const first = await sample.run("", { cwd: sample.path("inner") });
+  assert.equal(first.code, 0, first.output);
+  assert.match(
+    first.stdout,
+    /Uninstalling x\.\nNot removing '\/sample-buildout': it holds the buildout directory\.\n/,
+  );
+  assert.equal(sample.cat("neighbour.txt"), "keep\n");
+  sample.write(
+    "inner",
+    ".installed.cfg",
+    installedRecording([".", "parts/gone"]),
+  );
+  const second = await sample.run("", { cwd: sample.path("inner") });
+  assert.equal(second.code, 0, second.output);
+  assert.match(second.stdout, /Not removing '\/sample-buildout\/inner'/);
+  assert.equal(sample.cat("inner", "buildout.cfg"), "[buildout]\nparts =\n");
+  assert.deepEqual(sample.ls("inner", "parts"), []);
+});
+
+Deno.test("uninstall removes a recorded symbolic link, not what it points to", async () => {
+  using sample = await sampleBuildout();
+  const outside = sample.tmpdir("outside");
+  sample.write(outside, "data", "precious\n");
+  sample.mkdir("parts", "x");
+  symlinkSync(outside, sample.path("parts", "x", "link"));
+  symlinkSync(outside, sample.path("parts", "y"));
+  sample.write(".installed.cfg", installedRecording(["parts/x", "parts/y/"]));
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.deepEqual(sample.ls("parts"), []);
+  assert.equal(sample.cat(outside, "data"), "precious\n");
 });
