@@ -17,6 +17,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
 import { ArchiveError, extract } from "../../lib/fetch/archive.ts";
 import { UserError } from "../../lib/errors.ts";
 import {
@@ -566,6 +567,38 @@ Deno.test("later members replace earlier ones; devices and fifos are skipped", a
   const dest = join(tmp.path, "out");
   await extract(file, dest);
   assert.deepEqual(listing(dest), ['- 644 f "new"', '- 644 l "now a file"']);
+});
+
+Deno.test("modes lose the umask's bits and setuid, setgid, sticky", async () => {
+  using tmp = tempDir();
+  const less = (mode: number) => (mode & ~process.umask()).toString(8);
+  const expected = [
+    `d ${less(0o777)} open`,
+    `- ${less(0o755)} open/suid "#!/bin/sh\\n"`,
+    `- ${less(0o666)} open/writable "x"`,
+  ];
+  const tarFile = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([
+      { name: "open", type: "dir", mode: 0o1777 },
+      { name: "open/suid", data: "#!/bin/sh\n", mode: 0o6777 },
+      { name: "open/writable", data: "x", mode: 0o666 },
+    ]),
+  );
+  await extract(tarFile, join(tmp.path, "tar"));
+  assert.deepEqual(listing(join(tmp.path, "tar")), expected);
+  const zipFile = archiveFile(
+    tmp.path,
+    "a.zip",
+    zip([
+      { name: "open/", mode: 0o041777 },
+      { name: "open/suid", data: "#!/bin/sh\n", mode: 0o106777 },
+      { name: "open/writable", data: "x", mode: 0o100666 },
+    ]),
+  );
+  await extract(zipFile, join(tmp.path, "zip"));
+  assert.deepEqual(listing(join(tmp.path, "zip")), expected);
 });
 
 Deno.test("a file may not replace a directory, nor sit where a directory is needed", async () => {

@@ -53,6 +53,11 @@ const STREAM_AT = 1 << 20;
 const MAX_HOPS = 40;
 const FILE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT |
   fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
+/**
+ * Modes are the archive's less the umask, as GNU tar extracts for users
+ * other than root: an archive cannot make group- or world-writable files,
+ * and setuid, setgid and sticky bits are dropped.
+ */
 const UMASK = process.umask();
 /** A relative path without empty, `.` or `..` components (but maybe a final `/`). */
 const PLAIN = /^(?!\/)(?!.*\/\/)(?!(?:.*\/)?\.\.?(?:\/|$))./s;
@@ -104,8 +109,6 @@ class FileOut implements FileBody {
   end(): void {
     try {
       const fd = this.flush();
-      // open() applied the umask; archives keep their modes
-      if (this.mode & UMASK) fs.fchmodSync(fd, this.mode);
       if (this.mtime) fs.futimesSync(fd, this.mtime, this.mtime);
     } finally {
       this.close();
@@ -215,7 +218,7 @@ export class Tree implements MemberSink {
         return new FileOut(
           this.streaming,
           path,
-          (entry.mode ?? 0o644) & 0o777,
+          (entry.mode ?? 0o644) & 0o777 & ~UMASK,
           entry.mtime,
         );
       case "symlink": {
@@ -269,7 +272,7 @@ export class Tree implements MemberSink {
     const dirs: Array<{ key: string; mode: number; mtime?: Date }> = [];
     for (const [key, node] of this.nodes) {
       if (node.kind !== "dir" || key === "") continue;
-      const mode = node.mode === undefined ? 0o777 & ~UMASK : node.mode & 0o777;
+      const mode = (node.mode ?? 0o777) & 0o777 & ~UMASK;
       dirs.push({ key, mode, mtime: node.mtime });
     }
     const depth = (key: string) => key.split("/").length;
