@@ -14,9 +14,10 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { UserError } from "../lib/errors.ts";
-import { removeTempFile } from "../lib/fetch/temp_files.ts";
+import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
+import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
 
 const REASONS: Record<string, string> = {
   EACCES: "permission denied",
@@ -49,9 +50,11 @@ export type FileMode = number | "executable";
  * @throws {UserError} when the directory is missing or not writable.
  */
 export function writeAtomic(path: string, data: Uint8Array, mode?: FileMode) {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  // An unguessable new name: the directory may be shared (/tmp), and an
+  // existing name there may be a link planted to be written through.
+  const temp = hiddenTemp(path);
   try {
-    writeFileSync(temp, data);
+    writeFileSync(temp, data, { flag: "wx" });
     if (mode === "executable") {
       const bits = statSync(temp).mode & 0o7777;
       chmodSync(temp, bits | ((bits & 0o444) >> 2));
@@ -59,6 +62,7 @@ export function writeAtomic(path: string, data: Uint8Array, mode?: FileMode) {
       chmodSync(temp, mode);
     }
     renameSync(temp, path);
+    untrackTempFile(temp);
   } catch (err) {
     removeTempFile(temp);
     throw fileError(err, path);

@@ -8,13 +8,13 @@ import {
   existsSync,
   readFileSync,
   renameSync,
-  rmSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
-import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.ts";
 import { writeFd } from "../log.ts";
+import { hiddenTemp } from "../fetch/hidden_temp.ts";
+import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import type { PickedVersion } from "./installer.ts";
 
 /**
@@ -78,19 +78,17 @@ export function reportPickedVersions(
       timestamp(report.now ?? new Date())
     }`;
   }
-  const temporary = join(
-    dirname(file),
-    `.${basename(file)}.tmp-${process.pid}`,
-  );
+  // A new unguessable name: a link planted in a shared directory is not
+  // written through.
+  const temporary = hiddenTemp(file);
   try {
-    writeFileSync(temporary, previous + lines.join("\n") + "\n");
+    writeFileSync(temporary, previous + lines.join("\n") + "\n", {
+      flag: "wx",
+    });
     renameSync(temporary, file);
+    untrackTempFile(temporary);
   } catch (err) {
-    try {
-      rmSync(temporary, { force: true });
-    } catch {
-      // The directory itself is unusable: nothing was written there.
-    }
+    removeTempFile(temporary);
     throw new UserError(
       `Couldn't write the picked versions to ${file}: ${
         (err as Error).message
