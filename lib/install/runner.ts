@@ -35,6 +35,7 @@ import {
 } from "../log.ts";
 import type { InstallResult, Recipe, RecipeBuildout } from "../recipe/api.ts";
 import { RecipeLoader } from "../recipe/load.ts";
+import { redactPasswords } from "../redact_passwords.ts";
 import { distributionsOf } from "../dists/distributions.ts";
 import { trackCleanup, untrackCleanup } from "../fetch/temp_files.ts";
 import {
@@ -326,7 +327,10 @@ class InstallRun {
       const sections = this.buildout.initializedSections().map((options) =>
         formatSection(options.name, options.entries())
       );
-      writeOut(`\nConfiguration data:\n${sections.join("")}\n`);
+      // A run's log: URL passwords hidden, as in every log line.
+      writeOut(
+        redactPasswords(`\nConfiguration data:\n${sections.join("")}\n`),
+      );
     }
     const parts = only.length ? only : plan.parts;
     const recipes = new Map<string, Recipe>();
