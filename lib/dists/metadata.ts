@@ -10,6 +10,7 @@ import {
   type DevelopPackage,
   type EntryGroup,
   entryGroups,
+  pythonProjectFile,
 } from "../recipe/load.ts";
 import type { DistName } from "./archive_name.ts";
 import {
@@ -54,8 +55,12 @@ export function readMetadata(
     json = JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
     if ((err as { code?: string }).code === "ENOENT") {
+      const python = pythonProjectFile(dir);
       throw new UserError(
-        `The distribution ${label} has no package.json at its top (or in its single top directory)`,
+        `The distribution ${label} has no package.json at its top (or in its single top directory)` +
+          (python
+            ? ` (its ${python} makes it a Python distribution, which buildout cannot run)`
+            : ""),
       );
     }
     throw new UserError(

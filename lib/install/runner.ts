@@ -369,7 +369,14 @@ class InstallRun {
         const old = db.get(part)!;
         const options = this.buildout.section(part);
         const signature = plan.signatures.get(part)!;
-        if (isRecorded(options, signature, old)) {
+        const recorded = old.get(SIGNATURE) ?? "";
+        // A part zc.buildout installed with a recipe built in here counts
+        // as unchanged; its update records this run's signature.
+        const accepted = recorded !== signature &&
+            this.loader.standsInFor(options.require("recipe"), recorded)
+          ? recorded
+          : signature;
+        if (isRecorded(options, accepted, old)) {
           this.unchanged.set(part, options.setCount);
           const files = old.get(INSTALLED)!;
           if (!files) continue;
@@ -437,7 +444,8 @@ class InstallRun {
       ? old
       : undefined;
     let saved: SavedOptions;
-    if (record) saved = record;
+    if (record?.get(SIGNATURE) === signature) saved = record;
+    else if (record) saved = new Map(record).set(SIGNATURE, signature);
     else {
       saved = options.copy();
       saved.set(SIGNATURE, signature);

@@ -68,3 +68,20 @@ export function distributionSignature(dists: SignedDist[]): string {
     d.develop ? developSignature(d.name, d.dir) : `${d.name}-${d.version}`
   ).join(" ");
 }
+
+/**
+ * The project whose egg comes first in a signature zc.buildout wrote
+ * (`hexagonit.recipe.download-1.7.1-py2.7.egg setuptools-44.1.1-py2.7.egg`:
+ * the recipe's own distribution, then those it requires), lower-cased with
+ * `_` for `-` as egg file names spell it; undefined for any other signature.
+ */
+export function zcBuildoutRecipeProject(signature: string): string | undefined {
+  const first = signature.split(" ", 1)[0];
+  const egg = /^([^\s-]+)-[^\s-]+-py\d+(?:\.\d+)*(?:-\S+)?\.egg$/.exec(first);
+  return egg ? eggProjectKey(egg[1]) : undefined;
+}
+
+/** A project name as an egg file name spells it, lower-cased. */
+export function eggProjectKey(name: string): string {
+  return name.replace(/[^A-Za-z0-9.]+/g, "_").toLowerCase();
+}

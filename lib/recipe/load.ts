@@ -28,6 +28,8 @@ import {
   BUILTIN_SIGNATURE,
   developSignature,
   distributionSignature,
+  eggProjectKey,
+  zcBuildoutRecipeProject,
 } from "../install/signature.ts";
 import Command, {
   Cmd,
@@ -118,6 +120,16 @@ export function parseSpec(spec: string): [string, string] {
 }
 
 /**
+ * The file that makes `dir` a Python project (what zc.buildout develops
+ * and installs), if it has one: named in errors, since it cannot be run.
+ */
+export function pythonProjectFile(dir: string): string | undefined {
+  return ["setup.py", "pyproject.toml", "setup.cfg", "PKG-INFO"].find((name) =>
+    existsSync(join(dir, name))
+  );
+}
+
+/**
  * Reads `dir/package.json`.
  *
  * @throws {UserError} when it is missing, not JSON, or its `buildout` field
@@ -131,8 +143,12 @@ export function readPackage(dir: string): DevelopPackage {
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === "ENOENT" || code === "ENOTDIR") {
+      const python = pythonProjectFile(dir);
       throw new UserError(
-        `${dir} is not a develop package: it has no package.json`,
+        `${dir} is not a develop package: it has no package.json` +
+          (python
+            ? ` (its ${python} makes it a Python project, which buildout cannot develop)`
+            : ""),
       );
     }
     throw new UserError(`Couldn't read ${file}: ${(err as Error).message}`);
@@ -231,7 +247,12 @@ export class RecipeLoader {
     let found: DevelopPackage | undefined;
     const link = join(this.developEggs, `${name}.egg-link`);
     if (name && !name.includes("/") && existsSync(link)) {
-      found = readPackage(eggLinkTarget(link));
+      // zc.buildout links Python projects the same way: such a link is
+      // left from it and names no package of ours.
+      const target = eggLinkTarget(link);
+      if (existsSync(join(target, "package.json"))) {
+        found = readPackage(target);
+      }
     }
     this.packages.set(name, found);
     return found;
@@ -344,6 +365,21 @@ export class RecipeLoader {
       this.specSignatures.set(spec, signature);
     }
     return signature;
+  }
+
+  /**
+   * True when `recorded`, a part's signature in `.installed.cfg`, is the
+   * one zc.buildout wrote for the Python recipe that the built-in `spec`
+   * stands in for under the same name: a part it installed, with the
+   * options the built-in sets, is then kept and updated rather than
+   * uninstalled and built again just because the code behind the name
+   * changed.
+   */
+  standsInFor(spec: string, recorded: string): boolean {
+    const [pkg, entry] = parseSpec(spec);
+    return BUILTINS[`${pkg}:${entry}`] !== undefined &&
+      pkg.includes(".") && !this.findPackage(pkg) &&
+      zcBuildoutRecipeProject(recorded) === eggProjectKey(pkg);
   }
 
   /**

@@ -230,3 +230,36 @@ Deno.test(
     assert.deepEqual(expandGlob(join(dir, "zz")), []);
   }),
 );
+
+Deno.test("a built-in stands in for the Python recipe of its name in signatures zc.buildout wrote", () => {
+  const loader = new RecipeLoader("/nonexistent");
+  const eggs = "setuptools-44.1.1-py2.7.egg zc.buildout-2.13.8-py2.7.egg";
+  assert.ok(loader.standsInFor(
+    "hexagonit.recipe.download",
+    `hexagonit.recipe.download-1.7.1-py2.7.egg ${eggs}`,
+  ));
+  assert.ok(loader.standsInFor(
+    "slapos.recipe.build:download-unpacked",
+    "slapos.recipe.build-0.57-py3.11-linux-x86_64.egg",
+  ));
+  // Another recipe's egg, a develop checkout, our own names, Python-only.
+  assert.ok(
+    !loader.standsInFor(
+      "hexagonit.recipe.download",
+      `hexagonit.recipe.cmmi-1.3.6-py2.7.egg ${eggs}`,
+    ),
+  );
+  assert.ok(
+    !loader.standsInFor(
+      "hexagonit.recipe.download",
+      `hexagonit.recipe.download-1VOz5rxIp8aY8FCrYtYnXw== ${eggs}`,
+    ),
+  );
+  assert.ok(!loader.standsInFor("download", `download-1.0-py2.7.egg`));
+  assert.ok(
+    !loader.standsInFor("zc.recipe.egg", `zc.recipe.egg-2.0.7-py2.7.egg`),
+  );
+  assert.ok(
+    !loader.standsInFor("hexagonit.recipe.download", BUILTIN_SIGNATURE),
+  );
+});

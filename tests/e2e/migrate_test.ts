@@ -1,0 +1,246 @@
+/**
+ * Migrating a buildout that zc.buildout built: its `.installed.cfg` (Python
+ * recipe signatures), a Python `bin/buildout`, `*.egg` directories and
+ * `.egg-link` files of Python projects. Parts of recipes built in here under
+ * their original names are kept and updated, parts of Python-only recipes
+ * are a one-line error, and nothing the user did not ask for is deleted.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { BUILDOUT, type Sample, sampleBuildout } from "./harness.ts";
+import { pack, writePackage, writeTree } from "./recipe_fixtures.ts";
+
+/** The eggs zc.buildout 2.x signs a part with, after the recipe's own. */
+const ZC_EGGS = "setuptools-44.1.1-py2.7.egg zc.buildout-2.13.8-py2.7.egg";
+
+/**
+ * A buildout directory as zc.buildout 2.x leaves it after building
+ * `buildout.cfg` with a cmmi build, a download, a template, a command and a
+ * zc.recipe.egg part; returns the source archive's URL.
+ */
+function zcBuildoutBuilt(sample: Sample): string {
+  const src = sample.tmpdir("src");
+  writePackage(src, { top: "hello-1.0", program: "hello" });
+  const archive = pack(src, ["hello-1.0"], `${src}/hello-1.0.tar.gz`);
+  const url = `file://${archive}`;
+  const d = sample.dir;
+  writeTree(d, {
+    "parts/hello/bin/hello*": "#!/bin/sh\necho built by zc.buildout\n",
+    "parts/files/hello-1.0/README": "hello-1.0\n",
+    "parts/files/hello-1.0/edited-here": "kept\n",
+    "etc/app.conf": `hello ${d}\n`,
+    "cmd.log": "ran\n",
+    "bin/myscript*": "#!/usr/bin/python2.7\n",
+    "bin/buildout*": "#!/usr/bin/python2.7\nimport zc.buildout.buildout\n",
+    "bootstrap.py": "# zc.buildout bootstrap\n",
+    ".mr.developer.cfg": "[develop]\n",
+    "eggs/zc.recipe.egg-2.0.7-py2.7.egg/EGG-INFO/PKG-INFO": "Name: x\n",
+    "eggs/setuptools-44.1.1-py2.7.egg/setuptools/__init__.py": "",
+    "src/collective.recipe.template/setup.py": "from setuptools import setup\n",
+    // Left by a `python setup.py develop`: it names a Python project.
+    "develop-eggs/collective.recipe.template.egg-link":
+      `${d}/src/collective.recipe.template\n.\n`,
+  });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = hello files forked conf cmd
+
+[hello]
+recipe = zc.recipe.cmmi
+url = ${url}
+
+[files]
+recipe = hexagonit.recipe.download
+url = ${url}
+
+[forked]
+recipe = hexagonit.recipe.download
+url = ${url}
+
+[conf]
+recipe = collective.recipe.template
+input = inline:
+    hello \${buildout:directory}
+output = \${buildout:directory}/etc/app.conf
+
+[cmd]
+recipe = plone.recipe.command
+command = echo ran >> cmd.log
+`,
+  );
+  const download = (part: string, installed: string, signature: string) =>
+    `[${part}]
+__buildout_installed__ = ${installed}
+__buildout_signature__ = ${signature}
+destination = ${d}/parts/${part}
+download-only = false
+filename = 
+hash-name = true
+ignore-existing = false
+location = ${d}/parts/${part}
+on-update = false
+recipe = hexagonit.recipe.download
+strip-top-level-dir = false
+url = ${url}
+`;
+  sample.write(
+    ".installed.cfg",
+    `[buildout]
+installed_develop_eggs = 
+parts = hello files forked conf cmd eggs
+
+[hello]
+__buildout_installed__ = ${d}/parts/hello
+__buildout_signature__ = zc.recipe.cmmi-1.3.6-py2.7.egg ${ZC_EGGS}
+location = ${d}/parts/hello
+recipe = zc.recipe.cmmi
+url = ${url}
+
+${
+      download(
+        "files",
+        `${d}/parts/files`,
+        `hexagonit.recipe.download-1.7.1-py2.7.egg ${ZC_EGGS}`,
+      )
+    }
+${
+      download(
+        "forked",
+        "",
+        `hexagonit.recipe.download-1VOz5rxIp8aY8FCrYtYnXw== ${ZC_EGGS}`,
+      )
+    }
+[conf]
+__buildout_installed__ = ${d}/etc/app.conf
+__buildout_signature__ = collective.recipe.template-2.2-py2.7.egg ${ZC_EGGS}
+input = inline:
+	hello ${d}
+output = ${d}/etc/app.conf
+recipe = collective.recipe.template
+
+[cmd]
+__buildout_installed__ = 
+__buildout_signature__ = plone.recipe.command-1.1-py2.7.egg ${ZC_EGGS}
+command = echo ran >> cmd.log
+recipe = plone.recipe.command
+
+[eggs]
+__buildout_installed__ = ${d}/bin/myscript
+__buildout_signature__ = zc.recipe.egg-2.0.7-py2.7.egg ${ZC_EGGS}
+eggs = %(__buildout_space_n__)smy.package
+recipe = zc.recipe.egg
+`,
+  );
+  return url;
+}
+
+Deno.test("migrating: parts of recipes built in here under their original names are updated, not built again", async () => {
+  using sample = await sampleBuildout();
+  zcBuildoutBuilt(sample);
+
+  const first = await sample.run();
+  assert.equal(first.code, 0, first.output);
+  // The part no longer configured goes, with the files zc.buildout recorded;
+  // the one signed by a develop checkout of the recipe is built again.
+  assert.equal(
+    first.stdout,
+    `Uninstalling eggs.
+Uninstalling forked.
+Updating hello.
+Updating files.
+Installing forked.
+forked: Extracting package to /sample-buildout/parts/forked
+Updating conf.
+Updating cmd.
+`,
+  );
+  assert.equal(
+    sample.cat("parts/hello/bin/hello"),
+    "#!/bin/sh\necho built by zc.buildout\n",
+  );
+  assert.equal(sample.cat("parts/files/hello-1.0/edited-here"), "kept\n");
+  assert.equal(sample.cat("cmd.log"), "ran\n");
+  assert.equal(existsSync(sample.path("bin/myscript")), false);
+  const db = sample.cat(".installed.cfg");
+  assert.doesNotMatch(db, /py2\.7\.egg/);
+  assert.match(db, /\[hello\]\n__buildout_installed__ = .*\/parts\/hello\n/);
+
+  // What zc.buildout left that no part recorded is still there.
+  for (
+    const path of [
+      "bootstrap.py",
+      ".mr.developer.cfg",
+      "eggs/zc.recipe.egg-2.0.7-py2.7.egg/EGG-INFO/PKG-INFO",
+      "develop-eggs/collective.recipe.template.egg-link",
+    ]
+  ) {
+    assert.ok(existsSync(sample.path(path)), path);
+  }
+
+  const again = await sample.run();
+  assert.equal(again.code, 0, again.output);
+  assert.doesNotMatch(again.stdout, /Installing|Uninstalling/);
+
+  // bootstrap replaces zc.buildout's Python script by this executable.
+  const boot = await sample.run("bootstrap");
+  assert.equal(boot.code, 0, boot.output);
+  assert.deepEqual(
+    readFileSync(sample.path("bin/buildout")),
+    readFileSync(BUILDOUT),
+  );
+});
+
+Deno.test("migrating: a part of a Python-only recipe is a one-line error naming it, and nothing is touched", async () => {
+  using sample = await sampleBuildout();
+  zcBuildoutBuilt(sample);
+  sample.write(
+    "buildout.cfg",
+    sample.cat("buildout.cfg").replace("cmd\n", "cmd eggs\n") +
+      "\n[eggs]\nrecipe = zc.recipe.egg\neggs = my.package\n",
+  );
+  const before = sample.cat(".installed.cfg");
+
+  const result = await sample.run();
+  assert.equal(result.code, 1);
+  assert.equal(result.stdout, "");
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.match(
+    lines.at(-1)!,
+    /^Error: Couldn't find recipe zc\.recipe\.egg: 'zc\.recipe\.egg' is neither a built-in recipe \(.*\) nor a develop package listed in buildout:develop, and no find-links or index is configured to get it as a distribution$/,
+  );
+  assert.equal(sample.cat(".installed.cfg"), before);
+  assert.ok(existsSync(sample.path("bin/myscript")));
+  assert.equal(sample.cat("parts/files/hello-1.0/edited-here"), "kept\n");
+
+  // Got from an index or find-links, it is a Python distribution.
+  const links = sample.tmpdir("links");
+  writeTree(links, {
+    "zc.recipe.egg-2.0.7/setup.py": "from setuptools import setup\n",
+  });
+  pack(links, ["zc.recipe.egg-2.0.7"], `${links}/zc.recipe.egg-2.0.7.tar.gz`);
+  const found = await sample.run(`buildout:find-links=${links}`);
+  assert.equal(found.code, 1);
+  assert.match(
+    found.stderr,
+    /\nError: The distribution \/links\/zc\.recipe\.egg-2\.0\.7\.tar\.gz has no package\.json at its top \(or in its single top directory\) \(its setup\.py makes it a Python distribution, which buildout cannot run\)\n$/,
+  );
+  assert.equal(sample.cat(".installed.cfg"), before);
+});
+
+Deno.test("migrating: a Python project in develop is an error naming its setup.py", async () => {
+  using sample = await sampleBuildout();
+  writeTree(sample.dir, {
+    "src/my.package/setup.py": "from setuptools import setup\n",
+  });
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = src/my.package\nparts =\n",
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /\nError: \/sample-buildout\/src\/my\.package is not a develop package: it has no package\.json \(its setup\.py makes it a Python project, which buildout cannot develop\)\n$/,
+  );
+});
