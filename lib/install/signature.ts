@@ -7,6 +7,7 @@
 import { createHash } from "../lazy_crypto.ts";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fsReason, UserError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 
 /** The signature of every built-in recipe. */
@@ -26,6 +27,9 @@ const IGNORED_DIRECTORIES = new Set([
 /**
  * MD5 over a directory tree, walked top-down in sorted order: each
  * directory's subdirectory names, its file names, then the files' bytes.
+ *
+ * @throws {UserError} naming a file or directory that cannot be read,
+ *   such as one whose name is not UTF-8.
  */
 export function dirHash(dir: string): string {
   const hash = createHash("md5");
@@ -41,8 +45,26 @@ export function dirHash(dir: string): string {
     for (const name of files) hash.update(readFileSync(join(path, name)));
     for (const name of dirs) walk(join(path, name));
   };
-  walk(dir);
+  try {
+    walk(dir);
+  } catch (err) {
+    throw unreadable(err);
+  }
   return hash.digest("base64");
+}
+
+/**
+ * The runtimes list a name that is not UTF-8 with U+FFFD in place of its
+ * bytes, a name that then cannot be opened.
+ */
+function unreadable(err: unknown): unknown {
+  const at = (err as { path?: unknown }).path;
+  if (typeof at !== "string") return err;
+  const reason = at.includes("\uFFFD") &&
+      (err as { code?: unknown }).code === "ENOENT"
+    ? "its name is not UTF-8"
+    : fsReason(err);
+  return new UserError(`Couldn't read ${at}: ${reason}`);
 }
 
 /** `name-<hash>`, the signature of a develop package. */

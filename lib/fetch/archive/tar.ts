@@ -12,13 +12,27 @@ import type { Entry, EntryType, FileBody, MemberSink } from "./tree.ts";
 const BLOCK = 512;
 /** The largest pax or GNU long-name record accepted. */
 const MAX_META = 1 << 20;
-const decoder = new TextDecoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+const latin1 = new TextDecoder("latin1");
 const TRUNCATED = "truncated (unexpected end of data)";
+
+/**
+ * UTF-8, or Latin-1 (Windows-1252, as the label means in WHATWG) for bytes
+ * that are not UTF-8, names older tools wrote in the local encoding: every
+ * byte keeps a character of its own, so distinct names stay distinct.
+ */
+function decode(bytes: Uint8Array): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return latin1.decode(bytes);
+  }
+}
 
 function text(bytes: Uint8Array, start: number, length: number): string {
   let end = start;
   while (end < start + length && bytes[end] !== 0) end++;
-  return decoder.decode(bytes.subarray(start, end));
+  return decode(bytes.subarray(start, end));
 }
 
 /** An octal field, or a base-256 one (GNU, for large values). */
@@ -50,9 +64,9 @@ function paxRecords(bytes: Uint8Array): Map<string, string> {
   while (at < bytes.length) {
     let space = at;
     while (space < bytes.length && bytes[space] !== 0x20) space++;
-    const length = parseInt(decoder.decode(bytes.subarray(at, space)), 10);
+    const length = parseInt(decode(bytes.subarray(at, space)), 10);
     if (!(length > 0) || at + length > bytes.length) break;
-    const record = decoder.decode(bytes.subarray(space + 1, at + length - 1));
+    const record = decode(bytes.subarray(space + 1, at + length - 1));
     const eq = record.indexOf("=");
     if (eq > 0) records.set(record.slice(0, eq), record.slice(eq + 1));
     at += length;

@@ -1,0 +1,65 @@
+/**
+ * End-to-end tests found by probing locale, time zone, encodings and odd
+ * file names: file names that are not UTF-8, values with characters outside
+ * the BMP or invisible ones, behaviour under unusual `LANG` and `TZ`.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { sampleBuildout } from "./harness.ts";
+
+/** Creates `name`, given as shell `printf` escapes (`caf\\351`), in `dir`. */
+function touchRaw(dir: string, name: string): void {
+  execFileSync("sh", ["-c", `touch "$(printf '${name}')"`], { cwd: dir });
+}
+
+Deno.test("a develop package holding a file name that is not UTF-8 is a one-line error naming it", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("greeter");
+  sample.write(
+    "greeter",
+    "package.json",
+    `{"name": "greeter", "buildout": {"recipes": {"default": "./g.js"}}}`,
+  );
+  sample.write(
+    "greeter",
+    "g.js",
+    "export default class G { install() { return []; } update() {} }\n",
+  );
+  touchRaw(sample.path("greeter"), "caf\\351.txt");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = greeter\nparts = g\n\n[g]\nrecipe = greeter\n",
+  );
+  const result = await sample.system("");
+  assert.equal(result.code, 1);
+  assert.equal(
+    sample.normalize(result.stderr),
+    "Error: Couldn't read /sample-buildout/greeter/caf\uFFFD.txt: " +
+      "its name is not UTF-8\n",
+  );
+});
+
+Deno.test("tar members whose names are not UTF-8 are extracted as Latin-1, each to its own file", async () => {
+  using sample = await sampleBuildout();
+  const src = sample.tmpdir("src");
+  execFileSync("sh", [
+    "-c",
+    `mkdir pkg && echo grave > "pkg/$(printf 'caf\\350')" && ` +
+    `echo acute > "pkg/$(printf 'caf\\351')" && tar cf latin.tar pkg`,
+  ], { cwd: src });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = t
+
+[t]
+recipe = hexagonit.recipe.download
+url = file://${src}/latin.tar
+`,
+  );
+  const result = await sample.system("");
+  assert.equal(result.code, 0, result.output);
+  assert.deepEqual(sample.ls("parts/t/pkg"), ["-  cafè", "-  café"]);
+  assert.equal(sample.cat("parts/t/pkg/café"), "acute\n");
+  assert.equal(sample.cat("parts/t/pkg/cafè"), "grave\n");
+});
