@@ -107,7 +107,9 @@ function isStale(path: string, owner: string, host: string): boolean {
   const [pid, ownerHost, start] = owner.trim().split(" ");
   if (!pid) {
     const stat = statSync(path, { throwIfNoEntry: false });
-    return !stat || Date.now() - stat.mtimeMs > EMPTY_STALE_MS;
+    // Either way: after the clock was set back, a lock left earlier has a
+    // time in the future.
+    return !stat || Math.abs(Date.now() - stat.mtimeMs) > EMPTY_STALE_MS;
   }
   return ownerHost === host && !processAlive(Number(pid), start);
 }

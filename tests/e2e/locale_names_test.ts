@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { existsSync, utimesSync } from "node:fs";
 import { sampleBuildout } from "./harness.ts";
 
 /** Creates `name`, given as shell `printf` escapes (`caf\\351`), in `dir`. */
@@ -62,4 +63,14 @@ url = file://${src}/latin.tar
   assert.deepEqual(sample.ls("parts/t/pkg"), ["-  cafè", "-  café"]);
   assert.equal(sample.cat("parts/t/pkg/café"), "acute\n");
   assert.equal(sample.cat("parts/t/pkg/cafè"), "grave\n");
+});
+
+Deno.test("an empty lock left with a time in the future (clock set back) is taken over", async () => {
+  using sample = await sampleBuildout();
+  sample.write(".installed.cfg.lock", "");
+  const tomorrow = new Date(Date.now() + 86_400_000);
+  utimesSync(sample.path(".installed.cfg.lock"), tomorrow, tomorrow);
+  const result = await sample.system("");
+  assert.equal(result.code, 0, result.output);
+  assert.ok(!existsSync(sample.path(".installed.cfg.lock")));
 });
