@@ -6,6 +6,7 @@
 import { randomBytes } from "../lib/lazy_crypto.ts";
 import { chmodSync, lstatSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { urlPath } from "../lib/fetch/download.ts";
 
 /**
  * A path that does not exist yet, next to `path` (same directory, so same
@@ -78,13 +79,5 @@ export function makeReadOnly(path: string): void {
  * `urlparse(url)[2].split('/')[-1]`.
  */
 export function urlBasename(url: string): string {
-  let path = url;
-  if (/^[A-Za-z][A-Za-z0-9+.-]+:/.test(url)) {
-    try {
-      path = new URL(url).pathname;
-    } catch {
-      // Not a URL after all: use it as a path.
-    }
-  }
-  return path.split("/").pop() ?? "";
+  return urlPath(url).split("/").pop() ?? "";
 }

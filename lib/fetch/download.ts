@@ -161,9 +161,7 @@ export class Download {
   /** The name of `url`'s cached copy. */
   filename(url: string): string {
     if (this.hashName) return md5Hex(url);
-    const local = localPath(url);
-    const path = local ?? safeUrl(url)?.pathname ?? url;
-    const name = path.split("/").filter(Boolean).pop();
+    const name = urlPath(url).split("/").filter(Boolean).pop();
     if (name && name !== "." && name !== "..") return name;
     return md5Hex(url);
   }
@@ -424,6 +422,16 @@ function localPath(url: string): string | undefined {
     return fileURLToPath(new URL(url));
   }
   return url.slice("file:".length);
+}
+
+/**
+ * The path of `url` as written, as Python's `urlparse(url)[2]`: nothing
+ * percent-encoded or decoded, so `café.tar.gz` is cached under that name,
+ * as zc.buildout caches it. A path without a scheme is itself.
+ */
+export function urlPath(url: string): string {
+  const match = /^[A-Za-z][A-Za-z0-9+.-]+:(?:\/\/[^/?#]*)?([^?#]*)/.exec(url);
+  return match ? match[1] : url;
 }
 
 function safeUrl(url: string): URL | undefined {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, utimesSync } from "node:fs";
-import { sampleBuildout } from "./harness.ts";
+import { sampleBuildout, startServer } from "./harness.ts";
 
 /** Creates `name`, given as shell `printf` escapes (`caf\\351`), in `dir`. */
 function touchRaw(dir: string, name: string): void {
@@ -73,4 +73,34 @@ Deno.test("an empty lock left with a time in the future (clock set back) is take
   const result = await sample.system("");
   assert.equal(result.code, 0, result.output);
   assert.ok(!existsSync(sample.path(".installed.cfg.lock")));
+});
+
+Deno.test("a URL's file name is used as written: not percent-encoded in the target or the download cache", async () => {
+  using sample = await sampleBuildout();
+  const files = sample.tmpdir("files");
+  sample.write(files, "café.txt", "accent\n");
+  sample.mkdir("cache");
+  const server = await startServer(files);
+  try {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]
+parts = x
+download-cache = cache
+
+[x]
+recipe = hexagonit.recipe.download
+url = ${server.url}café.txt
+download-only = true
+hash-name = false
+`,
+    );
+    const result = await sample.system("");
+    assert.equal(result.code, 0, result.output);
+  } finally {
+    await server.close();
+  }
+  assert.deepEqual(sample.ls("parts/x"), ["-  café.txt"]);
+  assert.deepEqual(sample.ls("cache"), ["-  café.txt"]);
+  assert.equal(sample.cat("cache/café.txt"), "accent\n");
 });
