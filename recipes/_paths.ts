@@ -6,7 +6,7 @@
 import { randomBytes } from "../lib/lazy_crypto.ts";
 import { chmodSync, lstatSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { urlPath } from "../lib/fetch/download.ts";
+import { urlPath } from "../lib/fetch/url_path.ts";
 
 /**
  * A path that does not exist yet, next to `path` (same directory, so same

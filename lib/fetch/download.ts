@@ -41,6 +41,7 @@ import { basename, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { fsReason, UserError } from "../errors.ts";
+import { urlPath } from "./url_path.ts";
 import { pyRepr } from "../install/pyrepr.ts";
 import { logger as buildoutLogger, writeFd } from "../log.ts";
 import type {
@@ -422,16 +423,6 @@ function localPath(url: string): string | undefined {
     return fileURLToPath(new URL(url));
   }
   return url.slice("file:".length);
-}
-
-/**
- * The path of `url` as written, as Python's `urlparse(url)[2]`: nothing
- * percent-encoded or decoded, so `café.tar.gz` is cached under that name,
- * as zc.buildout caches it. A path without a scheme is itself.
- */
-export function urlPath(url: string): string {
-  const match = /^[A-Za-z][A-Za-z0-9+.-]+:(?:\/\/[^/?#]*)?([^?#]*)/.exec(url);
-  return match ? match[1] : url;
 }
 
 function safeUrl(url: string): URL | undefined {
