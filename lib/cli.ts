@@ -10,7 +10,7 @@ import { doingOf, refusedByFileSystem, UserError } from "./errors.ts";
 import type { SelfCommand } from "./commands/bootstrap.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
 import { formatFailedPart } from "./install/failed_part.ts";
-import { releaseOutput, writeFd } from "./log.ts";
+import { releaseOutput, stdoutRefused, writeFd } from "./log.ts";
 import { redactPasswords } from "./redact_passwords.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
 import { VERSION } from "./version.ts";
@@ -257,21 +257,36 @@ export async function run(
     debug = line.debug;
     if (line.help) {
       out(USAGE);
-      return 0;
+      return finish(true);
     }
     if (line.version) {
       out(`buildout version ${VERSION}\n`);
-      return 0;
+      return finish(true);
     }
     for (const notice of line.notices) out(notice + "\n");
     await runCommand(line, self);
-    return 0;
+    return finish(line.command === "annotate");
   } catch (error) {
     report(error, debug);
     return 1;
   } finally {
     removeTempFiles();
   }
+}
+
+/**
+ * The exit status once the command has run: a command whose output is its
+ * result (`annotate`, `-h`, `--version`) fails when standard output refused
+ * it (a full disk); a build only says that its log was cut short, as
+ * Python's logging does.
+ */
+function finish(outputIsResult: boolean): number {
+  const reason = stdoutRefused();
+  if (reason === undefined) return 0;
+  const message = `Couldn't write to standard output: ${reason}`;
+  if (outputIsResult) throw new UserError(message);
+  err(`Warning: ${message}; the log was cut short.\n`);
+  return 0;
 }
 
 async function runCommand(

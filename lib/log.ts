@@ -5,7 +5,7 @@
  */
 import { Buffer } from "node:buffer";
 import { writeSync } from "node:fs";
-import { oneLine, UserError } from "./errors.ts";
+import { fsReason, oneLine, UserError } from "./errors.ts";
 import { redactPasswords } from "./redact_passwords.ts";
 
 /** Python's logging levels by name. */
@@ -60,12 +60,20 @@ export function effectiveLevel(): number {
 const gone = new Set<number>();
 
 /**
+ * Write errors meaning the log can go no further there: the reader has
+ * gone (EPIPE), or the file the log is redirected to cannot grow (a full
+ * disk, a quota, an I/O error).
+ */
+const LOG_REFUSED = new Set(["EPIPE", "ENOSPC", "EDQUOT", "EFBIG", "EIO"]);
+
+/**
  * Writes all of `text` to stdout (1) or stderr (2): Bun's `writeSync`
  * may write only part, and a descriptor the parent made non-blocking may
  * be full for a moment (EAGAIN). Once the reader has gone (`buildout |
- * head`), the rest is dropped and the run goes on, as its outcome must not
- * depend on who reads its log (Deno reported the broken pipe as an
- * internal error).
+ * head`) or the log's file is on a full disk, the rest is dropped and the
+ * run goes on, as its outcome must not depend on where its log goes (as
+ * with Python's logging; Deno reported the broken pipe as an internal
+ * error).
  */
 export function writeFd(fd: 1 | 2, text: string): void {
   if (gone.has(fd)) return;
@@ -77,9 +85,22 @@ export function writeFd(fd: 1 | 2, text: string): void {
       while (bytes.length) bytes = bytes.subarray(writeOnce(fd, bytes));
     }
   } catch (err) {
-    if ((err as { code?: unknown }).code !== "EPIPE") throw err;
+    const code = String((err as { code?: unknown }).code);
+    if (!LOG_REFUSED.has(code)) throw err;
     gone.add(fd);
+    // A stopped reader meant it; output lost to a full disk is worth a word.
+    if (fd === 1 && code !== "EPIPE") stdoutRefusal ??= fsReason(err);
   }
+}
+
+let stdoutRefusal: string | undefined;
+
+/**
+ * Why standard output took no more (`no space left on device`), or
+ * undefined; a reader that stopped (`buildout | head`) is not a refusal.
+ */
+export function stdoutRefused(): string | undefined {
+  return stdoutRefusal;
 }
 
 /** One write; 0 bytes when the descriptor is full, after a short wait. */

@@ -3,7 +3,7 @@
  * real file and URL access, then initialize `[buildout]` the way zc.buildout's
  * constructor does (absolute directories, logging, boolean checks).
  */
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { Buildout, type Options, resolveIn } from "./buildout.ts";
@@ -70,12 +70,31 @@ export const realSource: ConfigSource = {
   evaluate: evaluateCondition,
 };
 
-/** The path of the user defaults file (`BUILDOUT_HOME` wins over `HOME`). */
-export function userDefaultsPath(env: Record<string, string | undefined>) {
-  if (env.BUILDOUT_HOME) return join(env.BUILDOUT_HOME, "default.cfg");
-  // An empty HOME is the root, as Python's expanduser has it, not the
-  // current directory.
-  return join((env.HOME ?? homedir()) || "/", ".buildout", "default.cfg");
+/**
+ * The user defaults file (`BUILDOUT_HOME` wins over `HOME`), or undefined
+ * when none can be seen: as zc.buildout's `os.path.exists` has it, a home
+ * that cannot be searched, or no home at all (HOME unset and no passwd
+ * entry, as in a minimal container), holds no user defaults.
+ */
+export function userDefaultsPath(
+  env: Record<string, string | undefined>,
+): string | undefined {
+  let path: string;
+  if (env.BUILDOUT_HOME) path = join(env.BUILDOUT_HOME, "default.cfg");
+  else {
+    let home = env.HOME;
+    if (home === undefined) {
+      try {
+        home = homedir();
+      } catch {
+        return undefined;
+      }
+    }
+    // An empty HOME is the root, as Python's expanduser has it, not the
+    // current directory.
+    path = join(home || "/", ".buildout", "default.cfg");
+  }
+  return existsSync(path) ? path : undefined;
 }
 
 /**

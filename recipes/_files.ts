@@ -9,13 +9,15 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readFileSync,
   renameSync,
   statSync,
   writeFileSync,
 } from "node:fs";
-import { dirname } from "node:path";
-import { UserError } from "../lib/errors.ts";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fsReason, UserError } from "../lib/errors.ts";
 import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
 
@@ -94,4 +96,22 @@ export function createParents(dir: string, created: (dir: string) => void) {
     throw fileError(err, dir);
   }
   created(dir);
+}
+
+/**
+ * A new private directory `prefix`XXXXXX in the system temporary directory
+ * (TMPDIR, else /tmp).
+ *
+ * @throws {UserError} when that directory is missing or not writable, as
+ * in a minimal container.
+ */
+export function newTempDirectory(prefix: string): string {
+  const parent = tmpdir();
+  try {
+    return mkdtempSync(join(parent, prefix));
+  } catch (err) {
+    throw new UserError(
+      `Couldn't create a temporary directory in ${parent}: ${fsReason(err)}`,
+    );
+  }
 }

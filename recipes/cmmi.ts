@@ -26,14 +26,12 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readSync,
   renameSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import type {
@@ -52,6 +50,7 @@ import {
   zcEnvironment,
 } from "./_environment.ts";
 import { withDownload } from "./_fetch.ts";
+import { newTempDirectory } from "./_files.ts";
 import { exists, isDirectory, removeTree, singleDirectory } from "./_paths.ts";
 import { runShell } from "./_run.ts";
 import { SharedPart } from "./_shared_part.ts";
@@ -735,7 +734,7 @@ export class ZcCmmi implements Recipe {
       this.url,
       { ...download, md5: options.get("md5sum") || undefined },
       async (file) => {
-        const dir = mkdtempSync(join(tmpdir(), `buildout-${this.name}-`));
+        const dir = newTempDirectory(`buildout-${this.name}-`);
         this.logger.info("Unpacking and configuring");
         try {
           await this.buildout.extract(file, dir);

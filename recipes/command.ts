@@ -15,11 +15,11 @@
  *   entry point runs `uninstall_cmds` the same way.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../lib/errors.ts";
 import { pyRepr } from "../lib/install/pyrepr.ts";
+import { newTempDirectory } from "./_files.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -158,7 +158,7 @@ async function runCommands(cmds: string, shell: string): Promise<void> {
   const text = cmds.trim();
   if (!text) return;
   const script = text.split("\n").map((line) => line.trim()).join("\n");
-  const dir = mkdtempSync(join(tmpdir(), "buildout-cmd-"));
+  const dir = newTempDirectory("buildout-cmd-");
   try {
     const file = join(dir, "run");
     writeFileSync(file, script);

@@ -113,21 +113,31 @@ export function emptyRoot(dirs: string[] = []): string {
   return root;
 }
 
+/** How {@link runChrooted} runs the program. */
+export interface ChrootOptions {
+  /** Variables added to (or, with `undefined`, removed from) its environment. */
+  env?: Record<string, string | undefined>;
+  /** `uid:gid` to run as (`chroot --userspec`), instead of root. */
+  user?: string;
+}
+
 /** Runs `program args` (paths inside `root`) chrooted into `root`. */
 export function runChrooted(
   root: string,
   program: string,
   args: string[],
+  opts: ChrootOptions = {},
 ): Promise<RunResult> {
   return exec(tools.unshare!, [
     "-m",
     "-n",
     "sh",
     "-c",
-    'root=$1; program=$2; shift 2; mount -t proc proc "$root/proc" && ' +
-    'exec chroot "$root" "$program" "$@"',
+    'root=$1; user=$2; program=$3; shift 3; mount -t proc proc "$root/proc" ' +
+    '&& exec chroot ${user:+"--userspec=$user"} "$root" "$program" "$@"',
     "sh",
     root,
+    opts.user ?? "",
     program,
     ...args,
   ], {
@@ -136,6 +146,7 @@ export function runChrooted(
       BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
       PATH: [dirname(tools.mount!), dirname(tools.chroot!), "/usr/bin", "/bin"]
         .join(delimiter),
+      ...opts.env,
     },
   });
 }

@@ -7,10 +7,23 @@
  * and their names say why.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { VERSION } from "../../lib/version.ts";
-import { emptyRoot, runChrooted, skipReason, suffix } from "./chroot.ts";
+import {
+  type ChrootOptions,
+  emptyRoot,
+  runChrooted,
+  skipReason,
+  suffix,
+} from "./chroot.ts";
 import { BUILDOUT, type RunResult } from "./harness.ts";
 
 /** A root holding only the executable, its libraries and a few empty dirs. */
@@ -24,8 +37,12 @@ function makeRoot(): string {
   return root;
 }
 
-function run(root: string, args: string[]): Promise<RunResult> {
-  return runChrooted(root, "/buildout", args);
+function run(
+  root: string,
+  args: string[],
+  opts?: ChrootOptions,
+): Promise<RunResult> {
+  return runChrooted(root, "/buildout", args, opts);
 }
 
 Deno.test({
@@ -66,6 +83,64 @@ Deno.test({
         "x= ${buildout:directory}/x",
         "/project/buildout.cfg",
       ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "without HOME or /etc/passwd the executable builds in a minimal root" +
+    suffix,
+  ignore: skipReason !== null,
+  async fn() {
+    const root = makeRoot();
+    try {
+      const env = { HOME: undefined };
+      const config = ["-c", "/project/buildout.cfg"];
+      const annotate = await run(root, [...config, "annotate"], { env });
+      assert.equal(annotate.stderr, "");
+      assert.equal(annotate.code, 0);
+      const install = await run(root, config, { env });
+      assert.equal(install.stderr, "");
+      assert.match(install.stdout, /Creating directory '\/project\/bin'\./);
+      assert.equal(install.code, 0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a HOME the user cannot search holds no user defaults" + suffix,
+  ignore: skipReason !== null,
+  async fn() {
+    const root = makeRoot();
+    try {
+      // Root's home, as HOME keeps it after a change of user.
+      const home = join(root, "home", "user");
+      mkdirSync(join(home, ".buildout"));
+      const defaults = join(home, ".buildout", "default.cfg");
+      writeFileSync(defaults, "[buildout]\nparts = nothing-here\n");
+      chmodSync(defaults, 0o600);
+      chmodSync(home, 0o700);
+      chmodSync(root, 0o755); // made by mkdtemp
+      chownSync(join(root, "project"), 65534, 65534);
+      const nobody = { user: "65534:65534" };
+      const config = ["-c", "/project/buildout.cfg"];
+      const install = await run(root, config, nobody);
+      assert.equal(install.stderr, "");
+      assert.equal(install.code, 0);
+      // A user defaults file it can see but not read is still an error.
+      chmodSync(home, 0o755);
+      const unreadable = await run(root, config, nobody);
+      assert.equal(
+        unreadable.stderr,
+        "While:\n  Initializing.\n" +
+          "Error: Couldn't read /home/user/.buildout/default.cfg: " +
+          "permission denied\n",
+      );
+      assert.equal(unreadable.code, 1);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

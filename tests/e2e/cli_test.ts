@@ -203,6 +203,41 @@ Deno.test("a reader that stops early (buildout | head) neither fails the run nor
   assert.match(sample.cat(".installed.cfg"), /^parts = d1 wait d2$/m);
 });
 
+Deno.test({
+  name: "stdout on a full disk: a build goes on and says so, annotate fails",
+  ignore: !existsSync("/dev/full"),
+  fn: async () => {
+    using sample = await sampleBuildout();
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = d1\n[d1]\nrecipe = debug\n",
+    );
+    const script = '"$0" "$@" >/dev/full';
+    const run = (args: string[]) =>
+      exec("/bin/sh", ["-c", script, BUILDOUT, ...args], {
+        cwd: sample.dir,
+        env: { HOME: sample.home },
+      });
+    const build = await run([]);
+    assert.equal(
+      build.stderr,
+      "Warning: Couldn't write to standard output: no space left on device; " +
+        "the log was cut short.\n",
+    );
+    assert.equal(build.code, 0);
+    assert.match(sample.cat(".installed.cfg"), /^parts = d1$/m);
+    for (const args of [["annotate"], ["--version"]]) {
+      const result = await run(args);
+      assert.equal(
+        result.stderr,
+        "Error: Couldn't write to standard output: no space left on device\n",
+        args.join(" "),
+      );
+      assert.equal(result.code, 1);
+    }
+  },
+});
+
 // A parent may hand over a pipe it made non-blocking: a write then finds it
 // full (EAGAIN) whenever the reader is slower than buildout.
 const NON_BLOCKING_READER = `

@@ -374,6 +374,27 @@ environment = GREETING=kept`),
   assert.match(script, /^echo ' {2}make install'$/m);
 });
 
+Deno.test("zc.recipe.cmmi: a missing temporary directory is a one-line error", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(
+      `[x]\nrecipe = zc.recipe.cmmi\nurl = ${server.url}hello-1.0.tar.gz`,
+    ),
+  );
+  const result = await sample.run("", {
+    env: { TMPDIR: sample.path("no-such-dir") },
+  });
+  assert.equal(
+    sample.normalize(result.stderr),
+    "While:\n  Installing x.\nError: Couldn't create a temporary " +
+      "directory in /sample-buildout/no-such-dir: no such file or directory\n",
+  );
+  assert.equal(result.code, 1);
+  assert.ok(!existsSync(sample.path("parts", "x")));
+});
+
 Deno.test("cmmi: Python hooks and bad options are refused", async () => {
   await using env = await setUp();
   const { sample, server } = env;

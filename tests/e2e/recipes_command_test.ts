@@ -265,6 +265,24 @@ Deno.test("collective.recipe.cmd: on_install and on_update default to false", as
   assert.ok(!existsSync(sample.path("x")));
 });
 
+Deno.test("collective.recipe.cmd: a missing temporary directory is a one-line error", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    cmdConfig("collective.recipe.cmd", "on_install = true\ncmds = touch x"),
+  );
+  const result = await sample.run("", {
+    env: { TMPDIR: sample.path("no-such-dir") },
+  });
+  assert.equal(
+    sample.normalize(result.stderr),
+    "While:\n  Installing cmds.\nError: Couldn't create a temporary " +
+      "directory in /sample-buildout/no-such-dir: no such file or directory\n",
+  );
+  assert.equal(result.code, 1);
+  assert.ok(!existsSync(sample.path("x")));
+});
+
 Deno.test("collective.recipe.cmd: shell and a failing line", async () => {
   using sample = await sampleBuildout();
   sample.write(
