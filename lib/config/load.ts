@@ -26,11 +26,26 @@ export interface Assignment {
   value: string;
 }
 
+/**
+ * What {@link ConfigSource.readUrl} rejects with when the URL names no file
+ * (HTTP 404 or 410, a missing `file:` path), so an `optional-extends` URL
+ * can be skipped as a missing optional file is.
+ */
+export class UrlNotFound extends UserError {
+  constructor(readonly url: string, message: string) {
+    super(message);
+    this.name = "UrlNotFound";
+  }
+}
+
 /** Where configuration text comes from. */
 export interface ConfigSource {
   /** A local file's text, or undefined when it does not exist. */
   readFile(path: string): string | undefined;
-  /** A URL's text; `download` holds the `[buildout]` options in force. */
+  /**
+   * A URL's text; `download` holds the `[buildout]` options in force.
+   * Rejects with {@link UrlNotFound} when there is no such file.
+   */
   readUrl(url: string, download: Map<string, string>): Promise<string>;
   /** Decides conditional section headers. */
   evaluate: ConditionEvaluator;
@@ -188,23 +203,19 @@ class Loader {
 
     seen.push(location);
     try {
-      const extended: string[] = extendsValue?.split(/\s+/).filter(Boolean) ??
-        [];
-      for (
-        const optional of optionalValue?.split(/\s+/).filter(Boolean) ?? []
-      ) {
-        const target = locate(fileBase, optional).location;
-        if (isUrl(target) || this.source.readFile(target) !== undefined) {
-          extended.push(optional);
-        }
+      const bases: ConfigData[] = [];
+      for (const name of extendsValue?.split(/\s+/).filter(Boolean) ?? []) {
+        bases.push(await this.open(fileBase, name, seen, download));
       }
-      if (extended.length) {
-        const combined = copyData(
-          await this.open(fileBase, extended[0], seen, download),
-        );
-        for (const next of extended.slice(1)) {
-          update(combined, await this.open(fileBase, next, seen, download));
-        }
+      for (
+        const name of optionalValue?.split(/\s+/).filter(Boolean) ?? []
+      ) {
+        const data = await this.openOptional(fileBase, name, seen, download);
+        if (data) bases.push(data);
+      }
+      if (bases.length) {
+        const combined = copyData(bases[0]);
+        for (const next of bases.slice(1)) update(combined, next);
         result = update(combined, result);
       }
     } finally {
@@ -212,6 +223,27 @@ class Loader {
     }
     this.merged.set(location, result);
     return result;
+  }
+
+  /** {@link open} for `optional-extends`: undefined when there is no such file. */
+  private async openOptional(
+    base: string,
+    name: string,
+    seen: string[],
+    download: AnnotatedSection,
+  ): Promise<ConfigData | undefined> {
+    const { location } = locate(base, name);
+    if (!isUrl(location)) {
+      if (this.source.readFile(location) === undefined) return undefined;
+      return await this.open(base, name, seen, download);
+    }
+    try {
+      return await this.open(base, name, seen, download);
+    } catch (err) {
+      // Only the optional file itself may be missing, not what it extends.
+      if (err instanceof UrlNotFound && err.url === location) return undefined;
+      throw err;
+    }
   }
 
   private async read(

@@ -6,6 +6,7 @@
  * the MD5 of its URL.
  */
 import { readFileSync } from "node:fs";
+import { UrlNotFound } from "../config/load.ts";
 import { decodeConfigText } from "../config/text.ts";
 import { UserError } from "../errors.ts";
 import { Download, type OptionSource, silentLogger } from "./download.ts";
@@ -18,7 +19,9 @@ import { removeTempFile } from "./temp_files.ts";
  * and `directory` (for a relative cache) are read.
  *
  * @throws {UserError} `Couldn't download 'URL' in offline mode.`, the
- *   missing-cache error, or `Error downloading extends for URL URL: reason`.
+ *   missing-cache error, or `Error downloading extends for URL URL: reason`,
+ *   a {@link UrlNotFound} when the server has no such file (404, 410) or a
+ *   `file:` URL names none.
  */
 export async function fetchText(
   url: string,
@@ -39,9 +42,12 @@ export async function fetchText(
     ({ path, isTemp } = await download.download(url));
   } catch (err) {
     if (err instanceof DownloadError) {
-      throw new UserError(
-        `Error downloading extends for URL ${url}: ${err.reason}`,
-      );
+      const message = `Error downloading extends for URL ${url}: ${err.reason}`;
+      // A file: URL's only download error is a missing file.
+      if (
+        err.status === 404 || err.status === 410 || /^file:/i.test(url)
+      ) throw new UrlNotFound(url, message);
+      throw new UserError(message);
     }
     throw err;
   }

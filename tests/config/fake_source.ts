@@ -1,7 +1,10 @@
 /** An in-memory ConfigSource for unit tests of the config engine. */
-import type { ConfigSource } from "../../lib/config/load.ts";
+import { type ConfigSource, UrlNotFound } from "../../lib/config/load.ts";
 
-/** Files by absolute path or URL; `urls` records the URLs read. */
+/**
+ * Files by absolute path or URL; `urls` records the URLs read. A URL not
+ * given is not found.
+ */
 export function fakeSource(
   files: Record<string, string>,
   conditions: Record<string, boolean> = {},
@@ -14,7 +17,7 @@ export function fakeSource(
       urls.push(url);
       const text = files[url];
       return text === undefined
-        ? Promise.reject(new Error(`no ${url}`))
+        ? Promise.reject(new UrlNotFound(url, `no ${url}`))
         : Promise.resolve(text);
     },
     evaluate: (expression) => {

@@ -199,6 +199,28 @@ Deno.test("optional-extends skips missing files and reads present ones", async (
   assert.equal(data.get("buildout")!.has("optional-extends"), false);
 });
 
+Deno.test("optional-extends skips URLs not found, but not what they extend", async () => {
+  const data = await loadConfig(
+    request(),
+    fakeSource({
+      "/b/buildout.cfg":
+        "[buildout]\noptional-extends = http://h/gone.cfg http://h/here.cfg\n",
+      "http://h/here.cfg": "[a]\nx = here\n",
+    }),
+  );
+  assert.equal(value(data, "a", "x"), "here");
+  await assert.rejects(
+    loadConfig(
+      request(),
+      fakeSource({
+        "/b/buildout.cfg": "[buildout]\noptional-extends = http://h/o.cfg\n",
+        "http://h/o.cfg": "[buildout]\nextends = gone.cfg\n",
+      }),
+    ),
+    { message: "no http://h/gone.cfg" },
+  );
+});
+
 Deno.test("${:_profile_base_location_} is the directory or URL of the file holding the value", async () => {
   const data = await loadConfig(
     request(),

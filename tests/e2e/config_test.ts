@@ -1036,6 +1036,49 @@ Deno.test("optional-extends reads only the files that exist", async () => {
   assert.equal(sections.buildout?.["optional-extends"], undefined);
 });
 
+Deno.test("optional-extends skips a URL the server does not have, and nothing else", async () => {
+  using sample = await sampleBuildout();
+  const serverData = sample.tmpdir("server");
+  write(serverData, "present.cfg", "[s]\nb = present\n");
+  write(serverData, "broken.cfg", "[buildout]\nextends = gone.cfg\n");
+  const server = await startServer(serverData, {
+    handlers: {
+      "/failing.cfg": (_req, res) => res.writeHead(403).end(),
+    },
+  });
+  try {
+    const url = server.url;
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts =\n" +
+        `optional-extends = ${url}absent.cfg ${url}present.cfg\n` +
+        "\n[s]\na = main\n",
+    );
+    const sections = await annotateJson(sample, "");
+    assert.deepEqual(valuesOf(sections.s), { a: "main", b: "present" });
+    assert.deepEqual(originsOf(sections.s?.b), [`= ${url}present.cfg`]);
+
+    // An optional file that is there must be whole; other refusals fail.
+    for (
+      const [name, reason] of [
+        ["broken.cfg", `${url}gone.cfg: HTTP Error 404: Not Found`],
+        ["failing.cfg", `${url}failing.cfg: HTTP Error 403: Forbidden`],
+      ]
+    ) {
+      sample.write(
+        "buildout.cfg",
+        `[buildout]\nparts =\noptional-extends = ${url}${name}\n`,
+      );
+      assert.equal(
+        assertCleanError(await sample.run("")),
+        `Error downloading extends for URL ${reason}`,
+      );
+    }
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("${:_profile_base_location_} is the directory of its file", async () => {
   using sample = await sampleBuildout();
   sample.mkdir("profiles");

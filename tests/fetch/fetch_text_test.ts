@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { UrlNotFound } from "../../lib/config/load.ts";
 import { UserError } from "../../lib/errors.ts";
 import { fetchText } from "../../lib/fetch/fetch_text.ts";
 import { startServer } from "../e2e/harness.ts";
@@ -45,7 +46,8 @@ Deno.test("extends-cache: fresh copies online, the cached copy offline or when t
 
     await assert.rejects(
       fetchText(url, new Map()),
-      new UserError(
+      new UrlNotFound(
+        url,
         `Error downloading extends for URL ${url}: HTTP Error 404: Not Found`,
       ),
     );
