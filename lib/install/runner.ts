@@ -49,6 +49,7 @@ import { lockInstalled } from "./lock.ts";
 import { recordFailedPart } from "./failed_part.ts";
 import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "./pyrepr.ts";
+import { realPaths } from "./signature.ts";
 
 const STANDARD_DIRECTORIES = ["bin", "parts", "eggs", "develop-eggs"];
 
@@ -185,9 +186,17 @@ class InstallRun {
   constructor(private readonly buildout: Buildout) {
     this.main = buildout.section("buildout");
     this.directory = this.main.require("directory");
+    // A develop package holding the buildout (`develop = .`) must not be
+    // signed by what runs write, or each run would reinstall its parts.
+    const installed = this.main.require("installed");
+    const written = STANDARD_DIRECTORIES.map((name) =>
+      this.main.require(`${name}-directory`)
+    );
+    if (installed) written.push(installed, `${installed}.lock`);
     this.loader = new RecipeLoader(
       this.main.require("develop-eggs-directory"),
       distributionsOf(buildout),
+      realPaths(written),
     );
     this.api = buildout;
   }

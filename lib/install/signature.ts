@@ -5,8 +5,8 @@
  * so editing a develop recipe reinstalls the parts that use it.
  */
 import { createHash } from "../lazy_crypto.ts";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync, realpathSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { fsReason, UserError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 
@@ -25,28 +25,52 @@ const IGNORED_DIRECTORIES = new Set([
 ]);
 
 /**
+ * The real paths of `paths` (a missing file's directory resolved), for
+ * {@link dirHash}'s `ignored`.
+ */
+export function realPaths(paths: string[]): Set<string> {
+  const real = new Set<string>();
+  for (const path of paths) {
+    try {
+      real.add(join(realpathSync(dirname(path)), basename(path)));
+    } catch {
+      // No such directory: nothing under it to leave out.
+    }
+  }
+  return real;
+}
+
+/**
  * MD5 over a directory tree, walked top-down in sorted order: each
  * directory's subdirectory names, its file names, then the files' bytes.
+ * Entries whose real path is in `ignored` are left out.
  *
  * @throws {UserError} naming a file or directory that cannot be read,
  *   such as one whose name is not UTF-8.
  */
-export function dirHash(dir: string): string {
+export function dirHash(
+  dir: string,
+  ignored: ReadonlySet<string> = new Set(),
+): string {
   const hash = createHash("md5");
+  const kept = (path: string, name: string) =>
+    !ignored.size || !ignored.has(join(path, name));
   const walk = (path: string) => {
     const entries = readdirSync(path, { withFileTypes: true })
       .sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     const dirs = entries.filter((e) =>
-      e.isDirectory() && !IGNORED_DIRECTORIES.has(e.name)
+      e.isDirectory() && !IGNORED_DIRECTORIES.has(e.name) &&
+      kept(path, e.name)
     ).map((e) => e.name);
-    const files = entries.filter((e) => e.isFile()).map((e) => e.name);
+    const files = entries.filter((e) => e.isFile() && kept(path, e.name))
+      .map((e) => e.name);
     hash.update(dirs.join(" "));
     hash.update(files.join(" "));
     for (const name of files) hash.update(readFileSync(join(path, name)));
     for (const name of dirs) walk(join(path, name));
   };
   try {
-    walk(dir);
+    walk(ignored.size ? realpathSync(dir) : dir);
   } catch (err) {
     throw unreadable(err);
   }
@@ -67,9 +91,16 @@ function unreadable(err: unknown): unknown {
   return new UserError(`Couldn't read ${at}: ${reason}`);
 }
 
-/** `name-<hash>`, the signature of a develop package. */
-export function developSignature(name: string, dir: string): string {
-  return `${name}-${dirHash(dir)}`;
+/**
+ * `name-<hash>`, the signature of a develop package; `ignored` as for
+ * {@link dirHash}.
+ */
+export function developSignature(
+  name: string,
+  dir: string,
+  ignored?: ReadonlySet<string>,
+): string {
+  return `${name}-${dirHash(dir, ignored)}`;
 }
 
 /** A distribution as far as its signature is concerned. */
@@ -85,9 +116,14 @@ export interface SignedDist {
  * of each distribution it requires (a develop one signed by its files), so
  * picking another version reinstalls the parts that use it.
  */
-export function distributionSignature(dists: SignedDist[]): string {
+export function distributionSignature(
+  dists: SignedDist[],
+  ignored?: ReadonlySet<string>,
+): string {
   return dists.map((d) =>
-    d.develop ? developSignature(d.name, d.dir) : `${d.name}-${d.version}`
+    d.develop
+      ? developSignature(d.name, d.dir, ignored)
+      : `${d.name}-${d.version}`
   ).join(" ");
 }
 

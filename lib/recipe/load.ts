@@ -234,11 +234,14 @@ export class RecipeLoader {
 
   /**
    * `developEggs` holds the `<name>.egg-link` files of develop packages;
-   * `dists` gets the packages that are neither develop nor built-in.
+   * `dists` gets the packages that are neither develop nor built-in;
+   * `ignored` (real paths) are left out of develop packages' signatures:
+   * what the buildout itself writes, should a package hold the buildout.
    */
   constructor(
     private readonly developEggs: string,
     private readonly dists?: Distributions,
+    private readonly ignored?: ReadonlySet<string>,
   ) {}
 
   /** The develop package called `name`, if one is linked. */
@@ -358,7 +361,7 @@ export class RecipeLoader {
       if (signature === undefined) {
         const found = this.findPackage(pkg);
         signature = found
-          ? developSignature(found.name, found.dir)
+          ? developSignature(found.name, found.dir, this.ignored)
           : BUILTIN_SIGNATURE;
         this.signatures.set(pkg, signature);
       }
@@ -447,7 +450,7 @@ export class RecipeLoader {
         `Installing ${requirer}.`,
         () => this.dists!.install(pkg, requirer),
       ).then((got) => {
-        this.signatures.set(pkg, distributionSignature(got));
+        this.signatures.set(pkg, distributionSignature(got, this.ignored));
         return got;
       });
       this.fromDists.set(pkg, dists);

@@ -1689,3 +1689,41 @@ export default class Files {
     assert.ok(!existsSync(sample.path(name)), name);
   }
 });
+
+Deno.test("develop = . : what runs write in the buildout does not sign the recipe, so an unchanged part is updated", async () => {
+  using sample = await sampleBuildout();
+  const recipe = `import { writeFileSync } from "node:fs";
+export default class Out {
+  constructor(buildout, name, options) { this.options = options; }
+  install() {
+    writeFileSync("parts/out", "made");
+    return "parts/out";
+  }
+  update() {}
+}
+`;
+  sample.write("out.ts", recipe);
+  sample.write(
+    "package.json",
+    JSON.stringify({
+      name: "here",
+      buildout: { recipes: { out: "./out.ts" } },
+    }),
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = .\nparts = out\n\n[out]\nrecipe = here:out\n",
+  );
+  const develop = "Develop: '/sample-buildout'\n";
+  await expectOk(sample, "", `${develop}Installing out.\n`);
+  await expectOk(sample, "", `${develop}Updating out.\n`);
+  await expectOk(sample, "", `${develop}Updating out.\n`);
+  // The package's own files still sign it.
+  sample.write("out.ts", recipe + "// changed\n");
+  await expectOk(
+    sample,
+    "",
+    `${develop}Uninstalling out.\nInstalling out.\n`,
+  );
+  await expectOk(sample, "", `${develop}Updating out.\n`);
+});
