@@ -3,7 +3,7 @@
  * real file and URL access, then initialize `[buildout]` the way zc.buildout's
  * constructor does (absolute directories, logging, boolean checks).
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { Buildout, type Options, resolveIn } from "./buildout.ts";
@@ -19,6 +19,7 @@ import {
   loadConfig,
 } from "./config/load.ts";
 import { decodeConfigText } from "./config/text.ts";
+import { isDirectory } from "./fs_kinds.ts";
 import { doing, doingAsync, UserError } from "./errors.ts";
 import { pyRepr } from "./install/pyrepr.ts";
 import { configureLogging, logger } from "./log.ts";
@@ -189,13 +190,5 @@ function checkDownloadOptions(options: Options): void {
       "Default socket timeout is used !\n" +
         `Value in configuration is not numeric: [${timeout}].`,
     );
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }

@@ -4,9 +4,12 @@
  * read-only trees, file and directory tests.
  */
 import { randomBytes } from "../lib/lazy_crypto.ts";
-import { chmodSync, lstatSync, readdirSync, rmSync, statSync } from "node:fs";
+import { chmodSync, lstatSync, readdirSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { urlPath } from "../lib/fetch/url_path.ts";
+import { isDirectory, isFile } from "../lib/fs_kinds.ts";
+
+export { isDirectory, isFile };
 
 /**
  * A path that does not exist yet, next to `path` (same directory, so same
@@ -22,24 +25,6 @@ export function siblingTemp(path: string): string {
 /** Removes a file, link or directory tree; nothing if it does not exist. */
 export function removeTree(path: string): void {
   rmSync(path, { recursive: true, force: true });
-}
-
-/** True when `path` is a regular file (following links). */
-export function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** True when `path` is a directory (following links). */
-export function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** True when something (even a dangling link) is at `path`. */

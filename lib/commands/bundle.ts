@@ -30,6 +30,7 @@ import {
 } from "../fetch/temp_files.ts";
 import { InstallDatabase, INSTALLED } from "../install/database.ts";
 import { isUrl } from "../config/load.ts";
+import { isFile } from "../fs_kinds.ts";
 import {
   loadBuildoutConfig,
   openBuildout,
@@ -294,14 +295,6 @@ function subdirectories(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => join(dir, entry.name));
-}
-
-function isFile(path: string): boolean {
-  try {
-    return lstatSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /**

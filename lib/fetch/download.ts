@@ -33,7 +33,6 @@ import {
   readSync,
   realpathSync,
   renameSync,
-  statSync,
   writeSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,6 +41,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { fsReason, UserError } from "../errors.ts";
 import { urlPath } from "./url_path.ts";
+import { isDirectory, isFile } from "../fs_kinds.ts";
 import { pyRepr } from "../install/pyrepr.ts";
 import { logger as buildoutLogger, writeFd } from "../log.ts";
 import type {
@@ -445,22 +445,6 @@ function pathExists(path: string): boolean {
   try {
     lstatSync(path);
     return true;
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
   } catch {
     return false;
   }

@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { createHash, randomBytes } from "../lazy_crypto.ts";
 import { trackTempFile } from "./temp_files.ts";
+import { processExists } from "../process_exists.ts";
 
 let hostTag: string | undefined;
 
@@ -59,21 +60,12 @@ export function sweepAbandoned(dir: string): void {
     const path = join(dir, name);
     try {
       const local = match?.[1] === host();
-      const dead = local && !processAlive(Number(match![2]));
+      const pid = Number(match![2]);
+      const dead = local && pid !== process.pid && !processExists(pid);
       const old = Date.now() - lstatSync(path).mtimeMs > ABANDONED_MS;
       if (dead || old) rmSync(path, { recursive: true, force: true });
     } catch {
       // Another run may be sweeping too, or the directory is read-only.
     }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code !== "ESRCH";
   }
 }

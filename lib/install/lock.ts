@@ -23,6 +23,7 @@ import { hostname } from "node:os";
 import process from "node:process";
 import { fsReason, UserError } from "../errors.ts";
 import { removeTempFile, trackTempFile } from "../fetch/temp_files.ts";
+import { processExists } from "../process_exists.ts";
 
 /** Errors of a file system refusing writes (read-only, full, no access). */
 const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT", "EACCES", "EPERM"]);
@@ -117,11 +118,7 @@ function isStale(path: string, owner: string, host: string): boolean {
 function processAlive(pid: number, start: string | undefined): boolean {
   // This run does not hold the lock yet: a same pid is an earlier process's.
   if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as { code?: string }).code !== "ESRCH";
-  }
+  if (!processExists(pid)) return false;
   return !start || start === "-" || startTime(pid) === start;
 }
 
