@@ -5,12 +5,17 @@
  */
 import { copyFileSync, renameSync } from "node:fs";
 import { resolve } from "node:path";
+import { DamagedArchive } from "../lib/fetch/archive/errors.ts";
 import type { DownloadOptions, RecipeBuildout } from "../lib/recipe/api.ts";
 import { removeTree, siblingTemp } from "./_paths.ts";
 
 /**
  * Downloads `url`, calls `use` with the file's absolute path, then removes
- * the file if it was a temporary one.
+ * the file if it was a temporary one. An archive this download put in the
+ * download cache that turns out damaged (not an archive, cut short,
+ * corrupt) is removed from the cache: a body cut short without a
+ * Content-Length looks complete, and every later run (offline ones too)
+ * would use the cached copy and fail again.
  *
  * @throws {UserError} from the download (offline, checksum, HTTP error).
  */
@@ -25,11 +30,13 @@ export async function withDownload<T>(
   try {
     return await use(path);
   } catch (err) {
-    // A temporary download is gone by the time the user reads the message:
-    // an archive error names the URL instead.
+    const unusable = err instanceof DamagedArchive && result.stored;
+    if (unusable) removeTree(result.stored!);
+    // A file gone by the time the user reads the message: an archive error
+    // names the URL instead.
     const prefix = `Couldn't extract ${path}`;
     if (
-      result.isTemp && err instanceof buildout.UserError &&
+      (result.isTemp || unusable) && err instanceof buildout.UserError &&
       err.message.startsWith(prefix)
     ) {
       err.message = `Couldn't extract ${url}${

@@ -27,7 +27,11 @@ import type { ExtractOptions } from "../recipe/api.ts";
 import { bunzip2 } from "./archive/bzip2.ts";
 import { type ArchiveFormat, detect } from "./archive/detect.ts";
 import { readDirectory } from "./archive/directory.ts";
-import { ArchiveError, isSystemError } from "./archive/errors.ts";
+import {
+  ArchiveError,
+  DamagedArchive,
+  isSystemError,
+} from "./archive/errors.ts";
 import { lunzip } from "./archive/lzip.ts";
 import { finalPath, place, type Placed } from "./archive/place.ts";
 import { readTar, readTarBytes, sourceError } from "./archive/tar.ts";
@@ -38,7 +42,7 @@ import { readZip } from "./archive/zip.ts";
 import { hiddenTemp } from "./hidden_temp.ts";
 import { removeTempFile } from "./temp_files.ts";
 
-export { ArchiveError } from "./archive/errors.ts";
+export { ArchiveError, DamagedArchive } from "./archive/errors.ts";
 
 const READ = 1 << 20;
 /**
@@ -174,7 +178,7 @@ export async function extractToNewDirectory(
 function detectFormat(archive: string): ArchiveFormat {
   const format = detect(archive);
   if (format === undefined) {
-    throw new ArchiveError(
+    throw new DamagedArchive(
       archive,
       "not a recognized archive (tar, tar.gz, tar.bz2, tar.xz, tar.lz or zip)",
     );

@@ -152,9 +152,12 @@ export class Download {
   ): Promise<DownloadResult> {
     const expected = expectedSums(request);
     if (this.downloadCache !== undefined) {
-      const cached = await this.downloadCached(url, expected);
+      const { cached, stored } = await this.downloadCached(url, expected);
       if (localPath(url) === undefined) cachedUrls.add(url);
-      return { path: locateAt(cached, request.path), isTemp: false };
+      const path = locateAt(cached, request.path);
+      return stored
+        ? { path, isTemp: false, stored: cached }
+        : { path, isTemp: false };
     }
     return await this.fetch(url, expected, request.path);
   }
@@ -167,10 +170,11 @@ export class Download {
     return md5Hex(url);
   }
 
+  /** The cached copy of `url`; `stored` when this call fetched it. */
   private async downloadCached(
     url: string,
     expected: ExpectedSums,
-  ): Promise<string> {
+  ): Promise<{ cached: string; stored: boolean }> {
     const root = this.downloadCache!;
     if (!isDirectory(root)) {
       throw new UserError(
@@ -197,12 +201,12 @@ export class Download {
     if (!isFile(cached)) {
       this.logger.debug(`Cache miss; will cache ${url} as ${cached}`);
       await this.fetch(url, expected, cached);
-      return cached;
+      return { cached, stored: true };
     }
     if (this.fallback) {
       try {
         await this.fetch(url, expected, cached);
-        return cached;
+        return { cached, stored: true };
       } catch (err) {
         if (err instanceof ChecksumError) throw err;
         this.logger.debug(`Using the cached copy of ${url}: ${message(err)}`);
@@ -217,7 +221,7 @@ export class Download {
       );
     }
     this.logger.debug(`Using cache file ${cached}`);
-    return cached;
+    return { cached, stored: false };
   }
 
   /**

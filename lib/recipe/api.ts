@@ -109,6 +109,12 @@ export interface DownloadOptions {
 export interface DownloadResult {
   path: string;
   isTemp: boolean;
+  /**
+   * The download cache's copy, when this download fetched it and put it
+   * there (a cache miss); a caller that finds the file unusable removes it,
+   * so later runs do not use it again.
+   */
+  stored?: string;
 }
 
 /** Options of {@link RecipeBuildout.extract}. */

@@ -364,19 +364,54 @@ target = \${x:target}`).replace("parts = x", "parts = x show"),
   }
 });
 
-Deno.test("download: unknown format and truncated gzip are errors that leave nothing", async () => {
+Deno.test("download: unknown format and truncated gzip are errors that leave nothing, in the cache neither", async () => {
   await using env = await setUp();
   const { sample, server } = env;
-  for (const name of ["junk.tar.gz", "truncated.tar.gz"]) {
-    sample.write(
-      "buildout.cfg",
-      config(`recipe = download\nurl = ${server.url}${name}`),
-    );
-    const result = await run(sample);
-    assert.equal(result.code, 1, result.output);
-    assert.match(result.stderr, /^While:\n {2}Installing x\.\nError: .+\n$/);
-    assert.deepEqual(sample.ls("parts"), [], name);
+  const reasons = {
+    "junk.tar.gz":
+      "not a recognized archive (tar, tar.gz, tar.bz2, tar.xz, tar.lz or zip)",
+    "truncated.tar.gz": "truncated (unexpected end of data)",
+  };
+  for (const [name, reason] of Object.entries(reasons)) {
+    for (const recipe of ["download", "hexagonit.recipe.download"]) {
+      sample.write(
+        "buildout.cfg",
+        config(`recipe = ${recipe}\nurl = ${server.url}${name}`),
+      );
+      const result = await run(sample);
+      assert.equal(result.code, 1, result.output);
+      // The cached copy is gone: the message names the URL instead.
+      assert.equal(
+        result.stderr,
+        "While:\n  Installing x.\n" +
+          `Error: Couldn't extract ${server.url}${name}: ${reason}\n`,
+      );
+      assert.deepEqual(sample.ls("parts"), [], name);
+      assert.deepEqual(sample.ls("cache"), [], `${recipe} ${name}`);
+      // Offline, nothing damaged is found in the cache.
+      const offline = await run(sample, "-o");
+      assert.match(
+        offline.stderr,
+        /Error: Couldn't download '.*' in offline mode\.\n$/,
+      );
+    }
   }
+});
+
+Deno.test("download: an archive that does not suit the options stays in the cache", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = hexagonit.recipe.download
+url = ${server.url}flat.tar.gz
+hash-name = false
+strip-top-level-dir = true`),
+  );
+  const result = await run(sample);
+  assert.equal(result.code, 1, result.output);
+  assert.match(result.stderr, /no single top-level directory to strip/);
+  assert.deepEqual(sample.ls("cache"), ["-  flat.tar.gz"]);
 });
 
 Deno.test("hexagonit.recipe.download: defaults, hash-name = false, zip, on-update", async () => {

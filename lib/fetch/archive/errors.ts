@@ -30,6 +30,19 @@ export class ArchiveError extends UserError {
   }
 }
 
+/**
+ * An archive whose data cannot be read: not an archive at all, cut short,
+ * or corrupt. Unlike other archive errors (a member that would land outside
+ * the destination, no top-level directory to strip), another copy of the
+ * file may well be fine.
+ */
+export class DamagedArchive extends ArchiveError {
+  constructor(archive: string, reason: string, member?: string) {
+    super(archive, reason, member);
+    this.name = "DamagedArchive";
+  }
+}
+
 /** True for errors node:fs raises (they carry a string `code`). */
 export function isSystemError(err: unknown): err is Error & { code: string } {
   return err instanceof Error &&

@@ -5,7 +5,7 @@
  * archive. The parser is pushed chunks and works synchronously, so a tar
  * held in memory is read without a single await.
  */
-import { ArchiveError } from "./errors.ts";
+import { ArchiveError, DamagedArchive } from "./errors.ts";
 import { isTarHeader } from "./detect.ts";
 import type { Entry, EntryType, FileBody, MemberSink } from "./tree.ts";
 
@@ -211,14 +211,14 @@ class TarParser {
     const state = this.state;
     if (state.kind === "done") return;
     if (state.kind === "header" && this.pendingLength === 0) {
-      if (this.first) throw new ArchiveError(this.archive, this.notTar);
+      if (this.first) throw new DamagedArchive(this.archive, this.notTar);
       return;
     }
     // less than a header in all: not a tar that was cut short
     if (state.kind === "header" && this.first) {
-      throw new ArchiveError(this.archive, this.notTar);
+      throw new DamagedArchive(this.archive, this.notTar);
     }
-    throw new ArchiveError(this.archive, TRUNCATED);
+    throw new DamagedArchive(this.archive, TRUNCATED);
   }
 
   /**
@@ -258,7 +258,7 @@ class TarParser {
       return;
     }
     if (!isTarHeader(header)) {
-      throw new ArchiveError(
+      throw new DamagedArchive(
         this.archive,
         this.first ? this.notTar : `corrupt (bad tar header at byte ${at})`,
       );
@@ -270,12 +270,12 @@ class TarParser {
       ? Number(pax.get("size"))
       : number(header, 124, 12);
     if (!(size >= 0)) {
-      throw new ArchiveError(archive, `corrupt (bad size at byte ${at})`);
+      throw new DamagedArchive(archive, `corrupt (bad size at byte ${at})`);
     }
     const padded = Math.ceil(size / BLOCK) * BLOCK;
     if (flag === "x" || flag === "g" || flag === "L" || flag === "K") {
       if (size > MAX_META) {
-        throw new ArchiveError(
+        throw new DamagedArchive(
           archive,
           `corrupt (oversized header at byte ${at})`,
         );
@@ -360,8 +360,8 @@ export function sourceError(
   const code = (err as { code?: unknown })?.code;
   const truncated = (err as { truncated?: unknown })?.truncated === true;
   if (truncated || code === "Z_BUF_ERROR" || /unexpected end/i.test(message)) {
-    return new ArchiveError(archive, TRUNCATED);
+    return new DamagedArchive(archive, TRUNCATED);
   }
   if (typeof (err as { syscall?: unknown })?.syscall === "string") return err;
-  return new ArchiveError(archive, `corrupt ${what} data (${message})`);
+  return new DamagedArchive(archive, `corrupt ${what} data (${message})`);
 }

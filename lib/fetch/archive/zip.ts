@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import { pipeline, Readable } from "node:stream";
 import { crc32, createInflateRaw } from "node:zlib";
-import { ArchiveError } from "./errors.ts";
+import { ArchiveError, DamagedArchive } from "./errors.ts";
 import { inflate, InflateError } from "./inflate.ts";
 import type { EntryType, MemberSink } from "./tree.ts";
 
@@ -171,7 +171,7 @@ export async function readZip(
     const size = fs.fstatSync(fd).size;
     const file = new Window(fd, size);
     const corrupt = (what: string, member?: string) =>
-      new ArchiveError(
+      new DamagedArchive(
         archive,
         member === undefined ? `corrupt zip (${what})` : `is corrupt (${what})`,
         member,
