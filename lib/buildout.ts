@@ -289,7 +289,8 @@ export class Options {
         cooked ??= this.cooked = new Map<string, string>();
         cooked.set(key, this.substitute(value, [this.name, key]));
       }
-    } catch (err) {
+    } catch (caught) {
+      const err = option ? tooLong(caught, this.name, option) : caught;
       if (option) addDoing(err, `Getting option ${this.name}:${option}.`);
       addDoing(err, `Initializing section ${this.name}.`);
       throw err;
@@ -468,7 +469,7 @@ export class Options {
           `Too many nested substitutions (${chain.length / 2}) at ` +
             `\${${this.name}:${option}}`,
         )
-        : caught;
+        : tooLong(caught, this.name, option);
       addDoing(err, `Getting option ${this.name}:${option}.`);
       throw err;
     }
@@ -477,7 +478,16 @@ export class Options {
   }
 
   private substitute(value: string, seen: Chain): string {
-    return memoSubstitute(value, this, seen);
+    const result = memoSubstitute(value, this, seen);
+    // Refused while the runtime still has memory to say so.
+    if (result.length > MAX_VALUE_LENGTH) {
+      throw new UserError(
+        `The value of \${${seen[seen.length - 2]}:${seen[seen.length - 1]}} ` +
+          `is too long: its substitutions make it longer than ` +
+          `${MAX_VALUE_LENGTH} characters`,
+      );
+    }
+    return result;
   }
 
   /** @internal a referenced option, for substitutions in this section. */
@@ -498,6 +508,32 @@ export class Options {
  */
 function isStackOverflow(err: unknown): boolean {
   return err instanceof RangeError && err.message.includes("call stack");
+}
+
+/**
+ * The longest value substitution may make (64 Mi characters): far beyond
+ * any configuration's, and short of what exhausts a runtime's memory when
+ * values double (`a = ${:b}${:b}`, `b = ${:c}${:c}`, ...).
+ */
+const MAX_VALUE_LENGTH = 2 ** 26;
+
+/**
+ * A user error for a value whose substitutions make it longer than a
+ * string can be (`a = ${:b}${:b}`, `b = ${:c}${:c}`, ...); `err` itself
+ * for anything else. The runtime reports that as a RangeError: "Out of
+ * memory" (JavaScriptCore) or "Invalid string length" (V8).
+ */
+function tooLong(err: unknown, section: string, option: string): unknown {
+  if (
+    !(err instanceof RangeError) ||
+    (err.message !== "Out of memory" && err.message !== "Invalid string length")
+  ) {
+    return err;
+  }
+  return new UserError(
+    `The value of \${${section}:${option}} is too long: its substitutions ` +
+      "make it longer than a value can be",
+  );
 }
 
 /** `value` joined to `directory` unless it holds a substitution. */

@@ -179,6 +179,41 @@ Deno.test("a substitution chain deeper than the stack is a user error", () => {
   }
 });
 
+Deno.test("a value substituted past 64 Mi characters is a user error", () => {
+  const doubling = Array.from(
+    { length: 40 },
+    (_, i) => `v${i + 1} = \${:v${i}}\${:v${i}}\n`,
+  ).join("");
+  for (
+    const [text, name] of [["[s]\nv0 = x\n" + doubling, "s"], [
+      "[s]\nv0 = x\n" + doubling + "[t]\nx = ${s:v40}\n",
+      "t",
+    ]]
+  ) {
+    assert.throws(() => buildout(text).section(name), {
+      name: "UserError",
+      message:
+        "The value of ${s:v27} is too long: its substitutions make it longer " +
+        "than 67108864 characters",
+    });
+  }
+});
+
+Deno.test("a value the runtime cannot hold is a user error too", () => {
+  // 32 Mi characters, allowed, 20 times over: past the longest string V8
+  // makes (2^29 - 24 characters), which refuses the concatenation itself.
+  const doubling = Array.from(
+    { length: 25 },
+    (_, i) => `v${i + 1} = \${:v${i}}\${:v${i}}\n`,
+  ).join("");
+  const text = "[s]\nv0 = x\n" + doubling + "w = " + "${:v25}".repeat(20);
+  assert.throws(() => buildout(text).section("s"), {
+    name: "UserError",
+    message: "The value of ${s:w} is too long: its substitutions make it " +
+      "longer than a value can be",
+  });
+});
+
 Deno.test("missing sections and options, malformed references", () => {
   assert.throws(
     () => buildout("[a]\nx = ${nope:y}\n").section("a"),

@@ -137,3 +137,25 @@ Deno.test("installed in a directory that does not exist is an error before any p
   assert.doesNotMatch(result.stdout, /Installing d/);
   assert.deepEqual(sample.ls().includes("nodir"), false);
 });
+
+Deno.test("substitutions that double a value past 64 Mi characters are a user error, at once", async () => {
+  using sample = await sampleBuildout();
+  // v40 would be 2^40 characters: refused at v27, before the runtime
+  // spends seconds and gigabytes finding out it cannot hold it.
+  const doubling = Array.from(
+    { length: 40 },
+    (_, i) => `v${i + 1} = \${s:v${i}}\${s:v${i}}`,
+  );
+  sample.write(
+    "buildout.cfg",
+    ["[buildout]", "parts = p", "[s]", "v0 = x", ...doubling, "[p]"]
+      .concat(["recipe = debug", "x = ${s:v40}", ""]).join("\n"),
+  );
+  const result = await sample.run();
+  assert.equal(
+    cleanError(result),
+    "The value of ${s:v27} is too long: its substitutions make it longer " +
+      "than 67108864 characters",
+  );
+  assert.match(result.stderr, /^ {2}Getting option s:v27\.$/m);
+});
