@@ -30,13 +30,13 @@ export async function withDownload<T>(
   try {
     return await use(path);
   } catch (err) {
-    const unusable = err instanceof DamagedArchive && result.stored;
-    if (unusable) removeTree(result.stored!);
+    const damaged = err instanceof DamagedArchive ? result.stored : undefined;
+    if (damaged) removeTree(damaged);
     // A file gone by the time the user reads the message: an archive error
     // names the URL instead.
     const prefix = `Couldn't extract ${path}`;
     if (
-      (result.isTemp || unusable) && err instanceof buildout.UserError &&
+      (result.isTemp || damaged) && err instanceof buildout.UserError &&
       err.message.startsWith(prefix)
     ) {
       err.message = `Couldn't extract ${url}${
