@@ -7,8 +7,8 @@
  * it again: a body cut off without a Content-Length looks complete, and a
  * cached copy would be used, and fail, on every later run.
  */
-import { existsSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { rmSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Options } from "../buildout.ts";
 import { extractToNewDirectory } from "../fetch/archive.ts";
 import { ArchiveError } from "../fetch/archive/errors.ts";
@@ -40,13 +40,8 @@ export function distTransport(main: Options): DistTransport {
   return {
     readPage: (url) => readPage(url, http),
     async fetchArchive(url, checksums) {
-      const dir = download.cacheDir;
-      const cached = dir === undefined
-        ? undefined
-        : join(dir, download.filename(url));
-      const fresh = cached !== undefined && !existsSync(cached);
       const result = await download.download(url, checksums);
-      if (fresh) stored.add(resolve(result.path));
+      if (result.stored) stored.add(resolve(result.stored));
       return result;
     },
     async extract(archive, destination) {
