@@ -159,3 +159,19 @@ Deno.test("substitutions that double a value past 64 Mi characters are a user er
   );
   assert.match(result.stderr, /^ {2}Getting option s:v27\.$/m);
 });
+
+Deno.test("a device read as a configuration file is an error, not all the memory", async () => {
+  using sample = await sampleBuildout();
+  const tooLarge = "more than 64 MiB, too large for a configuration file";
+  assert.equal(
+    cleanError(await sample.run("-c /dev/zero annotate")),
+    `Couldn't read /dev/zero: ${tooLarge}`,
+  );
+  for (const name of ["/dev/zero", "file:///dev/zero"]) {
+    sample.write("buildout.cfg", `[buildout]\nextends = ${name}\nparts =\n`);
+    assert.equal(
+      cleanError(await sample.run("annotate")),
+      `Couldn't read ${name}: ${tooLarge}`,
+    );
+  }
+});
