@@ -714,6 +714,32 @@ Deno.test("-t 5 announces and sets the socket timeout", async () => {
   assert.match(padded.stdout, /^socket-timeout= 5\n {4}COMMAND_LINE_VALUE$/m);
 });
 
+Deno.test("-t longer than timers can wait (24.8 days) still downloads, and is shown whole", async () => {
+  using sample = await sampleBuildout();
+  const serverData = sample.tmpdir("server_data");
+  write(serverData, "base.cfg", "[buildout]\nparts =\n[x]\na = 1\n");
+  const server = await startServer(serverData);
+  try {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nextends = ${server.url}base.cfg\n`,
+    );
+    for (const seconds of ["2592000", "99999999999999999999999"]) {
+      const result = await sample.run(`-t ${seconds} annotate x`);
+      assertOk(result);
+      assert.ok(
+        result.stdout.startsWith(
+          `Setting socket time out to ${seconds} seconds\n`,
+        ),
+        result.stdout,
+      );
+      assert.match(result.stdout, /^a= 1$/m);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
 // --- Predefined buildout options (-vv) ----------------------------------------
 
 Deno.test("-vv prints the configuration data of a minimal buildout", async () => {
