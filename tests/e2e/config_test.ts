@@ -445,6 +445,26 @@ Deno.test("annotate --json SECTION limits the answer to that section", async () 
   assert.deepEqual(valuesOf(sections.debug), MULTIPLE_FILES_DEBUG);
 });
 
+Deno.test("annotate --json keeps a section or option named __proto__", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\n[__proto__]\n__proto__ = a\nconstructor = b\n",
+  );
+  const result = await sample.run("annotate --json __proto__");
+  assertOk(result);
+  const sections = JSON.parse(result.stdout).sections;
+  assert.deepEqual(Object.keys(sections), ["__proto__"]);
+  const options = Object.getOwnPropertyDescriptor(sections, "__proto__")!.value;
+  assert.deepEqual(
+    Object.entries(options).map(([key, option]) => [
+      key,
+      (option as { value: string }).value,
+    ]),
+    [["__proto__", "a"], ["constructor", "b"]],
+  );
+});
+
 // --- Loading configuration from URLs -----------------------------------------
 
 Deno.test("configuration files are loaded from URLs", async () => {
