@@ -175,3 +175,32 @@ Deno.test("a device read as a configuration file is an error, not all the memory
     );
   }
 });
+
+Deno.test("a condition nested deeper than the stack is an error naming the line", async () => {
+  using sample = await sampleBuildout();
+  const n = 100_000;
+  for (
+    const expression of [
+      "(".repeat(n) + "1" + ")".repeat(n),
+      "not ".repeat(n) + "1",
+      "-".repeat(n) + "1",
+      "1" + " and 1".repeat(n),
+    ]
+  ) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts =\n\n[s:${expression}]\na = 1\n`,
+    );
+    const error = cleanError(await sample.run("annotate"));
+    assert.ok(
+      error.startsWith(
+        "/sample-buildout/buildout.cfg, line 4: invalid condition in [s:",
+      ),
+      error.slice(0, 200),
+    );
+    assert.ok(
+      error.endsWith("]: the expression is nested too deeply"),
+      error.slice(-200),
+    );
+  }
+});
