@@ -344,6 +344,27 @@ option= h1 h2
   );
 });
 
+Deno.test("-= removes many lines from a long value in linear time", async () => {
+  using sample = await sampleBuildout();
+  const lines = Array.from({ length: 200_000 }, (_, i) => `  line${i}`);
+  sample.write(
+    "base.cfg",
+    ["[buildout]", "parts =", "[x]", "a =", ...lines, ""].join("\n"),
+  );
+  sample.write(
+    "buildout.cfg",
+    ["[buildout]", "extends = base.cfg", "[x]", "a -="]
+      .concat(lines.filter((_, i) => i % 2 === 0), "").join("\n"),
+  );
+  // Comparing every line with every removed one took minutes.
+  const result = await sample.run("annotate --json x", { timeoutMs: 20_000 });
+  assertOk(result);
+  const value = JSON.parse(result.stdout).sections.x.a.value as string;
+  const kept = value.split("\n");
+  assert.equal(kept.length, 100_000);
+  assert.deepEqual(kept.slice(0, 2), ["line1", "line3"]);
+});
+
 Deno.test("annotate --json gives the same values and chains", async () => {
   using sample = await sampleBuildout();
   writeExtensions(sample);
