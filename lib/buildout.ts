@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import {
   addDoing,
+  isStackOverflow,
   MissingOption,
   MissingSection,
   oneLine,
@@ -464,6 +465,7 @@ export class Options {
     try {
       substituted = this.substitute(value, chain);
     } catch (caught) {
+      // A second overflow here reaches the caller's frame, which tries again.
       const err = isStackOverflow(caught)
         ? new UserError(
           `Too many nested substitutions (${chain.length / 2}) at ` +
@@ -499,15 +501,6 @@ export class Options {
     return (section === this.name ? this : this.buildout.section(section))
       .get(option, seen);
   }
-}
-
-/**
- * True for a substitution chain deeper than the stack, reported as a user
- * error where it overflowed (a second overflow here reaches the caller's
- * frame, which tries again).
- */
-function isStackOverflow(err: unknown): boolean {
-  return err instanceof RangeError && err.message.includes("call stack");
 }
 
 /**

@@ -135,8 +135,9 @@ export function parseCommandLine(argv: string[]): CommandLine {
               `Timeout value must be numeric: ${arg} ${value}`,
             );
           }
-          // As Python's int() reads it: `05` is 5 seconds.
-          const seconds = String(parseInt(value, 10));
+          // As Python's int() reads it: `05` is 5 seconds, and any number
+          // of digits is a number (never `1e+23`).
+          const seconds = value.replace(/^0+(?=\d)/, "");
           line.notices.push(`Setting socket time out to ${seconds} seconds`);
           set("socket-timeout", seconds);
         }

@@ -11,6 +11,15 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * True for a stack overflow: input nested deeper than the stack
+ * (substitution chains, condition expressions), reported as a user error
+ * where it overflowed.
+ */
+export function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && err.message.includes("call stack");
+}
+
 /** A required option is missing: `Missing option: section:option`. */
 export class MissingOption extends UserError {
   constructor(message: string) {

@@ -184,15 +184,17 @@ export class Logger {
 
 function render(name: string, level: number, message: string): string {
   if (!format) return name === "zc.buildout" ? message : `${name}: ${message}`;
-  const fields: Record<string, string> = {
-    name,
-    message,
-    levelname: NAMES[level] ?? `Level ${level}`,
-    levelno: String(level),
-  };
+  // A Map: `%(constructor)s` is no field, not Object's constructor.
+  const fields = new Map([
+    ["name", name],
+    ["message", message],
+    ["levelname", NAMES[level] ?? `Level ${level}`],
+    ["levelno", String(level)],
+  ]);
   return format.replace(
-    /%\(([a-z]+)\)[sd]/g,
-    (whole, field: string) => fields[field] ?? whole,
+    /%\(([a-z]+)\)[sd]|%%/g,
+    (whole, field?: string) =>
+      field === undefined ? "%" : fields.get(field) ?? whole,
   );
 }
 

@@ -3,7 +3,7 @@
  * real file and URL access, then initialize `[buildout]` the way zc.buildout's
  * constructor does (absolute directories, logging, boolean checks).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { Buildout, type Options, resolveIn } from "./buildout.ts";
@@ -18,7 +18,7 @@ import {
   type ConfigSource,
   loadConfig,
 } from "./config/load.ts";
-import { decodeConfigText } from "./config/text.ts";
+import { readConfigText } from "./config/text.ts";
 import { isDirectory } from "./fs_kinds.ts";
 import { doing, doingAsync, UserError } from "./errors.ts";
 import { pyRepr } from "./install/pyrepr.ts";
@@ -56,7 +56,7 @@ const READ_ERRORS: Record<string, string> = {
 export const realSource: ConfigSource = {
   readFile(path) {
     try {
-      return decodeConfigText(readFileSync(path), path);
+      return readConfigText(path);
     } catch (err) {
       if (err instanceof UserError) throw err;
       const code = (err as { code?: string }).code;

@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { accessSync, readFileSync, statSync } from "node:fs";
 import * as nodeOs from "node:os";
 import process from "node:process";
-import { UserError } from "../errors.ts";
+import { isStackOverflow, UserError } from "../errors.ts";
 
 /** What a Python interpreter reports about itself. */
 export interface PythonInfo {
@@ -908,9 +908,22 @@ function markerOp(lhs: string, op: string, rhs: string): boolean {
   return c >= 0 && prefix(spec.release.length - 1);
 }
 
-/** Evaluates the expression of a conditional section header `[name:expr]`. */
+/**
+ * Evaluates the expression of a conditional section header `[name:expr]`.
+ *
+ * @throws {UserError} for invalid, unsupported or failing expressions, and
+ *   for nesting deeper than the stack (Python refuses it too).
+ */
 export function evaluateCondition(expression: string): boolean {
-  const source = expression.trim();
+  try {
+    return evaluateExpression(expression.trim());
+  } catch (err) {
+    if (isStackOverflow(err)) fail("the expression is nested too deeply");
+    throw err;
+  }
+}
+
+function evaluateExpression(source: string): boolean {
   const tokens = tokenize(source) ??
     fail(`invalid syntax in condition: ${source}`);
   let marker: Node | undefined;

@@ -38,10 +38,10 @@ export function updateSection(
     if (add) {
       value = previous?.value ? previous.value + "\n" + v.value : v.value;
     } else {
-      const lines = v.value.split("\n");
-      value = (previous?.value ?? "").split("\n").filter((l) =>
-        !lines.includes(l)
-      ).join("\n");
+      // A set: removing thousands of lines from thousands stays linear.
+      const lines = new Set(v.value.split("\n"));
+      value = (previous?.value ?? "").split("\n").filter((l) => !lines.has(l))
+        .join("\n");
     }
     const notes: Note[] = previous ? previous.notes.slice() : [];
     for (const note of v.notes) {

@@ -44,10 +44,14 @@ function formatNotes(notes: readonly Note[]): string {
 
 /** The same data as JSON: `{sections: {name: {option: {value, origins}}}}`. */
 export function annotatedJson(data: ConfigData, only: string[] = []): string {
-  const sections: Record<string, Record<string, unknown>> = {};
+  // Without a prototype, `__proto__` is a section or option name like any
+  // other, not the object's prototype.
+  const sections: Record<string, Record<string, unknown>> = Object.create(
+    null,
+  );
   for (const name of [...data.keys()].sort()) {
     if (only.length && !only.includes(name)) continue;
-    const options: Record<string, unknown> = {};
+    const options: Record<string, unknown> = Object.create(null);
     const section = data.get(name)!;
     for (const key of [...section.keys()].sort()) {
       const { value, notes } = section.get(key)!;

@@ -1,32 +1,82 @@
 /** Configuration files as text: UTF-8, checked rather than patched. */
+import { Buffer } from "node:buffer";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { UserError } from "../errors.ts";
 
 // A byte order mark is kept: the parser reports it as zc.buildout would.
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
- * The text of a configuration file read from `source` (a path or URL).
- * Bytes that are not UTF-8 are an error rather than U+FFFD: a Latin-1
- * `é` in a path would otherwise change the path without a word.
- *
- * @throws {UserError} `SOURCE, line N: not UTF-8 text`.
+ * Far beyond any configuration file (the largest real ones hold a few
+ * hundred KiB), and the bound on reading a device such as `/dev/zero`,
+ * which would otherwise take all the memory there is.
  */
-export function decodeConfigText(bytes: Uint8Array, source: string): string {
+const MAX_CONFIG_BYTES = 2 ** 26;
+
+/**
+ * The text of the configuration file at `path`, read for `source` (the
+ * path itself, or the URL it was downloaded from). Bytes that are not
+ * UTF-8 are an error rather than U+FFFD: a Latin-1 `é` in a path would
+ * otherwise change the path without a word.
+ *
+ * @example readConfigText("/srv/app/buildout.cfg") // "[buildout]\n..."
+ * @throws {UserError} `SOURCE, line N: not UTF-8 text`, and
+ *   `Couldn't read SOURCE: ...` past 64 MiB. File-system errors
+ *   (`ENOENT`, `EISDIR`) are thrown as they are.
+ */
+export function readConfigText(path: string, source: string = path): string {
+  const bytes = readBounded(path, source);
   try {
     return UTF8.decode(bytes);
   } catch {
-    let line = 1;
-    let start = 0;
-    for (let i = 0; i <= bytes.length; i++) {
-      if (i < bytes.length && bytes[i] !== 0x0a) continue;
-      try {
-        UTF8.decode(bytes.subarray(start, i));
-      } catch {
-        break;
-      }
-      line++;
-      start = i + 1;
-    }
-    throw new UserError(`${source}, line ${line}: not UTF-8 text`);
+    throw new UserError(
+      `${source}, line ${firstBadLine(bytes)}: not UTF-8 text`,
+    );
   }
+}
+
+function readBounded(path: string, source: string): Uint8Array {
+  const fd = openSync(path, "r");
+  try {
+    // A regular file's size sizes the buffer; devices and pipes say 0.
+    const size = fstatSync(fd).size;
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(
+        Math.min(Math.max(size - total, 0) + 65536, MAX_CONFIG_BYTES + 1),
+      );
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      total += read;
+      if (total > MAX_CONFIG_BYTES) {
+        throw new UserError(
+          `Couldn't read ${source}: more than ${
+            MAX_CONFIG_BYTES / 2 ** 20
+          } MiB, too large for a configuration file`,
+        );
+      }
+      chunks.push(chunk.subarray(0, read));
+    }
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The 1-based number of the first line of `bytes` that is not UTF-8. */
+function firstBadLine(bytes: Uint8Array): number {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i < bytes.length && bytes[i] !== 0x0a) continue;
+    try {
+      UTF8.decode(bytes.subarray(start, i));
+    } catch {
+      break;
+    }
+    line++;
+    start = i + 1;
+  }
+  return line;
 }

@@ -5,9 +5,8 @@
  * the server fails the cached copy is used. The cache keeps each file under
  * the MD5 of its URL.
  */
-import { readFileSync } from "node:fs";
 import { UrlNotFound } from "../config/load.ts";
-import { decodeConfigText } from "../config/text.ts";
+import { readConfigText } from "../config/text.ts";
 import { UserError } from "../errors.ts";
 import { Download, type OptionSource, silentLogger } from "./download.ts";
 import { DownloadError } from "./errors.ts";
@@ -52,7 +51,7 @@ export async function fetchText(
     throw err;
   }
   try {
-    return decodeConfigText(readFileSync(path), url);
+    return readConfigText(path, url);
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(

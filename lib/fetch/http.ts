@@ -252,6 +252,12 @@ function cutOff(received: number, length: number | undefined): string {
   return `connection lost after ${received}${of} bytes`;
 }
 
+/**
+ * The longest delay timers keep (about 24.8 days): a longer one fires at
+ * once, so a `socket-timeout` of 30 days would time every request out.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Aborts the request when nothing happened for the timeout. */
 class IdleTimer {
   private readonly controller = new AbortController();
@@ -268,7 +274,7 @@ class IdleTimer {
       this.controller.abort(
         new DOMException("timed out", "TimeoutError"),
       );
-    }, this.seconds * 1000);
+    }, Math.min(this.seconds * 1000, MAX_TIMER_MS));
   }
 
   stop(): void {

@@ -159,3 +159,48 @@ Deno.test("substitutions that double a value past 64 Mi characters are a user er
   );
   assert.match(result.stderr, /^ {2}Getting option s:v27\.$/m);
 });
+
+Deno.test("a device read as a configuration file is an error, not all the memory", async () => {
+  using sample = await sampleBuildout();
+  const tooLarge = "more than 64 MiB, too large for a configuration file";
+  assert.equal(
+    cleanError(await sample.run("-c /dev/zero annotate")),
+    `Couldn't read /dev/zero: ${tooLarge}`,
+  );
+  for (const name of ["/dev/zero", "file:///dev/zero"]) {
+    sample.write("buildout.cfg", `[buildout]\nextends = ${name}\nparts =\n`);
+    assert.equal(
+      cleanError(await sample.run("annotate")),
+      `Couldn't read ${name}: ${tooLarge}`,
+    );
+  }
+});
+
+Deno.test("a condition nested deeper than the stack is an error naming the line", async () => {
+  using sample = await sampleBuildout();
+  const n = 100_000;
+  for (
+    const expression of [
+      "(".repeat(n) + "1" + ")".repeat(n),
+      "not ".repeat(n) + "1",
+      "-".repeat(n) + "1",
+      "1" + " and 1".repeat(n),
+    ]
+  ) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts =\n\n[s:${expression}]\na = 1\n`,
+    );
+    const error = cleanError(await sample.run("annotate"));
+    assert.ok(
+      error.startsWith(
+        "/sample-buildout/buildout.cfg, line 4: invalid condition in [s:",
+      ),
+      error.slice(0, 200),
+    );
+    assert.ok(
+      error.endsWith("]: the expression is nested too deeply"),
+      error.slice(-200),
+    );
+  }
+});

@@ -344,6 +344,27 @@ option= h1 h2
   );
 });
 
+Deno.test("-= removes many lines from a long value in linear time", async () => {
+  using sample = await sampleBuildout();
+  const lines = Array.from({ length: 200_000 }, (_, i) => `  line${i}`);
+  sample.write(
+    "base.cfg",
+    ["[buildout]", "parts =", "[x]", "a =", ...lines, ""].join("\n"),
+  );
+  sample.write(
+    "buildout.cfg",
+    ["[buildout]", "extends = base.cfg", "[x]", "a -="]
+      .concat(lines.filter((_, i) => i % 2 === 0), "").join("\n"),
+  );
+  // Comparing every line with every removed one took minutes.
+  const result = await sample.run("annotate --json x", { timeoutMs: 20_000 });
+  assertOk(result);
+  const value = JSON.parse(result.stdout).sections.x.a.value as string;
+  const kept = value.split("\n");
+  assert.equal(kept.length, 100_000);
+  assert.deepEqual(kept.slice(0, 2), ["line1", "line3"]);
+});
+
 Deno.test("annotate --json gives the same values and chains", async () => {
   using sample = await sampleBuildout();
   writeExtensions(sample);
@@ -443,6 +464,26 @@ Deno.test("annotate --json SECTION limits the answer to that section", async () 
   const sections = (JSON.parse(result.stdout) as AnnotatedJson).sections;
   assert.deepEqual(Object.keys(sections), ["debug"]);
   assert.deepEqual(valuesOf(sections.debug), MULTIPLE_FILES_DEBUG);
+});
+
+Deno.test("annotate --json keeps a section or option named __proto__", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\n[__proto__]\n__proto__ = a\nconstructor = b\n",
+  );
+  const result = await sample.run("annotate --json __proto__");
+  assertOk(result);
+  const sections = JSON.parse(result.stdout).sections;
+  assert.deepEqual(Object.keys(sections), ["__proto__"]);
+  const options = Object.getOwnPropertyDescriptor(sections, "__proto__")!.value;
+  assert.deepEqual(
+    Object.entries(options).map(([key, option]) => [
+      key,
+      (option as { value: string }).value,
+    ]),
+    [["__proto__", "a"], ["constructor", "b"]],
+  );
 });
 
 // --- Loading configuration from URLs -----------------------------------------
@@ -712,6 +753,32 @@ Deno.test("-t 5 announces and sets the socket timeout", async () => {
     padded.stdout,
   );
   assert.match(padded.stdout, /^socket-timeout= 5\n {4}COMMAND_LINE_VALUE$/m);
+});
+
+Deno.test("-t longer than timers can wait (24.8 days) still downloads, and is shown whole", async () => {
+  using sample = await sampleBuildout();
+  const serverData = sample.tmpdir("server_data");
+  write(serverData, "base.cfg", "[buildout]\nparts =\n[x]\na = 1\n");
+  const server = await startServer(serverData);
+  try {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nextends = ${server.url}base.cfg\n`,
+    );
+    for (const seconds of ["2592000", "99999999999999999999999"]) {
+      const result = await sample.run(`-t ${seconds} annotate x`);
+      assertOk(result);
+      assert.ok(
+        result.stdout.startsWith(
+          `Setting socket time out to ${seconds} seconds\n`,
+        ),
+        result.stdout,
+      );
+      assert.match(result.stdout, /^a= 1$/m);
+    }
+  } finally {
+    await server.close();
+  }
 });
 
 // --- Predefined buildout options (-vv) ----------------------------------------

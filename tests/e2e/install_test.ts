@@ -1571,6 +1571,25 @@ log-format = %(levelname)s %(message)s
   await expectOk(sample, "", "INFO Develop: '/sample-buildout/recipes'\n");
 });
 
+Deno.test("log-format: %% is a percent sign, and a name that is no field stays as written", async () => {
+  using sample = await sampleBuildout();
+  commandLineSample(sample);
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+develop = recipes
+parts =
+log-format = %(constructor)s %(levelname)s 100%% %(message)s
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    "%(constructor)s INFO 100% Develop: '/sample-buildout/recipes'\n",
+  );
+});
+
 Deno.test("Automatic part selection: a section a recipe's constructor reads becomes a part before it", async () => {
   using sample = await sampleBuildout();
   commandLineSample(sample);
