@@ -11,7 +11,7 @@
  * script's own location, so the buildout still works after it is moved.
  *
  * Install records the script and the directories it created; update
- * rewrites the script only when its bytes would change.
+ * rewrites the script only when its bytes would change, and records it.
  */
 import { Buffer } from "node:buffer";
 import { statSync } from "node:fs";
@@ -114,7 +114,11 @@ export default class Script implements Recipe {
     return created();
   }
 
-  update(): undefined {
+  /**
+   * Returns the script: after `bin-directory` changed it is written to the
+   * new place, which must be recorded to be removed on uninstall.
+   */
+  update(): string[] {
     let mode = 0;
     try {
       mode = statSync(this.output).mode & 0o7777;
@@ -124,5 +128,6 @@ export default class Script implements Recipe {
     if (mode !== 0o755 || !hasContent(this.output, this.text)) {
       writeAtomic(this.output, this.text, 0o755);
     }
+    return [this.output];
   }
 }

@@ -172,7 +172,12 @@ export class InstallDatabase {
     const here = location && was && was !== location.directory
       ? relocate(was, location.directory)
       : undefined;
-    if (here) db.rewriteNeeded = db.recordsChanged = true;
+    // Moved, or `relative-paths` turned on or off: rewritten at once to
+    // record the place (or not), so a copy made after this run does not
+    // take the original's parts for its own stale ones and uninstall them.
+    if (was !== db.recordedDirectory) {
+      db.rewriteNeeded = db.recordsChanged = true;
+    }
     db.developLinks = unquote(main.get("installed_develop_eggs") ?? "");
     if (here) db.developLinks = here(db.developLinks);
     const parts = words(unquote(main.get("parts") ?? ""));

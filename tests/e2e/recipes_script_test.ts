@@ -62,6 +62,32 @@ environment = GREETING=hello PORT=9998
   });
 }
 
+Deno.test("script: one written to a new bin-directory goes on uninstall", async () => {
+  using sample = await sampleBuildout();
+  const cfg = `[buildout]
+parts = show
+
+[show]
+recipe = script
+cmd = true
+`;
+  sample.write("buildout.cfg", cfg);
+  await expectOk(sample, "Installing show.\n");
+  sample.write(
+    "buildout.cfg",
+    cfg.replace("\n\n", "\nbin-directory = tools\n\n"),
+  );
+  await expectOk(
+    sample,
+    "Creating directory '/sample-buildout/tools'.\nUpdating show.\n",
+  );
+  assert.ok(existsSync(sample.path("tools", "show")));
+  sample.write("buildout.cfg", "[buildout]\nparts =\nbin-directory = tools\n");
+  await expectOk(sample, "Uninstalling show.\n");
+  assert.deepEqual(sample.ls("tools"), []);
+  assert.deepEqual(sample.ls("bin"), []);
+});
+
 Deno.test("script: output elsewhere, arguments and values with quotes", async () => {
   using sample = await sampleBuildout();
   sample.write(

@@ -227,3 +227,32 @@ Deno.test("a relocatable buildout's develop extension still loads after a move",
   assert.match(moved, /^extension loaded\n/);
   assert.match(moved, /Updating binary\.\n/);
 });
+
+Deno.test("a buildout made relocatable after its first build can be copied", async () => {
+  using sample = await sampleBuildout();
+  const dir = join(sample.tmpdir("a"), "project");
+  writeProject(sample, dir);
+  const config = sample.cat(dir, "buildout.cfg");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    config.replace("relative-paths = true\n", ""),
+  );
+  await sample.system("bootstrap", { cwd: dir });
+  await buildout(dir, sample);
+  sample.write(dir, "buildout.cfg", config);
+  assert.doesNotMatch(await buildout(dir, sample), /Installing/);
+  const copy = join(sample.tmpdir("b"), "project");
+  cpSync(dir, copy, { recursive: true, verbatimSymlinks: true });
+  const copied = await buildout(copy, sample);
+  assert.deepEqual(
+    copied.split("\n").filter((l) =>
+      /^(Installing|Uninstalling|Updating) /.test(l)
+    ),
+    ["Updating binary.", "Updating data.", "Updating conf.", "Updating run."],
+  );
+  assert.equal(
+    readFileSync(join(dir, "parts", "binary"), "utf8"),
+    "built by the build host\n",
+  );
+});
