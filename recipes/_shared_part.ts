@@ -132,7 +132,8 @@ export class SharedPart {
  */
 function signatureOf(options: RecipeOptions): string {
   const base = options.get("_profile_base_location_");
-  const values: Record<string, string> = {};
+  // Without a prototype, an option named `__proto__` is a key like any other.
+  const values: Record<string, string> = Object.create(null);
   for (
     const [key, value] of options.entries().sort(([a], [b]) =>
       a < b ? -1 : a > b ? 1 : 0

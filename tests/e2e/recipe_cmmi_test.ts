@@ -516,3 +516,31 @@ shared = true
   assert.match(result.stdout, /x: using existing shared build/);
   assert.doesNotMatch(result.stdout, /configuring/);
 });
+
+Deno.test("cmmi: an option named __proto__ is part of a shared build's signature", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const shared = sample.tmpdir("shared");
+  const config = (value: string) =>
+    `[buildout]
+parts = x
+shared-part-list = ${shared}
+
+[x]
+recipe = cmmi
+url = ${server.url}hello-1.0.tar.gz
+shared = true
+__proto__ = ${value}
+`;
+  // The digest of the options names the shared build's directory.
+  const where = /x: will be shared at \S*\/shared\/x\/([0-9a-f]{32}) \(needs/;
+  sample.write("buildout.cfg", config("a"));
+  const first = where.exec((await runOk(sample)).stdout)?.[1];
+  assert.ok(first);
+  using other = await sampleBuildout();
+  other.write("buildout.cfg", config("b"));
+  const result = await runOk(other);
+  const second = where.exec(result.stdout)?.[1];
+  assert.ok(second, result.stdout);
+  assert.notEqual(second, first);
+});
