@@ -772,6 +772,21 @@ const DAMAGED: Array<[string, () => Uint8Array, RegExp]> = [
       flip(zip([{ name: "bad", data: randomBytes(5000).toString("hex") }]), 60),
     /: member 'bad' is corrupt \(/,
   ],
+  [
+    "zip member with a NUL byte in its name",
+    () => zip([{ name: "ok", data: "fine" }, { name: "a\0b", data: "x" }]),
+    /: member 'a.b' is corrupt \(a NUL character in its name or link target\)$/,
+  ],
+  [
+    "zip symlink whose target holds a NUL byte",
+    () => zip([{ name: "l", data: "a\0b", mode: 0o120777 }]),
+    /: member 'l' is corrupt \(a NUL character in its name or link target\)$/,
+  ],
+  [
+    "tar member with a NUL byte in its pax path",
+    () => tar([{ name: `${"d".repeat(100)}/a\0b`, data: "x" }]),
+    /: member 'd+\/a.b' is corrupt \(a NUL character in its name or link target\)$/,
+  ],
 ];
 
 for (const [label, build, message] of DAMAGED) {
