@@ -20,6 +20,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { ArchiveError, extract } from "../../lib/fetch/archive.ts";
 import { UserError } from "../../lib/errors.ts";
+import type { ExtractOptions } from "../../lib/recipe/api.ts";
 import {
   compress,
   listing,
@@ -601,6 +602,45 @@ Deno.test("modes lose the umask's bits and setuid, setgid, sticky", async () => 
   assert.deepEqual(listing(join(tmp.path, "zip")), expected);
 });
 
+Deno.test("names from the archive are shown with control characters escaped, on one line", async () => {
+  using tmp = tempDir();
+  const cases: Array<[string, Uint8Array, RegExp, ExtractOptions?]> = [
+    [
+      "dotdot.tar",
+      tar([{ name: "a\nb/../../evil", data: "x" }]),
+      /: member 'a\\nb\/\.\.\/\.\.\/evil' has a '\.\.' component/,
+    ],
+    [
+      "link.tar",
+      tar([{ name: "l\r", type: "symlink", linkname: "/\x1b[31mred" }]),
+      /: member 'l\\r' is a symlink pointing outside the destination \('\/\\x1b\[31mred'\)$/,
+    ],
+    [
+      "top.zip",
+      zip([{ name: "x\u2028y", data: "x" }]),
+      /: no single top-level directory to strip \(its only top-level entry, 'x\\u2028y', is not a directory\)$/,
+      { stripTopLevelDir: true },
+    ],
+    [
+      "long.tar",
+      tar([{ name: "\t".repeat(300), data: "x" }]),
+      /into .*: ENAMETOOLONG: .*'.*\/(\\t){300}'$/,
+    ],
+  ];
+  for (const [name, data, message, options] of cases) {
+    const file = archiveFile(tmp.path, name, data);
+    await assert.rejects(
+      () => extract(file, join(tmp.path, "out"), options),
+      (err: unknown) => {
+        assert.ok(err instanceof UserError, String(err));
+        assert.match(err.message, message);
+        return true;
+      },
+    );
+  }
+  onlyEntries(tmp.path, cases.map(([name]) => name));
+});
+
 Deno.test("a file may not replace a directory, nor sit where a directory is needed", async () => {
   using tmp = tempDir();
   const replace = archiveFile(
@@ -775,7 +815,7 @@ const DAMAGED: Array<[string, () => Uint8Array, RegExp]> = [
   [
     "zip member with a NUL byte in its name",
     () => zip([{ name: "ok", data: "fine" }, { name: "a\0b", data: "x" }]),
-    /: member 'a.b' is corrupt \(a NUL character in its name or link target\)$/,
+    /: member 'a\\x00b' is corrupt \(a NUL character in its name or link target\)$/,
   ],
   [
     "zip symlink whose target holds a NUL byte",
@@ -785,7 +825,7 @@ const DAMAGED: Array<[string, () => Uint8Array, RegExp]> = [
   [
     "tar member with a NUL byte in its pax path",
     () => tar([{ name: `${"d".repeat(100)}/a\0b`, data: "x" }]),
-    /: member 'd+\/a.b' is corrupt \(a NUL character in its name or link target\)$/,
+    /: member 'd+\/a\\x00b' is corrupt \(a NUL character in its name or link target\)$/,
   ],
 ];
 
