@@ -130,6 +130,24 @@ Deno.test("tar keeps modification times and hard links", async () => {
   assert.equal(link.ino, original.ino);
 });
 
+Deno.test("pax times a date cannot hold are ignored: the members get the current time", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([
+      { name: "d", type: "dir", pax: { mtime: "1e40" } },
+      { name: "d/far", data: "x", pax: { mtime: "999999999999999999999" } },
+      { name: "d/past", data: "x", pax: { mtime: "-99999999999999" } },
+    ]),
+  );
+  const before = Date.now() - 60_000;
+  await extract(file, join(tmp.path, "out"));
+  for (const name of ["d", "d/far", "d/past"]) {
+    assert.ok(statSync(join(tmp.path, "out", name)).mtimeMs > before, name);
+  }
+});
+
 Deno.test("zip times come from the DOS fields; Windows names use backslashes", async () => {
   using tmp = tempDir();
   const file = archiveFile(

@@ -151,3 +151,25 @@ Deno.test("a hostile archive is a user error and leaves nothing behind", async (
   assert.deepEqual(sample.ls("parts"), []);
   assert.ok(!existsSync(sample.path("evil.txt")));
 });
+
+Deno.test("a member whose pax time a date cannot hold is extracted, with the current time", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  writeFileSync(
+    sample.path("downloads", "future.tar"),
+    tar([{ name: "far.txt", data: "far\n", pax: { mtime: "1e40" } }]),
+  );
+  sample.write(
+    "buildout.cfg",
+    config({
+      future:
+        "archive = downloads/future.tar\ndestination = ${buildout:parts-directory}/future\n",
+    }),
+  );
+  const before = Date.now() - 60_000;
+  const result = await sample.system("");
+  assert.equal(result.stderr, "");
+  assert.equal(result.code, 0);
+  assert.equal(sample.cat("parts", "future", "far.txt"), "far\n");
+  assert.ok(statSync(sample.path("parts/future/far.txt")).mtimeMs > before);
+});

@@ -287,9 +287,10 @@ class TarParser {
     let name = pax.get("path") ?? this.longName ?? ustarName(header);
     const linkname = pax.get("linkpath") ?? this.longLink ??
       text(header, 157, 100);
-    const seconds = pax.has("mtime")
-      ? Number(pax.get("mtime"))
-      : number(header, 136, 12);
+    const mtime = new Date(
+      1000 *
+        (pax.has("mtime") ? Number(pax.get("mtime")) : number(header, 136, 12)),
+    );
     this.pax = new Map();
     this.longName = this.longLink = undefined;
     let type: EntryType | undefined = TYPES[flag];
@@ -313,7 +314,8 @@ class TarParser {
       name,
       type,
       mode: number(header, 100, 8) & 0o7777,
-      mtime: Number.isFinite(seconds) ? new Date(seconds * 1000) : undefined,
+      // pax and base-256 times may be more than a Date holds: none is kept
+      mtime: Number.isNaN(mtime.getTime()) ? undefined : mtime,
       linkname: type === "symlink" || type === "hardlink"
         ? linkname
         : undefined,
