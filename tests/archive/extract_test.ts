@@ -18,7 +18,12 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { ArchiveError, extract } from "../../lib/fetch/archive.ts";
+import { crc32 } from "node:zlib";
+import {
+  ArchiveError,
+  DamagedArchive,
+  extract,
+} from "../../lib/fetch/archive.ts";
 import { UserError } from "../../lib/errors.ts";
 import type { ExtractOptions } from "../../lib/recipe/api.ts";
 import {
@@ -700,15 +705,36 @@ Deno.test("unsupported members are refused: sparse tar files, encrypted or bzip2
       zip([{ name: "b", data: "x", method: 12 }]),
       /member 'b' uses compression method 12/,
     ],
+    [
+      "dict.tar.xz",
+      largeDictionary(compress(tar(TREE_TAR), "xz")),
+      /: uses an xz dictionary over 64 MiB, which is not supported$/,
+    ],
   ];
   for (const [name, data, message] of cases) {
-    await rejects(
+    await assert.rejects(
       () => extract(archiveFile(tmp.path, name, data), join(tmp.path, "out")),
-      message,
+      (err: unknown) => {
+        // a copy elsewhere would be the same: not damaged
+        assert.ok(err instanceof ArchiveError, String(err));
+        assert.ok(!(err instanceof DamagedArchive), String(err));
+        assert.match(err.message, message);
+        return true;
+      },
     );
   }
   onlyEntries(tmp.path, cases.map(([name]) => name));
 });
+
+/** The xz file `xz` with its first LZMA2 dictionary declared as 96 MiB. */
+function largeDictionary(xz: Uint8Array): Uint8Array {
+  const copy = Buffer.from(xz);
+  const size = (copy[12] + 1) * 4;
+  const header = copy.subarray(12, 12 + size);
+  header[header.indexOf(Buffer.from([0x21, 0x01])) + 2] = 29;
+  header.writeUInt32LE(crc32(header.subarray(0, size - 4)), size - 4);
+  return copy;
+}
 
 /** `data` with the byte at `at` (negative: from the end) inverted. */
 function flip(data: Uint8Array, at: number): Uint8Array {
@@ -775,6 +801,11 @@ const DAMAGED: Array<[string, () => Uint8Array, RegExp]> = [
       return xz.subarray(0, xz.length >> 1);
     },
     /: (truncated|corrupt xz data)/,
+  ],
+  [
+    "small xz with corrupt data",
+    () => flip(compress(tar(TREE_TAR), "xz"), 100),
+    /: corrupt xz data \(compressed data is corrupt\)$/,
   ],
   [
     "truncated lzip",
