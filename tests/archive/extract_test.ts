@@ -477,6 +477,22 @@ const HOSTILE: Array<[string, () => Uint8Array, RegExp]> = [
     /member '\.\.\/\.\.\/evil' has a '\.\.' component/,
   ],
   [
+    "zip members sharing their data, a zip bomb",
+    () => {
+      const z = Buffer.from(zip([{ name: "a", data: "a".repeat(1000) }, {
+        name: "b",
+        data: "b",
+      }]));
+      const a = z.indexOf(Buffer.from([0x50, 0x4b, 1, 2]));
+      const b = z.indexOf(Buffer.from([0x50, 0x4b, 1, 2]), a + 1);
+      // b's record takes a's checksum, sizes and data
+      z.copy(z, b + 16, a + 16, a + 28);
+      z.copy(z, b + 42, a + 42, a + 46);
+      return z;
+    },
+    /member 'a' is corrupt \(its data overlaps another member or the central directory\)$/,
+  ],
+  [
     "symlink to an absolute path",
     () => tar([{ name: "etc", type: "symlink", linkname: "/etc" }]),
     /member 'etc' is a symlink pointing outside the destination \('\/etc'\)/,
