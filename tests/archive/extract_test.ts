@@ -448,6 +448,24 @@ Deno.test("a missing archive is a user error", async () => {
   );
 });
 
+Deno.test("a symlink the file system refuses is a user error that leaves nothing", async () => {
+  using tmp = tempDir();
+  // longer than PATH_MAX: symlinkSync's error carries no `syscall`
+  const file = archiveFile(
+    tmp.path,
+    "long.zip",
+    zip([{ name: "l", data: "a".repeat(5000), mode: 0o120777 }]),
+  );
+  await assert.rejects(
+    () => extract(file, join(tmp.path, "out")),
+    (err: unknown) =>
+      err instanceof UserError &&
+      /Couldn't extract .*long\.zip into .*out: (ENAMETOOLONG|File name too)/
+        .test(err.message),
+  );
+  onlyEntries(tmp.path, ["long.zip"]);
+});
+
 // Hostile archives: each is refused naming the member, and nothing is
 // written outside the destination, nor anything left in it.
 const HOSTILE: Array<[string, () => Uint8Array, RegExp]> = [

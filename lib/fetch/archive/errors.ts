@@ -65,9 +65,12 @@ export function oneLine(text: string): string {
   });
 }
 
-/** True for errors node:fs raises (they carry a string `code`). */
+/**
+ * True for errors node:fs raises: an errno `code` (`ENAMETOOLONG`), with a
+ * `syscall` but for some calls (`symlinkSync` in Bun and Deno).
+ */
 export function isSystemError(err: unknown): err is Error & { code: string } {
-  return err instanceof Error &&
-    typeof (err as { code?: unknown }).code === "string" &&
-    typeof (err as { syscall?: unknown }).syscall === "string";
+  const code = (err as { code?: unknown })?.code;
+  return err instanceof Error && typeof code === "string" &&
+    /^E[A-Z0-9]+$/.test(code);
 }
