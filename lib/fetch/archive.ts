@@ -31,6 +31,7 @@ import {
   ArchiveError,
   DamagedArchive,
   isSystemError,
+  oneLine,
 } from "./archive/errors.ts";
 import { lunzip } from "./archive/lzip.ts";
 import { finalPath, place, type Placed } from "./archive/place.ts";
@@ -109,7 +110,7 @@ export async function extract(
     }
     if (isSystemError(err)) {
       throw new UserError(
-        `Couldn't extract ${archive} into ${target}: ${err.message}`,
+        oneLine(`Couldn't extract ${archive} into ${target}: ${err.message}`),
       );
     }
     throw err;
@@ -163,7 +164,7 @@ export async function extractToNewDirectory(
     }
     if (isSystemError(err)) {
       throw new UserError(
-        `Couldn't extract ${archive} into ${target}: ${err.message}`,
+        oneLine(`Couldn't extract ${archive} into ${target}: ${err.message}`),
       );
     }
     throw err;

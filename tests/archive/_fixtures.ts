@@ -28,6 +28,8 @@ export interface TarMember {
   /** Seconds since the epoch. */
   mtime?: number;
   linkname?: string;
+  /** pax records written before the member (`path` is added for long names). */
+  pax?: Record<string, string>;
 }
 
 const TYPE_FLAGS = {
@@ -86,7 +88,7 @@ function paxRecord(key: string, value: string): string {
   return `${length}${body}`;
 }
 
-/** A tar archive of `members`, with pax headers for long names. */
+/** A tar archive of `members`, with pax headers for long names and `pax`. */
 export function tar(members: TarMember[]): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const m of members) {
@@ -97,13 +99,19 @@ export function tar(members: TarMember[]): Uint8Array {
     const mode = m.mode ?? (type === "dir" ? 0o755 : 0o644);
     const mtime = m.mtime ?? 1_600_000_000;
     let name = type === "dir" && !m.name.endsWith("/") ? m.name + "/" : m.name;
+    const records = Object.entries(m.pax ?? {});
     if (Buffer.byteLength(name) > 100) {
-      const pax = Buffer.from(paxRecord("path", name));
+      records.push(["path", name]);
+      name = name.slice(0, 99);
+    }
+    if (records.length > 0) {
+      const pax = Buffer.from(
+        records.map(([k, v]) => paxRecord(k, v)).join(""),
+      );
       parts.push(
         header("PaxHeader", "x", pax.length, 0o644, mtime),
         ...padded(pax),
       );
-      name = name.slice(0, 99);
     }
     parts.push(
       header(name, TYPE_FLAGS[type], data.length, mode, mtime, m.linkname),

@@ -50,6 +50,13 @@ Deno.test("lunzip decodes lzip members, also concatenated and cut anywhere", asy
   assert.ok((await collect(lunzip(chunked(padded)))).equals(b));
 });
 
+Deno.test("lunzip decodes a member declaring a dictionary far larger than its data", async () => {
+  const a = sample(400_000);
+  const lz = Buffer.from(compress(a, "lzip"));
+  lz[5] = 0x1d; // 512 MiB: the window grows as the output comes
+  assert.ok((await collect(lunzip(chunked(lz)))).equals(a));
+});
+
 Deno.test("lunzip reports truncation, damage and non-lzip data", async () => {
   const lz = compress(sample(100_000), "lzip");
   await assert.rejects(

@@ -18,8 +18,14 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { ArchiveError, extract } from "../../lib/fetch/archive.ts";
+import { crc32 } from "node:zlib";
+import {
+  ArchiveError,
+  DamagedArchive,
+  extract,
+} from "../../lib/fetch/archive.ts";
 import { UserError } from "../../lib/errors.ts";
+import type { ExtractOptions } from "../../lib/recipe/api.ts";
 import {
   compress,
   listing,
@@ -129,6 +135,24 @@ Deno.test("tar keeps modification times and hard links", async () => {
   assert.equal(link.ino, original.ino);
 });
 
+Deno.test("pax times a date cannot hold are ignored: the members get the current time", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([
+      { name: "d", type: "dir", pax: { mtime: "1e40" } },
+      { name: "d/far", data: "x", pax: { mtime: "999999999999999999999" } },
+      { name: "d/past", data: "x", pax: { mtime: "-99999999999999" } },
+    ]),
+  );
+  const before = Date.now() - 60_000;
+  await extract(file, join(tmp.path, "out"));
+  for (const name of ["d", "d/far", "d/past"]) {
+    assert.ok(statSync(join(tmp.path, "out", name)).mtimeMs > before, name);
+  }
+});
+
 Deno.test("zip times come from the DOS fields; Windows names use backslashes", async () => {
   using tmp = tempDir();
   const file = archiveFile(
@@ -182,6 +206,22 @@ Deno.test("a small tar.gz holding a large tar streams too", async () => {
   assert.ok(statSync(file).size < 1 << 20);
   await extract(file, join(tmp.path, "out"));
   assert.equal(statSync(join(tmp.path, "out", "zeros")).size, 40 << 20);
+});
+
+Deno.test("what follows the end of the tar is not decompressed for long", async () => {
+  using tmp = tempDir();
+  // 2 GiB of zeros in 330 kB of xz streams after the archive, which tar
+  // would not read: decompressing them took 15 to 30 s
+  const zeros = compress(new Uint8Array(16 << 20), "xz");
+  const file = archiveFile(
+    tmp.path,
+    "bomb.tar.xz",
+    Buffer.concat([compress(tar(TREE_TAR), "xz"), ...Array(128).fill(zeros)]),
+  );
+  const started = Date.now();
+  await extract(file, join(tmp.path, "out"), { stripTopLevelDir: true });
+  assert.ok(Date.now() - started < 5_000, `${Date.now() - started} ms`);
+  assert.deepEqual(listing(join(tmp.path, "out")), EXPECTED);
 });
 
 Deno.test("pax long names, ./ prefixes and a zip with a prefix", async () => {
@@ -408,6 +448,24 @@ Deno.test("a missing archive is a user error", async () => {
   );
 });
 
+Deno.test("a symlink the file system refuses is a user error that leaves nothing", async () => {
+  using tmp = tempDir();
+  // longer than PATH_MAX: symlinkSync's error carries no `syscall`
+  const file = archiveFile(
+    tmp.path,
+    "long.zip",
+    zip([{ name: "l", data: "a".repeat(5000), mode: 0o120777 }]),
+  );
+  await assert.rejects(
+    () => extract(file, join(tmp.path, "out")),
+    (err: unknown) =>
+      err instanceof UserError &&
+      /Couldn't extract .*long\.zip into .*out: (ENAMETOOLONG|File name too)/
+        .test(err.message),
+  );
+  onlyEntries(tmp.path, ["long.zip"]);
+});
+
 // Hostile archives: each is refused naming the member, and nothing is
 // written outside the destination, nor anything left in it.
 const HOSTILE: Array<[string, () => Uint8Array, RegExp]> = [
@@ -435,6 +493,22 @@ const HOSTILE: Array<[string, () => Uint8Array, RegExp]> = [
     "zip backslash traversal from a DOS tool",
     () => zip([{ name: "..\\..\\evil", data: "x", host: 0 }]),
     /member '\.\.\/\.\.\/evil' has a '\.\.' component/,
+  ],
+  [
+    "zip members sharing their data, a zip bomb",
+    () => {
+      const z = Buffer.from(zip([{ name: "a", data: "a".repeat(1000) }, {
+        name: "b",
+        data: "b",
+      }]));
+      const a = z.indexOf(Buffer.from([0x50, 0x4b, 1, 2]));
+      const b = z.indexOf(Buffer.from([0x50, 0x4b, 1, 2]), a + 1);
+      // b's record takes a's checksum, sizes and data
+      z.copy(z, b + 16, a + 16, a + 28);
+      z.copy(z, b + 42, a + 42, a + 46);
+      return z;
+    },
+    /member 'a' is corrupt \(its data overlaps another member or the central directory\)$/,
   ],
   [
     "symlink to an absolute path",
@@ -601,6 +675,45 @@ Deno.test("modes lose the umask's bits and setuid, setgid, sticky", async () => 
   assert.deepEqual(listing(join(tmp.path, "zip")), expected);
 });
 
+Deno.test("names from the archive are shown with control characters escaped, on one line", async () => {
+  using tmp = tempDir();
+  const cases: Array<[string, Uint8Array, RegExp, ExtractOptions?]> = [
+    [
+      "dotdot.tar",
+      tar([{ name: "a\nb/../../evil", data: "x" }]),
+      /: member 'a\\nb\/\.\.\/\.\.\/evil' has a '\.\.' component/,
+    ],
+    [
+      "link.tar",
+      tar([{ name: "l\r", type: "symlink", linkname: "/\x1b[31mred" }]),
+      /: member 'l\\r' is a symlink pointing outside the destination \('\/\\x1b\[31mred'\)$/,
+    ],
+    [
+      "top.zip",
+      zip([{ name: "x\u2028y", data: "x" }]),
+      /: no single top-level directory to strip \(its only top-level entry, 'x\\u2028y', is not a directory\)$/,
+      { stripTopLevelDir: true },
+    ],
+    [
+      "long.tar",
+      tar([{ name: "\t".repeat(300), data: "x" }]),
+      /into .*: ENAMETOOLONG: .*'.*\/(\\t){300}'$/,
+    ],
+  ];
+  for (const [name, data, message, options] of cases) {
+    const file = archiveFile(tmp.path, name, data);
+    await assert.rejects(
+      () => extract(file, join(tmp.path, "out"), options),
+      (err: unknown) => {
+        assert.ok(err instanceof UserError, String(err));
+        assert.match(err.message, message);
+        return true;
+      },
+    );
+  }
+  onlyEntries(tmp.path, cases.map(([name]) => name));
+});
+
 Deno.test("a file may not replace a directory, nor sit where a directory is needed", async () => {
   using tmp = tempDir();
   const replace = archiveFile(
@@ -642,15 +755,36 @@ Deno.test("unsupported members are refused: sparse tar files, encrypted or bzip2
       zip([{ name: "b", data: "x", method: 12 }]),
       /member 'b' uses compression method 12/,
     ],
+    [
+      "dict.tar.xz",
+      largeDictionary(compress(tar(TREE_TAR), "xz")),
+      /: uses an xz dictionary over 64 MiB, which is not supported$/,
+    ],
   ];
   for (const [name, data, message] of cases) {
-    await rejects(
+    await assert.rejects(
       () => extract(archiveFile(tmp.path, name, data), join(tmp.path, "out")),
-      message,
+      (err: unknown) => {
+        // a copy elsewhere would be the same: not damaged
+        assert.ok(err instanceof ArchiveError, String(err));
+        assert.ok(!(err instanceof DamagedArchive), String(err));
+        assert.match(err.message, message);
+        return true;
+      },
     );
   }
   onlyEntries(tmp.path, cases.map(([name]) => name));
 });
+
+/** The xz file `xz` with its first LZMA2 dictionary declared as 96 MiB. */
+function largeDictionary(xz: Uint8Array): Uint8Array {
+  const copy = Buffer.from(xz);
+  const size = (copy[12] + 1) * 4;
+  const header = copy.subarray(12, 12 + size);
+  header[header.indexOf(Buffer.from([0x21, 0x01])) + 2] = 29;
+  header.writeUInt32LE(crc32(header.subarray(0, size - 4)), size - 4);
+  return copy;
+}
 
 /** `data` with the byte at `at` (negative: from the end) inverted. */
 function flip(data: Uint8Array, at: number): Uint8Array {
@@ -719,6 +853,11 @@ const DAMAGED: Array<[string, () => Uint8Array, RegExp]> = [
     /: (truncated|corrupt xz data)/,
   ],
   [
+    "small xz with corrupt data",
+    () => flip(compress(tar(TREE_TAR), "xz"), 100),
+    /: corrupt xz data \(compressed data is corrupt\)$/,
+  ],
+  [
     "truncated lzip",
     () => {
       const lz = compress(tar(PAYLOAD), "lzip");
@@ -771,6 +910,21 @@ const DAMAGED: Array<[string, () => Uint8Array, RegExp]> = [
     () =>
       flip(zip([{ name: "bad", data: randomBytes(5000).toString("hex") }]), 60),
     /: member 'bad' is corrupt \(/,
+  ],
+  [
+    "zip member with a NUL byte in its name",
+    () => zip([{ name: "ok", data: "fine" }, { name: "a\0b", data: "x" }]),
+    /: member 'a\\x00b' is corrupt \(a NUL character in its name or link target\)$/,
+  ],
+  [
+    "zip symlink whose target holds a NUL byte",
+    () => zip([{ name: "l", data: "a\0b", mode: 0o120777 }]),
+    /: member 'l' is corrupt \(a NUL character in its name or link target\)$/,
+  ],
+  [
+    "tar member with a NUL byte in its pax path",
+    () => tar([{ name: `${"d".repeat(100)}/a\0b`, data: "x" }]),
+    /: member 'd+\/a\\x00b' is corrupt \(a NUL character in its name or link target\)$/,
   ],
 ];
 

@@ -5,6 +5,7 @@
  * a user error that leaves nothing behind.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { existsSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { compress, tar, zip } from "../archive/_fixtures.ts";
 import { type Sample, sampleBuildout } from "./harness.ts";
@@ -150,4 +151,57 @@ Deno.test("a hostile archive is a user error and leaves nothing behind", async (
   assert.equal(result.code, 1);
   assert.deepEqual(sample.ls("parts"), []);
   assert.ok(!existsSync(sample.path("evil.txt")));
+});
+
+Deno.test("a member whose pax time a date cannot hold is extracted, with the current time", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  writeFileSync(
+    sample.path("downloads", "future.tar"),
+    tar([{ name: "far.txt", data: "far\n", pax: { mtime: "1e40" } }]),
+  );
+  sample.write(
+    "buildout.cfg",
+    config({
+      future:
+        "archive = downloads/future.tar\ndestination = ${buildout:parts-directory}/future\n",
+    }),
+  );
+  const before = Date.now() - 60_000;
+  const result = await sample.system("");
+  assert.equal(result.stderr, "");
+  assert.equal(result.code, 0);
+  assert.equal(sample.cat("parts", "future", "far.txt"), "far\n");
+  assert.ok(statSync(sample.path("parts/future/far.txt")).mtimeMs > before);
+});
+
+Deno.test("lzip members declaring huge dictionaries cost only what they hold", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  // 512 MiB each, which the executable once allocated and zeroed: a minute
+  const huge = (lz: Uint8Array) => {
+    const copy = Buffer.from(lz);
+    copy[5] = 0x1d;
+    return copy;
+  };
+  writeFileSync(
+    sample.path("downloads", "many.tar.lz"),
+    Buffer.concat([
+      ...Array(1000).fill(huge(compress(new Uint8Array(0), "lzip"))),
+      huge(compress(tar([{ name: "f.txt", data: "f\n" }]), "lzip")),
+    ]),
+  );
+  sample.write(
+    "buildout.cfg",
+    config({
+      many:
+        "archive = downloads/many.tar.lz\ndestination = ${buildout:parts-directory}/many\n",
+    }),
+  );
+  const started = Date.now();
+  const result = await sample.system("");
+  assert.equal(result.stderr, "");
+  assert.equal(result.code, 0);
+  assert.equal(sample.cat("parts", "many", "f.txt"), "f\n");
+  assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
 });

@@ -21,11 +21,11 @@ export class ArchiveError extends UserError {
     readonly reason: string,
     readonly member?: string,
   ) {
-    super(
+    super(oneLine(
       member === undefined
         ? `Couldn't extract ${archive}: ${reason}`
         : `Couldn't extract ${archive}: member '${member}' ${reason}`,
-    );
+    ));
     this.name = "ArchiveError";
   }
 }
@@ -43,9 +43,34 @@ export class DamagedArchive extends ArchiveError {
   }
 }
 
-/** True for errors node:fs raises (they carry a string `code`). */
+const CONTROL = /[\p{Cc}\u2028\u2029]/gu;
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/**
+ * `text` with control characters escaped as `\n`, `\x1b` or `\u2028`:
+ * names and link targets come from the archive, and a message naming them
+ * stays one line that cannot drive the terminal.
+ *
+ * ```ts
+ * oneLine("member 'a\nb'"); // "member 'a\\nb'"
+ * ```
+ */
+export function oneLine(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return NAMED[c] ??
+      (code < 0x100
+        ? `\\x${code.toString(16).padStart(2, "0")}`
+        : `\\u${code.toString(16).padStart(4, "0")}`);
+  });
+}
+
+/**
+ * True for errors node:fs raises: an errno `code` (`ENAMETOOLONG`), with a
+ * `syscall` but for some calls (`symlinkSync` in Bun and Deno).
+ */
 export function isSystemError(err: unknown): err is Error & { code: string } {
-  return err instanceof Error &&
-    typeof (err as { code?: unknown }).code === "string" &&
-    typeof (err as { syscall?: unknown }).syscall === "string";
+  const code = (err as { code?: unknown })?.code;
+  return err instanceof Error && typeof code === "string" &&
+    /^E[A-Z0-9]+$/.test(code);
 }

@@ -3,7 +3,8 @@
  * specification (LzmaSpec.cpp, public domain) for lzip's fixed parameters
  * (lc=3, lp=0, pb=2, end marker), with lzip's member header and trailer
  * (CRC32, data size, member size) checked. Pure TypeScript, so it works in
- * the compiled executable; memory is the member's dictionary plus a chunk.
+ * the compiled executable; memory is the member's dictionary (as much of it as
+ * the output fills) plus a chunk.
  */
 import { crc32 } from "node:zlib";
 
@@ -12,6 +13,11 @@ const PROB_INIT = 1024;
 /** Input kept ahead of the decoder: more than one symbol can consume. */
 const LOOKAHEAD = 64;
 const OUT_CHUNK = 1 << 18;
+/**
+ * The window's first size: it grows to the dictionary size only as output
+ * comes, so a header declaring 512 MiB costs nothing for a small member.
+ */
+const FIRST_WINDOW = 1 << 16;
 const TRAILER = 20;
 
 /** Why lzip data cannot be decoded; `truncated` when it ends early. */
@@ -63,7 +69,7 @@ class Input {
 class Member {
   private range = 0xffffffff;
   private code = 0;
-  private readonly window: Uint8Array;
+  private window: Uint8Array;
   private windowPos = 0;
   private isFull = false;
   private total = 0;
@@ -90,7 +96,7 @@ class Member {
   private readonly repLenDecoder = new LenDecoder();
 
   constructor(private readonly input: Input, readonly dictSize: number) {
-    this.window = new Uint8Array(dictSize);
+    this.window = new Uint8Array(Math.min(dictSize, FIRST_WINDOW));
     if (input.byte() !== 0) throw new LzipError("corrupt LZMA stream");
     for (let i = 0; i < 4; i++) {
       this.code = (this.code * 256 + input.byte()) >>> 0;
@@ -157,10 +163,21 @@ class Member {
   private put(b: number): void {
     this.window[this.windowPos++] = b;
     this.total++;
-    if (this.windowPos === this.window.length) {
-      this.windowPos = 0;
-      this.isFull = true;
+    if (this.windowPos === this.window.length) this.wrap();
+  }
+
+  /** At the window's end: doubles it up to the dictionary size, then wraps. */
+  private wrap(): void {
+    if (this.window.length < this.dictSize) {
+      const larger = new Uint8Array(
+        Math.min(this.window.length * 2, this.dictSize),
+      );
+      larger.set(this.window);
+      this.window = larger;
+      return;
     }
+    this.windowPos = 0;
+    this.isFull = true;
   }
 
   private get(distance: number): number {

@@ -15,6 +15,12 @@ const MAX_META = 1 << 20;
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const latin1 = new TextDecoder("latin1");
 const TRUNCATED = "truncated (unexpected end of data)";
+/**
+ * How much is read past the end-of-archive block: enough for any padding,
+ * so that a compressed stream's own check (the gzip CRC) still runs; no
+ * more, as tar reads no more: what follows may decompress for minutes.
+ */
+const PAST_END = 16 << 20;
 
 /**
  * UTF-8, or Latin-1 (Windows-1252, as the label means in WHATWG) for bytes
@@ -116,6 +122,7 @@ export async function readTar(
       }
       if (result.done) break;
       parser.push(result.value);
+      if (parser.pastEnd > PAST_END) break;
     }
     parser.end();
   } finally {
@@ -151,7 +158,7 @@ type State =
   | { kind: "meta"; flag: string; size: number; padded: number }
   /** `left` bytes of content for `body`, then `pad` bytes of padding. */
   | { kind: "body"; body?: FileBody; left: number; pad: number }
-  /** Past the end-of-archive block: the rest is read and dropped. */
+  /** Past the end-of-archive block: the rest is dropped. */
   | { kind: "done" };
 
 /** Parses a tar stream pushed to it in chunks of any size. */
@@ -163,6 +170,8 @@ class TarParser {
   /** Bytes consumed so far: the offset of the next byte, for messages. */
   private offset = 0;
   private first = true;
+  /** Bytes pushed past the end-of-archive block. */
+  pastEnd = 0;
   private longName?: string;
   private longLink?: string;
   private pax = new Map<string, string>();
@@ -182,7 +191,10 @@ class TarParser {
     let at = 0;
     while (at < chunk.length) {
       const state = this.state;
-      if (state.kind === "done") return;
+      if (state.kind === "done") {
+        this.pastEnd += chunk.length - at;
+        return;
+      }
       if (state.kind === "body") {
         const take = Math.min(state.left + state.pad, chunk.length - at);
         const content = Math.min(take, state.left);
@@ -287,9 +299,10 @@ class TarParser {
     let name = pax.get("path") ?? this.longName ?? ustarName(header);
     const linkname = pax.get("linkpath") ?? this.longLink ??
       text(header, 157, 100);
-    const seconds = pax.has("mtime")
-      ? Number(pax.get("mtime"))
-      : number(header, 136, 12);
+    const mtime = new Date(
+      1000 *
+        (pax.has("mtime") ? Number(pax.get("mtime")) : number(header, 136, 12)),
+    );
     this.pax = new Map();
     this.longName = this.longLink = undefined;
     let type: EntryType | undefined = TYPES[flag];
@@ -313,7 +326,8 @@ class TarParser {
       name,
       type,
       mode: number(header, 100, 8) & 0o7777,
-      mtime: Number.isFinite(seconds) ? new Date(seconds * 1000) : undefined,
+      // pax and base-256 times may be more than a Date holds: none is kept
+      mtime: Number.isNaN(mtime.getTime()) ? undefined : mtime,
       linkname: type === "symlink" || type === "hardlink"
         ? linkname
         : undefined,

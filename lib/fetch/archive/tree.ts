@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import process from "node:process";
 import picomatch from "picomatch";
-import { ArchiveError } from "./errors.ts";
+import { ArchiveError, DamagedArchive } from "./errors.ts";
 
 /** The kinds of members the tree creates. */
 export type EntryType = "file" | "directory" | "symlink" | "hardlink";
@@ -178,9 +178,18 @@ export class Tree implements MemberSink {
    * Creates `entry`; for a file, returns where its content goes. Returns
    * undefined for excluded members and for anything without content.
    *
-   * @throws {ArchiveError} for a member that would land outside the root.
+   * @throws {ArchiveError} for a member that would land outside the root,
+   *   or whose name or link target holds a NUL character
    */
   add(entry: Entry): FileBody | undefined {
+    // no archiver writes a NUL into a name, and no file system takes one
+    if (entry.name.includes("\0") || entry.linkname?.includes("\0")) {
+      throw new DamagedArchive(
+        this.archive,
+        "is corrupt (a NUL character in its name or link target)",
+        entry.name,
+      );
+    }
     const [dir, leaf] = this.dirAndLeaf(entry.name);
     if (leaf === "") return undefined;
     const parent = this.parentOf(dir, entry.name);

@@ -1,13 +1,27 @@
 /**
  * xz decompression with xz-decompress (xz-embedded compiled to WebAssembly,
  * inlined in the package, so it works inside the compiled executable),
- * streaming. It reports a file that stops too early as "error code 8" (no
- * progress possible): the input's end is watched here so that a truncated
- * file is called so.
+ * streaming. It reports xz-embedded's error codes (enum xz_ret); a file
+ * that stops too early is "error code 8" (no progress possible), so the
+ * input's end is watched here for a truncated file to be called so.
  */
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import xz from "xz-decompress";
+import { ArchiveError } from "./errors.ts";
+
+/** What xz-embedded's error codes mean for a file; 8 is handled apart. */
+const DAMAGE: Record<string, string> = {
+  "5": "not xz data",
+  "7": "compressed data is corrupt",
+};
+/** Codes of valid files this decoder cannot read: another copy won't do. */
+const UNSUPPORTED: Record<string, string> = {
+  "2": "an xz integrity check type",
+  // xz-decompress sets xz-embedded's memory limit to 64 MiB
+  "4": "an xz dictionary over 64 MiB",
+  "6": "an xz check type (such as SHA-256), filter or option",
+};
 
 /** Why xz data cannot be decoded; `truncated` when it ends early. */
 export class XzError extends Error {
@@ -23,6 +37,7 @@ export class XzError extends Error {
  * for await (const chunk of unxz("x.tar.xz")) { ... }
  * ```
  * @throws {XzError} for truncated or corrupt data
+ * @throws {ArchiveError} for what xz-embedded does not support
  */
 export async function* unxz(file: string): AsyncGenerator<Uint8Array> {
   const reader = (Readable.toWeb(
@@ -46,7 +61,17 @@ export async function* unxz(file: string): AsyncGenerator<Uint8Array> {
       yield chunk;
     }
   } catch (err) {
-    if (ended) throw new XzError("unexpected end of data", true);
-    throw new XzError(err instanceof Error ? err.message : String(err));
+    const message = err instanceof Error ? err.message : String(err);
+    const code = /error code (\d+)$/.exec(message)?.[1] ?? "";
+    if (code === "8" && ended) {
+      throw new XzError("unexpected end of data", true);
+    }
+    if (UNSUPPORTED[code]) {
+      throw new ArchiveError(
+        file,
+        `uses ${UNSUPPORTED[code]}, which is not supported`,
+      );
+    }
+    throw new XzError(DAMAGE[code] ?? message);
   }
 }

@@ -4,8 +4,9 @@
  * UTF-8 or CP437 names) through its central directory and hands each
  * member to a {@link Tree}. The central directory is read in windows and
  * member data through a read-ahead window or, for large members, as a
- * stream, so memory does not grow with the archive. CRC-32 and sizes are
- * checked, as `unzip` does.
+ * stream, so memory grows with the archive only by a number per member
+ * (where its data must end). CRC-32 and sizes are checked, and members
+ * sharing data (a zip bomb) are refused, as `unzip` does.
  */
 import * as fs from "node:fs";
 import { pipeline, Readable } from "node:stream";
@@ -180,21 +181,13 @@ export async function readZip(
     // the directory is read through its own window: member data comes
     // from elsewhere in the file
     const records = new Window(fd, size);
+    const ends = dataEnds(members(records, directory, corrupt), directory);
     const scratch = new Uint8Array(WHOLE);
-    let at = directory.start;
-    const end = directory.start + directory.size;
-    for (let i = 0; i < directory.entries; i++) {
-      const o = records.at(at, 46);
-      const b = records.buf;
-      if (!records.has(o, 46) || u32(b, o) !== CENTRAL) {
-        throw corrupt("bad central directory");
-      }
-      const length = 46 + u16(b, o + 28) + u16(b, o + 30) + u16(b, o + 32);
-      if (at + length > end) throw corrupt("bad central directory");
-      const member = parseMember(records.read(at, length), directory.shift);
-      at += length;
+    let i = 0;
+    for (const member of members(records, directory, corrupt)) {
+      const limit = ends[i++];
       await extractMember(
-        { file, fd, tree, archive, limit: directory.start, scratch, corrupt },
+        { file, fd, tree, archive, limit, scratch, corrupt },
         member,
       );
     }
@@ -203,12 +196,60 @@ export async function readZip(
   }
 }
 
+/** The central directory's place, and how far a prefix shifted the zip. */
+interface Directory {
+  start: number;
+  size: number;
+  entries: number;
+  shift: number;
+}
+
+/** The members the central directory lists, in its order. */
+function* members(
+  records: Window,
+  directory: Directory,
+  corrupt: (what: string) => ArchiveError,
+): Generator<Member> {
+  let at = directory.start;
+  const end = directory.start + directory.size;
+  for (let i = 0; i < directory.entries; i++) {
+    const o = records.at(at, 46);
+    const b = records.buf;
+    if (!records.has(o, 46) || u32(b, o) !== CENTRAL) {
+      throw corrupt("bad central directory");
+    }
+    const length = 46 + u16(b, o + 28) + u16(b, o + 30) + u16(b, o + 32);
+    if (at + length > end) throw corrupt("bad central directory");
+    yield parseMember(records.read(at, length), directory.shift);
+    at += length;
+  }
+}
+
+/**
+ * Where the data of each member (in central directory order) must end: at
+ * the next local header in the file, or the central directory. Members
+ * sharing data, each inflated again, are how zip bombs multiply their
+ * output; as with unzip and Python's zipfile, they are refused.
+ */
+function dataEnds(list: Iterable<Member>, directory: Directory): number[] {
+  const offsets = Array.from(list, (member) => member.offset);
+  const order = offsets.map((_, i) => i)
+    .sort((a, b) => offsets[a] - offsets[b]);
+  const ends: number[] = new Array(offsets.length);
+  let next = directory.start;
+  for (let k = order.length - 1; k >= 0; k--) {
+    ends[order[k]] = next;
+    next = offsets[order[k]];
+  }
+  return ends;
+}
+
 /** Where the central directory is, and how far the zip is shifted. */
 function centralDirectory(
   file: Window,
   size: number,
   corrupt: (what: string) => ArchiveError,
-): { start: number; size: number; entries: number; shift: number } {
+): Directory {
   const tailLength = Math.min(size, 22 + 0xffff);
   const tail = file.read(size - tailLength, tailLength);
   let eocd = -1;
@@ -334,7 +375,7 @@ interface Context {
   fd: number;
   tree: MemberSink;
   archive: string;
-  /** Where the central directory starts: member data ends before. */
+  /** Where the member's data must end: the next local header. */
   limit: number;
   /** Reused output buffer for members inflated whole. */
   scratch: Uint8Array;
@@ -373,7 +414,10 @@ async function extractMember(context: Context, member: Member): Promise<void> {
   }
   const dataAt = member.offset + 30 + u16(b, o + 26) + u16(b, o + 28);
   if (dataAt + member.compressed > context.limit) {
-    throw corrupt("member data overlaps the central directory", member.name);
+    throw corrupt(
+      "its data overlaps another member or the central directory",
+      member.name,
+    );
   }
   if (member.type === "symlink") {
     if (member.size > WHOLE) throw corrupt("oversized symlink", member.name);
