@@ -36,12 +36,26 @@ export class MissingSection extends UserError {
   }
 }
 
+const CONTROL = /[\p{Cc}\u2028\u2029]/gu;
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
 /**
- * `text` with its line breaks written `\n`: a value quoted in an error
- * message keeps the message on one line.
+ * `text` with control characters escaped as `\n`, `\x1b` or `\u2028`: a
+ * value, or a name from an archive, quoted in an error message keeps the
+ * message on one line that cannot drive the terminal.
+ *
+ * ```ts
+ * oneLine("member 'a\nb'"); // "member 'a\\nb'"
+ * ```
  */
 export function oneLine(text: string): string {
-  return text.replaceAll("\n", "\\n");
+  return text.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return NAMED[c] ??
+      (code < 0x100
+        ? `\\x${code.toString(16).padStart(2, "0")}`
+        : `\\u${code.toString(16).padStart(4, "0")}`);
+  });
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   renameSync,
 } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { oneLine } from "../lib/errors.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -220,11 +221,11 @@ export async function unpackMerging(
     onExisting: (path) => {
       if (!options.ignoreExisting) {
         throw new buildout.UserError(
-          `Target ${path} already exists. Either remove it or set ` +
+          `Target ${oneLine(path)} already exists. Either remove it or set ` +
             "ignore-existing = true to skip existing files and directories.",
         );
       }
-      logger.info(`Ignoring existing target: ${path}`);
+      logger.info(`Ignoring existing target: ${oneLine(path)}`);
       return "skip";
     },
   });

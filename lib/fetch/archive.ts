@@ -22,7 +22,7 @@ import {
 import { dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream";
 import { createGunzip, gunzipSync } from "node:zlib";
-import { UserError } from "../errors.ts";
+import { oneLine, UserError } from "../errors.ts";
 import type { ExtractOptions } from "../recipe/api.ts";
 import { bunzip2 } from "./archive/bzip2.ts";
 import { type ArchiveFormat, detect } from "./archive/detect.ts";
@@ -31,7 +31,6 @@ import {
   ArchiveError,
   DamagedArchive,
   isSystemError,
-  oneLine,
 } from "./archive/errors.ts";
 import { lunzip } from "./archive/lzip.ts";
 import { finalPath, place, type Placed } from "./archive/place.ts";

@@ -270,6 +270,32 @@ destination = \${buildout:directory}/shared`;
   });
 }
 
+Deno.test("hexagonit.recipe.download: an existing target's name from the archive is shown escaped, on one line", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  const name = "e\x1b[1m.txt";
+  writeTree(join(files, "odd"), { [name]: "odd\n" });
+  pack(join(files, "odd"), [name], join(files, "odd.tar.gz"));
+  sample.mkdir("shared");
+  sample.write("shared", name, "mine\n");
+  const options = `recipe = hexagonit.recipe.download
+url = ${server.url}odd.tar.gz
+destination = \${buildout:directory}/shared`;
+  sample.write("buildout.cfg", config(options));
+  const result = await run(sample);
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /^Error: Target \/sample-buildout\/shared\/e\\x1b\[1m\.txt already exists\. /m,
+  );
+  sample.write("buildout.cfg", config(`${options}\nignore-existing = true`));
+  const kept = await runOk(sample);
+  assert.match(
+    kept.stdout,
+    /^x: Ignoring existing target: \/sample-buildout\/shared\/e\\x1b\[1m\.txt$/m,
+  );
+});
+
 Deno.test("download: strip-top-level-dir, excludes, sha256sum and the exported target", async () => {
   await using env = await setUp();
   const { sample, server, files } = env;

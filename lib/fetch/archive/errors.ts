@@ -4,7 +4,7 @@
  * destination. One line, naming the archive and, when one is to blame, the
  * member.
  */
-import { UserError } from "../../errors.ts";
+import { oneLine, UserError } from "../../errors.ts";
 
 /**
  * `Couldn't extract FILE: REASON`, or `Couldn't extract FILE: member
@@ -41,28 +41,6 @@ export class DamagedArchive extends ArchiveError {
     super(archive, reason, member);
     this.name = "DamagedArchive";
   }
-}
-
-const CONTROL = /[\p{Cc}\u2028\u2029]/gu;
-const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
-
-/**
- * `text` with control characters escaped as `\n`, `\x1b` or `\u2028`:
- * names and link targets come from the archive, and a message naming them
- * stays one line that cannot drive the terminal.
- *
- * ```ts
- * oneLine("member 'a\nb'"); // "member 'a\\nb'"
- * ```
- */
-export function oneLine(text: string): string {
-  return text.replace(CONTROL, (c) => {
-    const code = c.charCodeAt(0);
-    return NAMED[c] ??
-      (code < 0x100
-        ? `\\x${code.toString(16).padStart(2, "0")}`
-        : `\\u${code.toString(16).padStart(4, "0")}`);
-  });
 }
 
 /**
