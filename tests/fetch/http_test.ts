@@ -282,6 +282,34 @@ Deno.test("refused connections, unknown hosts and TLS failures are one-line erro
   });
 });
 
+Deno.test("a failure at a redirect target names that target, not the URL's host", async () => {
+  const closed = createServer();
+  await new Promise<void>((ok) => closed.listen(0, "127.0.0.1", ok));
+  const port = (closed.address() as { port: number }).port;
+  await new Promise<void>((ok) => closed.close(() => ok()));
+  const refused = `http://127.0.0.1:${port}/x`;
+  const unknown = "http://no-such-host.invalid/x";
+  await withServer({
+    "/refused": redirect(refused),
+    "/unknown": redirect(unknown),
+  }, async (server) => {
+    await assert.rejects(
+      httpGet(server.url + "refused", new Collect(), settings),
+      new DownloadError(
+        server.url + "refused",
+        `redirected to ${refused}: connection refused`,
+      ),
+    );
+    await assert.rejects(
+      httpGet(server.url + "unknown", new Collect(), settings),
+      new DownloadError(
+        server.url + "unknown",
+        `redirected to ${unknown}: could not resolve host no-such-host.invalid`,
+      ),
+    );
+  });
+});
+
 Deno.test("more than ten redirects is an error", async () => {
   const handlers: Record<string, RequestHandler> = {};
   for (let i = 0; i < 12; i++) handlers[`/r${i}`] = redirect(`/r${i + 1}`);
