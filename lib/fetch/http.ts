@@ -297,6 +297,13 @@ function failure(
   return transient ? new Transient(message) : new DownloadError(url, message);
 }
 
+/** Bun's codes for answers that are not HTTP, in words. */
+const NOT_HTTP = new Map([
+  ["Malformed_HTTP_Response", "malformed HTTP response"],
+  ["InvalidHTTPResponse", "invalid HTTP response"],
+  ["InvalidContentLength", "invalid Content-Length"],
+]);
+
 /** What went wrong fetching `target`, and whether to try again. */
 function failureReason(
   target: string,
@@ -321,6 +328,8 @@ function failureReason(
   ) {
     return { reason: `could not resolve host ${new URL(target).hostname}` };
   }
+  const notHttp = NOT_HTTP.get(code);
+  if (notHttp) return { reason: notHttp };
   if (code === "ECONNREFUSED" || /connection refused/i.test(text)) {
     return { reason: "connection refused" };
   }
