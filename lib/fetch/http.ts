@@ -215,7 +215,11 @@ async function readBody(
   timer: IdleTimer,
   settings: HttpSettings,
 ): Promise<void> {
-  const header = response.headers.get("content-length");
+  // Transfer-Encoding overrides a Content-Length sent with it (RFC 9112,
+  // 6.3): the body ends with its last chunk.
+  const header = response.headers.has("transfer-encoding")
+    ? null
+    : response.headers.get("content-length");
   const length = header !== null && /^\d+$/.test(header)
     ? Number(header)
     : undefined;

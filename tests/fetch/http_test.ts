@@ -229,6 +229,30 @@ Deno.test("a body shorter than its Content-Length is retried, then an error", as
   });
 });
 
+Deno.test("a chunked body is whole at its last chunk, whatever Content-Length says", async () => {
+  const body = "a chunked body longer than its Content-Length";
+  const raw = createServer((socket) => {
+    socket.on("error", () => {});
+    socket.once("data", () => {
+      socket.end(
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n" +
+          "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+          `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      );
+    });
+  });
+  await new Promise<void>((ok) => raw.listen(0, "127.0.0.1", ok));
+  const port = (raw.address() as { port: number }).port;
+  try {
+    const sink = new Collect();
+    await httpGet(`http://127.0.0.1:${port}/x`, sink, settings);
+    assert.equal(sink.text, body);
+    assert.equal(sink.starts, 1);
+  } finally {
+    await new Promise<void>((ok) => raw.close(() => ok()));
+  }
+});
+
 Deno.test("socket-timeout bounds the wait for the response and for each chunk", async () => {
   await withServer({
     "/silent": () => {},
