@@ -13,12 +13,15 @@ export { isDirectory, isFile };
 
 /**
  * A path that does not exist yet, next to `path` (same directory, so same
- * file system): `<dir>/.<name>.buildout-<random>`.
+ * file system): `<dir>/.<name>.buildout-<random>`, `<name>` cut to 100
+ * characters so that any name the file system holds has a temporary.
  */
 export function siblingTemp(path: string): string {
   return join(
     dirname(path),
-    `.${basename(path)}.buildout-${randomBytes(6).toString("hex")}`,
+    `.${basename(path).slice(0, 100)}.buildout-${
+      randomBytes(6).toString("hex")
+    }`,
   );
 }
 
