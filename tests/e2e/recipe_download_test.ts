@@ -397,6 +397,30 @@ Deno.test("download: download-only keeps a URL's long file name; one too long fo
   }
 });
 
+Deno.test("a file placed as it is needs a URL that names one", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  for (
+    const options of [
+      "recipe = download\ndownload-only = true",
+      "recipe = hexagonit.recipe.download\ndownload-only = true",
+      "recipe = gocept.download",
+    ]
+  ) {
+    for (const url of [server.url, `${server.url}.`, `${server.url}sub/..`]) {
+      sample.write("buildout.cfg", config(`${options}\nurl = ${url}`));
+      const result = await run(sample);
+      assert.match(
+        result.stderr,
+        new RegExp(`\\nError: The URL ${url} names no file\\n$`),
+        options,
+      );
+      assert.equal(result.code, 1);
+      assert.deepEqual(sample.ls("parts"), [], options);
+    }
+  }
+});
+
 Deno.test("download: unknown format and truncated gzip are errors that leave nothing, in the cache neither", async () => {
   await using env = await setUp();
   const { sample, server } = env;
