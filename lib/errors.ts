@@ -148,14 +148,23 @@ const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT"]);
 /**
  * A one-line message when `err` is the file system refusing an operation
  * on a path: `Couldn't write PATH: reason` (read-only, full, over quota),
- * `Permission denied: PATH` (which may be a read); else undefined.
+ * `Permission denied: PATH` (which may be a read), `File name too long:
+ * PATH` (a name taken from a URL or an option); else undefined.
  */
 export function refusedByFileSystem(err: unknown): string | undefined {
-  const { code, path } = err as { code?: unknown; path?: unknown };
+  const { code, path, dest } = err as {
+    code?: unknown;
+    path?: unknown;
+    dest?: unknown;
+  };
   if (typeof code !== "string" || typeof path !== "string") return undefined;
   if (REFUSALS.has(code)) return `Couldn't write ${path}: ${fsReason(err)}`;
   if (code === "EACCES" || code === "EPERM") {
     return `Permission denied: ${path}`;
+  }
+  if (code === "ENAMETOOLONG") {
+    // A copy or rename names its source `path` and its target `dest`.
+    return `File name too long: ${typeof dest === "string" ? dest : path}`;
   }
   return undefined;
 }

@@ -6,6 +6,7 @@
 import { randomBytes } from "../lib/lazy_crypto.ts";
 import { chmodSync, lstatSync, readdirSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { UserError } from "../lib/errors.ts";
 import { urlPath } from "../lib/fetch/url_path.ts";
 import { isDirectory, isFile } from "../lib/fs_kinds.ts";
 
@@ -13,12 +14,15 @@ export { isDirectory, isFile };
 
 /**
  * A path that does not exist yet, next to `path` (same directory, so same
- * file system): `<dir>/.<name>.buildout-<random>`.
+ * file system): `<dir>/.<name>.buildout-<random>`, `<name>` cut to 100
+ * characters so that any name the file system holds has a temporary.
  */
 export function siblingTemp(path: string): string {
   return join(
     dirname(path),
-    `.${basename(path)}.buildout-${randomBytes(6).toString("hex")}`,
+    `.${basename(path).slice(0, 100)}.buildout-${
+      randomBytes(6).toString("hex")
+    }`,
   );
 }
 
@@ -60,9 +64,16 @@ export function makeReadOnly(path: string): void {
 }
 
 /**
- * The last segment of a URL's path (or of a plain path), as Python's
- * `urlparse(url)[2].split('/')[-1]`.
+ * The name of the file downloaded from `url` when placed as it is: the
+ * last segment of its path, as Python's `urlparse(url)[2].split('/')[-1]`.
+ *
+ * @throws {UserError} when the path ends in `/`, `.` or `..`, which would
+ *   name the directory the file goes into (or its parent).
  */
-export function urlBasename(url: string): string {
-  return urlPath(url).split("/").pop() ?? "";
+export function urlFileName(url: string): string {
+  const name = urlPath(url).split("/").pop() ?? "";
+  if (name === "" || name === "." || name === "..") {
+    throw new UserError(`The URL ${url} names no file`);
+  }
+  return name;
 }

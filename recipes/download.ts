@@ -36,7 +36,7 @@ import {
   isDirectory,
   removeTree,
   siblingTemp,
-  urlBasename,
+  urlFileName,
 } from "./_paths.ts";
 import { SharedPart } from "./_shared_part.ts";
 
@@ -119,7 +119,7 @@ export class HexagonitDownload implements Recipe {
       options.set(
         "target",
         this.downloadOnly
-          ? join(this.destination, this.filename || urlBasename(this.url))
+          ? join(this.destination, this.filename || urlFileName(this.url))
           : this.destination,
       );
     }
@@ -153,7 +153,7 @@ export class HexagonitDownload implements Recipe {
     this.checkDestination();
     const created = !exists(destination);
     // The original file name, even when the cache names files by hash.
-    const target = join(destination, this.filename || urlBasename(this.url));
+    const target = join(destination, this.filename || urlFileName(this.url));
     mkdirSync(destination, { recursive: true });
     const temp = siblingTemp(target);
     try {
@@ -284,7 +284,7 @@ export class GoceptDownload implements Recipe {
       options.get("strip-top-level-dir") ?? "true",
     );
     this.url = options.require("url");
-    this.filename = urlBasename(this.url);
+    this.filename = urlFileName(this.url);
   }
 
   async install(): Promise<string[]> {

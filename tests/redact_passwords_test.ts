@@ -20,6 +20,23 @@ Deno.test("an unescaped @ in the password does not leave its tail", () => {
   );
 });
 
+Deno.test("quotes in a password or user are hidden with it", () => {
+  assert.equal(
+    redactPasswords(
+      `Couldn't download "http://u:it's@host/x" in offline mode.`,
+    ),
+    `Couldn't download "http://u:****@host/x" in offline mode.`,
+  );
+  assert.equal(
+    redactPasswords(`'http://u:p"w@host/x'`),
+    `'http://u:****@host/x'`,
+  );
+  assert.equal(
+    redactPasswords("Error downloading http://it's:pw@host/x: HTTP Error 404"),
+    "Error downloading http://it's:****@host/x: HTTP Error 404",
+  );
+});
+
 Deno.test("an http user name alone is a token and is hidden", () => {
   assert.equal(
     redactPasswords("https://ghp_token@github.com/x"),

@@ -153,7 +153,7 @@ async function attemptGet(
           decompress: false,
         } as RequestInit);
       } catch (err) {
-        throw failure(url, err, settings);
+        throw failure(url, current, err, settings);
       }
       const location = response.headers.get("location");
       if (REDIRECTS.has(response.status) && location) {
@@ -192,7 +192,7 @@ async function attemptGet(
 
 function checkTarget(url: string, target: string, settings: HttpSettings) {
   const parsed = new URL(target);
-  const via = target === url ? "" : `redirected to ${target}: `;
+  const via = redirectedTo(url, target);
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw new DownloadError(
       url,
@@ -215,7 +215,11 @@ async function readBody(
   timer: IdleTimer,
   settings: HttpSettings,
 ): Promise<void> {
-  const header = response.headers.get("content-length");
+  // Transfer-Encoding overrides a Content-Length sent with it (RFC 9112,
+  // 6.3): the body ends with its last chunk.
+  const header = response.headers.has("transfer-encoding")
+    ? null
+    : response.headers.get("content-length");
   const length = header !== null && /^\d+$/.test(header)
     ? Number(header)
     : undefined;
@@ -230,7 +234,7 @@ async function readBody(
         try {
           chunk = await reader.read();
         } catch (err) {
-          const error = failure(url, err, settings);
+          const error = failure(url, current, err, settings);
           if (!(error instanceof Transient)) throw error;
           throw new Transient(cutOff(received, length));
         }
@@ -282,57 +286,85 @@ class IdleTimer {
   }
 }
 
+/** How a reason about `target` begins when a redirect led there from `url`. */
+function redirectedTo(url: string, target: string): string {
+  return target === url ? "" : `redirected to ${target}: `;
+}
+
 /**
- * A fetch failure as a one-line reason: a {@link Transient} for resets and
- * cut-off bodies, a {@link DownloadError} for everything else.
+ * A failure fetching `target` (`url` or a redirect target) as a one-line
+ * reason: a {@link Transient} for resets and cut-off bodies, a
+ * {@link DownloadError} for everything else.
  */
 function failure(
   url: string,
+  target: string,
   err: unknown,
   settings: HttpSettings,
 ): Error {
+  const { reason, transient } = failureReason(target, err, settings);
+  const message = redirectedTo(url, target) + reason;
+  return transient ? new Transient(message) : new DownloadError(url, message);
+}
+
+/** Bun's codes for answers that are not HTTP, in words. */
+const NOT_HTTP = new Map([
+  ["Malformed_HTTP_Response", "malformed HTTP response"],
+  ["InvalidHTTPResponse", "invalid HTTP response"],
+  ["InvalidContentLength", "invalid Content-Length"],
+]);
+
+/** What went wrong fetching `target`, and whether to try again. */
+function failureReason(
+  target: string,
+  err: unknown,
+  settings: HttpSettings,
+): { reason: string; transient?: boolean } {
   const error = err as { name?: string; code?: string; message?: string };
   if (error?.name === "TimeoutError" || error?.name === "AbortError") {
     const seconds = settings.timeoutSeconds;
-    return new DownloadError(
-      url,
-      `timed out (nothing received for ${seconds} second${
+    return {
+      reason: `timed out (nothing received for ${seconds} second${
         seconds === 1 ? "" : "s"
       })`,
-    );
+    };
   }
   const cause = (err as { cause?: { message?: string; code?: string } })
     ?.cause;
   const code = error?.code ?? cause?.code ?? "";
   const text = [error?.message, cause?.message].filter(Boolean).join(": ");
-  const host = new URL(url).hostname;
   if (
     /^(ENOTFOUND|EAI_)/.test(code) || /dns error|failed to lookup/i.test(text)
   ) {
-    return new DownloadError(url, `could not resolve host ${host}`);
+    return { reason: `could not resolve host ${new URL(target).hostname}` };
   }
+  const notHttp = NOT_HTTP.get(code);
+  if (notHttp) return { reason: notHttp };
   if (code === "ECONNREFUSED" || /connection refused/i.test(text)) {
-    return new DownloadError(url, "connection refused");
+    return { reason: "connection refused" };
   }
   if (
     code === "ENETUNREACH" || code === "EHOSTUNREACH" ||
     /unreachable/i.test(text)
   ) {
-    return new DownloadError(url, "network unreachable");
+    return { reason: "network unreachable" };
   }
   if (
     code === "EPROTO" || /CERT|TLS|SSL/.test(code) ||
     /certificate|tls|ssl|handshake|InvalidContentType/i.test(text)
   ) {
-    return new DownloadError(url, `TLS error: ${oneLine(text || code)}`);
+    return { reason: `TLS error: ${oneLine(text || code)}` };
   }
   if (
     code === "ECONNRESET" ||
     /reset|closed|body from connection|connection error/i.test(text)
   ) {
-    return new Transient(`connection reset (${oneLine(text || code)})`);
+    return {
+      reason: `connection reset (${oneLine(text || code)})`,
+      transient: true,
+    };
   }
-  return new DownloadError(url, oneLine(text || String(err)));
+  return { reason: oneLine(text || String(err)) };
 }
 
 /** The first line of a runtime's message, without Bun's debugging hint. */

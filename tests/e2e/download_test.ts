@@ -747,6 +747,41 @@ Deno.test("bad input: each failure is one line naming the URL, nothing partial i
   s.assertNoTemporaries();
 });
 
+Deno.test("answers that are not HTTP are one line in words naming the URL", async () => {
+  const answers: Record<string, string> = {
+    "/status": "HTTP/1.1 abc\r\n\r\n",
+    "/chunk":
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nx\r\n0\r\n\r\n",
+    "/length":
+      "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx",
+  };
+  const raw = createServer((socket) => {
+    socket.on("error", () => {});
+    socket.once("data", (request) => {
+      socket.end(answers[request.toString("latin1").split(" ")[1]]);
+    });
+  });
+  await new Promise<void>((ok) => raw.listen(0, "127.0.0.1", ok));
+  const base = `http://127.0.0.1:${(raw.address() as { port: number }).port}`;
+  try {
+    using sample = await sampleBuildout();
+    await using s = await new Session(sample).start();
+    for (
+      const [path, reason] of [
+        ["/status", "malformed HTTP response"],
+        ["/chunk", "invalid HTTP response"],
+        ["/length", "invalid Content-Length"],
+      ]
+    ) {
+      sample.write("buildout.cfg", config(base + path));
+      await s.expectError(`Error downloading ${base}${path}: ${reason}`);
+    }
+    s.assertNoTemporaries();
+  } finally {
+    await new Promise<void>((ok) => raw.close(() => ok()));
+  }
+});
+
 Deno.test({
   name: "a read-only download cache is a user error and stays untouched",
   ignore: !ROOT,

@@ -390,6 +390,63 @@ target = \${x:target}`).replace("parts = x", "parts = x show"),
   }
 });
 
+Deno.test("download: download-only keeps a URL's long file name; one too long for the file system is an error", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  // 250 characters: a name the file system holds, its temporary too.
+  const long = "n".repeat(243) + ".tar.gz";
+  writeFileSync(join(files, long), "long\n");
+  const options = (name: string) =>
+    `recipe = download\nurl = ${server.url}${name}\ndownload-only = true`;
+  sample.write("buildout.cfg", config(options(long)));
+  await runOk(sample);
+  assert.equal(sample.cat("parts", "x", long), "long\n");
+
+  const tooLong = "n".repeat(300) + ".tar.gz";
+  const named = await startServer(files, {
+    handlers: { [`/${tooLong}`]: (_, res) => res.end("too long\n") },
+  });
+  try {
+    sample.write(
+      "buildout.cfg",
+      config(options(tooLong).replace(server.url, named.url)),
+    );
+    const result = await run(sample);
+    assert.equal(
+      sample.normalize(result.stderr),
+      `While:\n  Installing x.\nError: File name too long: /sample-buildout/parts/x/${tooLong}\n`,
+    );
+    assert.equal(result.code, 1);
+    assert.deepEqual(sample.ls("parts"), []);
+  } finally {
+    await named.close();
+  }
+});
+
+Deno.test("a file placed as it is needs a URL that names one", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  for (
+    const options of [
+      "recipe = download\ndownload-only = true",
+      "recipe = hexagonit.recipe.download\ndownload-only = true",
+      "recipe = gocept.download",
+    ]
+  ) {
+    for (const url of [server.url, `${server.url}.`, `${server.url}sub/..`]) {
+      sample.write("buildout.cfg", config(`${options}\nurl = ${url}`));
+      const result = await run(sample);
+      assert.match(
+        result.stderr,
+        new RegExp(`\\nError: The URL ${url} names no file\\n$`),
+        options,
+      );
+      assert.equal(result.code, 1);
+      assert.deepEqual(sample.ls("parts"), [], options);
+    }
+  }
+});
+
 Deno.test("download: unknown format and truncated gzip are errors that leave nothing, in the cache neither", async () => {
   await using env = await setUp();
   const { sample, server } = env;

@@ -229,6 +229,30 @@ Deno.test("a body shorter than its Content-Length is retried, then an error", as
   });
 });
 
+Deno.test("a chunked body is whole at its last chunk, whatever Content-Length says", async () => {
+  const body = "a chunked body longer than its Content-Length";
+  const raw = createServer((socket) => {
+    socket.on("error", () => {});
+    socket.once("data", () => {
+      socket.end(
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n" +
+          "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+          `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      );
+    });
+  });
+  await new Promise<void>((ok) => raw.listen(0, "127.0.0.1", ok));
+  const port = (raw.address() as { port: number }).port;
+  try {
+    const sink = new Collect();
+    await httpGet(`http://127.0.0.1:${port}/x`, sink, settings);
+    assert.equal(sink.text, body);
+    assert.equal(sink.starts, 1);
+  } finally {
+    await new Promise<void>((ok) => raw.close(() => ok()));
+  }
+});
+
 Deno.test("socket-timeout bounds the wait for the response and for each chunk", async () => {
   await withServer({
     "/silent": () => {},
@@ -278,6 +302,34 @@ Deno.test("refused connections, unknown hosts and TLS failures are one-line erro
         assert.match(err.reason, /^TLS error: .+$/);
         return true;
       },
+    );
+  });
+});
+
+Deno.test("a failure at a redirect target names that target, not the URL's host", async () => {
+  const closed = createServer();
+  await new Promise<void>((ok) => closed.listen(0, "127.0.0.1", ok));
+  const port = (closed.address() as { port: number }).port;
+  await new Promise<void>((ok) => closed.close(() => ok()));
+  const refused = `http://127.0.0.1:${port}/x`;
+  const unknown = "http://no-such-host.invalid/x";
+  await withServer({
+    "/refused": redirect(refused),
+    "/unknown": redirect(unknown),
+  }, async (server) => {
+    await assert.rejects(
+      httpGet(server.url + "refused", new Collect(), settings),
+      new DownloadError(
+        server.url + "refused",
+        `redirected to ${refused}: connection refused`,
+      ),
+    );
+    await assert.rejects(
+      httpGet(server.url + "unknown", new Collect(), settings),
+      new DownloadError(
+        server.url + "unknown",
+        `redirected to ${unknown}: could not resolve host no-such-host.invalid`,
+      ),
     );
   });
 });
