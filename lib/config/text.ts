@@ -1,6 +1,12 @@
 /** Configuration files as text: UTF-8, checked rather than patched. */
 import { Buffer } from "node:buffer";
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+} from "node:fs";
 import { UserError } from "../errors.ts";
 
 // A byte order mark is kept: the parser reports it as zc.buildout would.
@@ -38,30 +44,37 @@ export function readConfigText(path: string, source: string = path): string {
 function readBounded(path: string, source: string): Uint8Array {
   const fd = openSync(path, "r");
   try {
-    // A regular file's size sizes the buffer; devices and pipes say 0.
-    const size = fstatSync(fd).size;
+    // A regular file is read whole; a device or a pipe (`/dev/zero`), whose
+    // size says nothing, in chunks up to the bound.
+    const stat = fstatSync(fd);
+    if (stat.isFile()) {
+      if (stat.size > MAX_CONFIG_BYTES) throw tooLarge(source);
+      return readFileSync(fd);
+    }
     const chunks: Uint8Array[] = [];
     let total = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(
-        Math.min(Math.max(size - total, 0) + 65536, MAX_CONFIG_BYTES + 1),
-      );
-      const read = readSync(fd, chunk, 0, chunk.length, null);
+      const chunk = Buffer.allocUnsafe(CHUNK);
+      const read = readSync(fd, chunk, 0, CHUNK, null);
       if (read === 0) break;
       total += read;
-      if (total > MAX_CONFIG_BYTES) {
-        throw new UserError(
-          `Couldn't read ${source}: more than ${
-            MAX_CONFIG_BYTES / 2 ** 20
-          } MiB, too large for a configuration file`,
-        );
-      }
+      if (total > MAX_CONFIG_BYTES) throw tooLarge(source);
       chunks.push(chunk.subarray(0, read));
     }
-    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+    return Buffer.concat(chunks, total);
   } finally {
     closeSync(fd);
   }
+}
+
+const CHUNK = 1 << 20;
+
+function tooLarge(source: string): UserError {
+  return new UserError(
+    `Couldn't read ${source}: more than ${
+      MAX_CONFIG_BYTES / 2 ** 20
+    } MiB, too large for a configuration file`,
+  );
 }
 
 /** The 1-based number of the first line of `bytes` that is not UTF-8. */
