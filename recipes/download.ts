@@ -14,13 +14,7 @@
  * Unpacking always happens in a temporary directory next to the destination
  * and reaches it by rename, so a failure leaves nothing behind.
  */
-import {
-  chmodSync,
-  copyFileSync,
-  mkdirSync,
-  readdirSync,
-  renameSync,
-} from "node:fs";
+import { chmodSync, copyFileSync, readdirSync, renameSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { oneLine } from "../lib/errors.ts";
 import type {
@@ -34,6 +28,7 @@ import { downloadTo, withDownload } from "./_fetch.ts";
 import {
   exists,
   isDirectory,
+  makeDirectories,
   removeTree,
   siblingTemp,
   urlFileName,
@@ -154,7 +149,7 @@ export class HexagonitDownload implements Recipe {
     const created = !exists(destination);
     // The original file name, even when the cache names files by hash.
     const target = join(destination, this.filename || urlFileName(this.url));
-    mkdirSync(destination, { recursive: true });
+    makeDirectories(destination);
     const temp = siblingTemp(target);
     try {
       copyFileSync(file, temp);
@@ -320,7 +315,7 @@ export class GoceptDownload implements Recipe {
       return;
     }
     const created = !exists(target);
-    mkdirSync(target, { recursive: true });
+    makeDirectories(target);
     const temp = siblingTemp(join(target, this.filename));
     try {
       copyFileSync(file, temp);
@@ -343,7 +338,7 @@ export class GoceptDownload implements Recipe {
     const dir = resolve(this.directory, keep);
     const kept = join(dir, this.filename);
     if (!exists(kept)) {
-      mkdirSync(dir, { recursive: true });
+      makeDirectories(dir);
       await downloadTo(this.buildout, this.url, options, kept);
     }
     return await use(kept);
@@ -398,7 +393,7 @@ export class SlaposDownload implements Recipe {
 
   async install(): Promise<string[]> {
     if (this.destination) {
-      mkdirSync(resolve(this.destination, ".."), { recursive: true });
+      makeDirectories(resolve(this.destination, ".."));
       await this.fetch();
       return [this.destination];
     }
