@@ -54,6 +54,17 @@ function octalMode(
 }
 
 /**
+ * Before `file`, downloaded from `url`, is copied as it is.
+ *
+ * @throws {UserError} when it is a directory (a local directory as `url`).
+ */
+function requireFile(buildout: RecipeBuildout, url: string, file: string) {
+  if (isDirectory(file)) {
+    throw new buildout.UserError(`${url} is a directory, not a file to place`);
+  }
+}
+
+/**
  * hexagonit.recipe.download. Options: `url` (required), `md5sum`,
  * `destination` (default `parts/<name>`, exported also as `location`),
  * `strip-top-level-dir` (false), `ignore-existing` (false), `download-only`
@@ -145,6 +156,7 @@ export class HexagonitDownload implements Recipe {
   /** `download-only`: copies the file into the destination. */
   private place(file: string): string[] {
     const destination = this.destination;
+    requireFile(this.buildout, this.url, file);
     this.checkDestination();
     const created = !exists(destination);
     // The original file name, even when the cache names files by hash.
@@ -314,6 +326,7 @@ export class GoceptDownload implements Recipe {
       });
       return;
     }
+    requireFile(this.buildout, this.url, file);
     const created = !exists(target);
     makeDirectories(target);
     const temp = siblingTemp(join(target, this.filename));

@@ -5,7 +5,8 @@
  * the path, never an internal error, and leave nothing behind.
  */
 import assert from "node:assert/strict";
-import { symlinkSync } from "node:fs";
+import { readdirSync, readlinkSync, symlinkSync } from "node:fs";
+import { dirname } from "node:path";
 import { expectError } from "./_recipes.ts";
 import { sampleBuildout } from "./harness.ts";
 
@@ -111,5 +112,83 @@ Deno.test("cmmi recipes: a path that is not a directory is an error naming it", 
       assert.doesNotMatch(result.output, /Using local source/);
       assert.deepEqual(sample.ls("parts"), []);
     }
+  }
+});
+
+Deno.test("download-unpacked: a destination holding the buildout is refused, not emptied", async () => {
+  using sample = await sampleBuildout();
+  sample.write("file.txt", "text\n");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = x
+
+[x]
+recipe = slapos.recipe.build:download-unpacked
+url = \${buildout:directory}/file.txt
+destination = .
+`,
+  );
+  await expectError(
+    sample,
+    "Not installing into /sample-buildout: it holds the buildout " +
+      "directory, which would be removed first",
+  );
+  assert.equal(sample.cat("file.txt"), "text\n");
+});
+
+Deno.test("command: a failing command with a location under a file is reported as such", async () => {
+  using sample = await sampleBuildout();
+  sample.write("afile", "");
+  symlinkSync("nowhere", sample.path("dangling"));
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = x
+
+[x]
+recipe = command
+command = false
+location = afile/sub
+  dangling
+`,
+  );
+  await expectError(
+    sample,
+    "Non zero exit code (1) while running command 'false' in /sample-buildout.",
+  );
+  assert.equal(readlinkSync(sample.path("dangling")), "nowhere");
+});
+
+Deno.test("template: an output that is the buildout directory is an error", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = x\n\n[x]\nrecipe = template\ninline = hi\noutput = .\n",
+  );
+  await expectError(sample, "Couldn't write .: it is a directory");
+  assert.deepEqual(
+    readdirSync(dirname(sample.path("."))).filter((name) =>
+      name.includes(".buildout-")
+    ),
+    [],
+  );
+});
+
+Deno.test("download-only recipes: a local directory as url is an error", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("src");
+  for (
+    const options of [
+      "recipe = hexagonit.recipe.download\ndownload-only = true",
+      "recipe = gocept.download",
+    ]
+  ) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = x\n\n[x]\n${options}\nurl = src\n`,
+    );
+    await expectError(sample, "src is a directory, not a file to place");
+    assert.deepEqual(sample.ls("parts"), []);
   }
 });
