@@ -5,6 +5,7 @@
  */
 import { copyFileSync, renameSync } from "node:fs";
 import { resolve } from "node:path";
+import { fsReason } from "../lib/errors.ts";
 import { DamagedArchive } from "../lib/fetch/archive/errors.ts";
 import type { DownloadOptions, RecipeBuildout } from "../lib/recipe/api.ts";
 import { removeTree, siblingTemp } from "./_paths.ts";
@@ -66,7 +67,13 @@ export async function downloadTo(
       copyFileSync(result.path, temp);
       if (result.isTemp) removeTree(result.path);
     }
-    renameSync(temp, target);
+    try {
+      renameSync(temp, target);
+    } catch (err) {
+      throw new buildout.UserError(
+        `Couldn't write ${target}: ${fsReason(err)}`,
+      );
+    }
   } finally {
     removeTree(temp);
   }

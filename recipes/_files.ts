@@ -20,6 +20,7 @@ import { dirname, join } from "node:path";
 import { fsReason, UserError } from "../lib/errors.ts";
 import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
+import { isDirectory } from "../lib/fs_kinds.ts";
 
 const REASONS: Record<string, string> = {
   EACCES: "permission denied",
@@ -54,6 +55,10 @@ export type FileMode = number | "executable";
 export function writeAtomic(path: string, data: Uint8Array, mode?: FileMode) {
   // An unguessable new name: the directory may be shared (/tmp), and an
   // existing name there may be a link planted to be written through.
+  // Renaming over `.` or a mount point fails with EBUSY, not EISDIR.
+  if (isDirectory(path)) {
+    throw new UserError(`Couldn't write ${path}: ${REASONS.EISDIR}`);
+  }
   const temp = hiddenTemp(path);
   try {
     writeFileSync(temp, data, { flag: "wx" });

@@ -4,9 +4,16 @@
  * read-only trees, file and directory tests.
  */
 import { randomBytes } from "../lib/lazy_crypto.ts";
-import { chmodSync, lstatSync, readdirSync, rmSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { UserError } from "../lib/errors.ts";
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+} from "node:fs";
+import { basename, dirname, join, sep } from "node:path";
+import { fsReason, UserError } from "../lib/errors.ts";
 import { urlPath } from "../lib/fetch/url_path.ts";
 import { isDirectory, isFile } from "../lib/fs_kinds.ts";
 
@@ -29,6 +36,31 @@ export function siblingTemp(path: string): string {
 /** Removes a file, link or directory tree; nothing if it does not exist. */
 export function removeTree(path: string): void {
   rmSync(path, { recursive: true, force: true });
+}
+
+/**
+ * Creates `dir` and its missing parents.
+ *
+ * @throws {UserError} when a file or a dangling link is in the way.
+ */
+export function makeDirectories(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new UserError(`Couldn't create directory ${dir}: ${fsReason(err)}`);
+  }
+}
+
+/** True when the directory `dir` is `inner` or one of its parents. */
+export function holds(dir: string, inner: string): boolean {
+  try {
+    const outer = realpathSync(dir);
+    const real = realpathSync(inner);
+    return real === outer ||
+      real.startsWith(outer.endsWith(sep) ? outer : outer + sep);
+  } catch {
+    return false;
+  }
 }
 
 /** True when something (even a dangling link) is at `path`. */

@@ -22,7 +22,7 @@ import type {
   RecipeOptions,
 } from "../lib/recipe/api.ts";
 import { slaposBool } from "./_bool.ts";
-import { makeReadOnly, removeTree } from "./_paths.ts";
+import { holds, makeReadOnly, removeTree } from "./_paths.ts";
 
 const MARKER = ".buildout-shared.json";
 
@@ -102,6 +102,13 @@ export class SharedPart {
     if (this.signature !== undefined && existsSync(marker)) {
       this.logger.info("shared part is already installed");
       return [];
+    }
+    const directory = this.buildout.section("buildout").require("directory");
+    if (holds(location, directory)) {
+      throw new this.buildout.UserError(
+        `Not installing into ${location}: it holds the buildout directory, ` +
+          "which would be removed first",
+      );
     }
     removeTree(location);
     try {

@@ -107,6 +107,24 @@ function requireConfigure(buildout: RecipeBuildout, dir: string): void {
   }
 }
 
+/**
+ * Before a build from a local `path`: a clear error when it names no
+ * directory.
+ *
+ * @throws {UserError} `The path DIR of [part] is not a directory`.
+ */
+function requireSourceDirectory(
+  buildout: RecipeBuildout,
+  options: RecipeOptions,
+  dir: string,
+): void {
+  if (!isDirectory(dir)) {
+    throw new buildout.UserError(
+      `The path ${dir} of [${options.name}] is not a directory`,
+    );
+  }
+}
+
 /** Removes everything in `dir` except `keep` (a path inside it). */
 function clearExcept(dir: string, keep: string): void {
   if (!isDirectory(dir)) return;
@@ -284,6 +302,9 @@ export class SlaposCmmi implements Recipe {
       ),
     );
     const UserError = this.buildout.UserError;
+    if (!this.url) {
+      requireSourceDirectory(this.buildout, options, this.compileDir);
+    }
     // Read at install time, as the original: variables exported by earlier
     // parts are seen.
     const environment = slaposEnvironment(
@@ -589,6 +610,7 @@ export class HexagonitCmmi implements Recipe {
         throw err;
       }
     } else {
+      requireSourceDirectory(this.buildout, options, compileDir);
       this.logger.info(`Using local source directory: ${compileDir}`);
     }
     mkdirSync(this.location, { recursive: true });

@@ -15,11 +15,12 @@
  *   entry point runs `uninstall_cmds` the same way.
  */
 import { spawn } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../lib/errors.ts";
 import { pyRepr } from "../lib/install/pyrepr.ts";
 import { newTempDirectory } from "./_files.ts";
+import { exists } from "./_paths.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -105,12 +106,14 @@ export default class Command implements Recipe {
     this.logger.info(`Running '${this.command}'`);
     // Paths already there are not the command's doing (say a data
     // directory it copies into): a failure must not take them.
-    const made = this.location.filter((path) => !existsSync(path));
+    const made = this.location.filter((path) => !exists(path));
     try {
       await this.execute(this.command);
     } catch (err) {
       // What the failed command created of the part goes.
-      for (const path of made) rmSync(path, { recursive: true, force: true });
+      for (const path of made.filter(exists)) {
+        rmSync(path, { recursive: true, force: true });
+      }
       throw err;
     }
     return this.location;

@@ -14,13 +14,7 @@
  * Unpacking always happens in a temporary directory next to the destination
  * and reaches it by rename, so a failure leaves nothing behind.
  */
-import {
-  chmodSync,
-  copyFileSync,
-  mkdirSync,
-  readdirSync,
-  renameSync,
-} from "node:fs";
+import { chmodSync, copyFileSync, readdirSync, renameSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { oneLine } from "../lib/errors.ts";
 import type {
@@ -34,6 +28,7 @@ import { downloadTo, withDownload } from "./_fetch.ts";
 import {
   exists,
   isDirectory,
+  makeDirectories,
   removeTree,
   siblingTemp,
   urlFileName,
@@ -56,6 +51,17 @@ function octalMode(
     throw new UserError(`'mode' must be an octal number: ${text}`);
   }
   return parseInt(digits, 8);
+}
+
+/**
+ * Before `file`, downloaded from `url`, is copied as it is.
+ *
+ * @throws {UserError} when it is a directory (a local directory as `url`).
+ */
+function requireFile(buildout: RecipeBuildout, url: string, file: string) {
+  if (isDirectory(file)) {
+    throw new buildout.UserError(`${url} is a directory, not a file to place`);
+  }
 }
 
 /**
@@ -150,11 +156,12 @@ export class HexagonitDownload implements Recipe {
   /** `download-only`: copies the file into the destination. */
   private place(file: string): string[] {
     const destination = this.destination;
+    requireFile(this.buildout, this.url, file);
     this.checkDestination();
     const created = !exists(destination);
     // The original file name, even when the cache names files by hash.
     const target = join(destination, this.filename || urlFileName(this.url));
-    mkdirSync(destination, { recursive: true });
+    makeDirectories(destination);
     const temp = siblingTemp(target);
     try {
       copyFileSync(file, temp);
@@ -319,8 +326,9 @@ export class GoceptDownload implements Recipe {
       });
       return;
     }
+    requireFile(this.buildout, this.url, file);
     const created = !exists(target);
-    mkdirSync(target, { recursive: true });
+    makeDirectories(target);
     const temp = siblingTemp(join(target, this.filename));
     try {
       copyFileSync(file, temp);
@@ -343,7 +351,7 @@ export class GoceptDownload implements Recipe {
     const dir = resolve(this.directory, keep);
     const kept = join(dir, this.filename);
     if (!exists(kept)) {
-      mkdirSync(dir, { recursive: true });
+      makeDirectories(dir);
       await downloadTo(this.buildout, this.url, options, kept);
     }
     return await use(kept);
@@ -398,7 +406,7 @@ export class SlaposDownload implements Recipe {
 
   async install(): Promise<string[]> {
     if (this.destination) {
-      mkdirSync(resolve(this.destination, ".."), { recursive: true });
+      makeDirectories(resolve(this.destination, ".."));
       await this.fetch();
       return [this.destination];
     }

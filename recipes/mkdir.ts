@@ -21,7 +21,7 @@ import type {
   RecipeLogger,
   RecipeOptions,
 } from "../lib/recipe/api.ts";
-import { isDirectory } from "./_paths.ts";
+import { exists, isDirectory } from "./_paths.ts";
 
 /** z3c.recipe.mkdir's booleans: yes, on, true, 1 (any case). */
 function toBool(value: string): boolean {
@@ -126,6 +126,11 @@ export default class Mkdir implements Recipe {
     if (existsSync(path) && !isDirectory(path)) {
       throw new this.buildout.UserError(
         `Cannot create directory: ${path}. It's a file.`,
+      );
+    }
+    if (!existsSync(path) && exists(path)) {
+      throw new this.buildout.UserError(
+        `Cannot create directory: ${path}. It's a broken symbolic link.`,
       );
     }
     if (parent === path || existsSync(path)) {

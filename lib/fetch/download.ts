@@ -337,6 +337,9 @@ function hashFile(path: string, expected: ExpectedSums): Map<Algorithm, Hash> {
       if (n === 0) break;
       for (const hash of hashes.values()) hash.update(buffer.subarray(0, n));
     }
+  } catch (err) {
+    // A directory opens, and fails only here.
+    throw new UserError(`Couldn't read ${pyRepr(path)}: ${fsReason(err)}`);
   } finally {
     closeSync(fd);
   }
