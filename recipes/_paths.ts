@@ -4,15 +4,8 @@
  * read-only trees, file and directory tests.
  */
 import { randomBytes } from "../lib/lazy_crypto.ts";
-import {
-  chmodSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  realpathSync,
-  rmSync,
-} from "node:fs";
-import { basename, dirname, join, sep } from "node:path";
+import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { fsReason, UserError } from "../lib/errors.ts";
 import { urlPath } from "../lib/fetch/url_path.ts";
 import { isDirectory, isFile } from "../lib/fs_kinds.ts";
@@ -48,18 +41,6 @@ export function makeDirectories(dir: string): void {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
     throw new UserError(`Couldn't create directory ${dir}: ${fsReason(err)}`);
-  }
-}
-
-/** True when the directory `dir` is `inner` or one of its parents. */
-export function holds(dir: string, inner: string): boolean {
-  try {
-    const outer = realpathSync(dir);
-    const real = realpathSync(inner);
-    return real === outer ||
-      real.startsWith(outer.endsWith(sep) ? outer : outer + sep);
-  } catch {
-    return false;
   }
 }
 

@@ -22,7 +22,8 @@ import type {
   RecipeOptions,
 } from "../lib/recipe/api.ts";
 import { slaposBool } from "./_bool.ts";
-import { holds, makeReadOnly, removeTree } from "./_paths.ts";
+import { holds } from "../lib/path_holds.ts";
+import { makeReadOnly, removeTree } from "./_paths.ts";
 
 const MARKER = ".buildout-shared.json";
 

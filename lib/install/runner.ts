@@ -5,14 +5,8 @@
  * are uninstalled in reverse order, then each part is installed or updated.
  * The database is saved after every part whose record changed.
  */
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  realpathSync,
-  rmSync,
-} from "node:fs";
-import { dirname, resolve, sep } from "node:path";
+import { existsSync, lstatSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
 import {
@@ -50,6 +44,7 @@ import { recordFailedPart } from "./failed_part.ts";
 import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "./pyrepr.ts";
 import { realPaths } from "./signature.ts";
+import { holds } from "../path_holds.ts";
 
 const STANDARD_DIRECTORIES = ["bin", "parts", "eggs", "develop-eggs"];
 
@@ -589,7 +584,7 @@ class InstallRun {
       } catch {
         continue;
       }
-      if (stat.isDirectory() && this.holdsBuildout(path)) {
+      if (stat.isDirectory() && holds(path, this.directory)) {
         logger.warn(
           `Not removing ${pyRepr(path)}: it holds the buildout directory.`,
         );
@@ -597,14 +592,6 @@ class InstallRun {
       }
       rmSync(path, { recursive: stat.isDirectory(), force: true });
     }
-  }
-
-  /** True when the directory `path` is the buildout's or one above it. */
-  private holdsBuildout(path: string): boolean {
-    const real = realpathSync(path);
-    const home = realpathSync(this.directory);
-    return home === real ||
-      home.startsWith(real.endsWith(sep) ? real : real + sep);
   }
 
   // Recipe code runs in the buildout directory, and is back there after
