@@ -144,12 +144,20 @@ export class Download {
    * @throws {ChecksumError} when the MD5 or SHA-256 does not match.
    * @throws {DownloadError} when the server or the network fails.
    * @throws {UserError} offline without a cached copy, for a missing cache
-   *   directory, and when a file cannot be written.
+   *   directory, when a file cannot be written, and for a URL holding a
+   *   control character.
    */
   async download(
     url: string,
     request: DownloadRequest = {},
   ): Promise<DownloadResult> {
+    // URL parsers drop tabs and line breaks: a `url` option written over
+    // two lines would fetch the two URLs run together.
+    if (SCHEME.test(url) && CONTROL.test(url)) {
+      throw new UserError(
+        `URL can't contain control characters: ${pyRepr(url)}`,
+      );
+    }
     const expected = expectedSums(request);
     if (this.downloadCache !== undefined) {
       const { cached, stored } = await this.downloadCached(url, expected);
@@ -420,6 +428,9 @@ const STDERR = {
   columns: process.stderr.columns || 80,
   write: (text: string) => writeFd(2, text),
 };
+
+const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]+:/;
+const CONTROL = /\p{Cc}/u;
 
 /** The local path `url` names: no scheme, or `file:`; else undefined. */
 function localPath(url: string): string | undefined {

@@ -270,6 +270,23 @@ destination = \${buildout:directory}/shared`;
   });
 }
 
+Deno.test("download: a url written over two lines is an error, not the two URLs run together", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = download\nurl = ${server.url}\n  flat.tar.gz`),
+  );
+  server.requests.length = 0;
+  const result = await run(sample);
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /^Error: URL can't contain control characters: 'http:\/\/127\.0\.0\.1:\d+\/\\nflat\.tar\.gz'$/m,
+  );
+  assert.deepEqual(server.requests, []);
+});
+
 Deno.test("hexagonit.recipe.download: an existing target's name from the archive is shown escaped, on one line", async () => {
   await using env = await setUp();
   const { sample, server, files } = env;
