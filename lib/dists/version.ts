@@ -20,11 +20,17 @@ const validity = new Map<string, boolean>();
 const finals = new Map<string, boolean>();
 const matches = new Map<string, boolean>();
 
-/** True when `version` is a PEP 440 version (`1.0`, `1.0.0-beta.1`, `0.4c1`). */
+/**
+ * True when `version` is a PEP 440 version (`1.0`, `1.0.0-beta.1`, `0.4c1`)
+ * whose numbers JavaScript holds exactly: the library reads them as
+ * doubles, so past 2^53 distinct versions compare equal, and from 10^21
+ * on its own output no longer parses.
+ */
 export function isValidVersion(version: string): boolean {
   let ok = validity.get(version);
   if (ok === undefined) {
-    ok = valid(version) !== null;
+    ok = valid(version) !== null &&
+      (version.match(/\d+/g) ?? []).every((n) => Number.isSafeInteger(+n));
     validity.set(version, ok);
   }
   return ok;

@@ -55,3 +55,10 @@ Deno.test("prefix matches pad the release with zeros; === is exact", () => {
   assert.ok(!satisfiesSpecifier("1!1.0", "==1.*"));
   assert.ok(!satisfiesSpecifier("1.0+local", "===1.0"));
 });
+
+Deno.test("versions with numbers past 2^53 are not accepted", () => {
+  assert.ok(isValidVersion("9007199254740991"));
+  assert.ok(!isValidVersion("9007199254740993"));
+  assert.ok(!isValidVersion("1000000000000000000000.1"));
+  assert.ok(!isValidVersion("1.0+build.1000000000000000000000"));
+});
