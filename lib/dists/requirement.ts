@@ -5,7 +5,7 @@
  */
 import { validRange } from "@renovatebot/pep440";
 import { UserError } from "../errors.ts";
-import { satisfiesSpecifier } from "./version.ts";
+import { isValidVersion, satisfiesSpecifier } from "./version.ts";
 
 /** One clause: operator and version (`[">=", "1.0"]`). */
 export type Clause = [operator: string, version: string];
@@ -77,7 +77,10 @@ function parseNew(text: string): Requirement {
         );
       }
       const [, operator, version] = clause;
-      if (!isValidClause(`${operator}${version}`)) {
+      if (
+        !isValidClause(`${operator}${version}`) ||
+        (operator !== "===" && !isValidVersion(version.replace(/\.\*$/, "")))
+      ) {
         throw fail(`'${version}' is not a valid version for '${operator}'`);
       }
       clauses.push([operator, version]);

@@ -44,6 +44,10 @@ Deno.test("bad requirements are user errors naming the text", () => {
     ["spam==1,", /expected a version clause .* got ''/],
     ["spam~=1", /'1' is not a valid version for '~='/],
     ["spam>=x.y", /'x.y' is not a valid version for '>='/],
+    [
+      "spam>=1000000000000000000000",
+      /'1000000000000000000000' is not a valid version for '>='/,
+    ],
   ];
   for (const [text, message] of cases) {
     assert.throws(() => parseRequirement(text), (err: Error) => {

@@ -3,6 +3,7 @@ import {
   compareVersions,
   isFinal,
   isValidVersion,
+  satisfiesSpecifier,
 } from "../../lib/dists/version.ts";
 
 Deno.test("PEP 440 ordering, including npm-style pre-releases", () => {
@@ -29,4 +30,35 @@ Deno.test("validity", () => {
   assert.ok(isValidVersion("2"));
   assert.ok(!isValidVersion("latest"));
   assert.ok(!isValidVersion("1.0-py2.4"));
+});
+
+Deno.test("exclusive > and < follow PEP 440, not whole releases", () => {
+  const ok = (version: string, specifier: string) =>
+    satisfiesSpecifier(version, specifier);
+  assert.ok(ok("1.0", ">1.0a1"));
+  assert.ok(ok("1.0b3", ">1.0b2"));
+  assert.ok(ok("2!1.0a5", ">1.0c1"));
+  assert.ok(ok("1.0.post2", ">1.0.post1"));
+  assert.ok(!ok("1.0.post1", ">1.0"));
+  assert.ok(!ok("1.0+local", ">1.0"));
+  assert.ok(ok("1.0", "<1.0.post1"));
+  assert.ok(ok("1.0a1", "<1.0b1"));
+  assert.ok(!ok("1.0a1", "<1.0"));
+  assert.ok(!ok("1.0.dev1", "<1.0"));
+});
+
+Deno.test("prefix matches pad the release with zeros; === is exact", () => {
+  assert.ok(satisfiesSpecifier("1", "==1.0.*"));
+  assert.ok(satisfiesSpecifier("2b1", "==2.0.*"));
+  assert.ok(!satisfiesSpecifier("2", "!=2.0.*"));
+  assert.ok(satisfiesSpecifier("1", "~=1.0.0"));
+  assert.ok(!satisfiesSpecifier("1!1.0", "==1.*"));
+  assert.ok(!satisfiesSpecifier("1.0+local", "===1.0"));
+});
+
+Deno.test("versions with numbers past 2^53 are not accepted", () => {
+  assert.ok(isValidVersion("9007199254740991"));
+  assert.ok(!isValidVersion("9007199254740993"));
+  assert.ok(!isValidVersion("1000000000000000000000.1"));
+  assert.ok(!isValidVersion("1.0+build.1000000000000000000000"));
 });

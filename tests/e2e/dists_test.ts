@@ -427,6 +427,41 @@ demo 0.2
   }
 });
 
+Deno.test("> after a pre-release takes the release; huge versions are skipped", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("dist");
+  for (const version of ["0.9", "1.0b1", "1.0", "1000000000000000000000"]) {
+    await writeDist(
+      join(dist, `spam-${version}.tgz`),
+      recipeDist("spam", version, `spam ${version}`),
+    );
+  }
+  const config = (recipe: string) =>
+    `[buildout]
+parts = foo
+find-links = dist
+
+[foo]
+recipe = ${recipe}
+`;
+  sample.write("buildout.cfg", config("spam>1.0b1"));
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'spam>1.0b1'.
+Got spam 1.0.
+Installing foo.
+spam 1.0
+`,
+  );
+  sample.write("buildout.cfg", config("spam==1.0.*,<1.0.post1"));
+  await expectOk(
+    sample,
+    "",
+    "Uninstalling foo.\nInstalling foo.\nspam 1.0\n",
+  );
+});
+
 Deno.test("offline: no request; only local find-links and the cache", async () => {
   using sample = await sampleBuildout();
   const server = await linkServer(sample);
