@@ -4,6 +4,8 @@
  * and stderr inherited so build output streams live.
  */
 import { spawn } from "node:child_process";
+import { fsReason } from "../lib/errors.ts";
+import { isDirectory } from "../lib/fs_kinds.ts";
 
 /** How to run a command. */
 export interface ShellOptions {
@@ -35,18 +37,22 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
     .filter(Boolean).join("; ");
   return new Promise((resolve, reject) => {
     const script = opts.errexit ? "set -e;" + command : command;
+    const refused = (reason: string) =>
+      reject(
+        new opts.UserError(
+          `Couldn't run '${shown}' in ${opts.cwd}: ${reason}`,
+        ),
+      );
+    // Checked here: spawn blames /bin/sh for a missing directory, and Bun
+    // throws at once for a file.
+    if (!isDirectory(opts.cwd)) return refused("no such directory");
     const child = spawn("/bin/sh", ["-c", script], {
       cwd: opts.cwd,
       env: opts.env,
       stdio: "inherit",
     });
-    child.on("error", (err) => {
-      reject(
-        new opts.UserError(
-          `Couldn't run '${shown}' in ${opts.cwd}: ${err.message}`,
-        ),
-      );
-    });
+    // By code: Bun and Deno word the message differently.
+    child.on("error", (err) => refused(fsReason(err)));
     child.on("close", (code, signal) => {
       if (code === 0) return resolve();
       const how = signal

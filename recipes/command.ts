@@ -17,7 +17,7 @@
 import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { UserError } from "../lib/errors.ts";
+import { fsReason, UserError } from "../lib/errors.ts";
 import { pyRepr } from "../lib/install/pyrepr.ts";
 import { newTempDirectory } from "./_files.ts";
 import { exists } from "./_paths.ts";
@@ -41,7 +41,8 @@ function runShell(script: string): Promise<Exit> {
     child.on("error", (err) =>
       reject(
         new UserError(
-          `Couldn't start /bin/sh to run ${pyRepr(script)}: ${err.message}`,
+          // By code: Bun and Deno word the message differently.
+          `Couldn't start /bin/sh to run ${pyRepr(script)}: ${fsReason(err)}`,
         ),
       ));
     child.on("close", (code, signal) => resolve({ code, signal }));

@@ -4,7 +4,7 @@
  * them for zc.buildout, with PEP 440 versions.
  */
 import { validRange } from "@renovatebot/pep440";
-import { UserError } from "../errors.ts";
+import { oneLine, UserError } from "../errors.ts";
 import { isValidVersion, satisfiesSpecifier } from "./version.ts";
 
 /** One clause: operator and version (`[">=", "1.0"]`). */
@@ -58,8 +58,9 @@ const parsed = new Map<string, Requirement>();
 
 function parseNew(text: string): Requirement {
   const fail = (reason: string) =>
-    new UserError(`Invalid requirement '${text.trim()}': ${reason}`);
-  const match = /^\s*([^\s<>=!~,]*)\s*(.*?)\s*$/.exec(text)!;
+    new UserError(`Invalid requirement '${oneLine(text.trim())}': ${reason}`);
+  // `[\s\S]`, not `.`: a value over several lines is refused, not unmatched.
+  const match = /^\s*([^\s<>=!~,]*)\s*([\s\S]*?)\s*$/.exec(text)!;
   const [, name, rest] = match;
   if (!name) throw fail("it names no project");
   if (!isProjectName(name)) {
@@ -73,7 +74,9 @@ function parseNew(text: string): Requirement {
       const clause = CLAUSE.exec(part);
       if (!clause) {
         throw fail(
-          `expected a version clause such as '==1.0', '>=1,<2' or '~=1.4', got '${part.trim()}'`,
+          `expected a version clause such as '==1.0', '>=1,<2' or '~=1.4', got '${
+            oneLine(part.trim())
+          }'`,
         );
       }
       const [, operator, version] = clause;

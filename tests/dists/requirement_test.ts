@@ -48,6 +48,11 @@ Deno.test("bad requirements are user errors naming the text", () => {
       "spam>=1000000000000000000000",
       /'1000000000000000000000' is not a valid version for '>='/,
     ],
+    // A multi-line value, as a `[versions]` constraint over two lines.
+    [
+      "spam >1\n  <2",
+      /^Invalid requirement 'spam >1\\n {2}<2': .* got '>1\\n {2}<2'$/,
+    ],
   ];
   for (const [text, message] of cases) {
     assert.throws(() => parseRequirement(text), (err: Error) => {

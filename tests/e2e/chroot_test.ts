@@ -147,6 +147,34 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a command recipe in a root without /bin/sh is an error in words" +
+    suffix,
+  ignore: skipReason !== null,
+  async fn() {
+    const root = makeRoot();
+    try {
+      writeFileSync(
+        join(root, "project", "buildout.cfg"),
+        "[buildout]\nparts = hello\n[hello]\nrecipe = command\n" +
+          "command = echo hi\n",
+      );
+      const install = await run(root, ["-c", "/project/buildout.cfg"]);
+      // The reason comes from the error code: Bun's own wording was
+      // `ENOENT: no such file or directory, posix_spawn '/bin/sh'`.
+      assert.equal(
+        install.stderr,
+        "While:\n  Installing hello.\n" +
+          "Error: Couldn't start /bin/sh to run 'echo hi': " +
+          "no such file or directory\n",
+      );
+      assert.equal(install.code, 1);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  },
+});
+
 if (skipReason) {
   console.error(`chroot_test.ts: chroot tests ignored: ${skipReason}`);
 }
