@@ -251,8 +251,15 @@ Deno.test("the lock of a run that is gone is taken over", async () => {
   // A killed run's pid, and a live pid started at another time (a pid
   // reused after a container restart).
   const dead = spawnSync("true").pid;
+  // And damaged ones: what names no process cannot hold the lock.
   for (
-    const owner of [`${dead} ${hostname()} 1`, `${process.pid} ${hostname()} 1`]
+    const owner of [
+      `${dead} ${hostname()} 1`,
+      `${process.pid} ${hostname()} 1`,
+      `abc ${hostname()} -`,
+      `4294967296 ${hostname()} -`,
+      `0 ${hostname()} -`,
+    ]
   ) {
     sample.write(".installed.cfg.lock", owner + "\n");
     await runOk(sample);
