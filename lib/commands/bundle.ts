@@ -103,10 +103,9 @@ export async function bundle(
       `bundle writes its own ${OFFLINE_CFG}: bundle another configuration`,
     );
   }
-  const output = resolve(
-    request.cwd,
-    args.output ?? `${basename(directory)}.tar.gz`,
-  );
+  const output = args.output === undefined
+    ? join(directory, `${basename(directory)}.tar.gz`)
+    : resolve(request.cwd, args.output);
 
   const configured = (await openBuildout(request)).section("buildout");
   // Without it .installed.cfg names the parts by this directory's absolute

@@ -496,13 +496,27 @@ Deno.test("bundle written into the buildout directory does not pack itself", asy
   await using server = await payloadServer(sample);
   const dir = sample.tmpdir("project");
   writeProject(sample, dir, server.url);
-  // No -o: the archive is project.tar.gz in the current directory.
+  // No -o: the archive is project.tar.gz in the buildout directory.
   const bundled = await sample.system(["bundle"], { cwd: dir });
   assert.equal(bundled.code, 0, bundled.output);
   const listing = execFileSync("tar", ["tzf", join(dir, "project.tar.gz")], {
     encoding: "utf8",
   }).split("\n").filter((entry) => entry.startsWith("project/."));
   assert.deepEqual(listing, []);
+});
+
+Deno.test("bundle without -o writes the archive in the buildout directory, run from anywhere", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const bundled = await sample.system(
+    ["-c", join("project", "buildout.cfg"), "bundle"],
+    { cwd: sample.testDir },
+  );
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.ok(existsSync(join(dir, "project.tar.gz")), bundled.output);
+  assert.ok(!existsSync(join(sample.testDir, "project.tar.gz")));
 });
 
 Deno.test("a bundle interrupted (Ctrl-C) while packing leaves no file behind", async () => {
