@@ -103,8 +103,9 @@ export async function bundle(
       `bundle writes its own ${OFFLINE_CFG}: bundle another configuration`,
     );
   }
+  const defaultOutput = join(directory, `${basename(directory)}.tar.gz`);
   const output = args.output === undefined
-    ? join(directory, `${basename(directory)}.tar.gz`)
+    ? defaultOutput
     : resolve(request.cwd, args.output);
 
   const configured = (await openBuildout(request)).section("buildout");
@@ -158,8 +159,13 @@ export async function bundle(
   const bin = main.require("bin-directory");
   const temp = join(dirname(output), `.${basename(output)}.${process.pid}.tmp`);
   // Always this executable as bin/buildout, whatever the directory holds;
-  // never the archive being written, when it is written inside.
-  const excluded = new Set([output, temp, join(bin, "buildout")]);
+  // never the archive being written, nor an earlier bundle's, when inside.
+  const excluded = new Set([
+    output,
+    defaultOutput,
+    temp,
+    join(bin, "buildout"),
+  ]);
   const emptied = new Set([
     main.require("eggs-directory"),
     main.require("develop-eggs-directory"),

@@ -505,6 +505,20 @@ Deno.test("bundle written into the buildout directory does not pack itself", asy
   assert.deepEqual(listing, []);
 });
 
+Deno.test("a bundle written elsewhere leaves out an earlier bundle in the directory", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const first = await sample.system(["bundle"], { cwd: dir });
+  assert.equal(first.code, 0, first.output);
+  const out = join(sample.testDir, "elsewhere.tar.gz");
+  const second = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(second.code, 0, second.output);
+  const listing = execFileSync("tar", ["tzf", out], { encoding: "utf8" });
+  assert.doesNotMatch(listing, /^project\/project\.tar\.gz$/m);
+});
+
 Deno.test("bundle without -o writes the archive in the buildout directory, run from anywhere", async () => {
   using sample = await sampleBuildout();
   await using server = await payloadServer(sample);
