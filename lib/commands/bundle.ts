@@ -148,10 +148,13 @@ export async function bundle(
     const list = uncached.map((url) => `\n  ${url}`).join("");
     if (!args.ignoreUncached) {
       throw new UserError(
-        "bundle could not capture these URLs in the download cache (a " +
-          "recipe fetched them without buildout's download utility, or " +
-          `never fetched them), so the offline build would miss them:${list}` +
-          "\nUse --ignore-uncached to bundle anyway.",
+        "bundle could not capture these URLs in the download cache, so the " +
+          `offline build would miss them:${list}` +
+          "\nA part installed by an earlier run without this cache " +
+          "downloads nothing when only updated: remove what it installed " +
+          "(its directory in parts) and bundle again. A recipe fetching " +
+          "without buildout's download utility is never captured: use " +
+          "--ignore-uncached to bundle anyway.",
       );
     }
     logger.warn(`Not in the download cache, bundled anyway:${list}`);
@@ -269,20 +272,23 @@ const URL_IN_TEXT = /\b(?:https?|ftp):\/\/[^\s'"#<>]+/g;
 /**
  * URLs named in the installed parts' options that no download served from
  * or stored in the cache during this run, and that no earlier run left in
- * the cache (parts only updated need not download again).
+ * the cache (parts only updated need not download again), each followed by
+ * the parts naming it.
  */
 function uncachedUrls(db: InstallDatabase, cache: string): string[] {
-  const missing = new Set<string>();
+  const missing = new Map<string, Set<string>>();
   const cacheDirs = [cache, ...subdirectories(cache)];
   for (const part of db.parts) {
     for (const [option, value] of db.get(part) ?? []) {
       if (option.startsWith("__buildout_")) continue;
       for (const [url] of value.matchAll(URL_IN_TEXT)) {
-        if (!cachedUrls.has(url) && !inCache(cacheDirs, url)) missing.add(url);
+        if (cachedUrls.has(url) || inCache(cacheDirs, url)) continue;
+        missing.set(url, (missing.get(url) ?? new Set()).add(`[${part}]`));
       }
     }
   }
-  return [...missing].sort();
+  return [...missing].map(([url, parts]) => `${url} (${[...parts].join(" ")})`)
+    .sort();
 }
 
 /**

@@ -345,11 +345,14 @@ Deno.test("bundle names the URLs a part uses that are not in the cache", async (
   assert.equal(result.code, 1, result.output);
   assert.equal(
     result.stderr.replaceAll(server.url, "http://SERVER/"),
-    "Error: bundle could not capture these URLs in the download cache (a " +
-      "recipe fetched them without buildout's download utility, or never " +
-      "fetched them), so the offline build would miss them:\n" +
-      "  http://SERVER/mirror/x.tgz\n" +
-      "Use --ignore-uncached to bundle anyway.\n",
+    "Error: bundle could not capture these URLs in the download cache, so " +
+      "the offline build would miss them:\n" +
+      "  http://SERVER/mirror/x.tgz ([docs])\n" +
+      "A part installed by an earlier run without this cache downloads " +
+      "nothing when only updated: remove what it installed (its directory " +
+      "in parts) and bundle again. A recipe fetching without buildout's " +
+      "download utility is never captured: use --ignore-uncached to bundle " +
+      "anyway.\n",
   );
   assert.ok(!existsSync(out));
   const anyway = await sample.system(
@@ -364,6 +367,35 @@ Deno.test("bundle names the URLs a part uses that are not in the cache", async (
     /Not in the download cache, bundled anyway:\n {2}http:/,
   );
   assert.ok(existsSync(out));
+});
+
+Deno.test("bundle of a buildout built without a download cache names the parts to reinstall", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  sample.write(join(sample.testDir, "server"), "data.txt", "data\n");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    sample.cat(dir, "buildout.cfg") +
+      `\n[file]\nrecipe = download\nurl = ${server.url}data.txt\n` +
+      "download-only = true\n\n[buildout]\nparts += file\n",
+  );
+  const built = await sample.system([], { cwd: dir });
+  assert.equal(built.code, 0, built.output);
+  const out = join(sample.testDir, "project.tar.gz");
+  const refused = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(refused.code, 1, refused.output);
+  assert.match(
+    refused.stderr.replaceAll(server.url, "http://SERVER/"),
+    /^ {2}http:\/\/SERVER\/data\.txt \(\[file\]\)$/m,
+  );
+  assert.match(refused.stderr, /remove what it installed/);
+  rmSync(join(dir, "parts", "file"), { recursive: true });
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.match(bundled.stdout, /Installing file\./);
 });
 
 Deno.test("bundle: bad arguments are user errors", async () => {
