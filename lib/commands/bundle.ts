@@ -10,6 +10,7 @@ import {
   lstatSync,
   mkdirSync,
   readdirSync,
+  realpathSync,
   renameSync,
   type Stats,
   statSync,
@@ -194,6 +195,7 @@ export async function bundle(
     main,
     directory,
     request.userDefaults ? userDefaultsPath(request.env) : undefined,
+    Object.values(caches),
   );
 
   const stats = { files: 0, bytes: 0, downloads: 0, downloadBytes: 0 };
@@ -350,32 +352,40 @@ function offlineConfig(
 }
 
 /**
- * Refuses a buildout that reads configuration files or develop packages
- * from outside its directory: the bundle could not carry them.
+ * Refuses a buildout that reads configuration files, develop packages or
+ * caches from outside its directory, directly or through a symbolic link
+ * inside it: the bundle could not carry them.
  */
 function outsideFiles(
   data: Awaited<ReturnType<typeof loadBuildoutConfig>>,
   main: { get(option: string): string | undefined },
   directory: string,
   userDefaults: string | undefined,
+  caches: string[],
 ): void {
-  const outside = new Set<string>();
+  const used = new Set(caches);
   for (const section of data.values()) {
     for (const value of section.values()) {
       for (const note of value.notes) {
         const source = note.source;
-        if (
-          source.startsWith("/") && !source.startsWith(directory + sep) &&
-          source !== userDefaults
-        ) {
-          outside.add(source);
-        }
+        if (source.startsWith("/") && source !== userDefaults) used.add(source);
       }
     }
   }
   for (const develop of words(main.get("develop"))) {
-    const path = resolve(directory, develop);
-    if (!path.startsWith(directory + sep)) outside.add(path);
+    used.add(resolve(directory, develop));
+  }
+  const realDirectory = realpathSync(directory);
+  const outside = new Set<string>();
+  for (const path of used) {
+    if (!path.startsWith(directory + sep)) {
+      outside.add(path);
+      continue;
+    }
+    const real = realpathSync(path);
+    if (!real.startsWith(realDirectory + sep)) {
+      outside.add(`${real} (linked as ${path})`);
+    }
   }
   if (outside.size) {
     throw new UserError(

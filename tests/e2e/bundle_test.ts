@@ -11,6 +11,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -324,6 +325,39 @@ Deno.test("bundle refuses files outside the buildout directory", async () => {
   assert.equal(
     sample.normalize(result.stderr),
     "Error: bundle can only carry files inside /project; the buildout uses /shared.cfg\n",
+  );
+  assert.ok(!existsSync(out));
+});
+
+Deno.test("bundle refuses files outside the buildout directory reached through links inside", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  sample.write(sample.testDir, "shared.cfg", "[buildout]\nparts =\n");
+  symlinkSync(join("..", "shared.cfg"), join(dir, "base.cfg"));
+  sample.write(dir, "buildout.cfg", "[buildout]\nextends = base.cfg\n");
+  const out = join(sample.testDir, "project.tar.gz");
+  const linked = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(linked.code, 1, linked.output);
+  assert.equal(
+    sample.normalize(linked.stderr),
+    "Error: bundle can only carry files inside /project; the buildout uses " +
+      "/shared.cfg (linked as /project/base.cfg)\n",
+  );
+  // A shared download cache linked into the tree, as the README suggests
+  // for copying by hand.
+  const other = sample.tmpdir("other");
+  symlinkSync(sample.tmpdir("shared-cache"), join(other, "downloads"));
+  sample.write(
+    other,
+    "buildout.cfg",
+    "[buildout]\nparts =\ndownload-cache = downloads\n",
+  );
+  const cache = await sample.system(["bundle", "-o", out], { cwd: other });
+  assert.equal(cache.code, 1, cache.output);
+  assert.equal(
+    sample.normalize(cache.stderr),
+    "Error: bundle can only carry files inside /other; the buildout uses " +
+      "/shared-cache (linked as /other/downloads)\n",
   );
   assert.ok(!existsSync(out));
 });
