@@ -10,6 +10,7 @@ import {
   lstatSync,
   mkdirSync,
   readdirSync,
+  realpathSync,
   renameSync,
   type Stats,
   statSync,
@@ -103,10 +104,10 @@ export async function bundle(
       `bundle writes its own ${OFFLINE_CFG}: bundle another configuration`,
     );
   }
-  const output = resolve(
-    request.cwd,
-    args.output ?? `${basename(directory)}.tar.gz`,
-  );
+  const defaultOutput = join(directory, `${basename(directory)}.tar.gz`);
+  const output = args.output === undefined
+    ? defaultOutput
+    : resolve(request.cwd, args.output);
 
   const configured = (await openBuildout(request)).section("buildout");
   // Without it .installed.cfg names the parts by this directory's absolute
@@ -148,10 +149,13 @@ export async function bundle(
     const list = uncached.map((url) => `\n  ${url}`).join("");
     if (!args.ignoreUncached) {
       throw new UserError(
-        "bundle could not capture these URLs in the download cache (a " +
-          "recipe fetched them without buildout's download utility, or " +
-          `never fetched them), so the offline build would miss them:${list}` +
-          "\nUse --ignore-uncached to bundle anyway.",
+        "bundle could not capture these URLs in the download cache, so the " +
+          `offline build would miss them:${list}` +
+          "\nA part installed by an earlier run without this cache " +
+          "downloads nothing when only updated: remove what it installed " +
+          "(its directory in parts) and bundle again. A recipe fetching " +
+          "without buildout's download utility is never captured: use " +
+          "--ignore-uncached to bundle anyway.",
       );
     }
     logger.warn(`Not in the download cache, bundled anyway:${list}`);
@@ -159,8 +163,13 @@ export async function bundle(
   const bin = main.require("bin-directory");
   const temp = join(dirname(output), `.${basename(output)}.${process.pid}.tmp`);
   // Always this executable as bin/buildout, whatever the directory holds;
-  // never the archive being written, when it is written inside.
-  const excluded = new Set([output, temp, join(bin, "buildout")]);
+  // never the archive being written, nor an earlier bundle's, when inside.
+  const excluded = new Set([
+    output,
+    defaultOutput,
+    temp,
+    join(bin, "buildout"),
+  ]);
   const emptied = new Set([
     main.require("eggs-directory"),
     main.require("develop-eggs-directory"),
@@ -186,6 +195,7 @@ export async function bundle(
     main,
     directory,
     request.userDefaults ? userDefaultsPath(request.env) : undefined,
+    Object.values(caches),
   );
 
   const stats = { files: 0, bytes: 0, downloads: 0, downloadBytes: 0 };
@@ -264,20 +274,23 @@ const URL_IN_TEXT = /\b(?:https?|ftp):\/\/[^\s'"#<>]+/g;
 /**
  * URLs named in the installed parts' options that no download served from
  * or stored in the cache during this run, and that no earlier run left in
- * the cache (parts only updated need not download again).
+ * the cache (parts only updated need not download again), each followed by
+ * the parts naming it.
  */
 function uncachedUrls(db: InstallDatabase, cache: string): string[] {
-  const missing = new Set<string>();
+  const missing = new Map<string, Set<string>>();
   const cacheDirs = [cache, ...subdirectories(cache)];
   for (const part of db.parts) {
     for (const [option, value] of db.get(part) ?? []) {
       if (option.startsWith("__buildout_")) continue;
       for (const [url] of value.matchAll(URL_IN_TEXT)) {
-        if (!cachedUrls.has(url) && !inCache(cacheDirs, url)) missing.add(url);
+        if (cachedUrls.has(url) || inCache(cacheDirs, url)) continue;
+        missing.set(url, (missing.get(url) ?? new Set()).add(`[${part}]`));
       }
     }
   }
-  return [...missing].sort();
+  return [...missing].map(([url, parts]) => `${url} (${[...parts].join(" ")})`)
+    .sort();
 }
 
 /**
@@ -339,32 +352,40 @@ function offlineConfig(
 }
 
 /**
- * Refuses a buildout that reads configuration files or develop packages
- * from outside its directory: the bundle could not carry them.
+ * Refuses a buildout that reads configuration files, develop packages or
+ * caches from outside its directory, directly or through a symbolic link
+ * inside it: the bundle could not carry them.
  */
 function outsideFiles(
   data: Awaited<ReturnType<typeof loadBuildoutConfig>>,
   main: { get(option: string): string | undefined },
   directory: string,
   userDefaults: string | undefined,
+  caches: string[],
 ): void {
-  const outside = new Set<string>();
+  const used = new Set(caches);
   for (const section of data.values()) {
     for (const value of section.values()) {
       for (const note of value.notes) {
         const source = note.source;
-        if (
-          source.startsWith("/") && !source.startsWith(directory + sep) &&
-          source !== userDefaults
-        ) {
-          outside.add(source);
-        }
+        if (source.startsWith("/") && source !== userDefaults) used.add(source);
       }
     }
   }
   for (const develop of words(main.get("develop"))) {
-    const path = resolve(directory, develop);
-    if (!path.startsWith(directory + sep)) outside.add(path);
+    used.add(resolve(directory, develop));
+  }
+  const realDirectory = realpathSync(directory);
+  const outside = new Set<string>();
+  for (const path of used) {
+    if (!path.startsWith(directory + sep)) {
+      outside.add(path);
+      continue;
+    }
+    const real = realpathSync(path);
+    if (!real.startsWith(realDirectory + sep)) {
+      outside.add(`${real} (linked as ${path})`);
+    }
   }
   if (outside.size) {
     throw new UserError(

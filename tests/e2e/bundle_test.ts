@@ -11,6 +11,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -328,6 +329,39 @@ Deno.test("bundle refuses files outside the buildout directory", async () => {
   assert.ok(!existsSync(out));
 });
 
+Deno.test("bundle refuses files outside the buildout directory reached through links inside", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  sample.write(sample.testDir, "shared.cfg", "[buildout]\nparts =\n");
+  symlinkSync(join("..", "shared.cfg"), join(dir, "base.cfg"));
+  sample.write(dir, "buildout.cfg", "[buildout]\nextends = base.cfg\n");
+  const out = join(sample.testDir, "project.tar.gz");
+  const linked = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(linked.code, 1, linked.output);
+  assert.equal(
+    sample.normalize(linked.stderr),
+    "Error: bundle can only carry files inside /project; the buildout uses " +
+      "/shared.cfg (linked as /project/base.cfg)\n",
+  );
+  // A shared download cache linked into the tree, as the README suggests
+  // for copying by hand.
+  const other = sample.tmpdir("other");
+  symlinkSync(sample.tmpdir("shared-cache"), join(other, "downloads"));
+  sample.write(
+    other,
+    "buildout.cfg",
+    "[buildout]\nparts =\ndownload-cache = downloads\n",
+  );
+  const cache = await sample.system(["bundle", "-o", out], { cwd: other });
+  assert.equal(cache.code, 1, cache.output);
+  assert.equal(
+    sample.normalize(cache.stderr),
+    "Error: bundle can only carry files inside /other; the buildout uses " +
+      "/shared-cache (linked as /other/downloads)\n",
+  );
+  assert.ok(!existsSync(out));
+});
+
 Deno.test("bundle names the URLs a part uses that are not in the cache", async () => {
   using sample = await sampleBuildout();
   await using server = await payloadServer(sample);
@@ -345,11 +379,14 @@ Deno.test("bundle names the URLs a part uses that are not in the cache", async (
   assert.equal(result.code, 1, result.output);
   assert.equal(
     result.stderr.replaceAll(server.url, "http://SERVER/"),
-    "Error: bundle could not capture these URLs in the download cache (a " +
-      "recipe fetched them without buildout's download utility, or never " +
-      "fetched them), so the offline build would miss them:\n" +
-      "  http://SERVER/mirror/x.tgz\n" +
-      "Use --ignore-uncached to bundle anyway.\n",
+    "Error: bundle could not capture these URLs in the download cache, so " +
+      "the offline build would miss them:\n" +
+      "  http://SERVER/mirror/x.tgz ([docs])\n" +
+      "A part installed by an earlier run without this cache downloads " +
+      "nothing when only updated: remove what it installed (its directory " +
+      "in parts) and bundle again. A recipe fetching without buildout's " +
+      "download utility is never captured: use --ignore-uncached to bundle " +
+      "anyway.\n",
   );
   assert.ok(!existsSync(out));
   const anyway = await sample.system(
@@ -364,6 +401,35 @@ Deno.test("bundle names the URLs a part uses that are not in the cache", async (
     /Not in the download cache, bundled anyway:\n {2}http:/,
   );
   assert.ok(existsSync(out));
+});
+
+Deno.test("bundle of a buildout built without a download cache names the parts to reinstall", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  sample.write(join(sample.testDir, "server"), "data.txt", "data\n");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    sample.cat(dir, "buildout.cfg") +
+      `\n[file]\nrecipe = download\nurl = ${server.url}data.txt\n` +
+      "download-only = true\n\n[buildout]\nparts += file\n",
+  );
+  const built = await sample.system([], { cwd: dir });
+  assert.equal(built.code, 0, built.output);
+  const out = join(sample.testDir, "project.tar.gz");
+  const refused = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(refused.code, 1, refused.output);
+  assert.match(
+    refused.stderr.replaceAll(server.url, "http://SERVER/"),
+    /^ {2}http:\/\/SERVER\/data\.txt \(\[file\]\)$/m,
+  );
+  assert.match(refused.stderr, /remove what it installed/);
+  rmSync(join(dir, "parts", "file"), { recursive: true });
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.match(bundled.stdout, /Installing file\./);
 });
 
 Deno.test("bundle: bad arguments are user errors", async () => {
@@ -496,13 +562,41 @@ Deno.test("bundle written into the buildout directory does not pack itself", asy
   await using server = await payloadServer(sample);
   const dir = sample.tmpdir("project");
   writeProject(sample, dir, server.url);
-  // No -o: the archive is project.tar.gz in the current directory.
+  // No -o: the archive is project.tar.gz in the buildout directory.
   const bundled = await sample.system(["bundle"], { cwd: dir });
   assert.equal(bundled.code, 0, bundled.output);
   const listing = execFileSync("tar", ["tzf", join(dir, "project.tar.gz")], {
     encoding: "utf8",
   }).split("\n").filter((entry) => entry.startsWith("project/."));
   assert.deepEqual(listing, []);
+});
+
+Deno.test("a bundle written elsewhere leaves out an earlier bundle in the directory", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const first = await sample.system(["bundle"], { cwd: dir });
+  assert.equal(first.code, 0, first.output);
+  const out = join(sample.testDir, "elsewhere.tar.gz");
+  const second = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(second.code, 0, second.output);
+  const listing = execFileSync("tar", ["tzf", out], { encoding: "utf8" });
+  assert.doesNotMatch(listing, /^project\/project\.tar\.gz$/m);
+});
+
+Deno.test("bundle without -o writes the archive in the buildout directory, run from anywhere", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const bundled = await sample.system(
+    ["-c", join("project", "buildout.cfg"), "bundle"],
+    { cwd: sample.testDir },
+  );
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.ok(existsSync(join(dir, "project.tar.gz")), bundled.output);
+  assert.ok(!existsSync(join(sample.testDir, "project.tar.gz")));
 });
 
 Deno.test("a bundle interrupted (Ctrl-C) while packing leaves no file behind", async () => {
