@@ -4,15 +4,23 @@
  * `index` (a simple index: `<index>/<name>/` lists one project's archives).
  * Each find-links location is read once per run, each index page once per
  * project. Offline, only local locations are read, plus the download
- * cache's `dist` directory.
+ * cache's `dist` directory. A page that cannot be read is a warning, as in
+ * setuptools: what is installed or offered elsewhere may do, and when
+ * nothing does, the error names the page and why.
  */
 import { readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../errors.ts";
+import { logger } from "../log.ts";
 import { type DistName, parseArchiveName } from "./archive_name.ts";
 import { htmlLinks } from "./html_links.ts";
-import type { Checksums, DistTransport, Page } from "./transport.ts";
+import {
+  type Checksums,
+  type DistTransport,
+  type Page,
+  UnreadablePage,
+} from "./transport.ts";
 
 /** An archive that a location offers. */
 export interface Candidate extends DistName, Checksums {
@@ -49,6 +57,8 @@ export class Finder {
   private linked?: Promise<Map<string, Candidate[]>>;
   private readonly indexed = new Map<string, Promise<Candidate[]>>();
   private readonly missing = new Set<string>();
+  /** Pages that could not be read, with the reason. */
+  private readonly unreadable = new Map<string, string>();
 
   constructor(private readonly options: FinderOptions) {}
 
@@ -62,7 +72,7 @@ export class Finder {
    * indexes, in the order the locations are configured.
    *
    * @throws {UserError} when a find-links location is not a directory, an
-   *   archive or an HTML page, or cannot be read.
+   *   archive or an HTML page.
    */
   async candidates(key: string): Promise<Candidate[]> {
     this.linked ??= this.scanFindLinks();
@@ -77,11 +87,14 @@ export class Finder {
 
   /**
    * The locations searched for `key`, for error messages; missing local
-   * ones are marked `(not found)`.
+   * ones are marked `(not found)`, pages that could not be read with why.
    */
   searched(key: string): string[] {
-    const mark = (location: string) =>
-      this.missing.has(location) ? `${location} (not found)` : location;
+    const mark = (location: string) => {
+      if (this.missing.has(location)) return `${location} (not found)`;
+      const reason = this.unreadable.get(location);
+      return reason ? `${location} (${reason})` : location;
+    };
     const { findLinks, indexes, cacheDirectory } = this.options;
     const result = [...this.readable(findLinks).map(mark)];
     for (const index of this.readable(indexes)) {
@@ -122,13 +135,33 @@ export class Finder {
     }
     const direct = linkCandidate(location);
     if (direct) return [direct];
-    const page = await this.options.transport.readPage(location);
-    if (!page) {
-      throw new UserError(
-        `Couldn't read the find-links page ${location}: HTTP Error 404: Not Found`,
-      );
+    const page = await this.readPage(location, true);
+    return page ? await pageCandidates(page, "find-links") : [];
+  }
+
+  /**
+   * The page at `location`; undefined, with a warning, when it cannot be
+   * read (a find-links page that is not found too; an index has no page
+   * for projects it does not hold).
+   */
+  private async readPage(
+    location: string,
+    required: boolean,
+  ): Promise<Page | undefined> {
+    let reason;
+    try {
+      const page = await this.options.transport.readPage(location);
+      if (page || !required) return page;
+      reason = "HTTP Error 404: Not Found";
+    } catch (err) {
+      if (!(err instanceof UnreadablePage)) throw err;
+      reason = err.reason;
     }
-    return await pageCandidates(page, "find-links");
+    logger.warn(
+      `Download error on ${location}: ${reason} -- Some packages may not be found!`,
+    );
+    this.unreadable.set(location, reason);
+    return undefined;
   }
 
   /** A directory's archives, or the archive `path` itself. */
@@ -180,7 +213,7 @@ export class Finder {
       } else if (location.startsWith("file:")) {
         result.push(...this.scanPath(fileURLToPath(location), location));
       } else {
-        const page = await this.options.transport.readPage(location);
+        const page = await this.readPage(location, false);
         if (page) {
           const offered = await pageCandidates(page, "index");
           result.push(...offered.filter((c) => c.key === key));

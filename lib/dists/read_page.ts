@@ -6,7 +6,6 @@
  */
 import { Buffer } from "node:buffer";
 import { gunzipSync } from "node:zlib";
-import { UserError } from "../errors.ts";
 import { DownloadError } from "../fetch/errors.ts";
 import {
   DEFAULT_HTTP_SETTINGS,
@@ -14,12 +13,12 @@ import {
   type HttpSettings,
   type ResponseHead,
 } from "../fetch/http.ts";
-import type { Page } from "./transport.ts";
+import { type Page, UnreadablePage } from "./transport.ts";
 
 /**
  * The page at `url`, undefined for 404 Not Found.
  *
- * @throws {UserError} `Couldn't read URL: REASON` for any other failure.
+ * @throws {UnreadablePage} for any other failure.
  */
 export async function readPage(
   url: string,
@@ -40,7 +39,7 @@ export async function readPage(
   } catch (err) {
     if (!(err instanceof DownloadError)) throw err;
     if (err.status === 404) return undefined;
-    throw new UserError(`Couldn't read ${url}: ${err.reason}`);
+    throw new UnreadablePage(url, err.reason);
   }
   let body: Uint8Array = Buffer.concat(chunks);
   // Some servers compress although asked not to; some runtimes decode.
@@ -49,8 +48,9 @@ export async function readPage(
     try {
       body = gunzipSync(body);
     } catch (err) {
-      throw new UserError(
-        `Couldn't read ${url}: bad gzip data (${(err as Error).message})`,
+      throw new UnreadablePage(
+        url,
+        `bad gzip data (${(err as Error).message})`,
       );
     }
   }

@@ -3,6 +3,7 @@
  * archives (through the download cache) and unpacking. The real
  * implementation sits on the fetcher and archive modules; tests pass fakes.
  */
+import { UserError } from "../errors.ts";
 import type { DownloadResult } from "../recipe/api.ts";
 
 /** A fetched link page. */
@@ -12,6 +13,14 @@ export interface Page {
   /** The `Content-Type` header, when the server sent one. */
   contentType?: string;
   text: string;
+}
+
+/** A page that could not be read: `Couldn't read URL: REASON`. */
+export class UnreadablePage extends UserError {
+  constructor(readonly url: string, readonly reason: string) {
+    super(`Couldn't read ${url}: ${reason}`);
+    this.name = "UnreadablePage";
+  }
 }
 
 /** Expected digests of an archive, from a link's `#md5=` or `#sha256=`. */
@@ -26,7 +35,7 @@ export interface DistTransport {
    * The page at `url` (http, https); undefined when the server answers
    * 404 Not Found.
    *
-   * @throws {UserError} for any other failure.
+   * @throws {UnreadablePage} for any other failure.
    */
   readPage(url: string): Promise<Page | undefined>;
   /**

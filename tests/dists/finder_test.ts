@@ -133,6 +133,19 @@ Deno.test("searched lists every location, missing ones marked", async () => {
   ]);
 });
 
+Deno.test("a find-links page not found offers nothing and is named where searched", async () => {
+  using world = new FakeWorld();
+  const a = world.archive("dist/spam-1.tgz", recipeFiles("spam", "1"));
+  const found = finder(world, {
+    findLinks: ["http://missing/", join(world.dir, "dist")],
+  });
+  assert.deepEqual(summary(await found.candidates("spam")), [`1 ${a}`]);
+  assert.deepEqual(found.searched("spam"), [
+    "http://missing/ (HTTP Error 404: Not Found)",
+    join(world.dir, "dist"),
+  ]);
+});
+
 Deno.test("bad find-links locations are user errors", async () => {
   using world = new FakeWorld();
   const notArchive = join(world.dir, "links.txt");
@@ -151,10 +164,6 @@ Deno.test("bad find-links locations are user errors", async () => {
     ],
     ["http://text/", /http:\/\/text\/ is not an HTML page/],
     ["http://binary/", /http:\/\/binary\/ is not an HTML page/],
-    [
-      "http://missing/",
-      /Couldn't read the find-links page http:\/\/missing\/: HTTP Error 404/,
-    ],
   ];
   for (const [location, message] of cases) {
     await assert.rejects(

@@ -536,6 +536,39 @@ export function unload() {
   );
 });
 
+Deno.test("a find-links server that is down is a warning: what is installed still builds", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", "v1"));
+  const server = await startServer(links);
+  const url = server.url;
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts = foo\nfind-links = ${url}\n\n[foo]\nrecipe = spam\n`,
+  );
+  await expectOk(
+    sample,
+    "",
+    "Getting distribution for 'spam'.\nGot spam 1.\nInstalling foo.\nv1\n",
+  );
+  await server.close();
+  // As setuptools: the page is a warning, and spam 1 in eggs does.
+  const warning = `Download error on ${url}: connection refused -- ` +
+    "Some packages may not be found!";
+  const rerun = await sample.run("");
+  assert.equal(rerun.code, 0, rerun.output);
+  assert.ok(rerun.output.includes(warning + "\n"), rerun.output);
+  // With nothing installed, the error names the page and why.
+  sample.remove("eggs", "spam-1");
+  sample.remove(".installed.cfg");
+  const failed = await expectError(
+    sample,
+    "",
+    `Couldn't find a distribution for 'spam' (looked in ${url} (connection refused)).`,
+  );
+  assert.ok(failed.output.includes(warning + "\n"), failed.output);
+});
+
 Deno.test("bad input: clear user errors, nothing half-unpacked", async () => {
   using sample = await sampleBuildout();
   const dist = sample.path("dist");
@@ -647,10 +680,16 @@ recipe = greedy
     );
     assert.deepEqual(eggs(sample), ["greedy-1.0", "needy-1.0", "shared-1"]);
     sample.write("buildout.cfg", config("spam", `${server.url}missing/`));
-    await expectError(
+    const missing = await expectError(
       sample,
       "",
-      `Couldn't read the find-links page ${server.url}missing/: HTTP Error 404: Not Found`,
+      `Couldn't find a distribution for 'spam' (looked in ${server.url}missing/ (HTTP Error 404: Not Found)).`,
+    );
+    assert.ok(
+      missing.output.includes(
+        `Download error on ${server.url}missing/: HTTP Error 404: Not Found -- Some packages may not be found!\n`,
+      ),
+      missing.output,
     );
   } finally {
     await server.close();
