@@ -20,7 +20,7 @@ import {
 } from "./config/load.ts";
 import { readConfigText } from "./config/text.ts";
 import { isDirectory } from "./fs_kinds.ts";
-import { doing, doingAsync, UserError } from "./errors.ts";
+import { doing, doingAsync, oneLine, UserError } from "./errors.ts";
 import { pyRepr } from "./install/pyrepr.ts";
 import { configureLogging, logger } from "./log.ts";
 
@@ -188,7 +188,7 @@ function checkDownloadOptions(options: Options): void {
   if (timeout && !/^\s*\d+\s*$/.test(timeout)) {
     logger.warn(
       "Default socket timeout is used !\n" +
-        `Value in configuration is not numeric: [${timeout}].`,
+        `Value in configuration is not numeric: [${oneLine(timeout)}].`,
     );
   }
 }
