@@ -169,14 +169,16 @@ export async function openBuildout(
  * must exist, installing from the cache needs one, and a socket timeout
  * that is not a number is ignored with a warning.
  *
- * @throws {UserError} for a missing download cache, or
+ * @throws {UserError} for a download cache that is missing or not a
+ *   directory (zc.buildout says `Doesn't exist.` for both), or
  *   `install-from-cache` without one.
  */
 function checkDownloadOptions(options: Options): void {
   const cache = options.get("download-cache");
   if (cache && !isDirectory(cache)) {
     throw new UserError(
-      `The specified download cache:\n${pyRepr(cache)}\nDoesn't exist.`,
+      `The specified download cache:\n${pyRepr(cache)}\n` +
+        (existsSync(cache) ? "Is not a directory." : "Doesn't exist."),
     );
   }
   if (!cache && options.getBool("install-from-cache")) {
