@@ -90,10 +90,9 @@ function parseMode(buildout: RecipeBuildout, options: RecipeOptions): number {
   const value = options.require("mode");
   const digits = value.trim().replace(/^0o/i, "");
   if (!/^[0-7]+$/.test(digits)) {
+    // Worded as the mkdir and download recipes word it.
     throw new buildout.UserError(
-      oneLine(
-        `Invalid mode '${value}' in [${options.name}]: expected an octal number such as 755`,
-      ),
+      oneLine(`'mode' must be an octal number: ${value}`),
     );
   }
   return parseInt(digits, 8);

@@ -58,7 +58,7 @@ const CASES: { config: string; args: string[]; error: string }[] = [
         "output = ${buildout:directory}/out\nmode =\n  7\n  z\n",
     ),
     args: [],
-    error: "Invalid mode '7\\nz' in [a]: expected an octal number such as 755",
+    error: "'mode' must be an octal number: 7\\nz",
   },
   {
     config: part(
