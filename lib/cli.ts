@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
 import type { Assignment } from "./config/load.ts";
-import { doingOf, refusedByFileSystem, UserError } from "./errors.ts";
+import { doingOf, oneLine, refusedByFileSystem, UserError } from "./errors.ts";
 import type { SelfCommand } from "./commands/bootstrap.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
 import { formatFailedPart } from "./install/failed_part.ts";
@@ -132,7 +132,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
           }
           if (!/^\d+$/.test(value)) {
             throw new UserError(
-              `Timeout value must be numeric: ${arg} ${value}`,
+              oneLine(`Timeout value must be numeric: ${arg} ${value}`),
             );
           }
           // As Python's int() reads it: `05` is 5 seconds, and any number
@@ -142,7 +142,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
           set("socket-timeout", seconds);
         }
       } else if (op) {
-        throw new UserError(`Invalid option -${op[0]}`);
+        throw new UserError(oneLine(`Invalid option -${op[0]}`));
       }
     } else if (arg.includes("=")) {
       args.shift();
@@ -155,7 +155,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
   if (args.length) {
     line.command = args.shift()!;
     if (!COMMANDS.includes(line.command)) {
-      throw new UserError(`invalid command: ${line.command}`);
+      throw new UserError(oneLine(`invalid command: ${line.command}`));
     }
     line.args = args;
     refuseOptionsAfter(line.command, args);
@@ -177,13 +177,15 @@ function refuseOptionsAfter(command: string, args: string[]): void {
   if (options.length) {
     const rest = args.filter((arg, i) => !misplaced(arg, i));
     throw new UserError(
-      "Options go before the command: " +
-        ["buildout", ...options, command, ...rest].join(" "),
+      oneLine(
+        "Options go before the command: " +
+          ["buildout", ...options, command, ...rest].join(" "),
+      ),
     );
   }
   if ((command === "bootstrap" || command === "init") && args.length) {
     throw new UserError(
-      `The ${command} command takes no arguments: ${args.join(" ")}`,
+      oneLine(`The ${command} command takes no arguments: ${args.join(" ")}`),
     );
   }
 }
@@ -194,7 +196,9 @@ function parseAssignment(arg: string): Assignment {
   const names = target.split(":");
   if (names.length !== 2 || !names[0].trim() || !names[1].trim()) {
     throw new UserError(
-      `Invalid option: ${target} (assignments are section:option=value)`,
+      oneLine(
+        `Invalid option: ${target} (assignments are section:option=value)`,
+      ),
     );
   }
   return {
@@ -319,7 +323,9 @@ async function runCommand(
   );
   if (line.command === "init") {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(line.configFile)) {
-      throw new UserError(`init needs a local file, not ${line.configFile}`);
+      throw new UserError(
+        oneLine(`init needs a local file, not ${line.configFile}`),
+      );
     }
     writeInitialConfig(resolve(request.cwd, line.configFile));
   }

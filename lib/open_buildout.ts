@@ -20,7 +20,7 @@ import {
 } from "./config/load.ts";
 import { readConfigText } from "./config/text.ts";
 import { isDirectory } from "./fs_kinds.ts";
-import { doing, doingAsync, UserError } from "./errors.ts";
+import { doing, doingAsync, oneLine, UserError } from "./errors.ts";
 import { pyRepr } from "./install/pyrepr.ts";
 import { configureLogging, logger } from "./log.ts";
 
@@ -169,14 +169,16 @@ export async function openBuildout(
  * must exist, installing from the cache needs one, and a socket timeout
  * that is not a number is ignored with a warning.
  *
- * @throws {UserError} for a missing download cache, or
+ * @throws {UserError} for a download cache that is missing or not a
+ *   directory (zc.buildout says `Doesn't exist.` for both), or
  *   `install-from-cache` without one.
  */
 function checkDownloadOptions(options: Options): void {
   const cache = options.get("download-cache");
   if (cache && !isDirectory(cache)) {
     throw new UserError(
-      `The specified download cache:\n${pyRepr(cache)}\nDoesn't exist.`,
+      `The specified download cache:\n${pyRepr(cache)}\n` +
+        (existsSync(cache) ? "Is not a directory." : "Doesn't exist."),
     );
   }
   if (!cache && options.getBool("install-from-cache")) {
@@ -188,7 +190,7 @@ function checkDownloadOptions(options: Options): void {
   if (timeout && !/^\s*\d+\s*$/.test(timeout)) {
     logger.warn(
       "Default socket timeout is used !\n" +
-        `Value in configuration is not numeric: [${timeout}].`,
+        `Value in configuration is not numeric: [${oneLine(timeout)}].`,
     );
   }
 }

@@ -2,6 +2,7 @@
  * How each original recipe reads a boolean option: they disagree, and each
  * alias keeps its own rule.
  */
+import { oneLine } from "../lib/errors.ts";
 
 /** hexagonit's rule: `yes`, `true`, `1` or `on` (any case, trimmed). */
 export function hexagonitBool(value: string | undefined): boolean {
@@ -26,6 +27,8 @@ export function slaposBool<T>(
   if (value === "true") return true;
   if (value === "false") return false;
   throw new UserError(
-    `Invalid value for ${name} option: ${value} (expected true or false)`,
+    oneLine(
+      `Invalid value for ${name} option: ${value} (expected true or false)`,
+    ),
   );
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from "../lib/lazy_crypto.ts";
 import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { fsReason, UserError } from "../lib/errors.ts";
+import { fsReason, oneLine, UserError } from "../lib/errors.ts";
 import { urlPath } from "../lib/fetch/url_path.ts";
 import { isDirectory, isFile } from "../lib/fs_kinds.ts";
 
@@ -86,7 +86,7 @@ export function makeReadOnly(path: string): void {
 export function urlFileName(url: string): string {
   const name = urlPath(url).split("/").pop() ?? "";
   if (name === "" || name === "." || name === "..") {
-    throw new UserError(`The URL ${url} names no file`);
+    throw new UserError(oneLine(`The URL ${url} names no file`));
   }
   return name;
 }

@@ -17,7 +17,7 @@
 import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fsReason, UserError } from "../lib/errors.ts";
+import { fsReason, oneLine, UserError } from "../lib/errors.ts";
 import { pyRepr } from "../lib/install/pyrepr.ts";
 import { newTempDirectory } from "./_files.ts";
 import { exists } from "./_paths.ts";
@@ -67,8 +67,10 @@ function stopOnError(options: RecipeOptions, fallback: string): boolean {
   if (["yes", "on", "true"].includes(lower)) return true;
   if (["no", "off", "false"].includes(lower)) return false;
   throw new UserError(
-    `Invalid value '${value}' for 'stop-on-error' in [${options.name}], ` +
-      "use 'yes', 'on', 'true', 'no', 'off' or 'false'.",
+    oneLine(
+      `Invalid value '${value}' for 'stop-on-error' in [${options.name}], ` +
+        "use 'yes', 'on', 'true', 'no', 'off' or 'false'.",
+    ),
   );
 }
 

@@ -48,7 +48,7 @@ function octalMode(
   if (!text) return undefined;
   const digits = text.replace(/^0o/i, "");
   if (!/^[0-7]+$/.test(digits)) {
-    throw new UserError(`'mode' must be an octal number: ${text}`);
+    throw new UserError(oneLine(`'mode' must be an octal number: ${text}`));
   }
   return parseInt(digits, 8);
 }

@@ -14,6 +14,7 @@ import {
   readFileSync,
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { oneLine } from "../lib/errors.ts";
 import { pyRepr } from "../lib/install/pyrepr.ts";
 import type {
   Recipe,
@@ -45,7 +46,7 @@ function lookupId(file: string, name: string, what: string): number {
     const fields = line.split(":");
     if (fields[0] === name && fields.length > 2) return Number(fields[2]);
   }
-  throw new UnknownName(`Unknown ${what}: ${name}`);
+  throw new UnknownName(oneLine(`Unknown ${what}: ${name}`));
 }
 
 class UnknownName extends Error {}
@@ -83,7 +84,9 @@ export default class Mkdir implements Recipe {
     if (mode !== undefined) {
       const digits = mode.trim().replace(/^0o/i, "");
       if (!/^[0-7]+$/.test(digits)) {
-        throw new buildout.UserError(`'mode' must be an octal number: ${mode}`);
+        throw new buildout.UserError(
+          oneLine(`'mode' must be an octal number: ${mode}`),
+        );
       }
       this.mode = parseInt(digits, 8);
     }

@@ -35,6 +35,7 @@ import {
 } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { oneLine } from "../lib/errors.ts";
 import { isFile } from "./_paths.ts";
 import { substitute } from "../lib/config/substitute.ts";
 import type {
@@ -76,7 +77,9 @@ function encodingOption(
   const encoding = ENCODINGS[value.trim().toLowerCase().replaceAll("_", "-")];
   if (!encoding) {
     throw new buildout.UserError(
-      `Unsupported ${option} '${value}' in [${options.name}]: use utf-8, latin-1 or ascii`,
+      oneLine(
+        `Unsupported ${option} '${value}' in [${options.name}]: use utf-8, latin-1 or ascii`,
+      ),
     );
   }
   return encoding;
@@ -87,8 +90,9 @@ function parseMode(buildout: RecipeBuildout, options: RecipeOptions): number {
   const value = options.require("mode");
   const digits = value.trim().replace(/^0o/i, "");
   if (!/^[0-7]+$/.test(digits)) {
+    // Worded as the mkdir and download recipes word it.
     throw new buildout.UserError(
-      `Invalid mode '${value}' in [${options.name}]: expected an octal number such as 755`,
+      oneLine(`'mode' must be an octal number: ${value}`),
     );
   }
   return parseInt(digits, 8);

@@ -4,7 +4,7 @@
  * the origin of every value. All I/O goes through a {@link ConfigSource}.
  */
 import { dirname, isAbsolute, resolve } from "node:path";
-import { UserError } from "../errors.ts";
+import { oneLine, UserError } from "../errors.ts";
 import {
   type AnnotatedSection,
   COMMAND_LINE_VALUE,
@@ -87,7 +87,7 @@ export async function loadConfig(
   if (!isUrl(configFile)) {
     configFile = resolve(request.cwd, configFile);
     if (source.readFile(configFile) === undefined) {
-      throw new UserError(`Couldn't open ${configFile}`);
+      throw new UserError(oneLine(`Couldn't open ${configFile}`));
     }
     buildout.set("directory", {
       value: dirname(configFile),
@@ -174,7 +174,7 @@ class Loader {
     const { location, base: fileBase } = locate(base, name);
     if (seen.includes(location)) {
       throw new UserError(
-        `Recursive file include: ${[...seen, location].join(" -> ")}`,
+        oneLine(`Recursive file include: ${[...seen, location].join(" -> ")}`),
       );
     }
     const known = this.merged.get(location);
@@ -257,14 +257,16 @@ class Loader {
     const text = this.source.readFile(location);
     if (text === undefined && location.includes("${")) {
       throw new UserError(
-        `Couldn't open ${location}, extended by ${seen[seen.length - 1]}: ` +
-          "extends cannot use ${...} substitutions (they are resolved only " +
-          "after all files are read)",
+        oneLine(
+          `Couldn't open ${location}, extended by ${seen[seen.length - 1]}: ` +
+            "extends cannot use ${...} substitutions (they are resolved " +
+            "only after all files are read)",
+        ),
       );
     }
     if (text === undefined) {
       const by = seen.length ? `, extended by ${seen[seen.length - 1]}` : "";
-      throw new UserError(`Couldn't open ${location}${by}`);
+      throw new UserError(oneLine(`Couldn't open ${location}${by}`));
     }
     return text;
   }

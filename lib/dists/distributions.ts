@@ -10,7 +10,7 @@
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
-import { UserError } from "../errors.ts";
+import { oneLine, UserError } from "../errors.ts";
 import { eggLinkTarget, readPackage } from "../recipe/load.ts";
 import { EggsDirectory } from "./eggs.ts";
 import { Finder, isUrl } from "./finder.ts";
@@ -127,8 +127,10 @@ export function readDistSettings(buildout: Buildout): DistSettings {
       if (!isValidVersion(version)) {
         settings.badPins.set(
           projectKey(name),
-          `Invalid version pin in [${section}]: ${name} = ${value} ` +
-            "(expected a version such as 1.0)",
+          oneLine(
+            `Invalid version pin in [${section}]: ${name} = ${value} ` +
+              "(expected a version such as 1.0)",
+          ),
         );
         continue;
       }

@@ -151,7 +151,7 @@ export class InstallDatabase {
     const db = new InstallDatabase(path, true, location);
     const corrupt = (detail: string) =>
       new UserError(
-        `The installation database ${path} is corrupt: ${detail}\n` +
+        `The installation database ${path} is corrupt: ${detail}. ` +
           "Buildout cannot tell which parts are installed, so it changed nothing. " +
           "Restore the file, or move it away to reinstall every part " +
           "(the old parts' files are then left in place), and run buildout again.",

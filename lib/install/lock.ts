@@ -21,7 +21,7 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import process from "node:process";
-import { fsReason, UserError } from "../errors.ts";
+import { fsReason, oneLine, UserError } from "../errors.ts";
 import { removeTempFile, trackTempFile } from "../fetch/temp_files.ts";
 import { processExists } from "../process_exists.ts";
 
@@ -145,8 +145,9 @@ function heldError(installed: string, owner: string, host: string) {
       `Another buildout run (process ${pid}) is installing with ${installed}`,
     );
   }
-  return new UserError(
-    `A buildout run on ${ownerHost} (process ${pid}) is installing with ` +
-      `${installed}; remove ${installed}.lock if it has ended`,
-  );
+  // A damaged lock may name a process but no host, or hold anything.
+  return new UserError(oneLine(
+    `A buildout run on ${ownerHost ?? "an unknown host"} (process ${pid}) ` +
+      `is installing with ${installed}; remove ${installed}.lock if it has ended`,
+  ));
 }

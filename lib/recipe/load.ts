@@ -483,9 +483,11 @@ export class RecipeLoader {
       const target = found.entries.recipes[entry];
       if (target === undefined) {
         throw new UserError(
-          `The develop package '${found.name}' (${found.dir}) has no recipe ` +
-            `entry point '${entry}' in "buildout.recipes" of its package.json ` +
-            `(recipe = ${spec.trim()})`,
+          oneLine(
+            `The develop package '${found.name}' (${found.dir}) has no recipe ` +
+              `entry point '${entry}' in "buildout.recipes" of its package.json ` +
+              `(recipe = ${spec.trim()})`,
+          ),
         );
       }
       return { pkg: found, entry, target };
@@ -497,8 +499,10 @@ export class RecipeLoader {
         parseSpec(key)[0] === pkg
       ).map((key) => parseSpec(key)[1]);
       throw new UserError(
-        `Couldn't find recipe ${spec.trim()}: the built-in recipe '${pkg}' ` +
-          `has no entry point '${entry}' (it has: ${entries.join(", ")})`,
+        oneLine(
+          `Couldn't find recipe ${spec.trim()}: the built-in recipe '${pkg}' ` +
+            `has no entry point '${entry}' (it has: ${entries.join(", ")})`,
+        ),
       );
     }
     if (this.dists?.searchable(pkg)) {
@@ -506,9 +510,11 @@ export class RecipeLoader {
       const target = dist.entries.recipes[entry];
       if (target === undefined) {
         throw new UserError(
-          `The distribution ${dist.name} ${dist.version} (${dist.dir}) has ` +
-            `no recipe entry point '${entry}' in "buildout.recipes" of its ` +
-            `package.json (recipe = ${spec.trim()})`,
+          oneLine(
+            `The distribution ${dist.name} ${dist.version} (${dist.dir}) has ` +
+              `no recipe entry point '${entry}' in "buildout.recipes" of its ` +
+              `package.json (recipe = ${spec.trim()})`,
+          ),
         );
       }
       return { pkg: dist, entry, target };
@@ -516,14 +522,14 @@ export class RecipeLoader {
     const names = Object.keys(BUILTINS).map((key) =>
       key.endsWith(":default") ? key.slice(0, -":default".length) : key
     );
-    throw new UserError(
+    throw new UserError(oneLine(
       `Couldn't find recipe ${spec.trim()}: '${pkg}' is neither a built-in ` +
         `recipe (${names.join(", ")}) nor a develop package listed in ` +
         "buildout:develop" +
         (this.dists
           ? ", and no find-links or index is configured to get it as a distribution"
           : ""),
-    );
+    ));
   }
 }
 

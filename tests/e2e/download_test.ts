@@ -326,6 +326,23 @@ Doesn't exist.
 `,
   );
   assert.equal(code, 1);
+  // One that is a file exists, but is no directory.
+  sample.write("file", "");
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, "download-cache = file"),
+  );
+  ({ output: text, code } = await s.run());
+  assert.equal(
+    text,
+    `While:
+  Initializing.
+Error: The specified download cache:
+'/sample-buildout/file'
+Is not a directory.
+`,
+  );
+  assert.equal(code, 1);
   sample.write(
     "buildout.cfg",
     config(`${s.url}foo.txt`, "install-from-cache = true"),

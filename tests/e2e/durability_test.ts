@@ -287,6 +287,23 @@ Deno.test("the lock of a run on another host is reported, not taken", async () =
   );
 });
 
+Deno.test("a damaged lock naming no host is reported, not taken", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one"));
+  for (const [owner, shown] of [["123", "123"], ["12\x1b3", "12\\x1b3"]]) {
+    sample.write(".installed.cfg.lock", owner + "\n");
+    const result = await sample.run("");
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.stderr,
+      "While:\n  Installing.\nError: A buildout run on an unknown host " +
+        `(process ${shown}) is installing with /sample-buildout/.installed.cfg; ` +
+        "remove /sample-buildout/.installed.cfg.lock if it has ended\n",
+    );
+  }
+});
+
 Deno.test("a no-op run leaves .installed.cfg untouched", async () => {
   using sample = await sampleBuildout();
   setUp(sample);

@@ -1149,9 +1149,10 @@ Deno.test("a corrupt .installed.cfg is an error telling how to recover", async (
   sample.write(".installed.cfg", "[buildout]\nparts = data-dir\n");
   const result = await sample.run();
   assert.equal(result.code, 1);
+  // One line: what is wrong, then what to do.
   assert.match(
     result.stderr,
-    /Error: The installation database \/sample-buildout\/.installed.cfg is corrupt: the installed part data-dir has no section\n.*move it away/s,
+    /Error: The installation database \/sample-buildout\/.installed.cfg is corrupt: the installed part data-dir has no section\. Buildout cannot tell [^\n]*move it away[^\n]*\n$/,
   );
   assert.equal(sample.cat(".installed.cfg"), "[buildout]\nparts = data-dir\n");
   assert.ok(existsSync(sample.path("mystuff")));

@@ -308,7 +308,7 @@ Deno.test("collective.recipe.template: bad options", async () => {
     ["input = nope.in\noutput = x", "Input file 'nope.in' does not exist."],
     [
       "inline = x\noutput = x\nmode = rwx",
-      "Invalid mode 'rwx' in [template]: expected an octal number such as 755",
+      "'mode' must be an octal number: rwx",
     ],
     [
       "url = http://127.0.0.1:1/t.in\noutput = x",

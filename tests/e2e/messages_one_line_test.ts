@@ -1,0 +1,139 @@
+/**
+ * End-to-end tests of error messages quoting what the user wrote (a
+ * command-line argument, a multi-line option value): the value is escaped
+ * (`\n`, `\x1b`), so the message stays the one line after `Error:`.
+ */
+import assert from "node:assert/strict";
+import { sampleBuildout } from "./harness.ts";
+
+const EMPTY = "[buildout]\nparts =\n";
+
+function part(options: string): string {
+  return `[buildout]\nparts = a\n\n[a]\n${options}`;
+}
+
+const CASES: { config: string; args: string[]; error: string }[] = [
+  {
+    config: EMPTY,
+    args: ["a\nb=c"],
+    error: "Invalid option: a\\nb (assignments are section:option=value)",
+  },
+  {
+    config: EMPTY,
+    args: ["-t", "1\n2"],
+    error: "Timeout value must be numeric: -t 1\\n2",
+  },
+  { config: EMPTY, args: ["-\x1b"], error: "Invalid option -\\x1b" },
+  { config: EMPTY, args: ["fr\nob"], error: "invalid command: fr\\nob" },
+  {
+    config: EMPTY,
+    args: ["bootstrap", "a\nb"],
+    error: "The bootstrap command takes no arguments: a\\nb",
+  },
+  {
+    config: EMPTY,
+    args: ["-c", "no\npe.cfg"],
+    error: "Couldn't open /sample-buildout/no\\npe.cfg",
+  },
+  {
+    config: part("recipe = z3c.recipe.mkdir\npaths = x\nmode =\n  7\n  z\n"),
+    args: [],
+    error: "'mode' must be an octal number: 7\\nz",
+  },
+  {
+    config: part("recipe = z3c.recipe.mkdir\npaths = x\nuser =\n  no\n  one\n"),
+    args: [],
+    error: "Unknown user: no\\none",
+  },
+  {
+    config: part(
+      "recipe = hexagonit.recipe.download\nurl = x\nmode =\n  7\n  z\n",
+    ),
+    args: [],
+    error: "'mode' must be an octal number: 7\\nz",
+  },
+  {
+    config: part(
+      "recipe = collective.recipe.template\ninline = x\n" +
+        "output = ${buildout:directory}/out\nmode =\n  7\n  z\n",
+    ),
+    args: [],
+    error: "'mode' must be an octal number: 7\\nz",
+  },
+  {
+    config: part(
+      "recipe = plone.recipe.command\ncommand = true\n" +
+        "stop-on-error =\n  ma\n  ybe\n",
+    ),
+    args: [],
+    error: "Invalid value 'ma\\nybe' for 'stop-on-error' in [a], " +
+      "use 'yes', 'on', 'true', 'no', 'off' or 'false'.",
+  },
+  {
+    config: part("recipe = cmmi\nurl = x\nshared =\n  ma\n  ybe\n"),
+    args: [],
+    error: "Invalid value for shared option: ma\\nybe (expected true or false)",
+  },
+  {
+    config: part(
+      "recipe = download\nurl =\n  http://h/\n  x/\n" +
+        "download-only = true\n",
+    ),
+    args: [],
+    error: "The URL http://h/\\nx/ names no file",
+  },
+  {
+    config: part("recipe = z3c.recipe.cmmi:nothere\n"),
+    args: [],
+    error: "Couldn't find recipe z3c.recipe.cmmi:nothere: 'z3c.recipe.cmmi' " +
+      "is neither a built-in recipe",
+  },
+  {
+    config: part("recipe =\n  no\n  there\n"),
+    args: [],
+    error: "Couldn't find recipe no\\nthere: 'no\\nthere' is neither a " +
+      "built-in recipe",
+  },
+  {
+    config: "[buildout]\nparts = a\nfind-links = dists\n\n" +
+      "[versions]\nspam = 1.0\n  2\n\n[a]\nrecipe = spam\n",
+    args: [],
+    error: "Invalid version pin in [versions]: spam = 1.0\\n2 " +
+      "(expected a version such as 1.0)",
+  },
+];
+
+for (const { config, args, error } of CASES) {
+  Deno.test(`one line: Error: ${error}`, async () => {
+    using sample = await sampleBuildout();
+    sample.mkdir("dists");
+    sample.write("buildout.cfg", config);
+    const result = await sample.run(args);
+    assert.equal(result.code, 1, result.output);
+    const lines = result.stderr.trimEnd().split("\n");
+    const last = lines.pop()!;
+    assert.ok(last.startsWith(`Error: ${error}`), result.output);
+    // Nothing of the message spilled onto lines of its own above it.
+    assert.ok(
+      lines.every((line) => line === "While:" || line.startsWith("  ")),
+      result.output,
+    );
+  });
+}
+
+Deno.test("a socket-timeout that is no number is quoted on its line", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\nsocket-timeout =\n  a\n  b\n",
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.ok(
+    result.output.includes(
+      "Default socket timeout is used !\n" +
+        "Value in configuration is not numeric: [a\\nb].\n",
+    ),
+    result.output,
+  );
+});
