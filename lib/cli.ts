@@ -335,13 +335,8 @@ async function runCommand(
     await runInstall(buildout, line.args);
     return;
   }
-  if (line.command === "bootstrap" || line.command === "init") {
-    bootstrap(buildout, self);
-    return;
-  }
-  throw new UserError(
-    `The '${line.command}' command is not yet available in this version of buildout.`,
-  );
+  // What is left of COMMANDS: bootstrap and init.
+  bootstrap(buildout, self);
 }
 
 function report(error: unknown, debug: boolean): void {
