@@ -63,7 +63,8 @@ Commands:
                     of its value (file, DEFAULT_VALUE, COMPUTED_VALUE,
                     COMMAND_LINE_VALUE).
   bootstrap         Create the buildout directories and bin/buildout.
-  init              Write a minimal buildout.cfg if none exists, then bootstrap.
+  init              Write a minimal buildout.cfg, then bootstrap (an existing
+                    configuration file is an error: use bootstrap).
   bundle [-o OUT.tar.gz] [--with-parts] [--ignore-uncached]
                     Build the buildout with its caches inside it, then pack
                     it with bin/buildout and an offline.cfg into one archive

@@ -58,6 +58,15 @@ Deno.test("-h wins over other options, even a missing config file", async () => 
   assert.equal(result.code, 0);
 });
 
+Deno.test("-h says that init refuses an existing configuration", async () => {
+  const result = await inSample("-h");
+  // init does not bootstrap an existing buildout: it is an error.
+  assert.match(
+    result.stdout,
+    /\n {2}init +Write a minimal buildout\.cfg, then bootstrap \(an existing\n +configuration file is an error: use bootstrap\)\.\n/,
+  );
+});
+
 Deno.test("an invalid option is an error", async () => {
   const result = await inSample("-Z");
   assert.ok(
