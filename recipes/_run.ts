@@ -37,22 +37,30 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
     .filter(Boolean).join("; ");
   return new Promise((resolve, reject) => {
     const script = opts.errexit ? "set -e;" + command : command;
-    const refused = (reason: string) =>
-      reject(
-        new opts.UserError(
-          `Couldn't run '${shown}' in ${opts.cwd}: ${reason}`,
-        ),
-      );
     // Checked here: spawn blames /bin/sh for a missing directory, and Bun
     // throws at once for a file.
-    if (!isDirectory(opts.cwd)) return refused("no such directory");
+    if (!isDirectory(opts.cwd)) {
+      return reject(
+        new opts.UserError(
+          `Couldn't run '${shown}' in ${opts.cwd}: no such directory`,
+        ),
+      );
+    }
     const child = spawn("/bin/sh", ["-c", script], {
       cwd: opts.cwd,
       env: opts.env,
       stdio: "inherit",
     });
-    // By code: Bun and Deno word the message differently.
-    child.on("error", (err) => refused(fsReason(err)));
+    // The directory is there: what failed is the shell. By code: Bun and
+    // Deno word the message differently.
+    child.on("error", (err) =>
+      reject(
+        new opts.UserError(
+          `Couldn't start /bin/sh to run '${shown}' in ${opts.cwd}: ${
+            fsReason(err)
+          }`,
+        ),
+      ));
     child.on("close", (code, signal) => {
       if (code === 0) return resolve();
       const how = signal

@@ -169,6 +169,22 @@ Deno.test({
           "no such file or directory\n",
       );
       assert.equal(install.code, 1);
+      // A build command too names the shell, not the directory it runs in.
+      mkdirSync(join(root, "project", "src"));
+      writeFileSync(join(root, "project", "src", "configure"), "", {
+        mode: 0o755,
+      });
+      writeFileSync(
+        join(root, "project", "buildout.cfg"),
+        "[buildout]\nparts = hello\n[hello]\nrecipe = cmmi\n" +
+          "path = /project/src\n",
+      );
+      const build = await run(root, ["-c", "/project/buildout.cfg"]);
+      assert.match(
+        build.stderr,
+        /^Error: Couldn't start \/bin\/sh to run '.*configure.*' in \/project\/src: no such file or directory$/m,
+      );
+      assert.equal(build.code, 1);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
