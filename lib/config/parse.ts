@@ -186,7 +186,7 @@ export function parse(
         if (!pyStrip(line)) continue;
         throw new UserError(
           `${source}, line ${lineno}: text before the first section header: ${
-            pyRepr(line)
+            quoted(line)
           }`,
         );
       }
@@ -197,7 +197,7 @@ export function parse(
         LEGACY_OPTION_START.exec(started);
       if (!match) {
         if (optionName || pyStrip(line)) {
-          bad.push(`line ${lineno}: ${pyRepr(line)}`);
+          bad.push(`line ${lineno}: ${quoted(line)}`);
         }
         continue;
       }
@@ -236,6 +236,18 @@ export function parse(
     if (!state.withOperators.has(section)) WITHOUT_OPERATORS.add(section);
   }
   return sections;
+}
+
+/** The longest part of a bad line an error quotes. */
+const QUOTED = 200;
+
+/**
+ * A bad line as an error quotes it: its repr, cut after 200 characters
+ * (a minified or binary file may hold a line of megabytes).
+ */
+function quoted(line: string): string {
+  if (line.length <= QUOTED) return pyRepr(line);
+  return `${pyRepr(line.slice(0, QUOTED))}... (${line.length} characters)`;
 }
 
 /** Sections parse read without `+=`/`-=` keys. */

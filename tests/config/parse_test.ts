@@ -108,3 +108,29 @@ Deno.test("errors name the file and line", () => {
     },
   );
 });
+
+Deno.test("a bad line of megabytes is quoted cut short", () => {
+  const long = "x".repeat(5_000_000);
+  assert.throws(
+    () => parse(`[s]\n${long}\n`, "z.cfg"),
+    (err: Error) => {
+      assert.equal(
+        err.message,
+        `z.cfg, line 2: '${"x".repeat(200)}'... (5000000 characters): ` +
+          "not an option, section header or continuation line",
+      );
+      return true;
+    },
+  );
+  assert.throws(
+    () => parse(`${long}\n[s]\n`, "z.cfg"),
+    (err: Error) => {
+      assert.equal(
+        err.message,
+        "z.cfg, line 1: text before the first section header: " +
+          `'${"x".repeat(200)}'... (5000000 characters)`,
+      );
+      return true;
+    },
+  );
+});
