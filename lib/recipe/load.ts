@@ -21,7 +21,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { stripVTControlCharacters } from "node:util";
-import { doingAsync, oneLine, UserError } from "../errors.ts";
+import {
+  addDoing,
+  doingAsync,
+  doingOf,
+  oneLine,
+  UserError,
+} from "../errors.ts";
 import type { Distributions } from "../dists/distributions.ts";
 import type { Dist } from "../dists/metadata.ts";
 import {
@@ -323,7 +329,7 @@ export class RecipeLoader {
     // A fresh error each time: the While: context is added to the object.
     if (found instanceof UserError) {
       const fresh = new UserError(found.message);
-      fresh.doing = [...found.doing];
+      for (const label of doingOf(found).toReversed()) addDoing(fresh, label);
       throw fresh;
     }
     return found;

@@ -165,6 +165,51 @@ Part x failed; its options:
   );
 });
 
+Deno.test("frozen errors, objects without a prototype and stacks that throw are reported with their While: context", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, RETURNING);
+  const internal =
+    "\nAn internal error occurred due to a bug in either buildout or in a\n" +
+    "recipe being used:\n";
+  const frozen = await run(sample, [
+    "x:throw=Object.freeze(new Error('cold'))",
+  ]);
+  assert.equal(frozen.code, 1);
+  assert.match(
+    frozen.stderr,
+    new RegExp(
+      `^While:\n  Installing x\\.\n${internal}Error: cold\n    at `,
+    ),
+  );
+  assert.ok(!existsSync(sample.path("made")));
+  const debug = await run(sample, [
+    "-D",
+    "x:throw=Object.freeze(new Error('cold'))",
+  ]);
+  assert.match(debug.stderr, /\n\nPart x failed; its options:\n/);
+  const constructing = await run(sample, [
+    "x:ctor=Object.freeze(new Error('cold'))",
+  ]);
+  assert.match(
+    constructing.stderr,
+    /^While:\n {2}Installing\.\n {2}Getting section x\.\n {2}Initializing part x\.\n[^]*\nError: cold\n {4}at /,
+  );
+
+  const bare = await run(sample, "x:throw=Object.create(null)");
+  assert.equal(
+    bare.stderr,
+    `While:\n  Installing x.\n${internal}` +
+      "Thrown, not an Error: [Object: null prototype] {}\n",
+  );
+  const stackless = await run(sample, [
+    "x:throw=Object.defineProperty(new Error('e'), 'stack', { get() { throw 1; } })",
+  ]);
+  assert.equal(
+    stackless.stderr,
+    `While:\n  Installing x.\n${internal}Error: e\n`,
+  );
+});
+
 Deno.test("a syntax error in a recipe module is reported on one line with its place", async () => {
   using sample = await sampleBuildout();
   setUp(sample, "export default class {\n  install() { return 1 +; }\n}\n");
