@@ -514,13 +514,16 @@ class InstallRun {
     options.startCreated();
     if (!builtin) releaseOutput();
     let returned: InstallResult | Promise<InstallResult>;
+    let thenable: boolean;
     try {
       this.enter();
       returned = method.call(recipe);
+      // Recipe code too: `then` may be a getter.
+      thenable = isThenable(returned);
     } catch (err) {
       return fail(err);
     }
-    if (isThenable(returned)) {
+    if (thenable) {
       // Waiting: what was said so far must be seen meanwhile.
       flushOutput();
       // Ctrl-C now must not leave what the recipe created, as it would
@@ -535,7 +538,7 @@ class InstallRun {
         return fail(err);
       });
     }
-    finish(returned);
+    finish(returned as InstallResult);
   }
 
   /** Whether the recipe `spec` is built in, asked once per spec. */

@@ -121,6 +121,22 @@ Deno.test("an install returning what is not paths fails its part; what it create
   assert.equal(sample.cat(".installed.cfg"), before);
 });
 
+Deno.test("an install whose result has a throwing then getter fails its part; what it created is removed", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    RETURNING,
+    "ret = ({ get then() { throw new Error('no then'); } })\n",
+  );
+  const result = await run(sample);
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /^While:\n {2}Installing x\.\n\nAn internal error [^]*\nError: no then\n/,
+  );
+  assert.ok(!existsSync(sample.path("made")));
+});
+
 Deno.test("a thrown non-Error value keeps its While: context and -D report", async () => {
   using sample = await sampleBuildout();
   setUp(sample, RETURNING);
