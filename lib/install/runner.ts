@@ -45,6 +45,7 @@ import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "./pyrepr.ts";
 import { realPaths } from "./signature.ts";
 import { holds } from "../path_holds.ts";
+import { settled } from "../settled.ts";
 
 const STANDARD_DIRECTORIES = ["bin", "parts", "eggs", "develop-eggs"];
 
@@ -205,7 +206,10 @@ class InstallRun {
           for (
             const extension of await this.loader.extensions(name, "extensions")
           ) {
-            await extension(this.api);
+            await settled(
+              extension(this.api),
+              `The promise returned by an extension of ${name}`,
+            );
           }
         }
       });
@@ -261,7 +265,10 @@ class InstallRun {
     releaseOutput();
     for (const name of extensions) {
       for (const unload of await this.loader.extensions(name, "unload")) {
-        await unload(this.api);
+        await settled(
+          unload(this.api),
+          `The promise returned by an unload entry point of ${name}`,
+        );
       }
     }
   }
@@ -415,7 +422,10 @@ class InstallRun {
         if (uninstaller) {
           logger.info("Running uninstall recipe.");
           await this.inDirectoryAsync(async () =>
-            await uninstaller(part, Object.fromEntries(saved), this.api)
+            await settled(
+              uninstaller(part, Object.fromEntries(saved), this.api),
+              `The promise returned by the uninstall recipe of part ${part}`,
+            )
           );
         }
         this.removePaths(saved.get(INSTALLED)!.split("\n"));
@@ -471,15 +481,12 @@ class InstallRun {
     // A recipe module may print by itself: its output must not overtake
     // held lines, nor be overtaken by them.
     const builtin = this.builtin(options.require("recipe"));
+    const methodName = method === recipe.install ? "install" : "update";
     const finish = (result: InstallResult) => {
       this.enter();
       let paths;
       try {
-        paths = returnedPaths(
-          part,
-          method === recipe.install ? "install" : "update",
-          result,
-        );
+        paths = returnedPaths(part, methodName, result);
       } catch (err) {
         return fail(err);
       }
@@ -530,7 +537,10 @@ class InstallRun {
       // not on a failure.
       const interrupted = () => this.removePaths(options.created());
       trackCleanup(interrupted);
-      return Promise.resolve(returned).then((result) => {
+      return settled(
+        returned,
+        `The promise returned by the ${methodName} method of part ${part}`,
+      ).then((result) => {
         untrackCleanup(interrupted);
         finish(result);
       }, (err) => {

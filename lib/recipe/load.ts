@@ -30,6 +30,7 @@ import {
 } from "../errors.ts";
 import type { Distributions } from "../dists/distributions.ts";
 import type { Dist } from "../dists/metadata.ts";
+import { settled } from "../settled.ts";
 import {
   BUILTIN_SIGNATURE,
   developSignature,
@@ -576,7 +577,10 @@ async function importEntry(
   }
   let module: Record<string, unknown>;
   try {
-    module = await import(pathToFileURL(path).href);
+    module = await settled(
+      import(pathToFileURL(path).href),
+      "its top-level await",
+    );
   } catch (err) {
     throw new UserError(
       `Couldn't load the module ${path} (${where}): ${loadFailure(err)}`,

@@ -137,6 +137,37 @@ Deno.test("an install whose result has a throwing then getter fails its part; wh
   assert.ok(!existsSync(sample.path("made")));
 });
 
+Deno.test("a promise that never settles fails its part, or the module awaiting it, instead of ending the run with status 0", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, RETURNING, "ret = new Promise(() => {})\n");
+  const installing = await run(sample);
+  assert.equal(installing.code, 1);
+  assert.equal(
+    installing.stderr,
+    `While:
+  Installing x.
+
+An internal error occurred due to a bug in either buildout or in a
+recipe being used:
+Error: The promise returned by the install method of part x never settled, and nothing is left running that could settle it
+`,
+  );
+  assert.ok(!existsSync(sample.path("made")));
+  assert.ok(!existsSync(sample.path(".installed.cfg.lock")));
+
+  sample.write(
+    "recipes",
+    "recipe.js",
+    "await new Promise(() => {});\n" + RETURNING,
+  );
+  const loading = await run(sample);
+  assert.equal(loading.code, 1);
+  assert.match(
+    loading.stderr,
+    /\nError: Couldn't load the module \/sample-buildout\/recipes\/recipe\.js \(entry point 'default' in "buildout\.recipes" of \/sample-buildout\/recipes\/package\.json\): its top-level await never settled, and nothing is left running that could settle it\n$/,
+  );
+});
+
 Deno.test("a thrown non-Error value keeps its While: context and -D report", async () => {
   using sample = await sampleBuildout();
   setUp(sample, RETURNING);
