@@ -263,14 +263,20 @@ class InstallRun {
     }
 
     releaseOutput();
-    for (const name of extensions) {
-      for (const unload of await this.loader.extensions(name, "unload")) {
-        await settled(
-          unload(this.api),
-          `The promise returned by an unload entry point of ${name}`,
-        );
-      }
-    }
+    await doingAsync(
+      "Installing.",
+      () =>
+        doingAsync("Unloading extensions.", async () => {
+          for (const name of extensions) {
+            for (const unload of await this.loader.extensions(name, "unload")) {
+              await settled(
+                unload(this.api),
+                `The promise returned by an unload entry point of ${name}`,
+              );
+            }
+          }
+        }),
+    );
   }
 
   private createDirectories(): void {
