@@ -617,7 +617,13 @@ class InstallRun {
   // each call even if it changed directory; runInstall restores the
   // caller's directory when the run ends.
   private enter(): void {
-    if (process.cwd() !== this.directory) process.chdir(this.directory);
+    let here;
+    try {
+      here = process.cwd();
+    } catch {
+      // Recipe code removed the directory it went to: leave it all the same.
+    }
+    if (here !== this.directory) process.chdir(this.directory);
   }
 
   private inDirectory<T>(fn: () => T): T {

@@ -257,6 +257,27 @@ Deno.test("frozen errors, objects without a prototype and stacks that throw are 
   );
 });
 
+Deno.test("a recipe that removes the directory it changed to leaves the run going", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `import { mkdirSync, rmSync } from "node:fs";
+export default class Recipe {
+  install() {
+    mkdirSync("gone");
+    process.chdir("gone");
+    rmSync("../gone", { recursive: true });
+    return [];
+  }
+}
+`,
+  );
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nInstalling x.\n",
+  );
+});
+
 Deno.test("a syntax error in a recipe module is reported on one line with its place", async () => {
   using sample = await sampleBuildout();
   setUp(sample, "export default class {\n  install() { return 1 +; }\n}\n");
