@@ -4,6 +4,7 @@
  * and exit codes.
  */
 import { resolve } from "node:path";
+import { inspect } from "node:util";
 import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
 import type { Assignment } from "./config/load.ts";
 import { doingOf, oneLine, refusedByFileSystem, UserError } from "./errors.ts";
@@ -357,7 +358,8 @@ function report(error: unknown, debug: boolean): void {
     err(`Error: ${error.message}\n`);
     return;
   }
-  const refused = refusedByFileSystem(error);
+  // Only errors: a recipe's thrown object may have getters that throw.
+  const refused = error instanceof Error && refusedByFileSystem(error);
   if (refused) {
     err(`Error: ${refused}\n`);
     return;
@@ -368,6 +370,22 @@ function report(error: unknown, debug: boolean): void {
   );
 }
 
+/**
+ * An internal error as reported: an Error's stack (else its text), any
+ * other thrown object inspected. Never throws, whatever a recipe threw
+ * (an object without prototype, getters that throw).
+ */
 function stackOf(error: unknown): string {
-  return error instanceof Error ? error.stack ?? String(error) : String(error);
+  const ways = error instanceof Error
+    ? [() => error.stack, () => String(error)]
+    : [() => `Thrown, not an Error: ${inspect(error)}`];
+  for (const way of ways) {
+    try {
+      const text = way();
+      if (typeof text === "string") return text;
+    } catch {
+      // The next way of showing it.
+    }
+  }
+  return "A thrown value that cannot be shown";
 }

@@ -3,8 +3,6 @@
  * stack trace; anything else is an internal error and shows its stack.
  */
 export class UserError extends Error {
-  /** Context lines printed under `While:`, outermost first. */
-  doing: string[] = [];
   constructor(message: string) {
     super(message);
     this.name = "UserError";
@@ -78,22 +76,25 @@ export function asObject(err: unknown): object {
   return err !== null && typeof err === "object" ? err : new ThrownValue(err);
 }
 
+/**
+ * The `While:` context of thrown objects, outermost first. Kept beside
+ * them, not on them: recipe code may throw a frozen object, or one whose
+ * properties throw.
+ */
+const CONTEXT = new WeakMap<object, string[]>();
+
 /** The `While:` context collected so far on any thrown value. */
 export function doingOf(err: unknown): string[] {
-  if (err && typeof err === "object") {
-    const d = (err as { doing?: unknown }).doing;
-    if (Array.isArray(d)) return d as string[];
-  }
-  return [];
+  if (err === null || typeof err !== "object") return [];
+  return CONTEXT.get(err) ?? [];
 }
 
 /** Adds `label` as the outermost line of the `While:` context of `err`. */
 export function addDoing(err: unknown, label: string): void {
-  if (err && typeof err === "object") {
-    const holder = err as { doing?: string[] };
-    if (!Array.isArray(holder.doing)) holder.doing = [];
-    holder.doing.unshift(label);
-  }
+  if (err === null || typeof err !== "object") return;
+  const context = CONTEXT.get(err);
+  if (context) context.unshift(label);
+  else CONTEXT.set(err, [label]);
 }
 
 /**

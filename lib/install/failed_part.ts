@@ -15,7 +15,8 @@ export interface FailedPart {
   options: Array<[string, string]>;
 }
 
-const KEY = Symbol("failedPart");
+/** Kept beside the error, which recipe code may have frozen. */
+const FAILED = new WeakMap<object, FailedPart>();
 
 /**
  * Records on `err` that it was thrown by the recipe code of part `name`
@@ -28,7 +29,7 @@ export function recordFailedPart(
   source: FailedPart["source"],
   options: () => Iterable<[string, string]>,
 ): void {
-  if (!err || typeof err !== "object" || KEY in err) return;
+  if (!err || typeof err !== "object" || FAILED.has(err)) return;
   let entries: Array<[string, string]>;
   try {
     entries = [...options()];
@@ -36,15 +37,13 @@ export function recordFailedPart(
     // A value that cannot be computed says nothing more than the error.
     entries = [];
   }
-  Object.defineProperty(err, KEY, {
-    value: { name, source, options: entries } satisfies FailedPart,
-  });
+  FAILED.set(err, { name, source, options: entries });
 }
 
 /** The failed part recorded on `err`, if any. */
 function failedPartOf(err: unknown): FailedPart | undefined {
   if (!err || typeof err !== "object") return undefined;
-  return (err as { [KEY]?: FailedPart })[KEY];
+  return FAILED.get(err);
 }
 
 /**

@@ -45,6 +45,7 @@ import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "./pyrepr.ts";
 import { realPaths } from "./signature.ts";
 import { holds } from "../path_holds.ts";
+import { settled } from "../settled.ts";
 
 const STANDARD_DIRECTORIES = ["bin", "parts", "eggs", "develop-eggs"];
 
@@ -205,7 +206,10 @@ class InstallRun {
           for (
             const extension of await this.loader.extensions(name, "extensions")
           ) {
-            await extension(this.api);
+            await settled(
+              extension(this.api),
+              `The promise returned by an extension of ${name}`,
+            );
           }
         }
       });
@@ -259,11 +263,20 @@ class InstallRun {
     }
 
     releaseOutput();
-    for (const name of extensions) {
-      for (const unload of await this.loader.extensions(name, "unload")) {
-        await unload(this.api);
-      }
-    }
+    await doingAsync(
+      "Installing.",
+      () =>
+        doingAsync("Unloading extensions.", async () => {
+          for (const name of extensions) {
+            for (const unload of await this.loader.extensions(name, "unload")) {
+              await settled(
+                unload(this.api),
+                `The promise returned by an unload entry point of ${name}`,
+              );
+            }
+          }
+        }),
+    );
   }
 
   private createDirectories(): void {
@@ -415,7 +428,10 @@ class InstallRun {
         if (uninstaller) {
           logger.info("Running uninstall recipe.");
           await this.inDirectoryAsync(async () =>
-            await uninstaller(part, Object.fromEntries(saved), this.api)
+            await settled(
+              uninstaller(part, Object.fromEntries(saved), this.api),
+              `The promise returned by the uninstall recipe of part ${part}`,
+            )
           );
         }
         this.removePaths(saved.get(INSTALLED)!.split("\n"));
@@ -471,15 +487,12 @@ class InstallRun {
     // A recipe module may print by itself: its output must not overtake
     // held lines, nor be overtaken by them.
     const builtin = this.builtin(options.require("recipe"));
+    const methodName = method === recipe.install ? "install" : "update";
     const finish = (result: InstallResult) => {
       this.enter();
       let paths;
       try {
-        paths = returnedPaths(
-          part,
-          method === recipe.install ? "install" : "update",
-          result,
-        );
+        paths = returnedPaths(part, methodName, result);
       } catch (err) {
         return fail(err);
       }
@@ -514,20 +527,26 @@ class InstallRun {
     options.startCreated();
     if (!builtin) releaseOutput();
     let returned: InstallResult | Promise<InstallResult>;
+    let thenable: boolean;
     try {
       this.enter();
       returned = method.call(recipe);
+      // Recipe code too: `then` may be a getter.
+      thenable = isThenable(returned);
     } catch (err) {
       return fail(err);
     }
-    if (isThenable(returned)) {
+    if (thenable) {
       // Waiting: what was said so far must be seen meanwhile.
       flushOutput();
       // Ctrl-C now must not leave what the recipe created, as it would
       // not on a failure.
       const interrupted = () => this.removePaths(options.created());
       trackCleanup(interrupted);
-      return Promise.resolve(returned).then((result) => {
+      return settled(
+        returned,
+        `The promise returned by the ${methodName} method of part ${part}`,
+      ).then((result) => {
         untrackCleanup(interrupted);
         finish(result);
       }, (err) => {
@@ -535,7 +554,7 @@ class InstallRun {
         return fail(err);
       });
     }
-    finish(returned);
+    finish(returned as InstallResult);
   }
 
   /** Whether the recipe `spec` is built in, asked once per spec. */
@@ -598,7 +617,13 @@ class InstallRun {
   // each call even if it changed directory; runInstall restores the
   // caller's directory when the run ends.
   private enter(): void {
-    if (process.cwd() !== this.directory) process.chdir(this.directory);
+    let here;
+    try {
+      here = process.cwd();
+    } catch {
+      // Recipe code removed the directory it went to: leave it all the same.
+    }
+    if (here !== this.directory) process.chdir(this.directory);
   }
 
   private inDirectory<T>(fn: () => T): T {

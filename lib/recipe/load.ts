@@ -21,9 +21,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { stripVTControlCharacters } from "node:util";
-import { doingAsync, oneLine, UserError } from "../errors.ts";
+import {
+  addDoing,
+  doingAsync,
+  doingOf,
+  oneLine,
+  UserError,
+} from "../errors.ts";
 import type { Distributions } from "../dists/distributions.ts";
 import type { Dist } from "../dists/metadata.ts";
+import { settled } from "../settled.ts";
 import {
   BUILTIN_SIGNATURE,
   developSignature,
@@ -323,7 +330,7 @@ export class RecipeLoader {
     // A fresh error each time: the While: context is added to the object.
     if (found instanceof UserError) {
       const fresh = new UserError(found.message);
-      fresh.doing = [...found.doing];
+      for (const label of doingOf(found).toReversed()) addDoing(fresh, label);
       throw fresh;
     }
     return found;
@@ -576,7 +583,10 @@ async function importEntry(
   }
   let module: Record<string, unknown>;
   try {
-    module = await import(pathToFileURL(path).href);
+    module = await settled(
+      import(pathToFileURL(path).href),
+      "its top-level await",
+    );
   } catch (err) {
     throw new UserError(
       `Couldn't load the module ${path} (${where}): ${loadFailure(err)}`,

@@ -811,6 +811,41 @@ unload ["buildout"]
   );
 });
 
+Deno.test("An unload entry point's error is reported While: Installing. Unloading extensions.", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("demo");
+  sample.write(
+    "demo",
+    "demo.ts",
+    `export function ext() {}
+export function unload(buildout) { throw new buildout.UserError("unload failed"); }
+`,
+  );
+  sample.write(
+    "demo",
+    "package.json",
+    JSON.stringify({
+      name: "demo",
+      buildout: {
+        extensions: { ext: "./demo.ts:ext" },
+        unload: { ext: "./demo.ts:unload" },
+      },
+    }),
+  );
+  sample.write("buildout.cfg", "[buildout]\ndevelop = demo\nparts =\n");
+  await expectOk(sample, "", "Develop: '/sample-buildout/demo'\n");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = demo\nextensions = demo\nparts =\n",
+  );
+  const result = await sample.system("");
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stderr,
+    "While:\n  Installing.\n  Unloading extensions.\nError: unload failed\n",
+  );
+});
+
 Deno.test("Debugging buildouts: a recipe reading a missing option", async () => {
   using sample = await sampleBuildout();
   sample.mkdir("recipes");

@@ -121,6 +121,53 @@ Deno.test("an install returning what is not paths fails its part; what it create
   assert.equal(sample.cat(".installed.cfg"), before);
 });
 
+Deno.test("an install whose result has a throwing then getter fails its part; what it created is removed", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    RETURNING,
+    "ret = ({ get then() { throw new Error('no then'); } })\n",
+  );
+  const result = await run(sample);
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /^While:\n {2}Installing x\.\n\nAn internal error [^]*\nError: no then\n/,
+  );
+  assert.ok(!existsSync(sample.path("made")));
+});
+
+Deno.test("a promise that never settles fails its part, or the module awaiting it, instead of ending the run with status 0", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, RETURNING, "ret = new Promise(() => {})\n");
+  const installing = await run(sample);
+  assert.equal(installing.code, 1);
+  assert.equal(
+    installing.stderr,
+    `While:
+  Installing x.
+
+An internal error occurred due to a bug in either buildout or in a
+recipe being used:
+Error: The promise returned by the install method of part x never settled, and nothing is left running that could settle it
+`,
+  );
+  assert.ok(!existsSync(sample.path("made")));
+  assert.ok(!existsSync(sample.path(".installed.cfg.lock")));
+
+  sample.write(
+    "recipes",
+    "recipe.js",
+    "await new Promise(() => {});\n" + RETURNING,
+  );
+  const loading = await run(sample);
+  assert.equal(loading.code, 1);
+  assert.match(
+    loading.stderr,
+    /\nError: Couldn't load the module \/sample-buildout\/recipes\/recipe\.js \(entry point 'default' in "buildout\.recipes" of \/sample-buildout\/recipes\/package\.json\): its top-level await never settled, and nothing is left running that could settle it\n$/,
+  );
+});
+
 Deno.test("a thrown non-Error value keeps its While: context and -D report", async () => {
   using sample = await sampleBuildout();
   setUp(sample, RETURNING);
@@ -162,6 +209,72 @@ Part x failed; its options:
   assert.match(
     uninstalling.stderr,
     /^While:\n {2}Installing\.\n {2}Uninstalling x\.\n[^]*\nThrown, not an Error: "no"\n$/,
+  );
+});
+
+Deno.test("frozen errors, objects without a prototype and stacks that throw are reported with their While: context", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, RETURNING);
+  const internal =
+    "\nAn internal error occurred due to a bug in either buildout or in a\n" +
+    "recipe being used:\n";
+  const frozen = await run(sample, [
+    "x:throw=Object.freeze(new Error('cold'))",
+  ]);
+  assert.equal(frozen.code, 1);
+  assert.match(
+    frozen.stderr,
+    new RegExp(
+      `^While:\n  Installing x\\.\n${internal}Error: cold\n    at `,
+    ),
+  );
+  assert.ok(!existsSync(sample.path("made")));
+  const debug = await run(sample, [
+    "-D",
+    "x:throw=Object.freeze(new Error('cold'))",
+  ]);
+  assert.match(debug.stderr, /\n\nPart x failed; its options:\n/);
+  const constructing = await run(sample, [
+    "x:ctor=Object.freeze(new Error('cold'))",
+  ]);
+  assert.match(
+    constructing.stderr,
+    /^While:\n {2}Installing\.\n {2}Getting section x\.\n {2}Initializing part x\.\n[^]*\nError: cold\n {4}at /,
+  );
+
+  const bare = await run(sample, "x:throw=Object.create(null)");
+  assert.equal(
+    bare.stderr,
+    `While:\n  Installing x.\n${internal}` +
+      "Thrown, not an Error: [Object: null prototype] {}\n",
+  );
+  const stackless = await run(sample, [
+    "x:throw=Object.defineProperty(new Error('e'), 'stack', { get() { throw 1; } })",
+  ]);
+  assert.equal(
+    stackless.stderr,
+    `While:\n  Installing x.\n${internal}Error: e\n`,
+  );
+});
+
+Deno.test("a recipe that removes the directory it changed to leaves the run going", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `import { mkdirSync, rmSync } from "node:fs";
+export default class Recipe {
+  install() {
+    mkdirSync("gone");
+    process.chdir("gone");
+    rmSync("../gone", { recursive: true });
+    return [];
+  }
+}
+`,
+  );
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nInstalling x.\n",
   );
 });
 
