@@ -250,6 +250,14 @@ class SectionValues implements RawSection {
   }
 }
 
+/**
+ * An option name as the parser reads one back: no line break, `=`, `:`,
+ * brackets or braces; no space at either end; not starting as a comment
+ * (`#`, `;`) nor ending as an operator (`+`, `-`).
+ */
+const OPTION_NAME =
+  /^(?![#;])(?!.*[+-]$)[^\s{}[\]=:](?:[^\n\r{}[\]=:]*[^\s{}[\]=:])?$/;
+
 /** The options of a section that has none, until it is initialized. */
 const NO_OPTIONS: RawSection = new Map<string, string>();
 
@@ -334,6 +342,14 @@ export class Options {
       );
     }
     if (!this.raw.has(option) && !this.data.has(option)) {
+      // Configured names read back; a new one must too, or the database
+      // recording it would be refused as corrupt or differ on every run.
+      if (!OPTION_NAME.test(option)) {
+        throw new TypeError(
+          `Option names must read back from a configuration file: ` +
+            `'${oneLine(option)}' in [${this.name}]`,
+        );
+      }
       (this.extraKeys ??= []).push(option);
     }
     this.data.set(option, value);

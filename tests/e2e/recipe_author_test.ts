@@ -384,3 +384,32 @@ export function uninstall() {}
   assert.ok(!existsSync(sample.path("made")), "made/ was left behind");
   assert.ok(!existsSync(sample.path(".installed.cfg")));
 });
+
+Deno.test("an option name that would not read back from .installed.cfg is refused when set", async () => {
+  using sample = await sampleBuildout();
+  for (const name of ["a\nb", "k=v", "[y]", "eggs+"]) {
+    setUp(
+      sample,
+      `export default class R {
+        constructor(buildout, name, options) { options.set(${
+        JSON.stringify(name)
+      }, "1"); }
+        install() { return []; }
+      }`,
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(
+      result.stderr,
+      /^While:\n {2}Installing\.\n {2}Getting section x\.\n {2}Initializing part x\.\n/,
+    );
+    assert.ok(
+      result.stderr.includes(
+        "TypeError: Option names must read back from a configuration " +
+          `file: '${name.replace("\n", "\\n")}' in [x]`,
+      ),
+      result.stderr,
+    );
+    assert.ok(!existsSync(sample.path(".installed.cfg")), name);
+  }
+});
