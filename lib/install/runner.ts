@@ -57,7 +57,8 @@ function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
  * The paths an install or update returned; undefined for nothing (`null`
  * too, as Python's None).
  *
- * @throws {TypeError} for anything but a path or an iterable of paths.
+ * @throws {TypeError} for anything but a path or an iterable of paths,
+ *   and for a path holding a line break.
  */
 function returnedPaths(
   part: string,
@@ -65,13 +66,24 @@ function returnedPaths(
   result: unknown,
 ): string[] | undefined {
   if (result === undefined || result === null) return undefined;
-  if (typeof result === "string") return [result];
   let wrong = describe(result);
-  if (typeof (result as Iterable<unknown>)[Symbol.iterator] === "function") {
-    const paths = [...(result as Iterable<unknown>)];
-    const other = paths.findIndex((path) => typeof path !== "string");
+  let paths: unknown[] | undefined;
+  if (typeof result === "string") paths = [result];
+  else if (
+    typeof (result as Iterable<unknown>)[Symbol.iterator] === "function"
+  ) {
+    paths = [...(result as Iterable<unknown>)];
+  }
+  if (paths) {
+    // The database keeps paths one per line: a line break would make two.
+    const other = paths.findIndex((path) =>
+      typeof path !== "string" || path.includes("\n")
+    );
     if (other < 0) return paths as string[];
-    wrong = `${describe(paths[other])} among its paths`;
+    const bad = paths[other];
+    wrong = typeof bad === "string"
+      ? `a path holding a line break (${oneLine(bad)})`
+      : `${describe(bad)} among its paths`;
   }
   throw new TypeError(
     `The ${method} method of part ${part} returned ${wrong}: it must ` +

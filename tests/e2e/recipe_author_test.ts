@@ -101,6 +101,11 @@ Deno.test("an install returning what is not paths fails its part; what it create
     const [ret, wrong] of [
       ["['made',7]", "a number \\(7\\) among its paths"],
       ["({path:'made'})", "an object"],
+      // Recorded one per line, it would be two paths to remove.
+      [
+        "['made','made\\n/etc']",
+        "a path holding a line break \\(made\\\\n\\/etc\\)",
+      ],
     ]
   ) {
     const result = await run(sample, [`x:ret=${ret}`]);
