@@ -15,13 +15,14 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type {
   RecipeBuildout,
   RecipeLogger,
   RecipeOptions,
 } from "../lib/recipe/api.ts";
 import { slaposBool } from "./_bool.ts";
+import { lockBuild } from "../lib/install/lock_build.ts";
 import { holds } from "../lib/path_holds.ts";
 import { makeReadOnly, removeTree } from "./_paths.ts";
 
@@ -93,17 +94,38 @@ export class SharedPart {
   /**
    * Empties the location, runs `build` to fill it and returns what to
    * record: `[location]`, or nothing for a shared part (which is skipped
-   * altogether when already built).
+   * altogether when already built, by this run or by another one it
+   * waits for).
    *
    * @throws {UserError} when `build` fails or leaves no directory.
    */
   async install(build: () => Promise<void>): Promise<string[]> {
+    if (this.signature === undefined) return await this.fill(build);
+    // Other buildouts may be building the same location now: one builds,
+    // the others wait and use its build.
+    mkdirSync(dirname(this.location), { recursive: true });
+    const unlock = await lockBuild(
+      this.location,
+      (pid) =>
+        this.logger.info(
+          `waiting for ${pid ? `process ${pid}` : "another run"} to build it`,
+        ),
+    );
+    try {
+      if (existsSync(join(this.location, MARKER))) {
+        this.logger.info("shared part is already installed");
+        return [];
+      }
+      return await this.fill(build);
+    } finally {
+      unlock();
+    }
+  }
+
+  /** {@link install} once the build is known to be needed. */
+  private async fill(build: () => Promise<void>): Promise<string[]> {
     const location = this.location;
     const marker = join(location, MARKER);
-    if (this.signature !== undefined && existsSync(marker)) {
-      this.logger.info("shared part is already installed");
-      return [];
-    }
     const directory = this.buildout.section("buildout").require("directory");
     if (holds(location, directory)) {
       throw new this.buildout.UserError(

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { hiddenTemp } from "../fetch/hidden_temp.ts";
+import { hiddenTemp, sweepAbandoned } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { type DistName, parseDistName } from "./archive_name.ts";
 import {
@@ -46,6 +46,11 @@ export class EggsDirectory {
         names = readdirSync(this.path);
       } catch {
         // Not created yet: nothing is installed.
+      }
+      // Every run using distributions reads this directory, while only one
+      // unpacking here would sweep what killed runs left half-unpacked.
+      if (names.some((name) => name.startsWith("."))) {
+        sweepAbandoned(this.path);
       }
       for (const name of names) {
         // Hidden names are unpacks in progress (or abandoned).

@@ -5,31 +5,12 @@
  * zc.buildout has no such guard; production hosts run buildout from cron,
  * deploy tools and by hand.
  *
- * The lock is the file `<installed>.lock` holding `pid host start`,
- * created exclusively (`start` is the process's start time from /proc, so a
- * pid reused after a container restart is not taken for the owner). A lock
- * left by a killed run on this host (its process is gone) is taken over;
- * one from another host is reported, since its process cannot be checked
- * from here.
+ * The lock is the file `<installed>.lock` (see `_lock_file.ts`): one left
+ * by a killed run on this host is taken over; one from another host is
+ * reported.
  */
-import {
-  closeSync,
-  openSync,
-  readFileSync,
-  statSync,
-  writeSync,
-} from "node:fs";
-import { hostname } from "node:os";
-import process from "node:process";
-import { fsReason, oneLine, UserError } from "../errors.ts";
-import { removeTempFile, trackTempFile } from "../fetch/temp_files.ts";
-import { processExists } from "../process_exists.ts";
-
-/** Errors of a file system refusing writes (read-only, full, no access). */
-const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT", "EACCES", "EPERM"]);
-
-/** An empty lock older than this was left between its creation and write. */
-const EMPTY_STALE_MS = 60_000;
+import { oneLine, UserError } from "../errors.ts";
+import { type LockHolder, takeLock } from "./_lock_file.ts";
 
 /**
  * Locks the database `installed` for this run and returns the function
@@ -44,110 +25,25 @@ const EMPTY_STALE_MS = 60_000;
  *   or why the lock file cannot be created.
  */
 export function lockInstalled(installed: string): () => void {
-  const path = `${installed}.lock`;
-  const host = hostname();
-  const content = `${process.pid} ${host} ${startTime(process.pid)}\n`;
-  // Three tries: a stale lock removed here may be taken by another run first.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const created = create(path, content);
-    // A run that cannot write here cannot write the database either: it
-    // is either a no-op or fails at its first write, with that error.
-    if (created === "refused") return () => {};
-    if (created === "created") {
-      trackTempFile(path);
-      return () => removeTempFile(path);
-    }
-    const owner = read(path);
-    if (owner === undefined) continue;
-    if (!isStale(path, owner, host)) throw heldError(installed, owner, host);
-    // Removed only if still the same dead owner's, not a new run's.
-    if (read(path) === owner) removeTempFile(path);
-  }
-  throw new UserError(`Couldn't lock ${installed}: ${path} keeps changing`);
+  const taken = takeLock(`${installed}.lock`);
+  if (typeof taken === "function") return taken;
+  throw heldError(installed, taken);
 }
 
-/**
- * Creates `path` holding `content`: "exists" when it already exists,
- * "refused" (and nothing left) when the file system refuses the write.
- */
-function create(
-  path: string,
-  content: string,
-): "created" | "exists" | "refused" {
-  let fd;
-  try {
-    fd = openSync(path, "wx");
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? "";
-    if (code === "EEXIST") return "exists";
-    if (REFUSALS.has(code)) return "refused";
-    throw new UserError(`Couldn't create ${path}: ${fsReason(err)}`);
-  }
-  try {
-    writeSync(fd, content);
-  } catch (err) {
-    closeSync(fd);
-    removeTempFile(path);
-    if (REFUSALS.has((err as { code?: string }).code ?? "")) return "refused";
-    throw new UserError(`Couldn't write ${path}: ${fsReason(err)}`);
-  }
-  closeSync(fd);
-  return "created";
-}
-
-/** The lock's content; undefined when it is gone. */
-function read(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
-function isStale(path: string, owner: string, host: string): boolean {
-  const [pid, ownerHost, start] = owner.trim().split(" ");
-  if (!pid) {
-    const stat = statSync(path, { throwIfNoEntry: false });
-    // Either way: after the clock was set back, a lock left earlier has a
-    // time in the future.
-    return !stat || Math.abs(Date.now() - stat.mtimeMs) > EMPTY_STALE_MS;
-  }
-  return ownerHost === host && !processAlive(Number(pid), start);
-}
-
-function processAlive(pid: number, start: string | undefined): boolean {
-  // This run does not hold the lock yet: a same pid is an earlier process's.
-  if (pid === process.pid) return false;
-  if (!processExists(pid)) return false;
-  return !start || start === "-" || startTime(pid) === start;
-}
-
-/** Field 22 of /proc/PID/stat, or "-" where there is no /proc. */
-function startTime(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may hold spaces: count after its ')'.
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "-";
-  } catch {
-    return "-";
-  }
-}
-
-function heldError(installed: string, owner: string, host: string) {
-  const [pid, ownerHost] = owner.trim().split(" ");
+function heldError(installed: string, { pid, host, here }: LockHolder) {
   if (!pid) {
     return new UserError(
       `Another buildout run is installing with ${installed}`,
     );
   }
-  if (ownerHost === host) {
+  if (here) {
     return new UserError(
       `Another buildout run (process ${pid}) is installing with ${installed}`,
     );
   }
   // A damaged lock may name a process but no host, or hold anything.
   return new UserError(oneLine(
-    `A buildout run on ${ownerHost ?? "an unknown host"} (process ${pid}) ` +
+    `A buildout run on ${host || "an unknown host"} (process ${pid}) ` +
       `is installing with ${installed}; remove ${installed}.lock if it has ended`,
   ));
 }

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../lib/errors.ts";
 import { EggsDirectory } from "../../lib/dists/eggs.ts";
@@ -146,4 +148,19 @@ Deno.test("a distribution unpacked meanwhile by another run is kept", async () =
     "marker",
     "package.json",
   ]);
+});
+
+Deno.test("reading the eggs directory sweeps what killed runs left half-unpacked", () => {
+  using world = new FakeWorld();
+  const path = join(world.dir, "eggs");
+  const host = createHash("md5").update(hostname()).digest("hex").slice(0, 8);
+  const dead = `.buildout-${host}-999999999-0badf00d-spam-1`;
+  const live = `.buildout-${host}-1-0badf00d-spam-1`;
+  for (const name of [dead, live, "spam-1"]) {
+    mkdirSync(join(path, name, "data"), { recursive: true });
+  }
+  writeFileSync(join(path, "spam-1", "package.json"), "{}");
+  const eggs = new EggsDirectory(path);
+  assert.deepEqual(eggs.installed("spam").map((d) => d.version), ["1"]);
+  assert.deepEqual(readdirSync(path).sort(), [live, "spam-1"]);
 });

@@ -7,6 +7,7 @@
  * each one's own defaults and return values; bad input.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import {
   existsSync,
   readFileSync,
@@ -14,8 +15,11 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import type { ServerResponse } from "node:http";
 import { join } from "node:path";
+import process from "node:process";
 import {
+  BUILDOUT,
   type Sample,
   sampleBuildout,
   startServer,
@@ -719,4 +723,54 @@ shared = true
   sample.write("buildout.cfg", "[buildout]\nparts =\n");
   await runOk(sample);
   assert.ok(existsSync(join(location, "README")), "uninstall keeps shared");
+});
+
+Deno.test("a shared part another buildout is building is waited for, then used, not built again", async () => {
+  using first = await sampleBuildout();
+  using second = await sampleBuildout();
+  const body = "held file\n";
+  const held: ServerResponse[] = [];
+  const server = await startServer(first.tmpdir("server"), {
+    handlers: { "/held.bin": (_, res) => held.push(res) },
+  });
+  try {
+    const shared = first.tmpdir("shared");
+    const sharedConfig = `[buildout]
+parts = x
+shared-part-list = ${shared}
+
+[x]
+recipe = slapos.recipe.build:download
+url = ${server.url}held.bin
+md5sum = ${md5Text(body)}
+shared = true
+`;
+    first.write("buildout.cfg", sharedConfig);
+    second.write("buildout.cfg", sharedConfig);
+    const building = first.system("");
+    while (held.length < 1) await new Promise((ok) => setTimeout(ok, 10));
+    const child = spawn(BUILDOUT, [], {
+      cwd: second.dir,
+      env: { ...process.env, HOME: second.home },
+    });
+    let stdout = "";
+    child.stdout.on("data", (chunk) => stdout += chunk);
+    const waiter = new Promise<number | null>((ok) => child.on("close", ok));
+    // The old code downloaded a second time into the same location.
+    while (held.length < 2 && !stdout.includes("waiting for process")) {
+      await new Promise((ok) => setTimeout(ok, 10));
+    }
+    for (const res of held) res.end(body);
+    const result = await building;
+    assert.equal(result.code, 0, result.output);
+    assert.equal(await waiter, 0, stdout);
+    assert.equal(held.length, 1, "downloaded once");
+    assert.match(stdout, /x: waiting for process \d+ to build it/);
+    assert.match(stdout, /x: shared part is already installed/);
+    const built = /x: will be shared at (\S+) /.exec(result.stdout)![1];
+    assert.equal(readFileSync(join(built, "x"), "utf8"), body);
+    assert.ok(!existsSync(`${built}.lock`), "the lock is gone");
+  } finally {
+    await server.close();
+  }
 });

@@ -1,0 +1,137 @@
+/**
+ * Lock files of runs, created exclusively and holding `pid host start`
+ * (`start` is the process's start time from /proc, so a pid reused after a
+ * container restart is not taken for the owner). A lock left by a killed
+ * run on this host (its process is gone) is taken over; one from another
+ * host is not, since its process cannot be checked from here.
+ */
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { hostname } from "node:os";
+import process from "node:process";
+import { fsReason, UserError } from "../errors.ts";
+import { removeTempFile, trackTempFile } from "../fetch/temp_files.ts";
+import { processExists } from "../process_exists.ts";
+
+/** Errors of a file system refusing writes (read-only, full, no access). */
+const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT", "EACCES", "EPERM"]);
+
+/** An empty lock older than this was left between its creation and write. */
+const EMPTY_STALE_MS = 60_000;
+
+/** The live run holding a lock; `pid` is empty while it writes the file. */
+export interface LockHolder {
+  pid: string;
+  host: string;
+  /** On this host (an empty lock counts as such). */
+  here: boolean;
+}
+
+/**
+ * Takes the lock file `path` for this run: returns the function releasing
+ * it (the lock also goes when the run ends, however it ends, except by
+ * SIGKILL, after which the next run takes it over), or the run holding it.
+ * A run that cannot write there gets a release doing nothing: it cannot
+ * write what the lock guards either.
+ *
+ * ```ts
+ * const taken = takeLock("/srv/app/.installed.cfg.lock");
+ * if (typeof taken !== "function") throw new Error(`held by ${taken.pid}`);
+ * ```
+ * @throws {UserError} when the lock file cannot be created, or keeps
+ *   changing.
+ */
+export function takeLock(path: string): (() => void) | LockHolder {
+  const host = hostname();
+  const content = `${process.pid} ${host} ${startTime(process.pid)}\n`;
+  // Three tries: a stale lock removed here may be taken by another run first.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const created = create(path, content);
+    if (created === "refused") return () => {};
+    if (created === "created") {
+      trackTempFile(path);
+      return () => removeTempFile(path);
+    }
+    const owner = read(path);
+    if (owner === undefined) continue;
+    if (!isStale(path, owner, host)) {
+      const [pid = "", ownerHost = ""] = owner.trim().split(" ");
+      return { pid, host: ownerHost, here: !pid || ownerHost === host };
+    }
+    // Removed only if still the same dead owner's, not a new run's.
+    if (read(path) === owner) removeTempFile(path);
+  }
+  throw new UserError(`Couldn't lock ${path}: it keeps changing`);
+}
+
+/**
+ * Creates `path` holding `content`: "exists" when it already exists,
+ * "refused" (and nothing left) when the file system refuses the write.
+ */
+function create(
+  path: string,
+  content: string,
+): "created" | "exists" | "refused" {
+  let fd;
+  try {
+    fd = openSync(path, "wx");
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? "";
+    if (code === "EEXIST") return "exists";
+    if (REFUSALS.has(code)) return "refused";
+    throw new UserError(`Couldn't create ${path}: ${fsReason(err)}`);
+  }
+  try {
+    writeSync(fd, content);
+  } catch (err) {
+    closeSync(fd);
+    removeTempFile(path);
+    if (REFUSALS.has((err as { code?: string }).code ?? "")) return "refused";
+    throw new UserError(`Couldn't write ${path}: ${fsReason(err)}`);
+  }
+  closeSync(fd);
+  return "created";
+}
+
+/** The lock's content; undefined when it is gone. */
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+function isStale(path: string, owner: string, host: string): boolean {
+  const [pid, ownerHost, start] = owner.trim().split(" ");
+  if (!pid) {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    // Either way: after the clock was set back, a lock left earlier has a
+    // time in the future.
+    return !stat || Math.abs(Date.now() - stat.mtimeMs) > EMPTY_STALE_MS;
+  }
+  return ownerHost === host && !processAlive(Number(pid), start);
+}
+
+function processAlive(pid: number, start: string | undefined): boolean {
+  // This run does not hold the lock yet: a same pid is an earlier process's.
+  if (pid === process.pid) return false;
+  if (!processExists(pid)) return false;
+  return !start || start === "-" || startTime(pid) === start;
+}
+
+/** Field 22 of /proc/PID/stat, or "-" where there is no /proc. */
+function startTime(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces: count after its ')'.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "-";
+  } catch {
+    return "-";
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * One build at a time per shared part location: buildouts sharing a
+ * `shared-part-list` directory each found the part unbuilt, and emptied
+ * and filled the same location at once. The lock is `<location>.lock`
+ * (see `_lock_file.ts`); the other runs wait for it, then use the build.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { oneLine, UserError } from "../errors.ts";
+import { takeLock } from "./_lock_file.ts";
+
+/** How often a waiting run looks at the lock again. */
+const POLL_MS = 100;
+
+/**
+ * Locks `location` for a build by this run and returns the function
+ * releasing it, waiting while another run on this host holds it:
+ * `waiting` is told once, with that run's process id ("" when unknown).
+ *
+ * ```ts
+ * const unlock = await lockBuild(location, (pid) => log(`waiting for ${pid}`));
+ * try { if (!built(location)) build(location); } finally { unlock(); }
+ * ```
+ * @throws {UserError} naming the host and process of a run elsewhere
+ *   holding it, or why the lock file cannot be created.
+ */
+export async function lockBuild(
+  location: string,
+  waiting: (pid: string) => void,
+): Promise<() => void> {
+  const path = `${location}.lock`;
+  let told = false;
+  for (;;) {
+    const taken = takeLock(path);
+    if (typeof taken === "function") return taken;
+    if (!taken.here) {
+      // A damaged lock may name a process but no host, or hold anything.
+      throw new UserError(oneLine(
+        `A buildout run on ${taken.host || "an unknown host"} (process ` +
+          `${taken.pid}) is building ${location}; remove ${path} if it has ended`,
+      ));
+    }
+    if (!told) waiting(taken.pid);
+    told = true;
+    await sleep(POLL_MS);
+  }
+}
