@@ -774,16 +774,14 @@ recipe recipes:debug
   assert.ok(!existsSync(sample.path("inst.cfg")));
 });
 
-Deno.test("Extensions are called before installing and unloaded after", async () => {
-  using sample = await sampleBuildout();
+/**
+ * A develop package `demo` whose `ext` extension and unload entry points
+ * are the functions `ext` and `unload` of `code`; developed by a first
+ * run, then used by `buildout.cfg`.
+ */
+async function useExtension(sample: Sample, code: string): Promise<void> {
   sample.mkdir("demo");
-  sample.write(
-    "demo",
-    "demo.ts",
-    `export function ext(buildout) { console.log("ext", JSON.stringify(buildout.sectionNames())); }
-export function unload(buildout) { console.log("unload", JSON.stringify(buildout.sectionNames())); }
-`,
-  );
+  sample.write("demo", "demo.ts", code);
   sample.write(
     "demo",
     "package.json",
@@ -800,6 +798,16 @@ export function unload(buildout) { console.log("unload", JSON.stringify(buildout
   sample.write(
     "buildout.cfg",
     "[buildout]\ndevelop = demo\nextensions = demo\nparts =\n",
+  );
+}
+
+Deno.test("Extensions are called before installing and unloaded after", async () => {
+  using sample = await sampleBuildout();
+  await useExtension(
+    sample,
+    `export function ext(buildout) { console.log("ext", JSON.stringify(buildout.sectionNames())); }
+export function unload(buildout) { console.log("unload", JSON.stringify(buildout.sectionNames())); }
+`,
   );
   await expectOk(
     sample,
@@ -813,30 +821,11 @@ unload ["buildout"]
 
 Deno.test("An unload entry point's error is reported While: Installing. Unloading extensions.", async () => {
   using sample = await sampleBuildout();
-  sample.mkdir("demo");
-  sample.write(
-    "demo",
-    "demo.ts",
+  await useExtension(
+    sample,
     `export function ext() {}
 export function unload(buildout) { throw new buildout.UserError("unload failed"); }
 `,
-  );
-  sample.write(
-    "demo",
-    "package.json",
-    JSON.stringify({
-      name: "demo",
-      buildout: {
-        extensions: { ext: "./demo.ts:ext" },
-        unload: { ext: "./demo.ts:unload" },
-      },
-    }),
-  );
-  sample.write("buildout.cfg", "[buildout]\ndevelop = demo\nparts =\n");
-  await expectOk(sample, "", "Develop: '/sample-buildout/demo'\n");
-  sample.write(
-    "buildout.cfg",
-    "[buildout]\ndevelop = demo\nextensions = demo\nparts =\n",
   );
   const result = await sample.system("");
   assert.equal(result.code, 1);
