@@ -258,6 +258,16 @@ class SectionValues implements RawSection {
 const OPTION_NAME =
   /^(?![#;])(?!.*[+-]$)[^\s{}[\]=:](?:[^\n\r{}[\]=:]*[^\s{}[\]=:])?$/;
 
+/**
+ * True when a recipe may set an option named `name`: one the parser reads
+ * back from `.installed.cfg`.
+ *
+ * @example isOptionName("HOME") // true; isOptionName("A:B") // false
+ */
+export function isOptionName(name: string): boolean {
+  return OPTION_NAME.test(name);
+}
+
 /** The options of a section that has none, until it is initialized. */
 const NO_OPTIONS: RawSection = new Map<string, string>();
 
@@ -344,7 +354,7 @@ export class Options {
     if (!this.raw.has(option) && !this.data.has(option)) {
       // Configured names read back; a new one must too, or the database
       // recording it would be refused as corrupt or differ on every run.
-      if (!OPTION_NAME.test(option)) {
+      if (!isOptionName(option)) {
         throw new TypeError(
           `Option names must read back from a configuration file: ` +
             `'${oneLine(option)}' in [${this.name}]`,

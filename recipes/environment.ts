@@ -4,11 +4,12 @@
  * any part is installed, every option of the section (`recipe` included) is
  * exported to this process's environment, which every command run later
  * inherits; then every environment variable becomes an option of the
- * section, so `${environment:HOME}` works. Text looking like a substitution
- * (`${x}`) in a variable is escaped to `$${x}` so it stays literal. It
- * creates nothing.
+ * section, so `${environment:HOME}` works (except names no option can
+ * have, such as `A:B`). Text looking like a substitution (`${x}`) in a
+ * variable is escaped to `$${x}` so it stays literal. It creates nothing.
  */
 import process from "node:process";
+import { isOptionName } from "../lib/buildout.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -26,7 +27,9 @@ export default class Environment implements Recipe {
   ) {
     for (const [key, value] of options.entries()) process.env[key] = value;
     for (const [key, value] of Object.entries(process.env)) {
-      if (value === undefined) continue;
+      // No reference can name `A:B` or `X+`; recorded, they would not read
+      // back as the same option.
+      if (value === undefined || !isOptionName(key)) continue;
       options.set(key, value.replace(SUBSTITUTION, (ref) => "$" + ref));
     }
   }

@@ -156,3 +156,36 @@ home = \${environment:NO_SUCH_VARIABLE_HERE}
     "Referenced option does not exist: environment:NO_SUCH_VARIABLE_HERE",
   );
 });
+
+Deno.test("environment: variables no option can be named after are not mirrored", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = environment print
+
+[environment]
+recipe = collective.recipe.environment
+
+[print]
+recipe = debug
+value = \${environment:PLAIN}
+`,
+  );
+  // A name no option can have (`:`, brackets, a trailing `+`) could never be
+  // referenced, and would be recorded as another option.
+  const env = { "A:B": "1", "C[1]": "2", "D+": "3", PLAIN: "plain" };
+  await expectOk(
+    sample,
+    "Installing environment.\nInstalling print.\n  recipe='debug'\n  value='plain'\n",
+    "",
+    { env },
+  );
+  assert.doesNotMatch(installed(sample), /^(A|C|D)\b/m);
+  await expectOk(
+    sample,
+    "Updating environment.\nUpdating print.\n  recipe='debug'\n  value='plain'\n",
+    "",
+    { env },
+  );
+});
