@@ -1626,6 +1626,43 @@ log-format = %(constructor)s %(levelname)s 100%% %(message)s
   );
 });
 
+Deno.test("log-format: widths, flags, precisions, repr and the time and process fields of Python's logging", async () => {
+  using sample = await sampleBuildout();
+  commandLineSample(sample);
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+develop = recipes
+parts =
+log-format = %(levelname)-8s|%(levelno)5s|%(levelno)03d|%(levelno)+d|%(message).9r|%(lineno)d
+`,
+  );
+  await expectOk(sample, "", 'INFO    |   20|020|+20|"Develop:|%(lineno)d\n');
+
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+develop = recipes
+parts =
+log-format = %(asctime)s,%(msecs)03d %(created)f %(relativeCreated)d %(process)d %(message)s
+`,
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  const match = result.stdout.match(
+    /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}),(\d{3}) (\d+\.\d{6}) (\d+) (\d+) Develop: /,
+  );
+  assert.ok(match, result.stdout);
+  const [, time, ms, msecs, created, , pid] = match;
+  assert.equal(ms, msecs);
+  const date = new Date(Number(created) * 1000);
+  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
+  assert.equal(time, local.toISOString().slice(0, 19).replace("T", " "));
+  assert.ok(Number(pid) > 0);
+});
+
 Deno.test("Automatic part selection: a section a recipe's constructor reads becomes a part before it", async () => {
   using sample = await sampleBuildout();
   commandLineSample(sample);
