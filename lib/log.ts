@@ -1,7 +1,8 @@
 /**
  * Logging as zc.buildout sets it up: messages of the `zc.buildout` logger
- * print bare, others (recipes log under their part's name) as `name: message`,
- * unless `log-format` is set; all to stdout.
+ * and its children (`zc.buildout.easy_install`) print bare, others (recipes
+ * log under their part's name) as `name: message`, unless `log-format` is
+ * set; all to stdout.
  */
 import { Buffer } from "node:buffer";
 import { writeSync } from "node:fs";
@@ -184,7 +185,11 @@ export class Logger {
 }
 
 function render(name: string, level: number, message: string): string {
-  if (!format) return name === "zc.buildout" ? message : `${name}: ${message}`;
+  if (!format) {
+    // zc.buildout's own handler prints its children's messages too.
+    const own = name === "zc.buildout" || name.startsWith("zc.buildout.");
+    return own ? message : `${name}: ${message}`;
+  }
   // Read once per record, as Python's LogRecord does.
   const now = performance.timeOrigin + performance.now();
   return format.replace(
@@ -302,3 +307,6 @@ function asctime(now: number): string {
 
 /** The tool's own logger. */
 export const logger = new Logger("zc.buildout");
+
+/** zc.buildout's logger of distributions and generated scripts. */
+export const easyInstallLogger = new Logger("zc.buildout.easy_install");
