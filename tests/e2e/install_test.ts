@@ -983,6 +983,31 @@ Part data-dir failed to uninstall; its options as installed:
   assert.ok(!config.stderr.includes("\n\nPart "), config.stderr);
 });
 
+Deno.test("-D shows where a recipe module failed to load, under the one-line error", async () => {
+  using sample = await sampleBuildout();
+  writeRecipes(sample, { bad: "./bad.ts" });
+  sample.write(
+    "recipes",
+    "bad.ts",
+    "const settings = {} as any;\nsettings.paths.push('x');\nexport default class {}\n",
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes\nparts = x\n\n[x]\nrecipe = recipes:bad\n",
+  );
+  const plain = await sample.run();
+  assert.equal(plain.code, 1);
+  assert.match(plain.stderr, /\nError: Couldn't load the module .*bad\.ts/);
+  assert.doesNotMatch(plain.stderr, /Caused by|\n +at /);
+
+  const debug = await sample.run("-D");
+  assert.equal(debug.code, 1);
+  assert.match(
+    debug.stderr,
+    /\nCaused by: TypeError: [^\n]*\n +at [^\n]*\/sample-buildout\/recipes\/bad\.ts:2:/,
+  );
+});
+
 Deno.test("built-in debug and mkdir recipes", async () => {
   using sample = await sampleBuildout();
   sample.write(
