@@ -350,6 +350,9 @@ function report(error: unknown, debug: boolean): void {
     // zc.buildout prints the traceback and opens pdb; here the stack, then
     // the options of the part whose recipe failed.
     err(stackOf(error) + "\n");
+    for (const cause of causesOf(error)) {
+      err(`Caused by: ${stackOf(cause)}\n`);
+    }
     const part = formatFailedPart(error);
     if (part) err("\n" + part);
     return;
@@ -368,6 +371,30 @@ function report(error: unknown, debug: boolean): void {
     "\nAn internal error occurred due to a bug in either buildout or in a\n" +
       "recipe being used:\n" + stackOf(error) + "\n",
   );
+}
+
+/**
+ * The `cause` chain of `error`, innermost last: a module that failed to
+ * load is reported as a user error, and its own stack is under it. Stops
+ * at a cycle or a `cause` that cannot be read (recipe code threw it).
+ */
+function causesOf(error: unknown): unknown[] {
+  const causes: unknown[] = [];
+  let current = error;
+  while (current instanceof Error) {
+    let cause;
+    try {
+      cause = current.cause;
+    } catch {
+      break;
+    }
+    if (cause === undefined || cause === error || causes.includes(cause)) {
+      break;
+    }
+    causes.push(cause);
+    current = cause;
+  }
+  return causes;
 }
 
 /**

@@ -3,8 +3,9 @@
  * stack trace; anything else is an internal error and shows its stack.
  */
 export class UserError extends Error {
-  constructor(message: string) {
-    super(message);
+  /** `options.cause`: what failed underneath, whose stack `-D` shows too. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "UserError";
   }
 }

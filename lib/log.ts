@@ -1,11 +1,13 @@
 /**
  * Logging as zc.buildout sets it up: messages of the `zc.buildout` logger
- * print bare, others (recipes log under their part's name) as `name: message`,
- * unless `log-format` is set; all to stdout.
+ * and its children (`zc.buildout.easy_install`) print bare, others (recipes
+ * log under their part's name) as `name: message`, unless `log-format` is
+ * set; all to stdout.
  */
 import { Buffer } from "node:buffer";
 import { writeSync } from "node:fs";
 import { fsReason, oneLine, UserError } from "./errors.ts";
+import { pyRepr } from "./install/pyrepr.ts";
 import { redactPasswords } from "./redact_passwords.ts";
 
 /** Python's logging levels by name. */
@@ -26,8 +28,8 @@ let format = "";
 
 /**
  * Sets the effective level from `log-level` (a name or a number) minus
- * `verbosity`, and the `log-format` (Python %-style: `%(name)s`,
- * `%(message)s`, `%(levelname)s`, `%(levelno)s`).
+ * `verbosity`, and the `log-format` (Python logging's %-style, as in
+ * `%(asctime)s %(levelname)-8s %(name)s: %(message)s`).
  *
  * @throws {UserError} `Invalid logging level X`, `Invalid verbosity X`.
  */
@@ -183,20 +185,128 @@ export class Logger {
 }
 
 function render(name: string, level: number, message: string): string {
-  if (!format) return name === "zc.buildout" ? message : `${name}: ${message}`;
-  // A Map: `%(constructor)s` is no field, not Object's constructor.
-  const fields = new Map([
-    ["name", name],
-    ["message", message],
-    ["levelname", NAMES[level] ?? `Level ${level}`],
-    ["levelno", String(level)],
-  ]);
+  if (!format) {
+    // zc.buildout's own handler prints its children's messages too.
+    const own = name === "zc.buildout" || name.startsWith("zc.buildout.");
+    return own ? message : `${name}: ${message}`;
+  }
+  // Read once per record, as Python's LogRecord does.
+  const now = performance.timeOrigin + performance.now();
   return format.replace(
-    /%\(([a-z]+)\)[sd]|%%/g,
-    (whole, field?: string) =>
-      field === undefined ? "%" : fields.get(field) ?? whole,
+    /%\(([^)]*)\)([#0 +-]*)(\d*)(?:\.(\d*))?([sradif])|%%/g,
+    (
+      whole,
+      field?: string,
+      flags = "",
+      width = "",
+      precision?: string,
+      kind = "",
+    ) => {
+      if (field === undefined) return "%";
+      const value = recordField(field, name, level, message, now);
+      if (value === undefined) return whole;
+      const text = convert(value, kind, flags, precision);
+      if (text === undefined) return whole;
+      return pad(text, flags, Number(width), "dif".includes(kind));
+    },
   );
+}
+
+/**
+ * The LogRecord attributes that mean something here; undefined for others
+ * (`%(lineno)d` of Python code), which stay as written.
+ */
+function recordField(
+  field: string,
+  name: string,
+  level: number,
+  message: string,
+  now: number,
+): string | number | undefined {
+  switch (field) {
+    case "name":
+      return name;
+    case "message":
+      return message;
+    case "levelname":
+      return NAMES[level] ?? `Level ${level}`;
+    case "levelno":
+      return level;
+    case "asctime":
+      return asctime(now);
+    case "created":
+      return now / 1000;
+    case "msecs":
+      return now % 1000;
+    case "relativeCreated":
+      return performance.now();
+    case "process":
+      return process.pid;
+  }
+  return undefined;
+}
+
+/**
+ * A field as a `%` conversion shows it (`s`, `r`/`a` as Python's repr, `d`
+ * and `i` truncated, `f` with 6 decimals by default), or undefined where
+ * Python's would fail (`%(name)d`).
+ */
+function convert(
+  value: string | number,
+  kind: string,
+  flags: string,
+  precision: string | undefined,
+): string | undefined {
+  if (kind === "s" || kind === "r" || kind === "a") {
+    const text = typeof value === "number"
+      ? String(value)
+      : kind === "s"
+      ? value
+      : pyRepr(value);
+    return precision === undefined ? text : text.slice(0, Number(precision));
+  }
+  if (typeof value !== "number") return undefined;
+  const digits = kind === "f"
+    ? Math.abs(value).toFixed(precision === undefined ? 6 : Number(precision))
+    : String(Math.abs(Math.trunc(value))).padStart(Number(precision ?? 0), "0");
+  const sign = value < 0
+    ? "-"
+    : flags.includes("+")
+    ? "+"
+    : flags.includes(" ")
+    ? " "
+    : "";
+  return sign + digits;
+}
+
+/** `text` padded to `width`: left-aligned with `-`, numbers zero-filled with `0`. */
+function pad(
+  text: string,
+  flags: string,
+  width: number,
+  numeric: boolean,
+): string {
+  if (flags.includes("-")) return text.padEnd(width);
+  if (!numeric || !flags.includes("0") || text.length >= width) {
+    return text.padStart(width);
+  }
+  const sign = /^[-+ ]/.test(text) ? text[0] : "";
+  return sign + text.slice(sign.length).padStart(width - sign.length, "0");
+}
+
+/** `2026-05-01 12:30:05,123`: Python logging's default time format, local. */
+function asctime(now: number): string {
+  const date = new Date(now);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${
+    two(date.getDate())
+  } ${two(date.getHours())}:${two(date.getMinutes())}:${
+    two(date.getSeconds())
+  },${String(date.getMilliseconds()).padStart(3, "0")}`;
 }
 
 /** The tool's own logger. */
 export const logger = new Logger("zc.buildout");
+
+/** zc.buildout's logger of distributions and generated scripts. */
+export const easyInstallLogger = new Logger("zc.buildout.easy_install");

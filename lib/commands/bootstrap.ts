@@ -17,7 +17,7 @@ import {
 import { dirname, join } from "node:path";
 import type { Buildout } from "../buildout.ts";
 import { UserError } from "../errors.ts";
-import { logger } from "../log.ts";
+import { easyInstallLogger, logger } from "../log.ts";
 import { pyRepr } from "../install/pyrepr.ts";
 
 /**
@@ -72,7 +72,7 @@ export function bootstrap(buildout: Buildout, self: SelfCommand): void {
   } catch (err) {
     throw new UserError(`Couldn't write ${script}: ${reason(err)}`);
   }
-  logger.info(`Generated script ${pyRepr(script)}.`);
+  easyInstallLogger.info(`Generated script ${pyRepr(script)}.`);
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { rmSync } from "node:fs";
 import { addDoing, UserError } from "../errors.ts";
-import { logger } from "../log.ts";
+import { easyInstallLogger as logger } from "../log.ts";
 import type { Candidate, Finder } from "./finder.ts";
 import type { EggsDirectory, InstalledDist, Prepared } from "./eggs.ts";
 import type { Dist } from "./metadata.ts";

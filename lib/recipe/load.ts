@@ -329,7 +329,7 @@ export class RecipeLoader {
     }
     // A fresh error each time: the While: context is added to the object.
     if (found instanceof UserError) {
-      const fresh = new UserError(found.message);
+      const fresh = new UserError(found.message, { cause: found.cause });
       for (const label of doingOf(found).toReversed()) addDoing(fresh, label);
       throw fresh;
     }
@@ -590,6 +590,7 @@ async function importEntry(
   } catch (err) {
     throw new UserError(
       `Couldn't load the module ${path} (${where}): ${loadFailure(err)}`,
+      { cause: err },
     );
   }
   const value = module[name];

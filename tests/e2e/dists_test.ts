@@ -149,6 +149,39 @@ recipe v1
   assert.match(refused.stderr, /Getting distribution for 'spam'\./);
 });
 
+Deno.test("log-format names zc.buildout.easy_install as the logger of distributions and generated scripts", async () => {
+  using sample = await sampleBuildout();
+  await spamDists(sample);
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = foo
+find-links = recipe/dist
+log-format = %(name)s %(levelname)s %(message)s
+
+[foo]
+recipe = spam
+`,
+  );
+  await expectOk(
+    sample,
+    "-v",
+    `zc.buildout.easy_install DEBUG Installing 'spam'.
+zc.buildout.easy_install DEBUG We have no distributions for spam that satisfies 'spam'.
+zc.buildout.easy_install INFO Getting distribution for 'spam'.
+zc.buildout.easy_install INFO Got spam 2.
+zc.buildout.easy_install DEBUG Picked: spam = 2
+zc.buildout INFO Installing foo.
+recipe v2
+`,
+  );
+  await expectOk(
+    sample,
+    "bootstrap",
+    "zc.buildout.easy_install INFO Generated script '/sample-buildout/bin/buildout'.\n",
+  );
+});
+
 Deno.test("show-picked-versions and update-versions-file", async () => {
   using sample = await sampleBuildout();
   const dist = sample.path("dist");

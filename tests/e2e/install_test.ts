@@ -972,6 +972,31 @@ Part data-dir failed to uninstall; its options as installed:
   assert.ok(!config.stderr.includes("\n\nPart "), config.stderr);
 });
 
+Deno.test("-D shows where a recipe module failed to load, under the one-line error", async () => {
+  using sample = await sampleBuildout();
+  writeRecipes(sample, { bad: "./bad.ts" });
+  sample.write(
+    "recipes",
+    "bad.ts",
+    "const settings = {} as any;\nsettings.paths.push('x');\nexport default class {}\n",
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes\nparts = x\n\n[x]\nrecipe = recipes:bad\n",
+  );
+  const plain = await sample.run();
+  assert.equal(plain.code, 1);
+  assert.match(plain.stderr, /\nError: Couldn't load the module .*bad\.ts/);
+  assert.doesNotMatch(plain.stderr, /Caused by|\n +at /);
+
+  const debug = await sample.run("-D");
+  assert.equal(debug.code, 1);
+  assert.match(
+    debug.stderr,
+    /\nCaused by: TypeError: [^\n]*\n +at [^\n]*\/sample-buildout\/recipes\/bad\.ts:2:/,
+  );
+});
+
 Deno.test("built-in debug and mkdir recipes", async () => {
   using sample = await sampleBuildout();
   sample.write(
@@ -1613,6 +1638,43 @@ log-format = %(constructor)s %(levelname)s 100%% %(message)s
     "",
     "%(constructor)s INFO 100% Develop: '/sample-buildout/recipes'\n",
   );
+});
+
+Deno.test("log-format: widths, flags, precisions, repr and the time and process fields of Python's logging", async () => {
+  using sample = await sampleBuildout();
+  commandLineSample(sample);
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+develop = recipes
+parts =
+log-format = %(levelname)-8s|%(levelno)5s|%(levelno)03d|%(levelno)+d|%(message).9r|%(lineno)d
+`,
+  );
+  await expectOk(sample, "", 'INFO    |   20|020|+20|"Develop:|%(lineno)d\n');
+
+  sample.write(
+    "buildout.cfg",
+    `
+[buildout]
+develop = recipes
+parts =
+log-format = %(asctime)s,%(msecs)03d %(created)f %(relativeCreated)d %(process)d %(message)s
+`,
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  const match = result.stdout.match(
+    /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}),(\d{3}) (\d+\.\d{6}) (\d+) (\d+) Develop: /,
+  );
+  assert.ok(match, result.stdout);
+  const [, time, ms, msecs, created, , pid] = match;
+  assert.equal(ms, msecs);
+  const date = new Date(Number(created) * 1000);
+  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
+  assert.equal(time, local.toISOString().slice(0, 19).replace("T", " "));
+  assert.ok(Number(pid) > 0);
 });
 
 Deno.test("Automatic part selection: a section a recipe's constructor reads becomes a part before it", async () => {
