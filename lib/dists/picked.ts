@@ -4,13 +4,7 @@
  * picked without a pin, dependencies last with the distributions that
  * required them.
  */
-import {
-  existsSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { writeFd } from "../log.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
@@ -62,7 +56,8 @@ export function reportPickedVersions(
   if (!picked.length || (!report.show && !report.versionsFile)) return;
   const lines = formatPickedVersions(picked);
   if (report.show) {
-    writeSync(
+    // As every line of the log: a reader gone or a full disk is no failure.
+    writeFd(
       1,
       "Versions had to be automatically picked.\n" +
         "The following part definition lists the versions picked:\n" +

@@ -12,6 +12,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  BUILDOUT,
+  exec,
   type RunResult,
   type Sample,
   sampleBuildout,
@@ -180,6 +182,33 @@ recipe v2
     "bootstrap",
     "zc.buildout.easy_install INFO Generated script '/sample-buildout/bin/buildout'.\n",
   );
+});
+
+Deno.test({
+  name: "show-picked-versions to a full disk: the build goes on and says so",
+  ignore: !existsSync("/dev/full"),
+  fn: async () => {
+    using sample = await sampleBuildout();
+    await writeDist(
+      join(sample.path("dist"), "spam-2.tgz"),
+      recipeDist("spam", "2", "spam"),
+    );
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = foo\nfind-links = dist\n" +
+        "show-picked-versions = true\n\n[foo]\nrecipe = spam\n",
+    );
+    const result = await exec("/bin/sh", ["-c", '"$0" >/dev/full', BUILDOUT], {
+      cwd: sample.dir,
+      env: { HOME: sample.home },
+    });
+    assert.equal(
+      result.stderr,
+      "Warning: Couldn't write to standard output: no space left on " +
+        "device; the log was cut short.\n",
+    );
+    assert.equal(result.code, 0);
+  },
 });
 
 Deno.test("show-picked-versions and update-versions-file", async () => {
