@@ -44,6 +44,21 @@ Deno.test("a saved database reads back the same values, spaces included", () => 
   });
 });
 
+Deno.test("a carriage return inside a value or a path reads back", () => {
+  withDir((dir) => {
+    const path = join(dir, ".installed.cfg");
+    const db = InstallDatabase.read(path);
+    db.record(
+      "p",
+      new Map([[INSTALLED, "a\rb\nc"], ["recipe", "r"], ["v", "x\ry\n\rz"]]),
+    );
+    db.save();
+    const again = InstallDatabase.read(path);
+    assert.equal(again.get("p")?.get(INSTALLED), "a\rb\nc");
+    assert.equal(again.get("p")?.get("v"), "x\ry\n\rz");
+  });
+});
+
 Deno.test("the format is zc.buildout's", () => {
   withDir((dir) => {
     const db = InstallDatabase.read(join(dir, "x.cfg"));
