@@ -141,8 +141,8 @@ export class InstallDatabase {
    * Reads the database at `path`; an absent file (or empty `path`) is an
    * empty database.
    *
-   * @throws {UserError} when the file cannot be parsed or lacks what
-   *   zc.buildout writes, explaining how to recover.
+   * @throws {UserError} when the file cannot be read, or cannot be parsed
+   *   or lacks what zc.buildout writes, explaining how to recover.
    */
   static read(path: string, location?: DatabaseLocation): InstallDatabase {
     if (!path || !existsSync(path)) {
@@ -156,7 +156,13 @@ export class InstallDatabase {
           "Restore the file, or move it away to reinstall every part " +
           "(the old parts' files are then left in place), and run buildout again.",
       );
-    const text = readFileSync(path, "utf8");
+    let text;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      // A directory in its place, say: the machine's state, not a bug.
+      throw new UserError(`Couldn't read ${pyRepr(path)}: ${fsReason(err)}`);
+    }
     let sections;
     try {
       sections = readDatabaseText(text, path);

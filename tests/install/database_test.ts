@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readDatabaseText } from "../../lib/install/_database_text.ts";
@@ -117,6 +123,19 @@ Deno.test("a corrupt database is a user error saying how to recover", () => {
             .test(err.message),
       );
     }
+  });
+});
+
+Deno.test("a database that cannot be read is a user error naming it", () => {
+  withDir((dir) => {
+    const path = join(dir, ".installed.cfg");
+    mkdirSync(path);
+    assert.throws(
+      () => InstallDatabase.read(path),
+      (err: unknown) =>
+        err instanceof UserError &&
+        err.message === `Couldn't read '${path}': is a directory`,
+    );
   });
 });
 
