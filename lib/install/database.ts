@@ -29,12 +29,12 @@ import {
   writeSync,
 } from "node:fs";
 import { Buffer } from "node:buffer";
-import { basename, dirname, join } from "node:path";
 import { formatSection } from "../config/serialize.ts";
 import { fsReason, UserError } from "../errors.ts";
 import { readDatabaseText } from "./_database_text.ts";
 import { pyRepr } from "./pyrepr.ts";
-import { removeTempFile } from "../fetch/temp_files.ts";
+import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
+import { hiddenTemp } from "../fetch/hidden_temp.ts";
 
 /** Options as saved: each value exactly as the part had it. */
 export type SavedOptions = Map<string, string>;
@@ -335,13 +335,12 @@ export class InstallDatabase {
 
   private rewrite(): void {
     if (this.path) {
-      const temp = join(
-        dirname(this.path),
-        `.${basename(this.path)}.${process.pid}.tmp`,
-      );
+      // A hidden temporary: those of runs killed while writing are swept.
+      const temp = hiddenTemp(this.path);
       try {
         writeFileSync(temp, this.format());
         renameSync(temp, this.path);
+        untrackTempFile(temp);
       } catch (err) {
         removeTempFile(temp);
         throw this.writeError(err);

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   mkdirSync,
   mkdtempSync,
@@ -6,7 +8,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { readDatabaseText } from "../../lib/install/_database_text.ts";
 import { InstallDatabase, INSTALLED } from "../../lib/install/database.ts";
@@ -62,6 +64,24 @@ Deno.test("a carriage return inside a value or a path reads back", () => {
     const again = InstallDatabase.read(path);
     assert.equal(again.get("p")?.get(INSTALLED), "a\rb\nc");
     assert.equal(again.get("p")?.get("v"), "x\ry\n\rz");
+  });
+});
+
+Deno.test("a rewrite removes the temporary of a run killed while rewriting", () => {
+  withDir((dir) => {
+    const host = createHash("md5").update(hostname()).digest("hex");
+    const dead = spawnSync("true").pid;
+    writeFileSync(
+      join(
+        dir,
+        `.buildout-${host.slice(0, 8)}-${dead}-0123abcd-.installed.cfg`,
+      ),
+      "[buildout]\n",
+    );
+    const db = InstallDatabase.read(join(dir, ".installed.cfg"));
+    db.record("p", new Map([[INSTALLED, ""], ["recipe", "r"]]));
+    db.save();
+    assert.deepEqual(readdirSync(dir), [".installed.cfg"]);
   });
 });
 
