@@ -1,7 +1,8 @@
 /**
  * Writing options the way zc.buildout saves them (`.installed.cfg`, the
  * `-vv` configuration dump): sorted, one `name = value` per option, line
- * breaks as a newline plus tab, edge whitespace spelled `%(__buildout_space__)s`.
+ * breaks as a newline plus tab, edge whitespace spelled `%(__buildout_space__)s`,
+ * and every carriage return `%(__buildout_space_r__)s`.
  */
 
 const SPACEY = /[ \t\r\f\v]*\n[ \t\r\f\v\n]*|^[ \t\r\f\v]+|[ \t\r\f\v]+$/g;
@@ -22,7 +23,10 @@ function isSpace(value: string, index: number): boolean {
 
 /** One option line, as zc.buildout's `_save_option` writes it. */
 export function formatOption(name: string, value: string): string {
-  if (!value.includes("\n") && !isSpace(value, 0) && !isSpace(value, -1)) {
+  if (
+    !value.includes("\n") && !value.includes("\r") && !isSpace(value, 0) &&
+    !isSpace(value, -1)
+  ) {
     return `${name} = ${value}`;
   }
   let v = value.replace(SPACEY, (match) => {
@@ -34,6 +38,9 @@ export function formatOption(name: string, value: string): string {
   });
   if (v.startsWith("\n\t")) v = "%(__buildout_space_n__)s" + v.slice(2);
   if (v.endsWith("\n\t")) v = v.slice(0, -2) + "%(__buildout_space_n__)s";
+  // A \r inside a line ends it when read back (zc.buildout, on Python 2,
+  // kept it): a database holding one was refused as corrupt.
+  if (v.includes("\r")) v = v.replaceAll("\r", "%(__buildout_space_r__)s");
   return `${name} = ${v}`;
 }
 

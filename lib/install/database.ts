@@ -29,12 +29,12 @@ import {
   writeSync,
 } from "node:fs";
 import { Buffer } from "node:buffer";
-import { basename, dirname, join } from "node:path";
 import { formatSection } from "../config/serialize.ts";
 import { fsReason, UserError } from "../errors.ts";
 import { readDatabaseText } from "./_database_text.ts";
 import { pyRepr } from "./pyrepr.ts";
-import { removeTempFile } from "../fetch/temp_files.ts";
+import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
+import { hiddenTemp } from "../fetch/hidden_temp.ts";
 
 /** Options as saved: each value exactly as the part had it. */
 export type SavedOptions = Map<string, string>;
@@ -141,8 +141,8 @@ export class InstallDatabase {
    * Reads the database at `path`; an absent file (or empty `path`) is an
    * empty database.
    *
-   * @throws {UserError} when the file cannot be parsed or lacks what
-   *   zc.buildout writes, explaining how to recover.
+   * @throws {UserError} when the file cannot be read, or cannot be parsed
+   *   or lacks what zc.buildout writes, explaining how to recover.
    */
   static read(path: string, location?: DatabaseLocation): InstallDatabase {
     if (!path || !existsSync(path)) {
@@ -156,7 +156,13 @@ export class InstallDatabase {
           "Restore the file, or move it away to reinstall every part " +
           "(the old parts' files are then left in place), and run buildout again.",
       );
-    const text = readFileSync(path, "utf8");
+    let text;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      // A directory in its place, say: the machine's state, not a bug.
+      throw new UserError(`Couldn't read ${pyRepr(path)}: ${fsReason(err)}`);
+    }
     let sections;
     try {
       sections = readDatabaseText(text, path);
@@ -329,13 +335,12 @@ export class InstallDatabase {
 
   private rewrite(): void {
     if (this.path) {
-      const temp = join(
-        dirname(this.path),
-        `.${basename(this.path)}.${process.pid}.tmp`,
-      );
+      // A hidden temporary: those of runs killed while writing are swept.
+      const temp = hiddenTemp(this.path);
       try {
         writeFileSync(temp, this.format());
         renameSync(temp, this.path);
+        untrackTempFile(temp);
       } catch (err) {
         removeTempFile(temp);
         throw this.writeError(err);

@@ -27,3 +27,25 @@ Deno.test("formatOption writes whitespace as zc.buildout's _save_option", () => 
     assert.equal(formatOption("x", value), line, JSON.stringify(value));
   }
 });
+
+// zc.buildout writes a carriage return inside a line as it is; read back,
+// it would end the line (the rest a line of its own, so the database was
+// refused as corrupt): it is spelled out wherever it is.
+Deno.test("formatOption spells out a carriage return inside a line", () => {
+  const cases: Array<[string, string]> = [
+    ["a\rb", "x = a%(__buildout_space_r__)sb"],
+    [
+      "a\rb\nc\r\rd",
+      "x = a%(__buildout_space_r__)sb\n\tc" +
+      "%(__buildout_space_r__)s%(__buildout_space_r__)sd",
+    ],
+    [
+      " a\r\n",
+      "x = %(__buildout_space__)sa%(__buildout_space_r__)s" +
+      "%(__buildout_space_n__)s",
+    ],
+  ];
+  for (const [value, line] of cases) {
+    assert.equal(formatOption("x", value), line, JSON.stringify(value));
+  }
+});

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { readDatabaseText } from "../../lib/install/_database_text.ts";
 import { InstallDatabase, INSTALLED } from "../../lib/install/database.ts";
@@ -41,6 +49,39 @@ Deno.test("a saved database reads back the same values, spaces included", () => 
     assert.equal(again.get("p")?.get("__buildout_installed__"), "/a\n/b");
     assert.equal(again.get("p")?.get("empty"), "");
     assert.equal(again.format(), db.format());
+  });
+});
+
+Deno.test("a carriage return inside a value or a path reads back", () => {
+  withDir((dir) => {
+    const path = join(dir, ".installed.cfg");
+    const db = InstallDatabase.read(path);
+    db.record(
+      "p",
+      new Map([[INSTALLED, "a\rb\nc"], ["recipe", "r"], ["v", "x\ry\n\rz"]]),
+    );
+    db.save();
+    const again = InstallDatabase.read(path);
+    assert.equal(again.get("p")?.get(INSTALLED), "a\rb\nc");
+    assert.equal(again.get("p")?.get("v"), "x\ry\n\rz");
+  });
+});
+
+Deno.test("a rewrite removes the temporary of a run killed while rewriting", () => {
+  withDir((dir) => {
+    const host = createHash("md5").update(hostname()).digest("hex");
+    const dead = spawnSync("true").pid;
+    writeFileSync(
+      join(
+        dir,
+        `.buildout-${host.slice(0, 8)}-${dead}-0123abcd-.installed.cfg`,
+      ),
+      "[buildout]\n",
+    );
+    const db = InstallDatabase.read(join(dir, ".installed.cfg"));
+    db.record("p", new Map([[INSTALLED, ""], ["recipe", "r"]]));
+    db.save();
+    assert.deepEqual(readdirSync(dir), [".installed.cfg"]);
   });
 });
 
@@ -102,6 +143,19 @@ Deno.test("a corrupt database is a user error saying how to recover", () => {
             .test(err.message),
       );
     }
+  });
+});
+
+Deno.test("a database that cannot be read is a user error naming it", () => {
+  withDir((dir) => {
+    const path = join(dir, ".installed.cfg");
+    mkdirSync(path);
+    assert.throws(
+      () => InstallDatabase.read(path),
+      (err: unknown) =>
+        err instanceof UserError &&
+        err.message === `Couldn't read '${path}': is a directory`,
+    );
   });
 });
 
