@@ -1621,17 +1621,25 @@ log-format = %(levelname)s %(message)s
   await expectOk(sample, "", "INFO Develop: '/sample-buildout/recipes'\n");
 });
 
-Deno.test("log-format: %% is a percent sign, and a name that is no field stays as written", async () => {
-  using sample = await sampleBuildout();
-  commandLineSample(sample);
+/** A buildout developing `recipes`, without parts, logging with `format`. */
+function writeLogFormat(sample: Sample, format: string): void {
   sample.write(
     "buildout.cfg",
     `
 [buildout]
 develop = recipes
 parts =
-log-format = %(constructor)s %(levelname)s 100%% %(message)s
+log-format = ${format}
 `,
+  );
+}
+
+Deno.test("log-format: %% is a percent sign, and a name that is no field stays as written", async () => {
+  using sample = await sampleBuildout();
+  commandLineSample(sample);
+  writeLogFormat(
+    sample,
+    "%(constructor)s %(levelname)s 100%% %(message)s",
   );
   await expectOk(
     sample,
@@ -1643,25 +1651,15 @@ log-format = %(constructor)s %(levelname)s 100%% %(message)s
 Deno.test("log-format: widths, flags, precisions, repr and the time and process fields of Python's logging", async () => {
   using sample = await sampleBuildout();
   commandLineSample(sample);
-  sample.write(
-    "buildout.cfg",
-    `
-[buildout]
-develop = recipes
-parts =
-log-format = %(levelname)-8s|%(levelno)5s|%(levelno)03d|%(levelno)+d|%(message).9r|%(lineno)d
-`,
+  writeLogFormat(
+    sample,
+    "%(levelname)-8s|%(levelno)5s|%(levelno)03d|%(levelno)+d|%(message).9r|%(lineno)d",
   );
   await expectOk(sample, "", 'INFO    |   20|020|+20|"Develop:|%(lineno)d\n');
 
-  sample.write(
-    "buildout.cfg",
-    `
-[buildout]
-develop = recipes
-parts =
-log-format = %(asctime)s,%(msecs)03d %(created)f %(relativeCreated)d %(process)d %(message)s
-`,
+  writeLogFormat(
+    sample,
+    "%(asctime)s,%(msecs)03d %(created)f %(relativeCreated)d %(process)d %(message)s",
   );
   const result = await sample.run();
   assert.equal(result.code, 0, result.output);
