@@ -93,13 +93,13 @@ export class HexagonitDownload implements Recipe {
     this.logger = buildout.logger(name);
     this.url = options.require("url");
     const main = buildout.section("buildout");
-    this.destination = resolve(
-      main.require("directory"),
-      options.get("destination") ??
-        join(main.require("parts-directory"), name),
-    );
-    options.set("destination", this.destination);
-    options.set("location", this.destination);
+    // Exported as written, as the original does: a relative destination
+    // recorded by zc.buildout then still matches and is only updated.
+    const destination = options.get("destination") ??
+      join(main.require("parts-directory"), name);
+    options.set("destination", destination);
+    options.set("location", destination);
+    this.destination = resolve(main.require("directory"), destination);
     for (
       const [option, fallback] of [
         ["strip-top-level-dir", "false"],
@@ -396,12 +396,14 @@ export class SlaposDownload implements Recipe {
         destination,
       );
       this.target = this.destination;
+      // Exported as written, as the original does (see HexagonitDownload).
+      options.set("target", destination);
     } else {
       const location = this.shared.location;
       options.set("location", location);
       this.target = join(location, basename(options.get("filename") || name));
+      options.set("target", this.target);
     }
-    options.set("target", this.target);
   }
 
   async install(): Promise<string[]> {
@@ -477,8 +479,10 @@ export class SlaposDownloadUnpacked implements Recipe {
         destination,
       );
     }
-    options.set("location", this.shared.location);
-    options.set("target", this.shared.location);
+    // A destination is exported as written (see HexagonitDownload).
+    const location = destination || this.shared.location;
+    options.set("location", location);
+    options.set("target", location);
     options.get("environment");
   }
 

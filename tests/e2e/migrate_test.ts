@@ -244,3 +244,96 @@ Deno.test("migrating: a Python project in develop is an error naming its setup.p
     /\nError: \/sample-buildout\/src\/my\.package is not a develop package: it has no package\.json \(its setup\.py makes it a Python project, which buildout cannot develop\)\n$/,
   );
 });
+
+Deno.test("migrating: download parts with a relative destination are updated, not downloaded again", async () => {
+  using sample = await sampleBuildout();
+  writeTree(sample.dir, {
+    "vendor/a.txt": "a\n",
+    "files/notes.txt": "notes\n",
+    "unpacked/b.txt": "b\n",
+  });
+  // Gone since: only a reinstall would read it (or an update of a
+  // slapos download without md5sum).
+  const url = `file://${sample.dir}/gone.tar.gz`;
+  const md5sum = "0123456789abcdef0123456789abcdef";
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = hexagonit file unpacked show
+
+[hexagonit]
+recipe = hexagonit.recipe.download
+url = ${url}
+destination = vendor
+
+[file]
+recipe = slapos.recipe.build:download
+url = ${url}
+md5sum = ${md5sum}
+destination = files/notes.txt
+
+[unpacked]
+recipe = slapos.recipe.build:download-unpacked
+url = ${url}
+destination = unpacked
+
+[show]
+recipe = zc.buildout:debug
+paths = \${hexagonit:location} \${file:target} \${unpacked:target}
+`,
+  );
+  const slapos = `slapos.recipe.build-0.57-py2.7.egg ${ZC_EGGS}`;
+  sample.write(
+    ".installed.cfg",
+    `[buildout]
+installed_develop_eggs = 
+parts = hexagonit file unpacked
+
+[hexagonit]
+__buildout_installed__ = vendor
+__buildout_signature__ = hexagonit.recipe.download-1.7.1-py2.7.egg ${ZC_EGGS}
+destination = vendor
+download-only = false
+filename = 
+hash-name = true
+ignore-existing = false
+location = vendor
+on-update = false
+recipe = hexagonit.recipe.download
+strip-top-level-dir = false
+url = ${url}
+
+[file]
+__buildout_installed__ = files/notes.txt
+__buildout_signature__ = ${slapos}
+destination = files/notes.txt
+md5sum = ${md5sum}
+recipe = slapos.recipe.build:download
+target = files/notes.txt
+url = ${url}
+
+[unpacked]
+__buildout_installed__ = unpacked
+__buildout_signature__ = ${slapos}
+destination = unpacked
+location = unpacked
+recipe = slapos.recipe.build:download-unpacked
+target = unpacked
+url = ${url}
+`,
+  );
+
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(
+    result.stdout,
+    `Updating hexagonit.
+Updating file.
+Updating unpacked.
+Installing show.
+  paths='vendor files/notes.txt unpacked'
+  recipe='zc.buildout:debug'
+`,
+  );
+  assert.equal(sample.cat("vendor/a.txt"), "a\n");
+});
