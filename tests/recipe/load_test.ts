@@ -113,6 +113,52 @@ Deno.test(
 );
 
 Deno.test(
+  "CommonJS compiled from an ES module gives its exports.default as the default export",
+  withDir(async (dir) => {
+    const pkg = join(dir, "pkg");
+    mkdirSync(pkg);
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({ buildout: { recipes: { default: "./r.cjs" } } }),
+    );
+    // What `tsc --module commonjs` makes of `export default class R {}`.
+    writeFileSync(
+      join(pkg, "r.cjs"),
+      'Object.defineProperty(exports, "__esModule", { value: true });\n' +
+        "class R { install() {} }\nexports.default = R;\n",
+    );
+    writeFileSync(join(dir, "pkg.egg-link"), pkg + "\n");
+    const loader = new RecipeLoader(dir);
+    await loader.preload(["pkg"]);
+    assert.equal(loader.factory("pkg").name, "R");
+  }),
+);
+
+Deno.test(
+  "an entry point outside its develop package is refused, naming it",
+  withDir(async (dir) => {
+    const pkg = join(dir, "pkg");
+    mkdirSync(pkg);
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({ buildout: { recipes: { default: "../r.ts" } } }),
+    );
+    writeFileSync(join(dir, "r.ts"), "export default class R {}\n");
+    writeFileSync(join(dir, "pkg.egg-link"), pkg + "\n");
+    const loader = new RecipeLoader(dir);
+    await loader.preload(["pkg"]);
+    assert.throws(
+      () => loader.factory("pkg"),
+      new UserError(
+        `The module ${join(dir, "r.ts")} (entry point 'default' in ` +
+          `"buildout.recipes" of ${join(pkg, "package.json")}) is outside ` +
+          `the package directory ${pkg}`,
+      ),
+    );
+  }),
+);
+
+Deno.test(
   "a module with a syntax error is a one-line user error naming its place",
   withDir(async (dir) => {
     const pkg = join(dir, "pkg");
