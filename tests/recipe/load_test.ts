@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../lib/errors.ts";
@@ -274,6 +280,19 @@ Deno.test(
     ]);
     assert.deepEqual(expandGlob(join(dir, "[!a]1")), [join(dir, "b1")]);
     assert.deepEqual(expandGlob(join(dir, "zz")), []);
+  }),
+);
+
+Deno.test(
+  "dirHash follows a link to a file: editing its target changes the hash",
+  withDir((dir) => {
+    mkdirSync(join(dir, "pkg"));
+    writeFileSync(join(dir, "helper.ts"), "export const h = 1;\n");
+    symlinkSync(join(dir, "helper.ts"), join(dir, "pkg", "helper.ts"));
+    symlinkSync(join(dir, "gone.ts"), join(dir, "pkg", "dangling.ts"));
+    const before = dirHash(join(dir, "pkg"));
+    writeFileSync(join(dir, "helper.ts"), "export const h = 2;\n");
+    assert.notEqual(dirHash(join(dir, "pkg")), before);
   }),
 );
 
