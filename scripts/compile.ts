@@ -34,6 +34,9 @@ const command = useDeno
     // change its environment or behaviour.
     "--no-compile-autoload-dotenv",
     "--no-compile-autoload-bunfig",
+    // Recipe modules import packages from their own node_modules, which
+    // resolve through the packages' `main` and `exports` fields.
+    "--compile-autoload-package-json",
     // A run is mostly code that runs a few hundred times and never again:
     // compiling it to machine code costs more than interpreting it, while
     // the long loops of large buildouts (config parsing) still need it.

@@ -5,7 +5,7 @@
  * so editing a develop recipe reinstalls the parts that use it.
  */
 import { createHash } from "../lazy_crypto.ts";
-import { readdirSync, readFileSync, realpathSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fsReason, UserError } from "../errors.ts";
 import { VERSION } from "../version.ts";
@@ -62,8 +62,13 @@ export function dirHash(
       e.isDirectory() && !IGNORED_DIRECTORIES.has(e.name) &&
       kept(path, e.name)
     ).map((e) => e.name);
-    const files = entries.filter((e) => e.isFile() && kept(path, e.name))
-      .map((e) => e.name);
+    // A link to a file counts by what it points to, as in zc.buildout.
+    const files = entries.filter((e) =>
+      (e.isFile() ||
+        e.isSymbolicLink() &&
+          statSync(join(path, e.name), { throwIfNoEntry: false })?.isFile()) &&
+      kept(path, e.name)
+    ).map((e) => e.name);
     hash.update(dirs.join(" "));
     hash.update(files.join(" "));
     for (const name of files) hash.update(readFileSync(join(path, name)));

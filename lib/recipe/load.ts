@@ -18,7 +18,15 @@
  * up without waiting ({@link RecipeLoader.factory}).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import {
+  basename,
+  dirname,
+  isAbsolute,
+  join,
+  relative,
+  resolve,
+  sep,
+} from "node:path";
 import { pathToFileURL } from "node:url";
 import { stripVTControlCharacters } from "node:util";
 import {
@@ -578,6 +586,14 @@ async function importEntry(
   const where = `entry point '${entry}' in "buildout.${group}" of ${
     join(pkg.dir, "package.json")
   }`;
+  const inside = relative(pkg.dir, path);
+  if (inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+    // Its signature covers only the package's own files (as distributions,
+    // which refuse such entry points when unpacked).
+    throw new UserError(
+      `The module ${path} (${where}) is outside the package directory ${pkg.dir}`,
+    );
+  }
   if (!existsSync(path)) {
     throw new UserError(`The module ${path} (${where}) does not exist`);
   }
@@ -593,7 +609,7 @@ async function importEntry(
       { cause: err },
     );
   }
-  const value = module[name];
+  const value = name === "default" ? defaultExport(module) : module[name];
   if (typeof value !== "function") {
     throw new UserError(
       `The module ${path} (${where}) has no ${
@@ -602,6 +618,16 @@ async function importEntry(
     );
   }
   return value;
+}
+
+/**
+ * The default export of `module`. CommonJS compiled from ES modules (`tsc`,
+ * Babel) sets `exports.default` and `exports.__esModule`: Bun imports that
+ * `exports.default` as the default export, Deno the whole `exports`.
+ */
+function defaultExport(module: Record<string, unknown>): unknown {
+  const value = module.default as { __esModule?: unknown; default?: unknown };
+  return typeof value === "object" && value?.__esModule ? value.default : value;
 }
 
 /**

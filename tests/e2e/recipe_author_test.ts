@@ -312,6 +312,58 @@ Deno.test("TypeScript imports without '.ts' and CommonJS '.js' modules load (as 
   );
 });
 
+Deno.test("a recipe imports packages from its own node_modules through their main and exports fields", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    "import main from 'by-main';\nimport { sub } from 'by-exports/sub';\n" +
+      "export default class { install() { console.log(main, sub); } }\n",
+  );
+  sample.mkdir("recipes", "node_modules");
+  sample.mkdir("recipes", "node_modules", "by-main");
+  sample.mkdir("recipes", "node_modules", "by-main", "lib");
+  sample.write(
+    "recipes",
+    "node_modules",
+    "by-main",
+    "package.json",
+    JSON.stringify({ name: "by-main", main: "./lib/main.js" }),
+  );
+  sample.write(
+    "recipes",
+    "node_modules",
+    "by-main",
+    "lib",
+    "main.js",
+    "module.exports = 'main';\n",
+  );
+  sample.mkdir("recipes", "node_modules", "by-exports");
+  sample.mkdir("recipes", "node_modules", "by-exports", "src");
+  sample.write(
+    "recipes",
+    "node_modules",
+    "by-exports",
+    "package.json",
+    JSON.stringify({
+      name: "by-exports",
+      type: "module",
+      exports: { "./sub": "./src/sub.js" },
+    }),
+  );
+  sample.write(
+    "recipes",
+    "node_modules",
+    "by-exports",
+    "src",
+    "sub.js",
+    "export const sub = 'exports';\n",
+  );
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nInstalling x.\nmain exports\n",
+  );
+});
+
 // Registers directory `made`, writes the process id to `x.pid`, then
 // waits while the file `hold` exists.
 const HOLDING = `

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../lib/errors.ts";
@@ -109,6 +115,52 @@ Deno.test(
     assert.equal(typeof await loader.uninstaller("pkg"), "function");
     assert.equal(await loader.uninstaller("pkg:named"), undefined);
     assert.equal(loader.signature("pkg"), `pkg-${dirHash(pkg)}`);
+  }),
+);
+
+Deno.test(
+  "CommonJS compiled from an ES module gives its exports.default as the default export",
+  withDir(async (dir) => {
+    const pkg = join(dir, "pkg");
+    mkdirSync(pkg);
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({ buildout: { recipes: { default: "./r.cjs" } } }),
+    );
+    // What `tsc --module commonjs` makes of `export default class R {}`.
+    writeFileSync(
+      join(pkg, "r.cjs"),
+      'Object.defineProperty(exports, "__esModule", { value: true });\n' +
+        "class R { install() {} }\nexports.default = R;\n",
+    );
+    writeFileSync(join(dir, "pkg.egg-link"), pkg + "\n");
+    const loader = new RecipeLoader(dir);
+    await loader.preload(["pkg"]);
+    assert.equal(loader.factory("pkg").name, "R");
+  }),
+);
+
+Deno.test(
+  "an entry point outside its develop package is refused, naming it",
+  withDir(async (dir) => {
+    const pkg = join(dir, "pkg");
+    mkdirSync(pkg);
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({ buildout: { recipes: { default: "../r.ts" } } }),
+    );
+    writeFileSync(join(dir, "r.ts"), "export default class R {}\n");
+    writeFileSync(join(dir, "pkg.egg-link"), pkg + "\n");
+    const loader = new RecipeLoader(dir);
+    await loader.preload(["pkg"]);
+    assert.throws(
+      () => loader.factory("pkg"),
+      new UserError(
+        `The module ${join(dir, "r.ts")} (entry point 'default' in ` +
+          `"buildout.recipes" of ${join(pkg, "package.json")}) is outside ` +
+          `the package directory ${pkg}`,
+      ),
+    );
   }),
 );
 
@@ -228,6 +280,19 @@ Deno.test(
     ]);
     assert.deepEqual(expandGlob(join(dir, "[!a]1")), [join(dir, "b1")]);
     assert.deepEqual(expandGlob(join(dir, "zz")), []);
+  }),
+);
+
+Deno.test(
+  "dirHash follows a link to a file: editing its target changes the hash",
+  withDir((dir) => {
+    mkdirSync(join(dir, "pkg"));
+    writeFileSync(join(dir, "helper.ts"), "export const h = 1;\n");
+    symlinkSync(join(dir, "helper.ts"), join(dir, "pkg", "helper.ts"));
+    symlinkSync(join(dir, "gone.ts"), join(dir, "pkg", "dangling.ts"));
+    const before = dirHash(join(dir, "pkg"));
+    writeFileSync(join(dir, "helper.ts"), "export const h = 2;\n");
+    assert.notEqual(dirHash(join(dir, "pkg")), before);
   }),
 );
 
