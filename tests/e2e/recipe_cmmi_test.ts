@@ -459,6 +459,38 @@ make-targets = install`),
   assert.deepEqual(sample.ls("parts"), []);
 });
 
+Deno.test("hexagonit.recipe.cmmi: the default --prefix is quoted, so it may hold spaces", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  // configure writes one line per argument it gets.
+  writeTree(join(files, "src"), {
+    "args-1.0/configure*": `#!/bin/sh
+for a in "$@"; do printf '[%s]\\n' "$a"; done > args.txt
+printf 'PREFIX = %s\\n' "\${1#--prefix=}" > config.mk
+`,
+    "args-1.0/Makefile": `include config.mk
+all:
+install:
+\tmkdir -p "$(PREFIX)"
+\tcp args.txt "$(PREFIX)/"
+`,
+  });
+  pack(join(files, "src"), ["args-1.0"], join(files, "args-1.0.tar.gz"));
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = hexagonit.recipe.cmmi
+url = ${server.url}args-1.0.tar.gz
+prefix = \${buildout:directory}/with space
+configure-options = --enable-a`),
+  );
+  await runOk(sample);
+  assert.equal(
+    sample.normalize(sample.cat("with space/args.txt")),
+    "[--prefix=/sample-buildout/with space]\n[--enable-a]\n",
+  );
+});
+
 Deno.test("cmmi and zc.recipe.cmmi: shared builds are reused across buildouts", async () => {
   await using env = await setUp();
   const { sample, server } = env;
