@@ -716,8 +716,10 @@ export class ZcCmmi implements Recipe {
 
   /** What makes a shared build different: sha1 of the build's inputs. */
   private stateHash(): string {
-    const env = Object.entries(this.environment).map(([k, v]) => k + v)
-      .join("");
+    // Sorted by name, as the original: the order written must not matter.
+    const env = Object.entries(this.environment).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0
+    ).map(([k, v]) => k + v).join("");
     const state = [
       this.url,
       this.extraOptions,

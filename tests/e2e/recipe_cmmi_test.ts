@@ -7,6 +7,7 @@
  * environment not leaking; failing and missing commands; shared builds.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -489,6 +490,35 @@ configure-options = --enable-a`),
     sample.normalize(sample.cat("with space/args.txt")),
     "[--prefix=/sample-buildout/with space]\n[--enable-a]\n",
   );
+});
+
+Deno.test("zc.recipe.cmmi: a shared build's hash does not depend on the order of environment", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const url = `${server.url}hello-1.0.tar.gz`;
+  const zc = (environment: string) =>
+    config(`[x]
+recipe = zc.recipe.cmmi
+url = ${url}
+shared = true
+environment = ${environment}`);
+  sample.write("buildout.cfg", zc("OTHER=a GREETING=b"));
+  let result = await runOk(sample);
+  // sha1 of url, extra_options, autogen, patch, patch_options and the
+  // variables sorted by name, as zc.recipe.cmmi computes it.
+  const hash = createHash("sha1")
+    .update(`${url}-p0GREETINGbOTHERa`).digest("hex");
+  assert.match(
+    result.stdout,
+    new RegExp(
+      `^configuring hello --prefix=\\S+/cache/cmmi/build/${hash}$`,
+      "m",
+    ),
+  );
+  sample.write("buildout.cfg", zc("GREETING=b OTHER=a"));
+  result = await runOk(sample);
+  assert.match(result.stdout, /x: using existing shared build/);
+  assert.doesNotMatch(result.stdout, /configuring/);
 });
 
 Deno.test("cmmi and zc.recipe.cmmi: shared builds are reused across buildouts", async () => {
