@@ -513,7 +513,7 @@ export default class Cmmi extends SlaposCmmi {
  * download options of hexagonit.recipe.download (`md5sum`,
  * `strip-top-level-dir`, `hash-name`, `excludes`, `ignore-existing`),
  * `prefix` (default the location), `configure-command` (`./configure`, which
- * gets `--prefix=<prefix>` unless the options hold `--prefix`),
+ * gets `--prefix="<prefix>"` unless the options hold `--prefix`),
  * `configure-options`, `make-binary`, `make-options`, `make-targets`
  * (`install`), `patch-binary`, `patch-options` (`-p0`), `patches` (local
  * files, relative to the buildout directory), `environment-section`, `environment` (`KEY=VALUE` lines,
@@ -573,7 +573,8 @@ export class HexagonitCmmi implements Recipe {
     if (defaultConfigure) {
       configure = "./configure";
       if (!configureOptions.join(" ").includes("--prefix")) {
-        configureOptions.unshift(`--prefix=${options.require("prefix")}`);
+        // Quoted, as hexagonit.recipe.cmmi since 1.5.1: a prefix may hold spaces.
+        configureOptions.unshift(`--prefix="${options.require("prefix")}"`);
       }
     }
     const patch = (options.get("patch-binary") ?? "patch").trim();
@@ -715,8 +716,10 @@ export class ZcCmmi implements Recipe {
 
   /** What makes a shared build different: sha1 of the build's inputs. */
   private stateHash(): string {
-    const env = Object.entries(this.environment).map(([k, v]) => k + v)
-      .join("");
+    // Sorted by name, as the original: the order written must not matter.
+    const env = Object.entries(this.environment).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0
+    ).map(([k, v]) => k + v).join("");
     const state = [
       this.url,
       this.extraOptions,

@@ -7,6 +7,7 @@
  * environment not leaking; failing and missing commands; shared builds.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -457,6 +458,67 @@ make-targets = install`),
   sample.write("buildout.cfg", "[buildout]\nparts =\n");
   await runOk(sample);
   assert.deepEqual(sample.ls("parts"), []);
+});
+
+Deno.test("hexagonit.recipe.cmmi: the default --prefix is quoted, so it may hold spaces", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  // configure writes one line per argument it gets.
+  writeTree(join(files, "src"), {
+    "args-1.0/configure*": `#!/bin/sh
+for a in "$@"; do printf '[%s]\\n' "$a"; done > args.txt
+printf 'PREFIX = %s\\n' "\${1#--prefix=}" > config.mk
+`,
+    "args-1.0/Makefile": `include config.mk
+all:
+install:
+\tmkdir -p "$(PREFIX)"
+\tcp args.txt "$(PREFIX)/"
+`,
+  });
+  pack(join(files, "src"), ["args-1.0"], join(files, "args-1.0.tar.gz"));
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = hexagonit.recipe.cmmi
+url = ${server.url}args-1.0.tar.gz
+prefix = \${buildout:directory}/with space
+configure-options = --enable-a`),
+  );
+  await runOk(sample);
+  assert.equal(
+    sample.normalize(sample.cat("with space/args.txt")),
+    "[--prefix=/sample-buildout/with space]\n[--enable-a]\n",
+  );
+});
+
+Deno.test("zc.recipe.cmmi: a shared build's hash does not depend on the order of environment", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const url = `${server.url}hello-1.0.tar.gz`;
+  const zc = (environment: string) =>
+    config(`[x]
+recipe = zc.recipe.cmmi
+url = ${url}
+shared = true
+environment = ${environment}`);
+  sample.write("buildout.cfg", zc("OTHER=a GREETING=b"));
+  let result = await runOk(sample);
+  // sha1 of url, extra_options, autogen, patch, patch_options and the
+  // variables sorted by name, as zc.recipe.cmmi computes it.
+  const hash = createHash("sha1")
+    .update(`${url}-p0GREETINGbOTHERa`).digest("hex");
+  assert.match(
+    result.stdout,
+    new RegExp(
+      `^configuring hello --prefix=\\S+/cache/cmmi/build/${hash}$`,
+      "m",
+    ),
+  );
+  sample.write("buildout.cfg", zc("GREETING=b OTHER=a"));
+  result = await runOk(sample);
+  assert.match(result.stdout, /x: using existing shared build/);
+  assert.doesNotMatch(result.stdout, /configuring/);
 });
 
 Deno.test("cmmi and zc.recipe.cmmi: shared builds are reused across buildouts", async () => {
