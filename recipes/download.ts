@@ -69,7 +69,7 @@ function requireFile(buildout: RecipeBuildout, url: string, file: string) {
  * `destination` (default `parts/<name>`, exported also as `location`),
  * `strip-top-level-dir` (false), `ignore-existing` (false), `download-only`
  * (false), `filename` and `mode` (with `download-only`), `hash-name` (true),
- * `excludes` (glob lines), `on-update` (false). Booleans: yes/true/1/on.
+ * `excludes` (fnmatch lines), `on-update` (false). Booleans: yes/true/1/on.
  *
  * Returns the destination when it created it, else only the entries it
  * moved in, so a shared destination survives uninstall.
@@ -203,8 +203,10 @@ export class HexagonitDownload implements Recipe {
 /**
  * hexagonit.recipe.download's unpacking: `file` goes into `destination`
  * (created if missing), whose existing top-level entries are an error, or
- * skipped with `ignoreExisting`. Returns `[destination]` when it created
- * it, else the entries it moved in.
+ * skipped with `ignoreExisting`. Logs how many members `excludes` skipped
+ * (and, from `-vv` on, each of them) before `Extracting package to`, as the
+ * original does. Returns `[destination]` when it created it, else the
+ * entries it moved in.
  *
  * @throws {UserError} for an existing entry (before anything is moved) and
  *   for extraction errors.
@@ -221,10 +223,26 @@ export async function unpackMerging(
   },
 ): Promise<string[]> {
   const created = !exists(destination);
-  logger.info(`Extracting package to ${destination}`);
+  const verbose = parseInt(
+    buildout.section("buildout").get("verbosity") ?? "0",
+    10,
+  ) >= 20;
   const added = await buildout.extract(file, destination, {
     stripTopLevelDir: options.strip,
     excludes: options.excludes,
+    onUnpacked: (excluded) => {
+      if (verbose) {
+        for (const member of excluded) {
+          logger.debug(`Excluding ${oneLine(member)}`);
+        }
+      }
+      if (excluded.length > 0) {
+        logger.info(
+          `Excluding ${excluded.length} file(s) matching the exclusion pattern.`,
+        );
+      }
+      logger.info(`Extracting package to ${destination}`);
+    },
     onExisting: (path) => {
       if (!options.ignoreExisting) {
         throw new buildout.UserError(

@@ -62,7 +62,7 @@ const WHOLE_TAR = 32 << 20;
  * ```ts
  * const added = await extract("dl/pkg-1.0.tar.gz", "parts/pkg", {
  *   stripTopLevelDir: "auto",
- *   excludes: ["docs", "*.pyc"],
+ *   excludes: ["pkg-1.0/docs/*", "*.pyc"],
  * });
  * ```
  * @throws {UserError} ({@link ArchiveError} for problems with the archive):
@@ -92,6 +92,7 @@ export async function extract(
     tree = new Tree(tmp, archive, options.excludes);
     if (format) await readMembers(format, archive, tree);
     else readDirectory(archive, tree);
+    options.onUnpacked?.(tree.excluded);
     const top = topDirectory(tmp, archive, options.stripTopLevelDir ?? false);
     tree.finish(top);
     placed = place(archive, tmp, top, target, options.onExisting);

@@ -125,11 +125,19 @@ export interface ExtractOptions {
    */
   stripTopLevelDir?: boolean | "auto";
   /**
-   * Glob patterns (picomatch) of member paths to skip, matched against the
-   * path in the archive (before stripping); a pattern without `/` matches
-   * names at any depth; a skipped directory takes its contents with it.
+   * Shell-style patterns of members to skip, matched as Python's
+   * `fnmatch.fnmatch` does (hexagonit.recipe.download's `excludes`)
+   * against each member's whole name as archived (before stripping, a
+   * directory's without its trailing `/`): `*` matches `/` too, and a
+   * skipped directory's members are matched on their own.
    */
   excludes?: string[];
+  /**
+   * Called once every member is unpacked (into a temporary directory), before
+   * anything reaches the destination, with the members `excludes` skipped,
+   * named as matched, in archive order.
+   */
+  onUnpacked?: (excluded: string[]) => void;
   /**
    * Decides, before anything moves, what happens to a top-level entry that
    * already exists in the destination (called with its absolute path):

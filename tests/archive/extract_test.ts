@@ -296,30 +296,87 @@ Deno.test("strip: auto strips only a single top-level directory", async () => {
   ]);
 });
 
-Deno.test("excludes match archive paths; an excluded directory takes its contents", async () => {
+Deno.test("excludes are fnmatch patterns of whole member names: '*' crosses '/', an excluded directory's members are matched on their own", async () => {
   using tmp = tempDir();
   const file = archiveFile(
     tmp.path,
     "a.tar",
     tar([
+      { name: "pkg/", type: "dir" },
       { name: "pkg/src/a.c", data: "a" },
       { name: "pkg/src/a.o", data: "o" },
-      { name: "pkg/docs", type: "dir" },
+      { name: "pkg/docs/", type: "dir" },
       { name: "pkg/docs/deep/index.html", data: "d" },
       { name: "pkg/.hidden.o", data: "h" },
       { name: "pkg/docs-not", data: "n" },
+      { name: "pkg/lib/data.txt", data: "t" },
+      { name: "pkg/README.txt", data: "r" },
     ]),
   );
   const dest = join(tmp.path, "out");
+  const reported: string[][] = [];
   await extract(file, dest, {
     stripTopLevelDir: true,
-    excludes: ["*.o", "*/docs"],
+    excludes: ["*.o", "*/docs", "pkg/*.txt"],
+    onUnpacked: (excluded) => reported.push(excluded),
   });
   assert.deepEqual(listing(dest), [
+    "d 755 docs",
+    "d 755 docs/deep",
+    '- 644 docs/deep/index.html "d"',
     '- 644 docs-not "n"',
     "d 755 src",
     '- 644 src/a.c "a"',
   ]);
+  assert.deepEqual(reported, [[
+    "pkg/src/a.o",
+    "pkg/docs",
+    "pkg/.hidden.o",
+    "pkg/lib/data.txt",
+    "pkg/README.txt",
+  ]]);
+});
+
+Deno.test("a pattern without '/' matches only a whole name, not a name at any depth", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "a.zip",
+    zip([
+      { name: "docs/a.txt", data: "a" },
+      { name: "pkg/docs/b.txt", data: "b" },
+    ]),
+  );
+  const dest = join(tmp.path, "out");
+  const reported: string[][] = [];
+  await extract(file, dest, {
+    excludes: ["docs", "docs/*"],
+    onUnpacked: (excluded) => reported.push(excluded),
+  });
+  assert.deepEqual(listing(dest), [
+    "d 755 pkg",
+    "d 755 pkg/docs",
+    '- 644 pkg/docs/b.txt "b"',
+  ]);
+  assert.deepEqual(reported, [["docs/a.txt"]]);
+});
+
+Deno.test("onUnpacked is called once, before a strip failure, with nothing excluded too", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([{ name: "a", data: "a" }, { name: "b", data: "b" }]),
+  );
+  const reported: string[][] = [];
+  await assert.rejects(
+    extract(file, join(tmp.path, "out"), {
+      stripTopLevelDir: true,
+      onUnpacked: (excluded) => reported.push(excluded),
+    }),
+    ArchiveError,
+  );
+  assert.deepEqual(reported, [[]]);
 });
 
 Deno.test("an existing destination is merged into; only added entries are returned", async () => {

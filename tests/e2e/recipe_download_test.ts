@@ -18,6 +18,8 @@ import {
 import type { ServerResponse } from "node:http";
 import { join } from "node:path";
 import process from "node:process";
+import { gzipSync } from "node:zlib";
+import { tar } from "../archive/_fixtures.ts";
 import {
   BUILDOUT,
   type Sample,
@@ -361,6 +363,91 @@ strip-top-level-dir = true`),
   assert.match(strict.stderr, /^Error: .*\n$/m);
   assert.ok(!existsSync(sample.path("parts/x")), "nothing half-installed");
   assert.deepEqual(sample.ls("parts"), []);
+});
+
+/** The lines of `stdout` that part `x` logged about excludes and extracting. */
+function extractLog(stdout: string): string[] {
+  return stdout.split("\n").filter((line) =>
+    /^x: (Excluding|Extracting) /.test(line)
+  );
+}
+
+Deno.test("hexagonit.recipe.download: excludes as in its README, the count before 'Extracting', each member with -vv", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  // hexagonit.recipe.download's testdata package, in a known member order
+  writeFileSync(
+    join(files, "package1-1.2.3-final.tar.gz"),
+    gzipSync(tar([
+      { name: "package1-1.2.3-final/", type: "dir" },
+      { name: "package1-1.2.3-final/CHANGES.txt", data: "changes\n" },
+      { name: "package1-1.2.3-final/README.txt", data: "readme\n" },
+      { name: "package1-1.2.3-final/src/", type: "dir" },
+      { name: "package1-1.2.3-final/src/foo.txt", data: "foo\n" },
+    ])),
+  );
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = hexagonit.recipe.download
+url = ${server.url}package1-1.2.3-final.tar.gz
+hash-name = false
+excludes =
+    package1-*/CHANGES.txt
+    package1-*/src*`),
+  );
+  let result = await runOk(sample);
+  assert.deepEqual(extractLog(result.stdout), [
+    "x: Excluding 3 file(s) matching the exclusion pattern.",
+    "x: Extracting package to /sample-buildout/parts/x",
+  ]);
+  assert.deepEqual(sample.ls("parts", "x", "package1-1.2.3-final"), [
+    "-  README.txt",
+  ]);
+
+  // -v is not enough for the members, as in the original
+  for (const [flags, members] of [["-v", false], ["-vv", true]] as const) {
+    sample.remove(".installed.cfg");
+    sample.remove("parts", "x");
+    result = await runOk(sample, flags);
+    assert.deepEqual(extractLog(result.stdout), [
+      ...members
+        ? [
+          "x: Excluding package1-1.2.3-final/CHANGES.txt",
+          "x: Excluding package1-1.2.3-final/src",
+          "x: Excluding package1-1.2.3-final/src/foo.txt",
+        ]
+        : [],
+      "x: Excluding 3 file(s) matching the exclusion pattern.",
+      "x: Extracting package to /sample-buildout/parts/x",
+    ], flags);
+    assert.deepEqual(sample.ls("parts", "x", "package1-1.2.3-final"), [
+      "-  README.txt",
+    ]);
+  }
+});
+
+Deno.test("download: an excludes pattern with '/' matches at any depth, as fnmatch's '*' crosses '/'", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  for (const archive of ["pkg-1.0.tar.gz", "pkg-1.0.zip"]) {
+    sample.write(
+      "buildout.cfg",
+      config(`recipe = download
+url = ${server.url}${archive}
+strip-top-level-dir = auto
+excludes = pkg-1.0/*.txt`),
+    );
+    const result = await runOk(sample);
+    assert.deepEqual(extractLog(result.stdout), [
+      "x: Excluding 2 file(s) matching the exclusion pattern.",
+      "x: Extracting package to /sample-buildout/parts/x",
+    ], archive);
+    assert.deepEqual(sample.ls("parts", "x"), UNPACKED, archive);
+    assert.deepEqual(sample.ls("parts", "x", "lib"), [], archive);
+    assert.deepEqual(sample.ls("parts", "x", "docs"), [], archive);
+    sample.remove(".installed.cfg");
+    sample.remove("parts", "x");
+  }
 });
 
 Deno.test("download: download-only with filename and mode; checksum mismatches", async () => {

@@ -130,7 +130,7 @@ url = ${src}
 recipe = hexagonit.recipe.download
 url = file://${src}
 strip-top-level-dir = true
-excludes = docs
+excludes = pkg-1.0/docs*
 `,
   );
   await runOk(sample);

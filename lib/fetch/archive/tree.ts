@@ -9,8 +9,8 @@
  */
 import * as fs from "node:fs";
 import process from "node:process";
-import picomatch from "picomatch";
 import { ArchiveError, DamagedArchive } from "./errors.ts";
+import { fnmatch } from "./fnmatch.ts";
 
 /** The kinds of members the tree creates. */
 export type EntryType = "file" | "directory" | "symlink" | "hardlink";
@@ -143,35 +143,25 @@ export class Tree implements MemberSink {
   /** Files opened while streaming, closed if extraction is abandoned. */
   private readonly streaming = new Set<FileOut>();
   private readonly nodes = new Map<string, Node>([["", { kind: "dir" }]]);
-  private readonly excluded?: (path: string) => boolean;
+  private readonly excludes?: (name: string) => boolean;
+  /** The members the excludes skipped, named as archived, in archive order. */
+  readonly excluded: string[] = [];
   /** Member directory → its real path in the model, until a link changes. */
   private readonly parents = new Map<string, string>();
 
   /**
    * @param root an empty directory only this tree writes to
    * @param archive the archive's path, for messages
-   * @param excludes globs (picomatch) of member paths to skip; one without
-   *   a `/` matches names at any depth; a skipped directory takes its
-   *   contents with it
+   * @param excludes fnmatch patterns of members to skip, each matched
+   *   against a member's own name: a skipped directory's members are
+   *   matched on their own
    */
   constructor(
     readonly root: string,
     readonly archive: string,
     excludes: string[] = [],
   ) {
-    if (excludes.length > 0) {
-      // a pattern without "/" matches names at any depth, as fnmatch's "*"
-      // would; picomatch's `basename` option breaks the other patterns
-      const names = excludes.filter((p) => !p.includes("/"));
-      const paths = excludes.filter((p) => p.includes("/"));
-      const byName = names.length > 0
-        ? picomatch(names, { dot: true, basename: true })
-        : () => false;
-      const byPath = paths.length > 0
-        ? picomatch(paths, { dot: true })
-        : () => false;
-      this.excluded = (path) => byName(path) || byPath(path);
-    }
+    if (excludes.length > 0) this.excludes = fnmatch(excludes);
   }
 
   /**
@@ -295,9 +285,17 @@ export class Tree implements MemberSink {
    * @throws {ArchiveError} for an absolute path or a `..` component
    */
   private dirAndLeaf(name: string): [string, string] {
+    if (this.excludes) {
+      // as Python's tarfile names directories, without a trailing "/"
+      const member = name.replace(/\/+$/, "");
+      if (this.excludes(member)) {
+        this.excluded.push(member);
+        return ["", ""];
+      }
+    }
     let path = name;
     while (path.startsWith("./")) path = path.slice(2);
-    if (!this.excluded && PLAIN.test(path)) {
+    if (PLAIN.test(path)) {
       // the usual case, without splitting
       if (path.endsWith("/")) path = path.slice(0, -1);
       const slash = path.lastIndexOf("/");
@@ -306,7 +304,7 @@ export class Tree implements MemberSink {
         : [path.slice(0, slash), path.slice(slash + 1)];
     }
     const parts = path.split("/").filter((p) => p !== "" && p !== ".");
-    if (parts.length === 0 || this.isExcluded(parts)) return ["", ""];
+    if (parts.length === 0) return ["", ""];
     this.checkName(name, parts, name);
     return [parts.slice(0, -1).join("/"), parts[parts.length - 1]];
   }
@@ -323,16 +321,6 @@ export class Tree implements MemberSink {
         member,
       );
     }
-  }
-
-  private isExcluded(parts: string[]): boolean {
-    if (!this.excluded) return false;
-    let path = "";
-    for (const part of parts) {
-      path = path === "" ? part : `${path}/${part}`;
-      if (this.excluded(path)) return true;
-    }
-    return false;
   }
 
   private outsideLink(member: string, target: string): ArchiveError {
@@ -452,7 +440,7 @@ export class Tree implements MemberSink {
         entry.name,
       );
     }
-    if (parts.length > 0 && !this.isExcluded(parts)) {
+    if (parts.length > 0) {
       const parent = this.walk([], parts.slice(0, -1), 0, entry.name);
       if (parent !== "escapes" && parent !== "through-file") {
         const leaf = parts[parts.length - 1];
