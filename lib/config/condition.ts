@@ -514,10 +514,22 @@ interface Token {
   text: string;
 }
 
+// Python's numeric literals: an underscore only between digits, no leading
+// zero on a non-zero decimal integer. A literal the grammar stops short of
+// (`0b2`, `01`, `1_`) leaves a token the parser refuses, as Python does.
+const DIGITS = /\d(?:_?\d)*/.source;
+const EXPONENT = `[eE][+-]?${DIGITS}`;
+const NUMBER = [
+  /0[xX](?:_?[\da-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+/.source,
+  `(?:(?:${DIGITS})?\\.${DIGITS}|${DIGITS}\\.)(?:${EXPONENT})?`,
+  `${DIGITS}${EXPONENT}`,
+  /[1-9](?:_?\d)*|0(?:_?0)*/.source,
+].join("|");
+
 const TOKEN_RE = new RegExp(
   [
     /\s+/,
-    /(?<num>0[xXoObB][\da-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)/,
+    new RegExp(`(?<num>${NUMBER})`),
     /(?<prefix>[rRuU]?)(?<quote>['"])(?<body>(?:\\[\s\S]|(?!\k<quote>)[^\\])*)\k<quote>/,
     /(?<name>[A-Za-z_]\w*)/,
     // `~=` and `===` only exist in markers.

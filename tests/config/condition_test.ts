@@ -175,6 +175,17 @@ Deno.test("python operators keep python semantics", () => {
   ]);
 });
 
+Deno.test("number literals follow Python's grammar", () => {
+  check([
+    ["0x_1f == 31 and 0o17 == 15 and 0b_1 == 1 and 0X1F == 31", true],
+    ["1_000 == 1000 and 00 == 0 and 0_0 == 0 and 09.5 == 9.5", true],
+    ["1e1_0 == 10000000000 and 1_0.5 == 10.5 and .5e1 == 5 and 1. == 1", true],
+  ]);
+  for (const literal of ["01", "1_", "1__0", "0b2", "0o8", "0x1__0", "1._5"]) {
+    throwsUserError(literal, /^invalid syntax in condition/);
+  }
+});
+
 Deno.test("files: os.path, os.access and open().read()", () => {
   const dir = mkdtempSync(join(tmpdir(), "condition-"));
   try {
