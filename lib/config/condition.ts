@@ -539,15 +539,31 @@ const TOKEN_RE = new RegExp(
 );
 
 // `\\<newline>` continues a line; `\\\\`, `\\'` and `\\"` are the character.
-const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\n": "" };
+const ESCAPES: Record<string, string> = {
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+  v: "\v",
+  "\n": "",
+};
 
 function unescape(body: string): string {
   return body.replace(
-    /\\(x[\da-fA-F]{2}|u[\da-fA-F]{4}|[0-7]{1,3}|[\s\S])/g,
+    /\\(x[\da-fA-F]{2}|u[\da-fA-F]{4}|U[\da-fA-F]{8}|[0-7]{1,3}|[\s\S])/g,
     (m, e: string) => {
-      if (/^[xu]/.test(e)) return String.fromCharCode(parseInt(e.slice(1), 16));
+      if (/^[xuU]./.test(e)) {
+        const code = parseInt(e.slice(1), 16);
+        if (code > 0x10ffff) fail(`invalid escape ${m}: not a code point`);
+        return String.fromCodePoint(code);
+      }
       if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8));
       if ("\\'\"".includes(e)) return e;
+      // Python refuses these unless complete; `\N{...}` needs Unicode names.
+      if ("xuU".includes(e)) fail(`invalid escape ${m}: truncated`);
+      if (e === "N") fail("\\N{...} escapes are not supported in conditions");
       return ESCAPES[e] ?? m; // Python keeps unknown escapes as written
     },
   );

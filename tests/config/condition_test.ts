@@ -186,6 +186,18 @@ Deno.test("number literals follow Python's grammar", () => {
   }
 });
 
+Deno.test("string escapes follow Python's", () => {
+  check([
+    ["'\\a\\b\\f\\v' == '\\x07\\x08\\x0c\\x0b'", true],
+    ["'\\U00000041' == 'A' and len('\\U0001F600') == 1", true],
+    ["r'\\x4' == '\\\\x4' and '\\q' == '\\\\q'", true],
+  ]);
+  for (const escape of ["\\x4", "\\u12", "\\U0041", "\\U00110000"]) {
+    throwsUserError(`'${escape}'`, /^invalid escape \\[xuU]/);
+  }
+  throwsUserError("'\\N{DIGIT ONE}' == '1'", /\\N\{\.\.\.\} .*not supported/);
+});
+
 Deno.test("files: os.path, os.access and open().read()", () => {
   const dir = mkdtempSync(join(tmpdir(), "condition-"));
   try {
