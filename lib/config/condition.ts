@@ -530,7 +530,8 @@ const TOKEN_RE = new RegExp(
   [
     /\s+/,
     new RegExp(`(?<num>${NUMBER})`),
-    /(?<prefix>[rRuU]?)(?<quote>['"])(?<body>(?:\\[\s\S]|(?!\k<quote>)[^\\])*)\k<quote>/,
+    // Three quotes always open a triple-quoted string, never `''` and `'`.
+    /(?<prefix>[rRuU]?)(?<quote>'''|"""|'(?!'')|"(?!""))(?<body>(?:\\[\s\S]|(?!\k<quote>)[^\\])*)\k<quote>/,
     /(?<name>[A-Za-z_]\w*)/,
     // `~=` and `===` only exist in markers.
     /(?<op>===|~=|\*\*|\/\/|[=!<>]=|[-+*/%<>()[\]{},.:~|&^@=])/,

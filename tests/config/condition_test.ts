@@ -198,6 +198,15 @@ Deno.test("string escapes follow Python's", () => {
   throwsUserError("'\\N{DIGIT ONE}' == '1'", /\\N\{\.\.\.\} .*not supported/);
 });
 
+Deno.test("triple-quoted strings are one literal", () => {
+  check([
+    [`r'''\\d''' == '\\\\d' and R"""\\n""" == '\\\\n'`, true],
+    [`'''it's''' == "it's" and """say "hi\\"""" == 'say "hi"'`, true],
+    [`'''''' == '' and '' '' == ''`, true],
+  ]);
+  throwsUserError(`'''a'`, /^invalid syntax/);
+});
+
 Deno.test("files: os.path, os.access and open().read()", () => {
   const dir = mkdtempSync(join(tmpdir(), "condition-"));
   try {
