@@ -514,11 +514,24 @@ interface Token {
   text: string;
 }
 
+// Python's numeric literals: an underscore only between digits, no leading
+// zero on a non-zero decimal integer. A literal the grammar stops short of
+// (`0b2`, `01`, `1_`) leaves a token the parser refuses, as Python does.
+const DIGITS = /\d(?:_?\d)*/.source;
+const EXPONENT = `[eE][+-]?${DIGITS}`;
+const NUMBER = [
+  /0[xX](?:_?[\da-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+/.source,
+  `(?:(?:${DIGITS})?\\.${DIGITS}|${DIGITS}\\.)(?:${EXPONENT})?`,
+  `${DIGITS}${EXPONENT}`,
+  /[1-9](?:_?\d)*|0(?:_?0)*/.source,
+].join("|");
+
 const TOKEN_RE = new RegExp(
   [
     /\s+/,
-    /(?<num>0[xXoObB][\da-fA-F_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)/,
-    /(?<prefix>[rRuU]?)(?<quote>['"])(?<body>(?:\\[\s\S]|(?!\k<quote>)[^\\])*)\k<quote>/,
+    new RegExp(`(?<num>${NUMBER})`),
+    // Three quotes always open a triple-quoted string, never `''` and `'`.
+    /(?<prefix>[rRuU]?)(?<quote>'''|"""|'(?!'')|"(?!""))(?<body>(?:\\[\s\S]|(?!\k<quote>)[^\\])*)\k<quote>/,
     /(?<name>[A-Za-z_]\w*)/,
     // `~=` and `===` only exist in markers.
     /(?<op>===|~=|\*\*|\/\/|[=!<>]=|[-+*/%<>()[\]{},.:~|&^@=])/,
@@ -527,15 +540,31 @@ const TOKEN_RE = new RegExp(
 );
 
 // `\\<newline>` continues a line; `\\\\`, `\\'` and `\\"` are the character.
-const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\n": "" };
+const ESCAPES: Record<string, string> = {
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+  v: "\v",
+  "\n": "",
+};
 
 function unescape(body: string): string {
   return body.replace(
-    /\\(x[\da-fA-F]{2}|u[\da-fA-F]{4}|[0-7]{1,3}|[\s\S])/g,
+    /\\(x[\da-fA-F]{2}|u[\da-fA-F]{4}|U[\da-fA-F]{8}|[0-7]{1,3}|[\s\S])/g,
     (m, e: string) => {
-      if (/^[xu]/.test(e)) return String.fromCharCode(parseInt(e.slice(1), 16));
+      if (/^[xuU]./.test(e)) {
+        const code = parseInt(e.slice(1), 16);
+        if (code > 0x10ffff) fail(`invalid escape ${m}: not a code point`);
+        return String.fromCodePoint(code);
+      }
       if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8));
       if ("\\'\"".includes(e)) return e;
+      // Python refuses these unless complete; `\N{...}` needs Unicode names.
+      if ("xuU".includes(e)) fail(`invalid escape ${m}: truncated`);
+      if (e === "N") fail("\\N{...} escapes are not supported in conditions");
       return ESCAPES[e] ?? m; // Python keeps unknown escapes as written
     },
   );

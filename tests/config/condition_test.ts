@@ -175,6 +175,38 @@ Deno.test("python operators keep python semantics", () => {
   ]);
 });
 
+Deno.test("number literals follow Python's grammar", () => {
+  check([
+    ["0x_1f == 31 and 0o17 == 15 and 0b_1 == 1 and 0X1F == 31", true],
+    ["1_000 == 1000 and 00 == 0 and 0_0 == 0 and 09.5 == 9.5", true],
+    ["1e1_0 == 10000000000 and 1_0.5 == 10.5 and .5e1 == 5 and 1. == 1", true],
+  ]);
+  for (const literal of ["01", "1_", "1__0", "0b2", "0o8", "0x1__0", "1._5"]) {
+    throwsUserError(literal, /^invalid syntax in condition/);
+  }
+});
+
+Deno.test("string escapes follow Python's", () => {
+  check([
+    ["'\\a\\b\\f\\v' == '\\x07\\x08\\x0c\\x0b'", true],
+    ["'\\U00000041' == 'A' and len('\\U0001F600') == 1", true],
+    ["r'\\x4' == '\\\\x4' and '\\q' == '\\\\q'", true],
+  ]);
+  for (const escape of ["\\x4", "\\u12", "\\U0041", "\\U00110000"]) {
+    throwsUserError(`'${escape}'`, /^invalid escape \\[xuU]/);
+  }
+  throwsUserError("'\\N{DIGIT ONE}' == '1'", /\\N\{\.\.\.\} .*not supported/);
+});
+
+Deno.test("triple-quoted strings are one literal", () => {
+  check([
+    [`r'''\\d''' == '\\\\d' and R"""\\n""" == '\\\\n'`, true],
+    [`'''it's''' == "it's" and """say "hi\\"""" == 'say "hi"'`, true],
+    [`'''''' == '' and '' '' == ''`, true],
+  ]);
+  throwsUserError(`'''a'`, /^invalid syntax/);
+});
+
 Deno.test("files: os.path, os.access and open().read()", () => {
   const dir = mkdtempSync(join(tmpdir(), "condition-"));
   try {
