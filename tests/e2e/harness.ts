@@ -147,10 +147,30 @@ function commandWithEnv(
  * {@link execSync}) whenever the process talks to a server started in this
  * test process, which needs the event loop to answer.
  */
-export function exec(
+export async function exec(
   file: string,
   args: string[],
   opts: RunOptions = {},
+): Promise<RunResult> {
+  // An executable just copied may be refused for a moment ("Text file
+  // busy") while a process started meanwhile still holds the copy's write
+  // descriptor; Go's os/exec tests retry the same way.
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await execOnce(file, args, opts);
+    } catch (err) {
+      if (!/ETXTBSY|Text file busy/.test(String(err)) || attempt === 5) {
+        throw err;
+      }
+      await new Promise((wait) => setTimeout(wait, 50 * attempt));
+    }
+  }
+}
+
+function execOnce(
+  file: string,
+  args: string[],
+  opts: RunOptions,
 ): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const env = mergedEnv(process.env, opts.env);
