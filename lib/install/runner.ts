@@ -117,25 +117,46 @@ function logDifferences(part: string, saved: SavedOptions, now: SavedOptions) {
 }
 
 /**
- * True when a part's options and recipe signature are exactly those of its
- * database record (which also holds the paths it installed). Reads every
- * option, as zc.buildout's comparison does.
+ * True when a part's options and recipe signature are those of its database
+ * record (which also holds the paths it installed), each value compared by
+ * `sameValue`. Reads every option, as zc.buildout's comparison does.
  */
 function isRecorded(
   options: Options,
   signature: string,
   record: SavedOptions,
+  sameValue: (recorded: string | undefined, value: string) => boolean,
 ): boolean {
   const keys = options.keys();
   let same = record.size === keys.length + 2 &&
     record.get(SIGNATURE) === signature;
   for (const key of keys) {
     const value = options.require(key);
-    if (key === SIGNATURE || key === INSTALLED || record.get(key) !== value) {
+    if (
+      key === SIGNATURE || key === INSTALLED ||
+      !sameValue(record.get(key), value)
+    ) {
       same = false;
     }
   }
   return same;
+}
+
+function sameText(recorded: string | undefined, value: string): boolean {
+  return recorded === value;
+}
+
+/**
+ * True when zc.buildout could have recorded `value` as `recorded`: the same
+ * text, or under Python 2 an octal number in its `oct()` form (`0750`) where
+ * the built-in recipes write Python 3's (`0o750`, z3c.recipe.mkdir's `mode`).
+ */
+function sameAsZcBuildout(
+  recorded: string | undefined,
+  value: string,
+): boolean {
+  return recorded === value ||
+    recorded === value.replace(/^0o(?=[0-7]+$)/, "0");
 }
 
 function warnUnused(options: Options): void {
@@ -405,7 +426,8 @@ class InstallRun {
             this.loader.standsInFor(options.require("recipe"), recorded)
           ? recorded
           : signature;
-        if (isRecorded(options, accepted, old)) {
+        const sameValue = accepted === signature ? sameText : sameAsZcBuildout;
+        if (isRecorded(options, accepted, old, sameValue)) {
           this.unchanged.set(part, options.setCount);
           const files = old.get(INSTALLED)!;
           if (!files) continue;
@@ -471,13 +493,13 @@ class InstallRun {
     const old = db.get(part);
     const installed = old !== undefined;
     // What the part will record: its options before the call, as in
-    // zc.buildout; an unchanged part's are those of its record.
+    // zc.buildout; an unchanged part's are those of its record, unless
+    // zc.buildout wrote it (its values may be spelt as Python 2 did).
     const record = installed && this.unchanged.get(part) === options.setCount
       ? old
       : undefined;
     let saved: SavedOptions;
     if (record?.get(SIGNATURE) === signature) saved = record;
-    else if (record) saved = new Map(record).set(SIGNATURE, signature);
     else {
       saved = options.copy();
       saved.set(SIGNATURE, signature);

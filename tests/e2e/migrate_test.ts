@@ -337,3 +337,53 @@ Installing show.
   );
   assert.equal(sample.cat("vendor/a.txt"), "a\n");
 });
+
+Deno.test("migrating: a mkdir part recorded under Python 2 (mode 0750) is updated, its directories kept", async () => {
+  using sample = await sampleBuildout();
+  const d = sample.dir;
+  writeTree(d, { "var/data/db": "precious\n" });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = data
+
+[data]
+recipe = z3c.recipe.mkdir
+paths = var/data
+mode = 750
+remove-on-update = true
+`,
+  );
+  // Python 2's oct() wrote 0750 where Python 3's writes 0o750.
+  sample.write(
+    ".installed.cfg",
+    `[buildout]
+installed_develop_eggs = 
+parts = data
+
+[data]
+__buildout_installed__ = ${d}/var
+\t${d}/var/data
+__buildout_signature__ = z3c.recipe.mkdir-0.6-py2.7.egg ${ZC_EGGS}
+create-intermediate = True
+mode = 0750
+paths = ${d}/var/data
+recipe = z3c.recipe.mkdir
+remove-on-update = True
+`,
+  );
+
+  for (let run = 0; run < 2; run++) {
+    const result = await sample.run();
+    assert.equal(result.code, 0, result.output);
+    assert.equal(
+      result.stdout,
+      `Updating data.
+data: set permissions for /sample-buildout/var/data
+data:   mode 0750
+`,
+    );
+  }
+  assert.equal(sample.cat("var/data/db"), "precious\n");
+  assert.match(sample.cat(".installed.cfg"), /\nmode = 0o750\n/);
+});
