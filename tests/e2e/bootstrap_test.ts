@@ -5,7 +5,7 @@
  * original is gone.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, statSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { BUILDOUT, exec, sampleBuildout } from "./harness.ts";
 
@@ -145,4 +145,35 @@ Deno.test("bootstrap into a read-only directory is a clear error", async () => {
     "Error: Couldn't create directory /ro/bin: read-only file system\n",
   );
   assert.deepEqual(sample.ls(dir), ["-  buildout.cfg"]);
+});
+
+Deno.test("bootstrap leaves the executable's own mode alone", async () => {
+  using sample = await sampleBuildout();
+  const carried = join(sample.tmpdir("usb"), "buildout");
+  copyFileSync(BUILDOUT, carried);
+  chmodSync(carried, 0o700);
+  const dir = sample.tmpdir("server");
+  const init = await exec(carried, ["init"], { cwd: dir });
+  assert.equal(init.code, 0, init.output);
+  assert.equal(statSync(carried).mode & 0o777, 0o700);
+  const version = await exec(join(dir, "bin", "buildout"), ["--version"]);
+  assert.match(version.stdout, /^buildout version /);
+});
+
+Deno.test("bin/buildout belongs to who bootstraps, not to the executable's owner", async () => {
+  if (process.getuid?.() !== 0) {
+    console.log("skipped: needs root to give the executable to another user");
+    return;
+  }
+  using sample = await sampleBuildout();
+  const carried = join(sample.tmpdir("home-of-nobody"), "buildout");
+  copyFileSync(BUILDOUT, carried);
+  chownSync(carried, 65534, 65534);
+  const dir = sample.tmpdir("server");
+  const init = await exec(carried, ["init"], { cwd: dir });
+  assert.equal(init.code, 0, init.output);
+  const script = statSync(join(dir, "bin", "buildout"));
+  assert.equal(script.uid, 0);
+  assert.equal(script.mode & 0o777, 0o755);
+  assert.equal(statSync(carried).nlink, 1);
 });
