@@ -16,7 +16,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Buildout } from "../buildout.ts";
-import { UserError } from "../errors.ts";
+import { fsReason, UserError } from "../errors.ts";
 import { easyInstallLogger, logger } from "../log.ts";
 import { pyRepr } from "../install/pyrepr.ts";
 
@@ -48,7 +48,7 @@ export function writeInitialConfig(path: string): void {
   try {
     writeFileSync(path, MINIMAL_CONFIG, { flag: "wx" });
   } catch (err) {
-    throw new UserError(`Couldn't create ${path}: ${reason(err)}`);
+    throw new UserError(`Couldn't create ${path}: ${fsReason(err)}`);
   }
   logger.info(`Creating ${pyRepr(path)}.`);
 }
@@ -64,7 +64,7 @@ export function bootstrap(buildout: Buildout, self: SelfCommand): void {
       mkdirSync(path, { recursive: true });
     } catch (err) {
       throw new UserError(
-        `Couldn't create directory ${path}: ${reason(err)}`,
+        `Couldn't create directory ${path}: ${fsReason(err)}`,
       );
     }
   }
@@ -72,7 +72,7 @@ export function bootstrap(buildout: Buildout, self: SelfCommand): void {
   try {
     installSelf(self, script);
   } catch (err) {
-    throw new UserError(`Couldn't write ${script}: ${reason(err)}`);
+    throw new UserError(`Couldn't write ${script}: ${fsReason(err)}`);
   }
   easyInstallLogger.info(`Generated script ${pyRepr(script)}.`);
 }
@@ -132,12 +132,4 @@ function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word)
     ? word
     : `'${word.replaceAll("'", `'"'"'`)}'`;
-}
-
-function reason(err: unknown): string {
-  const code = (err as { code?: string }).code;
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "EROFS") return "read-only file system";
-  if (code === "ENOSPC") return "no space left on device";
-  return (err as Error).message ?? String(err);
 }

@@ -177,3 +177,15 @@ Deno.test("bin/buildout belongs to who bootstraps, not to the executable's owner
   assert.equal(script.mode & 0o777, 0o755);
   assert.equal(statSync(carried).nlink, 1);
 });
+
+Deno.test("bootstrap over a bin/buildout directory is a clear error", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("bin", "buildout");
+  const result = await sample.system("bootstrap");
+  assert.equal(result.code, 1);
+  assert.equal(
+    sample.normalize(result.stderr),
+    "Error: Couldn't write /sample-buildout/bin/buildout: is a directory\n",
+  );
+  assert.deepEqual(sample.ls("bin"), ["d  buildout"]);
+});
