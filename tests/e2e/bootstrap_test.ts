@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { chmodSync, chownSync, copyFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { BUILDOUT, exec, sampleBuildout } from "./harness.ts";
+import { BUILDOUT, exec, ROOT, sampleBuildout } from "./harness.ts";
 
 Deno.test("init writes setup.cfg, creates the directories and bin/buildout", async () => {
   using sample = await sampleBuildout();
@@ -189,3 +189,26 @@ Deno.test("bootstrap over a bin/buildout directory is a clear error", async () =
   );
   assert.deepEqual(sample.ls("bin"), ["d  buildout"]);
 });
+
+const SOURCE_RUNS: [string, string[]][] = [
+  ["deno", ["run", "-A"]],
+  ["bun", ["run"]],
+];
+
+for (const [runtime, args] of SOURCE_RUNS) {
+  Deno.test(`bootstrap under ${runtime} run main.ts writes a script running it`, async () => {
+    using sample = await sampleBuildout();
+    const main = join(ROOT, "main.ts");
+    const binary = join(ROOT, "node_modules", ".bin", runtime);
+    const result = await exec(binary, [...args, main, "bootstrap"], {
+      cwd: sample.dir,
+      env: { HOME: sample.home },
+    });
+    assert.equal(result.code, 0, result.output);
+    const script = sample.cat("bin", "buildout");
+    assert.ok(script.startsWith("#!/bin/sh\n"), "bin/buildout is no script");
+    assert.match(script, /^#!\/bin\/sh\nexec .*main\.ts "\$@"\n$/);
+    const version = await exec(sample.path("bin", "buildout"), ["--version"]);
+    assert.match(version.stdout, /^buildout version /);
+  });
+}
