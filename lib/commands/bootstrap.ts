@@ -16,7 +16,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Buildout } from "../buildout.ts";
-import { UserError } from "../errors.ts";
+import { fsReason, UserError } from "../errors.ts";
 import { easyInstallLogger, logger } from "../log.ts";
 import { pyRepr } from "../install/pyrepr.ts";
 
@@ -48,7 +48,7 @@ export function writeInitialConfig(path: string): void {
   try {
     writeFileSync(path, MINIMAL_CONFIG, { flag: "wx" });
   } catch (err) {
-    throw new UserError(`Couldn't create ${path}: ${reason(err)}`);
+    throw new UserError(`Couldn't create ${path}: ${fsReason(err)}`);
   }
   logger.info(`Creating ${pyRepr(path)}.`);
 }
@@ -63,22 +63,25 @@ export function bootstrap(buildout: Buildout, self: SelfCommand): void {
     try {
       mkdirSync(path, { recursive: true });
     } catch (err) {
-      throw new UserError(`Couldn't create directory ${path}: ${reason(err)}`);
+      throw new UserError(
+        `Couldn't create directory ${path}: ${fsReason(err)}`,
+      );
     }
   }
   const script = join(main.require("bin-directory"), "buildout");
   try {
     installSelf(self, script);
   } catch (err) {
-    throw new UserError(`Couldn't write ${script}: ${reason(err)}`);
+    throw new UserError(`Couldn't write ${script}: ${fsReason(err)}`);
   }
   easyInstallLogger.info(`Generated script ${pyRepr(script)}.`);
 }
 
 /**
  * Puts the program at `target` through a temporary name, so a running
- * `bin/buildout` is replaced, never truncated: a hard link when on the same
- * filesystem, a copy otherwise; a small shell script when not compiled.
+ * `bin/buildout` is replaced, never truncated: a hard link to one's own
+ * executable on the same filesystem, a copy otherwise; a small shell script
+ * when not compiled.
  */
 function installSelf(self: SelfCommand, target: string): void {
   if (!self.args.length && sameFile(self.path, target)) return;
@@ -88,18 +91,30 @@ function installSelf(self: SelfCommand, target: string): void {
     if (self.args.length) {
       const words = [self.path, ...self.args].map(shellQuote).join(" ");
       writeFileSync(temp, `#!/bin/sh\nexec ${words} "$@"\n`);
-    } else {
-      try {
-        linkSync(self.path, temp);
-      } catch {
-        copyFileSync(self.path, temp);
-      }
+      chmodSync(temp, 0o755);
+    } else if (!linkOwnFile(self.path, temp)) {
+      copyFileSync(self.path, temp);
+      chmodSync(temp, 0o755);
     }
-    chmodSync(temp, 0o755);
     renameSync(temp, target);
   } catch (err) {
     rmSync(temp, { force: true });
     throw err;
+  }
+}
+
+/**
+ * A hard link is the same file, with its owner and mode: another user's
+ * executable is copied instead (its owner could rewrite our bin/buildout),
+ * and the link is never chmodded (that would change the original's mode).
+ */
+function linkOwnFile(source: string, link: string): boolean {
+  if (statSync(source).uid !== process.geteuid?.()) return false;
+  try {
+    linkSync(source, link);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -117,12 +132,4 @@ function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word)
     ? word
     : `'${word.replaceAll("'", `'"'"'`)}'`;
-}
-
-function reason(err: unknown): string {
-  const code = (err as { code?: string }).code;
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "EROFS") return "read-only file system";
-  if (code === "ENOSPC") return "no space left on device";
-  return (err as Error).message ?? String(err);
 }

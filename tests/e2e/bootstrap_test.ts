@@ -5,9 +5,9 @@
  * original is gone.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, statSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { BUILDOUT, exec, sampleBuildout } from "./harness.ts";
+import { BUILDOUT, exec, ROOT, sampleBuildout } from "./harness.ts";
 
 Deno.test("init writes setup.cfg, creates the directories and bin/buildout", async () => {
   using sample = await sampleBuildout();
@@ -146,3 +146,69 @@ Deno.test("bootstrap into a read-only directory is a clear error", async () => {
   );
   assert.deepEqual(sample.ls(dir), ["-  buildout.cfg"]);
 });
+
+Deno.test("bootstrap leaves the executable's own mode alone", async () => {
+  using sample = await sampleBuildout();
+  const carried = join(sample.tmpdir("usb"), "buildout");
+  copyFileSync(BUILDOUT, carried);
+  chmodSync(carried, 0o700);
+  const dir = sample.tmpdir("server");
+  const init = await exec(carried, ["init"], { cwd: dir });
+  assert.equal(init.code, 0, init.output);
+  assert.equal(statSync(carried).mode & 0o777, 0o700);
+  const version = await exec(join(dir, "bin", "buildout"), ["--version"]);
+  assert.match(version.stdout, /^buildout version /);
+});
+
+Deno.test("bin/buildout belongs to who bootstraps, not to the executable's owner", async () => {
+  if (process.getuid?.() !== 0) {
+    console.log("skipped: needs root to give the executable to another user");
+    return;
+  }
+  using sample = await sampleBuildout();
+  const carried = join(sample.tmpdir("home-of-nobody"), "buildout");
+  copyFileSync(BUILDOUT, carried);
+  chownSync(carried, 65534, 65534);
+  const dir = sample.tmpdir("server");
+  const init = await exec(carried, ["init"], { cwd: dir });
+  assert.equal(init.code, 0, init.output);
+  const script = statSync(join(dir, "bin", "buildout"));
+  assert.equal(script.uid, 0);
+  assert.equal(script.mode & 0o777, 0o755);
+  assert.equal(statSync(carried).nlink, 1);
+});
+
+Deno.test("bootstrap over a bin/buildout directory is a clear error", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("bin", "buildout");
+  const result = await sample.system("bootstrap");
+  assert.equal(result.code, 1);
+  assert.equal(
+    sample.normalize(result.stderr),
+    "Error: Couldn't write /sample-buildout/bin/buildout: is a directory\n",
+  );
+  assert.deepEqual(sample.ls("bin"), ["d  buildout"]);
+});
+
+const SOURCE_RUNS: [string, string[]][] = [
+  ["deno", ["run", "-A"]],
+  ["bun", ["run"]],
+];
+
+for (const [runtime, args] of SOURCE_RUNS) {
+  Deno.test(`bootstrap under ${runtime} run main.ts writes a script running it`, async () => {
+    using sample = await sampleBuildout();
+    const main = join(ROOT, "main.ts");
+    const binary = join(ROOT, "node_modules", ".bin", runtime);
+    const result = await exec(binary, [...args, main, "bootstrap"], {
+      cwd: sample.dir,
+      env: { HOME: sample.home },
+    });
+    assert.equal(result.code, 0, result.output);
+    const script = sample.cat("bin", "buildout");
+    assert.ok(script.startsWith("#!/bin/sh\n"), "bin/buildout is no script");
+    assert.match(script, /^#!\/bin\/sh\nexec .*main\.ts "\$@"\n$/);
+    const version = await exec(sample.path("bin", "buildout"), ["--version"]);
+    assert.match(version.stdout, /^buildout version /);
+  });
+}
