@@ -156,7 +156,7 @@ export function parse(
         last--;
       }
       value = text.slice(from, last);
-      // Python also strips the separators U+001C..U+001F
+      // Python also strips the separators U+001C..U+001F and U+0085
       if (from < last && (code < 0x20 || code >= 0x80) && isSpaceCode(code)) {
         value = pyStrip(value);
       }
@@ -341,8 +341,9 @@ function mergeOption(
 const HASH = 0x23, SEMICOLON = 0x3b, BRACKET = 0x5b, EQUALS = 0x3d;
 const GREATER = 0x3e, PLUS = 0x2b, MINUS = 0x2d;
 
-// Python's str.isspace() also counts the separators U+001C..U+001F.
-const PY_SPACE = "\\s\\x1c-\\x1f";
+// Python's str.isspace(): JS \s without U+FEFF, with U+001C..U+001F and U+0085.
+const PY_SPACE =
+  "\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 const SPACE = new RegExp(`^[${PY_SPACE}]$`);
 
 /**
@@ -382,27 +383,30 @@ const EDGE_SPACE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
 const TRAILING_SPACE = new RegExp(`[${PY_SPACE}]+$`);
 
 /**
- * Python's str.strip(): JS trim() plus the separators Python counts. The
- * native trim() settles nearly every string; the expression handles edges
- * holding a separator.
+ * Python's str.strip(). The native trim() settles nearly every string; the
+ * expression handles edges holding a space only one of the two counts.
  */
 function pyStrip(s: string): string {
   const t = s.trim();
-  return isSeparator(t.charCodeAt(0)) || isSeparator(t.charCodeAt(t.length - 1))
+  return isPythonOnlySpace(t.charCodeAt(0)) ||
+      isPythonOnlySpace(t.charCodeAt(t.length - 1)) || s.includes("\uFEFF")
     ? s.replace(EDGE_SPACE, "")
     : t;
 }
 
 function pyRstrip(s: string): string {
   const t = s.trimEnd();
-  return isSeparator(t.charCodeAt(t.length - 1))
+  return isPythonOnlySpace(t.charCodeAt(t.length - 1)) || s.includes("\uFEFF")
     ? s.replace(TRAILING_SPACE, "")
     : t;
 }
 
-/** U+001C..U+001F: space to Python, not to JS trim(). */
-function isSeparator(code: number): boolean {
-  return code >= 0x1c && code <= 0x1f;
+/**
+ * U+001C..U+001F and U+0085: space to Python, not to JS trim() (which strips
+ * U+FEFF, not a space to Python).
+ */
+function isPythonOnlySpace(code: number): boolean {
+  return (code >= 0x1c && code <= 0x1f) || code === 0x85;
 }
 
 const LEADING_BLANK_LINES = /^(\s*\n)+/;

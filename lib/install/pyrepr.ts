@@ -12,6 +12,9 @@ const ESCAPES: Record<string, string> = {
 
 // Characters Python's str.isprintable() rejects: other (C*) and separator
 // (Z*) categories, except the ASCII space.
+// Unassigned (Cn) follows the runtime's Unicode version (Bun 1.4: 17.0, Deno
+// 2.9: 16.0), as each Python 3 follows its own (3.11: 14.0, 3.14: 16.0):
+// there is no one Python 3 answer for recently assigned characters to pin.
 const NON_PRINTABLE = /[\p{C}\p{Z}]/u;
 
 // Printable ASCII without quotes or backslashes: repr only adds quotes.

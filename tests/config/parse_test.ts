@@ -134,3 +134,17 @@ Deno.test("a bad line of megabytes is quoted cut short", () => {
     },
   );
 });
+
+Deno.test("values are stripped of what Python's str.isspace() counts: U+0085 yes, U+FEFF no", () => {
+  const text = "[a]\nx = \x85v\x85\ny = \uFEFFv\uFEFF\nz = \x1cv \uFEFF\n" +
+    "b =\n\x85  line\nc = w\n\x85 cont\n";
+  assert.deepEqual(plain(text), {
+    a: {
+      x: "v",
+      y: "\uFEFFv\uFEFF",
+      z: "v \uFEFF",
+      b: "\x85  line", // a continuation line, not indented to textwrap.dedent
+      c: "w\ncont",
+    },
+  });
+});
