@@ -247,7 +247,10 @@ const QUOTED = 200;
  */
 function quoted(line: string): string {
   if (line.length <= QUOTED) return pyRepr(line);
-  return `${pyRepr(line.slice(0, QUOTED))}... (${line.length} characters)`;
+  let cut = line.slice(0, QUOTED);
+  // Not half of a character outside the Basic Multilingual Plane.
+  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${pyRepr(cut)}... (${line.length} characters)`;
 }
 
 /** Sections parse read without `+=`/`-=` keys. */

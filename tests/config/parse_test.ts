@@ -148,3 +148,19 @@ Deno.test("values are stripped of what Python's str.isspace() counts: U+0085 yes
     },
   });
 });
+
+Deno.test("a long bad line is cut between characters, not within one", () => {
+  const line = "x" + "\u{1F600}".repeat(300);
+  assert.throws(
+    () => parse(`[s]\n${line}\n`, "z.cfg"),
+    (err: Error) => {
+      assert.ok(
+        err.message.startsWith(
+          `z.cfg, line 2: 'x${"\u{1F600}".repeat(99)}'... (601 characters)`,
+        ),
+        err.message.slice(0, 300),
+      );
+      return true;
+    },
+  );
+});
