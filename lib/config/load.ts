@@ -96,14 +96,13 @@ export async function loadConfig(
   }
   const commandLine = commandLineData(request.assignments);
   const override = commandLine.get("buildout") ?? new Map();
-  const loader = new Loader(source, override);
 
   if (
     request.userDefaults && source.readFile(request.userDefaults) !== undefined
   ) {
     update(
       data,
-      await loader.open(
+      await new Loader(source, override).open(
         dirname(request.userDefaults),
         request.userDefaults,
         [],
@@ -112,8 +111,10 @@ export async function loadConfig(
     );
   }
   // The user defaults' options (extends-cache, offline) govern the
-  // downloads of the project's configuration.
-  const root = await loader.open(
+  // downloads of the project's configuration. A loader of its own: a URL
+  // the user defaults extend too is downloaded again, into the project's
+  // extends cache, as zc.buildout does.
+  const root = await new Loader(source, override).open(
     isUrl(configFile) ? "" : dirname(configFile),
     configFile,
     [],

@@ -154,6 +154,28 @@ Deno.test("URL configs: relative extends resolve against the base URL, no direct
   ]);
 });
 
+Deno.test("a URL extended by the user defaults and the project is read for each", async () => {
+  const source = fakeSource({
+    "/home/.buildout/default.cfg":
+      "[buildout]\nextends = http://h/shared.cfg\nextends-cache = user-cache\n",
+    "/b/buildout.cfg":
+      "[buildout]\nextends = http://h/shared.cfg\nextends-cache = cache\n",
+    "http://h/shared.cfg": "[s]\nx = 1\n",
+  });
+  const caches: (string | undefined)[] = [];
+  const readUrl = source.readUrl;
+  source.readUrl = (url, download) => {
+    caches.push(download.get("extends-cache"));
+    return readUrl(url, download);
+  };
+  await loadConfig(
+    request("buildout.cfg", { userDefaults: "/home/.buildout/default.cfg" }),
+    source,
+  );
+  assert.deepEqual(source.urls, ["http://h/shared.cfg", "http://h/shared.cfg"]);
+  assert.deepEqual(caches, ["user-cache", "cache"]);
+});
+
 Deno.test("an extends cycle is an error naming the chain", async () => {
   await assert.rejects(
     loadConfig(
