@@ -173,7 +173,8 @@ class Loader {
   ): Promise<ConfigData> {
     updateSection(download, this.override);
     const { location, base: fileBase } = locate(base, name);
-    if (seen.includes(location)) {
+    const resolved = resolvedUrl(location);
+    if (seen.some((file) => resolvedUrl(file) === resolved)) {
       throw new UserError(
         oneLine(`Recursive file include: ${[...seen, location].join(" -> ")}`),
       );
@@ -281,11 +282,23 @@ function locate(
   if (isUrl(name)) return { location: name, base: urlBase(name) };
   if (isUrl(base)) {
     if (isAbsolute(name)) return { location: name, base: dirname(name) };
-    const location = new URL(name, base + "/").href;
+    // Joined as zc.buildout joins, not by URL rules: a base holding a query
+    // (`get?f=dir`) keeps it, and `..` stays in the extends cache's key.
+    const location = `${base}/${name}`;
     return { location, base: urlBase(location) };
   }
   const location = resolve(base, name);
   return { location, base: dirname(location) };
+}
+
+/**
+ * A URL as a server resolves it (`a/./b/../c` is `a/c`), so a file that
+ * extends itself through `.` or `..` is a cycle, not an ever longer URL.
+ */
+function resolvedUrl(location: string): string {
+  return isUrl(location) && URL.canParse(location)
+    ? new URL(location).href
+    : location;
 }
 
 function urlBase(url: string): string {
