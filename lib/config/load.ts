@@ -96,14 +96,13 @@ export async function loadConfig(
   }
   const commandLine = commandLineData(request.assignments);
   const override = commandLine.get("buildout") ?? new Map();
-  const loader = new Loader(source, override);
 
   if (
     request.userDefaults && source.readFile(request.userDefaults) !== undefined
   ) {
     update(
       data,
-      await loader.open(
+      await new Loader(source, override).open(
         dirname(request.userDefaults),
         request.userDefaults,
         [],
@@ -112,8 +111,10 @@ export async function loadConfig(
     );
   }
   // The user defaults' options (extends-cache, offline) govern the
-  // downloads of the project's configuration.
-  const root = await loader.open(
+  // downloads of the project's configuration. A loader of its own: a URL
+  // the user defaults extend too is downloaded again, into the project's
+  // extends cache, as zc.buildout does.
+  const root = await new Loader(source, override).open(
     isUrl(configFile) ? "" : dirname(configFile),
     configFile,
     [],
@@ -172,7 +173,8 @@ class Loader {
   ): Promise<ConfigData> {
     updateSection(download, this.override);
     const { location, base: fileBase } = locate(base, name);
-    if (seen.includes(location)) {
+    const resolved = resolvedUrl(location);
+    if (seen.some((file) => resolvedUrl(file) === resolved)) {
       throw new UserError(
         oneLine(`Recursive file include: ${[...seen, location].join(" -> ")}`),
       );
@@ -280,11 +282,23 @@ function locate(
   if (isUrl(name)) return { location: name, base: urlBase(name) };
   if (isUrl(base)) {
     if (isAbsolute(name)) return { location: name, base: dirname(name) };
-    const location = new URL(name, base + "/").href;
+    // Joined as zc.buildout joins, not by URL rules: a base holding a query
+    // (`get?f=dir`) keeps it, and `..` stays in the extends cache's key.
+    const location = `${base}/${name}`;
     return { location, base: urlBase(location) };
   }
   const location = resolve(base, name);
   return { location, base: dirname(location) };
+}
+
+/**
+ * A URL as a server resolves it (`a/./b/../c` is `a/c`), so a file that
+ * extends itself through `.` or `..` is a cycle, not an ever longer URL.
+ */
+function resolvedUrl(location: string): string {
+  return isUrl(location) && URL.canParse(location)
+    ? new URL(location).href
+    : location;
 }
 
 function urlBase(url: string): string {

@@ -141,17 +141,70 @@ Deno.test("URL configs: relative extends resolve against the base URL, no direct
       "[buildout]\nextends = r2.cfg\n[debug]\nname = remote\n",
     "http://h/x/r2.cfg":
       "[buildout]\nextends = ../r1.cfg\n[debug]\nop2 = r2 2\nop3 = r2 3\n",
-    "http://h/r1.cfg": "[debug]\nop1 = r1 1\nop2 = r1 2\n",
+    "http://h/x/../r1.cfg": "[debug]\nop1 = r1 1\nop2 = r1 2\n",
   });
   const data = await loadConfig(request("http://h/x/remote.cfg"), source);
   assert.equal(value(data, "debug", "op1"), "r1 1");
   assert.equal(value(data, "debug", "op2"), "r2 2");
   assert.equal(value(data, "buildout", "directory"), undefined);
+  // Joined as zc.buildout joins them: `..` kept, as in its extends cache.
   assert.deepEqual(source.urls, [
     "http://h/x/remote.cfg",
     "http://h/x/r2.cfg",
-    "http://h/r1.cfg",
+    "http://h/x/../r1.cfg",
   ]);
+});
+
+Deno.test("URL configs: a base URL holding a query keeps it for relative extends", async () => {
+  const source = fakeSource({
+    "http://h/get?f=dir/a.cfg":
+      "[buildout]\nextends = b.cfg\n[a]\nhere = ${:_profile_base_location_}\n",
+    "http://h/get?f=dir/b.cfg": "[b]\nx = 1\n",
+  });
+  const data = await loadConfig(request("http://h/get?f=dir/a.cfg"), source);
+  assert.equal(value(data, "b", "x"), "1");
+  assert.equal(value(data, "a", "here"), "http://h/get?f=dir");
+  assert.deepEqual(source.urls, [
+    "http://h/get?f=dir/a.cfg",
+    "http://h/get?f=dir/b.cfg",
+  ]);
+});
+
+Deno.test("URL configs: a file extending itself through . or .. is a cycle", async () => {
+  await assert.rejects(
+    loadConfig(
+      request("http://h/x/a.cfg"),
+      fakeSource({
+        "http://h/x/a.cfg": "[buildout]\nextends = ../x/./a.cfg\n",
+      }),
+    ),
+    {
+      message:
+        "Recursive file include: http://h/x/a.cfg -> http://h/x/../x/./a.cfg",
+    },
+  );
+});
+
+Deno.test("a URL extended by the user defaults and the project is read for each", async () => {
+  const source = fakeSource({
+    "/home/.buildout/default.cfg":
+      "[buildout]\nextends = http://h/shared.cfg\nextends-cache = user-cache\n",
+    "/b/buildout.cfg":
+      "[buildout]\nextends = http://h/shared.cfg\nextends-cache = cache\n",
+    "http://h/shared.cfg": "[s]\nx = 1\n",
+  });
+  const caches: (string | undefined)[] = [];
+  const readUrl = source.readUrl;
+  source.readUrl = (url, download) => {
+    caches.push(download.get("extends-cache"));
+    return readUrl(url, download);
+  };
+  await loadConfig(
+    request("buildout.cfg", { userDefaults: "/home/.buildout/default.cfg" }),
+    source,
+  );
+  assert.deepEqual(source.urls, ["http://h/shared.cfg", "http://h/shared.cfg"]);
+  assert.deepEqual(caches, ["user-cache", "cache"]);
 });
 
 Deno.test("an extends cycle is an error naming the chain", async () => {

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import {
+  mkdir,
   type RunResult,
   type Sample,
   sampleBuildout,
@@ -262,5 +263,52 @@ Error: Error downloading extends for URL http://localhost/missing.cfg: HTTP Erro
 `,
   );
   assert.deepEqual(sample.ls("cache"), []);
+  s.assertNoTemporaries();
+});
+
+Deno.test("a URL both the user defaults and the project extend fills both caches", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  sample.mkdir("cache");
+  sample.mkdir("user-cache");
+  sample.mkdir("home", ".buildout");
+  s.serve("shared.cfg", "[buildout]\nparts =\n");
+  sample.write(
+    "home",
+    ".buildout",
+    "default.cfg",
+    `[buildout]\nextends = ${s.url}shared.cfg\nextends-cache = user-cache\n`,
+  );
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nextends = ${s.url}shared.cfg\nextends-cache = cache\n`,
+  );
+  assert.equal(await s.buildout(), "");
+  assert.deepEqual(s.server.requests, ["/shared.cfg", "/shared.cfg"]);
+  assert.deepEqual(sample.ls("user-cache"), [`-  ${s.hashOf("shared.cfg")}`]);
+  assert.deepEqual(sample.ls("cache"), [`-  ${s.hashOf("shared.cfg")}`]);
+  // The project's own cache serves it offline without the user defaults.
+  assert.equal(await s.buildout("-U -o"), "");
+  s.assertNoTemporaries();
+});
+
+Deno.test("a relative extends with .. is cached under its URL as written", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  sample.mkdir("cache");
+  mkdir(s.serverData, "sub");
+  s.serve("sub/main.cfg", "[buildout]\nextends = ../base.cfg\n");
+  s.serve("base.cfg", "[buildout]\nparts =\nfoo = bar\n");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nextends = ${s.url}sub/main.cfg\nextends-cache = cache\n`,
+  );
+  assert.equal(await s.buildout(), "Unused options for buildout: 'foo'.\n");
+  // zc.buildout's key: the MD5 of the base URL joined with the name.
+  assert.deepEqual(
+    sample.ls("cache").sort(),
+    [`-  ${s.hashOf("sub/../base.cfg")}`, `-  ${s.hashOf("sub/main.cfg")}`]
+      .sort(),
+  );
   s.assertNoTemporaries();
 });
