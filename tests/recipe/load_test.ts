@@ -118,24 +118,39 @@ Deno.test(
   }),
 );
 
+/**
+ * A develop package `pkg` in `dir` whose default recipe is `entry`, holding
+ * `files` (paths from the package directory), linked and preloaded.
+ */
+async function defaultRecipe(
+  dir: string,
+  entry: string,
+  files: Record<string, string>,
+): Promise<{ loader: RecipeLoader; pkg: string }> {
+  const pkg = join(dir, "pkg");
+  mkdirSync(pkg);
+  writeFileSync(
+    join(pkg, "package.json"),
+    JSON.stringify({ buildout: { recipes: { default: entry } } }),
+  );
+  for (const [name, text] of Object.entries(files)) {
+    writeFileSync(join(pkg, name), text);
+  }
+  writeFileSync(join(dir, "pkg.egg-link"), pkg + "\n");
+  const loader = new RecipeLoader(dir);
+  await loader.preload(["pkg"]);
+  return { loader, pkg };
+}
+
 Deno.test(
   "CommonJS compiled from an ES module gives its exports.default as the default export",
   withDir(async (dir) => {
-    const pkg = join(dir, "pkg");
-    mkdirSync(pkg);
-    writeFileSync(
-      join(pkg, "package.json"),
-      JSON.stringify({ buildout: { recipes: { default: "./r.cjs" } } }),
-    );
-    // What `tsc --module commonjs` makes of `export default class R {}`.
-    writeFileSync(
-      join(pkg, "r.cjs"),
-      'Object.defineProperty(exports, "__esModule", { value: true });\n' +
+    const { loader } = await defaultRecipe(dir, "./r.cjs", {
+      // What `tsc --module commonjs` makes of `export default class R {}`.
+      "r.cjs":
+        'Object.defineProperty(exports, "__esModule", { value: true });\n' +
         "class R { install() {} }\nexports.default = R;\n",
-    );
-    writeFileSync(join(dir, "pkg.egg-link"), pkg + "\n");
-    const loader = new RecipeLoader(dir);
-    await loader.preload(["pkg"]);
+    });
     assert.equal(loader.factory("pkg").name, "R");
   }),
 );
@@ -143,16 +158,9 @@ Deno.test(
 Deno.test(
   "an entry point outside its develop package is refused, naming it",
   withDir(async (dir) => {
-    const pkg = join(dir, "pkg");
-    mkdirSync(pkg);
-    writeFileSync(
-      join(pkg, "package.json"),
-      JSON.stringify({ buildout: { recipes: { default: "../r.ts" } } }),
-    );
-    writeFileSync(join(dir, "r.ts"), "export default class R {}\n");
-    writeFileSync(join(dir, "pkg.egg-link"), pkg + "\n");
-    const loader = new RecipeLoader(dir);
-    await loader.preload(["pkg"]);
+    const { loader, pkg } = await defaultRecipe(dir, "../r.ts", {
+      "../r.ts": "export default class R {}\n",
+    });
     assert.throws(
       () => loader.factory("pkg"),
       new UserError(
@@ -167,16 +175,9 @@ Deno.test(
 Deno.test(
   "a module with a syntax error is a one-line user error naming its place",
   withDir(async (dir) => {
-    const pkg = join(dir, "pkg");
-    mkdirSync(pkg);
-    writeFileSync(
-      join(pkg, "package.json"),
-      JSON.stringify({ buildout: { recipes: { default: "./r.js" } } }),
-    );
-    writeFileSync(join(pkg, "r.js"), "export default 1;\nsyntax error (\n");
-    writeFileSync(join(dir, "pkg.egg-link"), pkg + "\n");
-    const loader = new RecipeLoader(dir);
-    await loader.preload(["pkg"]);
+    const { loader } = await defaultRecipe(dir, "./r.js", {
+      "r.js": "export default 1;\nsyntax error (\n",
+    });
     assert.throws(
       () => loader.factory("pkg"),
       (err: Error) =>
@@ -190,19 +191,9 @@ Deno.test(
 Deno.test(
   "a module importing a missing file is a one-line user error without colour codes",
   withDir(async (dir) => {
-    const pkg = join(dir, "pkg");
-    mkdirSync(pkg);
-    writeFileSync(
-      join(pkg, "package.json"),
-      JSON.stringify({ buildout: { recipes: { default: "./r.js" } } }),
-    );
-    writeFileSync(
-      join(pkg, "r.js"),
-      "import x from './nope.js';\nexport default x;\n",
-    );
-    writeFileSync(join(dir, "pkg.egg-link"), pkg + "\n");
-    const loader = new RecipeLoader(dir);
-    await loader.preload(["pkg"]);
+    const { loader } = await defaultRecipe(dir, "./r.js", {
+      "r.js": "import x from './nope.js';\nexport default x;\n",
+    });
     assert.throws(
       () => loader.factory("pkg"),
       (err: Error) =>
