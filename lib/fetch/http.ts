@@ -353,22 +353,22 @@ function failureReason(
     code === "EPROTO" || /CERT|TLS|SSL/.test(code) ||
     /certificate|tls|ssl|handshake|InvalidContentType/i.test(text)
   ) {
-    return { reason: `TLS error: ${oneLine(text || code)}` };
+    return { reason: `TLS error: ${firstLine(text || code)}` };
   }
   if (
     code === "ECONNRESET" ||
     /reset|closed|body from connection|connection error/i.test(text)
   ) {
     return {
-      reason: `connection reset (${oneLine(text || code)})`,
+      reason: `connection reset (${firstLine(text || code)})`,
       transient: true,
     };
   }
-  return { reason: oneLine(text || String(err)) };
+  return { reason: firstLine(text || String(err)) };
 }
 
 /** The first line of a runtime's message, without Bun's debugging hint. */
-function oneLine(text: string): string {
+function firstLine(text: string): string {
   return text.split("\n")[0].replace(/\. For more information, pass .*$/, "")
     .trim();
 }

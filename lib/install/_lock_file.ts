@@ -14,7 +14,7 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import process from "node:process";
-import { fsReason, UserError } from "../errors.ts";
+import { fsReason, oneLine, UserError } from "../errors.ts";
 import { removeTempFile, trackTempFile } from "../fetch/temp_files.ts";
 import { processExists } from "../process_exists.ts";
 
@@ -30,6 +30,22 @@ export interface LockHolder {
   host: string;
   /** On this host (an empty lock counts as such). */
   here: boolean;
+}
+
+/**
+ * The error for a lock `path` held by a run on another host, whose process
+ * cannot be checked from here: `doing` says what that run is doing.
+ */
+export function heldElsewhere(
+  { pid, host }: LockHolder,
+  doing: string,
+  path: string,
+): UserError {
+  // A damaged lock may name a process but no host, or hold anything.
+  return new UserError(oneLine(
+    `A buildout run on ${host || "an unknown host"} (process ${pid}) ` +
+      `is ${doing}; remove ${path} if it has ended`,
+  ));
 }
 
 /**

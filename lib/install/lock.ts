@@ -9,8 +9,8 @@
  * by a killed run on this host is taken over; one from another host is
  * reported.
  */
-import { oneLine, UserError } from "../errors.ts";
-import { type LockHolder, takeLock } from "./_lock_file.ts";
+import { UserError } from "../errors.ts";
+import { heldElsewhere, type LockHolder, takeLock } from "./_lock_file.ts";
 
 /**
  * Locks the database `installed` for this run and returns the function
@@ -30,7 +30,8 @@ export function lockInstalled(installed: string): () => void {
   throw heldError(installed, taken);
 }
 
-function heldError(installed: string, { pid, host, here }: LockHolder) {
+function heldError(installed: string, holder: LockHolder) {
+  const { pid, here } = holder;
   if (!pid) {
     return new UserError(
       `Another buildout run is installing with ${installed}`,
@@ -41,9 +42,9 @@ function heldError(installed: string, { pid, host, here }: LockHolder) {
       `Another buildout run (process ${pid}) is installing with ${installed}`,
     );
   }
-  // A damaged lock may name a process but no host, or hold anything.
-  return new UserError(oneLine(
-    `A buildout run on ${host || "an unknown host"} (process ${pid}) ` +
-      `is installing with ${installed}; remove ${installed}.lock if it has ended`,
-  ));
+  return heldElsewhere(
+    holder,
+    `installing with ${installed}`,
+    `${installed}.lock`,
+  );
 }

@@ -5,8 +5,7 @@
  * (see `_lock_file.ts`); the other runs wait for it, then use the build.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { oneLine, UserError } from "../errors.ts";
-import { takeLock } from "./_lock_file.ts";
+import { heldElsewhere, takeLock } from "./_lock_file.ts";
 
 /** How often a waiting run looks at the lock again. */
 const POLL_MS = 100;
@@ -32,13 +31,7 @@ export async function lockBuild(
   for (;;) {
     const taken = takeLock(path);
     if (typeof taken === "function") return taken;
-    if (!taken.here) {
-      // A damaged lock may name a process but no host, or hold anything.
-      throw new UserError(oneLine(
-        `A buildout run on ${taken.host || "an unknown host"} (process ` +
-          `${taken.pid}) is building ${location}; remove ${path} if it has ended`,
-      ));
-    }
+    if (!taken.here) throw heldElsewhere(taken, `building ${location}`, path);
     if (!told) waiting(taken.pid);
     told = true;
     await sleep(POLL_MS);
