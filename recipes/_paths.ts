@@ -4,9 +4,9 @@
  * read-only trees, file and directory tests.
  */
 import { randomBytes } from "../lib/lazy_crypto.ts";
-import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, lstatSync, readdirSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { fsReason, oneLine, UserError } from "../lib/errors.ts";
+import { oneLine, UserError } from "../lib/errors.ts";
 import { urlPath } from "../lib/fetch/url_path.ts";
 import { isDirectory, isFile } from "../lib/fs_kinds.ts";
 
@@ -29,19 +29,6 @@ export function siblingTemp(path: string): string {
 /** Removes a file, link or directory tree; nothing if it does not exist. */
 export function removeTree(path: string): void {
   rmSync(path, { recursive: true, force: true });
-}
-
-/**
- * Creates `dir` and its missing parents.
- *
- * @throws {UserError} when a file or a dangling link is in the way.
- */
-export function makeDirectories(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw new UserError(`Couldn't create directory ${dir}: ${fsReason(err)}`);
-  }
 }
 
 /** True when something (even a dangling link) is at `path`. */

@@ -16,6 +16,7 @@
  */
 import { chmodSync, copyFileSync, readdirSync, renameSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { makeDirectories } from "../lib/directories.ts";
 import { oneLine } from "../lib/errors.ts";
 import type {
   Recipe,
@@ -28,7 +29,6 @@ import { downloadTo, withDownload } from "./_fetch.ts";
 import {
   exists,
   isDirectory,
-  makeDirectories,
   removeTree,
   siblingTemp,
   urlFileName,

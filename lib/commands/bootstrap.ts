@@ -8,7 +8,6 @@ import {
   copyFileSync,
   existsSync,
   linkSync,
-  mkdirSync,
   renameSync,
   rmSync,
   statSync,
@@ -16,6 +15,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Buildout } from "../buildout.ts";
+import { createStandardDirectories } from "../directories.ts";
 import { fsReason, UserError } from "../errors.ts";
 import { easyInstallLogger, logger } from "../log.ts";
 import { pyRepr } from "../install/pyrepr.ts";
@@ -28,8 +28,6 @@ export interface SelfCommand {
   path: string;
   args: string[];
 }
-
-const STANDARD_DIRECTORIES = ["bin", "parts", "eggs", "develop-eggs"];
 
 /** The configuration `init` writes when there is none. */
 export const MINIMAL_CONFIG = "[buildout]\nparts =\n";
@@ -56,18 +54,7 @@ export function writeInitialConfig(path: string): void {
 /** Creates the standard directories and installs `bin/buildout`. */
 export function bootstrap(buildout: Buildout, self: SelfCommand): void {
   const main = buildout.section("buildout");
-  for (const name of STANDARD_DIRECTORIES) {
-    const path = main.require(`${name}-directory`);
-    if (existsSync(path)) continue;
-    logger.info(`Creating directory ${pyRepr(path)}.`);
-    try {
-      mkdirSync(path, { recursive: true });
-    } catch (err) {
-      throw new UserError(
-        `Couldn't create directory ${path}: ${fsReason(err)}`,
-      );
-    }
-  }
+  createStandardDirectories(main);
   const script = join(main.require("bin-directory"), "buildout");
   try {
     installSelf(self, script);

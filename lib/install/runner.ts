@@ -5,7 +5,7 @@
  * are uninstalled in reverse order, then each part is installed or updated.
  * The database is saved after every part whose record changed.
  */
-import { existsSync, lstatSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
@@ -14,7 +14,6 @@ import {
   asObject,
   doing,
   doingAsync,
-  fsReason,
   oneLine,
   UserError,
 } from "../errors.ts";
@@ -45,9 +44,11 @@ import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "./pyrepr.ts";
 import { realPaths } from "./signature.ts";
 import { holds } from "../path_holds.ts";
+import {
+  createStandardDirectories,
+  STANDARD_DIRECTORIES,
+} from "../directories.ts";
 import { settled } from "../settled.ts";
-
-const STANDARD_DIRECTORIES = ["bin", "parts", "eggs", "develop-eggs"];
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | undefined)?.then === "function";
@@ -246,7 +247,10 @@ class InstallRun {
           }
         }
       });
-      doing("Setting up buildout directories", () => this.createDirectories());
+      doing(
+        "Setting up buildout directories",
+        () => createStandardDirectories(this.main),
+      );
       // Found now, not when the first part's record is written.
       const installed = this.main.require("installed");
       if (installed && !existsSync(dirname(installed))) {
@@ -310,22 +314,6 @@ class InstallRun {
           }
         }),
     );
-  }
-
-  private createDirectories(): void {
-    for (const name of STANDARD_DIRECTORIES) {
-      const path = this.main.require(`${name}-directory`);
-      if (!existsSync(path)) {
-        logger.info(`Creating directory ${pyRepr(path)}.`);
-        try {
-          mkdirSync(path, { recursive: true });
-        } catch (err) {
-          throw new UserError(
-            `Couldn't create directory ${path}: ${fsReason(err)}`,
-          );
-        }
-      }
-    }
   }
 
   /** Replaces the links of the last run's develop packages by this run's. */
