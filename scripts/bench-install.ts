@@ -11,9 +11,13 @@
  * rerun (every part updated, nothing changed), stdout to /dev/null, HOME an
  * empty directory; and each install's peak memory (max RSS). A first install
  * of twice as many parts shows how it scales (2x when linear, 4x when
- * quadratic). Prints the figures beside the targets; exits 0 whatever they
- * are (exit 1 only if dist/buildout is missing or a generated buildout
- * fails to install).
+ * quadratic). The no-op's floor is `_floor_noop.ts`, compiled as
+ * dist/buildout is and timed in the same run: a minimal program doing only
+ * the no-op's reads, parsing, substitutions, comparisons and output (the
+ * same bytes), what an implementation on this runtime pays before doing
+ * anything else buildout does. Prints the figures beside the targets; exits 0 whatever they
+ * are (exit 1 only if dist/buildout is missing, a generated buildout
+ * fails to install or the floor does not print what the no-op prints).
  *
  *   deno task bench:install
  *   ./node_modules/.bin/deno run -A scripts/bench-install.ts [--parts N]
@@ -24,6 +28,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { bunCompileArgs } from "./_bun_compile.ts";
 import { peakMB as measurePeak } from "./_peak_memory.ts";
 import { printTimings, type Timing, type TimingRow } from "./_timing_table.ts";
 
@@ -105,11 +110,19 @@ function fail(what: string, status: number | null, stderr: string): never {
   process.exit(1);
 }
 
-/** Times one run of `args` in `cwd` (wall ms), after `before` (not timed). */
-function timeOnce(args: string[], before: () => void, cwd: string): number {
+/**
+ * Times one run of `command args` in `cwd` (wall ms), after `before` (not
+ * timed).
+ */
+function timeOnce(
+  args: string[],
+  before: () => void,
+  cwd: string,
+  command: string,
+): number {
   before();
   const start = performance.now();
-  const r = spawnSync(exe, args, {
+  const r = spawnSync(command, args, {
     cwd,
     env,
     stdio: ["ignore", "ignore", "pipe"],
@@ -125,10 +138,13 @@ function time(
   runs: number,
   before = () => {},
   cwd = project,
+  command = exe,
 ): Timing {
-  for (let i = 0; i < WARMUPS; i++) timeOnce(args, before, cwd);
-  const t = Array.from({ length: runs }, () => timeOnce(args, before, cwd))
-    .sort((a, b) => a - b);
+  for (let i = 0; i < WARMUPS; i++) timeOnce(args, before, cwd, command);
+  const t = Array.from(
+    { length: runs },
+    () => timeOnce(args, before, cwd, command),
+  ).sort((a, b) => a - b);
   return { median: t[Math.floor(runs / 2)], min: t[0] };
 }
 
@@ -178,11 +194,32 @@ const doubled = time(
   double,
 );
 
+const floorExe = join(work, "floor");
+const built = spawnSync(
+  join(root, "node_modules", ".bin", "bun"),
+  bunCompileArgs(join(root, "scripts", "_floor_noop.ts"), floorExe),
+  { cwd: root, stdio: ["ignore", "ignore", "pipe"] },
+);
+if (built.status !== 0) fail("(compiling the floor)", built.status, "");
+const floorOut = spawnSync(floorExe, [], { cwd: project, encoding: "utf8" });
+const noopOut = spawnSync(exe, [], { cwd: project, env, encoding: "utf8" });
+if (floorOut.status !== 0 || floorOut.stdout !== noopOut.stdout) {
+  fail(
+    "(floor)",
+    floorOut.status,
+    "the floor does not print what the no-op does",
+  );
+}
+const floorStartup = time(["--version"], RUNS, () => {}, project, floorExe);
+const floor = time([], RUNS, () => {}, project, floorExe);
+
 const rows: TimingRow[] = [
   ["--version (bare start-up)", startup, null],
   ["first install", first, firstMB],
   ["no-op rerun", noop, noopMB],
   [`first install, ${2 * PARTS} parts`, doubled, null],
+  ["floor: --version", floorStartup, null],
+  ["floor: no-op rerun", floor, null],
 ];
 printTimings(rows, startup);
 
@@ -204,6 +241,13 @@ const ratio = noop.median / startup.median;
 target(ratio <= 5, "no-op rerun <= 5x bare start-up", `${ratio.toFixed(2)}x`);
 const peak = Math.max(firstMB, noopMB);
 target(peak < 200, "peak memory < 200 MB", `${peak.toFixed(1)} MB`);
+console.log(
+  `  the no-op's floor is ${(floor.median / startup.median).toFixed(2)}x ` +
+    `bare start-up (${(floor.median / floorStartup.median).toFixed(2)}x its ` +
+    `own); the rest of the no-op, ` +
+    `${(noop.median - floor.median).toFixed(1)} ms, is what buildout does ` +
+    "beyond it",
+);
 const growth = doubled.median / first.median;
 console.log(
   `  first install, twice the parts: ${growth.toFixed(2)}x the time ` +

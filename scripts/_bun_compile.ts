@@ -1,0 +1,31 @@
+/**
+ * The `bun build --compile` command line of `dist/buildout`, shared with the
+ * benchmarks that compile a reference program the same way.
+ */
+
+/** Arguments after `bun` that compile `entry` into the executable `outfile`. */
+export function bunCompileArgs(entry: string, outfile: string): string[] {
+  return [
+    "build",
+    "--compile",
+    "--minify",
+    "--bytecode",
+    // A .env or bunfig.toml in the directory buildout runs in must not
+    // change its environment or behaviour.
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
+    // Recipe modules import packages from their own node_modules, which
+    // resolve through the packages' `main` and `exports` fields.
+    "--compile-autoload-package-json",
+    // A run is mostly code that runs a few hundred times and never again:
+    // compiling it to machine code costs more than interpreting it, while
+    // the long loops of large buildouts (config parsing) still need it.
+    // Thresholds scaled by 8 (A/B, medians of 21 runs): warm `-N` of 50
+    // distribution recipes ~30 -> ~22 ms, `annotate` of 1,000 sections
+    // ~29 -> ~25 ms; 64 made the config parse slower (interpreted) again.
+    "--compile-jit-policy=8",
+    entry,
+    "--outfile",
+    outfile,
+  ];
+}
