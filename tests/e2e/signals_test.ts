@@ -6,9 +6,11 @@
  * left at its default action) still ends when interrupted.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { constants } from "node:os";
 import process from "node:process";
+import { inPidNamespace, pidNamespaceSkipReason } from "./chroot.ts";
 import {
   BUILDOUT,
   ensureBinary,
@@ -86,41 +88,21 @@ for (
   });
 }
 
-/** Why a run cannot be made PID 1 of a new PID namespace here, or null. */
-function pidNamespaceSkipReason(): string | null {
-  if (process.platform !== "linux") return "needs Linux";
-  if (process.getuid?.() !== 0) return "needs root for unshare -p";
-  const probe = spawnSync("unshare", [
-    "-p",
-    "-f",
-    "-m",
-    "--mount-proc",
-    "true",
-  ]);
-  if (probe.error || probe.status !== 0) {
-    return "unshare -p -f -m --mount-proc is not permitted here: " +
-      String(probe.error ?? probe.stderr).trim();
-  }
-  return null;
-}
-
-const pidNamespaceSkip = pidNamespaceSkipReason();
-
 for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
   Deno.test({
     name: `as a container's PID 1, ${signal} ends the run` +
-      (pidNamespaceSkip ? ` (skipped: ${pidNamespaceSkip})` : ""),
-    ignore: pidNamespaceSkip !== null,
+      (pidNamespaceSkipReason ? ` (skipped: ${pidNamespaceSkipReason})` : ""),
+    ignore: pidNamespaceSkipReason !== null,
     async fn() {
       ensureBinary();
       using sample = await sampleBuildout();
       sample.write("buildout.cfg", WAITING_PART);
       // `docker stop` signals the container's first process only.
-      const unshare = spawn(
-        "unshare",
-        ["-p", "-f", "-m", "--mount-proc", BUILDOUT],
-        { cwd: sample.dir, env: env(sample), stdio: "ignore" },
-      );
+      const unshare = spawn(...inPidNamespace(BUILDOUT), {
+        cwd: sample.dir,
+        env: env(sample),
+        stdio: "ignore",
+      });
       const status = exited(unshare);
       let ended = false;
       status.then(() => ended = true);
@@ -138,17 +120,19 @@ for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
         writeFileSync(sample.path("go"), "");
       }
       assert.ok(ended, `the run went on after ${signal}`);
-      const number = Number(
-        (await import("node:os")).constants.signals[signal],
-      );
       // The status a shell reports for a process killed by the signal.
-      assert.deepEqual(await status, { code: 128 + number, signal: null });
+      assert.deepEqual(await status, {
+        code: 128 + constants.signals[signal],
+        signal: null,
+      });
       assert.ok(!existsSync(sample.path("finished")));
       assert.ok(!existsSync(sample.path(".installed.cfg")));
     },
   });
 }
 
-if (pidNamespaceSkip) {
-  console.error(`signals_test.ts: PID 1 tests ignored: ${pidNamespaceSkip}`);
+if (pidNamespaceSkipReason) {
+  console.error(
+    `signals_test.ts: PID 1 tests ignored: ${pidNamespaceSkipReason}`,
+  );
 }
