@@ -1,4 +1,5 @@
 /** Whether a process runs: for temporaries and locks a killed run left. */
+import { readlinkSync } from "node:fs";
 import process from "node:process";
 
 /**
@@ -15,4 +16,22 @@ export function processExists(pid: number): boolean {
   } catch (err) {
     return (err as { code?: string }).code !== "ESRCH";
   }
+}
+
+let namespace: string | undefined;
+
+/**
+ * This process's PID namespace (`pid:[4026531836]`), or "-" where it
+ * cannot be read. Process ids name the same process only within one: a
+ * container sharing the host's name (`--network host`) has its own.
+ */
+export function pidNamespace(): string {
+  if (namespace === undefined) {
+    try {
+      namespace = readlinkSync("/proc/self/ns/pid");
+    } catch {
+      namespace = "-";
+    }
+  }
+  return namespace;
 }

@@ -10,14 +10,18 @@ import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { createHash, randomBytes } from "../lazy_crypto.ts";
 import { trackTempFile } from "./temp_files.ts";
-import { processExists } from "../process_exists.ts";
+import { pidNamespace, processExists } from "../process_exists.ts";
 
-let hostTag: string | undefined;
+let tag: string | undefined;
 
-/** The host part of temporary names: runs elsewhere are never swept. */
-function host(): string {
-  return hostTag ??= createHash("md5").update(hostname()).digest("hex")
-    .slice(0, 8);
+/**
+ * The host part of temporary names (8 hex digits): runs elsewhere are never swept, nor
+ * those of another PID namespace (a container sharing the host's name),
+ * whose process ids mean other processes here.
+ */
+export function hostTag(): string {
+  return tag ??= createHash("md5")
+    .update(`${hostname()} ${pidNamespace()}`).digest("hex").slice(0, 8);
 }
 const TEMP_PREFIX = ".buildout-";
 const TEMP_PATTERN = /^\.buildout-([0-9a-f]{8})-(\d+)-[0-9a-f]{8}-/;
@@ -34,7 +38,7 @@ const swept = new Set<string>();
 export function hiddenTemp(target: string): string {
   const dir = dirname(resolve(target));
   sweepAbandoned(dir);
-  const name = `${TEMP_PREFIX}${host()}-${process.pid}-${
+  const name = `${TEMP_PREFIX}${hostTag()}-${process.pid}-${
     randomBytes(4).toString("hex")
   }-${basename(target).slice(0, 100)}`;
   const temp = join(dir, name);
@@ -59,7 +63,7 @@ export function sweepAbandoned(dir: string): void {
     const match = TEMP_PATTERN.exec(name);
     const path = join(dir, name);
     try {
-      const local = match?.[1] === host();
+      const local = match?.[1] === hostTag();
       const pid = Number(match![2]);
       const dead = local && pid !== process.pid && !processExists(pid);
       const old = Date.now() - lstatSync(path).mtimeMs > ABANDONED_MS;

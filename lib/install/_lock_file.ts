@@ -1,9 +1,11 @@
 /**
- * Lock files of runs, created exclusively and holding `pid host start`
- * (`start` is the process's start time from /proc, so a pid reused after a
- * container restart is not taken for the owner). A lock left by a killed
- * run on this host (its process is gone) is taken over; one from another
- * host is not, since its process cannot be checked from here.
+ * Lock files of runs, created exclusively and holding `pid host start
+ * namespace` (`start` is the process's start time from /proc, so a pid
+ * reused after a container restart is not taken for the owner; `namespace`
+ * the PID namespace the pid belongs to). A lock left by a killed run on this
+ * host (its process is gone) is taken over; one from another host, or from
+ * another PID namespace of this one (a container sharing the host's name),
+ * is not, since its process cannot be checked from here.
  */
 import {
   closeSync,
@@ -16,7 +18,7 @@ import { hostname } from "node:os";
 import process from "node:process";
 import { fsReason, oneLine, UserError } from "../errors.ts";
 import { removeTempFile, trackTempFile } from "../fetch/temp_files.ts";
-import { processExists } from "../process_exists.ts";
+import { pidNamespace, processExists } from "../process_exists.ts";
 
 /** Errors of a file system refusing writes (read-only, full, no access). */
 const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT", "EACCES", "EPERM"]);
@@ -30,6 +32,8 @@ export interface LockHolder {
   host: string;
   /** On this host (an empty lock counts as such). */
   here: boolean;
+  /** On a host of the same name, in another PID namespace. */
+  otherNamespace: boolean;
 }
 
 /**
@@ -37,13 +41,14 @@ export interface LockHolder {
  * cannot be checked from here: `doing` says what that run is doing.
  */
 export function heldElsewhere(
-  { pid, host }: LockHolder,
+  { pid, host, otherNamespace }: LockHolder,
   doing: string,
   path: string,
 ): UserError {
+  const where = otherNamespace ? " in another PID namespace" : "";
   // A damaged lock may name a process but no host, or hold anything.
   return new UserError(oneLine(
-    `A buildout run on ${host || "an unknown host"} (process ${pid}) ` +
+    `A buildout run on ${host || "an unknown host"} (process ${pid}${where}) ` +
       `is ${doing}; remove ${path} if it has ended`,
   ));
 }
@@ -64,7 +69,8 @@ export function heldElsewhere(
  */
 export function takeLock(path: string): (() => void) | LockHolder {
   const host = hostname();
-  const content = `${process.pid} ${host} ${startTime(process.pid)}\n`;
+  const start = startTime(process.pid);
+  const content = `${process.pid} ${host} ${start} ${pidNamespace()}\n`;
   // Three tries: a stale lock removed here may be taken by another run first.
   for (let attempt = 0; attempt < 3; attempt++) {
     const created = create(path, content);
@@ -77,7 +83,14 @@ export function takeLock(path: string): (() => void) | LockHolder {
     if (owner === undefined) continue;
     if (!isStale(path, owner, host)) {
       const [pid = "", ownerHost = ""] = owner.trim().split(" ");
-      return { pid, host: ownerHost, here: !pid || ownerHost === host };
+      const local = ownerHost === host;
+      const sameNamespace = inNamespace(owner);
+      return {
+        pid,
+        host: ownerHost,
+        here: !pid || (local && sameNamespace),
+        otherNamespace: local && !sameNamespace,
+      };
     }
     // Removed only if still the same dead owner's, not a new run's.
     if (read(path) === owner) removeTempFile(path);
@@ -131,7 +144,17 @@ function isStale(path: string, owner: string, host: string): boolean {
     // time in the future.
     return !stat || Math.abs(Date.now() - stat.mtimeMs) > EMPTY_STALE_MS;
   }
-  return ownerHost === host && !processAlive(Number(pid), start);
+  return ownerHost === host && inNamespace(owner) &&
+    !processAlive(Number(pid), start);
+}
+
+/**
+ * Whether the lock's pid is one of this PID namespace; a lock written
+ * before namespaces were recorded is taken for one.
+ */
+function inNamespace(owner: string): boolean {
+  const namespace = owner.trim().split(" ")[3];
+  return namespace === undefined || namespace === pidNamespace();
 }
 
 function processAlive(pid: number, start: string | undefined): boolean {

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { createHash } from "node:crypto";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../lib/errors.ts";
 import { EggsDirectory } from "../../lib/dists/eggs.ts";
+import { hostTag } from "../../lib/fetch/hidden_temp.ts";
 import { parseDistName } from "../../lib/dists/archive_name.ts";
 import { FakeWorld, type Files, recipeFiles } from "./fake_transport.ts";
 
@@ -153,7 +152,7 @@ Deno.test("a distribution unpacked meanwhile by another run is kept", async () =
 Deno.test("reading the eggs directory sweeps what killed runs left half-unpacked", () => {
   using world = new FakeWorld();
   const path = join(world.dir, "eggs");
-  const host = createHash("md5").update(hostname()).digest("hex").slice(0, 8);
+  const host = hostTag();
   const dead = `.buildout-${host}-999999999-0badf00d-spam-1`;
   const live = `.buildout-${host}-1-0badf00d-spam-1`;
   for (const name of [dead, live, "spam-1"]) {

@@ -72,6 +72,42 @@ function whyNot(): string | null {
 
 /** Why minimal-root tests cannot run here, or null when they can. */
 export const skipReason: string | null = whyNot();
+
+/** Why a run cannot be a container's PID 1 here, or null when it can. */
+function whyNoPidNamespace(): string | null {
+  if (process.platform !== "linux") return "needs Linux";
+  if (process.getuid?.() !== 0) return "needs root for unshare -p";
+  if (!tools.unshare) return "needs unshare";
+  const probe = spawnSync(tools.unshare, [
+    "-p",
+    "-f",
+    "-m",
+    "--mount-proc",
+    "true",
+  ]);
+  if (probe.status !== 0) {
+    return "unshare -p -f -m --mount-proc is not permitted here: " +
+      String(probe.stderr).trim();
+  }
+  return null;
+}
+
+/**
+ * Why {@link inPidNamespace} cannot run here, or null when it can.
+ */
+export const pidNamespaceSkipReason: string | null = whyNoPidNamespace();
+
+/**
+ * The command line running `program args` as the first process (PID 1)
+ * of a new PID namespace with its own /proc, as a container's first
+ * process: `unshare -p -f -m --mount-proc program args`.
+ */
+export function inPidNamespace(
+  program: string,
+  args: string[] = [],
+): [string, string[]] {
+  return [tools.unshare!, ["-p", "-f", "-m", "--mount-proc", program, ...args]];
+}
 /** Appended to test names when they are ignored. */
 export const suffix: string = skipReason ? ` (skipped: ${skipReason})` : "";
 

@@ -15,12 +15,13 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { UserError } from "../../lib/errors.ts";
 import { Download } from "../../lib/fetch/download.ts";
 import { ChecksumError, DownloadError } from "../../lib/fetch/errors.ts";
+import { hostTag } from "../../lib/fetch/hidden_temp.ts";
 import { removeTempFiles } from "../../lib/fetch/temp_files.ts";
 import { pyRepr } from "../../lib/install/pyrepr.ts";
 import { startServer, type StaticServer } from "../e2e/harness.ts";
@@ -565,7 +566,7 @@ Deno.test("two downloads into one cache at once both succeed; the cache holds on
 Deno.test("temporaries of killed runs on this host are swept, live ones are kept", async () => {
   await using fx = await new Fixture().start();
   const cache = fx.dir("cache");
-  const host = md5(hostname()).slice(0, 8);
+  const host = hostTag();
   const dead = `.buildout-${host}-999999999-0badf00d-foo.txt`;
   const live = `.buildout-${host}-1-0badf00d-foo.txt`;
   const elsewhere = `.buildout-00000000-999999999-0badf00d-foo.txt`;

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import {
   mkdirSync,
   mkdtempSync,
@@ -8,8 +7,9 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { hostTag } from "../../lib/fetch/hidden_temp.ts";
 import { readDatabaseText } from "../../lib/install/_database_text.ts";
 import { InstallDatabase, INSTALLED } from "../../lib/install/database.ts";
 import { parse } from "../../lib/config/parse.ts";
@@ -69,12 +69,12 @@ Deno.test("a carriage return inside a value or a path reads back", () => {
 
 Deno.test("a rewrite removes the temporary of a run killed while rewriting", () => {
   withDir((dir) => {
-    const host = createHash("md5").update(hostname()).digest("hex");
+    const host = hostTag();
     const dead = spawnSync("true").pid;
     writeFileSync(
       join(
         dir,
-        `.buildout-${host.slice(0, 8)}-${dead}-0123abcd-.installed.cfg`,
+        `.buildout-${host}-${dead}-0123abcd-.installed.cfg`,
       ),
       "[buildout]\n",
     );

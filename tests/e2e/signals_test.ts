@@ -1,0 +1,138 @@
+/**
+ * End-to-end tests of signals as a process environment hands them over:
+ * a signal ignored when the run starts (SIGHUP under `nohup`, SIGINT of a
+ * shell's background job) stays ignored, and a run that is a container's
+ * first process (PID 1 of a PID namespace, where the kernel drops a signal
+ * left at its default action) still ends when interrupted.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { constants } from "node:os";
+import process from "node:process";
+import { inPidNamespace, pidNamespaceSkipReason } from "./chroot.ts";
+import {
+  BUILDOUT,
+  ensureBinary,
+  type Sample,
+  sampleBuildout,
+} from "./harness.ts";
+
+/**
+ * A part whose command marks that it started, then waits for the file `go`
+ * (20 seconds at most, so that nothing outlives a failed test) before
+ * marking that it finished.
+ */
+const WAITING_PART = "[buildout]\nparts = wait\n\n[wait]\nrecipe = command\n" +
+  "command = touch started && i=0 && " +
+  "while [ ! -e go ] && [ $i -lt 1000 ]; do sleep 0.02; i=$((i+1)); done " +
+  "&& touch finished\n";
+
+function env(sample: Sample): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined) vars[key] = value;
+  }
+  return { ...vars, HOME: sample.home, BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" };
+}
+
+/** Resolves with the exit status and signal once `child` has exited. */
+function exited(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((done) =>
+    child.on("exit", (code, signal) => done({ code, signal }))
+  );
+}
+
+async function until(what: () => boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((wait) => setTimeout(wait, 10));
+  }
+}
+
+for (
+  const [signal, how] of [
+    ["SIGHUP", "under nohup"],
+    ["SIGINT", "as a background job"],
+  ] as const
+) {
+  Deno.test(`${signal} ignored ${how} does not stop the run`, async () => {
+    ensureBinary();
+    using sample = await sampleBuildout();
+    sample.write("buildout.cfg", WAITING_PART);
+    // As nohup and a non-interactive shell's `&` leave it: ignored, which
+    // exec keeps.
+    const trap = signal.slice(3);
+    const child = spawn(
+      "/bin/sh",
+      ["-c", `trap '' ${trap} && exec "$0"`, BUILDOUT],
+      { cwd: sample.dir, env: env(sample), stdio: "ignore" },
+    );
+    const status = exited(child);
+    try {
+      await until(() => existsSync(sample.path("started")));
+      // Not child.kill: Deno then reports that signal as the cause of any
+      // exit.
+      process.kill(child.pid!, signal);
+      // Time for the signal to act, before the part may finish.
+      await new Promise((wait) => setTimeout(wait, 300));
+    } finally {
+      writeFileSync(sample.path("go"), "");
+    }
+    assert.deepEqual(await status, { code: 0, signal: null });
+    assert.ok(existsSync(sample.path("finished")));
+    assert.match(sample.cat(".installed.cfg"), /^\[wait\]$/m);
+  });
+}
+
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+  Deno.test({
+    name: `as a container's PID 1, ${signal} ends the run` +
+      (pidNamespaceSkipReason ? ` (skipped: ${pidNamespaceSkipReason})` : ""),
+    ignore: pidNamespaceSkipReason !== null,
+    async fn() {
+      ensureBinary();
+      using sample = await sampleBuildout();
+      sample.write("buildout.cfg", WAITING_PART);
+      // `docker stop` signals the container's first process only.
+      const unshare = spawn(...inPidNamespace(BUILDOUT), {
+        cwd: sample.dir,
+        env: env(sample),
+        stdio: "ignore",
+      });
+      const status = exited(unshare);
+      let ended = false;
+      status.then(() => ended = true);
+      let pid = 0;
+      try {
+        await until(() => existsSync(sample.path("started")));
+        const children = `/proc/${unshare.pid}/task/${unshare.pid}/children`;
+        pid = Number(readFileSync(children, "utf8").trim());
+        assert.ok(pid > 0, `no child of unshare in ${children}`);
+        process.kill(pid, signal);
+        await until(() => ended, 5_000).catch(() => {});
+      } finally {
+        // A run that went on goes, with all its namespace's processes.
+        if (!ended && pid > 0) process.kill(pid, "SIGKILL");
+        writeFileSync(sample.path("go"), "");
+      }
+      assert.ok(ended, `the run went on after ${signal}`);
+      // The status a shell reports for a process killed by the signal.
+      assert.deepEqual(await status, {
+        code: 128 + constants.signals[signal],
+        signal: null,
+      });
+      assert.ok(!existsSync(sample.path("finished")));
+      assert.ok(!existsSync(sample.path(".installed.cfg")));
+    },
+  });
+}
+
+if (pidNamespaceSkipReason) {
+  console.error(
+    `signals_test.ts: PID 1 tests ignored: ${pidNamespaceSkipReason}`,
+  );
+}
