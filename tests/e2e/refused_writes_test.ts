@@ -21,7 +21,7 @@ import {
   startServer,
   type StaticServer,
 } from "./harness.ts";
-import { pack, runOk } from "./recipe_fixtures.ts";
+import { md5Text, pack, runOk } from "./recipe_fixtures.ts";
 
 /** Why mounts and other users cannot be used here, or null. */
 function noMounts(): string | null {
@@ -107,6 +107,7 @@ function runMounted(
 }
 
 const READ_ONLY = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1"';
+const SMALL_TMPFS = 'mount -t tmpfs -o size=64k tmpfs "$1"';
 
 Deno.test({
   name: "a copy from the download cache into a read-only destination names " +
@@ -193,6 +194,40 @@ Deno.test({
         "Error: Couldn't write /dest/data.bin: permission denied\n",
     );
     assert.equal(result.code, 1);
+    assert.deepEqual(listing(cache), before);
+  },
+});
+
+Deno.test({
+  name: "unpacking into a full or read-only parts directory gives the " +
+    `reason and leaves nothing there${skipNote}`,
+  ignore: mountSkip !== null,
+  fn: async () => {
+    using filled = await filledCache();
+    const { sample, cache, url } = filled;
+    const before = listing(cache);
+    const archive = `/cache/${md5Text(`${url}pkg.tar.gz`)}`;
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\ndownload-cache = ${cache}\nparts = b\n` +
+        `[b]\nrecipe = download\nurl = ${url}pkg.tar.gz\n`,
+    );
+    const parts = sample.path("parts");
+    for (
+      const [mount, reason] of [
+        [SMALL_TMPFS, "no space left on device"],
+        [READ_ONLY, "read-only file system"],
+      ]
+    ) {
+      const result = await runMounted(sample, parts, mount);
+      assert.equal(
+        sample.normalize(result.stderr),
+        "While:\n  Installing b.\nError: Couldn't extract " +
+          `${archive} into /sample-buildout/parts/b: ${reason}\n`,
+      );
+      assert.equal(result.code, 1);
+      assert.match(result.stdout, /\nleft: \n$/);
+    }
     assert.deepEqual(listing(cache), before);
   },
 });
