@@ -1,15 +1,21 @@
 /**
  * End-to-end tests of builds from a filled download cache onto a machine
- * that refuses writes: a read-only, full or forbidden destination. Each
- * failure is one `Error:` line naming the file that could not be written,
- * the cache stays untouched and nothing half made is left behind. Tests
- * that need mounts or another user (root, with `unshare -m` and
- * `setpriv`) are ignored otherwise, saying why.
+ * that refuses writes: a read-only, full or forbidden destination, and too
+ * few file descriptors. Each failure is one `Error:` line naming the file
+ * that could not be written, the cache stays untouched and nothing half
+ * made is left behind. Tests that need mounts or another user (root, with
+ * `unshare -m` and `setpriv`) are ignored otherwise, saying why.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import {
@@ -230,4 +236,48 @@ Deno.test({
     }
     assert.deepEqual(listing(cache), before);
   },
+});
+
+/** What the dynamic loader and Bun say when they cannot start at all. */
+const STARTING =
+  /error while loading shared libraries|^error: bun ran out of file descriptors/m;
+
+Deno.test("too few file descriptors: a one-line error at every limit, never an internal error", async () => {
+  using filled = await filledCache();
+  const { sample, cache, url } = filled;
+  let config = `[buildout]\ndownload-cache = ${cache}\nparts = b`;
+  for (let i = 0; i < 4; i++) config += ` a${i}`;
+  config += `\n[b]\nrecipe = download\nurl = ${url}pkg.tar.gz\n`;
+  for (let i = 0; i < 4; i++) {
+    config += `[a${i}]\nrecipe = download\nurl = ${url}data.bin\n` +
+      "download-only = true\n";
+  }
+  sample.write("buildout.cfg", config);
+  const refusals: string[] = [];
+  let succeeded = false;
+  // Up from a limit too low to start: each run fails where it runs out.
+  for (let limit = 3; limit <= 64 && !succeeded; limit++) {
+    rmSync(sample.path(".installed.cfg"), { force: true });
+    for (const name of readdirSync(sample.path("parts"))) {
+      sample.remove("parts", name);
+    }
+    const result = await exec(
+      "sh",
+      ["-c", 'ulimit -n "$1" && exec "$2" -o', "sh", String(limit), BUILDOUT],
+      { cwd: sample.dir, env: { HOME: sample.home } },
+    );
+    if (result.code === 0) {
+      succeeded = true;
+      continue;
+    }
+    assert.doesNotMatch(result.stderr, /internal error/, `ulimit -n ${limit}`);
+    // Too few to load the program or start the runtime: their messages.
+    if (STARTING.test(result.stderr)) continue;
+    const last = result.stderr.trimEnd().split("\n").pop()!;
+    assert.match(last, /^Error: /, `ulimit -n ${limit}: ${result.stderr}`);
+    assert.equal(result.code, 1);
+    if (/too many open files/i.test(last)) refusals.push(last);
+  }
+  assert.ok(succeeded, "no limit up to 64 was enough");
+  assert.ok(refusals.length > 0, "no run ran out of file descriptors");
 });
