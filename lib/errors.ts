@@ -136,6 +136,8 @@ const FS_REASONS: Record<string, string> = {
   ENOTDIR: "not a directory",
   EISDIR: "is a directory",
   EEXIST: "file exists",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files in the system",
 };
 
 /** A file-system error as a short reason (`no space left on device`). */
@@ -150,8 +152,9 @@ const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT"]);
 /**
  * A one-line message when `err` is the file system refusing an operation
  * on a path: `Couldn't write PATH: reason` (read-only, full, over quota),
- * `Permission denied: PATH` (which may be a read), `File name too long:
- * PATH` (a name taken from a URL or an option); else undefined.
+ * `Permission denied: PATH` (which may be a read), `Too many open files
+ * (see ulimit -n): PATH`, `File name too long: PATH` (a name taken from a
+ * URL or an option); else undefined.
  */
 export function refusedByFileSystem(err: unknown): string | undefined {
   const { code, path, dest } = err as {
@@ -163,6 +166,9 @@ export function refusedByFileSystem(err: unknown): string | undefined {
   if (REFUSALS.has(code)) return `Couldn't write ${path}: ${fsReason(err)}`;
   if (code === "EACCES" || code === "EPERM") {
     return `Permission denied: ${path}`;
+  }
+  if (code === "EMFILE" || code === "ENFILE") {
+    return `Too many open files (see ulimit -n): ${path}`;
   }
   if (code === "ENAMETOOLONG") {
     // A copy or rename names its source `path` and its target `dest`.

@@ -3,12 +3,10 @@
  * `buildout.download`: temporary downloads are released after use, and
  * files reach their final path only by rename.
  */
-import { copyFileSync, renameSync } from "node:fs";
 import { resolve } from "node:path";
-import { fsReason } from "../lib/errors.ts";
 import { DamagedArchive } from "../lib/fetch/archive/errors.ts";
 import type { DownloadOptions, RecipeBuildout } from "../lib/recipe/api.ts";
-import { removeTree, siblingTemp } from "./_paths.ts";
+import { removeTree } from "./_paths.ts";
 
 /**
  * Downloads `url`, calls `use` with the file's absolute path, then removes
@@ -51,8 +49,9 @@ export async function withDownload<T>(
 }
 
 /**
- * Downloads `url` to exactly `target` (its directory must exist): into a
- * temporary sibling first, renamed once complete.
+ * Downloads `url` to exactly `target` (its directory must exist). The
+ * download utility writes it under a hidden temporary name and renames it
+ * once complete, so errors name `target`.
  */
 export async function downloadTo(
   buildout: RecipeBuildout,
@@ -60,21 +59,5 @@ export async function downloadTo(
   options: DownloadOptions,
   target: string,
 ): Promise<void> {
-  const temp = siblingTemp(target);
-  try {
-    const result = await buildout.download(url, { ...options, path: temp });
-    if (resolve(result.path) !== resolve(temp)) {
-      copyFileSync(result.path, temp);
-      if (result.isTemp) removeTree(result.path);
-    }
-    try {
-      renameSync(temp, target);
-    } catch (err) {
-      throw new buildout.UserError(
-        `Couldn't write ${target}: ${fsReason(err)}`,
-      );
-    }
-  } finally {
-    removeTree(temp);
-  }
+  await buildout.download(url, { ...options, path: target });
 }

@@ -1,29 +1,66 @@
 /**
- * File system helpers shared by the built-in recipes: temporary
- * siblings (so a rename puts a finished result in place), tree removal,
- * read-only trees, file and directory tests.
+ * File system helpers shared by the built-in recipes: copies that reach
+ * their place by rename, tree removal, read-only trees, file and directory
+ * tests.
  */
-import { randomBytes } from "../lib/lazy_crypto.ts";
-import { chmodSync, lstatSync, readdirSync, rmSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { oneLine, UserError } from "../lib/errors.ts";
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  copyFileSync,
+  lstatSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
+import { join } from "node:path";
+import { fsReason, oneLine, UserError } from "../lib/errors.ts";
+import { isSystemError } from "../lib/fetch/archive/errors.ts";
+import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
+import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
 import { urlPath } from "../lib/fetch/url_path.ts";
 import { isDirectory, isFile } from "../lib/fs_kinds.ts";
 
 export { isDirectory, isFile };
 
 /**
- * A path that does not exist yet, next to `path` (same directory, so same
- * file system): `<dir>/.<name>.buildout-<random>`, `<name>` cut to 100
- * characters so that any name the file system holds has a temporary.
+ * Copies the file `source` to `target` through a hidden temporary next to
+ * it (removed if the run is interrupted, swept by a later run if killed),
+ * given `mode` when set and renamed over `target` once complete.
+ *
+ * @throws {UserError} naming `target` when it cannot be written (a full,
+ *   read-only or forbidden directory), or `source` when it cannot be read.
  */
-export function siblingTemp(path: string): string {
-  return join(
-    dirname(path),
-    `.${basename(path).slice(0, 100)}.buildout-${
-      randomBytes(6).toString("hex")
-    }`,
-  );
+export function copyInto(source: string, target: string, mode?: number): void {
+  const temp = hiddenTemp(target);
+  try {
+    copyFileSync(source, temp);
+    if (mode !== undefined) chmodSync(temp, mode);
+    renameSync(temp, target);
+    untrackTempFile(temp);
+  } catch (err) {
+    // Never throws: on a read-only file system even removing a file that
+    // is not there fails, and that must not hide why the copy failed.
+    removeTempFile(temp);
+    if (!isSystemError(err)) throw err;
+    if (err.code === "ENAMETOOLONG") {
+      throw new UserError(`File name too long: ${target}`);
+    }
+    // A copy's error names its source whichever side failed, and the
+    // temporary as its target: the message names the file to look at.
+    throw readable(source)
+      ? new UserError(`Couldn't write ${target}: ${fsReason(err)}`)
+      : new UserError(`Couldn't read ${source}: ${fsReason(err)}`);
+  }
+}
+
+function readable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Removes a file, link or directory tree; nothing if it does not exist. */

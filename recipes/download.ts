@@ -14,7 +14,7 @@
  * Unpacking always happens in a temporary directory next to the destination
  * and reaches it by rename, so a failure leaves nothing behind.
  */
-import { chmodSync, copyFileSync, readdirSync, renameSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { makeDirectories } from "../lib/directories.ts";
 import { oneLine } from "../lib/errors.ts";
@@ -27,10 +27,10 @@ import type {
 import { hexagonitBool, slaposBool } from "./_bool.ts";
 import { downloadTo, withDownload } from "./_fetch.ts";
 import {
+  copyInto,
   exists,
   isDirectory,
   removeTree,
-  siblingTemp,
   urlFileName,
 } from "./_paths.ts";
 import { SharedPart } from "./_shared_part.ts";
@@ -162,13 +162,9 @@ export class HexagonitDownload implements Recipe {
     // The original file name, even when the cache names files by hash.
     const target = join(destination, this.filename || urlFileName(this.url));
     makeDirectories(destination);
-    const temp = siblingTemp(target);
     try {
-      copyFileSync(file, temp);
-      if (this.mode !== undefined) chmodSync(temp, this.mode);
-      renameSync(temp, target);
+      copyInto(file, target, this.mode);
     } catch (err) {
-      removeTree(temp);
       if (created) removeTree(destination);
       throw err;
     }
@@ -347,12 +343,9 @@ export class GoceptDownload implements Recipe {
     requireFile(this.buildout, this.url, file);
     const created = !exists(target);
     makeDirectories(target);
-    const temp = siblingTemp(join(target, this.filename));
     try {
-      copyFileSync(file, temp);
-      renameSync(temp, join(target, this.filename));
+      copyInto(file, join(target, this.filename));
     } catch (err) {
-      removeTree(temp);
       if (created) removeTree(target);
       throw err;
     }

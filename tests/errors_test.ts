@@ -40,3 +40,12 @@ Deno.test("other errors, and errors naming no path, are not refusals", () => {
   }
   assert.equal(refusedByFileSystem(missing), undefined);
 });
+
+Deno.test("running out of file descriptors is a refusal naming the path", () => {
+  for (const code of ["EMFILE", "ENFILE"]) {
+    assert.equal(
+      refusedByFileSystem(fsError(code, "/b/parts/a")),
+      "Too many open files (see ulimit -n): /b/parts/a",
+    );
+  }
+});

@@ -22,7 +22,7 @@ import {
 import { dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream";
 import { createGunzip, gunzipSync } from "node:zlib";
-import { oneLine, UserError } from "../errors.ts";
+import { fsReason, oneLine, UserError } from "../errors.ts";
 import type { ExtractOptions } from "../recipe/api.ts";
 import { bunzip2 } from "./archive/bzip2.ts";
 import { type ArchiveFormat, detect } from "./archive/detect.ts";
@@ -105,15 +105,8 @@ export async function extract(
     return placed.added;
   } catch (err) {
     tree?.abandon();
-    if (placed === undefined && madeParent) {
-      rmSync(madeParent, { recursive: true, force: true });
-    }
-    if (isSystemError(err)) {
-      throw new UserError(
-        oneLine(`Couldn't extract ${archive} into ${target}: ${err.message}`),
-      );
-    }
-    throw err;
+    if (placed === undefined && madeParent) removeQuietly(madeParent);
+    throw systemError(err, archive, target);
   } finally {
     if (tmp) removeTempFile(tmp);
   }
@@ -155,19 +148,38 @@ export async function extractToNewDirectory(
     }
   } catch (err) {
     tree?.abandon();
-    if (made) rmSync(target, { recursive: true, force: true });
+    if (made) removeQuietly(target);
     // Anything unusual (no single top-level directory, a refused member)
     // goes the general way, whose messages name members as archived.
     if (err instanceof ArchiveError || err instanceof NoSingleTop) {
       await extract(archive, target, { stripTopLevelDir: "auto" });
       return;
     }
-    if (isSystemError(err)) {
-      throw new UserError(
-        oneLine(`Couldn't extract ${archive} into ${target}: ${err.message}`),
-      );
-    }
-    throw err;
+    throw systemError(err, archive, target);
+  }
+}
+
+/**
+ * A file system error while extracting `archive` into `target` as a user
+ * error giving its reason (`no space left on device`), not the runtime's
+ * message, which names the hidden temporary directory; `err` otherwise.
+ */
+function systemError(err: unknown, archive: string, target: string): unknown {
+  if (!isSystemError(err)) return err;
+  return new UserError(
+    oneLine(`Couldn't extract ${archive} into ${target}: ${fsReason(err)}`),
+  );
+}
+
+/**
+ * Removes what a failed extraction made, if it can: failing to (out of
+ * file descriptors, say) must not hide why the extraction failed.
+ */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    // Left behind; the error being reported says what went wrong.
   }
 }
 

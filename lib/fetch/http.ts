@@ -340,6 +340,10 @@ function failureReason(
   }
   const notHttp = NOT_HTTP.get(code);
   if (notHttp) return { reason: notHttp };
+  // Bun words these as a typo in the URL.
+  if (/^E[MN]FILE$/.test(code) || /^E[MN]FILE\b/.test(text)) {
+    return { reason: "too many open files (see ulimit -n)" };
+  }
   if (code === "ECONNREFUSED" || /connection refused/i.test(text)) {
     return { reason: "connection refused" };
   }

@@ -64,7 +64,7 @@ destination = data
   );
   await expectError(
     sample,
-    "Couldn't write /sample-buildout/data: is a directory",
+    "Couldn't write '/sample-buildout/data': is a directory",
   );
   assert.equal(sample.cat("data/keep"), "keep\n");
 });

@@ -347,3 +347,28 @@ Deno.test("more than ten redirects is an error", async () => {
     );
   });
 });
+
+Deno.test("running out of file descriptors is said so, not taken for a typo in the URL", async () => {
+  const url = "http://127.0.0.1:9/x";
+  const real = globalThis.fetch;
+  // As Bun reports it: the errno as code, or leading its message.
+  for (
+    const refusal of [
+      Object.assign(new Error("Was there a typo in the url or port?"), {
+        code: "EMFILE",
+      }),
+      new Error("EMFILE: Was there a typo in the url or port?"),
+      Object.assign(new Error("failed"), { code: "ENFILE" }),
+    ]
+  ) {
+    globalThis.fetch = () => Promise.reject(refusal);
+    try {
+      await assert.rejects(
+        httpGet(url, new Collect(), settings),
+        new DownloadError(url, "too many open files (see ulimit -n)"),
+      );
+    } finally {
+      globalThis.fetch = real;
+    }
+  }
+});
