@@ -272,14 +272,18 @@ export class SlaposCmmi implements Recipe {
     if (this.extraOptions) configureOptions.push(this.extraOptions);
     let configure = (options.get("configure-command") ?? "").trim();
     const defaultConfigure = !configure;
-    const prefix = options.require("prefix");
+    // One shell word whatever the path holds, and no `%` for the
+    // interpolation below to read: the original's `"%s"` breaks on a `$`,
+    // `"`, backquote or `%` in the buildout's path.
+    const literalPrefix = shellQuote(options.require("prefix"))
+      .replaceAll("%", "%%");
     if (defaultConfigure) {
       configure = "./configure";
       if (!configureOptions.join(" ").includes("--prefix")) {
-        configureOptions.unshift(`--prefix="${prefix}"`);
+        configureOptions.unshift(`--prefix=${literalPrefix}`);
       }
     } else if (make === "make" && makeTargets === "install") {
-      makeTargets += ` prefix="${prefix}"`;
+      makeTargets += ` prefix=${literalPrefix}`;
     }
     const commands = {
       configure: this.interpolate(
@@ -573,8 +577,11 @@ export class HexagonitCmmi implements Recipe {
     if (defaultConfigure) {
       configure = "./configure";
       if (!configureOptions.join(" ").includes("--prefix")) {
-        // Quoted, as hexagonit.recipe.cmmi since 1.5.1: a prefix may hold spaces.
-        configureOptions.unshift(`--prefix="${options.require("prefix")}"`);
+        // Quoted, as hexagonit.recipe.cmmi since 1.5.1 does with `"%s"`,
+        // but as one shell word whatever the path holds.
+        configureOptions.unshift(
+          `--prefix=${shellQuote(options.require("prefix"))}`,
+        );
       }
     }
     const patch = (options.get("patch-binary") ?? "patch").trim();
@@ -743,7 +750,7 @@ export class ZcCmmi implements Recipe {
     const configure = options.get("configure-command") ?? "./configure";
     const configureOptions = options.get("configure-options");
     const args = configureOptions === undefined
-      ? `--prefix="${this.location}"`
+      ? `--prefix=${shellQuote(this.location)}`
       : collapse(configureOptions);
     const command = [configure, args, this.extraOptions].filter(Boolean)
       .join(" ");
