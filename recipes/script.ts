@@ -8,7 +8,8 @@
  *
  * With `relative-paths = true` (the part's option, else `[buildout]`'s)
  * every path inside the buildout directory is written relative to the
- * script's own location, so the buildout still works after it is moved.
+ * script's own location (links to the script followed), so the buildout
+ * still works after it is moved.
  *
  * Install records the script and the directories it created; update
  * rewrites the script only when its bytes would change, and records it.
@@ -96,7 +97,17 @@ export default class Script implements Recipe {
     ];
     if (relativePaths) {
       const up = relative(dirname(this.output), directory) || ".";
-      lines.push(`base=$(cd "$(dirname "$0")"/${quote(up)} && pwd)`);
+      // Links to the script (one on PATH, say) are followed to the script
+      // itself, as zc.buildout's scripts take the realpath of __file__; an
+      // empty CDPATH keeps `cd` from going elsewhere and printing.
+      lines.push(
+        "self=$0",
+        'while [ -L "$self" ]; do',
+        '  link=$(readlink -- "$self")',
+        '  case $link in /*) self=$link ;; *) self=$(dirname -- "$self")/$link ;; esac',
+        "done",
+        `base=$(CDPATH= cd -- "$(dirname -- "$self")"/${quote(up)} && pwd)`,
+      );
     }
     for (const [key, value] of environment) {
       lines.push(`export ${key}=${word(value)}`);
