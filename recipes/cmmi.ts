@@ -53,6 +53,7 @@ import { withDownload } from "./_fetch.ts";
 import { newTempDirectory } from "./_files.ts";
 import { exists, isDirectory, removeTree, singleDirectory } from "./_paths.ts";
 import { runShell } from "./_run.ts";
+import { FIND_SELF } from "./_script_self.ts";
 import { SharedPart } from "./_shared_part.ts";
 import { slaposOffline, unpackMerging, unpackUrl } from "./download.ts";
 
@@ -493,12 +494,17 @@ function wrapLongShebangs(location: string): void {
   }
 }
 
-const SHEBANG_WRAPPER = `#!/bin/sh -e
-read -r EXE ARG < "$0.shebang"
-EXE=\${EXE#\\#!}
-[ "$EXE" ] || read -r _ EXE ARG < "$0.shebang"
-exec $EXE \${ARG:+"$ARG"} "$0.shebang" "$@"
-`;
+const SHEBANG_WRAPPER = [
+  "#!/bin/sh -e",
+  // Found through a link too, and the interpreter's path quoted: slapos's
+  // wrapper reads `$0.shebang` and leaves the path open to globbing.
+  ...FIND_SELF,
+  'read -r EXE ARG < "$self.shebang"',
+  "EXE=${EXE#\\#!}",
+  '[ "$EXE" ] || read -r _ EXE ARG < "$self.shebang"',
+  'exec "$EXE" ${ARG:+"$ARG"} "$self.shebang" "$@"',
+  "",
+].join("\n");
 
 /**
  * The built-in `cmmi` recipe: {@link SlaposCmmi} (same options and

@@ -23,6 +23,7 @@ import type {
   RecipeOptions,
 } from "../lib/recipe/api.ts";
 import { createParents, hasContent, writeAtomic } from "./_files.ts";
+import { FIND_SELF } from "./_script_self.ts";
 
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -97,15 +98,9 @@ export default class Script implements Recipe {
     ];
     if (relativePaths) {
       const up = relative(dirname(this.output), directory) || ".";
-      // Links to the script (one on PATH, say) are followed to the script
-      // itself, as zc.buildout's scripts take the realpath of __file__; an
-      // empty CDPATH keeps `cd` from going elsewhere and printing.
+      // An empty CDPATH keeps `cd` from going elsewhere and printing.
       lines.push(
-        "self=$0",
-        'while [ -L "$self" ]; do',
-        '  link=$(readlink -- "$self")',
-        '  case $link in /*) self=$link ;; *) self=$(dirname -- "$self")/$link ;; esac',
-        "done",
+        ...FIND_SELF,
         `base=$(CDPATH= cd -- "$(dirname -- "$self")"/${quote(up)} && pwd)`,
       );
     }

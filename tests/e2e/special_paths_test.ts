@@ -4,7 +4,14 @@
  * make of the path must stay the path, one word, exactly.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { type Sample, sampleBuildout, startServer } from "./harness.ts";
 import { pack, writeTree } from "./recipe_fixtures.ts";
@@ -104,5 +111,58 @@ configure-command = ./configure
     );
   } finally {
     await server.close();
+  }
+});
+
+Deno.test("cmmi: a script with a long #! line still runs through a link, and its interpreter's path is not a glob", async () => {
+  using sample = await sampleBuildout();
+  const files = sample.tmpdir("server");
+  writeTree(join(files, "src"), {
+    "tool-1.0/configure*": `#!/bin/sh
+for arg in "$@"; do
+  case "$arg" in --prefix=*) printf '%s\\n' "\${arg#--prefix=}" > prefix.txt;; esac
+done
+printf 'all:\\ninstall:\\n\\tsh ./install.sh\\n' > Makefile
+`,
+    // A #! line longer than the 127 bytes the kernel reads: wrapped.
+    "tool-1.0/install.sh": `p=$(cat prefix.txt)
+long="$p/libexec/$(printf '%0120d' 0)"
+mkdir -p "$long" "$p/bin"
+ln -s /bin/sh "$long/sh"
+printf '#!%s\\necho "tool ran: $*"\\n' "$long/sh" > "$p/bin/tool"
+chmod +x "$p/bin/tool"
+`,
+  });
+  pack(join(files, "src"), ["tool-1.0"], join(files, "tool-1.0.tar.gz"));
+  const dir = awkwardDir(sample, "tools*");
+  // What the interpreter's path matches as a glob: run instead, if globbed.
+  const decoy = join(sample.testDir, "awkward", "toolsX", "parts", "x");
+  mkdirSync(join(decoy, "libexec", "0".repeat(120)), { recursive: true });
+  writeFileSync(
+    join(decoy, "libexec", "0".repeat(120), "sh"),
+    "#!/bin/sh\necho decoy\n",
+    { mode: 0o755 },
+  );
+  const server = await startServer(files);
+  try {
+    writeFileSync(
+      join(dir, "buildout.cfg"),
+      `[buildout]\nparts = x\n\n[x]\nrecipe = cmmi\nurl = ${server.url}tool-1.0.tar.gz\n`,
+    );
+    const result = await sample.system("", { cwd: dir });
+    assert.equal(result.code, 0, result.output);
+  } finally {
+    await server.close();
+  }
+  const tool = join(dir, "parts", "x", "bin", "tool");
+  assert.ok(existsSync(tool + ".shebang"));
+  const links = sample.tmpdir("usr-local-bin");
+  symlinkSync(tool, join(links, "tool"));
+  for (const path of [tool, join(links, "tool")]) {
+    assert.equal(
+      execFileSync(path, ["a b"], { encoding: "utf8" }),
+      "tool ran: a b\n",
+      path,
+    );
   }
 });
