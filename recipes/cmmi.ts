@@ -53,6 +53,7 @@ import { withDownload } from "./_fetch.ts";
 import { newTempDirectory } from "./_files.ts";
 import { exists, isDirectory, removeTree, singleDirectory } from "./_paths.ts";
 import { runShell } from "./_run.ts";
+import { FIND_SELF } from "./_script_self.ts";
 import { SharedPart } from "./_shared_part.ts";
 import { slaposOffline, unpackMerging, unpackUrl } from "./download.ts";
 
@@ -272,14 +273,18 @@ export class SlaposCmmi implements Recipe {
     if (this.extraOptions) configureOptions.push(this.extraOptions);
     let configure = (options.get("configure-command") ?? "").trim();
     const defaultConfigure = !configure;
-    const prefix = options.require("prefix");
+    // One shell word whatever the path holds, and no `%` for the
+    // interpolation below to read: the original's `"%s"` breaks on a `$`,
+    // `"`, backquote or `%` in the buildout's path.
+    const literalPrefix = shellQuote(options.require("prefix"))
+      .replaceAll("%", "%%");
     if (defaultConfigure) {
       configure = "./configure";
       if (!configureOptions.join(" ").includes("--prefix")) {
-        configureOptions.unshift(`--prefix="${prefix}"`);
+        configureOptions.unshift(`--prefix=${literalPrefix}`);
       }
     } else if (make === "make" && makeTargets === "install") {
-      makeTargets += ` prefix="${prefix}"`;
+      makeTargets += ` prefix=${literalPrefix}`;
     }
     const commands = {
       configure: this.interpolate(
@@ -489,12 +494,17 @@ function wrapLongShebangs(location: string): void {
   }
 }
 
-const SHEBANG_WRAPPER = `#!/bin/sh -e
-read -r EXE ARG < "$0.shebang"
-EXE=\${EXE#\\#!}
-[ "$EXE" ] || read -r _ EXE ARG < "$0.shebang"
-exec $EXE \${ARG:+"$ARG"} "$0.shebang" "$@"
-`;
+const SHEBANG_WRAPPER = [
+  "#!/bin/sh -e",
+  // Found through a link too, and the interpreter's path quoted: slapos's
+  // wrapper reads `$0.shebang` and leaves the path open to globbing.
+  ...FIND_SELF,
+  'read -r EXE ARG < "$self.shebang"',
+  "EXE=${EXE#\\#!}",
+  '[ "$EXE" ] || read -r _ EXE ARG < "$self.shebang"',
+  'exec "$EXE" ${ARG:+"$ARG"} "$self.shebang" "$@"',
+  "",
+].join("\n");
 
 /**
  * The built-in `cmmi` recipe: {@link SlaposCmmi} (same options and
@@ -573,8 +583,11 @@ export class HexagonitCmmi implements Recipe {
     if (defaultConfigure) {
       configure = "./configure";
       if (!configureOptions.join(" ").includes("--prefix")) {
-        // Quoted, as hexagonit.recipe.cmmi since 1.5.1: a prefix may hold spaces.
-        configureOptions.unshift(`--prefix="${options.require("prefix")}"`);
+        // Quoted, as hexagonit.recipe.cmmi since 1.5.1 does with `"%s"`,
+        // but as one shell word whatever the path holds.
+        configureOptions.unshift(
+          `--prefix=${shellQuote(options.require("prefix"))}`,
+        );
       }
     }
     const patch = (options.get("patch-binary") ?? "patch").trim();
@@ -743,7 +756,7 @@ export class ZcCmmi implements Recipe {
     const configure = options.get("configure-command") ?? "./configure";
     const configureOptions = options.get("configure-options");
     const args = configureOptions === undefined
-      ? `--prefix="${this.location}"`
+      ? `--prefix=${shellQuote(this.location)}`
       : collapse(configureOptions);
     const command = [configure, args, this.extraOptions].filter(Boolean)
       .join(" ");

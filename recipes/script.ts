@@ -8,7 +8,8 @@
  *
  * With `relative-paths = true` (the part's option, else `[buildout]`'s)
  * every path inside the buildout directory is written relative to the
- * script's own location, so the buildout still works after it is moved.
+ * script's own location (links to the script followed), so the buildout
+ * still works after it is moved.
  *
  * Install records the script and the directories it created; update
  * rewrites the script only when its bytes would change, and records it.
@@ -22,6 +23,7 @@ import type {
   RecipeOptions,
 } from "../lib/recipe/api.ts";
 import { createParents, hasContent, writeAtomic } from "./_files.ts";
+import { FIND_SELF } from "./_script_self.ts";
 
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -96,7 +98,11 @@ export default class Script implements Recipe {
     ];
     if (relativePaths) {
       const up = relative(dirname(this.output), directory) || ".";
-      lines.push(`base=$(cd "$(dirname "$0")"/${quote(up)} && pwd)`);
+      // An empty CDPATH keeps `cd` from going elsewhere and printing.
+      lines.push(
+        ...FIND_SELF,
+        `base=$(CDPATH= cd -- "$(dirname -- "$self")"/${quote(up)} && pwd)`,
+      );
     }
     for (const [key, value] of environment) {
       lines.push(`export ${key}=${word(value)}`);

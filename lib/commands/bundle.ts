@@ -19,7 +19,7 @@ import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { packTar, type TarSource } from "modern-tar/fs";
-import { fsReason, UserError } from "../errors.ts";
+import { fsReason, oneLine, UserError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { runInstall } from "../install/runner.ts";
 import { words } from "../install/plan.ts";
@@ -99,6 +99,7 @@ export async function bundle(
   }
   const configFile = resolve(request.cwd, request.configFile);
   const directory = dirname(configFile);
+  refuseBackslash(directory);
   if (basename(configFile) === OFFLINE_CFG) {
     throw new UserError(
       `bundle writes its own ${OFFLINE_CFG}: bundle another configuration`,
@@ -214,6 +215,7 @@ export async function bundle(
   walk(directory, (path, stat) => {
     if (excluded.has(path) || SKIPPED_NAMES.has(basename(path))) return false;
     if ([...emptied].some((dir) => path.startsWith(dir + sep))) return false;
+    refuseBackslash(path);
     if (stat.isFile()) countFile(path, stat);
     return true;
   });
@@ -394,6 +396,20 @@ function outsideFiles(
       }`,
     );
   }
+}
+
+/**
+ * The archive writer takes a backslash in a name for a directory separator,
+ * so the target would unpack the buildout elsewhere or miss a file.
+ *
+ * @throws {UserError} when the last name of `path` holds a backslash.
+ */
+function refuseBackslash(path: string): void {
+  if (!basename(path).includes("\\")) return;
+  throw new UserError(
+    `bundle can't archive ${oneLine(path)}: its name holds a backslash, ` +
+      "which the archive would turn into a directory separator; rename it",
+  );
 }
 
 /** Visits every entry under `dir`; `visit` returning false skips a subtree. */

@@ -87,11 +87,14 @@ export interface DatabaseLocation {
 
 /**
  * Rewrites `from` as `to` in `value`: the directory itself or a path below
- * it, not `/dir2` or `/dir.old`.
+ * it, not `/dir2` or `/dir.old`, nor `/mnt/backup/dir`, which only ends
+ * like it (uninstalling that would remove another path). A path starts a
+ * value, a word or a list item, or follows `=`, a quote or a URL's `://`.
  */
 function relocate(from: string, to: string): (value: string) => string {
   const pattern = new RegExp(
-    from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "(?![\\w.-])",
+    "(?<=^|[\\s:;,=\"'(]|://)" +
+      from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "(?![\\w.-])",
     "g",
   );
   return (value) => value.includes(from) ? value.replace(pattern, to) : value;

@@ -619,3 +619,38 @@ Deno.test("a bundle interrupted (Ctrl-C) while packing leaves no file behind", a
   assert.equal(child.signalCode, "SIGINT");
   assert.deepEqual(readdirSync(outDir), []);
 });
+
+Deno.test("bundle keeps an awkward directory name, and refuses a backslash the archive would make a separator", async () => {
+  using sample = await sampleBuildout();
+  const awkward = `it's "b" 50% $HOME é日本😀 ; # & * ? [`;
+  const dir = sample.tmpdir(awkward);
+  sample.write(dir, "buildout.cfg", "[buildout]\nparts =\n");
+  const bundled = await sample.system(["bundle"], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  const listing = execFileSync(
+    "tar",
+    ["tzf", join(dir, `${awkward}.tar.gz`)],
+    { encoding: "utf8" },
+  ).split("\n");
+  assert.ok(listing.includes(`${awkward}/bin/buildout`), listing.join("\n"));
+
+  const slashed = sample.tmpdir("back\\slash");
+  sample.write(slashed, "buildout.cfg", "[buildout]\nparts =\n");
+  const refused = await sample.system(["bundle"], { cwd: slashed });
+  assert.equal(refused.code, 1, refused.output);
+  assert.equal(
+    sample.normalize(refused.stderr),
+    "Error: bundle can't archive /back\\slash: its name holds a backslash, " +
+      "which the archive would turn into a directory separator; rename it\n",
+  );
+  assert.deepEqual(readdirSync(slashed), ["buildout.cfg"]);
+
+  sample.mkdir(dir, "etc");
+  sample.write(dir, "etc", "a\\b.conf", "x\n");
+  const inside = await sample.system(["bundle"], { cwd: dir });
+  assert.equal(inside.code, 1, inside.output);
+  assert.match(
+    sample.normalize(inside.stderr),
+    /^Error: bundle can't archive \/.*\/etc\/a\\b\.conf: its name holds a backslash/m,
+  );
+});

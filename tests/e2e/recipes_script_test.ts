@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, renameSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, existsSync, renameSync, symlinkSync } from "node:fs";
+import { join, relative } from "node:path";
 import { expectError, expectOk, installed, modeOf, tree } from "./_recipes.ts";
 import { sampleBuildout } from "./harness.ts";
 
@@ -159,6 +159,45 @@ environment = DATA=\${buildout:directory}/data:/usr/share
   );
   await expectOk(sample, "Updating hello.\n");
   assert.ok(sample.cat("bin/hello").includes(`${sample.dir}/tools/hello.sh`));
+});
+
+Deno.test("script: a relative-paths script run through a link finds its buildout, as zc.buildout's realpath does", async () => {
+  using sample = await sampleBuildout();
+  sample.write("data.txt", "data\n");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = show
+relative-paths = true
+
+[show]
+recipe = script
+cmd = cat
+arguments = \${buildout:directory}/data.txt
+`,
+  );
+  await expectOk(sample, "Installing show.\n");
+  // As deployed: a link in a directory on PATH, absolute or relative, and
+  // a link to that link.
+  const links = sample.tmpdir("usr-local-bin");
+  symlinkSync(sample.path("bin", "show"), join(links, "show"));
+  symlinkSync(
+    relative(links, sample.path("bin", "show")),
+    join(links, "show-relative"),
+  );
+  symlinkSync("show-relative", join(links, "show-chained"));
+  for (const name of ["show", "show-relative", "show-chained"]) {
+    assert.equal(runScript(join(links, name)), "data\n", name);
+  }
+  // Run as bin/show, with a CDPATH under which `cd bin/..` would go to /.
+  assert.equal(
+    execFileSync("bin/show", [], {
+      encoding: "utf8",
+      cwd: sample.dir,
+      env: { PATH: "/usr/bin:/bin", CDPATH: "/" },
+    }),
+    "data\n",
+  );
 });
 
 Deno.test("script: bad options are user errors", async () => {

@@ -256,3 +256,45 @@ Deno.test("a buildout made relocatable after its first build can be copied", asy
     "built by the build host\n",
   );
 });
+
+Deno.test("a move relocates only paths inside the buildout, not a longer path ending like it", async () => {
+  using sample = await sampleBuildout();
+  const dir = join(sample.tmpdir("a"), "project");
+  const target = join(sample.tmpdir("b"), "project");
+  // Outside the buildout: a mirror whose path ends with the buildout's.
+  const mirror = join(sample.testDir, "mirror");
+  sample.mkdir(dir);
+  sample.mkdir(mirror + target);
+  sample.write(mirror + target, "precious", "not the part's\n");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    `[buildout]
+relative-paths = true
+parts = copy
+
+[copy]
+recipe = command
+command = mkdir -p '${mirror}${dir}' && echo copied > '${mirror}${dir}/copy'
+location = ${mirror}${dir}
+`,
+  );
+  await sample.system("bootstrap", { cwd: dir });
+  await buildout(dir, sample);
+  renameSync(dir, target);
+  const moved = await buildout(target, sample);
+  assert.deepEqual(
+    moved.split("\n").filter((l) =>
+      /^(Installing|Uninstalling|Updating) /.test(l)
+    ),
+    ["Updating copy."],
+  );
+  assert.equal(
+    readFileSync(join(mirror + target, "precious"), "utf8"),
+    "not the part's\n",
+  );
+  assert.equal(
+    readFileSync(join(mirror + dir, "copy"), "utf8"),
+    "copied\n",
+  );
+});

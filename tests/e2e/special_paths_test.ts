@@ -1,0 +1,168 @@
+/**
+ * Buildouts whose directory path holds characters that mean something to a
+ * shell, to `%` interpolation or to the configuration: what the recipes
+ * make of the path must stay the path, one word, exactly.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { type Sample, sampleBuildout, startServer } from "./harness.ts";
+import { pack, writeTree } from "./recipe_fixtures.ts";
+
+/** A directory name holding every character a shell or `%` reads. */
+const AWKWARD = `it's a "b" 50% $HOME \`id\` é日本😀 ; # & * ? [ \\ -z`;
+
+/** A new, empty directory called `name` ({@link AWKWARD} by default). */
+function awkwardDir(sample: Sample, name = AWKWARD): string {
+  const dir = join(sample.tmpdir("awkward"), name);
+  mkdirSync(dir);
+  return dir;
+}
+
+/**
+ * A package whose `configure` writes the `--prefix` it got (or, without
+ * one, the `prefix` make is given) to `prefix.txt`, which `make install`
+ * copies to `<prefix>/prefix.txt` without make ever reading the value.
+ */
+function prefixPackage(dir: string): void {
+  writeTree(join(dir, "src"), {
+    "p-1.0/configure*": `#!/bin/sh
+for arg in "$@"; do
+  case "$arg" in --prefix=*) printf '%s\\n' "\${arg#--prefix=}" > prefix.txt;; esac
+done
+printf 'all:\\ninstall:\\n\\tsh ./install.sh\\n' > Makefile
+`,
+    "p-1.0/install.sh": `p="\${prefix:-$(cat prefix.txt)}"
+mkdir -p "$p" && printf '%s\\n' "$p" > "$p/prefix.txt"
+`,
+  });
+  pack(join(dir, "src"), ["p-1.0"], join(dir, "p-1.0.tar.gz"));
+}
+
+Deno.test("cmmi recipes: the default --prefix stays one word whatever the buildout's path holds", async () => {
+  using sample = await sampleBuildout();
+  const files = sample.tmpdir("server");
+  prefixPackage(files);
+  const dir = awkwardDir(sample);
+  const server = await startServer(files);
+  try {
+    const recipes = [
+      "cmmi",
+      "slapos.recipe.cmmi",
+      "hexagonit.recipe.cmmi",
+      "zc.recipe.cmmi",
+    ];
+    writeFileSync(
+      join(dir, "buildout.cfg"),
+      `[buildout]
+parts = ${recipes.map((_, i) => `p${i}`).join(" ")}
+${
+        recipes.map((recipe, i) =>
+          `\n[p${i}]\nrecipe = ${recipe}\nurl = ${server.url}p-1.0.tar.gz\n`
+        ).join("")
+      }`,
+    );
+    const result = await sample.system("", { cwd: dir });
+    assert.equal(result.code, 0, result.output);
+    recipes.forEach((_, i) => {
+      const prefix = join(dir, "parts", `p${i}`);
+      assert.equal(
+        readFileSync(join(prefix, "prefix.txt"), "utf8"),
+        `${prefix}\n`,
+      );
+    });
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("slapos.recipe.cmmi: the prefix given to make install stays one word", async () => {
+  using sample = await sampleBuildout();
+  const files = sample.tmpdir("server");
+  prefixPackage(files);
+  // Without `$`: make itself expands it in a variable from its command line.
+  const dir = awkwardDir(sample, AWKWARD.replaceAll("$", ""));
+  const server = await startServer(files);
+  try {
+    writeFileSync(
+      join(dir, "buildout.cfg"),
+      `[buildout]
+parts = p
+
+[p]
+recipe = slapos.recipe.cmmi
+url = ${server.url}p-1.0.tar.gz
+configure-command = ./configure
+`,
+    );
+    const result = await sample.system("", { cwd: dir });
+    assert.equal(result.code, 0, result.output);
+    const prefix = join(dir, "parts", "p");
+    assert.equal(
+      readFileSync(join(prefix, "prefix.txt"), "utf8"),
+      `${prefix}\n`,
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("cmmi: a script with a long #! line still runs through a link, and its interpreter's path is not a glob", async () => {
+  using sample = await sampleBuildout();
+  const files = sample.tmpdir("server");
+  writeTree(join(files, "src"), {
+    "tool-1.0/configure*": `#!/bin/sh
+for arg in "$@"; do
+  case "$arg" in --prefix=*) printf '%s\\n' "\${arg#--prefix=}" > prefix.txt;; esac
+done
+printf 'all:\\ninstall:\\n\\tsh ./install.sh\\n' > Makefile
+`,
+    // A #! line longer than the 127 bytes the kernel reads: wrapped.
+    "tool-1.0/install.sh": `p=$(cat prefix.txt)
+long="$p/libexec/$(printf '%0120d' 0)"
+mkdir -p "$long" "$p/bin"
+ln -s /bin/sh "$long/sh"
+printf '#!%s\\necho "tool ran: $*"\\n' "$long/sh" > "$p/bin/tool"
+chmod +x "$p/bin/tool"
+`,
+  });
+  pack(join(files, "src"), ["tool-1.0"], join(files, "tool-1.0.tar.gz"));
+  const dir = awkwardDir(sample, "tools*");
+  // What the interpreter's path matches as a glob: run instead, if globbed.
+  const decoy = join(sample.testDir, "awkward", "toolsX", "parts", "x");
+  mkdirSync(join(decoy, "libexec", "0".repeat(120)), { recursive: true });
+  writeFileSync(
+    join(decoy, "libexec", "0".repeat(120), "sh"),
+    "#!/bin/sh\necho decoy\n",
+    { mode: 0o755 },
+  );
+  const server = await startServer(files);
+  try {
+    writeFileSync(
+      join(dir, "buildout.cfg"),
+      `[buildout]\nparts = x\n\n[x]\nrecipe = cmmi\nurl = ${server.url}tool-1.0.tar.gz\n`,
+    );
+    const result = await sample.system("", { cwd: dir });
+    assert.equal(result.code, 0, result.output);
+  } finally {
+    await server.close();
+  }
+  const tool = join(dir, "parts", "x", "bin", "tool");
+  assert.ok(existsSync(tool + ".shebang"));
+  const links = sample.tmpdir("usr-local-bin");
+  symlinkSync(tool, join(links, "tool"));
+  for (const path of [tool, join(links, "tool")]) {
+    assert.equal(
+      execFileSync(path, ["a b"], { encoding: "utf8" }),
+      "tool ran: a b\n",
+      path,
+    );
+  }
+});
