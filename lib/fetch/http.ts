@@ -8,6 +8,7 @@
  * `fetch` (Bun's and Deno's) honours.
  */
 import { DownloadError } from "./errors.ts";
+import { tlsReason } from "./tls_reason.ts";
 import { VERSION } from "../version.ts";
 
 /** How to fetch. */
@@ -353,12 +354,8 @@ function failureReason(
   ) {
     return { reason: "network unreachable" };
   }
-  if (
-    code === "EPROTO" || /CERT|TLS|SSL/.test(code) ||
-    /certificate|tls|ssl|handshake|InvalidContentType/i.test(text)
-  ) {
-    return { reason: `TLS error: ${firstLine(text || code)}` };
-  }
+  const tls = tlsReason(code, firstLine(text), new URL(target).hostname);
+  if (tls) return { reason: tls };
   if (
     code === "ECONNRESET" ||
     /reset|closed|body from connection|connection error/i.test(text)
@@ -371,8 +368,16 @@ function failureReason(
   return { reason: firstLine(text || String(err)) };
 }
 
-/** The first line of a runtime's message, without Bun's debugging hint. */
+/**
+ * The first line of a runtime's message, without Bun's debugging hint or
+ * the layers Deno wraps around it (which repeat the URL).
+ */
 function firstLine(text: string): string {
-  return text.split("\n")[0].replace(/\. For more information, pass .*$/, "")
+  return text.split("\n")[0]
+    .replace(/\. For more information, pass .*$/, "")
+    .replace(/^fetch failed: /, "")
+    .replace(/^error sending request for url \([^)]*\): /, "")
+    .replace(/^client error \(\w+\): /, "")
+    .replace(/^invalid peer certificate: /, "")
     .trim();
 }
