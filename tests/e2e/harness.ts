@@ -99,6 +99,25 @@ export interface RunResult {
   signal: string | null;
 }
 
+/**
+ * Variables that would make the executable trust, or go through, something
+ * a test did not set up (a machine may set SSL_CERT_FILE, a CI a proxy):
+ * give it as `env` to unset them all.
+ */
+export const NO_TLS_OR_PROXY_ENV: Record<string, undefined> = {
+  SSL_CERT_FILE: undefined,
+  SSL_CERT_DIR: undefined,
+  NODE_EXTRA_CA_CERTS: undefined,
+  http_proxy: undefined,
+  HTTP_PROXY: undefined,
+  https_proxy: undefined,
+  HTTPS_PROXY: undefined,
+  all_proxy: undefined,
+  ALL_PROXY: undefined,
+  no_proxy: undefined,
+  NO_PROXY: undefined,
+};
+
 /** How to run a process. */
 export interface RunOptions {
   /** Working directory; for `Sample.system` the sample directory. */

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  NO_TLS_OR_PROXY_ENV,
   ROOT,
   type RunResult,
   type Sample,
@@ -22,24 +23,6 @@ import { recipeDist, writeDist } from "./dist_archives.ts";
 
 const FIXTURES = join(ROOT, "tests", "fixtures", "tls");
 const CA = join(FIXTURES, "ca.pem");
-
-/**
- * Variables that would make the executable trust, or proxy, something else
- * (this very machine sets SSL_CERT_FILE to the system store): all unset.
- */
-export const NO_TLS_OR_PROXY_SETTINGS: Record<string, undefined> = {
-  SSL_CERT_FILE: undefined,
-  SSL_CERT_DIR: undefined,
-  NODE_EXTRA_CA_CERTS: undefined,
-  http_proxy: undefined,
-  HTTP_PROXY: undefined,
-  https_proxy: undefined,
-  HTTPS_PROXY: undefined,
-  all_proxy: undefined,
-  ALL_PROXY: undefined,
-  no_proxy: undefined,
-  NO_PROXY: undefined,
-};
 
 /** An HTTPS server of `dir` presenting `cert` (a fixture name). */
 function startHttps(dir: string, cert: string): Promise<StaticServer> {
@@ -57,7 +40,7 @@ function run(
   sample: Sample,
   env: Record<string, string> = {},
 ): Promise<RunResult> {
-  return sample.run("", { env: { ...NO_TLS_OR_PROXY_SETTINGS, ...env } });
+  return sample.run("", { env: { ...NO_TLS_OR_PROXY_ENV, ...env } });
 }
 
 /** Asserts a failure whose stderr is `While:` lines and one `Error:` line. */
