@@ -51,6 +51,9 @@ export function proxyFor(
     return { variable, host: "", hostname: "", problem: "not a valid URL" };
   }
   if (proxy.protocol !== "http:" && proxy.protocol !== "https:") {
+    // `all_proxy` often holds a SOCKS proxy set for other tools: the
+    // runtime then goes direct, as Python's urllib ignores `all_proxy`.
+    if (/^all_proxy$/i.test(variable)) return undefined;
     return {
       variable,
       host: proxy.host,

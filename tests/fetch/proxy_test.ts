@@ -87,3 +87,14 @@ Deno.test("a value no runtime can use as a proxy says why, without the value", (
     "not a valid URL",
   );
 });
+
+Deno.test("a SOCKS all_proxy, set for other tools, leaves connections direct", () => {
+  for (const variable of ["all_proxy", "ALL_PROXY"]) {
+    const env = { [variable]: "socks5://127.0.0.1:1080" };
+    assert.equal(proxyFor("http://x/", env), undefined);
+    assert.equal(
+      proxyFor("http://x/", { ...env, http_proxy: "socks4://h:1" })?.problem,
+      "unsupported scheme 'socks4' (http:// and https:// proxies are supported)",
+    );
+  }
+});
