@@ -3,11 +3,13 @@
  * so `allow-hosts` sees every hop, a timeout on connecting, on the response
  * and on every pause of the body, transient failures (connection reset,
  * truncated body, 5xx) retried with backoff, and every failure turned into a
- * one-line {@link DownloadError}. Proxies come from `HTTP_PROXY`,
- * `HTTPS_PROXY` and `NO_PROXY` (upper or lower case), which the runtime's
- * `fetch` (Bun's and Deno's) honours.
+ * one-line {@link DownloadError}. Proxies come from `http_proxy`,
+ * `https_proxy` and `no_proxy` (lower or upper case), which the runtime's
+ * `fetch` (Bun's and Deno's) honours; failures reaching a proxy name it.
  */
 import { DownloadError } from "./errors.ts";
+import { type Proxy, proxyFor } from "./proxy.ts";
+import { tlsReason } from "./tls_reason.ts";
 import { VERSION } from "../version.ts";
 
 /** How to fetch. */
@@ -138,6 +140,15 @@ async function attemptGet(
   let current = url;
   for (;;) {
     checkTarget(url, current, settings);
+    const proxy = proxyFor(current);
+    if (proxy?.problem) {
+      throw new DownloadError(
+        url,
+        `${
+          redirectedTo(url, current)
+        }bad proxy in ${proxy.variable}: ${proxy.problem}`,
+      );
+    }
     const timer = new IdleTimer(settings.timeoutSeconds);
     try {
       let response: Response;
@@ -153,7 +164,7 @@ async function attemptGet(
           decompress: false,
         } as RequestInit);
       } catch (err) {
-        throw failure(url, current, err, settings);
+        throw failure(url, current, err, settings, proxy);
       }
       const location = response.headers.get("location");
       if (REDIRECTS.has(response.status) && location) {
@@ -177,12 +188,13 @@ async function attemptGet(
       }
       if (!response.ok) {
         await response.body?.cancel().catch(() => {});
-        const reason = `HTTP Error ${response.status}: ${response.statusText}`
+        let reason = `HTTP Error ${response.status}: ${response.statusText}`
           .trim();
+        if (response.status === 407) reason = viaProxy(proxy, reason);
         if (response.status >= 500) throw new Transient(reason);
         throw new DownloadError(url, reason, response.status);
       }
-      await readBody(url, current, response, sink, timer, settings);
+      await readBody(url, current, response, sink, timer, settings, proxy);
       return;
     } finally {
       timer.stop();
@@ -214,6 +226,7 @@ async function readBody(
   sink: BodySink,
   timer: IdleTimer,
   settings: HttpSettings,
+  proxy: Proxy | undefined,
 ): Promise<void> {
   // Transfer-Encoding overrides a Content-Length sent with it (RFC 9112,
   // 6.3): the body ends with its last chunk.
@@ -234,7 +247,7 @@ async function readBody(
         try {
           chunk = await reader.read();
         } catch (err) {
-          const error = failure(url, current, err, settings);
+          const error = failure(url, current, err, settings, proxy);
           if (!(error instanceof Transient)) throw error;
           throw new Transient(cutOff(received, length));
         }
@@ -291,18 +304,24 @@ function redirectedTo(url: string, target: string): string {
   return target === url ? "" : `redirected to ${target}: `;
 }
 
+/** `reason` about reaching `proxy`, naming it; `reason` alone without one. */
+function viaProxy(proxy: Proxy | undefined, reason: string): string {
+  return proxy ? `proxy ${proxy.host} (${proxy.variable}): ${reason}` : reason;
+}
+
 /**
- * A failure fetching `target` (`url` or a redirect target) as a one-line
- * reason: a {@link Transient} for resets and cut-off bodies, a
- * {@link DownloadError} for everything else.
+ * A failure fetching `target` (`url` or a redirect target) through `proxy`
+ * as a one-line reason: a {@link Transient} for resets and cut-off bodies,
+ * a {@link DownloadError} for everything else.
  */
 function failure(
   url: string,
   target: string,
   err: unknown,
   settings: HttpSettings,
+  proxy: Proxy | undefined,
 ): Error {
-  const { reason, transient } = failureReason(target, err, settings);
+  const { reason, transient } = failureReason(target, err, settings, proxy);
   const message = redirectedTo(url, target) + reason;
   return transient ? new Transient(message) : new DownloadError(url, message);
 }
@@ -314,11 +333,15 @@ const NOT_HTTP = new Map([
   ["InvalidContentLength", "invalid Content-Length"],
 ]);
 
-/** What went wrong fetching `target`, and whether to try again. */
+/**
+ * What went wrong fetching `target`, and whether to try again. Through a
+ * proxy, name resolution and connecting concern the proxy, not `target`.
+ */
 function failureReason(
   target: string,
   err: unknown,
   settings: HttpSettings,
+  proxy: Proxy | undefined,
 ): { reason: string; transient?: boolean } {
   const error = err as { name?: string; code?: string; message?: string };
   if (error?.name === "TimeoutError" || error?.name === "AbortError") {
@@ -336,7 +359,24 @@ function failureReason(
   if (
     /^(ENOTFOUND|EAI_)/.test(code) || /dns error|failed to lookup/i.test(text)
   ) {
-    return { reason: `could not resolve host ${new URL(target).hostname}` };
+    return {
+      reason: proxy
+        ? `could not resolve proxy host ${proxy.hostname} (${proxy.variable})`
+        : `could not resolve host ${new URL(target).hostname}`,
+    };
+  }
+  if (
+    proxy && (code === "ERR_PROXY_TUNNEL" ||
+      /proxy authentication required|unsuccessful tunnel/i.test(text))
+  ) {
+    const answer = firstLine(text).replace(
+      /^Proxy refused to open a tunnel: /,
+      "",
+    );
+    return {
+      reason:
+        `proxy ${proxy.host} (${proxy.variable}) refused the tunnel: ${answer}`,
+    };
   }
   const notHttp = NOT_HTTP.get(code);
   if (notHttp) return { reason: notHttp };
@@ -345,20 +385,16 @@ function failureReason(
     return { reason: "too many open files (see ulimit -n)" };
   }
   if (code === "ECONNREFUSED" || /connection refused/i.test(text)) {
-    return { reason: "connection refused" };
+    return { reason: viaProxy(proxy, "connection refused") };
   }
   if (
     code === "ENETUNREACH" || code === "EHOSTUNREACH" ||
     /unreachable/i.test(text)
   ) {
-    return { reason: "network unreachable" };
+    return { reason: viaProxy(proxy, "network unreachable") };
   }
-  if (
-    code === "EPROTO" || /CERT|TLS|SSL/.test(code) ||
-    /certificate|tls|ssl|handshake|InvalidContentType/i.test(text)
-  ) {
-    return { reason: `TLS error: ${firstLine(text || code)}` };
-  }
+  const tls = tlsReason(code, firstLine(text), new URL(target).hostname);
+  if (tls) return { reason: tls };
   if (
     code === "ECONNRESET" ||
     /reset|closed|body from connection|connection error/i.test(text)
@@ -371,8 +407,16 @@ function failureReason(
   return { reason: firstLine(text || String(err)) };
 }
 
-/** The first line of a runtime's message, without Bun's debugging hint. */
+/**
+ * The first line of a runtime's message, without Bun's debugging hint or
+ * the layers Deno wraps around it (which repeat the URL).
+ */
 function firstLine(text: string): string {
-  return text.split("\n")[0].replace(/\. For more information, pass .*$/, "")
+  return text.split("\n")[0]
+    .replace(/\. For more information, pass .*$/, "")
+    .replace(/^fetch failed: /, "")
+    .replace(/^error sending request for url \([^)]*\): /, "")
+    .replace(/^client error \(\w+\): /, "")
+    .replace(/^invalid peer certificate: /, "")
     .trim();
 }

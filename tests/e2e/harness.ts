@@ -47,6 +47,7 @@ import {
   type Server as HttpServer,
   type ServerResponse,
 } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import process from "node:process";
@@ -97,6 +98,25 @@ export interface RunResult {
   /** The signal that ended the process (`"SIGABRT"`, ...), else `null`. */
   signal: string | null;
 }
+
+/**
+ * Variables that would make the executable trust, or go through, something
+ * a test did not set up (a machine may set SSL_CERT_FILE, a CI a proxy):
+ * give it as `env` to unset them all.
+ */
+export const NO_TLS_OR_PROXY_ENV: Record<string, undefined> = {
+  SSL_CERT_FILE: undefined,
+  SSL_CERT_DIR: undefined,
+  NODE_EXTRA_CA_CERTS: undefined,
+  http_proxy: undefined,
+  HTTP_PROXY: undefined,
+  https_proxy: undefined,
+  HTTPS_PROXY: undefined,
+  all_proxy: undefined,
+  ALL_PROXY: undefined,
+  no_proxy: undefined,
+  NO_PROXY: undefined,
+};
 
 /** How to run a process. */
 export interface RunOptions {
@@ -459,7 +479,7 @@ export function normalize(text: string, sample: Sample): string {
 
 /** A running {@link startServer} server. */
 export interface StaticServer {
-  /** `http://127.0.0.1:PORT/`, with the trailing slash. */
+  /** `http://127.0.0.1:PORT/` (`https:` with TLS), with the trailing slash. */
   url: string;
   /** The request targets (path and query) received, in order, 404s too. */
   requests: string[];
@@ -505,6 +525,8 @@ export interface ServerOptions {
    * requests are recorded and logged like the others.
    */
   handlers?: Record<string, RequestHandler>;
+  /** PEM certificate and key: serve HTTPS instead of HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 /**
@@ -526,7 +548,7 @@ export async function startServer(
   const log: string[] = [];
   let logging = false;
 
-  const server: HttpServer = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const target = req.url ?? "/";
     requests.push(target);
     const handler = options.handlers?.[target.split("?")[0]];
@@ -569,7 +591,10 @@ export async function startServer(
       "Content-Length": Buffer.byteLength(body),
     });
     res.end(req.method === "HEAD" ? undefined : body);
-  });
+  };
+  const server: HttpServer = options.tls
+    ? createHttpsServer(options.tls, listener)
+    : createServer(listener);
 
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
@@ -582,7 +607,7 @@ export async function startServer(
   }
 
   return {
-    url: `http://127.0.0.1:${address.port}/`,
+    url: `${options.tls ? "https" : "http"}://127.0.0.1:${address.port}/`,
     requests,
     log,
     setLogging(on: boolean) {

@@ -1,0 +1,90 @@
+/**
+ * Passwords in URLs, as private package servers use them: sent as Basic
+ * authentication, never to the server a redirect leads to; a refusal is
+ * one line, the password shown as `****`.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import {
+  NO_TLS_OR_PROXY_ENV,
+  type RequestHandler,
+  sampleBuildout,
+  startServer,
+} from "./harness.ts";
+
+const PASSWORD = "s3cret-site-pw";
+
+Deno.test("user:password in a URL is Basic authentication, kept from redirect targets and messages", async () => {
+  using sample = await sampleBuildout();
+  const site = sample.tmpdir("site");
+  const seen: string[] = [];
+  const record = (then: RequestHandler): RequestHandler => (req, res) => {
+    seen.push(`${req.url} ${req.headers.authorization ?? "-"}`);
+    then(req, res);
+  };
+  const elsewhere = await startServer(site, {
+    handlers: {
+      "/other.cfg": record((_req, res) => res.end("[buildout]\nparts =\n")),
+    },
+  });
+  const server = await startServer(site, {
+    handlers: {
+      "/base.cfg": record((req, res) => {
+        const expected = "Basic " +
+          Buffer.from(`me:${PASSWORD}`).toString("base64");
+        if (req.headers.authorization !== expected) {
+          res.writeHead(401, { "WWW-Authenticate": 'Basic realm="x"' });
+          res.end();
+          return;
+        }
+        res.end("[buildout]\nparts =\n");
+      }),
+      "/moved.cfg": record((_req, res) => {
+        res.writeHead(302, { Location: `${elsewhere.url}other.cfg` });
+        res.end();
+      }),
+    },
+  });
+  try {
+    const withPassword = server.url.replace("//", `//me:${PASSWORD}@`);
+    const run = (path: string) =>
+      sample.run([
+        "-c",
+        `${withPassword}${path}`,
+        `buildout:directory=${sample.dir}`,
+      ], {
+        env: NO_TLS_OR_PROXY_ENV,
+      });
+    let result = await run("base.cfg");
+    assert.equal(result.code, 0, result.output);
+
+    result = await run("moved.cfg");
+    assert.equal(result.code, 0, result.output);
+    const basic = "Basic " + Buffer.from(`me:${PASSWORD}`).toString("base64");
+    assert.deepEqual(seen, [
+      `/base.cfg ${basic}`,
+      `/moved.cfg ${basic}`,
+      "/other.cfg -",
+    ]);
+
+    const wrong = server.url.replace("//", "//me:wrong-pw@");
+    result = await sample.run([
+      "-c",
+      `${wrong}base.cfg`,
+      `buildout:directory=${sample.dir}`,
+    ], {
+      env: NO_TLS_OR_PROXY_ENV,
+    });
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.stderr.trimEnd().split("\n").pop(),
+      `Error: Error downloading extends for URL ${
+        server.url.replace("//", "//me:****@")
+      }base.cfg: HTTP Error 401: Unauthorized`,
+    );
+    assert.equal(seen.length, 4);
+  } finally {
+    await server.close();
+    await elsewhere.close();
+  }
+});
