@@ -71,3 +71,20 @@ Deno.test("an update returning 100,000 installed files again stays linear", asyn
   assert.equal(files.length, 100000, "the first path shares the option line");
   assert.equal(files.at(-1), "\tout/new");
 });
+
+Deno.test("registering 200,000 created paths one at a time stays linear", async () => {
+  using sample = await sampleBuildout();
+  recipe(
+    sample,
+    `install() {
+    mkdirSync("out");
+    for (let i = 0; i < 200000; i++) this.options.created("out/f" + i);
+    return this.options.created();
+  }`,
+  );
+  await runOk(sample);
+  const files = sample.cat(".installed.cfg").split("\n").filter((line) =>
+    line.startsWith("\tout/")
+  );
+  assert.equal(files.length, 199999, "the first path shares the option line");
+});
