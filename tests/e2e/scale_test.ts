@@ -5,6 +5,7 @@
  * meets many times over.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
 
 /** Generous for the linear code under load, far short of the quadratic. */
@@ -87,4 +88,17 @@ Deno.test("registering 200,000 created paths one at a time stays linear", async 
     line.startsWith("\tout/")
   );
   assert.equal(files.length, 199999, "the first path shares the option line");
+});
+
+Deno.test("mkdir checks each of 200,000 paths in constant time", async () => {
+  using sample = await sampleBuildout();
+  // Each `b` was looked for past all the `a`s: two directories suffice.
+  const paths = ["a", "b"].flatMap((name) => Array(100000).fill(`d/${name}`));
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts = x\n\n[x]\nrecipe = mkdir\n` +
+      `paths =\n    ${paths.join("\n    ")}\n`,
+  );
+  await runOk(sample);
+  assert.ok(existsSync(sample.path("d", "b")));
 });
