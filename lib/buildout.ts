@@ -435,7 +435,9 @@ export class Options {
 
   /**
    * Registers paths a recipe created, so they are removed when its install
-   * or update fails; returns every path registered so far in this call.
+   * or update fails; returns the list of every path registered so far in
+   * this call, itself as zc.buildout does: a recipe registering its paths
+   * one at a time stays linear.
    *
    * @throws {TypeError} outside a recipe's install or update.
    */
@@ -445,8 +447,8 @@ export class Options {
         `Attempt to register a created path while not installing (${this.name})`,
       );
     }
-    this.createdPaths.push(...paths);
-    return [...this.createdPaths];
+    for (const path of paths) this.createdPaths.push(path);
+    return this.createdPaths;
   }
 
   /** @internal enables `created()` for a recipe's install or update. */

@@ -55,6 +55,8 @@ class UnknownName extends Error {}
 export default class Mkdir implements Recipe {
   private readonly logger: RecipeLogger;
   private readonly paths: string[];
+  /** The same paths, to tell a listed one from an intermediate quickly. */
+  private readonly listed: Set<string>;
   private readonly createIntermediate: boolean;
   private readonly removeOnUpdate: boolean;
   private readonly mode?: number;
@@ -79,6 +81,7 @@ export default class Mkdir implements Recipe {
       join(main.require("parts-directory"), name);
     this.paths = paths.split("\n").map((p) => p.trim()).filter(Boolean)
       .map((p) => resolve(directory, p)).sort();
+    this.listed = new Set(this.paths);
 
     const mode = options.get("mode");
     if (mode !== undefined) {
@@ -120,7 +123,7 @@ export default class Mkdir implements Recipe {
 
   private create(path: string): void {
     const parent = dirname(path);
-    const listed = this.paths.includes(path);
+    const listed = this.listed.has(path);
     if (!this.createIntermediate && listed && !isDirectory(parent)) {
       throw new this.buildout.UserError(
         `Cannot create: ${path}\n       Parent does not exist or not a directory.`,

@@ -512,7 +512,7 @@ class InstallRun {
     const methodName = method === recipe.install ? "install" : "update";
     const finish = (result: InstallResult) => {
       this.enter();
-      let paths;
+      let paths: string[] | undefined;
       try {
         paths = returnedPaths(part, methodName, result);
       } catch (err) {
@@ -520,7 +520,11 @@ class InstallRun {
       }
       if (!builtin) holdOutput();
       options.stopCreated();
-      const added = paths?.filter((p) => !oldFiles.includes(p));
+      // A set: an update returning its many files again stays linear.
+      const old = paths?.length && oldFiles.length
+        ? new Set(oldFiles)
+        : undefined;
+      const added = old ? paths?.filter((p) => !old.has(p)) : paths;
       const files = (added?.length ? oldFiles.concat(added) : oldFiles)
         .join("\n");
       if (saved === record && files !== recorded) {

@@ -43,7 +43,8 @@ export interface RecipeOptions {
   getBool(option: string): boolean;
   /**
    * Registers created paths (removed if install/update throws) and returns
-   * all registered so far; only valid during install or update.
+   * the list of all registered so far (the list itself, as in zc.buildout);
+   * only valid during install or update.
    */
   created(...paths: string[]): string[];
 }

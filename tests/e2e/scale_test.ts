@@ -1,0 +1,104 @@
+/**
+ * End-to-end tests of inputs far larger than usual, whose cost must grow
+ * linearly: each input is large enough that a quadratic step would take
+ * far longer than the time limit the run is given, which the linear one
+ * meets many times over.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
+
+/** Generous for the linear code under load, far short of the quadratic. */
+const LIMIT_MS = 20_000;
+
+/**
+ * A develop package `recipes` whose default recipe is the class body
+ * `code`, used by part `x`.
+ */
+function recipe(sample: Sample, code: string): void {
+  sample.mkdir("recipes");
+  sample.write(
+    "recipes",
+    "recipe.js",
+    `import { mkdirSync, writeFileSync } from "node:fs";
+export default class Recipe {
+  constructor(buildout, name, options) { this.options = options; }
+  ${code}
+}
+`,
+  );
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({
+      name: "recipes",
+      buildout: { recipes: { default: "./recipe.js" } },
+    }),
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes\nparts = x\n\n[x]\nrecipe = recipes\n",
+  );
+}
+
+async function runOk(sample: Sample, args = "-q"): Promise<RunResult> {
+  const result = await sample.run(args, { timeoutMs: LIMIT_MS });
+  assert.equal(result.code, 0, result.output.slice(-2000));
+  return result;
+}
+
+Deno.test("an update returning 100,000 installed files again stays linear", async () => {
+  using sample = await sampleBuildout();
+  recipe(
+    sample,
+    `install() {
+    mkdirSync("out");
+    const paths = [];
+    for (let i = 0; i < 100000; i++) paths.push("out/f" + i);
+    for (const path of paths) writeFileSync(path, "");
+    return paths;
+  }
+  update() {
+    const paths = [];
+    for (let i = 0; i < 100000; i++) paths.push("out/f" + i);
+    return paths.concat(["out/new"]);
+  }`,
+  );
+  await runOk(sample);
+  await runOk(sample);
+  const files = sample.cat(".installed.cfg").split("\n").filter((line) =>
+    line.startsWith("\tout/")
+  );
+  assert.equal(files.length, 100000, "the first path shares the option line");
+  assert.equal(files.at(-1), "\tout/new");
+});
+
+Deno.test("registering 200,000 created paths one at a time stays linear", async () => {
+  using sample = await sampleBuildout();
+  recipe(
+    sample,
+    `install() {
+    mkdirSync("out");
+    for (let i = 0; i < 200000; i++) this.options.created("out/f" + i);
+    return this.options.created();
+  }`,
+  );
+  await runOk(sample);
+  const files = sample.cat(".installed.cfg").split("\n").filter((line) =>
+    line.startsWith("\tout/")
+  );
+  assert.equal(files.length, 199999, "the first path shares the option line");
+});
+
+Deno.test("mkdir checks each of 200,000 paths in constant time", async () => {
+  using sample = await sampleBuildout();
+  // Each `b` was looked for past all the `a`s: two directories suffice.
+  const paths = ["a", "b"].flatMap((name) => Array(100000).fill(`d/${name}`));
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts = x\n\n[x]\nrecipe = mkdir\n` +
+      `paths =\n    ${paths.join("\n    ")}\n`,
+  );
+  await runOk(sample);
+  assert.ok(existsSync(sample.path("d", "b")));
+});
