@@ -11,6 +11,7 @@ import { doingOf, oneLine, refusedByFileSystem, UserError } from "./errors.ts";
 import type { SelfCommand } from "./commands/bootstrap.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
 import { formatFailedPart } from "./install/failed_part.ts";
+import { endRunOnSignals } from "./interrupt.ts";
 import { releaseOutput, stdoutRefused, writeFd } from "./log.ts";
 import { redactPasswords } from "./redact_passwords.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
@@ -220,19 +221,6 @@ function err(text: string): void {
 }
 
 /**
- * Removes temporary downloads when the run is interrupted, then dies of
- * the same signal (the handler is gone by then), as the caller expects.
- */
-function removeTempFilesOnSignals(): void {
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.once(signal, () => {
-      removeTempFiles();
-      process.kill(process.pid, signal);
-    });
-  }
-}
-
-/**
  * Reports an error thrown where nothing waits for it (a recipe's timer or
  * forgotten promise) as any other, instead of the runtime's dump, and
  * ends the run as an interruption would: temporary files and what the
@@ -257,7 +245,7 @@ export async function run(
   // A mistake on the command line is reported plainly even with -D, as
   // zc.buildout does: it is not a failure to debug.
   let debug = false;
-  removeTempFilesOnSignals();
+  endRunOnSignals();
   reportUncaught(() => debug);
   try {
     const line = parseCommandLine(argv);

@@ -19,6 +19,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fsReason, oneLine, UserError } from "../lib/errors.ts";
 import { pyRepr } from "../lib/install/pyrepr.ts";
+import { afterChildEnded } from "../lib/interrupt.ts";
 import { newTempDirectory } from "./_files.ts";
 import { exists } from "./_paths.ts";
 import type {
@@ -45,7 +46,11 @@ function runShell(script: string): Promise<Exit> {
           `Couldn't start /bin/sh to run ${pyRepr(script)}: ${fsReason(err)}`,
         ),
       ));
-    child.on("close", (code, signal) => resolve({ code, signal }));
+    child.on(
+      "close",
+      (code, signal) =>
+        afterChildEnded(signal, () => resolve({ code, signal })),
+    );
   });
 }
 
