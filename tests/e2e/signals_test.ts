@@ -6,8 +6,8 @@
  * processes it started end with it, and the next run finishes.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import {
   BUILDOUT,
@@ -154,4 +154,68 @@ Deno.test("a command killed by SIGTERM when buildout was not is a failed command
     "While:\n  Installing run.\nError: Killed by signal SIGTERM while " +
       "running command 'kill $$' in /sample-buildout.\n",
   );
+});
+
+/** Why buildout cannot be run as process 1 of a pid namespace, or null. */
+function noPidNamespace(): string | null {
+  if (process.getuid?.() !== 0) return "needs root for a pid namespace";
+  const probe = spawnSync("unshare", ["-p", "-f", "--mount-proc", "true"]);
+  return probe.status === 0 ? null : "unshare -p -f --mount-proc refused";
+}
+
+const pidSkip = noPidNamespace();
+
+/** The pid of the one child of process `parent`, once it has one. */
+async function childOf(parent: number): Promise<number> {
+  for (;;) {
+    for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+        const ppid = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
+        if (Number(ppid) === parent) return Number(name);
+      } catch {
+        // It has just exited.
+      }
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+Deno.test({
+  name: "SIGTERM to buildout as a container's process 1 ends the run" +
+    (pidSkip ? ` (skipped: ${pidSkip})` : ""),
+  ignore: pidSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    sample.write("buildout.cfg", config());
+    // Process 1 ignores a signal it has no handler for: re-raising the
+    // signal after the clean-up did nothing, and `docker stop` waited for
+    // its SIGKILL.
+    const child = spawn(
+      "unshare",
+      ["-p", "-f", "--mount-proc", BUILDOUT],
+      {
+        cwd: sample.dir,
+        env: { ...process.env, HOME: sample.home },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk) => stderr += chunk);
+    let finished: RunResult | undefined;
+    const ended = new Promise<number | null>((done) =>
+      child.on("close", (code, signal) => {
+        finished = { stdout: "", stderr, output: stderr, code, signal };
+        done(code);
+      })
+    );
+    const buildout = await childOf(child.pid!);
+    await pidIn(sample, "inner.pid", () => finished);
+    process.kill(buildout, "SIGTERM");
+    const timer = setTimeout(() => process.kill(buildout, "SIGKILL"), 5000);
+    const code = await ended;
+    clearTimeout(timer);
+    assert.equal(code, 128 + 15, "buildout did not end on SIGTERM");
+    assert.equal(stderr, "Error: Interrupted by SIGTERM\n");
+  },
 });
