@@ -219,3 +219,31 @@ Deno.test({
     assert.equal(stderr, "Error: Interrupted by SIGTERM\n");
   },
 });
+
+Deno.test("what an interrupted command made of its location is removed; the next run makes it again", async () => {
+  using sample = await sampleBuildout();
+  // As `git clone URL parts/src` would: the command fails when its
+  // location is there.
+  const part = (command: string) =>
+    `[buildout]\nparts = src\n\n[src]\nrecipe = command\n` +
+    `location = parts/src\ncommand = mkdir parts/src && ${command}\n`;
+  sample.write(
+    "buildout.cfg",
+    part(
+      "touch parts/src/half && echo $PPID > buildout.pid && " +
+        "exec >/dev/null 2>&1 && sh -c 'echo $$ > inner.pid; sleep 60'",
+    ),
+  );
+  const run = sample.run("");
+  const { buildout, inner } = await untilInner(sample, run);
+  process.kill(buildout, "SIGTERM");
+  const result = await run;
+  assertEnded(inner);
+  assert.equal(result.signal, "SIGTERM", result.output);
+  assert.ok(!existsSync(sample.path("parts", "src")), "parts/src was left");
+
+  sample.write("buildout.cfg", part("touch parts/src/done"));
+  const rerun = await sample.run("");
+  assert.equal(rerun.code, 0, rerun.output);
+  assert.deepEqual(readdirSync(sample.path("parts", "src")), ["done"]);
+});
