@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import process from "node:process";
 import {
   BUILDOUT,
@@ -15,6 +16,7 @@ import {
   type Sample,
   sampleBuildout,
 } from "./harness.ts";
+import { pack, writePackage } from "./recipe_fixtures.ts";
 
 /**
  * A `command` part whose shell writes buildout's pid to `buildout.pid` and
@@ -246,4 +248,54 @@ Deno.test("what an interrupted command made of its location is removed; the next
   const rerun = await sample.run("");
   assert.equal(rerun.code, 0, rerun.output);
   assert.deepEqual(readdirSync(sample.path("parts", "src")), ["done"]);
+});
+
+/** The nearest ancestor of process `pid` running the buildout executable. */
+function buildoutAbove(pid: number): number {
+  const name = basename(BUILDOUT).slice(0, 15);
+  for (let current = pid; current > 1;) {
+    const stat = readFileSync(`/proc/${current}/stat`, "utf8");
+    current = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (readFileSync(`/proc/${current}/comm`, "utf8").trim() === name) {
+      return current;
+    }
+  }
+  throw new Error(`no buildout above process ${pid}`);
+}
+
+Deno.test("zc.recipe.cmmi: a shared build interrupted in make install is built again, not reused", async () => {
+  using sample = await sampleBuildout();
+  const sources = sample.tmpdir("sources");
+  const tmp = sample.tmpdir("tmp");
+  const shared = sample.tmpdir("shared");
+  const inner = sample.path("inner.pid");
+  writePackage(join(sources, "slow"), {
+    top: "hello-1.0",
+    program: "hello",
+    install: [`echo $$$$ > ${inner}; exec sleep 20 >/dev/null 2>&1`],
+  });
+  writePackage(join(sources, "quick"), { top: "hello-1.0", program: "hello" });
+  const part = (name: string) =>
+    `[buildout]\nparts = x\n\n[x]\nrecipe = zc.recipe.cmmi\n` +
+    `url = ${
+      pack(join(sources, name), ["hello-1.0"], `${sources}/${name}.tar.gz`)
+    }\n` +
+    `shared = ${shared}\n`;
+  sample.write("buildout.cfg", part("slow"));
+  const run = sample.run("", { env: { TMPDIR: tmp } });
+  let finished: RunResult | undefined;
+  run.then((result) => finished = result);
+  const sleeping = await pidIn(sample, "inner.pid", () => finished);
+  process.kill(buildoutAbove(sleeping), "SIGTERM");
+  const result = await run;
+  assertEnded(sleeping);
+  assert.equal(result.signal, "SIGTERM", result.output);
+  assert.deepEqual(readdirSync(shared), [], "the half build was left");
+  assert.deepEqual(readdirSync(tmp), [], "the build directory was left");
+
+  sample.write("buildout.cfg", part("quick"));
+  const rerun = await sample.run("", { env: { TMPDIR: tmp } });
+  assert.equal(rerun.code, 0, rerun.output);
+  assert.doesNotMatch(rerun.stdout, /using existing shared build/);
+  assert.ok(existsSync(join(shared, "cmmi", "bin", "hello")));
 });
