@@ -3,8 +3,6 @@
  * parsed as zc.buildout's `main` does, and the mapping of errors to output
  * and exit codes.
  */
-import { readFileSync } from "node:fs";
-import { constants } from "node:os";
 import { resolve } from "node:path";
 import { inspect } from "node:util";
 import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
@@ -13,12 +11,11 @@ import { doingOf, oneLine, refusedByFileSystem, UserError } from "./errors.ts";
 import type { SelfCommand } from "./commands/bootstrap.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
 import { formatFailedPart } from "./install/failed_part.ts";
+import { endRunOnSignals } from "./interrupt.ts";
 import { releaseOutput, stdoutRefused, writeFd } from "./log.ts";
 import { redactPasswords } from "./redact_passwords.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
 import { VERSION } from "./version.ts";
-
-const { signals } = constants;
 
 /** The parsed command line. */
 export interface CommandLine {
@@ -224,47 +221,6 @@ function err(text: string): void {
 }
 
 /**
- * Removes temporary downloads when the run is interrupted, then dies of
- * the same signal (the handler is gone by then), as the caller expects.
- * A signal ignored when the run started (SIGHUP under `nohup`, SIGINT of a
- * shell's background job) stays ignored, as Python leaves it.
- */
-function removeTempFilesOnSignals(): void {
-  const ignored = ignoredAtStart();
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    if (ignored.has(signal)) continue;
-    process.once(signal, () => {
-      removeTempFiles();
-      process.kill(process.pid, signal);
-      // Still running: the kernel drops a signal left at its default
-      // action for the first process of a PID namespace (a container's
-      // PID 1), which must stop all the same. The status is a shell's.
-      process.exit(128 + signals[signal]);
-    });
-  }
-}
-
-/**
- * The signals this process ignores, read from /proc (where there is no
- * /proc, none are taken for ignored). Only an inherited disposition shows:
- * it runs before any handler is installed.
- */
-function ignoredAtStart(): Set<string> {
-  let mask;
-  try {
-    const status = readFileSync("/proc/self/status", "utf8");
-    mask = BigInt("0x" + (/^SigIgn:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? 0));
-  } catch {
-    return new Set();
-  }
-  return new Set(
-    Object.entries(signals)
-      .filter(([, number]) => (mask >> BigInt(number - 1)) & 1n)
-      .map(([name]) => name),
-  );
-}
-
-/**
  * Reports an error thrown where nothing waits for it (a recipe's timer or
  * forgotten promise) as any other, instead of the runtime's dump, and
  * ends the run as an interruption would: temporary files and what the
@@ -289,7 +245,7 @@ export async function run(
   // A mistake on the command line is reported plainly even with -D, as
   // zc.buildout does: it is not a failure to debug.
   let debug = false;
-  removeTempFilesOnSignals();
+  endRunOnSignals();
   reportUncaught(() => debug);
   try {
     const line = parseCommandLine(argv);

@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { fsReason } from "../lib/errors.ts";
 import { isDirectory } from "../lib/fs_kinds.ts";
+import { afterChildEnded } from "../lib/interrupt.ts";
 
 /** How to run a command. */
 export interface ShellOptions {
@@ -61,14 +62,15 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
           }`,
         ),
       ));
-    child.on("close", (code, signal) => {
-      if (code === 0) return resolve();
-      const how = signal
-        ? `was killed by signal ${signal}`
-        : `failed with exit status ${code}${
-          code === NOT_FOUND ? " (command not found)" : ""
-        }`;
-      reject(new opts.UserError(`Command '${shown}' ${how} in ${opts.cwd}`));
-    });
+    child.on("close", (code, signal) =>
+      afterChildEnded(signal, () => {
+        if (code === 0) return resolve();
+        const how = signal
+          ? `was killed by signal ${signal}`
+          : `failed with exit status ${code}${
+            code === NOT_FOUND ? " (command not found)" : ""
+          }`;
+        reject(new opts.UserError(`Command '${shown}' ${how} in ${opts.cwd}`));
+      }));
   });
 }

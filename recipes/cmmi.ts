@@ -34,6 +34,7 @@ import {
 } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
+import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -790,6 +791,14 @@ export class ZcCmmi implements Recipe {
     let cwd = tmp;
     const run = (command: string) =>
       runShell(command, { cwd, env, UserError: this.buildout.UserError });
+    // An interrupted build goes as a failed one does, and its build
+    // directory too, which nobody was told of: a shared location left
+    // would be taken for a finished build by every later run.
+    const interrupted = () => {
+      removeTree(this.location);
+      removeTree(tmp);
+    };
+    trackCleanup(interrupted);
     try {
       const hasMarker = () =>
         existsSync(join(cwd, marker)) ||
@@ -827,6 +836,8 @@ export class ZcCmmi implements Recipe {
       this.logger.error(`cmmi failed: ${tmp}`);
       removeTree(this.location);
       throw err;
+    } finally {
+      untrackCleanup(interrupted);
     }
     removeTree(tmp);
     return this.shared ? "" : this.location;

@@ -16,9 +16,11 @@
  */
 import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fsReason, oneLine, UserError } from "../lib/errors.ts";
+import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import { pyRepr } from "../lib/install/pyrepr.ts";
+import { afterChildEnded } from "../lib/interrupt.ts";
 import { newTempDirectory } from "./_files.ts";
 import { exists } from "./_paths.ts";
 import type {
@@ -45,7 +47,11 @@ function runShell(script: string): Promise<Exit> {
           `Couldn't start /bin/sh to run ${pyRepr(script)}: ${fsReason(err)}`,
         ),
       ));
-    child.on("close", (code, signal) => resolve({ code, signal }));
+    child.on(
+      "close",
+      (code, signal) =>
+        afterChildEnded(signal, () => resolve({ code, signal })),
+    );
   });
 }
 
@@ -109,15 +115,24 @@ export default class Command implements Recipe {
     this.logger.info(`Running '${this.command}'`);
     // Paths already there are not the command's doing (say a data
     // directory it copies into): a failure must not take them.
-    const made = this.location.filter((path) => !exists(path));
-    try {
-      await this.execute(this.command);
-    } catch (err) {
-      // What the failed command created of the part goes.
+    const made = this.location.filter((path) => !exists(path))
+      .map((path) => resolve(path));
+    // What the command created of the part goes when it fails, and when
+    // the run is interrupted meanwhile: the next run runs it again, and
+    // `git clone` or `mkdir` would find it there.
+    const removeMade = () => {
       for (const path of made.filter(exists)) {
         rmSync(path, { recursive: true, force: true });
       }
+    };
+    trackCleanup(removeMade);
+    try {
+      await this.execute(this.command);
+    } catch (err) {
+      removeMade();
       throw err;
+    } finally {
+      untrackCleanup(removeMade);
     }
     return this.location;
   }

@@ -1,0 +1,96 @@
+/**
+ * Ending a run interrupted by SIGINT (Ctrl-C, sent to the whole process
+ * group), SIGTERM (`docker stop`, systemd, CI time-outs, often sent to
+ * buildout alone) or SIGHUP. zc.buildout ends with a KeyboardInterrupt;
+ * here the run says it was interrupted, ends the processes it started,
+ * removes its temporaries and what the pending install created, and dies
+ * of the same signal, as its caller expects of an interrupted program.
+ */
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { removeTempFiles } from "./fetch/temp_files.ts";
+import { releaseOutput, writeFd } from "./log.ts";
+import { endDescendants } from "./process_tree.ts";
+
+const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+
+/** A signal that ends the run. */
+export type EndingSignal = keyof typeof SIGNALS;
+
+/**
+ * How long the processes the run started get to end (`make` removing the
+ * target it was writing) before they are killed.
+ */
+const GRACE_MS = 3000;
+
+/**
+ * How long a child killed by one of {@link SIGNALS} waits for this
+ * process's own signal: Ctrl-C and systemd signal the child and buildout
+ * at once, and the child's end may be seen first.
+ */
+const SIGNAL_WAIT_MS = 50;
+
+/**
+ * Makes SIGINT, SIGTERM and SIGHUP end the run (see {@link endRun}). A
+ * signal ignored when the run started (SIGHUP under `nohup`, SIGINT of a
+ * shell's background job) stays ignored, as Python leaves it.
+ */
+export function endRunOnSignals(): void {
+  const ignored = ignoredAtStart();
+  for (const signal of Object.keys(SIGNALS) as EndingSignal[]) {
+    if (!ignored.has(signal)) process.on(signal, () => endRun(signal));
+  }
+}
+
+/**
+ * The signals of {@link SIGNALS} this process ignores, read from /proc
+ * (where there is no /proc, none are taken for ignored). Only an inherited
+ * disposition shows: it runs before any handler is installed.
+ */
+function ignoredAtStart(): Set<EndingSignal> {
+  let mask;
+  try {
+    const status = readFileSync("/proc/self/status", "utf8");
+    mask = BigInt("0x" + (/^SigIgn:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? 0));
+  } catch {
+    return new Set();
+  }
+  return new Set(
+    (Object.keys(SIGNALS) as EndingSignal[])
+      .filter((name) => (mask >> BigInt(SIGNALS[name] - 1)) & 1n),
+  );
+}
+
+/**
+ * Ends the run as interrupted by `signal`. Synchronous from start to end,
+ * so no code of the run goes on meanwhile, and a second signal (Ctrl-C
+ * pressed again) changes nothing.
+ */
+function endRun(signal: EndingSignal): never {
+  releaseOutput();
+  writeFd(2, `Error: Interrupted by ${signal}\n`);
+  endDescendants(GRACE_MS);
+  removeTempFiles();
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  // Still here: the signal is ignored, as it is for a process 1 (buildout
+  // as a container's command) without a handler.
+  process.exit(128 + SIGNALS[signal]);
+}
+
+/**
+ * Calls `then` with the end of a child process that was killed by
+ * `signal` (null when it exited), after a moment when the signal is one
+ * that also ends this run: when it was sent to buildout too, the run ends
+ * as interrupted instead of reporting the child's failure.
+ */
+export function afterChildEnded(
+  signal: string | null,
+  then: () => void,
+): void {
+  if (signal !== null && signal in SIGNALS) {
+    setTimeout(then, SIGNAL_WAIT_MS);
+  } else {
+    then();
+  }
+}
