@@ -216,6 +216,15 @@ class InstallRun {
   constructor(private readonly buildout: Buildout) {
     this.main = buildout.section("buildout");
     this.directory = this.main.require("directory");
+    // Options holding the path would be lists of its pieces (the mkdir
+    // recipe made a directory outside the buildout of one), and the
+    // database could not record the paths.
+    if (/[\n\r]/.test(this.directory)) {
+      throw new UserError(
+        `The buildout directory's path holds a line break, which option ` +
+          `values would split: ${oneLine(this.directory)}; rename it`,
+      );
+    }
     // A develop package holding the buildout (`develop = .`) must not be
     // signed by what runs write, or each run would reinstall its parts.
     const installed = this.main.require("installed");

@@ -8,11 +8,12 @@ import { execFileSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { type Sample, sampleBuildout, startServer } from "./harness.ts";
 import { pack, writeTree } from "./recipe_fixtures.ts";
 
@@ -165,4 +166,24 @@ chmod +x "$p/bin/tool"
       path,
     );
   }
+});
+
+Deno.test("a buildout directory whose path holds a line break is refused before anything is made", async () => {
+  using sample = await sampleBuildout();
+  const dir = awkwardDir(sample, "a\nb");
+  const parent = dirname(dir);
+  writeFileSync(
+    join(dir, "buildout.cfg"),
+    "[buildout]\nparts = d\n\n[d]\nrecipe = mkdir\npaths = ${buildout:directory}/var\n",
+  );
+  const result = await sample.system("", { cwd: dir });
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    result.output,
+    `Error: The buildout directory's path holds a line break, which option ` +
+      `values would split: ${parent}/a\\nb; rename it\n`,
+  );
+  // Nothing beside it: the mkdir recipe would make `a` of the first line.
+  assert.deepEqual(readdirSync(parent), ["a\nb"]);
+  assert.deepEqual(readdirSync(dir), ["buildout.cfg"]);
 });
