@@ -36,6 +36,8 @@ export interface DistSettings {
   newest: boolean;
   /** `offline` or `install-from-cache`: no network location is read. */
   offline: boolean;
+  /** Which of the two is on (`offline` when both are), for messages. */
+  offlineBy: "offline" | "install-from-cache";
   preferFinal: boolean;
   allowPicked: boolean;
   showPicked: boolean;
@@ -97,6 +99,7 @@ export function readDistSettings(buildout: Buildout): DistSettings {
     indexes: words(main.get("index")).map(local),
     newest: main.getBool("newest") && !offline,
     offline,
+    offlineBy: main.getBool("offline") ? "offline" : "install-from-cache",
     preferFinal: main.getBool("prefer-final"),
     allowPicked: main.getBool("allow-picked-versions"),
     showPicked: main.has("show-picked-versions") &&
@@ -235,6 +238,7 @@ export class Distributions {
           indexes: settings.indexes,
           cacheDirectory: settings.cacheDirectory,
           offline: settings.offline,
+          offlineBy: settings.offlineBy,
           transport,
         }),
         transport,

@@ -42,6 +42,8 @@ export interface FinderOptions {
   cacheDirectory?: string;
   /** Offline (or install-from-cache): no network location is read. */
   offline: boolean;
+  /** The option making it so, named in messages; `offline` if not given. */
+  offlineBy?: string;
   transport: DistTransport;
 }
 
@@ -65,6 +67,11 @@ export class Finder {
   /** True when only local locations are read. */
   get offline(): boolean {
     return this.options.offline;
+  }
+
+  /** The option that turned {@link offline} on. */
+  get offlineBy(): string {
+    return this.options.offlineBy ?? "offline";
   }
 
   /**

@@ -533,7 +533,8 @@ export class Installer {
       ? `looked in ${searched.join(", ")}`
       : "no find-links or index is configured";
     const offline = finder.offline
-      ? "; offline, so only local locations and the download cache count"
+      ? `; ${finder.offlineBy}, so only local locations and the download ` +
+        "cache count"
       : "";
     return new UserError(
       `Couldn't find a distribution for '${text}' (${found}${where}${offline}).`,

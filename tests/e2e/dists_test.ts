@@ -544,6 +544,13 @@ recipe = demo
       "-o",
       `Couldn't find a distribution for 'demo' (looked in /sample-buildout/local (not found); offline, so only local locations and the download cache count).`,
     );
+    // install-from-cache alone, as in an offline.cfg without offline.
+    sample.mkdir("cache");
+    await expectError(
+      sample,
+      "buildout:download-cache=cache buildout:install-from-cache=true",
+      `Couldn't find a distribution for 'demo' (looked in /sample-buildout/local (not found), /sample-buildout/cache/dist (not found); install-from-cache, so only local locations and the download cache count).`,
+    );
     sample.mkdir("local");
     await writeDist(
       sample.path("local", "demo-0.1.tgz"),
