@@ -108,6 +108,21 @@ export function inPidNamespace(
 ): [string, string[]] {
   return [tools.unshare!, ["-p", "-f", "-m", "--mount-proc", program, ...args]];
 }
+/**
+ * Why a full or read-only file system (a tmpfs or bind mount in a private
+ * mount namespace) cannot be simulated here, or null when it can.
+ */
+export const mountSkipReason: string | null = (() => {
+  if (process.getuid?.() !== 0) return "needs root for a tmpfs mount";
+  const probe = spawnSync("unshare", [
+    "-m",
+    "sh",
+    "-c",
+    "mount -t tmpfs tmpfs /mnt",
+  ]);
+  return probe.status === 0 ? null : "unshare -m / mount -t tmpfs refused";
+})();
+
 /** Appended to test names when they are ignored. */
 export const suffix: string = skipReason ? ` (skipped: ${skipReason})` : "";
 

@@ -17,6 +17,7 @@ import {
   type Sample,
   sampleBuildout,
 } from "./harness.ts";
+import { mountSkipReason } from "./chroot.ts";
 
 // A part creating one directory. With `hold`, install writes the process id
 // to `<part>.pid` and then waits while the file named by `hold` exists: the
@@ -400,19 +401,7 @@ Deno.test("what a run killed while an archive unpacked left is removed by the ne
   assert.deepEqual(readdirSync(parts), ["small"]);
 });
 
-/** Why a full or read-only file system cannot be simulated here, or null. */
-function noMounts(): string | null {
-  if (process.getuid?.() !== 0) return "needs root for a tmpfs mount";
-  const probe = spawnSync("unshare", [
-    "-m",
-    "sh",
-    "-c",
-    "mount -t tmpfs tmpfs /mnt",
-  ]);
-  return probe.status === 0 ? null : "unshare -m / mount -t tmpfs refused";
-}
-
-const mountSkip = noMounts();
+const mountSkip = mountSkipReason;
 
 Deno.test({
   name: "a full disk when .installed.cfg is written is a user error that " +

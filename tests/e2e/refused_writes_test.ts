@@ -17,7 +17,6 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import process from "node:process";
 import {
   BUILDOUT,
   exec,
@@ -27,21 +26,10 @@ import {
   startServer,
   type StaticServer,
 } from "./harness.ts";
+import { mountSkipReason } from "./chroot.ts";
 import { md5Text, pack, runOk } from "./recipe_fixtures.ts";
 
-/** Why mounts and other users cannot be used here, or null. */
-function noMounts(): string | null {
-  if (process.getuid?.() !== 0) return "needs root for mounts and setpriv";
-  const probe = spawnSync("unshare", [
-    "-m",
-    "sh",
-    "-c",
-    "mount -t tmpfs tmpfs /mnt",
-  ]);
-  return probe.status === 0 ? null : "unshare -m / mount -t tmpfs refused";
-}
-
-const mountSkip = noMounts();
+const mountSkip = mountSkipReason;
 const skipNote = mountSkip ? ` (skipped: ${mountSkip})` : "";
 
 /** Incompressible bytes: a full disk must not depend on gzip's luck. */
