@@ -272,6 +272,44 @@ recipe = spam
   await expectOk(sample, "", "Updating foo.\nspam\n");
 });
 
+Deno.test("show-picked-versions lists the picks by name, as zc.buildout sorts them, not in the order picked", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("dist");
+  await writeDist(
+    join(dist, "zeta-1.tgz"),
+    recipeDist("zeta", "1", "zeta", ["Beta"]),
+  );
+  await writeDist(join(dist, "Beta-1.tgz"), recipeDist("Beta", "1", ""));
+  await writeDist(join(dist, "alpha-1.tgz"), recipeDist("alpha", "1", "alpha"));
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = z a
+find-links = dist
+show-picked-versions = true
+
+[z]
+recipe = zeta
+
+[a]
+recipe = alpha
+`,
+  );
+  const result = await sample.run("");
+  assert.equal(result.code, 0, result.output);
+  assert.ok(
+    result.stdout.endsWith(`[versions]
+alpha = 1
+zeta = 1
+
+# Required by:
+# zeta==1
+Beta = 1
+`),
+    result.stdout,
+  );
+});
+
 /**
  * The reference's link server: demo 0.1-0.4c1 (each requiring
  * demoneeded), demoneeded 1.0-1.2c1, other 1.0, bigdemo 0.1 and an empty
