@@ -352,7 +352,7 @@ class InstallRun {
       },
     );
     // Importing a module runs its code.
-    await this.external(() => plan.preload());
+    await this.external(() => plan.preload(only));
     const configured = words(this.main.get("parts"));
     const requested = only.length ? only : configured;
     doing("Installing.", () => {

@@ -277,17 +277,40 @@ export class RecipeLoader {
   }
 
   /**
-   * Imports the recipes named by `specs`. A failure is kept and thrown by
-   * {@link factory} only when a section actually uses that recipe.
+   * Imports the recipes named by `specs`, and those named by `unlikely`
+   * (of sections no run is expected to use) that need no distribution. A
+   * failure is kept and thrown by {@link factory} only when a section
+   * actually uses that recipe.
    */
-  async preload(specs: Iterable<string>): Promise<void> {
+  async preload(
+    specs: Iterable<string>,
+    unlikely: Iterable<string> = [],
+  ): Promise<void> {
     const list = [...specs];
+    const isDist = (pkg: string) =>
+      !BUILTIN_PACKAGES.has(pkg) && !this.findPackage(pkg);
     if (this.dists) {
-      const packages = list.map((spec) => parseSpec(spec)[0]).filter((pkg) =>
-        !BUILTIN_PACKAGES.has(pkg) &&
-        !this.findPackage(pkg)
+      this.dists.prefetch(
+        list.map((spec) => parseSpec(spec)[0]).filter(isDist),
       );
-      this.dists.prefetch(packages);
+    }
+    const keyOf = (spec: string) => parseSpec(spec).join(":");
+    const wanted = new Set(list.map(keyOf));
+    for (const spec of unlikely) {
+      const [pkg] = parseSpec(spec);
+      const key = keyOf(spec);
+      if (!isDist(pkg) || !this.dists?.searchable(pkg)) list.push(spec);
+      else if (!wanted.has(key) && !this.loaded.has(key)) {
+        // Getting it could change the versions the parts get.
+        this.loaded.set(
+          key,
+          new UserError(oneLine(
+            `Couldn't load recipe ${spec.trim()}: a distribution is got ` +
+              "only for the recipes of the parts and of the sections their " +
+              "options or [buildout] name",
+          )),
+        );
+      }
     }
     // Distributions are got in order (what is installed, and the messages,
     // depend on it), then the modules are imported all at once: one import

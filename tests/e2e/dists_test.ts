@@ -415,6 +415,66 @@ demo 0.2
   }
 });
 
+Deno.test("a section no part uses gets no distribution and does not change the versions the parts get", async () => {
+  using sample = await sampleBuildout();
+  await spamDists(sample);
+  await writeDist(
+    join(sample.path("recipe", "dist"), "helper-1.tgz"),
+    recipeDist("helper", "1", "helper"),
+  );
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = foo
+find-links = recipe/dist
+show-picked-versions = true
+
+[old]
+recipe = spam==1
+
+[foo]
+recipe = spam
+path = \${ref:path}
+
+[ref]
+recipe = helper
+path = here
+`,
+  );
+  const result = await sample.run("");
+  assert.equal(result.code, 0, result.output);
+  // The referenced section is a part, installed first; [old] is not.
+  assert.equal(
+    result.stdout,
+    `Getting distribution for 'spam'.
+Got spam 2.
+Getting distribution for 'helper'.
+Got helper 1.
+Installing ref.
+helper
+Installing foo.
+recipe v2
+Unused options for foo: 'path'.
+Versions had to be automatically picked.
+The following part definition lists the versions picked:
+[versions]
+helper = 1
+spam = 2
+`,
+  );
+  assert.deepEqual(eggs(sample), ["helper-1", "spam-2"]);
+  // Asked for, it is got then.
+  await expectOk(
+    sample,
+    "install old",
+    `Getting distribution for 'spam==1'.
+Got spam 1.
+Installing old.
+recipe v1
+`,
+  );
+});
+
 Deno.test("find-links and index: newest, -N, pins, prefer-final", async () => {
   using sample = await sampleBuildout();
   const server = await linkServer(sample);
