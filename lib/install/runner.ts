@@ -330,6 +330,7 @@ class InstallRun {
             this.main.getBool("relative-paths"),
           ),
       )).join("\n");
+    this.loader.developed();
     if (db.exists) db.saveRecords();
   }
 

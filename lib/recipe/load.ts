@@ -38,6 +38,7 @@ import {
 } from "../errors.ts";
 import type { Distributions } from "../dists/distributions.ts";
 import type { Dist } from "../dists/metadata.ts";
+import { DevelopLinks } from "./develop_links.ts";
 import { settled } from "../settled.ts";
 import {
   BUILTIN_SIGNATURE,
@@ -246,6 +247,7 @@ export class RecipeLoader {
   /** {@link signatures} by `recipe` value. */
   private readonly specSignatures = new Map<string, string>();
   private readonly fromDists = new Map<string, Promise<Dist[]>>();
+  private readonly links: DevelopLinks;
 
   /**
    * `developEggs` holds the `<name>.egg-link` files of develop packages;
@@ -254,17 +256,34 @@ export class RecipeLoader {
    * what the buildout itself writes, should a package hold the buildout.
    */
   constructor(
-    private readonly developEggs: string,
+    developEggs: string,
     private readonly dists?: Distributions,
     private readonly ignored?: ReadonlySet<string>,
-  ) {}
+  ) {
+    this.links = new DevelopLinks(developEggs);
+  }
 
-  /** The develop package called `name`, if one is linked. */
+  /**
+   * Forgets the develop packages looked up so far: the develop step has
+   * linked this run's (extensions load before it).
+   */
+  developed(): void {
+    this.links.reset();
+    this.packages.clear();
+    this.dists?.developed();
+  }
+
+  /**
+   * The develop package called `name` (in any spelling of its project
+   * name), if one is linked.
+   */
   findPackage(name: string): DevelopPackage | undefined {
     if (this.packages.has(name)) return this.packages.get(name);
     let found: DevelopPackage | undefined;
-    const link = join(this.developEggs, `${name}.egg-link`);
-    if (name && !name.includes("/") && existsSync(link)) {
+    const link = name && !name.includes("/")
+      ? this.links.find(name)
+      : undefined;
+    if (link) {
       // zc.buildout links Python projects the same way: such a link is
       // left from it and names no package of ours.
       const target = eggLinkTarget(link);

@@ -939,3 +939,123 @@ recipe = spam
     await server.close();
   }
 });
+
+/**
+ * A develop package `spam` 0.5 in `dev/`, and in `dist/` spam 2 and user 1
+ * (requiring `requiredName`).
+ */
+async function developAndDists(sample: Sample, requiredName: string) {
+  sample.mkdir("dev");
+  sample.write(
+    "dev/package.json",
+    JSON.stringify({
+      name: "spam",
+      version: "0.5",
+      buildout: { recipes: { default: "./recipe.js" } },
+    }),
+  );
+  sample.write(
+    "dev/recipe.js",
+    `export default class R {
+  install() {
+    console.log("develop spam");
+    return [];
+  }
+}
+`,
+  );
+  const dist = sample.path("dist");
+  await writeDist(join(dist, "spam-2.tgz"), recipeDist("spam", "2", "spam 2"));
+  await writeDist(
+    join(dist, "user-1.tgz"),
+    recipeDist("user", "1", "user", [requiredName]),
+  );
+}
+
+Deno.test("a develop package wins over a distribution whatever the spelling of its name", async () => {
+  using sample = await sampleBuildout();
+  await developAndDists(sample, "SPAM");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+develop = dev
+parts = foo bar
+find-links = dist
+
+[foo]
+recipe = Spam
+
+[bar]
+recipe = user
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/dev'
+Getting distribution for 'user'.
+Got user 1.
+Installing foo.
+develop spam
+Installing bar.
+user
+`,
+  );
+  assert.deepEqual(eggs(sample), ["user-1"]);
+});
+
+Deno.test("a requirement with a version a develop package satisfies needs no find-links", async () => {
+  using sample = await sampleBuildout();
+  await developAndDists(sample, "spam");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = dev\nparts = foo\n\n[foo]\nrecipe = spam>=0.1\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    "Develop: '/sample-buildout/dev'\nInstalling foo.\ndevelop spam\n",
+  );
+});
+
+Deno.test("an extension got as a distribution leaves the develop packages to this run's develop step", async () => {
+  using sample = await sampleBuildout();
+  await developAndDists(sample, "spam");
+  await writeDist(sample.path("dist", "ext-1.tgz"), {
+    "package.json": JSON.stringify({
+      buildout: { extensions: { default: "./ext.js" } },
+    }),
+    "ext.js": "export default function () {}\n",
+  });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+develop = dev
+extensions = ext
+parts = foo
+find-links = dist
+
+[foo]
+recipe = user
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'ext'.
+Got ext 1.
+Develop: '/sample-buildout/dev'
+Getting distribution for 'user'.
+Got user 1.
+Installing foo.
+user
+`,
+  );
+  assert.deepEqual(eggs(sample), ["ext-1", "user-1"]);
+  // The second run signs the part as the first did.
+  await expectOk(
+    sample,
+    "",
+    "Develop: '/sample-buildout/dev'\nUpdating foo.\nuser\n",
+  );
+});
