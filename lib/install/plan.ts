@@ -79,6 +79,17 @@ export class PartPlan {
    * (when given) may reach (see {@link reachableSections}).
    */
   preload(only: string[] = []): Promise<void> {
+    const bySection = new Map<string, string>();
+    for (const name of this.buildout.sectionNames()) {
+      const spec = this.buildout.rawOption(name, "recipe");
+      if (spec && !spec.includes("${")) bySection.set(name, spec);
+    }
+    const all = new Set(bySection.values());
+    // Finding the reachable sections reads every option of the
+    // configuration: worth it only when there is a distribution to get.
+    if (![...all].some((spec) => this.loader.needsDistribution(spec))) {
+      return this.loader.preload(all);
+    }
     const reachable = reachableSections(
       this.buildout.rawSections(),
       ["buildout", ...only],
@@ -86,9 +97,7 @@ export class PartPlan {
     );
     const specs = new Set<string>();
     const others = new Set<string>();
-    for (const name of this.buildout.sectionNames()) {
-      const spec = this.buildout.rawOption(name, "recipe");
-      if (!spec || spec.includes("${")) continue;
+    for (const [name, spec] of bySection) {
       (reachable.has(name) ? specs : others).add(spec);
     }
     return this.loader.preload(specs, [...others].filter((s) => !specs.has(s)));

@@ -295,6 +295,17 @@ export class RecipeLoader {
     return found;
   }
 
+  /** True when the recipe `spec` comes from a distribution to get. */
+  needsDistribution(spec: string): boolean {
+    const [pkg] = parseSpec(spec);
+    return this.isDistribution(pkg) && !!this.dists?.searchable(pkg);
+  }
+
+  /** True when the package `pkg` is neither built in nor developed. */
+  private isDistribution(pkg: string): boolean {
+    return !BUILTIN_PACKAGES.has(pkg) && !this.findPackage(pkg);
+  }
+
   /**
    * Imports the recipes named by `specs`, and those named by `unlikely`
    * (of sections no run is expected to use) that need no distribution. A
@@ -306,8 +317,7 @@ export class RecipeLoader {
     unlikely: Iterable<string> = [],
   ): Promise<void> {
     const list = [...specs];
-    const isDist = (pkg: string) =>
-      !BUILTIN_PACKAGES.has(pkg) && !this.findPackage(pkg);
+    const isDist = (pkg: string) => this.isDistribution(pkg);
     if (this.dists) {
       this.dists.prefetch(
         list.map((spec) => parseSpec(spec)[0]).filter(isDist),
