@@ -7,10 +7,10 @@
  * the installer built from them when a recipe or extension first needs a
  * distribution.
  */
-import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { oneLine, UserError } from "../errors.ts";
+import { DevelopLinks } from "../recipe/develop_links.ts";
 import { eggLinkTarget, readPackage } from "../recipe/load.ts";
 import { EggsDirectory } from "./eggs.ts";
 import { Finder, isUrl } from "./finder.ts";
@@ -147,14 +147,22 @@ export function readDistSettings(buildout: Buildout): DistSettings {
 export class Distributions {
   private readonly eggs: EggsDirectory;
   private installer?: Installer;
-  /** The develop-eggs directory's entries, read on first need. */
-  private links?: Set<string>;
+  private readonly links: DevelopLinks;
 
   constructor(
     readonly settings: DistSettings,
     private readonly transport: DistTransport,
   ) {
     this.eggs = new EggsDirectory(settings.eggsDirectory);
+    this.links = new DevelopLinks(settings.developEggsDirectory);
+  }
+
+  /**
+   * Forgets the develop packages looked up so far: the develop step has
+   * linked this run's.
+   */
+  developed(): void {
+    this.links.reset();
   }
 
   /**
@@ -188,7 +196,8 @@ export class Distributions {
 
   /**
    * True when a distribution for requirement `spec` may be found: some
-   * location is configured, or one is already unpacked.
+   * location is configured, one is already unpacked, or a develop package
+   * of its project is linked.
    */
   searchable(spec: string): boolean {
     const { findLinks, indexes, offline, cacheDirectory } = this.settings;
@@ -196,7 +205,9 @@ export class Distributions {
       return true;
     }
     try {
-      return this.eggs.installed(parseRequirement(spec).key).length > 0;
+      const requirement = parseRequirement(spec);
+      return this.eggs.installed(requirement.key).length > 0 ||
+        this.links.find(requirement.name) !== undefined;
     } catch {
       // Not a requirement: the caller reports what it could not find.
       return false;
@@ -254,18 +265,10 @@ export class Distributions {
     return this.installer;
   }
 
-  /** The develop package linked under the requirement's name, if any. */
+  /** The develop package linked for the requirement's project, if any. */
   private develop(requirement: Requirement): Dist | undefined {
-    if (!this.links) {
-      try {
-        this.links = new Set(readdirSync(this.settings.developEggsDirectory));
-      } catch {
-        this.links = new Set();
-      }
-    }
-    const name = `${requirement.name}.egg-link`;
-    if (!this.links.has(name)) return undefined;
-    const link = join(this.settings.developEggsDirectory, name);
+    const link = this.links.find(requirement.name);
+    if (!link) return undefined;
     const dir = eggLinkTarget(link);
     const pkg = readPackage(dir);
     const version = pkg.version && isValidVersion(pkg.version)

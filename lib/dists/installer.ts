@@ -195,12 +195,15 @@ export class Installer {
     });
   }
 
-  /** Versions picked so far without a pin, in the order they were picked. */
+  /**
+   * Versions picked so far without a pin, by name as zc.buildout sorts
+   * them (code point order: `Beta` before `alpha`).
+   */
   picked(): PickedVersion[] {
     return [...this.picks.entries()].map(([key, pick]) => ({
       ...pick,
       requiredBy: [...this.required.get(key) ?? []].sort(),
-    }));
+    })).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   }
 
   /**

@@ -15,6 +15,7 @@ import type {
 } from "../recipe/api.ts";
 import type { RecipeLoader } from "../recipe/load.ts";
 import { recordFailedPart } from "./failed_part.ts";
+import { reachableSections } from "./reachable.ts";
 
 /**
  * Runs a synchronous piece of the code of recipe `spec` (in the buildout
@@ -72,14 +73,34 @@ export class PartPlan {
     private readonly call: RecipeCall,
   ) {}
 
-  /** Imports every recipe written out in some section. */
-  preload(): Promise<void> {
-    const specs = new Set<string>();
+  /**
+   * Imports every recipe written out in some section; distributions are
+   * got only for the sections that `[buildout]` and the parts `only`
+   * (when given) may reach (see {@link reachableSections}).
+   */
+  preload(only: string[] = []): Promise<void> {
+    const bySection = new Map<string, string>();
     for (const name of this.buildout.sectionNames()) {
       const spec = this.buildout.rawOption(name, "recipe");
-      if (spec && !spec.includes("${")) specs.add(spec);
+      if (spec && !spec.includes("${")) bySection.set(name, spec);
     }
-    return this.loader.preload(specs);
+    const all = new Set(bySection.values());
+    // Finding the reachable sections reads every option of the
+    // configuration: worth it only when there is a distribution to get.
+    if (![...all].some((spec) => this.loader.needsDistribution(spec))) {
+      return this.loader.preload(all);
+    }
+    const reachable = reachableSections(
+      this.buildout.rawSections(),
+      ["buildout", ...only],
+      only.length > 0,
+    );
+    const specs = new Set<string>();
+    const others = new Set<string>();
+    for (const [name, spec] of bySection) {
+      (reachable.has(name) ? specs : others).add(spec);
+    }
+    return this.loader.preload(specs, [...others].filter((s) => !specs.has(s)));
   }
 
   /**

@@ -339,6 +339,7 @@ class InstallRun {
             this.main.getBool("relative-paths"),
           ),
       )).join("\n");
+    this.loader.developed();
     if (db.exists) db.saveRecords();
   }
 
@@ -361,7 +362,7 @@ class InstallRun {
       },
     );
     // Importing a module runs its code.
-    await this.external(() => plan.preload());
+    await this.external(() => plan.preload(only));
     const configured = words(this.main.get("parts"));
     const requested = only.length ? only : configured;
     doing("Installing.", () => {

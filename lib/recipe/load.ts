@@ -38,6 +38,7 @@ import {
 } from "../errors.ts";
 import type { Distributions } from "../dists/distributions.ts";
 import type { Dist } from "../dists/metadata.ts";
+import { DevelopLinks } from "./develop_links.ts";
 import { settled } from "../settled.ts";
 import {
   BUILTIN_SIGNATURE,
@@ -246,6 +247,7 @@ export class RecipeLoader {
   /** {@link signatures} by `recipe` value. */
   private readonly specSignatures = new Map<string, string>();
   private readonly fromDists = new Map<string, Promise<Dist[]>>();
+  private readonly links: DevelopLinks;
 
   /**
    * `developEggs` holds the `<name>.egg-link` files of develop packages;
@@ -254,17 +256,34 @@ export class RecipeLoader {
    * what the buildout itself writes, should a package hold the buildout.
    */
   constructor(
-    private readonly developEggs: string,
+    developEggs: string,
     private readonly dists?: Distributions,
     private readonly ignored?: ReadonlySet<string>,
-  ) {}
+  ) {
+    this.links = new DevelopLinks(developEggs);
+  }
 
-  /** The develop package called `name`, if one is linked. */
+  /**
+   * Forgets the develop packages looked up so far: the develop step has
+   * linked this run's (extensions load before it).
+   */
+  developed(): void {
+    this.links.reset();
+    this.packages.clear();
+    this.dists?.developed();
+  }
+
+  /**
+   * The develop package called `name` (in any spelling of its project
+   * name), if one is linked.
+   */
   findPackage(name: string): DevelopPackage | undefined {
     if (this.packages.has(name)) return this.packages.get(name);
     let found: DevelopPackage | undefined;
-    const link = join(this.developEggs, `${name}.egg-link`);
-    if (name && !name.includes("/") && existsSync(link)) {
+    const link = name && !name.includes("/")
+      ? this.links.find(name)
+      : undefined;
+    if (link) {
       // zc.buildout links Python projects the same way: such a link is
       // left from it and names no package of ours.
       const target = eggLinkTarget(link);
@@ -276,18 +295,51 @@ export class RecipeLoader {
     return found;
   }
 
+  /** True when the recipe `spec` comes from a distribution to get. */
+  needsDistribution(spec: string): boolean {
+    const [pkg] = parseSpec(spec);
+    return this.isDistribution(pkg) && !!this.dists?.searchable(pkg);
+  }
+
+  /** True when the package `pkg` is neither built in nor developed. */
+  private isDistribution(pkg: string): boolean {
+    return !BUILTIN_PACKAGES.has(pkg) && !this.findPackage(pkg);
+  }
+
   /**
-   * Imports the recipes named by `specs`. A failure is kept and thrown by
-   * {@link factory} only when a section actually uses that recipe.
+   * Imports the recipes named by `specs`, and those named by `unlikely`
+   * (of sections no run is expected to use) that need no distribution. A
+   * failure is kept and thrown by {@link factory} only when a section
+   * actually uses that recipe.
    */
-  async preload(specs: Iterable<string>): Promise<void> {
+  async preload(
+    specs: Iterable<string>,
+    unlikely: Iterable<string> = [],
+  ): Promise<void> {
     const list = [...specs];
+    const isDist = (pkg: string) => this.isDistribution(pkg);
     if (this.dists) {
-      const packages = list.map((spec) => parseSpec(spec)[0]).filter((pkg) =>
-        !BUILTIN_PACKAGES.has(pkg) &&
-        !this.findPackage(pkg)
+      this.dists.prefetch(
+        list.map((spec) => parseSpec(spec)[0]).filter(isDist),
       );
-      this.dists.prefetch(packages);
+    }
+    const keyOf = (spec: string) => parseSpec(spec).join(":");
+    const wanted = new Set(list.map(keyOf));
+    for (const spec of unlikely) {
+      const [pkg] = parseSpec(spec);
+      const key = keyOf(spec);
+      if (!isDist(pkg) || !this.dists?.searchable(pkg)) list.push(spec);
+      else if (!wanted.has(key) && !this.loaded.has(key)) {
+        // Getting it could change the versions the parts get.
+        this.loaded.set(
+          key,
+          new UserError(oneLine(
+            `Couldn't load recipe ${spec.trim()}: a distribution is got ` +
+              "only for the recipes of the parts and of the sections their " +
+              "options or [buildout] name",
+          )),
+        );
+      }
     }
     // Distributions are got in order (what is installed, and the messages,
     // depend on it), then the modules are imported all at once: one import

@@ -272,6 +272,44 @@ recipe = spam
   await expectOk(sample, "", "Updating foo.\nspam\n");
 });
 
+Deno.test("show-picked-versions lists the picks by name, as zc.buildout sorts them, not in the order picked", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("dist");
+  await writeDist(
+    join(dist, "zeta-1.tgz"),
+    recipeDist("zeta", "1", "zeta", ["Beta"]),
+  );
+  await writeDist(join(dist, "Beta-1.tgz"), recipeDist("Beta", "1", ""));
+  await writeDist(join(dist, "alpha-1.tgz"), recipeDist("alpha", "1", "alpha"));
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = z a
+find-links = dist
+show-picked-versions = true
+
+[z]
+recipe = zeta
+
+[a]
+recipe = alpha
+`,
+  );
+  const result = await sample.run("");
+  assert.equal(result.code, 0, result.output);
+  assert.ok(
+    result.stdout.endsWith(`[versions]
+alpha = 1
+zeta = 1
+
+# Required by:
+# zeta==1
+Beta = 1
+`),
+    result.stdout,
+  );
+});
+
 /**
  * The reference's link server: demo 0.1-0.4c1 (each requiring
  * demoneeded), demoneeded 1.0-1.2c1, other 1.0, bigdemo 0.1 and an empty
@@ -375,6 +413,66 @@ demo 0.2
   } finally {
     await server.close();
   }
+});
+
+Deno.test("a section no part uses gets no distribution and does not change the versions the parts get", async () => {
+  using sample = await sampleBuildout();
+  await spamDists(sample);
+  await writeDist(
+    join(sample.path("recipe", "dist"), "helper-1.tgz"),
+    recipeDist("helper", "1", "helper"),
+  );
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = foo
+find-links = recipe/dist
+show-picked-versions = true
+
+[old]
+recipe = spam==1
+
+[foo]
+recipe = spam
+path = \${ref:path}
+
+[ref]
+recipe = helper
+path = here
+`,
+  );
+  const result = await sample.run("");
+  assert.equal(result.code, 0, result.output);
+  // The referenced section is a part, installed first; [old] is not.
+  assert.equal(
+    result.stdout,
+    `Getting distribution for 'spam'.
+Got spam 2.
+Getting distribution for 'helper'.
+Got helper 1.
+Installing ref.
+helper
+Installing foo.
+recipe v2
+Unused options for foo: 'path'.
+Versions had to be automatically picked.
+The following part definition lists the versions picked:
+[versions]
+helper = 1
+spam = 2
+`,
+  );
+  assert.deepEqual(eggs(sample), ["helper-1", "spam-2"]);
+  // Asked for, it is got then.
+  await expectOk(
+    sample,
+    "install old",
+    `Getting distribution for 'spam==1'.
+Got spam 1.
+Installing old.
+recipe v1
+`,
+  );
 });
 
 Deno.test("find-links and index: newest, -N, pins, prefer-final", async () => {
@@ -847,4 +945,124 @@ recipe = spam
   } finally {
     await server.close();
   }
+});
+
+/**
+ * A develop package `spam` 0.5 in `dev/`, and in `dist/` spam 2 and user 1
+ * (requiring `requiredName`).
+ */
+async function developAndDists(sample: Sample, requiredName: string) {
+  sample.mkdir("dev");
+  sample.write(
+    "dev/package.json",
+    JSON.stringify({
+      name: "spam",
+      version: "0.5",
+      buildout: { recipes: { default: "./recipe.js" } },
+    }),
+  );
+  sample.write(
+    "dev/recipe.js",
+    `export default class R {
+  install() {
+    console.log("develop spam");
+    return [];
+  }
+}
+`,
+  );
+  const dist = sample.path("dist");
+  await writeDist(join(dist, "spam-2.tgz"), recipeDist("spam", "2", "spam 2"));
+  await writeDist(
+    join(dist, "user-1.tgz"),
+    recipeDist("user", "1", "user", [requiredName]),
+  );
+}
+
+Deno.test("a develop package wins over a distribution whatever the spelling of its name", async () => {
+  using sample = await sampleBuildout();
+  await developAndDists(sample, "SPAM");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+develop = dev
+parts = foo bar
+find-links = dist
+
+[foo]
+recipe = Spam
+
+[bar]
+recipe = user
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/dev'
+Getting distribution for 'user'.
+Got user 1.
+Installing foo.
+develop spam
+Installing bar.
+user
+`,
+  );
+  assert.deepEqual(eggs(sample), ["user-1"]);
+});
+
+Deno.test("a requirement with a version a develop package satisfies needs no find-links", async () => {
+  using sample = await sampleBuildout();
+  await developAndDists(sample, "spam");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = dev\nparts = foo\n\n[foo]\nrecipe = spam>=0.1\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    "Develop: '/sample-buildout/dev'\nInstalling foo.\ndevelop spam\n",
+  );
+});
+
+Deno.test("an extension got as a distribution leaves the develop packages to this run's develop step", async () => {
+  using sample = await sampleBuildout();
+  await developAndDists(sample, "spam");
+  await writeDist(sample.path("dist", "ext-1.tgz"), {
+    "package.json": JSON.stringify({
+      buildout: { extensions: { default: "./ext.js" } },
+    }),
+    "ext.js": "export default function () {}\n",
+  });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+develop = dev
+extensions = ext
+parts = foo
+find-links = dist
+
+[foo]
+recipe = user
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'ext'.
+Got ext 1.
+Develop: '/sample-buildout/dev'
+Getting distribution for 'user'.
+Got user 1.
+Installing foo.
+user
+`,
+  );
+  assert.deepEqual(eggs(sample), ["ext-1", "user-1"]);
+  // The second run signs the part as the first did.
+  await expectOk(
+    sample,
+    "",
+    "Develop: '/sample-buildout/dev'\nUpdating foo.\nuser\n",
+  );
 });
