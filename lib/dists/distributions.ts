@@ -200,8 +200,8 @@ export class Distributions {
    * of its project is linked.
    */
   searchable(spec: string): boolean {
-    const { findLinks, indexes, offline, cacheDirectory } = this.settings;
-    if (findLinks.length || indexes.length || (offline && cacheDirectory)) {
+    const { findLinks, indexes, cacheDirectory } = this.settings;
+    if (findLinks.length || indexes.length || cacheDirectory) {
       return true;
     }
     try {

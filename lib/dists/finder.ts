@@ -38,7 +38,11 @@ export interface FinderOptions {
   findLinks: string[];
   /** `index`: URLs or absolute paths of simple indexes. */
   indexes: string[];
-  /** The download cache's `dist` directory, searched when offline. */
+  /**
+   * The download cache's `dist` directory, a find-links location of its
+   * own, as zc.buildout makes it: what it holds is found even when the
+   * pages that listed it cannot be read.
+   */
   cacheDirectory?: string;
   /** Offline (or install-from-cache): no network location is read. */
   offline: boolean;
@@ -107,9 +111,7 @@ export class Finder {
     for (const index of this.readable(indexes)) {
       result.push(mark(indexPage(index, key)));
     }
-    if (this.options.offline && cacheDirectory) {
-      result.push(mark(cacheDirectory));
-    }
+    if (cacheDirectory) result.push(mark(cacheDirectory));
     return result;
   }
 
@@ -121,8 +123,8 @@ export class Finder {
 
   private async scanFindLinks(): Promise<Map<string, Candidate[]>> {
     const byKey = new Map<string, Candidate[]>();
-    const locations = this.readable(this.options.findLinks);
-    if (this.options.offline && this.options.cacheDirectory) {
+    const locations = [...this.readable(this.options.findLinks)];
+    if (this.options.cacheDirectory) {
       locations.push(this.options.cacheDirectory);
     }
     for (const location of locations) {

@@ -736,6 +736,47 @@ Deno.test("a find-links server that is down is a warning: what is installed stil
   assert.ok(failed.output.includes(warning + "\n"), failed.output);
 });
 
+Deno.test("a find-links server that is down: what the download cache holds is found, as zc.buildout makes the cache a find-links location", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", "v1"));
+  const server = await startServer(links);
+  const url = server.url;
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts = foo\nfind-links = ${url}\ndownload-cache = cache\n\n` +
+      "[foo]\nrecipe = spam\n",
+  );
+  sample.mkdir("cache");
+  await expectOk(
+    sample,
+    "",
+    "Getting distribution for 'spam'.\nGot spam 1.\nInstalling foo.\nv1\n",
+  );
+  await server.close();
+  // A new machine with the cache (the eggs gone), not told to be offline.
+  sample.remove("eggs", "spam-1");
+  sample.remove(".installed.cfg");
+  const rerun = await sample.run("");
+  assert.equal(rerun.code, 0, rerun.output);
+  assert.equal(
+    rerun.output,
+    `Download error on ${url}: connection refused -- Some packages may not ` +
+      "be found!\nGetting distribution for 'spam'.\nGot spam 1.\n" +
+      "Installing foo.\nv1\n",
+  );
+  // Nothing there either: the error names the cache too.
+  sample.remove("eggs", "spam-1");
+  sample.remove(".installed.cfg");
+  sample.remove("cache", "dist", "spam-1.tgz");
+  await expectError(
+    sample,
+    "",
+    `Couldn't find a distribution for 'spam' (looked in ${url} (connection ` +
+      "refused), /sample-buildout/cache/dist).",
+  );
+});
+
 Deno.test("bad input: clear user errors, nothing half-unpacked", async () => {
   using sample = await sampleBuildout();
   const dist = sample.path("dist");
