@@ -29,8 +29,11 @@ export interface SelfCommand {
   args: string[];
 }
 
-/** The configuration `init` writes when there is none. */
-export const MINIMAL_CONFIG = "[buildout]\nparts =\n";
+/**
+ * The configuration `init` writes when there is none: zc.buildout's bytes,
+ * the space after `=` included.
+ */
+export const MINIMAL_CONFIG = "[buildout]\nparts = \n";
 
 /**
  * Writes a minimal configuration at `path`.

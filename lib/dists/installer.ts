@@ -290,7 +290,10 @@ export class Installer {
       ? decision.candidate
       : decision.installed;
     if (!decision.pinned && !this.options.allowPicked) {
-      throw new UserError(`Picked: ${chosen.name} = ${chosen.version}`);
+      // Reported, as zc.buildout logs a pick before refusing it.
+      const picked = `Picked: ${chosen.name} = ${chosen.version}`;
+      logger.debug(picked);
+      throw new UserError(picked);
     }
     if (decision.kind === "fetch") {
       return this.fetchDist(requirement, decision.candidate, decision.pinned);

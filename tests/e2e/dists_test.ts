@@ -149,6 +149,20 @@ recipe v1
     "Picked: spam = 2",
   );
   assert.match(refused.stderr, /Getting distribution for 'spam'\./);
+  // Verbose, the pick is reported before it is refused, as zc.buildout
+  // logs it before raising.
+  const verbose = await expectError(
+    sample,
+    "buildout:versions= -v",
+    "Picked: spam = 2",
+  );
+  assert.equal(
+    verbose.stdout,
+    `Installing 'spam'.
+We have the best distribution that satisfies 'spam'.
+Picked: spam = 2
+`,
+  );
 });
 
 Deno.test("log-format names zc.buildout.easy_install as the logger of distributions and generated scripts", async () => {

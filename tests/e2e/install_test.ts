@@ -694,6 +694,18 @@ Updating d4.
 Deno.test("Alternate directory and file locations", async () => {
   using sample = await sampleBuildout();
   commandLineSample(sample);
+  // The parts "Command-line usage" leaves installed, which this session's
+  // first run uninstalls, last installed first.
+  const mkdirPart = (name: string, path: string) =>
+    `[${name}]\nrecipe = recipes:mkdir\npath = ${path}\n\n`;
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\ndevelop = recipes\nparts = debug d2 d3 d4\n\n` +
+      mkdirPart("d2", "data2") + mkdirPart("d3", "data3") +
+      mkdirPart("d4", "${d2:path}-extra") +
+      "[debug]\nrecipe = recipes:debug\nx = 1\n",
+  );
+  assert.equal((await sample.run()).code, 0);
   const alt = sample.tmpdir("sample-alt");
   sample.write(
     "buildout.cfg",
@@ -715,9 +727,29 @@ Creating directory '/sample-alt/work'.
 Creating directory '/sample-alt/basket'.
 Creating directory '/sample-alt/developbasket'.
 Develop: '/sample-buildout/recipes'
+Uninstalling d4.
+Uninstalling d3.
+Uninstalling d2.
+Uninstalling debug.
 `,
   );
+  assert.deepEqual(sample.ls(alt), [
+    "d  basket",
+    "d  developbasket",
+    "d  scripts",
+    "d  work",
+  ]);
   assert.deepEqual(sample.ls(alt, "developbasket"), ["-  recipes.egg-link"]);
+  // The parts' directories and the old develop link are gone.
+  assert.deepEqual(
+    sample.ls().filter((l) => l.startsWith("d  data")),
+    [],
+  );
+  assert.deepEqual(sample.ls("develop-eggs"), []);
+  assert.equal(
+    installed(sample),
+    "[buildout]\ninstalled_develop_eggs = /sample-alt/developbasket/recipes.egg-link\nparts = \n",
+  );
 
   const alt2 = sample.tmpdir("sample-alt2");
   sample.write(
