@@ -1,8 +1,9 @@
 /**
  * The buildout INI dialect, as zc.buildout's own `configparser.parse` reads
- * it, plus two things zc.buildout 1.5.2 accepted that later releases refuse:
- * option names with spaces (`File 1 = ...`) and `name: value` on a line
- * without `=`.
+ * it, plus three things zc.buildout 1.5.2 accepted that later releases
+ * refuse: option names with spaces (`File 1 = ...`), `name: value` on a line
+ * without `=`, and section names with spaces (`[my section]`, which
+ * `${my section:option}` may name).
  */
 import { UserError } from "../errors.ts";
 import { pyRepr } from "../install/pyrepr.ts";
@@ -26,8 +27,9 @@ export type ParsedFile = Map<string, Map<string, RawOption>>;
 /** Decides a `[name:expression]` header; throws UserError when invalid. */
 export type ConditionEvaluator = (expression: string) => boolean;
 
+// Inner spaces and tabs in the name: 1.5.2 compatibility.
 const SECTION_HEADER =
-  /^\[\s*([^\s#[\]:;{}]+)\s*(?::([^#;]*))?\s*\]\s*(?:[#;].*)?$/;
+  /^\[\s*([^\s#[\]:;{}]+(?:[ \t]+[^\s#[\]:;{}]+)*)\s*(?::([^#;]*))?\s*\]\s*(?:[#;].*)?$/;
 const OPTION_START = /^([^\s{}[\]=:]+\s*[-+]?)=(.*)$/;
 // The name characters of OPTION_START, at a given index of the whole text.
 const NAME_RUN = /[^\s{}[\]=:]+/y;

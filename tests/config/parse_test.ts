@@ -72,6 +72,16 @@ Deno.test("1.5.2 compatibility: names with spaces and name: value", () => {
   );
 });
 
+Deno.test("1.5.2 compatibility: section names with spaces", () => {
+  assert.deepEqual(
+    plain(
+      "[my section]\na = 1\n[  two  words ] # c\nb = 2\n[x y:yes]\nc = 3\n",
+      () => true,
+    ),
+    { "my section": { a: "1" }, "two  words": { b: "2" }, "x y": { c: "3" } },
+  );
+});
+
 Deno.test("conditional sections: false ones are dropped, repeated sections merge", () => {
   const conditions: Record<string, boolean> = { linux: true, windows: false };
   const text =

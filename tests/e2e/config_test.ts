@@ -910,6 +910,31 @@ async function initError(
   return { error: assertCleanError(result), result };
 }
 
+// "Section names can contain any characters other than newlines and right
+// square braces" (Configuration file syntax), and a substitution may name
+// them: `${my section:op}`.
+Deno.test("a section name may hold spaces, and a substitution name it", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = debug\n\n[my section]\nop = 2\n\n" +
+      "[debug]\nrecipe = debug\ny = ${my section:op}\n",
+  );
+  let result = await sample.run(["annotate", "my section"]);
+  assertOk(result);
+  assert.equal(
+    result.stdout,
+    "\nAnnotated sections\n==================\n\n[my section]\nop= 2\n" +
+      "    /sample-buildout/buildout.cfg\n\n",
+  );
+  result = await sample.run([]);
+  assertOk(result);
+  assert.equal(
+    result.stdout,
+    "Installing debug.\n  recipe='debug'\n  y='2'\n",
+  );
+});
+
 Deno.test("error: a line that is no option, header or continuation", async () => {
   const { error } = await configError("[buildout]\nparts =\n[x]\nhehe\n");
   assert.match(error, /^\/sample-buildout\/buildout\.cfg, line 4\b.*'hehe'/);
