@@ -1,0 +1,85 @@
+/**
+ * End-to-end tests of runs as root in a buildout where another user owns
+ * a directory (a service user given `var`) and puts symbolic links there:
+ * the run must not change owners or modes, nor remove, through them. Links
+ * owned by root are followed as before. Needs root (to own the links as
+ * another user); ignored otherwise, saying why.
+ */
+import assert from "node:assert/strict";
+import {
+  chmodSync,
+  lchownSync,
+  mkdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import { sampleBuildout } from "./harness.ts";
+import { runOk } from "./recipe_fixtures.ts";
+
+const SERVICE = 65534;
+const rootSkip = process.getuid?.() === 0 ? null : "needs root";
+const skipNote = rootSkip ? ` (skipped: ${rootSkip})` : "";
+
+/** A link `path` to `target` owned by the service user. */
+function plantLink(target: string, path: string): void {
+  rmSync(path, { recursive: true, force: true });
+  symlinkSync(target, path);
+  lchownSync(path, SERVICE, SERVICE);
+}
+
+Deno.test({
+  name: "mkdir does not hand a directory to its user through a link that " +
+    `user planted in its place or on the way${skipNote}`,
+  ignore: rootSkip !== null,
+  fn: async () => {
+    for (const planted of ["var/log", "var/log/app"]) {
+      using sample = await sampleBuildout();
+      const victim = sample.tmpdir("victim");
+      mkdirSync(join(victim, "app"));
+      chmodSync(join(victim, "app"), 0o755);
+      sample.write(
+        "buildout.cfg",
+        "[buildout]\nparts = d\n[d]\nrecipe = z3c.recipe.mkdir\n" +
+          "paths = var/log/app\nuser = nobody\nmode = 0777\n",
+      );
+      await runOk(sample);
+      assert.equal(statSync(sample.path("var/log")).uid, SERVICE);
+      const target = planted === "var/log" ? victim : join(victim, "app");
+      plantLink(target, sample.path(planted));
+      const result = await sample.run();
+      assert.equal(
+        result.stderr,
+        `While:\n  Updating d.\nError: /sample-buildout/${planted} is a ` +
+          "symbolic link owned by user 65534, not by root, the user running " +
+          "buildout or the buildout directory's owner\n",
+        planted,
+      );
+      assert.equal(result.code, 1);
+      const app = statSync(join(victim, "app"));
+      assert.equal(app.uid, 0, planted);
+      assert.equal(app.mode & 0o7777, 0o755, planted);
+    }
+  },
+});
+
+Deno.test({
+  name: "mkdir follows a link root owns to set up a directory" + skipNote,
+  ignore: rootSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const data = sample.tmpdir("data");
+    symlinkSync(data, sample.path("var"));
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = d\n[d]\nrecipe = z3c.recipe.mkdir\n" +
+        "paths = var/log\nuser = nobody\nmode = 0750\n",
+    );
+    await runOk(sample);
+    const log = statSync(join(data, "log"));
+    assert.equal(log.uid, SERVICE);
+    assert.equal(log.mode & 0o7777, 0o750);
+  },
+});
