@@ -83,3 +83,39 @@ Deno.test({
     assert.equal(log.mode & 0o7777, 0o750);
   },
 });
+
+Deno.test({
+  name: "uninstall does not remove through a link another user planted on " +
+    `the way to a recorded path${skipNote}`,
+  ignore: rootSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const victim = sample.tmpdir("victim");
+    mkdirSync(join(victim, "app"));
+    sample.mkdir("var");
+    // A root-owned link on the way is followed: the part's other path.
+    symlinkSync(sample.tmpdir("data"), sample.path("data"));
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = c\n[c]\nrecipe = plone.recipe.command\n" +
+        "command = mkdir -p var/cache/app data/app\n" +
+        "location = ${buildout:directory}/var/cache/app\n" +
+        "    ${buildout:directory}/data/app\n",
+    );
+    await runOk(sample);
+    lchownSync(sample.path("var"), SERVICE, SERVICE);
+    plantLink(victim, sample.path("var/cache"));
+    sample.write("buildout.cfg", "[buildout]\nparts =\n");
+    const result = await sample.run();
+    assert.equal(
+      result.output,
+      "Uninstalling c.\nNot removing '/sample-buildout/var/cache/app': " +
+        "/sample-buildout/var/cache is a symbolic link owned by user 65534, " +
+        "not by root, the user running buildout or the buildout directory's " +
+        "owner.\n",
+    );
+    assert.equal(result.code, 0);
+    assert.ok(statSync(join(victim, "app")).isDirectory());
+    assert.throws(() => statSync(sample.path("data/app")));
+  },
+});
