@@ -2,17 +2,21 @@
  * End-to-end tests of runs as root in a buildout where another user owns
  * a directory (a service user given `var`) and puts symbolic links there:
  * the run must not change owners or modes, nor remove, through them. Links
- * owned by root are followed as before. Needs root (to own the links as
- * another user); ignored otherwise, saying why.
+ * owned by root are followed as before. Files written where a link was
+ * planted replace it. Tests needing root (to own the links as another
+ * user) are ignored otherwise, saying why.
  */
 import assert from "node:assert/strict";
 import {
   chmodSync,
   lchownSync,
+  lstatSync,
   mkdirSync,
+  readFileSync,
   rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
@@ -118,4 +122,27 @@ Deno.test({
     assert.ok(statSync(join(victim, "app")).isDirectory());
     assert.throws(() => statSync(sample.path("data/app")));
   },
+});
+
+Deno.test("a develop link is written in place of a symbolic link planted at its name, not through it", async () => {
+  using sample = await sampleBuildout();
+  const victim = join(sample.tmpdir("victim"), "file");
+  writeFileSync(victim, "precious\n");
+  sample.mkdir("greeter");
+  sample.write(
+    "greeter/package.json",
+    '{"name": "greeter", "buildout": {"recipes": {"default": "./r.js"}}}',
+  );
+  sample.write("greeter/r.js", "export default class R { install() {} }\n");
+  sample.write("buildout.cfg", "[buildout]\ndevelop = greeter\nparts =\n");
+  symlinkSync(victim, sample.path("develop-eggs/greeter.egg-link"));
+  await runOk(sample);
+  assert.equal(readFileSync(victim, "utf8"), "precious\n");
+  assert.equal(
+    readFileSync(sample.path("develop-eggs/greeter.egg-link"), "utf8"),
+    sample.path("greeter") + "\n",
+  );
+  assert.ok(
+    !lstatSync(sample.path("develop-eggs/greeter.egg-link")).isSymbolicLink(),
+  );
 });
