@@ -7,7 +7,6 @@ import {
   accessSync,
   chmodSync,
   constants,
-  copyFileSync,
   lstatSync,
   readdirSync,
   renameSync,
@@ -16,6 +15,7 @@ import {
 import { join } from "node:path";
 import { fsReason, oneLine, UserError } from "../lib/errors.ts";
 import { isSystemError } from "../lib/fetch/archive/errors.ts";
+import { copyFile } from "../lib/fetch/copy_file.ts";
 import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
 import { urlPath } from "../lib/fetch/url_path.ts";
@@ -34,7 +34,7 @@ export { isDirectory, isFile };
 export function copyInto(source: string, target: string, mode?: number): void {
   const temp = hiddenTemp(target);
   try {
-    copyFileSync(source, temp);
+    copyFile(source, temp);
     if (mode !== undefined) chmodSync(temp, mode);
     renameSync(temp, target);
     untrackTempFile(temp);

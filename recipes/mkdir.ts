@@ -6,13 +6,7 @@
  * `remove-on-update` are created directories recorded, and so removed on
  * uninstall: by default nothing is ever removed.
  */
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { oneLine } from "../lib/errors.ts";
 import { pyRepr } from "../lib/install/pyrepr.ts";
@@ -22,6 +16,11 @@ import type {
   RecipeLogger,
   RecipeOptions,
 } from "../lib/recipe/api.ts";
+import {
+  setDirectoryPermissions,
+  trustedOwners,
+  trustedRealPath,
+} from "../lib/trusted_links.ts";
 import { exists, isDirectory } from "./_paths.ts";
 
 /** z3c.recipe.mkdir's booleans: yes, on, true, 1 (any case). */
@@ -64,6 +63,8 @@ export default class Mkdir implements Recipe {
   private readonly group?: string;
   private readonly uid: number = -1;
   private readonly gid: number = -1;
+  private readonly directory: string;
+  private trusted?: Set<number>;
 
   constructor(
     private readonly buildout: RecipeBuildout,
@@ -77,6 +78,7 @@ export default class Mkdir implements Recipe {
     );
     const main = buildout.section("buildout");
     const directory = main.require("directory");
+    this.directory = directory;
     const paths = options.get("paths") ??
       join(main.require("parts-directory"), name);
     this.paths = paths.split("\n").map((p) => p.trim()).filter(Boolean)
@@ -113,7 +115,11 @@ export default class Mkdir implements Recipe {
   }
 
   install(): string[] {
-    for (const path of this.paths) this.create(path);
+    for (const path of this.paths) {
+      // Nothing is created through a link another user planted either.
+      trustedRealPath(path, this.trustedOwners());
+      this.create(path);
+    }
     return this.options.created();
   }
 
@@ -154,16 +160,25 @@ export default class Mkdir implements Recipe {
   }
 
   private setPermissions(path: string): void {
+    if (this.mode === undefined && this.uid === -1 && this.gid === -1) return;
+    // A directory given to a user lets that user put a link in its place.
+    setDirectoryPermissions(
+      path,
+      this.trustedOwners(),
+      this.mode,
+      this.uid,
+      this.gid,
+    );
     const notes: string[] = [];
-    if (this.mode !== undefined) {
-      chmodSync(path, this.mode);
-      notes.push(`mode 0${this.mode.toString(8)}`);
-    }
+    if (this.mode !== undefined) notes.push(`mode 0${this.mode.toString(8)}`);
     if (this.uid !== -1 || this.gid !== -1) {
-      chownSync(path, this.uid, this.gid);
       if (this.uid !== -1) notes.push(`user ${pyRepr(this.user!)}`);
       if (this.gid !== -1) notes.push(`group ${pyRepr(this.group!)}`);
     }
     if (notes.length) this.logger.info("  " + notes.join(", "));
+  }
+
+  private trustedOwners(): Set<number> {
+    return this.trusted ??= trustedOwners(this.directory);
   }
 }

@@ -23,8 +23,6 @@
 import { createHash, type Hash, randomBytes } from "node:crypto";
 import {
   closeSync,
-  constants,
-  copyFileSync,
   cpSync,
   ftruncateSync,
   lstatSync,
@@ -56,6 +54,7 @@ import {
   type HttpSettings,
   httpSettings,
 } from "./http.ts";
+import { copyFile } from "./copy_file.ts";
 import { hiddenTemp, sweepAbandoned } from "./hidden_temp.ts";
 import { Progress } from "./progress.ts";
 import {
@@ -510,7 +509,7 @@ function locateAt(source: string, dest: string | undefined): string {
     if (isDirectory(source)) {
       cpSync(source, temp, { recursive: true, verbatimSymlinks: true });
     } else {
-      copyFileSync(source, temp, constants.COPYFILE_FICLONE);
+      copyFile(source, temp);
     }
   } catch (err) {
     removeTempFile(temp);

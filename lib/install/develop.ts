@@ -9,9 +9,17 @@
  * loader finds it, in this run and in later ones
  * (extensions load before this step runs).
  */
-import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { doing, fsReason, UserError } from "../errors.ts";
+import { hiddenTemp } from "../fetch/hidden_temp.ts";
+import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { logger } from "../log.ts";
 import { readPackage } from "../recipe/load.ts";
 import { pyRepr } from "./pyrepr.ts";
@@ -95,13 +103,20 @@ export function developPackages(
         doing(`Processing develop directory ${pyRepr(dir)}.`, () => {
           const pkg = readPackage(dir);
           const link = join(developEggs, `${pkg.name}.egg-link`);
+          // A new unguessable name renamed over the link: a symbolic link
+          // another user put in its place is replaced, not written through.
+          const temp = hiddenTemp(link);
           try {
             // Relative in a relocatable buildout: it still holds if moved.
             writeFileSync(
-              link,
+              temp,
               (relocatable ? relative(developEggs, dir) : dir) + "\n",
+              { flag: "wx" },
             );
+            renameSync(temp, link);
+            untrackTempFile(temp);
           } catch (err) {
+            removeTempFile(temp);
             throw new UserError(
               `Couldn't write ${pyRepr(link)}: ${fsReason(err)}`,
             );

@@ -6,7 +6,7 @@
  * The database is saved after every part whose record changed.
  */
 import { existsSync, lstatSync, rmSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
 import {
@@ -44,6 +44,11 @@ import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "./pyrepr.ts";
 import { realPaths } from "./signature.ts";
 import { holds } from "../path_holds.ts";
+import {
+  trustedOwners,
+  trustedRealPath,
+  UntrustedLink,
+} from "../trusted_links.ts";
 import {
   createStandardDirectories,
   STANDARD_DIRECTORIES,
@@ -210,6 +215,8 @@ class InstallRun {
    */
   private readonly unchanged = new Map<string, number>();
   private readonly builtins = new Map<string, boolean>();
+  /** Owners of the links removals follow, read at the first removal. */
+  private trusted?: Set<number>;
   /** Releases the database's lock, once taken. */
   unlock?: () => void;
 
@@ -628,11 +635,35 @@ class InstallRun {
    * symbolic link goes, never what it points to; a directory holding the
    * buildout (`..`, `/`, `.` in a hand-edited record) is kept with a
    * warning, as removing it would destroy the buildout and its neighbours.
+   * So is a path reached through a link another user owns: a service user
+   * given `var` could make `var/cache` a link to `/srv`, and the run
+   * removing `var/cache/app` would remove `/srv/app`.
    */
   private removePaths(paths: Iterable<string>): void {
+    // Parents already resolved: a part may record many files of one directory.
+    const parents = new Map<string, string | UntrustedLink>();
     for (const entry of paths) {
       if (!entry) continue;
-      const path = resolve(this.directory, entry);
+      const lexical = resolve(this.directory, entry);
+      const dir = dirname(lexical);
+      let parent = parents.get(dir);
+      if (parent === undefined) {
+        try {
+          parent = trustedRealPath(
+            dir,
+            this.trusted ??= trustedOwners(this.directory),
+          );
+        } catch (err) {
+          if (!(err instanceof UntrustedLink)) throw err;
+          parent = err;
+        }
+        parents.set(dir, parent);
+      }
+      if (parent instanceof UntrustedLink) {
+        logger.warn(`Not removing ${pyRepr(lexical)}: ${parent.message}.`);
+        continue;
+      }
+      const path = join(parent, basename(lexical));
       let stat;
       try {
         stat = lstatSync(path);
@@ -641,7 +672,7 @@ class InstallRun {
       }
       if (stat.isDirectory() && holds(path, this.directory)) {
         logger.warn(
-          `Not removing ${pyRepr(path)}: it holds the buildout directory.`,
+          `Not removing ${pyRepr(lexical)}: it holds the buildout directory.`,
         );
         continue;
       }
