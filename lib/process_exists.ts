@@ -1,5 +1,8 @@
-/** Whether a process runs: for temporaries and locks a killed run left. */
-import { readlinkSync } from "node:fs";
+/**
+ * Whether a process runs, and what /proc says of it: for temporaries and
+ * locks a killed run left, and the processes an interrupted run ends.
+ */
+import { readFileSync, readlinkSync } from "node:fs";
 import process from "node:process";
 
 /**
@@ -34,4 +37,20 @@ export function pidNamespace(): string {
     }
   }
   return namespace;
+}
+
+/**
+ * The fields of `/proc/<pid>/stat` from the state on (so the parent's pid
+ * is at index 1 and the start time at index 19); undefined when the
+ * process is gone or there is no /proc.
+ */
+export function procStat(pid: number | string): string[] | undefined {
+  let stat;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces and parentheses.
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }

@@ -4,8 +4,9 @@
  * interrupted run can end them instead of leaving them writing into
  * `parts/` after it has gone. Where there is no /proc none are found.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import process from "node:process";
+import { procStat } from "./process_exists.ts";
 
 /** A process as /proc shows it. */
 interface Proc {
@@ -27,14 +28,8 @@ function processes(): Map<number, Proc> {
   }
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, "utf8");
-    } catch {
-      continue; // It exited meanwhile.
-    }
-    // The command name (field 2) may hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const fields = procStat(name);
+    if (!fields) continue; // It exited meanwhile.
     found.set(Number(name), {
       ppid: Number(fields[1]),
       start: fields[19],

@@ -18,7 +18,7 @@ import { hostname } from "node:os";
 import process from "node:process";
 import { fsReason, oneLine, UserError } from "../errors.ts";
 import { removeTempFile, trackTempFile } from "../fetch/temp_files.ts";
-import { pidNamespace, processExists } from "../process_exists.ts";
+import { pidNamespace, processExists, procStat } from "../process_exists.ts";
 
 /** Errors of a file system refusing writes (read-only, full, no access). */
 const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT", "EACCES", "EPERM"]);
@@ -166,11 +166,5 @@ function processAlive(pid: number, start: string | undefined): boolean {
 
 /** Field 22 of /proc/PID/stat, or "-" where there is no /proc. */
 function startTime(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may hold spaces: count after its ')'.
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "-";
-  } catch {
-    return "-";
-  }
+  return procStat(pid)?.[19] ?? "-";
 }
