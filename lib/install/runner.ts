@@ -50,6 +50,7 @@ import {
   UntrustedLink,
 } from "../trusted_links.ts";
 import {
+  createDirectory,
   createStandardDirectories,
   STANDARD_DIRECTORIES,
 } from "../directories.ts";
@@ -252,6 +253,10 @@ class InstallRun {
     const extensions = words(this.main.get("extensions"));
     await doingAsync("Installing.", async () => {
       await doingAsync("Loading extensions.", async () => {
+        // zc.buildout makes it first, to install extensions there.
+        if (extensions.length && !this.main.getBool("offline")) {
+          createDirectory(this.main.require("eggs-directory"));
+        }
         for (const name of extensions) {
           for (
             const extension of await this.loader.extensions(name, "extensions")

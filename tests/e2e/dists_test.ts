@@ -717,6 +717,29 @@ export function unload() {
   );
 });
 
+Deno.test("an extension's distribution makes a missing eggs directory, saying so, before it is got", async () => {
+  using sample = await sampleBuildout();
+  await writeDist(sample.path("dist", "ext-1.0.tgz"), {
+    "package.json": JSON.stringify({
+      buildout: { extensions: { default: "./ext.js" } },
+    }),
+    "ext.js": "export default function () {}\n",
+  });
+  sample.remove("eggs");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nfind-links = dist\nextensions = ext\nparts =\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Creating directory '/sample-buildout/eggs'.
+Getting distribution for 'ext'.
+Got ext 1.0.
+`,
+  );
+});
+
 Deno.test("a part an extension adds to [buildout] parts gets its recipe distribution", async () => {
   using sample = await sampleBuildout();
   await writeDist(sample.path("dist", "ext-1.tgz"), {
