@@ -27,7 +27,7 @@ import {
   writeOut,
 } from "../log.ts";
 import type { InstallResult, Recipe, RecipeBuildout } from "../recipe/api.ts";
-import { RecipeLoader } from "../recipe/load.ts";
+import { readPackage, RecipeLoader } from "../recipe/load.ts";
 import { redactPasswords } from "../redact_passwords.ts";
 import { distributionsOf } from "../dists/distributions.ts";
 import { trackCleanup, untrackCleanup } from "../fetch/temp_files.ts";
@@ -37,7 +37,7 @@ import {
   type SavedOptions,
   SIGNATURE,
 } from "./database.ts";
-import { developPackages } from "./develop.ts";
+import { developPackages, expandGlob } from "./develop.ts";
 import { lockInstalled } from "./lock.ts";
 import { recordFailedPart } from "./failed_part.ts";
 import { PartPlan, words } from "./plan.ts";
@@ -259,7 +259,11 @@ class InstallRun {
         }
         for (const name of extensions) {
           for (
-            const extension of await this.loader.extensions(name, "extensions")
+            const extension of await this.loader.extensions(
+              name,
+              "extensions",
+              (name) => this.developDirectory(name),
+            )
           ) {
             await settled(
               extension(this.api),
@@ -338,6 +342,21 @@ class InstallRun {
   }
 
   /** Replaces the links of the last run's develop packages by this run's. */
+  /** The directory `develop` lists holding package `name`, if any. */
+  private developDirectory(name: string): string | undefined {
+    for (const pattern of words(this.main.get("develop"))) {
+      for (const dir of expandGlob(resolve(this.directory, pattern))) {
+        try {
+          if (readPackage(dir).name === name) return dir;
+        } catch (err) {
+          // The develop step reports it.
+          if (!(err instanceof UserError)) throw err;
+        }
+      }
+    }
+    return undefined;
+  }
+
   private developPackages(db: InstallDatabase): void {
     this.removePaths(db.developEggs.split("\n"));
     db.developEggs = doing("Installing.", () =>
