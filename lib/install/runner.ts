@@ -341,7 +341,6 @@ class InstallRun {
     );
   }
 
-  /** Replaces the links of the last run's develop packages by this run's. */
   /** The directory `develop` lists holding package `name`, if any. */
   private developDirectory(name: string): string | undefined {
     for (const pattern of words(this.main.get("develop"))) {
@@ -357,6 +356,7 @@ class InstallRun {
     return undefined;
   }
 
+  /** Replaces the links of the last run's develop packages by this run's. */
   private developPackages(db: InstallDatabase): void {
     this.removePaths(db.developEggs.split("\n"));
     db.developEggs = doing("Installing.", () =>
