@@ -30,9 +30,13 @@ export function createStandardDirectories(
   main: { require(option: string): string },
 ): void {
   for (const name of STANDARD_DIRECTORIES) {
-    const path = main.require(`${name}-directory`);
-    if (existsSync(path)) continue;
-    logger.info(`Creating directory ${pyRepr(path)}.`);
-    makeDirectories(path);
+    createDirectory(main.require(`${name}-directory`));
   }
+}
+
+/** Creates `path` if missing, saying `Creating directory '...'.`. */
+export function createDirectory(path: string): void {
+  if (existsSync(path)) return;
+  logger.info(`Creating directory ${pyRepr(path)}.`);
+  makeDirectories(path);
 }

@@ -15,7 +15,7 @@ import type {
 } from "../recipe/api.ts";
 import type { RecipeLoader } from "../recipe/load.ts";
 import { recordFailedPart } from "./failed_part.ts";
-import { reachableSections } from "./reachable.ts";
+import { type OptionsLookup, reachableSections } from "./reachable.ts";
 
 /**
  * Runs a synchronous piece of the code of recipe `spec` (in the buildout
@@ -90,8 +90,24 @@ export class PartPlan {
     if (![...all].some((spec) => this.loader.needsDistribution(spec))) {
       return this.loader.preload(all);
     }
+    // Extensions ran and may have changed what a section holds, such as
+    // [buildout] parts: an initialized section is read as configured and
+    // as it is now.
+    const raw = this.buildout.rawSections();
+    const now = new Map<string, Options>();
+    for (const options of this.buildout.initializedSections()) {
+      now.set(options.name, options);
+    }
+    const sections: OptionsLookup = {
+      has: (name) => raw.has(name),
+      get: (name) => {
+        const options = now.get(name);
+        const configured = raw.get(name);
+        return options ? [...configured ?? [], ...options.copy()] : configured;
+      },
+    };
     const reachable = reachableSections(
-      this.buildout.rawSections(),
+      sections,
       ["buildout", ...only],
       only.length > 0,
     );

@@ -5,7 +5,11 @@
  * versions the parts get (one working set per run), the picked versions
  * and what is downloaded.
  */
-import type { SectionLookup } from "../config/macros.ts";
+/** Each section's options, by name. */
+export interface OptionsLookup {
+  get(name: string): Iterable<[string, string]> | undefined;
+  has(name: string): boolean;
+}
 
 const REFERENCE = /\$\{([^:}]*):/g;
 const SEPARATORS = /[\s${}:,;=()'"]+/;
@@ -19,7 +23,7 @@ const SEPARATORS = /[\s${}:,;=()'"]+/;
  * when `withoutParts` (`buildout install p1 p2` installs only those).
  */
 export function reachableSections(
-  sections: SectionLookup,
+  sections: OptionsLookup,
   roots: string[],
   withoutParts = false,
 ): Set<string> {

@@ -27,7 +27,7 @@ import {
   writeOut,
 } from "../log.ts";
 import type { InstallResult, Recipe, RecipeBuildout } from "../recipe/api.ts";
-import { RecipeLoader } from "../recipe/load.ts";
+import { readPackage, RecipeLoader } from "../recipe/load.ts";
 import { redactPasswords } from "../redact_passwords.ts";
 import { distributionsOf } from "../dists/distributions.ts";
 import { trackCleanup, untrackCleanup } from "../fetch/temp_files.ts";
@@ -37,7 +37,7 @@ import {
   type SavedOptions,
   SIGNATURE,
 } from "./database.ts";
-import { developPackages } from "./develop.ts";
+import { developPackages, expandGlob } from "./develop.ts";
 import { lockInstalled } from "./lock.ts";
 import { recordFailedPart } from "./failed_part.ts";
 import { PartPlan, words } from "./plan.ts";
@@ -50,6 +50,7 @@ import {
   UntrustedLink,
 } from "../trusted_links.ts";
 import {
+  createDirectory,
   createStandardDirectories,
   STANDARD_DIRECTORIES,
 } from "../directories.ts";
@@ -252,9 +253,17 @@ class InstallRun {
     const extensions = words(this.main.get("extensions"));
     await doingAsync("Installing.", async () => {
       await doingAsync("Loading extensions.", async () => {
+        // zc.buildout makes it first, to install extensions there.
+        if (extensions.length && !this.main.getBool("offline")) {
+          createDirectory(this.main.require("eggs-directory"));
+        }
         for (const name of extensions) {
           for (
-            const extension of await this.loader.extensions(name, "extensions")
+            const extension of await this.loader.extensions(
+              name,
+              "extensions",
+              (name) => this.developDirectory(name),
+            )
           ) {
             await settled(
               extension(this.api),
@@ -330,6 +339,21 @@ class InstallRun {
           }
         }),
     );
+  }
+
+  /** The directory `develop` lists holding package `name`, if any. */
+  private developDirectory(name: string): string | undefined {
+    for (const pattern of words(this.main.get("develop"))) {
+      for (const dir of expandGlob(resolve(this.directory, pattern))) {
+        try {
+          if (readPackage(dir).name === name) return dir;
+        } catch (err) {
+          // The develop step reports it.
+          if (!(err instanceof UserError)) throw err;
+        }
+      }
+    }
+    return undefined;
   }
 
   /** Replaces the links of the last run's develop packages by this run's. */

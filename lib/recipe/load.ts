@@ -480,23 +480,31 @@ export class RecipeLoader {
 
   /**
    * The entry points of `group` (`extensions` or `unload`) of the develop
-   * package or distribution `name` (a requirement).
+   * package or distribution `name` (a requirement). `undeveloped` gives
+   * the directory of a package of that name that `develop` lists but this
+   * run has not linked yet, for the error.
    *
    * @throws {UserError} when no such package is linked or found.
    */
   async extensions(
     name: string,
     group: "extensions" | "unload",
+    undeveloped?: (name: string) => string | undefined,
   ): Promise<Extension[]> {
     let found: DevelopPackage | undefined = this.findPackage(name);
     if (!found && this.dists?.searchable(name)) {
       found = (await this.distribution(name, `extension ${name}`))[0];
     }
     if (!found) {
+      const dir = undeveloped?.(name);
       throw new UserError(
-        `Couldn't find the extension package '${name}': it is not a develop ` +
-          "package, and no find-links or index is configured to get it as " +
-          "a distribution",
+        `Couldn't find the extension package '${name}': ` +
+          (dir
+            ? "extensions load before develop packages are linked, as in " +
+              `zc.buildout, and ${dir} is not linked yet: run buildout once ` +
+              `without '${name}' in extensions`
+            : "it is not a develop package, and no find-links or index is " +
+              "configured to get it as a distribution"),
       );
     }
     const result: Extension[] = [];

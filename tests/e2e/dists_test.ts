@@ -717,6 +717,69 @@ export function unload() {
   );
 });
 
+Deno.test("an extension's distribution makes a missing eggs directory, saying so, before it is got", async () => {
+  using sample = await sampleBuildout();
+  await writeDist(sample.path("dist", "ext-1.0.tgz"), {
+    "package.json": JSON.stringify({
+      buildout: { extensions: { default: "./ext.js" } },
+    }),
+    "ext.js": "export default function () {}\n",
+  });
+  sample.remove("eggs");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nfind-links = dist\nextensions = ext\nparts =\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Creating directory '/sample-buildout/eggs'.
+Getting distribution for 'ext'.
+Got ext 1.0.
+`,
+  );
+});
+
+Deno.test("a part an extension adds to [buildout] parts gets its recipe distribution", async () => {
+  using sample = await sampleBuildout();
+  await writeDist(sample.path("dist", "ext-1.tgz"), {
+    "package.json": JSON.stringify({
+      buildout: { extensions: { default: "./ext.js" } },
+    }),
+    "ext.js": `export default function (buildout) {
+  const main = buildout.section("buildout");
+  main.set("parts", main.get("parts") + " added");
+}
+`,
+  });
+  await writeDist(
+    sample.path("dist", "spam-1.tgz"),
+    recipeDist("spam", "1", "spam v1"),
+  );
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+find-links = dist
+extensions = ext
+parts =
+
+[added]
+recipe = spam
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'ext'.
+Got ext 1.
+Getting distribution for 'spam'.
+Got spam 1.
+Installing added.
+spam v1
+`,
+  );
+});
+
 Deno.test("a find-links server that is down is a warning: what is installed still builds", async () => {
   using sample = await sampleBuildout();
   const links = sample.tmpdir("links");

@@ -851,6 +851,22 @@ unload ["buildout"]
   );
 });
 
+Deno.test("An extension listed in develop but not yet developed: the error says to develop it in a run without it first", async () => {
+  using sample = await sampleBuildout();
+  await useExtension(sample, "export function ext() {}\n");
+  sample.remove("develop-eggs", "demo.egg-link");
+  const result = await sample.system("");
+  assert.equal(result.code, 1);
+  assert.equal(
+    sample.normalize(result.stderr),
+    "While:\n  Installing.\n  Loading extensions.\n" +
+      "Error: Couldn't find the extension package 'demo': extensions load " +
+      "before develop packages are linked, as in zc.buildout, and " +
+      "/sample-buildout/demo is not linked yet: run buildout once without " +
+      "'demo' in extensions\n",
+  );
+});
+
 Deno.test("An unload entry point's error is reported While: Installing. Unloading extensions.", async () => {
   using sample = await sampleBuildout();
   await useExtension(
