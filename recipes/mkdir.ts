@@ -115,11 +115,7 @@ export default class Mkdir implements Recipe {
   }
 
   install(): string[] {
-    for (const path of this.paths) {
-      // Nothing is created through a link another user planted either.
-      trustedRealPath(path, this.trustedOwners());
-      this.create(path);
-    }
+    for (const path of this.paths) this.create(path);
     return this.options.created();
   }
 
@@ -153,6 +149,9 @@ export default class Mkdir implements Recipe {
       return;
     }
     if (!isDirectory(parent)) this.create(parent);
+    // Nothing is created through a link another user planted either; an
+    // update finding every directory there (the usual run) reads no links.
+    trustedRealPath(path, this.trustedOwners());
     mkdirSync(path);
     this.logger.info(`created path: ${path}`);
     this.setPermissions(path);

@@ -11,7 +11,9 @@
  */
 import {
   existsSync,
+  lstatSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -103,24 +105,12 @@ export function developPackages(
         doing(`Processing develop directory ${pyRepr(dir)}.`, () => {
           const pkg = readPackage(dir);
           const link = join(developEggs, `${pkg.name}.egg-link`);
-          // A new unguessable name renamed over the link: a symbolic link
-          // another user put in its place is replaced, not written through.
-          const temp = hiddenTemp(link);
-          try {
-            // Relative in a relocatable buildout: it still holds if moved.
-            writeFileSync(
-              temp,
-              (relocatable ? relative(developEggs, dir) : dir) + "\n",
-              { flag: "wx" },
-            );
-            renameSync(temp, link);
-            untrackTempFile(temp);
-          } catch (err) {
-            removeTempFile(temp);
-            throw new UserError(
-              `Couldn't write ${pyRepr(link)}: ${fsReason(err)}`,
-            );
-          }
+          // Relative in a relocatable buildout: it still holds if moved.
+          const content = (relocatable ? relative(developEggs, dir) : dir) +
+            "\n";
+          // Every run links its develop packages: a link file already
+          // naming the package is kept, so a no-op run writes nothing.
+          if (!linked(link, content)) writeLink(link, content);
           written.push(link);
         });
       }
@@ -130,4 +120,30 @@ export function developPackages(
     throw err;
   }
   return written;
+}
+
+/** True when `link` is a regular file, not a symbolic link, of `content`. */
+function linked(link: string, content: string): boolean {
+  try {
+    return lstatSync(link).isFile() && readFileSync(link, "utf8") === content;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes `content` under a new unguessable name renamed over `link`: a
+ * symbolic link another user put in its place is replaced, not written
+ * through.
+ */
+function writeLink(link: string, content: string): void {
+  const temp = hiddenTemp(link);
+  try {
+    writeFileSync(temp, content, { flag: "wx" });
+    renameSync(temp, link);
+    untrackTempFile(temp);
+  } catch (err) {
+    removeTempFile(temp);
+    throw new UserError(`Couldn't write ${pyRepr(link)}: ${fsReason(err)}`);
+  }
 }

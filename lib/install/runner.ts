@@ -356,10 +356,13 @@ class InstallRun {
     return undefined;
   }
 
-  /** Replaces the links of the last run's develop packages by this run's. */
+  /**
+   * Replaces the links of the last run's develop packages by this run's:
+   * those of packages no longer developed are removed afterwards, so that
+   * a link still right is kept rather than removed and written again.
+   */
   private developPackages(db: InstallDatabase): void {
-    this.removePaths(db.developEggs.split("\n"));
-    db.developEggs = doing("Installing.", () =>
+    const links = doing("Installing.", () =>
       doing(
         "Processing directories listed in the develop option",
         () =>
@@ -369,7 +372,14 @@ class InstallRun {
             this.main.require("develop-eggs-directory"),
             this.main.getBool("relative-paths"),
           ),
-      )).join("\n");
+      ));
+    const kept = new Set(links.map((link) => resolve(this.directory, link)));
+    this.removePaths(
+      db.developEggs.split("\n").filter((link) =>
+        link && !kept.has(resolve(this.directory, link))
+      ),
+    );
+    db.developEggs = links.join("\n");
     this.loader.developed();
     if (db.exists) db.saveRecords();
   }

@@ -7,7 +7,7 @@
  * develop packages, plus bad input.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import {
   mkdir,
   remove,
@@ -1379,6 +1379,24 @@ Deno.test("a develop link that cannot be written is a user error", async () => {
     sample.normalize(result.stderr),
     /\nError: Couldn't write '\/sample-buildout\/links\/recipes.egg-link': not a directory\n$/,
   );
+});
+
+Deno.test("a rerun keeps a develop link that names its package, and rewrites one that does not", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("recipes");
+  sample.write("recipes", "package.json", JSON.stringify({ name: "recipes" }));
+  sample.write("buildout.cfg", "[buildout]\ndevelop = recipes\nparts =\n");
+  assert.equal((await sample.run()).code, 0);
+  const link = sample.path("develop-eggs/recipes.egg-link");
+  const first = statSync(link, { bigint: true });
+  assert.equal((await sample.run()).code, 0);
+  const second = statSync(link, { bigint: true });
+  // Not written again: the same file, unchanged.
+  assert.equal(second.ino, first.ino);
+  assert.equal(second.mtimeNs, first.mtimeNs);
+  writeFileSync(link, "/elsewhere\n");
+  assert.equal((await sample.run()).code, 0);
+  assert.equal(readFileSync(link, "utf8"), sample.path("recipes") + "\n");
 });
 
 // --- Sessions shown elsewhere by annotate, here as install runs ---------------

@@ -70,6 +70,28 @@ Deno.test({
 });
 
 Deno.test({
+  name: "mkdir with nothing to create or change reads no link on the way, " +
+    `another user's included${skipNote}`,
+  ignore: rootSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const data = sample.tmpdir("data");
+    mkdirSync(join(data, "log"));
+    sample.mkdir("var");
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = d\n[d]\nrecipe = z3c.recipe.mkdir\n" +
+        "paths = var/log\n",
+    );
+    plantLink(join(data, "log"), sample.path("var/log"));
+    const result = await sample.run();
+    assert.equal(result.stderr, "");
+    assert.equal(result.code, 0);
+    assert.equal(statSync(join(data, "log")).uid, 0);
+  },
+});
+
+Deno.test({
   name: "mkdir follows a link root owns to set up a directory" + skipNote,
   ignore: rootSkip !== null,
   fn: async () => {
