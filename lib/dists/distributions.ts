@@ -147,22 +147,18 @@ export function readDistSettings(buildout: Buildout): DistSettings {
 export class Distributions {
   private readonly eggs: EggsDirectory;
   private installer?: Installer;
-  private readonly links: DevelopLinks;
+  /**
+   * The develop packages' links, shared with the recipe loader, which
+   * forgets them once the develop step has linked this run's.
+   */
+  readonly developLinks: DevelopLinks;
 
   constructor(
     readonly settings: DistSettings,
     private readonly transport: DistTransport,
   ) {
     this.eggs = new EggsDirectory(settings.eggsDirectory);
-    this.links = new DevelopLinks(settings.developEggsDirectory);
-  }
-
-  /**
-   * Forgets the develop packages looked up so far: the develop step has
-   * linked this run's.
-   */
-  developed(): void {
-    this.links.reset();
+    this.developLinks = new DevelopLinks(settings.developEggsDirectory);
   }
 
   /**
@@ -207,7 +203,7 @@ export class Distributions {
     try {
       const requirement = parseRequirement(spec);
       return this.eggs.installed(requirement.key).length > 0 ||
-        this.links.find(requirement.name) !== undefined;
+        this.developLinks.find(requirement.name) !== undefined;
     } catch {
       // Not a requirement: the caller reports what it could not find.
       return false;
@@ -267,7 +263,7 @@ export class Distributions {
 
   /** The develop package linked for the requirement's project, if any. */
   private develop(requirement: Requirement): Dist | undefined {
-    const link = this.links.find(requirement.name);
+    const link = this.developLinks.find(requirement.name);
     if (!link) return undefined;
     const dir = eggLinkTarget(link);
     const pkg = readPackage(dir);

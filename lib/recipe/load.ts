@@ -260,7 +260,8 @@ export class RecipeLoader {
     private readonly dists?: Distributions,
     private readonly ignored?: ReadonlySet<string>,
   ) {
-    this.links = new DevelopLinks(developEggs);
+    // One reading of the links for both: the develop step resets it.
+    this.links = dists?.developLinks ?? new DevelopLinks(developEggs);
   }
 
   /**
@@ -270,7 +271,6 @@ export class RecipeLoader {
   developed(): void {
     this.links.reset();
     this.packages.clear();
-    this.dists?.developed();
   }
 
   /**
