@@ -22,6 +22,7 @@ import {
   type RunResult,
   type Sample,
   sampleBuildout,
+  slowBody,
   startServer,
   type StaticServer,
   write,
@@ -477,25 +478,6 @@ fetch: /cache/foo.txt false "This is a foo text."
     assert.equal(code, 0);
   },
 });
-
-/** Serves `data` in 64 KiB chunks every `delayMs`; `sent` counts bytes. */
-function slowBody(data: Buffer, delayMs: number, sent: { bytes: number }) {
-  return ((_, res) => {
-    res.writeHead(200, { "Content-Length": data.length });
-    let offset = 0;
-    const timer = setInterval(() => {
-      const chunk = data.subarray(offset, offset + 65536);
-      offset += chunk.length;
-      sent.bytes += chunk.length;
-      res.write(chunk);
-      if (offset >= data.length) {
-        clearInterval(timer);
-        res.end();
-      }
-    }, delayMs);
-    res.on("close", () => clearInterval(timer));
-  }) as RequestHandler;
-}
 
 Deno.test("two buildouts share one cache at once; a third killed mid-download leaves nothing visible", async () => {
   const data = Buffer.alloc(4 << 20, "0123456789abcdef");

@@ -517,6 +517,32 @@ export type RequestHandler = (
   res: ServerResponse,
 ) => void;
 
+/**
+ * A handler sending `data` in 64 KiB chunks, one every `delayMs`; `sent`,
+ * when given, counts the bytes sent so far.
+ */
+export function slowBody(
+  data: Buffer,
+  delayMs: number,
+  sent?: { bytes: number },
+): RequestHandler {
+  return (_, res) => {
+    res.writeHead(200, { "Content-Length": data.length });
+    let offset = 0;
+    const timer = setInterval(() => {
+      const chunk = data.subarray(offset, offset + 65536);
+      offset += chunk.length;
+      if (sent) sent.bytes += chunk.length;
+      res.write(chunk);
+      if (offset >= data.length) {
+        clearInterval(timer);
+        res.end();
+      }
+    }, delayMs);
+    res.on("close", () => clearInterval(timer));
+  };
+}
+
 /** Extra behaviours of a {@link startServer} server. */
 export interface ServerOptions {
   /**

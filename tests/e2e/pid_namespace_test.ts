@@ -17,9 +17,9 @@ import {
   BUILDOUT,
   ensureBinary,
   exec,
-  type RequestHandler,
   type Sample,
   sampleBuildout,
+  slowBody,
   startServer,
 } from "./harness.ts";
 
@@ -77,24 +77,6 @@ Deno.test({
     assert.match(sample.cat(".installed.cfg"), /^\[wait\]$/m);
   },
 });
-
-/** Sends `data` in 64 KiB chunks, one every `delayMs`. */
-function slowBody(data: Buffer, delayMs: number): RequestHandler {
-  return (_, res) => {
-    res.writeHead(200, { "Content-Length": data.length });
-    let offset = 0;
-    const timer = setInterval(() => {
-      const chunk = data.subarray(offset, offset + 65536);
-      offset += chunk.length;
-      res.write(chunk);
-      if (offset >= data.length) {
-        clearInterval(timer);
-        res.end();
-      }
-    }, delayMs);
-    res.on("close", () => clearInterval(timer));
-  };
-}
 
 Deno.test({
   name: "a container's run leaves the host's download in progress in a " +
