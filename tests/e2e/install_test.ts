@@ -26,6 +26,18 @@ async function expectOk(sample: Sample, args: string, stdout: string) {
   assert.equal(result.code, 0);
 }
 
+/** A part of the reference's mkdir recipe making `path`. */
+function mkdirPart(name: string, path: string): string {
+  return `[${name}]\nrecipe = recipes:mkdir\npath = ${path}\n\n`;
+}
+
+/** The configuration the "Command-line usage" session ends with. */
+const COMMAND_LINE_LAST =
+  `[buildout]\ndevelop = recipes\nparts = debug d2 d3 d4\n\n` +
+  mkdirPart("d2", "data2") + mkdirPart("d3", "data3") +
+  mkdirPart("d4", "${d2:path}-extra") +
+  "[debug]\nrecipe = recipes:debug\nx = 1\n";
+
 /** `.installed.cfg`, normalised, signatures replaced by `SIG`. */
 function installed(sample: Sample, name = ".installed.cfg"): string {
   return sample.normalize(sample.cat(name)).replace(
@@ -585,8 +597,6 @@ recipe recipes:debug
   assert.ok(existsSync(sample.path(".other.cfg")));
   assert.ok(!existsSync(sample.path(".installed.cfg")));
 
-  const mkdirPart = (name: string, path: string) =>
-    `[${name}]\nrecipe = recipes:mkdir\npath = ${path}\n\n`;
   sample.write(
     "buildout.cfg",
     `[buildout]\ndevelop = recipes\nparts = debug d1 d2 d3\n\n` +
@@ -637,10 +647,7 @@ parts = ${parts}
 
   sample.write(
     "buildout.cfg",
-    `[buildout]\ndevelop = recipes\nparts = debug d2 d3 d4\n\n` +
-      mkdirPart("d2", "data2") + mkdirPart("d3", "data3") +
-      mkdirPart("d4", "${d2:path}-extra") +
-      "[debug]\nrecipe = recipes:debug\nx = 1\n",
+    COMMAND_LINE_LAST,
   );
   await expectOk(
     sample,
@@ -696,14 +703,9 @@ Deno.test("Alternate directory and file locations", async () => {
   commandLineSample(sample);
   // The parts "Command-line usage" leaves installed, which this session's
   // first run uninstalls, last installed first.
-  const mkdirPart = (name: string, path: string) =>
-    `[${name}]\nrecipe = recipes:mkdir\npath = ${path}\n\n`;
   sample.write(
     "buildout.cfg",
-    `[buildout]\ndevelop = recipes\nparts = debug d2 d3 d4\n\n` +
-      mkdirPart("d2", "data2") + mkdirPart("d3", "data3") +
-      mkdirPart("d4", "${d2:path}-extra") +
-      "[debug]\nrecipe = recipes:debug\nx = 1\n",
+    COMMAND_LINE_LAST,
   );
   assert.equal((await sample.run()).code, 0);
   const alt = sample.tmpdir("sample-alt");
