@@ -25,7 +25,7 @@ import {
   type Requirement,
 } from "./requirement.ts";
 import type { DistTransport } from "./transport.ts";
-import { isValidVersion } from "./version.ts";
+import { isValidVersion, satisfiesSpecifier } from "./version.ts";
 
 /** The distribution options of a buildout, checked. */
 export interface DistSettings {
@@ -211,12 +211,23 @@ export class Distributions {
   }
 
   /**
-   * The newest unpacked distribution satisfying `spec`'s project, without
-   * looking further: what runs the uninstall recipe of a part whose recipe
-   * is no longer configured.
+   * The newest unpacked distribution of `spec`'s project that `spec` and
+   * the project's pin or constraint in the versions section allow (the
+   * newest at all when none does), without looking further: what runs the uninstall recipe of a
+   * part whose recipe is no longer configured. zc.buildout loads that
+   * recipe with the pins in force, so a pinned buildout never runs the
+   * uninstall code of a release it does not use.
    */
   installed(spec: string): Dist | undefined {
-    const found = this.eggs.installed(parseRequirement(spec).key)[0];
+    const { key, clauses: own } = parseRequirement(spec);
+    const clauses = [...own, ...this.settings.constraints.get(key) ?? []];
+    const pin = this.settings.versions.get(key);
+    if (pin !== undefined) clauses.push(["==", pin]);
+    const allowed = clauses.map(([op, version]) => op + version).join(",");
+    const unpacked = this.eggs.installed(key);
+    const found =
+      unpacked.find((dist) => satisfiesSpecifier(dist.version, allowed)) ??
+        unpacked[0];
     return found ? this.eggs.read(found) : undefined;
   }
 

@@ -165,6 +165,82 @@ Picked: spam = 2
   );
 });
 
+/** Spam `version` whose uninstall entry point prints which release runs. */
+function spamWithUninstall(version: string) {
+  return {
+    "package.json": JSON.stringify({
+      name: "spam",
+      version,
+      buildout: {
+        recipes: { default: "./recipe.js" },
+        uninstall: { default: "./recipe.js:uninstall" },
+      },
+    }),
+    "recipe.js": `export default class Recipe {
+  install() { return []; }
+  update() { return []; }
+}
+export function uninstall(part) {
+  console.log("spam ${version} uninstalls " + part);
+}
+`,
+  };
+}
+
+Deno.test("a part no longer configured is uninstalled by the pinned release of its recipe, not the newest unpacked", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("recipe", "dist");
+  await writeDist(join(dist, "spam-1.tgz"), spamWithUninstall("1"));
+  await writeDist(join(dist, "spam-2.tgz"), spamWithUninstall("2"));
+  const config = (parts: string, pin: string) =>
+    `[buildout]
+parts = ${parts}
+find-links = recipe/dist
+
+[versions]
+spam = ${pin}
+
+[foo]
+recipe = spam
+`;
+  // Both releases unpacked; the part installed by the pinned one.
+  sample.write("buildout.cfg", config("foo", "2"));
+  await expectOk(
+    sample,
+    "",
+    "Getting distribution for 'spam==2'.\nGot spam 2.\nInstalling foo.\n",
+  );
+  // As in zc.buildout, the release in force uninstalls, whichever installed.
+  sample.write("buildout.cfg", config("foo", "1"));
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'spam==1'.
+Got spam 1.
+Uninstalling foo.
+Running uninstall recipe.
+spam 1 uninstalls foo
+Installing foo.
+`,
+  );
+  assert.deepEqual(eggs(sample), ["spam-1", "spam-2"]);
+  sample.write("buildout.cfg", config("", "1"));
+  await expectOk(
+    sample,
+    "",
+    "Uninstalling foo.\nRunning uninstall recipe.\nspam 1 uninstalls foo\n",
+  );
+  // Unpinned, the newest unpacked release runs it.
+  sample.write("buildout.cfg", config("foo", "1"));
+  await expectOk(sample, "", "Installing foo.\n");
+  sample.write("buildout.cfg", config("", ""));
+  await expectOk(
+    sample,
+    "",
+    "Uninstalling foo.\nRunning uninstall recipe.\nspam 2 uninstalls foo\n",
+  );
+});
+
 Deno.test("log-format names zc.buildout.easy_install as the logger of distributions and generated scripts", async () => {
   using sample = await sampleBuildout();
   await spamDists(sample);
