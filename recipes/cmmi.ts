@@ -760,6 +760,8 @@ export class ZcCmmi implements Recipe {
         ),
     );
     try {
+      // A run killed while building left its lock and a half build.
+      if (unlock.tookOver) removeTree(this.location);
       if (isDirectory(this.location)) {
         this.logger.info("using existing shared build");
         return "";
