@@ -32,9 +32,10 @@ import {
   renameSync,
   writeFileSync,
 } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
+import { lockBuild } from "../lib/install/lock_build.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -746,11 +747,34 @@ export class ZcCmmi implements Recipe {
   }
 
   async install(): Promise<string> {
-    const options = this.options;
-    if (this.shared && isDirectory(this.location)) {
-      this.logger.info("using existing shared build");
-      return "";
+    if (!this.shared) return await this.build();
+    // Another buildout may be building the same location now: its
+    // directory exists from the start, so it counts as built only once
+    // that run has let go of the lock.
+    mkdirSync(dirname(this.location), { recursive: true });
+    const unlock = await lockBuild(
+      this.location,
+      (pid) =>
+        this.logger.info(
+          `waiting for ${pid ? `process ${pid}` : "another run"} to build it`,
+        ),
+    );
+    try {
+      // A run killed while building left its lock and a half build.
+      if (unlock.tookOver) removeTree(this.location);
+      if (isDirectory(this.location)) {
+        this.logger.info("using existing shared build");
+        return "";
+      }
+      return await this.build();
+    } finally {
+      unlock();
     }
+  }
+
+  /** Downloads, configures, makes and installs into the location. */
+  private async build(): Promise<string> {
+    const options = this.options;
     const marker = options.get("source-directory-contains") ?? "configure";
     const autogen = options.get("autogen") ?? "";
     const patch = options.get("patch") ?? "";

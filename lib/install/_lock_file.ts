@@ -26,6 +26,15 @@ const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT", "EACCES", "EPERM"]);
 /** An empty lock older than this was left between its creation and write. */
 const EMPTY_STALE_MS = 60_000;
 
+/** A lock taken: calling it releases the lock. */
+export type Release = (() => void) & {
+  /**
+   * A killed run's lock was found on the way: what it guarded may be half
+   * done.
+   */
+  readonly tookOver: boolean;
+};
+
 /** The live run holding a lock; `pid` is empty while it writes the file. */
 export interface LockHolder {
   pid: string;
@@ -67,17 +76,18 @@ export function heldElsewhere(
  * @throws {UserError} when the lock file cannot be created, or keeps
  *   changing.
  */
-export function takeLock(path: string): (() => void) | LockHolder {
+export function takeLock(path: string): Release | LockHolder {
   const host = hostname();
   const start = startTime(process.pid);
   const content = `${process.pid} ${host} ${start} ${pidNamespace()}\n`;
+  let tookOver = false;
   // Three tries: a stale lock removed here may be taken by another run first.
   for (let attempt = 0; attempt < 3; attempt++) {
     const created = create(path, content);
-    if (created === "refused") return () => {};
+    if (created === "refused") return Object.assign(() => {}, { tookOver });
     if (created === "created") {
       trackTempFile(path);
-      return () => removeTempFile(path);
+      return Object.assign(() => removeTempFile(path), { tookOver });
     }
     const owner = read(path);
     if (owner === undefined) continue;
@@ -92,6 +102,8 @@ export function takeLock(path: string): (() => void) | LockHolder {
         otherNamespace: local && !sameNamespace,
       };
     }
+    // Whoever removes it: the run taking the lock next must know.
+    tookOver = true;
     // Removed only if still the same dead owner's, not a new run's.
     if (read(path) === owner) removeTempFile(path);
   }

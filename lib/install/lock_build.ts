@@ -5,7 +5,7 @@
  * (see `_lock_file.ts`); the other runs wait for it, then use the build.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { heldElsewhere, takeLock } from "./_lock_file.ts";
+import { heldElsewhere, type Release, takeLock } from "./_lock_file.ts";
 
 /** How often a waiting run looks at the lock again. */
 const POLL_MS = 100;
@@ -14,6 +14,7 @@ const POLL_MS = 100;
  * Locks `location` for a build by this run and returns the function
  * releasing it, waiting while another run on this host holds it:
  * `waiting` is told once, with that run's process id ("" when unknown).
+ * `tookOver` on the result says a run killed while building left the lock.
  *
  * ```ts
  * const unlock = await lockBuild(location, (pid) => log(`waiting for ${pid}`));
@@ -25,7 +26,7 @@ const POLL_MS = 100;
 export async function lockBuild(
   location: string,
   waiting: (pid: string) => void,
-): Promise<() => void> {
+): Promise<Release> {
   const path = `${location}.lock`;
   let told = false;
   for (;;) {

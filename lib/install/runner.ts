@@ -252,6 +252,13 @@ class InstallRun {
   async run(only: string[]): Promise<void> {
     const extensions = words(this.main.get("extensions"));
     await doingAsync("Installing.", async () => {
+      // Before extensions: a run refused must not have run them (they may
+      // check out sources, as mr.developer does) beside the run installing.
+      // A database in a standard directory is locked once that is made.
+      const installed = this.main.require("installed");
+      if (installed && existsSync(dirname(installed))) {
+        this.unlock = lockInstalled(installed);
+      }
       await doingAsync("Loading extensions.", async () => {
         // zc.buildout makes it first, to install extensions there.
         if (extensions.length && !this.main.getBool("offline")) {
@@ -277,13 +284,12 @@ class InstallRun {
         () => createStandardDirectories(this.main),
       );
       // Found now, not when the first part's record is written.
-      const installed = this.main.require("installed");
       if (installed && !existsSync(dirname(installed))) {
         throw new UserError(
           `The directory of the installed file does not exist: ${installed}`,
         );
       }
-      if (installed) this.unlock = lockInstalled(installed);
+      if (installed) this.unlock ??= lockInstalled(installed);
     });
     // From here on, module code runs through external() or the plan's call.
     holdOutput();

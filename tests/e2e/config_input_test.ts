@@ -4,7 +4,7 @@
  * `Error: ...` line naming the file, line or URL, exit 1, no stack trace.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { type RunResult, sampleBuildout, startServer } from "./harness.ts";
 
 /**
@@ -136,6 +136,20 @@ Deno.test("installed in a directory that does not exist is an error before any p
   );
   assert.doesNotMatch(result.stdout, /Installing d/);
   assert.deepEqual(sample.ls().includes("nodir"), false);
+});
+
+Deno.test("installed in a standard directory a first run creates works", async () => {
+  using sample = await sampleBuildout();
+  rmSync(sample.path("parts"), { recursive: true });
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = d\ninstalled = parts/.installed.cfg\n\n" +
+      "[d]\nrecipe = debug\n",
+  );
+  const result = await sample.run([]);
+  assert.equal(result.code, 0, result.output);
+  assert.match(result.stdout, /Installing d\./);
+  assert.match(sample.cat("parts/.installed.cfg"), /^\[d\]$/m);
 });
 
 Deno.test("substitutions that double a value past 64 Mi characters are a user error, at once", async () => {

@@ -245,6 +245,49 @@ Deno.test("a second run of a buildout that is installing is refused and changes 
   assert.ok(!existsSync(sample.path(".installed.cfg.lock")));
 });
 
+Deno.test("a second run of a buildout that is installing does not run its extensions", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write(
+    "recipes",
+    "ext.ts",
+    `import { appendFileSync } from "node:fs";
+export default function ext() { appendFileSync("extension.log", "ran\\n"); }
+`,
+  );
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({
+      name: "recipes",
+      buildout: {
+        recipes: { dir: "./dir.ts" },
+        extensions: { default: "./ext.ts" },
+      },
+    }),
+  );
+  // Extensions load before develop packages are linked.
+  sample.write("buildout.cfg", config("one"));
+  await runOk(sample);
+  sample.write(
+    "buildout.cfg",
+    config("one", "slow").replace(
+      "[buildout]\n",
+      "[buildout]\nextensions = recipes\n",
+    ),
+  );
+  const { running } = await untilSlow(sample);
+  assert.equal(sample.cat("extension.log"), "ran\n");
+
+  const second = await sample.system("");
+  assert.equal(second.code, 1, second.output);
+  assert.match(second.stderr, /Error: Another buildout run \(process \d+\)/);
+  assert.equal(sample.cat("extension.log"), "ran\n");
+
+  sample.remove("hold");
+  assert.equal((await running).code, 0);
+});
+
 Deno.test("the lock of a run that is gone is taken over", async () => {
   using sample = await sampleBuildout();
   setUp(sample);

@@ -131,6 +131,11 @@ export interface RunOptions {
   stdin?: string;
   /** Kill the process (SIGKILL) after this many ms; default 120000. */
   timeoutMs?: number;
+  /**
+   * Called with each piece of stdout as it arrives (not normalised): to act
+   * while the process runs, on what it has said so far.
+   */
+  onStdout?: (text: string) => void;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -204,7 +209,10 @@ function execOnce(
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stdout.on("data", (chunk: Buffer) => {
+      out.push(chunk);
+      opts.onStdout?.(chunk.toString("utf8"));
+    });
     child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
     child.on("error", reject);
     child.on("close", (code, signal) => {

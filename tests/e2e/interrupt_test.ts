@@ -236,3 +236,38 @@ Deno.test("zc.recipe.cmmi: a shared build interrupted in make install is built a
   assert.doesNotMatch(rerun.stdout, /using existing shared build/);
   assert.ok(existsSync(join(shared, "cmmi", "bin", "hello")));
 });
+
+Deno.test("zc.recipe.cmmi: a shared build whose run was killed (SIGKILL) in make install is built again, not reused", async () => {
+  using sample = await sampleBuildout();
+  const sources = sample.tmpdir("sources");
+  const shared = sample.tmpdir("shared");
+  writePackage(join(sources, "slow"), {
+    top: "hello-1.0",
+    program: "hello",
+    install: [`echo $$$$ > ${sample.path("inner.pid")}; exec sleep 20`],
+  });
+  writePackage(join(sources, "quick"), { top: "hello-1.0", program: "hello" });
+  const part = (name: string) =>
+    `[buildout]\nparts = x\n\n[x]\nrecipe = zc.recipe.cmmi\n` +
+    `url = ${
+      pack(join(sources, name), ["hello-1.0"], `${sources}/${name}.tar.gz`)
+    }\n` +
+    `shared = ${shared}\n`;
+  sample.write("buildout.cfg", part("slow"));
+  const run = sample.run("");
+  let finished: RunResult | undefined;
+  run.then((result) => finished = result);
+  const sleeping = await pidIn(sample, "inner.pid", () => finished);
+  // The half build (bin/hello is installed) and the lock stay behind.
+  process.kill(buildoutAbove(sleeping), "SIGKILL");
+  process.kill(sleeping, "SIGKILL");
+  assert.equal((await run).signal, "SIGKILL");
+  assert.ok(existsSync(join(shared, "cmmi.lock")));
+
+  sample.write("buildout.cfg", part("quick"));
+  const rerun = await sample.run("");
+  assert.equal(rerun.code, 0, rerun.output);
+  assert.doesNotMatch(rerun.stdout, /using existing shared build/);
+  assert.match(rerun.stdout, /^configuring hello /m);
+  assert.deepEqual(readdirSync(shared), ["cmmi"]);
+});

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type Sample,
@@ -577,6 +577,75 @@ shared = true
   result = await runOk(other);
   assert.match(result.stdout, /x: using existing shared build/);
   assert.doesNotMatch(result.stdout, /configuring/);
+});
+
+Deno.test("zc.recipe.cmmi: a shared build another buildout is making is waited for, and built again when it fails", async () => {
+  using sample = await sampleBuildout();
+  using other = await sampleBuildout();
+  const sources = sample.tmpdir("sources");
+  const cache = sample.tmpdir("cache");
+  // make install says it started, waits while `hold` exists, and fails
+  // once, the first time, while `fail` exists.
+  const [started, hold, fail] = ["started", "hold", "fail"].map((name) =>
+    join(sample.testDir, name)
+  );
+  writePackage(sources, {
+    top: "hello-1.0",
+    program: "hello",
+    install: [
+      `touch ${started}; while [ -e ${hold} ]; do sleep 0.02; done; ` +
+      `if [ -e ${fail} ]; then rm ${fail}; exit 1; fi`,
+    ],
+  });
+  const url = pack(sources, ["hello-1.0"], join(sources, "hello.tar.gz"));
+  const zc = `[buildout]
+parts = x
+download-cache = ${cache}
+
+[x]
+recipe = zc.recipe.cmmi
+url = ${url}
+shared = true
+`;
+  sample.write("buildout.cfg", zc);
+  other.write("buildout.cfg", zc);
+  writeFileSync(hold, "");
+  writeFileSync(fail, "");
+  const first = sample.run("");
+  while (!existsSync(started)) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  let said = "";
+  let waiting!: () => void;
+  const waits = new Promise<void>((resolve) => waiting = resolve);
+  const second = other.run("", {
+    onStdout: (text) => {
+      said += text;
+      if (/x: waiting for process \d+ to build it/.test(said)) waiting();
+    },
+  });
+  const before = await Promise.race([
+    waits.then(() => "waiting"),
+    second.then((result) => `finished:\n${result.output}`),
+  ]);
+  assert.equal(before, "waiting");
+
+  rmSync(hold);
+  const failed = await first;
+  assert.equal(failed.code, 1, failed.output);
+  const built = await second;
+  assert.equal(built.code, 0, built.output);
+  assert.doesNotMatch(built.stdout, /using existing shared build/);
+  // Built and nothing else left there: no lock, no half build.
+  const [location, ...rest] = readdirSync(join(cache, "cmmi", "build"));
+  assert.deepEqual(rest, []);
+  const prefix = join(cache, "cmmi", "build", location);
+  assert.ok(
+    built.stdout.includes(`configuring hello --prefix=${prefix}\n`),
+    built.stdout,
+  );
+  assert.equal(runProgram(join(prefix, "bin", "hello")), "Hello from hello\n");
 });
 
 Deno.test("cmmi: an option named __proto__ is part of a shared build's signature", async () => {
