@@ -58,13 +58,15 @@ export class SharedPart {
       const digest = createHash("md5").update(this.signature).digest("hex");
       const candidates = list.split("\n").map((d) => d.trim())
         .filter(Boolean).map((d) => d.replace(/\/+$/, ""));
-      const built = candidates.find((d) => existsSync(join(d, name, digest)));
+      // A location that exists is used whether or not it is finished:
+      // another run may be building it, and install() waits for that run.
+      const found = candidates.find((d) => existsSync(join(d, name, digest)));
       const writable = candidates.find((d) => isWritable(d));
-      const dir = built ?? writable;
+      const dir = found ?? writable;
       if (dir !== undefined) {
         this.location = join(dir, name, digest);
         this.logger.info(
-          built !== undefined
+          existsSync(join(this.location, MARKER))
             ? `shared at ${this.location} (already built)`
             : `will be shared at ${this.location} (needs to build)`,
         );

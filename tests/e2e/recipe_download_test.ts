@@ -11,6 +11,7 @@ import { spawn } from "node:child_process";
 import {
   existsSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -806,6 +807,17 @@ shared = true
   assert.match(result.stdout, /x: shared at .* \(already built\)/);
   assert.match(result.stdout, /x: shared part is already installed/);
   assert.equal(server.requests.length, requests);
+
+  // A location without its marker (a build under way, or one that failed
+  // and was kept) is not said to be built, and is built again.
+  rmSync(join(location, ".buildout-shared.json"));
+  using third = await sampleBuildout();
+  third.write("buildout.cfg", sharedConfig);
+  result = await runOk(third);
+  assert.match(result.stdout, /x: will be shared at .* \(needs to build\)/);
+  assert.doesNotMatch(result.stdout, /already/);
+  assert.equal(server.requests.length, requests + 1);
+  assert.ok(existsSync(join(location, ".buildout-shared.json")));
 
   sample.write("buildout.cfg", "[buildout]\nparts =\n");
   await runOk(sample);
