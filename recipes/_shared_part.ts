@@ -15,7 +15,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type {
   RecipeBuildout,
   RecipeLogger,
@@ -105,13 +105,9 @@ export class SharedPart {
     if (this.signature === undefined) return await this.fill(build);
     // Other buildouts may be building the same location now: one builds,
     // the others wait and use its build.
-    mkdirSync(dirname(this.location), { recursive: true });
     const unlock = await lockBuild(
       this.location,
-      (pid) =>
-        this.logger.info(
-          `waiting for ${pid ? `process ${pid}` : "another run"} to build it`,
-        ),
+      (message) => this.logger.info(message),
     );
     try {
       if (existsSync(join(this.location, MARKER))) {

@@ -32,7 +32,7 @@ import {
   renameSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import process from "node:process";
 import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import { lockBuild } from "../lib/install/lock_build.ts";
@@ -751,13 +751,9 @@ export class ZcCmmi implements Recipe {
     // Another buildout may be building the same location now: its
     // directory exists from the start, so it counts as built only once
     // that run has let go of the lock.
-    mkdirSync(dirname(this.location), { recursive: true });
     const unlock = await lockBuild(
       this.location,
-      (pid) =>
-        this.logger.info(
-          `waiting for ${pid ? `process ${pid}` : "another run"} to build it`,
-        ),
+      (message) => this.logger.info(message),
     );
     try {
       // A run killed while building left its lock and a half build.

@@ -4,6 +4,8 @@
  * and filled the same location at once. The lock is `<location>.lock`
  * (see `_lock_file.ts`); the other runs wait for it, then use the build.
  */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { heldElsewhere, type Release, takeLock } from "./_lock_file.ts";
 
@@ -11,13 +13,14 @@ import { heldElsewhere, type Release, takeLock } from "./_lock_file.ts";
 const POLL_MS = 100;
 
 /**
- * Locks `location` for a build by this run and returns the function
- * releasing it, waiting while another run on this host holds it:
- * `waiting` is told once, with that run's process id ("" when unknown).
- * `tookOver` on the result says a run killed while building left the lock.
+ * Locks `location` for a build by this run (making its parent directory,
+ * where the lock goes) and returns the function releasing it, waiting
+ * while another run on this host holds it: `info` is told so once
+ * (`waiting for process N to build it`). `tookOver` on the result says a
+ * run killed while building left the lock.
  *
  * ```ts
- * const unlock = await lockBuild(location, (pid) => log(`waiting for ${pid}`));
+ * const unlock = await lockBuild(location, (message) => logger.info(message));
  * try { if (!built(location)) build(location); } finally { unlock(); }
  * ```
  * @throws {UserError} naming the host and process of a run elsewhere
@@ -25,15 +28,19 @@ const POLL_MS = 100;
  */
 export async function lockBuild(
   location: string,
-  waiting: (pid: string) => void,
+  info: (message: string) => void,
 ): Promise<Release> {
+  mkdirSync(dirname(location), { recursive: true });
   const path = `${location}.lock`;
   let told = false;
   for (;;) {
     const taken = takeLock(path);
     if (typeof taken === "function") return taken;
     if (!taken.here) throw heldElsewhere(taken, `building ${location}`, path);
-    if (!told) waiting(taken.pid);
+    if (!told) {
+      const who = taken.pid ? `process ${taken.pid}` : "another run";
+      info(`waiting for ${who} to build it`);
+    }
     told = true;
     await sleep(POLL_MS);
   }
