@@ -200,24 +200,40 @@ function buildoutAbove(pid: number): number {
   throw new Error(`no buildout above process ${pid}`);
 }
 
-Deno.test("zc.recipe.cmmi: a shared build interrupted in make install is built again, not reused", async () => {
-  using sample = await sampleBuildout();
+/**
+ * A `zc.recipe.cmmi` part shared in `shared`, built from the package
+ * `slow` (whose make install runs `install`) or `quick`: its configuration.
+ */
+function sharedCmmi(
+  sample: Sample,
+  shared: string,
+  install: string,
+): (name: "slow" | "quick") => string {
   const sources = sample.tmpdir("sources");
-  const tmp = sample.tmpdir("tmp");
-  const shared = sample.tmpdir("shared");
-  const inner = sample.path("inner.pid");
   writePackage(join(sources, "slow"), {
     top: "hello-1.0",
     program: "hello",
-    install: [`echo $$$$ > ${inner}; exec sleep 20 >/dev/null 2>&1`],
+    install: [install],
   });
   writePackage(join(sources, "quick"), { top: "hello-1.0", program: "hello" });
-  const part = (name: string) =>
+  return (name) =>
     `[buildout]\nparts = x\n\n[x]\nrecipe = zc.recipe.cmmi\n` +
     `url = ${
       pack(join(sources, name), ["hello-1.0"], `${sources}/${name}.tar.gz`)
     }\n` +
     `shared = ${shared}\n`;
+}
+
+Deno.test("zc.recipe.cmmi: a shared build interrupted in make install is built again, not reused", async () => {
+  using sample = await sampleBuildout();
+  const tmp = sample.tmpdir("tmp");
+  const shared = sample.tmpdir("shared");
+  const inner = sample.path("inner.pid");
+  const part = sharedCmmi(
+    sample,
+    shared,
+    `echo $$$$ > ${inner}; exec sleep 20 >/dev/null 2>&1`,
+  );
   sample.write("buildout.cfg", part("slow"));
   const run = sample.run("", { env: { TMPDIR: tmp } });
   let finished: RunResult | undefined;
@@ -239,20 +255,12 @@ Deno.test("zc.recipe.cmmi: a shared build interrupted in make install is built a
 
 Deno.test("zc.recipe.cmmi: a shared build whose run was killed (SIGKILL) in make install is built again, not reused", async () => {
   using sample = await sampleBuildout();
-  const sources = sample.tmpdir("sources");
   const shared = sample.tmpdir("shared");
-  writePackage(join(sources, "slow"), {
-    top: "hello-1.0",
-    program: "hello",
-    install: [`echo $$$$ > ${sample.path("inner.pid")}; exec sleep 20`],
-  });
-  writePackage(join(sources, "quick"), { top: "hello-1.0", program: "hello" });
-  const part = (name: string) =>
-    `[buildout]\nparts = x\n\n[x]\nrecipe = zc.recipe.cmmi\n` +
-    `url = ${
-      pack(join(sources, name), ["hello-1.0"], `${sources}/${name}.tar.gz`)
-    }\n` +
-    `shared = ${shared}\n`;
+  const part = sharedCmmi(
+    sample,
+    shared,
+    `echo $$$$ > ${sample.path("inner.pid")}; exec sleep 20`,
+  );
   sample.write("buildout.cfg", part("slow"));
   const run = sample.run("");
   let finished: RunResult | undefined;
