@@ -283,13 +283,15 @@ class InstallRun {
         "Setting up buildout directories",
         () => createStandardDirectories(this.main),
       );
-      // Found now, not when the first part's record is written.
-      if (installed && !existsSync(dirname(installed))) {
-        throw new UserError(
-          `The directory of the installed file does not exist: ${installed}`,
-        );
+      if (installed && !this.unlock) {
+        // Found now, not when the first part's record is written.
+        if (!existsSync(dirname(installed))) {
+          throw new UserError(
+            `The directory of the installed file does not exist: ${installed}`,
+          );
+        }
+        this.unlock = lockInstalled(installed);
       }
-      if (installed) this.unlock ??= lockInstalled(installed);
     });
     // From here on, module code runs through external() or the plan's call.
     holdOutput();
