@@ -42,6 +42,8 @@ export interface DistSettings {
   allowPicked: boolean;
   showPicked: boolean;
   versionsFile?: string;
+  /** The buildout directory. */
+  directory: string;
   /** Pins: project key to version. */
   versions: Map<string, string>;
   /**
@@ -105,6 +107,7 @@ export function readDistSettings(buildout: Buildout): DistSettings {
     showPicked: main.has("show-picked-versions") &&
       main.getBool("show-picked-versions"),
     versionsFile: versionsFile ? resolve(directory, versionsFile) : undefined,
+    directory,
     versions: new Map(),
     badPins: new Map(),
     constraints: new Map(),
@@ -242,6 +245,7 @@ export class Distributions {
     reportPickedVersions(this.installer.picked(), {
       show: this.settings.showPicked,
       versionsFile: this.settings.versionsFile,
+      directory: this.settings.directory,
     });
   }
 

@@ -4,11 +4,19 @@
  * picked without a pin, dependencies last with the distributions that
  * required them.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { UserError } from "../errors.ts";
+import { Buffer } from "node:buffer";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  writeSync,
+} from "node:fs";
+import { dirname } from "node:path";
+import { fsReason, UserError } from "../errors.ts";
 import { writeFd } from "../log.ts";
-import { hiddenTemp } from "../fetch/hidden_temp.ts";
-import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
+import { trustedOwners, trustedRealPath } from "../trusted_links.ts";
 import type { PickedVersion } from "./installer.ts";
 
 /**
@@ -40,14 +48,16 @@ export interface PickedReport {
   show: boolean;
   /** The file to append them to, when set. */
   versionsFile?: string;
+  /** The buildout directory: its owner's links to the file are followed. */
+  directory?: string;
   now?: Date;
 }
 
 /**
  * Prints and/or appends the picked versions; nothing when none was picked.
- * The file is rewritten whole (temporary file, then rename).
  *
- * @throws {UserError} when the versions file cannot be written.
+ * @throws {UserError} when the versions file cannot be written, or is
+ *   reached through a link another user owns.
  */
 export function reportPickedVersions(
   picked: PickedVersion[],
@@ -66,31 +76,78 @@ export function reportPickedVersions(
   }
   const file = report.versionsFile;
   if (!file) return;
-  let previous = "";
-  if (existsSync(file)) {
-    previous = readFileSync(file, "utf8");
-    lines[0] = `\n# Added by buildout at ${
-      timestamp(report.now ?? new Date())
-    }`;
-  }
-  // A new unguessable name: a link planted in a shared directory is not
-  // written through.
-  const temporary = hiddenTemp(file);
-  try {
-    writeFileSync(temporary, previous + lines.join("\n") + "\n", {
-      flag: "wx",
-    });
-    renameSync(temporary, file);
-    untrackTempFile(temporary);
-  } catch (err) {
-    removeTempFile(temporary);
-    throw new UserError(
-      `Couldn't write the picked versions to ${file}: ${
-        (err as Error).message
-      }`,
-    );
-  }
+  appendVersions(
+    file,
+    lines,
+    report.now ?? new Date(),
+    trustedOwners(report.directory ?? dirname(file)),
+  );
   writeFd(1, `Picked versions have been written to ${file}\n`);
+}
+
+/**
+ * Appends the `[versions]` block `lines` to `file` in one write, as
+ * zc.buildout appends: a link to a shared versions file is written
+ * through, the file keeps its owner and mode, and runs appending at the
+ * same time each add their whole block. A write that fails is taken back.
+ */
+function appendVersions(
+  file: string,
+  lines: string[],
+  now: Date,
+  trusted: Set<number>,
+): void {
+  let fd: number | undefined;
+  let size = 0;
+  try {
+    // Only links nobody else could have planted are followed.
+    const target = trustedRealPath(file, trusted);
+    const opened = openVersionsFile(target);
+    fd = opened.fd;
+    size = fstatSync(fd).size;
+    if (opened.existed) lines[0] = `\n# Added by buildout at ${timestamp(now)}`;
+    const bytes = Buffer.from(lines.join("\n") + "\n");
+    for (let done = 0; done < bytes.length;) {
+      done += writeSync(fd, bytes, done);
+    }
+  } catch (err) {
+    if (fd !== undefined) takeBack(fd, size);
+    if (err instanceof UserError) throw err;
+    throw new UserError(
+      `Couldn't write the picked versions to ${file}: ${fsReason(err)}`,
+    );
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW;
+
+/** `path` opened for appending, made if missing, and whether it was there. */
+function openVersionsFile(path: string): { fd: number; existed: boolean } {
+  for (;;) {
+    try {
+      return { fd: openSync(path, APPEND), existed: true };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    try {
+      const flags = APPEND | constants.O_CREAT | constants.O_EXCL;
+      return { fd: openSync(path, flags), existed: false };
+    } catch (err) {
+      // Another run made it meanwhile: append to that.
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
+}
+
+/** Cuts a failed append off, if it can (another run may append meanwhile). */
+function takeBack(fd: number, size: number): void {
+  try {
+    if (fstatSync(fd).size > size) ftruncateSync(fd, size);
+  } catch {
+    // The error being reported says what went wrong.
+  }
 }
 
 /** `2024-05-01 12:30:05.123456`, as Python prints `datetime.now()`. */

@@ -1,13 +1,20 @@
 import assert from "node:assert/strict";
 import {
+  chmodSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import {
   formatPickedVersions,
   reportPickedVersions,
@@ -71,4 +78,86 @@ Deno.test("an unwritable versions file is a user error", () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+Deno.test("a versions file reached through a link is appended to through it and keeps its mode", () => {
+  const dir = mkdtempSync(join(tmpdir(), "picked-test-"));
+  try {
+    mkdirSync(join(dir, "shared"));
+    const shared = join(dir, "shared", "versions.cfg");
+    writeFileSync(shared, "[versions]\n");
+    chmodSync(shared, 0o664);
+    const link = join(dir, "versions.cfg");
+    symlinkSync(shared, link);
+    const now = new Date(2024, 4, 1, 12, 30, 5, 123);
+    reportPickedVersions([PICKED[0]], { show: false, versionsFile: link, now });
+    assert.ok(lstatSync(link).isSymbolicLink(), "the link was replaced");
+    assert.equal(
+      readFileSync(shared, "utf8"),
+      "[versions]\n\n# Added by buildout at 2024-05-01 12:30:05.123000\ndemo = 0.3\n",
+    );
+    assert.equal(statSync(shared).mode & 0o777, 0o664);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("runs appending to one versions file at the same time each keep their block", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "picked-test-"));
+  try {
+    const file = join(dir, "versions.cfg");
+    const script = join(dir, "append.ts");
+    const module = new URL("../../lib/dists/picked.ts", import.meta.url).href;
+    writeFileSync(
+      script,
+      `import { reportPickedVersions } from ${JSON.stringify(module)};\n` +
+        `for (let i = 0; i < 50; i++) {\n` +
+        `  const name = "p" + Deno.args[0] + "-" + i;\n` +
+        `  reportPickedVersions([{ name, version: "1", requiredBy: [] }],` +
+        ` { show: false, versionsFile: ${JSON.stringify(file)} });\n` +
+        `}\n`,
+    );
+    const runs = [0, 1, 2, 3].map((n) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", script, String(n)],
+        stdout: "null",
+      }).output()
+    );
+    for (const run of await Promise.all(runs)) {
+      assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+    }
+    const names = readFileSync(file, "utf8").match(/^p\d-\d+(?= = 1$)/gm);
+    assert.equal(new Set(names).size, 200);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test({
+  name:
+    "a link to the versions file another user planted is not written through",
+  // Only root can give a link to another user.
+  ignore: process.getuid?.() !== 0,
+  fn() {
+    const dir = mkdtempSync(join(tmpdir(), "picked-test-"));
+    try {
+      const victim = join(dir, "victim");
+      writeFileSync(victim, "untouched\n");
+      const link = join(dir, "versions.cfg");
+      symlinkSync(victim, link);
+      lchownSync(link, 12345, 12345);
+      assert.throws(
+        () =>
+          reportPickedVersions(PICKED, {
+            show: false,
+            versionsFile: link,
+            directory: dir,
+          }),
+        /versions\.cfg is a symbolic link owned by user 12345/,
+      );
+      assert.equal(readFileSync(victim, "utf8"), "untouched\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
 });
