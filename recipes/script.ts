@@ -12,10 +12,10 @@
  * still works after it is moved.
  *
  * Install records the script and the directories it created; update
- * rewrites the script only when its bytes would change, and records it.
+ * rewrites the script only when its bytes would change (keeping its mode
+ * otherwise, as zc.buildout's generated scripts), and records it.
  */
 import { Buffer } from "node:buffer";
-import { statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import type {
   Recipe,
@@ -125,13 +125,9 @@ export default class Script implements Recipe {
    * new place, which must be recorded to be removed on uninstall.
    */
   update(): string[] {
-    let mode = 0;
-    try {
-      mode = statSync(this.output).mode & 0o7777;
-    } catch {
-      // Gone: written again below.
-    }
-    if (mode !== 0o755 || !hasContent(this.output, this.text)) {
+    // As zc.buildout's scripts: one still right keeps its mode, which a
+    // user may have narrowed (its environment can hold secrets).
+    if (!hasContent(this.output, this.text)) {
       writeAtomic(this.output, this.text, 0o755);
     }
     return [this.output];

@@ -15,19 +15,29 @@
  * - any other change rewrites the file atomically (write a temporary file,
  *   then rename), as does the end of every run that changed anything, which
  *   leaves the file in zc.buildout's plain format.
+ *
+ * As zc.buildout writes the file in place, a link to it is written through
+ * (a link only root, the user running or the buildout directory's owner
+ * owns: see trusted_links.ts) and a rewrite keeps the file's mode and owner.
  */
 import {
+  chmodSync,
+  chownSync,
   closeSync,
+  constants,
   existsSync,
   fstatSync,
   ftruncateSync,
+  lstatSync,
   openSync,
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
+import { dirname } from "node:path";
 import { Buffer } from "node:buffer";
 import { formatSection } from "../config/serialize.ts";
 import { fsReason, UserError } from "../errors.ts";
@@ -35,6 +45,7 @@ import { readDatabaseText } from "./_database_text.ts";
 import { pyRepr } from "./pyrepr.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
+import { trustedOwners, trustedRealPath } from "../trusted_links.ts";
 
 /** Options as saved: each value exactly as the part had it. */
 export type SavedOptions = Map<string, string>;
@@ -131,12 +142,17 @@ export class InstallDatabase {
 
   /** The buildout directory the file records, when relocatable. */
   private readonly recordedDirectory?: string;
+  /** The buildout directory: its owner's links to the file are followed. */
+  private readonly directory?: string;
+  /** The file written, links resolved; found at the first write. */
+  private target?: string;
 
   private constructor(
     readonly path: string,
     public exists: boolean,
     location?: DatabaseLocation,
   ) {
+    this.directory = location?.directory;
     if (location?.relocatable) this.recordedDirectory = location.directory;
   }
 
@@ -336,13 +352,30 @@ export class InstallDatabase {
     return text;
   }
 
+  /**
+   * The file to write: `path` with links resolved, followed only when a
+   * trusted user owns them, so a run writes nowhere a link planted by
+   * someone else points.
+   *
+   * @throws {UntrustedLink} for a link another user owns on the way.
+   */
+  private realPath(): string {
+    this.target ??= trustedRealPath(
+      this.path,
+      trustedOwners(this.directory ?? dirname(this.path)),
+    );
+    return this.target;
+  }
+
   private rewrite(): void {
     if (this.path) {
+      const target = this.realPath();
       // A hidden temporary: those of runs killed while writing are swept.
-      const temp = hiddenTemp(this.path);
+      const temp = hiddenTemp(target);
       try {
         writeFileSync(temp, this.format());
-        renameSync(temp, this.path);
+        keepModeAndOwner(target, temp);
+        renameSync(temp, target);
         untrackTempFile(temp);
       } catch (err) {
         removeTempFile(temp);
@@ -367,7 +400,7 @@ export class InstallDatabase {
     piece += "\n" + formatSection("buildout", [["parts", this.partsValue()]]);
     let fd: number;
     try {
-      fd = openSync(this.path, "a");
+      fd = openSync(this.realPath(), APPEND);
     } catch (err) {
       throw this.writeError(err);
     }
@@ -391,6 +424,7 @@ export class InstallDatabase {
   }
 
   private writeError(err: unknown): UserError {
+    if (err instanceof UserError) return err;
     return new UserError(
       `Couldn't write ${pyRepr(this.path)}: ${fsReason(err)}`,
     );
@@ -402,4 +436,36 @@ export class InstallDatabase {
     this.writtenLinks = this.developLinks;
     this.writtenOrder = this.partsValue();
   }
+}
+
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW;
+
+/**
+ * Gives `temp` the mode and owner of the file `target` it replaces, as far
+ * as the user running may: zc.buildout rewrites the file in place, so a
+ * database made private (it may hold passwords) or shared with a group
+ * stays so.
+ */
+function keepModeAndOwner(target: string, temp: string): void {
+  let old;
+  try {
+    old = lstatSync(target);
+  } catch {
+    return;
+  }
+  if (!old.isFile()) return;
+  const now = statSync(temp);
+  if (old.uid !== now.uid || old.gid !== now.gid) {
+    try {
+      chownSync(temp, old.uid, old.gid);
+    } catch {
+      try {
+        // Not root: the group still, when the user is in it.
+        chownSync(temp, -1, old.gid);
+      } catch {
+        // Only root gives a file away: the running user's it stays.
+      }
+    }
+  }
+  chmodSync(temp, old.mode & 0o777);
 }

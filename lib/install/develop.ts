@@ -82,7 +82,8 @@ export function expandGlob(pattern: string): string[] {
  * database's `installed_develop_eggs`.
  *
  * @throws {UserError} for a missing directory (not a glob) or a directory
- *   that is not a develop package; links written so far are removed.
+ *   that is not a develop package; the links this run added are removed,
+ *   those earlier runs made kept, as zc.buildout does.
  */
 export function developPackages(
   patterns: string[],
@@ -91,6 +92,8 @@ export function developPackages(
   relocatable = false,
 ): string[] {
   const written: string[] = [];
+  /** Links not there before: a failure takes back only these. */
+  const made: string[] = [];
   try {
     for (const pattern of patterns) {
       const absolute = resolve(directory, pattern);
@@ -110,13 +113,17 @@ export function developPackages(
             "\n";
           // Every run links its develop packages: a link file already
           // naming the package is kept, so a no-op run writes nothing.
-          if (!linked(link, content)) writeLink(link, content);
+          if (!linked(link, content)) {
+            const added = !existsSync(link);
+            writeLink(link, content);
+            if (added) made.push(link);
+          }
           written.push(link);
         });
       }
     }
   } catch (err) {
-    for (const link of written) rmSync(link, { force: true });
+    for (const link of made) rmSync(link, { force: true });
     throw err;
   }
   return written;

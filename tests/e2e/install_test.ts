@@ -1401,6 +1401,23 @@ Deno.test("a rerun keeps a develop link that names its package, and rewrites one
   assert.equal(readFileSync(link, "utf8"), sample.path("recipes") + "\n");
 });
 
+Deno.test("a develop step that fails removes the links it made, not those of earlier runs, as zc.buildout does", async () => {
+  using sample = await sampleBuildout();
+  for (const name of ["recipes", "more"]) {
+    sample.mkdir(name);
+    sample.write(name, "package.json", JSON.stringify({ name }));
+  }
+  sample.write("buildout.cfg", "[buildout]\ndevelop = recipes\nparts =\n");
+  assert.equal((await sample.run()).code, 0);
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes more missing\nparts =\n",
+  );
+  const result = await sample.run();
+  assert.match(result.stderr, /Couldn't develop '\/sample-buildout\/missing'/);
+  assert.deepEqual(sample.ls("develop-eggs"), ["-  recipes.egg-link"]);
+});
+
 // --- Sessions shown elsewhere by annotate, here as install runs ---------------
 
 Deno.test("Extending sections (macros): the part installs with the values of its macros", async () => {

@@ -7,7 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, renameSync, symlinkSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+} from "node:fs";
 import { join, relative } from "node:path";
 import { expectError, expectOk, installed, modeOf, tree } from "./_recipes.ts";
 import { sampleBuildout } from "./harness.ts";
@@ -86,6 +92,25 @@ cmd = true
   await expectOk(sample, "Uninstalling show.\n");
   assert.deepEqual(sample.ls("tools"), []);
   assert.deepEqual(sample.ls("bin"), []);
+});
+
+Deno.test("script: an update keeps an unchanged script as it is, its mode included, as zc.buildout keeps the scripts it generates", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = show\n\n[show]\nrecipe = script\ncmd = true\n" +
+      "environment = TOKEN=secret\n",
+  );
+  await expectOk(sample, "Installing show.\n");
+  const script = sample.path("bin", "show");
+  // Made private: its environment holds a secret.
+  chmodSync(script, 0o700);
+  const before = statSync(script);
+  await expectOk(sample, "Updating show.\n");
+  const after = statSync(script);
+  assert.equal(modeOf(script), "700");
+  assert.equal(after.ino, before.ino);
+  assert.equal(after.mtimeMs, before.mtimeMs);
 });
 
 Deno.test("script: output elsewhere, arguments and values with quotes", async () => {

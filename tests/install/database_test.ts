@@ -1,14 +1,22 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
+  chmodSync,
+  chownSync,
+  lchownSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
+  statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { hostTag } from "../../lib/fetch/hidden_temp.ts";
 import { readDatabaseText } from "../../lib/install/_database_text.ts";
 import { InstallDatabase, INSTALLED } from "../../lib/install/database.ts";
@@ -212,4 +220,59 @@ Deno.test("database text reads as the general parser reads it", () => {
     );
     assert.deepEqual(readDatabaseText(text, "x.cfg"), general, text);
   }
+});
+
+Deno.test("a database reached through a link is written through it, keeping its mode and owner", () => {
+  withDir((dir) => {
+    mkdirSync(join(dir, "shared"));
+    const shared = join(dir, "shared", "installed.cfg");
+    writeFileSync(shared, "[buildout]\nparts = \n");
+    chmodSync(shared, 0o600);
+    const root = process.getuid?.() === 0;
+    if (root) chownSync(shared, 65534, 65534);
+    const link = join(dir, ".installed.cfg");
+    symlinkSync(shared, link);
+    const location = { directory: dir, relocatable: false };
+    const db = InstallDatabase.read(link, location);
+    db.record("p", new Map([[INSTALLED, ""], ["recipe", "r"]]));
+    db.saveRecords(); // appended
+    db.record("p", new Map([[INSTALLED, ""], ["recipe", "r2"]]));
+    db.save(); // rewritten
+    assert.ok(lstatSync(link).isSymbolicLink(), "the link was replaced");
+    assert.deepEqual(readdirSync(join(dir, "shared")), ["installed.cfg"]);
+    assert.equal(readFileSync(shared, "utf8"), db.format());
+    const stat = statSync(shared);
+    assert.equal(stat.mode & 0o777, 0o600);
+    if (root) assert.deepEqual([stat.uid, stat.gid], [65534, 65534]);
+  });
+});
+
+Deno.test({
+  name: "a link to the database another user planted is not written through",
+  // Only root can give a link to another user.
+  ignore: process.getuid?.() !== 0,
+  fn() {
+    withDir((dir) => {
+      const victim = join(dir, "victim");
+      writeFileSync(victim, "[buildout]\nparts = \n");
+      mkdirSync(join(dir, "var"));
+      const link = join(dir, "var", "installed.cfg");
+      symlinkSync(victim, link);
+      lchownSync(link, 12345, 12345);
+      const db = InstallDatabase.read(link, {
+        directory: dir,
+        relocatable: false,
+      });
+      db.record("p", new Map([[INSTALLED, ""], ["recipe", "r"]]));
+      assert.throws(
+        () => db.saveRecords(),
+        /installed\.cfg is a symbolic link owned by user 12345/,
+      );
+      assert.throws(
+        () => db.save(),
+        /installed\.cfg is a symbolic link owned by user 12345/,
+      );
+      assert.equal(readFileSync(victim, "utf8"), "[buildout]\nparts = \n");
+    });
+  },
 });
