@@ -12,8 +12,6 @@ import type { Note } from "./annotated.ts";
 /** One option as written in a file. */
 export interface RawOption {
   value: string;
-  /** 1-based line of the option's first line. */
-  line: number;
   /** The origin `parse` was given, for annotated configuration data. */
   notes?: readonly Note[];
 }
@@ -39,7 +37,7 @@ const LEGACY_OPTION_START = /^([^\s{}[\]=:][^{}[\]=:]*?\s*[-+]?)[=:](.*)$/;
 /**
  * Parses buildout configuration text.
  *
- * @example parse("[a]\nx = 1\n", "a.cfg") // Map { "a" => Map { "x" => {value: "1", line: 2} } }
+ * @example parse("[a]\nx = 1\n", "a.cfg") // Map { "a" => Map { "x" => {value: "1"} } }
  * `notes`, when given, goes into every option: the options are then
  * annotated values as they are made (see annotated.ts).
  *
@@ -210,11 +208,11 @@ export function parse(
     optionName = name;
     const op = name.charCodeAt(name.length - 1);
     if (op === PLUS || op === MINUS || operators) {
-      option = mergeOption(current!, name, value, lineno, state, notes);
+      option = mergeOption(current!, name, value, state, notes);
       operators = state.withOperators.has(current!);
       rawMode = state.raw.has(option);
     } else { // a plain `=` in a section without operators: nothing to merge
-      option = { value, line: lineno, notes };
+      option = { value, notes };
       current!.set(name, option);
       rawMode = false;
     }
@@ -318,7 +316,6 @@ function mergeOption(
   section: Map<string, RawOption>,
   name: string,
   value: string,
-  line: number,
   state: BlockState,
   notes: readonly Note[] | undefined,
 ): RawOption {
@@ -338,7 +335,7 @@ function mergeOption(
     section.delete(name + " +");
     section.delete(name + " -");
   }
-  const option = { value, line, notes };
+  const option = { value, notes };
   section.set(name, option);
   return option;
 }
