@@ -333,6 +333,12 @@ const NOT_HTTP = new Map([
   ["InvalidContentLength", "invalid Content-Length"],
 ]);
 
+/** Deno's texts (hyper's) for the same answers. */
+const NOT_HTTP_TEXTS: Array<[RegExp, string]> = [
+  [/invalid HTTP (status-code|version) parsed/, "malformed HTTP response"],
+  [/invalid content-length parsed/, "invalid Content-Length"],
+];
+
 /**
  * What went wrong fetching `target`, and whether to try again. Through a
  * proxy, name resolution and connecting concern the proxy, not `target`.
@@ -378,7 +384,8 @@ function failureReason(
         `proxy ${proxy.host} (${proxy.variable}) refused the tunnel: ${answer}`,
     };
   }
-  const notHttp = NOT_HTTP.get(code);
+  const notHttp = NOT_HTTP.get(code) ??
+    NOT_HTTP_TEXTS.find(([pattern]) => pattern.test(text))?.[1];
   if (notHttp) return { reason: notHttp };
   // Bun words these as a typo in the URL.
   if (/^E[MN]FILE$/.test(code) || /^E[MN]FILE\b/.test(text)) {

@@ -256,6 +256,37 @@ Deno.test("a chunked body is whole at its last chunk, whatever Content-Length sa
   }
 });
 
+Deno.test("answers that are not HTTP are named in the words Bun's fetch gives", async () => {
+  const answers: Record<string, string> = {
+    "/status": "HTTP/1.1 abc\r\n\r\n",
+    "/length":
+      "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx",
+  };
+  const raw = createServer((socket) => {
+    socket.on("error", () => {});
+    socket.once("data", (request) => {
+      socket.end(answers[request.toString("latin1").split(" ")[1]]);
+    });
+  });
+  await new Promise<void>((ok) => raw.listen(0, "127.0.0.1", ok));
+  const base = `http://127.0.0.1:${(raw.address() as { port: number }).port}`;
+  try {
+    for (
+      const [path, reason] of [
+        ["/status", "malformed HTTP response"],
+        ["/length", "invalid Content-Length"],
+      ]
+    ) {
+      await assert.rejects(
+        httpGet(base + path, new Collect(), settings),
+        new DownloadError(base + path, reason),
+      );
+    }
+  } finally {
+    await new Promise<void>((ok) => raw.close(() => ok()));
+  }
+});
+
 Deno.test("socket-timeout bounds the wait for the response and for each chunk", async () => {
   await withServer({
     "/silent": () => {},
