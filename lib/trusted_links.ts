@@ -89,6 +89,13 @@ export function trustedRealPath(path: string, trusted: Set<number>): string {
 }
 
 /**
+ * Flags that open a file `trustedRealPath` resolved for appending: a link
+ * put at its name since then is not followed.
+ */
+export const APPEND_RESOLVED = constants.O_WRONLY | constants.O_APPEND |
+  constants.O_NOFOLLOW;
+
+/**
  * Sets the mode and/or owner of the directory `path`, reached through
  * trusted links only, on the directory opened, so that a component
  * replaced meanwhile changes nothing elsewhere.

@@ -16,7 +16,11 @@ import {
 import { dirname } from "node:path";
 import { fsReason, UserError } from "../errors.ts";
 import { writeFd } from "../log.ts";
-import { trustedOwners, trustedRealPath } from "../trusted_links.ts";
+import {
+  APPEND_RESOLVED,
+  trustedOwners,
+  trustedRealPath,
+} from "../trusted_links.ts";
 import type { PickedVersion } from "./installer.ts";
 
 /**
@@ -121,18 +125,16 @@ function appendVersions(
   }
 }
 
-const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW;
-
 /** `path` opened for appending, made if missing, and whether it was there. */
 function openVersionsFile(path: string): { fd: number; existed: boolean } {
   for (;;) {
     try {
-      return { fd: openSync(path, APPEND), existed: true };
+      return { fd: openSync(path, APPEND_RESOLVED), existed: true };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
     try {
-      const flags = APPEND | constants.O_CREAT | constants.O_EXCL;
+      const flags = APPEND_RESOLVED | constants.O_CREAT | constants.O_EXCL;
       return { fd: openSync(path, flags), existed: false };
     } catch (err) {
       // Another run made it meanwhile: append to that.

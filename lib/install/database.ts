@@ -24,7 +24,6 @@ import {
   chmodSync,
   chownSync,
   closeSync,
-  constants,
   existsSync,
   fstatSync,
   ftruncateSync,
@@ -45,7 +44,11 @@ import { readDatabaseText } from "./_database_text.ts";
 import { pyRepr } from "./pyrepr.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
-import { trustedOwners, trustedRealPath } from "../trusted_links.ts";
+import {
+  APPEND_RESOLVED,
+  trustedOwners,
+  trustedRealPath,
+} from "../trusted_links.ts";
 
 /** Options as saved: each value exactly as the part had it. */
 export type SavedOptions = Map<string, string>;
@@ -400,7 +403,7 @@ export class InstallDatabase {
     piece += "\n" + formatSection("buildout", [["parts", this.partsValue()]]);
     let fd: number;
     try {
-      fd = openSync(this.realPath(), APPEND);
+      fd = openSync(this.realPath(), APPEND_RESOLVED);
     } catch (err) {
       throw this.writeError(err);
     }
@@ -437,8 +440,6 @@ export class InstallDatabase {
     this.writtenOrder = this.partsValue();
   }
 }
-
-const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW;
 
 /**
  * Gives `temp` the mode and owner of the file `target` it replaces, as far

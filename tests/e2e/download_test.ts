@@ -25,6 +25,7 @@ import {
   slowBody,
   startServer,
   type StaticServer,
+  withRawServer,
   write,
 } from "./harness.ts";
 
@@ -754,15 +755,7 @@ Deno.test("answers that are not HTTP are one line in words naming the URL", asyn
     "/length":
       "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx",
   };
-  const raw = createServer((socket) => {
-    socket.on("error", () => {});
-    socket.once("data", (request) => {
-      socket.end(answers[request.toString("latin1").split(" ")[1]]);
-    });
-  });
-  await new Promise<void>((ok) => raw.listen(0, "127.0.0.1", ok));
-  const base = `http://127.0.0.1:${(raw.address() as { port: number }).port}`;
-  try {
+  await withRawServer((path) => answers[path], async (base) => {
     using sample = await sampleBuildout();
     await using s = await new Session(sample).start();
     for (
@@ -776,9 +769,7 @@ Deno.test("answers that are not HTTP are one line in words naming the URL", asyn
       await s.expectError(`Error downloading ${base}${path}: ${reason}`);
     }
     s.assertNoTemporaries();
-  } finally {
-    await new Promise<void>((ok) => raw.close(() => ok()));
-  }
+  });
 });
 
 Deno.test({

@@ -48,6 +48,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import { createServer as createTcpServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import process from "node:process";
@@ -561,6 +562,29 @@ export interface ServerOptions {
   handlers?: Record<string, RequestHandler>;
   /** PEM certificate and key: serve HTTPS instead of HTTP. */
   tls?: { cert: string; key: string };
+}
+
+/**
+ * Runs `fn` with a TCP server on 127.0.0.1 that answers the first request
+ * of each connection with `answer(path)`, sent as is, and closes it: for
+ * answers no HTTP server would give. `fn` gets the base URL.
+ */
+export async function withRawServer(
+  answer: (path: string) => string,
+  fn: (base: string) => Promise<void>,
+): Promise<void> {
+  const raw = createTcpServer((socket) => {
+    socket.on("error", () => {});
+    socket.once("data", (request) => {
+      socket.end(answer(request.toString("latin1").split(" ")[1]));
+    });
+  });
+  await new Promise<void>((ok) => raw.listen(0, "127.0.0.1", ok));
+  try {
+    await fn(`http://127.0.0.1:${(raw.address() as { port: number }).port}`);
+  } finally {
+    await new Promise<void>((ok) => raw.close(() => ok()));
+  }
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   ROOT,
   startServer,
   type StaticServer,
+  withRawServer,
 } from "../e2e/harness.ts";
 
 const TLS_FIXTURES = join(ROOT, "tests", "fixtures", "tls");
@@ -234,26 +235,15 @@ Deno.test("a body shorter than its Content-Length is retried, then an error", as
 
 Deno.test("a chunked body is whole at its last chunk, whatever Content-Length says", async () => {
   const body = "a chunked body longer than its Content-Length";
-  const raw = createServer((socket) => {
-    socket.on("error", () => {});
-    socket.once("data", () => {
-      socket.end(
-        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n" +
-          "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
-          `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
-      );
-    });
-  });
-  await new Promise<void>((ok) => raw.listen(0, "127.0.0.1", ok));
-  const port = (raw.address() as { port: number }).port;
-  try {
+  const answer = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n" +
+    "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+    `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+  await withRawServer(() => answer, async (base) => {
     const sink = new Collect();
-    await httpGet(`http://127.0.0.1:${port}/x`, sink, settings);
+    await httpGet(`${base}/x`, sink, settings);
     assert.equal(sink.text, body);
     assert.equal(sink.starts, 1);
-  } finally {
-    await new Promise<void>((ok) => raw.close(() => ok()));
-  }
+  });
 });
 
 Deno.test("answers that are not HTTP are named in the words Bun's fetch gives", async () => {
@@ -262,15 +252,7 @@ Deno.test("answers that are not HTTP are named in the words Bun's fetch gives", 
     "/length":
       "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx",
   };
-  const raw = createServer((socket) => {
-    socket.on("error", () => {});
-    socket.once("data", (request) => {
-      socket.end(answers[request.toString("latin1").split(" ")[1]]);
-    });
-  });
-  await new Promise<void>((ok) => raw.listen(0, "127.0.0.1", ok));
-  const base = `http://127.0.0.1:${(raw.address() as { port: number }).port}`;
-  try {
+  await withRawServer((path) => answers[path], async (base) => {
     for (
       const [path, reason] of [
         ["/status", "malformed HTTP response"],
@@ -282,9 +264,7 @@ Deno.test("answers that are not HTTP are named in the words Bun's fetch gives", 
         new DownloadError(base + path, reason),
       );
     }
-  } finally {
-    await new Promise<void>((ok) => raw.close(() => ok()));
-  }
+  });
 });
 
 Deno.test("socket-timeout bounds the wait for the response and for each chunk", async () => {
