@@ -89,7 +89,20 @@ export function trustedRealPath(path: string, trusted: Set<number>): string {
 }
 
 /**
- * Flags that open a file `trustedRealPath` resolved for appending: a link
+ * The file `path` of the buildout in `directory` (by default the file's
+ * own directory) with its links resolved, each made by a trusted owner.
+ *
+ * @throws {UntrustedLink} naming the first link another user owns.
+ */
+export function trustedFile(
+  path: string,
+  directory: string = dirname(path),
+): string {
+  return trustedRealPath(path, trustedOwners(directory));
+}
+
+/**
+ * Flags that open a file `trustedFile` resolved for appending: a link
  * put at its name since then is not followed.
  */
 export const APPEND_RESOLVED = constants.O_WRONLY | constants.O_APPEND |

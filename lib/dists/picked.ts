@@ -13,14 +13,9 @@ import {
   openSync,
   writeSync,
 } from "node:fs";
-import { dirname } from "node:path";
 import { fsReason, UserError } from "../errors.ts";
 import { writeFd } from "../log.ts";
-import {
-  APPEND_RESOLVED,
-  trustedOwners,
-  trustedRealPath,
-} from "../trusted_links.ts";
+import { APPEND_RESOLVED, trustedFile } from "../trusted_links.ts";
 import type { PickedVersion } from "./installer.ts";
 
 /**
@@ -80,12 +75,7 @@ export function reportPickedVersions(
   }
   const file = report.versionsFile;
   if (!file) return;
-  appendVersions(
-    file,
-    lines,
-    report.now ?? new Date(),
-    trustedOwners(report.directory ?? dirname(file)),
-  );
+  appendVersions(file, lines, report.now ?? new Date(), report.directory);
   writeFd(1, `Picked versions have been written to ${file}\n`);
 }
 
@@ -99,13 +89,13 @@ function appendVersions(
   file: string,
   lines: string[],
   now: Date,
-  trusted: Set<number>,
+  directory: string | undefined,
 ): void {
   let fd: number | undefined;
   let size = 0;
   try {
     // Only links nobody else could have planted are followed.
-    const target = trustedRealPath(file, trusted);
+    const target = trustedFile(file, directory);
     const opened = openVersionsFile(target);
     fd = opened.fd;
     size = fstatSync(fd).size;

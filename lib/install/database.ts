@@ -36,7 +36,6 @@ import {
   writeFileSync,
   writeSync,
 } from "node:fs";
-import { dirname } from "node:path";
 import { Buffer } from "node:buffer";
 import { formatSection } from "../config/serialize.ts";
 import { fsReason, UserError } from "../errors.ts";
@@ -44,11 +43,7 @@ import { readDatabaseText } from "./_database_text.ts";
 import { pyRepr } from "./pyrepr.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
-import {
-  APPEND_RESOLVED,
-  trustedOwners,
-  trustedRealPath,
-} from "../trusted_links.ts";
+import { APPEND_RESOLVED, trustedFile } from "../trusted_links.ts";
 
 /** Options as saved: each value exactly as the part had it. */
 export type SavedOptions = Map<string, string>;
@@ -363,10 +358,7 @@ export class InstallDatabase {
    * @throws {UntrustedLink} for a link another user owns on the way.
    */
   private realPath(): string {
-    this.target ??= trustedRealPath(
-      this.path,
-      trustedOwners(this.directory ?? dirname(this.path)),
-    );
+    this.target ??= trustedFile(this.path, this.directory);
     return this.target;
   }
 
