@@ -11,7 +11,9 @@ import {
   COMPUTED_VALUE,
   type ConfigData,
   copyData,
+  isOperatorKey,
   parseAnnotated,
+  plain,
   values,
 } from "./annotated.ts";
 import { defaultBuildoutOptions } from "./defaults.ts";
@@ -97,24 +99,24 @@ export async function loadConfig(
   const commandLine = commandLineData(request.assignments);
   const override = commandLine.get("buildout") ?? new Map();
 
+  let userDefaults: ConfigData | undefined;
   if (
     request.userDefaults && source.readFile(request.userDefaults) !== undefined
   ) {
-    update(
-      data,
-      await new Loader(source, override).open(
-        dirname(request.userDefaults),
-        request.userDefaults,
-        [],
-        new Map(buildout),
-      ),
+    const own = await new Loader(source, override).open(
+      dirname(request.userDefaults),
+      request.userDefaults,
+      [],
+      new Map(buildout),
     );
+    update(data, own);
+    userDefaults = resolvedLayer(own, data);
   }
   // The user defaults' options (extends-cache, offline) govern the
   // downloads of the project's configuration. A loader of its own: a URL
   // the user defaults extend too is downloaded again, into the project's
   // extends cache, as zc.buildout does.
-  const root = await new Loader(source, override).open(
+  const root = await new Loader(source, override, userDefaults).open(
     isUrl(configFile) ? "" : dirname(configFile),
     configFile,
     [],
@@ -123,6 +125,25 @@ export async function loadConfig(
   update(data, root);
   update(data, commandLine);
   return data;
+}
+
+/**
+ * The options `layer` sets (`x +` as `x`), with their values as merged into
+ * `data`: the user defaults as the base of the project's files.
+ */
+function resolvedLayer(layer: ConfigData, data: ConfigData): ConfigData {
+  const result: ConfigData = new Map();
+  for (const [name, section] of layer) {
+    const merged = data.get(name)!;
+    const options: AnnotatedSection = new Map();
+    for (const key of section.keys()) {
+      const option = isOperatorKey(key) ? key.slice(0, -1).trimEnd() : key;
+      const value = merged.get(option);
+      if (value) options.set(option, value);
+    }
+    result.set(name, plain(options));
+  }
+  return result;
 }
 
 /**
@@ -154,9 +175,15 @@ function commandLineData(assignments: Assignment[]): ConfigData {
 class Loader {
   private readonly merged = new Map<string, ConfigData>();
 
+  /**
+   * @param userDefaults merged under the first file that extends nothing, as
+   *   zc.buildout >= 3.0.0b1 does, so that its `+=`/`-=` (and those of the
+   *   files extending it) apply to the user defaults.
+   */
   constructor(
     private readonly source: ConfigSource,
     private readonly override: AnnotatedSection,
+    private userDefaults?: ConfigData,
   ) {}
 
   /**
@@ -204,8 +231,8 @@ class Loader {
     if (rootFile && buildoutSection) updateSection(download, buildoutSection);
 
     seen.push(location);
+    const bases: ConfigData[] = [];
     try {
-      const bases: ConfigData[] = [];
       for (const name of extendsValue?.split(/\s+/).filter(Boolean) ?? []) {
         bases.push(await this.open(fileBase, name, seen, download));
       }
@@ -224,6 +251,10 @@ class Loader {
       seen.pop();
     }
     this.merged.set(location, result);
+    if (this.userDefaults && bases.length === 0) {
+      result = update(copyData(this.userDefaults), result);
+      this.userDefaults = undefined;
+    }
     return result;
   }
 

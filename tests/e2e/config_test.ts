@@ -628,6 +628,41 @@ Deno.test("BUILDOUT_HOME/default.cfg wins over HOME", async () => {
   ]);
 });
 
+// zc.buildout 3.0.0b1: "Fix issue with incrementing options from
+// `.buildout/default.cfg`" (test_increment.py); the user defaults are the
+// base of the first file that extends nothing.
+Deno.test("+= and -= in a file that extends apply to the user defaults", async () => {
+  using sample = await sampleBuildout();
+  mkdir(sample.home, ".buildout");
+  write(
+    sample.home,
+    ".buildout",
+    "default.cfg",
+    "[buildout]\nextensions = demo\n[debug]\ndec = 1\n      2\ninc = 1\n",
+  );
+  write(sample.dir, "base.cfg", "[buildout]\n");
+  write(sample.dir, "base2.cfg", "[buildout]\nextensions += demo2\n");
+  write(
+    sample.dir,
+    "buildout.cfg",
+    "[buildout]\nextends = base.cfg\n          base2.cfg\nparts =\n" +
+      "extensions += demo3\n[debug]\ndec -= 2\ninc += 2\n",
+  );
+
+  const sections = await annotateJson(sample, "");
+  assert.equal(sections.debug?.inc?.value, "1\n2");
+  assert.deepEqual(originsOf(sections.debug?.inc), [
+    "= /home/.buildout/default.cfg",
+    "+= /sample-buildout/buildout.cfg",
+  ]);
+  assert.equal(sections.debug?.dec?.value, "1");
+  assert.equal(sections.buildout?.extensions?.value, "demo\ndemo2\ndemo3");
+  assert.deepEqual(originsOf(sections.buildout?.extensions), [
+    "= /home/.buildout/default.cfg",
+    "+= /sample-buildout/base2.cfg",
+    "+= /sample-buildout/buildout.cfg",
+  ]);
+});
 // --- Command-line usage ----------------------------------------------------
 
 const OTHER_CFG = `
