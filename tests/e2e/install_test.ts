@@ -783,6 +783,33 @@ Develop: '/sample-buildout/recipes'
   assert.deepEqual(sample.ls(alt2, "develop-eggs"), ["-  recipes.egg-link"]);
 });
 
+Deno.test("a relative buildout:directory is read from the current directory, an empty one is it", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndirectory = sub\nparts = x\n\n[x]\nrecipe = debug\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Creating directory '/sample-buildout/sub/bin'.
+Creating directory '/sample-buildout/sub/parts'.
+Creating directory '/sample-buildout/sub/eggs'.
+Creating directory '/sample-buildout/sub/develop-eggs'.
+Installing x.
+  recipe='debug'
+`,
+  );
+  await expectOk(sample, "", "Updating x.\n  recipe='debug'\n");
+  assert.ok(existsSync(sample.path("sub", ".installed.cfg")));
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndirectory =\nparts = x\n\n[x]\nrecipe = debug\n",
+  );
+  await expectOk(sample, "", "Installing x.\n  recipe='debug'\n");
+  assert.ok(existsSync(sample.path(".installed.cfg")));
+});
+
 Deno.test("Controlling the installation database", async () => {
   using sample = await sampleBuildout();
   commandLineSample(sample);
