@@ -1196,6 +1196,15 @@ Deno.test("a recipe that cannot be found is an error", async () => {
   );
 });
 
+Deno.test("a recipe computed over two lines is named on the error's one line", async () => {
+  using sample = await installedSample();
+  await badConfig(
+    sample,
+    withPart("[x]\nrecipe = debug\n  x = ${y:v}\n\n[y]\nv = 1\n"),
+    /^Error: The recipe debug\\nx = 1 is computed from other options;/,
+  );
+});
+
 Deno.test("a recipe entry point or module that is missing is an error", async () => {
   using sample = await installedSample();
   await badConfig(
