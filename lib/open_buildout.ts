@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { Buildout, type Options, resolveIn } from "./buildout.ts";
 import type { ConfigData } from "./config/annotated.ts";
 import { evaluateCondition } from "./config/condition.ts";
@@ -133,7 +133,13 @@ export async function openBuildout(
   const buildout = new Buildout(await loadBuildoutConfig(request, source));
   doing("Initializing.", () => {
     const options = buildout.section("buildout");
-    const directory = options.require("directory");
+    let directory = options.require("directory");
+    // Relative (or empty) is from the current directory, as zc.buildout
+    // joins it; absolute here, since a run changes into it more than once.
+    if (!isAbsolute(directory)) {
+      directory = resolve(request.cwd, directory);
+      options.set("directory", directory);
+    }
     for (const name of DIRECTORY_OPTIONS) {
       options.set(name, resolveIn(directory, options.require(name)));
     }

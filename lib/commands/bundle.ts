@@ -109,6 +109,7 @@ export async function bundle(
   const output = args.output === undefined
     ? defaultOutput
     : resolve(request.cwd, args.output);
+  refuseSpecialOutput(output);
 
   const configured = (await openBuildout(request)).section("buildout");
   // Without it .installed.cfg names the parts by this directory's absolute
@@ -409,6 +410,26 @@ function refuseBackslash(path: string): void {
   throw new UserError(
     `bundle can't archive ${oneLine(path)}: its name holds a backslash, ` +
       "which the archive would turn into a directory separator; rename it",
+  );
+}
+
+/**
+ * The archive arrives by rename, which would replace a FIFO, a device (such
+ * as `/dev/stdout`) or a link with a regular file rather than write to it.
+ *
+ * @throws {UserError} when `output` exists and is not a regular file.
+ */
+function refuseSpecialOutput(output: string): void {
+  let stat;
+  try {
+    stat = lstatSync(output);
+  } catch {
+    return;
+  }
+  if (stat.isFile()) return;
+  throw new UserError(
+    `Couldn't write ${oneLine(output)}: not a regular file, which bundle ` +
+      "would replace by renaming the archive over it",
   );
 }
 

@@ -383,7 +383,9 @@ export class RecipeLoader {
     const found = this.loadedSpec(spec);
     if (found === undefined) {
       throw new UserError(
-        `The recipe ${spec} is computed from other options; only recipes ` +
+        `The recipe ${
+          oneLine(spec)
+        } is computed from other options; only recipes ` +
           "written out in some section of the configuration can be loaded",
       );
     }

@@ -7,6 +7,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   existsSync,
+  lstatSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -440,6 +441,23 @@ Deno.test("bundle: bad arguments are user errors", async () => {
     result.stderr,
     "Error: bundle: unexpected argument --nope (usage: bundle [-o OUT.tar.gz] [--with-parts] [--ignore-uncached])\n",
   );
+});
+
+Deno.test("bundle -o naming a FIFO, a device or a link is refused, and left as it was", async () => {
+  using sample = await sampleBuildout();
+  execFileSync("mkfifo", [sample.path("fifo")]);
+  symlinkSync(sample.path("fifo"), sample.path("link"));
+  for (const name of ["fifo", "link"]) {
+    const result = await sample.run(["bundle", "-o", name]);
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.stderr,
+      `Error: Couldn't write /sample-buildout/${name}: not a regular file, ` +
+        "which bundle would replace by renaming the archive over it\n",
+    );
+  }
+  assert.ok(lstatSync(sample.path("fifo")).isFIFO());
+  assert.ok(lstatSync(sample.path("link")).isSymbolicLink());
 });
 
 Deno.test("a failing bundle leaves nothing unpacked out of sight in eggs", async () => {

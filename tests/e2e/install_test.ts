@@ -783,6 +783,33 @@ Develop: '/sample-buildout/recipes'
   assert.deepEqual(sample.ls(alt2, "develop-eggs"), ["-  recipes.egg-link"]);
 });
 
+Deno.test("a relative buildout:directory is read from the current directory, an empty one is it", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndirectory = sub\nparts = x\n\n[x]\nrecipe = debug\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Creating directory '/sample-buildout/sub/bin'.
+Creating directory '/sample-buildout/sub/parts'.
+Creating directory '/sample-buildout/sub/eggs'.
+Creating directory '/sample-buildout/sub/develop-eggs'.
+Installing x.
+  recipe='debug'
+`,
+  );
+  await expectOk(sample, "", "Updating x.\n  recipe='debug'\n");
+  assert.ok(existsSync(sample.path("sub", ".installed.cfg")));
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndirectory =\nparts = x\n\n[x]\nrecipe = debug\n",
+  );
+  await expectOk(sample, "", "Installing x.\n  recipe='debug'\n");
+  assert.ok(existsSync(sample.path(".installed.cfg")));
+});
+
 Deno.test("Controlling the installation database", async () => {
   using sample = await sampleBuildout();
   commandLineSample(sample);
@@ -1166,6 +1193,15 @@ Deno.test("a recipe that cannot be found is an error", async () => {
   assert.match(
     result.stderr,
     /Getting section x\.\n {2}Initializing section x\./,
+  );
+});
+
+Deno.test("a recipe computed over two lines is named on the error's one line", async () => {
+  using sample = await installedSample();
+  await badConfig(
+    sample,
+    withPart("[x]\nrecipe = debug\n  x = ${y:v}\n\n[y]\nv = 1\n"),
+    /^Error: The recipe debug\\nx = 1 is computed from other options;/,
   );
 });
 
