@@ -189,6 +189,11 @@ export class InstallDatabase {
     }
     const main = sections.get("buildout");
     if (!main) throw corrupt("it has no [buildout] section");
+    // zc.buildout stops on it too (Missing option: buildout:parts): taken
+    // for "nothing installed", every part would be installed again
+    if (!main.has("parts")) {
+      throw corrupt("its [buildout] section has no parts option");
+    }
     // A relocatable buildout that moved: its records, written where it
     // was, name the new place.
     const was = main.get("directory");

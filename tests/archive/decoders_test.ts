@@ -114,3 +114,22 @@ Deno.test("unxz decodes xz files and calls a cut one truncated", async () => {
     (err: unknown) => (err as { truncated?: boolean }).truncated === true,
   );
 });
+
+Deno.test("unxz stopped after the whole stream is decoded returns quietly", async () => {
+  using tmp = tempDir();
+  // The decoder hands out the data, then ends the stream with an empty
+  // chunk and frees its context; the tar reader, stopping on a bad header
+  // in the data once that has happened (a matter of timing in `extract`),
+  // cancelled the stream, which freed the context again: a TypeError
+  // ("this.exports is null") in place of the archive's error.
+  const data = Buffer.from("x".repeat(1000));
+  const file = join(tmp.path, "small.xz");
+  writeFileSync(file, compress(data, "xz"));
+  for await (const chunk of unxz(file)) {
+    assert.ok(chunk.length > 0);
+    await new Promise((done) => setTimeout(done, 50));
+    break;
+  }
+  // the decoder is still usable afterwards
+  assert.ok((await collect(unxz(file))).equals(data));
+});

@@ -1295,6 +1295,29 @@ Deno.test("a corrupt .installed.cfg is an error telling how to recover", async (
   assert.match((await sample.run()).stderr, /is corrupt: /);
 });
 
+Deno.test("a .installed.cfg whose [buildout] has no parts option is corrupt", async () => {
+  // zc.buildout stops on it (Missing option: buildout:parts); taking it
+  // for "nothing installed" installed every part again over the old ones
+  // and rewrote the database without their records.
+  using sample = await installedSample();
+  const before = sample.cat(".installed.cfg");
+  const cut = before.replace(/^parts = .*\n/m, "");
+  assert.notEqual(cut, before);
+  sample.write(".installed.cfg", cut);
+  const result = await sample.run();
+  assert.equal(result.code, 1, result.output);
+  assert.doesNotMatch(result.stdout, /Installing|Uninstalling/);
+  assert.match(
+    result.stderr,
+    /^Error: The installation database \/sample-buildout\/.installed.cfg is corrupt: its \[buildout\] section has no parts option\. Buildout cannot tell [^\n]*move it away[^\n]*\n$/m,
+  );
+  assert.equal(sample.cat(".installed.cfg"), cut);
+  assert.ok(existsSync(sample.path("mystuff")));
+  sample.write(".installed.cfg", "[buildout]\n");
+  assert.match((await sample.run()).stderr, /has no parts option/);
+  assert.equal(sample.cat(".installed.cfg"), "[buildout]\n");
+});
+
 Deno.test("unused options are reported", async () => {
   using sample = await sampleBuildout();
   sample.write(

@@ -56,22 +56,62 @@ export async function* unxz(file: string): AsyncGenerator<Uint8Array> {
     },
     cancel: (reason) => reader.cancel(reason),
   });
+  const decoded = new xz.XzReadableStream(input).getReader();
+  let settled = false;
   try {
-    for await (const chunk of new xz.XzReadableStream(input)) {
-      yield chunk;
+    for (;;) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await decoded.read();
+      } catch (err) {
+        settled = true;
+        throw decodeError(err, ended, file);
+      }
+      if (result.done) {
+        settled = true;
+        return;
+      }
+      yield result.value;
     }
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const code = /error code (\d+)$/.exec(message)?.[1] ?? "";
-    if (code === "8" && ended) {
-      throw new XzError("unexpected end of data", true);
-    }
-    if (UNSUPPORTED[code]) {
-      throw new ArchiveError(
-        file,
-        `uses ${UNSUPPORTED[code]}, which is not supported`,
-      );
-    }
-    throw new XzError(DAMAGE[code] ?? message);
+  } finally {
+    if (!settled) await stop(decoded, reader);
   }
+}
+
+/**
+ * Cancels a decoding its reader gave up (a tar member in error). Once the
+ * decoder has ended its stream it has freed its context, and cancelling
+ * frees it again, throwing a TypeError ("this.exports is null") that would
+ * replace the reader's error: that is ignored, and the file is closed here.
+ */
+async function stop(
+  decoded: ReadableStreamDefaultReader<Uint8Array>,
+  file: ReadableStreamDefaultReader<Uint8Array>,
+): Promise<void> {
+  try {
+    await decoded.cancel();
+  } catch {
+    // freed already
+  }
+  try {
+    await file.cancel();
+  } catch {
+    // closed already
+  }
+}
+
+/** What a failure of xz-decompress means for `file`. */
+function decodeError(err: unknown, ended: boolean, file: string): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = /error code (\d+)$/.exec(message)?.[1] ?? "";
+  if (code === "8" && ended) {
+    return new XzError("unexpected end of data", true);
+  }
+  if (UNSUPPORTED[code]) {
+    return new ArchiveError(
+      file,
+      `uses ${UNSUPPORTED[code]}, which is not supported`,
+    );
+  }
+  return new XzError(DAMAGE[code] ?? message);
 }
