@@ -95,7 +95,9 @@ export function userDefaultsPath(
     // current directory.
     path = join(home || "/", ".buildout", "default.cfg");
   }
-  return existsSync(path) ? path : undefined;
+  // A relative HOME is from the current directory, where existsSync looks:
+  // read as is, it would be joined to its own directory again.
+  return existsSync(path) ? resolve(path) : undefined;
 }
 
 /**
