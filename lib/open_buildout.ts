@@ -50,6 +50,8 @@ const READ_ERRORS: Record<string, string> = {
   EISDIR: "it is a directory",
   EACCES: "permission denied",
   EPERM: "permission denied",
+  ELOOP: "too many levels of symbolic links",
+  ENAMETOOLONG: "file name too long",
 };
 
 /** Reads files from disk and URLs over the network. */
