@@ -43,6 +43,27 @@ export function endRunOnSignals(): void {
 }
 
 /**
+ * Runs `fn`, which may block the thread in a system call (opening a FIFO
+ * that has no writer, reading a pipe that stays empty), with the default
+ * action for the signals that end the run: their handlers need the thread,
+ * so the run would go on until a SIGKILL. A signal ignored at start stays
+ * ignored.
+ */
+export function withDefaultSignals<T>(fn: () => T): T {
+  const saved = (Object.keys(SIGNALS) as EndingSignal[])
+    .map((signal) => [signal, process.listeners(signal)] as const)
+    .filter(([, listeners]) => listeners.length);
+  for (const [signal] of saved) process.removeAllListeners(signal);
+  try {
+    return fn();
+  } finally {
+    for (const [signal, listeners] of saved) {
+      for (const listener of listeners) process.on(signal, listener);
+    }
+  }
+}
+
+/**
  * The signals of {@link SIGNALS} this process ignores, read from /proc
  * (where there is no /proc, none are taken for ignored). Only an inherited
  * disposition shows: it runs before any handler is installed.

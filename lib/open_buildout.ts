@@ -50,6 +50,8 @@ const READ_ERRORS: Record<string, string> = {
   EISDIR: "it is a directory",
   EACCES: "permission denied",
   EPERM: "permission denied",
+  ELOOP: "too many levels of symbolic links",
+  ENAMETOOLONG: "file name too long",
 };
 
 /** Reads files from disk and URLs over the network. */
@@ -95,7 +97,9 @@ export function userDefaultsPath(
     // current directory.
     path = join(home || "/", ".buildout", "default.cfg");
   }
-  return existsSync(path) ? path : undefined;
+  // A relative HOME is from the current directory, where existsSync looks:
+  // read as is, it would be joined to its own directory again.
+  return existsSync(path) ? resolve(path) : undefined;
 }
 
 /**

@@ -49,6 +49,21 @@ export interface BundleArgs {
 }
 
 /**
+ * The archive's name as given to `-o`: an empty name (the current
+ * directory) or one ending in `/` names no file, and would otherwise be
+ * refused only after the build, or written as a file of that name.
+ */
+function outputName(option: string, name: string): string {
+  if (!name) throw new UserError(`${option} needs a file name`);
+  if (name.endsWith("/")) {
+    throw new UserError(
+      oneLine(`${option} needs a file name, not the directory name ${name}`),
+    );
+  }
+  return name;
+}
+
+/**
  * Parses the bundle command's arguments.
  *
  * @throws {UserError} for anything else.
@@ -61,9 +76,9 @@ export function parseBundleArgs(args: string[]): BundleArgs {
     else if (arg === "--ignore-uncached") result.ignoreUncached = true;
     else if (arg === "-o" || arg === "--output") {
       if (i + 1 >= args.length) throw new UserError(`${arg} needs a file name`);
-      result.output = args[++i];
+      result.output = outputName(arg, args[++i]);
     } else if (arg.startsWith("-o") && arg.length > 2) {
-      result.output = arg.slice(2);
+      result.output = outputName("-o", arg.slice(2));
     } else {
       throw new UserError(
         `bundle: unexpected argument ${arg} (usage: bundle [-o OUT.tar.gz] [--with-parts] [--ignore-uncached])`,

@@ -6,8 +6,10 @@ import {
   openSync,
   readFileSync,
   readSync,
+  statSync,
 } from "node:fs";
 import { UserError } from "../errors.ts";
+import { withDefaultSignals } from "../interrupt.ts";
 
 // A byte order mark is kept: the parser reports it as zc.buildout would.
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -42,6 +44,14 @@ export function readConfigText(path: string, source: string = path): string {
 }
 
 function readBounded(path: string, source: string): Uint8Array {
+  // A FIFO or a device may block in open or read until a signal.
+  if (!statSync(path).isFile()) {
+    return withDefaultSignals(() => readOpened(path, source));
+  }
+  return readOpened(path, source);
+}
+
+function readOpened(path: string, source: string): Uint8Array {
   const fd = openSync(path, "r");
   try {
     // A regular file is read whole; a device or a pipe (`/dev/zero`), whose

@@ -443,6 +443,23 @@ Deno.test("bundle: bad arguments are user errors", async () => {
   );
 });
 
+Deno.test("bundle -o with an empty name or a directory name is refused before building", async () => {
+  using sample = await sampleBuildout();
+  const empty = await sample.run(["bundle", "-o", ""]);
+  assert.equal(empty.code, 1, empty.output);
+  assert.equal(empty.stderr, "Error: -o needs a file name\n");
+  for (const args of [["-o", "out/"], ["-oout/"]]) {
+    const result = await sample.run(["bundle", ...args]);
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.stderr,
+      "Error: -o needs a file name, not the directory name out/\n",
+    );
+  }
+  assert.ok(!existsSync(sample.path("out")), "bundle wrote ./out");
+  assert.ok(!existsSync(sample.path("downloads")), "bundle built");
+});
+
 Deno.test("bundle -o naming a FIFO, a device or a link is refused, and left as it was", async () => {
   using sample = await sampleBuildout();
   execFileSync("mkfifo", [sample.path("fifo")]);

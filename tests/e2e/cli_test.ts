@@ -4,7 +4,7 @@
  * zc.buildout (`buildout.py`'s `_help`, `_error` and `Couldn't open`).
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, symlinkSync } from "node:fs";
 import { VERSION } from "../../lib/version.ts";
 import {
   BUILDOUT,
@@ -19,7 +19,7 @@ const USAGE =
 
 /** Runs `args` in a fresh sample buildout and returns the normalised result. */
 async function inSample(
-  args: string,
+  args: string | string[],
   prepare: (sample: Sample) => void = () => {},
 ): Promise<RunResult> {
   using sample = await sampleBuildout();
@@ -86,6 +86,27 @@ Deno.test("a missing config file named with -c is an error", async () => {
     `stderr lacks the error line:\n${result.stderr}`,
   );
   assert.equal(result.code, 1);
+});
+
+Deno.test("a config file behind a symbolic link loop or with too long a name is a one-line error", async () => {
+  const loop = await inSample(
+    "-c loop.cfg annotate",
+    (s) => symlinkSync("loop.cfg", s.path("loop.cfg")),
+  );
+  assert.equal(
+    loop.stderr,
+    "While:\n  Initializing.\nError: Couldn't read " +
+      "/sample-buildout/loop.cfg: too many levels of symbolic links\n",
+  );
+  assert.equal(loop.code, 1);
+  const name = "x".repeat(300) + ".cfg";
+  const long = await inSample(["-c", name, "annotate"]);
+  assert.equal(
+    long.stderr,
+    "While:\n  Initializing.\nError: Couldn't read " +
+      `/sample-buildout/${name}: file name too long\n`,
+  );
+  assert.equal(long.code, 1);
 });
 
 Deno.test("a missing buildout.cfg is an error", async () => {

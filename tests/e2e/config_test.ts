@@ -628,6 +628,34 @@ Deno.test("BUILDOUT_HOME/default.cfg wins over HOME", async () => {
   ]);
 });
 
+// "$HOME/.buildout/default.cfg, [if it] exists, is read": a relative HOME
+// (or BUILDOUT_HOME) names it from the current directory, where it exists.
+Deno.test("a relative HOME or BUILDOUT_HOME reads the user defaults from the current directory", async () => {
+  using sample = await sampleBuildout();
+  writeMultipleFiles(sample);
+  mkdir(sample.dir, "home", ".buildout");
+  write(
+    sample.dir,
+    "home",
+    ".buildout",
+    "default.cfg",
+    "[debug]\nop7 = home\n",
+  );
+  mkdir(sample.dir, "bh");
+  write(sample.dir, "bh", "default.cfg", "[debug]\nop7 = buildout-home\n");
+
+  let sections = await annotateJson(sample, "", { env: { HOME: "home" } });
+  assert.equal(sections.debug?.op7?.value, "home");
+  assert.deepEqual(originsOf(sections.debug?.op7), [
+    "= /sample-buildout/home/.buildout/default.cfg",
+  ]);
+  sections = await annotateJson(sample, "", { env: { BUILDOUT_HOME: "bh" } });
+  assert.equal(sections.debug?.op7?.value, "buildout-home");
+  assert.deepEqual(originsOf(sections.debug?.op7), [
+    "= /sample-buildout/bh/default.cfg",
+  ]);
+});
+
 // zc.buildout 3.0.0b1: "Fix issue with incrementing options from
 // `.buildout/default.cfg`" (test_increment.py); the user defaults are the
 // base of the first file that extends nothing.

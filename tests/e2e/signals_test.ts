@@ -6,7 +6,7 @@
  * left at its default action) still ends when interrupted.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import process from "node:process";
@@ -135,4 +135,40 @@ if (pidNamespaceSkipReason) {
   console.error(
     `signals_test.ts: PID 1 tests ignored: ${pidNamespaceSkipReason}`,
   );
+}
+
+// `-c` naming a FIFO (or `/dev/stdin` on a terminal) waits for a writer in
+// open(2), or for text in read(2): the run must still end on a signal, as
+// `cat` does, rather than wait for a SIGKILL.
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  for (
+    const [waiting, script] of [
+      ["a writer", 'exec "$0" -c fifo.cfg annotate'],
+      ["text", 'exec 3<>fifo.cfg && exec "$0" -c fifo.cfg annotate'],
+    ] as const
+  ) {
+    Deno.test(`${signal} ends a run waiting for ${waiting} of a FIFO named by -c`, async () => {
+      ensureBinary();
+      using sample = await sampleBuildout();
+      execFileSync("mkfifo", [sample.path("fifo.cfg")]);
+      const child = spawn("/bin/sh", ["-c", script, BUILDOUT], {
+        cwd: sample.dir,
+        env: env(sample),
+        stdio: "ignore",
+      });
+      const status = exited(child);
+      let ended = false;
+      status.then(() => ended = true);
+      try {
+        // Time to reach the open or the read.
+        await new Promise((wait) => setTimeout(wait, 500));
+        process.kill(child.pid!, signal);
+        await until(() => ended, 5_000).catch(() => {});
+      } finally {
+        if (!ended) process.kill(child.pid!, "SIGKILL");
+      }
+      assert.ok(ended, `the run went on after ${signal}`);
+      assert.deepEqual(await status, { code: null, signal });
+    });
+  }
 }
