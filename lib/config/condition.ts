@@ -390,6 +390,8 @@ const PLATFORM = pyModule("platform", {}, [
   ["system", 0, 0, platformSystem],
   ["release", 0, 0, () => nodeOs.release()],
   ["python_version", 0, 0, pythonVersion],
+  // `('3', '13', '0rc1')`, Python's `python_version().split('.')`.
+  ["python_version_tuple", 0, 0, () => new Tuple(pythonVersion().split("."))],
   ["python_implementation", 0, 0, () => python().implementation],
 ]);
 

@@ -112,6 +112,19 @@ Deno.test("python316..python319 are defined, as configparser.test's default-glob
   );
 });
 
+Deno.test("platform.python_version_tuple(), as in configparser.test's [s1: str(platform.python_version_tuple()[0]) in ('2', '3',)]", () => {
+  withPython(PY311, () =>
+    check([
+      ["str(platform.python_version_tuple()[0]) in ('2', '3',)", true],
+      ["platform.python_version_tuple() == ('3', '11', '7')", true],
+    ]));
+  withPython(
+    PY313RC,
+    () =>
+      check([["platform.python_version_tuple() == ('3', '13', '0rc1')", true]]),
+  );
+});
+
 Deno.test("without python3 every python name is false", () => {
   withPython(null, () =>
     check([
