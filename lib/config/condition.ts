@@ -390,6 +390,8 @@ const PLATFORM = pyModule("platform", {}, [
   ["system", 0, 0, platformSystem],
   ["release", 0, 0, () => nodeOs.release()],
   ["python_version", 0, 0, pythonVersion],
+  // `('3', '13', '0rc1')`, Python's `python_version().split('.')`.
+  ["python_version_tuple", 0, 0, () => new Tuple(pythonVersion().split("."))],
   ["python_implementation", 0, 0, () => python().implementation],
 ]);
 
@@ -498,11 +500,11 @@ const GLOBALS: Record<string, () => Value> = {
   little_endian: () => nodeOs.endianness() === "LE",
   big_endian: () => nodeOs.endianness() === "BE",
 };
-// python24..python27, python30..python315
+// python24..python27, python30..python319 (zc.buildout's current configparser.test)
 for (const minor of [4, 5, 6, 7]) {
   GLOBALS[`python2${minor}`] = pythonIs(2, minor);
 }
-for (let minor = 0; minor <= 15; minor++) {
+for (let minor = 0; minor <= 19; minor++) {
   GLOBALS[`python3${minor}`] = pythonIs(3, minor);
 }
 

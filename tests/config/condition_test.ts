@@ -98,6 +98,33 @@ Deno.test("python version names follow python3 on PATH", () => {
   );
 });
 
+Deno.test("python316..python319 are defined, as configparser.test's default-globals section expects", () => {
+  // zc.buildout's configparser.test: `[s2: any([python2, python3, python24,
+  // ..., python319])]` is kept, so every name up to python319 is defined.
+  const names = ["python2", "python3"];
+  for (const minor of [4, 5, 6, 7]) names.push(`python2${minor}`);
+  for (let minor = 0; minor <= 19; minor++) names.push(`python3${minor}`);
+  withPython(PY311, () => check([[`any([${names.join(", ")}])`, true]]));
+  withPython(
+    { ...PY311, versionInfo: [3, 19, 0, "final", 0] },
+    () =>
+      check([["python319", true], ["python316", false], ["python31", false]]),
+  );
+});
+
+Deno.test("platform.python_version_tuple(), as in configparser.test's [s1: str(platform.python_version_tuple()[0]) in ('2', '3',)]", () => {
+  withPython(PY311, () =>
+    check([
+      ["str(platform.python_version_tuple()[0]) in ('2', '3',)", true],
+      ["platform.python_version_tuple() == ('3', '11', '7')", true],
+    ]));
+  withPython(
+    PY313RC,
+    () =>
+      check([["platform.python_version_tuple() == ('3', '13', '0rc1')", true]]),
+  );
+});
+
 Deno.test("without python3 every python name is false", () => {
   withPython(null, () =>
     check([
