@@ -46,6 +46,19 @@ const MAX_REDIRECTS = 10;
 /** Pauses before the retries of a transient failure. */
 const RETRY_DELAYS_MS = [500, 1500];
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/**
+ * Successes that carry no whole file: saving their (empty or partial) body
+ * would put a wrong file in its target and the download cache. No request
+ * asks for a range, so a 206 is never an answer to one.
+ */
+const INCOMPLETE = new Map([
+  [204, "HTTP 204 No Content: the answer has no file"],
+  [205, "HTTP 205 Reset Content: the answer has no file"],
+  [
+    206,
+    "HTTP 206 Partial Content: the answer has only part of the file, which was not asked for",
+  ],
+]);
 
 /**
  * `buildout:socket-timeout` and `buildout:allow-hosts` as settings; an
@@ -193,6 +206,11 @@ async function attemptGet(
         if (response.status === 407) reason = viaProxy(proxy, reason);
         if (response.status >= 500) throw new Transient(reason);
         throw new DownloadError(url, reason, response.status);
+      }
+      const incomplete = INCOMPLETE.get(response.status);
+      if (incomplete) {
+        await response.body?.cancel().catch(() => {});
+        throw new DownloadError(url, incomplete, response.status);
       }
       await readBody(url, current, response, sink, timer, settings, proxy);
       return;

@@ -772,6 +772,38 @@ Deno.test("answers that are not HTTP are one line in words naming the URL", asyn
   });
 });
 
+Deno.test("204, 205 and 206 answers are errors, never an empty or partial file in the cache", async () => {
+  const answers: Record<string, string> = {
+    "/204": "HTTP/1.1 204 No Content\r\n\r\n",
+    "/205": "HTTP/1.1 205 Reset Content\r\nContent-Length: 0\r\n\r\n",
+    "/206":
+      "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-1/9\r\nContent-Length: 2\r\n\r\nxx",
+  };
+  await withRawServer((path) => answers[path], async (base) => {
+    using sample = await sampleBuildout();
+    await using s = await new Session(sample).start();
+    const cache = sample.tmpdir("cache");
+    for (
+      const [path, reason] of [
+        ["/204", "HTTP 204 No Content: the answer has no file"],
+        ["/205", "HTTP 205 Reset Content: the answer has no file"],
+        [
+          "/206",
+          "HTTP 206 Partial Content: the answer has only part of the file, which was not asked for",
+        ],
+      ]
+    ) {
+      sample.write(
+        "buildout.cfg",
+        config(base + path, `download-cache = ${cache}`),
+      );
+      await s.expectError(`Error downloading ${base}${path}: ${reason}`);
+    }
+    assert.deepEqual(readdirSync(cache), []);
+    s.assertNoTemporaries();
+  });
+});
+
 Deno.test({
   name: "a read-only download cache is a user error and stays untouched",
   ignore: !ROOT,
