@@ -349,6 +349,11 @@ const NOT_HTTP = new Map([
   ["Malformed_HTTP_Response", "malformed HTTP response"],
   ["InvalidHTTPResponse", "invalid HTTP response"],
   ["InvalidContentLength", "invalid Content-Length"],
+  [
+    "UnrequestedUpgrade",
+    "the server switched protocols, which was not asked for",
+  ],
+  ["ResponseHeadersTooLarge", "response headers too large"],
 ]);
 
 /** Deno's texts (hyper's) for the same answers. */

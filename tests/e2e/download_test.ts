@@ -772,6 +772,29 @@ Deno.test("answers that are not HTTP are one line in words naming the URL", asyn
   });
 });
 
+Deno.test("an unasked-for protocol switch and oversized headers are one line in words", async () => {
+  const answers: Record<string, string> = {
+    "/upgrade":
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo\r\nConnection: upgrade\r\n\r\nxx",
+    "/headers": "HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(5_000_000) +
+      "\r\nContent-Length: 2\r\n\r\nxx",
+  };
+  await withRawServer((path) => answers[path], async (base) => {
+    using sample = await sampleBuildout();
+    await using s = await new Session(sample).start();
+    for (
+      const [path, reason] of [
+        ["/upgrade", "the server switched protocols, which was not asked for"],
+        ["/headers", "response headers too large"],
+      ]
+    ) {
+      sample.write("buildout.cfg", config(base + path));
+      await s.expectError(`Error downloading ${base}${path}: ${reason}`);
+    }
+    s.assertNoTemporaries();
+  });
+});
+
 Deno.test("204, 205 and 206 answers are errors, never an empty or partial file in the cache", async () => {
   const answers: Record<string, string> = {
     "/204": "HTTP/1.1 204 No Content\r\n\r\n",
