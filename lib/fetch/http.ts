@@ -246,9 +246,21 @@ async function readBody(
   settings: HttpSettings,
   proxy: Proxy | undefined,
 ): Promise<void> {
+  // The runtime undoes chunked only: a body in another coding (never asked
+  // for, as no TE header is sent) would be saved still coded.
+  const coding = response.headers.get("transfer-encoding");
+  if (
+    coding?.split(",").some((c) => !/^\s*(chunked|identity)\s*$/i.test(c))
+  ) {
+    await response.body?.cancel().catch(() => {});
+    throw new DownloadError(
+      url,
+      `${redirectedTo(url, current)}unsupported Transfer-Encoding '${coding}'`,
+    );
+  }
   // Transfer-Encoding overrides a Content-Length sent with it (RFC 9112,
   // 6.3): the body ends with its last chunk.
-  const header = response.headers.has("transfer-encoding")
+  const header = coding !== null
     ? null
     : response.headers.get("content-length");
   const length = header !== null && /^\d+$/.test(header)

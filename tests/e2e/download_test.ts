@@ -795,6 +795,43 @@ Deno.test("an unasked-for protocol switch and oversized headers are one line in 
   });
 });
 
+Deno.test("a body in a transfer coding other than chunked is refused, never saved coded", async () => {
+  // The coding is refused before the body is read, so the body need not be
+  // gzip data (and withRawServer writes text).
+  const coded = "not decoded";
+  const chunked = `HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n${
+    coded.length.toString(16)
+  }\r\n${coded}\r\n0\r\n\r\n`;
+  const answers: Record<string, string> = {
+    "/chunked": chunked,
+    "/plain": `HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n${coded}`,
+  };
+  await withRawServer(
+    (path) => answers[path],
+    async (base) => {
+      using sample = await sampleBuildout();
+      await using s = await new Session(sample).start();
+      const cache = sample.tmpdir("cache");
+      for (
+        const [path, coding] of [
+          ["/chunked", "gzip, chunked"],
+          ["/plain", "gzip"],
+        ]
+      ) {
+        sample.write(
+          "buildout.cfg",
+          config(base + path, `download-cache = ${cache}`),
+        );
+        await s.expectError(
+          `Error downloading ${base}${path}: unsupported Transfer-Encoding '${coding}'`,
+        );
+      }
+      assert.deepEqual(readdirSync(cache), []);
+      s.assertNoTemporaries();
+    },
+  );
+});
+
 Deno.test("204, 205 and 206 answers are errors, never an empty or partial file in the cache", async () => {
   const answers: Record<string, string> = {
     "/204": "HTTP/1.1 204 No Content\r\n\r\n",
