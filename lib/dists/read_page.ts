@@ -5,7 +5,12 @@
  * change whenever a distribution is published.
  */
 import { Buffer } from "node:buffer";
-import { gunzipSync } from "node:zlib";
+import {
+  brotliDecompressSync,
+  gunzipSync,
+  inflateRawSync,
+  inflateSync,
+} from "node:zlib";
 import { DownloadError } from "../fetch/errors.ts";
 import {
   DEFAULT_HTTP_SETTINGS,
@@ -43,14 +48,15 @@ export async function readPage(
   }
   let body: Uint8Array = Buffer.concat(chunks);
   // Some servers compress although asked not to; some runtimes decode.
-  const encoding = head?.headers.get("content-encoding")?.toLowerCase();
-  if (encoding?.includes("gzip") && body[0] === 0x1f && body[1] === 0x8b) {
+  const encoding = head?.headers.get("content-encoding")?.trim().toLowerCase();
+  const decode = encoding ? DECODERS[encoding] : undefined;
+  if (decode && !looksDecoded(body)) {
     try {
-      body = gunzipSync(body);
+      body = decode(body);
     } catch (err) {
       throw new UnreadablePage(
         url,
-        `bad gzip data (${(err as Error).message})`,
+        `bad ${encoding} data (${(err as Error).message})`,
       );
     }
   }
@@ -59,4 +65,28 @@ export async function readPage(
     contentType: head?.headers.get("content-type") ?? undefined,
     text: new TextDecoder().decode(body),
   };
+}
+
+/** Decoders of the content codings servers use; deflate with or without zlib's header. */
+const DECODERS: Record<string, (data: Uint8Array) => Uint8Array> = {
+  gzip: gunzipSync,
+  "x-gzip": gunzipSync,
+  deflate: (data) => {
+    try {
+      return inflateSync(data);
+    } catch {
+      return inflateRawSync(data);
+    }
+  },
+  br: brotliDecompressSync,
+};
+
+/**
+ * True when a body labelled as compressed is already text: the runtime
+ * decoded it, or the label was wrong. Gzip data begins 1f 8b; a page
+ * begins with markup, after any byte order mark and white space.
+ */
+function looksDecoded(body: Uint8Array): boolean {
+  if (body[0] === 0x1f && body[1] === 0x8b) return false;
+  return /^(\uFEFF)?\s*</.test(new TextDecoder().decode(body.subarray(0, 64)));
 }

@@ -46,6 +46,19 @@ const MAX_REDIRECTS = 10;
 /** Pauses before the retries of a transient failure. */
 const RETRY_DELAYS_MS = [500, 1500];
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/**
+ * Successes that carry no whole file: saving their (empty or partial) body
+ * would put a wrong file in its target and the download cache. No request
+ * asks for a range, so a 206 is never an answer to one.
+ */
+const INCOMPLETE = new Map([
+  [204, "HTTP 204 No Content: the answer has no file"],
+  [205, "HTTP 205 Reset Content: the answer has no file"],
+  [
+    206,
+    "HTTP 206 Partial Content: the answer has only part of the file, which was not asked for",
+  ],
+]);
 
 /**
  * `buildout:socket-timeout` and `buildout:allow-hosts` as settings; an
@@ -194,6 +207,11 @@ async function attemptGet(
         if (response.status >= 500) throw new Transient(reason);
         throw new DownloadError(url, reason, response.status);
       }
+      const incomplete = INCOMPLETE.get(response.status);
+      if (incomplete) {
+        await response.body?.cancel().catch(() => {});
+        throw new DownloadError(url, incomplete, response.status);
+      }
       await readBody(url, current, response, sink, timer, settings, proxy);
       return;
     } finally {
@@ -228,9 +246,21 @@ async function readBody(
   settings: HttpSettings,
   proxy: Proxy | undefined,
 ): Promise<void> {
+  // The runtime undoes chunked only: a body in another coding (never asked
+  // for, as no TE header is sent) would be saved still coded.
+  const coding = response.headers.get("transfer-encoding");
+  if (
+    coding?.split(",").some((c) => !/^\s*(chunked|identity)\s*$/i.test(c))
+  ) {
+    await response.body?.cancel().catch(() => {});
+    throw new DownloadError(
+      url,
+      `${redirectedTo(url, current)}unsupported Transfer-Encoding '${coding}'`,
+    );
+  }
   // Transfer-Encoding overrides a Content-Length sent with it (RFC 9112,
   // 6.3): the body ends with its last chunk.
-  const header = response.headers.has("transfer-encoding")
+  const header = coding !== null
     ? null
     : response.headers.get("content-length");
   const length = header !== null && /^\d+$/.test(header)
@@ -331,6 +361,11 @@ const NOT_HTTP = new Map([
   ["Malformed_HTTP_Response", "malformed HTTP response"],
   ["InvalidHTTPResponse", "invalid HTTP response"],
   ["InvalidContentLength", "invalid Content-Length"],
+  [
+    "UnrequestedUpgrade",
+    "the server switched protocols, which was not asked for",
+  ],
+  ["ResponseHeadersTooLarge", "response headers too large"],
 ]);
 
 /** Deno's texts (hyper's) for the same answers. */

@@ -9,11 +9,20 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { Buffer } from "node:buffer";
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import {
   BUILDOUT,
   exec,
+  type RequestHandler,
   type RunResult,
   type Sample,
   sampleBuildout,
@@ -1088,6 +1097,53 @@ Deno.test("a link's #md5= is checked; a mismatch unpacks nothing", async () => {
       "",
       "Getting distribution for 'spam'.\nGot spam 1.\nInstalling foo.\nv1\n",
     );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a find-links page the server compresses anyway (gzip, deflate, br) is read", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", "v1"));
+  const encoders: Record<string, (data: string) => Buffer> = {
+    gzip: gzipSync,
+    deflate: deflateSync,
+    br: brotliCompressSync,
+  };
+  const handlers: Record<string, RequestHandler> = {};
+  let base = "";
+  for (const [encoding, encode] of Object.entries(encoders)) {
+    handlers[`/${encoding}/`] = (_req, res) => {
+      res.writeHead(200, {
+        "Content-Type": "text/html",
+        "Content-Encoding": encoding,
+      });
+      res.end(encode(`<a href="${base}spam-1.tgz">spam-1.tgz</a>`));
+    };
+  }
+  const server = await startServer(links, { handlers });
+  base = server.url;
+  try {
+    for (const encoding of Object.keys(encoders)) {
+      rmSync(sample.path("eggs", "spam-1"), { recursive: true, force: true });
+      rmSync(sample.path(".installed.cfg"), { force: true });
+      sample.write(
+        "buildout.cfg",
+        `[buildout]
+parts = foo
+find-links = ${server.url}${encoding}/
+
+[foo]
+recipe = spam
+`,
+      );
+      await expectOk(
+        sample,
+        "",
+        "Getting distribution for 'spam'.\nGot spam 1.\nInstalling foo.\nv1\n",
+      );
+    }
   } finally {
     await server.close();
   }

@@ -772,6 +772,98 @@ Deno.test("answers that are not HTTP are one line in words naming the URL", asyn
   });
 });
 
+Deno.test("an unasked-for protocol switch and oversized headers are one line in words", async () => {
+  const answers: Record<string, string> = {
+    "/upgrade":
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo\r\nConnection: upgrade\r\n\r\nxx",
+    "/headers": "HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(5_000_000) +
+      "\r\nContent-Length: 2\r\n\r\nxx",
+  };
+  await withRawServer((path) => answers[path], async (base) => {
+    using sample = await sampleBuildout();
+    await using s = await new Session(sample).start();
+    for (
+      const [path, reason] of [
+        ["/upgrade", "the server switched protocols, which was not asked for"],
+        ["/headers", "response headers too large"],
+      ]
+    ) {
+      sample.write("buildout.cfg", config(base + path));
+      await s.expectError(`Error downloading ${base}${path}: ${reason}`);
+    }
+    s.assertNoTemporaries();
+  });
+});
+
+Deno.test("a body in a transfer coding other than chunked is refused, never saved coded", async () => {
+  // The coding is refused before the body is read, so the body need not be
+  // gzip data (and withRawServer writes text).
+  const coded = "not decoded";
+  const chunked = `HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n${
+    coded.length.toString(16)
+  }\r\n${coded}\r\n0\r\n\r\n`;
+  const answers: Record<string, string> = {
+    "/chunked": chunked,
+    "/plain": `HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n${coded}`,
+  };
+  await withRawServer(
+    (path) => answers[path],
+    async (base) => {
+      using sample = await sampleBuildout();
+      await using s = await new Session(sample).start();
+      const cache = sample.tmpdir("cache");
+      for (
+        const [path, coding] of [
+          ["/chunked", "gzip, chunked"],
+          ["/plain", "gzip"],
+        ]
+      ) {
+        sample.write(
+          "buildout.cfg",
+          config(base + path, `download-cache = ${cache}`),
+        );
+        await s.expectError(
+          `Error downloading ${base}${path}: unsupported Transfer-Encoding '${coding}'`,
+        );
+      }
+      assert.deepEqual(readdirSync(cache), []);
+      s.assertNoTemporaries();
+    },
+  );
+});
+
+Deno.test("204, 205 and 206 answers are errors, never an empty or partial file in the cache", async () => {
+  const answers: Record<string, string> = {
+    "/204": "HTTP/1.1 204 No Content\r\n\r\n",
+    "/205": "HTTP/1.1 205 Reset Content\r\nContent-Length: 0\r\n\r\n",
+    "/206":
+      "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-1/9\r\nContent-Length: 2\r\n\r\nxx",
+  };
+  await withRawServer((path) => answers[path], async (base) => {
+    using sample = await sampleBuildout();
+    await using s = await new Session(sample).start();
+    const cache = sample.tmpdir("cache");
+    for (
+      const [path, reason] of [
+        ["/204", "HTTP 204 No Content: the answer has no file"],
+        ["/205", "HTTP 205 Reset Content: the answer has no file"],
+        [
+          "/206",
+          "HTTP 206 Partial Content: the answer has only part of the file, which was not asked for",
+        ],
+      ]
+    ) {
+      sample.write(
+        "buildout.cfg",
+        config(base + path, `download-cache = ${cache}`),
+      );
+      await s.expectError(`Error downloading ${base}${path}: ${reason}`);
+    }
+    assert.deepEqual(readdirSync(cache), []);
+    s.assertNoTemporaries();
+  });
+});
+
 Deno.test({
   name: "a read-only download cache is a user error and stays untouched",
   ignore: !ROOT,
