@@ -39,6 +39,10 @@ import {
   userDefaultsPath,
 } from "../open_buildout.ts";
 import type { SelfCommand } from "./bootstrap.ts";
+import { type Distributions, distributionsOf } from "../dists/distributions.ts";
+import { isUrl as isLinkUrl } from "../dists/finder.ts";
+import { type DistName, parseArchiveName } from "../dists/archive_name.ts";
+import { compareVersions } from "../dists/version.ts";
 
 /** Options of the bundle command line: `[-o OUT.tar.gz] [--with-parts]`. */
 export interface BundleArgs {
@@ -177,6 +181,26 @@ export async function bundle(
     }
     logger.warn(`Not in the download cache, bundled anyway:${list}`);
   }
+  const uncachedDists = distsNotCarried(
+    distributionsOf(buildout),
+    caches["download-cache"],
+    directory,
+  );
+  if (uncachedDists.length) {
+    const list = uncachedDists.map((dist) => `\n  ${dist}`).join("");
+    if (!args.ignoreUncached) {
+      throw new UserError(
+        "bundle could not capture these distributions in the download " +
+          `cache, so the offline build would miss them:${list}` +
+          "\nA distribution an earlier run unpacked into the eggs directory " +
+          "is not downloaded again: remove its directory there and bundle " +
+          "again. One from a find-links directory outside the buildout " +
+          "directory is never copied: move that directory inside it. Use " +
+          "--ignore-uncached to bundle anyway.",
+      );
+    }
+    logger.warn(`Not in the download cache, bundled anyway:${list}`);
+  }
   const bin = main.require("bin-directory");
   const temp = join(dirname(output), `.${basename(output)}.${process.pid}.tmp`);
   // Always this executable as bin/buildout, whatever the directory holds;
@@ -309,6 +333,46 @@ function uncachedUrls(db: InstallDatabase, cache: string): string[] {
   }
   return [...missing].map(([url, parts]) => `${url} (${[...parts].join(" ")})`)
     .sort();
+}
+
+/**
+ * The distributions the run got whose archive is neither in the download
+ * cache's `dist` nor in a local find-links location inside the buildout
+ * directory, the only places the unpacked bundle reads them from (the eggs
+ * directory is not packed): `name version (unpacked dir)`.
+ */
+function distsNotCarried(
+  dists: Distributions | undefined,
+  cache: string,
+  directory: string,
+): string[] {
+  if (!dists) return [];
+  const places = [join(cache, "dist")].concat(
+    dists.settings.findLinks.filter((link) =>
+      !isLinkUrl(link) && link.startsWith(directory + sep)
+    ),
+  );
+  const archives: DistName[] = [];
+  for (const place of places) {
+    let names: string[];
+    try {
+      names = statSync(place).isDirectory()
+        ? readdirSync(place)
+        : [basename(place)];
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const parsed = parseArchiveName(name);
+      if (parsed) archives.push(parsed);
+    }
+  }
+  return dists.got().filter((dist) =>
+    !archives.some((archive) =>
+      archive.key === dist.key &&
+      compareVersions(archive.version, dist.version) === 0
+    )
+  ).map((dist) => `${dist.name} ${dist.version} (${dist.dir})`);
 }
 
 /**

@@ -234,6 +234,11 @@ export class Distributions {
     return found ? this.eggs.read(found) : undefined;
   }
 
+  /** The distributions this run got (develop packages left out). */
+  got(): Dist[] {
+    return this.installer?.got() ?? [];
+  }
+
   /**
    * Ends the run's use of distributions: downloads looked ahead for but
    * not started are dropped, and the picked versions are printed or

@@ -170,6 +170,11 @@ export class Installer {
     return result;
   }
 
+  /** The distributions got so far (develop packages left out). */
+  got(): Dist[] {
+    return [...this.workingSet.values()].filter((dist) => !dist.develop);
+  }
+
   /**
    * Stops looking ahead: downloads not started yet are dropped, and what
    * was unpacked ahead but not used is removed.

@@ -433,6 +433,71 @@ Deno.test("bundle of a buildout built without a download cache names the parts t
   assert.match(bundled.stdout, /Installing file\./);
 });
 
+Deno.test("bundle names the distributions the download cache lacks: unpacked by an earlier run, or from find-links outside the buildout", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", ""));
+  const server = await startServer(links);
+  try {
+    await distributionsOutsideTheCache(sample, links, server.url);
+  } finally {
+    await server.close();
+  }
+});
+
+async function distributionsOutsideTheCache(
+  sample: Sample,
+  links: string,
+  serverUrl: string,
+): Promise<void> {
+  const dir = sample.tmpdir("project");
+  const config = (findLinks: string) =>
+    `[buildout]\nparts = a\nfind-links = ${findLinks}\n` +
+    "[versions]\nspam = 1\n[a]\nrecipe = spam\n";
+  sample.write(dir, "buildout.cfg", config(serverUrl));
+  // Built before the buildout had a download cache: spam is unpacked in
+  // eggs, and a pinned, unpacked distribution is not downloaded again.
+  const built = await sample.system([], { cwd: dir });
+  assert.equal(built.code, 0, built.output);
+  const out = join(sample.testDir, "project.tar.gz");
+  const refused = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(refused.code, 1, refused.output);
+  assert.match(
+    refused.stderr,
+    /^Error: bundle could not capture these distributions in the download cache, so the offline build would miss them:\n {2}spam 1 \(.*eggs\/spam-1\)\n/m,
+  );
+  assert.match(refused.stderr, /remove its directory there/);
+  assert.ok(!existsSync(out));
+  rmSync(join(dir, "eggs", "spam-1"), { recursive: true });
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.match(bundled.stdout, /Got spam 1\./);
+
+  // A find-links directory outside the buildout is not packed, and its
+  // archives never reach the download cache.
+  rmSync(join(dir, "eggs", "spam-1"), { recursive: true });
+  rmSync(join(dir, "downloads"), { recursive: true });
+  sample.write(dir, "buildout.cfg", config(links));
+  const outside = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(outside.code, 1, outside.output);
+  assert.match(outside.stderr, /^ {2}spam 1 \(/m);
+  assert.match(outside.stderr, /find-links directory outside/);
+  const anyway = await sample.system(
+    ["bundle", "-o", out, "--ignore-uncached"],
+    { cwd: dir },
+  );
+  assert.equal(anyway.code, 0, anyway.output);
+  assert.match(
+    anyway.stdout,
+    /Not in the download cache, bundled anyway:\n {2}spam 1 \(/,
+  );
+  // Inside the buildout directory it travels with the bundle.
+  execFileSync("cp", ["-r", links, join(dir, "links")]);
+  sample.write(dir, "buildout.cfg", config("links"));
+  const inside = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(inside.code, 0, inside.output);
+}
+
 Deno.test("bundle: bad arguments are user errors", async () => {
   using sample = await sampleBuildout();
   const result = await sample.system("bundle --nope");
@@ -524,9 +589,10 @@ recipe = shared>=2
 
 Deno.test("bundle shows the versions it picked, as install does", async () => {
   using sample = await sampleBuildout();
-  const links = sample.tmpdir("links");
-  await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", ""));
   const dir = sample.tmpdir("project");
+  // Inside the buildout, so that the bundle carries it.
+  const links = join(dir, "links");
+  await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", ""));
   sample.write(
     dir,
     "buildout.cfg",
