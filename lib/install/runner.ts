@@ -44,6 +44,7 @@ import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "./pyrepr.ts";
 import { realPaths } from "./signature.ts";
 import { holds } from "../path_holds.ts";
+import { OtherBuildouts } from "./other_buildout.ts";
 import {
   trustedOwners,
   trustedRealPath,
@@ -218,6 +219,8 @@ class InstallRun {
   private readonly builtins = new Map<string, boolean>();
   /** Owners of the links removals follow, read at the first removal. */
   private trusted?: Set<number>;
+  /** Other buildouts' records, read at the first removal. */
+  private others?: OtherBuildouts;
   /** Releases the database's lock, once taken. */
   unlock?: () => void;
 
@@ -715,6 +718,15 @@ class InstallRun {
       if (stat.isDirectory() && holds(path, this.directory)) {
         logger.warn(
           `Not removing ${pyRepr(lexical)}: it holds the buildout directory.`,
+        );
+        continue;
+      }
+      const owner = (this.others ??= new OtherBuildouts(this.directory))
+        .owner(lexical);
+      if (owner) {
+        logger.warn(
+          `Not removing ${pyRepr(lexical)}: the buildout in ${owner} records ` +
+            "it as installed (this one looks like a copy of it).",
         );
         continue;
       }

@@ -298,3 +298,50 @@ location = ${mirror}${dir}
     "copied\n",
   );
 });
+
+Deno.test("a copy of a buildout without relative-paths keeps the original's parts", async () => {
+  using sample = await sampleBuildout();
+  const dir = join(sample.tmpdir("a"), "project");
+  writeProject(sample, dir);
+  sample.write(
+    dir,
+    "buildout.cfg",
+    sample.cat(dir, "buildout.cfg").replace("relative-paths = true\n", ""),
+  );
+  await sample.system("bootstrap", { cwd: dir });
+  await buildout(dir, sample);
+  const links = readdirSync(join(dir, "develop-eggs"));
+  const conf = readFileSync(join(dir, "etc", "app.conf"), "utf8");
+  const copy = join(sample.tmpdir("b"), "project");
+  cpSync(dir, copy, { recursive: true, verbatimSymlinks: true });
+
+  // Its records name the original's files: the parts reinstall, and the
+  // original's files are left where they are.
+  const out = await buildout(copy, sample);
+  assert.match(out, /Uninstalling binary\.\n/);
+  assert.match(
+    out,
+    new RegExp(
+      `Not removing '${dir}/parts/binary': the buildout in ${dir} records ` +
+        "it as installed \\(this one looks like a copy of it\\)\\.",
+    ),
+  );
+  assert.equal(
+    readFileSync(join(dir, "parts", "binary"), "utf8"),
+    "built by the build host\n",
+  );
+  assert.equal(readFileSync(join(dir, "etc", "app.conf"), "utf8"), conf);
+  assert.ok(existsSync(join(dir, "bin", "run")));
+  assert.ok(existsSync(join(dir, "var", "data")));
+  assert.deepEqual(readdirSync(join(dir, "develop-eggs")), links);
+  // The copy now stands on its own: its next run only updates.
+  assert.equal(
+    readFileSync(join(copy, "etc", "app.conf"), "utf8"),
+    `binary = ${join(copy, "parts", "binary")}\n`,
+  );
+  const again = await buildout(copy, sample);
+  assert.doesNotMatch(again, /Uninstalling|Not removing/);
+  // And the original still builds as before.
+  const original = await buildout(dir, sample);
+  assert.doesNotMatch(original, /Uninstalling/);
+});
