@@ -7,7 +7,9 @@ import process from "node:process";
 
 /**
  * True when a process `pid` exists on this host (one we may not signal
- * counts as existing); false for what is no process id.
+ * counts as existing); false for what is no process id, and for a process
+ * that has ended but is not reaped yet (a zombie: a killed run whose parent
+ * has not waited for it holds nothing any more).
  */
 export function processExists(pid: number): boolean {
   // 0 and negative numbers name process groups; NaN and larger numbers
@@ -15,10 +17,11 @@ export function processExists(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0 || pid >= 2 ** 31) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as { code?: string }).code !== "ESRCH";
   }
+  const state = procStat(pid)?.[0];
+  return state !== "Z" && state !== "X";
 }
 
 let namespace: string | undefined;

@@ -311,6 +311,51 @@ Deno.test("the lock of a run that is gone is taken over", async () => {
   }
 });
 
+Deno.test("the lock of a killed run its parent has not reaped yet (a zombie) is taken over", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one", "slow"));
+  sample.write("hold", "");
+  // The shell becomes `sleep`, which never waits for its child: buildout,
+  // once killed, stays a zombie until the sleep ends, as under a deploy
+  // tool that kills a run and starts the next one before reaping.
+  const parent = spawn(
+    "sh",
+    ["-c", `"${BUILDOUT}" >/dev/null 2>&1 & exec sleep 60`],
+    {
+      cwd: sample.dir,
+      env: { ...process.env, HOME: sample.home },
+      stdio: "ignore",
+    },
+  );
+  try {
+    const pidFile = sample.path("slow.pid");
+    while (!existsSync(pidFile) || !readFileSync(pidFile, "utf8")) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    process.kill(pid, "SIGKILL");
+    const state = () => {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    };
+    while (state() !== "Z") await new Promise((r) => setTimeout(r, 10));
+    sample.remove("hold");
+    sample.remove("slow.pid");
+
+    assert.equal(
+      await runOk(sample),
+      `Develop: '/sample-buildout/recipes'
+Updating one.
+Installing slow.
+`,
+    );
+    assert.ok(!existsSync(sample.path(".installed.cfg.lock")));
+  } finally {
+    parent.kill("SIGKILL");
+  }
+});
+
 Deno.test("the lock of a run on another host is reported, not taken", async () => {
   using sample = await sampleBuildout();
   setUp(sample);
