@@ -60,6 +60,11 @@ const INCOMPLETE = new Map([
   ],
 ]);
 
+/** Drops an answer's body, which is not read: its connection is let go. */
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => {});
+}
+
 /**
  * `buildout:socket-timeout` and `buildout:allow-hosts` as settings; an
  * empty or non-numeric timeout keeps the default.
@@ -181,7 +186,7 @@ async function attemptGet(
       }
       const location = response.headers.get("location");
       if (REDIRECTS.has(response.status) && location) {
-        await response.body?.cancel().catch(() => {});
+        await discard(response);
         try {
           current = new URL(location, current).href;
         } catch {
@@ -200,7 +205,7 @@ async function attemptGet(
         continue;
       }
       if (!response.ok) {
-        await response.body?.cancel().catch(() => {});
+        await discard(response);
         let reason = `HTTP Error ${response.status}: ${response.statusText}`
           .trim();
         if (response.status === 407) reason = viaProxy(proxy, reason);
@@ -209,7 +214,7 @@ async function attemptGet(
       }
       const incomplete = INCOMPLETE.get(response.status);
       if (incomplete) {
-        await response.body?.cancel().catch(() => {});
+        await discard(response);
         throw new DownloadError(url, incomplete, response.status);
       }
       await readBody(url, current, response, sink, timer, settings, proxy);
@@ -252,7 +257,7 @@ async function readBody(
   if (
     coding?.split(",").some((c) => !/^\s*(chunked|identity)\s*$/i.test(c))
   ) {
-    await response.body?.cancel().catch(() => {});
+    await discard(response);
     throw new DownloadError(
       url,
       `${redirectedTo(url, current)}unsupported Transfer-Encoding '${coding}'`,
