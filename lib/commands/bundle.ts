@@ -43,6 +43,7 @@ import { type Distributions, distributionsOf } from "../dists/distributions.ts";
 import { isUrl as isLinkUrl } from "../dists/finder.ts";
 import { type DistName, parseArchiveName } from "../dists/archive_name.ts";
 import { compareVersions } from "../dists/version.ts";
+import { holds } from "../path_holds.ts";
 
 /** Options of the bundle command line: `[-o OUT.tar.gz] [--with-parts]`. */
 export interface BundleArgs {
@@ -349,7 +350,7 @@ function distsNotCarried(
   if (!dists) return [];
   const places = [join(cache, "dist")].concat(
     dists.settings.findLinks.filter((link) =>
-      !isLinkUrl(link) && link.startsWith(directory + sep)
+      !isLinkUrl(link) && holds(directory, link)
     ),
   );
   const archives: DistName[] = [];

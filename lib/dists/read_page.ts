@@ -50,7 +50,7 @@ export async function readPage(
   // Some servers compress although asked not to; some runtimes decode.
   const encoding = head?.headers.get("content-encoding")?.trim().toLowerCase();
   const decode = encoding ? DECODERS[encoding] : undefined;
-  if (decode && !looksDecoded(body)) {
+  if (decode && !looksDecoded(body, encoding!)) {
     try {
       body = decode(body);
     } catch (err) {
@@ -83,10 +83,12 @@ const DECODERS: Record<string, (data: Uint8Array) => Uint8Array> = {
 
 /**
  * True when a body labelled as compressed is already text: the runtime
- * decoded it, or the label was wrong. Gzip data begins 1f 8b; a page
- * begins with markup, after any byte order mark and white space.
+ * decoded it, or the label was wrong. Gzip data begins 1f 8b; deflate and
+ * br have no such mark, so a page of them is taken for text when it begins
+ * with markup, after any byte order mark and white space.
  */
-function looksDecoded(body: Uint8Array): boolean {
+function looksDecoded(body: Uint8Array, encoding: string): boolean {
   if (body[0] === 0x1f && body[1] === 0x8b) return false;
+  if (encoding.endsWith("gzip")) return true;
   return /^(\uFEFF)?\s*</.test(new TextDecoder().decode(body.subarray(0, 64)));
 }

@@ -37,6 +37,13 @@ async function serve(): Promise<[Server, string]> {
         "Content-Encoding": "gzip",
       });
       res.end(gzipSync("<a href='z-1.tgz'>z</a>"));
+    } else if (req.url === "/mislabelled" || req.url === "/empty") {
+      // Labelled gzip, sent plain: a proxy that decoded and kept the label.
+      res.writeHead(200, {
+        "Content-Type": "text/html",
+        "Content-Encoding": "gzip",
+      });
+      res.end(req.url === "/empty" ? "" : "Links: <a href='m-1.tgz'>m</a>");
     } else if (req.url === "/broken") {
       res.writeHead(500, "Internal Server Error");
       res.end("oops");
@@ -125,6 +132,18 @@ Deno.test("a page the server gzips anyway is read decompressed", async () => {
   try {
     const page = await readPage(`${base}/gzipped`);
     assert.equal(page?.text, "<a href='z-1.tgz'>z</a>");
+  } finally {
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  }
+});
+
+Deno.test("a page labelled gzip but not gzip data is read as it is", async () => {
+  const [server, base] = await serve();
+  try {
+    const page = await readPage(`${base}/mislabelled`);
+    assert.equal(page?.text, "Links: <a href='m-1.tgz'>m</a>");
+    assert.equal((await readPage(`${base}/empty`))?.text, "");
   } finally {
     server.closeAllConnections();
     await new Promise((done) => server.close(done));

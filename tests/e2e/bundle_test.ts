@@ -498,6 +498,28 @@ async function distributionsOutsideTheCache(
   assert.equal(inside.code, 0, inside.output);
 }
 
+Deno.test("bundle carries the distributions of a find-links location that is the buildout directory, not those of a link inside to elsewhere", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  await writeDist(join(dir, "spam-1.tgz"), recipeDist("spam", "1", ""));
+  const config = (findLinks: string) =>
+    `[buildout]\nparts = a\nfind-links = ${findLinks}\n` +
+    "[versions]\nspam = 1\n[a]\nrecipe = spam\n";
+  sample.write(dir, "buildout.cfg", config("${buildout:directory}"));
+  const out = join(sample.testDir, "project.tar.gz");
+  const top = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(top.code, 0, top.output);
+
+  const links = sample.tmpdir("links");
+  execFileSync("mv", [join(dir, "spam-1.tgz"), links]);
+  symlinkSync(links, join(dir, "links"));
+  rmSync(join(dir, "eggs", "spam-1"), { recursive: true });
+  sample.write(dir, "buildout.cfg", config("links"));
+  const linked = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(linked.code, 1, linked.output);
+  assert.match(linked.stderr, /^ {2}spam 1 \(/m);
+});
+
 Deno.test("bundle: bad arguments are user errors", async () => {
   using sample = await sampleBuildout();
   const result = await sample.system("bundle --nope");
