@@ -5,6 +5,7 @@
  * is how the install engine discovers parts in dependency order.
  */
 import { resolve } from "node:path";
+import process from "node:process";
 import {
   addDoing,
   isStackOverflow,
@@ -60,8 +61,12 @@ export class Buildout {
     // substitution, in case another section reads one (as zc.buildout does).
     const buildout = values(section);
     this.raw.set("buildout", buildout);
-    const directory = buildout.get("directory");
+    let directory = buildout.get("directory");
     if (directory !== undefined) {
+      // Relative (or empty) is from the current directory, as zc.buildout
+      // joins it: absolute before any value substitutes it.
+      directory = resolveIn(process.cwd(), directory);
+      buildout.set("directory", directory);
       for (const name of DIRECTORY_OPTIONS) {
         const value = buildout.get(name);
         if (value !== undefined) {

@@ -810,6 +810,29 @@ Installing x.
   assert.ok(existsSync(sample.path(".installed.cfg")));
 });
 
+Deno.test("a relative buildout:directory is absolute in every substitution, [buildout]'s own included", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndirectory = sub\nparts = p\nx = ${buildout:directory}/foo\n" +
+      "eggs-directory = ${buildout:directory}/myeggs\n\n" +
+      "[p]\nrecipe = debug\nv = ${buildout:x}\nw = ${buildout:directory}\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Creating directory '/sample-buildout/sub/bin'.
+Creating directory '/sample-buildout/sub/parts'.
+Creating directory '/sample-buildout/sub/myeggs'.
+Creating directory '/sample-buildout/sub/develop-eggs'.
+Installing p.
+  recipe='debug'
+  v='/sample-buildout/sub/foo'
+  w='/sample-buildout/sub'
+`,
+  );
+});
+
 Deno.test("Controlling the installation database", async () => {
   using sample = await sampleBuildout();
   commandLineSample(sample);
