@@ -204,6 +204,14 @@ async function attemptGet(
         visited.push(current);
         continue;
       }
+      if (response.status === 101) {
+        // Deno's fetch answers an unasked-for switch; Bun's fails (below).
+        await discard(response);
+        throw new DownloadError(
+          url,
+          redirectedTo(url, current) + NOT_HTTP.get("UnrequestedUpgrade"),
+        );
+      }
       if (!response.ok) {
         await discard(response);
         let reason = `HTTP Error ${response.status}: ${response.statusText}`

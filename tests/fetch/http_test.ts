@@ -267,6 +267,23 @@ Deno.test("answers that are not HTTP are named in the words Bun's fetch gives", 
   });
 });
 
+Deno.test("an unasked-for protocol switch is said in words whichever runtime's fetch answered", async () => {
+  // Bun's fetch fails with UnrequestedUpgrade; Deno's gives a 101 response.
+  const answers: Record<string, string> = {
+    "/upgrade":
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo\r\nConnection: upgrade\r\n\r\nxx",
+  };
+  await withRawServer((path) => answers[path], async (base) => {
+    await assert.rejects(
+      httpGet(base + "/upgrade", new Collect(), settings),
+      new DownloadError(
+        base + "/upgrade",
+        "the server switched protocols, which was not asked for",
+      ),
+    );
+  });
+});
+
 Deno.test("socket-timeout bounds the wait for the response and for each chunk", async () => {
   await withServer({
     "/silent": () => {},
