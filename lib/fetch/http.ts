@@ -385,6 +385,7 @@ const NOT_HTTP = new Map([
 const NOT_HTTP_TEXTS: Array<[RegExp, string]> = [
   [/invalid HTTP (status-code|version) parsed/, "malformed HTTP response"],
   [/invalid content-length parsed/, "invalid Content-Length"],
+  [/message head is too large/, "response headers too large"],
 ];
 
 /**

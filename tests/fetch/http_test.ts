@@ -284,6 +284,19 @@ Deno.test("an unasked-for protocol switch is said in words whichever runtime's f
   });
 });
 
+Deno.test("oversized response headers are said in words whichever runtime's fetch refused them", async () => {
+  const answers: Record<string, string> = {
+    "/headers": "HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(5_000_000) +
+      "\r\nContent-Length: 2\r\n\r\nxx",
+  };
+  await withRawServer((path) => answers[path], async (base) => {
+    await assert.rejects(
+      httpGet(base + "/headers", new Collect(), settings),
+      new DownloadError(base + "/headers", "response headers too large"),
+    );
+  });
+});
+
 Deno.test("socket-timeout bounds the wait for the response and for each chunk", async () => {
   await withServer({
     "/silent": () => {},
