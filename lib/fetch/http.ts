@@ -471,7 +471,10 @@ function firstLine(text: string): string {
   return text.split("\n")[0]
     .replace(/\. For more information, pass .*$/, "")
     .replace(/^fetch failed: /, "")
-    .replace(/^error sending request for url \([^)]*\): /, "")
+    .replace(
+      /^error sending request (for url \([^)]*\)|from \S+ for \S+ \([^)]*\)): /,
+      "",
+    )
     .replace(/^client error \(\w+\): /, "")
     .replace(/^invalid peer certificate: /, "")
     .trim();

@@ -297,6 +297,28 @@ Deno.test("oversized response headers are said in words whichever runtime's fetc
   });
 });
 
+Deno.test("a connection closed before the answer names neither the URL again nor the local port", async () => {
+  const server = createServer((socket) => {
+    socket.once("data", () => socket.destroy());
+  });
+  await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
+  const { port } = server.address() as { port: number };
+  const url = `http://127.0.0.1:${port}/closed`;
+  try {
+    await assert.rejects(
+      httpGet(url, new Collect(), settings),
+      (err: Error) => {
+        assert.ok(err instanceof DownloadError, String(err));
+        assert.match(err.message, /: connection reset \(/);
+        assert.doesNotMatch(err.message.split(`${url}: `)[1], /127\.0\.0\.1/);
+        return true;
+      },
+    );
+  } finally {
+    await new Promise((done) => server.close(done));
+  }
+});
+
 Deno.test("socket-timeout bounds the wait for the response and for each chunk", async () => {
   await withServer({
     "/silent": () => {},
