@@ -1,6 +1,10 @@
 /** CLI entry: parse argv, run a command, map errors to exit codes. */
 import { run } from "./lib/cli.ts";
 import type { SelfCommand } from "./lib/commands/bootstrap.ts";
+import { holdIgnoredSignals } from "./lib/interrupt.ts";
+
+// Deno's own handlers would end the run on a signal it inherited ignored.
+if (process.versions.deno) holdIgnoredSignals();
 
 /** How `bin/buildout` starts this program again: see `bootstrap`. */
 function selfCommand(): SelfCommand {

@@ -50,7 +50,9 @@ export function endRunOnSignals(): void {
  * ignored.
  */
 export function withDefaultSignals<T>(fn: () => T): T {
+  const ignored = ignoredAtStart();
   const saved = (Object.keys(SIGNALS) as EndingSignal[])
+    .filter((signal) => !ignored.has(signal))
     .map((signal) => [signal, process.listeners(signal)] as const)
     .filter(([, listeners]) => listeners.length);
   for (const [signal] of saved) process.removeAllListeners(signal);
@@ -64,11 +66,30 @@ export function withDefaultSignals<T>(fn: () => T): T {
 }
 
 /**
- * The signals of {@link SIGNALS} this process ignores, read from /proc
- * (where there is no /proc, none are taken for ignored). Only an inherited
- * disposition shows: it runs before any handler is installed.
+ * Keeps the signals of {@link SIGNALS} ignored at start ignored, for a
+ * runtime that takes them over: Deno installs its own handlers for them,
+ * which end the process when no listener is left, so under `nohup` a
+ * SIGHUP ended the run. A listener doing nothing holds each. Call it first
+ * thing, before the runtime's handlers hide the inherited dispositions.
+ */
+export function holdIgnoredSignals(): void {
+  for (const signal of ignoredAtStart()) process.on(signal, () => {});
+}
+
+let ignoredSignals: Set<EndingSignal> | undefined;
+
+/**
+ * The signals of {@link SIGNALS} this process ignored when it started,
+ * read from /proc the first time (where there is no /proc, none are taken
+ * for ignored). Only an inherited disposition shows: the first call comes
+ * before any handler is installed.
  */
 function ignoredAtStart(): Set<EndingSignal> {
+  ignoredSignals ??= readIgnored();
+  return ignoredSignals;
+}
+
+function readIgnored(): Set<EndingSignal> {
   let mask;
   try {
     const status = readFileSync("/proc/self/status", "utf8");

@@ -5,12 +5,7 @@
  * change whenever a distribution is published.
  */
 import { Buffer } from "node:buffer";
-import {
-  brotliDecompressSync,
-  gunzipSync,
-  inflateRawSync,
-  inflateSync,
-} from "node:zlib";
+import { gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
 import { DownloadError } from "../fetch/errors.ts";
 import {
   DEFAULT_HTTP_SETTINGS,
@@ -52,7 +47,7 @@ export async function readPage(
   const decode = encoding ? DECODERS[encoding] : undefined;
   if (decode && !looksDecoded(body, encoding!)) {
     try {
-      body = decode(body);
+      body = await decode(body);
     } catch (err) {
       throw new UnreadablePage(
         url,
@@ -68,7 +63,10 @@ export async function readPage(
 }
 
 /** Decoders of the content codings servers use; deflate with or without zlib's header. */
-const DECODERS: Record<string, (data: Uint8Array) => Uint8Array> = {
+const DECODERS: Record<
+  string,
+  (data: Uint8Array) => Uint8Array | Promise<Uint8Array>
+> = {
   gzip: gunzipSync,
   "x-gzip": gunzipSync,
   deflate: (data) => {
@@ -78,8 +76,18 @@ const DECODERS: Record<string, (data: Uint8Array) => Uint8Array> = {
       return inflateRawSync(data);
     }
   },
-  br: brotliDecompressSync,
+  br: unbrotli,
 };
+
+/**
+ * `data` decoded from br. Not brotliDecompressSync: Deno's returns what it
+ * could decode of corrupt or cut-off data, without an error.
+ */
+async function unbrotli(data: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream()
+    .pipeThrough(new DecompressionStream("brotli" as CompressionFormat));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
 
 /**
  * True when a body labelled as compressed is already text: the runtime

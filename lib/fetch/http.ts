@@ -204,6 +204,14 @@ async function attemptGet(
         visited.push(current);
         continue;
       }
+      if (response.status === 101) {
+        // Deno's fetch answers an unasked-for switch; Bun's fails (below).
+        await discard(response);
+        throw new DownloadError(
+          url,
+          redirectedTo(url, current) + NOT_HTTP.get("UnrequestedUpgrade"),
+        );
+      }
       if (!response.ok) {
         await discard(response);
         let reason = `HTTP Error ${response.status}: ${response.statusText}`
@@ -377,6 +385,7 @@ const NOT_HTTP = new Map([
 const NOT_HTTP_TEXTS: Array<[RegExp, string]> = [
   [/invalid HTTP (status-code|version) parsed/, "malformed HTTP response"],
   [/invalid content-length parsed/, "invalid Content-Length"],
+  [/message head is too large/, "response headers too large"],
 ];
 
 /**
@@ -462,7 +471,10 @@ function firstLine(text: string): string {
   return text.split("\n")[0]
     .replace(/\. For more information, pass .*$/, "")
     .replace(/^fetch failed: /, "")
-    .replace(/^error sending request for url \([^)]*\): /, "")
+    .replace(
+      /^error sending request (for url \([^)]*\)|from \S+ for \S+ \([^)]*\)): /,
+      "",
+    )
     .replace(/^client error \(\w+\): /, "")
     .replace(/^invalid peer certificate: /, "")
     .trim();

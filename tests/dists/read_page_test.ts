@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { createServer, type Server } from "node:http";
-import { gzipSync } from "node:zlib";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { UserError } from "../../lib/errors.ts";
 import { readPage } from "../../lib/dists/read_page.ts";
 
@@ -44,6 +45,20 @@ async function serve(): Promise<[Server, string]> {
         "Content-Encoding": "gzip",
       });
       res.end(req.url === "/empty" ? "" : "Links: <a href='m-1.tgz'>m</a>");
+    } else if (req.url === "/br-cut" || req.url === "/br-corrupt") {
+      // Deno's brotliDecompressSync gives what it could decode, or nothing.
+      const page = brotliCompressSync(
+        "<a href='b-1.tgz'>b</a>\n".repeat(500) + "<a href='last-1.tgz'>l</a>",
+      );
+      res.writeHead(200, {
+        "Content-Type": "text/html",
+        "Content-Encoding": "br",
+      });
+      res.end(
+        req.url === "/br-cut"
+          ? page.subarray(0, page.length >> 1)
+          : Buffer.from("x".repeat(40)),
+      );
     } else if (req.url === "/broken") {
       res.writeHead(500, "Internal Server Error");
       res.end("oops");
@@ -144,6 +159,23 @@ Deno.test("a page labelled gzip but not gzip data is read as it is", async () =>
     const page = await readPage(`${base}/mislabelled`);
     assert.equal(page?.text, "Links: <a href='m-1.tgz'>m</a>");
     assert.equal((await readPage(`${base}/empty`))?.text, "");
+  } finally {
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  }
+});
+
+Deno.test("a br page cut short or corrupt is unreadable, never read in part", async () => {
+  const [server, base] = await serve();
+  try {
+    for (const path of ["/br-cut", "/br-corrupt"]) {
+      await assert.rejects(
+        readPage(`${base}${path}`),
+        (err: Error) =>
+          err instanceof UserError &&
+          err.message.startsWith(`Couldn't read ${base}${path}: bad br data (`),
+      );
+    }
   } finally {
     server.closeAllConnections();
     await new Promise((done) => server.close(done));

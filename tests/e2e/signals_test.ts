@@ -7,7 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants as fsConstants,
+  existsSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { constants } from "node:os";
 import process from "node:process";
 import { inPidNamespace, pidNamespaceSkipReason } from "./chroot.ts";
@@ -87,6 +95,34 @@ for (
     assert.match(sample.cat(".installed.cfg"), /^\[wait\]$/m);
   });
 }
+
+Deno.test("SIGINT ignored as a background job stays ignored while a FIFO named by -c is read", async () => {
+  ensureBinary();
+  using sample = await sampleBuildout();
+  execFileSync("mkfifo", [sample.path("fifo.cfg")]);
+  const child = spawn(
+    "/bin/sh",
+    ["-c", `trap '' INT && exec "$0" -c fifo.cfg annotate`, BUILDOUT],
+    { cwd: sample.dir, env: env(sample), stdio: "ignore" },
+  );
+  const status = exited(child);
+  let ended = false;
+  status.then(() => ended = true);
+  try {
+    // Time to reach the open of the FIFO.
+    await new Promise((wait) => setTimeout(wait, 1000));
+    process.kill(child.pid!, "SIGINT");
+    await new Promise((wait) => setTimeout(wait, 300));
+  } finally {
+    // Ends the wait, whether the run is still there or not.
+    const fd = openSync(sample.path("fifo.cfg"), fsConstants.O_RDWR);
+    writeSync(fd, "[buildout]\nparts =\n");
+    closeSync(fd);
+  }
+  await until(() => ended, 10_000).catch(() => {});
+  if (!ended) process.kill(child.pid!, "SIGKILL");
+  assert.deepEqual(await status, { code: 0, signal: null });
+});
 
 for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
   Deno.test({

@@ -267,6 +267,58 @@ Deno.test("answers that are not HTTP are named in the words Bun's fetch gives", 
   });
 });
 
+Deno.test("an unasked-for protocol switch is said in words whichever runtime's fetch answered", async () => {
+  // Bun's fetch fails with UnrequestedUpgrade; Deno's gives a 101 response.
+  const answers: Record<string, string> = {
+    "/upgrade":
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo\r\nConnection: upgrade\r\n\r\nxx",
+  };
+  await withRawServer((path) => answers[path], async (base) => {
+    await assert.rejects(
+      httpGet(base + "/upgrade", new Collect(), settings),
+      new DownloadError(
+        base + "/upgrade",
+        "the server switched protocols, which was not asked for",
+      ),
+    );
+  });
+});
+
+Deno.test("oversized response headers are said in words whichever runtime's fetch refused them", async () => {
+  const answers: Record<string, string> = {
+    "/headers": "HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(5_000_000) +
+      "\r\nContent-Length: 2\r\n\r\nxx",
+  };
+  await withRawServer((path) => answers[path], async (base) => {
+    await assert.rejects(
+      httpGet(base + "/headers", new Collect(), settings),
+      new DownloadError(base + "/headers", "response headers too large"),
+    );
+  });
+});
+
+Deno.test("a connection closed before the answer names neither the URL again nor the local port", async () => {
+  const server = createServer((socket) => {
+    socket.once("data", () => socket.destroy());
+  });
+  await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
+  const { port } = server.address() as { port: number };
+  const url = `http://127.0.0.1:${port}/closed`;
+  try {
+    await assert.rejects(
+      httpGet(url, new Collect(), settings),
+      (err: Error) => {
+        assert.ok(err instanceof DownloadError, String(err));
+        assert.match(err.message, /: connection reset \(/);
+        assert.doesNotMatch(err.message.split(`${url}: `)[1], /127\.0\.0\.1/);
+        return true;
+      },
+    );
+  } finally {
+    await new Promise((done) => server.close(done));
+  }
+});
+
 Deno.test("socket-timeout bounds the wait for the response and for each chunk", async () => {
   await withServer({
     "/silent": () => {},
