@@ -101,6 +101,12 @@ const CASES: { config: string; args: string[]; error: string }[] = [
     error: "Invalid version pin in [versions]: spam = 1.0\\n2 " +
       "(expected a version such as 1.0)",
   },
+  {
+    config: "[buildout]\nparts =\n[x:a \x1b]\n",
+    args: [],
+    error: "/sample-buildout/buildout.cfg, line 3: invalid condition in " +
+      "[x:a \\x1b]: invalid syntax in condition: a \\x1b",
+  },
 ];
 
 for (const { config, args, error } of CASES) {
@@ -118,6 +124,37 @@ for (const { config, args, error } of CASES) {
       lines.every((line) => line === "While:" || line.startsWith("  ")),
       result.output,
     );
+  });
+}
+
+/** Configuration files whose name holds a line break, each with a fault. */
+const BAD_FILES: { text: string | Uint8Array; error: string }[] = [
+  {
+    text: "junk\n[buildout]\nparts =\n",
+    error: "/sample-buildout/a\\nb.cfg, line 1: text before the first " +
+      "section header: 'junk'",
+  },
+  {
+    text: "[buildout]\nparts =\n  x\nbad line\n",
+    error: "/sample-buildout/a\\nb.cfg, line 4: 'bad line': not an option",
+  },
+  {
+    text: new Uint8Array([...new TextEncoder().encode("[buildout]\n"), 0xff]),
+    error: "/sample-buildout/a\\nb.cfg, line 2: not UTF-8 text",
+  },
+];
+
+for (const { text, error } of BAD_FILES) {
+  Deno.test(`one line: Error: ${error}`, async () => {
+    using sample = await sampleBuildout();
+    Deno.writeFileSync(
+      `${sample.dir}/a\nb.cfg`,
+      typeof text === "string" ? new TextEncoder().encode(text) : text,
+    );
+    const result = await sample.run(["-c", "a\nb.cfg"]);
+    assert.equal(result.code, 1, result.output);
+    const last = result.stderr.trimEnd().split("\n").pop()!;
+    assert.ok(last.startsWith(`Error: ${error}`), result.output);
   });
 }
 
