@@ -107,6 +107,12 @@ const CASES: { config: string; args: string[]; error: string }[] = [
     error: "/sample-buildout/buildout.cfg, line 3: invalid condition in " +
       "[x:a \\x1b]: invalid syntax in condition: a \\x1b",
   },
+  {
+    config: "[buildout]\nparts =\nbin-directory = buildout.cfg/x\x1by\n",
+    args: [],
+    error: "Couldn't create directory /sample-buildout/buildout.cfg/x\\x1by: " +
+      "not a directory",
+  },
 ];
 
 for (const { config, args, error } of CASES) {
