@@ -113,6 +113,13 @@ const CASES: { config: string; args: string[]; error: string }[] = [
     error: "Couldn't create directory /sample-buildout/buildout.cfg/x\\x1by: " +
       "not a directory",
   },
+  {
+    config: part(
+      "recipe = hexagonit.recipe.download\nurl =\n  /no/such\n  x\n",
+    ),
+    args: [],
+    error: "Error downloading /no/such\\nx: no such file or directory",
+  },
 ];
 
 for (const { config, args, error } of CASES) {
