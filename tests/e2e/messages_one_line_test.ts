@@ -120,12 +120,26 @@ const CASES: { config: string; args: string[]; error: string }[] = [
     args: [],
     error: "Error downloading /no/such\\nx: no such file or directory",
   },
+  {
+    config: "[buildout]\nparts = a\nfind-links = no\x1bpe\n\n" +
+      "[a]\nrecipe = spam\n",
+    args: [],
+    error: "Couldn't find a distribution for 'spam' (looked in " +
+      "/sample-buildout/no\\x1bpe (not found)).",
+  },
+  {
+    config: "[buildout]\nparts = a\nfind-links = f\x1bile\n\n" +
+      "[a]\nrecipe = spam\n",
+    args: [],
+    error: "The find-links location /sample-buildout/f\\x1bile is neither",
+  },
 ];
 
 for (const { config, args, error } of CASES) {
   Deno.test(`one line: Error: ${error}`, async () => {
     using sample = await sampleBuildout();
     sample.mkdir("dists");
+    sample.write("f\x1bile", "");
     sample.write("buildout.cfg", config);
     const result = await sample.run(args);
     assert.equal(result.code, 1, result.output);
