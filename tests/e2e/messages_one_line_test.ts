@@ -121,6 +121,24 @@ const CASES: { config: string; args: string[]; error: string }[] = [
     error: "Error downloading /no/such\\nx: no such file or directory",
   },
   {
+    config: part(
+      "recipe = collective.recipe.template\ninput = no\x1bpe\n" +
+        "output = ${buildout:directory}/out\n",
+    ),
+    args: [],
+    error: "Input file 'no\\x1bpe' does not exist.",
+  },
+  {
+    config: part("recipe = hexagonit.recipe.cmmi\npath = no\x1bpe\n"),
+    args: [],
+    error: "The path /sample-buildout/no\\x1bpe of [a] is not a directory",
+  },
+  {
+    config: part("recipe = z3c.recipe.mkdir\npaths = f\x1bile\n"),
+    args: [],
+    error: "Cannot create directory: /sample-buildout/f\\x1bile. It's a file.",
+  },
+  {
     config: "[buildout]\nparts = a\nfind-links = no\x1bpe\n\n" +
       "[a]\nrecipe = spam\n",
     args: [],
