@@ -151,6 +151,22 @@ const CASES: { config: string; args: string[]; error: string }[] = [
     args: [],
     error: "The find-links location /sample-buildout/f\\x1bile is neither",
   },
+  {
+    config: part(
+      "recipe = hexagonit.recipe.download\n" +
+        "url = ${buildout:directory}/d\x1bir\ndownload-only = true\n",
+    ),
+    args: [],
+    error: "/sample-buildout/d\\x1bir is a directory, not a file to place",
+  },
+  {
+    config: part(
+      "recipe = collective.recipe.template\ninline = x\n" +
+        "output = ${buildout:directory}/d\x1bir\n",
+    ),
+    args: [],
+    error: "Couldn't write /sample-buildout/d\\x1bir: it is a directory",
+  },
 ];
 
 for (const { config, args, error } of CASES) {
@@ -158,6 +174,7 @@ for (const { config, args, error } of CASES) {
     using sample = await sampleBuildout();
     sample.mkdir("dists");
     sample.write("f\x1bile", "");
+    sample.mkdir("d\x1bir");
     sample.write("buildout.cfg", config);
     const result = await sample.run(args);
     assert.equal(result.code, 1, result.output);
