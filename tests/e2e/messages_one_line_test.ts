@@ -167,6 +167,12 @@ const CASES: { config: string; args: string[]; error: string }[] = [
     args: [],
     error: "Couldn't write /sample-buildout/d\\x1bir: it is a directory",
   },
+  {
+    config: "[buildout]\nparts =\ndevelop = d\x1bir\n",
+    args: [],
+    error: "/sample-buildout/d\\x1bir is not a develop package: " +
+      "it has no package.json",
+  },
 ];
 
 for (const { config, args, error } of CASES) {
