@@ -1,6 +1,6 @@
 /** Creating directories: the buildout's standard ones, and any a recipe needs. */
 import { existsSync, mkdirSync } from "node:fs";
-import { fsReason, UserError } from "./errors.ts";
+import { fsReason, oneLine, UserError } from "./errors.ts";
 import { pyRepr } from "./install/pyrepr.ts";
 import { logger } from "./log.ts";
 
@@ -17,7 +17,9 @@ export function makeDirectories(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw new UserError(`Couldn't create directory ${dir}: ${fsReason(err)}`);
+    throw new UserError(
+      oneLine(`Couldn't create directory ${dir}: ${fsReason(err)}`),
+    );
   }
 }
 

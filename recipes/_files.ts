@@ -17,7 +17,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fsReason, UserError } from "../lib/errors.ts";
+import { fsReason, oneLine, UserError } from "../lib/errors.ts";
 import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
 import { isDirectory } from "../lib/fs_kinds.ts";
@@ -36,7 +36,9 @@ const REASONS: Record<string, string> = {
 function fileError(err: unknown, path: string): unknown {
   const code = (err as { code?: string }).code ?? "";
   const reason = REASONS[code];
-  return reason ? new UserError(`Couldn't write ${path}: ${reason}`) : err;
+  return reason
+    ? new UserError(`Couldn't write ${oneLine(path)}: ${reason}`)
+    : err;
 }
 
 /**
@@ -57,7 +59,7 @@ export function writeAtomic(path: string, data: Uint8Array, mode?: FileMode) {
   // existing name there may be a link planted to be written through.
   // Renaming over `.` or a mount point fails with EBUSY, not EISDIR.
   if (isDirectory(path)) {
-    throw new UserError(`Couldn't write ${path}: ${REASONS.EISDIR}`);
+    throw new UserError(`Couldn't write ${oneLine(path)}: ${REASONS.EISDIR}`);
   }
   const temp = hiddenTemp(path);
   try {

@@ -44,13 +44,13 @@ export function copyInto(source: string, target: string, mode?: number): void {
     removeTempFile(temp);
     if (!isSystemError(err)) throw err;
     if (err.code === "ENAMETOOLONG") {
-      throw new UserError(`File name too long: ${target}`);
+      throw new UserError(`File name too long: ${oneLine(target)}`);
     }
     // A copy's error names its source whichever side failed, and the
     // temporary as its target: the message names the file to look at.
     throw readable(source)
-      ? new UserError(`Couldn't write ${target}: ${fsReason(err)}`)
-      : new UserError(`Couldn't read ${source}: ${fsReason(err)}`);
+      ? new UserError(oneLine(`Couldn't write ${target}: ${fsReason(err)}`))
+      : new UserError(oneLine(`Couldn't read ${source}: ${fsReason(err)}`));
   }
 }
 

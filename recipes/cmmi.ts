@@ -34,6 +34,7 @@ import {
 } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
+import { oneLine } from "../lib/errors.ts";
 import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import { lockBuild } from "../lib/install/lock_build.ts";
 import type {
@@ -104,7 +105,9 @@ function logEnvironment(logger: RecipeLogger, env: Environment): void {
 function requireConfigure(buildout: RecipeBuildout, dir: string): void {
   if (!existsSync(join(dir, "configure"))) {
     throw new buildout.UserError(
-      `No configure script in ${dir}: set configure-command for sources ` +
+      `No configure script in ${
+        oneLine(dir)
+      }: set configure-command for sources ` +
         "that are not configured with ./configure",
     );
   }
@@ -123,7 +126,7 @@ function requireSourceDirectory(
 ): void {
   if (!isDirectory(dir)) {
     throw new buildout.UserError(
-      `The path ${dir} of [${options.name}] is not a directory`,
+      oneLine(`The path ${dir} of [${options.name}] is not a directory`),
     );
   }
 }

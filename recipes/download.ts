@@ -60,7 +60,9 @@ function octalMode(
  */
 function requireFile(buildout: RecipeBuildout, url: string, file: string) {
   if (isDirectory(file)) {
-    throw new buildout.UserError(`${url} is a directory, not a file to place`);
+    throw new buildout.UserError(
+      `${oneLine(url)} is a directory, not a file to place`,
+    );
   }
 }
 
@@ -322,7 +324,9 @@ export class GoceptDownload implements Recipe {
     const location = destination ?? this.options.require("location");
     if (!destination && exists(location)) {
       throw new this.buildout.UserError(
-        `${location} already exists (left over from a broken install?): ` +
+        `${
+          oneLine(location)
+        } already exists (left over from a broken install?): ` +
           "remove it and run buildout again",
       );
     }

@@ -128,17 +128,21 @@ export default class Mkdir implements Recipe {
     const listed = this.listed.has(path);
     if (!this.createIntermediate && listed && !isDirectory(parent)) {
       throw new this.buildout.UserError(
-        `Cannot create: ${path}\n       Parent does not exist or not a directory.`,
+        `Cannot create: ${
+          oneLine(path)
+        }\n       Parent does not exist or not a directory.`,
       );
     }
     if (existsSync(path) && !isDirectory(path)) {
       throw new this.buildout.UserError(
-        `Cannot create directory: ${path}. It's a file.`,
+        `Cannot create directory: ${oneLine(path)}. It's a file.`,
       );
     }
     if (!existsSync(path) && exists(path)) {
       throw new this.buildout.UserError(
-        `Cannot create directory: ${path}. It's a broken symbolic link.`,
+        oneLine(
+          `Cannot create directory: ${path}. It's a broken symbolic link.`,
+        ),
       );
     }
     if (parent === path || existsSync(path)) {

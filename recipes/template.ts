@@ -266,7 +266,7 @@ export default class Template implements Recipe {
         source = readTemplate(buildout, name, origin).toString(inputEncoding);
       }
     } else {
-      this.fail(`Input file '${input}' does not exist.`);
+      this.fail(`Input file '${oneLine(input)}' does not exist.`);
     }
     if (!this.render) {
       this.result = Buffer.from(

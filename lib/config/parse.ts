@@ -5,7 +5,7 @@
  * without `=`, and section names with spaces (`[my section]`, which
  * `${my section:option}` may name).
  */
-import { UserError } from "../errors.ts";
+import { oneLine, UserError } from "../errors.ts";
 import { pyRepr } from "../install/pyrepr.ts";
 import type { Note } from "./annotated.ts";
 
@@ -185,7 +185,9 @@ export function parse(
       if (!current) {
         if (!pyStrip(line)) continue;
         throw new UserError(
-          `${source}, line ${lineno}: text before the first section header: ${
+          `${
+            oneLine(source)
+          }, line ${lineno}: text before the first section header: ${
             quoted(line)
           }`,
         );
@@ -222,7 +224,9 @@ export function parse(
   }
   if (bad.length) {
     throw new UserError(
-      `${source}, ${bad.join("; ")}: not an option, section header or ` +
+      `${oneLine(source)}, ${
+        bad.join("; ")
+      }: not an option, section header or ` +
         "continuation line",
     );
   }
@@ -299,9 +303,9 @@ function evaluateHeader(
     return evaluate(unescaped.trim());
   } catch (err) {
     if (err instanceof UserError) {
-      throw new UserError(
+      throw new UserError(oneLine(
         `${source}, line ${lineno}: invalid condition in ${line.trim()}: ${err.message}`,
-      );
+      ));
     }
     throw err;
   }

@@ -8,7 +8,7 @@ import {
   readSync,
   statSync,
 } from "node:fs";
-import { UserError } from "../errors.ts";
+import { oneLine, UserError } from "../errors.ts";
 import { withDefaultSignals } from "../interrupt.ts";
 
 // A byte order mark is kept: the parser reports it as zc.buildout would.
@@ -38,7 +38,7 @@ export function readConfigText(path: string, source: string = path): string {
     return UTF8.decode(bytes);
   } catch {
     throw new UserError(
-      `${source}, line ${firstBadLine(bytes)}: not UTF-8 text`,
+      `${oneLine(source)}, line ${firstBadLine(bytes)}: not UTF-8 text`,
     );
   }
 }
@@ -81,7 +81,7 @@ const CHUNK = 1 << 20;
 
 function tooLarge(source: string): UserError {
   return new UserError(
-    `Couldn't read ${source}: more than ${
+    `Couldn't read ${oneLine(source)}: more than ${
       MAX_CONFIG_BYTES / 2 ** 20
     } MiB, too large for a configuration file`,
   );

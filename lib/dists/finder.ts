@@ -11,7 +11,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { UserError } from "../errors.ts";
+import { oneLine, UserError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { type DistName, parseArchiveName } from "./archive_name.ts";
 import { htmlLinks } from "./html_links.ts";
@@ -102,9 +102,9 @@ export class Finder {
    */
   searched(key: string): string[] {
     const mark = (location: string) => {
-      if (this.missing.has(location)) return `${location} (not found)`;
+      if (this.missing.has(location)) return oneLine(`${location} (not found)`);
       const reason = this.unreadable.get(location);
-      return reason ? `${location} (${reason})` : location;
+      return oneLine(reason ? `${location} (${reason})` : location);
     };
     const { findLinks, indexes, cacheDirectory } = this.options;
     const result = [...this.readable(findLinks).map(mark)];
@@ -167,7 +167,9 @@ export class Finder {
       reason = err.reason;
     }
     logger.warn(
-      `Download error on ${location}: ${reason} -- Some packages may not be found!`,
+      oneLine(
+        `Download error on ${location}: ${reason} -- Some packages may not be found!`,
+      ),
     );
     this.unreadable.set(location, reason);
     return undefined;
@@ -186,7 +188,9 @@ export class Finder {
       const found = parseArchiveName(basename(path));
       if (!found) {
         throw new UserError(
-          `The find-links location ${location} is neither a directory nor a ` +
+          `The find-links location ${
+            oneLine(location)
+          } is neither a directory nor a ` +
             "distribution archive named <name>-<version>.tgz (.tar.gz, " +
             ".tar.bz2, .tar.xz, .zip)",
         );

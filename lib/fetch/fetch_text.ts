@@ -7,7 +7,7 @@
  */
 import { UrlNotFound } from "../config/load.ts";
 import { readConfigText } from "../config/text.ts";
-import { UserError } from "../errors.ts";
+import { oneLine, UserError } from "../errors.ts";
 import { Download, type OptionSource, silentLogger } from "./download.ts";
 import { DownloadError } from "./errors.ts";
 import { removeTempFile } from "./temp_files.ts";
@@ -41,7 +41,9 @@ export async function fetchText(
     ({ path, isTemp } = await download.download(url));
   } catch (err) {
     if (err instanceof DownloadError) {
-      const message = `Error downloading extends for URL ${url}: ${err.reason}`;
+      const message = oneLine(
+        `Error downloading extends for URL ${url}: ${err.reason}`,
+      );
       // A file: URL's only download error is a missing file.
       if (
         err.status === 404 || err.status === 410 || /^file:/i.test(url)
@@ -55,7 +57,9 @@ export async function fetchText(
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(
-      `Error downloading extends for URL ${url}: ${(err as Error).message}`,
+      oneLine(
+        `Error downloading extends for URL ${url}: ${(err as Error).message}`,
+      ),
     );
   } finally {
     if (isTemp) removeTempFile(path);

@@ -161,13 +161,15 @@ export function readPackage(dir: string): DevelopPackage {
     if (code === "ENOENT" || code === "ENOTDIR") {
       const python = pythonProjectFile(dir);
       throw new UserError(
-        `${dir} is not a develop package: it has no package.json` +
+        `${oneLine(dir)} is not a develop package: it has no package.json` +
           (python
             ? ` (its ${python} makes it a Python project, which buildout cannot develop)`
             : ""),
       );
     }
-    throw new UserError(`Couldn't read ${file}: ${(err as Error).message}`);
+    throw new UserError(
+      oneLine(`Couldn't read ${file}: ${(err as Error).message}`),
+    );
   }
   const meta = (json ?? {}) as {
     name?: unknown;
@@ -653,11 +655,15 @@ async function importEntry(
     // Its signature covers only the package's own files (as distributions,
     // which refuse such entry points when unpacked).
     throw new UserError(
-      `The module ${path} (${where}) is outside the package directory ${pkg.dir}`,
+      oneLine(
+        `The module ${path} (${where}) is outside the package directory ${pkg.dir}`,
+      ),
     );
   }
   if (!existsSync(path)) {
-    throw new UserError(`The module ${path} (${where}) does not exist`);
+    throw new UserError(
+      oneLine(`The module ${path} (${where}) does not exist`),
+    );
   }
   let module: Record<string, unknown>;
   try {
@@ -667,14 +673,16 @@ async function importEntry(
     );
   } catch (err) {
     throw new UserError(
-      `Couldn't load the module ${path} (${where}): ${loadFailure(err)}`,
+      oneLine(
+        `Couldn't load the module ${path} (${where}): ${loadFailure(err)}`,
+      ),
       { cause: err },
     );
   }
   const value = name === "default" ? defaultExport(module) : module[name];
   if (typeof value !== "function") {
     throw new UserError(
-      `The module ${path} (${where}) has no ${
+      `The module ${oneLine(path)} (${oneLine(where)}) has no ${
         name === "default" ? "default export" : `export '${name}'`
       } that is a function or class`,
     );

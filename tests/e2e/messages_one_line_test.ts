@@ -101,12 +101,86 @@ const CASES: { config: string; args: string[]; error: string }[] = [
     error: "Invalid version pin in [versions]: spam = 1.0\\n2 " +
       "(expected a version such as 1.0)",
   },
+  {
+    config: "[buildout]\nparts =\n[x:a \x1b]\n",
+    args: [],
+    error: "/sample-buildout/buildout.cfg, line 3: invalid condition in " +
+      "[x:a \\x1b]: invalid syntax in condition: a \\x1b",
+  },
+  {
+    config: "[buildout]\nparts =\nbin-directory = buildout.cfg/x\x1by\n",
+    args: [],
+    error: "Couldn't create directory /sample-buildout/buildout.cfg/x\\x1by: " +
+      "not a directory",
+  },
+  {
+    config: part(
+      "recipe = hexagonit.recipe.download\nurl =\n  /no/such\n  x\n",
+    ),
+    args: [],
+    error: "Error downloading /no/such\\nx: no such file or directory",
+  },
+  {
+    config: part(
+      "recipe = collective.recipe.template\ninput = no\x1bpe\n" +
+        "output = ${buildout:directory}/out\n",
+    ),
+    args: [],
+    error: "Input file 'no\\x1bpe' does not exist.",
+  },
+  {
+    config: part("recipe = hexagonit.recipe.cmmi\npath = no\x1bpe\n"),
+    args: [],
+    error: "The path /sample-buildout/no\\x1bpe of [a] is not a directory",
+  },
+  {
+    config: part("recipe = z3c.recipe.mkdir\npaths = f\x1bile\n"),
+    args: [],
+    error: "Cannot create directory: /sample-buildout/f\\x1bile. It's a file.",
+  },
+  {
+    config: "[buildout]\nparts = a\nfind-links = no\x1bpe\n\n" +
+      "[a]\nrecipe = spam\n",
+    args: [],
+    error: "Couldn't find a distribution for 'spam' (looked in " +
+      "/sample-buildout/no\\x1bpe (not found)).",
+  },
+  {
+    config: "[buildout]\nparts = a\nfind-links = f\x1bile\n\n" +
+      "[a]\nrecipe = spam\n",
+    args: [],
+    error: "The find-links location /sample-buildout/f\\x1bile is neither",
+  },
+  {
+    config: part(
+      "recipe = hexagonit.recipe.download\n" +
+        "url = ${buildout:directory}/d\x1bir\ndownload-only = true\n",
+    ),
+    args: [],
+    error: "/sample-buildout/d\\x1bir is a directory, not a file to place",
+  },
+  {
+    config: part(
+      "recipe = collective.recipe.template\ninline = x\n" +
+        "output = ${buildout:directory}/d\x1bir\n",
+    ),
+    args: [],
+    error: "Couldn't write /sample-buildout/d\\x1bir: it is a directory",
+  },
+  {
+    config: "[buildout]\nparts =\ndevelop = d\x1bir\n",
+    args: [],
+    error: "/sample-buildout/d\\x1bir is not a develop package: " +
+      "it has no package.json",
+  },
 ];
 
 for (const { config, args, error } of CASES) {
   Deno.test(`one line: Error: ${error}`, async () => {
     using sample = await sampleBuildout();
     sample.mkdir("dists");
+    sample.write("f\x1bile", "");
+    sample.mkdir("d\x1bir");
     sample.write("buildout.cfg", config);
     const result = await sample.run(args);
     assert.equal(result.code, 1, result.output);
@@ -118,6 +192,37 @@ for (const { config, args, error } of CASES) {
       lines.every((line) => line === "While:" || line.startsWith("  ")),
       result.output,
     );
+  });
+}
+
+/** Configuration files whose name holds a line break, each with a fault. */
+const BAD_FILES: { text: string | Uint8Array; error: string }[] = [
+  {
+    text: "junk\n[buildout]\nparts =\n",
+    error: "/sample-buildout/a\\nb.cfg, line 1: text before the first " +
+      "section header: 'junk'",
+  },
+  {
+    text: "[buildout]\nparts =\n  x\nbad line\n",
+    error: "/sample-buildout/a\\nb.cfg, line 4: 'bad line': not an option",
+  },
+  {
+    text: new Uint8Array([...new TextEncoder().encode("[buildout]\n"), 0xff]),
+    error: "/sample-buildout/a\\nb.cfg, line 2: not UTF-8 text",
+  },
+];
+
+for (const { text, error } of BAD_FILES) {
+  Deno.test(`one line: Error: ${error}`, async () => {
+    using sample = await sampleBuildout();
+    Deno.writeFileSync(
+      `${sample.dir}/a\nb.cfg`,
+      typeof text === "string" ? new TextEncoder().encode(text) : text,
+    );
+    const result = await sample.run(["-c", "a\nb.cfg"]);
+    assert.equal(result.code, 1, result.output);
+    const last = result.stderr.trimEnd().split("\n").pop()!;
+    assert.ok(last.startsWith(`Error: ${error}`), result.output);
   });
 }
 
