@@ -173,6 +173,14 @@ const CASES: { config: string; args: string[]; error: string }[] = [
     error: "/sample-buildout/d\\x1bir is not a develop package: " +
       "it has no package.json",
   },
+  {
+    config: part(
+      "recipe = collective.recipe.template\ninline = x\n" +
+        `output = \${buildout:directory}/\x1b${"x".repeat(300)}\n`,
+    ),
+    args: [],
+    error: "File name too long: /sample-buildout/\\x1bxxxxxxxx",
+  },
 ];
 
 for (const { config, args, error } of CASES) {
