@@ -181,6 +181,11 @@ const CASES: { config: string; args: string[]; error: string }[] = [
     args: [],
     error: "File name too long: /sample-buildout/\\x1bxxxxxxxx",
   },
+  {
+    config: "[buildout]\nparts =\nextends = d\x1bir\n",
+    args: [],
+    error: "Couldn't read /sample-buildout/d\\x1bir: it is a directory",
+  },
 ];
 
 for (const { config, args, error } of CASES) {
