@@ -186,6 +186,23 @@ const CASES: { config: string; args: string[]; error: string }[] = [
     args: [],
     error: "Couldn't read /sample-buildout/d\\x1bir: it is a directory",
   },
+  {
+    config: "[buildout]\nparts =\ninstalled = f\x1bile\n",
+    args: [],
+    error: "The installation database /sample-buildout/f\\x1bile is corrupt",
+  },
+  {
+    config: "[buildout]\nparts =\ninstalled = no\x1bpe/x\n",
+    args: [],
+    error: "The directory of the installed file does not exist: " +
+      "/sample-buildout/no\\x1bpe/x",
+  },
+  {
+    // Its lock file, installed + ".lock", is the name too long.
+    config: `[buildout]\nparts =\ninstalled = \x1b${"x".repeat(250)}\n`,
+    args: [],
+    error: "Couldn't create /sample-buildout/\\x1bxxxxxxxx",
+  },
 ];
 
 for (const { config, args, error } of CASES) {
