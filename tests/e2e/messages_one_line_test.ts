@@ -203,6 +203,15 @@ const CASES: { config: string; args: string[]; error: string }[] = [
     args: [],
     error: "Couldn't create /sample-buildout/\\x1bxxxxxxxx",
   },
+  {
+    config: part(
+      "recipe = hexagonit.recipe.cmmi\npath = d\x1bir\n" +
+        "configure-command = false\n",
+    ),
+    args: [],
+    error: "Command 'false' failed with exit status 1 in " +
+      "/sample-buildout/d\\x1bir",
+  },
 ];
 
 for (const { config, args, error } of CASES) {
