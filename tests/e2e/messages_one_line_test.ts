@@ -212,6 +212,11 @@ const CASES: { config: string; args: string[]; error: string }[] = [
     error: "Command 'false' failed with exit status 1 in " +
       "/sample-buildout/d\\x1bir",
   },
+  {
+    config: EMPTY,
+    args: ["-c", "f\x1bile", "init"],
+    error: "/sample-buildout/f\\x1bile already exists; init never overwrites",
+  },
 ];
 
 for (const { config, args, error } of CASES) {
