@@ -163,16 +163,20 @@ export function refusedByFileSystem(err: unknown): string | undefined {
     dest?: unknown;
   };
   if (typeof code !== "string" || typeof path !== "string") return undefined;
-  if (REFUSALS.has(code)) return `Couldn't write ${path}: ${fsReason(err)}`;
+  if (REFUSALS.has(code)) {
+    return `Couldn't write ${oneLine(path)}: ${oneLine(fsReason(err))}`;
+  }
   if (code === "EACCES" || code === "EPERM") {
-    return `Permission denied: ${path}`;
+    return `Permission denied: ${oneLine(path)}`;
   }
   if (code === "EMFILE" || code === "ENFILE") {
-    return `Too many open files (see ulimit -n): ${path}`;
+    return `Too many open files (see ulimit -n): ${oneLine(path)}`;
   }
   if (code === "ENAMETOOLONG") {
     // A copy or rename names its source `path` and its target `dest`.
-    return `File name too long: ${typeof dest === "string" ? dest : path}`;
+    return `File name too long: ${
+      oneLine(typeof dest === "string" ? dest : path)
+    }`;
   }
   return undefined;
 }

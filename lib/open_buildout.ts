@@ -64,7 +64,9 @@ export const realSource: ConfigSource = {
       const code = (err as { code?: string }).code;
       if (code === "ENOENT" || code === "ENOTDIR") return undefined;
       const reason = READ_ERRORS[code ?? ""] ?? (err as Error).message;
-      throw new UserError(`Couldn't read ${path}: ${reason}`);
+      throw new UserError(
+        `Couldn't read ${oneLine(path)}: ${oneLine(reason)}`,
+      );
     }
   },
   // Loaded on first use: HTTP costs start-up time most runs never need.

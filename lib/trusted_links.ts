@@ -19,7 +19,7 @@ import {
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
-import { fsReason, UserError } from "./errors.ts";
+import { fsReason, oneLine, UserError } from "./errors.ts";
 
 /** Links followed when resolving one path (Linux's own limit). */
 const MAX_LINKS = 40;
@@ -28,7 +28,8 @@ const MAX_LINKS = 40;
 export class UntrustedLink extends UserError {
   constructor(readonly link: string, readonly owner: number) {
     super(
-      `${link} is a symbolic link owned by user ${owner}, not by root, ` +
+      `${oneLine(link)} is a symbolic link owned by user ${owner}, ` +
+        "not by root, " +
         "the user running buildout or the buildout directory's owner",
     );
   }
@@ -79,7 +80,9 @@ export function trustedRealPath(path: string, trusted: Set<number>): string {
     }
     if (!trusted.has(stat.uid)) throw new UntrustedLink(next, stat.uid);
     if (++links > MAX_LINKS) {
-      throw new UserError(`Too many levels of symbolic links in ${path}`);
+      throw new UserError(
+        `Too many levels of symbolic links in ${oneLine(path)}`,
+      );
     }
     const target = readlinkSync(next);
     if (target.startsWith("/")) done = "/";
@@ -132,7 +135,9 @@ export function setDirectoryPermissions(
       constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW,
     );
   } catch (err) {
-    throw new UserError(`Couldn't open ${path}: ${fsReason(err)}`);
+    throw new UserError(
+      `Couldn't open ${oneLine(path)}: ${oneLine(fsReason(err))}`,
+    );
   }
   try {
     // O_NOFOLLOW guards the last component only: where /proc tells what
@@ -144,14 +149,18 @@ export function setDirectoryPermissions(
       // No /proc: the last component is still never a link.
     }
     if (opened !== real) {
-      throw new UserError(`${path} changed while its permissions were set`);
+      throw new UserError(
+        `${oneLine(path)} changed while its permissions were set`,
+      );
     }
     try {
       if (mode !== undefined) fchmodSync(fd, mode);
       if (uid !== -1 || gid !== -1) fchownSync(fd, uid, gid);
     } catch (err) {
       throw new UserError(
-        `Couldn't set permissions of ${path}: ${fsReason(err)}`,
+        `Couldn't set permissions of ${oneLine(path)}: ${
+          oneLine(fsReason(err))
+        }`,
       );
     }
   } finally {

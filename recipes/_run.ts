@@ -4,7 +4,7 @@
  * and stderr inherited so build output streams live.
  */
 import { spawn } from "node:child_process";
-import { fsReason } from "../lib/errors.ts";
+import { fsReason, oneLine } from "../lib/errors.ts";
 import { isDirectory } from "../lib/fs_kinds.ts";
 import { afterChildEnded } from "../lib/interrupt.ts";
 
@@ -43,7 +43,9 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
     if (!isDirectory(opts.cwd)) {
       return reject(
         new opts.UserError(
-          `Couldn't run '${shown}' in ${opts.cwd}: no such directory`,
+          `Couldn't run '${oneLine(shown)}' in ${
+            oneLine(opts.cwd)
+          }: no such directory`,
         ),
       );
     }
@@ -57,9 +59,9 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
     child.on("error", (err) =>
       reject(
         new opts.UserError(
-          `Couldn't start /bin/sh to run '${shown}' in ${opts.cwd}: ${
-            fsReason(err)
-          }`,
+          `Couldn't start /bin/sh to run '${oneLine(shown)}' in ${
+            oneLine(opts.cwd)
+          }: ${oneLine(fsReason(err))}`,
         ),
       ));
     child.on("close", (code, signal) =>
@@ -70,7 +72,11 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
           : `failed with exit status ${code}${
             code === NOT_FOUND ? " (command not found)" : ""
           }`;
-        reject(new opts.UserError(`Command '${shown}' ${how} in ${opts.cwd}`));
+        reject(
+          new opts.UserError(
+            `Command '${oneLine(shown)}' ${how} in ${oneLine(opts.cwd)}`,
+          ),
+        );
       }));
   });
 }

@@ -25,6 +25,7 @@ import { slaposBool } from "./_bool.ts";
 import { lockBuild } from "../lib/install/lock_build.ts";
 import { holds } from "../lib/path_holds.ts";
 import { makeReadOnly, removeTree } from "./_paths.ts";
+import { oneLine } from "../lib/errors.ts";
 
 const MARKER = ".buildout-shared.json";
 
@@ -127,7 +128,8 @@ export class SharedPart {
     const directory = this.buildout.section("buildout").require("directory");
     if (holds(location, directory)) {
       throw new this.buildout.UserError(
-        `Not installing into ${location}: it holds the buildout directory, ` +
+        `Not installing into ${oneLine(location)}: it holds the buildout ` +
+          "directory, " +
           "which would be removed first",
       );
     }
@@ -136,10 +138,14 @@ export class SharedPart {
       mkdirSync(location, { recursive: true });
       await build();
       if (!existsSync(location)) {
-        throw new this.buildout.UserError(`'${location}' was not created`);
+        throw new this.buildout.UserError(
+          `'${oneLine(location)}' was not created`,
+        );
       }
       if (this.maybeShared && !statSync(location).isDirectory()) {
-        throw new this.buildout.UserError(`'${location}' is not a directory`);
+        throw new this.buildout.UserError(
+          `'${oneLine(location)}' is not a directory`,
+        );
       }
       if (this.signature === undefined) return [location];
       writeFileSync(marker + ".tmp", this.signature);

@@ -16,7 +16,7 @@ import {
 import { dirname, join } from "node:path";
 import type { Buildout } from "../buildout.ts";
 import { createStandardDirectories } from "../directories.ts";
-import { fsReason, UserError } from "../errors.ts";
+import { fsReason, oneLine, UserError } from "../errors.ts";
 import { easyInstallLogger, logger } from "../log.ts";
 import { pyRepr } from "../install/pyrepr.ts";
 
@@ -43,13 +43,17 @@ export const MINIMAL_CONFIG = "[buildout]\nparts = \n";
 export function writeInitialConfig(path: string): void {
   if (existsSync(path)) {
     throw new UserError(
-      `${path} already exists; init never overwrites a configuration: use 'buildout bootstrap'`,
+      `${
+        oneLine(path)
+      } already exists; init never overwrites a configuration: use 'buildout bootstrap'`,
     );
   }
   try {
     writeFileSync(path, MINIMAL_CONFIG, { flag: "wx" });
   } catch (err) {
-    throw new UserError(`Couldn't create ${path}: ${fsReason(err)}`);
+    throw new UserError(
+      `Couldn't create ${oneLine(path)}: ${oneLine(fsReason(err))}`,
+    );
   }
   logger.info(`Creating ${pyRepr(path)}.`);
 }
@@ -62,7 +66,9 @@ export function bootstrap(buildout: Buildout, self: SelfCommand): void {
   try {
     installSelf(self, script);
   } catch (err) {
-    throw new UserError(`Couldn't write ${script}: ${fsReason(err)}`);
+    throw new UserError(
+      `Couldn't write ${oneLine(script)}: ${oneLine(fsReason(err))}`,
+    );
   }
   easyInstallLogger.info(`Generated script ${pyRepr(script)}.`);
 }

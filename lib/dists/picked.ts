@@ -13,7 +13,7 @@ import {
   openSync,
   writeSync,
 } from "node:fs";
-import { fsReason, UserError } from "../errors.ts";
+import { fsReason, oneLine, UserError } from "../errors.ts";
 import { writeFd } from "../log.ts";
 import { APPEND_RESOLVED, trustedFile } from "../trusted_links.ts";
 import type { PickedVersion } from "./installer.ts";
@@ -108,7 +108,9 @@ function appendVersions(
     if (fd !== undefined) takeBack(fd, size);
     if (err instanceof UserError) throw err;
     throw new UserError(
-      `Couldn't write the picked versions to ${file}: ${fsReason(err)}`,
+      `Couldn't write the picked versions to ${oneLine(file)}: ${
+        oneLine(fsReason(err))
+      }`,
     );
   } finally {
     if (fd !== undefined) closeSync(fd);

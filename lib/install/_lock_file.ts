@@ -107,7 +107,7 @@ export function takeLock(path: string): Release | LockHolder {
     // Removed only if still the same dead owner's, not a new run's.
     if (read(path) === owner) removeTempFile(path);
   }
-  throw new UserError(`Couldn't lock ${path}: it keeps changing`);
+  throw new UserError(`Couldn't lock ${oneLine(path)}: it keeps changing`);
 }
 
 /**
@@ -125,7 +125,9 @@ function create(
     const code = (err as { code?: string }).code ?? "";
     if (code === "EEXIST") return "exists";
     if (REFUSALS.has(code)) return "refused";
-    throw new UserError(`Couldn't create ${path}: ${fsReason(err)}`);
+    throw new UserError(
+      `Couldn't create ${oneLine(path)}: ${oneLine(fsReason(err))}`,
+    );
   }
   try {
     writeSync(fd, content);
@@ -133,7 +135,9 @@ function create(
     closeSync(fd);
     removeTempFile(path);
     if (REFUSALS.has((err as { code?: string }).code ?? "")) return "refused";
-    throw new UserError(`Couldn't write ${path}: ${fsReason(err)}`);
+    throw new UserError(
+      `Couldn't write ${oneLine(path)}: ${oneLine(fsReason(err))}`,
+    );
   }
   closeSync(fd);
   return "created";

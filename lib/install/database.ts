@@ -38,7 +38,7 @@ import {
 } from "node:fs";
 import { Buffer } from "node:buffer";
 import { formatSection } from "../config/serialize.ts";
-import { fsReason, UserError } from "../errors.ts";
+import { fsReason, oneLine, UserError } from "../errors.ts";
 import { readDatabaseText } from "./_database_text.ts";
 import { pyRepr } from "./pyrepr.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
@@ -168,7 +168,9 @@ export class InstallDatabase {
     const db = new InstallDatabase(path, true, location);
     const corrupt = (detail: string) =>
       new UserError(
-        `The installation database ${path} is corrupt: ${detail}. ` +
+        `The installation database ${oneLine(path)} is corrupt: ${
+          oneLine(detail)
+        }. ` +
           "Buildout cannot tell which parts are installed, so it changed nothing. " +
           "Restore the file, or move it away to reinstall every part " +
           "(the old parts' files are then left in place), and run buildout again.",

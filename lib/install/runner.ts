@@ -290,7 +290,9 @@ class InstallRun {
         // Found now, not when the first part's record is written.
         if (!existsSync(dirname(installed))) {
           throw new UserError(
-            `The directory of the installed file does not exist: ${installed}`,
+            `The directory of the installed file does not exist: ${
+              oneLine(installed)
+            }`,
           );
         }
         this.unlock = lockInstalled(installed);

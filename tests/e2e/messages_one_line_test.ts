@@ -173,6 +173,50 @@ const CASES: { config: string; args: string[]; error: string }[] = [
     error: "/sample-buildout/d\\x1bir is not a develop package: " +
       "it has no package.json",
   },
+  {
+    config: part(
+      "recipe = collective.recipe.template\ninline = x\n" +
+        `output = \${buildout:directory}/\x1b${"x".repeat(300)}\n`,
+    ),
+    args: [],
+    error: "File name too long: /sample-buildout/\\x1bxxxxxxxx",
+  },
+  {
+    config: "[buildout]\nparts =\nextends = d\x1bir\n",
+    args: [],
+    error: "Couldn't read /sample-buildout/d\\x1bir: it is a directory",
+  },
+  {
+    config: "[buildout]\nparts =\ninstalled = f\x1bile\n",
+    args: [],
+    error: "The installation database /sample-buildout/f\\x1bile is corrupt",
+  },
+  {
+    config: "[buildout]\nparts =\ninstalled = no\x1bpe/x\n",
+    args: [],
+    error: "The directory of the installed file does not exist: " +
+      "/sample-buildout/no\\x1bpe/x",
+  },
+  {
+    // Its lock file, installed + ".lock", is the name too long.
+    config: `[buildout]\nparts =\ninstalled = \x1b${"x".repeat(250)}\n`,
+    args: [],
+    error: "Couldn't create /sample-buildout/\\x1bxxxxxxxx",
+  },
+  {
+    config: part(
+      "recipe = hexagonit.recipe.cmmi\npath = d\x1bir\n" +
+        "configure-command = false\n",
+    ),
+    args: [],
+    error: "Command 'false' failed with exit status 1 in " +
+      "/sample-buildout/d\\x1bir",
+  },
+  {
+    config: EMPTY,
+    args: ["-c", "f\x1bile", "init"],
+    error: "/sample-buildout/f\\x1bile already exists; init never overwrites",
+  },
 ];
 
 for (const { config, args, error } of CASES) {
