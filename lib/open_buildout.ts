@@ -140,8 +140,9 @@ export async function openBuildout(
   doing("Initializing.", () => {
     const options = buildout.section("buildout");
     let directory = options.require("directory");
-    // Relative (or empty) is from the current directory, as zc.buildout
-    // joins it; absolute here, since a run changes into it more than once.
+    // A written directory is absolute already (see Buildout); one made by a
+    // substitution may still be relative: from the current directory, as
+    // zc.buildout joins it, since a run changes into it more than once.
     if (!isAbsolute(directory)) {
       directory = resolve(request.cwd, directory);
       options.set("directory", directory);

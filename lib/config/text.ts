@@ -2,11 +2,11 @@
 import { Buffer } from "node:buffer";
 import {
   closeSync,
+  constants,
   fstatSync,
   openSync,
   readFileSync,
   readSync,
-  statSync,
 } from "node:fs";
 import { oneLine, UserError } from "../errors.ts";
 import { withDefaultSignals } from "../interrupt.ts";
@@ -44,21 +44,36 @@ export function readConfigText(path: string, source: string = path): string {
 }
 
 function readBounded(path: string, source: string): Uint8Array {
-  // A FIFO or a device may block in open or read until a signal.
-  if (!statSync(path).isFile()) {
-    return withDefaultSignals(() => readOpened(path, source));
+  // Opened without blocking: a FIFO without a writer would block the open.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  let stat;
+  try {
+    stat = fstatSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
   }
-  return readOpened(path, source);
+  if (stat.isFile()) return readOpened(fd, stat.size, source);
+  closeSync(fd);
+  // A FIFO or a device may block in open or read until a signal.
+  return withDefaultSignals(() =>
+    readOpened(openSync(path, "r"), undefined, source)
+  );
 }
 
-function readOpened(path: string, source: string): Uint8Array {
-  const fd = openSync(path, "r");
+/**
+ * The bytes of the open `fd`, which is closed: a regular file (of `size`
+ * bytes) whole; a device or a pipe (`/dev/zero`), whose size says nothing,
+ * in chunks up to the bound.
+ */
+function readOpened(
+  fd: number,
+  size: number | undefined,
+  source: string,
+): Uint8Array {
   try {
-    // A regular file is read whole; a device or a pipe (`/dev/zero`), whose
-    // size says nothing, in chunks up to the bound.
-    const stat = fstatSync(fd);
-    if (stat.isFile()) {
-      if (stat.size > MAX_CONFIG_BYTES) throw tooLarge(source);
+    if (size !== undefined) {
+      if (size > MAX_CONFIG_BYTES) throw tooLarge(source);
       return readFileSync(fd);
     }
     const chunks: Uint8Array[] = [];
