@@ -40,8 +40,7 @@ import {
 } from "../open_buildout.ts";
 import type { SelfCommand } from "./bootstrap.ts";
 import { type Distributions, distributionsOf } from "../dists/distributions.ts";
-import { isUrl as isLinkUrl } from "../dists/finder.ts";
-import { type DistName, parseArchiveName } from "../dists/archive_name.ts";
+import { isUrl as isLinkUrl, localArchives } from "../dists/finder.ts";
 import { compareVersions } from "../dists/version.ts";
 import { holds } from "../path_holds.ts";
 
@@ -347,28 +346,21 @@ function distsNotCarried(
   cache: string,
   directory: string,
 ): string[] {
-  if (!dists) return [];
+  const got = dists?.got() ?? [];
+  if (!got.length) return [];
   const places = [join(cache, "dist")].concat(
-    dists.settings.findLinks.filter((link) =>
+    dists!.settings.findLinks.filter((link) =>
       !isLinkUrl(link) && holds(directory, link)
     ),
   );
-  const archives: DistName[] = [];
-  for (const place of places) {
-    let names: string[];
+  const archives = places.flatMap((place) => {
     try {
-      names = statSync(place).isDirectory()
-        ? readdirSync(place)
-        : [basename(place)];
+      return localArchives(place) ?? [];
     } catch {
-      continue;
+      return []; // not an archive: the run that got `got` read none there
     }
-    for (const name of names) {
-      const parsed = parseArchiveName(name);
-      if (parsed) archives.push(parsed);
-    }
-  }
-  return dists.got().filter((dist) =>
+  });
+  return got.filter((dist) =>
     !archives.some((archive) =>
       archive.key === dist.key &&
       compareVersions(archive.version, dist.version) === 0

@@ -59,6 +59,50 @@ export function isUrl(location: string): boolean {
 }
 
 /** Finds the archives offered for a project. */
+/** An archive in a local find-links location. */
+export interface LocalArchive extends DistName {
+  filename: string;
+  path: string;
+}
+
+/**
+ * The archives of a local find-links location (named `location` in
+ * messages): a directory's, in name order, or the archive `path` names;
+ * undefined when there is nothing at `path`.
+ *
+ * @throws {UserError} for a file that is not a distribution archive.
+ */
+export function localArchives(
+  path: string,
+  location: string = path,
+): LocalArchive[] | undefined {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    return undefined;
+  }
+  if (!isDirectory) {
+    const found = parseArchiveName(basename(path));
+    if (!found) {
+      throw new UserError(
+        `The find-links location ${
+          oneLine(location)
+        } is neither a directory nor a ` +
+          "distribution archive named <name>-<version>.tgz (.tar.gz, " +
+          ".tar.bz2, .tar.xz, .zip)",
+      );
+    }
+    return [{ ...found, filename: basename(path), path }];
+  }
+  const result: LocalArchive[] = [];
+  for (const filename of readdirSync(path).sort()) {
+    const found = parseArchiveName(filename);
+    if (found) result.push({ ...found, filename, path: join(path, filename) });
+  }
+  return result;
+}
+
 export class Finder {
   private linked?: Promise<Map<string, Candidate[]>>;
   private readonly indexed = new Map<string, Promise<Candidate[]>>();
@@ -177,44 +221,13 @@ export class Finder {
 
   /** A directory's archives, or the archive `path` itself. */
   private scanPath(path: string, location: string): Candidate[] {
-    let isDirectory: boolean;
-    try {
-      isDirectory = statSync(path).isDirectory();
-    } catch {
-      this.missing.add(location);
-      return [];
-    }
-    if (!isDirectory) {
-      const found = parseArchiveName(basename(path));
-      if (!found) {
-        throw new UserError(
-          `The find-links location ${
-            oneLine(location)
-          } is neither a directory nor a ` +
-            "distribution archive named <name>-<version>.tgz (.tar.gz, " +
-            ".tar.bz2, .tar.xz, .zip)",
-        );
-      }
-      return [{
-        ...found,
-        filename: basename(path),
-        location: path,
-        local: true,
-      }];
-    }
-    const result: Candidate[] = [];
-    for (const filename of readdirSync(path).sort()) {
-      const found = parseArchiveName(filename);
-      if (found) {
-        result.push({
-          ...found,
-          filename,
-          location: join(path, filename),
-          local: true,
-        });
-      }
-    }
-    return result;
+    const archives = localArchives(path, location);
+    if (!archives) this.missing.add(location);
+    return (archives ?? []).map(({ path, ...found }) => ({
+      ...found,
+      location: path,
+      local: true,
+    }));
   }
 
   private async scanIndexes(key: string): Promise<Candidate[]> {
