@@ -296,6 +296,8 @@ export class Options {
   private sets = 0;
   /** Paths registered by `created()` during a recipe call, else undefined. */
   private createdPaths?: string[];
+  /** Told of each registration, before the recipe goes on. */
+  private onCreated?: (paths: string[]) => void;
 
   constructor(readonly buildout: Buildout, readonly name: string) {}
 
@@ -452,19 +454,25 @@ export class Options {
         `Attempt to register a created path while not installing (${this.name})`,
       );
     }
+    this.onCreated?.(paths);
     for (const path of paths) this.createdPaths.push(path);
     return this.createdPaths;
   }
 
-  /** @internal enables `created()` for a recipe's install or update. */
-  startCreated(): void {
+  /**
+   * @internal enables `created()` for a recipe's install or update;
+   * `onCreated` is told of each registration.
+   */
+  startCreated(onCreated?: (paths: string[]) => void): void {
     this.createdPaths = [];
+    this.onCreated = onCreated;
   }
 
   /** @internal disables `created()`; returns the paths it registered. */
   stopCreated(): string[] {
     const paths = this.createdPaths ?? [];
     this.createdPaths = undefined;
+    this.onCreated = undefined;
     return paths;
   }
 

@@ -26,13 +26,7 @@ import type {
 } from "../lib/recipe/api.ts";
 import { hexagonitBool, slaposBool } from "./_bool.ts";
 import { downloadTo, withDownload } from "./_fetch.ts";
-import {
-  copyInto,
-  exists,
-  isDirectory,
-  removeTree,
-  urlFileName,
-} from "./_paths.ts";
+import { copyInto, exists, isDirectory, urlFileName } from "./_paths.ts";
 import { SharedPart } from "./_shared_part.ts";
 
 /**
@@ -163,13 +157,10 @@ export class HexagonitDownload implements Recipe {
     const created = !exists(destination);
     // The original file name, even when the cache names files by hash.
     const target = join(destination, this.filename || urlFileName(this.url));
+    // Registered, so a failure or a killed run has it removed.
+    if (created) this.options.created(destination);
     makeDirectories(destination);
-    try {
-      copyInto(file, target, this.mode);
-    } catch (err) {
-      if (created) removeTree(destination);
-      throw err;
-    }
+    copyInto(file, target, this.mode);
     return created ? [destination] : [target];
   }
 
@@ -185,6 +176,7 @@ export class HexagonitDownload implements Recipe {
         strip: this.strip,
         excludes: this.excludes,
         ignoreExisting: hexagonitBool(this.options.get("ignore-existing")),
+        created: (path) => this.options.created(path),
       },
     );
   }
@@ -201,7 +193,8 @@ export class HexagonitDownload implements Recipe {
 /**
  * hexagonit.recipe.download's unpacking: `file` goes into `destination`
  * (created if missing), whose existing top-level entries are an error, or
- * skipped with `ignoreExisting`. Logs how many members `excludes` skipped
+ * skipped with `ignoreExisting`; `created` is told of each path before it
+ * is created there. Logs how many members `excludes` skipped
  * (and, from `-vv` on, each of them) before `Extracting package to`, as the
  * original does. Returns `[destination]` when it created it, else the
  * entries it moved in.
@@ -218,6 +211,7 @@ export async function unpackMerging(
     strip: boolean | "auto";
     excludes: string[];
     ignoreExisting: boolean;
+    created?: (path: string) => void;
   },
 ): Promise<string[]> {
   const created = !exists(destination);
@@ -251,6 +245,7 @@ export async function unpackMerging(
       logger.info(`Ignoring existing target: ${oneLine(path)}`);
       return "skip";
     },
+    onCreating: options.created,
   });
   return created ? [destination] : added;
 }
@@ -341,18 +336,15 @@ export class GoceptDownload implements Recipe {
     if (GOCEPT_ARCHIVES.some((ext) => this.filename.endsWith(ext))) {
       await this.buildout.extract(file, target, {
         stripTopLevelDir: this.options.get("strip-top-level-dir") === "true",
+        onCreating: (path) => this.options.created(path),
       });
       return;
     }
     requireFile(this.buildout, this.url, file);
-    const created = !exists(target);
+    // Registered, so a failure or a killed run has it removed.
+    if (!exists(target)) this.options.created(target);
     makeDirectories(target);
-    try {
-      copyInto(file, join(target, this.filename));
-    } catch (err) {
-      if (created) removeTree(target);
-      throw err;
-    }
+    copyInto(file, join(target, this.filename));
   }
 
   /** Downloads through `download-directory` when one is set. */

@@ -95,7 +95,14 @@ export async function extract(
     options.onUnpacked?.(tree.excluded);
     const top = topDirectory(tmp, archive, options.stripTopLevelDir ?? false);
     tree.finish(top);
-    placed = place(archive, tmp, top, target, options.onExisting);
+    placed = place(
+      archive,
+      tmp,
+      top,
+      target,
+      options.onExisting,
+      options.onCreating,
+    );
     for (const dir of tree.directories()) {
       const path = dir.key === top ? undefined : finalPath(placed, dir.key);
       if (path === undefined) continue;

@@ -39,6 +39,12 @@ import {
 } from "./database.ts";
 import { developPackages, expandGlob } from "./develop.ts";
 import { lockInstalled } from "./lock.ts";
+import {
+  PENDING_SUFFIX,
+  PendingPaths,
+  readPending,
+  removePending,
+} from "./pending.ts";
 import { recordFailedPart } from "./failed_part.ts";
 import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "./pyrepr.ts";
@@ -221,6 +227,9 @@ class InstallRun {
   private trusted?: Set<number>;
   /** Other buildouts' records, read at the first removal. */
   private others?: OtherBuildouts;
+  /** What the part in progress created, for a run killed before its record. */
+  private readonly pending: PendingPaths;
+  private readonly pendingPath?: string;
   /** Releases the database's lock, once taken. */
   unlock?: () => void;
 
@@ -242,7 +251,11 @@ class InstallRun {
     const written = STANDARD_DIRECTORIES.map((name) =>
       this.main.require(`${name}-directory`)
     );
-    if (installed) written.push(installed, `${installed}.lock`);
+    if (installed) {
+      this.pendingPath = installed + PENDING_SUFFIX;
+      written.push(installed, `${installed}.lock`, this.pendingPath);
+    }
+    this.pending = new PendingPaths(this.pendingPath);
     this.loader = new RecipeLoader(
       this.main.require("develop-eggs-directory"),
       distributionsOf(buildout),
@@ -309,6 +322,7 @@ class InstallRun {
         }),
     );
     this.developPackages(db);
+    doing("Installing.", () => this.removeInterrupted(db));
 
     const uninstallMissing = only.length === 0;
     const plan = await this.plan(uninstallMissing ? [] : only);
@@ -352,6 +366,35 @@ class InstallRun {
           }
         }),
     );
+  }
+
+  /**
+   * Removes what the part in progress had created when a run was killed
+   * before its record was saved (see pending.ts), as a failed install's
+   * paths are removed; a path a record names stays.
+   */
+  private removeInterrupted(db: InstallDatabase): void {
+    if (this.pendingPath === undefined) return;
+    const left = readPending(this.pendingPath);
+    if (left === undefined) return;
+    const recorded = new Set<string>();
+    for (const part of db.parts) {
+      for (const file of db.get(part)!.get(INSTALLED)?.split("\n") ?? []) {
+        if (file) recorded.add(resolve(this.directory, file));
+      }
+    }
+    const stale = left.paths.filter((path) => {
+      const full = resolve(this.directory, path);
+      return path && !recorded.has(full) &&
+        lstatSync(full, { throwIfNoEntry: false }) !== undefined;
+    });
+    if (stale.length) {
+      logger.info(
+        `Removing what the interrupted install of ${left.part} created.`,
+      );
+      this.removePaths(stale);
+    }
+    removePending(this.pendingPath);
   }
 
   /** The directory `develop` lists holding package `name`, if any. */
@@ -599,6 +642,7 @@ class InstallRun {
       // A part found installed had all its options read when compared.
       if (!installed) warnUnused(options);
       db.saveRecords();
+      this.pending.done();
     };
     const fail = (thrown: unknown): never => {
       const err = asObject(thrown);
@@ -611,10 +655,11 @@ class InstallRun {
         this.removePaths(oldFiles);
         if (db.exists) db.saveRecords();
       }
+      this.pending.done();
       addDoing(err, doing);
       throw err;
     };
-    options.startCreated();
+    options.startCreated((paths) => this.pending.add(part, paths));
     if (!builtin) releaseOutput();
     let returned: InstallResult | Promise<InstallResult>;
     let thenable: boolean;
@@ -631,7 +676,10 @@ class InstallRun {
       flushOutput();
       // Ctrl-C now must not leave what the recipe created, as it would
       // not on a failure.
-      const interrupted = () => this.removePaths(options.created());
+      const interrupted = () => {
+        this.removePaths(options.created());
+        this.pending.done();
+      };
       trackCleanup(interrupted);
       return settled(
         returned,

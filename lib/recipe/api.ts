@@ -152,6 +152,14 @@ export interface ExtractOptions {
    * ```
    */
   onExisting?: (path: string) => "merge" | "skip";
+  /**
+   * Called with each path the extraction is about to create in the
+   * destination (the destination itself when it did not exist, else each
+   * new top-level entry), just before it appears: the moment to register it
+   * with `options.created()`, so that even a run killed right afterwards
+   * has it removed by the next run.
+   */
+  onCreating?: (path: string) => void;
 }
 
 /** Paths to remove on uninstall: one, several, or none (also `null`). */

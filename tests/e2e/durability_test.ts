@@ -44,18 +44,64 @@ export default class Dir {
 }
 `;
 
+// Like `dir`, but as the download recipe does: an existing path is an
+// error, and the path is registered with created() before it is made.
+const MADE_RECIPE = `
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+
+export default class Made {
+  constructor(buildout, name, options) {
+    this.buildout = buildout;
+    this.name = name;
+    this.options = options;
+  }
+  async install() {
+    const path = this.options.require("path");
+    if (existsSync(path)) {
+      throw new this.buildout.UserError("Target " + path + " already exists.");
+    }
+    this.options.created(path);
+    mkdirSync(path);
+    writeFileSync(path + "/data", "made\\n");
+    const hold = this.options.get("hold");
+    if (hold) {
+      writeFileSync(this.name + ".pid", String(process.pid));
+      while (existsSync(hold)) await new Promise((r) => setTimeout(r, 10));
+    }
+    return path;
+  }
+  update() {}
+}
+`;
+
 function setUp(sample: Sample): void {
   sample.mkdir("recipes");
   sample.write("recipes", "dir.ts", DIR_RECIPE);
+  sample.write("recipes", "made.ts", MADE_RECIPE);
   sample.write(
     "recipes",
     "package.json",
     JSON.stringify({
       name: "recipes",
-      buildout: { recipes: { dir: "./dir.ts" } },
+      buildout: { recipes: { dir: "./dir.ts", made: "./made.ts" } },
     }),
   );
 }
+
+/** `one` (a dir part), then `slow`, a made part holding on `hold`. */
+const MADE_CONFIG = `[buildout]
+develop = recipes
+parts = one slow
+
+[one]
+recipe = recipes:dir
+path = one
+
+[slow]
+recipe = recipes:made
+path = slow
+hold = hold
+`;
 
 /** A buildout of `parts`, each a `dir` part; `slow` waits on `hold`. */
 function config(...parts: string[]): string {
@@ -551,4 +597,102 @@ Deno.test({
       );
     }
   },
+});
+
+Deno.test("what a part killed by SIGKILL had registered is removed by the next run, which installs it again", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", MADE_CONFIG);
+  const killed = await killWhileSlow(sample, "SIGKILL");
+  assert.equal(killed.signal, "SIGKILL", killed.output);
+  assert.ok(existsSync(sample.path("slow", "data")));
+  assert.equal(
+    sample.cat(".installed.cfg.pending"),
+    `"slow"\n"slow"\n`,
+  );
+
+  assert.equal(
+    await runOk(sample),
+    `Develop: '/sample-buildout/recipes'
+Removing what the interrupted install of slow created.
+Updating one.
+Installing slow.
+`,
+  );
+  assert.equal(sample.cat("slow", "data"), "made\n");
+  assert.ok(!existsSync(sample.path(".installed.cfg.pending")));
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nUpdating one.\nUpdating slow.\n",
+  );
+});
+
+Deno.test("what a part killed by SIGKILL had registered is removed once it is no longer configured", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", MADE_CONFIG);
+  await killWhileSlow(sample, "SIGKILL");
+  assert.ok(existsSync(sample.path("slow")));
+
+  sample.write("buildout.cfg", config("one"));
+  assert.equal(
+    await runOk(sample),
+    `Develop: '/sample-buildout/recipes'
+Removing what the interrupted install of slow created.
+Updating one.
+`,
+  );
+  assert.ok(!existsSync(sample.path("slow")));
+  assert.ok(!existsSync(sample.path(".installed.cfg.pending")));
+});
+
+Deno.test("a journal left behind removes only what no record names, up to a line cut short", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one", "two"));
+  await runOk(sample);
+  sample.mkdir("left");
+  sample.mkdir("cut");
+  // Killed after two's record was saved, then again while writing a line.
+  sample.write(
+    ".installed.cfg.pending",
+    `"two"\n"two"\n"left"\n"${sample.path("gone")}"\n"cut`,
+  );
+
+  assert.equal(
+    await runOk(sample),
+    `Develop: '/sample-buildout/recipes'
+Removing what the interrupted install of two created.
+Updating one.
+Updating two.
+`,
+  );
+  assert.ok(existsSync(sample.path("two")), "two's recorded path stays");
+  assert.ok(!existsSync(sample.path("left")));
+  assert.ok(existsSync(sample.path("cut")), "a line cut short is not read");
+  assert.ok(!existsSync(sample.path(".installed.cfg.pending")));
+});
+
+Deno.test("a part that registers nothing, and a buildout without a database, write no journal", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one", "slow"));
+  const { running } = await untilSlow(sample);
+  assert.ok(!existsSync(sample.path(".installed.cfg.pending")));
+  sample.remove("hold");
+  assert.equal((await running).code, 0);
+  sample.remove("slow.pid");
+
+  sample.write(
+    "buildout.cfg",
+    MADE_CONFIG.replace("[buildout]\n", "[buildout]\ninstalled =\n")
+      .replace("path = slow\n", "path = fresh\n"),
+  );
+  const { running: again } = await untilSlow(sample);
+  assert.deepEqual(
+    sample.ls().filter((entry) => entry.includes(".pending")),
+    [],
+  );
+  sample.remove("hold");
+  assert.equal((await again).code, 0);
 });

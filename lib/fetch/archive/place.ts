@@ -39,7 +39,8 @@ function lstat(path: string): Stats | undefined {
 
 /**
  * Moves the entries of `root/top` (the whole temporary root when `top` is
- * "") into `destination`.
+ * "") into `destination`, telling `onCreating` of each path it is about
+ * to create there (the destination, or each new top-level entry).
  *
  * @throws {UserError} when the destination is not a directory, or an
  *   existing entry cannot be merged with the archive's
@@ -50,11 +51,13 @@ export function place(
   top: string,
   destination: string,
   onExisting: OnExisting = () => "merge",
+  onCreating: (path: string) => void = () => {},
 ): Placed {
   const source = top === "" ? root : join(root, top);
   const moved = new Map<string, string>();
   const existing = lstat(destination);
   if (existing === undefined) {
+    onCreating(destination);
     renameSync(source, destination);
     // a new destination gets the default mode, not the archive's or mkdtemp's
     chmodSync(destination, 0o777 & ~process.umask());
@@ -81,6 +84,7 @@ export function place(
       plan(archive, root, from, target, moves);
     }
   }
+  for (const target of added) onCreating(target);
   const done: string[] = [];
   try {
     for (const [from, target] of moves) {

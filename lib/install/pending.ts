@@ -1,0 +1,99 @@
+/**
+ * What the part being installed has created so far, on disk beside the
+ * installation database (`.installed.cfg.pending`), so that a run killed
+ * before the part's record was written (SIGKILL, power loss) does not leave
+ * those files to block the next run ("Target ... already exists"): that
+ * run removes them before anything else, as a failed install's are.
+ *
+ * One line per entry, each a JSON value: the part's name, then each path
+ * a recipe registered with `options.created()`. The file is written only
+ * when a recipe registers a path, so parts that register none (and every
+ * no-op update) cost nothing, and it is removed once the part's record is
+ * saved or its failure handled.
+ */
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { oneLine, refusedByFileSystem, UserError } from "../errors.ts";
+
+/** The journal of the database `installed` (its file name plus this). */
+export const PENDING_SUFFIX = ".pending";
+
+/** The journal of one run; disabled when there is no database. */
+export class PendingPaths {
+  /** The part whose paths the file holds, once written for it. */
+  private written?: string;
+
+  constructor(private readonly path: string | undefined) {}
+
+  /**
+   * Adds `paths`, which part `part` has just registered, before the recipe
+   * goes on.
+   *
+   * @throws {UserError} when the file system refuses the write.
+   */
+  add(part: string, paths: string[]): void {
+    if (this.path === undefined || paths.length === 0) return;
+    let text = this.written === part ? "" : JSON.stringify(part) + "\n";
+    for (const path of paths) text += JSON.stringify(path) + "\n";
+    try {
+      // A new part's first paths replace what a previous part left.
+      writeFileSync(this.path, text, {
+        flag: this.written === part ? "a" : "w",
+        mode: 0o644,
+      });
+    } catch (err) {
+      throw new UserError(
+        refusedByFileSystem(err) ??
+          `Couldn't write ${oneLine(this.path)}: ${oneLine(String(err))}`,
+      );
+    }
+    this.written = part;
+  }
+
+  /** Forgets the part in progress: its record is saved or it failed. */
+  done(): void {
+    if (this.written === undefined || this.path === undefined) return;
+    rmSync(this.path, { force: true });
+    this.written = undefined;
+  }
+}
+
+/** What an interrupted run's journal says. */
+export interface Interrupted {
+  part: string;
+  paths: string[];
+}
+
+/**
+ * Reads the journal an interrupted run left at `path`, if any. A line cut
+ * short by the kill, or anything that is not a JSON string, ends it.
+ */
+export function readPending(path: string): Interrupted | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return undefined;
+    throw new UserError(
+      refusedByFileSystem(err) ??
+        `Couldn't read ${oneLine(path)}: ${oneLine(String(err))}`,
+    );
+  }
+  const values: string[] = [];
+  for (const line of text.split("\n").slice(0, -1)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      break;
+    }
+    if (typeof value !== "string") break;
+    values.push(value);
+  }
+  const [part, ...paths] = values;
+  return part === undefined ? { part: "", paths: [] } : { part, paths };
+}
+
+/** Removes the journal at `path`, once acted on. */
+export function removePending(path: string): void {
+  rmSync(path, { force: true });
+}
