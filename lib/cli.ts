@@ -54,7 +54,8 @@ Options:
                  options of the part whose recipe failed.
 
 Assignments are of the form section:option=value (also section:option+=value
-and section:option-=value) and override the configuration files.
+and section:option-=value) and override the configuration files; without a
+section (parts=test) the section is buildout.
 Options and assignments can be given in any order.
 
 Commands:
@@ -193,14 +194,16 @@ function refuseOptionsAfter(command: string, args: string[]): void {
   }
 }
 
+/** `section:option=value`; `option=value` is `[buildout]`'s, as in 2.x. */
 function parseAssignment(arg: string): Assignment {
   const eq = arg.indexOf("=");
   const target = arg.slice(0, eq);
   const names = target.split(":");
+  if (names.length === 1) names.unshift("buildout");
   if (names.length !== 2 || !names[0].trim() || !names[1].trim()) {
     throw new UserError(
       oneLine(
-        `Invalid option: ${target} (assignments are section:option=value)`,
+        `Invalid option: ${target} (assignments are [section:]option=value)`,
       ),
     );
   }

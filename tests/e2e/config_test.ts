@@ -1096,9 +1096,36 @@ Deno.test("error: a substitution cycle in [buildout]", async () => {
   assert.match(error, /\$\{buildout:b\}/);
 });
 
-Deno.test("error: an assignment without a section", async () => {
-  const { error } = await configError("[buildout]\nparts =\n", "foo=bar");
-  assert.match(error, /^Invalid option: foo\b/);
+// zc.buildout 2.0 on: "The section defaults to the buildout section."
+Deno.test("an assignment without a section sets [buildout]'s option", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = a\n\n[a]\nrecipe = debug\nx = 1\n",
+  );
+  const set = await sample.run("parts= annotate buildout");
+  assert.equal(set.code, 0, set.output);
+  assert.ok(set.stdout.includes("\nparts= \n    COMMAND_LINE_VALUE\n"));
+  const added = await sample.run("parts+=b annotate buildout");
+  assert.ok(
+    sample.normalize(added.stdout).includes(
+      "\nparts= a\nb\n    /sample-buildout/buildout.cfg\n+=  COMMAND_LINE_VALUE\n",
+    ),
+    added.stdout,
+  );
+  const run = await sample.run("foo=bar");
+  assert.equal(run.code, 0, run.output);
+  assert.match(run.stdout, /^Unused options for buildout: 'foo'\.\n/m);
+});
+
+Deno.test("error: an assignment without an option name", async () => {
+  for (const arg of ["=bar", ":x=1", "a:=1"]) {
+    const { error } = await configError("[buildout]\nparts =\n", arg);
+    assert.match(
+      error,
+      /^Invalid option: \S* \(assignments are \[section:\]option=value\)$/,
+    );
+  }
 });
 
 Deno.test("error: an assignment with two colons", async () => {

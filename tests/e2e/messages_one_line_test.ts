@@ -15,8 +15,8 @@ function part(options: string): string {
 const CASES: { config: string; args: string[]; error: string }[] = [
   {
     config: EMPTY,
-    args: ["a\nb=c"],
-    error: "Invalid option: a\\nb (assignments are section:option=value)",
+    args: ["a:b\nc:d=1"],
+    error: "Invalid option: a:b\\nc:d (assignments are [section:]option=value)",
   },
   {
     config: EMPTY,
