@@ -6,34 +6,53 @@
  * run removes them before anything else, as a failed install's are.
  *
  * One line per entry, each a JSON value: the part's name, then each path
- * a recipe registered with `options.created()`. The file is written only
- * when a recipe registers a path, so parts that register none (and every
- * no-op update) cost nothing, and it is removed once the part's record is
- * saved or its failure handled.
+ * a recipe registered with `options.created()`, relative to the buildout
+ * directory when inside it: a relocatable buildout moved or copied after
+ * the kill then removes its own files, not those of the directory it was
+ * in (where the original may have been installed since). The file is
+ * written only when a recipe registers a path, so parts that register none
+ * (and every no-op update) cost nothing, and it is removed once the part's
+ * record is saved or its failure handled.
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
 import { oneLine, refusedByFileSystem, UserError } from "../errors.ts";
 
 /** The journal of the database `installed` (its file name plus this). */
 export const PENDING_SUFFIX = ".pending";
 
+/**
+ * Errors of a file system refusing the journal: the run goes on without
+ * it, as without its lock (see _lock_file.ts). A read-only buildout
+ * directory still updates parts writing elsewhere; failing there would
+ * uninstall the part, removing its files.
+ */
+const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT", "EACCES", "EPERM"]);
+
 /** The journal of one run; disabled when there is no database. */
 export class PendingPaths {
   /** The part whose paths the file holds, once written for it. */
   private written?: string;
+  /** The file system refused a write: no journal for this run. */
+  private refused = false;
 
-  constructor(private readonly path: string | undefined) {}
+  constructor(
+    private readonly path: string | undefined,
+    private readonly directory: string,
+  ) {}
 
   /**
    * Adds `paths`, which part `part` has just registered, before the recipe
    * goes on.
    *
-   * @throws {UserError} when the file system refuses the write.
+   * @throws {UserError} when the write fails other than by a refusal.
    */
   add(part: string, paths: string[]): void {
-    if (this.path === undefined || paths.length === 0) return;
+    if (this.path === undefined || this.refused || !paths.length) return;
     let text = this.written === part ? "" : JSON.stringify(part) + "\n";
-    for (const path of paths) text += JSON.stringify(path) + "\n";
+    for (const path of paths) {
+      text += JSON.stringify(this.inDirectory(path)) + "\n";
+    }
     try {
       // A new part's first paths replace what a previous part left.
       writeFileSync(this.path, text, {
@@ -41,12 +60,24 @@ export class PendingPaths {
         mode: 0o644,
       });
     } catch (err) {
+      if (REFUSALS.has((err as { code?: string }).code ?? "")) {
+        this.refused = true;
+        return;
+      }
       throw new UserError(
         refusedByFileSystem(err) ??
           `Couldn't write ${oneLine(this.path)}: ${oneLine(String(err))}`,
       );
     }
     this.written = part;
+  }
+
+  /** `path` relative to the buildout directory when inside it. */
+  private inDirectory(path: string): string {
+    const inside = relative(this.directory, resolve(this.directory, path));
+    const outside = inside === "" || inside === ".." ||
+      inside.startsWith("../") || isAbsolute(inside);
+    return outside ? path : inside;
   }
 
   /** Forgets the part in progress: its record is saved or it failed. */

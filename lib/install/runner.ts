@@ -255,7 +255,7 @@ class InstallRun {
       this.pendingPath = installed + PENDING_SUFFIX;
       written.push(installed, `${installed}.lock`, this.pendingPath);
     }
-    this.pending = new PendingPaths(this.pendingPath);
+    this.pending = new PendingPaths(this.pendingPath, this.directory);
     this.loader = new RecipeLoader(
       this.main.require("develop-eggs-directory"),
       distributionsOf(buildout),

@@ -7,7 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+} from "node:fs";
+import { join } from "node:path";
 import { hostname } from "node:os";
 import process from "node:process";
 import {
@@ -695,4 +702,59 @@ Deno.test("a part that registers nothing, and a buildout without a database, wri
   );
   sample.remove("hold");
   assert.equal((await again).code, 0);
+});
+
+Deno.test("a copy of a relocatable buildout killed by SIGKILL removes its own copy of what the part had registered, not the original's", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  // Registered absolute, as the download recipes register their target.
+  sample.write(
+    "buildout.cfg",
+    MADE_CONFIG.replace("[buildout]\n", "[buildout]\nrelative-paths = true\n")
+      .replace("path = slow\n", "path = ${buildout:directory}/slow\n"),
+  );
+  await killWhileSlow(sample, "SIGKILL");
+  assert.ok(existsSync(sample.path("slow", "data")));
+  const copy = sample.path("..", "copy");
+  cpSync(sample.dir, copy, { recursive: true });
+
+  const result = await sample.run("", { cwd: copy });
+  assert.equal(result.code, 0, result.output);
+  assert.equal(
+    result.stdout,
+    `Develop: '/copy/recipes'
+Removing what the interrupted install of slow created.
+Updating one.
+Installing slow.
+`,
+  );
+  assert.ok(existsSync(sample.path("slow", "data")), "the original's stays");
+  assert.ok(!existsSync(join(copy, ".installed.cfg.pending")));
+});
+
+Deno.test({
+  name: "a read-only buildout directory still updates a part writing " +
+    `elsewhere, with no journal${mountSkip ? ` (skipped: ${mountSkip})` : ""}`,
+  ignore: mountSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const out = sample.tmpdir("out");
+    sample.write(out, "in.txt", "v1\n");
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = t\n[t]\nrecipe = slapos.recipe.template\n` +
+        `url = ${out}/in.txt\noutput = ${out}/out.txt\n`,
+    );
+    assert.equal((await sample.run()).code, 0);
+    sample.write(out, "in.txt", "v2\n");
+    const script = 'mount --bind "$1" "$1" && ' +
+      'mount -o remount,bind,ro "$1" && cd "$1" && exec "$2"';
+    const result = await exec(
+      "unshare",
+      ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
+      { env: { HOME: sample.home } },
+    );
+    assert.equal(result.code, 0, result.output);
+    assert.equal(readFileSync(join(out, "out.txt"), "utf8"), "v2\n");
+  },
 });
