@@ -50,6 +50,7 @@ import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "./pyrepr.ts";
 import { realPaths } from "./signature.ts";
 import { holds } from "../path_holds.ts";
+import { sweepAbandoned } from "../fetch/hidden_temp.ts";
 import { OtherBuildouts } from "./other_buildout.ts";
 import {
   trustedOwners,
@@ -371,9 +372,14 @@ class InstallRun {
   /**
    * Removes what the part in progress had created when a run was killed
    * before its record was saved (see pending.ts), as a failed install's
-   * paths are removed; a path a record names stays.
+   * paths are removed; a path a record names stays. Also removes killed
+   * runs' temporaries in the parts directory.
    */
   private removeInterrupted(db: InstallDatabase): void {
+    // A run killed while unpacking into the parts directory leaves its
+    // temporary there, which only the next unpacking there would sweep:
+    // none comes if that part is no longer configured.
+    sweepAbandoned(this.main.require("parts-directory"));
     if (this.pendingPath === undefined) return;
     const left = readPending(this.pendingPath);
     if (left === undefined) return;

@@ -25,6 +25,7 @@ import {
   sampleBuildout,
 } from "./harness.ts";
 import { mountSkipReason } from "./chroot.ts";
+import { hostTag } from "../../lib/fetch/hidden_temp.ts";
 
 // A part creating one directory. With `hold`, install writes the process id
 // to `<part>.pid` and then waits while the file named by `hold` exists: the
@@ -757,4 +758,22 @@ Deno.test({
     assert.equal(result.code, 0, result.output);
     assert.equal(readFileSync(join(out, "out.txt"), "utf8"), "v2\n");
   },
+});
+
+Deno.test("a killed run's temporary in the parts directory goes with the next run, whatever it installs", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one"));
+  await runOk(sample);
+  // What a run killed while unpacking into parts/ leaves, that part then
+  // dropped from the configuration; and a live run's, which stays.
+  const dead = spawnSync("true").pid;
+  const left = `.buildout-${hostTag()}-${dead}-0badf00d-slow`;
+  const live = `.buildout-${hostTag()}-${process.pid}-0badf00d-other`;
+  sample.mkdir("parts", left);
+  sample.write("parts", left, "member", "half\n");
+  sample.mkdir("parts", live);
+
+  await runOk(sample);
+  assert.deepEqual(readdirSync(sample.path("parts")), [live]);
 });
