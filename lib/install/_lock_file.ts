@@ -20,8 +20,17 @@ import { fsReason, oneLine, UserError } from "../errors.ts";
 import { removeTempFile, trackTempFile } from "../fetch/temp_files.ts";
 import { pidNamespace, processExists, procStat } from "../process_exists.ts";
 
-/** Errors of a file system refusing writes (read-only, full, no access). */
-const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT", "EACCES", "EPERM"]);
+/**
+ * Errors of a file system refusing writes (read-only, full, no access): a
+ * run goes on without what it would have written beside the database.
+ */
+export const REFUSALS = new Set([
+  "EROFS",
+  "ENOSPC",
+  "EDQUOT",
+  "EACCES",
+  "EPERM",
+]);
 
 /** An empty lock older than this was left between its creation and write. */
 const EMPTY_STALE_MS = 60_000;

@@ -17,19 +17,23 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { oneLine, refusedByFileSystem, UserError } from "../errors.ts";
+import { REFUSALS } from "./_lock_file.ts";
 
 /** The journal of the database `installed` (its file name plus this). */
 export const PENDING_SUFFIX = ".pending";
 
-/**
- * Errors of a file system refusing the journal: the run goes on without
- * it, as without its lock (see _lock_file.ts). A read-only buildout
- * directory still updates parts writing elsewhere; failing there would
- * uninstall the part, removing its files.
- */
-const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT", "EACCES", "EPERM"]);
+/** What an interrupted run's journal says. */
+export interface Interrupted {
+  part: string;
+  paths: string[];
+}
 
-/** The journal of one run; disabled when there is no database. */
+/**
+ * The journal of one run; disabled when there is no database. A file
+ * system refusing it leaves the run without it, as without its lock: a
+ * read-only buildout directory still updates parts writing elsewhere, and
+ * failing there would uninstall the part, removing its files.
+ */
 export class PendingPaths {
   /** The part whose paths the file holds, once written for it. */
   private written?: string;
@@ -37,7 +41,7 @@ export class PendingPaths {
   private refused = false;
 
   constructor(
-    private readonly path: string | undefined,
+    readonly path: string | undefined,
     private readonly directory: string,
   ) {}
 
@@ -82,33 +86,46 @@ export class PendingPaths {
 
   /** Forgets the part in progress: its record is saved or it failed. */
   done(): void {
-    if (this.written === undefined || this.path === undefined) return;
-    rmSync(this.path, { force: true });
+    if (this.written === undefined) return;
+    this.clear();
     this.written = undefined;
   }
-}
 
-/** What an interrupted run's journal says. */
-export interface Interrupted {
-  part: string;
-  paths: string[];
-}
-
-/**
- * Reads the journal an interrupted run left at `path`, if any. A line cut
- * short by the kill, or anything that is not a JSON string, ends it.
- */
-export function readPending(path: string): Interrupted | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    if ((err as { code?: string }).code === "ENOENT") return undefined;
-    throw new UserError(
-      refusedByFileSystem(err) ??
-        `Couldn't read ${oneLine(path)}: ${oneLine(String(err))}`,
-    );
+  /**
+   * What the journal an interrupted run left says, if there is one. A line
+   * cut short by the kill, or anything that is not a JSON string, ends it.
+   */
+  left(): Interrupted | undefined {
+    if (this.path === undefined) return undefined;
+    let text: string;
+    try {
+      text = readFileSync(this.path, "utf8");
+    } catch (err) {
+      if ((err as { code?: string }).code === "ENOENT") return undefined;
+      throw new UserError(
+        refusedByFileSystem(err) ??
+          `Couldn't read ${oneLine(this.path)}: ${oneLine(String(err))}`,
+      );
+    }
+    return parse(text);
   }
+
+  /**
+   * Removes the journal; one a read-only directory keeps is acted on again
+   * by the next run, which finds nothing left to remove.
+   */
+  clear(): void {
+    if (this.path === undefined) return;
+    try {
+      rmSync(this.path, { force: true });
+    } catch (err) {
+      if (!REFUSALS.has((err as { code?: string }).code ?? "")) throw err;
+    }
+  }
+}
+
+/** The part and paths of a journal's text. */
+function parse(text: string): Interrupted {
   const values: string[] = [];
   for (const line of text.split("\n").slice(0, -1)) {
     let value: unknown;
@@ -120,11 +137,6 @@ export function readPending(path: string): Interrupted | undefined {
     if (typeof value !== "string") break;
     values.push(value);
   }
-  const [part, ...paths] = values;
-  return part === undefined ? { part: "", paths: [] } : { part, paths };
-}
-
-/** Removes the journal at `path`, once acted on. */
-export function removePending(path: string): void {
-  rmSync(path, { force: true });
+  const [part = "", ...paths] = values;
+  return { part, paths };
 }

@@ -39,12 +39,7 @@ import {
 } from "./database.ts";
 import { developPackages, expandGlob } from "./develop.ts";
 import { lockInstalled } from "./lock.ts";
-import {
-  PENDING_SUFFIX,
-  PendingPaths,
-  readPending,
-  removePending,
-} from "./pending.ts";
+import { PENDING_SUFFIX, PendingPaths } from "./pending.ts";
 import { recordFailedPart } from "./failed_part.ts";
 import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "./pyrepr.ts";
@@ -230,7 +225,6 @@ class InstallRun {
   private others?: OtherBuildouts;
   /** What the part in progress created, for a run killed before its record. */
   private readonly pending: PendingPaths;
-  private readonly pendingPath?: string;
   /** Releases the database's lock, once taken. */
   unlock?: () => void;
 
@@ -252,11 +246,9 @@ class InstallRun {
     const written = STANDARD_DIRECTORIES.map((name) =>
       this.main.require(`${name}-directory`)
     );
-    if (installed) {
-      this.pendingPath = installed + PENDING_SUFFIX;
-      written.push(installed, `${installed}.lock`, this.pendingPath);
-    }
-    this.pending = new PendingPaths(this.pendingPath, this.directory);
+    const pending = installed ? installed + PENDING_SUFFIX : undefined;
+    if (pending) written.push(installed, `${installed}.lock`, pending);
+    this.pending = new PendingPaths(pending, this.directory);
     this.loader = new RecipeLoader(
       this.main.require("develop-eggs-directory"),
       distributionsOf(buildout),
@@ -380,8 +372,7 @@ class InstallRun {
     // temporary there, which only the next unpacking there would sweep:
     // none comes if that part is no longer configured.
     sweepAbandoned(this.main.require("parts-directory"));
-    if (this.pendingPath === undefined) return;
-    const left = readPending(this.pendingPath);
+    const left = this.pending.left();
     if (left === undefined) return;
     const recorded = new Set<string>();
     for (const part of db.parts) {
@@ -400,7 +391,7 @@ class InstallRun {
       );
       this.removePaths(stale);
     }
-    removePending(this.pendingPath);
+    this.pending.clear();
   }
 
   /** The directory `develop` lists holding package `name`, if any. */
