@@ -27,9 +27,17 @@ import {
 import { mountSkipReason } from "./chroot.ts";
 import { hostTag } from "../../lib/fetch/hidden_temp.ts";
 
-// A part creating one directory. With `hold`, install writes the process id
-// to `<part>.pid` and then waits while the file named by `hold` exists: the
+// With the option `hold`, a recipe's install writes the process id to
+// `<part>.pid` and then waits while the file named by `hold` exists: the
 // test kills the run there.
+const HOLD = `    const hold = this.options.get("hold");
+    if (hold) {
+      writeFileSync(this.name + ".pid", String(process.pid));
+      while (existsSync(hold)) await new Promise((r) => setTimeout(r, 10));
+    }
+`;
+
+// A part creating one directory; it holds (see HOLD).
 const DIR_RECIPE = `
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 
@@ -41,12 +49,7 @@ export default class Dir {
   async install() {
     const path = this.options.require("path");
     mkdirSync(path, { recursive: true });
-    const hold = this.options.get("hold");
-    if (hold) {
-      writeFileSync(this.name + ".pid", String(process.pid));
-      while (existsSync(hold)) await new Promise((r) => setTimeout(r, 10));
-    }
-    return path;
+${HOLD}    return path;
   }
   update() {}
 }
@@ -71,12 +74,7 @@ export default class Made {
     this.options.created(path);
     mkdirSync(path);
     writeFileSync(path + "/data", "made\\n");
-    const hold = this.options.get("hold");
-    if (hold) {
-      writeFileSync(this.name + ".pid", String(process.pid));
-      while (existsSync(hold)) await new Promise((r) => setTimeout(r, 10));
-    }
-    return path;
+${HOLD}    return path;
   }
   update() {}
 }

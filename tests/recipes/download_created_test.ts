@@ -10,6 +10,7 @@ import { gzipSync } from "node:zlib";
 import { UserError } from "../../lib/errors.ts";
 import { extract } from "../../lib/fetch/archive.ts";
 import type {
+  InstallResult,
   RecipeBuildout,
   RecipeLogger,
   RecipeOptions,
@@ -82,17 +83,40 @@ function setUp(dir: string): string {
   return archive;
 }
 
+type RecipeClass = new (
+  buildout: RecipeBuildout,
+  name: string,
+  options: RecipeOptions,
+) => { install(): Promise<InstallResult> };
+
+/**
+ * Installs part `pkg` of `recipe` with `values` from the archive `file`;
+ * returns what install returned and each path registered, with whether it
+ * existed when registered.
+ */
+async function install(
+  recipe: RecipeClass,
+  dir: string,
+  file: string,
+  values: Record<string, string>,
+): Promise<{ returned: InstallResult; seen: Array<[string, boolean]> }> {
+  const seen: Array<[string, boolean]> = [];
+  const part = new recipe(
+    buildout(dir, file),
+    "pkg",
+    options("pkg", values, seen),
+  );
+  return { returned: await part.install(), seen };
+}
+
 Deno.test("download registers a destination it creates before it appears", async () => {
   using tmp = tempDir();
   const archive = setUp(tmp.path);
-  const seen: Array<[string, boolean]> = [];
-  const recipe = new Download(
-    buildout(tmp.path, archive),
-    "pkg",
-    options("pkg", { url: "http://example.com/pkg-1.0.tar" }, seen),
-  );
+  const { returned, seen } = await install(Download, tmp.path, archive, {
+    url: "http://example.com/pkg-1.0.tar",
+  });
   const destination = join(tmp.path, "parts", "pkg");
-  assert.deepEqual(await recipe.install(), [destination]);
+  assert.deepEqual(returned, [destination]);
   assert.deepEqual(seen, [[destination, false]]);
   assert.ok(existsSync(join(destination, "pkg-1.0", "README")));
 });
@@ -103,34 +127,24 @@ Deno.test("download registers each entry it adds to an existing destination", as
   const destination = join(tmp.path, "shared");
   mkdirSync(destination);
   writeFileSync(join(destination, "mine"), "kept\n");
-  const seen: Array<[string, boolean]> = [];
-  const recipe = new Download(
-    buildout(tmp.path, archive),
-    "pkg",
-    options("pkg", {
-      url: "http://example.com/pkg-1.0.tar",
-      destination,
-    }, seen),
-  );
+  const { returned, seen } = await install(Download, tmp.path, archive, {
+    url: "http://example.com/pkg-1.0.tar",
+    destination,
+  });
   const added = join(destination, "pkg-1.0");
-  assert.deepEqual(await recipe.install(), [added]);
+  assert.deepEqual(returned, [added]);
   assert.deepEqual(seen, [[added, false]]);
 });
 
 Deno.test("download-only registers the destination it creates", async () => {
   using tmp = tempDir();
   const archive = setUp(tmp.path);
-  const seen: Array<[string, boolean]> = [];
-  const recipe = new Download(
-    buildout(tmp.path, archive),
-    "pkg",
-    options("pkg", {
-      url: "http://example.com/pkg-1.0.tar",
-      "download-only": "true",
-    }, seen),
-  );
+  const { returned, seen } = await install(Download, tmp.path, archive, {
+    url: "http://example.com/pkg-1.0.tar",
+    "download-only": "true",
+  });
   const destination = join(tmp.path, "parts", "pkg");
-  assert.deepEqual(await recipe.install(), [destination]);
+  assert.deepEqual(returned, [destination]);
   assert.deepEqual(seen, [[destination, false]]);
   assert.ok(existsSync(join(destination, "pkg-1.0.tar")));
 });
@@ -140,14 +154,11 @@ Deno.test("gocept.download registers its location before unpacking into it", asy
   const archive = setUp(tmp.path);
   const tgz = archive.replace(/\.tar$/, ".tar.gz");
   writeFileSync(tgz, gzipSync(readFileSync(archive)));
-  const seen: Array<[string, boolean]> = [];
-  const recipe = new GoceptDownload(
-    buildout(tmp.path, tgz),
-    "pkg",
-    options("pkg", { url: "http://example.com/pkg-1.0.tar.gz" }, seen),
-  );
+  const { returned, seen } = await install(GoceptDownload, tmp.path, tgz, {
+    url: "http://example.com/pkg-1.0.tar.gz",
+  });
   const location = join(tmp.path, "parts", "pkg");
-  assert.deepEqual(await recipe.install(), [location]);
+  assert.deepEqual(returned, [location]);
   assert.deepEqual(seen, [[location, false]]);
   assert.ok(existsSync(join(location, "README")));
 });
