@@ -332,8 +332,23 @@ async function runCommand(
   bootstrap(buildout, self);
 }
 
+/**
+ * The most `While:` lines printed; a deeper context (a chain of thousands
+ * of substitutions) keeps its outermost and innermost lines, which say
+ * what the run was doing and where it failed.
+ */
+const WHILE_LINES = 40;
+
 function report(error: unknown, debug: boolean): void {
-  const context = doingOf(error);
+  let context = doingOf(error);
+  if (context.length > WHILE_LINES) {
+    const end = WHILE_LINES / 2;
+    context = [
+      ...context.slice(0, end),
+      `... (${context.length - WHILE_LINES} more lines) ...`,
+      ...context.slice(-end),
+    ];
+  }
   if (context.length) {
     err("While:\n" + context.map((d) => `  ${d}\n`).join(""));
   }

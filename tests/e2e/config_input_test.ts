@@ -174,6 +174,58 @@ Deno.test("substitutions that double a value past 64 Mi characters are a user er
   assert.match(result.stderr, /^ {2}Getting option s:v27\.$/m);
 });
 
+Deno.test("a While block thousands of lines deep keeps its first and last 20 lines", async () => {
+  using sample = await sampleBuildout();
+  // Each link adds three lines: getting, initializing, getting the option.
+  const chain = Array.from(
+    { length: 3000 },
+    (_, i) => `[s${i}]\no = \${s${i + 1}:o}\n`,
+  );
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts =\nx = \${s0:o}\n${chain.join("")}[s3000]\n`,
+  );
+  const result = await sample.run();
+  assert.equal(cleanError(result), "Referenced option does not exist: s3000:o");
+  const lines = result.stderr.split("\n");
+  const block = lines.slice(1, lines.indexOf("Error: " + cleanError(result)));
+  assert.equal(lines[0], "While:");
+  assert.equal(block.length, 41);
+  assert.deepEqual(block.slice(0, 4), [
+    "  Initializing.",
+    "  Getting section buildout.",
+    "  Initializing section buildout.",
+    "  Getting option buildout:x.",
+  ]);
+  assert.match(block[20], /^ {2}\.\.\. \(\d+ more lines\) \.\.\.$/);
+  assert.deepEqual(block.slice(-3), [
+    "  Getting section s2999.",
+    "  Initializing section s2999.",
+    "  Getting option s2999:o.",
+  ]);
+});
+
+Deno.test("a While block of 40 lines is printed whole", async () => {
+  using sample = await sampleBuildout();
+  // 4 lines for [buildout], 3 per link.
+  const chain = Array.from(
+    { length: 12 },
+    (_, i) => `[s${i}]\no = \${s${i + 1}:o}\n`,
+  );
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts =\nx = \${s0:o}\n${chain.join("")}[s12]\n`,
+  );
+  const result = await sample.run();
+  const lines = result.stderr.split("\n");
+  const block = lines.slice(1, lines.indexOf("Error: " + cleanError(result)));
+  assert.equal(block.length, 40);
+  assert.ok(
+    !block.some((line) => line.includes("more lines")),
+    block.join("\n"),
+  );
+});
+
 Deno.test("a device read as a configuration file is an error, not all the memory", async () => {
   using sample = await sampleBuildout();
   const tooLarge = "more than 64 MiB, too large for a configuration file";
