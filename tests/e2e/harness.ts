@@ -325,6 +325,12 @@ export class Sample {
   readonly dir: string;
   /** The empty directory used as `HOME` when running the executable. */
   readonly home: string;
+  /**
+   * The `TMPDIR` of runs, removed with the sample: what a run leaves in the
+   * system's temporary directory on purpose (a failed build's sources, as
+   * zc.recipe.cmmi keeps them) or by mistake stays out of the machine's.
+   */
+  readonly runTmpdir: string;
   /** The `_TEST_` directory holding the sample, the home and `tmpdir`s. */
   readonly testDir: string;
   readonly #base: string;
@@ -339,7 +345,10 @@ export class Sample {
       .sort((a, b) => b.length - a.length);
     this.dir = join(this.testDir, "sample-buildout");
     this.home = join(this.testDir, "home");
-    for (const d of [this.dir, this.home]) mkdirSync(d, { recursive: true });
+    this.runTmpdir = join(real, "tmp");
+    for (const d of [this.dir, this.home, this.runTmpdir]) {
+      mkdirSync(d, { recursive: true });
+    }
     for (const d of ["bin", "develop-eggs", "eggs", "parts"]) {
       mkdirSync(join(this.dir, d));
     }
@@ -394,6 +403,7 @@ export class Sample {
       cwd: opts.cwd ?? this.dir,
       env: {
         HOME: this.home,
+        TMPDIR: this.runTmpdir,
         BUILDOUT_HOME: undefined,
         BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
         COLUMNS: "80",
