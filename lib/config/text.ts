@@ -28,19 +28,32 @@ const MAX_CONFIG_BYTES = 2 ** 26;
  * otherwise change the path without a word.
  *
  * @example readConfigText("/srv/app/buildout.cfg") // "[buildout]\n..."
- * @throws {UserError} `SOURCE, line N: not UTF-8 text`, and
+ * @throws {UserError} `SOURCE, line N: not UTF-8 text` (or a NUL
+ *   character), and
  *   `Couldn't read SOURCE: ...` past 64 MiB. File-system errors
  *   (`ENOENT`, `EISDIR`) are thrown as they are.
  */
 export function readConfigText(path: string, source: string = path): string {
   const bytes = readBounded(path, source);
+  let text;
   try {
-    return UTF8.decode(bytes);
+    text = UTF8.decode(bytes);
   } catch {
     throw new UserError(
       `${oneLine(source)}, line ${firstBadLine(bytes)}: not UTF-8 text`,
     );
   }
+  // Valid UTF-8, but no path, URL or command can hold one: a value with it
+  // would fail wherever it is used, deep in a recipe.
+  const nul = text.indexOf("\0");
+  if (nul >= 0) {
+    const line = text.slice(0, nul).split("\n").length;
+    throw new UserError(
+      `${oneLine(source)}, line ${line}: a NUL character, which is binary ` +
+        "data, not configuration text",
+    );
+  }
+  return text;
 }
 
 function readBounded(path: string, source: string): Uint8Array {

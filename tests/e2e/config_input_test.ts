@@ -60,6 +60,36 @@ Deno.test("an extended URL that is not UTF-8 is an error naming the URL and line
   }
 });
 
+Deno.test("a NUL character in a configuration file is an error naming the file and line", async () => {
+  using sample = await sampleBuildout();
+  const nul = "is binary data, not configuration text";
+  sample.write("base.cfg", "[buildout]\nparts =\n\n[x]\npath = a\0b\n");
+  sample.write("buildout.cfg", "[buildout]\nextends = base.cfg\n");
+  assert.equal(
+    cleanError(await sample.run("annotate")),
+    `/sample-buildout/base.cfg, line 5: a NUL character, which ${nul}`,
+  );
+  // Read, the value failed only when a recipe used it as a path.
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = p\n[p]\nrecipe = mkdir\npaths = a\0b\n",
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 1);
+  assert.equal(
+    cleanError(result),
+    `/sample-buildout/buildout.cfg, line 5: a NUL character, which ${nul}`,
+  );
+  assert.deepEqual(sample.ls(), [
+    "-  base.cfg",
+    "d  bin",
+    "-  buildout.cfg",
+    "d  develop-eggs",
+    "d  eggs",
+    "d  parts",
+  ]);
+});
+
 Deno.test("UTF-8 text is read as written", async () => {
   using sample = await sampleBuildout();
   sample.write("buildout.cfg", "[buildout]\nparts =\n[x]\npath = /srv/café\n");
