@@ -1,20 +1,24 @@
 /**
- * Lock files of runs, created exclusively and holding `pid host start
- * namespace` (`start` is the process's start time from /proc, so a pid
- * reused after a container restart is not taken for the owner; `namespace`
- * the PID namespace the pid belongs to). A lock left by a killed run on this
+ * Lock files of runs, created exclusively, whole (written under a draft
+ * name, then linked into place), and holding `pid host start namespace`
+ * (`start` is the process's start time from /proc, so a pid reused after a
+ * container restart is not taken for the owner; `namespace` the PID
+ * namespace the pid belongs to). A lock left by a killed run on this
  * host (its process is gone) is taken over; one from another host, or from
  * another PID namespace of this one (a container sharing the host's name),
  * is not, since its process cannot be checked from here.
  */
 import {
   closeSync,
+  linkSync,
   openSync,
+  readdirSync,
   readFileSync,
   statSync,
   writeSync,
 } from "node:fs";
 import { hostname } from "node:os";
+import { basename, dirname, join } from "node:path";
 import process from "node:process";
 import { fsReason, oneLine, UserError } from "../errors.ts";
 import { removeTempFile, trackTempFile } from "../fetch/temp_files.ts";
@@ -32,7 +36,10 @@ export const REFUSALS = new Set([
   "EPERM",
 ]);
 
-/** An empty lock older than this was left between its creation and write. */
+/**
+ * An empty lock older than this was left between its creation and write,
+ * where the file system has no hard links and locks are created in place.
+ */
 const EMPTY_STALE_MS = 60_000;
 
 /** A lock taken: calling it releases the lock. */
@@ -89,10 +96,11 @@ export function takeLock(path: string): Release | LockHolder {
   const host = hostname();
   const start = startTime(process.pid);
   const content = `${process.pid} ${host} ${start} ${pidNamespace()}\n`;
+  sweepDrafts(path, host);
   let tookOver = false;
   // Three tries: a stale lock removed here may be taken by another run first.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const created = create(path, content);
+    const created = create(path, content, draftName(path, host));
     if (created === "refused") return Object.assign(() => {}, { tookOver });
     if (created === "created") {
       trackTempFile(path);
@@ -119,14 +127,86 @@ export function takeLock(path: string): Release | LockHolder {
   throw new UserError(`Couldn't lock ${oneLine(path)}: it keeps changing`);
 }
 
+type Created = "created" | "exists" | "refused";
+
+/**
+ * Link errors of file systems without hard links (FAT, some FUSE and
+ * network file systems): the lock is then created in place.
+ */
+const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
+
+/**
+ * What the drafts of `path` by runs on this host and in this PID namespace
+ * are named, before the pid: `path.HOST.NAMESPACE.`.
+ */
+function draftPrefix(path: string, host: string): string {
+  return `${path}.${host}.${pidNamespace().replace(/\D/g, "") || "-"}.`;
+}
+
+/** The draft of this run's lock: a name no other live process uses. */
+function draftName(path: string, host: string): string {
+  return draftPrefix(path, host) + process.pid;
+}
+
+/**
+ * Removes the drafts of `path` that runs here left when killed between
+ * writing one and linking it (their process is gone).
+ */
+function sweepDrafts(path: string, host: string): void {
+  const prefix = basename(draftPrefix(path, host));
+  let names;
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = name.slice(prefix.length);
+    if (/^\d+$/.test(pid) && !processExists(Number(pid))) {
+      removeTempFile(join(dirname(path), name));
+    }
+  }
+}
+
 /**
  * Creates `path` holding `content`: "exists" when it already exists,
  * "refused" (and nothing left) when the file system refuses the write.
+ * The content is written to `draft` and linked into place, so the lock
+ * never exists empty: a run killed between creating it and writing its
+ * pid would leave a lock naming no process to check.
  */
-function create(
+function create(path: string, content: string, draft: string): Created {
+  const written = createInPlace(draft, content, true);
+  if (written !== "created") return written;
+  trackTempFile(draft);
+  try {
+    linkSync(draft, path);
+    return "created";
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? "";
+    if (code === "EEXIST") return "exists";
+    if (NO_LINKS.has(code)) return createInPlace(path, content);
+    if (REFUSALS.has(code)) return "refused";
+    throw new UserError(
+      `Couldn't create ${oneLine(path)}: ${oneLine(fsReason(err))}`,
+    );
+  } finally {
+    removeTempFile(draft);
+  }
+}
+
+/**
+ * Creates `path` holding `content` with one exclusive open; `replace`
+ * first removes a file of that name (a draft a dead process of the same
+ * pid left).
+ */
+function createInPlace(
   path: string,
   content: string,
-): "created" | "exists" | "refused" {
+  replace = false,
+): Created {
+  if (replace) removeTempFile(path);
   let fd;
   try {
     fd = openSync(path, "wx");

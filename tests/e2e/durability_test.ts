@@ -12,6 +12,7 @@ import {
   existsSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   statSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -406,6 +407,30 @@ Installing slow.
   } finally {
     parent.kill("SIGKILL");
   }
+});
+
+/** The draft name of the lock by process `pid` of this host and namespace. */
+function lockDraft(pid: number | string): string {
+  const namespace = readlinkSync("/proc/self/ns/pid").replace(/\D/g, "");
+  return `.installed.cfg.lock.${hostname()}.${namespace}.${pid}`;
+}
+
+Deno.test("the lock's draft a killed run left is removed by the next run; others' are kept", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one"));
+  // Killed between writing its lock under this name and linking it.
+  const dead = lockDraft(999999999);
+  // Process 1 lives; a host of another name may share the directory.
+  const live = lockDraft(1);
+  const elsewhere = ".installed.cfg.lock.elsewhere.example.1.999999999";
+  for (const name of [dead, live, elsewhere]) sample.write(name, "");
+  await runOk(sample);
+  assert.ok(!existsSync(sample.path(dead)));
+  assert.ok(existsSync(sample.path(live)));
+  assert.ok(existsSync(sample.path(elsewhere)));
+  assert.ok(!existsSync(sample.path(".installed.cfg.lock")));
+  assert.ok(!existsSync(sample.path(lockDraft(process.pid))));
 });
 
 Deno.test("the lock of a run on another host is reported, not taken", async () => {
