@@ -177,7 +177,9 @@ function sweepDrafts(path: string, host: string): void {
  * pid would leave a lock naming no process to check.
  */
 function create(path: string, content: string, draft: string): Created {
-  const written = createInPlace(draft, content, true);
+  // One of this pid is a dead process's: this run holds the pid now.
+  removeTempFile(draft);
+  const written = createInPlace(draft, content);
   if (written !== "created") return written;
   trackTempFile(draft);
   try {
@@ -196,17 +198,8 @@ function create(path: string, content: string, draft: string): Created {
   }
 }
 
-/**
- * Creates `path` holding `content` with one exclusive open; `replace`
- * first removes a file of that name (a draft a dead process of the same
- * pid left).
- */
-function createInPlace(
-  path: string,
-  content: string,
-  replace = false,
-): Created {
-  if (replace) removeTempFile(path);
+/** Creates `path` holding `content` with one exclusive open. */
+function createInPlace(path: string, content: string): Created {
   let fd;
   try {
     fd = openSync(path, "wx");
