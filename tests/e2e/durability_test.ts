@@ -568,6 +568,17 @@ Deno.test("what a run killed while an archive unpacked left is removed by the ne
 
 const mountSkip = mountSkipReason;
 
+/** Runs the buildout with its directory mounted read-only (root only). */
+function runReadOnly(sample: Sample): Promise<RunResult> {
+  const script = 'mount --bind "$1" "$1" && ' +
+    'mount -o remount,bind,ro "$1" && cd "$1" && exec "$2"';
+  return exec(
+    "unshare",
+    ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
+    { env: { HOME: sample.home } },
+  );
+}
+
 Deno.test({
   name: "a full disk when .installed.cfg is written is a user error that " +
     `leaves no temporary file${mountSkip ? ` (skipped: ${mountSkip})` : ""}`,
@@ -613,13 +624,7 @@ Deno.test({
     ) {
       using sample = await sampleBuildout();
       sample.write("buildout.cfg", `[buildout]\nparts = a\n[a]\n${part}\n`);
-      const script = 'mount --bind "$1" "$1" && ' +
-        'mount -o remount,bind,ro "$1" && cd "$1" && exec "$2"';
-      const result = await exec(
-        "unshare",
-        ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
-        { env: { HOME: sample.home } },
-      );
+      const result = await runReadOnly(sample);
       assert.equal(result.code, 1, result.output);
       assert.equal(
         sample.normalize(result.stderr),
@@ -771,13 +776,7 @@ Deno.test({
     );
     assert.equal((await sample.run()).code, 0);
     sample.write(out, "in.txt", "v2\n");
-    const script = 'mount --bind "$1" "$1" && ' +
-      'mount -o remount,bind,ro "$1" && cd "$1" && exec "$2"';
-    const result = await exec(
-      "unshare",
-      ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
-      { env: { HOME: sample.home } },
-    );
+    const result = await runReadOnly(sample);
     assert.equal(result.code, 0, result.output);
     assert.equal(readFileSync(join(out, "out.txt"), "utf8"), "v2\n");
   },
