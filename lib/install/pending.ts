@@ -12,15 +12,21 @@
  * in (where the original may have been installed since). The file is
  * written only when a recipe registers a path, so parts that register none
  * (and every no-op update) cost nothing, and it is removed once the part's
- * record is saved or its failure handled.
+ * record is saved or its failure handled. It is never read or written
+ * through a symbolic link: one planted in its place is not the journal.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { constants, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { oneLine, refusedByFileSystem, UserError } from "../errors.ts";
 import { REFUSALS } from "./_lock_file.ts";
 
 /** The journal of the database `installed` (its file name plus this). */
 export const PENDING_SUFFIX = ".pending";
+
+// Opening refuses a symbolic link (ELOOP) rather than follow it.
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT |
+  constants.O_NOFOLLOW;
+const READ = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 /** What an interrupted run's journal says. */
 export interface Interrupted {
@@ -58,11 +64,10 @@ export class PendingPaths {
       text += JSON.stringify(this.inDirectory(path)) + "\n";
     }
     try {
-      // A new part's first paths replace what a previous part left.
-      writeFileSync(this.path, text, {
-        flag: this.written === part ? "a" : "w",
-        mode: 0o644,
-      });
+      // A new part's first paths replace what a previous part left, in a
+      // file created anew.
+      if (this.written !== part) rmSync(this.path, { force: true });
+      writeFileSync(this.path, text, { flag: APPEND, mode: 0o644 });
     } catch (err) {
       if (REFUSALS.has((err as { code?: string }).code ?? "")) {
         this.refused = true;
@@ -99,9 +104,10 @@ export class PendingPaths {
     if (this.path === undefined) return undefined;
     let text: string;
     try {
-      text = readFileSync(this.path, "utf8");
+      text = readFileSync(this.path, { encoding: "utf8", flag: READ });
     } catch (err) {
-      if ((err as { code?: string }).code === "ENOENT") return undefined;
+      const code = (err as { code?: string }).code;
+      if (code === "ENOENT" || code === "ELOOP") return undefined;
       throw new UserError(
         refusedByFileSystem(err) ??
           `Couldn't read ${oneLine(this.path)}: ${oneLine(String(err))}`,

@@ -10,10 +10,12 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
+  lstatSync,
   readdirSync,
   readFileSync,
   readlinkSync,
   statSync,
+  symlinkSync,
 } from "node:fs";
 import { join } from "node:path";
 import { hostname } from "node:os";
@@ -707,6 +709,32 @@ Updating two.
   assert.ok(!existsSync(sample.path("left")));
   assert.ok(existsSync(sample.path("cut")), "a line cut short is not read");
   assert.ok(!existsSync(sample.path(".installed.cfg.pending")));
+});
+
+Deno.test("a symbolic link in the journal's place is neither read nor written through", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", MADE_CONFIG.replace("hold = hold\n", ""));
+  sample.mkdir("victim");
+  sample.mkdir("keep");
+  const journal = `"one"\n"victim"\n`;
+  sample.write("keep", "journal.txt", journal);
+  symlinkSync(
+    sample.path("keep", "journal.txt"),
+    sample.path(".installed.cfg.pending"),
+  );
+
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nInstalling one.\nInstalling slow.\n",
+  );
+  assert.ok(existsSync(sample.path("victim")), "the linked journal not read");
+  assert.equal(sample.cat("keep", "journal.txt"), journal);
+  assert.equal(
+    lstatSync(sample.path(".installed.cfg.pending"), { throwIfNoEntry: false }),
+    undefined,
+  );
+  assert.equal(sample.cat("slow", "data"), "made\n");
 });
 
 Deno.test("a part that registers nothing, and a buildout without a database, write no journal", async () => {
