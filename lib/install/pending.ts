@@ -15,7 +15,14 @@
  * record is saved or its failure handled. It is never read or written
  * through a symbolic link: one planted in its place is not the journal.
  */
-import { constants, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { oneLine, refusedByFileSystem, UserError } from "../errors.ts";
 import { REFUSALS } from "./_lock_file.ts";
@@ -67,7 +74,12 @@ export class PendingPaths {
       // A new part's first paths replace what a previous part left, in a
       // file created anew.
       if (this.written !== part) rmSync(this.path, { force: true });
-      writeFileSync(this.path, text, { flag: APPEND, mode: 0o644 });
+      const fd = openSync(this.path, APPEND, 0o644);
+      try {
+        writeFileSync(fd, text);
+      } finally {
+        closeSync(fd);
+      }
     } catch (err) {
       if (REFUSALS.has((err as { code?: string }).code ?? "")) {
         this.refused = true;
@@ -104,7 +116,12 @@ export class PendingPaths {
     if (this.path === undefined) return undefined;
     let text: string;
     try {
-      text = readFileSync(this.path, { encoding: "utf8", flag: READ });
+      const fd = openSync(this.path, READ);
+      try {
+        text = readFileSync(fd, "utf8");
+      } finally {
+        closeSync(fd);
+      }
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === "ENOENT" || code === "ELOOP") return undefined;
