@@ -158,15 +158,17 @@ function installed(sample: Sample): string {
 }
 
 /**
- * Starts buildout (holding `hold`) and waits until the `slow` part is
- * installing; returns the run and the pid of the process installing it.
+ * Starts buildout (holding `hold`), by `run` if given, and waits until the
+ * `slow` part is installing; returns the run and the pid of the process
+ * installing it.
  */
 async function untilSlow(
   sample: Sample,
+  run: () => Promise<RunResult> = () => sample.system(""),
 ): Promise<{ running: Promise<RunResult>; pid: number }> {
   sample.write("hold", "");
   let finished: RunResult | undefined;
-  const running = sample.system("").then((result) => finished = result);
+  const running = run().then((result) => finished = result);
   const pidFile = sample.path("slow.pid");
   while (!existsSync(pidFile) || !readFileSync(pidFile, "utf8")) {
     if (finished) {
@@ -433,6 +435,82 @@ Deno.test("the lock's draft a killed run left is removed by the next run; others
   assert.ok(existsSync(sample.path(elsewhere)));
   assert.ok(!existsSync(sample.path(".installed.cfg.lock")));
   assert.ok(!existsSync(sample.path(lockDraft(process.pid))));
+});
+
+// Runs a command with link(2) and linkat(2) failing with EPERM, as on a
+// file system without hard links (FAT, some network file systems): a
+// seccomp filter, which the command inherits. Exit 77 when it cannot be
+// installed here (not x86-64, seccomp unavailable).
+const WITHOUT_LINKS = `
+import ctypes, os, platform, struct, sys
+if platform.machine() != "x86_64": sys.exit(77)
+def op(code, jt, jf, k): return struct.pack("HBBI", code, jt, jf, k)
+ALLOW, EPERM = 0x7FFF0000, 0x00050000 | 1
+prog = b"".join([
+    op(0x20, 0, 0, 4), op(0x15, 1, 0, 0xC000003E), op(0x06, 0, 0, ALLOW),
+    op(0x20, 0, 0, 0), op(0x15, 2, 0, 86), op(0x15, 1, 0, 265),
+    op(0x06, 0, 0, ALLOW), op(0x06, 0, 0, EPERM),
+])
+buf = ctypes.create_string_buffer(prog)
+fprog = struct.pack("HxxxxxxQ", len(prog) // 8, ctypes.addressof(buf))
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(38, 1, 0, 0, 0) or libc.prctl(22, 2, ctypes.c_char_p(fprog), 0, 0):
+    sys.exit(77)
+os.execv(sys.argv[1], sys.argv[1:])
+`;
+
+const noLinksSkip = (() => {
+  const probe = spawnSync(
+    "python3",
+    ["-c", WITHOUT_LINKS, "/bin/sh", "-c", "exit 0"],
+  );
+  if (probe.error) return "python3 is not installed";
+  return probe.status === 0 ? null : "no seccomp filter here";
+})();
+
+Deno.test({
+  name: "where hard links fail, the lock is created in place and still " +
+    `keeps a second run out${noLinksSkip ? ` (skipped: ${noLinksSkip})` : ""}`,
+  ignore: noLinksSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    setUp(sample);
+    sample.write("buildout.cfg", config("one", "slow"));
+    const run = () =>
+      exec("python3", ["-c", WITHOUT_LINKS, BUILDOUT], {
+        cwd: sample.dir,
+        env: { HOME: sample.home },
+      });
+    sample.write("probe", "");
+    const linked = await exec("python3", [
+      "-c",
+      WITHOUT_LINKS,
+      "/bin/ln",
+      sample.path("probe"),
+      sample.path("probe-link"),
+    ]);
+    assert.match(linked.stderr, /Operation not permitted/);
+
+    const { running, pid } = await untilSlow(sample, run);
+    assert.match(sample.cat(".installed.cfg.lock"), new RegExp(`^${pid} `));
+    assert.deepEqual(
+      sample.ls().filter((name) => name.startsWith(".installed.cfg.lock.")),
+      [],
+    );
+    const second = await run();
+    assert.equal(second.code, 1, second.output);
+    assert.equal(
+      sample.normalize(second.stderr),
+      "While:\n  Installing.\nError: Another buildout run (process " +
+        `${pid}) is installing with /sample-buildout/.installed.cfg\n`,
+    );
+
+    sample.remove("hold");
+    const first = await running;
+    assert.equal(first.code, 0, first.output);
+    assert.equal(installed(sample), database("one", "slow"));
+    assert.ok(!existsSync(sample.path(".installed.cfg.lock")));
+  },
 });
 
 Deno.test("the lock of a run on another host is reported, not taken", async () => {
