@@ -199,6 +199,12 @@ async function killWhileSlow(
   };
 }
 
+/** What a run says when the process `pid` is installing the buildout. */
+function anotherRun(pid: number): string {
+  return "While:\n  Installing.\nError: Another buildout run (process " +
+    `${pid}) is installing with /sample-buildout/.installed.cfg\n`;
+}
+
 /** Runs buildout to completion; returns its normalised stdout. */
 async function runOk(sample: Sample): Promise<string> {
   const result = await sample.system("");
@@ -290,8 +296,7 @@ Deno.test("a second run of a buildout that is installing is refused and changes 
   assert.equal(second.code, 1, second.output);
   assert.equal(
     sample.normalize(second.stderr),
-    "While:\n  Installing.\nError: Another buildout run (process " +
-      `${pid}) is installing with /sample-buildout/.installed.cfg\n`,
+    anotherRun(pid),
   );
   assert.equal(sample.cat(".installed.cfg"), before);
 
@@ -477,10 +482,7 @@ Deno.test({
     setUp(sample);
     sample.write("buildout.cfg", config("one", "slow"));
     const run = () =>
-      exec("python3", ["-c", WITHOUT_LINKS, BUILDOUT], {
-        cwd: sample.dir,
-        env: { HOME: sample.home },
-      });
+      sample.system("", { through: ["python3", "-c", WITHOUT_LINKS] });
     sample.write("probe", "");
     const linked = await exec("python3", [
       "-c",
@@ -501,8 +503,7 @@ Deno.test({
     assert.equal(second.code, 1, second.output);
     assert.equal(
       sample.normalize(second.stderr),
-      "While:\n  Installing.\nError: Another buildout run (process " +
-        `${pid}) is installing with /sample-buildout/.installed.cfg\n`,
+      anotherRun(pid),
     );
 
     sample.remove("hold");

@@ -130,6 +130,11 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   /** Text written to the process's stdin, which is then closed. */
   stdin?: string;
+  /**
+   * For `Sample.system`: a command the executable runs under, which ends by
+   * running its arguments (`["python3", "-c", SCRIPT]`).
+   */
+  through?: string[];
   /** Kill the process (SIGKILL) after this many ms; default 120000. */
   timeoutMs?: number;
   /**
@@ -422,7 +427,8 @@ export class Sample {
    * @throws {Error} from {@link ensureBinary} when the executable is missing.
    */
   system(args: string[] | string, opts: RunOptions = {}): Promise<RunResult> {
-    return exec(BUILDOUT, splitArgs(args), this.#runOptions(opts));
+    const [file, ...before] = [...opts.through ?? [], BUILDOUT];
+    return exec(file, [...before, ...splitArgs(args)], this.#runOptions(opts));
   }
 
   /**
