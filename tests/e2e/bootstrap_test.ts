@@ -34,6 +34,24 @@ Generated script '/sample-bootstrapped/bin/buildout'.
   // zc.buildout writes '[buildout]\nparts = \n', the space included.
   assert.equal(sample.cat(dir, "setup.cfg"), "[buildout]\nparts = \n");
   assert.equal(statSync(join(dir, "bin", "buildout")).mode & 0o777, 0o755);
+
+  // With relative-paths, bootstrap only generates the script again.
+  sample.write(
+    dir,
+    "setup.cfg",
+    "\n[buildout]\nrelative-paths = true\nparts =\n",
+  );
+  const again = await sample.system([
+    "-c",
+    join(dir, "setup.cfg"),
+    "bootstrap",
+  ]);
+  assert.equal(again.code, 0, again.output);
+  assert.equal(
+    sample.normalize(again.output),
+    "Generated script '/sample-bootstrapped/bin/buildout'.\n",
+  );
+  assert.deepEqual(sample.ls(dir, "bin"), ["-  buildout"]);
 });
 
 Deno.test("init refuses to overwrite an existing configuration", async () => {
@@ -63,6 +81,21 @@ Deno.test("bootstrap without a configuration is the reference's error", async ()
     "While:\n  Initializing.\nError: Couldn't open /sample-bootstrapped2/setup.cfg\n",
   );
   assert.deepEqual(sample.ls(dir), []);
+
+  // Given one, bootstrap creates what init does, except the configuration.
+  sample.write(dir, "setup.cfg", "\n[buildout]\nparts =\n");
+  const made = await sample.system(["-c", join(dir, "setup.cfg"), "bootstrap"]);
+  assert.equal(made.code, 0, made.output);
+  assert.equal(
+    sample.normalize(made.output),
+    `Creating directory '/sample-bootstrapped2/bin'.
+Creating directory '/sample-bootstrapped2/parts'.
+Creating directory '/sample-bootstrapped2/eggs'.
+Creating directory '/sample-bootstrapped2/develop-eggs'.
+Generated script '/sample-bootstrapped2/bin/buildout'.
+`,
+  );
+  assert.equal(sample.cat(dir, "setup.cfg"), "\n[buildout]\nparts =\n");
 });
 
 Deno.test("bootstrap respects configured directories", async () => {

@@ -18,6 +18,7 @@ import process from "node:process";
 import {
   BUILDOUT,
   exec,
+  mkdir,
   type RequestHandler,
   type RunResult,
   type Sample,
@@ -925,4 +926,274 @@ Deno.test("a progress bar on a terminal for large downloads, nothing on a pipe",
     /\rbig\.bin {2}\[[# ]+\] +\d+% {2}[\d.]+ [KM]iB \/ 8\.0 MiB {2}[\d.]+ [KMG]iB\/s<EL>/,
   );
   assert.match(text, /\r<EL>fetch: /, "erased before the next line");
+});
+
+// --- The reference's "Using the download utility" sessions -----------------
+
+/**
+ * Runs buildout with a part fetching `url` and returns what the download
+ * reported ("Downloading", the recipe's `fetch:` line, an error), without
+ * the lines saying which part is installed or updated.
+ */
+async function fetched(
+  s: Session,
+  url: string,
+  part = "",
+  buildout = "",
+  args = "",
+): Promise<string> {
+  s.sample.write("buildout.cfg", config(url, buildout, part));
+  const { output } = await s.run(args);
+  return output.split("\n").filter((line) =>
+    !/^(Develop: |(Installing|Updating|Uninstalling) fetch\.$)/.test(line)
+  ).join("\n");
+}
+
+Deno.test("download utility without a cache: a target path, offline with local files", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  const target = join(sample.tmpdir("download-target"), "downloaded.txt");
+  assert.equal(
+    await fetched(s, `${s.url}foo.txt`, `path = ${target}`),
+    `Downloading http://localhost/foo.txt
+fetch: /download-target/downloaded.txt false "This is a foo text."
+`,
+  );
+  assert.equal(sample.cat(target), "This is a foo text.");
+  // Offline, paths and file: URLs still work; other URLs do not.
+  const local = join(s.serverData, "foo.txt");
+  for (const url of [local, `file:${local}`]) {
+    assert.equal(
+      await fetched(s, url, "offline = true"),
+      `fetch: /server_data/foo.txt false "This is a foo text."\n`,
+    );
+  }
+  assert.equal(
+    await fetched(s, `${s.url}foo.txt`, "offline = true"),
+    `While:
+  Installing fetch.
+Error: Couldn't download 'http://localhost/foo.txt' in offline mode.
+`,
+  );
+  s.assertNoTemporaries();
+});
+
+Deno.test("download utility with a cache: same base name, target paths, local resources, mismatches", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  const cache = sample.tmpdir("download-cache");
+  const inCache = `cache = ${cache}`;
+  assert.deepEqual(sample.ls(cache), []);
+  assert.equal(
+    await fetched(s, `${s.url}foo.txt`, inCache),
+    `Downloading http://localhost/foo.txt
+fetch: /download-cache/foo.txt false "This is a foo text."
+`,
+  );
+  // The cached copy is used, whatever the server has now...
+  write(s.serverData, "foo.txt", "The wrong text.");
+  assert.equal(
+    await fetched(s, `${s.url}foo.txt`, inCache),
+    `fetch: /download-cache/foo.txt false "This is a foo text."\n`,
+  );
+  // ...and for another URL with the same base name.
+  mkdir(s.serverData, "other");
+  write(join(s.serverData, "other"), "foo.txt", "The wrong text.");
+  assert.equal(
+    await fetched(s, `${s.url}other/foo.txt`, inCache),
+    `fetch: /download-cache/foo.txt false "This is a foo text."\n`,
+  );
+  assert.equal(
+    await fetched(
+      s,
+      `${s.url}foo.txt`,
+      `${inCache}\nmd5 = ${md5("The wrong text.")}`,
+    ),
+    `While:
+  Installing fetch.
+Error: MD5 checksum mismatch for cached download from 'http://localhost/foo.txt' at '/download-cache/foo.txt'
+`,
+  );
+
+  // A target path gets a copy, when first downloading and from the cache.
+  const target = join(sample.tmpdir("download-target"), "downloaded.txt");
+  const toTarget = `${inCache}\npath = ${target}`;
+  sample.remove(cache, "foo.txt");
+  write(s.serverData, "foo.txt", "This is a foo text.");
+  assert.equal(
+    await fetched(s, `${s.url}foo.txt`, toTarget),
+    `Downloading http://localhost/foo.txt
+fetch: /download-target/downloaded.txt false "This is a foo text."
+`,
+  );
+  assert.deepEqual(sample.ls(cache), ["-  foo.txt"]);
+  sample.remove(target);
+  write(s.serverData, "foo.txt", "The wrong text.");
+  assert.equal(
+    await fetched(s, `${s.url}foo.txt`, `${toTarget}\nmd5 =`),
+    `fetch: /download-target/downloaded.txt false "This is a foo text."\n`,
+  );
+
+  // Local resources are cached like any others.
+  const local = join(s.serverData, "foo.txt");
+  write(s.serverData, "foo.txt", "This is a foo text.");
+  for (const url of [`file:${local}`, local]) {
+    sample.remove(cache, "foo.txt");
+    assert.equal(
+      await fetched(s, url, toTarget),
+      `fetch: /download-target/downloaded.txt false "This is a foo text."\n`,
+      url,
+    );
+    assert.deepEqual(sample.ls(cache), ["-  foo.txt"], url);
+  }
+
+  // A download whose checksum does not match is not cached.
+  sample.remove(cache, "foo.txt");
+  assert.equal(
+    await fetched(
+      s,
+      `${s.url}foo.txt`,
+      `${inCache}\nmd5 = ${md5("The wrong text.")}`,
+    ),
+    `Downloading http://localhost/foo.txt
+While:
+  Installing fetch.
+Error: MD5 checksum mismatch downloading 'http://localhost/foo.txt'
+`,
+  );
+  assert.deepEqual(sample.ls(cache), []);
+
+  assert.equal(
+    await fetched(s, `${s.url}foo.txt`, `cache = ${cache}/non-existent`),
+    `While:
+  Installing fetch.
+Error: The directory:
+'/download-cache/non-existent'
+to be used as a download cache doesn't exist.
+`,
+  );
+  s.assertNoTemporaries();
+});
+
+Deno.test("download utility: namespace sub-directories and hashes of the URL as names", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  const cache = sample.tmpdir("download-cache");
+  const inTest = `cache = ${cache}\nnamespace = test`;
+  assert.equal(
+    await fetched(s, `${s.url}foo.txt`, inTest),
+    `Downloading http://localhost/foo.txt
+fetch: /download-cache/test/foo.txt false "This is a foo text."
+`,
+  );
+  assert.deepEqual(sample.ls(cache), ["d  test"]);
+  assert.deepEqual(sample.ls(cache, "test"), ["-  foo.txt"]);
+  // The namespace's copy wins over the server and the cache's root.
+  write(s.serverData, "foo.txt", "The wrong text.");
+  write(cache, "foo.txt", "The wrong text.");
+  assert.equal(
+    await fetched(s, `${s.url}foo.txt`, inTest),
+    `fetch: /download-cache/test/foo.txt false "This is a foo text."\n`,
+  );
+  sample.remove(cache, "test");
+  sample.remove(cache, "foo.txt");
+
+  write(s.serverData, "foo.txt", "This is a foo text.");
+  const hashed = `cache = ${cache}\nhash-name = true`;
+  const fooHash = md5(`${s.url}foo.txt`);
+  assert.equal(
+    await fetched(s, `${s.url}foo.txt`, hashed),
+    `Downloading http://localhost/foo.txt
+fetch: /download-cache/${fooHash} false "This is a foo text."
+`,
+  );
+  write(s.serverData, "foo.txt", "The wrong text.");
+  assert.equal(
+    await fetched(s, `${s.url}foo.txt`, hashed),
+    `fetch: /download-cache/${fooHash} false "This is a foo text."\n`,
+  );
+  // Another URL with the same base name is another file in the cache.
+  mkdir(s.serverData, "other");
+  write(join(s.serverData, "other"), "foo.txt", "The wrong text.");
+  const otherHash = md5(`${s.url}other/foo.txt`);
+  assert.equal(
+    await fetched(s, `${s.url}other/foo.txt`, hashed),
+    `Downloading http://localhost/other/foo.txt
+fetch: /download-cache/${otherHash} false "The wrong text."
+`,
+  );
+  assert.deepEqual(
+    sample.ls(cache),
+    [`-  ${fooHash}`, `-  ${otherHash}`].sort(),
+  );
+  s.assertNoTemporaries();
+});
+
+Deno.test("download utility: the cache purely as a fall-back", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  const cache = sample.tmpdir("download-cache");
+  const fallback = `cache = ${cache}\nfallback = true`;
+  assert.equal(
+    await fetched(s, `${s.url}foo.txt`, fallback),
+    `Downloading http://localhost/foo.txt
+fetch: /download-cache/foo.txt false "This is a foo text."
+`,
+  );
+  assert.equal(sample.cat(cache, "foo.txt"), "This is a foo text.");
+  // The server cannot serve it: the cached copy is used.
+  sample.remove(s.serverData, "foo.txt");
+  assert.equal(
+    await fetched(s, `${s.url}foo.txt`, fallback),
+    `Downloading http://localhost/foo.txt
+fetch: /download-cache/foo.txt false "This is a foo text."
+`,
+  );
+  // Offline, the cached copy is used though the server has another.
+  write(s.serverData, "foo.txt", "The wrong text.");
+  s.server.requests.length = 0;
+  assert.equal(
+    await fetched(s, `${s.url}foo.txt`, `${fallback}\noffline = true`),
+    `fetch: /download-cache/foo.txt false "This is a foo text."\n`,
+  );
+  assert.deepEqual(s.server.requests, []);
+  // Online, the new content is downloaded and replaces the cached copy.
+  assert.equal(
+    await fetched(s, `${s.url}foo.txt`, fallback),
+    `Downloading http://localhost/foo.txt
+fetch: /download-cache/foo.txt false "The wrong text."
+`,
+  );
+  assert.equal(sample.cat(cache, "foo.txt"), "The wrong text.");
+  // A download whose checksum does not match neither is used nor replaces it.
+  write(s.serverData, "foo.txt", "This is a foo text.");
+  assert.equal(
+    await fetched(
+      s,
+      `${s.url}foo.txt`,
+      `${fallback}\nmd5 = ${md5("The wrong text.")}`,
+    ),
+    `Downloading http://localhost/foo.txt
+While:
+  Installing fetch.
+Error: MD5 checksum mismatch downloading 'http://localhost/foo.txt'
+`,
+  );
+  assert.equal(sample.cat(cache, "foo.txt"), "The wrong text.");
+  s.assertNoTemporaries();
+});
+
+Deno.test("download utility: the MD5 of a text with CRLF line ends is of its bytes", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  const text = "First line of text.\r\nSecond line.\r\n";
+  write(s.serverData, "foo.txt", text);
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, "", `md5 = ${md5(text)}`),
+  );
+  const { output, code } = await s.run();
+  assert.equal(code, 0, output);
+  assert.match(output, /^fetch: \/tmp\/buildout-XXXXXXXX-foo\.txt true /m);
+  s.assertNoTemporaries();
 });
