@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import process from "node:process";
 import {
   addDoing,
+  clipped,
   isStackOverflow,
   MissingOption,
   MissingSection,
@@ -106,7 +107,7 @@ export class Buildout {
       const err = isStackOverflow(caught)
         ? new UserError(`Too many nested substitutions at [${name}]`)
         : caught;
-      addDoing(err, `Getting section ${name}.`);
+      addDoing(err, `Getting section ${clipped(name)}.`);
       throw err;
     }
   }
@@ -434,7 +435,7 @@ export class Options {
     const value = this.require(option);
     if (value !== "true" && value !== "false") {
       throw new UserError(
-        `Invalid value for ${option} option: ${oneLine(value)}`,
+        `Invalid value for ${option} option: ${clipped(value)}`,
       );
     }
     return value === "true";

@@ -7,7 +7,13 @@ import { resolve } from "node:path";
 import { inspect } from "node:util";
 import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
 import type { Assignment } from "./config/load.ts";
-import { doingOf, oneLine, refusedByFileSystem, UserError } from "./errors.ts";
+import {
+  clipped,
+  doingOf,
+  oneLine,
+  refusedByFileSystem,
+  UserError,
+} from "./errors.ts";
 import type { SelfCommand } from "./commands/bootstrap.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
 import { formatFailedPart } from "./install/failed_part.ts";
@@ -136,7 +142,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
           }
           if (!/^\d+$/.test(value)) {
             throw new UserError(
-              oneLine(`Timeout value must be numeric: ${arg} ${value}`),
+              `Timeout value must be numeric: ${arg} ${clipped(value)}`,
             );
           }
           // As Python's int() reads it: `05` is 5 seconds, and any number
@@ -159,7 +165,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
   if (args.length) {
     line.command = args.shift()!;
     if (!COMMANDS.includes(line.command)) {
-      throw new UserError(oneLine(`invalid command: ${line.command}`));
+      throw new UserError(`invalid command: ${clipped(line.command)}`);
     }
     line.args = args;
     refuseOptionsAfter(line.command, args);
@@ -189,7 +195,7 @@ function refuseOptionsAfter(command: string, args: string[]): void {
   }
   if ((command === "bootstrap" || command === "init") && args.length) {
     throw new UserError(
-      oneLine(`The ${command} command takes no arguments: ${args.join(" ")}`),
+      `The ${command} command takes no arguments: ${clipped(args.join(" "))}`,
     );
   }
 }
@@ -203,7 +209,9 @@ function parseAssignment(arg: string): Assignment {
   if (names.length !== 2 || !names[0].trim() || !names[1].trim()) {
     throw new UserError(
       oneLine(
-        `Invalid option: ${target} (assignments are [section:]option=value)`,
+        `Invalid option: ${
+          clipped(target)
+        } (assignments are [section:]option=value)`,
       ),
     );
   }
@@ -317,7 +325,7 @@ async function runCommand(
   if (line.command === "init") {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(line.configFile)) {
       throw new UserError(
-        oneLine(`init needs a local file, not ${line.configFile}`),
+        `init needs a local file, not ${clipped(line.configFile)}`,
       );
     }
     writeInitialConfig(resolve(request.cwd, line.configFile));

@@ -1,6 +1,6 @@
 /** Creating directories: the buildout's standard ones, and any a recipe needs. */
 import { existsSync, mkdirSync } from "node:fs";
-import { fsReason, oneLine, UserError } from "./errors.ts";
+import { clipped, fsReason, oneLine, UserError } from "./errors.ts";
 import { pyRepr } from "./install/pyrepr.ts";
 import { logger } from "./log.ts";
 
@@ -18,7 +18,7 @@ export function makeDirectories(dir: string): void {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
     throw new UserError(
-      oneLine(`Couldn't create directory ${dir}: ${fsReason(err)}`),
+      `Couldn't create directory ${clipped(dir)}: ${oneLine(fsReason(err))}`,
     );
   }
 }

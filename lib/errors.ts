@@ -1,3 +1,5 @@
+import { redactPasswords } from "./redact_passwords.ts";
+
 /**
  * Errors a user can fix. `main.ts` prints them as `Error: message` with no
  * stack trace; anything else is an internal error and shows its stack.
@@ -30,7 +32,7 @@ export class MissingOption extends UserError {
 /** A referenced section does not exist. */
 export class MissingSection extends UserError {
   constructor(readonly section: string) {
-    super(`The referenced section, '${section}', was not defined.`);
+    super(`The referenced section, '${clipped(section)}', was not defined.`);
     this.name = "MissingSection";
   }
 }
@@ -55,6 +57,32 @@ export function oneLine(text: string): string {
         ? `\\x${code.toString(16).padStart(2, "0")}`
         : `\\u${code.toString(16).padStart(4, "0")}`);
   });
+}
+
+/** The longest part of a value an error message quotes. */
+const CLIPPED = 200;
+
+/**
+ * `text` as an error message quotes it (escaped by `show`, `oneLine` by
+ * default), cut after 200 characters and followed by its length: an option
+ * value, a URL or a configuration line may run to megabytes. A cut text
+ * has its URL passwords hidden first.
+ *
+ * ```ts
+ * clipped("a\nb"); // "a\\nb"
+ * clipped("x".repeat(1000)); // "xxx...x... (1000 characters)", 200 x
+ * ```
+ */
+export function clipped(
+  text: string,
+  show: (text: string) => string = oneLine,
+): string {
+  if (text.length <= CLIPPED) return show(text);
+  // Output hides URL passwords by the `@` after them, which a cut may drop.
+  let cut = redactPasswords(text).slice(0, CLIPPED);
+  // Not half of a character outside the Basic Multilingual Plane.
+  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${show(cut)}... (${text.length} characters)`;
 }
 
 /**
@@ -164,18 +192,18 @@ export function refusedByFileSystem(err: unknown): string | undefined {
   };
   if (typeof code !== "string" || typeof path !== "string") return undefined;
   if (REFUSALS.has(code)) {
-    return `Couldn't write ${oneLine(path)}: ${oneLine(fsReason(err))}`;
+    return `Couldn't write ${clipped(path)}: ${oneLine(fsReason(err))}`;
   }
   if (code === "EACCES" || code === "EPERM") {
-    return `Permission denied: ${oneLine(path)}`;
+    return `Permission denied: ${clipped(path)}`;
   }
   if (code === "EMFILE" || code === "ENFILE") {
-    return `Too many open files (see ulimit -n): ${oneLine(path)}`;
+    return `Too many open files (see ulimit -n): ${clipped(path)}`;
   }
   if (code === "ENAMETOOLONG") {
     // A copy or rename names its source `path` and its target `dest`.
     return `File name too long: ${
-      oneLine(typeof dest === "string" ? dest : path)
+      clipped(typeof dest === "string" ? dest : path)
     }`;
   }
   return undefined;

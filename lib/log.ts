@@ -6,7 +6,7 @@
  */
 import { Buffer } from "node:buffer";
 import { writeSync } from "node:fs";
-import { fsReason, oneLine, UserError } from "./errors.ts";
+import { clipped, fsReason, UserError } from "./errors.ts";
 import { pyRepr } from "./install/pyrepr.ts";
 import { redactPasswords } from "./redact_passwords.ts";
 
@@ -41,12 +41,12 @@ export function configureLogging(
   let level = LEVELS[logLevel];
   if (level === undefined) {
     if (!/^[+-]?\d+$/.test(logLevel.trim())) {
-      throw new UserError(`Invalid logging level ${oneLine(logLevel)}`);
+      throw new UserError(`Invalid logging level ${clipped(logLevel)}`);
     }
     level = parseInt(logLevel, 10);
   }
   if (!/^[+-]?\d+$/.test(verbosity.trim())) {
-    throw new UserError(`Invalid verbosity ${oneLine(verbosity)}`);
+    throw new UserError(`Invalid verbosity ${clipped(verbosity)}`);
   }
   threshold = level - parseInt(verbosity, 10);
   format = logFormat;

@@ -20,7 +20,7 @@ import {
 } from "./config/load.ts";
 import { readConfigText } from "./config/text.ts";
 import { isDirectory } from "./fs_kinds.ts";
-import { doing, doingAsync, oneLine, UserError } from "./errors.ts";
+import { clipped, doing, doingAsync, oneLine, UserError } from "./errors.ts";
 import { pyRepr } from "./install/pyrepr.ts";
 import { configureLogging, logger } from "./log.ts";
 
@@ -65,7 +65,7 @@ export const realSource: ConfigSource = {
       if (code === "ENOENT" || code === "ENOTDIR") return undefined;
       const reason = READ_ERRORS[code ?? ""] ?? (err as Error).message;
       throw new UserError(
-        `Couldn't read ${oneLine(path)}: ${oneLine(reason)}`,
+        `Couldn't read ${clipped(path)}: ${oneLine(reason)}`,
       );
     }
   },
@@ -190,7 +190,7 @@ function checkDownloadOptions(options: Options): void {
   const cache = options.get("download-cache");
   if (cache && !isDirectory(cache)) {
     throw new UserError(
-      `The specified download cache:\n${pyRepr(cache)}\n` +
+      `The specified download cache:\n${clipped(cache, pyRepr)}\n` +
         (existsSync(cache) ? "Is not a directory." : "Doesn't exist."),
     );
   }
@@ -203,7 +203,7 @@ function checkDownloadOptions(options: Options): void {
   if (timeout && !/^\s*\d+\s*$/.test(timeout)) {
     logger.warn(
       "Default socket timeout is used !\n" +
-        `Value in configuration is not numeric: [${oneLine(timeout)}].`,
+        `Value in configuration is not numeric: [${clipped(timeout)}].`,
     );
   }
 }

@@ -2,7 +2,7 @@
  * How each original recipe reads a boolean option: they disagree, and each
  * alias keeps its own rule.
  */
-import { oneLine } from "../lib/errors.ts";
+import { clipped, oneLine } from "../lib/errors.ts";
 
 /** hexagonit's rule: `yes`, `true`, `1` or `on` (any case, trimmed). */
 export function hexagonitBool(value: string | undefined): boolean {
@@ -28,7 +28,9 @@ export function slaposBool<T>(
   if (value === "false") return false;
   throw new UserError(
     oneLine(
-      `Invalid value for ${name} option: ${value} (expected true or false)`,
+      `Invalid value for ${name} option: ${
+        clipped(value)
+      } (expected true or false)`,
     ),
   );
 }

@@ -5,6 +5,7 @@
  * process environment: nothing here changes `process.env`, so one part's
  * variables never leak into another part.
  */
+import { clipped } from "../lib/errors.ts";
 import process from "node:process";
 import type { RecipeBuildout } from "../lib/recipe/api.ts";
 
@@ -39,15 +40,15 @@ export function percent(
     if (other === "%") return "%";
     if (name === undefined || conversion !== "s") {
       throw new UserError(
-        `Invalid '%' in ${what}: ${JSON.stringify(text)} ` +
+        `Invalid '%' in ${what}: ${clipped(text, JSON.stringify)} ` +
           `(write %% for a literal %, %(name)s for a value)`,
       );
     }
     const value = lookup(name);
     if (value === undefined) {
       throw new UserError(
-        `Unknown name '${name}' in ${whole} of ${what}: ${
-          JSON.stringify(text)
+        `Unknown name '${clipped(name)}' in ${clipped(whole)} of ${what}: ${
+          clipped(text, JSON.stringify)
         }`,
       );
     }
@@ -139,7 +140,7 @@ export function hexagonitEnvironment(
     const eq = line.indexOf("=");
     if (eq < 0) {
       throw new buildout.UserError(
-        `Invalid environment variable definition: ${line.trim()}`,
+        `Invalid environment variable definition: ${clipped(line.trim())}`,
       );
     }
     env[line.slice(0, eq).trim()] = line.slice(eq + 1);

@@ -13,7 +13,7 @@ import {
   rmSync,
 } from "node:fs";
 import { join } from "node:path";
-import { fsReason, oneLine, UserError } from "../lib/errors.ts";
+import { clipped, fsReason, oneLine, UserError } from "../lib/errors.ts";
 import { isSystemError } from "../lib/fetch/archive/errors.ts";
 import { copyFile } from "../lib/fetch/copy_file.ts";
 import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
@@ -110,7 +110,7 @@ export function makeReadOnly(path: string): void {
 export function urlFileName(url: string): string {
   const name = urlPath(url).split("/").pop() ?? "";
   if (name === "" || name === "." || name === "..") {
-    throw new UserError(oneLine(`The URL ${url} names no file`));
+    throw new UserError(`The URL ${clipped(url)} names no file`);
   }
   return name;
 }

@@ -4,7 +4,7 @@
  * and stderr inherited so build output streams live.
  */
 import { spawn } from "node:child_process";
-import { fsReason, oneLine } from "../lib/errors.ts";
+import { clipped, fsReason, oneLine } from "../lib/errors.ts";
 import { isDirectory } from "../lib/fs_kinds.ts";
 import { afterChildEnded } from "../lib/interrupt.ts";
 
@@ -74,7 +74,7 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
           }`;
         reject(
           new opts.UserError(
-            `Command '${oneLine(shown)}' ${how} in ${oneLine(opts.cwd)}`,
+            `Command '${clipped(shown)}' ${how} in ${oneLine(opts.cwd)}`,
           ),
         );
       }));

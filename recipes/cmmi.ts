@@ -34,7 +34,7 @@ import {
 } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { oneLine } from "../lib/errors.ts";
+import { clipped, oneLine } from "../lib/errors.ts";
 import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import { lockBuild } from "../lib/install/lock_build.ts";
 import type {
@@ -126,7 +126,7 @@ function requireSourceDirectory(
 ): void {
   if (!isDirectory(dir)) {
     throw new buildout.UserError(
-      oneLine(`The path ${dir} of [${options.name}] is not a directory`),
+      `The path ${clipped(dir)} of [${options.name}] is not a directory`,
     );
   }
 }
@@ -432,7 +432,7 @@ export class SlaposCmmi implements Recipe {
     }
     for (const path of (options.get("promises") ?? "").split("\n")) {
       if (path.trim() && !exists(path.trim())) {
-        this.logger.warn(`could not find promise '${path.trim()}'`);
+        this.logger.warn(`could not find promise '${clipped(path.trim())}'`);
       }
     }
     wrapLongShebangs(this.location);

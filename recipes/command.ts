@@ -17,7 +17,7 @@
 import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fsReason, oneLine, UserError } from "../lib/errors.ts";
+import { clipped, fsReason, oneLine, UserError } from "../lib/errors.ts";
 import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import { pyRepr } from "../lib/install/pyrepr.ts";
 import { afterChildEnded } from "../lib/interrupt.ts";
@@ -74,7 +74,9 @@ function stopOnError(options: RecipeOptions, fallback: string): boolean {
   if (["no", "off", "false"].includes(lower)) return false;
   throw new UserError(
     oneLine(
-      `Invalid value '${value}' for 'stop-on-error' in [${options.name}], ` +
+      `Invalid value '${
+        clipped(value)
+      }' for 'stop-on-error' in [${options.name}], ` +
         "use 'yes', 'on', 'true', 'no', 'off' or 'false'.",
     ),
   );
@@ -147,7 +149,7 @@ export default class Command implements Recipe {
     const exit = await runShell(command);
     if (!failed(exit)) return;
     const message = `${describe(exit)} while running command ${
-      pyRepr(command)
+      clipped(command, pyRepr)
     } in ${process.cwd()}.`;
     if (this.stopOnError) {
       this.logger.error(message);

@@ -17,7 +17,7 @@
 import { readdirSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { makeDirectories } from "../lib/directories.ts";
-import { oneLine } from "../lib/errors.ts";
+import { clipped, oneLine } from "../lib/errors.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -42,7 +42,7 @@ function octalMode(
   if (!text) return undefined;
   const digits = text.replace(/^0o/i, "");
   if (!/^[0-7]+$/.test(digits)) {
-    throw new UserError(oneLine(`'mode' must be an octal number: ${text}`));
+    throw new UserError(`'mode' must be an octal number: ${clipped(text)}`);
   }
   return parseInt(digits, 8);
 }

@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { oneLine } from "../lib/errors.ts";
+import { clipped, oneLine } from "../lib/errors.ts";
 import { pyRepr } from "../lib/install/pyrepr.ts";
 import type {
   Recipe,
@@ -45,7 +45,7 @@ function lookupId(file: string, name: string, what: string): number {
     const fields = line.split(":");
     if (fields[0] === name && fields.length > 2) return Number(fields[2]);
   }
-  throw new UnknownName(oneLine(`Unknown ${what}: ${name}`));
+  throw new UnknownName(`Unknown ${what}: ${clipped(name)}`);
 }
 
 class UnknownName extends Error {}
@@ -90,7 +90,7 @@ export default class Mkdir implements Recipe {
       const digits = mode.trim().replace(/^0o/i, "");
       if (!/^[0-7]+$/.test(digits)) {
         throw new buildout.UserError(
-          oneLine(`'mode' must be an octal number: ${mode}`),
+          `'mode' must be an octal number: ${clipped(mode)}`,
         );
       }
       this.mode = parseInt(digits, 8);
@@ -129,7 +129,7 @@ export default class Mkdir implements Recipe {
     if (!this.createIntermediate && listed && !isDirectory(parent)) {
       throw new this.buildout.UserError(
         `Cannot create: ${
-          oneLine(path)
+          clipped(path)
         }\n       Parent does not exist or not a directory.`,
       );
     }

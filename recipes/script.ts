@@ -16,6 +16,7 @@
  * otherwise, as zc.buildout's generated scripts), and records it.
  */
 import { Buffer } from "node:buffer";
+import { clipped } from "../lib/errors.ts";
 import { dirname, join, relative, resolve } from "node:path";
 import type {
   Recipe,
@@ -68,7 +69,9 @@ export default class Script implements Recipe {
       const key = word.slice(0, equals);
       if (equals < 0 || !SHELL_NAME.test(key)) {
         throw new buildout.UserError(
-          `Invalid environment entry '${word}' in [${name}]: expected NAME=VALUE with NAME a shell variable name`,
+          `Invalid environment entry '${
+            clipped(word)
+          }' in [${name}]: expected NAME=VALUE with NAME a shell variable name`,
         );
       }
       environment.push([key, word.slice(equals + 1)]);

@@ -35,7 +35,7 @@ import {
 } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { oneLine } from "../lib/errors.ts";
+import { clipped, oneLine } from "../lib/errors.ts";
 import { isFile } from "./_paths.ts";
 import { substitute } from "../lib/config/substitute.ts";
 import type {
@@ -78,7 +78,9 @@ function encodingOption(
   if (!encoding) {
     throw new buildout.UserError(
       oneLine(
-        `Unsupported ${option} '${value}' in [${options.name}]: use utf-8, latin-1 or ascii`,
+        `Unsupported ${option} '${
+          clipped(value)
+        }' in [${options.name}]: use utf-8, latin-1 or ascii`,
       ),
     );
   }
@@ -92,7 +94,7 @@ function parseMode(buildout: RecipeBuildout, options: RecipeOptions): number {
   if (!/^[0-7]+$/.test(digits)) {
     // Worded as the mkdir and download recipes word it.
     throw new buildout.UserError(
-      oneLine(`'mode' must be an octal number: ${value}`),
+      `'mode' must be an octal number: ${clipped(value)}`,
     );
   }
   return parseInt(digits, 8);
@@ -131,7 +133,9 @@ function expand(
       if (start < 0) return piece;
       const unterminated = piece.slice(start).split("\n")[0];
       throw new buildout.UserError(
-        `The substitution, ${unterminated}, is not terminated by '}' ` +
+        `The substitution, ${
+          clipped(unterminated)
+        }, is not terminated by '}' ` +
           `(${origin}, line ${at + newlines(piece.slice(0, start))})`,
       );
     }
@@ -266,7 +270,7 @@ export default class Template implements Recipe {
         source = readTemplate(buildout, name, origin).toString(inputEncoding);
       }
     } else {
-      this.fail(`Input file '${oneLine(input)}' does not exist.`);
+      this.fail(`Input file '${clipped(input)}' does not exist.`);
     }
     if (!this.render) {
       this.result = Buffer.from(

@@ -1,7 +1,7 @@
-/** The one-line messages for file-system refusals that `report` prints. */
+/** The one-line messages for file-system refusals that `report` prints, and long values cut. */
 import assert from "node:assert/strict";
 import { openSync } from "node:fs";
-import { refusedByFileSystem } from "../lib/errors.ts";
+import { clipped, refusedByFileSystem } from "../lib/errors.ts";
 
 function fsError(code: string, path?: string): Error {
   return Object.assign(new Error(`${code}: failed`), { code, path });
@@ -48,4 +48,22 @@ Deno.test("running out of file descriptors is a refusal naming the path", () => 
       "Too many open files (see ulimit -n): /b/parts/a",
     );
   }
+});
+
+Deno.test("clipped quotes a long value's first 200 characters and its length", () => {
+  assert.equal(clipped("a\nb"), "a\\nb");
+  assert.equal(clipped("x".repeat(200)), "x".repeat(200));
+  assert.equal(
+    clipped("x".repeat(1000)),
+    `${"x".repeat(200)}... (1000 characters)`,
+  );
+  // Not half of a character outside the Basic Multilingual Plane.
+  assert.equal(
+    clipped("x".repeat(199) + "😀".repeat(10)),
+    `${"x".repeat(199)}... (219 characters)`,
+  );
+  assert.equal(
+    clipped("y".repeat(300), JSON.stringify),
+    `"${"y".repeat(200)}"... (300 characters)`,
+  );
 });

@@ -19,7 +19,7 @@ import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { packTar, type TarSource } from "modern-tar/fs";
-import { fsReason, oneLine, UserError } from "../errors.ts";
+import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { runInstall } from "../install/runner.ts";
 import { words } from "../install/plan.ts";
@@ -61,7 +61,7 @@ function outputName(option: string, name: string): string {
   if (!name) throw new UserError(`${option} needs a file name`);
   if (name.endsWith("/")) {
     throw new UserError(
-      oneLine(`${option} needs a file name, not the directory name ${name}`),
+      `${option} needs a file name, not the directory name ${clipped(name)}`,
     );
   }
   return name;
@@ -85,7 +85,9 @@ export function parseBundleArgs(args: string[]): BundleArgs {
       result.output = outputName("-o", arg.slice(2));
     } else {
       throw new UserError(
-        `bundle: unexpected argument ${arg} (usage: bundle [-o OUT.tar.gz] [--with-parts] [--ignore-uncached])`,
+        `bundle: unexpected argument ${
+          clipped(arg)
+        } (usage: bundle [-o OUT.tar.gz] [--with-parts] [--ignore-uncached])`,
       );
     }
   }

@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { accessSync, readFileSync, statSync } from "node:fs";
 import * as nodeOs from "node:os";
 import process from "node:process";
-import { isStackOverflow, UserError } from "../errors.ts";
+import { clipped, isStackOverflow, UserError } from "../errors.ts";
 
 /** What a Python interpreter reports about itself. */
 export interface PythonInfo {
@@ -656,7 +656,7 @@ class Parser {
     const what = t.kind !== "str" && UNSUPPORTED.has(t.text)
       ? "unsupported"
       : "invalid";
-    return fail(`${what} syntax in condition: ${this.source}`);
+    return fail(`${what} syntax in condition: ${clipped(this.source)}`);
   }
 
   /** The comma-separated items from `first` to `close`. */
@@ -956,7 +956,7 @@ export function evaluateCondition(expression: string): boolean {
 
 function evaluateExpression(source: string): boolean {
   const tokens = tokenize(source) ??
-    fail(`invalid syntax in condition: ${source}`);
+    fail(`invalid syntax in condition: ${clipped(source)}`);
   let marker: Node | undefined;
   try {
     marker = new Parser(tokens, source, true).parse();

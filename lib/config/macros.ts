@@ -1,5 +1,5 @@
 /** `<=` section extension (macros), applied before substitution. */
-import { UserError } from "../errors.ts";
+import { clipped, UserError } from "../errors.ts";
 
 /** A section's raw options: a Map, or a view of another structure. */
 export interface RawSection extends Iterable<[string, string]> {
@@ -41,7 +41,9 @@ export function extendSection(
     for (const base of bases.split("\n").map((b) => b.trim()).filter(Boolean)) {
       if (!sections.has(base)) {
         throw new UserError(
-          `No section named '${base}' (extended by [${name}] with <=)`,
+          `No section named '${clipped(base)}' (extended by [${
+            clipped(name)
+          }] with <=)`,
         );
       }
       // A base without macros of its own is read in place, not copied.

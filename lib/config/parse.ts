@@ -5,7 +5,7 @@
  * without `=`, and section names with spaces (`[my section]`, which
  * `${my section:option}` may name).
  */
-import { oneLine, UserError } from "../errors.ts";
+import { clipped, oneLine, UserError } from "../errors.ts";
 import { pyRepr } from "../install/pyrepr.ts";
 import type { Note } from "./annotated.ts";
 
@@ -242,19 +242,12 @@ export function parse(
   return sections;
 }
 
-/** The longest part of a bad line an error quotes. */
-const QUOTED = 200;
-
 /**
  * A bad line as an error quotes it: its repr, cut after 200 characters
  * (a minified or binary file may hold a line of megabytes).
  */
 function quoted(line: string): string {
-  if (line.length <= QUOTED) return pyRepr(line);
-  let cut = line.slice(0, QUOTED);
-  // Not half of a character outside the Basic Multilingual Plane.
-  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${pyRepr(cut)}... (${line.length} characters)`;
+  return clipped(line, pyRepr);
 }
 
 /** Sections parse read without `+=`/`-=` keys. */
@@ -304,7 +297,9 @@ function evaluateHeader(
   } catch (err) {
     if (err instanceof UserError) {
       throw new UserError(oneLine(
-        `${source}, line ${lineno}: invalid condition in ${line.trim()}: ${err.message}`,
+        `${source}, line ${lineno}: invalid condition in ${
+          clipped(line.trim())
+        }: ${err.message}`,
       ));
     }
     throw err;

@@ -1,5 +1,5 @@
 /** `${section:option}` substitution, as zc.buildout's `Options._sub`. */
-import { oneLine, UserError } from "../errors.ts";
+import { clipped, UserError } from "../errors.ts";
 
 const TEMPLATE_SPLIT = /(\$\{[^}]*\})/;
 const SIMPLE_NAME = /^[-a-zA-Z0-9 ._]+$/;
@@ -33,7 +33,7 @@ function substitutePiece(piece: string, current: string, lookup: Lookup) {
   const parts = piece.split(TEMPLATE_SPLIT);
   const tail = parts[parts.length - 1];
   if (tail.includes("${")) {
-    const ref = oneLine(tail.slice(tail.indexOf("${")));
+    const ref = clipped(tail.slice(tail.indexOf("${")));
     throw new UserError(`The substitution, ${ref}, is not terminated by '}'.`);
   }
   let result = parts[0];
@@ -47,7 +47,9 @@ function substitutePiece(piece: string, current: string, lookup: Lookup) {
     if (v === undefined) {
       if (option !== "_buildout_section_name_") {
         throw new UserError(
-          `Referenced option does not exist: ${section}:${option}`,
+          `Referenced option does not exist: ${clipped(section)}:${
+            clipped(option)
+          }`,
         );
       }
       v = section;
@@ -58,7 +60,7 @@ function substitutePiece(piece: string, current: string, lookup: Lookup) {
 }
 
 function checkReference(reference: string, names: string[]): never {
-  const ref = oneLine(reference);
+  const ref = clipped(reference);
   if (names.length < 2) {
     throw new UserError(`The substitution, ${ref}, doesn't contain a colon.`);
   }

@@ -9,7 +9,7 @@
  */
 import { join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
-import { oneLine, UserError } from "../errors.ts";
+import { clipped, oneLine, UserError } from "../errors.ts";
 import { DevelopLinks } from "../recipe/develop_links.ts";
 import { eggLinkTarget, readPackage } from "../recipe/load.ts";
 import { EggsDirectory } from "./eggs.ts";
@@ -134,7 +134,9 @@ export function readDistSettings(buildout: Buildout): DistSettings {
         settings.badPins.set(
           projectKey(name),
           oneLine(
-            `Invalid version pin in [${section}]: ${name} = ${value} ` +
+            `Invalid version pin in [${section}]: ${clipped(name)} = ${
+              clipped(value)
+            } ` +
               "(expected a version such as 1.0)",
           ),
         );

@@ -11,7 +11,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { oneLine, UserError } from "../errors.ts";
+import { clipped, oneLine, UserError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { type DistName, parseArchiveName } from "./archive_name.ts";
 import { htmlLinks } from "./html_links.ts";
@@ -87,7 +87,7 @@ export function localArchives(
     if (!found) {
       throw new UserError(
         `The find-links location ${
-          oneLine(location)
+          clipped(location)
         } is neither a directory nor a ` +
           "distribution archive named <name>-<version>.tgz (.tar.gz, " +
           ".tar.bz2, .tar.xz, .zip)",
@@ -146,9 +146,11 @@ export class Finder {
    */
   searched(key: string): string[] {
     const mark = (location: string) => {
-      if (this.missing.has(location)) return oneLine(`${location} (not found)`);
+      if (this.missing.has(location)) return `${clipped(location)} (not found)`;
       const reason = this.unreadable.get(location);
-      return oneLine(reason ? `${location} (${reason})` : location);
+      return reason
+        ? `${clipped(location)} (${oneLine(reason)})`
+        : clipped(location);
     };
     const { findLinks, indexes, cacheDirectory } = this.options;
     const result = [...this.readable(findLinks).map(mark)];
@@ -212,7 +214,9 @@ export class Finder {
     }
     logger.warn(
       oneLine(
-        `Download error on ${location}: ${reason} -- Some packages may not be found!`,
+        `Download error on ${
+          clipped(location)
+        }: ${reason} -- Some packages may not be found!`,
       ),
     );
     this.unreadable.set(location, reason);

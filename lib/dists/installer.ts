@@ -8,7 +8,7 @@
  * one working set, so every project has one version per run.
  */
 import { rmSync } from "node:fs";
-import { addDoing, UserError } from "../errors.ts";
+import { addDoing, clipped, UserError } from "../errors.ts";
 import { easyInstallLogger as logger } from "../log.ts";
 import type { Candidate, Finder } from "./finder.ts";
 import type { EggsDirectory, InstalledDist, Prepared } from "./eggs.ts";
@@ -548,7 +548,9 @@ export class Installer {
         "cache count"
       : "";
     return new UserError(
-      `Couldn't find a distribution for '${text}' (${found}${where}${offline}).`,
+      `Couldn't find a distribution for '${
+        clipped(text)
+      }' (${found}${where}${offline}).`,
     );
   }
 }

@@ -4,7 +4,7 @@
  * them for zc.buildout, with PEP 440 versions.
  */
 import { validRange } from "@renovatebot/pep440";
-import { oneLine, UserError } from "../errors.ts";
+import { clipped, UserError } from "../errors.ts";
 import { isValidVersion, satisfiesSpecifier } from "./version.ts";
 
 /** One clause: operator and version (`[">=", "1.0"]`). */
@@ -58,14 +58,16 @@ const parsed = new Map<string, Requirement>();
 
 function parseNew(text: string): Requirement {
   const fail = (reason: string) =>
-    new UserError(`Invalid requirement '${oneLine(text.trim())}': ${reason}`);
+    new UserError(`Invalid requirement '${clipped(text.trim())}': ${reason}`);
   // `[\s\S]`, not `.`: a value over several lines is refused, not unmatched.
   const match = /^\s*([^\s<>=!~,]*)\s*([\s\S]*?)\s*$/.exec(text)!;
   const [, name, rest] = match;
   if (!name) throw fail("it names no project");
   if (!isProjectName(name)) {
     throw fail(
-      `'${name}' is not a project name (letters, digits, '.', '_', '-')`,
+      `'${
+        clipped(name)
+      }' is not a project name (letters, digits, '.', '_', '-')`,
     );
   }
   const clauses: Clause[] = [];
@@ -75,7 +77,7 @@ function parseNew(text: string): Requirement {
       if (!clause) {
         throw fail(
           `expected a version clause such as '==1.0', '>=1,<2' or '~=1.4', got '${
-            oneLine(part.trim())
+            clipped(part.trim())
           }'`,
         );
       }
@@ -84,7 +86,9 @@ function parseNew(text: string): Requirement {
         !isValidClause(`${operator}${version}`) ||
         (operator !== "===" && !isValidVersion(version.replace(/\.\*$/, "")))
       ) {
-        throw fail(`'${version}' is not a valid version for '${operator}'`);
+        throw fail(
+          `'${clipped(version)}' is not a valid version for '${operator}'`,
+        );
       }
       clauses.push([operator, version]);
     }

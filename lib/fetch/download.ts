@@ -37,7 +37,7 @@ import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { fsReason, UserError } from "../errors.ts";
+import { clipped, fsReason, UserError } from "../errors.ts";
 import { urlPath } from "./url_path.ts";
 import { isDirectory, isFile } from "../fs_kinds.ts";
 import { pyRepr } from "../install/pyrepr.ts";
@@ -154,7 +154,7 @@ export class Download {
     // two lines would fetch the two URLs run together.
     if (SCHEME.test(url) && CONTROL.test(url)) {
       throw new UserError(
-        `URL can't contain control characters: ${pyRepr(url)}`,
+        `URL can't contain control characters: ${clipped(url, pyRepr)}`,
       );
     }
     const expected = expectedSums(request);
@@ -185,7 +185,9 @@ export class Download {
     const root = this.downloadCache!;
     if (!isDirectory(root)) {
       throw new UserError(
-        `The directory:\n${pyRepr(root)}\nto be used as a download cache ` +
+        `The directory:\n${
+          clipped(root, pyRepr)
+        }\nto be used as a download cache ` +
           (pathExists(root) ? "is not a directory." : "doesn't exist."),
       );
     }
@@ -257,7 +259,9 @@ export class Download {
       return { path: locateAt(local, target), isTemp: false };
     }
     if (this.offline) {
-      throw new UserError(`Couldn't download ${pyRepr(url)} in offline mode.`);
+      throw new UserError(
+        `Couldn't download ${clipped(url, pyRepr)} in offline mode.`,
+      );
     }
     const parsed = safeUrl(url);
     if (!parsed) throw new DownloadError(url, "invalid URL");

@@ -3,7 +3,7 @@
  * the fields rather than on message text. Both are user errors: printed as
  * `Error: message` without a stack.
  */
-import { oneLine, UserError } from "../errors.ts";
+import { clipped, oneLine, UserError } from "../errors.ts";
 
 /**
  * A checksum did not match; the messages are the reference's:
@@ -27,7 +27,7 @@ export class DownloadError extends UserError {
     readonly reason: string,
     readonly status?: number,
   ) {
-    super(oneLine(`Error downloading ${url}: ${reason}`));
+    super(oneLine(`Error downloading ${clipped(url)}: ${reason}`));
     this.name = "DownloadError";
   }
 }

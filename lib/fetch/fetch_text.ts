@@ -7,7 +7,7 @@
  */
 import { UrlNotFound } from "../config/load.ts";
 import { readConfigText } from "../config/text.ts";
-import { oneLine, UserError } from "../errors.ts";
+import { clipped, oneLine, UserError } from "../errors.ts";
 import { Download, type OptionSource, silentLogger } from "./download.ts";
 import { DownloadError } from "./errors.ts";
 import { removeTempFile } from "./temp_files.ts";
@@ -42,7 +42,7 @@ export async function fetchText(
   } catch (err) {
     if (err instanceof DownloadError) {
       const message = oneLine(
-        `Error downloading extends for URL ${url}: ${err.reason}`,
+        `Error downloading extends for URL ${clipped(url)}: ${err.reason}`,
       );
       // A file: URL's only download error is a missing file.
       if (
@@ -58,7 +58,9 @@ export async function fetchText(
     if (err instanceof UserError) throw err;
     throw new UserError(
       oneLine(
-        `Error downloading extends for URL ${url}: ${(err as Error).message}`,
+        `Error downloading extends for URL ${clipped(url)}: ${
+          (err as Error).message
+        }`,
       ),
     );
   } finally {

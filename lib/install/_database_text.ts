@@ -9,6 +9,7 @@
  * An unterminated last line is dropped first.
  */
 import { parse } from "../config/parse.ts";
+import { UserError } from "../errors.ts";
 
 /** Sections of a database file, values as written (still quoted). */
 export type DatabaseText = Map<string, Map<string, string>>;
@@ -80,13 +81,20 @@ function scan(text: string): DatabaseText | undefined {
 /**
  * The sections of database text `text` read from `source`.
  *
- * @throws {UserError} from the general parser for text that is not in
- *   the configuration dialect at all.
+ * @throws {UserError} for a NUL character, and from the general parser
+ *   for text that is not in the configuration dialect at all.
  */
 export function readDatabaseText(text: string, source: string): DatabaseText {
   // Buildout ends every write with a newline: an unterminated last line is
   // an append cut short by a crash (see database.ts), and is ignored.
   if (!text.endsWith("\n")) text = text.slice(0, text.lastIndexOf("\n") + 1);
+  // No path or value holds one: a recorded path with it would be skipped
+  // when uninstalling, an option value with it would reinstall the part.
+  const nul = text.indexOf("\0");
+  if (nul >= 0) {
+    const line = text.slice(0, nul).split("\n").length;
+    throw new UserError(`line ${line} holds a NUL character`);
+  }
   const fast = scan(text);
   if (fast) return fast;
   const sections: DatabaseText = new Map();

@@ -20,7 +20,7 @@ import {
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
-import { fsReason, oneLine, UserError } from "../errors.ts";
+import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { removeTempFile, trackTempFile } from "../fetch/temp_files.ts";
 import { pidNamespace, processExists, procStat } from "../process_exists.ts";
 
@@ -124,7 +124,7 @@ export function takeLock(path: string): Release | LockHolder {
     // Removed only if still the same dead owner's, not a new run's.
     if (read(path) === owner) removeTempFile(path);
   }
-  throw new UserError(`Couldn't lock ${oneLine(path)}: it keeps changing`);
+  throw new UserError(`Couldn't lock ${clipped(path)}: it keeps changing`);
 }
 
 type Created = "created" | "exists" | "refused";
@@ -191,7 +191,7 @@ function create(path: string, content: string, draft: string): Created {
     if (NO_LINKS.has(code)) return createInPlace(path, content);
     if (REFUSALS.has(code)) return "refused";
     throw new UserError(
-      `Couldn't create ${oneLine(path)}: ${oneLine(fsReason(err))}`,
+      `Couldn't create ${clipped(path)}: ${oneLine(fsReason(err))}`,
     );
   } finally {
     removeTempFile(draft);
@@ -208,7 +208,7 @@ function createInPlace(path: string, content: string): Created {
     if (code === "EEXIST") return "exists";
     if (REFUSALS.has(code)) return "refused";
     throw new UserError(
-      `Couldn't create ${oneLine(path)}: ${oneLine(fsReason(err))}`,
+      `Couldn't create ${clipped(path)}: ${oneLine(fsReason(err))}`,
     );
   }
   try {
@@ -218,7 +218,7 @@ function createInPlace(path: string, content: string): Created {
     removeTempFile(path);
     if (REFUSALS.has((err as { code?: string }).code ?? "")) return "refused";
     throw new UserError(
-      `Couldn't write ${oneLine(path)}: ${oneLine(fsReason(err))}`,
+      `Couldn't write ${clipped(path)}: ${oneLine(fsReason(err))}`,
     );
   }
   closeSync(fd);

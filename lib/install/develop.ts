@@ -19,7 +19,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
-import { doing, fsReason, UserError } from "../errors.ts";
+import { clipped, doing, fsReason, UserError } from "../errors.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { logger } from "../log.ts";
@@ -99,7 +99,9 @@ export function developPackages(
       const absolute = resolve(directory, pattern);
       const dirs = expandGlob(absolute);
       if (!dirs.length) {
-        const message = `Couldn't develop ${pyRepr(absolute)} (not found)`;
+        const message = `Couldn't develop ${
+          clipped(absolute, pyRepr)
+        } (not found)`;
         if (!MAGIC.test(pattern)) throw new UserError(message);
         logger.warn(message);
       }

@@ -12,6 +12,7 @@ import { formatSection } from "../config/serialize.ts";
 import {
   addDoing,
   asObject,
+  clipped,
   doing,
   doingAsync,
   oneLine,
@@ -173,7 +174,9 @@ function warnUnused(options: Options): void {
   const unused = options.unused().sort();
   if (unused.length) {
     logger.warn(
-      `Unused options for ${options.name}: ${unused.map(pyRepr).join(" ")}.`,
+      `Unused options for ${options.name}: ${
+        unused.map((name) => clipped(name, pyRepr)).join(" ")
+      }.`,
     );
   }
 }
@@ -716,7 +719,7 @@ class InstallRun {
   private removeCreated(paths: string[]): void {
     for (const path of paths) {
       if (!existsSync(resolve(this.directory, path))) {
-        logger.warn(`Couldn't clean up ${pyRepr(path)}.`);
+        logger.warn(`Couldn't clean up ${clipped(path, pyRepr)}.`);
       }
     }
     this.removePaths(paths);

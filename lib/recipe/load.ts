@@ -31,6 +31,7 @@ import { pathToFileURL } from "node:url";
 import { stripVTControlCharacters } from "node:util";
 import {
   addDoing,
+  clipped,
   doingAsync,
   doingOf,
   oneLine,
@@ -502,11 +503,11 @@ export class RecipeLoader {
     if (!found) {
       const dir = undeveloped?.(name);
       throw new UserError(
-        `Couldn't find the extension package '${name}': ` +
+        `Couldn't find the extension package '${clipped(name)}': ` +
           (dir
             ? "extensions load before develop packages are linked, as in " +
               `zc.buildout, and ${dir} is not linked yet: run buildout once ` +
-              `without '${name}' in extensions`
+              `without '${clipped(name)}' in extensions`
             : "it is not a develop package, and no find-links or index is " +
               "configured to get it as a distribution"),
       );
@@ -564,8 +565,10 @@ export class RecipeLoader {
         throw new UserError(
           oneLine(
             `The develop package '${found.name}' (${found.dir}) has no recipe ` +
-              `entry point '${entry}' in "buildout.recipes" of its package.json ` +
-              `(recipe = ${spec.trim()})`,
+              `entry point '${
+                clipped(entry)
+              }' in "buildout.recipes" of its package.json ` +
+              `(recipe = ${clipped(spec.trim())})`,
           ),
         );
       }
@@ -579,20 +582,27 @@ export class RecipeLoader {
       ).map((key) => parseSpec(key)[1]);
       throw new UserError(
         oneLine(
-          `Couldn't find recipe ${spec.trim()}: the built-in recipe '${pkg}' ` +
-            `has no entry point '${entry}' (it has: ${entries.join(", ")})`,
+          `Couldn't find recipe ${
+            clipped(spec.trim())
+          }: the built-in recipe '${pkg}' ` +
+            `has no entry point '${clipped(entry)}' (it has: ${
+              entries.join(", ")
+            })`,
         ),
       );
     }
     if (this.dists?.searchable(pkg)) {
-      const dist = (await this.distribution(pkg, `recipe ${spec.trim()}`))[0];
+      const dist =
+        (await this.distribution(pkg, `recipe ${clipped(spec.trim())}`))[0];
       const target = dist.entries.recipes[entry];
       if (target === undefined) {
         throw new UserError(
           oneLine(
             `The distribution ${dist.name} ${dist.version} (${dist.dir}) has ` +
-              `no recipe entry point '${entry}' in "buildout.recipes" of its ` +
-              `package.json (recipe = ${spec.trim()})`,
+              `no recipe entry point '${
+                clipped(entry)
+              }' in "buildout.recipes" of its ` +
+              `package.json (recipe = ${clipped(spec.trim())})`,
           ),
         );
       }
@@ -602,7 +612,9 @@ export class RecipeLoader {
       key.endsWith(":default") ? key.slice(0, -":default".length) : key
     );
     throw new UserError(oneLine(
-      `Couldn't find recipe ${spec.trim()}: '${pkg}' is neither a built-in ` +
+      `Couldn't find recipe ${clipped(spec.trim())}: '${
+        clipped(pkg)
+      }' is neither a built-in ` +
         `recipe (${names.join(", ")}) nor a develop package listed in ` +
         "buildout:develop" +
         (this.dists

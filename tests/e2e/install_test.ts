@@ -1318,6 +1318,45 @@ Deno.test("a corrupt .installed.cfg is an error telling how to recover", async (
   assert.match((await sample.run()).stderr, /is corrupt: /);
 });
 
+Deno.test("a NUL character in .installed.cfg makes it corrupt", async () => {
+  // No path holds one: the recorded path was skipped when uninstalling,
+  // and a NUL in an option value reinstalled the part, both without a word.
+  using sample = await installedSample();
+  sample.write("victim", "keep me\n");
+  const before = sample.cat(".installed.cfg");
+  const recorded = `${sample.path("mystuff")}\n`;
+  assert.ok(before.includes(recorded), before);
+  for (
+    const [corrupt, config] of [
+      [
+        before.replace(recorded, `${sample.path("victim")}\0junk\n`),
+        "[buildout]\ndevelop = recipes\nparts =\n",
+      ],
+      [
+        before.replace(
+          `path = ${recorded}`,
+          `path = ${sample.path("my\0stuff")}\n`,
+        ),
+        dataDir("mystuff"),
+      ],
+    ]
+  ) {
+    assert.notEqual(corrupt, before);
+    sample.write(".installed.cfg", corrupt);
+    sample.write("buildout.cfg", config);
+    const result = await sample.run();
+    assert.equal(result.code, 1, result.output);
+    assert.doesNotMatch(result.stdout, /Installing|Uninstalling|Updating/);
+    assert.match(
+      result.stderr,
+      /^Error: The installation database \/sample-buildout\/.installed.cfg is corrupt: line \d+ holds a NUL character\. Buildout cannot tell [^\n]*move it away[^\n]*\n$/m,
+    );
+    assert.equal(sample.cat(".installed.cfg"), corrupt);
+    assert.equal(sample.cat("victim"), "keep me\n");
+    assert.ok(existsSync(sample.path("mystuff")));
+  }
+});
+
 Deno.test("a .installed.cfg whose [buildout] has no parts option is corrupt", async () => {
   // zc.buildout stops on it (Missing option: buildout:parts); taking it
   // for "nothing installed" installed every part again over the old ones

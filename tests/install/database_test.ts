@@ -140,6 +140,7 @@ Deno.test("a corrupt database is a user error saying how to recover", () => {
         "[a]\nx = 1\n",
         "[buildout]\nparts = a\n",
         "[buildout]\nparts = a\n[a]\nrecipe = r\n",
+        "[buildout]\nparts = a\n[a]\n__buildout_installed__ = /x\0y\nrecipe = r\n",
       ]
     ) {
       writeFileSync(path, text);

@@ -1,0 +1,173 @@
+/**
+ * End-to-end tests of error messages quoting a value of unbounded length
+ * (an option value, URL, requirement, section name or argument of 100,000
+ * characters): the message quotes its first 200 characters and its length,
+ * so the `Error:` line stays short and still names the thing.
+ */
+import assert from "node:assert/strict";
+import { sampleBuildout } from "./harness.ts";
+
+const HUGE = "h".repeat(100_000);
+/** How the value is quoted: cut, then its length. */
+const CUT = `${"h".repeat(200)}... (100000 characters)`;
+const EMPTY = "[buildout]\nparts =\n";
+
+function part(options: string): string {
+  return `[buildout]\nparts = a\n\n[a]\n${options}`;
+}
+
+function withDists(options: string): string {
+  return `[buildout]\nparts = a\nfind-links = dists\n${options}\n` +
+    "[a]\nrecipe = spam\n";
+}
+
+const CASES: {
+  config: string;
+  args?: string[];
+  error: string;
+  end?: string;
+}[] = [
+  {
+    config: part(`recipe = ${HUGE}\n`),
+    error: `Couldn't find recipe ${CUT}: '${CUT}' is neither a built-in`,
+  },
+  {
+    config: part(`recipe = spam==${HUGE}\n`) +
+      "\n[buildout]\nfind-links = dists\n",
+    error: `Invalid requirement 'spam==${"h".repeat(194)}... ` +
+      `(100006 characters)': '${CUT}' is not a valid version for '=='`,
+  },
+  {
+    config: part(`recipe = z3c.recipe.mkdir:${HUGE}\n`),
+    error: "Couldn't find recipe z3c.recipe.mkdir:",
+  },
+  {
+    config:
+      `[buildout]\nparts = a\nfind-links = ${HUGE}\n\n[a]\nrecipe = spam\n`,
+    // Cut in the sample's real path, whose length varies.
+    error: "Couldn't find a distribution for 'spam' (looked in " +
+      "/sample-buildout/hhhhhhhhhh",
+    end: " characters) (not found)).",
+  },
+  {
+    config: withDists(`\n[versions]\nspam = ${HUGE}\n`),
+    error: `Invalid version pin in [versions]: spam = ${CUT} ` +
+      "(expected a version such as 1.0)",
+  },
+  {
+    config: `${EMPTY}extends = http://127.0.0.1:1/${HUGE}\n`,
+    error: `Error downloading extends for URL http://127.0.0.1:1/${
+      "h".repeat(181)
+    }... (100019 characters): `,
+  },
+  {
+    config: `${EMPTY}download-cache = ${HUGE}\n`,
+    error: "Doesn't exist.",
+  },
+  {
+    config: `${EMPTY}x = \${buildout:${HUGE}}\n`,
+    error: `Referenced option does not exist: buildout:${CUT}`,
+  },
+  {
+    config: `${EMPTY}x = \${${HUGE}}\n`,
+    error: `The substitution, \${${"h".repeat(198)}... (100003 characters), ` +
+      "doesn't contain a colon.",
+  },
+  {
+    config: `${EMPTY}log-level = ${HUGE}\n`,
+    error: `Invalid logging level ${CUT}`,
+  },
+  {
+    config: `${EMPTY}newest = ${HUGE}\n`,
+    error: `Invalid value for newest option: ${CUT}`,
+  },
+  {
+    config: EMPTY,
+    args: ["-t", HUGE],
+    error: `Timeout value must be numeric: -t ${CUT}`,
+  },
+  {
+    config: EMPTY,
+    args: [HUGE],
+    error: `invalid command: ${CUT}`,
+  },
+  {
+    config: part(`<= ${HUGE}\n`),
+    error: `No section named '${CUT}' (extended by [a] with <=)`,
+  },
+  {
+    config: `[buildout]\nparts = ${HUGE}\n`,
+    error: `The referenced section, '${CUT}', was not defined.`,
+  },
+  {
+    config: part(
+      `recipe = hexagonit.recipe.download\nurl = http://127.0.0.1:1/${HUGE}\n`,
+    ),
+    error: `Error downloading http://127.0.0.1:1/${
+      "h".repeat(181)
+    }... (100019 characters): `,
+  },
+  {
+    config: part(`recipe = z3c.recipe.mkdir\npaths = x\nmode = ${HUGE}\n`),
+    error: `'mode' must be an octal number: ${CUT}`,
+  },
+  {
+    config: part(`recipe = z3c.recipe.mkdir\npaths = x\nuser = ${HUGE}\n`),
+    error: `Unknown user: ${CUT}`,
+  },
+  {
+    config: part(
+      `recipe = plone.recipe.command\ncommand = true\nstop-on-error = ${HUGE}\n`,
+    ),
+    error: `Invalid value '${CUT}' for 'stop-on-error' in [a]`,
+  },
+  {
+    config: part(
+      `recipe = plone.recipe.command\ncommand = false ${HUGE}\n` +
+        "stop-on-error = true\n",
+    ),
+    error: `Non zero exit code (1) while running command 'false ${
+      "h".repeat(194)
+    }'... (100006 characters) in`,
+  },
+  {
+    config: part(
+      "recipe = collective.recipe.template\ninline = x\n" +
+        `output = \${buildout:directory}/out\ninput-encoding = ${HUGE}\n`,
+    ),
+    error: `Unsupported input-encoding '${CUT}' in [a]`,
+  },
+  {
+    config: `${EMPTY}[x:${HUGE} +]\n`,
+    error: "/sample-buildout/buildout.cfg, line 3: invalid condition in [x:",
+  },
+  {
+    // A token given as the user of a URL stays hidden when the URL is cut.
+    config: `${EMPTY}extends = https://${"t".repeat(300)}@127.0.0.1:1/x.cfg\n`,
+    error: "Error downloading extends for URL https://****@127.0.0.1:1/x.cfg",
+  },
+];
+
+for (const { config, args, error, end } of CASES) {
+  Deno.test(`short: Error: ${error.slice(0, 60)}`, async () => {
+    using sample = await sampleBuildout();
+    sample.mkdir("dists");
+    sample.write("buildout.cfg", config);
+    const result = await sample.run(args ?? []);
+    assert.equal(result.code, 1, result.output.slice(0, 2000));
+    const lines = result.stderr.trimEnd().split("\n");
+    const last = lines.at(-1)!;
+    assert.ok(
+      last.startsWith(`Error: ${error}`) || last === error,
+      last.slice(0, 2000),
+    );
+    if (end) assert.ok(last.endsWith(end), last.slice(0, 2000));
+    // Some 200 characters of each value quoted, twice at most, and the
+    // built-in recipe names: never the whole value in an error, a warning
+    // or the While: context.
+    for (const line of result.stderr.split("\n")) {
+      assert.ok(line.length < 1200, line.slice(0, 2000));
+    }
+    assert.ok(!result.output.includes("t".repeat(201)), "token shown");
+  });
+}
