@@ -37,6 +37,17 @@ export class MissingSection extends UserError {
   }
 }
 
+/**
+ * A `versions` pin that a requirement excludes: `Bad version 0.2`, as
+ * zc.buildout's IncompatibleVersionError; `reason` is what it logs first.
+ */
+export class IncompatibleVersionError extends UserError {
+  constructor(readonly version: string, readonly reason: string) {
+    super(`Bad version ${version}`);
+    this.name = "IncompatibleVersionError";
+  }
+}
+
 const CONTROL = /[\p{Cc}\u2028\u2029]/gu;
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 

@@ -8,7 +8,12 @@
  * one working set, so every project has one version per run.
  */
 import { rmSync } from "node:fs";
-import { addDoing, clipped, UserError } from "../errors.ts";
+import {
+  addDoing,
+  clipped,
+  IncompatibleVersionError,
+  UserError,
+} from "../errors.ts";
 import { easyInstallLogger as logger } from "../log.ts";
 import type { Candidate, Finder } from "./finder.ts";
 import type { EggsDirectory, InstalledDist, Prepared } from "./eggs.ts";
@@ -123,7 +128,14 @@ export class Installer {
     const processed = new Set<string>();
     while (queue.length) {
       const { requirement: raw, by, byDist } = queue.shift()!;
-      const requirement = this.constrain(raw);
+      let requirement: Requirement;
+      try {
+        requirement = this.constrain(raw);
+      } catch (err) {
+        // Logged here, not where looking ahead met the pin too.
+        if (err instanceof IncompatibleVersionError) logger.error(err.reason);
+        throw err;
+      }
       const text = formatRequirement(requirement);
       let dist = this.workingSet.get(requirement.key);
       if (!dist) {
@@ -214,8 +226,9 @@ export class Installer {
   /**
    * The requirement pinned by `versions`, when a pin names its project.
    *
-   * @throws {UserError} when the pin is no version or does not satisfy
-   *   the requirement.
+   * @throws {UserError} when the pin is no version.
+   * @throws {IncompatibleVersionError} when it does not satisfy the
+   *   requirement.
    */
   private constrain(requirement: Requirement): Requirement {
     const bad = this.options.badPins?.get(requirement.key);
@@ -230,7 +243,8 @@ export class Installer {
     const pin = this.options.versions.get(requirement.key);
     if (!pin) return requirement;
     if (!satisfiesRequirement(requirement, pin)) {
-      throw new UserError(
+      throw new IncompatibleVersionError(
+        pin,
         `The version, ${pin}, is not consistent with the ` +
           `requirement, '${formatRequirement(requirement)}'.`,
       );

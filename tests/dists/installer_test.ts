@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { UserError } from "../../lib/errors.ts";
+import { IncompatibleVersionError, UserError } from "../../lib/errors.ts";
 import { configureLogging } from "../../lib/log.ts";
 import { EggsDirectory } from "../../lib/dists/eggs.ts";
 import { Finder } from "../../lib/dists/finder.ts";
@@ -157,8 +157,9 @@ Deno.test("a pin inconsistent with a requirement is the reference's error", asyn
   await assert.rejects(
     installer(world, { versions }).install(["demo >0.2"], "test"),
     (err: Error) =>
-      err instanceof UserError &&
-      err.message ===
+      err instanceof IncompatibleVersionError &&
+      err.message === "Bad version 0.2" &&
+      err.reason ===
         "The version, 0.2, is not consistent with the requirement, 'demo>0.2'.",
   );
 });

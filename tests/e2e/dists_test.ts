@@ -657,7 +657,7 @@ demo 0.4c1
       "demoneeded-1.2c1",
     ]);
 
-    // Pins apply to dependencies; an inconsistent pin is an error.
+    // Pins apply to dependencies.
     sample.write(
       "buildout.cfg",
       config("demo", "[versions]\ndemo = 0.2\ndemoneeded = 1.0\n"),
@@ -672,14 +672,63 @@ Installing eggs.
 demo 0.2
 `,
     );
+
+    // A pin the requirement excludes: the reason is logged, then the
+    // error is IncompatibleVersionError's "Bad version", as in 1.5.2.
     sample.write(
       "buildout.cfg",
-      config("demo >0.2", "[versions]\ndemo = 0.2\n"),
+      config("demo >0.2", "[versions]\ndemo = 0.2\ndemoneeded = 1.0\n"),
     );
-    await expectError(
+    const result = await sample.run();
+    assert.equal(
+      result.stdout,
+      "The version, 0.2, is not consistent with the requirement, 'demo>0.2'.\n",
+    );
+    assert.equal(
+      result.stderr,
+      `While:
+  Installing.
+  Getting section eggs.
+  Initializing section eggs.
+  Installing recipe demo >0.2.
+Error: Bad version 0.2
+`,
+    );
+    assert.equal(result.code, 1);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("-v reports each pick, and the dependency that led to it, as zc.buildout's easy_install logs them", async () => {
+  using sample = await sampleBuildout();
+  const server = await linkServer(sample);
+  try {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]
+parts = eggs
+find-links = ${server.url}
+index = ${server.url}index/
+
+[eggs]
+recipe = demo
+`,
+    );
+    assert.equal((await sample.run()).code, 0);
+    await expectOk(
       sample,
-      "",
-      "The version, 0.2, is not consistent with the requirement, 'demo>0.2'.",
+      "-v",
+      `Installing 'demo'.
+We have the best distribution that satisfies 'demo'.
+Picked: demo = 0.3
+Getting required 'demoneeded'
+  required by demo 0.3.
+We have the best distribution that satisfies 'demoneeded'.
+Picked: demoneeded = 1.1
+Updating eggs.
+demo 0.3
+`,
     );
   } finally {
     await server.close();
