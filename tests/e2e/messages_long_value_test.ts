@@ -142,6 +142,28 @@ const CASES: {
     error: "/sample-buildout/buildout.cfg, line 3: invalid condition in [x:",
   },
   {
+    // The runtime's reason for a name too long quoted the path again.
+    config: `${EMPTY}installed = ${HUGE}\n`,
+    error: "Couldn't create /sample-buildout/hhhhhhhhhh",
+    end: " characters): file name too long",
+  },
+  {
+    config: part(
+      "recipe = hexagonit.recipe.download\nurl = ${buildout:directory}/f\n" +
+        `download-only = true\ndestination = ${HUGE}\n`,
+    ),
+    error: "Couldn't create directory /sample-buildout/hhhhhhhhhh",
+    end: " characters): file name too long",
+  },
+  {
+    config: part(
+      "recipe = hexagonit.recipe.download\nurl = ${buildout:directory}/f\n" +
+        `download-only = true\nfilename = ${HUGE}\n`,
+    ),
+    error: "File name too long: /sample-buildout/parts/a/hhhhhhhhhh",
+    end: " characters)",
+  },
+  {
     // A token given as the user of a URL stays hidden when the URL is cut.
     config: `${EMPTY}extends = https://${"t".repeat(300)}@127.0.0.1:1/x.cfg\n`,
     error: "Error downloading extends for URL https://****@127.0.0.1:1/x.cfg",
@@ -152,6 +174,7 @@ for (const { config, args, error, end } of CASES) {
   Deno.test(`short: Error: ${error.slice(0, 60)}`, async () => {
     using sample = await sampleBuildout();
     sample.mkdir("dists");
+    sample.write("f", "a file to download\n");
     sample.write("buildout.cfg", config);
     const result = await sample.run(args ?? []);
     assert.equal(result.code, 1, result.output.slice(0, 2000));
