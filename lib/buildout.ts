@@ -318,7 +318,12 @@ export class Options {
       }
     } catch (caught) {
       const err = option ? tooLong(caught, this.name, option) : caught;
-      if (option) addDoing(err, `Getting option ${this.name}:${option}.`);
+      if (option) {
+        addDoing(
+          err,
+          `Getting option ${clipped(this.name)}:${clipped(option)}.`,
+        );
+      }
       addDoing(err, `Initializing section ${this.name}.`);
       throw err;
     }
@@ -347,7 +352,9 @@ export class Options {
   require(option: string): string {
     const value = this.get(option);
     if (value === undefined) {
-      throw new MissingOption(`Missing option: ${this.name}:${option}`);
+      throw new MissingOption(
+        `Missing option: ${clipped(this.name)}:${clipped(option)}`,
+      );
     }
     return value;
   }
@@ -493,9 +500,9 @@ export class Options {
       if (chain[i] === this.name && chain[i + 1] === option) {
         const names = [];
         for (let j = 0; j < chain.length; j += 2) {
-          names.push(`\${${chain[j]}:${chain[j + 1]}}`);
+          names.push(`\${${clipped(chain[j])}:${clipped(chain[j + 1])}}`);
         }
-        names.push(`\${${this.name}:${option}}`);
+        names.push(`\${${clipped(this.name)}:${clipped(option)}}`);
         throw new UserError(
           `Circular reference in substitutions: ${names.join(" -> ")}`,
         );
@@ -514,7 +521,7 @@ export class Options {
             `\${${this.name}:${option}}`,
         )
         : tooLong(caught, this.name, option);
-      addDoing(err, `Getting option ${this.name}:${option}.`);
+      addDoing(err, `Getting option ${clipped(this.name)}:${clipped(option)}.`);
       throw err;
     }
     chain.length -= 2;

@@ -177,6 +177,8 @@ const FS_REASONS: Record<string, string> = {
   EEXIST: "file exists",
   EMFILE: "too many open files",
   ENFILE: "too many open files in the system",
+  // The runtime's message quotes the path again, up to 4 KB of it.
+  ENAMETOOLONG: "file name too long",
 };
 
 /** A file-system error as a short reason (`no space left on device`). */

@@ -168,7 +168,7 @@ export function zcEnvironment(
       env[last] = match[2];
     } else if (last === undefined) {
       throw new buildout.UserError(
-        `Invalid environment: '${token}' is not NAME=value`,
+        `Invalid environment: '${clipped(token)}' is not NAME=value`,
       );
     } else {
       env[last] += " " + token;

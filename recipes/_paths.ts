@@ -44,7 +44,7 @@ export function copyInto(source: string, target: string, mode?: number): void {
     removeTempFile(temp);
     if (!isSystemError(err)) throw err;
     if (err.code === "ENAMETOOLONG") {
-      throw new UserError(`File name too long: ${oneLine(target)}`);
+      throw new UserError(`File name too long: ${clipped(target)}`);
     }
     // A copy's error names its source whichever side failed, and the
     // temporary as its target: the message names the file to look at.

@@ -43,7 +43,7 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
     if (!isDirectory(opts.cwd)) {
       return reject(
         new opts.UserError(
-          `Couldn't run '${oneLine(shown)}' in ${
+          `Couldn't run '${clipped(shown)}' in ${
             oneLine(opts.cwd)
           }: no such directory`,
         ),
@@ -59,7 +59,7 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
     child.on("error", (err) =>
       reject(
         new opts.UserError(
-          `Couldn't start /bin/sh to run '${oneLine(shown)}' in ${
+          `Couldn't start /bin/sh to run '${clipped(shown)}' in ${
             oneLine(opts.cwd)
           }: ${oneLine(fsReason(err))}`,
         ),

@@ -44,7 +44,9 @@ function runShell(script: string): Promise<Exit> {
       reject(
         new UserError(
           // By code: Bun and Deno word the message differently.
-          `Couldn't start /bin/sh to run ${pyRepr(script)}: ${fsReason(err)}`,
+          `Couldn't start /bin/sh to run ${clipped(script, pyRepr)}: ${
+            fsReason(err)
+          }`,
         ),
       ));
     child.on(

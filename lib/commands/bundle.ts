@@ -109,7 +109,9 @@ export async function bundle(
 ): Promise<void> {
   if (isUrl(request.configFile)) {
     throw new UserError(
-      `bundle needs a local configuration file, not ${request.configFile}`,
+      `bundle needs a local configuration file, not ${
+        clipped(request.configFile)
+      }`,
     );
   }
   if (self.args.length) {
@@ -298,7 +300,9 @@ export async function bundle(
     untrackTempFile(temp);
   } catch (err) {
     removeTempFile(temp);
-    throw new UserError(`Couldn't write ${output}: ${fsReason(err)}`);
+    throw new UserError(
+      `Couldn't write ${clipped(output)}: ${oneLine(fsReason(err))}`,
+    );
   }
   logger.info(`Bundled ${output} (${size(lstatSync(output).size)}):`);
   logger.info(

@@ -4,7 +4,7 @@
  * the origin of every value. All I/O goes through a {@link ConfigSource}.
  */
 import { dirname, isAbsolute, resolve } from "node:path";
-import { oneLine, UserError } from "../errors.ts";
+import { clipped, oneLine, UserError } from "../errors.ts";
 import {
   type AnnotatedSection,
   COMMAND_LINE_VALUE,
@@ -203,7 +203,9 @@ class Loader {
     const resolved = resolvedUrl(location);
     if (seen.some((file) => resolvedUrl(file) === resolved)) {
       throw new UserError(
-        oneLine(`Recursive file include: ${[...seen, location].join(" -> ")}`),
+        `Recursive file include: ${
+          [...seen, location].map((file) => clipped(file)).join(" -> ")
+        }`,
       );
     }
     const known = this.merged.get(location);

@@ -32,7 +32,9 @@ export function extendSection(
   if (name === "buildout" || bases === undefined) return new Map(own);
   if (doing.includes(name)) {
     throw new UserError(
-      `Infinite extending loop '${name}': ${[...doing, name].join(" <= ")}`,
+      `Infinite extending loop '${clipped(name)}': ${
+        [...doing, name].map((n) => clipped(n)).join(" <= ")
+      }`,
     );
   }
   doing.push(name);

@@ -116,7 +116,13 @@ function tooLarge(source: string): UserError {
 }
 
 /** The 1-based number of the first line of `bytes` that is not UTF-8. */
-function firstBadLine(bytes: Uint8Array): number {
+/**
+ * The number of the first line of `bytes` that is not UTF-8, for the error
+ * saying so (only then: it decodes line by line).
+ *
+ * @example firstBadLine(new Uint8Array([0x61, 0x0a, 0xe9])) // 2
+ */
+export function firstBadLine(bytes: Uint8Array): number {
   let line = 1;
   let start = 0;
   for (let i = 0; i <= bytes.length; i++) {

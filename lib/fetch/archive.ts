@@ -19,10 +19,10 @@ import {
   statSync,
   utimesSync,
 } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { pipeline } from "node:stream";
 import { createGunzip, gunzipSync } from "node:zlib";
-import { fsReason, oneLine, UserError } from "../errors.ts";
+import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import type { ExtractOptions } from "../recipe/api.ts";
 import { bunzip2 } from "./archive/bzip2.ts";
 import { type ArchiveFormat, detect } from "./archive/detect.ts";
@@ -113,7 +113,7 @@ export async function extract(
   } catch (err) {
     tree?.abandon();
     if (placed === undefined && madeParent) removeQuietly(madeParent);
-    throw systemError(err, archive, target);
+    throw systemError(err, archive, target, tmp ?? target);
   } finally {
     if (tmp) removeTempFile(tmp);
   }
@@ -162,19 +162,33 @@ export async function extractToNewDirectory(
       await extract(archive, target, { stripTopLevelDir: "auto" });
       return;
     }
-    throw systemError(err, archive, target);
+    throw systemError(err, archive, target, target);
   }
 }
 
 /**
- * A file system error while extracting `archive` into `target` as a user
- * error giving its reason (`no space left on device`), not the runtime's
- * message, which names the hidden temporary directory; `err` otherwise.
+ * A file system error while extracting `archive` into `target` (members
+ * written under `root`) as a user error giving its reason (`no space left
+ * on device`), not the runtime's message, which names the hidden temporary
+ * directory; `err` otherwise. A name too long is named: the member's path
+ * under `root`, or the link target.
  */
-function systemError(err: unknown, archive: string, target: string): unknown {
+function systemError(
+  err: unknown,
+  archive: string,
+  target: string,
+  root: string,
+): unknown {
   if (!isSystemError(err)) return err;
+  const path = (err as { path?: unknown }).path;
+  const name = err.code !== "ENAMETOOLONG" || typeof path !== "string"
+    ? ""
+    : `: '${
+      clipped(path.startsWith(root + sep) ? path.slice(root.length + 1) : path)
+    }'`;
   return new UserError(
-    oneLine(`Couldn't extract ${archive} into ${target}: ${fsReason(err)}`),
+    oneLine(`Couldn't extract ${archive} into ${target}: ${fsReason(err)}`) +
+      name,
   );
 }
 

@@ -9,12 +9,13 @@
  * An unterminated last line is dropped first.
  */
 import { parse } from "../config/parse.ts";
+import { firstBadLine } from "../config/text.ts";
 import { UserError } from "../errors.ts";
 
 /** Sections of a database file, values as written (still quoted). */
 export type DatabaseText = Map<string, Map<string, string>>;
 
-const TAB = 0x09, BRACKET = 0x5b;
+const TAB = 0x09, BRACKET = 0x5b, NEWLINE = 0x0a;
 
 /** Nothing the general parser would strip at either end. */
 function trimmed(s: string): boolean {
@@ -78,16 +79,34 @@ function scan(text: string): DatabaseText | undefined {
   return sections;
 }
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 /**
- * The sections of database text `text` read from `source`.
+ * The sections of the database file content `bytes` read from `source`.
  *
- * @throws {UserError} for a NUL character, and from the general parser
- *   for text that is not in the configuration dialect at all.
+ * @example readDatabaseText(bytes, "/srv/app/.installed.cfg") // Map {"buildout" => ...}
+ * @throws {UserError} for bytes that are not UTF-8 or a NUL character,
+ *   and from the general parser for text that is not in the configuration
+ *   dialect at all.
  */
-export function readDatabaseText(text: string, source: string): DatabaseText {
+export function readDatabaseText(
+  bytes: Uint8Array,
+  source: string,
+): DatabaseText {
   // Buildout ends every write with a newline: an unterminated last line is
-  // an append cut short by a crash (see database.ts), and is ignored.
-  if (!text.endsWith("\n")) text = text.slice(0, text.lastIndexOf("\n") + 1);
+  // an append cut short by a crash (see database.ts), and is ignored; it
+  // may end in half a character.
+  if (bytes.length && bytes[bytes.length - 1] !== NEWLINE) {
+    bytes = bytes.subarray(0, bytes.lastIndexOf(NEWLINE) + 1);
+  }
+  // Not decoded with U+FFFD: a recorded path would silently name another
+  // file, an option value would reinstall the part.
+  let text;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    throw new UserError(`line ${firstBadLine(bytes)} is not UTF-8 text`);
+  }
   // No path or value holds one: a recorded path with it would be skipped
   // when uninstalling, an option value with it would reinstall the part.
   const nul = text.indexOf("\0");

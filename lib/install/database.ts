@@ -175,16 +175,16 @@ export class InstallDatabase {
           "Restore the file, or move it away to reinstall every part " +
           "(the old parts' files are then left in place), and run buildout again.",
       );
-    let text;
+    let bytes;
     try {
-      text = readFileSync(path, "utf8");
+      bytes = readFileSync(path);
     } catch (err) {
       // A directory in its place, say: the machine's state, not a bug.
       throw new UserError(`Couldn't read ${pyRepr(path)}: ${fsReason(err)}`);
     }
     let sections;
     try {
-      sections = readDatabaseText(text, path);
+      sections = readDatabaseText(bytes, path);
     } catch (err) {
       if (err instanceof UserError) throw corrupt(err.message);
       throw err;
@@ -212,7 +212,7 @@ export class InstallDatabase {
     if (here) db.developLinks = here(db.developLinks);
     const parts = words(unquote(main.get("parts") ?? ""));
     // Values change only when quoted or relocated: most files need no pass.
-    const rewrite = here !== undefined || text.includes("%(");
+    const rewrite = here !== undefined || bytes.includes("%(");
     for (const part of parts) {
       if (db.order.has(part)) continue;
       const section = sections.get(part);
@@ -233,8 +233,8 @@ export class InstallDatabase {
       db.order.add(part);
     }
     db.fileSections = new Set(sections.keys());
-    db.compact = !text.includes("\n[buildout]\n");
-    db.appendable = text.endsWith("\n");
+    db.compact = !bytes.includes("\n[buildout]\n");
+    db.appendable = bytes.at(-1) === 0x0a;
     db.writtenLinks = db.developLinks;
     db.writtenOrder = db.partsValue();
     return db;

@@ -518,7 +518,8 @@ Deno.test("a symlink the file system refuses is a user error that leaves nothing
     () => extract(file, join(tmp.path, "out")),
     (err: unknown) =>
       err instanceof UserError &&
-      /Couldn't extract .*long\.zip into .*out: (ENAMETOOLONG|File name too)/
+      // Bun names the link target, Deno nothing.
+      /Couldn't extract .*long\.zip into .*out: file name too long(: 'a{200}\.\.\. \(5000 characters\)')?$/
         .test(err.message),
   );
   onlyEntries(tmp.path, ["long.zip"]);
@@ -755,7 +756,7 @@ Deno.test("names from the archive are shown with control characters escaped, on 
     [
       "long.tar",
       tar([{ name: "\t".repeat(300), data: "x" }]),
-      /into .*: ENAMETOOLONG: .*'.*\/(\\t){300}'$/,
+      /into .*out: file name too long: '(\\t){200}\.\.\. \(300 characters\)'$/,
     ],
   ];
   for (const [name, data, message, options] of cases) {

@@ -191,6 +191,47 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a command of 100,000 characters without /bin/sh is quoted cut" +
+    suffix,
+  ignore: skipReason !== null,
+  async fn() {
+    const root = makeRoot();
+    const huge = "h".repeat(100_000);
+    try {
+      mkdirSync(join(root, "project", "src"));
+      writeFileSync(join(root, "project", "src", "configure"), "", {
+        mode: 0o755,
+      });
+      for (
+        const [options, shown] of [
+          [`recipe = command\ncommand = echo ${huge}`, "'echo "],
+          [
+            `recipe = cmmi\npath = /project/src\nconfigure-options = ${huge}`,
+            "'./configure --prefix=/project/parts/hello ",
+          ],
+        ]
+      ) {
+        writeFileSync(
+          join(root, "project", "buildout.cfg"),
+          `[buildout]\nparts = hello\n[hello]\n${options}\n`,
+        );
+        const result = await run(root, ["-c", "/project/buildout.cfg"]);
+        const error = result.stderr.trimEnd().split("\n").at(-1)!;
+        assert.ok(
+          error.startsWith(`Error: Couldn't start /bin/sh to run ${shown}h`),
+          error.slice(0, 300),
+        );
+        assert.match(error, /h'?\.\.\. \(\d+ characters\)/);
+        assert.ok(error.length < 400, error.slice(0, 300));
+        assert.equal(result.code, 1);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  },
+});
+
 if (skipReason) {
   console.error(`chroot_test.ts: chroot tests ignored: ${skipReason}`);
 }

@@ -7,6 +7,7 @@
  * develop packages, plus bad input.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import {
   mkdir,
@@ -1355,6 +1356,58 @@ Deno.test("a NUL character in .installed.cfg makes it corrupt", async () => {
     assert.equal(sample.cat("victim"), "keep me\n");
     assert.ok(existsSync(sample.path("mystuff")));
   }
+});
+
+Deno.test("bytes that are not UTF-8 in .installed.cfg make it corrupt", async () => {
+  // Read as U+FFFD, a Latin-1 byte changed the recorded path: it was
+  // skipped when uninstalling, and an option value holding one reinstalled
+  // the part, both without a word.
+  using sample = await installedSample();
+  sample.write("victim", "keep me\n");
+  const before = sample.cat(".installed.cfg");
+  const recorded = `${sample.path("mystuff")}\n`;
+  assert.ok(before.includes(recorded), before);
+  // The sample's text is ASCII: as Latin-1, \xe9 is the one byte E9.
+  const latin1 = (text: string) => Buffer.from(text, "latin1");
+  for (
+    const [corrupt, config] of [
+      [
+        latin1(before.replace(recorded, `${sample.path("victim")}\xe9\n`)),
+        "[buildout]\ndevelop = recipes\nparts =\n",
+      ],
+      [
+        latin1(
+          before.replace(
+            `path = ${recorded}`,
+            `path = ${sample.path("my\xe9stuff")}\n`,
+          ),
+        ),
+        dataDir("mystuff"),
+      ],
+    ] as const
+  ) {
+    writeFileSync(sample.path(".installed.cfg"), corrupt);
+    sample.write("buildout.cfg", config);
+    const result = await sample.run();
+    assert.equal(result.code, 1, result.output);
+    assert.doesNotMatch(result.stdout, /Installing|Uninstalling|Updating/);
+    assert.match(
+      result.stderr,
+      /^Error: The installation database \/sample-buildout\/.installed.cfg is corrupt: line \d+ is not UTF-8 text\. Buildout cannot tell [^\n]*move it away[^\n]*\n$/m,
+    );
+    assert.deepEqual(readFileSync(sample.path(".installed.cfg")), corrupt);
+    assert.equal(sample.cat("victim"), "keep me\n");
+    assert.ok(existsSync(sample.path("mystuff")));
+  }
+  // An append cut short may end in half a character: ignored, as before.
+  writeFileSync(
+    sample.path(".installed.cfg"),
+    latin1(`${before}[x]\nrecipe = caf\xc3`),
+  );
+  sample.write("buildout.cfg", dataDir("mystuff"));
+  const torn = await sample.run();
+  assert.equal(torn.code, 0, torn.output);
+  assert.match(torn.stdout, /Updating data-dir/);
 });
 
 Deno.test("a .installed.cfg whose [buildout] has no parts option is corrupt", async () => {

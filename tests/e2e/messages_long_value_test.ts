@@ -5,6 +5,7 @@
  * so the `Error:` line stays short and still names the thing.
  */
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { sampleBuildout } from "./harness.ts";
 
 const HUGE = "h".repeat(100_000);
@@ -142,6 +143,71 @@ const CASES: {
     error: "/sample-buildout/buildout.cfg, line 3: invalid condition in [x:",
   },
   {
+    config: part(`<= ${HUGE}\n\n[${HUGE}]\n<= a\n`),
+    error: `Infinite extending loop 'a': a <= ${CUT} <= a`,
+  },
+  {
+    config: part(
+      `recipe = z3c.recipe.mkdir\npaths = \${a:${HUGE}}\n` +
+        `${HUGE} = \${a:${HUGE}}\n`,
+    ),
+    error: `Circular reference in substitutions: \${a:paths} -> \${a:${CUT}}` +
+      ` -> \${a:${CUT}}`,
+  },
+  {
+    config: `[buildout]\nparts = ${HUGE}\n\n[${HUGE}]\nx = 1\n`,
+    error: `Missing option: ${CUT}:recipe`,
+  },
+  {
+    config: part(
+      `recipe = zc.recipe.cmmi\nurl = x\nenvironment = ${HUGE}\n`,
+    ),
+    error: `Invalid environment: '${CUT}' is not NAME=value`,
+  },
+  {
+    // The build directory is gone when make runs.
+    config: part(
+      "recipe = hexagonit.recipe.cmmi\npath = ${buildout:directory}/dists\n" +
+        "configure-command = rmdir ${buildout:directory}/dists\n" +
+        `make-options = ${HUGE}\n`,
+    ),
+    error: `Couldn't run 'make ${"h".repeat(195)}... (100005 characters)' in `,
+  },
+  {
+    // The runtime's reason for a name too long quoted the path again.
+    config: `${EMPTY}installed = ${HUGE}\n`,
+    error: "Couldn't create /sample-buildout/hhhhhhhhhh",
+    end: " characters): file name too long",
+  },
+  {
+    config: part(
+      "recipe = hexagonit.recipe.download\nurl = ${buildout:directory}/f\n" +
+        `download-only = true\ndestination = ${HUGE}\n`,
+    ),
+    error: "Couldn't create directory /sample-buildout/hhhhhhhhhh",
+    end: " characters): file name too long",
+  },
+  {
+    config: part(
+      "recipe = hexagonit.recipe.download\nurl = ${buildout:directory}/f\n" +
+        `download-only = true\nfilename = ${HUGE}\n`,
+    ),
+    error: "File name too long: /sample-buildout/parts/a/hhhhhhhhhh",
+    end: " characters)",
+  },
+  {
+    config: EMPTY,
+    args: ["-c", `http://127.0.0.1:1/${HUGE}`, "bundle"],
+    error: "bundle needs a local configuration file, not " +
+      `http://127.0.0.1:1/${"h".repeat(181)}... (100019 characters)`,
+  },
+  {
+    config: EMPTY,
+    args: ["bundle", "-o", `${HUGE}.tar.gz`],
+    error: "Couldn't write /sample-buildout/hhhhhhhhhh",
+    end: " characters): file name too long",
+  },
+  {
     // A token given as the user of a URL stays hidden when the URL is cut.
     config: `${EMPTY}extends = https://${"t".repeat(300)}@127.0.0.1:1/x.cfg\n`,
     error: "Error downloading extends for URL https://****@127.0.0.1:1/x.cfg",
@@ -152,6 +218,7 @@ for (const { config, args, error, end } of CASES) {
   Deno.test(`short: Error: ${error.slice(0, 60)}`, async () => {
     using sample = await sampleBuildout();
     sample.mkdir("dists");
+    sample.write("f", "a file to download\n");
     sample.write("buildout.cfg", config);
     const result = await sample.run(args ?? []);
     assert.equal(result.code, 1, result.output.slice(0, 2000));
@@ -171,3 +238,31 @@ for (const { config, args, error, end } of CASES) {
     assert.ok(!result.output.includes("t".repeat(201)), "token shown");
   });
 }
+
+Deno.test("short: Error: Recursive file include of a URL", async () => {
+  // Every answer extends the URL asked for, with its 100,000-character query.
+  const query = `a.cfg?${HUGE}`;
+  const server = createServer(
+    { maxHeaderSize: 1 << 20 },
+    (_, res) => res.end(`[buildout]\nextends = ${query}\nparts =\n`),
+  );
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  try {
+    using sample = await sampleBuildout();
+    const url = `http://127.0.0.1:${
+      (server.address() as { port: number }).port
+    }/${query}`;
+    sample.write("buildout.cfg", `${EMPTY}extends = ${url}\n`);
+    const result = await sample.run();
+    assert.equal(result.code, 1, result.output.slice(0, 2000));
+    assert.equal(
+      result.stderr,
+      "While:\n  Initializing.\nError: Recursive file include: " +
+        `/sample-buildout/buildout.cfg -> ${url.slice(0, 200)}... ` +
+        `(${url.length} characters) -> ${url.slice(0, 200)}... ` +
+        `(${url.length} characters)\n`,
+    );
+  } finally {
+    await new Promise<void>((ok) => server.close(() => ok()));
+  }
+});

@@ -521,9 +521,10 @@ Deno.test("download: download-only keeps a URL's long file name; one too long fo
       config(options(tooLong).replace(server.url, named.url)),
     );
     const result = await run(sample);
-    assert.equal(
+    // Cut in the sample's real path, whose length varies.
+    assert.match(
       sample.normalize(result.stderr),
-      `While:\n  Installing x.\nError: File name too long: /sample-buildout/parts/x/${tooLong}\n`,
+      /^While:\n {2}Installing x\.\nError: File name too long: \/sample-buildout\/parts\/x\/n+\.\.\. \(\d+ characters\)\n$/,
     );
     assert.equal(result.code, 1);
     assert.deepEqual(sample.ls("parts"), []);

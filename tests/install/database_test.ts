@@ -219,7 +219,11 @@ Deno.test("database text reads as the general parser reads it", () => {
         [name, options],
       ) => [name, new Map([...options].map(([k, o]) => [k, o.value]))]),
     );
-    assert.deepEqual(readDatabaseText(text, "x.cfg"), general, text);
+    assert.deepEqual(
+      readDatabaseText(new TextEncoder().encode(text), "x.cfg"),
+      general,
+      text,
+    );
   }
 });
 
