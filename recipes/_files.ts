@@ -7,7 +7,6 @@
 import { Buffer } from "node:buffer";
 import {
   chmodSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -17,7 +16,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fsReason, oneLine, UserError } from "../lib/errors.ts";
+import { clipped, fsReason, oneLine, UserError } from "../lib/errors.ts";
 import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
 import { isDirectory } from "../lib/fs_kinds.ts";
@@ -30,6 +29,7 @@ const REASONS: Record<string, string> = {
   EISDIR: "it is a directory",
   EROFS: "read-only file system",
   ENOSPC: "no space left on device",
+  ENAMETOOLONG: "file name too long",
 };
 
 /** A user error for a failed file operation a user can fix, else `err`. */
@@ -37,7 +37,7 @@ function fileError(err: unknown, path: string): unknown {
   const code = (err as { code?: string }).code ?? "";
   const reason = REASONS[code];
   return reason
-    ? new UserError(`Couldn't write ${oneLine(path)}: ${reason}`)
+    ? new UserError(`Couldn't write ${clipped(path)}: ${reason}`)
     : err;
 }
 
@@ -94,15 +94,35 @@ export function hasContent(path: string, data: Uint8Array): boolean {
  * @throws {UserError} when one cannot be created.
  */
 export function createParents(dir: string, created: (dir: string) => void) {
-  const parent = dirname(dir);
-  if (existsSync(dir) || parent === dir) return;
-  createParents(parent, created);
-  try {
-    mkdirSync(dir);
-  } catch (err) {
-    throw fileError(err, dir);
+  // The missing directories, deepest first: found by a loop, as a path may
+  // be deeper than the call stack.
+  const missing: string[] = [];
+  for (let d = dir; dirname(d) !== d && !present(d); d = dirname(d)) {
+    missing.push(d);
   }
-  created(dir);
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      throw fileError(err, d);
+    }
+    created(d);
+  }
+}
+
+/**
+ * Whether `path` exists, as existsSync tells; a name too long is an error
+ * at once (each shorter parent would be checked again, at quadratic cost).
+ */
+function present(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENAMETOOLONG") {
+      throw fileError(err, path);
+    }
+    return false;
+  }
 }
 
 /**

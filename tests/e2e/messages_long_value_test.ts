@@ -139,6 +139,15 @@ const CASES: {
     error: `Unsupported input-encoding '${CUT}' in [a]`,
   },
   {
+    // 50,000 directories to create: deeper than the call stack.
+    config: part(
+      "recipe = collective.recipe.template\ninline = x\n" +
+        `output = \${buildout:directory}/${"d/".repeat(50_000)}out\n`,
+    ),
+    error: "Couldn't write /sample-buildout/d/d/d/d/d/d/",
+    end: " characters): file name too long",
+  },
+  {
     config: `${EMPTY}[x:${HUGE} +]\n`,
     error: "/sample-buildout/buildout.cfg, line 3: invalid condition in [x:",
   },
