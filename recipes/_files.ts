@@ -29,7 +29,6 @@ const REASONS: Record<string, string> = {
   EISDIR: "it is a directory",
   EROFS: "read-only file system",
   ENOSPC: "no space left on device",
-  ENAMETOOLONG: "file name too long",
 };
 
 /** A user error for a failed file operation a user can fix, else `err`. */
@@ -111,16 +110,15 @@ export function createParents(dir: string, created: (dir: string) => void) {
 }
 
 /**
- * Whether `path` exists, as existsSync tells; a name too long is an error
- * at once (each shorter parent would be checked again, at quadratic cost).
+ * Whether `path` exists, as existsSync tells; a name too long is thrown at
+ * once (each shorter parent would be checked again, at quadratic cost), and
+ * reported as `File name too long: PATH` as other writes report it.
  */
 function present(path: string): boolean {
   try {
     return statSync(path, { throwIfNoEntry: false }) !== undefined;
   } catch (err) {
-    if ((err as { code?: string }).code === "ENAMETOOLONG") {
-      throw fileError(err, path);
-    }
+    if ((err as { code?: string }).code === "ENAMETOOLONG") throw err;
     return false;
   }
 }

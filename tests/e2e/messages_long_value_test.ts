@@ -144,8 +144,8 @@ const CASES: {
       "recipe = collective.recipe.template\ninline = x\n" +
         `output = \${buildout:directory}/${"d/".repeat(50_000)}out\n`,
     ),
-    error: "Couldn't write /sample-buildout/d/d/d/d/d/d/",
-    end: " characters): file name too long",
+    error: "File name too long: /sample-buildout/d/d/d/d/d/d/",
+    end: " characters)",
   },
   {
     config: `${EMPTY}[x:${HUGE} +]\n`,
