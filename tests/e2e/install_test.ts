@@ -1319,6 +1319,39 @@ Deno.test("a corrupt .installed.cfg is an error telling how to recover", async (
   assert.match((await sample.run()).stderr, /is corrupt: /);
 });
 
+/**
+ * Runs `config` over the database `corrupt` of an installed sample and
+ * checks that the run refuses it as corrupt, its line `reason`, changing
+ * nothing: neither the database, nor the part's files, nor `victim`.
+ */
+async function assertRefusedAsCorrupt(
+  sample: Sample,
+  corrupt: Uint8Array,
+  config: string,
+  reason: string,
+): Promise<void> {
+  writeFileSync(sample.path(".installed.cfg"), corrupt);
+  sample.write("buildout.cfg", config);
+  const result = await sample.run();
+  assert.equal(result.code, 1, result.output);
+  assert.doesNotMatch(result.stdout, /Installing|Uninstalling|Updating/);
+  assert.match(
+    result.stderr,
+    new RegExp(
+      "^Error: The installation database /sample-buildout/\\.installed\\.cfg " +
+        `is corrupt: line \\d+ ${reason}\\. Buildout cannot tell [^\\n]*` +
+        "move it away[^\\n]*\\n$",
+      "m",
+    ),
+  );
+  assert.deepEqual(
+    readFileSync(sample.path(".installed.cfg")),
+    Buffer.from(corrupt),
+  );
+  assert.equal(sample.cat("victim"), "keep me\n");
+  assert.ok(existsSync(sample.path("mystuff")));
+}
+
 Deno.test("a NUL character in .installed.cfg makes it corrupt", async () => {
   // No path holds one: the recorded path was skipped when uninstalling,
   // and a NUL in an option value reinstalled the part, both without a word.
@@ -1327,35 +1360,24 @@ Deno.test("a NUL character in .installed.cfg makes it corrupt", async () => {
   const before = sample.cat(".installed.cfg");
   const recorded = `${sample.path("mystuff")}\n`;
   assert.ok(before.includes(recorded), before);
-  for (
-    const [corrupt, config] of [
-      [
-        before.replace(recorded, `${sample.path("victim")}\0junk\n`),
-        "[buildout]\ndevelop = recipes\nparts =\n",
-      ],
-      [
-        before.replace(
-          `path = ${recorded}`,
-          `path = ${sample.path("my\0stuff")}\n`,
-        ),
-        dataDir("mystuff"),
-      ],
-    ]
-  ) {
-    assert.notEqual(corrupt, before);
-    sample.write(".installed.cfg", corrupt);
-    sample.write("buildout.cfg", config);
-    const result = await sample.run();
-    assert.equal(result.code, 1, result.output);
-    assert.doesNotMatch(result.stdout, /Installing|Uninstalling|Updating/);
-    assert.match(
-      result.stderr,
-      /^Error: The installation database \/sample-buildout\/.installed.cfg is corrupt: line \d+ holds a NUL character\. Buildout cannot tell [^\n]*move it away[^\n]*\n$/m,
-    );
-    assert.equal(sample.cat(".installed.cfg"), corrupt);
-    assert.equal(sample.cat("victim"), "keep me\n");
-    assert.ok(existsSync(sample.path("mystuff")));
-  }
+  const reason = "holds a NUL character";
+  await assertRefusedAsCorrupt(
+    sample,
+    Buffer.from(before.replace(recorded, `${sample.path("victim")}\0junk\n`)),
+    "[buildout]\ndevelop = recipes\nparts =\n",
+    reason,
+  );
+  await assertRefusedAsCorrupt(
+    sample,
+    Buffer.from(
+      before.replace(
+        `path = ${recorded}`,
+        `path = ${sample.path("my\0stuff")}\n`,
+      ),
+    ),
+    dataDir("mystuff"),
+    reason,
+  );
 });
 
 Deno.test("bytes that are not UTF-8 in .installed.cfg make it corrupt", async () => {
@@ -1369,36 +1391,24 @@ Deno.test("bytes that are not UTF-8 in .installed.cfg make it corrupt", async ()
   assert.ok(before.includes(recorded), before);
   // The sample's text is ASCII: as Latin-1, \xe9 is the one byte E9.
   const latin1 = (text: string) => Buffer.from(text, "latin1");
-  for (
-    const [corrupt, config] of [
-      [
-        latin1(before.replace(recorded, `${sample.path("victim")}\xe9\n`)),
-        "[buildout]\ndevelop = recipes\nparts =\n",
-      ],
-      [
-        latin1(
-          before.replace(
-            `path = ${recorded}`,
-            `path = ${sample.path("my\xe9stuff")}\n`,
-          ),
-        ),
-        dataDir("mystuff"),
-      ],
-    ] as const
-  ) {
-    writeFileSync(sample.path(".installed.cfg"), corrupt);
-    sample.write("buildout.cfg", config);
-    const result = await sample.run();
-    assert.equal(result.code, 1, result.output);
-    assert.doesNotMatch(result.stdout, /Installing|Uninstalling|Updating/);
-    assert.match(
-      result.stderr,
-      /^Error: The installation database \/sample-buildout\/.installed.cfg is corrupt: line \d+ is not UTF-8 text\. Buildout cannot tell [^\n]*move it away[^\n]*\n$/m,
-    );
-    assert.deepEqual(readFileSync(sample.path(".installed.cfg")), corrupt);
-    assert.equal(sample.cat("victim"), "keep me\n");
-    assert.ok(existsSync(sample.path("mystuff")));
-  }
+  const reason = "is not UTF-8 text";
+  await assertRefusedAsCorrupt(
+    sample,
+    latin1(before.replace(recorded, `${sample.path("victim")}\xe9\n`)),
+    "[buildout]\ndevelop = recipes\nparts =\n",
+    reason,
+  );
+  await assertRefusedAsCorrupt(
+    sample,
+    latin1(
+      before.replace(
+        `path = ${recorded}`,
+        `path = ${sample.path("my\xe9stuff")}\n`,
+      ),
+    ),
+    dataDir("mystuff"),
+    reason,
+  );
   // An append cut short may end in half a character: ignored, as before.
   writeFileSync(
     sample.path(".installed.cfg"),
