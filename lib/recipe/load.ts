@@ -521,11 +521,14 @@ export class RecipeLoader {
 
   /**
    * The distribution for requirement `pkg` and those it requires, got
-   * once per run; its signature is kept for {@link signature}.
+   * once per run; its signature is kept for {@link signature}. `label`
+   * names the requirer in messages (`recipe SPEC`, `extension NAME`).
    */
-  private distribution(pkg: string, requirer: string): Promise<Dist[]> {
+  private distribution(pkg: string, label: string): Promise<Dist[]> {
     let dists = this.fromDists.get(pkg);
     if (!dists) {
+      // A spec may be of any length.
+      const requirer = clipped(label);
       dists = doingAsync(
         `Installing ${requirer}.`,
         () => this.dists!.install(pkg, requirer),
@@ -592,8 +595,7 @@ export class RecipeLoader {
       );
     }
     if (this.dists?.searchable(pkg)) {
-      const dist =
-        (await this.distribution(pkg, `recipe ${clipped(spec.trim())}`))[0];
+      const dist = (await this.distribution(pkg, `recipe ${spec.trim()}`))[0];
       const target = dist.entries.recipes[entry];
       if (target === undefined) {
         throw new UserError(

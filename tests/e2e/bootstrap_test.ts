@@ -7,12 +7,28 @@
 import assert from "node:assert/strict";
 import { chmodSync, chownSync, copyFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { BUILDOUT, exec, ROOT, sampleBuildout } from "./harness.ts";
+import {
+  BUILDOUT,
+  exec,
+  ROOT,
+  type RunResult,
+  type Sample,
+  sampleBuildout,
+} from "./harness.ts";
+
+/** Runs `command` (init, bootstrap) with `-c DIR/setup.cfg`. */
+function withSetupCfg(
+  sample: Sample,
+  dir: string,
+  command: string,
+): Promise<RunResult> {
+  return sample.system(["-c", join(dir, "setup.cfg"), command]);
+}
 
 Deno.test("init writes setup.cfg, creates the directories and bin/buildout", async () => {
   using sample = await sampleBuildout();
   const dir = sample.tmpdir("sample-bootstrapped");
-  const result = await sample.system(["-c", join(dir, "setup.cfg"), "init"]);
+  const result = await withSetupCfg(sample, dir, "init");
   assert.equal(result.code, 0, result.output);
   assert.equal(
     sample.normalize(result.stdout),
@@ -41,11 +57,7 @@ Generated script '/sample-bootstrapped/bin/buildout'.
     "setup.cfg",
     "\n[buildout]\nrelative-paths = true\nparts =\n",
   );
-  const again = await sample.system([
-    "-c",
-    join(dir, "setup.cfg"),
-    "bootstrap",
-  ]);
+  const again = await withSetupCfg(sample, dir, "bootstrap");
   assert.equal(again.code, 0, again.output);
   assert.equal(
     sample.normalize(again.output),
@@ -70,11 +82,7 @@ Deno.test("init refuses to overwrite an existing configuration", async () => {
 Deno.test("bootstrap without a configuration is the reference's error", async () => {
   using sample = await sampleBuildout();
   const dir = sample.tmpdir("sample-bootstrapped2");
-  const result = await sample.system([
-    "-c",
-    join(dir, "setup.cfg"),
-    "bootstrap",
-  ]);
+  const result = await withSetupCfg(sample, dir, "bootstrap");
   assert.equal(result.code, 1);
   assert.equal(
     sample.normalize(result.stderr),
@@ -84,7 +92,7 @@ Deno.test("bootstrap without a configuration is the reference's error", async ()
 
   // Given one, bootstrap creates what init does, except the configuration.
   sample.write(dir, "setup.cfg", "\n[buildout]\nparts =\n");
-  const made = await sample.system(["-c", join(dir, "setup.cfg"), "bootstrap"]);
+  const made = await withSetupCfg(sample, dir, "bootstrap");
   assert.equal(made.code, 0, made.output);
   assert.equal(
     sample.normalize(made.output),
@@ -106,11 +114,7 @@ Deno.test("bootstrap respects configured directories", async () => {
     "setup.cfg",
     "[buildout]\nparts =\nbin-directory = tools\neggs-directory = ${buildout:directory}/cache/eggs\n",
   );
-  const result = await sample.system([
-    "-c",
-    join(dir, "setup.cfg"),
-    "bootstrap",
-  ]);
+  const result = await withSetupCfg(sample, dir, "bootstrap");
   assert.equal(result.code, 0, result.output);
   assert.equal(
     sample.normalize(result.stdout),
@@ -122,11 +126,7 @@ Generated script '/b/tools/buildout'.
 `,
   );
   // A second run only regenerates the script.
-  const again = await sample.system([
-    "-c",
-    join(dir, "setup.cfg"),
-    "bootstrap",
-  ]);
+  const again = await withSetupCfg(sample, dir, "bootstrap");
   assert.equal(
     sample.normalize(again.stdout),
     "Generated script '/b/tools/buildout'.\n",

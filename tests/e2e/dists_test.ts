@@ -574,19 +574,27 @@ recipe v1
   );
 });
 
+/**
+ * A buildout whose part `eggs` uses `recipe`, found on the link server at
+ * `url` (find-links and its index); `extra` goes into `[buildout]`.
+ */
+function linkServerConfig(url: string, recipe: string, extra = ""): string {
+  return `[buildout]
+parts = eggs
+find-links = ${url}
+index = ${url}index/
+${extra}
+[eggs]
+recipe = ${recipe}
+`;
+}
+
 Deno.test("find-links and index: newest, -N, pins, prefer-final", async () => {
   using sample = await sampleBuildout();
   const server = await linkServer(sample);
   try {
     const config = (recipe: string, extra = "") =>
-      `[buildout]
-parts = eggs
-find-links = ${server.url}
-index = ${server.url}index/
-${extra}
-[eggs]
-recipe = ${recipe}
-`;
+      linkServerConfig(server.url, recipe, extra);
     sample.write("buildout.cfg", config("demo==0.2"));
     await expectOk(
       sample,
@@ -704,17 +712,7 @@ Deno.test("-v reports each pick, and the dependency that led to it, as zc.buildo
   using sample = await sampleBuildout();
   const server = await linkServer(sample);
   try {
-    sample.write(
-      "buildout.cfg",
-      `[buildout]
-parts = eggs
-find-links = ${server.url}
-index = ${server.url}index/
-
-[eggs]
-recipe = demo
-`,
-    );
+    sample.write("buildout.cfg", linkServerConfig(server.url, "demo"));
     assert.equal((await sample.run()).code, 0);
     await expectOk(
       sample,
