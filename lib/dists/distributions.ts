@@ -178,6 +178,15 @@ export class Distributions {
   }
 
   /**
+   * The distributions for the requirements `specs`, resolved together,
+   * and all they require, as {@link install}; `requirers[i]` names who
+   * asked for `specs[i]`.
+   */
+  installAll(specs: string[], requirers: string[]): Promise<Dist[]> {
+    return this.getInstaller().install(specs, requirers);
+  }
+
+  /**
    * Starts looking up and downloading the distributions of `specs` that
    * {@link install} will be asked for; invalid requirements are skipped
    * here and reported there.

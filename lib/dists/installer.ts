@@ -106,17 +106,20 @@ export class Installer {
   /**
    * The distributions for `specs` and everything they require, in
    * resolution order. `requirer` says who asked (`recipe spam`), for
-   * conflict messages.
+   * conflict messages: one for all, or one per spec.
    *
    * @throws {UserError} for an invalid requirement, a pin inconsistent
    *   with a requirement, no matching distribution, a version conflict, a
    *   refused pick or a bad archive.
    */
-  async install(specs: string[], requirer: string): Promise<Dist[]> {
+  async install(
+    specs: string[],
+    requirer: string | string[],
+  ): Promise<Dist[]> {
     logger.debug(`Installing ${specs.map((s) => `'${s.trim()}'`).join(", ")}.`);
-    const queue = specs.map((spec) => ({
+    const queue = specs.map((spec, i) => ({
       requirement: parseRequirement(spec),
-      by: requirer,
+      by: typeof requirer === "string" ? requirer : requirer[i],
       byDist: undefined as Dist | undefined,
     }));
     // What this call meets next is needed before what was looked ahead

@@ -276,19 +276,17 @@ class InstallRun {
         if (extensions.length && !this.main.getBool("offline")) {
           createDirectory(this.main.require("eggs-directory"));
         }
-        for (const name of extensions) {
-          for (
-            const extension of await this.loader.extensions(
-              name,
-              "extensions",
-              (name) => this.developDirectory(name),
-            )
-          ) {
-            await settled(
-              extension(this.api),
-              `The promise returned by an extension of ${name}`,
-            );
-          }
+        if (!extensions.length) return;
+        const found = await this.loader.extensions(
+          extensions,
+          "extensions",
+          (name) => this.developDirectory(name),
+        );
+        for (const [name, extension] of found) {
+          await settled(
+            extension(this.api),
+            `The promise returned by an extension of ${name}`,
+          );
         }
       });
       doing(
@@ -352,13 +350,13 @@ class InstallRun {
       "Installing.",
       () =>
         doingAsync("Unloading extensions.", async () => {
-          for (const name of extensions) {
-            for (const unload of await this.loader.extensions(name, "unload")) {
-              await settled(
-                unload(this.api),
-                `The promise returned by an unload entry point of ${name}`,
-              );
-            }
+          if (!extensions.length) return;
+          const found = await this.loader.extensions(extensions, "unload");
+          for (const [name, unload] of found) {
+            await settled(
+              unload(this.api),
+              `The promise returned by an unload entry point of ${name}`,
+            );
           }
         }),
     );

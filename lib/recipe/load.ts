@@ -77,6 +77,8 @@ export interface DevelopPackage {
   version?: string;
   dir: string;
   entries: Record<EntryGroup, Record<string, string>>;
+  /** True when its `buildout.requires` lists a distribution. */
+  declaresRequires?: boolean;
 }
 
 const BUILTINS: Record<string, RecipeFactory> = {
@@ -181,7 +183,14 @@ export function readPackage(dir: string): DevelopPackage {
     ? meta.name
     : basename(dir);
   const version = typeof meta.version === "string" ? meta.version : undefined;
-  return { name, version, dir, entries: entryGroups(meta.buildout, file) };
+  const requires = (meta.buildout as { requires?: unknown } | null)?.requires;
+  return {
+    name,
+    version,
+    dir,
+    entries: entryGroups(meta.buildout, file),
+    declaresRequires: Array.isArray(requires) && requires.length > 0,
+  };
 }
 
 /**
@@ -250,6 +259,7 @@ export class RecipeLoader {
   /** {@link signatures} by `recipe` value. */
   private readonly specSignatures = new Map<string, string>();
   private readonly fromDists = new Map<string, Promise<Dist[]>>();
+  private extensionPackages?: Promise<DevelopPackage[]>;
   private readonly links: DevelopLinks;
 
   /**
@@ -484,39 +494,55 @@ export class RecipeLoader {
   }
 
   /**
-   * The entry points of `group` (`extensions` or `unload`) of the develop
-   * package or distribution `name` (a requirement). `undeveloped` gives
-   * the directory of a package of that name that `develop` lists but this
-   * run has not linked yet, for the error.
+   * The entry points of `group` (`extensions` or `unload`) of the
+   * extension packages `names` (requirements) and of every distribution
+   * they require, in resolution order, each with its package's name, as
+   * zc.buildout calls every extension entry point of the distributions it
+   * installed for them. The requirements are resolved together, once per
+   * run: `extensions = demo demoneeded==1.0` gives `demo` that version.
+   * `undeveloped` gives the directory of a package of that name that
+   * `develop` lists but this run has not linked yet, for the error.
    *
-   * @throws {UserError} when no such package is linked or found.
+   * @throws {UserError} when a package is neither linked nor found.
    */
   async extensions(
-    name: string,
+    names: string[],
     group: "extensions" | "unload",
     undeveloped?: (name: string) => string | undefined,
-  ): Promise<Extension[]> {
-    let found: DevelopPackage | undefined = this.findPackage(name);
-    if (!found && this.dists?.searchable(name)) {
-      found = (await this.distribution(name, `extension ${name}`))[0];
+  ): Promise<Array<[string, Extension]>> {
+    this.extensionPackages ??= this.getExtensionPackages(names, undeveloped);
+    const result: Array<[string, Extension]> = [];
+    for (const found of await this.extensionPackages) {
+      for (const [entry, target] of Object.entries(found.entries[group])) {
+        const extension = await importEntry(found, group, entry, target);
+        result.push([found.name, extension as Extension]);
+      }
     }
-    if (!found) {
-      const dir = undeveloped?.(name);
+    return result;
+  }
+
+  private async getExtensionPackages(
+    names: string[],
+    undeveloped?: (name: string) => string | undefined,
+  ): Promise<DevelopPackage[]> {
+    const missing = names.find((name) =>
+      this.dists ? !this.dists.searchable(name) : !this.findPackage(name)
+    );
+    if (missing !== undefined) {
+      const dir = undeveloped?.(missing);
       throw new UserError(
-        `Couldn't find the extension package '${clipped(name)}': ` +
+        `Couldn't find the extension package '${clipped(missing)}': ` +
           (dir
             ? "extensions load before develop packages are linked, as in " +
               `zc.buildout, and ${dir} is not linked yet: run buildout once ` +
-              `without '${clipped(name)}' in extensions`
+              `without '${clipped(missing)}' in extensions`
             : "it is not a develop package, and no find-links or index is " +
               "configured to get it as a distribution"),
       );
     }
-    const result: Extension[] = [];
-    for (const [entry, target] of Object.entries(found.entries[group])) {
-      result.push(await importEntry(found, group, entry, target) as Extension);
-    }
-    return result;
+    if (!this.dists) return names.map((name) => this.findPackage(name)!);
+    const requirers = names.map((name) => clipped(`extension ${name}`));
+    return await this.dists.installAll(names, requirers);
   }
 
   /**
@@ -574,6 +600,11 @@ export class RecipeLoader {
               `(recipe = ${clipped(spec.trim())})`,
           ),
         );
+      }
+      // zc.buildout installs what a develop package requires too, and
+      // signs its recipes with those distributions.
+      if (found.declaresRequires && this.dists) {
+        await this.distribution(pkg, `recipe ${spec.trim()}`);
       }
       return { pkg: found, entry, target };
     }

@@ -164,8 +164,8 @@ Deno.test("recipes and extensions load from distributions", async () => {
     () => loader.factory("ghost"),
     /Couldn't find a distribution for 'ghost' \(looked in .*\/dist\)/,
   );
-  assert.equal((await loader.extensions("ext", "extensions")).length, 1);
-  assert.equal((await loader.extensions("ext", "unload")).length, 1);
+  assert.equal((await loader.extensions(["ext"], "extensions")).length, 1);
+  assert.equal((await loader.extensions(["ext"], "unload")).length, 1);
   assert.equal(world.extracted.length, 3);
 });
 

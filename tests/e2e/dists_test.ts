@@ -1363,3 +1363,163 @@ user
     "Develop: '/sample-buildout/dev'\nUpdating foo.\nuser\n",
   );
 });
+
+/**
+ * An extension distribution whose extension and unload entry points print
+ * `ext NAME VERSION` and `unload NAME VERSION`, requiring `requires`.
+ */
+function extensionDist(name: string, version: string, requires: string[]) {
+  return {
+    "package.json": JSON.stringify({
+      name,
+      version,
+      buildout: {
+        extensions: { default: "./ext.js:load" },
+        unload: { default: "./ext.js:unload" },
+        requires,
+      },
+    }),
+    "ext.js": `export function load() { console.log("ext ${name} ${version}"); }
+export function unload() { console.log("unload ${name} ${version}"); }
+`,
+  };
+}
+
+Deno.test("extensions are resolved together, and what they require has its extension entry points called too", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("dist");
+  await writeDist(
+    join(dist, "demo-1.0.tgz"),
+    extensionDist("demo", "1.0", ["demoneeded"]),
+  );
+  for (const version of ["1.0", "1.1"]) {
+    await writeDist(
+      join(dist, `demoneeded-${version}.tgz`),
+      extensionDist("demoneeded", version, []),
+    );
+  }
+  await writeDist(
+    join(dist, "other-1.0.tgz"),
+    extensionDist("other", "1.0", []),
+  );
+  // zc.buildout installs the three requirements in one call, so the pin
+  // given as an extension holds for demo's requirement too; then it calls
+  // every extension entry point of the distributions got, in their order.
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+extensions = demo other demoneeded==1.0
+find-links = dist
+parts =
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'demo'.
+Got demo 1.0.
+Getting distribution for 'other'.
+Got other 1.0.
+Getting distribution for 'demoneeded==1.0'.
+Got demoneeded 1.0.
+ext demo 1.0
+ext other 1.0
+ext demoneeded 1.0
+unload demo 1.0
+unload other 1.0
+unload demoneeded 1.0
+`,
+  );
+  assert.deepEqual(eggs(sample), ["demo-1.0", "demoneeded-1.0", "other-1.0"]);
+
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nextensions = demo\nfind-links = dist\nparts =\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'demoneeded'.
+Got demoneeded 1.1.
+ext demo 1.0
+ext demoneeded 1.1
+unload demo 1.0
+unload demoneeded 1.1
+`,
+  );
+
+  // A conflict between two of them names both requirers.
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nextensions = demoneeded==1.0 demoneeded==1.1\n" +
+      "find-links = dist\nparts =\n",
+  );
+  const result = await expectError(
+    sample,
+    "",
+    "There is a version conflict: we already have demoneeded 1.0 " +
+      "(required by extension demoneeded==1.0), but extension " +
+      "demoneeded==1.1 requires 'demoneeded==1.1'.",
+  );
+  assert.equal(result.stdout, "");
+});
+
+Deno.test("a develop recipe package gets the distributions it requires, and they sign its parts", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("dist");
+  for (const version of ["1.0", "1.1"]) {
+    await writeDist(
+      join(dist, `needed-${version}.tgz`),
+      recipeDist("needed", version, `needed ${version}`),
+    );
+  }
+  sample.mkdir("dev");
+  sample.write(
+    "dev/package.json",
+    JSON.stringify({
+      name: "devr",
+      version: "0.1",
+      buildout: { recipes: { default: "./recipe.js" }, requires: ["needed"] },
+    }),
+  );
+  sample.write(
+    "dev/recipe.js",
+    "export default class R {\n  install() { return []; }\n" +
+      "  update() {}\n}\n",
+  );
+  const config = (pin: string) =>
+    `[buildout]\ndevelop = dev\nfind-links = dist\nparts = x\n\n` +
+    `[versions]\nneeded = ${pin}\n\n[x]\nrecipe = devr\n`;
+  sample.write("buildout.cfg", config("1.0"));
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/dev'
+Getting distribution for 'needed==1.0'.
+Got needed 1.0.
+Installing x.
+`,
+  );
+  assert.deepEqual(eggs(sample), ["needed-1.0"]);
+  assert.match(
+    readFileSync(sample.path(".installed.cfg"), "utf8"),
+    /^__buildout_signature__ = devr-\S+ needed-1\.0$/m,
+  );
+  await expectOk(
+    sample,
+    "",
+    "Develop: '/sample-buildout/dev'\nUpdating x.\n",
+  );
+  // Another version of what it requires is another signature.
+  sample.write("buildout.cfg", config("1.1"));
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/dev'
+Getting distribution for 'needed==1.1'.
+Got needed 1.1.
+Uninstalling x.
+Installing x.
+`,
+  );
+});
