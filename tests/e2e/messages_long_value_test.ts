@@ -221,6 +221,20 @@ const CASES: {
     config: `${EMPTY}extends = https://${"t".repeat(300)}@127.0.0.1:1/x.cfg\n`,
     error: "Error downloading extends for URL https://****@127.0.0.1:1/x.cfg",
   },
+  {
+    config: part(
+      "recipe = slapos.recipe.cmmi\npath = ${buildout:directory}/dists\n" +
+        `environment =\n  A=1\n  ${HUGE}\n`,
+    ),
+    error: `Line '${CUT}' in environment is incorrect: expected KEY=VALUE`,
+  },
+  {
+    config: part(
+      "recipe = slapos.recipe.cmmi\npath = ${buildout:directory}/dists\n" +
+        `environment =\n  ${HUGE}=1\n  ${HUGE}=2\n`,
+    ),
+    error: `Key '${CUT}' is repeated in environment`,
+  },
 ];
 
 for (const { config, args, error, end } of CASES) {
