@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { sampleBuildout } from "./harness.ts";
+import { type Sample, sampleBuildout } from "./harness.ts";
 
 const HUGE = "h".repeat(100_000);
 /** How the value is quoted: cut, then its length. */
@@ -16,6 +16,21 @@ const EMPTY = "[buildout]\nparts =\n";
 function part(options: string): string {
   return `[buildout]\nparts = a\n\n[a]\n${options}`;
 }
+
+/** A part named by the 100,000-character value. */
+function hugePart(options: string): string {
+  return `[buildout]\nparts = ${HUGE}\n\n[${HUGE}]\n${options}`;
+}
+
+/** A develop package whose package.json is `json`, used as recipe `pk`. */
+function developPackage(json: object): (sample: Sample) => void {
+  return (sample) => {
+    sample.mkdir("pk");
+    sample.write("pk/package.json", JSON.stringify(json));
+  };
+}
+
+const DEVELOP = "[buildout]\nparts = a\ndevelop = pk\n\n[a]\nrecipe = pk\n";
 
 function withDists(options: string): string {
   return `[buildout]\nparts = a\nfind-links = dists\n${options}\n` +
@@ -27,6 +42,8 @@ const CASES: {
   args?: string[];
   error: string;
   end?: string;
+  /** Makes what the configuration needs besides `dists` and `f`. */
+  setup?: (sample: Sample) => void;
 }[] = [
   {
     config: part(`recipe = ${HUGE}\n`),
@@ -235,13 +252,71 @@ const CASES: {
     ),
     error: `Key '${CUT}' is repeated in environment`,
   },
+  {
+    // The part's name in the While: context and the message.
+    config: hugePart("recipe = script\ncmd = true\nenvironment = 1x=2\n"),
+    error: `Invalid environment entry '1x=2' in [${CUT}]: expected NAME=VALUE`,
+  },
+  {
+    config: hugePart(
+      "recipe = collective.recipe.template\ninline = $${nope}\n" +
+        "output = ${buildout:directory}/out\n",
+    ),
+    error: `Referenced option does not exist: ${CUT}:nope ` +
+      `(the inline template of [${CUT}], line 1)`,
+  },
+  {
+    config: part(
+      `recipe = slapos.recipe.template\nurl = ${HUGE}\n` +
+        "output = ${buildout:directory}/out\n",
+    ),
+    error: "Couldn't read the template /sample-buildout/hhhhhhhhhh",
+    end: " characters) of [a]: file name too long",
+  },
+  {
+    config: hugePart(
+      "recipe = slapos.recipe.cmmi\npath = ${buildout:directory}/dists\n" +
+        "location = x\n",
+    ),
+    error: `invalid 'location' value for ${CUT}: the location of this ` +
+      "recipe is computed (/sample-buildout/parts/hhhhhhhhhh",
+    end: " characters)); use @@LOCATION@@ or %(location)s",
+  },
+  {
+    // Deeper than the stack, in a section of that name.
+    config: `${EMPTY}x = \${${HUGE}:v0}\n\n[${HUGE}]\n` +
+      Array.from({ length: 100_000 }, (_, i) => `v${i} = \${:v${i + 1}}\n`)
+        .join("") +
+      "v100000 = end\n",
+    error: "Too many nested substitutions (",
+  },
+  {
+    config: DEVELOP,
+    setup: developPackage({
+      name: "pk",
+      buildout: { recipes: { default: `./${HUGE}.js` } },
+    }),
+    error: "The module /sample-buildout/pk/hhhhhhhhhh",
+    end: " characters) (entry point 'default' in \"buildout.recipes\" of " +
+      "/sample-buildout/pk/package.json) does not exist",
+  },
+  {
+    config: DEVELOP,
+    setup: developPackage({
+      name: HUGE,
+      buildout: { recipes: { default: "./r.js" } },
+    }),
+    error: "Couldn't write '/sample-buildout/develop-eggs/hhhhhhhhhh",
+    end: " characters): file name too long",
+  },
 ];
 
-for (const { config, args, error, end } of CASES) {
+for (const { config, args, error, end, setup } of CASES) {
   Deno.test(`short: Error: ${error.slice(0, 60)}`, async () => {
     using sample = await sampleBuildout();
     sample.mkdir("dists");
     sample.write("f", "a file to download\n");
+    setup?.(sample);
     sample.write("buildout.cfg", config);
     const result = await sample.run(args ?? []);
     assert.equal(result.code, 1, result.output.slice(0, 2000));
