@@ -5,6 +5,7 @@
  * so the `Error:` line stays short and still names the thing.
  */
 import assert from "node:assert/strict";
+import { symlinkSync } from "node:fs";
 import { createServer } from "node:http";
 import { type Sample, sampleBuildout } from "./harness.ts";
 
@@ -308,6 +309,33 @@ const CASES: {
     }),
     error: "Couldn't write '/sample-buildout/develop-eggs/hhhhhhhhhh",
     end: " characters): file name too long",
+  },
+  {
+    // The resolver's reason named the host again; no name this long is
+    // ever sent to a name server.
+    config: part(`recipe = hexagonit.recipe.download\nurl = http://${HUGE}/\n`),
+    error: `Error downloading http://${"h".repeat(193)}... ` +
+      `(100008 characters): could not resolve host ${CUT}`,
+  },
+  {
+    // Not a directory: what is past it cannot be opened (300 characters).
+    config: `${EMPTY}extends = f/${"h".repeat(250)}.cfg\n`,
+    error: "Couldn't open /sample-buildout/f/hhhhhhhhhh",
+    end: " characters), extended by /sample-buildout/buildout.cfg",
+  },
+  {
+    // mkdir of the output's parent met a link to itself: an internal error
+    // quoting the path twice.
+    config: part(
+      "recipe = collective.recipe.template\ninline = x\n" +
+        `output = \${buildout:directory}/${"d/".repeat(1000)}loop/out\n`,
+    ),
+    setup: (sample) => {
+      sample.mkdir("d/".repeat(1000));
+      symlinkSync("loop", sample.path(`${"d/".repeat(1000)}loop`));
+    },
+    error: "Couldn't write /sample-buildout/d/d/d/d/d/d/",
+    end: " characters): a parent is not a directory",
   },
 ];
 
