@@ -392,3 +392,26 @@ Deno.test("short: Error: Recursive file include of a URL", async () => {
     await new Promise<void>((ok) => server.close(() => ok()));
   }
 });
+
+Deno.test("short: bundle's list of URLs not in the download cache", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    part(
+      "recipe = z3c.recipe.mkdir\npaths = x\n" +
+        `note = http://127.0.0.1:1/${HUGE}\n`,
+    ),
+  );
+  const result = await sample.run(["bundle"]);
+  assert.equal(result.code, 1, result.output.slice(0, 2000));
+  assert.ok(
+    result.stderr.includes(
+      `\n  http://127.0.0.1:1/${"h".repeat(181)}... (100019 characters) ` +
+        "([a])\n",
+    ),
+    result.stderr.slice(0, 2000),
+  );
+  for (const line of result.stderr.split("\n")) {
+    assert.ok(line.length < 1200, line.slice(0, 2000));
+  }
+});
