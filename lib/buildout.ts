@@ -12,7 +12,6 @@ import {
   isStackOverflow,
   MissingOption,
   MissingSection,
-  oneLine,
   UserError,
 } from "./errors.ts";
 import { Logger } from "./log.ts";
