@@ -12,7 +12,6 @@ import {
   isStackOverflow,
   MissingOption,
   MissingSection,
-  oneLine,
   UserError,
 } from "./errors.ts";
 import { Logger } from "./log.ts";
@@ -105,7 +104,9 @@ export class Buildout {
       return options;
     } catch (caught) {
       const err = isStackOverflow(caught)
-        ? new UserError(`Too many nested substitutions at [${name}]`)
+        ? new UserError(
+          `Too many nested substitutions at [${clipped(name)}]`,
+        )
         : caught;
       addDoing(err, `Getting section ${clipped(name)}.`);
       throw err;
@@ -324,7 +325,7 @@ export class Options {
           `Getting option ${clipped(this.name)}:${clipped(option)}.`,
         );
       }
-      addDoing(err, `Initializing section ${this.name}.`);
+      addDoing(err, `Initializing section ${clipped(this.name)}.`);
       throw err;
     }
     this.buildout.onInitialize?.(this);
@@ -363,7 +364,9 @@ export class Options {
   set(option: string, value: string): void {
     if (typeof value !== "string") {
       throw new TypeError(
-        `Option values must be strings: ${this.name}:${option}`,
+        `Option values must be strings: ${clipped(this.name)}:${
+          clipped(option)
+        }`,
       );
     }
     if (!this.raw.has(option) && !this.data.has(option)) {
@@ -372,7 +375,7 @@ export class Options {
       if (!isOptionName(option)) {
         throw new TypeError(
           `Option names must read back from a configuration file: ` +
-            `'${oneLine(option)}' in [${this.name}]`,
+            `'${clipped(option)}' in [${clipped(this.name)}]`,
         );
       }
       (this.extraKeys ??= []).push(option);
@@ -459,7 +462,9 @@ export class Options {
   created(...paths: string[]): string[] {
     if (!this.createdPaths) {
       throw new TypeError(
-        `Attempt to register a created path while not installing (${this.name})`,
+        `Attempt to register a created path while not installing (${
+          clipped(this.name)
+        })`,
       );
     }
     this.onCreated?.(paths);
@@ -518,7 +523,7 @@ export class Options {
       const err = isStackOverflow(caught)
         ? new UserError(
           `Too many nested substitutions (${chain.length / 2}) at ` +
-            `\${${this.name}:${option}}`,
+            `\${${clipped(this.name)}:${clipped(option)}}`,
         )
         : tooLong(caught, this.name, option);
       addDoing(err, `Getting option ${clipped(this.name)}:${clipped(option)}.`);
@@ -533,7 +538,9 @@ export class Options {
     // Refused while the runtime still has memory to say so.
     if (result.length > MAX_VALUE_LENGTH) {
       throw new UserError(
-        `The value of \${${seen[seen.length - 2]}:${seen[seen.length - 1]}} ` +
+        `The value of \${${clipped(seen[seen.length - 2])}:${
+          clipped(seen[seen.length - 1])
+        }} ` +
           `is too long: its substitutions make it longer than ` +
           `${MAX_VALUE_LENGTH} characters`,
       );
@@ -573,7 +580,9 @@ function tooLong(err: unknown, section: string, option: string): unknown {
     return err;
   }
   return new UserError(
-    `The value of \${${section}:${option}} is too long: its substitutions ` +
+    `The value of \${${clipped(section)}:${
+      clipped(option)
+    }} is too long: its substitutions ` +
       "make it longer than a value can be",
   );
 }

@@ -107,12 +107,16 @@ export function slaposEnvironment(
     const eq = line.indexOf("=");
     if (eq < 0) {
       throw new buildout.UserError(
-        `Line '${line}' in environment is incorrect: expected KEY=VALUE`,
+        `Line '${
+          clipped(line)
+        }' in environment is incorrect: expected KEY=VALUE`,
       );
     }
     const key = line.slice(0, eq).trimEnd();
     if (key in env) {
-      throw new buildout.UserError(`Key '${key}' is repeated in environment`);
+      throw new buildout.UserError(
+        `Key '${clipped(key)}' is repeated in environment`,
+      );
     }
     env[key] = line.slice(eq + 1).trimStart();
   }

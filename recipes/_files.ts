@@ -16,7 +16,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { clipped, fsReason, oneLine, UserError } from "../lib/errors.ts";
+import { clipped, fsReason, UserError } from "../lib/errors.ts";
 import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
 import { isDirectory } from "../lib/fs_kinds.ts";
@@ -26,6 +26,9 @@ const REASONS: Record<string, string> = {
   EPERM: "permission denied",
   ENOENT: "its directory does not exist",
   ENOTDIR: "a parent is not a directory",
+  // mkdir of a missing parent: a dangling or looping link holds its name.
+  EEXIST: "a parent is not a directory",
+  ELOOP: "too many levels of symbolic links",
   EISDIR: "it is a directory",
   EROFS: "read-only file system",
   ENOSPC: "no space left on device",
@@ -58,7 +61,7 @@ export function writeAtomic(path: string, data: Uint8Array, mode?: FileMode) {
   // existing name there may be a link planted to be written through.
   // Renaming over `.` or a mount point fails with EBUSY, not EISDIR.
   if (isDirectory(path)) {
-    throw new UserError(`Couldn't write ${oneLine(path)}: ${REASONS.EISDIR}`);
+    throw new UserError(`Couldn't write ${clipped(path)}: ${REASONS.EISDIR}`);
   }
   const temp = hiddenTemp(path);
   try {

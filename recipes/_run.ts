@@ -44,7 +44,7 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
       return reject(
         new opts.UserError(
           `Couldn't run '${clipped(shown)}' in ${
-            oneLine(opts.cwd)
+            clipped(opts.cwd)
           }: no such directory`,
         ),
       );
@@ -60,7 +60,7 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
       reject(
         new opts.UserError(
           `Couldn't start /bin/sh to run '${clipped(shown)}' in ${
-            oneLine(opts.cwd)
+            clipped(opts.cwd)
           }: ${oneLine(fsReason(err))}`,
         ),
       ));
@@ -74,7 +74,7 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
           }`;
         reject(
           new opts.UserError(
-            `Command '${clipped(shown)}' ${how} in ${oneLine(opts.cwd)}`,
+            `Command '${clipped(shown)}' ${how} in ${clipped(opts.cwd)}`,
           ),
         );
       }));

@@ -25,7 +25,7 @@ import { slaposBool } from "./_bool.ts";
 import { lockBuild } from "../lib/install/lock_build.ts";
 import { holds } from "../lib/path_holds.ts";
 import { makeReadOnly, removeTree } from "./_paths.ts";
-import { oneLine } from "../lib/errors.ts";
+import { clipped } from "../lib/errors.ts";
 
 const MARKER = ".buildout-shared.json";
 
@@ -128,7 +128,7 @@ export class SharedPart {
     const directory = this.buildout.section("buildout").require("directory");
     if (holds(location, directory)) {
       throw new this.buildout.UserError(
-        `Not installing into ${oneLine(location)}: it holds the buildout ` +
+        `Not installing into ${clipped(location)}: it holds the buildout ` +
           "directory, " +
           "which would be removed first",
       );
@@ -139,12 +139,12 @@ export class SharedPart {
       await build();
       if (!existsSync(location)) {
         throw new this.buildout.UserError(
-          `'${oneLine(location)}' was not created`,
+          `'${clipped(location)}' was not created`,
         );
       }
       if (this.maybeShared && !statSync(location).isDirectory()) {
         throw new this.buildout.UserError(
-          `'${oneLine(location)}' is not a directory`,
+          `'${clipped(location)}' is not a directory`,
         );
       }
       if (this.signature === undefined) return [location];

@@ -34,7 +34,7 @@ import {
 } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { clipped, oneLine } from "../lib/errors.ts";
+import { clipped } from "../lib/errors.ts";
 import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import { lockBuild } from "../lib/install/lock_build.ts";
 import type {
@@ -81,7 +81,9 @@ function refuseHooks(buildout: RecipeBuildout, options: RecipeOptions): void {
   ) {
     if (options.get(hook)?.trim()) {
       throw new buildout.UserError(
-        `${options.name}: ${hook} names Python code, which this buildout ` +
+        `${
+          clipped(options.name)
+        }: ${hook} names Python code, which this buildout ` +
           "cannot run; use the pre-configure, pre-build, pre-install or " +
           "post-install shell options instead",
       );
@@ -106,7 +108,7 @@ function requireConfigure(buildout: RecipeBuildout, dir: string): void {
   if (!existsSync(join(dir, "configure"))) {
     throw new buildout.UserError(
       `No configure script in ${
-        oneLine(dir)
+        clipped(dir)
       }: set configure-command for sources ` +
         "that are not configured with ./configure",
     );
@@ -202,8 +204,10 @@ export class SlaposCmmi implements Recipe {
         location
     ) {
       throw new UserError(
-        `invalid 'location' value for ${name}: the location of this recipe ` +
-          `is computed (${location}); use @@LOCATION@@ or %(location)s`,
+        `invalid 'location' value for ${clipped(name)}: the location of ` +
+          `this recipe is computed (${
+            clipped(location)
+          }); use @@LOCATION@@ or %(location)s`,
       );
     }
     this.location = location;
@@ -847,7 +851,9 @@ export class ZcCmmi implements Recipe {
       }
       if (!existsSync(join(cwd, marker))) {
         throw new this.buildout.UserError(
-          `Couldn't find ${marker} in ${cwd}: the sources of ${this.url} ` +
+          `Couldn't find ${clipped(marker)} in ${
+            clipped(cwd)
+          }: the sources of ${clipped(this.url)} ` +
             "are not an autoconf-style package (see " +
             "source-directory-contains and configure-command)",
         );

@@ -76,9 +76,9 @@ function stopOnError(options: RecipeOptions, fallback: string): boolean {
   if (["no", "off", "false"].includes(lower)) return false;
   throw new UserError(
     oneLine(
-      `Invalid value '${
-        clipped(value)
-      }' for 'stop-on-error' in [${options.name}], ` +
+      `Invalid value '${clipped(value)}' for 'stop-on-error' in [${
+        clipped(options.name)
+      }], ` +
         "use 'yes', 'on', 'true', 'no', 'off' or 'false'.",
     ),
   );

@@ -386,7 +386,7 @@ export class SlaposDownload implements Recipe {
   ) {
     if (options.has("mode")) {
       throw new buildout.UserError(
-        `The 'mode' option of ${name} is not supported by ` +
+        `The 'mode' option of ${clipped(name)} is not supported by ` +
           "slapos.recipe.build:download (it was removed)",
       );
     }

@@ -58,7 +58,7 @@ export default class Script implements Recipe {
     const command = options.get("cmd") ?? options.get("command");
     if (!command?.trim()) {
       throw new buildout.UserError(
-        `No command specified in [${name}]: set the option 'cmd'`,
+        `No command specified in [${clipped(name)}]: set the option 'cmd'`,
       );
     }
     const environment: Array<[string, string]> = [];
@@ -69,9 +69,9 @@ export default class Script implements Recipe {
       const key = word.slice(0, equals);
       if (equals < 0 || !SHELL_NAME.test(key)) {
         throw new buildout.UserError(
-          `Invalid environment entry '${
-            clipped(word)
-          }' in [${name}]: expected NAME=VALUE with NAME a shell variable name`,
+          `Invalid environment entry '${clipped(word)}' in [${
+            clipped(name)
+          }]: expected NAME=VALUE with NAME a shell variable name`,
         );
       }
       environment.push([key, word.slice(equals + 1)]);

@@ -35,7 +35,7 @@ import {
 } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { clipped, oneLine } from "../lib/errors.ts";
+import { clipped, fsReason, oneLine } from "../lib/errors.ts";
 import { isFile } from "./_paths.ts";
 import { substitute } from "../lib/config/substitute.ts";
 import type {
@@ -78,9 +78,9 @@ function encodingOption(
   if (!encoding) {
     throw new buildout.UserError(
       oneLine(
-        `Unsupported ${option} '${
-          clipped(value)
-        }' in [${options.name}]: use utf-8, latin-1 or ascii`,
+        `Unsupported ${option} '${clipped(value)}' in [${
+          clipped(options.name)
+        }]: use utf-8, latin-1 or ascii`,
       ),
     );
   }
@@ -192,9 +192,12 @@ function readTemplate(
       ? "it does not exist"
       : code === "EISDIR"
       ? "it is a directory"
-      : (err as Error).message;
+      // The runtime's message quotes the path again.
+      : oneLine(fsReason(err));
     throw new buildout.UserError(
-      `Couldn't read the template ${path} of [${part}]: ${reason}`,
+      `Couldn't read the template ${clipped(path)} of [${
+        clipped(part)
+      }]: ${reason}`,
     );
   }
 }
@@ -235,14 +238,15 @@ export default class Template implements Recipe {
     const directory = buildout.section("buildout").require("directory");
     const input = options.get("input");
     let source: string;
-    let origin = `the inline template of [${name}]`;
+    let origin = `the inline template of [${clipped(name)}]`;
     let mode: number | undefined;
     if (has("inline")) {
       source = options.require("inline").trimStart();
     } else if (input !== undefined && existsSync(resolve(directory, input))) {
-      origin = resolve(directory, input);
-      source = readTemplate(buildout, name, origin).toString(inputEncoding);
-      mode = statSync(origin).mode & 0o7777;
+      const path = resolve(directory, input);
+      origin = clipped(path);
+      source = readTemplate(buildout, name, path).toString(inputEncoding);
+      mode = statSync(path).mode & 0o7777;
     } else if (input !== undefined && input.startsWith("inline:")) {
       source = input.slice("inline:".length).trimStart();
     } else if (input === undefined) {
@@ -261,13 +265,14 @@ export default class Template implements Recipe {
                 ),
                 name,
               ),
-              url,
+              clipped(url),
             ),
             outputEncoding,
           );
       } else {
-        origin = localTemplate(url, directory);
-        source = readTemplate(buildout, name, origin).toString(inputEncoding);
+        const path = localTemplate(url, directory);
+        origin = clipped(path);
+        source = readTemplate(buildout, name, path).toString(inputEncoding);
       }
     } else {
       this.fail(`Input file '${clipped(input)}' does not exist.`);
@@ -335,13 +340,15 @@ export class SlaposTemplate implements Recipe {
     const inline = options.get("inline");
     if ((url === undefined) === (inline === undefined)) {
       throw new buildout.UserError(
-        `[${name}] needs exactly one of the options 'url' and 'inline'`,
+        `[${
+          clipped(name)
+        }] needs exactly one of the options 'url' and 'inline'`,
       );
     }
     this.output = options.require("output");
     const md5sum = options.get("md5sum");
     let source: string;
-    let origin = `the inline template of [${name}]`;
+    let origin = `the inline template of [${clipped(name)}]`;
     this.fixed = inline !== undefined || md5sum !== undefined;
     const renderText = (text: string, from: string) => {
       let line = 1;
@@ -358,19 +365,20 @@ export class SlaposTemplate implements Recipe {
       this.render = async () =>
         renderText(
           (await fetchTemplate(buildout, name, url, md5sum)).toString("utf8"),
-          url,
+          clipped(url),
         );
       return;
     }
     if (url !== undefined) {
       const directory = buildout.section("buildout").require("directory");
-      const path = origin = localTemplate(url, directory);
+      const path = localTemplate(url, directory);
+      origin = clipped(path);
       const bytes = readTemplate(buildout, name, path);
       if (md5sum !== undefined) {
         const digest = createHash("md5").update(bytes).digest("hex");
         if (digest !== md5sum.trim().toLowerCase()) {
           throw new buildout.UserError(
-            `MD5 checksum mismatch for local resource at '${path}'.`,
+            `MD5 checksum mismatch for local resource at '${clipped(path)}'.`,
           );
         }
       }

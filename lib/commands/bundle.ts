@@ -333,11 +333,16 @@ function uncachedUrls(db: InstallDatabase, cache: string): string[] {
       if (option.startsWith("__buildout_")) continue;
       for (const [url] of value.matchAll(URL_IN_TEXT)) {
         if (cachedUrls.has(url) || inCache(cacheDirs, url)) continue;
-        missing.set(url, (missing.get(url) ?? new Set()).add(`[${part}]`));
+        missing.set(
+          url,
+          (missing.get(url) ?? new Set()).add(`[${clipped(part)}]`),
+        );
       }
     }
   }
-  return [...missing].map(([url, parts]) => `${url} (${[...parts].join(" ")})`)
+  return [...missing].map(([url, parts]) =>
+    `${clipped(url)} (${[...parts].join(" ")})`
+  )
     .sort();
 }
 

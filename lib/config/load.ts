@@ -89,7 +89,7 @@ export async function loadConfig(
   if (!isUrl(configFile)) {
     configFile = resolve(request.cwd, configFile);
     if (source.readFile(configFile) === undefined) {
-      throw new UserError(oneLine(`Couldn't open ${configFile}`));
+      throw new UserError(`Couldn't open ${clipped(configFile)}`);
     }
     buildout.set("directory", {
       value: dirname(configFile),
@@ -293,15 +293,19 @@ class Loader {
     if (text === undefined && location.includes("${")) {
       throw new UserError(
         oneLine(
-          `Couldn't open ${location}, extended by ${seen[seen.length - 1]}: ` +
+          `Couldn't open ${clipped(location)}, extended by ${
+            clipped(seen[seen.length - 1])
+          }: ` +
             "extends cannot use ${...} substitutions (they are resolved " +
             "only after all files are read)",
         ),
       );
     }
     if (text === undefined) {
-      const by = seen.length ? `, extended by ${seen[seen.length - 1]}` : "";
-      throw new UserError(oneLine(`Couldn't open ${location}${by}`));
+      const by = seen.length
+        ? `, extended by ${clipped(seen[seen.length - 1])}`
+        : "";
+      throw new UserError(`Couldn't open ${clipped(location)}${by}`);
     }
     return text;
   }

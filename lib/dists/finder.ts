@@ -306,8 +306,8 @@ async function pageCandidates(
   const looksLike = !page.text.trim() || /<[a-z!/]/i.test(page.text);
   if (!declared || !looksLike || page.text.includes("\0")) {
     throw new UserError(
-      `The ${kind} page ${page.url} is not an HTML page` +
-        (type ? ` (Content-Type: ${type})` : ""),
+      `The ${kind} page ${clipped(page.url)} is not an HTML page` +
+        (type ? ` (Content-Type: ${clipped(type)})` : ""),
     );
   }
   const result: Candidate[] = [];

@@ -7,6 +7,7 @@
  * `https_proxy` and `no_proxy` (lower or upper case), which the runtime's
  * `fetch` (Bun's and Deno's) honours; failures reaching a proxy name it.
  */
+import { clipped } from "../errors.ts";
 import { DownloadError } from "./errors.ts";
 import { type Proxy, proxyFor } from "./proxy.ts";
 import { tlsReason } from "./tls_reason.ts";
@@ -349,7 +350,9 @@ function redirectedTo(url: string, target: string): string {
 
 /** `reason` about reaching `proxy`, naming it; `reason` alone without one. */
 function viaProxy(proxy: Proxy | undefined, reason: string): string {
-  return proxy ? `proxy ${proxy.host} (${proxy.variable}): ${reason}` : reason;
+  return proxy
+    ? `proxy ${clipped(proxy.host)} (${proxy.variable}): ${reason}`
+    : reason;
 }
 
 /**
@@ -416,8 +419,10 @@ function failureReason(
   ) {
     return {
       reason: proxy
-        ? `could not resolve proxy host ${proxy.hostname} (${proxy.variable})`
-        : `could not resolve host ${new URL(target).hostname}`,
+        ? `could not resolve proxy host ${
+          clipped(proxy.hostname)
+        } (${proxy.variable})`
+        : `could not resolve host ${clipped(new URL(target).hostname)}`,
     };
   }
   if (
@@ -429,8 +434,8 @@ function failureReason(
       "",
     );
     return {
-      reason:
-        `proxy ${proxy.host} (${proxy.variable}) refused the tunnel: ${answer}`,
+      reason: `proxy ${clipped(proxy.host)} (${proxy.variable}) refused the ` +
+        `tunnel: ${clipped(answer)}`,
     };
   }
   const notHttp = NOT_HTTP.get(code) ??

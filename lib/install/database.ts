@@ -38,7 +38,7 @@ import {
 } from "node:fs";
 import { Buffer } from "node:buffer";
 import { formatSection } from "../config/serialize.ts";
-import { fsReason, oneLine, UserError } from "../errors.ts";
+import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { readDatabaseText } from "./_database_text.ts";
 import { pyRepr } from "./pyrepr.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
@@ -216,7 +216,11 @@ export class InstallDatabase {
     for (const part of parts) {
       if (db.order.has(part)) continue;
       const section = sections.get(part);
-      if (!section) throw corrupt(`the installed part ${part} has no section`);
+      if (!section) {
+        throw corrupt(
+          `the installed part ${clipped(part)} has no section`,
+        );
+      }
       if (rewrite) {
         for (const [key, value] of section) {
           const local = here ? here(unquote(value)) : unquote(value);
@@ -224,10 +228,12 @@ export class InstallDatabase {
         }
       }
       if (!section.has(INSTALLED)) {
-        throw corrupt(`the section [${part}] has no ${INSTALLED} option`);
+        throw corrupt(
+          `the section [${clipped(part)}] has no ${INSTALLED} option`,
+        );
       }
       if (!section.has("recipe")) {
-        throw corrupt(`the section [${part}] has no recipe option`);
+        throw corrupt(`the section [${clipped(part)}] has no recipe option`);
       }
       db.sections.set(part, section);
       db.order.add(part);

@@ -153,6 +153,8 @@ function writeLink(link: string, content: string): void {
     untrackTempFile(temp);
   } catch (err) {
     removeTempFile(temp);
-    throw new UserError(`Couldn't write ${pyRepr(link)}: ${fsReason(err)}`);
+    throw new UserError(
+      `Couldn't write ${clipped(link, pyRepr)}: ${fsReason(err)}`,
+    );
   }
 }

@@ -6,7 +6,7 @@
  * referenced section is initialized first, so it lands before its referrer.
  */
 import type { Buildout, Options } from "../buildout.ts";
-import { addDoing, asObject, UserError } from "../errors.ts";
+import { addDoing, asObject, clipped, UserError } from "../errors.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -145,7 +145,7 @@ export class PartPlan {
     if (!spec) return;
     // try/catch rather than doing() closures: this runs once per part.
     let recipe: Recipe;
-    let context: string | undefined = `Initializing section ${name}.`;
+    let context: string | undefined = `Initializing section ${clipped(name)}.`;
     try {
       const factory = this.loader.factory(spec);
       context = undefined;
@@ -155,14 +155,16 @@ export class PartPlan {
           this.buildout.section(dependency);
         }
       }
-      context = `Initializing part ${name}.`;
+      context = `Initializing part ${clipped(name)}.`;
       recipe = this.call(
         spec,
         () => construct(factory, this.buildout, name, options),
       );
       if (typeof recipe?.install !== "function") {
         throw new UserError(
-          `The recipe ${spec} of part ${name} has no install method`,
+          `The recipe ${clipped(spec)} of part ${
+            clipped(name)
+          } has no install method`,
         );
       }
     } catch (err) {

@@ -97,7 +97,9 @@ function returnedPaths(
       : `${describe(bad)} among its paths`;
   }
   throw new TypeError(
-    `The ${method} method of part ${part} returned ${wrong}: it must ` +
+    `The ${method} method of part ${
+      clipped(part)
+    } returned ${wrong}: it must ` +
       "return a path, an iterable of paths, or nothing",
   );
 }
@@ -174,7 +176,7 @@ function warnUnused(options: Options): void {
   const unused = options.unused().sort();
   if (unused.length) {
     logger.warn(
-      `Unused options for ${options.name}: ${
+      `Unused options for ${clipped(options.name)}: ${
         unused.map((name) => clipped(name, pyRepr)).join(" ")
       }.`,
     );
@@ -285,7 +287,7 @@ class InstallRun {
         for (const [name, extension] of found) {
           await settled(
             extension(this.api),
-            `The promise returned by an extension of ${name}`,
+            `The promise returned by an extension of ${clipped(name)}`,
           );
         }
       });
@@ -355,7 +357,9 @@ class InstallRun {
           for (const [name, unload] of found) {
             await settled(
               unload(this.api),
-              `The promise returned by an unload entry point of ${name}`,
+              `The promise returned by an unload entry point of ${
+                clipped(name)
+              }`,
             );
           }
         }),
@@ -482,7 +486,7 @@ class InstallRun {
       const recipe = plan.recipe(part);
       if (!recipe) {
         throw new UserError(
-          `Cannot install ${part}: its section has no recipe`,
+          `Cannot install ${clipped(part)}: its section has no recipe`,
         );
       }
       recipes.set(part, recipe);
@@ -548,8 +552,8 @@ class InstallRun {
   }
 
   private runUninstall(part: string, saved: SavedOptions): Promise<void> {
-    return doingAsync(`Uninstalling ${part}.`, async () => {
-      logger.info(`Uninstalling ${part}.`);
+    return doingAsync(`Uninstalling ${clipped(part)}.`, async () => {
+      logger.info(`Uninstalling ${clipped(part)}.`);
       try {
         const uninstaller = await this.loader.uninstaller(saved.get("recipe")!);
         if (uninstaller) {
@@ -557,7 +561,9 @@ class InstallRun {
           await this.inDirectoryAsync(async () =>
             await settled(
               uninstaller(part, Object.fromEntries(saved), this.api),
-              `The promise returned by the uninstall recipe of part ${part}`,
+              `The promise returned by the uninstall recipe of part ${
+                clipped(part)
+              }`,
             )
           );
         }
@@ -597,7 +603,7 @@ class InstallRun {
       saved = options.copy();
       saved.set(SIGNATURE, signature);
     }
-    const doing = `${installed ? "Updating" : "Installing"} ${part}.`;
+    const doing = `${installed ? "Updating" : "Installing"} ${clipped(part)}.`;
     logger.info(doing);
     let method = recipe.install;
     let oldFiles: string[] = [];
@@ -607,7 +613,9 @@ class InstallRun {
       if (recipe.update) method = recipe.update;
       else {
         logger.warn(
-          `The recipe for ${part} doesn't define an update method. Using its install method.`,
+          `The recipe for ${
+            clipped(part)
+          } doesn't define an update method. Using its install method.`,
         );
       }
     }
@@ -681,7 +689,9 @@ class InstallRun {
       trackCleanup(interrupted);
       return settled(
         returned,
-        `The promise returned by the ${methodName} method of part ${part}`,
+        `The promise returned by the ${methodName} method of part ${
+          clipped(part)
+        }`,
       ).then((result) => {
         untrackCleanup(interrupted);
         finish(result);

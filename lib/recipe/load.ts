@@ -593,7 +593,9 @@ export class RecipeLoader {
       if (target === undefined) {
         throw new UserError(
           oneLine(
-            `The develop package '${found.name}' (${found.dir}) has no recipe ` +
+            `The develop package '${
+              clipped(found.name)
+            }' (${found.dir}) has no recipe ` +
               `entry point '${
                 clipped(entry)
               }' in "buildout.recipes" of its package.json ` +
@@ -631,7 +633,9 @@ export class RecipeLoader {
       if (target === undefined) {
         throw new UserError(
           oneLine(
-            `The distribution ${dist.name} ${dist.version} (${dist.dir}) has ` +
+            `The distribution ${clipped(dist.name)} ${
+              clipped(dist.version)
+            } (${dist.dir}) has ` +
               `no recipe entry point '${
                 clipped(entry)
               }' in "buildout.recipes" of its ` +
@@ -692,7 +696,7 @@ async function importEntry(
     ? [target.slice(0, colon), target.slice(colon + 1)]
     : [target, "default"];
   const path = resolve(pkg.dir, file);
-  const where = `entry point '${entry}' in "buildout.${group}" of ${
+  const where = `entry point '${clipped(entry)}' in "buildout.${group}" of ${
     join(pkg.dir, "package.json")
   }`;
   const inside = relative(pkg.dir, path);
@@ -701,13 +705,15 @@ async function importEntry(
     // which refuse such entry points when unpacked).
     throw new UserError(
       oneLine(
-        `The module ${path} (${where}) is outside the package directory ${pkg.dir}`,
+        `The module ${
+          clipped(path)
+        } (${where}) is outside the package directory ${pkg.dir}`,
       ),
     );
   }
   if (!existsSync(path)) {
     throw new UserError(
-      oneLine(`The module ${path} (${where}) does not exist`),
+      oneLine(`The module ${clipped(path)} (${where}) does not exist`),
     );
   }
   let module: Record<string, unknown>;
@@ -719,7 +725,9 @@ async function importEntry(
   } catch (err) {
     throw new UserError(
       oneLine(
-        `Couldn't load the module ${path} (${where}): ${loadFailure(err)}`,
+        `Couldn't load the module ${clipped(path)} (${where}): ${
+          loadFailure(err)
+        }`,
       ),
       { cause: err },
     );
@@ -727,8 +735,8 @@ async function importEntry(
   const value = name === "default" ? defaultExport(module) : module[name];
   if (typeof value !== "function") {
     throw new UserError(
-      `The module ${oneLine(path)} (${oneLine(where)}) has no ${
-        name === "default" ? "default export" : `export '${name}'`
+      `The module ${clipped(path)} (${oneLine(where)}) has no ${
+        name === "default" ? "default export" : `export '${clipped(name)}'`
       } that is a function or class`,
     );
   }

@@ -5,8 +5,9 @@
  * so the `Error:` line stays short and still names the thing.
  */
 import assert from "node:assert/strict";
+import { symlinkSync } from "node:fs";
 import { createServer } from "node:http";
-import { sampleBuildout } from "./harness.ts";
+import { type Sample, sampleBuildout } from "./harness.ts";
 
 const HUGE = "h".repeat(100_000);
 /** How the value is quoted: cut, then its length. */
@@ -16,6 +17,21 @@ const EMPTY = "[buildout]\nparts =\n";
 function part(options: string): string {
   return `[buildout]\nparts = a\n\n[a]\n${options}`;
 }
+
+/** A part named by the 100,000-character value. */
+function hugePart(options: string): string {
+  return `[buildout]\nparts = ${HUGE}\n\n[${HUGE}]\n${options}`;
+}
+
+/** A develop package whose package.json is `json`, used as recipe `pk`. */
+function developPackage(json: object): (sample: Sample) => void {
+  return (sample) => {
+    sample.mkdir("pk");
+    sample.write("pk/package.json", JSON.stringify(json));
+  };
+}
+
+const DEVELOP = "[buildout]\nparts = a\ndevelop = pk\n\n[a]\nrecipe = pk\n";
 
 function withDists(options: string): string {
   return `[buildout]\nparts = a\nfind-links = dists\n${options}\n` +
@@ -27,6 +43,8 @@ const CASES: {
   args?: string[];
   error: string;
   end?: string;
+  /** Makes what the configuration needs besides `dists` and `f`. */
+  setup?: (sample: Sample) => void;
 }[] = [
   {
     config: part(`recipe = ${HUGE}\n`),
@@ -221,13 +239,112 @@ const CASES: {
     config: `${EMPTY}extends = https://${"t".repeat(300)}@127.0.0.1:1/x.cfg\n`,
     error: "Error downloading extends for URL https://****@127.0.0.1:1/x.cfg",
   },
+  {
+    config: part(
+      "recipe = slapos.recipe.cmmi\npath = ${buildout:directory}/dists\n" +
+        `environment =\n  A=1\n  ${HUGE}\n`,
+    ),
+    error: `Line '${CUT}' in environment is incorrect: expected KEY=VALUE`,
+  },
+  {
+    config: part(
+      "recipe = slapos.recipe.cmmi\npath = ${buildout:directory}/dists\n" +
+        `environment =\n  ${HUGE}=1\n  ${HUGE}=2\n`,
+    ),
+    error: `Key '${CUT}' is repeated in environment`,
+  },
+  {
+    // The part's name in the While: context and the message.
+    config: hugePart("recipe = script\ncmd = true\nenvironment = 1x=2\n"),
+    error: `Invalid environment entry '1x=2' in [${CUT}]: expected NAME=VALUE`,
+  },
+  {
+    config: hugePart(
+      "recipe = collective.recipe.template\ninline = $${nope}\n" +
+        "output = ${buildout:directory}/out\n",
+    ),
+    error: `Referenced option does not exist: ${CUT}:nope ` +
+      `(the inline template of [${CUT}], line 1)`,
+  },
+  {
+    config: part(
+      `recipe = slapos.recipe.template\nurl = ${HUGE}\n` +
+        "output = ${buildout:directory}/out\n",
+    ),
+    error: "Couldn't read the template /sample-buildout/hhhhhhhhhh",
+    end: " characters) of [a]: file name too long",
+  },
+  {
+    config: hugePart(
+      "recipe = slapos.recipe.cmmi\npath = ${buildout:directory}/dists\n" +
+        "location = x\n",
+    ),
+    error: `invalid 'location' value for ${CUT}: the location of this ` +
+      "recipe is computed (/sample-buildout/parts/hhhhhhhhhh",
+    end: " characters)); use @@LOCATION@@ or %(location)s",
+  },
+  {
+    // Deeper than the stack, in a section of that name.
+    config: `${EMPTY}x = \${${HUGE}:v0}\n\n[${HUGE}]\n` +
+      Array.from({ length: 100_000 }, (_, i) => `v${i} = \${:v${i + 1}}\n`)
+        .join("") +
+      "v100000 = end\n",
+    error: "Too many nested substitutions (",
+  },
+  {
+    config: DEVELOP,
+    setup: developPackage({
+      name: "pk",
+      buildout: { recipes: { default: `./${HUGE}.js` } },
+    }),
+    error: "The module /sample-buildout/pk/hhhhhhhhhh",
+    end: " characters) (entry point 'default' in \"buildout.recipes\" of " +
+      "/sample-buildout/pk/package.json) does not exist",
+  },
+  {
+    config: DEVELOP,
+    setup: developPackage({
+      name: HUGE,
+      buildout: { recipes: { default: "./r.js" } },
+    }),
+    error: "Couldn't write '/sample-buildout/develop-eggs/hhhhhhhhhh",
+    end: " characters): file name too long",
+  },
+  {
+    // The resolver's reason named the host again; no name this long is
+    // ever sent to a name server.
+    config: part(`recipe = hexagonit.recipe.download\nurl = http://${HUGE}/\n`),
+    error: `Error downloading http://${"h".repeat(193)}... ` +
+      `(100008 characters): could not resolve host ${CUT}`,
+  },
+  {
+    // Not a directory: what is past it cannot be opened (300 characters).
+    config: `${EMPTY}extends = f/${"h".repeat(250)}.cfg\n`,
+    error: "Couldn't open /sample-buildout/f/hhhhhhhhhh",
+    end: " characters), extended by /sample-buildout/buildout.cfg",
+  },
+  {
+    // mkdir of the output's parent met a link to itself: an internal error
+    // quoting the path twice.
+    config: part(
+      "recipe = collective.recipe.template\ninline = x\n" +
+        `output = \${buildout:directory}/${"d/".repeat(1000)}loop/out\n`,
+    ),
+    setup: (sample) => {
+      sample.mkdir("d/".repeat(1000));
+      symlinkSync("loop", sample.path(`${"d/".repeat(1000)}loop`));
+    },
+    error: "Couldn't write /sample-buildout/d/d/d/d/d/d/",
+    end: " characters): a parent is not a directory",
+  },
 ];
 
-for (const { config, args, error, end } of CASES) {
+for (const { config, args, error, end, setup } of CASES) {
   Deno.test(`short: Error: ${error.slice(0, 60)}`, async () => {
     using sample = await sampleBuildout();
     sample.mkdir("dists");
     sample.write("f", "a file to download\n");
+    setup?.(sample);
     sample.write("buildout.cfg", config);
     const result = await sample.run(args ?? []);
     assert.equal(result.code, 1, result.output.slice(0, 2000));
@@ -273,5 +390,28 @@ Deno.test("short: Error: Recursive file include of a URL", async () => {
     );
   } finally {
     await new Promise<void>((ok) => server.close(() => ok()));
+  }
+});
+
+Deno.test("short: bundle's list of URLs not in the download cache", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    part(
+      "recipe = z3c.recipe.mkdir\npaths = x\n" +
+        `note = http://127.0.0.1:1/${HUGE}\n`,
+    ),
+  );
+  const result = await sample.run(["bundle"]);
+  assert.equal(result.code, 1, result.output.slice(0, 2000));
+  assert.ok(
+    result.stderr.includes(
+      `\n  http://127.0.0.1:1/${"h".repeat(181)}... (100019 characters) ` +
+        "([a])\n",
+    ),
+    result.stderr.slice(0, 2000),
+  );
+  for (const line of result.stderr.split("\n")) {
+    assert.ok(line.length < 1200, line.slice(0, 2000));
   }
 });
