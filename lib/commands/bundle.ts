@@ -10,6 +10,7 @@ import {
   lstatSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   realpathSync,
   renameSync,
   type Stats,
@@ -128,6 +129,7 @@ export async function bundle(
       `bundle writes its own ${OFFLINE_CFG}: bundle another configuration`,
     );
   }
+  refuseOwnOfflineConfig(join(directory, OFFLINE_CFG));
   const defaultOutput = join(directory, `${basename(directory)}.tar.gz`);
   const output = args.output === undefined
     ? defaultOutput
@@ -411,6 +413,33 @@ function cacheInside(
   return join(directory, fallback);
 }
 
+/** First line of the offline.cfg a bundle writes, which a rebundle replaces. */
+const OFFLINE_CFG_HEADER =
+  "# Written by buildout bundle: build from the bundled caches only.";
+
+/**
+ * Refuses a file of the name the bundle gives its own offline.cfg, unless an
+ * earlier bundle wrote it: the archive would silently hold the bundle's file
+ * in its place (a workflow's hand-written offline.cfg, other parts).
+ *
+ * @throws {UserError} naming the file.
+ */
+function refuseOwnOfflineConfig(path: string): void {
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  if (!stat) return;
+  if (stat.isFile()) {
+    let head = "";
+    try {
+      head = readFileSync(path, "utf8").split("\n", 1)[0];
+    } catch { /* unreadable: refused below like any other file */ }
+    if (head === OFFLINE_CFG_HEADER) return;
+  }
+  throw new UserError(
+    `${clipped(path)} exists, and bundle puts its own ${OFFLINE_CFG} ` +
+      `in the archive instead: rename it to bundle it`,
+  );
+}
+
 /** The configuration that turns the unpacked bundle into an offline build. */
 function offlineConfig(
   config: string,
@@ -418,7 +447,7 @@ function offlineConfig(
   caches: Record<string, string>,
 ): string {
   const lines = [
-    "# Written by buildout bundle: build from the bundled caches only.",
+    OFFLINE_CFG_HEADER,
     "[buildout]",
     `extends = ${config}`,
     "install-from-cache = true",

@@ -680,6 +680,31 @@ Deno.test("bundle of a buildout already built with its download cache", async ()
   );
 });
 
+Deno.test("bundle refuses an offline.cfg of the user's, which its own would replace in the archive", async () => {
+  using sample = await sampleBuildout();
+  // The workflow's hand-written offline.cfg, building only some parts.
+  const own = "[buildout]\nextends = buildout.cfg\nparts =\n";
+  sample.write("offline.cfg", own);
+  const refused = await sample.run(["bundle"]);
+  assert.equal(refused.code, 1, refused.output);
+  assert.equal(
+    refused.stderr,
+    "Error: /sample-buildout/offline.cfg exists, and bundle puts its own " +
+      "offline.cfg in the archive instead: rename it to bundle it\n",
+  );
+  assert.equal(sample.cat("offline.cfg"), own);
+  assert.ok(!existsSync(sample.path("sample-buildout.tar.gz")));
+  assert.ok(!existsSync(sample.path("downloads")), "bundle built");
+  // One an earlier bundle wrote (an unpacked bundle bundled again) is replaced.
+  sample.write(
+    "offline.cfg",
+    "# Written by buildout bundle: build from the bundled caches only.\n" +
+      "[buildout]\nextends = buildout.cfg\n",
+  );
+  const bundled = await sample.run(["bundle"]);
+  assert.equal(bundled.code, 0, bundled.output);
+});
+
 Deno.test("bundle written into the buildout directory does not pack itself", async () => {
   using sample = await sampleBuildout();
   await using server = await payloadServer(sample);
