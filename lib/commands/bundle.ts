@@ -308,15 +308,22 @@ export async function bundle(
   }
   logger.info(`Bundled ${output} (${size(lstatSync(output).size)}):`);
   logger.info(
-    `  ${stats.files} files of the buildout directory (${size(stats.bytes)})`,
+    `  ${counted(stats.files, "file", "files")} of the buildout directory (${
+      size(stats.bytes)
+    })`,
   );
   logger.info(
-    `  ${stats.downloads} cached downloads and extends (${
-      size(stats.downloadBytes)
-    })`,
+    `  ${
+      counted(stats.downloads, "cached download", "cached downloads")
+    } and extends (${size(stats.downloadBytes)})`,
   );
   logger.info(`  ${binTarget} (${size(exeSize)})`);
   logger.info(`  ${join(top, OFFLINE_CFG)}`);
+}
+
+/** `1 file`, `2 files`: the summary of a small buildout reads as English. */
+function counted(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
 }
 
 const URL_IN_TEXT = /\b(?:https?|ftp):\/\/[^\s'"#<>]+/g;

@@ -705,6 +705,18 @@ Deno.test("bundle refuses an offline.cfg of the user's, which its own would repl
   assert.equal(bundled.code, 0, bundled.output);
 });
 
+Deno.test("bundle's summary counts one file as one file", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  const bundled = await sample.run(["bundle"]);
+  assert.equal(bundled.code, 0, bundled.output);
+  // buildout.cfg only: the caches bundle creates are empty.
+  assert.match(
+    bundled.stdout,
+    /\n {2}1 file of the buildout directory \(\d+ bytes\)\n {2}0 cached downloads and extends \(0 bytes\)\n/,
+  );
+});
+
 Deno.test("bundle written into the buildout directory does not pack itself", async () => {
   using sample = await sampleBuildout();
   await using server = await payloadServer(sample);
