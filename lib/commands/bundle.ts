@@ -135,6 +135,7 @@ export async function bundle(
     ? defaultOutput
     : resolve(request.cwd, args.output);
   refuseSpecialOutput(output);
+  refuseMissingOutputDirectory(output);
 
   const configured = (await openBuildout(request)).section("buildout");
   // Without it .installed.cfg names the parts by this directory's absolute
@@ -545,6 +546,22 @@ function refuseSpecialOutput(output: string): void {
     `Couldn't write ${oneLine(output)}: not a regular file, which bundle ` +
       "would replace by renaming the archive over it",
   );
+}
+
+/**
+ * Refuses, before the build, an archive whose directory is missing or not a
+ * directory: writing it would otherwise fail only after everything is built.
+ *
+ * @throws {UserError} as the write itself would report it.
+ */
+function refuseMissingOutputDirectory(output: string): void {
+  let reason = "not a directory";
+  try {
+    if (statSync(dirname(output)).isDirectory()) return;
+  } catch (err) {
+    reason = fsReason(err);
+  }
+  throw new UserError(`Couldn't write ${clipped(output)}: ${oneLine(reason)}`);
 }
 
 /** Visits every entry under `dir`; `visit` returning false skips a subtree. */

@@ -547,6 +547,23 @@ Deno.test("bundle -o with an empty name or a directory name is refused before bu
   assert.ok(!existsSync(sample.path("downloads")), "bundle built");
 });
 
+Deno.test("bundle -o into a missing directory, or below a file, is refused before building", async () => {
+  using sample = await sampleBuildout();
+  const cases: [string, string][] = [
+    ["missing/out.tar.gz", "no such file or directory"],
+    ["buildout.cfg/out.tar.gz", "not a directory"],
+  ];
+  for (const [name, reason] of cases) {
+    const result = await sample.run(["bundle", "-o", name]);
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.stderr,
+      `Error: Couldn't write /sample-buildout/${name}: ${reason}\n`,
+    );
+  }
+  assert.ok(!existsSync(sample.path("downloads")), "bundle built");
+});
+
 Deno.test("bundle -o naming a FIFO, a device or a link is refused, and left as it was", async () => {
   using sample = await sampleBuildout();
   execFileSync("mkfifo", [sample.path("fifo")]);
