@@ -10,6 +10,7 @@ import {
   lstatSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   realpathSync,
   renameSync,
   type Stats,
@@ -128,11 +129,13 @@ export async function bundle(
       `bundle writes its own ${OFFLINE_CFG}: bundle another configuration`,
     );
   }
+  refuseOwnOfflineConfig(join(directory, OFFLINE_CFG));
   const defaultOutput = join(directory, `${basename(directory)}.tar.gz`);
   const output = args.output === undefined
     ? defaultOutput
     : resolve(request.cwd, args.output);
   refuseSpecialOutput(output);
+  refuseMissingOutputDirectory(output);
 
   const configured = (await openBuildout(request)).section("buildout");
   // Without it .installed.cfg names the parts by this directory's absolute
@@ -306,15 +309,22 @@ export async function bundle(
   }
   logger.info(`Bundled ${output} (${size(lstatSync(output).size)}):`);
   logger.info(
-    `  ${stats.files} files of the buildout directory (${size(stats.bytes)})`,
+    `  ${counted(stats.files, "file", "files")} of the buildout directory (${
+      size(stats.bytes)
+    })`,
   );
   logger.info(
-    `  ${stats.downloads} cached downloads and extends (${
-      size(stats.downloadBytes)
-    })`,
+    `  ${
+      counted(stats.downloads, "cached download", "cached downloads")
+    } and extends (${size(stats.downloadBytes)})`,
   );
   logger.info(`  ${binTarget} (${size(exeSize)})`);
   logger.info(`  ${join(top, OFFLINE_CFG)}`);
+}
+
+/** `1 file`, `2 files`: the summary of a small buildout reads as English. */
+function counted(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
 }
 
 const URL_IN_TEXT = /\b(?:https?|ftp):\/\/[^\s'"#<>]+/g;
@@ -416,6 +426,33 @@ function cacheInside(
   return join(directory, fallback);
 }
 
+/** First line of the offline.cfg a bundle writes, which a rebundle replaces. */
+const OFFLINE_CFG_HEADER =
+  "# Written by buildout bundle: build from the bundled caches only.";
+
+/**
+ * Refuses a file of the name the bundle gives its own offline.cfg, unless an
+ * earlier bundle wrote it: the archive would silently hold the bundle's file
+ * in its place (a workflow's hand-written offline.cfg, other parts).
+ *
+ * @throws {UserError} naming the file.
+ */
+function refuseOwnOfflineConfig(path: string): void {
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  if (!stat) return;
+  if (stat.isFile()) {
+    let head = "";
+    try {
+      head = readFileSync(path, "utf8").split("\n", 1)[0];
+    } catch { /* unreadable: refused below like any other file */ }
+    if (head === OFFLINE_CFG_HEADER) return;
+  }
+  throw new UserError(
+    `${clipped(path)} exists, and bundle puts its own ${OFFLINE_CFG} ` +
+      `in the archive instead: rename it to bundle it`,
+  );
+}
+
 /** The configuration that turns the unpacked bundle into an offline build. */
 function offlineConfig(
   config: string,
@@ -423,7 +460,7 @@ function offlineConfig(
   caches: Record<string, string>,
 ): string {
   const lines = [
-    "# Written by buildout bundle: build from the bundled caches only.",
+    OFFLINE_CFG_HEADER,
     "[buildout]",
     `extends = ${config}`,
     "install-from-cache = true",
@@ -514,6 +551,22 @@ function refuseSpecialOutput(output: string): void {
     `Couldn't write ${oneLine(output)}: not a regular file, which bundle ` +
       "would replace by renaming the archive over it",
   );
+}
+
+/**
+ * Refuses, before the build, an archive whose directory is missing or not a
+ * directory: writing it would otherwise fail only after everything is built.
+ *
+ * @throws {UserError} as the write itself would report it.
+ */
+function refuseMissingOutputDirectory(output: string): void {
+  let reason = "not a directory";
+  try {
+    if (statSync(dirname(output)).isDirectory()) return;
+  } catch (err) {
+    reason = fsReason(err);
+  }
+  throw new UserError(`Couldn't write ${clipped(output)}: ${oneLine(reason)}`);
 }
 
 /** Visits every entry under `dir`; `visit` returning false skips a subtree. */

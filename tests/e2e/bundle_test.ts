@@ -547,6 +547,23 @@ Deno.test("bundle -o with an empty name or a directory name is refused before bu
   assert.ok(!existsSync(sample.path("downloads")), "bundle built");
 });
 
+Deno.test("bundle -o into a missing directory, or below a file, is refused before building", async () => {
+  using sample = await sampleBuildout();
+  const cases: [string, string][] = [
+    ["missing/out.tar.gz", "no such file or directory"],
+    ["buildout.cfg/out.tar.gz", "not a directory"],
+  ];
+  for (const [name, reason] of cases) {
+    const result = await sample.run(["bundle", "-o", name]);
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.stderr,
+      `Error: Couldn't write /sample-buildout/${name}: ${reason}\n`,
+    );
+  }
+  assert.ok(!existsSync(sample.path("downloads")), "bundle built");
+});
+
 Deno.test("bundle -o naming a FIFO, a device or a link is refused, and left as it was", async () => {
   using sample = await sampleBuildout();
   execFileSync("mkfifo", [sample.path("fifo")]);
@@ -677,6 +694,43 @@ Deno.test("bundle of a buildout already built with its download cache", async ()
   assert.equal(
     readFileSync(join(unpacked, "parts", "file", "data.txt"), "utf8"),
     "data\n",
+  );
+});
+
+Deno.test("bundle refuses an offline.cfg of the user's, which its own would replace in the archive", async () => {
+  using sample = await sampleBuildout();
+  // The workflow's hand-written offline.cfg, building only some parts.
+  const own = "[buildout]\nextends = buildout.cfg\nparts =\n";
+  sample.write("offline.cfg", own);
+  const refused = await sample.run(["bundle"]);
+  assert.equal(refused.code, 1, refused.output);
+  assert.equal(
+    refused.stderr,
+    "Error: /sample-buildout/offline.cfg exists, and bundle puts its own " +
+      "offline.cfg in the archive instead: rename it to bundle it\n",
+  );
+  assert.equal(sample.cat("offline.cfg"), own);
+  assert.ok(!existsSync(sample.path("sample-buildout.tar.gz")));
+  assert.ok(!existsSync(sample.path("downloads")), "bundle built");
+  // One an earlier bundle wrote (an unpacked bundle bundled again) is replaced.
+  sample.write(
+    "offline.cfg",
+    "# Written by buildout bundle: build from the bundled caches only.\n" +
+      "[buildout]\nextends = buildout.cfg\n",
+  );
+  const bundled = await sample.run(["bundle"]);
+  assert.equal(bundled.code, 0, bundled.output);
+});
+
+Deno.test("bundle's summary counts one file as one file", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  const bundled = await sample.run(["bundle"]);
+  assert.equal(bundled.code, 0, bundled.output);
+  // buildout.cfg only: the caches bundle creates are empty.
+  assert.match(
+    bundled.stdout,
+    /\n {2}1 file of the buildout directory \(\d+ bytes\)\n {2}0 cached downloads and extends \(0 bytes\)\n/,
   );
 });
 
