@@ -97,6 +97,16 @@ export function clipped(
 }
 
 /**
+ * A part's name as the lines printed for every part of every run quote it
+ * (`Updating x.`): as it is up to 200 characters, where {@link clipped}
+ * would scan it for control characters each time (a configuration's section
+ * name holds no line break), else clipped.
+ */
+export function clippedName(name: string): string {
+  return name.length <= CLIPPED ? name : clipped(name);
+}
+
+/**
  * Something recipe code threw that is not an object (`throw "text"`),
  * made an error so that it can carry its `While:` context and `-D` report.
  */

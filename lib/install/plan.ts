@@ -145,17 +145,18 @@ export class PartPlan {
     if (!spec) return;
     // try/catch rather than doing() closures: this runs once per part.
     let recipe: Recipe;
-    let context: string | undefined = `Initializing section ${clipped(name)}.`;
+    // What the While: block says when it fails (quoted only then).
+    let stage: "section" | "part" | undefined = "section";
     try {
       const factory = this.loader.factory(spec);
-      context = undefined;
+      stage = undefined;
       const dependencies = options.get("<part-dependencies>");
       if (dependencies) {
         for (const dependency of words(dependencies)) {
           this.buildout.section(dependency);
         }
       }
-      context = `Initializing part ${clipped(name)}.`;
+      stage = "part";
       recipe = this.call(
         spec,
         () => construct(factory, this.buildout, name, options),
@@ -170,7 +171,7 @@ export class PartPlan {
     } catch (err) {
       const error = asObject(err);
       recordFailedPart(error, name, "section", () => options.copy());
-      if (context) addDoing(error, context);
+      if (stage) addDoing(error, `Initializing ${stage} ${clipped(name)}.`);
       throw error;
     }
     this.recipes.set(name, recipe);

@@ -13,6 +13,7 @@ import {
   addDoing,
   asObject,
   clipped,
+  clippedName,
   doing,
   doingAsync,
   oneLine,
@@ -552,8 +553,9 @@ class InstallRun {
   }
 
   private runUninstall(part: string, saved: SavedOptions): Promise<void> {
-    return doingAsync(`Uninstalling ${clipped(part)}.`, async () => {
-      logger.info(`Uninstalling ${clipped(part)}.`);
+    const doing = `Uninstalling ${clippedName(part)}.`;
+    return doingAsync(doing, async () => {
+      logger.info(doing);
       try {
         const uninstaller = await this.loader.uninstaller(saved.get("recipe")!);
         if (uninstaller) {
@@ -603,7 +605,9 @@ class InstallRun {
       saved = options.copy();
       saved.set(SIGNATURE, signature);
     }
-    const doing = `${installed ? "Updating" : "Installing"} ${clipped(part)}.`;
+    const doing = `${installed ? "Updating" : "Installing"} ${
+      clippedName(part)
+    }.`;
     logger.info(doing);
     let method = recipe.install;
     let oldFiles: string[] = [];
