@@ -26,8 +26,6 @@ const REASONS: Record<string, string> = {
   EPERM: "permission denied",
   ENOENT: "its directory does not exist",
   ENOTDIR: "a parent is not a directory",
-  // mkdir of a missing parent: a dangling or looping link holds its name.
-  EEXIST: "a parent is not a directory",
   ELOOP: "too many levels of symbolic links",
   EISDIR: "it is a directory",
   EROFS: "read-only file system",
@@ -106,7 +104,11 @@ export function createParents(dir: string, created: (dir: string) => void) {
     try {
       mkdirSync(d);
     } catch (err) {
-      throw fileError(err, d);
+      // Missing to stat yet taken: a dangling or looping link holds the name.
+      const code = (err as { code?: string }).code;
+      throw code === "EEXIST"
+        ? new UserError(`Couldn't write ${clipped(d)}: ${REASONS.ENOTDIR}`)
+        : fileError(err, d);
     }
     created(d);
   }
