@@ -4,6 +4,7 @@
  * files reach their final path only by rename.
  */
 import { resolve } from "node:path";
+import { clipped } from "../lib/errors.ts";
 import { DamagedArchive } from "../lib/fetch/archive/errors.ts";
 import type { DownloadOptions, RecipeBuildout } from "../lib/recipe/api.ts";
 import { removeTree } from "./_paths.ts";
@@ -14,7 +15,8 @@ import { removeTree } from "./_paths.ts";
  * download cache that turns out damaged (not an archive, cut short,
  * corrupt) is removed from the cache: a body cut short without a
  * Content-Length looks complete, and every later run (offline ones too)
- * would use the cached copy and fail again.
+ * would use the cached copy and fail again. A damaged copy found in the
+ * cache stays there, its error naming the URL it came from.
  *
  * @throws {UserError} from the download (offline, checksum, HTTP error).
  */
@@ -35,12 +37,17 @@ export async function withDownload<T>(
     // names the URL instead.
     const prefix = `Couldn't extract ${path}`;
     if (
-      (result.isTemp || damaged) && err instanceof buildout.UserError &&
-      err.message.startsWith(prefix)
+      err instanceof buildout.UserError && err.message.startsWith(prefix)
     ) {
-      err.message = `Couldn't extract ${url}${
-        err.message.slice(prefix.length)
-      }`;
+      if (result.isTemp || damaged) {
+        err.message = `Couldn't extract ${url}${
+          err.message.slice(prefix.length)
+        }`;
+      } else if (result.cached) {
+        // A copy put there by an earlier run or by hand: the user must know
+        // which download it is before removing it.
+        err.message += ` (downloaded from ${clipped(url)})`;
+      }
     }
     throw err;
   } finally {

@@ -164,7 +164,7 @@ export class Download {
       const path = locateAt(cached, request.path);
       return stored
         ? { path, isTemp: false, stored: cached }
-        : { path, isTemp: false };
+        : { path, isTemp: false, cached };
     }
     return await this.fetch(url, expected, request.path);
   }

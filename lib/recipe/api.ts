@@ -116,6 +116,11 @@ export interface DownloadResult {
    * so later runs do not use it again.
    */
   stored?: string;
+  /**
+   * The download cache's copy, when this download used one it found there:
+   * a caller finding the file unusable can say which URL it came from.
+   */
+  cached?: string;
 }
 
 /** Options of {@link RecipeBuildout.extract}. */

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import {
   existsSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -588,6 +589,38 @@ Deno.test("download: unknown format and truncated gzip are errors that leave not
         /Error: Couldn't download '.*' in offline mode\.\n$/,
       );
     }
+  }
+});
+
+Deno.test("download: a damaged copy found in the cache is named with the URL it came from, and left there", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const url = `${server.url}pkg-1.0.tar.gz`;
+  for (const recipe of ["download", "hexagonit.recipe.download"]) {
+    sample.write("buildout.cfg", config(`recipe = ${recipe}\nurl = ${url}`));
+    await runOk(sample);
+    // A copy cut short on its way to an offline host.
+    const [name] = readdirSync(sample.path("cache"));
+    const cached = sample.path("cache", name);
+    const whole = readFileSync(cached);
+    writeFileSync(cached, whole.subarray(0, Math.floor(whole.length / 2)));
+    rmSync(sample.path(".installed.cfg"));
+    rmSync(sample.path("parts", "x"), { recursive: true });
+    for (const args of [["-o"], []]) {
+      const result = await run(sample, args);
+      assert.equal(result.code, 1, result.output);
+      assert.equal(
+        result.stderr,
+        "While:\n  Installing x.\n" +
+          `Error: Couldn't extract /sample-buildout/cache/${name}: truncated ` +
+          `(unexpected end of data) (downloaded from ${url})\n`,
+        `${recipe} ${args}`,
+      );
+      // Not this run's download: the user decides what to do with it.
+      assert.deepEqual(readdirSync(sample.path("cache")), [name]);
+      assert.deepEqual(sample.ls("parts"), []);
+    }
+    rmSync(cached);
   }
 });
 
