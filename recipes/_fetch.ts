@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import { clipped } from "../lib/errors.ts";
-import { DamagedArchive } from "../lib/fetch/archive/errors.ts";
+import { ArchiveError, DamagedArchive } from "../lib/fetch/archive/errors.ts";
 import type { DownloadOptions, RecipeBuildout } from "../lib/recipe/api.ts";
 import { removeTree } from "./_paths.ts";
 
@@ -43,9 +43,10 @@ export async function withDownload<T>(
         err.message = `Couldn't extract ${url}${
           err.message.slice(prefix.length)
         }`;
-      } else if (result.cached) {
+      } else if (result.cached && err instanceof ArchiveError) {
         // A copy put there by an earlier run or by hand: the user must know
-        // which download it is before removing it.
+        // which download it is before removing it. (Not for a destination
+        // that refused the files: the archive is not to blame.)
         err.message += ` (downloaded from ${clipped(url)})`;
       }
     }

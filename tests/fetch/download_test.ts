@@ -327,9 +327,11 @@ Deno.test("the MD5 of the URL as the cached file name", async () => {
   );
 
   fx.write("foo.txt", "The wrong text.");
+  // Found in the cache: said so, for errors about the copy.
   assert.deepEqual(await download.download(fx.url + "foo.txt"), {
     path,
     isTemp: false,
+    cached: path,
   });
   assert.equal(cat(path), "This is a foo text.");
 
