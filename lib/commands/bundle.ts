@@ -315,8 +315,8 @@ export async function bundle(
   );
   logger.info(
     `  ${
-      counted(stats.downloads, "cached download", "cached downloads")
-    } and extends (${size(stats.downloadBytes)})`,
+      counted(stats.downloads, "file", "files")
+    } of the download and extends caches (${size(stats.downloadBytes)})`,
   );
   logger.info(`  ${binTarget} (${size(exeSize)})`);
   logger.info(`  ${join(top, OFFLINE_CFG)}`);

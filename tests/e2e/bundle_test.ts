@@ -730,8 +730,27 @@ Deno.test("bundle's summary counts one file as one file", async () => {
   // buildout.cfg only: the caches bundle creates are empty.
   assert.match(
     bundled.stdout,
-    /\n {2}1 file of the buildout directory \(\d+ bytes\)\n {2}0 cached downloads and extends \(0 bytes\)\n/,
+    /\n {2}1 file of the buildout directory \(\d+ bytes\)\n {2}0 files of the download and extends caches \(0 bytes\)\n/,
   );
+  // One cached extends file reads as one file of the caches.
+  const served = sample.tmpdir("served");
+  sample.write(served, "base.cfg", "[buildout]\nparts =\n");
+  sample.mkdir("extends");
+  const server = await startServer(served);
+  try {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nextends-cache = extends\nextends = ${server.url}base.cfg\n`,
+    );
+    const cached = await sample.run(["bundle"]);
+    assert.equal(cached.code, 0, cached.output);
+    assert.match(
+      cached.stdout,
+      /\n {2}1 file of the download and extends caches \(\d+ bytes\)\n/,
+    );
+  } finally {
+    await server.close();
+  }
 });
 
 Deno.test("bundle written into the buildout directory does not pack itself", async () => {
