@@ -40,7 +40,7 @@ export async function withDownload<T>(
       err instanceof buildout.UserError && err.message.startsWith(prefix)
     ) {
       if (result.isTemp || damaged) {
-        err.message = `Couldn't extract ${url}${
+        err.message = `Couldn't extract ${clipped(url)}${
           err.message.slice(prefix.length)
         }`;
       } else if (result.cached && err instanceof ArchiveError) {
