@@ -733,24 +733,19 @@ Deno.test("bundle's summary counts one file as one file", async () => {
     /\n {2}1 file of the buildout directory \(\d+ bytes\)\n {2}0 files of the download and extends caches \(0 bytes\)\n/,
   );
   // One cached extends file reads as one file of the caches.
-  const served = sample.tmpdir("served");
-  sample.write(served, "base.cfg", "[buildout]\nparts =\n");
+  await using server = await payloadServer(sample);
   sample.mkdir("extends");
-  const server = await startServer(served);
-  try {
-    sample.write(
-      "buildout.cfg",
-      `[buildout]\nextends-cache = extends\nextends = ${server.url}base.cfg\n`,
-    );
-    const cached = await sample.run(["bundle"]);
-    assert.equal(cached.code, 0, cached.output);
-    assert.match(
-      cached.stdout,
-      /\n {2}1 file of the download and extends caches \(\d+ bytes\)\n/,
-    );
-  } finally {
-    await server.close();
-  }
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\nextends-cache = extends\n" +
+      `extends = ${server.url}remote.cfg\n`,
+  );
+  const cached = await sample.run(["bundle"]);
+  assert.equal(cached.code, 0, cached.output);
+  assert.match(
+    cached.stdout,
+    /\n {2}1 file of the download and extends caches \(\d+ bytes\)\n/,
+  );
 });
 
 Deno.test("bundle written into the buildout directory does not pack itself", async () => {
