@@ -8,16 +8,16 @@ import { Buffer } from "node:buffer";
 import {
   chmodSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   renameSync,
   statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { clipped, fsReason, UserError } from "../lib/errors.ts";
 import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
+import { systemTempDirectory } from "../lib/fetch/system_temp.ts";
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
 import { isDirectory } from "../lib/fs_kinds.ts";
 
@@ -130,18 +130,17 @@ function present(path: string): boolean {
 
 /**
  * A new private directory `prefix`XXXXXX in the system temporary directory
- * (TMPDIR, else /tmp).
+ * (TMPDIR, else /tmp), removed by the next run if this one is killed.
  *
  * @throws {UserError} when that directory is missing or not writable, as
  * in a minimal container.
  */
 export function newTempDirectory(prefix: string): string {
-  const parent = tmpdir();
   try {
-    return mkdtempSync(join(parent, prefix));
+    return systemTempDirectory(prefix);
   } catch (err) {
     throw new UserError(
-      `Couldn't create a temporary directory in ${parent}: ${fsReason(err)}`,
+      `Couldn't create a temporary directory in ${tmpdir()}: ${fsReason(err)}`,
     );
   }
 }

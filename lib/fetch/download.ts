@@ -20,7 +20,7 @@
  * checked, so a killed run or two runs sharing a cache never see half a
  * file. Temporaries of killed runs are swept on a later run.
  */
-import { createHash, type Hash, randomBytes } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import {
   closeSync,
   cpSync,
@@ -33,7 +33,6 @@ import {
   renameSync,
   writeSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -57,11 +56,8 @@ import {
 import { copyFile } from "./copy_file.ts";
 import { hiddenTemp, sweepAbandoned } from "./hidden_temp.ts";
 import { Progress } from "./progress.ts";
-import {
-  removeTempFile,
-  trackTempFile,
-  untrackTempFile,
-} from "./temp_files.ts";
+import { systemTempFile } from "./system_temp.ts";
+import { removeTempFile, untrackTempFile } from "./temp_files.ts";
 
 /** The `[buildout]` options a download reads; a Map or an Options. */
 export interface OptionSource {
@@ -271,7 +267,7 @@ export class Download {
     }
     this.logger.info(`Downloading ${url}`);
     const temp = target === undefined
-      ? newTempFile(basename(parsed.pathname))
+      ? systemTempFile(basename(parsed.pathname))
       : hiddenTemp(target);
     const file = new TempFileSink(temp, target ?? temp, expected, url);
     try {
@@ -473,16 +469,6 @@ function pathExists(path: string): boolean {
 
 function writeError(path: string, err: unknown): UserError {
   return new UserError(`Couldn't write ${pyRepr(path)}: ${fsReason(err)}`);
-}
-
-/** A new temporary file `buildout-XXXXXXXX-name` in the system temp dir. */
-function newTempFile(name: string): string {
-  const temp = join(
-    tmpdir(),
-    `buildout-${randomBytes(4).toString("hex")}${name ? "-" + name : ""}`,
-  );
-  trackTempFile(temp);
-  return temp;
 }
 
 function renameInto(temp: string, target: string): void {

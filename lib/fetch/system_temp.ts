@@ -1,0 +1,119 @@
+/**
+ * Temporaries in the system temp directory (TMPDIR, else /tmp): downloads
+ * handed to recipes, build directories. Each is leased by a symlink
+ * `.buildout-lease-HOST-PID-RANDOM` naming it, which the run removes when
+ * it ends. A run killed with SIGKILL cannot, so the next run that makes a
+ * temporary there removes the leases of gone processes of this host and
+ * user together with what they name: a killed download or build is large,
+ * and nothing else would ever remove it. A directory a recipe keeps on
+ * purpose (a failed build, for inspection) outlives its lease and stays.
+ */
+import {
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { randomBytes } from "../lazy_crypto.ts";
+import { processExists } from "../process_exists.ts";
+import { hostTag } from "./hidden_temp.ts";
+import { trackTempFile } from "./temp_files.ts";
+
+const LEASE_PREFIX = ".buildout-lease-";
+const LEASE_PATTERN = /^\.buildout-lease-([0-9a-f]{8})-(\d+)-[0-9a-f]{8}$/;
+const swept = new Set<string>();
+
+/**
+ * A new temporary file path `buildout-XXXXXXXX-name` in the system temp
+ * directory (not created), leased and registered for removal when the run
+ * ends.
+ *
+ * @example systemTempFile("foo.txt") // "/tmp/buildout-0f1e2d3c-foo.txt"
+ */
+export function systemTempFile(name: string): string {
+  const temp = join(
+    tmpdir(),
+    `buildout-${randomBytes(4).toString("hex")}${name ? "-" + name : ""}`,
+  );
+  lease(temp);
+  trackTempFile(temp);
+  return temp;
+}
+
+/**
+ * A new private directory `prefix`XXXXXX in the system temp directory,
+ * leased for this run; the caller removes it, or keeps it on purpose.
+ *
+ * @throws the file-system error of `mkdtemp`.
+ */
+export function systemTempDirectory(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  lease(dir);
+  return dir;
+}
+
+/** Leases `path` (in the system temp directory) for this run. */
+function lease(path: string): void {
+  const dir = dirname(path);
+  sweepLeases(dir);
+  const link = join(
+    dir,
+    `${LEASE_PREFIX}${hostTag()}-${process.pid}-${
+      randomBytes(4).toString("hex")
+    }`,
+  );
+  try {
+    symlinkSync(path, link);
+  } catch {
+    // No lease (a file system without symlinks): the temporary is removed
+    // as before when the run ends, only not after a SIGKILL.
+    return;
+  }
+  trackTempFile(link);
+}
+
+/**
+ * Removes, once per run, the leases in `dir` of gone processes of this
+ * host and user, and the temporaries in `dir` they name.
+ */
+function sweepLeases(dir: string): void {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.startsWith(LEASE_PREFIX));
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    const match = LEASE_PATTERN.exec(name);
+    if (!match || match[1] !== hostTag()) continue;
+    const pid = Number(match[2]);
+    if (pid === process.pid || processExists(pid)) continue;
+    const link = join(dir, name);
+    try {
+      const stat = lstatSync(link);
+      if (!stat.isSymbolicLink() || (uid !== undefined && stat.uid !== uid)) {
+        continue;
+      }
+      const target = readlinkSync(link);
+      // Only what a lease can name: a temporary beside it.
+      if (
+        dirname(target) === dir &&
+        target.slice(dir.length + 1).startsWith("buildout-")
+      ) {
+        rmSync(target, { recursive: true, force: true });
+      }
+      unlinkSync(link);
+    } catch {
+      // Another run may be sweeping too; what is left waits for the next.
+    }
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * End-to-end tests of what a run killed by SIGKILL leaves in the system
+ * temp directory (TMPDIR): a download handed to a recipe, a cmmi build
+ * directory. The next run that makes a temporary there removes them; what
+ * a live run, another user or another host leased stays, and so does a
+ * failed build's directory, kept for inspection.
+ */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+} from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import { Buffer } from "node:buffer";
+import { hostTag } from "../../lib/fetch/hidden_temp.ts";
+import {
+  BUILDOUT,
+  type Sample,
+  sampleBuildout,
+  slowBody,
+  startServer,
+} from "./harness.ts";
+import { pack, writePackage } from "./recipe_fixtures.ts";
+
+/** Starts buildout in `sample` with its TMPDIR; resolves when it ends. */
+function start(sample: Sample) {
+  const child = spawn(BUILDOUT, [], {
+    cwd: sample.dir,
+    env: {
+      ...process.env,
+      HOME: sample.home,
+      TMPDIR: sample.runTmpdir,
+      BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
+    },
+    stdio: "ignore",
+  });
+  const ended = new Promise<string | null>((ok) =>
+    child.on("exit", (_, signal) => ok(signal))
+  );
+  return { child, ended };
+}
+
+/** The entries of the sample's TMPDIR, sorted. */
+function tmpEntries(sample: Sample): string[] {
+  return readdirSync(sample.runTmpdir).sort();
+}
+
+/** Waits until `ready()`, failing if the run ends first. */
+async function until(ready: () => boolean, ended: Promise<unknown>) {
+  let over = false;
+  ended.then(() => over = true);
+  while (!ready()) {
+    if (over) assert.fail("buildout ended too soon");
+    await new Promise((ok) => setTimeout(ok, 10));
+  }
+}
+
+Deno.test("a download killed by SIGKILL leaves its temporary in TMPDIR until the next run that downloads, which removes it", async () => {
+  using sample = await sampleBuildout();
+  const data = Buffer.alloc(4 << 20, "x");
+  const sent = { bytes: 0 };
+  const served = sample.tmpdir("served");
+  sample.write(served, "small.txt", "small\n");
+  const server = await startServer(served, {
+    handlers: { "/big.bin": slowBody(data, 10, sent) },
+  });
+  try {
+    await killedDownload(sample, server.url, sent);
+  } finally {
+    await server.close();
+  }
+});
+
+/** Kills a run downloading big.bin; checks the next run's sweep. */
+async function killedDownload(
+  sample: Sample,
+  url: string,
+  sent: { bytes: number },
+): Promise<void> {
+  const part = (file: string) =>
+    `[buildout]\nparts = get\n\n[get]\nrecipe = download\n` +
+    `url = ${url}${file}\ndownload-only = true\n`;
+  sample.write("buildout.cfg", part("big.bin"));
+
+  const killed = start(sample);
+  await until(() => sent.bytes >= 1 << 20, killed.ended);
+  const during = tmpEntries(sample);
+  assert.equal(during.length, 2, during.join(" "));
+  assert.match(during[0], new RegExp(`^\\.buildout-lease-${hostTag()}-`));
+  assert.match(during[1], /^buildout-[0-9a-f]{8}-big\.bin$/);
+  killed.child.kill("SIGKILL");
+  assert.equal(await killed.ended, "SIGKILL");
+  assert.deepEqual(tmpEntries(sample), during, "a SIGKILL cleans nothing");
+
+  // What stays: a live run's lease and its file, another host's lease, and
+  // what a dead run's lease names outside TMPDIR (the lease itself goes).
+  const tmp = sample.runTmpdir;
+  const dead = spawnSync("true").pid!;
+  sample.write(tmp, "buildout-live", "live\n");
+  symlinkSync(
+    join(tmp, "buildout-live"),
+    join(tmp, `.buildout-lease-${hostTag()}-${process.pid}-0badf00d`),
+  );
+  const elsewhere = `.buildout-lease-00000000-${dead}-0badf00d`;
+  symlinkSync(join(tmp, "buildout-elsewhere"), join(tmp, elsewhere));
+  sample.write(tmp, "buildout-elsewhere", "other host\n");
+  const outside = sample.path("buildout-outside");
+  sample.write(outside, "kept\n");
+  symlinkSync(outside, join(tmp, `.buildout-lease-${hostTag()}-${dead}-1`));
+  symlinkSync(
+    outside,
+    join(tmp, `.buildout-lease-${hostTag()}-${dead}-0badf00d`),
+  );
+
+  sample.write("buildout.cfg", part("small.txt"));
+  const rerun = await sample.system("");
+  assert.equal(rerun.code, 0, rerun.output);
+  assert.deepEqual(
+    tmpEntries(sample),
+    [
+      `.buildout-lease-${hostTag()}-${dead}-1`, // not a lease's name
+      `.buildout-lease-${hostTag()}-${process.pid}-0badf00d`,
+      elsewhere,
+      "buildout-elsewhere",
+      "buildout-live",
+    ].sort(),
+  );
+  assert.equal(readFileSync(outside, "utf8"), "kept\n");
+}
+
+/** A zc.recipe.cmmi part building `name`'s package (see below). */
+function cmmiPart(sample: Sample): (name: string) => string {
+  const sources = sample.tmpdir("sources");
+  writePackage(join(sources, "slow"), {
+    top: "hello-1.0",
+    program: "hello",
+    install: [`echo $$$$ > ${sample.path("make.pid")}; exec sleep 20`],
+  });
+  writePackage(join(sources, "broken"), {
+    top: "hello-1.0",
+    program: "hello",
+    install: ["false"],
+  });
+  writePackage(join(sources, "quick"), { top: "hello-1.0", program: "hello" });
+  return (name) =>
+    `[buildout]\nparts = x\n\n[x]\nrecipe = zc.recipe.cmmi\nurl = ${
+      pack(join(sources, name), ["hello-1.0"], `${sources}/${name}.tar.gz`)
+    }\n`;
+}
+
+Deno.test("zc.recipe.cmmi: a build killed by SIGKILL leaves its directory in TMPDIR until the next build, which removes it", async () => {
+  using sample = await sampleBuildout();
+  const part = cmmiPart(sample);
+  sample.write("buildout.cfg", part("slow"));
+  const killed = start(sample);
+  await until(() => existsSync(sample.path("make.pid")), killed.ended);
+  killed.child.kill("SIGKILL");
+  assert.equal(await killed.ended, "SIGKILL");
+  // The sleeping `make install` outlives buildout; it holds nothing here.
+  const make = Number(readFileSync(sample.path("make.pid"), "utf8"));
+  process.kill(make, "SIGKILL");
+  const left = tmpEntries(sample);
+  assert.equal(left.length, 2, left.join(" "));
+  assert.match(left[1], /^buildout-x-/);
+  assert.ok(lstatSync(join(sample.runTmpdir, left[1])).isDirectory());
+
+  sample.write("buildout.cfg", part("quick"));
+  const rerun = await sample.system("");
+  assert.equal(rerun.code, 0, rerun.output);
+  assert.deepEqual(tmpEntries(sample), []);
+});
+
+Deno.test("zc.recipe.cmmi: a failed build's directory, kept for inspection, outlives its lease and stays on the next build", async () => {
+  using sample = await sampleBuildout();
+  const part = cmmiPart(sample);
+  sample.write("buildout.cfg", part("broken"));
+  const failed = await sample.system("");
+  assert.equal(failed.code, 1, failed.output);
+  const kept = /cmmi failed: (\S+)/.exec(failed.stdout)?.[1];
+  assert.ok(kept, failed.stdout);
+  assert.deepEqual(tmpEntries(sample), [kept.slice(kept.lastIndexOf("/") + 1)]);
+
+  sample.write("buildout.cfg", part("quick"));
+  const rerun = await sample.system("");
+  assert.equal(rerun.code, 0, rerun.output);
+  assert.ok(existsSync(join(kept, "hello-1.0", "Makefile")), `${kept} kept`);
+  assert.deepEqual(tmpEntries(sample), [kept.slice(kept.lastIndexOf("/") + 1)]);
+});
