@@ -18,7 +18,7 @@ import {
   unlinkSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { randomBytes } from "../lazy_crypto.ts";
 import { processExists } from "../process_exists.ts";
@@ -60,6 +60,9 @@ export function systemTempDirectory(prefix: string): string {
 
 /** Leases `path` (in the system temp directory) for this run. */
 function lease(path: string): void {
+  // Absolute: TMPDIR may be relative, and a link's target is read from its
+  // own directory.
+  path = resolve(path);
   const dir = dirname(path);
   sweepLeases(dir);
   const link = join(
