@@ -23,6 +23,15 @@ export function hostTag(): string {
   return tag ??= createHash("md5")
     .update(`${hostname()} ${pidNamespace()}`).digest("hex").slice(0, 8);
 }
+
+/**
+ * Whether `tag` and `pid`, read from a temporary's name, are those of a run
+ * on this host (and PID namespace) whose process is gone.
+ */
+export function goneRunHere(tag: string, pid: number): boolean {
+  return tag === hostTag() && pid !== process.pid && !processExists(pid);
+}
+
 const TEMP_PREFIX = ".buildout-";
 const TEMP_PATTERN = /^\.buildout-([0-9a-f]{8})-(\d+)-[0-9a-f]{8}-/;
 /** Temporaries this old are abandoned whoever wrote them. */
@@ -61,11 +70,10 @@ export function sweepAbandoned(dir: string): void {
   }
   for (const name of names) {
     const match = TEMP_PATTERN.exec(name);
+    if (!match) continue;
     const path = join(dir, name);
     try {
-      const local = match?.[1] === hostTag();
-      const pid = Number(match![2]);
-      const dead = local && pid !== process.pid && !processExists(pid);
+      const dead = goneRunHere(match[1], Number(match[2]));
       const old = Date.now() - lstatSync(path).mtimeMs > ABANDONED_MS;
       if (dead || old) rmSync(path, { recursive: true, force: true });
     } catch {

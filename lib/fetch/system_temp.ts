@@ -21,8 +21,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { randomBytes } from "../lazy_crypto.ts";
-import { processExists } from "../process_exists.ts";
-import { hostTag } from "./hidden_temp.ts";
+import { goneRunHere, hostTag } from "./hidden_temp.ts";
 import { trackTempFile } from "./temp_files.ts";
 
 const LEASE_PREFIX = ".buildout-lease-";
@@ -97,9 +96,7 @@ function sweepLeases(dir: string): void {
   const uid = process.getuid?.();
   for (const name of names) {
     const match = LEASE_PATTERN.exec(name);
-    if (!match || match[1] !== hostTag()) continue;
-    const pid = Number(match[2]);
-    if (pid === process.pid || processExists(pid)) continue;
+    if (!match || !goneRunHere(match[1], Number(match[2]))) continue;
     const link = join(dir, name);
     try {
       const stat = lstatSync(link);

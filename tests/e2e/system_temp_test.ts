@@ -6,7 +6,7 @@
  * failed build's directory, kept for inspection.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   existsSync,
   lstatSync,
@@ -19,7 +19,6 @@ import process from "node:process";
 import { Buffer } from "node:buffer";
 import { hostTag } from "../../lib/fetch/hidden_temp.ts";
 import {
-  BUILDOUT,
   type Sample,
   sampleBuildout,
   slowBody,
@@ -27,38 +26,29 @@ import {
 } from "./harness.ts";
 import { pack, writePackage } from "./recipe_fixtures.ts";
 
-/** Starts buildout in `sample` with its TMPDIR; resolves when it ends. */
-function start(sample: Sample) {
-  const child = spawn(BUILDOUT, [], {
-    cwd: sample.dir,
-    env: {
-      ...process.env,
-      HOME: sample.home,
-      TMPDIR: sample.runTmpdir,
-      BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
-    },
-    stdio: "ignore",
-  });
-  const ended = new Promise<string | null>((ok) =>
-    child.on("exit", (_, signal) => ok(signal))
-  );
-  return { child, ended };
-}
-
 /** The entries of the sample's TMPDIR, sorted. */
 function tmpEntries(sample: Sample): string[] {
   return readdirSync(sample.runTmpdir).sort();
 }
 
-/** Waits until `ready()`, failing if the run ends first. */
-async function until(ready: () => boolean, ended: Promise<unknown>) {
+/**
+ * Starts buildout in `sample` and waits until `ready()`, failing if it ends
+ * first; returns the run and its process id, read from its lease's name.
+ */
+async function runUntil(sample: Sample, ready: () => boolean) {
+  const run = sample.system("");
   let over = false;
-  ended.then(() => over = true);
+  run.then(() => over = true);
   while (!ready()) {
-    if (over) assert.fail("buildout ended too soon");
+    if (over) assert.fail(`buildout ended too soon:\n${(await run).output}`);
     await new Promise((ok) => setTimeout(ok, 10));
   }
+  const lease = tmpEntries(sample).map((n) => LEASE.exec(n)).find(Boolean);
+  assert.ok(lease, tmpEntries(sample).join(" "));
+  return { run, pid: Number(lease[1]) };
 }
+
+const LEASE = new RegExp(`^\\.buildout-lease-${hostTag()}-(\\d+)-`);
 
 Deno.test("a download killed by SIGKILL leaves its temporary in TMPDIR until the next run that downloads, which removes it", async () => {
   using sample = await sampleBuildout();
@@ -87,14 +77,13 @@ async function killedDownload(
     `url = ${url}${file}\ndownload-only = true\n`;
   sample.write("buildout.cfg", part("big.bin"));
 
-  const killed = start(sample);
-  await until(() => sent.bytes >= 1 << 20, killed.ended);
+  const killed = await runUntil(sample, () => sent.bytes >= 1 << 20);
   const during = tmpEntries(sample);
   assert.equal(during.length, 2, during.join(" "));
   assert.match(during[0], new RegExp(`^\\.buildout-lease-${hostTag()}-`));
   assert.match(during[1], /^buildout-[0-9a-f]{8}-big\.bin$/);
-  killed.child.kill("SIGKILL");
-  assert.equal(await killed.ended, "SIGKILL");
+  process.kill(killed.pid, "SIGKILL");
+  assert.equal((await killed.run).signal, "SIGKILL");
   assert.deepEqual(tmpEntries(sample), during, "a SIGKILL cleans nothing");
 
   // What stays: a live run's lease and its file, another host's lease, and
@@ -157,13 +146,16 @@ Deno.test("zc.recipe.cmmi: a build killed by SIGKILL leaves its directory in TMP
   using sample = await sampleBuildout();
   const part = cmmiPart(sample);
   sample.write("buildout.cfg", part("slow"));
-  const killed = start(sample);
-  await until(() => existsSync(sample.path("make.pid")), killed.ended);
-  killed.child.kill("SIGKILL");
-  assert.equal(await killed.ended, "SIGKILL");
-  // The sleeping `make install` outlives buildout; it holds nothing here.
-  const make = Number(readFileSync(sample.path("make.pid"), "utf8"));
-  process.kill(make, "SIGKILL");
+  const makePid = sample.path("make.pid");
+  const killed = await runUntil(
+    sample,
+    () => existsSync(makePid) && readFileSync(makePid, "utf8").endsWith("\n"),
+  );
+  process.kill(killed.pid, "SIGKILL");
+  // The sleeping `make install` outlives buildout and holds its output,
+  // which the run's result waits for; it holds nothing in TMPDIR.
+  process.kill(Number(readFileSync(makePid, "utf8")), "SIGKILL");
+  assert.equal((await killed.run).signal, "SIGKILL");
   const left = tmpEntries(sample);
   assert.equal(left.length, 2, left.join(" "));
   assert.match(left[1], /^buildout-x-/);
