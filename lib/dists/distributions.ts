@@ -3,7 +3,7 @@
  * and picking (`find-links`, `index`, `newest`, `offline`,
  * `install-from-cache`, `prefer-final`, `versions`,
  * `allow-picked-versions`, `show-picked-versions`, `update-versions-file`,
- * `download-cache`), read and checked once when the buildout opens, and
+ * `use-dependency-links`, `download-cache`), read and checked once when the buildout opens, and
  * the installer built from them when a recipe or extension first needs a
  * distribution.
  */
@@ -41,6 +41,8 @@ export interface DistSettings {
   preferFinal: boolean;
   allowPicked: boolean;
   showPicked: boolean;
+  /** `use-dependency-links`, unless installing from the cache. */
+  useDependencyLinks: boolean;
   versionsFile?: string;
   /** The buildout directory. */
   directory: string;
@@ -106,6 +108,8 @@ export function readDistSettings(buildout: Buildout): DistSettings {
     allowPicked: main.getBool("allow-picked-versions"),
     showPicked: main.has("show-picked-versions") &&
       main.getBool("show-picked-versions"),
+    useDependencyLinks: main.getBool("use-dependency-links") &&
+      !main.getBool("install-from-cache"),
     versionsFile: versionsFile ? resolve(directory, versionsFile) : undefined,
     directory,
     versions: new Map(),
@@ -283,6 +287,7 @@ export class Distributions {
         newest: settings.newest,
         preferFinal: settings.preferFinal,
         allowPicked: settings.allowPicked,
+        useDependencyLinks: settings.useDependencyLinks,
         versions: settings.versions,
         badPins: settings.badPins,
         constraints: settings.constraints,
@@ -301,12 +306,14 @@ export class Distributions {
     const version = pkg.version && isValidVersion(pkg.version)
       ? pkg.version
       : "0";
+    const { requires, dependencyLinks } = readMetadata(dir, dir);
     return {
       ...pkg,
       key: projectKey(pkg.name),
       version,
       develop: true,
-      requires: readMetadata(dir, dir).requires,
+      requires,
+      dependencyLinks,
     };
   }
 }

@@ -104,13 +104,36 @@ export function localArchives(
 }
 
 export class Finder {
-  private linked?: Promise<Map<string, Candidate[]>>;
+  /** `find-links`, then the dependency links added since. */
+  private readonly findLinks: string[];
+  /** Each find-links location's archives by project key, read once. */
+  private readonly linked = new Map<
+    string,
+    Promise<Map<string, Candidate[]>>
+  >();
   private readonly indexed = new Map<string, Promise<Candidate[]>>();
   private readonly missing = new Set<string>();
   /** Pages that could not be read, with the reason. */
   private readonly unreadable = new Map<string, string>();
 
-  constructor(private readonly options: FinderOptions) {}
+  constructor(private readonly options: FinderOptions) {
+    this.findLinks = [...options.findLinks];
+  }
+
+  /**
+   * Searches `location` too from now on, after the locations already
+   * known (a distribution's dependency link); false when it is one.
+   */
+  addFindLink(location: string): boolean {
+    if (this.searches(location)) return false;
+    this.findLinks.push(location);
+    return true;
+  }
+
+  /** True when `location` is one of the find-links locations. */
+  searches(location: string): boolean {
+    return this.findLinks.includes(location);
+  }
 
   /** True when only local locations are read. */
   get offline(): boolean {
@@ -130,8 +153,16 @@ export class Finder {
    *   archive or an HTML page.
    */
   async candidates(key: string): Promise<Candidate[]> {
-    this.linked ??= this.scanFindLinks();
-    const linked = (await this.linked).get(key) ?? [];
+    const linked: Candidate[] = [];
+    // One location after the other: their warnings come in order.
+    for (const location of this.linkLocations()) {
+      let scan = this.linked.get(location);
+      if (!scan) {
+        scan = this.scanLinks(location);
+        this.linked.set(location, scan);
+      }
+      linked.push(...(await scan).get(key) ?? []);
+    }
     let indexed = this.indexed.get(key);
     if (!indexed) {
       indexed = this.scanIndexes(key);
@@ -152,8 +183,8 @@ export class Finder {
         ? `${clipped(location)} (${oneLine(reason)})`
         : clipped(location);
     };
-    const { findLinks, indexes, cacheDirectory } = this.options;
-    const result = [...this.readable(findLinks).map(mark)];
+    const { indexes, cacheDirectory } = this.options;
+    const result = [...this.readable(this.findLinks).map(mark)];
     for (const index of this.readable(indexes)) {
       result.push(mark(indexPage(index, key)));
     }
@@ -167,18 +198,22 @@ export class Finder {
     return locations.filter((l) => !isUrl(l) || l.startsWith("file:"));
   }
 
-  private async scanFindLinks(): Promise<Map<string, Candidate[]>> {
+  /** The find-links locations to read, the download cache's last. */
+  private linkLocations(): string[] {
+    const locations = [...this.readable(this.findLinks)];
+    const { cacheDirectory } = this.options;
+    if (cacheDirectory) locations.push(cacheDirectory);
+    return locations;
+  }
+
+  private async scanLinks(
+    location: string,
+  ): Promise<Map<string, Candidate[]>> {
     const byKey = new Map<string, Candidate[]>();
-    const locations = [...this.readable(this.options.findLinks)];
-    if (this.options.cacheDirectory) {
-      locations.push(this.options.cacheDirectory);
-    }
-    for (const location of locations) {
-      for (const candidate of await this.scanLocation(location)) {
-        const list = byKey.get(candidate.key);
-        if (list) list.push(candidate);
-        else byKey.set(candidate.key, [candidate]);
-      }
+    for (const candidate of await this.scanLocation(location)) {
+      const list = byKey.get(candidate.key);
+      if (list) list.push(candidate);
+      else byKey.set(candidate.key, [candidate]);
     }
     return byKey;
   }

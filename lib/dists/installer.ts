@@ -14,6 +14,7 @@ import {
   IncompatibleVersionError,
   UserError,
 } from "../errors.ts";
+import { pyRepr } from "../install/pyrepr.ts";
 import { easyInstallLogger as logger } from "../log.ts";
 import type { Candidate, Finder } from "./finder.ts";
 import type { EggsDirectory, InstalledDist, Prepared } from "./eggs.ts";
@@ -52,6 +53,11 @@ export interface InstallerOptions {
   develop?: (requirement: Requirement) => Dist | undefined;
   /** Downloads at once (8 when unset). */
   parallelDownloads?: number;
+  /**
+   * Search the dependency links of what is got (`use-dependency-links`,
+   * off when installing from the cache).
+   */
+  useDependencyLinks?: boolean;
 }
 
 /** A version picked without a pin, for `show-picked-versions`. */
@@ -156,6 +162,7 @@ export class Installer {
         }
         this.workingSet.set(requirement.key, dist);
         this.requirers.set(requirement.key, by);
+        this.addDependencyLinks(dist);
       }
       if (byDist && !dist.develop) {
         const set = this.required.get(dist.key) ?? new Set();
@@ -183,6 +190,31 @@ export class Installer {
       }
     }
     return result;
+  }
+
+  /**
+   * As zc.buildout does with a distribution's `dependency_links`: its
+   * dependency links are searched, after the configured locations, for
+   * everything resolved from now on.
+   */
+  private addDependencyLinks(dist: Dist): void {
+    if (!this.options.useDependencyLinks) return;
+    let added = false;
+    for (const link of dist.dependencyLinks) {
+      if (!this.options.finder.addFindLink(link)) continue;
+      logger.debug(
+        `Adding find link ${pyRepr(link)} from ${dist.name} ${dist.version}`,
+      );
+      added = true;
+    }
+    // What was decided before (looking ahead) did not search them.
+    if (added) this.decisions.clear();
+  }
+
+  /** True when getting a distribution with `links` would add some. */
+  private bringsLinks(links: string[]): boolean {
+    return !!this.options.useDependencyLinks &&
+      links.some((link) => !this.options.finder.searches(link));
   }
 
   /** The distributions got so far (develop packages left out). */
@@ -287,6 +319,9 @@ export class Installer {
         if (decision.kind !== "fetch" || decision.candidate.local) return;
         if (!decision.pinned && !this.options.allowPicked) return;
         const prepared = await this.prepare(decision.candidate, urgency);
+        // Its requirements will be searched in its new dependency links
+        // too: looked for now, they would be decided without them.
+        if (this.bringsLinks(prepared.metadata.dependencyLinks)) return;
         this.lookAheadFor(this.unclaimed(prepared.metadata.requires), "soon");
       }).catch(() => {/* reported when the requirement is processed */});
     }

@@ -1,10 +1,11 @@
 /**
  * A distribution's `package.json`: the `buildout` field's entry points
- * (as for develop packages) and `buildout.requires`, the requirement
- * strings of the distributions it needs.
+ * (as for develop packages), `buildout.requires`, the requirement strings
+ * of the distributions it needs, and `buildout.dependency-links`, where to
+ * look for them (setuptools' `dependency_links`).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { UserError } from "../errors.ts";
 import {
   type DevelopPackage,
@@ -13,6 +14,7 @@ import {
   pythonProjectFile,
 } from "../recipe/load.ts";
 import type { DistName } from "./archive_name.ts";
+import { isUrl } from "./finder.ts";
 import {
   parseRequirement,
   projectKey,
@@ -27,12 +29,15 @@ export interface Dist extends DevelopPackage {
   /** True for a develop package (signed by its contents, never picked). */
   develop: boolean;
   requires: Requirement[];
+  /** Find-links locations (URLs, absolute paths) for what it requires. */
+  dependencyLinks: string[];
 }
 
-/** Entry points and requirements read from a package.json. */
+/** Entry points, requirements and dependency links read from a package.json. */
 export interface DistMetadata {
   entries: Record<EntryGroup, Record<string, string>>;
   requires: Requirement[];
+  dependencyLinks: string[];
 }
 
 /**
@@ -42,7 +47,8 @@ export interface DistMetadata {
  * present, must be the same project and version.
  *
  * @throws {UserError} for a missing or invalid package.json, an invalid
- *   `buildout` field or requirement, a name or version that disagrees.
+ *   `buildout` field, requirement or dependency link, a name or version
+ *   that disagrees.
  */
 export function readMetadata(
   dir: string,
@@ -91,7 +97,26 @@ export function readMetadata(
       throw err;
     }
   });
-  return { entries, requires };
+  return { entries, requires, dependencyLinks: dependencyLinks(field, where) };
+}
+
+/**
+ * `buildout.dependency-links`: URLs or absolute paths, since a relative
+ * path has nothing to be relative to once the distribution is unpacked.
+ */
+function dependencyLinks(field: unknown, where: string): string[] {
+  const links = (field as { "dependency-links"?: unknown } | undefined)?.[
+    "dependency-links"
+  ] ?? [];
+  if (
+    !Array.isArray(links) ||
+    !links.every((l) => typeof l === "string" && (isUrl(l) || isAbsolute(l)))
+  ) {
+    throw new UserError(
+      `Invalid "buildout.dependency-links" in ${where}: expected a list of URLs or absolute paths`,
+    );
+  }
+  return links;
 }
 
 /**

@@ -20,17 +20,25 @@ import type { DistTransport, Page } from "../../lib/dists/transport.ts";
 /** Files of a fake archive, by relative path. */
 export type Files = Record<string, string>;
 
-/** The files of a recipe distribution requiring `requires`. */
+/**
+ * The files of a recipe distribution requiring `requires`, found also in
+ * `dependencyLinks`.
+ */
 export function recipeFiles(
   name: string,
   version: string,
   requires: string[] = [],
+  dependencyLinks: string[] = [],
 ): Files {
   return {
     "package.json": JSON.stringify({
       name,
       version,
-      buildout: { recipes: { default: "./recipe.js" }, requires },
+      buildout: {
+        recipes: { default: "./recipe.js" },
+        requires,
+        "dependency-links": dependencyLinks,
+      },
     }),
     "recipe.js":
       `export default class R { install() { return "${name} ${version}"; } }\n`,

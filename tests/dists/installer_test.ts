@@ -255,6 +255,7 @@ Deno.test("a develop package satisfies a requirement without looking", async () 
     develop: true,
     entries: { recipes: {}, uninstall: {}, extensions: {}, unload: {} },
     requires: [],
+    dependencyLinks: [],
   };
   const inst = installer(world, {
     develop: (r) => r.key === "demoneeded" ? develop : undefined,
@@ -340,4 +341,113 @@ Deno.test("the look-ahead follows the requirements of what it unpacked", async (
   assert.deepEqual(eggs(world), ["bigdemo-0.1", "demo-0.3", "demoneeded-1.1"]);
   assert.equal(world.fetched.length, 3);
   assert.equal(world.extracted.length, 3);
+});
+
+const LINKS2 = "http://links2/", LINKS3 = "http://links3/";
+
+/**
+ * The reference's "Dependency links" session: hasdeps 1.0 (on LINKS3)
+ * requires demoneeded and names LINKS2, which offers demoneeded 1.2, as
+ * a dependency link.
+ */
+function dependencyLinkServers(): FakeWorld {
+  const world = linkServer();
+  world.remoteArchive(
+    LINKS2 + "demoneeded-1.2.tgz",
+    recipeFiles("demoneeded", "1.2"),
+  );
+  world.linkPage(LINKS2, ["demoneeded-1.2.tgz"]);
+  world.remoteArchive(
+    LINKS3 + "hasdeps-1.0.tgz",
+    recipeFiles("hasdeps", "1.0", ["demoneeded"], [LINKS2]),
+  );
+  world.linkPage(LINKS3, ["hasdeps-1.0.tgz"]);
+  return world;
+}
+
+function linkInstaller(
+  world: FakeWorld,
+  findLinks: string[],
+  useDependencyLinks = true,
+) {
+  return installer(world, {
+    finder: new Finder({
+      findLinks,
+      indexes: [],
+      offline: false,
+      transport: world.transport,
+    }),
+    useDependencyLinks,
+  });
+}
+
+Deno.test("dependency links: what a distribution requires is searched in its dependency links too", async () => {
+  using world = dependencyLinkServers();
+  const got = await linkInstaller(world, [LINKS3]).install(["hasdeps"], "t");
+  assert.deepEqual(names(got), ["hasdeps 1.0", "demoneeded 1.2"]);
+  assert.deepEqual(world.pageReads, [LINKS3, LINKS2]);
+  assert.deepEqual(world.fetched, [
+    LINKS3 + "hasdeps-1.0.tgz",
+    LINKS2 + "demoneeded-1.2.tgz",
+  ]);
+});
+
+Deno.test("dependency links: the newest offered anywhere wins, and nothing is fetched that is not used", async () => {
+  using world = dependencyLinkServers();
+  const inst = linkInstaller(world, [LINKS, LINKS3]);
+  const got = await inst.install(["hasdeps"], "t");
+  // demoneeded 1.1 on LINKS is not fetched: what hasdeps requires is
+  // looked for once its dependency links are known.
+  assert.deepEqual(names(got), ["hasdeps 1.0", "demoneeded 1.2"]);
+  assert.deepEqual(world.fetched, [
+    LINKS3 + "hasdeps-1.0.tgz",
+    LINKS2 + "demoneeded-1.2.tgz",
+  ]);
+  inst.stopLookAhead();
+  assert.deepEqual(eggs(world), ["demoneeded-1.2", "hasdeps-1.0"]);
+});
+
+Deno.test("dependency links: a requirement looked ahead for before they were added is decided again", async () => {
+  using world = dependencyLinkServers();
+  const inst = linkInstaller(world, [LINKS, LINKS3]);
+  // demoneeded is looked ahead for before hasdeps brings its links; it
+  // must still come from them.
+  world.remoteArchive(
+    LINKS + "first-1.0.tgz",
+    recipeFiles("first", "1.0", ["demoneeded"]),
+  );
+  world.linkPage(LINKS, [
+    ...ARCHIVES.map(([n, v]) => `${n}-${v}.tgz`),
+    "first-1.0.tgz",
+  ]);
+  inst.prefetch([parseRequirement("demoneeded")]);
+  await ticks();
+  const got = await inst.install(["hasdeps", "first"], "t");
+  assert.deepEqual(names(got), ["hasdeps 1.0", "first 1.0", "demoneeded 1.2"]);
+  inst.stopLookAhead();
+  assert.deepEqual(eggs(world), ["demoneeded-1.2", "first-1.0", "hasdeps-1.0"]);
+});
+
+Deno.test("dependency links: use-dependency-links = false searches only the configured locations", async () => {
+  using world = dependencyLinkServers();
+  const inst = linkInstaller(world, [LINKS, LINKS3], false);
+  const got = await inst.install(["hasdeps"], "t");
+  assert.deepEqual(names(got), ["hasdeps 1.0", "demoneeded 1.1"]);
+  assert.ok(!world.pageReads.includes(LINKS2), world.pageReads.join(" "));
+});
+
+Deno.test("dependency links: where nothing is found, the error lists them among the places looked in", async () => {
+  using world = dependencyLinkServers();
+  world.page(LINKS2, "<html></html>");
+  await assert.rejects(
+    linkInstaller(world, [LINKS3]).install(["hasdeps"], "t"),
+    (err: Error) => {
+      assert.ok(err instanceof UserError);
+      assert.match(
+        err.message,
+        /^Couldn't find a distribution for 'demoneeded' \(looked in http:\/\/links3\/, http:\/\/links2\/\)\.$/,
+      );
+      return true;
+    },
+  );
 });

@@ -18,20 +18,25 @@ export type DistFiles = Record<string, string>;
 
 /**
  * A recipe distribution whose default recipe prints `message` on install
- * and update, requiring `requires`.
+ * and update, requiring `requires`, found also in `dependencyLinks`.
  */
 export function recipeDist(
   name: string,
   version: string,
   message: string,
   requires: string[] = [],
+  dependencyLinks?: unknown,
 ): DistFiles {
   return {
     "package.json": JSON.stringify(
       {
         name,
         version,
-        buildout: { recipes: { default: "./recipe.js" }, requires },
+        buildout: {
+          recipes: { default: "./recipe.js" },
+          requires,
+          "dependency-links": dependencyLinks,
+        },
       },
       null,
       2,

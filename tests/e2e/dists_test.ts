@@ -1523,3 +1523,170 @@ Installing x.
 `,
   );
 });
+
+/**
+ * The reference's "Dependency links" session: hasdeps 1.0, on a server of
+ * its own, requires demoneeded and names as its dependency link a third
+ * server, which offers demoneeded 1.2.
+ */
+async function dependencyLinkServers(sample: Sample) {
+  const repo = sample.tmpdir("repo");
+  await writeDist(
+    join(repo, "demoneeded-1.2.zip"),
+    recipeDist("demoneeded", "1.2", ""),
+  );
+  const server2 = await startServer(repo);
+  const repo2 = sample.tmpdir("repo2");
+  await writeDist(
+    join(repo2, "hasdeps-1.0.tgz"),
+    recipeDist("hasdeps", "1.0", "hasdeps 1.0", ["demoneeded"], [server2.url]),
+  );
+  const server3 = await startServer(repo2);
+  return { server2, server3 };
+}
+
+Deno.test("Dependency links: what a distribution requires is also looked for where its dependency links point", async () => {
+  using sample = await sampleBuildout();
+  const server = await linkServer(sample);
+  const { server2, server3 } = await dependencyLinkServers(sample);
+  try {
+    const config = (findLinks: string, extra = "") =>
+      `[buildout]
+parts = eggs
+find-links = ${findLinks}
+${extra}
+[eggs]
+recipe = hasdeps
+`;
+    sample.write("buildout.cfg", config(server3.url));
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'hasdeps'.
+Got hasdeps 1.0.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.2.
+Installing eggs.
+hasdeps 1.0
+`,
+    );
+    assert.deepEqual(server2.requests, ["/", "/demoneeded-1.2.zip"]);
+
+    // Offered elsewhere too, the newest is still the one its dependency
+    // link offers; the older one is not even downloaded.
+    for (const name of eggs(sample)) sample.remove("eggs", name);
+    server2.requests.length = 0;
+    sample.write("buildout.cfg", config(`${server.url}\n  ${server3.url}`));
+    await expectOk(
+      sample,
+      "-v",
+      `Installing 'hasdeps'.
+We have no distributions for hasdeps that satisfies 'hasdeps'.
+Getting distribution for 'hasdeps'.
+Downloading ${server3.url}hasdeps-1.0.tgz
+Got hasdeps 1.0.
+Picked: hasdeps = 1.0
+Adding find link '${server2.url}' from hasdeps 1.0
+Getting required 'demoneeded'
+  required by hasdeps 1.0.
+We have no distributions for demoneeded that satisfies 'demoneeded'.
+Getting distribution for 'demoneeded'.
+Downloading ${server2.url}demoneeded-1.2.zip
+Got demoneeded 1.2.
+Picked: demoneeded = 1.2
+Updating eggs.
+hasdeps 1.0
+`,
+    );
+    assert.deepEqual(server2.requests, ["/", "/demoneeded-1.2.zip"]);
+    assert.deepEqual(server.requests, ["/"]);
+
+    // use-dependency-links = false: only the locations configured; the
+    // recipe, now signed with demoneeded 1.1, is reinstalled.
+    for (const name of eggs(sample)) sample.remove("eggs", name);
+    server2.requests.length = 0;
+    sample.write(
+      "buildout.cfg",
+      config(
+        `${server.url}\n  ${server3.url}`,
+        "use-dependency-links = false",
+      ),
+    );
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'hasdeps'.
+Got hasdeps 1.0.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.1.
+Uninstalling eggs.
+Installing eggs.
+hasdeps 1.0
+`,
+    );
+    assert.deepEqual(server2.requests, []);
+  } finally {
+    await server.close();
+    await server2.close();
+    await server3.close();
+  }
+});
+
+Deno.test("Dependency links: installing solely from the download cache adds none", async () => {
+  using sample = await sampleBuildout();
+  const { server2, server3 } = await dependencyLinkServers(sample);
+  try {
+    const cache = sample.tmpdir("cache");
+    const config = (extra = "") =>
+      `[buildout]
+parts = eggs
+find-links = ${server3.url}
+download-cache = ${cache}
+${extra}
+[eggs]
+recipe = hasdeps
+`;
+    sample.write("buildout.cfg", config());
+    assert.equal((await sample.run()).code, 0);
+    for (const name of eggs(sample)) sample.remove("eggs", name);
+    server2.requests.length = 0;
+    server3.requests.length = 0;
+    sample.write("buildout.cfg", config("install-from-cache = true"));
+    const result = await sample.run("-v");
+    assert.equal(result.code, 0, result.output);
+    assert.doesNotMatch(result.stdout, /Adding find link/);
+    assert.match(result.stdout, /^Got demoneeded 1\.2\.$/m);
+    assert.deepEqual([...server2.requests, ...server3.requests], []);
+  } finally {
+    await server2.close();
+    await server3.close();
+  }
+});
+
+Deno.test("Dependency links that are not a list of URLs or absolute paths are a clear error", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("dist");
+  // A relative path has nothing to be relative to once unpacked.
+  await writeDist(
+    join(dist, "hasdeps-1.0.tgz"),
+    recipeDist("hasdeps", "1.0", "", [], ["links/"]),
+  );
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = eggs
+find-links = ${dist}
+
+[eggs]
+recipe = hasdeps
+`,
+  );
+  await expectError(
+    sample,
+    "",
+    'Invalid "buildout.dependency-links" in the package.json of the ' +
+      "distribution /sample-buildout/dist/hasdeps-1.0.tgz: expected a list " +
+      "of URLs or absolute paths",
+  );
+  assert.deepEqual(eggs(sample), []);
+});
