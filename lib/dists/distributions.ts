@@ -3,9 +3,9 @@
  * and picking (`find-links`, `index`, `newest`, `offline`,
  * `install-from-cache`, `prefer-final`, `versions`,
  * `allow-picked-versions`, `show-picked-versions`, `update-versions-file`,
- * `use-dependency-links`, `download-cache`), read and checked once when the buildout opens, and
- * the installer built from them when a recipe or extension first needs a
- * distribution.
+ * `use-dependency-links`, `download-cache`), read and checked once when the
+ * buildout opens, and the installer built from them when a recipe or
+ * extension first needs a distribution.
  */
 import { join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
