@@ -130,6 +130,17 @@ export class Finder {
     return true;
   }
 
+  /**
+   * Forgets the locations {@link addFindLink} added; true when there were
+   * some.
+   */
+  dropAddedLinks(): boolean {
+    const configured = this.options.findLinks.length;
+    if (this.findLinks.length === configured) return false;
+    this.findLinks.length = configured;
+    return true;
+  }
+
   /** True when `location` is one of the find-links locations. */
   searches(location: string): boolean {
     return this.findLinks.includes(location);

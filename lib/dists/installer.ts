@@ -123,6 +123,11 @@ export class Installer {
     requirer: string | string[],
   ): Promise<Dist[]> {
     logger.debug(`Installing ${specs.map((s) => `'${s.trim()}'`).join(", ")}.`);
+    // Each call starts from the configured locations, as each of
+    // zc.buildout's easy_install.install() calls does: the links an earlier
+    // call's distributions added are not searched, and what was decided
+    // with them is decided again.
+    if (this.options.finder.dropAddedLinks()) this.decisions.clear();
     const queue = specs.map((spec, i) => ({
       requirement: parseRequirement(spec),
       by: typeof requirer === "string" ? requirer : requirer[i],
@@ -195,7 +200,7 @@ export class Installer {
   /**
    * As zc.buildout does with a distribution's `dependency_links`: its
    * dependency links are searched, after the configured locations, for
-   * everything resolved from now on.
+   * everything this call resolves from now on.
    */
   private addDependencyLinks(dist: Dist): void {
     if (!this.options.useDependencyLinks) return;

@@ -428,6 +428,19 @@ Deno.test("dependency links: a requirement looked ahead for before they were add
   assert.deepEqual(eggs(world), ["demoneeded-1.2", "first-1.0", "hasdeps-1.0"]);
 });
 
+Deno.test("dependency links: a later call searches only the configured locations, as each zc.buildout install does", async () => {
+  using world = dependencyLinkServers();
+  world.remoteArchive(LINKS2 + "other-2.0.tgz", recipeFiles("other", "2.0"));
+  world.linkPage(LINKS2, ["demoneeded-1.2.tgz", "other-2.0.tgz"]);
+  const inst = linkInstaller(world, [LINKS, LINKS3]);
+  const first = await inst.install(["hasdeps"], "recipe hasdeps");
+  assert.deepEqual(names(first), ["hasdeps 1.0", "demoneeded 1.2"]);
+  // other 2.0 is offered only where hasdeps's dependency link points.
+  const later = await inst.install(["other"], "recipe other");
+  assert.deepEqual(names(later), ["other 1.0"]);
+  assert.ok(!world.fetched.includes(LINKS2 + "other-2.0.tgz"));
+});
+
 Deno.test("dependency links: use-dependency-links = false searches only the configured locations", async () => {
   using world = dependencyLinkServers();
   const inst = linkInstaller(world, [LINKS, LINKS3], false);

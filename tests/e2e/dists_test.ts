@@ -1542,7 +1542,7 @@ async function dependencyLinkServers(sample: Sample) {
     recipeDist("hasdeps", "1.0", "hasdeps 1.0", ["demoneeded"], [server2.url]),
   );
   const server3 = await startServer(repo2);
-  return { server2, server3 };
+  return { server2, server3, repo, repo2 };
 }
 
 Deno.test("Dependency links: what a distribution requires is also looked for where its dependency links point", async () => {
@@ -1627,6 +1627,55 @@ hasdeps 1.0
     assert.deepEqual(server2.requests, []);
   } finally {
     await server.close();
+    await server2.close();
+    await server3.close();
+  }
+});
+
+Deno.test("Dependency links: another part's recipe is looked for only where the configuration says, as zc.buildout gets each recipe apart", async () => {
+  using sample = await sampleBuildout();
+  const { server2, server3, repo, repo2 } = await dependencyLinkServers(
+    sample,
+  );
+  await writeDist(
+    join(repo, "spam-2.0.tgz"),
+    recipeDist("spam", "2.0", "spam 2.0"),
+  );
+  await writeDist(
+    join(repo2, "spam-1.0.tgz"),
+    recipeDist("spam", "1.0", "spam 1.0"),
+  );
+  try {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]
+parts = a b
+find-links = ${server3.url}
+
+[a]
+recipe = hasdeps
+
+[b]
+recipe = spam
+`,
+    );
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'hasdeps'.
+Got hasdeps 1.0.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.2.
+Getting distribution for 'spam'.
+Got spam 1.0.
+Installing a.
+hasdeps 1.0
+Installing b.
+spam 1.0
+`,
+    );
+    assert.deepEqual(server2.requests, ["/", "/demoneeded-1.2.zip"]);
+  } finally {
     await server2.close();
     await server3.close();
   }
