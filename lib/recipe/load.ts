@@ -260,6 +260,11 @@ export class RecipeLoader {
   private readonly specSignatures = new Map<string, string>();
   private readonly fromDists = new Map<string, Promise<Dist[]>>();
   private extensionPackages?: Promise<DevelopPackage[]>;
+  /**
+   * The packages got for recipes (those they require included) by
+   * directory, in the order they were got.
+   */
+  private readonly recipePackages = new Map<string, DevelopPackage>();
   private readonly links: DevelopLinks;
 
   /**
@@ -365,7 +370,10 @@ export class RecipeLoader {
       try {
         const found = await this.locateRecipe(pkg, entry, spec);
         if (typeof found === "function") this.loaded.set(key, found);
-        else points.set(key, found);
+        else {
+          points.set(key, found);
+          if (wanted.has(key)) await this.addRecipePackages(pkg, found.pkg);
+        }
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         this.loaded.set(key, err);
@@ -502,6 +510,9 @@ export class RecipeLoader {
    * run: `extensions = demo demoneeded==1.0` gives `demo` that version.
    * `undeveloped` gives the directory of a package of that name that
    * `develop` lists but this run has not linked yet, for the error.
+   * `unload` entry points of the packages got for recipes are called too,
+   * after those: zc.buildout calls every one its working set holds, and
+   * recipes are loaded into that set.
    *
    * @throws {UserError} when a package is neither linked nor found.
    */
@@ -511,8 +522,16 @@ export class RecipeLoader {
     undeveloped?: (name: string) => string | undefined,
   ): Promise<Array<[string, Extension]>> {
     this.extensionPackages ??= this.getExtensionPackages(names, undeveloped);
+    const packages = new Map(
+      (await this.extensionPackages).map((found) => [found.dir, found]),
+    );
+    if (group === "unload") {
+      for (const [dir, found] of this.recipePackages) {
+        if (!packages.has(dir)) packages.set(dir, found);
+      }
+    }
     const result: Array<[string, Extension]> = [];
-    for (const found of await this.extensionPackages) {
+    for (const found of packages.values()) {
       for (const [entry, target] of Object.entries(found.entries[group])) {
         const extension = await importEntry(found, group, entry, target);
         result.push([found.name, extension as Extension]);
@@ -565,6 +584,24 @@ export class RecipeLoader {
       this.fromDists.set(pkg, dists);
     }
     return dists;
+  }
+
+  /**
+   * Records `found`, the package of a recipe of `pkg`, and the
+   * distributions got for it in {@link recipePackages}.
+   */
+  private async addRecipePackages(
+    pkg: string,
+    found: DevelopPackage,
+  ): Promise<void> {
+    if (!this.recipePackages.has(found.dir)) {
+      this.recipePackages.set(found.dir, found);
+    }
+    for (const dist of await this.fromDists.get(pkg) ?? []) {
+      if (!this.recipePackages.has(dist.dir)) {
+        this.recipePackages.set(dist.dir, dist);
+      }
+    }
   }
 
   /** The distribution `pkg` got in this run, if it was. */

@@ -1385,6 +1385,58 @@ export function unload() { console.log("unload ${name} ${version}"); }
   };
 }
 
+Deno.test("the unload entry points of a recipe's distribution and of those it requires are called after the extensions' ones", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("dist");
+  await writeDist(
+    join(dist, "other-1.0.tgz"),
+    extensionDist("other", "1.0", []),
+  );
+  const unloading = (name: string, requires: string[]) => ({
+    "package.json": JSON.stringify({
+      name,
+      version: "1.0",
+      buildout: {
+        recipes: { default: "./r.js" },
+        unload: { default: "./r.js:unload" },
+        requires,
+      },
+    }),
+    "r.js": `export default class R { install() { return []; } }
+export function unload() { console.log("unload ${name} 1.0"); }
+`,
+  });
+  await writeDist(join(dist, "rdist-1.0.tgz"), unloading("rdist", ["helper"]));
+  await writeDist(join(dist, "helper-1.0.tgz"), unloading("helper", []));
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+extensions = other
+find-links = dist
+parts = x
+
+[x]
+recipe = rdist
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'other'.
+Got other 1.0.
+ext other 1.0
+Getting distribution for 'rdist'.
+Got rdist 1.0.
+Getting distribution for 'helper'.
+Got helper 1.0.
+Installing x.
+unload other 1.0
+unload rdist 1.0
+unload helper 1.0
+`,
+  );
+});
+
 Deno.test("extensions are resolved together, and what they require has its extension entry points called too", async () => {
   using sample = await sampleBuildout();
   const dist = sample.path("dist");

@@ -904,6 +904,55 @@ unload ["buildout"]
   );
 });
 
+Deno.test("The unload entry points of the recipes' packages are called after the extensions' ones, as zc.buildout calls its whole working set's, and only when extensions are listed", async () => {
+  using sample = await sampleBuildout();
+  await useExtension(
+    sample,
+    `export function ext() { console.log("ext demo"); }
+export function unload() { console.log("unload demo"); }
+`,
+  );
+  sample.mkdir("rec");
+  sample.write(
+    "rec",
+    "rec.ts",
+    `export default class Rec {
+  install() { console.log("install rec"); return []; }
+  update() {}
+}
+export function unload() { console.log("unload rec"); }
+`,
+  );
+  sample.write(
+    "rec",
+    "package.json",
+    JSON.stringify({
+      name: "rec",
+      buildout: {
+        recipes: { default: "./rec.ts" },
+        unload: { default: "./rec.ts:unload" },
+      },
+    }),
+  );
+  const config = (extensions: string) =>
+    `[buildout]\ndevelop = demo rec\n${extensions}parts = x\n\n` +
+    "[x]\nrecipe = rec\n";
+  sample.write("buildout.cfg", config(""));
+  await expectOk(
+    sample,
+    "",
+    "Develop: '/sample-buildout/demo'\nDevelop: '/sample-buildout/rec'\n" +
+      "Installing x.\ninstall rec\n",
+  );
+  sample.write("buildout.cfg", config("extensions = demo\n"));
+  await expectOk(
+    sample,
+    "",
+    "ext demo\nDevelop: '/sample-buildout/demo'\n" +
+      "Develop: '/sample-buildout/rec'\nUpdating x.\nunload demo\nunload rec\n",
+  );
+});
+
 Deno.test("An extension listed in develop but not yet developed: the error says to develop it in a run without it first", async () => {
   using sample = await sampleBuildout();
   await useExtension(sample, "export function ext() {}\n");
