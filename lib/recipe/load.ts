@@ -594,12 +594,9 @@ export class RecipeLoader {
     pkg: string,
     found: DevelopPackage,
   ): Promise<void> {
-    if (!this.recipePackages.has(found.dir)) {
-      this.recipePackages.set(found.dir, found);
-    }
-    for (const dist of await this.fromDists.get(pkg) ?? []) {
-      if (!this.recipePackages.has(dist.dir)) {
-        this.recipePackages.set(dist.dir, dist);
+    for (const got of [found, ...await this.fromDists.get(pkg) ?? []]) {
+      if (!this.recipePackages.has(got.dir)) {
+        this.recipePackages.set(got.dir, got);
       }
     }
   }
@@ -807,7 +804,7 @@ function loadFailure(err: unknown): string {
     return `${message} (line ${position.line}, column ${position.column})`;
   }
   // Deno colours the code frame of a module it cannot resolve. node:util
-  // is loaded here only: loading it costs about 0.8 ms of every start.
+  // is loaded here only: loaded at start, it cost --version 0.3 ms.
   const text = process.getBuiltinModule("node:util").stripVTControlCharacters(
     err instanceof Error ? err.message : String(err),
   );
