@@ -8,6 +8,7 @@
 import { clipped, oneLine, UserError } from "../errors.ts";
 import { pyRepr } from "../install/pyrepr.ts";
 import type { Note } from "./annotated.ts";
+import { parsePlain } from "./_plain_config.ts";
 
 /** One option as written in a file. */
 export interface RawOption {
@@ -51,6 +52,28 @@ export function parse(
   evaluate: ConditionEvaluator = () => {
     throw new UserError("conditional sections are not supported here");
   },
+  notes?: readonly Note[],
+): ParsedFile {
+  const plain = parsePlain(text, notes);
+  if (!plain) return parseGeneral(text, source, evaluate, notes);
+  for (const option of plain.blocks) {
+    if (option.value) option.value = dropBlankEdges(option.value);
+  }
+  for (const section of plain.sections.values()) {
+    if (!plain.withOperators.has(section)) WITHOUT_OPERATORS.add(section);
+  }
+  return plain.sections;
+}
+
+/**
+ * {@link parse} line by line, for any text: what it does when the text
+ * leaves the plain subset that _plain_config.ts reads faster. Exported for
+ * the tests that compare the two readings.
+ */
+export function parseGeneral(
+  text: string,
+  source: string,
+  evaluate: ConditionEvaluator,
   notes?: readonly Note[],
 ): ParsedFile {
   const sections: ParsedFile = new Map();

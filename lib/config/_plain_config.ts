@@ -1,0 +1,127 @@
+/**
+ * The plain subset of configuration text, read fast: printable ASCII, tabs
+ * and line feeds only; `[name]` headers; `name = value`, `name += value`
+ * and `name -= value` lines (each operator once per option and file);
+ * comment lines; blank lines; continuation lines indented by spaces or
+ * tabs, a block value's lines all starting with the margin of its first
+ * one. Most files are nothing else. Any other line (a condition, `:` as
+ * the separator, a name with spaces, text outside a section) makes the
+ * whole file the general parser's, so both readings agree.
+ */
+import type { Note } from "./annotated.ts";
+import type { ParsedFile, RawOption } from "./parse.ts";
+
+/** What {@link parsePlain} read. */
+export interface PlainParse {
+  sections: ParsedFile;
+  /** The block values (those with an empty first line). */
+  blocks: RawOption[];
+  /** Sections holding `+=`/`-=` keys. */
+  withOperators: Set<Map<string, RawOption>>;
+}
+
+// Printable ASCII, tabs and line feeds: the only spaces are those JS and
+// Python agree on, and lines end only at line feeds (`.` and `$` also end
+// them at a carriage return or U+2028).
+const NOT_PLAIN = /[^\t\n\x20-\x7e]/;
+// The option lines, found by one native split capturing the name, the
+// operator with the spaces before it (`eggs +=`), and the value without
+// the spaces around it. The code runs mostly interpreted, where each call
+// (charCodeAt, trim) costs more than the regular expression's work.
+const OPTION_LINE =
+  /^([^\s{}[\]=:#;+-](?:[^\s{}[\]=:]*[^\s{}[\]=:+-])?)((?:[ \t]*[-+])?)[ \t]*=[ \t]*([^\n]*[^ \t\n])?[ \t]*$/m;
+const HEADER = /^\[[^\s#[\]:;{}]+\]$/;
+// A continuation line: its margin, and its text without the spaces around.
+const CONTINUATION = /^([ \t]+)(.*[^ \t])?[ \t]*$/;
+
+/**
+ * The sections of `text`, each option `{value, notes}` as `parse` makes
+ * them (block values not yet stripped of their edges), or undefined when
+ * the text leaves the subset.
+ */
+export function parsePlain(
+  text: string,
+  notes: readonly Note[] | undefined,
+): PlainParse | undefined {
+  if (NOT_PLAIN.test(text)) return undefined;
+  const sections: ParsedFile = new Map();
+  const blocks: RawOption[] = [];
+  const withOperators = new Set<Map<string, RawOption>>();
+  let section: Map<string, RawOption> | undefined;
+  let operators = false; // the section holds `+=`/`-=` keys
+  let option: RawOption | undefined;
+  let block = false;
+  let margin: string | undefined;
+  // [text, name, operator, value, text, ...]: the text between two option
+  // lines starts with the first one's line feed and ends with the one
+  // before the second; mostly it is that one line feed.
+  const pieces = text.split(OPTION_LINE);
+  const count = pieces.length;
+  for (let i = 0; i < count; i += 4) {
+    const between = pieces[i];
+    if (between.length > 1 || (i === 0 && between)) {
+      const lines = between.split("\n");
+      // Not the rest of an option line, nor the start of the next.
+      for (let k = i === 0 ? 0 : 1, n = lines.length - 1; k < n; k++) {
+        const line = lines[k];
+        if (!line) {
+          if (option && block) option.value += "\n";
+          continue;
+        }
+        const first = line[0];
+        if (first === " " || first === "\t") {
+          const [, indent, stripped] = CONTINUATION.exec(line)!;
+          if (!option) {
+            if (stripped !== undefined) return undefined;
+          } else if (stripped === undefined) {
+            if (block) option.value += "\n";
+          } else if (!block) {
+            option.value += "\n" + stripped;
+          } else {
+            margin ??= indent;
+            if (indent === margin) option.value += "\n" + stripped;
+            else if (indent.startsWith(margin)) {
+              option.value += "\n" + indent.slice(margin.length) + stripped;
+            } else return undefined;
+          }
+        } else if (first === "[") {
+          if (!HEADER.test(line)) return undefined;
+          const name = line.slice(1, -1);
+          section = sections.get(name);
+          if (!section) sections.set(name, section = new Map());
+          operators = withOperators.has(section);
+          option = undefined;
+        } else if (first !== "#" && first !== ";") {
+          return undefined;
+        }
+      }
+      // The text's last line, when no line feed ends it.
+      const last = lines[lines.length - 1];
+      if (i + 1 === count && last) {
+        if (last[0] !== "#" && last[0] !== ";") return undefined;
+      }
+    }
+    if (i + 1 === count) break;
+    if (!section) return undefined;
+    // The key spells the operator as parse does: `eggs +` for `eggs +=`.
+    const operator = pieces[i + 2];
+    const name = operator ? pieces[i + 1] + operator : pieces[i + 1];
+    if (operator) {
+      // Repeated in one file, the values accumulate: parse's work.
+      if (section.has(name)) return undefined;
+      withOperators.add(section);
+      operators = true;
+    } else if (operators) {
+      // A plain `=` drops the pending operators, as parse's mergeOption.
+      section.delete(name + " +");
+      section.delete(name + " -");
+    }
+    const value = pieces[i + 3] ?? "";
+    option = { value, notes };
+    section.set(name, option);
+    block = !value;
+    margin = undefined;
+    if (block) blocks.push(option);
+  }
+  return { sections, blocks, withOperators };
+}
