@@ -18,7 +18,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { hostTag } from "../../lib/fetch/hidden_temp.ts";
-import { readDatabaseText } from "../../lib/install/_database_text.ts";
+import {
+  readDatabaseText,
+  scanWritten,
+} from "../../lib/install/_database_text.ts";
 import { InstallDatabase, INSTALLED } from "../../lib/install/database.ts";
 import { parse } from "../../lib/config/parse.ts";
 import { UserError } from "../../lib/errors.ts";
@@ -212,19 +215,82 @@ Deno.test("database text reads as the general parser reads it", () => {
     "[a]\nx = 1\n\ty\n[b]\ny = \n\n[a]\nw = 2\nx = 3\n",
     "[a]\nx = 1\n\ty\n  z\n[b]\ny = \n\n[a]\nw = 2\n",
     "[a]\nx = 1\ny+ = 2\n",
+    "[a]\nx = 1\n\t y\n\tz \n",
+    "[a]\nx = 1\n\n\ty\n[b]\nx = 2\n\ty\n",
   ];
   for (const text of texts) {
-    const general = new Map(
-      [...parse(text, "x.cfg")].map((
-        [name, options],
-      ) => [name, new Map([...options].map(([k, o]) => [k, o.value]))]),
-    );
     assert.deepEqual(
       readDatabaseText(new TextEncoder().encode(text), "x.cfg"),
-      general,
+      generalReading(text),
       text,
     );
   }
+  // What buildout writes is read by the split, not the general parser.
+  assert.deepEqual(scanWritten(written), generalReading(written));
+  assert.equal(scanWritten(texts[1]), undefined);
+  // A continuation right after a header continues nothing.
+  assert.equal(scanWritten("[a]\nx = 1\n[b]\n\ty\n"), undefined);
+});
+
+/** The sections the general parser reads, values as written. */
+function generalReading(text: string) {
+  return new Map(
+    [...parse(text, "x.cfg")].map((
+      [name, options],
+    ) => [name, new Map([...options].map(([k, o]) => [k, o.value]))]),
+  );
+}
+
+Deno.test("generated database texts read as the general parser reads them", () => {
+  const lines = [
+    "[buildout]",
+    "[p]",
+    "[p q]",
+    "parts = p",
+    "recipe = r",
+    "x = ",
+    "x = a = b",
+    "x =  spaced",
+    "x = end ",
+    "x = \x01ctl",
+    "x = \x85nel",
+    "x = \u00e9t\u00e9",
+    "y+ = 1",
+    "\tmore",
+    "\t more",
+    "\tmore\t",
+    "  indented",
+    "",
+    "# comment",
+    "junk",
+  ];
+  // A fixed linear congruential sequence: the same texts on every run.
+  let seed = 20261122;
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  let taken = 0;
+  const runs = 3000;
+  for (let run = 0; run < runs; run++) {
+    const picked = Array.from(
+      { length: 1 + next(6) },
+      () => lines[next(lines.length)],
+    );
+    const text = "[p]\n" + picked.join("\n") + "\n";
+    let general;
+    try {
+      general = generalReading(text);
+    } catch {
+      assert.equal(scanWritten(text), undefined, text);
+      continue;
+    }
+    const fast = scanWritten(text);
+    if (fast) taken++;
+    assert.deepEqual(fast ?? general, general, text);
+  }
+  // Both readings are exercised.
+  assert.ok(taken > runs * 0.1 && taken < runs * 0.9, `${taken} of ${runs}`);
 });
 
 Deno.test("a database reached through a link is written through it, keeping its mode and owner", () => {
