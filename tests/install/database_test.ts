@@ -25,6 +25,7 @@ import {
 import { InstallDatabase, INSTALLED } from "../../lib/install/database.ts";
 import { parse } from "../../lib/config/parse.ts";
 import { UserError } from "../../lib/errors.ts";
+import { generatedTexts } from "../generated_texts.ts";
 
 function withDir(fn: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), "db-test-"));
@@ -264,20 +265,10 @@ Deno.test("generated database texts read as the general parser reads them", () =
     "# comment",
     "junk",
   ];
-  // A fixed linear congruential sequence: the same texts on every run.
-  let seed = 20261122;
-  const next = (n: number) => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed % n;
-  };
   let taken = 0;
-  const runs = 3000;
-  for (let run = 0; run < runs; run++) {
-    const picked = Array.from(
-      { length: 1 + next(6) },
-      () => lines[next(lines.length)],
-    );
-    const text = "[p]\n" + picked.join("\n") + "\n";
+  const texts = generatedTexts(lines, { most: 6 });
+  for (const generated of texts) {
+    const text = "[p]\n" + generated;
     let general;
     try {
       general = generalReading(text);
@@ -289,6 +280,7 @@ Deno.test("generated database texts read as the general parser reads them", () =
     if (fast) taken++;
     assert.deepEqual(fast ?? general, general, text);
   }
+  const runs = texts.length;
   // Both readings are exercised.
   assert.ok(taken > runs * 0.1 && taken < runs * 0.9, `${taken} of ${runs}`);
 });
