@@ -20,6 +20,16 @@ export interface PlainParse {
   withOperators: Set<Map<string, RawOption>>;
 }
 
+/**
+ * An option name the general parser reads, not starting a comment and
+ * without `+`/`-` at its end (which would make it `+=`/`-=`): the source of
+ * a regular expression, shared with the installation database's reading.
+ */
+export const OPTION_NAME =
+  "[^\\s{}[\\]=:#;+-](?:[^\\s{}[\\]=:]*[^\\s{}[\\]=:+-])?";
+/** A `[name]` header without spaces, condition or comment. */
+export const HEADER = /^\[[^\s#[\]:;{}]+\]$/;
+
 // Printable ASCII, tabs and line feeds: the only spaces are those JS and
 // Python agree on, and lines end only at line feeds (`.` and `$` also end
 // them at a carriage return or U+2028).
@@ -28,9 +38,10 @@ const NOT_PLAIN = /[^\t\n\x20-\x7e]/;
 // operator with the spaces before it (`eggs +=`), and the value without
 // the spaces around it. The code runs mostly interpreted, where each call
 // (charCodeAt, trim) costs more than the regular expression's work.
-const OPTION_LINE =
-  /^([^\s{}[\]=:#;+-](?:[^\s{}[\]=:]*[^\s{}[\]=:+-])?)((?:[ \t]*[-+])?)[ \t]*=[ \t]*([^\n]*[^ \t\n])?[ \t]*$/m;
-const HEADER = /^\[[^\s#[\]:;{}]+\]$/;
+const OPTION_LINE = new RegExp(
+  `^(${OPTION_NAME})((?:[ \\t]*[-+])?)[ \\t]*=[ \\t]*([^\\n]*[^ \\t\\n])?[ \\t]*$`,
+  "m",
+);
 // A continuation line: its margin, and its text without the spaces around.
 const CONTINUATION = /^([ \t]+)(.*[^ \t])?[ \t]*$/;
 
@@ -97,8 +108,8 @@ export function parsePlain(
       }
       // The text's last line, when no line feed ends it.
       const last = lines[lines.length - 1];
-      if (i + 1 === count && last) {
-        if (last[0] !== "#" && last[0] !== ";") return undefined;
+      if (i + 1 === count && last && last[0] !== "#" && last[0] !== ";") {
+        return undefined;
       }
     }
     if (i + 1 === count) break;

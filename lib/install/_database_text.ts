@@ -9,6 +9,7 @@
  * agree.
  * An unterminated last line is dropped first.
  */
+import { HEADER, OPTION_NAME } from "../config/_plain_config.ts";
 import { parse } from "../config/parse.ts";
 import { firstBadLine } from "../config/text.ts";
 import { UserError } from "../errors.ts";
@@ -20,18 +21,15 @@ const NEWLINE = 0x0a;
 
 // Python's spaces, which no value of the subset starts or ends with.
 const EDGE = "[^\\s\\x1c-\\x1f\\x85]";
-// An option line: a name the general parser accepts (without `+`/`-` at
-// its end, which would make it `+=`/`-=`), then ` = ` and the value,
-// found for the whole text by one native split. The code runs mostly
-// interpreted, where each call (charCodeAt, trim) costs more than the
-// regular expression's work.
+// An option line: a plain name, then ` = ` and the value, found for the
+// whole text by one native split. The code runs mostly interpreted, where
+// each call (charCodeAt, trim) costs more than the regular expression's
+// work.
 const OPTION_LINE = new RegExp(
-  "^([^\\s{}[\\]=:#;+-](?:[^\\s{}[\\]=:]*[^\\s{}[\\]=:+-])?) = " +
-    `(${EDGE}(?:[^\\n]*${EDGE})?)?$`,
+  `^(${OPTION_NAME}) = (${EDGE}(?:[^\\n]*${EDGE})?)?$`,
   "m",
 );
 const CONTINUATION = new RegExp(`^\\t${EDGE}(?:.*${EDGE})?$`);
-const SECTION = /^\[[^\s#[\]:;{}]+\]$/;
 
 /**
  * The subset described above, or undefined when the text leaves it.
@@ -65,7 +63,7 @@ export function scanWritten(text: string): DatabaseText | undefined {
           if (!value || !CONTINUATION.test(line)) return undefined;
           value += "\n" + line.slice(1);
           section!.set(option, value);
-        } else if (line[0] === "[" && SECTION.test(line)) {
+        } else if (line[0] === "[" && HEADER.test(line)) {
           const name = line.slice(1, -1);
           section = sections.get(name);
           if (!section) sections.set(name, section = new Map());
