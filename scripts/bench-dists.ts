@@ -24,6 +24,11 @@
  *   of a cold run that no implementation avoids. On a file system that
  *   searches past recently freed inodes when creating files (ext4 without
  *   a journal), it is several times the transfer.
+ * - cold over a link: the same cold run, served through an 8 MB/s
+ *   (64 Mbit/s) link that all responses share, against the time that link
+ *   needs for the bytes the run fetches. Loopback makes the transfer
+ *   almost free, so the cold run cannot be mostly transfer there; this
+ *   shows what it adds to a real download.
  *
  * Prints the figures and ratios; exits 0 whatever they are (1 only if
  * dist/buildout is missing or the buildout fails).
@@ -34,7 +39,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
-import { createServer } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -47,6 +52,8 @@ const exe = join(root, "dist", "buildout");
 const PROJECTS = 200, VERSIONS = 10, PARTS = 50, LEVEL2 = 100;
 const PAYLOAD = 32 * 1024;
 const COLD_RUNS = 5, WARM_RUNS = 15, WARMUPS = 2;
+/** The link of the link-limited cold runs: 8 MB/s (64 Mbit/s). */
+const LINK_RATE = 8e6, LINK_RUNS = 3;
 
 if (!fs.existsSync(exe)) {
   console.error(`${exe} not found: build it first with \`deno task compile\`.`);
@@ -123,24 +130,62 @@ async function generate(): Promise<number> {
 }
 
 const requests: string[] = [];
-const server = createServer((req, res) => {
-  const path = decodeURIComponent((req.url ?? "/").split("?")[0]);
-  requests.push(path);
-  const file = join(links, path === "/" ? "index.html" : path.slice(1));
-  if (!file.startsWith(links) || !fs.existsSync(file)) {
-    res.writeHead(404).end();
-    return;
+
+/**
+ * A network link of `rate` bytes per second that every response shares:
+ * each 16 KB piece is sent when the pieces before it, on any connection,
+ * would have gone through.
+ */
+class Link {
+  private free = 0;
+  constructor(readonly rate: number) {}
+
+  send(res: ServerResponse, body: Uint8Array, at = 0): void {
+    if (at >= body.length) {
+      res.end();
+      return;
+    }
+    const piece = body.subarray(at, at + 16384);
+    const now = performance.now();
+    this.free = Math.max(now, this.free) + 1000 * piece.length / this.rate;
+    setTimeout(() => {
+      res.write(piece);
+      this.send(res, body, at + piece.length);
+    }, this.free - now);
   }
-  const body = fs.readFileSync(file);
-  res.writeHead(200, {
-    "Content-Type": file.endsWith(".html") ? "text/html" : "application/gzip",
-    "Content-Length": body.length,
+}
+
+/** Serves the link page and archives, over `link` when given. */
+function serve(link?: Link): Server {
+  return createServer((req, res) => {
+    const path = decodeURIComponent((req.url ?? "/").split("?")[0]);
+    requests.push(path);
+    const file = join(links, path === "/" ? "index.html" : path.slice(1));
+    if (!file.startsWith(links) || !fs.existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const body = fs.readFileSync(file);
+    res.writeHead(200, {
+      "Content-Type": file.endsWith(".html") ? "text/html" : "application/gzip",
+      "Content-Length": body.length,
+    });
+    if (link) link.send(res, body);
+    else res.end(body);
   });
-  res.end(body);
-});
-await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-const port = (server.address() as { port: number }).port;
-const url = `http://127.0.0.1:${port}/`;
+}
+
+/** Listens on 127.0.0.1; returns the server's URL. */
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+}
+
+const server = serve();
+const url = await listen(server);
+const link = new Link(LINK_RATE);
+const linkServer = serve(link);
+const linkUrl = await listen(linkServer);
 
 /** Runs `cmd args` without blocking the server; exits on failure. */
 function runOnce(cmd: string, args: string[]): Promise<number> {
@@ -153,6 +198,15 @@ function runOnce(cmd: string, args: string[]): Promise<number> {
     child.on("close", (code) => {
       if (code === 0) return done(performance.now() - start);
       console.error(`${cmd} ${args.join(" ")}: exit ${code}\n${err}`);
+      console.log(
+        `  ${mark(linkTransfer / linkCold >= 0.5)} cold, ${rate} ` +
+          `(${(linkBytes / 1e6).toFixed(1)} MB): transfer is ` +
+          `${(100 * linkTransfer / linkCold).toFixed(0)}% of the cold run ` +
+          `(${linkCold.toFixed(0)} ms cold, ${
+            linkTransfer.toFixed(0)
+          } ms at the ` +
+          "link's rate)",
+      );
       cleanup();
       process.exit(1);
     });
@@ -178,6 +232,7 @@ async function time(
 
 function cleanup(): void {
   server.close();
+  linkServer.close();
   fs.rmSync(work, { recursive: true, force: true });
 }
 
@@ -214,12 +269,14 @@ function fileSystemFloor(): number {
 
 const bytes = await generate();
 const parts = Array.from({ length: PARTS }, (_, n) => `part${n}`);
-fs.writeFileSync(
-  join(project, "buildout.cfg"),
-  `[buildout]\nparts = ${parts.join(" ")}\nfind-links = ${url}\n` +
-    `download-cache = ${cache}\n\n` +
-    parts.map((p, n) => `[${p}]\nrecipe = ${name(n)}\n`).join("\n"),
-);
+/** The buildout, finding distributions at `links`. */
+const config = (links: string) =>
+  `[buildout]\nparts = ${parts.join(" ")}\nfind-links = ${links}\n` +
+  `download-cache = ${cache}\n\n` +
+  parts.map((p, n) => `[${p}]\nrecipe = ${name(n)}\n`).join("\n");
+fs.writeFileSync(join(project, "buildout.cfg"), config(url));
+// The same buildout in the same directory, over the link.
+fs.writeFileSync(join(project, "link.cfg"), config(linkUrl));
 
 console.log(`distributions benchmark of ${exe}`);
 console.log(
@@ -242,6 +299,19 @@ const unpacked = fs.readdirSync(join(project, "eggs")).length;
 const floors = Array.from({ length: COLD_RUNS }, fileSystemFloor)
   .sort((a, b) => a - b);
 const floor = floors[Math.floor(COLD_RUNS / 2)];
+const linkCold = await time(
+  ["-c", join(project, "link.cfg")],
+  LINK_RUNS,
+  0,
+  emptyEggsAndCache,
+);
+// What the link needs for the bytes a cold run fetches, at best.
+const linkBytes = fetched.reduce(
+  (sum, path) =>
+    sum + fs.statSync(join(links, path === "/" ? "index.html" : path)).size,
+  0,
+);
+const linkTransfer = 1000 * linkBytes / LINK_RATE;
 await time([], 1, 0, emptyEggsAndCache);
 const warm = await time(["-N"], WARM_RUNS, WARMUPS);
 const newest = await time([], WARM_RUNS, WARMUPS);
@@ -271,6 +341,9 @@ row("warm -N", warm);
 row("warm newest (page read again)", newest);
 row(`transfer only (curl, ${fetched.length} GETs)`, transfer);
 row("file-system floor (plain writes)", floor);
+const rate = `${LINK_RATE / 1e6} MB/s link`;
+row(`cold, ${rate}`, linkCold);
+row(`the link's time for those bytes`, linkTransfer);
 
 const mark = (ok: boolean) => ok ? "✓" : "✗";
 console.log("\ntargets:");
@@ -290,5 +363,12 @@ console.log(
     `(${floor.toFixed(0)} ms); the rest, ` +
     `${(cold - floor - (transfer ?? 0)).toFixed(0)} ms, is start-up, ` +
     "reading the page, downloading, unpacking, resolution and imports",
+);
+console.log(
+  `  ${mark(linkTransfer / linkCold >= 0.5)} cold, ${rate} ` +
+    `(${(linkBytes / 1e6).toFixed(1)} MB): transfer is ` +
+    `${(100 * linkTransfer / linkCold).toFixed(0)}% of the cold run ` +
+    `(${linkCold.toFixed(0)} ms cold, ${linkTransfer.toFixed(0)} ms at the ` +
+    "link's rate)",
 );
 cleanup();
