@@ -155,12 +155,16 @@ class Link {
   }
 }
 
+/** The file a request path names: the link page for `/`. */
+const servedFile = (path: string) =>
+  join(links, path === "/" ? "index.html" : path.slice(1));
+
 /** Serves the link page and archives, over `link` when given. */
 function serve(link?: Link): Server {
   return createServer((req, res) => {
     const path = decodeURIComponent((req.url ?? "/").split("?")[0]);
     requests.push(path);
-    const file = join(links, path === "/" ? "index.html" : path.slice(1));
+    const file = servedFile(path);
     if (!file.startsWith(links) || !fs.existsSync(file)) {
       res.writeHead(404).end();
       return;
@@ -307,8 +311,7 @@ const linkCold = await time(
 );
 // What the link needs for the bytes a cold run fetches, at best.
 const linkBytes = fetched.reduce(
-  (sum, path) =>
-    sum + fs.statSync(join(links, path === "/" ? "index.html" : path)).size,
+  (sum, path) => sum + fs.statSync(servedFile(path)).size,
   0,
 );
 const linkTransfer = 1000 * linkBytes / LINK_RATE;
