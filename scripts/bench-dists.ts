@@ -187,8 +187,7 @@ async function listen(server: Server): Promise<string> {
 
 const server = serve();
 const url = await listen(server);
-const link = new Link(LINK_RATE);
-const linkServer = serve(link);
+const linkServer = serve(new Link(LINK_RATE));
 const linkUrl = await listen(linkServer);
 
 /** Runs `cmd args` without blocking the server; exits on failure. */
@@ -202,15 +201,6 @@ function runOnce(cmd: string, args: string[]): Promise<number> {
     child.on("close", (code) => {
       if (code === 0) return done(performance.now() - start);
       console.error(`${cmd} ${args.join(" ")}: exit ${code}\n${err}`);
-      console.log(
-        `  ${mark(linkTransfer / linkCold >= 0.5)} cold, ${rate} ` +
-          `(${(linkBytes / 1e6).toFixed(1)} MB): transfer is ` +
-          `${(100 * linkTransfer / linkCold).toFixed(0)}% of the cold run ` +
-          `(${linkCold.toFixed(0)} ms cold, ${
-            linkTransfer.toFixed(0)
-          } ms at the ` +
-          "link's rate)",
-      );
       cleanup();
       process.exit(1);
     });
