@@ -261,13 +261,30 @@ function wholeTar(
   }
   if (format === "tar") return data;
   try {
-    return gunzipSync(data, { maxOutputLength: WHOLE_TAR });
+    return gunzipSync(data, {
+      maxOutputLength: WHOLE_TAR,
+      chunkSize: outputChunk(data),
+    });
   } catch (err) {
     if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
       return undefined;
     }
     throw sourceError(err, archive, format);
   }
+}
+
+/**
+ * The output buffer size for gunzipping `data` whole: the size its trailer
+ * states (the last member's, modulo 4 GiB, so only a hint), within bounds.
+ * Decoding into one buffer rather than node:zlib's 16 KiB pieces joined
+ * afterwards takes a fifth less time for archives of tens of kilobytes.
+ */
+function outputChunk(data: Uint8Array): number {
+  const end = data.length;
+  const stated = end < 4 ? 0 : (data[end - 4] | data[end - 3] << 8 |
+    data[end - 2] << 16 | data[end - 1] << 24) >>> 0;
+  // One byte more: the decoder stops asking for room once some is left.
+  return Math.min(Math.max(stated + 1, 1 << 14), 1 << 22);
 }
 
 /** The uncompressed tar stream of an archive in `format`. */

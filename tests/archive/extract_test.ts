@@ -208,6 +208,22 @@ Deno.test("a small tar.gz holding a large tar streams too", async () => {
   assert.equal(statSync(join(tmp.path, "out", "zeros")).size, 40 << 20);
 });
 
+Deno.test("a tar.gz of two gzip members unpacks whole, though its trailer states only the last one's size", async () => {
+  using tmp = tempDir();
+  const data = randomBytes(200 << 10);
+  const whole = tar([{ name: "data", data }]);
+  const file = archiveFile(
+    tmp.path,
+    "two.tgz",
+    Buffer.concat([
+      compress(whole.subarray(0, whole.length - 1024), "gzip"),
+      compress(whole.subarray(whole.length - 1024), "gzip"),
+    ]),
+  );
+  await extract(file, join(tmp.path, "out"));
+  assert.deepEqual(readFileSync(join(tmp.path, "out", "data")), data);
+});
+
 Deno.test("what follows the end of the tar is not decompressed for long", async () => {
   using tmp = tempDir();
   // 2 GiB of zeros in 330 kB of xz streams after the archive, which tar
