@@ -19,6 +19,7 @@ import {
 const validity = new Map<string, boolean>();
 const finals = new Map<string, boolean>();
 const matches = new Map<string, boolean>();
+const orders = new Map<string, number>();
 
 /**
  * True when `version` is a PEP 440 version (`1.0`, `1.0.0-beta.1`, `0.4c1`)
@@ -45,7 +46,15 @@ export function isValidVersion(version: string): boolean {
  * ```
  */
 export function compareVersions(a: string, b: string): number {
-  return compare(a, b);
+  // Picking the best of a project's archives compares the same versions
+  // over and over (2,000 comparisons of 10 versions took 6 ms).
+  const key = `${a} ${b}`;
+  let order = orders.get(key);
+  if (order === undefined) {
+    order = compare(a, b);
+    orders.set(key, order);
+  }
+  return order;
 }
 
 /** True for a final release: not an alpha, beta, candidate or dev release. */
