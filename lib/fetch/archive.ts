@@ -281,8 +281,9 @@ function wholeTar(
  */
 function outputChunk(data: Uint8Array): number {
   const end = data.length;
-  const stated = end < 4 ? 0 : (data[end - 4] | data[end - 3] << 8 |
-    data[end - 2] << 16 | data[end - 1] << 24) >>> 0;
+  const stated = end < 4
+    ? 0
+    : new DataView(data.buffer, data.byteOffset, end).getUint32(end - 4, true);
   // One byte more: the decoder stops asking for room once some is left.
   return Math.min(Math.max(stated + 1, 1 << 14), 1 << 22);
 }
