@@ -53,7 +53,9 @@ export interface PickedReport {
 }
 
 /**
- * Prints and/or appends the picked versions; nothing when none was picked.
+ * Prints and/or appends the picked versions, as `report` asks; nothing
+ * when none was picked. The caller decides whether a report is wanted at
+ * all, before listing the picks (see `Distributions.finish`).
  *
  * @throws {UserError} when the versions file cannot be written, or is
  *   reached through a link another user owns.
@@ -62,7 +64,7 @@ export function reportPickedVersions(
   picked: PickedVersion[],
   report: PickedReport,
 ): void {
-  if (!picked.length || (!report.show && !report.versionsFile)) return;
+  if (!picked.length) return;
   const lines = formatPickedVersions(picked);
   if (report.show) {
     // As every line of the log: a reader gone or a full disk is no failure.
