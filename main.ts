@@ -2,9 +2,20 @@
 import { run } from "./lib/cli.ts";
 import type { SelfCommand } from "./lib/commands/bootstrap.ts";
 import { holdIgnoredSignals } from "./lib/interrupt.ts";
+import { connectJitScale, JIT_SCALE, setJitScale } from "./lib/jit_scale.ts";
 
 // Deno's own handlers would end the run on a signal it inherited ignored.
 if (process.versions.deno) holdIgnoredSignals();
+
+/** Bun's JIT setting, where this runs on Bun. */
+const bunUnsafe = (globalThis as {
+  Bun?: { unsafe?: { setJITPolicy?: (scale: number) => void } };
+}).Bun?.unsafe;
+if (typeof bunUnsafe?.setJITPolicy === "function") {
+  connectJitScale((scale) => bunUnsafe.setJITPolicy!(scale));
+  // The compiled executable starts with it; `bun run main.ts` starts at 1.
+  setJitScale(JIT_SCALE.startUp);
+}
 
 /** How `bin/buildout` starts this program again: see `bootstrap`. */
 function selfCommand(): SelfCommand {

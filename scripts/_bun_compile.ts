@@ -2,6 +2,7 @@
  * The `bun build --compile` command line of `dist/buildout`, shared with the
  * benchmarks that compile a reference program the same way.
  */
+import { JIT_SCALE } from "../lib/jit_scale.ts";
 
 /** Arguments after `bun` that compile `entry` into the executable `outfile`. */
 export function bunCompileArgs(entry: string, outfile: string): string[] {
@@ -23,7 +24,8 @@ export function bunCompileArgs(entry: string, outfile: string): string[] {
     // Thresholds scaled by 8 (A/B, medians of 21 runs): warm `-N` of 50
     // distribution recipes ~30 -> ~22 ms, `annotate` of 1,000 sections
     // ~29 -> ~25 ms; 64 made the config parse slower (interpreted) again.
-    "--compile-jit-policy=8",
+    // Later phases set their own scale (lib/jit_scale.ts).
+    `--compile-jit-policy=${JIT_SCALE.startUp}`,
     entry,
     "--outfile",
     outfile,

@@ -60,6 +60,7 @@ import {
   STANDARD_DIRECTORIES,
 } from "../directories.ts";
 import { settled } from "../settled.ts";
+import { JIT_SCALE, setJitScale } from "../jit_scale.ts";
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | undefined)?.then === "function";
@@ -323,6 +324,7 @@ class InstallRun {
 
     const uninstallMissing = only.length === 0;
     const plan = await this.plan(uninstallMissing ? [] : only);
+    setJitScale(JIT_SCALE.parts);
     await doingAsync(
       "Installing.",
       () => this.uninstallChanged(db, plan, uninstallMissing),

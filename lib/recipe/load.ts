@@ -41,6 +41,7 @@ import type { Distributions } from "../dists/distributions.ts";
 import type { Dist } from "../dists/metadata.ts";
 import { DevelopLinks } from "./develop_links.ts";
 import { settled } from "../settled.ts";
+import { JIT_SCALE, setJitScale } from "../jit_scale.ts";
 import {
   BUILTIN_SIGNATURE,
   developSignature,
@@ -335,12 +336,27 @@ export class RecipeLoader {
     unlikely: Iterable<string> = [],
   ): Promise<void> {
     const list = [...specs];
-    const isDist = (pkg: string) => this.isDistribution(pkg);
-    if (this.dists) {
-      this.dists.prefetch(
-        list.map((spec) => parseSpec(spec)[0]).filter(isDist),
-      );
+    const needed = this.dists
+      ? list.map((spec) => parseSpec(spec)[0]).filter((pkg) =>
+        this.isDistribution(pkg)
+      )
+      : [];
+    if (!needed.length) return this.load(list, unlikely);
+    setJitScale(JIT_SCALE.distributions);
+    try {
+      this.dists!.prefetch(needed);
+      return await this.load(list, unlikely);
+    } finally {
+      setJitScale(JIT_SCALE.startUp);
     }
+  }
+
+  /** {@link preload}, its distributions' downloads started. */
+  private async load(
+    list: string[],
+    unlikely: Iterable<string>,
+  ): Promise<void> {
+    const isDist = (pkg: string) => this.isDistribution(pkg);
     const keyOf = (spec: string) => parseSpec(spec).join(":");
     const wanted = new Set(list.map(keyOf));
     for (const spec of unlikely) {
