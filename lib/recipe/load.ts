@@ -336,22 +336,23 @@ export class RecipeLoader {
     unlikely: Iterable<string> = [],
   ): Promise<void> {
     const list = [...specs];
-    const needed = this.dists
+    const { dists } = this;
+    const needed = dists
       ? list.map((spec) => parseSpec(spec)[0]).filter((pkg) =>
         this.isDistribution(pkg)
       )
       : [];
-    if (!needed.length) return this.load(list, unlikely);
+    if (!dists || !needed.length) return this.load(list, unlikely);
     setJitScale(JIT_SCALE.distributions);
     try {
-      this.dists!.prefetch(needed);
+      dists.prefetch(needed);
       return await this.load(list, unlikely);
     } finally {
       setJitScale(JIT_SCALE.startUp);
     }
   }
 
-  /** {@link preload}, its distributions' downloads started. */
+  /** The rest of {@link preload}, once its distributions are prefetched. */
   private async load(
     list: string[],
     unlikely: Iterable<string>,
