@@ -8,7 +8,12 @@
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { clipped, oneLine } from "../lib/errors.ts";
+import {
+  clipped,
+  fsReason,
+  oneLine,
+  refusedByFileSystem,
+} from "../lib/errors.ts";
 import { pyRepr } from "../lib/install/pyrepr.ts";
 import type {
   Recipe,
@@ -156,7 +161,17 @@ export default class Mkdir implements Recipe {
     // Nothing is created through a link another user planted either; an
     // update finding every directory there (the usual run) reads no links.
     trustedRealPath(path, this.trustedOwners());
-    mkdirSync(path);
+    try {
+      mkdirSync(path);
+    } catch (err) {
+      // The file system's refusal (a parent under /proc, a name taken
+      // meanwhile) is the machine's answer, not a bug in the recipe.
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== "string" || refusedByFileSystem(err)) throw err;
+      throw new this.buildout.UserError(
+        oneLine(`Cannot create directory: ${path}: ${fsReason(err)}`),
+      );
+    }
     this.logger.info(`created path: ${path}`);
     this.setPermissions(path);
     if (this.removeOnUpdate) this.options.created(path);

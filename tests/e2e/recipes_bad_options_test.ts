@@ -5,7 +5,7 @@
  * the path, never an internal error, and leave nothing behind.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readlinkSync, symlinkSync } from "node:fs";
+import { existsSync, readdirSync, readlinkSync, symlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { expectError } from "./_recipes.ts";
 import { sampleBuildout } from "./harness.ts";
@@ -22,6 +22,22 @@ Deno.test("mkdir: a path that is a dangling symbolic link is an error", async ()
     "Cannot create directory: /sample-buildout/data. " +
       "It's a broken symbolic link.",
   );
+});
+
+Deno.test("mkdir: a directory the file system refuses to create is an error naming it", async () => {
+  using sample = await sampleBuildout();
+  // procfs answers ENOENT although the parent is there: no permission or
+  // space problem, the case refusals did not cover.
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = x\n\n[x]\nrecipe = mkdir\npaths = /proc/self/x\n",
+  );
+  const result = await expectError(
+    sample,
+    "Cannot create directory: /proc/self/x: no such file or directory",
+  );
+  assert.doesNotMatch(result.output, /internal error/);
+  assert.equal(existsSync(sample.path(".installed.cfg")), false);
 });
 
 Deno.test("a checksum of a local directory given as url is an error naming it", async () => {
