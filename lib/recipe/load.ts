@@ -262,10 +262,16 @@ export class RecipeLoader {
   private readonly fromDists = new Map<string, Promise<Dist[]>>();
   private extensionPackages?: Promise<DevelopPackage[]>;
   /**
-   * The packages got for recipes (those they require included) by
-   * directory, in the order they were got.
+   * The packages of the recipes parts constructed (those they require
+   * included) and of uninstall recipes, by directory, in the order they
+   * were used: what zc.buildout's working set holds.
    */
   private readonly recipePackages = new Map<string, DevelopPackage>();
+  /**
+   * The packages behind each recipe entry point {@link preload} imported
+   * (the distributions got for it included), until a part constructs it.
+   */
+  private readonly packagesOf = new Map<string, DevelopPackage[]>();
   private readonly links: DevelopLinks;
 
   /**
@@ -389,7 +395,10 @@ export class RecipeLoader {
         if (typeof found === "function") this.loaded.set(key, found);
         else {
           points.set(key, found);
-          if (wanted.has(key)) await this.addRecipePackages(pkg, found.pkg);
+          this.packagesOf.set(key, [
+            found.pkg,
+            ...await this.fromDists.get(pkg) ?? [],
+          ]);
         }
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
@@ -433,7 +442,24 @@ export class RecipeLoader {
       for (const label of doingOf(found).toReversed()) addDoing(fresh, label);
       throw fresh;
     }
+    if (this.packagesOf.size) this.used(spec);
     return found;
+  }
+
+  /** Records the packages of recipe `spec`, constructed for a part. */
+  private used(spec: string): void {
+    const key = parseSpec(spec).join(":");
+    const packages = this.packagesOf.get(key);
+    if (!packages) return;
+    this.packagesOf.delete(key);
+    for (const found of packages) this.addPackage(found);
+  }
+
+  /** Adds `found` to {@link recipePackages} unless it is there. */
+  private addPackage(found: DevelopPackage): void {
+    if (!this.recipePackages.has(found.dir)) {
+      this.recipePackages.set(found.dir, found);
+    }
   }
 
   /** What {@link preload} got for `spec`, looked up once per spelling. */
@@ -508,6 +534,9 @@ export class RecipeLoader {
       throw err;
     }
     if (!found) return BUILTIN_UNINSTALLERS[`${pkg}:${entry}`];
+    // Loaded into zc.buildout's working set, whose unload entry points
+    // are all called: a package used only to uninstall included.
+    this.addPackage(found);
     const target = found.entries.uninstall[entry];
     if (target === undefined) return undefined;
     return await importEntry(
@@ -601,21 +630,6 @@ export class RecipeLoader {
       this.fromDists.set(pkg, dists);
     }
     return dists;
-  }
-
-  /**
-   * Records `found`, the package of a recipe of `pkg`, and the
-   * distributions got for it in {@link recipePackages}.
-   */
-  private async addRecipePackages(
-    pkg: string,
-    found: DevelopPackage,
-  ): Promise<void> {
-    for (const got of [found, ...await this.fromDists.get(pkg) ?? []]) {
-      if (!this.recipePackages.has(got.dir)) {
-        this.recipePackages.set(got.dir, got);
-      }
-    }
   }
 
   /** The distribution `pkg` got in this run, if it was. */

@@ -953,6 +953,62 @@ export function unload() { console.log("unload rec"); }
   );
 });
 
+Deno.test("Only the packages of recipes a part constructs are unloaded, and a package found to uninstall a part is too, after them", async () => {
+  using sample = await sampleBuildout();
+  await useExtension(
+    sample,
+    `export function ext() {}
+export function unload() { console.log("unload demo"); }
+`,
+  );
+  for (const name of ["old", "rec"]) {
+    sample.mkdir(name);
+    sample.write(
+      name,
+      "rec.ts",
+      `export default class Rec {
+  install() { console.log("install ${name}"); return []; }
+  update() {}
+}
+export function unload() { console.log("unload ${name}"); }
+`,
+    );
+    sample.write(
+      name,
+      "package.json",
+      JSON.stringify({
+        name,
+        buildout: {
+          recipes: { default: "./rec.ts" },
+          unload: { default: "./rec.ts:unload" },
+        },
+      }),
+    );
+  }
+  const config = (part: string) =>
+    "[buildout]\ndevelop = demo old rec\nextensions = demo\n" +
+    `parts = ${part}\n\n[x]\nrecipe = old\n\n[y]\nrecipe = rec\n`;
+  sample.write("buildout.cfg", config("x"));
+  await expectOk(
+    sample,
+    "",
+    "Develop: '/sample-buildout/demo'\nDevelop: '/sample-buildout/old'\n" +
+      "Develop: '/sample-buildout/rec'\nInstalling x.\ninstall old\n" +
+      "unload demo\nunload old\n",
+  );
+  // [y] is no part: its recipe, imported with the others, is not used.
+  // Then x's recipe package is looked up for its uninstall entry point
+  // only, once y's recipe was constructed, as zc.buildout does.
+  sample.write("buildout.cfg", config("y"));
+  await expectOk(
+    sample,
+    "",
+    "Develop: '/sample-buildout/demo'\nDevelop: '/sample-buildout/old'\n" +
+      "Develop: '/sample-buildout/rec'\nUninstalling x.\nInstalling y.\n" +
+      "install rec\nunload demo\nunload rec\nunload old\n",
+  );
+});
+
 Deno.test("An extension listed in develop but not yet developed: the error says to develop it in a run without it first", async () => {
   using sample = await sampleBuildout();
   await useExtension(sample, "export function ext() {}\n");
