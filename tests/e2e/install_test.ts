@@ -904,6 +904,35 @@ unload ["buildout"]
   );
 });
 
+/**
+ * A develop package `name` in the directory of that name: a recipe printing
+ * `install NAME`, and an unload entry point printing `unload NAME`.
+ */
+function unloadingRecipe(sample: Sample, name: string): void {
+  sample.mkdir(name);
+  sample.write(
+    name,
+    "rec.ts",
+    `export default class Rec {
+  install() { console.log("install ${name}"); return []; }
+  update() {}
+}
+export function unload() { console.log("unload ${name}"); }
+`,
+  );
+  sample.write(
+    name,
+    "package.json",
+    JSON.stringify({
+      name,
+      buildout: {
+        recipes: { default: "./rec.ts" },
+        unload: { default: "./rec.ts:unload" },
+      },
+    }),
+  );
+}
+
 Deno.test("The unload entry points of the recipes' packages are called after the extensions' ones, as zc.buildout calls its whole working set's, and only when extensions are listed", async () => {
   using sample = await sampleBuildout();
   await useExtension(
@@ -912,28 +941,7 @@ Deno.test("The unload entry points of the recipes' packages are called after the
 export function unload() { console.log("unload demo"); }
 `,
   );
-  sample.mkdir("rec");
-  sample.write(
-    "rec",
-    "rec.ts",
-    `export default class Rec {
-  install() { console.log("install rec"); return []; }
-  update() {}
-}
-export function unload() { console.log("unload rec"); }
-`,
-  );
-  sample.write(
-    "rec",
-    "package.json",
-    JSON.stringify({
-      name: "rec",
-      buildout: {
-        recipes: { default: "./rec.ts" },
-        unload: { default: "./rec.ts:unload" },
-      },
-    }),
-  );
+  unloadingRecipe(sample, "rec");
   const config = (extensions: string) =>
     `[buildout]\ndevelop = demo rec\n${extensions}parts = x\n\n` +
     "[x]\nrecipe = rec\n";
@@ -961,30 +969,8 @@ Deno.test("Only the packages of recipes a part constructs are unloaded, and a pa
 export function unload() { console.log("unload demo"); }
 `,
   );
-  for (const name of ["old", "rec"]) {
-    sample.mkdir(name);
-    sample.write(
-      name,
-      "rec.ts",
-      `export default class Rec {
-  install() { console.log("install ${name}"); return []; }
-  update() {}
-}
-export function unload() { console.log("unload ${name}"); }
-`,
-    );
-    sample.write(
-      name,
-      "package.json",
-      JSON.stringify({
-        name,
-        buildout: {
-          recipes: { default: "./rec.ts" },
-          unload: { default: "./rec.ts:unload" },
-        },
-      }),
-    );
-  }
+  unloadingRecipe(sample, "old");
+  unloadingRecipe(sample, "rec");
   const config = (part: string) =>
     "[buildout]\ndevelop = demo old rec\nextensions = demo\n" +
     `parts = ${part}\n\n[x]\nrecipe = old\n\n[y]\nrecipe = rec\n`;
