@@ -733,6 +733,16 @@ interface EntryPoint {
   target: string;
 }
 
+/**
+ * How to import the module file at the absolute `path`: the path itself
+ * where both runtimes read it as that file (Bun imports 50 recipe modules
+ * by path ~0.6 ms sooner than by `file:` URL), else its `file:` URL, since
+ * Deno reads a specifier as a URL, where `#`, `?` and `%` mean otherwise.
+ */
+function moduleSpecifier(path: string): string {
+  return /^\/[^#?%]*$/.test(path) ? path : pathToFileURL(path).href;
+}
+
 /** Imports the recipe class or factory of an entry point. */
 async function importRecipe(point: EntryPoint): Promise<RecipeFactory> {
   return await importEntry(
@@ -784,7 +794,7 @@ async function importEntry(
   let module: Record<string, unknown>;
   try {
     module = await settled(
-      import(pathToFileURL(path).href),
+      import(moduleSpecifier(path)),
       "its top-level await",
     );
   } catch (err) {

@@ -470,3 +470,39 @@ Deno.test("an option name that would not read back from .installed.cfg is refuse
     assert.ok(!existsSync(sample.path(".installed.cfg")), name);
   }
 });
+
+Deno.test("recipe modules load from directories whose names hold '%' or '#', not from a directory those would name in a URL", async () => {
+  using sample = await sampleBuildout();
+  const dirs = ["p%41", "p#x", "pA"];
+  for (const dir of dirs) {
+    sample.mkdir(dir);
+    sample.write(
+      dir,
+      "recipe.js",
+      `export default class { install() { console.log(${
+        JSON.stringify(dir)
+      }); } }\n`,
+    );
+    sample.write(
+      dir,
+      "package.json",
+      JSON.stringify({
+        name: `r${dirs.indexOf(dir)}`,
+        buildout: { recipes: { default: "./recipe.js" } },
+      }),
+    );
+  }
+  // `pA` is what `p%41` means in a URL: it is developed, never used.
+  const parts = dirs.slice(0, -1).map((_, i) => `x${i}`);
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\ndevelop =\n  ${dirs.join("\n  ")}\nparts = ${
+      parts.join(" ")
+    }\n` + parts.map((part, i) => `\n[${part}]\nrecipe = r${i}\n`).join(""),
+  );
+  const out = await runOk(sample);
+  assert.equal(
+    out.split("\n").filter((line) => !line.startsWith("Develop:")).join("\n"),
+    "Installing x0.\np%41\nInstalling x1.\np#x\n",
+  );
+});

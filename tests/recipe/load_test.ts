@@ -118,6 +118,32 @@ Deno.test(
   }),
 );
 
+Deno.test(
+  "recipe modules load from directories whose names hold '%' or '#', not from what those name in a URL",
+  withDir(async (dir) => {
+    // `pA` is what `p%41` means in a URL.
+    for (const name of ["p%41", "p#x", "pA"]) {
+      const pkg = join(dir, name);
+      mkdirSync(pkg);
+      writeFileSync(
+        join(pkg, "package.json"),
+        JSON.stringify({ buildout: { recipes: { default: "./r.js" } } }),
+      );
+      writeFileSync(
+        join(pkg, "r.js"),
+        `export default class { static dir = ${JSON.stringify(name)}; }\n`,
+      );
+      writeFileSync(join(dir, `${name}.egg-link`), pkg + "\n");
+    }
+    const loader = new RecipeLoader(dir);
+    await loader.preload(["p%41", "p#x"]);
+    const dirOf = (spec: string) =>
+      (loader.factory(spec) as unknown as { dir: string }).dir;
+    assert.equal(dirOf("p%41"), "p%41");
+    assert.equal(dirOf("p#x"), "p#x");
+  }),
+);
+
 /**
  * A develop package `pkg` in `dir` whose default recipe is `entry`, holding
  * `files` (paths from the package directory), linked and preloaded.
