@@ -474,7 +474,7 @@ Deno.test("an option name that would not read back from .installed.cfg is refuse
 Deno.test("recipe modules load from directories whose names hold '%' or '#', not from a directory those would name in a URL", async () => {
   using sample = await sampleBuildout();
   const dirs = ["p%41", "p#x", "pA"];
-  for (const dir of dirs) {
+  for (const [i, dir] of dirs.entries()) {
     sample.mkdir(dir);
     sample.write(
       dir,
@@ -487,7 +487,7 @@ Deno.test("recipe modules load from directories whose names hold '%' or '#', not
       dir,
       "package.json",
       JSON.stringify({
-        name: `r${dirs.indexOf(dir)}`,
+        name: `r${i}`,
         buildout: { recipes: { default: "./recipe.js" } },
       }),
     );

@@ -123,17 +123,11 @@ Deno.test(
   withDir(async (dir) => {
     // `pA` is what `p%41` means in a URL.
     for (const name of ["p%41", "p#x", "pA"]) {
-      const pkg = join(dir, name);
-      mkdirSync(pkg);
-      writeFileSync(
-        join(pkg, "package.json"),
-        JSON.stringify({ buildout: { recipes: { default: "./r.js" } } }),
-      );
-      writeFileSync(
-        join(pkg, "r.js"),
-        `export default class { static dir = ${JSON.stringify(name)}; }\n`,
-      );
-      writeFileSync(join(dir, `${name}.egg-link`), pkg + "\n");
+      linkRecipePackage(dir, name, "./r.js", {
+        "r.js": `export default class { static dir = ${
+          JSON.stringify(name)
+        }; }\n`,
+      });
     }
     const loader = new RecipeLoader(dir);
     await loader.preload(["p%41", "p#x"]);
@@ -145,6 +139,30 @@ Deno.test(
 );
 
 /**
+ * Writes the develop package `dir/name` whose default recipe is `entry`,
+ * holding `files` (paths from the package directory), and its egg-link in
+ * `dir`; returns the package directory.
+ */
+function linkRecipePackage(
+  dir: string,
+  name: string,
+  entry: string,
+  files: Record<string, string>,
+): string {
+  const pkg = join(dir, name);
+  mkdirSync(pkg);
+  writeFileSync(
+    join(pkg, "package.json"),
+    JSON.stringify({ buildout: { recipes: { default: entry } } }),
+  );
+  for (const [file, text] of Object.entries(files)) {
+    writeFileSync(join(pkg, file), text);
+  }
+  writeFileSync(join(dir, `${name}.egg-link`), pkg + "\n");
+  return pkg;
+}
+
+/**
  * A develop package `pkg` in `dir` whose default recipe is `entry`, holding
  * `files` (paths from the package directory), linked and preloaded.
  */
@@ -153,16 +171,7 @@ async function defaultRecipe(
   entry: string,
   files: Record<string, string>,
 ): Promise<{ loader: RecipeLoader; pkg: string }> {
-  const pkg = join(dir, "pkg");
-  mkdirSync(pkg);
-  writeFileSync(
-    join(pkg, "package.json"),
-    JSON.stringify({ buildout: { recipes: { default: entry } } }),
-  );
-  for (const [name, text] of Object.entries(files)) {
-    writeFileSync(join(pkg, name), text);
-  }
-  writeFileSync(join(dir, "pkg.egg-link"), pkg + "\n");
+  const pkg = linkRecipePackage(dir, "pkg", entry, files);
   const loader = new RecipeLoader(dir);
   await loader.preload(["pkg"]);
   return { loader, pkg };
