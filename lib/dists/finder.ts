@@ -348,12 +348,18 @@ async function pageCandidates(
 ): Promise<Candidate[]> {
   const type = page.contentType?.split(";")[0].trim().toLowerCase();
   const declared = type === undefined || type === "" || type.includes("html");
-  // Servers label unknown files text/html too: HTML has tags.
-  const looksLike = !page.text.trim() || /<[a-z!/]/i.test(page.text);
-  if (!declared || !looksLike || page.text.includes("\0")) {
+  // Servers label unknown files text/html too: HTML has tags, and no NUL.
+  // The reason names what refused a page its Content-Type calls HTML.
+  const reason = !declared
+    ? `Content-Type: ${clipped(type)}`
+    : page.text.includes("\0")
+    ? "it holds a NUL character"
+    : page.text.trim() && !/<[a-z!/]/i.test(page.text)
+    ? "it has no HTML tags"
+    : undefined;
+  if (reason) {
     throw new UserError(
-      `The ${kind} page ${clipped(page.url)} is not an HTML page` +
-        (type ? ` (Content-Type: ${clipped(type)})` : ""),
+      `The ${kind} page ${clipped(page.url)} is not an HTML page (${reason})`,
     );
   }
   const result: Candidate[] = [];

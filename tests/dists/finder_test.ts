@@ -153,6 +153,7 @@ Deno.test("bad find-links locations are user errors", async () => {
   world.page("http://json/", '{"a": 1}', "application/json");
   world.page("http://text/", "just words", "text/html");
   world.page("http://binary/", "\0\0", "");
+  world.page("http://nul/", '<a href="spam-1.tgz">\0</a>', "text/html");
   const cases: Array<[string, RegExp]> = [
     [
       notArchive,
@@ -162,8 +163,18 @@ Deno.test("bad find-links locations are user errors", async () => {
       "http://json/",
       /The find-links page http:\/\/json\/ is not an HTML page \(Content-Type: application\/json\)/,
     ],
-    ["http://text/", /http:\/\/text\/ is not an HTML page/],
-    ["http://binary/", /http:\/\/binary\/ is not an HTML page/],
+    [
+      "http://text/",
+      /http:\/\/text\/ is not an HTML page \(it has no HTML tags\)$/,
+    ],
+    [
+      "http://binary/",
+      /http:\/\/binary\/ is not an HTML page \(it holds a NUL character\)$/,
+    ],
+    [
+      "http://nul/",
+      /http:\/\/nul\/ is not an HTML page \(it holds a NUL character\)$/,
+    ],
   ];
   for (const [location, message] of cases) {
     await assert.rejects(
