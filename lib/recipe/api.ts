@@ -44,7 +44,10 @@ export interface RecipeOptions {
   /**
    * Registers created paths (removed if install/update throws) and returns
    * the list of all registered so far (the list itself, as in zc.buildout);
-   * only valid during install or update.
+   * only valid during install or update. Register a path just before
+   * creating it: a run killed between the two then still has it removed by
+   * the next run, while one registered after it appears is left in the way
+   * of the next install when the kill comes in between.
    */
   created(...paths: string[]): string[];
 }
