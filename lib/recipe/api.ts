@@ -44,10 +44,11 @@ export interface RecipeOptions {
   /**
    * Registers created paths (removed if install/update throws) and returns
    * the list of all registered so far (the list itself, as in zc.buildout);
-   * only valid during install or update. Register a path just before
-   * creating it: a run killed between the two then still has it removed by
-   * the next run, while one registered after it appears is left in the way
-   * of the next install when the kill comes in between.
+   * only valid during install or update. For a path the next install
+   * would trip over (`mkdirSync`), check that it is absent, register it,
+   * then create it: registered only once made, a run killed in between
+   * leaves it in the way; registered while something else holds the name,
+   * a failed install removes that.
    */
   created(...paths: string[]): string[];
 }
