@@ -234,6 +234,17 @@ member += struct.pack("<IQQ", zlib.crc32(data), len(data), len(member) + 20)
 sys.stdout.buffer.write(member)
 `;
 
+/** Writes `data` as `name` in `dir`; returns its path. */
+export function archiveFile(
+  dir: string,
+  name: string,
+  data: Uint8Array,
+): string {
+  const path = join(dir, name);
+  writeFileSync(path, data);
+  return path;
+}
+
 /** A fresh temporary directory, removed at scope exit. */
 export function tempDir(): { path: string } & Disposable {
   const path = mkdtempSync(join(tmpdir(), "archive-test-"));

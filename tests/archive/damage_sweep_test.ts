@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import {
   ArchiveError,
@@ -16,6 +16,7 @@ import {
   extractToNewDirectory,
 } from "../../lib/fetch/archive.ts";
 import {
+  archiveFile,
   compress,
   listing,
   tar,
@@ -105,12 +106,12 @@ for (
   Deno.test(`damaged ${label} archives unpack or fail with a one-line error, leaving nothing`, async () => {
     using tmp = tempDir();
     const whole = join(tmp.path, "whole");
-    await extract(writeArchive(tmp.path, archive), whole);
+    await extract(archiveFile(tmp.path, "archive", archive), whole);
     const expected = listing(whole);
     let failures = 0;
     for (let i = 0; i < CASES_PER_FORMAT; i++) {
       using dir = tempDir();
-      const file = writeArchive(dir.path, damage(archive));
+      const file = archiveFile(dir.path, "archive", damage(archive));
       const out = join(dir.path, "out");
       try {
         await (i % 2 ? extract(file, out) : extractToNewDirectory(file, out));
@@ -125,10 +126,4 @@ for (
     // The sweep reaches the error paths, not only harmless bytes.
     assert.ok(failures >= CASES_PER_FORMAT / 2, `${failures} failures`);
   });
-}
-
-function writeArchive(dir: string, data: Uint8Array): string {
-  const path = join(dir, "archive");
-  writeFileSync(path, data);
-  return path;
 }

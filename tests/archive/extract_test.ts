@@ -27,6 +27,7 @@ import {
 import { UserError } from "../../lib/errors.ts";
 import type { ExtractOptions } from "../../lib/recipe/api.ts";
 import {
+  archiveFile,
   compress,
   listing,
   tar,
@@ -68,13 +69,6 @@ const EXPECTED = [
   "l run -> bin/run",
   '- 600 secret "s3cr3t"',
 ];
-
-/** Writes `data` as `name` in `dir`; returns its path. */
-function archiveFile(dir: string, name: string, data: Uint8Array): string {
-  const path = join(dir, name);
-  writeFileSync(path, data);
-  return path;
-}
 
 /** Asserts `fn` rejects with an ArchiveError whose message matches. */
 async function rejects(fn: () => Promise<unknown>, message: RegExp) {

@@ -14,6 +14,7 @@ import {
   extractToNewDirectory,
 } from "../../lib/fetch/archive.ts";
 import {
+  archiveFile,
   compress,
   listing,
   tar,
@@ -31,12 +32,6 @@ const PACKAGE: TarMember[] = [
   { name: "package/r", type: "symlink", linkname: "lib/r.js" },
   { name: "package/copy", type: "hardlink", linkname: "package/lib/r.js" },
 ];
-
-function write(dir: string, name: string, data: Uint8Array): string {
-  const path = join(dir, name);
-  writeFileSync(path, data);
-  return path;
-}
 
 /** The listing of `extract(…, {stripTopLevelDir: "auto"})` of `archive`. */
 async function general(dir: string, archive: string): Promise<string[]> {
@@ -66,7 +61,7 @@ Deno.test("the single top-level directory is dropped; modes, links and times kep
     ] as const
   ) {
     const out = join(tmp.path, name + ".out");
-    await extractToNewDirectory(write(tmp.path, name, data), out);
+    await extractToNewDirectory(archiveFile(tmp.path, name, data), out);
     assert.deepEqual(listing(out), [
       '- 600 copy "//"',
       "d 750 lib",
@@ -96,7 +91,11 @@ Deno.test("archives without a single top-level directory and others come out as 
   ];
   for (const [i, members] of cases.entries()) {
     using tmp = tempDir();
-    const archive = write(tmp.path, "a.tgz", compress(tar(members), "gzip"));
+    const archive = archiveFile(
+      tmp.path,
+      "a.tgz",
+      compress(tar(members), "gzip"),
+    );
     const out = join(tmp.path, "out");
     await extractToNewDirectory(archive, out);
     assert.deepEqual(listing(out), await general(tmp.path, archive), `${i}`);
@@ -123,7 +122,7 @@ Deno.test("refused and damaged archives fail as with extract, leaving nothing", 
     [new TextEncoder().encode("not an archive"), /not a recognized archive/],
   ];
   for (const [i, [data, message]] of cases.entries()) {
-    const archive = write(tmp.path, `bad${i}`, data);
+    const archive = archiveFile(tmp.path, `bad${i}`, data);
     await assert.rejects(
       () => extractToNewDirectory(archive, join(tmp.path, "out")),
       (err: unknown) => {
@@ -138,7 +137,7 @@ Deno.test("refused and damaged archives fail as with extract, leaving nothing", 
 
 Deno.test("an existing destination is refused and left alone", async () => {
   using tmp = tempDir();
-  const archive = write(tmp.path, "a.tar", tar(PACKAGE));
+  const archive = archiveFile(tmp.path, "a.tar", tar(PACKAGE));
   const out = join(tmp.path, "out");
   mkdirSync(out);
   writeFileSync(join(out, "mine"), "mine");
