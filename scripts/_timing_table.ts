@@ -1,4 +1,13 @@
-/** The table of timings the start-up-ratio benchmarks print. */
+/**
+ * The table of timings the start-up-ratio benchmarks print.
+ *
+ * Each command is timed in a block of back-to-back runs. Alternating the
+ * commands run by run was tried: on this VM a short run started right after
+ * another program, or after the machine idled for a moment, is slower
+ * (`--version` ~7.5 ms back to back, ~9.5 ms after a 50 ms pause), so
+ * bare start-up read ~2 ms higher and every ratio looked better than the
+ * blocks, where both terms run warm, show.
+ */
 
 /** Wall times of a command over several runs, in ms. */
 export type Timing = { median: number; min: number };
