@@ -13,7 +13,8 @@
  *   with no parts (what any install costs);
  * - cold: empty eggs directory and download cache, so the page is read and
  *   200 archives are downloaded and unpacked;
- * - warm `-N`: everything unpacked, nothing looked up;
+ * - warm `-N`: everything unpacked, nothing looked up; also, beside
+ *   start-up, from idle (see _timing_table.ts), for comparison;
  * - warm newest (the default): everything unpacked, the page read again;
  * - transfer: `curl` (when installed) fetching the same page and archives
  *   over the same server in one process, what the cold run cannot beat;
@@ -46,6 +47,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { packTar } from "modern-tar";
+import { printFromIdle } from "./_timing_table.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const exe = join(root, "dist", "buildout");
@@ -343,6 +345,12 @@ console.log("\ntargets:");
 console.log(
   `  ${mark(warm / startup <= 3)} warm -N <= 3x bare start-up: ` +
     `${(warm / startup).toFixed(2)}x`,
+);
+await printFromIdle(
+  "warm -N",
+  () => runOnce(exe, ["--version"]),
+  () => runOnce(exe, ["-N"]),
+  WARM_RUNS,
 );
 console.log(
   transfer === undefined
