@@ -1,5 +1,6 @@
 /**
- * The table of timings the start-up-ratio benchmarks print.
+ * The timings the start-up-ratio benchmarks print: a table of blocks of
+ * runs, and a line of runs from idle.
  *
  * Each command is timed in a block of back-to-back runs. Alternating the
  * commands run by run was tried: on this VM a short run started right after
@@ -7,7 +8,7 @@
  * (`--version` ~7.5 ms back to back, ~9.5 ms after a 50 ms pause), so
  * bare start-up read ~2 ms higher and every ratio looked better than the
  * blocks, where both terms run warm, show. The targets are checked against
- * the blocks; {@link fromIdle} shows the other reading beside them.
+ * the blocks; {@link printFromIdle} shows the other reading beside them.
  */
 
 /** Wall times of a command over several runs, in ms. */
@@ -36,7 +37,7 @@ export function printTimings(rows: TimingRow[], startup: Timing): void {
   }
 }
 
-/** The pause before each run of {@link fromIdle}, in ms. */
+/** The pause before each run of {@link printFromIdle}, in ms. */
 const IDLE_MS = 100;
 
 /**
