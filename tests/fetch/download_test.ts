@@ -547,6 +547,22 @@ Deno.test("bad cache directories and targets are user errors; nothing is left be
   fx.assertNoTemporaries();
 });
 
+Deno.test("a file: URL naming no local path is a user error, not an internal one", async () => {
+  const download = new Download(new Map(), { logger });
+  for (
+    const [url, reason] of [
+      ["file://otherhost/tmp/foo.txt", "its host is not localhost"],
+      ["file:///tmp/a%2Fb.txt", "its path holds an encoded /"],
+      ["file://a b/foo.txt", "not a valid URL"],
+    ]
+  ) {
+    await assert.rejects(
+      download.download(url),
+      new UserError(`The file: URL '${url}' names no local file: ${reason}`),
+    );
+  }
+});
+
 Deno.test("two downloads into one cache at once both succeed; the cache holds one whole file", async () => {
   await using fx = await new Fixture().start();
   const body = "x".repeat(3 << 20);
