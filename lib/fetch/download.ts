@@ -139,8 +139,8 @@ export class Download {
    * @throws {ChecksumError} when the MD5 or SHA-256 does not match.
    * @throws {DownloadError} when the server or the network fails.
    * @throws {UserError} offline without a cached copy, for a missing cache
-   *   directory, when a file cannot be written, and for a URL holding a
-   *   control character.
+   *   directory, when a file cannot be written, for a URL holding a
+   *   control character and for a `file:` URL naming no local path.
    */
   async download(
     url: string,
@@ -436,10 +436,29 @@ function localPath(url: string): string | undefined {
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(url)?.[1];
   if (scheme === undefined) return url;
   if (scheme.toLowerCase() !== "file") return undefined;
-  if (/^file:\/\//i.test(url) || /^file:\//i.test(url)) {
-    return fileURLToPath(new URL(url));
-  }
+  if (/^file:\/\//i.test(url) || /^file:\//i.test(url)) return fileUrlPath(url);
   return url.slice("file:".length);
+}
+
+/**
+ * The local path a `file:/` or `file://` URL names.
+ *
+ * @throws {UserError} for another host, an encoded `/` or a malformed URL.
+ */
+function fileUrlPath(url: string): string {
+  try {
+    return fileURLToPath(new URL(url));
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const reason = code === "ERR_INVALID_FILE_URL_HOST"
+      ? "its host is not localhost"
+      : code === "ERR_INVALID_FILE_URL_PATH"
+      ? "its path holds an encoded /"
+      : "not a valid URL";
+    throw new UserError(
+      `The file: URL ${clipped(url, pyRepr)} names no local file: ${reason}`,
+    );
+  }
 }
 
 function safeUrl(url: string): URL | undefined {

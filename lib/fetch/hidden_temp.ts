@@ -4,6 +4,7 @@
  * remove those of a killed run (its process is gone): a SIGKILL gives no
  * chance to clean up, and downloads and unpacked archives are large.
  */
+import { Buffer } from "node:buffer";
 import { lstatSync, readdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -49,10 +50,25 @@ export function hiddenTemp(target: string): string {
   sweepAbandoned(dir);
   const name = `${TEMP_PREFIX}${hostTag()}-${process.pid}-${
     randomBytes(4).toString("hex")
-  }-${basename(target).slice(0, 100)}`;
+  }-${clipName(basename(target))}`;
   const temp = join(dir, name);
   trackTempFile(temp);
   return temp;
+}
+
+/**
+ * `name` cut to at most 100 bytes of UTF-8, never inside a character: a
+ * temporary's prefix plus a valid name (up to 255 bytes) may be too long.
+ */
+export function clipName(name: string): string {
+  let clipped = "";
+  let size = 0;
+  for (const char of name) {
+    size += Buffer.byteLength(char);
+    if (size > 100) break;
+    clipped += char;
+  }
+  return clipped;
 }
 
 /**

@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { randomBytes } from "../lazy_crypto.ts";
-import { goneRunHere, hostTag } from "./hidden_temp.ts";
+import { clipName, goneRunHere, hostTag } from "./hidden_temp.ts";
 import { trackTempFile } from "./temp_files.ts";
 
 const LEASE_PREFIX = ".buildout-lease-";
@@ -30,15 +30,17 @@ const swept = new Set<string>();
 
 /**
  * A new temporary file path `buildout-XXXXXXXX-name` in the system temp
- * directory (not created), leased and registered for removal when the run
- * ends.
+ * directory (not created; `name` clipped to 100 bytes), leased and
+ * registered for removal when the run ends.
  *
  * @example systemTempFile("foo.txt") // "/tmp/buildout-0f1e2d3c-foo.txt"
  */
 export function systemTempFile(name: string): string {
   const temp = join(
     tmpdir(),
-    `buildout-${randomBytes(4).toString("hex")}${name ? "-" + name : ""}`,
+    `buildout-${randomBytes(4).toString("hex")}${
+      name ? "-" + clipName(name) : ""
+    }`,
   );
   lease(temp);
   trackTempFile(temp);

@@ -547,6 +547,42 @@ Deno.test("bad cache directories and targets are user errors; nothing is left be
   fx.assertNoTemporaries();
 });
 
+Deno.test("a file: URL naming no local path is a user error, not an internal one", async () => {
+  const download = new Download(new Map(), { logger });
+  for (
+    const [url, reason] of [
+      ["file://otherhost/tmp/foo.txt", "its host is not localhost"],
+      ["file:///tmp/a%2Fb.txt", "its path holds an encoded /"],
+      ["file://a b/foo.txt", "not a valid URL"],
+    ]
+  ) {
+    await assert.rejects(
+      download.download(url),
+      new UserError(`The file: URL '${url}' names no local file: ${reason}`),
+    );
+  }
+});
+
+Deno.test("a long base name, in UTF-8 or percent-encoded, fits the temporaries' names", async () => {
+  await using fx = await new Fixture().start();
+  // 244 bytes on disk: a valid name, percent-encoded three times as long.
+  const name = "語".repeat(80) + ".txt";
+  fx.write(name, "long");
+  const url = fx.url + encodeURIComponent(name);
+  const { path, isTemp } = await new Download(new Map(), { logger })
+    .download(url);
+  assert.equal(isTemp, true);
+  assert.equal(cat(path), "long");
+  const cache = fx.dir("cache");
+  const cached = await new Download(new Map(), { logger, cache }).download(
+    fx.root + "/sample_files/" + name,
+  );
+  assert.equal(cached.path, join(cache, name));
+  const target = join(fx.root, name);
+  await new Download(new Map(), { logger }).download(url, { path: target });
+  assert.equal(cat(target), "long");
+});
+
 Deno.test("two downloads into one cache at once both succeed; the cache holds one whole file", async () => {
   await using fx = await new Fixture().start();
   const body = "x".repeat(3 << 20);
