@@ -12,6 +12,7 @@ import { readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { clipped, oneLine, UserError } from "../errors.ts";
+import { fileUrlPath } from "../fetch/file_url.ts";
 import { logger } from "../log.ts";
 import { type DistName, parseArchiveName } from "./archive_name.ts";
 import { htmlLinks } from "./html_links.ts";
@@ -232,7 +233,7 @@ export class Finder {
   private async scanLocation(location: string): Promise<Candidate[]> {
     if (!isUrl(location)) return this.scanPath(location, location);
     if (location.startsWith("file:")) {
-      return this.scanPath(fileURLToPath(location), location);
+      return this.scanPath(fileUrlPath(location), location);
     }
     const direct = linkCandidate(location);
     if (direct) return [direct];
@@ -287,7 +288,7 @@ export class Finder {
       if (!isUrl(location)) {
         result.push(...this.scanPath(location, location));
       } else if (location.startsWith("file:")) {
-        result.push(...this.scanPath(fileURLToPath(location), location));
+        result.push(...this.scanPath(fileUrlPath(location), location));
       } else {
         const page = await this.readPage(location, false);
         if (page) {
@@ -330,7 +331,14 @@ function linkCandidate(url: string): Candidate | undefined {
     location: parsed.href,
     local: parsed.protocol === "file:",
   };
-  if (candidate.local) candidate.location = fileURLToPath(parsed);
+  if (candidate.local) {
+    // A link to another host's file names nothing here, like a broken link.
+    try {
+      candidate.location = fileURLToPath(parsed);
+    } catch {
+      return undefined;
+    }
+  }
   if (digest) {
     candidate[digest[1].toLowerCase() as "md5" | "sha256"] = digest[2];
   }

@@ -35,9 +35,9 @@ import {
 } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { clipped, fsReason, UserError } from "../errors.ts";
 import { urlPath } from "./url_path.ts";
+import { fileUrlPath } from "./file_url.ts";
 import { isDirectory, isFile } from "../fs_kinds.ts";
 import { pyRepr } from "../install/pyrepr.ts";
 import { logger as buildoutLogger, writeFd } from "../log.ts";
@@ -438,27 +438,6 @@ function localPath(url: string): string | undefined {
   if (scheme.toLowerCase() !== "file") return undefined;
   if (/^file:\/\//i.test(url) || /^file:\//i.test(url)) return fileUrlPath(url);
   return url.slice("file:".length);
-}
-
-/**
- * The local path a `file:/` or `file://` URL names.
- *
- * @throws {UserError} for another host, an encoded `/` or a malformed URL.
- */
-function fileUrlPath(url: string): string {
-  try {
-    return fileURLToPath(new URL(url));
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    const reason = code === "ERR_INVALID_FILE_URL_HOST"
-      ? "its host is not localhost"
-      : code === "ERR_INVALID_FILE_URL_PATH"
-      ? "its path holds an encoded /"
-      : "not a valid URL";
-    throw new UserError(
-      `The file: URL ${clipped(url, pyRepr)} names no local file: ${reason}`,
-    );
-  }
 }
 
 function safeUrl(url: string): URL | undefined {

@@ -175,6 +175,10 @@ Deno.test("bad find-links locations are user errors", async () => {
       "http://nul/",
       /http:\/\/nul\/ is not an HTML page \(it holds a NUL character\)$/,
     ],
+    [
+      "file://otherhost/dist/",
+      /^The file: URL 'file:\/\/otherhost\/dist\/' names no local file: its host is not localhost$/,
+    ],
   ];
   for (const [location, message] of cases) {
     await assert.rejects(
@@ -183,4 +187,23 @@ Deno.test("bad find-links locations are user errors", async () => {
       location,
     );
   }
+  await assert.rejects(
+    finder(world, { indexes: ["file:///srv/a%2Fb"] }).candidates("spam"),
+    (err: Error) =>
+      err instanceof UserError &&
+      /names no local file: its path holds an encoded \/$/.test(err.message),
+  );
+});
+
+Deno.test("a page's link to another host's file offers nothing", async () => {
+  using world = new FakeWorld();
+  world.page(
+    "http://links/",
+    `<a href="file://otherhost/spam-1.tgz">1</a>
+     <a href="spam-2.tgz">2</a>`,
+  );
+  const found = finder(world, { findLinks: ["http://links/"] });
+  assert.deepEqual(summary(await found.candidates("spam")), [
+    "2 http://links/spam-2.tgz",
+  ]);
 });
