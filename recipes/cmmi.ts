@@ -693,6 +693,7 @@ export class ZcCmmi implements Recipe {
   private readonly url: string;
   private readonly environment: Environment;
   private readonly extraOptions: string;
+  private readonly patchOptions: string;
   private readonly shared: boolean;
 
   constructor(
@@ -712,6 +713,8 @@ export class ZcCmmi implements Recipe {
     );
     this.url = options.require("url");
     this.extraOptions = collapse(options.get("extra_options"));
+    // Read now, as the original does: not reported unused without a patch.
+    this.patchOptions = options.get("patch_options") ?? "-p0";
     this.environment = zcEnvironment(buildout, options.get("environment"));
     const shared = options.get("shared");
     this.shared = Boolean(shared);
@@ -747,7 +750,7 @@ export class ZcCmmi implements Recipe {
       this.extraOptions,
       this.options.get("autogen") ?? "",
       this.options.get("patch") ?? "",
-      this.options.get("patch_options") ?? "-p0",
+      this.patchOptions,
       env,
     ];
     return createHash("sha1").update(state.join("")).digest("hex");
@@ -837,12 +840,7 @@ export class ZcCmmi implements Recipe {
           this.buildout,
           patch,
           { ...download, md5: options.get("patch-md5sum") || undefined },
-          (file) =>
-            run(
-              `patch ${options.get("patch_options") ?? "-p0"} < ${
-                shellQuote(file)
-              }`,
-            ),
+          (file) => run(`patch ${this.patchOptions} < ${shellQuote(file)}`),
         );
       }
       if (autogen) {

@@ -492,6 +492,20 @@ configure-options = --enable-a`),
   );
 });
 
+Deno.test("zc.recipe.cmmi: patch_options without a patch is not reported unused, as the original reads it", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = zc.recipe.cmmi
+url = ${server.url}hello-1.0.tar.gz
+patch_options = -p1`),
+  );
+  const result = await runOk(sample);
+  assert.doesNotMatch(result.output, /Unused options/);
+});
+
 Deno.test("zc.recipe.cmmi: a shared build's hash does not depend on the order of environment", async () => {
   await using env = await setUp();
   const { sample, server } = env;
