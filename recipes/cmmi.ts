@@ -715,6 +715,19 @@ export class ZcCmmi implements Recipe {
     this.extraOptions = collapse(options.get("extra_options"));
     // Read now, as the original does: not reported unused without a patch.
     this.patchOptions = options.get("patch_options") ?? "-p0";
+    // The same for the options only a build reads: an existing shared
+    // build is not built again.
+    for (
+      const option of [
+        "autogen",
+        "patch",
+        "source-directory-contains",
+        "configure-command",
+        "configure-options",
+      ]
+    ) {
+      options.get(option);
+    }
     this.environment = zcEnvironment(buildout, options.get("environment"));
     const shared = options.get("shared");
     this.shared = Boolean(shared);
