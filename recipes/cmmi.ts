@@ -568,9 +568,11 @@ export class HexagonitCmmi implements Recipe {
     if (!url && !path) {
       throw new buildout.UserError('You must provide either "url" or "path".');
     }
+    // A path is exported as written, as the original does: a part
+    // zc.buildout recorded with a relative path is then only updated.
     options.set(
       "compile-directory",
-      url ? `${this.location}__compile__` : resolve(path),
+      url ? `${this.location}__compile__` : path,
     );
     refuseHooks(buildout, options);
     this.environment = hexagonitEnvironment(
@@ -607,7 +609,7 @@ export class HexagonitCmmi implements Recipe {
     logEnvironment(this.logger, this.environment);
 
     const url = options.require("url");
-    const compileDir = options.require("compile-directory");
+    const compileDir = resolve(directory, options.require("compile-directory"));
     if (url) {
       // What a failed build left for inspection: start afresh.
       removeTree(compileDir);

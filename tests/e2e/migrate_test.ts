@@ -338,6 +338,50 @@ Installing show.
   assert.equal(sample.cat("vendor/a.txt"), "a\n");
 });
 
+Deno.test("migrating: a hexagonit.recipe.cmmi part with a relative path is updated, not built again", async () => {
+  using sample = await sampleBuildout();
+  writePackage(sample.dir, { top: "src/hello", program: "hello" });
+  writeTree(sample.dir, {
+    "parts/hello/bin/hello*": "#!/bin/sh\necho built by zc.buildout\n",
+  });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = hello
+
+[hello]
+recipe = hexagonit.recipe.cmmi
+path = src/hello
+`,
+  );
+  const d = sample.dir;
+  // The original exports compile-directory as path is written.
+  sample.write(
+    ".installed.cfg",
+    `[buildout]
+installed_develop_eggs = 
+parts = hello
+
+[hello]
+__buildout_installed__ = ${d}/parts/hello
+__buildout_signature__ = hexagonit.recipe.cmmi-2.0-py2.7.egg ${ZC_EGGS}
+compile-directory = src/hello
+location = ${d}/parts/hello
+path = src/hello
+prefix = ${d}/parts/hello
+recipe = hexagonit.recipe.cmmi
+url = 
+`,
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(result.stdout, "Updating hello.\n");
+  assert.equal(
+    sample.cat("parts/hello/bin/hello"),
+    "#!/bin/sh\necho built by zc.buildout\n",
+  );
+});
+
 Deno.test("migrating: a mkdir part recorded under Python 2 (mode 0750) is updated, its directories kept", async () => {
   using sample = await sampleBuildout();
   const d = sample.dir;
