@@ -65,6 +65,13 @@ function collapse(text: string | undefined): string {
   return (text ?? "").split(/\s+/).filter(Boolean).join(" ");
 }
 
+/** Python's `os.path.join(parent, name)` for a relative `name`. */
+function pyJoin(parent: string, name: string): string {
+  return parent === "" || parent.endsWith("/")
+    ? parent + name
+    : `${parent}/${name}`;
+}
+
 /** The non-empty parts of a command line, joined by spaces. */
 function words(...parts: string[]): string {
   return parts.filter(Boolean).join(" ");
@@ -706,11 +713,11 @@ export class ZcCmmi implements Recipe {
     this.logger = buildout.logger(name);
     const main = buildout.section("buildout");
     const directory = main.require("directory");
-    this.location = join(
-      resolve(
-        directory,
-        options.get("location") ?? main.require("parts-directory"),
-      ),
+    // Exported joined as the original joins it, from the value as written:
+    // a part zc.buildout recorded with a relative location is then only
+    // updated.
+    let location = pyJoin(
+      options.get("location") ?? main.require("parts-directory"),
       name,
     );
     this.url = options.require("url");
@@ -736,14 +743,14 @@ export class ZcCmmi implements Recipe {
     if (shared) {
       const cache = main.get("download-cache");
       if (isDirectory(resolve(directory, shared))) {
-        this.location = join(resolve(directory, shared), "cmmi");
+        location = pyJoin(shared, "cmmi");
       } else if (!cache) {
         throw new buildout.UserError(
           "Set the 'shared' option of zc.recipe.cmmi to an existing " +
             "directory, or set ${buildout:download-cache}",
         );
       } else {
-        this.location = join(
+        location = join(
           resolve(directory, cache),
           "cmmi",
           "build",
@@ -751,7 +758,8 @@ export class ZcCmmi implements Recipe {
         );
       }
     }
-    options.set("location", this.location);
+    options.set("location", location);
+    this.location = resolve(directory, location);
   }
 
   /** What makes a shared build different: sha1 of the build's inputs. */
