@@ -65,6 +65,13 @@ function collapse(text: string | undefined): string {
   return (text ?? "").split(/\s+/).filter(Boolean).join(" ");
 }
 
+/** Python's `os.path.join(parent, name)` for a relative `name`. */
+function pyJoin(parent: string, name: string): string {
+  return parent === "" || parent.endsWith("/")
+    ? parent + name
+    : `${parent}/${name}`;
+}
+
 /** The non-empty parts of a command line, joined by spaces. */
 function words(...parts: string[]): string {
   return parts.filter(Boolean).join(" ");
@@ -568,9 +575,11 @@ export class HexagonitCmmi implements Recipe {
     if (!url && !path) {
       throw new buildout.UserError('You must provide either "url" or "path".');
     }
+    // A path is exported as written, as the original does: a part
+    // zc.buildout recorded with a relative path is then only updated.
     options.set(
       "compile-directory",
-      url ? `${this.location}__compile__` : resolve(path),
+      url ? `${this.location}__compile__` : path,
     );
     refuseHooks(buildout, options);
     this.environment = hexagonitEnvironment(
@@ -607,7 +616,7 @@ export class HexagonitCmmi implements Recipe {
     logEnvironment(this.logger, this.environment);
 
     const url = options.require("url");
-    const compileDir = options.require("compile-directory");
+    const compileDir = resolve(directory, options.require("compile-directory"));
     if (url) {
       // What a failed build left for inspection: start afresh.
       removeTree(compileDir);
@@ -693,6 +702,7 @@ export class ZcCmmi implements Recipe {
   private readonly url: string;
   private readonly environment: Environment;
   private readonly extraOptions: string;
+  private readonly patchOptions: string;
   private readonly shared: boolean;
 
   constructor(
@@ -703,29 +713,44 @@ export class ZcCmmi implements Recipe {
     this.logger = buildout.logger(name);
     const main = buildout.section("buildout");
     const directory = main.require("directory");
-    this.location = join(
-      resolve(
-        directory,
-        options.get("location") ?? main.require("parts-directory"),
-      ),
+    // Exported joined as the original joins it, from the value as written:
+    // a part zc.buildout recorded with a relative location is then only
+    // updated.
+    let location = pyJoin(
+      options.get("location") ?? main.require("parts-directory"),
       name,
     );
     this.url = options.require("url");
     this.extraOptions = collapse(options.get("extra_options"));
+    // Read now, as the original does: not reported unused without a patch.
+    this.patchOptions = options.get("patch_options") ?? "-p0";
+    // The same for the options only a build reads: an existing shared
+    // build is not built again.
+    for (
+      const option of [
+        "autogen",
+        "patch",
+        "source-directory-contains",
+        "configure-command",
+        "configure-options",
+      ]
+    ) {
+      options.get(option);
+    }
     this.environment = zcEnvironment(buildout, options.get("environment"));
     const shared = options.get("shared");
     this.shared = Boolean(shared);
     if (shared) {
       const cache = main.get("download-cache");
       if (isDirectory(resolve(directory, shared))) {
-        this.location = join(resolve(directory, shared), "cmmi");
+        location = pyJoin(shared, "cmmi");
       } else if (!cache) {
         throw new buildout.UserError(
           "Set the 'shared' option of zc.recipe.cmmi to an existing " +
             "directory, or set ${buildout:download-cache}",
         );
       } else {
-        this.location = join(
+        location = join(
           resolve(directory, cache),
           "cmmi",
           "build",
@@ -733,7 +758,8 @@ export class ZcCmmi implements Recipe {
         );
       }
     }
-    options.set("location", this.location);
+    options.set("location", location);
+    this.location = resolve(directory, location);
   }
 
   /** What makes a shared build different: sha1 of the build's inputs. */
@@ -747,7 +773,7 @@ export class ZcCmmi implements Recipe {
       this.extraOptions,
       this.options.get("autogen") ?? "",
       this.options.get("patch") ?? "",
-      this.options.get("patch_options") ?? "-p0",
+      this.patchOptions,
       env,
     ];
     return createHash("sha1").update(state.join("")).digest("hex");
@@ -837,12 +863,7 @@ export class ZcCmmi implements Recipe {
           this.buildout,
           patch,
           { ...download, md5: options.get("patch-md5sum") || undefined },
-          (file) =>
-            run(
-              `patch ${options.get("patch_options") ?? "-p0"} < ${
-                shellQuote(file)
-              }`,
-            ),
+          (file) => run(`patch ${this.patchOptions} < ${shellQuote(file)}`),
         );
       }
       if (autogen) {

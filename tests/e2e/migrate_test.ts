@@ -338,6 +338,107 @@ Installing show.
   assert.equal(sample.cat("vendor/a.txt"), "a\n");
 });
 
+Deno.test("migrating: a hexagonit.recipe.cmmi part with a relative path is updated, not built again", async () => {
+  using sample = await sampleBuildout();
+  writePackage(sample.dir, { top: "src/hello", program: "hello" });
+  writeTree(sample.dir, {
+    "parts/hello/bin/hello*": "#!/bin/sh\necho built by zc.buildout\n",
+  });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = hello
+
+[hello]
+recipe = hexagonit.recipe.cmmi
+path = src/hello
+`,
+  );
+  const d = sample.dir;
+  // The original exports compile-directory as path is written.
+  sample.write(
+    ".installed.cfg",
+    `[buildout]
+installed_develop_eggs = 
+parts = hello
+
+[hello]
+__buildout_installed__ = ${d}/parts/hello
+__buildout_signature__ = hexagonit.recipe.cmmi-2.0-py2.7.egg ${ZC_EGGS}
+compile-directory = src/hello
+location = ${d}/parts/hello
+path = src/hello
+prefix = ${d}/parts/hello
+recipe = hexagonit.recipe.cmmi
+url = 
+`,
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(result.stdout, "Updating hello.\n");
+  assert.equal(
+    sample.cat("parts/hello/bin/hello"),
+    "#!/bin/sh\necho built by zc.buildout\n",
+  );
+});
+
+Deno.test("migrating: zc.recipe.cmmi parts with a relative location or shared directory are updated, not built again", async () => {
+  using sample = await sampleBuildout();
+  const src = sample.tmpdir("src");
+  writePackage(src, { top: "hello-1.0", program: "hello" });
+  const url = `file://${pack(src, ["hello-1.0"], `${src}/hello.tar.gz`)}`;
+  const built = "#!/bin/sh\necho built by zc.buildout\n";
+  writeTree(sample.dir, {
+    "opt/own/bin/hello*": built,
+    "shared/cmmi/bin/hello*": built,
+  });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = own shared
+
+[own]
+recipe = zc.recipe.cmmi
+url = ${url}
+location = opt
+
+[shared]
+recipe = zc.recipe.cmmi
+url = ${url}
+shared = shared
+`,
+  );
+  // The original joins location (or shared) as written with the part's
+  // name (or cmmi).
+  const signature = `zc.recipe.cmmi-1.3.6-py2.7.egg ${ZC_EGGS}`;
+  sample.write(
+    ".installed.cfg",
+    `[buildout]
+installed_develop_eggs = 
+parts = own shared
+
+[own]
+__buildout_installed__ = opt/own
+__buildout_signature__ = ${signature}
+location = opt/own
+recipe = zc.recipe.cmmi
+url = ${url}
+
+[shared]
+__buildout_installed__ = 
+__buildout_signature__ = ${signature}
+location = shared/cmmi
+recipe = zc.recipe.cmmi
+shared = shared
+url = ${url}
+`,
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(result.stdout, "Updating own.\nUpdating shared.\n");
+  assert.equal(sample.cat("opt/own/bin/hello"), built);
+});
+
 Deno.test("migrating: a mkdir part recorded under Python 2 (mode 0750) is updated, its directories kept", async () => {
   using sample = await sampleBuildout();
   const d = sample.dir;

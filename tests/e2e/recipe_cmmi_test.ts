@@ -492,6 +492,49 @@ configure-options = --enable-a`),
   );
 });
 
+Deno.test("zc.recipe.cmmi: patch_options without a patch is not reported unused, as the original reads it", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = zc.recipe.cmmi
+url = ${server.url}hello-1.0.tar.gz
+patch_options = -p1`),
+  );
+  const result = await runOk(sample);
+  assert.doesNotMatch(result.output, /Unused options/);
+});
+
+Deno.test("zc.recipe.cmmi: the build options of a part using an existing shared build are not reported unused", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.mkdir("shared");
+  const part = (name: string, options = "") =>
+    `[${name}]
+recipe = zc.recipe.cmmi
+url = ${server.url}hello-1.0.tar.gz
+shared = shared
+${options}`;
+  sample.write(
+    "buildout.cfg",
+    config(
+      part("x") + "\n" + part(
+        "y",
+        `configure-command = ./configure
+configure-options = --prefix=\${buildout:directory}/shared/cmmi
+source-directory-contains = configure
+autogen =
+patch =`,
+      ),
+      "x y",
+    ),
+  );
+  const result = await runOk(sample);
+  assert.match(result.output, /y: using existing shared build/);
+  assert.doesNotMatch(result.output, /Unused options/);
+});
+
 Deno.test("zc.recipe.cmmi: a shared build's hash does not depend on the order of environment", async () => {
   await using env = await setUp();
   const { sample, server } = env;
