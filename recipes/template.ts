@@ -34,8 +34,8 @@ import {
   statSync,
 } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { clipped, fsReason, oneLine } from "../lib/errors.ts";
+import { fileUrlPath } from "../lib/fetch/file_url.ts";
 import { isFile } from "./_paths.ts";
 import { substitute } from "../lib/config/substitute.ts";
 import type {
@@ -161,7 +161,7 @@ function isRemote(url: string): boolean {
  * directory, or a `file:` URL).
  */
 function localTemplate(url: string, directory: string): string {
-  if (/^file:/i.test(url)) return fileURLToPath(url);
+  if (/^file:/i.test(url)) return fileUrlPath(url);
   return resolve(directory, url);
 }
 

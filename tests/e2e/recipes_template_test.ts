@@ -314,6 +314,11 @@ Deno.test("collective.recipe.template: bad options", async () => {
       "url = http://127.0.0.1:1/t.in\noutput = x",
       "Error downloading http://127.0.0.1:1/t.in: connection refused",
     ],
+    [
+      "url = file://otherhost/t.in\noutput = x",
+      "The file: URL 'file://otherhost/t.in' names no local file: " +
+      "its host is not localhost",
+    ],
   ];
   for (const [options, message] of cases) {
     sample.write("buildout.cfg", config("collective.recipe.template", options));
