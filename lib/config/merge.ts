@@ -63,9 +63,11 @@ export function update(base: ConfigData, over: ConfigData): ConfigData {
     const section = over.get(name)!;
     const previous = base.get(name);
     // A new section without `+=`/`-=` would be copied unchanged: share it
-    // instead, as most sections of long extends chains are.
-    if (!previous && !hasOperators(section)) base.set(name, section);
-    else {
+    // instead, as most sections of long extends chains are. A new `<=`
+    // section keeps its operators for the values it extends (macros.ts).
+    if (!previous && (!hasOperators(section) || section.has("<"))) {
+      base.set(name, section);
+    } else {
       const merged = updateSection(new Map(previous), section);
       // `over`'s operators are applied, never copied.
       base.set(
