@@ -25,6 +25,7 @@ import {
   extendSection,
   type RawSection,
   type SectionLookup,
+  setOwnOptions,
 } from "./config/macros.ts";
 import { memoSubstitute } from "./_substitute_memo.ts";
 import type {
@@ -173,11 +174,11 @@ export class Buildout {
     if (base && !base.includes("\n")) {
       const values = this.baseValues(base);
       if (values) {
-        const result = new Map(values);
-        for (const key of own.keys()) {
-          if (key !== "<") result.set(key, own.get(key)!.value);
-        }
-        return result;
+        return setOwnOptions(
+          new Map(values),
+          own.keys(),
+          (key) => own.get(key)!.value,
+        );
       }
     }
     return extendSection(name, this.rawLookup);

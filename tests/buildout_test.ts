@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { Buildout } from "../lib/buildout.ts";
 import { parseAnnotated } from "../lib/config/annotated.ts";
+import { loadConfig } from "../lib/config/load.ts";
 import { extendSection } from "../lib/config/macros.ts";
 import { doingOf, MissingSection, UserError } from "../lib/errors.ts";
+import { fakeSource } from "./config/fake_source.ts";
 
 function buildout(text: string): Buildout {
   return new Buildout(
@@ -121,6 +123,45 @@ function extendSectionError(fn: () => unknown): { message: string } {
   }
   throw new Error("extendSection did not throw");
 }
+
+Deno.test("+= and -= in a <= section change the macro's values", async () => {
+  // zc.buildout >= 2.5.2 (buildout/buildout#161): operators written with the
+  // <= apply to what the section extends. Operators a later file adds apply,
+  // as usual, to the section as merged so far.
+  const data = await loadConfig(
+    {
+      configFile: "buildout.cfg",
+      cwd: "/b",
+      assignments: [],
+      executable: "/usr/bin/buildout",
+    },
+    fakeSource({
+      "/b/base.cfg": "[base]\neggs =\n  a\n  c\n[later]\n<= base\n",
+      "/b/buildout.cfg": `[buildout]
+extends = base.cfg
+[own]
+<= base
+eggs += b
+eggs -= c
+[plain-first]
+<= base
+eggs = x
+eggs += y
+[later]
+eggs += z
+[nested]
+<= own
+eggs += e
+`,
+    }),
+  );
+  const b = new Buildout(data);
+  assert.equal(b.section("own").get("eggs"), "a\nb");
+  assert.equal(b.section("own").get("eggs +"), undefined);
+  assert.equal(b.section("plain-first").get("eggs"), "x\ny");
+  assert.equal(b.section("later").get("eggs"), "z");
+  assert.equal(b.section("nested").get("eggs"), "a\nb\ne");
+});
 
 Deno.test("macro errors: unknown base and loops", () => {
   assert.throws(() => buildout("[a]\n<= nope\n").section("a"), {

@@ -1,5 +1,6 @@
 /** `<=` section extension (macros), applied before substitution. */
 import { clipped, UserError } from "../errors.ts";
+import { isOperatorKey } from "./annotated.ts";
 
 /** A section's raw options: a Map, or a view of another structure. */
 export interface RawSection extends Iterable<[string, string]> {
@@ -55,9 +56,46 @@ export function extendSection(
         : options;
       for (const [k, v] of extended) result.set(k, v);
     }
-    for (const [k, v] of own) if (k !== "<") result.set(k, v);
-    return result;
+    return setOwnOptions(result, own.keys(), (key) => own.get(key)!);
   } finally {
     doing.pop();
   }
+}
+
+/**
+ * Sets a `<=` section's own options (`keys`, read with `get`) over the
+ * options it extends, in `result`: `=` replaces, then `+=` adds lines and
+ * `-=` removes them, from the section's own value if it sets one, as
+ * zc.buildout (>= 2.5.2) does.
+ */
+export function setOwnOptions(
+  result: Map<string, string>,
+  keys: Iterable<string>,
+  get: (key: string) => string,
+): Map<string, string> {
+  let operators: string[] | undefined;
+  for (const key of keys) {
+    if (key === "<") continue;
+    if (isOperatorKey(key)) (operators ??= []).push(key);
+    else result.set(key, get(key));
+  }
+  // zc.buildout applies every `+=` before any `-=`.
+  for (const add of [true, false]) {
+    for (const key of operators ?? []) {
+      if (key.endsWith("+") !== add) continue;
+      const name = key.slice(0, -1).trimEnd();
+      const previous = result.get(name) ?? "";
+      const lines = get(key);
+      if (add) {
+        result.set(name, previous ? previous + "\n" + lines : lines);
+      } else {
+        const removed = new Set(lines.split("\n"));
+        result.set(
+          name,
+          previous.split("\n").filter((l) => !removed.has(l)).join("\n"),
+        );
+      }
+    }
+  }
+  return result;
 }

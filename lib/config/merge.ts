@@ -27,10 +27,12 @@ export function updateSection(
     if (!operators || !isOperatorKey(key)) base.set(key, over.get(key)!);
   }
   if (!operators) return base;
-  for (const key of over.keys()) {
-    if (!isOperatorKey(key)) continue;
+  // zc.buildout applies every `+=` of a layer before any `-=`.
+  const keys = over.keys().filter(isOperatorKey).toArray();
+  const isAdd = (key: string) => key.charCodeAt(key.length - 1) === 0x2b;
+  for (const key of [...keys.filter(isAdd), ...keys.filter((k) => !isAdd(k))]) {
     const v = over.get(key)!;
-    const add = key.charCodeAt(key.length - 1) === 0x2b;
+    const add = isAdd(key);
     const name = key.slice(0, -1).trimEnd();
     // The layer's own plain value comes first: `x = a` then `x += b` in one file.
     const previous = base.get(name);
@@ -63,9 +65,11 @@ export function update(base: ConfigData, over: ConfigData): ConfigData {
     const section = over.get(name)!;
     const previous = base.get(name);
     // A new section without `+=`/`-=` would be copied unchanged: share it
-    // instead, as most sections of long extends chains are.
-    if (!previous && !hasOperators(section)) base.set(name, section);
-    else {
+    // instead, as most sections of long extends chains are. A new `<=`
+    // section keeps its operators for the values it extends (macros.ts).
+    if (!previous && (!hasOperators(section) || section.has("<"))) {
+      base.set(name, section);
+    } else {
       const merged = updateSection(new Map(previous), section);
       // `over`'s operators are applied, never copied.
       base.set(

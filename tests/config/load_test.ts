@@ -99,6 +99,25 @@ Deno.test("-= removes matching lines", async () => {
   assert.equal(value(data, "a", "x"), "one\nthree");
 });
 
+Deno.test("in one file, every += applies before any -=", async () => {
+  // zc.buildout's _update_section sorts the operators of a layer, += first.
+  const data = await loadConfig(
+    request(),
+    fakeSource({
+      "/b/base.cfg": "[a]\nx = one\ny = one\n",
+      "/b/buildout.cfg":
+        "[buildout]\nextends = base.cfg\n[a]\nx -= two\nx += two\ny -= one\ny += one\n",
+    }),
+  );
+  assert.equal(value(data, "a", "x"), "one");
+  assert.equal(value(data, "a", "y"), "");
+  assert.deepEqual(sources(data, "a", "x"), [
+    "/b/base.cfg",
+    "+= /b/buildout.cfg",
+    "-= /b/buildout.cfg",
+  ]);
+});
+
 Deno.test("command-line assignments win and may use += on a new section", async () => {
   const data = await loadConfig(
     request("buildout.cfg", {
