@@ -27,32 +27,48 @@ export function updateSection(
     if (!operators || !isOperatorKey(key)) base.set(key, over.get(key)!);
   }
   if (!operators) return base;
-  // zc.buildout applies every `+=` of a layer before any `-=`.
-  const keys = over.keys().filter(isOperatorKey).toArray();
-  const isAdd = (key: string) => key.charCodeAt(key.length - 1) === 0x2b;
-  for (const key of [...keys.filter(isAdd), ...keys.filter((k) => !isAdd(k))]) {
-    const v = over.get(key)!;
-    const add = isAdd(key);
-    const name = key.slice(0, -1).trimEnd();
-    // The layer's own plain value comes first: `x = a` then `x += b` in one file.
-    const previous = base.get(name);
-    let value: string;
-    if (add) {
-      value = previous?.value ? previous.value + "\n" + v.value : v.value;
-    } else {
-      // A set: removing thousands of lines from thousands stays linear.
-      const lines = new Set(v.value.split("\n"));
-      value = (previous?.value ?? "").split("\n").filter((l) => !lines.has(l))
-        .join("\n");
+  // zc.buildout applies every `+=` of a layer before any `-=`; the keys are
+  // walked without copies, as this runs for every section of every file.
+  let removals: string[] | undefined;
+  for (const key of over.keys()) {
+    if (!isOperatorKey(key)) continue;
+    if (key.charCodeAt(key.length - 1) === MINUS) (removals ??= []).push(key);
+    else applyOperator(base, key, over.get(key)!, true);
+  }
+  if (removals) {
+    for (const key of removals) {
+      applyOperator(base, key, over.get(key)!, false);
     }
-    const notes: Note[] = previous ? previous.notes.slice() : [];
-    for (const note of v.notes) {
-      notes.push({ op: add ? "+=" : "-=", source: note.source });
-    }
-    const merged: AnnotatedValue = { value, notes };
-    base.set(name, merged);
   }
   return base;
+}
+
+const MINUS = 0x2d;
+
+/** Applies the `+=` (`add`) or `-=` option `key` with value `v` to `base`. */
+function applyOperator(
+  base: AnnotatedSection,
+  key: string,
+  v: AnnotatedValue,
+  add: boolean,
+): void {
+  const name = key.slice(0, -1).trimEnd();
+  // The layer's own plain value comes first: `x = a` then `x += b` in one file.
+  const previous = base.get(name);
+  let value: string;
+  if (add) {
+    value = previous?.value ? previous.value + "\n" + v.value : v.value;
+  } else {
+    // A set: removing thousands of lines from thousands stays linear.
+    const lines = new Set(v.value.split("\n"));
+    value = (previous?.value ?? "").split("\n").filter((l) => !lines.has(l))
+      .join("\n");
+  }
+  const notes: Note[] = previous ? previous.notes.slice() : [];
+  for (const note of v.notes) {
+    notes.push({ op: add ? "+=" : "-=", source: note.source });
+  }
+  base.set(name, { value, notes });
 }
 
 /**
