@@ -15,7 +15,11 @@ import type {
 } from "../recipe/api.ts";
 import type { RecipeLoader } from "../recipe/load.ts";
 import { recordFailedPart } from "./failed_part.ts";
-import { type OptionsLookup, reachableSections } from "./reachable.ts";
+import {
+  initializationOrder,
+  type OptionsLookup,
+  reachableSections,
+} from "./reachable.ts";
 
 /**
  * Runs a synchronous piece of the code of recipe `spec` (in the buildout
@@ -111,10 +115,19 @@ export class PartPlan {
       ["buildout", ...only],
       only.length > 0,
     );
+    // Got in the order zc.buildout initializes the sections, as one
+    // working set holds them all: the first part's recipe picks first.
+    const parts = only.length ? only : words(
+      [...sections.get("buildout") ?? []].findLast(([option]) =>
+        option === "parts"
+      )?.[1],
+    );
+    const order = initializationOrder(sections, ["buildout"], parts);
     const specs = new Set<string>();
     const others = new Set<string>();
-    for (const [name, spec] of bySection) {
-      (reachable.has(name) ? specs : others).add(spec);
+    for (const name of [...order, ...bySection.keys()]) {
+      const spec = bySection.get(name);
+      if (spec) (reachable.has(name) ? specs : others).add(spec);
     }
     return this.loader.preload(specs, [...others].filter((s) => !specs.has(s)));
   }

@@ -44,3 +44,45 @@ export function reachableSections(
   }
   return found;
 }
+
+/**
+ * The sections of `roots` and `parts` in the order zc.buildout initializes
+ * them, which is the order it gets their recipes: each after the sections
+ * its option values (those of its `<=` macros too) substitute from, as it
+ * makes those substitutions first, then after its `=>` dependencies.
+ * Sections a recipe only names (`eggs-section = name`) are not in it:
+ * their turn comes when the recipe reads them.
+ */
+export function initializationOrder(
+  sections: OptionsLookup,
+  roots: string[],
+  parts: string[],
+): string[] {
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (!name || seen.has(name) || !sections.has(name)) return;
+    seen.add(name);
+    const dependencies: string[] = [];
+    const follow = (section: string, bases: Set<string>) => {
+      for (const [option, value] of sections.get(section) ?? []) {
+        for (const reference of value.matchAll(REFERENCE)) {
+          visit(reference[1]);
+        }
+        const names = value.split(/\s+/).filter(Boolean);
+        if (option === "<part-dependencies>") dependencies.push(...names);
+        if (option !== "<") continue;
+        for (const base of names) {
+          if (bases.has(base)) continue;
+          bases.add(base);
+          follow(base, bases);
+        }
+      }
+    };
+    follow(name, new Set([name]));
+    for (const dependency of dependencies) visit(dependency);
+    order.push(name);
+  };
+  for (const name of [...roots, ...parts]) visit(name);
+  return order;
+}

@@ -542,13 +542,14 @@ path = here
   );
   const result = await sample.run("");
   assert.equal(result.code, 0, result.output);
-  // The referenced section is a part, installed first; [old] is not.
+  // The referenced section is a part, initialized (its recipe got) and
+  // installed first; [old] is not.
   assert.equal(
     result.stdout,
-    `Getting distribution for 'spam'.
-Got spam 2.
-Getting distribution for 'helper'.
+    `Getting distribution for 'helper'.
 Got helper 1.
+Getting distribution for 'spam'.
+Got spam 2.
 Installing ref.
 helper
 Installing foo.
@@ -1112,6 +1113,65 @@ recipe = greedy
     await server.close();
   }
   assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
+
+Deno.test("recipe distributions are got in the order the parts initialize, not the order their sections are written", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("dist");
+  await writeDist(
+    join(dist, "needy-1.0.tgz"),
+    recipeDist("needy", "1.0", "needy", ["shared==1"]),
+  );
+  await writeDist(
+    join(dist, "loose-1.0.tgz"),
+    recipeDist("loose", "1.0", "loose", ["shared"]),
+  );
+  await writeDist(
+    join(dist, "helper-1.0.tgz"),
+    recipeDist("helper", "1.0", "helper"),
+  );
+  await writeDist(join(dist, "shared-1.tgz"), recipeDist("shared", "1", ""));
+  await writeDist(join(dist, "shared-2.tgz"), recipeDist("shared", "2", ""));
+  // As zc.buildout: part a first, after the section its options substitute
+  // from, so needy takes shared 1 and loose is content with it.
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = a b
+find-links = dist
+
+[b]
+recipe = loose
+
+[a]
+recipe = needy
+path = \${ref:path}
+
+[ref]
+recipe = helper
+path = here
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'helper'.
+Got helper 1.0.
+Getting distribution for 'needy'.
+Got needy 1.0.
+Getting distribution for 'shared==1'.
+Got shared 1.
+Getting distribution for 'loose'.
+Got loose 1.0.
+Installing ref.
+helper
+Installing a.
+needy
+Unused options for a: 'path'.
+Installing b.
+loose
+`,
+  );
 });
 
 Deno.test("a link's #md5= is checked; a mismatch unpacks nothing", async () => {

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import type { SectionLookup } from "../../lib/config/macros.ts";
-import { reachableSections } from "../../lib/install/reachable.ts";
+import {
+  initializationOrder,
+  reachableSections,
+} from "../../lib/install/reachable.ts";
 
 function lookup(sections: Record<string, Record<string, string>>) {
   const maps = new Map(
@@ -34,5 +37,22 @@ Deno.test("install with parts named follows them, not [buildout] parts", () => {
   assert.deepEqual(
     [...reachableSections(CONFIG, ["buildout", "alone"], true)].sort(),
     ["alone", "buildout", "pins"],
+  );
+});
+
+Deno.test("initialization order: parts in order, each after what it substitutes from, its macros' references and its => dependencies", () => {
+  const config = lookup({
+    buildout: { parts: "late early", dir: "${paths:root}" },
+    paths: { root: "/srv" },
+    late: { recipe: "x", "<": "base", "<part-dependencies>": "dep" },
+    base: { path: "${ref:path}" },
+    ref: { recipe: "y", path: "here" },
+    dep: { recipe: "z" },
+    early: { recipe: "w", "eggs-section": "named", self: "${:path}" },
+    named: { recipe: "v" },
+  });
+  assert.deepEqual(
+    initializationOrder(config, ["buildout"], ["late", "early"]),
+    ["paths", "buildout", "ref", "dep", "late", "early"],
   );
 });
