@@ -5,6 +5,8 @@
  * versions the parts get (one working set per run), the picked versions
  * and what is downloaded.
  */
+import { isStackOverflow } from "../errors.ts";
+
 /** Each section's options, by name. */
 export interface OptionsLookup {
   get(name: string): Iterable<[string, string]> | undefined;
@@ -51,7 +53,8 @@ export function reachableSections(
  * its option values (those of its `<=` macros too) substitute from, as it
  * makes those substitutions first, then after its `=>` dependencies.
  * Sections a recipe only names (`eggs-section = name`) are not in it:
- * their turn comes when the recipe reads them.
+ * their turn comes when the recipe reads them; nor are those beyond a
+ * chain of references too deep to walk.
  */
 export function initializationOrder(
   sections: OptionsLookup,
@@ -83,6 +86,12 @@ export function initializationOrder(
     for (const dependency of dependencies) visit(dependency);
     order.push(name);
   };
-  for (const name of [...roots, ...parts]) visit(name);
+  try {
+    for (const name of [...roots, ...parts]) visit(name);
+  } catch (err) {
+    // Such a chain fails as a user error when its sections initialize;
+    // until then, the sections ordered so far are enough.
+    if (!isStackOverflow(err)) throw err;
+  }
   return order;
 }

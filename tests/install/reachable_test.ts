@@ -56,3 +56,19 @@ Deno.test("initialization order: parts in order, each after what it substitutes 
     ["paths", "buildout", "ref", "dep", "late", "early"],
   );
 });
+
+Deno.test("initialization order: a chain too deep to walk keeps what it ordered", () => {
+  // The sections' own initialization reports such a chain as a user error.
+  const sections: Record<string, Record<string, string>> = {
+    buildout: { parts: "p", dir: "${top:x}" },
+    top: { x: "/srv" },
+    p: { recipe: "x", v: "${s0:x}" },
+  };
+  for (let i = 0; i < 100_000; i++) {
+    sections[`s${i}`] = { x: `\${s${i + 1}:x}` };
+  }
+  sections["s100000"] = { x: "end" };
+  const order = initializationOrder(lookup(sections), ["buildout"], ["p"]);
+  assert.deepEqual(order.slice(0, 2), ["top", "buildout"]);
+  assert.ok(!order.includes("p"));
+});
