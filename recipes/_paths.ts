@@ -65,7 +65,13 @@ function readable(path: string): boolean {
 
 /** Removes a file, link or directory tree; nothing if it does not exist. */
 export function removeTree(path: string): void {
-  rmSync(path, { recursive: true, force: true });
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch (err) {
+    // Nothing is below a file (parts is one): what creates the path next
+    // reports it in words. force ignores only ENOENT.
+    if ((err as { code?: string }).code !== "ENOTDIR") throw err;
+  }
 }
 
 /** True when something (even a dangling link) is at `path`. */

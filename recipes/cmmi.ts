@@ -34,6 +34,7 @@ import {
 } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
+import { makeDirectories } from "../lib/directories.ts";
 import { clipped } from "../lib/errors.ts";
 import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import { lockBuild } from "../lib/install/lock_build.ts";
@@ -261,7 +262,7 @@ export class SlaposCmmi implements Recipe {
       return await this.shared.install(() => this.build(plan));
     }
     removeTree(this.location);
-    mkdirSync(this.location, { recursive: true });
+    makeDirectories(this.location);
     await this.build(plan);
     return [this.location];
   }
@@ -620,7 +621,7 @@ export class HexagonitCmmi implements Recipe {
     if (url) {
       // What a failed build left for inspection: start afresh.
       removeTree(compileDir);
-      mkdirSync(compileDir, { recursive: true });
+      makeDirectories(compileDir);
       try {
         await withDownload(
           this.buildout,
@@ -645,7 +646,7 @@ export class HexagonitCmmi implements Recipe {
       requireSourceDirectory(this.buildout, options, compileDir);
       this.logger.info(`Using local source directory: ${compileDir}`);
     }
-    mkdirSync(this.location, { recursive: true });
+    makeDirectories(this.location);
     const cwd = singleDirectory(compileDir);
     const env = childEnvironment(this.environment);
     const run = (command: string) =>
@@ -857,7 +858,7 @@ export class ZcCmmi implements Recipe {
         existsSync(join(cwd, marker)) ||
         (autogen !== "" && existsSync(join(cwd, autogen)));
       if (!hasMarker()) cwd = singleDirectory(tmp);
-      mkdirSync(this.location, { recursive: true });
+      makeDirectories(this.location);
       if (patch) {
         await withDownload(
           this.buildout,

@@ -82,7 +82,7 @@ export function bootstrap(buildout: Buildout, self: SelfCommand): void {
 function installSelf(self: SelfCommand, target: string): void {
   if (!self.args.length && sameFile(self.path, target)) return;
   const temp = join(dirname(target), `.buildout.${process.pid}.tmp`);
-  rmSync(temp, { force: true });
+  removeTemp(temp);
   try {
     if (self.args.length) {
       const words = [self.path, ...self.args].map(shellQuote).join(" ");
@@ -94,8 +94,21 @@ function installSelf(self: SelfCommand, target: string): void {
     }
     renameSync(temp, target);
   } catch (err) {
-    rmSync(temp, { force: true });
+    removeTemp(temp);
     throw err;
+  }
+}
+
+/**
+ * Removes the temporary if there, at best: Bun's rmSync reports EFAULT under
+ * a file where the bin directory should be, while the write's own error
+ * says "not a directory".
+ */
+function removeTemp(temp: string): void {
+  try {
+    rmSync(temp, { force: true });
+  } catch {
+    // The write reports what is wrong, in words.
   }
 }
 

@@ -500,13 +500,15 @@ function outsideFiles(
   }
   const realDirectory = realpathSync(directory);
   const outside = new Set<string>();
+  // The directory itself is carried too: `develop = .` in a buildout that
+  // is its own recipe package.
   for (const path of used) {
-    if (!path.startsWith(directory + sep)) {
+    if (path !== directory && !path.startsWith(directory + sep)) {
       outside.add(path);
       continue;
     }
     const real = realpathSync(path);
-    if (!real.startsWith(realDirectory + sep)) {
+    if (real !== realDirectory && !real.startsWith(realDirectory + sep)) {
       outside.add(`${real} (linked as ${path})`);
     }
   }

@@ -248,11 +248,16 @@ class InstallRun {
       );
     }
     // A develop package holding the buildout (`develop = .`) must not be
-    // signed by what runs write, or each run would reinstall its parts.
+    // signed by what runs write, or each run would reinstall its parts:
+    // the caches too, which bundle and offline builds keep inside.
     const installed = this.main.require("installed");
     const written = STANDARD_DIRECTORIES.map((name) =>
       this.main.require(`${name}-directory`)
     );
+    for (const name of ["download-cache", "extends-cache"]) {
+      const cache = this.main.get(name);
+      if (cache) written.push(cache);
+    }
     const pending = installed ? installed + PENDING_SUFFIX : undefined;
     if (pending) written.push(installed, `${installed}.lock`, pending);
     this.pending = new PendingPaths(pending, this.directory);

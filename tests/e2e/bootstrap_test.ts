@@ -5,7 +5,13 @@
  * original is gone.
  */
 import assert from "node:assert/strict";
-import { chmodSync, chownSync, copyFileSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  readFileSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import {
   BUILDOUT,
@@ -222,6 +228,19 @@ Deno.test("bootstrap over a bin/buildout directory is a clear error", async () =
     "Error: Couldn't write /sample-buildout/bin/buildout: is a directory\n",
   );
   assert.deepEqual(sample.ls("bin"), ["d  buildout"]);
+});
+
+Deno.test("bootstrap with a file where bin should be is a clear error", async () => {
+  using sample = await sampleBuildout();
+  sample.remove("bin");
+  sample.write("bin", "not a directory\n");
+  const result = await sample.system("bootstrap");
+  assert.equal(result.code, 1);
+  assert.equal(
+    sample.normalize(result.stderr),
+    "Error: Couldn't write /sample-buildout/bin/buildout: not a directory\n",
+  );
+  assert.equal(readFileSync(sample.path("bin"), "utf8"), "not a directory\n");
 });
 
 const SOURCE_RUNS: [string, string[]][] = [

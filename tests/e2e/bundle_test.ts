@@ -520,6 +520,36 @@ Deno.test("bundle carries the distributions of a find-links location that is the
   assert.match(linked.stderr, /^ {2}spam 1 \(/m);
 });
 
+Deno.test("bundle carries a develop package that is the buildout directory itself (develop = .)", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  sample.write(
+    dir,
+    "package.json",
+    JSON.stringify({ buildout: { recipes: { default: "./greet.js" } } }),
+  );
+  sample.write(dir, "greet.js", RECIPE);
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\ndevelop = .\nparts = hello\n[hello]\nrecipe = project\ntext = Hi\n",
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.equal(readFileSync(join(unpacked, "parts", "hello"), "utf8"), "Hi\n");
+});
+
 Deno.test("bundle: bad arguments are user errors", async () => {
   using sample = await sampleBuildout();
   const result = await sample.system("bundle --nope");

@@ -2191,3 +2191,48 @@ export default class Out {
   );
   await expectOk(sample, "", `${develop}Updating out.\n`);
 });
+
+Deno.test("develop = . : what runs put in a download cache or extends cache inside the buildout does not sign the recipe", async () => {
+  using sample = await sampleBuildout();
+  const served = sample.tmpdir("served");
+  sample.write(served, "data.txt", "data\n");
+  sample.write(served, "base.cfg", "[buildout]\n");
+  const server = await startServer(served);
+  try {
+    sample.write(
+      "out.js",
+      `export default class Out {
+  install() { return []; }
+  update() {}
+}
+`,
+    );
+    sample.write(
+      "package.json",
+      JSON.stringify({
+        name: "here",
+        buildout: { recipes: { out: "./out.js" } },
+      }),
+    );
+    sample.mkdir("downloads");
+    sample.mkdir("ext-cache");
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nextends = ${server.url}base.cfg\ndevelop = .\n` +
+        "download-cache = downloads\nextends-cache = ext-cache\n" +
+        "parts = out data\n\n[out]\nrecipe = here:out\n\n" +
+        `[data]\nrecipe = hexagonit.recipe.download\nurl = ${server.url}data.txt\n` +
+        "download-only = true\n",
+    );
+    const develop = "Develop: '/sample-buildout'\n";
+    await expectOk(
+      sample,
+      "",
+      `${develop}Installing out.\nInstalling data.\n` +
+        `Downloading ${server.url}data.txt\n`,
+    );
+    await expectOk(sample, "", `${develop}Updating out.\nUpdating data.\n`);
+  } finally {
+    await server.close();
+  }
+});

@@ -396,6 +396,26 @@ Deno.test("zc.recipe.cmmi: a missing temporary directory is a one-line error", a
   assert.ok(!existsSync(sample.path("parts", "x")));
 });
 
+Deno.test("cmmi recipes: a file where the parts directory should be is a one-line error", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.remove("parts");
+  sample.write("parts", "");
+  for (const recipe of ["cmmi", "hexagonit.recipe.cmmi", "zc.recipe.cmmi"]) {
+    sample.write(
+      "buildout.cfg",
+      config(`[x]\nrecipe = ${recipe}\nurl = ${server.url}hello-1.0.tar.gz`),
+    );
+    const result = await sample.run("");
+    assert.equal(result.code, 1, recipe);
+    assert.match(
+      sample.normalize(result.stderr),
+      /^While:\n {2}Installing x\.\nError: .*\/sample-buildout\/parts\/x.*: not a directory\n$/,
+      recipe,
+    );
+  }
+});
+
 Deno.test("cmmi: Python hooks and bad options are refused", async () => {
   await using env = await setUp();
   const { sample, server } = env;
