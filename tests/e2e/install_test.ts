@@ -2232,6 +2232,11 @@ Deno.test("develop = . : what runs put in a download cache or extends cache insi
         `Downloading ${server.url}data.txt\n`,
     );
     await expectOk(sample, "", `${develop}Updating out.\nUpdating data.\n`);
+    // The caches are relative to the buildout, wherever the run starts.
+    const elsewhere = await sample.run(["-c", sample.path("buildout.cfg")], {
+      cwd: sample.tmpdir("elsewhere"),
+    });
+    assert.equal(elsewhere.output, `${develop}Updating out.\nUpdating data.\n`);
   } finally {
     await server.close();
   }
