@@ -7,7 +7,7 @@
  */
 import { UrlNotFound } from "../config/load.ts";
 import { readConfigText } from "../config/text.ts";
-import { clipped, oneLine, UserError } from "../errors.ts";
+import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { Download, type OptionSource, silentLogger } from "./download.ts";
 import { DownloadError } from "./errors.ts";
 import { removeTempFile } from "./temp_files.ts";
@@ -58,9 +58,7 @@ export async function fetchText(
     if (err instanceof UserError) throw err;
     throw new UserError(
       oneLine(
-        `Error downloading extends for URL ${clipped(url)}: ${
-          (err as Error).message
-        }`,
+        `Error downloading extends for URL ${clipped(url)}: ${fsReason(err)}`,
       ),
     );
   } finally {

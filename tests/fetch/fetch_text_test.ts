@@ -61,3 +61,17 @@ Deno.test("extends-cache: fresh copies online, the cached copy offline or when t
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+Deno.test("a file: URL naming a directory is an error in words", async () => {
+  const root = mkdtempSync(join(tmpdir(), "fetch-text-"));
+  try {
+    await assert.rejects(
+      fetchText(`file://${root}`),
+      new UserError(
+        `Error downloading extends for URL file://${root}: is a directory`,
+      ),
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
