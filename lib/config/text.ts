@@ -19,7 +19,7 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * hundred KiB), and the bound on reading a device such as `/dev/zero`,
  * which would otherwise take all the memory there is.
  */
-const MAX_CONFIG_BYTES = 2 ** 26;
+export const MAX_CONFIG_BYTES = 2 ** 26;
 
 /**
  * The text of the configuration file at `path`, read for `source` (the
@@ -107,7 +107,8 @@ function readOpened(
 
 const CHUNK = 1 << 20;
 
-function tooLarge(source: string): UserError {
+/** The error for a configuration file (or `source` URL) over the bound. */
+export function tooLarge(source: string): UserError {
   return new UserError(
     `Couldn't read ${oneLine(source)}: more than ${
       MAX_CONFIG_BYTES / 2 ** 20

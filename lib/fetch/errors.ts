@@ -31,3 +31,11 @@ export class DownloadError extends UserError {
     this.name = "DownloadError";
   }
 }
+
+/** A body larger than the download accepts (`HttpSettings.maxBytes`). */
+export class BodyTooLarge extends DownloadError {
+  constructor(url: string, readonly limit: number) {
+    super(url, `more than ${limit} bytes`);
+    this.name = "BodyTooLarge";
+  }
+}

@@ -6,10 +6,10 @@
  * the MD5 of its URL.
  */
 import { UrlNotFound } from "../config/load.ts";
-import { readConfigText } from "../config/text.ts";
-import { clipped, oneLine, UserError } from "../errors.ts";
+import { MAX_CONFIG_BYTES, readConfigText, tooLarge } from "../config/text.ts";
+import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { Download, type OptionSource, silentLogger } from "./download.ts";
-import { DownloadError } from "./errors.ts";
+import { BodyTooLarge, DownloadError } from "./errors.ts";
 import { removeTempFile } from "./temp_files.ts";
 
 /**
@@ -18,7 +18,9 @@ import { removeTempFile } from "./temp_files.ts";
  * and `directory` (for a relative cache) are read.
  *
  * @throws {UserError} `Couldn't download 'URL' in offline mode.`, the
- *   missing-cache error, or `Error downloading extends for URL URL: reason`,
+ *   missing-cache error, `Couldn't read URL: more than 64 MiB, ...` (the
+ *   bound of local files too, checked as the body arrives), or
+ *   `Error downloading extends for URL URL: reason`,
  *   a {@link UrlNotFound} when the server has no such file (404, 410) or a
  *   `file:` URL names none.
  */
@@ -33,13 +35,14 @@ export async function fetchText(
     logger: silentLogger,
     // allow-hosts governs what buildout installs, not the files it is told
     // to extend (as in zc.buildout).
-    http: { allowHosts: ["*"] },
+    http: { allowHosts: ["*"], maxBytes: MAX_CONFIG_BYTES },
   });
   let path: string;
   let isTemp: boolean;
   try {
     ({ path, isTemp } = await download.download(url));
   } catch (err) {
+    if (err instanceof BodyTooLarge) throw tooLarge(url);
     if (err instanceof DownloadError) {
       const message = oneLine(
         `Error downloading extends for URL ${clipped(url)}: ${err.reason}`,
@@ -58,9 +61,7 @@ export async function fetchText(
     if (err instanceof UserError) throw err;
     throw new UserError(
       oneLine(
-        `Error downloading extends for URL ${clipped(url)}: ${
-          (err as Error).message
-        }`,
+        `Error downloading extends for URL ${clipped(url)}: ${fsReason(err)}`,
       ),
     );
   } finally {

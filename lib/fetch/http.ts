@@ -8,7 +8,7 @@
  * `fetch` (Bun's and Deno's) honours; failures reaching a proxy name it.
  */
 import { clipped } from "../errors.ts";
-import { DownloadError } from "./errors.ts";
+import { BodyTooLarge, DownloadError } from "./errors.ts";
 import { type Proxy, proxyFor } from "./proxy.ts";
 import { tlsReason } from "./tls_reason.ts";
 import { VERSION } from "../version.ts";
@@ -19,6 +19,8 @@ export interface HttpSettings {
   timeoutSeconds: number;
   /** Glob patterns (`*`, `?`, `[...]`) of allowed `host` or `host:port`. */
   allowHosts: string[];
+  /** The largest body accepted, in bytes; unbounded when undefined. */
+  maxBytes?: number;
 }
 
 /** Receives a response body. */
@@ -129,7 +131,8 @@ class Transient extends Error {}
  *
  * @throws {DownloadError} for a refused host, an unsupported scheme, HTTP
  *   errors (`HTTP Error 404: Not Found`), redirect loops, timeouts, network
- *   and TLS failures, and bodies shorter than their Content-Length.
+ *   and TLS failures, and bodies shorter than their Content-Length; a
+ *   {@link BodyTooLarge} past `settings.maxBytes`.
  */
 export async function httpGet(
   url: string,
@@ -280,6 +283,11 @@ async function readBody(
   const length = header !== null && /^\d+$/.test(header)
     ? Number(header)
     : undefined;
+  const max = settings.maxBytes;
+  if (max !== undefined && length !== undefined && length > max) {
+    await discard(response);
+    throw new BodyTooLarge(url, max);
+  }
   sink.start(length, { url: current, headers: response.headers });
   let received = 0;
   if (response.body) {
@@ -297,6 +305,10 @@ async function readBody(
         }
         if (chunk.done) break;
         received += chunk.value.length;
+        // Checked as it arrives: an endless body would fill the disk.
+        if (max !== undefined && received > max) {
+          throw new BodyTooLarge(url, max);
+        }
         sink.write(chunk.value);
       }
     } finally {

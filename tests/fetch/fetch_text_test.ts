@@ -61,3 +61,59 @@ Deno.test("extends-cache: fresh copies online, the cached copy offline or when t
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+Deno.test("a file: URL naming a directory is an error in words", async () => {
+  const root = mkdtempSync(join(tmpdir(), "fetch-text-"));
+  try {
+    await assert.rejects(
+      fetchText(`file://${root}`),
+      new UserError(
+        `Error downloading extends for URL file://${root}: is a directory`,
+      ),
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+Deno.test("a body too large for a configuration file is neither saved nor replaces the cached copy", async () => {
+  const root = mkdtempSync(join(tmpdir(), "fetch-text-"));
+  mkdirSync(join(root, "cache"));
+  let huge = false;
+  const chunk = "#".repeat(1 << 20);
+  const server = await startServer(root, {
+    handlers: {
+      // Sent in chunks without a length, as an endless stream would be.
+      "/base.cfg": (_req, res) => {
+        if (!huge) return res.end("[buildout]\nx = 1\n");
+        res.write("[buildout]\n");
+        const more = (sent: number) => {
+          if (sent > 70 || res.destroyed) return res.end();
+          res.write(chunk, () => more(sent + 1));
+        };
+        more(0);
+      },
+    },
+  });
+  const url = server.url + "base.cfg";
+  const cached = join(root, "cache", md5(url));
+  const options = new Map([["directory", root], ["extends-cache", "cache"]]);
+  try {
+    assert.equal(await fetchText(url, options), "[buildout]\nx = 1\n");
+    huge = true;
+    await assert.rejects(
+      fetchText(url),
+      new UserError(
+        `Couldn't read ${url}: more than 64 MiB, ` +
+          "too large for a configuration file",
+      ),
+    );
+    // The server failed to give a configuration: the cached copy stands.
+    assert.equal(await fetchText(url, options), "[buildout]\nx = 1\n");
+    assert.equal(readFileSync(cached, "utf8"), "[buildout]\nx = 1\n");
+    assert.deepEqual(readdirSync(join(root, "cache")), [md5(url)]);
+  } finally {
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
