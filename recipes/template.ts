@@ -7,16 +7,18 @@
  * - `template` and `collective.recipe.template` follow collective.recipe.template
  *   2.x: `input` (a file, or `inline:` text), `inline`, `url`, `output`,
  *   `mode` (default: the input file's), `overwrite` (default true),
- *   `input-encoding`/`output-encoding`, `timeout`. `${name}` means
+ *   `input-encoding`/`output-encoding` (text one cannot hold is an error,
+ *   as with Python's codecs), `timeout`. `${name}` means
  *   `${<this part>:name}`; `$$` is no escape. Missing parent directories are
  *   created and recorded. On update the output is rewritten only when its
  *   bytes differ, so its timestamp is kept otherwise.
  * - `slapos.recipe.template` follows slapos.recipe.template 5.x's default
  *   entry point: `url` (with `md5sum`) or `inline`, `output`, `mode`
  *   (default: executable when the text starts with a `#!` naming an
- *   executable). `$$` renders as `$`, which is how SlapOS profiles write
- *   references meant for the buildout that reads the output. Update does
- *   nothing when the template is known in advance (`inline`, or `md5sum`).
+ *   executable); the template is utf-8. `$$` renders as `$`, which is how
+ *   SlapOS profiles write references meant for the buildout that reads the
+ *   output. Update does nothing when the template is known in advance
+ *   (`inline`, or `md5sum`).
  *
  * `url` takes a local path, a `file:` URL, or a remote URL fetched with
  * `buildout.download` (download cache, offline mode, `md5sum`). A remote
@@ -67,6 +69,86 @@ const ENCODINGS: Record<string, BufferEncoding> = {
   "ascii": "ascii",
   "us-ascii": "ascii",
 };
+
+/** What Python calls each encoding, for messages. */
+const CODEC_NAMES: Partial<Record<BufferEncoding, string>> = {
+  utf8: "utf-8",
+  latin1: "latin-1",
+  ascii: "ascii",
+};
+
+/** A character each single-byte encoding has no byte for. */
+const UNENCODABLE: Partial<Record<BufferEncoding, RegExp>> = {
+  latin1: /[\u{100}-\u{10ffff}]/u,
+  ascii: /[\u{80}-\u{10ffff}]/u,
+};
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Whether `bytes` is text in `encoding` (every byte is latin-1 text). */
+function decodable(bytes: Uint8Array, encoding: BufferEncoding): boolean {
+  if (encoding === "ascii") return bytes.every((byte) => byte < 0x80);
+  if (encoding !== "utf8") return true;
+  try {
+    UTF8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The template `bytes` read from `path` as text in `encoding`, refused as
+ * Python's codecs refuse it where Node would put U+FFFD or drop bits.
+ *
+ * @throws {UserError} naming the template and the first line that is not
+ *   text in `encoding`.
+ */
+function decodeTemplate(
+  buildout: RecipeBuildout,
+  part: string,
+  path: string,
+  bytes: Buffer,
+  encoding: BufferEncoding,
+): string {
+  if (decodable(bytes, encoding)) return bytes.toString(encoding);
+  // No UTF-8 sequence holds a newline byte, so lines can be checked alone.
+  let line = 1;
+  for (let start = 0;; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    if (end < 0 || !decodable(bytes.subarray(start, end), encoding)) break;
+    start = end + 1;
+  }
+  throw new buildout.UserError(
+    `Couldn't read the template ${clipped(path)} of [${
+      clipped(part)
+    }]: line ${line} is not ${CODEC_NAMES[encoding]} text`,
+  );
+}
+
+/**
+ * The rendered `text` of `part` in `encoding`, for `output`.
+ *
+ * @throws {UserError} naming the first character `encoding` cannot hold,
+ *   which Node would silently replace.
+ */
+function encodeOutput(
+  buildout: RecipeBuildout,
+  part: string,
+  output: string,
+  text: string,
+  encoding: BufferEncoding,
+): Buffer {
+  const bad = UNENCODABLE[encoding]?.exec(text);
+  if (bad) {
+    throw new buildout.UserError(
+      `Couldn't write ${clipped(output)} of [${clipped(part)}]: its line ${
+        newlines(text.slice(0, bad.index)) + 1
+      } holds '${bad[0]}', which ${CODEC_NAMES[encoding]} cannot encode`,
+    );
+  }
+  return Buffer.from(text, encoding);
+}
 
 function encodingOption(
   buildout: RecipeBuildout,
@@ -165,18 +247,39 @@ function localTemplate(url: string, directory: string): string {
   return resolve(directory, url);
 }
 
-/** Fetches a remote template through the download utility. */
+/**
+ * Fetches a remote template through the download utility, as text in
+ * `encoding`.
+ */
 async function fetchTemplate(
   buildout: RecipeBuildout,
   part: string,
   url: string,
   md5: string | undefined,
-): Promise<Buffer> {
+  encoding: BufferEncoding,
+): Promise<string> {
   const { path } = await buildout.download(url, {
     md5,
     logger: buildout.logger(part),
   });
-  return readTemplate(buildout, part, path);
+  return decodeTemplate(
+    buildout,
+    part,
+    url,
+    readTemplate(buildout, part, path),
+    encoding,
+  );
+}
+
+/** The template at `path` as text in `encoding`; see decodeTemplate. */
+function readText(
+  buildout: RecipeBuildout,
+  part: string,
+  path: string,
+  encoding: BufferEncoding,
+): string {
+  const bytes = readTemplate(buildout, part, path);
+  return decodeTemplate(buildout, part, path, bytes, encoding);
 }
 
 function readTemplate(
@@ -230,6 +333,8 @@ export default class Template implements Recipe {
     this.output = options.require("output");
     const inputEncoding = encodingOption(buildout, options, "input-encoding");
     const outputEncoding = encodingOption(buildout, options, "output-encoding");
+    const encode = (text: string) =>
+      encodeOutput(buildout, name, resolve(this.output), text, outputEncoding);
     // Accepted for compatibility; downloads are bounded by socket-timeout.
     options.get("timeout");
     this.overwrite = TRUE_VALUES.includes(
@@ -245,7 +350,7 @@ export default class Template implements Recipe {
     } else if (input !== undefined && existsSync(resolve(directory, input))) {
       const path = resolve(directory, input);
       origin = clipped(path);
-      source = readTemplate(buildout, name, path).toString(inputEncoding);
+      source = readText(buildout, name, path, inputEncoding);
       mode = statSync(path).mode & 0o7777;
     } else if (input !== undefined && input.startsWith("inline:")) {
       source = input.slice("inline:".length).trimStart();
@@ -255,32 +360,28 @@ export default class Template implements Recipe {
         source = "";
         const md5 = options.get("md5sum");
         this.render = async () =>
-          Buffer.from(
+          encode(
             expand(
               buildout,
               name,
               qualify(
-                (await fetchTemplate(buildout, name, url, md5)).toString(
-                  inputEncoding,
-                ),
+                await fetchTemplate(buildout, name, url, md5, inputEncoding),
                 name,
               ),
               clipped(url),
             ),
-            outputEncoding,
           );
       } else {
         const path = localTemplate(url, directory);
         origin = clipped(path);
-        source = readTemplate(buildout, name, path).toString(inputEncoding);
+        source = readText(buildout, name, path, inputEncoding);
       }
     } else {
       this.fail(`Input file '${clipped(input)}' does not exist.`);
     }
     if (!this.render) {
-      this.result = Buffer.from(
+      this.result = encode(
         expand(buildout, name, qualify(source, name), origin),
-        outputEncoding,
       );
     }
     this.mode = has("mode") ? parseMode(buildout, options) : mode;
@@ -364,7 +465,7 @@ export class SlaposTemplate implements Recipe {
     if (url !== undefined && isRemote(url)) {
       this.render = async () =>
         renderText(
-          (await fetchTemplate(buildout, name, url, md5sum)).toString("utf8"),
+          await fetchTemplate(buildout, name, url, md5sum, "utf8"),
           clipped(url),
         );
       return;
@@ -382,7 +483,7 @@ export class SlaposTemplate implements Recipe {
           );
         }
       }
-      source = bytes.toString("utf8");
+      source = decodeTemplate(buildout, name, path, bytes, "utf8");
     } else {
       source = inline!;
     }

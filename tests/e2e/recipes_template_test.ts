@@ -4,9 +4,16 @@
  * `slapos.recipe.template` (its default entry point).
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, statSync, utimesSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { pathToFileURL } from "node:url";
 import {
   expectError,
@@ -161,6 +168,70 @@ Deno.test("collective.recipe.template: the input file's mode is kept", async () 
   await expectOk(sample, "Installing template.\n");
   assert.equal(sample.cat("bin/run"), "#!/bin/sh\necho hi\n");
   assert.equal(modeOf(sample.path("bin/run")), "750");
+});
+
+Deno.test("collective.recipe.template: text an encoding cannot hold is an error, not mangled", async () => {
+  using sample = await sampleBuildout();
+  // "café" in latin-1, on the second line.
+  writeFileSync(
+    sample.path("latin.in"),
+    Buffer.from([0x23, 0x0a, 0x63, 0x61, 0x66, 0xe9, 0x0a]),
+  );
+  const cases: Array<[string, string]> = [
+    [
+      "input = latin.in",
+      "Couldn't read the template /sample-buildout/latin.in of [template]: " +
+      "line 2 is not utf-8 text",
+    ],
+    [
+      "input = latin.in\ninput-encoding = ascii",
+      "Couldn't read the template /sample-buildout/latin.in of [template]: " +
+      "line 2 is not ascii text",
+    ],
+    [
+      "inline = #\n  price: 5 €\noutput-encoding = latin-1",
+      "Couldn't write /sample-buildout/out of [template]: its line 2 " +
+      "holds '€', which latin-1 cannot encode",
+    ],
+    [
+      "inline = café\noutput-encoding = ascii",
+      "Couldn't write /sample-buildout/out of [template]: its line 1 " +
+      "holds 'é', which ascii cannot encode",
+    ],
+  ];
+  for (const [options, message] of cases) {
+    sample.write(
+      "buildout.cfg",
+      config("collective.recipe.template", `${options}\noutput = out`),
+    );
+    await expectError(sample, message);
+    assert.ok(!existsSync(sample.path("out")));
+  }
+
+  sample.write(
+    "buildout.cfg",
+    config(
+      "collective.recipe.template",
+      "input = latin.in\ninput-encoding = latin-1\noutput = out",
+    ),
+  );
+  await expectOk(sample, "Installing template.\n");
+  assert.equal(sample.cat("out"), "#\ncafé\n");
+});
+
+Deno.test("slapos.recipe.template: a template that is not utf-8 is an error, not mangled", async () => {
+  using sample = await sampleBuildout();
+  writeFileSync(sample.path("latin.in"), Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+  sample.write(
+    "buildout.cfg",
+    config("slapos.recipe.template", "url = latin.in\noutput = out"),
+  );
+  await expectError(
+    sample,
+    "Couldn't read the template /sample-buildout/latin.in of [template]: " +
+      "line 1 is not utf-8 text",
+  );
+  assert.ok(!existsSync(sample.path("out")));
 });
 
 Deno.test("collective.recipe.template: ${name} means an option of the part", async () => {
