@@ -1025,3 +1025,23 @@ Deno.test("a destination that is a file is a user error", async () => {
   assert.equal(readFileSync(dest, "utf8"), "file");
   onlyEntries(tmp.path, ["a.tar", "dest"]);
 });
+
+Deno.test("a destination that is a symlink to a directory is unpacked into, as the recipes' os.path.isdir sees it", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(tmp.path, "a.tar", tar([{ name: "x", data: "x" }]));
+  const real = join(tmp.path, "real");
+  mkdirSync(real);
+  const dest = join(tmp.path, "dest");
+  symlinkSync(real, dest);
+  const added = await extract(file, dest);
+  assert.deepEqual(added, [join(dest, "x")]);
+  assert.deepEqual(listing(real), ['- 644 x "x"']);
+  // a link to nothing is not a directory: it stays
+  const dangling = join(tmp.path, "dangling");
+  symlinkSync(join(tmp.path, "nowhere"), dangling);
+  await assert.rejects(
+    () => extract(file, dangling),
+    /dangling exists and is not a directory/,
+  );
+  onlyEntries(tmp.path, ["a.tar", "dangling", "dest", "real"]);
+});
