@@ -1045,3 +1045,25 @@ Deno.test("a destination that is a symlink to a directory is unpacked into, as t
   );
   onlyEntries(tmp.path, ["a.tar", "dangling", "dest", "real"]);
 });
+
+Deno.test("an empty tar (its end-of-archive blocks alone) unpacks to nothing, plain or compressed, as tarfile reads it", async () => {
+  using tmp = tempDir();
+  for (
+    const [name, data] of [
+      ["empty.tar", tar([])],
+      ["empty.tar.gz", compress(tar([]), "gzip")],
+      ["empty.tar.xz", compress(tar([]), "xz")],
+    ] as const
+  ) {
+    const file = archiveFile(tmp.path, name, data);
+    const dest = join(tmp.path, `${name}.out`);
+    assert.deepEqual(await extract(file, dest), [], name);
+    assert.deepEqual(readdirSync(dest), [], name);
+  }
+  // too short to hold even that: not a tar
+  const short = archiveFile(tmp.path, "short", new Uint8Array(511));
+  await rejects(
+    () => extract(short, join(tmp.path, "short.out")),
+    /short: not a recognized archive/,
+  );
+});
