@@ -1067,3 +1067,18 @@ Deno.test("an empty tar (its end-of-archive blocks alone) unpacks to nothing, pl
     /short: not a recognized archive/,
   );
 });
+
+Deno.test("a destination under a file says the file is not a directory", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(tmp.path, "a.tar", tar([{ name: "x", data: "x" }]));
+  const parts = join(tmp.path, "parts");
+  writeFileSync(parts, "file");
+  await assert.rejects(
+    () => extract(file, join(parts, "pkg")),
+    (err: unknown) =>
+      err instanceof UserError &&
+      err.message ===
+        `Couldn't extract ${file} into ${parts}/pkg: ${parts} is not a directory`,
+  );
+  onlyEntries(tmp.path, ["a.tar", "parts"]);
+});
