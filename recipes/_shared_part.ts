@@ -10,7 +10,6 @@ import {
   accessSync,
   constants,
   existsSync,
-  mkdirSync,
   renameSync,
   statSync,
   writeFileSync,
@@ -26,6 +25,7 @@ import { lockBuild } from "../lib/install/lock_build.ts";
 import { holds } from "../lib/path_holds.ts";
 import { makeReadOnly, removeTree } from "./_paths.ts";
 import { clipped } from "../lib/errors.ts";
+import { makeDirectories } from "../lib/directories.ts";
 
 const MARKER = ".buildout-shared.json";
 
@@ -135,7 +135,7 @@ export class SharedPart {
     }
     removeTree(location);
     try {
-      mkdirSync(location, { recursive: true });
+      makeDirectories(location);
       await build();
       if (!existsSync(location)) {
         throw new this.buildout.UserError(

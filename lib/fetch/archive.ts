@@ -86,7 +86,7 @@ export async function extract(
     const format = statSync(archive, { throwIfNoEntry: false })?.isDirectory()
       ? undefined
       : detectFormat(archive);
-    madeParent = mkdirSync(dirname(target), { recursive: true });
+    madeParent = makeParent(archive, target);
     tmp = hiddenTemp(target);
     mkdirSync(tmp);
     tree = new Tree(tmp, archive, options.excludes);
@@ -190,6 +190,26 @@ function systemError(
     oneLine(`Couldn't extract ${archive} into ${target}: ${fsReason(err)}`) +
       name,
   );
+}
+
+/**
+ * Creates the missing parents of `target`; returns the first it created.
+ *
+ * @throws {UserError} when a file (or a dangling link) stands where the
+ *   parent should be, which mkdir reports as "file exists".
+ */
+function makeParent(archive: string, target: string): string | undefined {
+  const parent = dirname(target);
+  try {
+    return mkdirSync(parent, { recursive: true });
+  } catch (err) {
+    if ((err as { code?: string }).code !== "EEXIST") throw err;
+    throw new UserError(
+      oneLine(
+        `Couldn't extract ${archive} into ${target}: ${parent} is not a directory`,
+      ),
+    );
+  }
 }
 
 /**

@@ -1025,3 +1025,60 @@ Deno.test("a destination that is a file is a user error", async () => {
   assert.equal(readFileSync(dest, "utf8"), "file");
   onlyEntries(tmp.path, ["a.tar", "dest"]);
 });
+
+Deno.test("a destination that is a symlink to a directory is unpacked into, as the recipes' os.path.isdir sees it", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(tmp.path, "a.tar", tar([{ name: "x", data: "x" }]));
+  const real = join(tmp.path, "real");
+  mkdirSync(real);
+  const dest = join(tmp.path, "dest");
+  symlinkSync(real, dest);
+  const added = await extract(file, dest);
+  assert.deepEqual(added, [join(dest, "x")]);
+  assert.deepEqual(listing(real), ['- 644 x "x"']);
+  // a link to nothing is not a directory: it stays
+  const dangling = join(tmp.path, "dangling");
+  symlinkSync(join(tmp.path, "nowhere"), dangling);
+  await assert.rejects(
+    () => extract(file, dangling),
+    /dangling exists and is not a directory/,
+  );
+  onlyEntries(tmp.path, ["a.tar", "dangling", "dest", "real"]);
+});
+
+Deno.test("an empty tar (its end-of-archive blocks alone) unpacks to nothing, plain or compressed, as tarfile reads it", async () => {
+  using tmp = tempDir();
+  for (
+    const [name, data] of [
+      ["empty.tar", tar([])],
+      ["empty.tar.gz", compress(tar([]), "gzip")],
+      ["empty.tar.xz", compress(tar([]), "xz")],
+    ] as const
+  ) {
+    const file = archiveFile(tmp.path, name, data);
+    const dest = join(tmp.path, `${name}.out`);
+    assert.deepEqual(await extract(file, dest), [], name);
+    assert.deepEqual(readdirSync(dest), [], name);
+  }
+  // too short to hold even that: not a tar
+  const short = archiveFile(tmp.path, "short", new Uint8Array(511));
+  await rejects(
+    () => extract(short, join(tmp.path, "short.out")),
+    /short: not a recognized archive/,
+  );
+});
+
+Deno.test("a destination under a file says the file is not a directory", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(tmp.path, "a.tar", tar([{ name: "x", data: "x" }]));
+  const parts = join(tmp.path, "parts");
+  writeFileSync(parts, "file");
+  await assert.rejects(
+    () => extract(file, join(parts, "pkg")),
+    (err: unknown) =>
+      err instanceof UserError &&
+      err.message ===
+        `Couldn't extract ${file} into ${parts}/pkg: ${parts} is not a directory`,
+  );
+  onlyEntries(tmp.path, ["a.tar", "parts"]);
+});

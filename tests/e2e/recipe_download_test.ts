@@ -907,3 +907,29 @@ shared = true
     await server.close();
   }
 });
+
+Deno.test("download recipes: a file where the parts directory should be is a one-line error", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.remove("parts");
+  sample.write("parts", "");
+  for (
+    const recipe of [
+      "download",
+      "slapos.recipe.build:download",
+      "slapos.recipe.build:download-unpacked",
+    ]
+  ) {
+    sample.write(
+      "buildout.cfg",
+      config(`recipe = ${recipe}\nurl = ${server.url}pkg-1.0.tar.gz`),
+    );
+    const result = await sample.run("");
+    assert.equal(result.code, 1, recipe);
+    assert.match(
+      sample.normalize(result.stderr),
+      /^While:\n {2}Installing x\.\nError: .*\/sample-buildout\/parts(\/x: | is )not a directory\n$/,
+      recipe,
+    );
+  }
+});

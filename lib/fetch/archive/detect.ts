@@ -76,6 +76,9 @@ export function detect(file: string): ArchiveFormat | undefined {
     ) return "zip";
     const size = fstatSync(fd).size;
     if (size >= 22 && hasZipEnd(fd, size)) return "zip";
+    // An empty tar is its end-of-archive blocks alone, as tarfile and GNU
+    // tar read a zero block first: its compressed forms unpack too.
+    if (read === HEAD && bytes.every((b) => b === 0)) return "tar";
     return undefined;
   } finally {
     closeSync(fd);

@@ -11,6 +11,7 @@ import {
   renameSync,
   rmSync,
   type Stats,
+  statSync,
 } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
@@ -67,7 +68,11 @@ export function place(
       moved,
     };
   }
-  if (!existing.isDirectory()) {
+  // a symlink to a directory is one, as the recipes' os.path.isdir sees it
+  if (
+    !existing.isDirectory() &&
+    !statSync(destination, { throwIfNoEntry: false })?.isDirectory()
+  ) {
     throw new UserError(
       `Couldn't extract ${archive}: ${destination} exists and is not a directory`,
     );
