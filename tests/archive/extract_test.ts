@@ -9,6 +9,7 @@ import { Buffer } from "node:buffer";
 import { createHash, randomBytes } from "node:crypto";
 import {
   existsSync,
+  lchownSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -1044,6 +1045,14 @@ Deno.test("a destination that is a symlink to a directory is unpacked into, as t
     /dangling exists and is not a directory/,
   );
   onlyEntries(tmp.path, ["a.tar", "dangling", "dest", "real"]);
+  // a link another user made is not followed (root can make one here)
+  if (process.getuid?.() !== 0) return;
+  lchownSync(dest, 4242, 4242);
+  await assert.rejects(
+    () => extract(file, dest),
+    /dest is a symbolic link owned by user 4242, not by root/,
+  );
+  assert.deepEqual(listing(real), ['- 644 x "x"']);
 });
 
 Deno.test("an empty tar (its end-of-archive blocks alone) unpacks to nothing, plain or compressed, as tarfile reads it", async () => {

@@ -15,6 +15,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
+import { trustedOwners, UntrustedLink } from "../../trusted_links.ts";
 import { UserError } from "../../errors.ts";
 import { ArchiveError } from "./errors.ts";
 
@@ -76,6 +77,13 @@ export function place(
     throw new UserError(
       `Couldn't extract ${archive}: ${destination} exists and is not a directory`,
     );
+  }
+  // when a trusted user made it (recipes run in the buildout directory),
+  // not another who planted it to have the files written elsewhere
+  if (
+    existing.isSymbolicLink() && !trustedOwners(process.cwd()).has(existing.uid)
+  ) {
+    throw new UntrustedLink(destination, existing.uid);
   }
   const moves: Array<[string, string]> = [];
   const added: string[] = [];
