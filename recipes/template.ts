@@ -40,6 +40,7 @@ import { clipped, fsReason, oneLine } from "../lib/errors.ts";
 import { fileUrlPath } from "../lib/fetch/file_url.ts";
 import { isFile } from "./_paths.ts";
 import { substitute } from "../lib/config/substitute.ts";
+import { firstBadLine } from "../lib/config/text.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -85,15 +86,22 @@ const UNENCODABLE: Partial<Record<BufferEncoding, RegExp>> = {
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** Whether `bytes` is text in `encoding` (every byte is latin-1 text). */
-function decodable(bytes: Uint8Array, encoding: BufferEncoding): boolean {
-  if (encoding === "ascii") return bytes.every((byte) => byte < 0x80);
-  if (encoding !== "utf8") return true;
+/**
+ * The number of the first line of `bytes` that is not text in `encoding`;
+ * 0 when every line is (latin-1 holds every byte).
+ */
+function badLine(bytes: Uint8Array, encoding: BufferEncoding): number {
+  if (encoding === "ascii") {
+    const bad = bytes.findIndex((byte) => byte >= 0x80);
+    return bad < 0 ? 0 : bytes.subarray(0, bad).filter((b) => b === 0x0a)
+      .length + 1;
+  }
+  if (encoding !== "utf8") return 0;
   try {
     UTF8.decode(bytes);
-    return true;
+    return 0;
   } catch {
-    return false;
+    return firstBadLine(bytes);
   }
 }
 
@@ -111,14 +119,8 @@ function decodeTemplate(
   bytes: Buffer,
   encoding: BufferEncoding,
 ): string {
-  if (decodable(bytes, encoding)) return bytes.toString(encoding);
-  // No UTF-8 sequence holds a newline byte, so lines can be checked alone.
-  let line = 1;
-  for (let start = 0;; line++) {
-    const end = bytes.indexOf(0x0a, start);
-    if (end < 0 || !decodable(bytes.subarray(start, end), encoding)) break;
-    start = end + 1;
-  }
+  const line = badLine(bytes, encoding);
+  if (!line) return bytes.toString(encoding);
   throw new buildout.UserError(
     `Couldn't read the template ${clipped(path)} of [${
       clipped(part)

@@ -1,6 +1,7 @@
 /** `<=` section extension (macros), applied before substitution. */
 import { clipped, UserError } from "../errors.ts";
 import { isOperatorKey } from "./annotated.ts";
+import { addLines, removeLines } from "./merge.ts";
 
 /** A section's raw options: a Map, or a view of another structure. */
 export interface RawSection extends Iterable<[string, string]> {
@@ -79,22 +80,17 @@ export function setOwnOptions(
     if (isOperatorKey(key)) (operators ??= []).push(key);
     else result.set(key, get(key));
   }
+  if (!operators) return result;
   // zc.buildout applies every `+=` before any `-=`.
   for (const add of [true, false]) {
-    for (const key of operators ?? []) {
+    for (const key of operators) {
       if (key.endsWith("+") !== add) continue;
       const name = key.slice(0, -1).trimEnd();
-      const previous = result.get(name) ?? "";
-      const lines = get(key);
-      if (add) {
-        result.set(name, previous ? previous + "\n" + lines : lines);
-      } else {
-        const removed = new Set(lines.split("\n"));
-        result.set(
-          name,
-          previous.split("\n").filter((l) => !removed.has(l)).join("\n"),
-        );
-      }
+      const previous = result.get(name);
+      result.set(
+        name,
+        add ? addLines(previous, get(key)) : removeLines(previous, get(key)),
+      );
     }
   }
   return result;

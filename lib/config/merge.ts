@@ -55,20 +55,29 @@ function applyOperator(
   const name = key.slice(0, -1).trimEnd();
   // The layer's own plain value comes first: `x = a` then `x += b` in one file.
   const previous = base.get(name);
-  let value: string;
-  if (add) {
-    value = previous?.value ? previous.value + "\n" + v.value : v.value;
-  } else {
-    // A set: removing thousands of lines from thousands stays linear.
-    const lines = new Set(v.value.split("\n"));
-    value = (previous?.value ?? "").split("\n").filter((l) => !lines.has(l))
-      .join("\n");
-  }
+  const value = add
+    ? addLines(previous?.value, v.value)
+    : removeLines(previous?.value, v.value);
   const notes: Note[] = previous ? previous.notes.slice() : [];
   for (const note of v.notes) {
     notes.push({ op: add ? "+=" : "-=", source: note.source });
   }
   base.set(name, { value, notes });
+}
+
+/** `previous` with the lines of `added` after it, as `+=` makes it. */
+export function addLines(previous: string | undefined, added: string): string {
+  return previous ? previous + "\n" + added : added;
+}
+
+/** `previous` without the lines of `removed`, as `-=` makes it. */
+export function removeLines(
+  previous: string | undefined,
+  removed: string,
+): string {
+  // A set: removing thousands of lines from thousands stays linear.
+  const lines = new Set(removed.split("\n"));
+  return (previous ?? "").split("\n").filter((l) => !lines.has(l)).join("\n");
 }
 
 /**

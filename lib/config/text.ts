@@ -116,7 +116,6 @@ export function tooLarge(source: string): UserError {
   );
 }
 
-/** The 1-based number of the first line of `bytes` that is not UTF-8. */
 /**
  * The number of the first line of `bytes` that is not UTF-8, for the error
  * saying so (only then: it decodes line by line).
