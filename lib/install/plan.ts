@@ -117,11 +117,9 @@ export class PartPlan {
     );
     // Got in the order zc.buildout initializes the sections, as one
     // working set holds them all: the first part's recipe picks first.
-    const parts = only.length ? only : words(
-      [...sections.get("buildout") ?? []].findLast(([option]) =>
-        option === "parts"
-      )?.[1],
-    );
+    const parts = only.length
+      ? only
+      : words(this.buildout.section("buildout").get("parts"));
     const order = initializationOrder(sections, ["buildout"], parts);
     const specs = new Set<string>();
     const others = new Set<string>();
