@@ -38,6 +38,7 @@ import {
   UserError,
 } from "../errors.ts";
 import type { Distributions } from "../dists/distributions.ts";
+import { parseRequirement } from "../dists/requirement.ts";
 import type { Dist } from "../dists/metadata.ts";
 import { DevelopLinks } from "./develop_links.ts";
 import { settled } from "../settled.ts";
@@ -131,12 +132,31 @@ const BUILTIN_UNINSTALLERS: Record<string, UninstallRecipe> = {
   "collective.recipe.cmd:sh": uninstallCmd,
 };
 
-/** `pkg:entry` → `["pkg", "entry"]`; no entry means `default`. */
+/**
+ * `pkg:entry` → `["pkg", "entry"]`; no entry means `default`. A built-in
+ * recipe's name with a version (`plone.recipe.command==1.1`, valid in
+ * zc.buildout) is that built-in: it stands in for every release.
+ */
 export function parseSpec(spec: string): [string, string] {
   const text = spec.trim();
   const colon = text.indexOf(":");
-  if (colon < 0) return [text, "default"];
-  return [text.slice(0, colon).trim(), text.slice(colon + 1).trim()];
+  const pkg = colon < 0 ? text : text.slice(0, colon).trim();
+  const entry = colon < 0 ? "default" : text.slice(colon + 1).trim();
+  return [VERSIONED.test(pkg) ? builtinName(pkg) : pkg, entry];
+}
+
+const VERSIONED = /[=<>!~]/;
+
+/** The built-in package a versioned requirement names, else `pkg` itself. */
+function builtinName(pkg: string): string {
+  try {
+    const { name } = parseRequirement(pkg);
+    return BUILTIN_PACKAGES.has(name) ? name : pkg;
+  } catch (error) {
+    // Not a requirement: reported later as an unknown recipe.
+    if (error instanceof UserError) return pkg;
+    throw error;
+  }
 }
 
 /**

@@ -75,6 +75,11 @@ Deno.test("plone.recipe.command: install, update, reinstall, uninstall", async (
   await locationLifecycle(sample, "plone.recipe.command");
 });
 
+Deno.test("plone.recipe.command pinned to a release, as zc.buildout allows, is the built-in", async () => {
+  using sample = await sampleBuildout();
+  await locationLifecycle(sample, "plone.recipe.command == 1.1");
+});
+
 Deno.test("command: no update-command means a silent update", async () => {
   using sample = await sampleBuildout();
   sample.write("buildout.cfg", config("command", "command = true"));

@@ -41,6 +41,20 @@ Deno.test("parseSpec splits name and entry", () => {
   ]);
 });
 
+Deno.test("parseSpec takes a built-in's name with a version as the built-in", () => {
+  assert.deepEqual(parseSpec("zc.buildout>=1.5,<3:debug"), [
+    "zc.buildout",
+    "debug",
+  ]);
+  assert.deepEqual(parseSpec("plone.recipe.command==1.1"), [
+    "plone.recipe.command",
+    "default",
+  ]);
+  // Other requirements stay whole: they name distributions to get.
+  assert.deepEqual(parseSpec("spam==1"), ["spam==1", "default"]);
+  assert.deepEqual(parseSpec("debug==x y"), ["debug==x y", "default"]);
+});
+
 Deno.test("built-in recipes load under their names and aliases", async () => {
   const loader = new RecipeLoader("/nonexistent");
   await loader.preload(["debug", "zc.buildout:debug", "mkdir", "nope"]);
