@@ -44,6 +44,11 @@ import { type Distributions, distributionsOf } from "../dists/distributions.ts";
 import { isUrl as isLinkUrl, localArchives } from "../dists/finder.ts";
 import { compareVersions } from "../dists/version.ts";
 import { holds } from "../path_holds.ts";
+import {
+  DEFAULT_DOWNLOAD_CACHE,
+  DEFAULT_EXTENDS_CACHE,
+  defaultBundlePath,
+} from "./bundle_paths.ts";
 
 /** Options of the bundle command line: `[-o OUT.tar.gz] [--with-parts]`. */
 export interface BundleArgs {
@@ -97,8 +102,6 @@ export function parseBundleArgs(args: string[]): BundleArgs {
 
 /** Name of the configuration the bundle adds for the offline host. */
 const OFFLINE_CFG = "offline.cfg";
-const DEFAULT_DOWNLOAD_CACHE = "downloads";
-const DEFAULT_EXTENDS_CACHE = "extends-cache";
 // Version-control data is no use on the target and can be large.
 const SKIPPED_NAMES = new Set([".git", ".hg", ".svn", ".bzr"]);
 
@@ -130,7 +133,7 @@ export async function bundle(
     );
   }
   refuseOwnOfflineConfig(join(directory, OFFLINE_CFG));
-  const defaultOutput = join(directory, `${basename(directory)}.tar.gz`);
+  const defaultOutput = defaultBundlePath(directory);
   const output = args.output === undefined
     ? defaultOutput
     : resolve(request.cwd, args.output);

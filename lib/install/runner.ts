@@ -46,6 +46,7 @@ import { recordFailedPart } from "./failed_part.ts";
 import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "./pyrepr.ts";
 import { realPaths } from "./signature.ts";
+import { bundleWrites } from "../commands/bundle_paths.ts";
 import { holds } from "../path_holds.ts";
 import { sweepAbandoned } from "../fetch/hidden_temp.ts";
 import { OtherBuildouts } from "./other_buildout.ts";
@@ -249,11 +250,13 @@ class InstallRun {
     }
     // A develop package holding the buildout (`develop = .`) must not be
     // signed by what runs write, or each run would reinstall its parts:
-    // the caches too, which bundle and offline builds keep inside.
+    // the caches too, which bundle and offline builds keep inside, and
+    // what a bundle leaves there.
     const installed = this.main.require("installed");
     const written = STANDARD_DIRECTORIES.map((name) =>
       this.main.require(`${name}-directory`)
     );
+    written.push(...bundleWrites(this.directory));
     for (const name of ["download-cache", "extends-cache"]) {
       const cache = this.main.get(name);
       if (cache) written.push(cache);

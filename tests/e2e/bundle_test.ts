@@ -550,6 +550,29 @@ Deno.test("bundle carries a develop package that is the buildout directory itsel
   assert.equal(readFileSync(join(unpacked, "parts", "hello"), "utf8"), "Hi\n");
 });
 
+Deno.test("the default bundle archive inside a develop = . buildout does not reinstall its parts", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  sample.write(
+    dir,
+    "package.json",
+    JSON.stringify({ buildout: { recipes: { default: "./greet.js" } } }),
+  );
+  sample.write(dir, "greet.js", RECIPE);
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\ndevelop = .\nparts = hello\n[hello]\nrecipe = project\ntext = Hi\n",
+  );
+  const bundled = await sample.system(["bundle"], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.ok(existsSync(join(dir, "project.tar.gz")));
+  const rerun = await sample.system([], { cwd: dir });
+  assert.equal(rerun.code, 0, rerun.output);
+  assert.match(rerun.stdout, /^Updating hello\.$/m);
+  assert.doesNotMatch(rerun.output, /Uninstalling/);
+});
+
 Deno.test("bundle: bad arguments are user errors", async () => {
   using sample = await sampleBuildout();
   const result = await sample.system("bundle --nope");
