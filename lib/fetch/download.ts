@@ -71,7 +71,14 @@ export interface OptionSource {
  */
 export type DownloadSettings =
   & Omit<DownloadOptions, keyof DownloadRequest>
-  & { http?: Partial<HttpSettings> };
+  & {
+    http?: Partial<HttpSettings>;
+    /**
+     * Checks a complete download before it replaces a cached copy; what
+     * it throws keeps the copy (in fall-back mode the copy is then used).
+     */
+    accept?: (path: string) => void;
+  };
 
 /** What one download checks (`md5`, `sha256`) and where it copies to. */
 export type DownloadRequest = Pick<DownloadOptions, "md5" | "sha256" | "path">;
@@ -104,6 +111,7 @@ export class Download {
   readonly downloadCache?: string;
   readonly http: HttpSettings;
   private readonly logger: RecipeLogger;
+  private readonly accept?: (path: string) => void;
 
   constructor(
     options: OptionSource = new Map(),
@@ -123,6 +131,7 @@ export class Download {
         options.get("install-from-cache") === "true");
     this.logger = settings.logger ?? buildoutLogger;
     this.http = { ...httpSettings(options), ...settings.http };
+    this.accept = settings.accept;
   }
 
   /** The directory cached copies go to; undefined without a cache. */
@@ -280,6 +289,7 @@ export class Download {
         );
       }
       if (target === undefined) return { path: temp, isTemp: true };
+      this.accept?.(temp);
       renameInto(temp, target);
       return { path: target, isTemp: false };
     } catch (err) {

@@ -2,10 +2,12 @@
  * Reading a configuration file from a URL, as zc.buildout's `_open` does:
  * through the download utility with the extends cache in fall-back mode, so
  * online a fresh copy is always fetched (and cached), while offline or when
- * the server fails the cached copy is used. The cache keeps each file under
+ * the server fails the cached copy is used. A fresh copy replaces the cached
+ * one only when it reads as configuration. The cache keeps each file under
  * the MD5 of its URL.
  */
 import { UrlNotFound } from "../config/load.ts";
+import { parse } from "../config/parse.ts";
 import { MAX_CONFIG_BYTES, readConfigText, tooLarge } from "../config/text.ts";
 import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { Download, type OptionSource, silentLogger } from "./download.ts";
@@ -36,6 +38,11 @@ export async function fetchText(
     // allow-hosts governs what buildout installs, not the files it is told
     // to extend (as in zc.buildout).
     http: { allowHosts: ["*"], maxBytes: MAX_CONFIG_BYTES },
+    // A server answering with something else (a maintenance page) must
+    // not replace the copy an offline run will need.
+    accept: (path) => {
+      parse(readConfigText(path, url), url, () => true);
+    },
   });
   let path: string;
   let isTemp: boolean;

@@ -266,6 +266,39 @@ Error: Error downloading extends for URL http://localhost/missing.cfg: HTTP Erro
   s.assertNoTemporaries();
 });
 
+Deno.test("a page that is not configuration (a maintenance page) never replaces the cached copy", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  sample.mkdir("cache");
+  s.serve("base.cfg", "[buildout]\nparts =\nfoo = bar\n");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nextends = ${s.url}base.cfg\nextends-cache = cache\n`,
+  );
+  assert.match(await s.buildout("annotate"), /^foo= bar$/m);
+  const cached = sample.cat("cache", s.hashOf("base.cfg"));
+  s.serve("base.cfg", "<html>\n<body>Down for maintenance</body>\n</html>\n");
+  // Online, the server's failure falls back to the copy, as any failure.
+  assert.match(await s.buildout("annotate"), /^foo= bar$/m);
+  assert.equal(sample.cat("cache", s.hashOf("base.cfg")), cached);
+  assert.match(await s.buildout("-o annotate"), /^foo= bar$/m);
+  // With nothing cached, the page is the error, naming the URL and line.
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nextends = ${s.url}base.cfg\nextends-cache = cache2\n`,
+  );
+  sample.mkdir("cache2");
+  assert.equal(
+    await s.buildout(),
+    `While:
+  Initializing.
+Error: http://localhost/base.cfg, line 1: text before the first section header: '<html>'
+`,
+  );
+  assert.deepEqual(sample.ls("cache2"), []);
+  s.assertNoTemporaries();
+});
+
 Deno.test("a URL both the user defaults and the project extend fills both caches", async () => {
   using sample = await sampleBuildout();
   await using s = await new Session(sample).start();
