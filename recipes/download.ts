@@ -132,6 +132,11 @@ export class HexagonitDownload implements Recipe {
   }
 
   async install(): Promise<string[]> {
+    // The original file name, even when the cache names files by hash;
+    // a URL naming none is refused before anything is downloaded.
+    const name = this.downloadOnly
+      ? this.filename || urlFileName(this.url)
+      : "";
     return await withDownload(
       this.buildout,
       this.url,
@@ -140,7 +145,7 @@ export class HexagonitDownload implements Recipe {
         sha256: this.sha256,
         hashName: hexagonitBool(this.options.get("hash-name")),
       },
-      (file) => this.downloadOnly ? this.place(file) : this.unpack(file),
+      (file) => name ? this.place(file, name) : this.unpack(file),
     );
   }
 
@@ -149,14 +154,13 @@ export class HexagonitDownload implements Recipe {
     if (hexagonitBool(this.options.get("on-update"))) await this.install();
   }
 
-  /** `download-only`: copies the file into the destination. */
-  private place(file: string): string[] {
+  /** `download-only`: copies the file into the destination as `name`. */
+  private place(file: string, name: string): string[] {
     const destination = this.destination;
     requireFile(this.buildout, this.url, file);
     this.checkDestination();
     const created = !exists(destination);
-    // The original file name, even when the cache names files by hash.
-    const target = join(destination, this.filename || urlFileName(this.url));
+    const target = join(destination, name);
     // Registered, so a failure or a killed run has it removed.
     if (created) this.options.created(destination);
     makeDirectories(destination);

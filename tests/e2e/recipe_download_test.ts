@@ -546,7 +546,10 @@ Deno.test("a file placed as it is needs a URL that names one", async () => {
   ) {
     for (const url of [server.url, `${server.url}.`, `${server.url}sub/..`]) {
       sample.write("buildout.cfg", config(`${options}\nurl = ${url}`));
+      const requests = server.requests.length;
       const result = await run(sample);
+      // Refused before downloading (a listing, say) for nothing.
+      assert.equal(server.requests.length, requests, options);
       assert.match(
         result.stderr,
         new RegExp(`\\nError: The URL ${url} names no file\\n$`),
