@@ -88,6 +88,12 @@ export class PartPlan {
       const spec = this.buildout.rawOption(name, "recipe");
       if (spec && !spec.includes("${")) bySection.set(name, spec);
     }
+    // Extensions ran: a section initialized by then holds its recipe as it
+    // is now, which an extension may have set or substituted.
+    for (const options of this.buildout.initializedSections()) {
+      const spec = options.has("recipe") ? options.get("recipe") : undefined;
+      if (spec) bySection.set(options.name, spec);
+    }
     const all = new Set(bySection.values());
     // Finding the reachable sections reads every option of the
     // configuration: worth it only when there is a distribution to get.

@@ -904,6 +904,37 @@ unload ["buildout"]
   );
 });
 
+Deno.test("A recipe an extension sets, or that substitutes from a section it set, is loaded", async () => {
+  using sample = await sampleBuildout();
+  await useExtension(
+    sample,
+    `export function ext(buildout) {
+  buildout.section("p").set("recipe", "debug");
+  buildout.section("names").set("which", "debug");
+  buildout.section("q");
+}
+export function unload() {}
+`,
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = demo\nextensions = demo\nparts = p q\n" +
+      "[p]\nrecipe = mkdir\npaths = x\n[names]\n" +
+      "[q]\nrecipe = ${names:which}\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/demo'
+Installing p.
+  paths='x'
+  recipe='debug'
+Installing q.
+  recipe='debug'
+`,
+  );
+});
+
 /**
  * A develop package `name` in the directory of that name: a recipe printing
  * `install NAME`, and an unload entry point printing `unload NAME`.
