@@ -709,6 +709,52 @@ Error: Bad version 0.2
   }
 });
 
+Deno.test("Preferring Final Releases: accept-buildout-test-releases takes pre-releases of recipes", async () => {
+  using sample = await sampleBuildout();
+  const server = await linkServer(sample);
+  try {
+    const config = (extra = "") => linkServerConfig(server.url, "demo", extra);
+    sample.write("buildout.cfg", config());
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'demo'.
+Got demo 0.3.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.1.
+Installing eggs.
+demo 0.3
+`,
+    );
+    // As zc.buildout 1.5.2 gets recipes and extensions with prefer_final
+    // = not accept-buildout-test-releases, whatever prefer-final says.
+    await expectOk(
+      sample,
+      "buildout:accept-buildout-test-releases=true",
+      `Getting distribution for 'demo'.
+Got demo 0.4c1.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.2c1.
+Uninstalling eggs.
+Installing eggs.
+demo 0.4c1
+`,
+    );
+    sample.write(
+      "buildout.cfg",
+      config("accept-buildout-test-releases = true\nprefer-final = true\n"),
+    );
+    await expectOk(sample, "", "Updating eggs.\ndemo 0.4c1\n");
+    await expectError(
+      sample,
+      "buildout:accept-buildout-test-releases=yes",
+      "Invalid value for accept-buildout-test-releases option: yes",
+    );
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("-v reports each pick, and the dependency that led to it, as zc.buildout's easy_install logs them", async () => {
   using sample = await sampleBuildout();
   const server = await linkServer(sample);
