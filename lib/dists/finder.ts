@@ -147,6 +147,11 @@ export class Finder {
     return this.findLinks.includes(location);
   }
 
+  /** True when a find-links location or an index is known, read or not. */
+  get hasLocations(): boolean {
+    return this.findLinks.length > 0 || this.options.indexes.length > 0;
+  }
+
   /** True when only local locations are read. */
   get offline(): boolean {
     return this.options.offline;

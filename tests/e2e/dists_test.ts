@@ -835,6 +835,12 @@ recipe = demo
       "-o",
       `Couldn't find a distribution for 'demo' (looked in /sample-buildout/local (not found); offline, so only local locations and the download cache count).`,
     );
+    // Only remote locations: none is searched, but they are configured.
+    await expectError(
+      sample,
+      `-o buildout:find-links=${server.url} buildout:index=${server.url}index/`,
+      `Couldn't find a distribution for 'demo' (the find-links and index are all remote; offline, so only local locations and the download cache count).`,
+    );
     // install-from-cache alone, as in an offline.cfg without offline.
     sample.mkdir("cache");
     await expectError(
