@@ -361,6 +361,7 @@ function lazyTransport(make: () => Promise<DistTransport>): DistTransport {
     readPage: async (url) => await (await get()).readPage(url),
     fetchArchive: async (url, checksums) =>
       await (await get()).fetchArchive(url, checksums),
+    allows: async (url) => await (await get()).allows(url),
     extract: async (archive, destination) =>
       await (await get()).extract(archive, destination),
   };

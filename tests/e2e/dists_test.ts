@@ -815,6 +815,87 @@ spam 1.0
   );
 });
 
+Deno.test("Allow hosts: links to other hosts are skipped, as setuptools skips them, and what allowed hosts offer is got", async () => {
+  using sample = await sampleBuildout();
+  const mirror = sample.tmpdir("mirror");
+  for (const version of ["0.2", "0.3"]) {
+    await writeDist(
+      join(mirror, `demo-${version}.tgz`),
+      recipeDist("demo", version, `demo ${version}`, ["demoneeded"]),
+    );
+  }
+  await writeDist(
+    join(mirror, "demoneeded-1.0.tgz"),
+    recipeDist("demoneeded", "1.0", ""),
+  );
+  const server = await startServer(mirror);
+  // The same server under a host name allow-hosts leaves out.
+  const elsewhere = server.url.replace("127.0.0.1", "localhost");
+  writeFileSync(
+    join(mirror, "page.html"),
+    `<html><body>
+<a href="${elsewhere}demo-0.3.tgz">demo-0.3.tgz</a>
+<a href="demo-0.2.tgz">demo-0.2.tgz</a>
+<a href="demoneeded-1.0.tgz">demoneeded-1.0.tgz</a>
+</body></html>
+`,
+  );
+  try {
+    const config = (recipe: string, findLinks = `${server.url}page.html`) =>
+      `[buildout]
+parts = eggs
+find-links = ${findLinks}
+allow-hosts = 127.0.0.1
+
+[eggs]
+recipe = ${recipe}
+`;
+    sample.write("buildout.cfg", config("demo"));
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'demo'.
+Got demo 0.2.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.0.
+Installing eggs.
+demo 0.2
+`,
+    );
+    assert.deepEqual(server.requests, [
+      "/page.html",
+      "/demo-0.2.tgz",
+      "/demoneeded-1.0.tgz",
+    ]);
+
+    // Only a host left out offers what is asked for: the error says so.
+    const port = new URL(server.url).port;
+    sample.write("buildout.cfg", config("demo>0.2"));
+    await expectError(
+      sample,
+      "",
+      `Couldn't find a distribution for 'demo>0.2' (only 0.2 exists; looked in http://127.0.0.1:${port}/page.html (links to hosts not in allow-hosts skipped)).`,
+    );
+    sample.write(
+      "buildout.cfg",
+      config("demo>0.2", `${elsewhere}demo-0.3.tgz`),
+    );
+    await expectError(
+      sample,
+      "",
+      `Couldn't find a distribution for 'demo>0.2' (only 0.2 exists; looked in http://localhost:${port}/demo-0.3.tgz (host 'localhost:${port}' is not in allow-hosts)).`,
+    );
+    assert.deepEqual(server.requests, [
+      "/page.html",
+      "/demo-0.2.tgz",
+      "/demoneeded-1.0.tgz",
+      "/page.html",
+    ]);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("offline: no request; only local find-links and the cache", async () => {
   using sample = await sampleBuildout();
   const server = await linkServer(sample);
