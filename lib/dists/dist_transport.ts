@@ -13,7 +13,7 @@ import type { Options } from "../buildout.ts";
 import { extractToNewDirectory } from "../fetch/archive.ts";
 import { ArchiveError } from "../fetch/archive/errors.ts";
 import { DIST_NAMESPACE, Download } from "../fetch/download.ts";
-import { httpSettings } from "../fetch/http.ts";
+import { hostAllowed, httpSettings } from "../fetch/http.ts";
 import { logger } from "../log.ts";
 import type { RecipeLogger } from "../recipe/api.ts";
 import { readPage } from "./read_page.ts";
@@ -44,6 +44,7 @@ export function distTransport(main: Options): DistTransport {
       if (result.stored) stored.add(resolve(result.stored));
       return result;
     },
+    allows: (url) => Promise.resolve(hostAllowed(url, http.allowHosts)),
     async extract(archive, destination) {
       try {
         await extractToNewDirectory(archive, destination);

@@ -1,9 +1,9 @@
 /**
  * A buildout's distributions: the `[buildout]` options that govern finding
  * and picking (`find-links`, `index`, `newest`, `offline`,
- * `install-from-cache`, `prefer-final`, `versions`,
- * `allow-picked-versions`, `show-picked-versions`, `update-versions-file`,
- * `use-dependency-links`, `download-cache`), read and checked once when the
+ * `install-from-cache`, `prefer-final`, `accept-buildout-test-releases`,
+ * `versions`, `allow-picked-versions`, `show-picked-versions`,
+ * `update-versions-file`, `use-dependency-links`, `download-cache`), read and checked once when the
  * buildout opens, and the installer built from them when a recipe or
  * extension first needs a distribution.
  */
@@ -104,7 +104,10 @@ export function readDistSettings(buildout: Buildout): DistSettings {
     newest: main.getBool("newest") && !offline,
     offline,
     offlineBy: main.getBool("offline") ? "offline" : "install-from-cache",
-    preferFinal: main.getBool("prefer-final"),
+    // zc.buildout 1.5.2 gets recipes and extensions preferring final
+    // releases unless accept-buildout-test-releases is on.
+    preferFinal: main.getBool("prefer-final") &&
+      !main.getBool("accept-buildout-test-releases"),
     allowPicked: main.getBool("allow-picked-versions"),
     showPicked: main.has("show-picked-versions") &&
       main.getBool("show-picked-versions"),
@@ -358,6 +361,7 @@ function lazyTransport(make: () => Promise<DistTransport>): DistTransport {
     readPage: async (url) => await (await get()).readPage(url),
     fetchArchive: async (url, checksums) =>
       await (await get()).fetchArchive(url, checksums),
+    allows: async (url) => await (await get()).allows(url),
     extract: async (archive, destination) =>
       await (await get()).extract(archive, destination),
   };

@@ -116,6 +116,8 @@ export class Finder {
   private readonly missing = new Set<string>();
   /** Pages that could not be read, with the reason. */
   private readonly unreadable = new Map<string, string>();
+  /** Locations some of whose links allow-hosts left out, with what it did. */
+  private readonly skipped = new Map<string, string>();
 
   constructor(private readonly options: FinderOptions) {
     this.findLinks = [...options.findLinks];
@@ -145,6 +147,11 @@ export class Finder {
   /** True when `location` is one of the find-links locations. */
   searches(location: string): boolean {
     return this.findLinks.includes(location);
+  }
+
+  /** True when a find-links location or an index is known, read or not. */
+  get hasLocations(): boolean {
+    return this.findLinks.length > 0 || this.options.indexes.length > 0;
   }
 
   /** True when only local locations are read. */
@@ -190,7 +197,8 @@ export class Finder {
   searched(key: string): string[] {
     const mark = (location: string) => {
       if (this.missing.has(location)) return `${clipped(location)} (not found)`;
-      const reason = this.unreadable.get(location);
+      const reason = this.unreadable.get(location) ??
+        this.skipped.get(location);
       return reason
         ? `${clipped(location)} (${oneLine(reason)})`
         : clipped(location);
@@ -236,9 +244,44 @@ export class Finder {
       return this.scanPath(fileUrlPath(location), location);
     }
     const direct = linkCandidate(location);
-    if (direct) return [direct];
+    if (direct) return await this.allowed([direct], location, true);
     const page = await this.readPage(location, true);
-    return page ? await pageCandidates(page, "find-links") : [];
+    if (!page) return [];
+    return await this.allowed(
+      await pageCandidates(page, "find-links"),
+      location,
+      false,
+    );
+  }
+
+  /**
+   * `candidates` less those on hosts `allow-hosts` leaves out: setuptools
+   * skips such links, so what an allowed host offers is still got.
+   */
+  private async allowed(
+    candidates: Candidate[],
+    location: string,
+    direct: boolean,
+  ): Promise<Candidate[]> {
+    const result: Candidate[] = [];
+    for (const candidate of candidates) {
+      if (
+        candidate.local ||
+        await this.options.transport.allows(candidate.location)
+      ) {
+        result.push(candidate);
+        continue;
+      }
+      const refused = `host '${
+        new URL(candidate.location).host
+      }' is not in allow-hosts`;
+      logger.debug(`Link to ${candidate.location} skipped: ${refused}`);
+      this.skipped.set(
+        location,
+        direct ? refused : "links to hosts not in allow-hosts skipped",
+      );
+    }
+    return result;
   }
 
   /**
@@ -293,7 +336,13 @@ export class Finder {
         const page = await this.readPage(location, false);
         if (page) {
           const offered = await pageCandidates(page, "index");
-          result.push(...offered.filter((c) => c.key === key));
+          result.push(
+            ...await this.allowed(
+              offered.filter((c) => c.key === key),
+              location,
+              false,
+            ),
+          );
         }
       }
     }

@@ -599,6 +599,9 @@ export class Installer {
     const searched = finder.searched(requirement.key);
     const where = searched.length
       ? `looked in ${searched.join(", ")}`
+      // Offline, remote locations are configured but not searched.
+      : finder.hasLocations
+      ? "the find-links and index are all remote"
       : "no find-links or index is configured";
     const offline = finder.offline
       ? `; ${finder.offlineBy}, so only local locations and the download ` +

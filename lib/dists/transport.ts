@@ -45,6 +45,8 @@ export interface DistTransport {
    * @throws {UserError} when it cannot be downloaded or fails a checksum.
    */
   fetchArchive(url: string, checksums: Checksums): Promise<DownloadResult>;
+  /** True when `allow-hosts` lets the archive at `url` be downloaded. */
+  allows(url: string): Promise<boolean>;
   /**
    * Unpacks `archive` into `destination`, a directory it creates, dropping
    * a single top-level directory (`package/` of an `npm pack` tarball).

@@ -115,6 +115,7 @@ export class FakeWorld implements Disposable {
       if (!path) throw new UserError(`Couldn't download ${url}: 404`);
       return { path, isTemp: false };
     },
+    allows: () => Promise.resolve(true),
     extract: (archive, destination) => {
       this.extracted.push(archive);
       const body = JSON.parse(readFileSync(archive, "utf8"));

@@ -709,6 +709,52 @@ Error: Bad version 0.2
   }
 });
 
+Deno.test("Preferring Final Releases: accept-buildout-test-releases takes pre-releases of recipes", async () => {
+  using sample = await sampleBuildout();
+  const server = await linkServer(sample);
+  try {
+    const config = (extra = "") => linkServerConfig(server.url, "demo", extra);
+    sample.write("buildout.cfg", config());
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'demo'.
+Got demo 0.3.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.1.
+Installing eggs.
+demo 0.3
+`,
+    );
+    // As zc.buildout 1.5.2 gets recipes and extensions with prefer_final
+    // = not accept-buildout-test-releases, whatever prefer-final says.
+    await expectOk(
+      sample,
+      "buildout:accept-buildout-test-releases=true",
+      `Getting distribution for 'demo'.
+Got demo 0.4c1.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.2c1.
+Uninstalling eggs.
+Installing eggs.
+demo 0.4c1
+`,
+    );
+    sample.write(
+      "buildout.cfg",
+      config("accept-buildout-test-releases = true\nprefer-final = true\n"),
+    );
+    await expectOk(sample, "", "Updating eggs.\ndemo 0.4c1\n");
+    await expectError(
+      sample,
+      "buildout:accept-buildout-test-releases=yes",
+      "Invalid value for accept-buildout-test-releases option: yes",
+    );
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("-v reports each pick, and the dependency that led to it, as zc.buildout's easy_install logs them", async () => {
   using sample = await sampleBuildout();
   const server = await linkServer(sample);
@@ -769,6 +815,87 @@ spam 1.0
   );
 });
 
+Deno.test("Allow hosts: links to other hosts are skipped, as setuptools skips them, and what allowed hosts offer is got", async () => {
+  using sample = await sampleBuildout();
+  const mirror = sample.tmpdir("mirror");
+  for (const version of ["0.2", "0.3"]) {
+    await writeDist(
+      join(mirror, `demo-${version}.tgz`),
+      recipeDist("demo", version, `demo ${version}`, ["demoneeded"]),
+    );
+  }
+  await writeDist(
+    join(mirror, "demoneeded-1.0.tgz"),
+    recipeDist("demoneeded", "1.0", ""),
+  );
+  const server = await startServer(mirror);
+  // The same server under a host name allow-hosts leaves out.
+  const elsewhere = server.url.replace("127.0.0.1", "localhost");
+  writeFileSync(
+    join(mirror, "page.html"),
+    `<html><body>
+<a href="${elsewhere}demo-0.3.tgz">demo-0.3.tgz</a>
+<a href="demo-0.2.tgz">demo-0.2.tgz</a>
+<a href="demoneeded-1.0.tgz">demoneeded-1.0.tgz</a>
+</body></html>
+`,
+  );
+  try {
+    const config = (recipe: string, findLinks = `${server.url}page.html`) =>
+      `[buildout]
+parts = eggs
+find-links = ${findLinks}
+allow-hosts = 127.0.0.1
+
+[eggs]
+recipe = ${recipe}
+`;
+    sample.write("buildout.cfg", config("demo"));
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'demo'.
+Got demo 0.2.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.0.
+Installing eggs.
+demo 0.2
+`,
+    );
+    assert.deepEqual(server.requests, [
+      "/page.html",
+      "/demo-0.2.tgz",
+      "/demoneeded-1.0.tgz",
+    ]);
+
+    // Only a host left out offers what is asked for: the error says so.
+    const port = new URL(server.url).port;
+    sample.write("buildout.cfg", config("demo>0.2"));
+    await expectError(
+      sample,
+      "",
+      `Couldn't find a distribution for 'demo>0.2' (only 0.2 exists; looked in http://127.0.0.1:${port}/page.html (links to hosts not in allow-hosts skipped)).`,
+    );
+    sample.write(
+      "buildout.cfg",
+      config("demo>0.2", `${elsewhere}demo-0.3.tgz`),
+    );
+    await expectError(
+      sample,
+      "",
+      `Couldn't find a distribution for 'demo>0.2' (only 0.2 exists; looked in http://localhost:${port}/demo-0.3.tgz (host 'localhost:${port}' is not in allow-hosts)).`,
+    );
+    assert.deepEqual(server.requests, [
+      "/page.html",
+      "/demo-0.2.tgz",
+      "/demoneeded-1.0.tgz",
+      "/page.html",
+    ]);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("offline: no request; only local find-links and the cache", async () => {
   using sample = await sampleBuildout();
   const server = await linkServer(sample);
@@ -788,6 +915,12 @@ recipe = demo
       sample,
       "-o",
       `Couldn't find a distribution for 'demo' (looked in /sample-buildout/local (not found); offline, so only local locations and the download cache count).`,
+    );
+    // Only remote locations: none is searched, but they are configured.
+    await expectError(
+      sample,
+      `-o buildout:find-links=${server.url} buildout:index=${server.url}index/`,
+      `Couldn't find a distribution for 'demo' (the find-links and index are all remote; offline, so only local locations and the download cache count).`,
     );
     // install-from-cache alone, as in an offline.cfg without offline.
     sample.mkdir("cache");
