@@ -59,7 +59,6 @@ export function isUrl(location: string): boolean {
   return URL_SCHEME.test(location);
 }
 
-/** Finds the archives offered for a project. */
 /** An archive in a local find-links location. */
 export interface LocalArchive extends DistName {
   filename: string;
@@ -104,6 +103,7 @@ export function localArchives(
   return result;
 }
 
+/** Finds the archives offered for a project. */
 export class Finder {
   /** `find-links`, then the dependency links added since. */
   private readonly findLinks: string[];
