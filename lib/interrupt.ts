@@ -112,6 +112,9 @@ function readIgnored(): Set<EndingSignal> {
  * pressed again) changes nothing.
  */
 function endRun(signal: EndingSignal): never {
+  // What a full pipe cannot take now is dropped: a reader that stopped
+  // would keep the run from ending its processes and itself.
+  waitForReadersWith(() => {});
   releaseOutput();
   writeFd(2, `Error: Interrupted by ${signal}\n`);
   endDescendants(GRACE_MS);
