@@ -63,10 +63,18 @@ const gone = new Set<number>();
 
 /**
  * Write errors meaning the log can go no further there: the reader has
- * gone (EPIPE), or the file the log is redirected to cannot grow (a full
- * disk, a quota, an I/O error).
+ * gone (EPIPE), the file the log is redirected to cannot grow (a full
+ * disk, a quota, an I/O error), or the descriptor was handed over for
+ * reading only (EBADF).
  */
-const LOG_REFUSED = new Set(["EPIPE", "ENOSPC", "EDQUOT", "EFBIG", "EIO"]);
+const LOG_REFUSED = new Set([
+  "EPIPE",
+  "ENOSPC",
+  "EDQUOT",
+  "EFBIG",
+  "EIO",
+  "EBADF",
+]);
 
 /**
  * Writes all of `text` to stdout (1) or stderr (2): Bun's `writeSync`
@@ -97,7 +105,11 @@ export function writeFd(fd: 1 | 2, text: string): void {
     if (!LOG_REFUSED.has(code)) throw err;
     gone.add(fd);
     // A stopped reader meant it; output lost to a full disk is worth a word.
-    if (fd === 1 && code !== "EPIPE") stdoutRefusal ??= fsReason(err);
+    if (fd === 1 && code !== "EPIPE") {
+      stdoutRefusal ??= code === "EBADF"
+        ? "not open for writing"
+        : fsReason(err);
+    }
   }
 }
 
