@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { removeTempFiles } from "./fetch/temp_files.ts";
-import { releaseOutput, writeFd } from "./log.ts";
+import { releaseOutput, waitForReadersWith, writeFd } from "./log.ts";
 import { endDescendants } from "./process_tree.ts";
 
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
@@ -31,15 +31,18 @@ const GRACE_MS = 3000;
 const SIGNAL_WAIT_MS = 50;
 
 /**
- * Makes SIGINT, SIGTERM and SIGHUP end the run (see {@link endRun}). A
- * signal ignored when the run started (SIGHUP under `nohup`, SIGINT of a
- * shell's background job) stays ignored, as Python leaves it.
+ * Makes SIGINT, SIGTERM and SIGHUP end the run (see {@link endRun}); while
+ * output waits for its reader, by their default action. A signal ignored
+ * when the run started (SIGHUP under `nohup`, SIGINT of a shell's
+ * background job) stays ignored, as Python leaves it.
  */
 export function endRunOnSignals(): void {
   const ignored = ignoredAtStart();
   for (const signal of Object.keys(SIGNALS) as EndingSignal[]) {
     if (!ignored.has(signal)) process.on(signal, () => endRun(signal));
   }
+  // A reader that stopped reading (`buildout | less`) holds the thread.
+  waitForReadersWith(withDefaultSignals);
 }
 
 /**
@@ -109,6 +112,9 @@ function readIgnored(): Set<EndingSignal> {
  * pressed again) changes nothing.
  */
 function endRun(signal: EndingSignal): never {
+  // What a full pipe cannot take now is dropped: a reader that stopped
+  // would keep the run from ending its processes and itself.
+  waitForReadersWith(() => {});
   releaseOutput();
   writeFd(2, `Error: Interrupted by ${signal}\n`);
   endDescendants(GRACE_MS);

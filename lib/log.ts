@@ -5,7 +5,7 @@
  * set; all to stdout.
  */
 import { Buffer } from "node:buffer";
-import { writeSync } from "node:fs";
+import { constants, fstatSync, openSync, writeSync } from "node:fs";
 import { clipped, fsReason, UserError } from "./errors.ts";
 import { pyRepr } from "./install/pyrepr.ts";
 import { redactPasswords } from "./redact_passwords.ts";
@@ -63,10 +63,18 @@ const gone = new Set<number>();
 
 /**
  * Write errors meaning the log can go no further there: the reader has
- * gone (EPIPE), or the file the log is redirected to cannot grow (a full
- * disk, a quota, an I/O error).
+ * gone (EPIPE), the file the log is redirected to cannot grow (a full
+ * disk, a quota, an I/O error), or the descriptor was handed over for
+ * reading only (EBADF).
  */
-const LOG_REFUSED = new Set(["EPIPE", "ENOSPC", "EDQUOT", "EFBIG", "EIO"]);
+const LOG_REFUSED = new Set([
+  "EPIPE",
+  "ENOSPC",
+  "EDQUOT",
+  "EFBIG",
+  "EIO",
+  "EBADF",
+]);
 
 /**
  * Writes all of `text` to stdout (1) or stderr (2): Bun's `writeSync`
@@ -81,17 +89,27 @@ export function writeFd(fd: 1 | 2, text: string): void {
   if (gone.has(fd)) return;
   try {
     // The string itself first: a copy as bytes only for what is left.
-    const written = writeOnce(fd, text);
+    const written = writeOnce(quickDescriptor(fd), text);
     if (written < Buffer.byteLength(text)) {
       let bytes = Buffer.from(text).subarray(written);
-      while (bytes.length) bytes = bytes.subarray(writeOnce(fd, bytes));
+      waitForReader(() => {
+        while (bytes.length) {
+          const n = writeOnce(fd, bytes);
+          if (!n) Atomics.wait(PAUSE, 0, 0, 1);
+          bytes = bytes.subarray(n);
+        }
+      });
     }
   } catch (err) {
     const code = String((err as { code?: unknown }).code);
     if (!LOG_REFUSED.has(code)) throw err;
     gone.add(fd);
     // A stopped reader meant it; output lost to a full disk is worth a word.
-    if (fd === 1 && code !== "EPIPE") stdoutRefusal ??= fsReason(err);
+    if (fd === 1 && code !== "EPIPE") {
+      stdoutRefusal ??= code === "EBADF"
+        ? "not open for writing"
+        : fsReason(err);
+    }
   }
 }
 
@@ -105,18 +123,56 @@ export function stdoutRefused(): string | undefined {
   return stdoutRefusal;
 }
 
-/** One write; 0 bytes when the descriptor is full, after a short wait. */
+/** One write; 0 bytes when the descriptor is full (EAGAIN). */
 function writeOnce(fd: number, data: string | Uint8Array): number {
   try {
     return typeof data === "string" ? writeSync(fd, data) : writeSync(fd, data);
   } catch (err) {
     if ((err as { code?: unknown }).code !== "EAGAIN") throw err;
-    Atomics.wait(PAUSE, 0, 0, 1);
     return 0;
   }
 }
 
-/** What writeOnce waits on: nothing ever wakes it before its timeout. */
+/** By descriptor: one that never waits for the reader, see quickDescriptor. */
+const quick: number[] = [];
+
+/**
+ * A descriptor writing where `fd` does without ever waiting: for a pipe or
+ * a terminal, which a reader can leave full (`buildout | less` left on a
+ * page, Ctrl-S), a non-blocking one of its own (the shell's stays as it
+ * is), so that a full pipe shows as a short write and the wait goes
+ * through {@link waitForReader}; else `fd` itself (a file never waits).
+ */
+function quickDescriptor(fd: 1 | 2): number {
+  if (quick[fd] !== undefined) return quick[fd];
+  quick[fd] = fd;
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isFIFO() || stat.isCharacterDevice()) {
+      quick[fd] = openSync(
+        `/proc/self/fd/${fd}`,
+        constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY,
+      );
+    }
+  } catch {
+    // No /proc, a socket, or a pipe without reader: `fd` itself.
+  }
+  return quick[fd];
+}
+
+/** Runs a wait for the reader; see {@link waitForReadersWith}. */
+let waitForReader = (wait: () => void) => wait();
+
+/**
+ * Makes every wait for a slow reader of stdout or stderr run through
+ * `wrap`: the run's signal handlers need this thread, which the wait
+ * holds, so `wrap` gives the signals their default action meanwhile.
+ */
+export function waitForReadersWith(wrap: (wait: () => void) => void): void {
+  waitForReader = wrap;
+}
+
+/** What writeFd waits on: nothing ever wakes it before its timeout. */
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** Stdout text gathered while output is held, else undefined. */

@@ -268,6 +268,43 @@ Deno.test({
   },
 });
 
+Deno.test("stdout open for reading only: a build goes on and says so, annotate fails", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = d1\n[d1]\nrecipe = debug\n",
+  );
+  // A service manager or a slip of `1<` handing over a read-only descriptor.
+  const script = '"$0" "$@" 1<buildout.cfg';
+  const run = (args: string[]) =>
+    exec("/bin/sh", ["-c", script, BUILDOUT, ...args], {
+      cwd: sample.dir,
+      env: { HOME: sample.home },
+    });
+  const build = await run([]);
+  assert.equal(
+    build.stderr,
+    "Warning: Couldn't write to standard output: not open for writing; " +
+      "the log was cut short.\n",
+  );
+  assert.equal(build.code, 0);
+  assert.match(sample.cat(".installed.cfg"), /^parts = d1$/m);
+  const annotate = await run(["annotate"]);
+  assert.equal(
+    annotate.stderr,
+    "Error: Couldn't write to standard output: not open for writing\n",
+  );
+  assert.equal(annotate.code, 1);
+  // An error with nowhere to go still ends the run with status 1.
+  const unheard = await exec(
+    "/bin/sh",
+    ["-c", '"$0" frobnicate 2<buildout.cfg', BUILDOUT],
+    { cwd: sample.dir, env: { HOME: sample.home } },
+  );
+  assert.equal(unheard.output, "");
+  assert.equal(unheard.code, 1);
+});
+
 // A parent may hand over a pipe it made non-blocking: a write then finds it
 // full (EAGAIN) whenever the reader is slower than buildout.
 const NON_BLOCKING_READER = `

@@ -208,3 +208,79 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     });
   }
 }
+
+// `buildout | less` left on a page, or a log collector that stopped reading:
+// the write to the full pipe waits in write(2), and the run must still end
+// on a signal, as `cat` does, rather than wait for a SIGKILL.
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+  Deno.test(`${signal} ends a run whose output pipe nobody reads`, async () => {
+    ensureBinary();
+    using sample = await sampleBuildout();
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts =\n" +
+        Array.from({ length: 3000 }, (_, i) => `[s${i}]\nx = ${i}\n`).join(""),
+    );
+    execFileSync("mkfifo", [sample.path("out")]);
+    // Both ends open here and never read: the pipe fills and stays full.
+    const pipe = openSync(sample.path("out"), fsConstants.O_RDWR);
+    const child = spawn(BUILDOUT, ["annotate"], {
+      cwd: sample.dir,
+      env: env(sample),
+      stdio: ["ignore", pipe, "ignore"],
+    });
+    const status = exited(child);
+    let ended = false;
+    status.then(() => ended = true);
+    try {
+      const wchan = `/proc/${child.pid}/wchan`;
+      await until(() => /pipe/.test(readFileSync(wchan, "utf8")), 10_000)
+        .catch(() => {});
+      process.kill(child.pid!, signal);
+      await until(() => ended, 5_000).catch(() => {});
+    } finally {
+      if (!ended) process.kill(child.pid!, "SIGKILL");
+      closeSync(pipe);
+    }
+    assert.ok(ended, `the run went on after ${signal}`);
+    assert.deepEqual(await status, { code: null, signal });
+  });
+}
+
+// `docker stop` with the log driver behind: SIGTERM reaches buildout alone
+// while its command waits on the full pipe that stdout and stderr share.
+// The run's last words must not wait for that reader either: the command
+// is ended and the run ends.
+Deno.test("SIGTERM ends a run whose command waits on a full output pipe", async () => {
+  ensureBinary();
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = fill\n[fill]\nrecipe = command\n" +
+      "command = touch started && head -c 200000 /dev/zero && touch finished\n",
+  );
+  execFileSync("mkfifo", [sample.path("out")]);
+  const pipe = openSync(sample.path("out"), fsConstants.O_RDWR);
+  const child = spawn(BUILDOUT, [], {
+    cwd: sample.dir,
+    env: env(sample),
+    stdio: ["ignore", pipe, pipe],
+  });
+  const status = exited(child);
+  let ended = false;
+  status.then(() => ended = true);
+  try {
+    await until(() => existsSync(sample.path("started")));
+    // Time for the command to fill the pipe.
+    await new Promise((wait) => setTimeout(wait, 300));
+    process.kill(child.pid!, "SIGTERM");
+    await until(() => ended, 8_000).catch(() => {});
+  } finally {
+    if (!ended) process.kill(child.pid!, "SIGKILL");
+    closeSync(pipe);
+  }
+  assert.ok(ended, "the run went on after SIGTERM");
+  assert.deepEqual(await status, { code: null, signal: "SIGTERM" });
+  assert.ok(!existsSync(sample.path("finished")));
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
