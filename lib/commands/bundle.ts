@@ -8,7 +8,6 @@ import {
   createReadStream,
   createWriteStream,
   lstatSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   realpathSync,
@@ -44,6 +43,7 @@ import { type Distributions, distributionsOf } from "../dists/distributions.ts";
 import { isUrl as isLinkUrl, localArchives } from "../dists/finder.ts";
 import { compareVersions } from "../dists/version.ts";
 import { holds } from "../path_holds.ts";
+import { makeDirectories } from "../directories.ts";
 
 /** Options of the bundle command line: `[-o OUT.tar.gz] [--with-parts]`. */
 export interface BundleArgs {
@@ -160,7 +160,7 @@ export async function bundle(
   };
   const assignments = [...request.assignments];
   for (const [option, path] of Object.entries(caches)) {
-    mkdirSync(path, { recursive: true });
+    makeDirectories(path);
     assignments.push({ section: "buildout", option, value: path });
   }
   const built = { ...request, assignments };

@@ -875,3 +875,18 @@ Deno.test("bundle keeps an awkward directory name, and refuses a backslash the a
     /^Error: bundle can't archive \/.*\/etc\/a\\b\.conf: its name holds a backslash/m,
   );
 });
+
+Deno.test("bundle with a file where a cache directory goes is a clear error", async () => {
+  using sample = await sampleBuildout();
+  for (const name of ["downloads", "extends-cache"]) {
+    sample.write(name, "not a directory\n");
+    const result = await sample.run(["bundle"]);
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.stderr,
+      `Error: Couldn't create directory /sample-buildout/${name}: file exists\n`,
+    );
+    assert.equal(sample.cat(name), "not a directory\n");
+    rmSync(sample.path(name));
+  }
+});
