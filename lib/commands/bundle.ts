@@ -270,8 +270,11 @@ export async function bundle(
   const top = basename(directory);
   const exeSize = statSync(self.path).size;
   const binTarget = join(top, relative(directory, bin), "buildout");
+  // Packed from where it is: a directory reached through a link
+  // (-c /srv/app/current/buildout.cfg) would be packed as that link alone.
+  const packed = realpathSync(directory);
   const sources: TarSource[] = [
-    { type: "directory", source: directory, target: top },
+    { type: "directory", source: packed, target: top },
     {
       type: "content",
       content: offlineConfig(basename(configFile), directory, caches),
@@ -288,9 +291,14 @@ export async function bundle(
       mode: 0o755,
     },
   ];
-  const filter = (path: string) =>
-    !excluded.has(path) && !SKIPPED_NAMES.has(basename(path)) &&
-    ![...emptied].some((dir) => path.startsWith(dir + sep));
+  const filter = (source: string) => {
+    const path = source === packed || source.startsWith(packed + sep)
+      ? directory + source.slice(packed.length)
+      : source;
+    return !excluded.has(path) && !excluded.has(source) &&
+      !SKIPPED_NAMES.has(basename(path)) &&
+      ![...emptied].some((dir) => path.startsWith(dir + sep));
+  };
 
   trackTempFile(temp);
   try {

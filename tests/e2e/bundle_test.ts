@@ -890,3 +890,35 @@ Deno.test("bundle with a file where a cache directory goes is a clear error", as
     rmSync(sample.path(name));
   }
 });
+
+Deno.test("bundle of a buildout reached through a linked directory packs the directory", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const release = join(sample.tmpdir("releases"), "r1");
+  writeProject(sample, release, server.url);
+  symlinkSync(release, join(sample.testDir, "current"));
+  const out = join(sample.testDir, "current.tar.gz");
+  const bundled = await sample.system(
+    ["-c", join("current", "buildout.cfg"), "bundle", "-o", out],
+    { cwd: sample.testDir },
+  );
+  assert.equal(bundled.code, 0, bundled.output);
+  const listing = execFileSync("tar", ["tzvf", out], { encoding: "utf8" })
+    .trimEnd().split("\n");
+  assert.match(listing[0], /^d.* current\/$/);
+  const names = listing.map((line) => line.split(" ").at(-1));
+  for (
+    const name of [
+      "current/buildout.cfg",
+      "current/offline.cfg",
+      "current/recipes/greet.js",
+      "current/bin/buildout",
+      "current/parts/",
+    ]
+  ) {
+    assert.ok(names.includes(name), `${name} missing:\n${listing.join("\n")}`);
+  }
+  for (const name of names) {
+    assert.doesNotMatch(name!, /^current\/(\.installed\.cfg|parts\/.|etc\/)/);
+  }
+});
