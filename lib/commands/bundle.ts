@@ -8,7 +8,6 @@ import {
   createReadStream,
   createWriteStream,
   lstatSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   realpathSync,
@@ -49,6 +48,7 @@ import {
   DEFAULT_EXTENDS_CACHE,
   defaultBundlePath,
 } from "./bundle_paths.ts";
+import { makeDirectories } from "../directories.ts";
 
 /** Options of the bundle command line: `[-o OUT.tar.gz] [--with-parts]`. */
 export interface BundleArgs {
@@ -163,7 +163,7 @@ export async function bundle(
   };
   const assignments = [...request.assignments];
   for (const [option, path] of Object.entries(caches)) {
-    mkdirSync(path, { recursive: true });
+    makeDirectories(path);
     assignments.push({ section: "buildout", option, value: path });
   }
   const built = { ...request, assignments };
@@ -273,8 +273,11 @@ export async function bundle(
   const top = basename(directory);
   const exeSize = statSync(self.path).size;
   const binTarget = join(top, relative(directory, bin), "buildout");
+  // Packed from where it is: a directory reached through a link
+  // (-c /srv/app/current/buildout.cfg) would be packed as that link alone.
+  const packed = realpathSync(directory);
   const sources: TarSource[] = [
-    { type: "directory", source: directory, target: top },
+    { type: "directory", source: packed, target: top },
     {
       type: "content",
       content: offlineConfig(basename(configFile), directory, caches),
@@ -291,9 +294,14 @@ export async function bundle(
       mode: 0o755,
     },
   ];
-  const filter = (path: string) =>
-    !excluded.has(path) && !SKIPPED_NAMES.has(basename(path)) &&
-    ![...emptied].some((dir) => path.startsWith(dir + sep));
+  const filter = (source: string) => {
+    const path = source === packed || source.startsWith(packed + sep)
+      ? directory + source.slice(packed.length)
+      : source;
+    return !excluded.has(path) && !excluded.has(source) &&
+      !SKIPPED_NAMES.has(basename(path)) &&
+      ![...emptied].some((dir) => path.startsWith(dir + sep));
+  };
 
   trackTempFile(temp);
   try {

@@ -98,11 +98,14 @@ export interface DatabaseLocation {
  * Rewrites `from` as `to` in `value`: the directory itself or a path below
  * it, not `/dir2` or `/dir.old`, nor `/mnt/backup/dir`, which only ends
  * like it (uninstalling that would remove another path). A path starts a
- * value, a word or a list item, or follows `=`, a quote or a URL's `://`.
+ * value, a word or a list item, or follows `=`, a quote, a URL's `://`
+ * or a joined compiler flag (`-I`, `-L`, `-isystem`): options such as
+ * `CPPFLAGS=-I${buildout:directory}/include` would otherwise differ after a
+ * move, and the part be built again.
  */
 function relocate(from: string, to: string): (value: string) => string {
   const pattern = new RegExp(
-    "(?<=^|[\\s:;,=\"'(]|://)" +
+    "(?<=^|[\\s:;,=\"'(]|://|(?:^|[\\s,=\"'])-[A-Za-z]+)" +
       from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "(?![\\w.-])",
     "g",
   );

@@ -898,3 +898,50 @@ Deno.test("bundle keeps an awkward directory name, and refuses a backslash the a
     /^Error: bundle can't archive \/.*\/etc\/a\\b\.conf: its name holds a backslash/m,
   );
 });
+
+Deno.test("bundle with a file where a cache directory goes is a clear error", async () => {
+  using sample = await sampleBuildout();
+  for (const name of ["downloads", "extends-cache"]) {
+    sample.write(name, "not a directory\n");
+    const result = await sample.run(["bundle"]);
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.stderr,
+      `Error: Couldn't create directory /sample-buildout/${name}: file exists\n`,
+    );
+    assert.equal(sample.cat(name), "not a directory\n");
+    rmSync(sample.path(name));
+  }
+});
+
+Deno.test("bundle of a buildout reached through a linked directory packs the directory", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const release = join(sample.tmpdir("releases"), "r1");
+  writeProject(sample, release, server.url);
+  symlinkSync(release, join(sample.testDir, "current"));
+  const out = join(sample.testDir, "current.tar.gz");
+  const bundled = await sample.system(
+    ["-c", join("current", "buildout.cfg"), "bundle", "-o", out],
+    { cwd: sample.testDir },
+  );
+  assert.equal(bundled.code, 0, bundled.output);
+  const listing = execFileSync("tar", ["tzvf", out], { encoding: "utf8" })
+    .trimEnd().split("\n");
+  assert.match(listing[0], /^d.* current\/$/);
+  const names = listing.map((line) => line.split(" ").at(-1));
+  for (
+    const name of [
+      "current/buildout.cfg",
+      "current/offline.cfg",
+      "current/recipes/greet.js",
+      "current/bin/buildout",
+      "current/parts/",
+    ]
+  ) {
+    assert.ok(names.includes(name), `${name} missing:\n${listing.join("\n")}`);
+  }
+  for (const name of names) {
+    assert.doesNotMatch(name!, /^current\/(\.installed\.cfg|parts\/.|etc\/)/);
+  }
+});

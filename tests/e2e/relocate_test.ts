@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  chmodSync,
   cpSync,
   existsSync,
   readdirSync,
@@ -344,4 +345,45 @@ Deno.test("a copy of a buildout without relative-paths keeps the original's part
   // And the original still builds as before.
   const original = await buildout(dir, sample);
   assert.doesNotMatch(original, /Uninstalling/);
+});
+
+Deno.test("a move does not rebuild a part whose compiler flags name the buildout (-I, -L)", async () => {
+  using sample = await sampleBuildout();
+  const dir = join(sample.tmpdir("a"), "project");
+  sample.mkdir(dir, "src");
+  sample.write(
+    dir,
+    "src",
+    "configure",
+    "#!/bin/sh\nprintf 'all:\\n\\ttrue\\ninstall:\\n\\ttrue\\n' > Makefile\n",
+  );
+  chmodSync(join(dir, "src", "configure"), 0o755);
+  sample.write(
+    dir,
+    "buildout.cfg",
+    `[buildout]
+relative-paths = true
+parts = lib
+
+[lib]
+recipe = hexagonit.recipe.cmmi
+path = \${buildout:directory}/src
+environment =
+    CPPFLAGS=-I\${buildout:directory}/include -isystem\${buildout:directory}/sys
+    LDFLAGS=-L\${buildout:directory}/lib -Wl,-R\${buildout:directory}/lib
+`,
+  );
+  await sample.system("bootstrap", { cwd: dir });
+  assert.match(await buildout(dir, sample), /Installing lib\.\n/);
+  const target = join(sample.tmpdir("b"), "project");
+  renameSync(dir, target);
+  const moved = await buildout(target, sample);
+  assert.deepEqual(
+    moved.split("\n").filter((l) =>
+      /^(Installing|Uninstalling|Updating) /.test(l)
+    ),
+    ["Updating lib."],
+  );
+  const database = readFileSync(join(target, ".installed.cfg"), "utf8");
+  assert.ok(!database.includes(dir), database);
 });
