@@ -889,6 +889,39 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "uninstalling a part with a file system mounted in it is a one-line " +
+    "error naming the part's path, and the part stays recorded" +
+    (mountSkip ? ` (skipped: ${mountSkip})` : ""),
+  ignore: mountSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = a\n[a]\nrecipe = mkdir\npaths = var\n" +
+        "remove-on-update = true\n",
+    );
+    await runOk(sample);
+    const before = readFileSync(sample.path(".installed.cfg"), "utf8");
+    sample.write("buildout.cfg", "[buildout]\nparts =\n");
+    // A volume mounted on the directory the part made.
+    const script = 'mount -t tmpfs tmpfs "$1/var" && cd "$1" && "$2"';
+    const result = await exec(
+      "unshare",
+      ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
+      { env: { HOME: sample.home } },
+    );
+    assert.equal(
+      sample.normalize(result.stderr),
+      "While:\n  Installing.\n  Uninstalling a.\n" +
+        "Error: Device or resource busy: /sample-buildout/var " +
+        "(is something mounted there?)\n",
+    );
+    assert.equal(result.code, 1);
+    assert.equal(readFileSync(sample.path(".installed.cfg"), "utf8"), before);
+  },
+});
+
 Deno.test("a killed run's temporary in the parts directory goes with the next run, whatever it installs", async () => {
   using sample = await sampleBuildout();
   setUp(sample);

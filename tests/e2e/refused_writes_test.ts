@@ -257,6 +257,30 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "download-unpacked, which replaces its destination, says so when " +
+    `that is a mount point${skipNote}`,
+  ignore: mountSkip !== null,
+  fn: async () => {
+    using filled = await filledCache();
+    const { sample, cache, url } = filled;
+    const dest = sample.tmpdir("dest");
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\ndownload-cache = ${cache}\nparts = b\n` +
+        `[b]\nrecipe = slapos.recipe.build:download-unpacked\n` +
+        `url = ${url}pkg.tar.gz\ndestination = ${dest}\n`,
+    );
+    const result = await runMounted(sample, dest, OWN_TMPFS);
+    assert.equal(
+      sample.normalize(result.stderr),
+      "While:\n  Installing b.\nError: Device or resource busy: /dest " +
+        "(is something mounted there?)\n",
+    );
+    assert.equal(result.code, 1);
+  },
+});
+
 /** What the dynamic loader and Bun say when they cannot start at all. */
 const STARTING =
   /error while loading shared libraries|^error: bun ran out of file descriptors/m;
