@@ -185,6 +185,7 @@ const FS_REASONS: Record<string, string> = {
   ENOTDIR: "not a directory",
   EISDIR: "is a directory",
   EEXIST: "file exists",
+  EBUSY: "device or resource busy",
   EMFILE: "too many open files",
   ENFILE: "too many open files in the system",
   // The runtime's message quotes the path again, up to 4 KB of it.
@@ -205,7 +206,8 @@ const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT"]);
  * on a path: `Couldn't write PATH: reason` (read-only, full, over quota),
  * `Permission denied: PATH` (which may be a read), `Too many open files
  * (see ulimit -n): PATH`, `File name too long: PATH` (a name taken from a
- * URL or an option); else undefined.
+ * URL or an option), `Device or resource busy: PATH (...)` (a mount point
+ * removed or replaced); else undefined.
  */
 export function refusedByFileSystem(err: unknown): string | undefined {
   const { code, path, dest } = err as {
@@ -222,6 +224,12 @@ export function refusedByFileSystem(err: unknown): string | undefined {
   }
   if (code === "EMFILE" || code === "ENFILE") {
     return `Too many open files (see ulimit -n): ${clipped(path)}`;
+  }
+  if (code === "EBUSY") {
+    // A recursive removal names the tree, not the mount point inside it.
+    return `Device or resource busy: ${
+      clipped(typeof dest === "string" ? dest : path)
+    } (is something mounted there?)`;
   }
   if (code === "ENAMETOOLONG") {
     // A copy or rename names its source `path` and its target `dest`.

@@ -4,8 +4,9 @@
  * unpacked into a hidden temporary directory beside them, checked, then
  * renamed into place, so the directory never holds half a distribution.
  */
-import { mkdirSync, readdirSync, renameSync } from "node:fs";
+import { readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
+import { makeDirectories } from "../directories.ts";
 import { hiddenTemp, sweepAbandoned } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { type DistName, parseDistName } from "./archive_name.ts";
@@ -116,7 +117,7 @@ export class EggsDirectory {
     label: string,
     extract: (archive: string, destination: string) => Promise<void>,
   ): Promise<Prepared> {
-    mkdirSync(this.path, { recursive: true });
+    makeDirectories(this.path);
     // Hidden, and new: extraction moves its result there in one rename.
     // Removed when the run ends, however it ends, unless moved into place,
     // and by the next run after a SIGKILL.

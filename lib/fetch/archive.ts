@@ -1,9 +1,10 @@
 /**
  * Archive extraction for the download recipes and distributions: tar
  * (plain, gzip, bzip2, xz, lzip) and zip, recognised by content. Members
- * are unpacked into a temporary directory next to the destination and
- * moved into place only when all of them made it, so a failed extraction
- * leaves nothing behind; none lands outside the destination.
+ * are unpacked into a temporary directory next to the destination (inside
+ * it when it exists) and moved into place only when all of them made it,
+ * so a failed extraction leaves nothing behind; none lands outside the
+ * destination.
  */
 import {
   chmodSync,
@@ -19,7 +20,8 @@ import {
   statSync,
   utimesSync,
 } from "node:fs";
-import { dirname, join, resolve, sep } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
+import process from "node:process";
 import { pipeline } from "node:stream";
 import { createGunzip, gunzipSync } from "node:zlib";
 import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
@@ -40,6 +42,7 @@ import { type MemberSink, Tree } from "./archive/tree.ts";
 import { unxz } from "./archive/xz.ts";
 import { readZip } from "./archive/zip.ts";
 import { hiddenTemp } from "./hidden_temp.ts";
+import { trustedOwners } from "../trusted_links.ts";
 import { removeTempFile } from "./temp_files.ts";
 
 export { ArchiveError, DamagedArchive } from "./archive/errors.ts";
@@ -87,7 +90,7 @@ export async function extract(
       ? undefined
       : detectFormat(archive);
     madeParent = makeParent(archive, target);
-    tmp = hiddenTemp(target);
+    tmp = hiddenTemp(unpackNear(target));
     mkdirSync(tmp);
     tree = new Tree(tmp, archive, options.excludes);
     if (format) await readMembers(format, archive, tree);
@@ -190,6 +193,22 @@ function systemError(
     oneLine(`Couldn't extract ${archive} into ${target}: ${fsReason(err)}`) +
       name,
   );
+}
+
+/**
+ * The path beside which the archive is unpacked before its members move
+ * to `target`: a name inside `target` when that is a directory already
+ * (or a trusted link to one), so the moves stay on its file system (a
+ * volume mounted there refuses a rename from its parent's, EXDEV), else
+ * `target` itself, which arrives whole by one rename.
+ */
+function unpackNear(target: string): string {
+  const found = lstatSync(target, { throwIfNoEntry: false });
+  const inside = found?.isDirectory() ||
+    (found?.isSymbolicLink() &&
+      statSync(target, { throwIfNoEntry: false })?.isDirectory() &&
+      trustedOwners(process.cwd()).has(found.uid));
+  return inside ? join(target, basename(target)) : target;
 }
 
 /**

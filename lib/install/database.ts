@@ -14,7 +14,9 @@
  *   so a first install costs a part's own size per part, not the file's;
  * - any other change rewrites the file atomically (write a temporary file,
  *   then rename), as does the end of every run that changed anything, which
- *   leaves the file in zc.buildout's plain format.
+ *   leaves the file in zc.buildout's plain format. In a directory the user
+ *   may not write, the file is rewritten in place, as zc.buildout does,
+ *   never left holding part of a text.
  *
  * As zc.buildout writes the file in place, a link to it is written through
  * (a link only root, the user running or the buildout directory's owner
@@ -24,6 +26,7 @@ import {
   chmodSync,
   chownSync,
   closeSync,
+  constants,
   existsSync,
   fstatSync,
   ftruncateSync,
@@ -383,14 +386,29 @@ export class InstallDatabase {
       const target = this.realPath();
       // A hidden temporary: those of runs killed while writing are swept.
       const temp = hiddenTemp(target);
+      const text = this.format();
+      let made = false;
       try {
-        writeFileSync(temp, this.format());
+        writeFileSync(temp, text);
+        made = true;
         keepModeAndOwner(target, temp);
         renameSync(temp, target);
         untrackTempFile(temp);
       } catch (err) {
         removeTempFile(temp);
-        throw this.writeError(err);
+        // A directory the user may not write, holding a file they may: as
+        // zc.buildout writes the file in place, so does this.
+        const code = (err as { code?: string }).code;
+        if (made || (code !== "EACCES" && code !== "EPERM")) {
+          throw this.writeError(err);
+        }
+        let written;
+        try {
+          written = rewriteInPlace(target, Buffer.from(text));
+        } catch (inPlace) {
+          throw this.writeError(inPlace);
+        }
+        if (!written) throw this.writeError(err);
       }
       this.exists = true;
     }
@@ -446,6 +464,48 @@ export class InstallDatabase {
     this.recordsChanged = false;
     this.writtenLinks = this.developLinks;
     this.writtenOrder = this.partsValue();
+  }
+}
+
+/**
+ * Replaces the contents of `target` with `bytes`, in place; false when it
+ * cannot be opened for writing. Newlines (which a reader skips) first make
+ * it as long as both texts, so a full disk refuses before anything is
+ * overwritten, then the new text and newlines overwrite it in one write,
+ * and it is cut to `bytes` last: a killed run leaves either text whole.
+ */
+function rewriteInPlace(target: string, bytes: Buffer): boolean {
+  let fd: number;
+  try {
+    fd = openSync(target, constants.O_WRONLY | constants.O_NOFOLLOW);
+  } catch {
+    return false;
+  }
+  try {
+    const end = fstatSync(fd).size;
+    if (bytes.length > end) {
+      try {
+        writeAll(fd, Buffer.alloc(bytes.length - end, 0x0a), end);
+      } catch (err) {
+        ftruncateSync(fd, end);
+        throw err;
+      }
+    }
+    const padded = Buffer.alloc(Math.max(end, bytes.length), 0x0a);
+    bytes.copy(padded);
+    writeAll(fd, padded, 0);
+    ftruncateSync(fd, bytes.length);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/** Writes all of `bytes` at `position`. */
+function writeAll(fd: number, bytes: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < bytes.length) {
+    done += writeSync(fd, bytes, done, bytes.length - done, position + done);
   }
 }
 

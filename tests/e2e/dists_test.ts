@@ -1006,6 +1006,24 @@ Got ext 1.0.
   );
 });
 
+Deno.test("an eggs directory that is a file is a one-line error naming it", async () => {
+  using sample = await sampleBuildout();
+  await spamDists(sample);
+  sample.remove("eggs");
+  sample.write("eggs", "not a directory\n");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nfind-links = recipe/dist\nparts = foo\n[foo]\nrecipe = spam\n",
+  );
+  const result = await expectError(
+    sample,
+    "",
+    "Couldn't create directory /sample-buildout/eggs: file exists",
+  );
+  assert.doesNotMatch(result.stderr, /internal error/);
+  assert.equal(readFileSync(sample.path("eggs"), "utf8"), "not a directory\n");
+});
+
 Deno.test("a part an extension adds to [buildout] parts gets its recipe distribution", async () => {
   using sample = await sampleBuildout();
   await writeDist(sample.path("dist", "ext-1.tgz"), {

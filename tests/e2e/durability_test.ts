@@ -8,6 +8,8 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
+  chmodSync,
+  chownSync,
   cpSync,
   existsSync,
   lstatSync,
@@ -17,7 +19,7 @@ import {
   statSync,
   symlinkSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { hostname } from "node:os";
 import process from "node:process";
 import {
@@ -886,6 +888,87 @@ Deno.test({
     const result = await runReadOnly(sample);
     assert.equal(result.code, 0, result.output);
     assert.equal(readFileSync(join(out, "out.txt"), "utf8"), "v2\n");
+  },
+});
+
+Deno.test({
+  name: "uninstalling a part with a file system mounted in it is a one-line " +
+    "error naming the part's path, and the part stays recorded" +
+    (mountSkip ? ` (skipped: ${mountSkip})` : ""),
+  ignore: mountSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = a\n[a]\nrecipe = mkdir\npaths = var\n" +
+        "remove-on-update = true\n",
+    );
+    await runOk(sample);
+    const before = readFileSync(sample.path(".installed.cfg"), "utf8");
+    sample.write("buildout.cfg", "[buildout]\nparts =\n");
+    // A volume mounted on the directory the part made.
+    const script = 'mount -t tmpfs tmpfs "$1/var" && cd "$1" && "$2"';
+    const result = await exec(
+      "unshare",
+      ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
+      { env: { HOME: sample.home } },
+    );
+    assert.equal(
+      sample.normalize(result.stderr),
+      "While:\n  Installing.\n  Uninstalling a.\n" +
+        "Error: Device or resource busy: /sample-buildout/var " +
+        "(is something mounted there?)\n",
+    );
+    assert.equal(result.code, 1);
+    assert.equal(readFileSync(sample.path(".installed.cfg"), "utf8"), before);
+  },
+});
+
+Deno.test({
+  name: "a buildout directory the user may not write, holding a " +
+    ".installed.cfg they may, gets its changes recorded in place, as " +
+    `zc.buildout writes it${mountSkip ? ` (skipped: ${mountSkip})` : ""}`,
+  ignore: mountSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const nobody = 65534;
+    for (const dir of [sample.testDir, dirname(sample.testDir)]) {
+      chmodSync(dir, 0o755);
+    }
+    const config = (mode: string, parts = "a") =>
+      `[buildout]\nparts = ${parts}\n[a]\nrecipe = mkdir\n` +
+      `paths = \${buildout:parts-directory}/a\nmode = ${mode}\n` +
+      "[b]\nrecipe = mkdir\npaths = ${buildout:parts-directory}/b\n";
+    const run = () =>
+      exec(
+        "setpriv",
+        [`--reuid=${nobody}`, `--regid=${nobody}`, "--clear-groups", BUILDOUT],
+        { cwd: sample.dir, env: { HOME: sample.home } },
+      );
+    sample.write("buildout.cfg", config("0755"));
+    for (const dir of [sample.home, sample.dir]) {
+      execFileSync("chown", ["-R", `${nobody}:${nobody}`, dir]);
+    }
+    assert.equal((await run()).code, 0);
+    // Only the directory itself becomes root's, as deployments harden it.
+    chownSync(sample.dir, 0, 0);
+    const installed = sample.path(".installed.cfg");
+    const entries = readdirSync(sample.dir).sort();
+    for (
+      const [mode, parts, recorded] of [
+        ["0700", "a", /^mode = 0o700$/m],
+        ["0700", "b a", /^parts = b a$/m],
+        ["0750", "b", /^parts = b$/m],
+      ] as const
+    ) {
+      sample.write("buildout.cfg", config(mode, parts));
+      const result = await run();
+      assert.equal(result.code, 0, result.output);
+      assert.match(readFileSync(installed, "utf8"), recorded);
+    }
+    assert.doesNotMatch(readFileSync(installed, "utf8"), /^\[a\]$/m);
+    assert.equal(statSync(installed).uid, nobody);
+    assert.deepEqual(readdirSync(sample.dir).sort(), entries);
   },
 });
 

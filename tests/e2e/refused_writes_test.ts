@@ -226,6 +226,61 @@ Deno.test({
   },
 });
 
+const OWN_TMPFS = 'mount -t tmpfs tmpfs "$1"';
+
+Deno.test({
+  name: "an archive unpacks into a destination that is a mount point, " +
+    `another file system than its parent's${skipNote}`,
+  ignore: mountSkip !== null,
+  fn: async () => {
+    using filled = await filledCache();
+    const { sample, cache, url } = filled;
+    // A volume mounted on the destination, as containers have them.
+    const dest = sample.tmpdir("dest");
+    for (
+      const [recipe, left] of [
+        ["download", "pkg"],
+        ["hexagonit.recipe.download", "pkg"],
+      ]
+    ) {
+      rmSync(sample.path(".installed.cfg"), { force: true });
+      sample.write(
+        "buildout.cfg",
+        `[buildout]\ndownload-cache = ${cache}\nparts = b\n` +
+          `[b]\nrecipe = ${recipe}\nurl = ${url}pkg.tar.gz\n` +
+          `destination = ${dest}\n`,
+      );
+      const result = await runMounted(sample, dest, OWN_TMPFS);
+      assert.equal(result.code, 0, `${recipe}: ${result.output}`);
+      assert.match(result.stdout, new RegExp(`\nleft: ${left}\n$`), recipe);
+    }
+  },
+});
+
+Deno.test({
+  name: "download-unpacked, which replaces its destination, says so when " +
+    `that is a mount point${skipNote}`,
+  ignore: mountSkip !== null,
+  fn: async () => {
+    using filled = await filledCache();
+    const { sample, cache, url } = filled;
+    const dest = sample.tmpdir("dest");
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\ndownload-cache = ${cache}\nparts = b\n` +
+        `[b]\nrecipe = slapos.recipe.build:download-unpacked\n` +
+        `url = ${url}pkg.tar.gz\ndestination = ${dest}\n`,
+    );
+    const result = await runMounted(sample, dest, OWN_TMPFS);
+    assert.equal(
+      sample.normalize(result.stderr),
+      "While:\n  Installing b.\nError: Device or resource busy: /dest " +
+        "(is something mounted there?)\n",
+    );
+    assert.equal(result.code, 1);
+  },
+});
+
 /** What the dynamic loader and Bun say when they cannot start at all. */
 const STARTING =
   /error while loading shared libraries|^error: bun ran out of file descriptors/m;
