@@ -410,7 +410,7 @@ class InstallRun {
   /** The directory `develop` lists holding package `name`, if any. */
   private developDirectory(name: string): string | undefined {
     for (const pattern of words(this.main.get("develop"))) {
-      for (const dir of expandGlob(resolve(this.directory, pattern))) {
+      for (const dir of expandGlob(this.directory, pattern)) {
         try {
           if (readPackage(dir).name === name) return dir;
         } catch (err) {

@@ -187,3 +187,50 @@ Deno.test("a buildout directory whose path holds a line break is refused before 
   assert.deepEqual(readdirSync(parent), ["a\nb"]);
   assert.deepEqual(readdirSync(dir), ["buildout.cfg"]);
 });
+
+/** A develop package `name` whose recipe writes `says` to `<part>.txt`. */
+function sayingPackage(dir: string, name: string, says: string): void {
+  writeTree(dir, {
+    "package.json": JSON.stringify({
+      name,
+      buildout: { recipes: { default: "./r.js" } },
+    }),
+    "r.js": `import { writeFileSync } from "node:fs";
+export default class R {
+  constructor(buildout, name, options) { this.name = name; this.dir = buildout.section("buildout").require("directory"); }
+  install() { writeFileSync(this.dir + "/" + this.name + ".txt", ${
+      JSON.stringify(says)
+    }); return []; }
+  update() {}
+}
+`,
+  });
+}
+
+Deno.test("develop: glob characters in the buildout directory's name are literal, not a pattern", async () => {
+  using sample = await sampleBuildout();
+  const dir = awkwardDir(sample, "p[1]*");
+  // What the directory's name matches as a glob: developed instead, if so.
+  const decoy = join(dirname(dir), "p1-decoy");
+  sayingPackage(join(decoy, "recipes", "greet"), "greet", "decoy");
+  sayingPackage(join(dir, "recipes", "greet"), "greet", "own");
+  sayingPackage(join(dir, "tools"), "tools", "tools");
+  writeFileSync(
+    join(dir, "buildout.cfg"),
+    `[buildout]
+develop = recipes/* \${buildout:directory}/tools
+parts = a b
+
+[a]
+recipe = greet
+
+[b]
+recipe = tools
+`,
+  );
+  const result = await sample.system("", { cwd: dir });
+  assert.equal(result.code, 0, result.output);
+  assert.match(result.output, /^Develop: '.*\/p\[1\]\*\/recipes\/greet'$/m);
+  assert.equal(readFileSync(join(dir, "a.txt"), "utf8"), "own");
+  assert.equal(readFileSync(join(dir, "b.txt"), "utf8"), "tools");
+});
