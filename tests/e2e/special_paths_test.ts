@@ -234,3 +234,37 @@ recipe = tools
   assert.equal(readFileSync(join(dir, "a.txt"), "utf8"), "own");
   assert.equal(readFileSync(join(dir, "b.txt"), "utf8"), "tools");
 });
+
+Deno.test("a buildout directory whose path holds '${' is refused before anything is made, not read as a substitution", async () => {
+  using sample = await sampleBuildout();
+  const parent = sample.tmpdir("awkward");
+  // A CI variable never expanded; a reference naming another directory.
+  for (const name of ["${WORKSPACE}", "a${buildout:parts}b"]) {
+    const dir = join(parent, name);
+    mkdirSync(dir);
+    const before = readdirSync(parent).sort();
+    writeFileSync(
+      join(dir, "buildout.cfg"),
+      "[buildout]\nparts = d\n\n[d]\nrecipe = mkdir\npaths = ${buildout:directory}/var\n",
+    );
+    const result = await sample.system("", { cwd: dir });
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.output,
+      `Error: The buildout directory's path holds '\${', which option ` +
+        `values would read as a substitution: ${dir}; rename it\n`,
+    );
+    assert.deepEqual(readdirSync(parent).sort(), before);
+    assert.deepEqual(readdirSync(dir), ["buildout.cfg"]);
+  }
+  // `$${` is kept as written: that path is used as it is.
+  const kept = join(parent, "a$${b");
+  mkdirSync(kept);
+  writeFileSync(
+    join(kept, "buildout.cfg"),
+    "[buildout]\nparts = d\n\n[d]\nrecipe = mkdir\npaths = ${buildout:directory}/var\n",
+  );
+  const result = await sample.system("", { cwd: kept });
+  assert.equal(result.code, 0, result.output);
+  assert.ok(existsSync(join(kept, "var")));
+});
