@@ -268,3 +268,27 @@ Deno.test("a buildout directory whose path holds '${' is refused before anything
   assert.equal(result.code, 0, result.output);
   assert.ok(existsSync(join(kept, "var")));
 });
+
+Deno.test("a recipe module whose path holds '?' loads, or the error says why it cannot", async () => {
+  using sample = await sampleBuildout();
+  const dir = awkwardDir(sample, "what?");
+  sayingPackage(join(dir, "greet"), "greet", "own");
+  writeFileSync(
+    join(dir, "buildout.cfg"),
+    "[buildout]\ndevelop = greet\nparts = a\n\n[a]\nrecipe = greet\n",
+  );
+  const result = await sample.system("", { cwd: dir });
+  if (result.code === 0) {
+    assert.equal(readFileSync(join(dir, "a.txt"), "utf8"), "own");
+    return;
+  }
+  assert.equal(result.code, 1, result.output);
+  // Not "Cannot find module" for a file that is there.
+  assert.equal(
+    result.stderr.split("\n").at(-2),
+    `Error: Couldn't load the module ${dir}/greet/r.js (entry point ` +
+      `'default' in "buildout.recipes" of ${dir}/greet/package.json): this ` +
+      "executable cannot load a module whose path holds '?'; rename the " +
+      "directory",
+  );
+});
