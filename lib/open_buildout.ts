@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { Buildout, type Options, resolveIn } from "./buildout.ts";
-import type { ConfigData } from "./config/annotated.ts";
+import { COMPUTED_VALUE, type ConfigData } from "./config/annotated.ts";
 import { evaluateCondition } from "./config/condition.ts";
 import {
   defaultBuildoutOptions,
@@ -136,7 +136,9 @@ export async function openBuildout(
   request: OpenRequest,
   source: ConfigSource = realSource,
 ): Promise<Buildout> {
-  const buildout = new Buildout(await loadBuildoutConfig(request, source));
+  const data = await loadBuildoutConfig(request, source);
+  refuseReferenceInDirectory(data);
+  const buildout = new Buildout(data);
   doing("Initializing.", () => {
     const options = buildout.section("buildout");
     let directory = options.require("directory");
@@ -175,6 +177,29 @@ export async function openBuildout(
         (await import("./dists/dist_transport.ts")).distTransport(main),
     ));
   return buildout;
+}
+
+/**
+ * The buildout directory found from the configuration file's place is a
+ * path, but `[buildout]` values are substituted: a `${` in it (a directory
+ * named after a shell variable that was never expanded, such as
+ * `${WORKSPACE}`) would be read as a reference, an error naming a
+ * substitution the configuration does not hold or, worse, another
+ * directory to build in.
+ *
+ * @throws {UserError} naming the directory, when it holds `${`.
+ */
+function refuseReferenceInDirectory(data: ConfigData): void {
+  const directory = data.get("buildout")?.get("directory");
+  // Substitution keeps `$${` as written (see substitute.ts).
+  if (
+    !directory?.value.split("$$").some((piece) => piece.includes("${")) ||
+    directory.notes[directory.notes.length - 1]?.source !== COMPUTED_VALUE
+  ) return;
+  throw new UserError(
+    `The buildout directory's path holds '\${', which option values would ` +
+      `read as a substitution: ${oneLine(directory.value)}; rename it`,
+  );
 }
 
 /**

@@ -21,6 +21,7 @@ import { createGzip } from "node:zlib";
 import { packTar, type TarSource } from "modern-tar/fs";
 import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { logger } from "../log.ts";
+import { expandGlob } from "../install/develop.ts";
 import { runInstall } from "../install/runner.ts";
 import { words } from "../install/plan.ts";
 import { cachedUrls, Download } from "../fetch/download.ts";
@@ -506,8 +507,9 @@ function outsideFiles(
       }
     }
   }
+  // A glob names the packages it matches, as the run just developed them.
   for (const develop of words(main.get("develop"))) {
-    used.add(resolve(directory, develop));
+    for (const path of expandGlob(directory, develop)) used.add(path);
   }
   const realDirectory = realpathSync(directory);
   const outside = new Set<string>();

@@ -18,7 +18,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { join, relative, resolve, sep } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { clipped, doing, fsReason, UserError } from "../errors.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
@@ -46,14 +46,27 @@ function segmentPattern(segment: string): RegExp {
 }
 
 /**
- * Existing paths matching the absolute `pattern` (`*`, `?`, `[...]` within
- * one path segment; hidden names only when the segment starts with `.`),
- * sorted.
+ * Existing paths that the `develop` entry `pattern` names (`*`, `?`, `[...]`
+ * within one path segment; hidden names only when the segment starts with
+ * `.`), sorted. Only what the entry itself writes is a pattern: the
+ * buildout directory it is relative to (or starts with, as a
+ * `${buildout:directory}/...` entry does) is a literal path, so `[1]` or `*`
+ * in its name neither hides its packages nor brings in a sibling's.
  */
-export function expandGlob(pattern: string): string[] {
-  if (!MAGIC.test(pattern)) return existsSync(pattern) ? [pattern] : [];
-  let found: string[] = [sep];
-  for (const segment of pattern.split(sep).filter(Boolean)) {
+export function expandGlob(directory: string, pattern: string): string[] {
+  let found = [directory];
+  let rest = pattern;
+  if (isAbsolute(pattern)) {
+    if (pattern === directory || pattern.startsWith(directory + sep)) {
+      rest = pattern.slice(directory.length);
+    } else found = [sep];
+  }
+  if (!MAGIC.test(rest)) {
+    const path = resolve(directory, pattern);
+    return existsSync(path) ? [path] : [];
+  }
+  for (const segment of rest.split(sep)) {
+    if (segment === "" || segment === ".") continue;
     if (!MAGIC.test(segment)) {
       found = found.map((base) => join(base, segment)).filter(existsSync);
       continue;
@@ -96,11 +109,10 @@ export function developPackages(
   const made: string[] = [];
   try {
     for (const pattern of patterns) {
-      const absolute = resolve(directory, pattern);
-      const dirs = expandGlob(absolute);
+      const dirs = expandGlob(directory, pattern);
       if (!dirs.length) {
         const message = `Couldn't develop ${
-          clipped(absolute, pyRepr)
+          clipped(resolve(directory, pattern), pyRepr)
         } (not found)`;
         if (!MAGIC.test(pattern)) throw new UserError(message);
         logger.warn(message);

@@ -3,9 +3,11 @@
  * with its `.installed.cfg` (without `relative-paths`) holds records naming
  * the original's files, and its first run uninstalls them: zc.buildout
  * removes the original's parts there. A path inside another buildout whose
- * own database records it is that buildout's, and is left alone.
+ * own database records it is that buildout's, and is left alone. The same
+ * buildout reached by another path (a symbolic link to its directory, as
+ * `-c /srv/app/buildout.cfg` with `/srv/app` a link) is not another one.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
 
 /** Finds the other buildout, if any, that a path outside ours belongs to. */
@@ -25,8 +27,21 @@ export class OtherBuildouts {
     for (let dir = dirname(path);; dir = dirname(dir)) {
       if (dir === this.directory) return undefined;
       const text = this.database(dir);
-      if (text !== null) return records(text, path) ? dir : undefined;
+      if (text !== null) {
+        return records(text, path) && !this.isOurs(dir) ? dir : undefined;
+      }
       if (dir === dirname(dir)) return undefined;
+    }
+  }
+
+  /** Whether `dir` is this run's directory under another path. */
+  private isOurs(dir: string): boolean {
+    try {
+      const ours = statSync(this.directory);
+      const theirs = statSync(dir);
+      return ours.dev === theirs.dev && ours.ino === theirs.ino;
+    } catch {
+      return false;
     }
   }
 

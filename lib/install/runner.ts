@@ -413,7 +413,7 @@ class InstallRun {
   /** The directory `develop` lists holding package `name`, if any. */
   private developDirectory(name: string): string | undefined {
     for (const pattern of words(this.main.get("develop"))) {
-      for (const dir of expandGlob(resolve(this.directory, pattern))) {
+      for (const dir of expandGlob(this.directory, pattern)) {
         try {
           if (readPackage(dir).name === name) return dir;
         } catch (err) {
@@ -445,7 +445,10 @@ class InstallRun {
     const kept = new Set(links.map((link) => resolve(this.directory, link)));
     this.removePaths(
       db.developEggs.split("\n").filter((link) =>
-        link && !kept.has(resolve(this.directory, link))
+        link && !kept.has(resolve(this.directory, link)) &&
+        // Recorded by a run reaching this directory by another path (a
+        // symbolic link to it): the same file as one just written.
+        !sameFileAsOneOf(resolve(this.directory, link), links)
       ),
     );
     db.developEggs = links.join("\n");
@@ -836,4 +839,13 @@ class InstallRun {
       this.enter();
     }
   }
+}
+
+/** Whether `path` is the very file (not a copy) of one of `files`. */
+function sameFileAsOneOf(path: string, files: string[]): boolean {
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  return stat !== undefined && files.some((file) => {
+    const other = lstatSync(file, { throwIfNoEntry: false });
+    return other?.dev === stat.dev && other.ino === stat.ino;
+  });
 }

@@ -818,11 +818,16 @@ async function importEntry(
       "its top-level await",
     );
   } catch (err) {
+    let reason = loadFailure(err);
+    // The compiled executable's runtime cuts a module's path at `?` (by
+    // path and by URL alike), then says it cannot find the file there.
+    if (path.includes("?") && reason.includes(path)) {
+      reason = "this executable cannot load a module whose path holds '?'; " +
+        "rename the directory";
+    }
     throw new UserError(
       oneLine(
-        `Couldn't load the module ${clipped(path)} (${where}): ${
-          loadFailure(err)
-        }`,
+        `Couldn't load the module ${clipped(path)} (${where}): ${reason}`,
       ),
       { cause: err },
     );

@@ -573,6 +573,58 @@ Deno.test("the default bundle archive inside a develop = . buildout does not rei
   assert.doesNotMatch(rerun.output, /Uninstalling/);
 });
 
+Deno.test("bundle carries the develop packages a glob matches, and refuses one linked from outside", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  const recipes = join(dir, "recipes");
+  sample.mkdir(recipes, "greet");
+  sample.write(
+    recipes,
+    "greet/package.json",
+    JSON.stringify({
+      name: "greet",
+      buildout: { recipes: { default: "./greet.js" } },
+    }),
+  );
+  sample.write(recipes, "greet/greet.js", RECIPE);
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes/*\nparts = hello\n[hello]\nrecipe = greet\ntext = Hi\n",
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.equal(readFileSync(join(unpacked, "parts", "hello"), "utf8"), "Hi\n");
+
+  const shared = sample.tmpdir("shared");
+  sample.write(
+    shared,
+    "package.json",
+    JSON.stringify({ name: "shared", buildout: { recipes: {} } }),
+  );
+  symlinkSync(shared, join(recipes, "shared"));
+  rmSync(out);
+  const linked = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(linked.code, 1, linked.output);
+  assert.equal(
+    sample.normalize(linked.stderr),
+    "Error: bundle can only carry files inside /project; the buildout uses " +
+      "/shared (linked as /project/recipes/shared)\n",
+  );
+  assert.ok(!existsSync(out));
+});
+
 Deno.test("bundle: bad arguments are user errors", async () => {
   using sample = await sampleBuildout();
   const result = await sample.system("bundle --nope");

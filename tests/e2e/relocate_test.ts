@@ -11,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  symlinkSync,
 } from "node:fs";
 import { join } from "node:path";
 import { exec, type Sample, sampleBuildout } from "./harness.ts";
@@ -386,4 +387,52 @@ environment =
   );
   const database = readFileSync(join(target, ".installed.cfg"), "utf8");
   assert.ok(!database.includes(dir), database);
+});
+
+Deno.test("the same buildout run through a link to its directory reinstalls in place, as zc.buildout does", async () => {
+  using sample = await sampleBuildout();
+  const dir = join(sample.tmpdir("real"), "project");
+  writeProject(sample, dir);
+  sample.write(
+    dir,
+    "buildout.cfg",
+    sample.cat(dir, "buildout.cfg").replace("relative-paths = true\n", "")
+      .replace(
+        "parts = binary data conf run\n",
+        "parts = binary data conf run dl\n",
+      ) +
+      `\n[dl]\nrecipe = download\nurl = file://${dir}/src.tar.gz\n`,
+  );
+  sample.mkdir(dir, "src", "pkg");
+  sample.write(dir, "src", "pkg", "a.txt", "a\n");
+  pack(join(dir, "src"), ["pkg"], join(dir, "src.tar.gz"));
+  await sample.system("bootstrap", { cwd: dir });
+  await buildout(dir, sample);
+  const link = join(sample.tmpdir("srv"), "app");
+  symlinkSync(dir, link);
+
+  // Its paths differ (link/... for project/...), so every part is
+  // reinstalled: uninstalling removes the files the link reaches too.
+  const result = await exec(
+    join(dir, "bin", "buildout"),
+    ["-c", join(link, "buildout.cfg")],
+    { cwd: sample.testDir, env: { HOME: sample.home } },
+  );
+  assert.equal(result.code, 0, result.output);
+  assert.doesNotMatch(result.output, /Not removing/);
+  assert.equal(
+    readFileSync(join(dir, "parts", "dl", "pkg", "a.txt"), "utf8"),
+    "a\n",
+  );
+  assert.equal(
+    readFileSync(join(dir, "etc", "app.conf"), "utf8"),
+    `binary = ${join(link, "parts", "binary")}\n`,
+  );
+  // And back by its own path.
+  await buildout(dir, sample);
+  assert.equal(
+    readFileSync(join(dir, "etc", "app.conf"), "utf8"),
+    `binary = ${join(dir, "parts", "binary")}\n`,
+  );
+  assert.deepEqual(readdirSync(join(dir, "develop-eggs")), ["build.egg-link"]);
 });

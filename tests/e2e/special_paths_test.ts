@@ -187,3 +187,108 @@ Deno.test("a buildout directory whose path holds a line break is refused before 
   assert.deepEqual(readdirSync(parent), ["a\nb"]);
   assert.deepEqual(readdirSync(dir), ["buildout.cfg"]);
 });
+
+/** A develop package `name` whose recipe writes `says` to `<part>.txt`. */
+function sayingPackage(dir: string, name: string, says: string): void {
+  writeTree(dir, {
+    "package.json": JSON.stringify({
+      name,
+      buildout: { recipes: { default: "./r.js" } },
+    }),
+    "r.js": `import { writeFileSync } from "node:fs";
+export default class R {
+  constructor(buildout, name, options) { this.name = name; this.dir = buildout.section("buildout").require("directory"); }
+  install() { writeFileSync(this.dir + "/" + this.name + ".txt", ${
+      JSON.stringify(says)
+    }); return []; }
+  update() {}
+}
+`,
+  });
+}
+
+Deno.test("develop: glob characters in the buildout directory's name are literal, not a pattern", async () => {
+  using sample = await sampleBuildout();
+  const dir = awkwardDir(sample, "p[1]*");
+  // What the directory's name matches as a glob: developed instead, if so.
+  const decoy = join(dirname(dir), "p1-decoy");
+  sayingPackage(join(decoy, "recipes", "greet"), "greet", "decoy");
+  sayingPackage(join(dir, "recipes", "greet"), "greet", "own");
+  sayingPackage(join(dir, "tools"), "tools", "tools");
+  writeFileSync(
+    join(dir, "buildout.cfg"),
+    `[buildout]
+develop = recipes/* \${buildout:directory}/tools
+parts = a b
+
+[a]
+recipe = greet
+
+[b]
+recipe = tools
+`,
+  );
+  const result = await sample.system("", { cwd: dir });
+  assert.equal(result.code, 0, result.output);
+  assert.match(result.output, /^Develop: '.*\/p\[1\]\*\/recipes\/greet'$/m);
+  assert.equal(readFileSync(join(dir, "a.txt"), "utf8"), "own");
+  assert.equal(readFileSync(join(dir, "b.txt"), "utf8"), "tools");
+});
+
+Deno.test("a buildout directory whose path holds '${' is refused before anything is made, not read as a substitution", async () => {
+  using sample = await sampleBuildout();
+  const parent = sample.tmpdir("awkward");
+  // A CI variable never expanded; a reference naming another directory.
+  for (const name of ["${WORKSPACE}", "a${buildout:parts}b"]) {
+    const dir = join(parent, name);
+    mkdirSync(dir);
+    const before = readdirSync(parent).sort();
+    writeFileSync(
+      join(dir, "buildout.cfg"),
+      "[buildout]\nparts = d\n\n[d]\nrecipe = mkdir\npaths = ${buildout:directory}/var\n",
+    );
+    const result = await sample.system("", { cwd: dir });
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.output,
+      `Error: The buildout directory's path holds '\${', which option ` +
+        `values would read as a substitution: ${dir}; rename it\n`,
+    );
+    assert.deepEqual(readdirSync(parent).sort(), before);
+    assert.deepEqual(readdirSync(dir), ["buildout.cfg"]);
+  }
+  // `$${` is kept as written: that path is used as it is.
+  const kept = join(parent, "a$${b");
+  mkdirSync(kept);
+  writeFileSync(
+    join(kept, "buildout.cfg"),
+    "[buildout]\nparts = d\n\n[d]\nrecipe = mkdir\npaths = ${buildout:directory}/var\n",
+  );
+  const result = await sample.system("", { cwd: kept });
+  assert.equal(result.code, 0, result.output);
+  assert.ok(existsSync(join(kept, "var")));
+});
+
+Deno.test("a recipe module whose path holds '?' loads, or the error says why it cannot", async () => {
+  using sample = await sampleBuildout();
+  const dir = awkwardDir(sample, "what?");
+  sayingPackage(join(dir, "greet"), "greet", "own");
+  writeFileSync(
+    join(dir, "buildout.cfg"),
+    "[buildout]\ndevelop = greet\nparts = a\n\n[a]\nrecipe = greet\n",
+  );
+  const result = await sample.system("", { cwd: dir });
+  if (result.code === 0) {
+    assert.equal(readFileSync(join(dir, "a.txt"), "utf8"), "own");
+    return;
+  }
+  assert.equal(result.code, 1, result.output);
+  // Not "Cannot find module" for a file that is there.
+  assert.equal(
+    result.stderr.split("\n").at(-2),
+    `Error: Couldn't load the module ${dir}/greet/r.js (entry point ` +
+      `'default' in "buildout.recipes" of ${dir}/greet/package.json): this ` +
+      "executable cannot load a module whose path holds '?'; rename the " +
+      "directory",
+  );
+});
