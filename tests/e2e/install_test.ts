@@ -1394,6 +1394,41 @@ Updating data-dir.
   );
 });
 
+Deno.test("develop names a package's directory or its package.json, as zc.buildout a project's directory or its setup script", async () => {
+  using sample = await installedSample();
+  const before = installed(sample);
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes/package.json\nparts = data-dir\n\n[data-dir]\nrecipe = recipes:mkdir\npath = mystuff\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes/package.json'
+Updating data-dir.
+`,
+  );
+  assert.equal(installed(sample), before);
+  assert.equal(
+    sample.cat("develop-eggs", "recipes.egg-link"),
+    sample.path("recipes") + "\n",
+  );
+
+  // Any other file is no package: the error says what develop takes.
+  await badConfig(
+    sample,
+    "[buildout]\ndevelop = recipes/mkdir.ts\nparts = data-dir\n\n[data-dir]\nrecipe = recipes:mkdir\npath = mystuff\n",
+    /^Error: \/sample-buildout\/recipes\/mkdir\.ts is not a develop package: it is a file, not a package's directory or its package\.json$/,
+  );
+  sample.mkdir("py");
+  sample.write("py", "setup.py", "from setuptools import setup\nsetup()\n");
+  await badConfig(
+    sample,
+    "[buildout]\ndevelop = recipes py/setup.py\nparts = data-dir\n\n[data-dir]\nrecipe = recipes:mkdir\npath = mystuff\n",
+    /^Error: \/sample-buildout\/py\/setup\.py is not a develop package: it is a file, not a package's directory or its package\.json \(a setup\.py makes a Python project, which buildout cannot develop\)$/,
+  );
+});
+
 Deno.test("a corrupt .installed.cfg is an error telling how to recover", async () => {
   using sample = await installedSample();
   sample.write(".installed.cfg", "[buildout]\nparts = data-dir\n");
