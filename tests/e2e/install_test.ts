@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import {
   mkdir,
   remove,
@@ -1427,6 +1428,27 @@ Updating data-dir.
     "[buildout]\ndevelop = recipes py/setup.py\nparts = data-dir\n\n[data-dir]\nrecipe = recipes:mkdir\npath = mystuff\n",
     /^Error: \/sample-buildout\/py\/setup\.py is not a develop package: it is a file, not a package's directory or its package\.json \(a setup\.py makes a Python project, which buildout cannot develop\)$/,
   );
+});
+
+Deno.test("a develop package whose name holds a / or a line break is refused, and no link is written outside develop-eggs", async () => {
+  using sample = await installedSample();
+  for (const name of ["@acme/recipes", "../../escaped", "two\nlines"]) {
+    sample.write(
+      "recipes",
+      "package.json",
+      JSON.stringify({
+        name,
+        buildout: { recipes: { mkdir: "./mkdir.ts" } },
+      }),
+    );
+    await badConfig(
+      sample,
+      dataDir("mystuff"),
+      /^Error: Invalid package name '.+' in \/sample-buildout\/recipes\/package\.json: a develop package's name cannot hold '\/' or a line break$/,
+    );
+    assert.deepEqual(sample.ls("develop-eggs"), ["-  recipes.egg-link"]);
+  }
+  assert.ok(!existsSync(join(dirname(sample.dir), "escaped.egg-link")));
 });
 
 Deno.test("a corrupt .installed.cfg is an error telling how to recover", async () => {
