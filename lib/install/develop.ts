@@ -1,9 +1,11 @@
 /**
  * `develop = dir ...`: local recipe and extension packages. Each entry
  * (relative to the buildout directory, globs allowed) names directories
- * holding a `package.json`. A glob matching nothing is only a warning, as
- * in zc.buildout; a plain path that does not exist is an error, since the
- * parts needing it could not be installed anyway. Each package is linked by a
+ * holding a `package.json`, or such files (as zc.buildout takes a project's
+ * directory or its setup script). A glob matching nothing is only a
+ * warning, as in zc.buildout; a plain path that does not exist is an
+ * error, since the parts needing it could not be installed anyway. Each
+ * package is linked by a
  * `<develop-eggs-directory>/<name>.egg-link` file naming its directory
  * (relative to the link with `relative-paths`), which is how the recipe
  * loader finds it, in this run and in later ones
@@ -16,9 +18,18 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import {
+  basename,
+  dirname,
+  isAbsolute,
+  join,
+  relative,
+  resolve,
+  sep,
+} from "node:path";
 import { clipped, doing, fsReason, UserError } from "../errors.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
@@ -91,6 +102,18 @@ export function expandGlob(directory: string, pattern: string): string[] {
 }
 
 /**
+ * The package directory a develop entry names: the entry itself, or the
+ * directory of the package.json it names, as zc.buildout develops the
+ * project of a setup script it is given.
+ */
+export function packageDirectory(entry: string): string {
+  return basename(entry) === "package.json" &&
+      statSync(entry, { throwIfNoEntry: false })?.isFile()
+    ? dirname(entry)
+    : entry;
+}
+
+/**
  * Links every develop package; returns the links written, for the
  * database's `installed_develop_eggs`.
  *
@@ -120,11 +143,20 @@ export function developPackages(
       for (const dir of dirs) {
         logger.info(`Develop: ${pyRepr(dir)}`);
         doing(`Processing develop directory ${pyRepr(dir)}.`, () => {
-          const pkg = readPackage(dir);
+          const pkg = readPackage(packageDirectory(dir));
+          // The name names the link: `@scope/name` or `../x` would put it
+          // elsewhere, a line break would split the database's list.
+          if (/[/\n\r]/.test(pkg.name)) {
+            throw new UserError(
+              `Invalid package name ${clipped(pkg.name, pyRepr)} in ${
+                join(pkg.dir, "package.json")
+              }: a develop package's name cannot hold '/' or a line break`,
+            );
+          }
           const link = join(developEggs, `${pkg.name}.egg-link`);
           // Relative in a relocatable buildout: it still holds if moved.
-          const content = (relocatable ? relative(developEggs, dir) : dir) +
-            "\n";
+          const content =
+            (relocatable ? relative(developEggs, pkg.dir) : pkg.dir) + "\n";
           // Every run links its develop packages: a link file already
           // naming the package is kept, so a no-op run writes nothing.
           if (!linked(link, content)) {

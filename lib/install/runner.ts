@@ -39,7 +39,7 @@ import {
   type SavedOptions,
   SIGNATURE,
 } from "./database.ts";
-import { developPackages, expandGlob } from "./develop.ts";
+import { developPackages, expandGlob, packageDirectory } from "./develop.ts";
 import { lockInstalled } from "./lock.ts";
 import { PENDING_SUFFIX, PendingPaths } from "./pending.ts";
 import { recordFailedPart } from "./failed_part.ts";
@@ -415,7 +415,8 @@ class InstallRun {
     for (const pattern of words(this.main.get("develop"))) {
       for (const dir of expandGlob(this.directory, pattern)) {
         try {
-          if (readPackage(dir).name === name) return dir;
+          const pkg = readPackage(packageDirectory(dir));
+          if (pkg.name === name) return pkg.dir;
         } catch (err) {
           // The develop step reports it.
           if (!(err instanceof UserError)) throw err;

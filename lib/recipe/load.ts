@@ -164,10 +164,15 @@ function builtinName(pkg: string): string {
  * and installs), if it has one: named in errors, since it cannot be run.
  */
 export function pythonProjectFile(dir: string): string | undefined {
-  return ["setup.py", "pyproject.toml", "setup.cfg", "PKG-INFO"].find((name) =>
-    existsSync(join(dir, name))
-  );
+  return PYTHON_PROJECT_FILES.find((name) => existsSync(join(dir, name)));
 }
+
+const PYTHON_PROJECT_FILES = [
+  "setup.py",
+  "pyproject.toml",
+  "setup.cfg",
+  "PKG-INFO",
+];
 
 /**
  * Reads `dir/package.json`.
@@ -182,7 +187,19 @@ export function readPackage(dir: string): DevelopPackage {
     json = JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === "ENOENT" || code === "ENOTDIR") {
+    if (code === "ENOTDIR") {
+      // A file develop names (zc.buildout takes a setup script's path).
+      const name = basename(dir);
+      throw new UserError(
+        `${
+          oneLine(dir)
+        } is not a develop package: it is a file, not a package's directory or its package.json` +
+          (PYTHON_PROJECT_FILES.includes(name)
+            ? ` (a ${name} makes a Python project, which buildout cannot develop)`
+            : ""),
+      );
+    }
+    if (code === "ENOENT") {
       const python = pythonProjectFile(dir);
       throw new UserError(
         `${oneLine(dir)} is not a develop package: it has no package.json` +

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import {
   mkdir,
   remove,
@@ -1423,6 +1424,62 @@ Develop: '/sample-buildout/recipes'
 Updating data-dir.
 `,
   );
+});
+
+Deno.test("develop names a package's directory or its package.json, as zc.buildout a project's directory or its setup script", async () => {
+  using sample = await installedSample();
+  const before = installed(sample);
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes/package.json\nparts = data-dir\n\n[data-dir]\nrecipe = recipes:mkdir\npath = mystuff\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes/package.json'
+Updating data-dir.
+`,
+  );
+  assert.equal(installed(sample), before);
+  assert.equal(
+    sample.cat("develop-eggs", "recipes.egg-link"),
+    sample.path("recipes") + "\n",
+  );
+
+  // Any other file is no package: the error says what develop takes.
+  await badConfig(
+    sample,
+    "[buildout]\ndevelop = recipes/mkdir.ts\nparts = data-dir\n\n[data-dir]\nrecipe = recipes:mkdir\npath = mystuff\n",
+    /^Error: \/sample-buildout\/recipes\/mkdir\.ts is not a develop package: it is a file, not a package's directory or its package\.json$/,
+  );
+  sample.mkdir("py");
+  sample.write("py", "setup.py", "from setuptools import setup\nsetup()\n");
+  await badConfig(
+    sample,
+    "[buildout]\ndevelop = recipes py/setup.py\nparts = data-dir\n\n[data-dir]\nrecipe = recipes:mkdir\npath = mystuff\n",
+    /^Error: \/sample-buildout\/py\/setup\.py is not a develop package: it is a file, not a package's directory or its package\.json \(a setup\.py makes a Python project, which buildout cannot develop\)$/,
+  );
+});
+
+Deno.test("a develop package whose name holds a / or a line break is refused, and no link is written outside develop-eggs", async () => {
+  using sample = await installedSample();
+  for (const name of ["@acme/recipes", "../../escaped", "two\nlines"]) {
+    sample.write(
+      "recipes",
+      "package.json",
+      JSON.stringify({
+        name,
+        buildout: { recipes: { mkdir: "./mkdir.ts" } },
+      }),
+    );
+    await badConfig(
+      sample,
+      dataDir("mystuff"),
+      /^Error: Invalid package name '.+' in \/sample-buildout\/recipes\/package\.json: a develop package's name cannot hold '\/' or a line break$/,
+    );
+    assert.deepEqual(sample.ls("develop-eggs"), ["-  recipes.egg-link"]);
+  }
+  assert.ok(!existsSync(join(dirname(sample.dir), "escaped.egg-link")));
 });
 
 Deno.test("a corrupt .installed.cfg is an error telling how to recover", async () => {
