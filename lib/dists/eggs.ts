@@ -4,9 +4,10 @@
  * unpacked into a hidden temporary directory beside them, checked, then
  * renamed into place, so the directory never holds half a distribution.
  */
-import { readdirSync, renameSync } from "node:fs";
+import { accessSync, constants, readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { makeDirectories } from "../directories.ts";
+import { clipped, fsReason, UserError } from "../errors.ts";
 import { hiddenTemp, sweepAbandoned } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { type DistName, parseDistName } from "./archive_name.ts";
@@ -118,6 +119,7 @@ export class EggsDirectory {
     extract: (archive: string, destination: string) => Promise<void>,
   ): Promise<Prepared> {
     makeDirectories(this.path);
+    refuseUnwritable(this.path);
     // Hidden, and new: extraction moves its result there in one rename.
     // Removed when the run ends, however it ends, unless moved into place,
     // and by the next run after a SIGKILL.
@@ -178,5 +180,22 @@ export class EggsDirectory {
     list.push(installed);
     list.sort((a, b) => compareVersions(b.version, a.version));
     this.scanned!.set(installed.key, list);
+  }
+}
+
+/**
+ * Refuses an eggs directory this run may not write (read-only, another
+ * user's), naming it: extraction would otherwise fail on a hidden
+ * temporary name inside it, gone by the time the message is read.
+ *
+ * @throws {UserError} `Couldn't write to the eggs directory PATH: reason`.
+ */
+function refuseUnwritable(path: string): void {
+  try {
+    accessSync(path, constants.W_OK);
+  } catch (err) {
+    throw new UserError(
+      `Couldn't write to the eggs directory ${clipped(path)}: ${fsReason(err)}`,
+    );
   }
 }

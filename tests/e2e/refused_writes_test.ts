@@ -28,6 +28,7 @@ import {
 } from "./harness.ts";
 import { mountSkipReason } from "./chroot.ts";
 import { md5Text, pack, runOk } from "./recipe_fixtures.ts";
+import { recipeDist, writeDist } from "./dist_archives.ts";
 
 const mountSkip = mountSkipReason;
 const skipNote = mountSkip ? ` (skipped: ${mountSkip})` : "";
@@ -278,6 +279,30 @@ Deno.test({
         "(is something mounted there?)\n",
     );
     assert.equal(result.code, 1);
+  },
+});
+
+Deno.test({
+  name: "a read-only eggs directory is named when a distribution cannot " +
+    `be unpacked there${skipNote}`,
+  ignore: mountSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const links = sample.tmpdir("links");
+    await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", "hi"));
+    sample.mkdir("eggs");
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nfind-links = ${links}\nparts = a\n` +
+        "[versions]\nspam = 1\n[a]\nrecipe = spam\n",
+    );
+    const result = await runMounted(sample, sample.path("eggs"), READ_ONLY);
+    assert.match(
+      sample.normalize(result.stderr),
+      /\nError: Couldn't write to the eggs directory \/sample-buildout\/eggs: read-only file system\n$/,
+    );
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /\nleft: \n$/);
   },
 });
 
