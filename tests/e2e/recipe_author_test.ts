@@ -506,3 +506,31 @@ Deno.test("recipe modules load from directories whose names hold '%' or '#', not
     "Installing x0.\np%41\nInstalling x1.\np#x\n",
   );
 });
+
+Deno.test("a timer or server a recipe leaves running does not keep the run from ending; what it wrote is all printed", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `
+import { createServer } from "node:net";
+import process from "node:process";
+export default class Recipe {
+  install() {
+    setInterval(() => {}, 1000);
+    createServer().listen(0, "127.0.0.1");
+    // More than a pipe holds: the rest is still queued when the run ends.
+    process.stdout.write("y".repeat(1 << 20) + "\\n");
+    return [];
+  }
+}
+`,
+  );
+  const result = await sample.system("", { timeoutMs: 20_000 });
+  assert.equal(result.signal, null, "the run did not end by itself");
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(
+    result.stdout.endsWith("Installing x.\n" + "y".repeat(1 << 20) + "\n"),
+    `${result.stdout.length} characters of output`,
+  );
+  assert.match(sample.cat(".installed.cfg"), /\n\[x\]\n/);
+});
