@@ -39,6 +39,7 @@ import {
 } from "../errors.ts";
 import type { Distributions } from "../dists/distributions.ts";
 import type { Dist } from "../dists/metadata.ts";
+import { unscopedName } from "../dists/requirement.ts";
 import { DevelopLinks } from "./develop_links.ts";
 import { settled } from "../settled.ts";
 import { JIT_SCALE, setJitScale } from "../jit_scale.ts";
@@ -150,10 +151,13 @@ export function pythonProjectFile(dir: string): string | undefined {
 }
 
 /**
- * Reads `dir/package.json`.
+ * Reads `dir/package.json`. Its `name` is the package's, an npm scope's
+ * `@scope/spam` being `scope-spam` (as for distributions); without one,
+ * the directory's name.
  *
- * @throws {UserError} when it is missing, not JSON, or its `buildout` field
- *   is not a map of groups to maps of strings.
+ * @throws {UserError} when it is missing, not JSON, its name holds another
+ *   `/` (it names the package's link file), or its `buildout` field is not
+ *   a map of groups to maps of strings.
  */
 export function readPackage(dir: string): DevelopPackage {
   const file = join(dir, "package.json");
@@ -181,8 +185,17 @@ export function readPackage(dir: string): DevelopPackage {
     buildout?: unknown;
   };
   const name = typeof meta.name === "string" && meta.name
-    ? meta.name
+    ? unscopedName(meta.name)
     : basename(dir);
+  if (name.includes("/")) {
+    throw new UserError(
+      oneLine(
+        `Invalid "name" in ${file}: '${
+          clipped(name)
+        }' holds a '/' (only an npm scope's '@scope/name' may, known as 'scope-name')`,
+      ),
+    );
+  }
   const version = typeof meta.version === "string" ? meta.version : undefined;
   const requires = (meta.buildout as { requires?: unknown } | null)?.requires;
   return {
@@ -305,8 +318,10 @@ export class RecipeLoader {
   findPackage(name: string): DevelopPackage | undefined {
     if (this.packages.has(name)) return this.packages.get(name);
     let found: DevelopPackage | undefined;
-    const link = name && !name.includes("/")
-      ? this.links.find(name)
+    // `recipe = @scope/spam` names the package known as `scope-spam`.
+    const linkName = unscopedName(name);
+    const link = linkName && !linkName.includes("/")
+      ? this.links.find(linkName)
       : undefined;
     if (link) {
       // zc.buildout links Python projects the same way: such a link is

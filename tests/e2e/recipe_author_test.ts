@@ -534,3 +534,37 @@ export default class Recipe {
   );
   assert.match(sample.cat(".installed.cfg"), /\n\[x\]\n/);
 });
+
+Deno.test("a develop package with an npm scope is known by its scoped name and as scope-name, as distributions are", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, RETURNING);
+  const pkg = JSON.parse(sample.cat("recipes", "package.json"));
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({ ...pkg, name: "@acme/greeter" }),
+  );
+  for (const spelling of ["@acme/greeter", "acme-greeter"]) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\ndevelop = recipes\nparts = x\n\n[x]\nrecipe = ${spelling}\n`,
+    );
+    const out = await runOk(sample);
+    assert.ok(out.endsWith("Installing x.\n"), out);
+  }
+  assert.deepEqual(sample.ls("develop-eggs"), ["-  acme-greeter.egg-link"]);
+
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({ ...pkg, name: "acme/greeter" }),
+  );
+  const before = sample.cat(".installed.cfg");
+  const result = await run(sample);
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /\nError: Invalid "name" in \/sample-buildout\/recipes\/package\.json: 'acme\/greeter' holds a '\/' \(only an npm scope's '@scope\/name' may, known as 'scope-name'\)\n$/,
+  );
+  assert.equal(sample.cat(".installed.cfg"), before);
+});
