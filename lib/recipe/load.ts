@@ -17,7 +17,7 @@
  * modules are imported beforehand ({@link RecipeLoader.preload}) and looked
  * up without waiting ({@link RecipeLoader.factory}).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import {
   basename,
   dirname,
@@ -772,8 +772,8 @@ async function importRecipe(point: EntryPoint): Promise<RecipeFactory> {
  * Imports `target` (`./file.ts` or `./file.ts:export`) of a package and
  * returns the function it names.
  *
- * @throws {UserError} naming the module when it is missing, fails to load
- *   or lacks the export.
+ * @throws {UserError} naming the module when it is missing, a directory,
+ *   fails to load or lacks the export.
  */
 async function importEntry(
   pkg: DevelopPackage,
@@ -801,9 +801,24 @@ async function importEntry(
       ),
     );
   }
-  if (!existsSync(path)) {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    // Missing, or under a file or a directory not to be read: as existsSync.
+  }
+  if (!stat) {
     throw new UserError(
       oneLine(`The module ${clipped(path)} (${where}) does not exist`),
+    );
+  }
+  if (stat.isDirectory()) {
+    // Bun would say it cannot find it, imported from its own executable.
+    throw new UserError(
+      oneLine(
+        `The module ${clipped(path)} (${where}) is a directory: an entry ` +
+          `point names a module file, such as ./index.js`,
+      ),
     );
   }
   let module: Record<string, unknown>;

@@ -568,3 +568,26 @@ Deno.test("a develop package with an npm scope is known by its scoped name and a
   );
   assert.equal(sample.cat(".installed.cfg"), before);
 });
+
+Deno.test("an entry point naming a directory, as Node's require('.') would take, says so", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, RETURNING);
+  sample.write("recipes", "index.js", RETURNING);
+  for (const target of [".", "./"]) {
+    sample.write(
+      "recipes",
+      "package.json",
+      JSON.stringify({
+        name: "recipes",
+        buildout: { recipes: { default: target } },
+      }),
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /\nError: The module \/sample-buildout\/recipes \(entry point 'default' in "buildout\.recipes" of \/sample-buildout\/recipes\/package\.json\) is a directory: an entry point names a module file, such as \.\/index\.js\n$/,
+    );
+    assert.ok(!existsSync(sample.path(".installed.cfg")));
+  }
+});
