@@ -34,4 +34,17 @@ function selfCommand(): SelfCommand {
 // No top-level await: `bun build --bytecode` emits CommonJS.
 run(process.argv.slice(2), selfCommand()).then((status) => {
   process.exitCode = status;
+  // The run is over, yet a timer, server or socket a recipe left open would
+  // keep the process waiting, silently, for ever: should anything still be
+  // running, it ends once what was written is flushed. Ending the streams
+  // waits for that (Bun calls back an empty write at once); only here, as
+  // the first use of process.stdout costs every run time.
+  setTimeout(() => {
+    let streams = 2;
+    const flushed = () => {
+      if (--streams === 0) process.exit(status);
+    };
+    process.stdout.end(flushed);
+    process.stderr.end(flushed);
+  }).unref();
 });

@@ -19,6 +19,7 @@ import {
   parseRequirement,
   projectKey,
   type Requirement,
+  unscopedName,
 } from "./requirement.ts";
 import { compareVersions, isValidVersion } from "./version.ts";
 
@@ -135,7 +136,7 @@ function checkIdentity(json: unknown, label: string, expected: DistName) {
       `The distribution ${label} is ${what} ${mine} by its file name but ${theirs} by its package.json`,
     );
   if (typeof name === "string" && name) {
-    const key = projectKey(name.replace(/^@([^/]+)\//, "$1-"));
+    const key = projectKey(unscopedName(name));
     if (key !== expected.key) throw differ("named", expected.name, name);
   }
   if (

@@ -30,6 +30,14 @@ export function projectKey(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, "-");
 }
 
+/**
+ * The project name of an npm package name: a scoped `@scope/spam` is
+ * `scope-spam`, as `npm pack` names its archive.
+ */
+export function unscopedName(name: string): string {
+  return name.replace(/^@([^/]+)\//, "$1-");
+}
+
 /** True when `name` can name a project (letters, digits, `.`, `_`, `-`). */
 export function isProjectName(name: string): boolean {
   return NAME.test(name);

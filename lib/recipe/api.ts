@@ -34,7 +34,13 @@ export interface RecipeOptions {
   get(option: string): string | undefined;
   /** The substituted value; a user error `Missing option: s:o` if absent. */
   require(option: string): string;
-  /** Sets an option: constructors record what they computed here. */
+  /**
+   * Sets an option: constructors record what they computed here, for other
+   * sections to read and `.installed.cfg` to keep. The value must be a
+   * string (anything else is a TypeError). What install or update sets is
+   * not kept, as in zc.buildout, which records a part's options as they
+   * were before the call.
+   */
   set(option: string, value: string): void;
   has(option: string): boolean;
   keys(): string[];

@@ -17,7 +17,7 @@
  * modules are imported beforehand ({@link RecipeLoader.preload}) and looked
  * up without waiting ({@link RecipeLoader.factory}).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import {
   basename,
   dirname,
@@ -40,6 +40,7 @@ import {
 import type { Distributions } from "../dists/distributions.ts";
 import { parseRequirement } from "../dists/requirement.ts";
 import type { Dist } from "../dists/metadata.ts";
+import { unscopedName } from "../dists/requirement.ts";
 import { DevelopLinks } from "./develop_links.ts";
 import { settled } from "../settled.ts";
 import { JIT_SCALE, setJitScale } from "../jit_scale.ts";
@@ -175,10 +176,13 @@ const PYTHON_PROJECT_FILES = [
 ];
 
 /**
- * Reads `dir/package.json`.
+ * Reads `dir/package.json`. Its `name` is the package's, an npm scope's
+ * `@scope/spam` being `scope-spam` (as for distributions); without one,
+ * the directory's name.
  *
- * @throws {UserError} when it is missing, not JSON, or its `buildout` field
- *   is not a map of groups to maps of strings.
+ * @throws {UserError} when it is missing, not JSON, its name holds another
+ *   `/` (it names the package's link file), or its `buildout` field is not
+ *   a map of groups to maps of strings.
  */
 export function readPackage(dir: string): DevelopPackage {
   const file = join(dir, "package.json");
@@ -218,8 +222,17 @@ export function readPackage(dir: string): DevelopPackage {
     buildout?: unknown;
   };
   const name = typeof meta.name === "string" && meta.name
-    ? meta.name
+    ? unscopedName(meta.name)
     : basename(dir);
+  if (name.includes("/")) {
+    throw new UserError(
+      oneLine(
+        `Invalid "name" in ${file}: '${
+          clipped(name)
+        }' holds a '/' (only an npm scope's '@scope/name' may, known as 'scope-name')`,
+      ),
+    );
+  }
   const version = typeof meta.version === "string" ? meta.version : undefined;
   const requires = (meta.buildout as { requires?: unknown } | null)?.requires;
   return {
@@ -342,8 +355,10 @@ export class RecipeLoader {
   findPackage(name: string): DevelopPackage | undefined {
     if (this.packages.has(name)) return this.packages.get(name);
     let found: DevelopPackage | undefined;
-    const link = name && !name.includes("/")
-      ? this.links.find(name)
+    // `recipe = @scope/spam` names the package known as `scope-spam`.
+    const linkName = unscopedName(name);
+    const link = linkName && !linkName.includes("/")
+      ? this.links.find(linkName)
       : undefined;
     if (link) {
       // zc.buildout links Python projects the same way: such a link is
@@ -794,8 +809,8 @@ async function importRecipe(point: EntryPoint): Promise<RecipeFactory> {
  * Imports `target` (`./file.ts` or `./file.ts:export`) of a package and
  * returns the function it names.
  *
- * @throws {UserError} naming the module when it is missing, fails to load
- *   or lacks the export.
+ * @throws {UserError} naming the module when it is missing, a directory,
+ *   fails to load or lacks the export.
  */
 async function importEntry(
   pkg: DevelopPackage,
@@ -823,9 +838,24 @@ async function importEntry(
       ),
     );
   }
-  if (!existsSync(path)) {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    // Missing, or under a file or a directory not to be read: as existsSync.
+  }
+  if (!stat) {
     throw new UserError(
       oneLine(`The module ${clipped(path)} (${where}) does not exist`),
+    );
+  }
+  if (stat.isDirectory()) {
+    // Bun would say it cannot find it, imported from its own executable.
+    throw new UserError(
+      oneLine(
+        `The module ${clipped(path)} (${where}) is a directory: an entry ` +
+          `point names a module file, such as ./index.js`,
+      ),
     );
   }
   let module: Record<string, unknown>;

@@ -506,3 +506,88 @@ Deno.test("recipe modules load from directories whose names hold '%' or '#', not
     "Installing x0.\np%41\nInstalling x1.\np#x\n",
   );
 });
+
+Deno.test("a timer or server a recipe leaves running does not keep the run from ending; what it wrote is all printed", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `
+import { createServer } from "node:net";
+import process from "node:process";
+export default class Recipe {
+  install() {
+    setInterval(() => {}, 1000);
+    createServer().listen(0, "127.0.0.1");
+    // More than a pipe holds: the rest is still queued when the run ends.
+    process.stdout.write("y".repeat(1 << 20) + "\\n");
+    return [];
+  }
+}
+`,
+  );
+  const result = await sample.system("", { timeoutMs: 20_000 });
+  assert.equal(result.signal, null, "the run did not end by itself");
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(
+    result.stdout.endsWith("Installing x.\n" + "y".repeat(1 << 20) + "\n"),
+    `${result.stdout.length} characters of output`,
+  );
+  assert.match(sample.cat(".installed.cfg"), /\n\[x\]\n/);
+});
+
+Deno.test("a develop package with an npm scope is known by its scoped name and as scope-name, as distributions are", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, RETURNING);
+  const pkg = JSON.parse(sample.cat("recipes", "package.json"));
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({ ...pkg, name: "@acme/greeter" }),
+  );
+  for (const spelling of ["@acme/greeter", "acme-greeter"]) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\ndevelop = recipes\nparts = x\n\n[x]\nrecipe = ${spelling}\n`,
+    );
+    const out = await runOk(sample);
+    assert.ok(out.endsWith("Installing x.\n"), out);
+  }
+  assert.deepEqual(sample.ls("develop-eggs"), ["-  acme-greeter.egg-link"]);
+
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({ ...pkg, name: "acme/greeter" }),
+  );
+  const before = sample.cat(".installed.cfg");
+  const result = await run(sample);
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /\nError: Invalid "name" in \/sample-buildout\/recipes\/package\.json: 'acme\/greeter' holds a '\/' \(only an npm scope's '@scope\/name' may, known as 'scope-name'\)\n$/,
+  );
+  assert.equal(sample.cat(".installed.cfg"), before);
+});
+
+Deno.test("an entry point naming a directory, as Node's require('.') would take, says so", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, RETURNING);
+  sample.write("recipes", "index.js", RETURNING);
+  for (const target of [".", "./"]) {
+    sample.write(
+      "recipes",
+      "package.json",
+      JSON.stringify({
+        name: "recipes",
+        buildout: { recipes: { default: target } },
+      }),
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /\nError: The module \/sample-buildout\/recipes \(entry point 'default' in "buildout\.recipes" of \/sample-buildout\/recipes\/package\.json\) is a directory: an entry point names a module file, such as \.\/index\.js\n$/,
+    );
+    assert.ok(!existsSync(sample.path(".installed.cfg")));
+  }
+});
