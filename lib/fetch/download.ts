@@ -46,7 +46,7 @@ import type {
   DownloadResult,
   RecipeLogger,
 } from "../recipe/api.ts";
-import { ChecksumError, DownloadError } from "./errors.ts";
+import { ChecksumError, DownloadError, OfflineError } from "./errors.ts";
 import {
   type BodySink,
   httpGet,
@@ -264,7 +264,8 @@ export class Download {
       return { path: locateAt(local, target), isTemp: false };
     }
     if (this.offline) {
-      throw new UserError(
+      throw new OfflineError(
+        url,
         `Couldn't download ${clipped(url, pyRepr)} in offline mode.`,
       );
     }

@@ -39,3 +39,14 @@ export class BodyTooLarge extends DownloadError {
     this.name = "BodyTooLarge";
   }
 }
+
+/**
+ * Offline (or installing from the cache only), a URL had to be fetched:
+ * `Couldn't download 'URL' in offline mode.`
+ */
+export class OfflineError extends UserError {
+  constructor(readonly url: string, message: string) {
+    super(message);
+    this.name = "OfflineError";
+  }
+}

@@ -11,7 +11,7 @@ import { parse } from "../config/parse.ts";
 import { MAX_CONFIG_BYTES, readConfigText, tooLarge } from "../config/text.ts";
 import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { Download, type OptionSource, silentLogger } from "./download.ts";
-import { BodyTooLarge, DownloadError } from "./errors.ts";
+import { BodyTooLarge, DownloadError, OfflineError } from "./errors.ts";
 import { removeTempFile } from "./temp_files.ts";
 
 /**
@@ -23,7 +23,8 @@ import { removeTempFile } from "./temp_files.ts";
  *   missing-cache error, `Couldn't read URL: more than 64 MiB, ...` (the
  *   bound of local files too, checked as the body arrives), or
  *   `Error downloading extends for URL URL: reason`,
- *   a {@link UrlNotFound} when the server has no such file (404, 410) or a
+ *   a {@link UrlNotFound} when the server has no such file (404, 410),
+ *   offline when the URL is not cached (the message saying so), or when a
  *   `file:` URL names none.
  */
 export async function fetchText(
@@ -50,6 +51,8 @@ export async function fetchText(
     ({ path, isTemp } = await download.download(url));
   } catch (err) {
     if (err instanceof BodyTooLarge) throw tooLarge(url);
+    // Offline, a URL not cached is missing as far as this run can tell.
+    if (err instanceof OfflineError) throw new UrlNotFound(url, err.message);
     if (err instanceof DownloadError) {
       const message = oneLine(
         `Error downloading extends for URL ${clipped(url)}: ${err.reason}`,

@@ -144,15 +144,6 @@ export function developPackages(
         logger.info(`Develop: ${pyRepr(dir)}`);
         doing(`Processing develop directory ${pyRepr(dir)}.`, () => {
           const pkg = readPackage(packageDirectory(dir));
-          // The name names the link: `@scope/name` or `../x` would put it
-          // elsewhere, a line break would split the database's list.
-          if (/[/\n\r]/.test(pkg.name)) {
-            throw new UserError(
-              `Invalid package name ${clipped(pkg.name, pyRepr)} in ${
-                join(pkg.dir, "package.json")
-              }: a develop package's name cannot hold '/' or a line break`,
-            );
-          }
           const link = join(developEggs, `${pkg.name}.egg-link`);
           // Relative in a relocatable buildout: it still holds if moved.
           const content =

@@ -42,6 +42,7 @@ import { parseRequirement } from "../dists/requirement.ts";
 import type { Dist } from "../dists/metadata.ts";
 import { unscopedName } from "../dists/requirement.ts";
 import { DevelopLinks } from "./develop_links.ts";
+import { pyRepr } from "../install/pyrepr.ts";
 import { settled } from "../settled.ts";
 import { JIT_SCALE, setJitScale } from "../jit_scale.ts";
 import {
@@ -224,13 +225,16 @@ export function readPackage(dir: string): DevelopPackage {
   const name = typeof meta.name === "string" && meta.name
     ? unscopedName(meta.name)
     : basename(dir);
-  if (name.includes("/")) {
+  // The name names the package's link file; a line break would split the
+  // database's list of links.
+  if (/[/\n\r]/.test(name)) {
     throw new UserError(
-      oneLine(
-        `Invalid "name" in ${file}: '${
-          clipped(name)
-        }' holds a '/' (only an npm scope's '@scope/name' may, known as 'scope-name')`,
-      ),
+      `Invalid "name" in ${file}: ${clipped(name, pyRepr)} holds ${
+        name.includes("/")
+          ? "a '/' (only an npm scope's '@scope/name' may, known as " +
+            "'scope-name')"
+          : "a line break"
+      }`,
     );
   }
   const version = typeof meta.version === "string" ? meta.version : undefined;
