@@ -22,7 +22,7 @@ import { readConfigText } from "./config/text.ts";
 import { isDirectory } from "./fs_kinds.ts";
 import { clipped, doing, doingAsync, oneLine, UserError } from "./errors.ts";
 import { pyRepr } from "./install/pyrepr.ts";
-import { configureLogging, logger } from "./log.ts";
+import { configureLogging, logger, writeFd } from "./log.ts";
 
 /** What the command line decided. */
 export interface OpenRequest {
@@ -73,7 +73,16 @@ export const realSource: ConfigSource = {
   readUrl: async (url, download) =>
     (await import("./fetch/fetch_text.ts")).fetchText(url, download),
   evaluate: evaluateCondition,
+  // Before logging is set up; on stderr, as stdout may be `annotate --json`.
+  // Once, though bundle reads the configuration twice.
+  notice(message) {
+    if (noticed.has(message)) return;
+    noticed.add(message);
+    writeFd(2, `${message}\n`);
+  },
 };
+
+const noticed = new Set<string>();
 
 /**
  * The user defaults file (`BUILDOUT_HOME` wins over `HOME`), or undefined

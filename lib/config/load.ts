@@ -30,8 +30,8 @@ export interface Assignment {
 
 /**
  * What {@link ConfigSource.readUrl} rejects with when the URL names no file
- * (HTTP 404 or 410, a missing `file:` path), so an `optional-extends` URL
- * can be skipped as a missing optional file is.
+ * (HTTP 404 or 410, a missing `file:` path, or offline one not cached), so
+ * an `optional-extends` URL can be skipped as a missing optional file is.
  */
 export class UrlNotFound extends UserError {
   constructor(readonly url: string, message: string) {
@@ -51,6 +51,8 @@ export interface ConfigSource {
   readUrl(url: string, download: Map<string, string>): Promise<string>;
   /** Decides conditional section headers. */
   evaluate: ConditionEvaluator;
+  /** Tells the user something while reading (a skipped optional file). */
+  notice?(message: string): void;
 }
 
 /** What to load. */
@@ -268,15 +270,20 @@ class Loader {
     download: AnnotatedSection,
   ): Promise<ConfigData | undefined> {
     const { location } = locate(base, name);
+    // zc.buildout's words for a skipped file.
+    const skip = () => {
+      this.source.notice?.(`optional-extends file not found: ${name}`);
+      return undefined;
+    };
     if (!isUrl(location)) {
-      if (this.source.readFile(location) === undefined) return undefined;
+      if (this.source.readFile(location) === undefined) return skip();
       return await this.open(base, name, seen, download);
     }
     try {
       return await this.open(base, name, seen, download);
     } catch (err) {
       // Only the optional file itself may be missing, not what it extends.
-      if (err instanceof UrlNotFound && err.url === location) return undefined;
+      if (err instanceof UrlNotFound && err.url === location) return skip();
       throw err;
     }
   }

@@ -1210,7 +1210,11 @@ Deno.test("optional-extends reads only the files that exist", async () => {
       "\n[s]\na = main\n",
   );
   sample.write("present.cfg", "[s]\na = present\nb = present\n");
-  const sections = await annotateJson(sample, "");
+  const result = await sample.run("annotate --json");
+  assert.equal(result.code, 0, result.output);
+  // zc.buildout's notice, on stderr: stdout stays JSON.
+  assert.equal(result.stderr, "optional-extends file not found: absent.cfg\n");
+  const sections = (JSON.parse(result.stdout) as AnnotatedJson).sections;
   assert.deepEqual(valuesOf(sections.s), { a: "main", b: "present" });
   assert.deepEqual(originsOf(sections.s?.b), [
     "= /sample-buildout/present.cfg",
@@ -1218,7 +1222,7 @@ Deno.test("optional-extends reads only the files that exist", async () => {
   assert.equal(sections.buildout?.["optional-extends"], undefined);
 });
 
-Deno.test("optional-extends skips a URL the server does not have, and nothing else", async () => {
+Deno.test("optional-extends skips a URL the server does not have (or, offline, not cached), and nothing else", async () => {
   using sample = await sampleBuildout();
   const serverData = sample.tmpdir("server");
   write(serverData, "present.cfg", "[s]\nb = present\n");
@@ -1236,9 +1240,26 @@ Deno.test("optional-extends skips a URL the server does not have, and nothing el
         `optional-extends = ${url}absent.cfg ${url}present.cfg\n` +
         "\n[s]\na = main\n",
     );
-    const sections = await annotateJson(sample, "");
+    const online = await sample.run("annotate --json");
+    assert.equal(online.code, 0, online.output);
+    assert.equal(
+      online.stderr,
+      `optional-extends file not found: ${url}absent.cfg\n`,
+    );
+    const sections = (JSON.parse(online.stdout) as AnnotatedJson).sections;
     assert.deepEqual(valuesOf(sections.s), { a: "main", b: "present" });
     assert.deepEqual(originsOf(sections.s?.b), [`= ${url}present.cfg`]);
+
+    // Offline, an optional URL not cached is as missing.
+    const offline = await sample.run("-o annotate --json");
+    assert.equal(offline.code, 0, offline.output);
+    assert.equal(
+      offline.stderr,
+      `optional-extends file not found: ${url}absent.cfg\n` +
+        `optional-extends file not found: ${url}present.cfg\n`,
+    );
+    const alone = (JSON.parse(offline.stdout) as AnnotatedJson).sections;
+    assert.deepEqual(valuesOf(alone.s), { a: "main" });
 
     // An optional file that is there must be whole; other refusals fail.
     for (

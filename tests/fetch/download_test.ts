@@ -20,7 +20,11 @@ import { join } from "node:path";
 import process from "node:process";
 import { UserError } from "../../lib/errors.ts";
 import { Download } from "../../lib/fetch/download.ts";
-import { ChecksumError, DownloadError } from "../../lib/fetch/errors.ts";
+import {
+  ChecksumError,
+  DownloadError,
+  OfflineError,
+} from "../../lib/fetch/errors.ts";
 import { hostTag } from "../../lib/fetch/hidden_temp.ts";
 import { removeTempFiles } from "../../lib/fetch/temp_files.ts";
 import { pyRepr } from "../../lib/install/pyrepr.ts";
@@ -160,7 +164,10 @@ Deno.test("downloading without a cache: temporary files, local files, MD5, targe
   const requests = fx.server.requests.length;
   await assert.rejects(
     download.download(fx.url + "foo.txt"),
-    new UserError(`Couldn't download '${fx.url}foo.txt' in offline mode.`),
+    new OfflineError(
+      `${fx.url}foo.txt`,
+      `Couldn't download '${fx.url}foo.txt' in offline mode.`,
+    ),
   );
   assert.equal(fx.server.requests.length, requests, "no request offline");
   assert.equal(
