@@ -4,6 +4,7 @@
  * caches, this executable as `bin/buildout` and an `offline.cfg` into one
  * `.tar.gz` that builds the same buildout where there is no network.
  */
+import { Buffer } from "node:buffer";
 import {
   createReadStream,
   createWriteStream,
@@ -584,10 +585,23 @@ function refuseMissingOutputDirectory(output: string): void {
   throw new UserError(`Couldn't write ${clipped(output)}: ${oneLine(reason)}`);
 }
 
-/** Visits every entry under `dir`; `visit` returning false skips a subtree. */
+/**
+ * Visits every entry under `dir`; `visit` returning false skips a subtree.
+ *
+ * @throws {UserError} for a name that is not UTF-8: read as text it names
+ *   no file, so it could be neither checked nor packed.
+ */
 function walk(dir: string, visit: (path: string, stat: Stats) => boolean) {
-  for (const name of readdirSync(dir)) {
+  for (const raw of readdirSync(dir, { encoding: "buffer" })) {
+    const name = raw.toString("utf8");
     const path = join(dir, name);
+    if (!Buffer.from(name).equals(raw)) {
+      throw new UserError(
+        `bundle can't archive ${
+          oneLine(path)
+        }: its name is not UTF-8, so it cannot be read by name; rename it`,
+      );
+    }
     const stat = lstatSync(path);
     if (!visit(path, stat)) continue;
     if (stat.isDirectory()) walk(path, visit);

@@ -951,6 +951,23 @@ Deno.test("bundle keeps an awkward directory name, and refuses a backslash the a
   );
 });
 
+Deno.test("bundle refuses, in one line, a file whose name is not UTF-8", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  sample.write(dir, "buildout.cfg", "[buildout]\nparts =\n");
+  // By the shell: the runtime would write the name as UTF-8.
+  execFileSync("sh", ["-c", `cp buildout.cfg "$(printf 'b\\377.cfg')"`], {
+    cwd: dir,
+  });
+  const result = await sample.system(["bundle"], { cwd: dir });
+  assert.equal(result.code, 1, result.output);
+  assert.match(
+    sample.normalize(result.stderr),
+    /^Error: bundle can't archive \/project\/b\ufffd\.cfg: its name is not UTF-8, so it cannot be read by name; rename it\n$/m,
+  );
+  assert.ok(!existsSync(join(dir, "project.tar.gz")));
+});
+
 Deno.test("bundle with a file where a cache directory goes is a clear error", async () => {
   using sample = await sampleBuildout();
   for (const name of ["downloads", "extends-cache"]) {
