@@ -109,6 +109,51 @@ paths = \${buildout:directory}/var/data
 
 const PAYLOAD = "downloaded\n";
 
+/**
+ * A buildout directory `project` that is its own develop package
+ * (`develop = .`), whose part `hello` writes `Hi`.
+ */
+function developDotProject(sample: Sample): string {
+  const dir = sample.tmpdir("project");
+  sample.write(
+    dir,
+    "package.json",
+    JSON.stringify({ buildout: { recipes: { default: "./greet.js" } } }),
+  );
+  sample.write(dir, "greet.js", RECIPE);
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\ndevelop = .\nparts = hello\n[hello]\nrecipe = project\ntext = Hi\n",
+  );
+  return dir;
+}
+
+/**
+ * Bundles the buildout in `dir` (whose part `hello` writes `Hi`), unpacks
+ * the archive elsewhere and builds it offline there; returns the archive.
+ */
+async function bundleHelloOffline(
+  sample: Sample,
+  dir: string,
+): Promise<string> {
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.equal(readFileSync(join(unpacked, "parts", "hello"), "utf8"), "Hi\n");
+  return out;
+}
+
 function md5(text: string): string {
   return createHash("md5").update(text).digest("hex");
 }
@@ -522,48 +567,13 @@ Deno.test("bundle carries the distributions of a find-links location that is the
 
 Deno.test("bundle carries a develop package that is the buildout directory itself (develop = .)", async () => {
   using sample = await sampleBuildout();
-  const dir = sample.tmpdir("project");
-  sample.write(
-    dir,
-    "package.json",
-    JSON.stringify({ buildout: { recipes: { default: "./greet.js" } } }),
-  );
-  sample.write(dir, "greet.js", RECIPE);
-  sample.write(
-    dir,
-    "buildout.cfg",
-    "[buildout]\ndevelop = .\nparts = hello\n[hello]\nrecipe = project\ntext = Hi\n",
-  );
-  const out = join(sample.testDir, "project.tar.gz");
-  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
-  assert.equal(bundled.code, 0, bundled.output);
-
-  const target = sample.tmpdir("target");
-  execFileSync("tar", ["xzf", out, "-C", target]);
-  const unpacked = join(target, "project");
-  const offline = await exec(
-    join(unpacked, "bin", "buildout"),
-    ["-c", "offline.cfg"],
-    { cwd: unpacked, env: { HOME: sample.home } },
-  );
-  assert.equal(offline.code, 0, offline.output);
-  assert.equal(readFileSync(join(unpacked, "parts", "hello"), "utf8"), "Hi\n");
+  const dir = developDotProject(sample);
+  await bundleHelloOffline(sample, dir);
 });
 
 Deno.test("the default bundle archive inside a develop = . buildout does not reinstall its parts", async () => {
   using sample = await sampleBuildout();
-  const dir = sample.tmpdir("project");
-  sample.write(
-    dir,
-    "package.json",
-    JSON.stringify({ buildout: { recipes: { default: "./greet.js" } } }),
-  );
-  sample.write(dir, "greet.js", RECIPE);
-  sample.write(
-    dir,
-    "buildout.cfg",
-    "[buildout]\ndevelop = .\nparts = hello\n[hello]\nrecipe = project\ntext = Hi\n",
-  );
+  const dir = developDotProject(sample);
   const bundled = await sample.system(["bundle"], { cwd: dir });
   assert.equal(bundled.code, 0, bundled.output);
   assert.ok(existsSync(join(dir, "project.tar.gz")));
@@ -592,20 +602,7 @@ Deno.test("bundle carries the develop packages a glob matches, and refuses one l
     "buildout.cfg",
     "[buildout]\ndevelop = recipes/*\nparts = hello\n[hello]\nrecipe = greet\ntext = Hi\n",
   );
-  const out = join(sample.testDir, "project.tar.gz");
-  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
-  assert.equal(bundled.code, 0, bundled.output);
-
-  const target = sample.tmpdir("target");
-  execFileSync("tar", ["xzf", out, "-C", target]);
-  const unpacked = join(target, "project");
-  const offline = await exec(
-    join(unpacked, "bin", "buildout"),
-    ["-c", "offline.cfg"],
-    { cwd: unpacked, env: { HOME: sample.home } },
-  );
-  assert.equal(offline.code, 0, offline.output);
-  assert.equal(readFileSync(join(unpacked, "parts", "hello"), "utf8"), "Hi\n");
+  const out = await bundleHelloOffline(sample, dir);
 
   const shared = sample.tmpdir("shared");
   sample.write(

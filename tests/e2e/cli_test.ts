@@ -233,21 +233,32 @@ Deno.test("a reader that stops early (buildout | head) neither fails the run nor
   assert.match(sample.cat(".installed.cfg"), /^parts = d1 wait d2$/m);
 });
 
+/**
+ * Writes a one-part buildout into `sample` and returns a runner of the
+ * executable with its stdout redirected by the shell as `redirection` says.
+ */
+function redirectedStdout(
+  sample: Sample,
+  redirection: string,
+): (args: string[]) => Promise<RunResult> {
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = d1\n[d1]\nrecipe = debug\n",
+  );
+  const script = `"$0" "$@" ${redirection}`;
+  return (args) =>
+    exec("/bin/sh", ["-c", script, BUILDOUT, ...args], {
+      cwd: sample.dir,
+      env: { HOME: sample.home },
+    });
+}
+
 Deno.test({
   name: "stdout on a full disk: a build goes on and says so, annotate fails",
   ignore: !existsSync("/dev/full"),
   fn: async () => {
     using sample = await sampleBuildout();
-    sample.write(
-      "buildout.cfg",
-      "[buildout]\nparts = d1\n[d1]\nrecipe = debug\n",
-    );
-    const script = '"$0" "$@" >/dev/full';
-    const run = (args: string[]) =>
-      exec("/bin/sh", ["-c", script, BUILDOUT, ...args], {
-        cwd: sample.dir,
-        env: { HOME: sample.home },
-      });
+    const run = redirectedStdout(sample, ">/dev/full");
     const build = await run([]);
     assert.equal(
       build.stderr,
@@ -270,17 +281,8 @@ Deno.test({
 
 Deno.test("stdout open for reading only: a build goes on and says so, annotate fails", async () => {
   using sample = await sampleBuildout();
-  sample.write(
-    "buildout.cfg",
-    "[buildout]\nparts = d1\n[d1]\nrecipe = debug\n",
-  );
   // A service manager or a slip of `1<` handing over a read-only descriptor.
-  const script = '"$0" "$@" 1<buildout.cfg';
-  const run = (args: string[]) =>
-    exec("/bin/sh", ["-c", script, BUILDOUT, ...args], {
-      cwd: sample.dir,
-      env: { HOME: sample.home },
-    });
+  const run = redirectedStdout(sample, "1<buildout.cfg");
   const build = await run([]);
   assert.equal(
     build.stderr,
