@@ -5,10 +5,9 @@
  * directory or its setup script). A glob matching nothing is only a
  * warning, as in zc.buildout; a plain path that does not exist is an
  * error, since the parts needing it could not be installed anyway. Each
- * package is linked by a
- * `<develop-eggs-directory>/<name>.egg-link` file naming its directory
- * (relative to the link with `relative-paths`), which is how the recipe
- * loader finds it, in this run and in later ones
+ * package is linked by a `<develop-eggs-directory>/<name>.egg-link` file
+ * naming its directory (relative to the link with `relative-paths`), which
+ * is how the recipe loader finds it, in this run and in later ones
  * (extensions load before this step runs).
  */
 import {

@@ -30,12 +30,20 @@ const IGNORED_DIRECTORIES = new Set([
  */
 export function realPaths(paths: string[]): Set<string> {
   const real = new Set<string>();
+  // Most share one directory, the buildout's: resolved once.
+  const dirs = new Map<string, string | undefined>();
   for (const path of paths) {
-    try {
-      real.add(join(realpathSync(dirname(path)), basename(path)));
-    } catch {
-      // No such directory: nothing under it to leave out.
+    const dir = dirname(path);
+    if (!dirs.has(dir)) {
+      try {
+        dirs.set(dir, realpathSync(dir));
+      } catch {
+        // No such directory: nothing under it to leave out.
+        dirs.set(dir, undefined);
+      }
     }
+    const realDir = dirs.get(dir);
+    if (realDir !== undefined) real.add(join(realDir, basename(path)));
   }
   return real;
 }

@@ -38,9 +38,8 @@ import {
   UserError,
 } from "../errors.ts";
 import type { Distributions } from "../dists/distributions.ts";
-import { parseRequirement } from "../dists/requirement.ts";
+import { parseRequirement, unscopedName } from "../dists/requirement.ts";
 import type { Dist } from "../dists/metadata.ts";
-import { unscopedName } from "../dists/requirement.ts";
 import { DevelopLinks } from "./develop_links.ts";
 import { pyRepr } from "../install/pyrepr.ts";
 import { settled } from "../settled.ts";
