@@ -247,17 +247,47 @@ export function readPackage(dir: string): DevelopPackage {
   };
 }
 
+/** What a package.json `buildout` field may hold. */
+const BUILDOUT_FIELD_KEYS = [
+  "recipes",
+  "uninstall",
+  "extensions",
+  "unload",
+  "requires",
+  "dependency-links",
+];
+const BUILDOUT_FIELD_LIST = `"${BUILDOUT_FIELD_KEYS.join('", "')}"`;
+
 /**
  * The entry point groups of a package.json `buildout` field; `where`
  * names the file in messages.
  *
- * @throws {UserError} when a group is not a map of names to module paths.
+ * @throws {UserError} when the field is not an object, holds a key it may
+ *   not (a misspelt group would otherwise leave the package silently
+ *   without recipes), or a group is not a map of names to module paths.
  */
 export function entryGroups(
   buildoutField: unknown,
   where: string,
 ): Record<EntryGroup, Record<string, string>> {
+  if (
+    buildoutField !== undefined &&
+    (typeof buildoutField !== "object" || Array.isArray(buildoutField))
+  ) {
+    throw new UserError(
+      `Invalid "buildout" in ${where}: expected an object with ${BUILDOUT_FIELD_LIST}`,
+    );
+  }
   const field = (buildoutField ?? {}) as Record<string, unknown>;
+  for (const key in field) {
+    if (!BUILDOUT_FIELD_KEYS.includes(key)) {
+      throw new UserError(
+        `Invalid "buildout" in ${where}: unknown key ${
+          JSON.stringify(key)
+        } (it may hold ${BUILDOUT_FIELD_LIST})`,
+      );
+    }
+  }
   return {
     recipes: entryGroup(field, "recipes", where),
     uninstall: entryGroup(field, "uninstall", where),

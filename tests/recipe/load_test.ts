@@ -304,6 +304,36 @@ Deno.test(
 );
 
 Deno.test(
+  "readPackage refuses a buildout field that is not an object or holds a misspelt group",
+  withDir((dir) => {
+    const file = join(dir, "package.json");
+    writeFileSync(file, '{"buildout": "./recipe.js"}');
+    assert.throws(
+      () => readPackage(dir),
+      (err: Error) =>
+        err instanceof UserError &&
+        err.message ===
+          `Invalid "buildout" in ${file}: expected an object with "recipes", ` +
+            '"uninstall", "extensions", "unload", "requires", "dependency-links"',
+    );
+    writeFileSync(file, '{"buildout": {"recipe": {"default": "./r.js"}}}');
+    assert.throws(
+      () => readPackage(dir),
+      (err: Error) =>
+        err instanceof UserError &&
+        err.message.startsWith(
+          `Invalid "buildout" in ${file}: unknown key "recipe" (it may hold "recipes", `,
+        ),
+    );
+    writeFileSync(
+      file,
+      '{"buildout": {"recipes": {"default": "./r.js"}, "requires": [], "dependency-links": []}}',
+    );
+    assert.deepEqual(readPackage(dir).entries.recipes, { default: "./r.js" });
+  }),
+);
+
+Deno.test(
   "dirHash changes with contents; expandGlob matches per segment",
   withDir((dir) => {
     for (const name of ["a1", "a2", "b1", ".a3"]) mkdirSync(join(dir, name));
