@@ -21,6 +21,20 @@ export class DevelopLinks {
    * else the first (by name) whose project key is `name`'s.
    */
   find(name: string): string | undefined {
+    this.read();
+    const found = this.names!.has(name + SUFFIX)
+      ? name + SUFFIX
+      : this.byKey!.get(projectKey(name));
+    return found && join(this.dir, found);
+  }
+
+  /** Every link, by name. */
+  all(): string[] {
+    this.read();
+    return [...this.names!].map((entry) => join(this.dir, entry));
+  }
+
+  private read(): void {
     if (!this.names || !this.byKey) {
       let entries: string[] = [];
       try {
@@ -35,10 +49,6 @@ export class DevelopLinks {
         this.byKey.set(projectKey(entry.slice(0, -SUFFIX.length)), entry);
       }
     }
-    const found = this.names.has(name + SUFFIX)
-      ? name + SUFFIX
-      : this.byKey.get(projectKey(name));
-    return found && join(this.dir, found);
   }
 
   /** Forgets what was read: the develop step wrote the links again. */

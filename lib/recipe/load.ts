@@ -806,8 +806,27 @@ export class RecipeLoader {
         "buildout:develop" +
         (this.dists
           ? ", and no find-links or index is configured to get it as a distribution"
-          : ""),
+          : "") +
+        this.misnamedHint(pkg, entry),
     ));
+  }
+
+  /**
+   * When a develop directory is named `pkg` but its package.json names
+   * the package otherwise, which name to use instead: the user named the
+   * directory, as the link list cannot tell them.
+   */
+  private misnamedHint(pkg: string, entry: string): string {
+    for (const link of this.links.all()) {
+      const dir = eggLinkTarget(link);
+      if (basename(dir) !== pkg) continue;
+      const found = this.findPackage(basename(link, ".egg-link"));
+      if (!found) continue;
+      const spec = entry === "default" ? found.name : `${found.name}:${entry}`;
+      return ` (the develop directory ${dir} holds the package ` +
+        `'${clipped(found.name)}': use recipe = ${clipped(spec)})`;
+    }
+    return "";
   }
 }
 

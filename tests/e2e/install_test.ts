@@ -1343,6 +1343,32 @@ Deno.test("a recipe that cannot be found is an error", async () => {
   );
 });
 
+Deno.test("a recipe named after a develop directory whose package has another name says which name to use", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("tools");
+  sample.write(
+    "tools/package.json",
+    '{"name": "site-tools", "buildout": {"recipes": {"default": "./r.js", "x": "./r.js"}}}',
+  );
+  sample.write("tools/r.js", "export default class R { install() {} }\n");
+  for (
+    const [spec, use] of [["tools", "site-tools"], ["tools:x", "site-tools:x"]]
+  ) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\ndevelop = tools\nparts = a\n\n[a]\nrecipe = ${spec}\n`,
+    );
+    assertUserError(
+      await sample.run(),
+      new RegExp(
+        `^Error: Couldn't find recipe ${spec}: 'tools' is neither a built-in recipe .* ` +
+          "\\(the develop directory /sample-buildout/tools holds the package 'site-tools': " +
+          `use recipe = ${use}\\)$`,
+      ),
+    );
+  }
+});
+
 Deno.test("a recipe computed over two lines is named on the error's one line", async () => {
   using sample = await installedSample();
   await badConfig(
