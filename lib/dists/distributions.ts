@@ -23,6 +23,7 @@ import {
   parseRequirement,
   projectKey,
   type Requirement,
+  unscopedName,
 } from "./requirement.ts";
 import type { DistTransport } from "./transport.ts";
 import { isValidVersion, satisfiesSpecifier } from "./version.ts";
@@ -127,7 +128,7 @@ export function readDistSettings(buildout: Buildout): DistSettings {
       // An empty value is no pin: it unpins what an extended file pinned.
       if (!value.trim()) continue;
       const version = value.trim().replace(/^==\s*/, "");
-      if (!isProjectName(name)) continue;
+      if (!isProjectName(unscopedName(name))) continue;
       if (version.startsWith("<") || version.startsWith(">")) {
         try {
           const { clauses } = parseRequirement(name + version);

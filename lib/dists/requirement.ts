@@ -24,10 +24,12 @@ const CLAUSE = /^\s*(===|~=|==|!=|<=|>=|<|>)\s*([^\s<>=!~]\S*)\s*$/;
 
 /**
  * The key a project is known by: lower case, each run of `-`, `_` and `.`
- * one `-` (PEP 503), so `Zope.Interface` and `zope-interface` are one.
+ * one `-` (PEP 503), so `Zope.Interface` and `zope-interface` are one; an
+ * npm scope's `@scope/spam` is `scope-spam` (see {@link unscopedName}).
  */
 export function projectKey(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, "-");
+  return (name.charCodeAt(0) === 64 ? unscopedName(name) : name).toLowerCase()
+    .replace(/[-_.]+/g, "-");
 }
 
 /**
@@ -71,11 +73,12 @@ function parseNew(text: string): Requirement {
   const match = /^\s*([^\s<>=!~,]*)\s*([\s\S]*?)\s*$/.exec(text)!;
   const [, name, rest] = match;
   if (!name) throw fail("it names no project");
-  if (!isProjectName(name)) {
+  // `@scope/spam` is the project `npm pack` archives as `scope-spam`.
+  if (!isProjectName(unscopedName(name))) {
     throw fail(
       `'${
         clipped(name)
-      }' is not a project name (letters, digits, '.', '_', '-')`,
+      }' is not a project name (letters, digits, '.', '_', '-', or an npm scope's '@scope/name')`,
     );
   }
   const clauses: Clause[] = [];

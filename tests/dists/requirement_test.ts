@@ -26,6 +26,16 @@ Deno.test("requirements parse name and clauses, spaces allowed", () => {
   assert.deepEqual(parseRequirement("spam != 1.3").clauses, [["!=", "1.3"]]);
 });
 
+Deno.test("an npm scope's @scope/name is the project scope-name", () => {
+  const requirement = parseRequirement("@Acme/Tools>=1");
+  assert.equal(requirement.name, "@Acme/Tools");
+  assert.equal(requirement.key, "acme-tools");
+  assert.equal(projectKey("@acme/tools"), projectKey("acme_tools"));
+  for (const bad of ["@acme", "@/tools", "@acme/", "@acme/a/b"]) {
+    assert.throws(() => parseRequirement(bad), /is not a project name/, bad);
+  }
+});
+
 Deno.test("requirements print as setuptools prints them", () => {
   assert.equal(formatRequirement(parseRequirement("demo >0.2")), "demo>0.2");
   assert.equal(

@@ -2002,3 +2002,42 @@ recipe = hasdeps
   );
   assert.deepEqual(eggs(sample), []);
 });
+
+Deno.test("an npm-scoped name gets the distribution npm pack names scope-name, in recipes, requires and versions", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("recipe", "dist");
+  for (const version of ["1", "2"]) {
+    await writeDist(
+      join(dist, `acme-tools-${version}.tgz`),
+      recipeDist("@acme/tools", version, `tools v${version}`, ["@acme/base"]),
+      "package/",
+    );
+  }
+  await writeDist(
+    join(dist, "acme-base-1.tgz"),
+    recipeDist("@acme/base", "1", "base"),
+    "package/",
+  );
+  const config = (pin: string) =>
+    `[buildout]\nparts = foo\nfind-links = recipe/dist\nversions = pins\n\n` +
+    `[pins]\n${pin}\n\n[foo]\nrecipe = @acme/tools\n`;
+  sample.write("buildout.cfg", config("@acme/tools = 1"));
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for '@acme/tools==1'.
+Got acme-tools 1.
+Getting distribution for '@acme/base'.
+Got acme-base 1.
+Installing foo.
+tools v1
+`,
+  );
+  assert.deepEqual(eggs(sample), ["acme-base-1", "acme-tools-1"]);
+  sample.write("buildout.cfg", config("@acme/tools = 3"));
+  await expectError(
+    sample,
+    "",
+    /^Error: Couldn't find a distribution for '@acme\/tools==3' \(only 1, 2 exist/,
+  );
+});
