@@ -6,6 +6,7 @@
  * referenced section is initialized first, so it lands before its referrer.
  */
 import type { Buildout, Options } from "../buildout.ts";
+import type { SectionLookup } from "../config/macros.ts";
 import { addDoing, asObject, clipped, UserError } from "../errors.ts";
 import type {
   Recipe,
@@ -64,6 +65,41 @@ export function words(value: string | undefined): string[] {
   return (value ?? "").split(/\s+/).filter(Boolean);
 }
 
+/**
+ * `value` of section `section` with its `${section:option}` substitutions
+ * made from the configuration as written (not from what recipes set), or
+ * undefined when that cannot tell: a recipe computed from other options is
+ * then loaded with the others.
+ */
+function writtenOut(
+  sections: SectionLookup,
+  section: string,
+  value: string,
+  depth = 0,
+): string | undefined {
+  if (depth > 20 || value.includes("$$")) return undefined;
+  let known = true;
+  const result = value.replace(
+    /\$\{([^:}]*):([^}]*)\}/g,
+    (_, name: string, option: string) => {
+      const from = name || section;
+      let raw: string | undefined;
+      try {
+        raw = sections.get(from)?.get(option);
+      } catch (err) {
+        // A macro loop and the like: the run reports it where it matters.
+        if (!(err instanceof UserError)) throw err;
+      }
+      const substituted = raw?.includes("${")
+        ? writtenOut(sections, from, raw, depth + 1)
+        : raw;
+      if (substituted === undefined) known = false;
+      return substituted ?? "";
+    },
+  );
+  return known && !result.includes("${") ? result : undefined;
+}
+
 /** Constructs recipes as their sections initialize and records the order. */
 export class PartPlan {
   /** Parts in the order their recipes were constructed. */
@@ -86,7 +122,12 @@ export class PartPlan {
     const bySection = new Map<string, string>();
     for (const name of this.buildout.sectionNames()) {
       const spec = this.buildout.rawOption(name, "recipe");
-      if (spec && !spec.includes("${")) bySection.set(name, spec);
+      if (!spec) continue;
+      if (!spec.includes("${")) bySection.set(name, spec);
+      else {
+        const written = writtenOut(this.buildout.rawSections(), name, spec);
+        if (written) bySection.set(name, written);
+      }
     }
     // Extensions ran: a section initialized by then holds its recipe as it
     // is now, which an extension may have set or substituted.

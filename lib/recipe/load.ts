@@ -514,6 +514,10 @@ export class RecipeLoader {
   factory(spec: string): RecipeFactory {
     const found = this.loadedSpec(spec);
     if (found === undefined) {
+      // A built-in needs no import, whatever computed its name.
+      const [pkg, entry] = parseSpec(spec);
+      const builtin = BUILTINS[`${pkg}:${entry}`];
+      if (builtin && !this.findPackage(pkg)) return builtin;
       throw new UserError(
         `The recipe ${
           oneLine(spec)

@@ -1374,7 +1374,53 @@ Deno.test("a recipe computed over two lines is named on the error's one line", a
   await badConfig(
     sample,
     withPart("[x]\nrecipe = debug\n  x = ${y:v}\n\n[y]\nv = 1\n"),
-    /^Error: The recipe debug\\nx = 1 is computed from other options;/,
+    /^Error: Couldn't find recipe debug\\nx = 1: 'debug\\nx = 1' is neither a built-in recipe /,
+  );
+});
+
+Deno.test("a recipe computed from other sections is loaded, as is a built-in named by what a recipe set", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("tools");
+  sample.write(
+    "tools/package.json",
+    '{"name": "tools", "buildout": {"recipes": {"hello": "./hello.js", "setter": "./setter.js"}}}',
+  );
+  sample.write(
+    "tools/hello.js",
+    "export default class H {\n  constructor(b, name) { this.name = name; }\n" +
+      "  install() { console.log(`hello from ${this.name}`); }\n}\n",
+  );
+  sample.write(
+    "tools/setter.js",
+    "export default class S {\n  constructor(b, name, options) { options.set('r', 'debug'); }\n" +
+      "  install() {}\n}\n",
+  );
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+develop = tools
+parts = a c
+
+[names]
+pkg = tools
+hello = \${:pkg}:hello
+
+[a]
+recipe = \${names:hello}
+
+[b]
+recipe = tools:setter
+
+[c]
+recipe = \${b:r}
+x = 1
+`,
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.match(
+    result.stdout,
+    /Installing a\.\nhello from a\n(.|\n)*Installing c\.\n {2}recipe='debug'\n {2}x='1'\n$/,
   );
 });
 
