@@ -203,8 +203,22 @@ export async function runInstall(
   } finally {
     run.unlock?.();
     releaseOutput();
-    process.chdir(home);
+    returnTo(home);
     distributionsOf(buildout)?.finish();
+  }
+}
+
+/**
+ * Goes back to the directory the run started in, if it still can: the run
+ * may have removed it (a part's directory the user was in), or the user
+ * running may not enter it (`sudo -u app` from root's home). Either way
+ * the run's outcome stands, as in zc.buildout, which never goes back.
+ */
+function returnTo(home: string): void {
+  try {
+    process.chdir(home);
+  } catch {
+    // Callers resolve their relative paths before installing.
   }
 }
 
