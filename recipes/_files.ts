@@ -13,11 +13,13 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname } from "node:path";
 import { clipped, fsReason, UserError } from "../lib/errors.ts";
 import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
-import { systemTempDirectory } from "../lib/fetch/system_temp.ts";
+import {
+  systemTempDirectory,
+  systemTempRoot,
+} from "../lib/fetch/system_temp.ts";
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
 import { isDirectory } from "../lib/fs_kinds.ts";
 
@@ -130,17 +132,19 @@ function present(path: string): boolean {
 
 /**
  * A new private directory `prefix`XXXXXX in the system temporary directory
- * (TMPDIR, else /tmp), removed by the next run if this one is killed.
+ * (see `systemTempRoot`), removed by the next run if this one is killed.
  *
- * @throws {UserError} when that directory is missing or not writable, as
- * in a minimal container.
+ * @throws {UserError} when no directory is usable for it.
  */
 export function newTempDirectory(prefix: string): string {
   try {
     return systemTempDirectory(prefix);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(
-      `Couldn't create a temporary directory in ${tmpdir()}: ${fsReason(err)}`,
+      `Couldn't create a temporary directory in ${systemTempRoot()}: ${
+        fsReason(err)
+      }`,
     );
   }
 }

@@ -1,6 +1,9 @@
 /**
- * Temporaries in the system temp directory (TMPDIR, else /tmp): downloads
- * handed to recipes, build directories. Each is leased by a symlink
+ * Temporaries in the system temp directory: downloads handed to recipes,
+ * build directories. That directory is the first usable one of TMPDIR, TEMP,
+ * TMP, /tmp, /var/tmp, /usr/tmp and the current directory (the buildout's,
+ * while recipes run), as Python's `tempfile`, which zc.buildout uses, picks
+ * it: a container without a writable /tmp still builds. Each is leased by a symlink
  * `.buildout-lease-HOST-PID-RANDOM` naming it, which the run removes when
  * it ends. A run killed with SIGKILL cannot, so the next run that makes a
  * temporary there removes the leases of gone processes of this host and
@@ -9,17 +12,20 @@
  * purpose (a failed build, for inspection) outlives its lease and stays.
  */
 import {
+  closeSync,
   lstatSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readlinkSync,
   rmSync,
   symlinkSync,
   unlinkSync,
+  writeSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
+import { UserError } from "../errors.ts";
 import { randomBytes } from "../lazy_crypto.ts";
 import { clipName, goneRunHere, hostTag } from "./hidden_temp.ts";
 import { trackTempFile } from "./temp_files.ts";
@@ -27,6 +33,51 @@ import { trackTempFile } from "./temp_files.ts";
 const LEASE_PREFIX = ".buildout-lease-";
 const LEASE_PATTERN = /^\.buildout-lease-([0-9a-f]{8})-(\d+)-[0-9a-f]{8}$/;
 const swept = new Set<string>();
+let root: string | undefined;
+
+/**
+ * The system temp directory (see the module documentation), chosen on
+ * first use: the first candidate where a file can be created and written.
+ *
+ * @throws {UserError} when no candidate is usable.
+ */
+export function systemTempRoot(): string {
+  if (root === undefined) root = usableRoot();
+  return root;
+}
+
+function usableRoot(): string {
+  const candidates: string[] = [];
+  for (const name of ["TMPDIR", "TEMP", "TMP"]) {
+    const value = process.env[name];
+    if (value) candidates.push(value);
+  }
+  candidates.push("/tmp", "/var/tmp", "/usr/tmp", process.cwd());
+  const tried: string[] = [];
+  for (const candidate of candidates) {
+    const dir = resolve(candidate);
+    const probe = join(
+      dir,
+      `.buildout-probe-${randomBytes(4).toString("hex")}`,
+    );
+    try {
+      const fd = openSync(probe, "wx", 0o600);
+      try {
+        // A full file system takes the file but not its contents.
+        writeSync(fd, "blat");
+      } finally {
+        closeSync(fd);
+        unlinkSync(probe);
+      }
+      return dir;
+    } catch {
+      tried.push(dir);
+    }
+  }
+  throw new UserError(
+    `No usable temporary directory found in ${tried.join(", ")}`,
+  );
+}
 
 /**
  * A new temporary file path `buildout-XXXXXXXX-name` in the system temp
@@ -37,7 +88,7 @@ const swept = new Set<string>();
  */
 export function systemTempFile(name: string): string {
   const temp = join(
-    tmpdir(),
+    systemTempRoot(),
     `buildout-${randomBytes(4).toString("hex")}${
       name ? "-" + clipName(name) : ""
     }`,
@@ -51,10 +102,11 @@ export function systemTempFile(name: string): string {
  * A new private directory `prefix`XXXXXX in the system temp directory,
  * leased for this run; the caller removes it, or keeps it on purpose.
  *
- * @throws the file-system error of `mkdtemp`.
+ * @throws {UserError} when no temp directory is usable; the file-system
+ *   error of `mkdtemp`.
  */
 export function systemTempDirectory(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(systemTempRoot(), prefix));
   lease(dir);
   return dir;
 }

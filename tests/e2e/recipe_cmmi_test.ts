@@ -375,7 +375,7 @@ environment = GREETING=kept`),
   assert.match(script, /^echo ' {2}make install'$/m);
 });
 
-Deno.test("zc.recipe.cmmi: a missing temporary directory is a one-line error", async () => {
+Deno.test("zc.recipe.cmmi: a missing TMPDIR is passed over for /tmp, as Python's tempfile does", async () => {
   await using env = await setUp();
   const { sample, server } = env;
   sample.write(
@@ -387,13 +387,8 @@ Deno.test("zc.recipe.cmmi: a missing temporary directory is a one-line error", a
   const result = await sample.run("", {
     env: { TMPDIR: sample.path("no-such-dir") },
   });
-  assert.equal(
-    sample.normalize(result.stderr),
-    "While:\n  Installing x.\nError: Couldn't create a temporary " +
-      "directory in /sample-buildout/no-such-dir: no such file or directory\n",
-  );
-  assert.equal(result.code, 1);
-  assert.ok(!existsSync(sample.path("parts", "x")));
+  assert.equal(result.code, 0, result.output);
+  assert.ok(existsSync(sample.path("parts", "x")));
 });
 
 Deno.test("cmmi recipes: a file where the parts directory should be is a one-line error", async () => {

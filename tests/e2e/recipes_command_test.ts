@@ -270,7 +270,7 @@ Deno.test("collective.recipe.cmd: on_install and on_update default to false", as
   assert.ok(!existsSync(sample.path("x")));
 });
 
-Deno.test("collective.recipe.cmd: a missing temporary directory is a one-line error", async () => {
+Deno.test("collective.recipe.cmd: a missing TMPDIR is passed over for /tmp, as Python's tempfile does", async () => {
   using sample = await sampleBuildout();
   sample.write(
     "buildout.cfg",
@@ -279,13 +279,8 @@ Deno.test("collective.recipe.cmd: a missing temporary directory is a one-line er
   const result = await sample.run("", {
     env: { TMPDIR: sample.path("no-such-dir") },
   });
-  assert.equal(
-    sample.normalize(result.stderr),
-    "While:\n  Installing cmds.\nError: Couldn't create a temporary " +
-      "directory in /sample-buildout/no-such-dir: no such file or directory\n",
-  );
-  assert.equal(result.code, 1);
-  assert.ok(!existsSync(sample.path("x")));
+  assert.equal(result.code, 0, result.output);
+  assert.ok(existsSync(sample.path("x")));
 });
 
 Deno.test("collective.recipe.cmd: shell and a failing line", async () => {

@@ -1,0 +1,53 @@
+/**
+ * Where temporaries go when the usual places are refused: as Python's
+ * `tempfile` (which zc.buildout uses) chooses, the first usable of TMPDIR,
+ * TEMP, TMP, /tmp, /var/tmp, /usr/tmp and the current directory, which is
+ * the buildout's while recipes run. A container whose root (and /tmp) is
+ * read-only, with only the buildout writable, still builds.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
+import { mountSkipReason } from "./chroot.ts";
+import { BUILDOUT, exec, sampleBuildout } from "./harness.ts";
+
+const skipNote = mountSkipReason ? ` (skipped: ${mountSkipReason})` : "";
+
+Deno.test({
+  name: "with /tmp and /var/tmp read-only and no TMPDIR, temporaries go to " +
+    `the buildout directory and are removed${skipNote}`,
+  ignore: mountSkipReason !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = cmds\n\n[cmds]\nrecipe = collective.recipe.cmd\n" +
+        "on_install = true\ncmds = pwd > made-by-cmd\n",
+    );
+    const readOnly = (dir: string) =>
+      `mount --bind ${dir} ${dir} && mount -o remount,bind,ro ${dir}`;
+    // The sample lives under /tmp: it is bound writable again.
+    const script = `${readOnly("/tmp")} && ${readOnly("/var/tmp")} && ` +
+      'mount --bind "$1" "$1" && mount -o remount,bind,rw "$1" && ' +
+      'cd "$1" && touch /tmp/probe 2>/dev/null && exit 9; "$2"';
+    const result = await exec(
+      "unshare",
+      ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
+      {
+        env: {
+          HOME: sample.home,
+          TMPDIR: undefined,
+          TEMP: undefined,
+          TMP: undefined,
+        },
+      },
+    );
+    assert.equal(result.code, 0, result.output);
+    assert.ok(existsSync(sample.path("made-by-cmd")));
+    assert.deepEqual(
+      readdirSync(sample.dir).filter((name) =>
+        /^(\.buildout-|tmp|buildout-)/.test(name)
+      ),
+      [],
+    );
+  },
+});
