@@ -4,7 +4,7 @@
  * interrupted run can end them instead of leaving them writing into
  * `parts/` after it has gone. Where there is no /proc none are found.
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 import process from "node:process";
 import { procStat } from "./process_exists.ts";
 
@@ -17,11 +17,17 @@ interface Proc {
   done: boolean;
 }
 
-/** Every process /proc shows, by pid; empty where there is no /proc. */
+/**
+ * Every process /proc shows, by pid; empty where there is no /proc, or
+ * where it is another PID namespace's (`unshare -p` without
+ * `--mount-proc`): its numbers are not this run's, and the processes it
+ * shows would be taken for ours.
+ */
 function processes(): Map<number, Proc> {
   const found = new Map<number, Proc>();
   let names: string[];
   try {
+    if (readlinkSync("/proc/self") !== String(process.pid)) return found;
     names = readdirSync("/proc");
   } catch {
     return found;

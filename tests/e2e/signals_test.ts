@@ -167,6 +167,44 @@ for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
   });
 }
 
+Deno.test({
+  name: "as PID 1 of a namespace showing the host's /proc, SIGTERM ends " +
+    "the run without taking the host's processes for its own" +
+    (pidNamespaceSkipReason ? ` (skipped: ${pidNamespaceSkipReason})` : ""),
+  ignore: pidNamespaceSkipReason !== null,
+  async fn() {
+    ensureBinary();
+    using sample = await sampleBuildout();
+    sample.write("buildout.cfg", WAITING_PART);
+    // No --mount-proc: /proc numbers the host's processes, whose orphans
+    // have the parent 1, this run's pid in its namespace.
+    const [unshareTool] = inPidNamespace(BUILDOUT);
+    const unshare = spawn(unshareTool, ["-p", "-f", BUILDOUT], {
+      cwd: sample.dir,
+      env: env(sample),
+      stdio: "ignore",
+    });
+    const status = exited(unshare);
+    let ended = false;
+    status.then(() => ended = true);
+    let pid = 0;
+    try {
+      await until(() => existsSync(sample.path("started")));
+      const children = `/proc/${unshare.pid}/task/${unshare.pid}/children`;
+      pid = Number(readFileSync(children, "utf8").trim());
+      process.kill(pid, "SIGTERM");
+      // Taking them for its own, it waited out their 3 s grace and more.
+      await until(() => ended, 2_000).catch(() => {});
+    } finally {
+      if (!ended && pid > 0) process.kill(pid, "SIGKILL");
+      writeFileSync(sample.path("go"), "");
+    }
+    assert.ok(ended, "the run was still ending 2 s after SIGTERM");
+    assert.deepEqual(await status, { code: 143, signal: null });
+    assert.ok(!existsSync(sample.path("finished")));
+  },
+});
+
 if (pidNamespaceSkipReason) {
   console.error(
     `signals_test.ts: PID 1 tests ignored: ${pidNamespaceSkipReason}`,
