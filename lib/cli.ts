@@ -83,10 +83,22 @@ Commands:
 /**
  * Parses argv (without the program name).
  *
- * @throws {UserError} for an invalid option, a missing `-c`/`-t` value, an
- *   invalid assignment or an unknown command.
+ * @throws {UserError} for an argument that is not UTF-8, an invalid
+ *   option, a missing `-c`/`-t` value, an invalid assignment or an unknown
+ *   command.
  */
 export function parseCommandLine(argv: string[]): CommandLine {
+  for (const arg of argv) {
+    // The runtime reads each byte that is not UTF-8 as U+FFFD: a value
+    // holding one would silently be another (a password, a path).
+    if (arg.includes("\ufffd")) {
+      throw new UserError(
+        `The argument ${
+          clipped(arg)
+        } is not UTF-8 text: \ufffd marks the bytes buildout cannot read`,
+      );
+    }
+  }
   const args = [...argv];
   const line: CommandLine = {
     configFile: "buildout.cfg",

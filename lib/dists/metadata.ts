@@ -4,7 +4,7 @@
  * of the distributions it needs, and `buildout.dependency-links`, where to
  * look for them (setuptools' `dependency_links`).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { UserError } from "../errors.ts";
 import {
@@ -12,6 +12,7 @@ import {
   type EntryGroup,
   entryGroups,
   pythonProjectFile,
+  readPackageJson,
 } from "../recipe/load.ts";
 import type { DistName } from "./archive_name.ts";
 import { isUrl } from "./finder.ts";
@@ -59,7 +60,7 @@ export function readMetadata(
   const file = join(dir, "package.json");
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, "utf8"));
+    json = readPackageJson(file);
   } catch (err) {
     if ((err as { code?: string }).code === "ENOENT") {
       const python = pythonProjectFile(dir);

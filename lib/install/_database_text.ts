@@ -5,8 +5,9 @@
  * end of the value, and tab-indented continuation lines. That subset is
  * read through one native split, several times faster than the general
  * parser on large databases; any other line (comments, hand edits, block
- * values) sends the whole file to the general parser, so both readings
- * agree.
+ * values, a tab at the edge of a value's line) sends the whole file to the
+ * general parser, so both readings agree; only such tabs, which the parser
+ * would strip, are kept as the writers meant them.
  * An unterminated last line is dropped first.
  */
 import { HEADER, OPTION_NAME } from "../config/_plain_config.ts";
@@ -117,11 +118,38 @@ export function readDatabaseText(
   }
   const fast = scanWritten(text);
   if (fast) return fast;
+  // Writers quote a value's edge spaces but not its tabs: past the tab
+  // starting a continuation line, a tab is the value's (a tab-indented line
+  // of a command), which the parser would strip: the changed value would
+  // reinstall the part on every run. Such tabs go through the parser as
+  // NUL, which no text here holds.
+  let tabs = CONTENT_TAB.test(text);
+  let parsed;
+  try {
+    parsed = parse(tabs ? text.replace(CONTENT_TABS, "\0") : text, source);
+  } catch (err) {
+    if (!tabs || !(err instanceof UserError)) throw err;
+    // The error quotes the lines as written; a hand edit such as `[a]<TAB>`
+    // may be refused only with the tabs replaced.
+    parsed = parse(text, source);
+    tabs = false;
+  }
   const sections: DatabaseText = new Map();
-  for (const [name, options] of parse(text, source)) {
+  for (const [name, options] of parsed) {
     const values = new Map<string, string>();
-    for (const [key, { value }] of options) values.set(key, value);
-    sections.set(name, values);
+    for (const [key, { value }] of options) {
+      if (tabs) values.set(untab(key), untab(value));
+      else values.set(key, value);
+    }
+    sections.set(tabs ? untab(name) : name, values);
   }
   return sections;
+}
+
+// A tab that is not the first character of its line.
+const CONTENT_TAB = /[^\n]\t/;
+const CONTENT_TABS = /(?<=[^\n])\t/g;
+
+function untab(text: string): string {
+  return text.includes("\0") ? text.replaceAll("\0", "\t") : text;
 }

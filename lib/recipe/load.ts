@@ -176,6 +176,15 @@ const PYTHON_PROJECT_FILES = [
 ];
 
 /**
+ * The JSON value of the package.json `file`. A byte order mark before it
+ * (Windows editors write one) is skipped, as npm and Node skip it.
+ */
+export function readPackageJson(file: string): unknown {
+  const text = readFileSync(file, "utf8");
+  return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+}
+
+/**
  * Reads `dir/package.json`. Its `name` is the package's, an npm scope's
  * `@scope/spam` being `scope-spam` (as for distributions); without one,
  * the directory's name.
@@ -188,7 +197,7 @@ export function readPackage(dir: string): DevelopPackage {
   const file = join(dir, "package.json");
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, "utf8"));
+    json = readPackageJson(file);
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === "ENOTDIR") {

@@ -77,6 +77,25 @@ Deno.test("an invalid option is an error", async () => {
   assert.equal(result.code, 1);
 });
 
+Deno.test("an argument that is not UTF-8 (a Latin-1 é) is an error, not a value with U+FFFD in it", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = d\n[d]\nrecipe = zc.buildout:debug\n",
+  );
+  // The shell passes the byte 0xe9 as it is; the harness's strings cannot.
+  const latin1 = ["/bin/sh", "-c", `exec "$0" "d:x=caf$(printf '\\351')"`];
+  const result = await sample.run("", { through: latin1 });
+  assert.equal(
+    result.stderr,
+    "Error: The argument d:x=caf\ufffd is not UTF-8 text: \ufffd marks " +
+      "the bytes buildout cannot read\n",
+  );
+  assert.equal(result.stdout, "");
+  assert.equal(result.code, 1);
+  assert.equal(existsSync(sample.path(".installed.cfg")), false);
+});
+
 Deno.test("a missing config file named with -c is an error", async () => {
   const result = await inSample("-c nope.cfg");
   assert.ok(

@@ -1024,6 +1024,22 @@ Deno.test("an eggs directory that is a file is a one-line error naming it", asyn
   assert.equal(readFileSync(sample.path("eggs"), "utf8"), "not a directory\n");
 });
 
+Deno.test("a distribution's package.json may start with a byte order mark, as npm and Node read it", async () => {
+  using sample = await sampleBuildout();
+  const files = recipeDist("spam", "1", "recipe v1");
+  files["package.json"] = "\ufeff" + files["package.json"];
+  await writeDist(sample.path("recipe", "dist", "spam-1.tgz"), files);
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nfind-links = recipe/dist\nparts = foo\n[foo]\nrecipe = spam\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    "Getting distribution for 'spam'.\nGot spam 1.\nInstalling foo.\nrecipe v1\n",
+  );
+});
+
 Deno.test("a part an extension adds to [buildout] parts gets its recipe distribution", async () => {
   using sample = await sampleBuildout();
   await writeDist(sample.path("dist", "ext-1.tgz"), {

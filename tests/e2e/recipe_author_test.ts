@@ -569,6 +569,18 @@ Deno.test("a develop package with an npm scope is known by its scoped name and a
   assert.equal(sample.cat(".installed.cfg"), before);
 });
 
+Deno.test("a develop package's package.json may start with a byte order mark, as npm and Node read it", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, RETURNING);
+  sample.write(
+    "recipes",
+    "package.json",
+    "\ufeff" + sample.cat("recipes", "package.json"),
+  );
+  const out = await runOk(sample);
+  assert.ok(out.endsWith("Installing x.\n"), out);
+});
+
 Deno.test("an entry point naming a directory, as Node's require('.') would take, says so", async () => {
   using sample = await sampleBuildout();
   setUp(sample, RETURNING);

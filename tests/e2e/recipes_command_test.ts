@@ -99,6 +99,23 @@ recipe = command
   );
 });
 
+Deno.test("plone.recipe.command: a block of shell lines indented by tabs is only updated on the next run", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    config(
+      "plone.recipe.command",
+      "command =\n    for f in a; do\n    \techo built $f\n    done",
+    ),
+  );
+  await expectOk(
+    sample,
+    "Installing run.\nrun: Running 'for f in a; do\n\techo built $f\ndone'\nbuilt a\n",
+  );
+  // Read back without its tab, the value had changed: the command ran again.
+  await expectOk(sample, "Updating run.\n");
+});
+
 Deno.test("command: a failing command stops the buildout by default", async () => {
   using sample = await sampleBuildout();
   sample.write("buildout.cfg", config("command", "command = exit 3"));
