@@ -1,10 +1,28 @@
 /**
- * End-to-end tests of errors met taking a run's locks where a file stands
- * for a directory: one `Error:` line naming the directory the
- * configuration leads to, never a stack.
+ * End-to-end tests of errors met taking a run's locks (`.installed.cfg`'s,
+ * a shared build's) where a file stands for a directory: one `Error:` line
+ * naming the lock or the directory the configuration leads to, never the
+ * lock's draft (`<lock>.<host>.<namespace>.<pid>`) or a stack.
  */
 import assert from "node:assert/strict";
 import { sampleBuildout } from "./harness.ts";
+
+Deno.test("an installed file under a file names its lock", async () => {
+  using sample = await sampleBuildout();
+  sample.write("afile", "");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = a\ninstalled = afile/i.cfg\n[a]\nrecipe = debug\n",
+  );
+  const result = await sample.run();
+  assert.equal(
+    result.stderr,
+    "While:\n  Installing.\n" +
+      "Error: Couldn't create /sample-buildout/afile/i.cfg.lock: " +
+      "not a directory\n",
+  );
+  assert.equal(result.code, 1);
+});
 
 Deno.test("a shared part under a file is a one-line error", async () => {
   using sample = await sampleBuildout();
