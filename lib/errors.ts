@@ -184,6 +184,8 @@ const FS_REASONS: Record<string, string> = {
   ENOENT: "no such file or directory",
   ENOTDIR: "not a directory",
   EISDIR: "is a directory",
+  // The runtime's message names the code and quotes the path again.
+  ELOOP: "too many levels of symbolic links",
   EEXIST: "file exists",
   EBUSY: "device or resource busy",
   EMFILE: "too many open files",

@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { accessSync, readFileSync, statSync } from "node:fs";
 import * as nodeOs from "node:os";
 import process from "node:process";
-import { clipped, isStackOverflow, UserError } from "../errors.ts";
+import { clipped, fsReason, isStackOverflow, UserError } from "../errors.ts";
 
 /** What a Python interpreter reports about itself. */
 export interface PythonInfo {
@@ -441,7 +441,7 @@ function open([p, mode = "r"]: Value[]): Value {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    return fail(`cannot open ${repr(path)}: ${(err as Error).message}`);
+    return fail(`cannot open ${repr(path)}: ${fsReason(err)}`);
   }
   return new Namespace("TextIOWrapper", {
     read: () => fn("read", 0, 0, () => text),

@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { UserError } from "../errors.ts";
+import { fsReason, UserError } from "../errors.ts";
 import {
   type DevelopPackage,
   type EntryGroup,
@@ -73,7 +73,7 @@ export function readMetadata(
     }
     throw new UserError(
       `Couldn't read the package.json of the distribution ${label}: ${
-        (err as Error).message
+        fsReason(err)
       }`,
     );
   }

@@ -179,7 +179,8 @@ function sweepDrafts(path: string, host: string): void {
 function create(path: string, content: string, draft: string): Created {
   // One of this pid is a dead process's: this run holds the pid now.
   removeTempFile(draft);
-  const written = createInPlace(draft, content);
+  // Errors name the lock: the draft's name means nothing to a user.
+  const written = createInPlace(draft, content, path);
   if (written !== "created") return written;
   trackTempFile(draft);
   try {
@@ -198,8 +199,15 @@ function create(path: string, content: string, draft: string): Created {
   }
 }
 
-/** Creates `path` holding `content` with one exclusive open. */
-function createInPlace(path: string, content: string): Created {
+/**
+ * Creates `path` holding `content` with one exclusive open; errors name
+ * `shown`.
+ */
+function createInPlace(
+  path: string,
+  content: string,
+  shown: string = path,
+): Created {
   let fd;
   try {
     fd = openSync(path, "wx");
@@ -208,7 +216,7 @@ function createInPlace(path: string, content: string): Created {
     if (code === "EEXIST") return "exists";
     if (REFUSALS.has(code)) return "refused";
     throw new UserError(
-      `Couldn't create ${clipped(path)}: ${oneLine(fsReason(err))}`,
+      `Couldn't create ${clipped(shown)}: ${oneLine(fsReason(err))}`,
     );
   }
   try {
@@ -218,7 +226,7 @@ function createInPlace(path: string, content: string): Created {
     removeTempFile(path);
     if (REFUSALS.has((err as { code?: string }).code ?? "")) return "refused";
     throw new UserError(
-      `Couldn't write ${clipped(path)}: ${oneLine(fsReason(err))}`,
+      `Couldn't write ${clipped(shown)}: ${oneLine(fsReason(err))}`,
     );
   }
   closeSync(fd);

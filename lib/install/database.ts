@@ -436,10 +436,8 @@ export class InstallDatabase {
     try {
       const end = fstatSync(fd).size;
       try {
-        const bytes = Buffer.from(piece);
-        if (writeSync(fd, bytes) !== bytes.length) {
-          throw new Error(`Short write to ${this.path}`);
-        }
+        // A write cut short by a full disk: the next one says so.
+        writeAll(fd, Buffer.from(piece), end);
       } catch (err) {
         ftruncateSync(fd, end);
         throw this.writeError(err);

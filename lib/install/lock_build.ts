@@ -4,9 +4,9 @@
  * and filled the same location at once. The lock is `<location>.lock`
  * (see `_lock_file.ts`); the other runs wait for it, then use the build.
  */
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { makeDirectories } from "../directories.ts";
 import { heldElsewhere, type Release, takeLock } from "./_lock_file.ts";
 
 /** How often a waiting run looks at the lock again. */
@@ -24,13 +24,13 @@ const POLL_MS = 100;
  * try { if (!built(location)) build(location); } finally { unlock(); }
  * ```
  * @throws {UserError} naming the host and process of a run elsewhere
- *   holding it, or why the lock file cannot be created.
+ *   holding it, or why the lock file or its directory cannot be created.
  */
 export async function lockBuild(
   location: string,
   info: (message: string) => void,
 ): Promise<Release> {
-  mkdirSync(dirname(location), { recursive: true });
+  makeDirectories(dirname(location));
   const path = `${location}.lock`;
   let told = false;
   for (;;) {

@@ -187,6 +187,39 @@ function warnUnused(options: Options): void {
 }
 
 /**
+ * Saves the records changed by the part being installed, updated or
+ * rolled back; a failure is said to happen while `activity`
+ * (`Installing x.`), as in zc.buildout, which saves within that step.
+ * No closure: this runs for every part of a no-op run.
+ */
+function saveRecords(db: InstallDatabase, activity: string): void {
+  try {
+    db.saveRecords();
+  } catch (err) {
+    addDoing(err, activity);
+    throw err;
+  }
+}
+
+/**
+ * Leaves the database in the plain format, however the parts went; only a
+ * finished run without parts drops it. When a part failed, its error (met
+ * saving its record, maybe) is the one reported, not that of this save:
+ * the file keeps what was last saved, as a failed write leaves it whole.
+ */
+function saveAtEnd(db: InstallDatabase, finished: boolean): void {
+  try {
+    if (db.parts.length || db.developEggs || (db.exists && !finished)) {
+      db.save();
+    } else if (db.exists) db.remove();
+  } catch (err) {
+    if (!finished) return;
+    addDoing(err, "Installing.");
+    throw err;
+  }
+}
+
+/**
  * Installs the buildout: all configured parts, or only `only` when given.
  * Whatever the outcome, the look-ahead for distributions stops (nothing it
  * unpacked out of sight stays in the eggs directory) and picked versions
@@ -365,11 +398,7 @@ class InstallRun {
       }
       finished = true;
     } finally {
-      // Failed or not, the run leaves the database in the plain format;
-      // only a finished run without parts drops it.
-      if (db.parts.length || db.developEggs || (db.exists && !finished)) {
-        db.save();
-      } else if (db.exists) db.remove();
+      saveAtEnd(db, finished);
     }
 
     releaseOutput();
@@ -468,7 +497,7 @@ class InstallRun {
     );
     db.developEggs = links.join("\n");
     this.loader.developed();
-    if (db.exists) db.saveRecords();
+    if (db.exists) doing("Installing.", () => db.saveRecords());
   }
 
   /**
@@ -633,10 +662,10 @@ class InstallRun {
       saved = options.copy();
       saved.set(SIGNATURE, signature);
     }
-    const doing = `${installed ? "Updating" : "Installing"} ${
+    const activity = `${installed ? "Updating" : "Installing"} ${
       clippedName(part)
     }.`;
-    logger.info(doing);
+    logger.info(activity);
     let method = recipe.install;
     let oldFiles: string[] = [];
     const recorded = installed ? old.get(INSTALLED)! : "";
@@ -679,7 +708,7 @@ class InstallRun {
       db.record(part, saved);
       // A part found installed had all its options read when compared.
       if (!installed) warnUnused(options);
-      db.saveRecords();
+      saveRecords(db, activity);
       this.pending.done();
     };
     const fail = (thrown: unknown): never => {
@@ -691,10 +720,10 @@ class InstallRun {
       if (installed) {
         db.forget(part);
         this.removePaths(oldFiles);
-        if (db.exists) db.saveRecords();
+        if (db.exists) saveRecords(db, activity);
       }
       this.pending.done();
-      addDoing(err, doing);
+      addDoing(err, activity);
       throw err;
     };
     options.startCreated((paths) => this.pending.add(part, paths));

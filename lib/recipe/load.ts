@@ -34,6 +34,7 @@ import {
   clipped,
   doingAsync,
   doingOf,
+  fsReason,
   oneLine,
   UserError,
 } from "../errors.ts";
@@ -222,7 +223,7 @@ export function readPackage(dir: string): DevelopPackage {
       );
     }
     throw new UserError(
-      oneLine(`Couldn't read ${file}: ${(err as Error).message}`),
+      oneLine(`Couldn't read ${file}: ${fsReason(err)}`),
     );
   }
   const meta = (json ?? {}) as {

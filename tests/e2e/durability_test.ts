@@ -681,13 +681,88 @@ Deno.test({
     );
     assert.equal(
       sample.normalize(result.stderr),
-      "Error: Couldn't write '/sample-buildout/.installed.cfg': " +
+      "While:\n  Installing a.\n" +
+        "Error: Couldn't write '/sample-buildout/.installed.cfg': " +
         "no space left on device\n",
     );
     assert.match(
       result.stdout,
       /exit 1\nbin\nbuildout.cfg\ndevelop-eggs\neggs\nfill\nparts\nvar\n$/,
     );
+  },
+});
+
+Deno.test({
+  name: "a part whose record a full disk cuts short is named in While:, " +
+    "and .installed.cfg keeps the records before it" +
+    (mountSkip ? ` (skipped: ${mountSkip})` : ""),
+  ignore: mountSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    // The second run appends part b's record, longer than what is left of
+    // the file's last page, to a file system filled meanwhile.
+    const script = 'mount -t tmpfs -o size=64k tmpfs "$1" && cd "$1" && ' +
+      'printf "[buildout]\\nparts = a\\n[a]\\nrecipe = mkdir\\n' +
+      'paths = var\\n" > buildout.cfg && "$2" >/dev/null && ' +
+      'printf "[buildout]\\nparts = a b\\n[a]\\nrecipe = mkdir\\n' +
+      "paths = var\\n[b]\\nrecipe = mkdir\\npaths = var2\\n" +
+      `long = ${"x".repeat(6000)}\\n" > buildout.cfg && ` +
+      '(dd if=/dev/zero of=fill bs=4k 2>/dev/null; "$2" >/dev/null; ' +
+      'echo "exit $?"; cat .installed.cfg)';
+    const result = await exec(
+      "unshare",
+      ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
+      { env: { HOME: sample.home } },
+    );
+    assert.equal(
+      sample.normalize(result.stderr),
+      "While:\n  Installing b.\n" +
+        "Error: Couldn't write '/sample-buildout/.installed.cfg': " +
+        "no space left on device\n",
+    );
+    assert.match(result.stdout, /^exit 1\n\[buildout\]\nparts = a\n\n\[a\]\n/);
+    assert.doesNotMatch(result.stdout, /\[b\]/);
+  },
+});
+
+Deno.test({
+  name: "develop links that cannot be recorded in .installed.cfg fail " +
+    `While: Installing.${mountSkip ? ` (skipped: ${mountSkip})` : ""}`,
+  ignore: mountSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const nobody = 65534;
+    for (const dir of [sample.testDir, dirname(sample.testDir)]) {
+      chmodSync(dir, 0o755);
+    }
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = a\n[a]\nrecipe = debug\n",
+    );
+    assert.equal((await sample.run()).code, 0);
+    // The database and the buildout directory are root's; what the run
+    // writes elsewhere (the develop link) is the user's.
+    sample.mkdir("rp");
+    sample.write("rp", "package.json", '{"name": "rp"}\n');
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\ndevelop = rp\nparts = a\n[a]\nrecipe = debug\n",
+    );
+    for (const dir of ["develop-eggs", "bin", "eggs", "parts"]) {
+      chownSync(sample.path(dir), nobody, nobody);
+    }
+    const result = await exec(
+      "setpriv",
+      [`--reuid=${nobody}`, `--regid=${nobody}`, "--clear-groups", BUILDOUT],
+      { cwd: sample.dir, env: { HOME: sample.home } },
+    );
+    assert.equal(
+      sample.normalize(result.stderr),
+      "While:\n  Installing.\n" +
+        "Error: Couldn't write '/sample-buildout/.installed.cfg': " +
+        "permission denied\n",
+    );
+    assert.equal(result.code, 1);
   },
 });
 
