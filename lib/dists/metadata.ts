@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { fsReason, UserError } from "../errors.ts";
+import { fsReason, oneLine, UserError } from "../errors.ts";
 import {
   type DevelopPackage,
   type EntryGroup,
@@ -71,10 +71,13 @@ export function readMetadata(
             : ""),
       );
     }
+    // A JSON error may quote the file, line breaks and all.
     throw new UserError(
-      `Couldn't read the package.json of the distribution ${label}: ${
-        fsReason(err)
-      }`,
+      oneLine(
+        `Couldn't read the package.json of the distribution ${label}: ${
+          fsReason(err)
+        }`,
+      ),
     );
   }
   if (expected) checkIdentity(json, label, expected);
