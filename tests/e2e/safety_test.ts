@@ -49,7 +49,21 @@ Deno.test("URL passwords are sent but never printed, -vv and errors included", a
     const remote = await sample.run(`-c ${base}nothere.cfg`);
     assert.equal(remote.code, 1);
     assert.match(remote.stderr, /me:\*\*\*\*@/);
-    for (const output of [ok.output, failed.output, remote.output]) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\noptional-extends = ${base}local.cfg\nparts =\n`,
+    );
+    const optional = await sample.run("");
+    assert.equal(optional.code, 0, optional.output);
+    assert.equal(
+      optional.stderr,
+      `optional-extends file not found: ${
+        base.replace("s3cret", "****")
+      }local.cfg\n`,
+    );
+    for (
+      const output of [ok.output, failed.output, remote.output, optional.output]
+    ) {
       assert.doesNotMatch(output, /s3cret/);
     }
   } finally {
