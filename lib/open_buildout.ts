@@ -23,6 +23,7 @@ import { isDirectory } from "./fs_kinds.ts";
 import { clipped, doing, doingAsync, oneLine, UserError } from "./errors.ts";
 import { pyRepr } from "./install/pyrepr.ts";
 import { configureLogging, logger, writeFd } from "./log.ts";
+import { redactPasswords } from "./redact_passwords.ts";
 
 /** What the command line decided. */
 export interface OpenRequest {
@@ -74,11 +75,12 @@ export const realSource: ConfigSource = {
     (await import("./fetch/fetch_text.ts")).fetchText(url, download),
   evaluate: evaluateCondition,
   // Before logging is set up; on stderr, as stdout may be `annotate --json`.
-  // Once, though bundle reads the configuration twice.
+  // Once, though bundle reads the configuration twice. A notice may quote
+  // a URL: its password is hidden, as in log lines.
   notice(message) {
     if (noticed.has(message)) return;
     noticed.add(message);
-    writeFd(2, `${message}\n`);
+    writeFd(2, `${redactPasswords(message)}\n`);
   },
 };
 

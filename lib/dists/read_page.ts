@@ -6,7 +6,7 @@
  */
 import { Buffer } from "node:buffer";
 import { gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
-import { DownloadError } from "../fetch/errors.ts";
+import { BodyTooLarge, DownloadError } from "../fetch/errors.ts";
 import {
   DEFAULT_HTTP_SETTINGS,
   httpGet,
@@ -14,6 +14,13 @@ import {
   type ResponseHead,
 } from "../fetch/http.ts";
 import { type Page, UnreadablePage } from "./transport.ts";
+
+/**
+ * The largest page read, as sent and decoded (a quarter of a GiB in
+ * memory while it is parsed): far more than link and index pages hold, a
+ * bound on a server sending without end.
+ */
+const MAX_PAGE_BYTES = 2 ** 26;
 
 /**
  * The page at `url`, undefined for 404 Not Found.
@@ -35,7 +42,7 @@ export async function readPage(
       write(chunk) {
         chunks.push(chunk);
       },
-    }, settings);
+    }, { ...settings, maxBytes: MAX_PAGE_BYTES });
   } catch (err) {
     if (!(err instanceof DownloadError)) throw err;
     if (err.status === 404) return undefined;
@@ -49,6 +56,12 @@ export async function readPage(
     try {
       body = await decode(body);
     } catch (err) {
+      if (err instanceof DecodedTooLarge) {
+        throw new UnreadablePage(
+          url,
+          new BodyTooLarge(url, MAX_PAGE_BYTES).reason,
+        );
+      }
       throw new UnreadablePage(
         url,
         `bad ${encoding} data (${(err as Error).message})`,
@@ -67,26 +80,57 @@ const DECODERS: Record<
   string,
   (data: Uint8Array) => Uint8Array | Promise<Uint8Array>
 > = {
-  gzip: gunzipSync,
-  "x-gzip": gunzipSync,
-  deflate: (data) => {
-    try {
-      return inflateSync(data);
-    } catch {
-      return inflateRawSync(data);
-    }
-  },
+  gzip: (data) => bounded(() => gunzipSync(data, LIMIT)),
+  "x-gzip": (data) => bounded(() => gunzipSync(data, LIMIT)),
+  deflate: (data) =>
+    bounded(() => {
+      try {
+        return inflateSync(data, LIMIT);
+      } catch (err) {
+        if (tooLarge(err)) throw err;
+        return inflateRawSync(data, LIMIT);
+      }
+    }),
   br: unbrotli,
 };
 
+/** Decoding stops past the largest page: a small body may decode to GiBs. */
+const LIMIT = { maxOutputLength: MAX_PAGE_BYTES };
+
+/** A page that decodes to more than the largest page. */
+class DecodedTooLarge extends Error {}
+
+function tooLarge(err: unknown): boolean {
+  return (err as { code?: unknown })?.code === "ERR_BUFFER_TOO_LARGE";
+}
+
+/** What `decode` returns; a {@link DecodedTooLarge} past the largest page. */
+function bounded(decode: () => Uint8Array): Uint8Array {
+  try {
+    return decode();
+  } catch (err) {
+    if (tooLarge(err)) throw new DecodedTooLarge();
+    throw err;
+  }
+}
+
 /**
- * `data` decoded from br. Not brotliDecompressSync: Deno's returns what it
- * could decode of corrupt or cut-off data, without an error.
+ * `data` decoded from br, read piece by piece to stop past the largest
+ * page. Not brotliDecompressSync: Deno's returns what it could decode of
+ * corrupt or cut-off data, without an error.
  */
 async function unbrotli(data: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream()
     .pipeThrough(new DecompressionStream("brotli" as CompressionFormat));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  const pieces: Uint8Array[] = [];
+  let size = 0;
+  for await (const piece of stream) {
+    size += piece.length;
+    // leaving the loop cancels the stream
+    if (size > MAX_PAGE_BYTES) throw new DecodedTooLarge();
+    pieces.push(piece);
+  }
+  return Buffer.concat(pieces);
 }
 
 /**

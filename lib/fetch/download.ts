@@ -56,6 +56,7 @@ import {
 import { copyFile } from "./copy_file.ts";
 import { hiddenTemp, sweepAbandoned } from "./hidden_temp.ts";
 import { Progress } from "./progress.ts";
+import { redactPasswords } from "../redact_passwords.ts";
 import { systemTempFile } from "./system_temp.ts";
 import { removeTempFile, untrackTempFile } from "./temp_files.ts";
 
@@ -397,7 +398,9 @@ class TempFileSink implements BodySink {
     this.position = 0;
     this.hashes = newHashes(this.expected);
     this.progress?.done();
-    const label = basename(new URL(this.url).pathname) || this.url;
+    // A URL naming no file is shown whole: its password hidden, as in logs.
+    const label = basename(new URL(this.url).pathname) ||
+      redactPasswords(this.url);
     this.progress = new Progress(label, length, STDERR);
   }
 

@@ -18,7 +18,12 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
+import {
+  brotliCompressSync,
+  constants as zlibConstants,
+  deflateSync,
+  gzipSync,
+} from "node:zlib";
 import {
   BUILDOUT,
   exec,
@@ -1416,6 +1421,79 @@ recipe = spam
         sample,
         "",
         "Getting distribution for 'spam'.\nGot spam 1.\nInstalling foo.\nv1\n",
+      );
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a find-links page larger than 64 MiB, as sent or decoded, is a warning, not all the memory there is", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", "v1"));
+  const limit = 2 ** 26;
+  // A page holding a link, padded past the limit: read whole, it would
+  // offer spam 1.
+  let page = Buffer.alloc(0);
+  const handlers: Record<string, RequestHandler> = {
+    "/padded/": (_req, res) => {
+      res.writeHead(200, { "Content-Type": "text/html" });
+      res.end(page);
+    },
+    "/gzip/": (_req, res) => {
+      res.writeHead(200, {
+        "Content-Type": "text/html",
+        "Content-Encoding": "gzip",
+      });
+      res.end(gzipSync(page, { level: 1 }));
+    },
+    "/br/": (_req, res) => {
+      res.writeHead(200, {
+        "Content-Type": "text/html",
+        "Content-Encoding": "br",
+      });
+      res.end(
+        brotliCompressSync(page, {
+          params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 1 },
+        }),
+      );
+    },
+    "/declared/": (req, res) => {
+      // Stated, never sent: refused before waiting for it.
+      res.writeHead(200, {
+        "Content-Type": "text/html",
+        "Content-Length": String(2 ** 40),
+      });
+      res.write("<html>");
+      req.socket.destroySoon();
+    },
+  };
+  const server = await startServer(links, { handlers });
+  const link = `<a href="${server.url}spam-1.tgz">spam-1.tgz</a>`;
+  page = Buffer.concat([
+    Buffer.from("<html>"),
+    Buffer.alloc(limit, " "),
+    Buffer.from(link),
+  ]);
+  try {
+    for (const path of ["padded/", "gzip/", "br/", "declared/"]) {
+      const url = `${server.url}${path}`;
+      sample.write(
+        "buildout.cfg",
+        `[buildout]\nparts = foo\nfind-links = ${url}\n[foo]\nrecipe = spam\n`,
+      );
+      const failed = await expectError(
+        sample,
+        "",
+        `Couldn't find a distribution for 'spam' (looked in ${url} (more than ${limit} bytes)).`,
+      );
+      assert.ok(
+        failed.output.includes(
+          `Download error on ${url}: more than ${limit} bytes -- ` +
+            "Some packages may not be found!\n",
+        ),
+        failed.output,
       );
     }
   } finally {

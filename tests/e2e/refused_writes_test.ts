@@ -29,6 +29,7 @@ import {
 import { mountSkipReason } from "./chroot.ts";
 import { md5Text, pack, runOk } from "./recipe_fixtures.ts";
 import { recipeDist, writeDist } from "./dist_archives.ts";
+import { zip } from "../archive/_fixtures.ts";
 
 const mountSkip = mountSkipReason;
 const skipNote = mountSkip ? ` (skipped: ${mountSkip})` : "";
@@ -83,16 +84,17 @@ function listing(dir: string): string[] {
 }
 
 /**
- * Runs the buildout offline in a mount namespace after `mount` (a shell
- * command given the directory as `$1`) was applied to `dir`; stdout ends
- * with `left: ` and what is then in `dir`.
+ * Runs the buildout (offline, unless `args` says otherwise) in a mount
+ * namespace after `mount` (a shell command given the directory as `$1`)
+ * was applied to `dir`; stdout ends with `left: ` and what is then in `dir`.
  */
 function runMounted(
   sample: Sample,
   dir: string,
   mount: string,
+  args = "-o",
 ): Promise<RunResult> {
-  const script = `${mount} && "$2" -o; status=$?; ` +
+  const script = `${mount} && "$2" ${args}; status=$?; ` +
     'echo "left: $(ls -A "$1")"; exit $status';
   return exec(
     "unshare",
@@ -224,6 +226,49 @@ Deno.test({
       assert.match(result.stdout, /\nleft: \n$/);
     }
     assert.deepEqual(listing(cache), before);
+  },
+});
+
+Deno.test({
+  name: "a large zip member filling the disk gives the reason, and the " +
+    `archive just downloaded stays in the cache${skipNote}`,
+  ignore: mountSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const files = sample.tmpdir("server");
+    // Larger than what zip members are inflated whole up to: streamed.
+    const data = randomBytes(2 << 20);
+    writeFileSync(
+      join(files, "pkg.zip"),
+      zip([{ name: "pkg/data.bin", data, method: 0 }]),
+    );
+    const cache = sample.tmpdir("cache");
+    const server = await startServer(files);
+    try {
+      const url = `${server.url}pkg.zip`;
+      sample.write(
+        "buildout.cfg",
+        `[buildout]\ndownload-cache = ${cache}\nparts = z\n` +
+          `[z]\nrecipe = download\nurl = ${url}\n`,
+      );
+      const result = await runMounted(
+        sample,
+        sample.path("parts"),
+        SMALL_TMPFS,
+        "",
+      );
+      assert.equal(
+        sample.normalize(result.stderr),
+        "While:\n  Installing z.\nError: Couldn't extract " +
+          `/cache/${md5Text(url)} into /sample-buildout/parts/z: ` +
+          "no space left on device\n",
+      );
+      assert.equal(result.code, 1);
+      assert.match(result.stdout, /\nleft: \n$/);
+      assert.deepEqual(listing(cache), [md5Text(url)]);
+    } finally {
+      await server.close();
+    }
   },
 });
 

@@ -4,8 +4,9 @@
  * follows a symbolic link out of the buildout nor removes the buildout.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { symlinkSync } from "node:fs";
-import { sampleBuildout, startServer } from "./harness.ts";
+import { BUILDOUT, exec, sampleBuildout, startServer } from "./harness.ts";
 
 Deno.test("URL passwords are sent but never printed, -vv and errors included", async () => {
   using sample = await sampleBuildout();
@@ -48,13 +49,59 @@ Deno.test("URL passwords are sent but never printed, -vv and errors included", a
     const remote = await sample.run(`-c ${base}nothere.cfg`);
     assert.equal(remote.code, 1);
     assert.match(remote.stderr, /me:\*\*\*\*@/);
-    for (const output of [ok.output, failed.output, remote.output]) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\noptional-extends = ${base}local.cfg\nparts =\n`,
+    );
+    const optional = await sample.run("");
+    assert.equal(optional.code, 0, optional.output);
+    assert.equal(
+      optional.stderr,
+      `optional-extends file not found: ${
+        base.replace("s3cret", "****")
+      }local.cfg\n`,
+    );
+    for (
+      const output of [ok.output, failed.output, remote.output, optional.output]
+    ) {
       assert.doesNotMatch(output, /s3cret/);
     }
   } finally {
     await server.close();
   }
   assert.deepEqual(auth, [`Basic ${btoa("me:s3cret")}`]);
+});
+
+Deno.test("a terminal's progress bar hides the password of a URL naming no file", async () => {
+  using sample = await sampleBuildout();
+  const big = Buffer.alloc(8 << 20, "p");
+  const server = await startServer(sample.tmpdir("www"), {
+    handlers: { "/": (_req, res) => res.end(big) },
+  });
+  try {
+    const url = `${server.url.replace("//", "//me:s3cret@")}?file=big.bin`;
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = dl\n[dl]\nrecipe = download\nurl = ${url}\n` +
+        "download-only = true\nfilename = big.bin\n",
+    );
+    const tty = await exec("script", ["-qec", BUILDOUT, "/dev/null"], {
+      cwd: sample.dir,
+      env: {
+        HOME: sample.home,
+        TMPDIR: sample.runTmpdir,
+        BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
+      },
+    });
+    assert.equal(tty.code, 0, tty.output);
+    assert.match(
+      tty.stdout,
+      /\rhttp:\/\/me:\*\*\*\*@127\.0\.0\.1:\d+\/\?file=big\.bin {2}/,
+    );
+    assert.doesNotMatch(tty.stdout, /s3cret/);
+  } finally {
+    await server.close();
+  }
 });
 
 /** A hand-edited `.installed.cfg` with part `x` recording `paths`. */

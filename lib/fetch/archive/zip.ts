@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import { pipeline, Readable } from "node:stream";
 import { crc32, createInflateRaw } from "node:zlib";
-import { ArchiveError, DamagedArchive } from "./errors.ts";
+import { ArchiveError, DamagedArchive, isSystemError } from "./errors.ts";
 import { inflate, InflateError } from "./inflate.ts";
 import type { EntryType, MemberSink } from "./tree.ts";
 
@@ -455,6 +455,9 @@ async function extractMember(context: Context, member: Member): Promise<void> {
       body.write(chunk);
     }
   } catch (err) {
+    // A file system error (a full disk) is no fault of the archive, which
+    // is removed from the download cache when found corrupt.
+    if (isSystemError(err)) throw err;
     throw corrupt((err as Error).message, member.name);
   } finally {
     source.destroy();
