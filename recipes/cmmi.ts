@@ -181,7 +181,8 @@ interface SlaposPlan {
  * end in `#<md5>`), `pre-configure` / `pre-build` / `pre-install` /
  * `post-install` (shell snippets run with `set -e`), `environment` (lines
  * or a section name, `%(NAME)s` from the process environment),
- * `keep-compile-dir`, `promises` (paths that must exist afterwards), `offline`.
+ * `keep-compile-dir` (else `[buildout]`'s), `promises` (paths checked
+ * afterwards: a missing one is a warning), `offline`.
  * `@@LOCATION@@` in any option is the location; commands and snippets are
  * `%(option)s`-interpolated with the part's options. Exports `location`,
  * `prefix` and `compile-directory` (`<location>/.build` for `url`).

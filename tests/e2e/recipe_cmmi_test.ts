@@ -375,6 +375,24 @@ environment = GREETING=kept`),
   assert.match(script, /^echo ' {2}make install'$/m);
 });
 
+Deno.test("slapos.recipe.cmmi: keep-compile-dir in [buildout] keeps every part's build directory, the part's own value wins", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const part = (name: string, extra = "") =>
+    `[${name}]\nrecipe = slapos.recipe.cmmi\nurl = ${server.url}hello-1.0.tar.gz\n${extra}`;
+  sample.write(
+    "buildout.cfg",
+    config(
+      part("x") + part("y", "keep-compile-dir = false\n"),
+      "x y",
+      "keep-compile-dir = true",
+    ),
+  );
+  await runOk(sample);
+  assert.ok(sample.ls("parts", "x").includes("d  .build"));
+  assert.equal(sample.ls("parts", "y").includes("d  .build"), false);
+});
+
 Deno.test("zc.recipe.cmmi: a missing temporary directory is a one-line error", async () => {
   await using env = await setUp();
   const { sample, server } = env;
