@@ -79,11 +79,19 @@ function words(...parts: string[]): string {
 }
 
 /**
- * Refuses Python hook options, which this executable cannot run.
+ * Refuses Python hook options, which this executable cannot run, pointing
+ * to the shell options: the recipe's own, or those of `cmmi` for a recipe
+ * (hexagonit.recipe.cmmi) that has none.
  *
  * @throws {UserError} naming the first hook option that is set.
  */
-function refuseHooks(buildout: RecipeBuildout, options: RecipeOptions): void {
+function refuseHooks(
+  buildout: RecipeBuildout,
+  options: RecipeOptions,
+  hasShellOptions: boolean,
+): void {
+  const shellOptions = "pre-configure, pre-build, pre-install or " +
+    "post-install shell options";
   for (
     const hook of ["pre-configure-hook", "pre-make-hook", "post-make-hook"]
   ) {
@@ -92,8 +100,10 @@ function refuseHooks(buildout: RecipeBuildout, options: RecipeOptions): void {
         `${
           clipped(options.name)
         }: ${hook} names Python code, which this buildout ` +
-          "cannot run; use the pre-configure, pre-build, pre-install or " +
-          "post-install shell options instead",
+          "cannot run; " + (hasShellOptions
+            ? `use the ${shellOptions} instead`
+            : `this recipe has no shell options for it: use recipe = cmmi ` +
+              `and its ${shellOptions}`),
       );
     }
   }
@@ -252,7 +262,7 @@ export class SlaposCmmi implements Recipe {
       }
     }
     this.compileDir = options.require("compile-directory");
-    refuseHooks(buildout, options);
+    refuseHooks(buildout, options, true);
     this.builtin = builtin;
     this.extraOptions = builtin ? collapse(options.get("extra_options")) : "";
   }
@@ -583,7 +593,7 @@ export class HexagonitCmmi implements Recipe {
       "compile-directory",
       url ? `${this.location}__compile__` : path,
     );
-    refuseHooks(buildout, options);
+    refuseHooks(buildout, options, false);
     this.environment = hexagonitEnvironment(
       buildout,
       options.get("environment-section"),

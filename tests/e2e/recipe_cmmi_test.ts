@@ -476,6 +476,38 @@ Deno.test("cmmi: Python hooks and bad options are refused", async () => {
   }
 });
 
+Deno.test("a refused Python hook's error points to a shell option that runs", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const url = `${server.url}hello-1.0.tar.gz`;
+  for (const recipe of ["slapos.recipe.cmmi", "hexagonit.recipe.cmmi"]) {
+    sample.write(
+      "buildout.cfg",
+      config(`[x]\nrecipe = ${recipe}\nurl = ${url}\npre-make-hook = h.py:f`),
+    );
+    const refused = await run(sample);
+    assert.equal(refused.code, 1, refused.output);
+    const advice = refused.stderr.match(
+      /cannot run; .*?(?:use recipe = (\S+) and its|use the) ([a-z-]+),/,
+    );
+    assert.ok(advice, `${recipe}: no advice in\n${refused.stderr}`);
+    const [, advised = recipe, option] = advice;
+    sample.write(
+      "buildout.cfg",
+      config(
+        `[x]\nrecipe = ${advised}\nurl = ${url}\n` +
+          `${option} = touch ${sample.path("ran")}`,
+      ),
+    );
+    await runOk(sample);
+    assert.ok(
+      existsSync(sample.path("ran")),
+      `${recipe}: ${option} of ${advised} did not run`,
+    );
+    sample.remove("ran");
+  }
+});
+
 Deno.test("hexagonit.recipe.cmmi: keep-compile-dir records the compile directory", async () => {
   await using env = await setUp();
   const { sample, server } = env;
