@@ -222,11 +222,15 @@ export class SlaposCmmi implements Recipe {
       given !== undefined && given.replaceAll("@@LOCATION@@", location) !==
         location
     ) {
+      // As the original, only the computed value may be given: the
+      // placeholders are for naming it in the part's other options.
       throw new UserError(
         `invalid 'location' value for ${clipped(name)}: the location of ` +
           `this recipe is computed (${
             clipped(location)
-          }); use @@LOCATION@@ or %(location)s`,
+          }); leave the option out, and name it @@LOCATION@@ in this ` +
+          `part's options (or %(location)s in its commands) and ` +
+          `\${${clipped(name)}:location} elsewhere`,
       );
     }
     this.location = location;

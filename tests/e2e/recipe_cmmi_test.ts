@@ -508,6 +508,40 @@ Deno.test("a refused Python hook's error points to a shell option that runs", as
   }
 });
 
+Deno.test("slapos.recipe.cmmi: a location of its own is refused with advice that works", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const part = (extra: string) =>
+    config(
+      `[x]\nrecipe = slapos.recipe.cmmi\nurl = ${server.url}hello-1.0.tar.gz\n` +
+        extra + `[y]\nrecipe = debug\nat = \${x:location}\n`,
+      "x y",
+    );
+  for (const value of ["/elsewhere", "%(location)s"]) {
+    sample.write("buildout.cfg", part(`location = ${value}\n`));
+    const refused = await run(sample);
+    assert.equal(refused.code, 1, refused.output);
+    assert.match(
+      sample.normalize(refused.stderr),
+      /^Error: invalid 'location' value for x: the location of this recipe is computed \(\/sample-buildout\/parts\/x\); leave the option out, and name it @@LOCATION@@ in this part's options \(or %\(location\)s in its commands\) and \$\{x:location\} elsewhere$/m,
+    );
+  }
+  sample.write(
+    "buildout.cfg",
+    part(
+      "pre-configure = touch @@LOCATION@@/placeholder\n" +
+        "post-install = touch %(location)s/interpolated\n",
+    ),
+  );
+  const result = await runOk(sample);
+  assert.ok(existsSync(sample.path("parts/x/placeholder")));
+  assert.ok(existsSync(sample.path("parts/x/interpolated")));
+  assert.match(
+    sample.normalize(result.stdout),
+    /^ {2}at='\/sample-buildout\/parts\/x'$/m,
+  );
+});
+
 Deno.test("hexagonit.recipe.cmmi: keep-compile-dir records the compile directory", async () => {
   await using env = await setUp();
   const { sample, server } = env;
