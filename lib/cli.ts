@@ -78,6 +78,12 @@ Commands:
                     Build the buildout with its caches inside it, then pack
                     it with bin/buildout and an offline.cfg into one archive
                     that builds it again where there is no network.
+                    -o FILE, --output FILE: the archive (default: the
+                    buildout directory's name + .tar.gz, inside it).
+                    --with-parts: pack the installed parts too (needs
+                    relative-paths = true).
+                    --ignore-uncached: pack even when a part's download or
+                    a distribution is missing from the caches.
 `;
 
 /**

@@ -79,11 +79,19 @@ function words(...parts: string[]): string {
 }
 
 /**
- * Refuses Python hook options, which this executable cannot run.
+ * Refuses Python hook options, which this executable cannot run, pointing
+ * to the shell options: the recipe's own, or those of `cmmi` for a recipe
+ * (hexagonit.recipe.cmmi) that has none.
  *
  * @throws {UserError} naming the first hook option that is set.
  */
-function refuseHooks(buildout: RecipeBuildout, options: RecipeOptions): void {
+function refuseHooks(
+  buildout: RecipeBuildout,
+  options: RecipeOptions,
+  hasShellOptions: boolean,
+): void {
+  const shellOptions = "pre-configure, pre-build, pre-install or " +
+    "post-install shell options";
   for (
     const hook of ["pre-configure-hook", "pre-make-hook", "post-make-hook"]
   ) {
@@ -92,8 +100,10 @@ function refuseHooks(buildout: RecipeBuildout, options: RecipeOptions): void {
         `${
           clipped(options.name)
         }: ${hook} names Python code, which this buildout ` +
-          "cannot run; use the pre-configure, pre-build, pre-install or " +
-          "post-install shell options instead",
+          "cannot run; " + (hasShellOptions
+            ? `use the ${shellOptions} instead`
+            : `this recipe has no shell options for it: use recipe = cmmi ` +
+              `and its ${shellOptions}`),
       );
     }
   }
@@ -181,7 +191,8 @@ interface SlaposPlan {
  * end in `#<md5>`), `pre-configure` / `pre-build` / `pre-install` /
  * `post-install` (shell snippets run with `set -e`), `environment` (lines
  * or a section name, `%(NAME)s` from the process environment),
- * `keep-compile-dir`, `promises` (paths that must exist afterwards), `offline`.
+ * `keep-compile-dir` (else `[buildout]`'s), `promises` (paths checked
+ * afterwards: a missing one is a warning), `offline`.
  * `@@LOCATION@@` in any option is the location; commands and snippets are
  * `%(option)s`-interpolated with the part's options. Exports `location`,
  * `prefix` and `compile-directory` (`<location>/.build` for `url`).
@@ -211,11 +222,15 @@ export class SlaposCmmi implements Recipe {
       given !== undefined && given.replaceAll("@@LOCATION@@", location) !==
         location
     ) {
+      // As the original, only the computed value may be given: the
+      // placeholders are for naming it in the part's other options.
       throw new UserError(
         `invalid 'location' value for ${clipped(name)}: the location of ` +
           `this recipe is computed (${
             clipped(location)
-          }); use @@LOCATION@@ or %(location)s`,
+          }); leave the option out, and name it @@LOCATION@@ in this ` +
+          `part's options (or %(location)s in its commands) and ` +
+          `\${${clipped(name)}:location} elsewhere`,
       );
     }
     this.location = location;
@@ -251,7 +266,7 @@ export class SlaposCmmi implements Recipe {
       }
     }
     this.compileDir = options.require("compile-directory");
-    refuseHooks(buildout, options);
+    refuseHooks(buildout, options, true);
     this.builtin = builtin;
     this.extraOptions = builtin ? collapse(options.get("extra_options")) : "";
   }
@@ -582,7 +597,7 @@ export class HexagonitCmmi implements Recipe {
       "compile-directory",
       url ? `${this.location}__compile__` : path,
     );
-    refuseHooks(buildout, options);
+    refuseHooks(buildout, options, false);
     this.environment = hexagonitEnvironment(
       buildout,
       options.get("environment-section"),

@@ -8,7 +8,8 @@
  *   2.x: `input` (a file, or `inline:` text), `inline`, `url`, `output`,
  *   `mode` (default: the input file's), `overwrite` (default true),
  *   `input-encoding`/`output-encoding` (text one cannot hold is an error,
- *   as with Python's codecs), `timeout`. `${name}` means
+ *   as with Python's codecs), `timeout` (accepted and ignored: a remote
+ *   `url` is bounded by `socket-timeout`). `${name}` means
  *   `${<this part>:name}`; `$$` is no escape. Missing parent directories are
  *   created and recorded. On update the output is rewritten only when its
  *   bytes differ, so its timestamp is kept otherwise.

@@ -408,6 +408,38 @@ Deno.test("bundle refuses files outside the buildout directory reached through l
   assert.ok(!existsSync(out));
 });
 
+Deno.test("bundle replaces a cache configured outside the buildout directory with one inside", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  const shared = sample.tmpdir("shared-cache");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    `[buildout]\nparts = payload\ndownload-cache = ${shared}\n` +
+      `[payload]\nrecipe = download\nurl = ${server.url}payload.txt\n` +
+      "download-only = true\n",
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.match(
+    sample.normalize(bundled.stdout),
+    /^\/shared-cache is outside the buildout directory: bundling with \/project\/downloads instead\.$/m,
+  );
+  assert.deepEqual(readdirSync(shared), []);
+  const listing = execFileSync("tar", ["tzf", out], { encoding: "utf8" });
+  assert.match(listing, /^project\/downloads\/[0-9a-f]{32}$/m);
+  const offline = execFileSync(
+    "tar",
+    ["xzf", out, "-O", "project/offline.cfg"],
+    {
+      encoding: "utf8",
+    },
+  );
+  assert.match(offline, /^download-cache = downloads$/m);
+});
+
 Deno.test("bundle names the URLs a part uses that are not in the cache", async () => {
   using sample = await sampleBuildout();
   await using server = await payloadServer(sample);

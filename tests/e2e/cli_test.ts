@@ -67,6 +67,33 @@ Deno.test("-h says that init refuses an existing configuration", async () => {
   );
 });
 
+Deno.test("-h names every option bundle takes, and bundle takes every one it names", async () => {
+  using sample = await sampleBuildout();
+  const help = (await sample.run("-h")).stdout;
+  const entry = help.slice(help.indexOf("\n  bundle "));
+  const named = new Set(entry.match(/(?<![\w-])(-o|--[a-z][a-z-]*)\b/g));
+  for (
+    const option of ["-o", "--output", "--with-parts", "--ignore-uncached"]
+  ) {
+    named.add(option);
+  }
+  for (const option of named) {
+    // Arguments are read in order: an error naming the one after shows
+    // that this one was taken.
+    const value = option === "-o" || option === "--output" ? " out.tar.gz" : "";
+    const result = await sample.run(`bundle ${option}${value} --no-such-arg`);
+    assert.match(
+      result.stderr,
+      /^Error: bundle: unexpected argument --no-such-arg /m,
+      `bundle does not take ${option}:\n${result.output}`,
+    );
+    assert.ok(
+      entry.includes(option),
+      `-h does not name ${option}, which bundle takes:\n${entry}`,
+    );
+  }
+});
+
 Deno.test("an invalid option is an error", async () => {
   const result = await inSample("-Z");
   assert.ok(

@@ -281,7 +281,9 @@ const CASES: {
     ),
     error: `invalid 'location' value for ${CUT}: the location of this ` +
       "recipe is computed (/sample-buildout/parts/hhhhhhhhhh",
-    end: " characters)); use @@LOCATION@@ or %(location)s",
+    end: " characters)); leave the option out, and name it @@LOCATION@@ " +
+      "in this part's options (or %(location)s in its commands) and " +
+      `\${${CUT}:location} elsewhere`,
   },
   {
     // Deeper than the stack, in a section of that name.

@@ -375,6 +375,24 @@ environment = GREETING=kept`),
   assert.match(script, /^echo ' {2}make install'$/m);
 });
 
+Deno.test("slapos.recipe.cmmi: keep-compile-dir in [buildout] keeps every part's build directory, the part's own value wins", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const part = (name: string, extra = "") =>
+    `[${name}]\nrecipe = slapos.recipe.cmmi\nurl = ${server.url}hello-1.0.tar.gz\n${extra}`;
+  sample.write(
+    "buildout.cfg",
+    config(
+      part("x") + part("y", "keep-compile-dir = false\n"),
+      "x y",
+      "keep-compile-dir = true",
+    ),
+  );
+  await runOk(sample);
+  assert.ok(sample.ls("parts", "x").includes("d  .build"));
+  assert.equal(sample.ls("parts", "y").includes("d  .build"), false);
+});
+
 Deno.test("zc.recipe.cmmi: a missing TMPDIR is passed over for /tmp, as Python's tempfile does", async () => {
   await using env = await setUp();
   const { sample, server } = env;
@@ -451,6 +469,72 @@ Deno.test("cmmi: Python hooks and bad options are refused", async () => {
     assert.match(result.stderr, error);
     assert.deepEqual(sample.ls("parts"), []);
   }
+});
+
+Deno.test("a refused Python hook's error points to a shell option that runs", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const url = `${server.url}hello-1.0.tar.gz`;
+  for (const recipe of ["slapos.recipe.cmmi", "hexagonit.recipe.cmmi"]) {
+    sample.write(
+      "buildout.cfg",
+      config(`[x]\nrecipe = ${recipe}\nurl = ${url}\npre-make-hook = h.py:f`),
+    );
+    const refused = await run(sample);
+    assert.equal(refused.code, 1, refused.output);
+    const advice = refused.stderr.match(
+      /cannot run; .*?(?:use recipe = (\S+) and its|use the) ([a-z-]+),/,
+    );
+    assert.ok(advice, `${recipe}: no advice in\n${refused.stderr}`);
+    const [, advised = recipe, option] = advice;
+    sample.write(
+      "buildout.cfg",
+      config(
+        `[x]\nrecipe = ${advised}\nurl = ${url}\n` +
+          `${option} = touch ${sample.path("ran")}`,
+      ),
+    );
+    await runOk(sample);
+    assert.ok(
+      existsSync(sample.path("ran")),
+      `${recipe}: ${option} of ${advised} did not run`,
+    );
+    sample.remove("ran");
+  }
+});
+
+Deno.test("slapos.recipe.cmmi: a location of its own is refused with advice that works", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const part = (extra: string) =>
+    config(
+      `[x]\nrecipe = slapos.recipe.cmmi\nurl = ${server.url}hello-1.0.tar.gz\n` +
+        extra + `[y]\nrecipe = debug\nat = \${x:location}\n`,
+      "x y",
+    );
+  for (const value of ["/elsewhere", "%(location)s"]) {
+    sample.write("buildout.cfg", part(`location = ${value}\n`));
+    const refused = await run(sample);
+    assert.equal(refused.code, 1, refused.output);
+    assert.match(
+      sample.normalize(refused.stderr),
+      /^Error: invalid 'location' value for x: the location of this recipe is computed \(\/sample-buildout\/parts\/x\); leave the option out, and name it @@LOCATION@@ in this part's options \(or %\(location\)s in its commands\) and \$\{x:location\} elsewhere$/m,
+    );
+  }
+  sample.write(
+    "buildout.cfg",
+    part(
+      "pre-configure = touch @@LOCATION@@/placeholder\n" +
+        "post-install = touch %(location)s/interpolated\n",
+    ),
+  );
+  const result = await runOk(sample);
+  assert.ok(existsSync(sample.path("parts/x/placeholder")));
+  assert.ok(existsSync(sample.path("parts/x/interpolated")));
+  assert.match(
+    sample.normalize(result.stdout),
+    /^ {2}at='\/sample-buildout\/parts\/x'$/m,
+  );
 });
 
 Deno.test("hexagonit.recipe.cmmi: keep-compile-dir records the compile directory", async () => {
