@@ -198,6 +198,11 @@ export function parseCommandLine(argv: string[]): CommandLine {
  */
 function refuseOptionsAfter(command: string, args: string[]): void {
   if (command === "bundle") return;
+  if (command !== "annotate" && args.includes("--json")) {
+    throw new UserError(
+      `The ${command} command takes no --json (annotate does)`,
+    );
+  }
   const misplaced = (arg: string, i: number) =>
     (arg.startsWith("-") && arg !== "--json") ||
     /^-[ct]$/.test(args[i - 1] ?? "");

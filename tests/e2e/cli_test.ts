@@ -211,6 +211,13 @@ Deno.test("options after a command are refused, naming the command line to use",
     extra.stderr,
     "Error: The bootstrap command takes no arguments: production.cfg\n",
   );
+  // Only annotate takes --json; install took it for a part's name.
+  const json = await inSample("install --json");
+  assert.equal(
+    json.stderr,
+    "Error: The install command takes no --json (annotate does)\n",
+  );
+  assert.equal(json.code, 1);
 });
 
 Deno.test("annotate shows each value with where it came from", async () => {
