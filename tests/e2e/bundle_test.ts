@@ -1011,3 +1011,34 @@ Deno.test("bundle of a buildout reached through a linked directory packs the dir
     assert.doesNotMatch(name!, /^current\/(\.installed\.cfg|parts\/.|etc\/)/);
   }
 });
+
+Deno.test("a run started while bundle packs is refused, and the bundle packs what it built", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const outDir = sample.tmpdir("out");
+  const out = join(outDir, "project.tar.gz");
+  const bundling = exec(BUILDOUT, ["bundle", "-o", out], {
+    cwd: dir,
+    env: { HOME: sample.home },
+  });
+  // Packing the executable takes seconds: start the other run as soon as
+  // the archive is being written.
+  while (!readdirSync(outDir).some((name) => name.endsWith(".tmp"))) {
+    await new Promise((wait) => setTimeout(wait, 10));
+  }
+  const other = await exec(BUILDOUT, ["parts="], {
+    cwd: dir,
+    env: { HOME: sample.home },
+  });
+  const bundled = await bundling;
+  assert.equal(other.code, 1, other.output);
+  assert.match(
+    other.stderr,
+    /^Error: Another buildout run \(process \d+\) is installing with .*\.installed\.cfg$/m,
+  );
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.ok(existsSync(out));
+  assert.ok(existsSync(join(dir, "etc", "motd")), "parts left installed");
+});
