@@ -34,6 +34,7 @@ import {
 import { InstallDatabase, INSTALLED } from "../install/database.ts";
 import { isUrl } from "../config/load.ts";
 import { isFile } from "../fs_kinds.ts";
+import { isHiddenTemp } from "../fetch/hidden_temp.ts";
 import {
   loadBuildoutConfig,
   openBuildout,
@@ -106,6 +107,15 @@ export function parseBundleArgs(args: string[]): BundleArgs {
 const OFFLINE_CFG = "offline.cfg";
 // Version-control data is no use on the target and can be large.
 const SKIPPED_NAMES = new Set([".git", ".hg", ".svn", ".bzr"]);
+
+/**
+ * Whether a file named `name` stays out of the archive: version-control
+ * data, and the hidden temporaries of runs (a half download a killed run
+ * left in the download cache).
+ */
+function skipped(name: string): boolean {
+  return SKIPPED_NAMES.has(name) || isHiddenTemp(name);
+}
 
 /** Runs the buildout with caches inside its directory and packs it. */
 export async function bundle(
@@ -272,7 +282,7 @@ export async function bundle(
       }
     };
     walk(directory, (path, stat) => {
-      if (excluded.has(path) || SKIPPED_NAMES.has(basename(path))) return false;
+      if (excluded.has(path) || skipped(basename(path))) return false;
       if ([...emptied].some((dir) => path.startsWith(dir + sep))) return false;
       refuseBackslash(path);
       if (stat.isFile()) countFile(path, stat);
@@ -308,7 +318,7 @@ export async function bundle(
         ? directory + source.slice(packed.length)
         : source;
       return !excluded.has(path) && !excluded.has(source) &&
-        !SKIPPED_NAMES.has(basename(path)) &&
+        !skipped(basename(path)) &&
         ![...emptied].some((dir) => path.startsWith(dir + sep));
     };
 

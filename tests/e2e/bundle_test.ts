@@ -3,6 +3,7 @@
  * without network, from `bin/buildout -c offline.cfg`.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
@@ -21,6 +22,7 @@ import {
   exec,
   type Sample,
   sampleBuildout,
+  slowBody,
   startServer,
   type StaticServer,
 } from "./harness.ts";
@@ -1041,4 +1043,41 @@ Deno.test("a run started while bundle packs is refused, and the bundle packs wha
   assert.equal(bundled.code, 0, bundled.output);
   assert.ok(existsSync(out));
   assert.ok(existsSync(join(dir, "etc", "motd")), "parts left installed");
+});
+
+Deno.test("bundle leaves out the half download a killed run left in the download cache", async () => {
+  using sample = await sampleBuildout();
+  const server = await startServer(sample.tmpdir("server"), {
+    handlers: { "/big.bin": slowBody(Buffer.alloc(4 << 20, 1), 50) },
+  });
+  try {
+    const dir = sample.tmpdir("project");
+    sample.mkdir(dir, "downloads");
+    const config = (parts: string) =>
+      `[buildout]\nparts = ${parts}\ndownload-cache = downloads\n\n` +
+      `[big]\nrecipe = download\nurl = ${server.url}big.bin\n` +
+      "download-only = true\n";
+    sample.write(dir, "buildout.cfg", config("big"));
+    const child = spawn(BUILDOUT, [], {
+      cwd: dir,
+      env: { ...process.env, HOME: sample.home },
+      stdio: "ignore",
+    });
+    const exited = new Promise((done) => child.on("close", done));
+    const downloads = join(dir, "downloads");
+    while (!readdirSync(downloads).some((n) => n.startsWith(".buildout-"))) {
+      await new Promise((wait) => setTimeout(wait, 10));
+    }
+    child.kill("SIGKILL");
+    await exited;
+    sample.write(dir, "buildout.cfg", config(""));
+    const out = join(sample.testDir, "project.tar.gz");
+    const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+    assert.equal(bundled.code, 0, bundled.output);
+    assert.match(bundled.stdout, / 0 files of the download and extends caches/);
+    const listed = execFileSync("tar", ["tzf", out], { encoding: "utf8" });
+    assert.doesNotMatch(listed, /\.buildout-/);
+  } finally {
+    await server.close();
+  }
 });
