@@ -26,15 +26,11 @@ import { expandGlob } from "../install/develop.ts";
 import { runInstall } from "../install/runner.ts";
 import { words } from "../install/plan.ts";
 import { cachedUrls, Download } from "../fetch/download.ts";
-import {
-  removeTempFile,
-  trackTempFile,
-  untrackTempFile,
-} from "../fetch/temp_files.ts";
+import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { InstallDatabase, INSTALLED } from "../install/database.ts";
 import { isUrl } from "../config/load.ts";
 import { isFile } from "../fs_kinds.ts";
-import { isHiddenTemp } from "../fetch/hidden_temp.ts";
+import { hiddenTemp, isHiddenTemp } from "../fetch/hidden_temp.ts";
 import {
   loadBuildoutConfig,
   openBuildout,
@@ -226,10 +222,8 @@ export async function bundle(
       logger.warn(`Not in the download cache, bundled anyway:${list}`);
     }
     const bin = main.require("bin-directory");
-    const temp = join(
-      dirname(output),
-      `.${basename(output)}.${process.pid}.tmp`,
-    );
+    // Hidden: one a killed bundle left is swept here, and never packed.
+    const temp = hiddenTemp(output);
     // Always this executable as bin/buildout, whatever the directory holds;
     // never the archive being written, nor an earlier bundle's, when inside.
     const excluded = new Set([
@@ -322,7 +316,6 @@ export async function bundle(
         ![...emptied].some((dir) => path.startsWith(dir + sep));
     };
 
-    trackTempFile(temp);
     try {
       await pipeline(
         packTar(sources, { filter }),

@@ -354,7 +354,7 @@ Deno.test("a bundle killed while packing leaves no truncated archive", async () 
   const exited = new Promise((done) => child.on("close", done));
   // Packing the executable takes seconds: kill as soon as the archive is
   // being written.
-  while (!readdirSync(outDir).some((name) => name.endsWith(".tmp"))) {
+  while (!readdirSync(outDir).some((name) => name.startsWith("."))) {
     await new Promise((wait) => setTimeout(wait, 10));
   }
   child.kill("SIGKILL");
@@ -906,7 +906,7 @@ Deno.test("a bundle interrupted (Ctrl-C) while packing leaves no file behind", a
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));
-  while (!readdirSync(outDir).some((name) => name.endsWith(".tmp"))) {
+  while (!readdirSync(outDir).some((name) => name.startsWith("."))) {
     await new Promise((wait) => setTimeout(wait, 10));
   }
   child.kill("SIGINT");
@@ -1027,7 +1027,7 @@ Deno.test("a run started while bundle packs is refused, and the bundle packs wha
   });
   // Packing the executable takes seconds: start the other run as soon as
   // the archive is being written.
-  while (!readdirSync(outDir).some((name) => name.endsWith(".tmp"))) {
+  while (!readdirSync(outDir).some((name) => name.startsWith("."))) {
     await new Promise((wait) => setTimeout(wait, 10));
   }
   const other = await exec(BUILDOUT, ["parts="], {
@@ -1080,4 +1080,34 @@ Deno.test("bundle leaves out the half download a killed run left in the download
   } finally {
     await server.close();
   }
+});
+
+Deno.test("the archive a bundle killed while packing left half written goes with the next bundle, unpacked", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const unfinished = () =>
+    readdirSync(dir).filter((name) =>
+      name.startsWith(".") && name.includes("project.tar.gz")
+    );
+  const child = spawn(BUILDOUT, ["bundle"], {
+    cwd: dir,
+    env: { ...process.env, HOME: sample.home },
+    stdio: "ignore",
+  });
+  const exited = new Promise((done) => child.on("close", done));
+  while (!unfinished().length) {
+    await new Promise((wait) => setTimeout(wait, 10));
+  }
+  child.kill("SIGKILL");
+  await exited;
+  assert.equal(unfinished().length, 1, "killed while packing");
+  const bundled = await sample.system(["bundle"], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.deepEqual(unfinished(), []);
+  const listed = execFileSync("tar", ["tzf", join(dir, "project.tar.gz")], {
+    encoding: "utf8",
+  });
+  assert.doesNotMatch(listed, /project\.tar\.gz/);
 });
