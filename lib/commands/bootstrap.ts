@@ -9,16 +9,17 @@ import {
   existsSync,
   linkSync,
   renameSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { Buildout } from "../buildout.ts";
 import { createStandardDirectories } from "../directories.ts";
 import { fsReason, oneLine, UserError } from "../errors.ts";
 import { easyInstallLogger, logger } from "../log.ts";
 import { pyRepr } from "../install/pyrepr.ts";
+import { hiddenTemp } from "../fetch/hidden_temp.ts";
+import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 
 /**
  * How to start this program again: a compiled executable (`args` empty) or
@@ -81,8 +82,8 @@ export function bootstrap(buildout: Buildout, self: SelfCommand): void {
  */
 function installSelf(self: SelfCommand, target: string): void {
   if (!self.args.length && sameFile(self.path, target)) return;
-  const temp = join(dirname(target), `.buildout.${process.pid}.tmp`);
-  removeTemp(temp);
+  // A hidden temporary: a copy a killed run left goes with the next one.
+  const temp = hiddenTemp(target);
   try {
     if (self.args.length) {
       const words = [self.path, ...self.args].map(shellQuote).join(" ");
@@ -93,22 +94,11 @@ function installSelf(self: SelfCommand, target: string): void {
       chmodSync(temp, 0o755);
     }
     renameSync(temp, target);
+    untrackTempFile(temp);
   } catch (err) {
-    removeTemp(temp);
+    // At best: the write's own error says what is wrong, in words.
+    removeTempFile(temp);
     throw err;
-  }
-}
-
-/**
- * Removes the temporary if there, at best: Bun's rmSync reports EFAULT under
- * a file where the bin directory should be, while the write's own error
- * says "not a directory".
- */
-function removeTemp(temp: string): void {
-  try {
-    rmSync(temp, { force: true });
-  } catch {
-    // The write reports what is wrong, in words.
   }
 }
 

@@ -26,14 +26,11 @@ import { expandGlob } from "../install/develop.ts";
 import { runInstall } from "../install/runner.ts";
 import { words } from "../install/plan.ts";
 import { cachedUrls, Download } from "../fetch/download.ts";
-import {
-  removeTempFile,
-  trackTempFile,
-  untrackTempFile,
-} from "../fetch/temp_files.ts";
+import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { InstallDatabase, INSTALLED } from "../install/database.ts";
 import { isUrl } from "../config/load.ts";
 import { isFile } from "../fs_kinds.ts";
+import { hiddenTemp, isHiddenTemp } from "../fetch/hidden_temp.ts";
 import {
   loadBuildoutConfig,
   openBuildout,
@@ -107,6 +104,15 @@ const OFFLINE_CFG = "offline.cfg";
 // Version-control data is no use on the target and can be large.
 const SKIPPED_NAMES = new Set([".git", ".hg", ".svn", ".bzr"]);
 
+/**
+ * Whether a file named `name` stays out of the archive: version-control
+ * data, and the hidden temporaries of runs (a half download a killed run
+ * left in the download cache).
+ */
+function skipped(name: string): boolean {
+  return SKIPPED_NAMES.has(name) || isHiddenTemp(name);
+}
+
 /** Runs the buildout with caches inside its directory and packs it. */
 export async function bundle(
   request: OpenRequest,
@@ -170,169 +176,176 @@ export async function bundle(
   }
   const built = { ...request, assignments };
   const buildout = await openBuildout(built);
-  await runInstall(buildout, []);
-
-  const main = buildout.section("buildout");
-  const installedDb = InstallDatabase.read(main.get("installed") ?? "", {
-    directory,
-    relocatable: main.getBool("relative-paths"),
-  });
-  const uncached = uncachedUrls(installedDb, caches["download-cache"]);
-  if (uncached.length) {
-    const list = uncached.map((url) => `\n  ${url}`).join("");
-    if (!args.ignoreUncached) {
-      throw new UserError(
-        "bundle could not capture these URLs in the download cache, so the " +
-          `offline build would miss them:${list}` +
-          "\nA part installed by an earlier run without this cache " +
-          "downloads nothing when only updated: remove what it installed " +
-          "(its directory in parts) and bundle again. A recipe fetching " +
-          "without buildout's download utility is never captured: use " +
-          "--ignore-uncached to bundle anyway.",
-      );
+  // Held until the archive is written: a run changing the parts meanwhile
+  // would have half of them packed, or fail the bundle on a file it removed.
+  const unlock = await runInstall(buildout, [], true);
+  try {
+    const main = buildout.section("buildout");
+    const installedDb = InstallDatabase.read(main.get("installed") ?? "", {
+      directory,
+      relocatable: main.getBool("relative-paths"),
+    });
+    const uncached = uncachedUrls(installedDb, caches["download-cache"]);
+    if (uncached.length) {
+      const list = uncached.map((url) => `\n  ${url}`).join("");
+      if (!args.ignoreUncached) {
+        throw new UserError(
+          "bundle could not capture these URLs in the download cache, so the " +
+            `offline build would miss them:${list}` +
+            "\nA part installed by an earlier run without this cache " +
+            "downloads nothing when only updated: remove what it installed " +
+            "(its directory in parts) and bundle again. A recipe fetching " +
+            "without buildout's download utility is never captured: use " +
+            "--ignore-uncached to bundle anyway.",
+        );
+      }
+      logger.warn(`Not in the download cache, bundled anyway:${list}`);
     }
-    logger.warn(`Not in the download cache, bundled anyway:${list}`);
-  }
-  const uncachedDists = distsNotCarried(
-    distributionsOf(buildout),
-    caches["download-cache"],
-    directory,
-  );
-  if (uncachedDists.length) {
-    const list = uncachedDists.map((dist) => `\n  ${dist}`).join("");
-    if (!args.ignoreUncached) {
-      throw new UserError(
-        "bundle could not capture these distributions in the download " +
-          `cache, so the offline build would miss them:${list}` +
-          "\nA distribution an earlier run unpacked into the eggs directory " +
-          "is not downloaded again: remove its directory there and bundle " +
-          "again. One from a find-links directory outside the buildout " +
-          "directory is never copied: move that directory inside it. Use " +
-          "--ignore-uncached to bundle anyway.",
-      );
+    const uncachedDists = distsNotCarried(
+      distributionsOf(buildout),
+      caches["download-cache"],
+      directory,
+    );
+    if (uncachedDists.length) {
+      const list = uncachedDists.map((dist) => `\n  ${dist}`).join("");
+      if (!args.ignoreUncached) {
+        throw new UserError(
+          "bundle could not capture these distributions in the download " +
+            `cache, so the offline build would miss them:${list}` +
+            "\nA distribution an earlier run unpacked into the eggs directory " +
+            "is not downloaded again: remove its directory there and bundle " +
+            "again. One from a find-links directory outside the buildout " +
+            "directory is never copied: move that directory inside it. Use " +
+            "--ignore-uncached to bundle anyway.",
+        );
+      }
+      logger.warn(`Not in the download cache, bundled anyway:${list}`);
     }
-    logger.warn(`Not in the download cache, bundled anyway:${list}`);
-  }
-  const bin = main.require("bin-directory");
-  const temp = join(dirname(output), `.${basename(output)}.${process.pid}.tmp`);
-  // Always this executable as bin/buildout, whatever the directory holds;
-  // never the archive being written, nor an earlier bundle's, when inside.
-  const excluded = new Set([
-    output,
-    defaultOutput,
-    temp,
-    join(bin, "buildout"),
-  ]);
-  const emptied = new Set([
-    main.require("eggs-directory"),
-    main.require("develop-eggs-directory"),
-  ]);
-  if (!args.withParts) {
-    emptied.add(bin);
-    emptied.add(main.require("parts-directory"));
+    const bin = main.require("bin-directory");
+    // Hidden: one a killed bundle left is swept here, and never packed.
+    const temp = hiddenTemp(output);
+    // Always this executable as bin/buildout, whatever the directory holds;
+    // never the archive being written, nor an earlier bundle's, when inside.
+    const excluded = new Set([
+      output,
+      defaultOutput,
+      temp,
+      join(bin, "buildout"),
+    ]);
+    const emptied = new Set([
+      main.require("eggs-directory"),
+      main.require("develop-eggs-directory"),
+    ]);
     const installed = main.get("installed");
-    if (installed) {
-      excluded.add(installed);
-      // What the parts created, wherever it is: the target builds it again.
-      for (const part of installedDb.parts) {
-        const paths = installedDb.get(part)?.get(INSTALLED) ?? "";
-        for (const path of paths.split("\n")) {
-          if (path) excluded.add(resolve(directory, path));
+    // This run's, held while packing.
+    if (installed) excluded.add(`${installed}.lock`);
+    if (!args.withParts) {
+      emptied.add(bin);
+      emptied.add(main.require("parts-directory"));
+      if (installed) {
+        excluded.add(installed);
+        // What the parts created, wherever it is: the target builds it again.
+        for (const part of installedDb.parts) {
+          const paths = installedDb.get(part)?.get(INSTALLED) ?? "";
+          for (const path of paths.split("\n")) {
+            if (path) excluded.add(resolve(directory, path));
+          }
         }
       }
     }
-  }
-  excluded.add(join(directory, OFFLINE_CFG));
-  outsideFiles(
-    await loadBuildoutConfig(built),
-    main,
-    directory,
-    request.userDefaults ? userDefaultsPath(request.env) : undefined,
-    Object.values(caches),
-  );
-
-  const stats = { files: 0, bytes: 0, downloads: 0, downloadBytes: 0 };
-  const countFile = (path: string, stat: Stats) => {
-    const inCache = [caches["download-cache"], caches["extends-cache"]].some(
-      (cache) => path.startsWith(cache + sep),
+    excluded.add(join(directory, OFFLINE_CFG));
+    outsideFiles(
+      await loadBuildoutConfig(built),
+      main,
+      directory,
+      request.userDefaults ? userDefaultsPath(request.env) : undefined,
+      Object.values(caches),
     );
-    if (inCache) {
-      stats.downloads++;
-      stats.downloadBytes += stat.size;
-    } else {
-      stats.files++;
-      stats.bytes += stat.size;
+
+    const stats = { files: 0, bytes: 0, downloads: 0, downloadBytes: 0 };
+    const countFile = (path: string, stat: Stats) => {
+      const inCache = [caches["download-cache"], caches["extends-cache"]].some(
+        (cache) => path.startsWith(cache + sep),
+      );
+      if (inCache) {
+        stats.downloads++;
+        stats.downloadBytes += stat.size;
+      } else {
+        stats.files++;
+        stats.bytes += stat.size;
+      }
+    };
+    walk(directory, (path, stat) => {
+      if (excluded.has(path) || skipped(basename(path))) return false;
+      if ([...emptied].some((dir) => path.startsWith(dir + sep))) return false;
+      refuseBackslash(path);
+      if (stat.isFile()) countFile(path, stat);
+      return true;
+    });
+
+    const top = basename(directory);
+    const exeSize = statSync(self.path).size;
+    const binTarget = join(top, relative(directory, bin), "buildout");
+    // Packed from where it is: a directory reached through a link
+    // (-c /srv/app/current/buildout.cfg) would be packed as that link alone.
+    const packed = realpathSync(directory);
+    const sources: TarSource[] = [
+      { type: "directory", source: packed, target: top },
+      {
+        type: "content",
+        content: offlineConfig(basename(configFile), directory, caches),
+        target: join(top, OFFLINE_CFG),
+        mode: 0o644,
+      },
+      // A stream, which the filter sees by its target: run as bin/buildout,
+      // this executable is also the excluded bin/buildout of the directory.
+      {
+        type: "stream",
+        content: createReadStream(self.path),
+        size: exeSize,
+        target: binTarget,
+        mode: 0o755,
+      },
+    ];
+    const filter = (source: string) => {
+      const path = source === packed || source.startsWith(packed + sep)
+        ? directory + source.slice(packed.length)
+        : source;
+      return !excluded.has(path) && !excluded.has(source) &&
+        !skipped(basename(path)) &&
+        ![...emptied].some((dir) => path.startsWith(dir + sep));
+    };
+
+    try {
+      await pipeline(
+        packTar(sources, { filter }),
+        createGzip(),
+        createWriteStream(temp),
+      );
+      renameSync(temp, output);
+      untrackTempFile(temp);
+    } catch (err) {
+      removeTempFile(temp);
+      throw new UserError(
+        `Couldn't write ${clipped(output)}: ${oneLine(fsReason(err))}`,
+      );
     }
-  };
-  walk(directory, (path, stat) => {
-    if (excluded.has(path) || SKIPPED_NAMES.has(basename(path))) return false;
-    if ([...emptied].some((dir) => path.startsWith(dir + sep))) return false;
-    refuseBackslash(path);
-    if (stat.isFile()) countFile(path, stat);
-    return true;
-  });
-
-  const top = basename(directory);
-  const exeSize = statSync(self.path).size;
-  const binTarget = join(top, relative(directory, bin), "buildout");
-  // Packed from where it is: a directory reached through a link
-  // (-c /srv/app/current/buildout.cfg) would be packed as that link alone.
-  const packed = realpathSync(directory);
-  const sources: TarSource[] = [
-    { type: "directory", source: packed, target: top },
-    {
-      type: "content",
-      content: offlineConfig(basename(configFile), directory, caches),
-      target: join(top, OFFLINE_CFG),
-      mode: 0o644,
-    },
-    // A stream, which the filter sees by its target: run as bin/buildout,
-    // this executable is also the excluded bin/buildout of the directory.
-    {
-      type: "stream",
-      content: createReadStream(self.path),
-      size: exeSize,
-      target: binTarget,
-      mode: 0o755,
-    },
-  ];
-  const filter = (source: string) => {
-    const path = source === packed || source.startsWith(packed + sep)
-      ? directory + source.slice(packed.length)
-      : source;
-    return !excluded.has(path) && !excluded.has(source) &&
-      !SKIPPED_NAMES.has(basename(path)) &&
-      ![...emptied].some((dir) => path.startsWith(dir + sep));
-  };
-
-  trackTempFile(temp);
-  try {
-    await pipeline(
-      packTar(sources, { filter }),
-      createGzip(),
-      createWriteStream(temp),
+    logger.info(`Bundled ${output} (${size(lstatSync(output).size)}):`);
+    logger.info(
+      `  ${counted(stats.files, "file", "files")} of the buildout directory (${
+        size(stats.bytes)
+      })`,
     );
-    renameSync(temp, output);
-    untrackTempFile(temp);
-  } catch (err) {
-    removeTempFile(temp);
-    throw new UserError(
-      `Couldn't write ${clipped(output)}: ${oneLine(fsReason(err))}`,
+    logger.info(
+      `  ${
+        counted(stats.downloads, "file", "files")
+      } of the download and extends caches (${size(stats.downloadBytes)})`,
     );
+    logger.info(`  ${binTarget} (${size(exeSize)})`);
+    logger.info(`  ${join(top, OFFLINE_CFG)}`);
+  } finally {
+    unlock();
   }
-  logger.info(`Bundled ${output} (${size(lstatSync(output).size)}):`);
-  logger.info(
-    `  ${counted(stats.files, "file", "files")} of the buildout directory (${
-      size(stats.bytes)
-    })`,
-  );
-  logger.info(
-    `  ${
-      counted(stats.downloads, "file", "files")
-    } of the download and extends caches (${size(stats.downloadBytes)})`,
-  );
-  logger.info(`  ${binTarget} (${size(exeSize)})`);
-  logger.info(`  ${join(top, OFFLINE_CFG)}`);
 }
 
 /** `1 file`, `2 files`: the summary of a small buildout reads as English. */

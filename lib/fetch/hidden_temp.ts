@@ -35,6 +35,14 @@ export function goneRunHere(tag: string, pid: number): boolean {
 
 const TEMP_PREFIX = ".buildout-";
 const TEMP_PATTERN = /^\.buildout-([0-9a-f]{8})-(\d+)-[0-9a-f]{8}-/;
+/**
+ * Whether `name` is that of a hidden temporary: a file on its way in, or
+ * one a killed run left, never part of what a run built.
+ */
+export function isHiddenTemp(name: string): boolean {
+  return TEMP_PATTERN.test(name);
+}
+
 /** Temporaries this old are abandoned whoever wrote them. */
 const ABANDONED_MS = 24 * 3600 * 1000;
 const swept = new Set<string>();

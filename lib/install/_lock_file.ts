@@ -82,8 +82,8 @@ export function heldElsewhere(
  * Takes the lock file `path` for this run: returns the function releasing
  * it (the lock also goes when the run ends, however it ends, except by
  * SIGKILL, after which the next run takes it over), or the run holding it.
- * A run that cannot write there gets a release doing nothing: it cannot
- * write what the lock guards either.
+ * A run that cannot write there gets a release doing nothing, unless a
+ * live run holds the lock.
  *
  * ```ts
  * const taken = takeLock("/srv/app/.installed.cfg.lock");
@@ -101,14 +101,20 @@ export function takeLock(path: string): Release | LockHolder {
   // Three tries: a stale lock removed here may be taken by another run first.
   for (let attempt = 0; attempt < 3; attempt++) {
     const created = create(path, content, draftName(path, host));
-    if (created === "refused") return Object.assign(() => {}, { tookOver });
     if (created === "created") {
       trackTempFile(path);
       return Object.assign(() => removeTempFile(path), { tookOver });
     }
     const owner = read(path);
+    const stale = owner !== undefined && isStale(path, owner, host);
+    // A run that may not write the directory may still write what the lock
+    // guards (its own .installed.cfg in a directory root hardened): only a
+    // live run's lock stops it.
+    if (created === "refused" && (owner === undefined || stale)) {
+      return Object.assign(() => {}, { tookOver });
+    }
     if (owner === undefined) continue;
-    if (!isStale(path, owner, host)) {
+    if (!stale) {
       const [pid = "", ownerHost = ""] = owner.trim().split(" ");
       const local = ownerHost === host;
       const sameNamespace = inNamespace(owner);

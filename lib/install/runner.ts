@@ -223,22 +223,29 @@ function saveAtEnd(db: InstallDatabase, finished: boolean): void {
  * Installs the buildout: all configured parts, or only `only` when given.
  * Whatever the outcome, the look-ahead for distributions stops (nothing it
  * unpacked out of sight stays in the eggs directory) and picked versions
- * are reported.
+ * are reported. With `holdLock`, a run that succeeds keeps the database's
+ * lock and returns the function releasing it, for a caller reading what
+ * the run built (`bundle`); otherwise the lock is released and the
+ * function returned does nothing.
  */
 export async function runInstall(
   buildout: Buildout,
   only: string[],
-): Promise<void> {
+  holdLock = false,
+): Promise<() => void> {
   const home = process.cwd();
   const run = new InstallRun(buildout);
+  let unlock = () => {};
   try {
     await run.run(only);
+    if (holdLock && run.unlock) [unlock, run.unlock] = [run.unlock, undefined];
   } finally {
     run.unlock?.();
     releaseOutput();
     returnTo(home);
     distributionsOf(buildout)?.finish();
   }
+  return unlock;
 }
 
 /**

@@ -5,10 +5,12 @@
  * original is gone.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import {
   chmodSync,
   chownSync,
   copyFileSync,
+  readdirSync,
   readFileSync,
   statSync,
 } from "node:fs";
@@ -265,3 +267,37 @@ for (const [runtime, args] of SOURCE_RUNS) {
     assert.match(version.stdout, /^buildout version /);
   });
 }
+
+Deno.test("a copy of the executable a killed bootstrap left in bin goes with the next bootstrap", async () => {
+  if (process.getuid?.() !== 0) {
+    console.log("skipped: needs root to give the executable to another user");
+    return;
+  }
+  using sample = await sampleBuildout();
+  // Another user's executable is copied, not linked: the copy takes a while.
+  const carried = join(sample.tmpdir("home-of-nobody"), "buildout");
+  copyFileSync(BUILDOUT, carried);
+  chownSync(carried, 65534, 65534);
+  const bin = sample.path("bin");
+  const child = spawn(carried, ["bootstrap"], {
+    cwd: sample.dir,
+    env: { ...process.env, HOME: sample.home },
+    stdio: "ignore",
+  });
+  const exited = new Promise((done) => child.on("close", done));
+  // Polled without yielding: the copy lasts a tenth of a second.
+  const until = Date.now() + 10_000;
+  while (!readdirSync(bin).some((name) => name.startsWith("."))) {
+    if (Date.now() > until) throw new Error("no copy seen in bin");
+  }
+  child.kill("SIGKILL");
+  await exited;
+  const left = readdirSync(bin).filter((name) => name.startsWith("."));
+  assert.equal(left.length, 1, "killed while copying");
+  const again = await exec(carried, ["bootstrap"], {
+    cwd: sample.dir,
+    env: { HOME: sample.home },
+  });
+  assert.equal(again.code, 0, again.output);
+  assert.deepEqual(readdirSync(bin), ["buildout"]);
+});

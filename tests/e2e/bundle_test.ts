@@ -3,6 +3,7 @@
  * without network, from `bin/buildout -c offline.cfg`.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
@@ -21,6 +22,7 @@ import {
   exec,
   type Sample,
   sampleBuildout,
+  slowBody,
   startServer,
   type StaticServer,
 } from "./harness.ts";
@@ -352,7 +354,7 @@ Deno.test("a bundle killed while packing leaves no truncated archive", async () 
   const exited = new Promise((done) => child.on("close", done));
   // Packing the executable takes seconds: kill as soon as the archive is
   // being written.
-  while (!readdirSync(outDir).some((name) => name.endsWith(".tmp"))) {
+  while (!readdirSync(outDir).some((name) => name.startsWith("."))) {
     await new Promise((wait) => setTimeout(wait, 10));
   }
   child.kill("SIGKILL");
@@ -936,7 +938,7 @@ Deno.test("a bundle interrupted (Ctrl-C) while packing leaves no file behind", a
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));
-  while (!readdirSync(outDir).some((name) => name.endsWith(".tmp"))) {
+  while (!readdirSync(outDir).some((name) => name.startsWith("."))) {
     await new Promise((wait) => setTimeout(wait, 10));
   }
   child.kill("SIGINT");
@@ -1042,4 +1044,102 @@ Deno.test("bundle of a buildout reached through a linked directory packs the dir
   for (const name of names) {
     assert.doesNotMatch(name!, /^current\/(\.installed\.cfg|parts\/.|etc\/)/);
   }
+});
+
+Deno.test("a run started while bundle packs is refused, and the bundle packs what it built", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const outDir = sample.tmpdir("out");
+  const out = join(outDir, "project.tar.gz");
+  const bundling = exec(BUILDOUT, ["bundle", "-o", out], {
+    cwd: dir,
+    env: { HOME: sample.home },
+  });
+  // Packing the executable takes seconds: start the other run as soon as
+  // the archive is being written.
+  while (!readdirSync(outDir).some((name) => name.startsWith("."))) {
+    await new Promise((wait) => setTimeout(wait, 10));
+  }
+  const other = await exec(BUILDOUT, ["parts="], {
+    cwd: dir,
+    env: { HOME: sample.home },
+  });
+  const bundled = await bundling;
+  assert.equal(other.code, 1, other.output);
+  assert.match(
+    other.stderr,
+    /^Error: Another buildout run \(process \d+\) is installing with .*\.installed\.cfg$/m,
+  );
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.ok(existsSync(out));
+  assert.ok(existsSync(join(dir, "etc", "motd")), "parts left installed");
+});
+
+Deno.test("bundle leaves out the half download a killed run left in the download cache", async () => {
+  using sample = await sampleBuildout();
+  const server = await startServer(sample.tmpdir("server"), {
+    handlers: { "/big.bin": slowBody(Buffer.alloc(4 << 20, 1), 50) },
+  });
+  try {
+    const dir = sample.tmpdir("project");
+    sample.mkdir(dir, "downloads");
+    const config = (parts: string) =>
+      `[buildout]\nparts = ${parts}\ndownload-cache = downloads\n\n` +
+      `[big]\nrecipe = download\nurl = ${server.url}big.bin\n` +
+      "download-only = true\n";
+    sample.write(dir, "buildout.cfg", config("big"));
+    const child = spawn(BUILDOUT, [], {
+      cwd: dir,
+      env: { ...process.env, HOME: sample.home },
+      stdio: "ignore",
+    });
+    const exited = new Promise((done) => child.on("close", done));
+    const downloads = join(dir, "downloads");
+    while (!readdirSync(downloads).some((n) => n.startsWith(".buildout-"))) {
+      await new Promise((wait) => setTimeout(wait, 10));
+    }
+    child.kill("SIGKILL");
+    await exited;
+    sample.write(dir, "buildout.cfg", config(""));
+    const out = join(sample.testDir, "project.tar.gz");
+    const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+    assert.equal(bundled.code, 0, bundled.output);
+    assert.match(bundled.stdout, / 0 files of the download and extends caches/);
+    const listed = execFileSync("tar", ["tzf", out], { encoding: "utf8" });
+    assert.doesNotMatch(listed, /\.buildout-/);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("the archive a bundle killed while packing left half written goes with the next bundle, unpacked", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const unfinished = () =>
+    readdirSync(dir).filter((name) =>
+      name.startsWith(".") && name.includes("project.tar.gz")
+    );
+  const child = spawn(BUILDOUT, ["bundle"], {
+    cwd: dir,
+    env: { ...process.env, HOME: sample.home },
+    stdio: "ignore",
+  });
+  const exited = new Promise((done) => child.on("close", done));
+  while (!unfinished().length) {
+    await new Promise((wait) => setTimeout(wait, 10));
+  }
+  child.kill("SIGKILL");
+  await exited;
+  assert.equal(unfinished().length, 1, "killed while packing");
+  const bundled = await sample.system(["bundle"], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.deepEqual(unfinished(), []);
+  const listed = execFileSync("tar", ["tzf", join(dir, "project.tar.gz")], {
+    encoding: "utf8",
+  });
+  assert.doesNotMatch(listed, /project\.tar\.gz/);
 });

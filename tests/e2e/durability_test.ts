@@ -516,6 +516,35 @@ Deno.test({
   },
 });
 
+const notRoot = process.getuid?.() !== 0;
+
+Deno.test({
+  name: "a run that may not write the buildout directory is refused while " +
+    "another run holds the lock" +
+    (notRoot ? " (skipped: needs root to run as another user)" : ""),
+  ignore: notRoot,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    setUp(sample);
+    sample.write("buildout.cfg", config("one", "slow"));
+    for (const dir of [sample.testDir, dirname(sample.testDir)]) {
+      chmodSync(dir, 0o755);
+    }
+    const { running, pid } = await untilSlow(sample);
+    const before = sample.cat(".installed.cfg");
+    // The service user of a hardened deployment: the directory is root's.
+    const second = await sample.system("", {
+      through: ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"],
+    });
+    assert.equal(second.code, 1, second.output);
+    assert.equal(sample.normalize(second.stderr), anotherRun(pid));
+    assert.equal(sample.cat(".installed.cfg"), before);
+
+    sample.remove("hold");
+    assert.equal((await running).code, 0);
+  },
+});
+
 Deno.test("the lock of a run on another host is reported, not taken", async () => {
   using sample = await sampleBuildout();
   setUp(sample);
