@@ -190,6 +190,8 @@ const FS_REASONS: Record<string, string> = {
   EBUSY: "device or resource busy",
   EMFILE: "too many open files",
   ENFILE: "too many open files in the system",
+  // A file-size limit (ulimit -f); the message names a temporary.
+  EFBIG: "file too large",
   // The runtime's message quotes the path again, up to 4 KB of it.
   ENAMETOOLONG: "file name too long",
 };

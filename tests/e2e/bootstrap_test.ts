@@ -220,6 +220,31 @@ Deno.test("bin/buildout belongs to who bootstraps, not to the executable's owner
   assert.equal(statSync(carried).nlink, 1);
 });
 
+Deno.test("bootstrap copying the executable past a file-size limit says so in words", async () => {
+  if (process.getuid?.() !== 0) {
+    console.log("skipped: needs root to give the executable to another user");
+    return;
+  }
+  using sample = await sampleBuildout();
+  // Another user's executable is copied, not linked.
+  const carried = join(sample.tmpdir("home-of-nobody"), "buildout");
+  copyFileSync(BUILDOUT, carried);
+  chownSync(carried, 65534, 65534);
+  // Half the executable, in ulimit's 512-byte blocks.
+  const limit = String(Math.floor(statSync(carried).size / 1024));
+  const result = await exec(
+    "sh",
+    ["-c", 'ulimit -f "$1" && exec "$2" bootstrap', "sh", limit, carried],
+    { cwd: sample.dir },
+  );
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    sample.normalize(result.stderr).split("\n").at(-2),
+    "Error: Couldn't write /sample-buildout/bin/buildout: file too large",
+  );
+  assert.deepEqual(sample.ls("bin"), []);
+});
+
 Deno.test("bootstrap over a bin/buildout directory is a clear error", async () => {
   using sample = await sampleBuildout();
   sample.mkdir("bin", "buildout");
