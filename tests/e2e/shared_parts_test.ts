@@ -1,13 +1,20 @@
 /**
  * End-to-end tests of shared parts (`shared = true` with
  * `${buildout:shared-part-list}`) across buildouts: what keys a shared
- * build's location.
+ * build's location; options shared mode cannot work with.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sampleBuildout } from "./harness.ts";
-import { pack, runOk, writeTree } from "./recipe_fixtures.ts";
+import {
+  pack,
+  run,
+  runOk,
+  runProgram,
+  writePackage,
+  writeTree,
+} from "./recipe_fixtures.ts";
 
 Deno.test("shared parts: the same profiles from another place reuse the build, as ${:_profile_base_location_} is left out of the signature", async () => {
   using sample = await sampleBuildout();
@@ -59,4 +66,42 @@ Deno.test("shared parts: the same profiles from another place reuse the build, a
     new RegExp(`x: shared at /shared/x/${built[1]} \\(already built\\)`),
   );
   assert.match(result.stdout, /x: shared part is already installed/);
+});
+
+Deno.test("slapos.recipe.cmmi: ${buildout:prefix} is the default prefix, and refused with shared = true", async () => {
+  using sample = await sampleBuildout();
+  const source = writePackage(sample.tmpdir("src"), {
+    top: "hello-1.0",
+    program: "hello",
+  });
+  const config = (shared: string) =>
+    `[buildout]
+parts = x
+prefix = \${buildout:directory}/local
+shared-part-list = ${sample.tmpdir(`shared-${shared}`)}
+
+[x]
+recipe = slapos.recipe.cmmi
+path = ${source}
+shared = ${shared}
+`;
+  sample.write("buildout.cfg", config("true"));
+  const refused = await run(sample);
+  assert.equal(refused.code, 1, refused.output);
+  assert.match(
+    refused.stderr,
+    /^Error: When shared=true, option 'prefix' must be set or \$\{buildout:prefix\} can't be set$/m,
+  );
+  assert.deepEqual(sample.ls("parts"), []);
+
+  sample.write("buildout.cfg", config("false"));
+  const result = await runOk(sample);
+  assert.match(
+    result.stdout,
+    /^configuring hello --prefix=\/sample-buildout\/local$/m,
+  );
+  assert.equal(
+    runProgram(sample.path("local", "bin", "hello")),
+    "Hello from hello\n",
+  );
 });
