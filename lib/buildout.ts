@@ -210,6 +210,27 @@ export class Buildout {
     return this.annotated.get(section)?.get(option)?.value;
   }
 
+  /**
+   * @internal what `${:_profile_base_location_}` stood for in the values
+   * of section `name` and of the sections it extends with `<=`.
+   */
+  profileBases(name: string, seen = new Set<string>()): Set<string> {
+    const bases = new Set<string>();
+    const section = this.annotated.get(name);
+    if (section === undefined || seen.has(name)) return bases;
+    seen.add(name);
+    for (const value of section.values()) {
+      for (const note of value.notes) if (note.base) bases.add(note.base);
+    }
+    const extended = name === "buildout" ? undefined : section.get("<");
+    for (const base of extended?.value.split("\n") ?? []) {
+      if (base.trim()) {
+        for (const b of this.profileBases(base.trim(), seen)) bases.add(b);
+      }
+    }
+    return bases;
+  }
+
   private readonly rawLookup: SectionLookup = {
     get: (name) => this.rawSection(name),
     has: (name) => this.annotated.has(name),
@@ -428,6 +449,14 @@ export class Options {
       result.set(key, value);
     }
     return result;
+  }
+
+  /**
+   * What `${:_profile_base_location_}` was replaced with in the values of
+   * this section (and of those it extends with `<=`).
+   */
+  profileBases(): string[] {
+    return [...this.buildout.profileBases(this.name)];
   }
 
   /** Configured options nobody read: zc.buildout warns about these. */

@@ -160,12 +160,17 @@ export class SharedPart {
 }
 
 /**
- * All the part's options as sorted, indented JSON, with the profile's base
- * location written as `${:_profile_base_location_}` so moving the profile
- * does not change the signature.
+ * All the part's options as sorted, indented JSON, with the profiles' base
+ * locations written back as `${:_profile_base_location_}` so the same
+ * profiles elsewhere (another checkout, another URL) share the build.
  */
 function signatureOf(options: RecipeOptions): string {
-  const base = options.get("_profile_base_location_");
+  const bases = options.profileBases?.() ?? [];
+  const own = options.get("_profile_base_location_");
+  if (own) bases.push(own);
+  // Longest first: a component profile's directory is often below the
+  // directory of the profile extending it.
+  bases.sort((a, b) => b.length - a.length);
   // Without a prototype, an option named `__proto__` is a key like any other.
   const values: Record<string, string> = Object.create(null);
   for (
@@ -174,9 +179,11 @@ function signatureOf(options: RecipeOptions): string {
     )
   ) {
     if (key === "_profile_base_location_") continue;
-    values[key] = base
-      ? value.split(base).join("${:_profile_base_location_}")
-      : value;
+    let written = value;
+    for (const base of bases) {
+      written = written.split(base).join("${:_profile_base_location_}");
+    }
+    values[key] = written;
   }
   return JSON.stringify(values, null, 2);
 }

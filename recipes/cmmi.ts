@@ -183,7 +183,8 @@ interface SlaposPlan {
 
 /**
  * slapos.recipe.cmmi. Options: `url` or `path` (exactly one), `md5sum`,
- * `strip-top-level-dir` (false), `shared`, `prefix` (default the location),
+ * `strip-top-level-dir` (false), `shared`, `prefix` (default
+ * `${buildout:prefix}`, else the location),
  * `configure-command` (`./configure`, which gets `--prefix="<prefix>"`
  * unless the options hold `--prefix`), `configure-options`, `make-binary`
  * (`make`), `make-options`, `make-targets` (`install`), `patch-binary`
@@ -242,7 +243,15 @@ export class SlaposCmmi implements Recipe {
         shared.assertNotShared("'prefix' can't be outside location");
       }
     } else {
-      options.set("prefix", location);
+      // A prefix common to the buildout installs outside the location,
+      // which a shared build's key would not cover.
+      const common = buildout.section("buildout").get("prefix");
+      if (common) {
+        shared.assertNotShared(
+          "option 'prefix' must be set or ${buildout:prefix} can't be set",
+        );
+      }
+      options.set("prefix", common || location);
     }
     shared.keepOnError = true;
     this.shared = shared;

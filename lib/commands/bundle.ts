@@ -185,16 +185,37 @@ export async function bundle(
       directory,
       relocatable: main.getBool("relative-paths"),
     });
+    const shared = sharedOutside(installedDb, directory);
+    // The copy unpacked would look for them where they are here, and only
+    // update them: what it records must not need them shared.
+    if (args.withParts && shared.size) {
+      throw new UserError(oneLine(
+        "bundle --with-parts cannot carry the shared parts built outside " +
+          `${directory}: ${[...shared.values()].join(", ")}; set ` +
+          "shared-part-list empty in the buildout's [buildout] to build them " +
+          "in parts",
+      ));
+    }
     const uncached = uncachedUrls(installedDb, caches["download-cache"]);
     if (uncached.length) {
       const list = uncached.map((url) => `\n  ${url}`).join("");
+      const sharedUncached = [...shared.keys()].filter((part) =>
+        uncached.some((line) => line.includes(`[${clipped(part)}]`))
+      ).map((part) => shared.get(part));
       if (!args.ignoreUncached) {
         throw new UserError(
           "bundle could not capture these URLs in the download cache, so the " +
             `offline build would miss them:${list}` +
             "\nA part installed by an earlier run without this cache " +
             "downloads nothing when only updated: remove what it installed " +
-            "(its directory in parts) and bundle again. A recipe fetching " +
+            "(its directory in parts) and bundle again." +
+            (sharedUncached.length
+              ? " A shared part found built downloads nothing either " +
+                `(${sharedUncached.join(", ")}): run ` +
+                "`buildout buildout:shared-part-list= bundle` to build them " +
+                "in parts."
+              : "") +
+            " A recipe fetching " +
             "without buildout's download utility is never captured: use " +
             "--ignore-uncached to bundle anyway.",
         );
@@ -351,6 +372,30 @@ export async function bundle(
 /** `1 file`, `2 files`: the summary of a small buildout reads as English. */
 function counted(count: number, one: string, many: string): string {
   return `${count} ${count === 1 ? one : many}`;
+}
+
+/**
+ * The parts installed as shared builds (`shared = true`, nothing recorded
+ * for uninstall) outside `directory`, each named `[part] (location)`: the
+ * archive does not carry them, and a run that found them built downloaded
+ * nothing for them.
+ */
+function sharedOutside(
+  db: InstallDatabase,
+  directory: string,
+): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const part of db.parts) {
+    const record = db.get(part);
+    const location = record?.get("location");
+    if (
+      record?.get("shared") === "true" && !record.get(INSTALLED) &&
+      location && !holds(directory, resolve(directory, location))
+    ) {
+      found.set(part, `[${clipped(part)}] (${clipped(location)})`);
+    }
+  }
+  return found;
 }
 
 const URL_IN_TEXT = /\b(?:https?|ftp):\/\/[^\s'"#<>]+/g;

@@ -19,6 +19,12 @@ export interface Note {
   op: "=" | "+=" | "-=";
   /** A file path, a URL, or one of the *_VALUE names above. */
   source: string;
+  /**
+   * What `${:_profile_base_location_}` was replaced with in this value (the
+   * directory or URL of `source`), when it was written there: shared parts
+   * write it back, so their key does not depend on where the profile is.
+   */
+  base?: string;
 }
 
 /** A value and the chain of operations that produced it. Never mutated. */

@@ -226,7 +226,10 @@ class Loader {
       for (const section of result.values()) {
         // Values fresh from parse, which nothing else has seen yet.
         for (const option of section.values() as Iterable<RawOption>) {
-          option.value = substituteBaseLocation(option.value, fileBase);
+          const value = substituteBaseLocation(option.value, fileBase);
+          if (value === option.value) continue;
+          option.value = value;
+          option.notes = [{ op: "=", source: location, base: fileBase }];
         }
       }
     }

@@ -60,7 +60,12 @@ function applyOperator(
     : removeLines(previous?.value, v.value);
   const notes: Note[] = previous ? previous.notes.slice() : [];
   for (const note of v.notes) {
-    notes.push({ op: add ? "+=" : "-=", source: note.source });
+    const op = add ? "+=" : "-=";
+    notes.push(
+      note.base === undefined
+        ? { op, source: note.source }
+        : { op, source: note.source, base: note.base },
+    );
   }
   base.set(name, { value, notes });
 }

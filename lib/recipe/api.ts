@@ -48,6 +48,13 @@ export interface RecipeOptions {
   /** `true`/`false` only; anything else is a user error. */
   getBool(option: string): boolean;
   /**
+   * The directories or URLs `${:_profile_base_location_}` was replaced with
+   * in this section's values (one per profile writing it there), so that
+   * a recipe keying a build by its options can leave out where the
+   * profiles are. Absent from options made outside a buildout.
+   */
+  profileBases?(): string[];
+  /**
    * Registers created paths (removed if install/update throws) and returns
    * the list of all registered so far (the list itself, as in zc.buildout);
    * only valid during install or update. For a path the next install

@@ -1143,3 +1143,54 @@ Deno.test("the archive a bundle killed while packing left half written goes with
   });
   assert.doesNotMatch(listed, /project\.tar\.gz/);
 });
+
+Deno.test("bundle names the shared parts it cannot carry, and how to build them in parts", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const shared = sample.tmpdir("shared");
+  const config = `[buildout]
+parts = x
+relative-paths = true
+shared-part-list = ${shared}
+
+[x]
+recipe = slapos.recipe.build:download
+url = ${server.url}payload.txt
+md5sum = ${md5(PAYLOAD)}
+shared = true
+`;
+  // Another buildout built the shared part: this one only finds it.
+  sample.write("buildout.cfg", config);
+  const first = await sample.run("");
+  assert.equal(first.code, 0, first.output);
+  const location = /x: will be shared at (\/shared\/x\/[0-9a-f]{32}) /.exec(
+    first.stdout,
+  )?.[1];
+  assert.ok(location, first.stdout);
+  const dir = sample.tmpdir("project");
+  sample.write(dir, "buildout.cfg", config);
+  const out = join(sample.testDir, "project.tar.gz");
+
+  let result = await sample.run(["bundle", "-o", out], { cwd: dir });
+  assert.equal(result.code, 1, result.output);
+  assert.ok(
+    result.stderr.includes(
+      ` A shared part found built downloads nothing either ([x] (${location})): ` +
+        "run `buildout buildout:shared-part-list= bundle` to build them in " +
+        "parts. ",
+    ),
+    result.stderr,
+  );
+
+  result = await sample.run(["bundle", "-o", out, "--with-parts"], {
+    cwd: dir,
+  });
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    result.stderr,
+    "Error: bundle --with-parts cannot carry the shared parts built outside " +
+      `/project: [x] (${location}); set shared-part-list empty in the ` +
+      "buildout's [buildout] to build them in parts\n",
+  );
+  assert.ok(!existsSync(out));
+});
