@@ -426,8 +426,10 @@ export class InstallDatabase {
       this.exists = true;
       this.plainSize = Buffer.byteLength(text);
       this.appended = 0;
+      // Only a file holds sections: without one, every part's save would
+      // copy the whole list.
+      this.fileSections = new Set(this.order);
     }
-    this.fileSections = new Set(this.order);
     this.compact = true;
     this.appendable = true;
     this.rewriteNeeded = false;

@@ -240,6 +240,18 @@ Deno.test("an empty path disables the database", () => {
   assert.equal(db.exists, false);
 });
 
+Deno.test("without a database, recording 50,000 parts one at a time stays linear", () => {
+  const db = InstallDatabase.read("");
+  const start = performance.now();
+  for (let i = 0; i < 50000; i++) {
+    db.record(`part-${i}`, new Map([[INSTALLED, ""], ["recipe", "r"]]));
+    db.saveRecords();
+  }
+  // Well under a second; each save copying the list took half a minute.
+  const elapsed = performance.now() - start;
+  assert.ok(elapsed < 10_000, `${Math.round(elapsed)} ms`);
+});
+
 Deno.test("database text reads as the general parser reads it", () => {
   // Values buildout writes within the subset read by the direct scan...
   const plain = [
