@@ -202,15 +202,21 @@ Deno.test("bootstrap leaves the executable's own mode alone", async () => {
   assert.match(version.stdout, /^buildout version /);
 });
 
+/** A copy of the executable that belongs to nobody (uid 65534); needs root. */
+function nobodysExecutable(sample: Sample): string {
+  const carried = join(sample.tmpdir("home-of-nobody"), "buildout");
+  copyFileSync(BUILDOUT, carried);
+  chownSync(carried, 65534, 65534);
+  return carried;
+}
+
 Deno.test("bin/buildout belongs to who bootstraps, not to the executable's owner", async () => {
   if (process.getuid?.() !== 0) {
     console.log("skipped: needs root to give the executable to another user");
     return;
   }
   using sample = await sampleBuildout();
-  const carried = join(sample.tmpdir("home-of-nobody"), "buildout");
-  copyFileSync(BUILDOUT, carried);
-  chownSync(carried, 65534, 65534);
+  const carried = nobodysExecutable(sample);
   const dir = sample.tmpdir("server");
   const init = await exec(carried, ["init"], { cwd: dir });
   assert.equal(init.code, 0, init.output);
@@ -227,9 +233,7 @@ Deno.test("bootstrap copying the executable past a file-size limit says so in wo
   }
   using sample = await sampleBuildout();
   // Another user's executable is copied, not linked.
-  const carried = join(sample.tmpdir("home-of-nobody"), "buildout");
-  copyFileSync(BUILDOUT, carried);
-  chownSync(carried, 65534, 65534);
+  const carried = nobodysExecutable(sample);
   // Half the executable, in ulimit's 512-byte blocks.
   const limit = String(Math.floor(statSync(carried).size / 1024));
   const result = await exec(
@@ -300,9 +304,7 @@ Deno.test("a copy of the executable a killed bootstrap left in bin goes with the
   }
   using sample = await sampleBuildout();
   // Another user's executable is copied, not linked: the copy takes a while.
-  const carried = join(sample.tmpdir("home-of-nobody"), "buildout");
-  copyFileSync(BUILDOUT, carried);
-  chownSync(carried, 65534, 65534);
+  const carried = nobodysExecutable(sample);
   const bin = sample.path("bin");
   const child = spawn(carried, ["bootstrap"], {
     cwd: sample.dir,

@@ -124,6 +124,43 @@ Deno.test("SIGINT ignored as a background job stays ignored while a FIFO named b
   assert.deepEqual(await status, { code: 0, signal: null });
 });
 
+/**
+ * Runs the waiting part as the first process of a PID namespace
+ * (`command` runs `unshare`), sends `signal` to it once the part started,
+ * and waits up to `ms` for the run to end: the run's exit status, or
+ * undefined when it went on (it is then killed).
+ */
+async function signalNamespaced(
+  sample: Sample,
+  command: [string, string[]],
+  signal: NodeJS.Signals,
+  ms: number,
+): Promise<{ code: number | null; signal: string | null } | undefined> {
+  sample.write("buildout.cfg", WAITING_PART);
+  const unshare = spawn(...command, {
+    cwd: sample.dir,
+    env: env(sample),
+    stdio: "ignore",
+  });
+  const status = exited(unshare);
+  let ended = false;
+  status.then(() => ended = true);
+  let pid = 0;
+  try {
+    await until(() => existsSync(sample.path("started")));
+    const children = `/proc/${unshare.pid}/task/${unshare.pid}/children`;
+    pid = Number(readFileSync(children, "utf8").trim());
+    assert.ok(pid > 0, `no child of unshare in ${children}`);
+    process.kill(pid, signal);
+    await until(() => ended, ms).catch(() => {});
+  } finally {
+    // A run that went on goes, with all its namespace's processes.
+    if (!ended && pid > 0) process.kill(pid, "SIGKILL");
+    writeFileSync(sample.path("go"), "");
+  }
+  return ended ? await status : undefined;
+}
+
 for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
   Deno.test({
     name: `as a container's PID 1, ${signal} ends the run` +
@@ -132,32 +169,16 @@ for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
     async fn() {
       ensureBinary();
       using sample = await sampleBuildout();
-      sample.write("buildout.cfg", WAITING_PART);
       // `docker stop` signals the container's first process only.
-      const unshare = spawn(...inPidNamespace(BUILDOUT), {
-        cwd: sample.dir,
-        env: env(sample),
-        stdio: "ignore",
-      });
-      const status = exited(unshare);
-      let ended = false;
-      status.then(() => ended = true);
-      let pid = 0;
-      try {
-        await until(() => existsSync(sample.path("started")));
-        const children = `/proc/${unshare.pid}/task/${unshare.pid}/children`;
-        pid = Number(readFileSync(children, "utf8").trim());
-        assert.ok(pid > 0, `no child of unshare in ${children}`);
-        process.kill(pid, signal);
-        await until(() => ended, 5_000).catch(() => {});
-      } finally {
-        // A run that went on goes, with all its namespace's processes.
-        if (!ended && pid > 0) process.kill(pid, "SIGKILL");
-        writeFileSync(sample.path("go"), "");
-      }
-      assert.ok(ended, `the run went on after ${signal}`);
+      const status = await signalNamespaced(
+        sample,
+        inPidNamespace(BUILDOUT),
+        signal,
+        5_000,
+      );
+      assert.ok(status, `the run went on after ${signal}`);
       // The status a shell reports for a process killed by the signal.
-      assert.deepEqual(await status, {
+      assert.deepEqual(status, {
         code: 128 + constants.signals[signal],
         signal: null,
       });
@@ -175,32 +196,18 @@ Deno.test({
   async fn() {
     ensureBinary();
     using sample = await sampleBuildout();
-    sample.write("buildout.cfg", WAITING_PART);
     // No --mount-proc: /proc numbers the host's processes, whose orphans
-    // have the parent 1, this run's pid in its namespace.
-    const [unshareTool] = inPidNamespace(BUILDOUT);
-    const unshare = spawn(unshareTool, ["-p", "-f", BUILDOUT], {
-      cwd: sample.dir,
-      env: env(sample),
-      stdio: "ignore",
-    });
-    const status = exited(unshare);
-    let ended = false;
-    status.then(() => ended = true);
-    let pid = 0;
-    try {
-      await until(() => existsSync(sample.path("started")));
-      const children = `/proc/${unshare.pid}/task/${unshare.pid}/children`;
-      pid = Number(readFileSync(children, "utf8").trim());
-      process.kill(pid, "SIGTERM");
-      // Taking them for its own, it waited out their 3 s grace and more.
-      await until(() => ended, 2_000).catch(() => {});
-    } finally {
-      if (!ended && pid > 0) process.kill(pid, "SIGKILL");
-      writeFileSync(sample.path("go"), "");
-    }
-    assert.ok(ended, "the run was still ending 2 s after SIGTERM");
-    assert.deepEqual(await status, { code: 143, signal: null });
+    // have the parent 1, this run's pid in its namespace. Taking them for
+    // its own, the run waited out their 3 s grace and more.
+    const [unshare] = inPidNamespace(BUILDOUT);
+    const status = await signalNamespaced(
+      sample,
+      [unshare, ["-p", "-f", BUILDOUT]],
+      "SIGTERM",
+      2_000,
+    );
+    assert.ok(status, "the run was still ending 2 s after SIGTERM");
+    assert.deepEqual(status, { code: 143, signal: null });
     assert.ok(!existsSync(sample.path("finished")));
   },
 });
