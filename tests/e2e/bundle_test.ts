@@ -339,12 +339,27 @@ Deno.test("bundle --with-parts needs relative-paths; run as bin/buildout, its bu
   assert.ok(existsSync(join(dir, "parts", "hello")), "original parts kept");
 });
 
+/** The project to bundle (see writeProject) and an empty output directory. */
+function projectAndOutput(
+  sample: Sample,
+  url: string,
+): { dir: string; outDir: string } {
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, url);
+  return { dir, outDir: sample.tmpdir("out") };
+}
+
+/** Resolves once a bundle writes its archive (a hidden file) in `outDir`. */
+async function untilPacking(outDir: string): Promise<void> {
+  while (!readdirSync(outDir).some((name) => name.startsWith("."))) {
+    await new Promise((wait) => setTimeout(wait, 10));
+  }
+}
+
 Deno.test("a bundle killed while packing leaves no truncated archive", async () => {
   using sample = await sampleBuildout();
   await using server = await payloadServer(sample);
-  const dir = sample.tmpdir("project");
-  writeProject(sample, dir, server.url);
-  const outDir = sample.tmpdir("out");
+  const { dir, outDir } = projectAndOutput(sample, server.url);
   const out = join(outDir, "project.tar.gz");
   const child = spawn(BUILDOUT, ["bundle", "-o", out], {
     cwd: dir,
@@ -354,9 +369,7 @@ Deno.test("a bundle killed while packing leaves no truncated archive", async () 
   const exited = new Promise((done) => child.on("close", done));
   // Packing the executable takes seconds: kill as soon as the archive is
   // being written.
-  while (!readdirSync(outDir).some((name) => name.startsWith("."))) {
-    await new Promise((wait) => setTimeout(wait, 10));
-  }
+  await untilPacking(outDir);
   child.kill("SIGKILL");
   await exited;
   assert.ok(!existsSync(out), "no archive under the final name");
@@ -929,18 +942,14 @@ Deno.test("bundle without -o writes the archive in the buildout directory, run f
 Deno.test("a bundle interrupted (Ctrl-C) while packing leaves no file behind", async () => {
   using sample = await sampleBuildout();
   await using server = await payloadServer(sample);
-  const dir = sample.tmpdir("project");
-  writeProject(sample, dir, server.url);
-  const outDir = sample.tmpdir("out");
+  const { dir, outDir } = projectAndOutput(sample, server.url);
   const child = spawn(BUILDOUT, ["bundle", "-o", join(outDir, "p.tar.gz")], {
     cwd: dir,
     env: { ...process.env, HOME: sample.home },
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));
-  while (!readdirSync(outDir).some((name) => name.startsWith("."))) {
-    await new Promise((wait) => setTimeout(wait, 10));
-  }
+  await untilPacking(outDir);
   child.kill("SIGINT");
   await exited;
   assert.equal(child.signalCode, "SIGINT");
@@ -1049,9 +1058,7 @@ Deno.test("bundle of a buildout reached through a linked directory packs the dir
 Deno.test("a run started while bundle packs is refused, and the bundle packs what it built", async () => {
   using sample = await sampleBuildout();
   await using server = await payloadServer(sample);
-  const dir = sample.tmpdir("project");
-  writeProject(sample, dir, server.url);
-  const outDir = sample.tmpdir("out");
+  const { dir, outDir } = projectAndOutput(sample, server.url);
   const out = join(outDir, "project.tar.gz");
   const bundling = exec(BUILDOUT, ["bundle", "-o", out], {
     cwd: dir,
@@ -1059,9 +1066,7 @@ Deno.test("a run started while bundle packs is refused, and the bundle packs wha
   });
   // Packing the executable takes seconds: start the other run as soon as
   // the archive is being written.
-  while (!readdirSync(outDir).some((name) => name.startsWith("."))) {
-    await new Promise((wait) => setTimeout(wait, 10));
-  }
+  await untilPacking(outDir);
   const other = await exec(BUILDOUT, ["parts="], {
     cwd: dir,
     env: { HOME: sample.home },

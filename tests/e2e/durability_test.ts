@@ -680,14 +680,27 @@ Deno.test("what a run killed while an archive unpacked left is removed by the ne
 
 const mountSkip = mountSkipReason;
 
-/** Runs the buildout with its directory mounted read-only (root only). */
-function runReadOnly(sample: Sample): Promise<RunResult> {
-  const script = 'mount --bind "$1" "$1" && ' +
-    'mount -o remount,bind,ro "$1" && cd "$1" && exec "$2"';
+/**
+ * Runs the shell `script` in a private mount namespace (root only), with
+ * the sample's directory as `$1` and the executable as `$2`.
+ */
+function inMountNamespace(sample: Sample, script: string): Promise<RunResult> {
   return exec(
     "unshare",
     ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
     { env: { HOME: sample.home } },
+  );
+}
+
+/** Mounts a 64 KB file system on the sample's directory and enters it. */
+const ON_SMALL_DISK = 'mount -t tmpfs -o size=64k tmpfs "$1" && cd "$1" && ';
+
+/** Runs the buildout with its directory mounted read-only (root only). */
+function runReadOnly(sample: Sample): Promise<RunResult> {
+  return inMountNamespace(
+    sample,
+    'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && cd "$1" && ' +
+      'exec "$2"',
   );
 }
 
@@ -699,15 +712,11 @@ Deno.test({
     using sample = await sampleBuildout();
     // The buildout directory on a small file system, filled up once the
     // configuration is written: directories can still be made, files not.
-    const script = 'mount -t tmpfs -o size=64k tmpfs "$1" && cd "$1" && ' +
+    const script = ON_SMALL_DISK +
       'printf "[buildout]\\nparts = a\\n[a]\\nrecipe = mkdir\\npaths = var\\n" ' +
       "> buildout.cfg && (dd if=/dev/zero of=fill bs=4k 2>/dev/null; " +
       '"$2"; echo "exit $?"; ls -A)';
-    const result = await exec(
-      "unshare",
-      ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
-      { env: { HOME: sample.home } },
-    );
+    const result = await inMountNamespace(sample, script);
     assert.equal(
       sample.normalize(result.stderr),
       "While:\n  Installing a.\n" +
@@ -730,7 +739,7 @@ Deno.test({
     using sample = await sampleBuildout();
     // The second run appends part b's record, longer than what is left of
     // the file's last page, to a file system filled meanwhile.
-    const script = 'mount -t tmpfs -o size=64k tmpfs "$1" && cd "$1" && ' +
+    const script = ON_SMALL_DISK +
       'printf "[buildout]\\nparts = a\\n[a]\\nrecipe = mkdir\\n' +
       'paths = var\\n" > buildout.cfg && "$2" >/dev/null && ' +
       'printf "[buildout]\\nparts = a b\\n[a]\\nrecipe = mkdir\\n' +
@@ -738,11 +747,7 @@ Deno.test({
       `long = ${"x".repeat(6000)}\\n" > buildout.cfg && ` +
       '(dd if=/dev/zero of=fill bs=4k 2>/dev/null; "$2" >/dev/null; ' +
       'echo "exit $?"; cat .installed.cfg)';
-    const result = await exec(
-      "unshare",
-      ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
-      { env: { HOME: sample.home } },
-    );
+    const result = await inMountNamespace(sample, script);
     assert.equal(
       sample.normalize(result.stderr),
       "While:\n  Installing b.\n" +
@@ -1012,11 +1017,7 @@ Deno.test({
     sample.write("buildout.cfg", "[buildout]\nparts =\n");
     // A volume mounted on the directory the part made.
     const script = 'mount -t tmpfs tmpfs "$1/var" && cd "$1" && "$2"';
-    const result = await exec(
-      "unshare",
-      ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
-      { env: { HOME: sample.home } },
-    );
+    const result = await inMountNamespace(sample, script);
     assert.equal(
       sample.normalize(result.stderr),
       "While:\n  Installing.\n  Uninstalling a.\n" +
