@@ -51,3 +51,44 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "with every temporary directory and the buildout read-only, a part " +
+    `needing a temporary fails in one line naming where it looked${skipNote}`,
+  ignore: mountSkipReason !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    for (const dir of ["bin", "parts", "eggs", "develop-eggs"]) {
+      sample.mkdir(dir);
+    }
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = cmds\ninstalled =\n\n[cmds]\n" +
+        "recipe = collective.recipe.cmd\non_install = true\ncmds = true\n",
+    );
+    const readOnly = (dir: string) =>
+      `mount --bind ${dir} ${dir} && mount -o remount,bind,ro ${dir}`;
+    const script = `${readOnly("/tmp")} && ${readOnly("/var/tmp")} && ` +
+      'cd "$1" && touch probe 2>/dev/null && exit 9; "$2"';
+    const result = await exec(
+      "unshare",
+      ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
+      {
+        env: {
+          HOME: sample.home,
+          TMPDIR: undefined,
+          TEMP: undefined,
+          TMP: undefined,
+        },
+      },
+    );
+    assert.equal(result.code, 1, result.output);
+    assert.match(
+      result.output,
+      new RegExp(
+        "While:\\n  Installing cmds\\.\\nError: No usable temporary " +
+          `directory found in /tmp, /var/tmp, (/usr/tmp, )?${sample.dir}\\n$`,
+      ),
+    );
+  },
+});
