@@ -3,6 +3,7 @@
  * parsed as zc.buildout's `main` does, and the mapping of errors to output
  * and exit codes.
  */
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import process from "node:process";
 import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
@@ -318,6 +319,34 @@ function finish(outputIsResult: boolean): number {
   return 0;
 }
 
+/**
+ * The current directory, refused when its name is not UTF-8: the runtimes
+ * either throw or read each such byte as U+FFFD, which names another path.
+ *
+ * @throws {UserError} naming the directory as far as it can be read.
+ */
+function currentDirectory(): string {
+  let cwd: string;
+  try {
+    cwd = process.cwd();
+  } catch (err) {
+    // Deno refuses such a name where Bun alters it.
+    if ((err as Error).name !== "InvalidData") throw err;
+    cwd = /"(.*)"/.exec((err as Error).message)?.[1] ?? "";
+    throw notUtf8Directory(cwd);
+  }
+  if (cwd.includes("\ufffd") && !existsSync(cwd)) throw notUtf8Directory(cwd);
+  return cwd;
+}
+
+function notUtf8Directory(cwd: string): UserError {
+  return new UserError(
+    `The current directory's name is not UTF-8 text: ${
+      clipped(cwd)
+    }; run buildout from another directory`,
+  );
+}
+
 async function runCommand(
   line: CommandLine,
   self: SelfCommand,
@@ -326,7 +355,7 @@ async function runCommand(
     configFile: line.configFile,
     assignments: line.assignments,
     userDefaults: line.userDefaults,
-    cwd: process.cwd(),
+    cwd: currentDirectory(),
     env: process.env,
   };
   if (line.command === "annotate") {

@@ -123,6 +123,26 @@ Deno.test("an argument that is not UTF-8 (a Latin-1 é) is an error, not a value
   assert.equal(existsSync(sample.path(".installed.cfg")), false);
 });
 
+Deno.test("a current directory whose name is not UTF-8 is an error naming it, not a missing buildout.cfg", async () => {
+  using sample = await sampleBuildout();
+  // The harness's strings cannot hold the byte 0xff: the shell makes it.
+  const inLatin1 = [
+    "/bin/sh",
+    "-c",
+    `d="$PWD/bad$(printf '\\377')" && mkdir "$d" && ` +
+    `printf '[buildout]\\nparts =\\n' > "$d/buildout.cfg" && cd "$d" && ` +
+    `exec "$0" "$@"`,
+  ];
+  const result = await sample.run("annotate", { through: inLatin1 });
+  assert.equal(
+    result.stderr,
+    "Error: The current directory's name is not UTF-8 text: " +
+      "/sample-buildout/bad\ufffd; run buildout from another directory\n",
+  );
+  assert.equal(result.stdout, "");
+  assert.equal(result.code, 1);
+});
+
 Deno.test("a missing config file named with -c is an error", async () => {
   const result = await inSample("-c nope.cfg");
   assert.ok(
