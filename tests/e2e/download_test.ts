@@ -928,6 +928,44 @@ Deno.test("a progress bar on a terminal for large downloads, nothing on a pipe",
   assert.match(text, /\r<EL>fetch: /, "erased before the next line");
 });
 
+/** The environment of a run on a terminal made by `script`. */
+function terminalEnv(s: Session, term: string): Record<string, string> {
+  return {
+    HOME: s.sample.home,
+    TMPDIR: s.tmp,
+    BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
+    COLUMNS: "80",
+    TERM: term,
+  };
+}
+
+Deno.test("Ctrl-C during a download on a terminal: the error is not written onto the progress bar", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start({
+    "/big.bin": slowBody(Buffer.alloc(64 << 20, "p"), 10),
+  });
+  sample.write("buildout.cfg", config(`${s.url}big.bin`));
+  const pidFile = sample.path("buildout.pid");
+  let bars = 0;
+  const running = exec(
+    "script",
+    ["-qc", `sh -c 'echo $$ > ${pidFile}; exec ${BUILDOUT}'`, "/dev/null"],
+    {
+      cwd: sample.dir,
+      env: terminalEnv(s, "xterm"),
+      onStdout: (text) => bars += text.split("big.bin  [").length - 1,
+    },
+  );
+  let ended = false;
+  running.then(() => ended = true);
+  while (bars < 2 && !ended) await new Promise((ok) => setTimeout(ok, 20));
+  assert.ok(!ended, "the run ended before drawing its bar");
+  process.kill(Number(readFileSync(pidFile, "utf8")), "SIGINT");
+  const result = await running;
+  const text = result.stdout.replaceAll("\x1b[K", "<EL>");
+  assert.match(text, /\r<EL>Error: Interrupted by SIGINT\r\n$/, text);
+});
+
 // --- The reference's "Using the download utility" sessions -----------------
 
 /**
