@@ -436,7 +436,8 @@ class TempFileSink implements BodySink {
 }
 
 const STDERR = {
-  isTTY: process.stderr.isTTY,
+  // A dumb terminal (Emacs's shell, some CI consoles) shows escapes as text.
+  isTTY: process.stderr.isTTY && process.env.TERM !== "dumb",
   // A pseudo-terminal may report 0 columns.
   columns: process.stderr.columns || 80,
   write: writeStanding,
