@@ -241,10 +241,14 @@ export function releaseOutput(): void {
 export class Logger {
   constructor(readonly name: string) {}
 
-  /** Logs at `level` when the effective level lets it through. */
+  /**
+   * Logs at `level` when the effective level lets it through. A recipe may
+   * pass anything (an Error it caught): as text, as Python's logging has it.
+   */
   log(level: number, message: string): void {
     if (level < threshold) return;
-    writeOut(redactPasswords(render(this.name, level, message)) + "\n");
+    const text = typeof message === "string" ? message : String(message);
+    writeOut(redactPasswords(render(this.name, level, text)) + "\n");
   }
 
   debug(message: string): void {
