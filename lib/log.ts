@@ -87,6 +87,11 @@ const LOG_REFUSED = new Set([
  */
 export function writeFd(fd: 1 | 2, text: string): void {
   if (gone.has(fd)) return;
+  if (standing !== undefined) {
+    const erase = standing;
+    standing = undefined;
+    writeFd(2, erase);
+  }
   try {
     // The string itself first: a copy as bytes only for what is left.
     const written = writeOnce(quickDescriptor(fd), text);
@@ -114,6 +119,22 @@ export function writeFd(fd: 1 | 2, text: string): void {
 }
 
 let stdoutRefusal: string | undefined;
+
+/** What erases the line standing on stderr (see writeStanding), if any. */
+let standing: string | undefined;
+
+/**
+ * Writes to stderr a line that stays until `erase` is written, such as a
+ * progress bar drawn with `\r`: whatever is written before then, to stdout
+ * or stderr (a log line, `Error: Interrupted by SIGINT`), erases it first,
+ * so that it never lands on the same line when both go to the terminal.
+ * Without `erase`, `text` takes the line away.
+ */
+export function writeStanding(text: string, erase?: string): void {
+  standing = undefined;
+  writeFd(2, text);
+  standing = erase;
+}
 
 /**
  * Why standard output took no more (`no space left on device`), or
@@ -220,10 +241,14 @@ export function releaseOutput(): void {
 export class Logger {
   constructor(readonly name: string) {}
 
-  /** Logs at `level` when the effective level lets it through. */
+  /**
+   * Logs at `level` when the effective level lets it through. A recipe may
+   * pass anything (an Error it caught): as text, as Python's logging has it.
+   */
   log(level: number, message: string): void {
     if (level < threshold) return;
-    writeOut(redactPasswords(render(this.name, level, message)) + "\n");
+    const text = typeof message === "string" ? message : String(message);
+    writeOut(redactPasswords(render(this.name, level, text)) + "\n");
   }
 
   debug(message: string): void {

@@ -40,7 +40,7 @@ import { urlPath } from "./url_path.ts";
 import { fileUrlPath } from "./file_url.ts";
 import { isDirectory, isFile } from "../fs_kinds.ts";
 import { pyRepr } from "../install/pyrepr.ts";
-import { logger as buildoutLogger, writeFd } from "../log.ts";
+import { logger as buildoutLogger, writeStanding } from "../log.ts";
 import type {
   DownloadOptions,
   DownloadResult,
@@ -436,10 +436,11 @@ class TempFileSink implements BodySink {
 }
 
 const STDERR = {
-  isTTY: process.stderr.isTTY,
+  // A dumb terminal (Emacs's shell, some CI consoles) shows escapes as text.
+  isTTY: process.stderr.isTTY && process.env.TERM !== "dumb",
   // A pseudo-terminal may report 0 columns.
   columns: process.stderr.columns || 80,
-  write: (text: string) => writeFd(2, text),
+  write: writeStanding,
 };
 
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]+:/;

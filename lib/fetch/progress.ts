@@ -9,8 +9,12 @@
 export interface ProgressTerminal {
   isTTY?: boolean;
   columns?: number;
-  write(text: string): unknown;
+  /** Writes `text`, which stays until `erase` is written, when given. */
+  write(text: string, erase?: string): unknown;
 }
+
+/** Back to the start of the line, cleared to its end. */
+const ERASE = "\r\x1b[K";
 
 /** Downloads smaller than this never show a bar. */
 export const PROGRESS_THRESHOLD = 4 * 1024 * 1024;
@@ -54,12 +58,12 @@ export class Progress {
     if (this.shown && now - this.lastDraw < REDRAW_MS) return;
     this.lastDraw = now;
     this.shown = true;
-    this.terminal.write("\r" + this.line(now) + "\x1b[K");
+    this.terminal.write("\r" + this.line(now) + "\x1b[K", ERASE);
   }
 
   /** Erases the bar, if one was drawn. */
   done(): void {
-    if (this.shown) this.terminal.write("\r\x1b[K");
+    if (this.shown) this.terminal.write(ERASE);
     this.shown = false;
   }
 

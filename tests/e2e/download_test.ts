@@ -911,12 +911,7 @@ Deno.test("a progress bar on a terminal for large downloads, nothing on a pipe",
 
   const tty = await exec("script", ["-qec", BUILDOUT, "/dev/null"], {
     cwd: sample.dir,
-    env: {
-      HOME: sample.home,
-      TMPDIR: s.tmp,
-      BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
-      COLUMNS: "80",
-    },
+    env: terminalEnv(s, "xterm"),
   });
   assert.equal(tty.code, 0, tty.output);
   // ESC [ K (erase to the end of the line), spelt out for the linter.
@@ -926,6 +921,58 @@ Deno.test("a progress bar on a terminal for large downloads, nothing on a pipe",
     /\rbig\.bin {2}\[[# ]+\] +\d+% {2}[\d.]+ [KM]iB \/ 8\.0 MiB {2}[\d.]+ [KMG]iB\/s<EL>/,
   );
   assert.match(text, /\r<EL>fetch: /, "erased before the next line");
+});
+
+/** The environment of a run on a terminal made by `script`. */
+function terminalEnv(s: Session, term: string): Record<string, string> {
+  return {
+    HOME: s.sample.home,
+    TMPDIR: s.tmp,
+    BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
+    COLUMNS: "80",
+    TERM: term,
+  };
+}
+
+Deno.test("Ctrl-C during a download on a terminal: the error is not written onto the progress bar", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start({
+    "/big.bin": slowBody(Buffer.alloc(64 << 20, "p"), 10),
+  });
+  sample.write("buildout.cfg", config(`${s.url}big.bin`));
+  const pidFile = sample.path("buildout.pid");
+  let bars = 0;
+  const running = exec(
+    "script",
+    ["-qc", `sh -c 'echo $$ > ${pidFile}; exec ${BUILDOUT}'`, "/dev/null"],
+    {
+      cwd: sample.dir,
+      env: terminalEnv(s, "xterm"),
+      onStdout: (text) => bars += text.split("big.bin  [").length - 1,
+    },
+  );
+  let ended = false;
+  running.then(() => ended = true);
+  while (bars < 2 && !ended) await new Promise((ok) => setTimeout(ok, 20));
+  assert.ok(!ended, "the run ended before drawing its bar");
+  process.kill(Number(readFileSync(pidFile, "utf8")), "SIGINT");
+  const result = await running;
+  const text = result.stdout.replaceAll("\x1b[K", "<EL>");
+  assert.match(text, /\r<EL>Error: Interrupted by SIGINT\r\n$/, text);
+});
+
+Deno.test("TERM=dumb: no progress bar, whose escapes such a terminal would show as they are", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  write(s.serverData, "big.bin", "d".repeat(8 << 20));
+  sample.write("buildout.cfg", config(`${s.url}big.bin`));
+  const result = await exec("script", ["-qec", BUILDOUT, "/dev/null"], {
+    cwd: sample.dir,
+    env: terminalEnv(s, "dumb"),
+  });
+  assert.equal(result.code, 0, result.output);
+  assert.match(result.stdout, /fetch: /);
+  assert.doesNotMatch(result.stdout, /\x1b|big\.bin {2}/);
 });
 
 // --- The reference's "Using the download utility" sessions -----------------

@@ -2195,6 +2195,48 @@ Deno.test("log-format: widths, flags, precisions, repr and the time and process 
   assert.ok(Number(pid) > 0);
 });
 
+Deno.test("log-format: a recipe logging an error object or a number gets it as text, as without a format", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("recipes");
+  sample.write(
+    "recipes",
+    "caught.ts",
+    `export default class Caught {
+  constructor(buildout, name) { this.log = buildout.logger(name); }
+  install() {
+    this.log.warn(new Error("no answer"));
+    this.log.info(42);
+    return [];
+  }
+}
+`,
+  );
+  writeRecipes(sample, { caught: "./caught.ts" });
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes\nparts = caught\n\n[caught]\nrecipe = recipes:caught\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Installing caught.
+caught: Error: no answer
+caught: 42
+`,
+  );
+  sample.remove(".installed.cfg");
+  await expectOk(
+    sample,
+    "log-format=%(levelname)s|%(message)s|%(message)r",
+    `INFO|Develop: '/sample-buildout/recipes'|"Develop: '/sample-buildout/recipes'"
+INFO|Installing caught.|'Installing caught.'
+WARNING|Error: no answer|'Error: no answer'
+INFO|42|'42'
+`,
+  );
+});
+
 Deno.test("Automatic part selection: a section a recipe's constructor reads becomes a part before it", async () => {
   using sample = await sampleBuildout();
   commandLineSample(sample);
