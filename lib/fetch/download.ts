@@ -40,7 +40,12 @@ import { urlPath } from "./url_path.ts";
 import { fileUrlPath } from "./file_url.ts";
 import { isDirectory, isFile } from "../fs_kinds.ts";
 import { pyRepr } from "../install/pyrepr.ts";
-import { logger as buildoutLogger, writeStanding } from "../log.ts";
+import {
+  effectiveLevel,
+  LEVELS,
+  logger as buildoutLogger,
+  writeStanding,
+} from "../log.ts";
 import type {
   DownloadOptions,
   DownloadResult,
@@ -435,9 +440,14 @@ class TempFileSink implements BodySink {
   }
 }
 
+// A dumb terminal (Emacs's shell, some CI consoles) shows escapes as text.
+const BAR_TERMINAL = process.stderr.isTTY && process.env.TERM !== "dumb";
+
 const STDERR = {
-  // A dumb terminal (Emacs's shell, some CI consoles) shows escapes as text.
-  isTTY: process.stderr.isTTY && process.env.TERM !== "dumb",
+  // `-q` hides the bar with the `Downloading` line, as `wget -q` does.
+  get isTTY() {
+    return BAR_TERMINAL && effectiveLevel() <= LEVELS.INFO;
+  },
   // A pseudo-terminal may report 0 columns.
   columns: process.stderr.columns || 80,
   write: writeStanding,

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
@@ -973,6 +973,23 @@ Deno.test("TERM=dumb: no progress bar, whose escapes such a terminal would show 
   assert.equal(result.code, 0, result.output);
   assert.match(result.stdout, /fetch: /);
   assert.doesNotMatch(result.stdout, /\x1b|big\.bin {2}/);
+});
+
+Deno.test("-q on a terminal: no progress bar, as no Downloading line", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  write(s.serverData, "big.bin", "q".repeat(8 << 20));
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}big.bin`, "", "path = ${buildout:directory}/copy.bin"),
+  );
+  const result = await exec("script", ["-qec", `${BUILDOUT} -q`, "/dev/null"], {
+    cwd: sample.dir,
+    env: terminalEnv(s, "xterm"),
+  });
+  assert.equal(result.code, 0, result.output);
+  assert.doesNotMatch(result.stdout, /\x1b|big\.bin {2}|Downloading/);
+  assert.equal(statSync(sample.path("copy.bin")).size, 8 << 20);
 });
 
 // --- The reference's "Using the download utility" sessions -----------------
