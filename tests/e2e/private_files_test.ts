@@ -74,3 +74,28 @@ Deno.test({
     assert.deepEqual(left.filter((entry) => !entry.startsWith("600 ")), []);
   },
 });
+
+Deno.test({
+  name: "a run killed while writing a template with mode 600 leaves no copy " +
+    `others can read${skipNote}`,
+  ignore: straceSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = pgpass\n[pgpass]\nrecipe = template\n" +
+        "input = inline:\n  db:5432:*:app:hunter2\n" +
+        "output = ${buildout:directory}/pgpass\nmode = 600\n",
+    );
+    chmodSync(sample.path("buildout.cfg"), 0o600);
+    const killed = await killedAtFirstChmod(sample);
+    assert.notEqual(killed.code, 0, killed.output);
+    const left = holding(sample, "hunter2");
+    assert.ok(left.length > 1, `no copy was being written: ${left}`);
+    assert.deepEqual(left.filter((entry) => !entry.startsWith("600 ")), []);
+
+    const result = await sample.system("");
+    assert.equal(result.code, 0, result.output);
+    assert.equal(statSync(sample.path("pgpass")).mode & 0o777, 0o600);
+  },
+});
