@@ -65,7 +65,10 @@ export function writeAtomic(path: string, data: Uint8Array, mode?: FileMode) {
   }
   const temp = hiddenTemp(path);
   try {
-    writeFileSync(temp, data, { flag: "wx" });
+    // Created no more open than asked (mode 600 keeps passwords private),
+    // then given the exact bits, which the umask may have narrowed.
+    const initial = typeof mode === "number" ? mode & 0o777 : 0o666;
+    writeFileSync(temp, data, { flag: "wx", mode: initial });
     if (mode === "executable") {
       const bits = statSync(temp).mode & 0o7777;
       chmodSync(temp, bits | ((bits & 0o444) >> 2));

@@ -5,11 +5,12 @@
  * chance to clean up, and downloads and unpacked archives are large.
  */
 import { Buffer } from "node:buffer";
-import { lstatSync, readdirSync, rmSync } from "node:fs";
+import { lstatSync, readdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { createHash, randomBytes } from "../lazy_crypto.ts";
+import { removeTree } from "../remove_tree.ts";
 import { trackTempFile } from "./temp_files.ts";
 import { pidNamespace, processExists } from "../process_exists.ts";
 
@@ -99,7 +100,7 @@ export function sweepAbandoned(dir: string): void {
     try {
       const dead = goneRunHere(match[1], Number(match[2]));
       const old = Date.now() - lstatSync(path).mtimeMs > ABANDONED_MS;
-      if (dead || old) rmSync(path, { recursive: true, force: true });
+      if (dead || old) removeTree(path);
     } catch {
       // Another run may be sweeping too, or the directory is read-only.
     }

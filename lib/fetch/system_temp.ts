@@ -18,7 +18,6 @@ import {
   openSync,
   readdirSync,
   readlinkSync,
-  rmSync,
   symlinkSync,
   unlinkSync,
   writeSync,
@@ -26,6 +25,7 @@ import {
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { UserError } from "../errors.ts";
+import { removeTree } from "../remove_tree.ts";
 import { randomBytes } from "../lazy_crypto.ts";
 import { clipName, goneRunHere, hostTag } from "./hidden_temp.ts";
 import { trackTempFile } from "./temp_files.ts";
@@ -163,7 +163,7 @@ function sweepLeases(dir: string): void {
         dirname(target) === dir &&
         target.slice(dir.length + 1).startsWith("buildout-")
       ) {
-        rmSync(target, { recursive: true, force: true });
+        removeTree(target);
       }
       unlinkSync(link);
     } catch {

@@ -4,7 +4,7 @@
  * interrupted recipe install registered with `options.created()`.
  * `lib/cli.ts` removes them when the run ends, however it ends.
  */
-import { rmSync } from "node:fs";
+import { removeTree } from "../remove_tree.ts";
 
 const live = new Set<string>();
 
@@ -59,7 +59,7 @@ export function removeTempFiles(): void {
 
 function remove(path: string): void {
   try {
-    rmSync(path, { force: true, recursive: true });
+    removeTree(path);
   } catch {
     // Best effort: the caller has its own outcome to report, and a file
     // that cannot be removed (read-only file system) was never written.

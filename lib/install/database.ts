@@ -38,6 +38,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  type Stats,
   statSync,
   writeFileSync,
   writeSync,
@@ -400,11 +401,14 @@ export class InstallDatabase {
       // A hidden temporary: those of runs killed while writing are swept.
       const temp = hiddenTemp(target);
       const text = this.format();
+      const old = existingFile(target);
       let made = false;
       try {
-        writeFileSync(temp, text);
+        // Never more open than the file it replaces, even while written: a
+        // database made private may hold passwords.
+        writeFileSync(temp, text, { mode: old ? old.mode & 0o777 : 0o666 });
         made = true;
-        keepModeAndOwner(target, temp);
+        if (old) keepModeAndOwner(old, temp);
         renameSync(temp, target);
         untrackTempFile(temp);
       } catch (err) {
@@ -572,20 +576,24 @@ function writeAll(fd: number, bytes: Uint8Array, position: number): void {
   }
 }
 
+/** The status of the file at `path`; undefined for anything else. */
+function existingFile(path: string): Stats | undefined {
+  try {
+    const found = lstatSync(path);
+    return found.isFile() ? found : undefined;
+  } catch {
+    // Missing, or not to be reached: the write says which.
+    return undefined;
+  }
+}
+
 /**
- * Gives `temp` the mode and owner of the file `target` it replaces, as far
+ * Gives `temp` the mode and owner `old` of the file it replaces, as far
  * as the user running may: zc.buildout rewrites the file in place, so a
  * database made private (it may hold passwords) or shared with a group
  * stays so.
  */
-function keepModeAndOwner(target: string, temp: string): void {
-  let old;
-  try {
-    old = lstatSync(target);
-  } catch {
-    return;
-  }
-  if (!old.isFile()) return;
+function keepModeAndOwner(old: Stats, temp: string): void {
   const now = statSync(temp);
   if (old.uid !== now.uid || old.gid !== now.gid) {
     try {

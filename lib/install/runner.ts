@@ -48,6 +48,7 @@ import { pyRepr } from "./pyrepr.ts";
 import { realPaths } from "./signature.ts";
 import { bundleWrites } from "../commands/bundle_paths.ts";
 import { holds } from "../path_holds.ts";
+import { removeTree } from "../remove_tree.ts";
 import { sweepAbandoned } from "../fetch/hidden_temp.ts";
 import { OtherBuildouts } from "./other_buildout.ts";
 import {
@@ -856,7 +857,8 @@ class InstallRun {
         );
         continue;
       }
-      rmSync(path, { recursive: stat.isDirectory(), force: true });
+      if (stat.isDirectory()) removeTree(path);
+      else rmSync(path, { force: true });
     }
   }
 

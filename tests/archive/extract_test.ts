@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createHash, randomBytes } from "node:crypto";
 import {
+  chmodSync,
   existsSync,
   lchownSync,
   mkdirSync,
@@ -743,6 +744,60 @@ Deno.test("modes lose the umask's bits and setuid, setgid, sticky", async () => 
   );
   await extract(zipFile, join(tmp.path, "zip"));
   assert.deepEqual(listing(join(tmp.path, "zip")), expected);
+});
+
+Deno.test("directories keep the setgid bit a group-shared parent gives them, as GNU tar's do", async () => {
+  using tmp = tempDir();
+  const shared = join(tmp.path, "shared");
+  mkdirSync(shared);
+  chmodSync(shared, 0o2775);
+  const less = (mode: number) => (mode & ~process.umask()).toString(8);
+  const inherited = (mode: number) => (0o2000 | mode & ~process.umask());
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([
+      // The archive's own setgid bit is dropped all the same.
+      { name: "pkg", type: "dir", mode: 0o2750 },
+      { name: "pkg/lib", type: "dir", mode: 0o755 },
+      { name: "pkg/lib/f", data: "x", mode: 0o644 },
+      { name: "pkg/implied/g", data: "y", mode: 0o644 },
+    ]),
+  );
+  // A new destination, the archive's top directory stripped or kept, and
+  // an existing destination merged into.
+  await extract(file, join(shared, "new"));
+  await extract(file, join(shared, "stripped"), { stripTopLevelDir: true });
+  mkdirSync(join(shared, "merged"));
+  await extract(file, join(shared, "merged"));
+  assert.deepEqual(listing(shared), [
+    `d ${inherited(0o777).toString(8)} merged`,
+    `d ${inherited(0o750).toString(8)} merged/pkg`,
+    `d ${inherited(0o777).toString(8)} merged/pkg/implied`,
+    `- ${less(0o644)} merged/pkg/implied/g "y"`,
+    `d ${inherited(0o755).toString(8)} merged/pkg/lib`,
+    `- ${less(0o644)} merged/pkg/lib/f "x"`,
+    `d ${inherited(0o777).toString(8)} new`,
+    `d ${inherited(0o750).toString(8)} new/pkg`,
+    `d ${inherited(0o777).toString(8)} new/pkg/implied`,
+    `- ${less(0o644)} new/pkg/implied/g "y"`,
+    `d ${inherited(0o755).toString(8)} new/pkg/lib`,
+    `- ${less(0o644)} new/pkg/lib/f "x"`,
+    `d ${inherited(0o777).toString(8)} stripped`,
+    `d ${inherited(0o777).toString(8)} stripped/implied`,
+    `- ${less(0o644)} stripped/implied/g "y"`,
+    `d ${inherited(0o755).toString(8)} stripped/lib`,
+    `- ${less(0o644)} stripped/lib/f "x"`,
+  ]);
+  // Outside such a parent, no directory gets the bit.
+  await extract(file, join(tmp.path, "plain"));
+  assert.deepEqual(listing(join(tmp.path, "plain")), [
+    `d ${less(0o750)} pkg`,
+    `d ${less(0o777)} pkg/implied`,
+    `- ${less(0o644)} pkg/implied/g "y"`,
+    `d ${less(0o755)} pkg/lib`,
+    `- ${less(0o644)} pkg/lib/f "x"`,
+  ]);
 });
 
 Deno.test("names from the archive are shown with control characters escaped, on one line", async () => {

@@ -5,8 +5,15 @@
  * left when it fails.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
 import { UserError } from "../../lib/errors.ts";
 import {
   ArchiveError,
@@ -149,4 +156,17 @@ Deno.test("an existing destination is refused and left alone", async () => {
         .test(err.message),
   );
   assert.deepEqual(listing(out), ['- 644 mine "mine"']);
+});
+
+Deno.test("in a group-shared eggs directory, directories keep its setgid bit", async () => {
+  using tmp = tempDir();
+  const archive = archiveFile(tmp.path, "a.tar", tar(PACKAGE));
+  const eggs = join(tmp.path, "eggs");
+  mkdirSync(eggs);
+  chmodSync(eggs, 0o2775);
+  const out = join(eggs, "package-1");
+  await extractToNewDirectory(archive, out);
+  const mode = (path: string) => (statSync(path).mode & 0o7777).toString(8);
+  assert.equal(mode(out), (0o2777 & ~process.umask()).toString(8));
+  assert.equal(mode(join(out, "lib")), (0o2750 & ~process.umask()).toString(8));
 });

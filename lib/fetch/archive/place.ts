@@ -61,8 +61,10 @@ export function place(
   if (existing === undefined) {
     onCreating(destination);
     renameSync(source, destination);
-    // a new destination gets the default mode, not the archive's or mkdtemp's
-    chmodSync(destination, 0o777 & ~process.umask());
+    // a new destination gets the default mode, not the archive's or
+    // mkdtemp's: with the setgid bit when made in a group-shared directory
+    const inherited = statSync(destination).mode & 0o2000;
+    chmodSync(destination, 0o777 & ~process.umask() | inherited);
     moved.set(top, destination);
     return {
       added: readdirSync(destination).sort().map((n) => join(destination, n)),

@@ -56,9 +56,11 @@ const FILE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT |
 /**
  * Modes are the archive's less the umask, as GNU tar extracts for users
  * other than root: an archive cannot make group- or world-writable files,
- * and setuid, setgid and sticky bits are dropped.
+ * and setuid, setgid and sticky bits are dropped (a directory keeps the
+ * setgid bit its parent gives it).
  */
 const UMASK = process.umask();
+const SETGID = 0o2000;
 /** A relative path without empty, `.` or `..` components (but maybe a final `/`). */
 const PLAIN = /^(?!\/)(?!.*\/\/)(?!(?:.*\/)?\.\.?(?:\/|$))./s;
 
@@ -148,6 +150,12 @@ export class Tree implements MemberSink {
   readonly excluded: string[] = [];
   /** Member directory → its real path in the model, until a link changes. */
   private readonly parents = new Map<string, string>();
+  /**
+   * The setgid bit the root has from a group-shared parent, and so every
+   * directory made under it: kept, as GNU tar keeps it, so that what is
+   * created there later still gets the shared group.
+   */
+  private readonly inherited: number;
 
   /**
    * @param root an empty directory only this tree writes to
@@ -162,6 +170,7 @@ export class Tree implements MemberSink {
     excludes: string[] = [],
   ) {
     if (excludes.length > 0) this.excludes = fnmatch(excludes);
+    this.inherited = fs.statSync(root).mode & SETGID;
   }
 
   /**
@@ -271,7 +280,7 @@ export class Tree implements MemberSink {
     const dirs: Array<{ key: string; mode: number; mtime?: Date }> = [];
     for (const [key, node] of this.nodes) {
       if (node.kind !== "dir" || key === "") continue;
-      const mode = (node.mode ?? 0o777) & 0o777 & ~UMASK;
+      const mode = (node.mode ?? 0o777) & 0o777 & ~UMASK | this.inherited;
       dirs.push({ key, mode, mtime: node.mtime });
     }
     const depth = (key: string) => key.split("/").length;

@@ -1,0 +1,102 @@
+/**
+ * End-to-end tests of trees holding read-only directories, which a plain
+ * recursive remove refuses to anyone but root: an archive's `r-x`
+ * directories unpacked into a part, and what a build leaves read-only in
+ * its build directory (Go's module cache). Run as another user (nobody),
+ * so they need root; ignored otherwise, saying why.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { type Sample, sampleBuildout } from "./harness.ts";
+import { pack, writePackage, writeTree } from "./recipe_fixtures.ts";
+
+const notRoot = process.getuid?.() !== 0;
+const skipNote = notRoot ? " (skipped: needs root to run as another user)" : "";
+const NOBODY = 65534;
+
+/** Gives the sample (its home and TMPDIR too) to nobody. */
+function giveToNobody(sample: Sample): void {
+  for (const dir of [sample.testDir, dirname(sample.testDir)]) {
+    chmodSync(dir, 0o755);
+  }
+  for (const dir of [sample.dir, sample.home, sample.runTmpdir]) {
+    spawnSync("chown", ["-R", `${NOBODY}:${NOBODY}`, dir]);
+  }
+}
+
+/** Runs the executable in the sample as nobody. */
+function asNobody(sample: Sample, args = "") {
+  return sample.system(args, {
+    through: [
+      "setpriv",
+      `--reuid=${NOBODY}`,
+      `--regid=${NOBODY}`,
+      "--clear-groups",
+    ],
+  });
+}
+
+Deno.test({
+  name: "a part unpacked from an archive with read-only directories is " +
+    `uninstalled${skipNote}`,
+  ignore: notRoot,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const src = sample.tmpdir("src");
+    writeTree(src, { "pkg/sub/f": "x\n", "pkg/g": "y\n" });
+    chmodSync(join(src, "pkg", "sub"), 0o555);
+    chmodSync(join(src, "pkg"), 0o555);
+    const archive = pack(src, ["pkg"], join(sample.home, "ro.tar.gz"));
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = d\n[d]\nrecipe = download\nurl = file://${archive}\n`,
+    );
+    giveToNobody(sample);
+    const installed = await asNobody(sample);
+    assert.equal(installed.code, 0, installed.output);
+    // Unpacked as GNU tar unpacks it for a user other than root.
+    assert.equal(
+      statSync(sample.path("parts", "d", "pkg")).mode & 0o777,
+      0o555,
+    );
+
+    sample.write("buildout.cfg", "[buildout]\nparts =\n");
+    const result = await asNobody(sample);
+    assert.equal(result.code, 0, result.output);
+    assert.equal(sample.normalize(result.stdout), "Uninstalling d.\n");
+    assert.ok(!existsSync(sample.path("parts", "d")));
+  },
+});
+
+Deno.test({
+  name: "a build leaving a read-only directory in its build directory " +
+    `installs, and its build directory goes${skipNote}`,
+  ignore: notRoot,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const src = sample.tmpdir("src");
+    // As `go build` leaves its module cache.
+    writePackage(src, {
+      top: "hello-1.0",
+      program: "hello",
+      install: [
+        "mkdir -p modcache/m && echo m > modcache/m/f",
+        "chmod -R a-w modcache",
+      ],
+    });
+    const archive = pack(src, ["hello-1.0"], join(sample.home, "hello.tar.gz"));
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = c\n[c]\nrecipe = zc.recipe.cmmi\n` +
+        `url = file://${archive}\n`,
+    );
+    giveToNobody(sample);
+    const result = await asNobody(sample);
+    assert.equal(result.code, 0, result.output);
+    assert.ok(existsSync(sample.path("parts", "c", "bin", "hello")));
+    assert.deepEqual(readdirSync(sample.runTmpdir), []);
+  },
+});
