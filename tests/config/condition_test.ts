@@ -202,6 +202,40 @@ Deno.test("python operators keep python semantics", () => {
   ]);
 });
 
+Deno.test("arithmetic follows Python's (zc.buildout's configparser.test: [s1: 2 + 2 == 4])", () => {
+  check([
+    ["2 + 2 == 4", true],
+    ["2 + 2 == 5", false],
+    ["41 + 1 == 42", true],
+    ["1 + 2 * 3 - 4 / 2 == 5", true],
+    ["not 1 + 1 == 2", false],
+    ["-7 // 2 == -4 and -7 % 3 == 2 and 7 % -3 == -2 and 7.5 // 2 == 3", true],
+    ["-2 ** 2 == -4 and 2 ** 3 ** 2 == 512 and 2 ** -1 == 0.5", true],
+    ["- -1 == 1 and +True == 1 and True + True == 2", true],
+    ["(1, 2) + (3,) == (1, 2, 3) and [1] * 2 == [1, 1]", true],
+    ["3 * 'ab' == 'ababab' and 'a' + 'b' == 'ab' and 'a' * -1 == ''", true],
+    ["sys.maxsize > 2 ** 32", bits64],
+    ["sys.version_info[:2] + (0,) >= (2, 0, 0)", true],
+  ]);
+  throwsUserError("1 / 0", /^division by zero$/);
+  throwsUserError("1 // 0", /^integer division or modulo by zero$/);
+  throwsUserError("1 % 0", /^integer division or modulo by zero$/);
+  throwsUserError("0 ** -1", /^0\.0 cannot be raised to a negative power$/);
+  throwsUserError(
+    "1 - 'a'",
+    /^unsupported operand type\(s\) for -: 'int' and 'str'$/,
+  );
+  throwsUserError(
+    "'a' + 1",
+    /^unsupported operand type\(s\) for \+: 'str' and 'int'$/,
+  );
+  throwsUserError("'a' * 'b'", /^can't multiply sequence by non-int/);
+  throwsUserError("+'a'", /^bad operand type for unary \+: 'str'$/);
+  throwsUserError("'%s' % 1", /^string formatting .*not supported/);
+  throwsUserError("(-8) ** 0.5", /complex/);
+  throwsUserError("'ab' * 10 ** 9", /too large/);
+});
+
 Deno.test("number literals follow Python's grammar", () => {
   check([
     ["0x_1f == 31 and 0o17 == 15 and 0b_1 == 1 and 0X1F == 31", true],
