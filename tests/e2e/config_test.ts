@@ -1167,6 +1167,23 @@ Deno.test("a condition may compute: [s2 : 2 + 2 == 5] is dropped, [s2 : 41 + 1 =
   assert.deepEqual(valuesOf(sections.s2), { long: "b" });
 });
 
+Deno.test("a file whose first header has a false condition loses only that section", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "pins.cfg",
+    "[versions:windows]\npywin32 = 306\n\n[versions]\nsix = 1.16\n",
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nextends = pins.cfg\nparts =\n",
+  );
+  const sections = await annotateJson(sample, "");
+  assert.deepEqual(valuesOf(sections.versions), {
+    six: "1.16",
+    ...(process.platform === "win32" ? { pywin32: "306" } : {}),
+  });
+});
+
 Deno.test("error: a division by zero in a condition", async () => {
   const { error } = await configError(
     "[buildout]\nparts =\n\n[x:1 / 0]\na = 1\n",
