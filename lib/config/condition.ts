@@ -679,6 +679,7 @@ type Node =
   | { t: "not" | "neg" | "pos"; x: Node }
   | { t: "arith"; op: string; l: Node; r: Node }
   | { t: "and" | "or"; l: Node; r: Node }
+  | { t: "if"; test: Node; body: Node; orelse: Node }
   | { t: "cmp"; first: Node; ops: string[]; rest: Node[] };
 
 const KEYWORDS = new Set(
@@ -753,14 +754,22 @@ class Parser {
     if (target.kind !== "name" || KEYWORDS.has(target.text)) this.fail();
     this.pos++;
     this.expect("in");
-    const iter = this.expr();
+    // Python reads `... in y if c` as a filter, not `y if c else ...`.
+    const iter = this.orTest();
     const conds: Node[] = [];
-    while (this.accept("if")) conds.push(this.expr());
+    while (this.accept("if")) conds.push(this.orTest());
     this.expect(close);
     return { t: "comp", elt, name: target.text, iter, conds };
   }
 
   private expr(): Node {
+    const body = this.orTest();
+    if (!this.accept("if")) return body;
+    const test = this.orTest();
+    this.expect("else");
+    return { t: "if", test, body, orelse: this.expr() };
+  }
+  private orTest(): Node {
     return this.chain("or", () => this.chain("and", () => this.notTest()));
   }
   private chain(t: "and" | "or", operand: () => Node): Node {
@@ -932,6 +941,8 @@ function evaluate(node: Node, scope: Map<string, Value>): Value {
     }
     case "arith":
       return arithmetic(node.op, ev(node.l), ev(node.r));
+    case "if":
+      return ev(truthy(ev(node.test)) ? node.body : node.orelse);
     case "and":
     case "or": {
       // Python's `and`/`or` return an operand, not a bool.

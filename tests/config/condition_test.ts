@@ -236,6 +236,19 @@ Deno.test("arithmetic follows Python's (zc.buildout's configparser.test: [s1: 2 
   throwsUserError("'ab' * 10 ** 9", /too large/);
 });
 
+Deno.test("conditional expressions: x if c else y", () => {
+  check([
+    ["1 if True else 0", true],
+    ["1 if False else 0", false],
+    ["(python2 if False else linux) == linux", true],
+    ["0 if False else 1 if False else 2", true],
+    ["[x for x in [0, 1, 2] if x if x > 1] == [2]", true],
+    ["[(1 if x else 0) for x in [0, 2]] == [0, 1]", true],
+    ["not (1 if True else 0)", false],
+  ]);
+  throwsUserError("1 if True", /^invalid syntax in condition: 1 if True$/);
+});
+
 Deno.test("number literals follow Python's grammar", () => {
   check([
     ["0x_1f == 31 and 0o17 == 15 and 0b_1 == 1 and 0X1F == 31", true],
