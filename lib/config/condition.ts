@@ -689,6 +689,16 @@ const KEYWORDS = new Set(
 );
 // Valid Python that this subset does not implement.
 const UNSUPPORTED = new Set("{ @ ~ | & ^ = lambda".split(" "));
+// Python's builtins that BUILTINS lacks: using one is not a typo.
+const OTHER_BUILTINS = new Set(
+  ("abs aiter anext ascii bin breakpoint bytearray bytes callable chr " +
+    "classmethod compile complex copyright credits delattr dict dir divmod " +
+    "enumerate eval exec exit filter float format frozenset getattr globals " +
+    "hasattr hash help hex id input isinstance issubclass iter license " +
+    "locals map max memoryview min next object oct ord pow print property " +
+    "quit range repr reversed round set setattr slice sorted staticmethod " +
+    "sum super type vars zip Ellipsis NotImplemented").split(" "),
+);
 const ADDITIVE = ["+", "-"];
 const MULTIPLICATIVE = ["*", "/", "//", "%"];
 const CONSTANTS = new Map<string, Value>(
@@ -715,7 +725,8 @@ class Parser {
 
   parse(): Node {
     const node = this.expr();
-    if (this.peek().kind !== "end") this.fail();
+    // zc.buildout evaluates `[expr]`, so a bare `x for x in y` is valid there.
+    if (this.peek().kind !== "end") this.fail(isWord(this.peek(), "for"));
     return node;
   }
 
@@ -730,9 +741,9 @@ class Parser {
   private expect(text: string): void {
     if (!this.accept(text)) this.fail();
   }
-  private fail(): never {
+  private fail(unsupported = false): never {
     const t = this.peek();
-    const what = t.kind !== "str" && UNSUPPORTED.has(t.text)
+    const what = unsupported || (t.kind !== "str" && UNSUPPORTED.has(t.text))
       ? "unsupported"
       : "invalid";
     return fail(`${what} syntax in condition: ${clipped(this.source)}`);
@@ -758,6 +769,8 @@ class Parser {
     const iter = this.orTest();
     const conds: Node[] = [];
     while (this.accept("if")) conds.push(this.orTest());
+    // A second `for` clause.
+    if (isWord(this.peek(), "for")) this.fail(true);
     this.expect(close);
     return { t: "comp", elt, name: target.text, iter, conds };
   }
@@ -896,6 +909,9 @@ function lookup(id: string, scope: Map<string, Value>): Value {
   if (scope.has(id)) return scope.get(id) as Value;
   if (Object.hasOwn(GLOBALS, id)) return GLOBALS[id]();
   if (Object.hasOwn(BUILTINS, id)) return BUILTINS[id];
+  if (OTHER_BUILTINS.has(id)) {
+    fail(`the builtin '${id}' is not supported in conditions`);
+  }
   return fail(`name '${id}' is not defined`);
 }
 

@@ -249,6 +249,24 @@ Deno.test("conditional expressions: x if c else y", () => {
   throwsUserError("1 if True", /^invalid syntax in condition: 1 if True$/);
 });
 
+Deno.test("valid Python the evaluator does not implement is called unsupported, not invalid or undefined", () => {
+  throwsUserError(
+    "max(1, 2) == 2",
+    /^the builtin 'max' is not supported in conditions$/,
+  );
+  throwsUserError(
+    "hasattr(sys, 'pypy_version_info')",
+    /^the builtin 'hasattr' is not supported in conditions$/,
+  );
+  throwsUserError(
+    "[x for x in 'ab' for y in 'c']",
+    /^unsupported syntax in condition/,
+  );
+  throwsUserError("x for x in 'ab'", /^unsupported syntax in condition/);
+  throwsUserError("for", /^invalid syntax in condition/);
+  throwsUserError("nosuchname", /^name 'nosuchname' is not defined$/);
+});
+
 Deno.test("number literals follow Python's grammar", () => {
   check([
     ["0x_1f == 31 and 0o17 == 15 and 0b_1 == 1 and 0X1F == 31", true],
