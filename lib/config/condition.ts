@@ -228,6 +228,81 @@ function compare(a: Value, op: string, b: Value): boolean {
     : c >= 0;
 }
 
+// Python would build any size; a condition has no use for one this large.
+const MAX_REPEAT = 10_000_000;
+
+/** `seq * times`, Python's repetition of a str, list or tuple. */
+function repeat(seq: string | Value[] | Tuple, times: Value): Value {
+  if (!isNum(times) || !Number.isInteger(Number(times))) {
+    fail(`can't multiply sequence by non-int of type '${typeName(times)}'`);
+  }
+  const n = Math.max(0, Number(times));
+  if (n * (typeof seq === "string" ? seq : iterate(seq)).length > MAX_REPEAT) {
+    fail(`the result of * is too large for a condition (${n} times)`);
+  }
+  if (typeof seq === "string") return seq.repeat(n);
+  const items = iterate(seq);
+  const out: Value[] = [];
+  for (let i = 0; i < n; i++) for (const item of items) out.push(item);
+  return Array.isArray(seq) ? out : new Tuple(out);
+}
+
+const isSequence = (v: Value): v is string | Value[] | Tuple =>
+  typeof v === "string" || Array.isArray(v) || v instanceof Tuple;
+
+/** Python's `+ - * / // % **` on two numbers (ints and floats alike). */
+function numeric(op: string, a: number, b: number): number {
+  switch (op) {
+    case "+":
+      return a + b;
+    case "-":
+      return a - b;
+    case "*":
+      return a * b;
+    case "/":
+      if (b === 0) fail("division by zero");
+      return a / b;
+    case "//":
+    case "%": {
+      if (b === 0) fail("integer division or modulo by zero");
+      if (op === "//") return Math.floor(a / b);
+      // Python's remainder takes the sign of the divisor.
+      const r = a % b;
+      return r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
+    }
+    default:
+      if (a === 0 && b < 0) fail("0.0 cannot be raised to a negative power");
+      if (a < 0 && !Number.isInteger(b)) {
+        fail(
+          "a negative number to a fractional power is complex, not supported in conditions",
+        );
+      }
+      return a ** b;
+  }
+}
+
+function arithmetic(op: string, a: Value, b: Value): Value {
+  if (isNum(a) && isNum(b)) return numeric(op, Number(a), Number(b));
+  if (op === "+") {
+    if (typeof a === "string" && typeof b === "string") return a + b;
+    const seqs = sequences(a, b);
+    if (seqs) {
+      const items = [...seqs[0], ...seqs[1]];
+      return Array.isArray(a) ? items : new Tuple(items);
+    }
+  }
+  if (op === "*" && isSequence(a)) return repeat(a, b);
+  if (op === "*" && isSequence(b)) return repeat(b, a);
+  if (op === "%" && typeof a === "string") {
+    fail("string formatting with % is not supported in conditions");
+  }
+  return fail(
+    `unsupported operand type(s) for ${op}: '${typeName(a)}' and '${
+      typeName(b)
+    }'`,
+  );
+}
+
 function subscript(obj: Value, key: Value): Value {
   if (
     typeof obj !== "string" && !Array.isArray(obj) && !(obj instanceof Tuple)
@@ -601,8 +676,10 @@ type Node =
   | { t: "slice"; obj: Node; bounds: (Node | null)[] }
   | { t: "list" | "tuple"; items: Node[] }
   | { t: "comp"; elt: Node; name: string; iter: Node; conds: Node[] }
-  | { t: "not" | "neg"; x: Node }
+  | { t: "not" | "neg" | "pos"; x: Node }
+  | { t: "arith"; op: string; l: Node; r: Node }
   | { t: "and" | "or"; l: Node; r: Node }
+  | { t: "if"; test: Node; body: Node; orelse: Node }
   | { t: "cmp"; first: Node; ops: string[]; rest: Node[] };
 
 const KEYWORDS = new Set(
@@ -611,7 +688,19 @@ const KEYWORDS = new Set(
     "raise return try while with yield").split(" "),
 );
 // Valid Python that this subset does not implement.
-const UNSUPPORTED = new Set("{ * ** / // % @ ~ | & ^ + = lambda".split(" "));
+const UNSUPPORTED = new Set("{ @ ~ | & ^ = lambda".split(" "));
+// Python's builtins that BUILTINS lacks: using one is not a typo.
+const OTHER_BUILTINS = new Set(
+  ("abs aiter anext ascii bin breakpoint bytearray bytes callable chr " +
+    "classmethod compile complex copyright credits delattr dict dir divmod " +
+    "enumerate eval exec exit filter float format frozenset getattr globals " +
+    "hasattr hash help hex id input isinstance issubclass iter license " +
+    "locals map max memoryview min next object oct ord pow print property " +
+    "quit range repr reversed round set setattr slice sorted staticmethod " +
+    "sum super type vars zip Ellipsis NotImplemented").split(" "),
+);
+const ADDITIVE = ["+", "-"];
+const MULTIPLICATIVE = ["*", "/", "//", "%"];
 const CONSTANTS = new Map<string, Value>(
   [["True", true], ["False", false], ["None", null]],
 );
@@ -636,7 +725,8 @@ class Parser {
 
   parse(): Node {
     const node = this.expr();
-    if (this.peek().kind !== "end") this.fail();
+    // zc.buildout evaluates `[expr]`, so a bare `x for x in y` is valid there.
+    if (this.peek().kind !== "end") this.fail(isWord(this.peek(), "for"));
     return node;
   }
 
@@ -651,9 +741,9 @@ class Parser {
   private expect(text: string): void {
     if (!this.accept(text)) this.fail();
   }
-  private fail(): never {
+  private fail(unsupported = false): never {
     const t = this.peek();
-    const what = t.kind !== "str" && UNSUPPORTED.has(t.text)
+    const what = unsupported || (t.kind !== "str" && UNSUPPORTED.has(t.text))
       ? "unsupported"
       : "invalid";
     return fail(`${what} syntax in condition: ${clipped(this.source)}`);
@@ -675,14 +765,24 @@ class Parser {
     if (target.kind !== "name" || KEYWORDS.has(target.text)) this.fail();
     this.pos++;
     this.expect("in");
-    const iter = this.expr();
+    // Python reads `... in y if c` as a filter, not `y if c else ...`.
+    const iter = this.orTest();
     const conds: Node[] = [];
-    while (this.accept("if")) conds.push(this.expr());
+    while (this.accept("if")) conds.push(this.orTest());
+    // A second `for` clause.
+    if (isWord(this.peek(), "for")) this.fail(true);
     this.expect(close);
     return { t: "comp", elt, name: target.text, iter, conds };
   }
 
   private expr(): Node {
+    const body = this.orTest();
+    if (!this.accept("if")) return body;
+    const test = this.orTest();
+    this.expect("else");
+    return { t: "if", test, body, orelse: this.expr() };
+  }
+  private orTest(): Node {
     return this.chain("or", () => this.chain("and", () => this.notTest()));
   }
   private chain(t: "and" | "or", operand: () => Node): Node {
@@ -695,13 +795,13 @@ class Parser {
     return this.comparison();
   }
   private comparison(): Node {
-    const first = this.unary();
+    const first = this.arith();
     const ops: string[] = [];
     const rest: Node[] = [];
     for (let op; (op = this.comparisonOp());) {
       this.pos += op.includes(" ") ? 2 : 1;
       ops.push(op);
-      rest.push(this.unary());
+      rest.push(this.arith());
     }
     return ops.length ? { t: "cmp", first, ops, rest } : first;
   }
@@ -714,9 +814,31 @@ class Parser {
     const marker = this.markerOps && MARKER_OPS.has(t.text);
     return COMPARISONS.has(t.text) || marker ? t.text : null;
   }
+  private arith(): Node {
+    return this.binary(
+      ADDITIVE,
+      () => this.binary(MULTIPLICATIVE, () => this.unary()),
+    );
+  }
+  /** Left-associative operators `ops` between `operand`s. */
+  private binary(ops: string[], operand: () => Node): Node {
+    let l = operand();
+    for (let op; (op = ops.find((o) => isWord(this.peek(), o)));) {
+      this.pos++;
+      l = { t: "arith", op, l, r: operand() };
+    }
+    return l;
+  }
   private unary(): Node {
     if (this.accept("-")) return { t: "neg", x: this.unary() };
-    return this.trailers(this.atom());
+    if (this.accept("+")) return { t: "pos", x: this.unary() };
+    return this.power();
+  }
+  /** `**` binds tighter than a unary minus on its left, not on its right. */
+  private power(): Node {
+    const base = this.trailers(this.atom());
+    if (!this.accept("**")) return base;
+    return { t: "arith", op: "**", l: base, r: this.unary() };
   }
   private trailers(node: Node): Node {
     for (;;) {
@@ -787,6 +909,9 @@ function lookup(id: string, scope: Map<string, Value>): Value {
   if (scope.has(id)) return scope.get(id) as Value;
   if (Object.hasOwn(GLOBALS, id)) return GLOBALS[id]();
   if (Object.hasOwn(BUILTINS, id)) return BUILTINS[id];
+  if (OTHER_BUILTINS.has(id)) {
+    fail(`the builtin '${id}' is not supported in conditions`);
+  }
   return fail(`name '${id}' is not defined`);
 }
 
@@ -823,11 +948,17 @@ function evaluate(node: Node, scope: Map<string, Value>): Value {
       });
     case "not":
       return !truthy(ev(node.x));
-    case "neg": {
+    case "neg":
+    case "pos": {
       const x = ev(node.x);
-      if (!isNum(x)) fail(`bad operand type for unary -: '${typeName(x)}'`);
-      return -Number(x);
+      const op = node.t === "neg" ? "-" : "+";
+      if (!isNum(x)) fail(`bad operand type for unary ${op}: '${typeName(x)}'`);
+      return node.t === "neg" ? -Number(x) : Number(x);
     }
+    case "arith":
+      return arithmetic(node.op, ev(node.l), ev(node.r));
+    case "if":
+      return ev(truthy(ev(node.test)) ? node.body : node.orelse);
     case "and":
     case "or": {
       // Python's `and`/`or` return an operand, not a bool.

@@ -207,13 +207,18 @@ export function parseGeneral(
       }
       if (!current) {
         if (!pyStrip(line)) continue;
-        throw new UserError(
-          `${
-            oneLine(source)
-          }, line ${lineno}: text before the first section header: ${
-            quoted(line)
-          }`,
-        );
+        if (conditionTrue) {
+          throw new UserError(
+            `${
+              oneLine(source)
+            }, line ${lineno}: text before the first section header: ${
+              quoted(line)
+            }`,
+          );
+        }
+        // The file's first header had a false condition: its continuation
+        // lines go here, its options below, as any false section's do.
+        if (isSpaceCode(first)) continue;
       }
       const started = first === EQUALS && line.charCodeAt(1) === GREATER
         ? "<part-dependencies> = " + line.slice(2)

@@ -202,6 +202,71 @@ Deno.test("python operators keep python semantics", () => {
   ]);
 });
 
+Deno.test("arithmetic follows Python's (zc.buildout's configparser.test: [s1: 2 + 2 == 4])", () => {
+  check([
+    ["2 + 2 == 4", true],
+    ["2 + 2 == 5", false],
+    ["41 + 1 == 42", true],
+    ["1 + 2 * 3 - 4 / 2 == 5", true],
+    ["not 1 + 1 == 2", false],
+    ["-7 // 2 == -4 and -7 % 3 == 2 and 7 % -3 == -2 and 7.5 // 2 == 3", true],
+    ["-2 ** 2 == -4 and 2 ** 3 ** 2 == 512 and 2 ** -1 == 0.5", true],
+    ["- -1 == 1 and +True == 1 and True + True == 2", true],
+    ["(1, 2) + (3,) == (1, 2, 3) and [1] * 2 == [1, 1]", true],
+    ["3 * 'ab' == 'ababab' and 'a' + 'b' == 'ab' and 'a' * -1 == ''", true],
+    ["sys.maxsize > 2 ** 32", bits64],
+    ["sys.version_info[:2] + (0,) >= (2, 0, 0)", true],
+  ]);
+  throwsUserError("1 / 0", /^division by zero$/);
+  throwsUserError("1 // 0", /^integer division or modulo by zero$/);
+  throwsUserError("1 % 0", /^integer division or modulo by zero$/);
+  throwsUserError("0 ** -1", /^0\.0 cannot be raised to a negative power$/);
+  throwsUserError(
+    "1 - 'a'",
+    /^unsupported operand type\(s\) for -: 'int' and 'str'$/,
+  );
+  throwsUserError(
+    "'a' + 1",
+    /^unsupported operand type\(s\) for \+: 'str' and 'int'$/,
+  );
+  throwsUserError("'a' * 'b'", /^can't multiply sequence by non-int/);
+  throwsUserError("+'a'", /^bad operand type for unary \+: 'str'$/);
+  throwsUserError("'%s' % 1", /^string formatting .*not supported/);
+  throwsUserError("(-8) ** 0.5", /complex/);
+  throwsUserError("'ab' * 10 ** 9", /too large/);
+});
+
+Deno.test("conditional expressions: x if c else y", () => {
+  check([
+    ["1 if True else 0", true],
+    ["1 if False else 0", false],
+    ["(python2 if False else linux) == linux", true],
+    ["0 if False else 1 if False else 2", true],
+    ["[x for x in [0, 1, 2] if x if x > 1] == [2]", true],
+    ["[(1 if x else 0) for x in [0, 2]] == [0, 1]", true],
+    ["not (1 if True else 0)", false],
+  ]);
+  throwsUserError("1 if True", /^invalid syntax in condition: 1 if True$/);
+});
+
+Deno.test("valid Python the evaluator does not implement is called unsupported, not invalid or undefined", () => {
+  throwsUserError(
+    "max(1, 2) == 2",
+    /^the builtin 'max' is not supported in conditions$/,
+  );
+  throwsUserError(
+    "hasattr(sys, 'pypy_version_info')",
+    /^the builtin 'hasattr' is not supported in conditions$/,
+  );
+  throwsUserError(
+    "[x for x in 'ab' for y in 'c']",
+    /^unsupported syntax in condition/,
+  );
+  throwsUserError("x for x in 'ab'", /^unsupported syntax in condition/);
+  throwsUserError("for", /^invalid syntax in condition/);
+  throwsUserError("nosuchname", /^name 'nosuchname' is not defined$/);
+});
+
 Deno.test("number literals follow Python's grammar", () => {
   check([
     ["0x_1f == 31 and 0o17 == 15 and 0b_1 == 1 and 0X1F == 31", true],

@@ -95,6 +95,25 @@ Deno.test("conditional sections: false ones are dropped, repeated sections merge
   assert.deepEqual(seen, ["windows", "linux", "linux and x # y"]);
 });
 
+Deno.test("a false condition on the file's first header drops that section, not the file", () => {
+  const conditions: Record<string, boolean> = { linux: true, windows: false };
+  const evaluate = (e: string) => conditions[e];
+  assert.deepEqual(
+    plain(
+      "# pins for Windows\n[versions:windows]\nfoo = 1\neggs =\n  a\n\n  b\n" +
+        "[buildout]\nparts =\n[versions:linux]\nbar = 2\n",
+      evaluate,
+    ),
+    { buildout: { parts: "" }, versions: { bar: "2" } },
+  );
+  assert.deepEqual(plain("[versions:windows]\nfoo = 1\n", evaluate), {});
+  // Its lines are still read: a bad one is reported.
+  assert.throws(() => parse("[a:windows]\nhehe\n[b]\n", "w.cfg", evaluate), {
+    message:
+      "w.cfg, line 2: 'hehe': not an option, section header or continuation line",
+  });
+});
+
 Deno.test("errors name the file and line", () => {
   assert.throws(
     () => parse("text\n[a]\n", "x.cfg"),

@@ -1153,6 +1153,48 @@ Deno.test("error: an unknown name in a condition", async () => {
   assert.match(error, /nosuchname/);
 });
 
+// zc.buildout's configparser.test: arithmetic in a header, true and false.
+Deno.test("a condition may compute: [s2 : 2 + 2 == 5] is dropped, [s2 : 41 + 1 == 42] kept", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\n\n[s1: 2 + 2 == 4] # true\na = 1\n\n" +
+      "[   s2 : 2 + 2 == 5  ]   # false\nlong = a\n\n" +
+      "[   s2 : 41 + 1 == 42  ]  # true\nlong = b\n",
+  );
+  const sections = await annotateJson(sample, "");
+  assert.deepEqual(valuesOf(sections.s1), { a: "1" });
+  assert.deepEqual(valuesOf(sections.s2), { long: "b" });
+});
+
+Deno.test("a file whose first header has a false condition loses only that section", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "pins.cfg",
+    "[versions:windows]\npywin32 = 306\n\n[versions]\nsix = 1.16\n",
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nextends = pins.cfg\nparts =\n",
+  );
+  const sections = await annotateJson(sample, "");
+  assert.deepEqual(valuesOf(sections.versions), {
+    six: "1.16",
+    ...(process.platform === "win32" ? { pywin32: "306" } : {}),
+  });
+});
+
+Deno.test("error: a division by zero in a condition", async () => {
+  const { error } = await configError(
+    "[buildout]\nparts =\n\n[x:1 / 0]\na = 1\n",
+  );
+  assert.equal(
+    error,
+    "/sample-buildout/buildout.cfg, line 4: invalid condition in " +
+      "[x:1 / 0]: division by zero",
+  );
+});
+
 Deno.test("error: <= naming a section that does not exist", async () => {
   const { error, result } = await initError(
     "[buildout]\nparts =\nfoo = ${x:y}\n\n[x]\n<= nosuch\n",
