@@ -9,6 +9,7 @@
  */
 import { clipped } from "../errors.ts";
 import { BodyTooLarge, DownloadError } from "./errors.ts";
+import { requestCredentials } from "./credentials.ts";
 import { type Proxy, proxyFor } from "./proxy.ts";
 import { tlsReason } from "./tls_reason.ts";
 import { VERSION } from "../version.ts";
@@ -174,13 +175,16 @@ async function attemptGet(
     const timer = new IdleTimer(settings.timeoutSeconds);
     try {
       let response: Response;
+      const request = requestCredentials(current);
       try {
-        response = await fetch(current, {
+        response = await fetch(request.url, {
           redirect: "manual",
           signal: timer.signal,
           headers: {
             "Accept-Encoding": "identity",
             "User-Agent": `buildout/${VERSION}`,
+            ...request.authorization &&
+              { Authorization: request.authorization },
           },
           // Bun decompresses even when asked for identity; Deno ignores this.
           decompress: false,
