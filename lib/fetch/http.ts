@@ -196,7 +196,7 @@ async function attemptGet(
       if (REDIRECTS.has(response.status) && location) {
         await discard(response);
         try {
-          current = new URL(location, current).href;
+          current = new URL(utf8Location(location), current).href;
         } catch {
           throw new DownloadError(url, `bad redirect location '${location}'`);
         }
@@ -238,6 +238,29 @@ async function attemptGet(
     } finally {
       timer.stop();
     }
+  }
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * `location` as the server meant it: runtimes read header bytes as
+ * Latin-1, so a name sent in raw UTF-8 (`café` as `cafÃ©`) would be
+ * requested twice encoded. Browsers, curl and zc.buildout send those bytes
+ * on; bytes that are not UTF-8 are left as read.
+ */
+function utf8Location(location: string): string {
+  if (!/[\x80-\xff]/.test(location) || /[\u0100-\uffff]/.test(location)) {
+    return location;
+  }
+  const bytes = new Uint8Array(location.length);
+  for (let i = 0; i < location.length; i++) {
+    bytes[i] = location.charCodeAt(i);
+  }
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return location;
   }
 }
 

@@ -86,6 +86,24 @@ Deno.test("redirects are followed, relative and absolute, every status", async (
   });
 });
 
+Deno.test("a redirect to a name sent in raw UTF-8 leads to that name, as browsers and zc.buildout take it", async () => {
+  const utf8 = (text: string) => Buffer.from(text, "utf8").toString("latin1");
+  await withServer({
+    // Node writes header strings as Latin-1: these are the UTF-8 bytes.
+    "/a": redirect(utf8("/café/pkg.tgz")),
+    "/caf%C3%A9/pkg.tgz": ok("utf-8 name"),
+    // Bytes that are not UTF-8 stay what the runtime made of them.
+    "/b": redirect("/caf\xe9"),
+    "/caf%C3%A9": ok("latin-1 name"),
+  }, async (server) => {
+    const sink = new Collect();
+    await httpGet(server.url + "a", sink, settings);
+    assert.equal(sink.text, "utf-8 name");
+    await httpGet(server.url + "b", sink, settings);
+    assert.equal(sink.text, "latin-1 name");
+  });
+});
+
 Deno.test("allow-hosts is checked for the URL and every redirect target", async () => {
   await withServer({
     "/away": (_, res) => {
