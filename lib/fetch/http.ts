@@ -97,15 +97,46 @@ function globPattern(glob: string): RegExp {
     const ch = glob[i];
     if (ch === "*") source += ".*";
     else if (ch === "?") source += ".";
-    else if (ch === "[" && glob.indexOf("]", i + 2) > 0) {
-      const end = glob.indexOf("]", i + 2);
-      let set = glob.slice(i + 1, end).replaceAll("\\", "\\\\");
-      if (set.startsWith("!")) set = "^" + set.slice(1);
-      source += `[${set}]`;
+    else if (ch === "[") {
+      // As fnmatch: a `]` first (after any `!`) belongs to the set, and a
+      // `[` never closed is itself.
+      let end = i + 1;
+      if (glob[end] === "!") end++;
+      if (glob[end] === "]") end++;
+      end = glob.indexOf("]", end);
+      if (end < 0) {
+        source += "\\[";
+        continue;
+      }
+      source += charClass(glob.slice(i + 1, end));
       i = end;
     } else source += ch.replace(/[.+^${}()|\\\]]/g, "\\$&");
   }
   return new RegExp(`^(?:${source})$`, "is");
+}
+
+/**
+ * The contents of a glob's `[...]` as a regular expression: `!` negates,
+ * and a reversed range (`z-a`) matches nothing, as fnmatch drops it.
+ */
+function charClass(set: string): string {
+  const negated = set.startsWith("!");
+  let members = "";
+  for (let k = negated ? 1 : 0; k < set.length; k++) {
+    if (set[k + 1] === "-" && k + 2 < set.length) {
+      if (set[k] <= set[k + 2]) {
+        members += `${classMember(set[k])}-${classMember(set[k + 2])}`;
+      }
+      k += 2;
+    } else members += classMember(set[k]);
+  }
+  if (!members) return negated ? "." : "(?!)";
+  return `[${negated ? "^" : ""}${members}]`;
+}
+
+/** `ch` as it stands for itself inside a regular expression's `[...]`. */
+function classMember(ch: string): string {
+  return /[\\\]^[-]/.test(ch) ? `\\${ch}` : ch;
 }
 
 /**

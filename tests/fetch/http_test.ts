@@ -155,6 +155,20 @@ Deno.test("hostAllowed: fnmatch globs on the host name or host:port", () => {
   assert.ok(hostAllowed("file:///etc/hosts", ["y"]), "only http(s) is checked");
 });
 
+Deno.test("hostAllowed: any allow-hosts pattern is a glob as fnmatch reads it, never a failure", () => {
+  // A `[` never closed is itself; a reversed range matches nothing.
+  assert.ok(!hostAllowed("http://example.com/", ["example.com["]));
+  assert.ok(!hostAllowed("http://h:8080/", ["h:80[!"]));
+  assert.ok(!hostAllowed("http://b/", ["[z-a]"]));
+  assert.ok(hostAllowed("http://b/", ["[!z-a]"]));
+  assert.ok(hostAllowed("http://b.c/", ["[a-c-].c"]));
+  assert.ok(!hostAllowed("http://b/", ["[!]b]"]));
+  assert.ok(hostAllowed("http://c/", ["[!]b]"]));
+  // `^` first is a character, not fnmatch's negation.
+  assert.ok(hostAllowed("http://x/", ["[^x]"]));
+  assert.ok(!hostAllowed("http://y/", ["[^x]"]));
+});
+
 Deno.test("httpSettings reads socket-timeout and allow-hosts", () => {
   assert.deepEqual(httpSettings(new Map()), {
     timeoutSeconds: 60,
