@@ -104,7 +104,9 @@ function globPattern(glob: string): RegExp {
       if (glob[end] === "!") end++;
       if (glob[end] === "]") end++;
       end = glob.indexOf("]", end);
-      if (end < 0) {
+      // `[::1]` is an IPv6 address as URLs write it, not a set: host
+      // names hold no colon.
+      if (end < 0 || glob.slice(i, end).includes(":")) {
         source += "\\[";
         continue;
       }
@@ -141,7 +143,8 @@ function classMember(ch: string): string {
 
 /**
  * True when `allow-hosts` lets `url` through: a pattern matches its host
- * name or its `host:port`. Only http(s) URLs are subject to it.
+ * name (an IPv6 address with or without its brackets) or its `host:port`.
+ * Only http(s) URLs are subject to it.
  *
  * @example hostAllowed("https://pypi.org/simple", ["*.python.org", "pypi.org"]) // true
  */
@@ -151,7 +154,8 @@ export function hostAllowed(url: string, allowHosts: string[]): boolean {
   const hostname = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
   return allowHosts.some((glob) => {
     const pattern = globPattern(glob);
-    return pattern.test(hostname) || pattern.test(parsed.host);
+    return pattern.test(hostname) || pattern.test(parsed.host) ||
+      (hostname !== parsed.hostname && pattern.test(parsed.hostname));
   });
 }
 

@@ -169,6 +169,16 @@ Deno.test("hostAllowed: any allow-hosts pattern is a glob as fnmatch reads it, n
   assert.ok(!hostAllowed("http://y/", ["[^x]"]));
 });
 
+Deno.test("hostAllowed: an IPv6 address is matched as URLs and messages write it, brackets and all", () => {
+  const url = "http://[::1]:8080/x";
+  for (const glob of ["::1", "[::1]", "[::1]:8080", "[::1]:*", "[::*]"]) {
+    assert.ok(hostAllowed(url, [glob]), glob);
+  }
+  assert.ok(hostAllowed("http://[FE80::1]/", ["[fe80::*]"]));
+  assert.ok(!hostAllowed(url, ["[::2]"]));
+  assert.ok(!hostAllowed(url, ["[::1]:80"]));
+});
+
 Deno.test("httpSettings reads socket-timeout and allow-hosts", () => {
   assert.deepEqual(httpSettings(new Map()), {
     timeoutSeconds: 60,
