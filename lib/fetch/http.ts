@@ -233,15 +233,20 @@ async function attemptGet(
         try {
           current = new URL(utf8Location(location), current).href;
         } catch {
-          throw new DownloadError(url, `bad redirect location '${location}'`);
+          throw new DownloadError(
+            url,
+            `bad redirect location '${clipped(location)}'`,
+          );
         }
         if (visited.includes(current)) {
-          throw new DownloadError(url, `redirect loop at ${current}`);
+          throw new DownloadError(url, `redirect loop at ${clipped(current)}`);
         }
         if (visited.length > MAX_REDIRECTS) {
           throw new DownloadError(
             url,
-            `more than ${MAX_REDIRECTS} redirects (last to ${current})`,
+            `more than ${MAX_REDIRECTS} redirects (last to ${
+              clipped(current)
+            })`,
           );
         }
         visited.push(current);
@@ -305,13 +310,13 @@ function checkTarget(url: string, target: string, settings: HttpSettings) {
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw new DownloadError(
       url,
-      `${via}unsupported URL scheme '${parsed.protocol.slice(0, -1)}'`,
+      `${via}unsupported URL scheme '${clipped(parsed.protocol.slice(0, -1))}'`,
     );
   }
   if (!hostAllowed(target, settings.allowHosts)) {
     throw new DownloadError(
       url,
-      `${via}host '${parsed.host}' is not in allow-hosts`,
+      `${via}host '${clipped(parsed.host)}' is not in allow-hosts`,
     );
   }
 }
@@ -417,9 +422,12 @@ class IdleTimer {
   }
 }
 
-/** How a reason about `target` begins when a redirect led there from `url`. */
+/**
+ * How a reason about `target` begins when a redirect led there from `url`;
+ * a server may send any address, so it is clipped.
+ */
 function redirectedTo(url: string, target: string): string {
-  return target === url ? "" : `redirected to ${target}: `;
+  return target === url ? "" : `redirected to ${clipped(target)}: `;
 }
 
 /** `reason` about reaching `proxy`, naming it; `reason` alone without one. */
@@ -535,11 +543,12 @@ function failureReason(
     /reset|closed|body from connection|connection error/i.test(text)
   ) {
     return {
-      reason: `connection reset (${firstLine(text || code)})`,
+      reason: `connection reset (${clipped(firstLine(text || code))})`,
       transient: true,
     };
   }
-  return { reason: firstLine(text || String(err)) };
+  // A runtime's own words may quote the whole (redirect target's) URL.
+  return { reason: clipped(firstLine(text || String(err))) };
 }
 
 /**

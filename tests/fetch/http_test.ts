@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -468,6 +469,43 @@ Deno.test("a failure at a redirect target names that target, not the URL's host"
       ),
     );
   });
+});
+
+Deno.test("a redirect to a huge address is quoted cut to 200 characters, whatever went wrong there", async () => {
+  const huge = "h".repeat(100_000);
+  const locations: Record<string, (n: number) => string> = {
+    bad: () => `http://[${huge}`,
+    scheme: () => `ftp://x/${huge}`,
+    longscheme: () => `${huge}:x`,
+    host: () => `http://${huge}.example/`,
+    loop: () => `/loop?${huge}`,
+    many: (n) => `/many?${n + 1}&${huge}`,
+  };
+  // Node's default limit would refuse the long request lines.
+  const server = createHttpServer({ maxHeaderSize: 1 << 20 }, (req, res) => {
+    const url = new URL(req.url!, "http://x");
+    const n = Number(url.search.slice(1).split("&")[0]) || 0;
+    res.writeHead(302, { Location: locations[url.pathname.slice(1)](n) });
+    res.end();
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const base = `http://127.0.0.1:${
+    (server.address() as { port: number }).port
+  }/`;
+  try {
+    const only127 = { ...settings, allowHosts: ["127.0.0.1"] };
+    for (const path of Object.keys(locations)) {
+      const error = await httpGet(base + path, new Collect(), only127)
+        .then(() => undefined, (err) => err);
+      assert.ok(error instanceof DownloadError, `${path}: ${error}`);
+      assert.ok(
+        error.message.length < 600 && error.message.includes("characters)"),
+        `${path}: ${error.message.slice(0, 1000)}`,
+      );
+    }
+  } finally {
+    await new Promise<void>((ok) => server.close(() => ok()));
+  }
 });
 
 Deno.test("more than ten redirects is an error", async () => {
