@@ -9,6 +9,7 @@
  */
 import { clipped } from "../errors.ts";
 import { BodyTooLarge, DownloadError } from "./errors.ts";
+import { requestCredentials } from "./credentials.ts";
 import { type Proxy, proxyFor } from "./proxy.ts";
 import { tlsReason } from "./tls_reason.ts";
 import { VERSION } from "../version.ts";
@@ -96,11 +97,20 @@ function globPattern(glob: string): RegExp {
     const ch = glob[i];
     if (ch === "*") source += ".*";
     else if (ch === "?") source += ".";
-    else if (ch === "[" && glob.indexOf("]", i + 2) > 0) {
-      const end = glob.indexOf("]", i + 2);
-      let set = glob.slice(i + 1, end).replaceAll("\\", "\\\\");
-      if (set.startsWith("!")) set = "^" + set.slice(1);
-      source += `[${set}]`;
+    else if (ch === "[") {
+      // As fnmatch: a `]` first (after any `!`) belongs to the set, and a
+      // `[` never closed is itself.
+      let end = i + 1;
+      if (glob[end] === "!") end++;
+      if (glob[end] === "]") end++;
+      end = glob.indexOf("]", end);
+      // `[::1]` is an IPv6 address as URLs write it, not a set: host
+      // names hold no colon.
+      if (end < 0 || glob.slice(i, end).includes(":")) {
+        source += "\\[";
+        continue;
+      }
+      source += charClass(glob.slice(i + 1, end));
       i = end;
     } else source += ch.replace(/[.+^${}()|\\\]]/g, "\\$&");
   }
@@ -108,8 +118,33 @@ function globPattern(glob: string): RegExp {
 }
 
 /**
+ * The contents of a glob's `[...]` as a regular expression: `!` negates,
+ * and a reversed range (`z-a`) matches nothing, as fnmatch drops it.
+ */
+function charClass(set: string): string {
+  const negated = set.startsWith("!");
+  let members = "";
+  for (let k = negated ? 1 : 0; k < set.length; k++) {
+    if (set[k + 1] === "-" && k + 2 < set.length) {
+      if (set[k] <= set[k + 2]) {
+        members += `${classMember(set[k])}-${classMember(set[k + 2])}`;
+      }
+      k += 2;
+    } else members += classMember(set[k]);
+  }
+  if (!members) return negated ? "." : "(?!)";
+  return `[${negated ? "^" : ""}${members}]`;
+}
+
+/** `ch` as it stands for itself inside a regular expression's `[...]`. */
+function classMember(ch: string): string {
+  return /[\\\]^[-]/.test(ch) ? `\\${ch}` : ch;
+}
+
+/**
  * True when `allow-hosts` lets `url` through: a pattern matches its host
- * name or its `host:port`. Only http(s) URLs are subject to it.
+ * name (an IPv6 address with or without its brackets) or its `host:port`.
+ * Only http(s) URLs are subject to it.
  *
  * @example hostAllowed("https://pypi.org/simple", ["*.python.org", "pypi.org"]) // true
  */
@@ -119,7 +154,8 @@ export function hostAllowed(url: string, allowHosts: string[]): boolean {
   const hostname = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
   return allowHosts.some((glob) => {
     const pattern = globPattern(glob);
-    return pattern.test(hostname) || pattern.test(parsed.host);
+    return pattern.test(hostname) || pattern.test(parsed.host) ||
+      (hostname !== parsed.hostname && pattern.test(parsed.hostname));
   });
 }
 
@@ -174,13 +210,16 @@ async function attemptGet(
     const timer = new IdleTimer(settings.timeoutSeconds);
     try {
       let response: Response;
+      const request = requestCredentials(current);
       try {
-        response = await fetch(current, {
+        response = await fetch(request.url, {
           redirect: "manual",
           signal: timer.signal,
           headers: {
             "Accept-Encoding": "identity",
             "User-Agent": `buildout/${VERSION}`,
+            ...request.authorization &&
+              { Authorization: request.authorization },
           },
           // Bun decompresses even when asked for identity; Deno ignores this.
           decompress: false,
@@ -192,17 +231,22 @@ async function attemptGet(
       if (REDIRECTS.has(response.status) && location) {
         await discard(response);
         try {
-          current = new URL(location, current).href;
+          current = new URL(utf8Location(location), current).href;
         } catch {
-          throw new DownloadError(url, `bad redirect location '${location}'`);
+          throw new DownloadError(
+            url,
+            `bad redirect location '${clipped(location)}'`,
+          );
         }
         if (visited.includes(current)) {
-          throw new DownloadError(url, `redirect loop at ${current}`);
+          throw new DownloadError(url, `redirect loop at ${clipped(current)}`);
         }
         if (visited.length > MAX_REDIRECTS) {
           throw new DownloadError(
             url,
-            `more than ${MAX_REDIRECTS} redirects (last to ${current})`,
+            `more than ${MAX_REDIRECTS} redirects (last to ${
+              clipped(current)
+            })`,
           );
         }
         visited.push(current);
@@ -237,19 +281,42 @@ async function attemptGet(
   }
 }
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * `location` as the server meant it: runtimes read header bytes as
+ * Latin-1, so a name sent in raw UTF-8 (`café` as `cafÃ©`) would be
+ * requested twice encoded. Browsers, curl and zc.buildout send those bytes
+ * on; bytes that are not UTF-8 are left as read.
+ */
+function utf8Location(location: string): string {
+  if (!/[\x80-\xff]/.test(location) || /[\u0100-\uffff]/.test(location)) {
+    return location;
+  }
+  const bytes = new Uint8Array(location.length);
+  for (let i = 0; i < location.length; i++) {
+    bytes[i] = location.charCodeAt(i);
+  }
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return location;
+  }
+}
+
 function checkTarget(url: string, target: string, settings: HttpSettings) {
   const parsed = new URL(target);
   const via = redirectedTo(url, target);
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw new DownloadError(
       url,
-      `${via}unsupported URL scheme '${parsed.protocol.slice(0, -1)}'`,
+      `${via}unsupported URL scheme '${clipped(parsed.protocol.slice(0, -1))}'`,
     );
   }
   if (!hostAllowed(target, settings.allowHosts)) {
     throw new DownloadError(
       url,
-      `${via}host '${parsed.host}' is not in allow-hosts`,
+      `${via}host '${clipped(parsed.host)}' is not in allow-hosts`,
     );
   }
 }
@@ -355,9 +422,12 @@ class IdleTimer {
   }
 }
 
-/** How a reason about `target` begins when a redirect led there from `url`. */
+/**
+ * How a reason about `target` begins when a redirect led there from `url`;
+ * a server may send any address, so it is clipped.
+ */
 function redirectedTo(url: string, target: string): string {
-  return target === url ? "" : `redirected to ${target}: `;
+  return target === url ? "" : `redirected to ${clipped(target)}: `;
 }
 
 /** `reason` about reaching `proxy`, naming it; `reason` alone without one. */
@@ -473,11 +543,12 @@ function failureReason(
     /reset|closed|body from connection|connection error/i.test(text)
   ) {
     return {
-      reason: `connection reset (${firstLine(text || code)})`,
+      reason: `connection reset (${clipped(firstLine(text || code))})`,
       transient: true,
     };
   }
-  return { reason: firstLine(text || String(err)) };
+  // A runtime's own words may quote the whole (redirect target's) URL.
+  return { reason: clipped(firstLine(text || String(err))) };
 }
 
 /**

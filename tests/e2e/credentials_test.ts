@@ -88,3 +88,43 @@ Deno.test("user:password in a URL is Basic authentication, kept from redirect ta
     await elsewhere.close();
   }
 });
+
+Deno.test("user:password in a URL is sent as written whatever characters the password holds", async () => {
+  using sample = await sampleBuildout();
+  const site = sample.tmpdir("site");
+  const received: string[] = [];
+  const server = await startServer(site, {
+    handlers: {
+      "/base.cfg": (req, res) => {
+        const header = req.headers.authorization ?? "";
+        received.push(
+          Buffer.from(header.replace(/^Basic /, ""), "base64").toString(),
+        );
+        res.end("[buildout]\nparts =\n");
+      },
+    },
+  });
+  try {
+    // As written in the URL, and as Python's unquote (zc.buildout) and
+    // curl send it: escapes decoded, a `%` that starts none kept.
+    const cases: Array<[string, string]> = [
+      ["me:50%off", "me:50%off"],
+      ["me:100%", "me:100%"],
+      ["me:a%2Fb%zz", "me:a/b%zz"],
+      ["us%40er:p%3As", "us@er:p:s"],
+      ["me:p%C3%A4ss", "me:päss"],
+      ["token%", "token%:"],
+    ];
+    for (const [userinfo] of cases) {
+      const result = await sample.run([
+        "-c",
+        `${server.url.replace("//", `//${userinfo}@`)}base.cfg`,
+        `buildout:directory=${sample.dir}`,
+      ], { env: NO_TLS_OR_PROXY_ENV });
+      assert.equal(result.code, 0, result.output);
+    }
+    assert.deepEqual(received, cases.map(([, sent]) => sent));
+  } finally {
+    await server.close();
+  }
+});

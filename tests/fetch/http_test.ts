@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,6 +87,24 @@ Deno.test("redirects are followed, relative and absolute, every status", async (
   });
 });
 
+Deno.test("a redirect to a name sent in raw UTF-8 leads to that name, as browsers and zc.buildout take it", async () => {
+  const utf8 = (text: string) => Buffer.from(text, "utf8").toString("latin1");
+  await withServer({
+    // Node writes header strings as Latin-1: these are the UTF-8 bytes.
+    "/a": redirect(utf8("/café/pkg.tgz")),
+    "/caf%C3%A9/pkg.tgz": ok("utf-8 name"),
+    // Bytes that are not UTF-8 stay what the runtime made of them.
+    "/b": redirect("/caf\xe9"),
+    "/caf%C3%A9": ok("latin-1 name"),
+  }, async (server) => {
+    const sink = new Collect();
+    await httpGet(server.url + "a", sink, settings);
+    assert.equal(sink.text, "utf-8 name");
+    await httpGet(server.url + "b", sink, settings);
+    assert.equal(sink.text, "latin-1 name");
+  });
+});
+
 Deno.test("allow-hosts is checked for the URL and every redirect target", async () => {
   await withServer({
     "/away": (_, res) => {
@@ -135,6 +154,30 @@ Deno.test("hostAllowed: fnmatch globs on the host name or host:port", () => {
   assert.ok(hostAllowed("http://x/", ["*"]));
   assert.ok(!hostAllowed("http://x/", ["y", "z"]));
   assert.ok(hostAllowed("file:///etc/hosts", ["y"]), "only http(s) is checked");
+});
+
+Deno.test("hostAllowed: any allow-hosts pattern is a glob as fnmatch reads it, never a failure", () => {
+  // A `[` never closed is itself; a reversed range matches nothing.
+  assert.ok(!hostAllowed("http://example.com/", ["example.com["]));
+  assert.ok(!hostAllowed("http://h:8080/", ["h:80[!"]));
+  assert.ok(!hostAllowed("http://b/", ["[z-a]"]));
+  assert.ok(hostAllowed("http://b/", ["[!z-a]"]));
+  assert.ok(hostAllowed("http://b.c/", ["[a-c-].c"]));
+  assert.ok(!hostAllowed("http://b/", ["[!]b]"]));
+  assert.ok(hostAllowed("http://c/", ["[!]b]"]));
+  // `^` first is a character, not fnmatch's negation.
+  assert.ok(hostAllowed("http://x/", ["[^x]"]));
+  assert.ok(!hostAllowed("http://y/", ["[^x]"]));
+});
+
+Deno.test("hostAllowed: an IPv6 address is matched as URLs and messages write it, brackets and all", () => {
+  const url = "http://[::1]:8080/x";
+  for (const glob of ["::1", "[::1]", "[::1]:8080", "[::1]:*", "[::*]"]) {
+    assert.ok(hostAllowed(url, [glob]), glob);
+  }
+  assert.ok(hostAllowed("http://[FE80::1]/", ["[fe80::*]"]));
+  assert.ok(!hostAllowed(url, ["[::2]"]));
+  assert.ok(!hostAllowed(url, ["[::1]:80"]));
 });
 
 Deno.test("httpSettings reads socket-timeout and allow-hosts", () => {
@@ -426,6 +469,43 @@ Deno.test("a failure at a redirect target names that target, not the URL's host"
       ),
     );
   });
+});
+
+Deno.test("a redirect to a huge address is quoted cut to 200 characters, whatever went wrong there", async () => {
+  const huge = "h".repeat(100_000);
+  const locations: Record<string, (n: number) => string> = {
+    bad: () => `http://[${huge}`,
+    scheme: () => `ftp://x/${huge}`,
+    longscheme: () => `${huge}:x`,
+    host: () => `http://${huge}.example/`,
+    loop: () => `/loop?${huge}`,
+    many: (n) => `/many?${n + 1}&${huge}`,
+  };
+  // Node's default limit would refuse the long request lines.
+  const server = createHttpServer({ maxHeaderSize: 1 << 20 }, (req, res) => {
+    const url = new URL(req.url!, "http://x");
+    const n = Number(url.search.slice(1).split("&")[0]) || 0;
+    res.writeHead(302, { Location: locations[url.pathname.slice(1)](n) });
+    res.end();
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const base = `http://127.0.0.1:${
+    (server.address() as { port: number }).port
+  }/`;
+  try {
+    const only127 = { ...settings, allowHosts: ["127.0.0.1"] };
+    for (const path of Object.keys(locations)) {
+      const error = await httpGet(base + path, new Collect(), only127)
+        .then(() => undefined, (err) => err);
+      assert.ok(error instanceof DownloadError, `${path}: ${error}`);
+      assert.ok(
+        error.message.length < 600 && error.message.includes("characters)"),
+        `${path}: ${error.message.slice(0, 1000)}`,
+      );
+    }
+  } finally {
+    await new Promise<void>((ok) => server.close(() => ok()));
+  }
 });
 
 Deno.test("more than ten redirects is an error", async () => {
