@@ -7,7 +7,7 @@
  * what was got are resolved the same way, breadth first. All calls share
  * one working set, so every project has one version per run.
  */
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import {
   addDoing,
   clipped,
@@ -543,9 +543,14 @@ export class Installer {
         (a, d) => transport.extract(a, d),
       );
     } catch (err) {
-      // The local copy may be a temporary file: say where it came from.
+      // A copy that is gone (a temporary, or this run's download, removed
+      // as unusable) is named by its URL; one kept in the cache by path.
       if (err instanceof UserError && err.message.includes(fetched.path)) {
-        err.message += ` (downloaded from ${candidate.location})`;
+        if (fetched.isTemp || !existsSync(fetched.path)) {
+          err.message = err.message.replace(fetched.path, candidate.location);
+        } else {
+          err.message += ` (downloaded from ${candidate.location})`;
+        }
       }
       throw err;
     } finally {
