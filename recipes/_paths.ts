@@ -8,8 +8,10 @@ import {
   chmodSync,
   constants,
   lstatSync,
+  mkdirSync,
   readdirSync,
   renameSync,
+  rmdirSync,
 } from "node:fs";
 import { join } from "node:path";
 import { clipped, fsReason, oneLine, UserError } from "../lib/errors.ts";
@@ -26,17 +28,23 @@ export { isDirectory, isFile };
 /**
  * Copies the file `source` to `target` through a hidden temporary next to
  * it (removed if the run is interrupted, swept by a later run if killed),
- * given `mode` when set and renamed over `target` once complete.
+ * given `mode` when set and renamed over `target` once complete; never
+ * readable by more users than `mode` allows on its way.
  *
  * @throws {UserError} naming `target` when it cannot be written (a full,
  *   read-only or forbidden directory), or `source` when it cannot be read.
  */
 export function copyInto(source: string, target: string, mode?: number): void {
   const temp = hiddenTemp(target);
+  // A copy has the source's bits until given `mode`: with one (600 for a
+  // credential), it is made in a directory only the user may enter.
+  const copy = mode === undefined ? temp : join(temp, "copy");
   try {
-    copyFile(source, temp);
-    if (mode !== undefined) chmodSync(temp, mode);
-    renameSync(temp, target);
+    if (mode !== undefined) mkdirSync(temp, 0o700);
+    copyFile(source, copy);
+    if (mode !== undefined) chmodSync(copy, mode);
+    renameSync(copy, target);
+    if (mode !== undefined) rmdirSync(temp);
     untrackTempFile(temp);
   } catch (err) {
     // Never throws: on a read-only file system even removing a file that

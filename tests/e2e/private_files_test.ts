@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { type Sample, sampleBuildout } from "./harness.ts";
 
 const straceSkip = (() => {
@@ -97,5 +98,66 @@ Deno.test({
     const result = await sample.system("");
     assert.equal(result.code, 0, result.output);
     assert.equal(statSync(sample.path("pgpass")).mode & 0o777, 0o600);
+  },
+});
+
+/**
+ * The files under the sample holding `text`, outside `except`, that users
+ * other than the owner could read: readable by others, in directories
+ * others may enter.
+ */
+function readableByOthers(sample: Sample, text: string, except: string) {
+  const found: string[] = [];
+  const walk = (dir: string, open: boolean) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (path === except) continue;
+      const mode = statSync(path).mode;
+      if (entry.isDirectory()) walk(path, open && (mode & 0o001) !== 0);
+      else if (entry.isFile() && readFileSync(path, "utf8").includes(text)) {
+        found.push(
+          `${open && (mode & 0o004) !== 0 ? "open" : "closed"} ${
+            path.slice(sample.dir.length + 1)
+          }`,
+        );
+      }
+    }
+  };
+  walk(sample.dir, true);
+  return found.sort();
+}
+
+Deno.test({
+  name: "a run killed while copying a private file with download-only and " +
+    `mode 600 leaves no copy others can read${skipNote}`,
+  ignore: straceSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    sample.mkdir("private");
+    sample.write("private/secret.txt", "db:5432:*:app:hunter2\n");
+    chmodSync(sample.path("private"), 0o700);
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = secret\n[secret]\n" +
+        "recipe = hexagonit.recipe.download\n" +
+        "url = ${buildout:directory}/private/secret.txt\n" +
+        "download-only = true\nmode = 600\n",
+    );
+    const killed = await killedAtFirstChmod(sample);
+    assert.notEqual(killed.code, 0, killed.output);
+    const left = readableByOthers(
+      sample,
+      "hunter2",
+      sample.path("private"),
+    );
+    assert.ok(left.length > 0, "no copy was being written");
+    assert.deepEqual(left.filter((entry) => entry.startsWith("open ")), []);
+
+    const result = await sample.system("");
+    assert.equal(result.code, 0, result.output);
+    assert.equal(
+      statSync(sample.path("parts", "secret", "secret.txt")).mode & 0o777,
+      0o600,
+    );
   },
 });
