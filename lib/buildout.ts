@@ -21,6 +21,7 @@ import {
   values,
 } from "./config/annotated.ts";
 import { DIRECTORY_OPTIONS } from "./config/defaults.ts";
+import { falseHeaderOf } from "./config/false_headers.ts";
 import {
   extendSection,
   type RawSection,
@@ -98,7 +99,9 @@ export class Buildout {
     // Inline try/catch rather than doing(): sections initialize recursively
     // through substitutions, and fewer frames per level keep deep chains fast.
     try {
-      if (!this.annotated.has(name)) throw new MissingSection(name);
+      if (!this.annotated.has(name)) {
+        throw new MissingSection(name, falseHeaderOf(name));
+      }
       const options = new Options(this, name);
       this.initialized.set(name, options);
       options.initialize();

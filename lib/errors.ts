@@ -29,10 +29,18 @@ export class MissingOption extends UserError {
   }
 }
 
-/** A referenced section does not exist. */
+/**
+ * A referenced section does not exist; `falseHeader` names a header of it
+ * that a false condition skipped (`[a:windows] at FILE, line N`).
+ */
 export class MissingSection extends UserError {
-  constructor(readonly section: string) {
-    super(`The referenced section, '${clipped(section)}', was not defined.`);
+  constructor(readonly section: string, falseHeader?: string) {
+    super(
+      `The referenced section, '${clipped(section)}', was not defined.` +
+        (falseHeader
+          ? ` Its header ${clipped(falseHeader)} has a false condition.`
+          : ""),
+    );
     this.name = "MissingSection";
   }
 }

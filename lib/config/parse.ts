@@ -9,6 +9,7 @@ import { clipped, oneLine, UserError } from "../errors.ts";
 import { pyRepr } from "../install/pyrepr.ts";
 import type { Note } from "./annotated.ts";
 import { parsePlain } from "./_plain_config.ts";
+import { noteFalseHeader } from "./false_headers.ts";
 
 /** One option as written in a file. */
 export interface RawOption {
@@ -197,7 +198,14 @@ export function parseGeneral(
             lineno,
             line,
           );
-          if (!conditionTrue) continue;
+          if (!conditionTrue) {
+            noteFalseHeader(
+              name,
+              line.trim(),
+              `${oneLine(source)}, line ${lineno}`,
+            );
+            continue;
+          }
         }
         current = sections.get(name);
         if (!current) sections.set(name, current = new Map());

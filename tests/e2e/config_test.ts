@@ -1184,6 +1184,18 @@ Deno.test("a file whose first header has a false condition loses only that secti
   });
 });
 
+Deno.test("error: a part whose only header has a false condition says so", async () => {
+  const { error } = await initError(
+    "[buildout]\nparts = a\n\n[a:sys.platform == 1]\nrecipe = debug\n",
+  );
+  assert.equal(
+    error,
+    "The referenced section, 'a', was not defined. Its header " +
+      "[a:sys.platform == 1] at /sample-buildout/buildout.cfg, line 4 has " +
+      "a false condition.",
+  );
+});
+
 Deno.test("error: a division by zero in a condition", async () => {
   const { error } = await configError(
     "[buildout]\nparts =\n\n[x:1 / 0]\na = 1\n",
