@@ -1,9 +1,9 @@
 /**
- * End-to-end tests of the memory the config engine takes for configurations
- * far larger than usual: peak resident memory must grow linearly, which
- * the bounds below allow many times over where a quadratic step would pass
- * them several times. Measured with `/usr/bin/time`; without it the tests
- * are ignored.
+ * End-to-end tests of the memory taken by configurations and templates far
+ * larger than usual: peak resident memory must stay a small multiple of
+ * the input, which the bounds below allow where a quadratic step, or a
+ * copy per piece of the input, would pass them several times. Measured
+ * with `/usr/bin/time`; without it the tests are ignored.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -12,7 +12,7 @@ import { type Sample, sampleBuildout } from "./harness.ts";
 const TIME = "/usr/bin/time";
 const skipReason = existsSync(TIME) ? null : `${TIME} not found`;
 if (skipReason) {
-  console.error(`config_memory_test.ts: memory tests ignored: ${skipReason}`);
+  console.error(`memory_test.ts: memory tests ignored: ${skipReason}`);
 }
 
 /** Runs `args` in `sample`, which must succeed; its peak resident MB. */
@@ -43,5 +43,24 @@ Deno.test({
     const annotated = await sample.run("-U annotate s1 s4000");
     assert.match(annotated.stdout, /\[s1\]\nx= 1\n/);
     assert.match(annotated.stdout, /\[s4000\]\nx= 4000\n/);
+  },
+});
+
+Deno.test({
+  name: "a template of 8 MB with a reference on every line stays small",
+  ignore: skipReason !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const lines = 8 * 2 ** 20 / 5;
+    sample.write("big.in", "${v}\n".repeat(lines));
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = p\n\n[p]\nrecipe = collective.recipe.template\n" +
+        "input = big.in\noutput = ${buildout:directory}/big.out\nv = value\n",
+    );
+    // A list of every piece, and String.replace over every reference: 570 MB.
+    const mb = await peakMB(sample, "-U -q");
+    assert.ok(mb < 300, `peak ${mb.toFixed(0)} MB`);
+    assert.equal(sample.cat("big.out"), "value\n".repeat(lines));
   },
 });
