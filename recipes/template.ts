@@ -22,26 +22,22 @@
  *   (`inline`, or `md5sum`).
  *
  * `url` takes a local path, a `file:` URL, or a remote URL fetched with
- * `buildout.download` (download cache, offline mode, `md5sum`). A remote
+ * `buildout.download` (download cache, offline mode, `md5sum`). A template
+ * over 64 MiB (or a device such as `/dev/zero`) is an error. A remote
  * template is fetched and rendered when the part installs, since
  * configuration time cannot wait for the network: the sections it names are
  * then not ordered before the part, unless something else references them.
  */
 import { Buffer } from "node:buffer";
 import { createHash } from "../lib/lazy_crypto.ts";
-import {
-  accessSync,
-  constants,
-  existsSync,
-  readFileSync,
-  statSync,
-} from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { clipped, fsReason, oneLine } from "../lib/errors.ts";
 import { fileUrlPath } from "../lib/fetch/file_url.ts";
 import { isFile } from "./_paths.ts";
 import { substitute } from "../lib/config/substitute.ts";
 import { firstBadLine } from "../lib/config/text.ts";
+import { readBounded } from "../lib/read_bounded.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -320,13 +316,21 @@ function readText(
   return decodeTemplate(buildout, part, path, bytes, encoding);
 }
 
+/**
+ * Far beyond any template (they are configuration files and scripts), as
+ * for configuration files; rendering takes a few times a template's size
+ * in memory, up to 15 times with a reference on every short line.
+ */
+const MAX_TEMPLATE_BYTES = 2 ** 26;
+
 function readTemplate(
   buildout: RecipeBuildout,
   part: string,
   path: string,
 ): Buffer {
+  let bytes;
   try {
-    return readFileSync(path);
+    bytes = readBounded(path, MAX_TEMPLATE_BYTES);
   } catch (err) {
     const code = (err as { code?: string }).code;
     const reason = code === "ENOENT" || code === "ENOTDIR"
@@ -341,6 +345,11 @@ function readTemplate(
       }]: ${reason}`,
     );
   }
+  if (bytes) return bytes;
+  throw new buildout.UserError(
+    `Couldn't read the template ${clipped(path)} of [${clipped(part)}]: ` +
+      `more than ${MAX_TEMPLATE_BYTES / 2 ** 20} MiB, too large for a template`,
+  );
 }
 
 /** collective.recipe.template (also the built-in `template`). */
