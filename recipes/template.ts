@@ -22,26 +22,22 @@
  *   (`inline`, or `md5sum`).
  *
  * `url` takes a local path, a `file:` URL, or a remote URL fetched with
- * `buildout.download` (download cache, offline mode, `md5sum`). A remote
+ * `buildout.download` (download cache, offline mode, `md5sum`). A template
+ * over 64 MiB (or a device such as `/dev/zero`) is an error. A remote
  * template is fetched and rendered when the part installs, since
  * configuration time cannot wait for the network: the sections it names are
  * then not ordered before the part, unless something else references them.
  */
 import { Buffer } from "node:buffer";
 import { createHash } from "../lib/lazy_crypto.ts";
-import {
-  accessSync,
-  constants,
-  existsSync,
-  readFileSync,
-  statSync,
-} from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { clipped, fsReason, oneLine } from "../lib/errors.ts";
 import { fileUrlPath } from "../lib/fetch/file_url.ts";
 import { isFile } from "./_paths.ts";
 import { substitute } from "../lib/config/substitute.ts";
 import { firstBadLine } from "../lib/config/text.ts";
+import { readBounded } from "../lib/read_bounded.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -58,8 +54,8 @@ import {
 /** collective.recipe.template's true values for `overwrite`. */
 const TRUE_VALUES = ["y", "yes", "1", "true"];
 
-const REFERENCE = /(\$\{[^}]*\})/;
-const SHORT_REFERENCE = /\$\{([^:]+?)\}/g;
+const REFERENCE = /\$\{[^}]*\}/;
+const SHORT_REFERENCE = /\$\{([^:]+?)\}/;
 
 /** Python codec names the recipes accept, as Node's encodings. */
 const ENCODINGS: Record<string, BufferEncoding> = {
@@ -88,22 +84,13 @@ const UNENCODABLE: Partial<Record<BufferEncoding, RegExp>> = {
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
- * The number of the first line of `bytes` that is not text in `encoding`;
- * 0 when every line is (latin-1 holds every byte).
+ * The number of the first line of `bytes` that is not ascii text; 0 when
+ * every line is.
  */
-function badLine(bytes: Uint8Array, encoding: BufferEncoding): number {
-  if (encoding === "ascii") {
-    const bad = bytes.findIndex((byte) => byte >= 0x80);
-    return bad < 0 ? 0 : bytes.subarray(0, bad).filter((b) => b === 0x0a)
-      .length + 1;
-  }
-  if (encoding !== "utf8") return 0;
-  try {
-    UTF8.decode(bytes);
-    return 0;
-  } catch {
-    return firstBadLine(bytes);
-  }
+function badAsciiLine(bytes: Uint8Array): number {
+  const bad = bytes.findIndex((byte) => byte >= 0x80);
+  return bad < 0 ? 0 : bytes.subarray(0, bad).filter((b) => b === 0x0a)
+    .length + 1;
 }
 
 /**
@@ -120,7 +107,18 @@ function decodeTemplate(
   bytes: Buffer,
   encoding: BufferEncoding,
 ): string {
-  const line = badLine(bytes, encoding);
+  let line = 0;
+  if (encoding === "utf8") {
+    // Decoded once, which checks it too: a check first would make a copy.
+    try {
+      return UTF8.decode(bytes);
+    } catch {
+      line = firstBadLine(bytes);
+    }
+  } else if (encoding === "ascii") {
+    line = badAsciiLine(bytes);
+  }
+  // Latin-1 holds every byte.
   if (!line) return bytes.toString(encoding);
   throw new buildout.UserError(
     `Couldn't read the template ${clipped(path)} of [${
@@ -209,31 +207,64 @@ function expand(
 ): string {
   const lookup = (name: string, option: string) =>
     buildout.section(name).get(option);
+  const out = new Pieces();
   let line = firstLine;
-  return text.split(REFERENCE).map((piece, i) => {
-    const at = line;
-    line += newlines(piece);
-    if (i % 2 === 0) {
-      const start = piece.indexOf("${");
-      if (start < 0) return piece;
-      const unterminated = piece.slice(start).split("\n")[0];
-      throw new buildout.UserError(
-        `The substitution, ${
-          clipped(unterminated)
-        }, is not terminated by '}' ` +
-          `(${origin}, line ${at + newlines(piece.slice(0, start))})`,
-      );
-    }
+  let end = 0;
+  // A regex of its own: a lookup may initialize another template part.
+  const reference = new RegExp(REFERENCE, "g");
+  for (let found; (found = reference.exec(text)) !== null;) {
+    const literal = text.slice(end, found.index);
+    line += newlines(literal);
+    end = reference.lastIndex;
+    out.push(literal);
     try {
-      return substitute(piece, section, lookup);
+      out.push(substitute(found[0], section, lookup));
     } catch (err) {
       // Keeps the While: context the error collected on its way.
       if (err instanceof buildout.UserError) {
-        err.message += ` (${origin}, line ${at})`;
+        err.message += ` (${origin}, line ${line})`;
       }
       throw err;
     }
-  }).join("");
+    line += newlines(found[0]);
+  }
+  const tail = text.slice(end);
+  const start = tail.indexOf("${");
+  if (start >= 0) {
+    const stop = tail.indexOf("\n", start);
+    throw new buildout.UserError(
+      `The substitution, ${
+        clipped(tail.slice(start, stop < 0 ? undefined : stop))
+      }, is not terminated by '}' ` +
+        `(${origin}, line ${line + newlines(tail.slice(0, start))})`,
+    );
+  }
+  if (end === 0) return text;
+  out.push(tail);
+  return out.join();
+}
+
+/**
+ * A long text built from many pieces, joined a few thousand at a time:
+ * a list of every piece (or `String.replace` with a function, over
+ * millions of matches) takes many times the text's size.
+ */
+class Pieces {
+  private readonly chunks: string[] = [];
+  private pieces: string[] = [];
+
+  push(piece: string): void {
+    this.pieces.push(piece);
+    if (this.pieces.length < 4096) return;
+    this.chunks.push(this.pieces.join(""));
+    this.pieces = [];
+  }
+
+  join(): string {
+    this.chunks.push(this.pieces.join(""));
+    this.pieces = [];
+    return this.chunks.length === 1 ? this.chunks[0] : this.chunks.join("");
+  }
 }
 
 /** True for a URL the download utility must fetch (not `file:`). */
@@ -285,13 +316,21 @@ function readText(
   return decodeTemplate(buildout, part, path, bytes, encoding);
 }
 
+/**
+ * Far beyond any template (they are configuration files and scripts), as
+ * for configuration files; rendering takes a few times a template's size
+ * in memory, up to 15 times with a reference on every short line.
+ */
+const MAX_TEMPLATE_BYTES = 2 ** 26;
+
 function readTemplate(
   buildout: RecipeBuildout,
   part: string,
   path: string,
 ): Buffer {
+  let bytes;
   try {
-    return readFileSync(path);
+    bytes = readBounded(path, MAX_TEMPLATE_BYTES);
   } catch (err) {
     const code = (err as { code?: string }).code;
     const reason = code === "ENOENT" || code === "ENOTDIR"
@@ -306,6 +345,11 @@ function readTemplate(
       }]: ${reason}`,
     );
   }
+  if (bytes) return bytes;
+  throw new buildout.UserError(
+    `Couldn't read the template ${clipped(path)} of [${clipped(part)}]: ` +
+      `more than ${MAX_TEMPLATE_BYTES / 2 ** 20} MiB, too large for a template`,
+  );
 }
 
 /** collective.recipe.template (also the built-in `template`). */
@@ -419,10 +463,17 @@ export default class Template implements Recipe {
 
 /** `${name}` in a collective.recipe.template means `${<part>:name}`. */
 function qualify(source: string, part: string): string {
-  return source.replace(
-    SHORT_REFERENCE,
-    (_, option: string) => `\${${part}:${option}}`,
-  );
+  const short = new RegExp(SHORT_REFERENCE, "g");
+  const out = new Pieces();
+  let end = 0;
+  for (let found; (found = short.exec(source)) !== null;) {
+    out.push(source.slice(end, found.index));
+    out.push(`\${${part}:${found[1]}}`);
+    end = short.lastIndex;
+  }
+  if (end === 0) return source;
+  out.push(source.slice(end));
+  return out.join();
 }
 
 /** slapos.recipe.template's default entry point. */

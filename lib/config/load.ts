@@ -105,10 +105,9 @@ export async function loadConfig(
   if (
     request.userDefaults && source.readFile(request.userDefaults) !== undefined
   ) {
-    const own = await new Loader(source, override).open(
+    const own = await new Loader(source, override).load(
       dirname(request.userDefaults),
       request.userDefaults,
-      [],
       new Map(buildout),
     );
     update(data, own);
@@ -118,10 +117,9 @@ export async function loadConfig(
   // downloads of the project's configuration. A loader of its own: a URL
   // the user defaults extend too is downloaded again, into the project's
   // extends cache, as zc.buildout does.
-  const root = await new Loader(source, override, userDefaults).open(
+  const root = await new Loader(source, override, userDefaults).load(
     isUrl(configFile) ? "" : dirname(configFile),
     configFile,
-    [],
     new Map(data.get("buildout")),
   );
   update(data, root);
@@ -173,9 +171,24 @@ function commandLineData(assignments: Assignment[]): ConfigData {
   return data;
 }
 
-/** One load: remembers each file's merged result, since chains share files. */
+/** A file as read: its own sections and the files it extends, in order. */
+interface Profile {
+  own: ConfigData;
+  bases: Profile[];
+  /** Extends (or the load itself) still to take its merged result. */
+  users: number;
+  /** Its sections merged over those of its bases, once made. */
+  merged?: ConfigData;
+}
+
+/**
+ * One load: reads every file once (chains share files), then merges each
+ * over what it extends. A merged result its last user takes is updated in
+ * place rather than copied, so that a chain of n files holds n sets of
+ * sections, not one per file per level.
+ */
 class Loader {
-  private readonly merged = new Map<string, ConfigData>();
+  private readonly profiles = new Map<string, Profile>();
 
   /**
    * @param userDefaults merged under the first file that extends nothing, as
@@ -188,42 +201,56 @@ class Loader {
     private userDefaults?: ConfigData,
   ) {}
 
+  /** zc.buildout's `_open` of the file `name`: merged over all it extends. */
+  async load(
+    base: string,
+    name: string,
+    download: AnnotatedSection,
+  ): Promise<ConfigData> {
+    const root = await this.open(base, name, [], new Set(), download);
+    this.merge(root);
+    return this.take(root);
+  }
+
   /**
-   * zc.buildout's `_open`: one file merged over everything it extends.
-   * `seen` is the chain of files being opened, for cycle detection. The
-   * result is shared with later opens of the same file: read it, or copy
-   * it to change it.
+   * Reads the file `name` and, first, all it extends. `seen` is the chain
+   * of files being opened (`resolved`: their resolved URLs), for cycle
+   * detection.
    */
-  async open(
+  private async open(
     base: string,
     name: string,
     seen: string[],
+    resolved: Set<string>,
     download: AnnotatedSection,
-  ): Promise<ConfigData> {
+  ): Promise<Profile> {
     updateSection(download, this.override);
     const { location, base: fileBase } = locate(base, name);
-    const resolved = resolvedUrl(location);
-    if (seen.some((file) => resolvedUrl(file) === resolved)) {
+    const url = resolvedUrl(location);
+    if (resolved.has(url)) {
       throw new UserError(
         `Recursive file include: ${
           [...seen, location].map((file) => clipped(file)).join(" -> ")
         }`,
       );
     }
-    const known = this.merged.get(location);
-    if (known) return known;
+    const known = this.profiles.get(location);
+    if (known) {
+      known.users++;
+      return known;
+    }
 
     const text = await this.read(location, seen, download);
-    let result = parseAnnotated(text, location, this.source.evaluate);
-    const own = result.get("buildout");
-    const extendsValue = own?.get("extends")?.value;
-    const optionalValue = own?.get("optional-extends")?.value;
-    own?.delete("extends");
-    own?.delete("optional-extends");
+    const own = parseAnnotated(text, location, this.source.evaluate);
+    const ownBuildout = own.get("buildout");
+    const extendsValue = ownBuildout?.get("extends")?.value;
+    const optionalValue = ownBuildout?.get("optional-extends")?.value;
+    ownBuildout?.delete("extends");
+    ownBuildout?.delete("optional-extends");
     // A value holds the marker only if the text does: a value is made of
     // pieces of lines, and the marker spans no line break.
     if (text.includes(BASE_LOCATION)) {
-      for (const section of result.values()) {
+      for (const section of own.values()) {
         // Values fresh from parse, which nothing else has seen yet.
         for (const option of section.values() as Iterable<RawOption>) {
           const value = substituteBaseLocation(option.value, fileBase);
@@ -233,36 +260,91 @@ class Loader {
         }
       }
     }
-    const rootFile = seen.length === 0;
-    const buildoutSection = result.get("buildout");
-    if (rootFile && buildoutSection) updateSection(download, buildoutSection);
+    if (seen.length === 0 && ownBuildout) {
+      updateSection(download, ownBuildout);
+    }
 
     seen.push(location);
-    const bases: ConfigData[] = [];
+    resolved.add(url);
+    const bases: Profile[] = [];
     try {
       for (const name of extendsValue?.split(/\s+/).filter(Boolean) ?? []) {
-        bases.push(await this.open(fileBase, name, seen, download));
+        bases.push(await this.open(fileBase, name, seen, resolved, download));
       }
       for (
         const name of optionalValue?.split(/\s+/).filter(Boolean) ?? []
       ) {
-        const data = await this.openOptional(fileBase, name, seen, download);
-        if (data) bases.push(data);
-      }
-      if (bases.length) {
-        const combined = copyData(bases[0]);
-        for (const next of bases.slice(1)) update(combined, next);
-        result = update(combined, result);
+        const profile = await this.openOptional(
+          fileBase,
+          name,
+          seen,
+          resolved,
+          download,
+        );
+        if (profile) bases.push(profile);
       }
     } finally {
       seen.pop();
+      resolved.delete(url);
     }
-    this.merged.set(location, result);
+    const profile: Profile = { own, bases, users: 1 };
     if (this.userDefaults && bases.length === 0) {
-      result = update(copyData(this.userDefaults), result);
+      // Only this extends sees them: later ones read the file on its own.
+      this.profiles.set(location, { ...profile, users: 0 });
+      profile.own = update(copyData(this.userDefaults), own);
       this.userDefaults = undefined;
+    } else {
+      this.profiles.set(location, profile);
     }
-    return result;
+    return profile;
+  }
+
+  /**
+   * Merges `root` and every file below it, each before the files extending
+   * it. Without recursion: chains can be thousands of files deep.
+   */
+  private merge(root: Profile): void {
+    const stack = [root];
+    const expanded = new Set<Profile>();
+    while (stack.length > 0) {
+      const profile = stack[stack.length - 1];
+      if (profile.merged) {
+        stack.pop();
+      } else if (!expanded.has(profile)) {
+        expanded.add(profile);
+        for (let i = profile.bases.length - 1; i >= 0; i--) {
+          if (!profile.bases[i].merged) stack.push(profile.bases[i]);
+        }
+      } else {
+        stack.pop();
+        this.combine(profile);
+      }
+    }
+  }
+
+  /** Sets `profile.merged`, once its bases are merged. */
+  private combine(profile: Profile): void {
+    const { own, bases } = profile;
+    if (bases.length === 0) {
+      profile.merged = own;
+      return;
+    }
+    const combined = this.take(bases[0]);
+    for (let i = 1; i < bases.length; i++) {
+      update(combined, this.take(bases[i], false));
+    }
+    profile.merged = update(combined, own);
+  }
+
+  /**
+   * A user's share of the merged result of `profile`, to change (a copy
+   * unless no other user is left to read it) or only to read.
+   */
+  private take(profile: Profile, change = true): ConfigData {
+    const data = profile.merged!;
+    if (--profile.users > 0) return change ? copyData(data) : data;
+    profile.merged = undefined;
+    return data;
   }
 
   /** {@link open} for `optional-extends`: undefined when there is no such file. */
@@ -270,8 +352,9 @@ class Loader {
     base: string,
     name: string,
     seen: string[],
+    resolved: Set<string>,
     download: AnnotatedSection,
-  ): Promise<ConfigData | undefined> {
+  ): Promise<Profile | undefined> {
     const { location } = locate(base, name);
     // zc.buildout's words for a skipped file.
     const skip = () => {
@@ -280,10 +363,10 @@ class Loader {
     };
     if (!isUrl(location)) {
       if (this.source.readFile(location) === undefined) return skip();
-      return await this.open(base, name, seen, download);
+      return await this.open(base, name, seen, resolved, download);
     }
     try {
-      return await this.open(base, name, seen, download);
+      return await this.open(base, name, seen, resolved, download);
     } catch (err) {
       // Only the optional file itself may be missing, not what it extends.
       if (err instanceof UrlNotFound && err.url === location) return skip();

@@ -27,21 +27,22 @@ export interface SectionLookup {
 export function extendSection(
   name: string,
   sections: SectionLookup,
-  doing: string[] = [],
+  doing: Set<string> = new Set(),
 ): Map<string, string> {
   const own = sections.get(name) ?? new Map<string, string>();
   const bases = own.get("<");
   if (name === "buildout" || bases === undefined) return new Map(own);
-  if (doing.includes(name)) {
+  // A set, as the chain can be thousands deep; it keeps the chain's order.
+  if (doing.has(name)) {
     throw new UserError(
       `Infinite extending loop '${clipped(name)}': ${
         [...doing, name].map((n) => clipped(n)).join(" <= ")
       }`,
     );
   }
-  doing.push(name);
+  doing.add(name);
   try {
-    const result = new Map<string, string>();
+    let result: Map<string, string> | undefined;
     for (const base of bases.split("\n").map((b) => b.trim()).filter(Boolean)) {
       if (!sections.has(base)) {
         throw new UserError(
@@ -50,16 +51,23 @@ export function extendSection(
           }] with <=)`,
         );
       }
-      // A base without macros of its own is read in place, not copied.
       const options = sections.get(base)!;
-      const extended = base !== "buildout" && options.has("<")
-        ? extendSection(base, sections, doing)
-        : options;
-      for (const [k, v] of extended) result.set(k, v);
+      if (base !== "buildout" && options.has("<")) {
+        const extended = extendSection(base, sections, doing);
+        // A map of its own, so the first is taken as it is: copying it
+        // would make a chain of n macros cost n * n.
+        if (result === undefined) result = extended;
+        else for (const [k, v] of extended) result.set(k, v);
+      } else {
+        // A base without macros of its own is read in place, not copied.
+        result ??= new Map();
+        for (const [k, v] of options) result.set(k, v);
+      }
     }
+    result ??= new Map();
     return setOwnOptions(result, own.keys(), (key) => own.get(key)!);
   } finally {
-    doing.pop();
+    doing.delete(name);
   }
 }
 

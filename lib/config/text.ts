@@ -1,15 +1,6 @@
 /** Configuration files as text: UTF-8, checked rather than patched. */
-import { Buffer } from "node:buffer";
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  openSync,
-  readFileSync,
-  readSync,
-} from "node:fs";
 import { oneLine, UserError } from "../errors.ts";
-import { withDefaultSignals } from "../interrupt.ts";
+import { readBounded } from "../read_bounded.ts";
 
 // A byte order mark is kept: the parser reports it as zc.buildout would.
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -34,7 +25,8 @@ export const MAX_CONFIG_BYTES = 2 ** 26;
  *   (`ENOENT`, `EISDIR`) are thrown as they are.
  */
 export function readConfigText(path: string, source: string = path): string {
-  const bytes = readBounded(path, source);
+  const bytes = readBounded(path, MAX_CONFIG_BYTES);
+  if (bytes === undefined) throw tooLarge(source);
   let text;
   try {
     text = UTF8.decode(bytes);
@@ -55,57 +47,6 @@ export function readConfigText(path: string, source: string = path): string {
   }
   return text;
 }
-
-function readBounded(path: string, source: string): Uint8Array {
-  // Opened without blocking: a FIFO without a writer would block the open.
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  let stat;
-  try {
-    stat = fstatSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    throw err;
-  }
-  if (stat.isFile()) return readOpened(fd, stat.size, source);
-  closeSync(fd);
-  // A FIFO or a device may block in open or read until a signal.
-  return withDefaultSignals(() =>
-    readOpened(openSync(path, "r"), undefined, source)
-  );
-}
-
-/**
- * The bytes of the open `fd`, which is closed: a regular file (of `size`
- * bytes) whole; a device or a pipe (`/dev/zero`), whose size says nothing,
- * in chunks up to the bound.
- */
-function readOpened(
-  fd: number,
-  size: number | undefined,
-  source: string,
-): Uint8Array {
-  try {
-    if (size !== undefined) {
-      if (size > MAX_CONFIG_BYTES) throw tooLarge(source);
-      return readFileSync(fd);
-    }
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(CHUNK);
-      const read = readSync(fd, chunk, 0, CHUNK, null);
-      if (read === 0) break;
-      total += read;
-      if (total > MAX_CONFIG_BYTES) throw tooLarge(source);
-      chunks.push(chunk.subarray(0, read));
-    }
-    return Buffer.concat(chunks, total);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const CHUNK = 1 << 20;
 
 /** The error for a configuration file (or `source` URL) over the bound. */
 export function tooLarge(source: string): UserError {

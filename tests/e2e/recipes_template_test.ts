@@ -11,6 +11,7 @@ import {
   chmodSync,
   existsSync,
   statSync,
+  truncateSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -368,6 +369,30 @@ Error: Referenced option does not exist: buildout:nope (/sample-buildout/templat
       "characters. (/sample-buildout/template.in, line 1)",
   );
   assert.deepEqual(tree(sample.dir), before);
+});
+
+Deno.test("a template over 64 MiB, or a device, is an error, not all the memory", async () => {
+  using sample = await sampleBuildout();
+  // Sparse: 64 MiB and one byte of zeros, on no disk space.
+  writeFileSync(sample.path("big.in"), "");
+  truncateSync(sample.path("big.in"), 2 ** 26 + 1);
+  const cases: Array<[string, string, string]> = [
+    ["collective.recipe.template", "input = big.in", "big.in"],
+    ["collective.recipe.template", "input = /dev/zero", "/dev/zero"],
+    ["template", "url = /dev/zero", "/dev/zero"],
+    ["slapos.recipe.template", "url = big.in", "big.in"],
+  ];
+  for (const [recipe, input, path] of cases) {
+    sample.write("buildout.cfg", config(recipe, `${input}\noutput = out`));
+    const shown = path.startsWith("/") ? path : `/sample-buildout/${path}`;
+    // /dev/zero was read until memory ran out: ENOMEM after 4 GB, or killed.
+    await expectError(
+      sample,
+      `Couldn't read the template ${shown} of [template]: more than 64 MiB, ` +
+        "too large for a template",
+    );
+  }
+  assert.ok(!existsSync(sample.path("out")));
 });
 
 Deno.test("collective.recipe.template: bad options", async () => {

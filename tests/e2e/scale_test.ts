@@ -102,3 +102,22 @@ Deno.test("mkdir checks each of 200,000 paths in constant time", async () => {
   await runOk(sample);
   assert.ok(existsSync(sample.path("d", "b")));
 });
+
+Deno.test("a chain of 12,000 sections each extending the next with <= stays linear", async () => {
+  using sample = await sampleBuildout();
+  const depth = 12000;
+  const sections = [];
+  for (let i = 0; i < depth; i++) {
+    const next = i < depth - 1 ? `<= s${i + 1}\n` : "";
+    sections.push(`[s${i}]\n${next}x${i} = ${i}\n`);
+  }
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = p\n\n[p]\nrecipe = debug\n<= s0\n\n" +
+      sections.join("\n"),
+  );
+  // Each level copied all the options below it: 44 s.
+  const result = await runOk(sample, "-U");
+  assert.match(result.stdout, /^ {2}x0='0'$/m);
+  assert.match(result.stdout, /^ {2}x11999='11999'$/m);
+});
