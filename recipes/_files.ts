@@ -7,6 +7,7 @@
 import { Buffer } from "node:buffer";
 import {
   chmodSync,
+  lstatSync,
   mkdirSync,
   readFileSync,
   renameSync,
@@ -63,6 +64,14 @@ export function writeAtomic(path: string, data: Uint8Array, mode?: FileMode) {
   if (isDirectory(path)) {
     throw new UserError(`Couldn't write ${clipped(path)}: ${REASONS.EISDIR}`);
   }
+  // Renaming over a device (`output = /dev/null`), FIFO or socket would
+  // replace it with a file, and uninstalling would then remove it.
+  const special = specialKind(path);
+  if (special) {
+    throw new UserError(
+      `Couldn't write ${clipped(path)}: it is a ${special}, not a file`,
+    );
+  }
   const temp = hiddenTemp(path);
   try {
     // Created no more open than asked (mode 600 keeps passwords private),
@@ -81,6 +90,21 @@ export function writeAtomic(path: string, data: Uint8Array, mode?: FileMode) {
     removeTempFile(temp);
     throw fileError(err, path);
   }
+}
+
+/** What `path` itself is when it is a device, FIFO or socket. */
+function specialKind(path: string): string | undefined {
+  let found;
+  try {
+    found = lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  if (found.isCharacterDevice()) return "character device";
+  if (found.isBlockDevice()) return "block device";
+  if (found.isFIFO()) return "FIFO";
+  if (found.isSocket()) return "socket";
+  return undefined;
 }
 
 /** True when `path` is a readable file holding exactly `data`. */

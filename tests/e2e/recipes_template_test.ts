@@ -15,6 +15,7 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
+import process from "node:process";
 import { pathToFileURL } from "node:url";
 import {
   expectError,
@@ -393,6 +394,33 @@ Deno.test("a template over 64 MiB, or a device, is an error, not all the memory"
     );
   }
   assert.ok(!existsSync(sample.path("out")));
+});
+
+Deno.test("an output that is a FIFO or a device is an error, and is left as it is", async () => {
+  using sample = await sampleBuildout();
+  execFileSync("mkfifo", [sample.path("pipe")]);
+  const specials: Array<[string, string]> = [["pipe", "FIFO"]];
+  if (process.getuid?.() === 0) {
+    execFileSync("mknod", [sample.path("null"), "c", "1", "3"]);
+    specials.push(["null", "character device"]);
+  }
+  for (const [name, kind] of specials) {
+    for (const recipe of ["template", "collective.recipe.template"]) {
+      sample.write(
+        "buildout.cfg",
+        config(
+          recipe,
+          "inline = hello\noutput = ${buildout:directory}/" + name,
+        ),
+      );
+      // Renamed over, the device became a file, removed on uninstall.
+      await expectError(
+        sample,
+        `Couldn't write /sample-buildout/${name}: it is a ${kind}, not a file`,
+      );
+      assert.ok(!statSync(sample.path(name)).isFile(), name);
+    }
+  }
 });
 
 Deno.test("collective.recipe.template: bad options", async () => {
