@@ -146,7 +146,10 @@ Deno.test("bin/buildout runs with the original executable gone", async () => {
   const carried = join(sample.tmpdir("usb"), "buildout");
   copyFileSync(BUILDOUT, carried);
   const dir = sample.tmpdir("server");
-  const init = await exec(carried, ["init"], { cwd: dir });
+  const init = await exec(carried, ["init"], {
+    cwd: dir,
+    env: { HOME: sample.home },
+  });
   assert.equal(init.code, 0, init.output);
   sample.remove(carried);
   sample.write(
@@ -154,7 +157,10 @@ Deno.test("bin/buildout runs with the original executable gone", async () => {
     "buildout.cfg",
     "[buildout]\nparts = data\n[data]\nrecipe = mkdir\npaths = var/data\n",
   );
-  const run = await exec(join(dir, "bin", "buildout"), [], { cwd: dir });
+  const run = await exec(join(dir, "bin", "buildout"), [], {
+    cwd: dir,
+    env: { HOME: sample.home },
+  });
   assert.equal(run.code, 0, run.output);
   assert.match(run.stdout, /Installing data\.\n/);
   assert.ok(statSync(join(dir, "var", "data")).isDirectory());
@@ -195,7 +201,10 @@ Deno.test("bootstrap leaves the executable's own mode alone", async () => {
   copyFileSync(BUILDOUT, carried);
   chmodSync(carried, 0o700);
   const dir = sample.tmpdir("server");
-  const init = await exec(carried, ["init"], { cwd: dir });
+  const init = await exec(carried, ["init"], {
+    cwd: dir,
+    env: { HOME: sample.home },
+  });
   assert.equal(init.code, 0, init.output);
   assert.equal(statSync(carried).mode & 0o777, 0o700);
   const version = await exec(join(dir, "bin", "buildout"), ["--version"]);
@@ -218,7 +227,10 @@ Deno.test("bin/buildout belongs to who bootstraps, not to the executable's owner
   using sample = await sampleBuildout();
   const carried = nobodysExecutable(sample);
   const dir = sample.tmpdir("server");
-  const init = await exec(carried, ["init"], { cwd: dir });
+  const init = await exec(carried, ["init"], {
+    cwd: dir,
+    env: { HOME: sample.home },
+  });
   assert.equal(init.code, 0, init.output);
   const script = statSync(join(dir, "bin", "buildout"));
   assert.equal(script.uid, 0);
@@ -239,7 +251,7 @@ Deno.test("bootstrap copying the executable past a file-size limit says so in wo
   const result = await exec(
     "sh",
     ["-c", 'ulimit -f "$1" && exec "$2" bootstrap', "sh", limit, carried],
-    { cwd: sample.dir },
+    { cwd: sample.dir, env: { HOME: sample.home } },
   );
   assert.equal(result.code, 1, result.output);
   assert.equal(
