@@ -33,6 +33,13 @@ function withSetupCfg(
   return sample.system(["-c", join(dir, "setup.cfg"), command]);
 }
 
+const notRoot = process.getuid?.() !== 0;
+
+/** Marks a test's name as skipped, and why, where it cannot run. */
+function rootSuffix(why: string): string {
+  return notRoot ? ` (skipped: ${why})` : "";
+}
+
 Deno.test("init writes setup.cfg, creates the directories and bin/buildout", async () => {
   using sample = await sampleBuildout();
   const dir = sample.tmpdir("sample-bootstrapped");
@@ -146,7 +153,10 @@ Deno.test("bin/buildout runs with the original executable gone", async () => {
   const carried = join(sample.tmpdir("usb"), "buildout");
   copyFileSync(BUILDOUT, carried);
   const dir = sample.tmpdir("server");
-  const init = await exec(carried, ["init"], { cwd: dir });
+  const init = await exec(carried, ["init"], {
+    cwd: dir,
+    env: { HOME: sample.home },
+  });
   assert.equal(init.code, 0, init.output);
   sample.remove(carried);
   sample.write(
@@ -154,7 +164,10 @@ Deno.test("bin/buildout runs with the original executable gone", async () => {
     "buildout.cfg",
     "[buildout]\nparts = data\n[data]\nrecipe = mkdir\npaths = var/data\n",
   );
-  const run = await exec(join(dir, "bin", "buildout"), [], { cwd: dir });
+  const run = await exec(join(dir, "bin", "buildout"), [], {
+    cwd: dir,
+    env: { HOME: sample.home },
+  });
   assert.equal(run.code, 0, run.output);
   assert.match(run.stdout, /Installing data\.\n/);
   assert.ok(statSync(join(dir, "var", "data")).isDirectory());
@@ -162,31 +175,32 @@ Deno.test("bin/buildout runs with the original executable gone", async () => {
   assert.match(version.stdout, /^buildout version /);
 });
 
-Deno.test("bootstrap into a read-only directory is a clear error", async () => {
-  if (process.getuid?.() !== 0) {
-    console.log("skipped: needs root for a read-only bind mount (unshare -m)");
-    return;
-  }
-  using sample = await sampleBuildout();
-  const dir = sample.tmpdir("ro");
-  sample.write(dir, "buildout.cfg", "[buildout]\nparts =\n");
-  const script = `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" ` +
-    `&& cd "$1" && exec "$2" bootstrap`;
-  const result = await exec("unshare", [
-    "-m",
-    "sh",
-    "-c",
-    script,
-    "sh",
-    dir,
-    BUILDOUT,
-  ], { env: { HOME: sample.home } });
-  assert.equal(result.code, 1, result.output);
-  assert.equal(
-    sample.normalize(result.stderr),
-    "Error: Couldn't create directory /ro/bin: read-only file system\n",
-  );
-  assert.deepEqual(sample.ls(dir), ["-  buildout.cfg"]);
+Deno.test({
+  name: "bootstrap into a read-only directory is a clear error" +
+    rootSuffix("needs root for a read-only bind mount (unshare -m)"),
+  ignore: notRoot,
+  async fn() {
+    using sample = await sampleBuildout();
+    const dir = sample.tmpdir("ro");
+    sample.write(dir, "buildout.cfg", "[buildout]\nparts =\n");
+    const script = `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" ` +
+      `&& cd "$1" && exec "$2" bootstrap`;
+    const result = await exec("unshare", [
+      "-m",
+      "sh",
+      "-c",
+      script,
+      "sh",
+      dir,
+      BUILDOUT,
+    ], { env: { HOME: sample.home } });
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      sample.normalize(result.stderr),
+      "Error: Couldn't create directory /ro/bin: read-only file system\n",
+    );
+    assert.deepEqual(sample.ls(dir), ["-  buildout.cfg"]);
+  },
 });
 
 Deno.test("bootstrap leaves the executable's own mode alone", async () => {
@@ -195,7 +209,10 @@ Deno.test("bootstrap leaves the executable's own mode alone", async () => {
   copyFileSync(BUILDOUT, carried);
   chmodSync(carried, 0o700);
   const dir = sample.tmpdir("server");
-  const init = await exec(carried, ["init"], { cwd: dir });
+  const init = await exec(carried, ["init"], {
+    cwd: dir,
+    env: { HOME: sample.home },
+  });
   assert.equal(init.code, 0, init.output);
   assert.equal(statSync(carried).mode & 0o777, 0o700);
   const version = await exec(join(dir, "bin", "buildout"), ["--version"]);
@@ -210,43 +227,50 @@ function nobodysExecutable(sample: Sample): string {
   return carried;
 }
 
-Deno.test("bin/buildout belongs to who bootstraps, not to the executable's owner", async () => {
-  if (process.getuid?.() !== 0) {
-    console.log("skipped: needs root to give the executable to another user");
-    return;
-  }
-  using sample = await sampleBuildout();
-  const carried = nobodysExecutable(sample);
-  const dir = sample.tmpdir("server");
-  const init = await exec(carried, ["init"], { cwd: dir });
-  assert.equal(init.code, 0, init.output);
-  const script = statSync(join(dir, "bin", "buildout"));
-  assert.equal(script.uid, 0);
-  assert.equal(script.mode & 0o777, 0o755);
-  assert.equal(statSync(carried).nlink, 1);
+Deno.test({
+  name:
+    "bin/buildout belongs to who bootstraps, not to the executable's owner" +
+    rootSuffix("needs root to give the executable to another user"),
+  ignore: notRoot,
+  async fn() {
+    using sample = await sampleBuildout();
+    const carried = nobodysExecutable(sample);
+    const dir = sample.tmpdir("server");
+    const init = await exec(carried, ["init"], {
+      cwd: dir,
+      env: { HOME: sample.home },
+    });
+    assert.equal(init.code, 0, init.output);
+    const script = statSync(join(dir, "bin", "buildout"));
+    assert.equal(script.uid, 0);
+    assert.equal(script.mode & 0o777, 0o755);
+    assert.equal(statSync(carried).nlink, 1);
+  },
 });
 
-Deno.test("bootstrap copying the executable past a file-size limit says so in words", async () => {
-  if (process.getuid?.() !== 0) {
-    console.log("skipped: needs root to give the executable to another user");
-    return;
-  }
-  using sample = await sampleBuildout();
-  // Another user's executable is copied, not linked.
-  const carried = nobodysExecutable(sample);
-  // Half the executable, in ulimit's 512-byte blocks.
-  const limit = String(Math.floor(statSync(carried).size / 1024));
-  const result = await exec(
-    "sh",
-    ["-c", 'ulimit -f "$1" && exec "$2" bootstrap', "sh", limit, carried],
-    { cwd: sample.dir },
-  );
-  assert.equal(result.code, 1, result.output);
-  assert.equal(
-    sample.normalize(result.stderr).split("\n").at(-2),
-    "Error: Couldn't write /sample-buildout/bin/buildout: file too large",
-  );
-  assert.deepEqual(sample.ls("bin"), []);
+Deno.test({
+  name:
+    "bootstrap copying the executable past a file-size limit says so in words" +
+    rootSuffix("needs root to give the executable to another user"),
+  ignore: notRoot,
+  async fn() {
+    using sample = await sampleBuildout();
+    // Another user's executable is copied, not linked.
+    const carried = nobodysExecutable(sample);
+    // Half the executable, in ulimit's 512-byte blocks.
+    const limit = String(Math.floor(statSync(carried).size / 1024));
+    const result = await exec(
+      "sh",
+      ["-c", 'ulimit -f "$1" && exec "$2" bootstrap', "sh", limit, carried],
+      { cwd: sample.dir, env: { HOME: sample.home } },
+    );
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      sample.normalize(result.stderr).split("\n").at(-2),
+      "Error: Couldn't write /sample-buildout/bin/buildout: file too large",
+    );
+    assert.deepEqual(sample.ls("bin"), []);
+  },
 });
 
 Deno.test("bootstrap over a bin/buildout directory is a clear error", async () => {
@@ -297,34 +321,36 @@ for (const [runtime, args] of SOURCE_RUNS) {
   });
 }
 
-Deno.test("a copy of the executable a killed bootstrap left in bin goes with the next bootstrap", async () => {
-  if (process.getuid?.() !== 0) {
-    console.log("skipped: needs root to give the executable to another user");
-    return;
-  }
-  using sample = await sampleBuildout();
-  // Another user's executable is copied, not linked: the copy takes a while.
-  const carried = nobodysExecutable(sample);
-  const bin = sample.path("bin");
-  const child = spawn(carried, ["bootstrap"], {
-    cwd: sample.dir,
-    env: { ...process.env, HOME: sample.home },
-    stdio: "ignore",
-  });
-  const exited = new Promise((done) => child.on("close", done));
-  // Polled without yielding: the copy lasts a tenth of a second.
-  const until = Date.now() + 10_000;
-  while (!readdirSync(bin).some((name) => name.startsWith("."))) {
-    if (Date.now() > until) throw new Error("no copy seen in bin");
-  }
-  child.kill("SIGKILL");
-  await exited;
-  const left = readdirSync(bin).filter((name) => name.startsWith("."));
-  assert.equal(left.length, 1, "killed while copying");
-  const again = await exec(carried, ["bootstrap"], {
-    cwd: sample.dir,
-    env: { HOME: sample.home },
-  });
-  assert.equal(again.code, 0, again.output);
-  assert.deepEqual(readdirSync(bin), ["buildout"]);
+Deno.test({
+  name:
+    "a copy of the executable a killed bootstrap left in bin goes with the next bootstrap" +
+    rootSuffix("needs root to give the executable to another user"),
+  ignore: notRoot,
+  async fn() {
+    using sample = await sampleBuildout();
+    // Another user's executable is copied, not linked: the copy takes a while.
+    const carried = nobodysExecutable(sample);
+    const bin = sample.path("bin");
+    const child = spawn(carried, ["bootstrap"], {
+      cwd: sample.dir,
+      env: { ...process.env, HOME: sample.home },
+      stdio: "ignore",
+    });
+    const exited = new Promise((done) => child.on("close", done));
+    // Polled without yielding: the copy lasts a tenth of a second.
+    const until = Date.now() + 10_000;
+    while (!readdirSync(bin).some((name) => name.startsWith("."))) {
+      if (Date.now() > until) throw new Error("no copy seen in bin");
+    }
+    child.kill("SIGKILL");
+    await exited;
+    const left = readdirSync(bin).filter((name) => name.startsWith("."));
+    assert.equal(left.length, 1, "killed while copying");
+    const again = await exec(carried, ["bootstrap"], {
+      cwd: sample.dir,
+      env: { HOME: sample.home },
+    });
+    assert.equal(again.code, 0, again.output);
+    assert.deepEqual(readdirSync(bin), ["buildout"]);
+  },
 });

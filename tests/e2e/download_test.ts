@@ -12,6 +12,7 @@ import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import type { ServerResponse } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
@@ -23,7 +24,6 @@ import {
   type RunResult,
   type Sample,
   sampleBuildout,
-  slowBody,
   startServer,
   type StaticServer,
   withRawServer,
@@ -90,6 +90,20 @@ ${buildout}
 recipe = recipes:fetch
 url = ${url}
 ${part}`;
+}
+
+/**
+ * A handler sending the first half of `data` and holding the rest back,
+ * each response kept in `held` to be ended by the test: a download is
+ * then under way for as long as the test needs, however slowly a loaded
+ * machine runs it.
+ */
+function halfThenHold(data: Buffer, held: ServerResponse[]): RequestHandler {
+  return (_, res) => {
+    res.writeHead(200, { "Content-Length": data.length });
+    res.write(data.subarray(0, data.length / 2));
+    held.push(res);
+  };
 }
 
 /** One sample, one server, a fresh TMPDIR. */
@@ -483,12 +497,14 @@ fetch: /cache/foo.txt false "This is a foo text."
 
 Deno.test("two buildouts share one cache at once; a third killed mid-download leaves nothing visible", async () => {
   const data = Buffer.alloc(4 << 20, "0123456789abcdef");
-  const sent = { bytes: 0 };
+  // Each answer stops halfway until the third run is killed: all three are
+  // then mid-download, however late a loaded machine started any of them.
+  const held: ServerResponse[] = [];
   using first = await sampleBuildout();
   using second = await sampleBuildout();
   using third = await sampleBuildout();
   await using s = await new Session(first).start({
-    "/big.bin": slowBody(data, 10, sent),
+    "/big.bin": halfThenHold(data, held),
   });
   const cache = first.tmpdir("cache");
   for (const sample of [second, third]) writeRecipe(sample);
@@ -507,8 +523,9 @@ Deno.test("two buildouts share one cache at once; a third killed mid-download le
     TMPDIR: s.tmp,
     BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
   };
+  let ended = false;
   const runs = [first, second].map((sample) =>
-    exec(BUILDOUT, [], { cwd: sample.dir, env })
+    exec(BUILDOUT, [], { cwd: sample.dir, env }).finally(() => ended = true)
   );
   const killed = spawn(BUILDOUT, [], {
     cwd: third.dir,
@@ -516,13 +533,17 @@ Deno.test("two buildouts share one cache at once; a third killed mid-download le
     stdio: "ignore",
   });
   const exited = new Promise((ok) => killed.on("exit", ok));
-  while (sent.bytes < 3 * (1 << 20)) {
+  exited.then(() => ended = true);
+  const hidden = () => readdirSync(cache).filter((n) => n.startsWith("."));
+  const visible = () => readdirSync(cache).filter((n) => !n.startsWith("."));
+  while (hidden().length < 3 && !ended) {
     await new Promise((ok) => setTimeout(ok, 20));
   }
-  const visible = () => readdirSync(cache).filter((n) => !n.startsWith("."));
+  assert.equal(hidden().length, 3, "each run writes its own temporary");
   assert.deepEqual(visible(), [], "nothing under a final name mid-download");
   killed.kill("SIGKILL");
   await exited;
+  for (const res of held) res.end(data.subarray(data.length / 2));
   for (const result of await Promise.all(runs)) {
     assert.equal(result.code, 0, result.output);
     assert.match(
@@ -543,10 +564,10 @@ Deno.test("two buildouts share one cache at once; a third killed mid-download le
 
 Deno.test("an interrupted download (SIGTERM) removes its temporary file at once", async () => {
   const data = Buffer.alloc(4 << 20, "x");
-  const sent = { bytes: 0 };
+  const held: ServerResponse[] = [];
   using sample = await sampleBuildout();
   await using s = await new Session(sample).start({
-    "/big.bin": slowBody(data, 10, sent),
+    "/big.bin": halfThenHold(data, held),
   });
   const cache = sample.tmpdir("cache");
   sample.write(
@@ -564,10 +585,16 @@ Deno.test("an interrupted download (SIGTERM) removes its temporary file at once"
     BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
   };
   const child = spawn(BUILDOUT, [], { cwd: sample.dir, env, stdio: "ignore" });
+  let ended = false;
   const status = new Promise<string | null>((ok) =>
-    child.on("exit", (_, signal) => ok(signal))
+    child.on("exit", (_, signal) => {
+      ended = true;
+      ok(signal);
+    })
   );
-  while (sent.bytes < 1 << 20) await new Promise((ok) => setTimeout(ok, 20));
+  while (readdirSync(cache).length === 0 && !ended) {
+    await new Promise((ok) => setTimeout(ok, 20));
+  }
   assert.equal(readdirSync(cache).length, 1, "a temporary is being written");
   child.kill("SIGTERM");
   assert.equal(await status, "SIGTERM");

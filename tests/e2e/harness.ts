@@ -69,6 +69,11 @@ export const BUILDOUT: string = resolve(
   process.env.BUILDOUT_E2E_BINARY || join(ROOT, "dist", "buildout"),
 );
 
+// The user defaults of the one running the tests must never reach a run: a
+// BUILDOUT_HOME set here would win over the HOME each test gives, also in
+// runs a test starts itself with this process's environment.
+delete process.env.BUILDOUT_HOME;
+
 /**
  * Throws unless {@link BUILDOUT} exists and is executable.
  *

@@ -187,6 +187,31 @@ Deno.test("Sample.system runs the binary in the sample with its own HOME", async
   assert.match(second, /^args=a b\n(.|\n)*HOME=\/elsewhere\n/);
 });
 
+Deno.test("runs a test starts itself never see the BUILDOUT_HOME of who runs the tests", async () => {
+  using sample = await sampleBuildout();
+  const probe = join(sample.testDir, "probe.ts");
+  const report = 'echo "${BUILDOUT_HOME-unset}"';
+  write(
+    probe,
+    'import { spawnSync } from "node:child_process";\n' +
+      'import process from "node:process";\n' +
+      `import { exec } from ${
+        JSON.stringify(new URL("./harness.ts", import.meta.url).href)
+      };\n` +
+      `const viaExec = await exec("sh", ["-c", ${JSON.stringify(report)}], ` +
+      "{ env: { HOME: '/h' } });\n" +
+      `const viaSpawn = spawnSync("sh", ["-c", ${JSON.stringify(report)}], ` +
+      "{ env: { ...process.env, HOME: '/h' }, encoding: 'utf8' });\n" +
+      "console.log(viaExec.stdout + viaSpawn.stdout);\n",
+  );
+  const result = await exec(process.execPath, ["run", "-A", probe], {
+    env: { BUILDOUT_HOME: "/leaked" },
+  });
+  assert.equal(result.stderr, "");
+  assert.equal(result.stdout, "unset\nunset\n\n");
+  assert.equal(result.code, 0);
+});
+
 function rawGet(url: string, path: string): Promise<number> {
   return new Promise((ok, fail) => {
     const req = request(url + path.slice(1), { method: "GET" }, (res) => {

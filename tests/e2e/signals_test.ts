@@ -61,6 +61,48 @@ async function until(what: () => boolean, ms = 20_000): Promise<void> {
   }
 }
 
+/** The kernel function process `pid`'s main thread waits in, or "". */
+function waitChannel(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/wchan`, "utf8");
+  } catch {
+    return ""; // Gone already.
+  }
+}
+
+/**
+ * Resolves once process `pid` waits in a kernel function matching `where`
+ * (`wait_for_partner`: opening a FIFO with no writer; `pipe_read`,
+ * `pipe_write`: an empty or full pipe). A signal sent before would meet a
+ * run still starting, and prove nothing: no fixed pause is long enough
+ * on a loaded machine.
+ */
+async function untilWaitingIn(
+  pid: number,
+  where: RegExp,
+  ended: () => boolean,
+): Promise<void> {
+  await until(() => ended() || where.test(waitChannel(pid)), 60_000);
+  assert.ok(!ended(), `the run ended before it waited in ${where}`);
+}
+
+/** `pid` and the processes under it, read from /proc. */
+function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      const children = readFileSync(
+        `/proc/${tree[i]}/task/${tree[i]}/children`,
+        "utf8",
+      );
+      for (const child of children.split(" ")) {
+        if (child.trim()) tree.push(Number(child));
+      }
+    } catch { /* gone already */ }
+  }
+  return tree;
+}
+
 for (
   const [signal, how] of [
     ["SIGHUP", "under nohup"],
@@ -109,8 +151,7 @@ Deno.test("SIGINT ignored as a background job stays ignored while a FIFO named b
   let ended = false;
   status.then(() => ended = true);
   try {
-    // Time to reach the open of the FIFO.
-    await new Promise((wait) => setTimeout(wait, 1000));
+    await untilWaitingIn(child.pid!, /wait_for_partner/, () => ended);
     process.kill(child.pid!, "SIGINT");
     await new Promise((wait) => setTimeout(wait, 300));
   } finally {
@@ -119,7 +160,7 @@ Deno.test("SIGINT ignored as a background job stays ignored while a FIFO named b
     writeSync(fd, "[buildout]\nparts =\n");
     closeSync(fd);
   }
-  await until(() => ended, 10_000).catch(() => {});
+  await until(() => ended, 60_000).catch(() => {});
   if (!ended) process.kill(child.pid!, "SIGKILL");
   assert.deepEqual(await status, { code: 0, signal: null });
 });
@@ -223,9 +264,13 @@ if (pidNamespaceSkipReason) {
 // `cat` does, rather than wait for a SIGKILL.
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   for (
-    const [waiting, script] of [
-      ["a writer", 'exec "$0" -c fifo.cfg annotate'],
-      ["text", 'exec 3<>fifo.cfg && exec "$0" -c fifo.cfg annotate'],
+    const [waiting, script, where] of [
+      ["a writer", 'exec "$0" -c fifo.cfg annotate', /wait_for_partner/],
+      [
+        "text",
+        'exec 3<>fifo.cfg && exec "$0" -c fifo.cfg annotate',
+        /pipe_read/,
+      ],
     ] as const
   ) {
     Deno.test(`${signal} ends a run waiting for ${waiting} of a FIFO named by -c`, async () => {
@@ -241,8 +286,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       let ended = false;
       status.then(() => ended = true);
       try {
-        // Time to reach the open or the read.
-        await new Promise((wait) => setTimeout(wait, 500));
+        await untilWaitingIn(child.pid!, where, () => ended);
         process.kill(child.pid!, signal);
         await until(() => ended, 5_000).catch(() => {});
       } finally {
@@ -278,9 +322,7 @@ for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
     let ended = false;
     status.then(() => ended = true);
     try {
-      const wchan = `/proc/${child.pid}/wchan`;
-      await until(() => /pipe/.test(readFileSync(wchan, "utf8")), 10_000)
-        .catch(() => {});
+      await untilWaitingIn(child.pid!, /pipe_write/, () => ended);
       process.kill(child.pid!, signal);
       await until(() => ended, 5_000).catch(() => {});
     } finally {
@@ -315,9 +357,13 @@ Deno.test("SIGTERM ends a run whose command waits on a full output pipe", async 
   let ended = false;
   status.then(() => ended = true);
   try {
-    await until(() => existsSync(sample.path("started")));
-    // Time for the command to fill the pipe.
-    await new Promise((wait) => setTimeout(wait, 300));
+    // The command has filled the pipe: the run's last words cannot fit.
+    await until(() =>
+      ended ||
+      processTree(child.pid!).slice(1).some((pid) =>
+        /pipe_write/.test(waitChannel(pid))
+      ), 60_000);
+    assert.ok(!ended, "the run ended before its command filled the pipe");
     process.kill(child.pid!, "SIGTERM");
     await until(() => ended, 8_000).catch(() => {});
   } finally {

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { UrlNotFound } from "../../lib/config/load.ts";
 import { UserError } from "../../lib/errors.ts";
 import { fetchText } from "../../lib/fetch/fetch_text.ts";
+import { removeTempFiles } from "../../lib/fetch/temp_files.ts";
 import { startServer } from "../e2e/harness.ts";
 
 const md5 = (text: string) => createHash("md5").update(text).digest("hex");
@@ -58,6 +59,8 @@ Deno.test("extends-cache: fresh copies online, the cached copy offline or when t
     );
     assert.deepEqual(readdirSync(join(root, "cache")), [md5(url)]);
   } finally {
+    // What the run's end removes: each download's lease in TMPDIR.
+    removeTempFiles();
     await server.close();
     rmSync(root, { recursive: true, force: true });
   }
@@ -114,6 +117,8 @@ Deno.test("a body too large for a configuration file is neither saved nor replac
     assert.equal(readFileSync(cached, "utf8"), "[buildout]\nx = 1\n");
     assert.deepEqual(readdirSync(join(root, "cache")), [md5(url)]);
   } finally {
+    // What the run's end removes: each download's lease in TMPDIR.
+    removeTempFiles();
     await server.close();
     rmSync(root, { recursive: true, force: true });
   }
