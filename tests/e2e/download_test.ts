@@ -24,6 +24,7 @@ import {
   type RunResult,
   type Sample,
   sampleBuildout,
+  slowBody,
   startServer,
   type StaticServer,
   withRawServer,
