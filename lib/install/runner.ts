@@ -29,7 +29,8 @@ import {
   writeOut,
 } from "../log.ts";
 import type { InstallResult, Recipe, RecipeBuildout } from "../recipe/api.ts";
-import { readPackage, RecipeLoader } from "../recipe/load.ts";
+import { RecipeLoader } from "../recipe/load.ts";
+import { readPackage } from "../recipe/package_json.ts";
 import { redactPasswords } from "../redact_passwords.ts";
 import { distributionsOf } from "../dists/distributions.ts";
 import { trackCleanup, untrackCleanup } from "../fetch/temp_files.ts";
