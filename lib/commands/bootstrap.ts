@@ -17,7 +17,7 @@ import type { Buildout } from "../buildout.ts";
 import { createStandardDirectories } from "../directories.ts";
 import { fsReason, oneLine, UserError } from "../errors.ts";
 import { easyInstallLogger, logger } from "../log.ts";
-import { pyRepr } from "../install/pyrepr.ts";
+import { pyRepr } from "../pyrepr.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 

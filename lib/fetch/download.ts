@@ -39,7 +39,7 @@ import { clipped, fsReason, UserError } from "../errors.ts";
 import { urlPath } from "./url_path.ts";
 import { fileUrlPath } from "./file_url.ts";
 import { isDirectory, isFile } from "../fs_kinds.ts";
-import { pyRepr } from "../install/pyrepr.ts";
+import { pyRepr } from "../pyrepr.ts";
 import {
   effectiveLevel,
   LEVELS,

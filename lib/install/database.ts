@@ -48,7 +48,7 @@ import { Buffer } from "node:buffer";
 import { formatSection } from "../config/serialize.ts";
 import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { readDatabaseText } from "./_database_text.ts";
-import { pyRepr } from "./pyrepr.ts";
+import { pyRepr } from "../pyrepr.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { APPEND_RESOLVED, trustedFile } from "../trusted_links.ts";

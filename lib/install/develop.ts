@@ -34,7 +34,7 @@ import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { logger } from "../log.ts";
 import { readPackage } from "../recipe/package_json.ts";
-import { pyRepr } from "./pyrepr.ts";
+import { pyRepr } from "../pyrepr.ts";
 
 const MAGIC = /[*?[]/;
 

@@ -45,7 +45,7 @@ import { lockInstalled } from "./lock.ts";
 import { PENDING_SUFFIX, PendingPaths } from "./pending.ts";
 import { recordFailedPart } from "./failed_part.ts";
 import { PartPlan, words } from "./plan.ts";
-import { pyRepr } from "./pyrepr.ts";
+import { pyRepr } from "../pyrepr.ts";
 import { realPaths } from "./signature.ts";
 import { bundleWrites } from "../commands/bundle_paths.ts";
 import { holds } from "../path_holds.ts";

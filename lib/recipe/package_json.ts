@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { unscopedName } from "../dists/requirement.ts";
-import { pyRepr } from "../install/pyrepr.ts";
+import { pyRepr } from "../pyrepr.ts";
 
 /** Entry point groups of a develop package. */
 export type EntryGroup = "recipes" | "uninstall" | "extensions" | "unload";
