@@ -20,6 +20,7 @@ import { easyInstallLogger, logger } from "../log.ts";
 import { pyRepr } from "../pyrepr.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
+import { shellQuote } from "../shell_quote.ts";
 
 /**
  * How to start this program again: a compiled executable (`args` empty) or
@@ -125,10 +126,4 @@ function sameFile(a: string, b: string): boolean {
   } catch {
     return false;
   }
-}
-
-function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word)
-    ? word
-    : `'${word.replaceAll("'", `'"'"'`)}'`;
 }
