@@ -1,9 +1,19 @@
 /**
- * What a path is, following links, false when it cannot be looked at: the
- * checks many modules make, in a module of their own so that none of them
- * pulls another in for it.
+ * Whether there is something at a path and what it is (following links),
+ * false when it cannot be looked at: the checks many modules make, in a
+ * module of their own so that none of them pulls another in for it.
  */
-import { statSync } from "node:fs";
+import { lstatSync, statSync } from "node:fs";
+
+/** True when something (even a dangling link) is at `path`. */
+export function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** True when `path` is (or links to) a regular file. */
 export function isFile(path: string): boolean {
