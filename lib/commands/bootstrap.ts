@@ -35,7 +35,7 @@ export interface SelfCommand {
  * The configuration `init` writes when there is none: zc.buildout's bytes,
  * the space after `=` included.
  */
-export const MINIMAL_CONFIG = "[buildout]\nparts = \n";
+const MINIMAL_CONFIG = "[buildout]\nparts = \n";
 
 /**
  * Writes a minimal configuration at `path`.

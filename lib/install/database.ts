@@ -79,7 +79,7 @@ function words(value: string): string[] {
 }
 
 /** True when both hold the same options with the same values. */
-export function sameOptions(a: SavedOptions, b: SavedOptions): boolean {
+function sameOptions(a: SavedOptions, b: SavedOptions): boolean {
   if (a === b) return true;
   if (a.size !== b.size) return false;
   for (const [key, value] of a) if (b.get(key) !== value) return false;
