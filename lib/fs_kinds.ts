@@ -24,6 +24,20 @@ export function isFile(path: string): boolean {
   }
 }
 
+/**
+ * True when `a` and `b` (links followed) are one file or directory, reached
+ * by two paths; false when either cannot be looked at.
+ */
+export function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** True when `path` is (or links to) a directory. */
 export function isDirectory(path: string): boolean {
   try {

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import type { Buildout } from "../buildout.ts";
 import { createStandardDirectories } from "../directories.ts";
 import { fsReason, oneLine, UserError } from "../errors.ts";
+import { sameFile } from "../fs_kinds.ts";
 import { easyInstallLogger, logger } from "../log.ts";
 import { pyRepr } from "../pyrepr.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
@@ -113,16 +114,6 @@ function linkOwnFile(source: string, link: string): boolean {
   try {
     linkSync(source, link);
     return true;
-  } catch {
-    return false;
-  }
-}
-
-function sameFile(a: string, b: string): boolean {
-  try {
-    const x = statSync(a);
-    const y = statSync(b);
-    return x.dev === y.dev && x.ino === y.ino;
   } catch {
     return false;
   }
