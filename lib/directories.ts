@@ -1,7 +1,7 @@
 /** Creating directories: the buildout's standard ones, and any a recipe needs. */
 import { existsSync, mkdirSync } from "node:fs";
 import { clipped, fsReason, oneLine, UserError } from "./errors.ts";
-import { pyRepr } from "./install/pyrepr.ts";
+import { pyRepr } from "./pyrepr.ts";
 import { logger } from "./log.ts";
 
 /** The directories every buildout has, as `<name>-directory` options. */

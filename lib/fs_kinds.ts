@@ -1,14 +1,38 @@
 /**
- * What a path is, following links, false when it cannot be looked at: the
- * checks many modules make, in a module of their own so that none of them
- * pulls another in for it.
+ * Whether there is something at a path and what it is (following links),
+ * false when it cannot be looked at: the checks many modules make, in a
+ * module of their own so that none of them pulls another in for it.
  */
-import { statSync } from "node:fs";
+import { lstatSync, statSync } from "node:fs";
+
+/** True when something (even a dangling link) is at `path`. */
+export function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** True when `path` is (or links to) a regular file. */
 export function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when `a` and `b` (links followed) are one file or directory, reached
+ * by two paths; false when either cannot be looked at.
+ */
+export function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
   } catch {
     return false;
   }

@@ -7,7 +7,7 @@
 import { Buffer } from "node:buffer";
 import { constants, fstatSync, openSync, writeSync } from "node:fs";
 import { clipped, fsReason, UserError } from "./errors.ts";
-import { pyRepr } from "./install/pyrepr.ts";
+import { pyRepr } from "./pyrepr.ts";
 import { redactPasswords } from "./redact_passwords.ts";
 
 /** Python's logging levels by name. */

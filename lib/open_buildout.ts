@@ -21,7 +21,7 @@ import {
 import { readConfigText } from "./config/text.ts";
 import { isDirectory } from "./fs_kinds.ts";
 import { clipped, doing, doingAsync, oneLine, UserError } from "./errors.ts";
-import { pyRepr } from "./install/pyrepr.ts";
+import { pyRepr } from "./pyrepr.ts";
 import { configureLogging, logger, writeFd } from "./log.ts";
 import { redactPasswords } from "./redact_passwords.ts";
 

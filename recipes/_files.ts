@@ -2,7 +2,8 @@
  * File helpers shared by the recipes that write files (`template`,
  * `script`): atomic replacement, so a reader never sees half a file and a
  * failure leaves the previous one; creation of missing parent directories,
- * each reported so the recipe can record it for uninstall.
+ * each reported so the recipe can record it for uninstall. Also the
+ * temporary directories the `command` and `cmmi` recipes work in.
  */
 import { Buffer } from "node:buffer";
 import {

@@ -20,10 +20,10 @@ import { copyFile } from "../lib/fetch/copy_file.ts";
 import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
 import { urlPath } from "../lib/fetch/url_path.ts";
-import { isDirectory, isFile } from "../lib/fs_kinds.ts";
+import { exists, isDirectory, isFile } from "../lib/fs_kinds.ts";
 import { removeTree as removeWholeTree } from "../lib/remove_tree.ts";
 
-export { isDirectory, isFile };
+export { exists, isDirectory, isFile };
 
 /**
  * Copies the file `source` to `target` through a hidden temporary next to
@@ -79,16 +79,6 @@ export function removeTree(path: string): void {
     // Nothing is below a file (parts is one): what creates the path next
     // reports it in words. force ignores only ENOENT.
     if ((err as { code?: string }).code !== "ENOTDIR") throw err;
-  }
-}
-
-/** True when something (even a dangling link) is at `path`. */
-export function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 

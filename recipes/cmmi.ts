@@ -38,6 +38,7 @@ import { makeDirectories } from "../lib/directories.ts";
 import { clipped } from "../lib/errors.ts";
 import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import { lockBuild } from "../lib/install/lock_build.ts";
+import { shellQuote } from "../lib/shell_quote.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -158,13 +159,6 @@ function clearExcept(dir: string, keep: string): void {
     const path = join(dir, name);
     if (path !== keep) removeTree(path);
   }
-}
-
-/** POSIX shell quoting, as Python's `shlex.quote`. */
-function shellQuote(text: string): string {
-  if (!text) return "''";
-  if (/^[\w@%+=:,./-]+$/.test(text)) return text;
-  return "'" + text.replaceAll("'", `'"'"'`) + "'";
 }
 
 /** What a slapos.recipe.cmmi build runs, worked out before it starts. */

@@ -19,7 +19,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { clipped, fsReason, oneLine, UserError } from "../lib/errors.ts";
 import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
-import { pyRepr } from "../lib/install/pyrepr.ts";
+import { pyRepr } from "../lib/pyrepr.ts";
 import { afterChildEnded } from "../lib/interrupt.ts";
 import { newTempDirectory } from "./_files.ts";
 import { exists } from "./_paths.ts";

@@ -3,7 +3,7 @@
  * of its part, sorted by name, as `  name='value'` with the value in Python
  * repr form, on install and on every update. It creates nothing.
  */
-import { pyRepr } from "../lib/install/pyrepr.ts";
+import { pyRepr } from "../lib/pyrepr.ts";
 import { writeOut } from "../lib/log.ts";
 import type { Recipe, RecipeOptions } from "../lib/recipe/api.ts";
 

@@ -14,7 +14,7 @@ import {
   oneLine,
   refusedByFileSystem,
 } from "../lib/errors.ts";
-import { pyRepr } from "../lib/install/pyrepr.ts";
+import { pyRepr } from "../lib/pyrepr.ts";
 import type {
   Recipe,
   RecipeBuildout,

@@ -16,10 +16,12 @@ import { join } from "node:path";
 import type { Buildout } from "../buildout.ts";
 import { createStandardDirectories } from "../directories.ts";
 import { fsReason, oneLine, UserError } from "../errors.ts";
+import { sameFile } from "../fs_kinds.ts";
 import { easyInstallLogger, logger } from "../log.ts";
-import { pyRepr } from "../install/pyrepr.ts";
+import { pyRepr } from "../pyrepr.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
+import { shellQuote } from "../shell_quote.ts";
 
 /**
  * How to start this program again: a compiled executable (`args` empty) or
@@ -34,7 +36,7 @@ export interface SelfCommand {
  * The configuration `init` writes when there is none: zc.buildout's bytes,
  * the space after `=` included.
  */
-export const MINIMAL_CONFIG = "[buildout]\nparts = \n";
+const MINIMAL_CONFIG = "[buildout]\nparts = \n";
 
 /**
  * Writes a minimal configuration at `path`.
@@ -115,20 +117,4 @@ function linkOwnFile(source: string, link: string): boolean {
   } catch {
     return false;
   }
-}
-
-function sameFile(a: string, b: string): boolean {
-  try {
-    const x = statSync(a);
-    const y = statSync(b);
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false;
-  }
-}
-
-function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word)
-    ? word
-    : `'${word.replaceAll("'", `'"'"'`)}'`;
 }

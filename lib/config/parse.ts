@@ -6,7 +6,7 @@
  * `${my section:option}` may name).
  */
 import { clipped, oneLine, UserError } from "../errors.ts";
-import { pyRepr } from "../install/pyrepr.ts";
+import { pyRepr } from "../pyrepr.ts";
 import type { Note } from "./annotated.ts";
 import { parsePlain } from "./_plain_config.ts";
 import { noteFalseHeader } from "./false_headers.ts";

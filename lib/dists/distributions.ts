@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { clipped, oneLine, UserError } from "../errors.ts";
 import { DevelopLinks } from "../recipe/develop_links.ts";
-import { eggLinkTarget, readPackage } from "../recipe/load.ts";
+import { eggLinkTarget, readPackage } from "../recipe/package_json.ts";
 import { EggsDirectory } from "./eggs.ts";
 import { Finder, isUrl } from "./finder.ts";
 import { Installer } from "./installer.ts";

@@ -14,7 +14,7 @@ import {
   IncompatibleVersionError,
   UserError,
 } from "../errors.ts";
-import { pyRepr } from "../install/pyrepr.ts";
+import { pyRepr } from "../pyrepr.ts";
 import { easyInstallLogger as logger } from "../log.ts";
 import type { Candidate, Finder } from "./finder.ts";
 import type { EggsDirectory, InstalledDist, Prepared } from "./eggs.ts";

@@ -13,7 +13,7 @@ import {
   entryGroups,
   pythonProjectFile,
   readPackageJson,
-} from "../recipe/load.ts";
+} from "../recipe/package_json.ts";
 import type { DistName } from "./archive_name.ts";
 import { isUrl } from "./finder.ts";
 import {

@@ -25,7 +25,6 @@ import {
   closeSync,
   cpSync,
   ftruncateSync,
-  lstatSync,
   mkdirSync,
   openSync,
   readSync,
@@ -38,8 +37,8 @@ import process from "node:process";
 import { clipped, fsReason, UserError } from "../errors.ts";
 import { urlPath } from "./url_path.ts";
 import { fileUrlPath } from "./file_url.ts";
-import { isDirectory, isFile } from "../fs_kinds.ts";
-import { pyRepr } from "../install/pyrepr.ts";
+import { exists, isDirectory, isFile } from "../fs_kinds.ts";
+import { pyRepr } from "../pyrepr.ts";
 import {
   effectiveLevel,
   LEVELS,
@@ -199,7 +198,7 @@ export class Download {
         `The directory:\n${
           clipped(root, pyRepr)
         }\nto be used as a download cache ` +
-          (pathExists(root) ? "is not a directory." : "doesn't exist."),
+          (exists(root) ? "is not a directory." : "doesn't exist."),
       );
     }
     const cacheDir = this.cacheDir!;
@@ -256,7 +255,7 @@ export class Download {
     const local = localPath(url);
     if (local !== undefined) {
       this.logger.debug(`Using local resource ${url}`);
-      if (!pathExists(local)) {
+      if (!exists(local)) {
         throw new DownloadError(url, "no such file or directory");
       }
       const mismatch = mismatchOf(hashFile(local, expected), expected);
@@ -479,15 +478,6 @@ function md5Hex(text: string): string {
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function pathExists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function writeError(path: string, err: unknown): UserError {

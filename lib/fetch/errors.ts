@@ -1,6 +1,6 @@
 /**
  * Typed errors of the fetcher, so callers and tests match on the class and
- * the fields rather than on message text. Both are user errors: printed as
+ * the fields rather than on message text. All are user errors: printed as
  * `Error: message` without a stack.
  */
 import { clipped, oneLine, UserError } from "../errors.ts";

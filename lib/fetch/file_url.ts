@@ -1,7 +1,7 @@
 /** The local path of a `file:` URL, for downloads, templates and links. */
 import { fileURLToPath } from "node:url";
 import { clipped, UserError } from "../errors.ts";
-import { pyRepr } from "../install/pyrepr.ts";
+import { pyRepr } from "../pyrepr.ts";
 
 /**
  * The local path a `file:` URL names.

@@ -48,7 +48,7 @@ import { Buffer } from "node:buffer";
 import { formatSection } from "../config/serialize.ts";
 import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { readDatabaseText } from "./_database_text.ts";
-import { pyRepr } from "./pyrepr.ts";
+import { pyRepr } from "../pyrepr.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { APPEND_RESOLVED, trustedFile } from "../trusted_links.ts";
@@ -79,7 +79,7 @@ function words(value: string): string[] {
 }
 
 /** True when both hold the same options with the same values. */
-export function sameOptions(a: SavedOptions, b: SavedOptions): boolean {
+function sameOptions(a: SavedOptions, b: SavedOptions): boolean {
   if (a === b) return true;
   if (a.size !== b.size) return false;
   for (const [key, value] of a) if (b.get(key) !== value) return false;

@@ -33,8 +33,8 @@ import { clipped, doing, fsReason, UserError } from "../errors.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { logger } from "../log.ts";
-import { readPackage } from "../recipe/load.ts";
-import { pyRepr } from "./pyrepr.ts";
+import { readPackage } from "../recipe/package_json.ts";
+import { pyRepr } from "../pyrepr.ts";
 
 const MAGIC = /[*?[]/;
 

@@ -5,7 +5,7 @@
  * debugger to open, so the failing part's options are printed instead,
  * after the stack.
  */
-import { pyRepr } from "./pyrepr.ts";
+import { pyRepr } from "../pyrepr.ts";
 
 /** The part a recipe call failed in, and its options at that moment. */
 export interface FailedPart {

@@ -7,8 +7,9 @@
  * buildout reached by another path (a symbolic link to its directory, as
  * `-c /srv/app/buildout.cfg` with `/srv/app` a link) is not another one.
  */
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
+import { sameFile } from "../fs_kinds.ts";
 
 /** Finds the other buildout, if any, that a path outside ours belongs to. */
 export class OtherBuildouts {
@@ -28,20 +29,11 @@ export class OtherBuildouts {
       if (dir === this.directory) return undefined;
       const text = this.database(dir);
       if (text !== null) {
-        return records(text, path) && !this.isOurs(dir) ? dir : undefined;
+        return records(text, path) && !sameFile(dir, this.directory)
+          ? dir
+          : undefined;
       }
       if (dir === dirname(dir)) return undefined;
-    }
-  }
-
-  /** Whether `dir` is this run's directory under another path. */
-  private isOurs(dir: string): boolean {
-    try {
-      const ours = statSync(this.directory);
-      const theirs = statSync(dir);
-      return ours.dev === theirs.dev && ours.ino === theirs.ino;
-    } catch {
-      return false;
     }
   }
 

@@ -29,7 +29,8 @@ import {
   writeOut,
 } from "../log.ts";
 import type { InstallResult, Recipe, RecipeBuildout } from "../recipe/api.ts";
-import { readPackage, RecipeLoader } from "../recipe/load.ts";
+import { RecipeLoader } from "../recipe/load.ts";
+import { readPackage } from "../recipe/package_json.ts";
 import { redactPasswords } from "../redact_passwords.ts";
 import { distributionsOf } from "../dists/distributions.ts";
 import { trackCleanup, untrackCleanup } from "../fetch/temp_files.ts";
@@ -44,7 +45,7 @@ import { lockInstalled } from "./lock.ts";
 import { PENDING_SUFFIX, PendingPaths } from "./pending.ts";
 import { recordFailedPart } from "./failed_part.ts";
 import { PartPlan, words } from "./plan.ts";
-import { pyRepr } from "./pyrepr.ts";
+import { pyRepr } from "../pyrepr.ts";
 import { realPaths } from "./signature.ts";
 import { bundleWrites } from "../commands/bundle_paths.ts";
 import { holds } from "../path_holds.ts";

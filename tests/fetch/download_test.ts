@@ -27,7 +27,7 @@ import {
 } from "../../lib/fetch/errors.ts";
 import { hostTag } from "../../lib/fetch/hidden_temp.ts";
 import { removeTempFiles } from "../../lib/fetch/temp_files.ts";
-import { pyRepr } from "../../lib/install/pyrepr.ts";
+import { pyRepr } from "../../lib/pyrepr.ts";
 import { startServer, type StaticServer } from "../e2e/harness.ts";
 
 const md5 = (text: string) => createHash("md5").update(text).digest("hex");

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { UserError } from "../../lib/errors.ts";
 import { expandGlob } from "../../lib/install/develop.ts";
 import { BUILTIN_SIGNATURE, dirHash } from "../../lib/install/signature.ts";
-import { parseSpec, readPackage, RecipeLoader } from "../../lib/recipe/load.ts";
+import { parseSpec, RecipeLoader } from "../../lib/recipe/load.ts";
+import { readPackage } from "../../lib/recipe/package_json.ts";
 import Command, {
   Cmd,
   PloneCommand,

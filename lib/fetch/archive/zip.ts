@@ -2,8 +2,8 @@
  * Reads a zip file (zip64, data descriptors, a prefix such as a
  * self-extractor's, Unix modes and symlinks in the external attributes,
  * UTF-8 or CP437 names) through its central directory and hands each
- * member to a {@link Tree}. The central directory is read in windows and
- * member data through a read-ahead window or, for large members, as a
+ * member to a {@link MemberSink}. The central directory is read in windows
+ * and member data through a read-ahead window or, for large members, as a
  * stream, so memory grows with the archive only by a number per member
  * (where its data must end). CRC-32 and sizes are checked, and members
  * sharing data (a zip bomb) are refused, as `unzip` does.

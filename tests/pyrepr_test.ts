@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { pyRepr } from "../../lib/install/pyrepr.ts";
+import { pyRepr } from "../lib/pyrepr.ts";
 
 Deno.test("pyRepr quotes and escapes as Python 3's repr", () => {
   assert.equal(pyRepr("abc"), "'abc'");

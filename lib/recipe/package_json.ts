@@ -1,0 +1,206 @@
+/**
+ * The `package.json` of a develop package or distribution: its name,
+ * version and the entry points of its `buildout` field, and the
+ * `.egg-link` files naming develop packages' directories.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
+import { unscopedName } from "../dists/requirement.ts";
+import { pyRepr } from "../pyrepr.ts";
+
+/** Entry point groups of a develop package. */
+export type EntryGroup = "recipes" | "uninstall" | "extensions" | "unload";
+
+/** A develop package as its `package.json` describes it. */
+export interface DevelopPackage {
+  name: string;
+  /** The package.json `version`, when it has one. */
+  version?: string;
+  dir: string;
+  entries: Record<EntryGroup, Record<string, string>>;
+  /** True when its `buildout.requires` lists a distribution. */
+  declaresRequires?: boolean;
+}
+
+/**
+ * The file that makes `dir` a Python project (what zc.buildout develops
+ * and installs), if it has one: named in errors, since it cannot be run.
+ */
+export function pythonProjectFile(dir: string): string | undefined {
+  return PYTHON_PROJECT_FILES.find((name) => existsSync(join(dir, name)));
+}
+
+const PYTHON_PROJECT_FILES = [
+  "setup.py",
+  "pyproject.toml",
+  "setup.cfg",
+  "PKG-INFO",
+];
+
+/**
+ * The JSON value of the package.json `file`. A byte order mark before it
+ * (Windows editors write one) is skipped, as npm and Node skip it.
+ */
+export function readPackageJson(file: string): unknown {
+  const text = readFileSync(file, "utf8");
+  return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+}
+
+/**
+ * Reads `dir/package.json`. Its `name` is the package's, an npm scope's
+ * `@scope/spam` being `scope-spam` (as for distributions); without one,
+ * the directory's name.
+ *
+ * @throws {UserError} when it is missing, not JSON, its name holds another
+ *   `/` (it names the package's link file), or its `buildout` field is not
+ *   a map of groups to maps of strings.
+ */
+export function readPackage(dir: string): DevelopPackage {
+  const file = join(dir, "package.json");
+  let json: unknown;
+  try {
+    json = readPackageJson(file);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "ENOTDIR") {
+      // A file develop names (zc.buildout takes a setup script's path).
+      const name = basename(dir);
+      throw new UserError(
+        `${
+          oneLine(dir)
+        } is not a develop package: it is a file, not a package's directory or its package.json` +
+          (PYTHON_PROJECT_FILES.includes(name)
+            ? ` (a ${name} makes a Python project, which buildout cannot develop)`
+            : ""),
+      );
+    }
+    if (code === "ENOENT") {
+      const python = pythonProjectFile(dir);
+      throw new UserError(
+        `${oneLine(dir)} is not a develop package: it has no package.json` +
+          (python
+            ? ` (its ${python} makes it a Python project, which buildout cannot develop)`
+            : ""),
+      );
+    }
+    throw new UserError(
+      oneLine(`Couldn't read ${file}: ${fsReason(err)}`),
+    );
+  }
+  const meta = (json ?? {}) as {
+    name?: unknown;
+    version?: unknown;
+    buildout?: unknown;
+  };
+  const name = typeof meta.name === "string" && meta.name
+    ? unscopedName(meta.name)
+    : basename(dir);
+  // The name names the package's link file; a line break would split the
+  // database's list of links.
+  if (/[/\n\r]/.test(name)) {
+    throw new UserError(
+      `Invalid "name" in ${file}: ${clipped(name, pyRepr)} holds ${
+        name.includes("/")
+          ? "a '/' (only an npm scope's '@scope/name' may, known as " +
+            "'scope-name')"
+          : "a line break"
+      }`,
+    );
+  }
+  const version = typeof meta.version === "string" ? meta.version : undefined;
+  const requires = (meta.buildout as { requires?: unknown } | null)?.requires;
+  return {
+    name,
+    version,
+    dir,
+    entries: entryGroups(meta.buildout, file),
+    declaresRequires: Array.isArray(requires) && requires.length > 0,
+  };
+}
+
+/** What a package.json `buildout` field may hold. */
+const BUILDOUT_FIELD_KEYS = [
+  "recipes",
+  "uninstall",
+  "extensions",
+  "unload",
+  "requires",
+  "dependency-links",
+];
+const BUILDOUT_FIELD_LIST = `"${BUILDOUT_FIELD_KEYS.join('", "')}"`;
+
+/**
+ * The entry point groups of a package.json `buildout` field; `where`
+ * names the file in messages.
+ *
+ * @throws {UserError} when the field is not an object, holds a key it may
+ *   not (a misspelt group would otherwise leave the package silently
+ *   without recipes), or a group is not a map of names to module paths.
+ */
+export function entryGroups(
+  buildoutField: unknown,
+  where: string,
+): Record<EntryGroup, Record<string, string>> {
+  if (
+    buildoutField !== undefined &&
+    (typeof buildoutField !== "object" || Array.isArray(buildoutField))
+  ) {
+    throw new UserError(
+      `Invalid "buildout" in ${where}: expected an object with ${BUILDOUT_FIELD_LIST}`,
+    );
+  }
+  const field = (buildoutField ?? {}) as Record<string, unknown>;
+  for (const key in field) {
+    if (!BUILDOUT_FIELD_KEYS.includes(key)) {
+      throw new UserError(
+        `Invalid "buildout" in ${where}: unknown key ${
+          JSON.stringify(key)
+        } (it may hold ${BUILDOUT_FIELD_LIST})`,
+      );
+    }
+  }
+  return {
+    recipes: entryGroup(field, "recipes", where),
+    uninstall: entryGroup(field, "uninstall", where),
+    extensions: entryGroup(field, "extensions", where),
+    unload: entryGroup(field, "unload", where),
+  };
+}
+
+/** One group of {@link entryGroups}. */
+function entryGroup(
+  field: Record<string, unknown>,
+  group: EntryGroup,
+  where: string,
+): Record<string, string> {
+  const map = field[group] ?? {};
+  let valid = typeof map === "object" && !Array.isArray(map);
+  // A loop, not Object.values().every(): this runs for every distribution.
+  if (valid) {
+    for (const key in map as object) {
+      if (typeof (map as Record<string, unknown>)[key] !== "string") {
+        valid = false;
+      }
+    }
+  }
+  if (!valid) {
+    throw new UserError(
+      `Invalid "buildout.${group}" in ${where}: expected a map of entry point names to module paths`,
+    );
+  }
+  return map as Record<string, string>;
+}
+
+/**
+ * The directory a `<name>.egg-link` names: absolute, or relative to the
+ * link's directory when a relocatable buildout wrote it, so that a moved
+ * buildout still finds its develop packages before it links them again
+ * (extensions load first).
+ */
+export function eggLinkTarget(link: string): string {
+  return resolve(
+    dirname(link),
+    readFileSync(link, "utf8").split("\n")[0].trim(),
+  );
+}
