@@ -365,7 +365,7 @@ export default class Template implements Recipe {
 
   constructor(
     private readonly buildout: RecipeBuildout,
-    private readonly name: string,
+    name: string,
     private readonly options: RecipeOptions,
   ) {
     this.logger = buildout.logger(name);
