@@ -251,3 +251,13 @@ export function refusedByFileSystem(err: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * True for errors node:fs raises: an errno `code` (`ENAMETOOLONG`), with a
+ * `syscall` but for some calls (`symlinkSync` in Bun and Deno).
+ */
+export function isSystemError(err: unknown): err is Error & { code: string } {
+  const code = (err as { code?: unknown })?.code;
+  return err instanceof Error && typeof code === "string" &&
+    /^E[A-Z0-9]+$/.test(code);
+}

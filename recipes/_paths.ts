@@ -14,8 +14,14 @@ import {
   rmdirSync,
 } from "node:fs";
 import { join } from "node:path";
-import { clipped, fsReason, oneLine, UserError } from "../lib/errors.ts";
-import { isSystemError } from "../lib/fetch/archive/errors.ts";
+import {
+  clipped,
+  fsReason,
+  isSystemError,
+  oneLine,
+  UserError,
+} from "../lib/errors.ts";
+
 import { copyFile } from "../lib/fetch/copy_file.ts";
 import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";

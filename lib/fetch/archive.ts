@@ -24,16 +24,18 @@ import { basename, dirname, join, resolve, sep } from "node:path";
 import process from "node:process";
 import { pipeline } from "node:stream";
 import { createGunzip, gunzipSync } from "node:zlib";
-import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
+import {
+  clipped,
+  fsReason,
+  isSystemError,
+  oneLine,
+  UserError,
+} from "../errors.ts";
 import type { ExtractOptions } from "../recipe/api.ts";
 import { bunzip2 } from "./archive/bzip2.ts";
 import { type ArchiveFormat, detect } from "./archive/detect.ts";
 import { readDirectory } from "./archive/directory.ts";
-import {
-  ArchiveError,
-  DamagedArchive,
-  isSystemError,
-} from "./archive/errors.ts";
+import { ArchiveError, DamagedArchive } from "./archive/errors.ts";
 import { lunzip } from "./archive/lzip.ts";
 import { finalPath, place, type Placed } from "./archive/place.ts";
 import { readTar, readTarBytes, sourceError } from "./archive/tar.ts";

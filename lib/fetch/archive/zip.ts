@@ -11,7 +11,8 @@
 import * as fs from "node:fs";
 import { pipeline, Readable } from "node:stream";
 import { crc32, createInflateRaw } from "node:zlib";
-import { ArchiveError, DamagedArchive, isSystemError } from "./errors.ts";
+import { isSystemError } from "../../errors.ts";
+import { ArchiveError, DamagedArchive } from "./errors.ts";
 import { inflate, InflateError } from "./inflate.ts";
 import type { EntryType, MemberSink } from "./tree.ts";
 
