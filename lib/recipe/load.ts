@@ -27,7 +27,6 @@ import {
   resolve,
   sep,
 } from "node:path";
-import process from "node:process";
 import { pathToFileURL } from "node:url";
 import {
   addDoing,
@@ -44,6 +43,7 @@ import type { Dist } from "../dists/metadata.ts";
 import { DevelopLinks } from "./develop_links.ts";
 import { pyRepr } from "../install/pyrepr.ts";
 import { settled } from "../settled.ts";
+import { loadFailure } from "./load_failure.ts";
 import { JIT_SCALE, setJitScale } from "../jit_scale.ts";
 import {
   BUILTIN_SIGNATURE,
@@ -931,7 +931,7 @@ async function importEntry(
       "its top-level await",
     );
   } catch (err) {
-    let reason = loadFailure(err);
+    let reason = loadFailure(err, path);
     // The compiled executable's runtime cuts a module's path at `?` (by
     // path and by URL alike), then says it cannot find the file there.
     if (path.includes("?") && reason.includes(path)) {
@@ -964,32 +964,4 @@ async function importEntry(
 function defaultExport(module: Record<string, unknown>): unknown {
   const value = module.default as { __esModule?: unknown; default?: unknown };
   return typeof value === "object" && value?.__esModule ? value.default : value;
-}
-
-/**
- * Why importing a module failed, on one line, with the line and column of
- * a syntax error: Bun gives a `BuildMessage` with a `position` (several in
- * an `AggregateError`), Deno a code frame ending `at file:///m.js:1:26`
- * (coloured when the module could not be resolved).
- */
-function loadFailure(err: unknown): string {
-  const first = (err as { errors?: unknown[] } | undefined)?.errors?.[0] ??
-    err;
-  const { message, position } = (first ?? {}) as {
-    message?: unknown;
-    position?: { line?: unknown; column?: unknown } | null;
-  };
-  if (typeof message === "string" && position?.line !== undefined) {
-    return `${message} (line ${position.line}, column ${position.column})`;
-  }
-  // Deno colours the code frame of a module it cannot resolve. node:util
-  // is loaded here only: loaded at start, it cost --version 0.3 ms.
-  const text = process.getBuiltinModule("node:util").stripVTControlCharacters(
-    err instanceof Error ? err.message : String(err),
-  );
-  const frame = /\n\s*at \S+:(\d+):(\d+)\s*$/.exec(text);
-  if (frame) {
-    return `${text.split("\n")[0]} (line ${frame[1]}, column ${frame[2]})`;
-  }
-  return oneLine(text);
 }

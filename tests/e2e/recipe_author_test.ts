@@ -295,6 +295,19 @@ Deno.test("a syntax error in a recipe module is reported on one line with its pl
   );
 });
 
+Deno.test("a syntax error in a module the recipe imports names that module and its place", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, "import './h.js';\nexport default class {}\n");
+  sample.write("recipes", "h.js", "\n\nconst = 5;\n");
+  const result = await run(sample);
+  assert.equal(result.code, 1);
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.match(
+    lines[lines.length - 1],
+    /^Error: Couldn't load the module \/sample-buildout\/recipes\/recipe\.js \(.*\): .+ \(\/sample-buildout\/recipes\/h\.js, line 3, column 7\)$/,
+  );
+});
+
 Deno.test("TypeScript imports without '.ts' and CommonJS '.js' modules load (as under deno run)", async () => {
   using sample = await sampleBuildout();
   setUp(sample, "module.exports = require('./typed.ts').default;\n");

@@ -238,6 +238,25 @@ Deno.test(
 );
 
 Deno.test(
+  "a syntax error in a module the entry module imports names that module, not the entry module",
+  withDir(async (dir) => {
+    const { loader, pkg } = await defaultRecipe(dir, "./r.js", {
+      "r.js": "import './h.js';\nexport default class {}\n",
+      "h.js": "\n\nconst = 5;\n",
+    });
+    assert.throws(
+      () => loader.factory("pkg"),
+      (err: Error) =>
+        err instanceof UserError &&
+        err.message.startsWith(
+          `Couldn't load the module ${join(pkg, "r.js")} (`,
+        ) &&
+        err.message.endsWith(` (${join(pkg, "h.js")}, line 3, column 7)`),
+    );
+  }),
+);
+
+Deno.test(
   "a module importing a missing file is a one-line user error without colour codes",
   withDir(async (dir) => {
     const { loader } = await defaultRecipe(dir, "./r.js", {
