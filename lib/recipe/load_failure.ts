@@ -9,7 +9,7 @@ import { oneLine } from "../errors.ts";
 
 /**
  * Why importing the module at `path` failed, with the line and column of
- * a syntax error: Bun gives a `BuildMessage` with a `position` (several in
+ * a syntax error or of what threw while it loaded: Bun gives a `BuildMessage` with a `position` (several in
  * an `AggregateError`), Deno a code frame ending `at file:///m.js:1:26`
  * (coloured when the module could not be resolved).
  */
@@ -34,7 +34,38 @@ export function loadFailure(err: unknown, path: string): string {
       place(path, frame[1], { line: frame[2], column: frame[3] })
     })`;
   }
-  return oneLine(text);
+  const thrown = thrownAt(err);
+  return thrown
+    ? `${oneLine(text)} (${place(path, thrown[1], thrown.groups!)})`
+    : oneLine(text);
+}
+
+/**
+ * A frame of a stack trace, naming a file by path (Bun) or `file:` URL
+ * (Deno): `at f (/m.js:2:9)` or `at /m.js:3:1`. Paths inside the
+ * executable (`/$bunfs/`) are buildout's own code.
+ */
+const FRAME =
+  /^\s*at (?:[^(]* \()?((?:file:\/\/)?\/(?!\$bunfs\/).*?):(?<line>\d+):(?<column>\d+)\)?$/;
+
+/**
+ * The innermost frame in a file of the stack of `err`, an error a module
+ * threw while it loaded; builtins (`node:fs`) are skipped for the module
+ * calling them.
+ */
+function thrownAt(err: unknown): RegExpExecArray | undefined {
+  let stack: unknown;
+  try {
+    stack = (err as { stack?: unknown } | null)?.stack;
+  } catch {
+    // A stack getter that throws: nothing to read the place from.
+  }
+  if (typeof stack !== "string") return undefined;
+  for (const line of stack.split("\n")) {
+    const frame = FRAME.exec(line);
+    if (frame) return frame;
+  }
+  return undefined;
 }
 
 /**

@@ -308,6 +308,28 @@ Deno.test("a syntax error in a module the recipe imports names that module and i
   );
 });
 
+Deno.test("an error thrown while a recipe's modules load names where it was thrown", async () => {
+  using sample = await sampleBuildout();
+  // A circular import reading a binding before it is initialized.
+  setUp(
+    sample,
+    "import { b } from './b.ts';\nexport const a = 'A';\n" +
+      "export default class { install() { return b; } }\n",
+  );
+  sample.write(
+    "recipes",
+    "b.ts",
+    "import { a } from './recipe.js';\n\nexport const b: string = a.toLowerCase();\n",
+  );
+  const result = await run(sample);
+  assert.equal(result.code, 1);
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.match(
+    lines[lines.length - 1],
+    /^Error: Couldn't load the module \/sample-buildout\/recipes\/recipe\.js \(.*\): .*'a'.* \(\/sample-buildout\/recipes\/b\.ts, line 3, column \d+\)$/,
+  );
+});
+
 Deno.test("TypeScript imports without '.ts' and CommonJS '.js' modules load (as under deno run)", async () => {
   using sample = await sampleBuildout();
   setUp(sample, "module.exports = require('./typed.ts').default;\n");

@@ -257,6 +257,42 @@ Deno.test(
 );
 
 Deno.test(
+  "an error a module throws while it loads names where it was thrown",
+  withDir(async (dir) => {
+    const { loader, pkg } = await defaultRecipe(dir, "./r.js", {
+      "r.js": "import './h.js';\nexport default class {}\n",
+      "h.js": "export const v = 1;\nfunction boom() {\n" +
+        "  throw new Error('kaput');\n}\nboom();\n",
+    });
+    assert.throws(
+      () => loader.factory("pkg"),
+      (err: Error) =>
+        err instanceof UserError &&
+        new RegExp(
+          `^Couldn't load the module ${join(pkg, "r.js")} \\(.*\\): ` +
+            `kaput \\(${join(pkg, "h.js")}, line 3, column \\d+\\)$`,
+        ).test(err.message),
+    );
+  }),
+);
+
+Deno.test(
+  "an error the entry module throws while it loads gives its line and column",
+  withDir(async (dir) => {
+    const { loader } = await defaultRecipe(dir, "./r.js", {
+      "r.js": "export default class {}\n\nnull.foo;\n",
+    });
+    assert.throws(
+      () => loader.factory("pkg"),
+      (err: Error) =>
+        err instanceof UserError &&
+        /^Couldn't load the module \S+r\.js \(.*\): .+ \(line 3, column \d+\)$/
+          .test(err.message),
+    );
+  }),
+);
+
+Deno.test(
   "a module importing a missing file is a one-line user error without colour codes",
   withDir(async (dir) => {
     const { loader } = await defaultRecipe(dir, "./r.js", {
