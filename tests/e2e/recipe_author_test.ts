@@ -173,6 +173,32 @@ Error: The promise returned by the install method of part x never settled, and n
   );
 });
 
+Deno.test("an async recipe factory is one error saying recipes are constructed synchronously", async () => {
+  using sample = await sampleBuildout();
+  for (
+    const body of [
+      "return { install() { return []; } };",
+      // Its rejection must not be reported as a second, internal, error.
+      "throw new Error('not ready');",
+    ]
+  ) {
+    setUp(
+      sample,
+      `export default async function (buildout, name, options) { ${body} }\n`,
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      "While:\n  Installing.\n  Getting section x.\n  Initializing part x.\n" +
+        "Error: The recipe recipes of part x gave a promise, not a recipe: " +
+        "recipes are constructed synchronously, since other sections read " +
+        "the options they set, so its factory cannot be async; do " +
+        "asynchronous work in install or update\n",
+    );
+  }
+});
+
 Deno.test("a thrown non-Error value keeps its While: context and -D report", async () => {
   using sample = await sampleBuildout();
   setUp(sample, RETURNING);
