@@ -945,7 +945,9 @@ async function importEntry(
       { cause: err },
     );
   }
-  const value = name === "default" ? defaultExport(module) : module[name];
+  const value = name === "default"
+    ? defaultExport(module)
+    : module[name] ?? commonJsExport(module, name);
   if (typeof value !== "function") {
     throw new UserError(
       `The module ${clipped(path)} (${oneLine(where)}) has no ${
@@ -954,6 +956,21 @@ async function importEntry(
     );
   }
   return value;
+}
+
+/**
+ * Property `name` of the `module.exports` of a CommonJS `module`, which
+ * Deno (as Node) gives as the export `module.exports`: its named exports
+ * are only those a static reading finds, where Bun gives every property.
+ */
+function commonJsExport(
+  module: Record<string, unknown>,
+  name: string,
+): unknown {
+  const exports = module["module.exports"];
+  return typeof exports === "object" || typeof exports === "function"
+    ? (exports as Record<string, unknown> | null)?.[name]
+    : undefined;
 }
 
 /**

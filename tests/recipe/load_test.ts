@@ -205,6 +205,20 @@ Deno.test(
 );
 
 Deno.test(
+  "a named entry point of a CommonJS module is a property of its module.exports, however it was set",
+  withDir(async (dir) => {
+    linkRecipePackage(dir, "pkg", "./r.cjs:Recipe", {
+      // Built at run time: Deno's static reading of exports misses it.
+      "r.cjs": "const m = {};\nm.Recipe = class R { install() {} };\n" +
+        "module.exports = m;\n",
+    });
+    const loader = new RecipeLoader(dir);
+    await loader.preload(["pkg"]);
+    assert.equal(loader.factory("pkg").name, "R");
+  }),
+);
+
+Deno.test(
   "an entry point outside its develop package is refused, naming it",
   withDir(async (dir) => {
     const { loader, pkg } = await defaultRecipe(dir, "../r.ts", {
