@@ -4,7 +4,7 @@
  * says, and what an interrupted install leaves behind.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, symlinkSync } from "node:fs";
 import process from "node:process";
 import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
 
@@ -628,6 +628,16 @@ Deno.test("a develop package with an npm scope is known by its scoped name and a
     /\nError: Invalid "name" in \/sample-buildout\/recipes\/package\.json: 'acme\/greeter' holds a '\/' \(only an npm scope's '@scope\/name' may, known as 'scope-name'\)\n$/,
   );
   assert.equal(sample.cat(".installed.cfg"), before);
+});
+
+Deno.test("a link to itself in a develop package is left out of its signature, as zc.buildout leaves it", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, "export default class { install() { return []; } }\n");
+  symlinkSync("loop", sample.path("recipes", "loop"));
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nInstalling x.\n",
+  );
 });
 
 Deno.test("a develop package's package.json may start with a byte order mark, as npm and Node read it", async () => {

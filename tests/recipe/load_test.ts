@@ -435,6 +435,18 @@ Deno.test(
   }),
 );
 
+Deno.test(
+  "dirHash leaves out a link that names no file it can reach, a link to itself too, as zc.buildout does",
+  withDir((dir) => {
+    mkdirSync(join(dir, "pkg"));
+    writeFileSync(join(dir, "pkg", "r.js"), "export default 1;\n");
+    const before = dirHash(join(dir, "pkg"));
+    symlinkSync("loop", join(dir, "pkg", "loop"));
+    symlinkSync(join(dir, "gone.ts"), join(dir, "pkg", "dangling.ts"));
+    assert.equal(dirHash(join(dir, "pkg")), before);
+  }),
+);
+
 Deno.test("a built-in stands in for the Python recipe of its name in signatures zc.buildout wrote", () => {
   const loader = new RecipeLoader("/nonexistent");
   const eggs = "setuptools-44.1.1-py2.7.egg zc.buildout-2.13.8-py2.7.egg";
