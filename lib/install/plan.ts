@@ -60,6 +60,11 @@ function construct(
     : (factory as (...a: RecipeArgs) => Recipe)(buildout, name, options);
 }
 
+/** True when `value` is a promise or another object with a `then` method. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
 /** Split on whitespace, without empty items. */
 export function words(value: string | undefined): string[] {
   return (value ?? "").split(/\s+/).filter(Boolean);
@@ -220,6 +225,18 @@ export class PartPlan {
         () => construct(factory, this.buildout, name, options),
       );
       if (typeof recipe?.install !== "function") {
+        if (isThenable(recipe)) {
+          // Its rejection would be reported as a second, internal, error.
+          Promise.resolve(recipe).catch(() => {});
+          throw new UserError(
+            `The recipe ${clipped(spec)} of part ${
+              clipped(name)
+            } gave a promise, not a recipe: recipes are constructed ` +
+              "synchronously, since other sections read the options they " +
+              "set, so its factory cannot be async; do asynchronous work " +
+              "in install or update",
+          );
+        }
         throw new UserError(
           `The recipe ${clipped(spec)} of part ${
             clipped(name)

@@ -72,9 +72,7 @@ export function dirHash(
     ).map((e) => e.name);
     // A link to a file counts by what it points to, as in zc.buildout.
     const files = entries.filter((e) =>
-      (e.isFile() ||
-        e.isSymbolicLink() &&
-          statSync(join(path, e.name), { throwIfNoEntry: false })?.isFile()) &&
+      (e.isFile() || e.isSymbolicLink() && linksToFile(join(path, e.name))) &&
       kept(path, e.name)
     ).map((e) => e.name);
     hash.update(dirs.join(" "));
@@ -88,6 +86,19 @@ export function dirHash(
     throw unreadable(err);
   }
   return hash.digest("base64");
+}
+
+/**
+ * True when the link `path` leads to a file. One leading nowhere it can
+ * reach (missing, to itself, through a directory not to be searched) is
+ * left out, as zc.buildout leaves out what `os.path.exists` denies.
+ */
+function linksToFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -19,7 +19,6 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
-import process from "node:process";
 import { pathToFileURL } from "node:url";
 import {
   addDoing,
@@ -40,6 +39,7 @@ import {
   readPackage,
 } from "./package_json.ts";
 import { settled } from "../settled.ts";
+import { loadFailure } from "./load_failure.ts";
 import { JIT_SCALE, setJitScale } from "../jit_scale.ts";
 import {
   BUILTIN_SIGNATURE,
@@ -731,7 +731,7 @@ async function importEntry(
       "its top-level await",
     );
   } catch (err) {
-    let reason = loadFailure(err);
+    let reason = loadFailure(err, path);
     // The compiled executable's runtime cuts a module's path at `?` (by
     // path and by URL alike), then says it cannot find the file there.
     if (path.includes("?") && reason.includes(path)) {
@@ -745,7 +745,9 @@ async function importEntry(
       { cause: err },
     );
   }
-  const value = name === "default" ? defaultExport(module) : module[name];
+  const value = name === "default"
+    ? defaultExport(module)
+    : module[name] ?? commonJsExport(module, name);
   if (typeof value !== "function") {
     throw new UserError(
       `The module ${clipped(path)} (${oneLine(where)}) has no ${
@@ -757,6 +759,21 @@ async function importEntry(
 }
 
 /**
+ * Property `name` of the `module.exports` of a CommonJS `module`, which
+ * Deno (as Node) gives as the export `module.exports`: its named exports
+ * are only those a static reading finds, where Bun gives every property.
+ */
+function commonJsExport(
+  module: Record<string, unknown>,
+  name: string,
+): unknown {
+  const exports = module["module.exports"];
+  return typeof exports === "object" || typeof exports === "function"
+    ? (exports as Record<string, unknown> | null)?.[name]
+    : undefined;
+}
+
+/**
  * The default export of `module`. CommonJS compiled from ES modules (`tsc`,
  * Babel) sets `exports.default` and `exports.__esModule`: Bun imports that
  * `exports.default` as the default export, Deno the whole `exports`.
@@ -764,32 +781,4 @@ async function importEntry(
 function defaultExport(module: Record<string, unknown>): unknown {
   const value = module.default as { __esModule?: unknown; default?: unknown };
   return typeof value === "object" && value?.__esModule ? value.default : value;
-}
-
-/**
- * Why importing a module failed, on one line, with the line and column of
- * a syntax error: Bun gives a `BuildMessage` with a `position` (several in
- * an `AggregateError`), Deno a code frame ending `at file:///m.js:1:26`
- * (coloured when the module could not be resolved).
- */
-function loadFailure(err: unknown): string {
-  const first = (err as { errors?: unknown[] } | undefined)?.errors?.[0] ??
-    err;
-  const { message, position } = (first ?? {}) as {
-    message?: unknown;
-    position?: { line?: unknown; column?: unknown } | null;
-  };
-  if (typeof message === "string" && position?.line !== undefined) {
-    return `${message} (line ${position.line}, column ${position.column})`;
-  }
-  // Deno colours the code frame of a module it cannot resolve. node:util
-  // is loaded here only: loaded at start, it cost --version 0.3 ms.
-  const text = process.getBuiltinModule("node:util").stripVTControlCharacters(
-    err instanceof Error ? err.message : String(err),
-  );
-  const frame = /\n\s*at \S+:(\d+):(\d+)\s*$/.exec(text);
-  if (frame) {
-    return `${text.split("\n")[0]} (line ${frame[1]}, column ${frame[2]})`;
-  }
-  return oneLine(text);
 }

@@ -4,7 +4,7 @@
  * says, and what an interrupted install leaves behind.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, symlinkSync } from "node:fs";
 import process from "node:process";
 import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
 
@@ -173,6 +173,32 @@ Error: The promise returned by the install method of part x never settled, and n
   );
 });
 
+Deno.test("an async recipe factory is one error saying recipes are constructed synchronously", async () => {
+  using sample = await sampleBuildout();
+  for (
+    const body of [
+      "return { install() { return []; } };",
+      // Its rejection must not be reported as a second, internal, error.
+      "throw new Error('not ready');",
+    ]
+  ) {
+    setUp(
+      sample,
+      `export default async function (buildout, name, options) { ${body} }\n`,
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      "While:\n  Installing.\n  Getting section x.\n  Initializing part x.\n" +
+        "Error: The recipe recipes of part x gave a promise, not a recipe: " +
+        "recipes are constructed synchronously, since other sections read " +
+        "the options they set, so its factory cannot be async; do " +
+        "asynchronous work in install or update\n",
+    );
+  }
+});
+
 Deno.test("a thrown non-Error value keeps its While: context and -D report", async () => {
   using sample = await sampleBuildout();
   setUp(sample, RETURNING);
@@ -292,6 +318,41 @@ Deno.test("a syntax error in a recipe module is reported on one line with its pl
   assert.match(
     lines[lines.length - 1],
     /^Error: Couldn't load the module \/sample-buildout\/recipes\/recipe\.js \(entry point 'default' in "buildout\.recipes" of \/sample-buildout\/recipes\/package\.json\): .+ \(line 2, column 2\d\)$/,
+  );
+});
+
+Deno.test("a syntax error in a module the recipe imports names that module and its place", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, "import './h.js';\nexport default class {}\n");
+  sample.write("recipes", "h.js", "\n\nconst = 5;\n");
+  const result = await run(sample);
+  assert.equal(result.code, 1);
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.match(
+    lines[lines.length - 1],
+    /^Error: Couldn't load the module \/sample-buildout\/recipes\/recipe\.js \(.*\): .+ \(\/sample-buildout\/recipes\/h\.js, line 3, column 7\)$/,
+  );
+});
+
+Deno.test("an error thrown while a recipe's modules load names where it was thrown", async () => {
+  using sample = await sampleBuildout();
+  // A circular import reading a binding before it is initialized.
+  setUp(
+    sample,
+    "import { b } from './b.ts';\nexport const a = 'A';\n" +
+      "export default class { install() { return b; } }\n",
+  );
+  sample.write(
+    "recipes",
+    "b.ts",
+    "import { a } from './recipe.js';\n\nexport const b: string = a.toLowerCase();\n",
+  );
+  const result = await run(sample);
+  assert.equal(result.code, 1);
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.match(
+    lines[lines.length - 1],
+    /^Error: Couldn't load the module \/sample-buildout\/recipes\/recipe\.js \(.*\): .*'a'.* \(\/sample-buildout\/recipes\/b\.ts, line 3, column \d+\)$/,
   );
 });
 
@@ -567,6 +628,16 @@ Deno.test("a develop package with an npm scope is known by its scoped name and a
     /\nError: Invalid "name" in \/sample-buildout\/recipes\/package\.json: 'acme\/greeter' holds a '\/' \(only an npm scope's '@scope\/name' may, known as 'scope-name'\)\n$/,
   );
   assert.equal(sample.cat(".installed.cfg"), before);
+});
+
+Deno.test("a link to itself in a develop package is left out of its signature, as zc.buildout leaves it", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, "export default class { install() { return []; } }\n");
+  symlinkSync("loop", sample.path("recipes", "loop"));
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nInstalling x.\n",
+  );
 });
 
 Deno.test("a develop package's package.json may start with a byte order mark, as npm and Node read it", async () => {

@@ -206,6 +206,20 @@ Deno.test(
 );
 
 Deno.test(
+  "a named entry point of a CommonJS module is a property of its module.exports, however it was set",
+  withDir(async (dir) => {
+    linkRecipePackage(dir, "pkg", "./r.cjs:Recipe", {
+      // Built at run time: Deno's static reading of exports misses it.
+      "r.cjs": "const m = {};\nm.Recipe = class R { install() {} };\n" +
+        "module.exports = m;\n",
+    });
+    const loader = new RecipeLoader(dir);
+    await loader.preload(["pkg"]);
+    assert.equal(loader.factory("pkg").name, "R");
+  }),
+);
+
+Deno.test(
   "an entry point outside its develop package is refused, naming it",
   withDir(async (dir) => {
     const { loader, pkg } = await defaultRecipe(dir, "../r.ts", {
@@ -233,6 +247,61 @@ Deno.test(
       (err: Error) =>
         err instanceof UserError &&
         /^Couldn't load the module \S+r\.js \(.*\): .+ \(line 2, column 8\)$/
+          .test(err.message),
+    );
+  }),
+);
+
+Deno.test(
+  "a syntax error in a module the entry module imports names that module, not the entry module",
+  withDir(async (dir) => {
+    const { loader, pkg } = await defaultRecipe(dir, "./r.js", {
+      "r.js": "import './h.js';\nexport default class {}\n",
+      "h.js": "\n\nconst = 5;\n",
+    });
+    assert.throws(
+      () => loader.factory("pkg"),
+      (err: Error) =>
+        err instanceof UserError &&
+        err.message.startsWith(
+          `Couldn't load the module ${join(pkg, "r.js")} (`,
+        ) &&
+        err.message.endsWith(` (${join(pkg, "h.js")}, line 3, column 7)`),
+    );
+  }),
+);
+
+Deno.test(
+  "an error a module throws while it loads names where it was thrown",
+  withDir(async (dir) => {
+    const { loader, pkg } = await defaultRecipe(dir, "./r.js", {
+      "r.js": "import './h.js';\nexport default class {}\n",
+      "h.js": "export const v = 1;\nfunction boom() {\n" +
+        "  throw new Error('kaput');\n}\nboom();\n",
+    });
+    assert.throws(
+      () => loader.factory("pkg"),
+      (err: Error) =>
+        err instanceof UserError &&
+        new RegExp(
+          `^Couldn't load the module ${join(pkg, "r.js")} \\(.*\\): ` +
+            `kaput \\(${join(pkg, "h.js")}, line 3, column \\d+\\)$`,
+        ).test(err.message),
+    );
+  }),
+);
+
+Deno.test(
+  "an error the entry module throws while it loads gives its line and column",
+  withDir(async (dir) => {
+    const { loader } = await defaultRecipe(dir, "./r.js", {
+      "r.js": "export default class {}\n\nnull.foo;\n",
+    });
+    assert.throws(
+      () => loader.factory("pkg"),
+      (err: Error) =>
+        err instanceof UserError &&
+        /^Couldn't load the module \S+r\.js \(.*\): .+ \(line 3, column \d+\)$/
           .test(err.message),
     );
   }),
@@ -364,6 +433,18 @@ Deno.test(
     const before = dirHash(join(dir, "pkg"));
     writeFileSync(join(dir, "helper.ts"), "export const h = 2;\n");
     assert.notEqual(dirHash(join(dir, "pkg")), before);
+  }),
+);
+
+Deno.test(
+  "dirHash leaves out a link that names no file it can reach, a link to itself too, as zc.buildout does",
+  withDir((dir) => {
+    mkdirSync(join(dir, "pkg"));
+    writeFileSync(join(dir, "pkg", "r.js"), "export default 1;\n");
+    const before = dirHash(join(dir, "pkg"));
+    symlinkSync("loop", join(dir, "pkg", "loop"));
+    symlinkSync(join(dir, "gone.ts"), join(dir, "pkg", "dangling.ts"));
+    assert.equal(dirHash(join(dir, "pkg")), before);
   }),
 );
 
