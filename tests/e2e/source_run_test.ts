@@ -3,7 +3,11 @@
  * a user sees must not depend on which of the two runs a buildout.
  */
 import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
+import { inPidNamespace, pidNamespaceSkipReason } from "./chroot.ts";
 import { exec, ROOT, type Sample, sampleBuildout } from "./harness.ts";
 
 const DENO = join(ROOT, "node_modules", ".bin", "deno");
@@ -39,3 +43,45 @@ Deno.test("under deno run, annotate into a pipe its reader empties slowly prints
     `${piped.length} chars piped, ${file.length} in a file`,
   );
 });
+
+for (
+  const [signal, status] of [["SIGTERM", 143], ["SIGINT", 130], [
+    "SIGHUP",
+    129,
+  ]] as const
+) {
+  Deno.test({
+    name: `under deno run, as a container's PID 1, ${signal} ends the run ` +
+      `with status ${status}, as the executable does` +
+      (pidNamespaceSkipReason ? ` (skipped: ${pidNamespaceSkipReason})` : ""),
+    ignore: pidNamespaceSkipReason !== null,
+    async fn() {
+      using sample = await sampleBuildout();
+      sample.write(
+        "buildout.cfg",
+        "[buildout]\nparts = wait\n\n[wait]\nrecipe = command\n" +
+          "command = touch started && sleep 20\n",
+      );
+      const unshare = spawn(...inPidNamespace(DENO, ["run", "-A", MAIN]), {
+        cwd: sample.dir,
+        env: { ...process.env, HOME: sample.home },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      unshare.stderr.on("data", (chunk) => stderr += chunk);
+      const ended = new Promise((done) =>
+        unshare.on("close", (code, signal) => done({ code, signal }))
+      );
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(sample.path("started")) && Date.now() < deadline) {
+        await new Promise((wait) => setTimeout(wait, 10));
+      }
+      const children = `/proc/${unshare.pid}/task/${unshare.pid}/children`;
+      process.kill(Number(readFileSync(children, "utf8").trim()), signal);
+      // Not SIGSEGV (most times): Deno crashed sending a process 1 its own
+      // signal.
+      assert.deepEqual(await ended, { code: status, signal: null });
+      assert.equal(stderr, `Error: Interrupted by ${signal}\n`);
+    },
+  });
+}
