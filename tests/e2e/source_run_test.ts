@@ -85,3 +85,23 @@ for (
     },
   });
 }
+
+Deno.test("under deno run, substitutions nested deeper than the stack are a user error", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\nx = ${s:v0}\n\n[s]\n" +
+      Array.from({ length: 20_000 }, (_, i) => `v${i} = \${:v${i + 1}}\n`)
+        .join("") +
+      "v20000 = end\n",
+  );
+  const result = await shell(sample, "$0");
+  assert.equal(result.code, 1);
+  // Not an internal error: V8 words an overflow met compiling a regular
+  // expression as a SyntaxError.
+  assert.match(
+    result.stderr,
+    /\nError: Too many nested substitutions \(\d+\) at \$\{s:v\d+\}\n$/,
+  );
+  assert.doesNotMatch(result.stderr, /internal error/);
+});
