@@ -128,6 +128,51 @@ export function writeFd(fd: 1 | 2, text: string): void {
 
 let stdoutRefusal: string | undefined;
 
+/** The `console` methods that write. */
+const CONSOLE_WRITERS = [
+  "log",
+  "info",
+  "debug",
+  "warn",
+  "error",
+  "trace",
+  "dir",
+  "dirxml",
+  "table",
+  "group",
+  "groupCollapsed",
+  "assert",
+  "count",
+  "countReset",
+  "timeEnd",
+  "timeLog",
+];
+
+/**
+ * Makes `console`, which recipes print with, drop what stdout or stderr
+ * refuses (see {@link LOG_REFUSED}) instead of throwing it into the
+ * recipe, as Bun's console does: under Deno, a recipe's console.log with
+ * the log on a full disk failed its part.
+ */
+export function dropRefusedConsoleWrites(): void {
+  const methods = console as unknown as Record<
+    string,
+    (...args: unknown[]) => unknown
+  >;
+  for (const name of CONSOLE_WRITERS) {
+    const method = methods[name];
+    if (typeof method !== "function") continue;
+    methods[name] = function (this: unknown, ...args: unknown[]) {
+      try {
+        return method.apply(this, args);
+      } catch (err) {
+        const code = String((err as { code?: unknown }).code);
+        if (!LOG_REFUSED.has(code)) throw err;
+      }
+    };
+  }
+}
+
 /**
  * Why standard output took no more (`no space left on device`), or
  * undefined; a reader that stopped (`buildout | head`) is not a refusal.

@@ -105,3 +105,38 @@ Deno.test("under deno run, substitutions nested deeper than the stack are a user
   );
   assert.doesNotMatch(result.stderr, /internal error/);
 });
+
+Deno.test({
+  name: "under deno run, a recipe's console.log with the log on a full " +
+    "disk leaves its part installed",
+  ignore: !existsSync("/dev/full"),
+  fn: async () => {
+    using sample = await sampleBuildout();
+    sample.mkdir("r");
+    sample.write(
+      "r",
+      "package.json",
+      '{"name": "r", "buildout": {"recipes": {"default": "./r.js"}}}',
+    );
+    sample.write(
+      "r",
+      "r.js",
+      "export default class R {\n" +
+        "  install() { console.log('made'); console.info('done'); }\n" +
+        "}\n",
+    );
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\ndevelop = r\nparts = a\n\n[a]\nrecipe = r\n",
+    );
+    const result = await shell(sample, "$0 > /dev/full");
+    // As with the executable: the log is cut short, the run goes on.
+    assert.equal(
+      result.stderr,
+      "Warning: Couldn't write to standard output: no space left on device; " +
+        "the log was cut short.\n",
+    );
+    assert.equal(result.code, 0);
+    assert.match(sample.cat(".installed.cfg"), /^parts = a$/m);
+  },
+});
