@@ -10,7 +10,6 @@ import {
   lstatSync,
   readdirSync,
   renameSync,
-  rmSync,
 } from "node:fs";
 import { join } from "node:path";
 import { clipped, fsReason, oneLine, UserError } from "../lib/errors.ts";
@@ -20,6 +19,7 @@ import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
 import { urlPath } from "../lib/fetch/url_path.ts";
 import { isDirectory, isFile } from "../lib/fs_kinds.ts";
+import { removePath } from "../lib/remove_path.ts";
 
 export { isDirectory, isFile };
 
@@ -66,7 +66,7 @@ function readable(path: string): boolean {
 /** Removes a file, link or directory tree; nothing if it does not exist. */
 export function removeTree(path: string): void {
   try {
-    rmSync(path, { recursive: true, force: true });
+    removePath(path, { recursive: true, force: true });
   } catch (err) {
     // Nothing is below a file (parts is one): what creates the path next
     // reports it in words. force ignores only ENOENT.

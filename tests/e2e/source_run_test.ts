@@ -7,7 +7,11 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { inPidNamespace, pidNamespaceSkipReason } from "./chroot.ts";
+import {
+  inPidNamespace,
+  mountSkipReason,
+  pidNamespaceSkipReason,
+} from "./chroot.ts";
 import { exec, ROOT, type Sample, sampleBuildout } from "./harness.ts";
 
 const DENO = join(ROOT, "node_modules", ".bin", "deno");
@@ -138,5 +142,35 @@ Deno.test({
     );
     assert.equal(result.code, 0);
     assert.match(sample.cat(".installed.cfg"), /^parts = a$/m);
+  },
+});
+
+Deno.test({
+  name: "under deno run, uninstalling a part with a file system mounted in " +
+    "it is the executable's one-line error naming the path" +
+    (mountSkipReason ? ` (skipped: ${mountSkipReason})` : ""),
+  ignore: mountSkipReason !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = a\n[a]\nrecipe = mkdir\npaths = var\n" +
+        "remove-on-update = true\n",
+    );
+    assert.equal((await shell(sample, "$0")).code, 0);
+    sample.write("buildout.cfg", "[buildout]\nparts =\n");
+    // A volume mounted on the directory the part made.
+    const result = await shell(
+      sample,
+      `exec unshare -m sh -c 'mount -t tmpfs tmpfs var && exec $0' "$0"`,
+    );
+    // Not an internal error: Deno's rmSync errors name no path.
+    assert.equal(
+      sample.normalize(result.stderr),
+      "While:\n  Installing.\n  Uninstalling a.\n" +
+        "Error: Device or resource busy: /sample-buildout/var " +
+        "(is something mounted there?)\n",
+    );
+    assert.equal(result.code, 1);
   },
 });
