@@ -3,9 +3,14 @@ import { run } from "./lib/cli.ts";
 import type { SelfCommand } from "./lib/commands/bootstrap.ts";
 import { holdIgnoredSignals } from "./lib/interrupt.ts";
 import { connectJitScale, JIT_SCALE, setJitScale } from "./lib/jit_scale.ts";
+import { dropRefusedConsoleWrites } from "./lib/log.ts";
 
-// Deno's own handlers would end the run on a signal it inherited ignored.
-if (process.versions.deno) holdIgnoredSignals();
+if (process.versions.deno) {
+  // Deno's own handlers would end the run on a signal it inherited ignored.
+  holdIgnoredSignals();
+  // Deno's console throws what a full disk refuses; Bun's drops it.
+  dropRefusedConsoleWrites();
+}
 
 /** Bun's JIT setting, where this runs on Bun. */
 const bunUnsafe = (globalThis as {

@@ -15,10 +15,12 @@ export class UserError extends Error {
 /**
  * True for a stack overflow: input nested deeper than the stack
  * (substitution chains, condition expressions), reported as a user error
- * where it overflowed.
+ * where it overflowed. V8 (Deno) words one met while compiling a regular
+ * expression as a SyntaxError.
  */
 export function isStackOverflow(err: unknown): boolean {
-  return err instanceof RangeError && err.message.includes("call stack");
+  return (err instanceof RangeError && err.message.includes("call stack")) ||
+    (err instanceof SyntaxError && err.message.endsWith(": Stack overflow"));
 }
 
 /** A required option is missing: `Missing option: section:option`. */

@@ -30,6 +30,12 @@ const GRACE_MS = 3000;
  */
 const SIGNAL_WAIT_MS = 50;
 
+/** How long the run waits for its own signal to end it. */
+const SIGNAL_DELIVERY_MS = 1000;
+
+/** What endRun waits on: nothing ever wakes it before its timeout. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 /**
  * Makes SIGINT, SIGTERM and SIGHUP end the run (see {@link endRun}); while
  * output waits for its reader, by their default action. A signal ignored
@@ -120,9 +126,14 @@ function endRun(signal: EndingSignal): never {
   endDescendants(GRACE_MS);
   removeTempFiles();
   process.removeAllListeners(signal);
-  process.kill(process.pid, signal);
-  // Still here: the signal is ignored, as it is for a process 1 (buildout
-  // as a container's command) without a handler.
+  // A process 1 (buildout as a container's command) ignores a signal it has
+  // no handler for; Deno, sending it there, ended with SIGSEGV.
+  if (process.pid !== 1) {
+    process.kill(process.pid, signal);
+    // Still here: Deno acts on the signal from another thread, a moment
+    // later; exiting at once ended the run with a status instead.
+    Atomics.wait(PAUSE, 0, 0, SIGNAL_DELIVERY_MS);
+  }
   process.exit(128 + SIGNALS[signal]);
 }
 

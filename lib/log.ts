@@ -93,15 +93,28 @@ export function writeFd(fd: 1 | 2, text: string): void {
     writeFd(2, erase);
   }
   try {
-    // The string itself first: a copy as bytes only for what is left.
-    const written = writeOnce(quickDescriptor(fd), text);
-    if (written < Buffer.byteLength(text)) {
-      let bytes = Buffer.from(text).subarray(written);
+    const out = quickDescriptor(fd);
+    const limit = writeLimit[fd];
+    let bytes: Uint8Array | undefined;
+    if (text.length * 3 <= limit) {
+      // The string itself first: a copy as bytes only for what is left.
+      const written = writeOnce(out, text);
+      if (written < Buffer.byteLength(text)) {
+        bytes = Buffer.from(text).subarray(written);
+      }
+    } else {
+      bytes = Buffer.from(text);
+      for (let n = 1; n && bytes.length; bytes = bytes.subarray(n)) {
+        n = writeOnce(out, bytes.subarray(0, limit));
+      }
+    }
+    if (bytes?.length) {
+      let rest = bytes;
       waitForReader(() => {
-        while (bytes.length) {
-          const n = writeOnce(fd, bytes);
+        while (rest.length) {
+          const n = writeOnce(fd, rest.subarray(0, limit));
           if (!n) Atomics.wait(PAUSE, 0, 0, 1);
-          bytes = bytes.subarray(n);
+          rest = rest.subarray(n);
         }
       });
     }
@@ -136,6 +149,51 @@ export function writeStanding(text: string, erase?: string): void {
   standing = erase;
 }
 
+/** The `console` methods that write. */
+const CONSOLE_WRITERS = [
+  "log",
+  "info",
+  "debug",
+  "warn",
+  "error",
+  "trace",
+  "dir",
+  "dirxml",
+  "table",
+  "group",
+  "groupCollapsed",
+  "assert",
+  "count",
+  "countReset",
+  "timeEnd",
+  "timeLog",
+];
+
+/**
+ * Makes `console`, which recipes print with, drop what stdout or stderr
+ * refuses (see {@link LOG_REFUSED}) instead of throwing it into the
+ * recipe, as Bun's console does: under Deno, a recipe's console.log with
+ * the log on a full disk failed its part.
+ */
+export function dropRefusedConsoleWrites(): void {
+  const methods = console as unknown as Record<
+    string,
+    (...args: unknown[]) => unknown
+  >;
+  for (const name of CONSOLE_WRITERS) {
+    const method = methods[name];
+    if (typeof method !== "function") continue;
+    methods[name] = function (this: unknown, ...args: unknown[]) {
+      try {
+        return method.apply(this, args);
+      } catch (err) {
+        const code = String((err as { code?: unknown }).code);
+        if (!LOG_REFUSED.has(code)) throw err;
+      }
+    };
+  }
+}
+
 /**
  * Why standard output took no more (`no space left on device`), or
  * undefined; a reader that stopped (`buildout | head`) is not a refusal.
@@ -158,6 +216,18 @@ function writeOnce(fd: number, data: string | Uint8Array): number {
 const quick: number[] = [];
 
 /**
+ * What a pipe takes whole or not at all (POSIX's PIPE_BUF): Deno's
+ * `writeSync` goes on writing until all is written, and when the pipe
+ * fills midway throws EAGAIN without saying how much went, which was then
+ * written again. No more than this goes to a pipe (or a terminal or
+ * socket) in one write, so a full pipe means nothing went.
+ */
+const PIPE_BUF = 4096;
+
+/** By descriptor: the most one write gives it, set by quickDescriptor. */
+const writeLimit: number[] = [];
+
+/**
  * A descriptor writing where `fd` does without ever waiting: for a pipe or
  * a terminal, which a reader can leave full (`buildout | less` left on a
  * page, Ctrl-S), a non-blocking one of its own (the shell's stays as it
@@ -167,8 +237,12 @@ const quick: number[] = [];
 function quickDescriptor(fd: 1 | 2): number {
   if (quick[fd] !== undefined) return quick[fd];
   quick[fd] = fd;
+  writeLimit[fd] = Infinity;
   try {
     const stat = fstatSync(fd);
+    if (stat.isFIFO() || stat.isCharacterDevice() || stat.isSocket()) {
+      writeLimit[fd] = PIPE_BUF;
+    }
     if (stat.isFIFO() || stat.isCharacterDevice()) {
       quick[fd] = openSync(
         `/proc/self/fd/${fd}`,

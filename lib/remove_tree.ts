@@ -6,9 +6,10 @@
  * again, the directories of the tree the user running owns are given
  * owner write and search permission, and the removal is tried once more.
  */
-import { chmodSync, lstatSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
+import { removePath } from "./remove_path.ts";
 
 /**
  * Removes `path` and everything under it; nothing if it does not exist.
@@ -17,11 +18,11 @@ import process from "node:process";
  */
 export function removeTree(path: string): void {
   try {
-    rmSync(path, { recursive: true, force: true });
+    removePath(path, { recursive: true, force: true });
   } catch (err) {
     const code = (err as { code?: string }).code;
     if ((code !== "EACCES" && code !== "EPERM") || !unlock(path)) throw err;
-    rmSync(path, { recursive: true, force: true });
+    removePath(path, { recursive: true, force: true });
   }
 }
 

@@ -15,7 +15,7 @@
  *   entry point runs `uninstall_cmds` the same way.
  */
 import { spawn } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { clipped, fsReason, oneLine, UserError } from "../lib/errors.ts";
 import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
@@ -29,6 +29,7 @@ import type {
   RecipeLogger,
   RecipeOptions,
 } from "../lib/recipe/api.ts";
+import { removePath } from "../lib/remove_path.ts";
 
 /** How a child process ended. */
 interface Exit {
@@ -126,7 +127,7 @@ export default class Command implements Recipe {
     // `git clone` or `mkdir` would find it there.
     const removeMade = () => {
       for (const path of made.filter(exists)) {
-        rmSync(path, { recursive: true, force: true });
+        removePath(path, { recursive: true, force: true });
       }
     };
     trackCleanup(removeMade);
@@ -195,7 +196,7 @@ async function runCommands(cmds: string, shell: string): Promise<void> {
       );
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removePath(dir, { recursive: true, force: true });
   }
 }
 

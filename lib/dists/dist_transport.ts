@@ -7,7 +7,6 @@
  * it again: a body cut off without a Content-Length looks complete, and a
  * cached copy would be used, and fail, on every later run.
  */
-import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Options } from "../buildout.ts";
 import { extractToNewDirectory } from "../fetch/archive.ts";
@@ -18,6 +17,7 @@ import { logger } from "../log.ts";
 import type { RecipeLogger } from "../recipe/api.ts";
 import { readPage } from "./read_page.ts";
 import type { DistTransport } from "./transport.ts";
+import { removePath } from "../remove_path.ts";
 
 // zc.buildout says "Getting distribution for ..." itself; the download
 // utility's "Downloading URL" is only worth a debug line here.
@@ -50,7 +50,7 @@ export function distTransport(main: Options): DistTransport {
         await extractToNewDirectory(archive, destination);
       } catch (err) {
         if (err instanceof ArchiveError && stored.delete(resolve(archive))) {
-          rmSync(archive, { force: true });
+          removePath(archive, { force: true });
         }
         throw err;
       }

@@ -7,7 +7,7 @@
  * what was got are resolved the same way, breadth first. All calls share
  * one working set, so every project has one version per run.
  */
-import { existsSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import {
   addDoing,
   clipped,
@@ -31,6 +31,7 @@ import type { DownloadResult } from "../recipe/api.ts";
 import { Slots, type Urgency } from "./slots.ts";
 import type { DistTransport } from "./transport.ts";
 import { compareVersions, isFinal } from "./version.ts";
+import { removePath } from "../remove_path.ts";
 
 /** How the installer picks. */
 export interface InstallerOptions {
@@ -554,7 +555,7 @@ export class Installer {
       }
       throw err;
     } finally {
-      if (fetched.isTemp) rmSync(fetched.path, { force: true });
+      if (fetched.isTemp) removePath(fetched.path, { force: true });
     }
     // The run is over: nothing will move it into place.
     if (this.stopped) eggs.discard(prepared);

@@ -37,7 +37,6 @@ import {
   openSync,
   readFileSync,
   renameSync,
-  rmSync,
   type Stats,
   statSync,
   writeFileSync,
@@ -52,6 +51,7 @@ import { pyRepr } from "../pyrepr.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { APPEND_RESOLVED, trustedFile } from "../trusted_links.ts";
+import { removePath } from "../remove_path.ts";
 
 /** Options as saved: each value exactly as the part had it. */
 export type SavedOptions = Map<string, string>;
@@ -363,7 +363,7 @@ export class InstallDatabase {
 
   /** Deletes the file (a buildout without parts keeps none). */
   remove(): void {
-    if (this.path) rmSync(this.path, { force: true });
+    if (this.path) removePath(this.path, { force: true });
     this.exists = false;
   }
 

@@ -16,7 +16,6 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -35,6 +34,7 @@ import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { logger } from "../log.ts";
 import { readPackage } from "../recipe/package_json.ts";
 import { pyRepr } from "../pyrepr.ts";
+import { removePath } from "../remove_path.ts";
 
 const MAGIC = /[*?[]/;
 
@@ -159,7 +159,7 @@ export function developPackages(
       }
     }
   } catch (err) {
-    for (const link of made) rmSync(link, { force: true });
+    for (const link of made) removePath(link, { force: true });
     throw err;
   }
   return written;

@@ -20,12 +20,12 @@ import {
   constants,
   openSync,
   readFileSync,
-  rmSync,
   writeFileSync,
 } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { oneLine, refusedByFileSystem, UserError } from "../errors.ts";
 import { REFUSALS } from "./_lock_file.ts";
+import { removePath } from "../remove_path.ts";
 
 /** The journal of the database `installed` (its file name plus this). */
 export const PENDING_SUFFIX = ".pending";
@@ -73,7 +73,7 @@ export class PendingPaths {
     try {
       // A new part's first paths replace what a previous part left, in a
       // file created anew.
-      if (this.written !== part) rmSync(this.path, { force: true });
+      if (this.written !== part) removePath(this.path, { force: true });
       const fd = openSync(this.path, APPEND, 0o644);
       try {
         writeFileSync(fd, text);
@@ -140,7 +140,7 @@ export class PendingPaths {
   clear(): void {
     if (this.path === undefined) return;
     try {
-      rmSync(this.path, { force: true });
+      removePath(this.path, { force: true });
     } catch (err) {
       if (!REFUSALS.has((err as { code?: string }).code ?? "")) throw err;
     }

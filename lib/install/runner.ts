@@ -5,7 +5,7 @@
  * are uninstalled in reverse order, then each part is installed or updated.
  * The database is saved after every part whose record changed.
  */
-import { existsSync, lstatSync, rmSync } from "node:fs";
+import { existsSync, lstatSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
@@ -64,6 +64,7 @@ import {
 } from "../directories.ts";
 import { settled } from "../settled.ts";
 import { JIT_SCALE, setJitScale } from "../jit_scale.ts";
+import { removePath } from "../remove_path.ts";
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | undefined)?.then === "function";
@@ -859,7 +860,7 @@ class InstallRun {
         continue;
       }
       if (stat.isDirectory()) removeTree(path);
-      else rmSync(path, { force: true });
+      else removePath(path, { force: true });
     }
   }
 

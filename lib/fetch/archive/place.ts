@@ -9,7 +9,6 @@ import {
   lstatSync,
   readdirSync,
   renameSync,
-  rmSync,
   type Stats,
   statSync,
 } from "node:fs";
@@ -18,6 +17,7 @@ import process from "node:process";
 import { trustedOwners, UntrustedLink } from "../../trusted_links.ts";
 import { UserError } from "../../errors.ts";
 import { ArchiveError } from "./errors.ts";
+import { removePath } from "../../remove_path.ts";
 
 /** What to do with a top-level entry that already exists. */
 export type OnExisting = (path: string) => "merge" | "skip";
@@ -110,7 +110,7 @@ export function place(
   } catch (err) {
     for (const target of done) {
       if (added.includes(target)) {
-        rmSync(target, { recursive: true, force: true });
+        removePath(target, { recursive: true, force: true });
       }
     }
     throw err;
