@@ -230,14 +230,21 @@ export async function bundle(
     if (uncachedDists.length) {
       const list = uncachedDists.map((dist) => `\n  ${dist}`).join("");
       if (!args.ignoreUncached) {
+        const eggs = main.require("eggs-directory");
+        // One shared by other buildouts (user defaults often set it) is
+        // theirs too: removing from it is no remedy, building beside it is.
+        const remedy = holds(directory, eggs)
+          ? "remove its directory there and bundle again."
+          : `${eggs} is outside the buildout directory: run ` +
+            "`buildout buildout:eggs-directory=eggs bundle` to get them " +
+            "into one inside.";
         throw new UserError(
           "bundle could not capture these distributions in the download " +
             `cache, so the offline build would miss them:${list}` +
             "\nA distribution an earlier run unpacked into the eggs directory " +
-            "is not downloaded again: remove its directory there and bundle " +
-            "again. One from a find-links directory outside the buildout " +
-            "directory is never copied: move that directory inside it. Use " +
-            "--ignore-uncached to bundle anyway.",
+            `is not downloaded again: ${remedy} One from a find-links ` +
+            "directory outside the buildout directory is never copied: move " +
+            "that directory inside it. Use --ignore-uncached to bundle anyway.",
         );
       }
       logger.warn(`Not in the download cache, bundled anyway:${list}`);

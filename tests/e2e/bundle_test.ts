@@ -590,6 +590,48 @@ async function distributionsOutsideTheCache(
   assert.equal(inside.code, 0, inside.output);
 }
 
+Deno.test("bundle of a buildout whose user defaults share an eggs directory says how to bundle without emptying it", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", ""));
+  const server = await startServer(links);
+  try {
+    // As Plone developers' defaults do: one eggs directory for all buildouts.
+    const shared = join(sample.home, ".buildout", "eggs");
+    sample.mkdir(shared);
+    sample.write(
+      sample.home,
+      ".buildout/default.cfg",
+      `[buildout]\neggs-directory = ${shared}\n`,
+    );
+    const dir = sample.tmpdir("project");
+    sample.write(
+      dir,
+      "buildout.cfg",
+      `[buildout]\nparts = a\nfind-links = ${server.url}\n` +
+        "[versions]\nspam = 1\n[a]\nrecipe = spam\n",
+    );
+    const built = await sample.system([], { cwd: dir });
+    assert.equal(built.code, 0, built.output);
+    const refused = await sample.system(["bundle"], { cwd: dir });
+    assert.equal(refused.code, 1, refused.output);
+    assert.match(
+      refused.stderr,
+      /^ {2}spam 1 \(.*\/\.buildout\/eggs\/spam-1\)$/m,
+    );
+    assert.doesNotMatch(refused.stderr, /remove its directory there/);
+    const hint = refused.stderr.match(/run `buildout ([^`]*)`/);
+    assert.ok(hint, refused.stderr);
+    const bundled = await sample.system(hint[1].split(" "), { cwd: dir });
+    assert.equal(bundled.code, 0, bundled.output);
+    assert.match(bundled.stdout, /Got spam 1\./);
+    // The other buildouts' copy is still there.
+    assert.ok(existsSync(join(shared, "spam-1", "package.json")));
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("bundle carries the distributions of a find-links location that is the buildout directory, not those of a link inside to elsewhere", async () => {
   using sample = await sampleBuildout();
   const dir = sample.tmpdir("project");
