@@ -69,9 +69,17 @@ export async function fetchText(
     return readConfigText(path, url);
   } catch (err) {
     if (err instanceof UserError) throw err;
+    // A copy in the extends cache is the file to look at (its mode, owner).
+    const cached = !isTemp && !/^file:/i.test(url);
     throw new UserError(
       oneLine(
-        `Error downloading extends for URL ${clipped(url)}: ${fsReason(err)}`,
+        cached
+          ? `Couldn't read ${clipped(path)}, the extends-cache copy of ${
+            clipped(url)
+          }: ${fsReason(err)}`
+          : `Error downloading extends for URL ${clipped(url)}: ${
+            fsReason(err)
+          }`,
       ),
     );
   } finally {

@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readdirSync } from "node:fs";
+import { chmodSync, readdirSync } from "node:fs";
+import { asNobody, giveToNobody, nobodySkipReason } from "./as_nobody.ts";
 import {
   mkdir,
   type RunResult,
@@ -344,4 +345,32 @@ Deno.test("a relative extends with .. is cached under its URL as written", async
       .sort(),
   );
   s.assertNoTemporaries();
+});
+
+Deno.test({
+  name: "offline, a cached copy the user may not read is named by its path" +
+    (nobodySkipReason ? ` (skipped: ${nobodySkipReason})` : ""),
+  ignore: nobodySkipReason !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    await using s = await new Session(sample).start();
+    s.serve("base.cfg", "[buildout]\nparts =\n");
+    sample.mkdir("cache");
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nextends = ${s.url}base.cfg\nextends-cache = cache\n`,
+    );
+    await s.buildout("annotate");
+    assert.deepEqual(readdirSync(sample.path("cache")), [s.hashOf("base.cfg")]);
+    chmodSync(sample.path("cache", s.hashOf("base.cfg")), 0);
+    giveToNobody(sample);
+    const result = await asNobody(sample, "-o annotate");
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      sample.normalize(result.stderr).replaceAll(s.url, "http://localhost/"),
+      "While:\n  Initializing.\nError: Couldn't read " +
+        `/sample-buildout/cache/${s.hashOf("base.cfg")}, the extends-cache ` +
+        "copy of http://localhost/base.cfg: permission denied\n",
+    );
+  },
 });

@@ -6,38 +6,14 @@
  * so they need root; ignored otherwise, saying why.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, readdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import process from "node:process";
-import { type Sample, sampleBuildout } from "./harness.ts";
+import { join } from "node:path";
+import { asNobody, giveToNobody, nobodySkipReason } from "./as_nobody.ts";
+import { sampleBuildout } from "./harness.ts";
 import { pack, writePackage, writeTree } from "./recipe_fixtures.ts";
 
-const notRoot = process.getuid?.() !== 0;
-const skipNote = notRoot ? " (skipped: needs root to run as another user)" : "";
-const NOBODY = 65534;
-
-/** Gives the sample (its home and TMPDIR too) to nobody. */
-function giveToNobody(sample: Sample): void {
-  for (const dir of [sample.testDir, dirname(sample.testDir)]) {
-    chmodSync(dir, 0o755);
-  }
-  for (const dir of [sample.dir, sample.home, sample.runTmpdir]) {
-    spawnSync("chown", ["-R", `${NOBODY}:${NOBODY}`, dir]);
-  }
-}
-
-/** Runs the executable in the sample as nobody. */
-function asNobody(sample: Sample, args = "") {
-  return sample.system(args, {
-    through: [
-      "setpriv",
-      `--reuid=${NOBODY}`,
-      `--regid=${NOBODY}`,
-      "--clear-groups",
-    ],
-  });
-}
+const skipNote = nobodySkipReason ? ` (skipped: ${nobodySkipReason})` : "";
+const notRoot = nobodySkipReason !== null;
 
 Deno.test({
   name: "a part unpacked from an archive with read-only directories is " +
