@@ -5,7 +5,7 @@
  * are uninstalled in reverse order, then each part is installed or updated.
  * The database is saved after every part whose record changed.
  */
-import { existsSync, lstatSync, rmSync } from "node:fs";
+import { existsSync, lstatSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
@@ -49,7 +49,7 @@ import { pyRepr } from "../pyrepr.ts";
 import { realPaths } from "./signature.ts";
 import { bundleWrites } from "../commands/bundle_paths.ts";
 import { holds } from "../path_holds.ts";
-import { removeTree } from "../remove_tree.ts";
+import { removeFile, removeTree } from "../remove_tree.ts";
 import { sweepAbandoned } from "../fetch/hidden_temp.ts";
 import { OtherBuildouts } from "./other_buildout.ts";
 import {
@@ -859,7 +859,7 @@ class InstallRun {
         continue;
       }
       if (stat.isDirectory()) removeTree(path);
-      else rmSync(path, { force: true });
+      else removeFile(path);
     }
   }
 
