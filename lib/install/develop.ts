@@ -29,6 +29,7 @@ import {
   sep,
 } from "node:path";
 import { clipped, doing, fsReason, UserError } from "../errors.ts";
+import { fnmatch } from "../fnmatch.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { logger } from "../log.ts";
@@ -37,23 +38,6 @@ import { pyRepr } from "../pyrepr.ts";
 import { removePath } from "../remove_path.ts";
 
 const MAGIC = /[*?[]/;
-
-function segmentPattern(segment: string): RegExp {
-  let source = "";
-  for (let i = 0; i < segment.length; i++) {
-    const ch = segment[i];
-    if (ch === "*") source += "[^/]*";
-    else if (ch === "?") source += "[^/]";
-    else if (ch === "[" && segment.indexOf("]", i + 2) > 0) {
-      const end = segment.indexOf("]", i + 2);
-      let body = segment.slice(i + 1, end);
-      if (body.startsWith("!")) body = "^" + body.slice(1);
-      source += `[${body.replace(/\\/g, "\\\\")}]`;
-      i = end;
-    } else source += ch.replace(/[.+^${}()|\\\]]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`);
-}
 
 /**
  * Existing paths that the `develop` entry `pattern` names (`*`, `?`, `[...]`
@@ -81,7 +65,7 @@ export function expandGlob(directory: string, pattern: string): string[] {
       found = found.map((base) => join(base, segment)).filter(existsSync);
       continue;
     }
-    const regex = segmentPattern(segment);
+    const matches = fnmatch([segment]);
     const next: string[] = [];
     for (const base of found) {
       let names: string[] = [];
@@ -92,7 +76,7 @@ export function expandGlob(directory: string, pattern: string): string[] {
       }
       for (const name of names) {
         if (name.startsWith(".") && !segment.startsWith(".")) continue;
-        if (regex.test(name)) next.push(join(base, name));
+        if (matches(name)) next.push(join(base, name));
       }
     }
     found = next;

@@ -49,7 +49,7 @@ import { pyRepr } from "../pyrepr.ts";
 import { realPaths } from "./signature.ts";
 import { bundleWrites } from "../commands/bundle_paths.ts";
 import { holds } from "../path_holds.ts";
-import { removeTree } from "../remove_tree.ts";
+import { removeFile, removeTree } from "../remove_tree.ts";
 import { sweepAbandoned } from "../fetch/hidden_temp.ts";
 import { OtherBuildouts } from "./other_buildout.ts";
 import {
@@ -64,7 +64,6 @@ import {
 } from "../directories.ts";
 import { settled } from "../settled.ts";
 import { JIT_SCALE, setJitScale } from "../jit_scale.ts";
-import { removePath } from "../remove_path.ts";
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | undefined)?.then === "function";
@@ -860,7 +859,7 @@ class InstallRun {
         continue;
       }
       if (stat.isDirectory()) removeTree(path);
-      else removePath(path, { force: true });
+      else removeFile(path);
     }
   }
 

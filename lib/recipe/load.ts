@@ -36,6 +36,7 @@ import {
   type DevelopPackage,
   eggLinkTarget,
   type EntryGroup,
+  entryTarget,
   readPackage,
 } from "./package_json.ts";
 import { settled } from "../settled.ts";
@@ -436,7 +437,7 @@ export class RecipeLoader {
     // Loaded into zc.buildout's working set, whose unload entry points
     // are all called: a package used only to uninstall included.
     this.addPackage(found);
-    const target = found.entries.uninstall[entry];
+    const target = entryTarget(found.entries.uninstall, entry);
     if (target === undefined) return undefined;
     return await importEntry(
       found,
@@ -553,7 +554,7 @@ export class RecipeLoader {
   ): Promise<RecipeFactory | EntryPoint> {
     const found = this.findPackage(pkg);
     if (found) {
-      const target = found.entries.recipes[entry];
+      const target = entryTarget(found.entries.recipes, entry);
       if (target === undefined) {
         throw new UserError(
           oneLine(
@@ -593,7 +594,7 @@ export class RecipeLoader {
     }
     if (this.dists?.searchable(pkg)) {
       const dist = (await this.distribution(pkg, `recipe ${spec.trim()}`))[0];
-      const target = dist.entries.recipes[entry];
+      const target = entryTarget(dist.entries.recipes, entry);
       if (target === undefined) {
         throw new UserError(
           oneLine(

@@ -193,6 +193,18 @@ function entryGroup(
 }
 
 /**
+ * The module path entry point `entry` of a group names, if the package
+ * declares it: a name such as `constructor` or `toString` is no entry
+ * point just because every object inherits it.
+ */
+export function entryTarget(
+  group: Record<string, string>,
+  entry: string,
+): string | undefined {
+  return Object.hasOwn(group, entry) ? group[entry] : undefined;
+}
+
+/**
  * The directory a `<name>.egg-link` names: absolute, or relative to the
  * link's directory when a relocatable buildout wrote it, so that a moved
  * buildout still finds its develop packages before it links them again

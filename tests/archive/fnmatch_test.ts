@@ -1,9 +1,9 @@
 /**
- * `fnmatch` (lib/fetch/archive/fnmatch.ts): each case's expected answer is
+ * `fnmatch` (lib/fnmatch.ts): each case's expected answer is
  * what Python's `fnmatch.fnmatch(name, pattern)` gives on Linux.
  */
 import assert from "node:assert/strict";
-import { fnmatch } from "../../lib/fetch/archive/fnmatch.ts";
+import { fnmatch } from "../../lib/fnmatch.ts";
 
 /** [pattern, name, Python's answer] */
 const CASES: Array<[string, string, boolean]> = [

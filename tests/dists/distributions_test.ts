@@ -151,7 +151,13 @@ Deno.test("recipes and extensions load from distributions", async () => {
     join(world.dir, "develop-eggs"),
     await distributions(world),
   );
-  await loader.preload(["spam", "spam==1:default", "spam:nope", "ghost"]);
+  await loader.preload([
+    "spam",
+    "spam==1:default",
+    "spam:nope",
+    "spam:constructor",
+    "ghost",
+  ]);
   const Recipe = loader.factory("spam") as new () => { install(): string };
   assert.equal(new Recipe().install(), "spam 2");
   assert.equal(loader.signature("spam"), "spam-2 helper-0.5");
@@ -159,6 +165,11 @@ Deno.test("recipes and extensions load from distributions", async () => {
   assert.throws(
     () => loader.factory("spam:nope"),
     /The distribution spam 2 \(.*\/eggs\/spam-2\) has no recipe entry point 'nope'/,
+  );
+  // Every object has a `constructor`; no package.json declared it.
+  assert.throws(
+    () => loader.factory("spam:constructor"),
+    /The distribution spam 2 \(.*\/eggs\/spam-2\) has no recipe entry point 'constructor'/,
   );
   assert.throws(
     () => loader.factory("ghost"),

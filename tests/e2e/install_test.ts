@@ -1498,6 +1498,23 @@ Updating data-dir.
   );
 });
 
+Deno.test("a develop glob with a [ left open or a backward range is read as Python's glob reads it", async () => {
+  using sample = await installedSample();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = src/[ src/[z-a] recipes\nparts = data-dir\n\n[data-dir]\nrecipe = recipes:mkdir\npath = mystuff\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Couldn't develop '/sample-buildout/src/[' (not found)
+Couldn't develop '/sample-buildout/src/[z-a]' (not found)
+Develop: '/sample-buildout/recipes'
+Updating data-dir.
+`,
+  );
+});
+
 Deno.test("develop names a package's directory or its package.json, as zc.buildout a project's directory or its setup script", async () => {
   using sample = await installedSample();
   const before = installed(sample);

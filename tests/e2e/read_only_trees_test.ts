@@ -2,11 +2,20 @@
  * End-to-end tests of trees holding read-only directories, which a plain
  * recursive remove refuses to anyone but root: an archive's `r-x`
  * directories unpacked into a part, and what a build leaves read-only in
- * its build directory (Go's module cache). Run as another user (nobody),
- * so they need root; ignored otherwise, saying why.
+ * its build directory (Go's module cache); and of a recorded file the file
+ * system keeps whatever its mode. Run as another user (nobody), so they
+ * need root; ignored otherwise, saying why.
  */
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, readdirSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { asNobody, giveToNobody, nobodySkipReason } from "./as_nobody.ts";
 import { sampleBuildout } from "./harness.ts";
@@ -74,5 +83,41 @@ Deno.test({
     assert.equal(result.code, 0, result.output);
     assert.ok(existsSync(sample.path("parts", "c", "bin", "hello")));
     assert.deepEqual(readdirSync(sample.runTmpdir), []);
+  },
+});
+
+Deno.test({
+  name: "a recorded file the file system keeps (another user's, in a " +
+    "sticky directory) is a one-line error naming it, and its part stays " +
+    `recorded${skipNote}`,
+  ignore: notRoot,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    // A directory all may write to, as /tmp.
+    const shared = sample.tmpdir("shared");
+    chmodSync(shared, 0o1777);
+    const output = join(shared, "motd");
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = t\n[t]\nrecipe = collective.recipe.template\n" +
+        `input = inline:\n  hello\noutput = ${output}\n`,
+    );
+    giveToNobody(sample);
+    const installed = await asNobody(sample);
+    assert.equal(installed.code, 0, installed.output);
+    // Another user took the file over.
+    rmSync(output);
+    writeFileSync(output, "root's\n");
+
+    sample.write("buildout.cfg", "[buildout]\nparts =\n");
+    const before = sample.cat(".installed.cfg");
+    const result = await asNobody(sample);
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.stderr,
+      `While:\n  Installing.\n  Uninstalling t.\nError: Permission denied: ${output}\n`,
+    );
+    assert.equal(sample.cat(".installed.cfg"), before);
+    assert.equal(readFileSync(output, "utf8"), "root's\n");
   },
 });

@@ -652,6 +652,44 @@ Deno.test("a develop package's package.json may start with a byte order mark, as
   assert.ok(out.endsWith("Installing x.\n"), out);
 });
 
+Deno.test("an entry point name that every object has, such as constructor or toString, is no entry point unless package.json declares it", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, RETURNING);
+  for (const entry of ["constructor", "toString", "__proto__"]) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\ndevelop = recipes\nparts = x\n\n[x]\nrecipe = recipes:${entry}\n`,
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(
+      result.stderr.slice(result.stderr.lastIndexOf("\nError: ")),
+      `\nError: The develop package 'recipes' (/sample-buildout/recipes) has no recipe entry point '${entry}' in "buildout.recipes" of its package.json (recipe = recipes:${entry})\n`,
+    );
+  }
+
+  // Installed by a declared `toString` recipe, the part has no uninstall
+  // entry point of that name: it is removed as any part without one.
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({
+      name: "recipes",
+      buildout: { recipes: { toString: "./recipe.js" } },
+    }),
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes\nparts = x\n\n[x]\nrecipe = recipes:toString\n",
+  );
+  await runOk(sample);
+  assert.ok(existsSync(sample.path("made")));
+  sample.write("buildout.cfg", "[buildout]\ndevelop = recipes\nparts =\n");
+  const out = await runOk(sample);
+  assert.ok(out.endsWith("Uninstalling x.\n"), out);
+  assert.ok(!existsSync(sample.path("made")));
+});
+
 Deno.test("an entry point naming a directory, as Node's require('.') would take, says so", async () => {
   using sample = await sampleBuildout();
   setUp(sample, RETURNING);

@@ -406,7 +406,9 @@ Deno.test(
 Deno.test(
   "dirHash changes with contents; expandGlob matches per segment",
   withDir((dir) => {
-    for (const name of ["a1", "a2", "b1", ".a3"]) mkdirSync(join(dir, name));
+    for (const name of ["a1", "a2", "b1", ".a3", "[x"]) {
+      mkdirSync(join(dir, name));
+    }
     const before = dirHash(dir);
     writeFileSync(join(dir, "a1", "f"), "x");
     assert.notEqual(dirHash(dir), before);
@@ -420,6 +422,10 @@ Deno.test(
     ]);
     assert.deepEqual(expandGlob(dir, "[!a]1"), [join(dir, "b1")]);
     assert.deepEqual(expandGlob(dir, "zz"), []);
+    // As Python's glob: a `[` left open is itself, a backward range
+    // matches nothing.
+    assert.deepEqual(expandGlob(dir, "[x"), [join(dir, "[x")]);
+    assert.deepEqual(expandGlob(dir, "[z-a]1"), []);
   }),
 );
 

@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import process from "node:process";
 import { ArchiveError, DamagedArchive } from "./errors.ts";
-import { fnmatch } from "./fnmatch.ts";
+import { fnmatch } from "../../fnmatch.ts";
 
 /** The kinds of members the tree creates. */
 export type EntryType = "file" | "directory" | "symlink" | "hardlink";

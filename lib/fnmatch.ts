@@ -1,6 +1,7 @@
 /**
  * Python's `fnmatch.fnmatch` on POSIX, which hexagonit.recipe.download
- * applies to archive member names for its `excludes`.
+ * applies to archive member names for its `excludes`, and Python's `glob`
+ * to each path segment of a `develop` entry.
  */
 
 /**
