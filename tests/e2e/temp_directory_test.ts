@@ -8,9 +8,33 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
 import { mountSkipReason } from "./chroot.ts";
-import { BUILDOUT, exec, sampleBuildout } from "./harness.ts";
+import { BUILDOUT, exec, type Sample, sampleBuildout } from "./harness.ts";
 
 const skipNote = mountSkipReason ? ` (skipped: ${mountSkipReason})` : "";
+
+/**
+ * Runs the executable in the sample, in a mount namespace where /tmp and
+ * /var/tmp are read-only, without TMPDIR, TEMP or TMP; `setUp` (shell, with
+ * the sample as `$1`) runs there first and ends in the sample directory.
+ */
+function withReadOnlyTemps(sample: Sample, setUp: string) {
+  const readOnly = (dir: string) =>
+    `mount --bind ${dir} ${dir} && mount -o remount,bind,ro ${dir}`;
+  const script = `${readOnly("/tmp")} && ${readOnly("/var/tmp")} && ` +
+    `${setUp}; "$2"`;
+  return exec(
+    "unshare",
+    ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
+    {
+      env: {
+        HOME: sample.home,
+        TMPDIR: undefined,
+        TEMP: undefined,
+        TMP: undefined,
+      },
+    },
+  );
+}
 
 Deno.test({
   name: "with /tmp and /var/tmp read-only and no TMPDIR, temporaries go to " +
@@ -23,23 +47,11 @@ Deno.test({
       "[buildout]\nparts = cmds\n\n[cmds]\nrecipe = collective.recipe.cmd\n" +
         "on_install = true\ncmds = pwd > made-by-cmd\n",
     );
-    const readOnly = (dir: string) =>
-      `mount --bind ${dir} ${dir} && mount -o remount,bind,ro ${dir}`;
     // The sample lives under /tmp: it is bound writable again.
-    const script = `${readOnly("/tmp")} && ${readOnly("/var/tmp")} && ` +
+    const result = await withReadOnlyTemps(
+      sample,
       'mount --bind "$1" "$1" && mount -o remount,bind,rw "$1" && ' +
-      'cd "$1" && touch /tmp/probe 2>/dev/null && exit 9; "$2"';
-    const result = await exec(
-      "unshare",
-      ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
-      {
-        env: {
-          HOME: sample.home,
-          TMPDIR: undefined,
-          TEMP: undefined,
-          TMP: undefined,
-        },
-      },
+        'cd "$1" && touch /tmp/probe 2>/dev/null && exit 9',
     );
     assert.equal(result.code, 0, result.output);
     assert.ok(existsSync(sample.path("made-by-cmd")));
@@ -66,21 +78,9 @@ Deno.test({
       "[buildout]\nparts = cmds\ninstalled =\n\n[cmds]\n" +
         "recipe = collective.recipe.cmd\non_install = true\ncmds = true\n",
     );
-    const readOnly = (dir: string) =>
-      `mount --bind ${dir} ${dir} && mount -o remount,bind,ro ${dir}`;
-    const script = `${readOnly("/tmp")} && ${readOnly("/var/tmp")} && ` +
-      'cd "$1" && touch probe 2>/dev/null && exit 9; "$2"';
-    const result = await exec(
-      "unshare",
-      ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
-      {
-        env: {
-          HOME: sample.home,
-          TMPDIR: undefined,
-          TEMP: undefined,
-          TMP: undefined,
-        },
-      },
+    const result = await withReadOnlyTemps(
+      sample,
+      'cd "$1" && touch probe 2>/dev/null && exit 9',
     );
     assert.equal(result.code, 1, result.output);
     assert.match(
