@@ -6,7 +6,8 @@
 
 /**
  * A test of names against shell-style `patterns`, as Python's
- * `fnmatch.fnmatch` does on POSIX: case-sensitive, the whole name must
+ * `fnmatch.fnmatch` does on POSIX: case-sensitive (unless `ignoreCase`,
+ * as for host names), the whole name must
  * match, `*` and `?` match `/` and leading dots too, `[...]` is a set (`!`
  * negates it; `]` first is literal; a range running backwards matches
  * nothing) and a `[` without a closing `]` is literal.
@@ -18,10 +19,13 @@
  * excluded("pkg-1.0/docs"); // false
  * ```
  */
-export function fnmatch(patterns: string[]): (name: string) => boolean {
+export function fnmatch(
+  patterns: string[],
+  { ignoreCase = false } = {},
+): (name: string) => boolean {
   const regexp = new RegExp(
     `^(?:${patterns.map(translate).join("|")})$`,
-    "su",
+    ignoreCase ? "sui" : "su",
   );
   return (name) => regexp.test(name);
 }

@@ -8,6 +8,7 @@
  * `fetch` (Bun's and Deno's) honours; failures reaching a proxy name it.
  */
 import { clipped } from "../errors.ts";
+import { fnmatch } from "../fnmatch.ts";
 import { BodyTooLarge, DownloadError } from "./errors.ts";
 import { requestCredentials } from "./credentials.ts";
 import { type Proxy, proxyFor } from "./proxy.ts";
@@ -90,55 +91,13 @@ export function httpSettings(
   };
 }
 
-/** fnmatch's translation of a glob, case-insensitive as host names are. */
-function globPattern(glob: string): RegExp {
-  let source = "";
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i];
-    if (ch === "*") source += ".*";
-    else if (ch === "?") source += ".";
-    else if (ch === "[") {
-      // As fnmatch: a `]` first (after any `!`) belongs to the set, and a
-      // `[` never closed is itself.
-      let end = i + 1;
-      if (glob[end] === "!") end++;
-      if (glob[end] === "]") end++;
-      end = glob.indexOf("]", end);
-      // `[::1]` is an IPv6 address as URLs write it, not a set: host
-      // names hold no colon.
-      if (end < 0 || glob.slice(i, end).includes(":")) {
-        source += "\\[";
-        continue;
-      }
-      source += charClass(glob.slice(i + 1, end));
-      i = end;
-    } else source += ch.replace(/[.+^${}()|\\\]]/g, "\\$&");
-  }
-  return new RegExp(`^(?:${source})$`, "is");
-}
-
 /**
- * The contents of a glob's `[...]` as a regular expression: `!` negates,
- * and a reversed range (`z-a`) matches nothing, as fnmatch drops it.
+ * `glob` with each `[` that opens an IPv6 address (`[::1]`, as URLs write
+ * it) made a set holding only `[`: host names hold no colon, so such
+ * brackets are the address's, not fnmatch's.
  */
-function charClass(set: string): string {
-  const negated = set.startsWith("!");
-  let members = "";
-  for (let k = negated ? 1 : 0; k < set.length; k++) {
-    if (set[k + 1] === "-" && k + 2 < set.length) {
-      if (set[k] <= set[k + 2]) {
-        members += `${classMember(set[k])}-${classMember(set[k + 2])}`;
-      }
-      k += 2;
-    } else members += classMember(set[k]);
-  }
-  if (!members) return negated ? "." : "(?!)";
-  return `[${negated ? "^" : ""}${members}]`;
-}
-
-/** `ch` as it stands for itself inside a regular expression's `[...]`. */
-function classMember(ch: string): string {
-  return /[\\\]^[-]/.test(ch) ? `\\${ch}` : ch;
+function ipv6Literal(glob: string): string {
+  return glob.replace(/\[(?=[^\]]*:)/g, "[[]");
 }
 
 /**
@@ -152,11 +111,9 @@ export function hostAllowed(url: string, allowHosts: string[]): boolean {
   const parsed = new URL(url);
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return true;
   const hostname = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
-  return allowHosts.some((glob) => {
-    const pattern = globPattern(glob);
-    return pattern.test(hostname) || pattern.test(parsed.host) ||
-      (hostname !== parsed.hostname && pattern.test(parsed.hostname));
-  });
+  const allowed = fnmatch(allowHosts.map(ipv6Literal), { ignoreCase: true });
+  return allowed(hostname) || allowed(parsed.host) ||
+    (hostname !== parsed.hostname && allowed(parsed.hostname));
 }
 
 /** A failure worth another attempt. */
