@@ -24,7 +24,7 @@ import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { expandGlob } from "../install/develop.ts";
 import { runInstall } from "../install/runner.ts";
-import { words } from "../install/plan.ts";
+import { words } from "../words.ts";
 import { cachedUrls, Download } from "../fetch/download.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { InstallDatabase, INSTALLED } from "../install/database.ts";

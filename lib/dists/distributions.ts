@@ -26,6 +26,7 @@ import {
   unscopedName,
 } from "./requirement.ts";
 import type { DistTransport } from "./transport.ts";
+import { words } from "../words.ts";
 import { isValidVersion, satisfiesSpecifier } from "./version.ts";
 
 /** The distribution options of a buildout, checked. */
@@ -71,10 +72,6 @@ export interface DistSettings {
 export type TransportFactory = (main: Options) => Promise<DistTransport>;
 
 const registry = new WeakMap<Buildout, Distributions>();
-
-function words(value: string | undefined): string[] {
-  return (value ?? "").split(/\s+/).filter(Boolean);
-}
 
 /**
  * Reads and checks the distribution options of `buildout`'s `[buildout]`

@@ -52,6 +52,7 @@ import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { APPEND_RESOLVED, trustedFile } from "../trusted_links.ts";
 import { removePath } from "../remove_path.ts";
+import { words } from "../words.ts";
 
 /** Options as saved: each value exactly as the part had it. */
 export type SavedOptions = Map<string, string>;
@@ -68,15 +69,6 @@ const SPACEY: Array<[string, string]> = [
   ["%(__buildout_space_f__)s", "\f"],
   ["%(__buildout_space_v__)s", "\v"],
 ];
-
-// Names separated by single spaces, as buildout writes `parts`.
-const SPACED = /^[^\s]+(?: [^\s]+)*$/;
-
-/** The whitespace-separated words of `value`. */
-function words(value: string): string[] {
-  if (SPACED.test(value)) return value.split(" ");
-  return value.split(/\s+/).filter(Boolean);
-}
 
 /** True when both hold the same options with the same values. */
 function sameOptions(a: SavedOptions, b: SavedOptions): boolean {

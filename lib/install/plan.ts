@@ -16,6 +16,7 @@ import type {
 } from "../recipe/api.ts";
 import type { RecipeLoader } from "../recipe/load.ts";
 import { recordFailedPart } from "./failed_part.ts";
+import { words } from "../words.ts";
 import {
   initializationOrder,
   type OptionsLookup,
@@ -63,11 +64,6 @@ function construct(
 /** True when `value` is a promise or another object with a `then` method. */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
-}
-
-/** Split on whitespace, without empty items. */
-export function words(value: string | undefined): string[] {
-  return (value ?? "").split(/\s+/).filter(Boolean);
 }
 
 /**
