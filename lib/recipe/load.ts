@@ -662,6 +662,25 @@ function moduleSpecifier(path: string): string {
   return /^\/[^#?%]*$/.test(path) ? path : pathToFileURL(path).href;
 }
 
+// What Node's resolution tries after a bare module name; setuptools entry
+// points name modules without one, so users coming from them leave it out.
+const MODULE_EXTENSIONS = [".ts", ".js", ".mjs", ".cjs", ".mts", ".cts"];
+
+/**
+ * `; name it ./recipe.ts, with its extension` when `path` (written `file`
+ * in package.json) lacks an extension that an existing file has.
+ */
+function withExtensionHint(file: string, path: string): string {
+  const found = MODULE_EXTENSIONS.find((ext) => {
+    try {
+      return statSync(path + ext).isFile();
+    } catch {
+      return false;
+    }
+  });
+  return found ? `; name it ${clipped(file + found)}, with its extension` : "";
+}
+
 /** Imports the recipe class or factory of an entry point. */
 async function importRecipe(point: EntryPoint): Promise<RecipeFactory> {
   return await importEntry(
@@ -713,7 +732,10 @@ async function importEntry(
   }
   if (!stat) {
     throw new UserError(
-      oneLine(`The module ${clipped(path)} (${where}) does not exist`),
+      oneLine(
+        `The module ${clipped(path)} (${where}) does not exist` +
+          withExtensionHint(file, path),
+      ),
     );
   }
   if (stat.isDirectory()) {

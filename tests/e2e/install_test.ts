@@ -1436,12 +1436,19 @@ Deno.test("a recipe entry point or module that is missing is an error", async ()
     gone: "./gone.ts",
     bad: "./bad.ts",
     noexp: "./noexp.ts",
+    bare: "./mkdir",
   });
   // Editing the package changes its signature: run checks come first.
   await badConfig(
     sample,
     withPart("[x]\nrecipe = recipes:gone\n"),
     /The module \/sample-buildout\/recipes\/gone\.ts .* does not exist/,
+  );
+  // setuptools entry points name modules without an extension.
+  await badConfig(
+    sample,
+    withPart("[x]\nrecipe = recipes:bare\n"),
+    /The module \/sample-buildout\/recipes\/mkdir .* does not exist; name it \.\/mkdir\.ts, with its extension$/,
   );
   sample.write("recipes", "bad.ts", "this is not ( valid");
   await badConfig(
