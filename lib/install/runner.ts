@@ -166,15 +166,29 @@ function sameText(recorded: string | undefined, value: string): boolean {
 
 /**
  * True when zc.buildout could have recorded `value` as `recorded`: the same
- * text, or under Python 2 an octal number in its `oct()` form (`0750`) where
- * the built-in recipes write Python 3's (`0o750`, z3c.recipe.mkdir's `mode`).
+ * text; under Python 2 an octal number in its `oct()` form (`0750`) where
+ * the built-in recipes write Python 3's (`0o750`, z3c.recipe.mkdir's `mode`);
+ * or a value starting on the line after its `=` as zc.buildout 1.x read it
+ * with Python's ConfigParser (see {@link configParserBlock}).
  */
 function sameAsZcBuildout(
   recorded: string | undefined,
   value: string,
 ): boolean {
   return recorded === value ||
-    recorded === value.replace(/^0o(?=[0-7]+$)/, "0");
+    recorded === value.replace(/^0o(?=[0-7]+$)/, "0") ||
+    recorded?.charCodeAt(0) === 0x0a && recorded === configParserBlock(value);
+}
+
+/**
+ * A block value (`command =` then indented lines) as Python's ConfigParser
+ * gave it to zc.buildout 1.x: its empty first line kept, each line stripped
+ * and blank lines left out, where this parser (as zc.buildout 2 and later)
+ * drops the first line and keeps the indentation within the block.
+ */
+function configParserBlock(value: string): string {
+  return "\n" + value.split("\n").map((line) => line.trim()).filter(Boolean)
+    .join("\n");
 }
 
 function warnUnused(options: Options): void {

@@ -488,3 +488,66 @@ data:   mode 0750
   assert.equal(sample.cat("var/data/db"), "precious\n");
   assert.match(sample.cat(".installed.cfg"), /\nmode = 0o750\n/);
 });
+
+Deno.test("migrating: values of several lines recorded by zc.buildout 1.x (Python's ConfigParser) are unchanged, so the parts are updated, their commands not run again", async () => {
+  using sample = await sampleBuildout();
+  const d = sample.dir;
+  writeTree(d, { "cmd.log": "ran once\n", "etc/app.conf": "edited\n" });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = cmd conf
+
+[cmd]
+recipe = plone.recipe.command
+command =
+    if test -d var; then
+        echo ran >> cmd.log
+
+    fi
+stop-on-error = true
+
+[conf]
+recipe = collective.recipe.template
+input = inline:
+    port 8080
+output = \${buildout:directory}/etc/app.conf
+`,
+  );
+  // zc.buildout 1.x read a value starting on the line after its '=' with
+  // its empty first line (written %(__buildout_space_n__)s), each line
+  // stripped and blank lines left out.
+  const eggs = "setuptools-0.6c11-py2.6.egg zc.buildout-1.5.2-py2.6.egg";
+  sample.write(
+    ".installed.cfg",
+    `[buildout]
+installed_develop_eggs = 
+parts = cmd conf
+
+[cmd]
+__buildout_installed__ = 
+__buildout_signature__ = plone.recipe.command-1.1-py2.6.egg ${eggs}
+command = %(__buildout_space_n__)sif test -d var; then
+\techo ran >> cmd.log
+\tfi
+recipe = plone.recipe.command
+stop-on-error = true
+
+[conf]
+__buildout_installed__ = ${d}/etc/app.conf
+__buildout_signature__ = collective.recipe.template-1.8-py2.6.egg ${eggs}
+input = inline:
+\tport 8080
+output = ${d}/etc/app.conf
+recipe = collective.recipe.template
+`,
+  );
+
+  for (let run = 0; run < 2; run++) {
+    const result = await sample.run();
+    assert.equal(result.code, 0, result.output);
+    assert.equal(result.stdout, "Updating cmd.\nUpdating conf.\n");
+  }
+  assert.equal(sample.cat("cmd.log"), "ran once\n");
+  assert.doesNotMatch(sample.cat(".installed.cfg"), /py2\.6\.egg/);
+});
