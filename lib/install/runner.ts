@@ -46,7 +46,11 @@ import { PENDING_SUFFIX, PendingPaths } from "./pending.ts";
 import { recordFailedPart } from "./failed_part.ts";
 import { PartPlan, words } from "./plan.ts";
 import { pyRepr } from "../pyrepr.ts";
-import { realPaths } from "./signature.ts";
+import {
+  BUILTIN_SIGNATURE,
+  isBuiltinSignature,
+  realPaths,
+} from "./signature.ts";
 import { bundleWrites } from "../commands/bundle_paths.ts";
 import { holds } from "../path_holds.ts";
 import { removeFile, removeTree } from "../remove_tree.ts";
@@ -598,13 +602,24 @@ class InstallRun {
         const options = this.buildout.section(part);
         const signature = plan.signatures.get(part)!;
         const recorded = old.get(SIGNATURE) ?? "";
-        // A part zc.buildout installed with a recipe built in here counts
-        // as unchanged; its update records this run's signature.
-        const accepted = recorded !== signature &&
+        // A part another release of this executable, or zc.buildout,
+        // installed with a recipe built in here counts as unchanged: its
+        // options say what it built. Its update records this run's
+        // signature.
+        let accepted = signature;
+        let sameValue = sameText;
+        if (recorded !== signature) {
+          if (
+            signature === BUILTIN_SIGNATURE && isBuiltinSignature(recorded)
+          ) {
+            accepted = recorded;
+          } else if (
             this.loader.standsInFor(options.require("recipe"), recorded)
-          ? recorded
-          : signature;
-        const sameValue = accepted === signature ? sameText : sameAsZcBuildout;
+          ) {
+            accepted = recorded;
+            sameValue = sameAsZcBuildout;
+          }
+        }
         if (isRecorded(options, accepted, old, sameValue)) {
           this.unchanged.set(part, options.setCount);
           const files = old.get(INSTALLED)!;
