@@ -172,8 +172,10 @@ function sameText(recorded: string | undefined, value: string): boolean {
  * True when zc.buildout could have recorded `value` as `recorded`: the same
  * text; under Python 2 an octal number in its `oct()` form (`0750`) where
  * the built-in recipes write Python 3's (`0o750`, z3c.recipe.mkdir's `mode`);
- * or a value starting on the line after its `=` as zc.buildout 1.x read it
- * with Python's ConfigParser (see {@link configParserBlock}).
+ * or a block value (`command =` then indented lines) as zc.buildout 1.x
+ * read it with Python's ConfigParser: its empty first line kept, each line
+ * stripped and blank lines left out (a `+=` added one), where this parser, as
+ * zc.buildout 2 and later, drops that line and keeps the indentation.
  */
 function sameAsZcBuildout(
   recorded: string | undefined,
@@ -181,17 +183,13 @@ function sameAsZcBuildout(
 ): boolean {
   return recorded === value ||
     recorded === value.replace(/^0o(?=[0-7]+$)/, "0") ||
-    recorded?.charCodeAt(0) === 0x0a && recorded === configParserBlock(value);
+    recorded?.charCodeAt(0) === 0x0a &&
+      strippedLines(recorded) === strippedLines(value);
 }
 
-/**
- * A block value (`command =` then indented lines) as Python's ConfigParser
- * gave it to zc.buildout 1.x: its empty first line kept, each line stripped
- * and blank lines left out, where this parser (as zc.buildout 2 and later)
- * drops the first line and keeps the indentation within the block.
- */
-function configParserBlock(value: string): string {
-  return "\n" + value.split("\n").map((line) => line.trim()).filter(Boolean)
+/** The lines of `text` that are not blank, stripped. */
+function strippedLines(text: string): string {
+  return text.split("\n").map((line) => line.trim()).filter(Boolean)
     .join("\n");
 }
 
