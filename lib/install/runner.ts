@@ -47,7 +47,11 @@ import { recordFailedPart } from "./failed_part.ts";
 import { PartPlan } from "./plan.ts";
 import { words } from "../words.ts";
 import { pyRepr } from "../pyrepr.ts";
-import { realPaths } from "./signature.ts";
+import {
+  BUILTIN_SIGNATURE,
+  isBuiltinSignature,
+  realPaths,
+} from "./signature.ts";
 import { bundleWrites } from "../commands/bundle_paths.ts";
 import { holds } from "../path_holds.ts";
 import { removeFile, removeTree } from "../remove_tree.ts";
@@ -167,15 +171,27 @@ function sameText(recorded: string | undefined, value: string): boolean {
 
 /**
  * True when zc.buildout could have recorded `value` as `recorded`: the same
- * text, or under Python 2 an octal number in its `oct()` form (`0750`) where
- * the built-in recipes write Python 3's (`0o750`, z3c.recipe.mkdir's `mode`).
+ * text; under Python 2 an octal number in its `oct()` form (`0750`) where
+ * the built-in recipes write Python 3's (`0o750`, z3c.recipe.mkdir's `mode`);
+ * or a block value (`command =` then indented lines) as zc.buildout 1.x
+ * read it with Python's ConfigParser: its empty first line kept, each line
+ * stripped and blank lines left out (a `+=` added one), where this parser, as
+ * zc.buildout 2 and later, drops that line and keeps the indentation.
  */
 function sameAsZcBuildout(
   recorded: string | undefined,
   value: string,
 ): boolean {
   return recorded === value ||
-    recorded === value.replace(/^0o(?=[0-7]+$)/, "0");
+    recorded === value.replace(/^0o(?=[0-7]+$)/, "0") ||
+    recorded?.charCodeAt(0) === 0x0a &&
+      strippedLines(recorded) === strippedLines(value);
+}
+
+/** The lines of `text` that are not blank, stripped. */
+function strippedLines(text: string): string {
+  return text.split("\n").map((line) => line.trim()).filter(Boolean)
+    .join("\n");
 }
 
 function warnUnused(options: Options): void {
@@ -585,13 +601,24 @@ class InstallRun {
         const options = this.buildout.section(part);
         const signature = plan.signatures.get(part)!;
         const recorded = old.get(SIGNATURE) ?? "";
-        // A part zc.buildout installed with a recipe built in here counts
-        // as unchanged; its update records this run's signature.
-        const accepted = recorded !== signature &&
+        // A part another release of this executable, or zc.buildout,
+        // installed with a recipe built in here counts as unchanged: its
+        // options say what it built. Its update records this run's
+        // signature.
+        let accepted = signature;
+        let sameValue = sameText;
+        if (recorded !== signature) {
+          if (
+            signature === BUILTIN_SIGNATURE && isBuiltinSignature(recorded)
+          ) {
+            accepted = recorded;
+          } else if (
             this.loader.standsInFor(options.require("recipe"), recorded)
-          ? recorded
-          : signature;
-        const sameValue = accepted === signature ? sameText : sameAsZcBuildout;
+          ) {
+            accepted = recorded;
+            sameValue = sameAsZcBuildout;
+          }
+        }
         if (isRecorded(options, accepted, old, sameValue)) {
           this.unchanged.set(part, options.setCount);
           const files = old.get(INSTALLED)!;

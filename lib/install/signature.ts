@@ -1,8 +1,9 @@
 /**
  * Recipe signatures: what, besides its options, makes a part "changed".
- * A built-in recipe is signed by the buildout version; a develop package by
- * its name and an MD5 of its files (base64, as zc.buildout's `_dir_hash`),
- * so editing a develop recipe reinstalls the parts that use it.
+ * A built-in recipe is signed by the buildout version (which alone does
+ * not reinstall a part: see the runner); a develop package by its name and
+ * an MD5 of its files (base64, as zc.buildout's `_dir_hash`), so editing a
+ * develop recipe reinstalls the parts that use it.
  */
 import { createHash } from "../lazy_crypto.ts";
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
@@ -12,6 +13,14 @@ import { VERSION } from "../version.ts";
 
 /** The signature of every built-in recipe. */
 export const BUILTIN_SIGNATURE = `buildout-${VERSION}`;
+
+/**
+ * True when `signature` is the one every release of this executable gives
+ * its built-in recipes (`buildout-0.1.0`), whichever release it names.
+ */
+export function isBuiltinSignature(signature: string): boolean {
+  return /^buildout-\d\S*$/.test(signature);
+}
 
 // Version-control metadata, caches and installed dependencies say nothing
 // about the recipe's own code and can be huge.

@@ -488,3 +488,100 @@ data:   mode 0750
   assert.equal(sample.cat("var/data/db"), "precious\n");
   assert.match(sample.cat(".installed.cfg"), /\nmode = 0o750\n/);
 });
+
+Deno.test("migrating: values of several lines recorded by zc.buildout 1.x (Python's ConfigParser) are unchanged, so the parts are updated, their commands not run again", async () => {
+  using sample = await sampleBuildout();
+  const d = sample.dir;
+  writeTree(d, {
+    "cmd.log": "ran once\n",
+    "etc/app.conf": "port 8080\n",
+    "parts/hello/bin/hello*": "#!/bin/sh\necho built by zc.buildout\n",
+  });
+  sample.write(
+    "base.cfg",
+    `[hello]
+recipe = zc.recipe.cmmi
+url = file://${d}/gone/hello-1.0.tar.gz
+extra_options =
+    --enable-a
+`,
+  );
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+extends = base.cfg
+parts = cmd conf hello
+
+[cmd]
+recipe = plone.recipe.command
+command =
+    if test -d var; then
+        echo ran >> cmd.log
+
+    fi
+stop-on-error = true
+
+[conf]
+recipe = collective.recipe.template
+input = inline:
+    port 8080
+output = \${buildout:directory}/etc/app.conf
+
+[hello]
+extra_options +=
+    --enable-b
+`,
+  );
+  // zc.buildout 1.x read a value starting on the line after its '=' with
+  // its empty first line (written %(__buildout_space_n__)s), each line
+  // stripped and blank lines left out; joining the lines of a += kept the
+  // empty first line of the added value.
+  const eggs = "setuptools-0.6c11-py2.6.egg zc.buildout-1.5.2-py2.6.egg";
+  sample.write(
+    ".installed.cfg",
+    `[buildout]
+installed_develop_eggs = 
+parts = cmd conf hello
+
+[cmd]
+__buildout_installed__ = 
+__buildout_signature__ = plone.recipe.command-1.1-py2.6.egg ${eggs}
+command = %(__buildout_space_n__)sif test -d var; then
+\techo ran >> cmd.log
+\tfi
+recipe = plone.recipe.command
+stop-on-error = true
+
+[conf]
+__buildout_installed__ = ${d}/etc/app.conf
+__buildout_signature__ = collective.recipe.template-1.8-py2.6.egg ${eggs}
+input = inline:
+\tport 8080
+output = ${d}/etc/app.conf
+recipe = collective.recipe.template
+
+[hello]
+__buildout_installed__ = ${d}/parts/hello
+__buildout_signature__ = zc.recipe.cmmi-1.3.1-py2.6.egg ${eggs}
+extra_options = %(__buildout_space_n__)s--enable-a
+\t%(__buildout_space_n__)s--enable-b
+location = ${d}/parts/hello
+recipe = zc.recipe.cmmi
+url = file://${d}/gone/hello-1.0.tar.gz
+`,
+  );
+  for (let run = 0; run < 2; run++) {
+    const result = await sample.run();
+    assert.equal(result.code, 0, result.output);
+    assert.equal(
+      result.stdout,
+      "Updating cmd.\nUpdating conf.\nUpdating hello.\n",
+    );
+  }
+  assert.equal(sample.cat("cmd.log"), "ran once\n");
+  assert.equal(
+    sample.cat("parts/hello/bin/hello"),
+    "#!/bin/sh\necho built by zc.buildout\n",
+  );
+  assert.doesNotMatch(sample.cat(".installed.cfg"), /py2\.6\.egg/);
+});

@@ -1,0 +1,110 @@
+/**
+ * Upgrading the executable in place: a new `buildout` copied over the old
+ * one reruns buildouts the old one built. Each test writes what another
+ * release left (its `.installed.cfg` records) and checks that the run only
+ * updates the parts, with nothing downloaded, built or run again.
+ */
+import assert from "node:assert/strict";
+import { type Sample, sampleBuildout } from "./harness.ts";
+import { pack, writeTree } from "./recipe_fixtures.ts";
+
+/**
+ * A buildout with a download part and a command part, and the
+ * `.installed.cfg` a release signing its built-in recipes `signature` wrote
+ * for it, with the part's files in place.
+ */
+function builtBy(sample: Sample, signature: string): void {
+  const d = sample.dir;
+  writeTree(d, {
+    "src/hello.txt": "hello\n",
+    "parts/files/hello.txt": "hello, edited in place\n",
+    "cmd.log": "ran\n",
+  });
+  pack(sample.path("src"), ["hello.txt"], sample.path("hello.tar.gz"));
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = files cmd
+
+[files]
+recipe = download
+url = \${buildout:directory}/hello.tar.gz
+
+[cmd]
+recipe = plone.recipe.command
+command = echo ran >> cmd.log
+`,
+  );
+  sample.write(
+    ".installed.cfg",
+    `[buildout]
+parts = files cmd
+
+[files]
+__buildout_installed__ = ${d}/parts/files
+__buildout_signature__ = ${signature}
+destination = ${d}/parts/files
+download-only = false
+filename = 
+hash-name = true
+ignore-existing = false
+location = ${d}/parts/files
+on-update = false
+recipe = download
+strip-top-level-dir = false
+target = ${d}/parts/files
+url = ${d}/hello.tar.gz
+
+[cmd]
+__buildout_installed__ = 
+__buildout_signature__ = ${signature}
+command = echo ran >> cmd.log
+recipe = plone.recipe.command
+`,
+  );
+}
+
+for (const release of ["0.0.1", "99.0.0-rc.1"]) {
+  Deno.test(`upgrading: parts built-in recipes of release ${release} installed are updated, not installed again`, async () => {
+    using sample = await sampleBuildout();
+    builtBy(sample, `buildout-${release}`);
+    const version = (await sample.run("--version")).stdout.trim()
+      .split(" ").pop();
+
+    for (let run = 0; run < 2; run++) {
+      const result = await sample.run();
+      assert.equal(result.code, 0, result.output);
+      assert.equal(result.stdout, "Updating files.\nUpdating cmd.\n");
+    }
+    assert.equal(
+      sample.cat("parts/files/hello.txt"),
+      "hello, edited in place\n",
+    );
+    assert.equal(sample.cat("cmd.log"), "ran\n");
+    // The records now carry this release's signature.
+    const db = sample.cat(".installed.cfg");
+    assert.doesNotMatch(db, new RegExp(`buildout-${release}`));
+    assert.equal(
+      db.match(new RegExp(`= buildout-${version}\\n`, "g"))?.length,
+      2,
+    );
+  });
+}
+
+Deno.test("upgrading: a part whose options changed since the earlier release is installed again", async () => {
+  using sample = await sampleBuildout();
+  builtBy(sample, "buildout-0.0.1");
+  sample.write(
+    "buildout.cfg",
+    sample.cat("buildout.cfg").replace("echo ran", "echo again"),
+  );
+
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(
+    result.stdout,
+    "Uninstalling cmd.\nUpdating files.\nInstalling cmd.\n" +
+      "cmd: Running 'echo again >> cmd.log'\n",
+  );
+  assert.equal(sample.cat("cmd.log"), "ran\nagain\n");
+});
