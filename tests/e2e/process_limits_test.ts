@@ -1,0 +1,44 @@
+/**
+ * End-to-end tests of runs under the tight process limits of production
+ * servers and minimal containers (`ulimit -n`, `-u`, `-v`): a run either
+ * succeeds or stops with one `Error:` line saying which limit it met.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { sampleBuildout, startServer } from "./harness.ts";
+import { recipeDist, writeDist } from "./dist_archives.ts";
+
+/** `through` for a run under `ulimit` with `flags` (`-n 32`). */
+function ulimit(flags: string): string[] {
+  return ["sh", "-c", `ulimit ${flags} && exec "$@"`, "sh"];
+}
+
+Deno.test("a recipe requiring 60 distributions from an index installs with 32 file descriptors", async () => {
+  using sample = await sampleBuildout();
+  const index = sample.tmpdir("index");
+  const names = Array.from({ length: 60 }, (_, i) => `dep${i}`);
+  for (const name of names) {
+    await writeDist(
+      join(index, name, `${name}-1.0.tgz`),
+      recipeDist(name, "1.0", name),
+    );
+  }
+  await writeDist(
+    join(index, "top", "top-1.0.tgz"),
+    recipeDist("top", "1.0", "top installed", names),
+  );
+  const server = await startServer(index);
+  try {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nindex = ${server.url}\nparts = t\n[t]\nrecipe = top\n`,
+    );
+    // Each lookup read its index page at once: a connection per requirement.
+    const result = await sample.run("-q", { through: ulimit("-n 32") });
+    assert.equal(result.stderr, "");
+    assert.equal(result.stdout, "top installed\n");
+    assert.equal(result.code, 0);
+  } finally {
+    await server.close();
+  }
+});
