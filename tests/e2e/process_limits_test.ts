@@ -4,6 +4,7 @@
  * succeeds or stops with one `Error:` line saying which limit it met.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { sampleBuildout, startServer } from "./harness.ts";
 import { recipeDist, writeDist } from "./dist_archives.ts";
@@ -41,4 +42,24 @@ Deno.test("a recipe requiring 60 distributions from an index installs with 32 fi
   } finally {
     await server.close();
   }
+});
+
+Deno.test("running out of memory under ulimit -v is an error naming the limit, not a bug", async () => {
+  using sample = await sampleBuildout();
+  // 200,000 references to a 2,000-character value: 400 MB of output.
+  sample.write("t.in", "${v}\n".repeat(200_000));
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = p\n[p]\nrecipe = template\ninput = t.in\n" +
+      `output = \${buildout:directory}/t.out\nv = ${"x".repeat(2000)}\n`,
+  );
+  const result = await sample.run("-q", { through: ulimit("-v 600000") });
+  assert.equal(
+    result.stderr,
+    "While:\n  Installing.\n  Getting section p.\n  Initializing part p.\n" +
+      "Error: Out of memory (ulimit -v is 600000 KiB)\n",
+  );
+  assert.equal(result.code, 1);
+  assert.ok(!existsSync(sample.path("t.out")));
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
 });
