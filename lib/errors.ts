@@ -212,6 +212,16 @@ export function fsReason(err: unknown): string {
   return FS_REASONS[code] ?? (err instanceof Error ? err.message : String(err));
 }
 
+/**
+ * Why a child process could not be started: the process limit reached
+ * (fork's EAGAIN), else as {@link fsReason} says (`/bin/sh` missing).
+ */
+export function spawnReason(err: unknown): string {
+  return (err as { code?: string }).code === "EAGAIN"
+    ? "too many processes (see ulimit -u, or the container's pids limit)"
+    : fsReason(err);
+}
+
 /** Errors of a file system refusing any write: the machine's, not a bug. */
 const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT"]);
 

@@ -1,7 +1,7 @@
 /** The one-line messages for file-system refusals that `report` prints, and long values cut. */
 import assert from "node:assert/strict";
 import { openSync } from "node:fs";
-import { clipped, refusedByFileSystem } from "../lib/errors.ts";
+import { clipped, refusedByFileSystem, spawnReason } from "../lib/errors.ts";
 
 function fsError(code: string, path?: string): Error {
   return Object.assign(new Error(`${code}: failed`), { code, path });
@@ -66,4 +66,12 @@ Deno.test("clipped quotes a long value's first 200 characters and its length", (
     clipped("y".repeat(300), JSON.stringify),
     `"${"y".repeat(200)}"... (300 characters)`,
   );
+});
+
+Deno.test("a child process refused by the process limit says so", () => {
+  assert.equal(
+    spawnReason(fsError("EAGAIN")),
+    "too many processes (see ulimit -u, or the container's pids limit)",
+  );
+  assert.equal(spawnReason(fsError("ENOENT")), "no such file or directory");
 });

@@ -4,9 +4,10 @@
  * succeeds or stops with one `Error:` line saying which limit it met.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { sampleBuildout, startServer } from "./harness.ts";
+import { giveToNobody, LONE_USER, nobodySkipReason } from "./as_nobody.ts";
 import { recipeDist, writeDist } from "./dist_archives.ts";
 
 /** `through` for a run under `ulimit` with `flags` (`-n 32`). */
@@ -62,4 +63,49 @@ Deno.test("running out of memory under ulimit -v is an error naming the limit, n
   assert.equal(result.code, 1);
   assert.ok(!existsSync(sample.path("t.out")));
   assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
+
+Deno.test({
+  name: "a command the process limit refuses names the limit" +
+    (nobodySkipReason ? ` (skipped: ${nobodySkipReason})` : ""),
+  ignore: nobodySkipReason !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = c\n[c]\nrecipe = command\ncommand = echo made\n",
+    );
+    giveToNobody(sample, LONE_USER);
+    const refusals: string[] = [];
+    let succeeded = false;
+    // Up from a limit too low to start: the runtime's own threads count.
+    for (let limit = 1; limit <= 32 && !succeeded; limit++) {
+      rmSync(sample.path(".installed.cfg"), { force: true });
+      const result = await sample.run("-q", {
+        through: [
+          "setpriv",
+          `--reuid=${LONE_USER}`,
+          `--regid=${LONE_USER}`,
+          "--clear-groups",
+          "prlimit",
+          `--nproc=${limit}`,
+        ],
+      });
+      if (result.code === 0) {
+        succeeded = true;
+        continue;
+      }
+      const last = result.stderr.trimEnd().split("\n").pop()!;
+      if (/^Error: Couldn't start \/bin\/sh/.test(last)) refusals.push(last);
+    }
+    assert.ok(succeeded, "no limit up to 32 was enough");
+    assert.ok(refusals.length > 0, "no run was refused a process");
+    for (const refusal of refusals) {
+      assert.equal(
+        refusal,
+        "Error: Couldn't start /bin/sh to run 'echo made': too many " +
+          "processes (see ulimit -u, or the container's pids limit)",
+      );
+    }
+  },
 });
