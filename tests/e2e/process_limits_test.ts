@@ -4,7 +4,7 @@
  * succeeds or stops with one `Error:` line saying which limit it met.
  */
 import assert from "node:assert/strict";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { sampleBuildout, startServer } from "./harness.ts";
 import { giveToNobody, LONE_USER, nobodySkipReason } from "./as_nobody.ts";
@@ -108,4 +108,33 @@ Deno.test({
       );
     }
   },
+});
+
+Deno.test("a template output past the file-size limit is an error naming it, and nothing is left", async () => {
+  using sample = await sampleBuildout();
+  // 1,000 references to a 2,000-character value: 2 MB of output.
+  sample.write("t.in", "${v}\n".repeat(1000));
+  for (const recipe of ["template", "collective.recipe.template"]) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = p\n[p]\nrecipe = ${recipe}\ninput = t.in\n` +
+        `output = \${buildout:directory}/t.out\nv = ${"x".repeat(2000)}\n`,
+    );
+    const result = await sample.run("-q", { through: ulimit("-f 1000") });
+    assert.equal(
+      result.stderr,
+      "While:\n  Installing p.\n" +
+        "Error: Couldn't write /sample-buildout/t.out: file too large\n",
+      recipe,
+    );
+    assert.equal(result.code, 1);
+    assert.deepEqual(readdirSync(sample.dir).sort(), [
+      "bin",
+      "buildout.cfg",
+      "develop-eggs",
+      "eggs",
+      "parts",
+      "t.in",
+    ]);
+  }
 });
