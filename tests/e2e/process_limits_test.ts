@@ -4,7 +4,7 @@
  * succeeds or stops with one `Error:` line saying which limit it met.
  */
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sampleBuildout, startServer } from "./harness.ts";
 import { giveToNobody, LONE_USER, nobodySkipReason } from "./as_nobody.ts";
@@ -136,5 +136,30 @@ Deno.test("a template output past the file-size limit is an error naming it, and
       "parts",
       "t.in",
     ]);
+  }
+});
+
+Deno.test("downloads from 40 servers install with 32 file descriptors", async () => {
+  using sample = await sampleBuildout();
+  const files = sample.tmpdir("files");
+  writeFileSync(join(files, "data.txt"), "data\n");
+  const servers = [];
+  try {
+    for (let i = 0; i < 40; i++) servers.push(await startServer(files));
+    let config = "[buildout]\nparts =";
+    for (let i = 0; i < servers.length; i++) config += ` d${i}`;
+    config += "\n";
+    servers.forEach((server, i) => {
+      config += `[d${i}]\nrecipe = download\nurl = ${server.url}data.txt\n` +
+        "download-only = true\n";
+    });
+    sample.write("buildout.cfg", config);
+    // Each server's connection was kept open, idle, to the end of the run.
+    const result = await sample.run("-q", { through: ulimit("-n 32") });
+    assert.equal(result.stderr, "");
+    assert.equal(result.code, 0);
+    assert.equal(sample.cat("parts", "d39", "data.txt"), "data\n");
+  } finally {
+    await Promise.all(servers.map((server) => server.close()));
   }
 });
