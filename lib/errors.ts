@@ -198,7 +198,7 @@ const FS_REASONS: Record<string, string> = {
   ELOOP: "too many levels of symbolic links",
   EEXIST: "file exists",
   EBUSY: "device or resource busy",
-  EMFILE: "too many open files",
+  EMFILE: "too many open files (see ulimit -n)",
   ENFILE: "too many open files in the system",
   // A file-size limit (ulimit -f); the message names a temporary.
   EFBIG: "file too large",
