@@ -170,3 +170,22 @@ Deno.test("downloads from 40 servers install with 32 file descriptors", async ()
     await Promise.all(servers.map((server) => server.close()));
   }
 });
+
+Deno.test(".installed.cfg of 1,000 parts is written under a file-size limit it fits in", async () => {
+  using sample = await sampleBuildout();
+  const names = Array.from({ length: 1000 }, (_, i) => `p${i}`);
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts = ${names.join(" ")}\n` +
+      names.map((name) => `[${name}]\nrecipe = mkdir\npaths =\n`).join(""),
+  );
+  // Each new part's record was appended with the whole parts list, which
+  // made the file about 2.5 MB before the run's end rewrote it as 155 kB.
+  // (sh counts 512-byte blocks: 300 kB.)
+  const result = await sample.run("-q", { through: ulimit("-f 600") });
+  assert.equal(result.stderr, "");
+  assert.equal(result.code, 0);
+  const installed = sample.cat(".installed.cfg");
+  assert.ok(installed.startsWith(`[buildout]\nparts = ${names.join(" ")}\n`));
+  assert.equal(installed.match(/^\[p\d+\]$/gm)?.length, 1000);
+});
