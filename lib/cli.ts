@@ -19,6 +19,7 @@ import type { SelfCommand } from "./commands/bootstrap.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
 import { formatFailedPart } from "./install/failed_part.ts";
 import { endRunOnSignals } from "./interrupt.ts";
+import { outOfMemory } from "./out_of_memory.ts";
 import { releaseOutput, stdoutRefused, writeFd } from "./log.ts";
 import { redactPasswords } from "./redact_passwords.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
@@ -428,7 +429,8 @@ function report(error: unknown, debug: boolean): void {
     return;
   }
   // Only errors: a recipe's thrown object may have getters that throw.
-  const refused = error instanceof Error && refusedByFileSystem(error);
+  const refused = error instanceof Error &&
+    (refusedByFileSystem(error) ?? outOfMemory(error));
   if (refused) {
     err(`Error: ${refused}\n`);
     return;

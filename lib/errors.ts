@@ -198,7 +198,7 @@ const FS_REASONS: Record<string, string> = {
   ELOOP: "too many levels of symbolic links",
   EEXIST: "file exists",
   EBUSY: "device or resource busy",
-  EMFILE: "too many open files",
+  EMFILE: "too many open files (see ulimit -n)",
   ENFILE: "too many open files in the system",
   // A file-size limit (ulimit -f); the message names a temporary.
   EFBIG: "file too large",
@@ -210,6 +210,16 @@ const FS_REASONS: Record<string, string> = {
 export function fsReason(err: unknown): string {
   const code = (err as { code?: string }).code ?? "";
   return FS_REASONS[code] ?? (err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Why a child process could not be started: the process limit reached
+ * (fork's EAGAIN), else as {@link fsReason} says (`/bin/sh` missing).
+ */
+export function spawnReason(err: unknown): string {
+  return (err as { code?: string }).code === "EAGAIN"
+    ? "too many processes (see ulimit -u, or the container's pids limit)"
+    : fsReason(err);
 }
 
 /** Errors of a file system refusing any write: the machine's, not a bug. */

@@ -25,6 +25,7 @@ import {
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
 import { isDirectory } from "../lib/fs_kinds.ts";
 
+/** Reasons worded for the file written: its directory, its kind. */
 const REASONS: Record<string, string> = {
   EACCES: "permission denied",
   EPERM: "permission denied",
@@ -32,14 +33,27 @@ const REASONS: Record<string, string> = {
   ENOTDIR: "a parent is not a directory",
   ELOOP: "too many levels of symbolic links",
   EISDIR: "it is a directory",
-  EROFS: "read-only file system",
-  ENOSPC: "no space left on device",
 };
+
+/**
+ * The machine refusing the write, worded by {@link fsReason}: a full,
+ * read-only or over-quota file system, a file-size limit (`ulimit -f`),
+ * too few file descriptors.
+ */
+const REFUSALS = new Set([
+  "EROFS",
+  "ENOSPC",
+  "EDQUOT",
+  "EFBIG",
+  "EMFILE",
+  "ENFILE",
+]);
 
 /** A user error for a failed file operation a user can fix, else `err`. */
 function fileError(err: unknown, path: string): unknown {
   const code = (err as { code?: string }).code ?? "";
-  const reason = REASONS[code];
+  const reason = REASONS[code] ??
+    (REFUSALS.has(code) ? fsReason(err) : undefined);
   return reason
     ? new UserError(`Couldn't write ${clipped(path)}: ${reason}`)
     : err;

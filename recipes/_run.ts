@@ -4,7 +4,7 @@
  * and stderr inherited so build output streams live.
  */
 import { spawn } from "node:child_process";
-import { clipped, fsReason, oneLine } from "../lib/errors.ts";
+import { clipped, oneLine, spawnReason } from "../lib/errors.ts";
 import { isDirectory } from "../lib/fs_kinds.ts";
 import { afterChildEnded } from "../lib/interrupt.ts";
 
@@ -61,7 +61,7 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
         new opts.UserError(
           `Couldn't start /bin/sh to run '${clipped(shown)}' in ${
             clipped(opts.cwd)
-          }: ${oneLine(fsReason(err))}`,
+          }: ${oneLine(spawnReason(err))}`,
         ),
       ));
     child.on("close", (code, signal) =>

@@ -17,7 +17,7 @@
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { clipped, fsReason, oneLine, UserError } from "../lib/errors.ts";
+import { clipped, oneLine, spawnReason, UserError } from "../lib/errors.ts";
 import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import { pyRepr } from "../lib/pyrepr.ts";
 import { afterChildEnded } from "../lib/interrupt.ts";
@@ -46,7 +46,7 @@ function runShell(script: string): Promise<Exit> {
         new UserError(
           // By code: Bun and Deno word the message differently.
           `Couldn't start /bin/sh to run ${clipped(script, pyRepr)}: ${
-            fsReason(err)
+            spawnReason(err)
           }`,
         ),
       ));

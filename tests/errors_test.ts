@@ -1,7 +1,12 @@
 /** The one-line messages for file-system refusals that `report` prints, and long values cut. */
 import assert from "node:assert/strict";
 import { openSync } from "node:fs";
-import { clipped, refusedByFileSystem } from "../lib/errors.ts";
+import {
+  clipped,
+  fsReason,
+  refusedByFileSystem,
+  spawnReason,
+} from "../lib/errors.ts";
 
 function fsError(code: string, path?: string): Error {
   return Object.assign(new Error(`${code}: failed`), { code, path });
@@ -65,5 +70,20 @@ Deno.test("clipped quotes a long value's first 200 characters and its length", (
   assert.equal(
     clipped("y".repeat(300), JSON.stringify),
     `"${"y".repeat(200)}"... (300 characters)`,
+  );
+});
+
+Deno.test("a child process refused by the process limit says so", () => {
+  assert.equal(
+    spawnReason(fsError("EAGAIN")),
+    "too many processes (see ulimit -u, or the container's pids limit)",
+  );
+  assert.equal(spawnReason(fsError("ENOENT")), "no such file or directory");
+});
+
+Deno.test("running out of file descriptors names the limit to raise", () => {
+  assert.equal(
+    fsReason(fsError("EMFILE")),
+    "too many open files (see ulimit -n)",
   );
 });

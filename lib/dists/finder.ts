@@ -3,7 +3,7 @@
  * `file:` URLs, and HTTP(S) pages whose `<a href>` links name archives) and
  * `index` (a simple index: `<index>/<name>/` lists one project's archives).
  * Each find-links location is read once per run, each index page once per
- * project. Offline, only local locations are read, plus the download
+ * project, at most a few pages at once. Offline, only local locations are read, plus the download
  * cache's `dist` directory. A page that cannot be read is a warning, as in
  * setuptools: what is installed or offered elsewhere may do, and when
  * nothing does, the error names the page and why.
@@ -16,6 +16,7 @@ import { fileUrlPath } from "../fetch/file_url.ts";
 import { logger } from "../log.ts";
 import { type DistName, parseArchiveName } from "./archive_name.ts";
 import { htmlLinks } from "./html_links.ts";
+import { Slots } from "./slots.ts";
 import {
   type Checksums,
   type DistTransport,
@@ -53,6 +54,13 @@ export interface FinderOptions {
 }
 
 const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * Pages read at once: looking ahead decides many requirements together,
+ * and a connection (a file descriptor) per index page would run out of
+ * descriptors under a low `ulimit -n`.
+ */
+const PAGE_READS = 4;
 
 /** True when `location` is a URL rather than a local path. */
 export function isUrl(location: string): boolean {
@@ -118,6 +126,8 @@ export class Finder {
   private readonly unreadable = new Map<string, string>();
   /** Locations some of whose links allow-hosts left out, with what it did. */
   private readonly skipped = new Map<string, string>();
+  /** Bounds the page reads under way; waiting ones start in the order asked. */
+  private readonly reading = new Slots(PAGE_READS);
 
   constructor(private readonly options: FinderOptions) {
     this.findLinks = [...options.findLinks];
@@ -295,7 +305,11 @@ export class Finder {
   ): Promise<Page | undefined> {
     let reason;
     try {
-      const page = await this.options.transport.readPage(location);
+      const page = await this.reading.run(
+        location,
+        "later",
+        () => this.options.transport.readPage(location),
+      );
       if (page || !required) return page;
       reason = "HTTP Error 404: Not Found";
     } catch (err) {

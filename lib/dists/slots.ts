@@ -1,8 +1,8 @@
 /**
- * A bound on the tasks (downloads, unpacking) running at once, starting
- * waiting ones in the order the installer will need them: what it waits
- * for now, then what it found it needs next (the requirements of what it
- * just unpacked), then what was looked ahead for from the start.
+ * A bound on the tasks (downloads, unpacking, page reads) running at once,
+ * starting waiting ones in the order the installer will need them: what it
+ * waits for now, then what it found it needs next (the requirements of what
+ * it just unpacked), then what was looked ahead for from the start.
  */
 
 /** How soon a task's result is needed. */
@@ -11,6 +11,7 @@ export type Urgency = "now" | "soon" | "later";
 const RANK: Record<Urgency, number> = { now: 0, soon: 1, later: 2 };
 
 interface Waiting {
+  id: string;
   rank: number;
   /** Order among tasks of the same rank; "now" ones go last in, first out. */
   order: number;
@@ -29,7 +30,8 @@ interface Waiting {
  */
 export class Slots {
   private running = 0;
-  private readonly waiting = new Map<string, Waiting>();
+  /** Tasks not started; two may share an id (both are hurried). */
+  private readonly waiting = new Set<Waiting>();
   private count = 0;
 
   constructor(private readonly size: number) {}
@@ -42,7 +44,8 @@ export class Slots {
   ): Promise<T> {
     if (this.running >= this.size) {
       await new Promise<void>((start, drop) =>
-        this.waiting.set(id, {
+        this.waiting.add({
+          id,
           ...this.place(urgency),
           start,
           drop: () => drop(new Error("the run ended before this task started")),
@@ -62,9 +65,10 @@ export class Slots {
 
   /** Moves task `id`, if it still waits, ahead as `urgency` says. */
   hurry(id: string, urgency: Urgency): void {
-    const waiting = this.waiting.get(id);
-    if (waiting && RANK[urgency] < waiting.rank) {
-      Object.assign(waiting, this.place(urgency));
+    for (const waiting of this.waiting) {
+      if (waiting.id === id && RANK[urgency] < waiting.rank) {
+        Object.assign(waiting, this.place(urgency));
+      }
     }
   }
 
@@ -82,15 +86,14 @@ export class Slots {
 
   /** Takes the waiting task to start next. */
   private next(): Waiting | undefined {
-    let best: [string, Waiting] | undefined;
-    for (const entry of this.waiting) {
-      const [, w] = entry;
+    let best: Waiting | undefined;
+    for (const w of this.waiting) {
       if (
-        !best || w.rank < best[1].rank ||
-        (w.rank === best[1].rank && w.order < best[1].order)
-      ) best = entry;
+        !best || w.rank < best.rank ||
+        (w.rank === best.rank && w.order < best.order)
+      ) best = w;
     }
-    if (best) this.waiting.delete(best[0]);
-    return best?.[1];
+    if (best) this.waiting.delete(best);
+    return best;
   }
 }

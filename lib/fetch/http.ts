@@ -11,6 +11,7 @@ import { clipped } from "../errors.ts";
 import { fnmatch } from "../fnmatch.ts";
 import { BodyTooLarge, DownloadError } from "./errors.ts";
 import { requestCredentials } from "./credentials.ts";
+import { keepsConnection } from "./kept_connections.ts";
 import { type Proxy, proxyFor } from "./proxy.ts";
 import { tlsReason } from "./tls_reason.ts";
 import { VERSION } from "../version.ts";
@@ -177,6 +178,7 @@ async function attemptGet(
             "User-Agent": `buildout/${VERSION}`,
             ...request.authorization &&
               { Authorization: request.authorization },
+            ...!keepsConnection(current) && { Connection: "close" },
           },
           // Bun decompresses even when asked for identity; Deno ignores this.
           decompress: false,

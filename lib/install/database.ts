@@ -14,7 +14,8 @@
  *   so a first install costs a part's own size and the `parts` list per
  *   part, not the file's. As those lists add up to the square of the number
  *   of parts, the file is rewritten once they outweigh it 16 times (and
- *   16 MiB): 20,000 parts appended 1.4 GB otherwise;
+ *   16 MiB): 20,000 parts appended 1.4 GB otherwise. An append refused
+ *   for room (`ulimit -f`, a full disk) is made a rewrite, which may fit;
  * - any other change rewrites the file atomically (write a temporary file,
  *   then rename), as does the end of every run that changed anything, which
  *   leaves the file in zc.buildout's plain format. In a directory the user
@@ -336,8 +337,9 @@ export class InstallDatabase {
     const appendable = this.exists && this.appendable &&
       !this.rewriteNeeded && this.developLinks === this.writtenLinks &&
       this.appended <= Math.max(16 * this.plainSize, APPENDED_BYTES);
-    if (appendable) this.append();
-    else this.rewrite();
+    // The file rewritten drops the repeated `parts` lists: it may fit where
+    // the append did not (a file-size limit, a nearly full disk).
+    if (!appendable || !this.append()) this.rewrite();
   }
 
   /**
@@ -434,9 +436,12 @@ export class InstallDatabase {
 
   /**
    * Appends the sections of new parts and the `parts` list in one write;
-   * if the write fails, the file is cut back to its previous end.
+   * if the write fails, the file is cut back to its previous end. False
+   * when there was no room for it (see {@link NO_ROOM}).
+   *
+   * @throws {UserError} when the write failed otherwise.
    */
-  private append(): void {
+  private append(): boolean {
     let piece = "";
     for (const part of this.unwritten) piece += "\n" + this.text(part);
     this.partsLine ??= new PartsLine(this.partsValue());
@@ -459,6 +464,7 @@ export class InstallDatabase {
         this.appended += length;
       } catch (err) {
         ftruncateSync(fd, end);
+        if (NO_ROOM.has((err as { code?: string }).code ?? "")) return false;
         throw this.writeError(err);
       }
     } finally {
@@ -467,6 +473,7 @@ export class InstallDatabase {
     for (const part of this.unwritten) this.fileSections.add(part);
     this.compact = false;
     this.written();
+    return true;
   }
 
   private writeError(err: unknown): UserError {
@@ -485,6 +492,9 @@ export class InstallDatabase {
 }
 
 const NEWLINE = Buffer.from("\n");
+
+/** Errors of a file that may not grow: `ulimit -f`, a full disk, a quota. */
+const NO_ROOM = new Set(["EFBIG", "ENOSPC", "EDQUOT"]);
 
 /** Appended bytes any file may hold before it is rewritten; see above. */
 const APPENDED_BYTES = 2 ** 24;

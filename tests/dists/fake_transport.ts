@@ -61,6 +61,11 @@ export class FakeWorld implements Disposable {
   maxInFlight = 0;
   /** When set, every archive fetch waits for it. */
   gate?: Promise<void>;
+  /** Page reads under way, and the most there ever were at once. */
+  pagesInFlight = 0;
+  maxPagesInFlight = 0;
+  /** When set, every page read waits for it. */
+  pageGate?: Promise<void>;
 
   /** Writes a fake archive at `path` (relative to the world) and returns it. */
   archive(path: string, files: Files | "corrupt"): string {
@@ -96,9 +101,21 @@ export class FakeWorld implements Disposable {
   }
 
   readonly transport: DistTransport = {
-    readPage: (url) => {
+    readPage: async (url) => {
       this.pageReads.push(url);
-      return Promise.resolve(this.pages.get(url));
+      if (this.pageGate) {
+        this.pagesInFlight++;
+        this.maxPagesInFlight = Math.max(
+          this.maxPagesInFlight,
+          this.pagesInFlight,
+        );
+        try {
+          await this.pageGate;
+        } finally {
+          this.pagesInFlight--;
+        }
+      }
+      return this.pages.get(url);
     },
     fetchArchive: async (url) => {
       this.fetched.push(url);

@@ -93,6 +93,28 @@ Deno.test("an index lists each project under <index>/<name>/", async () => {
   ]);
 });
 
+Deno.test("many lookups at once read a few pages at a time, each once", async () => {
+  using world = new FakeWorld();
+  const keys = Array.from({ length: 20 }, (_, i) => `p${i}`);
+  for (const key of keys) {
+    world.linkPage(`http://index/${key}/`, [`${key}-1.tgz`]);
+  }
+  let open!: () => void;
+  world.pageGate = new Promise((done) => open = done);
+  const found = finder(world, { indexes: ["http://index"] });
+  const lookups = keys.map((key) => found.candidates(key));
+  await new Promise((done) => setTimeout(done, 0));
+  assert.ok(world.pagesInFlight > 0);
+  assert.ok(world.maxPagesInFlight < 5, `${world.maxPagesInFlight} at once`);
+  open();
+  const offered = await Promise.all(lookups);
+  assert.deepEqual(
+    offered.map((list) => list.map((c) => c.filename).join(" ")),
+    keys.map((key) => `${key}-1.tgz`),
+  );
+  assert.deepEqual(world.pageReads, keys.map((key) => `http://index/${key}/`));
+});
+
 Deno.test("offline, only local locations and the cache are read", async () => {
   using world = new FakeWorld();
   world.linkPage("http://links/", ["spam-9.tgz"]);

@@ -69,3 +69,26 @@ Deno.test("at most size run; dropped ones never start", async () => {
   await tick();
   assert.deepEqual(started, ["a", "b"]);
 });
+
+Deno.test("two waiting tasks of one id both run, and both are hurried", async () => {
+  const { slots, started, finish, add, tick } = harness(1);
+  const all = [
+    add("running", "later"),
+    add("other", "later"),
+    add("twice", "later"),
+    add("twice", "later"),
+  ];
+  slots.hurry("twice", "soon");
+  await tick();
+  for (let i = 0; i < 4; i++) {
+    finish.get(started[i])!();
+    await tick();
+  }
+  assert.deepEqual(await Promise.all(all), [
+    "running",
+    "other",
+    "twice",
+    "twice",
+  ]);
+  assert.deepEqual(started, ["running", "twice", "twice", "other"]);
+});

@@ -16,13 +16,19 @@ export const nobodySkipReason = process.getuid?.() === 0
 
 export const NOBODY = 65534;
 
-/** Gives the sample (its home and TMPDIR too) to nobody. */
-export function giveToNobody(sample: Sample): void {
+/**
+ * A user id that no account, and no other test, runs as: what a per-user
+ * limit (`ulimit -u`) counts is then only the run's own processes.
+ */
+export const LONE_USER = 54321;
+
+/** Gives the sample (its home and TMPDIR too) to nobody, or to `uid`. */
+export function giveToNobody(sample: Sample, uid = NOBODY): void {
   for (const dir of [sample.testDir, dirname(sample.testDir)]) {
     chmodSync(dir, 0o755);
   }
   for (const dir of [sample.dir, sample.home, sample.runTmpdir]) {
-    spawnSync("chown", ["-R", `${NOBODY}:${NOBODY}`, dir]);
+    spawnSync("chown", ["-R", `${uid}:${uid}`, dir]);
   }
 }
 

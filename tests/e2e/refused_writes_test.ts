@@ -393,4 +393,5 @@ Deno.test("too few file descriptors: a one-line error at every limit, never an i
   }
   assert.ok(succeeded, "no limit up to 64 was enough");
   assert.ok(refusals.length > 0, "no run ran out of file descriptors");
+  for (const refusal of refusals) assert.match(refusal, /\(see ulimit -n\)/);
 });
