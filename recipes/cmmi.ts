@@ -152,6 +152,17 @@ function requireSourceDirectory(
   }
 }
 
+/**
+ * The file a hexagonit.recipe.cmmi `patches` entry names. The original
+ * patches from the source directory, so a relative entry names a patch
+ * the sources ship (its README's `patches/configure.patch`); one that is
+ * not there is read from the buildout directory.
+ */
+function patchFile(entry: string, source: string, directory: string): string {
+  const shipped = resolve(source, entry);
+  return existsSync(shipped) ? shipped : resolve(directory, entry);
+}
+
 /** Removes everything in `dir` except `keep` (a path inside it). */
 function clearExcept(dir: string, keep: string): void {
   if (!isDirectory(dir)) return;
@@ -561,8 +572,9 @@ export default class Cmmi extends SlaposCmmi {
  * gets `--prefix="<prefix>"` unless the options hold `--prefix`),
  * `configure-options`, `make-binary`, `make-options`, `make-targets`
  * (`install`), `patch-binary`, `patch-options` (`-p0`), `patches` (local
- * files, relative to the buildout directory), `environment-section`, `environment` (`KEY=VALUE` lines,
- * `%(NAME)s` from the process environment), `keep-compile-dir`. Exports
+ * files: a relative one in the source directory when it is there, else in
+ * the buildout directory), `environment-section`, `environment` (`KEY=VALUE`
+ * lines, `%(NAME)s` from the process environment), `keep-compile-dir`. Exports
  * `location` (`parts/<name>`), `prefix`, `compile-directory`
  * (`<location>__compile__` for `url`). Returns the location, plus the kept
  * compile directory; update does nothing.
@@ -631,7 +643,7 @@ export class HexagonitCmmi implements Recipe {
     const patchOptions = collapse(options.get("patch-options") ?? "-p0");
     const directory = this.buildout.section("buildout").require("directory");
     const patches = (options.get("patches") ?? "").split(/\s+/)
-      .filter(Boolean).map((p) => resolve(directory, p));
+      .filter(Boolean);
     logEnvironment(this.logger, this.environment);
 
     const url = options.require("url");
@@ -671,7 +683,8 @@ export class HexagonitCmmi implements Recipe {
       runShell(command, { cwd, env, UserError: this.buildout.UserError });
     try {
       if (patches.length) this.logger.info("Applying patches");
-      for (const file of patches) {
+      for (const entry of patches) {
+        const file = patchFile(entry, cwd, directory);
         await run(`${patch} ${patchOptions} < ${shellQuote(file)}`);
       }
       if (defaultConfigure) requireConfigure(this.buildout, cwd);

@@ -591,6 +591,29 @@ configure-options = --enable-a`),
   );
 });
 
+Deno.test("hexagonit.recipe.cmmi: a relative patch the sources ship is found in the source directory, as in its README", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  writePackage(join(files, "src"), {
+    top: "shipped-1.0",
+    program: "shipped",
+    files: { "patches/fix.patch": helloPatch(true) },
+  });
+  pack(join(files, "src"), ["shipped-1.0"], join(files, "shipped-1.0.tar.gz"));
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = hexagonit.recipe.cmmi
+url = ${server.url}shipped-1.0.tar.gz
+patches = patches/fix.patch`),
+  );
+  await runOk(sample);
+  assert.equal(
+    runProgram(sample.path("parts/x/bin/shipped")),
+    "Hello, patched shipped\n",
+  );
+});
+
 Deno.test("zc.recipe.cmmi: patch_options without a patch is not reported unused, as the original reads it", async () => {
   await using env = await setUp();
   const { sample, server } = env;
