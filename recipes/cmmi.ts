@@ -725,7 +725,8 @@ export class HexagonitCmmi implements Recipe {
  * the download cache keyed by a hash of the options), `location` (the parent
  * directory; exported as the part's directory). Downloads go to the `cmmi`
  * namespace of the cache. The build runs in a temporary directory, kept
- * (and logged) when it fails. Returns the location, or nothing when shared;
+ * (and logged) when it fails, removed when the patch cannot be fetched or
+ * checked. Returns the location, or nothing when shared;
  * update builds again only when the location is missing.
  */
 export class ZcCmmi implements Recipe {
@@ -891,12 +892,22 @@ export class ZcCmmi implements Recipe {
       if (!hasMarker()) cwd = singleDirectory(tmp);
       makeDirectories(this.location);
       if (patch) {
-        await withDownload(
-          this.buildout,
-          patch,
-          { ...download, md5: options.get("patch-md5sum") || undefined },
-          (file) => run(`patch ${this.patchOptions} < ${shellQuote(file)}`),
-        );
+        let fetched = false;
+        try {
+          await withDownload(
+            this.buildout,
+            patch,
+            { ...download, md5: options.get("patch-md5sum") || undefined },
+            (file) => {
+              fetched = true;
+              return run(`patch ${this.patchOptions} < ${shellQuote(file)}`);
+            },
+          );
+        } catch (err) {
+          // As the original: sources nothing was done to are no help.
+          if (!fetched) removeTree(tmp);
+          throw err;
+        }
       }
       if (autogen) {
         this.logger.info("auto generating configure files");
@@ -915,7 +926,7 @@ export class ZcCmmi implements Recipe {
       await run("make");
       await run("make install");
     } catch (err) {
-      this.logger.error(`cmmi failed: ${tmp}`);
+      if (existsSync(tmp)) this.logger.error(`cmmi failed: ${tmp}`);
       removeTree(this.location);
       throw err;
     } finally {
