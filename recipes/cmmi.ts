@@ -152,6 +152,17 @@ function requireSourceDirectory(
   }
 }
 
+/**
+ * The file a hexagonit.recipe.cmmi `patches` entry names. The original
+ * patches from the source directory, so a relative entry names a patch
+ * the sources ship (its README's `patches/configure.patch`); one that is
+ * not there is read from the buildout directory.
+ */
+function patchFile(entry: string, source: string, directory: string): string {
+  const shipped = resolve(source, entry);
+  return existsSync(shipped) ? shipped : resolve(directory, entry);
+}
+
 /** Removes everything in `dir` except `keep` (a path inside it). */
 function clearExcept(dir: string, keep: string): void {
   if (!isDirectory(dir)) return;
@@ -561,8 +572,9 @@ export default class Cmmi extends SlaposCmmi {
  * gets `--prefix="<prefix>"` unless the options hold `--prefix`),
  * `configure-options`, `make-binary`, `make-options`, `make-targets`
  * (`install`), `patch-binary`, `patch-options` (`-p0`), `patches` (local
- * files, relative to the buildout directory), `environment-section`, `environment` (`KEY=VALUE` lines,
- * `%(NAME)s` from the process environment), `keep-compile-dir`. Exports
+ * files: a relative one in the source directory when it is there, else in
+ * the buildout directory), `environment-section`, `environment` (`KEY=VALUE`
+ * lines, `%(NAME)s` from the process environment), `keep-compile-dir`. Exports
  * `location` (`parts/<name>`), `prefix`, `compile-directory`
  * (`<location>__compile__` for `url`). Returns the location, plus the kept
  * compile directory; update does nothing.
@@ -631,7 +643,7 @@ export class HexagonitCmmi implements Recipe {
     const patchOptions = collapse(options.get("patch-options") ?? "-p0");
     const directory = this.buildout.section("buildout").require("directory");
     const patches = (options.get("patches") ?? "").split(/\s+/)
-      .filter(Boolean).map((p) => resolve(directory, p));
+      .filter(Boolean);
     logEnvironment(this.logger, this.environment);
 
     const url = options.require("url");
@@ -671,7 +683,8 @@ export class HexagonitCmmi implements Recipe {
       runShell(command, { cwd, env, UserError: this.buildout.UserError });
     try {
       if (patches.length) this.logger.info("Applying patches");
-      for (const file of patches) {
+      for (const entry of patches) {
+        const file = patchFile(entry, cwd, directory);
         await run(`${patch} ${patchOptions} < ${shellQuote(file)}`);
       }
       if (defaultConfigure) requireConfigure(this.buildout, cwd);
@@ -712,7 +725,8 @@ export class HexagonitCmmi implements Recipe {
  * the download cache keyed by a hash of the options), `location` (the parent
  * directory; exported as the part's directory). Downloads go to the `cmmi`
  * namespace of the cache. The build runs in a temporary directory, kept
- * (and logged) when it fails. Returns the location, or nothing when shared;
+ * (and logged) when it fails, removed when the patch cannot be fetched or
+ * checked. Returns the location, or nothing when shared;
  * update builds again only when the location is missing.
  */
 export class ZcCmmi implements Recipe {
@@ -878,12 +892,22 @@ export class ZcCmmi implements Recipe {
       if (!hasMarker()) cwd = singleDirectory(tmp);
       makeDirectories(this.location);
       if (patch) {
-        await withDownload(
-          this.buildout,
-          patch,
-          { ...download, md5: options.get("patch-md5sum") || undefined },
-          (file) => run(`patch ${this.patchOptions} < ${shellQuote(file)}`),
-        );
+        let fetched = false;
+        try {
+          await withDownload(
+            this.buildout,
+            patch,
+            { ...download, md5: options.get("patch-md5sum") || undefined },
+            (file) => {
+              fetched = true;
+              return run(`patch ${this.patchOptions} < ${shellQuote(file)}`);
+            },
+          );
+        } catch (err) {
+          // As the original: sources nothing was done to are no help.
+          if (!fetched) removeTree(tmp);
+          throw err;
+        }
       }
       if (autogen) {
         this.logger.info("auto generating configure files");
@@ -902,7 +926,7 @@ export class ZcCmmi implements Recipe {
       await run("make");
       await run("make install");
     } catch (err) {
-      this.logger.error(`cmmi failed: ${tmp}`);
+      if (existsSync(tmp)) this.logger.error(`cmmi failed: ${tmp}`);
       removeTree(this.location);
       throw err;
     } finally {

@@ -19,7 +19,8 @@
  *   executable); the template is utf-8. `$$` renders as `$`, which is how
  *   SlapOS profiles write references meant for the buildout that reads the
  *   output. Update does nothing when the template is known in advance
- *   (`inline`, or `md5sum`).
+ *   (`inline`, or `md5sum`). Missing parent directories are created, but
+ *   only the output is recorded, as the original returns it.
  *
  * `url` takes a local path, a `file:` URL, or a remote URL fetched with
  * `buildout.download` (download cache, offline mode, `md5sum`). A template
@@ -551,11 +552,15 @@ export class SlaposTemplate implements Recipe {
         return this.install();
       });
     }
-    const created = (...paths: string[]) => this.options.created(...paths);
-    createParents(resolve(dirname(this.output)), created);
+    // Missing directories are made (and removed if the write fails), but
+    // only the output is recorded, as the original returns it: uninstalling
+    // the part must not take a directory other parts write into.
+    createParents(
+      resolve(dirname(this.output)),
+      (dir) => this.options.created(dir),
+    );
     writeAtomic(this.output, this.result, this.mode);
-    created(this.output);
-    return created();
+    return [this.output];
   }
 
   update(): string[] | undefined | Promise<string[] | undefined> {

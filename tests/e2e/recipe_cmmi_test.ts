@@ -591,6 +591,58 @@ configure-options = --enable-a`),
   );
 });
 
+Deno.test("hexagonit.recipe.cmmi: a relative patch the sources ship is found in the source directory, as in its README", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  writePackage(join(files, "src"), {
+    top: "shipped-1.0",
+    program: "shipped",
+    files: { "patches/fix.patch": helloPatch(true) },
+  });
+  pack(join(files, "src"), ["shipped-1.0"], join(files, "shipped-1.0.tar.gz"));
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = hexagonit.recipe.cmmi
+url = ${server.url}shipped-1.0.tar.gz
+patches = patches/fix.patch`),
+  );
+  await runOk(sample);
+  assert.equal(
+    runProgram(sample.path("parts/x/bin/shipped")),
+    "Hello, patched shipped\n",
+  );
+});
+
+Deno.test("zc.recipe.cmmi: a patch that fails its checksum leaves no build directory behind, as in its README", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = zc.recipe.cmmi
+url = ${server.url}hello-1.0.tar.gz
+patch = \${buildout:directory}/patches/hello.patch
+patch-md5sum = ${"0".repeat(32)}`),
+  );
+  const result = await run(sample);
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    result.stdout,
+    `Installing x.
+x: Downloading ${server.url}hello-1.0.tar.gz
+x: Unpacking and configuring
+`,
+  );
+  assert.match(
+    result.stderr,
+    /\nError: MD5 checksum mismatch for local resource at '\/sample-buildout\/patches\/hello\.patch'\.\n$/,
+  );
+  // Nothing was built there: the unpacked sources would only take space.
+  assert.deepEqual(readdirSync(sample.runTmpdir), []);
+  assert.ok(!existsSync(sample.path("parts/x")));
+});
+
 Deno.test("zc.recipe.cmmi: patch_options without a patch is not reported unused, as the original reads it", async () => {
   await using env = await setUp();
   const { sample, server } = env;

@@ -505,6 +505,44 @@ ${extra}`;
   assert.deepEqual(tree(sample.dir), before);
 });
 
+Deno.test("slapos.recipe.template: only the output is recorded, so a reinstall keeps what other parts wrote beside it", async () => {
+  using sample = await sampleBuildout();
+  const cfg = (a: string) =>
+    `[buildout]
+parts = a b
+
+[a]
+recipe = slapos.recipe.template
+inline = ${a}
+output = \${buildout:directory}/etc/a.conf
+
+[b]
+recipe = slapos.recipe.template
+inline = b
+output = \${buildout:directory}/etc/b.conf
+`;
+  sample.write("buildout.cfg", cfg("a1"));
+  await expectOk(sample, "Installing a.\nInstalling b.\n");
+  assert.match(
+    installed(sample),
+    /\[a\]\n__buildout_installed__ = \/sample-buildout\/etc\/a\.conf\n__buildout_signature__/,
+  );
+
+  // Installing a again removes a.conf, not the directory b's output is in
+  // (b is only updated, which does nothing for an inline template).
+  sample.write("buildout.cfg", cfg("a2"));
+  await expectOk(
+    sample,
+    "Uninstalling a.\nInstalling a.\nUpdating b.\n",
+  );
+  assert.equal(sample.cat("etc/a.conf"), "a2");
+  assert.equal(sample.cat("etc/b.conf"), "b");
+
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  await expectOk(sample, "Uninstalling b.\nUninstalling a.\n");
+  assert.deepEqual(sample.ls("etc"), []);
+});
+
 Deno.test("slapos.recipe.template: $$ writes $, shebangs make it executable", async () => {
   using sample = await sampleBuildout();
   sample.write(
