@@ -20,7 +20,14 @@ import {
 } from "./config/load.ts";
 import { readConfigText } from "./config/text.ts";
 import { isDirectory } from "./fs_kinds.ts";
-import { clipped, doing, doingAsync, oneLine, UserError } from "./errors.ts";
+import {
+  clipped,
+  doing,
+  doingAsync,
+  fsReason,
+  oneLine,
+  UserError,
+} from "./errors.ts";
 import { pyRepr } from "./pyrepr.ts";
 import { configureLogging, logger, writeFd } from "./log.ts";
 import { redactPasswords } from "./redact_passwords.ts";
@@ -64,7 +71,7 @@ export const realSource: ConfigSource = {
       if (err instanceof UserError) throw err;
       const code = (err as { code?: string }).code;
       if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-      const reason = READ_ERRORS[code ?? ""] ?? (err as Error).message;
+      const reason = READ_ERRORS[code ?? ""] ?? fsReason(err);
       throw new UserError(
         `Couldn't read ${clipped(path)}: ${oneLine(reason)}`,
       );

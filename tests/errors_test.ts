@@ -1,7 +1,7 @@
 /** The one-line messages for file-system refusals that `report` prints, and long values cut. */
 import assert from "node:assert/strict";
 import { openSync } from "node:fs";
-import { clipped, refusedByFileSystem } from "../lib/errors.ts";
+import { clipped, fsReason, refusedByFileSystem } from "../lib/errors.ts";
 
 function fsError(code: string, path?: string): Error {
   return Object.assign(new Error(`${code}: failed`), { code, path });
@@ -48,6 +48,24 @@ Deno.test("running out of file descriptors is a refusal naming the path", () => 
       "Too many open files (see ulimit -n): /b/parts/a",
     );
   }
+});
+
+Deno.test("a failing disk's input/output error is named with its path", () => {
+  assert.equal(
+    refusedByFileSystem(fsError("EIO", "/b/parts/a")),
+    "Input/output error: /b/parts/a",
+  );
+});
+
+Deno.test("a reason is the error's description without its code, call and paths", () => {
+  assert.equal(fsReason(fsError("EIO")), "input/output error");
+  assert.equal(fsReason(fsError("EXDEV")), "invalid cross-device link");
+  const stale = Object.assign(
+    new Error("ESTALE: stale file handle, open '/nfs/b/x'"),
+    { code: "ESTALE" },
+  );
+  assert.equal(fsReason(stale), "stale file handle");
+  assert.equal(fsReason(new Error("boom, twice")), "boom, twice");
 });
 
 Deno.test("clipped quotes a long value's first 200 characters and its length", () => {

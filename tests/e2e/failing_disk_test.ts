@@ -1,0 +1,97 @@
+/**
+ * End-to-end tests of a disk failing one call (strace makes it fail: EIO,
+ * as a failing disk or network file system gives, and EXDEV): each run
+ * ends with a one-line error naming the file and its reason, not an
+ * internal error or the runtime's message, and leaves nothing half done
+ * for the next run, which completes. Ignored where strace cannot run.
+ */
+import assert from "node:assert/strict";
+import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
+import { failing, straceNote, straceSkip } from "./strace.ts";
+
+/** Runs the sample under `through` (see failing()), asserting status 1. */
+async function runFailing(
+  sample: Sample,
+  through: string[],
+): Promise<RunResult> {
+  const result = await sample.run("", { through });
+  assert.equal(result.code, 1, result.output);
+  return result;
+}
+
+/** Asserts that a run without the fault installs everything. */
+async function assertRerunCompletes(sample: Sample): Promise<void> {
+  const result = await sample.run();
+  assert.equal(result.stderr, "", result.output);
+  assert.equal(result.code, 0);
+}
+
+/** A template's options: `out.txt` holding `hi`. */
+const TEMPLATE = "input = inline:hi\noutput = ${buildout:directory}/out.txt\n";
+
+/** A sample whose part `a` is `recipe`, with `options`. */
+async function onePart(recipe: string, options = ""): Promise<Sample> {
+  const sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts = a\n[a]\nrecipe = ${recipe}\n${options}`,
+  );
+  return sample;
+}
+
+Deno.test({
+  name: "a database the disk fails to write is named with its reason, not " +
+    `the runtime's message${straceNote}`,
+  ignore: straceSkip !== null,
+  fn: async () => {
+    using sample = await onePart("debug");
+    const result = await runFailing(
+      sample,
+      failing("rename", "EIO", { when: 1 }),
+    );
+    assert.equal(
+      result.stderr,
+      "While:\n  Installing a.\n" +
+        "Error: Couldn't write '/sample-buildout/.installed.cfg': " +
+        "input/output error\n",
+    );
+    await assertRerunCompletes(sample);
+  },
+});
+
+Deno.test({
+  name: "a journal the disk fails to write is named with its reason, not " +
+    `the runtime's message${straceNote}`,
+  ignore: straceSkip !== null,
+  fn: async () => {
+    // The template's output is registered, and so journaled, before it is
+    // written.
+    using sample = await onePart("template", TEMPLATE);
+    const path = sample.path(".installed.cfg.pending");
+    const result = await runFailing(sample, failing("write", "EIO", { path }));
+    assert.equal(
+      result.stderr,
+      "While:\n  Installing a.\n" +
+        "Error: Couldn't write /sample-buildout/.installed.cfg.pending: " +
+        "input/output error\n",
+    );
+    await assertRerunCompletes(sample);
+  },
+});
+
+Deno.test({
+  name: "a configuration file the disk fails to read is named with its " +
+    `reason${straceNote}`,
+  ignore: straceSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const path = sample.path("buildout.cfg");
+    const result = await runFailing(sample, failing("read", "EIO", { path }));
+    assert.equal(
+      result.stderr,
+      "While:\n  Initializing.\n" +
+        "Error: Couldn't read /sample-buildout/buildout.cfg: " +
+        "input/output error\n",
+    );
+  },
+});
