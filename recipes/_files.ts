@@ -16,7 +16,13 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname } from "node:path";
-import { clipped, fsReason, UserError } from "../lib/errors.ts";
+import {
+  clipped,
+  fsReason,
+  isSystemError,
+  oneLine,
+  UserError,
+} from "../lib/errors.ts";
 import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
 import {
   systemTempDirectory,
@@ -36,13 +42,14 @@ const REASONS: Record<string, string> = {
   ENOSPC: "no space left on device",
 };
 
-/** A user error for a failed file operation a user can fix, else `err`. */
+/**
+ * A user error naming `path` for a file operation the file system failed
+ * (a failing disk's EIO too: the machine's, not a bug), else `err`.
+ */
 function fileError(err: unknown, path: string): unknown {
-  const code = (err as { code?: string }).code ?? "";
-  const reason = REASONS[code];
-  return reason
-    ? new UserError(`Couldn't write ${clipped(path)}: ${reason}`)
-    : err;
+  if (!isSystemError(err)) return err;
+  const reason = REASONS[err.code] ?? oneLine(fsReason(err));
+  return new UserError(`Couldn't write ${clipped(path)}: ${reason}`);
 }
 
 /**

@@ -40,6 +40,39 @@ async function onePart(recipe: string, options = ""): Promise<Sample> {
 }
 
 Deno.test({
+  name: "a template that cannot be put in place is a one-line error naming " +
+    `it, leaving no temporary${straceNote}`,
+  ignore: straceSkip !== null,
+  fn: async () => {
+    for (
+      const [errno, reason] of [
+        ["EIO", "input/output error"],
+        ["EXDEV", "invalid cross-device link"],
+      ]
+    ) {
+      using sample = await onePart("template", TEMPLATE);
+      // The template's is the run's first rename, before the database's.
+      const through = failing("rename", errno, { when: 1 });
+      const result = await runFailing(sample, through);
+      assert.equal(
+        result.stderr,
+        "While:\n  Installing a.\n" +
+          `Error: Couldn't write /sample-buildout/out.txt: ${reason}\n`,
+      );
+      assert.deepEqual(sample.ls(), [
+        "d  bin",
+        "-  buildout.cfg",
+        "d  develop-eggs",
+        "d  eggs",
+        "d  parts",
+      ]);
+      await assertRerunCompletes(sample);
+      assert.equal(sample.cat("out.txt"), "hi");
+    }
+  },
+});
+
+Deno.test({
   name: "a database the disk fails to write is named with its reason, not " +
     `the runtime's message${straceNote}`,
   ignore: straceSkip !== null,
