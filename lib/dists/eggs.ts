@@ -141,7 +141,8 @@ export class EggsDirectory {
    * Moves a prepared distribution into place and returns it; when another
    * process unpacked the same distribution meanwhile, its copy is kept.
    *
-   * @throws {UserError} when that copy's package.json cannot be read.
+   * @throws {UserError} when the move fails, or that copy's package.json
+   *   cannot be read.
    */
   commit(prepared: Prepared): Dist {
     const { name, temporary } = prepared;
@@ -153,7 +154,11 @@ export class EggsDirectory {
     } catch (err) {
       removeTempFile(temporary);
       const code = (err as { code?: string }).code;
-      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") {
+        throw new UserError(
+          `Couldn't write ${clipped(target)}: ${fsReason(err)}`,
+        );
+      }
       metadata = readMetadata(target, target);
     }
     const installed = {

@@ -6,7 +6,9 @@
  * for the next run, which completes. Ignored where strace cannot run.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
+import { recipeDist, writeDist } from "./dist_archives.ts";
 import { failing, straceNote, straceSkip } from "./strace.ts";
 
 /** Runs the sample under `through` (see failing()), asserting status 1. */
@@ -126,5 +128,35 @@ Deno.test({
         "Error: Couldn't read /sample-buildout/buildout.cfg: " +
         "input/output error\n",
     );
+  },
+});
+
+Deno.test({
+  name: "a distribution that cannot be moved into the eggs directory is a " +
+    `one-line error leaving nothing there${straceNote}`,
+  ignore: straceSkip !== null,
+  fn: async () => {
+    using sample = await onePart("spam");
+    await writeDist(
+      join(sample.path("dist"), "spam-2.tgz"),
+      recipeDist("spam", "2", "recipe v2"),
+      "package/",
+    );
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = a\nfind-links = dist\n[a]\nrecipe = spam\n",
+    );
+    // Moving it into place is the run's first rename.
+    const result = await runFailing(
+      sample,
+      failing("rename", "EIO", { when: 1 }),
+    );
+    assert.match(
+      result.stderr,
+      /\n {2}Getting distribution for 'spam'\.\nError: Couldn't write \/sample-buildout\/eggs\/spam-2: input\/output error\n$/,
+    );
+    assert.deepEqual(sample.ls("eggs"), []);
+    await assertRerunCompletes(sample);
+    assert.deepEqual(sample.ls("eggs"), ["d  spam-2"]);
   },
 });
