@@ -88,6 +88,9 @@ export class PendingPaths {
     } catch (err) {
       if (REFUSALS.has((err as { code?: string }).code ?? "")) {
         this.refused = true;
+        // A full disk creates the file, then refuses its first line: an
+        // empty journal would outlive a run that succeeds.
+        if (this.written !== part) this.clear();
         return;
       }
       throw new UserError(
