@@ -48,6 +48,9 @@ const REASONS: Record<string, string> = {
  */
 function fileError(err: unknown, path: string): unknown {
   if (!isSystemError(err)) return err;
+  if (err.code === "ENAMETOOLONG") {
+    return new UserError(`File name too long: ${clipped(path)}`);
+  }
   const reason = REASONS[err.code] ?? oneLine(fsReason(err));
   return new UserError(`Couldn't write ${clipped(path)}: ${reason}`);
 }
