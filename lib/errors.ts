@@ -204,12 +204,25 @@ const FS_REASONS: Record<string, string> = {
   EFBIG: "file too large",
   // The runtime's message quotes the path again, up to 4 KB of it.
   ENAMETOOLONG: "file name too long",
+  // A failing disk or network file system: the machine's, not a bug.
+  EIO: "input/output error",
+  EXDEV: "invalid cross-device link",
 };
+
+/**
+ * The description in node:fs's message of an error with another code
+ * (`ESTALE: stale file handle, open '/nfs/x'`), without the code, the call
+ * and the paths, which the message around it names already.
+ */
+const SYSTEM_MESSAGE = /^E[A-Z0-9]+: (.+?), [a-z]+(?: '.*)?$/s;
 
 /** A file-system error as a short reason (`no space left on device`). */
 export function fsReason(err: unknown): string {
   const code = (err as { code?: string }).code ?? "";
-  return FS_REASONS[code] ?? (err instanceof Error ? err.message : String(err));
+  const known = FS_REASONS[code];
+  if (known) return known;
+  const message = err instanceof Error ? err.message : String(err);
+  return SYSTEM_MESSAGE.exec(message)?.[1] ?? message;
 }
 
 /**
@@ -231,7 +244,8 @@ const REFUSALS = new Set(["EROFS", "ENOSPC", "EDQUOT"]);
  * `Permission denied: PATH` (which may be a read), `Too many open files
  * (see ulimit -n): PATH`, `File name too long: PATH` (a name taken from a
  * URL or an option), `Device or resource busy: PATH (...)` (a mount point
- * removed or replaced); else undefined.
+ * removed or replaced), `Input/output error: PATH` (a failing disk); else
+ * undefined.
  */
 export function refusedByFileSystem(err: unknown): string | undefined {
   const { code, path, dest } = err as {
@@ -254,6 +268,12 @@ export function refusedByFileSystem(err: unknown): string | undefined {
     return `Device or resource busy: ${
       clipped(typeof dest === "string" ? dest : path)
     } (is something mounted there?)`;
+  }
+  if (code === "EIO") {
+    // A failing disk or network file system; a rename names its target.
+    return `Input/output error: ${
+      clipped(typeof dest === "string" ? dest : path)
+    }`;
   }
   if (code === "ENAMETOOLONG") {
     // A copy or rename names its source `path` and its target `dest`.

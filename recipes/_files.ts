@@ -16,7 +16,13 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname } from "node:path";
-import { clipped, fsReason, UserError } from "../lib/errors.ts";
+import {
+  clipped,
+  fsReason,
+  isSystemError,
+  oneLine,
+  UserError,
+} from "../lib/errors.ts";
 import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
 import {
   systemTempDirectory,
@@ -36,27 +42,16 @@ const REASONS: Record<string, string> = {
 };
 
 /**
- * The machine refusing the write, worded by {@link fsReason}: a full,
- * read-only or over-quota file system, a file-size limit (`ulimit -f`),
- * too few file descriptors.
+ * A user error naming `path` for a file operation the file system failed
+ * (a failing disk's EIO too: the machine's, not a bug), else `err`.
  */
-const REFUSALS = new Set([
-  "EROFS",
-  "ENOSPC",
-  "EDQUOT",
-  "EFBIG",
-  "EMFILE",
-  "ENFILE",
-]);
-
-/** A user error for a failed file operation a user can fix, else `err`. */
 function fileError(err: unknown, path: string): unknown {
-  const code = (err as { code?: string }).code ?? "";
-  const reason = REASONS[code] ??
-    (REFUSALS.has(code) ? fsReason(err) : undefined);
-  return reason
-    ? new UserError(`Couldn't write ${clipped(path)}: ${reason}`)
-    : err;
+  if (!isSystemError(err)) return err;
+  if (err.code === "ENAMETOOLONG") {
+    return new UserError(`File name too long: ${clipped(path)}`);
+  }
+  const reason = REASONS[err.code] ?? oneLine(fsReason(err));
+  return new UserError(`Couldn't write ${clipped(path)}: ${reason}`);
 }
 
 /**

@@ -55,6 +55,24 @@ Deno.test("running out of file descriptors is a refusal naming the path", () => 
   }
 });
 
+Deno.test("a failing disk's input/output error is named with its path", () => {
+  assert.equal(
+    refusedByFileSystem(fsError("EIO", "/b/parts/a")),
+    "Input/output error: /b/parts/a",
+  );
+});
+
+Deno.test("a reason is the error's description without its code, call and paths", () => {
+  assert.equal(fsReason(fsError("EIO")), "input/output error");
+  assert.equal(fsReason(fsError("EXDEV")), "invalid cross-device link");
+  const stale = Object.assign(
+    new Error("ESTALE: stale file handle, open '/nfs/b/x'"),
+    { code: "ESTALE" },
+  );
+  assert.equal(fsReason(stale), "stale file handle");
+  assert.equal(fsReason(new Error("boom, twice")), "boom, twice");
+});
+
 Deno.test("clipped quotes a long value's first 200 characters and its length", () => {
   assert.equal(clipped("a\nb"), "a\\nb");
   assert.equal(clipped("x".repeat(200)), "x".repeat(200));

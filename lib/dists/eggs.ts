@@ -109,8 +109,8 @@ export class EggsDirectory {
    * hidden temporary directory of the eggs directory, which
    * {@link commit} moves into place or {@link discard} removes.
    *
-   * @throws {UserError} from `extract` or the checks; nothing is left in
-   *   the eggs directory then.
+   * @throws {UserError} from `extract` or the checks, naming where the
+   *   distribution was going; nothing is left in the eggs directory then.
    */
   async prepare(
     archive: string,
@@ -123,9 +123,8 @@ export class EggsDirectory {
     // Hidden, and new: extraction moves its result there in one rename.
     // Removed when the run ends, however it ends, unless moved into place,
     // and by the next run after a SIGKILL.
-    const temporary = hiddenTemp(
-      join(this.path, `${name.name}-${name.version}`),
-    );
+    const target = join(this.path, `${name.name}-${name.version}`);
+    const temporary = hiddenTemp(target);
     try {
       await extract(archive, temporary);
       const metadata = readMetadata(temporary, label, name);
@@ -133,6 +132,10 @@ export class EggsDirectory {
       return { name, temporary, metadata };
     } catch (err) {
       removeTempFile(temporary);
+      // The temporary is gone by the time the message is read.
+      if (err instanceof UserError) {
+        err.message = err.message.replaceAll(temporary, target);
+      }
       throw err;
     }
   }
@@ -141,7 +144,8 @@ export class EggsDirectory {
    * Moves a prepared distribution into place and returns it; when another
    * process unpacked the same distribution meanwhile, its copy is kept.
    *
-   * @throws {UserError} when that copy's package.json cannot be read.
+   * @throws {UserError} when the move fails, or that copy's package.json
+   *   cannot be read.
    */
   commit(prepared: Prepared): Dist {
     const { name, temporary } = prepared;
@@ -153,7 +157,11 @@ export class EggsDirectory {
     } catch (err) {
       removeTempFile(temporary);
       const code = (err as { code?: string }).code;
-      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") {
+        throw new UserError(
+          `Couldn't write ${clipped(target)}: ${fsReason(err)}`,
+        );
+      }
       metadata = readMetadata(target, target);
     }
     const installed = {

@@ -42,7 +42,15 @@ export async function fetchText(
     // A server answering with something else (a maintenance page) must
     // not replace the copy an offline run will need.
     accept: (path) => {
-      parse(readConfigText(path, url), url, () => true);
+      let text;
+      try {
+        text = readConfigText(path, url);
+      } catch (err) {
+        if (err instanceof UserError) throw err;
+        // The fresh copy cannot be read back (a failing disk).
+        throw new DownloadError(url, fsReason(err));
+      }
+      parse(text, url, () => true);
     },
   });
   let path: string;

@@ -23,7 +23,12 @@ import {
   writeFileSync,
 } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
-import { oneLine, refusedByFileSystem, UserError } from "../errors.ts";
+import {
+  fsReason,
+  oneLine,
+  refusedByFileSystem,
+  UserError,
+} from "../errors.ts";
 import { REFUSALS } from "./_lock_file.ts";
 import { removePath } from "../remove_path.ts";
 
@@ -83,11 +88,14 @@ export class PendingPaths {
     } catch (err) {
       if (REFUSALS.has((err as { code?: string }).code ?? "")) {
         this.refused = true;
+        // A full disk creates the file, then refuses its first line: an
+        // empty journal would outlive a run that succeeds.
+        if (this.written !== part) this.clear();
         return;
       }
       throw new UserError(
         refusedByFileSystem(err) ??
-          `Couldn't write ${oneLine(this.path)}: ${oneLine(String(err))}`,
+          `Couldn't write ${oneLine(this.path)}: ${oneLine(fsReason(err))}`,
       );
     }
     this.written = part;
@@ -127,7 +135,7 @@ export class PendingPaths {
       if (code === "ENOENT" || code === "ELOOP") return undefined;
       throw new UserError(
         refusedByFileSystem(err) ??
-          `Couldn't read ${oneLine(this.path)}: ${oneLine(String(err))}`,
+          `Couldn't read ${oneLine(this.path)}: ${oneLine(fsReason(err))}`,
       );
     }
     return parse(text);

@@ -35,6 +35,7 @@ import {
   type StaticServer,
 } from "./harness.ts";
 import { recipeDist, writeDist } from "./dist_archives.ts";
+import { mountSkipReason } from "./chroot.ts";
 
 /** Asserts a successful run printing exactly `stdout`. */
 async function expectOk(sample: Sample, args: string, stdout: string) {
@@ -2162,4 +2163,35 @@ tools v1
     "",
     /^Error: Couldn't find a distribution for '@acme\/tools==3' \(only 1, 2 exist/,
   );
+});
+
+Deno.test({
+  name: "a distribution a full eggs directory cannot hold is an error naming " +
+    "where it was going, not the temporary it was unpacked in" +
+    (mountSkipReason ? ` (skipped: ${mountSkipReason})` : ""),
+  ignore: mountSkipReason !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    await spamDists(sample);
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = foo\nfind-links = recipe/dist\n" +
+        "[foo]\nrecipe = spam\n",
+    );
+    // The eggs directory on a small file system, filled up.
+    const script = 'cd "$1" && mount -t tmpfs -o size=64k tmpfs eggs && ' +
+      "dd if=/dev/zero of=eggs/fill bs=4k 2>/dev/null; " +
+      '"$2"; echo "exit $?"; ls -A eggs';
+    const result = await exec(
+      "unshare",
+      ["-m", "sh", "-c", script, "sh", sample.dir, BUILDOUT],
+      { env: { HOME: sample.home } },
+    );
+    assert.equal(
+      sample.normalize(result.stderr).split("\n").slice(-2).join("\n"),
+      "Error: Couldn't extract /sample-buildout/recipe/dist/spam-2.tgz into " +
+        "/sample-buildout/eggs/spam-2: no space left on device\n",
+    );
+    assert.match(result.stdout, /\nexit 1\nfill\n$/);
+  },
 });

@@ -760,6 +760,39 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a journal a full disk refuses leaves no empty file behind" +
+    (mountSkip ? ` (skipped: ${mountSkip})` : ""),
+  ignore: mountSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    // The second run's part b registers its directory (made on the full
+    // disk) for the journal, whose file is created but refuses its line;
+    // b's record fits in what is left of the database's last page, and the
+    // run ends rewriting the database whole, which the disk refuses.
+    const script = ON_SMALL_DISK +
+      'printf "[buildout]\\nparts = a\\n[a]\\nrecipe = mkdir\\n' +
+      'paths = var\\n" > buildout.cfg && "$2" >/dev/null && ' +
+      'printf "[buildout]\\nparts = a b\\n[a]\\nrecipe = mkdir\\n' +
+      "paths = var\\n[b]\\nrecipe = mkdir\\npaths = var2\\n" +
+      'remove-on-update = true\\n" > buildout.cfg && ' +
+      '(dd if=/dev/zero of=fill bs=4k 2>/dev/null; "$2" >/dev/null; ' +
+      'echo "exit $?"; ls -A; cat .installed.cfg)';
+    const result = await inMountNamespace(sample, script);
+    assert.equal(
+      sample.normalize(result.stderr),
+      "While:\n  Installing.\n" +
+        "Error: Couldn't write '/sample-buildout/.installed.cfg': " +
+        "no space left on device\n",
+    );
+    assert.match(
+      result.stdout,
+      /^exit 1\n\.installed\.cfg\nbin\nbuildout\.cfg\ndevelop-eggs\neggs\nfill\nparts\nvar\nvar2\n/,
+    );
+    assert.match(result.stdout, /\[buildout\]\nparts = a b\n$/);
+  },
+});
+
+Deno.test({
   name: "develop links that cannot be recorded in .installed.cfg fail " +
     `While: Installing.${mountSkip ? ` (skipped: ${mountSkip})` : ""}`,
   ignore: mountSkip !== null,

@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { chmodSync, readdirSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, renameSync } from "node:fs";
+import { join } from "node:path";
 import { asNobody, giveToNobody, nobodySkipReason } from "./as_nobody.ts";
 import {
   mkdir,
@@ -265,6 +266,51 @@ Error: Error downloading extends for URL http://localhost/missing.cfg: HTTP Erro
   );
   assert.deepEqual(sample.ls("cache"), []);
   s.assertNoTemporaries();
+});
+
+Deno.test("a fresh copy that cannot be read back is a one-line error leaving the cache empty", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("cache");
+  const cache = sample.path("cache");
+  // The server sends half the file, then puts a directory in place of the
+  // copy being written (which it moves out of the cache), as if the disk
+  // had lost it: reading the copy back fails.
+  const body = "[buildout]\nparts =\n";
+  const server = await startServer(sample.tmpdir("server_data"), {
+    handlers: {
+      "/base.cfg": (_, res) => {
+        res.writeHead(200, { "Content-Length": body.length });
+        res.write(body.slice(0, 5));
+        const poll = setInterval(() => {
+          const temp = readdirSync(cache).find((n) => n.startsWith("."));
+          if (temp === undefined) return;
+          clearInterval(poll);
+          renameSync(join(cache, temp), sample.path("moved"));
+          mkdirSync(join(cache, temp));
+          res.end(body.slice(5));
+        }, 5);
+        res.on("close", () => clearInterval(poll));
+      },
+    },
+  });
+  try {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nextends = ${server.url}base.cfg\nextends-cache = cache\n`,
+    );
+    const result = await sample.run();
+    assert.equal(
+      result.stderr.replaceAll(server.url, "http://localhost/"),
+      `While:
+  Initializing.
+Error: Error downloading extends for URL http://localhost/base.cfg: is a directory
+`,
+    );
+    assert.equal(result.code, 1);
+    assert.deepEqual(sample.ls("cache"), []);
+  } finally {
+    await server.close();
+  }
 });
 
 Deno.test("a page that is not configuration (a maintenance page) never replaces the cached copy", async () => {

@@ -6,17 +6,10 @@
  * where strace cannot run, saying why.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { chmodSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type Sample, sampleBuildout } from "./harness.ts";
-
-const straceSkip = (() => {
-  const probe = spawnSync("strace", ["-qq", "-o", "/dev/null", "true"]);
-  if (probe.error) return "needs strace";
-  return probe.status === 0 ? null : "strace cannot trace here";
-})();
-const skipNote = straceSkip ? ` (skipped: ${straceSkip})` : "";
+import { straceNote, straceSkip } from "./strace.ts";
 
 /** Runs the executable in the sample, killed at its first chmod. */
 function killedAtFirstChmod(sample: Sample) {
@@ -85,7 +78,7 @@ async function assertKilledCopiesClosed(
 
 Deno.test({
   name: "a run killed while saving a private .installed.cfg leaves no copy " +
-    `others can read${skipNote}`,
+    `others can read${straceNote}`,
   ignore: straceSkip !== null,
   fn: async () => {
     using sample = await sampleBuildout();
@@ -110,7 +103,7 @@ Deno.test({
 
 Deno.test({
   name: "a run killed while writing a template with mode 600 leaves no copy " +
-    `others can read${skipNote}`,
+    `others can read${straceNote}`,
   ignore: straceSkip !== null,
   fn: async () => {
     using sample = await sampleBuildout();
@@ -131,7 +124,7 @@ Deno.test({
 
 Deno.test({
   name: "a run killed while copying a private file with download-only and " +
-    `mode 600 leaves no copy others can read${skipNote}`,
+    `mode 600 leaves no copy others can read${straceNote}`,
   ignore: straceSkip !== null,
   fn: async () => {
     using sample = await sampleBuildout();

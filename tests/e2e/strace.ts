@@ -1,0 +1,49 @@
+/**
+ * Runs of the executable under strace (`sample.system(args, { through })`),
+ * for what nothing else can reach: a run killed at a given call, a disk
+ * failing one call on one file. Tests using it are ignored, saying why,
+ * where strace cannot run.
+ */
+import { spawnSync } from "node:child_process";
+
+/** Why strace cannot run here, or null when it can. */
+export const straceSkip: string | null = (() => {
+  const probe = spawnSync("strace", ["-qq", "-o", "/dev/null", "true"]);
+  if (probe.error) return "needs strace";
+  return probe.status === 0 ? null : "strace cannot trace here";
+})();
+
+/** Appended to the names of tests using strace when they are ignored. */
+export const straceNote: string = straceSkip ? ` (skipped: ${straceSkip})` : "";
+
+/**
+ * The `through` of a run whose `syscalls` (comma-separated) fail with
+ * `errno`: every one on `path` (named as the first argument, or through a
+ * descriptor), or only the `when`th of each thread. strace matches only a
+ * rename's source, a hidden temporary with a random name: a rename is
+ * picked by its place in the run.
+ *
+ * ```ts
+ * await sample.system("", { through: failing("read", "EIO", { path }) });
+ * ```
+ */
+export function failing(
+  syscalls: string,
+  errno: string,
+  where: { path: string } | { when: number },
+): string[] {
+  const filter = "path" in where ? ["-P", where.path] : [];
+  const when = "when" in where ? `:when=${where.when}` : "";
+  return [
+    "strace",
+    "-f",
+    "-qq",
+    "-o",
+    "/dev/null",
+    ...filter,
+    "-e",
+    `trace=${syscalls}`,
+    "-e",
+    `inject=${syscalls}:error=${errno}${when}`,
+  ];
+}
