@@ -38,6 +38,7 @@ import {
   userDefaultsPath,
 } from "../open_buildout.ts";
 import type { SelfCommand } from "./bootstrap.ts";
+import type { Buildout, Options } from "../buildout.ts";
 import { type Distributions, distributionsOf } from "../dists/distributions.ts";
 import { isUrl as isLinkUrl, localArchives } from "../dists/finder.ts";
 import { compareVersions } from "../dists/version.ts";
@@ -113,12 +114,116 @@ function skipped(name: string): boolean {
   return SKIPPED_NAMES.has(name) || isHiddenTemp(name);
 }
 
+/** Where a bundle is packed from and written to. */
+interface BundleTarget {
+  configFile: string;
+  directory: string;
+  output: string;
+  defaultOutput: string;
+}
+
+/** The download and extends caches a bundle fills inside the directory. */
+type BundleCaches = Record<"download-cache" | "extends-cache", string>;
+
+/** What the bundle leaves out: files, and directories packed empty. */
+interface BundleExclusions {
+  excluded: Set<string>;
+  emptied: Set<string>;
+}
+
 /** Runs the buildout with caches inside its directory and packs it. */
 export async function bundle(
   request: OpenRequest,
   args: BundleArgs,
   self: SelfCommand,
 ): Promise<void> {
+  const target = bundleTarget(request, args, self);
+  const { directory } = target;
+  const configured = (await openBuildout(request)).section("buildout");
+  // Without it .installed.cfg names the parts by this directory's absolute
+  // paths: the unpacked copy would rebuild them after uninstalling these.
+  if (args.withParts && !configured.getBool("relative-paths")) {
+    throw new UserError(
+      "bundle --with-parts needs relative-paths = true in [buildout], so " +
+        "that the unpacked parts are the copy's own wherever it is unpacked",
+    );
+  }
+  const caches: BundleCaches = {
+    "download-cache": cacheInside(
+      directory,
+      configured.get("download-cache"),
+      DEFAULT_DOWNLOAD_CACHE,
+    ),
+    "extends-cache": cacheInside(
+      directory,
+      configured.get("extends-cache"),
+      DEFAULT_EXTENDS_CACHE,
+    ),
+  };
+  const assignments = [...request.assignments];
+  for (const [option, path] of Object.entries(caches)) {
+    makeDirectories(path);
+    assignments.push({ section: "buildout", option, value: path });
+  }
+  const built = { ...request, assignments };
+  const buildout = await openBuildout(built);
+  // Held until the archive is written: a run changing the parts meanwhile
+  // would have half of them packed, or fail the bundle on a file it removed.
+  const unlock = await runInstall(buildout, [], true);
+  try {
+    const main = buildout.section("buildout");
+    const installedDb = InstallDatabase.read(main.get("installed") ?? "", {
+      directory,
+      relocatable: main.getBool("relative-paths"),
+    });
+    requireCaptured(buildout, installedDb, caches, directory, args);
+    const exclusions = bundleExclusions(main, installedDb, target, args);
+    outsideFiles(
+      await loadBuildoutConfig(built),
+      main,
+      directory,
+      request.userDefaults ? userDefaultsPath(request.env) : undefined,
+      Object.values(caches),
+    );
+    const stats = countBundled(directory, exclusions, caches);
+    const binTarget = join(
+      basename(directory),
+      relative(directory, main.require("bin-directory")),
+      "buildout",
+    );
+    const exeSize = statSync(self.path).size;
+    await writeBundle(target, caches, exclusions, self, binTarget, exeSize);
+    logger.info(
+      `Bundled ${target.output} (${size(lstatSync(target.output).size)}):`,
+    );
+    logger.info(
+      `  ${counted(stats.files, "file", "files")} of the buildout directory (${
+        size(stats.bytes)
+      })`,
+    );
+    logger.info(
+      `  ${
+        counted(stats.downloads, "file", "files")
+      } of the download and extends caches (${size(stats.downloadBytes)})`,
+    );
+    logger.info(`  ${binTarget} (${size(exeSize)})`);
+    logger.info(`  ${join(basename(directory), OFFLINE_CFG)}`);
+  } finally {
+    unlock();
+  }
+}
+
+/**
+ * The configuration to bundle, its directory and the archive to write.
+ *
+ * @throws {UserError} for a URL configuration, a run from the sources, the
+ *   bundle's own offline.cfg, and outputs that cannot be written.
+ */
+function bundleTarget(
+  request: OpenRequest,
+  args: BundleArgs,
+  self: SelfCommand,
+): BundleTarget {
   if (isUrl(request.configFile)) {
     throw new UserError(
       `bundle needs a local configuration file, not ${
@@ -147,232 +252,226 @@ export async function bundle(
     : resolve(request.cwd, args.output);
   refuseSpecialOutput(output);
   refuseMissingOutputDirectory(output);
+  return { configFile, directory, output, defaultOutput };
+}
 
-  const configured = (await openBuildout(request)).section("buildout");
-  // Without it .installed.cfg names the parts by this directory's absolute
-  // paths: the unpacked copy would rebuild them after uninstalling these.
-  if (args.withParts && !configured.getBool("relative-paths")) {
-    throw new UserError(
-      "bundle --with-parts needs relative-paths = true in [buildout], so " +
-        "that the unpacked parts are the copy's own wherever it is unpacked",
-    );
+/**
+ * Checks that the download cache holds what the offline build needs: the
+ * URLs the installed parts name and the distributions they use.
+ *
+ * @throws {UserError} listing what is missing and how to capture it,
+ *   unless --ignore-uncached (then a warning).
+ */
+function requireCaptured(
+  buildout: Buildout,
+  installedDb: InstallDatabase,
+  caches: BundleCaches,
+  directory: string,
+  args: BundleArgs,
+): void {
+  const shared = sharedOutside(installedDb, directory);
+  // The copy unpacked would look for them where they are here, and only
+  // update them: what it records must not need them shared.
+  if (args.withParts && shared.size) {
+    throw new UserError(oneLine(
+      "bundle --with-parts cannot carry the shared parts built outside " +
+        `${directory}: ${[...shared.values()].join(", ")}; set ` +
+        "shared-part-list empty in the buildout's [buildout] to build them " +
+        "in parts",
+    ));
   }
-  const caches = {
-    "download-cache": cacheInside(
-      directory,
-      configured.get("download-cache"),
-      DEFAULT_DOWNLOAD_CACHE,
-    ),
-    "extends-cache": cacheInside(
-      directory,
-      configured.get("extends-cache"),
-      DEFAULT_EXTENDS_CACHE,
-    ),
-  };
-  const assignments = [...request.assignments];
-  for (const [option, path] of Object.entries(caches)) {
-    makeDirectories(path);
-    assignments.push({ section: "buildout", option, value: path });
+  const uncached = uncachedUrls(installedDb, caches["download-cache"]);
+  if (uncached.length) {
+    const list = uncached.map((url) => `\n  ${url}`).join("");
+    const sharedUncached = [...shared.keys()].filter((part) =>
+      uncached.some((line) => line.includes(`[${clipped(part)}]`))
+    ).map((part) => shared.get(part));
+    if (!args.ignoreUncached) {
+      throw new UserError(
+        "bundle could not capture these URLs in the download cache, so the " +
+          `offline build would miss them:${list}` +
+          "\nA part installed by an earlier run without this cache " +
+          "downloads nothing when only updated: remove what it installed " +
+          "(its directory in parts) and bundle again." +
+          (sharedUncached.length
+            ? " A shared part found built downloads nothing either " +
+              `(${sharedUncached.join(", ")}): run ` +
+              "`buildout buildout:shared-part-list= bundle` to build them " +
+              "in parts."
+            : "") +
+          " A recipe fetching " +
+          "without buildout's download utility is never captured: use " +
+          "--ignore-uncached to bundle anyway.",
+      );
+    }
+    logger.warn(`Not in the download cache, bundled anyway:${list}`);
   }
-  const built = { ...request, assignments };
-  const buildout = await openBuildout(built);
-  // Held until the archive is written: a run changing the parts meanwhile
-  // would have half of them packed, or fail the bundle on a file it removed.
-  const unlock = await runInstall(buildout, [], true);
-  try {
-    const main = buildout.section("buildout");
-    const installedDb = InstallDatabase.read(main.get("installed") ?? "", {
-      directory,
-      relocatable: main.getBool("relative-paths"),
-    });
-    const shared = sharedOutside(installedDb, directory);
-    // The copy unpacked would look for them where they are here, and only
-    // update them: what it records must not need them shared.
-    if (args.withParts && shared.size) {
-      throw new UserError(oneLine(
-        "bundle --with-parts cannot carry the shared parts built outside " +
-          `${directory}: ${[...shared.values()].join(", ")}; set ` +
-          "shared-part-list empty in the buildout's [buildout] to build them " +
-          "in parts",
-      ));
+  const uncachedDists = distsNotCarried(
+    distributionsOf(buildout),
+    caches["download-cache"],
+    directory,
+  );
+  if (uncachedDists.length) {
+    const list = uncachedDists.map((dist) => `\n  ${dist}`).join("");
+    if (!args.ignoreUncached) {
+      const eggs = buildout.section("buildout").require("eggs-directory");
+      // One shared by other buildouts (user defaults often set it) is
+      // theirs too: removing from it is no remedy, building beside it is.
+      const remedy = holds(directory, eggs)
+        ? "remove its directory there and bundle again."
+        : `${eggs} is outside the buildout directory: run ` +
+          "`buildout buildout:eggs-directory=eggs bundle` to get them " +
+          "into one inside.";
+      throw new UserError(
+        "bundle could not capture these distributions in the download " +
+          `cache, so the offline build would miss them:${list}` +
+          "\nA distribution an earlier run unpacked into the eggs directory " +
+          `is not downloaded again: ${remedy} One from a find-links ` +
+          "directory outside the buildout directory is never copied: move " +
+          "that directory inside it. Use --ignore-uncached to bundle anyway.",
+      );
     }
-    const uncached = uncachedUrls(installedDb, caches["download-cache"]);
-    if (uncached.length) {
-      const list = uncached.map((url) => `\n  ${url}`).join("");
-      const sharedUncached = [...shared.keys()].filter((part) =>
-        uncached.some((line) => line.includes(`[${clipped(part)}]`))
-      ).map((part) => shared.get(part));
-      if (!args.ignoreUncached) {
-        throw new UserError(
-          "bundle could not capture these URLs in the download cache, so the " +
-            `offline build would miss them:${list}` +
-            "\nA part installed by an earlier run without this cache " +
-            "downloads nothing when only updated: remove what it installed " +
-            "(its directory in parts) and bundle again." +
-            (sharedUncached.length
-              ? " A shared part found built downloads nothing either " +
-                `(${sharedUncached.join(", ")}): run ` +
-                "`buildout buildout:shared-part-list= bundle` to build them " +
-                "in parts."
-              : "") +
-            " A recipe fetching " +
-            "without buildout's download utility is never captured: use " +
-            "--ignore-uncached to bundle anyway.",
-        );
-      }
-      logger.warn(`Not in the download cache, bundled anyway:${list}`);
-    }
-    const uncachedDists = distsNotCarried(
-      distributionsOf(buildout),
-      caches["download-cache"],
-      directory,
-    );
-    if (uncachedDists.length) {
-      const list = uncachedDists.map((dist) => `\n  ${dist}`).join("");
-      if (!args.ignoreUncached) {
-        const eggs = main.require("eggs-directory");
-        // One shared by other buildouts (user defaults often set it) is
-        // theirs too: removing from it is no remedy, building beside it is.
-        const remedy = holds(directory, eggs)
-          ? "remove its directory there and bundle again."
-          : `${eggs} is outside the buildout directory: run ` +
-            "`buildout buildout:eggs-directory=eggs bundle` to get them " +
-            "into one inside.";
-        throw new UserError(
-          "bundle could not capture these distributions in the download " +
-            `cache, so the offline build would miss them:${list}` +
-            "\nA distribution an earlier run unpacked into the eggs directory " +
-            `is not downloaded again: ${remedy} One from a find-links ` +
-            "directory outside the buildout directory is never copied: move " +
-            "that directory inside it. Use --ignore-uncached to bundle anyway.",
-        );
-      }
-      logger.warn(`Not in the download cache, bundled anyway:${list}`);
-    }
-    const bin = main.require("bin-directory");
-    // Hidden: one a killed bundle left is swept here, and never packed.
-    const temp = hiddenTemp(output);
-    // Always this executable as bin/buildout, whatever the directory holds;
-    // never the archive being written, nor an earlier bundle's, when inside.
-    const excluded = new Set([
-      output,
-      defaultOutput,
-      temp,
-      join(bin, "buildout"),
-    ]);
-    const emptied = new Set([
-      main.require("eggs-directory"),
-      main.require("develop-eggs-directory"),
-    ]);
-    const installed = main.get("installed");
-    // This run's, held while packing.
-    if (installed) excluded.add(`${installed}.lock`);
-    if (!args.withParts) {
-      emptied.add(bin);
-      emptied.add(main.require("parts-directory"));
-      if (installed) {
-        excluded.add(installed);
-        // What the parts created, wherever it is: the target builds it again.
-        for (const part of installedDb.parts) {
-          const paths = installedDb.get(part)?.get(INSTALLED) ?? "";
-          for (const path of paths.split("\n")) {
-            if (path) excluded.add(resolve(directory, path));
-          }
+    logger.warn(`Not in the download cache, bundled anyway:${list}`);
+  }
+}
+
+/**
+ * What stays out of the archive: the archives being and once written,
+ * bin/buildout (this executable goes there), this run's lock, the bundle's
+ * own offline.cfg; without --with-parts also what the parts built, which
+ * the target builds again.
+ */
+function bundleExclusions(
+  main: Options,
+  installedDb: InstallDatabase,
+  target: BundleTarget,
+  args: BundleArgs,
+): BundleExclusions {
+  const { directory, output, defaultOutput } = target;
+  const bin = main.require("bin-directory");
+  // Always this executable as bin/buildout, whatever the directory holds;
+  // never the archive being written, nor an earlier bundle's, when inside.
+  // Its hidden temporary: one a killed bundle left is swept, never packed.
+  const excluded = new Set([
+    output,
+    defaultOutput,
+    hiddenTemp(output),
+    join(bin, "buildout"),
+  ]);
+  const emptied = new Set([
+    main.require("eggs-directory"),
+    main.require("develop-eggs-directory"),
+  ]);
+  const installed = main.get("installed");
+  // This run's, held while packing.
+  if (installed) excluded.add(`${installed}.lock`);
+  if (!args.withParts) {
+    emptied.add(bin);
+    emptied.add(main.require("parts-directory"));
+    if (installed) {
+      excluded.add(installed);
+      // What the parts created, wherever it is: the target builds it again.
+      for (const part of installedDb.parts) {
+        const paths = installedDb.get(part)?.get(INSTALLED) ?? "";
+        for (const path of paths.split("\n")) {
+          if (path) excluded.add(resolve(directory, path));
         }
       }
     }
-    excluded.add(join(directory, OFFLINE_CFG));
-    outsideFiles(
-      await loadBuildoutConfig(built),
-      main,
-      directory,
-      request.userDefaults ? userDefaultsPath(request.env) : undefined,
-      Object.values(caches),
-    );
+  }
+  excluded.add(join(directory, OFFLINE_CFG));
+  return { excluded, emptied };
+}
 
-    const stats = { files: 0, bytes: 0, downloads: 0, downloadBytes: 0 };
-    const countFile = (path: string, stat: Stats) => {
-      const inCache = [caches["download-cache"], caches["extends-cache"]].some(
-        (cache) => path.startsWith(cache + sep),
-      );
-      if (inCache) {
-        stats.downloads++;
-        stats.downloadBytes += stat.size;
-      } else {
-        stats.files++;
-        stats.bytes += stat.size;
-      }
-    };
-    walk(directory, (path, stat) => {
-      if (excluded.has(path) || skipped(basename(path))) return false;
-      if ([...emptied].some((dir) => path.startsWith(dir + sep))) return false;
-      refuseBackslash(path);
-      if (stat.isFile()) countFile(path, stat);
-      return true;
-    });
+/** Whether the file or directory at `path` is packed. */
+function packed(path: string, { excluded, emptied }: BundleExclusions) {
+  return !excluded.has(path) && !skipped(basename(path)) &&
+    ![...emptied].some((dir) => path.startsWith(dir + sep));
+}
 
-    const top = basename(directory);
-    const exeSize = statSync(self.path).size;
-    const binTarget = join(top, relative(directory, bin), "buildout");
-    // Packed from where it is: a directory reached through a link
-    // (-c /srv/app/current/buildout.cfg) would be packed as that link alone.
-    const packed = realpathSync(directory);
-    const sources: TarSource[] = [
-      { type: "directory", source: packed, target: top },
-      {
-        type: "content",
-        content: offlineConfig(basename(configFile), directory, caches),
-        target: join(top, OFFLINE_CFG),
-        mode: 0o644,
-      },
-      // A stream, which the filter sees by its target: run as bin/buildout,
-      // this executable is also the excluded bin/buildout of the directory.
-      {
-        type: "stream",
-        content: createReadStream(self.path),
-        size: exeSize,
-        target: binTarget,
-        mode: 0o755,
-      },
-    ];
-    const filter = (source: string) => {
-      const path = source === packed || source.startsWith(packed + sep)
-        ? directory + source.slice(packed.length)
-        : source;
-      return !excluded.has(path) && !excluded.has(source) &&
-        !skipped(basename(path)) &&
-        ![...emptied].some((dir) => path.startsWith(dir + sep));
-    };
-
-    try {
-      await pipeline(
-        packTar(sources, { filter }),
-        createGzip(),
-        createWriteStream(temp),
-      );
-      renameSync(temp, output);
-      untrackTempFile(temp);
-    } catch (err) {
-      removeTempFile(temp);
-      throw new UserError(
-        `Couldn't write ${clipped(output)}: ${oneLine(fsReason(err))}`,
-      );
+/**
+ * The files the archive takes from the directory, and their bytes, apart
+ * from those of the caches; refuses a path the target could not unpack.
+ */
+function countBundled(
+  directory: string,
+  exclusions: BundleExclusions,
+  caches: BundleCaches,
+) {
+  const stats = { files: 0, bytes: 0, downloads: 0, downloadBytes: 0 };
+  walk(directory, (path, stat) => {
+    if (!packed(path, exclusions)) return false;
+    refuseBackslash(path);
+    if (!stat.isFile()) return true;
+    if (Object.values(caches).some((cache) => path.startsWith(cache + sep))) {
+      stats.downloads++;
+      stats.downloadBytes += stat.size;
+    } else {
+      stats.files++;
+      stats.bytes += stat.size;
     }
-    logger.info(`Bundled ${output} (${size(lstatSync(output).size)}):`);
-    logger.info(
-      `  ${counted(stats.files, "file", "files")} of the buildout directory (${
-        size(stats.bytes)
-      })`,
+    return true;
+  });
+  return stats;
+}
+
+/**
+ * Packs the directory, the offline.cfg and this executable as
+ * `binTarget` into the archive, written under a hidden temporary name.
+ *
+ * @throws {UserError} naming the archive when it cannot be written.
+ */
+async function writeBundle(
+  target: BundleTarget,
+  caches: BundleCaches,
+  exclusions: BundleExclusions,
+  self: SelfCommand,
+  binTarget: string,
+  exeSize: number,
+): Promise<void> {
+  const { configFile, directory, output } = target;
+  const top = basename(directory);
+  // Packed from where it is: a directory reached through a link
+  // (-c /srv/app/current/buildout.cfg) would be packed as that link alone.
+  const real = realpathSync(directory);
+  const sources: TarSource[] = [
+    { type: "directory", source: real, target: top },
+    {
+      type: "content",
+      content: offlineConfig(basename(configFile), directory, caches),
+      target: join(top, OFFLINE_CFG),
+      mode: 0o644,
+    },
+    // A stream, which the filter sees by its target: run as bin/buildout,
+    // this executable is also the excluded bin/buildout of the directory.
+    {
+      type: "stream",
+      content: createReadStream(self.path),
+      size: exeSize,
+      target: binTarget,
+      mode: 0o755,
+    },
+  ];
+  const filter = (source: string) => {
+    const path = source === real || source.startsWith(real + sep)
+      ? directory + source.slice(real.length)
+      : source;
+    return !exclusions.excluded.has(source) && packed(path, exclusions);
+  };
+  const temp = hiddenTemp(output);
+  try {
+    await pipeline(
+      packTar(sources, { filter }),
+      createGzip(),
+      createWriteStream(temp),
     );
-    logger.info(
-      `  ${
-        counted(stats.downloads, "file", "files")
-      } of the download and extends caches (${size(stats.downloadBytes)})`,
+    renameSync(temp, output);
+    untrackTempFile(temp);
+  } catch (err) {
+    removeTempFile(temp);
+    throw new UserError(
+      `Couldn't write ${clipped(output)}: ${oneLine(fsReason(err))}`,
     );
-    logger.info(`  ${binTarget} (${size(exeSize)})`);
-    logger.info(`  ${join(top, OFFLINE_CFG)}`);
-  } finally {
-    unlock();
   }
 }
 
