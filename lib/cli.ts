@@ -294,7 +294,11 @@ export async function run(
       out(`buildout version ${VERSION}\n`);
       return finish(true);
     }
-    for (const notice of line.notices) out(notice + "\n");
+    // `annotate --json`'s standard output is the JSON document alone.
+    const notify = line.command === "annotate" && line.args.includes("--json")
+      ? err
+      : out;
+    for (const notice of line.notices) notify(notice + "\n");
     await runCommand(line, self);
     return finish(line.command === "annotate");
   } catch (error) {

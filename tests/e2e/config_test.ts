@@ -818,6 +818,15 @@ Deno.test("-t 5 announces and sets the socket timeout", async () => {
   assert.match(padded.stdout, /^socket-timeout= 5\n {4}COMMAND_LINE_VALUE$/m);
 });
 
+Deno.test("-t 5 annotate --json announces on stderr: stdout stays JSON", async () => {
+  using sample = await sampleBuildout();
+  const result = await sample.run("-t 5 annotate --json buildout");
+  assert.equal(result.code, 0, result.output);
+  assert.equal(result.stderr, "Setting socket time out to 5 seconds\n");
+  const sections = (JSON.parse(result.stdout) as AnnotatedJson).sections;
+  assert.equal(sections.buildout?.["socket-timeout"]?.value, "5");
+});
+
 Deno.test("-t longer than timers can wait (24.8 days) still downloads, and is shown whole", async () => {
   using sample = await sampleBuildout();
   const serverData = sample.tmpdir("server_data");
