@@ -1,9 +1,9 @@
 /** What `annotate` prints: zc.buildout's layout, or JSON for tools. */
 import type { ConfigData, Note } from "./annotated.ts";
+import { sortNames } from "./_sort_names.ts";
 
-// Names are sorted by Array#sort's default order, UTF-16 code units, which
-// calls no comparator. Keys are taken with toArray(): about twice as fast as
-// Array.from or spreading in code that runs too briefly to be compiled.
+// Keys are taken with toArray(): about twice as fast as Array.from or
+// spreading in code that runs too briefly to be compiled.
 
 /**
  * The "Annotated sections" text: sections and keys sorted, each value
@@ -17,11 +17,11 @@ export function formatAnnotated(data: ConfigData, only: string[] = []): string {
   const out = ["\nAnnotated sections\n==================\n"];
   // Neighbouring options mostly come from the same file: no lookup then.
   let lastNotes: readonly Note[] | undefined, lastLines = "";
-  for (const name of data.keys().toArray().sort()) {
+  for (const name of sortNames(data.keys().toArray())) {
     if (only.length && !only.includes(name)) continue;
     const section = data.get(name)!;
     out.push(`\n[${name}]\n`);
-    for (const key of section.keys().toArray().sort()) {
+    for (const key of sortNames(section.keys().toArray())) {
       const option = section.get(key)!;
       if (option.notes !== lastNotes) {
         lastNotes = option.notes;
@@ -50,11 +50,11 @@ export function annotatedJson(data: ConfigData, only: string[] = []): string {
   const sections: Record<string, Record<string, unknown>> = Object.create(
     null,
   );
-  for (const name of data.keys().toArray().sort()) {
+  for (const name of sortNames(data.keys().toArray())) {
     if (only.length && !only.includes(name)) continue;
     const options: Record<string, unknown> = Object.create(null);
     const section = data.get(name)!;
-    for (const key of section.keys().toArray().sort()) {
+    for (const key of sortNames(section.keys().toArray())) {
       const { value, notes } = section.get(key)!;
       options[key] = {
         value,

@@ -226,6 +226,26 @@ recipe= recipes:mkdir
   );
 });
 
+Deno.test("annotate sorts sections and options by code point, as zc.buildout", async () => {
+  using sample = await sampleBuildout();
+  // UTF-16 order would put U+1F600 (a surrogate pair) before U+FF21.
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\n[s\u{1f600}]\nx = 1\n[s\uff21]\nx = 2\n" +
+      "[s]\n\u{1f600} = a\n\uff21 = b\nz = c\n",
+  );
+  const result = await sample.run(["annotate", "s", "s\u{1f600}", "s\uff21"]);
+  assertOk(result);
+  assert.deepEqual(
+    result.stdout.split("\n").filter((l) => /^(\[|\S+= )/.test(l)),
+    ["[s]", "z= c", "\uff21= b", "\u{1f600}= a", "[s\uff21]", "x= 2"]
+      .concat("[s\u{1f600}]", "x= 1"),
+  );
+  const sections = await annotateJson(sample, "");
+  assert.deepEqual(Object.keys(sections).slice(-2), ["s\uff21", "s\u{1f600}"]);
+  assert.deepEqual(Object.keys(sections.s), ["z", "\uff21", "\u{1f600}"]);
+});
+
 // --- Adding and removing options ---------------------------------------------
 
 function writeExtensions(sample: Sample): void {
