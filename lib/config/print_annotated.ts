@@ -45,23 +45,30 @@ function formatNotes(notes: readonly Note[]): string {
 
 /** The same data as JSON: `{sections: {name: {option: {value, origins}}}}`. */
 export function annotatedJson(data: ConfigData, only: string[] = []): string {
-  // Without a prototype, `__proto__` is a section or option name like any
-  // other, not the object's prototype.
-  const sections: Record<string, Record<string, unknown>> = Object.create(
-    null,
-  );
+  const sections: [string, string][] = [];
   for (const name of sortNames(data.keys().toArray())) {
     if (only.length && !only.includes(name)) continue;
-    const options: Record<string, unknown> = Object.create(null);
     const section = data.get(name)!;
+    const options: [string, string][] = [];
     for (const key of sortNames(section.keys().toArray())) {
       const { value, notes } = section.get(key)!;
-      options[key] = {
-        value,
-        origins: notes.map((n) => ({ operation: n.op, source: n.source })),
-      };
+      const origins = notes.map((n) => ({ operation: n.op, source: n.source }));
+      options.push([key, JSON.stringify({ value, origins }, null, 2)]);
     }
-    sections[name] = options;
+    sections.push([name, jsonObject(options)]);
   }
-  return JSON.stringify({ sections }, null, 2) + "\n";
+  return jsonObject([["sections", jsonObject(sections)]]) + "\n";
+}
+
+/**
+ * A JSON object of members already written as JSON, in their order and
+ * indented as `JSON.stringify(x, null, 2)` does. An object would put
+ * integer-like names ("2" before "10") first whatever their order.
+ */
+function jsonObject(members: [string, string][]): string {
+  if (!members.length) return "{}";
+  const lines = members.map(([name, json]) =>
+    `  ${JSON.stringify(name)}: ${json.replaceAll("\n", "\n  ")}`
+  );
+  return `{\n${lines.join(",\n")}\n}`;
 }

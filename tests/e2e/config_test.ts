@@ -486,6 +486,27 @@ Deno.test("annotate --json SECTION limits the answer to that section", async () 
   assert.deepEqual(valuesOf(sections.debug), MULTIPLE_FILES_DEBUG);
 });
 
+Deno.test("annotate --json keeps integer-like names in the text's sorted order", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\n[2]\n9 = b\n10 = a\n[10]\nx = 1\n",
+  );
+  const text = await sample.run("annotate 2 10");
+  assertOk(text);
+  assert.deepEqual(
+    text.stdout.split("\n").filter((l) => /^(\[|\S+= )/.test(l)),
+    ["[10]", "x= 1", "[2]", "10= a", "9= b"],
+  );
+  const result = await sample.run("annotate --json 2 10");
+  assertOk(result);
+  // JSON.parse would put integer-like keys first again: read the text.
+  const names = [...result.stdout.matchAll(/^ {4}(?: {2})?"([^"]*)": \{/gm)]
+    .map((m) => m[1]);
+  assert.deepEqual(names, ["10", "x", "2", "10", "9"]);
+  assert.equal(JSON.parse(result.stdout).sections["2"]["10"].value, "a");
+});
+
 Deno.test("annotate --json keeps a section or option named __proto__", async () => {
   using sample = await sampleBuildout();
   sample.write(
