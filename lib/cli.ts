@@ -132,6 +132,15 @@ export function parseCommandLine(argv: string[]): CommandLine {
       line.version = true;
       return line;
     }
+    // Read flag by flag, `--json` would be reported as `Invalid option --`.
+    if (arg.startsWith("--") && arg.length > 2) {
+      throw new UserError(oneLine(
+        `Invalid option ${clipped(arg)}` +
+          (arg === "--json"
+            ? ": annotate takes it, after the command (buildout annotate --json)"
+            : ""),
+      ));
+    }
     if (arg.startsWith("-") && arg.length > 1) {
       args.shift();
       let op = arg.slice(1);
