@@ -132,6 +132,15 @@ export function parseCommandLine(argv: string[]): CommandLine {
       line.version = true;
       return line;
     }
+    // Read flag by flag, `--json` would be reported as `Invalid option --`.
+    if (arg.startsWith("--") && arg.length > 2) {
+      throw new UserError(oneLine(
+        `Invalid option ${clipped(arg)}` +
+          (arg === "--json"
+            ? ": annotate takes it, after the command (buildout annotate --json)"
+            : ""),
+      ));
+    }
     if (arg.startsWith("-") && arg.length > 1) {
       args.shift();
       let op = arg.slice(1);
@@ -294,7 +303,11 @@ export async function run(
       out(`buildout version ${VERSION}\n`);
       return finish(true);
     }
-    for (const notice of line.notices) out(notice + "\n");
+    // `annotate --json`'s standard output is the JSON document alone.
+    const notify = line.command === "annotate" && line.args.includes("--json")
+      ? err
+      : out;
+    for (const notice of line.notices) notify(notice + "\n");
     await runCommand(line, self);
     return finish(line.command === "annotate");
   } catch (error) {

@@ -1,9 +1,9 @@
 /** What `annotate` prints: zc.buildout's layout, or JSON for tools. */
 import type { ConfigData, Note } from "./annotated.ts";
+import { sortNames } from "./_sort_names.ts";
 
-// Names are sorted by Array#sort's default order, UTF-16 code units, which
-// calls no comparator. Keys are taken with toArray(): about twice as fast as
-// Array.from or spreading in code that runs too briefly to be compiled.
+// Keys are taken with toArray(): about twice as fast as Array.from or
+// spreading in code that runs too briefly to be compiled.
 
 /**
  * The "Annotated sections" text: sections and keys sorted, each value
@@ -17,11 +17,11 @@ export function formatAnnotated(data: ConfigData, only: string[] = []): string {
   const out = ["\nAnnotated sections\n==================\n"];
   // Neighbouring options mostly come from the same file: no lookup then.
   let lastNotes: readonly Note[] | undefined, lastLines = "";
-  for (const name of data.keys().toArray().sort()) {
+  for (const name of sortNames(data.keys().toArray())) {
     if (only.length && !only.includes(name)) continue;
     const section = data.get(name)!;
     out.push(`\n[${name}]\n`);
-    for (const key of section.keys().toArray().sort()) {
+    for (const key of sortNames(section.keys().toArray())) {
       const option = section.get(key)!;
       if (option.notes !== lastNotes) {
         lastNotes = option.notes;
@@ -45,23 +45,30 @@ function formatNotes(notes: readonly Note[]): string {
 
 /** The same data as JSON: `{sections: {name: {option: {value, origins}}}}`. */
 export function annotatedJson(data: ConfigData, only: string[] = []): string {
-  // Without a prototype, `__proto__` is a section or option name like any
-  // other, not the object's prototype.
-  const sections: Record<string, Record<string, unknown>> = Object.create(
-    null,
-  );
-  for (const name of data.keys().toArray().sort()) {
+  const sections: [string, string][] = [];
+  for (const name of sortNames(data.keys().toArray())) {
     if (only.length && !only.includes(name)) continue;
-    const options: Record<string, unknown> = Object.create(null);
     const section = data.get(name)!;
-    for (const key of section.keys().toArray().sort()) {
+    const options: [string, string][] = [];
+    for (const key of sortNames(section.keys().toArray())) {
       const { value, notes } = section.get(key)!;
-      options[key] = {
-        value,
-        origins: notes.map((n) => ({ operation: n.op, source: n.source })),
-      };
+      const origins = notes.map((n) => ({ operation: n.op, source: n.source }));
+      options.push([key, JSON.stringify({ value, origins }, null, 2)]);
     }
-    sections[name] = options;
+    sections.push([name, jsonObject(options)]);
   }
-  return JSON.stringify({ sections }, null, 2) + "\n";
+  return jsonObject([["sections", jsonObject(sections)]]) + "\n";
+}
+
+/**
+ * A JSON object of members already written as JSON, in their order and
+ * indented as `JSON.stringify(x, null, 2)` does. An object would put
+ * integer-like names ("2" before "10") first whatever their order.
+ */
+function jsonObject(members: [string, string][]): string {
+  if (!members.length) return "{}";
+  const lines = members.map(([name, json]) =>
+    `  ${JSON.stringify(name)}: ${json.replaceAll("\n", "\n  ")}`
+  );
+  return `{\n${lines.join(",\n")}\n}`;
 }

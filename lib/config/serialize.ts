@@ -5,6 +5,8 @@
  * and every carriage return `%(__buildout_space_r__)s`.
  */
 
+import { sortNames } from "./_sort_names.ts";
+
 const SPACEY = /[ \t\r\f\v]*\n[ \t\r\f\v\n]*|^[ \t\r\f\v]+|[ \t\r\f\v]+$/g;
 
 function quote(s: string): string {
@@ -50,7 +52,9 @@ export function formatSection(
   options: Iterable<[string, string]>,
 ): string {
   const lines = [`[${name}]`];
-  const sorted = [...options].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-  for (const [key, value] of sorted) lines.push(formatOption(key, value));
+  const values = new Map(options);
+  for (const key of sortNames([...values.keys()])) {
+    lines.push(formatOption(key, values.get(key)!));
+  }
   return lines.join("\n") + "\n";
 }

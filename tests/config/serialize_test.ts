@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatOption } from "../../lib/config/serialize.ts";
+import { formatOption, formatSection } from "../../lib/config/serialize.ts";
 
 // Expected lines produced by zc.buildout's own `_save_option` (1.5.2 to 4.x):
 // tabs are written as they are (there is no `%(__buildout_space_t__)s`),
@@ -48,4 +48,13 @@ Deno.test("formatOption spells out a carriage return inside a line", () => {
   for (const [value, line] of cases) {
     assert.equal(formatOption("x", value), line, JSON.stringify(value));
   }
+});
+
+// Python sorts by code point: U+FF21 before U+1F600, which UTF-16 order
+// (a surrogate pair from U+D800) puts first.
+Deno.test("formatSection sorts options by code point, as zc.buildout", () => {
+  assert.equal(
+    formatSection("s", [["\u{1f600}", "1"], ["\uff21", "2"], ["b", "3"]]),
+    "[s]\nb = 3\n\uff21 = 2\n\u{1f600} = 1\n",
+  );
 });

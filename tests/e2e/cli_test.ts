@@ -104,6 +104,21 @@ Deno.test("an invalid option is an error", async () => {
   assert.equal(result.code, 1);
 });
 
+Deno.test("a long option is named whole; --json before annotate says where it goes", async () => {
+  const misplaced = await inSample("--json annotate");
+  assert.deepEqual(lines(misplaced.stderr.trimEnd()), [
+    "Error: Invalid option --json: annotate takes it, after the command " +
+    "(buildout annotate --json)",
+  ]);
+  assert.equal(misplaced.stdout, "");
+  assert.equal(misplaced.code, 1);
+  const unknown = await inSample("--no-such-option");
+  assert.deepEqual(lines(unknown.stderr.trimEnd()), [
+    "Error: Invalid option --no-such-option",
+  ]);
+  assert.equal(unknown.code, 1);
+});
+
 Deno.test("an argument that is not UTF-8 (a Latin-1 é) is an error, not a value with U+FFFD in it", async () => {
   using sample = await sampleBuildout();
   sample.write(

@@ -226,6 +226,26 @@ recipe= recipes:mkdir
   );
 });
 
+Deno.test("annotate sorts sections and options by code point, as zc.buildout", async () => {
+  using sample = await sampleBuildout();
+  // UTF-16 order would put U+1F600 (a surrogate pair) before U+FF21.
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\n[s\u{1f600}]\nx = 1\n[s\uff21]\nx = 2\n" +
+      "[s]\n\u{1f600} = a\n\uff21 = b\nz = c\n",
+  );
+  const result = await sample.run(["annotate", "s", "s\u{1f600}", "s\uff21"]);
+  assertOk(result);
+  assert.deepEqual(
+    result.stdout.split("\n").filter((l) => /^(\[|\S+= )/.test(l)),
+    ["[s]", "z= c", "\uff21= b", "\u{1f600}= a", "[s\uff21]", "x= 2"]
+      .concat("[s\u{1f600}]", "x= 1"),
+  );
+  const sections = await annotateJson(sample, "");
+  assert.deepEqual(Object.keys(sections).slice(-2), ["s\uff21", "s\u{1f600}"]);
+  assert.deepEqual(Object.keys(sections.s), ["z", "\uff21", "\u{1f600}"]);
+});
+
 // --- Adding and removing options ---------------------------------------------
 
 function writeExtensions(sample: Sample): void {
@@ -464,6 +484,27 @@ Deno.test("annotate --json SECTION limits the answer to that section", async () 
   const sections = (JSON.parse(result.stdout) as AnnotatedJson).sections;
   assert.deepEqual(Object.keys(sections), ["debug"]);
   assert.deepEqual(valuesOf(sections.debug), MULTIPLE_FILES_DEBUG);
+});
+
+Deno.test("annotate --json keeps integer-like names in the text's sorted order", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\n[2]\n9 = b\n10 = a\n[10]\nx = 1\n",
+  );
+  const text = await sample.run("annotate 2 10");
+  assertOk(text);
+  assert.deepEqual(
+    text.stdout.split("\n").filter((l) => /^(\[|\S+= )/.test(l)),
+    ["[10]", "x= 1", "[2]", "10= a", "9= b"],
+  );
+  const result = await sample.run("annotate --json 2 10");
+  assertOk(result);
+  // JSON.parse would put integer-like keys first again: read the text.
+  const names = [...result.stdout.matchAll(/^ {4}(?: {2})?"([^"]*)": \{/gm)]
+    .map((m) => m[1]);
+  assert.deepEqual(names, ["10", "x", "2", "10", "9"]);
+  assert.equal(JSON.parse(result.stdout).sections["2"]["10"].value, "a");
 });
 
 Deno.test("annotate --json keeps a section or option named __proto__", async () => {
@@ -816,6 +857,15 @@ Deno.test("-t 5 announces and sets the socket timeout", async () => {
     padded.stdout,
   );
   assert.match(padded.stdout, /^socket-timeout= 5\n {4}COMMAND_LINE_VALUE$/m);
+});
+
+Deno.test("-t 5 annotate --json announces on stderr: stdout stays JSON", async () => {
+  using sample = await sampleBuildout();
+  const result = await sample.run("-t 5 annotate --json buildout");
+  assert.equal(result.code, 0, result.output);
+  assert.equal(result.stderr, "Setting socket time out to 5 seconds\n");
+  const sections = (JSON.parse(result.stdout) as AnnotatedJson).sections;
+  assert.equal(sections.buildout?.["socket-timeout"]?.value, "5");
 });
 
 Deno.test("-t longer than timers can wait (24.8 days) still downloads, and is shown whole", async () => {
