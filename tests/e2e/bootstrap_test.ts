@@ -94,6 +94,22 @@ Deno.test("init refuses to overwrite an existing configuration", async () => {
   assert.equal(sample.ls("bin").length, 0);
 });
 
+Deno.test("init -c with a URL is an error: it only writes local files", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("sample-init-url");
+  const result = await sample.system(
+    ["-c", "http://127.0.0.1:9/buildout.cfg", "init"],
+    { cwd: dir },
+  );
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stderr,
+    "Error: init needs a local file, not http://127.0.0.1:9/buildout.cfg\n",
+  );
+  assert.equal(result.stdout, "");
+  assert.deepEqual(sample.ls(dir), []);
+});
+
 Deno.test("bootstrap without a configuration is the reference's error", async () => {
   using sample = await sampleBuildout();
   const dir = sample.tmpdir("sample-bootstrapped2");

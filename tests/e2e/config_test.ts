@@ -841,6 +841,35 @@ Deno.test("-o is buildout:offline=true from the command line", async () => {
   ]);
 });
 
+Deno.test("-O, -n and -N set offline and newest from the command line; the last flag wins", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\noffline = true\nnewest = false\n",
+  );
+  const sections = await annotateJson(sample, "-O -n");
+  assert.equal(sections.buildout?.offline?.value, "false");
+  assert.equal(sections.buildout?.newest?.value, "true");
+  for (const option of ["offline", "newest"]) {
+    assert.deepEqual(originsOf(sections.buildout?.[option]).slice(-1), [
+      "= COMMAND_LINE_VALUE",
+    ]);
+  }
+  const last = await annotateJson(sample, "-nN -Oo");
+  assert.equal(last.buildout?.newest?.value, "false");
+  assert.equal(last.buildout?.offline?.value, "true");
+});
+
+Deno.test("-t without a value is an error naming the option", async () => {
+  using sample = await sampleBuildout();
+  const result = await sample.run("-t");
+  assert.equal(
+    assertCleanError(result),
+    "No timeout value specified for option -t",
+  );
+  assert.equal(result.stdout, "");
+});
+
 Deno.test("-t 5 announces and sets the socket timeout", async () => {
   using sample = await sampleBuildout();
   const result = await sample.run("-t 5 annotate buildout");

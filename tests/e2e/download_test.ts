@@ -728,6 +728,7 @@ Deno.test("bad input: each failure is one line naming the URL, nothing partial i
       "could not resolve host no-such-host.invalid",
     ],
     ["ftp://example.com/foo.txt", "unsupported URL scheme 'ftp'"],
+    ["http://[bad/foo.txt", "invalid URL"],
   ];
   for (const [url, reason] of cases) {
     sample.write(
@@ -766,6 +767,15 @@ Deno.test("bad input: each failure is one line naming the URL, nothing partial i
   await s.expectError(
     "The directory:\n'/cache/file'\nto be used as a download cache is not a directory.",
   );
+  // A namespace whose name a file holds in the cache.
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, `download-cache = ${cache}`, "namespace = file"),
+  );
+  await s.expectError(
+    "Couldn't create '/cache/file' in the download cache: file exists",
+  );
+  assert.deepEqual(readdirSync(cache), ["file"]);
   sample.write(
     "buildout.cfg",
     config(`${s.url}foo.txt`, "", "path = ${buildout:directory}/no/such/dir/x"),

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import process from "node:process";
 import {
   mkdir,
   remove,
@@ -1284,6 +1285,58 @@ Installing show.
   assert.equal(result.code, 1);
 });
 
+Deno.test("mkdir: group gives each directory made that group; an unknown group or a missing parent without create-intermediate is an error", async () => {
+  using sample = await sampleBuildout();
+  // Root may give any group: one other than its own shows the change.
+  const groups = readFileSync("/etc/group", "utf8").split("\n")
+    .map((line) => line.split(":")).filter((fields) => fields.length > 2)
+    .map(([name, , gid]) => ({ name, gid: Number(gid) }));
+  const gid = process.getgid!();
+  const group = groups.find((g) =>
+    process.getuid!() === 0 ? g.gid !== gid : g.gid === gid
+  );
+  assert.ok(group, "no group to use in /etc/group");
+  const config = (options: string) =>
+    `[buildout]\nparts = dirs\n\n[dirs]\nrecipe = z3c.recipe.mkdir\n${options}`;
+  sample.write("buildout.cfg", config(`paths = a/b\ngroup = ${group.name}\n`));
+  await expectOk(
+    sample,
+    "",
+    `Installing dirs.
+dirs: created path: /sample-buildout/a
+dirs:   group '${group.name}'
+dirs: created path: /sample-buildout/a/b
+dirs:   group '${group.name}'
+`,
+  );
+  assert.equal(statSync(sample.path("a")).gid, group.gid);
+  assert.equal(statSync(sample.path("a", "b")).gid, group.gid);
+  const before = sample.cat(".installed.cfg");
+
+  const unknown = "no-such-group-" + process.pid;
+  sample.write("buildout.cfg", config(`paths = a/b\ngroup = ${unknown}\n`));
+  assertUserError(
+    await sample.run(),
+    new RegExp(`^Error: Unknown group: ${unknown}$`),
+  );
+  assert.equal(sample.cat(".installed.cfg"), before);
+
+  sample.write(
+    "buildout.cfg",
+    config("paths = c/d\ncreate-intermediate = false\n"),
+  );
+  const missing = await sample.run();
+  assert.equal(missing.code, 1, missing.output);
+  assert.ok(
+    missing.stderr.endsWith(
+      "Error: Cannot create: /sample-buildout/c/d\n" +
+        "       Parent does not exist or not a directory.\n",
+    ),
+    missing.stderr,
+  );
+  assert.ok(!existsSync(sample.path("c")));
+});
+
 // --- Bad input -------------------------------------------------------------
 
 /** Asserts exit 1 with `Error: <message>` last and no stack trace. */
@@ -1716,6 +1769,24 @@ Deno.test("a .installed.cfg whose [buildout] has no parts option is corrupt", as
   sample.write(".installed.cfg", "[buildout]\n");
   assert.match((await sample.run()).stderr, /has no parts option/);
   assert.equal(sample.cat(".installed.cfg"), "[buildout]\n");
+});
+
+Deno.test("a .installed.cfg part section without a recipe option is corrupt", async () => {
+  // Its recipe's uninstall could not be found: nothing is changed.
+  using sample = await installedSample();
+  const before = sample.cat(".installed.cfg");
+  const cut = before.replace(/^recipe = .*\n/m, "");
+  assert.notEqual(cut, before);
+  sample.write(".installed.cfg", cut);
+  const result = await sample.run();
+  assert.equal(result.code, 1, result.output);
+  assert.doesNotMatch(result.stdout, /Installing|Uninstalling/);
+  assert.match(
+    result.stderr,
+    /^Error: The installation database \/sample-buildout\/.installed.cfg is corrupt: the section \[data-dir\] has no recipe option\. Buildout cannot tell [^\n]*move it away[^\n]*\n$/m,
+  );
+  assert.equal(sample.cat(".installed.cfg"), cut);
+  assert.ok(existsSync(sample.path("mystuff")));
 });
 
 Deno.test("unused options are reported", async () => {

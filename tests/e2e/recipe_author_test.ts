@@ -92,6 +92,43 @@ Deno.test("install and update returning null record no paths, as Python's None",
   );
 });
 
+Deno.test("a recipe without an update method is installed again on update, with zc.buildout's warning", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `import { appendFileSync } from "node:fs";
+export default class Recipe {
+  install() {
+    appendFileSync("installs", "x");
+    return [];
+  }
+}
+`,
+  );
+  await runOk(sample);
+  assert.equal(sample.cat("installs"), "x");
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nUpdating x.\n" +
+      "The recipe for x doesn't define an update method. " +
+      "Using its install method.\n",
+  );
+  assert.equal(sample.cat("installs"), "xx");
+});
+
+Deno.test("a recipe without an install method is an error naming the recipe and the part", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample, "export default class Recipe { update() {} }\n");
+  const result = await run(sample);
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stderr,
+    "While:\n  Installing.\n  Getting section x.\n  Initializing part x.\n" +
+      "Error: The recipe recipes of part x has no install method\n",
+  );
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
+
 Deno.test("an install returning what is not paths fails its part; what it created is removed", async () => {
   using sample = await sampleBuildout();
   setUp(sample, RETURNING);

@@ -8,7 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import {
   type Sample,
@@ -455,6 +461,15 @@ Deno.test("cmmi: Python hooks and bad options are refused", async () => {
       /Error: Invalid '%' in x:pre-configure/,
     ],
     [
+      `recipe = hexagonit.recipe.cmmi\nurl = ${url}\nenvironment = GREETING`,
+      /Error: Invalid environment variable definition: GREETING\n$/,
+    ],
+    [
+      `recipe = hexagonit.recipe.cmmi\nurl = ${url}\n` +
+      "environment = GREETING=%(NO_SUCH_VARIABLE)s",
+      /Error: Unknown name 'NO_SUCH_VARIABLE' in %\(NO_SUCH_VARIABLE\)s of environment variable GREETING: "%\(NO_SUCH_VARIABLE\)s"\n$/,
+    ],
+    [
       `recipe = zc.recipe.cmmi\nurl = ${url}\nshared = yes`,
       /Error: Set the 'shared' option of zc.recipe.cmmi to an existing directory, or set \$\{buildout:download-cache\}/,
     ],
@@ -469,6 +484,65 @@ Deno.test("cmmi: Python hooks and bad options are refused", async () => {
     assert.match(result.stderr, error);
     assert.deepEqual(sample.ls("parts"), []);
   }
+});
+
+Deno.test("slapos.recipe.cmmi: an environment naming a section takes that section's options, %-interpolated", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`[build-env]
+GREETING = from %(HOME)s
+
+[x]
+recipe = slapos.recipe.cmmi
+url = ${server.url}hello-1.0.tar.gz
+environment = build-env`),
+  );
+  const result = await runOk(sample);
+  assert.match(result.stdout, /^x: \[ENV\] GREETING = from \S+$/m);
+  assert.equal(
+    sample.normalize(sample.cat("parts/x/share/hello/greeting.txt")),
+    "from /home\n",
+  );
+
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = slapos.recipe.cmmi
+url = ${server.url}hello-1.0.tar.gz
+environment = no-such-section`),
+  );
+  const missing = await run(sample);
+  assert.equal(missing.code, 1, missing.output);
+  assert.match(
+    missing.stderr,
+    /\nError: The referenced section, 'no-such-section', was not defined\.\n$/,
+  );
+});
+
+Deno.test("zc.recipe.cmmi: autogen runs the named script to make configure before the build", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  const src = join(files, "src");
+  // The package as a checkout holds it: configure is made by autogen.sh.
+  const root = writePackage(src, { top: "gen-1.0", program: "gen" });
+  renameSync(join(root, "configure"), join(root, "configure.in"));
+  writeTree(root, { "autogen.sh*": "#!/bin/sh\nmv configure.in configure\n" });
+  pack(src, ["gen-1.0"], join(files, "gen-1.0.tar.gz"));
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = zc.recipe.cmmi
+url = ${server.url}gen-1.0.tar.gz
+autogen = autogen.sh`),
+  );
+  const result = await runOk(sample);
+  assert.match(
+    result.stdout,
+    /^x: auto generating configure files\nconfiguring gen --prefix=\/sample-buildout\/parts\/x$/m,
+  );
+  assert.equal(runProgram(sample.path("parts/x/bin/gen")), "Hello from gen\n");
 });
 
 Deno.test("a refused Python hook's error points to a shell option that runs", async () => {

@@ -112,6 +112,36 @@ Deno.test("download recipes: a file or dangling link where a directory goes is a
   }
 });
 
+Deno.test("download recipes: a file as destination, or a location left by a broken install, is an error that changes nothing", async () => {
+  using sample = await sampleBuildout();
+  sample.write("file.txt", "text\n");
+  sample.write("afile", "mine\n");
+  sample.mkdir("parts", "x");
+  sample.write("parts", "x", "left", "");
+  const cases: Array<[string, string]> = [
+    [
+      "recipe = hexagonit.recipe.download\ndownload-only = true\n" +
+      "destination = afile",
+      "The destination /sample-buildout/afile is not a directory",
+    ],
+    [
+      "recipe = gocept.download",
+      "/sample-buildout/parts/x already exists (left over from a broken " +
+      "install?): remove it and run buildout again",
+    ],
+  ];
+  for (const [options, message] of cases) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = x\n\n[x]\n${options}\n` +
+        "url = ${buildout:directory}/file.txt\n",
+    );
+    await expectError(sample, message);
+    assert.equal(sample.cat("afile"), "mine\n");
+    assert.deepEqual(sample.ls("parts", "x"), ["-  left"]);
+  }
+});
+
 Deno.test("cmmi recipes: a path that is not a directory is an error naming it", async () => {
   using sample = await sampleBuildout();
   sample.write("afile", "");
