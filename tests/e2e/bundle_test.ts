@@ -349,11 +349,28 @@ function projectAndOutput(
   return { dir, outDir: sample.tmpdir("out") };
 }
 
-/** Resolves once a bundle writes its archive (a hidden file) in `outDir`. */
-async function untilPacking(outDir: string): Promise<void> {
-  while (!readdirSync(outDir).some((name) => name.startsWith("."))) {
+/**
+ * Resolves once `reached()` holds; throws if the run ends first
+ * (`ended` settles), which would otherwise leave the test waiting forever.
+ */
+async function untilWhileRunning(
+  reached: () => boolean,
+  ended: Promise<unknown>,
+): Promise<void> {
+  let over = false;
+  ended.then(() => over = true, () => over = true);
+  while (!reached()) {
+    if (over) throw new Error("buildout ended before the awaited moment");
     await new Promise((wait) => setTimeout(wait, 10));
   }
+}
+
+/** Resolves once a bundle writes its archive (a hidden file) in `outDir`. */
+function untilPacking(outDir: string, ended: Promise<unknown>): Promise<void> {
+  return untilWhileRunning(
+    () => readdirSync(outDir).some((name) => name.startsWith(".")),
+    ended,
+  );
 }
 
 Deno.test("a bundle killed while packing leaves no truncated archive", async () => {
@@ -369,7 +386,7 @@ Deno.test("a bundle killed while packing leaves no truncated archive", async () 
   const exited = new Promise((done) => child.on("close", done));
   // Packing the executable takes seconds: kill as soon as the archive is
   // being written.
-  await untilPacking(outDir);
+  await untilPacking(outDir, exited);
   child.kill("SIGKILL");
   await exited;
   assert.ok(!existsSync(out), "no archive under the final name");
@@ -991,7 +1008,7 @@ Deno.test("a bundle interrupted (Ctrl-C) while packing leaves no file behind", a
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));
-  await untilPacking(outDir);
+  await untilPacking(outDir, exited);
   child.kill("SIGINT");
   await exited;
   assert.equal(child.signalCode, "SIGINT");
@@ -1108,7 +1125,7 @@ Deno.test("a run started while bundle packs is refused, and the bundle packs wha
   });
   // Packing the executable takes seconds: start the other run as soon as
   // the archive is being written.
-  await untilPacking(outDir);
+  await untilPacking(outDir, bundling);
   const other = await exec(BUILDOUT, ["parts="], {
     cwd: dir,
     env: { HOME: sample.home },
@@ -1144,9 +1161,10 @@ Deno.test("bundle leaves out the half download a killed run left in the download
     });
     const exited = new Promise((done) => child.on("close", done));
     const downloads = join(dir, "downloads");
-    while (!readdirSync(downloads).some((n) => n.startsWith(".buildout-"))) {
-      await new Promise((wait) => setTimeout(wait, 10));
-    }
+    await untilWhileRunning(
+      () => readdirSync(downloads).some((n) => n.startsWith(".buildout-")),
+      exited,
+    );
     child.kill("SIGKILL");
     await exited;
     sample.write(dir, "buildout.cfg", config(""));
@@ -1176,9 +1194,7 @@ Deno.test("the archive a bundle killed while packing left half written goes with
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));
-  while (!unfinished().length) {
-    await new Promise((wait) => setTimeout(wait, 10));
-  }
+  await untilWhileRunning(() => unfinished().length > 0, exited);
   child.kill("SIGKILL");
   await exited;
   assert.equal(unfinished().length, 1, "killed while packing");
