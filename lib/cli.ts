@@ -171,6 +171,14 @@ export function parseCommandLine(argv: string[]): CommandLine {
           line.notices.push(`Setting socket time out to ${seconds} seconds`);
           set("socket-timeout", seconds);
         }
+      } else if (arg.startsWith("--") && arg.length > 2) {
+        // zc.buildout names only the first letter (`Invalid option --`),
+        // which leaves `--verbose` or `--config=x.cfg` a puzzle.
+        throw new UserError(
+          `Invalid option ${
+            clipped(arg)
+          } (the long options are --help and --version; see buildout --help)`,
+        );
       } else if (op) {
         throw new UserError(oneLine(`Invalid option -${op[0]}`));
       }
@@ -185,7 +193,11 @@ export function parseCommandLine(argv: string[]): CommandLine {
   if (args.length) {
     line.command = args.shift()!;
     if (!COMMANDS.includes(line.command)) {
-      throw new UserError(`invalid command: ${clipped(line.command)}`);
+      throw new UserError(
+        `invalid command: ${clipped(line.command)} (the commands are ${
+          COMMANDS.slice(0, -1).join(", ")
+        } and ${COMMANDS.at(-1)}; see buildout --help)`,
+      );
     }
     line.args = args;
     refuseOptionsAfter(line.command, args);

@@ -104,6 +104,20 @@ Deno.test("an invalid option is an error", async () => {
   assert.equal(result.code, 1);
 });
 
+Deno.test("a long option is named whole, with the two there are", async () => {
+  using sample = await sampleBuildout();
+  for (const option of ["--verbose", "--offline", "--config=other.cfg"]) {
+    const result = await sample.run(option);
+    assert.equal(
+      result.stderr,
+      `Error: Invalid option ${option} (the long options are --help and ` +
+        "--version; see buildout --help)\n",
+    );
+    assert.equal(result.stdout, "");
+    assert.equal(result.code, 1);
+  }
+});
+
 Deno.test("an argument that is not UTF-8 (a Latin-1 é) is an error, not a value with U+FFFD in it", async () => {
   using sample = await sampleBuildout();
   sample.write(
@@ -189,10 +203,26 @@ Deno.test("a missing buildout.cfg is an error", async () => {
 Deno.test("an unknown command is an error", async () => {
   const result = await inSample("frobnicate");
   assert.ok(
-    lines(result.stderr).includes("Error: invalid command: frobnicate"),
+    lines(result.stderr).includes(
+      "Error: invalid command: frobnicate (the commands are install, " +
+        "annotate, bootstrap, init and bundle; see buildout --help)",
+    ),
     `stderr lacks the error line:\n${result.stderr}`,
   );
   assert.equal(result.code, 1);
+});
+
+Deno.test("commands a newcomer guesses are refused, naming the real ones", async () => {
+  using sample = await sampleBuildout();
+  for (const guess of ["help", "version", "bootstrap.py"]) {
+    const result = await sample.run(guess);
+    assert.equal(
+      result.stderr,
+      `Error: invalid command: ${guess} (the commands are install, ` +
+        "annotate, bootstrap, init and bundle; see buildout --help)\n",
+    );
+    assert.equal(result.code, 1);
+  }
 });
 
 Deno.test("options after a command are refused, naming the command line to use", async () => {
