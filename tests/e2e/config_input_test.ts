@@ -111,6 +111,26 @@ Deno.test("a byte order mark before the first header is shown in the error", asy
   );
 });
 
+Deno.test("an option indented under recipe (a tab) is named as the mistake it is", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("dists");
+  for (const findLinks of ["", "find-links = dists\n"]) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\n${findLinks}parts = data\n\n` +
+        "[data]\nrecipe = mkdir\n\tpaths = var/data\n",
+    );
+    const result = await sample.run("");
+    assert.equal(
+      cleanError(result),
+      "Couldn't find recipe mkdir\\npaths = var/data: the recipe option " +
+        "holds more than one line, as an indented line continues the " +
+        "option above it; start each option at the beginning of its line",
+    );
+    assert.match(result.stderr, /^ {2}Initializing section data\.$/m);
+  }
+});
+
 Deno.test("-D does not turn a command-line mistake into a stack trace", async () => {
   using sample = await sampleBuildout();
   for (const args of [["-Dc"], ["-D", "-t", "abc"], ["-D", "a:b:c=1"]]) {
