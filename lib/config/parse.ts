@@ -221,7 +221,7 @@ export function parseGeneral(
               oneLine(source)
             }, line ${lineno}: text before the first section header: ${
               quoted(line)
-            }`,
+            }${line.startsWith("\ufeff") ? BOM_HINT : ""}`,
           );
         }
         // The file's first header had a false condition: its continuation
@@ -277,6 +277,10 @@ export function parseGeneral(
   }
   return sections;
 }
+
+/** What to do about the mark some Windows editors put before the text. */
+const BOM_HINT =
+  " (\\ufeff is a byte order mark: save the file as UTF-8 without one)";
 
 /**
  * A bad line as an error quotes it: its repr, cut after 200 characters

@@ -99,16 +99,19 @@ Deno.test("UTF-8 text is read as written", async () => {
   assert.equal(sections.x.path.value, "/srv/café");
 });
 
-Deno.test("a byte order mark before the first header is shown in the error", async () => {
+Deno.test("a byte order mark before the first header is shown in the error, with what to do", async () => {
   using sample = await sampleBuildout();
-  sample.write("buildout.cfg", "\ufeff[buildout]\nparts =\n");
-  const error = cleanError(await sample.run("annotate"));
-  // As Python's repr() shows it: the mark is invisible otherwise.
-  assert.equal(
-    error,
-    "/sample-buildout/buildout.cfg, line 1: text before the first section " +
-      "header: '\\ufeff[buildout]'",
-  );
+  for (const first of ["[buildout]", "# saved by Notepad"]) {
+    sample.write("buildout.cfg", `\ufeff${first}\n[buildout]\nparts =\n`);
+    const error = cleanError(await sample.run("annotate"));
+    // As Python's repr() shows it: the mark is invisible otherwise.
+    assert.equal(
+      error,
+      "/sample-buildout/buildout.cfg, line 1: text before the first section " +
+        `header: '\\ufeff${first}' (\\ufeff is a byte order mark: save ` +
+        "the file as UTF-8 without one)",
+    );
+  }
 });
 
 Deno.test("an option indented under recipe (a tab) is named as the mistake it is", async () => {
