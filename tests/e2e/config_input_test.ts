@@ -4,7 +4,7 @@
  * `Error: ...` line naming the file, line or URL, exit 1, no stack trace.
  */
 import assert from "node:assert/strict";
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { type RunResult, sampleBuildout, startServer } from "./harness.ts";
 
 /**
@@ -112,6 +112,22 @@ Deno.test("a byte order mark before the first header is shown in the error, with
         "the file as UTF-8 without one)",
     );
   }
+});
+
+Deno.test("options indented under their section header are refused, saying why", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = data\n\n[data]\n\trecipe = mkdir\n\tpaths = var\n",
+  );
+  assert.equal(
+    cleanError(await sample.run("")),
+    "/sample-buildout/buildout.cfg, line 5: '\\trecipe = mkdir'; line 6: " +
+      "'\\tpaths = var': not an option, section header or continuation " +
+      "line (an indented line continues the value of the option above it: " +
+      "start options at the beginning of their line)",
+  );
+  assert.equal(existsSync(sample.path(".installed.cfg")), false);
 });
 
 Deno.test("an option indented under recipe (a tab) is named as the mistake it is", async () => {
