@@ -150,6 +150,22 @@ Deno.test("an option indented under recipe (a tab) is named as the mistake it is
   }
 });
 
+Deno.test("a recipe line indented under another option is named in the missing-recipe error", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = data\n\n[data]\npaths = var\n  recipe = mkdir\n",
+  );
+  assert.equal(
+    cleanError(await sample.run("")),
+    "Missing option: data:recipe (the line 'recipe = mkdir' is indented, " +
+      "so it continues the value of paths: start it at the beginning of " +
+      "its line)",
+  );
+  sample.write("buildout.cfg", "[buildout]\nparts = data\n\n[data]\n");
+  assert.equal(cleanError(await sample.run("")), "Missing option: data:recipe");
+});
+
 Deno.test("-D does not turn a command-line mistake into a stack trace", async () => {
   using sample = await sampleBuildout();
   for (const args of [["-Dc"], ["-D", "-t", "abc"], ["-D", "a:b:c=1"]]) {
