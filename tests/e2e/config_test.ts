@@ -1196,6 +1196,23 @@ Deno.test("error: a part whose only header has a false condition says so", async
   );
 });
 
+Deno.test("error: parts separated by commas says how to list them", async () => {
+  const { error } = await initError(
+    "[buildout]\nparts = a, b\n\n[a]\nrecipe = debug\n\n[b]\nrecipe = debug\n",
+  );
+  assert.equal(
+    error,
+    "The referenced section, 'a,', was not defined. Names in a list are " +
+      "separated by white space, not commas: [a] is defined.",
+  );
+  // Without a section of the name less the comma, only zc.buildout's words.
+  const other = await initError("[buildout]\nparts = c, b\n\n[b]\n");
+  assert.equal(
+    other.error,
+    "The referenced section, 'c,', was not defined.",
+  );
+});
+
 Deno.test("error: a division by zero in a condition", async () => {
   const { error } = await configError(
     "[buildout]\nparts =\n\n[x:1 / 0]\na = 1\n",
