@@ -376,6 +376,13 @@ async function runCommand(
     const json = line.args.includes("--json");
     const sections = line.args.filter((a) => a !== "--json");
     out(json ? annotatedJson(data, sections) : formatAnnotated(data, sections));
+    // zc.buildout shows nothing for it either: a misspelt name would leave
+    // an empty listing unexplained. On stderr: stdout may be JSON.
+    for (const name of sections) {
+      if (!data.has(name)) {
+        err(`annotate: no section named ${clipped(name)}\n`);
+      }
+    }
     return;
   }
   // Commands load their modules when run: start-up stays short.

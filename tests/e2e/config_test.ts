@@ -226,6 +226,18 @@ recipe= recipes:mkdir
   );
 });
 
+Deno.test("annotate SECTION names on stderr the sections there are none of", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", "[buildout]\nparts =\n\n[data]\nx = 1\n");
+  for (const args of ["annotate dta data", "annotate --json dta data"]) {
+    const result = await sample.run(args);
+    assert.equal(result.code, 0, result.output);
+    assert.equal(result.stderr, "annotate: no section named dta\n");
+    assert.match(result.stdout, /^\[data\]$|"data"/m);
+  }
+  assert.equal((await sample.run("annotate data")).stderr, "");
+});
+
 // --- Adding and removing options ---------------------------------------------
 
 function writeExtensions(sample: Sample): void {
