@@ -221,6 +221,27 @@ function refuseOptionsAfter(command: string, args: string[]): void {
     (arg.startsWith("-") && arg !== "--json") ||
     /^-[ct]$/.test(args[i - 1] ?? "");
   const options = args.filter(misplaced);
+  // Moving one that buildout lacks (bootstrap.py's --buildout-version,
+  // -f) would only lead to another error.
+  const unknown = options.find((arg, i) =>
+    arg.startsWith("-") && !/^-[ct]$/.test(options[i - 1] ?? "") &&
+    !isBuildoutOption(arg)
+  );
+  if (unknown !== undefined) {
+    throw new UserError(
+      `Invalid option ${
+        clipped(unknown)
+      } after the ${command} command (see buildout --help)`,
+    );
+  }
+  if ((command === "bootstrap" || command === "init") && args.length) {
+    const rest = args.filter((arg, i) => !misplaced(arg, i));
+    if (rest.length) {
+      throw new UserError(
+        `The ${command} command takes no arguments: ${clipped(args.join(" "))}`,
+      );
+    }
+  }
   if (options.length) {
     const rest = args.filter((arg, i) => !misplaced(arg, i));
     throw new UserError(
@@ -230,11 +251,12 @@ function refuseOptionsAfter(command: string, args: string[]): void {
       ),
     );
   }
-  if ((command === "bootstrap" || command === "init") && args.length) {
-    throw new UserError(
-      `The ${command} command takes no arguments: ${clipped(args.join(" "))}`,
-    );
-  }
+}
+
+/** True for an option {@link parseCommandLine} takes before a command. */
+function isBuildoutOption(arg: string): boolean {
+  return arg === "--help" || arg === "--version" ||
+    /^-[vqhUoOnND]*(?:[ct].*)?$/s.test(arg);
 }
 
 /** `section:option=value`; `option=value` is `[buildout]`'s, as in 2.x. */

@@ -270,6 +270,29 @@ Deno.test("options after a command are refused, naming the command line to use",
   assert.equal(json.code, 1);
 });
 
+Deno.test("bootstrap.py's options after bootstrap are refused as buildout lacks them, not moved before it", async () => {
+  using sample = await sampleBuildout();
+  for (
+    const option of ["--buildout-version=2.13.3", "--allow-site-packages", "-f"]
+  ) {
+    const result = await sample.run(["bootstrap", option]);
+    assert.equal(
+      result.stderr,
+      `Error: Invalid option ${option} after the bootstrap command ` +
+        "(see buildout --help)\n",
+    );
+    assert.equal(result.code, 1);
+  }
+  // bootstrap.py's -v is a version: moving it would make it verbosity and
+  // leave the version an argument.
+  const version = await sample.run("bootstrap -v 2.2.5");
+  assert.equal(
+    version.stderr,
+    "Error: The bootstrap command takes no arguments: -v 2.2.5\n",
+  );
+  assert.equal(existsSync(sample.path("bin", "buildout")), false);
+});
+
 Deno.test("annotate shows each value with where it came from", async () => {
   const result = await inSample("annotate", (s) =>
     s.write(
