@@ -100,7 +100,11 @@ export class Buildout {
     // through substitutions, and fewer frames per level keep deep chains fast.
     try {
       if (!this.annotated.has(name)) {
-        throw new MissingSection(name, falseHeaderOf(name));
+        throw new MissingSection(
+          name,
+          falseHeaderOf(name),
+          name.endsWith(",") && this.annotated.has(name.slice(0, -1)),
+        );
       }
       const options = new Options(this, name);
       this.initialized.set(name, options);

@@ -132,13 +132,15 @@ export function parseCommandLine(argv: string[]): CommandLine {
       line.version = true;
       return line;
     }
-    // Read flag by flag, `--json` would be reported as `Invalid option --`.
+    // Read flag by flag, as zc.buildout does, `--verbose` or
+    // `--config=x.cfg` would be reported as `Invalid option --`, a puzzle.
     if (arg.startsWith("--") && arg.length > 2) {
       throw new UserError(oneLine(
         `Invalid option ${clipped(arg)}` +
           (arg === "--json"
             ? ": annotate takes it, after the command (buildout annotate --json)"
-            : ""),
+            : " (the long options are --help and --version; see buildout " +
+              "--help)"),
       ));
     }
     if (arg.startsWith("-") && arg.length > 1) {
@@ -194,7 +196,11 @@ export function parseCommandLine(argv: string[]): CommandLine {
   if (args.length) {
     line.command = args.shift()!;
     if (!COMMANDS.includes(line.command)) {
-      throw new UserError(`invalid command: ${clipped(line.command)}`);
+      throw new UserError(
+        `invalid command: ${clipped(line.command)} (the commands are ${
+          COMMANDS.slice(0, -1).join(", ")
+        } and ${COMMANDS.at(-1)}; see buildout --help)`,
+      );
     }
     line.args = args;
     refuseOptionsAfter(line.command, args);
@@ -218,6 +224,27 @@ function refuseOptionsAfter(command: string, args: string[]): void {
     (arg.startsWith("-") && arg !== "--json") ||
     /^-[ct]$/.test(args[i - 1] ?? "");
   const options = args.filter(misplaced);
+  // Moving one that buildout lacks (bootstrap.py's --buildout-version,
+  // -f) would only lead to another error.
+  const unknown = options.find((arg, i) =>
+    arg.startsWith("-") && !/^-[ct]$/.test(options[i - 1] ?? "") &&
+    !isBuildoutOption(arg)
+  );
+  if (unknown !== undefined) {
+    throw new UserError(
+      `Invalid option ${
+        clipped(unknown)
+      } after the ${command} command (see buildout --help)`,
+    );
+  }
+  if ((command === "bootstrap" || command === "init") && args.length) {
+    const rest = args.filter((arg, i) => !misplaced(arg, i));
+    if (rest.length) {
+      throw new UserError(
+        `The ${command} command takes no arguments: ${clipped(args.join(" "))}`,
+      );
+    }
+  }
   if (options.length) {
     const rest = args.filter((arg, i) => !misplaced(arg, i));
     throw new UserError(
@@ -227,11 +254,12 @@ function refuseOptionsAfter(command: string, args: string[]): void {
       ),
     );
   }
-  if ((command === "bootstrap" || command === "init") && args.length) {
-    throw new UserError(
-      `The ${command} command takes no arguments: ${clipped(args.join(" "))}`,
-    );
-  }
+}
+
+/** True for an option {@link parseCommandLine} takes before a command. */
+function isBuildoutOption(arg: string): boolean {
+  return arg === "--help" || arg === "--version" ||
+    /^-[vqhUoOnND]*(?:[ct].*)?$/s.test(arg);
 }
 
 /** `section:option=value`; `option=value` is `[buildout]`'s, as in 2.x. */
@@ -377,6 +405,13 @@ async function runCommand(
     const json = line.args.includes("--json");
     const sections = line.args.filter((a) => a !== "--json");
     out(json ? annotatedJson(data, sections) : formatAnnotated(data, sections));
+    // zc.buildout shows nothing for it either: a misspelt name would leave
+    // an empty listing unexplained. On stderr: stdout may be JSON.
+    for (const name of sections) {
+      if (!data.has(name)) {
+        err(`annotate: no section named ${clipped(name)}\n`);
+      }
+    }
     return;
   }
   // Commands load their modules when run: start-up stays short.

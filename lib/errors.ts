@@ -33,14 +33,24 @@ export class MissingOption extends UserError {
 
 /**
  * A referenced section does not exist; `falseHeader` names a header of it
- * that a false condition skipped (`[a:windows] at FILE, line N`).
+ * that a false condition skipped (`[a:windows] at FILE, line N`), and
+ * `listedWithComma` says that the name less its final comma is defined
+ * (`parts = a, b`).
  */
 export class MissingSection extends UserError {
-  constructor(readonly section: string, falseHeader?: string) {
+  constructor(
+    readonly section: string,
+    falseHeader?: string,
+    listedWithComma = false,
+  ) {
     super(
       `The referenced section, '${clipped(section)}', was not defined.` +
         (falseHeader
           ? ` Its header ${clipped(falseHeader)} has a false condition.`
+          : "") +
+        (listedWithComma
+          ? ` Names in a list are separated by white space, not commas: ` +
+            `[${clipped(section.slice(0, -1))}] is defined.`
           : ""),
     );
     this.name = "MissingSection";

@@ -81,6 +81,8 @@ export function parseGeneral(
   if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
   const length = text.length;
   const bad: string[] = [];
+  // A bad line that is indented: an option indented under its header.
+  let indentedBad = false;
   let current: Map<string, RawOption> | undefined;
   let optionName: string | undefined;
   let option: RawOption | undefined; // the option named optionName
@@ -221,7 +223,7 @@ export function parseGeneral(
               oneLine(source)
             }, line ${lineno}: text before the first section header: ${
               quoted(line)
-            }`,
+            }${line.startsWith("\ufeff") ? BOM_HINT : ""}`,
           );
         }
         // The file's first header had a false condition: its continuation
@@ -236,6 +238,7 @@ export function parseGeneral(
       if (!match) {
         if (optionName || pyStrip(line)) {
           bad.push(`line ${lineno}: ${quoted(line)}`);
+          if (isSpaceCode(first)) indentedBad = true;
         }
         continue;
       }
@@ -263,7 +266,7 @@ export function parseGeneral(
       `${oneLine(source)}, ${
         bad.join("; ")
       }: not an option, section header or ` +
-        "continuation line",
+        "continuation line" + (indentedBad ? INDENT_HINT : ""),
     );
   }
   for (const option of state.blocks) {
@@ -277,6 +280,17 @@ export function parseGeneral(
   }
   return sections;
 }
+
+/**
+ * Why an indented option is refused (a tab before `recipe =`): such a line
+ * only continues the value of an option above it in its section.
+ */
+const INDENT_HINT = " (an indented line continues the value of the option " +
+  "above it: start options at the beginning of their line)";
+
+/** What to do about the mark some Windows editors put before the text. */
+const BOM_HINT =
+  " (\\ufeff is a byte order mark: save the file as UTF-8 without one)";
 
 /**
  * A bad line as an error quotes it: its repr, cut after 200 characters

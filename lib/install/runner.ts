@@ -16,6 +16,7 @@ import {
   clippedName,
   doing,
   doingAsync,
+  MissingOption,
   oneLine,
   UserError,
 } from "../errors.ts";
@@ -551,7 +552,8 @@ class InstallRun {
     doing("Installing.", () => {
       plan.attach();
       for (const part of requested) {
-        this.buildout.section(part).require("recipe");
+        const options = this.buildout.section(part);
+        if (!options.has("recipe")) throw missingRecipe(options);
       }
     });
     if (effectiveLevel() < LEVELS.DEBUG) {
@@ -930,4 +932,22 @@ function sameFileAsOneOf(path: string, files: string[]): boolean {
     const other = lstatSync(file, { throwIfNoEntry: false });
     return other?.dev === stat.dev && other.ino === stat.ino;
   });
+}
+
+/**
+ * `Missing option: part:recipe`, naming the option whose value holds a
+ * `recipe = ...` line when one does: indented, that line continues it.
+ */
+function missingRecipe(options: Options): MissingOption {
+  let hint = "";
+  for (const key of options.keys()) {
+    const line = /^recipe\s*=.*$/m.exec(options.get(key) ?? "")?.[0];
+    if (line === undefined) continue;
+    hint = ` (the line '${clipped(line)}' is indented, so it continues the ` +
+      `value of ${clipped(key)}: start it at the beginning of its line)`;
+    break;
+  }
+  return new MissingOption(
+    `Missing option: ${clipped(options.name)}:recipe${hint}`,
+  );
 }

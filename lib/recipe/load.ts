@@ -552,6 +552,18 @@ export class RecipeLoader {
     entry: string,
     spec: string,
   ): Promise<RecipeFactory | EntryPoint> {
+    // An option indented under `recipe = x` (a tab, a pasted block) is
+    // read as more of its value, as zc.buildout reads it: say so, rather
+    // than look for a recipe of that name.
+    if (spec.trim().includes("\n")) {
+      throw new UserError(
+        `Couldn't find recipe ${
+          clipped(spec.trim())
+        }: the recipe option holds more than one line, as an indented ` +
+          "line continues the option above it; start each option at the " +
+          "beginning of its line",
+      );
+    }
     const found = this.findPackage(pkg);
     if (found) {
       const target = entryTarget(found.entries.recipes, entry);

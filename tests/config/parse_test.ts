@@ -126,6 +126,12 @@ Deno.test("errors name the file and line", () => {
     message:
       "y.cfg, line 4: 'hehe'; line 7: 'op': not an option, section header or continuation line",
   });
+  assert.throws(() => parse("[a]\n  b = 1\nop\n", "i.cfg"), {
+    message: "i.cfg, line 2: '  b = 1'; line 3: 'op': not an option, " +
+      "section header or continuation line (an indented line continues " +
+      "the value of the option above it: start options at the beginning " +
+      "of their line)",
+  });
   assert.throws(
     () =>
       parse("[a]\n[b:nope]\n", "z.cfg", () => {

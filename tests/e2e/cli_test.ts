@@ -114,9 +114,24 @@ Deno.test("a long option is named whole; --json before annotate says where it go
   assert.equal(misplaced.code, 1);
   const unknown = await inSample("--no-such-option");
   assert.deepEqual(lines(unknown.stderr.trimEnd()), [
-    "Error: Invalid option --no-such-option",
+    "Error: Invalid option --no-such-option (the long options are --help " +
+    "and --version; see buildout --help)",
   ]);
   assert.equal(unknown.code, 1);
+});
+
+Deno.test("a long option is named whole, with the two there are", async () => {
+  using sample = await sampleBuildout();
+  for (const option of ["--verbose", "--offline", "--config=other.cfg"]) {
+    const result = await sample.run(option);
+    assert.equal(
+      result.stderr,
+      `Error: Invalid option ${option} (the long options are --help and ` +
+        "--version; see buildout --help)\n",
+    );
+    assert.equal(result.stdout, "");
+    assert.equal(result.code, 1);
+  }
 });
 
 Deno.test("an argument that is not UTF-8 (a Latin-1 é) is an error, not a value with U+FFFD in it", async () => {
@@ -204,10 +219,26 @@ Deno.test("a missing buildout.cfg is an error", async () => {
 Deno.test("an unknown command is an error", async () => {
   const result = await inSample("frobnicate");
   assert.ok(
-    lines(result.stderr).includes("Error: invalid command: frobnicate"),
+    lines(result.stderr).includes(
+      "Error: invalid command: frobnicate (the commands are install, " +
+        "annotate, bootstrap, init and bundle; see buildout --help)",
+    ),
     `stderr lacks the error line:\n${result.stderr}`,
   );
   assert.equal(result.code, 1);
+});
+
+Deno.test("commands a newcomer guesses are refused, naming the real ones", async () => {
+  using sample = await sampleBuildout();
+  for (const guess of ["help", "version", "bootstrap.py"]) {
+    const result = await sample.run(guess);
+    assert.equal(
+      result.stderr,
+      `Error: invalid command: ${guess} (the commands are install, ` +
+        "annotate, bootstrap, init and bundle; see buildout --help)\n",
+    );
+    assert.equal(result.code, 1);
+  }
 });
 
 Deno.test("options after a command are refused, naming the command line to use", async () => {
@@ -253,6 +284,29 @@ Deno.test("options after a command are refused, naming the command line to use",
     "Error: The install command takes no --json (annotate does)\n",
   );
   assert.equal(json.code, 1);
+});
+
+Deno.test("bootstrap.py's options after bootstrap are refused as buildout lacks them, not moved before it", async () => {
+  using sample = await sampleBuildout();
+  for (
+    const option of ["--buildout-version=2.13.3", "--allow-site-packages", "-f"]
+  ) {
+    const result = await sample.run(["bootstrap", option]);
+    assert.equal(
+      result.stderr,
+      `Error: Invalid option ${option} after the bootstrap command ` +
+        "(see buildout --help)\n",
+    );
+    assert.equal(result.code, 1);
+  }
+  // bootstrap.py's -v is a version: moving it would make it verbosity and
+  // leave the version an argument.
+  const version = await sample.run("bootstrap -v 2.2.5");
+  assert.equal(
+    version.stderr,
+    "Error: The bootstrap command takes no arguments: -v 2.2.5\n",
+  );
+  assert.equal(existsSync(sample.path("bin", "buildout")), false);
 });
 
 Deno.test("annotate shows each value with where it came from", async () => {

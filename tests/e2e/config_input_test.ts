@@ -4,7 +4,7 @@
  * `Error: ...` line naming the file, line or URL, exit 1, no stack trace.
  */
 import assert from "node:assert/strict";
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { type RunResult, sampleBuildout, startServer } from "./harness.ts";
 
 /**
@@ -99,16 +99,71 @@ Deno.test("UTF-8 text is read as written", async () => {
   assert.equal(sections.x.path.value, "/srv/café");
 });
 
-Deno.test("a byte order mark before the first header is shown in the error", async () => {
+Deno.test("a byte order mark before the first header is shown in the error, with what to do", async () => {
   using sample = await sampleBuildout();
-  sample.write("buildout.cfg", "\ufeff[buildout]\nparts =\n");
-  const error = cleanError(await sample.run("annotate"));
-  // As Python's repr() shows it: the mark is invisible otherwise.
-  assert.equal(
-    error,
-    "/sample-buildout/buildout.cfg, line 1: text before the first section " +
-      "header: '\\ufeff[buildout]'",
+  for (const first of ["[buildout]", "# saved by Notepad"]) {
+    sample.write("buildout.cfg", `\ufeff${first}\n[buildout]\nparts =\n`);
+    const error = cleanError(await sample.run("annotate"));
+    // As Python's repr() shows it: the mark is invisible otherwise.
+    assert.equal(
+      error,
+      "/sample-buildout/buildout.cfg, line 1: text before the first section " +
+        `header: '\\ufeff${first}' (\\ufeff is a byte order mark: save ` +
+        "the file as UTF-8 without one)",
+    );
+  }
+});
+
+Deno.test("options indented under their section header are refused, saying why", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = data\n\n[data]\n\trecipe = mkdir\n\tpaths = var\n",
   );
+  assert.equal(
+    cleanError(await sample.run("")),
+    "/sample-buildout/buildout.cfg, line 5: '\\trecipe = mkdir'; line 6: " +
+      "'\\tpaths = var': not an option, section header or continuation " +
+      "line (an indented line continues the value of the option above it: " +
+      "start options at the beginning of their line)",
+  );
+  assert.equal(existsSync(sample.path(".installed.cfg")), false);
+});
+
+Deno.test("an option indented under recipe (a tab) is named as the mistake it is", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("dists");
+  for (const findLinks of ["", "find-links = dists\n"]) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\n${findLinks}parts = data\n\n` +
+        "[data]\nrecipe = mkdir\n\tpaths = var/data\n",
+    );
+    const result = await sample.run("");
+    assert.equal(
+      cleanError(result),
+      "Couldn't find recipe mkdir\\npaths = var/data: the recipe option " +
+        "holds more than one line, as an indented line continues the " +
+        "option above it; start each option at the beginning of its line",
+    );
+    assert.match(result.stderr, /^ {2}Initializing section data\.$/m);
+  }
+});
+
+Deno.test("a recipe line indented under another option is named in the missing-recipe error", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = data\n\n[data]\npaths = var\n  recipe = mkdir\n",
+  );
+  assert.equal(
+    cleanError(await sample.run("")),
+    "Missing option: data:recipe (the line 'recipe = mkdir' is indented, " +
+      "so it continues the value of paths: start it at the beginning of " +
+      "its line)",
+  );
+  sample.write("buildout.cfg", "[buildout]\nparts = data\n\n[data]\n");
+  assert.equal(cleanError(await sample.run("")), "Missing option: data:recipe");
 });
 
 Deno.test("-D does not turn a command-line mistake into a stack trace", async () => {

@@ -246,6 +246,18 @@ Deno.test("annotate sorts sections and options by code point, as zc.buildout", a
   assert.deepEqual(Object.keys(sections.s), ["z", "\uff21", "\u{1f600}"]);
 });
 
+Deno.test("annotate SECTION names on stderr the sections there are none of", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", "[buildout]\nparts =\n\n[data]\nx = 1\n");
+  for (const args of ["annotate dta data", "annotate --json dta data"]) {
+    const result = await sample.run(args);
+    assert.equal(result.code, 0, result.output);
+    assert.equal(result.stderr, "annotate: no section named dta\n");
+    assert.match(result.stdout, /^\[data\]$|"data"/m);
+  }
+  assert.equal((await sample.run("annotate data")).stderr, "");
+});
+
 // --- Adding and removing options ---------------------------------------------
 
 function writeExtensions(sample: Sample): void {
@@ -1272,6 +1284,23 @@ Deno.test("error: a part whose only header has a false condition says so", async
     "The referenced section, 'a', was not defined. Its header " +
       "[a:sys.platform == 1] at /sample-buildout/buildout.cfg, line 4 has " +
       "a false condition.",
+  );
+});
+
+Deno.test("error: parts separated by commas says how to list them", async () => {
+  const { error } = await initError(
+    "[buildout]\nparts = a, b\n\n[a]\nrecipe = debug\n\n[b]\nrecipe = debug\n",
+  );
+  assert.equal(
+    error,
+    "The referenced section, 'a,', was not defined. Names in a list are " +
+      "separated by white space, not commas: [a] is defined.",
+  );
+  // Without a section of the name less the comma, only zc.buildout's words.
+  const other = await initError("[buildout]\nparts = c, b\n\n[b]\n");
+  assert.equal(
+    other.error,
+    "The referenced section, 'c,', was not defined.",
   );
 });
 

@@ -1427,7 +1427,7 @@ Deno.test("a recipe computed over two lines is named on the error's one line", a
   await badConfig(
     sample,
     withPart("[x]\nrecipe = debug\n  x = ${y:v}\n\n[y]\nv = 1\n"),
-    /^Error: Couldn't find recipe debug\\nx = 1: 'debug\\nx = 1' is neither a built-in recipe /,
+    /^Error: Couldn't find recipe debug\\nx = 1: the recipe option holds more than one line, /,
   );
 });
 

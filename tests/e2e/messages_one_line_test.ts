@@ -91,8 +91,8 @@ const CASES: { config: string; args: string[]; error: string }[] = [
   {
     config: part("recipe =\n  no\n  there\n"),
     args: [],
-    error: "Couldn't find recipe no\\nthere: 'no\\nthere' is neither a " +
-      "built-in recipe",
+    error: "Couldn't find recipe no\\nthere: the recipe option holds more " +
+      "than one line",
   },
   {
     config: "[buildout]\nparts = a\nfind-links = dists\n\n" +
