@@ -1,0 +1,169 @@
+/**
+ * End-to-end tests of `-t SECONDS` and `socket-timeout` against servers
+ * that stall in ways a silence timer alone does not catch, for every kind
+ * of fetch: `-c URL`, `extends = URL`, the download and cmmi recipes, a
+ * template URL, find-links and index pages and distribution archives. Each
+ * run must end with one `Error:` line naming the URL and leave nothing in
+ * the download cache or the extends cache. Runs are killed by the harness's
+ * guard if they hang; no test measures time.
+ */
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type RequestHandler,
+  type Sample,
+  sampleBuildout,
+  startServer,
+  type StaticServer,
+  write,
+} from "./harness.ts";
+
+/**
+ * Sends a byte every 200 ms for as long as the client listens: never
+ * silent for a second, never done.
+ */
+const trickle: RequestHandler = (_, res) => {
+  res.writeHead(200, { "Content-Type": "text/html" });
+  res.write("[buildout]\n");
+  const timer = setInterval(() => res.write("#"), 200);
+  res.on("close", () => clearInterval(timer));
+};
+
+/** The files under `dir`, recursively (directories left out). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
+/** A way of fetching a URL: the configuration making a run fetch `url`. */
+interface Fetch {
+  name: string;
+  /** `[buildout]` and part lines; `url` is the trickling server's. */
+  config(url: string): string;
+  /** The command-line arguments besides `-t 1`. */
+  args?(url: string): string[];
+  /** The URL the error names. */
+  named(url: string): string;
+}
+
+const CACHES = "download-cache = cache\nextends-cache = extends-cache\n";
+
+const FETCHES: Fetch[] = [
+  {
+    name: "-c URL",
+    config: () => `[buildout]\n${CACHES}parts =\n`,
+    args: (url) => ["-c", `${url}slow.cfg`, "annotate"],
+    named: (url) => `${url}slow.cfg`,
+  },
+  {
+    name: "extends = URL",
+    config: (url) => `[buildout]\n${CACHES}extends = ${url}slow.cfg\nparts =\n`,
+    named: (url) => `${url}slow.cfg`,
+  },
+  {
+    name: "download recipe",
+    config: (url) =>
+      `[buildout]\n${CACHES}parts = p\n[p]\nrecipe = download\nurl = ${url}slow.tgz\n`,
+    named: (url) => `${url}slow.tgz`,
+  },
+  {
+    name: "cmmi url",
+    config: (url) =>
+      `[buildout]\n${CACHES}parts = p\n[p]\nrecipe = cmmi\nurl = ${url}slow.tgz\n`,
+    named: (url) => `${url}slow.tgz`,
+  },
+  {
+    name: "template url",
+    config: (url) =>
+      `[buildout]\n${CACHES}parts = p\n[p]\nrecipe = collective.recipe.template\n` +
+      `url = ${url}slow.in\noutput = \${buildout:directory}/out\n`,
+    named: (url) => `${url}slow.in`,
+  },
+  {
+    name: "find-links page",
+    config: (url) =>
+      `[buildout]\n${CACHES}parts = p\nfind-links = ${url}slow/\n` +
+      `index = ${url}missing/\n[p]\nrecipe = spam\n`,
+    named: (url) => `${url}slow/`,
+  },
+  {
+    name: "index page",
+    config: (url) =>
+      `[buildout]\n${CACHES}parts = p\nindex = ${url}\n[p]\nrecipe = spam\n`,
+    named: (url) => `${url}spam/`,
+  },
+  {
+    name: "distribution archive",
+    config: (url) =>
+      `[buildout]\n${CACHES}parts = p\nfind-links = ${url}links/\n` +
+      `index = ${url}missing/\n[p]\nrecipe = spam\n`,
+    named: (url) => `${url}links/spam-1.tgz`,
+  },
+];
+
+/** Runs `fetch` with `-t 1` against `server`; returns the normalised stderr. */
+async function runTimedOut(
+  sample: Sample,
+  server: StaticServer,
+  fetch: Fetch,
+): Promise<string> {
+  const url = server.url;
+  sample.write("buildout.cfg", fetch.config(url));
+  const result = await sample.run(
+    ["-t", "1", ...fetch.args?.(url) ?? []],
+    { timeoutMs: 60_000 },
+  );
+  assert.equal(result.code, 1, `${fetch.name}: ${result.output}`);
+  return result.stderr;
+}
+
+Deno.test("a server trickling a byte at a time times out, for every kind of fetch", async () => {
+  using sample = await sampleBuildout();
+  const served = sample.tmpdir("served");
+  sample.mkdir("cache");
+  sample.mkdir("extends-cache");
+  // The find-links page at /links/ lists spam-1.tgz, which trickles.
+  sample.mkdir(join(served, "links"));
+  write(served, "links", "spam-1.tgz", "");
+  const server = await startServer(served, {
+    handlers: Object.fromEntries(
+      [
+        "/slow.cfg",
+        "/slow.tgz",
+        "/slow.in",
+        "/slow/",
+        "/spam/",
+        "/links/spam-1.tgz",
+      ]
+        .map((path) => [path, trickle]),
+    ),
+  });
+  try {
+    for (const fetch of FETCHES) {
+      const stderr = await runTimedOut(sample, server, fetch);
+      const error = stderr.trimEnd().split("\n").pop()!;
+      assert.ok(error.startsWith("Error: "), `${fetch.name}: ${stderr}`);
+      assert.ok(
+        error.includes(fetch.named(server.url)),
+        `${fetch.name}: ${error}`,
+      );
+      assert.match(
+        error,
+        /timed out \(only \d+ bytes? received in 5 seconds\)/,
+        fetch.name,
+      );
+      assert.deepEqual(
+        [
+          ...filesUnder(sample.path("cache")),
+          ...filesUnder(sample.path("extends-cache")),
+        ],
+        [],
+        fetch.name,
+      );
+    }
+  } finally {
+    await server.close();
+  }
+});
