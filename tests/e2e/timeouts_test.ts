@@ -167,3 +167,25 @@ Deno.test("a server trickling a byte at a time times out, for every kind of fetc
     await server.close();
   }
 });
+
+Deno.test("a timeout of 0 seconds is refused on the command line and not used from a configuration", async () => {
+  using sample = await sampleBuildout();
+  for (const value of ["0", "000"]) {
+    const refused = await sample.run(["-t", value, "annotate"]);
+    assert.equal(refused.code, 1, refused.output);
+    assert.equal(
+      refused.output,
+      `Error: Timeout value must be at least 1 second: -t ${value}\n`,
+    );
+  }
+  sample.write("buildout.cfg", "[buildout]\nparts =\nsocket-timeout = 0\n");
+  const warned = await sample.run("");
+  assert.equal(warned.code, 0, warned.output);
+  assert.ok(
+    warned.output.startsWith(
+      "Default socket timeout is used !\n" +
+        "Value in configuration is not a positive number: [0].\n",
+    ),
+    warned.output,
+  );
+});
