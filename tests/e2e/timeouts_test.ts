@@ -4,10 +4,12 @@
  * of fetch: `-c URL`, `extends = URL`, the download and cmmi recipes, a
  * template URL, find-links and index pages and distribution archives. Each
  * run must end with one `Error:` line naming the URL and leave nothing in
- * the download cache or the extends cache. Runs are killed by the harness's
- * guard if they hang; no test measures time.
+ * the download cache or the extends cache. Local resources that would
+ * block a run where no signal ends it (a FIFO) are refused. Runs are killed
+ * by the harness's guard if they hang; no test measures time.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -188,4 +190,41 @@ Deno.test("a timeout of 0 seconds is refused on the command line and not used fr
     ),
     warned.output,
   );
+});
+
+Deno.test("a local resource that is a FIFO or a device is refused, not read until a writer comes", async () => {
+  using sample = await sampleBuildout();
+  execFileSync("mkfifo", [sample.path("pipe.tgz")]);
+  sample.mkdir("links");
+  execFileSync("mkfifo", [sample.path("links", "spam-1.tgz")]);
+  const cases: Array<[string, string]> = [
+    [
+      "[p]\nrecipe = download\nurl = ${buildout:directory}/pipe.tgz\n",
+      "Couldn't extract /sample-buildout/pipe.tgz: it is a FIFO, not a file",
+    ],
+    [
+      "[p]\nrecipe = download\nurl = ${buildout:directory}/pipe.tgz\n" +
+      "download-only = true\nmd5sum = 0123456789abcdef0123456789abcdef\n",
+      "Couldn't read '/sample-buildout/pipe.tgz': it is a FIFO, not a file",
+    ],
+    [
+      "[p]\nrecipe = cmmi\nurl = ${buildout:directory}/pipe.tgz\n",
+      "Couldn't extract /sample-buildout/pipe.tgz: it is a FIFO, not a file",
+    ],
+    [
+      "[p]\nrecipe = download\nurl = /dev/zero\ndownload-only = true\n",
+      "Couldn't read /dev/zero: it is a character device, not a file",
+    ],
+    [
+      "find-links = ${buildout:directory}/links\nindex = ${buildout:directory}/links\n" +
+      "[p]\nrecipe = spam\n",
+      "Couldn't extract /sample-buildout/links/spam-1.tgz: it is a FIFO, not a file",
+    ],
+  ];
+  for (const [lines, error] of cases) {
+    sample.write("buildout.cfg", `[buildout]\nparts = p\n${lines}`);
+    const result = await sample.run("", { timeoutMs: 60_000 });
+    assert.equal(result.code, 1, result.output);
+    assert.equal(result.stderr.trimEnd().split("\n").pop(), `Error: ${error}`);
+  }
 });
