@@ -9,10 +9,12 @@
  * by the harness's guard if they hang; no test measures time.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
 import {
+  BUILDOUT,
   type RequestHandler,
   type Sample,
   sampleBuildout,
@@ -228,3 +230,45 @@ Deno.test("a local resource that is a FIFO or a device is refused, not read unti
     assert.equal(result.stderr.trimEnd().split("\n").pop(), `Error: ${error}`);
   }
 });
+
+for (const recipe of ["cmmi", "hexagonit.recipe.cmmi"]) {
+  Deno.test(`${recipe}: Ctrl-C during a stalled download leaves nothing in parts`, async () => {
+    using sample = await sampleBuildout();
+    let requested!: () => void;
+    const stalled = new Promise<void>((ok) => requested = ok);
+    const server = await startServer(sample.tmpdir("served"), {
+      handlers: {
+        "/src.tgz": (_, res) => {
+          res.writeHead(200, { "Content-Length": 1000 });
+          res.write("x".repeat(100));
+          requested();
+        },
+      },
+    });
+    try {
+      sample.write(
+        "buildout.cfg",
+        `[buildout]\nparts = p\n[p]\nrecipe = ${recipe}\nurl = ${server.url}src.tgz\n`,
+      );
+      const child = spawn(BUILDOUT, [], {
+        cwd: sample.dir,
+        env: {
+          ...process.env,
+          HOME: sample.home,
+          TMPDIR: sample.runTmpdir,
+          BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
+        },
+        stdio: "ignore",
+      });
+      const exited = new Promise<string | null>((ok) =>
+        child.on("exit", (_, signal) => ok(signal))
+      );
+      await stalled;
+      child.kill("SIGINT");
+      assert.equal(await exited, "SIGINT");
+      assert.deepEqual(sample.ls("parts"), []);
+    } finally {
+      await server.close();
+    }
+  });
+}
