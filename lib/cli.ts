@@ -179,6 +179,14 @@ export function parseCommandLine(argv: string[]): CommandLine {
           // As Python's int() reads it: `05` is 5 seconds, and any number
           // of digits is a number (never `1e+23`).
           const seconds = value.replace(/^0+(?=\d)/, "");
+          // Python reads 0 as non-blocking, failing every download at once.
+          if (seconds === "0") {
+            throw new UserError(
+              `Timeout value must be at least 1 second: ${arg} ${
+                clipped(value)
+              }`,
+            );
+          }
           line.notices.push(`Setting socket time out to ${seconds} seconds`);
           set("socket-timeout", seconds);
         }

@@ -3,7 +3,7 @@
  * false when it cannot be looked at: the checks many modules make, in a
  * module of their own so that none of them pulls another in for it.
  */
-import { lstatSync, statSync } from "node:fs";
+import { lstatSync, type Stats, statSync } from "node:fs";
 
 /** True when something (even a dangling link) is at `path`. */
 export function exists(path: string): boolean {
@@ -44,5 +44,31 @@ export function isDirectory(path: string): boolean {
     return statSync(path).isDirectory();
   } catch {
     return false;
+  }
+}
+
+/**
+ * What `stat` describes when it is a device, FIFO or socket: something
+ * whose reading may block until a writer comes, or never end.
+ *
+ * @example specialKind(statSync("/dev/zero")) // "character device"
+ */
+export function specialKind(stat: Stats): string | undefined {
+  if (stat.isCharacterDevice()) return "character device";
+  if (stat.isBlockDevice()) return "block device";
+  if (stat.isFIFO()) return "FIFO";
+  if (stat.isSocket()) return "socket";
+  return undefined;
+}
+
+/**
+ * What `path` (links followed) is when it is a device, FIFO or socket;
+ * undefined for anything else, and when it cannot be looked at.
+ */
+export function specialFile(path: string): string | undefined {
+  try {
+    return specialKind(statSync(path));
+  } catch {
+    return undefined;
   }
 }

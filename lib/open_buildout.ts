@@ -248,5 +248,12 @@ function checkDownloadOptions(options: Options): void {
       "Default socket timeout is used !\n" +
         `Value in configuration is not numeric: [${clipped(timeout)}].`,
     );
+  } else if (/^\s*0+\s*$/.test(timeout)) {
+    logger.warn(
+      "Default socket timeout is used !\n" +
+        `Value in configuration is not a positive number: [${
+          clipped(timeout.trim())
+        }].`,
+    );
   }
 }

@@ -29,7 +29,7 @@ import {
   systemTempRoot,
 } from "../lib/fetch/system_temp.ts";
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
-import { isDirectory } from "../lib/fs_kinds.ts";
+import { isDirectory, specialKind } from "../lib/fs_kinds.ts";
 
 /** Reasons worded for the file written: its directory, its kind. */
 const REASONS: Record<string, string> = {
@@ -76,7 +76,7 @@ export function writeAtomic(path: string, data: Uint8Array, mode?: FileMode) {
   }
   // Renaming over a device (`output = /dev/null`), FIFO or socket would
   // replace it with a file, and uninstalling would then remove it.
-  const special = specialKind(path);
+  const special = specialKindItself(path);
   if (special) {
     throw new UserError(
       `Couldn't write ${clipped(path)}: it is a ${special}, not a file`,
@@ -103,18 +103,14 @@ export function writeAtomic(path: string, data: Uint8Array, mode?: FileMode) {
 }
 
 /** What `path` itself is when it is a device, FIFO or socket. */
-function specialKind(path: string): string | undefined {
+function specialKindItself(path: string): string | undefined {
   let found;
   try {
     found = lstatSync(path);
   } catch {
     return undefined;
   }
-  if (found.isCharacterDevice()) return "character device";
-  if (found.isBlockDevice()) return "block device";
-  if (found.isFIFO()) return "FIFO";
-  if (found.isSocket()) return "socket";
-  return undefined;
+  return specialKind(found);
 }
 
 /** True when `path` is a readable file holding exactly `data`. */

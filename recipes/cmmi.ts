@@ -402,6 +402,9 @@ export class SlaposCmmi implements Recipe {
     const { commands, defaultConfigure, patch, patchOptions, snippets } = plan;
     if (this.url) {
       mkdirSync(this.compileDir);
+      // Ctrl-C during the download goes as a failed download does.
+      const interrupted = () => removeTree(this.location);
+      trackCleanup(interrupted);
       try {
         await unpackUrl(this.buildout, this.url, this.compileDir, {
           md5: options.get("md5sum") || undefined,
@@ -411,6 +414,8 @@ export class SlaposCmmi implements Recipe {
       } catch (err) {
         removeTree(this.location);
         throw err;
+      } finally {
+        untrackCleanup(interrupted);
       }
     } else {
       this.logger.info(`Using local source directory: ${this.compileDir}`);
@@ -652,6 +657,9 @@ export class HexagonitCmmi implements Recipe {
       // What a failed build left for inspection: start afresh.
       removeTree(compileDir);
       makeDirectories(compileDir);
+      // Ctrl-C during the download goes as a failed download does.
+      const interrupted = () => removeTree(compileDir);
+      trackCleanup(interrupted);
       try {
         await withDownload(
           this.buildout,
@@ -671,6 +679,8 @@ export class HexagonitCmmi implements Recipe {
       } catch (err) {
         removeTree(compileDir);
         throw err;
+      } finally {
+        untrackCleanup(interrupted);
       }
     } else {
       requireSourceDirectory(this.buildout, options, compileDir);

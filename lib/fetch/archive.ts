@@ -44,6 +44,7 @@ import { type MemberSink, Tree } from "./archive/tree.ts";
 import { unxz } from "./archive/xz.ts";
 import { readZip } from "./archive/zip.ts";
 import { hiddenTemp } from "./hidden_temp.ts";
+import { specialFile } from "../fs_kinds.ts";
 import { trustedOwners } from "../trusted_links.ts";
 import { removeTempFile } from "./temp_files.ts";
 
@@ -248,9 +249,16 @@ function removeQuietly(path: string): void {
 /**
  * The format of `archive`.
  *
- * @throws {ArchiveError} when it is none we read.
+ * @throws {ArchiveError} when it is none we read, or a device, FIFO or
+ *   socket.
  */
 function detectFormat(archive: string): ArchiveFormat {
+  // Reading one would block the run (a FIFO without a writer), where no
+  // signal can end it, or never end (/dev/zero).
+  const special = specialFile(archive);
+  if (special) {
+    throw new ArchiveError(archive, `it is a ${special}, not a file`);
+  }
   const format = detect(archive);
   if (format === undefined) {
     throw new DamagedArchive(

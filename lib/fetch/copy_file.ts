@@ -1,6 +1,8 @@
 /** Copies of downloaded and cached files. */
 import { chmodSync, constants, copyFileSync, statSync } from "node:fs";
 import process from "node:process";
+import { oneLine, UserError } from "../errors.ts";
+import { specialFile } from "../fs_kinds.ts";
 
 /**
  * Copies the file `source` to `target` (a new name: it may be cloned),
@@ -9,8 +11,18 @@ import process from "node:process";
  * download cache (its content the checksum expects) must not become a
  * setuid or world-writable file of the user running, as GNU tar extracts
  * for users other than root.
+ *
+ * @throws {UserError} when `source` is a device, FIFO or socket: reading
+ *   one would block the run where no signal ends it (a FIFO without a
+ *   writer), or never end (/dev/zero).
  */
 export function copyFile(source: string, target: string): void {
+  const special = specialFile(source);
+  if (special) {
+    throw new UserError(
+      oneLine(`Couldn't read ${source}: it is a ${special}, not a file`),
+    );
+  }
   copyFileSync(source, target, constants.COPYFILE_FICLONE);
   const mode = statSync(target).mode & 0o7777;
   const kept = mode & 0o777 & ~process.umask();

@@ -37,7 +37,7 @@ import process from "node:process";
 import { clipped, fsReason, UserError } from "../errors.ts";
 import { urlPath } from "./url_path.ts";
 import { fileUrlPath } from "./file_url.ts";
-import { exists, isDirectory, isFile } from "../fs_kinds.ts";
+import { exists, isDirectory, isFile, specialFile } from "../fs_kinds.ts";
 import { pyRepr } from "../pyrepr.ts";
 import {
   effectiveLevel,
@@ -347,6 +347,14 @@ const CHUNK = 1 << 20;
 function hashFile(path: string, expected: ExpectedSums): Map<Algorithm, Hash> {
   const hashes = newHashes(expected);
   if (!hashes.size) return hashes;
+  // Reading one would block the run (a FIFO without a writer), where no
+  // signal can end it, or never end (/dev/zero).
+  const special = specialFile(path);
+  if (special) {
+    throw new UserError(
+      `Couldn't read ${pyRepr(path)}: it is a ${special}, not a file`,
+    );
+  }
   const buffer = new Uint8Array(CHUNK);
   let fd: number;
   try {
@@ -516,7 +524,7 @@ function locateAt(source: string, dest: string | undefined): string {
     }
   } catch (err) {
     removeTempFile(temp);
-    throw writeError(dest, err);
+    throw err instanceof UserError ? err : writeError(dest, err);
   }
   try {
     renameInto(temp, dest);

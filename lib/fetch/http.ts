@@ -1,11 +1,12 @@
 /**
  * HTTP(S) GET of one URL into a {@link BodySink}: redirects followed by hand
  * so `allow-hosts` sees every hop, a timeout on connecting, on the response
- * and on every pause of the body, transient failures (connection reset,
- * truncated body, 5xx) retried with backoff, and every failure turned into a
- * one-line {@link DownloadError}. Proxies come from `http_proxy`,
- * `https_proxy` and `no_proxy` (lower or upper case), which the runtime's
- * `fetch` (Bun's and Deno's) honours; failures reaching a proxy name it.
+ * and on every pause of the body, a least pace for the body, transient
+ * failures (connection reset, truncated body, 5xx) retried with backoff, and
+ * every failure turned into a one-line {@link DownloadError}. Proxies come
+ * from `http_proxy`, `https_proxy` and `no_proxy` (lower or upper case),
+ * which the runtime's `fetch` (Bun's and Deno's) honours; failures reaching a
+ * proxy name it.
  */
 import { clipped } from "../errors.ts";
 import { fnmatch } from "../fnmatch.ts";
@@ -18,7 +19,10 @@ import { VERSION } from "../version.ts";
 
 /** How to fetch. */
 export interface HttpSettings {
-  /** Seconds allowed to connect, to get the response, and between chunks. */
+  /**
+   * Seconds allowed to connect, to get the response, and between chunks;
+   * the body must also bring at least 1 KiB in every five times as long.
+   */
   timeoutSeconds: number;
   /** Glob patterns (`*`, `?`, `[...]`) of allowed `host` or `host:port`. */
   allowHosts: string[];
@@ -318,9 +322,9 @@ async function readBody(
   let received = 0;
   if (response.body) {
     const reader = response.body.getReader();
+    timer.startBody();
     try {
       for (;;) {
-        timer.restart();
         let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
           chunk = await reader.read();
@@ -331,6 +335,10 @@ async function readBody(
         }
         if (chunk.done) break;
         received += chunk.value.length;
+        const slow = timer.received(chunk.value.length);
+        if (slow) {
+          throw new DownloadError(url, redirectedTo(url, current) + slow);
+        }
         // Checked as it arrives: an endless body would fill the disk.
         if (max !== undefined && received > max) {
           throw new BodyTooLarge(url, max);
@@ -357,28 +365,83 @@ function cutOff(received: number, length: number | undefined): string {
  */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Aborts the request when nothing happened for the timeout. */
+/**
+ * The least a body must bring in each pace period: a server trickling a
+ * byte now and then is never silent for the timeout, yet would hold the run
+ * for ever.
+ */
+const MIN_BYTES_PER_PERIOD = 1024;
+
+/**
+ * A pace period in timeouts: long enough that a slow page whose pauses
+ * each stay within the timeout is read whole, as the timeout promises.
+ */
+const TIMEOUTS_PER_PERIOD = 5;
+
+/**
+ * Aborts the request when nothing happened for the timeout, and judges the
+ * pace of a body as it arrives.
+ */
 class IdleTimer {
   private readonly controller = new AbortController();
   private handle?: ReturnType<typeof setTimeout>;
+  private periodStart = performance.now();
+  private periodBytes = 0;
   readonly signal = this.controller.signal;
 
   constructor(private readonly seconds: number) {
     this.restart();
   }
 
-  restart(): void {
+  /** The silence starts again. */
+  private restart(): void {
     clearTimeout(this.handle);
     this.handle = setTimeout(() => {
       this.controller.abort(
         new DOMException("timed out", "TimeoutError"),
       );
-    }, Math.min(this.seconds * 1000, MAX_TIMER_MS));
+    }, this.delayMs);
+  }
+
+  /** The body begins: its first pace period starts now. */
+  startBody(): void {
+    this.periodStart = performance.now();
+    this.periodBytes = 0;
+    this.restart();
+  }
+
+  /**
+   * `bytes` of the body arrived. Returns why the body is too slow when a
+   * whole pace period (on the monotonic clock, which no change of the
+   * system time moves) brought less than {@link MIN_BYTES_PER_PERIOD}.
+   */
+  received(bytes: number): string | undefined {
+    this.periodBytes += bytes;
+    const period = this.seconds * TIMEOUTS_PER_PERIOD;
+    if (performance.now() - this.periodStart >= period * 1000) {
+      if (this.periodBytes < MIN_BYTES_PER_PERIOD) {
+        return `timed out (only ${this.periodBytes} byte${
+          this.periodBytes === 1 ? "" : "s"
+        } received in ${secondsText(period)})`;
+      }
+      this.periodStart = performance.now();
+      this.periodBytes = 0;
+    }
+    this.restart();
   }
 
   stop(): void {
     clearTimeout(this.handle);
   }
+
+  private get delayMs(): number {
+    return Math.min(this.seconds * 1000, MAX_TIMER_MS);
+  }
+}
+
+/** `n seconds`, or `1 second`. */
+function secondsText(n: number): string {
+  return `${n} second${n === 1 ? "" : "s"}`;
 }
 
 /**
@@ -444,10 +507,9 @@ function failureReason(
 ): { reason: string; transient?: boolean } {
   const error = err as { name?: string; code?: string; message?: string };
   if (error?.name === "TimeoutError" || error?.name === "AbortError") {
-    const seconds = settings.timeoutSeconds;
     return {
-      reason: `timed out (nothing received for ${seconds} second${
-        seconds === 1 ? "" : "s"
+      reason: `timed out (nothing received for ${
+        secondsText(settings.timeoutSeconds)
       })`,
     };
   }
