@@ -461,11 +461,19 @@ parts = service
 recipe = recipes:service
 script = ${script}
 `;
+  // The debug part the "Log level" session left installed.
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes\nparts = debug\nlog-level = WARNING\n\n" +
+      "[debug]\nrecipe = recipes:debug\nname = base\n",
+  );
+  await expectOk(sample, "", "name base\nrecipe recipes:debug\n");
   sample.write("buildout.cfg", service("/path/to/script"));
   await expectOk(
     sample,
     "",
     `Develop: '/sample-buildout/recipes'
+Uninstalling debug.
 Installing service.
 chkconfig --add /path/to/script
 `,
@@ -562,7 +570,22 @@ function commandLineSample(sample: Sample): void {
 
 Deno.test("Command-line usage: -c, -v, installed=, install d3 d4", async () => {
   using sample = await sampleBuildout();
+  // As "Uninstall recipes" leaves it: debug installed while the package
+  // also registered the service recipes, then their registration removed.
   commandLineSample(sample);
+  sample.write("recipes", "service.ts", SERVICE);
+  writeRecipes(
+    sample,
+    { mkdir: "./mkdir.ts", debug: "./debug.ts", service: "./service.ts" },
+    { uninstall_service: "./service.ts:uninstallService" },
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes\nparts = debug\n\n[debug]\nrecipe = recipes:debug\n",
+  );
+  assert.equal((await sample.run()).code, 0);
+  writeRecipes(sample, { mkdir: "./mkdir.ts", debug: "./debug.ts" });
+  const installedBefore = sample.cat(".installed.cfg");
   sample.write(
     "other.cfg",
     `
@@ -598,7 +621,7 @@ recipe recipes:debug
 `,
   );
   assert.ok(existsSync(sample.path(".other.cfg")));
-  assert.ok(!existsSync(sample.path(".installed.cfg")));
+  assert.equal(sample.cat(".installed.cfg"), installedBefore);
 
   sample.write(
     "buildout.cfg",
@@ -606,10 +629,12 @@ recipe recipes:debug
       mkdirPart("d1", "d1") + mkdirPart("d2", "d2") + mkdirPart("d3", "d3") +
       "[debug]\nrecipe = recipes:debug\n",
   );
+  // The package changed since debug was installed: debug is reinstalled.
   await expectOk(
     sample,
     "",
     `Develop: '/sample-buildout/recipes'
+Uninstalling debug.
 Installing debug.
 recipe recipes:debug
 Installing d1.
@@ -2000,6 +2025,14 @@ recipe recipes:debug
 
 Deno.test("Adding and removing options: an extension sees the adjusted values, parts with an empty recipe are skipped", async () => {
   using sample = await sampleBuildout();
+  // The part the "Extending sections (macros)" session left installed.
+  commandLineSample(sample);
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes\nparts = myfiles\n\n" +
+      "[myfiles]\nrecipe = recipes:debug\npath = mydata\n",
+  );
+  assert.equal((await sample.run()).code, 0);
   sample.write(
     "base.cfg",
     `
@@ -2075,8 +2108,14 @@ option -= b1 b2 b3
       buildout: { extensions: { ext: "./demo.ts:ext" } },
     }),
   );
+  // The recipes package is no longer developed: its part is uninstalled
+  // all the same (the reference then gets the recipes egg, Python only).
   sample.write("buildout.cfg", "[buildout]\ndevelop = demo\nparts =\n");
-  await expectOk(sample, "", "Develop: '/sample-buildout/demo'\n");
+  await expectOk(
+    sample,
+    "",
+    "Develop: '/sample-buildout/demo'\nUninstalling myfiles.\n",
+  );
   sample.write(
     "buildout.cfg",
     `
