@@ -6,7 +6,7 @@
  * The database is saved after every part whose record changed.
  */
 import { existsSync, lstatSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
 import {
@@ -193,6 +193,23 @@ function sameAsZcBuildout(
 function strippedLines(text: string): string {
   return text.split("\n").map((line) => line.trim()).filter(Boolean)
     .join("\n");
+}
+
+/**
+ * A path of `installed` (path to part) under the directory `dir`, both
+ * as recorded (no links resolved), that still exists, with its part;
+ * undefined when there is none.
+ */
+function heldInstalled(
+  dir: string,
+  installed: Map<string, string>,
+): [string, string] | undefined {
+  for (const [path, part] of installed) {
+    if (path.startsWith(dir + sep) && existsSync(path)) {
+      return [path, part];
+    }
+  }
+  return undefined;
 }
 
 function warnUnused(options: Options): void {
@@ -637,18 +654,29 @@ class InstallRun {
       } else if (!uninstallMissing) {
         continue;
       }
-      await this.uninstallPart(part, db.get(part)!);
+      await this.uninstallPart(part, db.get(part)!, db);
       db.forget(part);
       if (db.exists) db.saveRecords();
     }
   }
 
-  /** Runs the part's uninstall recipe, if any, then removes its files. */
-  private uninstallPart(part: string, saved: SavedOptions): Promise<void> {
-    return this.external(() => this.runUninstall(part, saved));
+  /**
+   * Runs the part's uninstall recipe, if any, then removes its files, but
+   * no directory holding what another part in `db` installed.
+   */
+  private uninstallPart(
+    part: string,
+    saved: SavedOptions,
+    db: InstallDatabase,
+  ): Promise<void> {
+    return this.external(() => this.runUninstall(part, saved, db));
   }
 
-  private runUninstall(part: string, saved: SavedOptions): Promise<void> {
+  private runUninstall(
+    part: string,
+    saved: SavedOptions,
+    db: InstallDatabase,
+  ): Promise<void> {
     const doing = `Uninstalling ${clippedName(part)}.`;
     return doingAsync(doing, async () => {
       logger.info(doing);
@@ -665,7 +693,10 @@ class InstallRun {
             )
           );
         }
-        this.removePaths(saved.get(INSTALLED)!.split("\n"));
+        this.removePaths(
+          saved.get(INSTALLED)!.split("\n"),
+          () => this.installedByOthers(db, part),
+        );
       } catch (thrown) {
         const err = asObject(thrown);
         recordFailedPart(err, part, "database", () => saved);
@@ -834,15 +865,41 @@ class InstallRun {
   }
 
   /**
+   * The paths the parts of `db` other than `part` installed, by part, as
+   * absolute paths.
+   */
+  private installedByOthers(
+    db: InstallDatabase,
+    part: string,
+  ): Map<string, string> {
+    const found = new Map<string, string>();
+    for (const other of db.parts) {
+      if (other === part) continue;
+      for (const file of db.get(other)!.get(INSTALLED)?.split("\n") ?? []) {
+        if (file) found.set(resolve(this.directory, file), other);
+      }
+    }
+    return found;
+  }
+
+  /**
    * Removes recorded paths, relative ones from the buildout directory. A
    * symbolic link goes, never what it points to; a directory holding the
    * buildout (`..`, `/`, `.` in a hand-edited record) is kept with a
    * warning, as removing it would destroy the buildout and its neighbours.
    * So is a path reached through a link another user owns: a service user
    * given `var` could make `var/cache` a link to `/srv`, and the run
-   * removing `var/cache/app` would remove `/srv/app`.
+   * removing `var/cache/app` would remove `/srv/app`. So is a directory
+   * holding a file `othersInstalled()` names (path to part), when given: a
+   * part recording the directory its file went into (as
+   * slapos.recipe.template did before 0.1.0's fix) would take the files
+   * other parts put beside it.
    */
-  private removePaths(paths: Iterable<string>): void {
+  private removePaths(
+    paths: Iterable<string>,
+    othersInstalled?: () => Map<string, string>,
+  ): void {
+    let others: Map<string, string> | undefined;
     // Parents already resolved: a part may record many files of one directory.
     const parents = new Map<string, string | UntrustedLink>();
     for (const entry of paths) {
@@ -878,6 +935,18 @@ class InstallRun {
           `Not removing ${pyRepr(lexical)}: it holds the buildout directory.`,
         );
         continue;
+      }
+      if (stat.isDirectory() && othersInstalled) {
+        others ??= othersInstalled();
+        const held = heldInstalled(lexical, others);
+        if (held) {
+          logger.warn(
+            `Not removing ${pyRepr(lexical)}: it holds ${
+              pyRepr(held[0])
+            }, which part ${clipped(held[1])} installed.`,
+          );
+          continue;
+        }
       }
       const owner = (this.others ??= new OtherBuildouts(this.directory))
         .owner(lexical);

@@ -5,6 +5,7 @@
  * updates the parts, with nothing downloaded, built or run again.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { type Sample, sampleBuildout } from "./harness.ts";
 import { pack, writeTree } from "./recipe_fixtures.ts";
 
@@ -107,4 +108,63 @@ Deno.test("upgrading: a part whose options changed since the earlier release is 
       "cmd: Running 'echo again >> cmd.log'\n",
   );
   assert.equal(sample.cat("cmd.log"), "ran\nagain\n");
+});
+
+Deno.test("upgrading: a directory an earlier release recorded for one part is kept while it holds another part's file", async () => {
+  using sample = await sampleBuildout();
+  const cfg = (a: string) =>
+    `[buildout]
+parts = a b
+
+[a]
+recipe = slapos.recipe.template
+inline = ${a}
+output = \${buildout:directory}/etc/a.conf
+
+[b]
+recipe = slapos.recipe.template
+inline = b
+output = \${buildout:directory}/etc/b.conf
+`;
+  sample.write("buildout.cfg", cfg("a1"));
+  assert.equal((await sample.run()).code, 0);
+  // Earlier releases recorded the directory a's output went into as well.
+  sample.write(
+    ".installed.cfg",
+    sample.cat(".installed.cfg").replace(
+      `__buildout_installed__ = ${sample.dir}/etc/a.conf`,
+      `__buildout_installed__ = ${sample.dir}/etc\n\t${sample.dir}/etc/a.conf`,
+    ),
+  );
+  assert.match(sample.cat(".installed.cfg"), /= \/\S+\/etc\n\t/);
+
+  sample.write("buildout.cfg", cfg("a2"));
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(
+    sample.normalize(result.output),
+    "Uninstalling a.\n" +
+      "Not removing '/sample-buildout/etc': it holds " +
+      "'/sample-buildout/etc/b.conf', which part b installed.\n" +
+      "Installing a.\nUpdating b.\n",
+  );
+  assert.equal(sample.cat("etc/b.conf"), "b");
+  assert.equal(sample.cat("etc/a.conf"), "a2");
+
+  // Once b is gone too, nothing holds it back.
+  sample.write(
+    ".installed.cfg",
+    sample.cat(".installed.cfg").replace(
+      `__buildout_installed__ = ${sample.dir}/etc/a.conf`,
+      `__buildout_installed__ = ${sample.dir}/etc\n\t${sample.dir}/etc/a.conf`,
+    ),
+  );
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  const emptied = await sample.run();
+  assert.equal(emptied.code, 0, emptied.output);
+  assert.equal(
+    sample.normalize(emptied.output),
+    "Uninstalling b.\nUninstalling a.\n",
+  );
+  assert.ok(!existsSync(sample.path("etc")));
 });
