@@ -25,6 +25,7 @@ import {
   slowBody,
   startServer,
   type StaticServer,
+  untilWhileRunning,
 } from "./harness.ts";
 import { recipeDist, writeDist } from "./dist_archives.ts";
 
@@ -349,11 +350,16 @@ function projectAndOutput(
   return { dir, outDir: sample.tmpdir("out") };
 }
 
-/** Resolves once a bundle writes its archive (a hidden file) in `outDir`. */
-async function untilPacking(outDir: string): Promise<void> {
-  while (!readdirSync(outDir).some((name) => name.startsWith("."))) {
-    await new Promise((wait) => setTimeout(wait, 10));
-  }
+/**
+ * Resolves once the bundle `run` writes its archive (a hidden file) in
+ * `outDir`; throws if it ends first.
+ */
+function untilPacking(run: Promise<unknown>, outDir: string): Promise<void> {
+  return untilWhileRunning(
+    run,
+    () => readdirSync(outDir).some((name) => name.startsWith(".")),
+    "packing",
+  );
 }
 
 Deno.test("a bundle killed while packing leaves no truncated archive", async () => {
@@ -369,7 +375,7 @@ Deno.test("a bundle killed while packing leaves no truncated archive", async () 
   const exited = new Promise((done) => child.on("close", done));
   // Packing the executable takes seconds: kill as soon as the archive is
   // being written.
-  await untilPacking(outDir);
+  await untilPacking(exited, outDir);
   child.kill("SIGKILL");
   await exited;
   assert.ok(!existsSync(out), "no archive under the final name");
@@ -991,7 +997,7 @@ Deno.test("a bundle interrupted (Ctrl-C) while packing leaves no file behind", a
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));
-  await untilPacking(outDir);
+  await untilPacking(exited, outDir);
   child.kill("SIGINT");
   await exited;
   assert.equal(child.signalCode, "SIGINT");
@@ -1108,7 +1114,7 @@ Deno.test("a run started while bundle packs is refused, and the bundle packs wha
   });
   // Packing the executable takes seconds: start the other run as soon as
   // the archive is being written.
-  await untilPacking(outDir);
+  await untilPacking(bundling, outDir);
   const other = await exec(BUILDOUT, ["parts="], {
     cwd: dir,
     env: { HOME: sample.home },
@@ -1144,9 +1150,11 @@ Deno.test("bundle leaves out the half download a killed run left in the download
     });
     const exited = new Promise((done) => child.on("close", done));
     const downloads = join(dir, "downloads");
-    while (!readdirSync(downloads).some((n) => n.startsWith(".buildout-"))) {
-      await new Promise((wait) => setTimeout(wait, 10));
-    }
+    await untilWhileRunning(
+      exited,
+      () => readdirSync(downloads).some((n) => n.startsWith(".buildout-")),
+      "downloading",
+    );
     child.kill("SIGKILL");
     await exited;
     sample.write(dir, "buildout.cfg", config(""));
@@ -1176,9 +1184,7 @@ Deno.test("the archive a bundle killed while packing left half written goes with
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));
-  while (!unfinished().length) {
-    await new Promise((wait) => setTimeout(wait, 10));
-  }
+  await untilWhileRunning(exited, () => unfinished().length > 0, "packing");
   child.kill("SIGKILL");
   await exited;
   assert.equal(unfinished().length, 1, "killed while packing");

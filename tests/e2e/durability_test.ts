@@ -28,6 +28,7 @@ import {
   type RunResult,
   type Sample,
   sampleBuildout,
+  untilWhileRunning,
 } from "./harness.ts";
 import { mountSkipReason } from "./chroot.ts";
 import { hostTag } from "../../lib/fetch/hidden_temp.ts";
@@ -392,11 +393,14 @@ Deno.test("the lock of a killed run its parent has not reaped yet (a zombie) is 
       stdio: "ignore",
     },
   );
+  const parentExited = new Promise((done) => parent.on("close", done));
   try {
     const pidFile = sample.path("slow.pid");
-    while (!existsSync(pidFile) || !readFileSync(pidFile, "utf8")) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await untilWhileRunning(
+      parentExited,
+      () => existsSync(pidFile) && readFileSync(pidFile, "utf8") !== "",
+      "the slow part",
+    );
     const pid = Number(readFileSync(pidFile, "utf8"));
     process.kill(pid, "SIGKILL");
     const state = () => {
@@ -639,9 +643,11 @@ Deno.test("Ctrl-C while an archive unpacks leaves nothing in the parts directory
   });
   const exited = new Promise((done) => child.on("close", done));
   const parts = sample.path("parts");
-  while (!readdirSync(parts).some((name) => name.startsWith(".buildout-"))) {
-    await new Promise((wait) => setTimeout(wait, 2));
-  }
+  await untilWhileRunning(
+    exited,
+    () => readdirSync(parts).some((name) => name.startsWith(".buildout-")),
+    "unpacking",
+  );
   child.kill("SIGINT");
   await exited;
   assert.equal(child.signalCode, "SIGINT");
@@ -666,9 +672,11 @@ Deno.test("what a run killed while an archive unpacked left is removed by the ne
   });
   const exited = new Promise((done) => child.on("close", done));
   const parts = sample.path("parts");
-  while (!readdirSync(parts).some((name) => name.startsWith("."))) {
-    await new Promise((wait) => setTimeout(wait, 2));
-  }
+  await untilWhileRunning(
+    exited,
+    () => readdirSync(parts).some((name) => name.startsWith(".")),
+    "unpacking",
+  );
   child.kill("SIGKILL");
   await exited;
   assert.equal(readdirSync(parts).length, 1);

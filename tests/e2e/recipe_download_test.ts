@@ -28,6 +28,7 @@ import {
   sampleBuildout,
   startServer,
   type StaticServer,
+  untilWhileRunning,
 } from "./harness.ts";
 import {
   md5,
@@ -884,7 +885,7 @@ shared = true
     first.write("buildout.cfg", sharedConfig);
     second.write("buildout.cfg", sharedConfig);
     const building = first.system("");
-    while (held.length < 1) await new Promise((ok) => setTimeout(ok, 10));
+    await untilWhileRunning(building, () => held.length > 0, "downloading");
     const child = spawn(BUILDOUT, [], {
       cwd: second.dir,
       env: { ...process.env, HOME: second.home },
@@ -893,9 +894,11 @@ shared = true
     child.stdout.on("data", (chunk) => stdout += chunk);
     const waiter = new Promise<number | null>((ok) => child.on("close", ok));
     // The old code downloaded a second time into the same location.
-    while (held.length < 2 && !stdout.includes("waiting for process")) {
-      await new Promise((ok) => setTimeout(ok, 10));
-    }
+    await untilWhileRunning(
+      waiter,
+      () => held.length > 1 || stdout.includes("waiting for process"),
+      "the second run waited or downloaded",
+    );
     for (const res of held) res.end(body);
     const result = await building;
     assert.equal(result.code, 0, result.output);
