@@ -53,6 +53,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { removeTree } from "../../lib/remove_tree.ts";
 
 /** The repository root (two levels above this file). */
 export const ROOT: string = resolve(
@@ -499,9 +500,13 @@ export class Sample {
     return this.#aliases;
   }
 
-  /** Deletes everything the sample created. Safe to call twice. */
+  /**
+   * Deletes everything the sample created, read-only directories too (a
+   * shared part's, which refuse a plain remove to anyone but root). Safe
+   * to call twice.
+   */
   cleanup(): void {
-    rmSync(this.#base, { recursive: true, force: true });
+    removeTree(this.#base);
   }
 
   /** `using sample = await sampleBuildout()` cleans up at scope exit. */

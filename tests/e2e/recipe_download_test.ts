@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import {
+  chmodSync,
   existsSync,
   readdirSync,
   readFileSync,
@@ -848,6 +849,9 @@ shared = true
 
   // A location without its marker (a build under way, or one that failed
   // and was kept) is not said to be built, and is built again.
+  // Made writable first, as a build under way leaves it: only root may
+  // remove from a finished one.
+  chmodSync(location, statSync(location).mode | 0o200);
   rmSync(join(location, ".buildout-shared.json"));
   using third = await sampleBuildout();
   third.write("buildout.cfg", sharedConfig);
