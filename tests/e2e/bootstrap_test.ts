@@ -336,7 +336,7 @@ Deno.test({
     const bin = sample.path("bin");
     const child = spawn(carried, ["bootstrap"], {
       cwd: sample.dir,
-      env: { ...process.env, HOME: sample.home },
+      env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
       stdio: "ignore",
     });
     const exited = new Promise((done) => child.on("close", done));

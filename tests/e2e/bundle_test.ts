@@ -369,7 +369,7 @@ Deno.test("a bundle killed while packing leaves no truncated archive", async () 
   const out = join(outDir, "project.tar.gz");
   const child = spawn(BUILDOUT, ["bundle", "-o", out], {
     cwd: dir,
-    env: { ...process.env, HOME: sample.home },
+    env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));
@@ -993,7 +993,7 @@ Deno.test("a bundle interrupted (Ctrl-C) while packing leaves no file behind", a
   const { dir, outDir } = projectAndOutput(sample, server.url);
   const child = spawn(BUILDOUT, ["bundle", "-o", join(outDir, "p.tar.gz")], {
     cwd: dir,
-    env: { ...process.env, HOME: sample.home },
+    env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));
@@ -1146,7 +1146,7 @@ Deno.test("bundle leaves out the half download a killed run left in the download
     sample.write(dir, "buildout.cfg", config("big"));
     const child = spawn(BUILDOUT, [], {
       cwd: dir,
-      env: { ...process.env, HOME: sample.home },
+      env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
       stdio: "ignore",
     });
     const exited = new Promise((done) => child.on("close", done));
@@ -1181,7 +1181,7 @@ Deno.test("the archive a bundle killed while packing left half written goes with
     );
   const child = spawn(BUILDOUT, ["bundle"], {
     cwd: dir,
-    env: { ...process.env, HOME: sample.home },
+    env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));

@@ -389,7 +389,7 @@ Deno.test("the lock of a killed run its parent has not reaped yet (a zombie) is 
     ["-c", `"${BUILDOUT}" >/dev/null 2>&1 & exec sleep 60`],
     {
       cwd: sample.dir,
-      env: { ...process.env, HOME: sample.home },
+      env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
       stdio: "ignore",
     },
   );
@@ -638,7 +638,7 @@ Deno.test("Ctrl-C while an archive unpacks leaves nothing in the parts directory
   );
   const child = spawn(BUILDOUT, [], {
     cwd: sample.dir,
-    env: { ...process.env, HOME: sample.home },
+    env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));
@@ -667,7 +667,7 @@ Deno.test("what a run killed while an archive unpacked left is removed by the ne
   sample.write("buildout.cfg", part("big"));
   const child = spawn(BUILDOUT, [], {
     cwd: sample.dir,
-    env: { ...process.env, HOME: sample.home },
+    env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));

@@ -892,7 +892,7 @@ shared = true
     await untilWhileRunning(building, () => held.length > 0, "downloading");
     const child = spawn(BUILDOUT, [], {
       cwd: second.dir,
-      env: { ...process.env, HOME: second.home },
+      env: { ...process.env, HOME: second.home, TMPDIR: second.runTmpdir },
     });
     let stdout = "";
     child.stdout.on("data", (chunk) => stdout += chunk);
