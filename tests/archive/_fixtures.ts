@@ -17,6 +17,7 @@ import {
 import { Buffer } from "node:buffer";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { crc32, deflateRawSync, gzipSync } from "node:zlib";
 
 /** One tar member; `data` for files, `linkname` for links. */
@@ -278,4 +279,27 @@ export function listing(dir: string, prefix = ""): string[] {
     }
   }
   return lines;
+}
+
+/** The umask of this process, which extraction's modes lose. */
+const UMASK = process.umask();
+
+/**
+ * {@link listing} lines with each mode less this process's umask: modes are
+ * written as asked for (the archive's, `777` for a directory made on the
+ * way, `666` for a file from `writeFileSync`), so a listing compares equal
+ * under any umask.
+ *
+ * ```ts
+ * lessUmask(["d 777 top", '- 644 top/a "1"']); // under 022: "d 755 top", ...
+ * ```
+ */
+export function lessUmask(lines: string[]): string[] {
+  return lines.map((line) =>
+    line.replace(
+      /^([-d]) ([0-7]+) /,
+      (_, kind: string, mode: string) =>
+        `${kind} ${(parseInt(mode, 8) & ~UMASK).toString(8)} `,
+    )
+  );
 }

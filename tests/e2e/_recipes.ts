@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
 import { CORPUS } from "../corpus.ts";
 import type { RunOptions, RunResult, Sample } from "./harness.ts";
 
@@ -78,6 +79,26 @@ export function tree(dir: string): string[] {
 /** The permission bits of `path`, in octal. */
 export function modeOf(path: string): string {
   return (lstatSync(path).mode & 0o7777).toString(8);
+}
+
+/** The umask of the tests, which the runs they start inherit. */
+const UMASK = process.umask();
+
+/**
+ * The mode, as {@link modeOf} shows it, of a file a run creates without
+ * asking for one: 666 less the umask (`"644"` under umask 022).
+ */
+export function createdMode(): string {
+  return (0o666 & ~UMASK).toString(8);
+}
+
+/**
+ * {@link createdMode} with execute permission wherever it grants read, as
+ * a template starting with `#!` gets it (`"755"` under umask 022).
+ */
+export function executableMode(): string {
+  const bits = 0o666 & ~UMASK;
+  return (bits | (bits & 0o444) >> 2).toString(8);
 }
 
 /**

@@ -332,7 +332,10 @@ for (const [runtime, args] of SOURCE_RUNS) {
     const script = sample.cat("bin", "buildout");
     assert.ok(script.startsWith("#!/bin/sh\n"), "bin/buildout is no script");
     assert.match(script, /^#!\/bin\/sh\nexec .*main\.ts "\$@"\n$/);
-    const version = await exec(sample.path("bin", "buildout"), ["--version"]);
+    // The sample's HOME again: bun keeps an install cache in ~/.bun.
+    const version = await exec(sample.path("bin", "buildout"), ["--version"], {
+      env: { HOME: sample.home },
+    });
     assert.match(version.stdout, /^buildout version /);
   });
 }
@@ -349,7 +352,7 @@ Deno.test({
     const bin = sample.path("bin");
     const child = spawn(carried, ["bootstrap"], {
       cwd: sample.dir,
-      env: { ...process.env, HOME: sample.home },
+      env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
       stdio: "ignore",
     });
     const exited = new Promise((done) => child.on("close", done));

@@ -25,6 +25,7 @@ import {
   slowBody,
   startServer,
   type StaticServer,
+  untilWhileRunning,
 } from "./harness.ts";
 import { recipeDist, writeDist } from "./dist_archives.ts";
 
@@ -350,26 +351,14 @@ function projectAndOutput(
 }
 
 /**
- * Resolves once `reached()` holds; throws if the run ends first
- * (`ended` settles), which would otherwise leave the test waiting forever.
+ * Resolves once the bundle `run` writes its archive (a hidden file) in
+ * `outDir`; throws if it ends first.
  */
-async function untilWhileRunning(
-  reached: () => boolean,
-  ended: Promise<unknown>,
-): Promise<void> {
-  let over = false;
-  ended.then(() => over = true, () => over = true);
-  while (!reached()) {
-    if (over) throw new Error("buildout ended before the awaited moment");
-    await new Promise((wait) => setTimeout(wait, 10));
-  }
-}
-
-/** Resolves once a bundle writes its archive (a hidden file) in `outDir`. */
-function untilPacking(outDir: string, ended: Promise<unknown>): Promise<void> {
+function untilPacking(run: Promise<unknown>, outDir: string): Promise<void> {
   return untilWhileRunning(
+    run,
     () => readdirSync(outDir).some((name) => name.startsWith(".")),
-    ended,
+    "packing",
   );
 }
 
@@ -380,13 +369,13 @@ Deno.test("a bundle killed while packing leaves no truncated archive", async () 
   const out = join(outDir, "project.tar.gz");
   const child = spawn(BUILDOUT, ["bundle", "-o", out], {
     cwd: dir,
-    env: { ...process.env, HOME: sample.home },
+    env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));
   // Packing the executable takes seconds: kill as soon as the archive is
   // being written.
-  await untilPacking(outDir, exited);
+  await untilPacking(exited, outDir);
   child.kill("SIGKILL");
   await exited;
   assert.ok(!existsSync(out), "no archive under the final name");
@@ -1004,11 +993,11 @@ Deno.test("a bundle interrupted (Ctrl-C) while packing leaves no file behind", a
   const { dir, outDir } = projectAndOutput(sample, server.url);
   const child = spawn(BUILDOUT, ["bundle", "-o", join(outDir, "p.tar.gz")], {
     cwd: dir,
-    env: { ...process.env, HOME: sample.home },
+    env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));
-  await untilPacking(outDir, exited);
+  await untilPacking(exited, outDir);
   child.kill("SIGINT");
   await exited;
   assert.equal(child.signalCode, "SIGINT");
@@ -1022,9 +1011,10 @@ Deno.test("bundle keeps an awkward directory name, and refuses a backslash the a
   sample.write(dir, "buildout.cfg", "[buildout]\nparts =\n");
   const bundled = await sample.system(["bundle"], { cwd: dir });
   assert.equal(bundled.code, 0, bundled.output);
+  // Names as they are: in the C locale tar escapes the bytes of é日本😀.
   const listing = execFileSync(
     "tar",
-    ["tzf", join(dir, `${awkward}.tar.gz`)],
+    ["--quoting-style=literal", "-tzf", join(dir, `${awkward}.tar.gz`)],
     { encoding: "utf8" },
   ).split("\n");
   assert.ok(listing.includes(`${awkward}/bin/buildout`), listing.join("\n"));
@@ -1125,7 +1115,7 @@ Deno.test("a run started while bundle packs is refused, and the bundle packs wha
   });
   // Packing the executable takes seconds: start the other run as soon as
   // the archive is being written.
-  await untilPacking(outDir, bundling);
+  await untilPacking(bundling, outDir);
   const other = await exec(BUILDOUT, ["parts="], {
     cwd: dir,
     env: { HOME: sample.home },
@@ -1156,14 +1146,15 @@ Deno.test("bundle leaves out the half download a killed run left in the download
     sample.write(dir, "buildout.cfg", config("big"));
     const child = spawn(BUILDOUT, [], {
       cwd: dir,
-      env: { ...process.env, HOME: sample.home },
+      env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
       stdio: "ignore",
     });
     const exited = new Promise((done) => child.on("close", done));
     const downloads = join(dir, "downloads");
     await untilWhileRunning(
-      () => readdirSync(downloads).some((n) => n.startsWith(".buildout-")),
       exited,
+      () => readdirSync(downloads).some((n) => n.startsWith(".buildout-")),
+      "downloading",
     );
     child.kill("SIGKILL");
     await exited;
@@ -1190,11 +1181,11 @@ Deno.test("the archive a bundle killed while packing left half written goes with
     );
   const child = spawn(BUILDOUT, ["bundle"], {
     cwd: dir,
-    env: { ...process.env, HOME: sample.home },
+    env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));
-  await untilWhileRunning(() => unfinished().length > 0, exited);
+  await untilWhileRunning(exited, () => unfinished().length > 0, "packing");
   child.kill("SIGKILL");
   await exited;
   assert.equal(unfinished().length, 1, "killed while packing");

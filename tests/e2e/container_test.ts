@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import process from "node:process";
 import { emptyRoot, runChrooted, skipReason, suffix } from "./chroot.ts";
 import { recipeDist, writeDist } from "./dist_archives.ts";
 import { md5 as md5File, pack, writeTree } from "./recipe_fixtures.ts";
@@ -187,7 +188,7 @@ Deno.test({
       );
       assert.equal(
         statSync(join(built, "parts", "site", "bin", "serve")).mode & 0o777,
-        0o755,
+        0o755 & ~process.umask(),
       );
     } finally {
       rmSync(root, { recursive: true, force: true });

@@ -4,6 +4,7 @@
  * use built-in recipes selected: install, rerun, change, uninstall.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CORPUS, HAVE_CORPUS } from "../corpus.ts";
@@ -50,6 +51,8 @@ Deno.test({
     using sample = await sampleBuildout();
     const slapos = sample.tmpdir("slapos");
     cpSync(join(CORPUS, "SlapOS__slapos"), slapos, { recursive: true });
+    // The copy keeps the corpus's read-only modes, which bind all but root.
+    execFileSync("chmod", ["-R", "u+w", slapos]);
     const profile = join(slapos, "software", "html5as-base");
     mkdirSync(join(profile, "templates"));
     for (const [part, file] of Object.entries(HTML5AS_FILES)) {

@@ -28,6 +28,7 @@ import {
   type RunResult,
   type Sample,
   sampleBuildout,
+  untilWhileRunning,
 } from "./harness.ts";
 import { mountSkipReason } from "./chroot.ts";
 import { hostTag } from "../../lib/fetch/hidden_temp.ts";
@@ -388,15 +389,18 @@ Deno.test("the lock of a killed run its parent has not reaped yet (a zombie) is 
     ["-c", `"${BUILDOUT}" >/dev/null 2>&1 & exec sleep 60`],
     {
       cwd: sample.dir,
-      env: { ...process.env, HOME: sample.home },
+      env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
       stdio: "ignore",
     },
   );
+  const parentExited = new Promise((done) => parent.on("close", done));
   try {
     const pidFile = sample.path("slow.pid");
-    while (!existsSync(pidFile) || !readFileSync(pidFile, "utf8")) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await untilWhileRunning(
+      parentExited,
+      () => existsSync(pidFile) && readFileSync(pidFile, "utf8") !== "",
+      "the slow part",
+    );
     const pid = Number(readFileSync(pidFile, "utf8"));
     process.kill(pid, "SIGKILL");
     const state = () => {
@@ -634,14 +638,16 @@ Deno.test("Ctrl-C while an archive unpacks leaves nothing in the parts directory
   );
   const child = spawn(BUILDOUT, [], {
     cwd: sample.dir,
-    env: { ...process.env, HOME: sample.home },
+    env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));
   const parts = sample.path("parts");
-  while (!readdirSync(parts).some((name) => name.startsWith(".buildout-"))) {
-    await new Promise((wait) => setTimeout(wait, 2));
-  }
+  await untilWhileRunning(
+    exited,
+    () => readdirSync(parts).some((name) => name.startsWith(".buildout-")),
+    "unpacking",
+  );
   child.kill("SIGINT");
   await exited;
   assert.equal(child.signalCode, "SIGINT");
@@ -661,14 +667,16 @@ Deno.test("what a run killed while an archive unpacked left is removed by the ne
   sample.write("buildout.cfg", part("big"));
   const child = spawn(BUILDOUT, [], {
     cwd: sample.dir,
-    env: { ...process.env, HOME: sample.home },
+    env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
     stdio: "ignore",
   });
   const exited = new Promise((done) => child.on("close", done));
   const parts = sample.path("parts");
-  while (!readdirSync(parts).some((name) => name.startsWith("."))) {
-    await new Promise((wait) => setTimeout(wait, 2));
-  }
+  await untilWhileRunning(
+    exited,
+    () => readdirSync(parts).some((name) => name.startsWith(".")),
+    "unpacking",
+  );
   child.kill("SIGKILL");
   await exited;
   assert.equal(readdirSync(parts).length, 1);

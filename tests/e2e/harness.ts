@@ -53,6 +53,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { removeTree } from "../../lib/remove_tree.ts";
 
 /** The repository root (two levels above this file). */
 export const ROOT: string = resolve(
@@ -270,6 +271,37 @@ export function execSync(
   };
 }
 
+/**
+ * Resolves once `ready()` holds, checked every 10 ms while `run` goes on;
+ * throws once `run` has settled without it (with the run's output when it
+ * resolves to a {@link RunResult}): a run that fails early then fails the
+ * test instead of leaving it waiting for ever.
+ *
+ * ```ts
+ * const first = sample.run("");
+ * await untilWhileRunning(first, () => existsSync(started), "make install");
+ * ```
+ * @throws {Error} naming `what` when `run` ended first.
+ */
+export async function untilWhileRunning(
+  run: Promise<unknown>,
+  ready: () => boolean,
+  what: string,
+): Promise<void> {
+  let ended: { value: unknown } | undefined;
+  run.then((value) => ended = { value }, (value) => ended = { value });
+  while (!ready()) {
+    if (ended) {
+      const output = (ended.value as Partial<RunResult> | undefined)?.output;
+      throw new Error(
+        `the run ended before ${what}` +
+          (typeof output === "string" ? `:\n${output}` : ""),
+      );
+    }
+    await new Promise((wait) => setTimeout(wait, 10));
+  }
+}
+
 /** `"-c x.cfg annotate"` → `["-c", "x.cfg", "annotate"]`; arrays pass as is. */
 export function splitArgs(args: string[] | string): string[] {
   return typeof args === "string" ? args.split(" ").filter(Boolean) : args;
@@ -468,9 +500,13 @@ export class Sample {
     return this.#aliases;
   }
 
-  /** Deletes everything the sample created. Safe to call twice. */
+  /**
+   * Deletes everything the sample created, read-only directories too (a
+   * shared part's, which refuse a plain remove to anyone but root). Safe
+   * to call twice.
+   */
   cleanup(): void {
-    rmSync(this.#base, { recursive: true, force: true });
+    removeTree(this.#base);
   }
 
   /** `using sample = await sampleBuildout()` cleans up at scope exit. */

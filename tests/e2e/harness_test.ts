@@ -14,6 +14,7 @@ import {
   sampleBuildout,
   splitArgs,
   startServer,
+  untilWhileRunning,
   write,
 } from "./harness.ts";
 
@@ -111,6 +112,18 @@ Deno.test("splitArgs splits strings on spaces and keeps arrays", () => {
     "annotate",
   ]);
   assert.deepEqual(splitArgs(["a b", "c"]), ["a b", "c"]);
+});
+
+Deno.test("untilWhileRunning waits for its condition, and fails once the run ended without it", async () => {
+  const running = new Promise<void>(() => {});
+  let checks = 0;
+  await untilWhileRunning(running, () => ++checks === 3, "the third check");
+  assert.equal(checks, 3);
+  const failed = exec("/bin/sh", ["-c", "echo no make; exit 2"]);
+  await assert.rejects(
+    untilWhileRunning(failed, () => false, "make install"),
+    new Error("the run ended before make install:\nno make\n"),
+  );
 });
 
 Deno.test("exec returns stdout, stderr, output and the exit status", async () => {

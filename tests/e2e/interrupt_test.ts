@@ -122,7 +122,7 @@ Deno.test("Ctrl-C (SIGINT to the process group) during a command is reported onc
   // In a process group of its own, as a shell starts a job.
   const child = spawn(BUILDOUT, [], {
     cwd: sample.dir,
-    env: { ...process.env, HOME: sample.home },
+    env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
     stdio: ["ignore", "ignore", "pipe"],
     detached: true,
   });

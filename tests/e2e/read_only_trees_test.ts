@@ -17,6 +17,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
 import { asNobody, giveToNobody, nobodySkipReason } from "./as_nobody.ts";
 import { sampleBuildout } from "./harness.ts";
 import { pack, writePackage, writeTree } from "./recipe_fixtures.ts";
@@ -45,7 +46,7 @@ Deno.test({
     // Unpacked as GNU tar unpacks it for a user other than root.
     assert.equal(
       statSync(sample.path("parts", "d", "pkg")).mode & 0o777,
-      0o555,
+      0o555 & ~process.umask(),
     );
 
     sample.write("buildout.cfg", "[buildout]\nparts =\n");

@@ -21,6 +21,7 @@ import {
   sampleBuildout,
   startServer,
   type StaticServer,
+  untilWhileRunning,
 } from "./harness.ts";
 import {
   helloPatch,
@@ -880,9 +881,7 @@ shared = true
   writeFileSync(hold, "");
   writeFileSync(fail, "");
   const first = sample.run("");
-  while (!existsSync(started)) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await untilWhileRunning(first, () => existsSync(started), "make install");
 
   let said = "";
   let waiting!: () => void;

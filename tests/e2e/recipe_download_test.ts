@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import {
+  chmodSync,
   existsSync,
   readdirSync,
   readFileSync,
@@ -28,6 +29,7 @@ import {
   sampleBuildout,
   startServer,
   type StaticServer,
+  untilWhileRunning,
 } from "./harness.ts";
 import {
   md5,
@@ -847,6 +849,9 @@ shared = true
 
   // A location without its marker (a build under way, or one that failed
   // and was kept) is not said to be built, and is built again.
+  // Made writable first, as a build under way leaves it: only root may
+  // remove from a finished one.
+  chmodSync(location, statSync(location).mode | 0o200);
   rmSync(join(location, ".buildout-shared.json"));
   using third = await sampleBuildout();
   third.write("buildout.cfg", sharedConfig);
@@ -884,18 +889,20 @@ shared = true
     first.write("buildout.cfg", sharedConfig);
     second.write("buildout.cfg", sharedConfig);
     const building = first.system("");
-    while (held.length < 1) await new Promise((ok) => setTimeout(ok, 10));
+    await untilWhileRunning(building, () => held.length > 0, "downloading");
     const child = spawn(BUILDOUT, [], {
       cwd: second.dir,
-      env: { ...process.env, HOME: second.home },
+      env: { ...process.env, HOME: second.home, TMPDIR: second.runTmpdir },
     });
     let stdout = "";
     child.stdout.on("data", (chunk) => stdout += chunk);
     const waiter = new Promise<number | null>((ok) => child.on("close", ok));
     // The old code downloaded a second time into the same location.
-    while (held.length < 2 && !stdout.includes("waiting for process")) {
-      await new Promise((ok) => setTimeout(ok, 10));
-    }
+    await untilWhileRunning(
+      waiter,
+      () => held.length > 1 || stdout.includes("waiting for process"),
+      "the second run waited or downloaded",
+    );
     for (const res of held) res.end(body);
     const result = await building;
     assert.equal(result.code, 0, result.output);

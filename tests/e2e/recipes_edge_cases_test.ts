@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readlinkSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
 import { expectError } from "./_recipes.ts";
 import { sampleBuildout, startServer } from "./harness.ts";
 import { pack, runOk, writeTree } from "./recipe_fixtures.ts";
@@ -140,7 +141,7 @@ excludes = pkg-1.0/docs*
   assert.equal(readlinkSync(sample.path("parts/stripped/LINK")), "README");
   assert.equal(
     statSync(sample.path("parts/stripped/bin/run")).mode & 0o111,
-    0o111,
+    0o111 & ~process.umask(),
   );
   assert.ok(!existsSync(sample.path("parts/stripped/docs")));
   // The source is left as it was.

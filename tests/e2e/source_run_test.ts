@@ -68,7 +68,7 @@ for (
       );
       const unshare = spawn(...inPidNamespace(DENO, ["run", "-A", MAIN]), {
         cwd: sample.dir,
-        env: { ...process.env, HOME: sample.home },
+        env: { ...process.env, HOME: sample.home, TMPDIR: sample.runTmpdir },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let stderr = "";
