@@ -634,7 +634,7 @@ export class RecipeLoader {
         (this.dists
           ? ", and no find-links or index is configured to get it as a distribution"
           : "") +
-        this.misnamedHint(pkg, entry),
+        (this.misnamedHint(pkg, entry) || pythonRecipeHint(pkg)),
     ));
   }
 
@@ -655,6 +655,19 @@ export class RecipeLoader {
     }
     return "";
   }
+}
+
+/**
+ * For a name in the Python namespace style of zc.buildout's recipe eggs
+ * (`zc.recipe.egg`, `plone.recipe.zope2instance`), that recipes here are
+ * not Python: a migrated configuration meets this first.
+ */
+function pythonRecipeHint(pkg: string): string {
+  return /^[\w-]+(?:\.[\w-]+)*\.recipe\.[\w.-]+$/.test(pkg)
+    ? ` ('${clipped(pkg)}' looks like a Python recipe egg, which this ` +
+      "buildout cannot run: its recipes are TypeScript or JavaScript " +
+      'packages; see the README\'s "Migrating a buildout zc.buildout built")'
+    : "";
 }
 
 /** A recipe entry point of a package: `target` is `./file.ts[:export]`. */

@@ -1542,6 +1542,22 @@ Deno.test("a recipe entry point or module that is missing is an error", async ()
   );
 });
 
+Deno.test("a Python recipe egg's name says that recipes here are not Python", async () => {
+  using sample = await installedSample();
+  await badConfig(
+    sample,
+    withPart("[x]\nrecipe = plone.recipe.zope2instance\n"),
+    /^Error: Couldn't find recipe plone\.recipe\.zope2instance: .* nor a develop package listed in buildout:develop, and no find-links or index is configured to get it as a distribution \('plone\.recipe\.zope2instance' looks like a Python recipe egg, which this buildout cannot run: its recipes are TypeScript or JavaScript packages; see the README's "Migrating a buildout zc\.buildout built"\)$/,
+  );
+  // Other names are not taken for Python's.
+  const other = await badConfig(
+    sample,
+    withPart("[x]\nrecipe = recipe-tools\n"),
+    /^Error: Couldn't find recipe recipe-tools: /,
+  );
+  assert.doesNotMatch(other.stderr, /Python/);
+});
+
 Deno.test("a throwing constructor is reported with its part", async () => {
   using sample = await installedSample();
   sample.write(

@@ -207,7 +207,7 @@ Deno.test("migrating: a part of a Python-only recipe is a one-line error naming 
   const lines = result.stderr.trimEnd().split("\n");
   assert.match(
     lines.at(-1)!,
-    /^Error: Couldn't find recipe zc\.recipe\.egg: 'zc\.recipe\.egg' is neither a built-in recipe \(.*\) nor a develop package listed in buildout:develop, and no find-links or index is configured to get it as a distribution$/,
+    /^Error: Couldn't find recipe zc\.recipe\.egg: 'zc\.recipe\.egg' is neither a built-in recipe \(.*\) nor a develop package listed in buildout:develop, and no find-links or index is configured to get it as a distribution \('zc\.recipe\.egg' looks like a Python recipe egg, which this buildout cannot run: .*\)$/,
   );
   assert.equal(sample.cat(".installed.cfg"), before);
   assert.ok(existsSync(sample.path("bin/myscript")));
