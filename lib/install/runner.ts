@@ -450,13 +450,16 @@ class InstallRun {
    * Removes what the part in progress had created when a run was killed
    * before its record was saved (see pending.ts), as a failed install's
    * paths are removed; a path a record names stays. Also removes killed
-   * runs' temporaries in the parts directory.
+   * runs' temporaries in the parts directory and the buildout directory.
    */
   private removeInterrupted(db: InstallDatabase): void {
     // A run killed while unpacking into the parts directory leaves its
     // temporary there, which only the next unpacking there would sweep:
-    // none comes if that part is no longer configured.
+    // none comes if that part is no longer configured. Likewise a killed
+    // bundle's archive (tens of MB) in the buildout directory, which only
+    // the next bundle, or rewrite of .installed.cfg, would sweep.
     sweepAbandoned(this.main.require("parts-directory"));
+    sweepAbandoned(this.directory);
     const left = this.pending.left();
     if (left === undefined) return;
     const recorded = new Set<string>();
