@@ -5,7 +5,7 @@
  * are uninstalled in reverse order, then each part is installed or updated.
  * The database is saved after every part whose record changed.
  */
-import { existsSync, lstatSync } from "node:fs";
+import { existsSync, lstatSync, renameSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
@@ -33,7 +33,11 @@ import { RecipeLoader } from "../recipe/load.ts";
 import { readPackage } from "../recipe/package_json.ts";
 import { redactPasswords } from "../redact_passwords.ts";
 import { distributionsOf } from "../dists/distributions.ts";
-import { trackCleanup, untrackCleanup } from "../fetch/temp_files.ts";
+import {
+  trackCleanup,
+  untrackCleanup,
+  untrackTempFile,
+} from "../fetch/temp_files.ts";
 import {
   InstallDatabase,
   INSTALLED,
@@ -55,7 +59,7 @@ import {
 import { bundleWrites } from "../commands/bundle_paths.ts";
 import { holds } from "../path_holds.ts";
 import { removeFile, removeTree } from "../remove_tree.ts";
-import { sweepAbandoned } from "../fetch/hidden_temp.ts";
+import { hiddenTemp, sweepAbandoned } from "../fetch/hidden_temp.ts";
 import { OtherBuildouts } from "./other_buildout.ts";
 import {
   trustedOwners,
@@ -889,7 +893,7 @@ class InstallRun {
         );
         continue;
       }
-      if (stat.isDirectory()) removeTree(path);
+      if (stat.isDirectory()) removeTreeAside(path);
       else removeFile(path);
     }
   }
@@ -933,4 +937,37 @@ function sameFileAsOneOf(path: string, files: string[]): boolean {
     const other = lstatSync(file, { throwIfNoEntry: false });
     return other?.dev === stat.dev && other.ino === stat.ino;
   });
+}
+
+/**
+ * Removes the directory tree `path` once renamed to a hidden temporary
+ * beside it: a run killed meanwhile leaves no half-emptied directory that
+ * the next run would take for the part's files, present and whole (and
+ * the temporary is swept). Removed where it is when it cannot be renamed
+ * (a mount point), or is refused removal, for the file system's error to
+ * name it.
+ */
+function removeTreeAside(path: string): void {
+  const temp = hiddenTemp(path);
+  try {
+    renameSync(path, temp);
+  } catch {
+    untrackTempFile(temp);
+    removeTree(path);
+    return;
+  }
+  try {
+    removeTree(temp);
+  } catch (err) {
+    // What refuses removal goes back, to be named where the part has it.
+    try {
+      renameSync(temp, path);
+    } catch {
+      throw err;
+    }
+    untrackTempFile(temp);
+    removeTree(path);
+    throw err;
+  }
+  untrackTempFile(temp);
 }

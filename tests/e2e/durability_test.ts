@@ -947,6 +947,39 @@ for (
   });
 }
 
+Deno.test({
+  name: "a part whose directory a killed run was removing is installed " +
+    `whole again, not taken for installed${straceNote}`,
+  ignore: straceSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    execFileSync("sh", [
+      "-c",
+      "mkdir pkg && echo a > pkg/a && echo b > pkg/b && tar czf pkg.tgz pkg",
+    ], { cwd: sample.testDir });
+    const config = (extra: string) =>
+      `[buildout]\nparts = x\n[x]\nrecipe = download\n` +
+      `url = ${sample.testDir}/pkg.tgz\n${extra}`;
+    sample.write("buildout.cfg", config(""));
+    assert.equal((await sample.system("")).code, 0);
+    // A change uninstalls x, killed as its emptied directory is removed
+    // (the first call naming it only finds it is a directory).
+    sample.write("buildout.cfg", config("excludes = none\n"));
+    await sample.system("", {
+      through: killedAt(
+        "unlink,unlinkat,rename,renameat,renameat2",
+        sample.path("parts", "x"),
+        2,
+      ),
+    });
+
+    sample.write("buildout.cfg", config(""));
+    const result = await sample.run("");
+    assert.equal(result.code, 0, result.output);
+    assert.equal(sample.cat("parts", "x", "pkg", "b"), "b\n");
+  },
+});
+
 Deno.test("a journal left behind removes only what no record names, up to a line cut short", async () => {
   using sample = await sampleBuildout();
   setUp(sample);
