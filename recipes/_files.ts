@@ -29,7 +29,7 @@ import {
   systemTempRoot,
 } from "../lib/fetch/system_temp.ts";
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
-import { isDirectory, specialKind } from "../lib/fs_kinds.ts";
+import { exists, isDirectory, specialKind } from "../lib/fs_kinds.ts";
 
 /** Reasons worded for the file written: its directory, its kind. */
 const REASONS: Record<string, string> = {
@@ -124,7 +124,7 @@ export function hasContent(path: string, data: Uint8Array): boolean {
 
 /**
  * Creates `dir` and its missing parents, outermost first, calling
- * `created` with each directory made.
+ * `created` with each directory just before it is made.
  *
  * @throws {UserError} when one cannot be created.
  */
@@ -136,16 +136,18 @@ export function createParents(dir: string, created: (dir: string) => void) {
     missing.push(d);
   }
   for (const d of missing.reverse()) {
+    // Missing to stat yet taken: a dangling or looping link holds the name.
+    if (exists(d)) {
+      throw new UserError(`Couldn't write ${clipped(d)}: ${REASONS.ENOTDIR}`);
+    }
+    // Reported before it is made: a run killed in between leaves it in the
+    // journal, so the next run removes it and makes it as the part's.
+    created(d);
     try {
       mkdirSync(d);
     } catch (err) {
-      // Missing to stat yet taken: a dangling or looping link holds the name.
-      const code = (err as { code?: string }).code;
-      throw code === "EEXIST"
-        ? new UserError(`Couldn't write ${clipped(d)}: ${REASONS.ENOTDIR}`)
-        : fileError(err, d);
+      throw fileError(err, d);
     }
-    created(d);
   }
 }
 

@@ -112,6 +112,9 @@ export class SharedPart {
     );
     try {
       if (existsSync(join(this.location, MARKER))) {
+        // A run killed while making the finished build read-only left its
+        // lock: what it had not made read-only yet is, now.
+        if (unlock.tookOver) finishReadOnly(this.location);
         this.logger.info("shared part is already installed");
         return [];
       }
@@ -156,6 +159,18 @@ export class SharedPart {
     }
     makeReadOnly(location);
     return [];
+  }
+}
+
+/**
+ * Makes `location` read-only, unless another user's run built it: only
+ * they may change its modes, and the build is usable as it is.
+ */
+function finishReadOnly(location: string): void {
+  try {
+    makeReadOnly(location);
+  } catch (err) {
+    if ((err as { code?: string }).code !== "EPERM") throw err;
   }
 }
 

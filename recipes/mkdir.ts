@@ -161,6 +161,9 @@ export default class Mkdir implements Recipe {
     // Nothing is created through a link another user planted either; an
     // update finding every directory there (the usual run) reads no links.
     trustedRealPath(path, this.trustedOwners());
+    // Registered before it is made: a run killed in between leaves it in
+    // the journal, so the next run removes it and makes it as this part's.
+    if (this.removeOnUpdate) this.options.created(path);
     try {
       mkdirSync(path);
     } catch (err) {
@@ -174,7 +177,6 @@ export default class Mkdir implements Recipe {
     }
     this.logger.info(`created path: ${path}`);
     this.setPermissions(path);
-    if (this.removeOnUpdate) this.options.created(path);
   }
 
   private setPermissions(path: string): void {

@@ -5,7 +5,7 @@
  * are uninstalled in reverse order, then each part is installed or updated.
  * The database is saved after every part whose record changed.
  */
-import { existsSync, lstatSync } from "node:fs";
+import { existsSync, lstatSync, renameSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
@@ -34,7 +34,11 @@ import { RecipeLoader } from "../recipe/load.ts";
 import { readPackage } from "../recipe/package_json.ts";
 import { redactPasswords } from "../redact_passwords.ts";
 import { distributionsOf } from "../dists/distributions.ts";
-import { trackCleanup, untrackCleanup } from "../fetch/temp_files.ts";
+import {
+  trackCleanup,
+  untrackCleanup,
+  untrackTempFile,
+} from "../fetch/temp_files.ts";
 import {
   InstallDatabase,
   INSTALLED,
@@ -56,7 +60,7 @@ import {
 import { bundleWrites } from "../commands/bundle_paths.ts";
 import { holds } from "../path_holds.ts";
 import { removeFile, removeTree } from "../remove_tree.ts";
-import { sweepAbandoned } from "../fetch/hidden_temp.ts";
+import { hiddenTemp, sweepAbandoned } from "../fetch/hidden_temp.ts";
 import { OtherBuildouts } from "./other_buildout.ts";
 import {
   trustedOwners,
@@ -468,13 +472,16 @@ class InstallRun {
    * Removes what the part in progress had created when a run was killed
    * before its record was saved (see pending.ts), as a failed install's
    * paths are removed; a path a record names stays. Also removes killed
-   * runs' temporaries in the parts directory.
+   * runs' temporaries in the parts directory and the buildout directory.
    */
   private removeInterrupted(db: InstallDatabase): void {
     // A run killed while unpacking into the parts directory leaves its
     // temporary there, which only the next unpacking there would sweep:
-    // none comes if that part is no longer configured.
+    // none comes if that part is no longer configured. Likewise a killed
+    // bundle's archive (tens of MB) in the buildout directory, which only
+    // the next bundle, or rewrite of .installed.cfg, would sweep.
     sweepAbandoned(this.main.require("parts-directory"));
+    sweepAbandoned(this.directory);
     const left = this.pending.left();
     if (left === undefined) return;
     const recorded = new Set<string>();
@@ -957,7 +964,7 @@ class InstallRun {
         );
         continue;
       }
-      if (stat.isDirectory()) removeTree(path);
+      if (stat.isDirectory()) removeTreeAside(path);
       else removeFile(path);
     }
   }
@@ -1019,4 +1026,37 @@ function missingRecipe(options: Options): MissingOption {
   return new MissingOption(
     `Missing option: ${clipped(options.name)}:recipe${hint}`,
   );
+}
+
+/**
+ * Removes the directory tree `path` once renamed to a hidden temporary
+ * beside it: a run killed meanwhile leaves no half-emptied directory that
+ * the next run would take for the part's files, present and whole (and
+ * the temporary is swept). Removed where it is when it cannot be renamed
+ * (a mount point), or is refused removal, for the file system's error to
+ * name it.
+ */
+function removeTreeAside(path: string): void {
+  const temp = hiddenTemp(path);
+  try {
+    renameSync(path, temp);
+  } catch {
+    untrackTempFile(temp);
+    removeTree(path);
+    return;
+  }
+  try {
+    removeTree(temp);
+  } catch (err) {
+    // What refuses removal goes back, to be named where the part has it.
+    try {
+      renameSync(temp, path);
+    } catch {
+      throw err;
+    }
+    untrackTempFile(temp);
+    removeTree(path);
+    throw err;
+  }
+  untrackTempFile(temp);
 }

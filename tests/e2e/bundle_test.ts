@@ -381,6 +381,28 @@ Deno.test("a bundle killed while packing leaves no truncated archive", async () 
   assert.ok(!existsSync(out), "no archive under the final name");
 });
 
+Deno.test("what a bundle killed while packing into the buildout directory left goes with the next run, whatever its command", async () => {
+  using sample = await sampleBuildout();
+  const child = spawn(BUILDOUT, ["bundle"], {
+    cwd: sample.dir,
+    env: { ...process.env, HOME: sample.home },
+    stdio: "ignore",
+  });
+  const exited = new Promise((done) => child.on("close", done));
+  const packing = () =>
+    readdirSync(sample.dir).filter((name) =>
+      name.startsWith(".buildout-") && name.endsWith(".tar.gz")
+    );
+  while (!packing().length) await new Promise((wait) => setTimeout(wait, 10));
+  child.kill("SIGKILL");
+  await exited;
+  assert.equal(packing().length, 1);
+
+  const result = await sample.run("");
+  assert.equal(result.code, 0, result.output);
+  assert.deepEqual(packing(), []);
+});
+
 Deno.test("bundle refuses files outside the buildout directory", async () => {
   using sample = await sampleBuildout();
   const dir = sample.tmpdir("project");

@@ -31,6 +31,7 @@ import {
   untilWhileRunning,
 } from "./harness.ts";
 import { mountSkipReason } from "./chroot.ts";
+import { killedAt, straceNote, straceSkip } from "./strace.ts";
 import { hostTag } from "../../lib/fetch/hidden_temp.ts";
 
 // With the option `hold`, a recipe's install writes the process id to
@@ -913,6 +914,78 @@ Updating one.
   );
   assert.ok(!existsSync(sample.path("slow")));
   assert.ok(!existsSync(sample.path(".installed.cfg.pending")));
+});
+
+for (
+  const [kind, part, made] of [
+    [
+      "a mkdir part",
+      "recipe = mkdir\npaths = var/log\nremove-on-update = true\n",
+      "var",
+    ],
+    [
+      "a template",
+      "recipe = template\ninput = inline:hi\noutput = etc/app/t.conf\n",
+      "etc",
+    ],
+  ]
+) {
+  Deno.test({
+    name: `a directory ${kind} was making when killed is still removed ` +
+      `with the part, as after an uninterrupted run${straceNote}`,
+    ignore: straceSkip !== null,
+    fn: async () => {
+      using sample = await sampleBuildout();
+      sample.write("buildout.cfg", `[buildout]\nparts = a\n[a]\n${part}`);
+      // Killed at the journal's second opening (the first looks for one a
+      // killed run left): as the part registers its first directory.
+      const journal = sample.path(".installed.cfg.pending");
+      const killed = await sample.system("", {
+        through: killedAt("openat", journal, 2),
+      });
+      assert.notEqual(killed.code, 0, killed.output);
+      assert.equal((await sample.system("")).code, 0);
+      assert.ok(existsSync(sample.path(made)));
+
+      sample.write("buildout.cfg", "[buildout]\nparts =\n");
+      const result = await sample.run("");
+      assert.equal(result.output, "Uninstalling a.\n");
+      assert.ok(!existsSync(sample.path(made)), `${made} is left`);
+    },
+  });
+}
+
+Deno.test({
+  name: "a part whose directory a killed run was removing is installed " +
+    `whole again, not taken for installed${straceNote}`,
+  ignore: straceSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    execFileSync("sh", [
+      "-c",
+      "mkdir pkg && echo a > pkg/a && echo b > pkg/b && tar czf pkg.tgz pkg",
+    ], { cwd: sample.testDir });
+    const config = (extra: string) =>
+      `[buildout]\nparts = x\n[x]\nrecipe = download\n` +
+      `url = ${sample.testDir}/pkg.tgz\n${extra}`;
+    sample.write("buildout.cfg", config(""));
+    assert.equal((await sample.system("")).code, 0);
+    // A change uninstalls x, killed as its emptied directory is removed
+    // (the first call naming it only finds it is a directory).
+    sample.write("buildout.cfg", config("excludes = none\n"));
+    await sample.system("", {
+      through: killedAt(
+        "unlink,unlinkat,rename,renameat,renameat2",
+        sample.path("parts", "x"),
+        2,
+      ),
+    });
+
+    sample.write("buildout.cfg", config(""));
+    const result = await sample.run("");
+    assert.equal(result.code, 0, result.output);
+    assert.equal(sample.cat("parts", "x", "pkg", "b"), "b\n");
+  },
 });
 
 Deno.test("a journal left behind removes only what no record names, up to a line cut short", async () => {

@@ -4,9 +4,10 @@
  * build's location; options shared mode cannot work with.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sampleBuildout } from "./harness.ts";
+import { killedAt, straceNote, straceSkip } from "./strace.ts";
 import {
   pack,
   run,
@@ -66,6 +67,44 @@ Deno.test("shared parts: the same profiles from another place reuse the build, a
     new RegExp(`x: shared at /shared/x/${built[1]} \\(already built\\)`),
   );
   assert.match(result.stdout, /x: shared part is already installed/);
+});
+
+Deno.test({
+  name: "a shared build whose run was killed while making it read-only is " +
+    `made read-only by the run using it next${straceNote}`,
+  ignore: straceSkip !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const src = sample.tmpdir("src");
+    writeTree(src, { "pkg-1.0/README": "pkg 1.0\n" });
+    pack(src, ["pkg-1.0"], join(src, "pkg-1.0.tar.gz"));
+    const config = (shared: string) =>
+      `[buildout]\nparts = x\nshared-part-list = ${shared}\n[x]\n` +
+      "recipe = slapos.recipe.build:download-unpacked\n" +
+      `url = ${src}/pkg-1.0.tar.gz\nshared = true\n`;
+    // The location's last part is the options' digest, whichever directory
+    // holds it: a first build elsewhere tells it.
+    sample.write("buildout.cfg", config(sample.tmpdir("elsewhere")));
+    const digest = /will be shared at \/elsewhere\/x\/([0-9a-f]{32})/
+      .exec((await runOk(sample)).stdout)?.[1];
+    assert.ok(digest);
+    const shared = sample.tmpdir("shared");
+    const location = join(shared, "x", digest);
+    sample.write("buildout.cfg", config(shared));
+
+    // Killed as the build's own directory is made read-only, the last of
+    // its tree: the build is complete, and marked so.
+    const killed = await sample.system("", {
+      through: killedAt("chmod,fchmodat", location, 1),
+    });
+    assert.notEqual(killed.code, 0, killed.output);
+    assert.ok(existsSync(join(location, ".buildout-shared.json")));
+    assert.equal(statSync(join(location, "README")).mode & 0o222, 0);
+
+    const result = await runOk(sample);
+    assert.match(result.stdout, /x: shared part is already installed/);
+    assert.equal(statSync(location).mode & 0o222, 0, "still writable");
+  },
 });
 
 Deno.test("slapos.recipe.cmmi: ${buildout:prefix} is the default prefix, and refused with shared = true", async () => {

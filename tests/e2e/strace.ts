@@ -47,3 +47,32 @@ export function failing(
     `inject=${syscalls}:error=${errno}${when}`,
   ];
 }
+
+/**
+ * The `through` of a run killed (SIGKILL) at the `when`th of its
+ * `syscalls` (comma-separated) naming `path`, counted over the whole run,
+ * before that call is made.
+ *
+ * ```ts
+ * await sample.system("", { through: killedAt("openat", journal, 2) });
+ * ```
+ */
+export function killedAt(
+  syscalls: string,
+  path: string,
+  when: number,
+): string[] {
+  return [
+    "strace",
+    "-f",
+    "-qq",
+    "-o",
+    "/dev/null",
+    "-P",
+    path,
+    "-e",
+    `trace=${syscalls}`,
+    "-e",
+    `inject=${syscalls}:signal=SIGKILL:when=${when}`,
+  ];
+}
