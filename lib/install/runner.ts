@@ -484,12 +484,7 @@ class InstallRun {
     sweepAbandoned(this.directory);
     const left = this.pending.left();
     if (left === undefined) return;
-    const recorded = new Set<string>();
-    for (const part of db.parts) {
-      for (const file of db.get(part)!.get(INSTALLED)?.split("\n") ?? []) {
-        if (file) recorded.add(resolve(this.directory, file));
-      }
-    }
+    const recorded = this.installedPaths(db);
     const stale = left.paths.filter((path) => {
       const full = resolve(this.directory, path);
       return path && !recorded.has(full) &&
@@ -702,7 +697,7 @@ class InstallRun {
         }
         this.removePaths(
           saved.get(INSTALLED)!.split("\n"),
-          () => this.installedByOthers(db, part),
+          () => this.installedPaths(db, part),
         );
       } catch (thrown) {
         const err = asObject(thrown);
@@ -872,18 +867,18 @@ class InstallRun {
   }
 
   /**
-   * The paths the parts of `db` other than `part` installed, by part, as
-   * absolute paths.
+   * The paths the parts of `db` (but `except`) installed, as absolute
+   * paths, each to its part.
    */
-  private installedByOthers(
+  private installedPaths(
     db: InstallDatabase,
-    part: string,
+    except?: string,
   ): Map<string, string> {
     const found = new Map<string, string>();
-    for (const other of db.parts) {
-      if (other === part) continue;
-      for (const file of db.get(other)!.get(INSTALLED)?.split("\n") ?? []) {
-        if (file) found.set(resolve(this.directory, file), other);
+    for (const part of db.parts) {
+      if (part === except) continue;
+      for (const file of db.get(part)!.get(INSTALLED)?.split("\n") ?? []) {
+        if (file) found.set(resolve(this.directory, file), part);
       }
     }
     return found;
