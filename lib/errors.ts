@@ -92,16 +92,19 @@ export function oneLine(text: string): string {
 
 /** The longest part of a value an error message quotes. */
 const CLIPPED = 200;
+/** How much of a cut value's end is kept: a path's file name, a URL's file. */
+const TAIL = 60;
 
 /**
  * `text` as an error message quotes it (escaped by `show`, `oneLine` by
- * default), cut after 200 characters and followed by its length: an option
- * value, a URL or a configuration line may run to megabytes. A cut text
- * has its URL passwords hidden first.
+ * default), cut in the middle to its first 140 and last 60 characters and
+ * followed by its length: an option value, a URL or a configuration line
+ * may run to megabytes, and the end of a long path or URL names its file.
+ * A cut text has its URL passwords hidden first.
  *
  * ```ts
  * clipped("a\nb"); // "a\\nb"
- * clipped("x".repeat(1000)); // "xxx...x... (1000 characters)", 200 x
+ * clipped("x".repeat(1000)); // "xxx...xxx (1000 characters)", 140 + 60 x
  * ```
  */
 export function clipped(
@@ -110,10 +113,13 @@ export function clipped(
 ): string {
   if (text.length <= CLIPPED) return show(text);
   // Output hides URL passwords by the `@` after them, which a cut may drop.
-  let cut = redactPasswords(text).slice(0, CLIPPED);
+  const redacted = redactPasswords(text);
+  let head = redacted.slice(0, CLIPPED - TAIL);
+  let tail = redacted.slice(-TAIL);
   // Not half of a character outside the Basic Multilingual Plane.
-  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${show(cut)}... (${text.length} characters)`;
+  if (/[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1);
+  if (/^[\udc00-\udfff]/.test(tail)) tail = tail.slice(1);
+  return `${show(head)}...${show(tail)} (${text.length} characters)`;
 }
 
 /**

@@ -73,21 +73,31 @@ Deno.test("a reason is the error's description without its code, call and paths"
   assert.equal(fsReason(new Error("boom, twice")), "boom, twice");
 });
 
-Deno.test("clipped quotes a long value's first 200 characters and its length", () => {
+Deno.test("clipped quotes a long value's first 140 and last 60 characters and its length", () => {
   assert.equal(clipped("a\nb"), "a\\nb");
   assert.equal(clipped("x".repeat(200)), "x".repeat(200));
   assert.equal(
     clipped("x".repeat(1000)),
-    `${"x".repeat(200)}... (1000 characters)`,
+    `${"x".repeat(140)}...${"x".repeat(60)} (1000 characters)`,
+  );
+  // A deep path keeps its file name.
+  const deep = `/${"d".repeat(300)}/buildout.cfg`;
+  assert.match(
+    clipped(deep),
+    /^\/d{139}\.\.\.d{47}\/buildout\.cfg \(314 characters\)$/,
   );
   // Not half of a character outside the Basic Multilingual Plane.
   assert.equal(
-    clipped("x".repeat(199) + "😀".repeat(10)),
-    `${"x".repeat(199)}... (219 characters)`,
+    clipped("x".repeat(139) + "😀".repeat(10) + "y".repeat(59)),
+    `${"x".repeat(139)}...${"y".repeat(59)} (218 characters)`,
+  );
+  assert.equal(
+    clipped("😀" + "y".repeat(300)),
+    `😀${"y".repeat(138)}...${"y".repeat(60)} (302 characters)`,
   );
   assert.equal(
     clipped("y".repeat(300), JSON.stringify),
-    `"${"y".repeat(200)}"... (300 characters)`,
+    `"${"y".repeat(140)}"..."${"y".repeat(60)}" (300 characters)`,
   );
 });
 

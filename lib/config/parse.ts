@@ -293,8 +293,8 @@ const BOM_HINT =
   " (\\ufeff is a byte order mark: save the file as UTF-8 without one)";
 
 /**
- * A bad line as an error quotes it: its repr, cut after 200 characters
- * (a minified or binary file may hold a line of megabytes).
+ * A bad line as an error quotes it: its repr, cut in the middle when past
+ * 200 characters (a minified or binary file may hold a line of megabytes).
  */
 function quoted(line: string): string {
   return clipped(line, pyRepr);

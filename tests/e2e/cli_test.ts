@@ -197,10 +197,10 @@ Deno.test("a config file behind a symbolic link loop or with too long a name is 
   assert.equal(loop.code, 1);
   const name = "x".repeat(300) + ".cfg";
   const long = await inSample(["-c", name, "annotate"]);
-  // A name past 200 characters is quoted cut, with its length.
+  // A name past 200 characters is quoted cut in the middle, with its length.
   assert.match(
     long.stderr,
-    /^While:\n {2}Initializing\.\nError: Couldn't read \/sample-buildout\/x+\.\.\. \(\d+ characters\): file name too long\n$/,
+    /^While:\n {2}Initializing\.\nError: Couldn't read \/sample-buildout\/x+\.\.\.x+\.cfg \(\d+ characters\): file name too long\n$/,
   );
   assert.equal(long.code, 1);
 });

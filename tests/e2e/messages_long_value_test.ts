@@ -1,8 +1,8 @@
 /**
  * End-to-end tests of error messages quoting a value of unbounded length
  * (an option value, URL, requirement, section name or argument of 100,000
- * characters): the message quotes its first 200 characters and its length,
- * so the `Error:` line stays short and still names the thing.
+ * characters): the message quotes its first 140 and last 60 characters and
+ * its length, so the `Error:` line stays short and still names the thing.
  */
 import assert from "node:assert/strict";
 import { symlinkSync } from "node:fs";
@@ -11,7 +11,7 @@ import { type Sample, sampleBuildout } from "./harness.ts";
 
 const HUGE = "h".repeat(100_000);
 /** How the value is quoted: cut, then its length. */
-const CUT = `${"h".repeat(200)}... (100000 characters)`;
+const CUT = `${"h".repeat(140)}...${"h".repeat(60)} (100000 characters)`;
 const EMPTY = "[buildout]\nparts =\n";
 
 function part(options: string): string {
@@ -53,7 +53,8 @@ const CASES: {
   {
     config: part(`recipe = spam==${HUGE}\n`) +
       "\n[buildout]\nfind-links = dists\n",
-    error: `Invalid requirement 'spam==${"h".repeat(194)}... ` +
+    error:
+      `Invalid requirement 'spam==${"h".repeat(134)}...${"h".repeat(60)} ` +
       `(100006 characters)': '${CUT}' is not a valid version for '=='`,
   },
   {
@@ -76,8 +77,8 @@ const CASES: {
   {
     config: `${EMPTY}extends = http://127.0.0.1:1/${HUGE}\n`,
     error: `Error downloading extends for URL http://127.0.0.1:1/${
-      "h".repeat(181)
-    }... (100019 characters): `,
+      "h".repeat(121)
+    }...${"h".repeat(60)} (100019 characters): `,
   },
   {
     config: `${EMPTY}download-cache = ${HUGE}\n`,
@@ -89,7 +90,10 @@ const CASES: {
   },
   {
     config: `${EMPTY}x = \${${HUGE}}\n`,
-    error: `The substitution, \${${"h".repeat(198)}... (100003 characters), ` +
+    error:
+      `The substitution, \${${"h".repeat(138)}...${
+        "h".repeat(59)
+      }} (100003 characters), ` +
       "doesn't contain a colon.",
   },
   {
@@ -122,9 +126,9 @@ const CASES: {
     config: part(
       `recipe = hexagonit.recipe.download\nurl = http://127.0.0.1:1/${HUGE}\n`,
     ),
-    error: `Error downloading http://127.0.0.1:1/${
-      "h".repeat(181)
-    }... (100019 characters): `,
+    error: `Error downloading http://127.0.0.1:1/${"h".repeat(121)}...${
+      "h".repeat(60)
+    } (100019 characters): `,
   },
   {
     config: part(`recipe = z3c.recipe.mkdir\npaths = x\nmode = ${HUGE}\n`),
@@ -146,8 +150,8 @@ const CASES: {
         "stop-on-error = true\n",
     ),
     error: `Non zero exit code (1) while running command 'false ${
-      "h".repeat(194)
-    }'... (100006 characters) in`,
+      "h".repeat(134)
+    }'...'${"h".repeat(60)}' (100006 characters) in`,
   },
   {
     config: part(
@@ -198,7 +202,9 @@ const CASES: {
         "configure-command = rmdir ${buildout:directory}/dists\n" +
         `make-options = ${HUGE}\n`,
     ),
-    error: `Couldn't run 'make ${"h".repeat(195)}... (100005 characters)' in `,
+    error: `Couldn't run 'make ${"h".repeat(135)}...${
+      "h".repeat(60)
+    } (100005 characters)' in `,
   },
   {
     // The runtime's reason for a name too long quoted the path again.
@@ -226,7 +232,9 @@ const CASES: {
     config: EMPTY,
     args: ["-c", `http://127.0.0.1:1/${HUGE}`, "bundle"],
     error: "bundle needs a local configuration file, not " +
-      `http://127.0.0.1:1/${"h".repeat(181)}... (100019 characters)`,
+      `http://127.0.0.1:1/${"h".repeat(121)}...${
+        "h".repeat(60)
+      } (100019 characters)`,
   },
   {
     config: EMPTY,
@@ -316,7 +324,7 @@ const CASES: {
     // The resolver's reason named the host again; no name this long is
     // ever sent to a name server.
     config: part(`recipe = hexagonit.recipe.download\nurl = http://${HUGE}/\n`),
-    error: `Error downloading http://${"h".repeat(193)}... ` +
+    error: `Error downloading http://${"h".repeat(133)}...${"h".repeat(59)}/ ` +
       `(100008 characters): could not resolve host ${CUT}`,
   },
   {
@@ -381,14 +389,14 @@ Deno.test("short: Error: Recursive file include of a URL", async () => {
       (server.address() as { port: number }).port
     }/${query}`;
     sample.write("buildout.cfg", `${EMPTY}extends = ${url}\n`);
+    const cut = `${url.slice(0, 140)}...${url.slice(-60)} ` +
+      `(${url.length} characters)`;
     const result = await sample.run();
     assert.equal(result.code, 1, result.output.slice(0, 2000));
     assert.equal(
       result.stderr,
       "While:\n  Initializing.\nError: Recursive file include: " +
-        `/sample-buildout/buildout.cfg -> ${url.slice(0, 200)}... ` +
-        `(${url.length} characters) -> ${url.slice(0, 200)}... ` +
-        `(${url.length} characters)\n`,
+        `/sample-buildout/buildout.cfg -> ${cut} -> ${cut}\n`,
     );
   } finally {
     await new Promise<void>((ok) => server.close(() => ok()));
@@ -408,7 +416,9 @@ Deno.test("short: bundle's list of URLs not in the download cache", async () => 
   assert.equal(result.code, 1, result.output.slice(0, 2000));
   assert.ok(
     result.stderr.includes(
-      `\n  http://127.0.0.1:1/${"h".repeat(181)}... (100019 characters) ` +
+      `\n  http://127.0.0.1:1/${"h".repeat(121)}...${
+        "h".repeat(60)
+      } (100019 characters) ` +
         "([a])\n",
     ),
     result.stderr.slice(0, 2000),
@@ -416,4 +426,18 @@ Deno.test("short: bundle's list of URLs not in the download cache", async () => 
   for (const line of result.stderr.split("\n")) {
     assert.ok(line.length < 1200, line.slice(0, 2000));
   }
+});
+
+Deno.test("short: a deep path keeps its file name when cut", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    `${EMPTY}extends = ${"dir/".repeat(80)}base.cfg\n`,
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 1, result.output.slice(0, 2000));
+  assert.match(
+    result.stderr,
+    /\nError: Couldn't open \/sample-buildout\/dir\/.*\.\.\.(dir\/)+base\.cfg \(\d+ characters\), extended by \/sample-buildout\/buildout\.cfg\n$/,
+  );
 });
