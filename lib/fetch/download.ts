@@ -36,7 +36,7 @@ import { basename, join, resolve } from "node:path";
 import process from "node:process";
 import { clipped, fsReason, UserError } from "../errors.ts";
 import { urlPath } from "./url_path.ts";
-import { fileUrlPath } from "./file_url.ts";
+import { localPath } from "./local_path.ts";
 import { exists, isDirectory, isFile, specialFile } from "../fs_kinds.ts";
 import { pyRepr } from "../pyrepr.ts";
 import {
@@ -462,15 +462,6 @@ const STDERR = {
 
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]+:/;
 const CONTROL = /\p{Cc}/u;
-
-/** The local path `url` names: no scheme, or `file:`; else undefined. */
-function localPath(url: string): string | undefined {
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(url)?.[1];
-  if (scheme === undefined) return url;
-  if (scheme.toLowerCase() !== "file") return undefined;
-  if (/^file:\/\//i.test(url) || /^file:\//i.test(url)) return fileUrlPath(url);
-  return url.slice("file:".length);
-}
 
 function safeUrl(url: string): URL | undefined {
   try {
