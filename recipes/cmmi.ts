@@ -190,6 +190,7 @@ interface SlaposPlan {
 
 /**
  * slapos.recipe.cmmi. Options: `url` or `path` (exactly one), `md5sum`,
+ * `alternate-url` (fetched when `url` cannot be),
  * `strip-top-level-dir` (false), `shared`, `prefix` (default
  * `${buildout:prefix}`, else the location),
  * `configure-command` (`./configure`, which gets `--prefix="<prefix>"`
@@ -414,6 +415,7 @@ export class SlaposCmmi implements Recipe {
       try {
         await unpackUrl(this.buildout, this.url, this.compileDir, {
           md5: options.get("md5sum") || undefined,
+          alternateUrl: options.get("alternate-url") || undefined,
           offline: plan.offline,
           strip: plan.strip,
         });
