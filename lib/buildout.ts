@@ -134,13 +134,14 @@ export class Buildout {
     url: string,
     options: DownloadOptions = {},
   ): Promise<DownloadResult> {
-    const { md5, sha256, path, ...settings } = options;
+    const { md5, sha256, path, alternateUrl, ...settings } = options;
     // Loaded on first use: HTTP and crypto cost start-up time.
     const { Download } = await import("./fetch/download.ts");
     return new Download(this.section("buildout"), settings).download(url, {
       md5,
       sha256,
       path,
+      alternateUrl,
     });
   }
 

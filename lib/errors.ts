@@ -68,6 +68,18 @@ export class IncompatibleVersionError extends UserError {
   }
 }
 
+/**
+ * No distribution satisfies a requirement (`Couldn't find a distribution
+ * for 'spam==1' ...`); `key` is its project's key, so that whoever asked
+ * for a distribution can tell its own requirement from one it pulled in.
+ */
+export class DistributionNotFound extends UserError {
+  constructor(message: string, readonly key: string) {
+    super(message);
+    this.name = "DistributionNotFound";
+  }
+}
+
 const CONTROL = /[\p{Cc}\u2028\u2029]/gu;
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 

@@ -32,10 +32,11 @@ import {
   renameSync,
   writeFileSync,
 } from "node:fs";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import process from "node:process";
 import { makeDirectories } from "../lib/directories.ts";
 import { clipped } from "../lib/errors.ts";
+import { localPath } from "../lib/fetch/local_path.ts";
 import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import { lockBuild } from "../lib/install/lock_build.ts";
 import { shellQuote } from "../lib/shell_quote.ts";
@@ -153,10 +154,11 @@ function requireSourceDirectory(
 }
 
 /**
- * The file a hexagonit.recipe.cmmi `patches` entry names. The original
- * patches from the source directory, so a relative entry names a patch
- * the sources ship (its README's `patches/configure.patch`); one that is
- * not there is read from the buildout directory.
+ * The file a relative `patches` entry names. The originals patch from the
+ * source directory (slapos.recipe.cmmi reads its entries there too), so a
+ * relative entry names a patch the sources ship (hexagonit.recipe.cmmi's
+ * README's `patches/configure.patch`); one that is not there is read from
+ * the buildout directory.
  */
 function patchFile(entry: string, source: string, directory: string): string {
   const shipped = resolve(source, entry);
@@ -188,6 +190,7 @@ interface SlaposPlan {
 
 /**
  * slapos.recipe.cmmi. Options: `url` or `path` (exactly one), `md5sum`,
+ * `alternate-url` (fetched when `url` cannot be),
  * `strip-top-level-dir` (false), `shared`, `prefix` (default
  * `${buildout:prefix}`, else the location),
  * `configure-command` (`./configure`, which gets `--prefix="<prefix>"`
@@ -210,6 +213,7 @@ export class SlaposCmmi implements Recipe {
   private readonly location: string;
   private readonly url?: string;
   private readonly compileDir: string;
+  private readonly directory: string;
   private readonly builtin: boolean;
   private readonly extraOptions: string;
 
@@ -270,16 +274,19 @@ export class SlaposCmmi implements Recipe {
       throw new UserError('You must provide either "url" or "path".');
     }
     this.url = url || undefined;
-    options.set(
-      "compile-directory",
-      url ? join(location, ".build") : resolve(path!),
-    );
+    // A path is exported as written, as the original does: a part
+    // zc.buildout recorded with a relative path is then only updated.
+    options.set("compile-directory", url ? join(location, ".build") : path!);
     for (const [key, value] of options.entries()) {
       if (value.includes("@@LOCATION@@")) {
         options.set(key, value.replaceAll("@@LOCATION@@", location));
       }
     }
-    this.compileDir = options.require("compile-directory");
+    this.directory = buildout.section("buildout").require("directory");
+    this.compileDir = resolve(
+      this.directory,
+      options.require("compile-directory"),
+    );
     refuseHooks(buildout, options, true);
     this.builtin = builtin;
     this.extraOptions = builtin ? collapse(options.get("extra_options")) : "";
@@ -408,6 +415,7 @@ export class SlaposCmmi implements Recipe {
       try {
         await unpackUrl(this.buildout, this.url, this.compileDir, {
           md5: options.get("md5sum") || undefined,
+          alternateUrl: options.get("alternate-url") || undefined,
           offline: plan.offline,
           strip: plan.strip,
         });
@@ -441,9 +449,12 @@ export class SlaposCmmi implements Recipe {
         const hash = entry.indexOf("#");
         const url = hash < 0 ? entry : entry.slice(0, hash);
         const md5 = hash < 0 ? undefined : entry.slice(hash + 1) || undefined;
+        const local = localPath(url);
         await withDownload(
           this.buildout,
-          url,
+          local === undefined || isAbsolute(local)
+            ? url
+            : patchFile(local, cwd, this.directory),
           { md5, hashName: true },
           (file) => run(`${patch} ${patchOptions} < ${shellQuote(file)}`),
         );

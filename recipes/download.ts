@@ -371,8 +371,9 @@ export class GoceptDownload implements Recipe {
 
 /**
  * slapos.recipe.build:download: one file, not unpacked. Options: `url`
- * (required), `md5sum` (required with `shared`; without it every update
- * downloads again), `filename` (default: the part name), `destination` (a
+ * (required), `alternate-url` (fetched when `url` cannot be), `md5sum`
+ * (required with `shared`; without it every update downloads again),
+ * `filename` (default: the part name), `destination` (a
  * full file path, not with `shared`), `offline`, `shared`. Exports
  * `location` (the part directory, without `destination`) and `target` (the
  * file). Returns the file or the part directory; nothing when shared.
@@ -380,6 +381,7 @@ export class GoceptDownload implements Recipe {
 export class SlaposDownload implements Recipe {
   private readonly shared: SharedPart;
   private readonly url: string;
+  private readonly alternateUrl?: string;
   private readonly target: string;
   private readonly destination?: string;
 
@@ -396,6 +398,7 @@ export class SlaposDownload implements Recipe {
     }
     this.shared = new SharedPart(buildout, name, options);
     this.url = options.require("url");
+    this.alternateUrl = options.get("alternate-url") || undefined;
     if (this.shared.maybeShared && !options.get("md5sum")) {
       this.shared.assertNotShared("option 'md5sum' must be set");
     }
@@ -437,6 +440,7 @@ export class SlaposDownload implements Recipe {
       this.url,
       {
         md5: this.options.get("md5sum") || undefined,
+        alternateUrl: this.alternateUrl,
         hashName: true,
         offline: slaposOffline(this.buildout, this.options),
       },
@@ -457,7 +461,7 @@ export function slaposOffline(
 
 /**
  * slapos.recipe.build:download-unpacked. Options: `url` (required),
- * `md5sum`, `destination` (default `parts/<name>` or the shared location),
+ * `alternate-url` (fetched when `url` cannot be), `md5sum`, `destination` (default `parts/<name>` or the shared location),
  * `strip-top-level-dir` (unset: strip a single top-level directory; `true`:
  * there must be exactly one entry; `false`: never), `offline`, `shared`,
  * `environment` (read for compatibility; unpacking needs no helper
@@ -467,6 +471,7 @@ export function slaposOffline(
 export class SlaposDownloadUnpacked implements Recipe {
   private readonly shared: SharedPart;
   private readonly url: string;
+  private readonly alternateUrl?: string;
   private readonly strip: boolean | "auto";
 
   constructor(
@@ -481,6 +486,7 @@ export class SlaposDownloadUnpacked implements Recipe {
       buildout.UserError,
     );
     this.url = options.require("url");
+    this.alternateUrl = options.get("alternate-url") || undefined;
     this.shared = new SharedPart(buildout, name, options);
     const destination = options.get("destination");
     if (destination) {
@@ -501,6 +507,7 @@ export class SlaposDownloadUnpacked implements Recipe {
     return await this.shared.install(() =>
       unpackUrl(this.buildout, this.url, this.shared.location, {
         md5: this.options.get("md5sum") || undefined,
+        alternateUrl: this.alternateUrl,
         offline: slaposOffline(this.buildout, this.options),
         strip: this.strip,
       })
@@ -519,12 +526,22 @@ export async function unpackUrl(
   buildout: RecipeBuildout,
   url: string,
   location: string,
-  options: { md5?: string; offline?: boolean; strip: boolean | "auto" },
+  options: {
+    md5?: string;
+    alternateUrl?: string;
+    offline?: boolean;
+    strip: boolean | "auto";
+  },
 ): Promise<void> {
   await withDownload(
     buildout,
     url,
-    { md5: options.md5, hashName: true, offline: options.offline },
+    {
+      md5: options.md5,
+      alternateUrl: options.alternateUrl,
+      hashName: true,
+      offline: options.offline,
+    },
     async (file) => {
       await buildout.extract(file, location, {
         stripTopLevelDir: options.strip,

@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import {
   addDoing,
   clipped,
+  DistributionNotFound,
   IncompatibleVersionError,
   UserError,
 } from "../errors.ts";
@@ -590,7 +591,9 @@ export class Installer {
    * `Couldn't find a distribution for 'spam'`, saying which versions
    * exist and where it looked.
    */
-  private async missing(requirement: Requirement): Promise<UserError> {
+  private async missing(
+    requirement: Requirement,
+  ): Promise<DistributionNotFound> {
     const text = formatRequirement(requirement);
     const { finder, eggs } = this.options;
     const versions = new Set([
@@ -613,10 +616,11 @@ export class Installer {
       ? `; ${finder.offlineBy}, so only local locations and the download ` +
         "cache count"
       : "";
-    return new UserError(
+    return new DistributionNotFound(
       `Couldn't find a distribution for '${
         clipped(text)
       }' (${found}${where}${offline}).`,
+      requirement.key,
     );
   }
 }

@@ -36,7 +36,7 @@ import { basename, join, resolve } from "node:path";
 import process from "node:process";
 import { clipped, fsReason, UserError } from "../errors.ts";
 import { urlPath } from "./url_path.ts";
-import { fileUrlPath } from "./file_url.ts";
+import { localPath } from "./local_path.ts";
 import { exists, isDirectory, isFile, specialFile } from "../fs_kinds.ts";
 import { pyRepr } from "../pyrepr.ts";
 import {
@@ -85,8 +85,14 @@ export type DownloadSettings =
     accept?: (path: string) => void;
   };
 
-/** What one download checks (`md5`, `sha256`) and where it copies to. */
-export type DownloadRequest = Pick<DownloadOptions, "md5" | "sha256" | "path">;
+/**
+ * What one download checks (`md5`, `sha256`), where it copies to and where
+ * else it may fetch from.
+ */
+export type DownloadRequest = Pick<
+  DownloadOptions,
+  "md5" | "sha256" | "path" | "alternateUrl"
+>;
 
 /** The cache namespace of distributions. */
 export const DIST_NAMESPACE = "dist";
@@ -169,14 +175,23 @@ export class Download {
     }
     const expected = expectedSums(request);
     if (this.downloadCache !== undefined) {
-      const { cached, stored } = await this.downloadCached(url, expected);
+      const { cached, stored } = await this.downloadCached(
+        url,
+        expected,
+        request.alternateUrl,
+      );
       if (localPath(url) === undefined) cachedUrls.add(url);
       const path = locateAt(cached, request.path);
       return stored
         ? { path, isTemp: false, stored: cached }
         : { path, isTemp: false, cached };
     }
-    return await this.fetch(url, expected, request.path);
+    return await this.fetch(
+      url,
+      expected,
+      request.path,
+      request.alternateUrl,
+    );
   }
 
   /** The name of `url`'s cached copy. */
@@ -191,6 +206,7 @@ export class Download {
   private async downloadCached(
     url: string,
     expected: ExpectedSums,
+    alternate: string | undefined,
   ): Promise<{ cached: string; stored: boolean }> {
     const root = this.downloadCache!;
     if (!isDirectory(root)) {
@@ -219,12 +235,12 @@ export class Download {
     this.logger.debug(`Searching cache at ${cacheDir}`);
     if (!isFile(cached)) {
       this.logger.debug(`Cache miss; will cache ${url} as ${cached}`);
-      await this.fetch(url, expected, cached);
+      await this.fetch(url, expected, cached, alternate);
       return { cached, stored: true };
     }
     if (this.fallback) {
       try {
-        await this.fetch(url, expected, cached);
+        await this.fetch(url, expected, cached, alternate);
         return { cached, stored: true };
       } catch (err) {
         if (err instanceof ChecksumError) throw err;
@@ -244,10 +260,31 @@ export class Download {
   }
 
   /**
+   * {@link fetchFrom} `url`, or from `alternate` when `url` cannot be
+   * downloaded: a checksum mismatch or offline mode is final.
+   */
+  private async fetch(
+    url: string,
+    expected: ExpectedSums,
+    target: string | undefined,
+    alternate: string | undefined,
+  ): Promise<DownloadResult> {
+    try {
+      return await this.fetchFrom(url, expected, target);
+    } catch (err) {
+      if (alternate === undefined || !(err instanceof DownloadError)) {
+        throw err;
+      }
+      this.logger.info(`${err.message}; trying the alternate URL`);
+      return await this.fetchFrom(alternate, expected, target);
+    }
+  }
+
+  /**
    * zc.buildout's `Download.download`: `url` to `target`, or to a new
    * temporary file when no target is given.
    */
-  private async fetch(
+  private async fetchFrom(
     url: string,
     expected: ExpectedSums,
     target: string | undefined,
@@ -462,15 +499,6 @@ const STDERR = {
 
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]+:/;
 const CONTROL = /\p{Cc}/u;
-
-/** The local path `url` names: no scheme, or `file:`; else undefined. */
-function localPath(url: string): string | undefined {
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(url)?.[1];
-  if (scheme === undefined) return url;
-  if (scheme.toLowerCase() !== "file") return undefined;
-  if (/^file:\/\//i.test(url) || /^file:\//i.test(url)) return fileUrlPath(url);
-  return url.slice("file:".length);
-}
 
 function safeUrl(url: string): URL | undefined {
   try {

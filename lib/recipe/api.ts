@@ -107,6 +107,12 @@ export interface DownloadOptions {
   /** Copy the result to this path instead of a temporary file. */
   path?: string;
   /**
+   * Fetched instead when the URL cannot be downloaded (not when its
+   * checksum fails), as SlapOS's buildout does; the copy is cached under
+   * the URL's name.
+   */
+  alternateUrl?: string;
+  /**
    * Cache directory, relative to the buildout directory; defaults to
    * `buildout:download-cache`, `""` for no cache.
    */

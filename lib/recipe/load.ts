@@ -23,13 +23,18 @@ import { pathToFileURL } from "node:url";
 import {
   addDoing,
   clipped,
+  DistributionNotFound,
   doingAsync,
   doingOf,
   oneLine,
   UserError,
 } from "../errors.ts";
 import type { Distributions } from "../dists/distributions.ts";
-import { parseRequirement, unscopedName } from "../dists/requirement.ts";
+import {
+  parseRequirement,
+  type Requirement,
+  unscopedName,
+} from "../dists/requirement.ts";
 import type { Dist } from "../dists/metadata.ts";
 import { DevelopLinks } from "./develop_links.ts";
 import {
@@ -502,12 +507,20 @@ export class RecipeLoader {
               `zc.buildout, and ${dir} is not linked yet: run buildout once ` +
               `without '${clipped(missing)}' in extensions`
             : "it is not a develop package, and no find-links or index is " +
-              "configured to get it as a distribution"),
+              "configured to get it as a distribution. " +
+              pythonExtensionNote(missing)),
       );
     }
     if (!this.dists) return names.map((name) => this.findPackage(name)!);
     const requirers = names.map((name) => clipped(`extension ${name}`));
-    return await this.dists.installAll(names, requirers);
+    try {
+      return await this.dists.installAll(names, requirers);
+    } catch (err) {
+      const named = err instanceof DistributionNotFound &&
+        names.find((name) => requirementKey(name) === err.key);
+      if (named) err.message += " " + pythonExtensionNote(named);
+      throw err;
+    }
   }
 
   /**
@@ -526,6 +539,13 @@ export class RecipeLoader {
       ).then((got) => {
         this.signatures.set(pkg, distributionSignature(got, this.ignored));
         return got;
+      }, (err) => {
+        // The recipe's own distribution, not one it requires: a migrated
+        // configuration names a Python recipe egg no location offers.
+        const note = err instanceof DistributionNotFound &&
+          err.key === requirementKey(pkg) && pythonRecipeNote(pkg);
+        if (note) err.message += ` ${note}.`;
+        throw err;
       });
       this.fromDists.set(pkg, dists);
     }
@@ -634,7 +654,7 @@ export class RecipeLoader {
         (this.dists
           ? ", and no find-links or index is configured to get it as a distribution"
           : "") +
-        (this.misnamedHint(pkg, entry) || pythonRecipeHint(pkg)),
+        (this.misnamedHint(pkg, entry) || parenthesized(pythonRecipeNote(pkg))),
     ));
   }
 
@@ -658,16 +678,48 @@ export class RecipeLoader {
 }
 
 /**
- * For a name in the Python namespace style of zc.buildout's recipe eggs
- * (`zc.recipe.egg`, `plone.recipe.zope2instance`), that recipes here are
- * not Python: a migrated configuration meets this first.
+ * For a requirement naming a project in the Python namespace style of
+ * zc.buildout's recipe eggs (`zc.recipe.egg`, `plone.recipe.zope2instance`),
+ * that recipes here are not Python: a migrated configuration meets this
+ * first. Empty for other names.
  */
-function pythonRecipeHint(pkg: string): string {
-  return /^[\w-]+(?:\.[\w-]+)*\.recipe\.[\w.-]+$/.test(pkg)
-    ? ` ('${clipped(pkg)}' looks like a Python recipe egg, which this ` +
+function pythonRecipeNote(pkg: string): string {
+  const name = requirementOf(pkg)?.name ?? "";
+  return /^[\w-]+(?:\.[\w-]+)*\.recipe\.[\w.-]+$/.test(name)
+    ? `'${clipped(name)}' looks like a Python recipe egg, which this ` +
       "buildout cannot run: its recipes are TypeScript or JavaScript " +
-      'packages; see the README\'s "Migrating a buildout zc.buildout built")'
+      'packages; see the README\'s "Migrating a buildout zc.buildout built"'
     : "";
+}
+
+/**
+ * What an extension no location offers may be: zc.buildout's extensions
+ * (`mr.developer`) are Python packages, which nothing can offer here.
+ */
+function pythonExtensionNote(name: string): string {
+  return `If '${clipped(name)}' is a zc.buildout extension (a Python ` +
+    "package), remove it from extensions: this buildout cannot load " +
+    'Python; see the README\'s "Migrating a buildout zc.buildout built".';
+}
+
+/** ` (text)`, or nothing for empty `text`. */
+function parenthesized(text: string): string {
+  return text ? ` (${text})` : "";
+}
+
+/** The project key of requirement `spec`, or undefined when it is none. */
+function requirementKey(spec: string): string | undefined {
+  return requirementOf(spec)?.key;
+}
+
+/** Requirement `spec` parsed, or undefined when it is none. */
+function requirementOf(spec: string): Requirement | undefined {
+  try {
+    return parseRequirement(spec);
+  } catch (error) {
+    if (error instanceof UserError) return undefined;
+    throw error;
+  }
 }
 
 /** A recipe entry point of a package: `target` is `./file.ts[:export]`. */

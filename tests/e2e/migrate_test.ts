@@ -228,6 +228,74 @@ Deno.test("migrating: a part of a Python-only recipe is a one-line error naming 
   assert.equal(sample.cat(".installed.cfg"), before);
 });
 
+Deno.test("migrating: a Python recipe egg or extension that the download cache or find-links lack is an error saying it is Python", async () => {
+  using sample = await sampleBuildout();
+  zcBuildoutBuilt(sample);
+  // As zc.buildout's own buildout.cfg: a download cache, pinned recipes.
+  sample.mkdir("downloads");
+  sample.write(
+    "buildout.cfg",
+    sample.cat("buildout.cfg").replace(
+      "[buildout]\n",
+      "[buildout]\ndownload-cache = downloads\n",
+    ).replace("cmd\n", "cmd test\n") +
+      "\n[test]\nrecipe = zc.recipe.testrunner\neggs = my.package\n" +
+      "\n[versions]\nzc.recipe.testrunner = 2.0.0\n",
+  );
+  const before = sample.cat(".installed.cfg");
+
+  const result = await sample.run();
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    result.stderr.trimEnd().split("\n").at(-1),
+    "Error: Couldn't find a distribution for 'zc.recipe.testrunner==2.0.0' " +
+      "(looked in /sample-buildout/downloads/dist (not found)). " +
+      "'zc.recipe.testrunner' looks like a Python recipe egg, which this " +
+      "buildout cannot run: its recipes are TypeScript or JavaScript " +
+      'packages; see the README\'s "Migrating a buildout zc.buildout built".',
+  );
+  assert.equal(sample.cat(".installed.cfg"), before);
+
+  // Plone's buildouts load mr.developer from their find-links.
+  const links = sample.tmpdir("links");
+  const config = sample.cat("buildout.cfg").replace(
+    "download-cache = downloads\n",
+    "",
+  );
+  for (
+    const [settings, error] of [
+      [
+        `find-links = ${links}`,
+        "Error: Couldn't find a distribution for 'mr.developer' (looked in " +
+        "/links). ",
+      ],
+      [
+        "",
+        "Error: Couldn't find the extension package 'mr.developer': it is " +
+        "not a develop package, and no find-links or index is configured " +
+        "to get it as a distribution. ",
+      ],
+    ]
+  ) {
+    sample.write(
+      "buildout.cfg",
+      config.replace(
+        "[buildout]\n",
+        `[buildout]\nextensions = mr.developer\n${settings}\n`,
+      ),
+    );
+    const extension = await sample.run();
+    assert.equal(extension.code, 1, extension.output);
+    assert.equal(
+      extension.stderr.trimEnd().split("\n").at(-1),
+      error + "If 'mr.developer' is a zc.buildout extension (a Python " +
+        "package), remove it from extensions: this buildout cannot load " +
+        'Python; see the README\'s "Migrating a buildout zc.buildout built".',
+    );
+    assert.equal(sample.cat(".installed.cfg"), before);
+  }
+});
+
 Deno.test("migrating: a Python project in develop is an error naming its setup.py", async () => {
   using sample = await sampleBuildout();
   writeTree(sample.dir, {

@@ -689,6 +689,58 @@ patches = patches/fix.patch`),
   );
 });
 
+Deno.test("slapos.recipe.cmmi: a relative patch is read from the source directory, and a relative path is exported as written, as the original does", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  const patch = helloPatch(true);
+  writePackage(join(files, "src"), {
+    top: "shipped-1.0",
+    program: "shipped",
+    files: { "debian/fix.patch": patch },
+  });
+  pack(join(files, "src"), ["shipped-1.0"], join(files, "shipped-1.0.tar.gz"));
+  // A file of that name in the buildout directory is not the one applied.
+  writeTree(sample.dir, { "debian/fix.patch": "not a patch\n" });
+  const digest = createHash("md5").update(patch).digest("hex");
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = slapos.recipe.cmmi
+url = ${server.url}shipped-1.0.tar.gz
+patches = debian/fix.patch#${digest}`),
+  );
+  await runOk(sample);
+  assert.equal(
+    runProgram(sample.path("parts/x/bin/shipped")),
+    "Hello, patched shipped\n",
+  );
+
+  // Sources beside the buildout; a patch the sources lack is read from the
+  // buildout directory.
+  writePackage(sample.path("src"), { top: "hello-1.0", program: "hello" });
+  sample.write("hello.patch", patch);
+  sample.write(
+    "buildout.cfg",
+    config(
+      `[x]
+recipe = slapos.recipe.cmmi
+path = src/hello-1.0
+patches = hello.patch
+
+[show]
+recipe = debug
+dir = \${x:compile-directory}`,
+      "x show",
+    ),
+  );
+  const result = await runOk(sample);
+  assert.match(result.stdout, /^ {2}dir='src\/hello-1\.0'$/m);
+  assert.equal(
+    runProgram(sample.path("parts/x/bin/hello")),
+    "Hello, patched hello\n",
+  );
+});
+
 Deno.test("zc.recipe.cmmi: a patch that fails its checksum leaves no build directory behind, as in its README", async () => {
   await using env = await setUp();
   const { sample, server } = env;

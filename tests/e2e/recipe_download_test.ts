@@ -790,6 +790,68 @@ y-target = \${y:target}
   assert.match(result.stderr, /Error: The 'mode' option of x is not supported/);
 });
 
+Deno.test("slapos recipes: alternate-url is fetched when url cannot be, and cached under url", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  const part = (name: string, recipe: string, file: string, extra = "") =>
+    `[${name}]\nrecipe = ${recipe}\nurl = ${server.url}gone/${file}\n` +
+    `alternate-url = ${server.url}${file}\n${extra}`;
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = file tree build
+download-cache = cache
+
+${part("file", "slapos.recipe.build:download", "notes.txt")}
+${part("tree", "slapos.recipe.build:download-unpacked", "pkg-1.0.tar.gz")}
+${
+      part(
+        "build",
+        "slapos.recipe.cmmi",
+        "build-1.0.tar.gz",
+        "configure-command = true\n",
+      )
+    }`,
+  );
+  writeTree(join(files, "src"), {
+    "build-1.0/Makefile": "all:\ninstall:\n\ttouch $(prefix)/made\n",
+  });
+  pack(join(files, "src"), ["build-1.0"], join(files, "build-1.0.tar.gz"));
+  const result = await runOk(sample);
+  assert.equal(result.stderr, "");
+  for (const file of ["notes.txt", "pkg-1.0.tar.gz", "build-1.0.tar.gz"]) {
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `^Error downloading ${server.url}gone/${file}: HTTP Error 404: ` +
+          `Not Found; trying the alternate URL\\n` +
+          `Downloading ${server.url}${file}$`,
+        "m",
+      ),
+    );
+  }
+  assert.doesNotMatch(result.stdout, /Unused options/);
+  assert.equal(sample.cat("parts", "file", "file"), "just notes\n");
+  assert.equal(sample.cat("parts", "tree", "README"), "pkg 1.0\n");
+  assert.ok(existsSync(sample.path("parts/build/made")));
+  assert.deepEqual(
+    readdirSync(sample.path("cache")).sort(),
+    [
+      `${server.url}gone/build-1.0.tar.gz`,
+      `${server.url}gone/notes.txt`,
+      `${server.url}gone/pkg-1.0.tar.gz`,
+    ].map(md5Text).sort(),
+  );
+
+  // Offline, the copy cached under url serves again.
+  rmSync(sample.path("parts"), { recursive: true });
+  rmSync(sample.path(".installed.cfg"));
+  const requests = server.requests.length;
+  await runOk(sample, "-o");
+  assert.equal(server.requests.length, requests);
+  assert.equal(sample.cat("parts", "file", "file"), "just notes\n");
+});
+
 Deno.test("slapos.recipe.build:download-unpacked: strip rules and shared parts reused across buildouts", async () => {
   await using env = await setUp();
   const { sample, server } = env;
