@@ -12,6 +12,7 @@ import { evaluateCondition } from "./config/condition.ts";
 import {
   defaultBuildoutOptions,
   DIRECTORY_OPTIONS,
+  ZC_BUILDOUT_ONLY_OPTIONS,
 } from "./config/defaults.ts";
 import {
   type Assignment,
@@ -186,6 +187,7 @@ export async function openBuildout(
     checkDownloadOptions(options);
     // Reading every default marks it used: no "Unused options" warning.
     for (const name of defaultBuildoutOptions("").keys()) options.get(name);
+    for (const name of ZC_BUILDOUT_ONLY_OPTIONS) options.get(name);
   });
   const { configureDistributions } = await import("./dists/distributions.ts");
   doing("Initializing.", () =>

@@ -653,3 +653,31 @@ url = file://${d}/gone/hello-1.0.tar.gz
   );
   assert.doesNotMatch(sample.cat(".installed.cfg"), /py2\.6\.egg/);
 });
+
+Deno.test("migrating: user defaults setting options only zc.buildout acts on draw no unused-option warning", async () => {
+  using sample = await sampleBuildout();
+  // What zc.buildout's docs put in ~/.buildout/default.cfg (abi-tag-eggs),
+  // later releases' options and 1.5.2's upgrade pins.
+  sample.mkdir(sample.home, ".buildout");
+  sample.write(
+    sample.home,
+    ".buildout",
+    "default.cfg",
+    `[buildout]
+abi-tag-eggs = true
+allow-unknown-extras = false
+eggs-directory-version = v5
+zc.buildout-version = < 3
+setuptools-version = < 45
+distribute-version = < 0.7
+`,
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(result.output, "");
+
+  // Any other option is still reported.
+  sample.write("buildout.cfg", "[buildout]\nparts =\nabi-tag-egs = true\n");
+  const typo = await sample.run();
+  assert.equal(typo.output, "Unused options for buildout: 'abi-tag-egs'.\n");
+});
