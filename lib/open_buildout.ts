@@ -95,10 +95,24 @@ export const realSource: ConfigSource = {
 const noticed = new Set<string>();
 
 /**
+ * The home directory as Python's `expanduser` finds it: `HOME`, else the
+ * passwd entry; undefined with neither (as in a minimal container).
+ */
+function homeDirectory(
+  env: Record<string, string | undefined>,
+): string | undefined {
+  if (env.HOME !== undefined) return env.HOME;
+  try {
+    return homedir();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The user defaults file (`BUILDOUT_HOME` wins over `HOME`), or undefined
  * when none can be seen: as zc.buildout's `os.path.exists` has it, a home
- * that cannot be searched, or no home at all (HOME unset and no passwd
- * entry, as in a minimal container), holds no user defaults.
+ * that cannot be searched, or no home at all, holds no user defaults.
  */
 export function userDefaultsPath(
   env: Record<string, string | undefined>,
@@ -106,14 +120,8 @@ export function userDefaultsPath(
   let path: string;
   if (env.BUILDOUT_HOME) path = join(env.BUILDOUT_HOME, "default.cfg");
   else {
-    let home = env.HOME;
-    if (home === undefined) {
-      try {
-        home = homedir();
-      } catch {
-        return undefined;
-      }
-    }
+    const home = homeDirectory(env);
+    if (home === undefined) return undefined;
     // An empty HOME is the root, as Python's expanduser has it, not the
     // current directory.
     path = join(home || "/", ".buildout", "default.cfg");
@@ -142,6 +150,7 @@ export function loadBuildoutConfig(
         : undefined,
       assignments: request.assignments,
       executable: process.execPath,
+      home: homeDirectory(request.env),
     }, source));
 }
 

@@ -7,8 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { BUILDOUT, type Sample, sampleBuildout } from "./harness.ts";
-import { pack, writePackage, writeTree } from "./recipe_fixtures.ts";
+import { md5Text, pack, writePackage, writeTree } from "./recipe_fixtures.ts";
 
 /** The eggs zc.buildout 2.x signs a part with, after the recipe's own. */
 const ZC_EGGS = "setuptools-44.1.1-py2.7.egg zc.buildout-2.13.8-py2.7.egg";
@@ -680,4 +681,43 @@ distribute-version = < 0.7
   sample.write("buildout.cfg", "[buildout]\nparts =\nabi-tag-egs = true\n");
   const typo = await sample.run();
   assert.equal(typo.output, "Unused options for buildout: 'abi-tag-egs'.\n");
+});
+
+Deno.test("migrating: user defaults naming ~/ directories, as zc.buildout's docs write them, use those in the home directory", async () => {
+  using sample = await sampleBuildout();
+  const dot = join(sample.home, ".buildout");
+  // What zc.buildout left there: a configuration in its extends cache and
+  // a file in its download cache, each under the MD5 of its URL.
+  const base = "http://127.0.0.1:1/base.cfg";
+  const file = "http://127.0.0.1:1/data.txt";
+  writeTree(dot, {
+    "default.cfg": `[buildout]
+eggs-directory = ~/.buildout/eggs
+download-cache = ~/.buildout/download-cache
+extends-cache = ~/.buildout/extends-cache
+`,
+    [`extends-cache/${md5Text(base)}`]: "[buildout]\nparts = data\n",
+    [`download-cache/${md5Text(file)}`]: "cached by zc.buildout\n",
+  });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+extends = ${base}
+
+[data]
+recipe = hexagonit.recipe.download
+url = ${file}
+download-only = true
+`,
+  );
+  const result = await sample.run("-o");
+  assert.equal(result.code, 0, result.output);
+  assert.equal(sample.cat("parts/data/data.txt"), "cached by zc.buildout\n");
+  assert.equal(existsSync(sample.path("~")), false);
+
+  const annotated = await sample.run("annotate buildout");
+  assert.match(
+    annotated.stdout,
+    /\neggs-directory= \/home\/\.buildout\/eggs\n {4}\/home\/\.buildout\/default\.cfg\n/,
+  );
 });
