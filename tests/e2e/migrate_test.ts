@@ -721,3 +721,41 @@ download-only = true
     /\neggs-directory= \/home\/\.buildout\/eggs\n {4}\/home\/\.buildout\/default\.cfg\n/,
   );
 });
+
+Deno.test("migrating: a part signed by an egg whose name setuptools spelt with underscores is updated, not installed again", async () => {
+  using sample = await sampleBuildout();
+  const d = sample.dir;
+  writeTree(d, { "etc/app.conf": "port 8080" });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = conf
+
+[conf]
+recipe = collective.recipe.template
+input = inline:
+    port 8080
+output = \${buildout:directory}/etc/app.conf
+`,
+  );
+  // zc.buildout 4 made the recipe's egg from a wheel built by setuptools
+  // 75.8.1 or later, which names projects with underscores.
+  sample.write(
+    ".installed.cfg",
+    `[buildout]
+installed_develop_eggs = 
+parts = conf
+
+[conf]
+__buildout_installed__ = ${d}/etc/app.conf
+__buildout_signature__ = collective_recipe_template-3.1-py3.12.egg zc.buildout-4.1.4-py3.12.egg
+input = inline:
+\tport 8080
+output = ${d}/etc/app.conf
+recipe = collective.recipe.template
+`,
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(result.stdout, "Updating conf.\n");
+});
