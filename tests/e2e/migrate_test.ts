@@ -759,3 +759,35 @@ recipe = collective.recipe.template
   assert.equal(result.code, 0, result.output);
   assert.equal(result.stdout, "Updating conf.\n");
 });
+
+Deno.test("migrating: a relative download-cache in user defaults, which zc.buildout 2 reads from their directory, is an error saying so", async () => {
+  using sample = await sampleBuildout();
+  writeTree(sample.home, {
+    ".buildout/default.cfg": "[buildout]\ndownload-cache = downloads\n",
+    ".buildout/downloads/dist/spam-1.0.tgz": "",
+  });
+  const result = await sample.run();
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stderr,
+    `While:
+  Initializing.
+Error: The specified download cache:
+'/sample-buildout/downloads'
+Doesn't exist.
+(/home/.buildout/default.cfg sets it to 'downloads', which zc.buildout 2 and later read as /home/.buildout/downloads, from that file's directory; here, as in zc.buildout 1.5.2, a relative path is from the buildout directory: write the absolute path)
+`,
+  );
+  // Set in the buildout's own files, it is read from there in both.
+  sample.write("buildout.cfg", "[buildout]\nparts =\ndownload-cache = cache\n");
+  const own = await sample.run("-U");
+  assert.equal(
+    own.stderr,
+    `While:
+  Initializing.
+Error: The specified download cache:
+'/sample-buildout/cache'
+Doesn't exist.
+`,
+  );
+});
