@@ -791,3 +791,18 @@ Doesn't exist.
 `,
   );
 });
+
+Deno.test("migrating: buildout.dumppickedversions in extensions is an error naming the options that do its work", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\nextensions = buildout.dumppickedversions\n" +
+      "dump-picked-versions-file = versions.cfg\n",
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    / remove it from extensions: .* Its work is built in, as in zc\.buildout 2: set show-picked-versions = true, and update-versions-file = FILE for its dump-picked-versions-file\.\n$/,
+  );
+});
