@@ -5,13 +5,18 @@
  */
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { Buildout, type Options, resolveIn } from "./buildout.ts";
-import { COMPUTED_VALUE, type ConfigData } from "./config/annotated.ts";
+import {
+  type AnnotatedValue,
+  COMPUTED_VALUE,
+  type ConfigData,
+} from "./config/annotated.ts";
 import { evaluateCondition } from "./config/condition.ts";
 import {
   defaultBuildoutOptions,
   DIRECTORY_OPTIONS,
+  ZC_BUILDOUT_ONLY_OPTIONS,
 } from "./config/defaults.ts";
 import {
   type Assignment,
@@ -94,10 +99,24 @@ export const realSource: ConfigSource = {
 const noticed = new Set<string>();
 
 /**
+ * The home directory as Python's `expanduser` finds it: `HOME`, else the
+ * passwd entry; undefined with neither (as in a minimal container).
+ */
+function homeDirectory(
+  env: Record<string, string | undefined>,
+): string | undefined {
+  if (env.HOME !== undefined) return env.HOME;
+  try {
+    return homedir();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The user defaults file (`BUILDOUT_HOME` wins over `HOME`), or undefined
  * when none can be seen: as zc.buildout's `os.path.exists` has it, a home
- * that cannot be searched, or no home at all (HOME unset and no passwd
- * entry, as in a minimal container), holds no user defaults.
+ * that cannot be searched, or no home at all, holds no user defaults.
  */
 export function userDefaultsPath(
   env: Record<string, string | undefined>,
@@ -105,14 +124,8 @@ export function userDefaultsPath(
   let path: string;
   if (env.BUILDOUT_HOME) path = join(env.BUILDOUT_HOME, "default.cfg");
   else {
-    let home = env.HOME;
-    if (home === undefined) {
-      try {
-        home = homedir();
-      } catch {
-        return undefined;
-      }
-    }
+    const home = homeDirectory(env);
+    if (home === undefined) return undefined;
     // An empty HOME is the root, as Python's expanduser has it, not the
     // current directory.
     path = join(home || "/", ".buildout", "default.cfg");
@@ -141,6 +154,7 @@ export function loadBuildoutConfig(
         : undefined,
       assignments: request.assignments,
       executable: process.execPath,
+      home: homeDirectory(request.env),
     }, source));
 }
 
@@ -183,9 +197,10 @@ export async function openBuildout(
     );
     for (const name of BOOLEAN_OPTIONS) options.getBool(name);
     if (options.getBool("offline")) options.set("newest", "false");
-    checkDownloadOptions(options);
+    checkDownloadOptions(options, data.get("buildout")?.get("download-cache"));
     // Reading every default marks it used: no "Unused options" warning.
     for (const name of defaultBuildoutOptions("").keys()) options.get(name);
+    for (const name of ZC_BUILDOUT_ONLY_OPTIONS) options.get(name);
   });
   const { configureDistributions } = await import("./dists/distributions.ts");
   doing("Initializing.", () =>
@@ -221,6 +236,27 @@ function refuseReferenceInDirectory(data: ConfigData): void {
 }
 
 /**
+ * For a relative `download-cache` that a file in another directory (user
+ * defaults) sets, where zc.buildout 2 and later read it, from that file's
+ * directory, when a directory is there: the cache the user meant.
+ */
+function fromItsFile(written: AnnotatedValue | undefined): string {
+  const source = written?.notes.at(-1)?.source;
+  if (
+    !written || !source || !isAbsolute(source) ||
+    isAbsolute(written.value) || written.value.includes("${")
+  ) return "";
+  const there = resolve(dirname(source), written.value);
+  if (!isDirectory(there)) return "";
+  return `\n(${clipped(source)} sets it to ${
+    clipped(written.value, pyRepr)
+  }, ` +
+    `which zc.buildout 2 and later read as ${clipped(there)}, from that ` +
+    "file's directory; here, as in zc.buildout 1.5.2, a relative path is " +
+    "from the buildout directory: write the absolute path)";
+}
+
+/**
  * The download options zc.buildout checks on start: the download cache
  * must exist, installing from the cache needs one, and a socket timeout
  * that is not a number is ignored with a warning.
@@ -229,12 +265,16 @@ function refuseReferenceInDirectory(data: ConfigData): void {
  *   directory (zc.buildout says `Doesn't exist.` for both), or
  *   `install-from-cache` without one.
  */
-function checkDownloadOptions(options: Options): void {
+function checkDownloadOptions(
+  options: Options,
+  written: AnnotatedValue | undefined,
+): void {
   const cache = options.get("download-cache");
   if (cache && !isDirectory(cache)) {
     throw new UserError(
       `The specified download cache:\n${clipped(cache, pyRepr)}\n` +
-        (existsSync(cache) ? "Is not a directory." : "Doesn't exist."),
+        (existsSync(cache) ? "Is not a directory." : "Doesn't exist.") +
+        fromItsFile(written),
     );
   }
   if (!cache && options.getBool("install-from-cache")) {

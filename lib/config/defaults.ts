@@ -40,6 +40,22 @@ export function defaultBuildoutOptions(executable: string): AnnotatedSection {
   return section;
 }
 
+/**
+ * `[buildout]` options that only zc.buildout itself acts on and that have no
+ * 1.5.2 default: those of later releases (`abi-tag-eggs`,
+ * `allow-unknown-extras`, `eggs-directory-version`) and 1.5.2's pins for
+ * upgrading itself. zc.buildout reads them, so user defaults written for it
+ * set them without an "Unused options" warning; they mean nothing here.
+ */
+export const ZC_BUILDOUT_ONLY_OPTIONS = [
+  "abi-tag-eggs",
+  "allow-unknown-extras",
+  "eggs-directory-version",
+  "zc.buildout-version",
+  "setuptools-version",
+  "distribute-version",
+];
+
 /** `[buildout]` options holding paths relative to `directory`. */
 export const DIRECTORY_OPTIONS = [
   "bin-directory",

@@ -17,6 +17,7 @@ import {
   values,
 } from "./annotated.ts";
 import { defaultBuildoutOptions } from "./defaults.ts";
+import { withHomePaths } from "./home_paths.ts";
 import { update, updateSection } from "./merge.ts";
 import type { ConditionEvaluator, RawOption } from "./parse.ts";
 
@@ -65,6 +66,8 @@ export interface LoadRequest {
   assignments: Assignment[];
   /** Value of the `executable` default. */
   executable: string;
+  /** What a leading `~` of the cache and eggs directories stands for. */
+  home?: string;
 }
 
 const URL_PATTERN = /^[a-zA-Z0-9+.-]+:\/\//;
@@ -105,7 +108,7 @@ export async function loadConfig(
   if (
     request.userDefaults && source.readFile(request.userDefaults) !== undefined
   ) {
-    const own = await new Loader(source, override).load(
+    const own = await new Loader(source, override, request.home).load(
       dirname(request.userDefaults),
       request.userDefaults,
       new Map(buildout),
@@ -117,13 +120,19 @@ export async function loadConfig(
   // downloads of the project's configuration. A loader of its own: a URL
   // the user defaults extend too is downloaded again, into the project's
   // extends cache, as zc.buildout does.
-  const root = await new Loader(source, override, userDefaults).load(
+  const root = await new Loader(
+    source,
+    override,
+    request.home,
+    userDefaults,
+  ).load(
     isUrl(configFile) ? "" : dirname(configFile),
     configFile,
     new Map(data.get("buildout")),
   );
   update(data, root);
   update(data, commandLine);
+  data.set("buildout", withHomePaths(data.get("buildout")!, request.home));
   return data;
 }
 
@@ -198,6 +207,7 @@ class Loader {
   constructor(
     private readonly source: ConfigSource,
     private readonly override: AnnotatedSection,
+    private readonly home: string | undefined,
     private userDefaults?: ConfigData,
   ) {}
 
@@ -380,7 +390,10 @@ class Loader {
     download: AnnotatedSection,
   ): Promise<string> {
     if (isUrl(location)) {
-      return await this.source.readUrl(location, values(download));
+      return await this.source.readUrl(
+        location,
+        values(withHomePaths(download, this.home)),
+      );
     }
     const text = this.source.readFile(location);
     if (text === undefined && location.includes("${")) {

@@ -55,8 +55,9 @@ export async function fetchText(
   });
   let path: string;
   let isTemp: boolean;
+  let cached: string | undefined;
   try {
-    ({ path, isTemp } = await download.download(url));
+    ({ path, isTemp, cached } = await download.download(url));
   } catch (err) {
     if (err instanceof BodyTooLarge) throw tooLarge(url);
     // Offline, a URL not cached is missing as far as this run can tell.
@@ -74,7 +75,9 @@ export async function fetchText(
     throw err;
   }
   try {
-    return readConfigText(path, url);
+    const text = readConfigText(path, url);
+    if (cached) checkCachedCopy(text, url, cached);
+    return text;
   } catch (err) {
     if (err instanceof UserError) throw err;
     // A copy in the extends cache is the file to look at (its mode, owner).
@@ -92,5 +95,28 @@ export async function fetchText(
     );
   } finally {
     if (isTemp) removeTempFile(path);
+  }
+}
+
+/**
+ * Parses `text`, the extends-cache copy `cached` of `url`, to name that copy
+ * in the error: a copy zc.buildout (or a hand) put there may hold what the
+ * server once answered instead (a maintenance page), which no server fixes
+ * while offline or failing.
+ *
+ * @throws {UserError} the parse error, saying where the copy is.
+ */
+function checkCachedCopy(text: string, url: string, cached: string): void {
+  try {
+    parse(text, url, () => true);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    throw new UserError(
+      `${err.message} (read from ${
+        oneLine(clipped(cached))
+      }, its copy in the extends cache: run online while the server has ` +
+        "the file to replace it, or fix that copy)",
+      { cause: err },
+    );
   }
 }

@@ -8,12 +8,14 @@
  * values, a tab at the edge of a value's line) sends the whole file to the
  * general parser, so both readings agree; only such tabs, which the parser
  * would strip, are kept as the writers meant them.
- * An unterminated last line is dropped first.
+ * An unterminated last line is dropped first, unless an editor left it so
+ * (see {@link editedLastLine}).
  */
 import { HEADER, OPTION_NAME } from "../config/_plain_config.ts";
 import { parse } from "../config/parse.ts";
 import { firstBadLine } from "../config/text.ts";
 import { UserError } from "../errors.ts";
+import { words } from "../words.ts";
 
 /** Sections of a database file, values as written (still quoted). */
 export type DatabaseText = Map<string, Map<string, string>>;
@@ -98,8 +100,15 @@ export function readDatabaseText(
   // Buildout ends every write with a newline: an unterminated last line is
   // an append cut short by a crash (see database.ts), and is ignored; it
   // may end in half a character.
+  let last: string | undefined;
   if (bytes.length && bytes[bytes.length - 1] !== NEWLINE) {
-    bytes = bytes.subarray(0, bytes.lastIndexOf(NEWLINE) + 1);
+    const end = bytes.lastIndexOf(NEWLINE) + 1;
+    try {
+      last = UTF8.decode(bytes.subarray(end));
+    } catch {
+      // Half a character: cut short.
+    }
+    bytes = bytes.subarray(0, end);
   }
   // Not decoded with U+FFFD: a recorded path would silently name another
   // file, an option value would reinstall the part.
@@ -109,6 +118,7 @@ export function readDatabaseText(
   } catch {
     throw new UserError(`line ${firstBadLine(bytes)} is not UTF-8 text`);
   }
+  if (last !== undefined && editedLastLine(text, last)) text += last + "\n";
   // No path or value holds one: a recorded path with it would be skipped
   // when uninstalling, an option value with it would reinstall the part.
   const nul = text.indexOf("\0");
@@ -144,6 +154,29 @@ export function readDatabaseText(
     sections.set(tabs ? untab(name) : name, values);
   }
   return sections;
+}
+
+/**
+ * True when `line`, the unterminated last line after `text`, was saved so
+ * by an editor (as many do by default) rather than cut short by a crash:
+ * it continues a part's section, and the `[buildout]` section above that
+ * one lists the part. An append (see database.ts) adds the sections of
+ * parts that no `[buildout]` section above them lists yet, then a
+ * `[buildout]` section, so none of its lines is such a line.
+ */
+function editedLastLine(text: string, line: string): boolean {
+  // An option or a continuation line; a header is the start of an append.
+  if (!/^(?:[ \t]+\S|[^\s[#;][^=]*=)/.test(line)) return false;
+  const headers = [...text.matchAll(/^\[([^\s[\]]+)\][ \t]*$/gm)];
+  const own = headers.at(-1);
+  if (!own || own[1] === "buildout") return false;
+  for (let i = headers.length - 2; i >= 0; i--) {
+    if (headers[i][1] !== "buildout") continue;
+    const body = text.slice(headers[i].index!, headers[i + 1].index);
+    const parts = /^parts[ \t]*=(.*(?:\n[ \t].*)*)/m.exec(body);
+    return parts !== null && words(parts[1]).includes(own[1]);
+  }
+  return false;
 }
 
 // A tab that is not the first character of its line.

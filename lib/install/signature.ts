@@ -163,8 +163,8 @@ export function distributionSignature(
 /**
  * The project whose egg comes first in a signature zc.buildout wrote
  * (`hexagonit.recipe.download-1.7.1-py2.7.egg setuptools-44.1.1-py2.7.egg`:
- * the recipe's own distribution, then those it requires), lower-cased with
- * `_` for `-` as egg file names spell it; undefined for any other signature.
+ * the recipe's own distribution, then those it requires), as
+ * {@link eggProjectKey} spells it; undefined for any other signature.
  */
 export function zcBuildoutRecipeProject(signature: string): string | undefined {
   const first = signature.split(" ", 1)[0];
@@ -172,7 +172,11 @@ export function zcBuildoutRecipeProject(signature: string): string | undefined {
   return egg ? eggProjectKey(egg[1]) : undefined;
 }
 
-/** A project name as an egg file name spells it, lower-cased. */
+/**
+ * A project name with runs of `-`, `_` and `.` as one `-`, lower-cased (as
+ * PEP 503 compares names): eggs made from the wheels of setuptools 75.8.1
+ * and later spell `collective.recipe.template` `collective_recipe_template`.
+ */
 export function eggProjectKey(name: string): string {
-  return name.replace(/[^A-Za-z0-9.]+/g, "_").toLowerCase();
+  return name.replace(/[-_.]+/g, "-").toLowerCase();
 }

@@ -694,12 +694,20 @@ function pythonRecipeNote(pkg: string): string {
 
 /**
  * What an extension no location offers may be: zc.buildout's extensions
- * (`mr.developer`) are Python packages, which nothing can offer here.
+ * (`mr.developer`) are Python packages, which nothing can offer here. The
+ * work of buildout.dumppickedversions is built in, as in zc.buildout 2.
  */
 function pythonExtensionNote(name: string): string {
+  const builtIn = requirementKey(name) ===
+      requirementKey("buildout.dumppickedversions")
+    ? " Its work is built in, as in zc.buildout 2: set " +
+      "show-picked-versions = true, and update-versions-file = FILE for " +
+      "its dump-picked-versions-file."
+    : "";
   return `If '${clipped(name)}' is a zc.buildout extension (a Python ` +
     "package), remove it from extensions: this buildout cannot load " +
-    'Python; see the README\'s "Migrating a buildout zc.buildout built".';
+    'Python; see the README\'s "Migrating a buildout zc.buildout built".' +
+    builtIn;
 }
 
 /** ` (text)`, or nothing for empty `text`. */

@@ -625,6 +625,30 @@ Installing three.
   assert.equal(installed(sample), database("one", "two", "three"));
 });
 
+Deno.test("a last line an editor saved without a newline is read, as zc.buildout reads it", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one", "two"));
+  await runOk(sample);
+  // Edited by hand (to drop a part, say) in an editor that adds no final
+  // newline: the last line of "two" is whole.
+  sample.write(".installed.cfg", sample.cat(".installed.cfg").trimEnd());
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nUpdating one.\nUpdating two.\n",
+  );
+  sample.write("buildout.cfg", config("one", "two", "three"));
+  assert.equal(
+    await runOk(sample),
+    `Develop: '/sample-buildout/recipes'
+Updating one.
+Updating two.
+Installing three.
+`,
+  );
+  assert.equal(installed(sample), database("one", "two", "three"));
+});
+
 Deno.test("Ctrl-C while an archive unpacks leaves nothing in the parts directory", async () => {
   using sample = await sampleBuildout();
   // 200 MB of zeros: unpacking takes long enough to be interrupted.

@@ -420,3 +420,33 @@ Deno.test({
     );
   },
 });
+
+Deno.test("a cached copy that is not configuration (a page zc.buildout cached) is named by its path", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  sample.mkdir("cache");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nextends = ${s.url}base.cfg\nextends-cache = cache\n`,
+  );
+  // zc.buildout kept whatever the server answered with status 200.
+  sample.write(
+    "cache",
+    s.hashOf("base.cfg"),
+    "<html><body>Down for maintenance</body></html>\n",
+  );
+  const message = "While:\n  Initializing.\n" +
+    "Error: http://localhost/base.cfg, line 1: text before the first " +
+    "section header: '<html><body>Down for maintenance</body></html>' " +
+    `(read from /sample-buildout/cache/${s.hashOf("base.cfg")}, its copy ` +
+    "in the extends cache: run online while the server has the file to " +
+    "replace it, or fix that copy)\n";
+  assert.equal(await s.buildout("-o"), message);
+  // Online, the server's file replaces it.
+  s.serve("base.cfg", "[buildout]\nparts =\n");
+  assert.equal(await s.buildout(), "");
+  assert.equal(
+    sample.cat("cache", s.hashOf("base.cfg")),
+    "[buildout]\nparts =\n",
+  );
+});

@@ -7,8 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { BUILDOUT, type Sample, sampleBuildout } from "./harness.ts";
-import { pack, writePackage, writeTree } from "./recipe_fixtures.ts";
+import { md5Text, pack, writePackage, writeTree } from "./recipe_fixtures.ts";
 
 /** The eggs zc.buildout 2.x signs a part with, after the recipe's own. */
 const ZC_EGGS = "setuptools-44.1.1-py2.7.egg zc.buildout-2.13.8-py2.7.egg";
@@ -652,4 +653,156 @@ url = file://${d}/gone/hello-1.0.tar.gz
     "#!/bin/sh\necho built by zc.buildout\n",
   );
   assert.doesNotMatch(sample.cat(".installed.cfg"), /py2\.6\.egg/);
+});
+
+Deno.test("migrating: user defaults setting options only zc.buildout acts on draw no unused-option warning", async () => {
+  using sample = await sampleBuildout();
+  // What zc.buildout's docs put in ~/.buildout/default.cfg (abi-tag-eggs),
+  // later releases' options and 1.5.2's upgrade pins.
+  sample.mkdir(sample.home, ".buildout");
+  sample.write(
+    sample.home,
+    ".buildout",
+    "default.cfg",
+    `[buildout]
+abi-tag-eggs = true
+allow-unknown-extras = false
+eggs-directory-version = v5
+zc.buildout-version = < 3
+setuptools-version = < 45
+distribute-version = < 0.7
+`,
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(result.output, "");
+
+  // Any other option is still reported.
+  sample.write("buildout.cfg", "[buildout]\nparts =\nabi-tag-egs = true\n");
+  const typo = await sample.run();
+  assert.equal(typo.output, "Unused options for buildout: 'abi-tag-egs'.\n");
+});
+
+Deno.test("migrating: user defaults naming ~/ directories, as zc.buildout's docs write them, use those in the home directory", async () => {
+  using sample = await sampleBuildout();
+  const dot = join(sample.home, ".buildout");
+  // What zc.buildout left there: a configuration in its extends cache and
+  // a file in its download cache, each under the MD5 of its URL.
+  const base = "http://127.0.0.1:1/base.cfg";
+  const file = "http://127.0.0.1:1/data.txt";
+  writeTree(dot, {
+    "default.cfg": `[buildout]
+eggs-directory = ~/.buildout/eggs
+download-cache = ~/.buildout/download-cache
+extends-cache = ~/.buildout/extends-cache
+`,
+    [`extends-cache/${md5Text(base)}`]: "[buildout]\nparts = data\n",
+    [`download-cache/${md5Text(file)}`]: "cached by zc.buildout\n",
+  });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+extends = ${base}
+
+[data]
+recipe = hexagonit.recipe.download
+url = ${file}
+download-only = true
+`,
+  );
+  const result = await sample.run("-o");
+  assert.equal(result.code, 0, result.output);
+  assert.equal(sample.cat("parts/data/data.txt"), "cached by zc.buildout\n");
+  assert.equal(existsSync(sample.path("~")), false);
+
+  const annotated = await sample.run("annotate buildout");
+  assert.match(
+    annotated.stdout,
+    /\neggs-directory= \/home\/\.buildout\/eggs\n {4}\/home\/\.buildout\/default\.cfg\n/,
+  );
+});
+
+Deno.test("migrating: a part signed by an egg whose name setuptools spelt with underscores is updated, not installed again", async () => {
+  using sample = await sampleBuildout();
+  const d = sample.dir;
+  writeTree(d, { "etc/app.conf": "port 8080" });
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = conf
+
+[conf]
+recipe = collective.recipe.template
+input = inline:
+    port 8080
+output = \${buildout:directory}/etc/app.conf
+`,
+  );
+  // zc.buildout 4 made the recipe's egg from a wheel built by setuptools
+  // 75.8.1 or later, which names projects with underscores.
+  sample.write(
+    ".installed.cfg",
+    `[buildout]
+installed_develop_eggs = 
+parts = conf
+
+[conf]
+__buildout_installed__ = ${d}/etc/app.conf
+__buildout_signature__ = collective_recipe_template-3.1-py3.12.egg zc.buildout-4.1.4-py3.12.egg
+input = inline:
+\tport 8080
+output = ${d}/etc/app.conf
+recipe = collective.recipe.template
+`,
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(result.stdout, "Updating conf.\n");
+});
+
+Deno.test("migrating: a relative download-cache in user defaults, which zc.buildout 2 reads from their directory, is an error saying so", async () => {
+  using sample = await sampleBuildout();
+  writeTree(sample.home, {
+    ".buildout/default.cfg": "[buildout]\ndownload-cache = downloads\n",
+    ".buildout/downloads/dist/spam-1.0.tgz": "",
+  });
+  const result = await sample.run();
+  assert.equal(result.code, 1);
+  assert.equal(
+    result.stderr,
+    `While:
+  Initializing.
+Error: The specified download cache:
+'/sample-buildout/downloads'
+Doesn't exist.
+(/home/.buildout/default.cfg sets it to 'downloads', which zc.buildout 2 and later read as /home/.buildout/downloads, from that file's directory; here, as in zc.buildout 1.5.2, a relative path is from the buildout directory: write the absolute path)
+`,
+  );
+  // Set in the buildout's own files, it is read from there in both.
+  sample.write("buildout.cfg", "[buildout]\nparts =\ndownload-cache = cache\n");
+  const own = await sample.run("-U");
+  assert.equal(
+    own.stderr,
+    `While:
+  Initializing.
+Error: The specified download cache:
+'/sample-buildout/cache'
+Doesn't exist.
+`,
+  );
+});
+
+Deno.test("migrating: buildout.dumppickedversions in extensions is an error naming the options that do its work", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\nextensions = buildout.dumppickedversions\n" +
+      "dump-picked-versions-file = versions.cfg\n",
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    / remove it from extensions: .* Its work is built in, as in zc\.buildout 2: set show-picked-versions = true, and update-versions-file = FILE for its dump-picked-versions-file\.\n$/,
+  );
 });

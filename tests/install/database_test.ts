@@ -413,3 +413,31 @@ Deno.test({
     });
   },
 });
+
+Deno.test("an unterminated last line is read when an editor left it so, and dropped when an append was cut short", () => {
+  const plain = "[buildout]\nparts = a\n\n[a]\n__buildout_installed__ = /a\n";
+  const read = (text: string) =>
+    readDatabaseText(new TextEncoder().encode(text), "x.cfg");
+  // A part listed above: saved without a final newline.
+  assert.equal(read(plain + "recipe = r").get("a")?.get("recipe"), "r");
+  assert.equal(
+    read(plain.slice(0, -1) + "\n\t/b").get("a")?.get("__buildout_installed__"),
+    "/a\n/b",
+  );
+  // What an append leaves: a part no [buildout] above lists, then the list.
+  const torn = plain + "recipe = r\n\n[b]\n__buildout_installed__ = /b";
+  assert.equal(read(torn).get("b")?.has("__buildout_installed__"), false);
+  assert.equal(
+    read(plain + "recipe = r\n\n[buildout]\nparts = a b").get("buildout")
+      ?.get("parts"),
+    "a",
+  );
+  assert.equal(read(plain + "recipe = r\n\n[b").has("b"), false);
+  assert.equal(read(plain + "recipe = r\n\n[b]").has("b"), false);
+  // Half a character.
+  const bytes = new TextEncoder().encode(plain + "recipe = é");
+  assert.equal(
+    readDatabaseText(bytes.subarray(0, -1), "x.cfg").get("a")?.has("recipe"),
+    false,
+  );
+});
