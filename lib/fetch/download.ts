@@ -25,11 +25,14 @@ import {
   closeSync,
   cpSync,
   ftruncateSync,
+  lstatSync,
   mkdirSync,
   openSync,
+  readlinkSync,
   readSync,
   realpathSync,
   renameSync,
+  statSync,
   writeSync,
 } from "node:fs";
 import { basename, join, resolve } from "node:path";
@@ -37,7 +40,13 @@ import process from "node:process";
 import { clipped, fsReason, UserError } from "../errors.ts";
 import { urlPath } from "./url_path.ts";
 import { fileUrlPath } from "./file_url.ts";
-import { exists, isDirectory, isFile, specialFile } from "../fs_kinds.ts";
+import {
+  exists,
+  isDirectory,
+  isFile,
+  specialFile,
+  specialKind,
+} from "../fs_kinds.ts";
 import { pyRepr } from "../pyrepr.ts";
 import {
   effectiveLevel,
@@ -202,6 +211,12 @@ export class Download {
       );
     }
     const cacheDir = this.cacheDir!;
+    const cached = join(cacheDir, this.filename(url));
+    // Checked before the namespace is made: a cache on a read-only mount
+    // missing one names the URL it lacks, not the directory.
+    if (this.offline && localPath(url) === undefined && !isFile(cached)) {
+      throw offlineMiss(url, cached);
+    }
     if (!isDirectory(cacheDir)) {
       try {
         // Recursive: another run may be creating it at the same moment.
@@ -215,7 +230,6 @@ export class Download {
       }
     }
     sweepAbandoned(cacheDir);
-    const cached = join(cacheDir, this.filename(url));
     this.logger.debug(`Searching cache at ${cacheDir}`);
     if (!isFile(cached)) {
       this.logger.debug(`Cache miss; will cache ${url} as ${cached}`);
@@ -470,6 +484,58 @@ function localPath(url: string): string | undefined {
   if (scheme.toLowerCase() !== "file") return undefined;
   if (/^file:\/\//i.test(url) || /^file:\//i.test(url)) return fileUrlPath(url);
   return url.slice("file:".length);
+}
+
+/**
+ * The error for `url`, offline, whose cached copy `cached` is no file to
+ * use: the reference's when nothing is there, else one naming what stands
+ * in its place (a directory, a link whose target moved away, a path that
+ * cannot be looked at), which a plain "offline" would hide.
+ */
+function offlineMiss(url: string, cached: string): UserError {
+  const offline = `Couldn't download ${clipped(url, pyRepr)} in offline mode`;
+  const found = whatStandsAt(cached);
+  if (found === undefined) return new OfflineError(url, `${offline}.`);
+  return new UserError(
+    `${offline}: its cached copy ${clipped(cached, pyRepr)} ${found}`,
+  );
+}
+
+const REMEDY = " (remove it, then run with network to download it again)";
+
+/**
+ * What is at `path` in words, for a path that is no readable file;
+ * undefined when nothing is there.
+ */
+function whatStandsAt(path: string): string | undefined {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    return `cannot be looked at: ${fsReason(err)}`;
+  }
+  if (stat.isSymbolicLink()) {
+    let target;
+    try {
+      target = statSync(path, { throwIfNoEntry: false });
+    } catch (err) {
+      return `is a symbolic link that cannot be followed: ${
+        fsReason(err)
+      }${REMEDY}`;
+    }
+    if (target === undefined) {
+      return `is a symbolic link to ${
+        clipped(readlinkSync(path), pyRepr)
+      }, which does not exist${REMEDY}`;
+    }
+    stat = target;
+  }
+  const kind = stat.isDirectory()
+    ? "directory"
+    : specialKind(stat) ?? "special file";
+  return `is a ${kind}, not a file${REMEDY}`;
 }
 
 function safeUrl(url: string): URL | undefined {
