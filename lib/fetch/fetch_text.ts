@@ -25,7 +25,8 @@ import { removeTempFile } from "./temp_files.ts";
  *   `Error downloading extends for URL URL: reason`,
  *   a {@link UrlNotFound} when the server has no such file (404, 410),
  *   offline when the URL is not cached (the message saying so), or when a
- *   `file:` URL names none.
+ *   `file:` URL names none. A cached copy used that does not read as
+ *   configuration is named in the error, with what to do about it.
  */
 export async function fetchText(
   url: string,
@@ -55,8 +56,9 @@ export async function fetchText(
   });
   let path: string;
   let isTemp: boolean;
+  let cachedCopy: string | undefined;
   try {
-    ({ path, isTemp } = await download.download(url));
+    ({ path, isTemp, cached: cachedCopy } = await download.download(url));
   } catch (err) {
     if (err instanceof BodyTooLarge) throw tooLarge(url);
     // Offline, a URL not cached is missing as far as this run can tell.
@@ -74,8 +76,19 @@ export async function fetchText(
     throw err;
   }
   try {
-    return readConfigText(path, url);
+    const text = readConfigText(path, url);
+    // The server's copy was checked on arrival; one used from the cache
+    // (offline, the server failing) that does not read is damaged there.
+    if (cachedCopy !== undefined) parse(text, url, () => true);
+    return text;
   } catch (err) {
+    if (err instanceof UserError && cachedCopy !== undefined) {
+      err.message = oneLine(
+        `${err.message} (read from its extends-cache copy ${
+          clipped(cachedCopy)
+        }: remove that copy, then run with network to download it again)`,
+      );
+    }
     if (err instanceof UserError) throw err;
     // A copy in the extends cache is the file to look at (its mode, owner).
     const cached = !isTemp && !/^file:/i.test(url);

@@ -6,7 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, readdirSync, renameSync } from "node:fs";
+import { Buffer } from "node:buffer";
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { asNobody, giveToNobody, nobodySkipReason } from "./as_nobody.ts";
 import {
@@ -344,6 +351,41 @@ Error: http://localhost/base.cfg, line 1: text before the first section header: 
   );
   assert.deepEqual(sample.ls("cache2"), []);
   s.assertNoTemporaries();
+});
+
+Deno.test("a damaged extends-cache copy used offline is named, and an online run replaces it", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  sample.mkdir("cache");
+  s.serve("base.cfg", "[buildout]\nparts =\nfoo = bar\n");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nextends = ${s.url}base.cfg\nextends-cache = cache\n`,
+  );
+  assert.match(await s.buildout("annotate"), /^foo= bar$/m);
+  const copy = `/sample-buildout/cache/${s.hashOf("base.cfg")}`;
+  const named = ` (read from its extends-cache copy ${copy}: remove that ` +
+    "copy, then run with network to download it again)\n";
+  // Cut short by a full disk, or damaged by hand.
+  sample.write("cache", s.hashOf("base.cfg"), "[buildout]\nparts =\nfo");
+  assert.equal(
+    await s.buildout("-o annotate"),
+    "While:\n  Initializing.\nError: http://localhost/base.cfg, line 3: " +
+      "'fo': not an option, section header or continuation line" + named,
+  );
+  writeFileSync(
+    sample.path("cache", s.hashOf("base.cfg")),
+    Buffer.from("[buildout]\nfoo = \xff\n", "latin1"),
+  );
+  assert.equal(
+    sample.normalize((await sample.run("-o annotate")).stderr)
+      .replaceAll(s.url, "http://localhost/"),
+    "While:\n  Initializing.\nError: http://localhost/base.cfg, line 2: " +
+      "not UTF-8 text" + named,
+  );
+  // Online, the server's copy replaces it.
+  assert.match(await s.buildout("annotate"), /^foo= bar$/m);
+  assert.match(await s.buildout("-o annotate"), /^foo= bar$/m);
 });
 
 Deno.test("a URL both the user defaults and the project extend fills both caches", async () => {
