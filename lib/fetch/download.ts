@@ -22,7 +22,9 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import {
+  accessSync,
   closeSync,
+  constants,
   cpSync,
   ftruncateSync,
   lstatSync,
@@ -88,8 +90,9 @@ export type DownloadSettings =
   & {
     http?: Partial<HttpSettings>;
     /**
-     * Checks a complete download before it replaces a cached copy; what
-     * it throws keeps the copy (in fall-back mode the copy is then used).
+     * Checks a complete download before it is used or replaces a cached
+     * copy; what it throws keeps the copy (in fall-back mode the copy is
+     * then used).
      */
     accept?: (path: string) => void;
   };
@@ -178,12 +181,9 @@ export class Download {
     }
     const expected = expectedSums(request);
     if (this.downloadCache !== undefined) {
-      const { cached, stored } = await this.downloadCached(url, expected);
+      const result = await this.downloadCached(url, expected, request.path);
       if (localPath(url) === undefined) cachedUrls.add(url);
-      const path = locateAt(cached, request.path);
-      return stored
-        ? { path, isTemp: false, stored: cached }
-        : { path, isTemp: false, cached };
+      return result;
     }
     return await this.fetch(url, expected, request.path);
   }
@@ -196,11 +196,15 @@ export class Download {
     return md5Hex(url);
   }
 
-  /** The cached copy of `url`; `stored` when this call fetched it. */
+  /**
+   * `url` through the cache, copied to `path` when given: `stored` when
+   * this call fetched the cached copy, `cached` when it found it.
+   */
   private async downloadCached(
     url: string,
     expected: ExpectedSums,
-  ): Promise<{ cached: string; stored: boolean }> {
+    path: string | undefined,
+  ): Promise<DownloadResult> {
     const root = this.downloadCache!;
     if (!isDirectory(root)) {
       throw new UserError(
@@ -234,12 +238,16 @@ export class Download {
     if (!isFile(cached)) {
       this.logger.debug(`Cache miss; will cache ${url} as ${cached}`);
       await this.fetch(url, expected, cached);
-      return { cached, stored: true };
+      return { path: locateAt(cached, path), isTemp: false, stored: cached };
     }
     if (this.fallback) {
+      // A cache this user cannot refresh (another user's, a read-only
+      // mount) must not hide what the server has now behind its old copy.
+      const refresh = writable(cacheDir);
       try {
+        if (!refresh) return await this.fetch(url, expected, path);
         await this.fetch(url, expected, cached);
-        return { cached, stored: true };
+        return { path: locateAt(cached, path), isTemp: false, stored: cached };
       } catch (err) {
         if (err instanceof ChecksumError) throw err;
         this.logger.debug(`Using the cached copy of ${url}: ${message(err)}`);
@@ -254,7 +262,7 @@ export class Download {
       );
     }
     this.logger.debug(`Using cache file ${cached}`);
-    return { cached, stored: false };
+    return { path: locateAt(cached, path), isTemp: false, cached };
   }
 
   /**
@@ -308,8 +316,8 @@ export class Download {
           `${mismatch} checksum mismatch downloading ${pyRepr(url)}`,
         );
       }
-      if (target === undefined) return { path: temp, isTemp: true };
       this.accept?.(temp);
+      if (target === undefined) return { path: temp, isTemp: true };
       renameInto(temp, target);
       return { path: target, isTemp: false };
     } catch (err) {
@@ -565,6 +573,16 @@ function renameInto(temp: string, target: string): void {
     throw writeError(target, err);
   }
   untrackTempFile(temp);
+}
+
+/** Whether this user may create files in `dir`. */
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function samePath(a: string, b: string): boolean {

@@ -462,3 +462,33 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "online, an extends cache the user may not write does not hide the server's current copy" +
+    (nobodySkipReason ? ` (skipped: ${nobodySkipReason})` : ""),
+  ignore: nobodySkipReason !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    await using s = await new Session(sample).start();
+    // Filled by root, read by a service user (or a read-only mount).
+    const cache = sample.tmpdir("cache");
+    s.serve("base.cfg", "[buildout]\nparts =\nfoo = old\n");
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nextends = ${s.url}base.cfg\nextends-cache = ${cache}\n`,
+    );
+    assert.match(await s.buildout("annotate"), /^foo= old$/m);
+    giveToNobody(sample);
+    s.serve("base.cfg", "[buildout]\nparts =\nfoo = new\n");
+    let result = await asNobody(sample, "annotate");
+    assert.match(result.stdout, /^foo= new$/m);
+    assert.equal(result.code, 0, result.output);
+    // A server failing still falls back to the cached copy.
+    s.serve("base.cfg", "<html>\n<body>Down for maintenance</body>\n");
+    result = await asNobody(sample, "annotate");
+    assert.match(result.stdout, /^foo= old$/m);
+    assert.deepEqual(readdirSync(cache), [s.hashOf("base.cfg")]);
+    assert.deepEqual(readdirSync(sample.runTmpdir), []);
+  },
+});
