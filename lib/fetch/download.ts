@@ -61,7 +61,12 @@ import type {
   DownloadResult,
   RecipeLogger,
 } from "../recipe/api.ts";
-import { ChecksumError, DownloadError, OfflineError } from "./errors.ts";
+import {
+  ChecksumError,
+  DownloadError,
+  OfflineError,
+  REFETCH_REMEDY,
+} from "./errors.ts";
 import {
   type BodySink,
   httpGet,
@@ -509,7 +514,7 @@ function offlineMiss(url: string, cached: string): UserError {
   );
 }
 
-const REMEDY = " (remove it, then run with network to download it again)";
+const REMEDY = ` (${REFETCH_REMEDY})`;
 
 /**
  * What is at `path` in words, for a path that is no readable file;

@@ -11,7 +11,12 @@ import { parse } from "../config/parse.ts";
 import { MAX_CONFIG_BYTES, readConfigText, tooLarge } from "../config/text.ts";
 import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { Download, type OptionSource, silentLogger } from "./download.ts";
-import { BodyTooLarge, DownloadError, OfflineError } from "./errors.ts";
+import {
+  BodyTooLarge,
+  DownloadError,
+  OfflineError,
+  REFETCH_REMEDY,
+} from "./errors.ts";
 import { removeTempFile } from "./temp_files.ts";
 
 /**
@@ -86,7 +91,7 @@ export async function fetchText(
       err.message = oneLine(
         `${err.message} (read from its extends-cache copy ${
           clipped(cachedCopy)
-        }: remove that copy, then run with network to download it again)`,
+        }: ${REFETCH_REMEDY})`,
       );
     }
     if (err instanceof UserError) throw err;

@@ -364,8 +364,8 @@ Deno.test("a damaged extends-cache copy used offline is named, and an online run
   );
   assert.match(await s.buildout("annotate"), /^foo= bar$/m);
   const copy = `/sample-buildout/cache/${s.hashOf("base.cfg")}`;
-  const named = ` (read from its extends-cache copy ${copy}: remove that ` +
-    "copy, then run with network to download it again)\n";
+  const named = ` (read from its extends-cache copy ${copy}: remove it, ` +
+    "then run with network to download it again)\n";
   // Cut short by a full disk, or damaged by hand.
   sample.write("cache", s.hashOf("base.cfg"), "[buildout]\nparts =\nfo");
   assert.equal(
