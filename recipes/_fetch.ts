@@ -6,6 +6,7 @@
 import { resolve } from "node:path";
 import { clipped } from "../lib/errors.ts";
 import { ArchiveError, DamagedArchive } from "../lib/fetch/archive/errors.ts";
+import { REFETCH_REMEDY } from "../lib/fetch/errors.ts";
 import type { DownloadOptions, RecipeBuildout } from "../lib/recipe/api.ts";
 import { removeTree } from "./_paths.ts";
 
@@ -47,7 +48,9 @@ export async function withDownload<T>(
         // A copy put there by an earlier run or by hand: the user must know
         // which download it is before removing it. (Not for a destination
         // that refused the files: the archive is not to blame.)
-        err.message += ` (downloaded from ${clipped(url)})`;
+        err.message += ` (downloaded from ${clipped(url)}${
+          err instanceof DamagedArchive ? `; ${REFETCH_REMEDY}` : ""
+        })`;
       }
     }
     throw err;

@@ -5,13 +5,15 @@
  * cache's `dist` namespace, unpacking through the archive module. An
  * archive this run put in the cache that does not unpack is removed from
  * it again: a body cut off without a Content-Length looks complete, and a
- * cached copy would be used, and fail, on every later run.
+ * cached copy would be used, and fail, on every later run. One an earlier
+ * run (or a copy by hand) left there stays, its error saying what to do.
  */
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Options } from "../buildout.ts";
 import { extractToNewDirectory } from "../fetch/archive.ts";
-import { ArchiveError } from "../fetch/archive/errors.ts";
+import { ArchiveError, DamagedArchive } from "../fetch/archive/errors.ts";
 import { DIST_NAMESPACE, Download } from "../fetch/download.ts";
+import { REFETCH_REMEDY } from "../fetch/errors.ts";
 import { hostAllowed, httpSettings } from "../fetch/http.ts";
 import { logger } from "../log.ts";
 import type { RecipeLogger } from "../recipe/api.ts";
@@ -35,6 +37,9 @@ export function distTransport(main: Options): DistTransport {
     logger: quiet,
   });
   const http = httpSettings(main);
+  const cacheDir = download.cacheDir;
+  const inCache = (archive: string) =>
+    cacheDir !== undefined && dirname(resolve(archive)) === cacheDir;
   // Archives this run stored in the download cache.
   const stored = new Set<string>();
   return {
@@ -51,6 +56,8 @@ export function distTransport(main: Options): DistTransport {
       } catch (err) {
         if (err instanceof ArchiveError && stored.delete(resolve(archive))) {
           removePath(archive, { force: true });
+        } else if (err instanceof DamagedArchive && inCache(archive)) {
+          err.message += ` (in the download cache: ${REFETCH_REMEDY})`;
         }
         throw err;
       }

@@ -259,7 +259,15 @@ function detectFormat(archive: string): ArchiveFormat {
   if (special) {
     throw new ArchiveError(archive, `it is a ${special}, not a file`);
   }
-  const format = detect(archive);
+  let format;
+  try {
+    format = detect(archive);
+  } catch (err) {
+    if (!isSystemError(err)) throw err;
+    // The archive refuses to be read (a cache file of another user, a
+    // failing disk): the destination, named otherwise, is not to blame.
+    throw new UserError(oneLine(`Couldn't read ${archive}: ${fsReason(err)}`));
+  }
   if (format === undefined) {
     throw new DamagedArchive(
       archive,

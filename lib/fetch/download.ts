@@ -22,14 +22,19 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import {
+  accessSync,
   closeSync,
+  constants,
   cpSync,
   ftruncateSync,
+  lstatSync,
   mkdirSync,
   openSync,
+  readlinkSync,
   readSync,
   realpathSync,
   renameSync,
+  statSync,
   writeSync,
 } from "node:fs";
 import { basename, join, resolve } from "node:path";
@@ -37,7 +42,13 @@ import process from "node:process";
 import { clipped, fsReason, UserError } from "../errors.ts";
 import { urlPath } from "./url_path.ts";
 import { localPath } from "./local_path.ts";
-import { exists, isDirectory, isFile, specialFile } from "../fs_kinds.ts";
+import {
+  exists,
+  isDirectory,
+  isFile,
+  specialFile,
+  specialKind,
+} from "../fs_kinds.ts";
 import { pyRepr } from "../pyrepr.ts";
 import {
   effectiveLevel,
@@ -50,7 +61,12 @@ import type {
   DownloadResult,
   RecipeLogger,
 } from "../recipe/api.ts";
-import { ChecksumError, DownloadError, OfflineError } from "./errors.ts";
+import {
+  ChecksumError,
+  DownloadError,
+  OfflineError,
+  REFETCH_REMEDY,
+} from "./errors.ts";
 import {
   type BodySink,
   httpGet,
@@ -79,8 +95,9 @@ export type DownloadSettings =
   & {
     http?: Partial<HttpSettings>;
     /**
-     * Checks a complete download before it replaces a cached copy; what
-     * it throws keeps the copy (in fall-back mode the copy is then used).
+     * Checks a complete download before it is used or replaces a cached
+     * copy; what it throws keeps the copy (in fall-back mode the copy is
+     * then used).
      */
     accept?: (path: string) => void;
   };
@@ -175,16 +192,14 @@ export class Download {
     }
     const expected = expectedSums(request);
     if (this.downloadCache !== undefined) {
-      const { cached, stored } = await this.downloadCached(
+      const result = await this.downloadCached(
         url,
         expected,
+        request.path,
         request.alternateUrl,
       );
       if (localPath(url) === undefined) cachedUrls.add(url);
-      const path = locateAt(cached, request.path);
-      return stored
-        ? { path, isTemp: false, stored: cached }
-        : { path, isTemp: false, cached };
+      return result;
     }
     return await this.fetch(
       url,
@@ -202,12 +217,16 @@ export class Download {
     return md5Hex(url);
   }
 
-  /** The cached copy of `url`; `stored` when this call fetched it. */
+  /**
+   * `url` through the cache, copied to `path` when given: `stored` when
+   * this call fetched the cached copy, `cached` when it found it.
+   */
   private async downloadCached(
     url: string,
     expected: ExpectedSums,
+    path: string | undefined,
     alternate: string | undefined,
-  ): Promise<{ cached: string; stored: boolean }> {
+  ): Promise<DownloadResult> {
     const root = this.downloadCache!;
     if (!isDirectory(root)) {
       throw new UserError(
@@ -218,6 +237,12 @@ export class Download {
       );
     }
     const cacheDir = this.cacheDir!;
+    const cached = join(cacheDir, this.filename(url));
+    // Checked before the namespace is made: a cache on a read-only mount
+    // missing one names the URL it lacks, not the directory.
+    if (this.offline && localPath(url) === undefined && !isFile(cached)) {
+      throw offlineMiss(url, cached);
+    }
     if (!isDirectory(cacheDir)) {
       try {
         // Recursive: another run may be creating it at the same moment.
@@ -231,17 +256,20 @@ export class Download {
       }
     }
     sweepAbandoned(cacheDir);
-    const cached = join(cacheDir, this.filename(url));
     this.logger.debug(`Searching cache at ${cacheDir}`);
     if (!isFile(cached)) {
       this.logger.debug(`Cache miss; will cache ${url} as ${cached}`);
       await this.fetch(url, expected, cached, alternate);
-      return { cached, stored: true };
+      return { path: locateAt(cached, path), isTemp: false, stored: cached };
     }
     if (this.fallback) {
+      // A cache this user cannot refresh (another user's, a read-only
+      // mount) must not hide what the server has now behind its old copy.
+      const refresh = writable(cacheDir);
       try {
+        if (!refresh) return await this.fetch(url, expected, path, alternate);
         await this.fetch(url, expected, cached, alternate);
-        return { cached, stored: true };
+        return { path: locateAt(cached, path), isTemp: false, stored: cached };
       } catch (err) {
         if (err instanceof ChecksumError) throw err;
         this.logger.debug(`Using the cached copy of ${url}: ${message(err)}`);
@@ -256,7 +284,7 @@ export class Download {
       );
     }
     this.logger.debug(`Using cache file ${cached}`);
-    return { cached, stored: false };
+    return { path: locateAt(cached, path), isTemp: false, cached };
   }
 
   /**
@@ -331,8 +359,8 @@ export class Download {
           `${mismatch} checksum mismatch downloading ${pyRepr(url)}`,
         );
       }
-      if (target === undefined) return { path: temp, isTemp: true };
       this.accept?.(temp);
+      if (target === undefined) return { path: temp, isTemp: true };
       renameInto(temp, target);
       return { path: target, isTemp: false };
     } catch (err) {
@@ -500,6 +528,58 @@ const STDERR = {
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]+:/;
 const CONTROL = /\p{Cc}/u;
 
+/**
+ * The error for `url`, offline, whose cached copy `cached` is no file to
+ * use: the reference's when nothing is there, else one naming what stands
+ * in its place (a directory, a link whose target moved away, a path that
+ * cannot be looked at), which a plain "offline" would hide.
+ */
+function offlineMiss(url: string, cached: string): UserError {
+  const offline = `Couldn't download ${clipped(url, pyRepr)} in offline mode`;
+  const found = whatStandsAt(cached);
+  if (found === undefined) return new OfflineError(url, `${offline}.`);
+  return new UserError(
+    `${offline}: its cached copy ${clipped(cached, pyRepr)} ${found}`,
+  );
+}
+
+const REMEDY = ` (${REFETCH_REMEDY})`;
+
+/**
+ * What is at `path` in words, for a path that is no readable file;
+ * undefined when nothing is there.
+ */
+function whatStandsAt(path: string): string | undefined {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    return `cannot be looked at: ${fsReason(err)}`;
+  }
+  if (stat.isSymbolicLink()) {
+    let target;
+    try {
+      target = statSync(path, { throwIfNoEntry: false });
+    } catch (err) {
+      return `is a symbolic link that cannot be followed: ${
+        fsReason(err)
+      }${REMEDY}`;
+    }
+    if (target === undefined) {
+      return `is a symbolic link to ${
+        clipped(readlinkSync(path), pyRepr)
+      }, which does not exist${REMEDY}`;
+    }
+    stat = target;
+  }
+  const kind = stat.isDirectory()
+    ? "directory"
+    : specialKind(stat) ?? "special file";
+  return `is a ${kind}, not a file${REMEDY}`;
+}
+
 function safeUrl(url: string): URL | undefined {
   try {
     return new URL(url);
@@ -527,6 +607,16 @@ function renameInto(temp: string, target: string): void {
     throw writeError(target, err);
   }
   untrackTempFile(temp);
+}
+
+/** Whether this user may create files in `dir`. */
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function samePath(a: string, b: string): boolean {

@@ -50,3 +50,10 @@ export class OfflineError extends UserError {
     this.name = "OfflineError";
   }
 }
+
+/**
+ * What to do about a damaged copy in a download or extends cache: the
+ * cache keeps it (the user decides), and every run would use it again.
+ */
+export const REFETCH_REMEDY =
+  "remove it, then run with network to download it again";

@@ -11,7 +11,12 @@ import { parse } from "../config/parse.ts";
 import { MAX_CONFIG_BYTES, readConfigText, tooLarge } from "../config/text.ts";
 import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { Download, type OptionSource, silentLogger } from "./download.ts";
-import { BodyTooLarge, DownloadError, OfflineError } from "./errors.ts";
+import {
+  BodyTooLarge,
+  DownloadError,
+  OfflineError,
+  REFETCH_REMEDY,
+} from "./errors.ts";
 import { removeTempFile } from "./temp_files.ts";
 
 /**
@@ -25,7 +30,8 @@ import { removeTempFile } from "./temp_files.ts";
  *   `Error downloading extends for URL URL: reason`,
  *   a {@link UrlNotFound} when the server has no such file (404, 410),
  *   offline when the URL is not cached (the message saying so), or when a
- *   `file:` URL names none.
+ *   `file:` URL names none. A cached copy used that does not read as
+ *   configuration is named in the error, with what to do about it.
  */
 export async function fetchText(
   url: string,
@@ -55,9 +61,9 @@ export async function fetchText(
   });
   let path: string;
   let isTemp: boolean;
-  let cached: string | undefined;
+  let cachedCopy: string | undefined;
   try {
-    ({ path, isTemp, cached } = await download.download(url));
+    ({ path, isTemp, cached: cachedCopy } = await download.download(url));
   } catch (err) {
     if (err instanceof BodyTooLarge) throw tooLarge(url);
     // Offline, a URL not cached is missing as far as this run can tell.
@@ -76,9 +82,18 @@ export async function fetchText(
   }
   try {
     const text = readConfigText(path, url);
-    if (cached) checkCachedCopy(text, url, cached);
+    // The server's copy was checked on arrival; one used from the cache
+    // (offline, the server failing) that does not read is damaged there.
+    if (cachedCopy !== undefined) parse(text, url, () => true);
     return text;
   } catch (err) {
+    if (err instanceof UserError && cachedCopy !== undefined) {
+      err.message = oneLine(
+        `${err.message} (read from its extends-cache copy ${
+          clipped(cachedCopy)
+        }: ${REFETCH_REMEDY})`,
+      );
+    }
     if (err instanceof UserError) throw err;
     // A copy in the extends cache is the file to look at (its mode, owner).
     const cached = !isTemp && !/^file:/i.test(url);
@@ -95,28 +110,5 @@ export async function fetchText(
     );
   } finally {
     if (isTemp) removeTempFile(path);
-  }
-}
-
-/**
- * Parses `text`, the extends-cache copy `cached` of `url`, to name that copy
- * in the error: a copy zc.buildout (or a hand) put there may hold what the
- * server once answered instead (a maintenance page), which no server fixes
- * while offline or failing.
- *
- * @throws {UserError} the parse error, saying where the copy is.
- */
-function checkCachedCopy(text: string, url: string, cached: string): void {
-  try {
-    parse(text, url, () => true);
-  } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    throw new UserError(
-      `${err.message} (read from ${
-        oneLine(clipped(cached))
-      }, its copy in the extends cache: run online while the server has ` +
-        "the file to replace it, or fix that copy)",
-      { cause: err },
-    );
   }
 }

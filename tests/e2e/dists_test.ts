@@ -1547,7 +1547,7 @@ recipe = spam
   }
 });
 
-Deno.test("a cached archive from an earlier run that does not unpack is named by its path and kept", async () => {
+Deno.test("a cached archive from an earlier run that does not unpack is named by its path, with what to do, and kept", async () => {
   using sample = await sampleBuildout();
   const links = sample.tmpdir("links");
   await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", "v1"));
@@ -1570,7 +1570,9 @@ recipe = spam
       sample,
       "",
       "Couldn't extract /sample-buildout/cache/dist/spam-1.tgz: not a " +
-        "recognized archive (tar, tar.gz, tar.bz2, tar.xz, tar.lz or zip)",
+        "recognized archive (tar, tar.gz, tar.bz2, tar.xz, tar.lz or zip) " +
+        "(in the download cache: remove it, then run with network to " +
+        "download it again)",
     );
     assert.equal(sample.cat("cache/dist/spam-1.tgz"), "not gzip data");
   } finally {

@@ -11,7 +11,16 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  statSync,
+  symlinkSync,
+} from "node:fs";
 import type { ServerResponse } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -434,6 +443,48 @@ fetch: /cache/foo.txt false "This is a foo text."
     /Error: Error downloading http:\/\/localhost\/other.txt: HTTP Error 404: Not Found/,
   );
   assert.deepEqual(s.server.requests, ["/other.txt"]);
+});
+
+Deno.test("offline, what stands where a cached copy should be is named, and a miss writes nothing to the cache", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  const cache = sample.tmpdir("cache");
+  const copy = join(cache, "foo.txt");
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, `download-cache = ${cache}`),
+  );
+  const offline = "Couldn't download 'http://localhost/foo.txt' in offline " +
+    "mode: its cached copy '/cache/foo.txt'";
+  const remedy = " (remove it, then run with network to download it again)";
+  mkdirSync(copy);
+  await s.expectError(`${offline} is a directory, not a file${remedy}`, "-o");
+  rmdirSync(copy);
+  // A link made relative to a cache's old place, dangling once it moved.
+  symlinkSync("../old-cache/foo.txt", copy);
+  await s.expectError(
+    `${offline} is a symbolic link to '../old-cache/foo.txt', which does ` +
+      `not exist${remedy}`,
+    "-o",
+  );
+  assert.equal(readlinkSync(copy), "../old-cache/foo.txt");
+  // Online, the download replaces the link: later runs are not poisoned.
+  await s.run();
+  assert.equal(readFileSync(copy, "utf8"), "This is a foo text.");
+  assert.deepEqual(s.server.requests, ["/foo.txt"]);
+  // A namespace the cache lacks is not created offline (the cache may be
+  // a read-only mount): the error names the URL missing.
+  s.server.requests.length = 0;
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}other.txt`, `download-cache = ${cache}`, "namespace = ns"),
+  );
+  await s.expectError(
+    "Couldn't download 'http://localhost/other.txt' in offline mode.",
+    "-o",
+  );
+  assert.deepEqual(readdirSync(cache), ["foo.txt"]);
+  assert.deepEqual(s.server.requests, []);
 });
 
 Deno.test({

@@ -6,7 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, readdirSync, renameSync } from "node:fs";
+import { Buffer } from "node:buffer";
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { asNobody, giveToNobody, nobodySkipReason } from "./as_nobody.ts";
 import {
@@ -346,6 +353,41 @@ Error: http://localhost/base.cfg, line 1: text before the first section header: 
   s.assertNoTemporaries();
 });
 
+Deno.test("a damaged extends-cache copy used offline is named, and an online run replaces it", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  sample.mkdir("cache");
+  s.serve("base.cfg", "[buildout]\nparts =\nfoo = bar\n");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nextends = ${s.url}base.cfg\nextends-cache = cache\n`,
+  );
+  assert.match(await s.buildout("annotate"), /^foo= bar$/m);
+  const copy = `/sample-buildout/cache/${s.hashOf("base.cfg")}`;
+  const named = ` (read from its extends-cache copy ${copy}: remove it, ` +
+    "then run with network to download it again)\n";
+  // Cut short by a full disk, or damaged by hand.
+  sample.write("cache", s.hashOf("base.cfg"), "[buildout]\nparts =\nfo");
+  assert.equal(
+    await s.buildout("-o annotate"),
+    "While:\n  Initializing.\nError: http://localhost/base.cfg, line 3: " +
+      "'fo': not an option, section header or continuation line" + named,
+  );
+  writeFileSync(
+    sample.path("cache", s.hashOf("base.cfg")),
+    Buffer.from("[buildout]\nfoo = \xff\n", "latin1"),
+  );
+  assert.equal(
+    sample.normalize((await sample.run("-o annotate")).stderr)
+      .replaceAll(s.url, "http://localhost/"),
+    "While:\n  Initializing.\nError: http://localhost/base.cfg, line 2: " +
+      "not UTF-8 text" + named,
+  );
+  // Online, the server's copy replaces it.
+  assert.match(await s.buildout("annotate"), /^foo= bar$/m);
+  assert.match(await s.buildout("-o annotate"), /^foo= bar$/m);
+});
+
 Deno.test("a URL both the user defaults and the project extend fills both caches", async () => {
   using sample = await sampleBuildout();
   await using s = await new Session(sample).start();
@@ -438,9 +480,9 @@ Deno.test("a cached copy that is not configuration (a page zc.buildout cached) i
   const message = "While:\n  Initializing.\n" +
     "Error: http://localhost/base.cfg, line 1: text before the first " +
     "section header: '<html><body>Down for maintenance</body></html>' " +
-    `(read from /sample-buildout/cache/${s.hashOf("base.cfg")}, its copy ` +
-    "in the extends cache: run online while the server has the file to " +
-    "replace it, or fix that copy)\n";
+    "(read from its extends-cache copy " +
+    `/sample-buildout/cache/${s.hashOf("base.cfg")}: remove it, then run ` +
+    "with network to download it again)\n";
   assert.equal(await s.buildout("-o"), message);
   // Online, the server's file replaces it.
   s.serve("base.cfg", "[buildout]\nparts =\n");
@@ -449,4 +491,34 @@ Deno.test("a cached copy that is not configuration (a page zc.buildout cached) i
     sample.cat("cache", s.hashOf("base.cfg")),
     "[buildout]\nparts =\n",
   );
+});
+
+Deno.test({
+  name:
+    "online, an extends cache the user may not write does not hide the server's current copy" +
+    (nobodySkipReason ? ` (skipped: ${nobodySkipReason})` : ""),
+  ignore: nobodySkipReason !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    await using s = await new Session(sample).start();
+    // Filled by root, read by a service user (or a read-only mount).
+    const cache = sample.tmpdir("cache");
+    s.serve("base.cfg", "[buildout]\nparts =\nfoo = old\n");
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nextends = ${s.url}base.cfg\nextends-cache = ${cache}\n`,
+    );
+    assert.match(await s.buildout("annotate"), /^foo= old$/m);
+    giveToNobody(sample);
+    s.serve("base.cfg", "[buildout]\nparts =\nfoo = new\n");
+    let result = await asNobody(sample, "annotate");
+    assert.match(result.stdout, /^foo= new$/m);
+    assert.equal(result.code, 0, result.output);
+    // A server failing still falls back to the cached copy.
+    s.serve("base.cfg", "<html>\n<body>Down for maintenance</body>\n");
+    result = await asNobody(sample, "annotate");
+    assert.match(result.stdout, /^foo= old$/m);
+    assert.deepEqual(readdirSync(cache), [s.hashOf("base.cfg")]);
+    assert.deepEqual(readdirSync(sample.runTmpdir), []);
+  },
 });

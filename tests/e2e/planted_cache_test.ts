@@ -1,13 +1,15 @@
 /**
  * End-to-end tests of a download cache other users can write: a file
  * planted there with the content a checksum expects is used, as zc.buildout
- * uses it, but its setuid or world-writable mode is not copied along.
+ * uses it, but its setuid or world-writable mode is not copied along; one
+ * the user may not read is named as such.
  */
 import assert from "node:assert/strict";
-import { chmodSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { asNobody, giveToNobody, nobodySkipReason } from "./as_nobody.ts";
 import { BUILDOUT, exec, sampleBuildout } from "./harness.ts";
-import { md5Text } from "./recipe_fixtures.ts";
+import { md5Text, pack, writeTree } from "./recipe_fixtures.ts";
 
 Deno.test("copies from the download cache drop setuid bits and what the umask forbids", async () => {
   using sample = await sampleBuildout();
@@ -39,4 +41,34 @@ Deno.test("copies from the download cache drop setuid bits and what the umask fo
   for (const file of ["parts/a/tool", "parts/b/tool", "parts/c/c"]) {
     assert.equal(statSync(sample.path(file)).mode & 0o7777, 0o755, file);
   }
+});
+
+Deno.test({
+  name:
+    "a cached archive the user may not read is named as unreadable, not the destination" +
+    (nobodySkipReason ? ` (skipped: ${nobodySkipReason})` : ""),
+  ignore: nobodySkipReason !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const cache = sample.tmpdir("cache");
+    const url = "http://127.0.0.1:9/pkg.tar.gz";
+    writeTree(sample.path("src"), { "pkg/hello.txt": "hello\n" });
+    // Filled by root, then kept from other users.
+    pack(sample.path("src"), ["pkg"], join(cache, md5Text(url)));
+    chmodSync(join(cache, md5Text(url)), 0o600);
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = a\ndownload-cache = ${cache}\noffline = true\n` +
+        `[a]\nrecipe = download\nurl = ${url}\n`,
+    );
+    giveToNobody(sample);
+    const result = await asNobody(sample);
+    assert.equal(
+      sample.normalize(result.stderr),
+      "While:\n  Installing a.\nError: Couldn't read " +
+        `/cache/${md5Text(url)}: permission denied\n`,
+    );
+    assert.equal(result.code, 1);
+    assert.equal(existsSync(sample.path("parts", "a")), false);
+  },
 });

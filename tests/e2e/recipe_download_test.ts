@@ -598,7 +598,7 @@ Deno.test("download: unknown format and truncated gzip are errors that leave not
   }
 });
 
-Deno.test("download: a damaged copy found in the cache is named with the URL it came from, and left there", async () => {
+Deno.test("download: a damaged copy found in the cache is named with the URL it came from and what to do, and left there", async () => {
   await using env = await setUp();
   const { sample, server } = env;
   const url = `${server.url}pkg-1.0.tar.gz`;
@@ -619,7 +619,8 @@ Deno.test("download: a damaged copy found in the cache is named with the URL it 
         result.stderr,
         "While:\n  Installing x.\n" +
           `Error: Couldn't extract /sample-buildout/cache/${name}: truncated ` +
-          `(unexpected end of data) (downloaded from ${url})\n`,
+          `(unexpected end of data) (downloaded from ${url}; remove it, ` +
+          "then run with network to download it again)\n",
         `${recipe} ${args}`,
       );
       // Not this run's download: the user decides what to do with it.
