@@ -49,21 +49,28 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
         ),
       );
     }
-    const child = spawn("/bin/sh", ["-c", script], {
-      cwd: opts.cwd,
-      env: opts.env,
-      stdio: "inherit",
-    });
     // The directory is there: what failed is the shell. By code: Bun and
     // Deno word the message differently.
-    child.on("error", (err) =>
+    const refused = (err: unknown) =>
       reject(
         new opts.UserError(
           `Couldn't start /bin/sh to run '${clipped(shown)}' in ${
             clipped(opts.cwd)
           }: ${oneLine(spawnReason(err))}`,
         ),
-      ));
+      );
+    let child;
+    try {
+      child = spawn("/bin/sh", ["-c", script], {
+        cwd: opts.cwd,
+        env: opts.env,
+        stdio: "inherit",
+      });
+    } catch (err) {
+      // Bun throws some refusals (E2BIG) at once instead of emitting them.
+      return refused(err);
+    }
+    child.on("error", refused);
     child.on("close", (code, signal) =>
       afterChildEnded(signal, () => {
         if (code === 0) return resolve();

@@ -40,8 +40,7 @@ interface Exit {
 /** Runs `script` with `/bin/sh -c`, sharing this process's stdio. */
 function runShell(script: string): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn("/bin/sh", ["-c", script], { stdio: "inherit" });
-    child.on("error", (err) =>
+    const refused = (err: unknown) =>
       reject(
         new UserError(
           // By code: Bun and Deno word the message differently.
@@ -49,7 +48,15 @@ function runShell(script: string): Promise<Exit> {
             spawnReason(err)
           }`,
         ),
-      ));
+      );
+    let child;
+    try {
+      child = spawn("/bin/sh", ["-c", script], { stdio: "inherit" });
+    } catch (err) {
+      // Bun throws some refusals (E2BIG) at once instead of emitting them.
+      return refused(err);
+    }
+    child.on("error", refused);
     child.on(
       "close",
       (code, signal) =>

@@ -436,6 +436,26 @@ Deno.test("cmmi recipes: a file where the parts directory should be is a one-lin
   }
 });
 
+Deno.test("cmmi: configure options over the system's 128 KiB argument limit are a user error, not an internal one", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("src");
+  writeFileSync(sample.path("src", "configure"), "", { mode: 0o755 });
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = x\n[x]\nrecipe = cmmi\npath = src\n" +
+      `configure-options = ${"x".repeat(200_000)}\n`,
+  );
+  const result = await sample.run("");
+  assert.equal(result.code, 1, result.output.slice(0, 2000));
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.deepEqual(lines.slice(0, 2), ["While:", "  Installing x."]);
+  assert.match(
+    lines[2],
+    /^Error: Couldn't start \/bin\/sh to run '\.\/configure .*x\.\.\. \(\d+ characters\)' in \/sample-buildout\/src: argument list too long \(over 128 KiB/,
+  );
+  assert.equal(lines.length, 3, result.stderr.slice(0, 2000));
+});
+
 Deno.test("cmmi: Python hooks and bad options are refused", async () => {
   await using env = await setUp();
   const { sample, server } = env;
