@@ -85,6 +85,18 @@ export function holdIgnoredSignals(): void {
   for (const signal of ignoredAtStart()) process.on(signal, () => {});
 }
 
+/**
+ * `script` for `/bin/sh -c`, first ignoring the signals of {@link SIGNALS}
+ * this run ignored at start, as its commands would have inherited them:
+ * the runtime starts children with every signal at its default action, so
+ * under `nohup` a hang-up ended the build commands of a run that went on,
+ * where zc.buildout's, started by Python, ignore it as the run does.
+ */
+export function ignoringAsAtStart(script: string): string {
+  const ignored = [...ignoredAtStart()].map((name) => name.slice(3));
+  return ignored.length ? `trap '' ${ignored.join(" ")}\n${script}` : script;
+}
+
 const SIGCHLD = 17;
 
 /**

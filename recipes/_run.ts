@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { clipped, oneLine, spawnReason } from "../lib/errors.ts";
 import { isDirectory } from "../lib/fs_kinds.ts";
-import { afterChildEnded } from "../lib/interrupt.ts";
+import { afterChildEnded, ignoringAsAtStart } from "../lib/interrupt.ts";
 
 /** How to run a command. */
 export interface ShellOptions {
@@ -37,7 +37,9 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
   const shown = command.trim().split("\n").map((line) => line.trim())
     .filter(Boolean).join("; ");
   return new Promise((resolve, reject) => {
-    const script = opts.errexit ? "set -e;" + command : command;
+    const script = ignoringAsAtStart(
+      opts.errexit ? "set -e;" + command : command,
+    );
     // Checked here: spawn blames /bin/sh for a missing directory, and Bun
     // throws at once for a file.
     if (!isDirectory(opts.cwd)) {

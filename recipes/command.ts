@@ -20,7 +20,7 @@ import { join, resolve } from "node:path";
 import { clipped, oneLine, spawnReason, UserError } from "../lib/errors.ts";
 import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import { pyRepr } from "../lib/pyrepr.ts";
-import { afterChildEnded } from "../lib/interrupt.ts";
+import { afterChildEnded, ignoringAsAtStart } from "../lib/interrupt.ts";
 import { newTempDirectory } from "./_files.ts";
 import { exists } from "./_paths.ts";
 import type {
@@ -51,7 +51,9 @@ function runShell(script: string): Promise<Exit> {
       );
     let child;
     try {
-      child = spawn("/bin/sh", ["-c", script], { stdio: "inherit" });
+      child = spawn("/bin/sh", ["-c", ignoringAsAtStart(script)], {
+        stdio: "inherit",
+      });
     } catch (err) {
       // Bun throws some refusals (E2BIG) at once instead of emitting them.
       return refused(err);

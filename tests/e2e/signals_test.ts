@@ -419,3 +419,34 @@ Deno.test({
   );
   assert.equal(failing.code, 1);
 });
+
+Deno.test({
+  name: "SIGHUP ignored under nohup is ignored by the build commands too, " +
+    "as zc.buildout's inherit it" +
+    (ignoreSignalSkip ? ` (skipped: ${ignoreSignalSkip})` : ""),
+  ignore: ignoreSignalSkip !== null,
+}, async () => {
+  using sample = await sampleBuildout();
+  const nohup = { through: ["env", "--ignore-signal=HUP"] };
+  // A hang-up reaching a command's own process: as when the terminal a
+  // `nohup buildout` was started from closes.
+  const hangUp = "sh -c 'kill -HUP $$; echo survived > $0' ";
+  sample.mkdir("src");
+  writeFileSync(
+    sample.path("src", "configure"),
+    `#!/bin/sh\n${hangUp}configured\n` +
+      "printf 'all:\\ninstall:\\n' > Makefile\n",
+    { mode: 0o755 },
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = command build\n" +
+      `[command]\nrecipe = command\ncommand = ${hangUp}commanded\n` +
+      "[build]\nrecipe = cmmi\npath = src\n",
+  );
+  const result = await sample.run("", nohup);
+  assert.equal(result.stderr, "");
+  assert.equal(result.code, 0);
+  assert.equal(sample.cat("commanded"), "survived\n");
+  assert.equal(sample.cat("src", "configured"), "survived\n");
+});
