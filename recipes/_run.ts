@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { clipped, oneLine, spawnReason } from "../lib/errors.ts";
 import { isDirectory } from "../lib/fs_kinds.ts";
+import { noexecMountOf } from "../lib/noexec_mount.ts";
 import { afterChildEnded, ignoringAsAtStart } from "../lib/interrupt.ts";
 
 /** How to run a command. */
@@ -22,6 +23,18 @@ export interface ShellOptions {
 
 /** Exit status of a POSIX shell that could not find the command. */
 const NOT_FOUND = 127;
+
+/** Exit status of a POSIX shell that found the command but could not run it. */
+const NOT_EXECUTABLE = 126;
+
+/** What a shell's exit status of `code` in `cwd` says, in parentheses. */
+function statusNote(code: number | null, cwd: string): string {
+  if (code === NOT_FOUND) return " (command not found)";
+  const noexec = code === NOT_EXECUTABLE ? noexecMountOf(cwd) : undefined;
+  return noexec
+    ? ` (${clipped(noexec)} is mounted noexec: no program there may run)`
+    : "";
+}
 
 /**
  * Runs `command` with `/bin/sh -c` and resolves when it exits with status 0.
@@ -78,9 +91,7 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
         if (code === 0) return resolve();
         const how = signal
           ? `was killed by signal ${signal}`
-          : `failed with exit status ${code}${
-            code === NOT_FOUND ? " (command not found)" : ""
-          }`;
+          : `failed with exit status ${code}${statusNote(code, opts.cwd)}`;
         reject(
           new opts.UserError(
             `Command '${clipped(shown)}' ${how} in ${clipped(opts.cwd)}`,

@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { mountSkipReason } from "./chroot.ts";
 import {
   type Sample,
   sampleBuildout,
@@ -414,6 +415,43 @@ Deno.test("zc.recipe.cmmi: a missing TMPDIR is passed over for /tmp, as Python's
   });
   assert.equal(result.code, 0, result.output);
   assert.ok(existsSync(sample.path("parts", "x")));
+});
+
+Deno.test({
+  name: "zc.recipe.cmmi: a TMPDIR mounted noexec (a hardened /tmp) is named " +
+    "when configure cannot run there" +
+    (mountSkipReason ? ` (skipped: ${mountSkipReason})` : ""),
+  ignore: mountSkipReason !== null,
+}, async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(
+      `[x]\nrecipe = zc.recipe.cmmi\nurl = ${server.url}hello-1.0.tar.gz`,
+    ),
+  );
+  const tmp = sample.runTmpdir;
+  const result = await sample.run("", {
+    through: [
+      "unshare",
+      "-m",
+      "sh",
+      "-c",
+      'mount -t tmpfs -o noexec tmpfs "$0" && exec "$@"',
+      tmp,
+    ],
+  });
+  assert.equal(result.code, 1, result.output);
+  assert.match(
+    result.stderr,
+    new RegExp(
+      "^Error: Command '\\./configure .*' failed with exit status 126 " +
+        `\\(${tmp} is mounted noexec: no program there may run\\) ` +
+        `in ${tmp}/buildout-x-\\w+/hello-1\\.0\n$`,
+      "m",
+    ),
+  );
 });
 
 Deno.test("cmmi recipes: a file where the parts directory should be is a one-line error", async () => {
