@@ -18,7 +18,7 @@ import {
 import type { SelfCommand } from "./commands/bootstrap.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
 import { formatFailedPart } from "./install/failed_part.ts";
-import { endRunOnSignals } from "./interrupt.ts";
+import { endRunOnSignals, keepChildStatuses } from "./interrupt.ts";
 import { outOfMemory } from "./out_of_memory.ts";
 import { releaseOutput, stdoutRefused, writeFd } from "./log.ts";
 import { redactPasswords } from "./redact_passwords.ts";
@@ -326,6 +326,7 @@ export async function run(
   // A mistake on the command line is reported plainly even with -D, as
   // zc.buildout does: it is not a failure to debug.
   let debug = false;
+  keepChildStatuses();
   endRunOnSignals();
   reportUncaught(() => debug);
   try {

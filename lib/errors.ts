@@ -253,14 +253,22 @@ export function fsReason(err: unknown): string {
   return SYSTEM_MESSAGE.exec(message)?.[1] ?? message;
 }
 
+const SPAWN_REASONS: Record<string, string> = {
+  // fork's refusal under the process limit.
+  EAGAIN: "too many processes (see ulimit -u, or the container's pids limit)",
+  // execve's: Linux takes at most 128 KiB in one argument or variable.
+  E2BIG: "argument list too long (over 128 KiB in the command or in one " +
+    "environment variable, or over getconf ARG_MAX in all)",
+};
+
 /**
  * Why a child process could not be started: the process limit reached
- * (fork's EAGAIN), else as {@link fsReason} says (`/bin/sh` missing).
+ * (fork's EAGAIN), a command or environment too large to pass (E2BIG),
+ * else as {@link fsReason} says (`/bin/sh` missing).
  */
 export function spawnReason(err: unknown): string {
-  return (err as { code?: string }).code === "EAGAIN"
-    ? "too many processes (see ulimit -u, or the container's pids limit)"
-    : fsReason(err);
+  return SPAWN_REASONS[(err as { code?: string }).code ?? ""] ??
+    fsReason(err);
 }
 
 /** Errors of a file system refusing any write: the machine's, not a bug. */

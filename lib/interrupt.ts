@@ -85,31 +85,63 @@ export function holdIgnoredSignals(): void {
   for (const signal of ignoredAtStart()) process.on(signal, () => {});
 }
 
-let ignoredSignals: Set<EndingSignal> | undefined;
-
 /**
- * The signals of {@link SIGNALS} this process ignored when it started,
- * read from /proc the first time (where there is no /proc, none are taken
- * for ignored). Only an inherited disposition shows: the first call comes
- * before any handler is installed.
+ * `script` for `/bin/sh -c`, first ignoring the signals of {@link SIGNALS}
+ * this run ignored at start, as its commands would have inherited them:
+ * the runtime starts children with every signal at its default action, so
+ * under `nohup` a hang-up ended the build commands of a run that went on,
+ * where zc.buildout's, started by Python, ignore it as the run does.
  */
-function ignoredAtStart(): Set<EndingSignal> {
-  ignoredSignals ??= readIgnored();
-  return ignoredSignals;
+export function ignoringAsAtStart(script: string): string {
+  const ignored = [...ignoredAtStart()].map((name) => name.slice(3));
+  return ignored.length ? `trap '' ${ignored.join(" ")}\n${script}` : script;
 }
 
-function readIgnored(): Set<EndingSignal> {
-  let mask;
+const SIGCHLD = 17;
+
+/**
+ * Takes SIGCHLD back when the run started with it ignored (a supervisor's
+ * disposition, inherited): the kernel then reaps the children itself, their
+ * exit status is lost, and every build command failed with "Couldn't start
+ * /bin/sh ...: unknown error" (ECHILD) after running. A listener doing
+ * nothing restores it, for the commands' own children too.
+ */
+export function keepChildStatuses(): void {
+  if (isIgnoredAtStart(SIGCHLD)) process.on("SIGCHLD", () => {});
+}
+
+let ignoredMask: bigint | undefined;
+
+/**
+ * Whether signal `number` was ignored when this process started, read from
+ * /proc the first time (where there is no /proc, none are taken for
+ * ignored). Only an inherited disposition shows: the first call comes
+ * before any handler is installed.
+ */
+function isIgnoredAtStart(number: number): boolean {
+  ignoredMask ??= readIgnored();
+  return ((ignoredMask >> BigInt(number - 1)) & 1n) === 1n;
+}
+
+/** /proc's mask of the signals ignored, 0 where it cannot be read. */
+function readIgnored(): bigint {
   try {
     const status = readFileSync("/proc/self/status", "utf8");
-    mask = BigInt("0x" + (/^SigIgn:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? 0));
+    return BigInt("0x" + (/^SigIgn:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? 0));
   } catch {
-    return new Set();
+    return 0n;
   }
-  return new Set(
+}
+
+let ignoredSignals: Set<EndingSignal> | undefined;
+
+/** The signals of {@link SIGNALS} this process ignored when it started. */
+function ignoredAtStart(): Set<EndingSignal> {
+  ignoredSignals ??= new Set(
     (Object.keys(SIGNALS) as EndingSignal[])
-      .filter((name) => (mask >> BigInt(SIGNALS[name] - 1)) & 1n),
+      .filter((name) => isIgnoredAtStart(SIGNALS[name])),
   );
+  return ignoredSignals;
 }
 
 /**

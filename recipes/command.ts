@@ -20,7 +20,7 @@ import { join, resolve } from "node:path";
 import { clipped, oneLine, spawnReason, UserError } from "../lib/errors.ts";
 import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import { pyRepr } from "../lib/pyrepr.ts";
-import { afterChildEnded } from "../lib/interrupt.ts";
+import { afterChildEnded, ignoringAsAtStart } from "../lib/interrupt.ts";
 import { newTempDirectory } from "./_files.ts";
 import { exists } from "./_paths.ts";
 import type {
@@ -40,8 +40,7 @@ interface Exit {
 /** Runs `script` with `/bin/sh -c`, sharing this process's stdio. */
 function runShell(script: string): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn("/bin/sh", ["-c", script], { stdio: "inherit" });
-    child.on("error", (err) =>
+    const refused = (err: unknown) =>
       reject(
         new UserError(
           // By code: Bun and Deno word the message differently.
@@ -49,7 +48,17 @@ function runShell(script: string): Promise<Exit> {
             spawnReason(err)
           }`,
         ),
-      ));
+      );
+    let child;
+    try {
+      child = spawn("/bin/sh", ["-c", ignoringAsAtStart(script)], {
+        stdio: "inherit",
+      });
+    } catch (err) {
+      // Bun throws some refusals (E2BIG) at once instead of emitting them.
+      return refused(err);
+    }
+    child.on("error", refused);
     child.on(
       "close",
       (code, signal) =>

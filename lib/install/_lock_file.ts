@@ -273,7 +273,11 @@ function processAlive(pid: number, start: string | undefined): boolean {
   // This run does not hold the lock yet: a same pid is an earlier process's.
   if (pid === process.pid) return false;
   if (!processExists(pid)) return false;
-  return !start || start === "-" || startTime(pid) === start;
+  if (!start || start === "-") return true;
+  // "-": a /proc mounted with hidepid=2 hides another user's processes,
+  // which kill() still finds: the owner may well be that live run.
+  const now = startTime(pid);
+  return now === "-" || now === start;
 }
 
 /** Field 22 of /proc/PID/stat, or "-" where there is no /proc. */

@@ -30,6 +30,7 @@ import {
   sampleBuildout,
   untilWhileRunning,
 } from "./harness.ts";
+import { giveToNobody, NOBODY } from "./as_nobody.ts";
 import { mountSkipReason } from "./chroot.ts";
 import { killedAt, straceNote, straceSkip } from "./strace.ts";
 import { hostTag } from "../../lib/fetch/hidden_temp.ts";
@@ -540,6 +541,41 @@ Deno.test({
     // The service user of a hardened deployment: the directory is root's.
     const second = await sample.system("", {
       through: ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"],
+    });
+    assert.equal(second.code, 1, second.output);
+    assert.equal(sample.normalize(second.stderr), anotherRun(pid));
+    assert.equal(sample.cat(".installed.cfg"), before);
+
+    sample.remove("hold");
+    assert.equal((await running).code, 0);
+  },
+});
+
+Deno.test({
+  name: "a run that /proc hides the lock's live owner from (hidepid=2) is " +
+    "refused" + (mountSkipReason ? ` (skipped: ${mountSkipReason})` : ""),
+  ignore: mountSkipReason !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    setUp(sample);
+    sample.write("buildout.cfg", config("one", "slow"));
+    giveToNobody(sample);
+    const { running, pid } = await untilSlow(sample);
+    const before = sample.cat(".installed.cfg");
+    // Root's run, seen by the service user of a hardened host.
+    const second = await sample.system("", {
+      through: [
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        'mount -t proc -o hidepid=2 proc /proc && exec "$@"',
+        "sh",
+        "setpriv",
+        `--reuid=${NOBODY}`,
+        `--regid=${NOBODY}`,
+        "--clear-groups",
+      ],
     });
     assert.equal(second.code, 1, second.output);
     assert.equal(sample.normalize(second.stderr), anotherRun(pid));

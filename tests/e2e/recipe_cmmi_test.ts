@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { mountSkipReason } from "./chroot.ts";
 import {
   type Sample,
   sampleBuildout,
@@ -416,6 +417,43 @@ Deno.test("zc.recipe.cmmi: a missing TMPDIR is passed over for /tmp, as Python's
   assert.ok(existsSync(sample.path("parts", "x")));
 });
 
+Deno.test({
+  name: "zc.recipe.cmmi: a TMPDIR mounted noexec (a hardened /tmp) is named " +
+    "when configure cannot run there" +
+    (mountSkipReason ? ` (skipped: ${mountSkipReason})` : ""),
+  ignore: mountSkipReason !== null,
+}, async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(
+      `[x]\nrecipe = zc.recipe.cmmi\nurl = ${server.url}hello-1.0.tar.gz`,
+    ),
+  );
+  const tmp = sample.runTmpdir;
+  const result = await sample.run("", {
+    through: [
+      "unshare",
+      "-m",
+      "sh",
+      "-c",
+      'mount -t tmpfs -o noexec tmpfs "$0" && exec "$@"',
+      tmp,
+    ],
+  });
+  assert.equal(result.code, 1, result.output);
+  assert.match(
+    result.stderr,
+    new RegExp(
+      "^Error: Command '\\./configure .*' failed with exit status 126 " +
+        `\\(${tmp} is mounted noexec: no program there may run\\) ` +
+        `in ${tmp}/buildout-x-\\w+/hello-1\\.0\n$`,
+      "m",
+    ),
+  );
+});
+
 Deno.test("cmmi recipes: a file where the parts directory should be is a one-line error", async () => {
   await using env = await setUp();
   const { sample, server } = env;
@@ -434,6 +472,26 @@ Deno.test("cmmi recipes: a file where the parts directory should be is a one-lin
       recipe,
     );
   }
+});
+
+Deno.test("cmmi: configure options over the system's 128 KiB argument limit are a user error, not an internal one", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("src");
+  writeFileSync(sample.path("src", "configure"), "", { mode: 0o755 });
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = x\n[x]\nrecipe = cmmi\npath = src\n" +
+      `configure-options = ${"x".repeat(200_000)}\n`,
+  );
+  const result = await sample.run("");
+  assert.equal(result.code, 1, result.output.slice(0, 2000));
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.deepEqual(lines.slice(0, 2), ["While:", "  Installing x."]);
+  assert.match(
+    lines[2],
+    /^Error: Couldn't start \/bin\/sh to run '\.\/configure .*x\.\.\. \(\d+ characters\)' in \/sample-buildout\/src: argument list too long \(over 128 KiB/,
+  );
+  assert.equal(lines.length, 3, result.stderr.slice(0, 2000));
 });
 
 Deno.test("cmmi: Python hooks and bad options are refused", async () => {

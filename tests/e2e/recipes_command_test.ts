@@ -161,6 +161,24 @@ location = made`,
   assert.deepEqual(tree(sample.dir), before);
 });
 
+Deno.test("command: a command over the system's 128 KiB argument limit is a user error, not an internal one", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    config("command", `command = echo ${"x".repeat(200_000)}`),
+  );
+  const result = await sample.run("");
+  assert.equal(result.code, 1, result.output.slice(0, 2000));
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.deepEqual(lines.slice(0, 2), ["While:", "  Installing run."]);
+  assert.match(
+    lines[2],
+    /^Error: Couldn't start \/bin\/sh to run 'echo x+'\.\.\. \(200005 characters\): argument list too long \(over 128 KiB in the command/,
+  );
+  assert.equal(lines.length, 3, result.stderr.slice(0, 2000));
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
+
 Deno.test("plone.recipe.command: a failing command is ignored unless stop-on-error", async () => {
   using sample = await sampleBuildout();
   sample.write(

@@ -6,7 +6,12 @@
  * left at its default action) still ends when interrupted.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import {
+  type ChildProcess,
+  execFileSync,
+  spawn,
+  spawnSync,
+} from "node:child_process";
 import {
   closeSync,
   constants as fsConstants,
@@ -374,4 +379,74 @@ Deno.test("SIGTERM ends a run whose command waits on a full output pipe", async 
   assert.deepEqual(await status, { code: null, signal: "SIGTERM" });
   assert.ok(!existsSync(sample.path("finished")));
   assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
+
+/** Why `env` cannot start a program with a signal ignored, or null. */
+const ignoreSignalSkip = spawnSync("env", ["--ignore-signal=CHLD", "true"])
+    .status === 0
+  ? null
+  : "needs env --ignore-signal (GNU coreutils 8.31)";
+
+Deno.test({
+  name: "SIGCHLD ignored by what starts the run (a supervisor) leaves each " +
+    "command's exit status to the run" +
+    (ignoreSignalSkip ? ` (skipped: ${ignoreSignalSkip})` : ""),
+  ignore: ignoreSignalSkip !== null,
+}, async () => {
+  using sample = await sampleBuildout();
+  // Ignored, which exec keeps: the kernel reaps such a process's children.
+  const ignoringChld = { through: ["env", "--ignore-signal=CHLD"] };
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = ok\n[ok]\nrecipe = command\n" +
+      "command = echo made > made\n",
+  );
+  const ok = await sample.run("", ignoringChld);
+  assert.equal(ok.stderr, "");
+  assert.equal(ok.code, 0);
+  assert.equal(sample.cat("made"), "made\n");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = ok failing\n[ok]\nrecipe = command\n" +
+      "command = echo made > made\n" +
+      "[failing]\nrecipe = command\ncommand = exit 3\n",
+  );
+  const failing = await sample.run("", ignoringChld);
+  assert.equal(
+    failing.stderr,
+    "While:\n  Installing failing.\nError: Non zero exit code (3) while " +
+      "running command 'exit 3' in /sample-buildout.\n",
+  );
+  assert.equal(failing.code, 1);
+});
+
+Deno.test({
+  name: "SIGHUP ignored under nohup is ignored by the build commands too, " +
+    "as zc.buildout's inherit it" +
+    (ignoreSignalSkip ? ` (skipped: ${ignoreSignalSkip})` : ""),
+  ignore: ignoreSignalSkip !== null,
+}, async () => {
+  using sample = await sampleBuildout();
+  const nohup = { through: ["env", "--ignore-signal=HUP"] };
+  // A hang-up reaching a command's own process: as when the terminal a
+  // `nohup buildout` was started from closes.
+  const hangUp = "sh -c 'kill -HUP $$; echo survived > $0' ";
+  sample.mkdir("src");
+  writeFileSync(
+    sample.path("src", "configure"),
+    `#!/bin/sh\n${hangUp}configured\n` +
+      "printf 'all:\\ninstall:\\n' > Makefile\n",
+    { mode: 0o755 },
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = command build\n" +
+      `[command]\nrecipe = command\ncommand = ${hangUp}commanded\n` +
+      "[build]\nrecipe = cmmi\npath = src\n",
+  );
+  const result = await sample.run("", nohup);
+  assert.equal(result.stderr, "");
+  assert.equal(result.code, 0);
+  assert.equal(sample.cat("commanded"), "survived\n");
+  assert.equal(sample.cat("src", "configured"), "survived\n");
 });

@@ -105,6 +105,38 @@ Deno.test("a private CA is trusted through SSL_CERT_FILE, SSL_CERT_DIR or NODE_E
   }
 });
 
+Deno.test("a variable naming certificates that are not there is named where an unknown authority is refused", async () => {
+  using sample = await sampleBuildout();
+  const server = await startHttps(await site(sample), "server");
+  try {
+    sample.write(
+      "buildout.cfg",
+      extendsAndDownload(server.url).replace(/^extends = .*\n/m, ""),
+    );
+    sample.mkdir("cache");
+    const unusable: Array<[Record<string, string>, string]> = [
+      [
+        { SSL_CERT_FILE: sample.path("gone.pem") },
+        "SSL_CERT_FILE names /sample-buildout/gone.pem: " +
+        "no such file or directory",
+      ],
+      [
+        { SSL_CERT_DIR: CA },
+        `SSL_CERT_DIR names ${CA}: not a directory`,
+      ],
+    ];
+    for (const [env, hint] of unusable) {
+      assertOneLineError(
+        await run(sample, env),
+        `Error downloading ${server.url}foo.txt: TLS error: certificate ` +
+          `issued by an unknown authority (${hint})`,
+      );
+    }
+  } finally {
+    await server.close();
+  }
+});
+
 const TRUST_HINT = "set SSL_CERT_FILE to a file holding the CA's certificate";
 
 /** Each certificate to refuse, whether the CA is trusted, and the reason. */
