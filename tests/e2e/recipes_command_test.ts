@@ -173,7 +173,7 @@ Deno.test("command: a command over the system's 128 KiB argument limit is a user
   assert.deepEqual(lines.slice(0, 2), ["While:", "  Installing run."]);
   assert.match(
     lines[2],
-    /^Error: Couldn't start \/bin\/sh to run 'echo x+'\.\.\. \(200005 characters\): argument list too long \(over 128 KiB in the command/,
+    /^Error: Couldn't start \/bin\/sh to run 'echo x+'\.\.\.'x+' \(200005 characters\): argument list too long \(over 128 KiB in the command/,
   );
   assert.equal(lines.length, 3, result.stderr.slice(0, 2000));
   assert.ok(!existsSync(sample.path(".installed.cfg")));
