@@ -181,3 +181,19 @@ Deno.test("uninstalling 40,000 parts at once stays linear", async () => {
   await runOk(sample, "-q buildout:parts=p0");
   assert.equal(recordedParts(sample), "parts = p0");
 });
+
+Deno.test("an option given 300,000 += lines in one section stays linear", async () => {
+  using sample = await sampleBuildout();
+  const count = 300000;
+  const added = Array.from({ length: count }, (_, i) => `x += v${i}\n`);
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts =\n\n[s]\nx = a\n${added.join("")}`,
+  );
+  // Each repeat stripped the whole value built so far: 32 s.
+  const result = await runOk(sample, "annotate --json s");
+  const value = JSON.parse(result.stdout).sections.s.x.value as string;
+  const lines = value.split("\n");
+  assert.equal(lines.length, count + 1);
+  assert.deepEqual([lines[0], lines[1], lines.at(-1)], ["a", "v0", "v299999"]);
+});
