@@ -48,7 +48,10 @@ export default class Recipe {
   );
 }
 
-async function runOk(sample: Sample, args = "-q"): Promise<RunResult> {
+async function runOk(
+  sample: Sample,
+  args: string[] | string = "-q",
+): Promise<RunResult> {
   const result = await sample.run(args, {
     through: ["/bin/sh", "-c", `ulimit -St ${CPU_LIMIT_S} && exec "$0" "$@"`],
     timeoutMs: WALL_LIMIT_MS,
@@ -196,4 +199,20 @@ Deno.test("an option given 300,000 += lines in one section stays linear", async 
   const lines = value.split("\n");
   assert.equal(lines.length, count + 1);
   assert.deepEqual([lines[0], lines[1], lines.at(-1)], ["a", "v0", "v299999"]);
+});
+
+Deno.test("annotate naming 100,000 sections stays linear", async () => {
+  using sample = await sampleBuildout();
+  const names = Array.from({ length: 100000 }, (_, i) => `s${i}`);
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\n\n[left-out]\nx = 1\n\n" +
+      names.map((name) => `[${name}]\nx = ${name}\n`).join("\n"),
+  );
+  // Each section was looked for in the list of names: 13 s.
+  const result = await runOk(sample, ["annotate", ...names]);
+  const headers = result.stdout.split("\n").filter((l) => l.startsWith("["));
+  assert.equal(headers.length, names.length);
+  assert.ok(headers.includes("[s99999]"));
+  assert.ok(!headers.includes("[left-out]"));
 });
