@@ -93,6 +93,7 @@ export function parseGeneral(
     blocks: new Set(),
     margins: new Map(),
     raw: new Set(),
+    heads: new Map(),
   };
   // Block lines lose the indentation of the value's first non-blank line as
   // they are read (`margin`); `rawMode` keeps them whole for dedentBlock.
@@ -269,6 +270,9 @@ export function parseGeneral(
         "continuation line" + (indentedBad ? INDENT_HINT : ""),
     );
   }
+  for (const [option, head] of state.heads) {
+    option.value = head.join("") + option.value;
+  }
   for (const option of state.blocks) {
     if (!isSpaceCode(option.value.charCodeAt(0))) continue;
     option.value = state.raw.has(option)
@@ -321,6 +325,12 @@ interface BlockState {
   margins: Map<RawOption, string>;
   /** Options holding their lines whole, for dedentBlock. */
   raw: Set<RawOption>;
+  /**
+   * The settled text of a repeated `+=`/`-=` option, before the part its
+   * value holds: each repeat strips only its own part, where stripping the
+   * whole value each time made thousands of repeats quadratic.
+   */
+  heads: Map<RawOption, string[]>;
 }
 
 /** Puts back the margin taken off the non-blank lines of a block value. */
@@ -375,8 +385,13 @@ function mergeOption(
       reindent(existing, state.margins.get(existing) ?? "");
       state.margins.delete(existing);
       state.raw.add(existing);
-      existing.value = pyRstrip(existing.value);
-      if (value) existing.value += "\n" + value;
+      // What the heads hold ends in no space: stripping the part after them
+      // strips the whole value.
+      const settled = pyRstrip(existing.value);
+      const head = state.heads.get(existing);
+      if (head) head.push(settled);
+      else state.heads.set(existing, [settled]);
+      existing.value = value ? "\n" + value : "";
       return existing;
     }
     state.withOperators.add(section);

@@ -306,10 +306,30 @@ export class InstallDatabase {
   forget(part: string): void {
     if (!this.sections.delete(part)) return;
     this.order.delete(part);
-    this.orderText = this.partsLine = undefined;
+    this.dropFromOrder(part);
     this.texts.delete(part);
     this.unwritten.delete(part);
     this.recordsChanged = true;
+  }
+
+  /**
+   * Takes `part` off the kept `parts` value: in place when it is the last
+   * one, as parts are uninstalled last installed first (building the list
+   * anew for each of thousands made uninstalling them quadratic), else
+   * the list is built again when next needed.
+   */
+  private dropFromOrder(part: string): void {
+    const text = this.orderText;
+    // Part names hold no white space: a last word equal to `part` is it.
+    if (text !== undefined && (text === part || text.endsWith(" " + part))) {
+      this.orderText = text.slice(
+        0,
+        Math.max(0, text.length - part.length - 1),
+      );
+      this.partsLine?.removeLast(part);
+    } else {
+      this.orderText = this.partsLine = undefined;
+    }
   }
 
   /** The file's text, as zc.buildout writes it. */
@@ -508,11 +528,14 @@ class PartsLine {
   private buffer: Buffer;
   private length: number;
   private empty: boolean;
+  /** The length of the section up to the first part name. */
+  private readonly start: number;
 
   constructor(parts: string) {
     const text = Buffer.from(formatSection("buildout", [["parts", parts]]));
     // Without the newline that ends the section, so names can follow.
     this.length = text.length - 1;
+    this.start = this.length - Buffer.byteLength(parts);
     this.buffer = Buffer.allocUnsafe(Math.max(2 * this.length, 256));
     text.copy(this.buffer, 0, 0, this.length);
     this.empty = parts === "";
@@ -533,6 +556,13 @@ class PartsLine {
     if (!this.empty) this.buffer[this.length++] = 0x20;
     this.length += this.buffer.write(part, this.length);
     this.empty = false;
+  }
+
+  /** Takes off the last part name, which is `part`. */
+  removeLast(part: string): void {
+    this.length -= Buffer.byteLength(part);
+    if (this.length > this.start) this.length--;
+    else this.empty = true;
   }
 }
 

@@ -6,7 +6,7 @@
  * The database is saved after every part whose record changed.
  */
 import { existsSync, lstatSync, renameSync } from "node:fs";
-import { basename, dirname, join, resolve, sep } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { formatSection } from "../config/serialize.ts";
 import {
@@ -49,6 +49,7 @@ import { developPackages, expandGlob, packageDirectory } from "./develop.ts";
 import { lockInstalled } from "./lock.ts";
 import { PENDING_SUFFIX, PendingPaths } from "./pending.ts";
 import { recordFailedPart } from "./failed_part.ts";
+import { HeldPaths } from "./held_paths.ts";
 import { PartPlan } from "./plan.ts";
 import { words } from "../words.ts";
 import { pyRepr } from "../pyrepr.ts";
@@ -197,23 +198,6 @@ function sameAsZcBuildout(
 function strippedLines(text: string): string {
   return text.split("\n").map((line) => line.trim()).filter(Boolean)
     .join("\n");
-}
-
-/**
- * A path of `installed` (path to part) under the directory `dir`, both
- * as recorded (no links resolved), that still exists, with its part;
- * undefined when there is none.
- */
-function heldInstalled(
-  dir: string,
-  installed: Map<string, string>,
-): [string, string] | undefined {
-  for (const [path, part] of installed) {
-    if (path.startsWith(dir + sep) && existsSync(path)) {
-      return [path, part];
-    }
-  }
-  return undefined;
 }
 
 function warnUnused(options: Options): void {
@@ -616,6 +600,7 @@ class InstallRun {
     uninstallMissing: boolean,
   ): Promise<void> {
     const planned = new Set(plan.parts);
+    const held = new HeldPaths(db, this.directory);
     for (const part of db.parts.reverse()) {
       if (planned.has(part)) {
         const old = db.get(part)!;
@@ -656,7 +641,7 @@ class InstallRun {
       } else if (!uninstallMissing) {
         continue;
       }
-      await this.uninstallPart(part, db.get(part)!, db);
+      await this.uninstallPart(part, db.get(part)!, held);
       db.forget(part);
       if (db.exists) db.saveRecords();
     }
@@ -664,20 +649,20 @@ class InstallRun {
 
   /**
    * Runs the part's uninstall recipe, if any, then removes its files, but
-   * no directory holding what another part in `db` installed.
+   * no directory holding what another installed part (`held`) installed.
    */
   private uninstallPart(
     part: string,
     saved: SavedOptions,
-    db: InstallDatabase,
+    held: HeldPaths,
   ): Promise<void> {
-    return this.external(() => this.runUninstall(part, saved, db));
+    return this.external(() => this.runUninstall(part, saved, held));
   }
 
   private runUninstall(
     part: string,
     saved: SavedOptions,
-    db: InstallDatabase,
+    held: HeldPaths,
   ): Promise<void> {
     const doing = `Uninstalling ${clippedName(part)}.`;
     return doingAsync(doing, async () => {
@@ -697,7 +682,7 @@ class InstallRun {
         }
         this.removePaths(
           saved.get(INSTALLED)!.split("\n"),
-          () => this.installedPaths(db, part),
+          (dir) => held.heldBy(dir, part),
         );
       } catch (thrown) {
         const err = asObject(thrown);
@@ -866,19 +851,12 @@ class InstallRun {
     this.removePaths(paths);
   }
 
-  /**
-   * The paths the parts of `db` (but `except`) installed, as absolute
-   * paths, each to its part.
-   */
-  private installedPaths(
-    db: InstallDatabase,
-    except?: string,
-  ): Map<string, string> {
-    const found = new Map<string, string>();
+  /** The paths the parts of `db` installed, as absolute paths. */
+  private installedPaths(db: InstallDatabase): Set<string> {
+    const found = new Set<string>();
     for (const part of db.parts) {
-      if (part === except) continue;
       for (const file of db.get(part)!.get(INSTALLED)?.split("\n") ?? []) {
-        if (file) found.set(resolve(this.directory, file), part);
+        if (file) found.add(resolve(this.directory, file));
       }
     }
     return found;
@@ -892,16 +870,15 @@ class InstallRun {
    * So is a path reached through a link another user owns: a service user
    * given `var` could make `var/cache` a link to `/srv`, and the run
    * removing `var/cache/app` would remove `/srv/app`. So is a directory
-   * holding a file `othersInstalled()` names (path to part), when given: a
+   * holding a file another part installed (`heldElsewhere`), when given: a
    * part recording the directory its file went into (as
    * slapos.recipe.template did before 0.1.0's fix) would take the files
    * other parts put beside it.
    */
   private removePaths(
     paths: Iterable<string>,
-    othersInstalled?: () => Map<string, string>,
+    heldElsewhere?: (dir: string) => [string, string] | undefined,
   ): void {
-    let others: Map<string, string> | undefined;
     // Parents already resolved: a part may record many files of one directory.
     const parents = new Map<string, string | UntrustedLink>();
     for (const entry of paths) {
@@ -938,9 +915,8 @@ class InstallRun {
         );
         continue;
       }
-      if (stat.isDirectory() && othersInstalled) {
-        others ??= othersInstalled();
-        const held = heldInstalled(lexical, others);
+      if (stat.isDirectory() && heldElsewhere) {
+        const held = heldElsewhere(lexical);
         if (held) {
           logger.warn(
             `Not removing ${pyRepr(lexical)}: it holds ${

@@ -48,7 +48,10 @@ export default class Recipe {
   );
 }
 
-async function runOk(sample: Sample, args = "-q"): Promise<RunResult> {
+async function runOk(
+  sample: Sample,
+  args: string[] | string = "-q",
+): Promise<RunResult> {
   const result = await sample.run(args, {
     through: ["/bin/sh", "-c", `ulimit -St ${CPU_LIMIT_S} && exec "$0" "$@"`],
     timeoutMs: WALL_LIMIT_MS,
@@ -135,4 +138,81 @@ Deno.test("a chain of 12,000 sections each extending the next with <= stays line
   const result = await runOk(sample, "-U");
   assert.match(result.stdout, /^ {2}x0='0'$/m);
   assert.match(result.stdout, /^ {2}x11999='11999'$/m);
+});
+
+/** The `parts` line of the sample's `.installed.cfg`. */
+function recordedParts(sample: Sample): string | undefined {
+  return sample.cat(".installed.cfg").split("\n").find((line) =>
+    line.startsWith("parts =")
+  );
+}
+
+/** `count` parts named `p0`, `p1`, ... with the recipe `recipe`. */
+function manyParts(count: number, recipe: string, head = ""): string {
+  const names = Array.from({ length: count }, (_, i) => `p${i.toString(36)}`);
+  return `[buildout]\n${head}parts = ${names.join(" ")}\n\n` +
+    names.map((name) => `[${name}]\nrecipe = ${recipe}\n`).join("\n");
+}
+
+Deno.test("uninstalling 8,000 parts that each installed a directory stays linear", async () => {
+  using sample = await sampleBuildout();
+  recipe(
+    sample,
+    `install() {
+    const dir = "out/" + this.options.name;
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }`,
+  );
+  sample.write(
+    "buildout.cfg",
+    manyParts(8000, "recipes", "develop = recipes\n"),
+  );
+  await runOk(sample);
+  assert.equal(sample.ls("out").length, 8000);
+  // Each directory was checked against every other part's paths: 20 s.
+  await runOk(sample, "-q buildout:parts=");
+  assert.deepEqual(sample.ls("out"), []);
+  assert.equal(recordedParts(sample), "parts = ");
+});
+
+Deno.test("uninstalling 40,000 parts at once stays linear", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", manyParts(40000, "debug"));
+  await runOk(sample);
+  // Each part's save built the list of the parts left anew: 19 s.
+  await runOk(sample, "-q buildout:parts=p0");
+  assert.equal(recordedParts(sample), "parts = p0");
+});
+
+Deno.test("an option given 300,000 += lines in one section stays linear", async () => {
+  using sample = await sampleBuildout();
+  const count = 300000;
+  const added = Array.from({ length: count }, (_, i) => `x += v${i}\n`);
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts =\n\n[s]\nx = a\n${added.join("")}`,
+  );
+  // Each repeat stripped the whole value built so far: 32 s.
+  const result = await runOk(sample, "annotate --json s");
+  const value = JSON.parse(result.stdout).sections.s.x.value as string;
+  const lines = value.split("\n");
+  assert.equal(lines.length, count + 1);
+  assert.deepEqual([lines[0], lines[1], lines.at(-1)], ["a", "v0", "v299999"]);
+});
+
+Deno.test("annotate naming 100,000 sections stays linear", async () => {
+  using sample = await sampleBuildout();
+  const names = Array.from({ length: 100000 }, (_, i) => `s${i}`);
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\n\n[left-out]\nx = 1\n\n" +
+      names.map((name) => `[${name}]\nx = ${name}\n`).join("\n"),
+  );
+  // Each section was looked for in the list of names: 13 s.
+  const result = await runOk(sample, ["annotate", ...names]);
+  const headers = result.stdout.split("\n").filter((l) => l.startsWith("["));
+  assert.equal(headers.length, names.length);
+  assert.ok(headers.includes("[s99999]"));
+  assert.ok(!headers.includes("[left-out]"));
 });
