@@ -1285,6 +1285,76 @@ recipe = greedy
   assert.ok(!existsSync(sample.path(".installed.cfg")));
 });
 
+Deno.test("a location offering only Python wheels or eggs for a requirement says so, wherever it lists them", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  for (
+    const name of [
+      "zc.recipe.egg-2.0.7-py2.py3-none-any.whl",
+      "zc.recipe.egg-1.3.2-py2.7.egg",
+      "zc_recipe_egg-2.0.6-py3-none-any.whl",
+      "zc_recipe_egg-2.0.5-py3-none-any.whl",
+      "other-1.0-py3-none-any.whl",
+    ]
+  ) {
+    sample.write(join(links, name), "PK\u0003\u0004");
+  }
+  sample.mkdir(join(links, "index", "zc-recipe-egg"));
+  sample.write(
+    join(
+      links,
+      "index",
+      "zc-recipe-egg",
+      "zc.recipe.egg-2.0.7-py3-none-any.whl",
+    ),
+    "",
+  );
+  const offered = "the Python distributions offered for it " +
+    "(zc.recipe.egg-1.3.2-py2.7.egg, zc.recipe.egg-2.0.7-py2.py3-none-any.whl, " +
+    "zc_recipe_egg-2.0.5-py3-none-any.whl, 1 more) cannot be installed: " +
+    "this buildout's recipes and extensions are TypeScript or JavaScript packages";
+  const server = await startServer(links);
+  try {
+    const config = (extra: string) =>
+      `[buildout]
+parts = foo
+${extra}
+[foo]
+recipe = zc.recipe.egg
+`;
+    sample.write("buildout.cfg", config(`find-links = ${links}`));
+    await expectError(
+      sample,
+      "",
+      `Couldn't find a distribution for 'zc.recipe.egg' (looked in /links; ${offered}).`,
+    );
+    sample.write("buildout.cfg", config(`find-links = ${server.url}`));
+    await expectError(
+      sample,
+      "",
+      `Couldn't find a distribution for 'zc.recipe.egg' (looked in ${server.url}; ${offered}).`,
+    );
+    sample.write("buildout.cfg", config(`index = ${server.url}index/`));
+    await expectError(
+      sample,
+      "",
+      `Couldn't find a distribution for 'zc.recipe.egg' (looked in ${server.url}index/zc-recipe-egg/; the Python distributions offered for it (zc.recipe.egg-2.0.7-py3-none-any.whl) cannot be installed: this buildout's recipes and extensions are TypeScript or JavaScript packages).`,
+    );
+    sample.write(
+      "buildout.cfg",
+      config(`find-links = ${join(links, "other-1.0-py3-none-any.whl")}`),
+    );
+    await expectError(
+      sample,
+      "",
+      `The find-links location /links/other-1.0-py3-none-any.whl is neither a directory nor a distribution archive named <name>-<version>.tgz (.tar.gz, .tar.bz2, .tar.xz, .zip) (it is a Python distribution, which buildout cannot run)`,
+    );
+  } finally {
+    await server.close();
+  }
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
+
 Deno.test("recipe distributions are got in the order the parts initialize, not the order their sections are written", async () => {
   using sample = await sampleBuildout();
   const dist = sample.path("dist");
