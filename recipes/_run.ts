@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { clipped, oneLine, spawnReason } from "../lib/errors.ts";
 import { isDirectory } from "../lib/fs_kinds.ts";
 import { afterChildEnded } from "../lib/interrupt.ts";
+import { inheritedBytes } from "./_inherited_bytes.ts";
 
 /** How to run a command. */
 export interface ShellOptions {
@@ -49,7 +50,7 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
         ),
       );
     }
-    const child = spawn("/bin/sh", ["-c", script], {
+    const child = spawn("/bin/sh", ["-c", inheritedBytes(opts.env) + script], {
       cwd: opts.cwd,
       env: opts.env,
       stdio: "inherit",

@@ -22,6 +22,7 @@ import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import { pyRepr } from "../lib/pyrepr.ts";
 import { afterChildEnded } from "../lib/interrupt.ts";
 import { newTempDirectory } from "./_files.ts";
+import { inheritedBytes } from "./_inherited_bytes.ts";
 import { exists } from "./_paths.ts";
 import type {
   Recipe,
@@ -40,7 +41,9 @@ interface Exit {
 /** Runs `script` with `/bin/sh -c`, sharing this process's stdio. */
 function runShell(script: string): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn("/bin/sh", ["-c", script], { stdio: "inherit" });
+    const child = spawn("/bin/sh", ["-c", inheritedBytes() + script], {
+      stdio: "inherit",
+    });
     child.on("error", (err) =>
       reject(
         new UserError(
