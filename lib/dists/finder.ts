@@ -17,6 +17,7 @@ import { logger } from "../log.ts";
 import {
   type DistName,
   parseArchiveName,
+  parseEggFragment,
   pythonDistKey,
 } from "./archive_name.ts";
 import { htmlLinks } from "./html_links.ts";
@@ -306,6 +307,15 @@ export class Finder {
     }
     const direct = linkCandidate(location);
     if (direct) return await this.allowed([direct], location, true);
+    if (/#egg=/.test(location)) {
+      throw new UserError(
+        `The find-links URL ${
+          clipped(location)
+        } has an #egg= fragment naming no version: ` +
+          "write #egg=NAME-VERSION with the version it holds, since " +
+          "distributions are picked by version",
+      );
+    }
     const page = await this.readPage(location, true);
     if (!page) return [];
     const offered = await pageOffers(page, "find-links");
@@ -433,7 +443,11 @@ function linkFilename(parsed: URL): string | undefined {
   }
 }
 
-/** The archive a link points to, with the digest of its fragment. */
+/**
+ * The archive a link points to, with the digest of its fragment; one
+ * whose file name names no distribution by its `#egg=` fragment, which it
+ * keeps.
+ */
 function linkCandidate(url: string): Candidate | undefined {
   let parsed: URL;
   try {
@@ -443,10 +457,11 @@ function linkCandidate(url: string): Candidate | undefined {
   }
   const filename = linkFilename(parsed);
   if (filename === undefined) return undefined;
-  const found = parseArchiveName(filename);
+  const named = parseArchiveName(filename);
+  const found = named ?? parseEggFragment(parsed.hash);
   if (!found) return undefined;
   const digest = /^#(md5|sha256)=([0-9a-f]+)$/i.exec(parsed.hash);
-  parsed.hash = "";
+  if (named) parsed.hash = "";
   const candidate: Candidate = {
     ...found,
     filename,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   parseArchiveName,
   parseDistName,
+  parseEggFragment,
   pythonDistKey,
 } from "../../lib/dists/archive_name.ts";
 
@@ -46,4 +47,16 @@ Deno.test("Python wheels and eggs are known by their project key, nothing else i
   assert.equal(pythonDistKey("spam-1.0.tgz"), undefined);
   assert.equal(pythonDistKey("spam.whl"), undefined);
   assert.equal(pythonDistKey("spam-dev-py2.7.egg"), undefined);
+});
+
+Deno.test("an #egg= fragment gives a name and version only when it holds both", () => {
+  assert.deepEqual(parseEggFragment("#egg=zc.recipe.egg-2.0.1dev"), {
+    name: "zc.recipe.egg",
+    key: "zc-recipe-egg",
+    version: "2.0.1dev",
+  });
+  assert.equal(parseEggFragment("#egg=spam"), undefined);
+  assert.equal(parseEggFragment("#egg=spam-dev"), undefined);
+  assert.equal(parseEggFragment("#md5=0123"), undefined);
+  assert.equal(parseEggFragment("#egg=spam-1.0&subdirectory=x"), undefined);
 });

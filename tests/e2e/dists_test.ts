@@ -14,6 +14,7 @@ import {
   existsSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -1443,6 +1444,76 @@ Deno.test("a link's #md5= is checked; a mismatch unpacks nothing", async () => {
       sample,
       "",
       "Getting distribution for 'spam'.\nGot spam 1.\nInstalling foo.\nv1\n",
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("#egg=NAME-VERSION names the distribution of a link whose file name does not, as setuptools reads it for zc.buildout", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  // Two projects' archives, both served as `master`, as code hosts do.
+  for (
+    const [dir, name, version] of [["a", "spam", "1.0"], ["b", "ham", "2.0"]]
+  ) {
+    const archive = join(links, `${name}-${version}.tgz`);
+    await writeDist(archive, recipeDist(name, version, name));
+    sample.mkdir(join(links, dir));
+    renameSync(archive, join(links, dir, "master"));
+  }
+  writeFileSync(
+    join(links, "page.html"),
+    '<a href="b/master#egg=ham-2.0">ham</a> <a href="b/master#egg=ham-dev">dev</a>',
+  );
+  const cache = sample.tmpdir("cache");
+  const server = await startServer(links);
+  try {
+    const config = (findLinks: string) =>
+      `[buildout]
+parts = s h
+download-cache = ${cache}
+find-links = ${findLinks}
+[s]
+recipe = spam
+[h]
+recipe = ham
+`;
+    sample.write(
+      "buildout.cfg",
+      config(`${server.url}a/master#egg=spam-1.0\n  ${server.url}page.html`),
+    );
+    await expectOk(
+      sample,
+      "",
+      "Getting distribution for 'spam'.\nGot spam 1.0.\n" +
+        "Getting distribution for 'ham'.\nGot ham 2.0.\n" +
+        "Installing s.\nspam\nInstalling h.\nham\n",
+    );
+    assert.deepEqual(eggs(sample), ["ham-2.0", "spam-1.0"]);
+    // Each cached apart, though both URLs end in `master`.
+    assert.equal(readdirSync(join(cache, "dist")).length, 2);
+
+    // Got again from the cache, each its own.
+    for (const egg of eggs(sample)) {
+      rmSync(sample.path("eggs", egg), { recursive: true });
+    }
+    rmSync(sample.path(".installed.cfg"));
+    server.requests.length = 0;
+    await expectOk(
+      sample,
+      "",
+      "Getting distribution for 'spam'.\nGot spam 1.0.\n" +
+        "Getting distribution for 'ham'.\nGot ham 2.0.\n" +
+        "Installing s.\nspam\nInstalling h.\nham\n",
+    );
+    assert.deepEqual(server.requests, ["/page.html"]);
+
+    sample.write("buildout.cfg", config(`${server.url}a/master#egg=spam`));
+    await expectError(
+      sample,
+      "",
+      `The find-links URL ${server.url}a/master#egg=spam has an #egg= fragment naming no version: write #egg=NAME-VERSION with the version it holds, since distributions are picked by version`,
     );
   } finally {
     await server.close();
