@@ -32,6 +32,7 @@ import { Slots, type Urgency } from "./slots.ts";
 import type { DistTransport } from "./transport.ts";
 import { compareVersions, isFinal } from "./version.ts";
 import { removePath } from "../remove_path.ts";
+import { pythonRecipeNote } from "../recipe/python_recipe.ts";
 
 /** How the installer picks. */
 export interface InstallerOptions {
@@ -617,18 +618,22 @@ export class Installer {
       `Couldn't find a distribution for '${
         clipped(text)
       }' (${found}${where}${offline}${
-        pythonHint(finder.pythonOffered(requirement.key))
+        pythonHint(finder.pythonOffered(requirement.key), requirement.name)
       }).`,
     );
   }
 }
 
 /**
- * `; only Python distributions are offered for it (...)` naming the first
- * few `files`, which zc.buildout would have installed.
+ * `; the Python distributions offered for it (...)` naming the first few
+ * `files`, which zc.buildout would have installed; without any, what a
+ * `name` such as `zc.recipe.egg` tells.
  */
-function pythonHint(files: string[]): string {
-  if (!files.length) return "";
+function pythonHint(files: string[], name: string): string {
+  if (!files.length) {
+    const note = pythonRecipeNote(name);
+    return note ? `; ${note}` : "";
+  }
   const shown = files.slice(0, PYTHON_FILES_SHOWN).map((f) => clipped(f));
   if (files.length > shown.length) {
     shown.push(`${files.length - shown.length} more`);

@@ -41,6 +41,7 @@ import {
 } from "./package_json.ts";
 import { settled } from "../settled.ts";
 import { loadFailure } from "./load_failure.ts";
+import { pythonRecipeNote } from "./python_recipe.ts";
 import { JIT_SCALE, setJitScale } from "../jit_scale.ts";
 import {
   BUILTIN_SIGNATURE,
@@ -657,17 +658,10 @@ export class RecipeLoader {
   }
 }
 
-/**
- * For a name in the Python namespace style of zc.buildout's recipe eggs
- * (`zc.recipe.egg`, `plone.recipe.zope2instance`), that recipes here are
- * not Python: a migrated configuration meets this first.
- */
+/** {@link pythonRecipeNote} in parentheses, after a space; or nothing. */
 function pythonRecipeHint(pkg: string): string {
-  return /^[\w-]+(?:\.[\w-]+)*\.recipe\.[\w.-]+$/.test(pkg)
-    ? ` ('${clipped(pkg)}' looks like a Python recipe egg, which this ` +
-      "buildout cannot run: its recipes are TypeScript or JavaScript " +
-      'packages; see the README\'s "Migrating a buildout zc.buildout built")'
-    : "";
+  const note = pythonRecipeNote(pkg);
+  return note ? ` (${note})` : "";
 }
 
 /** A recipe entry point of a package: `target` is `./file.ts[:export]`. */
