@@ -311,9 +311,9 @@ export class Finder {
       throw new UserError(
         `The find-links URL ${
           clipped(location)
-        } has an #egg= fragment naming no version: ` +
-          "write #egg=NAME-VERSION with the version it holds, since " +
-          "distributions are picked by version",
+        } has an #egg= fragment that is not NAME-VERSION: write the ` +
+          "name and version of the distribution it holds (#egg=spam-1.0), " +
+          "since distributions are picked by version",
       );
     }
     const page = await this.readPage(location, true);

@@ -1513,7 +1513,7 @@ recipe = ham
     await expectError(
       sample,
       "",
-      `The find-links URL ${server.url}a/master#egg=spam has an #egg= fragment naming no version: write #egg=NAME-VERSION with the version it holds, since distributions are picked by version`,
+      `The find-links URL ${server.url}a/master#egg=spam has an #egg= fragment that is not NAME-VERSION: write the name and version of the distribution it holds (#egg=spam-1.0), since distributions are picked by version`,
     );
   } finally {
     await server.close();
