@@ -471,8 +471,15 @@ export class SlaposCmmi implements Recipe {
         `Compilation error. The package is left as is at ${cwd} where you ` +
           `can inspect what went wrong.\n${script}`,
       );
-      if (this.url) clearExcept(this.location, this.compileDir);
-      else removeTree(this.location);
+      try {
+        if (this.url) clearExcept(this.location, this.compileDir);
+        else removeTree(this.location);
+      } catch (cleanupError) {
+        this.logger.error(
+          `Couldn't remove what the build installed in ${this.location}: ` +
+            fsReason(cleanupError),
+        );
+      }
       throw err;
     }
     if (plan.keep) {

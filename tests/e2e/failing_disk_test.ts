@@ -201,3 +201,39 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a failed build whose installed files the disk fails to remove " +
+    `still reports the build's error, and says what was left${straceNote}`,
+  ignore: straceSkip !== null,
+  fn: async () => {
+    using sample = await onePart(
+      "slapos.recipe.cmmi",
+      "path = ${buildout:directory}/src\n",
+    );
+    sample.mkdir("src");
+    sample.write(
+      "buildout.cfg",
+      sample.cat("buildout.cfg") +
+        "configure-command = mkdir -p ${buildout:parts-directory}/a && " +
+        "touch ${buildout:parts-directory}/a/junk && exit 3\n",
+    );
+    // The recipe's first removal of parts/a, before the build, succeeds.
+    const path = sample.path("parts", "a");
+    const result = await runFailing(
+      sample,
+      failing("unlinkat", "EIO", { path, when: 2 }),
+    );
+    assert.match(
+      result.stdout,
+      /\na: Couldn't remove what the build installed in \/sample-buildout\/parts\/a: input\/output error\n$/,
+    );
+    assert.equal(
+      result.stderr,
+      "While:\n  Installing a.\n" +
+        "Error: Command 'mkdir -p /sample-buildout/parts/a && touch " +
+        "/sample-buildout/parts/a/junk && exit 3' failed with exit status 3 " +
+        "in /sample-buildout/src\n",
+    );
+  },
+});
