@@ -4,10 +4,13 @@ import type { SelfCommand } from "./lib/commands/bootstrap.ts";
 import { holdIgnoredSignals } from "./lib/interrupt.ts";
 import { connectJitScale, JIT_SCALE, setJitScale } from "./lib/jit_scale.ts";
 import { dropRefusedConsoleWrites } from "./lib/log.ts";
+import { replaceNonUtf8Values } from "./lib/raw_environment.ts";
 
 if (process.versions.deno) {
   // Deno's own handlers would end the run on a signal it inherited ignored.
   holdIgnoredSignals();
+  // Deno throws on reading a variable that is not UTF-8; Bun reads U+FFFD.
+  replaceNonUtf8Values();
   // Deno's console throws what a full disk refuses; Bun's drops it.
   dropRefusedConsoleWrites();
 }

@@ -18,6 +18,7 @@ import {
 import type { SelfCommand } from "./commands/bootstrap.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
 import { formatFailedPart } from "./install/failed_part.ts";
+import { exitRun, onEarlyExit } from "./early_exit.ts";
 import { endRunOnSignals, keepChildStatuses } from "./interrupt.ts";
 import { outOfMemory } from "./out_of_memory.ts";
 import { releaseOutput, stdoutRefused, writeFd } from "./log.ts";
@@ -313,7 +314,7 @@ function reportUncaught(debug: () => boolean): void {
       releaseOutput();
       report(error, debug());
       removeTempFiles();
-      process.exit(1);
+      exitRun(1);
     });
   }
 }
@@ -329,6 +330,7 @@ export async function run(
   keepChildStatuses();
   endRunOnSignals();
   reportUncaught(() => debug);
+  const over = failEarlyExit();
   try {
     const line = parseCommandLine(argv);
     debug = line.debug;
@@ -351,8 +353,28 @@ export async function run(
     report(error, debug);
     return 1;
   } finally {
+    over();
     removeTempFiles();
   }
+}
+
+/**
+ * Makes a `process.exit()` that recipe or extension code calls before the
+ * run is over end it as a failure: the run's lock on `.installed.cfg`,
+ * its temporaries and what the pending install created go, as when a run
+ * fails, and since its parts were not all installed, the status is 1 even
+ * for `process.exit(0)`. Returns the function saying the run is over.
+ */
+function failEarlyExit(): () => void {
+  return onEarlyExit((code) => {
+    releaseOutput();
+    err(
+      `Error: Recipe or extension code called process.exit(${code}), ` +
+        "which ended the run before it finished\n",
+    );
+    removeTempFiles();
+    process.exitCode = 1;
+  });
 }
 
 /**

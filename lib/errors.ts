@@ -71,10 +71,16 @@ export class IncompatibleVersionError extends UserError {
 /**
  * No distribution satisfies a requirement (`Couldn't find a distribution
  * for 'spam==1' ...`); `key` is its project's key, so that whoever asked
- * for a distribution can tell its own requirement from one it pulled in.
+ * for a distribution can tell its own requirement from one it pulled in;
+ * `pythonOffered` when the message already names Python distributions
+ * offered for it.
  */
 export class DistributionNotFound extends UserError {
-  constructor(message: string, readonly key: string) {
+  constructor(
+    message: string,
+    readonly key: string,
+    readonly pythonOffered = false,
+  ) {
     super(message);
     this.name = "DistributionNotFound";
   }

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
+import { exitRun } from "./early_exit.ts";
 import { removeTempFiles } from "./fetch/temp_files.ts";
 import { releaseOutput, waitForReadersWith, writeFd } from "./log.ts";
 import { endDescendants } from "./process_tree.ts";
@@ -166,7 +167,7 @@ function endRun(signal: EndingSignal): never {
     // later; exiting at once ended the run with a status instead.
     Atomics.wait(PAUSE, 0, 0, SIGNAL_DELIVERY_MS);
   }
-  process.exit(128 + SIGNALS[signal]);
+  exitRun(128 + SIGNALS[signal]);
 }
 
 /**

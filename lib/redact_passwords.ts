@@ -8,8 +8,11 @@
 
 // The password runs to the authority's last `@` (an unescaped `@` in it
 // is taken so by URL parsers), never past its end. Quotes are allowed in
-// it as URL parsers allow them: a URL quoted in a message ends at a space.
-const USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*)(?::([^\s/?#]*))?@/gi;
+// it as URL parsers allow them: a URL quoted in a message ends at a space,
+// except in a password of words apart by spaces and followed by an `@`
+// (`http://me:pass word@host/`, which URL parsers send as `pass%20word`).
+const USER_INFO =
+  /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*)(?::([^\s/?#]*|[^\s/?#@]+(?: +[^\s/?#@]+)+))?@/gi;
 
 /**
  * `text` with the password of every URL in it replaced by `****`.

@@ -8,6 +8,7 @@ import { clipped, oneLine, spawnReason } from "../lib/errors.ts";
 import { isDirectory } from "../lib/fs_kinds.ts";
 import { noexecMountOf } from "../lib/noexec_mount.ts";
 import { afterChildEnded, ignoringAsAtStart } from "../lib/interrupt.ts";
+import { inheritedBytes } from "./_inherited_bytes.ts";
 
 /** How to run a command. */
 export interface ShellOptions {
@@ -76,7 +77,7 @@ export function runShell(command: string, opts: ShellOptions): Promise<void> {
       );
     let child;
     try {
-      child = spawn("/bin/sh", ["-c", script], {
+      child = spawn("/bin/sh", ["-c", inheritedBytes(opts.env) + script], {
         cwd: opts.cwd,
         env: opts.env,
         stdio: "inherit",

@@ -35,7 +35,7 @@ import {
 import { isAbsolute, join, resolve } from "node:path";
 import process from "node:process";
 import { makeDirectories } from "../lib/directories.ts";
-import { clipped } from "../lib/errors.ts";
+import { clipped, fsReason } from "../lib/errors.ts";
 import { localPath } from "../lib/fetch/local_path.ts";
 import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import { lockBuild } from "../lib/install/lock_build.ts";
@@ -468,15 +468,29 @@ export class SlaposCmmi implements Recipe {
       await run(commands.install);
       await snippet("post-install");
     } catch (err) {
-      this.writeEnvScript(cwd, plan);
+      // The build's own error is the one to report, whatever the disk does.
+      let script;
+      try {
+        this.writeEnvScript(cwd, plan);
+        script = "A shell script slapos.recipe.build.env.sh has been " +
+          "generated. You can source it in your shell to reproduce build " +
+          "environment.";
+      } catch (scriptError) {
+        script = (scriptError as Error).message;
+      }
       this.logger.error(
         `Compilation error. The package is left as is at ${cwd} where you ` +
-          "can inspect what went wrong.\nA shell script " +
-          "slapos.recipe.build.env.sh has been generated. You can source it " +
-          "in your shell to reproduce build environment.",
+          `can inspect what went wrong.\n${script}`,
       );
-      if (this.url) clearExcept(this.location, this.compileDir);
-      else removeTree(this.location);
+      try {
+        if (this.url) clearExcept(this.location, this.compileDir);
+        else removeTree(this.location);
+      } catch (cleanupError) {
+        this.logger.error(
+          `Couldn't remove what the build installed in ${this.location}: ` +
+            fsReason(cleanupError),
+        );
+      }
       throw err;
     }
     if (plan.keep) {
@@ -495,7 +509,11 @@ export class SlaposCmmi implements Recipe {
     wrapLongShebangs(this.location);
   }
 
-  /** `slapos.recipe.build.env.sh`: the build's environment and commands. */
+  /**
+   * `slapos.recipe.build.env.sh`: the build's environment and commands.
+   *
+   * @throws {UserError} `Couldn't write PATH: REASON`.
+   */
   private writeEnvScript(dir: string, plan: SlaposPlan): void {
     const { commands, environment } = plan;
     const lines: string[] = [];
@@ -516,10 +534,14 @@ export class SlaposCmmi implements Recipe {
       "echo install with:",
       `echo ${shellQuote("  " + commands.install)}`,
     );
-    writeFileSync(
-      join(dir, "slapos.recipe.build.env.sh"),
-      lines.join("\n") + "\n",
-    );
+    const script = join(dir, "slapos.recipe.build.env.sh");
+    try {
+      writeFileSync(script, lines.join("\n") + "\n");
+    } catch (err) {
+      throw new this.buildout.UserError(
+        `Couldn't write ${clipped(script)}: ${fsReason(err)}`,
+      );
+    }
   }
 }
 

@@ -22,6 +22,7 @@ import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
 import { pyRepr } from "../lib/pyrepr.ts";
 import { afterChildEnded, ignoringAsAtStart } from "../lib/interrupt.ts";
 import { newTempDirectory } from "./_files.ts";
+import { inheritedBytes } from "./_inherited_bytes.ts";
 import { exists } from "./_paths.ts";
 import type {
   Recipe,
@@ -51,9 +52,13 @@ function runShell(script: string): Promise<Exit> {
       );
     let child;
     try {
-      child = spawn("/bin/sh", ["-c", ignoringAsAtStart(script)], {
-        stdio: "inherit",
-      });
+      child = spawn(
+        "/bin/sh",
+        ["-c", inheritedBytes() + ignoringAsAtStart(script)],
+        {
+          stdio: "inherit",
+        },
+      );
     } catch (err) {
       // Bun throws some refusals (E2BIG) at once instead of emitting them.
       return refused(err);

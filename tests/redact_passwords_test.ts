@@ -55,3 +55,18 @@ Deno.test("text without credentials is unchanged", () => {
     assert.equal(redactPasswords(text), text);
   }
 });
+
+Deno.test("a password with spaces, as written in a configuration, is hidden whole", () => {
+  assert.equal(
+    redactPasswords("Error downloading http://me:pa ss@host/x.tgz: refused"),
+    "Error downloading http://me:****@host/x.tgz: refused",
+  );
+  assert.equal(
+    redactPasswords("'https://me:a  b c@host/x' and https://u:p w@h/"),
+    "'https://me:****@host/x' and https://u:****@h/",
+  );
+  assert.equal(
+    redactPasswords("https://me:p%20w@host/x"),
+    "https://me:****@host/x",
+  );
+});

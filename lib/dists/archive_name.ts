@@ -59,3 +59,32 @@ export function parseArchiveName(filename: string): DistName | undefined {
   if (!ext) return undefined;
   return parseDistName(filename.slice(0, -ext.length));
 }
+
+/**
+ * Name and version of a link's `#egg=NAME-VERSION` fragment (`fragment`
+ * with its `#`), which setuptools, and so zc.buildout, read for a link
+ * whose file name names no distribution (`.../tarball/master`).
+ *
+ * ```ts
+ * parseEggFragment("#egg=spam-1.0") // {name: "spam", version: "1.0", ...}
+ * ```
+ */
+export function parseEggFragment(fragment: string): DistName | undefined {
+  const found = /^#egg=([-A-Za-z0-9_.+!]+)$/.exec(fragment);
+  return found ? parseDistName(found[1]) : undefined;
+}
+
+/**
+ * The project key of a Python distribution file, a wheel
+ * (`zc.recipe.egg-2.0.3-py2.py3-none-any.whl`) or an egg
+ * (`spam-1.0-py2.7.egg`): no archive of ours, but named in errors when
+ * nothing else is offered, since zc.buildout configurations point at them.
+ *
+ * ```ts
+ * pythonDistKey("zc_recipe_egg-2.0-py3-none-any.whl") // "zc-recipe-egg"
+ * ```
+ */
+export function pythonDistKey(filename: string): string | undefined {
+  const found = /^([^-]+)-\d[^-]*(?:-[^-]+)*\.(?:whl|egg)$/i.exec(filename);
+  return found && isProjectName(found[1]) ? projectKey(found[1]) : undefined;
+}

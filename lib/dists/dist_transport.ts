@@ -36,6 +36,18 @@ export function distTransport(main: Options): DistTransport {
     namespace: DIST_NAMESPACE,
     logger: quiet,
   });
+  // A link named by its `#egg=` fragment ends in a name links to other
+  // projects share (`.../tarball/master`): its copy is cached under the
+  // MD5 of its URL instead.
+  let hashed: Download | undefined;
+  const downloadFor = (url: string) =>
+    /#egg=/.test(url)
+      ? hashed ??= new Download(main, {
+        namespace: DIST_NAMESPACE,
+        logger: quiet,
+        hashName: true,
+      })
+      : download;
   const http = httpSettings(main);
   const cacheDir = download.cacheDir;
   const inCache = (archive: string) =>
@@ -45,7 +57,7 @@ export function distTransport(main: Options): DistTransport {
   return {
     readPage: (url) => readPage(url, http),
     async fetchArchive(url, checksums) {
-      const result = await download.download(url, checksums);
+      const result = await downloadFor(url).download(url, checksums);
       if (result.stored) stored.add(resolve(result.stored));
       return result;
     },

@@ -14,7 +14,12 @@ import { fileURLToPath } from "node:url";
 import { clipped, oneLine, UserError } from "../errors.ts";
 import { fileUrlPath } from "../fetch/file_url.ts";
 import { logger } from "../log.ts";
-import { type DistName, parseArchiveName } from "./archive_name.ts";
+import {
+  type DistName,
+  parseArchiveName,
+  parseEggFragment,
+  pythonDistKey,
+} from "./archive_name.ts";
 import { htmlLinks } from "./html_links.ts";
 import { Slots } from "./slots.ts";
 import {
@@ -84,6 +89,21 @@ export function localArchives(
   path: string,
   location: string = path,
 ): LocalArchive[] | undefined {
+  return localListing(path, location)?.archives;
+}
+
+/** What a local find-links location holds. */
+interface LocalListing {
+  archives: LocalArchive[];
+  /** Names of the Python distributions (wheels, eggs) among its files. */
+  python: string[];
+}
+
+/** {@link localArchives}, with the Python distributions beside them. */
+function localListing(
+  path: string,
+  location: string,
+): LocalListing | undefined {
   let isDirectory: boolean;
   try {
     isDirectory = statSync(path).isDirectory();
@@ -98,17 +118,27 @@ export function localArchives(
           clipped(location)
         } is neither a directory nor a ` +
           "distribution archive named <name>-<version>.tgz (.tar.gz, " +
-          ".tar.bz2, .tar.xz, .zip)",
+          ".tar.bz2, .tar.xz, .zip)" +
+          (pythonDistKey(basename(path))
+            ? " (it is a Python distribution, which buildout cannot run)"
+            : ""),
       );
     }
-    return [{ ...found, filename: basename(path), path }];
+    return {
+      archives: [{ ...found, filename: basename(path), path }],
+      python: [],
+    };
   }
-  const result: LocalArchive[] = [];
+  const listing: LocalListing = { archives: [], python: [] };
   for (const filename of readdirSync(path).sort()) {
     const found = parseArchiveName(filename);
-    if (found) result.push({ ...found, filename, path: join(path, filename) });
+    if (found) {
+      listing.archives.push({ ...found, filename, path: join(path, filename) });
+    } else if (pythonDistKey(filename)) {
+      listing.python.push(filename);
+    }
   }
-  return result;
+  return listing;
 }
 
 /** Finds the archives offered for a project. */
@@ -124,6 +154,8 @@ export class Finder {
   private readonly missing = new Set<string>();
   /** Pages that could not be read, with the reason. */
   private readonly unreadable = new Map<string, string>();
+  /** Python distributions (wheels, eggs) offered, by project key. */
+  private readonly python = new Map<string, Set<string>>();
   /** Locations some of whose links allow-hosts left out, with what it did. */
   private readonly skipped = new Map<string, string>();
   /** Bounds the page reads under way; waiting ones start in the order asked. */
@@ -222,6 +254,26 @@ export class Finder {
     return result;
   }
 
+  /**
+   * The file names of the Python distributions (wheels, eggs) that the
+   * locations read offer for `key`, in name order: not ours to install,
+   * but what a user who finds nothing else needs to be told.
+   */
+  pythonOffered(key: string): string[] {
+    return [...this.python.get(key) ?? []].sort();
+  }
+
+  /** Notes the Python distributions among `filenames`, for `key` only if given. */
+  private notePython(filenames: string[], key?: string): void {
+    for (const filename of filenames) {
+      const found = pythonDistKey(filename);
+      if (!found || (key !== undefined && found !== key)) continue;
+      const names = this.python.get(found);
+      if (names) names.add(filename);
+      else this.python.set(found, new Set([filename]));
+    }
+  }
+
   /** Locations that may be read: all, or only local ones offline. */
   private readable(locations: string[]): string[] {
     if (!this.options.offline) return locations;
@@ -255,13 +307,20 @@ export class Finder {
     }
     const direct = linkCandidate(location);
     if (direct) return await this.allowed([direct], location, true);
+    if (/#egg=/.test(location)) {
+      throw new UserError(
+        `The find-links URL ${
+          clipped(location)
+        } has an #egg= fragment that is not NAME-VERSION: write the ` +
+          "name and version of the distribution it holds (#egg=spam-1.0), " +
+          "since distributions are picked by version",
+      );
+    }
     const page = await this.readPage(location, true);
     if (!page) return [];
-    return await this.allowed(
-      await pageCandidates(page, "find-links"),
-      location,
-      false,
-    );
+    const offered = await pageOffers(page, "find-links");
+    this.notePython(offered.python);
+    return await this.allowed(offered.candidates, location, false);
   }
 
   /**
@@ -327,11 +386,15 @@ export class Finder {
     return undefined;
   }
 
-  /** A directory's archives, or the archive `path` itself. */
-  private scanPath(path: string, location: string): Candidate[] {
-    const archives = localArchives(path, location);
-    if (!archives) this.missing.add(location);
-    return (archives ?? []).map(({ path, ...found }) => ({
+  /**
+   * A directory's archives, or the archive `path` itself; the Python
+   * distributions beside them are noted, for `key` only if given.
+   */
+  private scanPath(path: string, location: string, key?: string): Candidate[] {
+    const listing = localListing(path, location);
+    if (!listing) this.missing.add(location);
+    this.notePython(listing?.python ?? [], key);
+    return (listing?.archives ?? []).map(({ path, ...found }) => ({
       ...found,
       location: path,
       local: true,
@@ -343,16 +406,17 @@ export class Finder {
     for (const index of this.readable(this.options.indexes)) {
       const location = indexPage(index, key);
       if (!isUrl(location)) {
-        result.push(...this.scanPath(location, location));
+        result.push(...this.scanPath(location, location, key));
       } else if (location.startsWith("file:")) {
-        result.push(...this.scanPath(fileUrlPath(location), location));
+        result.push(...this.scanPath(fileUrlPath(location), location, key));
       } else {
         const page = await this.readPage(location, false);
         if (page) {
-          const offered = await pageCandidates(page, "index");
+          const offered = await pageOffers(page, "index");
+          this.notePython(offered.python, key);
           result.push(
             ...await this.allowed(
-              offered.filter((c) => c.key === key),
+              offered.candidates.filter((c) => c.key === key),
               location,
               false,
             ),
@@ -370,7 +434,20 @@ function indexPage(index: string, key: string): string {
   return index.replace(/\/*$/, "/") + encodeURIComponent(key) + "/";
 }
 
-/** The archive a link points to, with the digest of its fragment. */
+/** The file name a link's path ends with, decoded. */
+function linkFilename(parsed: URL): string | undefined {
+  try {
+    return decodeURIComponent(parsed.pathname.split("/").pop() ?? "");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The archive a link points to, with the digest of its fragment; one
+ * whose file name names no distribution by its `#egg=` fragment, which it
+ * keeps.
+ */
 function linkCandidate(url: string): Candidate | undefined {
   let parsed: URL;
   try {
@@ -378,16 +455,13 @@ function linkCandidate(url: string): Candidate | undefined {
   } catch {
     return undefined;
   }
-  let filename: string;
-  try {
-    filename = decodeURIComponent(parsed.pathname.split("/").pop() ?? "");
-  } catch {
-    return undefined;
-  }
-  const found = parseArchiveName(filename);
+  const filename = linkFilename(parsed);
+  if (filename === undefined) return undefined;
+  const named = parseArchiveName(filename);
+  const found = named ?? parseEggFragment(parsed.hash);
   if (!found) return undefined;
   const digest = /^#(md5|sha256)=([0-9a-f]+)$/i.exec(parsed.hash);
-  parsed.hash = "";
+  if (named) parsed.hash = "";
   const candidate: Candidate = {
     ...found,
     filename,
@@ -408,15 +482,22 @@ function linkCandidate(url: string): Candidate | undefined {
   return candidate;
 }
 
+/** What a page links to. */
+interface PageOffers {
+  candidates: Candidate[];
+  /** File names of the Python distributions (wheels, eggs) linked. */
+  python: string[];
+}
+
 /**
- * The archives a page links to.
+ * The archives a page links to, and the Python distributions.
  *
  * @throws {UserError} when the page is not HTML.
  */
-async function pageCandidates(
+async function pageOffers(
   page: Page,
   kind: string,
-): Promise<Candidate[]> {
+): Promise<PageOffers> {
   const type = page.contentType?.split(";")[0].trim().toLowerCase();
   const declared = type === undefined || type === "" || type.includes("html");
   // Servers label unknown files text/html too: HTML has tags, and no NUL.
@@ -433,10 +514,20 @@ async function pageCandidates(
       `The ${kind} page ${clipped(page.url)} is not an HTML page (${reason})`,
     );
   }
-  const result: Candidate[] = [];
+  const offers: PageOffers = { candidates: [], python: [] };
   for (const link of await htmlLinks(page.text, page.url)) {
     const candidate = linkCandidate(link);
-    if (candidate) result.push(candidate);
+    if (candidate) {
+      offers.candidates.push(candidate);
+      continue;
+    }
+    let filename;
+    try {
+      filename = linkFilename(new URL(link));
+    } catch {
+      continue;
+    }
+    if (filename && pythonDistKey(filename)) offers.python.push(filename);
   }
-  return result;
+  return offers;
 }

@@ -616,14 +616,34 @@ export class Installer {
       ? `; ${finder.offlineBy}, so only local locations and the download ` +
         "cache count"
       : "";
+    const python = finder.pythonOffered(requirement.key);
     return new DistributionNotFound(
       `Couldn't find a distribution for '${
         clipped(text)
-      }' (${found}${where}${offline}).`,
+      }' (${found}${where}${offline}${pythonHint(python)}).`,
       requirement.key,
+      python.length > 0,
     );
   }
 }
+
+/**
+ * `; the Python distributions offered for it (...)` naming the first few
+ * `files`, which zc.buildout would have installed.
+ */
+function pythonHint(files: string[]): string {
+  if (!files.length) return "";
+  const shown = files.slice(0, PYTHON_FILES_SHOWN).map((f) => clipped(f));
+  if (files.length > shown.length) {
+    shown.push(`${files.length - shown.length} more`);
+  }
+  return `; the Python distributions offered for it (${shown.join(", ")}) ` +
+    "cannot be installed: this buildout's recipes and extensions are " +
+    "TypeScript or JavaScript packages";
+}
+
+/** How many Python distribution files a message names. */
+const PYTHON_FILES_SHOWN = 3;
 
 /** zc.buildout's rule for replacing what we have with what is offered. */
 function isBetter(

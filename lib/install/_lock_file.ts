@@ -13,7 +13,6 @@ import {
   linkSync,
   openSync,
   readdirSync,
-  readFileSync,
   statSync,
   writeSync,
 } from "node:fs";
@@ -23,6 +22,7 @@ import process from "node:process";
 import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { removeTempFile, trackTempFile } from "../fetch/temp_files.ts";
 import { pidNamespace, processExists, procStat } from "../process_exists.ts";
+import { readPlainFile, SpecialFileError } from "../read_file.ts";
 
 /**
  * Errors of a file system refusing writes (read-only, full, no access): a
@@ -239,11 +239,19 @@ function createInPlace(
   return "created";
 }
 
-/** The lock's content; undefined when it is gone. */
+/**
+ * The lock's content; undefined when it is gone.
+ *
+ * @throws {UserError} for a device, FIFO or socket in its place: no run
+ *   made it, and none can remove it as a lock of its own.
+ */
 function read(path: string): string | undefined {
   try {
-    return readFileSync(path, "utf8");
-  } catch {
+    return readPlainFile(path, "utf8");
+  } catch (err) {
+    if (err instanceof SpecialFileError) {
+      throw new UserError(`Couldn't lock ${clipped(path)}: ${err.message}`);
+    }
     return undefined;
   }
 }

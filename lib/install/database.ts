@@ -36,7 +36,6 @@ import {
   ftruncateSync,
   lstatSync,
   openSync,
-  readFileSync,
   renameSync,
   type Stats,
   statSync,
@@ -49,6 +48,7 @@ import { formatSection } from "../config/serialize.ts";
 import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { readDatabaseText } from "./_database_text.ts";
 import { pyRepr } from "../pyrepr.ts";
+import { readPlainFile } from "../read_file.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { APPEND_RESOLVED, trustedFile } from "../trusted_links.ts";
@@ -187,7 +187,7 @@ export class InstallDatabase {
       );
     let bytes;
     try {
-      bytes = readFileSync(path);
+      bytes = readPlainFile(path);
     } catch (err) {
       // A directory in its place, say: the machine's state, not a bug.
       throw new UserError(`Couldn't read ${pyRepr(path)}: ${fsReason(err)}`);

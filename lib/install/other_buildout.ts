@@ -7,9 +7,9 @@
  * buildout reached by another path (a symbolic link to its directory, as
  * `-c /srv/app/buildout.cfg` with `/srv/app` a link) is not another one.
  */
-import { readFileSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
 import { sameFile } from "../fs_kinds.ts";
+import { readPlainFile } from "../read_file.ts";
 
 /** Finds the other buildout, if any, that a path outside ours belongs to. */
 export class OtherBuildouts {
@@ -41,7 +41,7 @@ export class OtherBuildouts {
     let text = this.databases.get(dir);
     if (text === undefined) {
       try {
-        text = readFileSync(join(dir, ".installed.cfg"), "utf8");
+        text = readPlainFile(join(dir, ".installed.cfg"), "utf8");
       } catch {
         text = null;
       }

@@ -18,6 +18,7 @@
 import {
   closeSync,
   constants,
+  fstatSync,
   openSync,
   readFileSync,
   writeFileSync,
@@ -31,14 +32,17 @@ import {
 } from "../errors.ts";
 import { REFUSALS } from "./_lock_file.ts";
 import { removePath } from "../remove_path.ts";
+import { specialKind } from "../fs_kinds.ts";
+import { SpecialFileError } from "../read_file.ts";
 
 /** The journal of the database `installed` (its file name plus this). */
 export const PENDING_SUFFIX = ".pending";
 
-// Opening refuses a symbolic link (ELOOP) rather than follow it.
+// Opening refuses a symbolic link (ELOOP) rather than follow it, and
+// does not wait for a writer to a FIFO planted there.
 const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT |
   constants.O_NOFOLLOW;
-const READ = constants.O_RDONLY | constants.O_NOFOLLOW;
+const READ = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /** What an interrupted run's journal says. */
 export interface Interrupted {
@@ -126,6 +130,8 @@ export class PendingPaths {
     try {
       const fd = openSync(this.path, READ);
       try {
+        const special = specialKind(fstatSync(fd));
+        if (special) throw new SpecialFileError(special);
         text = readFileSync(fd, "utf8");
       } finally {
         closeSync(fd);

@@ -787,24 +787,25 @@ class InstallRun {
     if (!builtin) releaseOutput();
     let returned: InstallResult | Promise<InstallResult>;
     let thenable: boolean;
+    // Ctrl-C, or recipe code calling process.exit(), must not leave what
+    // the recipe created, as a failure would not.
+    const interrupted = () => {
+      this.removePaths(options.created());
+      this.pending.done();
+    };
+    trackCleanup(interrupted);
     try {
       this.enter();
       returned = method.call(recipe);
       // Recipe code too: `then` may be a getter.
       thenable = isThenable(returned);
     } catch (err) {
+      untrackCleanup(interrupted);
       return fail(err);
     }
     if (thenable) {
       // Waiting: what was said so far must be seen meanwhile.
       flushOutput();
-      // Ctrl-C now must not leave what the recipe created, as it would
-      // not on a failure.
-      const interrupted = () => {
-        this.removePaths(options.created());
-        this.pending.done();
-      };
-      trackCleanup(interrupted);
       return settled(
         returned,
         `The promise returned by the ${methodName} method of part ${
@@ -818,6 +819,7 @@ class InstallRun {
         return fail(err);
       });
     }
+    untrackCleanup(interrupted);
     finish(returned as InstallResult);
   }
 

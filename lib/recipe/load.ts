@@ -543,7 +543,8 @@ export class RecipeLoader {
         // The recipe's own distribution, not one it requires: a migrated
         // configuration names a Python recipe egg no location offers.
         const note = err instanceof DistributionNotFound &&
-          err.key === requirementKey(pkg) && pythonRecipeNote(pkg);
+          !err.pythonOffered && err.key === requirementKey(pkg) &&
+          pythonRecipeNote(pkg);
         if (note) err.message += ` ${note}.`;
         throw err;
       });

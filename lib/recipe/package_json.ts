@@ -3,11 +3,12 @@
  * version and the entry points of its `buildout` field, and the
  * `.egg-link` files naming develop packages' directories.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { unscopedName } from "../dists/requirement.ts";
 import { pyRepr } from "../pyrepr.ts";
+import { readPlainFile } from "../read_file.ts";
 
 /** Entry point groups of a develop package. */
 export type EntryGroup = "recipes" | "uninstall" | "extensions" | "unload";
@@ -43,7 +44,7 @@ const PYTHON_PROJECT_FILES = [
  * (Windows editors write one) is skipped, as npm and Node skip it.
  */
 export function readPackageJson(file: string): unknown {
-  const text = readFileSync(file, "utf8");
+  const text = readPlainFile(file, "utf8");
   return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 }
 
@@ -213,6 +214,6 @@ export function entryTarget(
 export function eggLinkTarget(link: string): string {
   return resolve(
     dirname(link),
-    readFileSync(link, "utf8").split("\n")[0].trim(),
+    readPlainFile(link, "utf8").split("\n")[0].trim(),
   );
 }

@@ -128,3 +128,38 @@ Deno.test("user:password in a URL is sent as written whatever characters the pas
     await server.close();
   }
 });
+
+Deno.test("a password written with spaces is sent, and hidden in log lines and errors", async () => {
+  using sample = await sampleBuildout();
+  const received: string[] = [];
+  const server = await startServer(sample.tmpdir("site"), {
+    handlers: {
+      "/x.tgz": (req, res) => {
+        const header = req.headers.authorization ?? "";
+        received.push(
+          Buffer.from(header.replace(/^Basic /, ""), "base64").toString(),
+        );
+        res.writeHead(404);
+        res.end();
+      },
+    },
+  });
+  try {
+    const url = server.url.replace("//", "//me:my pass word@");
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = p\n[p]\nrecipe = download\nurl = ${url}x.tgz\n`,
+    );
+    const result = await sample.run("", { env: NO_TLS_OR_PROXY_ENV });
+    assert.equal(result.code, 1, result.output);
+    const shown = server.url.replace("//", "//me:****@") + "x.tgz";
+    assert.equal(result.stdout, `Installing p.\nDownloading ${shown}\n`);
+    assert.equal(
+      result.stderr,
+      `While:\n  Installing p.\nError: Error downloading ${shown}: HTTP Error 404: Not Found\n`,
+    );
+    assert.deepEqual(received, ["me:my pass word"]);
+  } finally {
+    await server.close();
+  }
+});

@@ -14,6 +14,7 @@ import {
   existsSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -1285,6 +1286,76 @@ recipe = greedy
   assert.ok(!existsSync(sample.path(".installed.cfg")));
 });
 
+Deno.test("a location offering only Python wheels or eggs for a requirement says so, wherever it lists them", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  for (
+    const name of [
+      "zc.recipe.egg-2.0.7-py2.py3-none-any.whl",
+      "zc.recipe.egg-1.3.2-py2.7.egg",
+      "zc_recipe_egg-2.0.6-py3-none-any.whl",
+      "zc_recipe_egg-2.0.5-py3-none-any.whl",
+      "other-1.0-py3-none-any.whl",
+    ]
+  ) {
+    sample.write(join(links, name), "PK\u0003\u0004");
+  }
+  sample.mkdir(join(links, "index", "zc-recipe-egg"));
+  sample.write(
+    join(
+      links,
+      "index",
+      "zc-recipe-egg",
+      "zc.recipe.egg-2.0.7-py3-none-any.whl",
+    ),
+    "",
+  );
+  const offered = "the Python distributions offered for it " +
+    "(zc.recipe.egg-1.3.2-py2.7.egg, zc.recipe.egg-2.0.7-py2.py3-none-any.whl, " +
+    "zc_recipe_egg-2.0.5-py3-none-any.whl, 1 more) cannot be installed: " +
+    "this buildout's recipes and extensions are TypeScript or JavaScript packages";
+  const server = await startServer(links);
+  try {
+    const config = (extra: string) =>
+      `[buildout]
+parts = foo
+${extra}
+[foo]
+recipe = zc.recipe.egg
+`;
+    sample.write("buildout.cfg", config(`find-links = ${links}`));
+    await expectError(
+      sample,
+      "",
+      `Couldn't find a distribution for 'zc.recipe.egg' (looked in /links; ${offered}).`,
+    );
+    sample.write("buildout.cfg", config(`find-links = ${server.url}`));
+    await expectError(
+      sample,
+      "",
+      `Couldn't find a distribution for 'zc.recipe.egg' (looked in ${server.url}; ${offered}).`,
+    );
+    sample.write("buildout.cfg", config(`index = ${server.url}index/`));
+    await expectError(
+      sample,
+      "",
+      `Couldn't find a distribution for 'zc.recipe.egg' (looked in ${server.url}index/zc-recipe-egg/; the Python distributions offered for it (zc.recipe.egg-2.0.7-py3-none-any.whl) cannot be installed: this buildout's recipes and extensions are TypeScript or JavaScript packages).`,
+    );
+    sample.write(
+      "buildout.cfg",
+      config(`find-links = ${join(links, "other-1.0-py3-none-any.whl")}`),
+    );
+    await expectError(
+      sample,
+      "",
+      `The find-links location /links/other-1.0-py3-none-any.whl is neither a directory nor a distribution archive named <name>-<version>.tgz (.tar.gz, .tar.bz2, .tar.xz, .zip) (it is a Python distribution, which buildout cannot run)`,
+    );
+  } finally {
+    await server.close();
+  }
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
+
 Deno.test("recipe distributions are got in the order the parts initialize, not the order their sections are written", async () => {
   using sample = await sampleBuildout();
   const dist = sample.path("dist");
@@ -1373,6 +1444,76 @@ Deno.test("a link's #md5= is checked; a mismatch unpacks nothing", async () => {
       sample,
       "",
       "Getting distribution for 'spam'.\nGot spam 1.\nInstalling foo.\nv1\n",
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("#egg=NAME-VERSION names the distribution of a link whose file name does not, as setuptools reads it for zc.buildout", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  // Two projects' archives, both served as `master`, as code hosts do.
+  for (
+    const [dir, name, version] of [["a", "spam", "1.0"], ["b", "ham", "2.0"]]
+  ) {
+    const archive = join(links, `${name}-${version}.tgz`);
+    await writeDist(archive, recipeDist(name, version, name));
+    sample.mkdir(join(links, dir));
+    renameSync(archive, join(links, dir, "master"));
+  }
+  writeFileSync(
+    join(links, "page.html"),
+    '<a href="b/master#egg=ham-2.0">ham</a> <a href="b/master#egg=ham-dev">dev</a>',
+  );
+  const cache = sample.tmpdir("cache");
+  const server = await startServer(links);
+  try {
+    const config = (findLinks: string) =>
+      `[buildout]
+parts = s h
+download-cache = ${cache}
+find-links = ${findLinks}
+[s]
+recipe = spam
+[h]
+recipe = ham
+`;
+    sample.write(
+      "buildout.cfg",
+      config(`${server.url}a/master#egg=spam-1.0\n  ${server.url}page.html`),
+    );
+    await expectOk(
+      sample,
+      "",
+      "Getting distribution for 'spam'.\nGot spam 1.0.\n" +
+        "Getting distribution for 'ham'.\nGot ham 2.0.\n" +
+        "Installing s.\nspam\nInstalling h.\nham\n",
+    );
+    assert.deepEqual(eggs(sample), ["ham-2.0", "spam-1.0"]);
+    // Each cached apart, though both URLs end in `master`.
+    assert.equal(readdirSync(join(cache, "dist")).length, 2);
+
+    // Got again from the cache, each its own.
+    for (const egg of eggs(sample)) {
+      rmSync(sample.path("eggs", egg), { recursive: true });
+    }
+    rmSync(sample.path(".installed.cfg"));
+    server.requests.length = 0;
+    await expectOk(
+      sample,
+      "",
+      "Getting distribution for 'spam'.\nGot spam 1.0.\n" +
+        "Getting distribution for 'ham'.\nGot ham 2.0.\n" +
+        "Installing s.\nspam\nInstalling h.\nham\n",
+    );
+    assert.deepEqual(server.requests, ["/page.html"]);
+
+    sample.write("buildout.cfg", config(`${server.url}a/master#egg=spam`));
+    await expectError(
+      sample,
+      "",
+      `The find-links URL ${server.url}a/master#egg=spam has an #egg= fragment that is not NAME-VERSION: write the name and version of the distribution it holds (#egg=spam-1.0), since distributions are picked by version`,
     );
   } finally {
     await server.close();

@@ -6,6 +6,7 @@
  * for the next run, which completes. Ignored where strace cannot run.
  */
 import assert from "node:assert/strict";
+import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
 import { recipeDist, writeDist } from "./dist_archives.ts";
@@ -158,5 +159,81 @@ Deno.test({
     assert.deepEqual(sample.ls("eggs"), []);
     await assertRerunCompletes(sample);
     assert.deepEqual(sample.ls("eggs"), ["d  spam-2"]);
+  },
+});
+
+Deno.test({
+  name: "a failed build whose environment script the disk fails to write " +
+    `still reports the build's error, and says the script is missing${straceNote}`,
+  ignore: straceSkip !== null,
+  fn: async () => {
+    for (const recipe of ["cmmi", "slapos.recipe.cmmi"]) {
+      using sample = await onePart(
+        recipe,
+        "path = ${buildout:directory}/src\n",
+      );
+      sample.mkdir("src");
+      sample.write("src", "configure", "#!/bin/sh\nexit 3\n");
+      chmodSync(sample.path("src", "configure"), 0o755);
+      const path = sample.path("src", "slapos.recipe.build.env.sh");
+      const result = await runFailing(
+        sample,
+        failing("openat", "EIO", { path }),
+      );
+      assert.equal(
+        result.stdout,
+        "Installing a.\n" +
+          "a: Using local source directory: /sample-buildout/src\n" +
+          "a: Compilation error. The package is left as is at " +
+          "/sample-buildout/src where you can inspect what went wrong.\n" +
+          "Couldn't write /sample-buildout/src/slapos.recipe.build.env.sh: " +
+          "input/output error\n",
+        recipe,
+      );
+      assert.equal(
+        result.stderr,
+        "While:\n  Installing a.\n" +
+          "Error: Command './configure --prefix=/sample-buildout/parts/a' " +
+          "failed with exit status 3 in /sample-buildout/src\n",
+        recipe,
+      );
+      assert.deepEqual(sample.ls("parts"), [], recipe);
+    }
+  },
+});
+
+Deno.test({
+  name: "a failed build whose installed files the disk fails to remove " +
+    `still reports the build's error, and says what was left${straceNote}`,
+  ignore: straceSkip !== null,
+  fn: async () => {
+    using sample = await onePart(
+      "slapos.recipe.cmmi",
+      "path = ${buildout:directory}/src\n",
+    );
+    sample.mkdir("src");
+    sample.write(
+      "buildout.cfg",
+      sample.cat("buildout.cfg") +
+        "configure-command = mkdir -p ${buildout:parts-directory}/a && " +
+        "touch ${buildout:parts-directory}/a/junk && exit 3\n",
+    );
+    // The recipe's first removal of parts/a, before the build, succeeds.
+    const path = sample.path("parts", "a");
+    const result = await runFailing(
+      sample,
+      failing("unlinkat", "EIO", { path, when: 2 }),
+    );
+    assert.match(
+      result.stdout,
+      /\na: Couldn't remove what the build installed in \/sample-buildout\/parts\/a: input\/output error\n$/,
+    );
+    assert.equal(
+      result.stderr,
+      "While:\n  Installing a.\n" +
+        "Error: Command 'mkdir -p /sample-buildout/parts/a && touch " +
+        "/sample-buildout/parts/a/junk && exit 3' failed with exit status 3 " +
+        "in /sample-buildout/src\n",
+    );
   },
 });

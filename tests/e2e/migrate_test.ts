@@ -214,6 +214,15 @@ Deno.test("migrating: a part of a Python-only recipe is a one-line error naming 
   assert.ok(existsSync(sample.path("bin/myscript")));
   assert.equal(sample.cat("parts/files/hello-1.0/edited-here"), "kept\n");
 
+  // Not offered by the find-links, it is still named a Python recipe egg.
+  const empty = sample.tmpdir("empty");
+  const missing = await sample.run(`buildout:find-links=${empty}`);
+  assert.equal(missing.code, 1);
+  assert.match(
+    missing.stderr,
+    /\nError: Couldn't find a distribution for 'zc\.recipe\.egg' \(looked in \/empty\)\. 'zc\.recipe\.egg' looks like a Python recipe egg, which this buildout cannot run: .*\.\n$/,
+  );
+
   // Got from an index or find-links, it is a Python distribution.
   const links = sample.tmpdir("links");
   writeTree(links, {

@@ -540,6 +540,48 @@ export function uninstall() {}
   assert.ok(!existsSync(sample.path(".installed.cfg")));
 });
 
+Deno.test("process.exit() in a recipe fails the run, releases its lock and undoes the pending install", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `
+import { mkdirSync } from "node:fs";
+import process from "node:process";
+export default class Recipe {
+  constructor(buildout, name, options) {
+    this.options = options;
+  }
+  install() {
+    mkdirSync("made");
+    this.options.created("made");
+    process.exit(Number(this.options.get("code")));
+  }
+}
+export function uninstall() {}
+`,
+    "code = 0\n",
+  );
+  for (const code of [0, 3]) {
+    sample.write(
+      "buildout.cfg",
+      sample.cat("buildout.cfg").replace(/code = \d+/, `code = ${code}`),
+    );
+    const result = await run(sample);
+    assert.equal(
+      result.stdout,
+      "Develop: '/sample-buildout/recipes'\nInstalling x.\n",
+    );
+    assert.equal(
+      result.stderr,
+      `Error: Recipe or extension code called process.exit(${code}), which ended the run before it finished\n`,
+    );
+    assert.equal(result.code, 1);
+    assert.ok(!existsSync(sample.path(".installed.cfg.lock")), "lock left");
+    assert.ok(!existsSync(sample.path("made")), "made/ was left behind");
+    assert.ok(!existsSync(sample.path(".installed.cfg")));
+  }
+});
+
 Deno.test("an option name that would not read back from .installed.cfg is refused when set", async () => {
   using sample = await sampleBuildout();
   for (const name of ["a\nb", "k=v", "[y]", "eggs+"]) {

@@ -241,6 +241,43 @@ run: Running 'echo "$PWD $GREETING"'
   );
 });
 
+Deno.test("commands get environment values that are not UTF-8 as they came, unless the part sets them", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("src");
+  // od shows the bytes: a runtime would pass U+FFFD (ef bf bd) or nothing.
+  const show =
+    'printf %s "$LATIN" | od -An -tx1; printf %s "$SET" | od -An -tx1';
+  // The harness passes text: a shell puts the bytes in place.
+  const through = [
+    "/bin/sh",
+    "-c",
+    "LATIN=$(printf 'caf\\351\\n_'); LATIN=${LATIN%_}; " +
+    'SET=$(printf \'\\377\'); export LATIN SET; exec "$0" "$@"',
+  ];
+  const cases: Array<[string, string]> = [
+    ["recipe = command\ncommand = " + show, " 63 61 66 e9 0a\n ff\n"],
+    [
+      "recipe = collective.recipe.cmd\non_install = true\ncmds = " + show,
+      " 63 61 66 e9 0a\n ff\n",
+    ],
+    [
+      "recipe = cmmi\npath = src\nenvironment = SET=mine\nmake-binary = true\n" +
+      "configure-command = " + show.replaceAll("%", "%%"),
+      " 63 61 66 e9 0a\n 6d 69 6e 65\n",
+    ],
+  ];
+  for (const [options, bytes] of cases) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = run\n[run]\n${options}\n`,
+    );
+    const result = await sample.run("", { through });
+    assert.equal(result.code, 0, result.output);
+    assert.ok(result.stdout.endsWith(bytes), result.stdout);
+    sample.remove(".installed.cfg");
+  }
+});
+
 function cmdConfig(recipe: string, options: string): string {
   return `[buildout]
 parts = cmds

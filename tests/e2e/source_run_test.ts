@@ -174,3 +174,34 @@ Deno.test({
     assert.equal(result.code, 1);
   },
 });
+
+Deno.test("under deno run, variables that are not UTF-8 are read as the executable reads them, and commands get their bytes", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = e show run
+[e]
+recipe = environment
+[show]
+recipe = debug
+x = \${e:X}
+[run]
+recipe = command
+command = printf %s "$X" | od -An -tx1
+`,
+  );
+  // Deno threw on reading such a value (HOME first): an internal error.
+  const result = await shell(
+    sample,
+    "X=$(printf 'a\\351b') HOME=$(printf '/nowhere/\\351') $0",
+  );
+  assert.equal(result.stderr, "");
+  assert.equal(
+    result.stdout,
+    "Installing e.\nInstalling show.\n  recipe='debug'\n  x='a\ufffdb'\n" +
+      "Installing run.\nrun: Running 'printf %s \"$X\" | od -An -tx1'\n" +
+      " 61 e9 62\n",
+  );
+  assert.equal(result.code, 0);
+});

@@ -19,7 +19,7 @@ export const straceNote: string = straceSkip ? ` (skipped: ${straceSkip})` : "";
 /**
  * The `through` of a run whose `syscalls` (comma-separated) fail with
  * `errno`: every one on `path` (named as the first argument, or through a
- * descriptor), or only the `when`th of each thread. strace matches only a
+ * descriptor), or only the `when`th of each thread (on `path`, if given). strace matches only a
  * rename's source, a hidden temporary with a random name: a rename is
  * picked by its place in the run.
  *
@@ -30,10 +30,10 @@ export const straceNote: string = straceSkip ? ` (skipped: ${straceSkip})` : "";
 export function failing(
   syscalls: string,
   errno: string,
-  where: { path: string } | { when: number },
+  where: { path: string; when?: number } | { when: number },
 ): string[] {
   const filter = "path" in where ? ["-P", where.path] : [];
-  const when = "when" in where ? `:when=${where.when}` : "";
+  const when = where.when !== undefined ? `:when=${where.when}` : "";
   return [
     "strace",
     "-f",

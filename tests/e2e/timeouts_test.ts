@@ -233,6 +233,41 @@ Deno.test("a local resource that is a FIFO or a device is refused, not read unti
   }
 });
 
+Deno.test("a FIFO in place of a file the run keeps (.installed.cfg, its lock and journal, a develop package.json) is refused, not read until a writer comes", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("rec");
+  const cases: Array<[string, string, string]> = [
+    [
+      "rec/package.json",
+      "develop = rec\n",
+      "Couldn't read /sample-buildout/rec/package.json: it is a FIFO, not a file",
+    ],
+    [
+      ".installed.cfg",
+      "",
+      "Couldn't read '/sample-buildout/.installed.cfg': it is a FIFO, not a file",
+    ],
+    [
+      ".installed.cfg.lock",
+      "",
+      "Couldn't lock /sample-buildout/.installed.cfg.lock: it is a FIFO, not a file",
+    ],
+    [
+      ".installed.cfg.pending",
+      "",
+      "Couldn't read /sample-buildout/.installed.cfg.pending: it is a FIFO, not a file",
+    ],
+  ];
+  for (const [fifo, lines, error] of cases) {
+    execFileSync("mkfifo", [sample.path(fifo)]);
+    sample.write("buildout.cfg", `[buildout]\nparts =\n${lines}`);
+    const result = await sample.run("", { timeoutMs: 60_000 });
+    assert.equal(result.code, 1, result.output);
+    assert.equal(result.stderr.trimEnd().split("\n").pop(), `Error: ${error}`);
+    sample.remove(fifo);
+  }
+});
+
 for (const recipe of ["cmmi", "hexagonit.recipe.cmmi"]) {
   Deno.test(`${recipe}: Ctrl-C during a stalled download leaves nothing in parts`, async () => {
     using sample = await sampleBuildout();
