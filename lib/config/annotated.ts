@@ -27,10 +27,25 @@ export interface Note {
   base?: string;
 }
 
+/** One `+=` (`add`) or `-=` of `value`, as merge.ts applies it. */
+export interface Step {
+  readonly add: boolean;
+  readonly value: string;
+  /** Its origins, as `+=`/`-=` notes. */
+  readonly notes: readonly Note[];
+}
+
 /** A value and the chain of operations that produced it. Never mutated. */
 export interface AnnotatedValue {
   readonly value: string;
   readonly notes: readonly Note[];
+  /** The `+=`/`-=` applied since the value was last set with `=`. */
+  readonly steps?: readonly Step[];
+  /**
+   * True when `steps` found no value to apply to (`value` is what they make
+   * of none): merged over a file that sets one, they apply to that.
+   */
+  readonly pending?: boolean;
 }
 
 /** Options of one section, by name. */

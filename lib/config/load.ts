@@ -18,7 +18,7 @@ import {
 } from "./annotated.ts";
 import { defaultBuildoutOptions } from "./defaults.ts";
 import { withHomePaths } from "./home_paths.ts";
-import { update, updateSection } from "./merge.ts";
+import { settled, update, updateSection } from "./merge.ts";
 import type { ConditionEvaluator, RawOption } from "./parse.ts";
 
 /** A `section:option=value` assignment from the command line. */
@@ -219,7 +219,7 @@ class Loader {
   ): Promise<ConfigData> {
     const root = await this.open(base, name, [], new Set(), download);
     this.merge(root);
-    return this.take(root);
+    return settled(this.take(root));
   }
 
   /**
@@ -336,7 +336,9 @@ class Loader {
   private combine(profile: Profile): void {
     const { own, bases } = profile;
     if (bases.length === 0) {
-      profile.merged = own;
+      // Its `+=`/`-=` become pending values, made once: merged again (the
+      // file extended twice), they are not applied twice.
+      profile.merged = update(new Map(), own);
       return;
     }
     const combined = this.take(bases[0]);

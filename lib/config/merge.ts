@@ -10,6 +10,7 @@ import {
   isOperatorKey,
   type Note,
   plain,
+  type Step,
 } from "./annotated.ts";
 
 /**
@@ -24,7 +25,10 @@ export function updateSection(
 ): AnnotatedSection {
   const operators = hasOperators(over);
   for (const key of over.keys()) {
-    if (!operators || !isOperatorKey(key)) base.set(key, over.get(key)!);
+    if (operators && isOperatorKey(key)) continue;
+    const value = over.get(key)!;
+    const below = value.pending ? base.get(key) : undefined;
+    base.set(key, below ? applySteps(below, value.steps!) : value);
   }
   if (!operators) return base;
   // zc.buildout applies every `+=` of a layer before any `-=`; the keys are
@@ -53,21 +57,44 @@ function applyOperator(
   add: boolean,
 ): void {
   const name = key.slice(0, -1).trimEnd();
+  const op = add ? "+=" : "-=";
+  const notes = v.notes.map((note): Note =>
+    note.base === undefined
+      ? { op, source: note.source }
+      : { op, source: note.source, base: note.base }
+  );
   // The layer's own plain value comes first: `x = a` then `x += b` in one file.
-  const previous = base.get(name);
-  const value = add
-    ? addLines(previous?.value, v.value)
-    : removeLines(previous?.value, v.value);
-  const notes: Note[] = previous ? previous.notes.slice() : [];
-  for (const note of v.notes) {
-    const op = add ? "+=" : "-=";
-    notes.push(
-      note.base === undefined
-        ? { op, source: note.source }
-        : { op, source: note.source, base: note.base },
-    );
+  base.set(name, applySteps(base.get(name), [{ add, value: v.value, notes }]));
+}
+
+/**
+ * `below` with `steps` applied after its own, those it holds already left
+ * out: a file extended twice (`a.cfg` and `b.cfg` both extend `c.cfg`)
+ * adds its lines once. Without a value below, the steps stay pending, to
+ * apply to the value a file merged under them gives.
+ */
+function applySteps(
+  below: AnnotatedValue | undefined,
+  steps: readonly Step[],
+): AnnotatedValue {
+  const done = below?.steps;
+  let value = below?.value;
+  const notes: Note[] = below ? below.notes.slice() : [];
+  const applied: Step[] = done ? done.slice() : [];
+  for (const step of steps) {
+    if (done?.includes(step)) continue;
+    value = step.add
+      ? addLines(value, step.value)
+      : removeLines(value, step.value);
+    for (const note of step.notes) notes.push(note);
+    applied.push(step);
   }
-  base.set(name, { value, notes });
+  return {
+    value: value ?? "",
+    notes,
+    steps: applied,
+    pending: below === undefined || below.pending === true,
+  };
 }
 
 /** `previous` with the lines of `added` after it, as `+=` makes it. */
@@ -109,4 +136,22 @@ export function update(base: ConfigData, over: ConfigData): ConfigData {
     }
   }
   return base;
+}
+
+/**
+ * `data` with its pending `+=`/`-=` values made plain, as what they make of
+ * no value: as in zc.buildout, they do not add to the built-in defaults
+ * (the user defaults are merged under the first file already).
+ */
+export function settled(data: ConfigData): ConfigData {
+  for (const [name, section] of data) {
+    let copy: AnnotatedSection | undefined;
+    for (const [key, v] of section) {
+      if (!v.pending) continue;
+      copy ??= new Map(section);
+      copy.set(key, { value: v.value, notes: v.notes });
+    }
+    if (copy) data.set(name, hasOperators(section) ? copy : plain(copy));
+  }
+  return data;
 }

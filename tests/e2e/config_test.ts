@@ -744,6 +744,73 @@ Deno.test("+= and -= in a file that extends apply to the user defaults", async (
     "+= /sample-buildout/buildout.cfg",
   ]);
 });
+
+// zc.buildout merges the files in the order they are read, each extended
+// file before the file extending it: a += applies to what was read before
+// it, and an = read after it replaces the value.
+Deno.test("a value set by the file extending a += is not added to by it", async () => {
+  using sample = await sampleBuildout();
+  sample.write("base.cfg", "[debug]\nop = 1\nop += 2\nother += 3\n");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nextends = base.cfg\nparts =\n[debug]\nop = 4\nother = 5\n",
+  );
+
+  const sections = await annotateJson(sample, "");
+  assert.deepEqual(valuesOf(sections.debug), { op: "4", other: "5" });
+  assert.deepEqual(originsOf(sections.debug?.other), [
+    "= /sample-buildout/buildout.cfg",
+  ]);
+});
+
+Deno.test("a += in a file that extends others adds to what an earlier extended file set", async () => {
+  using sample = await sampleBuildout();
+  sample.write("a.cfg", "[debug]\nop = a\n");
+  sample.write("q.cfg", "[other]\nx = 1\n");
+  sample.write("p.cfg", "[buildout]\nextends = q.cfg\n[debug]\nop += p\n");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nextends = a.cfg p.cfg\nparts =\n",
+  );
+
+  const sections = await annotateJson(sample, "");
+  assert.equal(sections.debug?.op?.value, "a\np");
+  assert.deepEqual(originsOf(sections.debug?.op), [
+    "= /sample-buildout/a.cfg",
+    "+= /sample-buildout/p.cfg",
+  ]);
+});
+
+Deno.test("a += no file sets a value for replaces the default, whether its file extends or not", async () => {
+  using sample = await sampleBuildout();
+  sample.write("base.cfg", "[other]\nx = 1\n");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\nallow-hosts += pypi.org\n",
+  );
+  let sections = await annotateJson(sample, "");
+  assert.equal(sections.buildout?.["allow-hosts"]?.value, "pypi.org");
+
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nextends = base.cfg\nparts =\nallow-hosts += pypi.org\n",
+  );
+  sections = await annotateJson(sample, "");
+  assert.equal(sections.buildout?.["allow-hosts"]?.value, "pypi.org");
+});
+
+Deno.test("a file extended twice adds its += lines once", async () => {
+  using sample = await sampleBuildout();
+  sample.write("c.cfg", "[debug]\nop += c\n");
+  sample.write("a.cfg", "[buildout]\nextends = c.cfg\n");
+  sample.write("b.cfg", "[buildout]\nextends = c.cfg\n");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nextends = a.cfg b.cfg c.cfg\nparts =\n",
+  );
+  const sections = await annotateJson(sample, "");
+  assert.equal(sections.debug?.op?.value, "c");
+});
 // --- Command-line usage ----------------------------------------------------
 
 const OTHER_CFG = `
