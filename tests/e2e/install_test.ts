@@ -2544,6 +2544,58 @@ export default class Out {
   await expectOk(sample, "", `${develop}Updating out.\n`);
 });
 
+Deno.test("develop = . : what parts install outside the standard directories does not sign the recipe", async () => {
+  using sample = await sampleBuildout();
+  const recipe = `import { mkdirSync, writeFileSync } from "node:fs";
+export default class Out {
+  constructor(buildout, name, options) { this.options = options; }
+  install() {
+    mkdirSync("var");
+    this.options.created("var");
+    writeFileSync("var/out.txt", "made");
+    return this.options.created();
+  }
+  update() {}
+}
+`;
+  sample.write("out.ts", recipe);
+  sample.write(
+    "package.json",
+    JSON.stringify({
+      name: "here",
+      buildout: { recipes: { out: "./out.ts" } },
+    }),
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = .\nparts = out conf\n\n[out]\nrecipe = here:out\n\n" +
+      "[conf]\nrecipe = collective.recipe.template\ninline = port = 8080\n" +
+      "output = etc/app.conf\n",
+  );
+  const develop = "Develop: '/sample-buildout'\n";
+  await expectOk(
+    sample,
+    "",
+    `${develop}Installing out.\nInstalling conf.\n`,
+  );
+  await expectOk(sample, "", `${develop}Updating out.\nUpdating conf.\n`);
+  // Once uninstalled, what a part installed is gone and signs nothing
+  // either (parts are given on the command line: buildout.cfg signs too).
+  await expectOk(
+    sample,
+    "parts=out",
+    `${develop}Uninstalling conf.\nUpdating out.\n`,
+  );
+  await expectOk(sample, "parts=out", `${develop}Updating out.\n`);
+  // The package's own files still sign it.
+  sample.write("out.ts", recipe + "// changed\n");
+  await expectOk(
+    sample,
+    "parts=out",
+    `${develop}Uninstalling out.\nInstalling out.\n`,
+  );
+});
+
 Deno.test("develop = . : what runs put in a download cache or extends cache inside the buildout does not sign the recipe", async () => {
   using sample = await sampleBuildout();
   const served = sample.tmpdir("served");
