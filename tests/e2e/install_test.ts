@@ -1408,6 +1408,38 @@ Deno.test("a part without a recipe is an error", async () => {
   );
 });
 
+Deno.test("a section with a recipe whose name holds a space cannot become a part: .installed.cfg could not list it", async () => {
+  using sample = await sampleBuildout();
+  const config = (reference: string, section: string) =>
+    `[buildout]\nparts = a\n\n[a]\nrecipe = zc.buildout:debug\n${reference}` +
+    `\n[${section}]\nrecipe = collective.recipe.template\ninline = hi\n` +
+    "output = out.txt\n";
+  sample.write("buildout.cfg", config("", "my part"));
+  assert.equal((await sample.run()).code, 0);
+  // Referenced, it would be installed and listed as two parts, `my` and
+  // `part`, in a database the next run refuses as corrupt.
+  sample.write("buildout.cfg", config("x = ${my part:output}\n", "my part"));
+  const result = await sample.run();
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    result.stderr.trimEnd().split("\n").pop(),
+    "Error: The part name 'my part' holds whitespace, which the list of " +
+      "installed parts in .installed.cfg cannot record: rename its section",
+  );
+  assert.ok(!existsSync(sample.path("out.txt")));
+  assert.match(sample.cat(".installed.cfg"), /^parts = a$/m);
+  // Renamed, it installs, and the next run reads the database.
+  sample.write("buildout.cfg", config("x = ${my-part:output}\n", "my-part"));
+  assert.equal(
+    (await sample.run()).stdout,
+    "Uninstalling a.\nInstalling my-part.\nInstalling a.\n" +
+      "  recipe='zc.buildout:debug'\n  x='out.txt'\n",
+  );
+  const rerun = await sample.run();
+  assert.equal(rerun.code, 0, rerun.output);
+  assert.match(rerun.stdout, /^Updating my-part\.\nUpdating a\.\n/);
+});
+
 Deno.test("a recipe that cannot be found is an error", async () => {
   using sample = await installedSample();
   const result = await badConfig(
