@@ -16,6 +16,7 @@ import type {
 } from "../recipe/api.ts";
 import type { RecipeLoader } from "../recipe/load.ts";
 import { recordFailedPart } from "./failed_part.ts";
+import { pyRepr } from "../pyrepr.ts";
 import { words } from "../words.ts";
 import {
   initializationOrder,
@@ -207,6 +208,16 @@ export class PartPlan {
     // What the While: block says when it fails (quoted only then).
     let stage: "section" | "part" | undefined = "section";
     try {
+      // .installed.cfg lists the parts separated by spaces: such a part
+      // would be recorded as several, in a database no run could read.
+      if (/\s/.test(name)) {
+        throw new UserError(
+          `The part name ${
+            clipped(name, pyRepr)
+          } holds whitespace, which the list of installed parts in ` +
+            ".installed.cfg cannot record: rename its section",
+        );
+      }
       const factory = this.loader.factory(spec);
       stage = undefined;
       const dependencies = options.get("<part-dependencies>");

@@ -312,6 +312,8 @@ class InstallRun {
   private others?: OtherBuildouts;
   /** What the part in progress created, for a run killed before its record. */
   private readonly pending: PendingPaths;
+  /** Real paths left out of develop packages' signatures. */
+  private readonly unsigned: Set<string>;
   /** Releases the database's lock, once taken. */
   unlock?: () => void;
 
@@ -343,10 +345,11 @@ class InstallRun {
     const pending = installed ? installed + PENDING_SUFFIX : undefined;
     if (pending) written.push(installed, `${installed}.lock`, pending);
     this.pending = new PendingPaths(pending, this.directory);
+    this.unsigned = realPaths(written);
     this.loader = new RecipeLoader(
       this.main.require("develop-eggs-directory"),
       distributionsOf(buildout),
-      realPaths(written),
+      this.unsigned,
     );
     this.api = buildout;
   }
@@ -407,6 +410,7 @@ class InstallRun {
         }),
     );
     this.developPackages(db);
+    this.leaveOutOfSignatures(db);
     doing("Installing.", () => this.removeInterrupted(db));
 
     const uninstallMissing = only.length === 0;
@@ -481,6 +485,20 @@ class InstallRun {
       this.removePaths(stale);
     }
     this.pending.clear();
+  }
+
+  /**
+   * Leaves what installed parts recorded out of develop packages'
+   * signatures, as the standard directories are: a package holding the
+   * buildout (`develop = .`) would otherwise be changed by every file a
+   * part installs elsewhere in it (`etc/app.conf`), and the next run would
+   * reinstall the parts using it. Signatures are computed after this.
+   */
+  private leaveOutOfSignatures(db: InstallDatabase): void {
+    if (!words(this.main.get("develop")).length) return;
+    for (const path of realPaths([...this.installedPaths(db).keys()])) {
+      this.unsigned.add(path);
+    }
   }
 
   /** The directory `develop` lists holding package `name`, if any. */

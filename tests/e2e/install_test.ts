@@ -1408,6 +1408,38 @@ Deno.test("a part without a recipe is an error", async () => {
   );
 });
 
+Deno.test("a section with a recipe whose name holds a space cannot become a part: .installed.cfg could not list it", async () => {
+  using sample = await sampleBuildout();
+  const config = (reference: string, section: string) =>
+    `[buildout]\nparts = a\n\n[a]\nrecipe = zc.buildout:debug\n${reference}` +
+    `\n[${section}]\nrecipe = collective.recipe.template\ninline = hi\n` +
+    "output = out.txt\n";
+  sample.write("buildout.cfg", config("", "my part"));
+  assert.equal((await sample.run()).code, 0);
+  // Referenced, it would be installed and listed as two parts, `my` and
+  // `part`, in a database the next run refuses as corrupt.
+  sample.write("buildout.cfg", config("x = ${my part:output}\n", "my part"));
+  const result = await sample.run();
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    result.stderr.trimEnd().split("\n").pop(),
+    "Error: The part name 'my part' holds whitespace, which the list of " +
+      "installed parts in .installed.cfg cannot record: rename its section",
+  );
+  assert.ok(!existsSync(sample.path("out.txt")));
+  assert.match(sample.cat(".installed.cfg"), /^parts = a$/m);
+  // Renamed, it installs, and the next run reads the database.
+  sample.write("buildout.cfg", config("x = ${my-part:output}\n", "my-part"));
+  assert.equal(
+    (await sample.run()).stdout,
+    "Uninstalling a.\nInstalling my-part.\nInstalling a.\n" +
+      "  recipe='zc.buildout:debug'\n  x='out.txt'\n",
+  );
+  const rerun = await sample.run();
+  assert.equal(rerun.code, 0, rerun.output);
+  assert.match(rerun.stdout, /^Updating my-part\.\nUpdating a\.\n/);
+});
+
 Deno.test("a recipe that cannot be found is an error", async () => {
   using sample = await installedSample();
   const result = await badConfig(
@@ -2542,6 +2574,58 @@ export default class Out {
     `${develop}Uninstalling out.\nInstalling out.\n`,
   );
   await expectOk(sample, "", `${develop}Updating out.\n`);
+});
+
+Deno.test("develop = . : what parts install outside the standard directories does not sign the recipe", async () => {
+  using sample = await sampleBuildout();
+  const recipe = `import { mkdirSync, writeFileSync } from "node:fs";
+export default class Out {
+  constructor(buildout, name, options) { this.options = options; }
+  install() {
+    mkdirSync("var");
+    this.options.created("var");
+    writeFileSync("var/out.txt", "made");
+    return this.options.created();
+  }
+  update() {}
+}
+`;
+  sample.write("out.ts", recipe);
+  sample.write(
+    "package.json",
+    JSON.stringify({
+      name: "here",
+      buildout: { recipes: { out: "./out.ts" } },
+    }),
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = .\nparts = out conf\n\n[out]\nrecipe = here:out\n\n" +
+      "[conf]\nrecipe = collective.recipe.template\ninline = port = 8080\n" +
+      "output = etc/app.conf\n",
+  );
+  const develop = "Develop: '/sample-buildout'\n";
+  await expectOk(
+    sample,
+    "",
+    `${develop}Installing out.\nInstalling conf.\n`,
+  );
+  await expectOk(sample, "", `${develop}Updating out.\nUpdating conf.\n`);
+  // Once uninstalled, what a part installed is gone and signs nothing
+  // either (parts are given on the command line: buildout.cfg signs too).
+  await expectOk(
+    sample,
+    "parts=out",
+    `${develop}Uninstalling conf.\nUpdating out.\n`,
+  );
+  await expectOk(sample, "parts=out", `${develop}Updating out.\n`);
+  // The package's own files still sign it.
+  sample.write("out.ts", recipe + "// changed\n");
+  await expectOk(
+    sample,
+    "parts=out",
+    `${develop}Uninstalling out.\nInstalling out.\n`,
+  );
 });
 
 Deno.test("develop = . : what runs put in a download cache or extends cache inside the buildout does not sign the recipe", async () => {
