@@ -1350,6 +1350,17 @@ recipe = zc.recipe.egg
       "",
       `The find-links location /links/other-1.0-py3-none-any.whl is neither a directory nor a distribution archive named <name>-<version>.tgz (.tar.gz, .tar.bz2, .tar.xz, .zip) (it is a Python distribution, which buildout cannot run)`,
     );
+    // A URL naming one is not read as a page, which would only say that it
+    // is not HTML.
+    sample.write(
+      "buildout.cfg",
+      config(`find-links = ${server.url}other-1.0-py3-none-any.whl`),
+    );
+    await expectError(
+      sample,
+      "",
+      `The find-links location ${server.url}other-1.0-py3-none-any.whl is neither an HTML page nor a distribution archive named <name>-<version>.tgz (.tar.gz, .tar.bz2, .tar.xz, .zip) (it is a Python distribution, which buildout cannot run)`,
+    );
   } finally {
     await server.close();
   }
