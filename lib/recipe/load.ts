@@ -518,7 +518,13 @@ export class RecipeLoader {
     } catch (err) {
       const named = err instanceof DistributionNotFound &&
         names.find((name) => requirementKey(name) === err.key);
-      if (named) err.message += " " + pythonExtensionNote(named);
+      // Python distributions named already say what it is: only the remedy.
+      if (named) {
+        err.message += " " +
+          (err.pythonOffered
+            ? pythonExtensionRemedy(named)
+            : pythonExtensionNote(named));
+      }
       throw err;
     }
   }
@@ -695,20 +701,31 @@ function pythonRecipeNote(pkg: string): string {
 
 /**
  * What an extension no location offers may be: zc.buildout's extensions
- * (`mr.developer`) are Python packages, which nothing can offer here. The
- * work of buildout.dumppickedversions is built in, as in zc.buildout 2.
+ * (`mr.developer`) are Python packages, which nothing can offer here.
  */
 function pythonExtensionNote(name: string): string {
-  const builtIn = requirementKey(name) ===
-      requirementKey("buildout.dumppickedversions")
+  return `If '${clipped(name)}' is a zc.buildout extension (a Python ` +
+    "package), remove it from extensions: this buildout cannot load " +
+    'Python; see the README\'s "Migrating a buildout zc.buildout built".' +
+    builtInNote(name);
+}
+
+/** What to do about an extension only Python distributions are offered for. */
+function pythonExtensionRemedy(name: string): string {
+  return `Remove '${clipped(name)}' from extensions; see the README's ` +
+    '"Migrating a buildout zc.buildout built".' + builtInNote(name);
+}
+
+/**
+ * For buildout.dumppickedversions, that its work is built in, as in
+ * zc.buildout 2; else nothing.
+ */
+function builtInNote(name: string): string {
+  return requirementKey(name) === requirementKey("buildout.dumppickedversions")
     ? " Its work is built in, as in zc.buildout 2: set " +
       "show-picked-versions = true, and update-versions-file = FILE for " +
       "its dump-picked-versions-file."
     : "";
-  return `If '${clipped(name)}' is a zc.buildout extension (a Python ` +
-    "package), remove it from extensions: this buildout cannot load " +
-    'Python; see the README\'s "Migrating a buildout zc.buildout built".' +
-    builtIn;
 }
 
 /** ` (text)`, or nothing for empty `text`. */
