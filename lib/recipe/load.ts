@@ -547,11 +547,17 @@ export class RecipeLoader {
         return got;
       }, (err) => {
         // The recipe's own distribution, not one it requires: a migrated
-        // configuration names a Python recipe egg no location offers.
-        const note = err instanceof DistributionNotFound &&
-          !err.pythonOffered && err.key === requirementKey(pkg) &&
-          pythonRecipeNote(pkg);
-        if (note) err.message += ` ${note}.`;
+        // configuration names a Python recipe egg. One offered as Python
+        // distributions is named so already: only where to read on.
+        if (
+          err instanceof DistributionNotFound &&
+          err.key === requirementKey(pkg)
+        ) {
+          const note = err.pythonOffered
+            ? `See ${MIGRATING}`
+            : pythonRecipeNote(pkg);
+          if (note) err.message += ` ${note}.`;
+        }
         throw err;
       });
       this.fromDists.set(pkg, dists);
@@ -684,6 +690,9 @@ export class RecipeLoader {
   }
 }
 
+/** Where the README tells a zc.buildout user what to do about Python. */
+const MIGRATING = 'the README\'s "Migrating a buildout zc.buildout built"';
+
 /**
  * For a requirement naming a project in the Python namespace style of
  * zc.buildout's recipe eggs (`zc.recipe.egg`, `plone.recipe.zope2instance`),
@@ -695,7 +704,7 @@ function pythonRecipeNote(pkg: string): string {
   return /^[\w-]+(?:\.[\w-]+)*\.recipe\.[\w.-]+$/.test(name)
     ? `'${clipped(name)}' looks like a Python recipe egg, which this ` +
       "buildout cannot run: its recipes are TypeScript or JavaScript " +
-      'packages; see the README\'s "Migrating a buildout zc.buildout built"'
+      `packages; see ${MIGRATING}`
     : "";
 }
 
@@ -706,14 +715,14 @@ function pythonRecipeNote(pkg: string): string {
 function pythonExtensionNote(name: string): string {
   return `If '${clipped(name)}' is a zc.buildout extension (a Python ` +
     "package), remove it from extensions: this buildout cannot load " +
-    'Python; see the README\'s "Migrating a buildout zc.buildout built".' +
+    `Python; see ${MIGRATING}.` +
     builtInNote(name);
 }
 
 /** What to do about an extension only Python distributions are offered for. */
 function pythonExtensionRemedy(name: string): string {
-  return `Remove '${clipped(name)}' from extensions; see the README's ` +
-    '"Migrating a buildout zc.buildout built".' + builtInNote(name);
+  return `Remove '${clipped(name)}' from extensions; see ${MIGRATING}.` +
+    builtInNote(name);
 }
 
 /**
