@@ -92,6 +92,26 @@ export function localArchives(
   return localListing(path, location)?.archives;
 }
 
+/**
+ * The error for a find-links location that is neither `what` (a directory,
+ * an HTML page) nor an archive, `filename` saying whether it is a Python
+ * distribution.
+ */
+function notALocation(
+  location: string,
+  what: string,
+  filename: string,
+): UserError {
+  return new UserError(
+    `The find-links location ${clipped(location)} is neither ${what} nor ` +
+      "a distribution archive named <name>-<version>.tgz (.tar.gz, " +
+      ".tar.bz2, .tar.xz, .zip)" +
+      (pythonDistKey(filename)
+        ? " (it is a Python distribution, which buildout cannot run)"
+        : ""),
+  );
+}
+
 /** What a local find-links location holds. */
 interface LocalListing {
   archives: LocalArchive[];
@@ -113,16 +133,7 @@ function localListing(
   if (!isDirectory) {
     const found = parseArchiveName(basename(path));
     if (!found) {
-      throw new UserError(
-        `The find-links location ${
-          clipped(location)
-        } is neither a directory nor a ` +
-          "distribution archive named <name>-<version>.tgz (.tar.gz, " +
-          ".tar.bz2, .tar.xz, .zip)" +
-          (pythonDistKey(basename(path))
-            ? " (it is a Python distribution, which buildout cannot run)"
-            : ""),
-      );
+      throw notALocation(location, "a directory", basename(path));
     }
     return {
       archives: [{ ...found, filename: basename(path), path }],
@@ -316,6 +327,11 @@ export class Finder {
           "since distributions are picked by version",
       );
     }
+    // A wheel or egg is no page: reading it would only say it is not HTML.
+    const filename = urlFilename(location);
+    if (filename && pythonDistKey(filename)) {
+      throw notALocation(location, "an HTML page", filename);
+    }
     const page = await this.readPage(location, true);
     if (!page) return [];
     const offered = await pageOffers(page, "find-links");
@@ -443,6 +459,15 @@ function linkFilename(parsed: URL): string | undefined {
   }
 }
 
+/** The file name `url`'s path ends with, decoded; undefined for no URL. */
+function urlFilename(url: string): string | undefined {
+  try {
+    return linkFilename(new URL(url));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The archive a link points to, with the digest of its fragment; one
  * whose file name names no distribution by its `#egg=` fragment, which it
@@ -521,12 +546,7 @@ async function pageOffers(
       offers.candidates.push(candidate);
       continue;
     }
-    let filename;
-    try {
-      filename = linkFilename(new URL(link));
-    } catch {
-      continue;
-    }
+    const filename = urlFilename(link);
     if (filename && pythonDistKey(filename)) offers.python.push(filename);
   }
   return offers;

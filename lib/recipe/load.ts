@@ -518,7 +518,13 @@ export class RecipeLoader {
     } catch (err) {
       const named = err instanceof DistributionNotFound &&
         names.find((name) => requirementKey(name) === err.key);
-      if (named) err.message += " " + pythonExtensionNote(named);
+      // Python distributions named already say what it is: only the remedy.
+      if (named) {
+        err.message += " " +
+          (err.pythonOffered
+            ? pythonExtensionRemedy(named)
+            : pythonExtensionNote(named));
+      }
       throw err;
     }
   }
@@ -541,11 +547,17 @@ export class RecipeLoader {
         return got;
       }, (err) => {
         // The recipe's own distribution, not one it requires: a migrated
-        // configuration names a Python recipe egg no location offers.
-        const note = err instanceof DistributionNotFound &&
-          !err.pythonOffered && err.key === requirementKey(pkg) &&
-          pythonRecipeNote(pkg);
-        if (note) err.message += ` ${note}.`;
+        // configuration names a Python recipe egg. One offered as Python
+        // distributions is named so already: only where to read on.
+        if (
+          err instanceof DistributionNotFound &&
+          err.key === requirementKey(pkg)
+        ) {
+          const note = err.pythonOffered
+            ? `See ${MIGRATING}`
+            : pythonRecipeNote(pkg);
+          if (note) err.message += ` ${note}.`;
+        }
         throw err;
       });
       this.fromDists.set(pkg, dists);
@@ -678,6 +690,9 @@ export class RecipeLoader {
   }
 }
 
+/** Where the README tells a zc.buildout user what to do about Python. */
+const MIGRATING = 'the README\'s "Migrating a buildout zc.buildout built"';
+
 /**
  * For a requirement naming a project in the Python namespace style of
  * zc.buildout's recipe eggs (`zc.recipe.egg`, `plone.recipe.zope2instance`),
@@ -689,26 +704,37 @@ function pythonRecipeNote(pkg: string): string {
   return /^[\w-]+(?:\.[\w-]+)*\.recipe\.[\w.-]+$/.test(name)
     ? `'${clipped(name)}' looks like a Python recipe egg, which this ` +
       "buildout cannot run: its recipes are TypeScript or JavaScript " +
-      'packages; see the README\'s "Migrating a buildout zc.buildout built"'
+      `packages; see ${MIGRATING}`
     : "";
 }
 
 /**
  * What an extension no location offers may be: zc.buildout's extensions
- * (`mr.developer`) are Python packages, which nothing can offer here. The
- * work of buildout.dumppickedversions is built in, as in zc.buildout 2.
+ * (`mr.developer`) are Python packages, which nothing can offer here.
  */
 function pythonExtensionNote(name: string): string {
-  const builtIn = requirementKey(name) ===
-      requirementKey("buildout.dumppickedversions")
+  return `If '${clipped(name)}' is a zc.buildout extension (a Python ` +
+    "package), remove it from extensions: this buildout cannot load " +
+    `Python; see ${MIGRATING}.` +
+    builtInNote(name);
+}
+
+/** What to do about an extension only Python distributions are offered for. */
+function pythonExtensionRemedy(name: string): string {
+  return `Remove '${clipped(name)}' from extensions; see ${MIGRATING}.` +
+    builtInNote(name);
+}
+
+/**
+ * For buildout.dumppickedversions, that its work is built in, as in
+ * zc.buildout 2; else nothing.
+ */
+function builtInNote(name: string): string {
+  return requirementKey(name) === requirementKey("buildout.dumppickedversions")
     ? " Its work is built in, as in zc.buildout 2: set " +
       "show-picked-versions = true, and update-versions-file = FILE for " +
       "its dump-picked-versions-file."
     : "";
-  return `If '${clipped(name)}' is a zc.buildout extension (a Python ` +
-    "package), remove it from extensions: this buildout cannot load " +
-    'Python; see the README\'s "Migrating a buildout zc.buildout built".' +
-    builtIn;
 }
 
 /** ` (text)`, or nothing for empty `text`. */

@@ -210,10 +210,16 @@ export function entryTarget(
  * link's directory when a relocatable buildout wrote it, so that a moved
  * buildout still finds its develop packages before it links them again
  * (extensions load first).
+ *
+ * @throws {UserError} `Couldn't read LINK: REASON` when the link cannot be
+ *   read (a FIFO or a directory in its place).
  */
 export function eggLinkTarget(link: string): string {
-  return resolve(
-    dirname(link),
-    readPlainFile(link, "utf8").split("\n")[0].trim(),
-  );
+  let text;
+  try {
+    text = readPlainFile(link, "utf8");
+  } catch (err) {
+    throw new UserError(oneLine(`Couldn't read ${link}: ${fsReason(err)}`));
+  }
+  return resolve(dirname(link), text.split("\n")[0].trim());
 }

@@ -1314,6 +1314,9 @@ Deno.test("a location offering only Python wheels or eggs for a requirement says
     "(zc.recipe.egg-1.3.2-py2.7.egg, zc.recipe.egg-2.0.7-py2.py3-none-any.whl, " +
     "zc_recipe_egg-2.0.5-py3-none-any.whl, 1 more) cannot be installed: " +
     "this buildout's recipes and extensions are TypeScript or JavaScript packages";
+  // The recipe's own distribution: where to read on follows.
+  const migrating =
+    'See the README\'s "Migrating a buildout zc.buildout built".';
   const server = await startServer(links);
   try {
     const config = (extra: string) =>
@@ -1327,19 +1330,19 @@ recipe = zc.recipe.egg
     await expectError(
       sample,
       "",
-      `Couldn't find a distribution for 'zc.recipe.egg' (looked in /links; ${offered}).`,
+      `Couldn't find a distribution for 'zc.recipe.egg' (looked in /links; ${offered}). ${migrating}`,
     );
     sample.write("buildout.cfg", config(`find-links = ${server.url}`));
     await expectError(
       sample,
       "",
-      `Couldn't find a distribution for 'zc.recipe.egg' (looked in ${server.url}; ${offered}).`,
+      `Couldn't find a distribution for 'zc.recipe.egg' (looked in ${server.url}; ${offered}). ${migrating}`,
     );
     sample.write("buildout.cfg", config(`index = ${server.url}index/`));
     await expectError(
       sample,
       "",
-      `Couldn't find a distribution for 'zc.recipe.egg' (looked in ${server.url}index/zc-recipe-egg/; the Python distributions offered for it (zc.recipe.egg-2.0.7-py3-none-any.whl) cannot be installed: this buildout's recipes and extensions are TypeScript or JavaScript packages).`,
+      `Couldn't find a distribution for 'zc.recipe.egg' (looked in ${server.url}index/zc-recipe-egg/; the Python distributions offered for it (zc.recipe.egg-2.0.7-py3-none-any.whl) cannot be installed: this buildout's recipes and extensions are TypeScript or JavaScript packages). ${migrating}`,
     );
     sample.write(
       "buildout.cfg",
@@ -1349,6 +1352,17 @@ recipe = zc.recipe.egg
       sample,
       "",
       `The find-links location /links/other-1.0-py3-none-any.whl is neither a directory nor a distribution archive named <name>-<version>.tgz (.tar.gz, .tar.bz2, .tar.xz, .zip) (it is a Python distribution, which buildout cannot run)`,
+    );
+    // A URL naming one is not read as a page, which would only say that it
+    // is not HTML.
+    sample.write(
+      "buildout.cfg",
+      config(`find-links = ${server.url}other-1.0-py3-none-any.whl`),
+    );
+    await expectError(
+      sample,
+      "",
+      `The find-links location ${server.url}other-1.0-py3-none-any.whl is neither an HTML page nor a distribution archive named <name>-<version>.tgz (.tar.gz, .tar.bz2, .tar.xz, .zip) (it is a Python distribution, which buildout cannot run)`,
     );
   } finally {
     await server.close();

@@ -304,6 +304,29 @@ Deno.test("migrating: a Python recipe egg or extension that the download cache o
     );
     assert.equal(sample.cat(".installed.cfg"), before);
   }
+
+  // Offered as a wheel, it is named a Python distribution once, and the
+  // remedy follows.
+  sample.write(join(links, "mr.developer-2.0.1-py3-none-any.whl"), "PK");
+  sample.write(
+    "buildout.cfg",
+    config.replace(
+      "[buildout]\n",
+      `[buildout]\nextensions = mr.developer\nfind-links = ${links}\n`,
+    ),
+  );
+  const wheel = await sample.run();
+  assert.equal(wheel.code, 1, wheel.output);
+  assert.equal(
+    wheel.stderr.trimEnd().split("\n").at(-1),
+    "Error: Couldn't find a distribution for 'mr.developer' (looked in " +
+      "/links; the Python distributions offered for it " +
+      "(mr.developer-2.0.1-py3-none-any.whl) cannot be installed: this " +
+      "buildout's recipes and extensions are TypeScript or JavaScript " +
+      "packages). Remove 'mr.developer' from extensions; see the README's " +
+      '"Migrating a buildout zc.buildout built".',
+  );
+  assert.equal(sample.cat(".installed.cfg"), before);
 });
 
 Deno.test("migrating: a Python project in develop is an error naming its setup.py", async () => {

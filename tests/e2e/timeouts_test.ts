@@ -233,7 +233,7 @@ Deno.test("a local resource that is a FIFO or a device is refused, not read unti
   }
 });
 
-Deno.test("a FIFO in place of a file the run keeps (.installed.cfg, its lock and journal, a develop package.json) is refused, not read until a writer comes", async () => {
+Deno.test("a FIFO in place of a file the run keeps (.installed.cfg, its lock and journal, a develop package.json, an .egg-link) is refused, not read until a writer comes", async () => {
   using sample = await sampleBuildout();
   sample.mkdir("rec");
   const cases: Array<[string, string, string]> = [
@@ -256,6 +256,11 @@ Deno.test("a FIFO in place of a file the run keeps (.installed.cfg, its lock and
       ".installed.cfg.pending",
       "",
       "Couldn't read /sample-buildout/.installed.cfg.pending: it is a FIFO, not a file",
+    ],
+    [
+      "develop-eggs/other.egg-link",
+      "extensions = other\n",
+      "Couldn't read /sample-buildout/develop-eggs/other.egg-link: it is a FIFO, not a file",
     ],
   ];
   for (const [fifo, lines, error] of cases) {
