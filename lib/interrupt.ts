@@ -95,7 +95,8 @@ export function holdIgnoredSignals(): void {
  */
 export function ignoringAsAtStart(script: string): string {
   const ignored = [...ignoredAtStart()].map((name) => name.slice(3));
-  return ignored.length ? `trap '' ${ignored.join(" ")}\n${script}` : script;
+  // On the script's first line: the shell's errors number its lines.
+  return ignored.length ? `trap '' ${ignored.join(" ")}; ${script}` : script;
 }
 
 const SIGCHLD = 17;

@@ -29,6 +29,8 @@ export async function withDownload<T>(
 ): Promise<T> {
   const result = await buildout.download(url, options);
   const path = resolve(result.path);
+  // A file fetched from the alternate URL is that URL's to answer for.
+  const source = result.fetchedFrom ?? url;
   try {
     return await use(path);
   } catch (err) {
@@ -41,7 +43,7 @@ export async function withDownload<T>(
       err instanceof buildout.UserError && err.message.startsWith(prefix)
     ) {
       if (result.isTemp || damaged) {
-        err.message = `Couldn't extract ${clipped(url)}${
+        err.message = `Couldn't extract ${clipped(source)}${
           err.message.slice(prefix.length)
         }`;
       } else if (result.cached && err instanceof ArchiveError) {

@@ -300,8 +300,11 @@ class Loader {
     const profile: Profile = { own, bases, users: 1 };
     if (this.userDefaults && bases.length === 0) {
       // Only this extends sees them: later ones read the file on its own.
-      this.profiles.set(location, { ...profile, users: 0 });
-      profile.own = update(copyData(this.userDefaults), own);
+      // Its `+=`/`-=` made pending once, for both: merged again, the
+      // lines they added over the user defaults are not added twice.
+      const pending = update(new Map(), own);
+      this.profiles.set(location, { own: pending, bases, users: 0 });
+      profile.own = update(copyData(this.userDefaults), pending);
       this.userDefaults = undefined;
     } else {
       this.profiles.set(location, profile);

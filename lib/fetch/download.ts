@@ -259,8 +259,11 @@ export class Download {
     this.logger.debug(`Searching cache at ${cacheDir}`);
     if (!isFile(cached)) {
       this.logger.debug(`Cache miss; will cache ${url} as ${cached}`);
-      await this.fetch(url, expected, cached, alternate);
-      return { path: locateAt(cached, path), isTemp: false, stored: cached };
+      return this.storedAt(
+        cached,
+        path,
+        await this.fetch(url, expected, cached, alternate),
+      );
     }
     if (this.fallback) {
       // A cache this user cannot refresh (another user's, a read-only
@@ -268,8 +271,11 @@ export class Download {
       const refresh = writable(cacheDir);
       try {
         if (!refresh) return await this.fetch(url, expected, path, alternate);
-        await this.fetch(url, expected, cached, alternate);
-        return { path: locateAt(cached, path), isTemp: false, stored: cached };
+        return this.storedAt(
+          cached,
+          path,
+          await this.fetch(url, expected, cached, alternate),
+        );
       } catch (err) {
         if (err instanceof ChecksumError) throw err;
         this.logger.debug(`Using the cached copy of ${url}: ${message(err)}`);
@@ -288,8 +294,27 @@ export class Download {
   }
 
   /**
+   * The result of a download `fetched` into the cache as `cached`, copied
+   * to `path` when given.
+   */
+  private storedAt(
+    cached: string,
+    path: string | undefined,
+    fetched: DownloadResult,
+  ): DownloadResult {
+    const result: DownloadResult = {
+      path: locateAt(cached, path),
+      isTemp: false,
+      stored: cached,
+    };
+    if (fetched.fetchedFrom) result.fetchedFrom = fetched.fetchedFrom;
+    return result;
+  }
+
+  /**
    * {@link fetchFrom} `url`, or from `alternate` when `url` cannot be
-   * downloaded: a checksum mismatch or offline mode is final.
+   * downloaded (the result then says so): a checksum mismatch or offline
+   * mode is final.
    */
   private async fetch(
     url: string,
@@ -304,7 +329,10 @@ export class Download {
         throw err;
       }
       this.logger.info(`${err.message}; trying the alternate URL`);
-      return await this.fetchFrom(alternate, expected, target);
+      return {
+        ...await this.fetchFrom(alternate, expected, target),
+        fetchedFrom: alternate,
+      };
     }
   }
 

@@ -60,7 +60,9 @@ export function realPaths(paths: string[]): Set<string> {
 /**
  * MD5 over a directory tree, walked top-down in sorted order: each
  * directory's subdirectory names, its file names, then the files' bytes.
- * Entries whose real path is in `ignored` are left out.
+ * Entries whose real path is in `ignored` are left out, and so are the
+ * directories holding only such entries (a part's `etc` made for the
+ * `etc/app.conf` it recorded).
  *
  * @throws {UserError} naming a file or directory that cannot be read,
  *   such as one whose name is not UTF-8.
@@ -72,18 +74,35 @@ export function dirHash(
   const hash = createHash("md5");
   const kept = (path: string, name: string) =>
     !ignored.size || !ignored.has(join(path, name));
-  const walk = (path: string) => {
+  const holders = ancestorsOf(ignored);
+  // Directories listed ahead of their walk, to see whether they sign.
+  const listings = new Map<string, Listing>();
+  const listing = (path: string): Listing => {
+    const known = listings.get(path);
+    if (known) return known;
     const entries = readdirSync(path, { withFileTypes: true })
       .sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     const dirs = entries.filter((e) =>
       e.isDirectory() && !IGNORED_DIRECTORIES.has(e.name) &&
-      kept(path, e.name)
+      kept(path, e.name) && !holdsOnlyIgnored(join(path, e.name))
     ).map((e) => e.name);
     // A link to a file counts by what it points to, as in zc.buildout.
     const files = entries.filter((e) =>
       (e.isFile() || e.isSymbolicLink() && linksToFile(join(path, e.name))) &&
       kept(path, e.name)
     ).map((e) => e.name);
+    const found = { dirs, files };
+    listings.set(path, found);
+    return found;
+  };
+  const holdsOnlyIgnored = (path: string): boolean => {
+    if (!holders.has(path)) return false;
+    const { dirs, files } = listing(path);
+    return dirs.length === 0 && files.length === 0;
+  };
+  const walk = (path: string) => {
+    const { dirs, files } = listing(path);
+    listings.delete(path);
     hash.update(dirs.join(" "));
     hash.update(files.join(" "));
     for (const name of files) hash.update(readFileSync(join(path, name)));
@@ -95,6 +114,24 @@ export function dirHash(
     throw unreadable(err);
   }
   return hash.digest("base64");
+}
+
+/** A directory's entries that sign, in sorted order. */
+interface Listing {
+  dirs: string[];
+  files: string[];
+}
+
+/** The directories above the paths of `paths`. */
+function ancestorsOf(paths: ReadonlySet<string>): Set<string> {
+  const above = new Set<string>();
+  for (const path of paths) {
+    for (let dir = dirname(path); !above.has(dir); dir = dirname(dir)) {
+      above.add(dir);
+      if (dirname(dir) === dir) break;
+    }
+  }
+  return above;
 }
 
 /**

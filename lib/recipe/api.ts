@@ -144,6 +144,11 @@ export interface DownloadResult {
    * a caller finding the file unusable can say which URL it came from.
    */
   cached?: string;
+  /**
+   * The alternate URL, when the file was fetched from it because the URL
+   * could not be: the one to name when the file turns out unusable.
+   */
+  fetchedFrom?: string;
 }
 
 /** Options of {@link RecipeBuildout.extract}. */

@@ -811,6 +811,27 @@ Deno.test("a file extended twice adds its += lines once", async () => {
   const sections = await annotateJson(sample, "");
   assert.equal(sections.debug?.op?.value, "c");
 });
+
+Deno.test("a file extended twice adds its += lines once to what the user defaults set", async () => {
+  using sample = await sampleBuildout();
+  mkdir(sample.home, ".buildout");
+  sample.write(
+    sample.home,
+    ".buildout",
+    "default.cfg",
+    "[buildout]\nfind-links = /home-links\n[debug]\nop = home\n  gone\n",
+  );
+  sample.write(
+    "c.cfg",
+    "[buildout]\nfind-links += /c\n[debug]\nop -= gone\nop += c\n",
+  );
+  sample.write("a.cfg", "[buildout]\nextends = c.cfg\n[debug]\nop += a\n");
+  sample.write("b.cfg", "[buildout]\nextends = c.cfg\n[debug]\nop += b\n");
+  sample.write("buildout.cfg", "[buildout]\nextends = a.cfg b.cfg\nparts =\n");
+  const sections = await annotateJson(sample, "");
+  assert.equal(sections.buildout?.["find-links"]?.value, "/home-links\n/c");
+  assert.equal(sections.debug?.op?.value, "home\nc\na\nb");
+});
 // --- Command-line usage ----------------------------------------------------
 
 const OTHER_CFG = `

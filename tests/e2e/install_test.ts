@@ -2628,6 +2628,41 @@ export default class Out {
   );
 });
 
+Deno.test("develop = . : directories a part made only for the files it recorded do not sign the recipe", async () => {
+  using sample = await sampleBuildout();
+  // As recipes often do: the directories are made, only the file recorded.
+  const recipe = `import { mkdirSync, writeFileSync } from "node:fs";
+export default class Log {
+  constructor(buildout, name, options) {}
+  install() {
+    mkdirSync("var/log", { recursive: true });
+    writeFileSync("var/log/app.log", "started");
+    return ["var/log/app.log"];
+  }
+  update() {}
+}
+`;
+  sample.write("log.ts", recipe);
+  sample.write(
+    "package.json",
+    JSON.stringify({
+      name: "here",
+      buildout: { recipes: { log: "./log.ts" } },
+    }),
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = .\nparts = log\n\n[log]\nrecipe = here:log\n",
+  );
+  const develop = "Develop: '/sample-buildout'\n";
+  await expectOk(sample, "", `${develop}Installing log.\n`);
+  await expectOk(sample, "", `${develop}Updating log.\n`);
+  // A directory holding a file of the package still signs it.
+  sample.write("var", "log", "notes.txt", "mine");
+  await expectOk(sample, "", `${develop}Uninstalling log.\nInstalling log.\n`);
+  await expectOk(sample, "", `${develop}Updating log.\n`);
+});
+
 Deno.test("develop = . : what runs put in a download cache or extends cache inside the buildout does not sign the recipe", async () => {
   using sample = await sampleBuildout();
   const served = sample.tmpdir("served");

@@ -853,6 +853,35 @@ ${
   assert.equal(sample.cat("parts", "file", "file"), "just notes\n");
 });
 
+Deno.test("slapos recipes: an archive the alternate URL served that cannot be unpacked is named by that URL", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const part = (name: string, recipe: string) =>
+    `[${name}]\nrecipe = ${recipe}\nurl = ${server.url}gone/${name}.tar.gz\n` +
+    `alternate-url = ${server.url}junk.tar.gz\nconfigure-command = true\n`;
+  const junk = `${server.url}junk.tar.gz: not a recognized archive`;
+  for (
+    const recipe of [
+      "slapos.recipe.build:download-unpacked",
+      "slapos.recipe.cmmi",
+    ]
+  ) {
+    for (const cache of ["", "download-cache = cache\n"]) {
+      sample.write(
+        "buildout.cfg",
+        `[buildout]\nparts = x\n${cache}\n${part("x", recipe)}`,
+      );
+      const result = await run(sample);
+      assert.equal(result.code, 1, result.output);
+      assert.match(
+        result.stderr,
+        new RegExp(`^Error: Couldn't extract ${junk}`, "m"),
+      );
+      assert.doesNotMatch(result.stderr, /gone\//);
+    }
+  }
+});
+
 Deno.test("slapos.recipe.build:download-unpacked: strip rules and shared parts reused across buildouts", async () => {
   await using env = await setUp();
   const { sample, server } = env;

@@ -450,3 +450,23 @@ Deno.test({
   assert.equal(sample.cat("commanded"), "survived\n");
   assert.equal(sample.cat("src", "configured"), "survived\n");
 });
+
+Deno.test({
+  name: "under nohup, the shell's errors number a build command's lines " +
+    "as written" +
+    (ignoreSignalSkip ? ` (skipped: ${ignoreSignalSkip})` : ""),
+  ignore: ignoreSignalSkip !== null,
+}, async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = command\n" +
+      "[command]\nrecipe = command\ncommand = no-such-program-here\n",
+  );
+  const result = await sample.run("", {
+    through: ["env", "--ignore-signal=HUP"],
+  });
+  assert.equal(result.code, 1);
+  // dash says 'sh: 1: NAME: not found', bash 'sh: line 1: NAME: ...'.
+  assert.match(result.stderr, /\b1: no-such-program-here: /);
+});
