@@ -3,7 +3,13 @@
  * false when it cannot be looked at: the checks many modules make, in a
  * module of their own so that none of them pulls another in for it.
  */
-import { lstatSync, type Stats, statSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  lstatSync,
+  type Stats,
+  statSync,
+} from "node:fs";
 
 /** True when something (even a dangling link) is at `path`. */
 export function exists(path: string): boolean {
@@ -70,5 +76,24 @@ export function specialFile(path: string): string | undefined {
     return specialKind(statSync(path));
   } catch {
     return undefined;
+  }
+}
+
+/** True when this user may read `path`. */
+export function isReadable(path: string): boolean {
+  return allowed(path, constants.R_OK);
+}
+
+/** True when this user may create files in, or write, `path`. */
+export function isWritable(path: string): boolean {
+  return allowed(path, constants.W_OK);
+}
+
+function allowed(path: string, mode: number): boolean {
+  try {
+    accessSync(path, mode);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -4,9 +4,7 @@
  * tests.
  */
 import {
-  accessSync,
   chmodSync,
-  constants,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -26,7 +24,7 @@ import { copyFile } from "../lib/fetch/copy_file.ts";
 import { hiddenTemp } from "../lib/fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
 import { urlPath } from "../lib/fetch/url_path.ts";
-import { exists, isDirectory, isFile } from "../lib/fs_kinds.ts";
+import { exists, isDirectory, isFile, isReadable } from "../lib/fs_kinds.ts";
 import { removeTree as removeWholeTree } from "../lib/remove_tree.ts";
 
 export { exists, isDirectory, isFile };
@@ -62,18 +60,9 @@ export function copyInto(source: string, target: string, mode?: number): void {
     }
     // A copy's error names its source whichever side failed, and the
     // temporary as its target: the message names the file to look at.
-    throw readable(source)
+    throw isReadable(source)
       ? new UserError(oneLine(`Couldn't write ${target}: ${fsReason(err)}`))
       : new UserError(oneLine(`Couldn't read ${source}: ${fsReason(err)}`));
-  }
-}
-
-function readable(path: string): boolean {
-  try {
-    accessSync(path, constants.R_OK);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -6,14 +6,8 @@
  * built from), is made read-only, and is never recorded for uninstall.
  */
 import { createHash } from "../lib/lazy_crypto.ts";
-import {
-  accessSync,
-  constants,
-  existsSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { isWritable } from "../lib/fs_kinds.ts";
 import { join } from "node:path";
 import type {
   RecipeBuildout,
@@ -201,13 +195,4 @@ function signatureOf(options: RecipeOptions): string {
     values[key] = written;
   }
   return JSON.stringify(values, null, 2);
-}
-
-function isWritable(dir: string): boolean {
-  try {
-    accessSync(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

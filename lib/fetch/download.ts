@@ -22,9 +22,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import {
-  accessSync,
   closeSync,
-  constants,
   cpSync,
   ftruncateSync,
   lstatSync,
@@ -46,6 +44,7 @@ import {
   exists,
   isDirectory,
   isFile,
+  isWritable,
   specialFile,
   specialKind,
 } from "../fs_kinds.ts";
@@ -268,7 +267,7 @@ export class Download {
     if (this.fallback) {
       // A cache this user cannot refresh (another user's, a read-only
       // mount) must not hide what the server has now behind its old copy.
-      const refresh = writable(cacheDir);
+      const refresh = isWritable(cacheDir);
       try {
         if (!refresh) return await this.fetch(url, expected, path, alternate);
         return this.storedAt(
@@ -635,16 +634,6 @@ function renameInto(temp: string, target: string): void {
     throw writeError(target, err);
   }
   untrackTempFile(temp);
-}
-
-/** Whether this user may create files in `dir`. */
-function writable(dir: string): boolean {
-  try {
-    accessSync(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function samePath(a: string, b: string): boolean {
