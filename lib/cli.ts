@@ -366,8 +366,9 @@ export async function run(
  * for `process.exit(0)`. Returns the function saying the run is over.
  */
 function failEarlyExit(): () => void {
-  return onEarlyExit((code) => {
+  return onEarlyExit((code, doing) => {
     releaseOutput();
+    reportDoing(doing);
     err(
       `Error: Recipe or extension code called process.exit(${code}), ` +
         "which ended the run before it finished\n",
@@ -479,8 +480,8 @@ async function runCommand(
  */
 const WHILE_LINES = 40;
 
-function report(error: unknown, debug: boolean): void {
-  let context = doingOf(error);
+/** Prints the `While:` block of `context`, if any. */
+function reportDoing(context: string[]): void {
   if (context.length > WHILE_LINES) {
     const end = WHILE_LINES / 2;
     context = [
@@ -492,6 +493,10 @@ function report(error: unknown, debug: boolean): void {
   if (context.length) {
     err("While:\n" + context.map((d) => `  ${d}\n`).join(""));
   }
+}
+
+function report(error: unknown, debug: boolean): void {
+  reportDoing(doingOf(error));
   if (debug) {
     // zc.buildout prints the traceback and opens pdb; here the stack, then
     // the options of the part whose recipe failed.

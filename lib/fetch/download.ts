@@ -314,6 +314,9 @@ export class Download {
    * {@link fetchFrom} `url`, or from `alternate` when `url` cannot be
    * downloaded (the result then says so): a checksum mismatch or offline
    * mode is final.
+   *
+   * @throws {DownloadError} naming both failures when neither URL can be
+   * downloaded: the first is only logged, which `-q` hides.
    */
   private async fetch(
     url: string,
@@ -328,10 +331,20 @@ export class Download {
         throw err;
       }
       this.logger.info(`${err.message}; trying the alternate URL`);
-      return {
-        ...await this.fetchFrom(alternate, expected, target),
-        fetchedFrom: alternate,
-      };
+      try {
+        return {
+          ...await this.fetchFrom(alternate, expected, target),
+          fetchedFrom: alternate,
+        };
+      } catch (second) {
+        if (!(second instanceof DownloadError)) throw second;
+        throw new DownloadError(
+          url,
+          `${err.reason}; the alternate URL ${
+            clipped(alternate)
+          } failed too: ${second.reason}`,
+        );
+      }
     }
   }
 

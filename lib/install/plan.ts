@@ -25,10 +25,10 @@ import {
 } from "./reachable.ts";
 
 /**
- * Runs a synchronous piece of the code of recipe `spec` (in the buildout
- * directory).
+ * Runs a synchronous piece of the code of recipe `spec`, that of part
+ * `part` (in the buildout directory).
  */
-export type RecipeCall = <T>(spec: string, fn: () => T) => T;
+export type RecipeCall = <T>(spec: string, part: string, fn: () => T) => T;
 
 // Classes must be called with `new`; a plain function is a factory unless
 // its prototype carries the recipe methods (a pre-class constructor).
@@ -229,6 +229,7 @@ export class PartPlan {
       stage = "part";
       recipe = this.call(
         spec,
+        name,
         () => construct(factory, this.buildout, name, options),
       );
       if (typeof recipe?.install !== "function") {

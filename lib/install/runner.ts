@@ -34,6 +34,7 @@ import { RecipeLoader } from "../recipe/load.ts";
 import { readPackage } from "../recipe/package_json.ts";
 import { redactPasswords } from "../redact_passwords.ts";
 import { distributionsOf } from "../dists/distributions.ts";
+import { runLoadedCode } from "../early_exit.ts";
 import {
   trackCleanup,
   untrackCleanup,
@@ -378,7 +379,10 @@ class InstallRun {
         );
         for (const [name, extension] of found) {
           await settled(
-            extension(this.api),
+            runLoadedCode(
+              ["Installing.", "Loading extensions."],
+              () => extension(this.api),
+            ),
             `The promise returned by an extension of ${clipped(name)}`,
           );
         }
@@ -446,7 +450,10 @@ class InstallRun {
           const found = await this.loader.extensions(extensions, "unload");
           for (const [name, unload] of found) {
             await settled(
-              unload(this.api),
+              runLoadedCode(
+                ["Installing.", "Unloading extensions."],
+                () => unload(this.api),
+              ),
               `The promise returned by an unload entry point of ${
                 clipped(name)
               }`,
@@ -556,11 +563,14 @@ class InstallRun {
     const plan = new PartPlan(
       this.buildout,
       this.loader,
-      (spec, fn) => {
+      (spec, part, fn) => {
         if (this.builtin(spec)) return this.inDirectory(fn);
         releaseOutput();
         try {
-          return this.inDirectory(fn);
+          return runLoadedCode(
+            ["Installing.", `Initializing part ${clipped(part)}.`],
+            () => this.inDirectory(fn),
+          );
         } finally {
           holdOutput();
         }
@@ -691,7 +701,10 @@ class InstallRun {
           logger.info("Running uninstall recipe.");
           await this.inDirectoryAsync(async () =>
             await settled(
-              uninstaller(part, Object.fromEntries(saved), this.api),
+              runLoadedCode(
+                ["Installing.", doing],
+                () => uninstaller(part, Object.fromEntries(saved), this.api),
+              ),
               `The promise returned by the uninstall recipe of part ${
                 clipped(part)
               }`,
@@ -814,7 +827,9 @@ class InstallRun {
     trackCleanup(interrupted);
     try {
       this.enter();
-      returned = method.call(recipe);
+      returned = builtin
+        ? method.call(recipe)
+        : runLoadedCode([activity], () => method.call(recipe));
       // Recipe code too: `then` may be a getter.
       thenable = isThenable(returned);
     } catch (err) {

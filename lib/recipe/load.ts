@@ -633,7 +633,7 @@ export class RecipeLoader {
           }: the built-in recipe '${pkg}' ` +
             `has no entry point '${clipped(entry)}' (it has: ${
               entries.join(", ")
-            })`,
+            })${pythonEntryNote(pkg)}`,
         ),
       );
     }
@@ -693,18 +693,54 @@ export class RecipeLoader {
 /** Where the README tells a zc.buildout user what to do about Python. */
 const MIGRATING = 'the README\'s "Migrating a buildout zc.buildout built"';
 
+/** Python recipe eggs whose names lack the `.recipe.` that marks most. */
+const PYTHON_RECIPE_EGGS = new Set(["slapos.cookbook"]);
+
+/** Why a Python recipe egg's recipes cannot run here. */
+const NOT_PYTHON = "which this buildout cannot run: its recipes are " +
+  `TypeScript or JavaScript packages; see ${MIGRATING}`;
+
 /**
  * For a requirement naming a project in the Python namespace style of
  * zc.buildout's recipe eggs (`zc.recipe.egg`, `plone.recipe.zope2instance`),
- * that recipes here are not Python: a migrated configuration meets this
- * first. Empty for other names.
+ * or a known Python recipe egg (`slapos.cookbook`), that recipes here are
+ * not Python: a migrated configuration meets this first. Empty for other
+ * names.
  */
 function pythonRecipeNote(pkg: string): string {
   const name = requirementOf(pkg)?.name ?? "";
-  return /^[\w-]+(?:\.[\w-]+)*\.recipe\.[\w.-]+$/.test(name)
-    ? `'${clipped(name)}' looks like a Python recipe egg, which this ` +
-      "buildout cannot run: its recipes are TypeScript or JavaScript " +
-      `packages; see ${MIGRATING}`
+  if (PYTHON_RECIPE_EGGS.has(name.toLowerCase())) {
+    return `'${clipped(name)}' is a Python recipe egg, ${NOT_PYTHON}`;
+  }
+  return looksLikePythonRecipeEgg(name)
+    ? `'${clipped(name)}' looks like a Python recipe egg, ${NOT_PYTHON}`
+    : "";
+}
+
+/** Whether `name` has the `*.recipe.*` form of zc.buildout's recipe eggs. */
+function looksLikePythonRecipeEgg(name: string): boolean {
+  return /^[\w-]+(?:\.[\w-]+)*\.recipe\.[\w.-]+$/.test(name);
+}
+
+/**
+ * Python recipe eggs only some entry points of which are built in: the
+ * others are Python (slapos.recipe.build's default runs Python code,
+ * slapos.recipe.template:jinja2 renders with Python's Jinja2).
+ */
+const PARTLY_BUILT_IN = new Set([
+  "slapos.recipe.build",
+  "slapos.recipe.template",
+]);
+
+/**
+ * For a built-in package standing in for some entry points of a Python
+ * recipe egg (`slapos.recipe.build:download`), that the egg's others are
+ * Python: a migrated configuration names them. Empty for other packages.
+ */
+function pythonEntryNote(pkg: string): string {
+  return PARTLY_BUILT_IN.has(pkg)
+    ? `; its other entry points are Python recipes of the egg ` +
+      `'${clipped(pkg)}', ${NOT_PYTHON}`
     : "";
 }
 

@@ -329,6 +329,46 @@ Deno.test("migrating: a Python recipe egg or extension that the download cache o
   assert.equal(sample.cat(".installed.cfg"), before);
 });
 
+Deno.test("migrating: slapos.recipe.build's default and slapos.cookbook's recipes are one-line errors saying they are Python", async () => {
+  using sample = await sampleBuildout();
+  const python = "which this buildout cannot run: its recipes are " +
+    "TypeScript or JavaScript packages; see the README's " +
+    '"Migrating a buildout zc.buildout built"';
+  const lastLine = async (recipe: string) => {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = x\n\n[x]\nrecipe = ${recipe}\ninit = pass\n`,
+    );
+    const result = await sample.run();
+    assert.equal(result.code, 1, result.output);
+    assert.equal(result.stdout, "");
+    assert.ok(!existsSync(sample.path(".installed.cfg")));
+    return result.stderr.trimEnd().split("\n").at(-1);
+  };
+
+  assert.equal(
+    await lastLine("slapos.recipe.build"),
+    "Error: Couldn't find recipe slapos.recipe.build: the built-in recipe " +
+      "'slapos.recipe.build' has no entry point 'default' (it has: download, " +
+      "download-unpacked); its other entry points are Python recipes of the " +
+      `egg 'slapos.recipe.build', ${python}`,
+  );
+  assert.match(
+    (await lastLine("slapos.cookbook:mkdirectory"))!,
+    new RegExp(
+      "^Error: Couldn't find recipe slapos\\.cookbook:mkdirectory: " +
+        "'slapos\\.cookbook' is neither a built-in recipe .* \\('slapos\\.cookbook' " +
+        `is a Python recipe egg, ${python.replaceAll(".", "\\.")}\\)$`,
+    ),
+  );
+  // A name of this buildout's own says nothing of Python.
+  assert.equal(
+    await lastLine("mkdir:python"),
+    "Error: Couldn't find recipe mkdir:python: the built-in recipe 'mkdir' " +
+      "has no entry point 'python' (it has: default)",
+  );
+});
+
 Deno.test("migrating: a Python project in develop is an error naming its setup.py", async () => {
   using sample = await sampleBuildout();
   writeTree(sample.dir, {

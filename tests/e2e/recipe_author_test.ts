@@ -573,13 +573,94 @@ export function uninstall() {}
     );
     assert.equal(
       result.stderr,
-      `Error: Recipe or extension code called process.exit(${code}), which ended the run before it finished\n`,
+      "While:\n  Installing x.\n" +
+        `Error: Recipe or extension code called process.exit(${code}), which ended the run before it finished\n`,
     );
     assert.equal(result.code, 1);
     assert.ok(!existsSync(sample.path(".installed.cfg.lock")), "lock left");
     assert.ok(!existsSync(sample.path("made")), "made/ was left behind");
     assert.ok(!existsSync(sample.path(".installed.cfg")));
   }
+});
+
+Deno.test("process.exit() in recipe or extension code says what the run was doing, and whose code it was", async () => {
+  using sample = await sampleBuildout();
+  // `exit` names where the code exits: in the constructor, from a timer
+  // the install of x leaves while y installs, in the uninstall recipe, in
+  // the extension.
+  setUp(
+    sample,
+    `
+import process from "node:process";
+export default class Recipe {
+  constructor(buildout, name, options) {
+    this.options = options;
+    if (options.get("exit") === "constructor") process.exit(2);
+  }
+  install() {
+    if (this.options.get("exit") === "timer") {
+      setTimeout(() => process.exit(3), 0);
+    }
+    if (this.options.get("wait")) {
+      return new Promise((r) => setTimeout(() => r([]), 60_000));
+    }
+    return [];
+  }
+}
+export function uninstall(name, options) {
+  if (options.exit === "uninstall") process.exit(4);
+}
+export function extension() {
+  if (process.env.EXIT_IN === "extension") process.exit(5);
+}
+`,
+  );
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({
+      name: "recipes",
+      buildout: {
+        recipes: { default: "./recipe.js" },
+        uninstall: { default: "./recipe.js:uninstall" },
+        extensions: { default: "./recipe.js:extension" },
+      },
+    }),
+  );
+  const config = (exit: string, parts = "x y", extensions = "") =>
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\ndevelop = recipes\n${extensions}parts = ${parts}\n\n` +
+        `[x]\nrecipe = recipes\nexit = ${exit}\n\n[y]\nrecipe = recipes\nwait = 1\n`,
+    );
+  const exited = (code: number, ...doing: string[]) =>
+    `While:\n${doing.map((line) => `  ${line}\n`).join("")}` +
+    `Error: Recipe or extension code called process.exit(${code}), which ended the run before it finished\n`;
+
+  config("constructor");
+  let result = await run(sample, "-q");
+  assert.equal(result.stderr, exited(2, "Installing.", "Initializing part x."));
+  assert.equal(result.code, 1);
+
+  config("timer");
+  result = await run(sample, "-q");
+  assert.equal(result.stderr, exited(3, "Installing x."));
+  assert.equal(result.code, 1);
+
+  config("uninstall", "x");
+  await runOk(sample, "-q");
+  config("", "");
+  result = await run(sample, "-q");
+  assert.equal(result.stderr, exited(4, "Installing.", "Uninstalling x."));
+  assert.equal(result.code, 1);
+
+  config("", "", "extensions = recipes\n");
+  result = await sample.system("-q", { env: { EXIT_IN: "extension" } });
+  assert.equal(
+    result.stderr,
+    exited(5, "Installing.", "Loading extensions."),
+  );
+  assert.equal(result.code, 1);
 });
 
 Deno.test("an option name that would not read back from .installed.cfg is refused when set", async () => {

@@ -853,6 +853,38 @@ ${
   assert.equal(sample.cat("parts", "file", "file"), "just notes\n");
 });
 
+Deno.test("slapos recipes: when url and alternate-url both fail, the error names both failures, even under -q", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  for (
+    const recipe of [
+      "slapos.recipe.build:download",
+      "slapos.recipe.build:download-unpacked",
+      "slapos.recipe.cmmi",
+    ]
+  ) {
+    for (const cache of ["", "download-cache = cache\n"]) {
+      sample.write(
+        "buildout.cfg",
+        `[buildout]\nparts = x\n${cache}\n[x]\nrecipe = ${recipe}\n` +
+          `url = ${server.url}gone/x.tar.gz\n` +
+          `alternate-url = ${server.url}also-gone/x.tar.gz\n`,
+      );
+      const result = await run(sample, "-q");
+      assert.equal(result.code, 1, result.output);
+      assert.equal(
+        result.stderr,
+        "While:\n  Installing x.\n" +
+          `Error: Error downloading ${server.url}gone/x.tar.gz: HTTP Error ` +
+          `404: Not Found; the alternate URL ${server.url}also-gone/x.tar.gz ` +
+          "failed too: HTTP Error 404: Not Found\n",
+      );
+      assert.deepEqual(readdirSync(sample.path("cache")), []);
+      assert.ok(!existsSync(sample.path(".installed.cfg")));
+    }
+  }
+});
+
 Deno.test("slapos recipes: an archive the alternate URL served that cannot be unpacked is named by that URL", async () => {
   await using env = await setUp();
   const { sample, server } = env;

@@ -92,7 +92,10 @@ Deno.test("the command, template, script and environment recipes answer to their
     () => loader.factory("slapos.recipe.template:jinja2"),
     new UserError(
       "Couldn't find recipe slapos.recipe.template:jinja2: the built-in " +
-        "recipe 'slapos.recipe.template' has no entry point 'jinja2' (it has: default)",
+        "recipe 'slapos.recipe.template' has no entry point 'jinja2' (it has: default); " +
+        "its other entry points are Python recipes of the egg 'slapos.recipe.template', " +
+        "which this buildout cannot run: its recipes are TypeScript or JavaScript " +
+        'packages; see the README\'s "Migrating a buildout zc.buildout built"',
     ),
   );
   assert.equal(await loader.uninstaller("collective.recipe.cmd"), uninstallCmd);
