@@ -9,23 +9,11 @@ import assert from "node:assert/strict";
 import { chmodSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type Sample, sampleBuildout } from "./harness.ts";
-import { straceNote, straceSkip } from "./strace.ts";
+import { KILLED_AT_FIRST_CHMOD, straceNote, straceSkip } from "./strace.ts";
 
 /** Runs the executable in the sample, killed at its first chmod. */
 function killedAtFirstChmod(sample: Sample) {
-  return sample.system("", {
-    through: [
-      "strace",
-      "-f",
-      "-qq",
-      "-o",
-      "/dev/null",
-      "-e",
-      "trace=chmod,fchmodat",
-      "-e",
-      "inject=chmod,fchmodat:signal=SIGKILL:when=1",
-    ],
-  });
+  return sample.system("", { through: KILLED_AT_FIRST_CHMOD });
 }
 
 /**

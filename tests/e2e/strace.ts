@@ -76,3 +76,23 @@ export function killedAt(
     `inject=${syscalls}:signal=SIGKILL:when=${when}`,
   ];
 }
+
+/**
+ * The `through` of a run killed (SIGKILL) at its first chmod by name, before
+ * it is made: right after the run wrote a file it then gives its mode.
+ *
+ * ```ts
+ * await sample.system("", { through: KILLED_AT_FIRST_CHMOD });
+ * ```
+ */
+export const KILLED_AT_FIRST_CHMOD: string[] = [
+  "strace",
+  "-f",
+  "-qq",
+  "-o",
+  "/dev/null",
+  "-e",
+  "trace=chmod,fchmodat",
+  "-e",
+  "inject=chmod,fchmodat:signal=SIGKILL:when=1",
+];
