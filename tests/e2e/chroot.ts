@@ -6,14 +6,7 @@
  * why not otherwise.
  */
 import { spawnSync } from "node:child_process";
-import {
-  accessSync,
-  constants,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-} from "node:fs";
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import process from "node:process";
@@ -147,6 +140,17 @@ function sharedLibraries(binary: string): string[] {
 }
 
 /**
+ * Copies `source` to `target` with `cp`, following a link: a program (or
+ * the dynamic loader) copied in this process could be held open for
+ * writing by a child another test module starts meanwhile, and starting it
+ * would fail with "Text file busy".
+ */
+export function copyOutside(source: string, target: string): void {
+  const cp = spawnSync("cp", [source, target], { encoding: "utf8" });
+  if (cp.status !== 0) throw new Error(`cp ${source} ${target}: ${cp.stderr}`);
+}
+
+/**
  * A new root holding only the libraries `ldd` lists for the executable and
  * the empty directories `dirs` (plus /proc and /tmp). Remove it when done.
  */
@@ -156,7 +160,7 @@ export function emptyRoot(dirs: string[] = []): string {
   for (const lib of sharedLibraries(BUILDOUT)) {
     const target = join(root, lib);
     mkdirSync(dirname(target), { recursive: true });
-    copyFileSync(lib, target); // follows symlinks: the real file lands here
+    copyOutside(lib, target); // follows symlinks: the real file lands here
   }
   for (const dir of ["proc", "tmp", ...dirs]) {
     mkdirSync(join(root, dir), { recursive: true });

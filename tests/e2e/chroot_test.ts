@@ -10,7 +10,6 @@ import assert from "node:assert/strict";
 import {
   chmodSync,
   chownSync,
-  copyFileSync,
   mkdirSync,
   rmSync,
   writeFileSync,
@@ -19,6 +18,7 @@ import { join } from "node:path";
 import { VERSION } from "../../lib/version.ts";
 import {
   type ChrootOptions,
+  copyOutside,
   emptyRoot,
   runChrooted,
   skipReason,
@@ -29,7 +29,7 @@ import { BUILDOUT, type RunResult } from "./harness.ts";
 /** A root holding only the executable, its libraries and a few empty dirs. */
 function makeRoot(): string {
   const root = emptyRoot(["home/user", "project"]);
-  copyFileSync(BUILDOUT, join(root, "buildout"));
+  copyOutside(BUILDOUT, join(root, "buildout"));
   writeFileSync(
     join(root, "project", "buildout.cfg"),
     "[buildout]\nparts =\n[app]\nx = ${buildout:directory}/x\n",
