@@ -118,7 +118,8 @@ const TAIL = 60;
  * default), cut in the middle to its first 140 and last 60 characters and
  * followed by its length: an option value, a URL or a configuration line
  * may run to megabytes, and the end of a long path or URL names its file.
- * A cut text has its URL passwords hidden first.
+ * A text past 200 characters has its URL passwords hidden first, and is
+ * shown whole when that brings it within them.
  *
  * ```ts
  * clipped("a\nb"); // "a\\nb"
@@ -132,6 +133,9 @@ export function clipped(
   if (text.length <= CLIPPED) return show(text);
   // Output hides URL passwords by the `@` after them, which a cut may drop.
   const redacted = redactPasswords(text);
+  // A long password hidden may leave nothing to cut: the halves would
+  // overlap, repeating the middle.
+  if (redacted.length <= CLIPPED) return show(redacted);
   let head = redacted.slice(0, CLIPPED - TAIL);
   let tail = redacted.slice(-TAIL);
   // Not half of a character outside the Basic Multilingual Plane.

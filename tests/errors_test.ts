@@ -101,6 +101,14 @@ Deno.test("clipped quotes a long value's first 140 and last 60 characters and it
   );
 });
 
+Deno.test("clipped shows whole a value that hiding its password brings under 200 characters", () => {
+  const path = `/releases/${"x".repeat(100)}/hello-2.0.tar.gz`;
+  const url = `http://deploy:${"s".repeat(60)}@host${path}`;
+  assert.ok(url.length > 200);
+  // Cut in the middle, its halves overlapped: 139 x where the URL has 100.
+  assert.equal(clipped(url), `http://deploy:****@host${path}`);
+});
+
 Deno.test("a child process refused by the process limit says so", () => {
   assert.equal(
     spawnReason(fsError("EAGAIN")),

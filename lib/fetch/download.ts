@@ -182,9 +182,7 @@ export class Download {
     url: string,
     request: DownloadRequest = {},
   ): Promise<DownloadResult> {
-    // URL parsers drop tabs and line breaks: a `url` option written over
-    // two lines would fetch the two URLs run together.
-    if (SCHEME.test(url) && CONTROL.test(url)) {
+    if (holdsControlCharacters(url)) {
       throw new UserError(
         `URL can't contain control characters: ${clipped(url, pyRepr)}`,
       );
@@ -329,6 +327,14 @@ export class Download {
     } catch (err) {
       if (alternate === undefined || !(err instanceof DownloadError)) {
         throw err;
+      }
+      if (holdsControlCharacters(alternate)) {
+        throw new DownloadError(
+          url,
+          `${err.reason}; the alternate URL ${
+            clipped(alternate)
+          } can't contain control characters`,
+        );
       }
       this.logger.info(`${err.message}; trying the alternate URL`);
       try {
@@ -567,6 +573,15 @@ const STDERR = {
 
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]+:/;
 const CONTROL = /\p{Cc}/u;
+
+/**
+ * True when `url` holds a control character, which URL parsers drop (tabs,
+ * line breaks): a `url` or `alternate-url` option written over two lines
+ * would fetch the two URLs run together.
+ */
+function holdsControlCharacters(url: string): boolean {
+  return SCHEME.test(url) && CONTROL.test(url);
+}
 
 /**
  * The error for `url`, offline, whose cached copy `cached` is no file to

@@ -885,6 +885,29 @@ Deno.test("slapos recipes: when url and alternate-url both fail, the error names
   }
 });
 
+Deno.test("slapos recipes: an alternate-url written over two lines is refused as url is, not fetched run together", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const [head, tail] = [server.url + "pkg-1", ".0.tar.gz"];
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = x\n\n[x]\n" +
+      "recipe = slapos.recipe.build:download-unpacked\n" +
+      `url = ${server.url}gone/x.tar.gz\nalternate-url = ${head}\n  ${tail}\n`,
+  );
+  const result = await run(sample, "-q");
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    result.stderr,
+    "While:\n  Installing x.\n" +
+      `Error: Error downloading ${server.url}gone/x.tar.gz: HTTP Error ` +
+      `404: Not Found; the alternate URL ${head}\\n${tail} can't contain ` +
+      "control characters\n",
+  );
+  assert.deepEqual(server.requests, ["/gone/x.tar.gz"]);
+  assert.ok(!existsSync(sample.path("parts", "x")));
+});
+
 Deno.test("slapos recipes: an archive the alternate URL served that cannot be unpacked is named by that URL", async () => {
   await using env = await setUp();
   const { sample, server } = env;
