@@ -28,14 +28,16 @@
  * template is fetched and rendered when the part installs, since
  * configuration time cannot wait for the network: the sections it names are
  * then not ordered before the part, unless something else references them.
+ * An output naming the template's own file is refused, before anything is
+ * written: it would replace the template, and uninstalling would remove it.
  */
 import { Buffer } from "node:buffer";
 import { createHash } from "../lib/lazy_crypto.ts";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { clipped, fsReason, oneLine } from "../lib/errors.ts";
 import { fileUrlPath } from "../lib/fetch/file_url.ts";
-import { isFile } from "./_paths.ts";
+import { isFile, sameFile } from "../lib/fs_kinds.ts";
 import { substitute } from "../lib/config/substitute.ts";
 import { firstBadLine } from "../lib/config/text.ts";
 import { readBounded } from "../lib/read_bounded.ts";
@@ -353,6 +355,35 @@ function readTemplate(
   );
 }
 
+/**
+ * Refuses an `output` naming the very file the template is read from:
+ * rendering would replace the template (the next run would read the
+ * rendered text as the template) and uninstalling would remove it.
+ *
+ * @throws {UserError} naming the file and the part.
+ */
+function refuseTemplateAsOutput(
+  buildout: RecipeBuildout,
+  part: string,
+  template: string,
+  directory: string,
+  output: string,
+): void {
+  const target = resolve(directory, output);
+  // The same name in the same directory: the write replaces that entry,
+  // so a link or a hard link to the template elsewhere keeps it.
+  if (
+    basename(target) === basename(template) &&
+    sameFile(dirname(target), dirname(template))
+  ) {
+    throw new buildout.UserError(
+      `Couldn't write ${clipped(target)} of [${
+        clipped(part)
+      }]: it is the part's template, which rendering would replace`,
+    );
+  }
+}
+
 /** collective.recipe.template (also the built-in `template`). */
 export default class Template implements Recipe {
   private readonly logger: RecipeLogger;
@@ -393,10 +424,12 @@ export default class Template implements Recipe {
     let source: string;
     let origin = `the inline template of [${clipped(name)}]`;
     let mode: number | undefined;
+    let templatePath: string | undefined;
     if (has("inline")) {
       source = options.require("inline").trimStart();
     } else if (input !== undefined && existsSync(resolve(directory, input))) {
       const path = resolve(directory, input);
+      templatePath = path;
       origin = clipped(path);
       source = readText(buildout, name, path, inputEncoding);
       mode = statSync(path).mode & 0o7777;
@@ -421,11 +454,22 @@ export default class Template implements Recipe {
           );
       } else {
         const path = localTemplate(url, directory);
+        templatePath = path;
         origin = clipped(path);
         source = readText(buildout, name, path, inputEncoding);
       }
     } else {
       this.fail(`Input file '${clipped(input)}' does not exist.`);
+    }
+    // An output that exists is left alone without overwrite.
+    if (templatePath !== undefined && this.overwrite) {
+      refuseTemplateAsOutput(
+        buildout,
+        name,
+        templatePath,
+        directory,
+        this.output,
+      );
     }
     if (!this.render) {
       this.result = encode(
@@ -529,6 +573,7 @@ export class SlaposTemplate implements Recipe {
       const directory = buildout.section("buildout").require("directory");
       const path = localTemplate(url, directory);
       origin = clipped(path);
+      refuseTemplateAsOutput(buildout, name, path, directory, this.output);
       const bytes = readTemplate(buildout, name, path);
       if (md5sum !== undefined) {
         const digest = createHash("md5").update(bytes).digest("hex");

@@ -11,6 +11,7 @@ import {
   chmodSync,
   existsSync,
   statSync,
+  symlinkSync,
   truncateSync,
   utimesSync,
   writeFileSync,
@@ -452,6 +453,50 @@ Deno.test("collective.recipe.template: bad options", async () => {
   }
   const result = await run(sample, "");
   assert.ok(!existsSync(sample.path(".installed.cfg")), result.output);
+});
+
+Deno.test("an output naming the template itself is an error, and the template is kept", async () => {
+  using sample = await sampleBuildout();
+  const template = "dir = ${buildout:directory}\n";
+  sample.write("template.in", template);
+  sample.mkdir("real");
+  symlinkSync("real", sample.path("linked"));
+  sample.write("real", "linked.in", template);
+  const cases: Array<[string, string, string]> = [
+    ["collective.recipe.template", "input = template.in", "template.in"],
+    [
+      "collective.recipe.template",
+      `url = ${pathToFileURL(sample.path("template.in")).href}`,
+      "template.in",
+    ],
+    ["slapos.recipe.template", "url = template.in", "template.in"],
+    // The same file through a linked directory.
+    ["slapos.recipe.template", "url = linked/linked.in", "real/linked.in"],
+  ];
+  for (const [recipe, source, file] of cases) {
+    sample.write(
+      "buildout.cfg",
+      config(recipe, `${source}\noutput = \${buildout:directory}/${file}`),
+    );
+    await expectError(
+      sample,
+      `Couldn't write /sample-buildout/${file} of [template]: ` +
+        "it is the part's template, which rendering would replace",
+    );
+    assert.equal(sample.cat(file), template);
+  }
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+
+  // Without overwrite an existing output is left alone: nothing to refuse.
+  sample.write(
+    "buildout.cfg",
+    config(
+      "collective.recipe.template",
+      "input = template.in\noutput = template.in\noverwrite = false",
+    ),
+  );
+  await expectOk(sample, "Installing template.\n");
+  assert.equal(sample.cat("template.in"), template);
 });
 
 function md5(text: string): string {
