@@ -30,6 +30,7 @@
  * then not ordered before the part, unless something else references them.
  * An output naming the template's own file is refused, before anything is
  * written: it would replace the template, and uninstalling would remove it.
+ * So is one naming no file (empty, or ending in `/`).
  */
 import { Buffer } from "node:buffer";
 import { createHash } from "../lib/lazy_crypto.ts";
@@ -356,6 +357,31 @@ function readTemplate(
 }
 
 /**
+ * The `output` option, refused where no file can be written: empty (the
+ * buildout directory), or ending in `/` (a directory).
+ *
+ * @throws {UserError} naming the part.
+ */
+function outputOption(
+  buildout: RecipeBuildout,
+  options: RecipeOptions,
+): string {
+  const output = options.require("output");
+  const part = clipped(options.name);
+  if (!output) {
+    throw new buildout.UserError(`No output file specified in [${part}].`);
+  }
+  if (output.endsWith("/")) {
+    throw new buildout.UserError(
+      `The output of [${part}], ${
+        clipped(output)
+      }, ends with '/': name the file to write`,
+    );
+  }
+  return output;
+}
+
+/**
  * Refuses an `output` naming the very file the template is read from:
  * rendering would replace the template (the next run would read the
  * rendered text as the template) and uninstalling would remove it.
@@ -409,7 +435,7 @@ export default class Template implements Recipe {
     if (has("input") && (has("inline") || has("url"))) {
       this.fail("Too many input sources.");
     }
-    this.output = options.require("output");
+    this.output = outputOption(buildout, options);
     const inputEncoding = encodingOption(buildout, options, "input-encoding");
     const outputEncoding = encodingOption(buildout, options, "output-encoding");
     const encode = (text: string) =>
@@ -545,7 +571,7 @@ export class SlaposTemplate implements Recipe {
         }] needs exactly one of the options 'url' and 'inline'`,
       );
     }
-    this.output = options.require("output");
+    this.output = outputOption(buildout, options);
     const md5sum = options.get("md5sum");
     let source: string;
     let origin = `the inline template of [${clipped(name)}]`;

@@ -431,6 +431,11 @@ Deno.test("collective.recipe.template: bad options", async () => {
   const cases: Array<[string, string]> = [
     ["output = x", "No input file, inline template, or URL specified."],
     ["input = template.in", "No output file specified."],
+    ["inline = x\noutput =", "No output file specified in [template]."],
+    [
+      "inline = x\noutput = etc/",
+      "The output of [template], etc/, ends with '/': name the file to write",
+    ],
     ["input = a\ninline = b\noutput = x", "Too many input sources."],
     ["input = nope.in\noutput = x", "Input file 'nope.in' does not exist."],
     [
@@ -650,6 +655,11 @@ Deno.test("slapos.recipe.template: bad options", async () => {
       "[template] needs exactly one of the options 'url' and 'inline'",
     ],
     ["inline = x", "Missing option: template:output"],
+    ["inline = x\noutput =", "No output file specified in [template]."],
+    [
+      "inline = x\noutput = etc/",
+      "The output of [template], etc/, ends with '/': name the file to write",
+    ],
     [
       "url = nope.in\noutput = x",
       "Couldn't read the template /sample-buildout/nope.in of [template]: it does not exist",
