@@ -27,7 +27,9 @@
  * over 64 MiB (or a device such as `/dev/zero`) is an error. A remote
  * template is fetched and rendered when the part installs, since
  * configuration time cannot wait for the network: the sections it names are
- * then not ordered before the part, unless something else references them.
+ * then not ordered before the part, unless something else references them,
+ * and a part that only it names is an error: that part belongs in `parts`,
+ * before the template.
  * An output naming the template's own file is refused, before anything is
  * written: it would replace the template, and uninstalling would remove it.
  * So is one naming no file (empty, or ending in `/`).

@@ -738,3 +738,52 @@ output = \${buildout:bin-directory}/run
     `MD5 checksum mismatch for cached download from '${server.url}run.in' at '/sample-buildout/cache/run.in'`,
   );
 });
+
+Deno.test("a part only a template from a URL references is an error naming it, not an internal error", async () => {
+  using sample = await sampleBuildout();
+  const files = sample.tmpdir("files");
+  sample.write(files, "app.conf.in", "other = ${other:output}\n");
+  const server = await startServer(files);
+  const config = (parts: string) =>
+    `[buildout]
+parts = ${parts}
+
+[conf]
+recipe = collective.recipe.template
+url = ${server.url}app.conf.in
+output = app.conf
+
+[other]
+recipe = template
+inline = other
+output = other.txt
+`;
+  try {
+    sample.write("buildout.cfg", config("conf"));
+    const result = await expectError(
+      sample,
+      "Part conf referenced part other only while installing, too late to " +
+        "install it first: add it to the parts of [buildout], before conf " +
+        `(${server.url}app.conf.in, line 1)`,
+    );
+    assert.match(result.stderr, /^While:\n {2}Installing conf\.\n/);
+    assert.ok(!existsSync(sample.path("app.conf")));
+    assert.ok(!existsSync(sample.path(".installed.cfg")));
+
+    // As the error says: installed first, then the template.
+    sample.write("buildout.cfg", config("other conf"));
+    const fixed = await run(sample);
+    assert.equal(fixed.code, 0, fixed.output);
+    assert.equal(sample.cat("app.conf"), "other = other.txt\n");
+    assert.equal(sample.cat("other.txt"), "other");
+
+    // `install PART` installs only that part, whatever it references.
+    sample.write("buildout.cfg", config("conf"));
+    sample.remove("app.conf");
+    const only = await run(sample, "install conf");
+    assert.equal(only.code, 0, only.output);
+    assert.equal(sample.cat("app.conf"), "other = other.txt\n");
+  } finally {
+    await server.close();
+  }
+});
