@@ -7,7 +7,8 @@
  * - `template` and `collective.recipe.template` follow collective.recipe.template
  *   2.x: `input` (a file, or `inline:` text), `inline`, `url`, `output`,
  *   `mode` (default: the input file's), `overwrite` (default true),
- *   `input-encoding`/`output-encoding` (text one cannot hold is an error,
+ *   `input-encoding`/`output-encoding` (utf-8, utf-8-sig, latin-1 or ascii,
+ *   under any name Python gives them; text one cannot hold is an error,
  *   as with Python's codecs), `timeout` (accepted and ignored: a remote
  *   `url` is bounded by `socket-timeout`). `${name}` means
  *   `${<this part>:name}`; `$$` is no escape. Missing parent directories are
@@ -63,29 +64,57 @@ const TRUE_VALUES = ["y", "yes", "1", "true"];
 const REFERENCE = /\$\{[^}]*\}/;
 const SHORT_REFERENCE = /\$\{([^:]+?)\}/;
 
-/** Python codec names the recipes accept, as Node's encodings. */
-const ENCODINGS: Record<string, BufferEncoding> = {
-  "utf-8": "utf8",
-  "utf8": "utf8",
-  "latin-1": "latin1",
-  "latin1": "latin1",
-  "iso-8859-1": "latin1",
+/** The codecs the recipes support: Node's encodings, and utf-8-sig. */
+type Codec = "utf8" | "utf8-sig" | "latin1" | "ascii";
+
+/**
+ * Python's names for the supported codecs, normalized as {@link codecKey}
+ * makes them: those of Python's `encodings.aliases` for each.
+ */
+const CODECS: Record<string, Codec> = {
+  ...names("utf8", "utf_8 utf8 u8 utf utf8_ucs2 utf8_ucs4 cp65001"),
+  ...names("utf8-sig", "utf_8_sig"),
+  ...names(
+    "latin1",
+    "latin_1 latin1 l1 latin iso8859_1 iso_8859_1 iso8859 8859 cp819 " +
+      "csisolatin1 ibm819 iso_ir_100 iso_8859_1_1987",
+  ),
+  ...names(
+    "ascii",
+    "ascii us_ascii us 646 ansi_x3_4_1968 ansi_x3_4_1986 cp367 csascii " +
+      "ibm367 iso646_us iso_646_irv_1991 iso_ir_6",
+  ),
+};
+
+/** Each of the space-separated `aliases`, naming `codec`. */
+function names(codec: Codec, aliases: string): Record<string, Codec> {
+  return Object.fromEntries(aliases.split(" ").map((name) => [name, codec]));
+}
+
+/**
+ * A codec name as Python looks it up: lower case, each run of other
+ * characters than letters and digits one `_`, none at either end.
+ */
+function codecKey(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
+}
+
+/** What Python calls each codec, for messages. */
+const CODEC_NAMES: Record<Codec, string> = {
+  "utf8": "utf-8",
+  "utf8-sig": "utf-8-sig",
+  "latin1": "latin-1",
   "ascii": "ascii",
-  "us-ascii": "ascii",
 };
 
-/** What Python calls each encoding, for messages. */
-const CODEC_NAMES: Partial<Record<BufferEncoding, string>> = {
-  utf8: "utf-8",
-  latin1: "latin-1",
-  ascii: "ascii",
-};
-
-/** A character each single-byte encoding has no byte for. */
-const UNENCODABLE: Partial<Record<BufferEncoding, RegExp>> = {
+/** A character each single-byte codec has no byte for. */
+const UNENCODABLE: Partial<Record<Codec, RegExp>> = {
   latin1: /[\u{100}-\u{10ffff}]/u,
   ascii: /[\u{80}-\u{10ffff}]/u,
 };
+
+/** The byte order mark utf-8-sig writes first, and drops when reading. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -111,10 +140,13 @@ function decodeTemplate(
   part: string,
   path: string,
   bytes: Buffer,
-  encoding: BufferEncoding,
+  encoding: Codec,
 ): string {
   let line = 0;
-  if (encoding === "utf8") {
+  if (encoding === "utf8-sig" && bytes.subarray(0, 3).equals(BOM)) {
+    bytes = bytes.subarray(3);
+  }
+  if (encoding === "utf8" || encoding === "utf8-sig") {
     // Decoded once, which checks it too: a check first would make a copy.
     try {
       return UTF8.decode(bytes);
@@ -125,7 +157,7 @@ function decodeTemplate(
     line = badAsciiLine(bytes);
   }
   // Latin-1 holds every byte.
-  if (!line) return bytes.toString(encoding);
+  if (!line) return bytes.toString(encoding as "latin1" | "ascii");
   throw new buildout.UserError(
     `Couldn't read the template ${clipped(path)} of [${
       clipped(part)
@@ -144,7 +176,7 @@ function encodeOutput(
   part: string,
   output: string,
   text: string,
-  encoding: BufferEncoding,
+  encoding: Codec,
 ): Buffer {
   const bad = UNENCODABLE[encoding]?.exec(text);
   if (bad) {
@@ -154,6 +186,9 @@ function encodeOutput(
       } holds '${bad[0]}', which ${CODEC_NAMES[encoding]} cannot encode`,
     );
   }
+  if (encoding === "utf8-sig") {
+    return Buffer.concat([BOM, Buffer.from(text, "utf8")]);
+  }
   return Buffer.from(text, encoding);
 }
 
@@ -161,15 +196,15 @@ function encodingOption(
   buildout: RecipeBuildout,
   options: RecipeOptions,
   option: string,
-): BufferEncoding {
+): Codec {
   const value = options.get(option) ?? "utf-8";
-  const encoding = ENCODINGS[value.trim().toLowerCase().replaceAll("_", "-")];
+  const encoding = CODECS[codecKey(value)];
   if (!encoding) {
     throw new buildout.UserError(
       oneLine(
         `Unsupported ${option} '${clipped(value)}' in [${
           clipped(options.name)
-        }]: use utf-8, latin-1 or ascii`,
+        }]: use utf-8, utf-8-sig, latin-1 or ascii`,
       ),
     );
   }
@@ -296,7 +331,7 @@ async function fetchTemplate(
   part: string,
   url: string,
   md5: string | undefined,
-  encoding: BufferEncoding,
+  encoding: Codec,
 ): Promise<string> {
   const { path } = await buildout.download(url, {
     md5,
@@ -316,7 +351,7 @@ function readText(
   buildout: RecipeBuildout,
   part: string,
   path: string,
-  encoding: BufferEncoding,
+  encoding: Codec,
 ): string {
   const bytes = readTemplate(buildout, part, path);
   return decodeTemplate(buildout, part, path, bytes, encoding);

@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
+  readFileSync,
   statSync,
   symlinkSync,
   truncateSync,
@@ -222,6 +223,51 @@ Deno.test("collective.recipe.template: text an encoding cannot hold is an error,
   );
   await expectOk(sample, "Installing template.\n");
   assert.equal(sample.cat("out"), "#\ncafé\n");
+});
+
+Deno.test("collective.recipe.template: Python's names of the codecs, and utf-8-sig", async () => {
+  using sample = await sampleBuildout();
+  const bom = [0xef, 0xbb, 0xbf];
+  const text = [0x63, 0x61, 0x66, 0xc3, 0xa9, 0x0a]; // "café\n" in utf-8
+  writeFileSync(sample.path("bom.in"), Buffer.from([...bom, ...text]));
+  // "café\n" in latin-1.
+  writeFileSync(
+    sample.path("latin.in"),
+    Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]),
+  );
+  const cases: Array<[string, number[]]> = [
+    // utf-8 keeps a byte order mark, as Python's codec does.
+    ["input = bom.in", [...bom, ...text]],
+    ["input = bom.in\ninput-encoding = UTF-8-SIG", text],
+    [
+      "input = bom.in\ninput-encoding = utf-8-sig\noutput-encoding = utf_8_sig",
+      [...bom, ...text],
+    ],
+    ["input = latin.in\ninput-encoding = ISO8859-1", text],
+    ["input = latin.in\ninput-encoding = l1", text],
+    ["input = latin.in\ninput-encoding = Latin 1", text],
+  ];
+  for (const [options, bytes] of cases) {
+    sample.write(
+      "buildout.cfg",
+      config("collective.recipe.template", `${options}\noutput = out`),
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 0, result.output);
+    assert.deepEqual([...readFileSync(sample.path("out"))], bytes, options);
+  }
+  sample.write(
+    "buildout.cfg",
+    config(
+      "collective.recipe.template",
+      "input = bom.in\ninput-encoding = utf8-sig\noutput = out",
+    ),
+  );
+  await expectError(
+    sample,
+    "Unsupported input-encoding 'utf8-sig' in [template]: " +
+      "use utf-8, utf-8-sig, latin-1 or ascii",
+  );
 });
 
 Deno.test("slapos.recipe.template: a template that is not utf-8 is an error, not mangled", async () => {
