@@ -33,7 +33,7 @@
  * before the template.
  * An output naming the template's own file is refused, before anything is
  * written: it would replace the template, and uninstalling would remove it.
- * So is one naming no file (empty, or ending in `/`).
+ * So is one naming no file (empty, or ending in `/`) or several lines.
  */
 import { Buffer } from "node:buffer";
 import { createHash } from "../lib/lazy_crypto.ts";
@@ -395,7 +395,8 @@ function readTemplate(
 
 /**
  * The `output` option, refused where no file can be written: empty (the
- * buildout directory), or ending in `/` (a directory).
+ * buildout directory), or ending in `/` (a directory); or where the file
+ * could not be recorded: a line break (a value written over lines).
  *
  * @throws {UserError} naming the part.
  */
@@ -413,6 +414,14 @@ function outputOption(
       `The output of [${part}], ${
         clipped(output)
       }, ends with '/': name the file to write`,
+    );
+  }
+  // .installed.cfg lists the files a part installed one per line.
+  if (output.includes("\n")) {
+    throw new buildout.UserError(
+      `The output of [${part}], ${
+        clipped(output)
+      }, holds a line break: name one file`,
     );
   }
   return output;

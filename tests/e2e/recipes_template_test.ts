@@ -479,6 +479,11 @@ Deno.test("collective.recipe.template: bad options", async () => {
     ["input = template.in", "No output file specified."],
     ["inline = x\noutput =", "No output file specified in [template]."],
     [
+      "inline = x\noutput =\n  precious\n  other",
+      "The output of [template], precious\\nother, holds a line break: " +
+      "name one file",
+    ],
+    [
       "inline = x\noutput = etc/",
       "The output of [template], etc/, ends with '/': name the file to write",
     ],
@@ -702,6 +707,11 @@ Deno.test("slapos.recipe.template: bad options", async () => {
     ],
     ["inline = x", "Missing option: template:output"],
     ["inline = x\noutput =", "No output file specified in [template]."],
+    [
+      "inline = x\noutput =\n  precious\n  other",
+      "The output of [template], precious\\nother, holds a line break: " +
+      "name one file",
+    ],
     [
       "inline = x\noutput = etc/",
       "The output of [template], etc/, ends with '/': name the file to write",
