@@ -622,6 +622,8 @@ export class SlaposTemplate implements Recipe {
     let source: string;
     let origin = `the inline template of [${clipped(name)}]`;
     this.fixed = inline !== undefined || md5sum !== undefined;
+    // Checked now, not once a remote template is fetched at install time.
+    const mode = options.has("mode") ? parseMode(buildout, options) : undefined;
     const renderText = (text: string, from: string) => {
       let line = 1;
       const rendered = text.split("$$").map((piece) => {
@@ -629,7 +631,7 @@ export class SlaposTemplate implements Recipe {
         line += newlines(piece);
         return out;
       }).join("$");
-      if (options.has("mode")) this.mode = parseMode(buildout, options);
+      if (mode !== undefined) this.mode = mode;
       else if (startsWithExecutableShebang(rendered)) this.mode = "executable";
       return Buffer.from(rendered, "utf8");
     };

@@ -843,3 +843,41 @@ output = other.txt
     await server.close();
   }
 });
+
+Deno.test("slapos.recipe.template: a bad mode of a template from a URL is an error before anything changes", async () => {
+  using sample = await sampleBuildout();
+  const files = sample.tmpdir("files");
+  sample.write(files, "run.in", "#!/bin/sh\n");
+  const server = await startServer(files);
+  const config = (a: string, parts: string) =>
+    `[buildout]
+parts = ${parts}
+
+[a]
+recipe = slapos.recipe.template
+inline = ${a}
+output = a.txt
+
+[run]
+recipe = slapos.recipe.template
+url = ${server.url}run.in
+output = run
+mode = rwx
+`;
+  try {
+    sample.write("buildout.cfg", config("a1", "a"));
+    await expectOk(sample, "Installing a.\n");
+    sample.write("buildout.cfg", config("a2", "a run"));
+    const result = await expectError(
+      sample,
+      "'mode' must be an octal number: rwx",
+    );
+    assert.match(result.stderr, /Initializing part run\.\n/);
+    // Found while the parts initialized: a was not uninstalled, nothing
+    // was downloaded.
+    assert.equal(sample.cat("a.txt"), "a1");
+    assert.deepEqual(server.requests, []);
+  } finally {
+    await server.close();
+  }
+});
