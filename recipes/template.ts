@@ -7,7 +7,8 @@
  * - `template` and `collective.recipe.template` follow collective.recipe.template
  *   2.x: `input` (a file, or `inline:` text), `inline`, `url`, `output`,
  *   `mode` (default: the input file's), `overwrite` (default true),
- *   `input-encoding`/`output-encoding` (text one cannot hold is an error,
+ *   `input-encoding`/`output-encoding` (utf-8, utf-8-sig, latin-1 or ascii,
+ *   under any name Python gives them; text one cannot hold is an error,
  *   as with Python's codecs), `timeout` (accepted and ignored: a remote
  *   `url` is bounded by `socket-timeout`). `${name}` means
  *   `${<this part>:name}`; `$$` is no escape. Missing parent directories are
@@ -27,15 +28,20 @@
  * over 64 MiB (or a device such as `/dev/zero`) is an error. A remote
  * template is fetched and rendered when the part installs, since
  * configuration time cannot wait for the network: the sections it names are
- * then not ordered before the part, unless something else references them.
+ * then not ordered before the part, unless something else references them,
+ * and a part that only it names is an error: that part belongs in `parts`,
+ * before the template.
+ * An output naming the template's own file is refused, before anything is
+ * written: it would replace the template, and uninstalling would remove it.
+ * So is one naming no file (empty, or ending in `/`) or several lines.
  */
 import { Buffer } from "node:buffer";
 import { createHash } from "../lib/lazy_crypto.ts";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { clipped, fsReason, oneLine } from "../lib/errors.ts";
 import { fileUrlPath } from "../lib/fetch/file_url.ts";
-import { isFile } from "./_paths.ts";
+import { isFile, sameFile } from "../lib/fs_kinds.ts";
 import { substitute } from "../lib/config/substitute.ts";
 import { firstBadLine } from "../lib/config/text.ts";
 import { readBounded } from "../lib/read_bounded.ts";
@@ -58,29 +64,57 @@ const TRUE_VALUES = ["y", "yes", "1", "true"];
 const REFERENCE = /\$\{[^}]*\}/;
 const SHORT_REFERENCE = /\$\{([^:]+?)\}/;
 
-/** Python codec names the recipes accept, as Node's encodings. */
-const ENCODINGS: Record<string, BufferEncoding> = {
-  "utf-8": "utf8",
-  "utf8": "utf8",
-  "latin-1": "latin1",
-  "latin1": "latin1",
-  "iso-8859-1": "latin1",
+/** The codecs the recipes support: Node's encodings, and utf-8-sig. */
+type Codec = "utf8" | "utf8-sig" | "latin1" | "ascii";
+
+/**
+ * Python's names for the supported codecs, normalized as {@link codecKey}
+ * makes them: those of Python's `encodings.aliases` for each.
+ */
+const CODECS: Record<string, Codec> = {
+  ...names("utf8", "utf_8 utf8 u8 utf utf8_ucs2 utf8_ucs4 cp65001"),
+  ...names("utf8-sig", "utf_8_sig"),
+  ...names(
+    "latin1",
+    "latin_1 latin1 l1 latin iso8859_1 iso_8859_1 iso8859 8859 cp819 " +
+      "csisolatin1 ibm819 iso_ir_100 iso_8859_1_1987",
+  ),
+  ...names(
+    "ascii",
+    "ascii us_ascii us 646 ansi_x3_4_1968 ansi_x3_4_1986 cp367 csascii " +
+      "ibm367 iso646_us iso_646_irv_1991 iso_ir_6",
+  ),
+};
+
+/** Each of the space-separated `aliases`, naming `codec`. */
+function names(codec: Codec, aliases: string): Record<string, Codec> {
+  return Object.fromEntries(aliases.split(" ").map((name) => [name, codec]));
+}
+
+/**
+ * A codec name as Python looks it up: lower case, each run of other
+ * characters than letters and digits one `_`, none at either end.
+ */
+function codecKey(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
+}
+
+/** What Python calls each codec, for messages. */
+const CODEC_NAMES: Record<Codec, string> = {
+  "utf8": "utf-8",
+  "utf8-sig": "utf-8-sig",
+  "latin1": "latin-1",
   "ascii": "ascii",
-  "us-ascii": "ascii",
 };
 
-/** What Python calls each encoding, for messages. */
-const CODEC_NAMES: Partial<Record<BufferEncoding, string>> = {
-  utf8: "utf-8",
-  latin1: "latin-1",
-  ascii: "ascii",
-};
-
-/** A character each single-byte encoding has no byte for. */
-const UNENCODABLE: Partial<Record<BufferEncoding, RegExp>> = {
+/** A character each single-byte codec has no byte for. */
+const UNENCODABLE: Partial<Record<Codec, RegExp>> = {
   latin1: /[\u{100}-\u{10ffff}]/u,
   ascii: /[\u{80}-\u{10ffff}]/u,
 };
+
+/** The byte order mark utf-8-sig writes first, and drops when reading. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -106,10 +140,13 @@ function decodeTemplate(
   part: string,
   path: string,
   bytes: Buffer,
-  encoding: BufferEncoding,
+  encoding: Codec,
 ): string {
   let line = 0;
-  if (encoding === "utf8") {
+  if (encoding === "utf8-sig" && bytes.subarray(0, 3).equals(BOM)) {
+    bytes = bytes.subarray(3);
+  }
+  if (encoding === "utf8" || encoding === "utf8-sig") {
     // Decoded once, which checks it too: a check first would make a copy.
     try {
       return UTF8.decode(bytes);
@@ -120,7 +157,7 @@ function decodeTemplate(
     line = badAsciiLine(bytes);
   }
   // Latin-1 holds every byte.
-  if (!line) return bytes.toString(encoding);
+  if (!line) return bytes.toString(encoding as "latin1" | "ascii");
   throw new buildout.UserError(
     `Couldn't read the template ${clipped(path)} of [${
       clipped(part)
@@ -139,7 +176,7 @@ function encodeOutput(
   part: string,
   output: string,
   text: string,
-  encoding: BufferEncoding,
+  encoding: Codec,
 ): Buffer {
   const bad = UNENCODABLE[encoding]?.exec(text);
   if (bad) {
@@ -149,6 +186,9 @@ function encodeOutput(
       } holds '${bad[0]}', which ${CODEC_NAMES[encoding]} cannot encode`,
     );
   }
+  if (encoding === "utf8-sig") {
+    return Buffer.concat([BOM, Buffer.from(text, "utf8")]);
+  }
   return Buffer.from(text, encoding);
 }
 
@@ -156,15 +196,15 @@ function encodingOption(
   buildout: RecipeBuildout,
   options: RecipeOptions,
   option: string,
-): BufferEncoding {
+): Codec {
   const value = options.get(option) ?? "utf-8";
-  const encoding = ENCODINGS[value.trim().toLowerCase().replaceAll("_", "-")];
+  const encoding = CODECS[codecKey(value)];
   if (!encoding) {
     throw new buildout.UserError(
       oneLine(
         `Unsupported ${option} '${clipped(value)}' in [${
           clipped(options.name)
-        }]: use utf-8, latin-1 or ascii`,
+        }]: use utf-8, utf-8-sig, latin-1 or ascii`,
       ),
     );
   }
@@ -291,7 +331,7 @@ async function fetchTemplate(
   part: string,
   url: string,
   md5: string | undefined,
-  encoding: BufferEncoding,
+  encoding: Codec,
 ): Promise<string> {
   const { path } = await buildout.download(url, {
     md5,
@@ -311,7 +351,7 @@ function readText(
   buildout: RecipeBuildout,
   part: string,
   path: string,
-  encoding: BufferEncoding,
+  encoding: Codec,
 ): string {
   const bytes = readTemplate(buildout, part, path);
   return decodeTemplate(buildout, part, path, bytes, encoding);
@@ -353,6 +393,69 @@ function readTemplate(
   );
 }
 
+/**
+ * The `output` option, refused where no file can be written: empty (the
+ * buildout directory), or ending in `/` (a directory); or where the file
+ * could not be recorded: a line break (a value written over lines).
+ *
+ * @throws {UserError} naming the part.
+ */
+function outputOption(
+  buildout: RecipeBuildout,
+  options: RecipeOptions,
+): string {
+  const output = options.require("output");
+  const part = clipped(options.name);
+  if (!output) {
+    throw new buildout.UserError(`No output file specified in [${part}].`);
+  }
+  if (output.endsWith("/")) {
+    throw new buildout.UserError(
+      `The output of [${part}], ${
+        clipped(output)
+      }, ends with '/': name the file to write`,
+    );
+  }
+  // .installed.cfg lists the files a part installed one per line.
+  if (output.includes("\n")) {
+    throw new buildout.UserError(
+      `The output of [${part}], ${
+        clipped(output)
+      }, holds a line break: name one file`,
+    );
+  }
+  return output;
+}
+
+/**
+ * Refuses an `output` naming the very file the template is read from:
+ * rendering would replace the template (the next run would read the
+ * rendered text as the template) and uninstalling would remove it.
+ *
+ * @throws {UserError} naming the file and the part.
+ */
+function refuseTemplateAsOutput(
+  buildout: RecipeBuildout,
+  part: string,
+  template: string,
+  directory: string,
+  output: string,
+): void {
+  const target = resolve(directory, output);
+  // The same name in the same directory: the write replaces that entry,
+  // so a link or a hard link to the template elsewhere keeps it.
+  if (
+    basename(target) === basename(template) &&
+    sameFile(dirname(target), dirname(template))
+  ) {
+    throw new buildout.UserError(
+      `Couldn't write ${clipped(target)} of [${
+        clipped(part)
+      }]: it is the part's template, which rendering would replace`,
+    );
+  }
+}
+
 /** collective.recipe.template (also the built-in `template`). */
 export default class Template implements Recipe {
   private readonly logger: RecipeLogger;
@@ -378,7 +481,7 @@ export default class Template implements Recipe {
     if (has("input") && (has("inline") || has("url"))) {
       this.fail("Too many input sources.");
     }
-    this.output = options.require("output");
+    this.output = outputOption(buildout, options);
     const inputEncoding = encodingOption(buildout, options, "input-encoding");
     const outputEncoding = encodingOption(buildout, options, "output-encoding");
     const encode = (text: string) =>
@@ -393,10 +496,12 @@ export default class Template implements Recipe {
     let source: string;
     let origin = `the inline template of [${clipped(name)}]`;
     let mode: number | undefined;
+    let templatePath: string | undefined;
     if (has("inline")) {
       source = options.require("inline").trimStart();
     } else if (input !== undefined && existsSync(resolve(directory, input))) {
       const path = resolve(directory, input);
+      templatePath = path;
       origin = clipped(path);
       source = readText(buildout, name, path, inputEncoding);
       mode = statSync(path).mode & 0o7777;
@@ -421,11 +526,22 @@ export default class Template implements Recipe {
           );
       } else {
         const path = localTemplate(url, directory);
+        templatePath = path;
         origin = clipped(path);
         source = readText(buildout, name, path, inputEncoding);
       }
     } else {
       this.fail(`Input file '${clipped(input)}' does not exist.`);
+    }
+    // An output that exists is left alone without overwrite.
+    if (templatePath !== undefined && this.overwrite) {
+      refuseTemplateAsOutput(
+        buildout,
+        name,
+        templatePath,
+        directory,
+        this.output,
+      );
     }
     if (!this.render) {
       this.result = encode(
@@ -501,11 +617,13 @@ export class SlaposTemplate implements Recipe {
         }] needs exactly one of the options 'url' and 'inline'`,
       );
     }
-    this.output = options.require("output");
+    this.output = outputOption(buildout, options);
     const md5sum = options.get("md5sum");
     let source: string;
     let origin = `the inline template of [${clipped(name)}]`;
     this.fixed = inline !== undefined || md5sum !== undefined;
+    // Checked now, not once a remote template is fetched at install time.
+    const mode = options.has("mode") ? parseMode(buildout, options) : undefined;
     const renderText = (text: string, from: string) => {
       let line = 1;
       const rendered = text.split("$$").map((piece) => {
@@ -513,7 +631,7 @@ export class SlaposTemplate implements Recipe {
         line += newlines(piece);
         return out;
       }).join("$");
-      if (options.has("mode")) this.mode = parseMode(buildout, options);
+      if (mode !== undefined) this.mode = mode;
       else if (startsWithExecutableShebang(rendered)) this.mode = "executable";
       return Buffer.from(rendered, "utf8");
     };
@@ -529,6 +647,7 @@ export class SlaposTemplate implements Recipe {
       const directory = buildout.section("buildout").require("directory");
       const path = localTemplate(url, directory);
       origin = clipped(path);
+      refuseTemplateAsOutput(buildout, name, path, directory, this.output);
       const bytes = readTemplate(buildout, name, path);
       if (md5sum !== undefined) {
         const digest = createHash("md5").update(bytes).digest("hex");

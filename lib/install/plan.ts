@@ -108,6 +108,8 @@ export class PartPlan {
   readonly parts: string[] = [];
   private readonly recipes = new Map<string, Recipe>();
   private readonly seen = new Set<string>();
+  /** The part whose install or update is running, if one is. */
+  private installing?: string;
 
   constructor(
     private readonly buildout: Buildout,
@@ -196,6 +198,16 @@ export class PartPlan {
     return this.recipes.get(part);
   }
 
+  /**
+   * Marks `part` as installing, or none when undefined. A part first
+   * referenced by then (a template fetched at install time) is refused:
+   * the parts to install are decided, it could not be installed before
+   * the part using it, and the next run would uninstall it again.
+   */
+  setInstalling(part: string | undefined): void {
+    this.installing = part;
+  }
+
   private initialize(options: Options): void {
     const name = options.name;
     if (this.seen.has(name)) return;
@@ -203,6 +215,15 @@ export class PartPlan {
     if (name === "buildout") return;
     const spec = options.get("recipe");
     if (!spec) return;
+    if (this.installing !== undefined) {
+      const referrer = clipped(this.installing);
+      throw new UserError(
+        `Part ${referrer} referenced part ${
+          clipped(name)
+        } only while installing, too late to install it first: ` +
+          `add it to the parts of [buildout], before ${referrer}`,
+      );
+    }
     // try/catch rather than doing() closures: this runs once per part.
     let recipe: Recipe;
     // What the While: block says when it fails (quoted only then).

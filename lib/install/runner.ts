@@ -290,6 +290,8 @@ function returnTo(home: string): void {
 
 /** The parts to install, with their recipes and signatures. */
 interface Plan {
+  /** Constructs the recipes of sections as they initialize. */
+  partPlan: PartPlan;
   parts: string[];
   recipes: Map<string, Recipe>;
   signatures: Map<string, string>;
@@ -428,6 +430,8 @@ class InstallRun {
     let finished = false;
     try {
       for (const part of plan.parts) {
+        // `install p1 p2` installs only those, whatever they reference.
+        if (uninstallMissing) plan.partPlan.setInstalling(part);
         const pending = this.installPart(
           db,
           part,
@@ -438,6 +442,7 @@ class InstallRun {
       }
       finished = true;
     } finally {
+      plan.partPlan.setInstalling(undefined);
       saveAtEnd(db, finished);
     }
 
@@ -612,7 +617,7 @@ class InstallRun {
         this.loader.signature(this.buildout.section(part).require("recipe")),
       );
     }
-    return { parts, recipes, signatures };
+    return { partPlan: plan, parts, recipes, signatures };
   }
 
   /**

@@ -10,7 +10,9 @@ import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
+  readFileSync,
   statSync,
+  symlinkSync,
   truncateSync,
   utimesSync,
   writeFileSync,
@@ -223,6 +225,51 @@ Deno.test("collective.recipe.template: text an encoding cannot hold is an error,
   assert.equal(sample.cat("out"), "#\ncafé\n");
 });
 
+Deno.test("collective.recipe.template: Python's names of the codecs, and utf-8-sig", async () => {
+  using sample = await sampleBuildout();
+  const bom = [0xef, 0xbb, 0xbf];
+  const text = [0x63, 0x61, 0x66, 0xc3, 0xa9, 0x0a]; // "café\n" in utf-8
+  writeFileSync(sample.path("bom.in"), Buffer.from([...bom, ...text]));
+  // "café\n" in latin-1.
+  writeFileSync(
+    sample.path("latin.in"),
+    Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]),
+  );
+  const cases: Array<[string, number[]]> = [
+    // utf-8 keeps a byte order mark, as Python's codec does.
+    ["input = bom.in", [...bom, ...text]],
+    ["input = bom.in\ninput-encoding = UTF-8-SIG", text],
+    [
+      "input = bom.in\ninput-encoding = utf-8-sig\noutput-encoding = utf_8_sig",
+      [...bom, ...text],
+    ],
+    ["input = latin.in\ninput-encoding = ISO8859-1", text],
+    ["input = latin.in\ninput-encoding = l1", text],
+    ["input = latin.in\ninput-encoding = Latin 1", text],
+  ];
+  for (const [options, bytes] of cases) {
+    sample.write(
+      "buildout.cfg",
+      config("collective.recipe.template", `${options}\noutput = out`),
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 0, result.output);
+    assert.deepEqual([...readFileSync(sample.path("out"))], bytes, options);
+  }
+  sample.write(
+    "buildout.cfg",
+    config(
+      "collective.recipe.template",
+      "input = bom.in\ninput-encoding = utf8-sig\noutput = out",
+    ),
+  );
+  await expectError(
+    sample,
+    "Unsupported input-encoding 'utf8-sig' in [template]: " +
+      "use utf-8, utf-8-sig, latin-1 or ascii",
+  );
+});
+
 Deno.test("slapos.recipe.template: a template that is not utf-8 is an error, not mangled", async () => {
   using sample = await sampleBuildout();
   writeFileSync(sample.path("latin.in"), Buffer.from([0x63, 0x61, 0x66, 0xe9]));
@@ -430,6 +477,16 @@ Deno.test("collective.recipe.template: bad options", async () => {
   const cases: Array<[string, string]> = [
     ["output = x", "No input file, inline template, or URL specified."],
     ["input = template.in", "No output file specified."],
+    ["inline = x\noutput =", "No output file specified in [template]."],
+    [
+      "inline = x\noutput =\n  precious\n  other",
+      "The output of [template], precious\\nother, holds a line break: " +
+      "name one file",
+    ],
+    [
+      "inline = x\noutput = etc/",
+      "The output of [template], etc/, ends with '/': name the file to write",
+    ],
     ["input = a\ninline = b\noutput = x", "Too many input sources."],
     ["input = nope.in\noutput = x", "Input file 'nope.in' does not exist."],
     [
@@ -452,6 +509,50 @@ Deno.test("collective.recipe.template: bad options", async () => {
   }
   const result = await run(sample, "");
   assert.ok(!existsSync(sample.path(".installed.cfg")), result.output);
+});
+
+Deno.test("an output naming the template itself is an error, and the template is kept", async () => {
+  using sample = await sampleBuildout();
+  const template = "dir = ${buildout:directory}\n";
+  sample.write("template.in", template);
+  sample.mkdir("real");
+  symlinkSync("real", sample.path("linked"));
+  sample.write("real", "linked.in", template);
+  const cases: Array<[string, string, string]> = [
+    ["collective.recipe.template", "input = template.in", "template.in"],
+    [
+      "collective.recipe.template",
+      `url = ${pathToFileURL(sample.path("template.in")).href}`,
+      "template.in",
+    ],
+    ["slapos.recipe.template", "url = template.in", "template.in"],
+    // The same file through a linked directory.
+    ["slapos.recipe.template", "url = linked/linked.in", "real/linked.in"],
+  ];
+  for (const [recipe, source, file] of cases) {
+    sample.write(
+      "buildout.cfg",
+      config(recipe, `${source}\noutput = \${buildout:directory}/${file}`),
+    );
+    await expectError(
+      sample,
+      `Couldn't write /sample-buildout/${file} of [template]: ` +
+        "it is the part's template, which rendering would replace",
+    );
+    assert.equal(sample.cat(file), template);
+  }
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+
+  // Without overwrite an existing output is left alone: nothing to refuse.
+  sample.write(
+    "buildout.cfg",
+    config(
+      "collective.recipe.template",
+      "input = template.in\noutput = template.in\noverwrite = false",
+    ),
+  );
+  await expectOk(sample, "Installing template.\n");
+  assert.equal(sample.cat("template.in"), template);
 });
 
 function md5(text: string): string {
@@ -605,6 +706,16 @@ Deno.test("slapos.recipe.template: bad options", async () => {
       "[template] needs exactly one of the options 'url' and 'inline'",
     ],
     ["inline = x", "Missing option: template:output"],
+    ["inline = x\noutput =", "No output file specified in [template]."],
+    [
+      "inline = x\noutput =\n  precious\n  other",
+      "The output of [template], precious\\nother, holds a line break: " +
+      "name one file",
+    ],
+    [
+      "inline = x\noutput = etc/",
+      "The output of [template], etc/, ends with '/': name the file to write",
+    ],
     [
       "url = nope.in\noutput = x",
       "Couldn't read the template /sample-buildout/nope.in of [template]: it does not exist",
@@ -682,4 +793,91 @@ output = \${buildout:bin-directory}/run
     sample,
     `MD5 checksum mismatch for cached download from '${server.url}run.in' at '/sample-buildout/cache/run.in'`,
   );
+});
+
+Deno.test("a part only a template from a URL references is an error naming it, not an internal error", async () => {
+  using sample = await sampleBuildout();
+  const files = sample.tmpdir("files");
+  sample.write(files, "app.conf.in", "other = ${other:output}\n");
+  const server = await startServer(files);
+  const config = (parts: string) =>
+    `[buildout]
+parts = ${parts}
+
+[conf]
+recipe = collective.recipe.template
+url = ${server.url}app.conf.in
+output = app.conf
+
+[other]
+recipe = template
+inline = other
+output = other.txt
+`;
+  try {
+    sample.write("buildout.cfg", config("conf"));
+    const result = await expectError(
+      sample,
+      "Part conf referenced part other only while installing, too late to " +
+        "install it first: add it to the parts of [buildout], before conf " +
+        `(${server.url}app.conf.in, line 1)`,
+    );
+    assert.match(result.stderr, /^While:\n {2}Installing conf\.\n/);
+    assert.ok(!existsSync(sample.path("app.conf")));
+    assert.ok(!existsSync(sample.path(".installed.cfg")));
+
+    // As the error says: installed first, then the template.
+    sample.write("buildout.cfg", config("other conf"));
+    const fixed = await run(sample);
+    assert.equal(fixed.code, 0, fixed.output);
+    assert.equal(sample.cat("app.conf"), "other = other.txt\n");
+    assert.equal(sample.cat("other.txt"), "other");
+
+    // `install PART` installs only that part, whatever it references.
+    sample.write("buildout.cfg", config("conf"));
+    sample.remove("app.conf");
+    const only = await run(sample, "install conf");
+    assert.equal(only.code, 0, only.output);
+    assert.equal(sample.cat("app.conf"), "other = other.txt\n");
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("slapos.recipe.template: a bad mode of a template from a URL is an error before anything changes", async () => {
+  using sample = await sampleBuildout();
+  const files = sample.tmpdir("files");
+  sample.write(files, "run.in", "#!/bin/sh\n");
+  const server = await startServer(files);
+  const config = (a: string, parts: string) =>
+    `[buildout]
+parts = ${parts}
+
+[a]
+recipe = slapos.recipe.template
+inline = ${a}
+output = a.txt
+
+[run]
+recipe = slapos.recipe.template
+url = ${server.url}run.in
+output = run
+mode = rwx
+`;
+  try {
+    sample.write("buildout.cfg", config("a1", "a"));
+    await expectOk(sample, "Installing a.\n");
+    sample.write("buildout.cfg", config("a2", "a run"));
+    const result = await expectError(
+      sample,
+      "'mode' must be an octal number: rwx",
+    );
+    assert.match(result.stderr, /Initializing part run\.\n/);
+    // Found while the parts initialized: a was not uninstalled, nothing
+    // was downloaded.
+    assert.equal(sample.cat("a.txt"), "a1");
+    assert.deepEqual(server.requests, []);
+  } finally {
+    await server.close();
+  }
 });
