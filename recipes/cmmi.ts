@@ -58,6 +58,7 @@ import {
 import { withDownload } from "./_fetch.ts";
 import { newTempDirectory } from "./_files.ts";
 import { exists, isDirectory, removeTree, singleDirectory } from "./_paths.ts";
+import { onePath } from "./_one_path.ts";
 import { runShell } from "./_run.ts";
 import { FIND_SELF } from "./_script_self.ts";
 import { SharedPart } from "./_shared_part.ts";
@@ -793,7 +794,7 @@ export class ZcCmmi implements Recipe {
     // a part zc.buildout recorded with a relative location is then only
     // updated.
     let location = pyJoin(
-      options.get("location") ?? main.require("parts-directory"),
+      onePath(options, "location") ?? main.require("parts-directory"),
       name,
     );
     this.url = options.require("url");

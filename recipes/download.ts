@@ -27,6 +27,7 @@ import type {
 import { hexagonitBool, slaposBool } from "./_bool.ts";
 import { downloadTo, withDownload } from "./_fetch.ts";
 import { copyInto, exists, isDirectory, urlFileName } from "./_paths.ts";
+import { onePath } from "./_one_path.ts";
 import { SharedPart } from "./_shared_part.ts";
 
 /**
@@ -91,7 +92,7 @@ export class HexagonitDownload implements Recipe {
     const main = buildout.section("buildout");
     // Exported as written, as the original does: a relative destination
     // recorded by zc.buildout then still matches and is only updated.
-    const destination = options.get("destination") ??
+    const destination = onePath(options, "destination") ??
       join(main.require("parts-directory"), name);
     options.set("destination", destination);
     options.set("location", destination);
@@ -107,7 +108,7 @@ export class HexagonitDownload implements Recipe {
     ) {
       options.set(option, options.get(option) ?? fallback);
     }
-    this.filename = (options.get("filename") ?? "").trim();
+    this.filename = (onePath(options, "filename") ?? "").trim();
     options.set("filename", this.filename);
     const mode = options.get("mode");
     if (mode !== undefined) options.set("mode", mode.trim());
@@ -297,7 +298,7 @@ export class GoceptDownload implements Recipe {
       options.get("download-directory") ?? main.get("download-directory") ??
         "",
     );
-    if (!options.get("destination")) {
+    if (!onePath(options, "destination")) {
       options.set("location", join(main.require("parts-directory"), name));
     }
     options.set("bin-directory", main.require("bin-directory"));
@@ -402,7 +403,7 @@ export class SlaposDownload implements Recipe {
     if (this.shared.maybeShared && !options.get("md5sum")) {
       this.shared.assertNotShared("option 'md5sum' must be set");
     }
-    const destination = options.get("destination");
+    const destination = onePath(options, "destination");
     if (destination) {
       this.shared.assertNotShared("option 'destination' can't be set");
       this.destination = resolve(
@@ -415,7 +416,10 @@ export class SlaposDownload implements Recipe {
     } else {
       const location = this.shared.location;
       options.set("location", location);
-      this.target = join(location, basename(options.get("filename") || name));
+      this.target = join(
+        location,
+        basename(onePath(options, "filename") || name),
+      );
       options.set("target", this.target);
     }
   }
@@ -488,7 +492,7 @@ export class SlaposDownloadUnpacked implements Recipe {
     this.url = options.require("url");
     this.alternateUrl = options.get("alternate-url") || undefined;
     this.shared = new SharedPart(buildout, name, options);
-    const destination = options.get("destination");
+    const destination = onePath(options, "destination");
     if (destination) {
       this.shared.assertNotShared("option 'destination' can't be set");
       this.shared.location = resolve(

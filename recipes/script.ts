@@ -25,6 +25,7 @@ import type {
 } from "../lib/recipe/api.ts";
 import { createParents, hasContent, writeAtomic } from "./_files.ts";
 import { FIND_SELF } from "./_script_self.ts";
+import { onePath } from "./_one_path.ts";
 
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -78,7 +79,8 @@ export default class Script implements Recipe {
     }
     this.output = resolve(
       directory,
-      options.get("output") ?? join(main.require("bin-directory"), name),
+      onePath(options, "output") ??
+        join(main.require("bin-directory"), name),
     );
     const relativePaths =
       (options.get("relative-paths") ?? main.get("relative-paths")) === "true";

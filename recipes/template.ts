@@ -45,6 +45,7 @@ import { isFile, sameFile } from "../lib/fs_kinds.ts";
 import { substitute } from "../lib/config/substitute.ts";
 import { firstBadLine } from "../lib/config/text.ts";
 import { readBounded } from "../lib/read_bounded.ts";
+import { onePath } from "./_one_path.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -416,15 +417,7 @@ function outputOption(
       }, ends with '/': name the file to write`,
     );
   }
-  // .installed.cfg lists the files a part installed one per line.
-  if (output.includes("\n")) {
-    throw new buildout.UserError(
-      `The output of [${part}], ${
-        clipped(output)
-      }, holds a line break: name one file`,
-    );
-  }
-  return output;
+  return onePath(options, "output")!;
 }
 
 /**

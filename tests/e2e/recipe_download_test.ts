@@ -40,6 +40,7 @@ import {
   sha256,
   writeTree,
 } from "./recipe_fixtures.ts";
+import { tree } from "./_recipes.ts";
 
 /** The files the server offers, made in `dir`. */
 function serveFiles(dir: string): void {
@@ -295,6 +296,39 @@ Deno.test("download: a url written over two lines is an error, not the two URLs 
     /^Error: URL can't contain control characters: 'http:\/\/127\.0\.0\.1:\d+\/\\nflat\.tar\.gz'$/m,
   );
   assert.deepEqual(server.requests, []);
+});
+
+Deno.test("download and cmmi recipes: a destination, filename or location written over two lines is an error before anything is fetched or written", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const before = tree(sample.dir);
+  const url = `url = ${server.url}flat.tar.gz`;
+  const cases: Array<[string, string]> = [
+    ["slapos.recipe.build:download", "destination"],
+    ["slapos.recipe.build:download", "filename"],
+    ["slapos.recipe.build:download-unpacked", "destination"],
+    ["hexagonit.recipe.download", "destination"],
+    ["hexagonit.recipe.download\ndownload-only = true", "filename"],
+    ["gocept.download\nmd5sum = " + "0".repeat(32), "destination"],
+    ["zc.recipe.cmmi", "location"],
+  ];
+  for (const [recipe, option] of cases) {
+    sample.write(
+      "buildout.cfg",
+      config(`recipe = ${recipe}\n${url}\n${option} = one\n  two`),
+    );
+    server.requests.length = 0;
+    const result = await run(sample);
+    assert.equal(result.code, 1, `${recipe} ${option}: ${result.output}`);
+    assert.equal(
+      result.stderr.trimEnd().split("\n").pop(),
+      `Error: The ${option} of [x], one\\ntwo, holds a line break: ` +
+        "name one path",
+      `${recipe} ${option}`,
+    );
+    assert.deepEqual(server.requests, [], `${recipe} ${option}`);
+    assert.deepEqual(tree(sample.dir), before, `${recipe} ${option}`);
+  }
 });
 
 Deno.test("hexagonit.recipe.download: an existing target's name from the archive is shown escaped, on one line", async () => {

@@ -248,3 +248,18 @@ Deno.test("script: bad options are user errors", async () => {
   assert.ok(!existsSync(sample.path(".installed.cfg")));
   assert.ok(!existsSync(sample.path("bin/s")));
 });
+
+Deno.test("script: an output written over two lines is an error before anything is written", async () => {
+  using sample = await sampleBuildout();
+  const before = tree(sample.dir);
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = s\n\n[s]\nrecipe = script\ncmd = true\n" +
+      "output = one\n  two\n",
+  );
+  await expectError(
+    sample,
+    "The output of [s], one\\ntwo, holds a line break: name one path",
+  );
+  assert.deepEqual(tree(sample.dir), before);
+});

@@ -481,7 +481,7 @@ Deno.test("collective.recipe.template: bad options", async () => {
     [
       "inline = x\noutput =\n  precious\n  other",
       "The output of [template], precious\\nother, holds a line break: " +
-      "name one file",
+      "name one path",
     ],
     [
       "inline = x\noutput = etc/",
@@ -710,7 +710,7 @@ Deno.test("slapos.recipe.template: bad options", async () => {
     [
       "inline = x\noutput =\n  precious\n  other",
       "The output of [template], precious\\nother, holds a line break: " +
-      "name one file",
+      "name one path",
     ],
     [
       "inline = x\noutput = etc/",
