@@ -4,9 +4,9 @@
  * and on every pause of the body, a least pace for the body, transient
  * failures (connection reset, truncated body, 5xx) retried with backoff, and
  * every failure turned into a one-line {@link DownloadError}. Proxies come
- * from `http_proxy`, `https_proxy` and `no_proxy` (lower or upper case),
- * which the runtime's `fetch` (Bun's and Deno's) honours; failures reaching a
- * proxy name it.
+ * from `http_proxy`, `https_proxy` and `no_proxy` (lower or upper case), as
+ * {@link proxyFor} reads them, which Bun's `fetch` is given and Deno's
+ * reads alike; failures reaching a proxy name it.
  */
 import { clipped } from "../errors.ts";
 import { fnmatch } from "../fnmatch.ts";
@@ -186,6 +186,17 @@ async function attemptGet(
           },
           // Bun decompresses even when asked for identity; Deno ignores this.
           decompress: false,
+          // Bun's own reading of the variables misses a scheme-less
+          // `user:pw@host:port` and a password holding a stray `%`, and may
+          // judge `no_proxy` otherwise than the messages do; Deno ignores it.
+          proxy: proxy
+            ? {
+              url: proxy.url,
+              headers: proxy.authorization
+                ? { "Proxy-Authorization": proxy.authorization }
+                : {},
+            }
+            : false,
         } as RequestInit);
       } catch (err) {
         throw failure(url, current, err, settings, proxy);

@@ -196,6 +196,27 @@ Deno.test("http_proxy and https_proxy carry every request, with the proxy's cred
   }
 });
 
+Deno.test("a proxy's credentials are sent as written, with or without a scheme", async () => {
+  using sample = await sampleBuildout();
+  await using origins = await new Origins().start(sample);
+  await using proxy = await new LoggingProxy(false).start();
+  sample.mkdir("cache");
+  sample.write("buildout.cfg", config(origins));
+  // As Python's urllib and curl send them: escapes decoded, a `%` that
+  // starts none kept; `user:password@host:port` alone is an http:// proxy.
+  const result = await run(sample, {
+    http_proxy: `user:50%off@127.0.0.1:${proxy.port}`,
+    https_proxy: `http://us%40er:${PASSWORD}%@127.0.0.1:${proxy.port}`,
+  });
+  assert.equal(result.code, 0, result.output);
+  const basic = (userinfo: string) =>
+    "Basic " + Buffer.from(userinfo).toString("base64");
+  assert.deepEqual(proxy.log, [
+    `GET ${origins.http.url}base.cfg ${basic("user:50%off")}`,
+    `CONNECT ${new URL(origins.https.url).host} ${basic(`us@er:${PASSWORD}%`)}`,
+  ]);
+});
+
 Deno.test("no_proxy sends matching hosts direct", async () => {
   using sample = await sampleBuildout();
   await using origins = await new Origins().start(sample);
