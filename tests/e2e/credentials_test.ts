@@ -163,3 +163,27 @@ Deno.test("a password written with spaces is sent, and hidden in log lines and e
     await server.close();
   }
 });
+
+Deno.test("a password written with a raw / or # is hidden in the configuration dump and the error", async () => {
+  using sample = await sampleBuildout();
+  // No URL parser takes `ab/cd` or `ab#cd` as a password: the URL is
+  // invalid, and no request is made.
+  for (const password of ["ab/cd", "ab#cd"]) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = p\n[p]\nrecipe = download\n` +
+        `url = http://me:${password}@127.0.0.1:1/x.tgz\n`,
+    );
+    const result = await sample.run("-vv", { env: NO_TLS_OR_PROXY_ENV });
+    assert.equal(result.code, 1, result.output);
+    assert.ok(!result.output.includes(password), result.output);
+    assert.match(
+      result.stdout,
+      /^url = http:\/\/me:\*\*\*\*@127\.0\.0\.1:1\/x\.tgz$/m,
+    );
+    assert.equal(
+      result.stderr.trimEnd().split("\n").pop(),
+      "Error: Error downloading http://me:****@127.0.0.1:1/x.tgz: invalid URL",
+    );
+  }
+});
