@@ -13,6 +13,7 @@ import { fnmatch } from "../fnmatch.ts";
 import { BodyTooLarge, DownloadError } from "./errors.ts";
 import { requestCredentials } from "./credentials.ts";
 import { keepsConnection } from "./kept_connections.ts";
+import { parsedUrl } from "./parsed_url.ts";
 import { type Proxy, proxyFor } from "./proxy.ts";
 import { tlsReason } from "./tls_reason.ts";
 import { VERSION } from "../version.ts";
@@ -127,7 +128,7 @@ class Transient extends Error {}
 /**
  * Fetches `url` into `sink`.
  *
- * @throws {DownloadError} for a refused host, an unsupported scheme, HTTP
+ * @throws {DownloadError} for an invalid URL, a refused host, an unsupported scheme, HTTP
  *   errors (`HTTP Error 404: Not Found`), redirect loops, timeouts, network
  *   and TLS failures, and bodies shorter than their Content-Length; a
  *   {@link BodyTooLarge} past `settings.maxBytes`.
@@ -137,6 +138,7 @@ export async function httpGet(
   sink: BodySink,
   settings: HttpSettings = DEFAULT_HTTP_SETTINGS,
 ): Promise<void> {
+  parsedUrl(url);
   for (let attempt = 0;; attempt++) {
     try {
       await attemptGet(url, sink, settings);

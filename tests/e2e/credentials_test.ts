@@ -164,26 +164,45 @@ Deno.test("a password written with spaces is sent, and hidden in log lines and e
   }
 });
 
-Deno.test("a password written with a raw / or # is hidden in the configuration dump and the error", async () => {
+Deno.test("a password written with a raw / or # is hidden, and the error says how to write it", async () => {
   using sample = await sampleBuildout();
   // No URL parser takes `ab/cd` or `ab#cd` as a password: the URL is
   // invalid, and no request is made.
-  for (const password of ["ab/cd", "ab#cd"]) {
+  for (const [password, escaped] of [["ab/cd", "%2F"], ["ab#cd", "%23"]]) {
+    const url = `http://me:${password}@127.0.0.1:1`;
+    const shown = "http://me:****@127.0.0.1:1";
+    const invalid = `invalid URL (a '${password[2]}' in a password is ` +
+      `written ${escaped})`;
     sample.write(
       "buildout.cfg",
-      `[buildout]\nparts = p\n[p]\nrecipe = download\n` +
-        `url = http://me:${password}@127.0.0.1:1/x.tgz\n`,
+      `[buildout]\nparts = p\n[p]\nrecipe = download\nurl = ${url}/x.tgz\n`,
     );
-    const result = await sample.run("-vv", { env: NO_TLS_OR_PROXY_ENV });
+    let result = await sample.run("-vv", { env: NO_TLS_OR_PROXY_ENV });
     assert.equal(result.code, 1, result.output);
     assert.ok(!result.output.includes(password), result.output);
-    assert.match(
+    assert.ok(
+      result.stdout.split("\n").includes(`url = ${shown}/x.tgz`),
       result.stdout,
-      /^url = http:\/\/me:\*\*\*\*@127\.0\.0\.1:1\/x\.tgz$/m,
     );
     assert.equal(
       result.stderr.trimEnd().split("\n").pop(),
-      "Error: Error downloading http://me:****@127.0.0.1:1/x.tgz: invalid URL",
+      `Error: Error downloading ${shown}/x.tgz: ${invalid}`,
+    );
+    // A link or index page at such a URL is one that cannot be read.
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = p\nfind-links = ${url}/links\n` +
+        `index = ${url}/simple\n[p]\nrecipe = foo.recipe\n`,
+    );
+    result = await sample.run("", { env: NO_TLS_OR_PROXY_ENV });
+    assert.equal(result.code, 1, result.output);
+    assert.ok(!result.output.includes(password), result.output);
+    assert.ok(!result.output.includes("internal error"), result.output);
+    assert.ok(
+      result.output.includes(
+        `Download error on ${shown}/links: ${invalid} -- Some packages may not be found!`,
+      ),
+      result.output,
     );
   }
 });
