@@ -11,7 +11,7 @@
 import { clipped } from "../errors.ts";
 import { fnmatch } from "../fnmatch.ts";
 import { BodyTooLarge, DownloadError } from "./errors.ts";
-import { requestCredentials } from "./credentials.ts";
+import { redirectTarget, requestCredentials } from "./credentials.ts";
 import { keepsConnection } from "./kept_connections.ts";
 import { parsedUrl } from "./parsed_url.ts";
 import { type Proxy, proxyFor } from "./proxy.ts";
@@ -207,7 +207,10 @@ async function attemptGet(
       if (REDIRECTS.has(response.status) && location) {
         await discard(response);
         try {
-          current = new URL(utf8Location(location), current).href;
+          current = redirectTarget(
+            current,
+            new URL(utf8Location(location), current).href,
+          );
         } catch {
           throw new DownloadError(
             url,

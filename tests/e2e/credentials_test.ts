@@ -206,3 +206,67 @@ Deno.test("a password written with a raw / or # is hidden, and the error says ho
     );
   }
 });
+
+Deno.test("a redirect to the same server keeps the password, whether its address is relative or absolute", async () => {
+  using sample = await sampleBuildout();
+  const seen: string[] = [];
+  const basic = "Basic " + Buffer.from(`me:${PASSWORD}`).toString("base64");
+  const server = await startServer(sample.tmpdir("site"), {
+    handlers: {
+      // As nginx adds a trailing slash: an absolute address, no password.
+      "/simple/foo": (_req, res) => {
+        res.writeHead(301, { Location: `${server.url}simple/foo/` });
+        res.end();
+      },
+      "/relative": (_req, res) => {
+        res.writeHead(302, { Location: "/simple/foo/" });
+        res.end();
+      },
+      // The same port on another host name, then another port.
+      "/elsewhere": (_req, res) => {
+        res.writeHead(302, {
+          Location: server.url.replace("127.0.0.1", "localhost") +
+            "simple/foo/",
+        });
+        res.end();
+      },
+      "/other-port": (_req, res) => {
+        res.writeHead(302, { Location: `${other.url}simple/foo/` });
+        res.end();
+      },
+      "/simple/foo/": (req, res) => {
+        seen.push(`${req.headers.host} ${req.headers.authorization ?? "-"}`);
+        res.end("[buildout]\nparts =\n");
+      },
+    },
+  });
+  const other = await startServer(sample.tmpdir("other"), {
+    handlers: {
+      "/simple/foo/": (req, res) => {
+        seen.push(`${req.headers.host} ${req.headers.authorization ?? "-"}`);
+        res.end("[buildout]\nparts =\n");
+      },
+    },
+  });
+  try {
+    const withPassword = server.url.replace("//", `//me:${PASSWORD}@`);
+    for (const path of ["simple/foo", "relative", "elsewhere", "other-port"]) {
+      const result = await sample.run([
+        "-c",
+        `${withPassword}${path}`,
+        `buildout:directory=${sample.dir}`,
+      ], { env: NO_TLS_OR_PROXY_ENV });
+      assert.equal(result.code, 0, result.output);
+    }
+    const host = new URL(server.url).host;
+    assert.deepEqual(seen, [
+      `${host} ${basic}`,
+      `${host} ${basic}`,
+      `${host.replace("127.0.0.1", "localhost")} -`,
+      `${new URL(other.url).host} -`,
+    ]);
+  } finally {
+    await server.close();
+    await other.close();
+  }
+});
