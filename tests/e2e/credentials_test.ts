@@ -270,3 +270,35 @@ Deno.test("a redirect to the same server keeps the password, whether its address
     await other.close();
   }
 });
+
+Deno.test("annotate names a file read from a URL with its password as ****, values as written", async () => {
+  using sample = await sampleBuildout();
+  const site = sample.tmpdir("site");
+  sample.write(`${site}/base.cfg`, "[buildout]\nparts =\n[x]\ntoken = t0k\n");
+  const server = await startServer(site);
+  try {
+    const withPassword = server.url.replace("//", `//me:${PASSWORD}@`);
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nextends = ${withPassword}base.cfg\n` +
+        `[y]\nurl = ${withPassword}y.tgz\n`,
+    );
+    const shown = server.url.replace("//", "//me:****@") + "base.cfg";
+    const text = await sample.run("annotate x y", { env: NO_TLS_OR_PROXY_ENV });
+    assert.equal(text.code, 0, text.output);
+    assert.ok(text.stdout.includes(`token= t0k\n    ${shown}\n`), text.stdout);
+    assert.ok(
+      text.stdout.includes(`url= ${withPassword}y.tgz\n`),
+      text.stdout,
+    );
+    const json = await sample.run("annotate --json x", {
+      env: NO_TLS_OR_PROXY_ENV,
+    });
+    assert.equal(json.code, 0, json.output);
+    assert.deepEqual(JSON.parse(json.stdout).sections.x.token.origins, [
+      { operation: "=", source: shown },
+    ]);
+  } finally {
+    await server.close();
+  }
+});
