@@ -579,8 +579,12 @@ function failureReason(
     code === "ECONNRESET" ||
     /reset|closed|body from connection|connection error/i.test(text)
   ) {
+    // Through a proxy, the connection that was closed is the proxy's.
     return {
-      reason: `connection reset (${clipped(firstLine(text || code))})`,
+      reason: viaProxy(
+        proxy,
+        `connection reset (${clipped(firstLine(text || code))})`,
+      ),
       transient: true,
     };
   }

@@ -19,6 +19,7 @@ import {
   sampleBuildout,
   startServer,
   type StaticServer,
+  withRawServer,
 } from "./harness.ts";
 
 const FIXTURES = join(ROOT, "tests", "fixtures", "tls");
@@ -303,4 +304,36 @@ Deno.test("a proxy that is down, unknown, misconfigured or refusing is named, ne
       "(https_proxy) refused the tunnel: 407 Proxy Authentication Required",
   );
   assert.deepEqual(readdirSync(sample.path("cache")), []);
+});
+
+Deno.test("a proxy that closes the connection is named", async () => {
+  using sample = await sampleBuildout();
+  await using origins = await new Origins().start(sample);
+  sample.mkdir("cache");
+  sample.write("buildout.cfg", config(origins));
+  /** The last line, the runtime's own words in the parentheses left out. */
+  const lastLine = (result: RunResult) => {
+    assert.equal(result.code, 1, result.output);
+    return result.stderr.trimEnd().split("\n").pop()!
+      .replace(/connection reset \(.+\)$/, "connection reset (...)");
+  };
+  // Answers nothing, to a plain request as to a CONNECT.
+  await withRawServer(() => "", async (base) => {
+    const proxy = `proxy ${new URL(base).host}`;
+    assert.equal(
+      lastLine(await run(sample, { http_proxy: base })),
+      `Error: Error downloading extends for URL ${origins.http.url}base.cfg: ` +
+        `${proxy} (http_proxy): connection reset (...)`,
+    );
+    sample.write(
+      "buildout.cfg",
+      config(origins).replace(/^extends = .*\n/m, ""),
+    );
+    assert.equal(
+      lastLine(await run(sample, { https_proxy: base })),
+      `Error: Error downloading ${origins.https.url}foo.txt: ` +
+        `${proxy} (https_proxy): connection reset (...)`,
+    );
+    assert.deepEqual(readdirSync(sample.path("cache")), []);
+  });
 });
