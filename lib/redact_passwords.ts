@@ -11,8 +11,12 @@
 // it as URL parsers allow them: a URL quoted in a message ends at a space,
 // except in a password of words apart by spaces and followed by an `@`
 // (`http://me:pass word@host/`, which URL parsers send as `pass%20word`).
+// A password written with a raw `/`, `?` or `#` (`http://me:ab/cd@host/`)
+// makes no valid URL, yet is one to hide up to its first `@` (never past
+// another URL's `://`, so text of many URLs is read once); unless digits
+// before that character make it a port (`http://host:8080/a@b`).
 const USER_INFO =
-  /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*)(?::([^\s/?#]*|[^\s/?#@]+(?: +[^\s/?#@]+)+))?@/gi;
+  /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*)(?::([^\s/?#]*|[^\s/?#@]+(?: +[^\s/?#@]+)+|(?!\d+[/?#])[^\s/?#@]*[/?#](?:(?!:\/\/)[^\s@])*))?@/gi;
 
 /**
  * `text` with the password of every URL in it replaced by `****`.

@@ -70,3 +70,19 @@ Deno.test("a password with spaces, as written in a configuration, is hidden whol
     "https://me:****@host/x",
   );
 });
+
+Deno.test("a password written with a raw /, ? or # is hidden, a port and its path kept", () => {
+  assert.equal(
+    redactPasswords(
+      "Error downloading http://me:ab/cd@host/x.tgz: invalid URL",
+    ),
+    "Error downloading http://me:****@host/x.tgz: invalid URL",
+  );
+  assert.equal(
+    redactPasswords("url = https://me:a?b#c/d@host/x and http://u:#@h/"),
+    "url = https://me:****@host/x and http://u:****@h/",
+  );
+  for (const text of ["http://host:8080/a@b", "https://h:1/?to=me@host"]) {
+    assert.equal(redactPasswords(text), text);
+  }
+});

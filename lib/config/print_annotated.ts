@@ -1,6 +1,7 @@
 /** What `annotate` prints: zc.buildout's layout, or JSON for tools. */
 import type { ConfigData, Note } from "./annotated.ts";
 import { sortNames } from "./_sort_names.ts";
+import { redactPasswords } from "../redact_passwords.ts";
 
 // Keys are taken with toArray(): about twice as fast as Array.from or
 // spreading in code that runs too briefly to be compiled.
@@ -44,10 +45,17 @@ function wantedSections(only: string[]): Set<string> | undefined {
   return only.length ? new Set(only) : undefined;
 }
 
+/**
+ * The origins of a value, a file read from a URL with its password as
+ * `****` (an extends URL's token would be on every option from it); the
+ * values themselves are shown as written.
+ */
 function formatNotes(notes: readonly Note[]): string {
   let lines = "";
   for (const note of notes) {
-    lines += `${note.op === "=" ? "   " : note.op + " "} ${note.source}\n`;
+    lines += `${note.op === "=" ? "   " : note.op + " "} ${
+      redactPasswords(note.source)
+    }\n`;
   }
   return lines;
 }
@@ -62,7 +70,10 @@ export function annotatedJson(data: ConfigData, only: string[] = []): string {
     const options: [string, string][] = [];
     for (const key of sortNames(section.keys().toArray())) {
       const { value, notes } = section.get(key)!;
-      const origins = notes.map((n) => ({ operation: n.op, source: n.source }));
+      const origins = notes.map((n) => ({
+        operation: n.op,
+        source: redactPasswords(n.source),
+      }));
       options.push([key, JSON.stringify({ value, origins }, null, 2)]);
     }
     sections.push([name, jsonObject(options)]);

@@ -2,7 +2,8 @@
  * The user and password of a URL as a Basic `Authorization` header, made
  * here rather than by the runtime's `fetch`: Bun's silently sends none when
  * the password holds a `%` that starts no escape (`50%off`), where
- * zc.buildout (Python's `unquote`), curl and Deno send it as written.
+ * zc.buildout (Python's `unquote`), curl and Deno send it as written;
+ * and which redirects carry them.
  */
 
 /**
@@ -42,4 +43,28 @@ function unquotedBytes(text: string): string {
     }
   }
   return bytes;
+}
+
+/**
+ * The address a redirect from `from` leads to, with `from`'s credentials
+ * when it names none and the same server (host name, scheme and port, or
+ * http:// to https:// on their default ports), as pip and curl carry them;
+ * never to another server. A relative address keeps them already.
+ *
+ * @example redirectTarget("http://me:pw@h/a", "http://h/a/") // "http://me:pw@h/a/"
+ */
+export function redirectTarget(from: string, to: string): string {
+  const source = new URL(from);
+  const target = new URL(to);
+  if (target.username || target.password) return to;
+  if (!source.username && !source.password) return to;
+  if (source.hostname !== target.hostname) return to;
+  const upgrade = source.protocol === "http:" &&
+    target.protocol === "https:" && !source.port && !target.port;
+  const same = source.protocol === target.protocol &&
+    source.port === target.port;
+  if (!upgrade && !same) return to;
+  target.username = source.username;
+  target.password = source.password;
+  return target.href;
 }

@@ -40,6 +40,7 @@ import process from "node:process";
 import { clipped, fsReason, UserError } from "../errors.ts";
 import { urlPath } from "./url_path.ts";
 import { localPath } from "./local_path.ts";
+import { parsedUrl } from "./parsed_url.ts";
 import {
   exists,
   isDirectory,
@@ -385,8 +386,7 @@ export class Download {
         `Couldn't download ${clipped(url, pyRepr)} in offline mode.`,
       );
     }
-    const parsed = safeUrl(url);
-    if (!parsed) throw new DownloadError(url, "invalid URL");
+    const parsed = parsedUrl(url);
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
       const scheme = parsed.protocol.slice(0, -1);
       throw new DownloadError(url, `unsupported URL scheme '${scheme}'`);
@@ -633,14 +633,6 @@ function whatStandsAt(path: string): string | undefined {
     ? "directory"
     : specialKind(stat) ?? "special file";
   return `is a ${kind}, not a file${REMEDY}`;
-}
-
-function safeUrl(url: string): URL | undefined {
-  try {
-    return new URL(url);
-  } catch {
-    return undefined;
-  }
 }
 
 function md5Hex(text: string): string {

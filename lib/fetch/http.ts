@@ -4,15 +4,16 @@
  * and on every pause of the body, a least pace for the body, transient
  * failures (connection reset, truncated body, 5xx) retried with backoff, and
  * every failure turned into a one-line {@link DownloadError}. Proxies come
- * from `http_proxy`, `https_proxy` and `no_proxy` (lower or upper case),
- * which the runtime's `fetch` (Bun's and Deno's) honours; failures reaching a
- * proxy name it.
+ * from `http_proxy`, `https_proxy` and `no_proxy` (lower or upper case), as
+ * {@link proxyFor} reads them, which Bun's `fetch` is given and Deno's
+ * reads alike; failures reaching a proxy name it.
  */
 import { clipped } from "../errors.ts";
 import { fnmatch } from "../fnmatch.ts";
 import { BodyTooLarge, DownloadError } from "./errors.ts";
-import { requestCredentials } from "./credentials.ts";
+import { redirectTarget, requestCredentials } from "./credentials.ts";
 import { keepsConnection } from "./kept_connections.ts";
+import { parsedUrl } from "./parsed_url.ts";
 import { type Proxy, proxyFor } from "./proxy.ts";
 import { tlsReason } from "./tls_reason.ts";
 import { VERSION } from "../version.ts";
@@ -127,7 +128,7 @@ class Transient extends Error {}
 /**
  * Fetches `url` into `sink`.
  *
- * @throws {DownloadError} for a refused host, an unsupported scheme, HTTP
+ * @throws {DownloadError} for an invalid URL, a refused host, an unsupported scheme, HTTP
  *   errors (`HTTP Error 404: Not Found`), redirect loops, timeouts, network
  *   and TLS failures, and bodies shorter than their Content-Length; a
  *   {@link BodyTooLarge} past `settings.maxBytes`.
@@ -137,6 +138,7 @@ export async function httpGet(
   sink: BodySink,
   settings: HttpSettings = DEFAULT_HTTP_SETTINGS,
 ): Promise<void> {
+  parsedUrl(url);
   for (let attempt = 0;; attempt++) {
     try {
       await attemptGet(url, sink, settings);
@@ -186,6 +188,17 @@ async function attemptGet(
           },
           // Bun decompresses even when asked for identity; Deno ignores this.
           decompress: false,
+          // Bun's own reading of the variables misses a scheme-less
+          // `user:pw@host:port` and a password holding a stray `%`, and may
+          // judge `no_proxy` otherwise than the messages do; Deno ignores it.
+          proxy: proxy
+            ? {
+              url: proxy.url,
+              headers: proxy.authorization
+                ? { "Proxy-Authorization": proxy.authorization }
+                : {},
+            }
+            : false,
         } as RequestInit);
       } catch (err) {
         throw failure(url, current, err, settings, proxy);
@@ -194,7 +207,10 @@ async function attemptGet(
       if (REDIRECTS.has(response.status) && location) {
         await discard(response);
         try {
-          current = new URL(utf8Location(location), current).href;
+          current = redirectTarget(
+            current,
+            new URL(utf8Location(location), current).href,
+          );
         } catch {
           throw new DownloadError(
             url,
@@ -563,8 +579,12 @@ function failureReason(
     code === "ECONNRESET" ||
     /reset|closed|body from connection|connection error/i.test(text)
   ) {
+    // Through a proxy, the connection that was closed is the proxy's.
     return {
-      reason: `connection reset (${clipped(firstLine(text || code))})`,
+      reason: viaProxy(
+        proxy,
+        `connection reset (${clipped(firstLine(text || code))})`,
+      ),
       transient: true,
     };
   }

@@ -2,11 +2,12 @@
  * Which proxy the runtime's `fetch` goes through for a URL, read from the
  * environment as curl, Python's urllib and Bun read it: `http_proxy` or
  * `https_proxy` by the URL's scheme (lower case first, then upper case,
- * then `all_proxy`), unless `no_proxy` names the host. The fetcher uses it
- * to refuse a proxy setting no runtime can use, and to blame the proxy, not
- * the server, when the proxy cannot be reached.
+ * then `all_proxy`), unless `no_proxy` names the host. The fetcher hands it
+ * to Bun's `fetch`, refuses a proxy setting no runtime can use, and blames
+ * the proxy, not the server, when the proxy cannot be reached.
  */
 import process from "node:process";
+import { requestCredentials } from "./credentials.ts";
 
 /** The proxy in force for a URL. */
 export interface Proxy {
@@ -16,6 +17,10 @@ export interface Proxy {
   host: string;
   /** The host name alone, without brackets, for DNS messages. */
   hostname: string;
+  /** The proxy's URL without credentials; "" when unusable. */
+  url: string;
+  /** Its credentials as a `Proxy-Authorization` header, when it has some. */
+  authorization?: string;
   /** Why the variable's value cannot be used as a proxy. */
   problem?: string;
 }
@@ -24,7 +29,8 @@ export interface Proxy {
  * The proxy `url` goes through, or undefined for a direct connection.
  *
  * @example proxyFor("http://pypi.org/simple", { http_proxy: "http://u:pw@proxy:3128" })
- * // { variable: "http_proxy", host: "proxy:3128", hostname: "proxy" }
+ * // { variable: "http_proxy", host: "proxy:3128", hostname: "proxy",
+ * //   url: "http://proxy:3128/", authorization: "Basic dTpwdw==" }
  */
 export function proxyFor(
   url: string,
@@ -48,7 +54,13 @@ export function proxyFor(
       /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`,
     );
   } catch {
-    return { variable, host: "", hostname: "", problem: "not a valid URL" };
+    return {
+      variable,
+      host: "",
+      hostname: "",
+      url: "",
+      problem: "not a valid URL",
+    };
   }
   if (proxy.protocol !== "http:" && proxy.protocol !== "https:") {
     // `all_proxy` often holds a SOCKS proxy set for other tools: the
@@ -58,17 +70,29 @@ export function proxyFor(
       variable,
       host: proxy.host,
       hostname: proxy.hostname,
+      url: "",
       problem: `unsupported scheme '${proxy.protocol.slice(0, -1)}' ` +
         "(http:// and https:// proxies are supported)",
     };
   }
   if (!proxy.hostname) {
-    return { variable, host: "", hostname: "", problem: "no proxy host" };
+    return {
+      variable,
+      host: "",
+      hostname: "",
+      url: "",
+      problem: "no proxy host",
+    };
   }
+  // Decoded as Python's urllib and curl decode them (`50%off` as written),
+  // where Bun would send none.
+  const { url: bare, authorization } = requestCredentials(proxy.href);
   return {
     variable,
     host: proxy.host,
     hostname: proxy.hostname.replace(/^\[(.*)\]$/, "$1"),
+    url: bare,
+    ...authorization && { authorization },
   };
 }
 

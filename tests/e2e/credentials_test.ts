@@ -163,3 +163,142 @@ Deno.test("a password written with spaces is sent, and hidden in log lines and e
     await server.close();
   }
 });
+
+Deno.test("a password written with a raw / or # is hidden, and the error says how to write it", async () => {
+  using sample = await sampleBuildout();
+  // No URL parser takes `ab/cd` or `ab#cd` as a password: the URL is
+  // invalid, and no request is made.
+  for (const [password, escaped] of [["ab/cd", "%2F"], ["ab#cd", "%23"]]) {
+    const url = `http://me:${password}@127.0.0.1:1`;
+    const shown = "http://me:****@127.0.0.1:1";
+    const invalid = `invalid URL (a '${password[2]}' in a password is ` +
+      `written ${escaped})`;
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = p\n[p]\nrecipe = download\nurl = ${url}/x.tgz\n`,
+    );
+    let result = await sample.run("-vv", { env: NO_TLS_OR_PROXY_ENV });
+    assert.equal(result.code, 1, result.output);
+    assert.ok(!result.output.includes(password), result.output);
+    assert.ok(
+      result.stdout.split("\n").includes(`url = ${shown}/x.tgz`),
+      result.stdout,
+    );
+    assert.equal(
+      result.stderr.trimEnd().split("\n").pop(),
+      `Error: Error downloading ${shown}/x.tgz: ${invalid}`,
+    );
+    // A link or index page at such a URL is one that cannot be read.
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = p\nfind-links = ${url}/links\n` +
+        `index = ${url}/simple\n[p]\nrecipe = foo.recipe\n`,
+    );
+    result = await sample.run("", { env: NO_TLS_OR_PROXY_ENV });
+    assert.equal(result.code, 1, result.output);
+    assert.ok(!result.output.includes(password), result.output);
+    assert.ok(!result.output.includes("internal error"), result.output);
+    assert.ok(
+      result.output.includes(
+        `Download error on ${shown}/links: ${invalid} -- Some packages may not be found!`,
+      ),
+      result.output,
+    );
+  }
+});
+
+Deno.test("a redirect to the same server keeps the password, whether its address is relative or absolute", async () => {
+  using sample = await sampleBuildout();
+  const seen: string[] = [];
+  const basic = "Basic " + Buffer.from(`me:${PASSWORD}`).toString("base64");
+  const server = await startServer(sample.tmpdir("site"), {
+    handlers: {
+      // As nginx adds a trailing slash: an absolute address, no password.
+      "/simple/foo": (_req, res) => {
+        res.writeHead(301, { Location: `${server.url}simple/foo/` });
+        res.end();
+      },
+      "/relative": (_req, res) => {
+        res.writeHead(302, { Location: "/simple/foo/" });
+        res.end();
+      },
+      // The same port on another host name, then another port.
+      "/elsewhere": (_req, res) => {
+        res.writeHead(302, {
+          Location: server.url.replace("127.0.0.1", "localhost") +
+            "simple/foo/",
+        });
+        res.end();
+      },
+      "/other-port": (_req, res) => {
+        res.writeHead(302, { Location: `${other.url}simple/foo/` });
+        res.end();
+      },
+      "/simple/foo/": (req, res) => {
+        seen.push(`${req.headers.host} ${req.headers.authorization ?? "-"}`);
+        res.end("[buildout]\nparts =\n");
+      },
+    },
+  });
+  const other = await startServer(sample.tmpdir("other"), {
+    handlers: {
+      "/simple/foo/": (req, res) => {
+        seen.push(`${req.headers.host} ${req.headers.authorization ?? "-"}`);
+        res.end("[buildout]\nparts =\n");
+      },
+    },
+  });
+  try {
+    const withPassword = server.url.replace("//", `//me:${PASSWORD}@`);
+    for (const path of ["simple/foo", "relative", "elsewhere", "other-port"]) {
+      const result = await sample.run([
+        "-c",
+        `${withPassword}${path}`,
+        `buildout:directory=${sample.dir}`,
+      ], { env: NO_TLS_OR_PROXY_ENV });
+      assert.equal(result.code, 0, result.output);
+    }
+    const host = new URL(server.url).host;
+    assert.deepEqual(seen, [
+      `${host} ${basic}`,
+      `${host} ${basic}`,
+      `${host.replace("127.0.0.1", "localhost")} -`,
+      `${new URL(other.url).host} -`,
+    ]);
+  } finally {
+    await server.close();
+    await other.close();
+  }
+});
+
+Deno.test("annotate names a file read from a URL with its password as ****, values as written", async () => {
+  using sample = await sampleBuildout();
+  const site = sample.tmpdir("site");
+  sample.write(`${site}/base.cfg`, "[buildout]\nparts =\n[x]\ntoken = t0k\n");
+  const server = await startServer(site);
+  try {
+    const withPassword = server.url.replace("//", `//me:${PASSWORD}@`);
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nextends = ${withPassword}base.cfg\n` +
+        `[y]\nurl = ${withPassword}y.tgz\n`,
+    );
+    const shown = server.url.replace("//", "//me:****@") + "base.cfg";
+    const text = await sample.run("annotate x y", { env: NO_TLS_OR_PROXY_ENV });
+    assert.equal(text.code, 0, text.output);
+    assert.ok(text.stdout.includes(`token= t0k\n    ${shown}\n`), text.stdout);
+    assert.ok(
+      text.stdout.includes(`url= ${withPassword}y.tgz\n`),
+      text.stdout,
+    );
+    const json = await sample.run("annotate --json x", {
+      env: NO_TLS_OR_PROXY_ENV,
+    });
+    assert.equal(json.code, 0, json.output);
+    assert.deepEqual(JSON.parse(json.stdout).sections.x.token.origins, [
+      { operation: "=", source: shown },
+    ]);
+  } finally {
+    await server.close();
+  }
+});

@@ -19,6 +19,7 @@ import {
   sampleBuildout,
   startServer,
   type StaticServer,
+  withRawServer,
 } from "./harness.ts";
 
 const FIXTURES = join(ROOT, "tests", "fixtures", "tls");
@@ -196,6 +197,27 @@ Deno.test("http_proxy and https_proxy carry every request, with the proxy's cred
   }
 });
 
+Deno.test("a proxy's credentials are sent as written, with or without a scheme", async () => {
+  using sample = await sampleBuildout();
+  await using origins = await new Origins().start(sample);
+  await using proxy = await new LoggingProxy(false).start();
+  sample.mkdir("cache");
+  sample.write("buildout.cfg", config(origins));
+  // As Python's urllib and curl send them: escapes decoded, a `%` that
+  // starts none kept; `user:password@host:port` alone is an http:// proxy.
+  const result = await run(sample, {
+    http_proxy: `user:50%off@127.0.0.1:${proxy.port}`,
+    https_proxy: `http://us%40er:${PASSWORD}%@127.0.0.1:${proxy.port}`,
+  });
+  assert.equal(result.code, 0, result.output);
+  const basic = (userinfo: string) =>
+    "Basic " + Buffer.from(userinfo).toString("base64");
+  assert.deepEqual(proxy.log, [
+    `GET ${origins.http.url}base.cfg ${basic("user:50%off")}`,
+    `CONNECT ${new URL(origins.https.url).host} ${basic(`us@er:${PASSWORD}%`)}`,
+  ]);
+});
+
 Deno.test("no_proxy sends matching hosts direct", async () => {
   using sample = await sampleBuildout();
   await using origins = await new Origins().start(sample);
@@ -282,4 +304,36 @@ Deno.test("a proxy that is down, unknown, misconfigured or refusing is named, ne
       "(https_proxy) refused the tunnel: 407 Proxy Authentication Required",
   );
   assert.deepEqual(readdirSync(sample.path("cache")), []);
+});
+
+Deno.test("a proxy that closes the connection is named", async () => {
+  using sample = await sampleBuildout();
+  await using origins = await new Origins().start(sample);
+  sample.mkdir("cache");
+  sample.write("buildout.cfg", config(origins));
+  /** The last line, the runtime's own words in the parentheses left out. */
+  const lastLine = (result: RunResult) => {
+    assert.equal(result.code, 1, result.output);
+    return result.stderr.trimEnd().split("\n").pop()!
+      .replace(/connection reset \(.+\)$/, "connection reset (...)");
+  };
+  // Answers nothing, to a plain request as to a CONNECT.
+  await withRawServer(() => "", async (base) => {
+    const proxy = `proxy ${new URL(base).host}`;
+    assert.equal(
+      lastLine(await run(sample, { http_proxy: base })),
+      `Error: Error downloading extends for URL ${origins.http.url}base.cfg: ` +
+        `${proxy} (http_proxy): connection reset (...)`,
+    );
+    sample.write(
+      "buildout.cfg",
+      config(origins).replace(/^extends = .*\n/m, ""),
+    );
+    assert.equal(
+      lastLine(await run(sample, { https_proxy: base })),
+      `Error: Error downloading ${origins.https.url}foo.txt: ` +
+        `${proxy} (https_proxy): connection reset (...)`,
+    );
+    assert.deepEqual(readdirSync(sample.path("cache")), []);
+  });
 });

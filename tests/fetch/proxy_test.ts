@@ -13,6 +13,8 @@ Deno.test("the URL's scheme picks the variable, lower case before upper case, th
     variable: "http_proxy",
     host: "proxy.corp:3128",
     hostname: "proxy.corp",
+    url: "http://proxy.corp:3128/",
+    authorization: "Basic dXNlcjpwdw==",
   });
   assert.equal(proxyFor("https://pypi.org/", env)?.variable, "HTTPS_PROXY");
   assert.equal(
@@ -37,10 +39,25 @@ Deno.test("a proxy given as host:port alone is an http:// proxy", () => {
     variable: "http_proxy",
     host: "10.0.0.1:3128",
     hostname: "10.0.0.1",
+    url: "http://10.0.0.1:3128/",
   });
   assert.equal(
     proxyFor("http://x/", { http_proxy: "http://[::1]:3128" })?.hostname,
     "::1",
+  );
+});
+
+Deno.test("a proxy's credentials are a Proxy-Authorization header, decoded as Python's urllib decodes them", () => {
+  const authorization = (value: string) =>
+    atob(
+      proxyFor("http://x/", { http_proxy: value })!.authorization!
+        .replace(/^Basic /, ""),
+    );
+  assert.equal(authorization("user:50%off@10.0.0.1:3128"), "user:50%off");
+  assert.equal(authorization("http://us%40er:p%3As@h:1"), "us@er:p:s");
+  assert.equal(
+    proxyFor("http://x/", { http_proxy: "user:pw@10.0.0.1:3128" })?.url,
+    "http://10.0.0.1:3128/",
   );
 });
 
@@ -78,6 +95,7 @@ Deno.test("a value no runtime can use as a proxy says why, without the value", (
       variable: "http_proxy",
       host: "127.0.0.1:1080",
       hostname: "127.0.0.1",
+      url: "",
       problem:
         "unsupported scheme 'socks5' (http:// and https:// proxies are supported)",
     },
