@@ -77,7 +77,8 @@ export class Progress {
     const rate = `${formatBytes(this.received / seconds)}/s`;
     const width = this.terminal.columns ?? 80;
     if (!this.total) {
-      return this.fit(`${this.label}  ${formatBytes(this.received)}  ${rate}`);
+      const text = `${this.label}  ${formatBytes(this.received)}  ${rate}`;
+      return fit(text, width);
     }
     const size = `${formatBytes(this.received)} / ${formatBytes(this.total)}`;
     const fraction = Math.min(this.received / this.total, 1);
@@ -89,12 +90,11 @@ export class Progress {
       ? "[" + "#".repeat(Math.round(fraction * barWidth)).padEnd(barWidth) +
         "] "
       : "";
-    return this.fit(`${this.label}  ${bar}${percent}  ${size}  ${rate}`);
+    return fit(`${this.label}  ${bar}${percent}  ${size}  ${rate}`, width);
   }
+}
 
-  /** `text` cut to the terminal's width. */
-  private fit(text: string): string {
-    const width = this.terminal.columns ?? 80;
-    return text.length < width ? text : text.slice(0, Math.max(width - 1, 0));
-  }
+/** `text` cut to a line of `width` columns, short of the last one. */
+function fit(text: string, width: number): string {
+  return text.length < width ? text : text.slice(0, Math.max(width - 1, 0));
 }
