@@ -1156,6 +1156,30 @@ Deno.test("a terminal made narrower during a download: the bar is drawn to its n
   for (const bar of narrowed) assert.ok(bar.line.length < 40, bar.line);
 });
 
+Deno.test("a download that stalls on a terminal: the bar shows all that arrived, then says it stalled", async () => {
+  const data = Buffer.alloc(8 << 20, "s");
+  const held: ServerResponse[] = [];
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start({
+    "/big.bin": halfThenHold(data, held),
+  });
+  sample.write("buildout.cfg", config(`${s.url}big.bin`));
+  let output = "";
+  const running = exec("script", ["-qec", `${BUILDOUT} -t 10`, "/dev/null"], {
+    cwd: sample.dir,
+    env: terminalEnv(s, "xterm"),
+    onStdout: (text) => output += text,
+  });
+  const stalled = () =>
+    barsIn(output, "big.bin").find((bar) => bar.line.includes("stalled"));
+  await untilWhileRunning(running, () => !!stalled(), "a stalled bar");
+  assert.match(stalled()!.line, / 50% {2}4\.0 MiB \/ 8\.0 MiB {2}stalled \ds$/);
+  held[0].end(data.subarray(data.length / 2));
+  const result = await running;
+  assert.equal(result.code, 0, result.stdout);
+  assert.match(result.stdout.replaceAll("\x1b[K", "<EL>"), /\r<EL>fetch: /);
+});
+
 Deno.test("a terminal reporting no width: the bar fits COLUMNS", async () => {
   using sample = await sampleBuildout();
   await using s = await new Session(sample).start();
