@@ -125,26 +125,72 @@ export class Progress {
     const rate = silent >= STALLED_MS
       ? `stalled ${Math.floor(silent / 1000)}s`
       : `${formatBytes(this.received / seconds)}/s`;
-    const width = this.terminal.columns ?? 80;
+    // The last column stays empty: a line filling it wraps on some terminals.
+    const room = (this.terminal.columns ?? 80) - 1;
+    const received = formatBytes(this.received);
     if (!this.total) {
-      const text = `${this.label}  ${formatBytes(this.received)}  ${rate}`;
-      return fit(text, width);
+      return fields(labelIn(this.label, room, [WIDEST_BYTES]), "", [
+        received,
+        rate,
+      ], room);
     }
-    const size = `${formatBytes(this.received)} / ${formatBytes(this.total)}`;
+    const size = `${received} / ${formatBytes(this.total)}`;
     const fraction = Math.min(this.received / this.total, 1);
     const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
+    const label = labelIn(this.label, room, [
+      percent.length,
+      WIDEST_BYTES + " / ".length + formatBytes(this.total).length,
+    ]);
     // The widest the rest can get, so the bar keeps one width throughout.
-    const rest = this.label.length + 2 * formatBytes(this.total).length + 30;
-    const barWidth = Math.min(width - rest, 30);
+    const rest = label.length + 2 * formatBytes(this.total).length + 30;
+    const barWidth = Math.min(room + 1 - rest, 30);
     const bar = barWidth >= 5
       ? "[" + "#".repeat(Math.round(fraction * barWidth)).padEnd(barWidth) +
-        "] "
+        "]"
       : "";
-    return fit(`${this.label}  ${bar}${percent}  ${size}  ${rate}`, width);
+    return fields(label, bar, [percent, size, rate], room);
   }
 }
 
-/** `text` cut to a line of `width` columns, short of the last one. */
-function fit(text: string, width: number): string {
-  return text.length < width ? text : text.slice(0, Math.max(width - 1, 0));
+/**
+ * `label`, then `bar` and as many of `numbers` as fit in `room` columns,
+ * each whole: a narrow terminal drops the rate first, then the size.
+ */
+function fields(
+  label: string,
+  bar: string,
+  numbers: string[],
+  room: number,
+): string {
+  let text = bar ? `${label}  ${bar}` : label;
+  for (const [i, number] of numbers.entries()) {
+    const separator = bar && i === 0 ? " " : "  ";
+    if (text.length + separator.length + number.length > room) break;
+    text += separator + number;
+  }
+  return text.slice(0, Math.max(room, 0));
+}
+
+/** The widest size formatBytes gives: `1023.9 KiB`. */
+const WIDEST_BYTES = 10;
+
+/**
+ * `label` cut to leave room for numbers as wide as `widths` after it, all
+ * but the rate; on a terminal too narrow for them, it keeps up to 20
+ * characters and leaves room for the first number only. The widest the
+ * numbers can get, so the label keeps one length throughout.
+ */
+function labelIn(label: string, room: number, widths: number[]): string {
+  const afterAll = widths.reduce((left, width) => left - 2 - width, room);
+  const afterFirst = room - 2 - widths[0];
+  return shortened(label, Math.max(afterAll, Math.min(20, afterFirst)));
+}
+
+/** `text` cut in its middle to at most `max` characters. */
+function shortened(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max < 5) return text.slice(0, Math.max(max, 0));
+  const head = Math.ceil((max - 3) / 2);
+  return text.slice(0, head) + "..." +
+    text.slice(text.length - (max - 3 - head));
 }

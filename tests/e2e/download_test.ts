@@ -1086,15 +1086,16 @@ Deno.test("-q on a terminal: no progress bar, as no Downloading line", async () 
 });
 
 /**
- * The bars drawn in a terminal's output, each as the line it shows (without
- * its erase-to-end-of-line), with the percentage it gives.
+ * The bars drawn in a terminal's output whose line starts with `start`,
+ * each as the line it shows (without its erase-to-end-of-line), with the
+ * percentage it gives.
  */
 function barsIn(
   output: string,
-  label: string,
+  start: string,
 ): { line: string; percent: number }[] {
   return output.split("\r")
-    .filter((text) => text.startsWith(label + "  "))
+    .filter((text) => text.startsWith(start))
     .map((text) => {
       const line = text.replace("\x1b[K", "");
       return { line, percent: Number(/ (\d+)% /.exec(line)?.[1] ?? NaN) };
@@ -1140,7 +1141,7 @@ Deno.test("a terminal made narrower during a download: the bar is drawn to its n
   );
   await untilWhileRunning(
     running,
-    () => held.length > 0 && barsIn(output, "big.bin").length > 0,
+    () => held.length > 0 && barsIn(output, "big.bin  ").length > 0,
     "the first half's progress bar",
   );
   // Half the file is all the server sent: any bar past 50% comes after this.
@@ -1149,7 +1150,7 @@ Deno.test("a terminal made narrower during a download: the bar is drawn to its n
   sendSecondHalf(held[0], data);
   const result = await running;
   assert.equal(result.code, 0, result.stdout);
-  const bars = barsIn(result.stdout, "big.bin");
+  const bars = barsIn(result.stdout, "big.bin  ");
   assert.ok(bars.some((bar) => bar.line.length >= 40), "drawn at 100 first");
   const narrowed = bars.filter((bar) => bar.percent > 50);
   assert.ok(narrowed.length > 0, result.stdout);
@@ -1171,7 +1172,7 @@ Deno.test("a download that stalls on a terminal: the bar shows all that arrived,
     onStdout: (text) => output += text,
   });
   const stalled = () =>
-    barsIn(output, "big.bin").find((bar) => bar.line.includes("stalled"));
+    barsIn(output, "big.bin  ").find((bar) => bar.line.includes("stalled"));
   await untilWhileRunning(running, () => !!stalled(), "a stalled bar");
   assert.match(stalled()!.line, / 50% {2}4\.0 MiB \/ 8\.0 MiB {2}stalled \ds$/);
   held[0].end(data.subarray(data.length / 2));
@@ -1191,9 +1192,50 @@ Deno.test("a terminal reporting no width: the bar fits COLUMNS", async () => {
     { cwd: sample.dir, env: { ...terminalEnv(s, "xterm"), COLUMNS: "40" } },
   );
   assert.equal(result.code, 0, result.stdout);
-  const bars = barsIn(result.stdout, "big.bin");
+  const bars = barsIn(result.stdout, "big.bin  ");
   assert.ok(bars.length > 0, result.stdout);
   for (const bar of bars) assert.ok(bar.line.length < 40, bar.line);
+});
+
+Deno.test("a narrow terminal: the bar drops whole fields, the rate first, never cutting a number", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  write(s.serverData, "big.bin", "n".repeat(8 << 20));
+  sample.write("buildout.cfg", config(`${s.url}big.bin`));
+  const result = await exec(
+    "script",
+    ["-qec", `sh -c 'stty cols 30; exec ${BUILDOUT}'`, "/dev/null"],
+    { cwd: sample.dir, env: terminalEnv(s, "xterm") },
+  );
+  assert.equal(result.code, 0, result.stdout);
+  const bars = barsIn(result.stdout, "big.bin  ");
+  assert.ok(bars.length > 0, result.stdout);
+  for (const { line } of bars) {
+    assert.match(line, /^big\.bin +\d+%( {2}[\d.]+ [KM]?i?B \/ 8\.0 MiB)?$/);
+    assert.ok(line.length < 30, line);
+  }
+});
+
+Deno.test("a file name longer than the terminal: the bar shortens it in its middle and still shows its share and size", async () => {
+  const name = `package-${"x".repeat(90)}-1.2.3.tar.gz`;
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  write(s.serverData, name, "l".repeat(8 << 20));
+  sample.write("buildout.cfg", config(`${s.url}${name}`));
+  const result = await exec("script", ["-qec", BUILDOUT, "/dev/null"], {
+    cwd: sample.dir,
+    env: terminalEnv(s, "xterm"),
+  });
+  assert.equal(result.code, 0, result.stdout);
+  const bars = barsIn(result.stdout, "package-xxx");
+  assert.ok(bars.length > 0, result.stdout);
+  for (const { line } of bars) {
+    assert.match(
+      line,
+      /^package-x+\.\.\.x+-1\.2\.3\.tar\.gz {2} +\d+% {2}[\d.]+ [KM]?i?B \/ 8\.0 MiB( {2}[\d.]+ [KMG]?i?B\/s)?$/,
+    );
+    assert.ok(line.length < 80, line);
+  }
 });
 
 // --- The reference's "Using the download utility" sessions -----------------
