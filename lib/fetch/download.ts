@@ -566,8 +566,15 @@ const STDERR = {
   get isTTY() {
     return BAR_TERMINAL && effectiveLevel() <= LEVELS.INFO;
   },
-  // A pseudo-terminal may report 0 columns.
-  columns: process.stderr.columns || 80,
+  // Read at each redraw: a window made narrower than the bar would wrap
+  // it, and each redraw would leave a line behind. A pseudo-terminal may
+  // report 0 columns (script, some CI consoles): then COLUMNS, as shells
+  // and Python's shutil.get_terminal_size read it.
+  get columns() {
+    const named = Number(process.env.COLUMNS);
+    return process.stderr.columns ||
+      (Number.isInteger(named) && named > 0 ? named : 80);
+  },
   write: writeStanding,
 };
 

@@ -28,6 +28,7 @@ import process from "node:process";
 import {
   BUILDOUT,
   exec,
+  execSync,
   mkdir,
   type RequestHandler,
   type RunResult,
@@ -36,6 +37,7 @@ import {
   slowBody,
   startServer,
   type StaticServer,
+  untilWhileRunning,
   withRawServer,
   write,
 } from "./harness.ts";
@@ -1081,6 +1083,159 @@ Deno.test("-q on a terminal: no progress bar, as no Downloading line", async () 
   assert.ok(!result.stdout.includes("\x1b"), result.stdout);
   assert.doesNotMatch(result.stdout, /big\.bin {2}|Downloading/);
   assert.equal(statSync(sample.path("copy.bin")).size, 8 << 20);
+});
+
+/**
+ * The bars drawn in a terminal's output whose line starts with `start`,
+ * each as the line it shows (without its erase-to-end-of-line), with the
+ * percentage it gives.
+ */
+function barsIn(
+  output: string,
+  start: string,
+): { line: string; percent: number }[] {
+  return output.split("\r")
+    .filter((text) => text.startsWith(start))
+    .map((text) => {
+      const line = text.replace("\x1b[K", "");
+      return { line, percent: Number(/ (\d+)% /.exec(line)?.[1] ?? NaN) };
+    });
+}
+
+/** Writes the rest of `data` after its first half, 64 KiB every 10 ms. */
+function sendSecondHalf(res: ServerResponse, data: Buffer): void {
+  let offset = data.length / 2;
+  const timer = setInterval(() => {
+    res.write(data.subarray(offset, offset + 65536));
+    offset += 65536;
+    if (offset >= data.length) {
+      clearInterval(timer);
+      res.end();
+    }
+  }, 10);
+  res.on("close", () => clearInterval(timer));
+}
+
+Deno.test("a terminal made narrower during a download: the bar is drawn to its new width, not wrapped", async () => {
+  const data = Buffer.alloc(8 << 20, "w");
+  const held: ServerResponse[] = [];
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start({
+    "/big.bin": halfThenHold(data, held),
+  });
+  sample.write("buildout.cfg", config(`${s.url}big.bin`));
+  const ttyFile = sample.path("tty");
+  let output = "";
+  const running = exec(
+    "script",
+    [
+      "-qec",
+      `sh -c 'tty > ${ttyFile}; stty cols 100; exec ${BUILDOUT}'`,
+      "/dev/null",
+    ],
+    {
+      cwd: sample.dir,
+      env: terminalEnv(s, "xterm"),
+      onStdout: (text) => output += text,
+    },
+  );
+  await untilWhileRunning(
+    running,
+    () => held.length > 0 && barsIn(output, "big.bin  ").length > 0,
+    "the first half's progress bar",
+  );
+  // Half the file is all the server sent: any bar past 50% comes after this.
+  const tty = readFileSync(ttyFile, "utf8").trim();
+  assert.equal(execSync("stty", ["-F", tty, "cols", "40"]).code, 0);
+  sendSecondHalf(held[0], data);
+  const result = await running;
+  assert.equal(result.code, 0, result.stdout);
+  const bars = barsIn(result.stdout, "big.bin  ");
+  assert.ok(bars.some((bar) => bar.line.length >= 40), "drawn at 100 first");
+  const narrowed = bars.filter((bar) => bar.percent > 50);
+  assert.ok(narrowed.length > 0, result.stdout);
+  for (const bar of narrowed) assert.ok(bar.line.length < 40, bar.line);
+});
+
+Deno.test("a download that stalls on a terminal: the bar shows all that arrived, then says it stalled", async () => {
+  const data = Buffer.alloc(8 << 20, "s");
+  const held: ServerResponse[] = [];
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start({
+    "/big.bin": halfThenHold(data, held),
+  });
+  sample.write("buildout.cfg", config(`${s.url}big.bin`));
+  let output = "";
+  const running = exec("script", ["-qec", `${BUILDOUT} -t 10`, "/dev/null"], {
+    cwd: sample.dir,
+    env: terminalEnv(s, "xterm"),
+    onStdout: (text) => output += text,
+  });
+  const stalled = () =>
+    barsIn(output, "big.bin  ").find((bar) => bar.line.includes("stalled"));
+  await untilWhileRunning(running, () => !!stalled(), "a stalled bar");
+  assert.match(stalled()!.line, / 50% {2}4\.0 MiB \/ 8\.0 MiB {2}stalled \ds$/);
+  held[0].end(data.subarray(data.length / 2));
+  const result = await running;
+  assert.equal(result.code, 0, result.stdout);
+  assert.match(result.stdout.replaceAll("\x1b[K", "<EL>"), /\r<EL>fetch: /);
+});
+
+Deno.test("a terminal reporting no width: the bar fits COLUMNS", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  write(s.serverData, "big.bin", "c".repeat(8 << 20));
+  sample.write("buildout.cfg", config(`${s.url}big.bin`));
+  const result = await exec(
+    "script",
+    ["-qec", `sh -c 'stty cols 0; exec ${BUILDOUT}'`, "/dev/null"],
+    { cwd: sample.dir, env: { ...terminalEnv(s, "xterm"), COLUMNS: "40" } },
+  );
+  assert.equal(result.code, 0, result.stdout);
+  const bars = barsIn(result.stdout, "big.bin  ");
+  assert.ok(bars.length > 0, result.stdout);
+  for (const bar of bars) assert.ok(bar.line.length < 40, bar.line);
+});
+
+Deno.test("a narrow terminal: the bar drops whole fields, the rate first, never cutting a number", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  write(s.serverData, "big.bin", "n".repeat(8 << 20));
+  sample.write("buildout.cfg", config(`${s.url}big.bin`));
+  const result = await exec(
+    "script",
+    ["-qec", `sh -c 'stty cols 30; exec ${BUILDOUT}'`, "/dev/null"],
+    { cwd: sample.dir, env: terminalEnv(s, "xterm") },
+  );
+  assert.equal(result.code, 0, result.stdout);
+  const bars = barsIn(result.stdout, "big.bin  ");
+  assert.ok(bars.length > 0, result.stdout);
+  for (const { line } of bars) {
+    assert.match(line, /^big\.bin +\d+%( {2}[\d.]+ [KM]?i?B \/ 8\.0 MiB)?$/);
+    assert.ok(line.length < 30, line);
+  }
+});
+
+Deno.test("a file name longer than the terminal: the bar shortens it in its middle and still shows its share and size", async () => {
+  const name = `package-${"x".repeat(90)}-1.2.3.tar.gz`;
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  write(s.serverData, name, "l".repeat(8 << 20));
+  sample.write("buildout.cfg", config(`${s.url}${name}`));
+  const result = await exec("script", ["-qec", BUILDOUT, "/dev/null"], {
+    cwd: sample.dir,
+    env: terminalEnv(s, "xterm"),
+  });
+  assert.equal(result.code, 0, result.stdout);
+  const bars = barsIn(result.stdout, "package-xxx");
+  assert.ok(bars.length > 0, result.stdout);
+  for (const { line } of bars) {
+    assert.match(
+      line,
+      /^package-x+\.\.\.x+-1\.2\.3\.tar\.gz {2} +\d+% {2}[\d.]+ [KM]?i?B \/ 8\.0 MiB( {2}[\d.]+ [KMG]?i?B\/s)?$/,
+    );
+    assert.ok(line.length < 80, line);
+  }
 });
 
 // --- The reference's "Using the download utility" sessions -----------------

@@ -4,6 +4,7 @@ import {
   formatBytes,
   Progress,
   PROGRESS_THRESHOLD,
+  STALLED_MS,
 } from "../../lib/fetch/progress.ts";
 
 function terminal(isTTY: boolean) {
@@ -46,6 +47,67 @@ Deno.test("without a length, the size and rate once past the threshold", () => {
   progress.update(1);
   assert.equal(tty.written.length, 1);
   assert.equal(tty.written[0], "\rstream  4.0 MiB  8.0 MiB/s\x1b[K");
+  progress.done();
+});
+
+/** A clock whose time and timers move only when told to. */
+function fakeClock() {
+  let time = 0;
+  let pending: { due: number; redraw: () => void }[] = [];
+  return {
+    now: () => time,
+    schedule(ms: number, redraw: () => void) {
+      const timer = { due: time + ms, redraw };
+      pending.push(timer);
+      return () => pending = pending.filter((t) => t !== timer);
+    },
+    /** Moves to `to`, running each timer due by then at its time. */
+    advance(to: number) {
+      for (;;) {
+        const next = pending.toSorted((a, b) => a.due - b.due)[0];
+        if (!next || next.due > to) break;
+        pending = pending.filter((t) => t !== next);
+        time = next.due;
+        next.redraw();
+      }
+      time = to;
+    },
+    get pending() {
+      return pending.length;
+    },
+  };
+}
+
+Deno.test("a burst then silence: the bar shows what arrived, then the stall", () => {
+  const tty = terminal(true);
+  const clock = fakeClock();
+  const progress = new Progress(
+    "big.tar.gz",
+    100 * MiB,
+    tty,
+    clock.now,
+    clock.schedule,
+  );
+  clock.advance(1000);
+  progress.update(10 * MiB);
+  clock.advance(1050);
+  progress.update(40 * MiB); // within 100 ms of the last redraw
+  assert.equal(tty.written.length, 1);
+  clock.advance(1100);
+  assert.equal(
+    tty.written[1],
+    "\rbig.tar.gz  [###########           ]  50%  " +
+      "50.0 MiB / 100.0 MiB  45.5 MiB/s\x1b[K",
+  );
+  clock.advance(1100 + STALLED_MS);
+  assert.equal(
+    tty.written.at(-1),
+    "\rbig.tar.gz  [###########           ]  50%  " +
+      "50.0 MiB / 100.0 MiB  stalled 3s\x1b[K",
+  );
+  progress.done();
+  assert.equal(tty.written.at(-1), "\r\x1b[K");
+  assert.equal(clock.pending, 0, "no redraw after done");
 });
 
 Deno.test("nothing for small downloads or when stderr is not a terminal", () => {
