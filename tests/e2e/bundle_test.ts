@@ -1270,3 +1270,35 @@ shared = true
   );
   assert.ok(!existsSync(out));
 });
+
+Deno.test("bundle of a part whose url failed and alternate-url served packs it, and the bundle builds it offline", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\nparts = x\n\n[x]\nrecipe = slapos.recipe.build:download\n" +
+      `url = ${server.url}gone.txt\nalternate-url = ${server.url}payload.txt\n` +
+      `md5sum = ${md5(PAYLOAD)}\n`,
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.match(bundled.stdout, /trying the alternate URL/);
+
+  await server.close();
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.equal(
+    readFileSync(join(unpacked, "parts", "x", "x"), "utf8"),
+    PAYLOAD,
+  );
+});
