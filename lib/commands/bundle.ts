@@ -29,6 +29,11 @@ import { cachedUrls, Download } from "../fetch/download.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { InstallDatabase, INSTALLED } from "../install/database.ts";
 import { isUrl } from "../config/load.ts";
+import type { ConfigData } from "../config/annotated.ts";
+import {
+  defaultBuildoutOptions,
+  ZC_BUILDOUT_ONLY_OPTIONS,
+} from "../config/defaults.ts";
 import { isFile } from "../fs_kinds.ts";
 import { hiddenTemp, isHiddenTemp } from "../fetch/hidden_temp.ts";
 import {
@@ -178,13 +183,14 @@ export async function bundle(
     });
     requireCaptured(buildout, installedDb, caches, directory, args);
     const exclusions = bundleExclusions(main, installedDb, target, args);
-    outsideFiles(
-      await loadBuildoutConfig(built),
-      main,
-      directory,
-      request.userDefaults ? userDefaultsPath(request.env) : undefined,
-      Object.values(caches),
-    );
+    const data = await loadBuildoutConfig(built);
+    const userDefaults = request.userDefaults
+      ? userDefaultsPath(request.env)
+      : undefined;
+    outsideFiles(data, main, directory, userDefaults, Object.values(caches));
+    if (userDefaults) {
+      requireOwnValues(buildout, data, userDefaults, args);
+    }
     const stats = countBundled(directory, exclusions, caches);
     const binTarget = join(
       basename(directory),
@@ -333,6 +339,66 @@ function requireCaptured(
     }
     logger.warn(`Not in the download cache, bundled anyway:${list}`);
   }
+}
+
+/**
+ * `[buildout]` options that are the settings of the host running: the
+ * target reads its own user defaults for them, or needs them not (where to
+ * download from; the caches the bundle replaces).
+ */
+const HOST_SETTINGS = new Set([
+  ...defaultBuildoutOptions("").keys(),
+  ...ZC_BUILDOUT_ONLY_OPTIONS,
+  "download-cache",
+  "extends-cache",
+  "index",
+  "shared-part-list",
+  "show-picked-versions",
+  "update-versions-file",
+  "verbosity",
+]);
+
+/**
+ * Checks that the build used nothing from the user defaults, which the
+ * archive does not carry (they may hold credentials): the offline build
+ * would miss a section or value defined there, or pick other versions.
+ * The host's own settings (`index`, `eggs-directory`, ...) are left out.
+ *
+ * @throws {UserError} naming the values and the file, unless
+ *   --ignore-uncached (then a warning).
+ */
+function requireOwnValues(
+  buildout: Buildout,
+  data: ConfigData,
+  userDefaults: string,
+  args: BundleArgs,
+): void {
+  const used: string[] = [];
+  for (const options of buildout.initializedSections()) {
+    const section = data.get(options.name);
+    const unused = new Set(options.unused());
+    for (const option of options.keys()) {
+      const notes = section?.get(option)?.notes ?? [];
+      if (
+        unused.has(option) ||
+        options.name === "buildout" && HOST_SETTINGS.has(option) ||
+        !notes.some((note) => note.source === userDefaults)
+      ) continue;
+      used.push(`[${clipped(options.name)}] ${clipped(option)}`);
+    }
+  }
+  if (!used.length) return;
+  const list = used.map((value) => `\n  ${value}`).join("");
+  if (args.ignoreUncached) {
+    logger.warn(`From the user defaults, bundled without them:${list}`);
+    return;
+  }
+  throw new UserError(
+    `bundle does not carry the user defaults ${clipped(userDefaults)}, ` +
+      `and the build used these values from them, which the offline build ` +
+      `would miss:${list}\nSet them in the buildout's own configuration ` +
+      "and bundle again. Use --ignore-uncached to bundle anyway.",
+  );
 }
 
 /**
@@ -657,7 +723,7 @@ function offlineConfig(
  * inside it: the bundle could not carry them.
  */
 function outsideFiles(
-  data: Awaited<ReturnType<typeof loadBuildoutConfig>>,
+  data: ConfigData,
   main: { get(option: string): string | undefined },
   directory: string,
   userDefaults: string | undefined,

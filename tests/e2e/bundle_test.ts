@@ -1302,3 +1302,52 @@ Deno.test("bundle of a part whose url failed and alternate-url served packs it, 
     PAYLOAD,
   );
 });
+
+Deno.test("bundle names the values the build took from user defaults, which the archive does not carry", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const links = sample.tmpdir("links");
+  sample.mkdir(sample.home, ".buildout");
+  sample.write(
+    sample.home,
+    ".buildout/default.cfg",
+    `[buildout]\nfind-links = ${links}\n\n[site]\nmirror = ${server.url}\n`,
+  );
+  const dir = sample.tmpdir("project");
+  const part =
+    "[payload]\nrecipe = download\nurl = ${site:mirror}payload.txt\n" +
+    "download-only = true\n";
+  sample.write(dir, "buildout.cfg", `[buildout]\nparts = payload\n${part}`);
+  const out = join(sample.testDir, "project.tar.gz");
+  const refused = await sample.run(["bundle", "-o", out], { cwd: dir });
+  assert.equal(refused.code, 1, refused.output);
+  // find-links is the host's own setting: only what the part used is named.
+  assert.equal(
+    refused.stderr,
+    "Error: bundle does not carry the user defaults " +
+      "/home/.buildout/default.cfg, and the build used these values from " +
+      "them, which the offline build would miss:\n  [site] mirror\n" +
+      "Set them in the buildout's own configuration and bundle again. Use " +
+      "--ignore-uncached to bundle anyway.\n",
+  );
+  assert.ok(!existsSync(out));
+
+  sample.write(
+    dir,
+    "buildout.cfg",
+    `[buildout]\nparts = payload\n[site]\nmirror = ${server.url}\n${part}`,
+  );
+  const bundled = await sample.run(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  await server.close();
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.tmpdir("other-home") } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.match(offline.stdout, /^Installing payload\.$/m);
+});
