@@ -28,18 +28,19 @@ import { words } from "../words.ts";
 import { cachedUrls, Download } from "../fetch/download.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { InstallDatabase, INSTALLED } from "../install/database.ts";
-import { isUrl } from "../config/load.ts";
+import { type ConfigSource, isUrl } from "../config/load.ts";
 import type { ConfigData } from "../config/annotated.ts";
 import {
   defaultBuildoutOptions,
   ZC_BUILDOUT_ONLY_OPTIONS,
 } from "../config/defaults.ts";
-import { isFile } from "../fs_kinds.ts";
+import { isDirectory, isFile } from "../fs_kinds.ts";
 import { hiddenTemp, isHiddenTemp } from "../fetch/hidden_temp.ts";
 import {
   loadBuildoutConfig,
   openBuildout,
   type OpenRequest,
+  realSource,
   userDefaultsPath,
 } from "../open_buildout.ts";
 import type { SelfCommand } from "./bootstrap.ts";
@@ -144,7 +145,10 @@ export async function bundle(
 ): Promise<void> {
   const target = bundleTarget(request, args, self);
   const { directory } = target;
-  const configured = (await openBuildout(request)).section("buildout");
+  const configured = (await openBuildout(
+    request,
+    throughBundledExtends(join(directory, DEFAULT_EXTENDS_CACHE)),
+  )).section("buildout");
   // Without it .installed.cfg names the parts by this directory's absolute
   // paths: the unpacked copy would rebuild them after uninstalling these.
   if (args.withParts && !configured.getBool("relative-paths")) {
@@ -217,6 +221,26 @@ export async function bundle(
   } finally {
     unlock();
   }
+}
+
+/**
+ * The sources of the configuration's first reading, which finds the caches
+ * to fill: a URL it extends is read through the extends cache `bundled`, the
+ * one the bundle fills, when the configuration names none and that cache
+ * exists. Offline (an unpacked bundle bundled again with -o), the URLs are
+ * only there.
+ */
+function throughBundledExtends(bundled: string): ConfigSource {
+  return {
+    ...realSource,
+    readUrl(url, download) {
+      if (download.get("extends-cache") || !isDirectory(bundled)) {
+        return realSource.readUrl(url, download);
+      }
+      const options = new Map(download).set("extends-cache", bundled);
+      return realSource.readUrl(url, options);
+    },
+  };
 }
 
 /**

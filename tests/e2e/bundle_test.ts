@@ -1351,3 +1351,41 @@ Deno.test("bundle names the values the build took from user defaults, which the 
   assert.equal(offline.code, 0, offline.output);
   assert.match(offline.stdout, /^Installing payload\.$/m);
 });
+
+Deno.test("an unpacked bundle bundled again with -o reads the URLs its configuration extends from the bundled extends cache", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  await server.close();
+
+  // A staging host without network bundles what it received.
+  const staging = sample.tmpdir("staging");
+  execFileSync("tar", ["xzf", out, "-C", staging]);
+  const again = join(sample.testDir, "again.tar.gz");
+  const rebundled = await exec(
+    join(staging, "project", "bin", "buildout"),
+    ["-o", "bundle", "-o", again],
+    { cwd: join(staging, "project"), env: { HOME: sample.home } },
+  );
+  assert.equal(rebundled.code, 0, rebundled.output);
+
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", again, "-C", target]);
+  const unpacked = join(target, "project");
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.equal(
+    readFileSync(join(unpacked, "parts", "hello"), "utf8"),
+    "Hello\nworld\ndownloaded\n",
+  );
+  // From the extends cache: remote.cfg sets it.
+  assert.equal(statSync(join(unpacked, "etc", "motd")).mode & 0o777, 0o640);
+});
