@@ -271,8 +271,13 @@ function bundleTarget(
   const directory = dirname(configFile);
   refuseBackslash(directory);
   if (basename(configFile) === OFFLINE_CFG) {
+    const extended = bundledConfig(configFile);
     throw new UserError(
-      `bundle writes its own ${OFFLINE_CFG}: bundle another configuration`,
+      `bundle writes its own ${OFFLINE_CFG}: bundle ` +
+        (extended
+          ? `${clipped(extended)}, which this one extends (\`buildout -c ` +
+            `${clipped(extended)} -o bundle\` where there is no network)`
+          : "another configuration"),
     );
   }
   refuseOwnOfflineConfig(join(directory, OFFLINE_CFG));
@@ -698,6 +703,21 @@ const OFFLINE_CFG_HEADER =
   "# Written by buildout bundle: build from the bundled caches only.";
 
 /**
+ * The configuration an earlier bundle's offline.cfg at `path` extends;
+ * undefined for any other file.
+ */
+function bundledConfig(path: string): string | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync(path, "utf8").split("\n");
+  } catch {
+    return undefined;
+  }
+  if (lines[0] !== OFFLINE_CFG_HEADER) return undefined;
+  return lines.find((line) => line.startsWith("extends = "))?.slice(10);
+}
+
+/**
  * Refuses a file of the name the bundle gives its own offline.cfg, unless an
  * earlier bundle wrote it: the archive would silently hold the bundle's file
  * in its place (a workflow's hand-written offline.cfg, other parts).
@@ -707,13 +727,8 @@ const OFFLINE_CFG_HEADER =
 function refuseOwnOfflineConfig(path: string): void {
   const stat = lstatSync(path, { throwIfNoEntry: false });
   if (!stat) return;
-  if (stat.isFile()) {
-    let head = "";
-    try {
-      head = readFileSync(path, "utf8").split("\n", 1)[0];
-    } catch { /* unreadable: refused below like any other file */ }
-    if (head === OFFLINE_CFG_HEADER) return;
-  }
+  // Unreadable, it is refused like any other file.
+  if (stat.isFile() && bundledConfig(path) !== undefined) return;
   throw new UserError(
     `${clipped(path)} exists, and bundle puts its own ${OFFLINE_CFG} ` +
       `in the archive instead: rename it to bundle it`,

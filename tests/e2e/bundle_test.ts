@@ -1389,3 +1389,33 @@ Deno.test("an unpacked bundle bundled again with -o reads the URLs its configura
   // From the extends cache: remote.cfg sets it.
   assert.equal(statSync(join(unpacked, "etc", "motd")).mode & 0o777, 0o640);
 });
+
+Deno.test("bundle -c offline.cfg in an unpacked bundle names the configuration to bundle: the one offline.cfg extends", async () => {
+  using sample = await sampleBuildout();
+  sample.write("production.cfg", "[buildout]\nparts =\n");
+  const out = join(sample.testDir, "sample.tar.gz");
+  const bundled = await sample.run([
+    "-c",
+    "production.cfg",
+    "bundle",
+    "-o",
+    out,
+  ]);
+  assert.equal(bundled.code, 0, bundled.output);
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "sample-buildout");
+  const refused = await sample.run(["-c", "offline.cfg", "bundle"], {
+    cwd: unpacked,
+  });
+  assert.equal(refused.code, 1, refused.output);
+  assert.equal(
+    refused.stderr,
+    "Error: bundle writes its own offline.cfg: bundle production.cfg, which " +
+      "this one extends (`buildout -c production.cfg -o bundle` where there " +
+      "is no network)\n",
+  );
+  const hint = refused.stderr.match(/`buildout ([^`]*)`/)!;
+  const again = await sample.run(hint[1].split(" "), { cwd: unpacked });
+  assert.equal(again.code, 0, again.output);
+});
