@@ -198,8 +198,7 @@ export async function bundle(
     const stats = countBundled(directory, exclusions, caches);
     const binTarget = join(
       basename(directory),
-      relative(directory, main.require("bin-directory")),
-      "buildout",
+      relative(directory, bundledExecutable(main, directory)),
     );
     const exeSize = statSync(self.path).size;
     await writeBundle(target, caches, exclusions, self, binTarget, exeSize);
@@ -451,7 +450,7 @@ function bundleExclusions(
     output,
     defaultOutput,
     hiddenTemp(output),
-    join(bin, "buildout"),
+    bundledExecutable(main, directory),
   ]);
   const emptied = new Set([
     main.require("eggs-directory"),
@@ -476,6 +475,18 @@ function bundleExclusions(
   }
   excluded.add(join(directory, OFFLINE_CFG));
   return { excluded, emptied };
+}
+
+/**
+ * Where in the directory the archive puts this executable: `buildout` in
+ * the bin directory, or in `bin` when that is outside, since the archive
+ * holds nothing beyond its top directory (and the target runs
+ * `bin/buildout -c offline.cfg` there).
+ */
+function bundledExecutable(main: Options, directory: string): string {
+  const bin = main.require("bin-directory");
+  const inside = bin === directory || bin.startsWith(directory + sep);
+  return join(inside ? bin : join(directory, "bin"), "buildout");
 }
 
 /** Whether the file or directory at `path` is packed. */

@@ -1419,3 +1419,33 @@ Deno.test("bundle -c offline.cfg in an unpacked bundle names the configuration t
   const again = await sample.run(hint[1].split(" "), { cwd: unpacked });
   assert.equal(again.code, 0, again.output);
 });
+
+Deno.test("bundle of a buildout whose bin-directory is outside it puts the executable in its bin, never beyond its top directory", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  const outside = join(sample.testDir, "outbin");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    `[buildout]\nparts =\nbin-directory = ${outside}\n`,
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.run(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.match(bundled.stdout, /^ {2}project\/bin\/buildout \(/m);
+  const listing = execFileSync("tar", ["tzf", out], { encoding: "utf8" })
+    .split("\n").filter(Boolean);
+  assert.deepEqual(
+    listing.filter((entry) => !entry.startsWith("project/")),
+    [],
+  );
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+});
