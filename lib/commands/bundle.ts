@@ -466,9 +466,16 @@ function bundleExclusions(
       excluded.add(installed);
       // What the parts created, wherever it is: the target builds it again.
       for (const part of installedDb.parts) {
-        const paths = installedDb.get(part)?.get(INSTALLED) ?? "";
+        const record = installedDb.get(part);
+        const paths = record?.get(INSTALLED) ?? "";
         for (const path of paths.split("\n")) {
           if (path) excluded.add(resolve(directory, path));
+        }
+        // A shared build records nothing, but one inside (zc.recipe.cmmi's
+        // under the download cache) was made for this directory's paths.
+        const location = record?.get("location");
+        if (!paths && record?.get("shared") && location) {
+          excluded.add(resolve(directory, location));
         }
       }
     }

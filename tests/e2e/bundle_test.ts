@@ -28,6 +28,7 @@ import {
   untilWhileRunning,
 } from "./harness.ts";
 import { recipeDist, writeDist } from "./dist_archives.ts";
+import { pack, writePackage } from "./recipe_fixtures.ts";
 
 /** A server for `payload.txt`, closed at scope exit. */
 async function payloadServer(
@@ -1448,4 +1449,44 @@ Deno.test("bundle of a buildout whose bin-directory is outside it puts the execu
     { cwd: unpacked, env: { HOME: sample.home } },
   );
   assert.equal(offline.code, 0, offline.output);
+});
+
+Deno.test("bundle leaves out a shared zc.recipe.cmmi build in its download cache, which the target builds for its own paths", async () => {
+  using sample = await sampleBuildout();
+  const sources = sample.tmpdir("sources");
+  writePackage(sources, { top: "hello-1.0", program: "hello" });
+  pack(sources, ["hello-1.0"], join(sources, "hello-1.0.tar.gz"));
+  const server = await startServer(sources);
+  const dir = sample.tmpdir("project");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\nparts = hello\n\n[hello]\nrecipe = zc.recipe.cmmi\n" +
+      `url = ${server.url}hello-1.0.tar.gz\nshared = true\n`,
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.run(["bundle", "-o", out], { cwd: dir })
+    .finally(() => server.close());
+  assert.equal(bundled.code, 0, bundled.output);
+  const build = bundled.stdout.match(
+    /^configuring hello --prefix=\/project\/(downloads\/cmmi\/build\/[0-9a-f]{40})$/m,
+  )?.[1];
+  assert.ok(build, bundled.stdout);
+  const listing = execFileSync("tar", ["tzf", out], { encoding: "utf8" });
+  assert.match(listing, /^project\/downloads\/cmmi\/[0-9a-f]{32}$/m);
+  assert.doesNotMatch(listing, new RegExp(`^project/${build}/.`, "m"));
+
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.equal(
+    sample.normalize(offline.stdout).match(/^configuring hello (.*)$/m)?.[1],
+    `--prefix=/target/project/${build}`,
+  );
 });
