@@ -48,6 +48,7 @@ import type { Buildout, Options } from "../buildout.ts";
 import { type Distributions, distributionsOf } from "../dists/distributions.ts";
 import { isUrl as isLinkUrl, localArchives } from "../dists/finder.ts";
 import { compareVersions } from "../dists/version.ts";
+import { projectKey } from "../dists/requirement.ts";
 import { holds } from "../path_holds.ts";
 import {
   DEFAULT_DOWNLOAD_CACHE,
@@ -402,6 +403,9 @@ function requireOwnValues(
   args: BundleArgs,
 ): void {
   const used: string[] = [];
+  // Pins are all read, but only those of the distributions used matter.
+  const versions = buildout.section("buildout").get("versions") ?? "versions";
+  const got = new Set(distributionsOf(buildout)?.got().map((d) => d.key));
   for (const options of buildout.initializedSections()) {
     const section = data.get(options.name);
     const unused = new Set(options.unused());
@@ -410,6 +414,7 @@ function requireOwnValues(
       if (
         unused.has(option) ||
         options.name === "buildout" && HOST_SETTINGS.has(option) ||
+        options.name === versions && !got.has(projectKey(option)) ||
         !notes.some((note) => note.source === userDefaults)
       ) continue;
       used.push(`[${clipped(options.name)}] ${clipped(option)}`);

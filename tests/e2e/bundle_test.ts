@@ -1307,36 +1307,41 @@ Deno.test("bundle of a part whose url failed and alternate-url served packs it, 
 Deno.test("bundle names the values the build took from user defaults, which the archive does not carry", async () => {
   using sample = await sampleBuildout();
   await using server = await payloadServer(sample);
-  const links = sample.tmpdir("links");
+  await writeDist(
+    join(sample.testDir, "server", "spam-1.tgz"),
+    recipeDist("spam", "1", ""),
+  );
   sample.mkdir(sample.home, ".buildout");
   sample.write(
     sample.home,
     ".buildout/default.cfg",
-    `[buildout]\nfind-links = ${links}\n\n[site]\nmirror = ${server.url}\n`,
+    `[buildout]\nfind-links = ${server.url}\n\n[site]\nmirror = ${server.url}\n` +
+      "\n[versions]\nspam = 1\nunused = 2\n",
   );
   const dir = sample.tmpdir("project");
-  const part =
+  const parts = "[buildout]\nparts = payload spam\n[spam]\nrecipe = spam\n" +
     "[payload]\nrecipe = download\nurl = ${site:mirror}payload.txt\n" +
     "download-only = true\n";
-  sample.write(dir, "buildout.cfg", `[buildout]\nparts = payload\n${part}`);
+  sample.write(dir, "buildout.cfg", parts);
   const out = join(sample.testDir, "project.tar.gz");
   const refused = await sample.run(["bundle", "-o", out], { cwd: dir });
   assert.equal(refused.code, 1, refused.output);
-  // find-links is the host's own setting: only what the part used is named.
+  // find-links is the host's own setting, and a pin of a distribution the
+  // build does not use changes nothing: only what the build used is named.
   assert.equal(
     refused.stderr,
     "Error: bundle does not carry the user defaults " +
       "/home/.buildout/default.cfg, and the build used these values from " +
-      "them, which the offline build would miss:\n  [site] mirror\n" +
-      "Set them in the buildout's own configuration and bundle again. Use " +
-      "--ignore-uncached to bundle anyway.\n",
+      "them, which the offline build would miss:\n  [versions] spam\n" +
+      "  [site] mirror\nSet them in the buildout's own configuration and " +
+      "bundle again. Use --ignore-uncached to bundle anyway.\n",
   );
   assert.ok(!existsSync(out));
 
   sample.write(
     dir,
     "buildout.cfg",
-    `[buildout]\nparts = payload\n[site]\nmirror = ${server.url}\n${part}`,
+    `${parts}[site]\nmirror = ${server.url}\n[versions]\nspam = 1\n`,
   );
   const bundled = await sample.run(["bundle", "-o", out], { cwd: dir });
   assert.equal(bundled.code, 0, bundled.output);
