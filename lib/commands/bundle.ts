@@ -28,13 +28,19 @@ import { words } from "../words.ts";
 import { cachedUrls, Download } from "../fetch/download.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { InstallDatabase, INSTALLED } from "../install/database.ts";
-import { isUrl } from "../config/load.ts";
-import { isFile } from "../fs_kinds.ts";
+import { type ConfigSource, isUrl } from "../config/load.ts";
+import type { ConfigData } from "../config/annotated.ts";
+import {
+  defaultBuildoutOptions,
+  ZC_BUILDOUT_ONLY_OPTIONS,
+} from "../config/defaults.ts";
+import { isDirectory, isFile } from "../fs_kinds.ts";
 import { hiddenTemp, isHiddenTemp } from "../fetch/hidden_temp.ts";
 import {
   loadBuildoutConfig,
   openBuildout,
   type OpenRequest,
+  realSource,
   userDefaultsPath,
 } from "../open_buildout.ts";
 import type { SelfCommand } from "./bootstrap.ts";
@@ -42,6 +48,7 @@ import type { Buildout, Options } from "../buildout.ts";
 import { type Distributions, distributionsOf } from "../dists/distributions.ts";
 import { isUrl as isLinkUrl, localArchives } from "../dists/finder.ts";
 import { compareVersions } from "../dists/version.ts";
+import { projectKey } from "../dists/requirement.ts";
 import { holds } from "../path_holds.ts";
 import {
   DEFAULT_DOWNLOAD_CACHE,
@@ -139,7 +146,10 @@ export async function bundle(
 ): Promise<void> {
   const target = bundleTarget(request, args, self);
   const { directory } = target;
-  const configured = (await openBuildout(request)).section("buildout");
+  const configured = (await openBuildout(
+    request,
+    throughBundledExtends(join(directory, DEFAULT_EXTENDS_CACHE)),
+  )).section("buildout");
   // Without it .installed.cfg names the parts by this directory's absolute
   // paths: the unpacked copy would rebuild them after uninstalling these.
   if (args.withParts && !configured.getBool("relative-paths")) {
@@ -178,18 +188,18 @@ export async function bundle(
     });
     requireCaptured(buildout, installedDb, caches, directory, args);
     const exclusions = bundleExclusions(main, installedDb, target, args);
-    outsideFiles(
-      await loadBuildoutConfig(built),
-      main,
-      directory,
-      request.userDefaults ? userDefaultsPath(request.env) : undefined,
-      Object.values(caches),
-    );
+    const data = await loadBuildoutConfig(built);
+    const userDefaults = request.userDefaults
+      ? userDefaultsPath(request.env)
+      : undefined;
+    outsideFiles(data, main, directory, userDefaults, Object.values(caches));
+    if (userDefaults) {
+      requireOwnValues(buildout, data, userDefaults, args);
+    }
     const stats = countBundled(directory, exclusions, caches);
     const binTarget = join(
       basename(directory),
-      relative(directory, main.require("bin-directory")),
-      "buildout",
+      relative(directory, bundledExecutable(main, directory)),
     );
     const exeSize = statSync(self.path).size;
     await writeBundle(target, caches, exclusions, self, binTarget, exeSize);
@@ -211,6 +221,26 @@ export async function bundle(
   } finally {
     unlock();
   }
+}
+
+/**
+ * The sources of the configuration's first reading, which finds the caches
+ * to fill: a URL it extends is read through the extends cache `bundled`, the
+ * one the bundle fills, when the configuration names none and that cache
+ * exists. Offline (an unpacked bundle bundled again with -o), the URLs are
+ * only there.
+ */
+function throughBundledExtends(bundled: string): ConfigSource {
+  return {
+    ...realSource,
+    readUrl(url, download) {
+      if (download.get("extends-cache") || !isDirectory(bundled)) {
+        return realSource.readUrl(url, download);
+      }
+      const options = new Map(download).set("extends-cache", bundled);
+      return realSource.readUrl(url, options);
+    },
+  };
 }
 
 /**
@@ -241,8 +271,13 @@ function bundleTarget(
   const directory = dirname(configFile);
   refuseBackslash(directory);
   if (basename(configFile) === OFFLINE_CFG) {
+    const extended = bundledConfig(configFile);
     throw new UserError(
-      `bundle writes its own ${OFFLINE_CFG}: bundle another configuration`,
+      `bundle writes its own ${OFFLINE_CFG}: bundle ` +
+        (extended
+          ? `${clipped(extended)}, which this one extends (\`buildout -c ` +
+            `${clipped(extended)} -o bundle\` where there is no network)`
+          : "another configuration"),
     );
   }
   refuseOwnOfflineConfig(join(directory, OFFLINE_CFG));
@@ -336,6 +371,70 @@ function requireCaptured(
 }
 
 /**
+ * `[buildout]` options that are the settings of the host running: the
+ * target reads its own user defaults for them, or needs them not (where to
+ * download from; the caches the bundle replaces).
+ */
+const HOST_SETTINGS = new Set([
+  ...defaultBuildoutOptions("").keys(),
+  ...ZC_BUILDOUT_ONLY_OPTIONS,
+  "download-cache",
+  "extends-cache",
+  "index",
+  "shared-part-list",
+  "show-picked-versions",
+  "update-versions-file",
+  "verbosity",
+]);
+
+/**
+ * Checks that the build used nothing from the user defaults, which the
+ * archive does not carry (they may hold credentials): the offline build
+ * would miss a section or value defined there, or pick other versions.
+ * The host's own settings (`index`, `eggs-directory`, ...) are left out.
+ *
+ * @throws {UserError} naming the values and the file, unless
+ *   --ignore-uncached (then a warning).
+ */
+function requireOwnValues(
+  buildout: Buildout,
+  data: ConfigData,
+  userDefaults: string,
+  args: BundleArgs,
+): void {
+  const used: string[] = [];
+  // Pins are all read, but only those of the distributions used matter.
+  const versions = buildout.section("buildout").get("versions") ?? "versions";
+  const got = new Set(distributionsOf(buildout)?.got().map((d) => d.key));
+  for (const options of buildout.initializedSections()) {
+    const section = data.get(options.name);
+    const unused = new Set(options.unused());
+    for (const option of options.keys()) {
+      const notes = section?.get(option)?.notes ?? [];
+      if (
+        unused.has(option) ||
+        options.name === "buildout" && HOST_SETTINGS.has(option) ||
+        options.name === versions && !got.has(projectKey(option)) ||
+        !notes.some((note) => note.source === userDefaults)
+      ) continue;
+      used.push(`[${clipped(options.name)}] ${clipped(option)}`);
+    }
+  }
+  if (!used.length) return;
+  const list = used.map((value) => `\n  ${value}`).join("");
+  if (args.ignoreUncached) {
+    logger.warn(`From the user defaults, bundled without them:${list}`);
+    return;
+  }
+  throw new UserError(
+    `bundle does not carry the user defaults ${clipped(userDefaults)}, ` +
+      `and the build used these values from them, which the offline build ` +
+      `would miss:${list}\nSet them in the buildout's own configuration ` +
+      "and bundle again. Use --ignore-uncached to bundle anyway.",
+  );
+}
+
+/**
  * What stays out of the archive: the archives being and once written,
  * bin/buildout (this executable goes there), this run's lock, the bundle's
  * own offline.cfg; without --with-parts also what the parts built, which
@@ -356,7 +455,7 @@ function bundleExclusions(
     output,
     defaultOutput,
     hiddenTemp(output),
-    join(bin, "buildout"),
+    bundledExecutable(main, directory),
   ]);
   const emptied = new Set([
     main.require("eggs-directory"),
@@ -372,15 +471,34 @@ function bundleExclusions(
       excluded.add(installed);
       // What the parts created, wherever it is: the target builds it again.
       for (const part of installedDb.parts) {
-        const paths = installedDb.get(part)?.get(INSTALLED) ?? "";
+        const record = installedDb.get(part);
+        const paths = record?.get(INSTALLED) ?? "";
         for (const path of paths.split("\n")) {
           if (path) excluded.add(resolve(directory, path));
+        }
+        // A shared build records nothing, but one inside (zc.recipe.cmmi's
+        // under the download cache) was made for this directory's paths.
+        const location = record?.get("location");
+        if (!paths && record?.get("shared") && location) {
+          excluded.add(resolve(directory, location));
         }
       }
     }
   }
   excluded.add(join(directory, OFFLINE_CFG));
   return { excluded, emptied };
+}
+
+/**
+ * Where in the directory the archive puts this executable: `buildout` in
+ * the bin directory, or in `bin` when that is outside, since the archive
+ * holds nothing beyond its top directory (and the target runs
+ * `bin/buildout -c offline.cfg` there).
+ */
+function bundledExecutable(main: Options, directory: string): string {
+  const bin = main.require("bin-directory");
+  const inside = bin === directory || bin.startsWith(directory + sep);
+  return join(inside ? bin : join(directory, "bin"), "buildout");
 }
 
 /** Whether the file or directory at `path` is packed. */
@@ -608,6 +726,21 @@ const OFFLINE_CFG_HEADER =
   "# Written by buildout bundle: build from the bundled caches only.";
 
 /**
+ * The configuration an earlier bundle's offline.cfg at `path` extends;
+ * undefined for any other file.
+ */
+function bundledConfig(path: string): string | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync(path, "utf8").split("\n");
+  } catch {
+    return undefined;
+  }
+  if (lines[0] !== OFFLINE_CFG_HEADER) return undefined;
+  return lines.find((line) => line.startsWith("extends = "))?.slice(10);
+}
+
+/**
  * Refuses a file of the name the bundle gives its own offline.cfg, unless an
  * earlier bundle wrote it: the archive would silently hold the bundle's file
  * in its place (a workflow's hand-written offline.cfg, other parts).
@@ -617,13 +750,8 @@ const OFFLINE_CFG_HEADER =
 function refuseOwnOfflineConfig(path: string): void {
   const stat = lstatSync(path, { throwIfNoEntry: false });
   if (!stat) return;
-  if (stat.isFile()) {
-    let head = "";
-    try {
-      head = readFileSync(path, "utf8").split("\n", 1)[0];
-    } catch { /* unreadable: refused below like any other file */ }
-    if (head === OFFLINE_CFG_HEADER) return;
-  }
+  // Unreadable, it is refused like any other file.
+  if (stat.isFile() && bundledConfig(path) !== undefined) return;
   throw new UserError(
     `${clipped(path)} exists, and bundle puts its own ${OFFLINE_CFG} ` +
       `in the archive instead: rename it to bundle it`,
@@ -657,7 +785,7 @@ function offlineConfig(
  * inside it: the bundle could not carry them.
  */
 function outsideFiles(
-  data: Awaited<ReturnType<typeof loadBuildoutConfig>>,
+  data: ConfigData,
   main: { get(option: string): string | undefined },
   directory: string,
   userDefaults: string | undefined,

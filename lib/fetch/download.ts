@@ -124,7 +124,8 @@ export const silentLogger: RecipeLogger = {
 
 /**
  * Every remote URL served from or stored in a download cache during this
- * run: `bundle` checks that the parts' URLs are all here.
+ * run, and the alternate URLs of those: `bundle` checks that the parts'
+ * URLs are all here.
  */
 export const cachedUrls: Set<string> = new Set();
 
@@ -197,6 +198,10 @@ export class Download {
         request.alternateUrl,
       );
       if (localPath(url) === undefined) cachedUrls.add(url);
+      // Its copy is cached under url's name, where an offline run looks.
+      if (request.alternateUrl !== undefined) {
+        cachedUrls.add(request.alternateUrl);
+      }
       return result;
     }
     return await this.fetch(

@@ -28,6 +28,7 @@ import {
   untilWhileRunning,
 } from "./harness.ts";
 import { recipeDist, writeDist } from "./dist_archives.ts";
+import { pack, writePackage } from "./recipe_fixtures.ts";
 
 /** A server for `payload.txt`, closed at scope exit. */
 async function payloadServer(
@@ -1269,4 +1270,228 @@ shared = true
       "buildout's [buildout] to build them in parts\n",
   );
   assert.ok(!existsSync(out));
+});
+
+Deno.test("bundle of a part whose url failed and alternate-url served packs it, and the bundle builds it offline", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\nparts = x\n\n[x]\nrecipe = slapos.recipe.build:download\n" +
+      `url = ${server.url}gone.txt\nalternate-url = ${server.url}payload.txt\n` +
+      `md5sum = ${md5(PAYLOAD)}\n`,
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.match(bundled.stdout, /trying the alternate URL/);
+
+  await server.close();
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.equal(
+    readFileSync(join(unpacked, "parts", "x", "x"), "utf8"),
+    PAYLOAD,
+  );
+});
+
+Deno.test("bundle names the values the build took from user defaults, which the archive does not carry", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  await writeDist(
+    join(sample.testDir, "server", "spam-1.tgz"),
+    recipeDist("spam", "1", ""),
+  );
+  sample.mkdir(sample.home, ".buildout");
+  sample.write(
+    sample.home,
+    ".buildout/default.cfg",
+    `[buildout]\nfind-links = ${server.url}\n\n[site]\nmirror = ${server.url}\n` +
+      "\n[versions]\nspam = 1\nunused = 2\n",
+  );
+  const dir = sample.tmpdir("project");
+  const parts = "[buildout]\nparts = payload spam\n[spam]\nrecipe = spam\n" +
+    "[payload]\nrecipe = download\nurl = ${site:mirror}payload.txt\n" +
+    "download-only = true\n";
+  sample.write(dir, "buildout.cfg", parts);
+  const out = join(sample.testDir, "project.tar.gz");
+  const refused = await sample.run(["bundle", "-o", out], { cwd: dir });
+  assert.equal(refused.code, 1, refused.output);
+  // find-links is the host's own setting, and a pin of a distribution the
+  // build does not use changes nothing: only what the build used is named.
+  assert.equal(
+    refused.stderr,
+    "Error: bundle does not carry the user defaults " +
+      "/home/.buildout/default.cfg, and the build used these values from " +
+      "them, which the offline build would miss:\n  [versions] spam\n" +
+      "  [site] mirror\nSet them in the buildout's own configuration and " +
+      "bundle again. Use --ignore-uncached to bundle anyway.\n",
+  );
+  assert.ok(!existsSync(out));
+
+  sample.write(
+    dir,
+    "buildout.cfg",
+    `${parts}[site]\nmirror = ${server.url}\n[versions]\nspam = 1\n`,
+  );
+  const bundled = await sample.run(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  await server.close();
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.tmpdir("other-home") } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.match(offline.stdout, /^Installing payload\.$/m);
+});
+
+Deno.test("an unpacked bundle bundled again with -o reads the URLs its configuration extends from the bundled extends cache", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  await server.close();
+
+  // A staging host without network bundles what it received.
+  const staging = sample.tmpdir("staging");
+  execFileSync("tar", ["xzf", out, "-C", staging]);
+  const again = join(sample.testDir, "again.tar.gz");
+  const rebundled = await exec(
+    join(staging, "project", "bin", "buildout"),
+    ["-o", "bundle", "-o", again],
+    { cwd: join(staging, "project"), env: { HOME: sample.home } },
+  );
+  assert.equal(rebundled.code, 0, rebundled.output);
+
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", again, "-C", target]);
+  const unpacked = join(target, "project");
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.equal(
+    readFileSync(join(unpacked, "parts", "hello"), "utf8"),
+    "Hello\nworld\ndownloaded\n",
+  );
+  // From the extends cache: remote.cfg sets it.
+  assert.equal(statSync(join(unpacked, "etc", "motd")).mode & 0o777, 0o640);
+});
+
+Deno.test("bundle -c offline.cfg in an unpacked bundle names the configuration to bundle: the one offline.cfg extends", async () => {
+  using sample = await sampleBuildout();
+  sample.write("production.cfg", "[buildout]\nparts =\n");
+  const out = join(sample.testDir, "sample.tar.gz");
+  const bundled = await sample.run([
+    "-c",
+    "production.cfg",
+    "bundle",
+    "-o",
+    out,
+  ]);
+  assert.equal(bundled.code, 0, bundled.output);
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "sample-buildout");
+  const refused = await sample.run(["-c", "offline.cfg", "bundle"], {
+    cwd: unpacked,
+  });
+  assert.equal(refused.code, 1, refused.output);
+  assert.equal(
+    refused.stderr,
+    "Error: bundle writes its own offline.cfg: bundle production.cfg, which " +
+      "this one extends (`buildout -c production.cfg -o bundle` where there " +
+      "is no network)\n",
+  );
+  const hint = refused.stderr.match(/`buildout ([^`]*)`/)!;
+  const again = await sample.run(hint[1].split(" "), { cwd: unpacked });
+  assert.equal(again.code, 0, again.output);
+});
+
+Deno.test("bundle of a buildout whose bin-directory is outside it puts the executable in its bin, never beyond its top directory", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  const outside = join(sample.testDir, "outbin");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    `[buildout]\nparts =\nbin-directory = ${outside}\n`,
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.run(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.match(bundled.stdout, /^ {2}project\/bin\/buildout \(/m);
+  const listing = execFileSync("tar", ["tzf", out], { encoding: "utf8" })
+    .split("\n").filter(Boolean);
+  assert.deepEqual(
+    listing.filter((entry) => !entry.startsWith("project/")),
+    [],
+  );
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+});
+
+Deno.test("bundle leaves out a shared zc.recipe.cmmi build in its download cache, which the target builds for its own paths", async () => {
+  using sample = await sampleBuildout();
+  const sources = sample.tmpdir("sources");
+  writePackage(sources, { top: "hello-1.0", program: "hello" });
+  pack(sources, ["hello-1.0"], join(sources, "hello-1.0.tar.gz"));
+  const server = await startServer(sources);
+  const dir = sample.tmpdir("project");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\nparts = hello\n\n[hello]\nrecipe = zc.recipe.cmmi\n" +
+      `url = ${server.url}hello-1.0.tar.gz\nshared = true\n`,
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.run(["bundle", "-o", out], { cwd: dir })
+    .finally(() => server.close());
+  assert.equal(bundled.code, 0, bundled.output);
+  const build = bundled.stdout.match(
+    /^configuring hello --prefix=\/project\/(downloads\/cmmi\/build\/[0-9a-f]{40})$/m,
+  )?.[1];
+  assert.ok(build, bundled.stdout);
+  const listing = execFileSync("tar", ["tzf", out], { encoding: "utf8" });
+  assert.match(listing, /^project\/downloads\/cmmi\/[0-9a-f]{32}$/m);
+  assert.doesNotMatch(listing, new RegExp(`^project/${build}/.`, "m"));
+
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.equal(
+    sample.normalize(offline.stdout).match(/^configuring hello (.*)$/m)?.[1],
+    `--prefix=/target/project/${build}`,
+  );
 });
