@@ -455,23 +455,35 @@ async function runCommand(
   const { bootstrap, writeInitialConfig } = await import(
     "./commands/bootstrap.ts"
   );
+  const local = !URL_SCHEME.test(line.configFile);
   if (line.command === "init") {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(line.configFile)) {
+    if (!local) {
       throw new UserError(
         `init needs a local file, not ${clipped(line.configFile)}`,
       );
     }
     writeInitialConfig(resolve(request.cwd, line.configFile));
   }
-  const buildout = await openBuildout(request);
-  if (line.command === "install") {
-    const { runInstall } = await import("./install/runner.ts");
-    await runInstall(buildout, line.args);
-    return;
+  try {
+    const buildout = await openBuildout(request);
+    if (line.command === "install") {
+      const { runInstall } = await import("./install/runner.ts");
+      await runInstall(buildout, line.args);
+      return;
+    }
+    // What is left of COMMANDS: bootstrap and init.
+    bootstrap(buildout, self);
+  } catch (error) {
+    if (local) {
+      const { noteOfflineConfig } = await import("./commands/offline_cfg.ts");
+      noteOfflineConfig(error, resolve(request.cwd, line.configFile));
+    }
+    throw error;
   }
-  // What is left of COMMANDS: bootstrap and init.
-  bootstrap(buildout, self);
 }
+
+/** A configuration named by URL (`-c https://...`), not a local file. */
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /**
  * The most `While:` lines printed; a deeper context (a chain of thousands

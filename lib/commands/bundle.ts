@@ -10,7 +10,6 @@ import {
   createWriteStream,
   lstatSync,
   readdirSync,
-  readFileSync,
   realpathSync,
   renameSync,
   type Stats,
@@ -44,6 +43,11 @@ import {
   userDefaultsPath,
 } from "../open_buildout.ts";
 import type { SelfCommand } from "./bootstrap.ts";
+import {
+  bundledConfig,
+  OFFLINE_CFG,
+  OFFLINE_CFG_HEADER,
+} from "./offline_cfg.ts";
 import type { Buildout, Options } from "../buildout.ts";
 import { type Distributions, distributionsOf } from "../dists/distributions.ts";
 import { isUrl as isLinkUrl, localArchives } from "../dists/finder.ts";
@@ -107,8 +111,6 @@ export function parseBundleArgs(args: string[]): BundleArgs {
   return result;
 }
 
-/** Name of the configuration the bundle adds for the offline host. */
-const OFFLINE_CFG = "offline.cfg";
 // Version-control data is no use on the target and can be large.
 const SKIPPED_NAMES = new Set([".git", ".hg", ".svn", ".bzr"]);
 
@@ -719,25 +721,6 @@ function cacheInside(
     );
   }
   return join(directory, fallback);
-}
-
-/** First line of the offline.cfg a bundle writes, which a rebundle replaces. */
-const OFFLINE_CFG_HEADER =
-  "# Written by buildout bundle: build from the bundled caches only.";
-
-/**
- * The configuration an earlier bundle's offline.cfg at `path` extends;
- * undefined for any other file.
- */
-function bundledConfig(path: string): string | undefined {
-  let lines: string[];
-  try {
-    lines = readFileSync(path, "utf8").split("\n");
-  } catch {
-    return undefined;
-  }
-  if (lines[0] !== OFFLINE_CFG_HEADER) return undefined;
-  return lines.find((line) => line.startsWith("extends = "))?.slice(10);
 }
 
 /**

@@ -52,6 +52,19 @@ export class OfflineError extends UserError {
 }
 
 /**
+ * A configuration file named by URL could not be downloaded, for another
+ * reason than its absence: `Error downloading extends for URL URL: reason`.
+ */
+export class ExtendsDownloadError extends UserError {
+  constructor(readonly url: string, reason: string) {
+    super(
+      oneLine(`Error downloading extends for URL ${clipped(url)}: ${reason}`),
+    );
+    this.name = "ExtendsDownloadError";
+  }
+}
+
+/**
  * What to do about a damaged copy in a download or extends cache: the
  * cache keeps it (the user decides), and every run would use it again.
  */

@@ -14,6 +14,7 @@ import { Download, type OptionSource, silentLogger } from "./download.ts";
 import {
   BodyTooLarge,
   DownloadError,
+  ExtendsDownloadError,
   OfflineError,
   REFETCH_REMEDY,
 } from "./errors.ts";
@@ -69,14 +70,12 @@ export async function fetchText(
     // Offline, a URL not cached is missing as far as this run can tell.
     if (err instanceof OfflineError) throw new UrlNotFound(url, err.message);
     if (err instanceof DownloadError) {
-      const message = oneLine(
-        `Error downloading extends for URL ${clipped(url)}: ${err.reason}`,
-      );
+      const failed = new ExtendsDownloadError(url, err.reason);
       // A file: URL's only download error is a missing file.
       if (
         err.status === 404 || err.status === 410 || /^file:/i.test(url)
-      ) throw new UrlNotFound(url, message);
-      throw new UserError(message);
+      ) throw new UrlNotFound(url, failed.message);
+      throw failed;
     }
     throw err;
   }

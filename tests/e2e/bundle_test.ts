@@ -1495,3 +1495,45 @@ Deno.test("bundle leaves out a shared zc.recipe.cmmi build in its download cache
     `--prefix=/target/project/${build}`,
   );
 });
+
+Deno.test("an unpacked bundle built without its offline.cfg fails on the first download, saying to build with -c offline.cfg", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  writeProject(sample, dir, server.url);
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  await server.close();
+
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  const note = " (this buildout was unpacked from a bundle: build it from " +
+    "the bundled caches with `bin/buildout -c offline.cfg`)";
+  for (const args of [["-o"], []]) {
+    const plain = await exec(join(unpacked, "bin", "buildout"), args, {
+      cwd: unpacked,
+      env: { HOME: sample.home },
+    });
+    assert.equal(plain.code, 1, plain.output);
+    const last = plain.stderr.trimEnd().split("\n").pop()!;
+    assert.ok(last.includes(`${server.url}remote.cfg`), last);
+    assert.ok(last.endsWith(note), last);
+  }
+  const hinted = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(hinted.code, 0, hinted.output);
+
+  // The build host's own failure says nothing of a bundle.
+  const own = await sample.system(["-o"], { cwd: dir });
+  assert.equal(own.code, 1, own.output);
+  assert.match(
+    own.stderr,
+    /^Error: Couldn't download '.*remote\.cfg' in offline mode\.$/m,
+  );
+  assert.doesNotMatch(own.stderr, /bundle/);
+});
