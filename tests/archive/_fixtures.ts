@@ -184,8 +184,9 @@ export function zip(
   const cd = Buffer.concat(central);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(members.length, 8);
-  end.writeUInt16LE(members.length, 10);
+  // no zip64: the count modulo 65,536, as tools without zip64 state it
+  end.writeUInt16LE(members.length % 0x10000, 8);
+  end.writeUInt16LE(members.length % 0x10000, 10);
   end.writeUInt32LE(cd.length, 12);
   end.writeUInt32LE(offset - prefix.length, 16);
   return Buffer.concat([...local, cd, end]);

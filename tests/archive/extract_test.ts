@@ -265,6 +265,34 @@ Deno.test("pax long names, ./ prefixes and a zip with a prefix", async () => {
   );
 });
 
+Deno.test("a zip of more than 65,535 members without zip64, its count stated modulo 65,536, unpacks whole, as zipfile and unzip read it", async () => {
+  using tmp = tempDir();
+  // all but the last two are excluded: writing 65,536 files takes long
+  const members: ZipMember[] = [];
+  for (let i = 0; i < 0x10000; i++) {
+    members.push({ name: `skip/f${i}`, method: 0 });
+  }
+  members.push({ name: "keep/a", data: "a" }, { name: "keep/b", data: "b" });
+  const wrapped = Buffer.from(zip(members));
+  const end = wrapped.length - 22;
+  assert.equal(wrapped.readUInt16LE(end + 10), 2);
+  const file = archiveFile(tmp.path, "many.zip", wrapped);
+  const out = join(tmp.path, "out");
+  await extract(file, out, { excludes: ["skip/*"] });
+  assert.deepEqual(
+    listing(out),
+    lessUmask(["d 777 keep", '- 666 keep/a "a"', '- 666 keep/b "b"']),
+  );
+  // a count that is not the records' is still a corrupt directory
+  wrapped.writeUInt16LE(3, end + 8);
+  wrapped.writeUInt16LE(3, end + 10);
+  writeFileSync(file, wrapped);
+  await rejects(
+    () => extract(file, join(tmp.path, "bad"), { excludes: ["skip/*"] }),
+    /: corrupt zip \(bad central directory\)$/,
+  );
+});
+
 Deno.test("strip: true needs a single top-level directory", async () => {
   using tmp = tempDir();
   const two = archiveFile(
