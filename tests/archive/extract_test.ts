@@ -33,6 +33,7 @@ import {
   compress,
   lessUmask,
   listing,
+  sparseMembers,
   tar,
   type TarMember,
   tempDir,
@@ -291,6 +292,78 @@ Deno.test("a zip of more than 65,535 members without zip64, its count stated mod
     () => extract(file, join(tmp.path, "bad"), { excludes: ["skip/*"] }),
     /: corrupt zip \(bad central directory\)$/,
   );
+});
+
+Deno.test("sparse files unpack whole with their holes, in each GNU sparse format, as GNU tar and tarfile unpack them", async () => {
+  using tmp = tempDir();
+  const { members, content } = sparseMembers();
+  const names = ["sparse-0.0", "sparse-0.1", "sparse-1.0", "sparse-gnu"];
+  for (const format of ["tar", "bzip2"] as const) {
+    const data = format === "tar"
+      ? tar(members)
+      : compress(tar(members), format);
+    const out = join(tmp.path, `out-${format}`);
+    await extract(archiveFile(tmp.path, format, data), out);
+    assert.deepEqual(readdirSync(out).sort(), names);
+    for (const name of names) {
+      const path = join(out, name);
+      assert.ok(readFileSync(path).equals(content), `${format}: ${name}`);
+      // 8 MiB of which 26 KiB hold data
+      assert.ok(statSync(path).blocks * 512 < content.length / 4, path);
+    }
+  }
+});
+
+Deno.test("a sparse map the stored data does not fill, or overfills, is corruption", async () => {
+  using tmp = tempDir();
+  const runs: Array<[number, number]> = [[0, 512], [4096, 100]];
+  const cases: Array<[string, TarMember]> = [
+    ["short.tar", {
+      name: "s",
+      type: "sparse",
+      data: "x".repeat(512),
+      sparse: { runs, size: 8192 },
+    }],
+    ["long.tar", {
+      name: "s",
+      type: "sparse",
+      data: "x".repeat(700),
+      sparse: { runs, size: 8192 },
+    }],
+    ["beyond.tar", {
+      name: "s",
+      type: "sparse",
+      data: "x".repeat(612),
+      sparse: { runs, size: 4100 },
+    }],
+    ["unordered.tar", {
+      name: "s",
+      data: "x".repeat(612),
+      pax: {
+        "GNU.sparse.size": "8192",
+        "GNU.sparse.map": "4096,512,0,100",
+      },
+    }],
+  ];
+  for (const [name, member] of cases) {
+    await assert.rejects(
+      () =>
+        extract(
+          archiveFile(tmp.path, name, tar([member])),
+          join(tmp.path, "o"),
+        ),
+      (err: unknown) => {
+        assert.ok(err instanceof DamagedArchive, String(err));
+        assert.match(
+          err.message,
+          /: member 's' is corrupt \(its sparse map does not match its data\)$/,
+        );
+        return true;
+      },
+      name,
+    );
+  }
+  onlyEntries(tmp.path, cases.map(([name]) => name));
 });
 
 Deno.test("strip: true needs a single top-level directory", async () => {
@@ -908,13 +981,26 @@ Deno.test("a file may not replace a directory, nor sit where a directory is need
   onlyEntries(tmp.path, ["replace.tar", "through.tar"]);
 });
 
-Deno.test("unsupported members are refused: sparse tar files, encrypted or bzip2 zip members", async () => {
+Deno.test("unsupported members are refused: sparse tar files of an unknown format, encrypted or bzip2 zip members", async () => {
   using tmp = tempDir();
   const cases: Array<[string, Uint8Array, RegExp]> = [
     [
       "sparse.tar",
-      tar([{ name: "s", type: "sparse", data: "x" }]),
-      /member 's' has unsupported tar member type 'S'/,
+      tar([{
+        name: "GNUSparseFile.0/s",
+        data: "x",
+        pax: {
+          "GNU.sparse.major": "2",
+          "GNU.sparse.minor": "0",
+          "GNU.sparse.name": "s",
+        },
+      }]),
+      /member 's' is a sparse file of an unsupported format \(2\.0\)$/,
+    ],
+    [
+      "multivolume.tar",
+      tar([{ name: "m", type: "continued", data: "x" }]),
+      /member 'm' has unsupported tar member type 'M'/,
     ],
     [
       "enc.zip",

@@ -33,6 +33,8 @@ export interface Entry {
  */
 export interface FileBody {
   write(chunk: Uint8Array): void;
+  /** The next `length` bytes are zeros, left as a hole (a sparse file's). */
+  hole(length: number): void;
   end(): void;
 }
 
@@ -73,6 +75,9 @@ class FileOut implements FileBody {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
   private fd?: number;
+  /** Where the next byte goes: past the holes, too. */
+  private position = 0;
+  private holes = false;
 
   constructor(
     private readonly streaming: Set<FileOut>,
@@ -100,7 +105,9 @@ class FileOut implements FileBody {
     }
     for (const chunk of this.chunks) {
       for (let at = 0; at < chunk.length;) {
-        at += fs.writeSync(fd, chunk, at, chunk.length - at);
+        const n = fs.writeSync(fd, chunk, at, chunk.length - at, this.position);
+        at += n;
+        this.position += n;
       }
     }
     this.chunks = [];
@@ -108,9 +115,17 @@ class FileOut implements FileBody {
     return fd;
   }
 
+  hole(length: number): void {
+    this.flush();
+    this.position += length;
+    this.holes = true;
+  }
+
   end(): void {
     try {
       const fd = this.flush();
+      // a hole at the end has no byte written after it to extend the file
+      if (this.holes) fs.ftruncateSync(fd, this.position);
       if (this.mtime) fs.futimesSync(fd, this.mtime, this.mtime);
     } finally {
       this.close();
