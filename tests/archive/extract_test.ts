@@ -741,15 +741,23 @@ const HOSTILE: Array<[string, () => Uint8Array, RegExp]> = [
     /member 'passwd' is a hard link to '\/etc\/passwd', outside the destination/,
   ],
   [
-    "hard link through a symlink",
+    "hard link to a symlink whose target leaves the destination from the link's place",
     () =>
       tar([
-        { name: "d", type: "dir" },
-        { name: "d/f", data: "f" },
-        { name: "s", type: "symlink", linkname: "d" },
-        { name: "h", type: "hardlink", linkname: "s" },
+        { name: "f", data: "f" },
+        { name: "a/s", type: "symlink", linkname: "../f" },
+        { name: "h", type: "hardlink", linkname: "a/s" },
       ]),
-    /member 'h' is a hard link to 's', which is not a file extracted before it/,
+    /member 'h' is a symlink pointing outside the destination \('\.\.\/f'\)$/,
+  ],
+  [
+    "hard link to a member not extracted before it",
+    () =>
+      tar([
+        { name: "h", type: "hardlink", linkname: "f" },
+        { name: "f", data: "f" },
+      ]),
+    /member 'h' is a hard link to 'f', which is not a file or symlink extracted before it$/,
   ],
 ];
 
@@ -784,6 +792,35 @@ Deno.test("a symlink leaving a stripped top-level directory is refused", async (
     /member 'pkg\/up' is a symlink pointing outside the destination/,
   );
   assert.ok(!existsSync(join(tmp.path, "stripped")));
+});
+
+Deno.test("a hard link to a symlink is that symlink again, as GNU tar and tarfile extract it", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([
+      { name: "p/d", type: "dir" },
+      { name: "p/d/f", data: "f" },
+      { name: "p/s", type: "symlink", linkname: "d" },
+      { name: "p/h", type: "hardlink", linkname: "p/s" },
+      { name: "p/d/up", type: "symlink", linkname: "../s" },
+      { name: "p/d/h", type: "hardlink", linkname: "p/d/up" },
+    ]),
+  );
+  const dest = join(tmp.path, "out");
+  await extract(file, dest, { stripTopLevelDir: true });
+  assert.deepEqual(
+    listing(dest),
+    lessUmask([
+      "d 777 d",
+      '- 644 d/f "f"',
+      "l d/h -> ../s",
+      "l d/up -> ../s",
+      "l h -> d",
+      "l s -> d",
+    ]),
+  );
 });
 
 Deno.test("symlinks inside are followed, through the archive's own links", async () => {

@@ -256,6 +256,11 @@ export class Tree implements MemberSink {
       }
       case "hardlink": {
         const target = this.hardlinkTarget(entry);
+        if (typeof target !== "string") {
+          // GNU tar links to the symlink itself: the same target, which
+          // is checked again from where this link lands
+          return this.add({ ...entry, type: "symlink", linkname: target.to });
+        }
         // a link to itself (some tars write those) is already there
         if (target !== path) replacing(path, () => fs.linkSync(target, path));
         return undefined;
@@ -453,8 +458,11 @@ export class Tree implements MemberSink {
     return stack.join("/");
   }
 
-  /** The path of the file a hard link member links to. */
-  private hardlinkTarget(entry: Entry): string {
+  /**
+   * The path of the file a hard link member links to, or the target of
+   * the symlink it links to.
+   */
+  private hardlinkTarget(entry: Entry): string | { to: string } {
     const target = entry.linkname ?? "";
     const parts = target.split("/").filter((p) => p !== "" && p !== ".");
     if (target.startsWith("/") || parts.includes("..")) {
@@ -468,9 +476,10 @@ export class Tree implements MemberSink {
       const parent = this.walk([], parts.slice(0, -1), 0, entry.name);
       if (parent !== "escapes" && parent !== "through-file") {
         const leaf = parts[parts.length - 1];
-        const path = `${this.root}/${
-          parent === "" ? leaf : `${parent}/${leaf}`
-        }`;
+        const key = parent === "" ? leaf : `${parent}/${leaf}`;
+        const node = this.nodes.get(key);
+        if (node?.kind === "symlink") return { to: node.target };
+        const path = `${this.root}/${key}`;
         if (fs.lstatSync(path, { throwIfNoEntry: false })?.isFile()) {
           return path;
         }
@@ -478,7 +487,7 @@ export class Tree implements MemberSink {
     }
     throw new ArchiveError(
       this.archive,
-      `is a hard link to '${target}', which is not a file extracted before it`,
+      `is a hard link to '${target}', which is not a file or symlink extracted before it`,
       entry.name,
     );
   }
