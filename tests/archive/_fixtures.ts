@@ -23,14 +23,30 @@ import { crc32, deflateRawSync, gzipSync } from "node:zlib";
 /** One tar member; `data` for files, `linkname` for links. */
 export interface TarMember {
   name: string;
-  type?: "file" | "dir" | "symlink" | "hardlink" | "fifo" | "sparse";
+  type?:
+    | "file"
+    | "dir"
+    | "symlink"
+    | "hardlink"
+    | "fifo"
+    | "sparse"
+    | "continued";
   data?: Uint8Array | string;
   mode?: number;
   /** Seconds since the epoch. */
   mtime?: number;
   linkname?: string;
-  /** pax records written before the member (`path` is added for long names). */
-  pax?: Record<string, string>;
+  /**
+   * pax records written before the member (`path` is added for long
+   * names); as pairs when a key repeats.
+   */
+  pax?: Record<string, string> | Array<[string, string]>;
+  /**
+   * A `sparse` member's map, in an old GNU header and its extension
+   * blocks: where each run of `data` goes (`[offset, length]`), and the
+   * file's size. Without it the header holds an empty map.
+   */
+  sparse?: { runs: Array<[number, number]>; size: number };
 }
 
 const TYPE_FLAGS = {
@@ -40,6 +56,7 @@ const TYPE_FLAGS = {
   fifo: "6",
   dir: "5",
   sparse: "S",
+  continued: "M",
 };
 
 function bytes(data: Uint8Array | string | undefined): Uint8Array {
@@ -51,6 +68,14 @@ function octal(value: number, length: number): string {
   return value.toString(8).padStart(length - 1, "0") + "\0";
 }
 
+/** `runs` as old GNU sparse entries (offset, length) at `at` in `block`. */
+function writeRuns(block: Buffer, at: number, runs: Array<[number, number]>) {
+  runs.forEach(([offset, length], i) => {
+    block.write(octal(offset, 12), at + 24 * i);
+    block.write(octal(length, 12), at + 24 * i + 12);
+  });
+}
+
 function header(
   name: string,
   flag: string,
@@ -58,6 +83,7 @@ function header(
   mode: number,
   mtime: number,
   linkname = "",
+  sparse?: { runs: Array<[number, number]>; size: number },
 ): Uint8Array {
   const block = Buffer.alloc(512);
   block.write(name, 0, 100);
@@ -70,6 +96,13 @@ function header(
   block.write(flag, 156);
   block.write(linkname, 157, 100);
   block.write("ustar\x0000", 257);
+  if (sparse) {
+    // the old GNU format, the only one with type 'S'
+    block.write("ustar  \0", 257);
+    writeRuns(block, 386, sparse.runs.slice(0, 4));
+    block[482] = sparse.runs.length > 4 ? 1 : 0;
+    block.write(octal(sparse.size, 12), 483);
+  }
   let sum = 0;
   for (const b of block) sum += b;
   block.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
@@ -94,13 +127,15 @@ export function tar(members: TarMember[]): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const m of members) {
     const type = m.type ?? "file";
-    const data = type === "file" || type === "sparse"
+    const data = type === "file" || type === "sparse" || type === "continued"
       ? bytes(m.data)
       : new Uint8Array(0);
     const mode = m.mode ?? (type === "dir" ? 0o755 : 0o644);
     const mtime = m.mtime ?? 1_600_000_000;
     let name = type === "dir" && !m.name.endsWith("/") ? m.name + "/" : m.name;
-    const records = Object.entries(m.pax ?? {});
+    const records = Array.isArray(m.pax)
+      ? [...m.pax]
+      : Object.entries(m.pax ?? {});
     if (Buffer.byteLength(name) > 100) {
       records.push(["path", name]);
       name = name.slice(0, 99);
@@ -114,13 +149,103 @@ export function tar(members: TarMember[]): Uint8Array {
         ...padded(pax),
       );
     }
+    const sparse = type === "sparse"
+      ? m.sparse ?? { runs: [], size: 0 }
+      : undefined;
     parts.push(
-      header(name, TYPE_FLAGS[type], data.length, mode, mtime, m.linkname),
+      header(
+        name,
+        TYPE_FLAGS[type],
+        data.length,
+        mode,
+        mtime,
+        m.linkname,
+        sparse,
+      ),
     );
+    // runs past the header's four, 21 to an extension block
+    const more = sparse?.runs.slice(4) ?? [];
+    for (let i = 0; i < more.length; i += 21) {
+      const block = Buffer.alloc(512);
+      writeRuns(block, 0, more.slice(i, i + 21));
+      block[504] = i + 21 < more.length ? 1 : 0;
+      parts.push(block);
+    }
     parts.push(...padded(data));
   }
   parts.push(new Uint8Array(1024));
   return Buffer.concat(parts);
+}
+
+/**
+ * One sparse file (30 runs of data, holes between them and at the end) as
+ * a member of each GNU sparse format: `sparse-gnu` (an old GNU header with
+ * extension blocks), `sparse-0.0`, `sparse-0.1` and `sparse-1.0` (pax), and
+ * the file's content.
+ */
+export function sparseMembers(): { members: TarMember[]; content: Buffer } {
+  const size = (8 << 20) + 5;
+  // whole blocks but the last run, as GNU tar writes them: its reader
+  // takes each run's data padded to a block, tarfile takes it unpadded
+  const runs: Array<[number, number]> = Array.from(
+    { length: 30 },
+    (_, i) => [i * 65_536 + i, i === 29 ? 100 : 512 * (1 + i % 3)],
+  );
+  // and an empty run at the end, which GNU tar reads as the file's size
+  runs.push([size, 0]);
+  const stored = Buffer.concat(
+    runs.map(([, length], i) => Buffer.alloc(length, 65 + i)),
+  );
+  const content = Buffer.alloc(size);
+  let at = 0;
+  for (const [offset, length] of runs) {
+    stored.copy(content, offset, at, at + length);
+    at += length;
+  }
+  const flat = runs.flat().map(String);
+  const mapText = Buffer.from([runs.length, ...flat].join("\n") + "\n");
+  const withMap = Buffer.concat([...padded(mapText), stored]);
+  const members: TarMember[] = [
+    {
+      name: "sparse-gnu",
+      type: "sparse",
+      data: stored,
+      sparse: { runs, size },
+    },
+    {
+      name: "sparse-0.0",
+      data: stored,
+      pax: [
+        ["GNU.sparse.size", String(size)],
+        ["GNU.sparse.numblocks", String(runs.length)],
+        ...runs.flatMap(([offset, length]): Array<[string, string]> => [
+          ["GNU.sparse.offset", String(offset)],
+          ["GNU.sparse.numbytes", String(length)],
+        ]),
+      ],
+    },
+    {
+      name: "GNUSparseFile.1/sparse-0.1",
+      data: stored,
+      pax: {
+        "GNU.sparse.size": String(size),
+        "GNU.sparse.numblocks": String(runs.length),
+        "GNU.sparse.name": "sparse-0.1",
+        "GNU.sparse.map": flat.join(","),
+      },
+    },
+    {
+      name: "GNUSparseFile.0/sparse-1.0",
+      data: withMap,
+      pax: {
+        "GNU.sparse.major": "1",
+        "GNU.sparse.minor": "0",
+        "GNU.sparse.name": "sparse-1.0",
+        "GNU.sparse.realsize": String(size),
+      },
+    },
+  ];
+  return { members, content };
 }
 
 /** One zip member; a symlink's target is its data. */
@@ -184,8 +309,9 @@ export function zip(
   const cd = Buffer.concat(central);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(members.length, 8);
-  end.writeUInt16LE(members.length, 10);
+  // no zip64: the count modulo 65,536, as tools without zip64 state it
+  end.writeUInt16LE(members.length % 0x10000, 8);
+  end.writeUInt16LE(members.length % 0x10000, 10);
   end.writeUInt32LE(cd.length, 12);
   end.writeUInt32LE(offset - prefix.length, 16);
   return Buffer.concat([...local, cd, end]);

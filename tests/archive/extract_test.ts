@@ -33,6 +33,7 @@ import {
   compress,
   lessUmask,
   listing,
+  sparseMembers,
   tar,
   type TarMember,
   tempDir,
@@ -263,6 +264,106 @@ Deno.test("pax long names, ./ prefixes and a zip with a prefix", async () => {
     listing(join(tmp.path, "z")),
     lessUmask(['- 644 inside.txt "in"']),
   );
+});
+
+Deno.test("a zip of more than 65,535 members without zip64, its count stated modulo 65,536, unpacks whole, as zipfile and unzip read it", async () => {
+  using tmp = tempDir();
+  // all but the last two are excluded: writing 65,536 files takes long
+  const members: ZipMember[] = [];
+  for (let i = 0; i < 0x10000; i++) {
+    members.push({ name: `skip/f${i}`, method: 0 });
+  }
+  members.push({ name: "keep/a", data: "a" }, { name: "keep/b", data: "b" });
+  const wrapped = Buffer.from(zip(members));
+  const end = wrapped.length - 22;
+  assert.equal(wrapped.readUInt16LE(end + 10), 2);
+  const file = archiveFile(tmp.path, "many.zip", wrapped);
+  const out = join(tmp.path, "out");
+  await extract(file, out, { excludes: ["skip/*"] });
+  assert.deepEqual(
+    listing(out),
+    lessUmask(["d 777 keep", '- 666 keep/a "a"', '- 666 keep/b "b"']),
+  );
+  // a count that is not the records' is still a corrupt directory
+  wrapped.writeUInt16LE(3, end + 8);
+  wrapped.writeUInt16LE(3, end + 10);
+  writeFileSync(file, wrapped);
+  await rejects(
+    () => extract(file, join(tmp.path, "bad"), { excludes: ["skip/*"] }),
+    /: corrupt zip \(bad central directory\)$/,
+  );
+});
+
+Deno.test("sparse files unpack whole with their holes, in each GNU sparse format, as GNU tar and tarfile unpack them", async () => {
+  using tmp = tempDir();
+  const { members, content } = sparseMembers();
+  const names = ["sparse-0.0", "sparse-0.1", "sparse-1.0", "sparse-gnu"];
+  for (const format of ["tar", "bzip2"] as const) {
+    const data = format === "tar"
+      ? tar(members)
+      : compress(tar(members), format);
+    const out = join(tmp.path, `out-${format}`);
+    await extract(archiveFile(tmp.path, format, data), out);
+    assert.deepEqual(readdirSync(out).sort(), names);
+    for (const name of names) {
+      const path = join(out, name);
+      assert.ok(readFileSync(path).equals(content), `${format}: ${name}`);
+      // 8 MiB of which 26 KiB hold data
+      assert.ok(statSync(path).blocks * 512 < content.length / 4, path);
+    }
+  }
+});
+
+Deno.test("a sparse map the stored data does not fill, or overfills, is corruption", async () => {
+  using tmp = tempDir();
+  const runs: Array<[number, number]> = [[0, 512], [4096, 100]];
+  const cases: Array<[string, TarMember]> = [
+    ["short.tar", {
+      name: "s",
+      type: "sparse",
+      data: "x".repeat(512),
+      sparse: { runs, size: 8192 },
+    }],
+    ["long.tar", {
+      name: "s",
+      type: "sparse",
+      data: "x".repeat(700),
+      sparse: { runs, size: 8192 },
+    }],
+    ["beyond.tar", {
+      name: "s",
+      type: "sparse",
+      data: "x".repeat(612),
+      sparse: { runs, size: 4100 },
+    }],
+    ["unordered.tar", {
+      name: "s",
+      data: "x".repeat(612),
+      pax: {
+        "GNU.sparse.size": "8192",
+        "GNU.sparse.map": "4096,512,0,100",
+      },
+    }],
+  ];
+  for (const [name, member] of cases) {
+    await assert.rejects(
+      () =>
+        extract(
+          archiveFile(tmp.path, name, tar([member])),
+          join(tmp.path, "o"),
+        ),
+      (err: unknown) => {
+        assert.ok(err instanceof DamagedArchive, String(err));
+        assert.match(
+          err.message,
+          /: member 's' is corrupt \(its sparse map does not match its data\)$/,
+        );
+        return true;
+      },
+      name,
+    );
+  }
+  onlyEntries(tmp.path, cases.map(([name]) => name));
 });
 
 Deno.test("strip: true needs a single top-level directory", async () => {
@@ -640,15 +741,23 @@ const HOSTILE: Array<[string, () => Uint8Array, RegExp]> = [
     /member 'passwd' is a hard link to '\/etc\/passwd', outside the destination/,
   ],
   [
-    "hard link through a symlink",
+    "hard link to a symlink whose target leaves the destination from the link's place",
     () =>
       tar([
-        { name: "d", type: "dir" },
-        { name: "d/f", data: "f" },
-        { name: "s", type: "symlink", linkname: "d" },
-        { name: "h", type: "hardlink", linkname: "s" },
+        { name: "f", data: "f" },
+        { name: "a/s", type: "symlink", linkname: "../f" },
+        { name: "h", type: "hardlink", linkname: "a/s" },
       ]),
-    /member 'h' is a hard link to 's', which is not a file extracted before it/,
+    /member 'h' is a symlink pointing outside the destination \('\.\.\/f'\)$/,
+  ],
+  [
+    "hard link to a member not extracted before it",
+    () =>
+      tar([
+        { name: "h", type: "hardlink", linkname: "f" },
+        { name: "f", data: "f" },
+      ]),
+    /member 'h' is a hard link to 'f', which is not a file or symlink extracted before it$/,
   ],
 ];
 
@@ -683,6 +792,35 @@ Deno.test("a symlink leaving a stripped top-level directory is refused", async (
     /member 'pkg\/up' is a symlink pointing outside the destination/,
   );
   assert.ok(!existsSync(join(tmp.path, "stripped")));
+});
+
+Deno.test("a hard link to a symlink is that symlink again, as GNU tar and tarfile extract it", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([
+      { name: "p/d", type: "dir" },
+      { name: "p/d/f", data: "f" },
+      { name: "p/s", type: "symlink", linkname: "d" },
+      { name: "p/h", type: "hardlink", linkname: "p/s" },
+      { name: "p/d/up", type: "symlink", linkname: "../s" },
+      { name: "p/d/h", type: "hardlink", linkname: "p/d/up" },
+    ]),
+  );
+  const dest = join(tmp.path, "out");
+  await extract(file, dest, { stripTopLevelDir: true });
+  assert.deepEqual(
+    listing(dest),
+    lessUmask([
+      "d 777 d",
+      '- 644 d/f "f"',
+      "l d/h -> ../s",
+      "l d/up -> ../s",
+      "l h -> d",
+      "l s -> d",
+    ]),
+  );
 });
 
 Deno.test("symlinks inside are followed, through the archive's own links", async () => {
@@ -880,13 +1018,26 @@ Deno.test("a file may not replace a directory, nor sit where a directory is need
   onlyEntries(tmp.path, ["replace.tar", "through.tar"]);
 });
 
-Deno.test("unsupported members are refused: sparse tar files, encrypted or bzip2 zip members", async () => {
+Deno.test("unsupported members are refused: sparse tar files of an unknown format, encrypted or bzip2 zip members", async () => {
   using tmp = tempDir();
   const cases: Array<[string, Uint8Array, RegExp]> = [
     [
       "sparse.tar",
-      tar([{ name: "s", type: "sparse", data: "x" }]),
-      /member 's' has unsupported tar member type 'S'/,
+      tar([{
+        name: "GNUSparseFile.0/s",
+        data: "x",
+        pax: {
+          "GNU.sparse.major": "2",
+          "GNU.sparse.minor": "0",
+          "GNU.sparse.name": "s",
+        },
+      }]),
+      /member 's' is a sparse file of an unsupported format \(2\.0\)$/,
+    ],
+    [
+      "multivolume.tar",
+      tar([{ name: "m", type: "continued", data: "x" }]),
+      /member 'm' has unsupported tar member type 'M'/,
     ],
     [
       "enc.zip",

@@ -12,7 +12,7 @@ import type {
   FileBody,
   MemberSink,
 } from "../../lib/fetch/archive/tree.ts";
-import { tar, type TarMember } from "./_fixtures.ts";
+import { sparseMembers, tar, type TarMember } from "./_fixtures.ts";
 
 const MEMBERS: TarMember[] = [
   { name: "d", type: "dir" },
@@ -38,6 +38,7 @@ function recorder(): MemberSink & { got: string[] } {
       const parts: Uint8Array[] = [];
       return {
         write: (chunk) => parts.push(chunk.slice()),
+        hole: (length) => parts.push(new Uint8Array(length)),
         end: () =>
           got.push(`${line} ${Buffer.concat(parts).toString().length}`),
       };
@@ -90,4 +91,31 @@ Deno.test("truncated, empty and non-tar data fail alike, whole or in chunks", as
   const sink = recorder();
   await readTar(chunks(body, 300), sink, "t.tar", "tar");
   assert.equal(sink.got.length, 6);
+});
+
+Deno.test("sparse members come out whole in chunks of any size, split anywhere in a map", async () => {
+  const { members, content } = sparseMembers();
+  const bytes = tar(members);
+  for (const size of [1, 100, 511, 512, 513, 4000, bytes.length]) {
+    const files = new Map<string, Uint8Array[]>();
+    const sink: MemberSink = {
+      add(entry: Entry): FileBody {
+        const parts: Uint8Array[] = [];
+        files.set(entry.name, parts);
+        return {
+          write: (chunk) => parts.push(chunk.slice()),
+          hole: (length) => parts.push(new Uint8Array(length)),
+          end: () => {},
+        };
+      },
+    };
+    await readTar(chunks(bytes, size), sink, "t.tar", "tar");
+    assert.deepEqual(
+      [...files.keys()],
+      ["sparse-gnu", "sparse-0.0", "sparse-0.1", "sparse-1.0"],
+    );
+    for (const [name, parts] of files) {
+      assert.ok(Buffer.concat(parts).equals(content), `${name}, ${size}`);
+    }
+  }
 });

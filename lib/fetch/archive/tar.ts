@@ -1,12 +1,13 @@
 /**
  * Reads a tar stream (ustar, GNU and pax, as GNU tar, bsdtar and Python's
- * tarfile write them) and hands each member to a {@link MemberSink},
- * streaming file contents without holding more than a chunk of the
- * archive. The parser is pushed chunks and works synchronously, so a tar
+ * tarfile write them, sparse files included) and hands each member to a
+ * {@link MemberSink}, streaming file contents without holding more than a
+ * chunk of the archive. The parser is pushed chunks and works synchronously, so a tar
  * held in memory is read without a single await.
  */
 import { ArchiveError, DamagedArchive } from "./errors.ts";
 import { isTarHeader } from "./detect.ts";
+import { parseSparseMap, SparseBody, type SparseMap } from "./sparse.ts";
 import type { Entry, EntryType, FileBody, MemberSink } from "./tree.ts";
 
 const BLOCK = 512;
@@ -15,6 +16,9 @@ const MAX_META = 1 << 20;
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const latin1 = new TextDecoder("latin1");
 const TRUNCATED = "truncated (unexpected end of data)";
+const SPARSE_MAP = "GNU.sparse.map";
+/** Sparse map entries in an old GNU header, and in each extension block. */
+const GNU_RUNS = 4, EXTENSION_RUNS = 21;
 /**
  * How much is read past the end-of-archive block: enough for any padding,
  * so that a compressed stream's own check (the gzip CRC) still runs; no
@@ -63,7 +67,11 @@ function number(bytes: Uint8Array, start: number, length: number): number {
   return value;
 }
 
-/** The `key=value` records of a pax extended header. */
+/**
+ * The `key=value` records of a pax extended header. The repeated records
+ * of GNU sparse format 0.0 (`GNU.sparse.offset`, `GNU.sparse.numbytes`)
+ * are joined into one `GNU.sparse.map`, as format 0.1 writes it.
+ */
 function paxRecords(bytes: Uint8Array): Map<string, string> {
   const records = new Map<string, string>();
   let at = 0;
@@ -74,7 +82,11 @@ function paxRecords(bytes: Uint8Array): Map<string, string> {
     if (!(length > 0) || at + length > bytes.length) break;
     const record = decode(bytes.subarray(space + 1, at + length - 1));
     const eq = record.indexOf("=");
-    if (eq > 0) records.set(record.slice(0, eq), record.slice(eq + 1));
+    const key = record.slice(0, Math.max(eq, 0)), value = record.slice(eq + 1);
+    if (key === "GNU.sparse.offset" || key === "GNU.sparse.numbytes") {
+      const map = records.get(SPARSE_MAP);
+      records.set(SPARSE_MAP, map === undefined ? value : `${map},${value}`);
+    } else if (key !== "") records.set(key, value);
     at += length;
   }
   return records;
@@ -158,6 +170,14 @@ type State =
   | { kind: "meta"; flag: string; size: number; padded: number }
   /** `left` bytes of content for `body`, then `pad` bytes of padding. */
   | { kind: "body"; body?: FileBody; left: number; pad: number }
+  /** An old GNU sparse member's extension block, adding runs to `map`. */
+  | {
+    kind: "sparse";
+    map: SparseMap;
+    body?: FileBody;
+    left: number;
+    pad: number;
+  }
   /** Past the end-of-archive block: the rest is dropped. */
   | { kind: "done" };
 
@@ -209,12 +229,13 @@ class TarParser {
         }
         continue;
       }
-      const need = state.kind === "header" ? BLOCK : state.padded;
+      const need = state.kind === "meta" ? state.padded : BLOCK;
       const whole = this.gather(chunk, at, need);
       at += whole.taken;
       if (whole.bytes === undefined) continue;
       if (state.kind === "header") this.header(whole.bytes);
-      else this.meta(state, whole.bytes);
+      else if (state.kind === "meta") this.meta(state, whole.bytes);
+      else this.extension(state, whole.bytes);
     }
   }
 
@@ -296,7 +317,8 @@ class TarParser {
       else this.state = { kind: "meta", flag, size, padded };
       return;
     }
-    let name = pax.get("path") ?? this.longName ?? ustarName(header);
+    let name = pax.get("GNU.sparse.name") ?? pax.get("path") ??
+      this.longName ?? ustarName(header);
     const linkname = pax.get("linkpath") ?? this.longLink ??
       text(header, 157, 100);
     const mtime = new Date(
@@ -306,7 +328,7 @@ class TarParser {
     this.pax = new Map();
     this.longName = this.longLink = undefined;
     let type: EntryType | undefined = TYPES[flag];
-    if (flag === "S" || flag === "M" || flag === "N") {
+    if (flag === "M" || flag === "N") {
       throw new ArchiveError(
         archive,
         `has unsupported tar member type '${flag}'`,
@@ -332,7 +354,96 @@ class TarParser {
         ? linkname
         : undefined,
     };
-    this.content(this.tree.add(entry), size, padded - size);
+    const sparse = type === "file"
+      ? this.sparse(flag, header, pax, name)
+      : undefined;
+    const body = this.tree.add(entry);
+    if (sparse === undefined) {
+      this.content(body, size, padded - size);
+      return;
+    }
+    const corrupt = () =>
+      new DamagedArchive(
+        archive,
+        "is corrupt (its sparse map does not match its data)",
+        name,
+      );
+    const placed = body &&
+      new SparseBody(body, sparse.map, sparse.size, corrupt);
+    if (sparse.extended) {
+      this.state = {
+        kind: "sparse",
+        map: sparse.map!,
+        body: placed,
+        left: size,
+        pad: padded - size,
+      };
+    } else this.content(placed, size, padded - size);
+  }
+
+  /**
+   * A sparse member's map (undefined when it leads the data), the size of
+   * the file, and whether extension blocks add to the map; undefined for
+   * a member that is not sparse.
+   *
+   * @throws {ArchiveError} for a malformed map or an unknown format
+   */
+  private sparse(
+    flag: string,
+    header: Uint8Array,
+    pax: Map<string, string>,
+    name: string,
+  ): { map?: SparseMap; size: number; extended: boolean } | undefined {
+    const bad = (what: string) =>
+      new DamagedArchive(this.archive, `is corrupt (${what})`, name);
+    let found: { map?: SparseMap; size: number; extended: boolean };
+    if (flag === "S") {
+      const map = gnuRuns(header, 386, GNU_RUNS, []);
+      if (map === undefined) throw bad("bad sparse map");
+      found = {
+        map,
+        size: number(header, 483, 12),
+        extended: header[482] !== 0,
+      };
+    } else if (pax.has(SPARSE_MAP)) {
+      const map = parseSparseMap(pax.get(SPARSE_MAP)!);
+      if (map === undefined) throw bad("bad sparse map");
+      found = {
+        map,
+        size: Number(pax.get("GNU.sparse.size")),
+        extended: false,
+      };
+    } else if (pax.has("GNU.sparse.major")) {
+      const version = `${pax.get("GNU.sparse.major")}.${
+        pax.get("GNU.sparse.minor")
+      }`;
+      if (version !== "1.0") {
+        throw new ArchiveError(
+          this.archive,
+          `is a sparse file of an unsupported format (${version})`,
+          name,
+        );
+      }
+      found = { size: Number(pax.get("GNU.sparse.realsize")), extended: false };
+    } else return undefined;
+    if (!(found.size >= 0)) throw bad("bad sparse file size");
+    return found;
+  }
+
+  /** An old GNU sparse member's extension block. */
+  private extension(
+    state: Extract<State, { kind: "sparse" }>,
+    block: Uint8Array,
+  ): void {
+    if (gnuRuns(block, 0, EXTENSION_RUNS, state.map) === undefined) {
+      throw new DamagedArchive(
+        this.archive,
+        `corrupt (bad sparse map at byte ${this.offset - BLOCK})`,
+      );
+    }
+    if (block[EXTENSION_RUNS * 24] === 0) {
+      this.content(state.body, state.left, state.pad);
+    }
   }
 
   /** Sets up a member's content; one without any ends at once. */
@@ -353,6 +464,27 @@ class TarParser {
     if (record.flag === "K") this.longLink = text(meta, 0, meta.length);
     this.state = { kind: "header" };
   }
+}
+
+/**
+ * Adds to `map` the runs of an old GNU sparse header or extension block:
+ * up to `count` entries from `start`, ending at the first empty one, as GNU
+ * tar reads them; undefined when a number is malformed.
+ */
+function gnuRuns(
+  block: Uint8Array,
+  start: number,
+  count: number,
+  map: SparseMap,
+): SparseMap | undefined {
+  for (let i = 0; i < count; i++) {
+    const at = start + 24 * i;
+    if (block[at + 12] === 0) break;
+    const offset = number(block, at, 12), length = number(block, at + 12, 12);
+    if (!(offset >= 0 && length >= 0)) return undefined;
+    map.push({ offset, length });
+  }
+  return map;
 }
 
 /** The name field, with the ustar prefix field when the format has one. */

@@ -33,6 +33,8 @@ export interface Entry {
  */
 export interface FileBody {
   write(chunk: Uint8Array): void;
+  /** The next `length` bytes are zeros, left as a hole (a sparse file's). */
+  hole(length: number): void;
   end(): void;
 }
 
@@ -73,6 +75,9 @@ class FileOut implements FileBody {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
   private fd?: number;
+  /** Where the next byte goes: past the holes, too. */
+  private position = 0;
+  private holes = false;
 
   constructor(
     private readonly streaming: Set<FileOut>,
@@ -100,7 +105,9 @@ class FileOut implements FileBody {
     }
     for (const chunk of this.chunks) {
       for (let at = 0; at < chunk.length;) {
-        at += fs.writeSync(fd, chunk, at, chunk.length - at);
+        const n = fs.writeSync(fd, chunk, at, chunk.length - at, this.position);
+        at += n;
+        this.position += n;
       }
     }
     this.chunks = [];
@@ -108,9 +115,17 @@ class FileOut implements FileBody {
     return fd;
   }
 
+  hole(length: number): void {
+    this.flush();
+    this.position += length;
+    this.holes = true;
+  }
+
   end(): void {
     try {
       const fd = this.flush();
+      // a hole at the end has no byte written after it to extend the file
+      if (this.holes) fs.ftruncateSync(fd, this.position);
       if (this.mtime) fs.futimesSync(fd, this.mtime, this.mtime);
     } finally {
       this.close();
@@ -241,6 +256,11 @@ export class Tree implements MemberSink {
       }
       case "hardlink": {
         const target = this.hardlinkTarget(entry);
+        if (typeof target !== "string") {
+          // GNU tar links to the symlink itself: the same target, which
+          // is checked again from where this link lands
+          return this.add({ ...entry, type: "symlink", linkname: target.to });
+        }
         // a link to itself (some tars write those) is already there
         if (target !== path) replacing(path, () => fs.linkSync(target, path));
         return undefined;
@@ -438,8 +458,11 @@ export class Tree implements MemberSink {
     return stack.join("/");
   }
 
-  /** The path of the file a hard link member links to. */
-  private hardlinkTarget(entry: Entry): string {
+  /**
+   * The path of the file a hard link member links to, or the target of
+   * the symlink it links to.
+   */
+  private hardlinkTarget(entry: Entry): string | { to: string } {
     const target = entry.linkname ?? "";
     const parts = target.split("/").filter((p) => p !== "" && p !== ".");
     if (target.startsWith("/") || parts.includes("..")) {
@@ -453,9 +476,10 @@ export class Tree implements MemberSink {
       const parent = this.walk([], parts.slice(0, -1), 0, entry.name);
       if (parent !== "escapes" && parent !== "through-file") {
         const leaf = parts[parts.length - 1];
-        const path = `${this.root}/${
-          parent === "" ? leaf : `${parent}/${leaf}`
-        }`;
+        const key = parent === "" ? leaf : `${parent}/${leaf}`;
+        const node = this.nodes.get(key);
+        if (node?.kind === "symlink") return { to: node.target };
+        const path = `${this.root}/${key}`;
         if (fs.lstatSync(path, { throwIfNoEntry: false })?.isFile()) {
           return path;
         }
@@ -463,7 +487,7 @@ export class Tree implements MemberSink {
     }
     throw new ArchiveError(
       this.archive,
-      `is a hard link to '${target}', which is not a file extracted before it`,
+      `is a hard link to '${target}', which is not a file or symlink extracted before it`,
       entry.name,
     );
   }

@@ -202,10 +202,16 @@ interface Directory {
   start: number;
   size: number;
   entries: number;
+  /** True when the count is from a zip64 record, not a 16-bit field. */
+  zip64: boolean;
   shift: number;
 }
 
-/** The members the central directory lists, in its order. */
+/**
+ * The members the central directory lists, in its order. Records are read
+ * to the directory's end, as zipfile and unzip read them: tools without
+ * zip64 state the count of more than 65,535 members modulo 65,536.
+ */
 function* members(
   records: Window,
   directory: Directory,
@@ -213,7 +219,8 @@ function* members(
 ): Generator<Member> {
   let at = directory.start;
   const end = directory.start + directory.size;
-  for (let i = 0; i < directory.entries; i++) {
+  let count = 0;
+  while (at < end) {
     const o = records.at(at, 46);
     const b = records.buf;
     if (!records.has(o, 46) || u32(b, o) !== CENTRAL) {
@@ -223,7 +230,10 @@ function* members(
     if (at + length > end) throw corrupt("bad central directory");
     yield parseMember(records.read(at, length), directory.shift);
     at += length;
+    count++;
   }
+  const stated = directory.zip64 ? count : count % 0x10000;
+  if (stated !== directory.entries) throw corrupt("bad central directory");
 }
 
 /**
@@ -266,14 +276,17 @@ function centralDirectory(
   let cdSize = u32(tail, eocd + 12);
   let cdOffset = u32(tail, eocd + 16);
   let recordAt = eocdAt;
+  let zip64 = false;
   if (u16(tail, eocd + 4) !== 0 || u16(tail, eocd + 6) !== 0) {
     throw corrupt("spans several disks");
   }
-  if (entries === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
-    const locator = eocdAt >= 20
-      ? file.read(eocdAt - 20, 20)
-      : new Uint8Array(0);
-    if (locator.length < 20 || u32(locator, 0) !== ZIP64_LOCATOR) {
+  const locator = eocdAt >= 20 ? file.read(eocdAt - 20, 20) : new Uint8Array(0);
+  const located = locator.length === 20 && u32(locator, 0) === ZIP64_LOCATOR;
+  // A count of 65,535 without a locator is that count, or one modulo
+  // 65,536 (members reads them all); saturated sizes need the record.
+  const saturated = cdSize === 0xffffffff || cdOffset === 0xffffffff;
+  if (saturated || (entries === 0xffff && located)) {
+    if (!located) {
       throw corrupt("no zip64 end of central directory locator");
     }
     // the locator's offset is wrong if a prefix shifted the zip: then the
@@ -291,11 +304,12 @@ function centralDirectory(
     cdSize = u64(record, 40);
     cdOffset = u64(record, 48);
     recordAt = at;
+    zip64 = true;
   }
   const start = recordAt - cdSize;
   const shift = start - cdOffset;
   if (start < 0 || shift < 0) throw corrupt("bad central directory offset");
-  return { start, size: cdSize, entries, shift };
+  return { start, size: cdSize, entries, zip64, shift };
 }
 
 function parseMember(record: Uint8Array, shift: number): Member {
