@@ -223,7 +223,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
  * are its arguments, and these commands take none that start with `-`.
  */
 function refuseOptionsAfter(command: string, args: string[]): void {
-  if (command === "bundle") return;
+  if (command === "bundle") return refuseOptionsAfterBundle(args);
   if (command !== "annotate" && args.includes("--json")) {
     throw new UserError(
       `The ${command} command takes no --json (annotate does)`,
@@ -260,6 +260,37 @@ function refuseOptionsAfter(command: string, args: string[]): void {
       oneLine(
         "Options go before the command: " +
           ["buildout", ...options, command, ...rest].join(" "),
+      ),
+    );
+  }
+}
+
+/**
+ * `buildout bundle -c production.cfg` or `buildout bundle parts=app` would
+ * otherwise be refused as arguments bundle lacks, without saying where they
+ * go. bundle's own `-o` names the archive there, so it stays.
+ */
+function refuseOptionsAfterBundle(args: string[]): void {
+  const moved: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    // `-c FILE`, `-Nt 5`: the value goes with its option.
+    const taken = /^-[vqhUOnND]*[ct]$/.test(arg) || arg === "-o" ||
+        arg === "--output"
+      ? args.slice(i, i + 2)
+      : [arg];
+    i += taken.length - 1;
+    const misplaced = arg.startsWith("-")
+      ? !arg.startsWith("-o") && isBuildoutOption(arg)
+      : arg.includes("=");
+    (misplaced ? moved : rest).push(...taken);
+  }
+  if (moved.length) {
+    throw new UserError(
+      oneLine(
+        "Options go before the command: " +
+          ["buildout", ...moved, "bundle", ...rest].join(" "),
       ),
     );
   }

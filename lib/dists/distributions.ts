@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
 import { clipped, oneLine, UserError } from "../errors.ts";
 import { DevelopLinks } from "../recipe/develop_links.ts";
-import { eggLinkTarget, readPackage } from "../recipe/package_json.ts";
+import { readPackage } from "../recipe/package_json.ts";
 import { EggsDirectory } from "./eggs.ts";
 import { Finder, isUrl } from "./finder.ts";
 import { Installer } from "./installer.ts";
@@ -219,14 +219,16 @@ export class Distributions {
     if (findLinks.length || indexes.length || cacheDirectory) {
       return true;
     }
+    let requirement: Requirement;
     try {
-      const requirement = parseRequirement(spec);
-      return this.eggs.installed(requirement.key).length > 0 ||
-        this.developLinks.find(requirement.name) !== undefined;
+      requirement = parseRequirement(spec);
     } catch {
       // Not a requirement: the caller reports what it could not find.
       return false;
     }
+    // A link that cannot be read is an error, not a package missing.
+    return this.eggs.installed(requirement.key).length > 0 ||
+      this.developLinks.packageDirectory(requirement.name) !== undefined;
   }
 
   /**
@@ -304,9 +306,8 @@ export class Distributions {
 
   /** The develop package linked for the requirement's project, if any. */
   private develop(requirement: Requirement): Dist | undefined {
-    const link = this.developLinks.find(requirement.name);
-    if (!link) return undefined;
-    const dir = eggLinkTarget(link);
+    const dir = this.developLinks.packageDirectory(requirement.name);
+    if (!dir) return undefined;
     const pkg = readPackage(dir);
     const version = pkg.version && isValidVersion(pkg.version)
       ? pkg.version

@@ -3,21 +3,37 @@
  * (`UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `ERR_TLS_CERT_ALTNAME_INVALID`, ...),
  * Deno rustls' texts (`invalid peer certificate: UnknownIssuer`); a user of
  * either needs the same sentence, and what to do about an unknown
- * authority.
+ * authority with the runtime that refused it.
  */
 import { accessSync, constants, statSync } from "node:fs";
 import process from "node:process";
 import { clipped, fsReason } from "../errors.ts";
 
-/** How an untrusted certificate is made trusted (see the README). */
-const TRUST_HINT = "set SSL_CERT_FILE to a file holding the CA's certificate";
+/**
+ * How each TLS stack is made to trust a private CA (see the README), by
+ * the failures it reports: OpenSSL's codes come from the executable (Bun),
+ * which reads the variables Python and curl users know; rustls' texts from
+ * `deno run`, which reads `DENO_CERT` (and names it itself when it points
+ * nowhere) and `NODE_EXTRA_CA_CERTS`, never `SSL_CERT_FILE` or
+ * `SSL_CERT_DIR`.
+ */
+const TRUST = {
+  openssl: {
+    hint: "set SSL_CERT_FILE to a file holding the CA's certificate",
+    variables: [
+      ["SSL_CERT_FILE", "file"],
+      ["SSL_CERT_DIR", "directory"],
+      ["NODE_EXTRA_CA_CERTS", "file"],
+    ],
+  },
+  rustls: {
+    hint: "set DENO_CERT to a file holding the CA's certificate",
+    variables: [["NODE_EXTRA_CA_CERTS", "file"]],
+  },
+} as const;
 
-/** The variables naming certificates to trust, and what each must name. */
-const TRUST_VARIABLES = [
-  ["SSL_CERT_FILE", "file"],
-  ["SSL_CERT_DIR", "directory"],
-  ["NODE_EXTRA_CA_CERTS", "file"],
-] as const;
+/** A TLS stack of {@link TRUST}. */
+type TlsStack = keyof typeof TRUST;
 
 /**
  * The reason for a TLS failure with `host`, or undefined when `code` and
@@ -33,17 +49,20 @@ export function tlsReason(
   host: string,
   env: Record<string, string | undefined> = process.env,
 ): string | undefined {
-  const words = tlsWords(code, text, host, () => trustHint(env));
+  const words = tlsWords(code, text, host, (stack) => trustHint(stack, env));
   return words === undefined ? undefined : `TLS error: ${words}`;
 }
 
 /**
- * The first of {@link TRUST_VARIABLES} in `env` naming what cannot be read
- * (an environment copied from another machine, a removed virtualenv's
- * bundle), or else the usual advice.
+ * The first variable `stack` reads in `env` naming what cannot be read (an
+ * environment copied from another machine, a removed virtualenv's bundle),
+ * or else the usual advice.
  */
-function trustHint(env: Record<string, string | undefined>): string {
-  for (const [name, kind] of TRUST_VARIABLES) {
+function trustHint(
+  stack: TlsStack,
+  env: Record<string, string | undefined>,
+): string {
+  for (const [name, kind] of TRUST[stack].variables) {
     const path = env[name];
     if (!path) continue;
     let problem: string | undefined;
@@ -56,25 +75,31 @@ function trustHint(env: Record<string, string | undefined>): string {
     }
     if (problem) return `${name} names ${clipped(path)}: ${problem}`;
   }
-  return TRUST_HINT;
+  return TRUST[stack].hint;
 }
 
 function tlsWords(
   code: string,
   text: string,
   host: string,
-  hint: () => string,
+  hint: (stack: TlsStack) => string,
 ): string | undefined {
-  if (
-    code === "DEPTH_ZERO_SELF_SIGNED_CERT" || /CaUsedAsEndEntity/.test(text)
-  ) {
-    return `self-signed certificate (${hint()})`;
+  if (code === "DEPTH_ZERO_SELF_SIGNED_CERT") {
+    return `self-signed certificate (${hint("openssl")})`;
+  }
+  if (/CaUsedAsEndEntity/.test(text)) {
+    // rustls takes no CA's certificate for a server's, trusted or not.
+    return "self-signed certificate (a CA's certificate as the server's own, " +
+      "which Deno refuses even when trusted)";
   }
   if (
     /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|CERT_UNTRUSTED)$/
-      .test(code) || /UnknownIssuer/.test(text)
+      .test(code)
   ) {
-    return `certificate issued by an unknown authority (${hint()})`;
+    return `certificate issued by an unknown authority (${hint("openssl")})`;
+  }
+  if (/UnknownIssuer/.test(text)) {
+    return `certificate issued by an unknown authority (${hint("rustls")})`;
   }
   if (code === "CERT_HAS_EXPIRED" || /certificate expired/i.test(text)) {
     return "certificate has expired";

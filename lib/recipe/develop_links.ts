@@ -3,9 +3,10 @@
  * name in any spelling (`Spam`, `spam_x` for `spam-x`), as zc.buildout
  * finds develop eggs by their project key.
  */
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { projectKey } from "../dists/requirement.ts";
+import { eggLinkTarget } from "./package_json.ts";
 
 const SUFFIX = ".egg-link";
 
@@ -26,6 +27,20 @@ export class DevelopLinks {
       ? name + SUFFIX
       : this.byKey!.get(projectKey(name));
     return found && join(this.dir, found);
+  }
+
+  /**
+   * The directory of project `name`'s develop package: what its link names,
+   * when that holds a package.json. zc.buildout links Python projects the
+   * same way: such a link left from it names no package of ours.
+   *
+   * @throws {UserError} when the link cannot be read.
+   */
+  packageDirectory(name: string): string | undefined {
+    const link = this.find(name);
+    if (!link) return undefined;
+    const target = eggLinkTarget(link);
+    return existsSync(join(target, "package.json")) ? target : undefined;
   }
 
   /** Every link, by name. */

@@ -17,7 +17,7 @@
  * modules are imported beforehand ({@link RecipeLoader.preload}) and looked
  * up without waiting ({@link RecipeLoader.factory}).
  */
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
@@ -206,17 +206,10 @@ export class RecipeLoader {
     let found: DevelopPackage | undefined;
     // `recipe = @scope/spam` names the package known as `scope-spam`.
     const linkName = unscopedName(name);
-    const link = linkName && !linkName.includes("/")
-      ? this.links.find(linkName)
+    const dir = linkName && !linkName.includes("/")
+      ? this.links.packageDirectory(linkName)
       : undefined;
-    if (link) {
-      // zc.buildout links Python projects the same way: such a link is
-      // left from it and names no package of ours.
-      const target = eggLinkTarget(link);
-      if (existsSync(join(target, "package.json"))) {
-        found = readPackage(target);
-      }
-    }
+    if (dir) found = readPackage(dir);
     this.packages.set(name, found);
     return found;
   }

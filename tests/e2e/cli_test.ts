@@ -286,6 +286,33 @@ Deno.test("options after a command are refused, naming the command line to use",
   assert.equal(json.code, 1);
 });
 
+Deno.test("buildout's options and assignments after bundle are refused, naming the command line to use; bundle's -o stays", async () => {
+  using sample = await sampleBuildout();
+  sample.write("production.cfg", "[buildout]\nparts =\n");
+  const before = sample.ls(".");
+  const cases: Array<[string[], string]> = [
+    [["bundle", "-c", "production.cfg"], "buildout -c production.cfg bundle"],
+    [
+      ["bundle", "-N", "-o", "out.tar.gz", "--with-parts"],
+      "buildout -N bundle -o out.tar.gz --with-parts",
+    ],
+    [
+      ["bundle", "buildout:shared-part-list=", "-oout.tar.gz"],
+      "buildout buildout:shared-part-list= bundle -oout.tar.gz",
+    ],
+  ];
+  for (const [args, line] of cases) {
+    const result = await sample.run(args);
+    assert.equal(
+      result.stderr,
+      `Error: Options go before the command: ${line}\n`,
+    );
+    assert.equal(result.code, 1);
+  }
+  // Refused before anything is built or packed.
+  assert.deepEqual(sample.ls("."), before);
+});
+
 Deno.test("bootstrap.py's options after bootstrap are refused as buildout lacks them, not moved before it", async () => {
   using sample = await sampleBuildout();
   for (

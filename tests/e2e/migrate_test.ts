@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUILDOUT, type Sample, sampleBuildout } from "./harness.ts";
+import { recipeDist, writeDist } from "./dist_archives.ts";
 import { md5Text, pack, writePackage, writeTree } from "./recipe_fixtures.ts";
 
 /** The eggs zc.buildout 2.x signs a part with, after the recipe's own. */
@@ -383,6 +384,30 @@ Deno.test("migrating: a Python project in develop is an error naming its setup.p
   assert.match(
     result.stderr,
     /\nError: \/sample-buildout\/src\/my\.package is not a develop package: it has no package\.json \(its setup\.py makes it a Python project, which buildout cannot develop\)\n$/,
+  );
+});
+
+Deno.test("migrating: a Python project's .egg-link left in develop-eggs is ignored, so a recipe distribution of its name is got", async () => {
+  using sample = await sampleBuildout();
+  // Left by a `python setup.py develop` that no .installed.cfg records.
+  writeTree(sample.dir, {
+    "src/spam/setup.py": "from setuptools import setup\n",
+    "develop-eggs/spam.egg-link": `${sample.dir}/src/spam\n.`,
+  });
+  await writeDist(
+    sample.path("dists", "spam-1.0.tgz"),
+    recipeDist("spam", "1.0", "the spam recipe"),
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = foo\nfind-links = dists\n\n[foo]\nrecipe = spam\n",
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(
+    result.stdout,
+    "Getting distribution for 'spam'.\nGot spam 1.0.\nInstalling foo.\n" +
+      "the spam recipe\n",
   );
 });
 

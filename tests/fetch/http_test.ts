@@ -413,15 +413,21 @@ Deno.test("refused connections, unknown hosts and TLS failures are one-line erro
   });
 });
 
-Deno.test("refused certificates are named in words, whichever runtime's TLS stack refused them", async () => {
-  const hint = "set SSL_CERT_FILE to a file holding the CA's certificate";
+Deno.test("refused certificates are named in words, with what Deno's TLS stack needs", async () => {
+  // Deno reads DENO_CERT, not SSL_CERT_FILE (the executable's hint).
+  const hint = "set DENO_CERT to a file holding the CA's certificate";
   const cases: Array<[string, string, string]> = [
     [
       "server",
       "server",
       `certificate issued by an unknown authority (${hint})`,
     ],
-    ["self_signed", "self_signed", `self-signed certificate (${hint})`],
+    [
+      "self_signed",
+      "self_signed",
+      "self-signed certificate (a CA's certificate as the server's own, " +
+      "which Deno refuses even when trusted)",
+    ],
     ["expired", "server", "certificate has expired"],
   ];
   for (const [cert, key, reason] of cases) {
