@@ -38,14 +38,17 @@ interface Exit {
   signal: string | null;
 }
 
-/** Runs `script` with `/bin/sh -c`, sharing this process's stdio. */
-function runShell(script: string): Promise<Exit> {
+/**
+ * Runs `script` with `/bin/sh -c`, sharing this process's stdio; `shown`
+ * is what a refusal to start names (the commands the script runs).
+ */
+function runShell(script: string, shown = script): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const refused = (err: unknown) =>
       reject(
         new UserError(
           // By code: Bun and Deno word the message differently.
-          `Couldn't start /bin/sh to run ${clipped(script, pyRepr)}: ${
+          `Couldn't start /bin/sh to run ${clipped(shown, pyRepr)}: ${
             spawnReason(err)
           }`,
         ),
@@ -202,11 +205,16 @@ async function runCommands(cmds: string, shell: string): Promise<void> {
   try {
     const file = join(dir, "run");
     writeFileSync(file, script);
-    const exit = await runShell(`${shell} '${file.replaceAll("'", "'\\''")}'`);
+    // The file's name says nothing to the user, and is gone afterwards.
+    const exit = await runShell(
+      `${shell} '${file.replaceAll("'", "'\\''")}'`,
+      script,
+    );
     if (failed(exit)) {
       throw new UserError(
-        `${describe(exit)} while running the commands ${pyRepr(script)} ` +
-          `with ${shell} in ${process.cwd()}.`,
+        `${describe(exit)} while running the commands ${
+          clipped(script, pyRepr)
+        } with ${clipped(shell)} in ${process.cwd()}.`,
       );
     }
   } finally {

@@ -378,3 +378,53 @@ cmds =
   assert.match(sample.cat("shell.txt"), /^[0-9]\n$/);
   assert.ok(!existsSync(sample.path(".installed.cfg")));
 });
+
+Deno.test("collective.recipe.cmd: a long failing block is quoted cut, on one line", async () => {
+  using sample = await sampleBuildout();
+  const lines = Array.from({ length: 60 }, (_, i) => `    echo line ${i}`);
+  sample.write(
+    "buildout.cfg",
+    cmdConfig(
+      "collective.recipe.cmd",
+      `on_install = true\ncmds =\n${lines.join("\n")}\n    exit 2`,
+    ),
+  );
+  const result = await expectError(
+    sample,
+    "Non zero exit code (2) while running the commands 'echo line 0\\n" +
+      "echo line 1\\necho line 2\\necho line 3\\necho line 4\\necho line 5\\n" +
+      "echo line 6\\necho line 7\\necho line 8\\necho line 9\\necho line 10\\n" +
+      "echo li'...'5\\necho line 56\\necho line 57\\necho line 58\\n" +
+      "echo line 59\\nexit 2' (776 characters) with sh in /sample-buildout.",
+  );
+  assert.match(
+    result.stderr,
+    /^While:\n {2}Installing cmds\.\nError: [^\n]+\n$/,
+  );
+});
+
+Deno.test("collective.recipe.cmd: a shell refused a start names the commands, not its temporary file", async () => {
+  using sample = await sampleBuildout();
+  // A variable over the kernel's 128 KiB for one string: no child starts.
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = env cmds
+
+[env]
+recipe = environment
+BIG = ${"x".repeat(200_000)}
+
+[cmds]
+recipe = collective.recipe.cmd
+on_install = true
+cmds = echo hi
+`,
+  );
+  await expectError(
+    sample,
+    "Couldn't start /bin/sh to run 'echo hi': argument list too long " +
+      "(over 128 KiB in the command or in one environment variable, " +
+      "or over getconf ARG_MAX in all)",
+  );
+});
