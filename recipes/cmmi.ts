@@ -975,7 +975,11 @@ export class ZcCmmi implements Recipe {
             },
             (file) => {
               fetched = true;
-              return run(`patch ${this.patchOptions} < ${shellQuote(file)}`);
+              // On one line: a line of its own would be a command of its
+              // own, and `patch` alone reads the terminal.
+              return run(
+                `patch ${collapse(this.patchOptions)} < ${shellQuote(file)}`,
+              );
             },
           );
         } catch (err) {

@@ -930,6 +930,26 @@ patch_options = -p1`),
   assert.doesNotMatch(result.output, /Unused options/);
 });
 
+Deno.test("zc.recipe.cmmi: patch_options over several lines are options of the one patch command", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = zc.recipe.cmmi
+url = ${server.url}hello-1.0.tar.gz
+patch = patches/hello.patch
+patch_options =
+    -p1
+    --forward`),
+  );
+  await runOk(sample);
+  assert.equal(
+    runProgram(sample.path("parts/x/bin/hello")),
+    "Hello, patched hello\n",
+  );
+});
+
 Deno.test("zc.recipe.cmmi: the build options of a part using an existing shared build are not reported unused", async () => {
   await using env = await setUp();
   const { sample, server } = env;
