@@ -156,14 +156,32 @@ function requireSourceDirectory(
 
 /**
  * The file a relative `patches` entry names. The originals patch from the
- * source directory (slapos.recipe.cmmi reads its entries there too), so a
- * relative entry names a patch the sources ship (hexagonit.recipe.cmmi's
- * README's `patches/configure.patch`); one that is not there is read from
- * the buildout directory.
+ * source directory (slapos.recipe.cmmi and zc.recipe.cmmi download their
+ * patches from there too), so a relative entry names a patch the sources
+ * ship (hexagonit.recipe.cmmi's README's `patches/configure.patch`); one
+ * that is not there is read from the buildout directory.
  */
 function patchFile(entry: string, source: string, directory: string): string {
   const shipped = resolve(source, entry);
   return existsSync(shipped) ? shipped : resolve(directory, entry);
+}
+
+/**
+ * How to download a patch given as a URL or path: a URL or absolute path as
+ * written, a relative path (or `file:` URL) as {@link patchFile} finds it.
+ * A patch the sources ship is read where it is, never through the download
+ * cache: another version of the sources, unpacked at the same place, ships
+ * another file under the same name.
+ */
+function patchDownload(
+  entry: string,
+  source: string,
+  directory: string,
+): { url: string; cache?: string } {
+  const local = localPath(entry);
+  if (local === undefined || isAbsolute(local)) return { url: entry };
+  const url = patchFile(local, source, directory);
+  return url === resolve(source, local) ? { url, cache: "" } : { url };
 }
 
 /** Removes everything in `dir` except `keep` (a path inside it). */
@@ -450,13 +468,15 @@ export class SlaposCmmi implements Recipe {
         const hash = entry.indexOf("#");
         const url = hash < 0 ? entry : entry.slice(0, hash);
         const md5 = hash < 0 ? undefined : entry.slice(hash + 1) || undefined;
-        const local = localPath(url);
+        const { url: source, cache } = patchDownload(
+          url,
+          cwd,
+          this.directory,
+        );
         await withDownload(
           this.buildout,
-          local === undefined || isAbsolute(local)
-            ? url
-            : patchFile(local, cwd, this.directory),
-          { md5, hashName: true },
+          source,
+          { md5, hashName: true, cache },
           (file) => run(`${patch} ${patchOptions} < ${shellQuote(file)}`),
         );
       }
@@ -762,8 +782,10 @@ export class HexagonitCmmi implements Recipe {
  * zc.recipe.cmmi 4.x. Options: `url` (required), `md5sum`,
  * `configure-command` (`./configure`), `configure-options` (replaces the
  * default `--prefix="<location>"`), `extra_options` (appended),
- * `environment` (whitespace-separated `NAME=value`), `patch` (a path or URL,
- * through the download cache), `patch_options` (`-p0`), `patch-md5sum`,
+ * `environment` (whitespace-separated `NAME=value`), `patch` (a URL or a
+ * path, a relative one in the source directory when the sources ship it,
+ * else in the buildout directory; through the download cache unless
+ * shipped), `patch_options` (`-p0`), `patch-md5sum`,
  * `autogen` (a script run before configure), `source-directory-contains`
  * (`configure`), `shared` (an existing directory, or a build directory under
  * the download cache keyed by a hash of the options), `location` (the parent
@@ -937,14 +959,27 @@ export class ZcCmmi implements Recipe {
       makeDirectories(this.location);
       if (patch) {
         let fetched = false;
+        const { url, cache } = patchDownload(
+          patch,
+          cwd,
+          this.buildout.section("buildout").require("directory"),
+        );
         try {
           await withDownload(
             this.buildout,
-            patch,
-            { ...download, md5: options.get("patch-md5sum") || undefined },
+            url,
+            {
+              ...download,
+              cache,
+              md5: options.get("patch-md5sum") || undefined,
+            },
             (file) => {
               fetched = true;
-              return run(`patch ${this.patchOptions} < ${shellQuote(file)}`);
+              // On one line: a line of its own would be a command of its
+              // own, and `patch` alone reads the terminal.
+              return run(
+                `patch ${collapse(this.patchOptions)} < ${shellQuote(file)}`,
+              );
             },
           );
         } catch (err) {

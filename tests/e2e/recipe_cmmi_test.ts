@@ -27,7 +27,9 @@ import {
 import {
   helloPatch,
   md5,
+  md5Text,
   pack,
+  readmePatch,
   run,
   runOk,
   runProgram,
@@ -799,6 +801,92 @@ dir = \${x:compile-directory}`,
   );
 });
 
+Deno.test("zc.recipe.cmmi: a relative patch is read from the source directory, as the original downloads it from there", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  writePackage(join(files, "src"), {
+    top: "shipped-1.0",
+    program: "shipped",
+    files: { "patches/fix.patch": helloPatch(true) },
+  });
+  pack(join(files, "src"), ["shipped-1.0"], join(files, "shipped-1.0.tar.gz"));
+  // A file of that name in the buildout directory is not the one applied.
+  sample.write("patches", "fix.patch", "not a patch\n");
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = zc.recipe.cmmi
+url = ${server.url}shipped-1.0.tar.gz
+patch = patches/fix.patch`),
+  );
+  await runOk(sample);
+  assert.equal(
+    runProgram(sample.path("parts/x/bin/shipped")),
+    "Hello, patched shipped\n",
+  );
+  // Read where it is: the cache holds the archive only.
+  assert.deepEqual(readdirSync(sample.path("cache/cmmi")), [
+    md5Text(`${server.url}shipped-1.0.tar.gz`),
+  ]);
+
+  // A patch the sources lack is read from the buildout directory.
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = zc.recipe.cmmi
+url = ${server.url}hello-1.0.tar.gz
+patch = patches/hello.patch
+patch_options = -p1`),
+  );
+  await runOk(sample);
+  assert.equal(
+    runProgram(sample.path("parts/x/bin/hello")),
+    "Hello, patched hello\n",
+  );
+});
+
+Deno.test("slapos.recipe.cmmi: a patch the sources ship is the new version's after an upgrade, not a cached copy of the old one", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  // Two releases unpacking to the same directory, each with its own patch.
+  for (
+    const [version, patch] of [["1", helloPatch(true)], [
+      "2",
+      readmePatch("shipped", "release 2", true),
+    ]]
+  ) {
+    const src = join(files, `src${version}`);
+    writePackage(src, {
+      top: "shipped",
+      program: "shipped",
+      files: { "debian/fix.patch": patch },
+    });
+    pack(src, ["shipped"], join(files, `shipped-${version}.tar.gz`));
+  }
+  const part = (version: string) =>
+    config(`[x]
+recipe = slapos.recipe.cmmi
+url = ${server.url}shipped-${version}.tar.gz
+patches = debian/fix.patch`);
+  sample.write("buildout.cfg", part("1"));
+  await runOk(sample);
+  assert.equal(
+    runProgram(sample.path("parts/x/bin/shipped")),
+    "Hello, patched shipped\n",
+  );
+
+  sample.write("buildout.cfg", part("2"));
+  await runOk(sample);
+  assert.equal(
+    sample.cat("parts/x/share/shipped/README"),
+    "shipped\nrelease 2\n",
+  );
+  assert.equal(
+    runProgram(sample.path("parts/x/bin/shipped")),
+    "Hello from shipped\n",
+  );
+});
+
 Deno.test("zc.recipe.cmmi: a patch that fails its checksum leaves no build directory behind, as in its README", async () => {
   await using env = await setUp();
   const { sample, server } = env;
@@ -840,6 +928,26 @@ patch_options = -p1`),
   );
   const result = await runOk(sample);
   assert.doesNotMatch(result.output, /Unused options/);
+});
+
+Deno.test("zc.recipe.cmmi: patch_options over several lines are options of the one patch command", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = zc.recipe.cmmi
+url = ${server.url}hello-1.0.tar.gz
+patch = patches/hello.patch
+patch_options =
+    -p1
+    --forward`),
+  );
+  await runOk(sample);
+  assert.equal(
+    runProgram(sample.path("parts/x/bin/hello")),
+    "Hello, patched hello\n",
+  );
 });
 
 Deno.test("zc.recipe.cmmi: the build options of a part using an existing shared build are not reported unused", async () => {
