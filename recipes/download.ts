@@ -7,7 +7,8 @@
  * - `download` (built-in): hexagonit.recipe.download, plus `sha256sum`,
  *   `strip-top-level-dir = auto` and an exported `target`;
  * - `hexagonit.recipe.download`;
- * - `gocept.download` (1.0 behaviour);
+ * - `gocept.download` (1.0 behaviour, but a copy kept in `download-directory`
+ *   is checked against `md5sum`, as 0.9.5 does);
  * - `slapos.recipe.build:download` (one file, not unpacked);
  * - `slapos.recipe.build:download-unpacked`.
  *
@@ -18,6 +19,8 @@ import { readdirSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { makeDirectories } from "../lib/directories.ts";
 import { clipped, oneLine } from "../lib/errors.ts";
+import { ChecksumError } from "../lib/fetch/errors.ts";
+import { pyRepr } from "../lib/pyrepr.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -276,7 +279,7 @@ const GOCEPT_ARCHIVES = [".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".zip"];
  * `strip-top-level-dir` (default `true`; only the exact value `true`
  * strips, and the archive must then hold a single entry),
  * `download-directory` (keeps a copy of the file there and reuses it
- * without downloading again). Exports
+ * without downloading again, once checked against `md5sum`). Exports
  * `location` (`parts/<name>`, when there is no destination) and
  * `bin-directory`. Files named `.tar.gz`, `.tgz`, `.tar.bz2`, `.tbz2` or
  * `.zip` are unpacked, any other file is placed as it is.
@@ -285,6 +288,7 @@ export class GoceptDownload implements Recipe {
   private readonly url: string;
   private readonly filename: string;
   private readonly directory: string;
+  private readonly keep?: string;
 
   constructor(
     private readonly buildout: RecipeBuildout,
@@ -298,6 +302,7 @@ export class GoceptDownload implements Recipe {
       options.get("download-directory") ?? main.get("download-directory") ??
         "",
     );
+    this.keep = onePath(options, "download-directory");
     if (!onePath(options, "destination")) {
       options.set("location", join(main.require("parts-directory"), name));
     }
@@ -358,15 +363,38 @@ export class GoceptDownload implements Recipe {
       md5: this.options.get("md5sum")?.trim() || undefined,
       hashName: false,
     };
-    const keep = this.options.get("download-directory");
-    if (!keep) return await withDownload(this.buildout, this.url, options, use);
-    const dir = resolve(this.directory, keep);
+    if (!this.keep) {
+      return await withDownload(this.buildout, this.url, options, use);
+    }
+    const dir = resolve(this.directory, this.keep);
     const kept = join(dir, this.filename);
-    if (!exists(kept)) {
+    if (exists(kept)) {
+      await this.checkKept(kept, options.md5);
+    } else {
       makeDirectories(dir);
       await downloadTo(this.buildout, this.url, options, kept);
     }
     return await use(kept);
+  }
+
+  /**
+   * Checks a copy kept in `download-directory` against `md5sum`, as
+   * gocept.download 0.9.5 does: the copy is found by file name only, so it
+   * may be an older release or another URL's file.
+   *
+   * @throws {ChecksumError} naming the copy when it does not match.
+   */
+  private async checkKept(kept: string, md5?: string): Promise<void> {
+    try {
+      await this.buildout.download(kept, { md5, cache: "" });
+    } catch (err) {
+      if (!(err instanceof ChecksumError)) throw err;
+      throw new ChecksumError(
+        `MD5 checksum mismatch for ${clipped(kept, pyRepr)}, the copy of ${
+          clipped(this.url)
+        } kept in download-directory: remove it to download it again`,
+      );
+    }
   }
 }
 

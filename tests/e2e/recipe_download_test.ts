@@ -310,6 +310,7 @@ Deno.test("download and cmmi recipes: a destination, filename or location writte
     ["hexagonit.recipe.download", "destination"],
     ["hexagonit.recipe.download\ndownload-only = true", "filename"],
     ["gocept.download\nmd5sum = " + "0".repeat(32), "destination"],
+    ["gocept.download", "download-directory"],
     ["zc.recipe.cmmi", "location"],
   ];
   for (const [recipe, option] of cases) {
@@ -772,6 +773,42 @@ destination = dest`),
     full.stderr,
     /Error: Destination \/sample-buildout\/dest must be an empty directory\.\n$/,
   );
+});
+
+Deno.test("gocept.download: a copy kept in download-directory is checked against md5sum, as gocept.download 0.9.5 does", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = gocept.download
+url = ${server.url}notes.txt
+md5sum = ${md5(join(files, "notes.txt"))}
+download-directory = downloads`),
+  );
+  await runOk(sample);
+  assert.equal(sample.cat("downloads", "notes.txt"), "just notes\n");
+
+  // Another file of the same name (an older release, another URL's) is
+  // not installed in its place.
+  sample.write("downloads", "notes.txt", "older notes\n");
+  sample.remove("parts", "x");
+  const requests = server.requests.length;
+  const result = await run(sample);
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    result.stderr,
+    "While:\n  Installing x.\n" +
+      "Error: MD5 checksum mismatch for '/sample-buildout/downloads/" +
+      `notes.txt', the copy of ${server.url}notes.txt kept in ` +
+      "download-directory: remove it to download it again\n",
+  );
+  assert.deepEqual(sample.ls("parts"), []);
+  assert.equal(sample.cat("downloads", "notes.txt"), "older notes\n");
+  assert.equal(server.requests.length, requests);
+
+  sample.remove("downloads", "notes.txt");
+  await runOk(sample);
+  assert.equal(sample.cat("parts", "x", "notes.txt"), "just notes\n");
 });
 
 Deno.test("slapos.recipe.build:download: filename, destination, update downloads again without md5sum", async () => {
