@@ -65,6 +65,23 @@ function requireFile(buildout: RecipeBuildout, url: string, file: string) {
 }
 
 /**
+ * The `url` option, which must name something to download: an empty one
+ * (often an unset value substituted into it) would be read as a local path.
+ *
+ * @throws {UserError} naming the part when it is empty.
+ */
+function urlOption(buildout: RecipeBuildout, options: RecipeOptions): string {
+  const url = options.require("url");
+  if (!url.trim()) {
+    throw new buildout.UserError(
+      `The url of [${clipped(options.name)}] is empty: name the file to ` +
+        "download",
+    );
+  }
+  return url;
+}
+
+/**
  * hexagonit.recipe.download. Options: `url` (required), `md5sum`,
  * `destination` (default `parts/<name>`, exported also as `location`),
  * `strip-top-level-dir` (false), `ignore-existing` (false), `download-only`
@@ -91,7 +108,7 @@ export class HexagonitDownload implements Recipe {
     builtin = false,
   ) {
     this.logger = buildout.logger(name);
-    this.url = options.require("url");
+    this.url = urlOption(buildout, options);
     const main = buildout.section("buildout");
     // Exported as written, as the original does: a relative destination
     // recorded by zc.buildout then still matches and is only updated.
@@ -311,7 +328,7 @@ export class GoceptDownload implements Recipe {
       "strip-top-level-dir",
       options.get("strip-top-level-dir") ?? "true",
     );
-    this.url = options.require("url");
+    this.url = urlOption(buildout, options);
     this.filename = urlFileName(this.url);
   }
 
@@ -426,7 +443,7 @@ export class SlaposDownload implements Recipe {
       );
     }
     this.shared = new SharedPart(buildout, name, options);
-    this.url = options.require("url");
+    this.url = urlOption(buildout, options);
     this.alternateUrl = options.get("alternate-url") || undefined;
     if (this.shared.maybeShared && !options.get("md5sum")) {
       this.shared.assertNotShared("option 'md5sum' must be set");
@@ -517,7 +534,7 @@ export class SlaposDownloadUnpacked implements Recipe {
       "auto" as const,
       buildout.UserError,
     );
-    this.url = options.require("url");
+    this.url = urlOption(buildout, options);
     this.alternateUrl = options.get("alternate-url") || undefined;
     this.shared = new SharedPart(buildout, name, options);
     const destination = onePath(options, "destination");

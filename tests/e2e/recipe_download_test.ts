@@ -332,6 +332,32 @@ Deno.test("download and cmmi recipes: a destination, filename or location writte
   }
 });
 
+Deno.test("download recipes: an empty url is an error naming the part, before anything is written", async () => {
+  await using env = await setUp();
+  const { sample } = env;
+  const before = tree(sample.dir);
+  for (
+    const recipe of [
+      "download",
+      "hexagonit.recipe.download",
+      "gocept.download",
+      "slapos.recipe.build:download",
+      "slapos.recipe.build:download-unpacked",
+    ]
+  ) {
+    // What an unset value substituted into it (${versions:url}) gives.
+    sample.write("buildout.cfg", config(`recipe = ${recipe}\nurl =`));
+    const result = await run(sample);
+    assert.equal(result.code, 1, `${recipe}: ${result.output}`);
+    assert.equal(
+      result.stderr.trimEnd().split("\n").pop(),
+      "Error: The url of [x] is empty: name the file to download",
+      recipe,
+    );
+    assert.deepEqual(tree(sample.dir), before, recipe);
+  }
+});
+
 Deno.test("hexagonit.recipe.download: an existing target's name from the archive is shown escaped, on one line", async () => {
   await using env = await setUp();
   const { sample, server, files } = env;
