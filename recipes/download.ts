@@ -83,7 +83,8 @@ function urlOption(buildout: RecipeBuildout, options: RecipeOptions): string {
 
 /**
  * hexagonit.recipe.download. Options: `url` (required), `md5sum`,
- * `destination` (default `parts/<name>`, exported also as `location`),
+ * `destination` (default `parts/<name>`, not empty; exported also as
+ * `location`),
  * `strip-top-level-dir` (false), `ignore-existing` (false), `download-only`
  * (false), `filename` and `mode` (with `download-only`), `hash-name` (true),
  * `excludes` (fnmatch lines), `on-update` (false). Booleans: yes/true/1/on.
@@ -110,10 +111,19 @@ export class HexagonitDownload implements Recipe {
     this.logger = buildout.logger(name);
     this.url = urlOption(buildout, options);
     const main = buildout.section("buildout");
+    const inParts = join(main.require("parts-directory"), name);
+    const given = onePath(options, "destination");
+    // The original fails on it; the files would land in the buildout
+    // directory.
+    if (given === "") {
+      throw new buildout.UserError(
+        `The destination of [${clipped(name)}] is empty: name a directory, ` +
+          `or leave the option out for ${clipped(inParts)}`,
+      );
+    }
     // Exported as written, as the original does: a relative destination
     // recorded by zc.buildout then still matches and is only updated.
-    const destination = onePath(options, "destination") ??
-      join(main.require("parts-directory"), name);
+    const destination = given ?? inParts;
     options.set("destination", destination);
     options.set("location", destination);
     this.destination = resolve(main.require("directory"), destination);

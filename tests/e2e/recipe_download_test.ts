@@ -358,6 +358,33 @@ Deno.test("download recipes: an empty url is an error naming the part, before an
   }
 });
 
+Deno.test("download, hexagonit.recipe.download: an empty destination is an error, not the buildout directory", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const before = tree(sample.dir);
+  for (const recipe of ["download", "hexagonit.recipe.download"]) {
+    for (const only of ["false", "true"]) {
+      sample.write(
+        "buildout.cfg",
+        config(`recipe = ${recipe}
+url = ${server.url}flat.tar.gz
+download-only = ${only}
+destination =`),
+      );
+      const result = await run(sample);
+      assert.equal(result.code, 1, `${recipe}: ${result.output}`);
+      assert.equal(
+        result.stderr.trimEnd().split("\n").pop(),
+        "Error: The destination of [x] is empty: name a directory, or " +
+          "leave the option out for /sample-buildout/parts/x",
+        recipe,
+      );
+      assert.deepEqual(tree(sample.dir), before, `${recipe} ${only}`);
+    }
+  }
+  assert.deepEqual(server.requests, []);
+});
+
 Deno.test("hexagonit.recipe.download: an existing target's name from the archive is shown escaped, on one line", async () => {
   await using env = await setUp();
   const { sample, server, files } = env;
