@@ -29,7 +29,13 @@ import type {
 } from "../lib/recipe/api.ts";
 import { hexagonitBool, slaposBool } from "./_bool.ts";
 import { downloadTo, withDownload } from "./_fetch.ts";
-import { copyInto, exists, isDirectory, urlFileName } from "./_paths.ts";
+import {
+  copyInto,
+  exists,
+  isDirectory,
+  isFile,
+  urlFileName,
+} from "./_paths.ts";
 import { onePath } from "./_one_path.ts";
 import { SharedPart } from "./_shared_part.ts";
 
@@ -410,16 +416,23 @@ export class GoceptDownload implements Recipe {
    * may be an older release or another URL's file.
    *
    * @throws {ChecksumError} naming the copy when it does not match.
+   * @throws {UserError} naming it when it is no file (a directory).
    */
   private async checkKept(kept: string, md5?: string): Promise<void> {
+    const copy = `${clipped(kept, pyRepr)}, the copy of ${
+      clipped(this.url)
+    } kept in download-directory`;
+    if (!isFile(kept)) {
+      throw new this.buildout.UserError(
+        `${copy}, is not a file: remove it to download it again`,
+      );
+    }
     try {
       await this.buildout.download(kept, { md5, cache: "" });
     } catch (err) {
       if (!(err instanceof ChecksumError)) throw err;
       throw new ChecksumError(
-        `MD5 checksum mismatch for ${clipped(kept, pyRepr)}, the copy of ${
-          clipped(this.url)
-        } kept in download-directory: remove it to download it again`,
+        `MD5 checksum mismatch for ${copy}: remove it to download it again`,
       );
     }
   }

@@ -864,6 +864,33 @@ download-directory = downloads`),
   assert.equal(sample.cat("parts", "x", "notes.txt"), "just notes\n");
 });
 
+Deno.test("gocept.download: what stands where download-directory keeps its copy is named when it is no file", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  for (const name of ["notes.txt", "pkg-1.0.tar.gz"]) {
+    sample.write(
+      "buildout.cfg",
+      config(`recipe = gocept.download
+url = ${server.url}${name}
+download-directory = downloads`),
+    );
+    sample.mkdir("downloads", name);
+    const result = await run(sample);
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.stderr,
+      `While:\n  Installing x.\nError: '/sample-buildout/downloads/${name}', ` +
+        `the copy of ${server.url}${name} kept in download-directory, is ` +
+        "not a file: remove it to download it again\n",
+    );
+    assert.deepEqual(sample.ls("parts"), [], name);
+    sample.remove("downloads", name);
+    await runOk(sample);
+    assert.deepEqual(sample.ls("downloads"), [`-  ${name}`]);
+    sample.remove("downloads");
+  }
+});
+
 Deno.test("slapos.recipe.build:download: filename, destination, update downloads again without md5sum", async () => {
   await using env = await setUp();
   const { sample, server, files } = env;
