@@ -27,7 +27,7 @@ import type {
   RecipeLogger,
   RecipeOptions,
 } from "../lib/recipe/api.ts";
-import { hexagonitBool, slaposBool } from "./_bool.ts";
+import { hexagonitBool, hexagonitHashName, slaposBool } from "./_bool.ts";
 import { downloadTo, withDownload } from "./_fetch.ts";
 import {
   copyInto,
@@ -93,7 +93,8 @@ function urlOption(buildout: RecipeBuildout, options: RecipeOptions): string {
  * `location`),
  * `strip-top-level-dir` (false), `ignore-existing` (false), `download-only`
  * (false), `filename` and `mode` (with `download-only`), `hash-name` (true),
- * `excludes` (fnmatch lines), `on-update` (false). Booleans: yes/true/1/on.
+ * `excludes` (fnmatch lines), `on-update` (false). Booleans: yes/true/1/on,
+ * in any case but for `hash-name`.
  *
  * Returns the destination when it created it, else only the entries it
  * moved in, so a shared destination survives uninstall.
@@ -180,7 +181,7 @@ export class HexagonitDownload implements Recipe {
       {
         md5: this.options.get("md5sum")?.trim() || undefined,
         sha256: this.sha256,
-        hashName: hexagonitBool(this.options.get("hash-name")),
+        hashName: hexagonitHashName(this.options.get("hash-name")),
       },
       (file) => name ? this.place(file, name) : this.unpack(file),
     );

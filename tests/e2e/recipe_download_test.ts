@@ -768,6 +768,30 @@ on-update = 1`),
   assert.ok(existsSync(sample.path("unpacked/lib/data.txt")));
 });
 
+Deno.test("hexagonit.recipe.download: hash-name is read without lowercasing, as the original reads it, so cached copies have the names zc.buildout gives them", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const url = `${server.url}flat.tar.gz`;
+  for (
+    const [value, cached] of [
+      ["True", "flat.tar.gz"],
+      ["YES", "flat.tar.gz"],
+      [" true", md5Text(url)],
+    ]
+  ) {
+    sample.write(
+      "buildout.cfg",
+      config(`recipe = hexagonit.recipe.download
+url = ${url}
+hash-name =${value}`),
+    );
+    await runOk(sample);
+    assert.deepEqual(sample.ls("cache"), [`-  ${cached}`], value);
+    sample.remove("cache");
+    sample.mkdir("cache");
+  }
+});
+
 Deno.test("gocept.download: defaults, plain files, download-directory, destination", async () => {
   await using env = await setUp();
   const { sample, server } = env;
