@@ -4,11 +4,19 @@
  */
 import { clipped, oneLine } from "../lib/errors.ts";
 
+const HEXAGONIT_TRUE = ["yes", "true", "1", "on"];
+
 /** hexagonit's rule: `yes`, `true`, `1` or `on` (any case, trimmed). */
 export function hexagonitBool(value: string | undefined): boolean {
-  return ["yes", "true", "1", "on"].includes(
-    (value ?? "").trim().toLowerCase(),
-  );
+  return HEXAGONIT_TRUE.includes((value ?? "").trim().toLowerCase());
+}
+
+/**
+ * hexagonit.recipe.download's rule for `hash-name`, the one option it does
+ * not lowercase: with `True` cached copies keep the URL's file name.
+ */
+export function hexagonitHashName(value: string | undefined): boolean {
+  return HEXAGONIT_TRUE.includes((value ?? "").trim());
 }
 
 /**

@@ -7,7 +7,8 @@
  * - `download` (built-in): hexagonit.recipe.download, plus `sha256sum`,
  *   `strip-top-level-dir = auto` and an exported `target`;
  * - `hexagonit.recipe.download`;
- * - `gocept.download` (1.0 behaviour);
+ * - `gocept.download` (1.0 behaviour, but a copy kept in `download-directory`
+ *   is checked against `md5sum`, as 0.9.5 does);
  * - `slapos.recipe.build:download` (one file, not unpacked);
  * - `slapos.recipe.build:download-unpacked`.
  *
@@ -18,15 +19,23 @@ import { readdirSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { makeDirectories } from "../lib/directories.ts";
 import { clipped, oneLine } from "../lib/errors.ts";
+import { ChecksumError } from "../lib/fetch/errors.ts";
+import { pyRepr } from "../lib/pyrepr.ts";
 import type {
   Recipe,
   RecipeBuildout,
   RecipeLogger,
   RecipeOptions,
 } from "../lib/recipe/api.ts";
-import { hexagonitBool, slaposBool } from "./_bool.ts";
+import { hexagonitBool, hexagonitHashName, slaposBool } from "./_bool.ts";
 import { downloadTo, withDownload } from "./_fetch.ts";
-import { copyInto, exists, isDirectory, urlFileName } from "./_paths.ts";
+import {
+  copyInto,
+  exists,
+  isDirectory,
+  isFile,
+  urlFileName,
+} from "./_paths.ts";
 import { onePath } from "./_one_path.ts";
 import { SharedPart } from "./_shared_part.ts";
 
@@ -62,11 +71,30 @@ function requireFile(buildout: RecipeBuildout, url: string, file: string) {
 }
 
 /**
+ * The `url` option, which must name something to download: an empty one
+ * (often an unset value substituted into it) would be read as a local path.
+ *
+ * @throws {UserError} naming the part when it is empty.
+ */
+function urlOption(buildout: RecipeBuildout, options: RecipeOptions): string {
+  const url = options.require("url");
+  if (!url.trim()) {
+    throw new buildout.UserError(
+      `The url of [${clipped(options.name)}] is empty: name the file to ` +
+        "download",
+    );
+  }
+  return url;
+}
+
+/**
  * hexagonit.recipe.download. Options: `url` (required), `md5sum`,
- * `destination` (default `parts/<name>`, exported also as `location`),
+ * `destination` (default `parts/<name>`, not empty; exported also as
+ * `location`),
  * `strip-top-level-dir` (false), `ignore-existing` (false), `download-only`
  * (false), `filename` and `mode` (with `download-only`), `hash-name` (true),
- * `excludes` (fnmatch lines), `on-update` (false). Booleans: yes/true/1/on.
+ * `excludes` (fnmatch lines), `on-update` (false). Booleans: yes/true/1/on,
+ * in any case but for `hash-name`.
  *
  * Returns the destination when it created it, else only the entries it
  * moved in, so a shared destination survives uninstall.
@@ -88,12 +116,21 @@ export class HexagonitDownload implements Recipe {
     builtin = false,
   ) {
     this.logger = buildout.logger(name);
-    this.url = options.require("url");
+    this.url = urlOption(buildout, options);
     const main = buildout.section("buildout");
+    const inParts = join(main.require("parts-directory"), name);
+    const given = onePath(options, "destination");
+    // The original fails on it; the files would land in the buildout
+    // directory.
+    if (given === "") {
+      throw new buildout.UserError(
+        `The destination of [${clipped(name)}] is empty: name a directory, ` +
+          `or leave the option out for ${clipped(inParts)}`,
+      );
+    }
     // Exported as written, as the original does: a relative destination
     // recorded by zc.buildout then still matches and is only updated.
-    const destination = onePath(options, "destination") ??
-      join(main.require("parts-directory"), name);
+    const destination = given ?? inParts;
     options.set("destination", destination);
     options.set("location", destination);
     this.destination = resolve(main.require("directory"), destination);
@@ -144,7 +181,7 @@ export class HexagonitDownload implements Recipe {
       {
         md5: this.options.get("md5sum")?.trim() || undefined,
         sha256: this.sha256,
-        hashName: hexagonitBool(this.options.get("hash-name")),
+        hashName: hexagonitHashName(this.options.get("hash-name")),
       },
       (file) => name ? this.place(file, name) : this.unpack(file),
     );
@@ -276,7 +313,7 @@ const GOCEPT_ARCHIVES = [".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".zip"];
  * `strip-top-level-dir` (default `true`; only the exact value `true`
  * strips, and the archive must then hold a single entry),
  * `download-directory` (keeps a copy of the file there and reuses it
- * without downloading again). Exports
+ * without downloading again, once checked against `md5sum`). Exports
  * `location` (`parts/<name>`, when there is no destination) and
  * `bin-directory`. Files named `.tar.gz`, `.tgz`, `.tar.bz2`, `.tbz2` or
  * `.zip` are unpacked, any other file is placed as it is.
@@ -285,6 +322,7 @@ export class GoceptDownload implements Recipe {
   private readonly url: string;
   private readonly filename: string;
   private readonly directory: string;
+  private readonly keep?: string;
 
   constructor(
     private readonly buildout: RecipeBuildout,
@@ -298,6 +336,7 @@ export class GoceptDownload implements Recipe {
       options.get("download-directory") ?? main.get("download-directory") ??
         "",
     );
+    this.keep = onePath(options, "download-directory");
     if (!onePath(options, "destination")) {
       options.set("location", join(main.require("parts-directory"), name));
     }
@@ -306,7 +345,7 @@ export class GoceptDownload implements Recipe {
       "strip-top-level-dir",
       options.get("strip-top-level-dir") ?? "true",
     );
-    this.url = options.require("url");
+    this.url = urlOption(buildout, options);
     this.filename = urlFileName(this.url);
   }
 
@@ -358,15 +397,45 @@ export class GoceptDownload implements Recipe {
       md5: this.options.get("md5sum")?.trim() || undefined,
       hashName: false,
     };
-    const keep = this.options.get("download-directory");
-    if (!keep) return await withDownload(this.buildout, this.url, options, use);
-    const dir = resolve(this.directory, keep);
+    if (!this.keep) {
+      return await withDownload(this.buildout, this.url, options, use);
+    }
+    const dir = resolve(this.directory, this.keep);
     const kept = join(dir, this.filename);
-    if (!exists(kept)) {
+    if (exists(kept)) {
+      await this.checkKept(kept, options.md5);
+    } else {
       makeDirectories(dir);
       await downloadTo(this.buildout, this.url, options, kept);
     }
     return await use(kept);
+  }
+
+  /**
+   * Checks a copy kept in `download-directory` against `md5sum`, as
+   * gocept.download 0.9.5 does: the copy is found by file name only, so it
+   * may be an older release or another URL's file.
+   *
+   * @throws {ChecksumError} naming the copy when it does not match.
+   * @throws {UserError} naming it when it is no file (a directory).
+   */
+  private async checkKept(kept: string, md5?: string): Promise<void> {
+    const copy = `${clipped(kept, pyRepr)}, the copy of ${
+      clipped(this.url)
+    } kept in download-directory`;
+    if (!isFile(kept)) {
+      throw new this.buildout.UserError(
+        `${copy}, is not a file: remove it to download it again`,
+      );
+    }
+    try {
+      await this.buildout.download(kept, { md5, cache: "" });
+    } catch (err) {
+      if (!(err instanceof ChecksumError)) throw err;
+      throw new ChecksumError(
+        `MD5 checksum mismatch for ${copy}: remove it to download it again`,
+      );
+    }
   }
 }
 
@@ -398,7 +467,7 @@ export class SlaposDownload implements Recipe {
       );
     }
     this.shared = new SharedPart(buildout, name, options);
-    this.url = options.require("url");
+    this.url = urlOption(buildout, options);
     this.alternateUrl = options.get("alternate-url") || undefined;
     if (this.shared.maybeShared && !options.get("md5sum")) {
       this.shared.assertNotShared("option 'md5sum' must be set");
@@ -489,7 +558,7 @@ export class SlaposDownloadUnpacked implements Recipe {
       "auto" as const,
       buildout.UserError,
     );
-    this.url = options.require("url");
+    this.url = urlOption(buildout, options);
     this.alternateUrl = options.get("alternate-url") || undefined;
     this.shared = new SharedPart(buildout, name, options);
     const destination = onePath(options, "destination");

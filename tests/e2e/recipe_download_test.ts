@@ -310,6 +310,7 @@ Deno.test("download and cmmi recipes: a destination, filename or location writte
     ["hexagonit.recipe.download", "destination"],
     ["hexagonit.recipe.download\ndownload-only = true", "filename"],
     ["gocept.download\nmd5sum = " + "0".repeat(32), "destination"],
+    ["gocept.download", "download-directory"],
     ["zc.recipe.cmmi", "location"],
   ];
   for (const [recipe, option] of cases) {
@@ -329,6 +330,59 @@ Deno.test("download and cmmi recipes: a destination, filename or location writte
     assert.deepEqual(server.requests, [], `${recipe} ${option}`);
     assert.deepEqual(tree(sample.dir), before, `${recipe} ${option}`);
   }
+});
+
+Deno.test("download recipes: an empty url is an error naming the part, before anything is written", async () => {
+  await using env = await setUp();
+  const { sample } = env;
+  const before = tree(sample.dir);
+  for (
+    const recipe of [
+      "download",
+      "hexagonit.recipe.download",
+      "gocept.download",
+      "slapos.recipe.build:download",
+      "slapos.recipe.build:download-unpacked",
+    ]
+  ) {
+    // What an unset value substituted into it (${versions:url}) gives.
+    sample.write("buildout.cfg", config(`recipe = ${recipe}\nurl =`));
+    const result = await run(sample);
+    assert.equal(result.code, 1, `${recipe}: ${result.output}`);
+    assert.equal(
+      result.stderr.trimEnd().split("\n").pop(),
+      "Error: The url of [x] is empty: name the file to download",
+      recipe,
+    );
+    assert.deepEqual(tree(sample.dir), before, recipe);
+  }
+});
+
+Deno.test("download, hexagonit.recipe.download: an empty destination is an error, not the buildout directory", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const before = tree(sample.dir);
+  for (const recipe of ["download", "hexagonit.recipe.download"]) {
+    for (const only of ["false", "true"]) {
+      sample.write(
+        "buildout.cfg",
+        config(`recipe = ${recipe}
+url = ${server.url}flat.tar.gz
+download-only = ${only}
+destination =`),
+      );
+      const result = await run(sample);
+      assert.equal(result.code, 1, `${recipe}: ${result.output}`);
+      assert.equal(
+        result.stderr.trimEnd().split("\n").pop(),
+        "Error: The destination of [x] is empty: name a directory, or " +
+          "leave the option out for /sample-buildout/parts/x",
+        recipe,
+      );
+      assert.deepEqual(tree(sample.dir), before, `${recipe} ${only}`);
+    }
+  }
+  assert.deepEqual(server.requests, []);
 });
 
 Deno.test("hexagonit.recipe.download: an existing target's name from the archive is shown escaped, on one line", async () => {
@@ -714,6 +768,30 @@ on-update = 1`),
   assert.ok(existsSync(sample.path("unpacked/lib/data.txt")));
 });
 
+Deno.test("hexagonit.recipe.download: hash-name is read without lowercasing, as the original reads it, so cached copies have the names zc.buildout gives them", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const url = `${server.url}flat.tar.gz`;
+  for (
+    const [value, cached] of [
+      ["True", "flat.tar.gz"],
+      ["YES", "flat.tar.gz"],
+      [" true", md5Text(url)],
+    ]
+  ) {
+    sample.write(
+      "buildout.cfg",
+      config(`recipe = hexagonit.recipe.download
+url = ${url}
+hash-name =${value}`),
+    );
+    await runOk(sample);
+    assert.deepEqual(sample.ls("cache"), [`-  ${cached}`], value);
+    sample.remove("cache");
+    sample.mkdir("cache");
+  }
+});
+
 Deno.test("gocept.download: defaults, plain files, download-directory, destination", async () => {
   await using env = await setUp();
   const { sample, server } = env;
@@ -772,6 +850,69 @@ destination = dest`),
     full.stderr,
     /Error: Destination \/sample-buildout\/dest must be an empty directory\.\n$/,
   );
+});
+
+Deno.test("gocept.download: a copy kept in download-directory is checked against md5sum, as gocept.download 0.9.5 does", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = gocept.download
+url = ${server.url}notes.txt
+md5sum = ${md5(join(files, "notes.txt"))}
+download-directory = downloads`),
+  );
+  await runOk(sample);
+  assert.equal(sample.cat("downloads", "notes.txt"), "just notes\n");
+
+  // Another file of the same name (an older release, another URL's) is
+  // not installed in its place.
+  sample.write("downloads", "notes.txt", "older notes\n");
+  sample.remove("parts", "x");
+  const requests = server.requests.length;
+  const result = await run(sample);
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    result.stderr,
+    "While:\n  Installing x.\n" +
+      "Error: MD5 checksum mismatch for '/sample-buildout/downloads/" +
+      `notes.txt', the copy of ${server.url}notes.txt kept in ` +
+      "download-directory: remove it to download it again\n",
+  );
+  assert.deepEqual(sample.ls("parts"), []);
+  assert.equal(sample.cat("downloads", "notes.txt"), "older notes\n");
+  assert.equal(server.requests.length, requests);
+
+  sample.remove("downloads", "notes.txt");
+  await runOk(sample);
+  assert.equal(sample.cat("parts", "x", "notes.txt"), "just notes\n");
+});
+
+Deno.test("gocept.download: what stands where download-directory keeps its copy is named when it is no file", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  for (const name of ["notes.txt", "pkg-1.0.tar.gz"]) {
+    sample.write(
+      "buildout.cfg",
+      config(`recipe = gocept.download
+url = ${server.url}${name}
+download-directory = downloads`),
+    );
+    sample.mkdir("downloads", name);
+    const result = await run(sample);
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.stderr,
+      `While:\n  Installing x.\nError: '/sample-buildout/downloads/${name}', ` +
+        `the copy of ${server.url}${name} kept in download-directory, is ` +
+        "not a file: remove it to download it again\n",
+    );
+    assert.deepEqual(sample.ls("parts"), [], name);
+    sample.remove("downloads", name);
+    await runOk(sample);
+    assert.deepEqual(sample.ls("downloads"), [`-  ${name}`]);
+    sample.remove("downloads");
+  }
 });
 
 Deno.test("slapos.recipe.build:download: filename, destination, update downloads again without md5sum", async () => {
