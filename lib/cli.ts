@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import process from "node:process";
 import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
-import type { Assignment } from "./config/load.ts";
+import { type Assignment, isUrl } from "./config/load.ts";
 import {
   clipped,
   doingOf,
@@ -486,7 +486,7 @@ async function runCommand(
   const { bootstrap, writeInitialConfig } = await import(
     "./commands/bootstrap.ts"
   );
-  const local = !URL_SCHEME.test(line.configFile);
+  const local = !isUrl(line.configFile);
   if (line.command === "init") {
     if (!local) {
       throw new UserError(
@@ -512,9 +512,6 @@ async function runCommand(
     throw error;
   }
 }
-
-/** A configuration named by URL (`-c https://...`), not a local file. */
-const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /**
  * The most `While:` lines printed; a deeper context (a chain of thousands
