@@ -256,13 +256,22 @@ function refuseOptionsAfter(command: string, args: string[]): void {
   }
   if (options.length) {
     const rest = args.filter((arg, i) => !misplaced(arg, i));
-    throw new UserError(
-      oneLine(
-        "Options go before the command: " +
-          ["buildout", ...options, command, ...rest].join(" "),
-      ),
-    );
+    throw optionsGoFirst(options, command, rest);
   }
+}
+
+/** The error for `moved` given after `command`, showing the line to use. */
+function optionsGoFirst(
+  moved: string[],
+  command: string,
+  rest: string[],
+): UserError {
+  return new UserError(
+    oneLine(
+      "Options go before the command: " +
+        ["buildout", ...moved, command, ...rest].join(" "),
+    ),
+  );
 }
 
 /**
@@ -286,14 +295,7 @@ function refuseOptionsAfterBundle(args: string[]): void {
       : arg.includes("=");
     (misplaced ? moved : rest).push(...taken);
   }
-  if (moved.length) {
-    throw new UserError(
-      oneLine(
-        "Options go before the command: " +
-          ["buildout", ...moved, "bundle", ...rest].join(" "),
-      ),
-    );
-  }
+  if (moved.length) throw optionsGoFirst(moved, "bundle", rest);
 }
 
 /** True for an option {@link parseCommandLine} takes before a command. */
