@@ -2,7 +2,8 @@
  * Reading a configuration file from a URL, as zc.buildout's `_open` does:
  * through the download utility with the extends cache in fall-back mode, so
  * online a fresh copy is always fetched (and cached), while offline or when
- * the server fails the cached copy is used. A fresh copy replaces the cached
+ * the server fails the cached copy is used. With `newest = false` (`-N`) a
+ * cached copy is used without asking the server. A fresh copy replaces the cached
  * one only when it reads as configuration. The cache keeps each file under
  * the MD5 of its URL.
  */
@@ -22,8 +23,8 @@ import { removeTempFile } from "./temp_files.ts";
 
 /**
  * Returns the text at `url`. `options` are the `[buildout]` options in
- * force: `extends-cache`, `offline`, `install-from-cache`, `socket-timeout`
- * and `directory` (for a relative cache) are read.
+ * force: `extends-cache`, `offline`, `install-from-cache`, `newest`,
+ * `socket-timeout` and `directory` (for a relative cache) are read.
  *
  * @throws {UserError} `Couldn't download 'URL' in offline mode.`, the
  *   missing-cache error, `Couldn't read URL: more than 64 MiB, ...` (the
@@ -40,7 +41,9 @@ export async function fetchText(
 ): Promise<string> {
   const download = new Download(options, {
     cache: options.get("extends-cache") ?? "",
-    fallback: true,
+    // zc.buildout's `fallback = newest`: not asking for the newest of
+    // everything, a run takes what it has.
+    fallback: options.get("newest") !== "false",
     hashName: true,
     logger: silentLogger,
     // allow-hosts governs what buildout installs, not the files it is told

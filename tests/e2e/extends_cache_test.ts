@@ -132,6 +132,50 @@ Deno.test("basic use of the extends cache", async () => {
   s.assertNoTemporaries();
 });
 
+Deno.test("-N reads an extends-cache copy without asking the server, as zc.buildout does", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  s.serve("base.cfg", "[buildout]\nparts =\nfoo = bar\n");
+  s.serve("other.cfg", "[buildout]\nbaz = 1\n");
+  sample.mkdir("cache");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nextends = ${s.url}base.cfg\nextends-cache = cache\n`,
+  );
+  assert.equal(await s.buildout(), "Unused options for buildout: 'foo'.\n");
+
+  s.serve("base.cfg", "[buildout]\nparts =\nbar = baz\n");
+  s.server.requests.length = 0;
+  assert.equal(await s.buildout("-N"), "Unused options for buildout: 'foo'.\n");
+  assert.deepEqual(s.server.requests, []);
+  // newest = false in the root file counts as -N does.
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nextends = ${s.url}base.cfg\nextends-cache = cache\n` +
+      "newest = false\n",
+  );
+  assert.equal(await s.buildout(), "Unused options for buildout: 'foo'.\n");
+  assert.deepEqual(s.server.requests, []);
+
+  // What the cache lacks is fetched (and cached) all the same.
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nextends = ${s.url}base.cfg ${s.url}other.cfg\n` +
+      "extends-cache = cache\n",
+  );
+  assert.equal(
+    await s.buildout("-N"),
+    "Unused options for buildout: 'baz' 'foo'.\n",
+  );
+  assert.deepEqual(s.server.requests, ["/other.cfg"]);
+  // Asked for the newest, the server's copy is taken again.
+  assert.equal(
+    await s.buildout(),
+    "Unused options for buildout: 'bar' 'baz'.\n",
+  );
+  s.assertNoTemporaries();
+});
+
 /** The six files of "Specifying extends cache and offline mode". */
 function writeSixFiles(s: Session, inRoots: boolean): void {
   const { sample } = s;
