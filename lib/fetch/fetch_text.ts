@@ -11,6 +11,7 @@ import { UrlNotFound } from "../config/load.ts";
 import { parse } from "../config/parse.ts";
 import { MAX_CONFIG_BYTES, readConfigText, tooLarge } from "../config/text.ts";
 import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
+import { pyRepr } from "../pyrepr.ts";
 import { Download, type OptionSource, silentLogger } from "./download.ts";
 import {
   BodyTooLarge,
@@ -26,7 +27,8 @@ import { removeTempFile } from "./temp_files.ts";
  * force: `extends-cache`, `offline`, `install-from-cache`, `newest`,
  * `socket-timeout` and `directory` (for a relative cache) are read.
  *
- * @throws {UserError} `Couldn't download 'URL' in offline mode.`, the
+ * @throws {UserError} `Couldn't download 'URL' in offline mode.`, an
+ *   `extends-cache` holding `${...}` (zc.buildout >= 2 refuses it), the
  *   missing-cache error, `Couldn't read URL: more than 64 MiB, ...` (the
  *   bound of local files too, checked as the body arrives), or
  *   `Error downloading extends for URL URL: reason`,
@@ -39,8 +41,17 @@ export async function fetchText(
   url: string,
   options: OptionSource = new Map(),
 ): Promise<string> {
+  const cache = options.get("extends-cache") ?? "";
+  // Read before any substitution is made: a `${...}` would stay literal.
+  if (/\$\{[^}]*\}/.test(cache)) {
+    throw new UserError(
+      `extends-cache ${
+        clipped(cache, pyRepr)
+      } may not contain \${section:variable} to expand.`,
+    );
+  }
   const download = new Download(options, {
-    cache: options.get("extends-cache") ?? "",
+    cache,
     // zc.buildout's `fallback = newest`: not asking for the newest of
     // everything, a run takes what it has.
     fallback: options.get("newest") !== "false",

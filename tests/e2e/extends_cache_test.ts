@@ -176,6 +176,24 @@ Deno.test("-N reads an extends-cache copy without asking the server, as zc.build
   s.assertNoTemporaries();
 });
 
+Deno.test("an extends-cache holding a substitution is an error saying so, before any download", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  s.serve("base.cfg", "[buildout]\nparts =\n");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nextends = ${s.url}base.cfg\n` +
+      "extends-cache = ${buildout:directory}/cache\n",
+  );
+  assert.equal(
+    await s.buildout(),
+    "While:\n  Initializing.\nError: extends-cache " +
+      "'${buildout:directory}/cache' may not contain " +
+      "${section:variable} to expand.\n",
+  );
+  assert.deepEqual(s.server.requests, []);
+});
+
 /** The six files of "Specifying extends cache and offline mode". */
 function writeSixFiles(s: Session, inRoots: boolean): void {
   const { sample } = s;
