@@ -82,8 +82,10 @@ export default class Script implements Recipe {
       onePath(options, "output") ??
         join(main.require("bin-directory"), name),
     );
-    const relativePaths =
-      (options.get("relative-paths") ?? main.get("relative-paths")) === "true";
+    // `true` or `false`, as zc.buildout reads it: another value is refused,
+    // not taken as false (writing absolute paths the user asked not to).
+    const relativePaths = (options.has("relative-paths") ? options : main)
+      .getBool("relative-paths");
 
     // A word with each occurrence of the buildout directory (at a path
     // boundary) replaced by "$base", the directory found at run time.

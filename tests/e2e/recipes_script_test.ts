@@ -237,6 +237,12 @@ Deno.test("script: bad options are user errors", async () => {
       "cmd = env\nenvironment = 1X=2",
       "Invalid environment entry '1X=2' in [s]: expected NAME=VALUE with NAME a shell variable name",
     ],
+    // Not taken as false, which would write the absolute paths it was
+    // meant to avoid.
+    [
+      "cmd = true\nrelative-paths = yes",
+      "Invalid value for relative-paths option: yes",
+    ],
   ];
   for (const [options, message] of cases) {
     sample.write(
