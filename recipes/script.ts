@@ -13,10 +13,14 @@
  *
  * Install records the script and the directories it created; update
  * rewrites the script only when its bytes would change (keeping its mode
- * otherwise, as zc.buildout's generated scripts), and records it.
+ * otherwise, as zc.buildout's generated scripts), and records it. Each
+ * write is logged as `Generated script '<path>'.`, as zc.buildout logs
+ * the scripts collective.recipe.scriptgen has it write.
  */
 import { Buffer } from "node:buffer";
 import { clipped } from "../lib/errors.ts";
+import { easyInstallLogger } from "../lib/log.ts";
+import { pyRepr } from "../lib/pyrepr.ts";
 import { dirname, join, relative, resolve } from "node:path";
 import type {
   Recipe,
@@ -122,7 +126,7 @@ export default class Script implements Recipe {
   install(): string[] {
     const created = (...paths: string[]) => this.options.created(...paths);
     createParents(dirname(this.output), created);
-    writeAtomic(this.output, this.text, 0o755);
+    this.write();
     created(this.output);
     return created();
   }
@@ -134,9 +138,13 @@ export default class Script implements Recipe {
   update(): string[] {
     // As zc.buildout's scripts: one still right keeps its mode, which a
     // user may have narrowed (its environment can hold secrets).
-    if (!hasContent(this.output, this.text)) {
-      writeAtomic(this.output, this.text, 0o755);
-    }
+    if (!hasContent(this.output, this.text)) this.write();
     return [this.output];
+  }
+
+  /** Writes the script, executable, and logs it. */
+  private write() {
+    writeAtomic(this.output, this.text, 0o755);
+    easyInstallLogger.info(`Generated script ${pyRepr(this.output)}.`);
   }
 }
