@@ -8,8 +8,9 @@
  *
  * With `relative-paths = true` (the part's option, else `[buildout]`'s)
  * every path inside the buildout directory is written relative to the
- * script's own location (links to the script followed), so the buildout
- * still works after it is moved.
+ * script's real location (links to it and to its directories resolved,
+ * as zc.buildout's `realpath(__file__)`), so the buildout still works
+ * after it is moved.
  *
  * Install records the script and the directories it created; update
  * rewrites the script only when its bytes would change (keeping its mode
@@ -21,7 +22,8 @@ import { Buffer } from "node:buffer";
 import { clipped } from "../lib/errors.ts";
 import { easyInstallLogger } from "../lib/log.ts";
 import { pyRepr } from "../lib/pyrepr.ts";
-import { dirname, join, relative, resolve } from "node:path";
+import { realpathSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import type {
   Recipe,
   RecipeBuildout,
@@ -42,6 +44,22 @@ function words(value: string | undefined): string[] {
 function quote(value: string): string {
   if (PLAIN_WORD.test(value)) return value;
   return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * `path` with its symbolic links resolved, as `realpath` resolves them; a
+ * part not made yet is kept as written.
+ */
+function physical(path: string): string {
+  let missing = "";
+  for (let dir = path; dirname(dir) !== dir; dir = dirname(dir)) {
+    try {
+      return join(realpathSync(dir), missing);
+    } catch {
+      missing = join(basename(dir), missing);
+    }
+  }
+  return path;
 }
 
 function escapeRegExp(text: string): string {
@@ -108,11 +126,20 @@ export default class Script implements Recipe {
       `# Written by buildout for the part [${name}]; edits are overwritten.`,
     ];
     if (relativePaths) {
-      const up = relative(dirname(this.output), directory) || ".";
-      // An empty CDPATH keeps `cd` from going elsewhere and printing.
+      // Both resolved: `cd -P` goes up from where the script really is.
+      const up =
+        relative(physical(dirname(this.output)), physical(directory)) ||
+        ".";
+      // `-P` reads the `..` of a link's target as the kernel did in finding
+      // the script (not textually: wrong past a linked directory such as a
+      // stow-folded ~/bin); an empty CDPATH keeps `cd` from going elsewhere
+      // and printing. A buildout not found stops the script, which would
+      // else run its command on paths under /.
       lines.push(
         ...FIND_SELF,
-        `base=$(CDPATH= cd -- "$(dirname -- "$self")"/${quote(up)} && pwd)`,
+        `base=$(CDPATH= cd -P -- "$(dirname -- "$self")"/${
+          quote(up)
+        } && pwd -P) || exit`,
       );
     }
     for (const [key, value] of environment) {

@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
+  mkdirSync,
   renameSync,
   statSync,
   symlinkSync,
@@ -251,6 +252,49 @@ arguments = \${buildout:directory}/data.txt
     }),
     "data\n",
   );
+});
+
+Deno.test("script: a relative-paths script run through a linked directory finds its buildout, as zc.buildout's realpath does", async () => {
+  using sample = await sampleBuildout();
+  sample.write("data.txt", "data\n");
+  // The bin directory itself a link to a directory outside the buildout.
+  const outside = sample.tmpdir("outside-bin");
+  sample.remove("bin");
+  symlinkSync(outside, sample.path("bin"));
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = show
+relative-paths = true
+
+[show]
+recipe = script
+cmd = cat
+arguments = \${buildout:directory}/data.txt
+`,
+  );
+  await expectOk(
+    sample,
+    "Installing show.\nGenerated script '/sample-buildout/bin/show'.\n",
+  );
+  // As GNU stow deploys it: ~/bin a link to dotfiles/bin, which holds a
+  // link to the script relative to where dotfiles/bin really is, so its
+  // `..` must be read as the kernel reads them, not textually from ~/bin.
+  const dotfiles = sample.tmpdir("dotfiles-bin");
+  mkdirSync(join(dotfiles, "a", "b"), { recursive: true });
+  const real = join(dotfiles, "a", "b");
+  symlinkSync(relative(real, join(outside, "show")), join(real, "show"));
+  const home = sample.tmpdir("home-bin");
+  symlinkSync(real, join(home, "bin"));
+  for (
+    const path of [
+      sample.path("bin", "show"),
+      join(outside, "show"),
+      join(home, "bin", "show"),
+    ]
+  ) {
+    assert.equal(runScript(path), "data\n", path);
+  }
 });
 
 Deno.test("script: bad options are user errors", async () => {
