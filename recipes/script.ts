@@ -78,10 +78,20 @@ export default class Script implements Recipe {
   ) {
     const main = buildout.section("buildout");
     const directory = main.require("directory");
-    const command = options.get("cmd") ?? options.get("command");
-    if (!command?.trim()) {
+    const commandOption = options.has("cmd") ? "cmd" : "command";
+    const command = options.get(commandOption)?.trim();
+    if (!command) {
       throw new buildout.UserError(
         `No command specified in [${clipped(name)}]: set the option 'cmd'`,
+      );
+    }
+    // Arguments written on its next lines would make one command name
+    // holding a line break, which the script could only fail to find.
+    if (command.includes("\n")) {
+      throw new buildout.UserError(
+        `The ${commandOption} of [${clipped(name)}], ${
+          clipped(command)
+        }, holds a line break: name one command, and put its arguments in 'arguments'`,
       );
     }
     const environment: Array<[string, string]> = [];
@@ -145,7 +155,7 @@ export default class Script implements Recipe {
     for (const [key, value] of environment) {
       lines.push(`export ${key}=${word(value)}`);
     }
-    const argv = [command.trim(), ...words(options.get("arguments"))];
+    const argv = [command, ...words(options.get("arguments"))];
     lines.push(`exec ${argv.map(word).join(" ")} "$@"`);
     this.text = Buffer.from(lines.join("\n") + "\n");
   }

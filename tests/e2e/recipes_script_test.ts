@@ -309,6 +309,15 @@ Deno.test("script: bad options are user errors", async () => {
       "cmd = env\nenvironment = 1X=2",
       "Invalid environment entry '1X=2' in [s]: expected NAME=VALUE with NAME a shell variable name",
     ],
+    // Its arguments on the next lines, as if cmd were a command line.
+    [
+      "cmd = cat\n  -n",
+      "The cmd of [s], cat\\n-n, holds a line break: name one command, and put its arguments in 'arguments'",
+    ],
+    [
+      "command = java\n  -jar x.jar",
+      "The command of [s], java\\n-jar x.jar, holds a line break: name one command, and put its arguments in 'arguments'",
+    ],
     // Not taken as false, which would write the absolute paths it was
     // meant to avoid.
     [
