@@ -8,16 +8,22 @@
  *
  * With `relative-paths = true` (the part's option, else `[buildout]`'s)
  * every path inside the buildout directory is written relative to the
- * script's own location (links to the script followed), so the buildout
- * still works after it is moved.
+ * script's real location (links to it and to its directories resolved,
+ * as zc.buildout's `realpath(__file__)`), so the buildout still works
+ * after it is moved.
  *
  * Install records the script and the directories it created; update
  * rewrites the script only when its bytes would change (keeping its mode
- * otherwise, as zc.buildout's generated scripts), and records it.
+ * otherwise, as zc.buildout's generated scripts), and records it. Each
+ * write is logged as `Generated script '<path>'.`, as zc.buildout logs
+ * the scripts collective.recipe.scriptgen has it write.
  */
 import { Buffer } from "node:buffer";
 import { clipped } from "../lib/errors.ts";
-import { dirname, join, relative, resolve } from "node:path";
+import { easyInstallLogger } from "../lib/log.ts";
+import { pyRepr } from "../lib/pyrepr.ts";
+import { realpathSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import type {
   Recipe,
   RecipeBuildout,
@@ -40,6 +46,22 @@ function quote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
+/**
+ * `path` with its symbolic links resolved, as `realpath` resolves them; a
+ * part not made yet is kept as written.
+ */
+function physical(path: string): string {
+  let missing = "";
+  for (let dir = path; dirname(dir) !== dir; dir = dirname(dir)) {
+    try {
+      return join(realpathSync(dir), missing);
+    } catch {
+      missing = join(basename(dir), missing);
+    }
+  }
+  return path;
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
@@ -56,10 +78,20 @@ export default class Script implements Recipe {
   ) {
     const main = buildout.section("buildout");
     const directory = main.require("directory");
-    const command = options.get("cmd") ?? options.get("command");
-    if (!command?.trim()) {
+    const commandOption = options.has("cmd") ? "cmd" : "command";
+    const command = options.get(commandOption)?.trim();
+    if (!command) {
       throw new buildout.UserError(
         `No command specified in [${clipped(name)}]: set the option 'cmd'`,
+      );
+    }
+    // Arguments written on its next lines would make one command name
+    // holding a line break, which the script could only fail to find.
+    if (command.includes("\n")) {
+      throw new buildout.UserError(
+        `The ${commandOption} of [${clipped(name)}], ${
+          clipped(command)
+        }, holds a line break: name one command, and put its arguments in 'arguments'`,
       );
     }
     const environment: Array<[string, string]> = [];
@@ -82,8 +114,10 @@ export default class Script implements Recipe {
       onePath(options, "output") ??
         join(main.require("bin-directory"), name),
     );
-    const relativePaths =
-      (options.get("relative-paths") ?? main.get("relative-paths")) === "true";
+    // `true` or `false`, as zc.buildout reads it: another value is refused,
+    // not taken as false (writing absolute paths the user asked not to).
+    const relativePaths = (options.has("relative-paths") ? options : main)
+      .getBool("relative-paths");
 
     // A word with each occurrence of the buildout directory (at a path
     // boundary) replaced by "$base", the directory found at run time.
@@ -102,17 +136,26 @@ export default class Script implements Recipe {
       `# Written by buildout for the part [${name}]; edits are overwritten.`,
     ];
     if (relativePaths) {
-      const up = relative(dirname(this.output), directory) || ".";
-      // An empty CDPATH keeps `cd` from going elsewhere and printing.
+      // Both resolved: `cd -P` goes up from where the script really is.
+      const up =
+        relative(physical(dirname(this.output)), physical(directory)) ||
+        ".";
+      // `-P` reads the `..` of a link's target as the kernel did in finding
+      // the script (not textually: wrong past a linked directory such as a
+      // stow-folded ~/bin); an empty CDPATH keeps `cd` from going elsewhere
+      // and printing. A buildout not found stops the script, which would
+      // else run its command on paths under /.
       lines.push(
         ...FIND_SELF,
-        `base=$(CDPATH= cd -- "$(dirname -- "$self")"/${quote(up)} && pwd)`,
+        `base=$(CDPATH= cd -P -- "$(dirname -- "$self")"/${
+          quote(up)
+        } && pwd -P) || exit`,
       );
     }
     for (const [key, value] of environment) {
       lines.push(`export ${key}=${word(value)}`);
     }
-    const argv = [command.trim(), ...words(options.get("arguments"))];
+    const argv = [command, ...words(options.get("arguments"))];
     lines.push(`exec ${argv.map(word).join(" ")} "$@"`);
     this.text = Buffer.from(lines.join("\n") + "\n");
   }
@@ -120,7 +163,7 @@ export default class Script implements Recipe {
   install(): string[] {
     const created = (...paths: string[]) => this.options.created(...paths);
     createParents(dirname(this.output), created);
-    writeAtomic(this.output, this.text, 0o755);
+    this.write();
     created(this.output);
     return created();
   }
@@ -132,9 +175,13 @@ export default class Script implements Recipe {
   update(): string[] {
     // As zc.buildout's scripts: one still right keeps its mode, which a
     // user may have narrowed (its environment can hold secrets).
-    if (!hasContent(this.output, this.text)) {
-      writeAtomic(this.output, this.text, 0o755);
-    }
+    if (!hasContent(this.output, this.text)) this.write();
     return [this.output];
+  }
+
+  /** Writes the script, executable, and logs it. */
+  private write() {
+    writeAtomic(this.output, this.text, 0o755);
+    easyInstallLogger.info(`Generated script ${pyRepr(this.output)}.`);
   }
 }

@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
+  mkdirSync,
   renameSync,
   statSync,
   symlinkSync,
@@ -38,7 +39,11 @@ arguments = \${buildout:directory}/show.sh ${args}
 environment = GREETING=hello PORT=9998
 `;
     sample.write("buildout.cfg", cfg("--port 1"));
-    await expectOk(sample, "Installing tika-server.\n");
+    await expectOk(
+      sample,
+      "Installing tika-server.\n" +
+        "Generated script '/sample-buildout/bin/tika-server'.\n",
+    );
     const script = sample.path("bin", "tika-server");
     assert.equal(modeOf(script), "755");
     assert.equal(runScript(script, "extra"), "hello:9998:--port 1 extra\n");
@@ -48,17 +53,22 @@ environment = GREETING=hello PORT=9998
     );
 
     await expectOk(sample, "Updating tika-server.\n");
-    // A damaged script is written again on update.
+    // A damaged script is written again on update, and logged as
+    // zc.buildout logs a script it writes.
     sample.write("bin/tika-server", "broken");
     chmodSync(script, 0o644);
-    await expectOk(sample, "Updating tika-server.\n");
+    await expectOk(
+      sample,
+      "Updating tika-server.\nGenerated script '/sample-buildout/bin/tika-server'.\n",
+    );
     assert.equal(modeOf(script), "755");
     assert.equal(runScript(script, "x"), "hello:9998:--port 1 x\n");
 
     sample.write("buildout.cfg", cfg("--port 2"));
     await expectOk(
       sample,
-      "Uninstalling tika-server.\nInstalling tika-server.\n",
+      "Uninstalling tika-server.\nInstalling tika-server.\n" +
+        "Generated script '/sample-buildout/bin/tika-server'.\n",
     );
     assert.equal(runScript(script), "hello:9998:--port 2\n");
 
@@ -78,14 +88,18 @@ recipe = script
 cmd = true
 `;
   sample.write("buildout.cfg", cfg);
-  await expectOk(sample, "Installing show.\n");
+  await expectOk(
+    sample,
+    "Installing show.\nGenerated script '/sample-buildout/bin/show'.\n",
+  );
   sample.write(
     "buildout.cfg",
     cfg.replace("\n\n", "\nbin-directory = tools\n\n"),
   );
   await expectOk(
     sample,
-    "Creating directory '/sample-buildout/tools'.\nUpdating show.\n",
+    "Creating directory '/sample-buildout/tools'.\nUpdating show.\n" +
+      "Generated script '/sample-buildout/tools/show'.\n",
   );
   assert.ok(existsSync(sample.path("tools", "show")));
   sample.write("buildout.cfg", "[buildout]\nparts =\nbin-directory = tools\n");
@@ -101,7 +115,10 @@ Deno.test("script: an update keeps an unchanged script as it is, its mode includ
     "[buildout]\nparts = show\n\n[show]\nrecipe = script\ncmd = true\n" +
       "environment = TOKEN=secret\n",
   );
-  await expectOk(sample, "Installing show.\n");
+  await expectOk(
+    sample,
+    "Installing show.\nGenerated script '/sample-buildout/bin/show'.\n",
+  );
   const script = sample.path("bin", "show");
   // Made private: its environment holds a secret.
   chmodSync(script, 0o700);
@@ -128,7 +145,10 @@ env = X=a'b
 output = \${buildout:parts-directory}/tools/bin/show
 `,
   );
-  await expectOk(sample, "Installing show.\n");
+  await expectOk(
+    sample,
+    "Installing show.\nGenerated script '/sample-buildout/parts/tools/bin/show'.\n",
+  );
   const script = sample.path("parts/tools/bin/show");
   assert.equal(runScript(script), `[it's|$HOME|"q"]\n`);
   assert.match(sample.cat("parts/tools/bin/show"), /^export X='a'\\''b'$/m);
@@ -163,7 +183,10 @@ arguments = \${buildout:directory}/data
 environment = DATA=\${buildout:directory}/data:/usr/share
 `,
   );
-  await expectOk(sample, "Installing hello.\n");
+  await expectOk(
+    sample,
+    "Installing hello.\nGenerated script '/sample-buildout/bin/hello'.\n",
+  );
   const text = sample.cat("bin/hello");
   assert.ok(!text.includes(sample.dir), text);
   const moved = join(sample.testDir, "moved");
@@ -182,7 +205,10 @@ environment = DATA=\${buildout:directory}/data:/usr/share
     "buildout.cfg",
     sample.cat("buildout.cfg").replace("relative-paths = true", ""),
   );
-  await expectOk(sample, "Updating hello.\n");
+  await expectOk(
+    sample,
+    "Updating hello.\nGenerated script '/sample-buildout/bin/hello'.\n",
+  );
   assert.ok(sample.cat("bin/hello").includes(`${sample.dir}/tools/hello.sh`));
 });
 
@@ -201,7 +227,10 @@ cmd = cat
 arguments = \${buildout:directory}/data.txt
 `,
   );
-  await expectOk(sample, "Installing show.\n");
+  await expectOk(
+    sample,
+    "Installing show.\nGenerated script '/sample-buildout/bin/show'.\n",
+  );
   // As deployed: a link in a directory on PATH, absolute or relative, and
   // a link to that link.
   const links = sample.tmpdir("usr-local-bin");
@@ -225,6 +254,49 @@ arguments = \${buildout:directory}/data.txt
   );
 });
 
+Deno.test("script: a relative-paths script run through a linked directory finds its buildout, as zc.buildout's realpath does", async () => {
+  using sample = await sampleBuildout();
+  sample.write("data.txt", "data\n");
+  // The bin directory itself a link to a directory outside the buildout.
+  const outside = sample.tmpdir("outside-bin");
+  sample.remove("bin");
+  symlinkSync(outside, sample.path("bin"));
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = show
+relative-paths = true
+
+[show]
+recipe = script
+cmd = cat
+arguments = \${buildout:directory}/data.txt
+`,
+  );
+  await expectOk(
+    sample,
+    "Installing show.\nGenerated script '/sample-buildout/bin/show'.\n",
+  );
+  // As GNU stow deploys it: ~/bin a link to dotfiles/bin, which holds a
+  // link to the script relative to where dotfiles/bin really is, so its
+  // `..` must be read as the kernel reads them, not textually from ~/bin.
+  const dotfiles = sample.tmpdir("dotfiles-bin");
+  mkdirSync(join(dotfiles, "a", "b"), { recursive: true });
+  const real = join(dotfiles, "a", "b");
+  symlinkSync(relative(real, join(outside, "show")), join(real, "show"));
+  const home = sample.tmpdir("home-bin");
+  symlinkSync(real, join(home, "bin"));
+  for (
+    const path of [
+      sample.path("bin", "show"),
+      join(outside, "show"),
+      join(home, "bin", "show"),
+    ]
+  ) {
+    assert.equal(runScript(path), "data\n", path);
+  }
+});
+
 Deno.test("script: bad options are user errors", async () => {
   using sample = await sampleBuildout();
   const cases: Array<[string, string]> = [
@@ -236,6 +308,21 @@ Deno.test("script: bad options are user errors", async () => {
     [
       "cmd = env\nenvironment = 1X=2",
       "Invalid environment entry '1X=2' in [s]: expected NAME=VALUE with NAME a shell variable name",
+    ],
+    // Its arguments on the next lines, as if cmd were a command line.
+    [
+      "cmd = cat\n  -n",
+      "The cmd of [s], cat\\n-n, holds a line break: name one command, and put its arguments in 'arguments'",
+    ],
+    [
+      "command = java\n  -jar x.jar",
+      "The command of [s], java\\n-jar x.jar, holds a line break: name one command, and put its arguments in 'arguments'",
+    ],
+    // Not taken as false, which would write the absolute paths it was
+    // meant to avoid.
+    [
+      "cmd = true\nrelative-paths = yes",
+      "Invalid value for relative-paths option: yes",
     ],
   ];
   for (const [options, message] of cases) {
