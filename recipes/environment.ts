@@ -6,7 +6,10 @@
  * inherits; then every environment variable becomes an option of the
  * section, so `${environment:HOME}` works (except names no option can
  * have, such as `A:B`). Text looking like a substitution (`${x}`) in a
- * variable is escaped to `$${x}` so it stays literal. It creates nothing.
+ * variable is escaped to `$${x}` so it stays literal: every `$` in it is
+ * doubled (`${A:-${B}}` becomes `$${A:-$${B}}`), since a value referenced
+ * is substituted once more and a `${` left single would be read as a
+ * reference there. It creates nothing.
  */
 import process from "node:process";
 import { isOptionName } from "../lib/buildout.ts";
@@ -30,7 +33,10 @@ export default class Environment implements Recipe {
       // No reference can name `A:B` or `X+`; recorded, they would not read
       // back as the same option.
       if (value === undefined || !isOptionName(key)) continue;
-      options.set(key, value.replace(SUBSTITUTION, (ref) => "$" + ref));
+      options.set(
+        key,
+        value.replace(SUBSTITUTION, (ref) => ref.split("$").join("$$")),
+      );
     }
   }
 

@@ -2,10 +2,13 @@
  * The mkdir recipe (`mkdir`, alias `z3c.recipe.mkdir`), following
  * z3c.recipe.mkdir 2.x: creates directories listed in `paths` (default
  * `parts/<name>`), with intermediate ones unless `create-intermediate` is
- * false, optionally applying `mode`, `user` and `group`. Only with
- * `remove-on-update` are created directories recorded, and so removed on
- * uninstall: by default nothing is ever removed.
+ * false, optionally applying `mode`, `user` and `group` (names, looked up
+ * in /etc/passwd and /etc/group, then with `getent`, which asks the other
+ * name services too: LDAP, SSSD, systemd, as Python's pwd and grp). Only
+ * with `remove-on-update` are created directories recorded, and so removed
+ * on uninstall: by default nothing is ever removed.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
@@ -38,19 +41,47 @@ function pyBool(value: boolean): string {
   return value ? "True" : "False";
 }
 
-/** The numeric id of `name` in an `/etc/passwd`-style file. */
-function lookupId(file: string, name: string, what: string): number {
+/**
+ * The numeric id of the user or group `name` (`database` is `passwd` or
+ * `group`), from its file under /etc or else from `getent`.
+ *
+ * @throws {UnknownName} when neither knows the name.
+ */
+function lookupId(database: "passwd" | "group", name: string): number {
   let text = "";
   try {
-    text = readFileSync(file, "utf8");
+    text = readFileSync(`/etc/${database}`, "utf8");
   } catch {
-    // No database: reported below as an unknown name.
+    // No file (a minimal root): getent may still know the name.
   }
+  const id = idOf(text, name) ?? idOf(getent(database, name), name);
+  if (id !== undefined) return id;
+  throw new UnknownName(
+    `Unknown ${database === "passwd" ? "user" : "group"}: ${clipped(name)}`,
+  );
+}
+
+/** The third field of the entry for `name` in `/etc/passwd`-style text. */
+function idOf(text: string, name: string): number | undefined {
   for (const line of text.split("\n")) {
     const fields = line.split(":");
-    if (fields[0] === name && fields.length > 2) return Number(fields[2]);
+    if (fields[0] === name && /^\d+$/.test(fields[2] ?? "")) {
+      return Number(fields[2]);
+    }
   }
-  throw new UnknownName(`Unknown ${what}: ${clipped(name)}`);
+  return undefined;
+}
+
+/** What `getent database name` prints; empty when it finds nothing. */
+function getent(database: string, name: string): string {
+  // No entry has such a name, and getent would take `-x` for an option.
+  if (name.startsWith("-") || /[:\n]/.test(name)) return "";
+  try {
+    const run = spawnSync("getent", [database, name], { encoding: "utf8" });
+    return run.status === 0 && typeof run.stdout === "string" ? run.stdout : "";
+  } catch {
+    return ""; // No getent to run: the name is unknown.
+  }
 }
 
 class UnknownName extends Error {}
@@ -102,9 +133,9 @@ export default class Mkdir implements Recipe {
     }
     try {
       this.user = options.get("user") || undefined;
-      if (this.user) this.uid = lookupId("/etc/passwd", this.user, "user");
+      if (this.user) this.uid = lookupId("passwd", this.user);
       this.group = options.get("group") || undefined;
-      if (this.group) this.gid = lookupId("/etc/group", this.group, "group");
+      if (this.group) this.gid = lookupId("group", this.group);
     } catch (err) {
       if (err instanceof UnknownName) {
         throw new buildout.UserError(err.message);

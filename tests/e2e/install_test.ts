@@ -8,7 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import {
@@ -1360,6 +1366,49 @@ dirs:   group '${group.name}'
     missing.stderr,
   );
   assert.ok(!existsSync(sample.path("c")));
+});
+
+Deno.test("mkdir: user and group known only to a name service (LDAP, SSSD) are found, as with Python's pwd and grp", async () => {
+  using sample = await sampleBuildout();
+  // Root may give any ids; anyone else only their own.
+  const root = process.getuid!() === 0;
+  const uid = root ? 4242 : process.getuid!();
+  const gid = root ? 4343 : process.getgid!();
+  const user = `svc-${process.pid}`;
+  const group = `team-${process.pid}`;
+  // getent asks every name service; this one stands for a directory
+  // server knowing one user and one group that /etc does not list.
+  sample.mkdir("services");
+  sample.write(
+    "services/getent",
+    `#!/bin/sh
+case "$1 $2" in
+  "passwd ${user}") echo "${user}:*:${uid}:${gid}::/:/bin/false" ;;
+  "group ${group}") echo "${group}:*:${gid}:" ;;
+  *) exit 2 ;;
+esac
+`,
+  );
+  chmodSync(sample.path("services", "getent"), 0o755);
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts = dirs\n\n[dirs]\nrecipe = z3c.recipe.mkdir\n` +
+      `paths = var\nuser = ${user}\ngroup = ${group}\n`,
+  );
+  const result = await sample.run("", {
+    env: { PATH: `${sample.path("services")}:${process.env.PATH}` },
+  });
+  assert.equal(result.code, 0, result.output);
+  assert.equal(result.stderr, "");
+  assert.equal(
+    result.stdout,
+    `Installing dirs.
+dirs: created path: /sample-buildout/var
+dirs:   user '${user}', group '${group}'
+`,
+  );
+  const made = statSync(sample.path("var"));
+  assert.deepEqual([made.uid, made.gid], [uid, gid]);
 });
 
 // --- Bad input -------------------------------------------------------------

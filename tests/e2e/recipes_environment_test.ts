@@ -136,6 +136,38 @@ Installing print.
   );
 });
 
+Deno.test("environment: a substitution nested in a variable stays literal when referenced", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = environment print
+
+[environment]
+recipe = collective.recipe.environment
+
+[print]
+recipe = debug
+nested = \${environment:NESTED}
+inner = \${environment:INNER}
+`,
+  );
+  // Shell defaults nest references; each \`$\` of the match is doubled,
+  // as collective.recipe.environment does, so the substitution a
+  // referenced value goes through again finds no \`\${\` to read.
+  await expectOk(
+    sample,
+    `Installing environment.
+Installing print.
+  inner='$\${a$$b}'
+  nested='$\${FOO:-$\${BAR}}'
+  recipe='debug'
+`,
+    "",
+    { env: { NESTED: "${FOO:-${BAR}}", INNER: "${a$b}" } },
+  );
+});
+
 Deno.test("environment: a variable that is not set is a missing option", async () => {
   using sample = await sampleBuildout();
   sample.write(
