@@ -21,6 +21,8 @@ export interface Requirement {
 
 const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 const CLAUSE = /^\s*(===|~=|==|!=|<=|>=|<|>)\s*([^\s<>=!~]\S*)\s*$/;
+/** A prefix match's version: an epoch and release only (`1!2.0.*`). */
+const PREFIX = /^v?(?:\d+!)?\d+(?:\.\d+)*\.\*$/i;
 
 /**
  * The key a project is known by: lower case, each run of `-`, `_` and `.`
@@ -93,6 +95,17 @@ function parseNew(text: string): Requirement {
         );
       }
       const [, operator, version] = clause;
+      // As `packaging` does: `==1.0a1.*` would otherwise match `1.0`.
+      if (
+        (operator === "==" || operator === "!=") && version.endsWith(".*") &&
+        !PREFIX.test(version)
+      ) {
+        throw fail(
+          `'${
+            clipped(version)
+          }' is not a valid version for '${operator}': only a release such as '1.0.*' takes '.*'`,
+        );
+      }
       if (
         !isValidClause(`${operator}${version}`) ||
         (operator !== "===" && !isValidVersion(version.replace(/\.\*$/, "")))
