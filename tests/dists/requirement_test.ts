@@ -123,6 +123,39 @@ Deno.test("a prefix match with more than a release says why it is refused", () =
   );
 });
 
+Deno.test("clauses may stand in parentheses, as PEP 508 and pip allow", () => {
+  const cases: Array<[string, string]> = [
+    ["spam (>=1.0)", "spam>=1.0"],
+    ["spam(>=1.0)", "spam>=1.0"],
+    ["spam ( >=1.0, <2 )", "spam>=1.0,<2"],
+    ["@acme/tools (==1)", "@acme/tools==1"],
+    ["spam ()", "spam"],
+  ];
+  for (const [text, printed] of cases) {
+    assert.equal(formatRequirement(parseRequirement(text)), printed, text);
+  }
+  assert.throws(
+    () => parseRequirement("spam (>=1.0"),
+    /expected a version clause .* got '\(>=1.0'/,
+  );
+});
+
+Deno.test("extras are refused, saying why", () => {
+  for (const text of ["spam[test]", "zc.recipe.egg[a,b] >=1"]) {
+    assert.throws(
+      () => parseRequirement(text),
+      (err: Error) => {
+        assert.ok(err instanceof UserError, text);
+        assert.match(
+          err.message,
+          /^Invalid requirement '.*': extras such as '\[[a-z,]+\]' select a Python project's optional requirements; these distributions have none, so remove them$/,
+        );
+        return true;
+      },
+    );
+  }
+});
+
 Deno.test("satisfaction follows PEP 440, pre-releases included", () => {
   const ok = (req: string, version: string) =>
     satisfiesRequirement(parseRequirement(req), version);
