@@ -126,25 +126,27 @@ export function readDistSettings(buildout: Buildout): DistSettings {
       if (!value.trim()) continue;
       const version = value.trim().replace(/^==\s*/, "");
       if (!isProjectName(unscopedName(name))) continue;
+      const refuse = (what: string, expected: string) =>
+        settings.badPins.set(
+          projectKey(name),
+          oneLine(
+            `Invalid version ${what} in [${section}]: ${clipped(name)} = ${
+              clipped(value)
+            } (expected ${expected})`,
+          ),
+        );
       if (version.startsWith("<") || version.startsWith(">")) {
         try {
           const { clauses } = parseRequirement(name + version);
           settings.constraints.set(projectKey(name), clauses);
-          continue;
         } catch (err) {
           if (!(err instanceof UserError)) throw err;
+          refuse("constraint", "clauses such as >=1.0, <2");
         }
+        continue;
       }
       if (!isValidVersion(version)) {
-        settings.badPins.set(
-          projectKey(name),
-          oneLine(
-            `Invalid version pin in [${section}]: ${clipped(name)} = ${
-              clipped(value)
-            } ` +
-              "(expected a version such as 1.0)",
-          ),
-        );
+        refuse("pin", "a version such as 1.0");
         continue;
       }
       settings.versions.set(projectKey(name), version);

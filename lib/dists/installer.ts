@@ -171,11 +171,6 @@ export class Installer {
         this.requirers.set(requirement.key, by);
         this.addDependencyLinks(dist);
       }
-      if (byDist && !dist.develop) {
-        const set = this.required.get(dist.key) ?? new Set();
-        set.add(`${byDist.name}==${byDist.version}`);
-        this.required.set(dist.key, set);
-      }
       if (!satisfiesRequirement(requirement, dist.version)) {
         throw new UserError(
           `There is a version conflict: we already have ${dist.name} ` +
@@ -183,6 +178,12 @@ export class Installer {
               this.requirers.get(dist.key)
             }), but ${by} requires '${text}'.`,
         );
+      }
+      // Only now: a requirer in conflict does not require what we have.
+      if (byDist && !dist.develop) {
+        const set = this.required.get(dist.key) ?? new Set();
+        set.add(`${byDist.name}==${byDist.version}`);
+        this.required.set(dist.key, set);
       }
       if (!result.includes(dist)) result.push(dist);
       if (processed.has(text)) continue;

@@ -1,7 +1,8 @@
 /**
  * Requirement strings: `name`, `name==1.0`, `name>=1,<2`, `name~=1.4`,
- * `name!=1.3` (spaces allowed around operators), as setuptools parses
- * them for zc.buildout, with PEP 440 versions.
+ * `name!=1.3`, `name (>=1)` (spaces allowed around operators), as
+ * setuptools parses them for zc.buildout, with PEP 440 versions; extras
+ * (`name[test]`) are refused, as these distributions have none.
  */
 import { validRange } from "@renovatebot/pep440";
 import { clipped, UserError } from "../errors.ts";
@@ -21,6 +22,8 @@ export interface Requirement {
 
 const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 const CLAUSE = /^\s*(===|~=|==|!=|<=|>=|<|>)\s*([^\s<>=!~]\S*)\s*$/;
+/** A prefix match's version: an epoch and release only (`1!2.0.*`). */
+const PREFIX = /^v?(?:\d+!)?\d+(?:\.\d+)*\.\*$/i;
 
 /**
  * The key a project is known by: lower case, each run of `-`, `_` and `.`
@@ -70,8 +73,8 @@ function parseNew(text: string): Requirement {
   const fail = (reason: string) =>
     new UserError(`Invalid requirement '${clipped(text.trim())}': ${reason}`);
   // `[\s\S]`, not `.`: a value over several lines is refused, not unmatched.
-  const match = /^\s*([^\s<>=!~,]*)\s*([\s\S]*?)\s*$/.exec(text)!;
-  const [, name, rest] = match;
+  const match = /^\s*([^\s<>=!~,(\[]*)\s*([\s\S]*?)\s*$/.exec(text)!;
+  const [, name, written] = match;
   if (!name) throw fail("it names no project");
   // `@scope/spam` is the project `npm pack` archives as `scope-spam`.
   if (!isProjectName(unscopedName(name))) {
@@ -81,6 +84,15 @@ function parseNew(text: string): Requirement {
       }' is not a project name (letters, digits, '.', '_', '-', or an npm scope's '@scope/name')`,
     );
   }
+  if (written.startsWith("[")) {
+    throw fail(
+      `extras such as '${
+        clipped(/^\[[^\]]*\]?/.exec(written)![0])
+      }' select a Python project's optional requirements; these distributions have none, so remove them`,
+    );
+  }
+  // PEP 508 lets the clauses stand in parentheses, as pip reads `spam (>=1)`.
+  const rest = /^\(([\s\S]*)\)$/.exec(written)?.[1].trim() ?? written;
   const clauses: Clause[] = [];
   if (rest) {
     for (const part of rest.split(",")) {
@@ -93,6 +105,17 @@ function parseNew(text: string): Requirement {
         );
       }
       const [, operator, version] = clause;
+      // As `packaging` does: `==1.0a1.*` would otherwise match `1.0`.
+      if (
+        (operator === "==" || operator === "!=") && version.endsWith(".*") &&
+        !PREFIX.test(version)
+      ) {
+        throw fail(
+          `'${
+            clipped(version)
+          }' is not a valid version for '${operator}': only a release such as '1.0.*' takes '.*'`,
+        );
+      }
       if (
         !isValidClause(`${operator}${version}`) ||
         (operator !== "===" && !isValidVersion(version.replace(/\.\*$/, "")))

@@ -230,6 +230,24 @@ Deno.test("a [versions] constraint narrows requirements, as later zc.buildout al
   );
 });
 
+Deno.test("a [versions] constraint that does not parse is named a constraint, not a pin", async () => {
+  using world = new FakeWorld();
+  world.archive("dist/spam-1.tgz", recipeFiles("spam", "1"));
+  const loader = new RecipeLoader(
+    join(world.dir, "develop-eggs"),
+    await distributions(world, "[versions]\nspam = >1.0 <2\n"),
+  );
+  await loader.preload(["spam"]);
+  assert.throws(
+    () => loader.factory("spam"),
+    (err: Error) =>
+      err instanceof UserError &&
+      err.message ===
+        "Invalid version constraint in [versions]: spam = >1.0 <2 " +
+          "(expected clauses such as >=1.0, <2)",
+  );
+});
+
 Deno.test("uninstall recipes of gone parts come from the eggs directory", async () => {
   using world = new FakeWorld();
   const eggs = join(world.dir, "eggs", "spam-1");

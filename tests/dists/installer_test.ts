@@ -208,6 +208,19 @@ Deno.test("a version conflict names both requirers", async () => {
   );
 });
 
+Deno.test("a requirer in conflict is not listed among those requiring the pick", async () => {
+  using world = linkServer();
+  const inst = installer(world);
+  await assert.rejects(
+    inst.install(["demo", "conflict"], "recipe demo"),
+    /There is a version conflict/,
+  );
+  assert.deepEqual(
+    inst.picked().find((pick) => pick.name === "demoneeded"),
+    { name: "demoneeded", version: "1.1", requiredBy: ["demo==0.3"] },
+  );
+});
+
 Deno.test("no distribution found says what exists and where it looked", async () => {
   using world = linkServer();
   await assert.rejects(

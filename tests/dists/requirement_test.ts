@@ -73,6 +73,89 @@ Deno.test("bad requirements are user errors naming the text", () => {
   }
 });
 
+// Expected validity is that of Python's `packaging` 26, which pip uses.
+Deno.test("specifiers are accepted and refused as packaging does", () => {
+  const cases: Array<[string, boolean]> = [
+    ["==1.*", true],
+    ["==v1.0.*", true],
+    ["==1!1.*", true],
+    ["!=1.0.*", true],
+    ["===1.0.*", true],
+    ["===foo", true],
+    ["== 1.0", true],
+    [">=1.0 , <2", true],
+    ["~=1.0.post1", true],
+    ["==1.0+abc", true],
+    ["!=1.0+abc", true],
+    ["==1.0a1.*", false],
+    ["!=1.0rc1.*", false],
+    ["==1.0.post1.*", false],
+    ["==1.0-1.*", false],
+    ["==1.0.dev0.*", false],
+    ["==1.0+abc.*", false],
+    ["~=1", false],
+    ["~=1.0.*", false],
+    [">=1.0.*", false],
+    ["<1.0+abc", false],
+    [">=1.0+abc", false],
+    ["~=1.0+abc", false],
+    ["==*", false],
+  ];
+  for (const [specifier, valid] of cases) {
+    let accepted = true;
+    try {
+      parseRequirement(`spam${specifier}`);
+    } catch (err) {
+      assert.ok(err instanceof UserError, specifier);
+      accepted = false;
+    }
+    assert.equal(accepted, valid, specifier);
+  }
+});
+
+Deno.test("a prefix match with more than a release says why it is refused", () => {
+  assert.throws(
+    () => parseRequirement("spam==1.0a1.*"),
+    new UserError(
+      "Invalid requirement 'spam==1.0a1.*': '1.0a1.*' is not a valid " +
+        "version for '==': only a release such as '1.0.*' takes '.*'",
+    ),
+  );
+});
+
+Deno.test("clauses may stand in parentheses, as PEP 508 and pip allow", () => {
+  const cases: Array<[string, string]> = [
+    ["spam (>=1.0)", "spam>=1.0"],
+    ["spam(>=1.0)", "spam>=1.0"],
+    ["spam ( >=1.0, <2 )", "spam>=1.0,<2"],
+    ["@acme/tools (==1)", "@acme/tools==1"],
+    ["spam ()", "spam"],
+  ];
+  for (const [text, printed] of cases) {
+    assert.equal(formatRequirement(parseRequirement(text)), printed, text);
+  }
+  assert.throws(
+    () => parseRequirement("spam (>=1.0"),
+    /expected a version clause .* got '\(>=1.0'/,
+  );
+});
+
+Deno.test("extras are refused, saying why", () => {
+  for (const text of ["spam[test]", "zc.recipe.egg[a,b] >=1"]) {
+    assert.throws(
+      () => parseRequirement(text),
+      (err: Error) => {
+        assert.ok(err instanceof UserError, text);
+        assert.match(
+          err.message,
+          /^Invalid requirement '.*': extras such as '\[[a-z,]+\]' select a Python project's optional requirements; these distributions have none, so remove them$/,
+        );
+        return true;
+      },
+    );
+  }
+});
+
 Deno.test("satisfaction follows PEP 440, pre-releases included", () => {
   const ok = (req: string, version: string) =>
     satisfiesRequirement(parseRequirement(req), version);

@@ -822,6 +822,42 @@ spam 1.0
   );
 });
 
+Deno.test("a recipe requirement may put its clauses in parentheses, as pip reads them; extras are refused, saying why", async () => {
+  using sample = await sampleBuildout();
+  for (const version of ["0.9", "1.0"]) {
+    await writeDist(
+      sample.path("dist", `spam-${version}.tgz`),
+      recipeDist("spam", version, `spam ${version}`),
+    );
+  }
+  const config = (recipe: string) =>
+    `[buildout]
+parts = foo
+find-links = dist
+
+[foo]
+recipe = ${recipe}
+`;
+  sample.write("buildout.cfg", config("spam (<1.0)"));
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'spam<1.0'.
+Got spam 0.9.
+Installing foo.
+spam 0.9
+`,
+  );
+  sample.write("buildout.cfg", config("spam[test]"));
+  await expectError(
+    sample,
+    "",
+    "Invalid requirement 'spam[test]': extras such as '[test]' select a " +
+      "Python project's optional requirements; these distributions have " +
+      "none, so remove them",
+  );
+});
+
 Deno.test("Allow hosts: links to other hosts are skipped, as setuptools skips them, and what allowed hosts offer is got", async () => {
   using sample = await sampleBuildout();
   const mirror = sample.tmpdir("mirror");
