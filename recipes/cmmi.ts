@@ -46,7 +46,7 @@ import type {
   RecipeLogger,
   RecipeOptions,
 } from "../lib/recipe/api.ts";
-import { hexagonitBool, slaposBool } from "./_bool.ts";
+import { hexagonitBool, hexagonitHashName, slaposBool } from "./_bool.ts";
 import {
   childEnvironment,
   type Environment,
@@ -720,7 +720,9 @@ export class HexagonitCmmi implements Recipe {
           url,
           {
             md5: options.get("md5sum")?.trim() || undefined,
-            hashName: hexagonitBool(options.get("hash-name") ?? "true"),
+            // Read by hexagonit.recipe.download, which the original hands
+            // the download to.
+            hashName: hexagonitHashName(options.get("hash-name") ?? "true"),
           },
           (file) =>
             unpackMerging(this.buildout, this.logger, file, compileDir, {

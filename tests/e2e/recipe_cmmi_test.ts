@@ -694,6 +694,30 @@ make-targets = install`),
   assert.deepEqual(sample.ls("parts"), []);
 });
 
+Deno.test("hexagonit.recipe.cmmi: hash-name is read as hexagonit.recipe.download reads it, without lowercasing, so the cached source has the name zc.buildout gives it", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const url = `${server.url}hello-1.0.tar.gz`;
+  for (
+    const [value, cached] of [
+      ["True", "hello-1.0.tar.gz"],
+      ["true", md5Text(url)],
+    ]
+  ) {
+    sample.write(
+      "buildout.cfg",
+      config(`[x]
+recipe = hexagonit.recipe.cmmi
+url = ${url}
+hash-name = ${value}`),
+    );
+    await runOk(sample);
+    assert.deepEqual(sample.ls("cache"), [`-  ${cached}`], value);
+    sample.remove("cache");
+    sample.mkdir("cache");
+  }
+});
+
 Deno.test("hexagonit.recipe.cmmi: the default --prefix is quoted, so it may hold spaces", async () => {
   await using env = await setUp();
   const { sample, server, files } = env;
