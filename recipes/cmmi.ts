@@ -55,7 +55,7 @@ import {
   slaposEnvironment,
   zcEnvironment,
 } from "./_environment.ts";
-import { withDownload } from "./_fetch.ts";
+import { urlOption, withDownload } from "./_fetch.ts";
 import { newTempDirectory } from "./_files.ts";
 import { exists, isDirectory, removeTree, singleDirectory } from "./_paths.ts";
 import { onePath } from "./_one_path.ts";
@@ -821,7 +821,7 @@ export class ZcCmmi implements Recipe {
       onePath(options, "location") ?? main.require("parts-directory"),
       name,
     );
-    this.url = options.require("url");
+    this.url = urlOption(buildout, options);
     this.extraOptions = collapse(options.get("extra_options"));
     // Read now, as the original does: not reported unused without a patch.
     this.patchOptions = options.get("patch_options") ?? "-p0";
