@@ -7,7 +7,11 @@ import { resolve } from "node:path";
 import { clipped } from "../lib/errors.ts";
 import { ArchiveError, DamagedArchive } from "../lib/fetch/archive/errors.ts";
 import { REFETCH_REMEDY } from "../lib/fetch/errors.ts";
-import type { DownloadOptions, RecipeBuildout } from "../lib/recipe/api.ts";
+import type {
+  DownloadOptions,
+  RecipeBuildout,
+  RecipeOptions,
+} from "../lib/recipe/api.ts";
 import { removeTree } from "./_paths.ts";
 
 /**
@@ -73,4 +77,24 @@ export async function downloadTo(
   target: string,
 ): Promise<void> {
   await buildout.download(url, { ...options, path: target });
+}
+
+/**
+ * The `url` option, which must name something to download: an empty one
+ * (often an unset value substituted into it) would be read as a local path.
+ *
+ * @throws {UserError} naming the part when it is empty.
+ */
+export function urlOption(
+  buildout: RecipeBuildout,
+  options: RecipeOptions,
+): string {
+  const url = options.require("url");
+  if (!url.trim()) {
+    throw new buildout.UserError(
+      `The url of [${clipped(options.name)}] is empty: name the file to ` +
+        "download",
+    );
+  }
+  return url;
 }

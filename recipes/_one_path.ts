@@ -26,3 +26,26 @@ export function onePath(
   }
   return value;
 }
+
+/**
+ * The option `option` of a part, naming one file to write (undefined when
+ * unset).
+ *
+ * @throws {UserError} naming the part when the value ends in `/`: it names
+ *   a directory, yet the file would be written under that name; and as
+ *   {@link onePath} does.
+ */
+export function oneFile(
+  options: RecipeOptions,
+  option: string,
+): string | undefined {
+  const value = onePath(options, option);
+  if (value?.endsWith("/")) {
+    throw new UserError(
+      `The ${option} of [${clipped(options.name)}], ${
+        clipped(value)
+      }, ends with '/': name the file to write`,
+    );
+  }
+  return value;
+}

@@ -46,7 +46,7 @@ import type {
   RecipeLogger,
   RecipeOptions,
 } from "../lib/recipe/api.ts";
-import { hexagonitBool, slaposBool } from "./_bool.ts";
+import { hexagonitBool, hexagonitHashName, slaposBool } from "./_bool.ts";
 import {
   childEnvironment,
   type Environment,
@@ -55,7 +55,7 @@ import {
   slaposEnvironment,
   zcEnvironment,
 } from "./_environment.ts";
-import { withDownload } from "./_fetch.ts";
+import { urlOption, withDownload } from "./_fetch.ts";
 import { newTempDirectory } from "./_files.ts";
 import { exists, isDirectory, removeTree, singleDirectory } from "./_paths.ts";
 import { onePath } from "./_one_path.ts";
@@ -720,7 +720,9 @@ export class HexagonitCmmi implements Recipe {
           url,
           {
             md5: options.get("md5sum")?.trim() || undefined,
-            hashName: hexagonitBool(options.get("hash-name") ?? "true"),
+            // Read by hexagonit.recipe.download, which the original hands
+            // the download to.
+            hashName: hexagonitHashName(options.get("hash-name") ?? "true"),
           },
           (file) =>
             unpackMerging(this.buildout, this.logger, file, compileDir, {
@@ -819,7 +821,7 @@ export class ZcCmmi implements Recipe {
       onePath(options, "location") ?? main.require("parts-directory"),
       name,
     );
-    this.url = options.require("url");
+    this.url = urlOption(buildout, options);
     this.extraOptions = collapse(options.get("extra_options"));
     // Read now, as the original does: not reported unused without a patch.
     this.patchOptions = options.get("patch_options") ?? "-p0";

@@ -28,7 +28,7 @@ import type {
   RecipeOptions,
 } from "../lib/recipe/api.ts";
 import { hexagonitBool, hexagonitHashName, slaposBool } from "./_bool.ts";
-import { downloadTo, withDownload } from "./_fetch.ts";
+import { downloadTo, urlOption, withDownload } from "./_fetch.ts";
 import {
   copyInto,
   exists,
@@ -68,23 +68,6 @@ function requireFile(buildout: RecipeBuildout, url: string, file: string) {
       `${oneLine(url)} is a directory, not a file to place`,
     );
   }
-}
-
-/**
- * The `url` option, which must name something to download: an empty one
- * (often an unset value substituted into it) would be read as a local path.
- *
- * @throws {UserError} naming the part when it is empty.
- */
-function urlOption(buildout: RecipeBuildout, options: RecipeOptions): string {
-  const url = options.require("url");
-  if (!url.trim()) {
-    throw new buildout.UserError(
-      `The url of [${clipped(options.name)}] is empty: name the file to ` +
-        "download",
-    );
-  }
-  return url;
 }
 
 /**

@@ -31,7 +31,7 @@ import type {
 } from "../lib/recipe/api.ts";
 import { createParents, hasContent, writeAtomic } from "./_files.ts";
 import { FIND_SELF } from "./_script_self.ts";
-import { onePath } from "./_one_path.ts";
+import { oneFile } from "./_one_path.ts";
 
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -109,11 +109,16 @@ export default class Script implements Recipe {
       }
       environment.push([key, word.slice(equals + 1)]);
     }
-    this.output = resolve(
-      directory,
-      onePath(options, "output") ??
-        join(main.require("bin-directory"), name),
-    );
+    const inBin = join(main.require("bin-directory"), name);
+    const output = oneFile(options, "output");
+    // It would name the buildout directory.
+    if (output === "") {
+      throw new buildout.UserError(
+        `The output of [${clipped(name)}] is empty: name the file to ` +
+          `write, or leave the option out for ${clipped(inBin)}`,
+      );
+    }
+    this.output = resolve(directory, output ?? inBin);
     // `true` or `false`, as zc.buildout reads it: another value is refused,
     // not taken as false (writing absolute paths the user asked not to).
     const relativePaths = (options.has("relative-paths") ? options : main)

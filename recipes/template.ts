@@ -45,7 +45,7 @@ import { isFile, sameFile } from "../lib/fs_kinds.ts";
 import { substitute } from "../lib/config/substitute.ts";
 import { firstBadLine } from "../lib/config/text.ts";
 import { readBounded } from "../lib/read_bounded.ts";
-import { onePath } from "./_one_path.ts";
+import { oneFile } from "./_one_path.ts";
 import type {
   Recipe,
   RecipeBuildout,
@@ -406,18 +406,12 @@ function outputOption(
   options: RecipeOptions,
 ): string {
   const output = options.require("output");
-  const part = clipped(options.name);
   if (!output) {
-    throw new buildout.UserError(`No output file specified in [${part}].`);
-  }
-  if (output.endsWith("/")) {
     throw new buildout.UserError(
-      `The output of [${part}], ${
-        clipped(output)
-      }, ends with '/': name the file to write`,
+      `No output file specified in [${clipped(options.name)}].`,
     );
   }
-  return onePath(options, "output")!;
+  return oneFile(options, "output")!;
 }
 
 /**

@@ -20,6 +20,7 @@ import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { packTar, type TarSource } from "modern-tar/fs";
 import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
+import { pyRepr } from "../pyrepr.ts";
 import { logger } from "../log.ts";
 import { expandGlob } from "../install/develop.ts";
 import { runInstall } from "../install/runner.ts";
@@ -249,7 +250,8 @@ function throughBundledExtends(bundled: string): ConfigSource {
  * The configuration to bundle, its directory and the archive to write.
  *
  * @throws {UserError} for a URL configuration, a run from the sources, the
- *   bundle's own offline.cfg, and outputs that cannot be written.
+ *   bundle's own offline.cfg, a name offline.cfg cannot extend, and outputs
+ *   that cannot be written.
  */
 function bundleTarget(
   request: OpenRequest,
@@ -282,6 +284,7 @@ function bundleTarget(
           : "another configuration"),
     );
   }
+  refuseUnextendable(basename(configFile));
   refuseOwnOfflineConfig(join(directory, OFFLINE_CFG));
   const defaultOutput = defaultBundlePath(directory);
   const output = args.output === undefined
@@ -821,6 +824,22 @@ function refuseBackslash(path: string): void {
   throw new UserError(
     `bundle can't archive ${oneLine(path)}: its name holds a backslash, ` +
       "which the archive would turn into a directory separator; rename it",
+  );
+}
+
+/**
+ * offline.cfg extends the configuration by its file name, and `extends`
+ * is split at whitespace: the unpacked bundle would look for two files.
+ *
+ * @throws {UserError} when `name` holds whitespace.
+ */
+function refuseUnextendable(name: string): void {
+  if (!/\s/.test(name)) return;
+  throw new UserError(
+    `bundle can't extend ${
+      clipped(name, pyRepr)
+    } from its ${OFFLINE_CFG}: extends reads a name holding whitespace ` +
+      "as several files; rename it",
   );
 }
 

@@ -366,6 +366,46 @@ Deno.test("a sparse map the stored data does not fill, or overfills, is corrupti
   onlyEntries(tmp.path, cases.map(([name]) => name));
 });
 
+Deno.test("a sparse file its map makes larger than a file can be is refused, naming the member", async () => {
+  using tmp = tempDir();
+  const cases: Array<[string, TarMember]> = [
+    ["0.1.tar", {
+      name: "s",
+      data: "hello",
+      pax: { "GNU.sparse.size": String(2 ** 62), "GNU.sparse.map": "0,5" },
+    }],
+    ["1.0.tar", {
+      name: "GNUSparseFile.0/s",
+      data: "1\n0\n5\n".padEnd(512, "\0") + "hello",
+      pax: {
+        "GNU.sparse.major": "1",
+        "GNU.sparse.minor": "0",
+        "GNU.sparse.name": "s",
+        "GNU.sparse.realsize": "10000000000000000000",
+      },
+    }],
+  ];
+  for (const [name, member] of cases) {
+    await assert.rejects(
+      () =>
+        extract(
+          archiveFile(tmp.path, name, tar([member])),
+          join(tmp.path, "o"),
+        ),
+      (err: unknown) => {
+        assert.ok(err instanceof ArchiveError, String(err));
+        assert.match(
+          err.message,
+          /: member 's' is a sparse file too large to make \(\d+ bytes, over 4 PiB\)$/,
+        );
+        return true;
+      },
+      name,
+    );
+  }
+  onlyEntries(tmp.path, cases.map(([name]) => name));
+});
+
 Deno.test("strip: true needs a single top-level directory", async () => {
   using tmp = tempDir();
   const two = archiveFile(

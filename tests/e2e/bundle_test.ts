@@ -1396,6 +1396,24 @@ Deno.test("an unpacked bundle bundled again with -o reads the URLs its configura
   assert.equal(statSync(join(unpacked, "etc", "motd")).mode & 0o777, 0o640);
 });
 
+Deno.test("bundle refuses a configuration whose name holds a space, which offline.cfg's extends would read as two files, before building anything", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "my prod.cfg",
+    "[buildout]\nparts = d\n[d]\nrecipe = mkdir\npath = made\n",
+  );
+  const out = join(sample.testDir, "sample.tar.gz");
+  const refused = await sample.run(["-c", "my prod.cfg", "bundle", "-o", out]);
+  assert.equal(refused.code, 1, refused.output);
+  assert.equal(
+    refused.stderr,
+    "Error: bundle can't extend 'my prod.cfg' from its offline.cfg: extends " +
+      "reads a name holding whitespace as several files; rename it\n",
+  );
+  assert.ok(!existsSync(out));
+  assert.ok(!existsSync(sample.path("made")));
+});
+
 Deno.test("bundle -c offline.cfg in an unpacked bundle names the configuration to bundle: the one offline.cfg extends", async () => {
   using sample = await sampleBuildout();
   sample.write("production.cfg", "[buildout]\nparts =\n");

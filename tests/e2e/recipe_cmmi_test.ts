@@ -36,6 +36,7 @@ import {
   writePackage,
   writeTree,
 } from "./recipe_fixtures.ts";
+import { tree } from "./_recipes.ts";
 
 /** Packages and patches the server offers, made in `dir`. */
 function serveFiles(dir: string): void {
@@ -694,6 +695,30 @@ make-targets = install`),
   assert.deepEqual(sample.ls("parts"), []);
 });
 
+Deno.test("hexagonit.recipe.cmmi: hash-name is read as hexagonit.recipe.download reads it, without lowercasing, so the cached source has the name zc.buildout gives it", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const url = `${server.url}hello-1.0.tar.gz`;
+  for (
+    const [value, cached] of [
+      ["True", "hello-1.0.tar.gz"],
+      ["true", md5Text(url)],
+    ]
+  ) {
+    sample.write(
+      "buildout.cfg",
+      config(`[x]
+recipe = hexagonit.recipe.cmmi
+url = ${url}
+hash-name = ${value}`),
+    );
+    await runOk(sample);
+    assert.deepEqual(sample.ls("cache"), [`-  ${cached}`], value);
+    sample.remove("cache");
+    sample.mkdir("cache");
+  }
+});
+
 Deno.test("hexagonit.recipe.cmmi: the default --prefix is quoted, so it may hold spaces", async () => {
   await using env = await setUp();
   const { sample, server, files } = env;
@@ -914,6 +939,27 @@ x: Unpacking and configuring
   // Nothing was built there: the unpacked sources would only take space.
   assert.deepEqual(readdirSync(sample.runTmpdir), []);
   assert.ok(!existsSync(sample.path("parts/x")));
+});
+
+Deno.test("zc.recipe.cmmi: an empty url is an error naming the part, before anything is written, as with the download recipes", async () => {
+  await using env = await setUp();
+  const { sample } = env;
+  const before = tree(sample.dir);
+  for (const shared of ["", "shared = true"]) {
+    // What an unset value substituted into it (${versions:url}) gives.
+    sample.write(
+      "buildout.cfg",
+      config(`[x]\nrecipe = zc.recipe.cmmi\nurl =\n${shared}`),
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.stderr.trimEnd().split("\n").pop(),
+      "Error: The url of [x] is empty: name the file to download",
+      shared,
+    );
+    assert.deepEqual(tree(sample.dir), before, shared);
+  }
 });
 
 Deno.test("zc.recipe.cmmi: patch_options without a patch is not reported unused, as the original reads it", async () => {

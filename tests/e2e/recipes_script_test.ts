@@ -350,3 +350,28 @@ Deno.test("script: an output written over two lines is an error before anything 
   );
   assert.deepEqual(tree(sample.dir), before);
 });
+
+Deno.test("script: an output that is empty or ends in '/' names no file, and is an error before anything is written", async () => {
+  using sample = await sampleBuildout();
+  const before = tree(sample.dir);
+  const cases: Array<[string, string]> = [
+    [
+      "",
+      "The output of [s] is empty: name the file to write, or leave the " +
+      "option out for /sample-buildout/bin/s",
+    ],
+    [
+      "tools/",
+      "The output of [s], tools/, ends with '/': name the file to write",
+    ],
+  ];
+  for (const [output, message] of cases) {
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = s\n\n[s]\nrecipe = script\ncmd = true\n" +
+        `output = ${output}\n`,
+    );
+    await expectError(sample, message);
+    assert.deepEqual(tree(sample.dir), before, output);
+  }
+});

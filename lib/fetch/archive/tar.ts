@@ -20,6 +20,12 @@ const SPARSE_MAP = "GNU.sparse.map";
 /** Sparse map entries in an old GNU header, and in each extension block. */
 const GNU_RUNS = 4, EXTENSION_RUNS = 21;
 /**
+ * The largest sparse file made, 4 PiB: the most a file's length can be in
+ * the runtimes' file calls (Bun's), which throw past it. Only the map says
+ * how large the file is, so a hostile or damaged one may say anything.
+ */
+const MAX_SPARSE_SIZE = 2 ** 52 - 1;
+/**
  * How much is read past the end-of-archive block: enough for any padding,
  * so that a compressed stream's own check (the gzip CRC) still runs; no
  * more, as tar reads no more: what follows may decompress for minutes.
@@ -386,7 +392,8 @@ class TarParser {
    * the file, and whether extension blocks add to the map; undefined for
    * a member that is not sparse.
    *
-   * @throws {ArchiveError} for a malformed map or an unknown format
+   * @throws {ArchiveError} for a malformed map, an unknown format or a
+   *   file past 4 PiB
    */
   private sparse(
     flag: string,
@@ -427,6 +434,13 @@ class TarParser {
       found = { size: Number(pax.get("GNU.sparse.realsize")), extended: false };
     } else return undefined;
     if (!(found.size >= 0)) throw bad("bad sparse file size");
+    if (found.size > MAX_SPARSE_SIZE) {
+      throw new ArchiveError(
+        this.archive,
+        `is a sparse file too large to make (${found.size} bytes, over 4 PiB)`,
+        name,
+      );
+    }
     return found;
   }
 
