@@ -812,7 +812,10 @@ class InstallRun {
       recordFailedPart(err, part, "section", () => options.copy());
       if (installed) {
         db.forget(part);
-        this.removePaths(oldFiles);
+        // As when uninstalling: a recorded directory holding what another
+        // part installed stays, or that part would lose its files.
+        const held = new HeldPaths(db, this.directory);
+        this.removePaths(oldFiles, (dir) => held.heldBy(dir, part));
         if (db.exists) saveRecords(db, activity);
       }
       this.pending.done();
