@@ -422,13 +422,14 @@ class InstallRun {
     const uninstallMissing = only.length === 0;
     const plan = await this.plan(uninstallMissing ? [] : only);
     setJitScale(JIT_SCALE.parts);
-    await doingAsync(
-      "Installing.",
-      () => this.uninstallChanged(db, plan, uninstallMissing),
-    );
-    warnUnused(this.main);
     let finished = false;
+    // A failed uninstall, too, leaves the database in the plain format.
     try {
+      await doingAsync(
+        "Installing.",
+        () => this.uninstallChanged(db, plan, uninstallMissing),
+      );
+      warnUnused(this.main);
       for (const part of plan.parts) {
         // `install p1 p2` installs only those, whatever they reference.
         if (uninstallMissing) plan.partPlan.setInstalling(part);
