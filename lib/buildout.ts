@@ -399,6 +399,14 @@ export class Options {
         }`,
       );
     }
+    // No configuration holds one, and the database recording it would be
+    // refused as corrupt by the next run.
+    if (value.includes("\0")) {
+      throw new TypeError(
+        `Option values must read back from a configuration file: ` +
+          `${clipped(this.name)}:${clipped(option)} holds a NUL character`,
+      );
+    }
     if (!this.raw.has(option) && !this.data.has(option)) {
       // Configured names read back; a new one must too, or the database
       // recording it would be refused as corrupt or differ on every run.

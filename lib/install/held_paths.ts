@@ -22,7 +22,8 @@ export class HeldPaths {
   /**
    * The index is built at the first question, from the parts `db` holds
    * then; a part forgotten afterwards (uninstalled) no longer counts.
-   * Parts recorded afterwards are not seen: ask only while uninstalling.
+   * Parts recorded afterwards are not seen: make one for the uninstalls,
+   * and another where a failed update removes a part's files.
    */
   constructor(
     private readonly db: InstallDatabase,

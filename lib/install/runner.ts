@@ -86,7 +86,7 @@ function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
  * too, as Python's None).
  *
  * @throws {TypeError} for anything but a path or an iterable of paths,
- *   and for a path holding a line break.
+ *   and for a path holding a line break or a NUL character.
  */
 function returnedPaths(
   part: string,
@@ -103,15 +103,18 @@ function returnedPaths(
     paths = [...(result as Iterable<unknown>)];
   }
   if (paths) {
-    // The database keeps paths one per line: a line break would make two.
+    // The database keeps paths one per line: a line break would make two,
+    // and a NUL character (no path holds one) would make it unreadable.
     const other = paths.findIndex((path) =>
-      typeof path !== "string" || path.includes("\n")
+      typeof path !== "string" || path.includes("\n") || path.includes("\0")
     );
     if (other < 0) return paths as string[];
     const bad = paths[other];
-    wrong = typeof bad === "string"
+    wrong = typeof bad !== "string"
+      ? `${describe(bad)} among its paths`
+      : bad.includes("\n")
       ? `a path holding a line break (${oneLine(bad)})`
-      : `${describe(bad)} among its paths`;
+      : `a path holding a NUL character (${oneLine(bad)})`;
   }
   throw new TypeError(
     `The ${method} method of part ${
@@ -422,13 +425,14 @@ class InstallRun {
     const uninstallMissing = only.length === 0;
     const plan = await this.plan(uninstallMissing ? [] : only);
     setJitScale(JIT_SCALE.parts);
-    await doingAsync(
-      "Installing.",
-      () => this.uninstallChanged(db, plan, uninstallMissing),
-    );
-    warnUnused(this.main);
     let finished = false;
+    // A failed uninstall, too, leaves the database in the plain format.
     try {
+      await doingAsync(
+        "Installing.",
+        () => this.uninstallChanged(db, plan, uninstallMissing),
+      );
+      warnUnused(this.main);
       for (const part of plan.parts) {
         // `install p1 p2` installs only those, whatever they reference.
         if (uninstallMissing) plan.partPlan.setInstalling(part);
@@ -812,7 +816,10 @@ class InstallRun {
       recordFailedPart(err, part, "section", () => options.copy());
       if (installed) {
         db.forget(part);
-        this.removePaths(oldFiles);
+        // As when uninstalling: a recorded directory holding what another
+        // part installed stays, or that part would lose its files.
+        const held = new HeldPaths(db, this.directory);
+        this.removePaths(oldFiles, (dir) => held.heldBy(dir, part));
         if (db.exists) saveRecords(db, activity);
       }
       this.pending.done();

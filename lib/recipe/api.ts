@@ -37,9 +37,9 @@ export interface RecipeOptions {
   /**
    * Sets an option: constructors record what they computed here, for other
    * sections to read and `.installed.cfg` to keep. The value must be a
-   * string (anything else is a TypeError). What install or update sets is
-   * not kept, as in zc.buildout, which records a part's options as they
-   * were before the call.
+   * string without a NUL character (anything else is a TypeError). What
+   * install or update sets is not kept, as in zc.buildout, which records a
+   * part's options as they were before the call.
    */
   set(option: string, value: string): void;
   has(option: string): boolean;

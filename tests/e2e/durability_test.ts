@@ -638,6 +638,47 @@ Deno.test("a no-op run leaves .installed.cfg untouched", async () => {
   assert.deepEqual(after.mtime, before.mtime);
 });
 
+Deno.test("a run whose uninstall fails leaves .installed.cfg in the plain format, without the parts it uninstalled", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  // The uninstall recipe of dir parts fails for part two.
+  sample.write(
+    "recipes",
+    "refuse.ts",
+    `export default function (name) {
+  if (name === "two") throw new Error("cannot uninstall " + name);
+}
+`,
+  );
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({
+      name: "recipes",
+      buildout: {
+        recipes: { dir: "./dir.ts" },
+        uninstall: { dir: "./refuse.ts" },
+      },
+    }),
+  );
+  sample.write("buildout.cfg", config("one", "two", "three"));
+  await runOk(sample);
+
+  sample.write("buildout.cfg", config());
+  const result = await sample.system("");
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    sample.normalize(result.stdout),
+    `Develop: '/sample-buildout/recipes'
+Uninstalling three.
+Running uninstall recipe.
+Uninstalling two.
+Running uninstall recipe.
+`,
+  );
+  assert.equal(installed(sample), database("one", "two"));
+});
+
 Deno.test("an append cut short by a crash is ignored", async () => {
   using sample = await sampleBuildout();
   setUp(sample);

@@ -2587,6 +2587,77 @@ export default class Files {
   }
 });
 
+Deno.test("A failed update removes the part's recorded files, but keeps a recorded directory holding another part's file", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("recipes");
+  // install() writes the file "file" names and returns the paths "record"
+  // lists; update() fails while the file "fail" exists.
+  sample.write(
+    "recipes",
+    "files.ts",
+    `import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+export default class Files {
+  constructor(buildout, name, options) { this.options = options; }
+  install() {
+    const file = this.options.require("file");
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, "");
+    return this.options.require("record").split(" ");
+  }
+  update() {
+    if (existsSync("fail")) throw new Error("update failed");
+  }
+}
+`,
+  );
+  writeRecipes(sample, { files: "./files.ts" });
+  // Part a records the directory etc (as slapos.recipe.template's output
+  // directory was recorded by earlier builds), part b a file in it.
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+develop = recipes
+parts = a b
+
+[a]
+recipe = recipes:files
+file = etc/a.conf
+record = etc etc/a.conf
+
+[b]
+recipe = recipes:files
+file = etc/b.conf
+record = etc/b.conf
+`,
+  );
+  const first = await sample.run();
+  assert.equal(first.code, 0, first.output);
+
+  sample.write("fail", "");
+  const failed = await sample.run();
+  assert.equal(failed.code, 1, failed.output);
+  assert.equal(
+    failed.stdout,
+    "Develop: '/sample-buildout/recipes'\nUpdating a.\n" +
+      "Not removing '/sample-buildout/etc': it holds " +
+      "'/sample-buildout/etc/b.conf', which part b installed.\n",
+  );
+  assert.ok(failed.stderr.startsWith("While:\n  Updating a.\n"), failed.stderr);
+  assert.equal(sample.cat("etc/b.conf"), "");
+  // a's own file goes, as zc.buildout removes a failed update's files.
+  assert.ok(!existsSync(sample.path("etc/a.conf")));
+  assert.match(sample.cat(".installed.cfg"), /^parts = b$/m);
+
+  // a is installed again; b is only updated, its file there.
+  sample.remove("fail");
+  await expectOk(
+    sample,
+    "",
+    "Develop: '/sample-buildout/recipes'\nInstalling a.\nUpdating b.\n",
+  );
+});
+
 Deno.test("develop = . : what runs write in the buildout does not sign the recipe, so an unchanged part is updated", async () => {
   using sample = await sampleBuildout();
   const recipe = `import { writeFileSync } from "node:fs";

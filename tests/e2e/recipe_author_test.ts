@@ -143,6 +143,11 @@ Deno.test("an install returning what is not paths fails its part; what it create
         "['made','made\\n/etc']",
         "a path holding a line break \\(made\\\\n\\/etc\\)",
       ],
+      // No path holds one, and the next run could not read the database.
+      [
+        "['made','made\\0']",
+        "a path holding a NUL character \\(made\\\\x00\\)",
+      ],
     ]
   ) {
     const result = await run(sample, [`x:ret=${ret}`]);
@@ -690,6 +695,31 @@ Deno.test("an option name that would not read back from .installed.cfg is refuse
     );
     assert.ok(!existsSync(sample.path(".installed.cfg")), name);
   }
+});
+
+Deno.test("an option value holding a NUL character is refused when set: the next run could not read the database recording it", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `export default class R {
+      constructor(buildout, name, options) { options.set("v", "a\\0b"); }
+      install() { return []; }
+    }`,
+  );
+  const result = await run(sample);
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(
+    result.stderr,
+    /^While:\n {2}Installing\.\n {2}Getting section x\.\n {2}Initializing part x\.\n/,
+  );
+  assert.ok(
+    result.stderr.includes(
+      "TypeError: Option values must read back from a configuration file: " +
+        "x:v holds a NUL character",
+    ),
+    result.stderr,
+  );
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
 });
 
 Deno.test("recipe modules load from directories whose names hold '%' or '#', not from a directory those would name in a URL", async () => {
