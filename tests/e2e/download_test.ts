@@ -993,8 +993,15 @@ Deno.test({
 Deno.test("a progress bar on a terminal for large downloads, nothing on a pipe", async () => {
   const data = Buffer.alloc(8 << 20, "p");
   using sample = await sampleBuildout();
-  await using s = await new Session(sample).start();
-  write(s.serverData, "big.bin", data.toString());
+  // Its second half over a while, as over a real link: the rate shows from
+  // the second frame on.
+  await using s = await new Session(sample).start({
+    "/big.bin": (_, res) => {
+      res.writeHead(200, { "Content-Length": data.length });
+      res.write(data.subarray(0, data.length / 2));
+      sendSecondHalf(res, data);
+    },
+  });
   sample.write("buildout.cfg", config(`${s.url}big.bin`));
   const piped = await sample.system("", { env: s.env });
   assert.equal(piped.stderr, "");
