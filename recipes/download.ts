@@ -18,6 +18,7 @@
 import { readdirSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { makeDirectories } from "../lib/directories.ts";
+import { holds } from "../lib/path_holds.ts";
 import { clipped, oneLine } from "../lib/errors.ts";
 import { ChecksumError } from "../lib/fetch/errors.ts";
 import { pyRepr } from "../lib/pyrepr.ts";
@@ -80,7 +81,8 @@ function requireFile(buildout: RecipeBuildout, url: string, file: string) {
  * in any case but for `hash-name`.
  *
  * Returns the destination when it created it, else only the entries it
- * moved in, so a shared destination survives uninstall.
+ * moved in, so a shared destination survives uninstall; a file placed
+ * outside the destination (a `filename` of `../x`) is returned too.
  */
 export class HexagonitDownload implements Recipe {
   protected readonly logger: RecipeLogger;
@@ -142,7 +144,7 @@ export class HexagonitDownload implements Recipe {
       options.set(
         "target",
         this.downloadOnly
-          ? join(this.destination, this.filename || urlFileName(this.url))
+          ? resolve(this.destination, this.filename || urlFileName(this.url))
           : this.destination,
       );
     }
@@ -175,18 +177,25 @@ export class HexagonitDownload implements Recipe {
     if (hexagonitBool(this.options.get("on-update"))) await this.install();
   }
 
-  /** `download-only`: copies the file into the destination as `name`. */
+  /**
+   * `download-only`: copies the file into the destination as `name`, a
+   * path joined to it as Python's `os.path.join` joins it (an absolute one
+   * replaces it), as the original does.
+   */
   private place(file: string, name: string): string[] {
     const destination = this.destination;
     requireFile(this.buildout, this.url, file);
     this.checkDestination();
     const created = !exists(destination);
-    const target = join(destination, name);
+    const target = resolve(destination, name);
     // Registered, so a failure or a killed run has it removed.
     if (created) this.options.created(destination);
     makeDirectories(destination);
     copyInto(file, target, this.mode);
-    return created ? [destination] : [target];
+    if (!created) return [target];
+    // A file placed outside the destination (`filename = ../x`) is
+    // recorded too, where the original leaves it behind on uninstall.
+    return holds(destination, target) ? [destination] : [destination, target];
   }
 
   /** Unpacks into the destination, refusing or skipping existing entries. */

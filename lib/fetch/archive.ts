@@ -22,8 +22,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import process from "node:process";
-import { pipeline } from "node:stream";
-import { createGunzip, gunzipSync } from "node:zlib";
+import { gunzipSync } from "node:zlib";
 import {
   clipped,
   fsReason,
@@ -35,6 +34,7 @@ import type { ExtractOptions } from "../recipe/api.ts";
 import { bunzip2 } from "./archive/bzip2.ts";
 import { type ArchiveFormat, detect } from "./archive/detect.ts";
 import { readDirectory } from "./archive/directory.ts";
+import { gunzip, trailingBytes } from "./archive/gzip.ts";
 import { ArchiveError, DamagedArchive } from "./archive/errors.ts";
 import { lunzip } from "./archive/lzip.ts";
 import { finalPath, place, type Placed } from "./archive/place.ts";
@@ -323,7 +323,11 @@ function wholeTar(
       chunkSize: outputChunk(data),
     });
   } catch (err) {
-    if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+    // Streamed instead: that way ignores bytes after the last member.
+    if (
+      (err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" ||
+      trailingBytes(err)
+    ) {
       return undefined;
     }
     throw sourceError(err, archive, format);
@@ -355,8 +359,7 @@ function tarStream(
     case "tar":
       return input();
     case "gzip":
-      // errors reach the reader through the last stream
-      return pipeline(input(), createGunzip({ chunkSize: 1 << 18 }), () => {});
+      return gunzip(archive);
     case "xz":
       return unxz(archive);
     case "bzip2":

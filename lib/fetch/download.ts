@@ -402,7 +402,12 @@ export class Download {
       : hiddenTemp(target);
     const file = new TempFileSink(temp, target ?? temp, expected, url);
     try {
-      await httpGet(url, file, this.http);
+      await httpGet(url, file, {
+        ...this.http,
+        // A retried download takes longer: the log says why.
+        onRetry: (reason) =>
+          this.logger.info(`Downloading ${url} again: ${reason}`),
+      });
       file.close();
       const mismatch = file.mismatch();
       if (mismatch) {

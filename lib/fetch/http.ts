@@ -2,7 +2,8 @@
  * HTTP(S) GET of one URL into a {@link BodySink}: redirects followed by hand
  * so `allow-hosts` sees every hop, a timeout on connecting, on the response
  * and on every pause of the body, a least pace for the body, transient
- * failures (connection reset, truncated body, 5xx) retried with backoff, and
+ * failures (connection reset, truncated body, 5xx) retried with backoff
+ * (each retry told to `onRetry`, the final error saying how many tries), and
  * every failure turned into a one-line {@link DownloadError}. Proxies come
  * from `http_proxy`, `https_proxy` and `no_proxy` (lower or upper case), as
  * {@link proxyFor} reads them, which Bun's `fetch` is given and Deno's
@@ -29,6 +30,8 @@ export interface HttpSettings {
   allowHosts: string[];
   /** The largest body accepted, in bytes; unbounded when undefined. */
   maxBytes?: number;
+  /** Told why before each retry of a transient failure. */
+  onRetry?: (reason: string) => void;
 }
 
 /** Receives a response body. */
@@ -146,8 +149,13 @@ export async function httpGet(
     } catch (err) {
       if (!(err instanceof Transient)) throw err;
       if (attempt >= RETRY_DELAYS_MS.length) {
-        throw new DownloadError(url, err.message);
+        // Said, as each try may have taken long: the run was not idle.
+        throw new DownloadError(
+          url,
+          `${err.message} (tried ${attempt + 1} times)`,
+        );
       }
+      settings.onRetry?.(err.message);
       await new Promise((ok) => setTimeout(ok, RETRY_DELAYS_MS[attempt]));
     }
   }

@@ -120,18 +120,22 @@ export class Progress {
   }
 
   private line(now: number): string {
-    const seconds = Math.max((now - this.started) / 1000, 0.001);
+    const elapsed = now - this.started;
     const silent = now - this.lastArrival;
+    // Over less than a redraw's interval (the first frame, drawn as the
+    // first chunks arrive) a rate measures buffers, not the link.
     const rate = silent >= STALLED_MS
-      ? `stalled ${Math.floor(silent / 1000)}s`
-      : `${formatBytes(this.received / seconds)}/s`;
+      ? [`stalled ${Math.floor(silent / 1000)}s`]
+      : elapsed < REDRAW_MS
+      ? []
+      : [`${formatBytes(this.received / (elapsed / 1000))}/s`];
     // The last column stays empty: a line filling it wraps on some terminals.
     const room = (this.terminal.columns ?? 80) - 1;
     const received = formatBytes(this.received);
     if (!this.total) {
       return fields(labelIn(this.label, room, [WIDEST_BYTES]), "", [
         received,
-        rate,
+        ...rate,
       ], room);
     }
     const size = `${received} / ${formatBytes(this.total)}`;
@@ -148,7 +152,7 @@ export class Progress {
       ? "[" + "#".repeat(Math.round(fraction * barWidth)).padEnd(barWidth) +
         "]"
       : "";
-    return fields(label, bar, [percent, size, rate], room);
+    return fields(label, bar, [percent, size, ...rate], room);
   }
 }
 

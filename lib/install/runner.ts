@@ -51,6 +51,7 @@ import { lockInstalled } from "./lock.ts";
 import { PENDING_SUFFIX, PendingPaths } from "./pending.ts";
 import { recordFailedPart } from "./failed_part.ts";
 import { HeldPaths } from "./held_paths.ts";
+import { SharedPaths } from "./shared_paths.ts";
 import { PartPlan } from "./plan.ts";
 import { words } from "../words.ts";
 import { pyRepr } from "../pyrepr.ts";
@@ -316,6 +317,8 @@ class InstallRun {
   private trusted?: Set<number>;
   /** Other buildouts' records, read at the first removal. */
   private others?: OtherBuildouts;
+  /** Who recorded each path, read at the first install that adds some. */
+  private shared?: SharedPaths;
   /** What the part in progress created, for a run killed before its record. */
   private readonly pending: PendingPaths;
   /** Real paths left out of develop packages' signatures. */
@@ -796,6 +799,16 @@ class InstallRun {
         ? new Set(oldFiles)
         : undefined;
       const added = old ? paths?.filter((p) => !old.has(p)) : paths;
+      if (added?.length) {
+        this.shared ??= new SharedPaths(db, this.directory);
+        for (const [path, other] of this.shared.claim(part, added)) {
+          logger.warn(
+            `Part ${clipped(part)} installed ${pyRepr(path)}, which part ${
+              clipped(other)
+            } installed too: uninstalling either removes it.`,
+          );
+        }
+      }
       const files = (added?.length ? oldFiles.concat(added) : oldFiles)
         .join("\n");
       if (saved === record && files !== recorded) {

@@ -225,6 +225,45 @@ Deno.test("a tar.gz of two gzip members unpacks whole, though its trailer states
   assert.deepEqual(readFileSync(join(tmp.path, "out", "data")), data);
 });
 
+Deno.test("bytes after the last gzip member are ignored, as tarfile ignores them, in a tar.gz read whole and in one streamed", async () => {
+  using tmp = tempDir();
+  const small = randomBytes(100 << 10);
+  // above the 4 MiB up to which a tar.gz is read whole
+  const big = randomBytes(5 << 20);
+  const whole = tar([{ name: "data", data: small }]);
+  // A member naming its file (gzip's FNAME field), as `gzip x.tar` writes.
+  const plain = Buffer.from(compress(whole, "gzip"));
+  plain[3] |= 8;
+  const named = Buffer.concat([
+    plain.subarray(0, 10),
+    Buffer.from("x.tar\0"),
+    plain.subarray(10),
+  ]);
+  const cases: Array<[string, Uint8Array[], Uint8Array]> = [
+    ["one.tgz", [compress(whole, "gzip")], small],
+    ["named.tgz", [named], small],
+    [
+      "two.tgz",
+      [
+        compress(whole.subarray(0, whole.length - 1024), "gzip"),
+        compress(whole.subarray(whole.length - 1024), "gzip"),
+      ],
+      small,
+    ],
+    ["big.tgz", [compress(tar([{ name: "data", data: big }]), "gzip")], big],
+  ];
+  for (const [name, members, data] of cases) {
+    const file = archiveFile(
+      tmp.path,
+      name,
+      Buffer.concat([...members, Buffer.from("GARBAGE after the data\n")]),
+    );
+    const dest = join(tmp.path, `${name}.out`);
+    await extract(file, dest);
+    assert.ok(readFileSync(join(dest, "data")).equals(data), name);
+  }
+});
+
 Deno.test("what follows the end of the tar is not decompressed for long", async () => {
   using tmp = tempDir();
   // 2 GiB of zeros in 330 kB of xz streams after the archive, which tar

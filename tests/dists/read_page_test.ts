@@ -98,7 +98,7 @@ Deno.test("a page comes with its final address and content type", async () => {
       (err: Error) =>
         err instanceof UserError &&
         err.message ===
-          `Couldn't read ${base}/broken: HTTP Error 500: Internal Server Error`,
+          `Couldn't read ${base}/broken: HTTP Error 500: Internal Server Error (tried 3 times)`,
     );
   } finally {
     server.closeAllConnections();

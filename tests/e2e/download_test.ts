@@ -772,8 +772,8 @@ Deno.test("bad input: each failure is one line naming the URL, nothing partial i
   const cache = sample.tmpdir("cache");
   const cases: Array<[string, string]> = [
     [`${s.url}missing.txt`, "HTTP Error 404: Not Found"],
-    [`${s.url}error`, "HTTP Error 500: Internal Server Error"],
-    [`${s.url}cut`, "connection lost after 50 of 100 bytes"],
+    [`${s.url}error`, "HTTP Error 500: Internal Server Error (tried 3 times)"],
+    [`${s.url}cut`, "connection lost after 50 of 100 bytes (tried 3 times)"],
     [`${s.url}loop`, "redirect loop at http://localhost/loop"],
     [`http://127.0.0.1:${port}/foo.txt`, "connection refused"],
     [
@@ -797,6 +797,20 @@ Deno.test("bad input: each failure is one line naming the URL, nothing partial i
     assert.ok(!existsSync(sample.path("target.txt")), url);
   }
   assert.equal(flaky, 3, "a 500 is tried three times");
+  // The log says why the run takes longer.
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}error`, `download-cache = ${cache}`),
+  );
+  const retried = await s.run();
+  assert.equal(
+    retried.stdout.split("\n").filter((line) => line.includes(" again: "))
+      .join("\n"),
+    Array(2).fill(
+      "Downloading http://localhost/error again: " +
+        "HTTP Error 500: Internal Server Error",
+    ).join("\n"),
+  );
 
   // TLS to a server that does not speak it; the wording is the TLS stack's.
   const tls = s.url.replace("http:", "https:") + "foo.txt";
@@ -993,8 +1007,15 @@ Deno.test({
 Deno.test("a progress bar on a terminal for large downloads, nothing on a pipe", async () => {
   const data = Buffer.alloc(8 << 20, "p");
   using sample = await sampleBuildout();
-  await using s = await new Session(sample).start();
-  write(s.serverData, "big.bin", data.toString());
+  // Its second half over a while, as over a real link: the rate shows from
+  // the second frame on.
+  await using s = await new Session(sample).start({
+    "/big.bin": (_, res) => {
+      res.writeHead(200, { "Content-Length": data.length });
+      res.write(data.subarray(0, data.length / 2));
+      sendSecondHalf(res, data);
+    },
+  });
   sample.write("buildout.cfg", config(`${s.url}big.bin`));
   const piped = await sample.system("", { env: s.env });
   assert.equal(piped.stderr, "");

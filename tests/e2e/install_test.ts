@@ -2832,3 +2832,36 @@ Deno.test("develop = . : what runs put in a download cache or extends cache insi
     await server.close();
   }
 });
+
+Deno.test("a part installing a path another installed part recorded too is warned of", async () => {
+  using sample = await sampleBuildout();
+  const part = (name: string, output: string) =>
+    `[${name}]\nrecipe = collective.recipe.template\n` +
+    `input = inline: from ${name}\noutput = \${buildout:directory}/${output}\n`;
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = a b c\n" + part("a", "out.txt") +
+      part("b", "out.txt") + part("c", "c.txt"),
+  );
+  let result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(
+    sample.normalize(result.stdout),
+    "Installing a.\nInstalling b.\n" +
+      "Part b installed '/sample-buildout/out.txt', which part a installed " +
+      "too: uninstalling either removes it.\nInstalling c.\n",
+  );
+  // Said when it happens, not on each update.
+  result = await sample.run();
+  assert.equal(result.stdout, "Updating a.\nUpdating b.\nUpdating c.\n");
+  // A part installed again next to the other one, already installed.
+  sample.write(
+    "buildout.cfg",
+    sample.cat("buildout.cfg").replace("from a", "from a again"),
+  );
+  result = await sample.run();
+  assert.match(
+    sample.normalize(result.stdout),
+    /^Installing a\.\nPart a installed '\/sample-buildout\/out\.txt', which part b installed too: /m,
+  );
+});

@@ -1266,3 +1266,34 @@ Deno.test("download recipes: a file where the parts directory should be is a one
     );
   }
 });
+
+Deno.test("download-only: a filename outside the destination is placed as the original places it and removed on uninstall", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  for (const recipe of ["download", "hexagonit.recipe.download"]) {
+    for (
+      const [filename, placed] of [
+        ["../beside.txt", "parts/beside.txt"],
+        [sample.path("elsewhere.txt"), "elsewhere.txt"],
+      ]
+    ) {
+      sample.write(
+        "buildout.cfg",
+        config(
+          `recipe = ${recipe}\nurl = ${server.url}notes.txt\n` +
+            `download-only = true\nfilename = ${filename}`,
+        ),
+      );
+      await runOk(sample);
+      assert.equal(sample.cat(placed), "just notes\n", `${recipe} ${filename}`);
+      sample.write("buildout.cfg", "[buildout]\nparts =\n");
+      await runOk(sample);
+      assert.equal(
+        existsSync(sample.path(placed)),
+        false,
+        `${recipe} ${filename}`,
+      );
+      assert.deepEqual(sample.ls("parts"), []);
+    }
+  }
+});

@@ -220,9 +220,14 @@ Deno.test("5xx is retried, and the body starts over", async () => {
     },
   }, async (server) => {
     const sink = new Collect();
-    await httpGet(server.url + "flaky", sink, settings);
+    const retries: string[] = [];
+    await httpGet(server.url + "flaky", sink, {
+      ...settings,
+      onRetry: (reason) => retries.push(reason),
+    });
     assert.equal(sink.text, "at last");
     assert.equal(calls, 3);
+    assert.deepEqual(retries, Array(2).fill("HTTP Error 502: Bad Gateway"));
   });
 });
 
@@ -237,7 +242,7 @@ Deno.test("a 500 that persists fails after the retries; a 404 at once", async ()
       httpGet(server.url + "broken", new Collect(), settings),
       new DownloadError(
         server.url + "broken",
-        "HTTP Error 500: Internal Server Error",
+        "HTTP Error 500: Internal Server Error (tried 3 times)",
       ),
     );
     assert.equal(server.requests.splice(0).length, 3);
@@ -268,7 +273,7 @@ Deno.test("a body shorter than its Content-Length is retried, then an error", as
       httpGet(server.url + "cut", sink, settings),
       new DownloadError(
         server.url + "cut",
-        "connection lost after 50 of 100 bytes",
+        "connection lost after 50 of 100 bytes (tried 3 times)",
       ),
     );
     assert.equal(calls, 3);

@@ -50,6 +50,22 @@ Deno.test("without a length, the size and rate once past the threshold", () => {
   progress.done();
 });
 
+Deno.test("the first frame, drawn as the first bytes arrive, shows no rate: over a moment it measures buffers", () => {
+  const tty = terminal(true);
+  let now = 0;
+  const progress = new Progress("big.tar.gz", 100 * MiB, tty, () => now);
+  now = 2;
+  progress.update(5 * MiB);
+  now = 1000;
+  progress.update(45 * MiB);
+  progress.done();
+  assert.deepEqual(tty.written.slice(0, 2), [
+    "\rbig.tar.gz  [#                     ]   5%  5.0 MiB / 100.0 MiB\x1b[K",
+    "\rbig.tar.gz  [###########           ]  50%  " +
+    "50.0 MiB / 100.0 MiB  50.0 MiB/s\x1b[K",
+  ]);
+});
+
 /** A clock whose time and timers move only when told to. */
 function fakeClock() {
   let time = 0;
