@@ -374,20 +374,24 @@ class InstallRun {
           createDirectory(this.main.require("eggs-directory"));
         }
         if (!extensions.length) return;
-        const found = await this.loader.extensions(
-          extensions,
-          "extensions",
-          (name) => this.developDirectory(name),
-        );
-        for (const [name, extension] of found) {
-          await settled(
-            runLoadedCode(
-              ["Installing.", "Loading extensions."],
-              () => extension(this.api),
-            ),
-            `The promise returned by an extension of ${clipped(name)}`,
+        // In the buildout directory, as zc.buildout enters it before: what
+        // extensions name relatively (`autodevelop = .`) is found there.
+        await this.inDirectoryAsync(async () => {
+          const found = await this.loader.extensions(
+            extensions,
+            "extensions",
+            (name) => this.developDirectory(name),
           );
-        }
+          for (const [name, extension] of found) {
+            await settled(
+              runLoadedCode(
+                ["Installing.", "Loading extensions."],
+                () => extension(this.api),
+              ),
+              `The promise returned by an extension of ${clipped(name)}`,
+            );
+          }
+        });
       });
       doing(
         "Setting up buildout directories",
@@ -452,18 +456,20 @@ class InstallRun {
       () =>
         doingAsync("Unloading extensions.", async () => {
           if (!extensions.length) return;
-          const found = await this.loader.extensions(extensions, "unload");
-          for (const [name, unload] of found) {
-            await settled(
-              runLoadedCode(
-                ["Installing.", "Unloading extensions."],
-                () => unload(this.api),
-              ),
-              `The promise returned by an unload entry point of ${
-                clipped(name)
-              }`,
-            );
-          }
+          await this.inDirectoryAsync(async () => {
+            const found = await this.loader.extensions(extensions, "unload");
+            for (const [name, unload] of found) {
+              await settled(
+                runLoadedCode(
+                  ["Installing.", "Unloading extensions."],
+                  () => unload(this.api),
+                ),
+                `The promise returned by an unload entry point of ${
+                  clipped(name)
+                }`,
+              );
+            }
+          });
         }),
     );
   }

@@ -931,6 +931,40 @@ unload ["buildout"]
   );
 });
 
+Deno.test("Extensions and unload entry points run in the buildout directory, whichever directory buildout is started in", async () => {
+  using sample = await sampleBuildout();
+  // What zc.buildout's extensions rely on: it enters the buildout
+  // directory before loading them (isotoma.buildout.autodevelop scans
+  // `.`). A standard directory an extension names relatively is made
+  // there too.
+  await useExtension(
+    sample,
+    `import process from "node:process";
+import { writeFileSync } from "node:fs";
+export function ext(buildout) {
+  console.log("ext in", process.cwd());
+  writeFileSync("ext.log", "ext\\n");
+  buildout.section("buildout").set("bin-directory", "scripts");
+}
+export function unload() { console.log("unload in", process.cwd()); }
+`,
+  );
+  sample.mkdir("elsewhere");
+  const result = await sample.run("-c ../buildout.cfg", {
+    cwd: sample.path("elsewhere"),
+  });
+  assert.equal(result.stderr, "", result.output);
+  assert.equal(
+    result.stdout,
+    "ext in /sample-buildout\nCreating directory 'scripts'.\n" +
+      "Develop: '/sample-buildout/demo'\nunload in /sample-buildout\n",
+  );
+  assert.equal(result.code, 0);
+  assert.equal(sample.cat("ext.log"), "ext\n");
+  assert.ok(existsSync(sample.path("scripts")));
+  assert.deepEqual(sample.ls("elsewhere"), []);
+});
+
 Deno.test("A recipe an extension sets, or that substitutes from a section it set, is loaded", async () => {
   using sample = await sampleBuildout();
   await useExtension(
