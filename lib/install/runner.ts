@@ -451,6 +451,9 @@ class InstallRun {
     }
 
     releaseOutput();
+    // Before the unload entry points, as zc.buildout 2 does: one may read
+    // the versions file.
+    distributionsOf(this.buildout)?.finish();
     await doingAsync(
       "Installing.",
       () =>

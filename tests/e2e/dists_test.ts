@@ -990,6 +990,41 @@ export function unload() {
   );
 });
 
+Deno.test("picked versions are reported and written before the unload entry points run, as in zc.buildout 2", async () => {
+  using sample = await sampleBuildout();
+  // An unload entry point may read (or commit) the versions file.
+  await writeDist(sample.path("dist", "ext-1.0.tgz"), {
+    "package.json": JSON.stringify({
+      buildout: { unload: { default: "./ext.js:unload" } },
+    }),
+    "ext.js": `import { existsSync, readFileSync } from "node:fs";
+export function unload() {
+  console.log("unload sees:", existsSync("versions.cfg")
+    ? readFileSync("versions.cfg", "utf8").trim().split("\\n").join(" | ")
+    : "no versions.cfg");
+}
+`,
+  });
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nfind-links = dist\nextensions = ext\nparts =\n" +
+      "show-picked-versions = true\nupdate-versions-file = versions.cfg\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'ext'.
+Got ext 1.0.
+Versions had to be automatically picked.
+The following part definition lists the versions picked:
+[versions]
+ext = 1.0
+Picked versions have been written to /sample-buildout/versions.cfg
+unload sees: [versions] | ext = 1.0
+`,
+  );
+});
+
 Deno.test("an extension's distribution makes a missing eggs directory, saying so, before it is got", async () => {
   using sample = await sampleBuildout();
   await writeDist(sample.path("dist", "ext-1.0.tgz"), {
