@@ -880,11 +880,14 @@ class InstallRun {
     return known;
   }
 
-  /** Runs code of a recipe or extension module with output not held. */
+  /**
+   * Runs code of a recipe or extension module (importing one runs its own)
+   * with output not held, in the buildout directory.
+   */
   private async external<T>(fn: () => T | Promise<T>): Promise<T> {
     releaseOutput();
     try {
-      return await fn();
+      return await this.inDirectoryAsync(async () => await fn());
     } finally {
       holdOutput();
     }

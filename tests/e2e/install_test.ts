@@ -965,6 +965,52 @@ export function unload() { console.log("unload in", process.cwd()); }
   assert.deepEqual(sample.ls("elsewhere"), []);
 });
 
+Deno.test("A recipe module's own code runs in the buildout directory too, whichever directory buildout is started in", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("rec");
+  sample.write(
+    "rec",
+    "package.json",
+    JSON.stringify({
+      name: "rec",
+      buildout: {
+        recipes: { default: "./rec.js" },
+        uninstall: { default: "./rec.js:uninstall" },
+      },
+    }),
+  );
+  sample.write(
+    "rec",
+    "rec.js",
+    `import process from "node:process";
+console.log("module in", process.cwd());
+export default class Rec { install() { return []; } }
+export function uninstall() { console.log("uninstall in", process.cwd()); }
+`,
+  );
+  sample.mkdir("elsewhere");
+  const config = (parts: string) =>
+    `[buildout]\ndevelop = rec\nparts = ${parts}\n[x]\nrecipe = rec\n`;
+  const opts = { cwd: sample.path("elsewhere") };
+  sample.write("buildout.cfg", config("x"));
+  let result = await sample.run("-c ../buildout.cfg", opts);
+  assert.equal(result.stderr, "", result.output);
+  assert.equal(
+    result.stdout,
+    "Develop: '/sample-buildout/rec'\nmodule in /sample-buildout\n" +
+      "Installing x.\n",
+  );
+  sample.write("buildout.cfg", config(""));
+  result = await sample.run("-c ../buildout.cfg", opts);
+  assert.equal(result.stderr, "", result.output);
+  assert.equal(
+    result.stdout,
+    "Develop: '/sample-buildout/rec'\nmodule in /sample-buildout\n" +
+      "Uninstalling x.\nRunning uninstall recipe.\n" +
+      "uninstall in /sample-buildout\n",
+  );
+});
+
 Deno.test("A recipe an extension sets, or that substitutes from a section it set, is loaded", async () => {
   using sample = await sampleBuildout();
   await useExtension(
