@@ -31,6 +31,7 @@ import {
 } from "../log.ts";
 import type { InstallResult, Recipe, RecipeBuildout } from "../recipe/api.ts";
 import { RecipeLoader } from "../recipe/load.ts";
+import { callEntry } from "../recipe/call_entry.ts";
 import { readPackage } from "../recipe/package_json.ts";
 import { redactPasswords } from "../redact_passwords.ts";
 import { distributionsOf } from "../dists/distributions.ts";
@@ -386,7 +387,7 @@ class InstallRun {
             await settled(
               runLoadedCode(
                 ["Installing.", "Loading extensions."],
-                () => extension(this.api),
+                () => callEntry(extension, this.api),
               ),
               `The promise returned by an extension of ${clipped(name)}`,
             );
@@ -465,7 +466,7 @@ class InstallRun {
               await settled(
                 runLoadedCode(
                   ["Installing.", "Unloading extensions."],
-                  () => unload(this.api),
+                  () => callEntry(unload, this.api),
                 ),
                 `The promise returned by an unload entry point of ${
                   clipped(name)
@@ -717,7 +718,13 @@ class InstallRun {
             await settled(
               runLoadedCode(
                 ["Installing.", doing],
-                () => uninstaller(part, Object.fromEntries(saved), this.api),
+                () =>
+                  callEntry(
+                    uninstaller,
+                    part,
+                    Object.fromEntries(saved),
+                    this.api,
+                  ),
               ),
               `The promise returned by the uninstall recipe of part ${
                 clipped(part)

@@ -1011,6 +1011,46 @@ export function uninstall() { console.log("uninstall in", process.cwd()); }
   );
 });
 
+Deno.test("Extension, unload and uninstall entry points that are classes are constructed, as Python calls a class", async () => {
+  using sample = await sampleBuildout();
+  // mr.developer's extension is a class taking the buildout.
+  await useExtension(
+    sample,
+    `export class ext {
+  constructor(buildout) { console.log("ext", buildout.sectionNames().join(" ")); }
+}
+export class unload {
+  constructor() { console.log("unload"); }
+}
+export default class Rec { install() { return []; } }
+export class Uninstall {
+  constructor(name, options) { console.log("uninstall", name, options.recipe); }
+}
+`,
+  );
+  const pkg = JSON.parse(sample.cat("demo", "package.json"));
+  pkg.buildout.recipes = { default: "./demo.ts" };
+  pkg.buildout.uninstall = { default: "./demo.ts:Uninstall" };
+  sample.write("demo", "package.json", JSON.stringify(pkg));
+  const config = (parts: string) =>
+    `[buildout]\ndevelop = demo\nextensions = demo\nparts = ${parts}\n` +
+    "[x]\nrecipe = demo\n";
+  sample.write("buildout.cfg", config("x"));
+  await expectOk(
+    sample,
+    "",
+    "ext buildout x\nDevelop: '/sample-buildout/demo'\nInstalling x.\n" +
+      "unload\n",
+  );
+  sample.write("buildout.cfg", config(""));
+  await expectOk(
+    sample,
+    "",
+    "ext buildout x\nDevelop: '/sample-buildout/demo'\nUninstalling x.\n" +
+      "Running uninstall recipe.\nuninstall x demo\nunload\n",
+  );
+});
+
 Deno.test("A recipe an extension sets, or that substitutes from a section it set, is loaded", async () => {
   using sample = await sampleBuildout();
   await useExtension(
