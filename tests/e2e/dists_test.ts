@@ -1048,6 +1048,29 @@ Got ext 1.0.
   );
 });
 
+Deno.test("offline, an extension's distribution unpacked from a local find-links says that it makes the missing eggs directory", async () => {
+  using sample = await sampleBuildout();
+  await writeDist(sample.path("dist", "ext-1.0.tgz"), {
+    "package.json": JSON.stringify({
+      buildout: { extensions: { default: "./ext.js" } },
+    }),
+    "ext.js": "export default function () {}\n",
+  });
+  sample.remove("eggs");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nfind-links = dist\nextensions = ext\nparts =\n",
+  );
+  await expectOk(
+    sample,
+    "-o",
+    `Getting distribution for 'ext'.
+Creating directory '/sample-buildout/eggs'.
+Got ext 1.0.
+`,
+  );
+});
+
 Deno.test("an eggs directory that is a file is a one-line error naming it", async () => {
   using sample = await sampleBuildout();
   await spamDists(sample);
