@@ -159,6 +159,8 @@ export function readDistSettings(buildout: Buildout): DistSettings {
 export class Distributions {
   private readonly eggs: EggsDirectory;
   private installer?: Installer;
+  /** Set once {@link finish} has run. */
+  private finished = false;
   /**
    * The develop packages' links, shared with the recipe loader, which
    * forgets them once the develop step has linked this run's.
@@ -262,10 +264,13 @@ export class Distributions {
   /**
    * Ends the run's use of distributions: downloads looked ahead for but
    * not started are dropped, and the picked versions are printed or
-   * written, as configured.
+   * written, as configured. Only the first call does anything: a run that
+   * succeeds reports before its unload entry points, one that fails at
+   * its end.
    */
   finish(): void {
-    if (!this.installer) return;
+    if (!this.installer || this.finished) return;
+    this.finished = true;
     this.installer.stopLookAhead();
     const { showPicked, versionsFile, directory } = this.settings;
     // Listing and sorting the picks costs up to 0.5 ms per 200 of them, for

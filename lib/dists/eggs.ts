@@ -6,7 +6,7 @@
  */
 import { accessSync, constants, readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { makeDirectories } from "../directories.ts";
+import { createDirectory, makeDirectories } from "../directories.ts";
 import { clipped, fsReason, UserError } from "../errors.ts";
 import { hiddenTemp, sweepAbandoned } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
@@ -118,6 +118,10 @@ export class EggsDirectory {
     label: string,
     extract: (archive: string, destination: string) => Promise<void>,
   ): Promise<Prepared> {
+    // Said when made here: offline, nothing makes it before an extension's
+    // distribution from a local find-links is unpacked.
+    createDirectory(this.path);
+    // What stands in its place (a file) is named.
     makeDirectories(this.path);
     refuseUnwritable(this.path);
     // Hidden, and new: extraction moves its result there in one rename.

@@ -15,6 +15,7 @@ import type {
   RecipeOptions,
 } from "../recipe/api.ts";
 import type { RecipeLoader } from "../recipe/load.ts";
+import { isClassSyntax } from "../recipe/call_entry.ts";
 import { recordFailedPart } from "./failed_part.ts";
 import { pyRepr } from "../pyrepr.ts";
 import { words } from "../words.ts";
@@ -39,7 +40,7 @@ const CLASSES = new WeakMap<RecipeFactory, boolean>();
 function isClass(factory: RecipeFactory): boolean {
   let known = CLASSES.get(factory);
   if (known === undefined) {
-    known = /^class\b/.test(Function.prototype.toString.call(factory)) ||
+    known = isClassSyntax(factory) ||
       typeof (factory.prototype as Partial<Recipe> | undefined)?.install ===
         "function";
     CLASSES.set(factory, known);

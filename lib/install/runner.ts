@@ -31,6 +31,7 @@ import {
 } from "../log.ts";
 import type { InstallResult, Recipe, RecipeBuildout } from "../recipe/api.ts";
 import { RecipeLoader } from "../recipe/load.ts";
+import { callEntry } from "../recipe/call_entry.ts";
 import { readPackage } from "../recipe/package_json.ts";
 import { redactPasswords } from "../redact_passwords.ts";
 import { distributionsOf } from "../dists/distributions.ts";
@@ -380,20 +381,24 @@ class InstallRun {
           createDirectory(this.main.require("eggs-directory"));
         }
         if (!extensions.length) return;
-        const found = await this.loader.extensions(
-          extensions,
-          "extensions",
-          (name) => this.developDirectory(name),
-        );
-        for (const [name, extension] of found) {
-          await settled(
-            runLoadedCode(
-              ["Installing.", "Loading extensions."],
-              () => extension(this.api),
-            ),
-            `The promise returned by an extension of ${clipped(name)}`,
+        // In the buildout directory, as zc.buildout enters it before: what
+        // extensions name relatively (`autodevelop = .`) is found there.
+        await this.inDirectoryAsync(async () => {
+          const found = await this.loader.extensions(
+            extensions,
+            "extensions",
+            (name) => this.developDirectory(name),
           );
-        }
+          for (const [name, extension] of found) {
+            await settled(
+              runLoadedCode(
+                ["Installing.", "Loading extensions."],
+                () => callEntry(extension, this.api),
+              ),
+              `The promise returned by an extension of ${clipped(name)}`,
+            );
+          }
+        });
       });
       doing(
         "Setting up buildout directories",
@@ -454,23 +459,28 @@ class InstallRun {
     }
 
     releaseOutput();
+    // Before the unload entry points, as zc.buildout 2 does: one may read
+    // the versions file.
+    distributionsOf(this.buildout)?.finish();
     await doingAsync(
       "Installing.",
       () =>
         doingAsync("Unloading extensions.", async () => {
           if (!extensions.length) return;
-          const found = await this.loader.extensions(extensions, "unload");
-          for (const [name, unload] of found) {
-            await settled(
-              runLoadedCode(
-                ["Installing.", "Unloading extensions."],
-                () => unload(this.api),
-              ),
-              `The promise returned by an unload entry point of ${
-                clipped(name)
-              }`,
-            );
-          }
+          await this.inDirectoryAsync(async () => {
+            const found = await this.loader.extensions(extensions, "unload");
+            for (const [name, unload] of found) {
+              await settled(
+                runLoadedCode(
+                  ["Installing.", "Unloading extensions."],
+                  () => callEntry(unload, this.api),
+                ),
+                `The promise returned by an unload entry point of ${
+                  clipped(name)
+                }`,
+              );
+            }
+          });
         }),
     );
   }
@@ -715,7 +725,13 @@ class InstallRun {
             await settled(
               runLoadedCode(
                 ["Installing.", doing],
-                () => uninstaller(part, Object.fromEntries(saved), this.api),
+                () =>
+                  callEntry(
+                    uninstaller,
+                    part,
+                    Object.fromEntries(saved),
+                    this.api,
+                  ),
               ),
               `The promise returned by the uninstall recipe of part ${
                 clipped(part)
@@ -891,11 +907,14 @@ class InstallRun {
     return known;
   }
 
-  /** Runs code of a recipe or extension module with output not held. */
+  /**
+   * Runs code of a recipe or extension module (importing one runs its own)
+   * with output not held, in the buildout directory.
+   */
   private async external<T>(fn: () => T | Promise<T>): Promise<T> {
     releaseOutput();
     try {
-      return await fn();
+      return await this.inDirectoryAsync(async () => await fn());
     } finally {
       holdOutput();
     }

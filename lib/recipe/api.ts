@@ -227,15 +227,26 @@ export type RecipeFactory =
     options: RecipeOptions,
   ) => Recipe);
 
-/**
- * Runs before a part's recorded paths are removed, with the options saved
- * in the installation database (the section may no longer exist).
- */
-export type UninstallRecipe = (
+/** What an uninstall recipe is given. */
+type UninstallArgs = [
   name: string,
   options: Record<string, string>,
   buildout: RecipeBuildout,
-) => void | Promise<void>;
+];
 
-/** An extension (or its unload hook), called with the buildout. */
-export type Extension = (buildout: RecipeBuildout) => void | Promise<void>;
+/**
+ * Runs before a part's recorded paths are removed, with the options saved
+ * in the installation database (the section may no longer exist). A class
+ * is constructed with them, as Python calls a class.
+ */
+export type UninstallRecipe =
+  | ((...args: UninstallArgs) => void | Promise<void>)
+  | (new (...args: UninstallArgs) => unknown);
+
+/**
+ * An extension (or its unload hook), called with the buildout; a class
+ * is constructed with it (as mr.developer's extension is in Python).
+ */
+export type Extension =
+  | ((buildout: RecipeBuildout) => void | Promise<void>)
+  | (new (buildout: RecipeBuildout) => unknown);

@@ -1026,6 +1026,41 @@ export function unload() {
   );
 });
 
+Deno.test("picked versions are reported and written before the unload entry points run, as in zc.buildout 2", async () => {
+  using sample = await sampleBuildout();
+  // An unload entry point may read (or commit) the versions file.
+  await writeDist(sample.path("dist", "ext-1.0.tgz"), {
+    "package.json": JSON.stringify({
+      buildout: { unload: { default: "./ext.js:unload" } },
+    }),
+    "ext.js": `import { existsSync, readFileSync } from "node:fs";
+export function unload() {
+  console.log("unload sees:", existsSync("versions.cfg")
+    ? readFileSync("versions.cfg", "utf8").trim().split("\\n").join(" | ")
+    : "no versions.cfg");
+}
+`,
+  });
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nfind-links = dist\nextensions = ext\nparts =\n" +
+      "show-picked-versions = true\nupdate-versions-file = versions.cfg\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'ext'.
+Got ext 1.0.
+Versions had to be automatically picked.
+The following part definition lists the versions picked:
+[versions]
+ext = 1.0
+Picked versions have been written to /sample-buildout/versions.cfg
+unload sees: [versions] | ext = 1.0
+`,
+  );
+});
+
 Deno.test("an extension's distribution makes a missing eggs directory, saying so, before it is got", async () => {
   using sample = await sampleBuildout();
   await writeDist(sample.path("dist", "ext-1.0.tgz"), {
@@ -1044,6 +1079,29 @@ Deno.test("an extension's distribution makes a missing eggs directory, saying so
     "",
     `Creating directory '/sample-buildout/eggs'.
 Getting distribution for 'ext'.
+Got ext 1.0.
+`,
+  );
+});
+
+Deno.test("offline, an extension's distribution unpacked from a local find-links says that it makes the missing eggs directory", async () => {
+  using sample = await sampleBuildout();
+  await writeDist(sample.path("dist", "ext-1.0.tgz"), {
+    "package.json": JSON.stringify({
+      buildout: { extensions: { default: "./ext.js" } },
+    }),
+    "ext.js": "export default function () {}\n",
+  });
+  sample.remove("eggs");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nfind-links = dist\nextensions = ext\nparts =\n",
+  );
+  await expectOk(
+    sample,
+    "-o",
+    `Getting distribution for 'ext'.
+Creating directory '/sample-buildout/eggs'.
 Got ext 1.0.
 `,
   );

@@ -937,6 +937,126 @@ unload ["buildout"]
   );
 });
 
+Deno.test("Extensions and unload entry points run in the buildout directory, whichever directory buildout is started in", async () => {
+  using sample = await sampleBuildout();
+  // What zc.buildout's extensions rely on: it enters the buildout
+  // directory before loading them (isotoma.buildout.autodevelop scans
+  // `.`). A standard directory an extension names relatively is made
+  // there too.
+  await useExtension(
+    sample,
+    `import process from "node:process";
+import { writeFileSync } from "node:fs";
+export function ext(buildout) {
+  console.log("ext in", process.cwd());
+  writeFileSync("ext.log", "ext\\n");
+  buildout.section("buildout").set("bin-directory", "scripts");
+}
+export function unload() { console.log("unload in", process.cwd()); }
+`,
+  );
+  sample.mkdir("elsewhere");
+  const result = await sample.run("-c ../buildout.cfg", {
+    cwd: sample.path("elsewhere"),
+  });
+  assert.equal(result.stderr, "", result.output);
+  assert.equal(
+    result.stdout,
+    "ext in /sample-buildout\nCreating directory 'scripts'.\n" +
+      "Develop: '/sample-buildout/demo'\nunload in /sample-buildout\n",
+  );
+  assert.equal(result.code, 0);
+  assert.equal(sample.cat("ext.log"), "ext\n");
+  assert.ok(existsSync(sample.path("scripts")));
+  assert.deepEqual(sample.ls("elsewhere"), []);
+});
+
+Deno.test("A recipe module's own code runs in the buildout directory too, whichever directory buildout is started in", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("rec");
+  sample.write(
+    "rec",
+    "package.json",
+    JSON.stringify({
+      name: "rec",
+      buildout: {
+        recipes: { default: "./rec.js" },
+        uninstall: { default: "./rec.js:uninstall" },
+      },
+    }),
+  );
+  sample.write(
+    "rec",
+    "rec.js",
+    `import process from "node:process";
+console.log("module in", process.cwd());
+export default class Rec { install() { return []; } }
+export function uninstall() { console.log("uninstall in", process.cwd()); }
+`,
+  );
+  sample.mkdir("elsewhere");
+  const config = (parts: string) =>
+    `[buildout]\ndevelop = rec\nparts = ${parts}\n[x]\nrecipe = rec\n`;
+  const opts = { cwd: sample.path("elsewhere") };
+  sample.write("buildout.cfg", config("x"));
+  let result = await sample.run("-c ../buildout.cfg", opts);
+  assert.equal(result.stderr, "", result.output);
+  assert.equal(
+    result.stdout,
+    "Develop: '/sample-buildout/rec'\nmodule in /sample-buildout\n" +
+      "Installing x.\n",
+  );
+  sample.write("buildout.cfg", config(""));
+  result = await sample.run("-c ../buildout.cfg", opts);
+  assert.equal(result.stderr, "", result.output);
+  assert.equal(
+    result.stdout,
+    "Develop: '/sample-buildout/rec'\nmodule in /sample-buildout\n" +
+      "Uninstalling x.\nRunning uninstall recipe.\n" +
+      "uninstall in /sample-buildout\n",
+  );
+});
+
+Deno.test("Extension, unload and uninstall entry points that are classes are constructed, as Python calls a class", async () => {
+  using sample = await sampleBuildout();
+  // mr.developer's extension is a class taking the buildout.
+  await useExtension(
+    sample,
+    `export class ext {
+  constructor(buildout) { console.log("ext", buildout.sectionNames().join(" ")); }
+}
+export class unload {
+  constructor() { console.log("unload"); }
+}
+export default class Rec { install() { return []; } }
+export class Uninstall {
+  constructor(name, options) { console.log("uninstall", name, options.recipe); }
+}
+`,
+  );
+  const pkg = JSON.parse(sample.cat("demo", "package.json"));
+  pkg.buildout.recipes = { default: "./demo.ts" };
+  pkg.buildout.uninstall = { default: "./demo.ts:Uninstall" };
+  sample.write("demo", "package.json", JSON.stringify(pkg));
+  const config = (parts: string) =>
+    `[buildout]\ndevelop = demo\nextensions = demo\nparts = ${parts}\n` +
+    "[x]\nrecipe = demo\n";
+  sample.write("buildout.cfg", config("x"));
+  await expectOk(
+    sample,
+    "",
+    "ext buildout x\nDevelop: '/sample-buildout/demo'\nInstalling x.\n" +
+      "unload\n",
+  );
+  sample.write("buildout.cfg", config(""));
+  await expectOk(
+    sample,
+    "",
+    "ext buildout x\nDevelop: '/sample-buildout/demo'\nUninstalling x.\n" +
+      "Running uninstall recipe.\nuninstall x demo\nunload\n",
+  );
+});
+
 Deno.test("A recipe an extension sets, or that substitutes from a section it set, is loaded", async () => {
   using sample = await sampleBuildout();
   await useExtension(
