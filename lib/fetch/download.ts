@@ -260,7 +260,7 @@ export class Download {
     }
     sweepAbandoned(cacheDir);
     this.logger.debug(`Searching cache at ${cacheDir}`);
-    if (!isFile(cached)) {
+    if (!isCachedCopy(cached, url)) {
       this.logger.debug(`Cache miss; will cache ${url} as ${cached}`);
       return this.storedAt(
         cached,
@@ -645,6 +645,17 @@ function whatStandsAt(path: string): string | undefined {
     ? "directory"
     : specialKind(stat) ?? "special file";
   return `is a ${kind}, not a file${REMEDY}`;
+}
+
+/**
+ * Whether `cached` is a copy of `url` to use: a file, or the copy of a
+ * local directory (which the cache holds as a directory, and a later run
+ * could not replace by rename).
+ */
+function isCachedCopy(cached: string, url: string): boolean {
+  if (isFile(cached)) return true;
+  const local = localPath(url);
+  return local !== undefined && isDirectory(local) && isDirectory(cached);
 }
 
 function md5Hex(text: string): string {

@@ -719,6 +719,27 @@ Deno.test("download: a damaged copy found in the cache is named with the URL it 
   }
 });
 
+Deno.test("download: a local directory goes through the download cache once, then is used from it", async () => {
+  await using env = await setUp();
+  const { sample, files } = env;
+  const options = `recipe = download\nurl = ${join(files, "src", "flat")}`;
+  sample.write(
+    "buildout.cfg",
+    config(`${options}\n\n[y]\n${options}`).replace("parts = x", "parts = x y"),
+  );
+  // The second part finds the first one's copy, a directory, in the cache.
+  await runOk(sample);
+  for (const part of ["x", "y"]) {
+    assert.deepEqual(sample.ls("parts", part), ["-  a.txt", "d  b"], part);
+  }
+  assert.equal(sample.ls("cache").length, 1);
+  // And so does a later run installing them again.
+  rmSync(sample.path(".installed.cfg"));
+  rmSync(sample.path("parts"), { recursive: true });
+  await runOk(sample);
+  assert.equal(sample.cat("parts", "y", "b", "c.txt"), "c\n");
+});
+
 Deno.test("download: an archive that does not suit the options stays in the cache", async () => {
   await using env = await setUp();
   const { sample, server } = env;
