@@ -251,9 +251,14 @@ export class Download {
         // Recursive: another run may be creating it at the same moment.
         mkdirSync(cacheDir, { recursive: true });
       } catch (err) {
+        // "file exists" would hide what: a file, or a link whose target is
+        // gone (a shared cache's namespace on a disk not mounted).
+        const found = (err as { code?: string }).code === "EEXIST"
+          ? whatStandsAt(cacheDir, "directory")
+          : undefined;
         throw new UserError(
           `Couldn't create ${pyRepr(cacheDir)} in the download cache: ${
-            fsReason(err)
+            found === undefined ? fsReason(err) : `it ${found}`
           }`,
         );
       }
@@ -603,20 +608,23 @@ function holdsControlCharacters(url: string): boolean {
  */
 function offlineMiss(url: string, cached: string): UserError {
   const offline = `Couldn't download ${clipped(url, pyRepr)} in offline mode`;
-  const found = whatStandsAt(cached);
+  const found = whatStandsAt(cached, "file");
   if (found === undefined) return new OfflineError(url, `${offline}.`);
   return new UserError(
-    `${offline}: its cached copy ${clipped(cached, pyRepr)} ${found}`,
+    `${offline}: its cached copy ${clipped(cached, pyRepr)} ${found}${REMEDY}`,
   );
 }
 
 const REMEDY = ` (${REFETCH_REMEDY})`;
 
 /**
- * What is at `path` in words, for a path that is no readable file;
+ * What is at `path` in words, for a path that is no readable `wanted`;
  * undefined when nothing is there.
  */
-function whatStandsAt(path: string): string | undefined {
+function whatStandsAt(
+  path: string,
+  wanted: "file" | "directory",
+): string | undefined {
   let stat;
   try {
     stat = lstatSync(path);
@@ -630,21 +638,21 @@ function whatStandsAt(path: string): string | undefined {
     try {
       target = statSync(path, { throwIfNoEntry: false });
     } catch (err) {
-      return `is a symbolic link that cannot be followed: ${
-        fsReason(err)
-      }${REMEDY}`;
+      return `is a symbolic link that cannot be followed: ${fsReason(err)}`;
     }
     if (target === undefined) {
       return `is a symbolic link to ${
         clipped(readlinkSync(path), pyRepr)
-      }, which does not exist${REMEDY}`;
+      }, which does not exist`;
     }
     stat = target;
   }
   const kind = stat.isDirectory()
     ? "directory"
+    : stat.isFile()
+    ? "file"
     : specialKind(stat) ?? "special file";
-  return `is a ${kind}, not a file${REMEDY}`;
+  return `is a ${kind}, not a ${wanted}`;
 }
 
 /**
