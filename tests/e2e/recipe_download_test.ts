@@ -813,6 +813,23 @@ hash-name =${value}`),
   }
 });
 
+Deno.test("hexagonit.recipe.download: a URL's ;params are not part of the file's name, as urlparse reads them, in the cache or in download-only", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  writeFileSync(join(files, "notes.txt;v=2"), "notes 2\n");
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = hexagonit.recipe.download
+url = ${server.url}notes.txt;v=2
+hash-name = false
+download-only = true`),
+  );
+  await runOk(sample);
+  assert.deepEqual(sample.ls("cache"), ["-  notes.txt"]);
+  assert.deepEqual(sample.ls("parts", "x"), ["-  notes.txt"]);
+  assert.equal(sample.cat("parts", "x", "notes.txt"), "notes 2\n");
+});
+
 Deno.test("gocept.download: defaults, plain files, download-directory, destination", async () => {
   await using env = await setUp();
   const { sample, server } = env;
