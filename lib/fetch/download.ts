@@ -251,16 +251,21 @@ export class Download {
         // Recursive: another run may be creating it at the same moment.
         mkdirSync(cacheDir, { recursive: true });
       } catch (err) {
+        // "file exists" would hide what: a file, or a link whose target is
+        // gone (a shared cache's namespace on a disk not mounted).
+        const found = (err as { code?: string }).code === "EEXIST"
+          ? whatStandsAt(cacheDir, "directory")
+          : undefined;
         throw new UserError(
           `Couldn't create ${pyRepr(cacheDir)} in the download cache: ${
-            fsReason(err)
+            found === undefined ? fsReason(err) : `it ${found}`
           }`,
         );
       }
     }
     sweepAbandoned(cacheDir);
     this.logger.debug(`Searching cache at ${cacheDir}`);
-    if (!isFile(cached)) {
+    if (!isCachedCopy(cached, url)) {
       this.logger.debug(`Cache miss; will cache ${url} as ${cached}`);
       return this.storedAt(
         cached,
@@ -608,20 +613,23 @@ function holdsControlCharacters(url: string): boolean {
  */
 function offlineMiss(url: string, cached: string): UserError {
   const offline = `Couldn't download ${clipped(url, pyRepr)} in offline mode`;
-  const found = whatStandsAt(cached);
+  const found = whatStandsAt(cached, "file");
   if (found === undefined) return new OfflineError(url, `${offline}.`);
   return new UserError(
-    `${offline}: its cached copy ${clipped(cached, pyRepr)} ${found}`,
+    `${offline}: its cached copy ${clipped(cached, pyRepr)} ${found}${REMEDY}`,
   );
 }
 
 const REMEDY = ` (${REFETCH_REMEDY})`;
 
 /**
- * What is at `path` in words, for a path that is no readable file;
+ * What is at `path` in words, for a path that is no readable `wanted`;
  * undefined when nothing is there.
  */
-function whatStandsAt(path: string): string | undefined {
+function whatStandsAt(
+  path: string,
+  wanted: "file" | "directory",
+): string | undefined {
   let stat;
   try {
     stat = lstatSync(path);
@@ -635,21 +643,32 @@ function whatStandsAt(path: string): string | undefined {
     try {
       target = statSync(path, { throwIfNoEntry: false });
     } catch (err) {
-      return `is a symbolic link that cannot be followed: ${
-        fsReason(err)
-      }${REMEDY}`;
+      return `is a symbolic link that cannot be followed: ${fsReason(err)}`;
     }
     if (target === undefined) {
       return `is a symbolic link to ${
         clipped(readlinkSync(path), pyRepr)
-      }, which does not exist${REMEDY}`;
+      }, which does not exist`;
     }
     stat = target;
   }
   const kind = stat.isDirectory()
     ? "directory"
+    : stat.isFile()
+    ? "file"
     : specialKind(stat) ?? "special file";
-  return `is a ${kind}, not a file${REMEDY}`;
+  return `is a ${kind}, not a ${wanted}`;
+}
+
+/**
+ * Whether `cached` is a copy of `url` to use: a file, or the copy of a
+ * local directory (which the cache holds as a directory, and a later run
+ * could not replace by rename).
+ */
+function isCachedCopy(cached: string, url: string): boolean {
+  if (isFile(cached)) return true;
+  const local = localPath(url);
+  return local !== undefined && isDirectory(local) && isDirectory(cached);
 }
 
 function md5Hex(text: string): string {

@@ -840,9 +840,21 @@ Deno.test("bad input: each failure is one line naming the URL, nothing partial i
     config(`${s.url}foo.txt`, `download-cache = ${cache}`, "namespace = file"),
   );
   await s.expectError(
-    "Couldn't create '/cache/file' in the download cache: file exists",
+    "Couldn't create '/cache/file' in the download cache: it is a file, " +
+      "not a directory",
   );
   assert.deepEqual(readdirSync(cache), ["file"]);
+  // A namespace linked to a disk that is not mounted.
+  symlinkSync("/no/such/disk/ns", join(cache, "ns"));
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, `download-cache = ${cache}`, "namespace = ns"),
+  );
+  await s.expectError(
+    "Couldn't create '/cache/ns' in the download cache: it is a symbolic " +
+      "link to '/no/such/disk/ns', which does not exist",
+  );
+  assert.deepEqual(readdirSync(cache).sort(), ["file", "ns"]);
   sample.write(
     "buildout.cfg",
     config(`${s.url}foo.txt`, "", "path = ${buildout:directory}/no/such/dir/x"),

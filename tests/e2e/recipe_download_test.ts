@@ -719,6 +719,27 @@ Deno.test("download: a damaged copy found in the cache is named with the URL it 
   }
 });
 
+Deno.test("download: a local directory goes through the download cache once, then is used from it", async () => {
+  await using env = await setUp();
+  const { sample, files } = env;
+  const options = `recipe = download\nurl = ${join(files, "src", "flat")}`;
+  sample.write(
+    "buildout.cfg",
+    config(`${options}\n\n[y]\n${options}`).replace("parts = x", "parts = x y"),
+  );
+  // The second part finds the first one's copy, a directory, in the cache.
+  await runOk(sample);
+  for (const part of ["x", "y"]) {
+    assert.deepEqual(sample.ls("parts", part), ["-  a.txt", "d  b"], part);
+  }
+  assert.equal(sample.ls("cache").length, 1);
+  // And so does a later run installing them again.
+  rmSync(sample.path(".installed.cfg"));
+  rmSync(sample.path("parts"), { recursive: true });
+  await runOk(sample);
+  assert.equal(sample.cat("parts", "y", "b", "c.txt"), "c\n");
+});
+
 Deno.test("download: an archive that does not suit the options stays in the cache", async () => {
   await using env = await setUp();
   const { sample, server } = env;
@@ -790,6 +811,23 @@ hash-name =${value}`),
     sample.remove("cache");
     sample.mkdir("cache");
   }
+});
+
+Deno.test("hexagonit.recipe.download: a URL's ;params are not part of the file's name, as urlparse reads them, in the cache or in download-only", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  writeFileSync(join(files, "notes.txt;v=2"), "notes 2\n");
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = hexagonit.recipe.download
+url = ${server.url}notes.txt;v=2
+hash-name = false
+download-only = true`),
+  );
+  await runOk(sample);
+  assert.deepEqual(sample.ls("cache"), ["-  notes.txt"]);
+  assert.deepEqual(sample.ls("parts", "x"), ["-  notes.txt"]);
+  assert.equal(sample.cat("parts", "x", "notes.txt"), "notes 2\n");
 });
 
 Deno.test("gocept.download: defaults, plain files, download-directory, destination", async () => {
