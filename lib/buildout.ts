@@ -362,10 +362,20 @@ export class Options {
   }
 
   /**
+   * The value of `option`, substituted; `fallback` (undefined unless
+   * given) when not defined, as zc.buildout's `options.get(name, default)`.
+   *
+   * @example options.get("mode", "0755") // "0755" unless mode is set
+   */
+  get(option: string, fallback?: string): string | undefined {
+    return this.resolved(option) ?? fallback;
+  }
+
+  /**
    * The value of `option`, substituted; undefined when not defined.
    * `seen` tracks the substitution chain for cycle detection.
    */
-  get(option: string, seen?: Chain): string | undefined {
+  private resolved(option: string, seen?: Chain): string | undefined {
     const known = this.data.get(option);
     if (known !== undefined) return known;
     let value = this.configured(option);
@@ -601,7 +611,7 @@ export class Options {
     seen: Chain,
   ): string | undefined {
     return (section === this.name ? this : this.buildout.section(section))
-      .get(option, seen);
+      .resolved(option, seen);
   }
 }
 

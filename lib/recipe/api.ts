@@ -30,8 +30,11 @@ export interface RecipeLogger {
 export interface RecipeOptions {
   /** The section (part) name. */
   readonly name: string;
-  /** The substituted value; undefined when the option is not defined. */
-  get(option: string): string | undefined;
+  /**
+   * The substituted value; when the option is not defined, `fallback` if
+   * given (as Python's `options.get(name, default)`), else undefined.
+   */
+  get(option: string, fallback?: string): string | undefined;
   /** The substituted value; a user error `Missing option: s:o` if absent. */
   require(option: string): string;
   /**

@@ -722,6 +722,30 @@ Deno.test("an option value holding a NUL character is refused when set: the next
   assert.ok(!existsSync(sample.path(".installed.cfg")));
 });
 
+Deno.test("options.get with a default returns the value, or the default for an option not defined, as Python's options.get", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `export default class R {
+      constructor(buildout, name, options) {
+        options.set("seen", [
+          options.get("escaped", "d1"),
+          options.get("empty", "d2"),
+          options.get("absent", "d3"),
+          String(options.get("absent")),
+        ].join(" "));
+      }
+      install() { return []; }
+    }`,
+    "escaped = $${foo}\nempty =\n",
+  );
+  await runOk(sample);
+  assert.match(
+    sample.cat(".installed.cfg"),
+    /\nseen = \$\$\{foo\} {2}d3 undefined\n/,
+  );
+});
+
 Deno.test("recipe modules load from directories whose names hold '%' or '#', not from a directory those would name in a URL", async () => {
   using sample = await sampleBuildout();
   const dirs = ["p%41", "p#x", "pA"];
