@@ -324,7 +324,9 @@ export class Options {
   private rawKeys?: string[];
   /** Options set that are not configured, in the order they were set. */
   private extraKeys?: string[];
-  /** Calls of set() so far. */
+  /** Configured options deleted (and not set again): `raw` is shared. */
+  private deleted?: Set<string>;
+  /** Calls of set() and delete() so far. */
   private sets = 0;
   /** Paths registered by `created()` during a recipe call, else undefined. */
   private createdPaths?: string[];
@@ -417,7 +419,8 @@ export class Options {
           `${clipped(this.name)}:${clipped(option)} holds a NUL character`,
       );
     }
-    if (!this.raw.has(option) && !this.data.has(option)) {
+    if (this.raw.has(option)) this.deleted?.delete(option);
+    else if (!this.data.has(option)) {
       // Configured names read back; a new one must too, or the database
       // recording it would be refused as corrupt or differ on every run.
       if (!isOptionName(option)) {
@@ -432,22 +435,44 @@ export class Options {
     this.sets++;
   }
 
-  /** @internal how many times set() was called: what changes tell apart. */
+  /**
+   * Deletes `option`, configured or set, as Python's `del options[name]`:
+   * it is neither read nor recorded, nor reported unused. Returns whether
+   * it was defined.
+   */
+  delete(option: string): boolean {
+    if (!this.has(option)) return false;
+    this.data.delete(option);
+    if (this.raw.has(option)) (this.deleted ??= new Set()).add(option);
+    else this.extraKeys!.splice(this.extraKeys!.indexOf(option), 1);
+    this.sets++;
+    return true;
+  }
+
+  /**
+   * @internal how many times set() or delete() was called: what changes
+   * tell apart.
+   */
   get setCount(): number {
     return this.sets;
   }
 
   /** True when the option is defined or set. */
   has(option: string): boolean {
-    return this.data.has(option) || this.raw.has(option);
+    return this.data.has(option) ||
+      (this.raw.has(option) && !this.deleted?.has(option));
   }
 
   /** Option names: configured ones first, then ones only set. */
   keys(): string[] {
     this.rawKeys ??= [...this.raw.keys()];
+    const deleted = this.deleted;
+    const configured = deleted?.size
+      ? this.rawKeys.filter((key) => !deleted.has(key))
+      : this.rawKeys;
     return this.extraKeys
-      ? this.rawKeys.concat(this.extraKeys)
-      : this.rawKeys.slice();
+      ? configured.concat(this.extraKeys)
+      : configured.slice();
   }
 
   /** Every option with its substituted value. */
@@ -488,7 +513,9 @@ export class Options {
   /** Configured options nobody read: zc.buildout warns about these. */
   unused(): string[] {
     const names: string[] = [];
-    for (const key of this.raw.keys()) if (!this.data.has(key)) names.push(key);
+    for (const key of this.raw.keys()) {
+      if (!this.data.has(key) && !this.deleted?.has(key)) names.push(key);
+    }
     return names;
   }
 
@@ -547,6 +574,7 @@ export class Options {
 
   /** The value of `option` as configured, substituted if it was. */
   private configured(option: string): string | undefined {
+    if (this.deleted?.has(option)) return undefined;
     return this.cooked?.get(option) ?? this.raw.get(option);
   }
 

@@ -296,3 +296,23 @@ Deno.test("require, set, getBool and unused options", () => {
   assert.deepEqual(a.unused(), ["y"]);
   assert.deepEqual(a.keys(), ["flag", "x", "y", "z"]);
 });
+
+Deno.test("delete removes a configured or set option until set again", () => {
+  const a = buildout("[a]\nx = 1\ny = ${:x}\nz = 3\n").section("a");
+  a.set("w", "4");
+  assert.equal(a.delete("y"), true);
+  assert.equal(a.delete("w"), true);
+  assert.equal(a.delete("nope"), false);
+  assert.equal(a.delete("w"), false);
+  assert.equal(a.get("y"), undefined);
+  assert.equal(a.has("y"), false);
+  assert.deepEqual(a.keys(), ["x", "z"]);
+  assert.deepEqual([...a.copy().keys()], ["x", "z"]);
+  assert.deepEqual(a.unused(), ["z"]);
+  a.set("y", "2");
+  a.set("w", "5");
+  assert.deepEqual(a.entries(), [["x", "1"], ["y", "2"], ["z", "3"], [
+    "w",
+    "5",
+  ]]);
+});

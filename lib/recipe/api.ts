@@ -45,6 +45,12 @@ export interface RecipeOptions {
    * part's options as they were before the call.
    */
   set(option: string, value: string): void;
+  /**
+   * Deletes an option, configured or set, as Python's `del options[name]`:
+   * the part neither records it nor reports it unused. Returns whether it
+   * was defined.
+   */
+  delete(option: string): boolean;
   has(option: string): boolean;
   keys(): string[];
   entries(): Array<[string, string]>;

@@ -746,6 +746,31 @@ Deno.test("options.get with a default returns the value, or the default for an o
   );
 });
 
+Deno.test("options.delete removes an option from what the part records, as Python's del options[name]", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `export default class R {
+      constructor(buildout, name, options) {
+        options.set("computed", "1");
+        options.delete("computed");
+        options.delete("secret");
+      }
+      install() { return []; }
+      update() {}
+    }`,
+    "secret = hunter2\nkept = yes\n",
+  );
+  await runOk(sample);
+  const recorded = sample.cat(".installed.cfg");
+  assert.match(recorded, /\nkept = yes\n/);
+  assert.doesNotMatch(recorded, /secret|computed/);
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nUpdating x.\n",
+  );
+});
+
 Deno.test("recipe modules load from directories whose names hold '%' or '#', not from a directory those would name in a URL", async () => {
   using sample = await sampleBuildout();
   const dirs = ["p%41", "p#x", "pA"];
