@@ -771,6 +771,34 @@ Deno.test("options.delete removes an option from what the part records, as Pytho
   );
 });
 
+Deno.test("values and paths with other spaces at a line's edge read back from .installed.cfg: the part is only updated", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `import { writeFileSync } from "node:fs";
+    export default class R {
+      constructor(buildout, name, options) {
+        options.set("price", "12\\u00a0");
+        options.set("lines", "\\u3000a\\x1c\\nb\\x85");
+      }
+      install() {
+        writeFileSync("made\\u2003", "");
+        return ["made\\u2003"];
+      }
+      update() {}
+    }
+    export function uninstall() {}`,
+  );
+  await runOk(sample);
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nUpdating x.\n",
+  );
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  assert.equal(await runOk(sample), "Uninstalling x.\n");
+  assert.ok(!existsSync(sample.path("made\u2003")));
+});
+
 Deno.test("recipe modules load from directories whose names hold '%' or '#', not from a directory those would name in a URL", async () => {
   using sample = await sampleBuildout();
   const dirs = ["p%41", "p#x", "pA"];
