@@ -540,7 +540,8 @@ export class Options {
    * this call, itself as zc.buildout does: a recipe registering its paths
    * one at a time stays linear.
    *
-   * @throws {TypeError} outside a recipe's install or update.
+   * @throws {TypeError} outside a recipe's install or update, or for a
+   *   path that is not a string.
    */
   created(...paths: string[]): string[] {
     if (!this.createdPaths) {
@@ -549,6 +550,15 @@ export class Options {
           clipped(this.name)
         })`,
       );
+    }
+    for (const path of paths) {
+      // Said here, in the recipe's terms, rather than by path functions.
+      if (typeof path !== "string") {
+        throw new TypeError(
+          `Created paths must be strings: ${clipped(this.name)} ` +
+            `registered ${path === null ? "null" : typeof path}`,
+        );
+      }
     }
     this.onCreated?.(paths);
     for (const path of paths) this.createdPaths.push(path);

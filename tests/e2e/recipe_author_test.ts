@@ -799,6 +799,34 @@ Deno.test("values and paths with other spaces at a line's edge read back from .i
   assert.ok(!existsSync(sample.path("made\u2003")));
 });
 
+Deno.test("a created path that is not a string is refused in the recipe's terms; what was registered before it is removed", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `import { mkdirSync } from "node:fs";
+    export default class R {
+      constructor(buildout, name, options) { this.options = options; }
+      install() {
+        mkdirSync("made");
+        this.options.created("made");
+        this.options.created(42);
+        return [];
+      }
+    }`,
+  );
+  const result = await run(sample);
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(result.stderr, /^While:\n {2}Installing x\.\n/);
+  assert.ok(
+    result.stderr.includes(
+      "TypeError: Created paths must be strings: x registered number\n",
+    ),
+    result.stderr,
+  );
+  assert.ok(!existsSync(sample.path("made")));
+  assert.ok(!existsSync(sample.path(".installed.cfg.pending")));
+});
+
 Deno.test("recipe modules load from directories whose names hold '%' or '#', not from a directory those would name in a URL", async () => {
   using sample = await sampleBuildout();
   const dirs = ["p%41", "p#x", "pA"];
