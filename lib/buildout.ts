@@ -404,6 +404,14 @@ export class Options {
 
   /** Sets `option` (what recipes do in their constructor). */
   set(option: string, value: string): void {
+    // A number would be recorded beside the configured option of its name,
+    // which the next run reads as a changed part.
+    if (typeof option !== "string") {
+      throw new TypeError(
+        `Option names must be strings: ${clipped(this.name)} was given ` +
+          (option === null ? "null" : typeof option),
+      );
+    }
     if (typeof value !== "string") {
       throw new TypeError(
         `Option values must be strings: ${clipped(this.name)}:${

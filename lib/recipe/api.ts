@@ -39,8 +39,9 @@ export interface RecipeOptions {
   require(option: string): string;
   /**
    * Sets an option: constructors record what they computed here, for other
-   * sections to read and `.installed.cfg` to keep. The value must be a
-   * string without a NUL character (anything else is a TypeError). What
+   * sections to read and `.installed.cfg` to keep. The name must be a
+   * string that reads back from a configuration file, the value a string
+   * without a NUL character (anything else is a TypeError). What
    * install or update sets is not kept, as in zc.buildout, which records a
    * part's options as they were before the call.
    */

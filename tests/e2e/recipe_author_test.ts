@@ -697,6 +697,31 @@ Deno.test("an option name that would not read back from .installed.cfg is refuse
   }
 });
 
+Deno.test("an option name that is not a string is refused when set: the database would record it beside the configured one", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `export default class R {
+      constructor(buildout, name, options) { options.set(42, "v"); }
+      install() { return []; }
+    }`,
+    "42 = configured\n",
+  );
+  const result = await run(sample);
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(
+    result.stderr,
+    /^While:\n {2}Installing\.\n {2}Getting section x\.\n {2}Initializing part x\.\n/,
+  );
+  assert.ok(
+    result.stderr.includes(
+      "TypeError: Option names must be strings: x was given number\n",
+    ),
+    result.stderr,
+  );
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
+
 Deno.test("an option value holding a NUL character is refused when set: the next run could not read the database recording it", async () => {
   using sample = await sampleBuildout();
   setUp(
