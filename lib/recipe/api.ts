@@ -239,7 +239,9 @@ export type RecipeFactory =
 
 /**
  * Runs before a part's recorded paths are removed, with the options saved
- * in the installation database (the section may no longer exist).
+ * in the installation database (the section may no longer exist). A
+ * section it reads through `buildout` has its recipe constructed, but is
+ * not installed: the parts to install are decided by then.
  */
 export type UninstallRecipe = (
   name: string,

@@ -852,6 +852,35 @@ Deno.test("a created path that is not a string is refused in the recipe's terms;
   assert.ok(!existsSync(sample.path(".installed.cfg.pending")));
 });
 
+Deno.test("a section an uninstall recipe reads has its recipe constructed but is not installed", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `export default class R {
+      constructor(buildout, name, options) {
+        options.set("computed", name + "-computed");
+      }
+      install() { return []; }
+    }
+    export function uninstall(name, options, buildout) {
+      console.log(name + " reads " + buildout.section("c").get("computed"));
+    }`,
+    "\n[c]\nrecipe = recipes\n",
+  );
+  await runOk(sample);
+  sample.write(
+    "buildout.cfg",
+    sample.cat("buildout.cfg").replace("parts = x", "parts ="),
+  );
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nUninstalling x.\n" +
+      "Running uninstall recipe.\nx reads c-computed\n",
+  );
+  assert.match(sample.cat(".installed.cfg"), /\nparts = \n/);
+  assert.doesNotMatch(sample.cat(".installed.cfg"), /\[c\]/);
+});
+
 Deno.test("recipe modules load from directories whose names hold '%' or '#', not from a directory those would name in a URL", async () => {
   using sample = await sampleBuildout();
   const dirs = ["p%41", "p#x", "pA"];
