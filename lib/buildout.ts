@@ -92,10 +92,20 @@ export class Buildout {
    * The section `name`, initialized on first use.
    *
    * @throws {MissingSection} when no file defines it.
+   * @throws {TypeError} when `name` is not a string.
    */
   section(name: string): Options {
     const known = this.initialized.get(name);
     if (known) return known;
+    // Said in the recipe's terms (`section(options.get("absent"))`), not
+    // by the string functions below.
+    if (typeof name !== "string") {
+      throw new TypeError(
+        `Section names must be strings: the buildout was asked for ${
+          kind(name)
+        }`,
+      );
+    }
     // Inline try/catch rather than doing(): sections initialize recursively
     // through substitutions, and fewer frames per level keep deep chains fast.
     try {
@@ -395,6 +405,12 @@ export class Options {
   require(option: string): string {
     const value = this.get(option);
     if (value === undefined) {
+      if (typeof option !== "string") {
+        throw new TypeError(
+          `Option names must be strings: ${clipped(this.name)} was asked ` +
+            `for ${kind(option)}`,
+        );
+      }
       throw new MissingOption(
         `Missing option: ${clipped(this.name)}:${clipped(option)}`,
       );
@@ -409,7 +425,7 @@ export class Options {
     if (typeof option !== "string") {
       throw new TypeError(
         `Option names must be strings: ${clipped(this.name)} was given ` +
-          (option === null ? "null" : typeof option),
+          kind(option),
       );
     }
     if (typeof value !== "string") {
@@ -564,7 +580,7 @@ export class Options {
       if (typeof path !== "string") {
         throw new TypeError(
           `Created paths must be strings: ${clipped(this.name)} ` +
-            `registered ${path === null ? "null" : typeof path}`,
+            `registered ${kind(path)}`,
         );
       }
     }
@@ -687,6 +703,11 @@ function tooLong(err: unknown, section: string, option: string): unknown {
     }} is too long: its substitutions ` +
       "make it longer than a value can be",
   );
+}
+
+/** What a value that should have been a string is: `undefined`, `null`, `number`. */
+function kind(value: unknown): string {
+  return value === null ? "null" : typeof value;
 }
 
 /** `value` joined to `directory` unless it holds a substitution. */

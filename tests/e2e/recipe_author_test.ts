@@ -722,6 +722,37 @@ Deno.test("an option name that is not a string is refused when set: the database
   assert.ok(!existsSync(sample.path(".installed.cfg")));
 });
 
+Deno.test("a section or option name that is not a string, such as an absent option's value, is named as the recipe's mistake", async () => {
+  using sample = await sampleBuildout();
+  const cases: Array<[string, string]> = [
+    [
+      'buildout.section(options.get("absent"))',
+      "Section names must be strings: the buildout was asked for undefined",
+    ],
+    [
+      "options.require(undefined)",
+      "Option names must be strings: x was asked for undefined",
+    ],
+  ];
+  for (const [call, message] of cases) {
+    setUp(
+      sample,
+      `export default class R {
+        constructor(buildout, name, options) { ${call}; }
+        install() { return []; }
+      }`,
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(result.stderr, /^While:\n {2}Installing\.\n/);
+    assert.ok(
+      result.stderr.includes(`TypeError: ${message}\n`),
+      result.stderr,
+    );
+    assert.ok(result.stderr.includes("recipes/recipe.js:2:"), result.stderr);
+  }
+});
+
 Deno.test("an option value holding a NUL character is refused when set: the next run could not read the database recording it", async () => {
   using sample = await sampleBuildout();
   setUp(
