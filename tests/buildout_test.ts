@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Buildout } from "../lib/buildout.ts";
+import type { RecipeBuildout } from "../lib/recipe/api.ts";
 import { parseAnnotated } from "../lib/config/annotated.ts";
 import { loadConfig } from "../lib/config/load.ts";
 import { extendSection } from "../lib/config/macros.ts";
@@ -315,4 +316,12 @@ Deno.test("delete removes a configured or set option until set again", () => {
     "w",
     "5",
   ]]);
+});
+
+Deno.test("a recipe's UserError takes what failed underneath as its cause", () => {
+  const api: RecipeBuildout = buildout("[buildout]\n");
+  const underneath = new Error("EACCES");
+  const err = new api.UserError("Cannot write x", { cause: underneath });
+  assert.ok(err instanceof UserError);
+  assert.equal(err.cause, underneath);
 });

@@ -82,8 +82,11 @@ export interface RecipeBuildout {
   section(name: string): RecipeOptions;
   has(name: string): boolean;
   sectionNames(): string[];
-  /** Throw this for mistakes a user can fix: printed as `Error: message`. */
-  readonly UserError: new (message: string) => Error;
+  /**
+   * Throw this for mistakes a user can fix: printed as `Error: message`;
+   * `-D` also shows the stack of `options.cause`, what failed underneath.
+   */
+  readonly UserError: new (message: string, options?: ErrorOptions) => Error;
   /** A logger printing `name: message`. */
   logger(name: string): RecipeLogger;
   /**
