@@ -92,10 +92,20 @@ export class Buildout {
    * The section `name`, initialized on first use.
    *
    * @throws {MissingSection} when no file defines it.
+   * @throws {TypeError} when `name` is not a string.
    */
   section(name: string): Options {
     const known = this.initialized.get(name);
     if (known) return known;
+    // Said in the recipe's terms (`section(options.get("absent"))`), not
+    // by the string functions below.
+    if (typeof name !== "string") {
+      throw new TypeError(
+        `Section names must be strings: the buildout was asked for ${
+          kind(name)
+        }`,
+      );
+    }
     // Inline try/catch rather than doing(): sections initialize recursively
     // through substitutions, and fewer frames per level keep deep chains fast.
     try {
@@ -324,7 +334,9 @@ export class Options {
   private rawKeys?: string[];
   /** Options set that are not configured, in the order they were set. */
   private extraKeys?: string[];
-  /** Calls of set() so far. */
+  /** Configured options deleted (and not set again): `raw` is shared. */
+  private deleted?: Set<string>;
+  /** Calls of set() and delete() so far. */
   private sets = 0;
   /** Paths registered by `created()` during a recipe call, else undefined. */
   private createdPaths?: string[];
@@ -362,10 +374,20 @@ export class Options {
   }
 
   /**
+   * The value of `option`, substituted; `fallback` (undefined unless
+   * given) when not defined, as zc.buildout's `options.get(name, default)`.
+   *
+   * @example options.get("mode", "0755") // "0755" unless mode is set
+   */
+  get(option: string, fallback?: string): string | undefined {
+    return this.resolved(option) ?? fallback;
+  }
+
+  /**
    * The value of `option`, substituted; undefined when not defined.
    * `seen` tracks the substitution chain for cycle detection.
    */
-  get(option: string, seen?: Chain): string | undefined {
+  private resolved(option: string, seen?: Chain): string | undefined {
     const known = this.data.get(option);
     if (known !== undefined) return known;
     let value = this.configured(option);
@@ -383,6 +405,12 @@ export class Options {
   require(option: string): string {
     const value = this.get(option);
     if (value === undefined) {
+      if (typeof option !== "string") {
+        throw new TypeError(
+          `Option names must be strings: ${clipped(this.name)} was asked ` +
+            `for ${kind(option)}`,
+        );
+      }
       throw new MissingOption(
         `Missing option: ${clipped(this.name)}:${clipped(option)}`,
       );
@@ -392,6 +420,14 @@ export class Options {
 
   /** Sets `option` (what recipes do in their constructor). */
   set(option: string, value: string): void {
+    // A number would be recorded beside the configured option of its name,
+    // which the next run reads as a changed part.
+    if (typeof option !== "string") {
+      throw new TypeError(
+        `Option names must be strings: ${clipped(this.name)} was given ` +
+          kind(option),
+      );
+    }
     if (typeof value !== "string") {
       throw new TypeError(
         `Option values must be strings: ${clipped(this.name)}:${
@@ -407,7 +443,8 @@ export class Options {
           `${clipped(this.name)}:${clipped(option)} holds a NUL character`,
       );
     }
-    if (!this.raw.has(option) && !this.data.has(option)) {
+    if (this.raw.has(option)) this.deleted?.delete(option);
+    else if (!this.data.has(option)) {
       // Configured names read back; a new one must too, or the database
       // recording it would be refused as corrupt or differ on every run.
       if (!isOptionName(option)) {
@@ -422,22 +459,44 @@ export class Options {
     this.sets++;
   }
 
-  /** @internal how many times set() was called: what changes tell apart. */
+  /**
+   * Deletes `option`, configured or set, as Python's `del options[name]`:
+   * it is neither read nor recorded, nor reported unused. Returns whether
+   * it was defined.
+   */
+  delete(option: string): boolean {
+    if (!this.has(option)) return false;
+    this.data.delete(option);
+    if (this.raw.has(option)) (this.deleted ??= new Set()).add(option);
+    else this.extraKeys!.splice(this.extraKeys!.indexOf(option), 1);
+    this.sets++;
+    return true;
+  }
+
+  /**
+   * @internal how many times set() or delete() was called: what changes
+   * tell apart.
+   */
   get setCount(): number {
     return this.sets;
   }
 
   /** True when the option is defined or set. */
   has(option: string): boolean {
-    return this.data.has(option) || this.raw.has(option);
+    return this.data.has(option) ||
+      (this.raw.has(option) && !this.deleted?.has(option));
   }
 
   /** Option names: configured ones first, then ones only set. */
   keys(): string[] {
     this.rawKeys ??= [...this.raw.keys()];
+    const deleted = this.deleted;
+    const configured = deleted?.size
+      ? this.rawKeys.filter((key) => !deleted.has(key))
+      : this.rawKeys;
     return this.extraKeys
-      ? this.rawKeys.concat(this.extraKeys)
-      : this.rawKeys.slice();
+      ? configured.concat(this.extraKeys)
+      : configured.slice();
   }
 
   /** Every option with its substituted value. */
@@ -478,7 +537,9 @@ export class Options {
   /** Configured options nobody read: zc.buildout warns about these. */
   unused(): string[] {
     const names: string[] = [];
-    for (const key of this.raw.keys()) if (!this.data.has(key)) names.push(key);
+    for (const key of this.raw.keys()) {
+      if (!this.data.has(key) && !this.deleted?.has(key)) names.push(key);
+    }
     return names;
   }
 
@@ -503,7 +564,8 @@ export class Options {
    * this call, itself as zc.buildout does: a recipe registering its paths
    * one at a time stays linear.
    *
-   * @throws {TypeError} outside a recipe's install or update.
+   * @throws {TypeError} outside a recipe's install or update, or for a
+   *   path that is not a string.
    */
   created(...paths: string[]): string[] {
     if (!this.createdPaths) {
@@ -512,6 +574,15 @@ export class Options {
           clipped(this.name)
         })`,
       );
+    }
+    for (const path of paths) {
+      // Said here, in the recipe's terms, rather than by path functions.
+      if (typeof path !== "string") {
+        throw new TypeError(
+          `Created paths must be strings: ${clipped(this.name)} ` +
+            `registered ${kind(path)}`,
+        );
+      }
     }
     this.onCreated?.(paths);
     for (const path of paths) this.createdPaths.push(path);
@@ -537,6 +608,7 @@ export class Options {
 
   /** The value of `option` as configured, substituted if it was. */
   private configured(option: string): string | undefined {
+    if (this.deleted?.has(option)) return undefined;
     return this.cooked?.get(option) ?? this.raw.get(option);
   }
 
@@ -601,7 +673,7 @@ export class Options {
     seen: Chain,
   ): string | undefined {
     return (section === this.name ? this : this.buildout.section(section))
-      .get(option, seen);
+      .resolved(option, seen);
   }
 }
 
@@ -631,6 +703,11 @@ function tooLong(err: unknown, section: string, option: string): unknown {
     }} is too long: its substitutions ` +
       "make it longer than a value can be",
   );
+}
+
+/** What a value that should have been a string is: `undefined`, `null`, `number`. */
+function kind(value: unknown): string {
+  return value === null ? "null" : typeof value;
 }
 
 /** `value` joined to `directory` unless it holds a substitution. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Buildout } from "../lib/buildout.ts";
+import type { RecipeBuildout } from "../lib/recipe/api.ts";
 import { parseAnnotated } from "../lib/config/annotated.ts";
 import { loadConfig } from "../lib/config/load.ts";
 import { extendSection } from "../lib/config/macros.ts";
@@ -295,4 +296,32 @@ Deno.test("require, set, getBool and unused options", () => {
   assert.equal(a.get("x"), "1");
   assert.deepEqual(a.unused(), ["y"]);
   assert.deepEqual(a.keys(), ["flag", "x", "y", "z"]);
+});
+
+Deno.test("delete removes a configured or set option until set again", () => {
+  const a = buildout("[a]\nx = 1\ny = ${:x}\nz = 3\n").section("a");
+  a.set("w", "4");
+  assert.equal(a.delete("y"), true);
+  assert.equal(a.delete("w"), true);
+  assert.equal(a.delete("nope"), false);
+  assert.equal(a.delete("w"), false);
+  assert.equal(a.get("y"), undefined);
+  assert.equal(a.has("y"), false);
+  assert.deepEqual(a.keys(), ["x", "z"]);
+  assert.deepEqual([...a.copy().keys()], ["x", "z"]);
+  assert.deepEqual(a.unused(), ["z"]);
+  a.set("y", "2");
+  a.set("w", "5");
+  assert.deepEqual(a.entries(), [["x", "1"], ["y", "2"], ["z", "3"], [
+    "w",
+    "5",
+  ]]);
+});
+
+Deno.test("a recipe's UserError takes what failed underneath as its cause", () => {
+  const api: RecipeBuildout = buildout("[buildout]\n");
+  const underneath = new Error("EACCES");
+  const err = new api.UserError("Cannot write x", { cause: underneath });
+  assert.ok(err instanceof UserError);
+  assert.equal(err.cause, underneath);
 });

@@ -79,10 +79,16 @@ function sameOptions(a: SavedOptions, b: SavedOptions): boolean {
   return true;
 }
 
+// A space zc.buildout has no name for, as config/serialize.ts spells it.
+const CODED_SPACE = /%\(__buildout_space_u([0-9a-f]{4})__\)s/g;
+
 function unquote(value: string): string {
   if (!value.includes("%(")) return value;
   for (const [quoted, space] of SPACEY) value = value.replaceAll(quoted, space);
-  return value;
+  return value.replace(
+    CODED_SPACE,
+    (_, code) => String.fromCharCode(parseInt(code, 16)),
+  );
 }
 
 /**

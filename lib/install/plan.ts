@@ -111,6 +111,8 @@ export class PartPlan {
   private readonly seen = new Set<string>();
   /** The part whose install or update is running, if one is. */
   private installing?: string;
+  /** The parts are decided: see {@link decide}. */
+  private decided = false;
 
   constructor(
     private readonly buildout: Buildout,
@@ -192,6 +194,16 @@ export class PartPlan {
     for (const options of this.buildout.initializedSections()) {
       this.initialize(options);
     }
+  }
+
+  /**
+   * Decides the parts: a section with a recipe first referenced from now
+   * on (by an uninstall recipe, an extension's unload) still has its
+   * recipe constructed, for the options it sets, but is no part: it was
+   * neither planned nor signed, and the next run would uninstall it.
+   */
+  decide(): void {
+    this.decided = true;
   }
 
   /** The recipe of a part, if its section has one. */
@@ -280,6 +292,6 @@ export class PartPlan {
       throw error;
     }
     this.recipes.set(name, recipe);
-    this.parts.push(name);
+    if (!this.decided) this.parts.push(name);
   }
 }

@@ -634,6 +634,7 @@ class InstallRun {
         this.loader.signature(this.buildout.section(part).require("recipe")),
       );
     }
+    plan.decide();
     return { partPlan: plan, parts, recipes, signatures };
   }
 

@@ -30,18 +30,28 @@ export interface RecipeLogger {
 export interface RecipeOptions {
   /** The section (part) name. */
   readonly name: string;
-  /** The substituted value; undefined when the option is not defined. */
-  get(option: string): string | undefined;
+  /**
+   * The substituted value; when the option is not defined, `fallback` if
+   * given (as Python's `options.get(name, default)`), else undefined.
+   */
+  get(option: string, fallback?: string): string | undefined;
   /** The substituted value; a user error `Missing option: s:o` if absent. */
   require(option: string): string;
   /**
    * Sets an option: constructors record what they computed here, for other
-   * sections to read and `.installed.cfg` to keep. The value must be a
-   * string without a NUL character (anything else is a TypeError). What
+   * sections to read and `.installed.cfg` to keep. The name must be a
+   * string that reads back from a configuration file, the value a string
+   * without a NUL character (anything else is a TypeError). What
    * install or update sets is not kept, as in zc.buildout, which records a
    * part's options as they were before the call.
    */
   set(option: string, value: string): void;
+  /**
+   * Deletes an option, configured or set, as Python's `del options[name]`:
+   * the part neither records it nor reports it unused. Returns whether it
+   * was defined.
+   */
+  delete(option: string): boolean;
   has(option: string): boolean;
   keys(): string[];
   entries(): Array<[string, string]>;
@@ -72,8 +82,11 @@ export interface RecipeBuildout {
   section(name: string): RecipeOptions;
   has(name: string): boolean;
   sectionNames(): string[];
-  /** Throw this for mistakes a user can fix: printed as `Error: message`. */
-  readonly UserError: new (message: string) => Error;
+  /**
+   * Throw this for mistakes a user can fix: printed as `Error: message`;
+   * `-D` also shows the stack of `options.cause`, what failed underneath.
+   */
+  readonly UserError: new (message: string, options?: ErrorOptions) => Error;
   /** A logger printing `name: message`. */
   logger(name: string): RecipeLogger;
   /**
@@ -237,7 +250,9 @@ type UninstallArgs = [
 /**
  * Runs before a part's recorded paths are removed, with the options saved
  * in the installation database (the section may no longer exist). A class
- * is constructed with them, as Python calls a class.
+ * is constructed with them, as Python calls a class. A section it reads
+ * through `buildout` has its recipe constructed, but is not installed: the
+ * parts to install are decided by then.
  */
 export type UninstallRecipe =
   | ((...args: UninstallArgs) => void | Promise<void>)

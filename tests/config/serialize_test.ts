@@ -50,6 +50,25 @@ Deno.test("formatOption spells out a carriage return inside a line", () => {
   }
 });
 
+// The parser strips every space Python's str.strip() does from a line's
+// edges: those zc.buildout has no name for are spelt with their code.
+Deno.test("formatOption spells out other spaces at a line's edges by their code", () => {
+  const cases: Array<[string, string]> = [
+    [
+      "\xa0a\u3000",
+      "x = %(__buildout_space_u00a0__)sa%(__buildout_space_u3000__)s",
+    ],
+    [
+      "a\x1c\n\x85b",
+      "x = a%(__buildout_space_u001c__)s\n\t%(__buildout_space_u0085__)sb",
+    ],
+    ["a\xa0b\u2028c", "x = a\xa0b\u2028c"],
+  ];
+  for (const [value, line] of cases) {
+    assert.equal(formatOption("x", value), line, JSON.stringify(value));
+  }
+});
+
 // Python sorts by code point: U+FF21 before U+1F600, which UTF-16 order
 // (a surrogate pair from U+D800) puts first.
 Deno.test("formatSection sorts options by code point, as zc.buildout", () => {

@@ -697,6 +697,62 @@ Deno.test("an option name that would not read back from .installed.cfg is refuse
   }
 });
 
+Deno.test("an option name that is not a string is refused when set: the database would record it beside the configured one", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `export default class R {
+      constructor(buildout, name, options) { options.set(42, "v"); }
+      install() { return []; }
+    }`,
+    "42 = configured\n",
+  );
+  const result = await run(sample);
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(
+    result.stderr,
+    /^While:\n {2}Installing\.\n {2}Getting section x\.\n {2}Initializing part x\.\n/,
+  );
+  assert.ok(
+    result.stderr.includes(
+      "TypeError: Option names must be strings: x was given number\n",
+    ),
+    result.stderr,
+  );
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
+
+Deno.test("a section or option name that is not a string, such as an absent option's value, is named as the recipe's mistake", async () => {
+  using sample = await sampleBuildout();
+  const cases: Array<[string, string]> = [
+    [
+      'buildout.section(options.get("absent"))',
+      "Section names must be strings: the buildout was asked for undefined",
+    ],
+    [
+      "options.require(undefined)",
+      "Option names must be strings: x was asked for undefined",
+    ],
+  ];
+  for (const [call, message] of cases) {
+    setUp(
+      sample,
+      `export default class R {
+        constructor(buildout, name, options) { ${call}; }
+        install() { return []; }
+      }`,
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(result.stderr, /^While:\n {2}Installing\.\n/);
+    assert.ok(
+      result.stderr.includes(`TypeError: ${message}\n`),
+      result.stderr,
+    );
+    assert.ok(result.stderr.includes("recipes/recipe.js:2:"), result.stderr);
+  }
+});
+
 Deno.test("an option value holding a NUL character is refused when set: the next run could not read the database recording it", async () => {
   using sample = await sampleBuildout();
   setUp(
@@ -720,6 +776,140 @@ Deno.test("an option value holding a NUL character is refused when set: the next
     result.stderr,
   );
   assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
+
+Deno.test("options.get with a default returns the value, or the default for an option not defined, as Python's options.get", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `export default class R {
+      constructor(buildout, name, options) {
+        options.set("seen", [
+          options.get("escaped", "d1"),
+          options.get("empty", "d2"),
+          options.get("absent", "d3"),
+          String(options.get("absent")),
+        ].join(" "));
+      }
+      install() { return []; }
+    }`,
+    "escaped = $${foo}\nempty =\n",
+  );
+  await runOk(sample);
+  assert.match(
+    sample.cat(".installed.cfg"),
+    /\nseen = \$\$\{foo\} {2}d3 undefined\n/,
+  );
+});
+
+Deno.test("options.delete removes an option from what the part records, as Python's del options[name]", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `export default class R {
+      constructor(buildout, name, options) {
+        options.set("computed", "1");
+        options.delete("computed");
+        options.delete("secret");
+      }
+      install() { return []; }
+      update() {}
+    }`,
+    "secret = hunter2\nkept = yes\n",
+  );
+  await runOk(sample);
+  const recorded = sample.cat(".installed.cfg");
+  assert.match(recorded, /\nkept = yes\n/);
+  assert.doesNotMatch(recorded, /secret|computed/);
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nUpdating x.\n",
+  );
+});
+
+Deno.test("values and paths with other spaces at a line's edge read back from .installed.cfg: the part is only updated", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `import { writeFileSync } from "node:fs";
+    export default class R {
+      constructor(buildout, name, options) {
+        options.set("price", "12\\u00a0");
+        options.set("lines", "\\u3000a\\x1c\\nb\\x85");
+      }
+      install() {
+        writeFileSync("made\\u2003", "");
+        return ["made\\u2003"];
+      }
+      update() {}
+    }
+    export function uninstall() {}`,
+  );
+  await runOk(sample);
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nUpdating x.\n",
+  );
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  assert.equal(await runOk(sample), "Uninstalling x.\n");
+  assert.ok(!existsSync(sample.path("made\u2003")));
+});
+
+Deno.test("a created path that is not a string is refused in the recipe's terms; what was registered before it is removed", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `import { mkdirSync } from "node:fs";
+    export default class R {
+      constructor(buildout, name, options) { this.options = options; }
+      install() {
+        mkdirSync("made");
+        this.options.created("made");
+        this.options.created(42);
+        return [];
+      }
+    }`,
+  );
+  const result = await run(sample);
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(result.stderr, /^While:\n {2}Installing x\.\n/);
+  assert.ok(
+    result.stderr.includes(
+      "TypeError: Created paths must be strings: x registered number\n",
+    ),
+    result.stderr,
+  );
+  assert.ok(!existsSync(sample.path("made")));
+  assert.ok(!existsSync(sample.path(".installed.cfg.pending")));
+});
+
+Deno.test("a section an uninstall recipe reads has its recipe constructed but is not installed", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `export default class R {
+      constructor(buildout, name, options) {
+        options.set("computed", name + "-computed");
+      }
+      install() { return []; }
+    }
+    export function uninstall(name, options, buildout) {
+      console.log(name + " reads " + buildout.section("c").get("computed"));
+    }`,
+    "\n[c]\nrecipe = recipes\n",
+  );
+  await runOk(sample);
+  sample.write(
+    "buildout.cfg",
+    sample.cat("buildout.cfg").replace("parts = x", "parts ="),
+  );
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nUninstalling x.\n" +
+      "Running uninstall recipe.\nx reads c-computed\n",
+  );
+  assert.match(sample.cat(".installed.cfg"), /\nparts = \n/);
+  assert.doesNotMatch(sample.cat(".installed.cfg"), /\[c\]/);
 });
 
 Deno.test("recipe modules load from directories whose names hold '%' or '#', not from a directory those would name in a URL", async () => {

@@ -41,6 +41,7 @@ function options(
       return value;
     },
     set: (key, value) => void data.set(key, value),
+    delete: (key) => data.delete(key),
     has: (key) => data.has(key),
     keys: () => [...data.keys()],
     entries: () => [...data.entries()],
