@@ -37,7 +37,7 @@ import {
   isFile,
   urlFileName,
 } from "./_paths.ts";
-import { onePath } from "./_one_path.ts";
+import { oneFile, onePath } from "./_one_path.ts";
 import { SharedPart } from "./_shared_part.ts";
 
 /**
@@ -130,7 +130,11 @@ export class HexagonitDownload implements Recipe {
     ) {
       options.set(option, options.get(option) ?? fallback);
     }
-    this.filename = (onePath(options, "filename") ?? "").trim();
+    // The file download-only writes: a name ending in '/' would be cut
+    // to the directory's name and written as a file.
+    this.filename =
+      ((this.downloadOnly ? oneFile : onePath)(options, "filename") ?? "")
+        .trim();
     options.set("filename", this.filename);
     const mode = options.get("mode");
     if (mode !== undefined) options.set("mode", mode.trim());

@@ -25,7 +25,7 @@ export class SharedPaths {
    * @example shared.claim("b", ["/srv/out.txt"]) // [["/srv/out.txt", "a"]]
    */
   claim(part: string, paths: string[]): [string, string][] {
-    const owners = this.index(part);
+    const owners = this.index();
     const shared: [string, string][] = [];
     for (const recorded of paths) {
       const path = resolve(this.directory, recorded);
@@ -38,12 +38,14 @@ export class SharedPaths {
     return shared;
   }
 
-  /** The owners of the paths recorded by the parts but `claimant`. */
-  private index(claimant: string): Map<string, string> {
+  /**
+   * The owners of the paths every part recorded, the first claimant's
+   * included: a later claim of a path it recorded before is shared too.
+   */
+  private index(): Map<string, string> {
     if (this.owners) return this.owners;
     const owners = new Map<string, string>();
     for (const part of this.db.parts) {
-      if (part === claimant) continue;
       for (const file of this.db.get(part)!.get(INSTALLED)?.split("\n") ?? []) {
         if (file) owners.set(resolve(this.directory, file), part);
       }

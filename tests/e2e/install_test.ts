@@ -2985,3 +2985,40 @@ Deno.test("a part installing a path another installed part recorded too is warne
     /^Installing a\.\nPart a installed '\/sample-buildout\/out\.txt', which part b installed too: /m,
   );
 });
+
+Deno.test("a path an updated part recorded before is shared when a later part installs it, though the update returned another", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("recipes");
+  // Its update returns a path it had not recorded: the first to be claimed
+  // in the run, before part c installs the one it recorded at install.
+  sample.write(
+    "recipes",
+    "grow.js",
+    `import { writeFileSync } from "node:fs";
+export default class Grow {
+  install() { writeFileSync("x.txt", "a"); return ["x.txt"]; }
+  update() { writeFileSync("y.txt", "a"); return ["y.txt"]; }
+}
+`,
+  );
+  writeRecipes(sample, { grow: "./grow.js" });
+  const config = "[buildout]\ndevelop = recipes\nparts = a\n" +
+    "[a]\nrecipe = recipes:grow\n";
+  sample.write("buildout.cfg", config);
+  let result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  sample.write(
+    "buildout.cfg",
+    config.replace("parts = a", "parts = a c") +
+      "[c]\nrecipe = collective.recipe.template\ninput = inline: c\n" +
+      "output = ${buildout:directory}/x.txt\n",
+  );
+  result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(
+    sample.normalize(result.stdout),
+    "Develop: '/sample-buildout/recipes'\nUpdating a.\nInstalling c.\n" +
+      "Part c installed '/sample-buildout/x.txt', which part a installed " +
+      "too: uninstalling either removes it.\n",
+  );
+});

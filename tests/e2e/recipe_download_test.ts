@@ -1305,6 +1305,32 @@ Deno.test("download recipes: a file where the parts directory should be is a one
   }
 });
 
+Deno.test("download-only: a filename ending in '/' is an error naming the part, before anything is fetched or written", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const before = tree(sample.dir);
+  for (const recipe of ["download", "hexagonit.recipe.download"]) {
+    sample.write(
+      "buildout.cfg",
+      config(
+        `recipe = ${recipe}\nurl = ${server.url}notes.txt\n` +
+          "download-only = true\nfilename = notes/",
+      ),
+    );
+    server.requests.length = 0;
+    const result = await run(sample);
+    assert.equal(result.code, 1, `${recipe}: ${result.output}`);
+    assert.equal(
+      result.stderr.trimEnd().split("\n").pop(),
+      "Error: The filename of [x], notes/, ends with '/': name the file to " +
+        "write",
+      recipe,
+    );
+    assert.deepEqual(server.requests, [], recipe);
+    assert.deepEqual(tree(sample.dir), before, recipe);
+  }
+});
+
 Deno.test("download-only: a filename outside the destination is placed as the original places it and removed on uninstall", async () => {
   await using env = await setUp();
   const { sample, server } = env;
