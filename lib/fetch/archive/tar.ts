@@ -20,9 +20,10 @@ const SPARSE_MAP = "GNU.sparse.map";
 /** Sparse map entries in an old GNU header, and in each extension block. */
 const GNU_RUNS = 4, EXTENSION_RUNS = 21;
 /**
- * The largest sparse file made, 4 PiB: the most a file's length can be in
- * the runtimes' file calls (Bun's), which throw past it. Only the map says
- * how large the file is, so a hostile or damaged one may say anything.
+ * The largest sparse file made, 4 PiB less a byte: the most a file's
+ * length can be in the runtimes' file calls (Bun's), which throw past it.
+ * Only the map says how large the file is, so a hostile or damaged one may
+ * say anything.
  */
 const MAX_SPARSE_SIZE = 2 ** 52 - 1;
 /**
@@ -437,7 +438,7 @@ class TarParser {
     if (found.size > MAX_SPARSE_SIZE) {
       throw new ArchiveError(
         this.archive,
-        `is a sparse file too large to make (${found.size} bytes, over 4 PiB)`,
+        `is a sparse file too large to make (${found.size} bytes, 4 PiB or more)`,
         name,
       );
     }
