@@ -172,22 +172,13 @@ export function parseCommandLine(argv: string[]): CommandLine {
           if (value === undefined) {
             throw new UserError(`No timeout value specified for option ${arg}`);
           }
-          if (!/^\d+$/.test(value)) {
-            throw new UserError(
-              `Timeout value must be numeric: ${arg} ${clipped(value)}`,
-            );
+          const refused = refusedTimeout(value);
+          if (refused) {
+            throw new UserError(`${refused}: ${arg} ${clipped(value)}`);
           }
           // As Python's int() reads it: `05` is 5 seconds, and any number
           // of digits is a number (never `1e+23`).
           const seconds = value.replace(/^0+(?=\d)/, "");
-          // Python reads 0 as non-blocking, failing every download at once.
-          if (seconds === "0") {
-            throw new UserError(
-              `Timeout value must be at least 1 second: ${arg} ${
-                clipped(value)
-              }`,
-            );
-          }
           line.notices.push(`Setting socket time out to ${seconds} seconds`);
           set("socket-timeout", seconds);
         }
@@ -215,6 +206,24 @@ export function parseCommandLine(argv: string[]): CommandLine {
     refuseOptionsAfter(line.command, args);
   }
   return line;
+}
+
+const AT_LEAST_ONE_SECOND = "Timeout value must be at least 1 second";
+
+/**
+ * Why `-t`'s value is refused, or undefined for a whole number of seconds
+ * from 1: `-5` and `2.5` are numbers, so "must be numeric" would puzzle.
+ */
+function refusedTimeout(value: string): string | undefined {
+  if (/^\d+$/.test(value)) {
+    // Python reads 0 as non-blocking, failing every download at once.
+    return /^0+$/.test(value) ? AT_LEAST_ONE_SECOND : undefined;
+  }
+  if (/^-\d+$/.test(value)) return AT_LEAST_ONE_SECOND;
+  if (/^-?(?:\d+\.\d*|\.\d+)$/.test(value)) {
+    return "Timeout value must be a whole number of seconds";
+  }
+  return "Timeout value must be numeric";
 }
 
 /**
