@@ -164,14 +164,10 @@ export function parseCommandLine(argv: string[]): CommandLine {
       if (op[0] === "c" || op[0] === "t") {
         const value = op.length > 1 ? op.slice(1) : args.shift();
         if (op[0] === "c") {
-          if (!value) {
-            throw new UserError(`No file name specified for option ${arg}`);
-          }
+          if (!value) throw missingValue(arg);
           line.configFile = value;
         } else {
-          if (value === undefined) {
-            throw new UserError(`No timeout value specified for option ${arg}`);
-          }
+          if (value === undefined) throw missingValue(arg);
           const refused = refusedTimeout(value);
           if (refused) {
             throw new UserError(`${refused}: ${arg} ${clipped(value)}`);
@@ -238,14 +234,11 @@ function refuseOptionsAfter(command: string, args: string[]): void {
       `The ${command} command takes no --json (annotate does)`,
     );
   }
-  const misplaced = (arg: string, i: number) =>
-    (arg.startsWith("-") && arg !== "--json") ||
-    /^-[ct]$/.test(args[i - 1] ?? "");
-  const options = args.filter(misplaced);
+  const { moved, rest } = partitionMisplaced(args);
   // Moving one that buildout lacks (bootstrap.py's --buildout-version,
   // -f) would only lead to another error.
-  const unknown = options.find((arg, i) =>
-    arg.startsWith("-") && !/^-[ct]$/.test(options[i - 1] ?? "") &&
+  const unknown = moved.find((arg, i) =>
+    arg.startsWith("-") && !takesValue(moved[i - 1] ?? "") &&
     !isBuildoutOption(arg)
   );
   if (unknown !== undefined) {
@@ -255,18 +248,52 @@ function refuseOptionsAfter(command: string, args: string[]): void {
       } after the ${command} command (see buildout --help)`,
     );
   }
-  if ((command === "bootstrap" || command === "init") && args.length) {
-    const rest = args.filter((arg, i) => !misplaced(arg, i));
-    if (rest.length) {
-      throw new UserError(
-        `The ${command} command takes no arguments: ${clipped(args.join(" "))}`,
-      );
+  if ((command === "bootstrap" || command === "init") && rest.length) {
+    throw new UserError(
+      `The ${command} command takes no arguments: ${clipped(args.join(" "))}`,
+    );
+  }
+  if (moved.length) throw optionsGoFirst(moved, command, rest);
+}
+
+/**
+ * `args` after a command split into buildout's options (each with the
+ * value `-c` or `-t` takes, also when it ends combined flags: `-Nc x.cfg`)
+ * and the command's own arguments.
+ */
+function partitionMisplaced(
+  args: string[],
+): { moved: string[]; rest: string[] } {
+  const moved: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith("-") || arg === "--json") {
+      rest.push(arg);
+    } else if (!takesValue(arg)) {
+      moved.push(arg);
+    } else if (i + 1 < args.length) {
+      moved.push(arg, args[++i]);
+    } else {
+      // Moved, it would read the command as the file: `buildout -c install`.
+      throw missingValue(arg);
     }
   }
-  if (options.length) {
-    const rest = args.filter((arg, i) => !misplaced(arg, i));
-    throw optionsGoFirst(options, command, rest);
-  }
+  return { moved, rest };
+}
+
+/** The error for `-c` or `-t` (ending `arg`) given no value. */
+function missingValue(arg: string): UserError {
+  return new UserError(
+    arg.endsWith("c")
+      ? `No file name specified for option ${arg}`
+      : `No timeout value specified for option ${arg}`,
+  );
+}
+
+/** True for flags ending in `-c` or `-t`, whose value is the next argument. */
+function takesValue(arg: string): boolean {
+  return /^-[vqhUoOnND]*[ct]$/.test(arg);
 }
 
 /** The error for `moved` given after `command`, showing the line to use. */
@@ -294,8 +321,9 @@ function refuseOptionsAfterBundle(args: string[]): void {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     // `-c FILE`, `-Nt 5`: the value goes with its option.
-    const taken = /^-[vqhUOnND]*[ct]$/.test(arg) || arg === "-o" ||
-        arg === "--output"
+    const buildoutValue = /^-[vqhUOnND]*[ct]$/.test(arg);
+    if (buildoutValue && i + 1 === args.length) throw missingValue(arg);
+    const taken = buildoutValue || arg === "-o" || arg === "--output"
       ? args.slice(i, i + 2)
       : [arg];
     i += taken.length - 1;

@@ -286,6 +286,27 @@ Deno.test("options after a command are refused, naming the command line to use",
   assert.equal(json.code, 1);
 });
 
+Deno.test("-c or -t ending combined flags after a command is moved with its value; without one it is named", async () => {
+  using sample = await sampleBuildout();
+  const moved = await sample.run("install -Nc other.cfg d");
+  assert.equal(
+    moved.stderr,
+    "Error: Options go before the command: buildout -Nc other.cfg install d\n",
+  );
+  assert.equal(moved.code, 1);
+  // Moved as it is, the command would be read as the file.
+  const cases: Array<[string, string]> = [
+    ["annotate -c", "No file name specified for option -c"],
+    ["install -vt", "No timeout value specified for option -vt"],
+    ["bundle -c", "No file name specified for option -c"],
+  ];
+  for (const [args, error] of cases) {
+    const result = await sample.run(args);
+    assert.equal(result.stderr, `Error: ${error}\n`);
+    assert.equal(result.code, 1);
+  }
+});
+
 Deno.test("buildout's options and assignments after bundle are refused, naming the command line to use; bundle's -o stays", async () => {
   using sample = await sampleBuildout();
   sample.write("production.cfg", "[buildout]\nparts =\n");
