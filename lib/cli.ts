@@ -225,7 +225,8 @@ function refusedTimeout(value: string): string | undefined {
 /**
  * `buildout bootstrap -c production.cfg` (the habit of `python bootstrap.py
  * -c ...`) would otherwise run on buildout.cfg: the options after a command
- * are its arguments, and these commands take none that start with `-`.
+ * are its arguments, and these commands take none that start with `-` or
+ * hold `=`.
  */
 function refuseOptionsAfter(command: string, args: string[]): void {
   if (command === "bundle") return refuseOptionsAfterBundle(args);
@@ -257,9 +258,9 @@ function refuseOptionsAfter(command: string, args: string[]): void {
 }
 
 /**
- * `args` after a command split into buildout's options (each with the
- * value `-c` or `-t` takes, also when it ends combined flags: `-Nc x.cfg`)
- * and the command's own arguments.
+ * `args` after a command split into buildout's options and assignments
+ * (each option with the value `-c` or `-t` takes, also when it ends
+ * combined flags: `-Nc x.cfg`) and the command's own arguments.
  */
 function partitionMisplaced(
   args: string[],
@@ -268,8 +269,10 @@ function partitionMisplaced(
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (!arg.startsWith("-") || arg === "--json") {
-      rest.push(arg);
+    if (arg === "--json" || !arg.startsWith("-")) {
+      // No section or part is named with `=`: `install d:x=5` would look
+      // for one, and `annotate d d:x=5` show d without the value given.
+      (arg !== "--json" && arg.includes("=") ? moved : rest).push(arg);
     } else if (!takesValue(arg)) {
       moved.push(arg);
     } else if (i + 1 < args.length) {

@@ -286,6 +286,32 @@ Deno.test("options after a command are refused, naming the command line to use",
   assert.equal(json.code, 1);
 });
 
+Deno.test("assignments after a command are refused, naming the command line to use, not taken for parts or sections", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = d\n[d]\nrecipe = zc.buildout:debug\nx = 1\n",
+  );
+  const before = sample.ls(".");
+  const cases: Array<[string, string]> = [
+    // annotate showed d with x = 1 and exited 0.
+    ["annotate d d:x=5", "buildout d:x=5 annotate d"],
+    // install looked for a section named d:x=5.
+    ["install d d:x=5", "buildout d:x=5 install d"],
+    ["bootstrap parts=", "buildout parts= bootstrap"],
+  ];
+  for (const [args, line] of cases) {
+    const result = await sample.run(args);
+    assert.equal(
+      result.stderr,
+      `Error: Options go before the command: ${line}\n`,
+    );
+    assert.equal(result.stdout, "");
+    assert.equal(result.code, 1);
+  }
+  assert.deepEqual(sample.ls("."), before);
+});
+
 Deno.test("-c or -t ending combined flags after a command is moved with its value; without one it is named", async () => {
   using sample = await sampleBuildout();
   const moved = await sample.run("install -Nc other.cfg d");
