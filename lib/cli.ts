@@ -24,6 +24,7 @@ import { outOfMemory } from "./out_of_memory.ts";
 import { releaseOutput, stdoutRefused, writeFd } from "./log.ts";
 import { redactPasswords } from "./redact_passwords.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
+import { shellQuote } from "./shell_quote.ts";
 import { VERSION } from "./version.ts";
 
 /** The parsed command line. */
@@ -184,24 +185,71 @@ export function parseCommandLine(argv: string[]): CommandLine {
     } else if (arg.includes("=")) {
       args.shift();
       line.assignments.push(parseAssignment(arg));
+    } else if (!COMMANDS.includes(arg) && args[1]?.startsWith("=")) {
+      throw splitAssignment(arg, args[1], args[2]);
     } else {
       break;
     }
   }
   if (verbosity) set("verbosity", String(verbosity));
   if (args.length) {
+    const before = argv[argv.length - args.length - 1];
     line.command = args.shift()!;
     if (!COMMANDS.includes(line.command)) {
-      throw new UserError(
-        `invalid command: ${clipped(line.command)} (the commands are ${
-          COMMANDS.slice(0, -1).join(", ")
-        } and ${COMMANDS.at(-1)}; see buildout --help)`,
-      );
+      throw invalidCommand(line.command, before);
     }
     line.args = args;
     refuseOptionsAfter(line.command, args);
   }
   return line;
+}
+
+/**
+ * The error for `command`, which is none of {@link COMMANDS}, saying what
+ * it looks like it was meant to be; `before` is the argument before it.
+ */
+function invalidCommand(
+  command: string,
+  before: string | undefined,
+): UserError {
+  let hint = `the commands are ${COMMANDS.slice(0, -1).join(", ")} and ${
+    COMMANDS.at(-1)
+  }`;
+  if (before?.endsWith("=") && !before.startsWith("-")) {
+    // `d:x= 2`: the shell made the value an argument of its own.
+    hint = `an assignment is one argument, with no spaces around =: ${
+      clipped(before + command, shellQuote)
+    }`;
+  } else if (/\.cfg$/i.test(command) || isUrl(command)) {
+    hint = `a configuration file is named with -c: buildout -c ${
+      clipped(command, shellQuote)
+    }`;
+  } else if (command.includes(":")) {
+    hint = "an assignment is section:option=value";
+  } else if (!command) {
+    hint = `an empty argument; ${hint}`;
+  }
+  return new UserError(oneLine(
+    `invalid command: ${
+      command ? clipped(command) : "''"
+    } (${hint}; see buildout --help)`,
+  ));
+}
+
+/**
+ * The error for an assignment the shell split at the spaces around its
+ * `=` (`d:x = 2`, `d:x =2`): `name`, then `eq` and, after a bare `=`, `next`.
+ */
+function splitAssignment(
+  name: string,
+  eq: string,
+  next: string | undefined,
+): UserError {
+  const joined = name + eq + (eq === "=" ? next ?? "" : "");
+  return new UserError(oneLine(
+    "An assignment is one argument, with no spaces around =: " +
+      clipped(joined, shellQuote),
+  ));
 }
 
 const AT_LEAST_ONE_SECOND = "Timeout value must be at least 1 second";
@@ -229,6 +277,13 @@ function refusedTimeout(value: string): string | undefined {
  * hold `=`.
  */
 function refuseOptionsAfter(command: string, args: string[]): void {
+  // Not after an option, whose value it is (`-c =odd.cfg`).
+  const split = args.findIndex((arg, i) =>
+    i > 0 && arg.startsWith("=") && !args[i - 1].startsWith("-")
+  );
+  if (split > 0) {
+    throw splitAssignment(args[split - 1], args[split], args[split + 1]);
+  }
   if (command === "bundle") return refuseOptionsAfterBundle(args);
   if (command !== "annotate" && args.includes("--json")) {
     throw new UserError(

@@ -228,6 +228,70 @@ Deno.test("an unknown command is an error", async () => {
   assert.equal(result.code, 1);
 });
 
+Deno.test("an assignment split at the spaces around its = is named joined, not as an invalid command", async () => {
+  using sample = await sampleBuildout();
+  const cases: Array<[string[], string]> = [
+    [
+      ["d:x", "=", "2", "annotate"],
+      "An assignment is one argument, with no spaces around =: d:x=2",
+    ],
+    [
+      ["d:x", "=2"],
+      "An assignment is one argument, with no spaces around =: d:x=2",
+    ],
+    [
+      ["d:x", "=", "a b"],
+      "An assignment is one argument, with no spaces around =: 'd:x=a b'",
+    ],
+    [
+      ["install", "d:x", "=", "2"],
+      "An assignment is one argument, with no spaces around =: d:x=2",
+    ],
+    [
+      ["d:x=", "2"],
+      "invalid command: 2 (an assignment is one argument, with no spaces " +
+      "around =: d:x=2; see buildout --help)",
+    ],
+  ];
+  for (const [args, error] of cases) {
+    const result = await sample.run(args);
+    assert.equal(result.stderr, `Error: ${error}\n`, args.join(" "));
+    assert.equal(result.stdout, "");
+    assert.equal(result.code, 1);
+  }
+});
+
+Deno.test("an invalid command that is an option without =, a configuration file or empty says so", async () => {
+  using sample = await sampleBuildout();
+  const cases: Array<[string, string]> = [
+    ["d:x", "an assignment is section:option=value"],
+    [
+      "production.cfg",
+      "a configuration file is named with -c: buildout -c production.cfg",
+    ],
+    [
+      "http://127.0.0.1:1/app.cfg",
+      "a configuration file is named with -c: buildout -c " +
+      "http://127.0.0.1:1/app.cfg",
+    ],
+    [
+      "",
+      "an empty argument; the commands are install, annotate, bootstrap, " +
+      "init and bundle",
+    ],
+  ];
+  for (const [command, hint] of cases) {
+    const result = await sample.run(["-N", command]);
+    assert.equal(
+      result.stderr,
+      `Error: invalid command: ${
+        command || "''"
+      } (${hint}; see buildout --help)\n`,
+    );
+    assert.equal(result.code, 1);
+  }
+});
+
 Deno.test("commands a newcomer guesses are refused, naming the real ones", async () => {
   using sample = await sampleBuildout();
   for (const guess of ["help", "version", "bootstrap.py"]) {
