@@ -354,7 +354,10 @@ function takesValue(arg: string): boolean {
   return /^-[vqhUoOnND]*[ct]$/.test(arg);
 }
 
-/** The error for `moved` given after `command`, showing the line to use. */
+/**
+ * The error for `moved` given after `command`, showing the line to use,
+ * quoted as a shell reads it (`'d:x=a b'`), so that it can be pasted.
+ */
 function optionsGoFirst(
   moved: string[],
   command: string,
@@ -363,7 +366,7 @@ function optionsGoFirst(
   return new UserError(
     oneLine(
       "Options go before the command: " +
-        ["buildout", ...moved, command, ...rest].join(" "),
+        ["buildout", ...moved, command, ...rest].map(shellQuote).join(" "),
     ),
   );
 }

@@ -357,12 +357,15 @@ Deno.test("assignments after a command are refused, naming the command line to u
     "[buildout]\nparts = d\n[d]\nrecipe = zc.buildout:debug\nx = 1\n",
   );
   const before = sample.ls(".");
-  const cases: Array<[string, string]> = [
+  const cases: Array<[string | string[], string]> = [
     // annotate showed d with x = 1 and exited 0.
     ["annotate d d:x=5", "buildout d:x=5 annotate d"],
     // install looked for a section named d:x=5.
     ["install d d:x=5", "buildout d:x=5 install d"],
     ["bootstrap parts=", "buildout parts= bootstrap"],
+    // Quoted, so that the line can be pasted: unquoted, it set d:x to a
+    // and made b the command.
+    [["annotate", "d", "d:x=a b"], "buildout 'd:x=a b' annotate d"],
   ];
   for (const [args, line] of cases) {
     const result = await sample.run(args);
