@@ -43,6 +43,14 @@ export interface CommandLine {
 
 const COMMANDS = ["install", "annotate", "bootstrap", "init", "bundle"];
 
+/** The long options commands take, each with its command. */
+const COMMAND_OPTIONS: Record<string, string | undefined> = {
+  "--json": "annotate",
+  "--output": "bundle",
+  "--with-parts": "bundle",
+  "--ignore-uncached": "bundle",
+};
+
 /** Usage text printed by `-h`. */
 export const USAGE =
   `Usage: buildout [options] [assignments] [command [command arguments]]
@@ -137,10 +145,11 @@ export function parseCommandLine(argv: string[]): CommandLine {
     // Read flag by flag, as zc.buildout does, `--verbose` or
     // `--config=x.cfg` would be reported as `Invalid option --`, a puzzle.
     if (arg.startsWith("--") && arg.length > 2) {
+      const command = COMMAND_OPTIONS[arg];
       throw new UserError(oneLine(
         `Invalid option ${clipped(arg)}` +
-          (arg === "--json"
-            ? ": annotate takes it, after the command (buildout annotate --json)"
+          (command
+            ? `: ${command} takes it, after the command (buildout ${command} ${arg})`
             : " (the long options are --help and --version; see buildout " +
               "--help)"),
       ));

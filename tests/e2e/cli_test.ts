@@ -120,6 +120,21 @@ Deno.test("a long option is named whole; --json before annotate says where it go
   assert.equal(unknown.code, 1);
 });
 
+Deno.test("bundle's long options before the command say where they go", async () => {
+  using sample = await sampleBuildout();
+  const before = sample.ls(".");
+  for (const option of ["--with-parts", "--ignore-uncached", "--output"]) {
+    const result = await sample.run([option, "bundle"]);
+    assert.equal(
+      result.stderr,
+      `Error: Invalid option ${option}: bundle takes it, after the command ` +
+        `(buildout bundle ${option})\n`,
+    );
+    assert.equal(result.code, 1);
+  }
+  assert.deepEqual(sample.ls("."), before);
+});
+
 Deno.test("a long option is named whole, with the two there are", async () => {
   using sample = await sampleBuildout();
   for (const option of ["--verbose", "--offline", "--config=other.cfg"]) {
