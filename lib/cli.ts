@@ -172,6 +172,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
       }
       if (line.help) return line;
       if (op[0] === "c" || op[0] === "t") {
+        if (op[1] === "=") throw valueAfterEquals(arg, op[0], op.slice(2));
         const value = op.length > 1 ? op.slice(1) : args.shift();
         if (op[0] === "c") {
           if (!value) throw missingValue(arg);
@@ -347,6 +348,19 @@ function partitionMisplaced(
     }
   }
   return { moved, rest };
+}
+
+/**
+ * The error for `-c=x.cfg` or `-t=5` (`--config=x.cfg` habits), which
+ * would read a file named `=x.cfg`: `arg` ends in `flag`, `=`, `value`.
+ */
+function valueAfterEquals(arg: string, flag: string, value: string): UserError {
+  const placeholder = flag === "c" ? "FILE" : "SECONDS";
+  const shown = value ? clipped(value, shellQuote) : placeholder;
+  return new UserError(oneLine(
+    `Invalid option ${clipped(arg)}: the value follows -${flag} without = ` +
+      `(buildout -${flag} ${shown})`,
+  ));
 }
 
 /** The error for `-c` or `-t` (ending `arg`) given no value. */

@@ -135,6 +135,22 @@ Deno.test("bundle's long options before the command say where they go", async ()
   assert.deepEqual(sample.ls("."), before);
 });
 
+Deno.test("-c=FILE and -t=SECONDS are refused showing the option without =, not read as a file named =FILE", async () => {
+  using sample = await sampleBuildout();
+  sample.write("other.cfg", "[buildout]\nparts =\n");
+  const cases: Array<[string, string]> = [
+    ["-c=other.cfg", "the value follows -c without = (buildout -c other.cfg)"],
+    ["-Nt=5", "the value follows -t without = (buildout -t 5)"],
+    ["-c=", "the value follows -c without = (buildout -c FILE)"],
+  ];
+  for (const [option, reason] of cases) {
+    const result = await sample.run([option, "annotate"]);
+    assert.equal(result.stderr, `Error: Invalid option ${option}: ${reason}\n`);
+    assert.equal(result.stdout, "");
+    assert.equal(result.code, 1);
+  }
+});
+
 Deno.test("a long option is named whole, with the two there are", async () => {
   using sample = await sampleBuildout();
   for (const option of ["--verbose", "--offline", "--config=other.cfg"]) {
