@@ -24,6 +24,7 @@ import { outOfMemory } from "./out_of_memory.ts";
 import { releaseOutput, stdoutRefused, writeFd } from "./log.ts";
 import { redactPasswords } from "./redact_passwords.ts";
 import { loadBuildoutConfig, openBuildout } from "./open_buildout.ts";
+import { shellQuote } from "./shell_quote.ts";
 import { VERSION } from "./version.ts";
 
 /** The parsed command line. */
@@ -41,6 +42,14 @@ export interface CommandLine {
 }
 
 const COMMANDS = ["install", "annotate", "bootstrap", "init", "bundle"];
+
+/** The long options commands take, each with its command. */
+const COMMAND_OPTIONS: Record<string, string | undefined> = {
+  "--json": "annotate",
+  "--output": "bundle",
+  "--with-parts": "bundle",
+  "--ignore-uncached": "bundle",
+};
 
 /** Usage text printed by `-h`. */
 export const USAGE =
@@ -136,10 +145,11 @@ export function parseCommandLine(argv: string[]): CommandLine {
     // Read flag by flag, as zc.buildout does, `--verbose` or
     // `--config=x.cfg` would be reported as `Invalid option --`, a puzzle.
     if (arg.startsWith("--") && arg.length > 2) {
+      const command = COMMAND_OPTIONS[arg];
       throw new UserError(oneLine(
         `Invalid option ${clipped(arg)}` +
-          (arg === "--json"
-            ? ": annotate takes it, after the command (buildout annotate --json)"
+          (command
+            ? `: ${command} takes it, after the command (buildout ${command} ${arg})`
             : " (the long options are --help and --version; see buildout " +
               "--help)"),
       ));
@@ -162,32 +172,20 @@ export function parseCommandLine(argv: string[]): CommandLine {
       }
       if (line.help) return line;
       if (op[0] === "c" || op[0] === "t") {
+        if (op[1] === "=") throw valueAfterEquals(arg, op[0], op.slice(2));
         const value = op.length > 1 ? op.slice(1) : args.shift();
         if (op[0] === "c") {
-          if (!value) {
-            throw new UserError(`No file name specified for option ${arg}`);
-          }
+          if (!value) throw missingValue(arg);
           line.configFile = value;
         } else {
-          if (value === undefined) {
-            throw new UserError(`No timeout value specified for option ${arg}`);
-          }
-          if (!/^\d+$/.test(value)) {
-            throw new UserError(
-              `Timeout value must be numeric: ${arg} ${clipped(value)}`,
-            );
+          if (value === undefined) throw missingValue(arg);
+          const refused = refusedTimeout(value);
+          if (refused) {
+            throw new UserError(`${refused}: ${arg} ${clipped(value)}`);
           }
           // As Python's int() reads it: `05` is 5 seconds, and any number
           // of digits is a number (never `1e+23`).
           const seconds = value.replace(/^0+(?=\d)/, "");
-          // Python reads 0 as non-blocking, failing every download at once.
-          if (seconds === "0") {
-            throw new UserError(
-              `Timeout value must be at least 1 second: ${arg} ${
-                clipped(value)
-              }`,
-            );
-          }
           line.notices.push(`Setting socket time out to ${seconds} seconds`);
           set("socket-timeout", seconds);
         }
@@ -197,19 +195,18 @@ export function parseCommandLine(argv: string[]): CommandLine {
     } else if (arg.includes("=")) {
       args.shift();
       line.assignments.push(parseAssignment(arg));
+    } else if (!COMMANDS.includes(arg) && args[1]?.startsWith("=")) {
+      throw splitAssignment(arg, args[1], args[2]);
     } else {
       break;
     }
   }
   if (verbosity) set("verbosity", String(verbosity));
   if (args.length) {
+    const before = argv[argv.length - args.length - 1];
     line.command = args.shift()!;
     if (!COMMANDS.includes(line.command)) {
-      throw new UserError(
-        `invalid command: ${clipped(line.command)} (the commands are ${
-          COMMANDS.slice(0, -1).join(", ")
-        } and ${COMMANDS.at(-1)}; see buildout --help)`,
-      );
+      throw invalidCommand(line.command, before);
     }
     line.args = args;
     refuseOptionsAfter(line.command, args);
@@ -218,25 +215,96 @@ export function parseCommandLine(argv: string[]): CommandLine {
 }
 
 /**
+ * The error for `command`, which is none of {@link COMMANDS}, saying what
+ * it looks like it was meant to be; `before` is the argument before it.
+ */
+function invalidCommand(
+  command: string,
+  before: string | undefined,
+): UserError {
+  let hint = `the commands are ${COMMANDS.slice(0, -1).join(", ")} and ${
+    COMMANDS.at(-1)
+  }`;
+  if (before?.endsWith("=") && !before.startsWith("-")) {
+    // `d:x= 2`: the shell made the value an argument of its own.
+    hint = `an assignment is one argument, with no spaces around =: ${
+      clipped(before + command, shellQuote)
+    }`;
+  } else if (/\.cfg$/i.test(command) || isUrl(command)) {
+    hint = `a configuration file is named with -c: buildout -c ${
+      clipped(command, shellQuote)
+    }`;
+  } else if (command.includes(":")) {
+    hint = "an assignment is section:option=value";
+  } else if (!command) {
+    hint = `an empty argument; ${hint}`;
+  }
+  return new UserError(oneLine(
+    `invalid command: ${
+      command ? clipped(command) : "''"
+    } (${hint}; see buildout --help)`,
+  ));
+}
+
+/**
+ * The error for an assignment the shell split at the spaces around its
+ * `=` (`d:x = 2`, `d:x =2`): `name`, then `eq` and, after a bare `=`, `next`.
+ */
+function splitAssignment(
+  name: string,
+  eq: string,
+  next: string | undefined,
+): UserError {
+  const joined = name + eq + (eq === "=" ? next ?? "" : "");
+  return new UserError(oneLine(
+    "An assignment is one argument, with no spaces around =: " +
+      clipped(joined, shellQuote),
+  ));
+}
+
+const AT_LEAST_ONE_SECOND = "Timeout value must be at least 1 second";
+
+/**
+ * Why `-t`'s value is refused, or undefined for a whole number of seconds
+ * from 1: `-5` and `2.5` are numbers, so "must be numeric" would puzzle.
+ */
+function refusedTimeout(value: string): string | undefined {
+  if (/^\d+$/.test(value)) {
+    // Python reads 0 as non-blocking, failing every download at once.
+    return /^0+$/.test(value) ? AT_LEAST_ONE_SECOND : undefined;
+  }
+  if (/^-\d+$/.test(value)) return AT_LEAST_ONE_SECOND;
+  if (/^-?(?:\d+\.\d*|\.\d+)$/.test(value)) {
+    return "Timeout value must be a whole number of seconds";
+  }
+  return "Timeout value must be numeric";
+}
+
+/**
  * `buildout bootstrap -c production.cfg` (the habit of `python bootstrap.py
  * -c ...`) would otherwise run on buildout.cfg: the options after a command
- * are its arguments, and these commands take none that start with `-`.
+ * are its arguments, and these commands take none that start with `-` or
+ * hold `=`.
  */
 function refuseOptionsAfter(command: string, args: string[]): void {
+  // Not after an option, whose value it is (`-c =odd.cfg`).
+  const split = args.findIndex((arg, i) =>
+    i > 0 && arg.startsWith("=") && !args[i - 1].startsWith("-")
+  );
+  if (split > 0) {
+    throw splitAssignment(args[split - 1], args[split], args[split + 1]);
+  }
   if (command === "bundle") return refuseOptionsAfterBundle(args);
   if (command !== "annotate" && args.includes("--json")) {
     throw new UserError(
       `The ${command} command takes no --json (annotate does)`,
     );
   }
-  const misplaced = (arg: string, i: number) =>
-    (arg.startsWith("-") && arg !== "--json") ||
-    /^-[ct]$/.test(args[i - 1] ?? "");
-  const options = args.filter(misplaced);
+  const { moved, rest } = partitionMisplaced(args);
   // Moving one that buildout lacks (bootstrap.py's --buildout-version,
   // -f) would only lead to another error.
-  const unknown = options.find((arg, i) =>
-    arg.startsWith("-") && !/^-[ct]$/.test(options[i - 1] ?? "") &&
+  const unknown = moved.find((arg, i) =>
+    arg.startsWith("-") && !takesValue(moved[i - 1] ?? "") &&
     !isBuildoutOption(arg)
   );
   if (unknown !== undefined) {
@@ -246,21 +314,73 @@ function refuseOptionsAfter(command: string, args: string[]): void {
       } after the ${command} command (see buildout --help)`,
     );
   }
-  if ((command === "bootstrap" || command === "init") && args.length) {
-    const rest = args.filter((arg, i) => !misplaced(arg, i));
-    if (rest.length) {
-      throw new UserError(
-        `The ${command} command takes no arguments: ${clipped(args.join(" "))}`,
-      );
-    }
+  if ((command === "bootstrap" || command === "init") && rest.length) {
+    throw new UserError(
+      `The ${command} command takes no arguments: ${clipped(args.join(" "))}`,
+    );
   }
-  if (options.length) {
-    const rest = args.filter((arg, i) => !misplaced(arg, i));
-    throw optionsGoFirst(options, command, rest);
-  }
+  if (moved.length) throw optionsGoFirst(moved, command, rest);
 }
 
-/** The error for `moved` given after `command`, showing the line to use. */
+/**
+ * `args` after a command split into buildout's options and assignments
+ * (each option with the value `-c` or `-t` takes, also when it ends
+ * combined flags: `-Nc x.cfg`) and the command's own arguments.
+ */
+function partitionMisplaced(
+  args: string[],
+): { moved: string[]; rest: string[] } {
+  const moved: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--json" || !arg.startsWith("-")) {
+      // No section or part is named with `=`: `install d:x=5` would look
+      // for one, and `annotate d d:x=5` show d without the value given.
+      (arg !== "--json" && arg.includes("=") ? moved : rest).push(arg);
+    } else if (!takesValue(arg)) {
+      moved.push(arg);
+    } else if (i + 1 < args.length) {
+      moved.push(arg, args[++i]);
+    } else {
+      // Moved, it would read the command as the file: `buildout -c install`.
+      throw missingValue(arg);
+    }
+  }
+  return { moved, rest };
+}
+
+/**
+ * The error for `-c=x.cfg` or `-t=5` (`--config=x.cfg` habits), which
+ * would read a file named `=x.cfg`: `arg` ends in `flag`, `=`, `value`.
+ */
+function valueAfterEquals(arg: string, flag: string, value: string): UserError {
+  const placeholder = flag === "c" ? "FILE" : "SECONDS";
+  const shown = value ? clipped(value, shellQuote) : placeholder;
+  return new UserError(oneLine(
+    `Invalid option ${clipped(arg)}: the value follows -${flag} without = ` +
+      `(buildout -${flag} ${shown})`,
+  ));
+}
+
+/** The error for `-c` or `-t` (ending `arg`) given no value. */
+function missingValue(arg: string): UserError {
+  return new UserError(
+    arg.endsWith("c")
+      ? `No file name specified for option ${arg}`
+      : `No timeout value specified for option ${arg}`,
+  );
+}
+
+/** True for flags ending in `-c` or `-t`, whose value is the next argument. */
+function takesValue(arg: string): boolean {
+  return /^-[vqhUoOnND]*[ct]$/.test(arg);
+}
+
+/**
+ * The error for `moved` given after `command`, showing the line to use,
+ * quoted as a shell reads it (`'d:x=a b'`), so that it can be pasted.
+ */
 function optionsGoFirst(
   moved: string[],
   command: string,
@@ -269,7 +389,7 @@ function optionsGoFirst(
   return new UserError(
     oneLine(
       "Options go before the command: " +
-        ["buildout", ...moved, command, ...rest].join(" "),
+        ["buildout", ...moved, command, ...rest].map(shellQuote).join(" "),
     ),
   );
 }
@@ -285,8 +405,9 @@ function refuseOptionsAfterBundle(args: string[]): void {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     // `-c FILE`, `-Nt 5`: the value goes with its option.
-    const taken = /^-[vqhUOnND]*[ct]$/.test(arg) || arg === "-o" ||
-        arg === "--output"
+    const buildoutValue = /^-[vqhUOnND]*[ct]$/.test(arg);
+    if (buildoutValue && i + 1 === args.length) throw missingValue(arg);
+    const taken = buildoutValue || arg === "-o" || arg === "--output"
       ? args.slice(i, i + 2)
       : [arg];
     i += taken.length - 1;

@@ -618,7 +618,8 @@ class InstallRun {
         redactPasswords(`\nConfiguration data:\n${sections.join("")}\n`),
       );
     }
-    const parts = only.length ? only : plan.parts;
+    // `install app app` installs app once, not then updates it again.
+    const parts = only.length ? [...new Set(only)] : plan.parts;
     const recipes = new Map<string, Recipe>();
     const signatures = new Map<string, string>();
     for (const part of parts) {

@@ -120,6 +120,37 @@ Deno.test("a long option is named whole; --json before annotate says where it go
   assert.equal(unknown.code, 1);
 });
 
+Deno.test("bundle's long options before the command say where they go", async () => {
+  using sample = await sampleBuildout();
+  const before = sample.ls(".");
+  for (const option of ["--with-parts", "--ignore-uncached", "--output"]) {
+    const result = await sample.run([option, "bundle"]);
+    assert.equal(
+      result.stderr,
+      `Error: Invalid option ${option}: bundle takes it, after the command ` +
+        `(buildout bundle ${option})\n`,
+    );
+    assert.equal(result.code, 1);
+  }
+  assert.deepEqual(sample.ls("."), before);
+});
+
+Deno.test("-c=FILE and -t=SECONDS are refused showing the option without =, not read as a file named =FILE", async () => {
+  using sample = await sampleBuildout();
+  sample.write("other.cfg", "[buildout]\nparts =\n");
+  const cases: Array<[string, string]> = [
+    ["-c=other.cfg", "the value follows -c without = (buildout -c other.cfg)"],
+    ["-Nt=5", "the value follows -t without = (buildout -t 5)"],
+    ["-c=", "the value follows -c without = (buildout -c FILE)"],
+  ];
+  for (const [option, reason] of cases) {
+    const result = await sample.run([option, "annotate"]);
+    assert.equal(result.stderr, `Error: Invalid option ${option}: ${reason}\n`);
+    assert.equal(result.stdout, "");
+    assert.equal(result.code, 1);
+  }
+});
+
 Deno.test("a long option is named whole, with the two there are", async () => {
   using sample = await sampleBuildout();
   for (const option of ["--verbose", "--offline", "--config=other.cfg"]) {
@@ -228,6 +259,70 @@ Deno.test("an unknown command is an error", async () => {
   assert.equal(result.code, 1);
 });
 
+Deno.test("an assignment split at the spaces around its = is named joined, not as an invalid command", async () => {
+  using sample = await sampleBuildout();
+  const cases: Array<[string[], string]> = [
+    [
+      ["d:x", "=", "2", "annotate"],
+      "An assignment is one argument, with no spaces around =: d:x=2",
+    ],
+    [
+      ["d:x", "=2"],
+      "An assignment is one argument, with no spaces around =: d:x=2",
+    ],
+    [
+      ["d:x", "=", "a b"],
+      "An assignment is one argument, with no spaces around =: 'd:x=a b'",
+    ],
+    [
+      ["install", "d:x", "=", "2"],
+      "An assignment is one argument, with no spaces around =: d:x=2",
+    ],
+    [
+      ["d:x=", "2"],
+      "invalid command: 2 (an assignment is one argument, with no spaces " +
+      "around =: d:x=2; see buildout --help)",
+    ],
+  ];
+  for (const [args, error] of cases) {
+    const result = await sample.run(args);
+    assert.equal(result.stderr, `Error: ${error}\n`, args.join(" "));
+    assert.equal(result.stdout, "");
+    assert.equal(result.code, 1);
+  }
+});
+
+Deno.test("an invalid command that is an option without =, a configuration file or empty says so", async () => {
+  using sample = await sampleBuildout();
+  const cases: Array<[string, string]> = [
+    ["d:x", "an assignment is section:option=value"],
+    [
+      "production.cfg",
+      "a configuration file is named with -c: buildout -c production.cfg",
+    ],
+    [
+      "http://127.0.0.1:1/app.cfg",
+      "a configuration file is named with -c: buildout -c " +
+      "http://127.0.0.1:1/app.cfg",
+    ],
+    [
+      "",
+      "an empty argument; the commands are install, annotate, bootstrap, " +
+      "init and bundle",
+    ],
+  ];
+  for (const [command, hint] of cases) {
+    const result = await sample.run(["-N", command]);
+    assert.equal(
+      result.stderr,
+      `Error: invalid command: ${
+        command || "''"
+      } (${hint}; see buildout --help)\n`,
+    );
+    assert.equal(result.code, 1);
+  }
+});
+
 Deno.test("commands a newcomer guesses are refused, naming the real ones", async () => {
   using sample = await sampleBuildout();
   for (const guess of ["help", "version", "bootstrap.py"]) {
@@ -284,6 +379,56 @@ Deno.test("options after a command are refused, naming the command line to use",
     "Error: The install command takes no --json (annotate does)\n",
   );
   assert.equal(json.code, 1);
+});
+
+Deno.test("assignments after a command are refused, naming the command line to use, not taken for parts or sections", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = d\n[d]\nrecipe = zc.buildout:debug\nx = 1\n",
+  );
+  const before = sample.ls(".");
+  const cases: Array<[string | string[], string]> = [
+    // annotate showed d with x = 1 and exited 0.
+    ["annotate d d:x=5", "buildout d:x=5 annotate d"],
+    // install looked for a section named d:x=5.
+    ["install d d:x=5", "buildout d:x=5 install d"],
+    ["bootstrap parts=", "buildout parts= bootstrap"],
+    // Quoted, so that the line can be pasted: unquoted, it set d:x to a
+    // and made b the command.
+    [["annotate", "d", "d:x=a b"], "buildout 'd:x=a b' annotate d"],
+  ];
+  for (const [args, line] of cases) {
+    const result = await sample.run(args);
+    assert.equal(
+      result.stderr,
+      `Error: Options go before the command: ${line}\n`,
+    );
+    assert.equal(result.stdout, "");
+    assert.equal(result.code, 1);
+  }
+  assert.deepEqual(sample.ls("."), before);
+});
+
+Deno.test("-c or -t ending combined flags after a command is moved with its value; without one it is named", async () => {
+  using sample = await sampleBuildout();
+  const moved = await sample.run("install -Nc other.cfg d");
+  assert.equal(
+    moved.stderr,
+    "Error: Options go before the command: buildout -Nc other.cfg install d\n",
+  );
+  assert.equal(moved.code, 1);
+  // Moved as it is, the command would be read as the file.
+  const cases: Array<[string, string]> = [
+    ["annotate -c", "No file name specified for option -c"],
+    ["install -vt", "No timeout value specified for option -vt"],
+    ["bundle -c", "No file name specified for option -c"],
+  ];
+  for (const [args, error] of cases) {
+    const result = await sample.run(args);
+    assert.equal(result.stderr, `Error: ${error}\n`);
+    assert.equal(result.code, 1);
+  }
 });
 
 Deno.test("buildout's options and assignments after bundle are refused, naming the command line to use; bundle's -o stays", async () => {

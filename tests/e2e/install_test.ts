@@ -574,6 +574,22 @@ function commandLineSample(sample: Sample): void {
   writeRecipes(sample, { mkdir: "./mkdir.ts", debug: "./debug.ts" });
 }
 
+Deno.test("install naming a part twice installs it once, not then updates it", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\n\n[e]\nrecipe = zc.buildout:debug\ny = 2\n\n" +
+      "[d]\nrecipe = zc.buildout:debug\n",
+  );
+  await expectOk(
+    sample,
+    "install e d e",
+    "Installing e.\n  recipe='zc.buildout:debug'\n  y='2'\n" +
+      "Installing d.\n  recipe='zc.buildout:debug'\n",
+  );
+  assert.match(sample.cat(".installed.cfg"), /^parts = e d$/m);
+});
+
 Deno.test("Command-line usage: -c, -v, installed=, install d3 d4", async () => {
   using sample = await sampleBuildout();
   // As "Uninstall recipes" leaves it: debug installed while the package

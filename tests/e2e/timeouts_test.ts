@@ -196,6 +196,21 @@ Deno.test("a timeout of 0 seconds is refused on the command line and not used fr
   );
 });
 
+Deno.test("a negative or fractional -t value is refused saying why, not as not numeric", async () => {
+  using sample = await sampleBuildout();
+  const cases: Array<[string, string]> = [
+    ["-5", "Timeout value must be at least 1 second"],
+    ["2.5", "Timeout value must be a whole number of seconds"],
+    ["-0.5", "Timeout value must be a whole number of seconds"],
+    ["5s", "Timeout value must be numeric"],
+  ];
+  for (const [value, reason] of cases) {
+    const refused = await sample.run(["-t", value, "annotate"]);
+    assert.equal(refused.output, `Error: ${reason}: -t ${value}\n`);
+    assert.equal(refused.code, 1);
+  }
+});
+
 Deno.test("a local resource that is a FIFO or a device is refused, not read until a writer comes", async () => {
   using sample = await sampleBuildout();
   execFileSync("mkfifo", [sample.path("pipe.tgz")]);
