@@ -2070,6 +2070,45 @@ Deno.test("a develop step that fails removes the links it made, not those of ear
   assert.deepEqual(sample.ls("develop-eggs"), ["-  recipes.egg-link"]);
 });
 
+Deno.test("two develop packages of one project name are an error naming both; one package listed twice is linked once", async () => {
+  using sample = await sampleBuildout();
+  for (
+    const [dir, name] of [["one", "spam"], ["two", "spam"], ["three", "Spam"]]
+  ) {
+    sample.mkdir(dir);
+    sample.write(dir, "package.json", JSON.stringify({ name }));
+  }
+  sample.write("buildout.cfg", "[buildout]\ndevelop = one\nparts =\n");
+  assert.equal((await sample.run()).code, 0);
+  const before = sample.cat(".installed.cfg");
+  // The one listed last used to win, silently.
+  let result = await sample.run(["buildout:develop=one two"]);
+  assert.equal(result.code, 1, result.output);
+  assert.match(
+    result.stderr,
+    /\nError: Two develop packages are named 'spam': '\/sample-buildout\/one' and '\/sample-buildout\/two'; list only one of them in develop\n$/,
+  );
+  assert.equal(
+    sample.cat("develop-eggs/spam.egg-link"),
+    sample.path("one") + "\n",
+  );
+  assert.equal(sample.cat(".installed.cfg"), before);
+  result = await sample.run(["buildout:develop=one three"]);
+  assert.equal(result.code, 1, result.output);
+  assert.match(
+    result.stderr,
+    /\nError: Two develop packages are named 'spam' and 'Spam', one project name: '\/sample-buildout\/one' and '\/sample-buildout\/three'; list only one of them in develop\n$/,
+  );
+  assert.deepEqual(sample.ls("develop-eggs"), ["-  spam.egg-link"]);
+  // The same directory by its package.json and a glob: one link, once.
+  result = await sample.run(["buildout:develop=one one/package.json o*"]);
+  assert.equal(result.code, 0, result.output);
+  assert.match(
+    sample.cat(".installed.cfg"),
+    /^installed_develop_eggs = \S+\/develop-eggs\/spam.egg-link\nparts = \n/m,
+  );
+});
+
 // --- Sessions shown elsewhere by annotate, here as install runs ---------------
 
 Deno.test("Extending sections (macros): the part installs with the values of its macros", async () => {
