@@ -30,7 +30,7 @@ import {
 } from "node:path";
 import { clipped, doing, fsReason, oneLine, UserError } from "../errors.ts";
 import { projectKey } from "../dists/requirement.ts";
-import { sameFile } from "../fs_kinds.ts";
+import { exists, sameFile } from "../fs_kinds.ts";
 import { fnmatch } from "../fnmatch.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
@@ -130,6 +130,14 @@ export function developPackages(
       for (const dir of dirs) {
         logger.info(`Develop: ${pyRepr(dir)}`);
         doing(`Processing develop directory ${pyRepr(dir)}.`, () => {
+          // Listed by a glob with U+FFFD for its bytes: no such path.
+          if (dir.includes("\uFFFD") && !exists(dir)) {
+            throw new UserError(
+              `Couldn't develop ${
+                pyRepr(dir)
+              }: its name is not UTF-8; rename it`,
+            );
+          }
           const pkg = readPackage(packageDirectory(dir));
           const key = projectKey(pkg.name);
           const first = linkedPackages.get(key);
