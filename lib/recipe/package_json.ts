@@ -54,8 +54,8 @@ export function readPackageJson(file: string): unknown {
  * the directory's name.
  *
  * @throws {UserError} when it is missing, not JSON, its name holds another
- *   `/` (it names the package's link file), or its `buildout` field is not
- *   a map of groups to maps of strings.
+ *   `/` (it names the package's link file), a line break or a NUL, or its
+ *   `buildout` field is not a map of groups to maps of strings.
  */
 export function readPackage(dir: string): DevelopPackage {
   const file = join(dir, "package.json");
@@ -98,13 +98,15 @@ export function readPackage(dir: string): DevelopPackage {
     ? unscopedName(meta.name)
     : basename(dir);
   // The name names the package's link file; a line break would split the
-  // database's list of links.
-  if (/[/\n\r]/.test(name)) {
+  // database's list of links, and no file name holds a NUL.
+  if (/[/\n\r\0]/.test(name)) {
     throw new UserError(
       `Invalid "name" in ${file}: ${clipped(name, pyRepr)} holds ${
         name.includes("/")
           ? "a '/' (only an npm scope's '@scope/name' may, known as " +
             "'scope-name')"
+          : name.includes("\0")
+          ? "a NUL character"
           : "a line break"
       }`,
     );

@@ -1732,9 +1732,11 @@ Updating data-dir.
   );
 });
 
-Deno.test("a develop package whose name holds a / (other than an npm scope's) or a line break is refused, and no link is written outside develop-eggs", async () => {
+Deno.test("a develop package whose name holds a / (other than an npm scope's), a line break or a NUL is refused, and no link is written outside develop-eggs", async () => {
   using sample = await installedSample();
-  for (const name of ["@acme/x/recipes", "../../escaped", "two\nlines"]) {
+  for (
+    const name of ["@acme/x/recipes", "../../escaped", "two\nlines", "a\0b"]
+  ) {
     sample.write(
       "recipes",
       "package.json",
@@ -1746,7 +1748,7 @@ Deno.test("a develop package whose name holds a / (other than an npm scope's) or
     await badConfig(
       sample,
       dataDir("mystuff"),
-      /^Error: Invalid "name" in \/sample-buildout\/recipes\/package\.json: '.+' holds (a '\/' \(only an npm scope's|a line break$)/,
+      /^Error: Invalid "name" in \/sample-buildout\/recipes\/package\.json: '.+' holds (a '\/' \(only an npm scope's|a line break$|a NUL character$)/,
     );
     assert.deepEqual(sample.ls("develop-eggs"), ["-  recipes.egg-link"]);
   }
