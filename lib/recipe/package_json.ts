@@ -53,9 +53,10 @@ export function readPackageJson(file: string): unknown {
  * `@scope/spam` being `scope-spam` (as for distributions); without one,
  * the directory's name.
  *
- * @throws {UserError} when it is missing, not JSON, its name holds another
- *   `/` (it names the package's link file), a line break or a NUL, or its
- *   `buildout` field is not a map of groups to maps of strings.
+ * @throws {UserError} when it is missing, not a JSON object, its name
+ *   holds another `/` (it names the package's link file), a line break or
+ *   a NUL, or its `buildout` field is not a map of groups to maps of
+ *   strings.
  */
 export function readPackage(dir: string): DevelopPackage {
   const file = join(dir, "package.json");
@@ -89,7 +90,12 @@ export function readPackage(dir: string): DevelopPackage {
       oneLine(`Couldn't read ${file}: ${fsReason(err)}`),
     );
   }
-  const meta = (json ?? {}) as {
+  // An array or a string has no fields: its recipes would be reported
+  // missing one by one, where the file is what is wrong.
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new UserError(`Invalid ${oneLine(file)}: expected a JSON object`);
+  }
+  const meta = json as {
     name?: unknown;
     version?: unknown;
     buildout?: unknown;

@@ -1755,6 +1755,18 @@ Deno.test("a develop package whose name holds a / (other than an npm scope's), a
   assert.ok(!existsSync(join(dirname(sample.dir), "escaped.egg-link")));
 });
 
+Deno.test("a develop package.json that is not a JSON object is refused as such, not read as a package without recipes", async () => {
+  using sample = await installedSample();
+  for (const json of ["[]", '"recipes"', "null"]) {
+    sample.write("recipes", "package.json", json);
+    await badConfig(
+      sample,
+      dataDir("mystuff"),
+      /^Error: Invalid \/sample-buildout\/recipes\/package\.json: expected a JSON object$/,
+    );
+  }
+});
+
 Deno.test("a corrupt .installed.cfg is an error telling how to recover", async () => {
   using sample = await installedSample();
   sample.write(".installed.cfg", "[buildout]\nparts = data-dir\n");
