@@ -56,7 +56,7 @@ export function readPackageJson(file: string): unknown {
  * @throws {UserError} when it is missing, not a JSON object, its name
  *   holds another `/` (it names the package's link file), a line break or
  *   a NUL, or its `buildout` field is not a map of groups to maps of
- *   strings.
+ *   strings with a list of strings as `requires`.
  */
 export function readPackage(dir: string): DevelopPackage {
   const file = join(dir, "package.json");
@@ -119,6 +119,16 @@ export function readPackage(dir: string): DevelopPackage {
   }
   const version = typeof meta.version === "string" ? meta.version : undefined;
   const requires = (meta.buildout as { requires?: unknown } | null)?.requires;
+  // A string (as setuptools takes `install_requires`) would be skipped, and
+  // the recipe would run without what it requires.
+  if (
+    requires !== undefined &&
+    (!Array.isArray(requires) || requires.some((r) => typeof r !== "string"))
+  ) {
+    throw new UserError(
+      `Invalid "buildout.requires" in ${file}: expected a list of requirement strings`,
+    );
+  }
   return {
     name,
     version,

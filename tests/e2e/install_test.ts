@@ -1755,6 +1755,25 @@ Deno.test("a develop package whose name holds a / (other than an npm scope's), a
   assert.ok(!existsSync(join(dirname(sample.dir), "escaped.egg-link")));
 });
 
+Deno.test("a develop package whose buildout.requires is not a list of strings is refused, not installed without what it requires", async () => {
+  using sample = await installedSample();
+  for (const requires of ["helper", ["helper", 5]]) {
+    sample.write(
+      "recipes",
+      "package.json",
+      JSON.stringify({
+        name: "recipes",
+        buildout: { recipes: { mkdir: "./mkdir.ts" }, requires },
+      }),
+    );
+    await badConfig(
+      sample,
+      dataDir("mystuff"),
+      /^Error: Invalid "buildout.requires" in \/sample-buildout\/recipes\/package\.json: expected a list of requirement strings$/,
+    );
+  }
+});
+
 Deno.test("a develop package.json that is not a JSON object is refused as such, not read as a package without recipes", async () => {
   using sample = await installedSample();
   for (const json of ["[]", '"recipes"', "null"]) {
