@@ -239,5 +239,7 @@ export function eggLinkTarget(link: string): string {
   } catch (err) {
     throw new UserError(oneLine(`Couldn't read ${link}: ${fsReason(err)}`));
   }
-  return resolve(dirname(link), text.split("\n")[0].trim());
+  // Spaces are the directory name's: only a line end written on Windows
+  // is not.
+  return resolve(dirname(link), text.split("\n")[0].replace(/\r$/, ""));
 }

@@ -235,6 +235,18 @@ recipe = tools
   assert.equal(readFileSync(join(dir, "b.txt"), "utf8"), "tools");
 });
 
+Deno.test("develop: a package directory whose name ends with a space is found through its link", async () => {
+  using sample = await sampleBuildout();
+  sayingPackage(sample.path("src", "greet "), "greet", "spaced");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = src/*\nparts = a\n\n[a]\nrecipe = greet\n",
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(sample.cat("a.txt"), "spaced");
+});
+
 Deno.test("a buildout directory whose path holds '${' is refused before anything is made, not read as a substitution", async () => {
   using sample = await sampleBuildout();
   const parent = sample.tmpdir("awkward");
