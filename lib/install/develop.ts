@@ -139,6 +139,13 @@ export function developPackages(
             );
           }
           const pkg = readPackage(packageDirectory(dir));
+          // Its link holds the directory on one line.
+          if (/[\n\r]/.test(pkg.dir)) {
+            throw new UserError(
+              `Couldn't develop ${pyRepr(dir)}: its path holds a line break, ` +
+                "which its .egg-link file cannot hold; rename it",
+            );
+          }
           const key = projectKey(pkg.name);
           const first = linkedPackages.get(key);
           // Listed twice (`rec` and `rec/package.json`, overlapping globs).
