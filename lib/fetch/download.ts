@@ -29,7 +29,6 @@ import {
   mkdirSync,
   openSync,
   readlinkSync,
-  readSync,
   realpathSync,
   renameSync,
   statSync,
@@ -38,6 +37,7 @@ import {
 import { basename, join, resolve } from "node:path";
 import process from "node:process";
 import { clipped, fsReason, UserError } from "../errors.ts";
+import { updateFromFile } from "../hash_file.ts";
 import { urlPath } from "./url_path.ts";
 import { localPath } from "./local_path.ts";
 import { parsedUrl } from "./parsed_url.ts";
@@ -467,8 +467,6 @@ function mismatchOf(
   return undefined;
 }
 
-const CHUNK = 1 << 20;
-
 /** The requested hashes of a local file, read once in chunks. */
 function hashFile(path: string, expected: ExpectedSums): Map<Algorithm, Hash> {
   const hashes = newHashes(expected);
@@ -481,24 +479,10 @@ function hashFile(path: string, expected: ExpectedSums): Map<Algorithm, Hash> {
       `Couldn't read ${pyRepr(path)}: it is a ${special}, not a file`,
     );
   }
-  const buffer = new Uint8Array(CHUNK);
-  let fd: number;
   try {
-    fd = openSync(path, "r");
+    updateFromFile(path, [...hashes.values()]);
   } catch (err) {
     throw new UserError(`Couldn't read ${pyRepr(path)}: ${fsReason(err)}`);
-  }
-  try {
-    for (;;) {
-      const n = readSync(fd, buffer, 0, CHUNK, null);
-      if (n === 0) break;
-      for (const hash of hashes.values()) hash.update(buffer.subarray(0, n));
-    }
-  } catch (err) {
-    // A directory opens, and fails only here.
-    throw new UserError(`Couldn't read ${pyRepr(path)}: ${fsReason(err)}`);
-  } finally {
-    closeSync(fd);
   }
   return hashes;
 }

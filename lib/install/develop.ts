@@ -28,12 +28,14 @@ import {
   resolve,
   sep,
 } from "node:path";
-import { clipped, doing, fsReason, UserError } from "../errors.ts";
+import { clipped, doing, fsReason, oneLine, UserError } from "../errors.ts";
+import { projectKey } from "../dists/requirement.ts";
+import { exists, sameFile } from "../fs_kinds.ts";
 import { fnmatch } from "../fnmatch.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { logger } from "../log.ts";
-import { readPackage } from "../recipe/package_json.ts";
+import { type DevelopPackage, readPackage } from "../recipe/package_json.ts";
 import { pyRepr } from "../pyrepr.ts";
 import { removePath } from "../remove_path.ts";
 
@@ -113,6 +115,8 @@ export function developPackages(
   const written: string[] = [];
   /** Links not there before: a failure takes back only these. */
   const made: string[] = [];
+  /** The packages linked so far, by project key. */
+  const linkedPackages = new Map<string, DevelopPackage>();
   try {
     for (const pattern of patterns) {
       const dirs = expandGlob(directory, pattern);
@@ -126,7 +130,28 @@ export function developPackages(
       for (const dir of dirs) {
         logger.info(`Develop: ${pyRepr(dir)}`);
         doing(`Processing develop directory ${pyRepr(dir)}.`, () => {
+          // Listed by a glob with U+FFFD for its bytes: no such path.
+          if (dir.includes("\uFFFD") && !exists(dir)) {
+            throw new UserError(
+              `Couldn't develop ${
+                pyRepr(dir)
+              }: its name is not UTF-8; rename it`,
+            );
+          }
           const pkg = readPackage(packageDirectory(dir));
+          // Its link holds the directory on one line.
+          if (/[\n\r]/.test(pkg.dir)) {
+            throw new UserError(
+              `Couldn't develop ${pyRepr(dir)}: its path holds a line break, ` +
+                "which its .egg-link file cannot hold; rename it",
+            );
+          }
+          const key = projectKey(pkg.name);
+          const first = linkedPackages.get(key);
+          // Listed twice (`rec` and `rec/package.json`, overlapping globs).
+          if (first && sameFile(first.dir, pkg.dir)) return;
+          if (first) throw sameProject(first, pkg);
+          linkedPackages.set(key, pkg);
           const link = join(developEggs, `${pkg.name}.egg-link`);
           // Relative in a relocatable buildout: it still holds if moved.
           const content =
@@ -147,6 +172,25 @@ export function developPackages(
     throw err;
   }
   return written;
+}
+
+/**
+ * Two develop packages of one project: only one can be linked, and the
+ * other's parts would silently get the recipes of the one listed last.
+ */
+function sameProject(first: DevelopPackage, second: DevelopPackage): UserError {
+  const names = first.name === second.name
+    ? `named ${pyRepr(first.name)}`
+    : `named ${pyRepr(first.name)} and ${
+      pyRepr(second.name)
+    }, one project name`;
+  return new UserError(
+    oneLine(
+      `Two develop packages are ${names}: ${pyRepr(first.dir)} and ${
+        pyRepr(second.dir)
+      }; list only one of them in develop`,
+    ),
+  );
 }
 
 /** True when `link` is a regular file, not a symbolic link, of `content`. */

@@ -6,9 +6,10 @@
  * develop recipe reinstalls the parts that use it.
  */
 import { createHash } from "../lazy_crypto.ts";
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { readdirSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fsReason, UserError } from "../errors.ts";
+import { updateFromFile } from "../hash_file.ts";
 import { VERSION } from "../version.ts";
 
 /** The signature of every built-in recipe. */
@@ -105,7 +106,7 @@ export function dirHash(
     listings.delete(path);
     hash.update(dirs.join(" "));
     hash.update(files.join(" "));
-    for (const name of files) hash.update(readFileSync(join(path, name)));
+    for (const name of files) updateFromFile(join(path, name), [hash]);
     for (const name of dirs) walk(join(path, name));
   };
   try {

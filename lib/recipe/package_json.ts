@@ -53,9 +53,10 @@ export function readPackageJson(file: string): unknown {
  * `@scope/spam` being `scope-spam` (as for distributions); without one,
  * the directory's name.
  *
- * @throws {UserError} when it is missing, not JSON, its name holds another
- *   `/` (it names the package's link file), or its `buildout` field is not
- *   a map of groups to maps of strings.
+ * @throws {UserError} when it is missing, not a JSON object, its name
+ *   holds another `/` (it names the package's link file), a line break or
+ *   a NUL, or its `buildout` field is not a map of groups to maps of
+ *   strings with a list of strings as `requires`.
  */
 export function readPackage(dir: string): DevelopPackage {
   const file = join(dir, "package.json");
@@ -89,7 +90,12 @@ export function readPackage(dir: string): DevelopPackage {
       oneLine(`Couldn't read ${file}: ${fsReason(err)}`),
     );
   }
-  const meta = (json ?? {}) as {
+  // An array or a string has no fields: its recipes would be reported
+  // missing one by one, where the file is what is wrong.
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new UserError(`Invalid ${oneLine(file)}: expected a JSON object`);
+  }
+  const meta = json as {
     name?: unknown;
     version?: unknown;
     buildout?: unknown;
@@ -98,19 +104,31 @@ export function readPackage(dir: string): DevelopPackage {
     ? unscopedName(meta.name)
     : basename(dir);
   // The name names the package's link file; a line break would split the
-  // database's list of links.
-  if (/[/\n\r]/.test(name)) {
+  // database's list of links, and no file name holds a NUL.
+  if (/[/\n\r\0]/.test(name)) {
     throw new UserError(
       `Invalid "name" in ${file}: ${clipped(name, pyRepr)} holds ${
         name.includes("/")
           ? "a '/' (only an npm scope's '@scope/name' may, known as " +
             "'scope-name')"
+          : name.includes("\0")
+          ? "a NUL character"
           : "a line break"
       }`,
     );
   }
   const version = typeof meta.version === "string" ? meta.version : undefined;
   const requires = (meta.buildout as { requires?: unknown } | null)?.requires;
+  // A string (as setuptools takes `install_requires`) would be skipped, and
+  // the recipe would run without what it requires.
+  if (
+    requires !== undefined &&
+    (!Array.isArray(requires) || requires.some((r) => typeof r !== "string"))
+  ) {
+    throw new UserError(
+      `Invalid "buildout.requires" in ${file}: expected a list of requirement strings`,
+    );
+  }
   return {
     name,
     version,
@@ -221,5 +239,7 @@ export function eggLinkTarget(link: string): string {
   } catch (err) {
     throw new UserError(oneLine(`Couldn't read ${link}: ${fsReason(err)}`));
   }
-  return resolve(dirname(link), text.split("\n")[0].trim());
+  // Spaces are the directory name's: only a line end written on Windows
+  // is not.
+  return resolve(dirname(link), text.split("\n")[0].replace(/\r$/, ""));
 }

@@ -1868,9 +1868,11 @@ Updating data-dir.
   );
 });
 
-Deno.test("a develop package whose name holds a / (other than an npm scope's) or a line break is refused, and no link is written outside develop-eggs", async () => {
+Deno.test("a develop package whose name holds a / (other than an npm scope's), a line break or a NUL is refused, and no link is written outside develop-eggs", async () => {
   using sample = await installedSample();
-  for (const name of ["@acme/x/recipes", "../../escaped", "two\nlines"]) {
+  for (
+    const name of ["@acme/x/recipes", "../../escaped", "two\nlines", "a\0b"]
+  ) {
     sample.write(
       "recipes",
       "package.json",
@@ -1882,11 +1884,42 @@ Deno.test("a develop package whose name holds a / (other than an npm scope's) or
     await badConfig(
       sample,
       dataDir("mystuff"),
-      /^Error: Invalid "name" in \/sample-buildout\/recipes\/package\.json: '.+' holds (a '\/' \(only an npm scope's|a line break$)/,
+      /^Error: Invalid "name" in \/sample-buildout\/recipes\/package\.json: '.+' holds (a '\/' \(only an npm scope's|a line break$|a NUL character$)/,
     );
     assert.deepEqual(sample.ls("develop-eggs"), ["-  recipes.egg-link"]);
   }
   assert.ok(!existsSync(join(dirname(sample.dir), "escaped.egg-link")));
+});
+
+Deno.test("a develop package whose buildout.requires is not a list of strings is refused, not installed without what it requires", async () => {
+  using sample = await installedSample();
+  for (const requires of ["helper", ["helper", 5]]) {
+    sample.write(
+      "recipes",
+      "package.json",
+      JSON.stringify({
+        name: "recipes",
+        buildout: { recipes: { mkdir: "./mkdir.ts" }, requires },
+      }),
+    );
+    await badConfig(
+      sample,
+      dataDir("mystuff"),
+      /^Error: Invalid "buildout.requires" in \/sample-buildout\/recipes\/package\.json: expected a list of requirement strings$/,
+    );
+  }
+});
+
+Deno.test("a develop package.json that is not a JSON object is refused as such, not read as a package without recipes", async () => {
+  using sample = await installedSample();
+  for (const json of ["[]", '"recipes"', "null"]) {
+    sample.write("recipes", "package.json", json);
+    await badConfig(
+      sample,
+      dataDir("mystuff"),
+      /^Error: Invalid \/sample-buildout\/recipes\/package\.json: expected a JSON object$/,
+    );
+  }
 });
 
 Deno.test("a corrupt .installed.cfg is an error telling how to recover", async () => {
@@ -2204,6 +2237,45 @@ Deno.test("a develop step that fails removes the links it made, not those of ear
   const result = await sample.run();
   assert.match(result.stderr, /Couldn't develop '\/sample-buildout\/missing'/);
   assert.deepEqual(sample.ls("develop-eggs"), ["-  recipes.egg-link"]);
+});
+
+Deno.test("two develop packages of one project name are an error naming both; one package listed twice is linked once", async () => {
+  using sample = await sampleBuildout();
+  for (
+    const [dir, name] of [["one", "spam"], ["two", "spam"], ["three", "Spam"]]
+  ) {
+    sample.mkdir(dir);
+    sample.write(dir, "package.json", JSON.stringify({ name }));
+  }
+  sample.write("buildout.cfg", "[buildout]\ndevelop = one\nparts =\n");
+  assert.equal((await sample.run()).code, 0);
+  const before = sample.cat(".installed.cfg");
+  // The one listed last used to win, silently.
+  let result = await sample.run(["buildout:develop=one two"]);
+  assert.equal(result.code, 1, result.output);
+  assert.match(
+    result.stderr,
+    /\nError: Two develop packages are named 'spam': '\/sample-buildout\/one' and '\/sample-buildout\/two'; list only one of them in develop\n$/,
+  );
+  assert.equal(
+    sample.cat("develop-eggs/spam.egg-link"),
+    sample.path("one") + "\n",
+  );
+  assert.equal(sample.cat(".installed.cfg"), before);
+  result = await sample.run(["buildout:develop=one three"]);
+  assert.equal(result.code, 1, result.output);
+  assert.match(
+    result.stderr,
+    /\nError: Two develop packages are named 'spam' and 'Spam', one project name: '\/sample-buildout\/one' and '\/sample-buildout\/three'; list only one of them in develop\n$/,
+  );
+  assert.deepEqual(sample.ls("develop-eggs"), ["-  spam.egg-link"]);
+  // The same directory by its package.json and a glob: one link, once.
+  result = await sample.run(["buildout:develop=one one/package.json o*"]);
+  assert.equal(result.code, 0, result.output);
+  assert.match(
+    sample.cat(".installed.cfg"),
+    /^installed_develop_eggs = \S+\/develop-eggs\/spam.egg-link\nparts = \n/m,
+  );
 });
 
 // --- Sessions shown elsewhere by annotate, here as install runs ---------------

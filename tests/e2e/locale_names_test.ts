@@ -40,6 +40,24 @@ Deno.test("a develop package holding a file name that is not UTF-8 is a one-line
   );
 });
 
+Deno.test("a develop glob matching a directory whose name is not UTF-8 says so, not that it has no package.json", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("src");
+  execFileSync("sh", ["-c", `mkdir "$(printf 'caf\\351')"`], {
+    cwd: sample.path("src"),
+  });
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = src/*\nparts =\n",
+  );
+  const result = await sample.system("");
+  assert.equal(result.code, 1);
+  assert.match(
+    sample.normalize(result.stderr),
+    /\nError: Couldn't develop '\/sample-buildout\/src\/caf\uFFFD': its name is not UTF-8; rename it\n$/,
+  );
+});
+
 Deno.test("tar members whose names are not UTF-8 are extracted as Latin-1, each to its own file", async () => {
   using sample = await sampleBuildout();
   const src = sample.tmpdir("src");

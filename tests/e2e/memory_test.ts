@@ -6,7 +6,7 @@
  * with `/usr/bin/time`; without it the tests are ignored.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, truncateSync } from "node:fs";
 import { type Sample, sampleBuildout } from "./harness.ts";
 
 const TIME = "/usr/bin/time";
@@ -62,5 +62,37 @@ Deno.test({
     const mb = await peakMB(sample, "-U -q");
     assert.ok(mb < 300, `peak ${mb.toFixed(0)} MB`);
     assert.equal(sample.cat("big.out"), "value\n".repeat(lines));
+  },
+});
+
+Deno.test({
+  name: "a develop package holding a file of 512 MB is signed in little memory",
+  ignore: skipReason !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    sample.mkdir("recipe");
+    sample.write(
+      "recipe/package.json",
+      JSON.stringify({ buildout: { recipes: { default: "./index.js" } } }),
+    );
+    sample.write(
+      "recipe/index.js",
+      "export default class { install() { return []; } update() {} }\n",
+    );
+    // A database or disk image in a develop package (develop = . holding
+    // var/): sparse, so the test writes nothing to disk.
+    sample.write("recipe/data.img", "");
+    truncateSync(sample.path("recipe", "data.img"), 512 * 2 ** 20);
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\ndevelop = recipe\nparts = p\n\n[p]\nrecipe = recipe\n",
+    );
+    // Each file read whole to be hashed: 560 MB.
+    const mb = await peakMB(sample, "-q");
+    assert.ok(mb < 200, `peak ${mb.toFixed(0)} MB`);
+    assert.match(
+      sample.cat(".installed.cfg"),
+      /__buildout_signature__ = recipe-/,
+    );
   },
 });

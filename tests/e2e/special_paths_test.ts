@@ -235,6 +235,34 @@ recipe = tools
   assert.equal(readFileSync(join(dir, "b.txt"), "utf8"), "tools");
 });
 
+Deno.test("develop: a package directory whose name ends with a space is found through its link", async () => {
+  using sample = await sampleBuildout();
+  sayingPackage(sample.path("src", "greet "), "greet", "spaced");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = src/*\nparts = a\n\n[a]\nrecipe = greet\n",
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(sample.cat("a.txt"), "spaced");
+});
+
+Deno.test("develop: a package directory whose name holds a line break is refused, no link written", async () => {
+  using sample = await sampleBuildout();
+  sayingPackage(sample.path("src", "a\nb"), "greet", "broken");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = src/*\nparts = a\n\n[a]\nrecipe = greet\n",
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 1, result.output);
+  assert.match(
+    result.stderr,
+    /\nError: Couldn't develop '\/sample-buildout\/src\/a\\nb': its path holds a line break, which its \.egg-link file cannot hold; rename it\n$/,
+  );
+  assert.deepEqual(sample.ls("develop-eggs"), []);
+});
+
 Deno.test("a buildout directory whose path holds '${' is refused before anything is made, not read as a substitution", async () => {
   using sample = await sampleBuildout();
   const parent = sample.tmpdir("awkward");
