@@ -11,7 +11,9 @@ import {
   copyFileSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   statSync,
+  symlinkSync,
 } from "node:fs";
 import { join } from "node:path";
 import {
@@ -317,6 +319,30 @@ Deno.test("bootstrap with a file where bin should be is a clear error", async ()
     "Error: Couldn't write /sample-buildout/bin/buildout: not a directory\n",
   );
   assert.equal(readFileSync(sample.path("bin"), "utf8"), "not a directory\n");
+});
+
+Deno.test("bootstrap with bin a dangling link names the link, not 'file exists'", async () => {
+  using sample = await sampleBuildout();
+  // The bin directory on a disk that is not mounted.
+  sample.remove("bin");
+  symlinkSync("/nonexistent-disk/bin", sample.path("bin"));
+  const result = await sample.system("bootstrap");
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    sample.normalize(result.stderr),
+    "Error: Couldn't create directory /sample-buildout/bin: it is a symbolic link to '/nonexistent-disk/bin', which does not exist\n",
+  );
+  assert.equal(readlinkSync(sample.path("bin")), "/nonexistent-disk/bin");
+
+  // A relocated bin-directory under such a link names the link too.
+  sample.remove("bin");
+  symlinkSync("/nonexistent-disk/tools", sample.path("tools"));
+  const nested = await sample.system(["bin-directory=tools/bin", "bootstrap"]);
+  assert.equal(nested.code, 1, nested.output);
+  assert.equal(
+    sample.normalize(nested.stderr),
+    "Error: Couldn't create directory /sample-buildout/tools/bin: /sample-buildout/tools is a symbolic link to '/nonexistent-disk/tools', which does not exist\n",
+  );
 });
 
 const SOURCE_RUNS: [string, string[]][] = [
