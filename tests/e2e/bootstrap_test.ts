@@ -97,6 +97,30 @@ Deno.test("init refuses to overwrite an existing configuration", async () => {
   assert.equal(sample.ls("bin").length, 0);
 });
 
+Deno.test("init where a dangling link or a directory stands says so, and creates nothing", async () => {
+  using sample = await sampleBuildout();
+  // A checkout whose buildout.cfg links to a profile not there yet.
+  sample.remove("buildout.cfg");
+  symlinkSync("profiles/dev.cfg", sample.path("buildout.cfg"));
+  const dangling = await sample.system("init");
+  assert.equal(dangling.code, 1, dangling.output);
+  assert.equal(
+    sample.normalize(dangling.stderr),
+    "Error: Couldn't create /sample-buildout/buildout.cfg: it is a symbolic link to 'profiles/dev.cfg', which does not exist\n",
+  );
+  assert.equal(readlinkSync(sample.path("buildout.cfg")), "profiles/dev.cfg");
+  assert.equal(sample.ls("bin").length, 0);
+
+  sample.mkdir("setup.cfg");
+  const directory = await sample.system(["-c", "setup.cfg", "init"]);
+  assert.equal(directory.code, 1, directory.output);
+  assert.equal(
+    sample.normalize(directory.stderr),
+    "Error: Couldn't create /sample-buildout/setup.cfg: it is a directory, not a file\n",
+  );
+  assert.deepEqual(sample.ls("setup.cfg"), []);
+});
+
 Deno.test("init -c with a URL is an error: it only writes local files", async () => {
   using sample = await sampleBuildout();
   const dir = sample.tmpdir("sample-init-url");
