@@ -15,7 +15,7 @@ import { join } from "node:path";
 import type { Buildout } from "../buildout.ts";
 import { createStandardDirectories } from "../directories.ts";
 import { fsReason, oneLine, UserError } from "../errors.ts";
-import { isFile, sameFile } from "../fs_kinds.ts";
+import { isFile, isReadable, sameFile } from "../fs_kinds.ts";
 import { easyInstallLogger, logger } from "../log.ts";
 import { pyRepr } from "../pyrepr.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
@@ -75,6 +75,7 @@ export function bootstrap(buildout: Buildout, self: SelfCommand): void {
   try {
     installSelf(self, script);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(
       `Couldn't write ${oneLine(script)}: ${oneLine(fsReason(err))}`,
     );
@@ -98,6 +99,8 @@ function installSelf(self: SelfCommand, target: string): void {
       writeFileSync(temp, `#!/bin/sh\nexec ${words} "$@"\n`);
       chmodSync(temp, 0o755);
     } else if (!linkOwnFile(self.path, temp)) {
+      // Else the copy's "permission denied" would blame the bin directory.
+      if (!isReadable(self.path)) throw unreadableSelf(self.path, target);
       copyFileSync(self.path, temp);
       chmodSync(temp, 0o755);
     }
@@ -108,6 +111,15 @@ function installSelf(self: SelfCommand, target: string): void {
     removeTempFile(temp);
     throw err;
   }
+}
+
+/** The error for an executable this user may run but not read, so not copy. */
+function unreadableSelf(path: string, target: string): UserError {
+  return new UserError(
+    `Couldn't write ${oneLine(target)}: it is a copy of ${
+      oneLine(path)
+    }, which this user may run but not read (make it readable: chmod a+r)`,
+  );
 }
 
 /**

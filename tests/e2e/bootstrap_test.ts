@@ -25,6 +25,7 @@ import {
   type Sample,
   sampleBuildout,
 } from "./harness.ts";
+import { giveToNobody, NOBODY } from "./as_nobody.ts";
 import { KILLED_AT_FIRST_CHMOD, straceNote, straceSkip } from "./strace.ts";
 
 /** Runs `command` (init, bootstrap) with `-c DIR/setup.cfg`. */
@@ -292,6 +293,39 @@ Deno.test({
     assert.equal(script.uid, 0);
     assert.equal(script.mode & 0o777, 0o755);
     assert.equal(statSync(carried).nlink, 1);
+  },
+});
+
+Deno.test({
+  name:
+    "bootstrap by a user who may run the executable but not read it says so" +
+    rootSuffix("needs root to run as another user"),
+  ignore: notRoot,
+  async fn() {
+    using sample = await sampleBuildout();
+    // Installed `install -m 711`: another user's, so copied, not linked.
+    const carried = join(sample.tmpdir("tools"), "buildout");
+    const copied = execSync("cp", [BUILDOUT, carried]);
+    assert.equal(copied.code, 0, copied.output);
+    chmodSync(carried, 0o711);
+    giveToNobody(sample);
+    const result = await exec(
+      "setpriv",
+      [
+        `--reuid=${NOBODY}`,
+        `--regid=${NOBODY}`,
+        "--clear-groups",
+        carried,
+        "bootstrap",
+      ],
+      { cwd: sample.dir, env: { HOME: sample.home } },
+    );
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      sample.normalize(result.stderr),
+      "Error: Couldn't write /sample-buildout/bin/buildout: it is a copy of /tools/buildout, which this user may run but not read (make it readable: chmod a+r)\n",
+    );
+    assert.deepEqual(readdirSync(sample.path("bin")), []);
   },
 });
 
