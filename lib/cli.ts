@@ -221,6 +221,8 @@ export function parseCommandLine(argv: string[]): CommandLine {
  * `buildout bootstrap -c production.cfg` (the habit of `python bootstrap.py
  * -c ...`) would otherwise run on buildout.cfg: the options after a command
  * are its arguments, and these commands take none that start with `-`.
+ * bootstrap and init take no arguments at all, so an assignment after them
+ * (`bootstrap bin-directory=tools`, which zc.buildout ignores) goes first.
  */
 function refuseOptionsAfter(command: string, args: string[]): void {
   if (command === "bundle") return refuseOptionsAfterBundle(args);
@@ -229,9 +231,11 @@ function refuseOptionsAfter(command: string, args: string[]): void {
       `The ${command} command takes no --json (annotate does)`,
     );
   }
+  const takesNone = command === "bootstrap" || command === "init";
   const misplaced = (arg: string, i: number) =>
     (arg.startsWith("-") && arg !== "--json") ||
-    /^-[ct]$/.test(args[i - 1] ?? "");
+    /^-[ct]$/.test(args[i - 1] ?? "") ||
+    (takesNone && arg.includes("="));
   const options = args.filter(misplaced);
   // Moving one that buildout lacks (bootstrap.py's --buildout-version,
   // -f) would only lead to another error.
@@ -246,11 +250,13 @@ function refuseOptionsAfter(command: string, args: string[]): void {
       } after the ${command} command (see buildout --help)`,
     );
   }
-  if ((command === "bootstrap" || command === "init") && args.length) {
+  if (takesNone && args.length) {
     const rest = args.filter((arg, i) => !misplaced(arg, i));
     if (rest.length) {
       throw new UserError(
-        `The ${command} command takes no arguments: ${clipped(args.join(" "))}`,
+        `The ${command} command takes no arguments: ${clipped(args.join(" "))}${
+          command === "init" ? INIT_REQUIREMENTS : ""
+        }`,
       );
     }
   }
@@ -259,6 +265,10 @@ function refuseOptionsAfter(command: string, args: string[]): void {
     throw optionsGoFirst(options, command, rest);
   }
 }
+
+/** Why `init zope.interface`, which zc.buildout 2 and later take, is refused. */
+const INIT_REQUIREMENTS = " (zc.buildout's init writes requirements into a " +
+  "zc.recipe.egg part, and Python recipes do not run here)";
 
 /** The error for `moved` given after `command`, showing the line to use. */
 function optionsGoFirst(

@@ -122,6 +122,33 @@ Deno.test("init where a dangling link or a directory stands says so, and creates
   assert.deepEqual(sample.ls("setup.cfg"), []);
 });
 
+Deno.test("an assignment after bootstrap or init goes before it; init's requirements are refused saying why", async () => {
+  using sample = await sampleBuildout();
+  // zc.buildout ignores it: bin/buildout would land in bin, not tools.
+  const bootstrap = await sample.run(["bootstrap", "bin-directory=tools"]);
+  assert.equal(bootstrap.code, 1, bootstrap.output);
+  assert.equal(
+    bootstrap.stderr,
+    "Error: Options go before the command: buildout bin-directory=tools bootstrap\n",
+  );
+  assert.deepEqual(sample.ls("bin"), []);
+
+  sample.remove("buildout.cfg");
+  const init = await sample.run(["init", "parts="]);
+  assert.equal(
+    init.stderr,
+    "Error: Options go before the command: buildout parts= init\n",
+  );
+  // zc.buildout 2 and later make these a Python interpreter part.
+  const requirements = await sample.run(["init", "zope.interface"]);
+  assert.equal(requirements.code, 1, requirements.output);
+  assert.equal(
+    requirements.stderr,
+    "Error: The init command takes no arguments: zope.interface (zc.buildout's init writes requirements into a zc.recipe.egg part, and Python recipes do not run here)\n",
+  );
+  assert.equal(sample.ls(".").includes("-  buildout.cfg"), false);
+});
+
 Deno.test("init -c with a URL is an error: it only writes local files", async () => {
   using sample = await sampleBuildout();
   const dir = sample.tmpdir("sample-init-url");
