@@ -316,7 +316,9 @@ function refuseOptionsAfter(command: string, args: string[]): void {
   }
   if ((command === "bootstrap" || command === "init") && rest.length) {
     throw new UserError(
-      `The ${command} command takes no arguments: ${clipped(args.join(" "))}`,
+      `The ${command} command takes no arguments: ${clipped(args.join(" "))}${
+        command === "init" ? INIT_REQUIREMENTS : ""
+      }`,
     );
   }
   if (moved.length) throw optionsGoFirst(moved, command, rest);
@@ -376,6 +378,10 @@ function missingValue(arg: string): UserError {
 function takesValue(arg: string): boolean {
   return /^-[vqhUoOnND]*[ct]$/.test(arg);
 }
+
+/** Why `init zope.interface`, which zc.buildout 2 and later take, is refused. */
+const INIT_REQUIREMENTS = " (zc.buildout's init writes requirements into a " +
+  "zc.recipe.egg part, and Python recipes do not run here)";
 
 /**
  * The error for `moved` given after `command`, showing the line to use,

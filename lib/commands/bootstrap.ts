@@ -6,7 +6,6 @@
 import {
   chmodSync,
   copyFileSync,
-  existsSync,
   linkSync,
   renameSync,
   statSync,
@@ -16,12 +15,13 @@ import { join } from "node:path";
 import type { Buildout } from "../buildout.ts";
 import { createStandardDirectories } from "../directories.ts";
 import { fsReason, oneLine, UserError } from "../errors.ts";
-import { sameFile } from "../fs_kinds.ts";
+import { isFile, isReadable, sameFile } from "../fs_kinds.ts";
 import { easyInstallLogger, logger } from "../log.ts";
 import { pyRepr } from "../pyrepr.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { shellQuote } from "../shell_quote.ts";
+import { whatStandsAt } from "../what_stands_at.ts";
 
 /**
  * How to start this program again: a compiled executable (`args` empty) or
@@ -41,15 +41,21 @@ const MINIMAL_CONFIG = "[buildout]\nparts = \n";
 /**
  * Writes a minimal configuration at `path`.
  *
- * @throws {UserError} when a file is already there: init never overwrites.
+ * @throws {UserError} when a file is already there (init never
+ *   overwrites), or a directory or a dangling link is in the way.
  */
 export function writeInitialConfig(path: string): void {
-  if (existsSync(path)) {
+  if (isFile(path)) {
     throw new UserError(
       `${
         oneLine(path)
       } already exists; init never overwrites a configuration: use 'buildout bootstrap'`,
     );
+  }
+  // "file exists" would not say what: bootstrap could not read it either.
+  const found = whatStandsAt(path, "file");
+  if (found !== undefined) {
+    throw new UserError(`Couldn't create ${oneLine(path)}: it ${found}`);
   }
   try {
     writeFileSync(path, MINIMAL_CONFIG, { flag: "wx" });
@@ -69,6 +75,7 @@ export function bootstrap(buildout: Buildout, self: SelfCommand): void {
   try {
     installSelf(self, script);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(
       `Couldn't write ${oneLine(script)}: ${oneLine(fsReason(err))}`,
     );
@@ -92,6 +99,8 @@ function installSelf(self: SelfCommand, target: string): void {
       writeFileSync(temp, `#!/bin/sh\nexec ${words} "$@"\n`);
       chmodSync(temp, 0o755);
     } else if (!linkOwnFile(self.path, temp)) {
+      // Else the copy's "permission denied" would blame the bin directory.
+      if (!isReadable(self.path)) throw unreadableSelf(self.path, target);
       copyFileSync(self.path, temp);
       chmodSync(temp, 0o755);
     }
@@ -102,6 +111,15 @@ function installSelf(self: SelfCommand, target: string): void {
     removeTempFile(temp);
     throw err;
   }
+}
+
+/** The error for an executable this user may run but not read, so not copy. */
+function unreadableSelf(path: string, target: string): UserError {
+  return new UserError(
+    `Couldn't write ${oneLine(target)}: it is a copy of ${
+      oneLine(path)
+    }, which this user may run but not read (make it readable: chmod a+r)`,
+  );
 }
 
 /**

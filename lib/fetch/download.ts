@@ -25,13 +25,10 @@ import {
   closeSync,
   cpSync,
   ftruncateSync,
-  lstatSync,
   mkdirSync,
   openSync,
-  readlinkSync,
   realpathSync,
   renameSync,
-  statSync,
   writeSync,
 } from "node:fs";
 import { basename, join, resolve } from "node:path";
@@ -47,9 +44,9 @@ import {
   isFile,
   isWritable,
   specialFile,
-  specialKind,
 } from "../fs_kinds.ts";
 import { pyRepr } from "../pyrepr.ts";
+import { whatStandsAt } from "../what_stands_at.ts";
 import {
   effectiveLevel,
   LEVELS,
@@ -605,44 +602,6 @@ function offlineMiss(url: string, cached: string): UserError {
 }
 
 const REMEDY = ` (${REFETCH_REMEDY})`;
-
-/**
- * What is at `path` in words, for a path that is no readable `wanted`;
- * undefined when nothing is there.
- */
-function whatStandsAt(
-  path: string,
-  wanted: "file" | "directory",
-): string | undefined {
-  let stat;
-  try {
-    stat = lstatSync(path);
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    return `cannot be looked at: ${fsReason(err)}`;
-  }
-  if (stat.isSymbolicLink()) {
-    let target;
-    try {
-      target = statSync(path, { throwIfNoEntry: false });
-    } catch (err) {
-      return `is a symbolic link that cannot be followed: ${fsReason(err)}`;
-    }
-    if (target === undefined) {
-      return `is a symbolic link to ${
-        clipped(readlinkSync(path), pyRepr)
-      }, which does not exist`;
-    }
-    stat = target;
-  }
-  const kind = stat.isDirectory()
-    ? "directory"
-    : stat.isFile()
-    ? "file"
-    : specialKind(stat) ?? "special file";
-  return `is a ${kind}, not a ${wanted}`;
-}
 
 /**
  * Whether `cached` is a copy of `url` to use: a file, or the copy of a

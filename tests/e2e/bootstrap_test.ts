@@ -11,7 +11,9 @@ import {
   copyFileSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   statSync,
+  symlinkSync,
 } from "node:fs";
 import { join } from "node:path";
 import {
@@ -23,6 +25,7 @@ import {
   type Sample,
   sampleBuildout,
 } from "./harness.ts";
+import { giveToNobody, NOBODY } from "./as_nobody.ts";
 import { KILLED_AT_FIRST_CHMOD, straceNote, straceSkip } from "./strace.ts";
 
 /** Runs `command` (init, bootstrap) with `-c DIR/setup.cfg`. */
@@ -93,6 +96,57 @@ Deno.test("init refuses to overwrite an existing configuration", async () => {
   );
   assert.equal(sample.cat("buildout.cfg"), "[buildout]\nparts =\n# mine\n");
   assert.equal(sample.ls("bin").length, 0);
+});
+
+Deno.test("init where a dangling link or a directory stands says so, and creates nothing", async () => {
+  using sample = await sampleBuildout();
+  // A checkout whose buildout.cfg links to a profile not there yet.
+  sample.remove("buildout.cfg");
+  symlinkSync("profiles/dev.cfg", sample.path("buildout.cfg"));
+  const dangling = await sample.system("init");
+  assert.equal(dangling.code, 1, dangling.output);
+  assert.equal(
+    sample.normalize(dangling.stderr),
+    "Error: Couldn't create /sample-buildout/buildout.cfg: it is a symbolic link to 'profiles/dev.cfg', which does not exist\n",
+  );
+  assert.equal(readlinkSync(sample.path("buildout.cfg")), "profiles/dev.cfg");
+  assert.equal(sample.ls("bin").length, 0);
+
+  sample.mkdir("setup.cfg");
+  const directory = await sample.system(["-c", "setup.cfg", "init"]);
+  assert.equal(directory.code, 1, directory.output);
+  assert.equal(
+    sample.normalize(directory.stderr),
+    "Error: Couldn't create /sample-buildout/setup.cfg: it is a directory, not a file\n",
+  );
+  assert.deepEqual(sample.ls("setup.cfg"), []);
+});
+
+Deno.test("an assignment after bootstrap or init goes before it; init's requirements are refused saying why", async () => {
+  using sample = await sampleBuildout();
+  // zc.buildout ignores it: bin/buildout would land in bin, not tools.
+  const bootstrap = await sample.run(["bootstrap", "bin-directory=tools"]);
+  assert.equal(bootstrap.code, 1, bootstrap.output);
+  assert.equal(
+    bootstrap.stderr,
+    "Error: Options go before the command: buildout bin-directory=tools bootstrap\n",
+  );
+  assert.deepEqual(sample.ls("bin"), []);
+
+  sample.remove("buildout.cfg");
+  const init = await sample.run(["init", "parts="]);
+  assert.equal(
+    init.stderr,
+    "Error: Options go before the command: buildout parts= init\n",
+  );
+  // zc.buildout 2 and later make these a Python interpreter part.
+  const requirements = await sample.run(["init", "zope.interface"]);
+  assert.equal(requirements.code, 1, requirements.output);
+  assert.equal(
+    requirements.stderr,
+    "Error: The init command takes no arguments: zope.interface (zc.buildout's init writes requirements into a zc.recipe.egg part, and Python recipes do not run here)\n",
+  );
+  assert.equal(sample.ls(".").includes("-  buildout.cfg"), false);
 });
 
 Deno.test("init -c with a URL is an error: it only writes local files", async () => {
@@ -271,6 +325,39 @@ Deno.test({
 
 Deno.test({
   name:
+    "bootstrap by a user who may run the executable but not read it says so" +
+    rootSuffix("needs root to run as another user"),
+  ignore: notRoot,
+  async fn() {
+    using sample = await sampleBuildout();
+    // Installed `install -m 711`: another user's, so copied, not linked.
+    const carried = join(sample.tmpdir("tools"), "buildout");
+    const copied = execSync("cp", [BUILDOUT, carried]);
+    assert.equal(copied.code, 0, copied.output);
+    chmodSync(carried, 0o711);
+    giveToNobody(sample);
+    const result = await exec(
+      "setpriv",
+      [
+        `--reuid=${NOBODY}`,
+        `--regid=${NOBODY}`,
+        "--clear-groups",
+        carried,
+        "bootstrap",
+      ],
+      { cwd: sample.dir, env: { HOME: sample.home } },
+    );
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      sample.normalize(result.stderr),
+      "Error: Couldn't write /sample-buildout/bin/buildout: it is a copy of /tools/buildout, which this user may run but not read (make it readable: chmod a+r)\n",
+    );
+    assert.deepEqual(readdirSync(sample.path("bin")), []);
+  },
+});
+
+Deno.test({
+  name:
     "bootstrap copying the executable past a file-size limit says so in words" +
     rootSuffix("needs root to give the executable to another user"),
   ignore: notRoot,
@@ -317,6 +404,30 @@ Deno.test("bootstrap with a file where bin should be is a clear error", async ()
     "Error: Couldn't write /sample-buildout/bin/buildout: not a directory\n",
   );
   assert.equal(readFileSync(sample.path("bin"), "utf8"), "not a directory\n");
+});
+
+Deno.test("bootstrap with bin a dangling link names the link, not 'file exists'", async () => {
+  using sample = await sampleBuildout();
+  // The bin directory on a disk that is not mounted.
+  sample.remove("bin");
+  symlinkSync("/nonexistent-disk/bin", sample.path("bin"));
+  const result = await sample.system("bootstrap");
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    sample.normalize(result.stderr),
+    "Error: Couldn't create directory /sample-buildout/bin: it is a symbolic link to '/nonexistent-disk/bin', which does not exist\n",
+  );
+  assert.equal(readlinkSync(sample.path("bin")), "/nonexistent-disk/bin");
+
+  // A relocated bin-directory under such a link names the link too.
+  sample.remove("bin");
+  symlinkSync("/nonexistent-disk/tools", sample.path("tools"));
+  const nested = await sample.system(["bin-directory=tools/bin", "bootstrap"]);
+  assert.equal(nested.code, 1, nested.output);
+  assert.equal(
+    sample.normalize(nested.stderr),
+    "Error: Couldn't create directory /sample-buildout/tools/bin: /sample-buildout/tools is a symbolic link to '/nonexistent-disk/tools', which does not exist\n",
+  );
 });
 
 const SOURCE_RUNS: [string, string[]][] = [

@@ -1088,7 +1088,7 @@ Deno.test("bundle with a file where a cache directory goes is a clear error", as
     assert.equal(result.code, 1, result.output);
     assert.equal(
       result.stderr,
-      `Error: Couldn't create directory /sample-buildout/${name}: file exists\n`,
+      `Error: Couldn't create directory /sample-buildout/${name}: it is a file, not a directory\n`,
     );
     assert.equal(sample.cat(name), "not a directory\n");
     rmSync(sample.path(name));

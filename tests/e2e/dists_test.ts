@@ -1119,7 +1119,7 @@ Deno.test("an eggs directory that is a file is a one-line error naming it", asyn
   const result = await expectError(
     sample,
     "",
-    "Couldn't create directory /sample-buildout/eggs: file exists",
+    "Couldn't create directory /sample-buildout/eggs: it is a file, not a directory",
   );
   assert.doesNotMatch(result.stderr, /internal error/);
   assert.equal(readFileSync(sample.path("eggs"), "utf8"), "not a directory\n");

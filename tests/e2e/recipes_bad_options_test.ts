@@ -93,7 +93,7 @@ Deno.test("download recipes: a file or dangling link where a directory goes is a
   const cases: Array<[string, string]> = [
     [
       "recipe = gocept.download\ndownload-directory = dangling",
-      "Couldn't create directory /sample-buildout/dangling: file exists",
+      "Couldn't create directory /sample-buildout/dangling: it is a symbolic link to 'nowhere', which does not exist",
     ],
     [
       "recipe = hexagonit.recipe.download\ndownload-only = true\n" +
