@@ -694,8 +694,8 @@ function distsNotCarried(
  * `cacheDirs` (the cache and its namespaces), by either of its names.
  */
 function inCache(cacheDirs: string[], url: string): boolean {
-  const names = [false, true].map((hashName) =>
-    new Download(new Map(), { hashName }).filename(url)
+  const names = [false, true].flatMap((hashName) =>
+    new Download(new Map(), { hashName }).cacheNames(url)
   );
   return cacheDirs.some((dir) => names.some((name) => isFile(join(dir, name))));
 }

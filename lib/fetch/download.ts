@@ -35,7 +35,7 @@ import { basename, join, resolve } from "node:path";
 import process from "node:process";
 import { clipped, fsReason, UserError } from "../errors.ts";
 import { updateFromFile } from "../hash_file.ts";
-import { urlPath } from "./url_path.ts";
+import { urlPath, urlPathWithParams } from "./url_path.ts";
 import { localPath } from "./local_path.ts";
 import { parsedUrl } from "./parsed_url.ts";
 import {
@@ -218,6 +218,20 @@ export class Download {
   }
 
   /**
+   * The names `url`'s cached copy may have, {@link filename} first:
+   * earlier releases kept the `;params` of a URL's last segment in it
+   * (`x.tar.gz;jsessionid=1`), and a cache they filled is still read.
+   */
+  cacheNames(url: string): string[] {
+    const name = this.filename(url);
+    if (this.hashName) return [name];
+    const earlier = urlPathWithParams(url).split("/").filter(Boolean).pop();
+    return earlier && earlier !== name && earlier.startsWith(`${name};`)
+      ? [name, earlier]
+      : [name];
+  }
+
+  /**
    * `url` through the cache, copied to `path` when given: `stored` when
    * this call fetched the cached copy, `cached` when it found it.
    */
@@ -237,7 +251,8 @@ export class Download {
       );
     }
     const cacheDir = this.cacheDir!;
-    const cached = join(cacheDir, this.filename(url));
+    const names = this.cacheNames(url).map((name) => join(cacheDir, name));
+    const cached = names.find((name) => isCachedCopy(name, url)) ?? names[0];
     // Checked before the namespace is made: a cache on a read-only mount
     // missing one names the URL it lacks, not the directory.
     if (this.offline && localPath(url) === undefined && !isFile(cached)) {

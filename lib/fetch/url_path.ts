@@ -19,6 +19,9 @@ const USES_PARAMS = new Set([
   "tel",
 ]);
 
+/** A URL's scheme and its path with `;params`, up to `?` or `#`. */
+const URL_PATH = /^([A-Za-z][A-Za-z0-9+.-]+):(?:\/\/[^/?#]*)?([^?#]*)/;
+
 /**
  * The path of `url` as written, as Python's `urlparse(url)[2]`: nothing
  * percent-encoded or decoded, so `café.tar.gz` is cached under that name,
@@ -27,10 +30,20 @@ const USES_PARAMS = new Set([
  * scheme is itself.
  */
 export function urlPath(url: string): string {
-  const match = /^([A-Za-z][A-Za-z0-9+.-]+):(?:\/\/[^/?#]*)?([^?#]*)/.exec(url);
+  const match = URL_PATH.exec(url);
   if (!match) return url;
   const path = match[2];
   if (!USES_PARAMS.has(match[1].toLowerCase())) return path;
   const params = path.indexOf(";", path.lastIndexOf("/"));
   return params < 0 ? path : path.slice(0, params);
+}
+
+/**
+ * The path of `url` as written, `;params` included
+ * (`https://host/x.tar.gz;jsessionid=1` is `/x.tar.gz;jsessionid=1`), as
+ * earlier releases read it to name cached copies. A path without a
+ * scheme is itself.
+ */
+export function urlPathWithParams(url: string): string {
+  return URL_PATH.exec(url)?.[2] ?? url;
 }

@@ -11,6 +11,7 @@ import {
   lstatSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -1300,6 +1301,46 @@ Deno.test("bundle of a part whose url failed and alternate-url served packs it, 
   assert.equal(offline.code, 0, offline.output);
   assert.equal(
     readFileSync(join(unpacked, "parts", "x", "x"), "utf8"),
+    PAYLOAD,
+  );
+});
+
+Deno.test("bundle packs a copy an earlier release cached under a name holding the URL's ;params, and the bundle builds from it offline", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\ndownload-cache = downloads\nparts = x\n\n[x]\n" +
+      `recipe = hexagonit.recipe.download\nurl = ${server.url}payload.txt;s=1\n` +
+      "hash-name = false\ndownload-only = true\n",
+  );
+  sample.write(sample.testDir, "server", "payload.txt;s=1", PAYLOAD);
+  sample.mkdir(dir, "downloads");
+  const built = await sample.run("", { cwd: dir });
+  assert.equal(built.code, 0, built.output);
+  // Earlier releases kept the ;params in the cached copy's name.
+  renameSync(
+    join(dir, "downloads", "payload.txt"),
+    join(dir, "downloads", "payload.txt;s=1"),
+  );
+
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.run(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  await server.close();
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.equal(
+    readFileSync(join(unpacked, "parts", "x", "payload.txt"), "utf8"),
     PAYLOAD,
   );
 });

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { type Sample, sampleBuildout } from "./harness.ts";
+import { type Sample, sampleBuildout, startServer } from "./harness.ts";
 import { pack, writeTree } from "./recipe_fixtures.ts";
 
 /**
@@ -167,4 +167,41 @@ output = \${buildout:directory}/etc/b.conf
     "Uninstalling b.\nUninstalling a.\n",
   );
   assert.ok(!existsSync(sample.path("etc")));
+});
+
+Deno.test("upgrading: a URL's copy an earlier release cached with its ;params in the name is used, online and offline", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("cache");
+  sample.mkdir("www");
+  // What earlier releases named the copy of https://host/notes.txt;sid=1.
+  sample.write("cache", "notes.txt;sid=1", "cached notes\n");
+  sample.write("www", "notes.txt", "served notes\n");
+  const server = await startServer(sample.path("www"));
+  try {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]
+download-cache = cache
+parts = notes
+
+[notes]
+recipe = hexagonit.recipe.download
+url = ${server.url}notes.txt;sid=1
+hash-name = false
+download-only = true
+`,
+    );
+    for (const flags of ["-o", ""]) {
+      const result = await sample.run(flags);
+      assert.equal(result.code, 0, result.output);
+      assert.equal(result.stdout, "Installing notes.\n");
+      assert.equal(sample.cat("parts/notes/notes.txt"), "cached notes\n");
+      sample.remove("parts/notes");
+      sample.remove(".installed.cfg");
+    }
+    assert.deepEqual(server.requests, []);
+    assert.deepEqual(sample.ls("cache"), ["-  notes.txt;sid=1"]);
+  } finally {
+    await server.close();
+  }
 });
