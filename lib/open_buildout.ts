@@ -83,20 +83,28 @@ export const realSource: ConfigSource = {
     }
   },
   // Loaded on first use: HTTP costs start-up time most runs never need.
+  // A retry is told each time: each keeps the run waiting.
   readUrl: async (url, download) =>
-    (await import("./fetch/fetch_text.ts")).fetchText(url, download),
+    (await import("./fetch/fetch_text.ts")).fetchText(url, download, tell),
   evaluate: evaluateCondition,
-  // Before logging is set up; on stderr, as stdout may be `annotate --json`.
-  // Once, though bundle reads the configuration twice. A notice may quote
-  // a URL: its password is hidden, as in log lines.
+  // Once, though bundle reads the configuration twice.
   notice(message) {
     if (noticed.has(message)) return;
     noticed.add(message);
-    writeFd(2, `${redactPasswords(message)}\n`);
+    tell(message);
   },
 };
 
 const noticed = new Set<string>();
+
+/**
+ * Prints a line before logging is set up: on stderr, as stdout may be
+ * `annotate --json`. It may quote a URL: its password is hidden, as in
+ * log lines.
+ */
+function tell(message: string): void {
+  writeFd(2, `${redactPasswords(message)}\n`);
+}
 
 /**
  * The home directory as Python's `expanduser` finds it: `HOME`, else the

@@ -62,7 +62,11 @@ import {
 } from "./bundle_paths.ts";
 import { makeDirectories } from "../directories.ts";
 
-/** Options of the bundle command line: `[-o OUT.tar.gz] [--with-parts]`. */
+/**
+ * Options of the bundle command line: `[-o OUT.tar.gz] [--with-parts]
+ * [--ignore-uncached]`, `-o` also spelt `-oOUT`, `--output OUT` and
+ * `--output=OUT`.
+ */
 export interface BundleArgs {
   output?: string;
   withParts: boolean;
@@ -101,6 +105,9 @@ export function parseBundleArgs(args: string[]): BundleArgs {
       result.output = outputName(arg, args[++i]);
     } else if (arg.startsWith("-o") && arg.length > 2) {
       result.output = outputName("-o", arg.slice(2));
+    } else if (arg.startsWith("--output=")) {
+      // As GNU tools take long options.
+      result.output = outputName("--output", arg.slice("--output=".length));
     } else {
       throw new UserError(
         `bundle: unexpected argument ${

@@ -55,7 +55,12 @@ export function distTransport(main: Options): DistTransport {
   // Archives this run stored in the download cache.
   const stored = new Set<string>();
   return {
-    readPage: (url) => readPage(url, http),
+    // A retry keeps the run waiting: the log says why, as for archives.
+    readPage: (url) =>
+      readPage(url, {
+        ...http,
+        onRetry: (reason) => logger.warn(`Reading ${url} again: ${reason}`),
+      }),
     async fetchArchive(url, checksums) {
       const result = await downloadFor(url).download(url, checksums);
       if (result.stored) stored.add(resolve(result.stored));

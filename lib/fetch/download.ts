@@ -421,9 +421,10 @@ export class Download {
     try {
       await httpGet(url, file, {
         ...this.http,
-        // A retried download takes longer: the log says why.
+        // A retried download takes longer: the log says why, as a warning
+        // (a server failed), which loggers hiding "Downloading" still show.
         onRetry: (reason) =>
-          this.logger.info(`Downloading ${url} again: ${reason}`),
+          this.logger.warn(`Downloading ${url} again: ${reason}`),
       });
       file.close();
       const mismatch = file.mismatch();

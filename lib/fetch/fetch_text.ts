@@ -26,6 +26,7 @@ import { removeTempFile } from "./temp_files.ts";
  * Returns the text at `url`. `options` are the `[buildout]` options in
  * force: `extends-cache`, `offline`, `install-from-cache`, `newest`,
  * `socket-timeout` and `directory` (for a relative cache) are read.
+ * `tell` gets each retry's `Downloading URL again: reason`.
  *
  * @throws {UserError} `Couldn't download 'URL' in offline mode.`, an
  *   `extends-cache` holding `${...}` (zc.buildout >= 2 refuses it), the
@@ -40,6 +41,7 @@ import { removeTempFile } from "./temp_files.ts";
 export async function fetchText(
   url: string,
   options: OptionSource = new Map(),
+  tell: (message: string) => void = () => {},
 ): Promise<string> {
   const cache = options.get("extends-cache") ?? "";
   // Read before any substitution is made: a `${...}` would stay literal.
@@ -56,7 +58,9 @@ export async function fetchText(
     // everything, a run takes what it has.
     fallback: options.get("newest") !== "false",
     hashName: true,
-    logger: silentLogger,
+    // Only retries are told: they keep a run waiting before logging is set
+    // up, where zc.buildout says nothing of the files it extends.
+    logger: { ...silentLogger, warn: tell },
     // allow-hosts governs what buildout installs, not the files it is told
     // to extend (as in zc.buildout).
     http: { allowHosts: ["*"], maxBytes: MAX_CONFIG_BYTES },

@@ -764,6 +764,19 @@ Deno.test("bundle -o with an empty name or a directory name is refused before bu
       "Error: -o needs a file name, not the directory name out/\n",
     );
   }
+  // The long option's GNU spelling, --output=FILE, is read as --output FILE.
+  const long: Array<[string, string]> = [
+    ["--output=", "--output needs a file name"],
+    [
+      "--output=out/",
+      "--output needs a file name, not the directory name out/",
+    ],
+  ];
+  for (const [arg, message] of long) {
+    const result = await sample.run(["bundle", arg]);
+    assert.equal(result.code, 1, result.output);
+    assert.equal(result.stderr, `Error: ${message}\n`);
+  }
   assert.ok(!existsSync(sample.path("out")), "bundle wrote ./out");
   assert.ok(!existsSync(sample.path("downloads")), "bundle built");
 });

@@ -2446,3 +2446,60 @@ Deno.test({
     assert.match(result.stdout, /\nexit 1\nfill\n$/);
   },
 });
+
+Deno.test("a retried page, archive or extended configuration says so, as a retried download does", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", "v1"));
+  const bodies: Record<string, string | Buffer> = {
+    "/base.cfg": "[buildout]\nparts = foo\n",
+    "/links/": `<html><a href="/spam-1.tgz">spam-1.tgz</a></html>`,
+    "/spam-1.tgz": readFileSync(join(links, "spam-1.tgz")),
+  };
+  const failed = new Set<string>();
+  const handlers: Record<string, RequestHandler> = {};
+  for (const [path, body] of Object.entries(bodies)) {
+    // Each fails once, as a server restarting behind a proxy does.
+    handlers[path] = (_req, res) => {
+      if (!failed.has(path)) {
+        failed.add(path);
+        res.writeHead(503).end();
+        return;
+      }
+      res.writeHead(200, { "Content-Type": "text/html" }).end(body);
+    };
+  }
+  const server = await startServer(links, { handlers });
+  try {
+    const url = server.url;
+    sample.write(
+      "buildout.cfg",
+      `[buildout]
+extends = ${url}base.cfg
+find-links = ${url}links/
+
+[foo]
+recipe = spam
+`,
+    );
+    const result = await sample.run();
+    const again = (what: string, path: string) =>
+      `${what} ${url}${path} again: HTTP Error 503: Service Unavailable\n`;
+    // Before logging is set up: on stderr, as the notices are.
+    assert.equal(result.stderr, again("Downloading", "base.cfg"));
+    // The page may be read ahead of "Getting distribution": where a retry
+    // line falls among the others is left open.
+    const lines = result.stdout.split(/(?<=\n)/);
+    assert.equal(
+      lines.filter((line) => line.includes(" again: ")).join(""),
+      again("Reading", "links/") + again("Downloading", "spam-1.tgz"),
+    );
+    assert.equal(
+      lines.filter((line) => !line.includes(" again: ")).join(""),
+      "Getting distribution for 'spam'.\nGot spam 1.\nInstalling foo.\nv1\n",
+    );
+    assert.equal(result.code, 0);
+  } finally {
+    await server.close();
+  }
+});
