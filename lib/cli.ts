@@ -426,10 +426,13 @@ function refuseOptionsAfterBundle(args: string[]): void {
   if (moved.length) throw optionsGoFirst(moved, "bundle", rest);
 }
 
-/** True for an option {@link parseCommandLine} takes before a command. */
+/**
+ * True for an option {@link parseCommandLine} takes before a command; a
+ * lone `-` is none, but a command it would read.
+ */
 function isBuildoutOption(arg: string): boolean {
   return arg === "--help" || arg === "--version" ||
-    /^-[vqhUoOnND]*(?:[ct].*)?$/s.test(arg);
+    /^-(?:[vqhUoOnND]+(?:[ct].*)?|[ct].*)$/s.test(arg);
 }
 
 /** `section:option=value`; `option=value` is `[buildout]`'s, as in 2.x. */
