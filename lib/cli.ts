@@ -183,9 +183,9 @@ export function parseCommandLine(argv: string[]): CommandLine {
           if (refused) {
             throw new UserError(`${refused}: ${arg} ${clipped(value)}`);
           }
-          // As Python's int() reads it: `05` is 5 seconds, and any number
-          // of digits is a number (never `1e+23`).
-          const seconds = value.replace(/^0+(?=\d)/, "");
+          // As Python's int() reads it: `05` and `+5` are 5 seconds, and
+          // any number of digits is a number (never `1e+23`).
+          const seconds = value.replace(/^\+?0*(?=\d)/, "");
           line.notices.push(`Setting socket time out to ${seconds} seconds`);
           set("socket-timeout", seconds);
         }
@@ -269,12 +269,13 @@ const AT_LEAST_ONE_SECOND = "Timeout value must be at least 1 second";
  * from 1: `-5` and `2.5` are numbers, so "must be numeric" would puzzle.
  */
 function refusedTimeout(value: string): string | undefined {
-  if (/^\d+$/.test(value)) {
+  // A sign, as Python's int() takes it.
+  if (/^\+?\d+$/.test(value)) {
     // Python reads 0 as non-blocking, failing every download at once.
-    return /^0+$/.test(value) ? AT_LEAST_ONE_SECOND : undefined;
+    return /^\+?0+$/.test(value) ? AT_LEAST_ONE_SECOND : undefined;
   }
   if (/^-\d+$/.test(value)) return AT_LEAST_ONE_SECOND;
-  if (/^-?(?:\d+\.\d*|\.\d+)$/.test(value)) {
+  if (/^[-+]?(?:\d+\.\d*|\.\d+)$/.test(value)) {
     return "Timeout value must be a whole number of seconds";
   }
   return "Timeout value must be numeric";
@@ -425,10 +426,13 @@ function refuseOptionsAfterBundle(args: string[]): void {
   if (moved.length) throw optionsGoFirst(moved, "bundle", rest);
 }
 
-/** True for an option {@link parseCommandLine} takes before a command. */
+/**
+ * True for an option {@link parseCommandLine} takes before a command; a
+ * lone `-` is none, but a command it would read.
+ */
 function isBuildoutOption(arg: string): boolean {
   return arg === "--help" || arg === "--version" ||
-    /^-[vqhUoOnND]*(?:[ct].*)?$/s.test(arg);
+    /^-(?:[vqhUoOnND]+(?:[ct].*)?|[ct].*)$/s.test(arg);
 }
 
 /** `section:option=value`; `option=value` is `[buildout]`'s, as in 2.x. */

@@ -20,29 +20,50 @@ export function makeDirectories(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    const found = code === "EEXIST" || code === "ENOENT"
-      ? inTheWay(dir)
-      : undefined;
+    const blocked = BLOCKED.has(codeOf(err)) ? blocker(dir) : undefined;
+    const reason = blocked === undefined
+      ? fsReason(err)
+      : blocked.path === dir
+      ? `it ${blocked.found}`
+      : `${clipped(blocked.path)} ${blocked.found}`;
     throw new UserError(
-      `Couldn't create directory ${clipped(dir)}: ${
-        oneLine(found ?? fsReason(err))
-      }`,
+      `Couldn't create directory ${clipped(dir)}: ${oneLine(reason)}`,
     );
   }
 }
 
 /**
- * What stands where `dir` or one of its parents should be a directory: a
- * file, or a dangling link (a disk not mounted), which "file exists" or
- * "no such file or directory" would not name; undefined when nothing does.
+ * What stands where `dir` or one of its parents should be a directory,
+ * named (`/srv/bin is a file, not a directory`), when `err`, from writing
+ * into `dir`, would not name it; undefined otherwise.
+ *
+ * @example inTheWayOf("/srv/bin", err) // "/srv/bin is a file, not a directory"
  */
-function inTheWay(dir: string): string | undefined {
+export function inTheWayOf(dir: string, err: unknown): string | undefined {
+  const blocked = BLOCKED.has(codeOf(err)) ? blocker(dir) : undefined;
+  return blocked && `${clipped(blocked.path)} ${blocked.found}`;
+}
+
+/**
+ * The errors where something other than a directory stands in a path:
+ * "file exists", "not a directory" (a file as a parent), and "no such file
+ * or directory" (a dangling link as a parent).
+ */
+const BLOCKED = new Set(["EEXIST", "ENOTDIR", "ENOENT"]);
+
+function codeOf(err: unknown): string {
+  return (err as { code?: string }).code ?? "";
+}
+
+/**
+ * What stands where `dir` or one of its parents should be a directory: a
+ * file, or a dangling link (a disk not mounted); undefined when nothing
+ * does.
+ */
+function blocker(dir: string): { path: string; found: string } | undefined {
   for (let path = dir; !isDirectory(path); path = dirname(path)) {
     const found = whatStandsAt(path, "directory");
-    if (found !== undefined) {
-      return path === dir ? `it ${found}` : `${clipped(path)} ${found}`;
-    }
+    if (found !== undefined) return { path, found };
     if (dirname(path) === path) break;
   }
   return undefined;

@@ -11,9 +11,9 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Buildout } from "../buildout.ts";
-import { createStandardDirectories } from "../directories.ts";
+import { createStandardDirectories, inTheWayOf } from "../directories.ts";
 import { fsReason, oneLine, UserError } from "../errors.ts";
 import { isFile, isReadable, sameFile } from "../fs_kinds.ts";
 import { easyInstallLogger, logger } from "../log.ts";
@@ -60,9 +60,8 @@ export function writeInitialConfig(path: string): void {
   try {
     writeFileSync(path, MINIMAL_CONFIG, { flag: "wx" });
   } catch (err) {
-    throw new UserError(
-      `Couldn't create ${oneLine(path)}: ${oneLine(fsReason(err))}`,
-    );
+    const reason = inTheWayOf(dirname(path), err) ?? fsReason(err);
+    throw new UserError(`Couldn't create ${oneLine(path)}: ${oneLine(reason)}`);
   }
   logger.info(`Creating ${pyRepr(path)}.`);
 }
@@ -76,8 +75,10 @@ export function bootstrap(buildout: Buildout, self: SelfCommand): void {
     installSelf(self, script);
   } catch (err) {
     if (err instanceof UserError) throw err;
+    // A bin-directory that is a file was left as it is, as zc.buildout does.
+    const reason = inTheWayOf(dirname(script), err) ?? fsReason(err);
     throw new UserError(
-      `Couldn't write ${oneLine(script)}: ${oneLine(fsReason(err))}`,
+      `Couldn't write ${oneLine(script)}: ${oneLine(reason)}`,
     );
   }
   easyInstallLogger.info(`Generated script ${pyRepr(script)}.`);

@@ -612,8 +612,11 @@ function offlineMiss(url: string, cached: string): UserError {
   const offline = `Couldn't download ${clipped(url, pyRepr)} in offline mode`;
   const found = whatStandsAt(cached, "file");
   if (found === undefined) return new OfflineError(url, `${offline}.`);
+  // A path that cannot be looked at (a name too long, a cache this user
+  // may not search) holds nothing to remove.
+  const remedy = exists(cached) ? REMEDY : "";
   return new UserError(
-    `${offline}: its cached copy ${clipped(cached, pyRepr)} ${found}${REMEDY}`,
+    `${offline}: its cached copy ${clipped(cached, pyRepr)} ${found}${remedy}`,
   );
 }
 

@@ -401,9 +401,28 @@ Deno.test("bootstrap with a file where bin should be is a clear error", async ()
   assert.equal(result.code, 1);
   assert.equal(
     sample.normalize(result.stderr),
-    "Error: Couldn't write /sample-buildout/bin/buildout: not a directory\n",
+    "Error: Couldn't write /sample-buildout/bin/buildout: /sample-buildout/bin is a file, not a directory\n",
   );
   assert.equal(readFileSync(sample.path("bin"), "utf8"), "not a directory\n");
+});
+
+Deno.test("a file where a directory's parent should be is named, not 'not a directory'", async () => {
+  using sample = await sampleBuildout();
+  sample.write("tools", "a file\n");
+  const nested = await sample.system(["bin-directory=tools/bin", "bootstrap"]);
+  assert.equal(nested.code, 1, nested.output);
+  assert.equal(
+    sample.normalize(nested.stderr),
+    "Error: Couldn't create directory /sample-buildout/tools/bin: /sample-buildout/tools is a file, not a directory\n",
+  );
+
+  const init = await sample.system(["-c", "tools/buildout.cfg", "init"]);
+  assert.equal(init.code, 1, init.output);
+  assert.equal(
+    sample.normalize(init.stderr),
+    "Error: Couldn't create /sample-buildout/tools/buildout.cfg: /sample-buildout/tools is a file, not a directory\n",
+  );
+  assert.equal(sample.cat("tools"), "a file\n");
 });
 
 Deno.test("bootstrap with bin a dangling link names the link, not 'file exists'", async () => {

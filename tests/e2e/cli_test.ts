@@ -461,7 +461,13 @@ Deno.test("buildout's options and assignments after bundle are refused, naming t
 Deno.test("bootstrap.py's options after bootstrap are refused as buildout lacks them, not moved before it", async () => {
   using sample = await sampleBuildout();
   for (
-    const option of ["--buildout-version=2.13.3", "--allow-site-packages", "-f"]
+    const option of [
+      "--buildout-version=2.13.3",
+      "--allow-site-packages",
+      "-f",
+      // Moved before the command, it would be read as the command.
+      "-",
+    ]
   ) {
     const result = await sample.run(["bootstrap", option]);
     assert.equal(

@@ -988,6 +988,23 @@ Deno.test("-t 5 announces and sets the socket timeout", async () => {
   assert.match(padded.stdout, /^socket-timeout= 5\n {4}COMMAND_LINE_VALUE$/m);
 });
 
+Deno.test("-t +5 is 5 seconds, as Python's int() reads it", async () => {
+  using sample = await sampleBuildout();
+  const signed = await sample.run(["-t", "+5", "annotate", "buildout"]);
+  assertOk(signed);
+  assert.ok(
+    signed.stdout.startsWith("Setting socket time out to 5 seconds\n"),
+    signed.stdout,
+  );
+  assert.match(signed.stdout, /^socket-timeout= 5\n {4}COMMAND_LINE_VALUE$/m);
+  const zero = await sample.run(["-t", "+0", "annotate"]);
+  assert.equal(
+    zero.output,
+    "Error: Timeout value must be at least 1 second: -t +0\n",
+  );
+  assert.equal(zero.code, 1);
+});
+
 Deno.test("-t 5 annotate --json announces on stderr: stdout stays JSON", async () => {
   using sample = await sampleBuildout();
   const result = await sample.run("-t 5 annotate --json buildout");

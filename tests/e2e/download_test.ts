@@ -470,6 +470,18 @@ Deno.test("offline, what stands where a cached copy should be is named, and a mi
     "-o",
   );
   assert.equal(readlinkSync(copy), "../old-cache/foo.txt");
+  // A name no file system takes holds nothing to remove.
+  const long = `${"a".repeat(300)}.txt`;
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}${long}`, `download-cache = ${cache}`),
+  );
+  const { output: tooLong } = await s.run("-o");
+  assert.match(tooLong, /cannot be looked at: file name too long\n/);
+  sample.write(
+    "buildout.cfg",
+    config(`${s.url}foo.txt`, `download-cache = ${cache}`),
+  );
   // Online, the download replaces the link: later runs are not poisoned.
   await s.run();
   assert.equal(readFileSync(copy, "utf8"), "This is a foo text.");

@@ -2184,7 +2184,7 @@ Deno.test("a buildout directory that cannot be created is a user error", async (
     `While:
   Installing.
   Setting up buildout directories
-Error: Couldn't create directory /sample-buildout/buildout.cfg/parts: not a directory
+Error: Couldn't create directory /sample-buildout/buildout.cfg/parts: /sample-buildout/buildout.cfg is a file, not a directory
 `,
   );
 });

@@ -5,6 +5,7 @@
  * lock's draft (`<lock>.<host>.<namespace>.<pid>`) or a stack.
  */
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 import { sampleBuildout } from "./harness.ts";
 
 Deno.test("an installed file under a file names its lock", async () => {
@@ -52,7 +53,9 @@ Deno.test("a shared part under a file is a one-line error", async () => {
     assert.equal(
       result.stderr,
       "While:\n  Installing a.\n" +
-        `Error: Couldn't create directory ${directory}: not a directory\n`,
+        `Error: Couldn't create directory ${directory}: ${
+          dirname(directory)
+        } is a file, not a directory\n`,
     );
     assert.equal(result.code, 1);
   }

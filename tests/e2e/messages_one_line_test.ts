@@ -111,7 +111,7 @@ const CASES: { config: string; args: string[]; error: string }[] = [
     config: "[buildout]\nparts =\nbin-directory = buildout.cfg/x\x1by\n",
     args: [],
     error: "Couldn't create directory /sample-buildout/buildout.cfg/x\\x1by: " +
-      "not a directory",
+      "/sample-buildout/buildout.cfg is a file, not a directory",
   },
   {
     config: part(

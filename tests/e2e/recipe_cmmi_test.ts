@@ -471,7 +471,7 @@ Deno.test("cmmi recipes: a file where the parts directory should be is a one-lin
     assert.equal(result.code, 1, recipe);
     assert.match(
       sample.normalize(result.stderr),
-      /^While:\n {2}Installing x\.\nError: .*\/sample-buildout\/parts\/x.*: not a directory\n$/,
+      /^While:\n {2}Installing x\.\nError: .*\/sample-buildout\/parts\/x.*: \/sample-buildout\/parts is a file, not a directory\n$/,
       recipe,
     );
   }

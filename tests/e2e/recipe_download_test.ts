@@ -1299,7 +1299,7 @@ Deno.test("download recipes: a file where the parts directory should be is a one
     assert.equal(result.code, 1, recipe);
     assert.match(
       sample.normalize(result.stderr),
-      /^While:\n {2}Installing x\.\nError: .*\/sample-buildout\/parts(\/x: | is )not a directory\n$/,
+      /^While:\n {2}Installing x\.\nError: .*\/sample-buildout\/parts(\/x: \/sample-buildout\/parts is a file, | is )not a directory\n$/,
       recipe,
     );
   }

@@ -98,7 +98,8 @@ Deno.test("download recipes: a file or dangling link where a directory goes is a
     [
       "recipe = hexagonit.recipe.download\ndownload-only = true\n" +
       "destination = afile/sub",
-      "Couldn't create directory /sample-buildout/afile/sub: not a directory",
+      "Couldn't create directory /sample-buildout/afile/sub: " +
+      "/sample-buildout/afile is a file, not a directory",
     ],
   ];
   for (const [options, message] of cases) {

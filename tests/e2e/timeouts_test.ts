@@ -202,6 +202,7 @@ Deno.test("a negative or fractional -t value is refused saying why, not as not n
     ["-5", "Timeout value must be at least 1 second"],
     ["2.5", "Timeout value must be a whole number of seconds"],
     ["-0.5", "Timeout value must be a whole number of seconds"],
+    ["+2.5", "Timeout value must be a whole number of seconds"],
     ["5s", "Timeout value must be numeric"],
   ];
   for (const [value, reason] of cases) {
