@@ -316,10 +316,20 @@ function refuseOptionsAfter(command: string, args: string[]): void {
     );
   }
   if ((command === "bootstrap" || command === "init") && rest.length) {
+    // `init prod.cfg`: the file meant to be written or bootstrapped.
+    const file = rest.length === 1 &&
+      (/\.cfg$/i.test(rest[0]) || isUrl(rest[0]));
+    const why = file
+      ? ` (a configuration file is named with -c: buildout -c ${
+        clipped(rest[0], shellQuote)
+      } ${command})`
+      : command === "init"
+      ? INIT_REQUIREMENTS
+      : "";
     throw new UserError(
-      `The ${command} command takes no arguments: ${clipped(args.join(" "))}${
-        command === "init" ? INIT_REQUIREMENTS : ""
-      }`,
+      `The ${command} command takes no arguments: ${
+        clipped(args.join(" "))
+      }${why}`,
     );
   }
   if (moved.length) throw optionsGoFirst(moved, command, rest);

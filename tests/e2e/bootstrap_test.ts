@@ -147,6 +147,14 @@ Deno.test("an assignment after bootstrap or init goes before it; init's requirem
     "Error: The init command takes no arguments: zope.interface (zc.buildout's init writes requirements into a zc.recipe.egg part, and Python recipes do not run here)\n",
   );
   assert.equal(sample.ls(".").includes("-  buildout.cfg"), false);
+  // The file to write, named where zc.buildout 2 reads requirements.
+  const file = await sample.run(["init", "prod.cfg"]);
+  assert.equal(file.code, 1, file.output);
+  assert.equal(
+    file.stderr,
+    "Error: The init command takes no arguments: prod.cfg (a configuration file is named with -c: buildout -c prod.cfg init)\n",
+  );
+  assert.equal(sample.ls(".").includes("-  prod.cfg"), false);
 });
 
 Deno.test("init -c with a URL is an error: it only writes local files", async () => {

@@ -370,7 +370,7 @@ Deno.test("options after a command are refused, naming the command line to use",
   const extra = await inSample("bootstrap production.cfg");
   assert.equal(
     extra.stderr,
-    "Error: The bootstrap command takes no arguments: production.cfg\n",
+    "Error: The bootstrap command takes no arguments: production.cfg (a configuration file is named with -c: buildout -c production.cfg bootstrap)\n",
   );
   // Only annotate takes --json; install took it for a part's name.
   const json = await inSample("install --json");
