@@ -38,7 +38,8 @@ export function configureLogging(
   verbosity: string,
   logFormat: string,
 ): number {
-  let level = LEVELS[logLevel];
+  // Own names only: `constructor` is no level, as in Python.
+  let level = Object.hasOwn(LEVELS, logLevel) ? LEVELS[logLevel] : undefined;
   if (level === undefined) {
     if (!/^[+-]?\d+$/.test(logLevel.trim())) {
       throw new UserError(`Invalid logging level ${clipped(logLevel)}`);
