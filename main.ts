@@ -3,7 +3,7 @@ import { run } from "./lib/cli.ts";
 import type { SelfCommand } from "./lib/commands/bootstrap.ts";
 import { holdIgnoredSignals } from "./lib/interrupt.ts";
 import { connectJitScale, JIT_SCALE, setJitScale } from "./lib/jit_scale.ts";
-import { dropRefusedConsoleWrites } from "./lib/log.ts";
+import { dropRefusedConsoleWrites, endOutput } from "./lib/log.ts";
 import { replaceNonUtf8Values } from "./lib/raw_environment.ts";
 
 if (process.versions.deno) {
@@ -47,12 +47,5 @@ run(process.argv.slice(2), selfCommand()).then((status) => {
   // running, it ends once what was written is flushed. Ending the streams
   // waits for that (Bun calls back an empty write at once); only here, as
   // the first use of process.stdout costs every run time.
-  setTimeout(() => {
-    let streams = 2;
-    const flushed = () => {
-      if (--streams === 0) process.exit(status);
-    };
-    process.stdout.end(flushed);
-    process.stderr.end(flushed);
-  }).unref();
+  setTimeout(() => endOutput(() => process.exit(status))).unref();
 });

@@ -38,7 +38,8 @@ export function configureLogging(
   verbosity: string,
   logFormat: string,
 ): number {
-  let level = LEVELS[logLevel];
+  // Own names only: `constructor` is no level, as in Python.
+  let level = Object.hasOwn(LEVELS, logLevel) ? LEVELS[logLevel] : undefined;
   if (level === undefined) {
     if (!/^[+-]?\d+$/.test(logLevel.trim())) {
       throw new UserError(`Invalid logging level ${clipped(logLevel)}`);
@@ -119,16 +120,23 @@ export function writeFd(fd: 1 | 2, text: string): void {
       });
     }
   } catch (err) {
-    const code = String((err as { code?: unknown }).code);
-    if (!LOG_REFUSED.has(code)) throw err;
-    gone.add(fd);
-    // A stopped reader meant it; output lost to a full disk is worth a word.
-    if (fd === 1 && code !== "EPIPE") {
-      stdoutRefusal ??= code === "EBADF"
-        ? "not open for writing"
-        : fsReason(err);
-    }
+    if (!refusedBy(fd, err)) throw err;
   }
+}
+
+/**
+ * True when `err` says `fd` takes no more output (see {@link LOG_REFUSED}),
+ * which is then dropped: later writes to it are skipped.
+ */
+function refusedBy(fd: 1 | 2, err: unknown): boolean {
+  const code = String((err as { code?: unknown })?.code);
+  if (!LOG_REFUSED.has(code)) return false;
+  gone.add(fd);
+  // A stopped reader meant it; output lost to a full disk is worth a word.
+  if (fd === 1 && code !== "EPIPE") {
+    stdoutRefusal ??= code === "EBADF" ? "not open for writing" : fsReason(err);
+  }
+  return true;
 }
 
 let stdoutRefusal: string | undefined;
@@ -191,6 +199,63 @@ export function dropRefusedConsoleWrites(): void {
         if (!LOG_REFUSED.has(code)) throw err;
       }
     };
+  }
+}
+
+/** Whether {@link dropRefusedStreamWrites} has done its work. */
+let streamsDropRefused = false;
+
+/**
+ * Makes `process.stdout` and `process.stderr`, which recipes also print
+ * with, drop what the descriptor refuses (see {@link LOG_REFUSED}) instead
+ * of failing the recipe's part with it: both runtimes throw it from
+ * `write` or emit it as an 'error' nothing listens to. Call it before
+ * loading code that may use them: Bun makes the streams when they are
+ * first looked at, which costs time and makes stdout non-blocking.
+ */
+export function dropRefusedStreamWrites(): void {
+  if (streamsDropRefused) return;
+  streamsDropRefused = true;
+  for (
+    const [stream, fd] of [[process.stdout, 1], [process.stderr, 2]] as const
+  ) {
+    const write = stream.write;
+    stream.write = function (this: unknown, ...args: unknown[]) {
+      try {
+        return (write as (...a: unknown[]) => boolean).apply(this, args);
+      } catch (err) {
+        if (!refusedBy(fd, err)) throw err;
+        return true;
+      }
+    } as typeof stream.write;
+    stream.on("error", (err) => {
+      if (!refusedBy(fd, err)) throw err;
+    });
+  }
+}
+
+/**
+ * Ends `process.stdout` and `process.stderr`, then calls `done` once what
+ * was written to them is flushed or refused: a stream that failed may
+ * never report its end.
+ */
+export function endOutput(done: () => void): void {
+  let open = 2;
+  for (
+    const [stream, fd] of [[process.stdout, 1], [process.stderr, 2]] as const
+  ) {
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      if (--open === 0) done();
+    };
+    if (gone.has(fd)) {
+      end();
+      continue;
+    }
+    stream.once("error", end);
+    stream.end(end);
   }
 }
 

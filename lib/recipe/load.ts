@@ -47,6 +47,7 @@ import {
 import { settled } from "../settled.ts";
 import { loadFailure } from "./load_failure.ts";
 import { JIT_SCALE, setJitScale } from "../jit_scale.ts";
+import { dropRefusedStreamWrites } from "../log.ts";
 import {
   BUILTIN_SIGNATURE,
   developSignature,
@@ -889,6 +890,8 @@ async function importEntry(
     );
   }
   let module: Record<string, unknown>;
+  // Loaded code may print with process.stdout.write, at its top level too.
+  dropRefusedStreamWrites();
   try {
     module = await settled(
       import(moduleSpecifier(path)),

@@ -553,6 +553,64 @@ Deno.test("a reader that stops early (buildout | head) neither fails the run nor
   assert.match(sample.cat(".installed.cfg"), /^parts = d1 wait d2$/m);
 });
 
+Deno.test({
+  name: "a recipe writing with process.stdout.write and process.stderr.write " +
+    "to a reader that stopped or a full disk still installs its part",
+  ignore: !existsSync("/dev/full"),
+  fn: async () => {
+    using sample = await sampleBuildout();
+    sample.mkdir("r");
+    sample.write(
+      "r",
+      "package.json",
+      '{"name": "r", "buildout": {"recipes": {"default": "./r.js"}}}',
+    );
+    // More than a pipe holds (64 KiB), so the reader is gone before the
+    // end; the timer left running makes the run end by flushing its output.
+    sample.write(
+      "r",
+      "r.js",
+      "export default class R {\n" +
+        "  install() {\n" +
+        "    for (let i = 0; i < 3000; i++) {\n" +
+        "      process.stdout.write(`line ${i} the recipe prints\\n`);\n" +
+        "      process.stderr.write(`line ${i} the recipe warns\\n`);\n" +
+        "    }\n" +
+        "    setInterval(() => {}, 60000);\n" +
+        "    return [];\n" +
+        "  }\n" +
+        "}\n",
+    );
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\ndevelop = r\nparts = a\n\n[a]\nrecipe = r\n",
+    );
+    // The shell reports the exit status on a descriptor left alone.
+    for (
+      const redirection of [
+        "| head -c 1 >/dev/null",
+        ">/dev/full",
+        "2>/dev/full",
+      ]
+    ) {
+      const result = await exec(
+        "/bin/sh",
+        [
+          "-c",
+          // A run that never ends is killed (status 137), not waited for.
+          `{ timeout -s KILL 60 "$0"; echo "status $?" >&3; } 3>&2 ${redirection}`,
+          BUILDOUT,
+        ],
+        { cwd: sample.dir, env: { HOME: sample.home } },
+      );
+      assert.doesNotMatch(result.stderr, /internal error/, redirection);
+      assert.match(result.stderr, /status 0\n$/, redirection);
+      assert.match(sample.cat(".installed.cfg"), /^parts = a$/m, redirection);
+      sample.remove(".installed.cfg");
+    }
+  },
+});
+
 /**
  * Writes a one-part buildout into `sample` and returns a runner of the
  * executable with its stdout redirected by the shell as `redirection` says.

@@ -1336,6 +1336,15 @@ Deno.test("error: an invalid log-level", async () => {
   assert.equal(error, "Invalid logging level LOUD");
 });
 
+Deno.test("error: a log-level naming no level but a property every object has", async () => {
+  for (const name of ["constructor", "toString", "__proto__"]) {
+    const { error } = await initError(
+      `[buildout]\nparts =\nlog-level = ${name}\n`,
+    );
+    assert.equal(error, `Invalid logging level ${name}`);
+  }
+});
+
 Deno.test("error: an invalid offline value", async () => {
   const { error } = await initError("[buildout]\nparts =\noffline = maybe\n");
   assert.equal(error, "Invalid value for offline option: maybe");
