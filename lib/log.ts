@@ -390,18 +390,57 @@ export class Logger {
     writeOut(redactPasswords(render(this.name, level, text)) + "\n");
   }
 
-  debug(message: string): void {
-    this.log(LEVELS.DEBUG, message);
+  /**
+   * Each logs at its level; with `args`, the message is formatted as
+   * Python's logging does (`info("Got %s", name)`), so that calls ported
+   * from a Python recipe print the same.
+   */
+  debug(message: string, ...args: unknown[]): void {
+    this.log(LEVELS.DEBUG, percentFormat(message, args));
   }
-  info(message: string): void {
-    this.log(LEVELS.INFO, message);
+  info(message: string, ...args: unknown[]): void {
+    this.log(LEVELS.INFO, percentFormat(message, args));
   }
-  warn(message: string): void {
-    this.log(LEVELS.WARNING, message);
+  warn(message: string, ...args: unknown[]): void {
+    this.log(LEVELS.WARNING, percentFormat(message, args));
   }
-  error(message: string): void {
-    this.log(LEVELS.ERROR, message);
+  /** Python's name of {@link warn}. */
+  warning(message: string, ...args: unknown[]): void {
+    this.warn(message, ...args);
   }
+  error(message: string, ...args: unknown[]): void {
+    this.log(LEVELS.ERROR, percentFormat(message, args));
+  }
+  critical(message: string, ...args: unknown[]): void {
+    this.log(LEVELS.CRITICAL, percentFormat(message, args));
+  }
+}
+
+/**
+ * Python's `message % args` for the conversions log calls use (`%s`,
+ * `%r`, `%d`, `%i`, `%f`, `%%`); without args the message is left as it
+ * is, `%` and all, as logging leaves it. A conversion lacking its argument
+ * stays as written.
+ */
+export function percentFormat(message: string, args: unknown[]): string {
+  if (args.length === 0 || typeof message !== "string") return message;
+  let next = 0;
+  return message.replace(/%([%srdif])/g, (written, kind: string) => {
+    if (kind === "%") return "%";
+    if (next >= args.length) return written;
+    const arg = args[next++];
+    switch (kind) {
+      case "r":
+        return typeof arg === "string" ? pyRepr(arg) : String(arg);
+      case "d":
+      case "i":
+        return String(Math.trunc(Number(arg)));
+      case "f":
+        return Number(arg).toFixed(6);
+      default:
+        return String(arg);
+    }
+  });
 }
 
 function render(name: string, level: number, message: string): string {

@@ -26,6 +26,20 @@ export interface RecipeLogger {
   error(message: string): void;
 }
 
+/**
+ * What {@link RecipeBuildout.logger} returns: a {@link RecipeLogger} that
+ * also has Python's names (`warning`, `critical`) and formats `args` into
+ * the message as Python's logging does: `info("Got %s", name)`.
+ */
+export interface PartLogger extends RecipeLogger {
+  debug(message: string, ...args: unknown[]): void;
+  info(message: string, ...args: unknown[]): void;
+  warn(message: string, ...args: unknown[]): void;
+  warning(message: string, ...args: unknown[]): void;
+  error(message: string, ...args: unknown[]): void;
+  critical(message: string, ...args: unknown[]): void;
+}
+
 /** One section's options, as a recipe sees them. */
 export interface RecipeOptions {
   /** The section (part) name. */
@@ -88,7 +102,7 @@ export interface RecipeBuildout {
    */
   readonly UserError: new (message: string, options?: ErrorOptions) => Error;
   /** A logger printing `name: message`. */
-  logger(name: string): RecipeLogger;
+  logger(name: string): PartLogger;
   /**
    * Downloads a URL or local path with the buildout's settings
    * (`download-cache`, `offline`, `install-from-cache`, `socket-timeout`,

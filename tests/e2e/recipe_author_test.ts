@@ -92,6 +92,33 @@ Deno.test("install and update returning null record no paths, as Python's None",
   );
 });
 
+Deno.test("the part logger takes Python's names and formats its arguments as Python's logging does", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `module.exports = class {
+  constructor(buildout, name) { this.log = buildout.logger(name); }
+  install() {
+    this.log.info("Got %s from %r (%d%%)", "spam", "it's", 42.7);
+    this.log.warning("%s left", 2);
+    this.log.critical("done: %s %s", "one");
+    this.log.info("100% as written");
+    this.log.debug("hidden %s", "x");
+  }
+};
+module.exports.uninstall = () => {};
+`,
+  );
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nInstalling x.\n" +
+      `x: Got spam from "it's" (42%)\n` +
+      "x: 2 left\n" +
+      "x: done: one %s\n" +
+      "x: 100% as written\n",
+  );
+});
+
 Deno.test("a recipe without an update method is installed again on update, with zc.buildout's warning", async () => {
   using sample = await sampleBuildout();
   setUp(

@@ -11,18 +11,20 @@ import { UserError } from "../../lib/errors.ts";
 import { extract } from "../../lib/fetch/archive.ts";
 import type {
   InstallResult,
+  PartLogger,
   RecipeBuildout,
-  RecipeLogger,
   RecipeOptions,
 } from "../../lib/recipe/api.ts";
 import Download, { GoceptDownload } from "../../recipes/download.ts";
 import { tar, tempDir } from "../archive/_fixtures.ts";
 
-const quiet: RecipeLogger = {
+const quiet: PartLogger = {
   debug() {},
   info() {},
   warn() {},
+  warning() {},
   error() {},
+  critical() {},
 };
 
 /** Options of a plain map; `created()` notes whether each path existed. */
