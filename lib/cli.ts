@@ -316,13 +316,17 @@ function refuseOptionsAfter(command: string, args: string[]): void {
     );
   }
   if ((command === "bootstrap" || command === "init") && rest.length) {
-    // `init prod.cfg`: the file meant to be written or bootstrapped.
+    // `init prod.cfg`: the file meant to be written or bootstrapped; not
+    // a URL to init, which `-c URL init` refuses as well.
+    const url = rest.length === 1 && isUrl(rest[0]);
     const file = rest.length === 1 &&
-      (/\.cfg$/i.test(rest[0]) || isUrl(rest[0]));
+      (url ? command === "bootstrap" : /\.cfg$/i.test(rest[0]));
     const why = file
       ? ` (a configuration file is named with -c: buildout -c ${
         clipped(rest[0], shellQuote)
       } ${command})`
+      : url
+      ? " (init writes a local file only, named with -c)"
       : command === "init"
       ? INIT_REQUIREMENTS
       : "";
