@@ -145,11 +145,15 @@ export function parseCommandLine(argv: string[]): CommandLine {
     // Read flag by flag, as zc.buildout does, `--verbose` or
     // `--config=x.cfg` would be reported as `Invalid option --`, a puzzle.
     if (arg.startsWith("--") && arg.length > 2) {
-      const command = COMMAND_OPTIONS[arg];
+      // `--output=FILE` too, which bundle reads as `--output FILE`.
+      const command =
+        COMMAND_OPTIONS[arg.startsWith("--output=") ? "--output" : arg];
       throw new UserError(oneLine(
         `Invalid option ${clipped(arg)}` +
           (command
-            ? `: ${command} takes it, after the command (buildout ${command} ${arg})`
+            ? `: ${command} takes it, after the command (buildout ${command} ${
+              clipped(arg, shellQuote)
+            })`
             : " (the long options are --help and --version; see buildout " +
               "--help)"),
       ));

@@ -132,6 +132,14 @@ Deno.test("bundle's long options before the command say where they go", async ()
     );
     assert.equal(result.code, 1);
   }
+  // bundle reads --output=FILE as --output FILE; the line keeps the name.
+  const joined = await sample.run(["--output=my app.tar.gz", "bundle"]);
+  assert.equal(
+    joined.stderr,
+    "Error: Invalid option --output=my app.tar.gz: bundle takes it, after " +
+      "the command (buildout bundle '--output=my app.tar.gz')\n",
+  );
+  assert.equal(joined.code, 1);
   assert.deepEqual(sample.ls("."), before);
 });
 
