@@ -145,11 +145,15 @@ export function parseCommandLine(argv: string[]): CommandLine {
     // Read flag by flag, as zc.buildout does, `--verbose` or
     // `--config=x.cfg` would be reported as `Invalid option --`, a puzzle.
     if (arg.startsWith("--") && arg.length > 2) {
-      const command = COMMAND_OPTIONS[arg];
+      // `--output=FILE` too, which bundle reads as `--output FILE`.
+      const command =
+        COMMAND_OPTIONS[arg.startsWith("--output=") ? "--output" : arg];
       throw new UserError(oneLine(
         `Invalid option ${clipped(arg)}` +
           (command
-            ? `: ${command} takes it, after the command (buildout ${command} ${arg})`
+            ? `: ${command} takes it, after the command (buildout ${command} ${
+              clipped(arg, shellQuote)
+            })`
             : " (the long options are --help and --version; see buildout " +
               "--help)"),
       ));
@@ -316,13 +320,17 @@ function refuseOptionsAfter(command: string, args: string[]): void {
     );
   }
   if ((command === "bootstrap" || command === "init") && rest.length) {
-    // `init prod.cfg`: the file meant to be written or bootstrapped.
+    // `init prod.cfg`: the file meant to be written or bootstrapped; not
+    // a URL to init, which `-c URL init` refuses as well.
+    const url = rest.length === 1 && isUrl(rest[0]);
     const file = rest.length === 1 &&
-      (/\.cfg$/i.test(rest[0]) || isUrl(rest[0]));
+      (url ? command === "bootstrap" : /\.cfg$/i.test(rest[0]));
     const why = file
       ? ` (a configuration file is named with -c: buildout -c ${
         clipped(rest[0], shellQuote)
       } ${command})`
+      : url
+      ? " (init writes a local file only, named with -c)"
       : command === "init"
       ? INIT_REQUIREMENTS
       : "";

@@ -209,9 +209,10 @@ let streamsDropRefused = false;
  * Makes `process.stdout` and `process.stderr`, which recipes also print
  * with, drop what the descriptor refuses (see {@link LOG_REFUSED}) instead
  * of failing the recipe's part with it: both runtimes throw it from
- * `write` or emit it as an 'error' nothing listens to. Call it before
- * loading code that may use them: Bun makes the streams when they are
- * first looked at, which costs time and makes stdout non-blocking.
+ * `write`, pass it to the write's callback or emit it as an 'error'
+ * nothing listens to. Call it before loading code that may use them: Bun
+ * makes the streams when they are first looked at, which costs time and
+ * makes stdout non-blocking.
  */
 export function dropRefusedStreamWrites(): void {
   if (streamsDropRefused) return;
@@ -219,14 +220,28 @@ export function dropRefusedStreamWrites(): void {
   for (
     const [stream, fd] of [[process.stdout, 1], [process.stderr, 2]] as const
   ) {
-    const write = stream.write;
+    const write = stream.write as (...a: unknown[]) => boolean;
     stream.write = function (this: unknown, ...args: unknown[]) {
-      try {
-        return (write as (...a: unknown[]) => boolean).apply(this, args);
-      } catch (err) {
-        if (!refusedBy(fd, err)) throw err;
-        return true;
+      // A recipe awaiting its write's callback goes on: a refusal reaches
+      // it as a write done, and Deno, which throws it, never calls it.
+      const last = args.length - 1;
+      const callback = typeof args[last] === "function"
+        ? args[last] as (err?: unknown) => void
+        : undefined;
+      if (callback) {
+        args[last] = (err?: unknown) =>
+          callback(err && refusedBy(fd, err) ? undefined : err);
       }
+      // Deno's stream, once it threw, holds every later write unwritten.
+      if (!gone.has(fd)) {
+        try {
+          return write.apply(this, args);
+        } catch (err) {
+          if (!refusedBy(fd, err)) throw err;
+        }
+      }
+      if (callback) process.nextTick(callback);
+      return true;
     } as typeof stream.write;
     stream.on("error", (err) => {
       if (!refusedBy(fd, err)) throw err;

@@ -171,6 +171,17 @@ Deno.test("init -c with a URL is an error: it only writes local files", async ()
   );
   assert.equal(result.stdout, "");
   assert.deepEqual(sample.ls(dir), []);
+  // Not advised as `-c URL init`, refused above.
+  const named = await sample.system(
+    ["init", "http://127.0.0.1:9/buildout.cfg"],
+    { cwd: dir },
+  );
+  assert.equal(named.code, 1);
+  assert.equal(
+    named.stderr,
+    "Error: The init command takes no arguments: http://127.0.0.1:9/buildout.cfg (init writes a local file only, named with -c)\n",
+  );
+  assert.deepEqual(sample.ls(dir), []);
 });
 
 Deno.test("bootstrap without a configuration is the reference's error", async () => {

@@ -185,6 +185,48 @@ Deno.test({
 });
 
 Deno.test({
+  name: "under deno run, a recipe awaiting the callbacks of its " +
+    "process.stdout.write calls with the log on a full disk leaves its part " +
+    "installed",
+  ignore: !existsSync("/dev/full"),
+  fn: async () => {
+    using sample = await sampleBuildout();
+    sample.mkdir("r");
+    sample.write(
+      "r",
+      "package.json",
+      '{"name": "r", "buildout": {"recipes": {"default": "./r.js"}}}',
+    );
+    sample.write(
+      "r",
+      "r.js",
+      "export default class R {\n" +
+        "  async install() {\n" +
+        "    for (const line of ['made\\n', 'done\\n']) {\n" +
+        "      await new Promise((resolve, reject) =>\n" +
+        "        process.stdout.write(line,\n" +
+        "          (err) => err ? reject(err) : resolve()));\n" +
+        "    }\n" +
+        "  }\n" +
+        "}\n",
+    );
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\ndevelop = r\nparts = a\n\n[a]\nrecipe = r\n",
+    );
+    // A run that never ends is killed (status 137), not waited for.
+    const result = await shell(sample, "timeout -s KILL 60 $0 > /dev/full");
+    assert.equal(
+      result.stderr,
+      "Warning: Couldn't write to standard output: no space left on device; " +
+        "the log was cut short.\n",
+    );
+    assert.equal(result.code, 0);
+    assert.match(sample.cat(".installed.cfg"), /^parts = a$/m);
+  },
+});
+
+Deno.test({
   name: "under deno run, uninstalling a part with a file system mounted in " +
     "it is the executable's one-line error naming the path" +
     (mountSkipReason ? ` (skipped: ${mountSkipReason})` : ""),
