@@ -349,6 +349,11 @@ export function compress(
   }
 }
 
+/** `data` as one xz stream of blocks of `size` bytes, as `xz -T` writes. */
+export function xzBlocks(data: Uint8Array, size: number): Uint8Array {
+  return tool("xz", ["-c", `--block-size=${size}`], data);
+}
+
 // lzip = LZMA1 (lc=3, lp=0, pb=2, end marker) between lzip's header and
 // trailer; Python's raw LZMA1 encoder writes exactly that stream
 const LZIP = `

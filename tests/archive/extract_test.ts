@@ -37,6 +37,7 @@ import {
   tar,
   type TarMember,
   tempDir,
+  xzBlocks,
   zip,
   type ZipMember,
 } from "./_fixtures.ts";
@@ -258,6 +259,37 @@ Deno.test("bytes after the last gzip member are ignored, as tarfile ignores them
       name,
       Buffer.concat([...members, Buffer.from("GARBAGE after the data\n")]),
     );
+    const dest = join(tmp.path, `${name}.out`);
+    await extract(file, dest);
+    assert.ok(readFileSync(join(dest, "data")).equals(data), name);
+  }
+});
+
+Deno.test("bytes after the last xz stream that start no other stream are ignored, as tarfile ignores them, zero padding xz refuses too", async () => {
+  using tmp = tempDir();
+  const data = randomBytes(300 << 10);
+  const whole = tar([{ name: "data", data }]);
+  const one = compress(whole, "xz");
+  const cut = 100 * 1024;
+  const two = [
+    compress(whole.subarray(0, cut), "xz"),
+    new Uint8Array(8),
+    compress(whole.subarray(cut), "xz"),
+  ];
+  const junk = Buffer.from("GARBAGE after the data\n");
+  const cases: Array<[string, Uint8Array[]]> = [
+    ["junk", [one, junk]],
+    // shorter than a stream header, which xz-embedded waits for
+    ["short junk", [one, Buffer.from("junk\n")]],
+    // stream padding is a multiple of 4 bytes
+    ["odd padding", [one, new Uint8Array(3)]],
+    // past the chunks the file is read in
+    ["junk after padding", [one, new Uint8Array(3 << 20), junk]],
+    ["two streams", [...two, junk]],
+    ["blocks", [xzBlocks(whole, 64 << 10), junk]],
+  ];
+  for (const [name, parts] of cases) {
+    const file = archiveFile(tmp.path, name, Buffer.concat(parts));
     const dest = join(tmp.path, `${name}.out`);
     await extract(file, dest);
     assert.ok(readFileSync(join(dest, "data")).equals(data), name);
@@ -1229,6 +1261,42 @@ const DAMAGED: Array<[string, () => Uint8Array, RegExp]> = [
     "small xz with corrupt data",
     () => flip(compress(tar(TREE_TAR), "xz"), 100),
     /: corrupt xz data \(compressed data is corrupt\)$/,
+  ],
+  [
+    "xz with corrupt data, then junk",
+    () =>
+      Buffer.concat([
+        flip(compress(tar(TREE_TAR), "xz"), 100),
+        Buffer.from("GARBAGE after the data\n"),
+      ]),
+    /: corrupt xz data \(compressed data is corrupt\)$/,
+  ],
+  [
+    "xz with a corrupt index, then junk",
+    () =>
+      Buffer.concat([
+        flip(compress(tar(TREE_TAR), "xz"), -16),
+        Buffer.from("GARBAGE after the data\n"),
+      ]),
+    /: corrupt xz data \(compressed data is corrupt\)$/,
+  ],
+  [
+    "xz followed by a damaged stream",
+    () =>
+      Buffer.concat([
+        compress(tar(TREE_TAR), "xz"),
+        Buffer.from("fd377a585a00", "hex"),
+        Buffer.from("not a stream header"),
+      ]),
+    /: corrupt xz data \(compressed data is corrupt\)$/,
+  ],
+  [
+    "xz followed by a stream cut short",
+    () => {
+      const xz = compress(tar(PAYLOAD), "xz");
+      return Buffer.concat([xz, xz.subarray(0, xz.length >> 1)]);
+    },
+    /: truncated \(unexpected end of data\)$/,
   ],
   [
     "truncated lzip",

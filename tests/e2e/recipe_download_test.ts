@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import {
+  appendFileSync,
   chmodSync,
   existsSync,
   readdirSync,
@@ -683,6 +684,30 @@ Deno.test("download: unknown format and truncated gzip are errors that leave not
         /Error: Couldn't download '.*' in offline mode\.\n$/,
       );
     }
+  }
+});
+
+Deno.test("download: a tar.xz with bytes after its xz stream unpacks, as zc.buildout's recipes unpack it with tarfile", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  const archive = pack(
+    join(files, "src"),
+    ["pkg-1.0"],
+    join(files, "pkg-1.0.tar.xz"),
+  );
+  appendFileSync(archive, "GARBAGE a server appended\n");
+  for (const recipe of ["download", "hexagonit.recipe.download"]) {
+    sample.write(
+      "buildout.cfg",
+      config(`recipe = ${recipe}
+url = ${server.url}pkg-1.0.tar.xz
+strip-top-level-dir = true`),
+    );
+    await runOk(sample);
+    assert.deepEqual(sample.ls("parts", "x"), UNPACKED, recipe);
+    assert.equal(sample.cat("parts/x/README"), "pkg 1.0\n");
+    sample.remove("parts", "x");
+    sample.remove(".installed.cfg");
   }
 });
 

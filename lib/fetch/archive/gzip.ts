@@ -2,8 +2,8 @@
  * gzip decoding of an archive whose members may be followed by bytes that
  * start no other member (padding, a signature, junk a server appended):
  * those are ignored, as Python's tarfile (what zc.buildout's recipes
- * unpack with), gzip ("trailing garbage ignored") and the bzip2 and lzip
- * decoders here ignore them. node:zlib reads them as a member whose header
+ * unpack with), gzip ("trailing garbage ignored") and the bzip2, lzip and
+ * xz decoders here ignore them. node:zlib reads them as a member whose header
  * is wrong, and loses the output it had not yet handed on.
  */
 import { closeSync, createReadStream, openSync, readSync } from "node:fs";

@@ -5,10 +5,12 @@
  * that stops too early is "error code 8" (no progress possible), so the
  * input's end is watched here for a truncated file to be called so.
  */
-import { createReadStream } from "node:fs";
-import { Readable } from "node:stream";
+import { closeSync, openSync, readSync } from "node:fs";
 import xz from "xz-decompress";
 import { ArchiveError } from "./errors.ts";
+import { XzStreamEnds } from "./xz_streams.ts";
+
+const READ = 1 << 20;
 
 /** What xz-embedded's error codes mean for a file; 8 is handled apart. */
 const DAMAGE: Record<string, string> = {
@@ -31,7 +33,10 @@ export class XzError extends Error {
 }
 
 /**
- * Decompresses the xz file `file`.
+ * Decompresses the xz file `file`. Bytes after its last stream that start
+ * no other stream are ignored, as Python's tarfile (what zc.buildout's
+ * recipes unpack with) and the gzip, bzip2 and lzip decoders here ignore
+ * them; xz-embedded takes only zero padding there.
  *
  * ```ts
  * for await (const chunk of unxz("x.tar.xz")) { ... }
@@ -40,22 +45,32 @@ export class XzError extends Error {
  * @throws {ArchiveError} for what xz-embedded does not support
  */
 export async function* unxz(file: string): AsyncGenerator<Uint8Array> {
-  const reader = (Readable.toWeb(
-    createReadStream(file, { highWaterMark: 1 << 20 }),
-  ) as ReadableStream<Uint8Array>).getReader();
+  const fd = openSync(file, "r");
+  const streams = new XzStreamEnds(fd);
+  let pieces: Uint8Array[] = [];
   let ended = false;
+  /** Where the piece the decoder reads starts, and where the next one does. */
+  let start = 0, next = 0;
+  // Nothing is read ahead (no high-water mark): the piece handed last is
+  // the one being decoded when decoding fails.
   const input = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) {
-        ended = true;
-        controller.close();
-      } else {
-        controller.enqueue(value);
+    pull(controller) {
+      if (pieces.length === 0) {
+        const chunk = new Uint8Array(READ);
+        const n = readSync(fd, chunk, 0, READ, next);
+        if (n === 0) {
+          ended = true;
+          controller.close();
+          return;
+        }
+        pieces = streams.cut(chunk.subarray(0, n));
       }
+      const piece = pieces.shift()!;
+      start = next;
+      next += piece.length;
+      controller.enqueue(piece);
     },
-    cancel: (reason) => reader.cancel(reason),
-  });
+  }, { highWaterMark: 0 });
   const decoded = new xz.XzReadableStream(input).getReader();
   let settled = false;
   try {
@@ -65,6 +80,8 @@ export async function* unxz(file: string): AsyncGenerator<Uint8Array> {
         result = await decoded.read();
       } catch (err) {
         settled = true;
+        // The stream before it was handed on whole: the pieces end there.
+        if (decoderFailed(err) && streams.afterLastStream(start)) return;
         throw decodeError(err, ended, file);
       }
       if (result.done) {
@@ -74,7 +91,8 @@ export async function* unxz(file: string): AsyncGenerator<Uint8Array> {
       yield result.value;
     }
   } finally {
-    if (!settled) await stop(decoded, reader);
+    if (!settled) await stop(decoded);
+    closeSync(fd);
   }
 }
 
@@ -82,22 +100,21 @@ export async function* unxz(file: string): AsyncGenerator<Uint8Array> {
  * Cancels a decoding its reader gave up (a tar member in error). Once the
  * decoder has ended its stream it has freed its context, and cancelling
  * frees it again, throwing a TypeError ("this.exports is null") that would
- * replace the reader's error: that is ignored, and the file is closed here.
+ * replace the reader's error: that is ignored.
  */
 async function stop(
   decoded: ReadableStreamDefaultReader<Uint8Array>,
-  file: ReadableStreamDefaultReader<Uint8Array>,
 ): Promise<void> {
   try {
     await decoded.cancel();
   } catch {
     // freed already
   }
-  try {
-    await file.cancel();
-  } catch {
-    // closed already
-  }
+}
+
+/** True for xz-decompress's own failures, not the file's (a read error). */
+function decoderFailed(err: unknown): boolean {
+  return err instanceof Error && /error code \d+$/.test(err.message);
 }
 
 /** What a failure of xz-decompress means for `file`. */
