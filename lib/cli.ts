@@ -235,9 +235,7 @@ function invalidCommand(
       clipped(before + command, shellQuote)
     }`;
   } else if (/\.cfg$/i.test(command) || isUrl(command)) {
-    hint = `a configuration file is named with -c: buildout -c ${
-      clipped(command, shellQuote)
-    }`;
+    hint = namedWithC(command);
   } else if (command.includes(":")) {
     hint = "an assignment is section:option=value";
   } else if (!command) {
@@ -248,6 +246,16 @@ function invalidCommand(
       command ? clipped(command) : "''"
     } (${hint}; see buildout --help)`,
   ));
+}
+
+/**
+ * The hint for a configuration `file` given as a command or its argument,
+ * with the line to use (`command` after it, when given).
+ */
+function namedWithC(file: string, command?: string): string {
+  return `a configuration file is named with -c: buildout -c ${
+    clipped(file, shellQuote)
+  }${command ? ` ${command}` : ""}`;
 }
 
 /**
@@ -326,9 +334,7 @@ function refuseOptionsAfter(command: string, args: string[]): void {
     const file = rest.length === 1 &&
       (url ? command === "bootstrap" : /\.cfg$/i.test(rest[0]));
     const why = file
-      ? ` (a configuration file is named with -c: buildout -c ${
-        clipped(rest[0], shellQuote)
-      } ${command})`
+      ? ` (${namedWithC(rest[0], command)})`
       : url
       ? " (init writes a local file only, named with -c)"
       : command === "init"

@@ -20,7 +20,7 @@ export function makeDirectories(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    const blocked = BLOCKED.has(codeOf(err)) ? blocker(dir) : undefined;
+    const blocked = blockedBy(dir, err);
     const reason = blocked === undefined
       ? fsReason(err)
       : blocked.path === dir
@@ -40,8 +40,16 @@ export function makeDirectories(dir: string): void {
  * @example inTheWayOf("/srv/bin", err) // "/srv/bin is a file, not a directory"
  */
 export function inTheWayOf(dir: string, err: unknown): string | undefined {
-  const blocked = BLOCKED.has(codeOf(err)) ? blocker(dir) : undefined;
+  const blocked = blockedBy(dir, err);
   return blocked && `${clipped(blocked.path)} ${blocked.found}`;
+}
+
+/** {@link blocker} of `dir` when `err` is one of {@link BLOCKED}. */
+function blockedBy(
+  dir: string,
+  err: unknown,
+): { path: string; found: string } | undefined {
+  return BLOCKED.has(codeOf(err)) ? blocker(dir) : undefined;
 }
 
 /**

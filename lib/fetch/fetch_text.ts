@@ -3,9 +3,9 @@
  * through the download utility with the extends cache in fall-back mode, so
  * online a fresh copy is always fetched (and cached), while offline or when
  * the server fails the cached copy is used. With `newest = false` (`-N`) a
- * cached copy is used without asking the server. A fresh copy replaces the cached
- * one only when it reads as configuration. The cache keeps each file under
- * the MD5 of its URL.
+ * cached copy is used without asking the server. A fresh copy replaces the
+ * cached one only when it reads as configuration. The cache keeps each file
+ * under the MD5 of its URL.
  */
 import { UrlNotFound } from "../config/load.ts";
 import { parse } from "../config/parse.ts";

@@ -381,24 +381,7 @@ class InstallRun {
           createDirectory(this.main.require("eggs-directory"));
         }
         if (!extensions.length) return;
-        // In the buildout directory, as zc.buildout enters it before: what
-        // extensions name relatively (`autodevelop = .`) is found there.
-        await this.inDirectoryAsync(async () => {
-          const found = await this.loader.extensions(
-            extensions,
-            "extensions",
-            (name) => this.developDirectory(name),
-          );
-          for (const [name, extension] of found) {
-            await settled(
-              runLoadedCode(
-                ["Installing.", "Loading extensions."],
-                () => callEntry(extension, this.api),
-              ),
-              `The promise returned by an extension of ${clipped(name)}`,
-            );
-          }
-        });
+        await this.callExtensions(extensions, "extensions");
       });
       doing(
         "Setting up buildout directories",
@@ -466,23 +449,41 @@ class InstallRun {
       "Installing.",
       () =>
         doingAsync("Unloading extensions.", async () => {
-          if (!extensions.length) return;
-          await this.inDirectoryAsync(async () => {
-            const found = await this.loader.extensions(extensions, "unload");
-            for (const [name, unload] of found) {
-              await settled(
-                runLoadedCode(
-                  ["Installing.", "Unloading extensions."],
-                  () => callEntry(unload, this.api),
-                ),
-                `The promise returned by an unload entry point of ${
-                  clipped(name)
-                }`,
-              );
-            }
-          });
+          if (extensions.length) {
+            await this.callExtensions(extensions, "unload");
+          }
         }),
     );
+  }
+
+  /**
+   * Calls the `group` entry points of `extensions` with the buildout, in
+   * the buildout directory, as zc.buildout enters it before: what they
+   * name relatively (`autodevelop = .`) is found there.
+   */
+  private async callExtensions(
+    extensions: string[],
+    group: "extensions" | "unload",
+  ): Promise<void> {
+    const [doing, what] = group === "extensions"
+      ? ["Loading extensions.", "an extension"]
+      : ["Unloading extensions.", "an unload entry point"];
+    await this.inDirectoryAsync(async () => {
+      const found = await this.loader.extensions(
+        extensions,
+        group,
+        (name) => this.developDirectory(name),
+      );
+      for (const [name, entry] of found) {
+        await settled(
+          runLoadedCode(
+            ["Installing.", doing],
+            () => callEntry(entry, this.api),
+          ),
+          `The promise returned by ${what} of ${clipped(name)}`,
+        );
+      }
+    });
   }
 
   /**
