@@ -148,11 +148,15 @@ export function parseCommandLine(argv: string[]): CommandLine {
       // `--output=FILE` too, which bundle reads as `--output FILE`.
       const command =
         COMMAND_OPTIONS[arg.startsWith("--output=") ? "--output" : arg];
+      // `--output x bundle`: the suggestion keeps the value given.
+      const moved = arg === "--output" && args.length > 2
+        ? args.slice(0, 2)
+        : [arg];
       throw new UserError(oneLine(
         `Invalid option ${clipped(arg)}` +
           (command
             ? `: ${command} takes it, after the command (buildout ${command} ${
-              clipped(arg, shellQuote)
+              moved.map((word) => clipped(word, shellQuote)).join(" ")
             })`
             : " (the long options are --help and --version; see buildout " +
               "--help)"),
@@ -410,13 +414,20 @@ const INIT_REQUIREMENTS = " (zc.buildout's init writes requirements into a " +
 
 /**
  * The error for `moved` given after `command`, showing the line to use,
- * quoted as a shell reads it (`'d:x=a b'`), so that it can be pasted.
+ * quoted as a shell reads it (`'d:x=a b'`), so that it can be pasted. An
+ * invalid assignment among them throws its own error instead.
  */
 function optionsGoFirst(
   moved: string[],
   command: string,
   rest: string[],
 ): UserError {
+  // `install =x`: moving it would only lead to the assignment's own error.
+  moved.forEach((arg, i) => {
+    if (!arg.startsWith("-") && !takesValue(moved[i - 1] ?? "")) {
+      parseAssignment(arg);
+    }
+  });
   return new UserError(
     oneLine(
       "Options go before the command: " +
@@ -469,7 +480,7 @@ function parseAssignment(arg: string): Assignment {
     throw new UserError(
       oneLine(
         `Invalid option: ${
-          clipped(target)
+          clipped(arg)
         } (assignments are [section:]option=value)`,
       ),
     );

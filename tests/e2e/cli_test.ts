@@ -132,6 +132,14 @@ Deno.test("bundle's long options before the command say where they go", async ()
     );
     assert.equal(result.code, 1);
   }
+  // The value after --output goes with it.
+  const valued = await sample.run(["--output", "my app.tar.gz", "bundle"]);
+  assert.equal(
+    valued.stderr,
+    "Error: Invalid option --output: bundle takes it, after the command " +
+      "(buildout bundle --output 'my app.tar.gz')\n",
+  );
+  assert.equal(valued.code, 1);
   // bundle reads --output=FILE as --output FILE; the line keeps the name.
   const joined = await sample.run(["--output=my app.tar.gz", "bundle"]);
   assert.equal(
@@ -414,6 +422,15 @@ Deno.test("assignments after a command are refused, naming the command line to u
     );
     assert.equal(result.stdout, "");
     assert.equal(result.code, 1);
+  }
+  // Moved, this one would only meet its own error: that error comes first.
+  for (const command of ["install", "bundle"]) {
+    const invalid = await sample.run([command, "=x"]);
+    assert.equal(
+      invalid.stderr,
+      "Error: Invalid option: =x (assignments are [section:]option=value)\n",
+    );
+    assert.equal(invalid.code, 1);
   }
   assert.deepEqual(sample.ls("."), before);
 });

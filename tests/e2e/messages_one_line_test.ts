@@ -16,7 +16,8 @@ const CASES: { config: string; args: string[]; error: string }[] = [
   {
     config: EMPTY,
     args: ["a:b\nc:d=1"],
-    error: "Invalid option: a:b\\nc:d (assignments are [section:]option=value)",
+    error:
+      "Invalid option: a:b\\nc:d=1 (assignments are [section:]option=value)",
   },
   {
     config: EMPTY,
