@@ -108,7 +108,8 @@ export interface RecipeBuildout {
    * (`download-cache`, `offline`, `install-from-cache`, `socket-timeout`,
    * `allow-hosts`), which `options` override. Without a cache or `path`
    * the result is a temporary file, removed when the run ends. Mismatching
-   * checksums, offline misses and network failures are user errors.
+   * checksums, offline misses and network failures are user errors; an
+   * option it does not know (Python's `md5sum`) is a `TypeError`.
    */
   download(url: string, options?: DownloadOptions): Promise<DownloadResult>;
   /**

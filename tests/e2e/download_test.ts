@@ -1552,3 +1552,45 @@ Deno.test("download utility: the MD5 of a text with CRLF line ends is of its byt
   assert.match(output, /^fetch: \/tmp\/buildout-XXXXXXXX-foo\.txt true /m);
   s.assertNoTemporaries();
 });
+
+Deno.test("download options it does not know, as a Python recipe passes a checksum, are refused: nothing is downloaded unchecked", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  const wrong = md5("The wrong text.");
+  const calls: Array<[string, string]> = [
+    [
+      `{ md5sum: "${wrong}" }`,
+      "TypeError: Unknown download option 'md5sum': download() takes md5, " +
+      "sha256, path, alternateUrl, cache, namespace, hashName, fallback, " +
+      "offline and logger",
+    ],
+    [
+      `"${wrong}"`,
+      "TypeError: Download options must be an object, such as { md5 }: " +
+      "download() was given string",
+    ],
+  ];
+  for (const [options, message] of calls) {
+    sample.write(
+      "recipes",
+      "fetch.ts",
+      `export default class Fetch {
+  constructor(buildout) { this.buildout = buildout; }
+  async install() {
+    await this.buildout.download("${s.url}foo.txt", ${options});
+    return [];
+  }
+}
+`,
+    );
+    sample.write("buildout.cfg", config(`${s.url}foo.txt`));
+    s.server.requests.length = 0;
+    const result = await s.run();
+    assert.equal(result.code, 1, result.output);
+    assert.match(result.stderr, /^While:\n {2}Installing fetch\.\n/);
+    assert.ok(result.stderr.includes(`${message}\n`), result.stderr);
+    assert.ok(result.stderr.includes("recipes/fetch.ts:4:"), result.stderr);
+    assert.deepEqual(s.server.requests, [], options);
+  }
+  s.assertNoTemporaries();
+});
