@@ -604,10 +604,22 @@ class InstallRun {
     const configured = words(this.main.get("parts"));
     const requested = only.length ? only : configured;
     doing("Installing.", () => {
+      // Asked for by name, [buildout] is refused whatever it holds: as a
+      // configured part it is only skipped, as zc.buildout skips it.
+      if (only.includes("buildout")) {
+        throw new UserError(
+          "Cannot install buildout: the buildout section is never a part",
+        );
+      }
       plan.attach();
       for (const part of requested) {
         const options = this.buildout.section(part);
         if (!options.has("recipe")) throw missingRecipe(options);
+        if (only.length && !plan.recipe(part)) {
+          throw new UserError(
+            `Cannot install ${clipped(part)}: its recipe option is empty`,
+          );
+        }
       }
     });
     if (effectiveLevel() < LEVELS.DEBUG) {
@@ -624,13 +636,7 @@ class InstallRun {
     const recipes = new Map<string, Recipe>();
     const signatures = new Map<string, string>();
     for (const part of parts) {
-      const recipe = plan.recipe(part);
-      if (!recipe) {
-        throw new UserError(
-          `Cannot install ${clipped(part)}: its section has no recipe`,
-        );
-      }
-      recipes.set(part, recipe);
+      recipes.set(part, plan.recipe(part)!);
       signatures.set(
         part,
         this.loader.signature(this.buildout.section(part).require("recipe")),

@@ -211,6 +211,30 @@ Generated script '/sample-bootstrapped2/bin/buildout'.
   assert.equal(sample.cat(dir, "setup.cfg"), "\n[buildout]\nparts =\n");
 });
 
+// zc.buildout's test_bootstrap_with_extension: bootstrap loads no
+// extension, so one not installable yet does not stop it.
+Deno.test("bootstrap does not load extensions", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("sample-bootstrap");
+  sample.write(
+    dir,
+    "setup.cfg",
+    "[buildout]\nextensions = some_awsome_extension\nparts =\n",
+  );
+  const result = await withSetupCfg(sample, dir, "bootstrap");
+  assert.equal(result.stderr, "");
+  assert.equal(
+    sample.normalize(result.stdout),
+    `Creating directory '/sample-bootstrap/bin'.
+Creating directory '/sample-bootstrap/parts'.
+Creating directory '/sample-bootstrap/eggs'.
+Creating directory '/sample-bootstrap/develop-eggs'.
+Generated script '/sample-bootstrap/bin/buildout'.
+`,
+  );
+  assert.equal(result.code, 0);
+});
+
 Deno.test("bootstrap respects configured directories", async () => {
   using sample = await sampleBuildout();
   const dir = sample.tmpdir("b");

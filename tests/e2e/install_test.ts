@@ -1593,6 +1593,32 @@ Deno.test("a part without a recipe is an error", async () => {
   );
 });
 
+// zc.buildout's bug_92891 test: [buildout] holding a recipe (and options
+// for it) is configuration, not a part.
+Deno.test("[buildout] is never a part: skipped in parts, refused by install, as is a section whose recipe is empty", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = buildout\nrecipe = debug\neggs = x\n\n" +
+      "[empty]\nrecipe =\n",
+  );
+  await expectOk(sample, "", "Unused options for buildout: 'eggs'.\n");
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+  for (
+    const [part, reason] of [
+      ["buildout", "the buildout section is never a part"],
+      ["empty", "its recipe option is empty"],
+    ]
+  ) {
+    const result = await sample.run(`install ${part}`);
+    assert.equal(
+      result.stderr,
+      `While:\n  Installing.\nError: Cannot install ${part}: ${reason}\n`,
+    );
+    assert.equal(result.code, 1);
+  }
+});
+
 Deno.test("a section with a recipe whose name holds a space cannot become a part: .installed.cfg could not list it", async () => {
   using sample = await sampleBuildout();
   const config = (reference: string, section: string) =>

@@ -615,6 +615,86 @@ export function uninstall() {}
   }
 });
 
+// zc.buildout's abnormal_exit test: the parts done before a recipe exits
+// the process stay recorded, so the next runs update or uninstall them.
+Deno.test("process.exit() in an install or update keeps the parts done before it recorded", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `
+import process from "node:process";
+export class Clean { install() { return []; } update() {} }
+export class EvilInstall extends Clean { install() { process.exit(1); } }
+export class EvilUpdate extends Clean { update() { process.exit(1); } }
+`,
+  );
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({
+      name: "recipes",
+      buildout: {
+        recipes: {
+          clean: "./recipe.js:Clean",
+          evil_install: "./recipe.js:EvilInstall",
+          evil_update: "./recipe.js:EvilUpdate",
+        },
+      },
+    }),
+  );
+  const config = (recipes: string[], p4 = "") =>
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\ndevelop = recipes\nparts = p1 p2 p3 p4\n" +
+        recipes.map((r, i) => `\n[p${i + 1}]\nrecipe = recipes:${r}\n`)
+          .join("") +
+        p4,
+    );
+  const develop = "Develop: '/sample-buildout/recipes'\n";
+  const exited = async (args: string, stdout: string) => {
+    const result = await run(sample, args);
+    assert.equal(result.stdout, develop + stdout);
+    assert.match(result.stderr, /called process\.exit\(1\)/);
+    assert.equal(result.code, 1);
+  };
+
+  // 1. Exiting while installing p3, after installing p1 and p2.
+  config(["clean", "clean", "evil_install", "clean"]);
+  await exited("", "Installing p1.\nInstalling p2.\nInstalling p3.\n");
+  await exited("", "Updating p1.\nUpdating p2.\nInstalling p3.\n");
+  assert.equal(
+    await runOk(sample, "buildout:parts="),
+    `${develop}Uninstalling p2.\nUninstalling p1.\n`,
+  );
+
+  // 2. Exiting while updating p3: it stays recorded, as p4 does.
+  config(["clean", "clean", "evil_update", "clean"]);
+  assert.equal(
+    await runOk(sample),
+    `${develop}Installing p1.\nInstalling p2.\nInstalling p3.\nInstalling p4.\n`,
+  );
+  await exited("", "Updating p1.\nUpdating p2.\nUpdating p3.\n");
+  const uninstalled = await runOk(sample, "buildout:parts=");
+  assert.deepEqual(
+    uninstalled.split("\n").slice(1, -1).sort(),
+    ["p1", "p2", "p3", "p4"].map((p) => `Uninstalling ${p}.`),
+  );
+
+  // 3. Exiting while updating p1, after uninstalling the changed p4.
+  config(["evil_update", "clean", "clean", "clean"]);
+  assert.equal(
+    await runOk(sample),
+    `${develop}Installing p1.\nInstalling p2.\nInstalling p3.\nInstalling p4.\n`,
+  );
+  config(["evil_update", "clean", "clean", "clean"], "x = 1\n");
+  await exited("", "Uninstalling p4.\nUpdating p1.\n");
+  config(["clean", "clean", "clean", "clean"]);
+  assert.equal(
+    await runOk(sample),
+    `${develop}Uninstalling p1.\nInstalling p1.\nUpdating p2.\nUpdating p3.\nInstalling p4.\n`,
+  );
+});
+
 Deno.test("process.exit() in recipe or extension code says what the run was doing, and whose code it was", async () => {
   using sample = await sampleBuildout();
   // `exit` names where the code exits: in the constructor, from a timer
@@ -1044,6 +1124,33 @@ Deno.test("a link to itself in a develop package is left out of its signature, a
   assert.equal(
     await runOk(sample),
     "Develop: '/sample-buildout/recipes'\nInstalling x.\n",
+  );
+});
+
+// zc.buildout's changes_in_svn_or_git_dont_affect_sig and
+// bug_250537_broken_symlink_doesnt_affect_sig tests.
+Deno.test("version-control directories and a dangling link in a develop package do not change its signature", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    "export default class { install() { return []; } update() {} }\n" +
+      "export function uninstall() {}\n",
+  );
+  const develop = "Develop: '/sample-buildout/recipes'\n";
+  assert.equal(await runOk(sample), `${develop}Installing x.\n`);
+  for (const vcs of [".git", ".svn", ".hg"]) sample.mkdir("recipes", vcs);
+  assert.equal(await runOk(sample), `${develop}Updating x.\n`);
+  for (const vcs of [".git", ".svn", ".hg"]) {
+    sample.write("recipes", vcs, "x", "1");
+  }
+  assert.equal(await runOk(sample), `${develop}Updating x.\n`);
+  symlinkSync("some-file", sample.path("recipes", "another-file"));
+  assert.equal(await runOk(sample), `${develop}Updating x.\n`);
+  // What the package holds does sign it.
+  sample.write("recipes", "some-file", "1");
+  assert.equal(
+    await runOk(sample),
+    `${develop}Uninstalling x.\nRunning uninstall recipe.\nInstalling x.\n`,
   );
 });
 
