@@ -73,7 +73,8 @@ Options:
 
 Assignments are of the form section:option=value (also section:option+=value
 and section:option-=value) and override the configuration files; without a
-section (parts=test) the section is buildout.
+section (parts=test) the section is buildout. buildout:extends=FILES extends
+the configuration with those files (relative to the current directory) or URLs.
 Options and assignments can be given in any order.
 
 Commands:

@@ -103,6 +103,10 @@ export async function loadConfig(
   }
   const commandLine = commandLineData(request.assignments);
   const override = commandLine.get("buildout") ?? new Map();
+  // Files the command line extends with (zc.buildout 2 and later), not an
+  // option: read after the configuration file, before the assignments.
+  const commandLineExtends = override.get("extends")?.value;
+  override.delete("extends");
 
   let userDefaults: ConfigData | undefined;
   if (
@@ -131,6 +135,14 @@ export async function loadConfig(
     new Map(data.get("buildout")),
   );
   update(data, root);
+  for (const name of commandLineExtends?.split(/\s+/).filter(Boolean) ?? []) {
+    // Its own reading, as zc.buildout's: relative to the current directory,
+    // its `+=`/`-=` adding to what the configuration file set.
+    const extension = await new Loader(source, override, request.home)
+      .loadPending(request.cwd, name, new Map(data.get("buildout")));
+    update(data, extension);
+  }
+  settled(data);
   update(data, commandLine);
   data.set("buildout", withHomePaths(data.get("buildout")!, request.home));
   return data;
@@ -217,9 +229,21 @@ class Loader {
     name: string,
     download: AnnotatedSection,
   ): Promise<ConfigData> {
+    return settled(await this.loadPending(base, name, download));
+  }
+
+  /**
+   * {@link load}, leaving pending the `+=`/`-=` that no file read sets a
+   * value below: they apply to the configuration it is merged over.
+   */
+  async loadPending(
+    base: string,
+    name: string,
+    download: AnnotatedSection,
+  ): Promise<ConfigData> {
     const root = await this.open(base, name, [], new Set(), download);
     this.merge(root);
-    return settled(this.take(root));
+    return this.take(root);
   }
 
   /**
@@ -401,24 +425,20 @@ class Loader {
       );
     }
     const text = this.source.readFile(location);
-    if (text === undefined && location.includes("${")) {
+    if (text !== undefined) return text;
+    const by = seen.length
+      ? `, extended by ${clipped(seen[seen.length - 1])}`
+      : "";
+    if (location.includes("${")) {
       throw new UserError(
         oneLine(
-          `Couldn't open ${clipped(location)}, extended by ${
-            clipped(seen[seen.length - 1])
-          }: ` +
+          `Couldn't open ${clipped(location)}${by}: ` +
             "extends cannot use ${...} substitutions (they are resolved " +
             "only after all files are read)",
         ),
       );
     }
-    if (text === undefined) {
-      const by = seen.length
-        ? `, extended by ${clipped(seen[seen.length - 1])}`
-        : "";
-      throw new UserError(`Couldn't open ${clipped(location)}${by}`);
-    }
-    return text;
+    throw new UserError(`Couldn't open ${clipped(location)}${by}`);
   }
 }
 

@@ -139,6 +139,33 @@ Deno.test("command-line assignments win and may use += on a new section", async 
   assert.equal(value(data, "fresh", "y"), "new");
 });
 
+Deno.test("buildout:extends on the command line reads files from the current directory over the configuration", async () => {
+  const data = await loadConfig(
+    request("sub/buildout.cfg", {
+      assignments: [
+        { section: "buildout", option: "extends", value: "x.cfg /o/y.cfg" },
+        { section: "debug", option: "op3", value: "cl" },
+      ],
+    }),
+    fakeSource({
+      "/b/sub/buildout.cfg": "[debug]\nop1 = root\nop2 = root\nop3 = root\n",
+      "/b/x.cfg": "[buildout]\nextends = base.cfg\n[debug]\nop2 += x\n",
+      "/b/base.cfg": "[debug]\nop1 = base\n",
+      "/o/y.cfg": "[debug]\nop3 = y\n",
+    }),
+  );
+  // What x.cfg extends is read over the configuration too, as zc.buildout
+  // reads it: base.cfg's op1 replaces the configuration file's.
+  assert.equal(value(data, "debug", "op1"), "base");
+  assert.equal(value(data, "debug", "op2"), "root\nx");
+  assert.deepEqual(sources(data, "debug", "op2"), [
+    "/b/sub/buildout.cfg",
+    "+= /b/x.cfg",
+  ]);
+  assert.equal(value(data, "debug", "op3"), "cl");
+  assert.equal(data.get("buildout")!.has("extends"), false);
+});
+
 Deno.test("user defaults are read first and overridden by the project", async () => {
   const files = {
     "/home/.buildout/default.cfg": "[debug]\nop1 = 1\nop7 = 7\n",

@@ -10,6 +10,7 @@
  */
 import assert from "node:assert/strict";
 import process from "node:process";
+import { join } from "node:path";
 import {
   mkdir,
   type RunOptions,
@@ -486,6 +487,105 @@ Deno.test("extends reads several files, recursively and relatively", async () =>
   assert.deepEqual(originsOf(debug.op5), ["= /other/b3base.cfg"]);
   assert.equal(sections.buildout?.parts?.value, "debug");
   assert.equal(sections.buildout?.develop?.value, "recipes");
+});
+
+// extending.txt (zc.buildout 2 and later): files named by
+// buildout:extends=... on the command line extend the configuration, as
+// real deployments pin a release with buildout:extends=URL/versions.cfg.
+Deno.test("buildout:extends=FILES on the command line extends the configuration", async () => {
+  using sample = await sampleBuildout();
+  writeMultipleFiles(sample);
+  sample.write(
+    "buildout.cfg",
+    "\n[buildout]\nextends = b1.cfg\n\n[debug]\nop = buildout\n",
+  );
+  sample.write(
+    "base.cfg",
+    "\n[buildout]\nparts = debug\n\n[debug]\nrecipe = debug\nname = base\n",
+  );
+  const debugOutput = (more: string) =>
+    "Installing debug.\n  name='base'\n  op='buildout'\n  op1='b1 1'\n" +
+    `  op2='b2 2'\n  op3='b2 3'\n${more}  recipe='debug'\n`;
+  let result = await sample.run("-U buildout:extends=b2.cfg");
+  assertOk(result);
+  assert.equal(result.stdout, debugOutput(""));
+
+  // Several files, one by its absolute path; relative ones are read from
+  // the current directory.
+  sample.remove(".installed.cfg");
+  const b3 = join(sample.testDir, "other", "b3.cfg");
+  result = await sample.run(["-U", `buildout:extends=b2.cfg ${b3}`]);
+  assertOk(result);
+  assert.equal(
+    result.stdout,
+    debugOutput("  op4='b3 4'\n  op5='b3base 5'\n"),
+  );
+
+  // It is no option, and what the files set is shown with their names.
+  const sections = await annotateJson(sample, "-U buildout:extends=b2.cfg");
+  assert.equal(sections.buildout?.extends, undefined);
+  assert.deepEqual(originsOf(sections.debug?.op3), [
+    "= /sample-buildout/b2.cfg",
+  ]);
+});
+
+// A file extended from the command line adds to the configuration's values
+// with +=, as prod.cfg's "parts += monitor" adds to buildout.cfg's.
+Deno.test("a += in a file extended from the command line adds to the configuration", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", "[buildout]\nparts = a\n");
+  sample.write("monitor.cfg", "[buildout]\nparts += monitor\n");
+  const sections = await annotateJson(
+    sample,
+    "buildout:extends=monitor.cfg parts+=more",
+  );
+  assert.equal(sections.buildout?.parts?.value, "a\nmonitor\nmore");
+  assert.deepEqual(originsOf(sections.buildout?.parts), [
+    "= /sample-buildout/buildout.cfg",
+    "+= /sample-buildout/monitor.cfg",
+    "+= COMMAND_LINE_VALUE",
+  ]);
+});
+
+Deno.test("a URL extended from the command line goes through the configuration's extends-cache", async () => {
+  using sample = await sampleBuildout();
+  const serverData = sample.tmpdir("server_data");
+  write(serverData, "versions.cfg", "[versions]\nfoo = 1.0\n");
+  sample.mkdir("cache");
+  sample.write("buildout.cfg", "[buildout]\nparts =\nextends-cache = cache\n");
+  const server = await startServer(serverData);
+  try {
+    const args = `buildout:extends=${server.url}versions.cfg`;
+    let sections = await annotateJson(sample, args);
+    assert.equal(sections.versions?.foo?.value, "1.0");
+    assert.deepEqual(server.requests.splice(0), ["/versions.cfg"]);
+    // Offline, the copy the first run cached is read.
+    sections = await annotateJson(sample, `-o ${args}`);
+    assert.equal(sections.versions?.foo?.value, "1.0");
+    assert.deepEqual(originsOf(sections.versions?.foo), [
+      `= ${server.url}versions.cfg`,
+    ]);
+    assert.deepEqual(server.requests, []);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("error: a missing file extended from the command line", async () => {
+  const { error } = await configError(
+    "[buildout]\nparts =\n",
+    "buildout:extends=nope.cfg",
+  );
+  assert.equal(error, "Couldn't open /sample-buildout/nope.cfg");
+  const substituted = await configError(
+    "[buildout]\nparts =\n",
+    "buildout:extends=${x}.cfg",
+  );
+  assert.equal(
+    substituted.error,
+    "Couldn't open /sample-buildout/${x}.cfg: extends cannot use ${...} " +
+      "substitutions (they are resolved only after all files are read)",
+  );
 });
 
 Deno.test("annotate --json SECTION limits the answer to that section", async () => {
