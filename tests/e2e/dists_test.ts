@@ -787,6 +787,62 @@ demo 0.3
   }
 });
 
+Deno.test("-v names every distribution got so far that requires what is got next, as zc.buildout's easy_install does", async () => {
+  using sample = await sampleBuildout();
+  // The reference's insane dependencies: each package requires all others.
+  const names = ["pack0", "pack1", "pack2", "pack3"];
+  for (const name of names) {
+    sample.mkdir(name);
+    sample.write(
+      name,
+      "package.json",
+      JSON.stringify({
+        name,
+        version: "1.0",
+        buildout: {
+          recipes: { default: "./recipe.js" },
+          requires: names.filter((other) => other !== name),
+        },
+      }),
+    );
+    sample.write(
+      name,
+      "recipe.js",
+      "export default class R { install() { return []; } }\n",
+    );
+  }
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\ndevelop = ${
+      names.join(" ")
+    }\nparts = p\n[p]\nrecipe = pack0\n`,
+  );
+  await expectOk(
+    sample,
+    "-v",
+    `Develop: '/sample-buildout/pack0'
+Develop: '/sample-buildout/pack1'
+Develop: '/sample-buildout/pack2'
+Develop: '/sample-buildout/pack3'
+Installing 'pack0'.
+We have a develop egg: pack0 1.0.
+Getting required 'pack1'
+  required by pack0 1.0.
+We have a develop egg: pack1 1.0.
+Getting required 'pack2'
+  required by pack0 1.0.
+  required by pack1 1.0.
+We have a develop egg: pack2 1.0.
+Getting required 'pack3'
+  required by pack0 1.0.
+  required by pack1 1.0.
+  required by pack2 1.0.
+We have a develop egg: pack3 1.0.
+Installing p.
+`,
+  );
+});
+
 Deno.test("> after a pre-release takes the release; huge versions are skipped", async () => {
   using sample = await sampleBuildout();
   const dist = sample.path("dist");
