@@ -376,6 +376,24 @@ recipe = spam
 `,
   );
   await expectOk(sample, "", "Updating foo.\nspam\n");
+  // Nor is the file it extends added to when it is also the file to update
+  // (zc.buildout's test_buildout_doesnt_keep_adding_itself_to_versions).
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+extends = versions.cfg
+parts = foo
+find-links = dist
+show-picked-versions = true
+update-versions-file = versions.cfg
+
+[foo]
+recipe = spam
+`,
+  );
+  await expectOk(sample, "", "Updating foo.\nspam\n");
+  await expectOk(sample, "", "Updating foo.\nspam\n");
+  assert.equal(sample.cat("versions.cfg"), picked);
 });
 
 Deno.test("show-picked-versions lists the picks by name, as zc.buildout sorts them, not in the order picked", async () => {
