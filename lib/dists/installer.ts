@@ -190,8 +190,11 @@ export class Installer {
       if (!result.includes(dist)) result.push(dist);
       if (processed.has(text)) continue;
       processed.add(text);
-      lookAhead(dist.requires);
-      for (const requires of dist.requires) {
+      // Last first, as zc.buildout queues them: it reverses the list as
+      // pkg_resources does for a stack, but takes from the front.
+      const next = [...dist.requires].reverse();
+      lookAhead(next);
+      for (const requires of next) {
         queue.push({
           requirement: requires,
           by: `${dist.name} ${dist.version}`,

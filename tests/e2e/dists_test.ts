@@ -805,6 +805,35 @@ demo 0.3
   }
 });
 
+Deno.test("what a distribution requires is got last first, as zc.buildout gets it", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("dist");
+  await writeDist(
+    join(dist, "spam-1.tgz"),
+    recipeDist("spam", "1", "spam", ["alpha", "beta"]),
+  );
+  for (const name of ["alpha", "beta"]) {
+    await writeDist(join(dist, `${name}-1.tgz`), recipeDist(name, "1", ""));
+  }
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = foo\nfind-links = dist\n[foo]\nrecipe = spam\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'spam'.
+Got spam 1.
+Getting distribution for 'beta'.
+Got beta 1.
+Getting distribution for 'alpha'.
+Got alpha 1.
+Installing foo.
+spam
+`,
+  );
+});
+
 Deno.test("-v names every distribution got so far that requires what is got next, as zc.buildout's easy_install does", async () => {
   using sample = await sampleBuildout();
   // The reference's insane dependencies: each package requires all others.
@@ -844,18 +873,18 @@ Develop: '/sample-buildout/pack2'
 Develop: '/sample-buildout/pack3'
 Installing 'pack0'.
 We have a develop egg: pack0 1.0.
-Getting required 'pack1'
-  required by pack0 1.0.
-We have a develop egg: pack1 1.0.
-Getting required 'pack2'
-  required by pack0 1.0.
-  required by pack1 1.0.
-We have a develop egg: pack2 1.0.
 Getting required 'pack3'
   required by pack0 1.0.
-  required by pack1 1.0.
-  required by pack2 1.0.
 We have a develop egg: pack3 1.0.
+Getting required 'pack2'
+  required by pack0 1.0.
+  required by pack3 1.0.
+We have a develop egg: pack2 1.0.
+Getting required 'pack1'
+  required by pack0 1.0.
+  required by pack2 1.0.
+  required by pack3 1.0.
+We have a develop egg: pack1 1.0.
 Installing p.
 `,
   );
