@@ -24,6 +24,7 @@ import { easyInstallLogger } from "../lib/log.ts";
 import { pyRepr } from "../lib/pyrepr.ts";
 import { realpathSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
+import process from "node:process";
 import type {
   Recipe,
   RecipeBuildout,
@@ -186,7 +187,9 @@ export default class Script implements Recipe {
 
   /** Writes the script, executable, and logs it. */
   private write() {
-    writeAtomic(this.output, this.text, 0o755);
+    // As zc.buildout's generated scripts: all the umask allows, so 0700
+    // under umask 077 (its environment may hold a secret), 0755 under 022.
+    writeAtomic(this.output, this.text, 0o777 & ~process.umask());
     easyInstallLogger.info(`Generated script ${pyRepr(this.output)}.`);
   }
 }

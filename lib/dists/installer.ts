@@ -157,7 +157,9 @@ export class Installer {
       if (!dist) {
         if (byDist) {
           logger.debug(`Getting required '${text}'`);
-          logger.debug(`  required by ${byDist.name} ${byDist.version}.`);
+          for (const requirer of this.requiring(raw)) {
+            logger.debug(`  required by ${requirer.name} ${requirer.version}.`);
+          }
         }
         try {
           // Settled by what is unpacked, the common case, without a wait.
@@ -188,8 +190,11 @@ export class Installer {
       if (!result.includes(dist)) result.push(dist);
       if (processed.has(text)) continue;
       processed.add(text);
-      lookAhead(dist.requires);
-      for (const requires of dist.requires) {
+      // Last first, as zc.buildout queues them: it reverses the list as
+      // pkg_resources does for a stack, but takes from the front.
+      const next = [...dist.requires].reverse();
+      lookAhead(next);
+      for (const requires of next) {
         queue.push({
           requirement: requires,
           by: `${dist.name} ${dist.version}`,
@@ -198,6 +203,19 @@ export class Installer {
       }
     }
     return result;
+  }
+
+  /**
+   * The distributions got so far that require `requirement` as written, by
+   * name: zc.buildout's `-v` names them all, not only the first one met.
+   */
+  private requiring(requirement: Requirement): Dist[] {
+    const text = formatRequirement(requirement);
+    return [...this.workingSet.values()]
+      .filter((dist) =>
+        dist.requires.some((required) => formatRequirement(required) === text)
+      )
+      .sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   }
 
   /**

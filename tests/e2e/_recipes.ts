@@ -102,6 +102,14 @@ export function executableMode(): string {
 }
 
 /**
+ * The mode, as {@link modeOf} shows it, of a script the `script` recipe
+ * writes: all the umask allows (`"755"` under umask 022).
+ */
+export function scriptMode(): string {
+  return (0o777 & ~UMASK).toString(8);
+}
+
+/**
  * The text of section `[name]` of the corpus file `file` (relative to the
  * corpus), from its header to the next header, as written there.
  */

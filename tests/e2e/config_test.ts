@@ -1011,6 +1011,29 @@ more
   ]);
 });
 
+Deno.test("section:option+=value reaches the sections that copy it with <=, and buildout:parts+= adds one", async () => {
+  // zc.buildout's increment_on_command_line.
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = p1\nx = 1\ny = a\n    b\n\n" +
+      "[p1]\nrecipe = zc.buildout:debug\nfoo = ${buildout:x} ${buildout:y}\n\n" +
+      "[p2]\n<= p1\n",
+  );
+  const result = await sample.run("buildout:parts+=p2 p1:foo+=bar");
+  assertOk(result);
+  assert.equal(
+    result.stdout,
+    `Installing p1.
+  foo='1 a\\nb\\nbar'
+  recipe='zc.buildout:debug'
+Installing p2.
+  foo='1 a\\nb\\nbar'
+  recipe='zc.buildout:debug'
+`,
+  );
+});
+
 Deno.test("an assignment creates a section no file defines", async () => {
   using sample = await sampleBuildout();
   const result = await sample.run("newsec:a=1 annotate newsec");

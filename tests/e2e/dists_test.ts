@@ -376,6 +376,24 @@ recipe = spam
 `,
   );
   await expectOk(sample, "", "Updating foo.\nspam\n");
+  // Nor is the file it extends added to when it is also the file to update
+  // (zc.buildout's test_buildout_doesnt_keep_adding_itself_to_versions).
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+extends = versions.cfg
+parts = foo
+find-links = dist
+show-picked-versions = true
+update-versions-file = versions.cfg
+
+[foo]
+recipe = spam
+`,
+  );
+  await expectOk(sample, "", "Updating foo.\nspam\n");
+  await expectOk(sample, "", "Updating foo.\nspam\n");
+  assert.equal(sample.cat("versions.cfg"), picked);
 });
 
 Deno.test("show-picked-versions lists the picks by name, as zc.buildout sorts them, not in the order picked", async () => {
@@ -785,6 +803,91 @@ demo 0.3
   } finally {
     await server.close();
   }
+});
+
+Deno.test("what a distribution requires is got last first, as zc.buildout gets it", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("dist");
+  await writeDist(
+    join(dist, "spam-1.tgz"),
+    recipeDist("spam", "1", "spam", ["alpha", "beta"]),
+  );
+  for (const name of ["alpha", "beta"]) {
+    await writeDist(join(dist, `${name}-1.tgz`), recipeDist(name, "1", ""));
+  }
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = foo\nfind-links = dist\n[foo]\nrecipe = spam\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'spam'.
+Got spam 1.
+Getting distribution for 'beta'.
+Got beta 1.
+Getting distribution for 'alpha'.
+Got alpha 1.
+Installing foo.
+spam
+`,
+  );
+});
+
+Deno.test("-v names every distribution got so far that requires what is got next, as zc.buildout's easy_install does", async () => {
+  using sample = await sampleBuildout();
+  // The reference's insane dependencies: each package requires all others.
+  const names = ["pack0", "pack1", "pack2", "pack3"];
+  for (const name of names) {
+    sample.mkdir(name);
+    sample.write(
+      name,
+      "package.json",
+      JSON.stringify({
+        name,
+        version: "1.0",
+        buildout: {
+          recipes: { default: "./recipe.js" },
+          requires: names.filter((other) => other !== name),
+        },
+      }),
+    );
+    sample.write(
+      name,
+      "recipe.js",
+      "export default class R { install() { return []; } }\n",
+    );
+  }
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\ndevelop = ${
+      names.join(" ")
+    }\nparts = p\n[p]\nrecipe = pack0\n`,
+  );
+  await expectOk(
+    sample,
+    "-v",
+    `Develop: '/sample-buildout/pack0'
+Develop: '/sample-buildout/pack1'
+Develop: '/sample-buildout/pack2'
+Develop: '/sample-buildout/pack3'
+Installing 'pack0'.
+We have a develop egg: pack0 1.0.
+Getting required 'pack3'
+  required by pack0 1.0.
+We have a develop egg: pack3 1.0.
+Getting required 'pack2'
+  required by pack0 1.0.
+  required by pack3 1.0.
+We have a develop egg: pack2 1.0.
+Getting required 'pack1'
+  required by pack0 1.0.
+  required by pack2 1.0.
+  required by pack3 1.0.
+We have a develop egg: pack1 1.0.
+Installing p.
+`,
+  );
 });
 
 Deno.test("> after a pre-release takes the release; huge versions are skipped", async () => {

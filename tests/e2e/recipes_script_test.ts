@@ -16,7 +16,14 @@ import {
   symlinkSync,
 } from "node:fs";
 import { join, relative } from "node:path";
-import { expectError, expectOk, installed, modeOf, tree } from "./_recipes.ts";
+import {
+  expectError,
+  expectOk,
+  installed,
+  modeOf,
+  scriptMode,
+  tree,
+} from "./_recipes.ts";
 import { sampleBuildout } from "./harness.ts";
 
 function runScript(path: string, ...args: string[]): string {
@@ -45,7 +52,7 @@ environment = GREETING=hello PORT=9998
         "Generated script '/sample-buildout/bin/tika-server'.\n",
     );
     const script = sample.path("bin", "tika-server");
-    assert.equal(modeOf(script), "755");
+    assert.equal(modeOf(script), scriptMode());
     assert.equal(runScript(script, "extra"), "hello:9998:--port 1 extra\n");
     assert.match(
       installed(sample),
@@ -61,7 +68,7 @@ environment = GREETING=hello PORT=9998
       sample,
       "Updating tika-server.\nGenerated script '/sample-buildout/bin/tika-server'.\n",
     );
-    assert.equal(modeOf(script), "755");
+    assert.equal(modeOf(script), scriptMode());
     assert.equal(runScript(script, "x"), "hello:9998:--port 1 x\n");
 
     sample.write("buildout.cfg", cfg("--port 2"));
@@ -128,6 +135,28 @@ Deno.test("script: an update keeps an unchanged script as it is, its mode includ
   assert.equal(modeOf(script), "700");
   assert.equal(after.ino, before.ino);
   assert.equal(after.mtimeMs, before.mtimeMs);
+});
+
+Deno.test("script: a script written is executable as far as the umask allows, as zc.buildout's generated scripts are", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = show\n\n[show]\nrecipe = script\ncmd = true\n" +
+      "environment = TOKEN=secret\n",
+  );
+  const umask = (mask: string) => ({
+    through: ["sh", "-c", `umask ${mask} && exec "$0" "$@"`],
+  });
+  const first = await sample.system([], umask("077"));
+  assert.equal(first.code, 0, first.output);
+  const script = sample.path("bin", "show");
+  assert.equal(modeOf(script), "700");
+  // A damaged script written again on update gets the same mode.
+  sample.write("bin/show", "broken");
+  const second = await sample.system([], umask("027"));
+  assert.equal(second.code, 0, second.output);
+  assert.match(second.stdout, /Generated script/);
+  assert.equal(modeOf(script), "750");
 });
 
 Deno.test("script: output elsewhere, arguments and values with quotes", async () => {
