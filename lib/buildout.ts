@@ -17,6 +17,7 @@ import {
 import { Logger } from "./log.ts";
 import {
   type AnnotatedSection,
+  COMPUTED_VALUE,
   type ConfigData,
   values,
 } from "./config/annotated.ts";
@@ -129,6 +130,51 @@ export class Buildout {
       addDoing(err, `Getting section ${clipped(name)}.`);
       throw err;
     }
+  }
+
+  /**
+   * Adds section `name` holding `options`, as zc.buildout's
+   * `buildout[name] = {...}` does for meta-recipes and extensions, and
+   * initializes it: its values substitute (`${:path}`, `${other:x}`), other
+   * sections may read it, and with a recipe it is a part, installed before
+   * the part whose recipe's constructor added it. Returns its options.
+   *
+   * @example buildout.addSection("main", { recipe: "mkdir", paths: "var" })
+   * @throws {UserError} when a section of that name exists.
+   * @throws {TypeError} for a name that would not read back as a section
+   *   header, or an option name or value that would not read back from
+   *   `.installed.cfg` (values must be strings).
+   */
+  addSection(
+    name: string,
+    options: Record<string, string> | Map<string, string>,
+  ): Options {
+    if (typeof name !== "string" || !SECTION_NAME.test(name)) {
+      throw new TypeError(
+        typeof name === "string"
+          ? `Section names must read back from a configuration file: ` +
+            `[${clipped(name)}]`
+          : `Section names must be strings: asked to add ${kind(name)}`,
+      );
+    }
+    if (this.annotated.has(name)) {
+      throw new UserError(
+        `Cannot add section [${clipped(name)}]: a section of that name ` +
+          "already exists",
+      );
+    }
+    const notes = [{ op: "=" as const, source: COMPUTED_VALUE }];
+    const section: AnnotatedSection = new Map();
+    const entries = options instanceof Map
+      ? options.entries()
+      : Object.entries(options ?? {});
+    for (const [option, value] of entries) {
+      checkValue(name, option, value);
+      checkName(name, option);
+      section.set(option, { value, notes });
+    }
+    this.annotated.set(name, section);
+    return this.section(name);
   }
 
   /** Sections initialized so far, in the order they were first used. */
@@ -315,6 +361,46 @@ export function isOptionName(name: string): boolean {
   return OPTION_NAME.test(name);
 }
 
+/**
+ * Refuses a value no configuration file holds: not a string, or holding a
+ * NUL character (the database recording it would be refused as corrupt).
+ *
+ * @throws {TypeError} naming `section:option`.
+ */
+function checkValue(section: string, option: string, value: unknown): void {
+  if (typeof value !== "string") {
+    throw new TypeError(
+      `Option values must be strings: ${clipped(section)}:${clipped(option)}`,
+    );
+  }
+  if (value.includes("\0")) {
+    throw new TypeError(
+      `Option values must read back from a configuration file: ` +
+        `${clipped(section)}:${clipped(option)} holds a NUL character`,
+    );
+  }
+}
+
+/**
+ * Refuses an option name that would not read back from `.installed.cfg`.
+ *
+ * @throws {TypeError} naming the option and its section.
+ */
+function checkName(section: string, option: string): void {
+  if (!isOptionName(option)) {
+    throw new TypeError(
+      `Option names must read back from a configuration file: ` +
+        `'${clipped(option)}' in [${clipped(section)}]`,
+    );
+  }
+}
+
+/**
+ * A section name the parser reads back from a header: no line break,
+ * brackets, braces, `:`, `;` or `#`; inner spaces and tabs only.
+ */
+const SECTION_NAME = /^[^\s#[\]:;{}]+(?:[ \t]+[^\s#[\]:;{}]+)*$/;
+
 /** The options of a section that has none, until it is initialized. */
 const NO_OPTIONS: RawSection = new Map<string, string>();
 
@@ -428,31 +514,12 @@ export class Options {
           kind(option),
       );
     }
-    if (typeof value !== "string") {
-      throw new TypeError(
-        `Option values must be strings: ${clipped(this.name)}:${
-          clipped(option)
-        }`,
-      );
-    }
-    // No configuration holds one, and the database recording it would be
-    // refused as corrupt by the next run.
-    if (value.includes("\0")) {
-      throw new TypeError(
-        `Option values must read back from a configuration file: ` +
-          `${clipped(this.name)}:${clipped(option)} holds a NUL character`,
-      );
-    }
+    checkValue(this.name, option, value);
     if (this.raw.has(option)) this.deleted?.delete(option);
     else if (!this.data.has(option)) {
       // Configured names read back; a new one must too, or the database
       // recording it would be refused as corrupt or differ on every run.
-      if (!isOptionName(option)) {
-        throw new TypeError(
-          `Option names must read back from a configuration file: ` +
-            `'${clipped(option)}' in [${clipped(this.name)}]`,
-        );
-      }
+      checkName(this.name, option);
       (this.extraKeys ??= []).push(option);
     }
     this.data.set(option, value);

@@ -328,11 +328,14 @@ export class RecipeLoader {
       const [pkg, entry] = parseSpec(spec);
       const builtin = BUILTINS[`${pkg}:${entry}`];
       if (builtin && !this.findPackage(pkg)) return builtin;
+      // Modules are imported before the parts initialize: a recipe first
+      // named then (computed, or in a section a recipe added) is unknown.
       throw new UserError(
         `The recipe ${
           oneLine(spec)
-        } is computed from other options; only recipes ` +
-          "written out in some section of the configuration can be loaded",
+        } was not loaded: only built-in recipes and those written out in ` +
+          "some section of the configuration can be, not one computed from " +
+          "other options or first named by a section a recipe added",
       );
     }
     // A fresh error each time: the While: context is added to the object.
