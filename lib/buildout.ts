@@ -52,6 +52,11 @@ export class Buildout {
   /** Called once per section, after its values are substituted. */
   onInitialize?: (options: Options) => void;
   /**
+   * While set, called with a section the first time one of its options is
+   * read (or listed) after its initialization.
+   */
+  onFirstRead?: (options: Options) => void;
+  /**
    * The error class for mistakes a user can fix, for recipes: a recipe
    * module loaded from outside the executable cannot import it.
    */
@@ -428,6 +433,8 @@ export class Options {
   private createdPaths?: string[];
   /** Told of each registration, before the recipe goes on. */
   private onCreated?: (paths: string[]) => void;
+  /** Initialized, and not yet read while `onFirstRead` was set. */
+  private unread = false;
 
   constructor(readonly buildout: Buildout, readonly name: string) {}
 
@@ -456,7 +463,17 @@ export class Options {
       addDoing(err, `Initializing section ${clipped(this.name)}.`);
       throw err;
     }
+    this.unread = true;
     this.buildout.onInitialize?.(this);
+  }
+
+  /** Tells `onFirstRead`, if set, of the first read since initialization. */
+  private firstRead(): void {
+    const hook = this.buildout.onFirstRead;
+    if (hook && this.unread) {
+      this.unread = false;
+      hook(this);
+    }
   }
 
   /**
@@ -474,6 +491,7 @@ export class Options {
    * `seen` tracks the substitution chain for cycle detection.
    */
   private resolved(option: string, seen?: Chain): string | undefined {
+    this.firstRead();
     const known = this.data.get(option);
     if (known !== undefined) return known;
     let value = this.configured(option);
@@ -550,12 +568,14 @@ export class Options {
 
   /** True when the option is defined or set. */
   has(option: string): boolean {
+    this.firstRead();
     return this.data.has(option) ||
       (this.raw.has(option) && !this.deleted?.has(option));
   }
 
   /** Option names: configured ones first, then ones only set. */
   keys(): string[] {
+    this.firstRead();
     this.rawKeys ??= [...this.raw.keys()];
     const deleted = this.deleted;
     const configured = deleted?.size

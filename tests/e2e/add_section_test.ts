@@ -1,6 +1,7 @@
 /**
  * End-to-end tests of `buildout.addSection()`, zc.buildout's
- * `buildout[name] = {...}`: meta-recipes and extensions adding sections.
+ * `buildout[name] = {...}`: meta-recipes and extensions adding sections,
+ * and extensions reading what a part's recipe constructor set.
  */
 import assert from "node:assert/strict";
 import { expectError, expectOk, installed } from "./_recipes.ts";
@@ -188,4 +189,36 @@ Installing report.
 `,
   );
   assert.match(installed(sample), /^parts = extra report$/m);
+});
+Deno.test("An extension reading a part's option sees what its recipe's constructor set, directly or through a substitution", async () => {
+  using sample = await sampleBuildout();
+  await developMeta(
+    sample,
+    `export default class Meta {
+  constructor(buildout, name, options) {
+    this.options = options;
+    options.set("location", "/srv/" + name);
+  }
+  install() { console.log("install", this.options.get("location")); return []; }
+}
+export function ext(buildout) {
+  console.log("ext sees", buildout.section("app").get("location"));
+  console.log("ext sees", buildout.section("other").get("x"));
+}
+`,
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = meta\nextensions = meta\nparts = app\n\n" +
+      "[app]\nrecipe = meta\n\n[other]\nx = at ${app:location}\n",
+  );
+  await expectOk(
+    sample,
+    `ext sees /srv/app
+ext sees at /srv/app
+Develop: '/sample-buildout/meta'
+Installing app.
+install /srv/app
+`,
+  );
 });
