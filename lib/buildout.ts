@@ -47,6 +47,8 @@ export class Buildout {
   /** Raw options of the sections used so far, views of the config. */
   private readonly raw = new Map<string, RawSection>();
   private readonly initialized = new Map<string, Options>();
+  /** Sections {@link addSection} added. */
+  private readonly added = new Set<string>();
   /** Macro bases as plain maps, see {@link baseValues}. */
   private readonly bases = new Map<string, Map<string, string>>();
   /** Called once per section, after its values are substituted. */
@@ -179,7 +181,13 @@ export class Buildout {
       section.set(option, { value, notes });
     }
     this.annotated.set(name, section);
+    this.added.add(name);
     return this.section(name);
+  }
+
+  /** @internal true when {@link addSection} added section `name`. */
+  wasAdded(name: string): boolean {
+    return this.added.has(name);
   }
 
   /** Sections initialized so far, in the order they were first used. */

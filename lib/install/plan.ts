@@ -258,10 +258,15 @@ export class PartPlan {
     if (this.installing !== undefined) {
       const referrer = clipped(this.installing);
       throw new UserError(
-        `Part ${referrer} referenced part ${
-          clipped(name)
-        } only while installing, too late to install it first: ` +
-          `add it to the parts of [buildout], before ${referrer}`,
+        this.buildout.wasAdded(name)
+          ? `Part ${referrer} added section ${
+            clipped(name)
+          }, which has a recipe, only while installing, too late to ` +
+            "install it: add sections in the recipe's constructor"
+          : `Part ${referrer} referenced part ${
+            clipped(name)
+          } only while installing, too late to install it first: ` +
+            `add it to the parts of [buildout], before ${referrer}`,
       );
     }
     // try/catch rather than doing() closures: this runs once per part.

@@ -222,3 +222,27 @@ install /srv/app
 `,
   );
 });
+
+Deno.test("A section with a recipe added while installing is refused, saying to add it in the recipe's constructor", async () => {
+  using sample = await sampleBuildout();
+  await developMeta(
+    sample,
+    `export default class Meta {
+  constructor(buildout) { this.buildout = buildout; }
+  install() { this.buildout.addSection("late", { recipe: "debug" }); return []; }
+}
+export function ext() {}
+`,
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = meta\nparts = ample\n\n[ample]\nrecipe = meta\n",
+  );
+  await expectError(
+    sample,
+    "Part ample added section late, which has a recipe, only while " +
+      "installing, too late to install it: add sections in the recipe's " +
+      "constructor",
+  );
+  assert.ok(!sample.ls().includes(".installed.cfg"));
+});
