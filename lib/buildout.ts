@@ -17,6 +17,7 @@ import {
 import { Logger } from "./log.ts";
 import {
   type AnnotatedSection,
+  COMPUTED_VALUE,
   type ConfigData,
   values,
 } from "./config/annotated.ts";
@@ -47,10 +48,17 @@ export class Buildout {
   /** Raw options of the sections used so far, views of the config. */
   private readonly raw = new Map<string, RawSection>();
   private readonly initialized = new Map<string, Options>();
+  /** Sections {@link addSection} added. */
+  private readonly added = new Set<string>();
   /** Macro bases as plain maps, see {@link baseValues}. */
   private readonly bases = new Map<string, Map<string, string>>();
   /** Called once per section, after its values are substituted. */
   onInitialize?: (options: Options) => void;
+  /**
+   * While set, called with a section the first time one of its options is
+   * read (or listed) after its initialization.
+   */
+  onFirstRead?: (options: Options) => void;
   /**
    * The error class for mistakes a user can fix, for recipes: a recipe
    * module loaded from outside the executable cannot import it.
@@ -130,6 +138,57 @@ export class Buildout {
       addDoing(err, `Getting section ${clipped(name)}.`);
       throw err;
     }
+  }
+
+  /**
+   * Adds section `name` holding `options`, as zc.buildout's
+   * `buildout[name] = {...}` does for meta-recipes and extensions, and
+   * initializes it: its values substitute (`${:path}`, `${other:x}`), other
+   * sections may read it, and with a recipe it is a part, installed before
+   * the part whose recipe's constructor added it. Returns its options.
+   *
+   * @example buildout.addSection("main", { recipe: "mkdir", paths: "var" })
+   * @throws {UserError} when a section of that name exists.
+   * @throws {TypeError} for a name that would not read back as a section
+   *   header, or an option name or value that would not read back from
+   *   `.installed.cfg` (values must be strings).
+   */
+  addSection(
+    name: string,
+    options: Record<string, string> | Map<string, string>,
+  ): Options {
+    if (typeof name !== "string" || !SECTION_NAME.test(name)) {
+      throw new TypeError(
+        typeof name === "string"
+          ? `Section names must read back from a configuration file: ` +
+            `[${clipped(name)}]`
+          : `Section names must be strings: asked to add ${kind(name)}`,
+      );
+    }
+    if (this.annotated.has(name)) {
+      throw new UserError(
+        `Cannot add section [${clipped(name)}]: a section of that name ` +
+          "already exists",
+      );
+    }
+    const notes = [{ op: "=" as const, source: COMPUTED_VALUE }];
+    const section: AnnotatedSection = new Map();
+    const entries = options instanceof Map
+      ? options.entries()
+      : Object.entries(options ?? {});
+    for (const [option, value] of entries) {
+      checkValue(name, option, value);
+      checkName(name, option);
+      section.set(option, { value, notes });
+    }
+    this.annotated.set(name, section);
+    this.added.add(name);
+    return this.section(name);
+  }
+
+  /** @internal true when {@link addSection} added section `name`. */
+  wasAdded(name: string): boolean {
+    return this.added.has(name);
   }
 
   /** Sections initialized so far, in the order they were first used. */
@@ -317,6 +376,46 @@ export function isOptionName(name: string): boolean {
   return OPTION_NAME.test(name);
 }
 
+/**
+ * Refuses a value no configuration file holds: not a string, or holding a
+ * NUL character (the database recording it would be refused as corrupt).
+ *
+ * @throws {TypeError} naming `section:option`.
+ */
+function checkValue(section: string, option: string, value: unknown): void {
+  if (typeof value !== "string") {
+    throw new TypeError(
+      `Option values must be strings: ${clipped(section)}:${clipped(option)}`,
+    );
+  }
+  if (value.includes("\0")) {
+    throw new TypeError(
+      `Option values must read back from a configuration file: ` +
+        `${clipped(section)}:${clipped(option)} holds a NUL character`,
+    );
+  }
+}
+
+/**
+ * Refuses an option name that would not read back from `.installed.cfg`.
+ *
+ * @throws {TypeError} naming the option and its section.
+ */
+function checkName(section: string, option: string): void {
+  if (!isOptionName(option)) {
+    throw new TypeError(
+      `Option names must read back from a configuration file: ` +
+        `'${clipped(option)}' in [${clipped(section)}]`,
+    );
+  }
+}
+
+/**
+ * A section name the parser reads back from a header: no line break,
+ * brackets, braces, `:`, `;` or `#`; inner spaces and tabs only.
+ */
+const SECTION_NAME = /^[^\s#[\]:;{}]+(?:[ \t]+[^\s#[\]:;{}]+)*$/;
+
 /** The options of a section that has none, until it is initialized. */
 const NO_OPTIONS: RawSection = new Map<string, string>();
 
@@ -344,6 +443,8 @@ export class Options {
   private createdPaths?: string[];
   /** Told of each registration, before the recipe goes on. */
   private onCreated?: (paths: string[]) => void;
+  /** Initialized, and not yet read while `onFirstRead` was set. */
+  private unread = false;
 
   constructor(readonly buildout: Buildout, readonly name: string) {}
 
@@ -372,7 +473,17 @@ export class Options {
       addDoing(err, `Initializing section ${clipped(this.name)}.`);
       throw err;
     }
+    this.unread = true;
     this.buildout.onInitialize?.(this);
+  }
+
+  /** Tells `onFirstRead`, if set, of the first read since initialization. */
+  private firstRead(): void {
+    const hook = this.buildout.onFirstRead;
+    if (hook && this.unread) {
+      this.unread = false;
+      hook(this);
+    }
   }
 
   /**
@@ -390,6 +501,7 @@ export class Options {
    * `seen` tracks the substitution chain for cycle detection.
    */
   private resolved(option: string, seen?: Chain): string | undefined {
+    this.firstRead();
     const known = this.data.get(option);
     if (known !== undefined) return known;
     let value = this.configured(option);
@@ -430,31 +542,12 @@ export class Options {
           kind(option),
       );
     }
-    if (typeof value !== "string") {
-      throw new TypeError(
-        `Option values must be strings: ${clipped(this.name)}:${
-          clipped(option)
-        }`,
-      );
-    }
-    // No configuration holds one, and the database recording it would be
-    // refused as corrupt by the next run.
-    if (value.includes("\0")) {
-      throw new TypeError(
-        `Option values must read back from a configuration file: ` +
-          `${clipped(this.name)}:${clipped(option)} holds a NUL character`,
-      );
-    }
+    checkValue(this.name, option, value);
     if (this.raw.has(option)) this.deleted?.delete(option);
     else if (!this.data.has(option)) {
       // Configured names read back; a new one must too, or the database
       // recording it would be refused as corrupt or differ on every run.
-      if (!isOptionName(option)) {
-        throw new TypeError(
-          `Option names must read back from a configuration file: ` +
-            `'${clipped(option)}' in [${clipped(this.name)}]`,
-        );
-      }
+      checkName(this.name, option);
       (this.extraKeys ??= []).push(option);
     }
     this.data.set(option, value);
@@ -485,12 +578,14 @@ export class Options {
 
   /** True when the option is defined or set. */
   has(option: string): boolean {
+    this.firstRead();
     return this.data.has(option) ||
       (this.raw.has(option) && !this.deleted?.has(option));
   }
 
   /** Option names: configured ones first, then ones only set. */
   keys(): string[] {
+    this.firstRead();
     this.rawKeys ??= [...this.raw.keys()];
     const deleted = this.deleted;
     const configured = deleted?.size

@@ -377,6 +377,11 @@ export function holdOutput(): void {
   held ??= "";
 }
 
+/** True while stdout writes are gathered (see {@link holdOutput}). */
+export function holdingOutput(): boolean {
+  return held !== undefined;
+}
+
 /** Writes the gathered output, still holding what comes next. */
 export function flushOutput(): void {
   if (!held) return;

@@ -325,3 +325,39 @@ Deno.test("a recipe's UserError takes what failed underneath as its cause", () =
   assert.ok(err instanceof UserError);
   assert.equal(err.cause, underneath);
 });
+
+Deno.test("addSection adds a section from an object or a Map, initialized at once; a name or option that would not read back is refused", () => {
+  const b = buildout("[buildout]\ndirectory = /b\n[a]\nx = 1\n");
+  const added = b.addSection("main", {
+    path: "${buildout:directory}/var",
+    copy: "${:path} ${a:x}",
+  });
+  assert.equal(added.get("copy"), "/b/var 1");
+  assert.equal(b.section("main"), added);
+  assert.ok(b.has("main"));
+  assert.deepEqual(b.sectionNames(), ["buildout", "a", "main"]);
+  assert.equal(
+    b.addSection("m", new Map([["y", "${main:path}"]])).get("y"),
+    "/b/var",
+  );
+  assert.throws(
+    () => b.addSection("a", {}),
+    (err) =>
+      err instanceof UserError &&
+      err.message ===
+        "Cannot add section [a]: a section of that name already exists",
+  );
+  assert.throws(
+    () => b.addSection("x]y", {}),
+    /^TypeError: Section names must read back from a configuration file: \[x\]y\]$/,
+  );
+  assert.throws(
+    () => b.addSection("z", { "a:b": "1" }),
+    /^TypeError: Option names must read back from a configuration file: 'a:b' in \[z\]$/,
+  );
+  assert.throws(
+    () => b.addSection("z", { n: 5 } as unknown as Record<string, string>),
+    /^TypeError: Option values must be strings: z:n$/,
+  );
+  assert.ok(!b.has("z"));
+});

@@ -126,16 +126,7 @@ export class PartPlan {
    * (when given) may reach (see {@link reachableSections}).
    */
   preload(only: string[] = []): Promise<void> {
-    const bySection = new Map<string, string>();
-    for (const name of this.buildout.sectionNames()) {
-      const spec = this.buildout.rawOption(name, "recipe");
-      if (!spec) continue;
-      if (!spec.includes("${")) bySection.set(name, spec);
-      else {
-        const written = writtenOut(this.buildout.rawSections(), name, spec);
-        if (written) bySection.set(name, written);
-      }
-    }
+    const bySection = this.writtenRecipes();
     // Extensions ran: a section initialized by then holds its recipe as it
     // is now, which an extension may have set or substituted.
     for (const options of this.buildout.initializedSections()) {
@@ -182,6 +173,42 @@ export class PartPlan {
       if (spec) (reachable.has(name) ? specs : others).add(spec);
     }
     return this.loader.preload(specs, [...others].filter((s) => !specs.has(s)));
+  }
+
+  /** The recipes written out in the configuration, by section. */
+  private writtenRecipes(): Map<string, string> {
+    const bySection = new Map<string, string>();
+    for (const name of this.buildout.sectionNames()) {
+      const spec = this.buildout.rawOption(name, "recipe");
+      if (!spec) continue;
+      if (!spec.includes("${")) bySection.set(name, spec);
+      else {
+        const written = writtenOut(this.buildout.rawSections(), name, spec);
+        if (written) bySection.set(name, written);
+      }
+    }
+    return bySection;
+  }
+
+  /**
+   * Until the returned function is called, constructs the recipe of a
+   * section when one of its options is first read, as zc.buildout
+   * constructs it when an extension first uses the section: what the
+   * constructor sets is then read. The recipes of develop packages linked
+   * by an earlier run are imported first; one got from a distribution is
+   * constructed later, with the others. A section an extension only gets
+   * or sets keeps its recipe for later, so that the extension may still
+   * change it.
+   */
+  async constructOnRead(): Promise<() => void> {
+    await this.loader.preloadDeveloped(this.writtenRecipes().values());
+    this.buildout.onFirstRead = (options) => {
+      const spec = options.get("recipe");
+      if (spec && this.loader.knows(spec)) this.initialize(options);
+    };
+    return () => {
+      this.buildout.onFirstRead = undefined;
+    };
   }
 
   /**
@@ -231,10 +258,15 @@ export class PartPlan {
     if (this.installing !== undefined) {
       const referrer = clipped(this.installing);
       throw new UserError(
-        `Part ${referrer} referenced part ${
-          clipped(name)
-        } only while installing, too late to install it first: ` +
-          `add it to the parts of [buildout], before ${referrer}`,
+        this.buildout.wasAdded(name)
+          ? `Part ${referrer} added section ${
+            clipped(name)
+          }, which has a recipe, only while installing, too late to ` +
+            "install it: add sections in the recipe's constructor"
+          : `Part ${referrer} referenced part ${
+            clipped(name)
+          } only while installing, too late to install it first: ` +
+            `add it to the parts of [buildout], before ${referrer}`,
       );
     }
     // try/catch rather than doing() closures: this runs once per part.

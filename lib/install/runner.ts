@@ -23,6 +23,7 @@ import {
 import {
   effectiveLevel,
   flushOutput,
+  holdingOutput,
   holdOutput,
   LEVELS,
   logger,
@@ -367,6 +368,12 @@ class InstallRun {
   /** Runs every step; `only` names the parts of `install p1 p2`. */
   async run(only: string[]): Promise<void> {
     const extensions = words(this.main.get("extensions"));
+    // Made before extensions run: they may construct recipes.
+    const partPlan = new PartPlan(
+      this.buildout,
+      this.loader,
+      (spec, part, fn) => this.callRecipe(spec, part, fn),
+    );
     await doingAsync("Installing.", async () => {
       // Before extensions: a run refused must not have run them (they may
       // check out sources, as mr.developer does) beside the run installing.
@@ -381,7 +388,14 @@ class InstallRun {
           createDirectory(this.main.require("eggs-directory"));
         }
         if (!extensions.length) return;
-        await this.callExtensions(extensions, "extensions");
+        const stop = await this.inDirectoryAsync(() =>
+          partPlan.constructOnRead()
+        );
+        try {
+          await this.callExtensions(extensions, "extensions");
+        } finally {
+          stop();
+        }
       });
       doing(
         "Setting up buildout directories",
@@ -414,7 +428,7 @@ class InstallRun {
     doing("Installing.", () => this.removeInterrupted(db));
 
     const uninstallMissing = only.length === 0;
-    const plan = await this.plan(uninstallMissing ? [] : only);
+    const plan = await this.plan(partPlan, uninstallMissing ? [] : only);
     setJitScale(JIT_SCALE.parts);
     let finished = false;
     // A failed uninstall, too, leaves the database in the plain format.
@@ -582,23 +596,7 @@ class InstallRun {
    * Initializes the parts (`only`, or those of `[buildout] parts` and what
    * they reference), constructing their recipes.
    */
-  private async plan(only: string[]): Promise<Plan> {
-    const plan = new PartPlan(
-      this.buildout,
-      this.loader,
-      (spec, part, fn) => {
-        if (this.builtin(spec)) return this.inDirectory(fn);
-        releaseOutput();
-        try {
-          return runLoadedCode(
-            ["Installing.", `Initializing part ${clipped(part)}.`],
-            () => this.inDirectory(fn),
-          );
-        } finally {
-          holdOutput();
-        }
-      },
-    );
+  private async plan(plan: PartPlan, only: string[]): Promise<Plan> {
     // Importing a module runs its code.
     await this.external(() => plan.preload(only));
     const configured = words(this.main.get("parts"));
@@ -904,6 +902,25 @@ class InstallRun {
     }
     untrackCleanup(interrupted);
     finish(returned as InstallResult);
+  }
+
+  /**
+   * Constructs a recipe of `spec` for `part` with `fn`, in the buildout
+   * directory; output held (see log.ts) is written first and held again
+   * after, unless the recipe is built in (it prints through the logger).
+   */
+  private callRecipe<T>(spec: string, part: string, fn: () => T): T {
+    if (this.builtin(spec)) return this.inDirectory(fn);
+    const held = holdingOutput();
+    if (held) releaseOutput();
+    try {
+      return runLoadedCode(
+        ["Installing.", `Initializing part ${clipped(part)}.`],
+        () => this.inDirectory(fn),
+      );
+    } finally {
+      if (held) holdOutput();
+    }
   }
 
   /** Whether the recipe `spec` is built in, asked once per spec. */

@@ -94,6 +94,21 @@ export interface RecipeOptions {
 export interface RecipeBuildout {
   /** A section, initialized (and its recipe constructed) on first use. */
   section(name: string): RecipeOptions;
+  /**
+   * Adds a section, as zc.buildout's `buildout[name] = {...}`, and returns
+   * it initialized: its values substitute, other sections read it. One with
+   * a recipe is a part, as any section with a recipe used before the parts
+   * are installed: added by a recipe's constructor (a meta-recipe), it is
+   * installed before that recipe's part. Its recipe must be
+   * built in or written out in some section of the configuration, as
+   * modules are imported before the parts are initialized. A section of
+   * that name existing is a user error; a value that is not a string, a
+   * TypeError.
+   */
+  addSection(
+    name: string,
+    options: Record<string, string> | Map<string, string>,
+  ): RecipeOptions;
   has(name: string): boolean;
   sectionNames(): string[];
   /**

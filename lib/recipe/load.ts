@@ -173,6 +173,8 @@ export class RecipeLoader {
    */
   private readonly packagesOf = new Map<string, DevelopPackage[]>();
   private readonly links: DevelopLinks;
+  /** Keys of {@link loaded} imported by {@link preloadDeveloped}. */
+  private readonly early = new Set<string>();
 
   /**
    * `developEggs` holds the `<name>.egg-link` files of develop packages;
@@ -196,6 +198,41 @@ export class RecipeLoader {
   developed(): void {
     this.links.reset();
     this.packages.clear();
+    // Imported from the earlier run's links: preload takes this run's.
+    for (const key of this.early) {
+      this.loaded.delete(key);
+      this.packagesOf.delete(key);
+    }
+    this.early.clear();
+    this.bySpec.clear();
+  }
+
+  /**
+   * Imports the recipes among `specs` that develop packages linked now
+   * hold (built-in ones need no import), before extensions run and before
+   * the develop step: {@link developed} forgets them.
+   */
+  async preloadDeveloped(specs: Iterable<string>): Promise<void> {
+    const developed = [...specs].filter((spec) => {
+      try {
+        return this.findPackage(parseSpec(spec)[0]) !== undefined;
+      } catch (err) {
+        // A package the develop step may unlink: reported, if still
+        // used, once it ran.
+        if (err instanceof UserError) return false;
+        throw err;
+      }
+    });
+    if (!developed.length) return;
+    await this.load(developed, []);
+    for (const spec of developed) this.early.add(parseSpec(spec).join(":"));
+  }
+
+  /** True when {@link factory} gives `spec`'s recipe, or its error, now. */
+  knows(spec: string): boolean {
+    if (this.loadedSpec(spec) !== undefined) return true;
+    const [pkg, entry] = parseSpec(spec);
+    return BUILTINS[`${pkg}:${entry}`] !== undefined && !this.findPackage(pkg);
   }
 
   /**
@@ -328,11 +365,14 @@ export class RecipeLoader {
       const [pkg, entry] = parseSpec(spec);
       const builtin = BUILTINS[`${pkg}:${entry}`];
       if (builtin && !this.findPackage(pkg)) return builtin;
+      // Modules are imported before the parts initialize: a recipe first
+      // named then (computed, or in a section a recipe added) is unknown.
       throw new UserError(
         `The recipe ${
           oneLine(spec)
-        } is computed from other options; only recipes ` +
-          "written out in some section of the configuration can be loaded",
+        } was not loaded: only built-in recipes and those written out in ` +
+          "some section of the configuration can be, not one computed from " +
+          "other options or first named by a section a recipe added",
       );
     }
     // A fresh error each time: the While: context is added to the object.

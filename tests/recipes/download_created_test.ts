@@ -64,6 +64,7 @@ function buildout(dir: string, archive: string): RecipeBuildout {
   });
   return {
     section: () => main,
+    addSection: () => main,
     has: () => true,
     sectionNames: () => ["buildout"],
     UserError,
