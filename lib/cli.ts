@@ -340,11 +340,12 @@ function refuseOptionsAfter(command: string, args: string[]): void {
       : command === "init"
       ? INIT_REQUIREMENTS
       : "";
-    throw new UserError(
+    // The hint quotes the file for the shell, line breaks and all.
+    throw new UserError(oneLine(
       `The ${command} command takes no arguments: ${
         clipped(args.join(" "))
       }${why}`,
-    );
+    ));
   }
   if (moved.length) throw optionsGoFirst(moved, command, rest);
 }

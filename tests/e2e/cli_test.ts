@@ -389,6 +389,19 @@ Deno.test("options after a command are refused, naming the command line to use",
   assert.equal(json.code, 1);
 });
 
+Deno.test("init or bootstrap given a file name with control characters says so on one line", async () => {
+  using sample = await sampleBuildout();
+  for (const command of ["init", "bootstrap"]) {
+    const result = await sample.run([command, "a\nb\x1b[31m.cfg"]);
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.stderr,
+      `Error: The ${command} command takes no arguments: a\\nb\\x1b[31m.cfg ` +
+        `(a configuration file is named with -c: buildout -c 'a\\nb\\x1b[31m.cfg' ${command})\n`,
+    );
+  }
+});
+
 Deno.test("assignments after a command are refused, naming the command line to use, not taken for parts or sections", async () => {
   using sample = await sampleBuildout();
   sample.write(
