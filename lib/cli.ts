@@ -148,11 +148,16 @@ export function parseCommandLine(argv: string[]): CommandLine {
       // `--output=FILE` too, which bundle reads as `--output FILE`.
       const command =
         COMMAND_OPTIONS[arg.startsWith("--output=") ? "--output" : arg];
+      // `--output FILE bundle`: the line to use keeps the name too.
+      const words = arg === "--output" && args.length > 1 &&
+          !COMMANDS.includes(args[1]) && !args[1].startsWith("-")
+        ? [arg, args[1]]
+        : [arg];
       throw new UserError(oneLine(
         `Invalid option ${clipped(arg)}` +
           (command
             ? `: ${command} takes it, after the command (buildout ${command} ${
-              clipped(arg, shellQuote)
+              words.map((word) => clipped(word, shellQuote)).join(" ")
             })`
             : " (the long options are --help and --version; see buildout " +
               "--help)"),

@@ -140,6 +140,13 @@ Deno.test("bundle's long options before the command say where they go", async ()
       "the command (buildout bundle '--output=my app.tar.gz')\n",
   );
   assert.equal(joined.code, 1);
+  const apart = await sample.run(["--output", "my app.tar.gz", "bundle"]);
+  assert.equal(
+    apart.stderr,
+    "Error: Invalid option --output: bundle takes it, after the command " +
+      "(buildout bundle --output 'my app.tar.gz')\n",
+  );
+  assert.equal(apart.code, 1);
   assert.deepEqual(sample.ls("."), before);
 });
 
