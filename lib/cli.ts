@@ -149,15 +149,16 @@ export function parseCommandLine(argv: string[]): CommandLine {
       // `--output=FILE` too, which bundle reads as `--output FILE`.
       const command =
         COMMAND_OPTIONS[arg.startsWith("--output=") ? "--output" : arg];
-      // `--output x bundle`: the suggestion keeps the value given.
-      const moved = arg === "--output" && args.length > 2
-        ? args.slice(0, 2)
+      // `--output FILE bundle`: the line to use keeps the name too.
+      const words = arg === "--output" && args.length > 1 &&
+          !COMMANDS.includes(args[1]) && !args[1].startsWith("-")
+        ? [arg, args[1]]
         : [arg];
       throw new UserError(oneLine(
         `Invalid option ${clipped(arg)}` +
           (command
             ? `: ${command} takes it, after the command (buildout ${command} ${
-              moved.map((word) => clipped(word, shellQuote)).join(" ")
+              words.map((word) => clipped(word, shellQuote)).join(" ")
             })`
             : " (the long options are --help and --version; see buildout " +
               "--help)"),
@@ -345,11 +346,12 @@ function refuseOptionsAfter(command: string, args: string[]): void {
       : command === "init"
       ? INIT_REQUIREMENTS
       : "";
-    throw new UserError(
+    // The hint quotes the file for the shell, line breaks and all.
+    throw new UserError(oneLine(
       `The ${command} command takes no arguments: ${
         clipped(args.join(" "))
       }${why}`,
-    );
+    ));
   }
   if (moved.length) throw optionsGoFirst(moved, command, rest);
 }

@@ -7,7 +7,7 @@
 import { Buffer } from "node:buffer";
 import { constants, fstatSync, openSync, writeSync } from "node:fs";
 import { clipped, fsReason, UserError } from "./errors.ts";
-import { pyRepr } from "./pyrepr.ts";
+import { formatFields, percentFormat } from "./percent_format.ts";
 import { redactPasswords } from "./redact_passwords.ts";
 
 /** Python's logging levels by name. */
@@ -436,33 +436,6 @@ export class Logger {
   }
 }
 
-/**
- * Python's `message % args` for the conversions log calls use (`%s`,
- * `%r`, `%d`, `%i`, `%f`, `%%`); without args the message is left as it
- * is, `%` and all, as logging leaves it. A conversion lacking its argument
- * stays as written.
- */
-export function percentFormat(message: string, args: unknown[]): string {
-  if (args.length === 0 || typeof message !== "string") return message;
-  let next = 0;
-  return message.replace(/%([%srdif])/g, (written, kind: string) => {
-    if (kind === "%") return "%";
-    if (next >= args.length) return written;
-    const arg = args[next++];
-    switch (kind) {
-      case "r":
-        return typeof arg === "string" ? pyRepr(arg) : String(arg);
-      case "d":
-      case "i":
-        return String(Math.trunc(Number(arg)));
-      case "f":
-        return Number(arg).toFixed(6);
-      default:
-        return String(arg);
-    }
-  });
-}
-
 function render(name: string, level: number, message: string): string {
   if (!format) {
     // zc.buildout's own handler prints its children's messages too.
@@ -471,23 +444,9 @@ function render(name: string, level: number, message: string): string {
   }
   // Read once per record, as Python's LogRecord does.
   const now = performance.timeOrigin + performance.now();
-  return format.replace(
-    /%\(([^)]*)\)([#0 +-]*)(\d*)(?:\.(\d*))?([sradif])|%%/g,
-    (
-      whole,
-      field?: string,
-      flags = "",
-      width = "",
-      precision?: string,
-      kind = "",
-    ) => {
-      if (field === undefined) return "%";
-      const value = recordField(field, name, level, message, now);
-      if (value === undefined) return whole;
-      const text = convert(value, kind, flags, precision);
-      if (text === undefined) return whole;
-      return pad(text, flags, Number(width), "dif".includes(kind));
-    },
+  return formatFields(
+    format,
+    (field) => recordField(field, name, level, message, now),
   );
 }
 
@@ -523,54 +482,6 @@ function recordField(
       return process.pid;
   }
   return undefined;
-}
-
-/**
- * A field as a `%` conversion shows it (`s`, `r`/`a` as Python's repr, `d`
- * and `i` truncated, `f` with 6 decimals by default), or undefined where
- * Python's would fail (`%(name)d`).
- */
-function convert(
-  value: string | number,
-  kind: string,
-  flags: string,
-  precision: string | undefined,
-): string | undefined {
-  if (kind === "s" || kind === "r" || kind === "a") {
-    const text = typeof value === "number"
-      ? String(value)
-      : kind === "s"
-      ? value
-      : pyRepr(value);
-    return precision === undefined ? text : text.slice(0, Number(precision));
-  }
-  if (typeof value !== "number") return undefined;
-  const digits = kind === "f"
-    ? Math.abs(value).toFixed(precision === undefined ? 6 : Number(precision))
-    : String(Math.abs(Math.trunc(value))).padStart(Number(precision ?? 0), "0");
-  const sign = value < 0
-    ? "-"
-    : flags.includes("+")
-    ? "+"
-    : flags.includes(" ")
-    ? " "
-    : "";
-  return sign + digits;
-}
-
-/** `text` padded to `width`: left-aligned with `-`, numbers zero-filled with `0`. */
-function pad(
-  text: string,
-  flags: string,
-  width: number,
-  numeric: boolean,
-): string {
-  if (flags.includes("-")) return text.padEnd(width);
-  if (!numeric || !flags.includes("0") || text.length >= width) {
-    return text.padStart(width);
-  }
-  const sign = /^[-+ ]/.test(text) ? text[0] : "";
-  return sign + text.slice(sign.length).padStart(width - sign.length, "0");
 }
 
 /** `2026-05-01 12:30:05,123`: Python logging's default time format, local. */

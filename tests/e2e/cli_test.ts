@@ -132,14 +132,6 @@ Deno.test("bundle's long options before the command say where they go", async ()
     );
     assert.equal(result.code, 1);
   }
-  // The value after --output goes with it.
-  const valued = await sample.run(["--output", "my app.tar.gz", "bundle"]);
-  assert.equal(
-    valued.stderr,
-    "Error: Invalid option --output: bundle takes it, after the command " +
-      "(buildout bundle --output 'my app.tar.gz')\n",
-  );
-  assert.equal(valued.code, 1);
   // bundle reads --output=FILE as --output FILE; the line keeps the name.
   const joined = await sample.run(["--output=my app.tar.gz", "bundle"]);
   assert.equal(
@@ -148,6 +140,13 @@ Deno.test("bundle's long options before the command say where they go", async ()
       "the command (buildout bundle '--output=my app.tar.gz')\n",
   );
   assert.equal(joined.code, 1);
+  const apart = await sample.run(["--output", "my app.tar.gz", "bundle"]);
+  assert.equal(
+    apart.stderr,
+    "Error: Invalid option --output: bundle takes it, after the command " +
+      "(buildout bundle --output 'my app.tar.gz')\n",
+  );
+  assert.equal(apart.code, 1);
   assert.deepEqual(sample.ls("."), before);
 });
 
@@ -395,6 +394,19 @@ Deno.test("options after a command are refused, naming the command line to use",
     "Error: The install command takes no --json (annotate does)\n",
   );
   assert.equal(json.code, 1);
+});
+
+Deno.test("init or bootstrap given a file name with control characters says so on one line", async () => {
+  using sample = await sampleBuildout();
+  for (const command of ["init", "bootstrap"]) {
+    const result = await sample.run([command, "a\nb\x1b[31m.cfg"]);
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      result.stderr,
+      `Error: The ${command} command takes no arguments: a\\nb\\x1b[31m.cfg ` +
+        `(a configuration file is named with -c: buildout -c 'a\\nb\\x1b[31m.cfg' ${command})\n`,
+    );
+  }
 });
 
 Deno.test("assignments after a command are refused, naming the command line to use, not taken for parts or sections", async () => {

@@ -119,6 +119,36 @@ module.exports.uninstall = () => {};
   );
 });
 
+Deno.test("the part logger takes Python's widths, precisions, flags and mapping keys, and logs values with no text of their own", async () => {
+  using sample = await sampleBuildout();
+  setUp(
+    sample,
+    `module.exports = class {
+  constructor(buildout, name, options) {
+    this.log = buildout.logger(name);
+    this.options = options;
+  }
+  install() {
+    this.log.info("%-6s|%5.1f%%|%03d|%#x|%.2e", "disk", 12.25, 7, 255, 1234.5);
+    this.log.info("%(url)s in %(n).0f s", { url: "http://x/a", n: 2.5 });
+    this.log.info("path %(path)r", this.options);
+    this.log.warning("%s and %s", Object.create(null), Symbol("s"));
+  }
+};
+module.exports.uninstall = () => {};
+`,
+    "path = /srv\n",
+  );
+  assert.equal(
+    await runOk(sample),
+    "Develop: '/sample-buildout/recipes'\nInstalling x.\n" +
+      "x: disk  | 12.2%|007|0xff|1.23e+03\n" +
+      "x: http://x/a in 2 s\n" +
+      "x: path '/srv'\n" +
+      "x: [object Object] and Symbol(s)\n",
+  );
+});
+
 Deno.test("a recipe without an update method is installed again on update, with zc.buildout's warning", async () => {
   using sample = await sampleBuildout();
   setUp(
