@@ -260,7 +260,7 @@ Deno.test("an unknown command is an error", async () => {
   assert.ok(
     lines(result.stderr).includes(
       "Error: invalid command: frobnicate (the commands are install, " +
-        "annotate, bootstrap, init and bundle; see buildout --help)",
+        "annotate, query, bootstrap, init and bundle; see buildout --help)",
     ),
     `stderr lacks the error line:\n${result.stderr}`,
   );
@@ -315,8 +315,8 @@ Deno.test("an invalid command that is an option without =, a configuration file 
     ],
     [
       "",
-      "an empty argument; the commands are install, annotate, bootstrap, " +
-      "init and bundle",
+      "an empty argument; the commands are install, annotate, query, " +
+      "bootstrap, init and bundle",
     ],
   ];
   for (const [command, hint] of cases) {
@@ -338,7 +338,7 @@ Deno.test("commands a newcomer guesses are refused, naming the real ones", async
     assert.equal(
       result.stderr,
       `Error: invalid command: ${guess} (the commands are install, ` +
-        "annotate, bootstrap, init and bundle; see buildout --help)\n",
+        "annotate, query, bootstrap, init and bundle; see buildout --help)\n",
     );
     assert.equal(result.code, 1);
   }
