@@ -246,6 +246,9 @@ function invalidCommand(
     }`;
   } else if (/\.cfg$/i.test(command) || isUrl(command)) {
     hint = namedWithC(command);
+  } else if (command === "setup" || command === "runsetup") {
+    hint = `zc.buildout's ${command} runs a Python setup script, and Python ` +
+      `does not run here; ${hint}`;
   } else if (command.includes(":")) {
     hint = "an assignment is section:option=value";
   } else if (!command) {

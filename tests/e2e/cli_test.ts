@@ -344,6 +344,23 @@ Deno.test("commands a newcomer guesses are refused, naming the real ones", async
   }
 });
 
+Deno.test("zc.buildout's Python setup commands are refused as such", async () => {
+  using sample = await sampleBuildout();
+  for (const command of ["setup . sdist", "runsetup setup.py bdist_egg"]) {
+    const name = command.split(" ")[0];
+    const result = await sample.run(command);
+    assert.equal(
+      result.stderr,
+      `Error: invalid command: ${name} (zc.buildout's ${name} runs a Python ` +
+        "setup script, and Python does not run here; the commands are " +
+        "install, annotate, query, bootstrap, init and bundle; see " +
+        "buildout --help)\n",
+    );
+    assert.equal(result.stdout, "");
+    assert.equal(result.code, 1);
+  }
+});
+
 Deno.test("options after a command are refused, naming the command line to use", async () => {
   // `python bootstrap.py -c production.cfg` habits: these ran on buildout.cfg.
   const bootstrap = await inSample("bootstrap -c production.cfg", (s) => {
