@@ -103,6 +103,9 @@ export async function loadConfig(
   }
   const commandLine = commandLineData(request.assignments);
   const override = commandLine.get("buildout") ?? new Map();
+  // Files to read after the configuration, not an option (see below).
+  const commandLineExtends = override.get("extends")?.value;
+  override.delete("extends");
 
   let userDefaults: ConfigData | undefined;
   if (
@@ -131,6 +134,19 @@ export async function loadConfig(
     new Map(data.get("buildout")),
   );
   update(data, root);
+  // As zc.buildout 2 and later read `buildout:extends=dev.cfg`: each file
+  // (from the current directory), with all it extends, over the
+  // configuration, before the other assignments.
+  for (const name of commandLineExtends?.split(/\s+/).filter(Boolean) ?? []) {
+    update(
+      data,
+      await new Loader(source, override, request.home).load(
+        request.cwd,
+        name,
+        new Map(data.get("buildout")),
+      ),
+    );
+  }
   update(data, commandLine);
   data.set("buildout", withHomePaths(data.get("buildout")!, request.home));
   return data;
