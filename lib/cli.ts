@@ -41,7 +41,14 @@ export interface CommandLine {
   args: string[];
 }
 
-const COMMANDS = ["install", "annotate", "bootstrap", "init", "bundle"];
+const COMMANDS = [
+  "install",
+  "annotate",
+  "query",
+  "bootstrap",
+  "init",
+  "bundle",
+];
 
 /** The long options commands take, each with its command. */
 const COMMAND_OPTIONS: Record<string, string | undefined> = {
@@ -84,6 +91,9 @@ Commands:
                     Display annotated sections: every option with the origin
                     of its value (file, DEFAULT_VALUE, COMPUTED_VALUE,
                     COMMAND_LINE_VALUE).
+  query [section:]option
+                    Print one option's value as written (section buildout
+                    when none is given); with -v, \${section:option} first.
   bootstrap         Create the buildout directories and bin/buildout.
   init              Write a minimal buildout.cfg, then bootstrap (an existing
                     configuration file is an error: use bootstrap).
@@ -242,6 +252,9 @@ function invalidCommand(
     }`;
   } else if (/\.cfg$/i.test(command) || isUrl(command)) {
     hint = namedWithC(command);
+  } else if (command === "setup" || command === "runsetup") {
+    hint = `zc.buildout's ${command} runs a Python setup script, and Python ` +
+      `does not run here; ${hint}`;
   } else if (command.includes(":")) {
     hint = "an assignment is section:option=value";
   } else if (!command) {
@@ -544,13 +557,15 @@ export async function run(
       out(`buildout version ${VERSION}\n`);
       return finish(true);
     }
-    // `annotate --json`'s standard output is the JSON document alone.
-    const notify = line.command === "annotate" && line.args.includes("--json")
+    // `annotate --json`'s standard output is the JSON document alone, and
+    // `query`'s the value a script reads.
+    const notify = line.command === "query" ||
+        line.command === "annotate" && line.args.includes("--json")
       ? err
       : out;
     for (const notice of line.notices) notify(notice + "\n");
     await runCommand(line, self);
-    return finish(line.command === "annotate");
+    return finish(line.command === "annotate" || line.command === "query");
   } catch (error) {
     report(error, debug);
     return 1;
@@ -646,6 +661,17 @@ async function runCommand(
         err(`annotate: no section named ${clipped(name)}\n`);
       }
     }
+    return;
+  }
+  if (line.command === "query") {
+    const { queryTarget, queryValue } = await import("./commands/query.ts");
+    const target = queryTarget(line.args);
+    const data = await loadBuildoutConfig(request);
+    const verbosity = data.get("buildout")?.get("verbosity")?.value ?? "0";
+    if (parseInt(verbosity, 10) > 0) {
+      out(`\${${target.section}:${target.option}}\n`);
+    }
+    out(queryValue(data, target) + "\n");
     return;
   }
   // Commands load their modules when run: start-up stays short.

@@ -267,7 +267,7 @@ Deno.test("an unknown command is an error", async () => {
   assert.ok(
     lines(result.stderr).includes(
       "Error: invalid command: frobnicate (the commands are install, " +
-        "annotate, bootstrap, init and bundle; see buildout --help)",
+        "annotate, query, bootstrap, init and bundle; see buildout --help)",
     ),
     `stderr lacks the error line:\n${result.stderr}`,
   );
@@ -322,8 +322,8 @@ Deno.test("an invalid command that is an option without =, a configuration file 
     ],
     [
       "",
-      "an empty argument; the commands are install, annotate, bootstrap, " +
-      "init and bundle",
+      "an empty argument; the commands are install, annotate, query, " +
+      "bootstrap, init and bundle",
     ],
   ];
   for (const [command, hint] of cases) {
@@ -345,8 +345,25 @@ Deno.test("commands a newcomer guesses are refused, naming the real ones", async
     assert.equal(
       result.stderr,
       `Error: invalid command: ${guess} (the commands are install, ` +
-        "annotate, bootstrap, init and bundle; see buildout --help)\n",
+        "annotate, query, bootstrap, init and bundle; see buildout --help)\n",
     );
+    assert.equal(result.code, 1);
+  }
+});
+
+Deno.test("zc.buildout's Python setup commands are refused as such", async () => {
+  using sample = await sampleBuildout();
+  for (const command of ["setup . sdist", "runsetup setup.py bdist_egg"]) {
+    const name = command.split(" ")[0];
+    const result = await sample.run(command);
+    assert.equal(
+      result.stderr,
+      `Error: invalid command: ${name} (zc.buildout's ${name} runs a Python ` +
+        "setup script, and Python does not run here; the commands are " +
+        "install, annotate, query, bootstrap, init and bundle; see " +
+        "buildout --help)\n",
+    );
+    assert.equal(result.stdout, "");
     assert.equal(result.code, 1);
   }
 });

@@ -588,6 +588,40 @@ Deno.test("error: a missing file extended from the command line", async () => {
   );
 });
 
+Deno.test("buildout:extends=FILE on the command line reads the files over the configuration", async () => {
+  using sample = await sampleBuildout();
+  writeMultipleFiles(sample);
+  const other = sample.path("..", "other");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nextends = b1.cfg\n\n[debug]\nop = buildout\n",
+  );
+  const { op4: _, op5: __, ...withoutB3 } = MULTIPLE_FILES_DEBUG;
+  let sections = await annotateJson(sample, "-U buildout:extends=b2.cfg");
+  assert.deepEqual(valuesOf(sections.debug), withoutB3);
+  assert.deepEqual(originsOf(sections.debug?.op2), [
+    "= /sample-buildout/b2.cfg",
+  ]);
+  assert.equal(sections.buildout?.extends, undefined);
+  const both = await sample.run([
+    "-U",
+    `buildout:extends=b2.cfg ${other}/b3.cfg`,
+    "annotate",
+    "--json",
+  ]);
+  assertOk(both);
+  sections = (JSON.parse(both.stdout) as AnnotatedJson).sections;
+  assert.deepEqual(valuesOf(sections.debug), MULTIPLE_FILES_DEBUG);
+
+  // A run reads it too, and finds no unused option in it.
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  sample.write("dev.cfg", "[buildout]\nparts = d\n[d]\nrecipe = debug\n");
+  const result = await sample.run("buildout:extends=dev.cfg");
+  assertOk(result);
+  assert.match(result.stdout, /^Installing d\.$/m);
+  assert.doesNotMatch(result.stdout, /Unused options/);
+});
+
 Deno.test("annotate --json SECTION limits the answer to that section", async () => {
   using sample = await sampleBuildout();
   writeMultipleFiles(sample);
