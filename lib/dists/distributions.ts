@@ -45,7 +45,10 @@ export interface DistSettings {
   showPicked: boolean;
   /** `use-dependency-links`, unless installing from the cache. */
   useDependencyLinks: boolean;
+  /** `update-versions-file`, resolved from the buildout directory. */
   versionsFile?: string;
+  /** `update-versions-file` as written, which the report names. */
+  versionsFileOption?: string;
   /** The buildout directory. */
   directory: string;
   /** Pins: project key to version. */
@@ -112,6 +115,7 @@ export function readDistSettings(buildout: Buildout): DistSettings {
     useDependencyLinks: main.getBool("use-dependency-links") &&
       !main.getBool("install-from-cache"),
     versionsFile: versionsFile ? resolve(directory, versionsFile) : undefined,
+    versionsFileOption: versionsFile || undefined,
     directory,
     versions: new Map(),
     badPins: new Map(),
@@ -272,13 +276,15 @@ export class Distributions {
     if (!this.installer || this.finished) return;
     this.finished = true;
     this.installer.stopLookAhead();
-    const { showPicked, versionsFile, directory } = this.settings;
+    const { showPicked, versionsFile, versionsFileOption, directory } =
+      this.settings;
     // Listing and sorting the picks costs up to 0.5 ms per 200 of them, for
     // nothing in the usual run, which reports none.
     if (!showPicked && !versionsFile) return;
     reportPickedVersions(this.installer.picked(), {
       show: showPicked,
       versionsFile,
+      versionsFileOption,
       directory,
     });
   }

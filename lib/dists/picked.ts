@@ -47,6 +47,11 @@ export interface PickedReport {
   show: boolean;
   /** The file to append them to, when set. */
   versionsFile?: string;
+  /**
+   * How the report names the versions file: the option as written, as
+   * zc.buildout prints it (`versionsFile` when not given).
+   */
+  versionsFileOption?: string;
   /** The buildout directory: its owner's links to the file are followed. */
   directory?: string;
   now?: Date;
@@ -78,7 +83,12 @@ export function reportPickedVersions(
   const file = report.versionsFile;
   if (!file) return;
   appendVersions(file, lines, report.now ?? new Date(), report.directory);
-  writeFd(1, `Picked versions have been written to ${file}\n`);
+  writeFd(
+    1,
+    `Picked versions have been written to ${
+      report.versionsFileOption ?? file
+    }\n`,
+  );
 }
 
 /**

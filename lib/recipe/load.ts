@@ -32,6 +32,7 @@ import {
 import type { Distributions } from "../dists/distributions.ts";
 import {
   parseRequirement,
+  projectKey,
   type Requirement,
   unscopedName,
 } from "../dists/requirement.ts";
@@ -796,14 +797,26 @@ function pythonExtensionRemedy(name: string): string {
 }
 
 /**
- * For buildout.dumppickedversions, that its work is built in, as in
- * zc.buildout 2; else nothing.
+ * The option each extension zc.buildout 2 made built in wrote its picked
+ * versions to, by project key.
+ */
+const SUPERSEDED_EXTENSIONS = new Map([
+  [projectKey("buildout.dumppickedversions"), "dump-picked-versions-file"],
+  [projectKey("buildout-versions"), "buildout_versions_file"],
+]);
+
+/**
+ * For an extension whose work zc.buildout 2 made built in
+ * (buildout.dumppickedversions, buildout-versions), that it is built in
+ * here too, with the options doing it; else nothing.
  */
 function builtInNote(name: string): string {
-  return requirementKey(name) === requirementKey("buildout.dumppickedversions")
+  const key = requirementKey(name);
+  const option = key === undefined ? undefined : SUPERSEDED_EXTENSIONS.get(key);
+  return option
     ? " Its work is built in, as in zc.buildout 2: set " +
       "show-picked-versions = true, and update-versions-file = FILE for " +
-      "its dump-picked-versions-file."
+      `its ${option}.`
     : "";
 }
 

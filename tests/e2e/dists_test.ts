@@ -358,7 +358,7 @@ Installing foo.
 spam
 Versions had to be automatically picked.
 The following part definition lists the versions picked:
-${picked}Picked versions have been written to /sample-buildout/versions.cfg
+${picked}Picked versions have been written to versions.cfg
 `,
   );
   assert.equal(sample.cat("versions.cfg"), picked);
@@ -394,6 +394,40 @@ recipe = spam
   await expectOk(sample, "", "Updating foo.\nspam\n");
   await expectOk(sample, "", "Updating foo.\nspam\n");
   assert.equal(sample.cat("versions.cfg"), picked);
+});
+
+Deno.test("update-versions-file without show-picked-versions appends to the file as named, and says only that", async () => {
+  using sample = await sampleBuildout();
+  await spamDists(sample);
+  sample.write("my_versions.cfg", "[versions]\nother = 1\n");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = foo
+extends = my_versions.cfg
+update-versions-file = my_versions.cfg
+find-links = recipe/dist
+show-picked-versions = false
+
+[foo]
+recipe = spam
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'spam'.
+Got spam 2.
+Installing foo.
+recipe v2
+Picked versions have been written to my_versions.cfg
+`,
+  );
+  assert.match(
+    sample.cat("my_versions.cfg"),
+    /^\[versions\]\nother = 1\n\n# Added by buildout at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\nspam = 2\n$/,
+  );
+  await expectOk(sample, "", "Updating foo.\nrecipe v2\n");
 });
 
 Deno.test("show-picked-versions lists the picks by name, as zc.buildout sorts them, not in the order picked", async () => {
@@ -1158,7 +1192,7 @@ Versions had to be automatically picked.
 The following part definition lists the versions picked:
 [versions]
 ext = 1.0
-Picked versions have been written to /sample-buildout/versions.cfg
+Picked versions have been written to versions.cfg
 unload sees: [versions] | ext = 1.0
 `,
   );

@@ -903,3 +903,20 @@ Deno.test("migrating: buildout.dumppickedversions in extensions is an error nami
     / remove it from extensions: .* Its work is built in, as in zc\.buildout 2: set show-picked-versions = true, and update-versions-file = FILE for its dump-picked-versions-file\.\n$/,
   );
 });
+
+// repeatable.txt: zc.buildout 2 refuses buildout-versions too, its work
+// being built in.
+Deno.test("migrating: buildout-versions in extensions is an error naming the options that do its work", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\nextensions = buildout-versions\n" +
+      "buildout_versions_file = versions.cfg\n",
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    / remove it from extensions: .* Its work is built in, as in zc\.buildout 2: set show-picked-versions = true, and update-versions-file = FILE for its buildout_versions_file\.\n$/,
+  );
+});
