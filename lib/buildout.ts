@@ -204,7 +204,7 @@ export class Buildout {
     url: string,
     options: DownloadOptions = {},
   ): Promise<DownloadResult> {
-    checkDownloadOptions(options);
+    checkOptions("download", DOWNLOAD_OPTIONS, "md5", options);
     const { md5, sha256, path, alternateUrl, ...settings } = options;
     // Loaded on first use: HTTP and crypto cost start-up time.
     const { Download } = await import("./fetch/download.ts");
@@ -225,8 +225,9 @@ export class Buildout {
   async extract(
     file: string,
     destination: string,
-    options?: ExtractOptions,
+    options: ExtractOptions = {},
   ): Promise<string[]> {
+    checkOptions("extract", EXTRACT_OPTIONS, "excludes", options);
     const { extract } = await import("./fetch/archive.ts");
     return extract(file, destination, options);
   }
@@ -816,27 +817,46 @@ const DOWNLOAD_OPTIONS: Record<keyof DownloadOptions, true> = {
   logger: true,
 };
 
+/** Every option of `extract()`, kept whole as {@link DOWNLOAD_OPTIONS} is. */
+const EXTRACT_OPTIONS: Record<keyof ExtractOptions, true> = {
+  stripTopLevelDir: true,
+  excludes: true,
+  onUnpacked: true,
+  onExisting: true,
+  onCreating: true,
+};
+
 /**
- * Refuses `download()` options that are not an object of known names: a
- * checksum passed as a Python recipe passes it (positionally, or as
- * `md5sum`) would otherwise go unchecked without a word.
+ * Refuses options of the recipe API's `method` that are not an object of
+ * the names `known` (`example` being one): an option misspelt, or named as
+ * a Python recipe names it (a checksum as `md5sum`, or positionally;
+ * `strip_top_level_dir`), would otherwise be ignored without a word.
  *
  * @throws {TypeError} naming what was given, or the unknown option.
  */
-function checkDownloadOptions(options: unknown): void {
+function checkOptions(
+  method: "download" | "extract",
+  known: Record<string, true>,
+  example: string,
+  options: unknown,
+): void {
   if (
     typeof options !== "object" || options === null || Array.isArray(options)
   ) {
     throw new TypeError(
-      "Download options must be an object, such as { md5 }: download() " +
-        `was given ${Array.isArray(options) ? "an array" : kind(options)}`,
+      `${method[0].toUpperCase()}${method.slice(1)} options must be an ` +
+        `object, such as { ${example} }: ${method}() was given ${
+          Array.isArray(options) ? "an array" : kind(options)
+        }`,
     );
   }
-  const names = Object.keys(DOWNLOAD_OPTIONS);
-  const unknown = Object.keys(options).find((name) => !names.includes(name));
+  const names = Object.keys(known);
+  const unknown = Object.keys(options).find((name) =>
+    !Object.hasOwn(known, name)
+  );
   if (unknown !== undefined) {
     throw new TypeError(
-      `Unknown download option ${clipped(unknown, pyRepr)}: download() ` +
+      `Unknown ${method} option ${clipped(unknown, pyRepr)}: ${method}() ` +
         `takes ${names.slice(0, -1).join(", ")} and ${names.at(-1)}`,
     );
   }

@@ -132,7 +132,9 @@ export interface RecipeBuildout {
    * zip, recognised by content) into `destination`, created if missing, and
    * returns the top-level entries it added there: what existed before is
    * not returned, so a shared destination survives uninstall. Nothing is
-   * left behind when it fails; no member lands outside `destination`.
+   * left behind when it fails; no member lands outside `destination`. An
+   * option it does not know (Python's `strip_top_level_dir`) is a
+   * `TypeError`.
    */
   extract(
     file: string,
