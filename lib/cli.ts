@@ -149,8 +149,10 @@ export function parseCommandLine(argv: string[]): CommandLine {
       // `--output=FILE` too, which bundle reads as `--output FILE`.
       const command =
         COMMAND_OPTIONS[arg.startsWith("--output=") ? "--output" : arg];
-      // `--output x bundle`: the suggestion keeps the value given.
-      const moved = arg === "--output" && args.length > 2
+      // `--output x bundle`, `--output x`: the suggestion keeps the value
+      // given; in `--output bundle` none was.
+      const moved = arg === "--output" && args.length > 1 &&
+          args[1] !== "bundle"
         ? args.slice(0, 2)
         : [arg];
       throw new UserError(oneLine(

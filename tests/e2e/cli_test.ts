@@ -132,14 +132,17 @@ Deno.test("bundle's long options before the command say where they go", async ()
     );
     assert.equal(result.code, 1);
   }
-  // The value after --output goes with it.
-  const valued = await sample.run(["--output", "my app.tar.gz", "bundle"]);
-  assert.equal(
-    valued.stderr,
-    "Error: Invalid option --output: bundle takes it, after the command " +
-      "(buildout bundle --output 'my app.tar.gz')\n",
-  );
-  assert.equal(valued.code, 1);
+  // The value after --output goes with it, also when bundle was left out.
+  for (const args of [["my app.tar.gz", "bundle"], ["my app.tar.gz"]]) {
+    const valued = await sample.run(["--output", ...args]);
+    assert.equal(
+      valued.stderr,
+      "Error: Invalid option --output: bundle takes it, after the command " +
+        "(buildout bundle --output 'my app.tar.gz')\n",
+      args.join(" "),
+    );
+    assert.equal(valued.code, 1);
+  }
   // bundle reads --output=FILE as --output FILE; the line keeps the name.
   const joined = await sample.run(["--output=my app.tar.gz", "bundle"]);
   assert.equal(
