@@ -30,7 +30,7 @@ import {
   setOwnOptions,
 } from "./config/macros.ts";
 import { memoSubstitute } from "./_substitute_memo.ts";
-import { pyRepr } from "./pyrepr.ts";
+import { checkOptions } from "./recipe/check_options.ts";
 import type {
   DownloadOptions,
   DownloadResult,
@@ -204,7 +204,7 @@ export class Buildout {
     url: string,
     options: DownloadOptions = {},
   ): Promise<DownloadResult> {
-    checkOptions("download", DOWNLOAD_OPTIONS, "md5", options);
+    checkOptions("download", options);
     const { md5, sha256, path, alternateUrl, ...settings } = options;
     // Loaded on first use: HTTP and crypto cost start-up time.
     const { Download } = await import("./fetch/download.ts");
@@ -227,7 +227,7 @@ export class Buildout {
     destination: string,
     options: ExtractOptions = {},
   ): Promise<string[]> {
-    checkOptions("extract", EXTRACT_OPTIONS, "excludes", options);
+    checkOptions("extract", options);
     const { extract } = await import("./fetch/archive.ts");
     return extract(file, destination, options);
   }
@@ -801,65 +801,6 @@ function tooLong(err: unknown, section: string, option: string): unknown {
     }} is too long: its substitutions ` +
       "make it longer than a value can be",
   );
-}
-
-/** Every option of `download()`; a Record, so the type checker keeps it whole. */
-const DOWNLOAD_OPTIONS: Record<keyof DownloadOptions, true> = {
-  md5: true,
-  sha256: true,
-  path: true,
-  alternateUrl: true,
-  cache: true,
-  namespace: true,
-  hashName: true,
-  fallback: true,
-  offline: true,
-  logger: true,
-};
-
-/** Every option of `extract()`, kept whole as {@link DOWNLOAD_OPTIONS} is. */
-const EXTRACT_OPTIONS: Record<keyof ExtractOptions, true> = {
-  stripTopLevelDir: true,
-  excludes: true,
-  onUnpacked: true,
-  onExisting: true,
-  onCreating: true,
-};
-
-/**
- * Refuses options of the recipe API's `method` that are not an object of
- * the names `known` (`example` being one): an option misspelt, or named as
- * a Python recipe names it (a checksum as `md5sum`, or positionally;
- * `strip_top_level_dir`), would otherwise be ignored without a word.
- *
- * @throws {TypeError} naming what was given, or the unknown option.
- */
-function checkOptions(
-  method: "download" | "extract",
-  known: Record<string, true>,
-  example: string,
-  options: unknown,
-): void {
-  if (
-    typeof options !== "object" || options === null || Array.isArray(options)
-  ) {
-    throw new TypeError(
-      `${method[0].toUpperCase()}${method.slice(1)} options must be an ` +
-        `object, such as { ${example} }: ${method}() was given ${
-          Array.isArray(options) ? "an array" : kind(options)
-        }`,
-    );
-  }
-  const names = Object.keys(known);
-  const unknown = Object.keys(options).find((name) =>
-    !Object.hasOwn(known, name)
-  );
-  if (unknown !== undefined) {
-    throw new TypeError(
-      `Unknown ${method} option ${clipped(unknown, pyRepr)}: ${method}() ` +
-        `takes ${names.slice(0, -1).join(", ")} and ${names.at(-1)}`,
-    );
-  }
 }
 
 /** What a value that should have been a string is: `undefined`, `null`, `number`. */

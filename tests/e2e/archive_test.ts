@@ -210,7 +210,7 @@ Deno.test("lzip members declaring huge dictionaries cost only what they hold", a
   assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
 });
 
-Deno.test("extract options it does not know, as a Python recipe names them, are refused: nothing is extracted", async () => {
+Deno.test("extract options it does not know, as a Python recipe names them, or of the wrong type are refused: nothing is extracted", async () => {
   using sample = await sampleBuildout();
   setUp(sample);
   sample.write(
@@ -240,6 +240,17 @@ Deno.test("extract options it does not know, as a Python recipe names them, are 
       "true",
       "TypeError: Extract options must be an object, such as { excludes }: " +
       "extract() was given boolean",
+    ],
+    // A part's option passed on as it is: "false" would strip.
+    [
+      '{ stripTopLevelDir: "false" }',
+      "TypeError: Extract option 'stripTopLevelDir' must be true, false or " +
+      '"auto": extract() was given string',
+    ],
+    [
+      '{ excludes: "*.txt" }',
+      "TypeError: Extract option 'excludes' must be an array of strings: " +
+      "extract() was given string",
     ],
   ];
   for (const [options, message] of calls) {
