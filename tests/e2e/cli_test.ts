@@ -297,6 +297,19 @@ Deno.test("an assignment split at the spaces around its = is named joined, not a
       ["install", "d:x", "=", "2"],
       "An assignment is one argument, with no spaces around =: d:x=2",
     ],
+    // An option's value is no option name, after a command as before it.
+    [
+      ["-c", "x.cfg", "=y"],
+      "Invalid option: =y (assignments are [section:]option=value)",
+    ],
+    [
+      ["install", "-c", "x.cfg", "=y"],
+      "Invalid option: =y (assignments are [section:]option=value)",
+    ],
+    [
+      ["bundle", "-o", "out.tar.gz", "=y"],
+      "Invalid option: =y (assignments are [section:]option=value)",
+    ],
     [
       ["d:x=", "2"],
       "invalid command: 2 (an assignment is one argument, with no spaces " +
