@@ -208,15 +208,21 @@ export class Installer {
   }
 
   /**
-   * The distributions got so far that require `requirement` as written:
-   * zc.buildout's `-v` names them all, not only the first one met, sorted
-   * as pkg_resources sorts distributions (by version, then by name).
+   * The distributions got so far that require `requirement`: the same
+   * project (whatever the case of its name) with the same clauses, as
+   * pkg_resources compares requirements. zc.buildout's `-v` names them all,
+   * not only the first one met, sorted as pkg_resources sorts distributions
+   * (by version, then by name).
    */
   private requiring(requirement: Requirement): Dist[] {
-    const text = formatRequirement(requirement);
+    const clauses = (required: Requirement) =>
+      required.clauses.map(([op, version]) => op + version).join(",");
+    const wanted = clauses(requirement);
     return [...this.workingSet.values()]
       .filter((dist) =>
-        dist.requires.some((required) => formatRequirement(required) === text)
+        dist.requires.some((required) =>
+          required.key === requirement.key && clauses(required) === wanted
+        )
       )
       .sort((a, b) =>
         compareVersions(a.version, b.version) ||

@@ -835,14 +835,14 @@ spam
 });
 
 /**
- * The reference's insane dependencies: develop packages `versions` names,
- * each requiring all others, and a part using the first one's recipe.
+ * Develop packages, each with its version and requirements, and a part
+ * using the first one's recipe.
  */
-function insaneDependencies(
+function developPackages(
   sample: Sample,
-  versions: Record<string, string>,
+  packages: Record<string, { version: string; requires: string[] }>,
 ): void {
-  const names = Object.keys(versions);
+  const names = Object.keys(packages);
   for (const name of names) {
     sample.mkdir(name);
     sample.write(
@@ -850,10 +850,10 @@ function insaneDependencies(
       "package.json",
       JSON.stringify({
         name,
-        version: versions[name],
+        version: packages[name].version,
         buildout: {
           recipes: { default: "./recipe.js" },
-          requires: names.filter((other) => other !== name),
+          requires: packages[name].requires,
         },
       }),
     );
@@ -868,6 +868,24 @@ function insaneDependencies(
     `[buildout]\ndevelop = ${names.join(" ")}\nparts = p\n[p]\nrecipe = ${
       names[0]
     }\n`,
+  );
+}
+
+/**
+ * The reference's insane dependencies: develop packages `versions` names,
+ * each requiring all others, and a part using the first one's recipe.
+ */
+function insaneDependencies(
+  sample: Sample,
+  versions: Record<string, string>,
+): void {
+  const names = Object.keys(versions);
+  developPackages(
+    sample,
+    Object.fromEntries(names.map((name) => [name, {
+      version: versions[name],
+      requires: names.filter((other) => other !== name),
+    }])),
   );
 }
 
@@ -923,6 +941,33 @@ Getting required 'pack1'
   required by pack2 1.0.
   required by pack0 2.0.
 We have a develop egg: pack1 1.0.
+Installing p.
+`,
+  );
+});
+
+Deno.test("-v names each distribution requiring what is got next, however it writes the name's case", async () => {
+  using sample = await sampleBuildout();
+  developPackages(sample, {
+    top: { version: "1.0", requires: ["Dep", "mid"] },
+    mid: { version: "1.0", requires: ["dep"] },
+    dep: { version: "1.0", requires: [] },
+  });
+  await expectOk(
+    sample,
+    "-v",
+    `Develop: '/sample-buildout/top'
+Develop: '/sample-buildout/mid'
+Develop: '/sample-buildout/dep'
+Installing 'top'.
+We have a develop egg: top 1.0.
+Getting required 'mid'
+  required by top 1.0.
+We have a develop egg: mid 1.0.
+Getting required 'Dep'
+  required by mid 1.0.
+  required by top 1.0.
+We have a develop egg: dep 1.0.
 Installing p.
 `,
   );
