@@ -30,7 +30,7 @@ import {
   setOwnOptions,
 } from "./config/macros.ts";
 import { memoSubstitute } from "./_substitute_memo.ts";
-import { pyRepr } from "./pyrepr.ts";
+import { checkOptions } from "./recipe/check_options.ts";
 import type {
   DownloadOptions,
   DownloadResult,
@@ -204,7 +204,7 @@ export class Buildout {
     url: string,
     options: DownloadOptions = {},
   ): Promise<DownloadResult> {
-    checkDownloadOptions(options);
+    checkOptions("download", options);
     const { md5, sha256, path, alternateUrl, ...settings } = options;
     // Loaded on first use: HTTP and crypto cost start-up time.
     const { Download } = await import("./fetch/download.ts");
@@ -225,8 +225,9 @@ export class Buildout {
   async extract(
     file: string,
     destination: string,
-    options?: ExtractOptions,
+    options: ExtractOptions = {},
   ): Promise<string[]> {
+    checkOptions("extract", options);
     const { extract } = await import("./fetch/archive.ts");
     return extract(file, destination, options);
   }
@@ -800,46 +801,6 @@ function tooLong(err: unknown, section: string, option: string): unknown {
     }} is too long: its substitutions ` +
       "make it longer than a value can be",
   );
-}
-
-/** Every option of `download()`; a Record, so the type checker keeps it whole. */
-const DOWNLOAD_OPTIONS: Record<keyof DownloadOptions, true> = {
-  md5: true,
-  sha256: true,
-  path: true,
-  alternateUrl: true,
-  cache: true,
-  namespace: true,
-  hashName: true,
-  fallback: true,
-  offline: true,
-  logger: true,
-};
-
-/**
- * Refuses `download()` options that are not an object of known names: a
- * checksum passed as a Python recipe passes it (positionally, or as
- * `md5sum`) would otherwise go unchecked without a word.
- *
- * @throws {TypeError} naming what was given, or the unknown option.
- */
-function checkDownloadOptions(options: unknown): void {
-  if (
-    typeof options !== "object" || options === null || Array.isArray(options)
-  ) {
-    throw new TypeError(
-      "Download options must be an object, such as { md5 }: download() " +
-        `was given ${Array.isArray(options) ? "an array" : kind(options)}`,
-    );
-  }
-  const names = Object.keys(DOWNLOAD_OPTIONS);
-  const unknown = Object.keys(options).find((name) => !names.includes(name));
-  if (unknown !== undefined) {
-    throw new TypeError(
-      `Unknown download option ${clipped(unknown, pyRepr)}: download() ` +
-        `takes ${names.slice(0, -1).join(", ")} and ${names.at(-1)}`,
-    );
-  }
 }
 
 /** What a value that should have been a string is: `undefined`, `null`, `number`. */

@@ -319,9 +319,14 @@ function refusedTimeout(value: string): string | undefined {
  * hold `=`.
  */
 function refuseOptionsAfter(command: string, args: string[]): void {
-  // Not after an option, whose value it is (`-c =odd.cfg`).
+  // Not after an option, whose value it is (`-c =odd.cfg`), nor after an
+  // option's value (`-c x.cfg =y`), which names no option.
+  const takesValueHere = (arg: string) =>
+    takesValue(arg) ||
+    (command === "bundle" && (arg === "-o" || arg === "--output"));
   const split = args.findIndex((arg, i) =>
-    i > 0 && arg.startsWith("=") && !args[i - 1].startsWith("-")
+    i > 0 && arg.startsWith("=") && !args[i - 1].startsWith("-") &&
+    !takesValueHere(args[i - 2] ?? "")
   );
   if (split > 0) {
     throw splitAssignment(args[split - 1], args[split], args[split + 1]);

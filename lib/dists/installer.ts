@@ -16,7 +16,7 @@ import {
   UserError,
 } from "../errors.ts";
 import { pyRepr } from "../pyrepr.ts";
-import { easyInstallLogger as logger } from "../log.ts";
+import { easyInstallLogger as logger, effectiveLevel, LEVELS } from "../log.ts";
 import type { Candidate, Finder } from "./finder.ts";
 import type { EggsDirectory, InstalledDist, Prepared } from "./eggs.ts";
 import type { Dist } from "./metadata.ts";
@@ -155,7 +155,9 @@ export class Installer {
       const text = formatRequirement(requirement);
       let dist = this.workingSet.get(requirement.key);
       if (!dist) {
-        if (byDist) {
+        // Finding the requirers reads every requirement got so far: not
+        // for lines that are not shown.
+        if (byDist && effectiveLevel() <= LEVELS.DEBUG) {
           logger.debug(`Getting required '${text}'`);
           for (const requirer of this.requiring(raw)) {
             logger.debug(`  required by ${requirer.name} ${requirer.version}.`);
@@ -206,16 +208,26 @@ export class Installer {
   }
 
   /**
-   * The distributions got so far that require `requirement` as written, by
-   * name: zc.buildout's `-v` names them all, not only the first one met.
+   * The distributions got so far that require `requirement`: the same
+   * project (whatever the case of its name) with the same clauses, as
+   * pkg_resources compares requirements. zc.buildout's `-v` names them all,
+   * not only the first one met, sorted as pkg_resources sorts distributions
+   * (by version, then by name).
    */
   private requiring(requirement: Requirement): Dist[] {
-    const text = formatRequirement(requirement);
+    const clauses = (required: Requirement) =>
+      required.clauses.map(([op, version]) => op + version).join(",");
+    const wanted = clauses(requirement);
     return [...this.workingSet.values()]
       .filter((dist) =>
-        dist.requires.some((required) => formatRequirement(required) === text)
+        dist.requires.some((required) =>
+          required.key === requirement.key && clauses(required) === wanted
+        )
       )
-      .sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+      .sort((a, b) =>
+        compareVersions(a.version, b.version) ||
+        (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+      );
   }
 
   /**

@@ -124,7 +124,8 @@ export interface RecipeBuildout {
    * `allow-hosts`), which `options` override. Without a cache or `path`
    * the result is a temporary file, removed when the run ends. Mismatching
    * checksums, offline misses and network failures are user errors; an
-   * option it does not know (Python's `md5sum`) is a `TypeError`.
+   * option it does not know (Python's `md5sum`) or of another type
+   * (`offline: "false"`) is a `TypeError`.
    */
   download(url: string, options?: DownloadOptions): Promise<DownloadResult>;
   /**
@@ -132,7 +133,9 @@ export interface RecipeBuildout {
    * zip, recognised by content) into `destination`, created if missing, and
    * returns the top-level entries it added there: what existed before is
    * not returned, so a shared destination survives uninstall. Nothing is
-   * left behind when it fails; no member lands outside `destination`.
+   * left behind when it fails; no member lands outside `destination`. An
+   * option it does not know (Python's `strip_top_level_dir`) or of another
+   * type (`stripTopLevelDir: "false"`) is a `TypeError`.
    */
   extract(
     file: string,

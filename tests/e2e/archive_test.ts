@@ -209,3 +209,68 @@ Deno.test("lzip members declaring huge dictionaries cost only what they hold", a
   assert.equal(sample.cat("parts", "many", "f.txt"), "f\n");
   assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
 });
+
+Deno.test("extract options it does not know, as a Python recipe names them, or of the wrong type are refused: nothing is extracted", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write(
+    "recipes",
+    "package.json",
+    JSON.stringify({
+      name: "recipes",
+      buildout: { recipes: { odd: "./odd.js" } },
+    }),
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes\nparts = odd\n[odd]\nrecipe = recipes:odd\n",
+  );
+  const known = "extract() takes stripTopLevelDir, excludes, onUnpacked, " +
+    "onExisting and onCreating";
+  const calls: Array<[string, string]> = [
+    [
+      "{ strip_top_level_dir: true }",
+      `TypeError: Unknown extract option 'strip_top_level_dir': ${known}`,
+    ],
+    [
+      '{ exclude: ["*.txt"] }',
+      `TypeError: Unknown extract option 'exclude': ${known}`,
+    ],
+    [
+      "true",
+      "TypeError: Extract options must be an object, such as { excludes }: " +
+      "extract() was given boolean",
+    ],
+    // A part's option passed on as it is: "false" would strip.
+    [
+      '{ stripTopLevelDir: "false" }',
+      "TypeError: Extract option 'stripTopLevelDir' must be true, false or " +
+      '"auto": extract() was given string',
+    ],
+    [
+      '{ excludes: "*.txt" }',
+      "TypeError: Extract option 'excludes' must be an array of strings: " +
+      "extract() was given string",
+    ],
+  ];
+  for (const [options, message] of calls) {
+    sample.write(
+      "recipes",
+      "odd.js",
+      `export default class Odd {
+  constructor(buildout) { this.buildout = buildout; }
+  async install() {
+    await this.buildout.extract("downloads/pkg-1.0.tar.gz", "parts/odd", ${options});
+    return [];
+  }
+}
+`,
+    );
+    const result = await sample.system("");
+    assert.equal(result.code, 1, result.output);
+    assert.match(result.stderr, /^While:\n {2}Installing odd\.\n/);
+    assert.ok(result.stderr.includes(`${message}\n`), result.stderr);
+    assert.ok(result.stderr.includes("recipes/odd.js:4:"), result.stderr);
+    assert.deepEqual(sample.ls("parts"), [], options);
+  }
+});

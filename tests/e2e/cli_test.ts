@@ -132,6 +132,17 @@ Deno.test("bundle's long options before the command say where they go", async ()
     );
     assert.equal(result.code, 1);
   }
+  // The value after --output goes with it, also when bundle was left out.
+  for (const args of [["my app.tar.gz", "bundle"], ["my app.tar.gz"]]) {
+    const valued = await sample.run(["--output", ...args]);
+    assert.equal(
+      valued.stderr,
+      "Error: Invalid option --output: bundle takes it, after the command " +
+        "(buildout bundle --output 'my app.tar.gz')\n",
+      args.join(" "),
+    );
+    assert.equal(valued.code, 1);
+  }
   // bundle reads --output=FILE as --output FILE; the line keeps the name.
   const joined = await sample.run(["--output=my app.tar.gz", "bundle"]);
   assert.equal(
@@ -140,13 +151,6 @@ Deno.test("bundle's long options before the command say where they go", async ()
       "the command (buildout bundle '--output=my app.tar.gz')\n",
   );
   assert.equal(joined.code, 1);
-  const apart = await sample.run(["--output", "my app.tar.gz", "bundle"]);
-  assert.equal(
-    apart.stderr,
-    "Error: Invalid option --output: bundle takes it, after the command " +
-      "(buildout bundle --output 'my app.tar.gz')\n",
-  );
-  assert.equal(apart.code, 1);
   assert.deepEqual(sample.ls("."), before);
 });
 
@@ -292,6 +296,19 @@ Deno.test("an assignment split at the spaces around its = is named joined, not a
     [
       ["install", "d:x", "=", "2"],
       "An assignment is one argument, with no spaces around =: d:x=2",
+    ],
+    // An option's value is no option name, after a command as before it.
+    [
+      ["-c", "x.cfg", "=y"],
+      "Invalid option: =y (assignments are [section:]option=value)",
+    ],
+    [
+      ["install", "-c", "x.cfg", "=y"],
+      "Invalid option: =y (assignments are [section:]option=value)",
+    ],
+    [
+      ["bundle", "-o", "out.tar.gz", "=y"],
+      "Invalid option: =y (assignments are [section:]option=value)",
     ],
     [
       ["d:x=", "2"],

@@ -868,10 +868,15 @@ spam
   );
 });
 
-Deno.test("-v names every distribution got so far that requires what is got next, as zc.buildout's easy_install does", async () => {
-  using sample = await sampleBuildout();
-  // The reference's insane dependencies: each package requires all others.
-  const names = ["pack0", "pack1", "pack2", "pack3"];
+/**
+ * Develop packages, each with its version and requirements, and a part
+ * using the first one's recipe.
+ */
+function developPackages(
+  sample: Sample,
+  packages: Record<string, { version: string; requires: string[] }>,
+): void {
+  const names = Object.keys(packages);
   for (const name of names) {
     sample.mkdir(name);
     sample.write(
@@ -879,10 +884,10 @@ Deno.test("-v names every distribution got so far that requires what is got next
       "package.json",
       JSON.stringify({
         name,
-        version: "1.0",
+        version: packages[name].version,
         buildout: {
           recipes: { default: "./recipe.js" },
-          requires: names.filter((other) => other !== name),
+          requires: packages[name].requires,
         },
       }),
     );
@@ -894,10 +899,38 @@ Deno.test("-v names every distribution got so far that requires what is got next
   }
   sample.write(
     "buildout.cfg",
-    `[buildout]\ndevelop = ${
-      names.join(" ")
-    }\nparts = p\n[p]\nrecipe = pack0\n`,
+    `[buildout]\ndevelop = ${names.join(" ")}\nparts = p\n[p]\nrecipe = ${
+      names[0]
+    }\n`,
   );
+}
+
+/**
+ * The reference's insane dependencies: develop packages `versions` names,
+ * each requiring all others, and a part using the first one's recipe.
+ */
+function insaneDependencies(
+  sample: Sample,
+  versions: Record<string, string>,
+): void {
+  const names = Object.keys(versions);
+  developPackages(
+    sample,
+    Object.fromEntries(names.map((name) => [name, {
+      version: versions[name],
+      requires: names.filter((other) => other !== name),
+    }])),
+  );
+}
+
+Deno.test("-v names every distribution got so far that requires what is got next, as zc.buildout's easy_install does", async () => {
+  using sample = await sampleBuildout();
+  insaneDependencies(sample, {
+    pack0: "1.0",
+    pack1: "1.0",
+    pack2: "1.0",
+    pack3: "1.0",
+  });
   await expectOk(
     sample,
     "-v",
@@ -919,6 +952,56 @@ Getting required 'pack1'
   required by pack2 1.0.
   required by pack3 1.0.
 We have a develop egg: pack1 1.0.
+Installing p.
+`,
+  );
+});
+
+Deno.test("-v names the distributions requiring what is got next lowest version first, as pkg_resources sorts them", async () => {
+  using sample = await sampleBuildout();
+  insaneDependencies(sample, { pack0: "2.0", pack1: "1.0", pack2: "1.0" });
+  await expectOk(
+    sample,
+    "-v",
+    `Develop: '/sample-buildout/pack0'
+Develop: '/sample-buildout/pack1'
+Develop: '/sample-buildout/pack2'
+Installing 'pack0'.
+We have a develop egg: pack0 2.0.
+Getting required 'pack2'
+  required by pack0 2.0.
+We have a develop egg: pack2 1.0.
+Getting required 'pack1'
+  required by pack2 1.0.
+  required by pack0 2.0.
+We have a develop egg: pack1 1.0.
+Installing p.
+`,
+  );
+});
+
+Deno.test("-v names each distribution requiring what is got next, however it writes the name's case", async () => {
+  using sample = await sampleBuildout();
+  developPackages(sample, {
+    top: { version: "1.0", requires: ["Dep", "mid"] },
+    mid: { version: "1.0", requires: ["dep"] },
+    dep: { version: "1.0", requires: [] },
+  });
+  await expectOk(
+    sample,
+    "-v",
+    `Develop: '/sample-buildout/top'
+Develop: '/sample-buildout/mid'
+Develop: '/sample-buildout/dep'
+Installing 'top'.
+We have a develop egg: top 1.0.
+Getting required 'mid'
+  required by top 1.0.
+We have a develop egg: mid 1.0.
+Getting required 'Dep'
+  required by mid 1.0.
+  required by top 1.0.
+We have a develop egg: dep 1.0.
 Installing p.
 `,
   );

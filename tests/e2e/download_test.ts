@@ -1553,7 +1553,7 @@ Deno.test("download utility: the MD5 of a text with CRLF line ends is of its byt
   s.assertNoTemporaries();
 });
 
-Deno.test("download options it does not know, as a Python recipe passes a checksum, are refused: nothing is downloaded unchecked", async () => {
+Deno.test("download options it does not know, as a Python recipe passes a checksum, or of the wrong type are refused: nothing is downloaded unchecked", async () => {
   using sample = await sampleBuildout();
   await using s = await new Session(sample).start();
   const wrong = md5("The wrong text.");
@@ -1568,6 +1568,23 @@ Deno.test("download options it does not know, as a Python recipe passes a checks
       `"${wrong}"`,
       "TypeError: Download options must be an object, such as { md5 }: " +
       "download() was given string",
+    ],
+    // Options are properties, as addSection's Map of values is not.
+    [
+      `new Map([["md5", "${wrong}"]])`,
+      "TypeError: Download options must be an object, such as { md5 }: " +
+      "download() was given a Map",
+    ],
+    // A part's option passed on as it is: "false" would mean offline.
+    [
+      `{ offline: "false" }`,
+      "TypeError: Download option 'offline' must be true or false: " +
+      "download() was given string",
+    ],
+    [
+      `{ md5: null }`,
+      "TypeError: Download option 'md5' must be a string: download() was " +
+      "given null",
     ],
   ];
   for (const [options, message] of calls) {

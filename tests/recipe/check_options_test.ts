@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { checkOptions } from "../../lib/recipe/check_options.ts";
+import { Logger } from "../../lib/log.ts";
+
+Deno.test("checkOptions takes the options as written, undefined ones, and a class instance's own fields but not its methods", () => {
+  class Checked {
+    md5 = "d41d8cd98f00b204e9800998ecf8427e";
+    describe() {
+      return `md5 ${this.md5}`;
+    }
+  }
+  checkOptions("download", new Checked());
+  checkOptions("download", {
+    path: "out.txt",
+    hashName: true,
+    sha256: undefined,
+    logger: new Logger("part"),
+  });
+  checkOptions("extract", {});
+  checkOptions("extract", {
+    stripTopLevelDir: "auto",
+    excludes: ["*.pyc"],
+    onCreating: () => {},
+  });
+});
+
+Deno.test("checkOptions refuses a logger without the methods a download calls, and excludes that are not all strings", () => {
+  assert.throws(
+    () => checkOptions("download", { logger: { info() {} } }),
+    new TypeError(
+      "Download option 'logger' must be a logger, such as " +
+        "buildout.logger(name): download() was given object",
+    ),
+  );
+  assert.throws(
+    () => checkOptions("extract", { excludes: ["*.pyc", /\.pyo$/] }),
+    new TypeError(
+      "Extract option 'excludes' must be an array of strings: extract() " +
+        "was given an array",
+    ),
+  );
+});
