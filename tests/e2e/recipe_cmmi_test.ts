@@ -1133,6 +1133,31 @@ shared = true
   assert.doesNotMatch(result.stdout, /configuring/);
 });
 
+Deno.test("zc.recipe.cmmi: two parts using shared builds are not said to share the buildout directory", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  // Each returns '' (nothing to remove), as the original does.
+  sample.write(
+    "buildout.cfg",
+    config(
+      `[a]
+recipe = zc.recipe.cmmi
+url = ${server.url}hello-1.0.tar.gz
+shared = true
+
+[b]
+<= a
+extra_options = --enable-extra`,
+      "a b",
+    ),
+  );
+  const result = await runOk(sample);
+  assert.match(result.stdout, /^Installing b\.$/m);
+  assert.doesNotMatch(result.output, /installed too/);
+  assert.deepEqual(recorded(sample, "a"), []);
+  assert.deepEqual(recorded(sample, "b"), []);
+});
+
 Deno.test("zc.recipe.cmmi: a shared build another buildout is making is waited for, and built again when it fails", async () => {
   using sample = await sampleBuildout();
   using other = await sampleBuildout();
