@@ -941,6 +941,14 @@ export class ZcCmmi implements Recipe {
     for (const key of Object.keys(this.environment).sort()) {
       this.logger.info(`Updating environment: ${key}=${this.environment[key]}`);
     }
+    try {
+      makeDirectories(this.location);
+    } catch (err) {
+      // Before the build, as the original: what stands in the way is not
+      // the build's to remove, and the untouched sources help nobody.
+      removeTree(tmp);
+      throw err;
+    }
     const env = childEnvironment(this.environment);
     let cwd = tmp;
     const run = (command: string) =>
@@ -958,7 +966,6 @@ export class ZcCmmi implements Recipe {
         existsSync(join(cwd, marker)) ||
         (autogen !== "" && existsSync(join(cwd, autogen)));
       if (!hasMarker()) cwd = singleDirectory(tmp);
-      makeDirectories(this.location);
       if (patch) {
         let fetched = false;
         const { url, cache } = patchDownload(

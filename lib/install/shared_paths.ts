@@ -28,6 +28,9 @@ export class SharedPaths {
     const owners = this.index();
     const shared: [string, string][] = [];
     for (const recorded of paths) {
+      // An empty path names nothing (zc.recipe.cmmi returns '' for a
+      // shared build), and uninstalling skips it too.
+      if (!recorded) continue;
       const path = resolve(this.directory, recorded);
       const owner = owners.get(path);
       if (owner !== undefined && owner !== part && this.db.has(owner)) {

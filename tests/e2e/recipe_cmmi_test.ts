@@ -477,6 +477,27 @@ Deno.test("cmmi recipes: a file where the parts directory should be is a one-lin
   }
 });
 
+Deno.test("zc.recipe.cmmi: a file where the part's directory goes is an error that keeps the file and no build directory", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write("parts", "x", "not mine to remove\n");
+  sample.write(
+    "buildout.cfg",
+    config(`[x]\nrecipe = zc.recipe.cmmi\nurl = ${server.url}hello-1.0.tar.gz`),
+  );
+  const result = await sample.run("");
+  assert.equal(result.code, 1, result.output);
+  assert.match(
+    sample.normalize(result.stderr),
+    /^While:\n {2}Installing x\.\nError: Couldn't create directory \/sample-buildout\/parts\/x: it is a file, not a directory\n$/,
+  );
+  assert.ok(existsSync(sample.path("parts", "x")), "the file is kept");
+  assert.equal(sample.cat("parts", "x"), "not mine to remove\n");
+  // Nothing was built: the unpacked sources are no help to anyone.
+  assert.doesNotMatch(result.stdout, /cmmi failed/);
+  assert.deepEqual(readdirSync(sample.runTmpdir), []);
+});
+
 Deno.test("cmmi: configure options over the system's 128 KiB argument limit are a user error, not an internal one", async () => {
   using sample = await sampleBuildout();
   sample.mkdir("src");
@@ -1110,6 +1131,31 @@ shared = true
   result = await runOk(other);
   assert.match(result.stdout, /x: using existing shared build/);
   assert.doesNotMatch(result.stdout, /configuring/);
+});
+
+Deno.test("zc.recipe.cmmi: two parts using shared builds are not said to share the buildout directory", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  // Each returns '' (nothing to remove), as the original does.
+  sample.write(
+    "buildout.cfg",
+    config(
+      `[a]
+recipe = zc.recipe.cmmi
+url = ${server.url}hello-1.0.tar.gz
+shared = true
+
+[b]
+<= a
+extra_options = --enable-extra`,
+      "a b",
+    ),
+  );
+  const result = await runOk(sample);
+  assert.match(result.stdout, /^Installing b\.$/m);
+  assert.doesNotMatch(result.output, /installed too/);
+  assert.deepEqual(recorded(sample, "a"), []);
+  assert.deepEqual(recorded(sample, "b"), []);
 });
 
 Deno.test("zc.recipe.cmmi: a shared build another buildout is making is waited for, and built again when it fails", async () => {
