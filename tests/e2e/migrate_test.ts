@@ -370,6 +370,36 @@ Deno.test("migrating: slapos.recipe.build's default and slapos.cookbook's recipe
   );
 });
 
+Deno.test("migrating: a built-in recipe named with Python extras, as collective.recipe.template's docs name it, is that built-in", async () => {
+  using sample = await sampleBuildout();
+  sample.write("template.in", "dir: ${buildout:directory}\n");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = template\n\n[template]\n" +
+      "recipe = collective.recipe.template[genshi]\n" +
+      "input = template.in\noutput = template\n",
+  );
+  const installed = await sample.run();
+  assert.equal(installed.code, 0, installed.output);
+  assert.equal(installed.output, "Installing template.\n");
+  assert.equal(sample.cat("template"), `dir: ${sample.dir}\n`);
+
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = template\n\n[template]\n" +
+      "recipe = collective.recipe.template[genshi]:genshi\n" +
+      "input = template.in\noutput = template\n",
+  );
+  const genshi = await sample.run();
+  assert.equal(genshi.code, 1, genshi.output);
+  assert.equal(
+    genshi.stderr.trimEnd().split("\n").at(-1),
+    "Error: Couldn't find recipe collective.recipe.template[genshi]:genshi: " +
+      "the built-in recipe 'collective.recipe.template' has no entry point " +
+      "'genshi' (it has: default)",
+  );
+});
+
 Deno.test("migrating: a Python project in develop is an error naming its setup.py", async () => {
   using sample = await sampleBuildout();
   writeTree(sample.dir, {
