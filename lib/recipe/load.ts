@@ -765,10 +765,13 @@ function looksLikePythonRecipeEgg(name: string): boolean {
 
 /**
  * Python recipe eggs only some entry points of which are built in: the
- * others are Python (slapos.recipe.build's default runs Python code,
- * slapos.recipe.template:jinja2 renders with Python's Jinja2).
+ * others are Python (slapos.recipe.build's default and
+ * collective.recipe.cmd:py run Python code, slapos.recipe.template:jinja2
+ * and collective.recipe.template:genshi render with Jinja2 and Genshi).
  */
 const PARTLY_BUILT_IN = new Set([
+  "collective.recipe.cmd",
+  "collective.recipe.template",
   "slapos.recipe.build",
   "slapos.recipe.template",
 ]);
