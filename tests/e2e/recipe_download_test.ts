@@ -519,6 +519,27 @@ excludes =
   }
 });
 
+Deno.test("hexagonit.recipe.download: -v shows the cache searched as its README does, with a '/' after the cache directory", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = hexagonit.recipe.download
+url = ${server.url}pkg-1.0.tar.gz
+hash-name = false`),
+  );
+  const searched = (stdout: string) =>
+    stdout.split("\n").filter((line) => /^(Searching|Using) cache/.test(line));
+  assert.deepEqual(searched((await runOk(sample, "-v")).stdout), [
+    "Searching cache at /sample-buildout/cache/",
+  ]);
+  sample.remove("parts", "x");
+  assert.deepEqual(searched((await runOk(sample, "-v")).stdout), [
+    "Searching cache at /sample-buildout/cache/",
+    "Using cache file /sample-buildout/cache/pkg-1.0.tar.gz",
+  ]);
+});
+
 Deno.test("download: an excludes pattern with '/' matches at any depth, as fnmatch's '*' crosses '/'", async () => {
   await using env = await setUp();
   const { sample, server } = env;
