@@ -233,9 +233,9 @@ export class HexagonitDownload implements Recipe {
  * (created if missing), whose existing top-level entries are an error, or
  * skipped with `ignoreExisting`; `created` is told of each path before it
  * is created there. Logs how many members `excludes` skipped
- * (and, from `-vv` on, each of them) before `Extracting package to`, as the
- * original does. Returns `[destination]` when it created it, else the
- * entries it moved in.
+ * (and, from `-vv` on, each of them), then, once the archive passed the
+ * strip check, `Extracting package to`, as the original does. Returns
+ * `[destination]` when it created it, else the entries it moved in.
  *
  * @throws {UserError} for an existing entry (before anything is moved) and
  *   for extraction errors.
@@ -257,6 +257,14 @@ export async function unpackMerging(
     buildout.section("buildout").get("verbosity") ?? "0",
     10,
   ) >= 20;
+  // Logged once the archive passed the strip check, before the first
+  // entry is placed, skipped or refused, as the original logs it.
+  let announced = false;
+  const announce = () => {
+    if (announced) return;
+    announced = true;
+    logger.info(`Extracting package to ${destination}`);
+  };
   const added = await buildout.extract(file, destination, {
     stripTopLevelDir: options.strip,
     excludes: options.excludes,
@@ -271,9 +279,9 @@ export async function unpackMerging(
           `Excluding ${excluded.length} file(s) matching the exclusion pattern.`,
         );
       }
-      logger.info(`Extracting package to ${destination}`);
     },
     onExisting: (path) => {
+      announce();
       if (!options.ignoreExisting) {
         throw new buildout.UserError(
           `Target ${oneLine(path)} already exists. Either remove it or set ` +
@@ -283,8 +291,12 @@ export async function unpackMerging(
       logger.info(`Ignoring existing target: ${oneLine(path)}`);
       return "skip";
     },
-    onCreating: options.created,
+    onCreating: (path) => {
+      announce();
+      options.created?.(path);
+    },
   });
+  announce();
   return created ? [destination] : added;
 }
 

@@ -31,7 +31,7 @@ import {
   renameSync,
   writeSync,
 } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, join, resolve, sep } from "node:path";
 import process from "node:process";
 import { clipped, fsReason, UserError } from "../errors.ts";
 import { updateFromFile } from "../hash_file.ts";
@@ -276,7 +276,11 @@ export class Download {
       }
     }
     sweepAbandoned(cacheDir);
-    this.logger.debug(`Searching cache at ${cacheDir}`);
+    // As zc.buildout prints os.path.join(cache, namespace or ""): a
+    // cache without a namespace ends in "/".
+    this.logger.debug(
+      `Searching cache at ${this.namespace ? cacheDir : join(cacheDir, sep)}`,
+    );
     if (!isCachedCopy(cached, url)) {
       this.logger.debug(`Cache miss; will cache ${url} as ${cached}`);
       return this.storedAt(

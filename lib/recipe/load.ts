@@ -126,23 +126,30 @@ const BUILTIN_UNINSTALLERS: Record<string, UninstallRecipe> = {
 
 /**
  * `pkg:entry` → `["pkg", "entry"]`; no entry means `default`. A built-in
- * recipe's name with a version (`plone.recipe.command==1.1`, valid in
- * zc.buildout) is that built-in: it stands in for every release.
+ * recipe's name with a version (`plone.recipe.command==1.1`) or extras
+ * (`collective.recipe.template[genshi]`), both valid in zc.buildout, is
+ * that built-in: it stands in for every release, and has no optional
+ * requirements to install.
  */
 export function parseSpec(spec: string): [string, string] {
   const text = spec.trim();
   const colon = text.indexOf(":");
   const pkg = colon < 0 ? text : text.slice(0, colon).trim();
   const entry = colon < 0 ? "default" : text.slice(colon + 1).trim();
-  return [VERSIONED.test(pkg) ? builtinName(pkg) : pkg, entry];
+  return [REQUIREMENT.test(pkg) ? builtinName(pkg) : pkg, entry];
 }
 
-const VERSIONED = /[=<>!~]/;
+const REQUIREMENT = /[=<>!~[]/;
 
-/** The built-in package a versioned requirement names, else `pkg` itself. */
+/**
+ * The built-in package a requirement with a version or extras names, else
+ * `pkg` itself.
+ */
 function builtinName(pkg: string): string {
   try {
-    const { name } = parseRequirement(pkg);
+    // Stripped first: parseRequirement refuses extras, which no
+    // distribution here has.
+    const { name } = parseRequirement(pkg.replace(/\[[^\]]*\]/, ""));
     return BUILTIN_PACKAGES.has(name) ? name : pkg;
   } catch (error) {
     // Not a requirement: reported later as an unknown recipe.
@@ -759,10 +766,13 @@ function looksLikePythonRecipeEgg(name: string): boolean {
 
 /**
  * Python recipe eggs only some entry points of which are built in: the
- * others are Python (slapos.recipe.build's default runs Python code,
- * slapos.recipe.template:jinja2 renders with Python's Jinja2).
+ * others are Python (slapos.recipe.build's default and
+ * collective.recipe.cmd:py run Python code, slapos.recipe.template:jinja2
+ * and collective.recipe.template:genshi render with Jinja2 and Genshi).
  */
 const PARTLY_BUILT_IN = new Set([
+  "collective.recipe.cmd",
+  "collective.recipe.template",
   "slapos.recipe.build",
   "slapos.recipe.template",
 ]);

@@ -370,6 +370,53 @@ Deno.test("migrating: slapos.recipe.build's default and slapos.cookbook's recipe
   );
 });
 
+Deno.test("migrating: a built-in recipe named with Python extras, as collective.recipe.template's docs name it, is that built-in", async () => {
+  using sample = await sampleBuildout();
+  sample.write("template.in", "dir: ${buildout:directory}\n");
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = template\n\n[template]\n" +
+      "recipe = collective.recipe.template[genshi]\n" +
+      "input = template.in\noutput = template\n",
+  );
+  const installed = await sample.run();
+  assert.equal(installed.code, 0, installed.output);
+  assert.equal(installed.output, "Installing template.\n");
+  assert.equal(sample.cat("template"), `dir: ${sample.dir}\n`);
+});
+
+Deno.test("migrating: collective.recipe.template's genshi and collective.recipe.cmd's py entry points are one-line errors saying they are Python", async () => {
+  using sample = await sampleBuildout();
+  const python = "which this buildout cannot run: its recipes are " +
+    "TypeScript or JavaScript packages; see the README's " +
+    '"Migrating a buildout zc.buildout built"';
+  const lastLine = async (recipe: string) => {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = x\n\n[x]\nrecipe = ${recipe}\ncmds = >>> 1\n`,
+    );
+    const result = await sample.run();
+    assert.equal(result.code, 1, result.output);
+    assert.ok(!existsSync(sample.path(".installed.cfg")));
+    return result.stderr.trimEnd().split("\n").at(-1);
+  };
+
+  assert.equal(
+    await lastLine("collective.recipe.template[genshi]:genshi"),
+    "Error: Couldn't find recipe collective.recipe.template[genshi]:genshi: " +
+      "the built-in recipe 'collective.recipe.template' has no entry point " +
+      "'genshi' (it has: default); its other entry points are Python " +
+      `recipes of the egg 'collective.recipe.template', ${python}`,
+  );
+  assert.equal(
+    await lastLine("collective.recipe.cmd:py"),
+    "Error: Couldn't find recipe collective.recipe.cmd:py: the built-in " +
+      "recipe 'collective.recipe.cmd' has no entry point 'py' (it has: " +
+      "default, sh); its other entry points are Python recipes of the egg " +
+      `'collective.recipe.cmd', ${python}`,
+  );
+});
+
 Deno.test("migrating: a Python project in develop is an error naming its setup.py", async () => {
   using sample = await sampleBuildout();
   writeTree(sample.dir, {

@@ -519,6 +519,46 @@ excludes =
   }
 });
 
+Deno.test("hexagonit.recipe.download: an archive it cannot strip logs its excludes, not 'Extracting package to', as the original checks first", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = hexagonit.recipe.download
+url = ${server.url}flat.tar.gz
+strip-top-level-dir = true
+excludes = b/*`),
+  );
+  const result = await run(sample);
+  assert.equal(result.code, 1, result.output);
+  assert.deepEqual(extractLog(result.stdout), [
+    "x: Excluding 1 file(s) matching the exclusion pattern.",
+  ]);
+  assert.match(result.stderr, /no single top-level directory to strip/);
+  assert.ok(!existsSync(sample.path("parts/x")));
+});
+
+Deno.test("hexagonit.recipe.download: -v shows the cache searched as its README does, with a '/' after the cache directory", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`recipe = hexagonit.recipe.download
+url = ${server.url}pkg-1.0.tar.gz
+hash-name = false`),
+  );
+  const searched = (stdout: string) =>
+    stdout.split("\n").filter((line) => /^(Searching|Using) cache/.test(line));
+  assert.deepEqual(searched((await runOk(sample, "-v")).stdout), [
+    "Searching cache at /sample-buildout/cache/",
+  ]);
+  sample.remove("parts", "x");
+  assert.deepEqual(searched((await runOk(sample, "-v")).stdout), [
+    "Searching cache at /sample-buildout/cache/",
+    "Using cache file /sample-buildout/cache/pkg-1.0.tar.gz",
+  ]);
+});
+
 Deno.test("download: an excludes pattern with '/' matches at any depth, as fnmatch's '*' crosses '/'", async () => {
   await using env = await setUp();
   const { sample, server } = env;

@@ -630,10 +630,10 @@ Deno.test("log lines: Downloading at INFO, cache decisions at DEBUG", async () =
   await download.download(fx.url + "foo.txt");
   await download.download(fx.url + "foo.txt");
   assert.deepEqual(logged, [
-    `DEBUG Searching cache at ${cache}`,
+    `DEBUG Searching cache at ${cache}/`,
     `DEBUG Cache miss; will cache ${fx.url}foo.txt as ${cache}/foo.txt`,
     `INFO Downloading ${fx.url}foo.txt`,
-    `DEBUG Searching cache at ${cache}`,
+    `DEBUG Searching cache at ${cache}/`,
     `DEBUG Using cache file ${cache}/foo.txt`,
   ]);
 });

@@ -56,6 +56,18 @@ Deno.test("parseSpec takes a built-in's name with a version as the built-in", ()
   assert.deepEqual(parseSpec("debug==x y"), ["debug==x y", "default"]);
 });
 
+Deno.test("parseSpec takes a built-in's name with extras as the built-in", () => {
+  assert.deepEqual(parseSpec("collective.recipe.template[genshi]:genshi"), [
+    "collective.recipe.template",
+    "genshi",
+  ]);
+  assert.deepEqual(parseSpec("plone.recipe.command[test]==1.1"), [
+    "plone.recipe.command",
+    "default",
+  ]);
+  assert.deepEqual(parseSpec("spam[x]"), ["spam[x]", "default"]);
+});
+
 Deno.test("built-in recipes load under their names and aliases", async () => {
   const loader = new RecipeLoader("/nonexistent");
   await loader.preload(["debug", "zc.buildout:debug", "mkdir", "nope"]);
