@@ -373,9 +373,8 @@ function requireCaptured(
         "bundle could not capture these distributions in the download " +
           `cache, so the offline build would miss them:${list}` +
           "\nA distribution an earlier run unpacked into the eggs directory " +
-          `is not downloaded again: ${remedy} One from a find-links ` +
-          "directory outside the buildout directory is never copied: move " +
-          "that directory inside it. Use --ignore-uncached to bundle anyway.",
+          `is not downloaded again: ${remedy} Use --ignore-uncached to ` +
+          "bundle anyway.",
       );
     }
     logger.warn(`Not in the download cache, bundled anyway:${list}`);
@@ -665,9 +664,10 @@ function uncachedUrls(db: InstallDatabase, cache: string): string[] {
 
 /**
  * The distributions the run got whose archive is neither in the download
- * cache's `dist` nor in a local find-links location inside the buildout
- * directory, the only places the unpacked bundle reads them from (the eggs
- * directory is not packed): `name version (unpacked dir)`.
+ * cache's `dist` (where those of local find-links are copied too) nor in a
+ * local find-links location inside the buildout directory, the only places
+ * the unpacked bundle reads them from (the eggs directory is not packed):
+ * `name version (unpacked dir)`.
  */
 function distsNotCarried(
   dists: Distributions | undefined,

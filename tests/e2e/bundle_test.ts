@@ -555,7 +555,7 @@ Deno.test("bundle of a buildout built without a download cache names the parts t
   assert.match(bundled.stdout, /Installing file\./);
 });
 
-Deno.test("bundle names the distributions the download cache lacks: unpacked by an earlier run, or from find-links outside the buildout", async () => {
+Deno.test("bundle names the distributions the download cache lacks, unpacked by an earlier run; one from find-links outside the buildout reaches the cache", async () => {
   using sample = await sampleBuildout();
   const links = sample.tmpdir("links");
   await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", ""));
@@ -590,20 +590,6 @@ async function distributionsOutsideTheCache(
   );
   assert.match(refused.stderr, /remove its directory there/);
   assert.ok(!existsSync(out));
-  rmSync(join(dir, "eggs", "spam-1"), { recursive: true });
-  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
-  assert.equal(bundled.code, 0, bundled.output);
-  assert.match(bundled.stdout, /Got spam 1\./);
-
-  // A find-links directory outside the buildout is not packed, and its
-  // archives never reach the download cache.
-  rmSync(join(dir, "eggs", "spam-1"), { recursive: true });
-  rmSync(join(dir, "downloads"), { recursive: true });
-  sample.write(dir, "buildout.cfg", config(links));
-  const outside = await sample.system(["bundle", "-o", out], { cwd: dir });
-  assert.equal(outside.code, 1, outside.output);
-  assert.match(outside.stderr, /^ {2}spam 1 \(/m);
-  assert.match(outside.stderr, /find-links directory outside/);
   const anyway = await sample.system(
     ["bundle", "-o", out, "--ignore-uncached"],
     { cwd: dir },
@@ -613,6 +599,35 @@ async function distributionsOutsideTheCache(
     anyway.stdout,
     /Not in the download cache, bundled anyway:\n {2}spam 1 \(/,
   );
+  rmSync(out);
+  rmSync(join(dir, "eggs", "spam-1"), { recursive: true });
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.match(bundled.stdout, /Got spam 1\./);
+
+  // A find-links directory outside the buildout is not packed, but its
+  // archives reach the download cache, as zc.buildout copies them there:
+  // the bundle builds without it.
+  rmSync(join(dir, "eggs", "spam-1"), { recursive: true });
+  rmSync(join(dir, "downloads"), { recursive: true });
+  sample.write(dir, "buildout.cfg", config(links));
+  const outside = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(outside.code, 0, outside.output);
+  const listing = execFileSync("tar", ["tzf", out], { encoding: "utf8" });
+  assert.match(listing, /^project\/downloads\/dist\/spam-1\.tgz$/m);
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  renameSync(links, `${links}.away`);
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  renameSync(`${links}.away`, links);
+  assert.equal(offline.code, 0, offline.output);
+  assert.match(offline.stdout, /^Got spam 1\.$/m);
+
   // Inside the buildout directory it travels with the bundle.
   execFileSync("cp", ["-r", links, join(dir, "links")]);
   sample.write(dir, "buildout.cfg", config("links"));
@@ -670,6 +685,10 @@ Deno.test("bundle carries the distributions of a find-links location that is the
     `[buildout]\nparts = a\nfind-links = ${findLinks}\n` +
     "[versions]\nspam = 1\n[a]\nrecipe = spam\n";
   sample.write(dir, "buildout.cfg", config("${buildout:directory}"));
+  // Unpacked without a download cache: the bundle gets nothing again, and
+  // finds the archive only where find-links names it.
+  const built = await sample.system([], { cwd: dir });
+  assert.equal(built.code, 0, built.output);
   const out = join(sample.testDir, "project.tar.gz");
   const top = await sample.system(["bundle", "-o", out], { cwd: dir });
   assert.equal(top.code, 0, top.output);
@@ -677,7 +696,7 @@ Deno.test("bundle carries the distributions of a find-links location that is the
   const links = sample.tmpdir("links");
   execFileSync("mv", [join(dir, "spam-1.tgz"), links]);
   symlinkSync(links, join(dir, "links"));
-  rmSync(join(dir, "eggs", "spam-1"), { recursive: true });
+  rmSync(join(dir, "downloads"), { recursive: true });
   sample.write(dir, "buildout.cfg", config("links"));
   const linked = await sample.system(["bundle", "-o", out], { cwd: dir });
   assert.equal(linked.code, 1, linked.output);
