@@ -1628,3 +1628,133 @@ Deno.test("an unpacked bundle built without its offline.cfg fails on the first d
   );
   assert.doesNotMatch(own.stderr, /bundle/);
 });
+
+Deno.test("bundle carries the command-line assignments into offline.cfg, so the unpacked bundle builds what was bundled", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\nparts = a\n[a]\nrecipe = debug\nport = 80\n" +
+      "[app]\nrecipe = debug\n[b]\nrecipe = debug\n",
+  );
+  sample.mkdir(dir, "profiles");
+  sample.write(
+    dir,
+    "profiles/prod.cfg",
+    "[buildout]\nparts += b\n[a]\nport = 443\nhost = prod\n",
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  // Run from above the buildout: the extended file is named from there.
+  const bundled = await sample.system([
+    "-c",
+    "project/buildout.cfg",
+    `buildout:extends=project/profiles/prod.cfg ${server.url}remote.cfg`,
+    "parts+=app",
+    "a:port=8080",
+    "a:host-=prod",
+    "-N",
+    "-v",
+    "bundle",
+    "-o",
+    out,
+  ], { cwd: sample.testDir });
+  assert.equal(bundled.code, 0, bundled.output);
+  const installed = (output: string) =>
+    output.split("\n").filter((line) =>
+      /^(Installing|Updating) |^ {2}[\w-]+='/.test(line)
+    );
+  assert.deepEqual(installed(bundled.stdout), [
+    "Installing a.",
+    "  host=''",
+    "  port='8080'",
+    "  recipe='debug'",
+    "Installing b.",
+    "  recipe='debug'",
+    "Installing app.",
+    "  recipe='debug'",
+  ]);
+  await server.close();
+
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  assert.equal(
+    readFileSync(join(unpacked, "offline.cfg"), "utf8"),
+    `# Written by buildout bundle: build from the bundled caches only.
+# Bundled with: 'buildout:extends=profiles/prod.cfg ${server.url}remote.cfg' buildout:parts+=app a:port=8080 a:host-=prod
+[buildout]
+extends = buildout.cfg profiles/prod.cfg ${server.url}remote.cfg
+install-from-cache = true
+offline = true
+newest = false
+relative-paths = true
+download-cache = downloads
+extends-cache = extends-cache
+parts += app
+
+[a]
+port = 8080
+host -= prod
+`,
+  );
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.deepEqual(installed(offline.stdout), installed(bundled.stdout));
+
+  // Bundled again there, the command named carries them too.
+  const refused = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg", "bundle"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(refused.code, 1, refused.output);
+  assert.equal(
+    refused.stderr,
+    "Error: bundle writes its own offline.cfg: bundle buildout.cfg, which " +
+      "this one extends, with the assignments it carries (`buildout -c " +
+      "buildout.cfg 'buildout:extends=profiles/prod.cfg " +
+      `${server.url}remote.cfg' buildout:parts+=app a:port=8080 ` +
+      "a:host-=prod -o bundle` where there is no network)\n",
+  );
+});
+
+Deno.test("bundle refuses command-line assignments offline.cfg cannot carry: a file extended from outside the buildout, a value holding a line break", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\nparts = a\n[a]\nrecipe = debug\n",
+  );
+  sample.write("prod.cfg", "[a]\nport = 443\n");
+  const out = join(sample.testDir, "project.tar.gz");
+  const outside = await sample.run(
+    [`buildout:extends=${sample.path("prod.cfg")}`, "bundle", "-o", out],
+    { cwd: dir },
+  );
+  assert.equal(outside.code, 1, outside.output);
+  assert.equal(
+    outside.stderr,
+    "Error: bundle can only carry files inside /project; the buildout uses " +
+      "/sample-buildout/prod.cfg\n",
+  );
+  assert.ok(!existsSync(out));
+  const broken = await sample.run(
+    ["a:port=80\n81", "bundle", "-o", out],
+    { cwd: dir },
+  );
+  assert.equal(broken.code, 1, broken.output);
+  assert.equal(
+    broken.stderr,
+    "Error: bundle can't carry the assignment 'a:port=80\\n81' into its " +
+      "offline.cfg, which would read it otherwise: set it in a configuration " +
+      "file and bundle that with -c\n",
+  );
+  assert.ok(!existsSync(out));
+});
