@@ -44,11 +44,11 @@ import {
   userDefaultsPath,
 } from "../open_buildout.ts";
 import type { SelfCommand } from "./bootstrap.ts";
+import { bundledConfig, OFFLINE_CFG, offlineConfig } from "./offline_cfg.ts";
 import {
-  bundledConfig,
-  OFFLINE_CFG,
-  OFFLINE_CFG_HEADER,
-} from "./offline_cfg.ts";
+  type CarriedAssignments,
+  carriedAssignments,
+} from "./carried_assignments.ts";
 import type { Buildout, Options } from "../buildout.ts";
 import { type Distributions, distributionsOf } from "../dists/distributions.ts";
 import { isUrl as isLinkUrl, localArchives } from "../dists/finder.ts";
@@ -137,6 +137,8 @@ interface BundleTarget {
   directory: string;
   output: string;
   defaultOutput: string;
+  /** What offline.cfg carries of the command line. */
+  carried: CarriedAssignments;
 }
 
 /** The download and extends caches a bundle fills inside the directory. */
@@ -202,7 +204,10 @@ export async function bundle(
     const userDefaults = request.userDefaults
       ? userDefaultsPath(request.env)
       : undefined;
-    outsideFiles(data, main, directory, userDefaults, Object.values(caches));
+    outsideFiles(data, main, directory, userDefaults, [
+      ...Object.values(caches),
+      ...target.carried.extendedFiles,
+    ]);
     if (userDefaults) {
       requireOwnValues(buildout, data, userDefaults, args);
     }
@@ -254,11 +259,12 @@ function throughBundledExtends(bundled: string): ConfigSource {
 }
 
 /**
- * The configuration to bundle, its directory and the archive to write.
+ * The configuration to bundle, its directory, the archive to write and
+ * what offline.cfg carries of the command line.
  *
  * @throws {UserError} for a URL configuration, a run from the sources, the
- *   bundle's own offline.cfg, a name offline.cfg cannot extend, and outputs
- *   that cannot be written.
+ *   bundle's own offline.cfg, a name offline.cfg cannot extend, outputs
+ *   that cannot be written, and assignments offline.cfg cannot carry.
  */
 function bundleTarget(
   request: OpenRequest,
@@ -282,12 +288,15 @@ function bundleTarget(
   const directory = dirname(configFile);
   refuseBackslash(directory);
   if (basename(configFile) === OFFLINE_CFG) {
-    const extended = bundledConfig(configFile);
+    const from = bundledConfig(configFile);
+    const carried = from?.assignments ? ` ${from.assignments}` : "";
     throw new UserError(
       `bundle writes its own ${OFFLINE_CFG}: bundle ` +
-        (extended
-          ? `${clipped(extended)}, which this one extends (\`buildout -c ` +
-            `${clipped(extended)} -o bundle\` where there is no network)`
+        (from
+          ? `${clipped(from.config)}, which this one extends` +
+            (carried ? ", with the assignments it carries" : "") +
+            ` (\`buildout -c ${clipped(from.config)}${carried} -o bundle\` ` +
+            "where there is no network)"
           : "another configuration"),
     );
   }
@@ -299,7 +308,12 @@ function bundleTarget(
     : resolve(request.cwd, args.output);
   refuseSpecialOutput(output);
   refuseMissingOutputDirectory(output);
-  return { configFile, directory, output, defaultOutput };
+  const carried = carriedAssignments(
+    request.assignments,
+    request.cwd,
+    directory,
+  );
+  return { configFile, directory, output, defaultOutput, carried };
 }
 
 /**
@@ -373,9 +387,8 @@ function requireCaptured(
         "bundle could not capture these distributions in the download " +
           `cache, so the offline build would miss them:${list}` +
           "\nA distribution an earlier run unpacked into the eggs directory " +
-          `is not downloaded again: ${remedy} One from a find-links ` +
-          "directory outside the buildout directory is never copied: move " +
-          "that directory inside it. Use --ignore-uncached to bundle anyway.",
+          `is not downloaded again: ${remedy} Use --ignore-uncached to ` +
+          "bundle anyway.",
       );
     }
     logger.warn(`Not in the download cache, bundled anyway:${list}`);
@@ -568,7 +581,12 @@ async function writeBundle(
     { type: "directory", source: real, target: top },
     {
       type: "content",
-      content: offlineConfig(basename(configFile), directory, caches),
+      content: offlineConfig(
+        basename(configFile),
+        directory,
+        caches,
+        target.carried,
+      ),
       target: join(top, OFFLINE_CFG),
       mode: 0o644,
     },
@@ -665,9 +683,10 @@ function uncachedUrls(db: InstallDatabase, cache: string): string[] {
 
 /**
  * The distributions the run got whose archive is neither in the download
- * cache's `dist` nor in a local find-links location inside the buildout
- * directory, the only places the unpacked bundle reads them from (the eggs
- * directory is not packed): `name version (unpacked dir)`.
+ * cache's `dist` (where those of local find-links are copied too) nor in a
+ * local find-links location inside the buildout directory, the only places
+ * the unpacked bundle reads them from (the eggs directory is not packed):
+ * `name version (unpacked dir)`.
  */
 function distsNotCarried(
   dists: Distributions | undefined,
@@ -749,27 +768,6 @@ function refuseOwnOfflineConfig(path: string): void {
     `${clipped(path)} exists, and bundle puts its own ${OFFLINE_CFG} ` +
       `in the archive instead: rename it to bundle it`,
   );
-}
-
-/** The configuration that turns the unpacked bundle into an offline build. */
-function offlineConfig(
-  config: string,
-  directory: string,
-  caches: Record<string, string>,
-): string {
-  const lines = [
-    OFFLINE_CFG_HEADER,
-    "[buildout]",
-    `extends = ${config}`,
-    "install-from-cache = true",
-    "offline = true",
-    "newest = false",
-    "relative-paths = true",
-  ];
-  for (const [option, path] of Object.entries(caches)) {
-    lines.push(`${option} = ${relative(directory, path)}`);
-  }
-  return lines.join("\n") + "\n";
 }
 
 /**

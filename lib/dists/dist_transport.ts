@@ -15,6 +15,7 @@ import { ArchiveError, DamagedArchive } from "../fetch/archive/errors.ts";
 import { DIST_NAMESPACE, Download } from "../fetch/download.ts";
 import { REFETCH_REMEDY } from "../fetch/errors.ts";
 import { hostAllowed, httpSettings } from "../fetch/http.ts";
+import { localPath } from "../fetch/local_path.ts";
 import { logger } from "../log.ts";
 import type { RecipeLogger } from "../recipe/api.ts";
 import { readPage } from "./read_page.ts";
@@ -62,6 +63,11 @@ export function distTransport(main: Options): DistTransport {
         onRetry: (reason) => logger.warn(`Reading ${url} again: ${reason}`),
       }),
     async fetchArchive(url, checksums) {
+      // Copied into the cache when there is one (see Installer.unpack),
+      // otherwise used where it is.
+      if (cacheDir === undefined && localPath(url) !== undefined) {
+        return { path: url, isTemp: false };
+      }
       const result = await downloadFor(url).download(url, checksums);
       if (result.stored) stored.add(resolve(result.stored));
       return result;

@@ -87,27 +87,10 @@ export class EggsDirectory {
   }
 
   /**
-   * Unpacks `archive` as `<name>-<version>/` with `extract`, checks its
-   * package.json and entry modules, and returns it. `label` names the
-   * archive in messages. When another process unpacked the same
-   * distribution meanwhile, its copy is kept and used.
-   *
-   * @throws {UserError} from `extract` or the checks; nothing is left in
-   *   the eggs directory then.
-   */
-  async unpack(
-    archive: string,
-    name: DistName,
-    label: string,
-    extract: (archive: string, destination: string) => Promise<void>,
-  ): Promise<Dist> {
-    return this.commit(await this.prepare(archive, name, label, extract));
-  }
-
-  /**
-   * The first half of {@link unpack}: `archive` unpacked and checked in a
-   * hidden temporary directory of the eggs directory, which
-   * {@link commit} moves into place or {@link discard} removes.
+   * `archive` unpacked as `<name>-<version>` with `extract` and checked
+   * (package.json, entry modules) in a hidden temporary directory of the
+   * eggs directory, which {@link commit} moves into place or
+   * {@link discard} removes. `label` names the archive in messages.
    *
    * @throws {UserError} from `extract` or the checks, naming where the
    *   distribution was going; nothing is left in the eggs directory then.

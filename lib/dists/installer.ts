@@ -523,19 +523,16 @@ export class Installer {
     return best;
   }
 
+  /**
+   * `candidate` unpacked into the eggs directory. A local archive goes
+   * through the download utility too, as zc.buildout copies what local
+   * find-links offer into the download cache (1.0.0b31): installing solely
+   * from the cache, and a bundle, find it there.
+   */
   private async unpack(candidate: Candidate): Promise<Dist> {
-    const { transport, eggs } = this.options;
-    if (candidate.local) {
-      return await eggs.unpack(
-        candidate.location,
-        candidate,
-        candidate.location,
-        (a, d) => transport.extract(a, d),
-      );
-    }
     const prepared = await this.prepare(candidate, "now");
     this.unused.delete(prepared);
-    return eggs.commit(prepared);
+    return this.options.eggs.commit(prepared);
   }
 
   /**
@@ -578,7 +575,11 @@ export class Installer {
     } catch (err) {
       // A copy that is gone (a temporary, or this run's download, removed
       // as unusable) is named by its URL; one kept in the cache by path.
-      if (err instanceof UserError && err.message.includes(fetched.path)) {
+      // A local archive used where it is is named as it is.
+      if (
+        err instanceof UserError && fetched.path !== candidate.location &&
+        err.message.includes(fetched.path)
+      ) {
         if (fetched.isTemp || !existsSync(fetched.path)) {
           err.message = err.message.replace(fetched.path, candidate.location);
         } else {

@@ -7,18 +7,20 @@ import { hostTag } from "../../lib/fetch/hidden_temp.ts";
 import { parseDistName } from "../../lib/dists/archive_name.ts";
 import { FakeWorld, type Files, recipeFiles } from "./fake_transport.ts";
 
-function unpack(
+async function unpack(
   world: FakeWorld,
   eggs: EggsDirectory,
   files: Files | "corrupt",
   stem = "spam-1",
 ) {
   const archive = world.archive(`${stem}.tgz`, files);
-  return eggs.unpack(
-    archive,
-    parseDistName(stem)!,
-    archive,
-    world.transport.extract,
+  return eggs.commit(
+    await eggs.prepare(
+      archive,
+      parseDistName(stem)!,
+      archive,
+      world.transport.extract,
+    ),
   );
 }
 

@@ -2,8 +2,8 @@
  * A fake fetch and extract layer for unit tests of distribution lookup:
  * pages and remote archives live in memory or in a temporary directory,
  * and an "archive" is a JSON file listing the files it holds (or
- * `{"corrupt": true}`). Every page read, archive fetched and archive
- * extracted is recorded.
+ * `{"corrupt": true}`). Every page read, remote archive fetched and
+ * archive extracted is recorded.
  */
 import {
   mkdirSync,
@@ -118,6 +118,8 @@ export class FakeWorld implements Disposable {
       return this.pages.get(url);
     },
     fetchArchive: async (url) => {
+      // A local archive is used where it is, as without a download cache.
+      if (url.startsWith("/")) return { path: url, isTemp: false };
       this.fetched.push(url);
       this.inFlight++;
       this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);

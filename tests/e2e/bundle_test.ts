@@ -555,7 +555,7 @@ Deno.test("bundle of a buildout built without a download cache names the parts t
   assert.match(bundled.stdout, /Installing file\./);
 });
 
-Deno.test("bundle names the distributions the download cache lacks: unpacked by an earlier run, or from find-links outside the buildout", async () => {
+Deno.test("bundle names the distributions the download cache lacks, unpacked by an earlier run; one from find-links outside the buildout reaches the cache", async () => {
   using sample = await sampleBuildout();
   const links = sample.tmpdir("links");
   await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", ""));
@@ -590,20 +590,6 @@ async function distributionsOutsideTheCache(
   );
   assert.match(refused.stderr, /remove its directory there/);
   assert.ok(!existsSync(out));
-  rmSync(join(dir, "eggs", "spam-1"), { recursive: true });
-  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
-  assert.equal(bundled.code, 0, bundled.output);
-  assert.match(bundled.stdout, /Got spam 1\./);
-
-  // A find-links directory outside the buildout is not packed, and its
-  // archives never reach the download cache.
-  rmSync(join(dir, "eggs", "spam-1"), { recursive: true });
-  rmSync(join(dir, "downloads"), { recursive: true });
-  sample.write(dir, "buildout.cfg", config(links));
-  const outside = await sample.system(["bundle", "-o", out], { cwd: dir });
-  assert.equal(outside.code, 1, outside.output);
-  assert.match(outside.stderr, /^ {2}spam 1 \(/m);
-  assert.match(outside.stderr, /find-links directory outside/);
   const anyway = await sample.system(
     ["bundle", "-o", out, "--ignore-uncached"],
     { cwd: dir },
@@ -613,6 +599,35 @@ async function distributionsOutsideTheCache(
     anyway.stdout,
     /Not in the download cache, bundled anyway:\n {2}spam 1 \(/,
   );
+  rmSync(out);
+  rmSync(join(dir, "eggs", "spam-1"), { recursive: true });
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.match(bundled.stdout, /Got spam 1\./);
+
+  // A find-links directory outside the buildout is not packed, but its
+  // archives reach the download cache, as zc.buildout copies them there:
+  // the bundle builds without it.
+  rmSync(join(dir, "eggs", "spam-1"), { recursive: true });
+  rmSync(join(dir, "downloads"), { recursive: true });
+  sample.write(dir, "buildout.cfg", config(links));
+  const outside = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(outside.code, 0, outside.output);
+  const listing = execFileSync("tar", ["tzf", out], { encoding: "utf8" });
+  assert.match(listing, /^project\/downloads\/dist\/spam-1\.tgz$/m);
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  renameSync(links, `${links}.away`);
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  renameSync(`${links}.away`, links);
+  assert.equal(offline.code, 0, offline.output);
+  assert.match(offline.stdout, /^Got spam 1\.$/m);
+
   // Inside the buildout directory it travels with the bundle.
   execFileSync("cp", ["-r", links, join(dir, "links")]);
   sample.write(dir, "buildout.cfg", config("links"));
@@ -670,6 +685,10 @@ Deno.test("bundle carries the distributions of a find-links location that is the
     `[buildout]\nparts = a\nfind-links = ${findLinks}\n` +
     "[versions]\nspam = 1\n[a]\nrecipe = spam\n";
   sample.write(dir, "buildout.cfg", config("${buildout:directory}"));
+  // Unpacked without a download cache: the bundle gets nothing again, and
+  // finds the archive only where find-links names it.
+  const built = await sample.system([], { cwd: dir });
+  assert.equal(built.code, 0, built.output);
   const out = join(sample.testDir, "project.tar.gz");
   const top = await sample.system(["bundle", "-o", out], { cwd: dir });
   assert.equal(top.code, 0, top.output);
@@ -677,7 +696,7 @@ Deno.test("bundle carries the distributions of a find-links location that is the
   const links = sample.tmpdir("links");
   execFileSync("mv", [join(dir, "spam-1.tgz"), links]);
   symlinkSync(links, join(dir, "links"));
-  rmSync(join(dir, "eggs", "spam-1"), { recursive: true });
+  rmSync(join(dir, "downloads"), { recursive: true });
   sample.write(dir, "buildout.cfg", config("links"));
   const linked = await sample.system(["bundle", "-o", out], { cwd: dir });
   assert.equal(linked.code, 1, linked.output);
@@ -1608,4 +1627,134 @@ Deno.test("an unpacked bundle built without its offline.cfg fails on the first d
     /^Error: Couldn't download '.*remote\.cfg' in offline mode\.$/m,
   );
   assert.doesNotMatch(own.stderr, /bundle/);
+});
+
+Deno.test("bundle carries the command-line assignments into offline.cfg, so the unpacked bundle builds what was bundled", async () => {
+  using sample = await sampleBuildout();
+  await using server = await payloadServer(sample);
+  const dir = sample.tmpdir("project");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\nparts = a\n[a]\nrecipe = debug\nport = 80\n" +
+      "[app]\nrecipe = debug\n[b]\nrecipe = debug\n",
+  );
+  sample.mkdir(dir, "profiles");
+  sample.write(
+    dir,
+    "profiles/prod.cfg",
+    "[buildout]\nparts += b\n[a]\nport = 443\nhost = prod\n",
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  // Run from above the buildout: the extended file is named from there.
+  const bundled = await sample.system([
+    "-c",
+    "project/buildout.cfg",
+    `buildout:extends=project/profiles/prod.cfg ${server.url}remote.cfg`,
+    "parts+=app",
+    "a:port=8080",
+    "a:host-=prod",
+    "-N",
+    "-v",
+    "bundle",
+    "-o",
+    out,
+  ], { cwd: sample.testDir });
+  assert.equal(bundled.code, 0, bundled.output);
+  const installed = (output: string) =>
+    output.split("\n").filter((line) =>
+      /^(Installing|Updating) |^ {2}[\w-]+='/.test(line)
+    );
+  assert.deepEqual(installed(bundled.stdout), [
+    "Installing a.",
+    "  host=''",
+    "  port='8080'",
+    "  recipe='debug'",
+    "Installing b.",
+    "  recipe='debug'",
+    "Installing app.",
+    "  recipe='debug'",
+  ]);
+  await server.close();
+
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  const unpacked = join(target, "project");
+  assert.equal(
+    readFileSync(join(unpacked, "offline.cfg"), "utf8"),
+    `# Written by buildout bundle: build from the bundled caches only.
+# Bundled with: 'buildout:extends=profiles/prod.cfg ${server.url}remote.cfg' buildout:parts+=app a:port=8080 a:host-=prod
+[buildout]
+extends = buildout.cfg profiles/prod.cfg ${server.url}remote.cfg
+install-from-cache = true
+offline = true
+newest = false
+relative-paths = true
+download-cache = downloads
+extends-cache = extends-cache
+parts += app
+
+[a]
+port = 8080
+host -= prod
+`,
+  );
+  const offline = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(offline.code, 0, offline.output);
+  assert.deepEqual(installed(offline.stdout), installed(bundled.stdout));
+
+  // Bundled again there, the command named carries them too.
+  const refused = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg", "bundle"],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(refused.code, 1, refused.output);
+  assert.equal(
+    refused.stderr,
+    "Error: bundle writes its own offline.cfg: bundle buildout.cfg, which " +
+      "this one extends, with the assignments it carries (`buildout -c " +
+      "buildout.cfg 'buildout:extends=profiles/prod.cfg " +
+      `${server.url}remote.cfg' buildout:parts+=app a:port=8080 ` +
+      "a:host-=prod -o bundle` where there is no network)\n",
+  );
+});
+
+Deno.test("bundle refuses command-line assignments offline.cfg cannot carry: a file extended from outside the buildout, a value holding a line break", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\nparts = a\n[a]\nrecipe = debug\n",
+  );
+  sample.write("prod.cfg", "[a]\nport = 443\n");
+  const out = join(sample.testDir, "project.tar.gz");
+  const outside = await sample.run(
+    [`buildout:extends=${sample.path("prod.cfg")}`, "bundle", "-o", out],
+    { cwd: dir },
+  );
+  assert.equal(outside.code, 1, outside.output);
+  assert.equal(
+    outside.stderr,
+    "Error: bundle can only carry files inside /project; the buildout uses " +
+      "/sample-buildout/prod.cfg\n",
+  );
+  assert.ok(!existsSync(out));
+  const broken = await sample.run(
+    ["a:port=80\n81", "bundle", "-o", out],
+    { cwd: dir },
+  );
+  assert.equal(broken.code, 1, broken.output);
+  assert.equal(
+    broken.stderr,
+    "Error: bundle can't carry the assignment 'a:port=80\\n81' into its " +
+      "offline.cfg, which would read it otherwise: set it in a configuration " +
+      "file and bundle that with -c\n",
+  );
+  assert.ok(!existsSync(out));
 });

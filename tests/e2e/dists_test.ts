@@ -2723,3 +2723,58 @@ recipe = spam
     await server.close();
   }
 });
+
+Deno.test("a distribution from a local find-links directory reaches the download cache, and installing solely from the cache finds it there", async () => {
+  // zc.buildout 1.0.0b31: "When using a local find links or index,
+  // distributions weren't copied to the download cache."
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", "v1"));
+  const archive = readFileSync(join(links, "spam-1.tgz"));
+  sample.mkdir("cache");
+  const config = (extra: string) =>
+    `[buildout]\nparts = foo\ndownload-cache = cache\n${extra}\n` +
+    "[foo]\nrecipe = spam\n";
+  sample.write("buildout.cfg", config(`find-links = ${links}`));
+  await expectOk(
+    sample,
+    "",
+    "Getting distribution for 'spam'.\nGot spam 1.\nInstalling foo.\nv1\n",
+  );
+  assert.deepEqual(readdirSync(sample.path("cache", "dist")), ["spam-1.tgz"]);
+  assert.deepEqual(
+    readFileSync(sample.path("cache", "dist", "spam-1.tgz")),
+    archive,
+  );
+
+  // The find-links directory gone, the cache alone serves it.
+  rmSync(links, { recursive: true });
+  for (const name of eggs(sample)) sample.remove("eggs", name);
+  sample.write("buildout.cfg", config("install-from-cache = true"));
+  await expectOk(
+    sample,
+    "",
+    "Getting distribution for 'spam'.\nGot spam 1.\nUpdating foo.\nv1\n",
+  );
+});
+
+Deno.test("a local find-links archive that does not unpack is not left in the download cache", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  const whole = join(links, "spam-1.tgz");
+  await writeDist(whole, recipeDist("spam", "1", "v1"));
+  writeFileSync(whole, readFileSync(whole).subarray(0, 40));
+  sample.mkdir("cache");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts = foo\ndownload-cache = cache\nfind-links = ${links}\n` +
+      "[foo]\nrecipe = spam\n",
+  );
+  await expectError(
+    sample,
+    "",
+    "Couldn't extract /links/spam-1.tgz: truncated (unexpected end of data)",
+  );
+  assert.ok(!existsSync(sample.path("cache", "dist", "spam-1.tgz")));
+  assert.deepEqual(eggs(sample), []);
+});
