@@ -237,8 +237,9 @@ function float(value: unknown, spec: Spec): string | undefined {
   const lead = sign(number < 0 || Object.is(number, -0), spec);
   const magnitude = Math.abs(number);
   if (!Number.isFinite(magnitude)) {
+    // Python zero-fills these too: `%08f` of inf is 00000inf.
     const text = Number.isNaN(magnitude) ? "nan" : "inf";
-    return padded(lead + (upper ? text.toUpperCase() : text), spec);
+    return zeroPadded(upper ? text.toUpperCase() : text, spec, lead);
   }
   const precision = spec.precision ?? 6;
   const alternate = spec.flags.includes("#");

@@ -57,6 +57,12 @@ const AS_PYTHON: Array<[string, unknown[], string]> = [
     [Infinity, -Infinity, NaN, Infinity, NaN, -Infinity, Infinity, NaN],
     "inf -inf nan INF NAN -INF   inf nan  |",
   ],
+  // the 0 flag pads infinities and NaN with zeros too (not with `-`)
+  [
+    "%08f|%+08.2e|%-08g|%08G|%010.3f|",
+    [Infinity, -Infinity, NaN, NaN, -Infinity],
+    "00000inf|-0000inf|nan     |00000NAN|-000000inf|",
+  ],
   [
     "%d %f",
     [1e21, 1e22],
