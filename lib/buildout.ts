@@ -19,9 +19,12 @@ import {
   type AnnotatedSection,
   COMPUTED_VALUE,
   type ConfigData,
+  isOperatorKey,
   values,
 } from "./config/annotated.ts";
 import { DIRECTORY_OPTIONS } from "./config/defaults.ts";
+import { evaluateCondition } from "./config/condition.ts";
+import { dedent } from "./config/dedent.ts";
 import { falseHeaderOf } from "./config/false_headers.ts";
 import {
   extendSection,
@@ -29,6 +32,7 @@ import {
   type SectionLookup,
   setOwnOptions,
 } from "./config/macros.ts";
+import { parse } from "./config/parse.ts";
 import { memoSubstitute } from "./_substitute_memo.ts";
 import { checkOptions } from "./recipe/check_options.ts";
 import type {
@@ -157,6 +161,68 @@ export class Buildout {
     name: string,
     options: Record<string, string> | Map<string, string>,
   ): Options {
+    this.checkNew(name);
+    const entries = options instanceof Map
+      ? options.entries()
+      : Object.entries(options ?? {});
+    this.annotated.set(name, computedSection(name, entries));
+    this.added.add(name);
+    return this.section(name);
+  }
+
+  /**
+   * Adds the sections of `text`, configuration as a file holds it (indented
+   * as a whole, as a template literal in a recipe's code is), as
+   * zc.buildout's `buildout.parse()` does for meta-recipes: each as
+   * {@link addSection} adds one, all of them before any is initialized, so
+   * that they may substitute from each other in any order.
+   *
+   * @example buildout.parse(`
+   *   [main]
+   *   recipe = mkdir
+   *   paths = var
+   * `)
+   * @throws {UserError} for a line the configuration parser refuses (naming
+   *   it), a `+=` or `-=` (a new section has nothing to add to), or a
+   *   section that exists; nothing is added then.
+   * @throws {TypeError} when `text` is not a string.
+   */
+  parse(text: string): void {
+    if (typeof text !== "string") {
+      throw new TypeError(
+        `buildout.parse() takes configuration text: given ${kind(text)}`,
+      );
+    }
+    const parsed = parse(dedent(text), PARSED_TEXT, evaluateCondition);
+    const sections: Array<[string, AnnotatedSection]> = [];
+    for (const [name, options] of parsed) {
+      this.checkNew(name);
+      for (const key of options.keys()) {
+        if (isOperatorKey(key)) {
+          throw new UserError(
+            `${PARSED_TEXT}: ${clipped(key)}= in [${
+              clipped(name)
+            }] has no value to add to: the section is new, use =`,
+          );
+        }
+      }
+      const values = [...options].map(([key, option]) =>
+        [key, option.value] as [string, string]
+      );
+      sections.push([name, computedSection(name, values)]);
+    }
+    for (const [name, section] of sections) {
+      this.annotated.set(name, section);
+      this.added.add(name);
+    }
+    for (const [name] of sections) this.section(name);
+  }
+
+  /**
+   * Refuses to add section `name`: one that would not read back as a
+   * header, or one that exists.
+   */
+  private checkNew(name: string): void {
     if (typeof name !== "string" || !SECTION_NAME.test(name)) {
       throw new TypeError(
         typeof name === "string"
@@ -171,19 +237,6 @@ export class Buildout {
           "already exists",
       );
     }
-    const notes = [{ op: "=" as const, source: COMPUTED_VALUE }];
-    const section: AnnotatedSection = new Map();
-    const entries = options instanceof Map
-      ? options.entries()
-      : Object.entries(options ?? {});
-    for (const [option, value] of entries) {
-      checkValue(name, option, value);
-      checkName(name, option);
-      section.set(option, { value, notes });
-    }
-    this.annotated.set(name, section);
-    this.added.add(name);
-    return this.section(name);
   }
 
   /** @internal true when {@link addSection} added section `name`. */
@@ -395,6 +448,29 @@ function checkValue(section: string, option: string, value: unknown): void {
         `${clipped(section)}:${clipped(option)} holds a NUL character`,
     );
   }
+}
+
+/** Where the text of {@link Buildout.parse} is said to be, in errors. */
+const PARSED_TEXT = "buildout.parse() text";
+
+/**
+ * Section `name` holding `entries` as values a recipe computed.
+ *
+ * @throws {TypeError} for an option name or value that would not read back
+ *   from `.installed.cfg`.
+ */
+function computedSection(
+  name: string,
+  entries: Iterable<[string, unknown]>,
+): AnnotatedSection {
+  const notes = [{ op: "=" as const, source: COMPUTED_VALUE }];
+  const section: AnnotatedSection = new Map();
+  for (const [option, value] of entries) {
+    checkValue(name, option, value);
+    checkName(name, option);
+    section.set(option, { value: value as string, notes });
+  }
+  return section;
 }
 
 /**

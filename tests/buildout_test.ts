@@ -361,3 +361,24 @@ Deno.test("addSection adds a section from an object or a Map, initialized at onc
   );
   assert.ok(!b.has("z"));
 });
+
+Deno.test("parse adds the sections of indented text, which substitute from each other in any order; a taken name adds none", () => {
+  const b = buildout("[buildout]\ndirectory = /b\n[a]\nx = 1\n");
+  b.parse(`
+    [first]
+    y = \${second:z} \${a:x}
+    [second]
+    z = \${buildout:directory}/z
+  `);
+  assert.equal(b.section("first").get("y"), "/b/z 1");
+  assert.deepEqual(b.sectionNames(), ["buildout", "a", "first", "second"]);
+  assert.throws(
+    () => b.parse("[third]\nw = 1\n[a]\nx = 2\n"),
+    (err) =>
+      err instanceof UserError &&
+      err.message ===
+        "Cannot add section [a]: a section of that name already exists",
+  );
+  assert.ok(!b.has("third"));
+  assert.equal(b.section("a").get("x"), "1");
+});

@@ -109,6 +109,15 @@ export interface RecipeBuildout {
     name: string,
     options: Record<string, string> | Map<string, string>,
   ): RecipeOptions;
+  /**
+   * Adds the sections of configuration text, as zc.buildout's
+   * `buildout.parse()`: indented as a whole (a template literal in the
+   * recipe's code) is fine. Each is added as {@link addSection} adds one,
+   * all before any is initialized, so they may substitute from each other
+   * in any order. A line the parser refuses, a `+=` or `-=`, or a section
+   * that exists is a user error, and adds nothing.
+   */
+  parse(text: string): void;
   has(name: string): boolean;
   sectionNames(): string[];
   /**

@@ -246,3 +246,138 @@ export function ext() {}
   );
   assert.ok(!sample.ls().includes(".installed.cfg"));
 });
+
+// The meta-recipe of zc.buildout's "Meta-recipes" topic, in TypeScript:
+// sections added from indented configuration text, one of them with a
+// value computed by the recipe.
+const PARSING_META = `export default class Meta {
+  constructor(buildout, name, options) {
+    buildout.parse(\`
+        [deployment]
+        recipe = debug
+        name = \${name}
+        user = zope
+        \`);
+    buildout.addSection("main", {
+      recipe: "debug",
+      deployment: "deployment",
+      address: "8100",
+      path: options.get("path"),
+    });
+    buildout.parse(\`
+        [pack]
+        recipe = debug
+        times = 1 2 * * 6
+        command =
+          \\\${buildout:bin-directory}/zeopack -d3 \\\${main:address}
+            -t00
+
+        # The sections of one text may use each other in any order.
+        [ctl]
+        recipe = debug
+        deployment = \\\${deployment:name}
+        chkconfig = \\\${settings:levels} 99 10
+        [settings]
+        levels = 345
+        \`);
+  }
+  install() { return []; }
+  update() {}
+}
+export function ext() {}
+`;
+
+Deno.test("A meta-recipe adds sections with buildout.parse(), as in zc.buildout's meta-recipe topic: they install before its part", async () => {
+  using sample = await sampleBuildout();
+  await developMeta(sample, PARSING_META);
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = meta\nparts = ample\n\n" +
+      "[ample]\nrecipe = meta\npath = /var/databases/ample/main.fs\n",
+  );
+  await expectOk(
+    sample,
+    `Develop: '/sample-buildout/meta'
+Installing deployment.
+  name='ample'
+  recipe='debug'
+  user='zope'
+Installing main.
+  address='8100'
+  deployment='deployment'
+  path='/var/databases/ample/main.fs'
+  recipe='debug'
+Installing pack.
+  command='/sample-buildout/bin/zeopack -d3 8100\\n  -t00'
+  recipe='debug'
+  times='1 2 * * 6'
+Installing ctl.
+  chkconfig='345 99 10'
+  deployment='ample'
+  recipe='debug'
+Installing ample.
+`,
+  );
+  assert.match(
+    installed(sample),
+    /^parts = deployment main pack ctl ample$/m,
+  );
+  assert.doesNotMatch(installed(sample), /^\[settings\]$/m);
+});
+
+Deno.test("buildout.parse() refuses a section that exists, adding none of its text's; a line it cannot read names its place", async () => {
+  using sample = await sampleBuildout();
+  await developMeta(
+    sample,
+    `export default class Meta {
+  constructor(buildout) {
+    buildout.parse("[fresh]\\nrecipe = debug\\n[taken]\\nx = 1\\n");
+  }
+  install() { return []; }
+}
+export function ext() {}
+`,
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = meta\nparts = ample\n\n[ample]\nrecipe = meta\n\n" +
+      "[taken]\ny = 2\n",
+  );
+  await expectError(
+    sample,
+    "Cannot add section [taken]: a section of that name already exists",
+  );
+  assert.ok(!sample.ls().includes(".installed.cfg"));
+
+  sample.write(
+    "meta",
+    "meta.ts",
+    `export default class Meta {
+  constructor(buildout) { buildout.parse("[fresh]\\nrecipe = debug\\nnot an option\\n"); }
+  install() { return []; }
+}
+export function ext() {}
+`,
+  );
+  await expectError(
+    sample,
+    "buildout.parse() text, line 3: 'not an option': not an option, " +
+      "section header or continuation line",
+  );
+
+  sample.write(
+    "meta",
+    "meta.ts",
+    `export default class Meta {
+  constructor(buildout) { buildout.parse("[fresh]\\nx += 1\\n"); }
+  install() { return []; }
+}
+export function ext() {}
+`,
+  );
+  await expectError(
+    sample,
+    "buildout.parse() text: x += in [fresh] has no value to add to: " +
+      "the section is new, use =",
+  );
+});

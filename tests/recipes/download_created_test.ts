@@ -65,6 +65,7 @@ function buildout(dir: string, archive: string): RecipeBuildout {
   return {
     section: () => main,
     addSection: () => main,
+    parse: () => {},
     has: () => true,
     sectionNames: () => ["buildout"],
     UserError,
