@@ -277,6 +277,7 @@ class Loader {
     const text = await this.read(location, seen, download);
     const own = parseAnnotated(text, location, this.source.evaluate);
     const ownBuildout = own.get("buildout");
+    refuseExtendedBy(ownBuildout, location);
     const extendsValue = ownBuildout?.get("extends")?.value;
     const optionalValue = ownBuildout?.get("optional-extends")?.value;
     ownBuildout?.delete("extends");
@@ -439,6 +440,27 @@ class Loader {
       );
     }
     throw new UserError(`Couldn't open ${clipped(location)}${by}`);
+  }
+}
+
+/**
+ * zc.buildout 1.x's `extended-by` (files merged over this one) is refused,
+ * as zc.buildout 2 and later refuse it: ignored, those files' settings would
+ * silently be missing from the build.
+ */
+function refuseExtendedBy(
+  buildout: AnnotatedSection | undefined,
+  location: string,
+): void {
+  if (!buildout) return;
+  for (const key of ["extended-by", "extended-by +", "extended-by -"]) {
+    if (!buildout.has(key)) continue;
+    throw new UserError(
+      `No-longer supported "extended-by" option found in ${
+        clipped(location)
+      } (remove it, and name this file and the files it lists, in that ` +
+        "order, in the extends of a file of your own)",
+    );
   }
 }
 

@@ -1440,6 +1440,28 @@ Deno.test("error: an extends cycle", async () => {
   );
 });
 
+// zc.buildout 2.0: "Raise a UserError if the [extended-by] option is
+// encountered instead of ignoring it", in any file read, extended ones too.
+Deno.test("error: extended-by, which zc.buildout 2 dropped, names its file", async () => {
+  const { error } = await configError(
+    "[buildout]\nextends = base.cfg\nparts =\n",
+    "",
+    (sample) => {
+      sample.write(
+        "base.cfg",
+        "[buildout]\nextended-by = local.cfg\n[x]\na = 1\n",
+      );
+      sample.write("local.cfg", "[x]\na = 2\n");
+    },
+  );
+  assert.equal(
+    error,
+    'No-longer supported "extended-by" option found in ' +
+      "/sample-buildout/base.cfg (remove it, and name this file and the " +
+      "files it lists, in that order, in the extends of a file of your own)",
+  );
+});
+
 Deno.test("error: a substitution cycle in [buildout]", async () => {
   const { error } = await initError(
     "[buildout]\nparts =\na = ${buildout:b}\nb = ${:a}\n",
