@@ -43,7 +43,8 @@ export function defaultBuildoutOptions(executable: string): AnnotatedSection {
 /**
  * `[buildout]` options that only zc.buildout itself acts on and that have no
  * 1.5.2 default: those of later releases (`abi-tag-eggs`,
- * `allow-unknown-extras`, `eggs-directory-version`) and 1.5.2's pins for
+ * `allow-unknown-extras`, `eggs-directory-version`, 4.x's
+ * `import-pkg-resources`, 5.3's `installer`) and 1.5.2's pins for
  * upgrading itself. zc.buildout reads them, so user defaults written for it
  * set them without an "Unused options" warning; they mean nothing here.
  */
@@ -51,6 +52,8 @@ export const ZC_BUILDOUT_ONLY_OPTIONS = [
   "abi-tag-eggs",
   "allow-unknown-extras",
   "eggs-directory-version",
+  "import-pkg-resources",
+  "installer",
   "zc.buildout-version",
   "setuptools-version",
   "distribute-version",

@@ -827,6 +827,22 @@ distribute-version = < 0.7
   assert.equal(typo.output, "Unused options for buildout: 'abi-tag-egs'.\n");
 });
 
+Deno.test("migrating: user defaults setting zc.buildout 4 and 5's installer options draw no unused-option warning", async () => {
+  using sample = await sampleBuildout();
+  // zc.buildout 5.3 reads `installer` (pip or uv) and 4.x
+  // `import-pkg-resources`, for the Python scripts they write.
+  sample.mkdir(sample.home, ".buildout");
+  sample.write(
+    sample.home,
+    ".buildout",
+    "default.cfg",
+    "[buildout]\ninstaller = uv\nimport-pkg-resources = false\n",
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(result.output, "");
+});
+
 Deno.test("migrating: user defaults naming ~/ directories, as zc.buildout's docs write them, use those in the home directory", async () => {
   using sample = await sampleBuildout();
   const dot = join(sample.home, ".buildout");
