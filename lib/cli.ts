@@ -676,7 +676,7 @@ async function runCommand(
     if (parseInt(verbosity, 10) > 0) {
       out(`\${${target.section}:${target.option}}\n`);
     }
-    out(queryValue(data, target) + "\n");
+    out(queryValue(data, target, request.cwd) + "\n");
     return;
   }
   // Commands load their modules when run: start-up stays short.

@@ -40,22 +40,30 @@ export function queryTarget(args: string[]): QueryTarget {
 
 /**
  * The value of `target` in `data`, the merged configuration `annotate`
- * shows: as written, not substituted, except that `[buildout]`'s paths are
- * absolute, from `directory`, as zc.buildout makes them before a query.
+ * shows: as written, not substituted, except that `[buildout]`'s
+ * `directory` and paths are absolute, as zc.buildout makes them before a
+ * query, a relative `directory` being from `cwd`, as a run reads it.
  *
- * @example queryValue(data, { section: "app", option: "port" }) // "8080"
+ * @example queryValue(data, { section: "app", option: "port" }, "/") // "8080"
  * @throws {UserError} when the section or the option is missing.
  */
-export function queryValue(data: ConfigData, target: QueryTarget): string {
+export function queryValue(
+  data: ConfigData,
+  target: QueryTarget,
+  cwd: string,
+): string {
   const { section, option } = target;
   const options = data.get(section);
   if (!options) throw new UserError(`Section not found: ${clipped(section)}`);
   const found = options.get(option);
   if (!found) throw new UserError(`Key not found: ${clipped(option)}`);
-  const directory = data.get("buildout")?.get("directory")?.value;
-  if (
-    section === "buildout" && directory && found.value &&
-    PATH_OPTIONS.includes(option)
-  ) return resolveIn(directory, found.value);
+  const written = data.get("buildout")?.get("directory")?.value;
+  if (section !== "buildout" || written === undefined) return found.value;
+  const directory = resolveIn(cwd, written);
+  if (option === "directory") return directory;
+  // An empty cache is none, not the buildout directory.
+  if (found.value && PATH_OPTIONS.includes(option)) {
+    return resolveIn(directory, found.value);
+  }
   return found.value;
 }

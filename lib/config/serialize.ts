@@ -80,3 +80,18 @@ export function formatSection(
   }
   return lines.join("\n") + "\n";
 }
+
+/**
+ * `[section]` blocks sorted by section name, as zc.buildout prints its
+ * `-vv` configuration dump.
+ *
+ * @example formatSections([["b", []], ["a", [["x", "1"]]]]) // "[a]\nx = 1\n[b]\n"
+ */
+export function formatSections(
+  sections: Iterable<[string, Iterable<[string, string]>]>,
+): string {
+  const byName = new Map(sections);
+  return sortNames([...byName.keys()])
+    .map((name) => formatSection(name, byName.get(name)!))
+    .join("");
+}

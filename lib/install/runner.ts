@@ -8,7 +8,7 @@
 import { existsSync, lstatSync, renameSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
-import { formatSection } from "../config/serialize.ts";
+import { formatSections } from "../config/serialize.ts";
 import {
   addDoing,
   asObject,
@@ -621,13 +621,12 @@ class InstallRun {
       }
     });
     if (effectiveLevel() < LEVELS.DEBUG) {
-      const sections = this.buildout.initializedSections().map((options) =>
-        formatSection(options.name, options.entries())
+      const initialized = this.buildout.initializedSections();
+      const sections = formatSections(
+        initialized.map((options) => [options.name, options.entries()]),
       );
       // A run's log: URL passwords hidden, as in every log line.
-      writeOut(
-        redactPasswords(`\nConfiguration data:\n${sections.join("")}\n`),
-      );
+      writeOut(redactPasswords(`\nConfiguration data:\n${sections}\n`));
     }
     // `install app app` installs app once, not then updates it again.
     const parts = only.length ? [...new Set(only)] : plan.parts;

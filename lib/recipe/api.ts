@@ -3,13 +3,17 @@
  *
  * A recipe module is loaded from outside the executable and cannot import
  * it, so everything it needs reaches it through the two objects it gets:
- * `buildout` (sections, `UserError`, loggers) and `options` (its section).
- * These interfaces describe exactly that surface; recipe packages may copy
- * them to type-check their code.
+ * `buildout` (sections, `UserError`, loggers, downloads) and `options` (its
+ * section). These interfaces describe exactly that surface; recipe packages
+ * may copy them to type-check their code.
  *
  * ```ts
  * export default class Mkdir implements Recipe {
- *   constructor(buildout: RecipeBuildout, name: string, options: RecipeOptions) {
+ *   constructor(
+ *     buildout: RecipeBuildout,
+ *     name: string,
+ *     private options: RecipeOptions,
+ *   ) {
  *     options.set("path", buildout.section("buildout").require("directory") + "/x");
  *   }
  *   install() { ... return this.options.require("path"); }

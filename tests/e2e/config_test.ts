@@ -1242,6 +1242,25 @@ verbosity = 20
   );
 });
 
+Deno.test("-vv prints the sections sorted by name, as zc.buildout does", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = zeta alpha\n\n" +
+      "[zeta]\nrecipe = debug\nport = ${mid:port}\n\n" +
+      "[alpha]\nrecipe = debug\n\n[mid]\nport = 1\n",
+  );
+  const result = await sample.run("-vv");
+  const data = configurationData(result.stdout);
+  const headers = data.match(/^\[[^\]]+\]$/gm);
+  assert.deepEqual(headers, [
+    "[alpha]",
+    "[buildout]",
+    "[mid]",
+    "[zeta]",
+  ], data);
+});
+
 // --- Extending sections (macros) ------------------------------------------------
 
 Deno.test("<= copies options before substitution (macros)", async () => {

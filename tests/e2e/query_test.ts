@@ -78,3 +78,15 @@ Deno.test("query shows values as written, [buildout]'s paths absolute, and -t's 
   assert.equal(assigned.stdout, "other\n");
   assert.equal(assigned.stderr, "Setting socket time out to 5 seconds\n");
 });
+
+Deno.test("query prints a relative buildout directory absolute, as its paths", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  const directory = await sample.run("buildout:directory=srv query directory");
+  assert.equal(directory.output, "/sample-buildout/srv\n");
+  assert.equal(directory.code, 0);
+  const parts = await sample.run(
+    "buildout:directory=srv query parts-directory",
+  );
+  assert.equal(parts.output, "/sample-buildout/srv/parts\n");
+});
