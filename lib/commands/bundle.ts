@@ -45,6 +45,7 @@ import {
 } from "../open_buildout.ts";
 import type { SelfCommand } from "./bootstrap.ts";
 import { bundledConfig, OFFLINE_CFG, offlineConfig } from "./offline_cfg.ts";
+import { requireSameReading } from "./offline_cfg_reading.ts";
 import {
   type CarriedAssignments,
   carriedAssignments,
@@ -189,6 +190,18 @@ export async function bundle(
   }
   const built = { ...request, assignments };
   const buildout = await openBuildout(built);
+  if (target.carried.words.length) {
+    await requireSameReading(
+      built,
+      directory,
+      offlineConfig(
+        basename(target.configFile),
+        directory,
+        caches,
+        target.carried,
+      ),
+    );
+  }
   // Held until the archive is written: a run changing the parts meanwhile
   // would have half of them packed, or fail the bundle on a file it removed.
   const unlock = await runInstall(buildout, [], true);

@@ -15,7 +15,7 @@ import { shellQuote } from "../shell_quote.ts";
  * `[buildout]` options offline.cfg sets itself, and those of the run alone
  * (its verbosity, its socket timeout): an assignment of one is not carried.
  */
-const NOT_CARRIED = new Set([
+export const NOT_CARRIED: ReadonlySet<string> = new Set([
   "install-from-cache",
   "offline",
   "newest",

@@ -1,7 +1,14 @@
 /** Copies of downloaded and cached files. */
-import { chmodSync, constants, copyFileSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  openSync,
+  statSync,
+} from "node:fs";
 import process from "node:process";
-import { oneLine, UserError } from "../errors.ts";
+import { fsReason, oneLine, UserError } from "../errors.ts";
 import { specialFile } from "../fs_kinds.ts";
 
 /**
@@ -14,7 +21,8 @@ import { specialFile } from "../fs_kinds.ts";
  *
  * @throws {UserError} when `source` is a device, FIFO or socket: reading
  *   one would block the run where no signal ends it (a FIFO without a
- *   writer), or never end (/dev/zero).
+ *   writer), or never end (/dev/zero); and when `source` cannot be read.
+ *   What writing `target` throws is left to the caller to name.
  */
 export function copyFile(source: string, target: string): void {
   const special = specialFile(source);
@@ -23,8 +31,27 @@ export function copyFile(source: string, target: string): void {
       oneLine(`Couldn't read ${source}: it is a ${special}, not a file`),
     );
   }
-  copyFileSync(source, target, constants.COPYFILE_FICLONE);
+  try {
+    copyFileSync(source, target, constants.COPYFILE_FICLONE);
+  } catch (err) {
+    refuseUnreadable(source);
+    throw err;
+  }
   const mode = statSync(target).mode & 0o7777;
   const kept = mode & 0o777 & ~process.umask();
   if (kept !== mode) chmodSync(target, kept);
+}
+
+/**
+ * Refuses a `source` that cannot be opened for reading: a failed copy's
+ * error does not say which of its two files it failed on.
+ */
+function refuseUnreadable(source: string): void {
+  let fd: number;
+  try {
+    fd = openSync(source, "r");
+  } catch (err) {
+    throw new UserError(oneLine(`Couldn't read ${source}: ${fsReason(err)}`));
+  }
+  closeSync(fd);
 }

@@ -1758,3 +1758,58 @@ Deno.test("bundle refuses command-line assignments offline.cfg cannot carry: a f
   );
   assert.ok(!existsSync(out));
 });
+
+Deno.test("bundle refuses a command line offline.cfg would read otherwise: an extended file read again for buildout:extends=, an optional-extends= assignment", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  // The command line reads prod.cfg on its own, and base.cfg with it: its
+  // += adds again, where offline.cfg, reading both files together, adds
+  // it once.
+  sample.write(dir, "base.cfg", "[a]\nrecipe = debug\ntags += base\n");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\nextends = base.cfg\nparts = a\n",
+  );
+  sample.write(
+    dir,
+    "prod.cfg",
+    "[buildout]\nextends = base.cfg\n[a]\nport = 443\n",
+  );
+  sample.write(dir, "local.cfg", "[a]\nport = 9\n");
+  const out = join(sample.testDir, "project.tar.gz");
+  const shared = await sample.run(
+    ["buildout:extends=prod.cfg", "bundle", "-o", out],
+    { cwd: dir },
+  );
+  assert.equal(shared.code, 1, shared.output);
+  assert.equal(
+    shared.stderr,
+    "Error: bundle can't carry the command line into its offline.cfg, " +
+      "which would read a:tags as 'base' where this run has 'base\\nbase': " +
+      "write the assignments into a configuration file and bundle that " +
+      "with -c\n",
+  );
+  assert.ok(!existsSync(out));
+  assert.ok(!existsSync(join(dir, "parts")));
+
+  // The command line's optional-extends is an option, which offline.cfg
+  // would follow.
+  const optional = await sample.run(
+    ["buildout:optional-extends=local.cfg", "bundle", "-o", out],
+    { cwd: dir },
+  );
+  assert.equal(optional.code, 1, optional.output);
+  assert.match(
+    optional.stderr,
+    /^Error: bundle can't carry the command line into its offline\.cfg, which would read buildout:optional-extends as unset where this run has 'local\.cfg'/,
+  );
+  assert.ok(!existsSync(out));
+
+  // What offline.cfg reads back is bundled.
+  const carried = await sample.run(
+    ["a:port=8080", "a:tags+=x", "bundle", "-o", out],
+    { cwd: dir },
+  );
+  assert.equal(carried.code, 0, carried.output);
+});

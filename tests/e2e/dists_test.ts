@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
 import {
+  chmodSync,
   existsSync,
   readdirSync,
   readFileSync,
@@ -37,6 +38,7 @@ import {
 } from "./harness.ts";
 import { recipeDist, writeDist } from "./dist_archives.ts";
 import { mountSkipReason } from "./chroot.ts";
+import { asNobody, giveToNobody, nobodySkipReason } from "./as_nobody.ts";
 
 /** Asserts a successful run printing exactly `stdout`. */
 async function expectOk(sample: Sample, args: string, stdout: string) {
@@ -2777,4 +2779,31 @@ Deno.test("a local find-links archive that does not unpack is not left in the do
   );
   assert.ok(!existsSync(sample.path("cache", "dist", "spam-1.tgz")));
   assert.deepEqual(eggs(sample), []);
+});
+
+Deno.test({
+  name: "a local find-links archive the user cannot read is named, not the " +
+    "download cache it was to be copied into" +
+    (nobodySkipReason ? ` (skipped: ${nobodySkipReason})` : ""),
+  ignore: nobodySkipReason !== null,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    const links = sample.tmpdir("links");
+    await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", "v1"));
+    chmodSync(join(links, "spam-1.tgz"), 0o600);
+    sample.mkdir("cache");
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = foo\ndownload-cache = cache\nfind-links = ${links}\n` +
+        "[foo]\nrecipe = spam\n",
+    );
+    giveToNobody(sample);
+    const result = await asNobody(sample);
+    assert.equal(result.code, 1, result.output);
+    assert.equal(
+      sample.normalize(result.stderr).trimEnd().split("\n").pop(),
+      "Error: Couldn't read /links/spam-1.tgz: permission denied",
+    );
+    assert.deepEqual(readdirSync(sample.path("cache", "dist")), []);
+  },
 });
