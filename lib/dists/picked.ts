@@ -14,6 +14,7 @@ import {
   writeSync,
 } from "node:fs";
 import { fsReason, oneLine, UserError } from "../errors.ts";
+import { withDefaultSignals } from "../interrupt.ts";
 import { writeFd } from "../log.ts";
 import { APPEND_RESOLVED, trustedFile } from "../trusted_links.ts";
 import type { PickedVersion } from "./installer.ts";
@@ -108,14 +109,20 @@ function appendVersions(
   try {
     // Only links nobody else could have planted are followed.
     const target = trustedFile(file, directory);
-    const opened = openVersionsFile(target);
-    fd = opened.fd;
-    size = fstatSync(fd).size;
-    if (opened.existed) lines[0] = `\n# Added by buildout at ${timestamp(now)}`;
-    const bytes = Buffer.from(lines.join("\n") + "\n");
-    for (let done = 0; done < bytes.length;) {
-      done += writeSync(fd, bytes, done);
-    }
+    // A FIFO there waits for its reader in open and write, which hold the
+    // thread the run's signal handlers need: Ctrl-C must still end it.
+    withDefaultSignals(() => {
+      const opened = openVersionsFile(target);
+      fd = opened.fd;
+      size = fstatSync(fd).size;
+      if (opened.existed) {
+        lines[0] = `\n# Added by buildout at ${timestamp(now)}`;
+      }
+      const bytes = Buffer.from(lines.join("\n") + "\n");
+      for (let done = 0; done < bytes.length;) {
+        done += writeSync(fd, bytes, done);
+      }
+    });
   } catch (err) {
     if (fd !== undefined) takeBack(fd, size);
     if (err instanceof UserError) throw err;
