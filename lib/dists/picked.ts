@@ -112,12 +112,11 @@ function appendVersions(
     // A FIFO there waits for its reader in open and write, which hold the
     // thread the run's signal handlers need: Ctrl-C must still end it.
     withDefaultSignals(() => {
-      const opened = openVersionsFile(target);
-      fd = opened.fd;
+      fd = openVersionsFile(target);
       size = fstatSync(fd).size;
-      if (opened.existed) {
-        lines[0] = `\n# Added by buildout at ${timestamp(now)}`;
-      }
+      // An empty file (made ahead for `extends`) needs the header: the
+      // block would read as text before any section.
+      if (size > 0) lines[0] = `\n# Added by buildout at ${timestamp(now)}`;
       const bytes = Buffer.from(lines.join("\n") + "\n");
       for (let done = 0; done < bytes.length;) {
         done += writeSync(fd, bytes, done);
@@ -136,17 +135,17 @@ function appendVersions(
   }
 }
 
-/** `path` opened for appending, made if missing, and whether it was there. */
-function openVersionsFile(path: string): { fd: number; existed: boolean } {
+/** `path` opened for appending, made if missing. */
+function openVersionsFile(path: string): number {
   for (;;) {
     try {
-      return { fd: openSync(path, APPEND_RESOLVED), existed: true };
+      return openSync(path, APPEND_RESOLVED);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
     try {
       const flags = APPEND_RESOLVED | constants.O_CREAT | constants.O_EXCL;
-      return { fd: openSync(path, flags), existed: false };
+      return openSync(path, flags);
     } catch (err) {
       // Another run made it meanwhile: append to that.
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
