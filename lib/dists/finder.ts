@@ -12,8 +12,11 @@ import { readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { clipped, oneLine, UserError } from "../errors.ts";
+import { uncreatableCacheDirectory } from "../fetch/download.ts";
 import { fileUrlPath } from "../fetch/file_url.ts";
+import { isDirectory } from "../fs_kinds.ts";
 import { logger } from "../log.ts";
+import { whatStandsAt } from "../what_stands_at.ts";
 import {
   type DistName,
   parseArchiveName,
@@ -150,6 +153,19 @@ function localListing(
     }
   }
   return listing;
+}
+
+/**
+ * Refuses what stands where the download cache's `dist` directory goes:
+ * read as a find-links location, it would be named as one the
+ * configuration gave.
+ *
+ * @throws {UserError} as the download cache names it when making it.
+ */
+function refuseInCachePlace(path: string): void {
+  if (isDirectory(path)) return;
+  const found = whatStandsAt(path, "directory");
+  if (found !== undefined) throw uncreatableCacheDirectory(path, `it ${found}`);
 }
 
 /** Finds the archives offered for a project. */
@@ -407,6 +423,7 @@ export class Finder {
    * distributions beside them are noted, for `key` only if given.
    */
   private scanPath(path: string, location: string, key?: string): Candidate[] {
+    if (location === this.options.cacheDirectory) refuseInCachePlace(path);
     const listing = localListing(path, location);
     if (!listing) this.missing.add(location);
     this.notePython(listing?.python ?? [], key);

@@ -14,6 +14,7 @@ import {
   writeSync,
 } from "node:fs";
 import { fsReason, oneLine, UserError } from "../errors.ts";
+import { withDefaultSignals } from "../interrupt.ts";
 import { writeFd } from "../log.ts";
 import { APPEND_RESOLVED, trustedFile } from "../trusted_links.ts";
 import type { PickedVersion } from "./installer.ts";
@@ -108,14 +109,19 @@ function appendVersions(
   try {
     // Only links nobody else could have planted are followed.
     const target = trustedFile(file, directory);
-    const opened = openVersionsFile(target);
-    fd = opened.fd;
-    size = fstatSync(fd).size;
-    if (opened.existed) lines[0] = `\n# Added by buildout at ${timestamp(now)}`;
-    const bytes = Buffer.from(lines.join("\n") + "\n");
-    for (let done = 0; done < bytes.length;) {
-      done += writeSync(fd, bytes, done);
-    }
+    // A FIFO there waits for its reader in open and write, which hold the
+    // thread the run's signal handlers need: Ctrl-C must still end it.
+    withDefaultSignals(() => {
+      fd = openVersionsFile(target);
+      size = fstatSync(fd).size;
+      // An empty file (made ahead for `extends`) needs the header: the
+      // block would read as text before any section.
+      if (size > 0) lines[0] = `\n# Added by buildout at ${timestamp(now)}`;
+      const bytes = Buffer.from(lines.join("\n") + "\n");
+      for (let done = 0; done < bytes.length;) {
+        done += writeSync(fd, bytes, done);
+      }
+    });
   } catch (err) {
     if (fd !== undefined) takeBack(fd, size);
     if (err instanceof UserError) throw err;
@@ -129,17 +135,17 @@ function appendVersions(
   }
 }
 
-/** `path` opened for appending, made if missing, and whether it was there. */
-function openVersionsFile(path: string): { fd: number; existed: boolean } {
+/** `path` opened for appending, made if missing. */
+function openVersionsFile(path: string): number {
   for (;;) {
     try {
-      return { fd: openSync(path, APPEND_RESOLVED), existed: true };
+      return openSync(path, APPEND_RESOLVED);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
     try {
       const flags = APPEND_RESOLVED | constants.O_CREAT | constants.O_EXCL;
-      return { fd: openSync(path, flags), existed: false };
+      return openSync(path, flags);
     } catch (err) {
       // Another run made it meanwhile: append to that.
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;

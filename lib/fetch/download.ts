@@ -268,10 +268,9 @@ export class Download {
         const found = (err as { code?: string }).code === "EEXIST"
           ? whatStandsAt(cacheDir, "directory")
           : undefined;
-        throw new UserError(
-          `Couldn't create ${pyRepr(cacheDir)} in the download cache: ${
-            found === undefined ? fsReason(err) : `it ${found}`
-          }`,
+        throw uncreatableCacheDirectory(
+          cacheDir,
+          found === undefined ? fsReason(err) : `it ${found}`,
         );
       }
     }
@@ -643,6 +642,21 @@ function md5Hex(text: string): string {
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The error for the download cache's directory `cacheDir` (a namespace,
+ * `dist`) that could not be made, for `reason`.
+ *
+ * @example uncreatableCacheDirectory("/c/dist", "it is a file, not a directory")
+ */
+export function uncreatableCacheDirectory(
+  cacheDir: string,
+  reason: string,
+): UserError {
+  return new UserError(
+    `Couldn't create ${pyRepr(cacheDir)} in the download cache: ${reason}`,
+  );
 }
 
 function writeError(path: string, err: unknown): UserError {

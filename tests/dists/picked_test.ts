@@ -63,6 +63,20 @@ Deno.test("update-versions-file creates, then appends with a date", () => {
   }
 });
 
+Deno.test("an empty versions file gets the [versions] header, or the block would read as text before any section", () => {
+  const dir = mkdtempSync(join(tmpdir(), "picked-test-"));
+  try {
+    // Made ahead (`touch versions.cfg`) so that buildout.cfg can extend it.
+    const file = join(dir, "versions.cfg");
+    writeFileSync(file, "");
+    const now = new Date(2024, 4, 1, 12, 30, 5, 123);
+    reportPickedVersions([PICKED[0]], { show: false, versionsFile: file, now });
+    assert.equal(readFileSync(file, "utf8"), "[versions]\ndemo = 0.3\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 Deno.test("an unwritable versions file is a user error", () => {
   const dir = mkdtempSync(join(tmpdir(), "picked-test-"));
   try {

@@ -2760,6 +2760,29 @@ Deno.test("a distribution from a local find-links directory reaches the download
   );
 });
 
+Deno.test("a file where the download cache's dist directory goes is named as the cache's, not as a find-links location the configuration never gave", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", "v1"));
+  sample.mkdir("cache");
+  sample.write("cache/dist", "notes\n");
+  for (const extra of [`find-links = ${links}`, "install-from-cache = true"]) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = foo\ndownload-cache = cache\n${extra}\n` +
+        "[foo]\nrecipe = spam\n",
+    );
+    await expectError(
+      sample,
+      "",
+      "Couldn't create '/sample-buildout/cache/dist' in the download cache: " +
+        "it is a file, not a directory",
+    );
+  }
+  assert.equal(sample.cat("cache", "dist"), "notes\n");
+  assert.deepEqual(eggs(sample), []);
+});
+
 Deno.test("a local find-links archive that does not unpack is not left in the download cache", async () => {
   using sample = await sampleBuildout();
   const links = sample.tmpdir("links");

@@ -24,6 +24,7 @@ import {
 import { constants } from "node:os";
 import process from "node:process";
 import { inPidNamespace, pidNamespaceSkipReason } from "./chroot.ts";
+import { recipeDist, writeDist } from "./dist_archives.ts";
 import {
   BUILDOUT,
   ensureBinary,
@@ -301,6 +302,42 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       assert.deepEqual(await status, { code: null, signal });
     });
   }
+}
+
+// `update-versions-file` naming a FIFO nobody reads: appending waits in the
+// open for a reader, and Ctrl-C must still end the run.
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test(`${signal} ends a run waiting for a reader of the FIFO update-versions-file names`, async () => {
+    ensureBinary();
+    using sample = await sampleBuildout();
+    await writeDist(
+      sample.path("links", "spam-1.tgz"),
+      recipeDist("spam", "1", "recipe v1"),
+    );
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\nparts = foo\nfind-links = links\n" +
+        "update-versions-file = versions.cfg\n[foo]\nrecipe = spam\n",
+    );
+    execFileSync("mkfifo", [sample.path("versions.cfg")]);
+    const child = spawn(BUILDOUT, [], {
+      cwd: sample.dir,
+      env: env(sample),
+      stdio: "ignore",
+    });
+    const status = exited(child);
+    let ended = false;
+    status.then(() => ended = true);
+    try {
+      await untilWaitingIn(child.pid!, /wait_for_partner/, () => ended);
+      process.kill(child.pid!, signal);
+      await until(() => ended, 5_000).catch(() => {});
+    } finally {
+      if (!ended) process.kill(child.pid!, "SIGKILL");
+    }
+    assert.ok(ended, `the run went on after ${signal}`);
+    assert.deepEqual(await status, { code: null, signal });
+  });
 }
 
 // `buildout | less` left on a page, or a log collector that stopped reading:
