@@ -326,6 +326,8 @@ function bundleTarget(
     request.cwd,
     directory,
   );
+  // Named from the buildout directory, not as the command line named them.
+  for (const name of carried.extends) refuseUnextendable(name);
   return { configFile, directory, output, defaultOutput, carried };
 }
 
@@ -846,8 +848,10 @@ function refuseBackslash(path: string): void {
 }
 
 /**
- * offline.cfg extends the configuration by its file name, and `extends`
- * is split at whitespace: the unpacked bundle would look for two files.
+ * offline.cfg extends the configuration by its file name, and the files
+ * the command line extended by their names from the buildout directory;
+ * `extends` is split at whitespace: the unpacked bundle would look for two
+ * files.
  *
  * @throws {UserError} when `name` holds whitespace.
  */

@@ -1813,3 +1813,31 @@ Deno.test("bundle refuses a command line offline.cfg would read otherwise: an ex
   );
   assert.equal(carried.code, 0, carried.output);
 });
+
+Deno.test("bundle refuses a buildout:extends= file whose name from the buildout directory holds a space, before building anything", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\nparts = d\n[d]\nrecipe = mkdir\npath = made\n",
+  );
+  // Named from the current directory without a space, but offline.cfg
+  // extends it from the buildout directory, as `my sub/prod.cfg`.
+  sample.mkdir(dir, "my sub");
+  sample.write(dir, "my sub", "prod.cfg", "[d]\npath = prod\n");
+  const out = join(sample.testDir, "project.tar.gz");
+  const refused = await sample.run(
+    ["-c", "../buildout.cfg", "buildout:extends=prod.cfg", "bundle", "-o", out],
+    { cwd: join(dir, "my sub") },
+  );
+  assert.equal(refused.code, 1, refused.output);
+  assert.equal(
+    refused.stderr,
+    "Error: bundle can't extend 'my sub/prod.cfg' from its offline.cfg: " +
+      "extends reads a name holding whitespace as several files; rename it\n",
+  );
+  assert.ok(!existsSync(out));
+  assert.ok(!existsSync(join(dir, "prod")));
+  assert.ok(!existsSync(join(dir, "downloads")));
+});
