@@ -11,6 +11,8 @@ import {
   fstatSync,
   ftruncateSync,
   openSync,
+  readFileSync,
+  type Stats,
   writeSync,
 } from "node:fs";
 import { fsReason, oneLine, UserError } from "../errors.ts";
@@ -113,10 +115,15 @@ function appendVersions(
     // thread the run's signal handlers need: Ctrl-C must still end it.
     withDefaultSignals(() => {
       fd = openVersionsFile(target);
-      size = fstatSync(fd).size;
-      // An empty file (made ahead for `extends`) needs the header: the
-      // block would read as text before any section.
-      if (size > 0) lines[0] = `\n# Added by buildout at ${timestamp(now)}`;
+      const opened = fstatSync(fd);
+      size = opened.size;
+      // A file with no section yet (empty or only comments, made ahead for
+      // `extends`) keeps the header: the block would read as text before
+      // any section.
+      if (size > 0) {
+        const added = `\n# Added by buildout at ${timestamp(now)}`;
+        lines.splice(0, holdsSection(target, opened) ? 1 : 0, added);
+      }
       const bytes = Buffer.from(lines.join("\n") + "\n");
       for (let done = 0; done < bytes.length;) {
         done += writeSync(fd, bytes, done);
@@ -150,6 +157,32 @@ function openVersionsFile(path: string): number {
       // Another run made it meanwhile: append to that.
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
+  }
+}
+
+/**
+ * Whether the regular file `path`, `appending` as opened for the append,
+ * holds a section header. When it cannot be read, or was replaced
+ * meanwhile, it is taken to, and gets no header, as in zc.buildout.
+ */
+function holdsSection(path: string, appending: Stats): boolean {
+  let fd: number;
+  try {
+    // Not blocking: what stands there now may be a FIFO put meanwhile.
+    const flags = constants.O_RDONLY | constants.O_NOFOLLOW |
+      constants.O_NONBLOCK;
+    fd = openSync(path, flags);
+  } catch {
+    return true;
+  }
+  try {
+    const read = fstatSync(fd);
+    if (read.dev !== appending.dev || read.ino !== appending.ino) return true;
+    return /^\[/m.test(readFileSync(fd, "latin1"));
+  } catch {
+    return true;
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -77,6 +77,36 @@ Deno.test("an empty versions file gets the [versions] header, or the block would
   }
 });
 
+Deno.test("a versions file holding only comments or blank lines keeps the [versions] header, after the date line", () => {
+  const dir = mkdtempSync(join(tmpdir(), "picked-test-"));
+  try {
+    const file = join(dir, "versions.cfg");
+    const now = new Date(2024, 4, 1, 12, 30, 5, 123);
+    for (const made of ["# Pins for production\n", "\n", "; pins"]) {
+      writeFileSync(file, made);
+      reportPickedVersions([PICKED[0]], {
+        show: false,
+        versionsFile: file,
+        now,
+      });
+      assert.equal(
+        readFileSync(file, "utf8"),
+        `${made}\n# Added by buildout at 2024-05-01 12:30:05.123000\n` +
+          "[versions]\ndemo = 0.3\n",
+      );
+    }
+    // A section anywhere, as zc.buildout appends: the date line, no header.
+    writeFileSync(file, "# Pins\n[versions]\nother = 1.0");
+    reportPickedVersions([PICKED[0]], { show: false, versionsFile: file, now });
+    assert.equal(
+      readFileSync(file, "utf8"),
+      "# Pins\n[versions]\nother = 1.0\n# Added by buildout at 2024-05-01 12:30:05.123000\ndemo = 0.3\n",
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 Deno.test("an unwritable versions file is a user error", () => {
   const dir = mkdtempSync(join(tmpdir(), "picked-test-"));
   try {

@@ -432,6 +432,39 @@ Picked versions have been written to my_versions.cfg
   await expectOk(sample, "", "Updating foo.\nrecipe v2\n");
 });
 
+Deno.test("update-versions-file naming a file made ahead with only a comment, which the configuration extends, gives it the [versions] header: the next run reads it", async () => {
+  using sample = await sampleBuildout();
+  await spamDists(sample);
+  sample.write("my_versions.cfg", "# Pins for production\n");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = foo
+extends = my_versions.cfg
+update-versions-file = my_versions.cfg
+find-links = recipe/dist
+
+[foo]
+recipe = spam
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Getting distribution for 'spam'.
+Got spam 2.
+Installing foo.
+recipe v2
+Picked versions have been written to my_versions.cfg
+`,
+  );
+  assert.match(
+    sample.cat("my_versions.cfg"),
+    /^# Pins for production\n\n# Added by buildout at [\d :.-]+\n\[versions\]\nspam = 2\n$/,
+  );
+  await expectOk(sample, "", "Updating foo.\nrecipe v2\n");
+});
+
 Deno.test("show-picked-versions lists the picks by name, as zc.buildout sorts them, not in the order picked", async () => {
   using sample = await sampleBuildout();
   const dist = sample.path("dist");

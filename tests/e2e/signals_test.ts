@@ -340,6 +340,41 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   });
 }
 
+// Appending the picked versions gives the signals their default action for a
+// moment: the run's own handlers must be back for what follows.
+Deno.test("SIGINT after the picked versions are written, during an unload entry point, still ends the run as interrupted", async () => {
+  using sample = await sampleBuildout();
+  await writeDist(sample.path("dist", "ext-1.0.tgz"), {
+    "package.json": JSON.stringify({
+      buildout: { unload: { default: "./ext.js:unload" } },
+    }),
+    // Waits 20 seconds at most, so that nothing outlives a failed test.
+    "ext.js": `import { writeFileSync } from "node:fs";
+import process from "node:process";
+export async function unload() {
+  writeFileSync("unloading", process.pid + "\\n");
+  await new Promise((wait) => setTimeout(wait, 20000));
+}
+`,
+  });
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nfind-links = dist\nextensions = ext\nparts =\n" +
+      "update-versions-file = versions.cfg\n",
+  );
+  const run = sample.run("");
+  let ended = false;
+  run.then(() => ended = true);
+  await until(() => ended || existsSync(sample.path("unloading")));
+  assert.ok(!ended, "the run ended before its unload entry point");
+  await until(() => sample.cat("unloading").endsWith("\n"));
+  process.kill(Number(sample.cat("unloading")), "SIGINT");
+  const result = await run;
+  assert.equal(result.signal, "SIGINT", result.output);
+  assert.equal(result.stderr, "Error: Interrupted by SIGINT\n");
+  assert.equal(sample.cat("versions.cfg"), "[versions]\next = 1.0\n");
+});
+
 // `buildout | less` left on a page, or a log collector that stopped reading:
 // the write to the full pipe waits in write(2), and the run must still end
 // on a signal, as `cat` does, rather than wait for a SIGKILL.
