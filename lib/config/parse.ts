@@ -10,6 +10,7 @@ import { pyRepr } from "../pyrepr.ts";
 import type { Note } from "./annotated.ts";
 import { parsePlain } from "./_plain_config.ts";
 import { noteFalseHeader } from "./false_headers.ts";
+import { dedent } from "./dedent.ts";
 
 /** One option as written in a file. */
 export interface RawOption {
@@ -482,28 +483,7 @@ const LEADING_BLANK_LINES = /^(\s*\n)+/;
  * of spaces and tabs only count as blank.
  */
 function dedentBlock(value: string): string {
-  const lines = pyRstrip(value).split("\n");
-  let margin: string | undefined; // indentation common to non-blank lines
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    let n = 0; // indentation of this line
-    while (n < line.length && isIndent(line.charCodeAt(n))) n++;
-    if (n === line.length) lines[i] = "";
-    else if (margin === undefined) margin = line.slice(0, n);
-    else {
-      let common = 0;
-      while (
-        common < margin.length && common < n &&
-        margin.charCodeAt(common) === line.charCodeAt(common)
-      ) {
-        common++;
-      }
-      if (common < margin.length) margin = margin.slice(0, common);
-    }
-  }
-  // Non-blank lines all start with the margin; blank ones are empty.
-  const dedented = margin ? lines.map((l) => l.slice(margin.length)) : lines;
-  return dedented.join("\n").replace(LEADING_BLANK_LINES, "");
+  return dedent(pyRstrip(value)).replace(LEADING_BLANK_LINES, "");
 }
 
 /**
@@ -519,8 +499,4 @@ function dropBlankEdges(value: string): string {
     return value.slice(1);
   }
   return pyRstrip(value).replace(LEADING_BLANK_LINES, "");
-}
-
-function isIndent(code: number): boolean {
-  return code === 0x20 || code === 0x09;
 }
