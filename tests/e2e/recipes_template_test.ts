@@ -127,6 +127,17 @@ Deno.test("collective.recipe.template: overwrite, restored or kept", async () =>
   sample.write("buildout.cfg", "[buildout]\nparts =\n");
   await expectOk(sample, "Uninstalling template.\n");
   assert.equal(sample.cat("template"), "edited\n");
+
+  // `y` is true too, in any case, as in the original.
+  sample.write(
+    "buildout.cfg",
+    config(
+      "collective.recipe.template",
+      "input = template.in\noutput = template\noverwrite = Y",
+    ),
+  );
+  await expectOk(sample, "Installing template.\n");
+  assert.equal(sample.normalize(sample.cat("template")), RENDERED);
 });
 
 Deno.test("collective.recipe.template: inline input and mode", async () => {
