@@ -386,6 +386,36 @@ environment = GREETING=kept`),
   assert.match(script, /^echo ' {2}make install'$/m);
 });
 
+Deno.test("slapos.recipe.cmmi: with a configure-command of its own, prefix= goes to make install, and only to the default make install", async () => {
+  await using env = await setUp();
+  const { sample } = env;
+  for (
+    const [targets, install] of [
+      ["", "make install prefix=/sample-buildout/parts/x"],
+      ["make-targets = install all", "make install all"],
+    ]
+  ) {
+    sample.write(
+      "buildout.cfg",
+      config(`[x]
+recipe = slapos.recipe.cmmi
+url = ${env.server.url}hello-1.0.tar.gz
+configure-command = ./configure --prefix=@@LOCATION@@
+keep-compile-dir = true
+${targets}`),
+    );
+    await runOk(sample);
+    const script = sample.cat(
+      "parts/x/.build/hello-1.0/slapos.recipe.build.env.sh",
+    );
+    assert.match(script, /^echo ' {2}\.\/configure --prefix=\S+\/parts\/x'$/m);
+    assert.ok(
+      sample.normalize(script).includes(`\necho '  ${install}'\n`),
+      script,
+    );
+  }
+});
+
 Deno.test("slapos.recipe.cmmi: keep-compile-dir in [buildout] keeps every part's build directory, the part's own value wins", async () => {
   await using env = await setUp();
   const { sample, server } = env;

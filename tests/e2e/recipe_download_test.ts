@@ -98,6 +98,54 @@ ${options}
 `;
 }
 
+Deno.test("download-only into a directory that was there records only the file: uninstall keeps the directory and what it held", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  for (const recipe of ["download", "hexagonit.recipe.download"]) {
+    sample.mkdir("shared");
+    sample.write("shared", "keep.txt", "mine\n");
+    sample.write(
+      "buildout.cfg",
+      config(
+        `recipe = ${recipe}\nurl = ${server.url}notes.txt\n` +
+          "download-only = true\ndestination = shared",
+      ),
+    );
+    await runOk(sample);
+    assert.deepEqual(recorded(sample), ["/sample-buildout/shared/notes.txt"]);
+    sample.write("buildout.cfg", "[buildout]\nparts =\n");
+    await runOk(sample);
+    assert.deepEqual(sample.ls("shared"), ["-  keep.txt"], recipe);
+    sample.remove("shared");
+  }
+});
+
+Deno.test("download recipes without a download cache remove each temporary download once used", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const parts = [
+    `[unpacked]\nrecipe = download\nurl = ${server.url}pkg-1.0.tar.gz`,
+    `[placed]\nrecipe = hexagonit.recipe.download\n` +
+    `url = ${server.url}notes.txt\ndownload-only = true`,
+    `[gocept]\nrecipe = gocept.download\nurl = ${server.url}flat.tar.gz\n` +
+    "strip-top-level-dir = false",
+    // Gone once used, not at the end of the run: a build of many parts
+    // would hold every archive it fetched.
+    // (The run's leases on its temporary files are the run's own.)
+    "[seen]\nrecipe = command\n" +
+    `command = ls -A "$TMPDIR" | sed '/^\\.buildout-lease-/d' > seen.txt`,
+  ];
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts = unpacked placed gocept seen\n\n` +
+      `${parts.join("\n\n")}\n`,
+  );
+  await runOk(sample);
+  assert.equal(sample.cat("parts", "placed", "notes.txt"), "just notes\n");
+  assert.equal(sample.cat("seen.txt"), "");
+  assert.deepEqual(readdirSync(sample.runTmpdir), []);
+});
+
 /** The paths recorded for `part` in `.installed.cfg`, normalised. */
 function recorded(sample: Sample, part = "x"): string[] {
   const text = sample.normalize(sample.cat(".installed.cfg"));

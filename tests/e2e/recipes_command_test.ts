@@ -5,7 +5,7 @@
  * uninstall, plus failing and missing commands.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { chmodSync, existsSync } from "node:fs";
 import { expectError, expectOk, installed, tree } from "./_recipes.ts";
 import { type Sample, sampleBuildout } from "./harness.ts";
 
@@ -80,7 +80,7 @@ Deno.test("plone.recipe.command pinned to a release, as zc.buildout allows, is t
   await locationLifecycle(sample, "plone.recipe.command == 1.1");
 });
 
-Deno.test("command: no update-command means a silent update", async () => {
+Deno.test("command: no update-command means a silent update; an empty one is run, as the original runs it", async () => {
   using sample = await sampleBuildout();
   sample.write("buildout.cfg", config("command", "command = true"));
   await expectOk(sample, "Installing run.\nrun: Running 'true'\n");
@@ -97,6 +97,17 @@ command = true
 recipe = command
 `,
   );
+
+  // An empty one is still one, as plone.recipe.command tests `is not None`.
+  sample.write(
+    "buildout.cfg",
+    config("command", "command = true\nupdate-command ="),
+  );
+  await expectOk(
+    sample,
+    "Uninstalling run.\nInstalling run.\nrun: Running 'true'\n",
+  );
+  await expectOk(sample, "Updating run.\nrun: Running \n");
 });
 
 Deno.test("plone.recipe.command: a block of shell lines indented by tabs is only updated on the next run", async () => {
@@ -195,7 +206,7 @@ run: Non zero exit code (3) while running command 'exit 3' in /sample-buildout. 
 
   sample.write(
     "buildout.cfg",
-    config("plone.recipe.command", "command = exit 3\nstop-on-error = on"),
+    config("plone.recipe.command", "command = exit 3\nstop-on-error = On"),
   );
   await expectError(
     sample,
@@ -377,6 +388,39 @@ cmds =
   assert.match(result.stderr, /no-such-command-here: (command )?not found/);
   assert.match(sample.cat("shell.txt"), /^[0-9]\n$/);
   assert.ok(!existsSync(sample.path(".installed.cfg")));
+});
+
+Deno.test("collective.recipe.cmd: each line of cmds is stripped, and uninstall_cmds run with the part's shell", async () => {
+  using sample = await sampleBuildout();
+  // A shell that says it ran: the commands alone would run the same in sh.
+  sample.write(
+    "loud-sh",
+    '#!/bin/sh\necho "loud-sh runs $(basename "$1")"\nexec /bin/sh "$@"\n',
+  );
+  chmodSync(sample.path("loud-sh"), 0o755);
+  sample.write(
+    "buildout.cfg",
+    cmdConfig(
+      "collective.recipe.cmd",
+      `on_install = true
+shell = ./loud-sh
+cmds =
+    cat > out.txt <<EOF
+        indented
+    EOF
+uninstall_cmds = echo uninstalled`,
+    ),
+  );
+  await expectOk(sample, "Installing cmds.\nloud-sh runs run\n");
+  // As the original strips each line, the here-document's line too.
+  assert.equal(sample.cat("out.txt"), "indented\n");
+
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  await expectOk(
+    sample,
+    "Uninstalling cmds.\nRunning uninstall recipe.\nloud-sh runs run\n" +
+      "uninstalled\n",
+  );
 });
 
 Deno.test("collective.recipe.cmd: a long failing block is quoted cut, on one line", async () => {

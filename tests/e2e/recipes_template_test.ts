@@ -127,6 +127,17 @@ Deno.test("collective.recipe.template: overwrite, restored or kept", async () =>
   sample.write("buildout.cfg", "[buildout]\nparts =\n");
   await expectOk(sample, "Uninstalling template.\n");
   assert.equal(sample.cat("template"), "edited\n");
+
+  // `y` is true too, in any case, as in the original.
+  sample.write(
+    "buildout.cfg",
+    config(
+      "collective.recipe.template",
+      "input = template.in\noutput = template\noverwrite = Y",
+    ),
+  );
+  await expectOk(sample, "Installing template.\n");
+  assert.equal(sample.normalize(sample.cat("template")), RENDERED);
 });
 
 Deno.test("collective.recipe.template: inline input and mode", async () => {
@@ -488,6 +499,7 @@ Deno.test("collective.recipe.template: bad options", async () => {
       "The output of [template], etc/, ends with '/': name the file to write",
     ],
     ["input = a\ninline = b\noutput = x", "Too many input sources."],
+    ["input = a\nurl = b\noutput = x", "Too many input sources."],
     ["input = nope.in\noutput = x", "Input file 'nope.in' does not exist."],
     [
       "inline = x\noutput = x\nmode = rwx",
@@ -692,6 +704,34 @@ cost = $5`,
     "/srv/etc x\n",
   );
   await expectOk(sample, "Updating instance.\nUpdating wrapper.\n");
+});
+
+Deno.test("slapos.recipe.template: a shebang naming a directory or no file leaves the output a plain file", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = dir missing
+
+[dir]
+recipe = slapos.recipe.template
+inline =
+  #!/usr
+  echo hi
+output = \${buildout:directory}/dir.sh
+
+[missing]
+recipe = slapos.recipe.template
+inline =
+  #!/no/such/shell
+  echo hi
+output = \${buildout:directory}/missing.sh
+`,
+  );
+  await expectOk(sample, "Installing dir.\nInstalling missing.\n");
+  // A directory passes the execute check, yet no kernel runs it.
+  assert.equal(modeOf(sample.path("dir.sh")), createdMode());
+  assert.equal(modeOf(sample.path("missing.sh")), createdMode());
 });
 
 Deno.test("slapos.recipe.template: bad options", async () => {
