@@ -1704,6 +1704,7 @@ Deno.test("optional-extends skips a URL the server does not have (or, offline, n
   const server = await startServer(serverData, {
     handlers: {
       "/failing.cfg": (_req, res) => res.writeHead(403).end(),
+      "/removed.cfg": (_req, res) => res.writeHead(410).end(),
     },
   });
   try {
@@ -1734,6 +1735,18 @@ Deno.test("optional-extends skips a URL the server does not have (or, offline, n
     );
     const alone = (JSON.parse(offline.stdout) as AnnotatedJson).sections;
     assert.deepEqual(valuesOf(alone.s), { a: "main" });
+
+    // A file the server says is gone for good (410) is as missing.
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts =\noptional-extends = ${url}removed.cfg\n`,
+    );
+    const gone = await sample.run("");
+    assert.equal(gone.code, 0, gone.output);
+    assert.equal(
+      gone.stderr,
+      `optional-extends file not found: ${url}removed.cfg\n`,
+    );
 
     // An optional file that is there must be whole; other refusals fail.
     for (

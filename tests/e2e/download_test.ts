@@ -710,6 +710,11 @@ Deno.test("allow-hosts refuses other hosts, redirect targets included", async ()
     "Error downloading http://localhost/elsewhere: redirected to " +
       "http://example.com/foo.txt: host 'example.com' is not in allow-hosts",
   );
+  // Empty, it allows every host, as setuptools reads it.
+  sample.write("buildout.cfg", config(`${s.url}foo.txt`, "allow-hosts ="));
+  const open = await s.run();
+  assert.equal(open.code, 0, open.output);
+  assert.match(open.stdout, /fetch: \S+ true "This is a foo text\."/);
 });
 
 Deno.test("HTTP_PROXY is used, NO_PROXY bypasses it", async () => {
@@ -1610,4 +1615,40 @@ Deno.test("download options it does not know, as a Python recipe passes a checks
     assert.deepEqual(s.server.requests, [], options);
   }
   s.assertNoTemporaries();
+});
+
+Deno.test("connections stay open to the first four servers asked; requests to a fifth ask to close theirs", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  const asked: string[] = [];
+  const servers: StaticServer[] = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      servers.push(
+        await startServer(s.serverData, {
+          handlers: {
+            "/foo.txt": (req, res) => {
+              asked.push(`${i}: ${req.headers.connection}`);
+              res.writeHead(200, { "Content-Length": 3 });
+              res.end("foo");
+            },
+          },
+        }),
+      );
+    }
+    sample.write(
+      "buildout.cfg",
+      "[buildout]\ndevelop = recipes\nparts = p0 p1 p2 p3 p4\n" +
+        servers.map((server, i) =>
+          `[p${i}]\nrecipe = recipes:fetch\nurl = ${server.url}foo.txt\n`
+        ).join(""),
+    );
+    const result = await s.run();
+    assert.equal(result.code, 0, result.output);
+    assert.equal(asked.length, 5, asked.join("\n"));
+    for (const line of asked.slice(0, 4)) assert.doesNotMatch(line, /close/);
+    assert.equal(asked[4], "4: close");
+  } finally {
+    for (const server of servers) await server.close();
+  }
 });

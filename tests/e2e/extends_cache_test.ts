@@ -584,3 +584,15 @@ Deno.test({
     assert.deepEqual(readdirSync(sample.runTmpdir), []);
   },
 });
+
+Deno.test("allow-hosts does not govern the configuration files a buildout extends", async () => {
+  using sample = await sampleBuildout();
+  await using s = await new Session(sample).start();
+  s.serve("base.cfg", "[buildout]\nparts =\nfoo = bar\n");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nextends = ${s.url}base.cfg\nallow-hosts = pypi.org\n`,
+  );
+  assert.equal(await s.buildout(), "Unused options for buildout: 'foo'.\n");
+  assert.deepEqual(s.server.requests, ["/base.cfg"]);
+});

@@ -10,11 +10,12 @@ import { spawnSync } from "node:child_process";
 import {
   existsSync,
   lstatSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   symlinkSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import process from "node:process";
 import { Buffer } from "node:buffer";
 import { hostTag } from "../../lib/fetch/hidden_temp.ts";
@@ -110,6 +111,15 @@ async function killedDownload(
     outside,
     join(tmp, `.buildout-lease-${hostTag()}-${dead}-0badf00d`),
   );
+  // Beside TMPDIR, in a directory whose name is as long as its own: what
+  // follows TMPDIR's length in the path looks like a temporary's name.
+  const beside = join(dirname(tmp), "tnp", "buildout-beside");
+  mkdirSync(dirname(beside));
+  sample.write(beside, "kept\n");
+  symlinkSync(
+    beside,
+    join(tmp, `.buildout-lease-${hostTag()}-${dead}-0ddba11a`),
+  );
 
   sample.write("buildout.cfg", part("small.txt"));
   const rerun = await sample.system("");
@@ -125,6 +135,7 @@ async function killedDownload(
     ].sort(),
   );
   assert.equal(readFileSync(outside, "utf8"), "kept\n");
+  assert.equal(readFileSync(beside, "utf8"), "kept\n");
 }
 
 /** A zc.recipe.cmmi part building `name`'s package (see below). */

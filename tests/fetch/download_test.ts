@@ -8,11 +8,14 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -540,6 +543,7 @@ Deno.test("bad cache directories and targets are user errors; nothing is left be
     }),
     new UserError(`Couldn't write '${target}': no such file or directory`),
   );
+  logged.length = 0;
   await assert.rejects(
     new Download(new Map(), { logger }).download("ftp://example.com/foo.txt"),
     new DownloadError(
@@ -547,6 +551,8 @@ Deno.test("bad cache directories and targets are user errors; nothing is left be
       "unsupported URL scheme 'ftp'",
     ),
   );
+  // Refused before anything is said to be downloading.
+  assert.deepEqual(logged, []);
   await assert.rejects(
     new Download(new Map(), { logger }).download(join(fx.root, "nope.txt")),
     new DownloadError(join(fx.root, "nope.txt"), "no such file or directory"),
@@ -615,9 +621,13 @@ Deno.test("temporaries of killed runs on this host are swept, live ones are kept
   const dead = `.buildout-${host}-999999999-0badf00d-foo.txt`;
   const live = `.buildout-${host}-1-0badf00d-foo.txt`;
   const elsewhere = `.buildout-00000000-999999999-0badf00d-foo.txt`;
-  for (const name of [dead, live, elsewhere]) {
+  // Older than a day: abandoned, whoever wrote it.
+  const ancient = `.buildout-00000000-999999999-0ddba11a-foo.txt`;
+  for (const name of [dead, live, elsewhere, ancient]) {
     writeFileSync(join(cache, name), "partial");
   }
+  const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+  utimesSync(join(cache, ancient), twoDaysAgo, twoDaysAgo);
   await new Download(new Map(), { logger, cache }).download(fx.url + "foo.txt");
   assert.deepEqual(ls(cache), [elsewhere, live, "foo.txt"].sort());
 });
@@ -636,4 +646,168 @@ Deno.test("log lines: Downloading at INFO, cache decisions at DEBUG", async () =
     `DEBUG Searching cache at ${cache}/`,
     `DEBUG Using cache file ${cache}/foo.txt`,
   ]);
+});
+
+Deno.test("cached copies' names: . and .. are never names, an earlier release's ;params name is still read", async () => {
+  await using fx = await new Fixture().start();
+  const cache = fx.dir("download-cache");
+  const download = new Download(new Map(), { logger, cache });
+  // Named after the directory, the copy would be the cache or its parent.
+  for (const url of [fx.url + ".", fx.url + "other/.."]) {
+    const { path } = await download.download(url);
+    assert.equal(path, join(cache, md5(url)));
+  }
+  // A ;params before the last segment is part of the path, not the name.
+  mkdirSync(join(fx.serverData, "v;s=1"));
+  fx.write("v;s=1/bar.txt", "bar");
+  const bar = await download.download(fx.url + "v;s=1/bar.txt");
+  assert.equal(bar.path, join(cache, "bar.txt"));
+  // A copy an earlier release cached under a name holding the ;params is
+  // used as a copy cached now would be, offline too, without a request.
+  writeFileSync(join(cache, "foo.txt;s=1"), "The earlier copy.");
+  const requests = fx.server.requests.length;
+  for (const offline of [false, true]) {
+    const { path } = await new Download(new Map(), { logger, cache, offline })
+      .download(fx.url + "foo.txt;s=1");
+    assert.equal(path, join(cache, "foo.txt;s=1"));
+    assert.equal(cat(path), "The earlier copy.");
+  }
+  assert.equal(fx.server.requests.length, requests);
+});
+
+Deno.test("a local directory through the cache: copied once, then its cached copy is used", async () => {
+  await using fx = await new Fixture().start();
+  const cache = fx.dir("download-cache");
+  const source = fx.dir("tree");
+  writeFileSync(join(source, "a.txt"), "first");
+  const download = new Download(new Map(), { logger, cache });
+  const first = await download.download(source);
+  assert.equal(first.path, join(cache, "tree"));
+  assert.equal(cat(join(first.path, "a.txt")), "first");
+  // The cached directory could not be replaced by rename: it is the copy.
+  writeFileSync(join(source, "a.txt"), "second");
+  const again = await download.download(source);
+  assert.deepEqual(again, {
+    path: first.path,
+    isTemp: false,
+    cached: first.path,
+  });
+  assert.equal(cat(join(again.path, "a.txt")), "first");
+});
+
+Deno.test("the alternate URL stands in for a failing URL, never for a checksum mismatch", async () => {
+  await using fx = await new Fixture().start();
+  fx.write("right.txt", "The right text.");
+  const download = new Download(new Map(), { logger });
+  const served = await download.download(fx.url + "missing.txt", {
+    alternateUrl: fx.url + "right.txt",
+  });
+  assert.equal(cat(served.path), "The right text.");
+  assert.equal(served.fetchedFrom, fx.url + "right.txt");
+  // The URL answered with other bytes: the alternate is not asked.
+  const requests = fx.server.requests.length;
+  await assert.rejects(
+    download.download(fx.url + "foo.txt", {
+      md5: md5("The right text."),
+      alternateUrl: fx.url + "right.txt",
+    }),
+    new ChecksumError(`MD5 checksum mismatch downloading '${fx.url}foo.txt'`),
+  );
+  assert.deepEqual(fx.server.requests.slice(requests), ["/foo.txt"]);
+});
+
+Deno.test("a download cut off and retried holds, and is checked as, the whole second body only", async () => {
+  await using fx = await new Fixture().start();
+  await fx.server.close();
+  const body = "This is a foo text.";
+  let calls = 0;
+  fx.server = await startServer(fx.serverData, {
+    handlers: {
+      "/flaky.txt": (_, res) => {
+        calls++;
+        if (calls > 1) {
+          res.writeHead(200, { "Content-Length": body.length });
+          res.end(body);
+          return;
+        }
+        // Longer than the whole body: what it wrote must not stay.
+        res.writeHead(200, { "Content-Length": "100" });
+        res.write("x".repeat(50));
+        setTimeout(() => res.socket?.destroy(), 20);
+      },
+    },
+  });
+  const cache = fx.dir("cache");
+  const { path } = await new Download(new Map(), { logger, cache }).download(
+    fx.url + "flaky.txt",
+    { md5: md5(body) },
+  );
+  assert.equal(calls, 2);
+  assert.equal(cat(path), body);
+  assert.deepEqual(ls(cache), ["flaky.txt"]);
+});
+
+Deno.test("local resources offline go into the cache; a device is read only for a checksum", async () => {
+  await using fx = await new Fixture().start();
+  const cache = fx.dir("cache");
+  const local = join(fx.serverData, "foo.txt");
+  const offline = new Download(new Map(), { logger, cache, offline: true });
+  const { path } = await offline.download(local);
+  assert.equal(path, join(cache, "foo.txt"));
+  assert.equal(cat(path), "This is a foo text.");
+  // A scheme's case does not matter: FILE: names a local file too.
+  rmSync(path);
+  assert.equal((await offline.download("FILE://" + local)).path, path);
+  assert.equal(cat(path), "This is a foo text.");
+  // Without a checksum nothing reads it here: it is used where it is.
+  const download = new Download(new Map(), { logger });
+  assert.deepEqual(await download.download("/dev/null"), {
+    path: "/dev/null",
+    isTemp: false,
+  });
+  await assert.rejects(
+    download.download("/dev/null", { md5: md5("") }),
+    new UserError(
+      "Couldn't read '/dev/null': it is a character device, not a file",
+    ),
+  );
+  // Nor is it copied to a target: /dev/zero would never end.
+  await assert.rejects(
+    download.download("/dev/null", { path: join(fx.root, "null") }),
+    new UserError(
+      "Couldn't read /dev/null: it is a character device, not a file",
+    ),
+  );
+  assert.ok(!existsSync(join(fx.root, "null")));
+});
+
+Deno.test("a local file's own path as the target is left alone; a name with a tab is a local file's", async () => {
+  await using fx = await new Fixture().start();
+  const local = join(fx.serverData, "foo.txt");
+  const link = join(fx.root, "link.txt");
+  symlinkSync(local, link);
+  const download = new Download(new Map(), { logger });
+  // As zc.buildout's locate_at: the same file by another path is no copy.
+  assert.deepEqual(await download.download(local, { path: link }), {
+    path: local,
+    isTemp: false,
+  });
+  assert.ok(lstatSync(link).isSymbolicLink());
+  // Only URLs are refused for control characters: file names may hold them.
+  fx.write("a\tb.txt", "tab");
+  const tabbed = join(fx.serverData, "a\tb.txt");
+  assert.equal((await download.download(tabbed)).path, tabbed);
+});
+
+Deno.test("a checksum is compared whatever its case and surrounding white space (as read from a .md5 file)", async () => {
+  await using fx = await new Fixture().start();
+  const text = "This is a foo text.";
+  const { path } = await new Download(new Map(), { logger }).download(
+    fx.url + "foo.txt",
+    {
+      md5: ` ${md5(text).toUpperCase()}\n`,
+      sha256: ` ${sha256(text).toUpperCase()}\n`,
+    },
+  );
+  assert.equal(cat(path), text);
 });

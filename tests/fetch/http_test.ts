@@ -557,3 +557,36 @@ Deno.test("running out of file descriptors is said so, not taken for a typo in t
     }
   }
 });
+
+Deno.test("a redirect status without a Location is an HTTP error, never followed", async () => {
+  await withServer({
+    "/moved": (_, res) => {
+      res.writeHead(302);
+      res.end();
+    },
+  }, async (server) => {
+    await assert.rejects(
+      httpGet(server.url + "moved", new Collect(), settings),
+      new DownloadError(server.url + "moved", "HTTP Error 302: Found", 302),
+    );
+    assert.deepEqual(server.requests, ["/moved"]);
+  });
+});
+
+Deno.test("a socket-timeout longer than timers hold (30 days) still waits for a slow answer", async () => {
+  await withServer({
+    "/late": (_, res) => {
+      setTimeout(() => {
+        res.writeHead(200, { "Content-Length": 4 });
+        res.end("late");
+      }, 200);
+    },
+  }, async (server) => {
+    const sink = new Collect();
+    await httpGet(server.url + "late", sink, {
+      ...settings,
+      timeoutSeconds: 30 * 24 * 3600,
+    });
+    assert.equal(sink.text, "late");
+  });
+});
