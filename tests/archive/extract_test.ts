@@ -16,6 +16,7 @@ import {
   readFileSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -152,18 +153,28 @@ Deno.test("pax times a date cannot hold are ignored: the members get the current
   }
 });
 
-Deno.test("zip times come from the DOS fields; Windows names use backslashes", async () => {
+Deno.test("zip times come from the DOS fields; Windows names use backslashes, Unix names keep them; a final '/' makes a directory", async () => {
   using tmp = tempDir();
   const file = archiveFile(
     tmp.path,
     "a.zip",
-    zip([{ name: "dir\\file.txt", data: "x", host: 0 }]),
+    zip([
+      { name: "dir\\file.txt", data: "x", host: 0 },
+      { name: "back\\slash", data: "b" },
+      // no mode, as DOS tools write a directory
+      { name: "empty/", host: 0 },
+    ]),
   );
   const dest = join(tmp.path, "out");
   await extract(file, dest);
   assert.deepEqual(
     listing(dest),
-    lessUmask(["d 777 dir", '- 644 dir/file.txt "x"']),
+    lessUmask([
+      '- 644 back\\slash "b"',
+      "d 777 dir",
+      '- 644 dir/file.txt "x"',
+      "d 777 empty",
+    ]),
   );
   const mtime = statSync(join(dest, "dir/file.txt")).mtime;
   assert.deepEqual(
@@ -265,7 +276,7 @@ Deno.test("bytes after the last gzip member are ignored, as tarfile ignores them
   }
 });
 
-Deno.test("bytes after the last xz stream that start no other stream are ignored, as tarfile ignores them, zero padding xz refuses too", async () => {
+Deno.test("bytes after the last xz stream that start no other stream are ignored, as tarfile ignores them, zero padding xz refuses too; a damaged stream after padding is not", async () => {
   using tmp = tempDir();
   const data = randomBytes(300 << 10);
   const whole = tar([{ name: "data", data }]);
@@ -294,6 +305,18 @@ Deno.test("bytes after the last xz stream that start no other stream are ignored
     await extract(file, dest);
     assert.ok(readFileSync(join(dest, "data")).equals(data), name);
   }
+  // A damaged stream after padding is damage, not bytes after the data.
+  const damaged = Buffer.from(two[2]);
+  damaged[damaged.length >> 1] ^= 0x5a;
+  const file = archiveFile(
+    tmp.path,
+    "damaged",
+    Buffer.concat([two[0], two[1], damaged]),
+  );
+  await rejects(
+    () => extract(file, join(tmp.path, "damaged.out")),
+    /damaged: corrupt xz data \(compressed data is corrupt\)$/,
+  );
 });
 
 Deno.test("what follows the end of the tar is not decompressed for long", async () => {
@@ -619,12 +642,15 @@ Deno.test("an existing destination is merged into; only added entries are return
   const dest = join(tmp.path, "shared");
   mkdirSync(join(dest, "lib"), { recursive: true });
   writeFileSync(join(dest, "lib", "mine.txt"), "mine");
+  writeFileSync(join(dest, "lib", "both.txt"), "mine");
   writeFileSync(join(dest, "keep"), "keep");
   const file = archiveFile(
     tmp.path,
     "a.zip",
     zip([
       { name: "lib/theirs.txt", data: "theirs" },
+      // a file both have is the archive's afterwards, as tarfile writes it
+      { name: "lib/both.txt", data: "theirs" },
       { name: "bin/tool", data: "t", mode: 0o100755 },
     ]),
   );
@@ -637,11 +663,34 @@ Deno.test("an existing destination is merged into; only added entries are return
       '- 755 bin/tool "t"',
       '- 666 keep "keep"',
       "d 777 lib",
+      '- 644 lib/both.txt "theirs"',
       '- 666 lib/mine.txt "mine"',
       '- 644 lib/theirs.txt "theirs"',
     ]),
   );
   onlyEntries(tmp.path, ["a.zip", "shared"]);
+});
+
+Deno.test("onCreating hears of each path just before it appears: a new destination, or each new top-level entry", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([{ name: "lib/x", data: "x" }, { name: "new", data: "n" }]),
+  );
+  const heard: string[] = [];
+  const onCreating = (path: string) => {
+    assert.ok(!existsSync(path), path);
+    heard.push(path);
+  };
+  const fresh = join(tmp.path, "fresh");
+  await extract(file, fresh, { onCreating });
+  assert.deepEqual(heard, [fresh]);
+  heard.length = 0;
+  const shared = join(tmp.path, "shared");
+  mkdirSync(join(shared, "lib"), { recursive: true });
+  await extract(file, shared, { onCreating });
+  assert.deepEqual(heard, [join(shared, "new")]);
 });
 
 Deno.test("onExisting decides about existing top-level entries before anything moves", async () => {
@@ -708,6 +757,39 @@ Deno.test("a symlink in the destination is never written through", async () => {
   );
   await rejects(() => extract(file, dest), /member 'lib' cannot be merged/);
   assert.deepEqual(readdirSync(outside), []);
+});
+
+Deno.test("a directory is copied as an archive unpacks: symlinks, modes and times kept, excludes applied", async () => {
+  using tmp = tempDir();
+  const src = join(tmp.path, "src");
+  mkdirSync(join(src, "lib"), { recursive: true });
+  writeFileSync(join(src, "run"), "#!/bin/sh\n", { mode: 0o750 });
+  writeFileSync(join(src, "lib", "data.txt"), "data");
+  writeFileSync(join(src, "lib", "skip.pyc"), "pyc");
+  symlinkSync("lib/data.txt", join(src, "data"));
+  const old = new Date(MTIME * 1000);
+  utimesSync(join(src, "lib", "data.txt"), old, old);
+  const dest = join(tmp.path, "dest");
+  await extract(src, dest, { excludes: ["*.pyc"] });
+  assert.deepEqual(
+    listing(dest),
+    lessUmask([
+      "l data -> lib/data.txt",
+      "d 777 lib",
+      '- 666 lib/data.txt "data"',
+      '- 750 run "#!/bin/sh\\n"',
+    ]),
+  );
+  assert.equal(statSync(join(dest, "lib", "data.txt")).mtimeMs, old.getTime());
+});
+
+Deno.test("a device is refused without being read, as it may never end", async () => {
+  using tmp = tempDir();
+  await rejects(
+    () => extract("/dev/zero", join(tmp.path, "out")),
+    /^Couldn't extract \/dev\/zero: it is a character device, not a file$/,
+  );
+  onlyEntries(tmp.path, []);
 });
 
 Deno.test("an unknown format is refused, naming the file", async () => {
@@ -810,6 +892,24 @@ const HOSTILE: Array<[string, () => Uint8Array, RegExp]> = [
     "symlink to an absolute path",
     () => tar([{ name: "etc", type: "symlink", linkname: "/etc" }]),
     /member 'etc' is a symlink pointing outside the destination \('\/etc'\)/,
+  ],
+  [
+    "symlink to an absolute path, then a member through it",
+    () =>
+      tar([
+        { name: "etc", type: "symlink", linkname: "/etc" },
+        { name: "etc/evil", data: "x" },
+      ]),
+    /member 'etc' is a symlink pointing outside the destination \('\/etc'\)$/,
+  ],
+  [
+    "symlink loop",
+    () =>
+      tar([
+        { name: "a", type: "symlink", linkname: "b" },
+        { name: "b", type: "symlink", linkname: "a" },
+      ]),
+    /member 'a' goes through too many levels of symlinks$/,
   ],
   [
     "symlink climbing out",
@@ -960,7 +1060,27 @@ Deno.test("symlinks inside are followed, through the archive's own links", async
   );
 });
 
-Deno.test("later members replace earlier ones; devices and fifos are skipped", async () => {
+Deno.test("a member goes through a chain of the archive's symlinks as long as Linux follows (40 links)", async () => {
+  using tmp = tempDir();
+  const chain: TarMember[] = [{ name: "d", type: "dir" }];
+  for (let i = 0; i < 40; i++) {
+    chain.push({
+      name: `l${i}`,
+      type: "symlink",
+      linkname: i ? `l${i - 1}` : "d",
+    });
+  }
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([...chain, { name: "l39/f", data: "f" }]),
+  );
+  const dest = join(tmp.path, "out");
+  await extract(file, dest);
+  assert.equal(readFileSync(join(dest, "d", "f"), "utf8"), "f");
+});
+
+Deno.test("later members replace earlier ones, a hard link to itself keeps the file; devices and fifos are skipped", async () => {
   using tmp = tempDir();
   const file = archiveFile(
     tmp.path,
@@ -968,6 +1088,8 @@ Deno.test("later members replace earlier ones; devices and fifos are skipped", a
     tar([
       { name: "f", data: "old" },
       { name: "f", data: "new" },
+      // a link to itself, as some tars write: the file stays
+      { name: "f", type: "hardlink", linkname: "f" },
       { name: "l", type: "symlink", linkname: "f" },
       { name: "l", data: "now a file" },
       { name: "pipe", type: "fifo" },
@@ -979,6 +1101,22 @@ Deno.test("later members replace earlier ones; devices and fifos are skipped", a
     listing(dest),
     lessUmask(['- 644 f "new"', '- 644 l "now a file"']),
   );
+});
+
+Deno.test("a directory's member after members inside it still gives the directory its mode and time", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([
+      { name: "d/f", data: "f" },
+      { name: "d", type: "dir", mode: 0o700, mtime: MTIME },
+    ]),
+  );
+  const dest = join(tmp.path, "out");
+  await extract(file, dest);
+  assert.deepEqual(listing(dest), lessUmask(["d 700 d", '- 644 d/f "f"']));
+  assert.equal(statSync(join(dest, "d")).mtimeMs, MTIME * 1000);
 });
 
 Deno.test("modes lose the umask's bits and setuid, setgid, sticky", async () => {

@@ -93,6 +93,78 @@ Deno.test("truncated, empty and non-tar data fail alike, whole or in chunks", as
   assert.equal(sink.got.length, 6);
 });
 
+/** The header block of the member named `name` in `bytes`. */
+function headerOf(bytes: Uint8Array, name: string): Buffer {
+  const wanted = Buffer.from(name + "\0");
+  for (let at = 0; at < bytes.length; at += 512) {
+    const block = Buffer.from(bytes.buffer, bytes.byteOffset + at, 512);
+    if (block.subarray(0, wanted.length).equals(wanted)) return block;
+  }
+  throw new Error(`no header named ${name}`);
+}
+
+/** Writes `block`'s checksum again, summing signed bytes as old tars did. */
+function reseal(block: Buffer, signed = false): void {
+  block.write("        ", 148);
+  let sum = 0;
+  for (const b of block) sum += signed && b > 127 ? b - 256 : b;
+  block.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
+}
+
+Deno.test("headers as other tars write them: ustar prefixes, GNU long link names, pax sizes, old directories, signed checksums", async () => {
+  const bytes = tar([
+    { name: "pre", data: "p" },
+    { name: "././@LongLink", data: "t".repeat(150) },
+    { name: "link", type: "symlink", linkname: "ignored" },
+    { name: "a", data: "a", pax: { path: "renamed" } },
+    { name: "b", data: "bb" },
+    { name: "sized", data: "12345", pax: { size: "5" } },
+    // a plain file named with a final "/": a directory to old tars
+    { name: "old/", data: "" },
+    { name: "caf\u00e9", data: "c" },
+  ]);
+  const prefixed = headerOf(bytes, "pre");
+  prefixed.write("deep/er", 345);
+  reseal(prefixed);
+  const longLink = headerOf(bytes, "././@LongLink");
+  longLink.write("K", 156);
+  reseal(longLink);
+  // the size the pax record states, too large for the header's field
+  const sized = headerOf(bytes, "sized");
+  sized.write("0".repeat(11), 124);
+  reseal(sized);
+  reseal(headerOf(bytes, "caf\u00e9"), true);
+  const expected = [
+    "file deep/er/pre 1",
+    `symlink link -> ${"t".repeat(150)}`,
+    "file renamed 1",
+    "file b 2",
+    "file sized 5",
+    "directory old/",
+    "file caf\u00e9 1",
+  ];
+  const whole = recorder();
+  readTarBytes(bytes, whole, "t.tar", "tar");
+  assert.deepEqual(whole.got, expected);
+  const streamed = recorder();
+  await readTar(chunks(bytes, 100), streamed, "t.tar", "tar");
+  assert.deepEqual(streamed.got, expected);
+});
+
+Deno.test("a pax or long-name record over 1 MiB is refused as corrupt, not buffered", () => {
+  const bytes = tar([{ name: "x", data: "x", pax: { path: "y" } }]);
+  const pax = headerOf(bytes, "PaxHeader");
+  pax.write(((1 << 20) + 1).toString(8).padStart(11, "0"), 124);
+  reseal(pax);
+  assert.throws(
+    () => readTarBytes(bytes, recorder(), "t.tar", "tar"),
+    (err: unknown) =>
+      err instanceof ArchiveError &&
+      /^Couldn't extract t\.tar: corrupt \(oversized header at byte 0\)$/
+        .test(err.message),
+  );
+});
+
 Deno.test("sparse members come out whole in chunks of any size, split anywhere in a map", async () => {
   const { members, content } = sparseMembers();
   const bytes = tar(members);

@@ -14,6 +14,7 @@ import {
   existsSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -851,6 +852,22 @@ Deno.test("download: a local directory goes through the download cache once, the
   rmSync(sample.path("parts"), { recursive: true });
   await runOk(sample);
   assert.equal(sample.cat("parts", "y", "b", "c.txt"), "c\n");
+});
+
+Deno.test("download: a local directory is copied with its symlinks and modes, as setuptools' unpack_archive copies one", async () => {
+  await using env = await setUp();
+  const { sample, files } = env;
+  const src = join(files, "src", "tree");
+  writeTree(src, { "run*": "#!/bin/sh\n", "lib/data.txt": "data\n" });
+  symlinkSync("lib/data.txt", join(src, "data"));
+  sample.write("buildout.cfg", config(`recipe = download\nurl = ${src}`));
+  await runOk(sample);
+  assert.deepEqual(sample.ls("parts", "x"), ["l  data", "d  lib", "-  run"]);
+  assert.equal(readlinkSync(sample.path("parts/x/data")), "lib/data.txt");
+  assert.equal(
+    statSync(sample.path("parts/x/run")).mode & 0o777,
+    0o755 & ~process.umask(),
+  );
 });
 
 Deno.test("download: an archive that does not suit the options stays in the cache", async () => {

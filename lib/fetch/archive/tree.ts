@@ -447,7 +447,7 @@ export class Tree implements MemberSink {
             member,
           );
         }
-        if (node.target.startsWith("/")) return "escapes";
+        // relative: add() refuses a symlink with an absolute target
         stack.pop();
         todo.push(
           ...node.target.split("/").filter((p) => p !== "" && p !== ".")
