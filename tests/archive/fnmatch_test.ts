@@ -30,6 +30,8 @@ const SYNTAX: Array<[string, string, boolean]> = [
   ["[!]]x", "ax", true],
   ["[a-c]", "b", true],
   ["[c-a]", "b", false],
+  ["[a-a]", "a", true],
+  ["[a-a]", "b", false],
   ["[!c-a]", "b", true],
   ["[a-]", "-", true],
   ["[--a]", "A", true],

@@ -1001,6 +1001,20 @@ Deno.test("bundle's summary counts one file as one file", async () => {
   );
 });
 
+Deno.test("bundle says once that an optional-extends file is missing, though it reads the configuration three times", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\noptional-extends = local.cfg\n",
+  );
+  const bundled = await sample.run(["bundle"]);
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.equal(
+    bundled.stderr,
+    "optional-extends file not found: local.cfg\n",
+  );
+});
+
 Deno.test("bundle written into the buildout directory does not pack itself", async () => {
   using sample = await sampleBuildout();
   await using server = await payloadServer(sample);
@@ -1618,6 +1632,15 @@ Deno.test("an unpacked bundle built without its offline.cfg fails on the first d
     { cwd: unpacked, env: { HOME: sample.home } },
   );
   assert.equal(hinted.code, 0, hinted.output);
+  // Built with offline.cfg already, a failure is its own: no advice to use it.
+  const withIt = await exec(
+    join(unpacked, "bin", "buildout"),
+    ["-c", "offline.cfg", `buildout:extends=${server.url}more.cfg`],
+    { cwd: unpacked, env: { HOME: sample.home } },
+  );
+  assert.equal(withIt.code, 1, withIt.output);
+  assert.match(withIt.stderr, /more\.cfg/);
+  assert.doesNotMatch(withIt.stderr, /bundle/);
 
   // The build host's own failure says nothing of a bundle.
   const own = await sample.system(["-o"], { cwd: dir });

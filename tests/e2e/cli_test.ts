@@ -58,6 +58,31 @@ Deno.test("-h wins over other options, even a missing config file", async () => 
   assert.equal(result.code, 0);
 });
 
+Deno.test("-h ends the command line: what follows it is not read, as zc.buildout's getopt loop exits there", async () => {
+  for (const args of ["-h nosuch", "-h --bogus", "-hx", "-hc", "-vh d:=x"]) {
+    const result = await inSample(args);
+    assert.ok(
+      result.stdout.startsWith(USAGE + "\n"),
+      `${args}: ${result.output}`,
+    );
+    assert.equal(result.stderr, "", args);
+    assert.equal(result.code, 0, args);
+  }
+});
+
+Deno.test("-c with an empty value is refused as a missing file name, not read as the directory", async () => {
+  for (const args of [["-c", ""], ["-Nc", "", "annotate"]]) {
+    const result = await inSample(args);
+    assert.equal(
+      result.stderr,
+      `Error: No file name specified for option ${args[0]}\n`,
+      args.join(" "),
+    );
+    assert.equal(result.stdout, "");
+    assert.equal(result.code, 1);
+  }
+});
+
 Deno.test("-h says that init refuses an existing configuration", async () => {
   const result = await inSample("-h");
   // init does not bootstrap an existing buildout: it is an error.
@@ -332,6 +357,7 @@ Deno.test("an invalid command that is an option without =, a configuration file 
       "production.cfg",
       "a configuration file is named with -c: buildout -c production.cfg",
     ],
+    ["Prod.CFG", "a configuration file is named with -c: buildout -c Prod.CFG"],
     [
       "http://127.0.0.1:1/app.cfg",
       "a configuration file is named with -c: buildout -c " +
@@ -587,6 +613,22 @@ Deno.test("annotate shows each value with where it came from", async () => {
   assert.equal(out[directory + 1].trim(), "COMPUTED_VALUE");
 });
 
+Deno.test("an assignment's section, option and value are stripped of spaces, as zc.buildout strips them", async () => {
+  using sample = await sampleBuildout();
+  sample.write("buildout.cfg", "[buildout]\nparts =\n[app]\nport = 1\n");
+  for (
+    const assignment of [
+      "app:port= 8080 ",
+      " app : port =8080",
+      "app:port=8080\t",
+    ]
+  ) {
+    const result = await sample.run([assignment, "query", "app:port"]);
+    assert.equal(result.stdout, "8080\n", JSON.stringify(assignment));
+    assert.equal(result.code, 0);
+  }
+});
+
 Deno.test("a .env file in the buildout directory changes nothing", async () => {
   using sample = await sampleBuildout();
   sample.write(".env", "FOO_FROM_DOTENV=leaked\n");
@@ -766,7 +808,8 @@ Deno.test({
     );
     assert.equal(build.code, 0);
     assert.match(sample.cat(".installed.cfg"), /^parts = d1$/m);
-    for (const args of [["annotate"], ["--version"]]) {
+    // Their output is the result a script reads, so its loss fails them.
+    for (const args of [["annotate"], ["--version"], ["query", "parts"]]) {
       const result = await run(args);
       assert.equal(
         result.stderr,

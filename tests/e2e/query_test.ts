@@ -90,3 +90,42 @@ Deno.test("query prints a relative buildout directory absolute, as its paths", a
   );
   assert.equal(parts.output, "/sample-buildout/srv/parts\n");
 });
+
+Deno.test("query makes only [buildout]'s written paths absolute: both caches, an empty cache staying empty, a substitution and another section's directory as written", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\nextends-cache = confs\ndownload-cache =\n" +
+      "parts-directory = ${buildout:directory}/p\n" +
+      "[app]\ndirectory = srv\nbin-directory = tools\n",
+  );
+  const cases: Array<[string, string]> = [
+    ["query extends-cache", "/sample-buildout/confs\n"],
+    // An empty cache is none, not the buildout directory.
+    ["query download-cache", "\n"],
+    // As written: a substitution is no relative path.
+    ["query parts-directory", "${buildout:directory}/p\n"],
+    ["query app:directory", "srv\n"],
+    ["query app:bin-directory", "tools\n"],
+  ];
+  for (const [args, stdout] of cases) {
+    const result = await sample.run(args);
+    assert.equal(result.stdout, stdout, args);
+    assert.equal(result.stderr, "", args);
+    assert.equal(result.code, 0, args);
+  }
+});
+
+Deno.test("query with an empty section or option name is refused as malformed, not looked up", async () => {
+  using sample = await sampleBuildout();
+  for (const target of [":parts", "buildout:", ":"]) {
+    const result = await sample.run(["query", target]);
+    assert.equal(
+      result.stderr,
+      `Error: Invalid option: ${target} (query takes [section:]option)\n`,
+      target,
+    );
+    assert.equal(result.stdout, "");
+    assert.equal(result.code, 1);
+  }
+});

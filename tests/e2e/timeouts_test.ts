@@ -203,6 +203,9 @@ Deno.test("a negative or fractional -t value is refused saying why, not as not n
     ["2.5", "Timeout value must be a whole number of seconds"],
     ["-0.5", "Timeout value must be a whole number of seconds"],
     ["+2.5", "Timeout value must be a whole number of seconds"],
+    // Python's float() takes both: numbers still, if not whole ones.
+    [".5", "Timeout value must be a whole number of seconds"],
+    ["5.", "Timeout value must be a whole number of seconds"],
     ["5s", "Timeout value must be numeric"],
   ];
   for (const [value, reason] of cases) {
