@@ -18,7 +18,9 @@ interface Template {
 }
 
 // Characters from the private use area stand for a looked-up value and the
-// current section while recording; a value holding either is not memoized.
+// current section while recording. A value holding HOLE splits into more
+// texts than it has references, and is not memoized; CURRENT could only
+// be mistaken for a section a reference names, which substitute refuses.
 const HOLE = "\uE000";
 const CURRENT = "\uE001";
 
@@ -26,7 +28,6 @@ const CURRENT = "\uE001";
 const templates = new Map<string, Template | null>();
 
 function compile(value: string): Template | null {
-  if (value.includes(HOLE) || value.includes(CURRENT)) return null;
   const sections: Array<string | undefined> = [];
   const options: string[] = [];
   let text;

@@ -280,6 +280,11 @@ Deno.test("missing sections and options, malformed references", () => {
     message:
       "The option name in substitution, ${a:c/d}, has invalid characters.",
   });
+  // The current section's, which has no name to be wrong.
+  assert.throws(() => buildout("[a]\nx = ${:c/d}\n").section("a"), {
+    message:
+      "The option name in substitution, ${:c/d}, has invalid characters.",
+  });
   assert.throws(() => buildout("[a]\nx = ${a:x\n").section("a"), {
     message: "The substitution, ${a:x, is not terminated by '}'.",
   });

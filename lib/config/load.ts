@@ -142,7 +142,6 @@ export async function loadConfig(
       .loadPending(request.cwd, name, new Map(data.get("buildout")));
     update(data, extension);
   }
-  settled(data);
   update(data, commandLine);
   data.set("buildout", withHomePaths(data.get("buildout")!, request.home));
   return data;

@@ -18,8 +18,9 @@ export interface SectionLookup {
 
 /**
  * Returns the options of section `name` with the sections its `<` option
- * names copied in first (recursively), its own options over them. The
- * `buildout` section never extends.
+ * names copied in first (recursively), its own options over them. A
+ * `buildout` base is read as written: that section never extends, and
+ * callers do not pass it as `name`.
  *
  * @example extendSection("b", raw) // raw b = {"<": "a", y: "2"}, a = {x: "1"} -> {x: "1", y: "2"}
  * @throws {UserError} `No section named 'x'` and `Infinite extending loop 'x'`.
@@ -31,7 +32,7 @@ export function extendSection(
 ): Map<string, string> {
   const own = sections.get(name) ?? new Map<string, string>();
   const bases = own.get("<");
-  if (name === "buildout" || bases === undefined) return new Map(own);
+  if (bases === undefined) return new Map(own);
   // A set, as the chain can be thousands deep; it keeps the chain's order.
   if (doing.has(name)) {
     throw new UserError(

@@ -238,7 +238,7 @@ export function parseGeneral(
       const match = OPTION_START.exec(started) ??
         LEGACY_OPTION_START.exec(started);
       if (!match) {
-        if (optionName || pyStrip(line)) {
+        if (pyStrip(line)) {
           bad.push(`line ${lineno}: ${quoted(line)}`);
           if (isSpaceCode(first)) indentedBad = true;
         }

@@ -363,6 +363,8 @@ Deno.test("PEP 508 markers are tried first", () => {
       ['python_full_version ~= "3.10.0"', false],
       ['platform_system == "msdos"', false],
       ['"linux" in sys_platform', linux],
+      ['"3.11" in python_full_version', true], // substrings, both ways
+      ['python_version in "3.10 3.11 3.12"', true],
       ['sys_platform not in "win32 cygwin"', !windows],
       ['implementation_name == "cpython"', true],
       ['platform_python_implementation === "CPython"', true],
@@ -383,6 +385,11 @@ Deno.test("PEP 508 markers are tried first", () => {
 Deno.test("errors are UserErrors", () => {
   withPython(PY311, () => {
     throwsUserError("condition", /^name 'condition' is not defined$/);
+    // PEP 508 has no `is`: Python's, for which the marker name is undefined.
+    throwsUserError(
+      'sys_platform is "linux"',
+      /^name 'sys_platform' is not defined$/,
+    );
     throwsUserError("1 +", /syntax in condition: 1 \+$/);
     throwsUserError(
       "python3 and",

@@ -377,6 +377,28 @@ option= h1 h2
   );
 });
 
+Deno.test("-= removes lines exactly as written, indentation included, repeated blocks in one file too", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "base.cfg",
+    "[s]\nx =\n  a\n    b\n  c\ny =\n  keep\n  gone\n  also\n",
+  );
+  // Two `[s]` headers in one file (as conditional sections make them): the
+  // second block of `y -=` adds to the first, both indented alike.
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nextends = base.cfg\nparts =\n\n" +
+      "[s]\nx -=\n  a\n    b\ny -=\n  gone\n\n[s]\ny -=\n  also\n",
+  );
+  const sections = await annotateJson(sample, "");
+  // `    b` is the line `  b` of the block, which x holds.
+  assert.deepEqual(valuesOf(sections.s), { x: "c", y: "keep" });
+  assert.deepEqual(originsOf(sections.s?.y), [
+    "= /sample-buildout/base.cfg",
+    "-= /sample-buildout/buildout.cfg",
+  ]);
+});
+
 Deno.test("-= removes many lines from a long value in linear time", async () => {
   using sample = await sampleBuildout();
   const lines = Array.from({ length: 200_000 }, (_, i) => `  line${i}`);
@@ -1309,6 +1331,23 @@ recipe = zc.buildout:debug
   );
 });
 
+Deno.test("<= of two sections extending the same macro, += applied before -=", async () => {
+  using sample = await sampleBuildout();
+  // The names are the lines of the value, however indented.
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\nx = ${s:x}\n\n[base]\nx = a\n\n[c]\n<= base\n\n[a]\n<= c\ny = 1\n\n[b]\n<= c\nz = 2\n\n" +
+      "[s]\n<=\n  a\n    b\nx -= tmp\nx += tmp\n  b\n",
+  );
+  const result = await sample.run("-vv");
+  assertOk(result);
+  const data = configurationData(result.stdout);
+  assert.equal(
+    data.slice(data.indexOf("[s]\n")),
+    "[s]\nx = a\n\tb\ny = 1\nz = 2\n\n",
+  );
+});
+
 // --- Errors --------------------------------------------------------------------
 
 /**
@@ -1422,6 +1461,20 @@ Deno.test("error: a missing extends file", async () => {
     "Couldn't open /sample-buildout/missing.cfg, " +
       "extended by /sample-buildout/buildout.cfg",
   );
+  // Named by the file that extends it, not by the first file of the chain.
+  const nested = await configError(
+    "[buildout]\nextends = base/a.cfg\nparts =\n",
+    "",
+    (sample) => {
+      sample.mkdir("base");
+      sample.write("base/a.cfg", "[buildout]\nextends = missing.cfg\n");
+    },
+  );
+  assert.equal(
+    nested.error,
+    "Couldn't open /sample-buildout/base/missing.cfg, " +
+      "extended by /sample-buildout/base/a.cfg",
+  );
 });
 
 Deno.test("error: an unreadable extends file", async () => {
@@ -1462,23 +1515,27 @@ Deno.test("error: an extends cycle", async () => {
 // zc.buildout 2.0: "Raise a UserError if the [extended-by] option is
 // encountered instead of ignoring it", in any file read, extended ones too.
 Deno.test("error: extended-by, which zc.buildout 2 dropped, names its file", async () => {
-  const { error } = await configError(
-    "[buildout]\nextends = base.cfg\nparts =\n",
-    "",
-    (sample) => {
-      sample.write(
-        "base.cfg",
-        "[buildout]\nextended-by = local.cfg\n[x]\na = 1\n",
-      );
-      sample.write("local.cfg", "[x]\na = 2\n");
-    },
-  );
-  assert.equal(
-    error,
-    'No-longer supported "extended-by" option found in ' +
-      "/sample-buildout/base.cfg (remove it, and name this file and the " +
-      "files it lists, in that order, in the extends of a file of your own)",
-  );
+  // Written with += or -=, it would be as silently ignored.
+  for (const op of ["=", "+=", "-="]) {
+    const { error } = await configError(
+      "[buildout]\nextends = base.cfg\nparts =\n",
+      "",
+      (sample) => {
+        sample.write(
+          "base.cfg",
+          `[buildout]\nextended-by ${op} local.cfg\n[x]\na = 1\n`,
+        );
+        sample.write("local.cfg", "[x]\na = 2\n");
+      },
+    );
+    assert.equal(
+      error,
+      'No-longer supported "extended-by" option found in ' +
+        "/sample-buildout/base.cfg (remove it, and name this file and the " +
+        "files it lists, in that order, in the extends of a file of your own)",
+      op,
+    );
+  }
 });
 
 Deno.test("error: a substitution cycle in [buildout]", async () => {
@@ -1570,6 +1627,18 @@ Deno.test("a condition may compute: [s2 : 2 + 2 == 5] is dropped, [s2 : 41 + 1 =
   assert.deepEqual(valuesOf(sections.s2), { long: "b" });
 });
 
+// zc.buildout's configparser strips the expression and evaluates it only
+// when something is left.
+Deno.test("a header with an empty condition, [s:] or [s: ], is the section's", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\n\n[s:]\na = 1\n\n[s:  ]\nb = 2\n",
+  );
+  const sections = await annotateJson(sample, "");
+  assert.deepEqual(valuesOf(sections.s), { a: "1", b: "2" });
+});
+
 Deno.test("a file whose first header has a false condition loses only that section", async () => {
   using sample = await sampleBuildout();
   sample.write(
@@ -1593,6 +1662,17 @@ Deno.test("error: a part whose only header has a false condition says so", async
   );
   assert.equal(
     error,
+    "The referenced section, 'a', was not defined. Its header " +
+      "[a:sys.platform == 1] at /sample-buildout/buildout.cfg, line 4 has " +
+      "a false condition.",
+  );
+  // Of two false headers, the first is named.
+  const twice = await initError(
+    "[buildout]\nparts = a\n\n[a:sys.platform == 1]\nx = 1\n\n" +
+      "[a:sys.platform == 2]\nrecipe = debug\n",
+  );
+  assert.equal(
+    twice.error,
     "The referenced section, 'a', was not defined. Its header " +
       "[a:sys.platform == 1] at /sample-buildout/buildout.cfg, line 4 has " +
       "a false condition.",
