@@ -3136,3 +3136,100 @@ export default class Grow {
       "too: uninstalling either removes it.\n",
   );
 });
+
+Deno.test("a part missing one recorded path is installed again; a failed reinstall keeps the database readable; no parts, no database", async () => {
+  using sample = await sampleBuildout();
+  writeRecipes(sample, { mkdir: "./mkdir.ts" });
+  sample.write(
+    "recipes",
+    "mkdir.ts",
+    mkdirMany(`for (const path of paths) {
+      this.log.info(\`Creating directory \${basename(path)}\`);
+      mkdirSync(path);
+    }
+    return paths;`),
+  );
+  // `ab` ends with the name of `b`, installed before it.
+  const config = (paths: string) =>
+    `[buildout]\ndevelop = recipes\nparts = b ab\n\n` +
+    `[b]\nrecipe = recipes:mkdir\npath = ${paths}\n\n` +
+    `[ab]\nrecipe = recipes:mkdir\npath = three\n`;
+  sample.write("buildout.cfg", config("one two"));
+  assert.equal((await sample.run()).code, 0);
+
+  // Every recorded path must be there, not only one of them.
+  sample.remove("two");
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/recipes'
+Uninstalling b.
+Installing b.
+b: Creating directory one
+b: Creating directory two
+Updating ab.
+`,
+  );
+
+  // b is uninstalled, then fails to install (three is ab's): the database
+  // lists ab alone, as its sections are.
+  sample.write("buildout.cfg", config("one three"));
+  const failed = await sample.run();
+  assert.equal(failed.code, 1);
+  assert.match(
+    failed.stderr,
+    /EEXIST: file already exists, mkdir '\/sample-buildout\/three'/,
+  );
+  assert.match(sample.cat(".installed.cfg"), /^parts = ab$/m);
+  assert.doesNotMatch(sample.cat(".installed.cfg"), /^\[b\]$/m);
+
+  // As zc.buildout: no installed parts and no develop links, no database.
+  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  await expectOk(sample, "", "Uninstalling ab.\n");
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
+  assert.ok(!existsSync(sample.path("three")));
+});
+
+Deno.test("=> installs the parts it names first; a path registered but never made is warned of when the part fails; a pre-class constructor is called with new", async () => {
+  using sample = await sampleBuildout();
+  writeRecipes(sample, { default: "./fail.ts", old: "./old.ts" });
+  sample.write(
+    "recipes",
+    "fail.ts",
+    `export default class Fail {
+  constructor(buildout, name, options) { this.options = options; }
+  install() { this.options.created("never-made"); throw new Error("boom"); }
+}
+`,
+  );
+  sample.write(
+    "recipes",
+    "old.ts",
+    `export default function Old(buildout, name, options) { this.options = options; }
+Old.prototype.install = function () { console.log("old-style", this.options.get("x")); return []; };
+`,
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes\nparts = late fail\n\n" +
+      "[late]\n=> early\nrecipe = recipes:old\nx = 2\n\n" +
+      "[early]\nrecipe = recipes:old\nx = 1\n\n[fail]\nrecipe = recipes\n",
+  );
+  const result = await sample.run();
+  assert.equal(
+    result.stdout,
+    `Develop: '/sample-buildout/recipes'
+Installing early.
+old-style 1
+Installing late.
+old-style 2
+Installing fail.
+Couldn't clean up 'never-made'.
+`,
+  );
+  assert.match(
+    result.stderr,
+    /^While:\n {2}Installing fail\.\n[^]*\nError: boom\n/,
+  );
+  assert.equal(result.code, 1);
+});

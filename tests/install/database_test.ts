@@ -442,3 +442,48 @@ Deno.test("an unterminated last line is read when an editor left it so, and drop
     false,
   );
 });
+
+Deno.test("each save leaves the file as a killed run would need it: a record replaced, not merged; the develop links; a moved buildout's own paths only", () => {
+  withDir((dir) => {
+    const path = join(dir, ".installed.cfg");
+    writeFileSync(
+      path,
+      "[buildout]\nparts = a\n\n[a]\n__buildout_installed__ =\nrecipe = r\nx = 1\n",
+    );
+    const db = InstallDatabase.read(path);
+    // Reconfigured: uninstalled, then installed with other options.
+    db.forget("a");
+    db.saveRecords();
+    db.record("a", new Map([[INSTALLED, ""], ["recipe", "r"], ["y", "2"]]));
+    db.saveRecords();
+    assert.deepEqual([...InstallDatabase.read(path).get("a")!.keys()].sort(), [
+      INSTALLED,
+      "recipe",
+      "y",
+    ]);
+    // Develop links changed alone: the [buildout] section holding them too.
+    db.developEggs = join(dir, "recipes.egg-link");
+    db.saveRecords();
+    assert.equal(
+      InstallDatabase.read(path).developEggs,
+      join(dir, "recipes.egg-link"),
+    );
+  });
+  withDir((dir) => {
+    const path = join(dir, ".installed.cfg");
+    writeFileSync(
+      path,
+      "[buildout]\nparts = a\ndirectory = /srv/app\n\n[a]\n" +
+        "__buildout_installed__ = /srv/app/parts/a\n\t/srv/app2/a\n\t/srv/app.old/a\n" +
+        "recipe = r\n",
+    );
+    const db = InstallDatabase.read(path, {
+      directory: "/opt/app",
+      relocatable: true,
+    });
+    assert.equal(
+      db.get("a")!.get(INSTALLED),
+      "/opt/app/parts/a\n/srv/app2/a\n/srv/app.old/a",
+    );
+  });
+});
