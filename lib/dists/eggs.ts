@@ -55,8 +55,9 @@ export class EggsDirectory {
         sweepAbandoned(this.path);
       }
       for (const name of names) {
-        // Hidden names are unpacks in progress (or abandoned).
-        if (name.startsWith(".")) continue;
+        // Hidden names (unpacks in progress or abandoned) name no project:
+        // parseDistName refuses a name that does not start with a letter
+        // or digit.
         const found = parseDistName(name);
         if (found) this.add({ ...found, dir: join(this.path, name) });
       }

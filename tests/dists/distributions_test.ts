@@ -73,6 +73,8 @@ Deno.test("an empty pin unpins, as zc.buildout's `if version:` does", async () =
     ),
   );
   assert.deepEqual([...settings.versions], [["eggs", "2"]]);
+  // Nor is it a pin that is no version, refused when spam is needed.
+  assert.deepEqual([...settings.badPins], []);
 });
 
 Deno.test("defaults: [versions] when present, final releases preferred", async () => {

@@ -80,6 +80,15 @@ Deno.test("a bad archive leaves nothing in the eggs directory", async () => {
       /lacks the module ..\/..\/x.js/,
     ],
     [
+      // Outside the distribution though it exists: the eggs directory.
+      {
+        "package.json": JSON.stringify({
+          buildout: { recipes: { default: "../" } },
+        }),
+      },
+      /lacks the module ..\/ of entry point 'default'/,
+    ],
+    [
       { "package.json": JSON.stringify({ buildout: { recipes: ["x"] } }) },
       /Invalid "buildout.recipes" in the package.json of the distribution/,
     ],

@@ -63,6 +63,22 @@ Deno.test("update-versions-file creates, then appends with a date", () => {
   }
 });
 
+Deno.test("the date line pads every field as Python prints datetime.now(): microseconds to six digits", () => {
+  const dir = mkdtempSync(join(tmpdir(), "picked-test-"));
+  try {
+    const file = join(dir, "versions.cfg");
+    writeFileSync(file, "[versions]\n");
+    const now = new Date(2024, 0, 2, 3, 4, 5, 6);
+    reportPickedVersions([PICKED[0]], { show: false, versionsFile: file, now });
+    assert.equal(
+      readFileSync(file, "utf8"),
+      "[versions]\n\n# Added by buildout at 2024-01-02 03:04:05.006000\ndemo = 0.3\n",
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 Deno.test("an empty versions file gets the [versions] header, or the block would read as text before any section", () => {
   const dir = mkdtempSync(join(tmpdir(), "picked-test-"));
   try {

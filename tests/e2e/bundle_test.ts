@@ -1864,3 +1864,28 @@ Deno.test("bundle refuses a buildout:extends= file whose name from the buildout 
   assert.ok(!existsSync(join(dir, "prod")));
   assert.ok(!existsSync(join(dir, "downloads")));
 });
+
+Deno.test("bundle carries a develop package a distribution requires: it is no distribution the download cache must hold", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  sample.mkdir(dir, "dev");
+  sample.write(
+    dir,
+    "dev/package.json",
+    JSON.stringify({ name: "spam", version: "0.5", buildout: {} }),
+  );
+  await writeDist(
+    join(dir, "links", "user-1.tgz"),
+    recipeDist("user", "1", "user", ["spam"]),
+  );
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\ndevelop = dev\nparts = a\nfind-links = links\n[a]\nrecipe = user\n",
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.doesNotMatch(bundled.output, /spam/);
+  assert.ok(existsSync(out));
+});

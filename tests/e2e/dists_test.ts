@@ -2863,3 +2863,389 @@ Deno.test({
     assert.deepEqual(readdirSync(sample.path("cache", "dist")), []);
   },
 });
+
+Deno.test("prefer-final: an unpacked pre-release gives way to the final release offered, even an older one, and -N takes the final one unpacked", async () => {
+  using sample = await sampleBuildout();
+  const server = await linkServer(sample);
+  try {
+    const config = (recipe: string) => linkServerConfig(server.url, recipe);
+    sample.write("buildout.cfg", config("demo==0.4c1"));
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'demo==0.4c1'.
+Got demo 0.4c1.
+Getting distribution for 'demoneeded'.
+Got demoneeded 1.1.
+Installing eggs.
+demo 0.4c1
+`,
+    );
+    // Only a pre-release unpacked: zc.buildout takes the final release
+    // offered although it is older.
+    sample.write("buildout.cfg", config("demo"));
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'demo'.
+Got demo 0.3.
+Uninstalling eggs.
+Installing eggs.
+demo 0.3
+`,
+    );
+    // Both unpacked: the final one is the best we have, looking further
+    // or not.
+    server.requests.length = 0;
+    await expectOk(sample, "-N", "Updating eggs.\ndemo 0.3\n");
+    assert.deepEqual(server.requests, []);
+    await expectOk(sample, "", "Updating eggs.\ndemo 0.3\n");
+    assert.deepEqual(server.requests, [
+      "/",
+      "/index/demo/",
+      "/index/demoneeded/",
+    ]);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("prefer-final: an unpacked final release is kept over a newer pre-release offered, unless prefer-final is off", async () => {
+  using sample = await sampleBuildout();
+  await writeDist(
+    sample.path("dist", "spam-1.tgz"),
+    recipeDist("spam", "1", "spam 1"),
+  );
+  await writeDist(
+    sample.path("dist2", "spam-2a1.tgz"),
+    recipeDist("spam", "2a1", "spam 2a1"),
+  );
+  const config = (findLinks: string) =>
+    `[buildout]\nparts = foo\nfind-links = ${findLinks}\n\n[foo]\nrecipe = spam\n`;
+  sample.write("buildout.cfg", config("dist"));
+  await expectOk(
+    sample,
+    "",
+    "Getting distribution for 'spam'.\nGot spam 1.\nInstalling foo.\nspam 1\n",
+  );
+  sample.write("buildout.cfg", config("dist2"));
+  await expectOk(sample, "", "Updating foo.\nspam 1\n");
+  await expectOk(
+    sample,
+    "buildout:prefer-final=false",
+    "Getting distribution for 'spam'.\nGot spam 2a1.\nUninstalling foo.\nInstalling foo.\nspam 2a1\n",
+  );
+});
+
+Deno.test("a versions constraint narrows the requirement, which keeps its own clauses", async () => {
+  using sample = await sampleBuildout();
+  for (const version of ["0.5", "1.5", "2"]) {
+    await writeDist(
+      sample.path("dist", `spam-${version}.tgz`),
+      recipeDist("spam", version, `spam ${version}`),
+    );
+  }
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = foo
+find-links = dist
+
+[versions]
+spam = >=1
+
+[foo]
+recipe = spam<2
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    "Getting distribution for 'spam<2,>=1'.\nGot spam 1.5.\nInstalling foo.\nspam 1.5\n",
+  );
+});
+
+Deno.test("a develop package whose version a requirement excludes is passed over for a distribution that satisfies it", async () => {
+  using sample = await sampleBuildout();
+  await developAndDists(sample, "spam>=1");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+develop = dev
+parts = bar
+find-links = dist
+
+[bar]
+recipe = user
+`,
+  );
+  await expectOk(
+    sample,
+    "",
+    `Develop: '/sample-buildout/dev'
+Getting distribution for 'user'.
+Got user 1.
+Getting distribution for 'spam>=1'.
+Got spam 2.
+Installing bar.
+user
+`,
+  );
+  assert.deepEqual(eggs(sample), ["spam-2", "user-1"]);
+});
+
+Deno.test("show-picked-versions names the distributions requiring a pick in name order, not the order they were got", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("dist");
+  await writeDist(
+    join(dist, "zeta-1.tgz"),
+    recipeDist("zeta", "1", "zeta", ["helper"]),
+  );
+  await writeDist(
+    join(dist, "alpha-1.tgz"),
+    recipeDist("alpha", "1", "alpha", ["helper"]),
+  );
+  await writeDist(join(dist, "helper-1.tgz"), recipeDist("helper", "1", ""));
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = z a
+find-links = dist
+show-picked-versions = true
+
+[z]
+recipe = zeta
+
+[a]
+recipe = alpha
+`,
+  );
+  const result = await sample.run("");
+  assert.equal(result.code, 0, result.output);
+  assert.ok(
+    result.stdout.endsWith(`[versions]
+alpha = 1
+zeta = 1
+
+# Required by:
+# alpha==1
+# zeta==1
+helper = 1
+`),
+    result.stdout,
+  );
+});
+
+Deno.test("Dependency links: a link already searched is not added again", async () => {
+  using sample = await sampleBuildout();
+  const { server2, server3 } = await dependencyLinkServers(sample);
+  try {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]
+parts = eggs
+find-links = ${server3.url} ${server2.url}
+
+[eggs]
+recipe = hasdeps
+`,
+    );
+    const result = await sample.run("-v");
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.stdout, /^Got demoneeded 1\.2\.$/m);
+    assert.doesNotMatch(result.stdout, /Adding find link/);
+  } finally {
+    await server2.close();
+    await server3.close();
+  }
+});
+
+Deno.test("of equal versions, a local find-links archive is used rather than downloading the same one", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  await writeDist(join(links, "spam-1.tgz"), recipeDist("spam", "1", "remote"));
+  await writeDist(
+    sample.path("dist", "spam-1.0.tgz"),
+    recipeDist("spam", "1.0", "local"),
+  );
+  const server = await startServer(links);
+  try {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]
+parts = foo
+find-links = dist ${server.url}
+
+[foo]
+recipe = spam
+`,
+    );
+    await expectOk(
+      sample,
+      "",
+      "Getting distribution for 'spam'.\nGot spam 1.0.\nInstalling foo.\nlocal\n",
+    );
+    assert.deepEqual(server.requests, ["/"]);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a cached #egg= archive from an earlier run that does not unpack is named by its path and its URL", async () => {
+  using sample = await sampleBuildout();
+  const links = sample.tmpdir("links");
+  sample.mkdir(join(links, "a"));
+  await writeDist(
+    join(links, "a", "master.tgz"),
+    recipeDist("spam", "1.0", "spam"),
+  );
+  renameSync(join(links, "a", "master.tgz"), join(links, "a", "master"));
+  const server = await startServer(links);
+  try {
+    const url = `${server.url}a/master#egg=spam-1.0`;
+    const cached = createHash("md5").update(url).digest("hex");
+    sample.mkdir("cache", "dist");
+    sample.write("cache/dist/" + cached, "not gzip data");
+    sample.write(
+      "buildout.cfg",
+      `[buildout]
+parts = foo
+download-cache = cache
+find-links = ${url}
+
+[foo]
+recipe = spam
+`,
+    );
+    await expectError(
+      sample,
+      "",
+      `Couldn't extract /sample-buildout/cache/dist/${cached}: not a ` +
+        "recognized archive (tar, tar.gz, tar.bz2, tar.xz, tar.lz or zip) " +
+        "(in the download cache: remove it, then run with network to " +
+        `download it again) (downloaded from ${url})`,
+    );
+    assert.equal(sample.cat("cache/dist/" + cached), "not gzip data");
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("Dependency links: those an extension's distribution brings are not searched for the parts' recipes", async () => {
+  using sample = await sampleBuildout();
+  const { server2, server3, repo } = await dependencyLinkServers(sample);
+  await writeDist(
+    join(repo, "spam-2.0.tgz"),
+    recipeDist("spam", "2.0", "spam 2.0"),
+  );
+  await writeDist(
+    sample.path("dist", "spam-1.0.tgz"),
+    recipeDist("spam", "1.0", "spam 1.0"),
+  );
+  await writeDist(sample.path("dist", "ext-1.0.tgz"), {
+    "package.json": JSON.stringify({
+      buildout: {
+        extensions: { default: "./ext.js:load" },
+        "dependency-links": [server2.url],
+      },
+    }),
+    "ext.js": "export function load() {}\n",
+  });
+  try {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]
+extensions = ext
+parts = foo
+find-links = dist
+
+[foo]
+recipe = spam
+`,
+    );
+    await expectOk(
+      sample,
+      "",
+      `Getting distribution for 'ext'.
+Got ext 1.0.
+Getting distribution for 'spam'.
+Got spam 1.0.
+Installing foo.
+spam 1.0
+`,
+    );
+  } finally {
+    await server2.close();
+    await server3.close();
+  }
+});
+
+Deno.test("offline: a file: URL find-links is read, and an index alone that is remote is said to be", async () => {
+  using sample = await sampleBuildout();
+  await writeDist(
+    sample.path("local", "demo-0.1.tgz"),
+    recipeDist("demo", "0.1", "local demo"),
+  );
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = eggs
+index = http://127.0.0.1:9/index/
+
+[eggs]
+recipe = demo
+`,
+  );
+  await expectError(
+    sample,
+    "-o",
+    `Couldn't find a distribution for 'demo' (the find-links and index are all remote; offline, so only local locations and the download cache count).`,
+  );
+  await expectOk(
+    sample,
+    `-o buildout:find-links=file://${sample.path("local")}`,
+    "Getting distribution for 'demo'.\nGot demo 0.1.\nInstalling eggs.\nlocal demo\n",
+  );
+});
+
+Deno.test("of two archives of one version in a find-links directory, the first in name order is got, whatever order the file system lists them in", async () => {
+  using sample = await sampleBuildout();
+  await writeDist(
+    sample.path("dist", "spam-1.0.zip"),
+    recipeDist("spam", "1.0", "zip"),
+  );
+  await writeDist(
+    sample.path("dist", "spam-1.tgz"),
+    recipeDist("spam", "1", "tgz"),
+  );
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = foo\nfind-links = dist\n\n[foo]\nrecipe = spam\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    "Getting distribution for 'spam'.\nGot spam 1.0.\nInstalling foo.\nzip\n",
+  );
+});
+
+Deno.test("a part no longer configured whose recipe is pinned to a release not unpacked is uninstalled by the newest release unpacked", async () => {
+  using sample = await sampleBuildout();
+  const dist = sample.path("recipe", "dist");
+  await writeDist(join(dist, "spam-1.tgz"), spamWithUninstall("1"));
+  const config = (parts: string, pin: string) =>
+    `[buildout]\nparts = ${parts}\nfind-links = recipe/dist\n\n` +
+    `[versions]\nspam = ${pin}\n\n[foo]\nrecipe = spam\n`;
+  sample.write("buildout.cfg", config("foo", "1"));
+  await expectOk(
+    sample,
+    "",
+    "Getting distribution for 'spam==1'.\nGot spam 1.\nInstalling foo.\n",
+  );
+  sample.write("buildout.cfg", config("", "3"));
+  await expectOk(
+    sample,
+    "",
+    "Uninstalling foo.\nRunning uninstall recipe.\nspam 1 uninstalls foo\n",
+  );
+});
