@@ -619,6 +619,16 @@ async function distributionsOutsideTheCache(
   execFileSync("tar", ["xzf", out, "-C", target]);
   const unpacked = join(target, "project");
   renameSync(links, `${links}.away`);
+  // Built without offline.cfg, the missing distribution says how to build.
+  const plain = await exec(join(unpacked, "bin", "buildout"), [], {
+    cwd: unpacked,
+    env: { HOME: sample.home },
+  });
+  assert.equal(plain.code, 1, plain.output);
+  assert.match(
+    plain.stderr,
+    /^Error: Couldn't find a distribution for 'spam==1' \(looked in .*links \(not found\)\)\. \(this buildout was unpacked from a bundle: build it from the bundled caches with `bin\/buildout -c offline\.cfg`\)$/m,
+  );
   const offline = await exec(
     join(unpacked, "bin", "buildout"),
     ["-c", "offline.cfg"],
