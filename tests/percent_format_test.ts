@@ -115,6 +115,11 @@ Deno.test("percentFormat leaves as written what Python's % would fail on, and go
     "%(missing)s %(toString)s",
   );
   assert.equal(percentFormat("%(a)s %s", ["text", "x"]), "%(a)s text");
+  // Two arguments are no mapping, even when the first is one.
+  assert.equal(
+    percentFormat("%(a)s %s", [{ a: 1 }, "x"]),
+    "%(a)s [object Object]",
+  );
   assert.equal(percentFormat("%y %", ["x"]), "%y %");
   assert.equal(percentFormat("%*d", ["wide", 1]), "%*d");
 });
@@ -139,6 +144,7 @@ Deno.test("percentFormat gives a value with no text of its own its type's", () =
 
 Deno.test("percentFormat without args leaves the message as it is", () => {
   assert.equal(percentFormat("100% %s", []), "100% %s");
+  assert.equal(percentFormat("100%% done", []), "100%% done");
 });
 
 Deno.test("formatFields fills %(key) conversions; others and unknown keys stay", () => {

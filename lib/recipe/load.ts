@@ -384,8 +384,13 @@ export class RecipeLoader {
       );
     }
     // A fresh error each time: the While: context is added to the object.
+    // A copy keeps its class, which callers tell failures apart by (the
+    // note of an unpacked bundle for a distribution not found).
     if (found instanceof UserError) {
-      const fresh = new UserError(found.message, { cause: found.cause });
+      const fresh: UserError = Object.create(
+        Object.getPrototypeOf(found),
+        Object.getOwnPropertyDescriptors(found),
+      );
       for (const label of doingOf(found).toReversed()) addDoing(fresh, label);
       throw fresh;
     }

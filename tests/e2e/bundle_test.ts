@@ -457,7 +457,8 @@ Deno.test("bundle replaces a cache configured outside the buildout directory wit
   using sample = await sampleBuildout();
   await using server = await payloadServer(sample);
   const dir = sample.tmpdir("project");
-  const shared = sample.tmpdir("shared-cache");
+  // A sibling whose path starts with the directory's is outside too.
+  const shared = sample.tmpdir("project-cache");
   sample.write(
     dir,
     "buildout.cfg",
@@ -470,7 +471,7 @@ Deno.test("bundle replaces a cache configured outside the buildout directory wit
   assert.equal(bundled.code, 0, bundled.output);
   assert.match(
     sample.normalize(bundled.stdout),
-    /^\/shared-cache is outside the buildout directory: bundling with \/project\/downloads instead\.$/m,
+    /^\/project-cache is outside the buildout directory: bundling with \/project\/downloads instead\.$/m,
   );
   assert.deepEqual(readdirSync(shared), []);
   const listing = execFileSync("tar", ["tzf", out], { encoding: "utf8" });
@@ -619,6 +620,16 @@ async function distributionsOutsideTheCache(
   execFileSync("tar", ["xzf", out, "-C", target]);
   const unpacked = join(target, "project");
   renameSync(links, `${links}.away`);
+  // Built without offline.cfg, the missing distribution says how to build.
+  const plain = await exec(join(unpacked, "bin", "buildout"), [], {
+    cwd: unpacked,
+    env: { HOME: sample.home },
+  });
+  assert.equal(plain.code, 1, plain.output);
+  assert.match(
+    plain.stderr,
+    /^Error: Couldn't find a distribution for 'spam==1' \(looked in .*links \(not found\)\)\. \(this buildout was unpacked from a bundle: build it from the bundled caches with `bin\/buildout -c offline\.cfg`\)$/m,
+  );
   const offline = await exec(
     join(unpacked, "bin", "buildout"),
     ["-c", "offline.cfg"],
@@ -975,29 +986,37 @@ Deno.test("bundle refuses an offline.cfg of the user's, which its own would repl
   assert.equal(bundled.code, 0, bundled.output);
 });
 
-Deno.test("bundle's summary counts one file as one file", async () => {
+/** `text` padded with a comment line to `bytes` bytes (ASCII `text`). */
+function paddedTo(bytes: number, text: string): string {
+  return text + "#".repeat(bytes - text.length - 1) + "\n";
+}
+
+Deno.test("bundle's summary counts one file as one file, in bytes below 1024", async () => {
   using sample = await sampleBuildout();
-  sample.write("buildout.cfg", "[buildout]\nparts =\n");
+  sample.write("buildout.cfg", paddedTo(1023, "[buildout]\nparts =\n"));
   const bundled = await sample.run(["bundle"]);
   assert.equal(bundled.code, 0, bundled.output);
   // buildout.cfg only: the caches bundle creates are empty.
   assert.match(
     bundled.stdout,
-    /\n {2}1 file of the buildout directory \(\d+ bytes\)\n {2}0 files of the download and extends caches \(0 bytes\)\n/,
+    /\n {2}1 file of the buildout directory \(1023 bytes\)\n {2}0 files of the download and extends caches \(0 bytes\)\n/,
   );
   // One cached extends file reads as one file of the caches.
   await using server = await payloadServer(sample);
   sample.mkdir("extends");
   sample.write(
     "buildout.cfg",
-    "[buildout]\nparts =\nextends-cache = extends\n" +
-      `extends = ${server.url}remote.cfg\n`,
+    paddedTo(
+      1024,
+      "[buildout]\nparts =\nextends-cache = extends\n" +
+        `extends = ${server.url}remote.cfg\n`,
+    ),
   );
   const cached = await sample.run(["bundle"]);
   assert.equal(cached.code, 0, cached.output);
   assert.match(
     cached.stdout,
-    /\n {2}1 file of the download and extends caches \(\d+ bytes\)\n/,
+    /\n {2}1 file of the buildout directory \(1\.0 KB\)\n {2}1 file of the download and extends caches \(\d+ bytes\)\n/,
   );
 });
 
@@ -1559,6 +1578,24 @@ Deno.test("bundle of a buildout whose bin-directory is outside it puts the execu
     { cwd: unpacked, env: { HOME: sample.home } },
   );
   assert.equal(offline.code, 0, offline.output);
+});
+
+Deno.test("bundle of a buildout whose bin-directory is the buildout directory puts the executable there", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  sample.write(
+    dir,
+    "buildout.cfg",
+    "[buildout]\nparts =\nbin-directory = ${buildout:directory}\n",
+  );
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.run(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+  assert.match(bundled.stdout, /^ {2}project\/buildout \(/m);
+  const listing = execFileSync("tar", ["tzf", out], { encoding: "utf8" })
+    .split("\n");
+  assert.ok(listing.includes("project/buildout"), listing.join("\n"));
+  assert.ok(!listing.some((entry) => entry.startsWith("project/bin")));
 });
 
 Deno.test("bundle leaves out a shared zc.recipe.cmmi build in its download cache, which the target builds for its own paths", async () => {

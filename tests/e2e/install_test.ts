@@ -2660,7 +2660,7 @@ Deno.test("log-format: widths, flags, precisions, repr and the time and process 
   assert.ok(Number(pid) > 0);
 });
 
-Deno.test("log-format: a recipe logging an error object or a number gets it as text, as without a format", async () => {
+Deno.test("log-format: a recipe logging an error object or a number gets it as text, as without a format; a level of its own is named as Python names it", async () => {
   using sample = await sampleBuildout();
   sample.mkdir("recipes");
   sample.write(
@@ -2671,6 +2671,7 @@ Deno.test("log-format: a recipe logging an error object or a number gets it as t
   install() {
     this.log.warn(new Error("no answer"));
     this.log.info(42);
+    this.log.log(25, "between");
     return [];
   }
 }
@@ -2688,6 +2689,7 @@ Deno.test("log-format: a recipe logging an error object or a number gets it as t
 Installing caught.
 caught: Error: no answer
 caught: 42
+caught: between
 `,
   );
   sample.remove(".installed.cfg");
@@ -2698,6 +2700,7 @@ caught: 42
 INFO|Installing caught.|'Installing caught.'
 WARNING|Error: no answer|'Error: no answer'
 INFO|42|'42'
+Level 25|between|'between'
 `,
   );
 });

@@ -458,6 +458,33 @@ Deno.test("migrating: a Python project's .egg-link left in develop-eggs is ignor
   );
 });
 
+Deno.test("migrating: a Python project's Spam.egg-link left in develop-eggs does not hide the develop package spam's own link", async () => {
+  using sample = await sampleBuildout();
+  // Spam.egg-link sorts before spam.egg-link and has the same project key.
+  writeTree(sample.dir, {
+    "src/Spam/setup.py": "from setuptools import setup\n",
+    "develop-eggs/Spam.egg-link": `${sample.dir}/src/Spam\n.`,
+    "recipes/package.json": JSON.stringify({
+      name: "spam",
+      buildout: { recipes: { default: "./spam.js" } },
+    }),
+    "recipes/spam.js": "export default class Spam {\n" +
+      "  install() { console.log('the develop spam recipe'); return []; }\n" +
+      "}\n",
+  });
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes\nparts = foo\n\n[foo]\nrecipe = spam\n",
+  );
+  const result = await sample.run();
+  assert.equal(result.code, 0, result.output);
+  assert.equal(
+    result.stdout,
+    "Develop: '/sample-buildout/recipes'\nInstalling foo.\n" +
+      "the develop spam recipe\n",
+  );
+});
+
 Deno.test("migrating: download parts with a relative destination are updated, not downloaded again", async () => {
   using sample = await sampleBuildout();
   writeTree(sample.dir, {

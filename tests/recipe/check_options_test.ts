@@ -25,18 +25,37 @@ Deno.test("checkOptions takes the options as written, undefined ones, and a clas
 });
 
 Deno.test("checkOptions refuses a logger without the methods a download calls, and excludes that are not all strings", () => {
-  assert.throws(
-    () => checkOptions("download", { logger: { info() {} } }),
-    new TypeError(
-      "Download option 'logger' must be a logger, such as " +
-        "buildout.logger(name): download() was given object",
-    ),
-  );
+  for (const logger of [{ info() {} }, { debug() {} }]) {
+    assert.throws(
+      () => checkOptions("download", { logger }),
+      new TypeError(
+        "Download option 'logger' must be a logger, such as " +
+          "buildout.logger(name): download() was given object",
+      ),
+    );
+  }
   assert.throws(
     () => checkOptions("extract", { excludes: ["*.pyc", /\.pyo$/] }),
     new TypeError(
       "Extract option 'excludes' must be an array of strings: extract() " +
         "was given an array",
+    ),
+  );
+});
+
+Deno.test("checkOptions refuses an array as the options, and a name every object inherits as an option", () => {
+  assert.throws(
+    () => checkOptions("download", []),
+    new TypeError(
+      "Download options must be an object, such as { md5 }: download() " +
+        "was given an array",
+    ),
+  );
+  assert.throws(
+    () => checkOptions("extract", { constructor: "x" }),
+    new TypeError(
+      "Unknown extract option 'constructor': extract() takes " +
+        "stripTopLevelDir, excludes, onUnpacked, onExisting and onCreating",
     ),
   );
 });
