@@ -33,7 +33,7 @@ import {
 } from "node:fs";
 import { basename, join, resolve, sep } from "node:path";
 import process from "node:process";
-import { clipped, fsReason, UserError } from "../errors.ts";
+import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { updateFromFile } from "../hash_file.ts";
 import { urlPath, urlPathWithParams } from "./url_path.ts";
 import { localPath } from "./local_path.ts";
@@ -492,13 +492,13 @@ function hashFile(path: string, expected: ExpectedSums): Map<Algorithm, Hash> {
   const special = specialFile(path);
   if (special) {
     throw new UserError(
-      `Couldn't read ${pyRepr(path)}: it is a ${special}, not a file`,
+      oneLine(`Couldn't read ${path}: it is a ${special}, not a file`),
     );
   }
   try {
     updateFromFile(path, [...hashes.values()]);
   } catch (err) {
-    throw new UserError(`Couldn't read ${pyRepr(path)}: ${fsReason(err)}`);
+    throw new UserError(oneLine(`Couldn't read ${path}: ${fsReason(err)}`));
   }
   return hashes;
 }
