@@ -24,6 +24,7 @@ import { createHash, type Hash } from "node:crypto";
 import {
   closeSync,
   cpSync,
+  existsSync,
   ftruncateSync,
   mkdirSync,
   openSync,
@@ -247,7 +248,8 @@ export class Download {
         `The directory:\n${
           clipped(root, pyRepr)
         }\nto be used as a download cache ` +
-          (exists(root) ? "is not a directory." : "doesn't exist."),
+          // Through links: one to a disk not mounted names no directory.
+          (existsSync(root) ? "is not a directory." : "doesn't exist."),
       );
     }
     const cacheDir = this.cacheDir!;
