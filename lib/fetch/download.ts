@@ -24,6 +24,7 @@ import { createHash, type Hash } from "node:crypto";
 import {
   closeSync,
   cpSync,
+  existsSync,
   ftruncateSync,
   mkdirSync,
   openSync,
@@ -33,7 +34,7 @@ import {
 } from "node:fs";
 import { basename, join, resolve, sep } from "node:path";
 import process from "node:process";
-import { clipped, fsReason, UserError } from "../errors.ts";
+import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
 import { updateFromFile } from "../hash_file.ts";
 import { urlPath, urlPathWithParams } from "./url_path.ts";
 import { localPath } from "./local_path.ts";
@@ -247,7 +248,8 @@ export class Download {
         `The directory:\n${
           clipped(root, pyRepr)
         }\nto be used as a download cache ` +
-          (exists(root) ? "is not a directory." : "doesn't exist."),
+          // Through links: one to a disk not mounted names no directory.
+          (existsSync(root) ? "is not a directory." : "doesn't exist."),
       );
     }
     const cacheDir = this.cacheDir!;
@@ -492,13 +494,13 @@ function hashFile(path: string, expected: ExpectedSums): Map<Algorithm, Hash> {
   const special = specialFile(path);
   if (special) {
     throw new UserError(
-      `Couldn't read ${pyRepr(path)}: it is a ${special}, not a file`,
+      oneLine(`Couldn't read ${path}: it is a ${special}, not a file`),
     );
   }
   try {
     updateFromFile(path, [...hashes.values()]);
   } catch (err) {
-    throw new UserError(`Couldn't read ${pyRepr(path)}: ${fsReason(err)}`);
+    throw new UserError(oneLine(`Couldn't read ${path}: ${fsReason(err)}`));
   }
   return hashes;
 }

@@ -13,6 +13,6 @@ export function localPath(url: string): string | undefined {
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(url)?.[1];
   if (scheme === undefined) return url;
   if (scheme.toLowerCase() !== "file") return undefined;
-  if (/^file:\/\//i.test(url) || /^file:\//i.test(url)) return fileUrlPath(url);
+  if (/^file:\//i.test(url)) return fileUrlPath(url);
   return url.slice("file:".length);
 }

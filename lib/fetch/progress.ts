@@ -10,7 +10,7 @@ import { clearTimeout, setTimeout } from "node:timers";
 /** Where the bar is drawn: stderr, or a stand-in in tests. */
 export interface ProgressTerminal {
   isTTY?: boolean;
-  columns?: number;
+  columns: number;
   /** Writes `text`, which stays until `erase` is written, when given. */
   write(text: string, erase?: string): unknown;
 }
@@ -130,7 +130,7 @@ export class Progress {
       ? []
       : [`${formatBytes(this.received / (elapsed / 1000))}/s`];
     // The last column stays empty: a line filling it wraps on some terminals.
-    const room = (this.terminal.columns ?? 80) - 1;
+    const room = this.terminal.columns - 1;
     const received = formatBytes(this.received);
     if (!this.total) {
       return fields(labelIn(this.label, room, [WIDEST_BYTES]), "", [

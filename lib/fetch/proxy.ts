@@ -75,15 +75,6 @@ export function proxyFor(
         "(http:// and https:// proxies are supported)",
     };
   }
-  if (!proxy.hostname) {
-    return {
-      variable,
-      host: "",
-      hostname: "",
-      url: "",
-      problem: "no proxy host",
-    };
-  }
   // Decoded as Python's urllib and curl decode them (`50%off` as written),
   // where Bun would send none.
   const { url: bare, authorization } = requestCredentials(proxy.href);

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   existsSync,
@@ -851,6 +851,25 @@ Deno.test("bad input: each failure is one line naming the URL, nothing partial i
   await s.expectError(
     "The directory:\n'/cache/file'\nto be used as a download cache is not a directory.",
   );
+  // A FIFO is not a directory either; a dangling link names one that
+  // doesn't exist.
+  const roots = sample.tmpdir("roots");
+  execFileSync("mkfifo", [join(roots, "fifo")]);
+  symlinkSync(join(roots, "gone"), join(roots, "dangling"));
+  for (
+    const [name, what] of [
+      ["fifo", "is not a directory."],
+      ["dangling", "doesn't exist."],
+    ]
+  ) {
+    sample.write(
+      "buildout.cfg",
+      config(`${s.url}foo.txt`, "", `cache = ${join(roots, name)}`),
+    );
+    await s.expectError(
+      `The directory:\n'/roots/${name}'\nto be used as a download cache ${what}`,
+    );
+  }
   // A namespace whose name a file holds in the cache.
   sample.write(
     "buildout.cfg",

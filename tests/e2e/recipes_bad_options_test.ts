@@ -57,7 +57,7 @@ md5sum = 37e8986d0638a625f3f9bd045e211edf
   );
   await expectError(
     sample,
-    "Couldn't read '/sample-buildout/src': is a directory",
+    "Couldn't read /sample-buildout/src: is a directory",
   );
   assert.deepEqual(sample.ls("parts"), []);
 });

@@ -228,7 +228,7 @@ Deno.test("a local resource that is a FIFO or a device is refused, not read unti
     [
       "[p]\nrecipe = download\nurl = ${buildout:directory}/pipe.tgz\n" +
       "download-only = true\nmd5sum = 0123456789abcdef0123456789abcdef\n",
-      "Couldn't read '/sample-buildout/pipe.tgz': it is a FIFO, not a file",
+      "Couldn't read /sample-buildout/pipe.tgz: it is a FIFO, not a file",
     ],
     [
       "[p]\nrecipe = cmmi\nurl = ${buildout:directory}/pipe.tgz\n",

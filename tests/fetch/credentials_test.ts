@@ -25,3 +25,14 @@ Deno.test("a redirect on the same server keeps the credentials, to another never
   );
   assert.equal(redirectTarget("https://me:pw@h/a", "http://h/a"), "http://h/a");
 });
+
+Deno.test("up to https carries the credentials only between default ports", () => {
+  assert.equal(
+    redirectTarget("http://me:pw@h/a", "https://h:8443/a"),
+    "https://h:8443/a",
+  );
+  assert.equal(
+    redirectTarget("http://me:pw@h:8080/a", "https://h/a"),
+    "https://h/a",
+  );
+});

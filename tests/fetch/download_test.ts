@@ -768,7 +768,7 @@ Deno.test("local resources offline go into the cache; a device is read only for 
   await assert.rejects(
     download.download("/dev/null", { md5: md5("") }),
     new UserError(
-      "Couldn't read '/dev/null': it is a character device, not a file",
+      "Couldn't read /dev/null: it is a character device, not a file",
     ),
   );
   // Nor is it copied to a target: /dev/zero would never end.

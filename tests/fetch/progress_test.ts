@@ -143,4 +143,72 @@ Deno.test("formatBytes", () => {
   assert.equal(formatBytes(512), "512 B");
   assert.equal(formatBytes(1536), "1.5 KiB");
   assert.equal(formatBytes(1024 * MiB), "1.0 GiB");
+  assert.equal(formatBytes(1024 ** 5), "1024.0 TiB");
+});
+
+/** The first frame of a download of `total` bytes once `received` came. */
+function firstFrame(
+  columns: number,
+  label: string,
+  total: number,
+  received: number,
+): string {
+  const written: string[] = [];
+  let now = 0;
+  const progress = new Progress(
+    label,
+    total,
+    { isTTY: true, columns, write: (text: string) => written.push(text) },
+    () => now,
+    () => () => {},
+  );
+  now = 1000;
+  progress.update(received);
+  assert.equal(written.length, 1);
+  assert.ok(written[0].startsWith("\r") && written[0].endsWith("\x1b[K"));
+  return written[0].slice(1, -"\x1b[K".length);
+}
+
+Deno.test("the bar fits the terminal: at most 30 wide, dropped below 5, the rate then the size dropped, the label cut", () => {
+  const name = "big-archive-name.tar.gz";
+  assert.equal(
+    firstFrame(200, name, 100 * MiB, 50 * MiB),
+    `${name}  [###############               ]  50%  ` +
+      "50.0 MiB / 100.0 MiB  50.0 MiB/s",
+  );
+  assert.equal(
+    firstFrame(54, "x", 100 * MiB, 50 * MiB),
+    "x  [###  ]  50%  50.0 MiB / 100.0 MiB  50.0 MiB/s",
+  );
+  assert.equal(
+    firstFrame(53, "x", 100 * MiB, 50 * MiB),
+    "x   50%  50.0 MiB / 100.0 MiB  50.0 MiB/s",
+  );
+  // The size fills the line but its last column.
+  assert.equal(
+    firstFrame(49, name, 100 * MiB, 50 * MiB),
+    "big-archi...e.tar.gz   50%  50.0 MiB / 100.0 MiB",
+  );
+  assert.equal(
+    firstFrame(20, name, 100 * MiB, 50 * MiB),
+    "big-a...ar.gz   50%",
+  );
+  assert.equal(firstFrame(11, name, 100 * MiB, 50 * MiB), "big-   50%");
+});
+
+Deno.test("a known large size shows from the first bytes; the percentage is never rounded up to 100, nor past it", () => {
+  assert.equal(
+    firstFrame(80, "x", 100 * MiB, MiB),
+    "x  [                              ]   1%  1.0 MiB / 100.0 MiB  1.0 MiB/s",
+  );
+  assert.equal(
+    firstFrame(80, "x", 200 * MiB, 199 * MiB),
+    "x  [##############################]  99%  " +
+      "199.0 MiB / 200.0 MiB  199.0 MiB/s",
+  );
+  // A server sending more than it announced.
+  assert.equal(
+    firstFrame(80, "x", 10 * MiB, 12 * MiB),
+    "x  [##############################] 100%  12.0 MiB / 10.0 MiB  12.0 MiB/s",
+  );
 });

@@ -116,3 +116,41 @@ Deno.test("a SOCKS all_proxy, set for other tools, leaves connections direct", (
     );
   }
 });
+
+Deno.test("a blank variable is skipped, a value's spaces ignored, an https:// proxy and a password alone taken", () => {
+  assert.deepEqual(
+    proxyFor("http://x/", { http_proxy: "  ", HTTP_PROXY: " http://p:3128 " }),
+    {
+      variable: "HTTP_PROXY",
+      host: "p:3128",
+      hostname: "p",
+      url: "http://p:3128/",
+    },
+  );
+  assert.deepEqual(proxyFor("http://x/", { http_proxy: "https://p:3129" }), {
+    variable: "http_proxy",
+    host: "p:3129",
+    hostname: "p",
+    url: "https://p:3129/",
+  });
+  assert.deepEqual(proxyFor("http://x/", { http_proxy: "http://:pw@p:1" }), {
+    variable: "http_proxy",
+    host: "p:1",
+    hostname: "p",
+    url: "http://p:1/",
+    authorization: `Basic ${btoa(":pw")}`,
+  });
+});
+
+Deno.test("no_proxy: entries in any case, whole and single-address ranges, an empty domain naming no host", () => {
+  const through = (url: string, noProxy: string) =>
+    proxyFor(url, { http_proxy: PROXY, no_proxy: noProxy })?.variable;
+  assert.equal(through("http://pypi.org/", "PyPI.Org"), undefined);
+  assert.equal(through("http://11.1.2.3/", "0.0.0.0/0"), undefined);
+  assert.equal(through("http://10.1.2.3/", "10.1.2.3/32"), undefined);
+  assert.equal(through("http://10.1.2.4/", "10.1.2.3/32"), "http_proxy");
+  assert.equal(through("http://10.1.2.3/", "10.1.2.3/33"), "http_proxy");
+  // `.` or a port alone names no domain, not every name ending in a dot.
+  assert.equal(through("http://pypi.org./", "."), "http_proxy");
+  assert.equal(through("http://pypi.org.:80/", ":80"), "http_proxy");
+});
