@@ -31,13 +31,13 @@ import {
 import { removeTempFile, untrackTempFile } from "../lib/fetch/temp_files.ts";
 import { exists, isDirectory, specialKind } from "../lib/fs_kinds.ts";
 
-/** Reasons worded for the file written: its directory, its kind. */
+/**
+ * Reasons worded for the file written: its directory, its kind. Other codes
+ * get fsReason's words.
+ */
 const REASONS: Record<string, string> = {
-  EACCES: "permission denied",
-  EPERM: "permission denied",
   ENOENT: "its directory does not exist",
   ENOTDIR: "a parent is not a directory",
-  ELOOP: "too many levels of symbolic links",
   EISDIR: "it is a directory",
 };
 

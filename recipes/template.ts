@@ -268,7 +268,6 @@ function expand(
       }
       throw err;
     }
-    line += newlines(found[0]);
   }
   const tail = text.slice(end);
   const start = tail.indexOf("${");

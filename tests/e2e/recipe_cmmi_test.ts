@@ -9,10 +9,14 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import {
+  chmodSync,
   existsSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
+  statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -1281,4 +1285,213 @@ __proto__ = ${value}
   const second = where.exec(result.stdout)?.[1];
   assert.ok(second, result.stdout);
   assert.notEqual(second, first);
+});
+
+Deno.test("cmmi: an installed script whose #! line is longer than the kernel reads is wrapped to run, others are left as they are; a link in a shared build keeps its target writable", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("src");
+  // An interpreter at a path too long for a #! line.
+  const long = sample.path("i".repeat(70), "n".repeat(70));
+  sample.mkdir(long.slice(sample.dir.length + 1));
+  symlinkSync("/bin/sh", join(long, "sh"));
+  sample.write("outside.txt", "mine\n");
+  chmodSync(sample.path("outside.txt"), 0o644);
+  const edge = "#!" + "e".repeat(125);
+  const shared = sample.tmpdir("shared");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = x
+shared-part-list = ${shared}
+
+[x]
+recipe = cmmi
+path = src
+shared = true
+configure-command = true
+make-binary = true
+post-install =
+  mkdir -p %(location)s/bin
+  printf '#!${long}/sh\\necho long "$@"\\n' > %(location)s/bin/long
+  printf '#!/bin/sh\\necho short\\n' > %(location)s/bin/short
+  printf '${edge}' > %(location)s/bin/edge
+  chmod 755 %(location)s/bin/long %(location)s/bin/short
+  ln -s ${sample.path("outside.txt")} %(location)s/link
+`,
+  );
+  const result = await runOk(sample);
+  const where = /x: will be shared at (\/shared\/x\/[0-9a-f]{32})/.exec(
+    result.stdout,
+  );
+  assert.ok(where, result.stdout);
+  const bin = join(shared, where[1].slice("/shared/".length), "bin");
+  assert.deepEqual(readdirSync(bin).sort(), [
+    "edge",
+    "long",
+    "long.shebang",
+    "short",
+  ]);
+  assert.equal(runProgram(join(bin, "long")), "long\n");
+  assert.equal(
+    readFileSync(join(bin, "short"), "utf8"),
+    "#!/bin/sh\necho short\n",
+  );
+  assert.equal(readFileSync(join(bin, "edge"), "utf8"), edge);
+  assert.equal(statSync(sample.path("outside.txt")).mode & 0o777, 0o644);
+});
+
+for (const recipe of ["cmmi", "hexagonit.recipe.cmmi"]) {
+  Deno.test(`${recipe}: a build from a local path that fails leaves no half-built location`, async () => {
+    using sample = await sampleBuildout();
+    sample.mkdir("src");
+    sample.write(
+      "buildout.cfg",
+      `[buildout]
+parts = x
+
+[x]
+recipe = ${recipe}
+path = src
+configure-command = touch \${buildout:parts-directory}/x/half && false
+`,
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 1, result.output);
+    assert.match(result.stderr, /\nError: Command 'touch .*half && false'/);
+    assert.ok(!existsSync(sample.path("parts/x")));
+  });
+}
+
+Deno.test("slapos.recipe.cmmi: the prefix defaults to ${buildout:prefix}, which a shared build refuses, as does a prefix outside its location; commands run in the sources unless they hold one directory only", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("src/a");
+  sample.mkdir("src/b");
+  const shared = sample.tmpdir("shared");
+  const cfg = (extra: string, options = "") =>
+    `[buildout]
+parts = x
+shared-part-list = ${shared}
+${extra}
+
+[x]
+recipe = slapos.recipe.cmmi
+path = src
+configure-command = echo "prefix %(prefix)s in $(pwd)"
+make-binary = true
+${options}
+`;
+  sample.write("buildout.cfg", cfg("prefix = /opt/common"));
+  const result = await runOk(sample);
+  assert.match(
+    sample.normalize(result.stdout),
+    /^prefix \/opt\/common in \/sample-buildout\/src$/m,
+  );
+  for (
+    const [extra, options, message] of [
+      [
+        "prefix = /opt/common",
+        "shared = true",
+        "option 'prefix' must be set or ${buildout:prefix} can't be set",
+      ],
+      [
+        "",
+        "shared = true\nprefix = /opt/x",
+        "'prefix' can't be outside location",
+      ],
+    ]
+  ) {
+    sample.write("buildout.cfg", cfg(extra, options));
+    const refused = await run(sample);
+    assert.equal(refused.code, 1, refused.output);
+    assert.ok(
+      refused.stderr.endsWith(`\nError: When shared=true, ${message}\n`),
+      refused.stderr,
+    );
+  }
+});
+
+Deno.test("cmmi: extra_options follow the configure options; environment wins over environment-section; the environment script exports what the part changes, TMPDIR commented out", async () => {
+  await using env = await setUp();
+  const { sample, files } = env;
+  const src = join(files, "src", "hello-1.0");
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = cmmi
+path = ${src}
+configure-options = --with-name=demo
+extra_options = --enable-extra
+keep-compile-dir = true
+environment-section = vars
+environment =
+  PATH=%(PATH)s
+  GREETING=kept
+  TMPDIR=${sample.path("tmp")}
+
+[vars]
+GREETING = from the section`),
+  );
+  sample.mkdir("tmp");
+  const result = await runOk(sample);
+  assert.match(
+    result.stdout,
+    /^x: \[ENV\] GREETING = kept\nx: \[ENV\] PATH = .*\nx: \[ENV\] TMPDIR = /m,
+  );
+  assert.equal(
+    sample.cat("parts/x/share/hello/configure-args.txt"),
+    `--prefix=${sample.path("parts/x")} --with-name=demo --enable-extra\n`,
+  );
+  assert.equal(sample.cat("parts/x/share/hello/greeting.txt"), "kept\n");
+  const script = readFileSync(join(src, "slapos.recipe.build.env.sh"), "utf8");
+  assert.match(script, /^export GREETING=kept$/m);
+  assert.match(script, /^#export TMPDIR=\S+\/tmp'?$/m);
+  assert.doesNotMatch(script, /PATH=/);
+});
+
+Deno.test("zc.recipe.cmmi: configure-options replace the default --prefix, and the build directory goes once the build succeeds", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.mkdir("tmp");
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = zc.recipe.cmmi
+url = ${server.url}hello-1.0.tar.gz
+configure-options = --prefix=\${buildout:parts-directory}/x --with-name=demo`),
+  );
+  const result = await sample.run("", { env: { TMPDIR: sample.path("tmp") } });
+  assert.equal(result.code, 0, result.output);
+  assert.equal(
+    sample.cat("parts/x/share/hello/configure-args.txt"),
+    `--prefix=${sample.path("parts/x")} --with-name=demo\n`,
+  );
+  assert.deepEqual(sample.ls("tmp"), []);
+});
+
+Deno.test("hexagonit.recipe.cmmi: the source is cached under a hashed name by default", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  const url = `${server.url}hello-1.0.tar.gz`;
+  sample.write(
+    "buildout.cfg",
+    config(`[x]\nrecipe = hexagonit.recipe.cmmi\nurl = ${url}`),
+  );
+  await runOk(sample);
+  assert.deepEqual(sample.ls("cache"), [`-  ${md5Text(url)}`]);
+});
+
+Deno.test("cmmi: a patch's #md5 is checked before it is applied", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(`[x]
+recipe = cmmi
+url = ${server.url}hello-1.0.tar.gz
+patches = ${server.url}hello.patch#${md5Text("something else")}
+patch-options = -p1`),
+  );
+  const result = await run(sample);
+  assert.equal(result.code, 1, result.output);
+  assert.match(result.stderr, /\nError: MD5 checksum mismatch .*hello\.patch/);
 });

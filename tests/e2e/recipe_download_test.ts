@@ -1491,3 +1491,83 @@ Deno.test("download-only: a filename outside the destination is placed as the or
     }
   }
 });
+
+Deno.test("strip-top-level-dir as each original reads it: auto is false for hexagonit.recipe.download, only the exact word true strips for gocept.download", async () => {
+  await using env = await setUp();
+  const { sample, server, files } = env;
+  writeFileSync(
+    join(files, "pkg-1.0.tgz"),
+    readFileSync(join(files, "pkg-1.0.tar.gz")),
+  );
+  sample.write(
+    "buildout.cfg",
+    config(
+      `recipe = hexagonit.recipe.download
+url = ${server.url}pkg-1.0.tar.gz
+strip-top-level-dir = auto`,
+    ),
+  );
+  let result = await runOk(sample);
+  // No excludes: no count of excluded files either.
+  assert.equal(
+    result.stdout,
+    `Installing x.\nDownloading ${server.url}pkg-1.0.tar.gz\n` +
+      "x: Extracting package to /sample-buildout/parts/x\n",
+  );
+  assert.deepEqual(sample.ls("parts", "x"), ["d  pkg-1.0"]);
+
+  // A .tgz is unpacked too.
+  const cases: Array<[string, string[]]> = [
+    ["yes", ["d  pkg-1.0"]],
+    ["true", UNPACKED],
+  ];
+  for (const [value, layout] of cases) {
+    sample.write(
+      "buildout.cfg",
+      config(
+        `recipe = gocept.download
+url = ${server.url}pkg-1.0.tgz
+strip-top-level-dir = ${value}`,
+      ),
+    );
+    result = await runOk(sample);
+    assert.deepEqual(sample.ls("parts", "x"), layout, value);
+  }
+});
+
+Deno.test("slapos.recipe.build:download: offline = true is offline for the part, and shared needs an md5sum", async () => {
+  await using env = await setUp();
+  const { sample, server } = env;
+  sample.write(
+    "buildout.cfg",
+    config(
+      `recipe = slapos.recipe.build:download
+url = ${server.url}notes.txt
+offline = true`,
+    ),
+  );
+  let result = await run(sample);
+  assert.equal(result.code, 1, result.output);
+  assert.match(
+    result.stderr,
+    /\nError: Couldn't download '.*notes\.txt' in offline mode\.\n$/,
+  );
+  assert.equal(server.requests.length, 0);
+
+  sample.write(
+    "buildout.cfg",
+    config(
+      `recipe = slapos.recipe.build:download
+url = ${server.url}notes.txt
+shared = true`,
+      `shared-part-list = ${sample.tmpdir("shared")}`,
+    ),
+  );
+  result = await run(sample);
+  assert.equal(result.code, 1, result.output);
+  assert.match(
+    result.stderr,
+    /\nError: When shared=true, option 'md5sum' must be set\n$/,
+  );
+  assert.equal(server.requests.length, 0);
+});

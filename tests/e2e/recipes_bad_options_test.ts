@@ -239,3 +239,25 @@ Deno.test("download-only recipes: a local directory as url is an error", async (
     assert.deepEqual(sample.ls("parts"), []);
   }
 });
+
+Deno.test("template and download recipes: a mode with the digit 8 or 9 is not octal, as for mkdir", async () => {
+  using sample = await sampleBuildout();
+  for (
+    const [options, mode] of [
+      ["recipe = template\ninline = hi\noutput = out", "0o789"],
+      ["recipe = slapos.recipe.template\ninline = hi\noutput = out", "648"],
+      [
+        "recipe = download\nurl = http://127.0.0.1:9/notes.txt\n" +
+        "download-only = true",
+        "759",
+      ],
+    ]
+  ) {
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = x\n\n[x]\n${options}\nmode = ${mode}\n`,
+    );
+    await expectError(sample, `'mode' must be an octal number: ${mode}`);
+    assert.equal(existsSync(sample.path("out")), false);
+  }
+});

@@ -472,3 +472,24 @@ cmds = echo hi
       "or over getconf ARG_MAX in all)",
   );
 });
+
+Deno.test("a variable no shell can name, with a value that is not UTF-8, is passed over: the command runs as without it", async () => {
+  using sample = await sampleBuildout();
+  // Only env can put such a name in the environment.
+  const through = [
+    "/bin/sh",
+    "-c",
+    'exec env "$(printf \'ODD-NAME=\\377\')" "$0" "$@"',
+  ];
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts = run\n[run]\nrecipe = command\ncommand = echo ran\n",
+  );
+  const result = await sample.run("", { through });
+  assert.equal(result.code, 0, result.output);
+  assert.equal(result.stderr, "");
+  assert.equal(
+    result.stdout,
+    "Installing run.\nrun: Running 'echo ran'\nran\n",
+  );
+});

@@ -404,3 +404,34 @@ Deno.test("script: an output that is empty or ends in '/' names no file, and is 
     assert.deepEqual(tree(sample.dir), before, output);
   }
 });
+
+Deno.test("script: relative-paths rewrites the buildout directory only at a path boundary, not a sibling that starts with its name", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = show
+relative-paths = true
+
+[show]
+recipe = script
+cmd = echo
+arguments = \${buildout:directory}-data/file \${buildout:directory}/file
+`,
+  );
+  await expectOk(
+    sample,
+    "Installing show.\nGenerated script '/sample-buildout/bin/show'.\n",
+  );
+  assert.ok(sample.cat("bin/show").includes(`${sample.dir}-data/file`));
+  const moved = join(sample.testDir, "moved");
+  renameSync(sample.dir, moved);
+  try {
+    assert.equal(
+      runScript(join(moved, "bin", "show")),
+      `${sample.dir}-data/file ${moved}/file\n`,
+    );
+  } finally {
+    renameSync(moved, sample.dir);
+  }
+});

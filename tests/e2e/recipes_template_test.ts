@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
+  lstatSync,
   readFileSync,
   statSync,
   symlinkSync,
@@ -920,4 +921,140 @@ mode = rwx
   } finally {
     await server.close();
   }
+});
+
+Deno.test("slapos.recipe.template: mode wins over a shebang, and an md5sum written in capitals matches", async () => {
+  using sample = await sampleBuildout();
+  const text = "#!/bin/sh\necho ${section:option}\n";
+  sample.write("template.in", text);
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = wrapper
+
+[section]
+option = hi
+
+[wrapper]
+recipe = slapos.recipe.template
+url = template.in
+md5sum = ${md5(text).toUpperCase()}
+mode = 640
+output = \${buildout:bin-directory}/wrapper
+`,
+  );
+  await expectOk(sample, "Installing wrapper.\n");
+  assert.equal(sample.cat("bin/wrapper"), "#!/bin/sh\necho hi\n");
+  assert.equal(modeOf(sample.path("bin/wrapper")), "640");
+});
+
+Deno.test("slapos.recipe.template: a shebang adds execute permission only where the umask left read permission", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+parts = wrapper
+
+[wrapper]
+recipe = slapos.recipe.template
+inline =
+  #!/bin/sh
+  echo hi
+output = \${buildout:bin-directory}/wrapper
+`,
+  );
+  const result = await sample.system([], {
+    through: ["sh", "-c", 'umask 077 && exec "$0" "$@"'],
+  });
+  assert.equal(result.code, 0, result.output);
+  assert.equal(modeOf(sample.path("bin/wrapper")), "700");
+});
+
+for (const recipe of ["collective.recipe.template", "slapos.recipe.template"]) {
+  Deno.test(`${recipe}: a directory made for an output that cannot be written is removed`, async () => {
+    using sample = await sampleBuildout();
+    sample.write(
+      "buildout.cfg",
+      config(
+        recipe,
+        `inline = hi\noutput = \${buildout:directory}/made/${"x".repeat(300)}`,
+      ),
+    );
+    const result = await run(sample);
+    assert.equal(result.code, 1, result.output);
+    assert.match(
+      result.stderr,
+      /\nError: File name too long: \/sample-buildout\/made\/x+\.\.\.x+ \(\d+ characters\)\n$/,
+    );
+    assert.ok(!existsSync(sample.path("made")));
+  });
+
+  Deno.test(`${recipe}: a url naming a directory, or a path under a file, says why it cannot be read`, async () => {
+    using sample = await sampleBuildout();
+    sample.mkdir("dir");
+    sample.write("file", "");
+    for (
+      const [url, reason] of [
+        ["dir", "it is a directory"],
+        ["file/template.in", "it does not exist"],
+      ]
+    ) {
+      sample.write("buildout.cfg", config(recipe, `url = ${url}\noutput = x`));
+      await expectError(
+        sample,
+        `Couldn't read the template /sample-buildout/${url} of [template]: ${reason}`,
+      );
+    }
+  });
+}
+
+Deno.test("collective.recipe.template: a missing option is logged as the part's error before it stops the run", async () => {
+  using sample = await sampleBuildout();
+  sample.write(
+    "buildout.cfg",
+    config("collective.recipe.template", "output = x"),
+  );
+  const result = await expectError(
+    sample,
+    "No input file, inline template, or URL specified.",
+  );
+  assert.equal(
+    result.stdout,
+    "template: No input file, inline template, or URL specified.\n",
+  );
+});
+
+Deno.test("collective.recipe.template: byte 0x80 is not ascii, and a codec name in quotes is read as Python reads it", async () => {
+  using sample = await sampleBuildout();
+  writeFileSync(
+    sample.path("template.in"),
+    Buffer.from("ok\n\x80\n", "latin1"),
+  );
+  const cfg = (encoding: string) =>
+    config(
+      "collective.recipe.template",
+      `input = template.in\noutput = out\ninput-encoding = ${encoding}`,
+    );
+  sample.write("buildout.cfg", cfg("ascii"));
+  await expectError(
+    sample,
+    "Couldn't read the template /sample-buildout/template.in of [template]: line 2 is not ascii text",
+  );
+  sample.write("buildout.cfg", cfg("'Latin-1'"));
+  await expectOk(sample, "Installing template.\n");
+  assert.equal(sample.cat("out"), "ok\n\u0080\n");
+});
+
+Deno.test("template: a parent that is a dangling link is an error, and the link is kept", async () => {
+  using sample = await sampleBuildout();
+  symlinkSync("nowhere", sample.path("link"));
+  sample.write(
+    "buildout.cfg",
+    config("template", "inline = hi\noutput = link/out"),
+  );
+  await expectError(
+    sample,
+    "Couldn't write /sample-buildout/link: a parent is not a directory",
+  );
+  assert.ok(lstatSync(sample.path("link")).isSymbolicLink());
 });
