@@ -18,6 +18,7 @@ import {
   readlinkSync,
   statSync,
   symlinkSync,
+  utimesSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { hostname } from "node:os";
@@ -218,6 +219,12 @@ async function runOk(sample: Sample): Promise<string> {
   return sample.normalize(result.stdout);
 }
 
+/** The lock and the lock's drafts in the buildout directory. */
+function lockFiles(sample: Sample): string[] {
+  return readdirSync(sample.dir)
+    .filter((name) => name.startsWith(".installed.cfg.lock")).sort();
+}
+
 function tempFiles(sample: Sample): string[] {
   return sample.ls().filter((entry) => entry.endsWith(".tmp"));
 }
@@ -296,6 +303,11 @@ Deno.test("a second run of a buildout that is installing is refused and changes 
   sample.write("buildout.cfg", config("one", "slow", "two"));
   const { running, pid } = await untilSlow(sample);
   const before = sample.cat(".installed.cfg");
+  // The lock's draft is gone once it is linked into place.
+  assert.deepEqual(
+    lockFiles(sample),
+    [".installed.cfg.lock"],
+  );
 
   const second = await sample.system("");
   assert.equal(second.code, 1, second.output);
@@ -441,11 +453,14 @@ Deno.test("the lock's draft a killed run left is removed by the next run; others
   // Process 1 lives; a host of another name may share the directory.
   const live = lockDraft(1);
   const elsewhere = ".installed.cfg.lock.elsewhere.example.1.999999999";
-  for (const name of [dead, live, elsewhere]) sample.write(name, "");
+  // Named like a draft, but no run's: no pid ends it.
+  const copy = lockDraft("999999999.bak");
+  for (const name of [dead, live, elsewhere, copy]) sample.write(name, "");
   await runOk(sample);
   assert.ok(!existsSync(sample.path(dead)));
   assert.ok(existsSync(sample.path(live)));
   assert.ok(existsSync(sample.path(elsewhere)));
+  assert.ok(existsSync(sample.path(copy)));
   assert.ok(!existsSync(sample.path(".installed.cfg.lock")));
   assert.ok(!existsSync(sample.path(lockDraft(process.pid))));
 });
@@ -503,10 +518,7 @@ Deno.test({
 
     const { running, pid } = await untilSlow(sample, run);
     assert.match(sample.cat(".installed.cfg.lock"), new RegExp(`^${pid} `));
-    assert.deepEqual(
-      sample.ls().filter((name) => name.startsWith(".installed.cfg.lock.")),
-      [],
-    );
+    assert.deepEqual(lockFiles(sample), [".installed.cfg.lock"]);
     const second = await run();
     assert.equal(second.code, 1, second.output);
     assert.equal(
@@ -548,6 +560,34 @@ Deno.test({
 
     sample.remove("hold");
     assert.equal((await running).code, 0);
+  },
+});
+
+Deno.test({
+  name: "a run that may not write the buildout directory goes on past a " +
+    "killed run's lock it cannot remove" +
+    (notRoot ? " (skipped: needs root to run as another user)" : ""),
+  ignore: notRoot,
+  fn: async () => {
+    using sample = await sampleBuildout();
+    setUp(sample);
+    sample.write("buildout.cfg", config("one"));
+    for (const dir of [sample.testDir, dirname(sample.testDir)]) {
+      chmodSync(dir, 0o755);
+    }
+    await runOk(sample);
+    const dead = `${spawnSync("true").pid} ${hostname()} 1\n`;
+    sample.write(".installed.cfg.lock", dead);
+    // The service user of a hardened deployment: the directory is root's.
+    const result = await sample.system("", {
+      through: ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"],
+    });
+    assert.equal(result.code, 0, result.output);
+    assert.equal(
+      sample.normalize(result.stdout),
+      "Develop: '/sample-buildout/recipes'\nUpdating one.\n",
+    );
+    assert.equal(sample.cat(".installed.cfg.lock"), dead);
   },
 });
 
@@ -621,6 +661,100 @@ Deno.test("a damaged lock naming no host is reported, not taken", async () => {
         "remove /sample-buildout/.installed.cfg.lock if it has ended\n",
     );
   }
+});
+
+Deno.test("an empty lock, as one created in place before its pid is written, holds for a minute either side of now", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one"));
+  const lock = sample.path(".installed.cfg.lock");
+  sample.write(".installed.cfg.lock", "");
+  const held = await sample.system("");
+  assert.equal(held.code, 1, held.output);
+  assert.equal(
+    sample.normalize(held.stderr),
+    "While:\n  Installing.\nError: Another buildout run is installing " +
+      "with /sample-buildout/.installed.cfg\n",
+  );
+  assert.equal(sample.cat(".installed.cfg.lock"), "");
+  // Left by a killed run two minutes ago, or, after the clock was set
+  // back, two minutes ahead.
+  for (const minutes of [-2, 2]) {
+    sample.write(".installed.cfg.lock", "");
+    const when = new Date(Date.now() + minutes * 60_000);
+    utimesSync(lock, when, when);
+    await runOk(sample);
+    assert.ok(!existsSync(lock), `${minutes} minutes`);
+  }
+});
+
+Deno.test("a lock naming a live process of this host is not taken, though it names no start time", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one"));
+  // Written where there was no /proc to read the start time from.
+  const live = spawn("sleep", ["60"], { stdio: "ignore" });
+  try {
+    const owner = `${live.pid} ${hostname()} -\n`;
+    sample.write(".installed.cfg.lock", owner);
+    const result = await sample.system("");
+    assert.equal(result.code, 1, result.output);
+    assert.equal(sample.normalize(result.stderr), anotherRun(live.pid!));
+    assert.equal(sample.cat(".installed.cfg.lock"), owner);
+  } finally {
+    live.kill("SIGKILL");
+  }
+});
+
+Deno.test("a lock or a draft of it left under the pid this run has now is a dead run's, and taken over", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one"));
+  // The shell writes under its own pid, then becomes buildout, as a pid
+  // is reused after a container restart. The lock names no start time.
+  for (
+    const left of [
+      `printf '%s ${hostname()}\\n' $$ > .installed.cfg.lock`,
+      `: > '${lockDraft("")}'$$`,
+    ]
+  ) {
+    const result = await sample.system("", {
+      through: ["sh", "-c", `${left} && exec "$@"`, "sh"],
+    });
+    assert.equal(result.code, 0, `${left}\n${result.output}`);
+    assert.deepEqual(lockFiles(sample), [], left);
+  }
+});
+
+Deno.test("a lock of another host says nothing of PID namespaces, whichever it names", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one"));
+  sample.write(".installed.cfg.lock", "123 elsewhere.example 456 pid:[1]\n");
+  const result = await sample.system("");
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    sample.normalize(result.stderr),
+    "While:\n  Installing.\nError: A buildout run on elsewhere.example " +
+      "(process 123) is installing with /sample-buildout/.installed.cfg; " +
+      "remove /sample-buildout/.installed.cfg.lock if it has ended\n",
+  );
+});
+
+Deno.test("a FIFO in the lock's place is an error naming it, and is kept", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one"));
+  execFileSync("mkfifo", [sample.path(".installed.cfg.lock")]);
+  const result = await sample.system("");
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    sample.normalize(result.stderr),
+    "While:\n  Installing.\nError: Couldn't lock " +
+      "/sample-buildout/.installed.cfg.lock: it is a FIFO, not a file\n",
+  );
+  assert.ok(lstatSync(sample.path(".installed.cfg.lock")).isFIFO());
+  assert.ok(!existsSync(sample.path(".installed.cfg")));
 });
 
 Deno.test("a no-op run leaves .installed.cfg untouched", async () => {
@@ -1017,6 +1151,40 @@ Updating one.
   assert.ok(!existsSync(sample.path(".installed.cfg.pending")));
 });
 
+Deno.test("the journal names the part once, then each path it registered, however many calls register them", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  // Like made, registering a second path in a call of its own.
+  sample.write(
+    "recipes",
+    "made.ts",
+    MADE_RECIPE.replace(
+      HOLD,
+      `    this.options.created(path + "-log");
+    writeFileSync(path + "-log", "log\\n");
+${HOLD}`,
+    ),
+  );
+  sample.write("buildout.cfg", MADE_CONFIG);
+  const killed = await killWhileSlow(sample, "SIGKILL");
+  assert.equal(killed.signal, "SIGKILL", killed.output);
+  assert.equal(
+    sample.cat(".installed.cfg.pending"),
+    `"slow"\n"slow"\n"slow-log"\n`,
+  );
+
+  assert.equal(
+    await runOk(sample),
+    `Develop: '/sample-buildout/recipes'
+Removing what the interrupted install of slow created.
+Updating one.
+Installing slow.
+`,
+  );
+  assert.equal(sample.cat("slow-log"), "log\n");
+  assert.ok(!existsSync(sample.path(".installed.cfg.pending")));
+});
+
 for (
   const [kind, part, made] of [
     [
@@ -1116,6 +1284,35 @@ Updating two.
   assert.ok(!existsSync(sample.path(".installed.cfg.pending")));
 });
 
+Deno.test("a journal is read up to its first line that is not a JSON string", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one", "two"));
+  await runOk(sample);
+  // A damaged line (a write torn, then appended to) ends it, as a number
+  // or a list, which no run writes, does.
+  for (const damaged of [`"ab"c"`, "7", `["x"]`]) {
+    sample.mkdir("left");
+    sample.mkdir("after");
+    sample.write(
+      ".installed.cfg.pending",
+      `"two"\n"left"\n${damaged}\n"after"\n`,
+    );
+    assert.equal(
+      await runOk(sample),
+      `Develop: '/sample-buildout/recipes'
+Removing what the interrupted install of two created.
+Updating one.
+Updating two.
+`,
+      damaged,
+    );
+    assert.ok(!existsSync(sample.path("left")), damaged);
+    assert.ok(existsSync(sample.path("after")), damaged);
+    sample.remove("after");
+  }
+});
+
 Deno.test("a symbolic link in the journal's place is neither read nor written through", async () => {
   using sample = await sampleBuildout();
   setUp(sample);
@@ -1140,6 +1337,21 @@ Deno.test("a symbolic link in the journal's place is neither read nor written th
     undefined,
   );
   assert.equal(sample.cat("slow", "data"), "made\n");
+});
+
+Deno.test("a FIFO in the journal's place is an error naming it, before any part", async () => {
+  using sample = await sampleBuildout();
+  setUp(sample);
+  sample.write("buildout.cfg", config("one"));
+  execFileSync("mkfifo", [sample.path(".installed.cfg.pending")]);
+  const result = await sample.system("");
+  assert.equal(result.code, 1, result.output);
+  assert.equal(
+    sample.normalize(result.stderr),
+    "While:\n  Installing.\nError: Couldn't read " +
+      "/sample-buildout/.installed.cfg.pending: it is a FIFO, not a file\n",
+  );
+  assert.ok(!existsSync(sample.path("one")));
 });
 
 Deno.test("a part that registers nothing, and a buildout without a database, write no journal", async () => {

@@ -1364,6 +1364,41 @@ Part data-dir failed to uninstall; its options as installed:
   assert.ok(!config.stderr.includes("\n\nPart "), config.stderr);
 });
 
+Deno.test("-D shows the innermost failing part: one whose constructor another part's constructor reads", async () => {
+  using sample = await installedSample();
+  sample.write(
+    "recipes",
+    "boom.ts",
+    `export default class {
+  constructor(b, name, options) {
+    if (options.get("reads")) b.section(options.get("reads"));
+    else throw new Error("boom");
+  }
+  install() {}
+}
+`,
+  );
+  writeRecipes(sample, { mkdir: "./mkdir.ts", boom: "./boom.ts" });
+  sample.write(
+    "buildout.cfg",
+    withPart(
+      "[x]\nrecipe = recipes:boom\nreads = inner\n\n" +
+        "[inner]\nrecipe = recipes:boom\nsize = 1\n",
+    ),
+  );
+  const result = await sample.run("-D");
+  assert.equal(result.code, 1);
+  assert.ok(
+    result.stderr.endsWith(`
+
+Part inner failed; its options:
+  recipe='recipes:boom'
+  size='1'
+`),
+    result.stderr,
+  );
+});
+
 Deno.test("-D shows where a recipe module failed to load, under the one-line error", async () => {
   using sample = await sampleBuildout();
   writeRecipes(sample, { bad: "./bad.ts" });
@@ -1836,6 +1871,25 @@ Deno.test("a develop glob matching nothing is a warning, as in zc.buildout", asy
     sample,
     "",
     `Couldn't develop '/sample-buildout/src/*' (not found)
+Develop: '/sample-buildout/recipes'
+Updating data-dir.
+`,
+  );
+});
+
+Deno.test("a develop glob skips hidden directories unless its segment starts with a dot, as Python's glob", async () => {
+  using sample = await installedSample();
+  sample.mkdir("src", ".hidden");
+  sample.write("src", ".hidden", "package.json", '{"name": "hidden"}\n');
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = src/* src/.h* recipes\nparts = data-dir\n\n[data-dir]\nrecipe = recipes:mkdir\npath = mystuff\n",
+  );
+  await expectOk(
+    sample,
+    "",
+    `Couldn't develop '/sample-buildout/src/*' (not found)
+Develop: '/sample-buildout/src/.hidden'
 Develop: '/sample-buildout/recipes'
 Updating data-dir.
 `,
@@ -3101,6 +3155,30 @@ Deno.test("a part installing a path another installed part recorded too is warne
     sample.normalize(result.stdout),
     /^Installing a\.\nPart a installed '\/sample-buildout\/out\.txt', which part b installed too: /m,
   );
+});
+
+Deno.test("a part returning one path twice is not said to share it with itself", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("recipes");
+  sample.write(
+    "recipes",
+    "twice.js",
+    `import { writeFileSync } from "node:fs";
+export default class Twice {
+  install() { writeFileSync("out.txt", "a"); return ["out.txt", "./out.txt"]; }
+  update() { writeFileSync("new.txt", "a"); return ["new.txt", "./new.txt"]; }
+}
+`,
+  );
+  writeRecipes(sample, { twice: "./twice.js" });
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\ndevelop = recipes\nparts = a\n[a]\nrecipe = recipes:twice\n",
+  );
+  const develop = "Develop: '/sample-buildout/recipes'\n";
+  await expectOk(sample, "", `${develop}Installing a.\n`);
+  // Installed, the part is its own path's owner when the update claims it.
+  await expectOk(sample, "", `${develop}Updating a.\n`);
 });
 
 Deno.test("a path an updated part recorded before is shared when a later part installs it, though the update returned another", async () => {

@@ -7,7 +7,7 @@
  * each one's own defaults and return values; bad input.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import {
   appendFileSync,
   chmodSync,
@@ -1407,6 +1407,67 @@ shared = true
   } finally {
     await server.close();
   }
+});
+
+Deno.test("a shared part's lock: an empty one is waited for, said once; another host's is an error naming it", async () => {
+  using first = await sampleBuildout();
+  const body = "shared file\n";
+  const source = first.tmpdir("source");
+  writeFileSync(join(source, "shared.bin"), body);
+  const sharedConfig = `[buildout]
+parts = x
+shared-part-list = ${first.tmpdir("shared")}
+
+[x]
+recipe = slapos.recipe.build:download
+url = ${source}/shared.bin
+md5sum = ${md5Text(body)}
+shared = true
+`;
+  first.write("buildout.cfg", sharedConfig);
+  const built = await first.system("");
+  assert.equal(built.code, 0, built.output);
+  const location = /x: will be shared at (\S+) /.exec(built.stdout)![1];
+  // Gone again; its lock is an empty file, as a run creating it in place
+  // (no hard links there) leaves it before writing its pid.
+  execFileSync("chmod", ["-R", "u+w", location]);
+  rmSync(location, { recursive: true });
+  writeFileSync(`${location}.lock`, "");
+  using second = await sampleBuildout();
+  second.write("buildout.cfg", sharedConfig);
+  let said = "";
+  let waiting!: () => void;
+  const waits = new Promise<void>((resolve) => waiting = resolve);
+  const running = second.system("", {
+    onStdout: (text) => {
+      said += text;
+      if (said.includes("x: waiting for another run to build it\n")) waiting();
+    },
+  });
+  const before = await Promise.race([
+    waits.then(() => "waiting"),
+    running.then((result) => `finished:\n${result.output}`),
+  ]);
+  assert.equal(before, "waiting");
+  // Let it look at the lock a few more times before it goes.
+  await new Promise((r) => setTimeout(r, 500));
+  rmSync(`${location}.lock`);
+  const result = await running;
+  assert.equal(result.code, 0, result.output);
+  assert.equal(result.stdout.split("waiting for").length, 2, result.stdout);
+  assert.equal(readFileSync(join(location, "x"), "utf8"), body);
+
+  using third = await sampleBuildout();
+  third.write("buildout.cfg", sharedConfig);
+  writeFileSync(`${location}.lock`, "123 elsewhere.example 456\n");
+  const elsewhere = await third.system("");
+  assert.equal(elsewhere.code, 1, elsewhere.output);
+  assert.equal(
+    elsewhere.stderr,
+    `While:\n  Installing x.\nError: A buildout run on elsewhere.example ` +
+      `(process 123) is building ${location}; remove ${location}.lock if it ` +
+      "has ended\n",
+  );
 });
 
 Deno.test("download recipes: a file where the parts directory should be is a one-line error", async () => {

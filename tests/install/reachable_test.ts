@@ -72,3 +72,29 @@ Deno.test("initialization order: a chain too deep to walk keeps what it ordered"
   assert.deepEqual(order.slice(0, 2), ["top", "buildout"]);
   assert.ok(!order.includes("p"));
 });
+
+Deno.test("a substitution names a section whose name holds separators, as a word cannot", () => {
+  const config = lookup({
+    buildout: { parts: "a" },
+    a: { recipe: "x", path: "${my paths:root}" },
+    "my paths": { root: "/srv" },
+  });
+  assert.deepEqual(
+    [...reachableSections(config, ["buildout"])].sort(),
+    ["a", "buildout", "my paths"],
+  );
+});
+
+Deno.test("initialization order: macros naming each other are each followed once", () => {
+  const config = lookup({
+    buildout: { parts: "a" },
+    a: { recipe: "x", "<": "b" },
+    b: { "<": "c", path: "${ref:path}" },
+    c: { "<": "b" },
+    ref: { path: "here" },
+  });
+  assert.deepEqual(
+    initializationOrder(config, ["buildout"], ["a"]),
+    ["buildout", "ref", "a"],
+  );
+});
