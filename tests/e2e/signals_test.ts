@@ -92,6 +92,30 @@ async function untilWaitingIn(
   assert.ok(!ended(), `the run ended before it waited in ${where}`);
 }
 
+/**
+ * Sends `signal` to `child` once it waits in the kernel function `where`
+ * and asserts the run dies of it within 5 s (SIGKILLed otherwise, so a
+ * failing test cannot hang the suite).
+ */
+async function assertEndedBy(
+  child: ChildProcess,
+  where: RegExp,
+  signal: NodeJS.Signals,
+): Promise<void> {
+  const status = exited(child);
+  let ended = false;
+  status.then(() => ended = true);
+  try {
+    await untilWaitingIn(child.pid!, where, () => ended);
+    process.kill(child.pid!, signal);
+    await until(() => ended, 5_000).catch(() => {});
+  } finally {
+    if (!ended) process.kill(child.pid!, "SIGKILL");
+  }
+  assert.ok(ended, `the run went on after ${signal}`);
+  assert.deepEqual(await status, { code: null, signal });
+}
+
 /** `pid` and the processes under it, read from /proc. */
 function processTree(pid: number): number[] {
   const tree = [pid];
@@ -288,18 +312,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
         env: env(sample),
         stdio: "ignore",
       });
-      const status = exited(child);
-      let ended = false;
-      status.then(() => ended = true);
-      try {
-        await untilWaitingIn(child.pid!, where, () => ended);
-        process.kill(child.pid!, signal);
-        await until(() => ended, 5_000).catch(() => {});
-      } finally {
-        if (!ended) process.kill(child.pid!, "SIGKILL");
-      }
-      assert.ok(ended, `the run went on after ${signal}`);
-      assert.deepEqual(await status, { code: null, signal });
+      await assertEndedBy(child, where, signal);
     });
   }
 }
@@ -325,18 +338,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       env: env(sample),
       stdio: "ignore",
     });
-    const status = exited(child);
-    let ended = false;
-    status.then(() => ended = true);
-    try {
-      await untilWaitingIn(child.pid!, /wait_for_partner/, () => ended);
-      process.kill(child.pid!, signal);
-      await until(() => ended, 5_000).catch(() => {});
-    } finally {
-      if (!ended) process.kill(child.pid!, "SIGKILL");
-    }
-    assert.ok(ended, `the run went on after ${signal}`);
-    assert.deepEqual(await status, { code: null, signal });
+    await assertEndedBy(child, /wait_for_partner/, signal);
   });
 }
 
@@ -395,19 +397,11 @@ for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
       env: env(sample),
       stdio: ["ignore", pipe, "ignore"],
     });
-    const status = exited(child);
-    let ended = false;
-    status.then(() => ended = true);
     try {
-      await untilWaitingIn(child.pid!, /pipe_write/, () => ended);
-      process.kill(child.pid!, signal);
-      await until(() => ended, 5_000).catch(() => {});
+      await assertEndedBy(child, /pipe_write/, signal);
     } finally {
-      if (!ended) process.kill(child.pid!, "SIGKILL");
       closeSync(pipe);
     }
-    assert.ok(ended, `the run went on after ${signal}`);
-    assert.deepEqual(await status, { code: null, signal });
   });
 }
 
