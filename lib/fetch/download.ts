@@ -691,7 +691,12 @@ function locateAt(source: string, dest: string | undefined): string {
   const temp = hiddenTemp(dest);
   try {
     if (isDirectory(source)) {
-      cpSync(source, temp, { recursive: true, verbatimSymlinks: true });
+      cpSync(source, temp, {
+        recursive: true,
+        verbatimSymlinks: true,
+        // As shutil.copytree: make compares a source tree's times.
+        preserveTimestamps: true,
+      });
     } else {
       copyFile(source, temp);
     }

@@ -18,6 +18,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import type { ServerResponse } from "node:http";
@@ -841,10 +842,16 @@ Deno.test("download: a local directory goes through the download cache once, the
     "buildout.cfg",
     config(`${options}\n\n[y]\n${options}`).replace("parts = x", "parts = x y"),
   );
+  // Its files' times go through the cache too (make compares them).
+  utimesSync(join(files, "src", "flat", "a.txt"), 1_500_000_000, 1_500_000_000);
   // The second part finds the first one's copy, a directory, in the cache.
   await runOk(sample);
   for (const part of ["x", "y"]) {
     assert.deepEqual(sample.ls("parts", part), ["-  a.txt", "d  b"], part);
+    assert.equal(
+      statSync(sample.path("parts", part, "a.txt")).mtimeMs,
+      1_500_000_000_000,
+    );
   }
   assert.equal(sample.ls("cache").length, 1);
   // And so does a later run installing them again.

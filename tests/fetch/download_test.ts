@@ -695,6 +695,39 @@ Deno.test("a local directory through the cache: copied once, then its cached cop
   assert.equal(cat(join(again.path, "a.txt")), "first");
 });
 
+Deno.test("a local directory's copies keep its files' times, as shutil.copytree keeps them", async () => {
+  await using fx = await new Fixture().start();
+  // A source tree's make rules compare these: copied with the time of the
+  // copy, in directory order, `configure` could look older than
+  // `configure.ac` and make would run autoconf again.
+  const source = fx.dir("src");
+  const times: Array<[string, number]> = [
+    ["configure.ac", 1_500_000_000],
+    ["configure", 1_500_000_100],
+    ["m4/libtool.m4", 1_400_000_000],
+  ];
+  mkdirSync(join(source, "m4"));
+  for (const [name, time] of times) {
+    writeFileSync(join(source, name), name);
+    utimesSync(join(source, name), time, time);
+  }
+  const copies = [
+    // Without a cache, to the path asked for.
+    (await new Download(new Map(), { logger }).download(source, {
+      path: join(fx.dir("out"), "src"),
+    })).path,
+    // Into the cache, then from it.
+    (await new Download(new Map(), { logger, cache: fx.dir("cache") })
+      .download(source, { path: join(fx.dir("out2"), "src") })).path,
+    join(fx.root, "cache", "src"),
+  ];
+  for (const copy of copies) {
+    for (const [name, time] of times) {
+      assert.equal(lstatSync(join(copy, name)).mtimeMs, time * 1000, copy);
+    }
+  }
+});
+
 Deno.test("the alternate URL stands in for a failing URL, never for a checksum mismatch", async () => {
   await using fx = await new Fixture().start();
   fx.write("right.txt", "The right text.");
