@@ -1154,6 +1154,28 @@ Deno.test("modes lose the umask's bits and setuid, setgid, sticky", async () => 
   assert.deepEqual(listing(join(tmp.path, "zip")), expected);
 });
 
+Deno.test("modes lose the bits of the umask in force when extracting, which a recipe may have set", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([
+      { name: "d", type: "dir", mode: 0o755 },
+      { name: "d/f", data: "f", mode: 0o644 },
+    ]),
+  );
+  const umask = process.umask(0o077);
+  try {
+    await extract(file, join(tmp.path, "private"));
+  } finally {
+    process.umask(umask);
+  }
+  assert.deepEqual(listing(join(tmp.path, "private")), [
+    "d 700 d",
+    '- 600 d/f "f"',
+  ]);
+});
+
 Deno.test("directories keep the setgid bit a group-shared parent gives them, as GNU tar's do", async () => {
   using tmp = tempDir();
   const shared = join(tmp.path, "shared");
