@@ -593,7 +593,10 @@ async function writeBundle(
   // (-c /srv/app/current/buildout.cfg) would be packed as that link alone.
   const real = realpathSync(directory);
   const sources: TarSource[] = [
-    { type: "directory", source: real, target: top },
+    // Owned by root, as the executable and offline.cfg are: GNU tar run by
+    // root gives files their archived owner, and a uid of this host is a
+    // stranger there, who could rewrite what root runs next.
+    { type: "directory", source: real, target: top, uid: 0, gid: 0 },
     {
       type: "content",
       content: offlineConfig(

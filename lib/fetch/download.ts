@@ -23,7 +23,6 @@
 import { createHash, type Hash } from "node:crypto";
 import {
   closeSync,
-  cpSync,
   existsSync,
   ftruncateSync,
   mkdirSync,
@@ -72,6 +71,7 @@ import {
   httpSettings,
 } from "./http.ts";
 import { copyFile } from "./copy_file.ts";
+import { copyTree } from "./copy_tree.ts";
 import { hiddenTemp, sweepAbandoned } from "./hidden_temp.ts";
 import { Progress } from "./progress.ts";
 import { redactPasswords } from "../redact_passwords.ts";
@@ -690,16 +690,8 @@ function locateAt(source: string, dest: string | undefined): string {
   if (dest === undefined || samePath(source, dest)) return source;
   const temp = hiddenTemp(dest);
   try {
-    if (isDirectory(source)) {
-      cpSync(source, temp, {
-        recursive: true,
-        verbatimSymlinks: true,
-        // As shutil.copytree: make compares a source tree's times.
-        preserveTimestamps: true,
-      });
-    } else {
-      copyFile(source, temp);
-    }
+    if (isDirectory(source)) copyTree(source, temp);
+    else copyFile(source, temp);
   } catch (err) {
     removeTempFile(temp);
     throw err instanceof UserError ? err : writeError(dest, err);

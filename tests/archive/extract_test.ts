@@ -769,6 +769,8 @@ Deno.test("a directory is copied as an archive unpacks: symlinks, modes and time
   symlinkSync("lib/data.txt", join(src, "data"));
   const old = new Date(MTIME * 1000);
   utimesSync(join(src, "lib", "data.txt"), old, old);
+  // Set once its files are in: moving them there would change it.
+  utimesSync(join(src, "lib"), old, old);
   const dest = join(tmp.path, "dest");
   await extract(src, dest, { excludes: ["*.pyc"] });
   assert.deepEqual(
@@ -781,6 +783,7 @@ Deno.test("a directory is copied as an archive unpacks: symlinks, modes and time
     ]),
   );
   assert.equal(statSync(join(dest, "lib", "data.txt")).mtimeMs, old.getTime());
+  assert.equal(statSync(join(dest, "lib")).mtimeMs, old.getTime());
 });
 
 Deno.test("a device is refused without being read, as it may never end", async () => {
@@ -1149,6 +1152,28 @@ Deno.test("modes lose the umask's bits and setuid, setgid, sticky", async () => 
   );
   await extract(zipFile, join(tmp.path, "zip"));
   assert.deepEqual(listing(join(tmp.path, "zip")), expected);
+});
+
+Deno.test("modes lose the bits of the umask in force when extracting, which a recipe may have set", async () => {
+  using tmp = tempDir();
+  const file = archiveFile(
+    tmp.path,
+    "a.tar",
+    tar([
+      { name: "d", type: "dir", mode: 0o755 },
+      { name: "d/f", data: "f", mode: 0o644 },
+    ]),
+  );
+  const umask = process.umask(0o077);
+  try {
+    await extract(file, join(tmp.path, "private"));
+  } finally {
+    process.umask(umask);
+  }
+  assert.deepEqual(listing(join(tmp.path, "private")), [
+    "d 700 d",
+    '- 600 d/f "f"',
+  ]);
 });
 
 Deno.test("directories keep the setgid bit a group-shared parent gives them, as GNU tar's do", async () => {

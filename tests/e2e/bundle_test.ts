@@ -7,6 +7,8 @@ import { Buffer } from "node:buffer";
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+  chmodSync,
+  chownSync,
   existsSync,
   lstatSync,
   readdirSync,
@@ -15,9 +17,11 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
 import {
   BUILDOUT,
   exec,
@@ -1925,4 +1929,40 @@ Deno.test("bundle carries a develop package a distribution requires: it is no di
   assert.equal(bundled.code, 0, bundled.output);
   assert.doesNotMatch(bundled.output, /spam/);
   assert.ok(existsSync(out));
+});
+
+Deno.test("bundle packs files owned by root, with their modes and times, which tar restores", async () => {
+  using sample = await sampleBuildout();
+  const dir = sample.tmpdir("project");
+  sample.write(dir, "buildout.cfg", "[buildout]\nparts =\n");
+  // Sources a cmmi part builds: make compares their times.
+  const files: Array<[string, number, number]> = [
+    ["src/configure.ac", 0o644, 1_500_000_000],
+    ["src/configure", 0o750, 1_500_000_100],
+    ["src/secret.txt", 0o600, 1_400_000_000],
+  ];
+  sample.mkdir(dir, "src");
+  for (const [name, mode, time] of files) {
+    sample.write(dir, name, name);
+    chmodSync(join(dir, name), mode);
+    utimesSync(join(dir, name), time, time);
+    // Another user's: root unpacking the bundle elsewhere must not hand
+    // them to whoever has that uid there.
+    if (process.getuid?.() === 0) chownSync(join(dir, name), 1234, 5678);
+  }
+  const out = join(sample.testDir, "project.tar.gz");
+  const bundled = await sample.system(["bundle", "-o", out], { cwd: dir });
+  assert.equal(bundled.code, 0, bundled.output);
+
+  const owners = execFileSync("tar", ["--numeric-owner", "-tvzf", out], {
+    encoding: "utf8",
+  }).split("\n").filter(Boolean).map((line) => line.split(/ +/)[1]);
+  assert.deepEqual([...new Set(owners)], ["0/0"]);
+  const target = sample.tmpdir("target");
+  execFileSync("tar", ["xzf", out, "-C", target]);
+  for (const [name, mode, time] of files) {
+    const stat = statSync(join(target, "project", name));
+    assert.equal(stat.mode & 0o7777, mode, name);
+    assert.equal(stat.mtimeMs, time * 1000, name);
+  }
 });

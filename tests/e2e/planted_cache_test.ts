@@ -43,6 +43,33 @@ Deno.test("copies from the download cache drop setuid bits and what the umask fo
   }
 });
 
+Deno.test("a local directory's copy in the download cache gives its files no setuid bits and nothing the umask forbids", async () => {
+  using sample = await sampleBuildout();
+  const cache = sample.tmpdir("cache");
+  const source = sample.path("src");
+  writeTree(source, { "tool": "#!/bin/sh\necho mine\n" });
+  // Put there, as the copy of src, by another user of the cache.
+  const planted = join(cache, md5Text(source));
+  writeTree(planted, { "tool": "#!/bin/sh\necho planted\n" });
+  chmodSync(join(planted, "tool"), 0o4777);
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts = a\ndownload-cache = ${cache}\n` +
+      `[a]\nrecipe = slapos.recipe.build:download\nurl = ${source}\n`,
+  );
+  const result = await exec(
+    "sh",
+    ["-c", 'umask 022 && exec "$0"', BUILDOUT],
+    { cwd: sample.dir, env: { HOME: sample.home } },
+  );
+  assert.equal(result.stderr, "");
+  assert.equal(result.code, 0);
+  // Used, as zc.buildout uses a cached copy, but not made setuid.
+  const tool = sample.path("parts", "a", "a", "tool");
+  assert.equal(sample.cat(tool), "#!/bin/sh\necho planted\n");
+  assert.equal(statSync(tool).mode & 0o7777, 0o755);
+});
+
 Deno.test({
   name:
     "a cached archive the user may not read is named as unreadable, not the destination" +

@@ -6,7 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import {
+  chmodSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -725,6 +727,51 @@ Deno.test("a local directory's copies keep its files' times, as shutil.copytree 
     for (const [name, time] of times) {
       assert.equal(lstatSync(join(copy, name)).mtimeMs, time * 1000, copy);
     }
+  }
+});
+
+Deno.test("a local directory's copies keep its directories' times, and its modes less setuid bits and the umask; a FIFO is left out", async () => {
+  await using fx = await new Fixture().start();
+  const source = fx.dir("src");
+  mkdirSync(join(source, "m4"));
+  mkdirSync(join(source, "doc"));
+  writeFileSync(join(source, "m4", "libtool.m4"), "m4");
+  writeFileSync(join(source, "tool"), "#!/bin/sh\n");
+  chmodSync(join(source, "tool"), 0o4777);
+  // A developer's pipe in the tree, which no copy can read to its end.
+  execFileSync("mkfifo", [join(source, "m4", "fifo")]);
+  chmodSync(join(source, "doc"), 0o1777);
+  // Deepest first: a directory's time is its contents' last change.
+  const times: Array<[string, number]> = [
+    ["m4", 1_400_000_000],
+    ["doc", 1_450_000_000],
+    ["", 1_500_000_000],
+  ];
+  for (const [name, time] of times) {
+    utimesSync(join(source, name), time, time);
+  }
+  const umask = process.umask(0o027);
+  try {
+    const copies = [
+      (await new Download(new Map(), { logger }).download(source, {
+        path: join(fx.dir("out"), "src"),
+      })).path,
+      (await new Download(new Map(), { logger, cache: fx.dir("cache") })
+        .download(source, { path: join(fx.dir("out2"), "src") })).path,
+      join(fx.root, "cache", "src"),
+    ];
+    for (const copy of copies) {
+      for (const [name, time] of times) {
+        assert.equal(lstatSync(join(copy, name)).mtimeMs, time * 1000, copy);
+      }
+      assert.deepEqual(ls(join(copy, "m4")), ["libtool.m4"]);
+      const mode = (name: string) => lstatSync(join(copy, name)).mode & 0o7777;
+      assert.equal(mode("tool"), 0o750, copy);
+      assert.equal(mode("doc"), 0o750, copy);
+      assert.equal(mode(""), 0o750, copy);
+    }
+  } finally {
+    process.umask(umask);
   }
 });
 

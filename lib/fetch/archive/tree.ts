@@ -55,13 +55,6 @@ const STREAM_AT = 1 << 20;
 const MAX_HOPS = 40;
 const FILE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT |
   fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
-/**
- * Modes are the archive's less the umask, as GNU tar extracts for users
- * other than root: an archive cannot make group- or world-writable files,
- * and setuid, setgid and sticky bits are dropped (a directory keeps the
- * setgid bit its parent gives it).
- */
-const UMASK = process.umask();
 const SETGID = 0o2000;
 /** A relative path without empty, `.` or `..` components (but maybe a final `/`). */
 const PLAIN = /^(?!\/)(?!.*\/\/)(?!(?:.*\/)?\.\.?(?:\/|$))./s;
@@ -171,6 +164,14 @@ export class Tree implements MemberSink {
    * created there later still gets the shared group.
    */
   private readonly inherited: number;
+  /**
+   * Modes are the archive's less the umask, as GNU tar extracts for users
+   * other than root: an archive cannot make group- or world-writable files,
+   * and setuid, setgid and sticky bits are dropped (a directory keeps the
+   * setgid bit its parent gives it). Read for each extraction: a recipe
+   * may have set one of its own.
+   */
+  private readonly umask = process.umask();
 
   /**
    * @param root an empty directory only this tree writes to
@@ -241,7 +242,7 @@ export class Tree implements MemberSink {
         return new FileOut(
           this.streaming,
           path,
-          (entry.mode ?? 0o644) & 0o777 & ~UMASK,
+          (entry.mode ?? 0o644) & 0o777 & ~this.umask,
           entry.mtime,
         );
       case "symlink": {
@@ -300,7 +301,7 @@ export class Tree implements MemberSink {
     const dirs: Array<{ key: string; mode: number; mtime?: Date }> = [];
     for (const [key, node] of this.nodes) {
       if (node.kind !== "dir" || key === "") continue;
-      const mode = (node.mode ?? 0o777) & 0o777 & ~UMASK | this.inherited;
+      const mode = (node.mode ?? 0o777) & 0o777 & ~this.umask | this.inherited;
       dirs.push({ key, mode, mtime: node.mtime });
     }
     const depth = (key: string) => key.split("/").length;
