@@ -315,3 +315,23 @@ for (const recipe of ["cmmi", "slapos.recipe.cmmi", "hexagonit.recipe.cmmi"]) {
     assert.deepEqual(readdirSync(sample.path("parts")), []);
   });
 }
+
+Deno.test("collective.recipe.cmd: an interrupted run removes the temporary directory of the script it was running", async () => {
+  using sample = await sampleBuildout();
+  const tmp = sample.tmpdir("tmp");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts = x\n\n[x]\nrecipe = collective.recipe.cmd\n` +
+      `on_install = true\ncmds = echo $$ > ${sample.path("inner.pid")}\n` +
+      `  exec sleep 20 >/dev/null 2>&1\n`,
+  );
+  const run = sample.run("", { env: { TMPDIR: tmp } });
+  let finished: RunResult | undefined;
+  run.then((result) => finished = result);
+  const sleeping = await pidIn(sample, "inner.pid", () => finished);
+  process.kill(buildoutAbove(sleeping), "SIGTERM");
+  const result = await run;
+  assertEnded(sleeping);
+  assert.equal(result.signal, "SIGTERM", result.output);
+  assert.deepEqual(readdirSync(tmp), []);
+});
