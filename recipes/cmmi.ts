@@ -193,6 +193,25 @@ function clearExcept(dir: string, keep: string): void {
   }
 }
 
+/**
+ * Runs `build`, removing `paths` (a half-built location, the sources
+ * unpacked for it) if the run is interrupted meanwhile: nothing records
+ * them, so no later run would remove them once the part is dropped, and
+ * nobody was told to inspect them.
+ */
+async function removedIfInterrupted<T>(
+  paths: string[],
+  build: () => Promise<T>,
+): Promise<T> {
+  const interrupted = () => paths.forEach((path) => removeTree(path));
+  trackCleanup(interrupted);
+  try {
+    return await build();
+  } finally {
+    untrackCleanup(interrupted);
+  }
+}
+
 /** What a slapos.recipe.cmmi build runs, worked out before it starts. */
 interface SlaposPlan {
   environment: Environment;
@@ -423,14 +442,19 @@ export class SlaposCmmi implements Recipe {
     };
   }
 
-  private async build(plan: SlaposPlan): Promise<void> {
+  /** Builds into the location; an interrupted build leaves nothing. */
+  private build(plan: SlaposPlan): Promise<void> {
+    return removedIfInterrupted(
+      [this.location],
+      () => this.unpackAndBuild(plan),
+    );
+  }
+
+  private async unpackAndBuild(plan: SlaposPlan): Promise<void> {
     const options = this.options;
     const { commands, defaultConfigure, patch, patchOptions, snippets } = plan;
     if (this.url) {
       mkdirSync(this.compileDir);
-      // Ctrl-C during the download goes as a failed download does.
-      const interrupted = () => removeTree(this.location);
-      trackCleanup(interrupted);
       try {
         await unpackUrl(this.buildout, this.url, this.compileDir, {
           md5: options.get("md5sum") || undefined,
@@ -441,8 +465,6 @@ export class SlaposCmmi implements Recipe {
       } catch (err) {
         removeTree(this.location);
         throw err;
-      } finally {
-        untrackCleanup(interrupted);
       }
     } else {
       this.logger.info(`Using local source directory: ${this.compileDir}`);
@@ -681,6 +703,26 @@ export class HexagonitCmmi implements Recipe {
 
   async install(): Promise<string[]> {
     const options = this.options;
+    const directory = this.buildout.section("buildout").require("directory");
+    const url = options.require("url");
+    const compileDir = resolve(directory, options.require("compile-directory"));
+    const made = url ? [this.location, compileDir] : [this.location];
+    return await removedIfInterrupted(
+      made,
+      () => this.build(url, compileDir, directory),
+    );
+  }
+
+  /**
+   * Unpacks `url` (unless empty) into `compileDir`, where it builds and
+   * installs the sources.
+   */
+  private async build(
+    url: string,
+    compileDir: string,
+    directory: string,
+  ): Promise<string[]> {
+    const options = this.options;
     const make = (options.get("make-binary") ?? "make").trim();
     const makeOptions = collapse(options.get("make-options"));
     const makeTargets = collapse(options.get("make-targets") ?? "install");
@@ -700,20 +742,14 @@ export class HexagonitCmmi implements Recipe {
     }
     const patch = (options.get("patch-binary") ?? "patch").trim();
     const patchOptions = collapse(options.get("patch-options") ?? "-p0");
-    const directory = this.buildout.section("buildout").require("directory");
     const patches = (options.get("patches") ?? "").split(/\s+/)
       .filter(Boolean);
     logEnvironment(this.logger, this.environment);
 
-    const url = options.require("url");
-    const compileDir = resolve(directory, options.require("compile-directory"));
     if (url) {
       // What a failed build left for inspection: start afresh.
       removeTree(compileDir);
       makeDirectories(compileDir);
-      // Ctrl-C during the download goes as a failed download does.
-      const interrupted = () => removeTree(compileDir);
-      trackCleanup(interrupted);
       try {
         await withDownload(
           this.buildout,
@@ -735,8 +771,6 @@ export class HexagonitCmmi implements Recipe {
       } catch (err) {
         removeTree(compileDir);
         throw err;
-      } finally {
-        untrackCleanup(interrupted);
       }
     } else {
       requireSourceDirectory(this.buildout, options, compileDir);

@@ -18,7 +18,12 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { clipped, oneLine, spawnReason, UserError } from "../lib/errors.ts";
-import { trackCleanup, untrackCleanup } from "../lib/fetch/temp_files.ts";
+import {
+  removeTempFile,
+  trackCleanup,
+  trackTempFile,
+  untrackCleanup,
+} from "../lib/fetch/temp_files.ts";
 import { pyRepr } from "../lib/pyrepr.ts";
 import { afterChildEnded, ignoringAsAtStart } from "../lib/interrupt.ts";
 import { newTempDirectory } from "./_files.ts";
@@ -202,6 +207,9 @@ async function runCommands(cmds: string, shell: string): Promise<void> {
   if (!text) return;
   const script = text.split("\n").map((line) => line.trim()).join("\n");
   const dir = newTempDirectory("buildout-cmd-");
+  // Removed when the run is interrupted too: the run then removes the
+  // lease that would lead the next run to it.
+  trackTempFile(dir);
   try {
     const file = join(dir, "run");
     writeFileSync(file, script);
@@ -218,7 +226,7 @@ async function runCommands(cmds: string, shell: string): Promise<void> {
       );
     }
   } finally {
-    removePath(dir, { recursive: true, force: true });
+    removeTempFile(dir);
   }
 }
 

@@ -279,3 +279,59 @@ Deno.test("zc.recipe.cmmi: a shared build whose run was killed (SIGKILL) in make
   assert.match(rerun.stdout, /^configuring hello /m);
   assert.deepEqual(readdirSync(shared), ["cmmi"]);
 });
+
+for (const recipe of ["cmmi", "slapos.recipe.cmmi", "hexagonit.recipe.cmmi"]) {
+  Deno.test(`${recipe}: a build interrupted in make install leaves nothing in parts, even once the part is dropped`, async () => {
+    using sample = await sampleBuildout();
+    const sources = sample.tmpdir("sources");
+    writePackage(sources, {
+      top: "hello-1.0",
+      program: "hello",
+      install: [
+        `echo $$$$ > ${
+          sample.path("inner.pid")
+        }; exec sleep 20 >/dev/null 2>&1`,
+      ],
+    });
+    const archive = pack(sources, ["hello-1.0"], `${sources}/hello.tar.gz`);
+    sample.write(
+      "buildout.cfg",
+      `[buildout]\nparts = x\n\n[x]\nrecipe = ${recipe}\nurl = ${archive}\n`,
+    );
+    const run = sample.run("");
+    let finished: RunResult | undefined;
+    run.then((result) => finished = result);
+    const sleeping = await pidIn(sample, "inner.pid", () => finished);
+    process.kill(buildoutAbove(sleeping), "SIGTERM");
+    const result = await run;
+    assertEnded(sleeping);
+    assert.equal(result.signal, "SIGTERM", result.output);
+    assert.deepEqual(readdirSync(sample.path("parts")), [], "a half build");
+
+    // Nothing recorded the half build: no later run would remove it.
+    sample.write("buildout.cfg", "[buildout]\nparts =\n");
+    const rerun = await sample.run("");
+    assert.equal(rerun.code, 0, rerun.output);
+    assert.deepEqual(readdirSync(sample.path("parts")), []);
+  });
+}
+
+Deno.test("collective.recipe.cmd: an interrupted run removes the temporary directory of the script it was running", async () => {
+  using sample = await sampleBuildout();
+  const tmp = sample.tmpdir("tmp");
+  sample.write(
+    "buildout.cfg",
+    `[buildout]\nparts = x\n\n[x]\nrecipe = collective.recipe.cmd\n` +
+      `on_install = true\ncmds = echo $$ > ${sample.path("inner.pid")}\n` +
+      `  exec sleep 20 >/dev/null 2>&1\n`,
+  );
+  const run = sample.run("", { env: { TMPDIR: tmp } });
+  let finished: RunResult | undefined;
+  run.then((result) => finished = result);
+  const sleeping = await pidIn(sample, "inner.pid", () => finished);
+  process.kill(buildoutAbove(sleeping), "SIGTERM");
+  const result = await run;
+  assertEnded(sleeping);
+  assert.equal(result.signal, "SIGTERM", result.output);
+  assert.deepEqual(readdirSync(tmp), []);
+});
