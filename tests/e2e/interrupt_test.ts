@@ -69,6 +69,25 @@ async function pidIn(
   return Number(readFileSync(path, "utf8"));
 }
 
+/**
+ * Runs buildout in `sample` (with `env` added) until the process that
+ * writes `inner.pid` runs, then sends SIGTERM to buildout alone; checks
+ * that the run died of it and that process ended with it.
+ */
+async function terminatedInInner(
+  sample: Sample,
+  env?: Record<string, string>,
+): Promise<void> {
+  const run = sample.run("", env ? { env } : {});
+  let finished: RunResult | undefined;
+  run.then((result) => finished = result);
+  const sleeping = await pidIn(sample, "inner.pid", () => finished);
+  process.kill(buildoutAbove(sleeping), "SIGTERM");
+  const result = await run;
+  assertEnded(sleeping);
+  assert.equal(result.signal, "SIGTERM", result.output);
+}
+
 /** Runs buildout until the inner shell runs; returns the run and pids. */
 async function untilInner(sample: Sample, running: Promise<RunResult>) {
   let finished: RunResult | undefined;
@@ -235,14 +254,7 @@ Deno.test("zc.recipe.cmmi: a shared build interrupted in make install is built a
     `echo $$$$ > ${inner}; exec sleep 20 >/dev/null 2>&1`,
   );
   sample.write("buildout.cfg", part("slow"));
-  const run = sample.run("", { env: { TMPDIR: tmp } });
-  let finished: RunResult | undefined;
-  run.then((result) => finished = result);
-  const sleeping = await pidIn(sample, "inner.pid", () => finished);
-  process.kill(buildoutAbove(sleeping), "SIGTERM");
-  const result = await run;
-  assertEnded(sleeping);
-  assert.equal(result.signal, "SIGTERM", result.output);
+  await terminatedInInner(sample, { TMPDIR: tmp });
   assert.deepEqual(readdirSync(shared), [], "the half build was left");
   assert.deepEqual(readdirSync(tmp), [], "the build directory was left");
 
@@ -298,14 +310,7 @@ for (const recipe of ["cmmi", "slapos.recipe.cmmi", "hexagonit.recipe.cmmi"]) {
       "buildout.cfg",
       `[buildout]\nparts = x\n\n[x]\nrecipe = ${recipe}\nurl = ${archive}\n`,
     );
-    const run = sample.run("");
-    let finished: RunResult | undefined;
-    run.then((result) => finished = result);
-    const sleeping = await pidIn(sample, "inner.pid", () => finished);
-    process.kill(buildoutAbove(sleeping), "SIGTERM");
-    const result = await run;
-    assertEnded(sleeping);
-    assert.equal(result.signal, "SIGTERM", result.output);
+    await terminatedInInner(sample);
     assert.deepEqual(readdirSync(sample.path("parts")), [], "a half build");
 
     // Nothing recorded the half build: no later run would remove it.
@@ -325,13 +330,6 @@ Deno.test("collective.recipe.cmd: an interrupted run removes the temporary direc
       `on_install = true\ncmds = echo $$ > ${sample.path("inner.pid")}\n` +
       `  exec sleep 20 >/dev/null 2>&1\n`,
   );
-  const run = sample.run("", { env: { TMPDIR: tmp } });
-  let finished: RunResult | undefined;
-  run.then((result) => finished = result);
-  const sleeping = await pidIn(sample, "inner.pid", () => finished);
-  process.kill(buildoutAbove(sleeping), "SIGTERM");
-  const result = await run;
-  assertEnded(sleeping);
-  assert.equal(result.signal, "SIGTERM", result.output);
+  await terminatedInInner(sample, { TMPDIR: tmp });
   assert.deepEqual(readdirSync(tmp), []);
 });

@@ -8,8 +8,19 @@ import assert from "node:assert/strict";
 import { chmodSync, existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { asNobody, giveToNobody, nobodySkipReason } from "./as_nobody.ts";
-import { BUILDOUT, exec, sampleBuildout } from "./harness.ts";
+import { BUILDOUT, exec, type Sample, sampleBuildout } from "./harness.ts";
 import { md5Text, pack, writeTree } from "./recipe_fixtures.ts";
+
+/** Runs buildout in `sample` with umask 022, checking it succeeds quietly. */
+async function runWithUmask022(sample: Sample): Promise<void> {
+  const result = await exec(
+    "sh",
+    ["-c", 'umask 022 && exec "$0"', BUILDOUT],
+    { cwd: sample.dir, env: { HOME: sample.home } },
+  );
+  assert.equal(result.stderr, "");
+  assert.equal(result.code, 0);
+}
 
 Deno.test("copies from the download cache drop setuid bits and what the umask forbids", async () => {
   using sample = await sampleBuildout();
@@ -31,13 +42,7 @@ Deno.test("copies from the download cache drop setuid bits and what the umask fo
       `[c]\nrecipe = slapos.recipe.build:download\nurl = ${url}\n` +
       `md5sum = ${md5}\n`,
   );
-  const result = await exec(
-    "sh",
-    ["-c", 'umask 022 && exec "$0"', BUILDOUT],
-    { cwd: sample.dir, env: { HOME: sample.home } },
-  );
-  assert.equal(result.stderr, "");
-  assert.equal(result.code, 0);
+  await runWithUmask022(sample);
   for (const file of ["parts/a/tool", "parts/b/tool", "parts/c/c"]) {
     assert.equal(statSync(sample.path(file)).mode & 0o7777, 0o755, file);
   }
@@ -57,13 +62,7 @@ Deno.test("a local directory's copy in the download cache gives its files no set
     `[buildout]\nparts = a\ndownload-cache = ${cache}\n` +
       `[a]\nrecipe = slapos.recipe.build:download\nurl = ${source}\n`,
   );
-  const result = await exec(
-    "sh",
-    ["-c", 'umask 022 && exec "$0"', BUILDOUT],
-    { cwd: sample.dir, env: { HOME: sample.home } },
-  );
-  assert.equal(result.stderr, "");
-  assert.equal(result.code, 0);
+  await runWithUmask022(sample);
   // Used, as zc.buildout uses a cached copy, but not made setuid.
   const tool = sample.path("parts", "a", "a", "tool");
   assert.equal(sample.cat(tool), "#!/bin/sh\necho planted\n");

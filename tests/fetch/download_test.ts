@@ -697,6 +697,25 @@ Deno.test("a local directory through the cache: copied once, then its cached cop
   assert.equal(cat(join(again.path, "a.txt")), "first");
 });
 
+/**
+ * The copies the download utility makes of the local directory `source`
+ * (`fx`'s "src"): to the path asked for without a cache, to one through a
+ * cache, and the cached copy.
+ */
+async function localDirectoryCopies(
+  fx: Fixture,
+  source: string,
+): Promise<string[]> {
+  return [
+    (await new Download(new Map(), { logger }).download(source, {
+      path: join(fx.dir("out"), "src"),
+    })).path,
+    (await new Download(new Map(), { logger, cache: fx.dir("cache") })
+      .download(source, { path: join(fx.dir("out2"), "src") })).path,
+    join(fx.root, "cache", "src"),
+  ];
+}
+
 Deno.test("a local directory's copies keep its files' times, as shutil.copytree keeps them", async () => {
   await using fx = await new Fixture().start();
   // A source tree's make rules compare these: copied with the time of the
@@ -713,17 +732,7 @@ Deno.test("a local directory's copies keep its files' times, as shutil.copytree 
     writeFileSync(join(source, name), name);
     utimesSync(join(source, name), time, time);
   }
-  const copies = [
-    // Without a cache, to the path asked for.
-    (await new Download(new Map(), { logger }).download(source, {
-      path: join(fx.dir("out"), "src"),
-    })).path,
-    // Into the cache, then from it.
-    (await new Download(new Map(), { logger, cache: fx.dir("cache") })
-      .download(source, { path: join(fx.dir("out2"), "src") })).path,
-    join(fx.root, "cache", "src"),
-  ];
-  for (const copy of copies) {
+  for (const copy of await localDirectoryCopies(fx, source)) {
     for (const [name, time] of times) {
       assert.equal(lstatSync(join(copy, name)).mtimeMs, time * 1000, copy);
     }
@@ -752,15 +761,7 @@ Deno.test("a local directory's copies keep its directories' times, and its modes
   }
   const umask = process.umask(0o027);
   try {
-    const copies = [
-      (await new Download(new Map(), { logger }).download(source, {
-        path: join(fx.dir("out"), "src"),
-      })).path,
-      (await new Download(new Map(), { logger, cache: fx.dir("cache") })
-        .download(source, { path: join(fx.dir("out2"), "src") })).path,
-      join(fx.root, "cache", "src"),
-    ];
-    for (const copy of copies) {
+    for (const copy of await localDirectoryCopies(fx, source)) {
       for (const [name, time] of times) {
         assert.equal(lstatSync(join(copy, name)).mtimeMs, time * 1000, copy);
       }
