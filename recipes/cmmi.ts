@@ -990,70 +990,65 @@ export class ZcCmmi implements Recipe {
     // An interrupted build goes as a failed one does, and its build
     // directory too, which nobody was told of: a shared location left
     // would be taken for a finished build by every later run.
-    const interrupted = () => {
-      removeTree(this.location);
-      removeTree(tmp);
-    };
-    trackCleanup(interrupted);
-    try {
-      const hasMarker = () =>
-        existsSync(join(cwd, marker)) ||
-        (autogen !== "" && existsSync(join(cwd, autogen)));
-      if (!hasMarker()) cwd = singleDirectory(tmp);
-      if (patch) {
-        let fetched = false;
-        const { url, cache } = patchDownload(
-          patch,
-          cwd,
-          this.buildout.section("buildout").require("directory"),
-        );
-        try {
-          await withDownload(
-            this.buildout,
-            url,
-            {
-              ...download,
-              cache,
-              md5: options.get("patch-md5sum") || undefined,
-            },
-            (file) => {
-              fetched = true;
-              // On one line: a line of its own would be a command of its
-              // own, and `patch` alone reads the terminal.
-              return run(
-                `patch ${collapse(this.patchOptions)} < ${shellQuote(file)}`,
-              );
-            },
+    await removedIfInterrupted([this.location, tmp], async () => {
+      try {
+        const hasMarker = () =>
+          existsSync(join(cwd, marker)) ||
+          (autogen !== "" && existsSync(join(cwd, autogen)));
+        if (!hasMarker()) cwd = singleDirectory(tmp);
+        if (patch) {
+          let fetched = false;
+          const { url, cache } = patchDownload(
+            patch,
+            cwd,
+            this.buildout.section("buildout").require("directory"),
           );
-        } catch (err) {
-          // As the original: sources nothing was done to are no help.
-          if (!fetched) removeTree(tmp);
-          throw err;
+          try {
+            await withDownload(
+              this.buildout,
+              url,
+              {
+                ...download,
+                cache,
+                md5: options.get("patch-md5sum") || undefined,
+              },
+              (file) => {
+                fetched = true;
+                // On one line: a line of its own would be a command of its
+                // own, and `patch` alone reads the terminal.
+                return run(
+                  `patch ${collapse(this.patchOptions)} < ${shellQuote(file)}`,
+                );
+              },
+            );
+          } catch (err) {
+            // As the original: sources nothing was done to are no help.
+            if (!fetched) removeTree(tmp);
+            throw err;
+          }
         }
+        if (autogen) {
+          this.logger.info("auto generating configure files");
+          await run(`./${autogen}`);
+        }
+        if (!existsSync(join(cwd, marker))) {
+          throw new this.buildout.UserError(
+            `Couldn't find ${clipped(marker)} in ${
+              clipped(cwd)
+            }: the sources of ${clipped(this.url)} ` +
+              "are not an autoconf-style package (see " +
+              "source-directory-contains and configure-command)",
+          );
+        }
+        await run(command);
+        await run("make");
+        await run("make install");
+      } catch (err) {
+        if (existsSync(tmp)) this.logger.error(`cmmi failed: ${tmp}`);
+        removeTree(this.location);
+        throw err;
       }
-      if (autogen) {
-        this.logger.info("auto generating configure files");
-        await run(`./${autogen}`);
-      }
-      if (!existsSync(join(cwd, marker))) {
-        throw new this.buildout.UserError(
-          `Couldn't find ${clipped(marker)} in ${
-            clipped(cwd)
-          }: the sources of ${clipped(this.url)} ` +
-            "are not an autoconf-style package (see " +
-            "source-directory-contains and configure-command)",
-        );
-      }
-      await run(command);
-      await run("make");
-      await run("make install");
-    } catch (err) {
-      if (existsSync(tmp)) this.logger.error(`cmmi failed: ${tmp}`);
-      removeTree(this.location);
-      throw err;
-    } finally {
-      untrackCleanup(interrupted);
-    }
+    });
     removeTree(tmp);
     return this.shared ? "" : this.location;
   }
