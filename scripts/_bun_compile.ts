@@ -4,8 +4,23 @@
  */
 import { JIT_SCALE } from "../lib/jit_scale.ts";
 
-/** Arguments after `bun` that compile `entry` into the executable `outfile`. */
-export function bunCompileArgs(entry: string, outfile: string): string[] {
+/** Another platform to compile for, and that platform's runtime. */
+export interface CrossCompile {
+  /** Bun's name of the platform, such as `bun-linux-aarch64`. */
+  target?: string;
+  /** The platform's `bun` executable; Bun downloads it when not given. */
+  runtime?: string;
+}
+
+/**
+ * Arguments after `bun` that compile `entry` into the executable `outfile`,
+ * for this machine's platform unless `cross` names another.
+ */
+export function bunCompileArgs(
+  entry: string,
+  outfile: string,
+  cross: CrossCompile = {},
+): string[] {
   return [
     "build",
     "--compile",
@@ -26,6 +41,8 @@ export function bunCompileArgs(entry: string, outfile: string): string[] {
     // ~29 -> ~25 ms; 64 made the config parse slower (interpreted) again.
     // Later phases set their own scale (lib/jit_scale.ts).
     `--compile-jit-policy=${JIT_SCALE.startUp}`,
+    ...(cross.target ? [`--target=${cross.target}`] : []),
+    ...(cross.runtime ? [`--compile-executable-path=${cross.runtime}`] : []),
     entry,
     "--outfile",
     outfile,
