@@ -56,6 +56,7 @@ const COMMAND_OPTIONS: Record<string, string | undefined> = {
   "--output": "bundle",
   "--with-parts": "bundle",
   "--ignore-uncached": "bundle",
+  "--executable": "bundle",
 };
 
 /** Usage text printed by `-h`. */
@@ -98,6 +99,7 @@ Commands:
   init              Write a minimal buildout.cfg, then bootstrap (an existing
                     configuration file is an error: use bootstrap).
   bundle [-o OUT.tar.gz] [--with-parts] [--ignore-uncached]
+         [--executable FILE]
                     Build the buildout with its caches inside it, then pack
                     it with bin/buildout and an offline.cfg into one archive
                     that builds it again where there is no network.
@@ -107,6 +109,9 @@ Commands:
                     relative-paths = true).
                     --ignore-uncached: pack even when a part's download or
                     a distribution is missing from the caches.
+                    --executable FILE: pack that buildout executable as
+                    bin/buildout instead of this one (a build for the
+                    target's processor).
 `;
 
 /**
@@ -157,10 +162,11 @@ export function parseCommandLine(argv: string[]): CommandLine {
     // `--config=x.cfg` would be reported as `Invalid option --`, a puzzle.
     if (arg.startsWith("--") && arg.length > 2) {
       // `--output=FILE` too, which bundle reads as `--output FILE`.
-      const command =
-        COMMAND_OPTIONS[arg.startsWith("--output=") ? "--output" : arg];
+      const equals = arg.indexOf("=");
+      const name = equals < 0 ? arg : arg.slice(0, equals);
+      const command = COMMAND_OPTIONS[takesFileName(name) ? name : arg];
       // `--output FILE bundle`: the line to use keeps the name too.
-      const words = arg === "--output" && args.length > 1 &&
+      const words = takesFileName(arg) && args.length > 1 &&
           !COMMANDS.includes(args[1]) && !args[1].startsWith("-")
         ? [arg, args[1]]
         : [arg];
@@ -312,6 +318,11 @@ function refusedTimeout(value: string): string | undefined {
   return "Timeout value must be numeric";
 }
 
+/** bundle's long options followed by a file name. */
+function takesFileName(arg: string): boolean {
+  return arg === "--output" || arg === "--executable";
+}
+
 /**
  * `buildout bootstrap -c production.cfg` (the habit of `python bootstrap.py
  * -c ...`) would otherwise run on buildout.cfg: the options after a command
@@ -323,7 +334,7 @@ function refuseOptionsAfter(command: string, args: string[]): void {
   // option's value (`-c x.cfg =y`), which names no option.
   const takesValueHere = (arg: string) =>
     takesValue(arg) ||
-    (command === "bundle" && (arg === "-o" || arg === "--output"));
+    (command === "bundle" && (arg === "-o" || takesFileName(arg)));
   const split = args.findIndex((arg, i) =>
     i > 0 && arg.startsWith("=") && !args[i - 1].startsWith("-") &&
     !takesValueHere(args[i - 2] ?? "")
@@ -470,7 +481,7 @@ function refuseOptionsAfterBundle(args: string[]): void {
     // `-c FILE`, `-Nt 5`: the value goes with its option.
     const buildoutValue = /^-[vqhUOnND]*[ct]$/.test(arg);
     if (buildoutValue && i + 1 === args.length) throw missingValue(arg);
-    const taken = buildoutValue || arg === "-o" || arg === "--output"
+    const taken = buildoutValue || arg === "-o" || takesFileName(arg)
       ? args.slice(i, i + 2)
       : [arg];
     i += taken.length - 1;

@@ -14,29 +14,21 @@
  *     [--outfile PATH]
  */
 import { spawnSync } from "node:child_process";
-import { Buffer } from "node:buffer";
-import { closeSync, mkdirSync, openSync, readSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bunCompileArgs } from "./_bun_compile.ts";
+import { elfMachine, EM_AARCH64, EM_X86_64 } from "../lib/elf_machine.ts";
 
-// ELF machine numbers, which a `--runtime` must match: Bun puts the program
-// into whatever executable it is given.
-const EM_X86_64 = 62, EM_AARCH64 = 183;
-
-/** The ELF machine number of the executable at `path`, if it is one. */
-function elfMachine(path: string): number | undefined {
-  let fd;
+/**
+ * The ELF machine number of the runtime at `path`, undefined when it cannot
+ * be read: Bun puts the program into whatever executable it is given.
+ */
+function runtimeMachine(path: string): number | undefined {
   try {
-    fd = openSync(path, "r");
-    const head = Buffer.alloc(20);
-    if (readSync(fd, head, 0, 20, 0) < 20) return undefined;
-    if (head.readUInt32BE(0) !== 0x7f454c46) return undefined;
-    return head.readUInt16LE(18);
+    return elfMachine(path);
   } catch {
     return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -107,7 +99,7 @@ const runtime = valueOf("--runtime");
 if (runtime !== undefined && (useDeno || !target)) {
   usage("--runtime goes with --target, for bun build");
 }
-if (runtime !== undefined && elfMachine(runtime) !== target!.machine) {
+if (runtime !== undefined && runtimeMachine(runtime) !== target!.machine) {
   usage(`--runtime ${runtime} is not a Linux executable for ${targetName}`);
 }
 const outArg = valueOf("--outfile");

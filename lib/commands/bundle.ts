@@ -44,6 +44,7 @@ import {
   userDefaultsPath,
 } from "../open_buildout.ts";
 import type { SelfCommand } from "./bootstrap.ts";
+import { checkPackedExecutable } from "./bundle_executable.ts";
 import { bundledConfig, OFFLINE_CFG, offlineConfig } from "./offline_cfg.ts";
 import { requireSameReading } from "./offline_cfg_reading.ts";
 import {
@@ -65,11 +66,13 @@ import { makeDirectories } from "../directories.ts";
 
 /**
  * Options of the bundle command line: `[-o OUT.tar.gz] [--with-parts]
- * [--ignore-uncached]`, `-o` also spelt `-oOUT`, `--output OUT` and
- * `--output=OUT`.
+ * [--ignore-uncached] [--executable FILE]`, `-o` also spelt `-oOUT`,
+ * `--output OUT` and `--output=OUT`, `--executable=FILE` too.
  */
 export interface BundleArgs {
   output?: string;
+  /** The executable packed as bin/buildout instead of this one. */
+  executable?: string;
   withParts: boolean;
   /** Pack even when parts name URLs that are not in the download cache. */
   ignoreUncached: boolean;
@@ -87,6 +90,16 @@ function outputName(option: string, name: string): string {
       `${option} needs a file name, not the directory name ${clipped(name)}`,
     );
   }
+  return name;
+}
+
+/** bundle's arguments, as its error messages show them. */
+const BUNDLE_USAGE =
+  "bundle [-o OUT.tar.gz] [--with-parts] [--ignore-uncached] [--executable FILE]";
+
+/** The name given to `--executable`, which must name something. */
+function executableName(name: string): string {
+  if (!name) throw new UserError("--executable needs a file name");
   return name;
 }
 
@@ -109,11 +122,14 @@ export function parseBundleArgs(args: string[]): BundleArgs {
     } else if (arg.startsWith("--output=")) {
       // As GNU tools take long options.
       result.output = outputName("--output", arg.slice("--output=".length));
+    } else if (arg === "--executable") {
+      if (i + 1 >= args.length) throw new UserError(`${arg} needs a file name`);
+      result.executable = executableName(args[++i]);
+    } else if (arg.startsWith("--executable=")) {
+      result.executable = executableName(arg.slice("--executable=".length));
     } else {
       throw new UserError(
-        `bundle: unexpected argument ${
-          clipped(arg)
-        } (usage: bundle [-o OUT.tar.gz] [--with-parts] [--ignore-uncached])`,
+        `bundle: unexpected argument ${clipped(arg)} (usage: ${BUNDLE_USAGE})`,
       );
     }
   }
@@ -159,6 +175,12 @@ export async function bundle(
 ): Promise<void> {
   const target = bundleTarget(request, args, self);
   const { directory } = target;
+  const executable = args.executable === undefined
+    ? self.path
+    : resolve(request.cwd, args.executable);
+  if (args.executable !== undefined) {
+    checkPackedExecutable(executable, args.withParts);
+  }
   const configured = (await openBuildout(
     request,
     throughBundledExtends(join(directory, DEFAULT_EXTENDS_CACHE)),
@@ -229,8 +251,15 @@ export async function bundle(
       basename(directory),
       relative(directory, bundledExecutable(main, directory)),
     );
-    const exeSize = statSync(self.path).size;
-    await writeBundle(target, caches, exclusions, self, binTarget, exeSize);
+    const exeSize = statSync(executable).size;
+    await writeBundle(
+      target,
+      caches,
+      exclusions,
+      executable,
+      binTarget,
+      exeSize,
+    );
     logger.info(
       `Bundled ${target.output} (${size(lstatSync(target.output).size)}):`,
     );
@@ -291,10 +320,11 @@ function bundleTarget(
       }`,
     );
   }
-  if (self.args.length) {
+  if (self.args.length && args.executable === undefined) {
     throw new UserError(
       "bundle puts this executable into the archive, so it must run as the " +
-        "compiled executable (dist/buildout), not from the sources",
+        "compiled executable (dist/buildout), not from the sources " +
+        "(or name one: bundle --executable dist/buildout)",
     );
   }
   const configFile = resolve(request.cwd, request.configFile);
@@ -574,8 +604,8 @@ function countBundled(
 }
 
 /**
- * Packs the directory, the offline.cfg and this executable as
- * `binTarget` into the archive, written under a hidden temporary name.
+ * Packs the directory, the offline.cfg and `executable` as `binTarget`
+ * into the archive, written under a hidden temporary name.
  *
  * @throws {UserError} naming the archive when it cannot be written.
  */
@@ -583,7 +613,7 @@ async function writeBundle(
   target: BundleTarget,
   caches: BundleCaches,
   exclusions: BundleExclusions,
-  self: SelfCommand,
+  executable: string,
   binTarget: string,
   exeSize: number,
 ): Promise<void> {
@@ -612,7 +642,7 @@ async function writeBundle(
     // this executable is also the excluded bin/buildout of the directory.
     {
       type: "stream",
-      content: createReadStream(self.path),
+      content: createReadStream(executable),
       size: exeSize,
       target: binTarget,
       mode: 0o755,

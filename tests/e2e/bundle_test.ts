@@ -781,7 +781,7 @@ Deno.test("bundle: bad arguments are user errors", async () => {
   assert.equal(result.code, 1);
   assert.equal(
     result.stderr,
-    "Error: bundle: unexpected argument --nope (usage: bundle [-o OUT.tar.gz] [--with-parts] [--ignore-uncached])\n",
+    "Error: bundle: unexpected argument --nope (usage: bundle [-o OUT.tar.gz] [--with-parts] [--ignore-uncached] [--executable FILE])\n",
   );
 });
 

@@ -98,14 +98,24 @@ Deno.test("-h names every option bundle takes, and bundle takes every one it nam
   const entry = help.slice(help.indexOf("\n  bundle "));
   const named = new Set(entry.match(/(?<![\w-])(-o|--[a-z][a-z-]*)\b/g));
   for (
-    const option of ["-o", "--output", "--with-parts", "--ignore-uncached"]
+    const option of [
+      "-o",
+      "--output",
+      "--with-parts",
+      "--ignore-uncached",
+      "--executable",
+    ]
   ) {
     named.add(option);
   }
   for (const option of named) {
     // Arguments are read in order: an error naming the one after shows
     // that this one was taken.
-    const value = option === "-o" || option === "--output" ? " out.tar.gz" : "";
+    const value = option === "--executable"
+      ? " dist/buildout"
+      : option === "-o" || option === "--output"
+      ? " out.tar.gz"
+      : "";
     const result = await sample.run(`bundle ${option}${value} --no-such-arg`);
     assert.match(
       result.stderr,
