@@ -18,9 +18,10 @@ import { elfMachine, HOST_MACHINE, MACHINE_NAMES } from "../elf_machine.ts";
  */
 export function checkPackedExecutable(path: string, withParts: boolean): void {
   const name = clipped(path);
-  let machine;
+  let stat, machine;
   try {
-    if (!statSync(path).isFile()) {
+    stat = statSync(path);
+    if (!stat.isFile()) {
       throw new UserError(`bundle --executable: ${name} is not a file`);
     }
     accessSync(path, constants.R_OK);
@@ -38,7 +39,7 @@ export function checkPackedExecutable(path: string, withParts: boolean): void {
         `(${Object.values(MACHINE_NAMES).join(" or ")})`,
     );
   }
-  if ((statSync(path).mode & 0o111) === 0) {
+  if ((stat.mode & 0o111) === 0) {
     throw new UserError(`bundle --executable: ${name} is not executable`);
   }
   if (withParts && machine !== HOST_MACHINE) {
