@@ -15,6 +15,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { EM_AARCH64, EM_X86_64, HOST_MACHINE } from "../../lib/elf_machine.ts";
 import {
   BUILDOUT,
   exec,
@@ -26,10 +27,8 @@ import {
 const DENO = join(ROOT, "node_modules", ".bin", "deno");
 const MAIN = join(ROOT, "main.ts");
 
-/** This machine's ELF machine number and the other processor's. */
-const [HOST_MACHINE, OTHER_MACHINE] = process.arch === "arm64"
-  ? [183, 62]
-  : [62, 183];
+/** The processor buildout is built for that this machine is not. */
+const OTHER_MACHINE = HOST_MACHINE === EM_AARCH64 ? EM_X86_64 : EM_AARCH64;
 
 const CONFIG = "[buildout]\nparts = hello\n[hello]\nrecipe = mkdir\n" +
   "paths = ${buildout:directory}/var/hello\n";
@@ -122,7 +121,7 @@ Deno.test("bundle --executable refuses, before building, what it cannot pack as 
   const text = join(sample.testDir, "notes.txt");
   writeFileSync(text, "not a program\n");
   const unrunnable = join(sample.testDir, "buildout-644");
-  fakeElf(unrunnable, HOST_MACHINE, 0o644);
+  fakeElf(unrunnable, OTHER_MACHINE, 0o644);
   const other = join(sample.testDir, "buildout-other");
   fakeElf(other, OTHER_MACHINE);
   const cases: [string[], string][] = [
@@ -145,7 +144,7 @@ Deno.test("bundle --executable refuses, before building, what it cannot pack as 
     [
       ["--with-parts", "--executable", other],
       `bundle --with-parts packs parts built for this machine's processor, which ${other} (${
-        OTHER_MACHINE === 183 ? "64-bit ARM" : "x86-64"
+        OTHER_MACHINE === EM_AARCH64 ? "64-bit ARM" : "x86-64"
       }) cannot use: bundle without --with-parts, and the target builds them`,
     ],
     [["--executable"], "--executable needs a file name"],

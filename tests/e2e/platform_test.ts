@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { compareVersions } from "../../lib/dists/version.ts";
 import { VERSION } from "../../lib/version.ts";
 import { BUILDOUT, ensureBinary, execSync, ROOT } from "./harness.ts";
 
@@ -40,12 +41,7 @@ function glibcVersions(file: string): string[] {
   const versions = new Set(
     [...result.stdout.matchAll(/Name: GLIBC_([0-9.]+)/g)].map((m) => m[1]),
   );
-  const parts = (v: string) => v.split(".").map(Number);
-  return [...versions].sort((a, b) => {
-    const [x, y] = [parts(a), parts(b)];
-    return x[0] - y[0] || (x[1] ?? 0) - (y[1] ?? 0) ||
-      (x[2] ?? 0) - (y[2] ?? 0);
-  });
+  return [...versions].sort(compareVersions);
 }
 
 Deno.test("the executable needs glibc 2.17 and only the C library's own shared libraries", () => {
