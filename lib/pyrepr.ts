@@ -23,6 +23,14 @@ const PLAIN = /^[\x20-\x26\x28-\x5b\x5d-\x7e]*$/;
 // by character (multi-line values are common, and this runs per option).
 const ASCII = /^[\x20-\x7e\n\r\t]*$/;
 
+/**
+ * True when {@link pyRepr} only puts single quotes around `value`: callers
+ * writing many values can then join the quotes into their own text.
+ */
+export function isPlainRepr(value: string): boolean {
+  return PLAIN.test(value);
+}
+
 function escape(ch: string, quote: string): string {
   if (ch === quote) return "\\" + ch;
   const known = ESCAPES[ch];
@@ -42,7 +50,7 @@ function escape(ch: string, quote: string): string {
  * @example pyRepr("it's") // "\"it's\""
  */
 export function pyRepr(value: string): string {
-  if (PLAIN.test(value)) return "'" + value + "'";
+  if (isPlainRepr(value)) return "'" + value + "'";
   const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
   if (ASCII.test(value)) {
     let body = value.replaceAll("\\", "\\\\").replaceAll("\n", "\\n")

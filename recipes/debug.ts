@@ -3,7 +3,7 @@
  * of its part, sorted by name, as `  name='value'` with the value in Python
  * repr form, on install and on every update. It creates nothing.
  */
-import { pyRepr } from "../lib/pyrepr.ts";
+import { isPlainRepr, pyRepr } from "../lib/pyrepr.ts";
 import { writeOut } from "../lib/log.ts";
 import type { Recipe, RecipeOptions } from "../lib/recipe/api.ts";
 
@@ -18,12 +18,20 @@ export default class Debug implements Recipe {
   install(): void {
     // The default sort orders strings by code unit, as Python sorts them.
     const names = this.options.keys().sort();
-    let text = "";
-    for (const name of names) {
-      text += `  ${name}=${pyRepr(this.options.require(name))}\n`;
+    if (!names.length) return;
+    // Lines joined once: concatenated one by one, the thousands of parts
+    // of a large buildout allocate much more (see lib/log.ts's note on
+    // collections).
+    const lines = new Array<string>(names.length);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i], value = this.options.require(name);
+      // One concatenation per line, where pyRepr's quotes would add one.
+      lines[i] = isPlainRepr(value)
+        ? `  ${name}='${value}'`
+        : `  ${name}=${pyRepr(value)}`;
     }
     // Like Python's print: straight to stdout, whatever the log level.
-    if (text) writeOut(text);
+    writeOut(lines.join("\n") + "\n");
   }
 
   update(): void {

@@ -144,14 +144,14 @@ export function update(base: ConfigData, over: ConfigData): ConfigData {
  * (the user defaults are merged under the first file already).
  */
 export function settled(data: ConfigData): ConfigData {
-  for (const [name, section] of data) {
+  data.forEach((section, name) => {
     let copy: AnnotatedSection | undefined;
-    for (const [key, v] of section) {
-      if (!v.pending) continue;
+    section.forEach((v, key) => {
+      if (!v.pending) return;
       copy ??= new Map(section);
       copy.set(key, { value: v.value, notes: v.notes });
-    }
+    });
     if (copy) data.set(name, hasOperators(section) ? copy : plain(copy));
-  }
+  });
   return data;
 }

@@ -3314,3 +3314,55 @@ Couldn't clean up 'never-made'.
   );
   assert.equal(result.code, 1);
 });
+
+Deno.test("options named as object properties are read, set, deleted and recorded", async () => {
+  using sample = await sampleBuildout();
+  sample.mkdir("tools");
+  sample.write(
+    "tools/package.json",
+    '{"name": "tools", "buildout": {"recipes": {"default": "./names.js"}}}',
+  );
+  // Sets and deletes each name, then reports what the section holds.
+  sample.write(
+    "tools/names.js",
+    `export default class N {
+  constructor(b, name, options) {
+    this.options = options;
+    options.set("toString", options.get("__proto__") + "!");
+    options.delete("constructor");
+    options.set("hasOwnProperty", String(options.has("constructor")));
+  }
+  install() {
+    for (const key of this.options.keys().sort()) {
+      console.log(key + "=" + this.options.get(key));
+    }
+  }
+  update() { this.install(); }
+}
+`,
+  );
+  sample.write(
+    "buildout.cfg",
+    `[buildout]
+develop = tools
+parts = p
+
+[p]
+recipe = tools
+__proto__ = a
+constructor = b
+valueOf = \${:__proto__}-\${:constructor}
+`,
+  );
+  const first = await sample.run();
+  assert.equal(first.code, 0, first.output);
+  const lines = "__proto__=a\nhasOwnProperty=false\nrecipe=tools\n" +
+    "toString=a!\nvalueOf=a-b\n";
+  assert.ok(first.stdout.endsWith("Installing p.\n" + lines), first.output);
+  assert.doesNotMatch(first.output, /Unused options/);
+  assert.match(installed(sample), /\n__proto__ = a\n/);
+  assert.doesNotMatch(installed(sample), /\nconstructor = /);
+  const again = await sample.run();
+  assert.equal(again.code, 0, again.output);
+  assert.ok(again.stdout.endsWith("Updating p.\n" + lines), again.output);
+});
