@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import process from "node:process";
-import { annotatedJson, formatAnnotated } from "./config/print_annotated.ts";
+import { annotatedJson, annotatedText } from "./config/print_annotated.ts";
 import { type Assignment, isUrl } from "./config/load.ts";
 import {
   clipped,
@@ -669,7 +669,8 @@ async function runCommand(
     const data = await loadBuildoutConfig(request);
     const json = line.args.includes("--json");
     const sections = line.args.filter((a) => a !== "--json");
-    out(json ? annotatedJson(data, sections) : formatAnnotated(data, sections));
+    if (json) out(annotatedJson(data, sections));
+    else for (const piece of annotatedText(data, sections)) out(piece);
     // zc.buildout shows nothing for it either: a misspelt name would leave
     // an empty listing unexplained. On stderr: stdout may be JSON.
     for (const name of sections) {

@@ -59,6 +59,8 @@ export function effectiveLevel(): number {
   return threshold;
 }
 
+const ASCII_ONLY = /^[\0-\x7f]*$/;
+
 /** The descriptors (1, 2) whose reader has gone. */
 const gone = new Set<number>();
 
@@ -103,6 +105,14 @@ export function writeFd(fd: 1 | 2, text: string): void {
       if (written < Buffer.byteLength(text)) {
         bytes = Buffer.from(text).subarray(written);
       }
+    } else if (ASCII_ONLY.test(text)) {
+      // A byte per character: slices of the string itself, with no copy as
+      // bytes, which would count towards the next garbage collection.
+      let at = 0;
+      for (let n = 1; n && at < text.length; at += n) {
+        n = writeOnce(out, text.slice(at, at + limit));
+      }
+      if (at < text.length) bytes = Buffer.from(text.slice(at));
     } else {
       bytes = Buffer.from(text);
       for (let n = 1; n && bytes.length; bytes = bytes.subarray(n)) {

@@ -42,8 +42,11 @@ const OPTION_LINE = new RegExp(
   `^(${OPTION_NAME})((?:[ \\t]*[-+])?)[ \\t]*=[ \\t]*([^\\n]*[^ \\t\\n])?[ \\t]*$`,
   "m",
 );
-// A continuation line: its margin, and its text without the spaces around.
-const CONTINUATION = /^([ \t]+)(.*[^ \t])?[ \t]*$/;
+const SPACE = 0x20, TAB = 0x09;
+
+function isBlank(code: number): boolean {
+  return code === SPACE || code === TAB;
+}
 
 /**
  * The sections of `text`, each option `{value, notes}` as `parse` makes
@@ -81,19 +84,25 @@ export function parsePlain(
         }
         const first = line[0];
         if (first === " " || first === "\t") {
-          const [, indent, stripped] = CONTINUATION.exec(line)!;
+          // The margin ends at `from`, the text at `to`: found in place,
+          // as a regular expression's match would allocate for each line.
+          let from = 1, to = line.length;
+          while (isBlank(line.charCodeAt(from))) from++;
+          while (to > from && isBlank(line.charCodeAt(to - 1))) to--;
           if (!option) {
-            if (stripped !== undefined) return undefined;
-          } else if (stripped === undefined) {
+            if (from < to) return undefined;
+          } else if (from === to) {
             if (block) option.value += "\n";
           } else if (!block) {
-            option.value += "\n" + stripped;
+            option.value += "\n" + line.slice(from, to);
           } else {
-            margin ??= indent;
-            if (indent === margin) option.value += "\n" + stripped;
-            else if (indent.startsWith(margin)) {
-              option.value += "\n" + indent.slice(margin.length) + stripped;
-            } else return undefined;
+            margin ??= line.slice(0, from);
+            // The line's margin holds the first line's (only spaces and
+            // tabs), and what it has beyond that is the value's.
+            if (from < margin.length || !line.startsWith(margin)) {
+              return undefined;
+            }
+            option.value += "\n" + line.slice(margin.length, to);
           }
         } else if (first === "[") {
           if (!HEADER.test(line)) return undefined;

@@ -656,6 +656,43 @@ Deno.test("a .env file in the buildout directory changes nothing", async () => {
   );
 });
 
+Deno.test("annotate into a pipe, a terminal-like device or a file its reader empties slowly prints everything once", async () => {
+  using sample = await sampleBuildout();
+  // Several times what a pipe holds (64 KiB); the last sections' values
+  // are not ASCII, so both ways of writing long text are taken.
+  sample.write(
+    "buildout.cfg",
+    "[buildout]\nparts =\n" +
+      Array.from({ length: 5000 }, (_, i) => `[s${i}]\nx = ${i}\n`).join("") +
+      Array.from(
+        { length: 2000 },
+        (_, i) => `[t${i}]\nx = \u00e9t\u00e9 ${i}\n`,
+      )
+        .join(""),
+  );
+  const result = await exec(
+    "/bin/sh",
+    [
+      "-c",
+      '"$0" annotate > file.txt && "$0" annotate | (sleep 0.3; cat > piped.txt)' +
+      ' && "$0" annotate > /dev/null',
+      BUILDOUT,
+    ],
+    { cwd: sample.dir, env: { HOME: sample.home } },
+  );
+  assert.equal(result.output, "");
+  const file = sample.cat("file.txt");
+  assert.ok(file.length > 256 * 1024, `${file.length} chars`);
+  assert.match(file, /\n\[s4999\]\nx= 4999\n/);
+  assert.match(file, /\n\[t1999\]\nx= \u00e9t\u00e9 1999\n/);
+  assert.ok(file.endsWith("\n\n"), file.slice(-100));
+  const piped = sample.cat("piped.txt");
+  assert.ok(
+    piped === file,
+    `${piped.length} chars piped, ${file.length} in a file`,
+  );
+});
+
 Deno.test("a reader that stops early (buildout | head) neither fails the run nor shows an error", async () => {
   using sample = await sampleBuildout();
   sample.write(
