@@ -299,8 +299,12 @@ interface Plan {
   /** Constructs the recipes of sections as they initialize. */
   partPlan: PartPlan;
   parts: string[];
-  recipes: Map<string, Recipe>;
-  signatures: Map<string, string>;
+  // Arrays in the order of `parts`, and one map: a map by part for each
+  // costs a large buildout's no-op run a garbage collection.
+  /** Each part's place in `parts`. */
+  index: Map<string, number>;
+  recipes: Recipe[];
+  signatures: string[];
 }
 
 /** One run of `install`; see the module documentation for the steps. */
@@ -438,14 +442,15 @@ class InstallRun {
         () => this.uninstallChanged(db, plan, uninstallMissing),
       );
       warnUnused(this.main);
-      for (const part of plan.parts) {
+      for (let i = 0; i < plan.parts.length; i++) {
+        const part = plan.parts[i];
         // `install p1 p2` installs only those, whatever they reference.
         if (uninstallMissing) plan.partPlan.setInstalling(part);
         const pending = this.installPart(
           db,
           part,
-          plan.recipes.get(part)!,
-          plan.signatures.get(part)!,
+          plan.recipes[i],
+          plan.signatures[i],
         );
         if (pending) await pending;
       }
@@ -630,17 +635,18 @@ class InstallRun {
     }
     // `install app app` installs app once, not then updates it again.
     const parts = only.length ? [...new Set(only)] : plan.parts;
-    const recipes = new Map<string, Recipe>();
-    const signatures = new Map<string, string>();
+    const index = new Map<string, number>();
+    const recipes: Recipe[] = [];
+    const signatures: string[] = [];
     for (const part of parts) {
-      recipes.set(part, plan.recipe(part)!);
-      signatures.set(
-        part,
+      index.set(part, recipes.length);
+      recipes.push(plan.recipe(part)!);
+      signatures.push(
         this.loader.signature(this.buildout.section(part).require("recipe")),
       );
     }
     plan.decide();
-    return { partPlan: plan, parts, recipes, signatures };
+    return { partPlan: plan, parts, index, recipes, signatures };
   }
 
   /**
@@ -655,13 +661,13 @@ class InstallRun {
     plan: Plan,
     uninstallMissing: boolean,
   ): Promise<void> {
-    const planned = new Set(plan.parts);
     const held = new HeldPaths(db, this.directory);
     for (const part of db.parts.reverse()) {
-      if (planned.has(part)) {
+      const planned = plan.index.get(part);
+      if (planned !== undefined) {
         const old = db.get(part)!;
         const options = this.buildout.section(part);
-        const signature = plan.signatures.get(part)!;
+        const signature = plan.signatures[planned];
         const recorded = old.get(SIGNATURE) ?? "";
         // A part another release of this executable, or zc.buildout,
         // installed with a recipe built in here counts as unchanged: its
