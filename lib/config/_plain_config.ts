@@ -74,10 +74,16 @@ export function parsePlain(
   for (let i = 0; i < count; i += 4) {
     const between = pieces[i];
     if (between.length > 1 || (i === 0 && between)) {
-      const lines = between.split("\n");
-      // Not the rest of an option line, nor the start of the next.
-      for (let k = i === 0 ? 0 : 1, n = lines.length - 1; k < n; k++) {
-        const line = lines[k];
+      // Its lines, found in place rather than split into an array: not the
+      // rest of an option line (up to the first line feed), nor the start
+      // of the next, which follows the last line feed.
+      let start = i === 0 ? 0 : between.indexOf("\n") + 1;
+      for (
+        let end = between.indexOf("\n", start);
+        end >= 0;
+        start = end + 1, end = between.indexOf("\n", start)
+      ) {
+        const line = between.slice(start, end);
         if (!line) {
           if (option && block) option.value += "\n";
           continue;
@@ -116,7 +122,7 @@ export function parsePlain(
         }
       }
       // The text's last line, when no line feed ends it.
-      const last = lines[lines.length - 1];
+      const last = between.slice(start);
       if (i + 1 === count && last && last[0] !== "#" && last[0] !== ";") {
         return undefined;
       }
