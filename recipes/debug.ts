@@ -20,8 +20,8 @@ export default class Debug implements Recipe {
     const names = this.options.keys().sort();
     if (!names.length) return;
     // Lines joined once: concatenated one by one, the thousands of parts
-    // of a large buildout allocate much more (see lib/log.ts's note on
-    // collections).
+    // of a large buildout allocate much more, and collect garbage sooner
+    // (README, "Garbage collection").
     const lines = new Array<string>(names.length);
     for (let i = 0; i < names.length; i++) {
       const name = names[i], value = this.options.require(name);
