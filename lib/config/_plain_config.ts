@@ -10,6 +10,7 @@
  */
 import type { Note } from "./annotated.ts";
 import type { ParsedFile, RawOption } from "./parse.ts";
+import { isIndent } from "./dedent.ts";
 
 /** What {@link parsePlain} read. */
 export interface PlainParse {
@@ -42,11 +43,6 @@ const OPTION_LINE = new RegExp(
   `^(${OPTION_NAME})((?:[ \\t]*[-+])?)[ \\t]*=[ \\t]*([^\\n]*[^ \\t\\n])?[ \\t]*$`,
   "m",
 );
-const SPACE = 0x20, TAB = 0x09;
-
-function isBlank(code: number): boolean {
-  return code === SPACE || code === TAB;
-}
 
 /**
  * The sections of `text`, each option `{value, notes}` as `parse` makes
@@ -93,8 +89,8 @@ export function parsePlain(
           // The margin ends at `from`, the text at `to`: found in place,
           // as a regular expression's match would allocate for each line.
           let from = 1, to = line.length;
-          while (isBlank(line.charCodeAt(from))) from++;
-          while (to > from && isBlank(line.charCodeAt(to - 1))) to--;
+          while (isIndent(line.charCodeAt(from))) from++;
+          while (to > from && isIndent(line.charCodeAt(to - 1))) to--;
           if (!option) {
             if (from < to) return undefined;
           } else if (from === to) {

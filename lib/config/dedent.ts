@@ -37,6 +37,6 @@ export function dedent(text: string): string {
 }
 
 /** A space or a tab, the indentation textwrap.dedent removes. */
-function isIndent(code: number): boolean {
+export function isIndent(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
