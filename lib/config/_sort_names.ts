@@ -12,7 +12,11 @@ const HIGH = /[\ud800-\uffff]/;
  */
 export function sortNames(names: string[]): string[] {
   names.sort();
-  if (names.some((name) => HIGH.test(name))) names.sort(byCodePoint);
+  // A loop, not `some`: called for every section, where a callback per
+  // name costs more than the test (annotate of 11,000 options ~0.7 ms).
+  for (let i = 0; i < names.length; i++) {
+    if (HIGH.test(names[i])) return names.sort(byCodePoint);
+  }
   return names;
 }
 

@@ -20,7 +20,7 @@
  * checked, so a killed run or two runs sharing a cache never see half a
  * file. Temporaries of killed runs are swept on a later run.
  */
-import { createHash, type Hash } from "node:crypto";
+import type { Hash } from "node:crypto";
 import {
   closeSync,
   existsSync,
@@ -34,6 +34,7 @@ import {
 import { basename, join, resolve, sep } from "node:path";
 import process from "node:process";
 import { clipped, fsReason, oneLine, UserError } from "../errors.ts";
+import { createHash } from "../lazy_crypto.ts";
 import { updateFromFile } from "../hash_file.ts";
 import { urlPath, urlPathWithParams } from "./url_path.ts";
 import { localPath } from "./local_path.ts";
@@ -576,12 +577,15 @@ class TempFileSink implements BodySink {
 }
 
 // A dumb terminal (Emacs's shell, some CI consoles) shows escapes as text.
-const BAR_TERMINAL = process.stderr.isTTY && process.env.TERM !== "dumb";
+// Looked at on the first download, not when the module loads: every
+// install loads it, and making process.stderr costs Bun ~2 ms.
+let barTerminal: boolean | undefined;
 
 const STDERR = {
   // `-q` hides the bar with the `Downloading` line, as `wget -q` does.
   get isTTY() {
-    return BAR_TERMINAL && effectiveLevel() <= LEVELS.INFO;
+    barTerminal ??= process.stderr.isTTY && process.env.TERM !== "dumb";
+    return barTerminal && effectiveLevel() <= LEVELS.INFO;
   },
   // Read at each redraw: a window made narrower than the bar would wrap
   // it, and each redraw would leave a line behind. A pseudo-terminal may
