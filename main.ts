@@ -3,7 +3,11 @@ import { run } from "./lib/cli.ts";
 import type { SelfCommand } from "./lib/commands/bootstrap.ts";
 import { holdIgnoredSignals } from "./lib/interrupt.ts";
 import { connectJitScale, JIT_SCALE, setJitScale } from "./lib/jit_scale.ts";
-import { dropRefusedConsoleWrites, endOutput } from "./lib/log.ts";
+import {
+  dropRefusedConsoleWrites,
+  endOutput,
+  trustShortWrites,
+} from "./lib/log.ts";
 import { replaceNonUtf8Values } from "./lib/raw_environment.ts";
 
 if (process.versions.deno) {
@@ -14,6 +18,9 @@ if (process.versions.deno) {
   // Deno's console throws what a full disk refuses; Bun's drops it.
   dropRefusedConsoleWrites();
 }
+
+// Bun's writeSync says how much of a write a full pipe took.
+if (process.versions.bun) trustShortWrites();
 
 /** Bun's JIT setting, where this runs on Bun. */
 const bunUnsafe = (globalThis as {

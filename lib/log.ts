@@ -314,6 +314,18 @@ const quick: number[] = [];
  */
 const PIPE_BUF = 4096;
 
+/** The most one write gives a pipe, terminal or socket (see PIPE_BUF). */
+let pipeWriteSize = PIPE_BUF;
+
+/**
+ * Lets one write give a pipe, terminal or socket 64 KiB, for a runtime
+ * whose `writeSync` returns how much a full pipe took (Bun's does): 4 KiB
+ * writes made `annotate` of 11,000 options ~0.7 ms slower.
+ */
+export function trustShortWrites(): void {
+  pipeWriteSize = 65536;
+}
+
 /** By descriptor: the most one write gives it, set by quickDescriptor. */
 const writeLimit: number[] = [];
 
@@ -331,7 +343,7 @@ function quickDescriptor(fd: 1 | 2): number {
   try {
     const stat = fstatSync(fd);
     if (stat.isFIFO() || stat.isCharacterDevice() || stat.isSocket()) {
-      writeLimit[fd] = PIPE_BUF;
+      writeLimit[fd] = pipeWriteSize;
     }
     if (stat.isFIFO() || stat.isCharacterDevice()) {
       quick[fd] = openSync(
