@@ -309,8 +309,9 @@ const quick: number[] = [];
  * What a pipe takes whole or not at all (POSIX's PIPE_BUF): Deno's
  * `writeSync` goes on writing until all is written, and when the pipe
  * fills midway throws EAGAIN without saying how much went, which was then
- * written again. No more than this goes to a pipe (or a terminal or
- * socket) in one write, so a full pipe means nothing went.
+ * written again. Unless {@link trustShortWrites} allows more, no more
+ * than this goes to a pipe (or a terminal or socket) in one write, so a
+ * full pipe means nothing went.
  */
 const PIPE_BUF = 4096;
 
