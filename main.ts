@@ -1,6 +1,7 @@
 /** CLI entry: parse argv, run a command, map errors to exit codes. */
 import { run } from "./lib/cli.ts";
 import type { SelfCommand } from "./lib/commands/bootstrap.ts";
+import { enableConfigCache } from "./lib/config/load_cache.ts";
 import { holdIgnoredSignals } from "./lib/interrupt.ts";
 import { connectJitScale, JIT_SCALE, setJitScale } from "./lib/jit_scale.ts";
 import {
@@ -45,6 +46,10 @@ function selfCommand(): SelfCommand {
   }
   return { path: process.execPath, args: [] };
 }
+
+// A run from the sources may read configurations differently after an
+// edit, with the same runtime: only the executable keeps loads.
+if (selfCommand().args.length === 0) enableConfigCache();
 
 // No top-level await: `bun build --bytecode` emits CommonJS.
 run(process.argv.slice(2), selfCommand()).then((status) => {

@@ -18,11 +18,8 @@ import {
   DIRECTORY_OPTIONS,
   ZC_BUILDOUT_ONLY_OPTIONS,
 } from "./config/defaults.ts";
-import {
-  type Assignment,
-  type ConfigSource,
-  loadConfig,
-} from "./config/load.ts";
+import type { Assignment, ConfigSource } from "./config/load.ts";
+import { configCache, loadConfigCached } from "./config/load_cache.ts";
 import { readConfigText } from "./config/text.ts";
 import { isDirectory } from "./fs_kinds.ts";
 import {
@@ -146,6 +143,8 @@ export function userDefaultsPath(
 /**
  * Loads and merges the configuration without resolving any value: what
  * `annotate` shows, so it works on partial and instance profiles too.
+ * From the real files, the last load is reused while they hold the same
+ * texts (see load_cache.ts).
  *
  * @throws {UserError} with the `Initializing.` context.
  */
@@ -154,16 +153,20 @@ export function loadBuildoutConfig(
   source: ConfigSource = realSource,
 ): Promise<ConfigData> {
   return doingAsync("Initializing.", () =>
-    loadConfig({
-      configFile: request.configFile,
-      cwd: request.cwd,
-      userDefaults: request.userDefaults
-        ? userDefaultsPath(request.env)
-        : undefined,
-      assignments: request.assignments,
-      executable: process.execPath,
-      home: homeDirectory(request.env),
-    }, source));
+    loadConfigCached(
+      {
+        configFile: request.configFile,
+        cwd: request.cwd,
+        userDefaults: request.userDefaults
+          ? userDefaultsPath(request.env)
+          : undefined,
+        assignments: request.assignments,
+        executable: process.execPath,
+        home: homeDirectory(request.env),
+      },
+      source,
+      source === realSource ? configCache(request.env) : undefined,
+    ));
 }
 
 /**

@@ -24,14 +24,15 @@ export type TimingRow = [string, Timing, number | null];
 export function printTimings(rows: TimingRow[], startup: Timing): void {
   const col = (s: string | number, w = 11) =>
     (typeof s === "number" ? s.toFixed(1) : s).padStart(w);
+  const width = Math.max(26, ...rows.map(([name]) => name.length + 1));
   console.log(
-    "command".padEnd(26) + col("median ms") + col("min ms") +
+    "command".padEnd(width) + col("median ms") + col("min ms") +
       col("x start-up") + col("peak MB"),
   );
   for (const [name, t, mb] of rows) {
     const ratio = t === startup ? "-" : (t.median / startup.median).toFixed(2);
     console.log(
-      name.padEnd(26) + col(t.median) + col(t.min) + col(ratio) +
+      name.padEnd(width) + col(t.median) + col(t.min) + col(ratio) +
         col(mb ?? "-"),
     );
   }

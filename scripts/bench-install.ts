@@ -15,7 +15,9 @@
  * dist/buildout is and timed in the same run: a minimal program doing only
  * the no-op's reads, parsing, substitutions, comparisons and output (the
  * same bytes), what an implementation on this runtime pays before doing
- * anything else buildout does. Start-up and the no-op are also timed
+ * anything else buildout does; it loads the configuration anew each time,
+ * as does the row "loaded anew", while the no-op rerun uses the load the
+ * first run kept (lib/config/load_cache.ts). Start-up and the no-op are also timed
  * from idle (see _timing_table.ts), for comparison. Prints the figures
  * beside the targets; exits 0 whatever they
  * are (exit 1 only if dist/buildout is missing, a generated buildout
@@ -59,7 +61,7 @@ const work = fs.mkdtempSync(join(tmpdir(), "bench-install-"));
 const home = join(work, "home"), project = join(work, "project");
 const double = join(work, "double");
 for (const dir of [home, project, double]) fs.mkdirSync(dir);
-const env = { ...process.env, HOME: home };
+const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
 const database = join(project, ".installed.cfg");
 
 /** Writes a buildout of `count` parts into `dir`; returns the option count. */
@@ -126,12 +128,13 @@ function timeOnce(
   before: () => void,
   cwd: string,
   command: string,
+  runEnv = env,
 ): number {
   before();
   const start = performance.now();
   const r = spawnSync(command, args, {
     cwd,
-    env,
+    env: runEnv,
     stdio: ["ignore", "ignore", "pipe"],
   });
   const ms = performance.now() - start;
@@ -146,11 +149,14 @@ function time(
   before = () => {},
   cwd = project,
   command = exe,
+  runEnv = env,
 ): Timing {
-  for (let i = 0; i < WARMUPS; i++) timeOnce(args, before, cwd, command);
+  for (let i = 0; i < WARMUPS; i++) {
+    timeOnce(args, before, cwd, command, runEnv);
+  }
   const t = Array.from(
     { length: runs },
-    () => timeOnce(args, before, cwd, command),
+    () => timeOnce(args, before, cwd, command, runEnv),
   ).sort((a, b) => a - b);
   return { median: t[Math.floor(runs / 2)], min: t[0] };
 }
@@ -191,6 +197,12 @@ forget();
 const firstMB = await peakMB([]);
 const noop = time([], RUNS);
 const noopMB = await peakMB([]);
+// The configuration loaded anew, as when a file changed (the rerun above
+// uses the load the first run kept: lib/config/load_cache.ts).
+const anew = time([], RUNS, () => {}, project, exe, {
+  ...env,
+  BUILDOUT_CONFIG_CACHE: "off",
+});
 if (fs.readFileSync(database, "utf8") !== saved) {
   fail("(no-op rerun)", 0, "the rerun changed .installed.cfg");
 }
@@ -224,6 +236,7 @@ const rows: TimingRow[] = [
   ["--version (bare start-up)", startup, null],
   ["first install", first, firstMB],
   ["no-op rerun", noop, noopMB],
+  ["no-op rerun, loaded anew", anew, null],
   [`first install, ${2 * PARTS} parts`, doubled, null],
   ["floor: --version", floorStartup, null],
   ["floor: no-op rerun", floor, null],

@@ -6,18 +6,24 @@
  * for the next run, which completes. Ignored where strace cannot run.
  */
 import assert from "node:assert/strict";
-import { chmodSync } from "node:fs";
+import { chmodSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type RunResult, type Sample, sampleBuildout } from "./harness.ts";
 import { recipeDist, writeDist } from "./dist_archives.ts";
 import { failing, straceNote, straceSkip } from "./strace.ts";
 
-/** Runs the sample under `through` (see failing()), asserting status 1. */
+/**
+ * Runs the sample under `through` (see failing()), asserting status 1.
+ * Without kept configuration loads: their writes would be the first.
+ */
 async function runFailing(
   sample: Sample,
   through: string[],
 ): Promise<RunResult> {
-  const result = await sample.run("", { through });
+  const result = await sample.run("", {
+    through,
+    env: { BUILDOUT_CONFIG_CACHE: "off" },
+  });
   assert.equal(result.code, 1, result.output);
   return result;
 }
@@ -92,6 +98,26 @@ Deno.test({
         "input/output error\n",
     );
     await assertRerunCompletes(sample);
+  },
+});
+
+Deno.test({
+  name: "a configuration load the disk fails to keep changes nothing in " +
+    `the run and leaves no temporary${straceNote}`,
+  ignore: straceSkip !== null,
+  fn: async () => {
+    using sample = await onePart("debug");
+    // Keeping the load is the run's first rename, before the database's.
+    const result = await sample.run("", {
+      through: failing("rename", "EIO", { when: 1 }),
+    });
+    assert.equal(result.stderr, "", result.output);
+    assert.equal(result.stdout, "Installing a.\n  recipe='debug'\n");
+    assert.equal(result.code, 0);
+    const kept = join(sample.home, ".cache", "buildout", "config");
+    assert.deepEqual(readdirSync(kept), []);
+    await assertRerunCompletes(sample);
+    assert.equal(readdirSync(kept).length, 1);
   },
 });
 

@@ -74,6 +74,8 @@ export const BUILDOUT: string = resolve(
 // BUILDOUT_HOME set here would win over the HOME each test gives, also in
 // runs a test starts itself with this process's environment.
 delete process.env.BUILDOUT_HOME;
+// Nor theirs of kept configuration loads (see config_cache_test.ts).
+delete process.env.BUILDOUT_CONFIG_CACHE;
 
 /**
  * Throws unless {@link BUILDOUT} exists and is executable.
@@ -447,6 +449,8 @@ export class Sample {
         HOME: this.home,
         TMPDIR: this.runTmpdir,
         BUILDOUT_HOME: undefined,
+        // Kept configuration loads go to HOME, as for a user without it.
+        XDG_CACHE_HOME: undefined,
         BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
         COLUMNS: "80",
         ...opts.env,

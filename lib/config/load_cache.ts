@@ -1,0 +1,308 @@
+/**
+ * Reusing the last load of a configuration, as a no-op rerun would repeat
+ * it: the merged sections are kept in one file per configuration, with the
+ * text of every file the load read (or that it found none there), the
+ * conditions it decided and what it told the user. The next load of the
+ * same configuration, with the same command line and the same program,
+ * reads those files again and uses the kept sections only when every text
+ * is what it was and every condition decides the same; anything else loads
+ * as if nothing were kept, and keeps that load instead. A load that read a
+ * URL is never kept: its text is only known by downloading it.
+ *
+ * Whole texts are compared, not sizes and times: a file edited twice within
+ * the file system's clock tick keeps its times, and its size may stay too.
+ */
+import {
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { VERSION } from "../version.ts";
+import type {
+  AnnotatedSection,
+  AnnotatedValue,
+  ConfigData,
+  Note,
+  Step,
+} from "./annotated.ts";
+import {
+  type ConfigSource,
+  isUrl,
+  loadConfig,
+  type LoadRequest,
+} from "./load.ts";
+
+/** Where loads are kept, and what program keeps them. */
+export interface ConfigCache {
+  /** The directory of the kept loads, made when first needed. */
+  directory: string;
+  /**
+   * Names this program exactly (its version and its executable file's
+   * identity): another build may read configurations differently.
+   */
+  program: string;
+}
+
+/** Changes whenever what a kept file holds does. */
+const FORMAT = 1;
+
+let enabled = false;
+
+/**
+ * Lets {@link configCache} name a cache. main.ts does for the compiled
+ * executable only: a run from the sources may read configurations
+ * differently after an edit, with the same runtime and version.
+ */
+export function enableConfigCache(): void {
+  enabled = true;
+}
+
+/**
+ * The cache of configuration loads under `env`: `BUILDOUT_CONFIG_CACHE`
+ * names its directory (empty or `off` for none), else
+ * `$XDG_CACHE_HOME/buildout/config` or `$HOME/.cache/buildout/config`.
+ * Undefined for none, and unless {@link enableConfigCache} was called.
+ */
+export function configCache(
+  env: Record<string, string | undefined>,
+): ConfigCache | undefined {
+  if (!enabled) return undefined;
+  let directory;
+  const setting = env.BUILDOUT_CONFIG_CACHE;
+  if (setting !== undefined) {
+    if (!setting || setting === "off") return undefined;
+    directory = setting;
+  } else {
+    const base = env.XDG_CACHE_HOME || (env.HOME && join(env.HOME, ".cache"));
+    if (!base) return undefined;
+    directory = join(base, "buildout", "config");
+  }
+  let program;
+  try {
+    const { size, mtimeMs, ino, dev } = statSync(process.execPath);
+    program = [VERSION, process.execPath, size, mtimeMs, ino, dev].join(":");
+  } catch {
+    return undefined;
+  }
+  return { directory, program };
+}
+
+/** What a kept load holds. */
+interface Kept {
+  key: string;
+  /** Each file read, with its text; null for none there. */
+  files: [string, string | null][];
+  conditions: [string, boolean][];
+  notices: string[];
+  data: EncodedData;
+}
+
+/**
+ * {@link loadConfig}, through `cache` when given: the kept load when it
+ * still holds, else a new load, kept for the next run. Errors of the cache
+ * itself (unreadable, full disk) only make the load a new one.
+ */
+export async function loadConfigCached(
+  request: LoadRequest,
+  source: ConfigSource,
+  cache: ConfigCache | undefined,
+): Promise<ConfigData> {
+  if (!cache || isUrl(request.configFile)) {
+    return await loadConfig(request, source);
+  }
+  const key = JSON.stringify([
+    FORMAT,
+    cache.program,
+    request.configFile,
+    request.cwd,
+    request.userDefaults ?? null,
+    request.assignments,
+    request.executable,
+    request.home ?? null,
+  ]);
+  const path = join(cache.directory, `${hashName(key)}.json`);
+  const texts = new Map<string, string | undefined>();
+  const kept = readKept(path, key);
+  if (kept && holds(kept, source, texts)) {
+    for (const message of kept.notices) source.notice?.(message);
+    return decodeData(kept.data);
+  }
+  const record: Kept = {
+    key,
+    files: [],
+    conditions: [],
+    notices: [],
+    data: [],
+  };
+  let fromUrl = false;
+  const data = await loadConfig(request, {
+    readFile(file) {
+      const text = texts.has(file) ? texts.get(file) : source.readFile(file);
+      record.files.push([file, text ?? null]);
+      return text;
+    },
+    readUrl(url, download) {
+      fromUrl = true;
+      return source.readUrl(url, download);
+    },
+    evaluate(expression) {
+      const result = source.evaluate(expression);
+      record.conditions.push([expression, result]);
+      return result;
+    },
+    notice(message) {
+      record.notices.push(message);
+      source.notice?.(message);
+    },
+  });
+  if (!fromUrl) {
+    record.data = encodeData(data);
+    keep(path, record);
+  }
+  return data;
+}
+
+/** The load kept at `path` for `key`, or undefined. */
+function readKept(path: string, key: string): Kept | undefined {
+  let kept;
+  try {
+    kept = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    // None yet, or cut short by a crash before the rename: a new load.
+    return undefined;
+  }
+  return kept?.key === key ? kept : undefined;
+}
+
+/**
+ * Whether the files and conditions of `kept` are as they were; the texts
+ * read go into `texts` for a new load to use.
+ */
+function holds(
+  kept: Kept,
+  source: ConfigSource,
+  texts: Map<string, string | undefined>,
+): boolean {
+  try {
+    for (const [file, text] of kept.files) {
+      const now = source.readFile(file);
+      texts.set(file, now);
+      if ((now ?? null) !== text) return false;
+    }
+    for (const [expression, result] of kept.conditions) {
+      if (source.evaluate(expression) !== result) return false;
+    }
+  } catch {
+    // An unreadable file or a failing condition: the new load reports it.
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Writes `kept` to `path` whole or not at all (a temporary file renamed),
+ * readable by its owner only: the texts may hold passwords.
+ */
+function keep(path: string, kept: Kept): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 });
+    writeFileSync(temp, JSON.stringify(kept), { mode: 0o600 });
+    renameSync(temp, path);
+  } catch {
+    // A read-only or full cache: the next run loads anew.
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Never written.
+    }
+  }
+}
+
+/**
+ * A file name for `key`: 64 bits of two FNV-1a hashes. Keys that share a
+ * name take turns in one file, each load checking the whole key.
+ */
+function hashName(key: string): string {
+  let a = 0x811c9dc5, b = 0x050c5d1f;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
+  }
+  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
+  return hex(a) + hex(b);
+}
+
+/**
+ * Sections as one array: `[notes tables, name, [key, value, notes, more],
+ * ...]`, where notes are numbers into the tables (each array of notes once,
+ * as values share them) and `more` is 0 or the steps and pending flag.
+ */
+type EncodedData = unknown[];
+
+/** Encodes `data` for {@link decodeData}. */
+function encodeData(data: ConfigData): EncodedData {
+  const tables: (readonly Note[])[] = [];
+  const numbers = new Map<readonly Note[], number>();
+  const number = (notes: readonly Note[]) => {
+    let n = numbers.get(notes);
+    if (n === undefined) {
+      numbers.set(notes, n = tables.length);
+      tables.push(notes);
+    }
+    return n;
+  };
+  const encoded: unknown[] = [tables];
+  data.forEach((section, name) => {
+    const options: unknown[] = [];
+    section.forEach((v, key) => {
+      const more = v.steps || v.pending !== undefined
+        ? [
+          v.steps?.map((s) => [s.add, s.value, number(s.notes)]) ?? null,
+          v.pending ?? null,
+        ]
+        : 0;
+      options.push(key, v.value, number(v.notes), more);
+    });
+    encoded.push(name, options);
+  });
+  return encoded;
+}
+
+/** The sections {@link encodeData} encoded. */
+function decodeData(encoded: EncodedData): ConfigData {
+  const tables = encoded[0] as Note[][];
+  const data: ConfigData = new Map();
+  for (let i = 1; i < encoded.length; i += 2) {
+    const options = encoded[i + 1] as unknown[];
+    const section: AnnotatedSection = new Map();
+    for (let k = 0; k < options.length; k += 4) {
+      const more = options[k + 3] as
+        | 0
+        | [[boolean, string, number][] | null, boolean | null];
+      const notes = tables[options[k + 2] as number];
+      const value: AnnotatedValue = more
+        ? {
+          value: options[k + 1] as string,
+          notes,
+          ...more[0] && {
+            steps: more[0].map(([add, value, n]): Step => ({
+              add,
+              value,
+              notes: tables[n],
+            })),
+          },
+          ...more[1] !== null && { pending: more[1] },
+        }
+        : { value: options[k + 1] as string, notes };
+      section.set(options[k] as string, value);
+    }
+    data.set(encoded[i] as string, section);
+  }
+  return data;
+}
