@@ -28,6 +28,8 @@ import { dedent } from "./config/dedent.ts";
 import { falseHeaderOf } from "./config/false_headers.ts";
 import {
   extendSection,
+  OwnOptions,
+  type OwnSection,
   type RawSection,
   type SectionLookup,
   setOwnOptions,
@@ -297,7 +299,7 @@ export class Buildout {
    * (the usual case) is a copy of that section's map plus its own options;
    * anything else, mistakes included, is `extendSection`'s.
    */
-  extendedSection(name: string): Map<string, string> | undefined {
+  extendedSection(name: string): OwnSection | undefined {
     const own = this.annotated.get(name);
     const bases = own?.get("<")?.value;
     if (own === undefined || bases === undefined || name === "buildout") {
@@ -308,7 +310,7 @@ export class Buildout {
       const values = this.baseValues(base);
       if (values) {
         return setOwnOptions(
-          new Map(values),
+          new OwnOptions(values),
           own.keys(),
           (key) => own.get(key)!.value,
         );
