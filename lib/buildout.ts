@@ -28,7 +28,6 @@ import { dedent } from "./config/dedent.ts";
 import { falseHeaderOf } from "./config/false_headers.ts";
 import {
   extendSection,
-  OwnOptions,
   type OwnSection,
   type RawSection,
   type SectionLookup,
@@ -36,6 +35,7 @@ import {
 } from "./config/macros.ts";
 import { parse } from "./config/parse.ts";
 import { memoSubstitute } from "./_substitute_memo.ts";
+import { OptionValues } from "./option_values.ts";
 import { checkOptions } from "./recipe/check_options.ts";
 import type {
   DownloadOptions,
@@ -310,7 +310,7 @@ export class Buildout {
       const values = this.baseValues(base);
       if (values) {
         return setOwnOptions(
-          new OwnOptions(values),
+          new OptionValues(values),
           own.keys(),
           (key) => own.get(key)!.value,
         );

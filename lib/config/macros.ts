@@ -10,48 +10,12 @@ export interface RawSection extends Iterable<[string, string]> {
   keys(): Iterable<string>;
 }
 
-/** A section's raw options that its owner may change: a Map, or an {@link OwnOptions}. */
+/**
+ * A section's raw options that its owner may change: a Map, or the
+ * `OptionValues` of a part extending one macro section.
+ */
 export interface OwnSection extends RawSection {
   set(option: string, value: string): void;
-}
-
-/**
- * Raw options made for one section alone (its macros applied), kept in an
- * object without a prototype and a list of names: a small Map allocates
- * several times as much, and a buildout of thousands of parts extending
- * macros makes one per part (see the README's garbage collection notes).
- */
-export class OwnOptions implements OwnSection {
-  private readonly values: Record<string, string> = Object.create(null);
-  private readonly names: string[] = [];
-
-  /** Starts with the options of `base`, in its order. */
-  constructor(base: ReadonlyMap<string, string>) {
-    // Not for-of: each entry would be one more array.
-    base.forEach((value, key) => this.set(key, value));
-  }
-
-  get(option: string): string | undefined {
-    return this.values[option];
-  }
-
-  has(option: string): boolean {
-    return this.values[option] !== undefined;
-  }
-
-  keys(): Iterable<string> {
-    return this.names;
-  }
-
-  set(option: string, value: string): void {
-    if (this.values[option] === undefined) this.names.push(option);
-    this.values[option] = value;
-  }
-
-  [Symbol.iterator](): Iterator<[string, string]> {
-    return this.names.map((key): [string, string] => [key, this.values[key]])
-      [Symbol.iterator]();
-  }
 }
 
 /** Raw sections by name. */

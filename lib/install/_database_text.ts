@@ -15,10 +15,11 @@ import { HEADER, OPTION_NAME } from "../config/_plain_config.ts";
 import { parse } from "../config/parse.ts";
 import { firstBadLine } from "../config/text.ts";
 import { UserError } from "../errors.ts";
+import { OptionValues } from "../option_values.ts";
 import { words } from "../words.ts";
 
 /** Sections of a database file, values as written (still quoted). */
-export type DatabaseText = Map<string, Map<string, string>>;
+export type DatabaseText = Map<string, OptionValues>;
 
 const NEWLINE = 0x0a;
 
@@ -43,7 +44,7 @@ export function scanWritten(text: string): DatabaseText | undefined {
   // at U+2028 and U+2029 too.
   if (/[\r\u2028\u2029]/.test(text)) return undefined;
   const sections: DatabaseText = new Map();
-  let section: Map<string, string> | undefined;
+  let section: OptionValues | undefined;
   let option = "";
   let value = "";
   // [text, name, value, text, ...]: the text between two option lines
@@ -69,7 +70,7 @@ export function scanWritten(text: string): DatabaseText | undefined {
         } else if (line[0] === "[" && HEADER.test(line)) {
           const name = line.slice(1, -1);
           section = sections.get(name);
-          if (!section) sections.set(name, section = new Map());
+          if (!section) sections.set(name, section = new OptionValues());
           option = value = "";
         } else return undefined;
       }
@@ -146,7 +147,7 @@ export function readDatabaseText(
   }
   const sections: DatabaseText = new Map();
   for (const [name, options] of parsed) {
-    const values = new Map<string, string>();
+    const values = new OptionValues();
     for (const [key, { value }] of options) {
       if (tabs) values.set(untab(key), untab(value));
       else values.set(key, value);

@@ -53,10 +53,14 @@ import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { APPEND_RESOLVED, trustedFile } from "../trusted_links.ts";
 import { removePath } from "../remove_path.ts";
+import type { OptionValues } from "../option_values.ts";
 import { words } from "../words.ts";
 
-/** Options as saved: each value exactly as the part had it. */
-export type SavedOptions = Map<string, string>;
+/**
+ * Options as saved: each value exactly as the part had it; read from the
+ * file into the lighter OptionValues.
+ */
+export type SavedOptions = Map<string, string> | OptionValues;
 
 /** The key of the paths a part installed, one per line. */
 export const INSTALLED = "__buildout_installed__";
