@@ -128,8 +128,16 @@ export async function loadConfigCached(
   const texts = new Map<string, string | undefined>();
   const kept = readKept(path, key);
   if (kept && holds(kept, source, texts)) {
-    for (const message of kept.notices) source.notice?.(message);
-    return decodeData(kept.data);
+    let data;
+    try {
+      data = decodeData(kept.data);
+    } catch {
+      // Damaged yet still JSON: a new load replaces it.
+    }
+    if (data) {
+      for (const message of kept.notices) source.notice?.(message);
+      return data;
+    }
   }
   const record: Kept = {
     key,

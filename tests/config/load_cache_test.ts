@@ -207,6 +207,14 @@ Deno.test("a cut-short kept file is loaded anew and replaced; a cache that canno
     // Owner only: the texts kept may hold passwords.
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(statSync(cache.directory).mode & 0o777, 0o700);
+    // Still JSON, with the right key, but the sections damaged.
+    writeFileSync(
+      file,
+      whole.replace(/"data":.*\}$/, '"data":[[],"a",["x","1",0,[5,null]]]}'),
+    );
+    const damaged = await loadConfigCached(request(), fakeSource(files), cache);
+    assert.equal(value(damaged, "a", "x"), "1");
+    assert.equal(readFileSync(file, "utf8"), whole);
     // A cache that cannot be made (a file where its directory would be).
     const blocked = { ...cache, directory: join(file, "config") };
     const other = { "/b/buildout.cfg": "[a]\nx = 2\n" };
