@@ -17,10 +17,10 @@ import {
   readFileSync,
   renameSync,
   statSync,
-  unlinkSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
 import { VERSION } from "../version.ts";
 import type {
   AnnotatedSection,
@@ -169,7 +169,7 @@ export async function loadConfigCached(
   });
   if (!fromUrl) {
     record.data = encodeData(data);
-    keep(path, record);
+    await keep(path, record);
   }
   return data;
 }
@@ -212,22 +212,23 @@ function holds(
 }
 
 /**
- * Writes `kept` to `path` whole or not at all (a temporary file renamed),
- * readable by its owner only: the texts may hold passwords.
+ * Writes `kept` to `path` whole or not at all (a hidden temporary renamed,
+ * which a killed run leaves for the next to sweep), readable by its owner
+ * only: the texts may hold passwords.
  */
-function keep(path: string, kept: Kept): void {
-  const temp = `${path}.${process.pid}.tmp`;
+async function keep(path: string, kept: Kept): Promise<void> {
+  // Loaded here: a run that only reads kept loads never needs it.
+  const { hiddenTemp } = await import("../fetch/hidden_temp.ts");
+  let temp: string | undefined;
   try {
-    mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    temp = hiddenTemp(path);
     writeFileSync(temp, JSON.stringify(kept), { mode: 0o600 });
     renameSync(temp, path);
+    untrackTempFile(temp);
   } catch {
     // A read-only or full cache: the next run loads anew.
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Never written.
-    }
+    if (temp) removeTempFile(temp);
   }
 }
 
