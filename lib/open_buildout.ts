@@ -219,6 +219,7 @@ export async function openBuildout(
       buildout,
       async (main) =>
         (await import("./dists/dist_transport.ts")).distTransport(main),
+      source === realSource ? configCache(request.env) : undefined,
     ));
   return buildout;
 }

@@ -13,8 +13,11 @@
  *   with no parts (what any install costs);
  * - cold: empty eggs directory and download cache, so the page is read and
  *   200 archives are downloaded and unpacked;
- * - warm `-N`: everything unpacked, nothing looked up; also, beside
- *   start-up, from idle (see _timing_table.ts), for comparison;
+ * - warm `-N`: everything unpacked, nothing looked up, the last run's
+ *   resolution repeated as a user's rerun does (lib/dists/kept_resolution.ts);
+ *   also, beside start-up, from idle (see _timing_table.ts), for
+ *   comparison, and with nothing kept (`BUILDOUT_CONFIG_CACHE=off`: the
+ *   configuration loaded and the distributions resolved anew);
  * - warm newest (the default): everything unpacked, the page read again;
  * - transfer: `curl` (when installed) fetching the same page and archives
  *   over the same server in one process, what the cold run cannot beat;
@@ -192,11 +195,22 @@ const url = await listen(server);
 const linkServer = serve(new Link(LINK_RATE));
 const linkUrl = await listen(linkServer);
 
-/** Runs `cmd args` without blocking the server; exits on failure. */
-function runOnce(cmd: string, args: string[]): Promise<number> {
+/**
+ * Runs `cmd args` (with `more` in its environment) without blocking the
+ * server; exits on failure.
+ */
+function runOnce(
+  cmd: string,
+  args: string[],
+  more: Record<string, string> = {},
+): Promise<number> {
   const start = performance.now();
   return new Promise((done) => {
-    const child = spawn(cmd, args, { cwd: project, env, stdio: "pipe" });
+    const child = spawn(cmd, args, {
+      cwd: project,
+      env: { ...env, ...more },
+      stdio: "pipe",
+    });
     let err = "";
     child.stderr.on("data", (chunk) => err += chunk);
     child.stdout.on("data", () => {});
@@ -216,11 +230,12 @@ async function time(
   warmups: number,
   before = () => {},
   cmd = exe,
+  more: Record<string, string> = {},
 ): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < warmups + runs; i++) {
     before();
-    const t = await runOnce(cmd, args);
+    const t = await runOnce(cmd, args, more);
     if (i >= warmups) times.push(t);
   }
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
@@ -309,6 +324,9 @@ const linkBytes = fetched.reduce(
 const linkTransfer = 1000 * linkBytes / LINK_RATE;
 await time([], 1, 0, emptyEggsAndCache);
 const warm = await time(["-N"], WARM_RUNS, WARMUPS);
+const warmAnew = await time(["-N"], WARM_RUNS, WARMUPS, () => {}, exe, {
+  BUILDOUT_CONFIG_CACHE: "off",
+});
 const newest = await time([], WARM_RUNS, WARMUPS);
 
 let transfer: number | undefined;
@@ -333,6 +351,7 @@ row("--version (bare start-up)", startup);
 row("-N, no parts (install machinery)", noParts);
 row(`cold (${perRun} requests, ${unpacked} unpacked)`, cold);
 row("warm -N", warm);
+row("warm -N, nothing kept", warmAnew);
 row("warm newest (page read again)", newest);
 row(`transfer only (curl, ${fetched.length} GETs)`, transfer);
 row("file-system floor (plain writes)", floor);

@@ -12,15 +12,9 @@
  * Whole texts are compared, not sizes and times: a file edited twice within
  * the file system's clock tick keeps its times, and its size may stay too.
  */
-import {
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { dirname, join } from "node:path";
-import { removeTempFile, untrackTempFile } from "../fetch/temp_files.ts";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { keptFilePath, readKeptFile, writeKeptFile } from "../kept_file.ts";
 import { VERSION } from "../version.ts";
 import type {
   AnnotatedSection,
@@ -36,7 +30,10 @@ import {
   type LoadRequest,
 } from "./load.ts";
 
-/** Where loads are kept, and what program keeps them. */
+/**
+ * Where loads are kept, and what program keeps them; distribution
+ * resolutions are kept there too (see dists/kept_resolution.ts).
+ */
 export interface ConfigCache {
   /** The directory of the kept loads, made when first needed. */
   directory: string;
@@ -62,7 +59,7 @@ export function enableConfigCache(): void {
 }
 
 /**
- * The cache of configuration loads under `env`: `BUILDOUT_CONFIG_CACHE`
+ * The cache of configuration loads (and resolutions) under `env`: `BUILDOUT_CONFIG_CACHE`
  * names its directory (empty or `off` for none), else
  * `$XDG_CACHE_HOME/buildout/config` or `$HOME/.cache/buildout/config`.
  * Undefined for none, and unless {@link enableConfigCache} was called.
@@ -124,9 +121,9 @@ export async function loadConfigCached(
     request.executable,
     request.home ?? null,
   ]);
-  const path = join(cache.directory, `${hashName(key)}.json`);
+  const path = keptFilePath(cache.directory, key);
   const texts = new Map<string, string | undefined>();
-  const kept = readKept(path, key);
+  const kept = readKeptFile<Kept>(path, key);
   if (kept && holds(kept, source, texts)) {
     let data;
     try {
@@ -169,21 +166,11 @@ export async function loadConfigCached(
   });
   if (!fromUrl) {
     record.data = encodeData(data);
-    await keep(path, record);
+    // Loaded here: a run that only reads kept loads never needs it.
+    const { hiddenTemp } = await import("../fetch/hidden_temp.ts");
+    writeKeptFile(path, record, hiddenTemp);
   }
   return data;
-}
-
-/** The load kept at `path` for `key`, or undefined. */
-function readKept(path: string, key: string): Kept | undefined {
-  let kept;
-  try {
-    kept = JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    // None yet, or cut short by a crash before the rename: a new load.
-    return undefined;
-  }
-  return kept?.key === key ? kept : undefined;
 }
 
 /**
@@ -209,42 +196,6 @@ function holds(
     return false;
   }
   return true;
-}
-
-/**
- * Writes `kept` to `path` whole or not at all (a hidden temporary renamed,
- * which a killed run leaves for the next to sweep), readable by its owner
- * only: the texts may hold passwords.
- */
-async function keep(path: string, kept: Kept): Promise<void> {
-  // Loaded here: a run that only reads kept loads never needs it.
-  const { hiddenTemp } = await import("../fetch/hidden_temp.ts");
-  let temp: string | undefined;
-  try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    temp = hiddenTemp(path);
-    writeFileSync(temp, JSON.stringify(kept), { mode: 0o600 });
-    renameSync(temp, path);
-    untrackTempFile(temp);
-  } catch {
-    // A read-only or full cache: the next run loads anew.
-    if (temp) removeTempFile(temp);
-  }
-}
-
-/**
- * A file name for `key`: 64 bits of two FNV-1a hashes. Keys that share a
- * name take turns in one file, each load checking the whole key.
- */
-function hashName(key: string): string {
-  let a = 0x811c9dc5, b = 0x050c5d1f;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
-  }
-  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
-  return hex(a) + hex(b);
 }
 
 /**

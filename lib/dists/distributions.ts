@@ -9,12 +9,15 @@
  */
 import { join, resolve } from "node:path";
 import type { Buildout, Options } from "../buildout.ts";
+import type { ConfigCache } from "../config/load_cache.ts";
 import { clipped, oneLine, UserError } from "../errors.ts";
+import { effectiveLevel, LEVELS } from "../log.ts";
 import { DevelopLinks } from "../recipe/develop_links.ts";
 import { readPackage } from "../recipe/package_json.ts";
 import { EggsDirectory } from "./eggs.ts";
 import { Finder, isUrl } from "./finder.ts";
 import { Installer } from "./installer.ts";
+import { resolutionKeeper } from "./kept_resolution.ts";
 import { type Dist, readMetadata } from "./metadata.ts";
 import { reportPickedVersions } from "./picked.ts";
 import {
@@ -171,9 +174,14 @@ export class Distributions {
    */
   readonly developLinks: DevelopLinks;
 
+  /**
+   * `cache` keeps the resolution of a run that found everything unpacked,
+   * for the next run to repeat (see kept_resolution.ts).
+   */
   constructor(
     readonly settings: DistSettings,
     private readonly transport: DistTransport,
+    private readonly cache?: ConfigCache,
   ) {
     this.eggs = new EggsDirectory(settings.eggsDirectory);
     this.developLinks = new DevelopLinks(settings.developEggsDirectory);
@@ -206,15 +214,16 @@ export class Distributions {
    */
   prefetch(specs: string[]): void {
     const requirements = [];
+    const installer = this.getInstaller();
     for (const spec of specs) {
-      if (!this.searchable(spec)) continue;
+      if (!this.searchable(spec) || installer.expects(spec)) continue;
       try {
         requirements.push(parseRequirement(spec));
       } catch {
         continue;
       }
     }
-    if (requirements.length) this.getInstaller().prefetch(requirements);
+    if (requirements.length) installer.prefetch(requirements);
   }
 
   /**
@@ -276,6 +285,7 @@ export class Distributions {
     if (!this.installer || this.finished) return;
     this.finished = true;
     this.installer.stopLookAhead();
+    this.installer.keep();
     const { showPicked, versionsFile, versionsFileOption, directory } =
       this.settings;
     // Listing and sorting the picks costs up to 0.5 ms per 200 of them, for
@@ -291,8 +301,9 @@ export class Distributions {
 
   private getInstaller(): Installer {
     if (!this.installer) {
-      const transport = this.transport;
-      const { settings } = this;
+      const { settings, transport, cache, eggs } = this;
+      const develop = (name: string) => this.develop(name);
+      if (cache) eggs.noteStats();
       this.installer = new Installer({
         eggs: this.eggs,
         finder: new Finder({
@@ -311,15 +322,22 @@ export class Distributions {
         versions: settings.versions,
         badPins: settings.badPins,
         constraints: settings.constraints,
-        develop: (requirement) => this.develop(requirement),
+        develop: (requirement) => develop(requirement.name),
+        keeper: cache &&
+          resolutionKeeper(cache, settings, {
+            eggsListing: () => eggs.listing(),
+            develop,
+            statOf: (dir) => eggs.statOf(dir),
+            adopt: (dist, stat) => eggs.adopt(dist, stat),
+          }, () => effectiveLevel() > LEVELS.DEBUG),
       });
     }
     return this.installer;
   }
 
-  /** The develop package linked for the requirement's project, if any. */
-  private develop(requirement: Requirement): Dist | undefined {
-    const dir = this.developLinks.packageDirectory(requirement.name);
+  /** The develop package linked for project `name`, if any. */
+  private develop(name: string): Dist | undefined {
+    const dir = this.developLinks.packageDirectory(name);
     if (!dir) return undefined;
     const pkg = readPackage(dir);
     const version = pkg.version && isValidVersion(pkg.version)
@@ -346,6 +364,7 @@ export class Distributions {
 export function configureDistributions(
   buildout: Buildout,
   transport: TransportFactory,
+  cache?: ConfigCache,
 ): void {
   const settings = readDistSettings(buildout);
   registry.set(
@@ -353,6 +372,7 @@ export function configureDistributions(
     new Distributions(
       settings,
       lazyTransport(() => transport(buildout.section("buildout"))),
+      cache,
     ),
   );
 }

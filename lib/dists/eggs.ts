@@ -17,6 +17,7 @@ import {
   type DistMetadata,
   readMetadata,
 } from "./metadata.ts";
+import { packageStat } from "./kept_resolution.ts";
 import { compareVersions } from "./version.ts";
 
 /** An unpacked distribution's name, version and directory. */
@@ -34,21 +35,40 @@ export interface Prepared {
 
 /** Reads and fills one eggs directory. */
 export class EggsDirectory {
+  private names?: string[];
   private scanned?: Map<string, InstalledDist[]>;
   private readonly dists = new Map<string, Dist>();
+  /**
+   * The identity of each package.json read (see {@link packageStat}),
+   * taken before reading it, once {@link noteStats} asked for them.
+   */
+  private stats?: Map<string, number[] | undefined>;
 
   constructor(readonly path: string) {}
+
+  /** The directory's entries as this run first read them. */
+  private entries(): string[] {
+    if (!this.names) {
+      try {
+        this.names = readdirSync(this.path);
+      } catch {
+        // Not created yet: nothing is installed.
+        this.names = [];
+      }
+    }
+    return this.names;
+  }
+
+  /** The entries as this run first read them, hidden ones left out, sorted. */
+  listing(): string[] {
+    return this.entries().filter((name) => !name.startsWith(".")).sort();
+  }
 
   /** The unpacked distributions of project `key`, newest first. */
   installed(key: string): InstalledDist[] {
     if (!this.scanned) {
       this.scanned = new Map();
-      let names: string[] = [];
-      try {
-        names = readdirSync(this.path);
-      } catch {
-        // Not created yet: nothing is installed.
-      }
+      const names = this.entries();
       // Every run using distributions reads this directory, while only one
       // unpacking here would sweep what killed runs left half-unpacked.
       if (names.some((name) => name.startsWith("."))) {
@@ -65,6 +85,25 @@ export class EggsDirectory {
     return this.scanned.get(key) ?? [];
   }
 
+  /** Makes {@link read} note each package.json's identity from now on. */
+  noteStats(): void {
+    this.stats ??= new Map();
+  }
+
+  /** The identity {@link read} noted for the package.json in `dir`. */
+  statOf(dir: string): number[] | undefined {
+    return this.stats?.get(dir);
+  }
+
+  /**
+   * Makes `dist`, kept from an earlier run, what {@link read} gives for
+   * its directory; `stat` is its package.json's identity, checked.
+   */
+  adopt(dist: Dist, stat: number[]): void {
+    this.dists.set(dist.dir, dist);
+    this.stats?.set(dist.dir, stat);
+  }
+
   /**
    * The distribution unpacked in `installed.dir`, its package.json read.
    *
@@ -73,6 +112,8 @@ export class EggsDirectory {
   read(installed: InstalledDist): Dist {
     let dist = this.dists.get(installed.dir);
     if (!dist) {
+      // Before reading: a change made meanwhile shows in the next run.
+      this.stats?.set(installed.dir, packageStat(installed.dir));
       const metadata = readMetadata(installed.dir, installed.dir);
       dist = {
         name: installed.name,

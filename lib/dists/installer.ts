@@ -19,6 +19,7 @@ import { pyRepr } from "../pyrepr.ts";
 import { easyInstallLogger as logger, effectiveLevel, LEVELS } from "../log.ts";
 import type { Candidate, Finder } from "./finder.ts";
 import type { EggsDirectory, InstalledDist, Prepared } from "./eggs.ts";
+import type { Call, ResolutionKeeper } from "./kept_resolution.ts";
 import type { Dist } from "./metadata.ts";
 import {
   type Clause,
@@ -60,6 +61,8 @@ export interface InstallerOptions {
    * off when installing from the cache).
    */
   useDependencyLinks?: boolean;
+  /** Repeats the last run's resolution while it holds, and keeps this one. */
+  keeper?: ResolutionKeeper;
 }
 
 /** A version picked without a pin, for `show-picked-versions`. */
@@ -106,6 +109,8 @@ export class Installer {
   /** Unpacked ahead and not moved into place yet. */
   private readonly unused = new Set<Prepared>();
   private stopped = false;
+  /** The call being made, whose effects the keeper records. */
+  private call?: Call;
 
   constructor(private readonly options: InstallerOptions) {
     this.slots = new Slots(options.parallelDownloads ?? PARALLEL_DOWNLOADS);
@@ -124,12 +129,69 @@ export class Installer {
     specs: string[],
     requirer: string | string[],
   ): Promise<Dist[]> {
-    logger.debug(`Installing ${specs.map((s) => `'${s.trim()}'`).join(", ")}.`);
+    const { keeper } = this.options;
+    const kept = keeper?.repeat(specs, requirer);
     // Each call starts from the configured locations, as each of
     // zc.buildout's easy_install.install() calls does: the links an earlier
     // call's distributions added are not searched, and what was decided
     // with them is decided again.
     if (this.options.finder.dropAddedLinks()) this.decisions.clear();
+    if (kept) return this.repeat(kept);
+    logger.debug(`Installing ${specs.map((s) => `'${s.trim()}'`).join(", ")}.`);
+    const call = this.call = keeper?.record(specs, requirer);
+    try {
+      const result = await this.resolve(specs, requirer);
+      if (call) call.result = [...result];
+      return result;
+    } catch (err) {
+      keeper?.spoil();
+      throw err;
+    } finally {
+      this.call = undefined;
+    }
+  }
+
+  /** What a kept call did, done again; its result. */
+  private repeat(call: Call): Dist[] {
+    for (const effect of call.effects) {
+      if (effect[0] === "got") this.have(effect[1], effect[2], effect[3]);
+      else if (effect[0] === "picked") this.pick(effect[1]);
+      else this.require(effect[1], effect[2]);
+    }
+    return [...call.result];
+  }
+
+  /** Project `key` has `dist`, first required by `by`. */
+  private have(key: string, dist: Dist, by: string): void {
+    this.call?.effects.push(["got", key, dist, by]);
+    this.workingSet.set(key, dist);
+    this.requirers.set(key, by);
+    this.addDependencyLinks(dist);
+  }
+
+  /** `dist` was picked, not pinned. */
+  private pick(dist: Dist): void {
+    this.call?.effects.push(["picked", dist]);
+    this.picks.set(dist.key, {
+      name: dist.name,
+      version: dist.version,
+      requiredBy: [],
+    });
+  }
+
+  /** Project `key` is required by `by` (`name==version`). */
+  private require(key: string, by: string): void {
+    this.call?.effects.push(["required", key, by]);
+    const set = this.required.get(key) ?? new Set();
+    set.add(by);
+    this.required.set(key, set);
+  }
+
+  /** {@link install}, made anew. */
+  private async resolve(
+    specs: string[],
+    requirer: string | string[],
+  ): Promise<Dist[]> {
     const queue = specs.map((spec, i) => ({
       requirement: parseRequirement(spec),
       by: typeof requirer === "string" ? requirer : requirer[i],
@@ -171,9 +233,7 @@ export class Installer {
           addDoing(err, `Getting distribution for '${text}'.`);
           throw err;
         }
-        this.workingSet.set(requirement.key, dist);
-        this.requirers.set(requirement.key, by);
-        this.addDependencyLinks(dist);
+        this.have(requirement.key, dist, by);
       }
       if (!satisfiesRequirement(requirement, dist.version)) {
         throw new UserError(
@@ -185,9 +245,7 @@ export class Installer {
       }
       // Only now: a requirer in conflict does not require what we have.
       if (byDist && !dist.develop) {
-        const set = this.required.get(dist.key) ?? new Set();
-        set.add(`${byDist.name}==${byDist.version}`);
-        this.required.set(dist.key, set);
+        this.require(dist.key, `${byDist.name}==${byDist.version}`);
       }
       if (!result.includes(dist)) result.push(dist);
       if (processed.has(text)) continue;
@@ -253,6 +311,16 @@ export class Installer {
   private bringsLinks(links: string[]): boolean {
     return !!this.options.useDependencyLinks &&
       links.some((link) => !this.options.finder.searches(link));
+  }
+
+  /** True when the kept resolution will give `spec` (see {@link prefetch}). */
+  expects(spec: string): boolean {
+    return !!this.options.keeper?.expects(spec);
+  }
+
+  /** Keeps this run's resolution for the next run, when it may be. */
+  keep(): void {
+    this.options.keeper?.keep();
   }
 
   /** The distributions got so far (develop packages left out). */
@@ -420,11 +488,7 @@ export class Installer {
   private remember(dist: Dist, pinned: boolean): Dist {
     if (!pinned) {
       logger.debug(`Picked: ${dist.name} = ${dist.version}`);
-      this.picks.set(dist.key, {
-        name: dist.name,
-        version: dist.version,
-        requiredBy: [],
-      });
+      this.pick(dist);
     }
     return dist;
   }
@@ -451,6 +515,7 @@ export class Installer {
   ): Decision | Promise<Decision> {
     const { eggs, newest, preferFinal } = this.options;
     const develop = this.options.develop?.(requirement);
+    this.options.keeper?.consulted(requirement.name, develop);
     if (develop && satisfiesRequirement(requirement, develop.version)) {
       const note = `We have a develop egg: ${develop.name} ${develop.version}.`;
       return { kind: "develop", dist: develop, notes: [note], pinned: true };
@@ -503,6 +568,8 @@ export class Installer {
   private async obtain(
     requirement: Requirement,
   ): Promise<Candidate | undefined> {
+    // Found beyond what is unpacked: a later run may find otherwise.
+    this.options.keeper?.spoil();
     let offered = (await this.options.finder.candidates(requirement.key))
       .filter((c) => satisfiesRequirement(requirement, c.version));
     if (this.options.preferFinal && offered.some((c) => isFinal(c.version))) {
