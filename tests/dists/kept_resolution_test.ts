@@ -110,6 +110,18 @@ function editKept(world: FakeWorld): void {
   writeFileSync(path, text.replaceAll('"./recipe.js"', '"./edited.js"'));
 }
 
+/** A develop package of demoneeded at `version`. */
+const developDemoneeded = (world: FakeWorld, version: string): Dist => ({
+  name: "demoneeded",
+  key: "demoneeded",
+  version,
+  dir: join(world.dir, "dev"),
+  develop: true,
+  entries: { recipes: {}, uninstall: {}, extensions: {}, unload: {} },
+  requires: [],
+  dependencyLinks: [],
+});
+
 const recipeOf = (dists: Dist[]) => dists[0].entries.recipes.default;
 
 /** Unpacks demo 0.3 and demoneeded 1.1, then keeps a resolution of demo. */
@@ -165,18 +177,9 @@ Deno.test("a kept resolution is not repeated once a develop package it consulted
   using world = linkServer();
   await keptDemo(world);
   editKept(world);
-  const develop: Dist = {
-    name: "demoneeded",
-    key: "demoneeded",
-    version: "7.0",
-    dir: join(world.dir, "dev"),
-    develop: true,
-    entries: { recipes: {}, uninstall: {}, extensions: {}, unload: {} },
-    requires: [],
-    dependencyLinks: [],
-  };
-  const got = await run(world, { develops: { demoneeded: develop } })
-    .install(["demo"], "recipe demo");
+  const got = await run(world, {
+    develops: { demoneeded: developDemoneeded(world, "7.0") },
+  }).install(["demo"], "recipe demo");
   assert.deepEqual(names(got), ["demo 0.3", "demoneeded 7.0"]);
   assert.equal(recipeOf(got), "./recipe.js");
 });
@@ -269,25 +272,21 @@ Deno.test("a damaged kept resolution that is still JSON under its key is resolve
 Deno.test("a develop package in a kept resolution is read anew: the resolution is repeated while it reads the same", async () => {
   using world = linkServer();
   await keptDemo(world);
-  const develop = (version: string): Dist => ({
-    name: "demoneeded",
-    key: "demoneeded",
-    version,
-    dir: join(world.dir, "dev"),
-    develop: true,
-    entries: { recipes: {}, uninstall: {}, extensions: {}, unload: {} },
-    requires: [],
-    dependencyLinks: [],
+  const first = run(world, {
+    develops: { demoneeded: developDemoneeded(world, "7.0") },
   });
-  const first = run(world, { develops: { demoneeded: develop("7.0") } });
   await first.install(["demo"], "recipe demo");
   first.keep();
   editKept(world);
-  const same = await run(world, { develops: { demoneeded: develop("7.0") } })
+  const same = await run(world, {
+    develops: { demoneeded: developDemoneeded(world, "7.0") },
+  })
     .install(["demo"], "recipe demo");
   assert.deepEqual(names(same), ["demo 0.3", "demoneeded 7.0"]);
   assert.equal(recipeOf(same), "./edited.js");
-  const changed = await run(world, { develops: { demoneeded: develop("8.0") } })
+  const changed = await run(world, {
+    develops: { demoneeded: developDemoneeded(world, "8.0") },
+  })
     .install(["demo"], "recipe demo");
   assert.deepEqual(names(changed), ["demo 0.3", "demoneeded 8.0"]);
   assert.equal(recipeOf(changed), "./recipe.js");
