@@ -87,6 +87,18 @@ Deno.test("a -N rerun repeats the kept resolution, and reports its picks", async
   );
 });
 
+Deno.test("an edit to the configuration that changes no recipe and no version keeps repeating the kept resolution", async () => {
+  using sample = await keptSpam();
+  editKept(sample);
+  sample.write("buildout.cfg", CONFIG + "option = new\n");
+  const run = await sample.run("-N");
+  assert.equal(
+    run.output,
+    "Uninstalling foo.\nInstalling foo.\nfrom the kept resolution\n" +
+      PICKED,
+  );
+});
+
 Deno.test("a distribution unpacked since is seen: the resolution is made anew and kept", async () => {
   using sample = await keptSpam();
   editKept(sample);
