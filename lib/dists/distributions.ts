@@ -17,7 +17,7 @@ import { readPackage } from "../recipe/package_json.ts";
 import { EggsDirectory } from "./eggs.ts";
 import { Finder, isUrl } from "./finder.ts";
 import { Installer } from "./installer.ts";
-import { resolutionKeeper } from "./kept_resolution.ts";
+import { type ResolutionKeeper, resolutionKeeper } from "./kept_resolution.ts";
 import { type Dist, readMetadata } from "./metadata.ts";
 import { reportPickedVersions } from "./picked.ts";
 import {
@@ -166,6 +166,8 @@ export function readDistSettings(buildout: Buildout): DistSettings {
 export class Distributions {
   private readonly eggs: EggsDirectory;
   private installer?: Installer;
+  /** The installer's keeper of resolutions, when a cache is given. */
+  private keeper?: ResolutionKeeper;
   /** Set once {@link finish} has run. */
   private finished = false;
   /**
@@ -216,7 +218,7 @@ export class Distributions {
     const requirements = [];
     const installer = this.getInstaller();
     for (const spec of specs) {
-      if (!this.searchable(spec) || installer.expects(spec)) continue;
+      if (!this.searchable(spec) || this.keeper?.expects(spec)) continue;
       try {
         requirements.push(parseRequirement(spec));
       } catch {
@@ -285,7 +287,7 @@ export class Distributions {
     if (!this.installer || this.finished) return;
     this.finished = true;
     this.installer.stopLookAhead();
-    this.installer.keep();
+    this.keeper?.keep();
     const { showPicked, versionsFile, versionsFileOption, directory } =
       this.settings;
     // Listing and sorting the picks costs up to 0.5 ms per 200 of them, for
@@ -303,7 +305,16 @@ export class Distributions {
     if (!this.installer) {
       const { settings, transport, cache, eggs } = this;
       const develop = (name: string) => this.develop(name);
-      if (cache) eggs.noteStats();
+      if (cache) {
+        eggs.noteStats();
+        this.keeper = resolutionKeeper(
+          cache,
+          settings,
+          eggs,
+          develop,
+          () => effectiveLevel() > LEVELS.DEBUG,
+        );
+      }
       this.installer = new Installer({
         eggs: this.eggs,
         finder: new Finder({
@@ -323,13 +334,7 @@ export class Distributions {
         badPins: settings.badPins,
         constraints: settings.constraints,
         develop: (requirement) => develop(requirement.name),
-        keeper: cache &&
-          resolutionKeeper(cache, settings, {
-            eggsListing: () => eggs.listing(),
-            develop,
-            statOf: (dir) => eggs.statOf(dir),
-            adopt: (dist, stat) => eggs.adopt(dist, stat),
-          }, () => effectiveLevel() > LEVELS.DEBUG),
+        keeper: this.keeper,
       });
     }
     return this.installer;

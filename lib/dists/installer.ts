@@ -313,16 +313,6 @@ export class Installer {
       links.some((link) => !this.options.finder.searches(link));
   }
 
-  /** True when the kept resolution will give `spec` (see {@link prefetch}). */
-  expects(spec: string): boolean {
-    return !!this.options.keeper?.expects(spec);
-  }
-
-  /** Keeps this run's resolution for the next run, when it may be. */
-  keep(): void {
-    this.options.keeper?.keep();
-  }
-
   /** The distributions got so far (develop packages left out). */
   got(): Dist[] {
     return [...this.workingSet.values()].filter((dist) => !dist.develop);

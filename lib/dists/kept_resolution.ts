@@ -25,6 +25,7 @@ import { join } from "node:path";
 import type { ConfigCache } from "../config/load_cache.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { keptFilePath, readKeptFile, writeKeptFile } from "../kept_file.ts";
+import type { EggsDirectory } from "./eggs.ts";
 import type { Dist } from "./metadata.ts";
 import type { Clause } from "./requirement.ts";
 
@@ -87,20 +88,8 @@ interface Kept {
   calls: KeptCall[];
 }
 
-/** What a {@link ResolutionKeeper} reads around it. */
-export interface KeeperSources {
-  /** The eggs directory's entries, hidden ones left out, sorted. */
-  eggsListing(): string[];
-  /** The develop package linked under `name`, if any. */
-  develop(name: string): Dist | undefined;
-  /**
-   * The package.json identity of the unpacked distribution in `dir`,
-   * taken before it was read, if it was.
-   */
-  statOf(dir: string): number[] | undefined;
-  /** Makes `dist`, whose package.json has `stat`, the one read for its directory. */
-  adopt(dist: Dist, stat: number[]): void;
-}
+/** What a {@link ResolutionKeeper} needs of the eggs directory. */
+export type KeptEggs = Pick<EggsDirectory, "listing" | "statOf" | "adopt">;
 
 /**
  * The identity of `dir`'s package.json (device, inode, size, modification
@@ -117,12 +106,15 @@ export function packageStat(dir: string): number[] | undefined {
 
 /**
  * The keeper for a buildout whose distribution settings are `settings`
- * (any JSON-able value, Maps allowed), kept in `cache`.
+ * (any JSON-able value, Maps allowed), kept in `cache`; `develop` gives
+ * the develop package linked for a project name, and `mayRepeat` says
+ * whether a kept resolution may be repeated (not at debug level).
  */
 export function resolutionKeeper(
   cache: ConfigCache,
   settings: unknown,
-  sources: KeeperSources,
+  eggs: KeptEggs,
+  develop: (name: string) => Dist | undefined,
   mayRepeat: () => boolean,
 ): ResolutionKeeper {
   const key = JSON.stringify(
@@ -132,7 +124,8 @@ export function resolutionKeeper(
   return new ResolutionKeeper(
     keptFilePath(cache.directory, key),
     key,
-    sources,
+    eggs,
+    develop,
     mayRepeat,
   );
 }
@@ -155,7 +148,8 @@ export class ResolutionKeeper {
   constructor(
     private readonly path: string,
     private readonly key: string,
-    private readonly sources: KeeperSources,
+    private readonly eggs: KeptEggs,
+    private readonly develop: (name: string) => Dist | undefined,
     private readonly mayRepeat: () => boolean,
   ) {}
 
@@ -229,7 +223,7 @@ export class ResolutionKeeper {
           const name = this.developNames.get(dist);
           if (name !== undefined) entry = { develop: name };
         } else {
-          const stat = this.sources.statOf(dist.dir);
+          const stat = this.eggs.statOf(dist.dir);
           if (stat) {
             entry = [
               stat,
@@ -270,7 +264,7 @@ export class ResolutionKeeper {
     }
     const kept: Kept = {
       key: this.key,
-      eggs: this.sources.eggsListing(),
+      eggs: this.eggs.listing(),
       develop: [...this.develops].map((
         [name, dist],
       ) => [name, dist ? JSON.stringify(dist) : null]),
@@ -290,12 +284,12 @@ export class ResolutionKeeper {
     if (!this.mayRepeat()) return undefined;
     const kept = readKeptFile<Kept>(this.path, this.key);
     if (!kept) return undefined;
-    const { sources } = this;
+    const { eggs } = this;
     try {
-      if (!sameList(sources.eggsListing(), kept.eggs)) return undefined;
+      if (!sameList(eggs.listing(), kept.eggs)) return undefined;
       const develops = new Map<string, Dist | undefined>();
       for (const [name, json] of kept.develop) {
-        const dist = sources.develop(name);
+        const dist = this.develop(name);
         if ((dist ? JSON.stringify(dist) : null) !== json) return undefined;
         develops.set(name, dist);
       }
@@ -344,7 +338,7 @@ export class ResolutionKeeper {
       // Only now: a kept resolution that does not hold changes nothing.
       for (const [name, dist] of develops) this.consulted(name, dist);
       kept.dists.forEach((entry, i) => {
-        if (Array.isArray(entry)) sources.adopt(dists[i], entry[0]);
+        if (Array.isArray(entry)) eggs.adopt(dists[i], entry[0]);
       });
       return calls;
     } catch {

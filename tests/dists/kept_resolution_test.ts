@@ -51,14 +51,24 @@ interface RunOptions extends Partial<InstallerOptions> {
   mayRepeat?: boolean;
 }
 
-/** An installer as one run makes it, keeping resolutions in the world. */
+/**
+ * An installer as one run makes it, keeping resolutions in the world;
+ * `keep` is what the run's end does.
+ */
 function run(world: FakeWorld, options: RunOptions = {}) {
   const { develops = {}, mayRepeat = true, ...rest } = options;
   const eggs = new EggsDirectory(join(world.dir, "eggs"));
   eggs.noteStats();
   const develop = (name: string) => develops[name];
   const settings = { newest: rest.newest ?? false };
-  return new Installer({
+  const keeper = resolutionKeeper(
+    { directory: join(world.dir, "kept"), program: "test" },
+    settings,
+    eggs,
+    develop,
+    () => mayRepeat,
+  );
+  const installer = new Installer({
     eggs,
     finder: new Finder({
       findLinks: [LINKS],
@@ -72,19 +82,10 @@ function run(world: FakeWorld, options: RunOptions = {}) {
     allowPicked: true,
     versions: new Map(),
     develop: (requirement) => develop(requirement.name),
-    keeper: resolutionKeeper(
-      { directory: join(world.dir, "kept"), program: "test" },
-      settings,
-      {
-        eggsListing: () => eggs.listing(),
-        develop,
-        statOf: (dir) => eggs.statOf(dir),
-        adopt: (dist, stat) => eggs.adopt(dist, stat),
-      },
-      () => mayRepeat,
-    ),
+    keeper,
     ...rest,
   });
+  return Object.assign(installer, { keep: () => keeper.keep() });
 }
 
 const names = (dists: Dist[]) => dists.map((d) => `${d.name} ${d.version}`);
