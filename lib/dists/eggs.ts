@@ -4,7 +4,13 @@
  * unpacked into a hidden temporary directory beside them, checked, then
  * renamed into place, so the directory never holds half a distribution.
  */
-import { accessSync, constants, readdirSync, renameSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  readdirSync,
+  renameSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import { createDirectory, makeDirectories } from "../directories.ts";
 import { clipped, fsReason, UserError } from "../errors.ts";
@@ -17,7 +23,6 @@ import {
   type DistMetadata,
   readMetadata,
 } from "./metadata.ts";
-import { packageStat } from "./kept_resolution.ts";
 import { compareVersions } from "./version.ts";
 
 /** An unpacked distribution's name, version and directory. */
@@ -31,6 +36,19 @@ export interface Prepared {
   /** The hidden temporary directory holding it. */
   temporary: string;
   metadata: DistMetadata;
+}
+
+/**
+ * The identity of `dir`'s package.json (device, inode, size, modification
+ * and change times), or undefined when it cannot be read.
+ */
+export function packageStat(dir: string): number[] | undefined {
+  try {
+    const s = statSync(join(dir, "package.json"));
+    return [s.dev, s.ino, s.size, s.mtimeMs, s.ctimeMs];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads and fills one eggs directory. */

@@ -20,12 +20,10 @@
  * find-links page or index read, nothing fetched, no error), and none is
  * repeated at debug level, whose notes tell how each was decided.
  */
-import { statSync } from "node:fs";
-import { join } from "node:path";
 import type { ConfigCache } from "../config/load_cache.ts";
 import { hiddenTemp } from "../fetch/hidden_temp.ts";
 import { keptFilePath, readKeptFile, writeKeptFile } from "../kept_file.ts";
-import type { EggsDirectory } from "./eggs.ts";
+import { type EggsDirectory, packageStat } from "./eggs.ts";
 import type { Dist } from "./metadata.ts";
 import type { Clause } from "./requirement.ts";
 
@@ -90,19 +88,6 @@ interface Kept {
 
 /** What a {@link ResolutionKeeper} needs of the eggs directory. */
 export type KeptEggs = Pick<EggsDirectory, "listing" | "statOf" | "adopt">;
-
-/**
- * The identity of `dir`'s package.json (device, inode, size, modification
- * and change times), or undefined when it cannot be read.
- */
-export function packageStat(dir: string): number[] | undefined {
-  try {
-    const s = statSync(join(dir, "package.json"));
-    return [s.dev, s.ino, s.size, s.mtimeMs, s.ctimeMs];
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The keeper for a buildout whose distribution settings are `settings`
