@@ -49,6 +49,35 @@ import type {
  */
 type Chain = string[];
 
+/** A section's configured values as a run that kept them substituted them. */
+export interface KeptSection {
+  values: OptionValues;
+  /** Its own options its substitutions read, marked read again. */
+  reads: readonly string[];
+}
+
+/**
+ * @internal Told of each section's initialization, and asked for the
+ * values a run kept of it: see kept_initialization.ts.
+ */
+export interface InitializationKeeper {
+  /** The kept values of section `name`, if any; {@link holds} decides. */
+  kept(name: string): KeptSection | undefined;
+  /** True when the other sections' values `kept` read are what they were. */
+  holds(kept: KeptSection): boolean;
+  /** Section `name` initializes anew. */
+  begin(name: string): void;
+  /** Section `resolver`'s substitution read `section:option`. */
+  looked(
+    resolver: string,
+    section: string,
+    option: string,
+    value: string | undefined,
+  ): void;
+  /** Section `name` initialized with `values`; undefined when it failed. */
+  end(name: string, values: OptionValues | undefined): void;
+}
+
 /** The merged configuration, section by section. */
 export class Buildout {
   /** Raw options of the sections used so far, views of the config. */
@@ -65,6 +94,8 @@ export class Buildout {
    * read (or listed) after its initialization.
    */
   onFirstRead?: (options: Options) => void;
+  /** @internal see {@link InitializationKeeper}. */
+  initializations?: InitializationKeeper;
   /**
    * The error class for mistakes a user can fix, for recipes: a recipe
    * module loaded from outside the executable cannot import it.
@@ -532,6 +563,23 @@ export class Options {
 
   /** @internal applies macros and substitutes every `${...}` value. */
   initialize(): void {
+    const keeper = this.buildout.initializations;
+    if (keeper) {
+      const kept = keeper.kept(this.name);
+      if (kept) {
+        // Set first: a section whose recipe reads this one sees its values.
+        this.raw = kept.values;
+        if (keeper.holds(kept)) {
+          for (const read of kept.reads) this.resolved(read);
+          this.unread = true;
+          this.buildout.onInitialize?.(this);
+          return;
+        }
+        this.raw = NO_OPTIONS;
+        for (const key in this.data) delete this.data[key];
+      }
+      keeper.begin(this.name);
+    }
     let option = "";
     try {
       const extended = this.buildout.extendedSection(this.name);
@@ -554,8 +602,10 @@ export class Options {
         );
       }
       addDoing(err, `Initializing section ${clipped(this.name)}.`);
+      keeper?.end(this.name, undefined);
       throw err;
     }
+    keeper?.end(this.name, keeper && this.configuredValues());
     this.unread = true;
     this.buildout.onInitialize?.(this);
   }
@@ -788,6 +838,13 @@ export class Options {
     return paths;
   }
 
+  /** Every configured option with its value, substituted if it was. */
+  private configuredValues(): OptionValues {
+    const values = new OptionValues();
+    for (const key of this.raw.keys()) values.set(key, this.configured(key)!);
+    return values;
+  }
+
   /** The value of `option` as configured, substituted if it was. */
   private configured(option: string): string | undefined {
     if (this.deleted?.has(option)) return undefined;
@@ -854,8 +911,11 @@ export class Options {
     option: string,
     seen: Chain,
   ): string | undefined {
-    return (section === this.name ? this : this.buildout.section(section))
-      .resolved(option, seen);
+    const value =
+      (section === this.name ? this : this.buildout.section(section))
+        .resolved(option, seen);
+    this.buildout.initializations?.looked(this.name, section, option, value);
+    return value;
   }
 }
 

@@ -43,13 +43,13 @@ export function readKeptFile<T extends { key: string }>(
  * Writes `kept` to `path` through `hiddenTemp`'s temporary, renamed into
  * place (a killed run leaves it for the next to sweep), mode 0600 in a
  * 0700 directory: a kept configuration holds its files' texts, which may
- * hold passwords.
+ * hold passwords. True when it was written.
  */
 export function writeKeptFile(
   path: string,
   kept: { key: string },
   hiddenTemp: (destination: string) => string,
-): void {
+): boolean {
   let temp: string | undefined;
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -57,8 +57,10 @@ export function writeKeptFile(
     writeFileSync(temp, JSON.stringify(kept), { mode: 0o600 });
     renameSync(temp, path);
     untrackTempFile(temp);
+    return true;
   } catch {
     // A read-only or full cache: the next run does the work again.
     if (temp) removeTempFile(temp);
+    return false;
   }
 }

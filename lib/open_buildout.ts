@@ -19,7 +19,12 @@ import {
   ZC_BUILDOUT_ONLY_OPTIONS,
 } from "./config/defaults.ts";
 import type { Assignment, ConfigSource } from "./config/load.ts";
-import { configCache, loadConfigCached } from "./config/load_cache.ts";
+import {
+  configCache,
+  keptLoadOf,
+  loadConfigCached,
+} from "./config/load_cache.ts";
+import { noteKeptLoad } from "./kept_initialization.ts";
 import { readConfigText } from "./config/text.ts";
 import { isDirectory } from "./fs_kinds.ts";
 import {
@@ -182,6 +187,9 @@ export async function openBuildout(
   const data = await loadBuildoutConfig(request, source);
   refuseReferenceInDirectory(data);
   const buildout = new Buildout(data);
+  const cache = source === realSource ? configCache(request.env) : undefined;
+  const load = keptLoadOf(data);
+  if (cache && load) noteKeptLoad(buildout, cache, load);
   doing("Initializing.", () => {
     const options = buildout.section("buildout");
     let directory = options.require("directory");
@@ -219,7 +227,7 @@ export async function openBuildout(
       buildout,
       async (main) =>
         (await import("./dists/dist_transport.ts")).distTransport(main),
-      source === realSource ? configCache(request.env) : undefined,
+      cache,
     ));
   return buildout;
 }

@@ -45,7 +45,24 @@ export interface ConfigCache {
 }
 
 /** Changes whenever what a kept file holds does. */
-const FORMAT = 1;
+const FORMAT = 2;
+
+/**
+ * Which kept load a configuration is: its key, and the stamp its keeping
+ * gave it, new whenever a load is kept anew. A configuration loaded with
+ * the same key and stamp is the same, file for file, as was kept.
+ */
+export interface KeptLoad {
+  key: string;
+  stamp: string;
+}
+
+const keptLoads = new WeakMap<ConfigData, KeptLoad>();
+
+/** The kept load that `data` is, or undefined when it was not kept. */
+export function keptLoadOf(data: ConfigData): KeptLoad | undefined {
+  return keptLoads.get(data);
+}
 
 let enabled = false;
 
@@ -91,6 +108,7 @@ export function configCache(
 /** What a kept load holds. */
 interface Kept {
   key: string;
+  stamp: string;
   /** Each file read, with its text; null for none there. */
   files: [string, string | null][];
   conditions: [string, boolean][];
@@ -133,11 +151,14 @@ export async function loadConfigCached(
     }
     if (data) {
       for (const message of kept.notices) source.notice?.(message);
+      keptLoads.set(data, { key, stamp: kept.stamp });
       return data;
     }
   }
   const record: Kept = {
     key,
+    // Unique enough: only told apart from the same key's earlier stamps.
+    stamp: `${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}`,
     files: [],
     conditions: [],
     notices: [],
@@ -168,7 +189,9 @@ export async function loadConfigCached(
     record.data = encodeData(data);
     // Loaded here: a run that only reads kept loads never needs it.
     const { hiddenTemp } = await import("../fetch/hidden_temp.ts");
-    writeKeptFile(path, record, hiddenTemp);
+    if (writeKeptFile(path, record, hiddenTemp)) {
+      keptLoads.set(data, { key, stamp: record.stamp });
+    }
   }
   return data;
 }

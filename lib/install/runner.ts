@@ -79,6 +79,7 @@ import {
 } from "../directories.ts";
 import { settled } from "../settled.ts";
 import { JIT_SCALE, setJitScale } from "../jit_scale.ts";
+import { keepInitializations } from "../kept_initialization.ts";
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | undefined)?.then === "function";
@@ -599,11 +600,27 @@ class InstallRun {
 
   /**
    * Initializes the parts (`only`, or those of `[buildout] parts` and what
-   * they reference), constructing their recipes.
+   * they reference), constructing their recipes; a whole run's
+   * initializations are kept for the next (see kept_initialization.ts).
    */
   private async plan(plan: PartPlan, only: string[]): Promise<Plan> {
     // Importing a module runs its code.
     await this.external(() => plan.preload(only));
+    // Extensions may have read sections in ways no substitution records.
+    const keeper = only.length || words(this.main.get("extensions")).length
+      ? undefined
+      : keepInitializations(this.buildout);
+    try {
+      const planned = await this.planParts(plan, only);
+      await keeper?.keep();
+      return planned;
+    } finally {
+      keeper?.stop();
+    }
+  }
+
+  /** {@link plan}, its recipes imported. */
+  private planParts(plan: PartPlan, only: string[]): Plan {
     const configured = words(this.main.get("parts"));
     const requested = only.length ? only : configured;
     doing("Installing.", () => {

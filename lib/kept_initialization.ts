@@ -1,0 +1,242 @@
+/**
+ * Reusing the sections' initializations (macros applied, values
+ * substituted) of the last install of a kept configuration load, as a
+ * no-op rerun would repeat them. A section's substituted values depend
+ * only on the configuration and on the values its substitutions read in
+ * other sections, which recipes' constructors may have set. So each
+ * section's values are kept with what its substitutions read: its own
+ * options (marked read again, for the unused-option warnings) and, in the
+ * order they were read, the other sections' options with their values.
+ * The next run of the same configuration (the same kept load, see
+ * load_cache.ts) gives a section its kept values when every one of those
+ * reads gives the same value again, reading them as substituting would
+ * (initializing the sections read, in the same order); else the section
+ * initializes anew. Sections a recipe added, and those whose substitution
+ * constructed a recipe of another section (which could read this one half
+ * initialized), are not kept.
+ */
+import type {
+  Buildout,
+  InitializationKeeper,
+  KeptSection,
+} from "./buildout.ts";
+import type { ConfigCache, KeptLoad } from "./config/load_cache.ts";
+import { keptFilePath, readKeptFile, writeKeptFile } from "./kept_file.ts";
+import { OptionValues } from "./option_values.ts";
+
+/** Changes whenever what a kept file holds does. */
+const FORMAT = 1;
+
+/**
+ * A section as kept: its values as `[name, value, ...]`, its own options
+ * read, and `[section, option, value, ...]` for the other sections' reads
+ * (a value null for none).
+ */
+type Encoded = [string[], string[], (string | null)[]];
+
+/** What a kept file holds: `[name, encoded, name, encoded, ...]`. */
+interface Kept {
+  key: string;
+  stamp: string;
+  sections: unknown[];
+}
+
+interface Restorable extends KeptSection {
+  name: string;
+  encoded: Encoded;
+}
+
+/** A section initializing anew: what its substitutions read so far. */
+interface Recording {
+  name: string;
+  reads: Set<string>;
+  looked: Map<string, [string, string, string | null]>;
+  /** A recipe was constructed meanwhile: not kept. */
+  tainted: boolean;
+}
+
+const loads = new WeakMap<Buildout, { cache: ConfigCache; load: KeptLoad }>();
+
+/**
+ * Notes that `buildout` was opened from the kept load `load` of `cache`,
+ * for {@link keepInitializations}.
+ */
+export function noteKeptLoad(
+  buildout: Buildout,
+  cache: ConfigCache,
+  load: KeptLoad,
+): void {
+  loads.set(buildout, { cache, load });
+}
+
+/**
+ * Starts keeping the initializations of `buildout`'s sections, repeating
+ * those kept for its configuration; undefined when its load was not kept.
+ * Call {@link SectionKeeper.keep} once the parts are initialized, or
+ * {@link SectionKeeper.stop} when the run failed.
+ */
+export function keepInitializations(
+  buildout: Buildout,
+): SectionKeeper | undefined {
+  const noted = loads.get(buildout);
+  if (!noted) return undefined;
+  const key = JSON.stringify([FORMAT, "initialization", noted.load.key]);
+  const path = keptFilePath(noted.cache.directory, key);
+  const kept = readKeptFile<Kept>(path, key);
+  const keeper = new SectionKeeper(
+    buildout,
+    path,
+    key,
+    noted.load.stamp,
+    kept?.stamp === noted.load.stamp ? decode(kept.sections) : new Map(),
+  );
+  buildout.initializations = keeper;
+  return keeper;
+}
+
+/** The sections of a kept file, or none when it is damaged. */
+function decode(sections: unknown): Map<string, Restorable> {
+  const found = new Map<string, Restorable>();
+  if (!Array.isArray(sections)) return found;
+  for (let i = 0; i + 1 < sections.length; i += 2) {
+    const name = sections[i];
+    const encoded = sections[i + 1] as Encoded;
+    if (typeof name !== "string" || !wellFormed(encoded)) return new Map();
+    const [pairs, reads] = encoded;
+    const values = new OptionValues();
+    for (let k = 0; k < pairs.length; k += 2) {
+      values.set(pairs[k], pairs[k + 1]);
+    }
+    found.set(name, { name, values, reads, encoded });
+  }
+  return found;
+}
+
+function wellFormed(encoded: unknown): encoded is Encoded {
+  if (!Array.isArray(encoded) || encoded.length !== 3) return false;
+  const [pairs, reads, looked] = encoded;
+  return Array.isArray(pairs) && pairs.length % 2 === 0 &&
+    pairs.every((s) => typeof s === "string") && Array.isArray(reads) &&
+    reads.every((s) => typeof s === "string") && Array.isArray(looked) &&
+    looked.length % 3 === 0 &&
+    looked.every((s, i) =>
+      typeof s === "string" || (i % 3 === 2 && s === null)
+    );
+}
+
+/** See the module documentation. */
+export class SectionKeeper implements InitializationKeeper {
+  private readonly recordings: Recording[] = [];
+  /** What to keep, by section, in the order they initialized. */
+  private readonly now = new Map<string, Encoded>();
+  /** Some section initialized anew: the kept file is out of date. */
+  private changed = false;
+
+  constructor(
+    private readonly buildout: Buildout,
+    private readonly path: string,
+    private readonly key: string,
+    private readonly stamp: string,
+    private readonly restorable: Map<string, Restorable>,
+  ) {}
+
+  kept(name: string): KeptSection | undefined {
+    // A recipe may add a section under another name each run.
+    if (this.buildout.wasAdded(name)) return undefined;
+    return this.restorable.get(name);
+  }
+
+  holds(kept: KeptSection): boolean {
+    const { name, encoded } = kept as Restorable;
+    const looked = encoded[2];
+    try {
+      for (let i = 0; i < looked.length; i += 3) {
+        const value = this.buildout.section(looked[i] as string)
+          .get(looked[i + 1] as string);
+        if ((value ?? null) !== looked[i + 2]) return false;
+      }
+    } catch {
+      // Initializing anew reports it, in its own terms.
+      return false;
+    }
+    this.now.set(name, encoded);
+    // Its recipe is constructed next, within any substitution reading it.
+    if (kept.values.get("recipe")) {
+      for (const outer of this.recordings) outer.tainted = true;
+    }
+    return true;
+  }
+
+  begin(name: string): void {
+    this.changed = true;
+    this.recordings.push({
+      name,
+      reads: new Set(),
+      looked: new Map(),
+      tainted: false,
+    });
+  }
+
+  looked(
+    resolver: string,
+    section: string,
+    option: string,
+    value: string | undefined,
+  ): void {
+    const top = this.recordings.at(-1);
+    if (!top) return;
+    // Another section substituting meanwhile (a loop through this one).
+    if (top.name !== resolver) top.tainted = true;
+    else if (section === resolver) top.reads.add(option);
+    else {
+      const key = `${section}\n${option}`;
+      if (!top.looked.has(key)) {
+        top.looked.set(key, [section, option, value ?? null]);
+      }
+    }
+  }
+
+  end(name: string, values: OptionValues | undefined): void {
+    const top = this.recordings.pop();
+    if (!top || top.name !== name) {
+      // Unbalanced after an error a recipe caught: keep nothing.
+      this.recordings.length = 0;
+      this.stop();
+      return;
+    }
+    if (!values) return;
+    if (values.get("recipe")) {
+      for (const outer of this.recordings) outer.tainted = true;
+    }
+    if (top.tainted || this.buildout.wasAdded(name)) return;
+    const pairs: string[] = [];
+    for (const [key, value] of values) pairs.push(key, value);
+    this.now.set(name, [
+      pairs,
+      [...top.reads],
+      [...top.looked.values()].flat(),
+    ]);
+  }
+
+  /** Stops keeping, keeping nothing. */
+  stop(): void {
+    if (this.buildout.initializations === this) {
+      this.buildout.initializations = undefined;
+    }
+  }
+
+  /**
+   * Stops keeping, and keeps what the sections initialized so far read
+   * for the next run, unless every one of them repeated its kept values.
+   */
+  async keep(): Promise<void> {
+    const active = this.buildout.initializations === this;
+    this.stop();
+    if (!active || !this.changed) return;
+    const sections: unknown[] = [];
+    for (const [name, encoded] of this.now) sections.push(name, encoded);
+    const kept: Kept = { key: this.key, stamp: this.stamp, sections };
+    const { hiddenTemp } = await import("./fetch/hidden_temp.ts");
+    writeKeptFile(this.path, kept, hiddenTemp);
+  }
+}
