@@ -83,7 +83,7 @@ function editKept(directory: string, from: string, to: string): void {
 Deno.test("kept values are given again, with the reads their substitutions made", () =>
   withDirectory(async (directory) => {
     await run(directory, "s1", ["early", "later"]);
-    editKept(directory, '"own","7/bench!"', '"own","kept"');
+    editKept(directory, '\\u0000own\\u00007/bench!"', '\\u0000own\\u0000kept"');
     const again = await run(directory, "s1", ["early", "later"]);
     // [buildout] user and later's x were read by substitutions only.
     assert.deepEqual(again.section("buildout").unused(), []);
@@ -94,7 +94,7 @@ Deno.test("kept values are given again, with the reads their substitutions made"
 Deno.test("a section reading a value another's recipe set differently, or kept for another load, initializes anew", () =>
   withDirectory(async (directory) => {
     await run(directory, "s1", ["early", "later"]);
-    editKept(directory, '"own","7/bench!"', '"own","kept"');
+    editKept(directory, '\\u0000own\\u00007/bench!"', '\\u0000own\\u0000kept"');
     const changed = await run(directory, "s1", ["early", "later"], {
       early: "8",
     });
@@ -104,7 +104,7 @@ Deno.test("a section reading a value another's recipe set differently, or kept f
       early: "8",
     });
     assert.equal(again.section("later").get("own"), "8/bench!");
-    editKept(directory, '"own","8/bench!"', '"own","kept"');
+    editKept(directory, '\\u0000own\\u00008/bench!"', '\\u0000own\\u0000kept"');
     const reloaded = await run(directory, "s2", ["early", "later"], {
       early: "8",
     });
@@ -123,7 +123,8 @@ Deno.test("a kept file damaged yet still JSON is not used, and is replaced", () 
   withDirectory(async (directory) => {
     await run(directory, "s1", ["early", "later"]);
     const whole = keptText(directory);
-    editKept(directory, '"own","7/bench!"', '"own",7');
+    // An option without its value.
+    editKept(directory, '\\u0000own\\u00007/bench!"', '\\u0000own"');
     const damaged = await run(directory, "s1", ["early", "later"]);
     assert.equal(damaged.section("later").get("own"), "7/bench!");
     assert.equal(keptText(directory), whole);
