@@ -605,7 +605,7 @@ export class Options {
       keeper?.end(this.name, undefined);
       throw err;
     }
-    keeper?.end(this.name, keeper && this.configuredValues());
+    keeper?.end(this.name, this.configuredValues());
     this.unread = true;
     this.buildout.onInitialize?.(this);
   }

@@ -433,7 +433,11 @@ class InstallRun {
     doing("Installing.", () => this.removeInterrupted(db));
 
     const uninstallMissing = only.length === 0;
-    const plan = await this.plan(partPlan, uninstallMissing ? [] : only);
+    const plan = await this.plan(
+      partPlan,
+      uninstallMissing ? [] : only,
+      extensions.length > 0,
+    );
     setJitScale(JIT_SCALE.parts);
     let finished = false;
     // A failed uninstall, too, leaves the database in the plain format.
@@ -601,17 +605,22 @@ class InstallRun {
   /**
    * Initializes the parts (`only`, or those of `[buildout] parts` and what
    * they reference), constructing their recipes; a whole run's
-   * initializations are kept for the next (see kept_initialization.ts).
+   * initializations are kept for the next (see kept_initialization.ts),
+   * unless `extensions` ran, which may have read sections in ways no
+   * substitution records.
    */
-  private async plan(plan: PartPlan, only: string[]): Promise<Plan> {
+  private async plan(
+    plan: PartPlan,
+    only: string[],
+    extensions: boolean,
+  ): Promise<Plan> {
     // Importing a module runs its code.
     await this.external(() => plan.preload(only));
-    // Extensions may have read sections in ways no substitution records.
-    const keeper = only.length || words(this.main.get("extensions")).length
+    const keeper = only.length || extensions
       ? undefined
       : keepInitializations(this.buildout);
     try {
-      const planned = await this.planParts(plan, only);
+      const planned = this.planParts(plan, only);
       await keeper?.keep();
       return planned;
     } finally {
