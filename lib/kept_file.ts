@@ -29,32 +29,52 @@ export function readKeptFile<T extends { key: string }>(
   path: string,
   key: string,
 ): T | undefined {
-  let kept;
+  return readKeptFileAndBody<T>(path, key)?.[0];
+}
+
+/**
+ * What {@link writeKeptFile} kept at `path` for `key` and the body written
+ * after it ("" for none), or undefined.
+ */
+export function readKeptFileAndBody<T extends { key: string }>(
+  path: string,
+  key: string,
+): [T, string] | undefined {
+  let kept, text;
   try {
-    kept = JSON.parse(readFileSync(path, "utf8"));
+    text = readFileSync(path, "utf8");
+    // JSON holds no line break of its own: the first ends it.
+    const end = text.indexOf("\n");
+    kept = JSON.parse(end < 0 ? text : text.slice(0, end));
+    text = end < 0 ? "" : text.slice(end + 1);
   } catch {
     // None yet, or cut short by a crash before the rename.
     return undefined;
   }
-  return kept?.key === key ? kept : undefined;
+  return kept?.key === key ? [kept, text] : undefined;
 }
 
 /**
  * Writes `kept` to `path` through `hiddenTemp`'s temporary, renamed into
  * place (a killed run leaves it for the next to sweep), mode 0600 in a
  * 0700 directory: a kept configuration holds its files' texts, which may
- * hold passwords. True when it was written.
+ * hold passwords. `body`, when given, follows on the next line: text that
+ * JSON would escape at length or parse slowly. True when it was written.
  */
 export function writeKeptFile(
   path: string,
   kept: { key: string },
   hiddenTemp: (destination: string) => string,
+  body?: string,
 ): boolean {
   let temp: string | undefined;
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     temp = hiddenTemp(path);
-    writeFileSync(temp, JSON.stringify(kept), { mode: 0o600 });
+    const json = JSON.stringify(kept);
+    writeFileSync(temp, body === undefined ? json : `${json}\n${body}`, {
+      mode: 0o600,
+    });
     renameSync(temp, path);
     untrackTempFile(temp);
     return true;

@@ -21,37 +21,40 @@ import type {
   KeptSection,
 } from "./buildout.ts";
 import type { ConfigCache, KeptLoad } from "./config/load_cache.ts";
-import { keptFilePath, readKeptFile, writeKeptFile } from "./kept_file.ts";
+import {
+  keptFilePath,
+  readKeptFileAndBody,
+  writeKeptFile,
+} from "./kept_file.ts";
 import { OptionValues } from "./option_values.ts";
 
 /** Changes whenever what a kept file holds does. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /**
- * A section as kept, lists joined by NUL (a section holding one is not
- * kept): its values as `name, value, ...`, its own options read, the other
- * sections' reads as `section, option, value, ...` and those finding no
- * value as `section, option, ...`. Parsing a few long strings and splitting
- * them costs a fraction of parsing arrays of thousands of short ones.
+ * The body of a kept file is one list of strings joined by NUL (a section
+ * holding one is not kept): for each section its name, the lengths of its
+ * four lists, then the lists: its values as `name, value, ...`, its own
+ * options read, the other sections' reads as `section, option, value, ...`
+ * and those finding no value as `section, option, ...`. Splitting one long
+ * string costs a fraction of parsing JSON of thousands of short ones.
  */
-type Encoded = [string, string, string, string];
-
 const NUL = "\0";
 
-function list(joined: string): string[] {
-  return joined ? joined.split(NUL) : [];
-}
-
-/** What a kept file holds: `[name, encoded, name, encoded, ...]`. */
+/** What a kept file's JSON line holds; the sections follow it. */
 interface Kept {
   key: string;
   stamp: string;
-  sections: unknown[];
 }
 
 interface Restorable extends KeptSection {
   name: string;
-  encoded: Encoded;
+  /** The kept file's strings, and where this section's are. */
+  strings: string[];
+  start: number;
+  looked: number;
+  absent: number;
+  end: number;
 }
 
 /** A section initializing anew: what its substitutions read so far. */
@@ -90,48 +93,65 @@ export function keepInitializations(
   if (!noted) return undefined;
   const key = JSON.stringify([FORMAT, "initialization", noted.load.key]);
   const path = keptFilePath(noted.cache.directory, key);
-  const kept = readKeptFile<Kept>(path, key);
+  const kept = readKeptFileAndBody<Kept>(path, key);
   const keeper = new SectionKeeper(
     buildout,
     path,
     key,
     noted.load.stamp,
-    kept?.stamp === noted.load.stamp ? decode(kept.sections) : new Map(),
+    kept?.[0].stamp === noted.load.stamp ? decode(kept[1]) : new Map(),
   );
   buildout.initializations = keeper;
   return keeper;
 }
 
-/** The sections of a kept file, or none when it is damaged. */
-function decode(sections: unknown): Map<string, Restorable> {
-  const found = new Map<string, Restorable>();
-  if (!Array.isArray(sections)) return found;
-  for (let i = 0; i + 1 < sections.length; i += 2) {
-    const name = sections[i];
-    const encoded = sections[i + 1] as Encoded;
-    if (typeof name !== "string" || !wellFormed(encoded)) return new Map();
-    const pairs = list(encoded[0]);
-    if (pairs.length % 2) return new Map();
-    const values = new OptionValues();
-    for (let k = 0; k < pairs.length; k += 2) {
-      values.set(pairs[k], pairs[k + 1]);
-    }
-    found.set(name, { name, values, reads: list(encoded[1]), encoded });
-  }
-  return found;
+/** A kept list's length, a multiple of `step`; NaN when it is not one. */
+function length(text: string | undefined, step: number): number {
+  const n = Number(text);
+  return n >= 0 && n % step === 0 && text !== "" ? n : NaN;
 }
 
-function wellFormed(encoded: unknown): encoded is Encoded {
-  return Array.isArray(encoded) && encoded.length === 4 &&
-    typeof encoded[0] === "string" && typeof encoded[1] === "string" &&
-    typeof encoded[2] === "string" && typeof encoded[3] === "string";
+/** The sections of a kept file's body, or none when it is damaged. */
+function decode(body: string): Map<string, Restorable> {
+  const found = new Map<string, Restorable>();
+  if (!body) return found;
+  const strings = body.split(NUL);
+  for (let i = 0; i < strings.length;) {
+    const name = strings[i];
+    const start = i + 5;
+    const reads = start + length(strings[i + 1], 2);
+    const looked = reads + length(strings[i + 2], 1);
+    const absent = looked + length(strings[i + 3], 3);
+    const end = absent + length(strings[i + 4], 2);
+    // NaN when a length was not one.
+    if (!(end <= strings.length)) return new Map();
+    const values = new OptionValues();
+    for (let k = start; k < reads; k += 2) {
+      values.set(strings[k], strings[k + 1]);
+    }
+    found.set(name, {
+      name,
+      values,
+      reads: strings.slice(reads, looked),
+      strings,
+      start: i,
+      looked,
+      absent,
+      end,
+    });
+    i = end;
+  }
+  return found;
 }
 
 /** See the module documentation. */
 export class SectionKeeper implements InitializationKeeper {
   private readonly recordings: Recording[] = [];
-  /** What to keep, by section, in the order they initialized. */
-  private readonly now = new Map<string, Encoded>();
+  /**
+   * What to keep, by section, in the order they initialized: the section
+   * as kept, or its strings.
+   */
+  private readonly now = new Map<string, Restorable | string[]>();
   /** Some section initialized anew: the kept file is out of date. */
   private changed = false;
 
@@ -150,24 +170,22 @@ export class SectionKeeper implements InitializationKeeper {
   }
 
   holds(kept: KeptSection): boolean {
-    const { name, encoded } = kept as Restorable;
-    const looked = list(encoded[2]);
-    const absent = list(encoded[3]);
-    if (looked.length % 3 || absent.length % 2) return false;
+    const restorable = kept as Restorable;
+    const { strings, looked, absent, end } = restorable;
     try {
-      for (let i = 0; i < looked.length; i += 3) {
-        const value = this.buildout.section(looked[i]).get(looked[i + 1]);
-        if (value !== looked[i + 2]) return false;
+      for (let i = looked; i < absent; i += 3) {
+        const value = this.buildout.section(strings[i]).get(strings[i + 1]);
+        if (value !== strings[i + 2]) return false;
       }
-      for (let i = 0; i < absent.length; i += 2) {
-        const value = this.buildout.section(absent[i]).get(absent[i + 1]);
+      for (let i = absent; i < end; i += 2) {
+        const value = this.buildout.section(strings[i]).get(strings[i + 1]);
         if (value !== undefined) return false;
       }
     } catch {
       // Initializing anew reports it, in its own terms.
       return false;
     }
-    this.now.set(name, encoded);
+    this.now.set(restorable.name, restorable);
     // Its recipe is constructed next, within any substitution reading it.
     if (kept.values.get("recipe")) {
       for (const outer of this.recordings) outer.tainted = true;
@@ -225,11 +243,10 @@ export class SectionKeeper implements InitializationKeeper {
       else looked.push(section, option, value);
     }
     const lists = [pairs, [...top.reads], looked, absent];
-    if (lists.some((strings) => strings.some((s) => s.includes(NUL)))) return;
-    this.now.set(
-      name,
-      lists.map((strings) => strings.join(NUL)) as Encoded,
-    );
+    const strings = [name, ...lists.map((list) => String(list.length))]
+      .concat(...lists);
+    if (strings.some((s) => s.includes(NUL))) return;
+    this.now.set(name, strings);
   }
 
   /** Stops keeping, keeping nothing. */
@@ -247,10 +264,16 @@ export class SectionKeeper implements InitializationKeeper {
     const active = this.buildout.initializations === this;
     this.stop();
     if (!active || !this.changed) return;
-    const sections: unknown[] = [];
-    for (const [name, encoded] of this.now) sections.push(name, encoded);
-    const kept: Kept = { key: this.key, stamp: this.stamp, sections };
+    const sections: string[] = [];
+    for (const section of this.now.values()) {
+      sections.push(
+        Array.isArray(section)
+          ? section.join(NUL)
+          : section.strings.slice(section.start, section.end).join(NUL),
+      );
+    }
+    const kept: Kept = { key: this.key, stamp: this.stamp };
     const { hiddenTemp } = await import("./fetch/hidden_temp.ts");
-    writeKeptFile(this.path, kept, hiddenTemp);
+    writeKeptFile(this.path, kept, hiddenTemp, sections.join(NUL));
   }
 }

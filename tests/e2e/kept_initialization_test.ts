@@ -30,8 +30,8 @@ function editKept(sample: Sample, from: string, to: string): void {
 }
 
 // How second's x = 1 is kept (see kept_initialization.ts), and an edit.
-const KEPT_X = '\\u0000x\\u00001"';
-const EDITED_X = '\\u0000x\\u0000kept"';
+const KEPT_X = "\u0000x\u00001";
+const EDITED_X = "\u0000x\u0000kept";
 
 // `first` reads a later part (constructed within its substitution), `dirs`
 // has an option read only by its own substitution, and [buildout] one read
