@@ -23,6 +23,7 @@ import {
   values,
 } from "./config/annotated.ts";
 import { DIRECTORY_OPTIONS } from "./config/defaults.ts";
+import { rawValue } from "./config/load_cache.ts";
 import { evaluateCondition } from "./config/condition.ts";
 import { dedent } from "./config/dedent.ts";
 import { falseHeaderOf } from "./config/false_headers.ts";
@@ -373,7 +374,7 @@ export class Buildout {
   rawOption(section: string, option: string): string | undefined {
     const built = this.raw.get(section);
     if (built) return built.get(option);
-    return this.annotated.get(section)?.get(option)?.value;
+    return rawValue(this.annotated, section, option);
   }
 
   /**

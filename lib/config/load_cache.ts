@@ -257,12 +257,98 @@ function encodeData(data: ConfigData): EncodedData {
   return encoded;
 }
 
-/** The sections {@link encodeData} encoded. */
-function decodeData(encoded: EncodedData): ConfigData {
-  const tables = encoded[0] as Note[][];
-  const data: ConfigData = new Map();
-  for (let i = 1; i < encoded.length; i += 2) {
-    const options = encoded[i + 1] as unknown[];
+/** Stands for a section not yet decoded. */
+const UNDECODED: AnnotatedSection = new Map();
+
+/**
+ * The sections {@link encodeData} encoded, each made into its map when
+ * first read whole: a rerun of a large buildout, its sections initialized
+ * from kept values (see kept_initialization.ts), reads few, and a map and
+ * an object per option are most of what decoding allocates.
+ */
+class KeptData extends Map<string, AnnotatedSection> {
+  private readonly encoded = new Map<string, unknown[]>();
+
+  /** @throws {TypeError} when `encoded` is not what encodeData makes. */
+  constructor(encoded: EncodedData, private readonly tables: Note[][]) {
+    super();
+    for (let i = 1; i < encoded.length; i += 2) {
+      const name = encoded[i], options = encoded[i + 1];
+      if (typeof name !== "string" || !wellFormed(options, tables.length)) {
+        throw new TypeError("not a kept load");
+      }
+      this.encoded.set(name, options);
+      super.set(name, UNDECODED);
+    }
+  }
+
+  override get(name: string): AnnotatedSection | undefined {
+    const section = super.get(name);
+    return section === UNDECODED ? this.decode(name) : section;
+  }
+
+  /**
+   * The value of `option` in section `name`, without making the section's
+   * map; undefined when either is missing.
+   */
+  rawValue(name: string, option: string): string | undefined {
+    const options = this.encoded.get(name);
+    if (!options) return this.get(name)?.get(option)?.value;
+    for (let k = 0; k < options.length; k += 4) {
+      if (options[k] === option) return options[k + 1] as string;
+    }
+    return undefined;
+  }
+
+  override set(name: string, section: AnnotatedSection): this {
+    this.encoded.delete(name);
+    return super.set(name, section);
+  }
+
+  override delete(name: string): boolean {
+    this.encoded.delete(name);
+    return super.delete(name);
+  }
+
+  override clear(): void {
+    this.encoded.clear();
+    super.clear();
+  }
+
+  override forEach(
+    fn: (
+      section: AnnotatedSection,
+      name: string,
+      map: Map<string, AnnotatedSection>,
+    ) => void,
+    thisArg?: unknown,
+  ): void {
+    this.decodeAll();
+    super.forEach(fn, thisArg);
+  }
+
+  override values(): MapIterator<AnnotatedSection> {
+    this.decodeAll();
+    return super.values();
+  }
+
+  override entries(): MapIterator<[string, AnnotatedSection]> {
+    this.decodeAll();
+    return super.entries();
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, AnnotatedSection]> {
+    return this.entries();
+  }
+
+  private decodeAll(): void {
+    for (const name of [...this.encoded.keys()]) this.decode(name);
+  }
+
+  private decode(name: string): AnnotatedSection {
+    const options = this.encoded.get(name)!;
+    this.encoded.delete(name);
+    const tables = this.tables;
     const section: AnnotatedSection = new Map();
     for (let k = 0; k < options.length; k += 4) {
       const more = options[k + 3] as
@@ -285,7 +371,60 @@ function decodeData(encoded: EncodedData): ConfigData {
         : { value: options[k + 1] as string, notes };
       section.set(options[k] as string, value);
     }
-    data.set(encoded[i] as string, section);
+    super.set(name, section);
+    return section;
   }
-  return data;
+}
+
+/**
+ * Whether `options` are a section's as {@link encodeData} encodes them,
+ * their notes numbers below `tables`: checked before any is decoded, so
+ * that a damaged kept file makes a new load rather than a failure later.
+ */
+function wellFormed(options: unknown, tables: number): options is unknown[] {
+  if (!Array.isArray(options) || options.length % 4) return false;
+  const note = (n: unknown) => Number.isInteger(n) && +n! >= 0 && +n! < tables;
+  for (let k = 0; k < options.length; k += 4) {
+    if (
+      typeof options[k] !== "string" || typeof options[k + 1] !== "string" ||
+      !note(options[k + 2])
+    ) return false;
+    const more = options[k + 3];
+    if (more === 0) continue;
+    if (!Array.isArray(more) || more.length !== 2) return false;
+    const [steps, pending] = more;
+    if (pending !== null && typeof pending !== "boolean") return false;
+    if (steps === null) continue;
+    if (!Array.isArray(steps)) return false;
+    for (const step of steps) {
+      if (
+        !Array.isArray(step) || typeof step[0] !== "boolean" ||
+        typeof step[1] !== "string" || !note(step[2])
+      ) return false;
+    }
+  }
+  return true;
+}
+
+/** The sections {@link encodeData} encoded. */
+function decodeData(encoded: EncodedData): ConfigData {
+  const tables = encoded[0];
+  if (!Array.isArray(tables) || !tables.every(Array.isArray)) {
+    throw new TypeError("not a kept load");
+  }
+  return new KeptData(encoded, tables as Note[][]);
+}
+
+/**
+ * The value of `option` in section `name` of `data`, without making a
+ * kept section's map (see {@link KeptData}).
+ */
+export function rawValue(
+  data: ConfigData,
+  name: string,
+  option: string,
+): string | undefined {
+  return data instanceof KeptData
+    ? data.rawValue(name, option)
+    : data.get(name)?.get(option)?.value;
 }
