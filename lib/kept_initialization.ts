@@ -29,29 +29,49 @@ import {
 import { OptionValues } from "./option_values.ts";
 
 /** Changes whenever what a kept file holds does. */
-const FORMAT = 2;
+const FORMAT = 3;
 
 /**
- * The body of a kept file is one list of strings joined by NUL (a section
- * holding one is not kept): for each section its name, the lengths of its
- * four lists, then the lists: its values as `name, value, ...`, its own
- * options read, the other sections' reads as `section, option, value, ...`
- * and those finding no value as `section, option, ...`. Splitting one long
- * string costs a fraction of parsing JSON of thousands of short ones.
+ * A kept file's body: the distinct strings of its sections joined by NUL
+ * (a section holding one is not kept), then, after another NUL, each
+ * section as numbers (a string's place among them, or a list's length),
+ * each written in `width` digits of base 94 in printable ASCII: its name,
+ * the lengths of its four lists, then the lists: its values as `name,
+ * value, ...`, its own options read, the other sections' reads as
+ * `section, option, value, ...` and those finding no value as `section,
+ * option, ...`. Each distinct string is made once (option names recur in
+ * every section), by one split of one long string: JSON of thousands of
+ * short strings parses several times slower, and every string made counts
+ * towards the next garbage collection.
  */
 const NUL = "\0";
+const BASE = 94;
+const ZERO = 0x21;
 
 /** What a kept file's JSON line holds; the sections follow it. */
 interface Kept {
   key: string;
   stamp: string;
+  /** How many distinct strings the body starts with, and sections follow. */
+  strings: number;
+  sections: number;
+  /** Digits per number. */
+  width: number;
 }
 
-interface Restorable extends KeptSection {
+/** A section's four lists, as the module documentation lists them. */
+type Lists = [string[], string[], string[], string[]];
+
+/** A section as kept, not yet asked for. */
+interface Encoded {
   name: string;
-  /** The kept file's strings, and where this section's are. */
+  numbers: string;
   strings: string[];
-  start: number;
+  width: number;
+}
+
+interface Restorable extends KeptSection, Encoded {
+  /** Where the other sections' reads start and end, as numbers. */
   looked: number;
   absent: number;
   end: number;
@@ -99,49 +119,130 @@ export function keepInitializations(
     path,
     key,
     noted.load.stamp,
-    kept?.[0].stamp === noted.load.stamp ? decode(kept[1]) : new Map(),
+    kept?.[0].stamp === noted.load.stamp ? decode(...kept) : new Map(),
   );
   buildout.initializations = keeper;
   return keeper;
 }
 
-/** A kept list's length, a multiple of `step`; NaN when it is not one. */
-function length(text: string | undefined, step: number): number {
-  const n = Number(text);
-  return n >= 0 && n % step === 0 && text !== "" ? n : NaN;
+/** The `k`th number of `numbers`; NaN when it is not one. */
+function numberAt(numbers: string, k: number, width: number): number {
+  let n = 0;
+  for (let at = k * width, end = at + width; at < end; at++) {
+    const digit = numbers.charCodeAt(at) - ZERO;
+    if (!(digit >= 0 && digit < BASE)) return NaN;
+    n = n * BASE + digit;
+  }
+  return n;
 }
 
-/** The sections of a kept file's body, or none when it is damaged. */
-function decode(body: string): Map<string, Restorable> {
-  const found = new Map<string, Restorable>();
-  if (!body) return found;
-  const strings = body.split(NUL);
-  for (let i = 0; i < strings.length;) {
-    const name = strings[i];
-    const start = i + 5;
-    const reads = start + length(strings[i + 1], 2);
-    const looked = reads + length(strings[i + 2], 1);
-    const absent = looked + length(strings[i + 3], 3);
-    const end = absent + length(strings[i + 4], 2);
-    // NaN when a length was not one.
-    if (!(end <= strings.length)) return new Map();
-    const values = new OptionValues();
-    for (let k = start; k < reads; k += 2) {
-      values.set(strings[k], strings[k + 1]);
-    }
-    found.set(name, {
-      name,
-      values,
-      reads: strings.slice(reads, looked),
-      strings,
-      start: i,
-      looked,
-      absent,
-      end,
-    });
-    i = end;
+/** The `k`th string `encoded` names; undefined when there is none. */
+function stringAt(encoded: Encoded, k: number): string | undefined {
+  return encoded.strings[numberAt(encoded.numbers, k, encoded.width)];
+}
+
+/**
+ * The sections of a kept file, by name, not yet decoded; none when its
+ * strings are damaged (a damaged section is found when asked for).
+ */
+function decode(kept: Kept, body: string): Map<string, Encoded> {
+  const found = new Map<string, Encoded>();
+  const { width } = kept;
+  const all = body.split(NUL);
+  const count = kept.strings;
+  if (
+    !(width >= 1 && width <= 4 && Number.isSafeInteger(width)) ||
+    !(count >= 0 && Number.isSafeInteger(count)) ||
+    all.length !== count + kept.sections
+  ) return found;
+  const strings = all.slice(0, count);
+  for (let i = count; i < all.length; i++) {
+    const encoded = { name: "", numbers: all[i], strings, width };
+    const name = stringAt(encoded, 0);
+    if (name === undefined) return new Map();
+    encoded.name = name;
+    found.set(name, encoded);
   }
   return found;
+}
+
+/**
+ * A kept section with its values and its own reads decoded, or undefined
+ * when it is damaged: it initializes anew.
+ */
+function restore(encoded: Encoded): Restorable | undefined {
+  const { numbers, strings, width } = encoded;
+  const length = (k: number, step: number) => {
+    const n = numberAt(numbers, k, width);
+    return n % step === 0 ? n : NaN;
+  };
+  const start = 5;
+  const reads = start + length(1, 2);
+  const looked = reads + length(2, 1);
+  const absent = looked + length(3, 3);
+  const end = absent + length(4, 2);
+  // NaN when a length was not one.
+  if (!(end * width === numbers.length)) return undefined;
+  for (let k = start; k < end; k++) {
+    if (!(numberAt(numbers, k, width) < strings.length)) return undefined;
+  }
+  const values = new OptionValues();
+  for (let k = start; k < reads; k += 2) {
+    values.set(stringAt(encoded, k)!, stringAt(encoded, k + 1)!);
+  }
+  const own = new Array<string>(looked - reads);
+  for (let k = reads; k < looked; k++) own[k - reads] = stringAt(encoded, k)!;
+  return { ...encoded, values, reads: own, looked, absent, end };
+}
+
+/** The lists of a section as kept. */
+function listsOf(section: Restorable): Lists {
+  const { values, reads, looked, absent, end } = section;
+  const pairs: string[] = [];
+  for (const [key, value] of values) pairs.push(key, value);
+  const other = (from: number, to: number) => {
+    const strings: string[] = [];
+    for (let k = from; k < to; k++) strings.push(stringAt(section, k)!);
+    return strings;
+  };
+  return [pairs, [...reads], other(looked, absent), other(absent, end)];
+}
+
+/**
+ * The body of a kept file holding `sections` (see {@link NUL}), how many
+ * distinct strings it starts with and the width of its numbers.
+ */
+function encode(
+  sections: Map<string, Lists>,
+): { body: string; strings: number; width: number } {
+  const places = new Map<string, number>();
+  const place = (s: string) => {
+    let n = places.get(s);
+    if (n === undefined) places.set(s, n = places.size);
+    return n;
+  };
+  const all: number[][] = [];
+  let largest = 0;
+  for (const [name, lists] of sections) {
+    const numbers = [place(name), ...lists.map((list) => list.length)];
+    for (const list of lists) {
+      largest = Math.max(largest, list.length);
+      for (const s of list) numbers.push(place(s));
+    }
+    all.push(numbers);
+  }
+  largest = Math.max(largest, places.size);
+  let width = 1;
+  while (BASE ** width <= largest) width++;
+  const digits = (n: number) => {
+    let text = "";
+    for (let k = 0; k < width; k++, n = Math.floor(n / BASE)) {
+      text = String.fromCharCode(ZERO + n % BASE) + text;
+    }
+    return text;
+  };
+  const body = [...places.keys(), ...all.map((n) => n.map(digits).join(""))];
+  return { body: body.join(NUL), strings: places.size, width };
 }
 
 /** See the module documentation. */
@@ -149,9 +250,9 @@ export class SectionKeeper implements InitializationKeeper {
   private readonly recordings: Recording[] = [];
   /**
    * What to keep, by section, in the order they initialized: the section
-   * as kept, or its strings.
+   * as kept, or its lists.
    */
-  private readonly now = new Map<string, Restorable | string[]>();
+  private readonly now = new Map<string, Restorable | Lists>();
   /** Some section initialized anew: the kept file is out of date. */
   private changed = false;
 
@@ -160,25 +261,28 @@ export class SectionKeeper implements InitializationKeeper {
     private readonly path: string,
     private readonly key: string,
     private readonly stamp: string,
-    private readonly restorable: Map<string, Restorable>,
+    private readonly restorable: Map<string, Encoded>,
   ) {}
 
   kept(name: string): KeptSection | undefined {
     // A recipe may add a section under another name each run.
     if (this.buildout.wasAdded(name)) return undefined;
-    return this.restorable.get(name);
+    const encoded = this.restorable.get(name);
+    return encoded && restore(encoded);
   }
 
   holds(kept: KeptSection): boolean {
     const restorable = kept as Restorable;
-    const { strings, looked, absent, end } = restorable;
+    const { looked, absent, end } = restorable;
     try {
-      for (let i = looked; i < absent; i += 3) {
-        const value = this.buildout.section(strings[i]).get(strings[i + 1]);
-        if (value !== strings[i + 2]) return false;
+      for (let k = looked; k < absent; k += 3) {
+        const value = this.buildout.section(stringAt(restorable, k)!)
+          .get(stringAt(restorable, k + 1)!);
+        if (value !== stringAt(restorable, k + 2)) return false;
       }
-      for (let i = absent; i < end; i += 2) {
-        const value = this.buildout.section(strings[i]).get(strings[i + 1]);
+      for (let k = absent; k < end; k += 2) {
+        const value = this.buildout.section(stringAt(restorable, k)!)
+          .get(stringAt(restorable, k + 1)!);
         if (value !== undefined) return false;
       }
     } catch {
@@ -242,11 +346,10 @@ export class SectionKeeper implements InitializationKeeper {
       if (value === null) absent.push(section, option);
       else looked.push(section, option, value);
     }
-    const lists = [pairs, [...top.reads], looked, absent];
-    const strings = [name, ...lists.map((list) => String(list.length))]
-      .concat(...lists);
-    if (strings.some((s) => s.includes(NUL))) return;
-    this.now.set(name, strings);
+    const lists: Lists = [pairs, [...top.reads], looked, absent];
+    if (name.includes(NUL)) return;
+    if (lists.some((list) => list.some((s) => s.includes(NUL)))) return;
+    this.now.set(name, lists);
   }
 
   /** Stops keeping, keeping nothing. */
@@ -264,16 +367,19 @@ export class SectionKeeper implements InitializationKeeper {
     const active = this.buildout.initializations === this;
     this.stop();
     if (!active || !this.changed) return;
-    const sections: string[] = [];
-    for (const section of this.now.values()) {
-      sections.push(
-        Array.isArray(section)
-          ? section.join(NUL)
-          : section.strings.slice(section.start, section.end).join(NUL),
-      );
+    const sections = new Map<string, Lists>();
+    for (const [name, section] of this.now) {
+      sections.set(name, Array.isArray(section) ? section : listsOf(section));
     }
-    const kept: Kept = { key: this.key, stamp: this.stamp };
+    const { body, strings, width } = encode(sections);
+    const kept: Kept = {
+      key: this.key,
+      stamp: this.stamp,
+      strings,
+      sections: sections.size,
+      width,
+    };
     const { hiddenTemp } = await import("./fetch/hidden_temp.ts");
-    writeKeptFile(this.path, kept, hiddenTemp, sections.join(NUL));
+    writeKeptFile(this.path, kept, hiddenTemp, body);
   }
 }
