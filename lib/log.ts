@@ -373,21 +373,42 @@ export function waitForReadersWith(wrap: (wait: () => void) => void): void {
 /** What writeFd waits on: nothing ever wakes it before its timeout. */
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
-/** Stdout text gathered while output is held, else undefined. */
-let held: string | undefined;
+/**
+ * Stdout text gathered while output is held, as the pieces written: joined
+ * once when written out. Adding each piece to one string made a rope node
+ * per piece and a copy per flattening, several times the text in garbage
+ * on a run printing thousands of lines. The array is reused, its first
+ * `heldCount` pieces held; `holding` says whether output is held.
+ */
+const heldPieces: string[] = [];
+let heldCount = 0;
+let heldLength = 0;
+let holding = false;
 const HOLD_LIMIT = 64 * 1024;
 
 /**
  * Writes `text` to stdout, or gathers it while output is held, so that
  * many lines cost one system call (a 1,000-part run prints thousands).
+ * Code printing many short pieces holds output while it writes them (see
+ * {@link holdOutput}), then each costs no string of its own.
  */
 export function writeOut(text: string): void {
-  if (held === undefined) {
+  if (!holding) {
     writeFd(1, text);
     return;
   }
-  held += text;
-  if (held.length >= HOLD_LIMIT) flushOutput();
+  heldPieces[heldCount++] = text;
+  heldLength += text.length;
+  if (heldLength >= HOLD_LIMIT) flushOutput();
+}
+
+/** Writes `text` and a line feed to stdout, as {@link writeOut} does. */
+export function writeLine(text: string): void {
+  if (!holding) writeFd(1, text + "\n");
+  else {
+    writeOut(text);
+    writeOut("\n");
+  }
 }
 
 /**
@@ -397,26 +418,30 @@ export function writeOut(text: string): void {
  * anything slow would leave them unseen.
  */
 export function holdOutput(): void {
-  held ??= "";
+  holding = true;
 }
 
 /** True while stdout writes are gathered (see {@link holdOutput}). */
 export function holdingOutput(): boolean {
-  return held !== undefined;
+  return holding;
 }
 
 /** Writes the gathered output, still holding what comes next. */
 export function flushOutput(): void {
-  if (!held) return;
-  const text = held;
-  held = "";
+  if (!heldLength) {
+    heldCount = 0;
+    return;
+  }
+  heldPieces.length = heldCount;
+  const text = heldPieces.join("");
+  heldCount = heldLength = 0;
   writeFd(1, text);
 }
 
 /** Writes the gathered output and stops holding. */
 export function releaseOutput(): void {
   flushOutput();
-  held = undefined;
+  holding = false;
 }
 
 /** A named logger; `zc.buildout` is the tool's own. */
@@ -430,7 +455,7 @@ export class Logger {
   log(level: number, message: string): void {
     if (level < threshold) return;
     const text = typeof message === "string" ? message : String(message);
-    writeOut(redactPasswords(render(this.name, level, text)) + "\n");
+    writeLine(redactPasswords(render(this.name, level, text)));
   }
 
   /**

@@ -4,7 +4,12 @@
  * repr form, on install and on every update. It creates nothing.
  */
 import { isPlainRepr, pyRepr } from "../lib/pyrepr.ts";
-import { writeOut } from "../lib/log.ts";
+import {
+  holdingOutput,
+  holdOutput,
+  releaseOutput,
+  writeOut,
+} from "../lib/log.ts";
 import type { Recipe, RecipeOptions } from "../lib/recipe/api.ts";
 
 /** Prints its options; byte for byte what zc.buildout's Debug recipe prints. */
@@ -18,20 +23,27 @@ export default class Debug implements Recipe {
   install(): void {
     // The default sort orders strings by code unit, as Python sorts them.
     const names = this.options.keys().sort();
-    if (!names.length) return;
-    // Lines joined once: concatenated one by one, the thousands of parts
-    // of a large buildout allocate much more, and collect garbage sooner
-    // (README, "Garbage collection").
-    const lines = new Array<string>(names.length);
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i], value = this.options.require(name);
-      // One concatenation per line, where pyRepr's quotes would add one.
-      lines[i] = isPlainRepr(value)
-        ? `  ${name}='${value}'`
-        : `  ${name}=${pyRepr(value)}`;
+    // Written as pieces into held output, joined once: a string per line
+    // made the thousands of parts of a large buildout allocate several
+    // times what they print, and collect garbage sooner (README, "Garbage
+    // collection").
+    const held = holdingOutput();
+    if (!held) holdOutput();
+    for (const name of names) {
+      const value = this.options.require(name);
+      writeOut("  ");
+      writeOut(name);
+      if (isPlainRepr(value)) {
+        writeOut("='");
+        writeOut(value);
+        writeOut("'\n");
+      } else {
+        writeOut("=");
+        writeOut(pyRepr(value));
+        writeOut("\n");
+      }
     }
-    // Like Python's print: straight to stdout, whatever the log level.
-    writeOut(lines.join("\n") + "\n");
+    if (!held) releaseOutput();
   }
 
   update(): void {
