@@ -136,6 +136,17 @@ function numberAt(numbers: string, k: number, width: number): number {
   return n;
 }
 
+/** The `k`th number of `numbers` as a list's length, a multiple of `step`. */
+function lengthAt(
+  numbers: string,
+  k: number,
+  width: number,
+  step: number,
+): number {
+  const n = numberAt(numbers, k, width);
+  return n % step === 0 ? n : NaN;
+}
+
 /** The `k`th string `encoded` names; undefined when there is none. */
 function stringAt(encoded: Encoded, k: number): string | undefined {
   return encoded.strings[numberAt(encoded.numbers, k, encoded.width)];
@@ -172,15 +183,11 @@ function decode(kept: Kept, body: string): Map<string, Encoded> {
  */
 function restore(encoded: Encoded): Restorable | undefined {
   const { numbers, strings, width } = encoded;
-  const length = (k: number, step: number) => {
-    const n = numberAt(numbers, k, width);
-    return n % step === 0 ? n : NaN;
-  };
   const start = 5;
-  const reads = start + length(1, 2);
-  const looked = reads + length(2, 1);
-  const absent = looked + length(3, 3);
-  const end = absent + length(4, 2);
+  const reads = start + lengthAt(numbers, 1, width, 2);
+  const looked = reads + lengthAt(numbers, 2, width, 1);
+  const absent = looked + lengthAt(numbers, 3, width, 3);
+  const end = absent + lengthAt(numbers, 4, width, 2);
   // NaN when a length was not one.
   if (!(end * width === numbers.length)) return undefined;
   for (let k = start; k < end; k++) {
